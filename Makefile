@@ -1,0 +1,64 @@
+# Shujiao: `make demo` runs the exchange on its embedded defaults; `make test` runs the suite
+# against real services (PostgreSQL, OpenSearch, localstripe) that it installs and starts itself.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: demo test install install-test translations services services-down lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+# Compiled catalogues (.mo) are build products: made here, never committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d market/translations
+
+demo: install
+	$(BIN)/shujiao demo
+
+services: install-test
+	$(PY) tools/services.py install
+	$(PY) tools/services.py up
+
+services-down:
+	$(PY) tools/services.py down
+
+# Starts the services, runs the whole suite, and stops what it started whatever the outcome.
+test: install-test
+	$(PY) tools/services.py install
+	$(PY) tools/services.py up
+	set -a; . ./.services/env; set +a; \
+	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	$(PY) tools/services.py down; exit $$status
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-test
+	$(PY) tools/services.py install
+	$(PY) tools/services.py up
+	set -a; . ./.services/env; set +a; \
+	$(PY) bench/ledger.py; status=$$?; \
+	$(PY) tools/services.py down; exit $$status
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -1,0 +1,82 @@
+"""The REST API under ``/api/v1``: flask-smorest, one error shape, one way to paginate."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import request
+from flask_smorest import Api, Page
+
+from market.context import db_session
+from market.oauth.scopes import SCOPES
+
+API_PATHS = ("/api/", "/oauth/", "/webhooks/")
+
+
+def wants_json() -> bool:
+    """Whether the current request is an API call (JSON errors) rather than a page."""
+    return request.path.startswith(API_PATHS) or request.path == "/api/openapi.json"
+
+
+def configure(app) -> Api:
+    """Set up flask-smorest with the OpenAPI document at ``/api/openapi.json``."""
+    app.config.update(
+        API_TITLE="Shujiao API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        PAGINATION_PAGE_SIZE=20,
+        PAGINATION_MAX_PAGE_SIZE=100,
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "The Shujiao data asset exchange. Authenticate with OAuth 2 client "
+                    "credentials at /oauth/token; every endpoint names the scope it needs. "
+                    "Errors are {code, status, message, errors}. Lists are paginated with "
+                    "`page` and `page_size` (max 100); the X-Pagination header gives totals."
+                )
+            },
+            "components": {
+                "securitySchemes": {
+                    "oauth2": {
+                        "type": "oauth2",
+                        "flows": {
+                            "clientCredentials": {
+                                "tokenUrl": "/oauth/token",
+                                "scopes": {name: text for name, (text, _) in SCOPES.items()},
+                            }
+                        },
+                    }
+                }
+            },
+        },
+    )
+    return ShujiaoApi(app)
+
+
+class ShujiaoApi(Api):
+    """flask-smorest's Api, leaving error rendering to the app (JSON for the API, HTML for
+    pages) instead of answering every error of the site in JSON."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+class QueryPage(Page):
+    """Paginate a SQLAlchemy select in the request's session: count once, fetch one page."""
+
+    @property
+    def items(self):
+        return list(
+            db_session().scalars(
+                self.collection.limit(self.page_params.page_size).offset(
+                    self.page_params.first_item
+                )
+            )
+        )
+
+    @property
+    def item_count(self):
+        return db_session().scalar(
+            sa.select(sa.func.count()).select_from(self.collection.order_by(None).subquery())
+        )

@@ -1,0 +1,139 @@
+"""The ``shujiao`` command (Flask CLI): demo, serve, db, user, worker."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from market import create_app, demo, migrate, worker
+from market.config import ConfigError
+from market.errors import DomainError
+from market.identity import services as identity_services
+from market.identity.models import StaffRole
+
+
+def _app_from_environment():
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_app_from_environment, add_version_option=False)
+def cli():
+    """Shujiao (數交): a data asset exchange."""
+
+
+@cli.command("demo", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Migrate and seed, then exit.")
+def demo_command(host: str, port: int, no_serve: bool):
+    """Run the demo exchange: SQLite, embedded search, demo data, in-process worker."""
+    os.environ["SHUJIAO_ENV"] = "demo"
+    app = create_app({"ENV": "demo", "INPROCESS_WORKER": True})
+    migrate.upgrade(app.config["DATABASE_URL"])
+    with app.app_context(), app.extensions["db"].unit_of_work() as session:
+        seeded = demo.seed(session)
+    click.echo(("Seeded the demo exchange." if seeded else "Demo data already present.") + "\n")
+    click.echo(f"Shujiao demo at http://{host}:{port}  (database: {app.config['DATABASE_URL']})")
+    click.echo(f"Every demo account's password: {demo.DEMO_PASSWORD}")
+    for email, what in demo.logins():
+        click.echo(f"  {email:40} {what}")
+    if no_serve:
+        return
+    worker.start_in_thread(app)
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@cli.command("serve", with_appcontext=False)
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve_command(bind: str, workers: int):
+    """Serve with gunicorn (production): SHUJIAO_* variables configure the app."""
+    _app_from_environment()  # fail here, readably, if the configuration is unusable
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "market:create_app()",
+        ],
+    )
+
+
+@cli.group("db")
+def db_group():
+    """Database schema (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str):
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str):
+    """Revert migrations down to REVISION (``base`` removes every table)."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@cli.group("user")
+def user_group():
+    """Accounts."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--staff", "staff_roles", multiple=True, type=click.Choice([r.value for r in StaffRole])
+)
+def user_create(email: str, name: str, password: str, staff_roles: tuple[str, ...]):
+    """Create a user, optionally with staff roles."""
+    if not 10 <= len(password) <= 128:
+        raise click.BadParameter("must be 10 to 128 characters", param_hint="--password")
+    with current_app.extensions["db"].unit_of_work() as session:
+        try:
+            user = identity_services.register_user(session, email, name, password)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        for role in staff_roles:
+            identity_services.grant_staff_role(session, user, StaffRole(role))
+    click.echo(f"created user {email}" + (f" ({', '.join(staff_roles)})" if staff_roles else ""))
+
+
+@cli.command("worker")
+@click.option("--once", is_flag=True, help="Handle what is due, then exit.")
+def worker_command(once: bool):
+    """Process outbox messages (mail, indexing, ...); run as many as you like."""
+    app = current_app._get_current_object()
+    if once:
+        total = 0
+        while handled := worker.run_once(app):
+            total += handled
+        click.echo(f"handled {total} messages")
+        return
+    worker.run(app)
+
+
+def main() -> None:
+    """Entry point of the ``shujiao`` console script."""
+    cli(prog_name="shujiao")

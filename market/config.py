@@ -1,0 +1,95 @@
+"""Configuration: read once, from ``SHUJIAO_*`` environment variables, in this module alone."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable; the message says which variable and why."""
+
+
+# (setting, environment variable, default, converter). A default of None means "unset".
+SETTINGS: list[tuple[str, str, object, type]] = [
+    ("ENV", "SHUJIAO_ENV", "production", str),
+    ("SECRET_KEY", "SHUJIAO_SECRET_KEY", None, str),
+    ("INSTANCE_PATH", "SHUJIAO_INSTANCE_PATH", str(ROOT / "instance"), str),
+    ("DATABASE_URL", "SHUJIAO_DATABASE_URL", None, str),
+    ("SEARCH_URL", "SHUJIAO_SEARCH_URL", None, str),
+    ("SEARCH_INDEX_PREFIX", "SHUJIAO_SEARCH_INDEX_PREFIX", "shujiao_", str),
+    ("FILES_PATH", "SHUJIAO_FILES_PATH", None, str),
+    ("MAIL_SINK", "SHUJIAO_MAIL_SINK", "console", str),
+    ("MAIL_FROM", "SHUJIAO_MAIL_FROM", "Shujiao <no-reply@shujiao.example>", str),
+    ("BASE_URL", "SHUJIAO_BASE_URL", "http://127.0.0.1:5000", str),
+    ("STRIPE_SECRET_KEY", "SHUJIAO_STRIPE_SECRET_KEY", None, str),
+    ("STRIPE_PUBLISHABLE_KEY", "SHUJIAO_STRIPE_PUBLISHABLE_KEY", None, str),
+    ("STRIPE_WEBHOOK_SECRET", "SHUJIAO_STRIPE_WEBHOOK_SECRET", None, str),
+    ("STRIPE_API_BASE", "SHUJIAO_STRIPE_API_BASE", None, str),
+    ("TOKEN_LIFETIME", "SHUJIAO_TOKEN_LIFETIME", 3600, int),
+    ("LOGIN_MAX_FAILURES", "SHUJIAO_LOGIN_MAX_FAILURES", 5, int),
+    ("LOGIN_WINDOW_SECONDS", "SHUJIAO_LOGIN_WINDOW_SECONDS", 900, int),
+    ("INPROCESS_WORKER", "SHUJIAO_INPROCESS_WORKER", False, bool),
+    ("SESSION_COOKIE_SECURE", "SHUJIAO_SESSION_COOKIE_SECURE", False, bool),
+]
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _convert(name: str, raw: str, kind: type) -> object:
+    if kind is bool:
+        return raw.strip().lower() in TRUE_WORDS
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    return raw
+
+
+def load(overrides: Mapping[str, object] | None = None, environ=None) -> dict[str, object]:
+    """Build the configuration: defaults, then ``SHUJIAO_*`` variables, then ``overrides``.
+
+    A test or the demo passes ``overrides``; production passes nothing and sets variables.
+    """
+    environ = os.environ if environ is None else environ
+    config: dict[str, object] = {}
+    for setting, variable, default, kind in SETTINGS:
+        raw = environ.get(variable)
+        config[setting] = default if raw in (None, "") else _convert(variable, raw, kind)
+    config.update(overrides or {})
+
+    instance = Path(str(config["INSTANCE_PATH"]))
+    config["INSTANCE_PATH"] = str(instance)
+    config.setdefault("DATABASE_URL", None)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'shujiao.sqlite3'}"
+    if not config["SEARCH_URL"]:
+        config["SEARCH_URL"] = f"embedded:///{instance / 'search.sqlite3'}"
+    if not config["FILES_PATH"]:
+        config["FILES_PATH"] = str(instance / "files")
+
+    if not config["SECRET_KEY"]:
+        if config["ENV"] != "demo":
+            raise ConfigError(
+                "SHUJIAO_SECRET_KEY is required (outside the demo): set it to a long random "
+                "string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        config["SECRET_KEY"] = demo_secret_key(instance)
+    return config
+
+
+def demo_secret_key(instance: Path) -> str:
+    """The demo's secret key: generated once and kept in ``instance/secret_key``."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,47 @@
+"""Per-request state: the unit-of-work session, the signed-in user, the API principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app, g, session
+from sqlalchemy.orm import Session
+
+from market.identity.models import User
+
+
+def db_session() -> Session:
+    """The request's session; the app commits it once after a successful response."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db"].sessions()
+    return g.db_session
+
+
+def current_user() -> User | None:
+    """The signed-in web user, if the session cookie is still valid."""
+    if "current_user" not in g:
+        g.current_user = None
+        user_id = session.get("user_id")
+        if user_id is not None:
+            user = db_session().get(User, user_id)
+            # A password change ends every session that began before it.
+            stamp = session.get("password_stamp")
+            if user and user.is_active and stamp == user.password_changed_at.isoformat():
+                g.current_user = user
+    return g.current_user
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling the API: an organisation's client, with its granted scopes."""
+
+    organisation_id: int
+    client_id: str
+    user_id: int  # the member who created the client, on whose authority it acts
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    is_operator: bool = False
+
+
+def principal() -> Principal:
+    """The authenticated API caller (set by :func:`market.oauth.server.requires`)."""
+    return g.principal

@@ -1,0 +1,151 @@
+"""The demo exchange: a handful of organisations and staff, seeded once and safely re-run."""
+
+from __future__ import annotations
+
+import random
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.db import utcnow
+from market.identity import services
+from market.identity.credit_code import ALPHABET, check_character
+from market.identity.models import MemberRole, Membership, Organisation, StaffRole
+
+DEMO_PASSWORD = "shujiao-demo-2026"
+OPERATOR_EMAIL = "admin@demo.shujiao.cn"
+
+STAFF = [
+    ("admin@demo.shujiao.cn", "平台管理员 Platform Admin", [StaffRole.ADMIN]),
+    ("reviewer@demo.shujiao.cn", "审核员 李明 Li Ming (reviewer)", [StaffRole.REVIEWER]),
+    ("appraiser@demo.shujiao.cn", "评估师 王芳 Wang Fang (appraiser)", [StaffRole.APPRAISER]),
+    ("finance@demo.shujiao.cn", "财务 陈静 Chen Jing (finance)", [StaffRole.FINANCE]),
+]
+
+# (owner e-mail, owner name, zh name, en name, jurisdiction, division code or registration no.)
+ORGANISATIONS = [
+    (
+        "provider.transport@demo.shujiao.cn",
+        "张伟 Zhang Wei",
+        "深圳市城市交通数据有限公司",
+        "Shenzhen Urban Transport Data Co., Ltd.",
+        "CN",
+        "440300",
+    ),
+    (
+        "provider.weather@demo.shujiao.cn",
+        "刘洋 Liu Yang",
+        "广东省气象信息服务有限公司",
+        "Guangdong Meteorological Information Services Co., Ltd.",
+        "CN",
+        "440100",
+    ),
+    (
+        "provider.culture@demo.shujiao.cn",
+        "赵敏 Zhao Min",
+        "敦煌文化数字资产中心",
+        "Dunhuang Cultural Digital Asset Centre",
+        "CN",
+        "620982",
+    ),
+    (
+        "provider.finance@demo.shujiao.cn",
+        "Chan Tai Man 陳大文",
+        "香港金融數據研究所",
+        "Hong Kong Financial Data Institute Limited",
+        "HK",
+        "CR-3187742",
+    ),
+    (
+        "provider.tourism@demo.shujiao.cn",
+        "Leong Ka Wai 梁家偉",
+        "澳門旅遊大數據有限公司",
+        "Macao Tourism Big Data Limited",
+        "MO",
+        "SO-58211",
+    ),
+    (
+        "buyer.invest@demo.shujiao.cn",
+        "孙丽 Sun Li",
+        "深圳前海智能投资有限公司",
+        "Shenzhen Qianhai Intelligent Investment Co., Ltd.",
+        "CN",
+        "440305",
+    ),
+    (
+        "buyer.health@demo.shujiao.cn",
+        "周杰 Zhou Jie",
+        "华南医疗人工智能研究院",
+        "South China Institute of Medical AI",
+        "CN",
+        "440106",
+    ),
+    (
+        "buyer.sg@demo.shujiao.cn",
+        "Priya Raman",
+        "新加坡数析私人有限公司",
+        "Singapore Analytics Pte. Ltd.",
+        "SG",
+        "201912345K",
+    ),
+]
+
+
+def demo_credit_code(rng: random.Random, division: str) -> str:
+    """A well-formed unified social credit code for a demo company in ``division``."""
+    body = "91" + division + "".join(rng.choice(ALPHABET[:10] + "MNPQ") for _ in range(9))
+    return body + check_character(body)
+
+
+def is_seeded(session: Session) -> bool:
+    """Whether the demo data is already there."""
+    return session.scalar(sa.select(Organisation.id).where(Organisation.is_operator)) is not None
+
+
+def seed(session: Session) -> bool:
+    """Create the demo exchange unless it exists; returns whether anything was added."""
+    if is_seeded(session):
+        return False
+    rng = random.Random(20261127)
+    now = utcnow()
+    admin = None
+    staff_users = []
+    for email, name, roles in STAFF:
+        user = services.register_user(session, email, name, DEMO_PASSWORD, "zh")
+        for role in roles:
+            services.grant_staff_role(session, user, role)
+        staff_users.append(user)
+        admin = admin or user
+    operator = services.create_organisation(
+        session,
+        admin,
+        {
+            "name_zh": "深圳数据交易所",
+            "name_en": "Shenzhen Data Exchange",
+            "jurisdiction": "CN",
+            "credit_code": demo_credit_code(rng, "440300"),
+            "website": "https://shujiao.example",
+        },
+    )
+    operator.is_operator = True
+    operator.verified_at = now
+    for user in staff_users[1:]:
+        operator.memberships.append(Membership(user=user, role=MemberRole.MEMBER))
+    for email, owner_name, name_zh, name_en, jurisdiction, code in ORGANISATIONS:
+        owner = services.register_user(session, email, owner_name, DEMO_PASSWORD, "zh")
+        data = {"name_zh": name_zh, "name_en": name_en, "jurisdiction": jurisdiction}
+        if jurisdiction == "CN":
+            data["credit_code"] = demo_credit_code(rng, code)
+        else:
+            data["registration_number"] = code
+        organisation = services.create_organisation(session, owner, data)
+        organisation.verified_at = now
+    session.flush()
+    return True
+
+
+def logins() -> list[tuple[str, str]]:
+    """(e-mail, what the account is) for the start-up banner."""
+    rows = [(email, name) for email, name, _ in STAFF]
+    rows += [(email, f"{zh} / {en}") for email, _, zh, en, _, _ in ORGANISATIONS]
+    return rows

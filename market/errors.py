@@ -1,0 +1,74 @@
+"""Domain errors raised by services, and the one JSON error shape of the API.
+
+Services raise :class:`DomainError` subclasses; they know nothing of HTTP. The app maps each to
+a status code and renders ``{code, status, message, errors}`` for the API, or an HTML page.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class DomainError(Exception):
+    """A rule of the exchange refused the operation; nothing was changed."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None, **details) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+    @property
+    def errors(self) -> dict:
+        """Errors by field, in the same form as validation errors."""
+        errors: dict = {self.field: [self.message]} if self.field else {}
+        errors.update(self.details)
+        return errors
+
+
+class InvalidInput(DomainError):
+    """A value is well-formed but not acceptable (names the field)."""
+
+    status = 422
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the caller may not know that it does."""
+
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but may not do this."""
+
+    status = 403
+
+
+class AuthenticationFailed(DomainError):
+    """The credentials do not identify anyone."""
+
+    status = 401
+
+
+class Conflict(DomainError):
+    """The operation clashes with the current state (a duplicate, an illegal state move)."""
+
+    status = 409
+
+
+class TooManyRequests(DomainError):
+    """The caller is rate limited; ``retry_after`` seconds until the next try."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int, **details) -> None:
+        super().__init__(message, **details)
+        self.retry_after = retry_after
+
+
+def error_body(status: int, message: str | None = None, errors: dict | None = None) -> dict:
+    """The JSON body of every API error: ``{code, status, message, errors}``."""
+    phrase = HTTPStatus(status).phrase
+    return {"code": status, "status": phrase, "message": message or phrase, "errors": errors or {}}

@@ -1,0 +1,1 @@
+"""Identity: users, organisations, memberships, staff roles and invitations."""

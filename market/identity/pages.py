@@ -1,0 +1,214 @@
+"""Pages for people: sign-up, sign-in, account, organisations, members and invitations."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from market.auth import login_required
+from market.context import current_user, db_session
+from market.db import utcnow
+from market.errors import DomainError
+from market.forms import parse_form, safe_next
+from market.identity import schemas, services
+from market.identity.models import MemberRole, Organisation
+
+blp = Blueprint("identity", __name__)
+
+
+def _start_session(user) -> None:
+    locale = session.get("locale")
+    session.clear()
+    session["user_id"] = user.id
+    session["password_stamp"] = user.password_changed_at.isoformat()
+    if locale:
+        session["locale"] = locale
+    session.permanent = True
+
+
+def _form_error(template: str, status: int, errors: dict, **context):
+    return render_template(template, errors=errors, form=request.form, **context), status
+
+
+@blp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account."""
+    if request.method == "GET":
+        return render_template("identity/signup.html", errors={}, form={})
+    data, errors = parse_form(schemas.SignUpSchema())
+    if errors:
+        return _form_error("identity/signup.html", 422, errors)
+    try:
+        user = services.register_user(
+            db_session(), data["email"], data["name"], data["password"], session.get("locale")
+        )
+    except DomainError as error:
+        return _form_error("identity/signup.html", error.status, {error.field: [_(error.message)]})
+    _start_session(user)
+    flash(_("Welcome to Shujiao. Create or join an organisation to start trading."))
+    return redirect(safe_next(url_for("identity.organisations")))
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in; repeated failures for one account are throttled."""
+    if request.method == "GET":
+        return render_template("identity/login.html", errors={}, form={})
+    data, errors = parse_form(schemas.LoginSchema())
+    if errors:
+        return _form_error("identity/login.html", 422, errors)
+    config = current_app.config
+    database = db_session()
+    try:
+        services.check_login_allowed(
+            database,
+            data["email"],
+            config["LOGIN_MAX_FAILURES"],
+            config["LOGIN_WINDOW_SECONDS"],
+            utcnow(),
+        )
+        user = services.authenticate(database, data["email"], data["password"])
+    except DomainError as error:
+        if error.status == 401:
+            # The failure must outlive this request's rolled-back unit of work.
+            database.rollback()
+            with current_app.extensions["db"].unit_of_work() as own:
+                services.record_login_failure(
+                    own, data["email"], request.remote_addr, config["LOGIN_WINDOW_SECONDS"]
+                )
+        headers = {"Retry-After": str(error.retry_after)} if error.status == 429 else {}
+        page = render_template(
+            "identity/login.html", errors={"password": [_(error.message)]}, form=request.form
+        )
+        return page, error.status, headers
+    services.clear_login_failures(database, data["email"])
+    _start_session(user)
+    return redirect(safe_next(url_for("identity.organisations")))
+
+
+@blp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    return redirect(url_for("web.home"))
+
+
+@blp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The account page; changing the password ends other sessions."""
+    if request.method == "GET":
+        return render_template("identity/account.html", errors={}, form={})
+    data, errors = parse_form(schemas.PasswordChangeSchema())
+    if errors:
+        return _form_error("identity/account.html", 422, errors)
+    user = current_user()
+    try:
+        services.change_password(db_session(), user, data["current_password"], data["new_password"])
+    except DomainError as error:
+        return _form_error("identity/account.html", error.status, {error.field: [_(error.message)]})
+    _start_session(user)
+    flash(_("Your password has been changed."))
+    return redirect(url_for("identity.account"))
+
+
+@blp.route("/organisations")
+@login_required
+def organisations():
+    """The organisations you belong to."""
+    return render_template("identity/organisations.html", memberships=current_user().memberships)
+
+
+@blp.route("/organisations/new", methods=["GET", "POST"])
+@login_required
+def new_organisation():
+    """Register an organisation; you become its owner."""
+    context = {"territories": schemas.TERRITORIES}
+    if request.method == "GET":
+        return render_template("identity/organisation_new.html", errors={}, form={}, **context)
+    data, errors = parse_form(schemas.OrganisationInputSchema())
+    if errors:
+        return _form_error("identity/organisation_new.html", 422, errors, **context)
+    try:
+        organisation = services.create_organisation(db_session(), current_user(), data)
+    except DomainError as error:
+        return _form_error(
+            "identity/organisation_new.html",
+            error.status,
+            {error.field: [_(error.message)]},
+            **context,
+        )
+    flash(_("Organisation registered. Exchange staff will verify it before it can trade."))
+    return redirect(url_for("identity.organisation", organisation_id=organisation.id))
+
+
+def _organisation_page(organisation: Organisation, status: int = 200, errors=None):
+    member = services.require_membership(db_session(), organisation.id, current_user())
+    page = render_template(
+        "identity/organisation.html",
+        organisation=organisation,
+        me=member,
+        roles=[role for role in MemberRole if role != MemberRole.OWNER],
+        errors=errors or {},
+        form=request.form if errors else {},
+    )
+    return page, status
+
+
+@blp.route("/organisations/<int:organisation_id>")
+@login_required
+def organisation(organisation_id: int):
+    """An organisation you belong to: its members and (for admins) invitations."""
+    return _organisation_page(services.organisation_or_404(db_session(), organisation_id))
+
+
+@blp.route("/organisations/<int:organisation_id>/invitations", methods=["POST"])
+@login_required
+def invite(organisation_id: int):
+    """Invite someone (owners and admins)."""
+    database = db_session()
+    organisation = services.organisation_or_404(database, organisation_id)
+    services.require_membership(database, organisation_id, current_user(), administer=True)
+    data, errors = parse_form(schemas.InvitationInputSchema())
+    if errors:
+        return _organisation_page(organisation, 422, errors)
+    try:
+        services.invite(
+            database,
+            organisation,
+            current_user(),
+            data["email"],
+            data["role"],
+            current_app.config["BASE_URL"],
+        )
+    except DomainError as error:
+        return _organisation_page(organisation, error.status, {error.field: [_(error.message)]})
+    flash(_("Invitation sent to %(email)s.", email=data["email"]))
+    return redirect(url_for("identity.organisation", organisation_id=organisation_id))
+
+
+@blp.route("/invitations/<token>", methods=["GET", "POST"])
+@login_required
+def invitation(token: str):
+    """Look at an invitation and accept it."""
+    database = db_session()
+    found = services.find_invitation(database, token)
+    if request.method == "GET":
+        return render_template("identity/invitation.html", invitation=found, token=token)
+    joined = services.accept_invitation(database, current_user(), token)
+    flash(
+        _("You have joined %(name)s.", name=joined.organisation.display_name(session.get("locale")))
+    )
+    return redirect(url_for("identity.organisation", organisation_id=joined.organisation_id))

@@ -1,0 +1,128 @@
+"""Marshmallow schemas for identity: the API's and the pages' one way to validate input."""
+
+from __future__ import annotations
+
+from babel import Locale
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+
+from market.i18n import LOCALES
+from market.identity.models import MemberRole
+
+# ISO 3166-1 alpha-2 codes Babel knows (it lists regions too, which are numeric).
+TERRITORIES = sorted(code for code in Locale("en").territories if code.isalpha() and len(code) == 2)
+
+
+class SignUpSchema(Schema):
+    """A new account."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=10, max=128)
+    )
+
+
+class LoginSchema(Schema):
+    """Credentials for signing in."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+
+
+class PasswordChangeSchema(Schema):
+    """The current and the new password."""
+
+    current_password = fields.String(required=True, validate=validate.Length(max=128))
+    new_password = fields.String(required=True, validate=validate.Length(min=10, max=128))
+
+
+class LocaleSchema(Schema):
+    """A language choice."""
+
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+
+
+class OrganisationInputSchema(Schema):
+    """A new organisation; mainland ones give their unified social credit code."""
+
+    name_zh = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    name_en = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    jurisdiction = fields.String(required=True, validate=validate.OneOf(TERRITORIES))
+    credit_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=18)
+    )
+    registration_number = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=64)
+    )
+    website = fields.URL(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    description = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=4000)
+    )
+
+    @pre_load
+    def blank_to_none(self, data, **_):
+        """Empty form fields mean "not given"."""
+        return {key: (None if value == "" else value) for key, value in data.items()}
+
+
+class OrganisationPublicSchema(Schema):
+    """What anyone may know about an organisation."""
+
+    id = fields.Integer()
+    name_zh = fields.String()
+    name_en = fields.String()
+    jurisdiction = fields.String()
+    website = fields.String()
+    verified = fields.Function(lambda organisation: organisation.verified_at is not None)
+
+
+class OrganisationSchema(OrganisationPublicSchema):
+    """What an organisation's own members (and clients) see of it."""
+
+    credit_code = fields.String()
+    registration_number = fields.String()
+    description = fields.String()
+    verified_at = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class MemberSchema(Schema):
+    """A member of an organisation."""
+
+    user_id = fields.Integer()
+    name = fields.String(attribute="user.name")
+    email = fields.String(attribute="user.email")
+    role = fields.Enum(MemberRole, by_value=True)
+    created_at = fields.DateTime()
+
+
+class InvitationInputSchema(Schema):
+    """Whom to invite, and with which role."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.Enum(MemberRole, by_value=True, load_default=MemberRole.MEMBER)
+
+    @validates("role")
+    def not_owner(self, value, **_):
+        """Ownership is not handed out by invitation."""
+        if value == MemberRole.OWNER:
+            raise ValidationError("owners cannot be invited; invite an admin")
+
+
+class InvitationSchema(Schema):
+    """An invitation (the token travels only in the e-mail)."""
+
+    id = fields.Integer()
+    email = fields.String(attribute="email_key")
+    role = fields.Enum(MemberRole, by_value=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    accepted_at = fields.DateTime()
+
+
+class PrincipalSchema(Schema):
+    """The API caller, as the token describes it."""
+
+    organisation_id = fields.Integer()
+    client_id = fields.String()
+    scopes = fields.List(fields.String())

@@ -1,0 +1,277 @@
+"""Identity services: sign-up, sign-in with throttling, organisations, members, invitations.
+
+Every function takes the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market import outbox
+from market.db import utcnow
+from market.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+)
+from market.i18n import N_
+from market.identity import passwords
+from market.identity.credit_code import CreditCodeError
+from market.identity.credit_code import validate as validate_credit_code
+from market.identity.models import (
+    MAINLAND,
+    Invitation,
+    LoginFailure,
+    MemberRole,
+    Membership,
+    Organisation,
+    StaffAssignment,
+    StaffRole,
+    User,
+)
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def email_key(email: str) -> str:
+    """The case-insensitive key of an e-mail address."""
+    return email.strip().lower()
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a bearer secret; only digests are stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this e-mail, ignoring case."""
+    return session.scalar(sa.select(User).where(User.email_key == email_key(email)))
+
+
+def register_user(
+    session: Session, email: str, name: str, password: str, locale: str | None = None
+) -> User:
+    """Create a user; a second account for the same e-mail (in any case) is a conflict."""
+    if find_user(session, email) is not None:
+        raise Conflict(N_("an account with this e-mail already exists"), field="email")
+    user = User(
+        email=email.strip(),
+        email_key=email_key(email),
+        name=name.strip(),
+        password_hash=passwords.hash_password(password),
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_login_allowed(
+    session: Session, email: str, max_failures: int, window_seconds: int, now: datetime
+) -> None:
+    """Refuse further attempts for an e-mail after too many recent failures."""
+    since = now - timedelta(seconds=window_seconds)
+    failures = session.scalars(
+        sa.select(LoginFailure.failed_at)
+        .where(LoginFailure.email_key == email_key(email), LoginFailure.failed_at > since)
+        .order_by(LoginFailure.failed_at)
+    ).all()
+    if len(failures) >= max_failures:
+        retry_after = int((failures[-max_failures] - since).total_seconds()) + 1
+        raise TooManyRequests(
+            N_("too many failed sign-ins for this account; try again later"),
+            retry_after=retry_after,
+        )
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The active user with these credentials, or :class:`AuthenticationFailed`."""
+    user = find_user(session, email)
+    valid = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        raise AuthenticationFailed(N_("e-mail or password is wrong"), field="password")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def record_login_failure(
+    session: Session, email: str, remote_addr: str | None, window_seconds: int
+) -> None:
+    """Remember a failed sign-in (in its own unit of work) and prune expired ones."""
+    now = utcnow()
+    session.execute(
+        sa.delete(LoginFailure).where(
+            LoginFailure.failed_at < now - timedelta(seconds=window_seconds)
+        )
+    )
+    session.add(LoginFailure(email_key=email_key(email), remote_addr=remote_addr, failed_at=now))
+
+
+def clear_login_failures(session: Session, email: str) -> None:
+    """Forget failures after a successful sign-in."""
+    session.execute(sa.delete(LoginFailure).where(LoginFailure.email_key == email_key(email)))
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one; other sessions end."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise AuthenticationFailed(N_("the current password is wrong"), field="current_password")
+    if current == new:
+        raise InvalidInput(
+            N_("the new password must differ from the current one"), field="new_password"
+        )
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+
+
+def grant_staff_role(session: Session, user: User, role: StaffRole) -> None:
+    """Give a user a staff role (idempotent)."""
+    if not any(assignment.role == role for assignment in user.staff_roles):
+        user.staff_roles.append(StaffAssignment(role=role))
+
+
+def normalise_organisation(data: dict) -> dict:
+    """Check jurisdiction-specific identifiers: mainland organisations need a credit code."""
+    data = dict(data)
+    code = (data.get("credit_code") or "").strip()
+    if data["jurisdiction"] == MAINLAND:
+        if not code:
+            raise InvalidInput(
+                N_("mainland organisations must give their unified social credit code"),
+                field="credit_code",
+            )
+        try:
+            data["credit_code"] = validate_credit_code(code)
+        except CreditCodeError as error:
+            raise InvalidInput(f"not a valid credit code: {error}", field="credit_code") from None
+    elif code:
+        raise InvalidInput(
+            N_("unified social credit codes are for mainland organisations only"),
+            field="credit_code",
+        )
+    else:
+        data["credit_code"] = None
+    return data
+
+
+def create_organisation(session: Session, owner: User, data: dict) -> Organisation:
+    """Create an organisation with ``owner`` as its owner."""
+    data = normalise_organisation(data)
+    if data["credit_code"] and session.scalar(
+        sa.select(Organisation.id).where(Organisation.credit_code == data["credit_code"])
+    ):
+        raise Conflict(
+            N_("an organisation with this credit code is registered"), field="credit_code"
+        )
+    organisation = Organisation(**data)
+    organisation.memberships.append(Membership(user=owner, role=MemberRole.OWNER))
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def membership(session: Session, organisation_id: int, user: User) -> Membership | None:
+    """The user's membership of an organisation, if any."""
+    return session.scalar(
+        sa.select(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.user_id == user.id
+        )
+    )
+
+
+def require_membership(
+    session: Session, organisation_id: int, user: User, administer: bool = False
+) -> Membership:
+    """The user's membership, or NotFound (not a member) / PermissionDenied (not an admin)."""
+    found = membership(session, organisation_id, user)
+    if found is None:
+        raise NotFound(N_("no such organisation"))
+    if administer and not found.can_administer:
+        raise PermissionDenied(N_("only the organisation's owners and admins may do this"))
+    return found
+
+
+def invite(
+    session: Session,
+    organisation: Organisation,
+    inviter: User,
+    email: str,
+    role: MemberRole,
+    base_url: str,
+) -> tuple[Invitation, str]:
+    """Invite an e-mail to join; the link goes out by mail through the outbox."""
+    if role == MemberRole.OWNER:
+        raise InvalidInput(N_("owners cannot be invited; invite an admin"), field="role")
+    key = email_key(email)
+    already = session.scalar(
+        sa.select(Membership.id)
+        .join(User)
+        .where(Membership.organisation_id == organisation.id, User.email_key == key)
+    )
+    if already:
+        raise Conflict(N_("this person is already a member"), field="email")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organisation=organisation,
+        email_key=key,
+        role=role,
+        token_hash=token_digest(token),
+        invited_by_id=inviter.id,
+        expires_at=utcnow() + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    session.flush()
+    outbox.enqueue(
+        session,
+        "mail.invitation",
+        {
+            "to": email.strip(),
+            "organisation_zh": organisation.name_zh,
+            "organisation_en": organisation.name_en,
+            "inviter": inviter.name,
+            "role": role.value,
+            "link": f"{base_url.rstrip('/')}/invitations/{token}",
+        },
+    )
+    return invitation, token
+
+
+def find_invitation(session: Session, token: str) -> Invitation:
+    """The open invitation for a token, or NotFound."""
+    invitation = session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == token_digest(token))
+    )
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        raise NotFound(N_("this invitation does not exist, was used or has expired"))
+    return invitation
+
+
+def accept_invitation(session: Session, user: User, token: str) -> Membership:
+    """Join the organisation of an invitation addressed to the user's e-mail."""
+    invitation = find_invitation(session, token)
+    if invitation.email_key != user.email_key:
+        raise PermissionDenied(N_("this invitation was sent to another e-mail address"))
+    if membership(session, invitation.organisation_id, user):
+        raise Conflict(N_("you are already a member of this organisation"))
+    invitation.accepted_at = utcnow()
+    joined = Membership(organisation_id=invitation.organisation_id, user=user, role=invitation.role)
+    session.add(joined)
+    session.flush()
+    return joined
+
+
+def organisation_or_404(session: Session, organisation_id: int) -> Organisation:
+    """The organisation, or NotFound."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(N_("no such organisation"))
+    return organisation

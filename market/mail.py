@@ -1,0 +1,91 @@
+"""Outgoing mail behind one interface: a console sink, a file sink (``.eml`` files), or SMTP."""
+
+from __future__ import annotations
+
+import smtplib
+import sys
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from market.db import utcnow
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A plain-text message to one recipient."""
+
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer:
+    """Sends :class:`Mail`."""
+
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+
+    def build(self, mail: Mail) -> EmailMessage:
+        """The RFC 5322 message for ``mail``."""
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message.set_content(mail.body)
+        return message
+
+    def send(self, mail: Mail) -> None:
+        """Deliver ``mail``."""
+        raise NotImplementedError
+
+
+class ConsoleMailer(Mailer):
+    """Prints messages to standard error (the demo's default)."""
+
+    def send(self, mail: Mail) -> None:
+        """Print the message."""
+        print(self.build(mail).as_string(), file=sys.stderr, flush=True)
+
+
+class FileMailer(Mailer):
+    """Writes each message as an ``.eml`` file into a directory."""
+
+    def __init__(self, sender: str, directory: Path) -> None:
+        super().__init__(sender)
+        self.directory = directory
+
+    def send(self, mail: Mail) -> None:
+        """Write the message to a new file."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        path = self.directory / f"{stamp}-{abs(hash(mail)) % 10**8:08d}.eml"
+        path.write_bytes(bytes(self.build(mail)))
+
+
+class SMTPMailer(Mailer):
+    """Sends through an SMTP relay (``smtp://host:port``)."""
+
+    def __init__(self, sender: str, host: str, port: int) -> None:
+        super().__init__(sender)
+        self.host, self.port = host, port
+
+    def send(self, mail: Mail) -> None:
+        """Hand the message to the relay."""
+        with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
+            smtp.send_message(self.build(mail))
+
+
+def make_mailer(sink: str, sender: str) -> Mailer:
+    """The mailer named by ``SHUJIAO_MAIL_SINK``: ``console``, ``file:DIR`` or ``smtp://H:P``."""
+    if sink == "console":
+        return ConsoleMailer(sender)
+    if sink.startswith("file:"):
+        return FileMailer(sender, Path(sink.removeprefix("file:")))
+    if sink.startswith("smtp://"):
+        parts = urlsplit(sink)
+        return SMTPMailer(sender, parts.hostname or "localhost", parts.port or 25)
+    raise ValueError(
+        f"SHUJIAO_MAIL_SINK must be console, file:DIR or smtp://HOST:PORT, not {sink!r}"
+    )

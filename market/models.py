@@ -1,0 +1,12 @@
+"""Every ``market`` model, imported in one place so the metadata is complete (Alembic, tests)."""
+
+from market.identity.models import (  # noqa: F401
+    Invitation,
+    LoginFailure,
+    Membership,
+    Organisation,
+    StaffAssignment,
+    User,
+)
+from market.oauth.models import OAuthClient, OAuthToken  # noqa: F401
+from market.outbox import OutboxMessage  # noqa: F401

@@ -1,0 +1,1 @@
+"""OAuth 2 client credentials for organisations' systems (Authlib)."""

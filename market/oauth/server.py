@@ -1,0 +1,128 @@
+"""The OAuth 2 authorization server (client credentials) and bearer-token protection."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+import sqlalchemy as sa
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from flask import g
+from flask_smorest.utils import deepupdate
+
+from market.context import Principal, db_session
+from market.db import utcnow
+from market.errors import AuthenticationFailed, PermissionDenied
+from market.identity.models import StaffRole
+from market.identity.services import token_digest
+from market.oauth.models import OAuthClient, OAuthToken
+from market.oauth.scopes import SCOPES, staff_role_for
+
+
+def _query_client(client_id: str) -> OAuthClient | None:
+    client = db_session().scalar(sa.select(OAuthClient).where(OAuthClient.client_id == client_id))
+    return client if client is not None and client.revoked_at is None else None
+
+
+def _save_token(token: dict, request) -> None:
+    issued = utcnow()
+    db_session().add(
+        OAuthToken(
+            client_pk=request.client.id,
+            token_hash=token_digest(token["access_token"]),
+            scope=token.get("scope") or "",
+            issued_at=issued,
+            expires_at=issued + timedelta(seconds=token["expires_in"]),
+        )
+    )
+
+
+class _ClientCredentials(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def make_authorization_server(app) -> AuthorizationServer:
+    """The token endpoint's server, configured from the app."""
+    app.config.setdefault(
+        "OAUTH2_TOKEN_EXPIRES_IN", {"client_credentials": app.config["TOKEN_LIFETIME"]}
+    )
+    app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", sorted(SCOPES))
+    server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server.register_grant(_ClientCredentials)
+    return server
+
+
+class _TokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        return db_session().scalar(
+            sa.select(OAuthToken).where(OAuthToken.token_hash == token_digest(token_string))
+        )
+
+
+class _Protector(ResourceProtector):
+    def raise_error_response(self, error: OAuth2Error):
+        raise error
+
+
+protector = _Protector()
+protector.register_token_validator(_TokenValidator())
+
+
+def _effective_scopes(token: OAuthToken) -> frozenset[str]:
+    # A staff scope lapses as soon as the client's creator loses the role behind it.
+    creator = token.client.created_by
+    kept = set()
+    for scope in token.scope.split():
+        role: StaffRole | None = staff_role_for(scope) if scope in SCOPES else None
+        if role is None or (token.client.organisation.is_operator and creator.has_staff_role(role)):
+            kept.add(scope)
+    return frozenset(kept)
+
+
+def authenticate(scope: str | None) -> Principal:
+    """Validate the request's bearer token for ``scope``; the principal it stands for."""
+    try:
+        token: OAuthToken = protector.acquire_token([scope] if scope else None)
+    except OAuth2Error as error:
+        if error.error == "insufficient_scope":
+            raise PermissionDenied(f"this token lacks the {scope} scope", scope=scope) from None
+        raise AuthenticationFailed(
+            error.description or "a valid bearer token is required", reason=error.error
+        ) from None
+    scopes = _effective_scopes(token)
+    if scope and scope not in scopes:
+        raise PermissionDenied(f"this token's {scope} scope needs a staff role", scope=scope)
+    return Principal(
+        organisation_id=token.client.organisation_id,
+        client_id=token.client.client_id,
+        user_id=token.client.created_by_id,
+        scopes=scopes,
+        is_operator=token.client.organisation.is_operator,
+    )
+
+
+def requires(scope: str | None):
+    """Declare the scope an endpoint needs; authenticates the caller into ``g.principal``.
+
+    Organisation scoping happens in the view and its service: every query is bounded by the
+    principal's organisation unless the data is public. Staff scopes imply their staff role.
+    """
+    if scope is not None and scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope}")
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            g.principal = authenticate(scope)
+            return view(*args, **kwargs)
+
+        security = [{"oauth2": [scope] if scope else []}]
+        wrapper._apidoc = deepupdate(
+            getattr(view, "_apidoc", {}), {"manual_doc": {"security": security}}
+        )
+        return wrapper
+
+    return decorator

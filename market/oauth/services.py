@@ -1,0 +1,74 @@
+"""OAuth client management: create, list and revoke an organisation's API clients."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.db import utcnow
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from market.i18n import N_
+from market.identity.models import Organisation, User
+from market.identity.services import token_digest
+from market.oauth.models import OAuthClient, OAuthToken
+from market.oauth.scopes import SCOPES, staff_role_for
+
+
+def create_client(
+    session: Session, organisation: Organisation, creator: User, name: str, scopes: list[str]
+) -> tuple[OAuthClient, str]:
+    """A new client and its secret; the secret is shown once and only its digest is kept."""
+    unknown = sorted(set(scopes) - SCOPES.keys())
+    if unknown:
+        raise InvalidInput(f"unknown scopes: {', '.join(unknown)}", field="scopes")
+    if not scopes:
+        raise InvalidInput(N_("choose at least one scope"), field="scopes")
+    for scope in scopes:
+        role = staff_role_for(scope)
+        if role and not (organisation.is_operator and creator.has_staff_role(role)):
+            raise PermissionDenied(
+                f"the {scope} scope is for exchange staff holding the {role.value} role",
+                field="scopes",
+            )
+    secret = secrets.token_urlsafe(36)
+    client = OAuthClient(
+        client_id="sj_" + secrets.token_hex(12),
+        secret_hash=token_digest(secret),
+        name=name,
+        organisation=organisation,
+        scope=" ".join(sorted(set(scopes))),
+        created_by=creator,
+    )
+    session.add(client)
+    session.flush()
+    return client, secret
+
+
+def list_clients(session: Session, organisation_id: int) -> list[OAuthClient]:
+    """An organisation's clients, newest first."""
+    return list(
+        session.scalars(
+            sa.select(OAuthClient)
+            .where(OAuthClient.organisation_id == organisation_id)
+            .order_by(OAuthClient.id.desc())
+        )
+    )
+
+
+def revoke_client(session: Session, organisation_id: int, client_pk: int) -> OAuthClient:
+    """Revoke a client and every token it holds."""
+    client = session.get(OAuthClient, client_pk)
+    if client is None or client.organisation_id != organisation_id:
+        raise NotFound(N_("no such API client"))
+    if client.revoked_at is not None:
+        raise Conflict(N_("this API client is already revoked"))
+    now = utcnow()
+    client.revoked_at = now
+    session.execute(
+        sa.update(OAuthToken)
+        .where(OAuthToken.client_pk == client.id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return client

@@ -1,0 +1,34 @@
+"""The OAuth 2 token endpoint (client credentials)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app
+
+from market.errors import error_body
+from market.oauth.server import make_authorization_server
+
+blp = Blueprint("oauth", __name__, url_prefix="/oauth")
+
+
+@blp.route("/token", methods=["POST"])
+def token():
+    """Issue an access token for a client's credentials (RFC 6749 §4.4)."""
+    response = current_app.extensions["oauth_server"].create_token_response()
+    if response.status_code >= 400:
+        # Keep RFC 6749's `error` fields for OAuth clients, inside the API's one error shape.
+        oauth_error = json.loads(response.get_data())
+        body = error_body(
+            response.status_code,
+            oauth_error.get("error_description") or oauth_error.get("error"),
+            {"oauth": [oauth_error.get("error")]},
+        )
+        response.set_data(json.dumps(body | oauth_error))
+    return response
+
+
+def register(app):
+    """Mount the token endpoint; the authorization server it uses."""
+    app.register_blueprint(blp)
+    return make_authorization_server(app)

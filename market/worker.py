@@ -1,0 +1,66 @@
+"""``shujiao worker``: drains the outbox (mail now; search indexing, auto-acceptance later)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from market import outbox
+from market.mail import Mail
+
+log = logging.getLogger(__name__)
+
+INVITATION_BODY = """\
+{inviter} 邀请您以 {role} 身份加入 {organisation_zh}。
+{inviter} invites you to join {organisation_en} as {role}.
+
+{link}
+
+此链接 7 天内有效。 The link is valid for 7 days.
+"""
+
+
+def handlers(app: Flask) -> dict[str, outbox.Handler]:
+    """Outbox handlers by topic, bound to the app's collaborators."""
+    mailer = app.extensions["mailer"]
+
+    def send_invitation(_session: Session, payload: dict) -> None:
+        mailer.send(
+            Mail(
+                to=payload["to"],
+                subject=f"邀请加入 {payload['organisation_zh']} · Invitation to "
+                f"{payload['organisation_en']}",
+                body=INVITATION_BODY.format(**payload),
+            )
+        )
+
+    return {"mail.invitation": send_invitation}
+
+
+def run_once(app: Flask) -> int:
+    """Handle one batch of due outbox messages in one unit of work; how many."""
+    with app.app_context(), app.extensions["db"].unit_of_work() as session:
+        return outbox.deliver(session, handlers(app))
+
+
+def run(app: Flask, stop: threading.Event | None = None, idle_sleep: float = 1.0) -> None:
+    """Work until ``stop`` is set, sleeping when there is nothing to do."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            handled = run_once(app)
+        except Exception:  # noqa: BLE001 - a worker keeps going; the error is logged
+            log.exception("worker batch failed")
+            handled = 0
+        if not handled:
+            stop.wait(idle_sleep)
+
+
+def start_in_thread(app: Flask) -> threading.Event:
+    """Run the worker in a daemon thread (the demo's single process); returns its stop flag."""
+    stop = threading.Event()
+    threading.Thread(target=run, args=(app, stop), name="shujiao-worker", daemon=True).start()
+    return stop

@@ -1,0 +1,101 @@
+"""API conventions: one error shape, validation naming fields, the same pagination everywhere."""
+
+import json
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def caller(app, db):
+    """(flask client, headers, organisation) for a client with org and catalog scopes."""
+    organisation = factories.organisation(db, factories.user(db, "owner@caller.cn"))
+    client, secret = factories.api_client(
+        db, organisation, ["org:read", "org:write", "catalog:read"]
+    )
+    db.commit()
+    api = app.test_client()
+    token = factories.token(api, client.client_id, secret)
+    return api, {"Authorization": f"Bearer {token}"}, organisation
+
+
+def _assert_error_shape(response, status):
+    body = response.get_json()
+    assert response.status_code == status
+    assert set(body) == {"code", "status", "message", "errors"}
+    assert body["code"] == status
+    return body
+
+
+def test_unknown_path_is_json(caller):
+    api, headers, _organisation = caller
+    _assert_error_shape(api.get("/api/v1/nowhere", headers=headers), 404)
+
+
+def test_malformed_json_is_400(caller):
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/invitations",
+        data="{not json",
+        headers=headers | {"Content-Type": "application/json"},
+    )
+    _assert_error_shape(response, 400)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": 12}, "email"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "a@b.cn", "role": "emperor"}, "role"),
+        ({"email": "a@b.cn", "role": "owner"}, "role"),
+        ({"email": "a@b.cn", "colour": "red"}, "colour"),
+        ({"email": ("x" * 250) + "@b.cn"}, "email"),
+        ({}, "email"),
+    ],
+)
+def test_invalid_fields_are_named(caller, payload, field, db):
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/invitations", json=payload, headers=headers
+    )
+    body = _assert_error_shape(response, 422)
+    assert field in body["errors"]
+    listed = api.get(f"/api/v1/organisations/{organisation.id}/invitations", headers=headers)
+    assert listed.get_json() == []
+
+
+def test_invitation_created_through_the_api(caller):
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/invitations",
+        json={"email": "colleague@caller.cn", "role": "member"},
+        headers=headers,
+    )
+    assert response.status_code == 201
+    assert "token" not in json.dumps(response.get_json())
+    assert response.get_json()["email"] == "colleague@caller.cn"
+
+
+def test_pagination_metadata_and_bounds(caller, db):
+    api, headers, _organisation = caller
+    for _ in range(4):
+        factories.organisation(db)
+    db.commit()
+    response = api.get("/api/v1/organisations?page=2&page_size=2", headers=headers)
+    assert response.status_code == 200
+    assert len(response.get_json()) == 2
+    meta = json.loads(response.headers["X-Pagination"])
+    assert meta["total"] == 5 and meta["page"] == 2 and meta["total_pages"] == 3
+    too_big = api.get("/api/v1/organisations?page_size=1000", headers=headers)
+    assert "page_size" in _assert_error_shape(too_big, 422)["errors"]
+
+
+def test_openapi_document_declares_scopes(app):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    members = document["paths"]["/api/v1/organisations/{organisation_id}/members"]["get"]
+    assert members["security"] == [{"oauth2": ["org:read"]}]
+    flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
+    assert "finance:read" in flows["clientCredentials"]["scopes"]

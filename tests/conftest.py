@@ -1,0 +1,206 @@
+"""Fixtures shared by the whole suite: the real services and fresh databases on both engines.
+
+The services (PostgreSQL, OpenSearch, localstripe) are started by ``tools/services.py up``
+(``make test`` does it), which writes their addresses to ``.services/env``. With ``CI`` set, a
+missing service fails the run; otherwise the tests that need it are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from market import create_app, migrate
+from tests.web import WebClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES_ENV = ROOT / ".services" / "env"
+
+SERVICE_VARIABLES = {
+    "postgresql": "SHUJIAO_TEST_POSTGRES_URL",
+    "opensearch": "SHUJIAO_TEST_OPENSEARCH_URL",
+    "localstripe": "SHUJIAO_TEST_STRIPE_URL",
+}
+
+
+def _read_services_env() -> dict[str, str]:
+    if not SERVICES_ENV.exists():
+        return {}
+    values = {}
+    for line in SERVICES_ENV.read_text().splitlines():
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if sep:
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def service_url(name: str) -> str:
+    """Address of a started test service, or skip (fail under CI) with the reason."""
+    variable = SERVICE_VARIABLES[name]
+    url = os.environ.get(variable) or _read_services_env().get(variable)
+    if url:
+        return url
+    reason = (
+        f"{name} is not running: {variable} is not set and .services/env does not name it "
+        f"(start it with `python tools/services.py up`; logs in .services/logs/)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """Superuser URL of the throwaway PostgreSQL cluster (its maintenance database)."""
+    return service_url("postgresql")
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> str:
+    """HTTP address of the OpenSearch node."""
+    return service_url("opensearch")
+
+
+@pytest.fixture(scope="session")
+def stripe_url() -> str:
+    """Base URL of localstripe."""
+    return service_url("localstripe")
+
+
+@pytest.fixture
+def make_database_url(request, tmp_path):
+    """Factory: ``make_database_url("sqlite" | "postgresql")`` gives a new, empty database.
+
+    PostgreSQL databases are created in the harness cluster and dropped after the test.
+    """
+    created: list[str] = []
+    admin_url = None
+
+    def make(kind: str) -> str:
+        nonlocal admin_url
+        if kind == "sqlite":
+            return f"sqlite:///{tmp_path / f'db-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        if kind != "postgresql":
+            raise ValueError(kind)
+        admin_url = admin_url or service_url("postgresql")
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        created.append(name)
+        return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+
+    if created:
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in created:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, make_database_url) -> str:
+    """A new, empty database; every test using it runs once per engine."""
+    return make_database_url(request.param)
+
+
+# --- The application on a migrated database -------------------------------------------------
+
+_MIGRATED_TEMPLATES: dict[str, str] = {}
+
+
+def _migrated_template(kind: str, tmp_path_factory) -> str:
+    """A database migrated to head once per session; tests get copies of it."""
+    if kind in _MIGRATED_TEMPLATES:
+        return _MIGRATED_TEMPLATES[kind]
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
+    else:
+        admin_url = service_url("postgresql")
+        name = f"tpl_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    _MIGRATED_TEMPLATES[kind] = url
+    return url
+
+
+@pytest.fixture
+def migrated_database_url(engine_kind, tmp_path, tmp_path_factory):
+    """A new database at the head migration, on the engine of ``engine_kind``."""
+    kind = engine_kind
+    template = _migrated_template(kind, tmp_path_factory)
+    if kind == "sqlite":
+        target = tmp_path / "app.sqlite3"
+        shutil.copyfile(sa.make_url(template).database, target)
+        yield f"sqlite:///{target}"
+        return
+    admin_url = service_url("postgresql")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(
+            f'CREATE DATABASE "{name}" TEMPLATE "{sa.make_url(template).database}"'
+        )
+    yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_kind(request) -> str:
+    """Which database engine the test runs on; every app test runs on both."""
+    return request.param
+
+
+def app_config(database_url: str, instance: Path, **overrides) -> dict:
+    """The configuration tests build the app with (no environment variables read)."""
+    config = {
+        "ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-" + uuid.uuid4().hex,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SEARCH_URL": f"embedded:///{instance / 'search.sqlite3'}",
+        "FILES_PATH": str(instance / "files"),
+        "MAIL_SINK": f"file:{instance / 'mail'}",
+        "BASE_URL": "http://shujiao.test",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app(migrated_database_url, tmp_path):
+    """The application on a fresh, migrated database (once per engine)."""
+    application = create_app(app_config(migrated_database_url, tmp_path / "instance"))
+    yield application
+    application.extensions["db"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A unit of work on the app's database, for arranging and checking state.
+
+    No app context is pushed: requests made during the test must get their own ``g``.
+    """
+    with app.extensions["db"].unit_of_work() as session:
+        yield session
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like test client that fills in CSRF tokens (see :class:`tests.web.WebClient`)."""
+    return WebClient(app)

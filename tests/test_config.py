@@ -1,0 +1,48 @@
+"""Configuration comes from SHUJIAO_* variables; secrets have no default outside the demo."""
+
+import pytest
+
+from market import config
+
+
+def test_secret_key_is_required_outside_the_demo(tmp_path):
+    with pytest.raises(config.ConfigError, match="SHUJIAO_SECRET_KEY"):
+        config.load(environ={"SHUJIAO_INSTANCE_PATH": str(tmp_path)})
+
+
+def test_demo_generates_a_secret_key_once_and_keeps_it(tmp_path):
+    environ = {"SHUJIAO_ENV": "demo", "SHUJIAO_INSTANCE_PATH": str(tmp_path)}
+    first = config.load(environ=environ)["SECRET_KEY"]
+    second = config.load(environ=environ)["SECRET_KEY"]
+    assert first == second
+    assert len(first) >= 48
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_variables_are_read_and_converted(tmp_path):
+    loaded = config.load(
+        environ={
+            "SHUJIAO_SECRET_KEY": "s" * 40,
+            "SHUJIAO_INSTANCE_PATH": str(tmp_path),
+            "SHUJIAO_DATABASE_URL": "postgresql+psycopg://db/shujiao",
+            "SHUJIAO_LOGIN_MAX_FAILURES": "3",
+            "SHUJIAO_INPROCESS_WORKER": "yes",
+        }
+    )
+    assert loaded["DATABASE_URL"] == "postgresql+psycopg://db/shujiao"
+    assert loaded["LOGIN_MAX_FAILURES"] == 3
+    assert loaded["INPROCESS_WORKER"] is True
+    assert loaded["SEARCH_URL"] == f"embedded:///{tmp_path / 'search.sqlite3'}"
+
+
+def test_a_malformed_number_names_the_variable(tmp_path):
+    with pytest.raises(config.ConfigError, match="SHUJIAO_TOKEN_LIFETIME"):
+        config.load(environ={"SHUJIAO_SECRET_KEY": "x", "SHUJIAO_TOKEN_LIFETIME": "soon"})
+
+
+def test_overrides_win_over_the_environment(tmp_path):
+    loaded = config.load(
+        {"DATABASE_URL": "sqlite:///x.db"},
+        environ={"SHUJIAO_SECRET_KEY": "x", "SHUJIAO_DATABASE_URL": "sqlite:///y.db"},
+    )
+    assert loaded["DATABASE_URL"] == "sqlite:///x.db"
