@@ -1,0 +1,390 @@
+"""The embedded engine: SQLite FTS5 over jieba-segmented text, in its own SQLite file.
+
+Each physical index is three tables: ``<p>_docs`` (rowid, id, JSON source and one INTEGER
+column per integer/long/date/boolean field), ``<p>_fts`` (FTS5, one column per text field
+holding jieba tokens, ``porter unicode61`` tokenizer so English is stemmed) and ``<p>_terms``
+(keyword values, one row per value, for filters and GROUP BY facets). The table
+``search_alias`` names the live physical index of each index; ``reindex`` switches it in one
+transaction. WAL mode lets searches read a consistent snapshot while a writer works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import queue
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from search import analysis
+from search.embedded_sql import Tables, build_search, quote
+from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
+from search.errors import EngineError, IndexMissing, SpecMismatch
+from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text
+from search.spec import IndexSpec, epoch_millis
+
+BATCH = 1000
+_META = """
+CREATE TABLE IF NOT EXISTS search_alias (
+    alias TEXT PRIMARY KEY, physical TEXT NOT NULL, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_physical (
+    physical TEXT PRIMARY KEY, alias TEXT NOT NULL, created_at TEXT NOT NULL);
+"""
+
+
+class EmbeddedEngine(SearchEngine):
+    """SQLite FTS5 search in the file at ``path``; ``prefix`` namespaces its index names."""
+
+    def __init__(self, path: str | Path, *, prefix: str = "", pool_size: int = 4) -> None:
+        self.path = str(path)
+        self.prefix = prefix
+        self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=pool_size)
+        self._write_lock = threading.Lock()
+        self._meta_ready = False
+
+    # -- connections -------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA temp_store=MEMORY")
+        except sqlite3.Error as exc:
+            raise EngineError(f"cannot open {self.path}: {exc}") from exc
+        if not self._meta_ready:
+            _script(conn, _META)
+            self._meta_ready = True
+        return conn
+
+    @contextlib.contextmanager
+    def _connection(self, begin: str) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = self._pool.get_nowait()
+        except queue.Empty:
+            conn = self._open()
+        healthy = False
+        try:
+            conn.execute(begin)
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                healthy = True
+                raise
+            conn.execute("COMMIT")
+            healthy = True
+        except sqlite3.Error as exc:
+            raise EngineError(f"sqlite: {exc}") from exc
+        finally:
+            if healthy:
+                try:
+                    self._pool.put_nowait(conn)
+                except queue.Full:
+                    conn.close()
+            else:
+                conn.close()
+
+    def _read(self):
+        return self._connection("BEGIN")
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock, self._connection("BEGIN IMMEDIATE") as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return
+
+    # -- index lifecycle ---------------------------------------------------------------
+
+    def _alias(self, spec: IndexSpec) -> str:
+        return f"{self.prefix}{spec.name}"
+
+    def _live(self, conn: sqlite3.Connection, spec: IndexSpec) -> Tables:
+        row = conn.execute(
+            "SELECT physical FROM search_alias WHERE alias = ?", (self._alias(spec),)
+        ).fetchone()
+        if row is None:
+            raise IndexMissing(f"no index {self._alias(spec)!r}; call ensure_index first")
+        return Tables(row[0], spec)
+
+    def _create_physical(self, conn: sqlite3.Connection, spec: IndexSpec) -> Tables:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+        tables = Tables(f"{self._alias(spec)}_{stamp}", spec)
+        _script(conn, tables.ddl())
+        conn.execute(
+            "INSERT INTO search_physical VALUES (?, ?, ?)",
+            (tables.physical, self._alias(spec), stamp),
+        )
+        return tables
+
+    def ensure_index(self, spec: IndexSpec) -> bool:
+        """Create the index unless it exists; refuse a live index built from another spec."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT fingerprint FROM search_alias WHERE alias = ?", (self._alias(spec),)
+            ).fetchone()
+            if row is not None:
+                if row[0] != spec.fingerprint:
+                    raise SpecMismatch(
+                        f"index {self._alias(spec)!r} was built from another spec; reindex it"
+                    )
+                return False
+            tables = self._create_physical(conn, spec)
+            conn.execute(
+                "INSERT INTO search_alias VALUES (?, ?, ?)",
+                (self._alias(spec), tables.physical, spec.fingerprint),
+            )
+            return True
+
+    def drop_index(self, spec: IndexSpec) -> None:
+        """Drop the alias and every physical index of ``spec``."""
+        with self._write() as conn:
+            for (physical,) in conn.execute(
+                "SELECT physical FROM search_physical WHERE alias = ?", (self._alias(spec),)
+            ).fetchall():
+                _script(conn, Tables(physical, spec).drop())
+            conn.execute("DELETE FROM search_physical WHERE alias = ?", (self._alias(spec),))
+            conn.execute("DELETE FROM search_alias WHERE alias = ?", (self._alias(spec),))
+
+    def reindex(
+        self, spec: IndexSpec, docs: Iterable[Mapping[str, Any]], *, batch_size: int = BATCH
+    ) -> BulkResult:
+        """Load ``docs`` into a new physical index, then switch the alias and drop the old."""
+        with self._write() as conn:
+            tables = self._create_physical(conn, spec)
+        created = 0
+        try:
+            for batch in _batches(docs, batch_size):
+                rows = [_Row.build(spec, doc) for doc in batch]
+                with self._write() as conn:
+                    created += _upsert(conn, tables, rows).created
+            with self._write() as conn:
+                old = conn.execute(
+                    "SELECT physical FROM search_physical WHERE alias = ? AND physical != ?",
+                    (self._alias(spec), tables.physical),
+                ).fetchall()
+                conn.execute(
+                    "INSERT OR REPLACE INTO search_alias VALUES (?, ?, ?)",
+                    (self._alias(spec), tables.physical, spec.fingerprint),
+                )
+        except BaseException:
+            with self._write() as conn:
+                _script(conn, tables.drop())
+                conn.execute("DELETE FROM search_physical WHERE physical = ?", (tables.physical,))
+            raise
+        with self._write() as conn:
+            for (physical,) in old:
+                _script(conn, Tables(physical, spec).drop())
+                conn.execute("DELETE FROM search_physical WHERE physical = ?", (physical,))
+        return BulkResult(created=created)
+
+    # -- documents ---------------------------------------------------------------------
+
+    def index(
+        self, spec: IndexSpec, docs: Iterable[Mapping[str, Any]], *, refresh: bool = False
+    ) -> BulkResult:
+        """Validate every document, then upsert them all in one transaction."""
+        rows = [_Row.build(spec, doc) for doc in docs]
+        with self._write() as conn:
+            return _upsert(conn, self._live(conn, spec), rows)
+
+    def delete(self, spec: IndexSpec, ids: Iterable[str], *, refresh: bool = False) -> int:
+        """Delete documents by id; return how many existed."""
+        ids = list(dict.fromkeys(ids))
+        with self._write() as conn:
+            tables = self._live(conn, spec)
+            found = _existing(conn, tables, ids)
+            _remove(conn, tables, list(found.values()))
+            return len(found)
+
+    def get(self, spec: IndexSpec, doc_id: str) -> dict[str, Any] | None:
+        """The stored source of ``doc_id``, or ``None``."""
+        with self._read() as conn:
+            tables = self._live(conn, spec)
+            row = conn.execute(f"SELECT source FROM {tables.docs} WHERE id = ?", (doc_id,))
+            found = row.fetchone()
+        return json.loads(found[0]) if found else None
+
+    def count(self, spec: IndexSpec) -> int:
+        """Number of documents."""
+        with self._read() as conn:
+            return conn.execute(f"SELECT count(*) FROM {self._live(conn, spec).docs}").fetchone()[0]
+
+    def iter_documents(self, spec: IndexSpec) -> Iterator[dict[str, Any]]:
+        """Every stored source ordered by id, read in pages."""
+        after = ""
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    f"SELECT id, source FROM {self._live(conn, spec).docs} "
+                    "WHERE id > ? ORDER BY id LIMIT ?",
+                    (after, BATCH),
+                ).fetchall()
+            yield from (json.loads(source) for _, source in rows)
+            if len(rows) < BATCH:
+                return
+            after = rows[-1][0]
+
+    # -- queries -----------------------------------------------------------------------
+
+    def search(self, spec: IndexSpec, query: Query) -> Results:
+        """Full-text match, filters, facets, sort and a page, in one read transaction."""
+        started = time.perf_counter()
+        plan = check(spec, query)
+        groups = analysis.expand(analysis.query_terms(plan.text)) if plan.text else []
+        with self._read() as conn:
+            total, rows, facets = build_search(conn, self._live(conn, spec), plan, groups)
+        pattern = None
+        if plan.highlight and groups:
+            pattern = analysis.highlight_pattern({t for g in groups for alt in g for t in alt})
+        hits = []
+        for doc_id, source, score in rows:
+            source = json.loads(source)
+            marks = {}
+            for f in spec.text_fields if pattern else ():
+                snippet = analysis.highlight(source.get(f.name) or "", pattern)
+                if snippet:
+                    marks[f.name] = snippet
+            hits.append(Hit(doc_id, score, source, marks))
+        took = (time.perf_counter() - started) * 1000
+        return Results(total, hits, facets, took, plan.page, plan.per_page, engine_ms=took)
+
+    def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
+        """Titles with words starting with ``prefix`` (last term matched as a prefix)."""
+        limit = bounded(limit, MAX_SUGGESTIONS)
+        prefix = clean_text(prefix)[:100]
+        terms = analysis.query_terms(prefix)
+        if not terms:
+            return []
+        fields = spec.suggest_fields
+        columns = " ".join(f"t_{f.name}" for f in fields)
+        words = [quote(t) for t in terms[:-1]] + [quote(terms[-1]) + "*"]
+        expression = f"{{{columns}}} : ({' AND '.join(words)})"
+        with self._read() as conn:
+            tables = self._live(conn, spec)
+            rows = conn.execute(
+                f"SELECT d.id, d.source FROM {tables.fts} JOIN {tables.docs} d "
+                f"ON d.rowid = {tables.fts}.rowid WHERE {tables.fts} MATCH ? "
+                f"ORDER BY bm25({tables.fts}{tables.weights}), d.id LIMIT ?",
+                (expression, limit * 3),
+            ).fetchall()
+        return pick_suggestions(fields, prefix, [(i, json.loads(src)) for i, src in rows], limit)
+
+    def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
+        """OR-query of the document's most weighted tokens, ranked by BM25, minus itself."""
+        limit = bounded(limit, MAX_SIMILAR)
+        source = self.get(spec, doc_id)
+        if source is None:
+            return []
+        weights: Counter[str] = Counter()
+        for f in spec.text_fields:
+            for token in analysis.index_tokens(source.get(f.name) or "").split():
+                if len(token) > 1 and token not in analysis.STOPWORDS and not token.isdigit():
+                    weights[token] += f.boost
+        if not weights:
+            return []
+        expression = " OR ".join(quote(t) for t, _ in weights.most_common(25))
+        with self._read() as conn:
+            tables = self._live(conn, spec)
+            rows = conn.execute(
+                f"SELECT d.id, d.source, -bm25({tables.fts}{tables.weights}) AS score "
+                f"FROM {tables.fts} JOIN {tables.docs} d ON d.rowid = {tables.fts}.rowid "
+                f"WHERE {tables.fts} MATCH ? AND d.id != ? ORDER BY score DESC, d.id LIMIT ?",
+                (expression, doc_id, limit),
+            ).fetchall()
+        return [Hit(i, score, json.loads(src)) for i, src, score in rows]
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    # Not executescript: it commits first, and DDL here belongs to the caller's transaction.
+    for statement in sql.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+class _Row:
+    """A validated document turned into the rows the three tables take."""
+
+    __slots__ = ("id", "source", "columns", "texts", "terms")
+
+    @classmethod
+    def build(cls, spec: IndexSpec, doc: Mapping[str, Any]) -> _Row:
+        canonical = spec.validate(doc)
+        row = cls()
+        row.id = canonical["id"]
+        row.source = json.dumps(canonical, ensure_ascii=False, allow_nan=False)
+        row.columns, row.texts, row.terms = [], [], []
+        for f in spec.fields:
+            value = canonical.get(f.name)
+            if f.kind == "text":
+                row.texts.append(analysis.index_tokens(value or ""))
+            elif f.kind == "keyword":
+                values = [value] if isinstance(value, str) else value or []
+                row.terms.extend((f.name, v) for v in values)
+            elif f.kind == "date":
+                row.columns.append(None if value is None else epoch_millis(value))
+            else:
+                row.columns.append(None if value is None else int(value))
+        return row
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _existing(conn: sqlite3.Connection, tables: Tables, ids: list[str]) -> dict[str, int]:
+    found = {}
+    for batch in _batches(ids, 500):
+        marks = ",".join("?" * len(batch))
+        sql = f"SELECT id, rowid FROM {tables.docs} WHERE id IN ({marks})"
+        found.update(conn.execute(sql, batch).fetchall())
+    return found
+
+
+def _remove(conn: sqlite3.Connection, tables: Tables, rowids: list[int]) -> None:
+    params = [(r,) for r in rowids]
+    conn.executemany(f"DELETE FROM {tables.fts} WHERE rowid = ?", params)
+    conn.executemany(f"DELETE FROM {tables.terms} WHERE doc = ?", params)
+    conn.executemany(f"DELETE FROM {tables.docs} WHERE rowid = ?", params)
+
+
+def _upsert(conn: sqlite3.Connection, tables: Tables, rows: list[_Row]) -> BulkResult:
+    rows = list({row.id: row for row in rows}.values())
+    existing = _existing(conn, tables, [row.id for row in rows])
+    _remove(conn, tables, list(existing.values()))
+    next_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) + 1 FROM {tables.docs}").fetchone()
+    next_rowid = next_rowid[0]
+    docs, fts, terms = [], [], []
+    for row in rows:
+        rowid = existing.get(row.id)
+        if rowid is None:
+            rowid, next_rowid = next_rowid, next_rowid + 1
+        docs.append((rowid, row.id, row.source, *row.columns))
+        fts.append((rowid, *row.texts))
+        terms.extend((field, value, rowid) for field, value in row.terms)
+    conn.executemany(tables.insert_docs, docs)
+    conn.executemany(tables.insert_fts, fts)
+    conn.executemany(tables.insert_terms, terms)
+    return BulkResult(created=len(rows) - len(existing), updated=len(existing))

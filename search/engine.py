@@ -1,0 +1,117 @@
+"""The one interface every search engine implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from search.query import BulkResult, Hit, Query, Results, Suggestion
+from search.spec import IndexSpec
+
+MAX_SUGGESTIONS = 20
+MAX_SIMILAR = 50
+
+
+class SearchEngine(abc.ABC):
+    """A search engine holding indexes described by :class:`~search.spec.IndexSpec`.
+
+    Every index is reached through a stable name (an alias) pointing at a physical index, so
+    :meth:`reindex` can build a replacement and switch to it without a gap. Methods raise
+    :class:`~search.errors.SearchError` subclasses only.
+    """
+
+    @abc.abstractmethod
+    def ensure_index(self, spec: IndexSpec) -> bool:
+        """Create the index if it does not exist; return whether it was created.
+
+        Raises :class:`~search.errors.SpecMismatch` when the live index was built from a
+        different spec or analysis version (then :meth:`reindex`).
+        """
+
+    @abc.abstractmethod
+    def drop_index(self, spec: IndexSpec) -> None:
+        """Delete the index and every physical index behind it (tests, tear-down)."""
+
+    @abc.abstractmethod
+    def index(
+        self, spec: IndexSpec, docs: Iterable[Mapping[str, Any]], *, refresh: bool = False
+    ) -> BulkResult:
+        """Insert or replace documents by ``id``. Every document is validated first, so a bad
+        one (:class:`~search.errors.InvalidDocument`, naming the field) writes nothing.
+        ``refresh`` makes the change visible to searches before returning."""
+
+    @abc.abstractmethod
+    def delete(self, spec: IndexSpec, ids: Iterable[str], *, refresh: bool = False) -> int:
+        """Delete documents by id; return how many existed."""
+
+    @abc.abstractmethod
+    def get(self, spec: IndexSpec, doc_id: str) -> dict[str, Any] | None:
+        """The stored (canonical) source of a document, or ``None``."""
+
+    @abc.abstractmethod
+    def count(self, spec: IndexSpec) -> int:
+        """Number of documents in the index."""
+
+    @abc.abstractmethod
+    def iter_documents(self, spec: IndexSpec) -> Iterator[dict[str, Any]]:
+        """Every stored source, ordered by id (for consistency checkers)."""
+
+    def all_ids(self, spec: IndexSpec) -> Iterator[str]:
+        """Every document id, in order."""
+        for doc in self.iter_documents(spec):
+            yield doc["id"]
+
+    @abc.abstractmethod
+    def search(self, spec: IndexSpec, query: Query) -> Results:
+        """Run a query: full text (empty matches everything), filters, facets, sort, page.
+
+        Raises :class:`~search.errors.InvalidQuery` (or :class:`~search.errors.QueryTooLong`)
+        for a query the caller should fix; any other text returns results, possibly none.
+        """
+
+    @abc.abstractmethod
+    def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
+        """As-you-type suggestions: titles (``suggest`` fields) containing words that start
+        with what was typed, Chinese or English."""
+
+    @abc.abstractmethod
+    def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
+        """Documents like ``doc_id`` (more-like-this on its text), never itself; ``[]`` for an
+        unknown id."""
+
+    @abc.abstractmethod
+    def reindex(
+        self, spec: IndexSpec, docs: Iterable[Mapping[str, Any]], *, batch_size: int = 1000
+    ) -> BulkResult:
+        """Build a new physical index from ``docs``, switch the alias to it atomically and
+        drop the old one. Searches keep answering from the old index until the switch.
+        Changes written with :meth:`index` during a reindex land in the old index only:
+        replay them afterwards (the outbox does)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+
+def bounded(limit: int, most: int) -> int:
+    """``limit`` clamped to 1..most."""
+    return max(1, min(int(limit), most))
+
+
+def pick_suggestions(fields, prefix: str, rows, limit: int) -> list:
+    """Turn matching documents into distinct suggestions: for each, the first suggest field
+    containing the first typed word (else the first one with a value)."""
+    words = prefix.lower().split()
+    probe = words[0][:2] if words else ""
+    out, seen = [], set()
+    for doc_id, source in rows:
+        texts = [(f.name, source.get(f.name)) for f in fields if source.get(f.name)]
+        chosen = next(((name, t) for name, t in texts if probe in t.lower()), None)
+        chosen = chosen or (texts[0] if texts else None)
+        if chosen and chosen[1] not in seen:
+            seen.add(chosen[1])
+            out.append(Suggestion(chosen[1], doc_id, chosen[0]))
+        if len(out) == limit:
+            break
+    return out

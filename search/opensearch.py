@@ -1,0 +1,328 @@
+"""The cluster engine: OpenSearch 2 through opensearch-py, Elasticsearch 8 through
+elasticsearch-py, chosen by what the server reports at ``GET /``.
+
+Both clients receive the same request bodies (:mod:`search.bodies`); the only per-client
+parts are the client object and its exception classes. Every index is an alias
+(``<prefix><name>``) over one physical index (``<prefix><name>_<timestamp>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import elastic_transport
+import elasticsearch
+import opensearchpy
+
+from search import bodies
+from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
+from search.errors import EngineError, IndexMissing, SpecMismatch
+from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text
+from search.spec import IndexSpec
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class _Driver:
+    client: Any
+    distribution: str
+    not_found: type[Exception]
+    errors: tuple[type[Exception], ...]
+
+
+class OpenSearchEngine(SearchEngine):
+    """Search in an OpenSearch (or Elasticsearch) cluster at ``url``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "",
+        shards: int = 1,
+        replicas: int = 1,
+        timeout: float = 10.0,
+        **client_options: Any,
+    ) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.shards = shards
+        self.replicas = replicas
+        self.timeout = timeout
+        self.client_options = client_options
+        self._driver: _Driver | None = None
+        self._lock = threading.Lock()
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    @property
+    def driver(self) -> _Driver:
+        """The client, created on first use after asking the server what it is."""
+        if self._driver is None:
+            with self._lock:
+                if self._driver is None:
+                    self._driver = self._connect()
+        return self._driver
+
+    def _connect(self) -> _Driver:
+        probe = opensearchpy.OpenSearch(
+            hosts=[self.url], timeout=self.timeout, **self.client_options
+        )
+        try:
+            info = probe.info()
+        except opensearchpy.TransportError as exc:
+            raise EngineError(f"cannot reach {self.url}: {exc}") from exc
+        if info.get("version", {}).get("distribution") == "opensearch":
+            return _Driver(
+                probe, "opensearch", opensearchpy.NotFoundError, (opensearchpy.TransportError,)
+            )
+        probe.close()
+        client = elasticsearch.Elasticsearch(
+            self.url, request_timeout=self.timeout, **self.client_options
+        )
+        errors = (elasticsearch.ApiError, elastic_transport.TransportError)
+        return _Driver(client, "elasticsearch", elasticsearch.NotFoundError, errors)
+
+    @property
+    def distribution(self) -> str:
+        """``opensearch`` or ``elasticsearch``."""
+        return self.driver.distribution
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        driver = self.driver
+        target: Any = driver.client
+        for part in method.split("."):
+            target = getattr(target, part)
+        try:
+            response = target(**kwargs)
+        except driver.not_found as exc:
+            if "index_not_found" in str(exc):
+                raise IndexMissing(f"no index {kwargs.get('index')!r}: {exc}") from exc
+            raise
+        except driver.errors as exc:
+            raise EngineError(f"{driver.distribution} {method}: {exc}") from exc
+        return getattr(response, "body", response)
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        if self._driver is not None:
+            self._driver.client.close()
+            self._driver = None
+
+    # -- index lifecycle ---------------------------------------------------------------
+
+    def _alias(self, spec: IndexSpec) -> str:
+        return f"{self.prefix}{spec.name}"
+
+    def _behind(self, alias: str) -> list[str]:
+        try:
+            return sorted(self._call("indices.get_alias", name=alias))
+        except self.driver.not_found:
+            return []
+
+    def _physicals(self, alias: str) -> list[str]:
+        pattern = re.compile(rf"^{re.escape(alias)}_\d{{20}}$")
+        try:
+            found = self._call("indices.get", index=f"{alias}_*")
+        except self.driver.not_found:
+            return []
+        return sorted(name for name in found if pattern.match(name))
+
+    def ensure_index(self, spec: IndexSpec) -> bool:
+        """Create a physical index and its alias unless the alias exists."""
+        alias = self._alias(spec)
+        if self._behind(alias):
+            mappings = self._call("indices.get_mapping", index=alias)
+            for physical in mappings.values():
+                meta = physical.get("mappings", {}).get("_meta", {})
+                if meta.get("fingerprint") != spec.fingerprint:
+                    raise SpecMismatch(f"index {alias!r} was built from another spec; reindex it")
+            return False
+        body = bodies.index_body(spec, shards=self.shards, replicas=self.replicas)
+        body["aliases"] = {alias: {}}
+        self._call("indices.create", index=self._new_name(alias), body=body)
+        return True
+
+    def drop_index(self, spec: IndexSpec) -> None:
+        """Delete every physical index of ``spec`` (the alias goes with them)."""
+        names = self._physicals(self._alias(spec))
+        if names:
+            self._call("indices.delete", index=",".join(names))
+
+    def _new_name(self, alias: str) -> str:
+        return f"{alias}_{dt.datetime.now(dt.UTC).strftime('%Y%m%d%H%M%S%f')}"
+
+    def reindex(
+        self, spec: IndexSpec, docs: Iterable[Mapping[str, Any]], *, batch_size: int = BATCH
+    ) -> BulkResult:
+        """Load a new physical index (no refresh, no replicas while loading), then swap the
+        alias in one ``_aliases`` call and delete the old indices."""
+        alias = self._alias(spec)
+        physical = self._new_name(alias)
+        body = bodies.index_body(spec, shards=self.shards, replicas=0)
+        body["settings"]["index"]["refresh_interval"] = "-1"
+        self._call("indices.create", index=physical, body=body)
+        try:
+            result = BulkResult()
+            batch: list[dict[str, Any]] = []
+            for doc in docs:
+                batch.append(spec.validate(doc))
+                if len(batch) == batch_size:
+                    result = _add(result, self._bulk_index(physical, batch))
+                    batch = []
+            result = _add(result, self._bulk_index(physical, batch))
+            settings = {"index": {"refresh_interval": None, "number_of_replicas": self.replicas}}
+            self._call("indices.put_settings", index=physical, body=settings)
+            self._call("indices.refresh", index=physical)
+            old = self._behind(alias)
+            actions = [{"remove": {"index": name, "alias": alias}} for name in old]
+            actions.append({"add": {"index": physical, "alias": alias}})
+            self._call("indices.update_aliases", body={"actions": actions})
+        except BaseException:
+            self._call("indices.delete", index=physical, ignore_unavailable=True)
+            raise
+        stale = [name for name in self._physicals(alias) if name != physical]
+        if stale:
+            self._call("indices.delete", index=",".join(stale))
+        return result
+
+    # -- documents ---------------------------------------------------------------------
+
+    def _bulk_index(self, index: str, docs: list[dict[str, Any]]) -> BulkResult:
+        lines: list[dict[str, Any]] = []
+        for doc in docs:
+            lines += [{"index": {"_index": index, "_id": doc["id"]}}, doc]
+        items = self._bulk(lines)
+        created = sum(1 for item in items if item["index"].get("result") == "created")
+        return BulkResult(created=created, updated=len(items) - created)
+
+    def _bulk(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not lines:
+            return []
+        response = self._call("bulk", body=lines)
+        items = response["items"]
+        if response.get("errors"):
+            failed = [i for i in items for op in i.values() if op.get("error")]
+            if failed:
+                raise EngineError(f"bulk request failed for {len(failed)} items: {failed[0]}")
+        return items
+
+    def index(
+        self, spec: IndexSpec, docs: Iterable[Mapping[str, Any]], *, refresh: bool = False
+    ) -> BulkResult:
+        """Validate every document, then upsert them through the alias in bulk requests."""
+        checked = list({d["id"]: d for d in (spec.validate(doc) for doc in docs)}.values())
+        alias = self._alias(spec)
+        result = BulkResult()
+        for start in range(0, len(checked), BATCH):
+            result = _add(result, self._bulk_index(alias, checked[start : start + BATCH]))
+        if refresh:
+            self._call("indices.refresh", index=alias)
+        return result
+
+    def delete(self, spec: IndexSpec, ids: Iterable[str], *, refresh: bool = False) -> int:
+        """Delete by id through the alias; return how many existed."""
+        alias = self._alias(spec)
+        lines = [{"delete": {"_index": alias, "_id": i}} for i in dict.fromkeys(ids)]
+        items = self._bulk(lines) if lines else []
+        if refresh:
+            self._call("indices.refresh", index=alias)
+        return sum(1 for item in items if item["delete"].get("result") == "deleted")
+
+    def get(self, spec: IndexSpec, doc_id: str) -> dict[str, Any] | None:
+        """The stored source, or ``None``."""
+        try:
+            return self._call("get", index=self._alias(spec), id=doc_id)["_source"]
+        except self.driver.not_found:
+            return None
+
+    def count(self, spec: IndexSpec) -> int:
+        """Number of documents."""
+        return self._call("count", index=self._alias(spec))["count"]
+
+    def iter_documents(self, spec: IndexSpec) -> Iterator[dict[str, Any]]:
+        """Every source ordered by id, paged with ``search_after``."""
+        body: dict[str, Any] = {"size": BATCH, "sort": [{"id": "asc"}], "query": {"match_all": {}}}
+        while True:
+            hits = self._call("search", index=self._alias(spec), body=body)["hits"]["hits"]
+            yield from (hit["_source"] for hit in hits)
+            if len(hits) < BATCH:
+                return
+            body["search_after"] = hits[-1]["sort"]
+
+    # -- queries -----------------------------------------------------------------------
+
+    def search(self, spec: IndexSpec, query: Query) -> Results:
+        """One request: query, filters, sort, page, facets as aggregations, highlights."""
+        started = time.perf_counter()
+        plan = check(spec, query)
+        response = self._call(
+            "search", index=self._alias(spec), body=bodies.search_body(spec, plan)
+        )
+        scored = plan.sort is None and bool(plan.text)
+        hits = [
+            Hit(
+                hit["_id"],
+                hit.get("_score") if scored else None,
+                hit["_source"],
+                {name: frags[0] for name, frags in hit.get("highlight", {}).items() if frags},
+            )
+            for hit in response["hits"]["hits"]
+        ]
+        facets = _facets(plan, response.get("aggregations", {}))
+        total = response["hits"]["total"]
+        return Results(
+            total=total["value"],
+            hits=hits,
+            facets=facets,
+            took_ms=(time.perf_counter() - started) * 1000,
+            page=plan.page,
+            per_page=plan.per_page,
+            total_exact=total["relation"] == "eq",
+            engine_ms=float(response.get("took", 0)),
+        )
+
+    def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
+        """Titles whose words start with the typed words."""
+        limit = bounded(limit, MAX_SUGGESTIONS)
+        prefix = clean_text(prefix)[:100]
+        if not any(ch.isalnum() for ch in prefix):
+            return []
+        body = bodies.suggest_body(spec, prefix, limit * 3)
+        hits = self._call("search", index=self._alias(spec), body=body)["hits"]["hits"]
+        rows = [(hit["_id"], hit["_source"]) for hit in hits]
+        return pick_suggestions(spec.suggest_fields, prefix, rows, limit)
+
+    def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
+        """``more_like_this`` on the document's text; the document itself is excluded."""
+        limit = bounded(limit, MAX_SIMILAR)
+        if self.get(spec, doc_id) is None:
+            return []
+        alias = self._alias(spec)
+        body = bodies.similar_body(spec, alias, doc_id, limit)
+        hits = self._call("search", index=alias, body=body)["hits"]["hits"]
+        return [Hit(h["_id"], h.get("_score"), h["_source"]) for h in hits if h["_id"] != doc_id]
+
+
+def _add(a: BulkResult, b: BulkResult) -> BulkResult:
+    return BulkResult(created=a.created + b.created, updated=a.updated + b.updated)
+
+
+def _facets(plan, aggregations: dict[str, Any]) -> dict[str, list[tuple[Any, int]]]:
+    facets: dict[str, list[tuple[Any, int]]] = {}
+    for f in plan.term_facets:
+        buckets = aggregations.get(f.name, {}).get("buckets", [])
+        if f.kind == "boolean":
+            facets[f.name] = [(bool(b["key"]), b["doc_count"]) for b in buckets]
+        else:
+            facets[f.name] = [(b["key"], b["doc_count"]) for b in buckets]
+    for rf in plan.range_facets:
+        counts = {b["key"]: b["doc_count"] for b in aggregations[rf.field]["buckets"]}
+        facets[rf.field] = [(key, counts.get(key, 0)) for key in rf.labels()]
+    return facets

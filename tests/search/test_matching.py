@@ -1,0 +1,94 @@
+"""What text finds what: Chinese words, English stemming, synonyms, mixed queries, typos."""
+
+from __future__ import annotations
+
+import pytest
+
+from search import Query
+from tests.search.listings import LISTINGS
+
+
+def titles(engine, text: str) -> list[str]:
+    results = engine.search(LISTINGS, Query(text=text, per_page=100))
+    assert results.total == len(results.hits)
+    return [hit.source["title_zh"] for hit in results.hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("气象", "气象观测小时数据"),
+        ("公交", "深圳市公交刷卡数据"),
+        ("粤剧", "粤剧经典唱段音频"),
+        ("壁画", "敦煌壁画高清图像"),
+        ("信用评分", "企业信用评分接口"),
+        ("脱敏", "医疗影像脱敏数据集"),
+    ],
+)
+def test_chinese_words_are_found(loaded, query, title):
+    assert title in titles(loaded, query)
+
+
+def test_chinese_word_does_not_match_unrelated_listings(loaded):
+    assert "敦煌壁画高清图像" not in titles(loaded, "公交")
+
+
+def test_title_match_ranks_first(loaded):
+    assert titles(loaded, "粤剧")[0] == "粤剧经典唱段音频"
+
+
+def test_english_plural_finds_singular(loaded):
+    # Its English text says "dataset", never "datasets".
+    assert "碳排放核算数据集" in titles(loaded, "datasets")
+
+
+def test_english_stemming_matches_inflections(loaded):
+    # "Hourly weather station observations" is found by "observation".
+    assert "气象观测小时数据" in titles(loaded, "observation")
+
+
+def test_english_is_case_insensitive(loaded):
+    assert titles(loaded, "SHENZHEN METRO") == titles(loaded, "shenzhen metro")
+
+
+def test_english_synonym_finds_chinese_only_listing(loaded):
+    # "Radar echo imagery" never says "weather"; its Chinese title says 气象.
+    assert "气象雷达回波图像" in titles(loaded, "weather")
+
+
+def test_chinese_synonym_finds_other_chinese_word(loaded):
+    # 天气 and 气象 are synonyms; the radar listing only says 气象.
+    assert "气象雷达回波图像" in titles(loaded, "天气")
+
+
+def test_multi_word_synonym_is_found(loaded):
+    # Only its keywords say 医疗健康; "healthcare" is in the same synonym group.
+    assert "互联网医院问诊统计" in titles(loaded, "healthcare")
+
+
+def test_mixed_chinese_and_english_query_needs_both_words(loaded):
+    found = titles(loaded, "深圳 bus")
+    assert {"深圳市公交刷卡数据", "深圳公交线路与站点"} <= set(found)
+    assert "深圳地铁客流统计" not in found
+
+
+def test_chinese_without_spaces_matches_across_words(loaded):
+    assert "深圳市公交刷卡数据" in titles(loaded, "深圳公交")
+
+
+def test_empty_text_matches_everything(loaded, docs):
+    assert loaded.search(LISTINGS, Query(text="")).total == len(docs)
+
+
+def test_text_without_words_matches_nothing(loaded):
+    assert loaded.search(LISTINGS, Query(text="!!! ???")).total == 0
+
+
+def test_unknown_word_matches_nothing(loaded):
+    assert loaded.search(LISTINGS, Query(text="zyxwvutsrq")).total == 0
+
+
+def test_english_typo_is_tolerated(loaded):
+    if isinstance(loaded, __import__("search").EmbeddedEngine):
+        pytest.skip("the embedded engine has no fuzzy matching (docs/search.md)")
+    assert "气象观测小时数据" in titles(loaded, "weathr")
