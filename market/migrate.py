@@ -7,13 +7,14 @@ from alembic import command
 from alembic.config import Config
 
 import market.models  # noqa: F401 - registers every market model on the metadata
+from ledger.models import metadata as ledger_metadata
 from market.config import ROOT
 from market.db import Base
 
 
 def target_metadata() -> list[sa.MetaData]:
-    """Every table the migrations own."""
-    return [Base.metadata]
+    """Every table the migrations own: ``market``'s and ``ledger``'s."""
+    return [Base.metadata, ledger_metadata]
 
 
 def alembic_config(database_url: str) -> Config:
