@@ -10,6 +10,9 @@ from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+import search
+from ledger import errors as ledger_errors
+from ledger.errors import LedgerError
 from market import api as api_setup
 from market import config as config_module
 from market import i18n, web
@@ -17,11 +20,19 @@ from market.config import ROOT
 from market.context import current_user
 from market.db import Database
 from market.errors import DomainError, error_body
+from market.files import LocalFileStore
+from market.finance import pages as finance_pages
+from market.finance import views as finance_views
 from market.identity import pages as identity_pages
 from market.identity import views as identity_views
+from market.listings import pages as listing_pages
+from market.listings import views as listing_views
 from market.mail import make_mailer
+from market.money import money
 from market.oauth import pages as oauth_pages
 from market.oauth import views as oauth_views
+from market.registry import pages as registry_pages
+from market.registry import views as registry_views
 
 csrf = CSRFProtect()
 
@@ -41,6 +52,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     app.extensions["db"] = Database(app.config["DATABASE_URL"])
     app.extensions["mailer"] = make_mailer(app.config["MAIL_SINK"], app.config["MAIL_FROM"])
+    app.extensions["search"] = search.connect(
+        app.config["SEARCH_URL"], prefix=app.config["SEARCH_INDEX_PREFIX"]
+    )
+    app.extensions["files"] = LocalFileStore(app.config["FILES_PATH"])
     i18n.configure(app)
     csrf.init_app(app)
     api = api_setup.configure(app)
@@ -52,12 +67,24 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api) -> None:
-    for pages in (web.blp, identity_pages.blp, oauth_pages.blp):
+    for pages in (
+        web.blp,
+        identity_pages.blp,
+        oauth_pages.blp,
+        finance_pages.blp,
+        registry_pages.blp,
+        listing_pages.blp,
+    ):
         app.register_blueprint(pages)
     app.extensions["oauth_server"] = oauth_views.register(app)
     csrf.exempt(oauth_views.blp)
     # API blueprints authenticate with bearer tokens, never cookies: no CSRF to guard against.
-    for blueprint in (identity_views.blp,):
+    for blueprint in (
+        identity_views.blp,
+        finance_views.blp,
+        registry_views.blp,
+        listing_views.blp,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
         csrf.exempt(blueprint)
 
@@ -103,6 +130,16 @@ def _flatten(messages: dict) -> dict:
     return flat
 
 
+def _ledger_status(error: LedgerError) -> int:
+    # Malformed requests are 422, missing things 404; any other refusal (a closed period, a
+    # crossed limit, a reused key) clashes with the state of the books: 409.
+    if isinstance(error, ledger_errors.InvalidRequest):
+        return 422
+    if isinstance(error, ledger_errors.NotFound):
+        return 404
+    return 409
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
@@ -112,6 +149,11 @@ def _register_error_handlers(app: Flask) -> None:
         if error.status == 401 and api_setup.wants_json():
             headers["WWW-Authenticate"] = 'Bearer realm="shujiao"'
         return _error_response(error.status, gettext(error.message), error.errors, headers)
+
+    @app.errorhandler(LedgerError)
+    def ledger_error(error: LedgerError):
+        errors = {error.field: [error.message]} if error.field else {}
+        return _error_response(_ledger_status(error), error.message, errors)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -142,6 +184,8 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_templates(app: Flask) -> None:
+    app.add_template_filter(money)
+
     @app.context_processor
     def template_globals():
         return {

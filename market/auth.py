@@ -8,8 +8,8 @@ from flask import redirect, request, url_for
 
 from market.context import current_user
 from market.errors import PermissionDenied
-from market.i18n import N_
 from market.identity.models import StaffRole
+from market.text import N_
 
 
 def login_required(view):

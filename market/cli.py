@@ -8,12 +8,16 @@ import sys
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
 
 from market import create_app, demo, migrate, worker
 from market.config import ConfigError
 from market.errors import DomainError
+from market.finance.cli import ledger_cli
 from market.identity import services as identity_services
 from market.identity.models import StaffRole
+from market.listings.cli import search_group
+from market.registry.cli import registry_group
 
 
 def _app_from_environment():
@@ -23,7 +27,18 @@ def _app_from_environment():
         raise click.ClickException(str(error)) from None
 
 
-@click.group(cls=FlaskGroup, create_app=_app_from_environment, add_version_option=False)
+class ShujiaoGroup(FlaskGroup):
+    """Flask's CLI group, minus its lookup of commands on the app (we define none there),
+    which would build the app, and so demand a secret key, just to print ``--help``."""
+
+    def list_commands(self, ctx):
+        return click.Group.list_commands(self, ctx)
+
+    def get_command(self, ctx, name):
+        return click.Group.get_command(self, ctx, name)
+
+
+@click.group(cls=ShujiaoGroup, create_app=_app_from_environment, add_version_option=False)
 def cli():
     """Shujiao (數交): a data asset exchange."""
 
@@ -47,7 +62,8 @@ def demo_command(host: str, port: int, no_serve: bool):
     if no_serve:
         return
     worker.start_in_thread(app)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask's app.run() refuses to run under its own CLI; the development server it wraps does not.
+    run_simple(host, port, app, threaded=True)
 
 
 @cli.command("serve", with_appcontext=False)
@@ -132,6 +148,11 @@ def worker_command(once: bool):
         click.echo(f"handled {total} messages")
         return
     worker.run(app)
+
+
+cli.add_command(ledger_cli)
+cli.add_command(registry_group)
+cli.add_command(search_group)
 
 
 def main() -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from market.db import utcnow
 from market.identity import services
 from market.identity.credit_code import ALPHABET, check_character
 from market.identity.models import MemberRole, Membership, Organisation, StaffRole
+from market.listings import demo as listings_demo
+from market.registry import demo as registry_demo
 
 DEMO_PASSWORD = "shujiao-demo-2026"
 OPERATOR_EMAIL = "admin@demo.shujiao.cn"
@@ -141,6 +144,8 @@ def seed(session: Session) -> bool:
         organisation = services.create_organisation(session, owner, data)
         organisation.verified_at = now
     session.flush()
+    registry_demo.seed(session, current_app.extensions["files"], now)
+    listings_demo.seed(session, current_app.extensions["files"], DEMO_PASSWORD)
     return True
 
 

@@ -11,15 +11,11 @@ from flask_babel import Babel
 
 from market.config import ROOT
 from market.context import current_user
+from market.text import N_  # noqa: F401 - re-exported: where most modules look for it
 
 LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
 
 
 def select_locale() -> str:

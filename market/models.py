@@ -8,5 +8,30 @@ from market.identity.models import (  # noqa: F401
     StaffAssignment,
     User,
 )
+from market.listings.models import (  # noqa: F401
+    ComplianceReview,
+    Demand,
+    DemandMatch,
+    Listing,
+    ListingEvent,
+    ListingRevision,
+    Notification,
+    Plan,
+    Sample,
+)
 from market.oauth.models import OAuthClient, OAuthToken  # noqa: F401
 from market.outbox import OutboxMessage  # noqa: F401
+from market.registry.models import (  # noqa: F401
+    Asset,
+    AssetFile,
+    AssetVersion,
+    Certificate,
+    CertificateCounter,
+    Claim,
+    ClaimConflict,
+    ClaimEvent,
+    Evidence,
+    Objection,
+    RegistryEvent,
+    RegistryHead,
+)

@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from market import outbox
+from market.listings import tasks as listing_tasks
 from market.mail import Mail
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,10 @@ def handlers(app: Flask) -> dict[str, outbox.Handler]:
             )
         )
 
-    return {"mail.invitation": send_invitation}
+    return {
+        "mail.invitation": send_invitation,
+        **listing_tasks.handlers(app),
+    }
 
 
 def run_once(app: Flask) -> int:

@@ -36,7 +36,7 @@ def test_demo_seeds_once_and_reruns_safely(tmp_path):
     with engine.connect() as connection:
         organisations = connection.exec_driver_sql("SELECT count(*) FROM organisations").scalar()
     engine.dispose()
-    assert organisations == 9
+    assert organisations == 12  # 9 + the listings demo's health, energy and AI providers
 
 
 def test_commands_outside_the_demo_need_a_secret_key(tmp_path):

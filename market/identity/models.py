@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, enum_type, utcnow
+from market.text import N_
 
 
 class MemberRole(enum.StrEnum):
@@ -18,6 +19,11 @@ class MemberRole(enum.StrEnum):
     ADMIN = "admin"
     MEMBER = "member"
 
+    @property
+    def label(self) -> str:
+        """The role's name for people (translate with ``_``)."""
+        return {"owner": N_("Owner"), "admin": N_("Administrator"), "member": N_("Member")}[self]
+
 
 class StaffRole(enum.StrEnum):
     """Roles of the exchange's own staff."""
@@ -26,6 +32,16 @@ class StaffRole(enum.StrEnum):
     APPRAISER = "appraiser"
     FINANCE = "finance"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role's name for people (translate with ``_``)."""
+        return {
+            "reviewer": N_("Reviewer"),
+            "appraiser": N_("Appraiser"),
+            "finance": N_("Finance"),
+            "admin": N_("Staff administrator"),
+        }[self]
 
 
 MAINLAND = "CN"

@@ -22,7 +22,6 @@ from market.errors import (
     PermissionDenied,
     TooManyRequests,
 )
-from market.i18n import N_
 from market.identity import passwords
 from market.identity.credit_code import CreditCodeError
 from market.identity.credit_code import validate as validate_credit_code
@@ -37,6 +36,7 @@ from market.identity.models import (
     StaffRole,
     User,
 )
+from market.text import N_
 
 INVITATION_LIFETIME = timedelta(days=7)
 

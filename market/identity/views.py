@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 from market.api import QueryPage
 from market.context import db_session, principal
 from market.errors import NotFound
-from market.i18n import N_
 from market.identity import schemas, services
 from market.identity.models import Invitation, Membership, Organisation, User
 from market.oauth.server import requires
+from market.text import N_
 
 blp = Blueprint("identity_api", __name__, description="The caller, organisations and members")
 

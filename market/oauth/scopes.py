@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from market.i18n import N_
 from market.identity.models import StaffRole
+from market.text import N_
 
 # scope -> (description, staff role needed or None)
 SCOPES: dict[str, tuple[str, StaffRole | None]] = {

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from market.db import utcnow
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.i18n import N_
 from market.identity.models import Organisation, User
 from market.identity.services import token_digest
 from market.oauth.models import OAuthClient, OAuthToken
 from market.oauth.scopes import SCOPES, staff_role_for
+from market.text import N_
 
 
 def create_client(

@@ -25,7 +25,7 @@ def test_duplicate_email_in_another_case_is_refused(client, app, db):
     other = type(client)(app)
     response = other.sign_up("BOB@example.CN")
     assert response.status_code == 409
-    assert "already exists" in response.get_data(as_text=True)
+    assert "该电子邮箱已注册账户" in response.get_data(as_text=True)
     assert _users(db) == 1
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from market import worker
 from market.identity import services
-from market.identity.models import Membership, MemberRole, Organisation
+from market.identity.models import MemberRole, Membership, Organisation
 from tests import factories
 
 MAINLAND = {

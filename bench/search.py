@@ -1,0 +1,187 @@
+"""Listing search benchmark: bulk indexing rate, and search latency through our API next to the
+same query sent straight to the engine, on OpenSearch and on the embedded engine.
+
+    .venv/bin/python bench/search.py [--quick] [--opensearch-url URL] [--listings N]
+
+Documents are generated from the demo catalogue (``market.listings.catalogue``) with varied
+places, years, providers and prices, in the exact shape ``market.listings.indexing.document``
+produces. The API side runs the real app (``/api/v1/listings/search`` with a bearer token) on
+a throwaway SQLite database. Prints medians and p95; never asserts timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import search  # noqa: E402
+from market import create_app, migrate  # noqa: E402
+from market.listings import discovery  # noqa: E402
+from market.listings.catalogue import PLACES, entries  # noqa: E402
+from market.listings.indexing import LISTINGS  # noqa: E402
+
+FACETED = {"q": "深圳 交通 数据", "category": ["transport"], "cross_border_allowed": False}
+
+
+def opensearch_default() -> str | None:
+    """SHUJIAO_TEST_OPENSEARCH_URL, or the address in .services/env."""
+    url = os.environ.get("SHUJIAO_TEST_OPENSEARCH_URL")
+    env = ROOT / ".services" / "env"
+    if not url and env.exists():
+        for line in env.read_text().splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            if key.strip() == "SHUJIAO_TEST_OPENSEARCH_URL":
+                url = value.strip().strip("'\"")
+    return url
+
+
+def documents(count: int, seed: int = 7):
+    """``count`` listing documents derived from the demo catalogue."""
+    rng = random.Random(seed)
+    base = entries()
+    places = list(PLACES.values())
+    for number in range(1, count + 1):
+        entry = base[number % len(base)]
+        zh, en, region = rng.choice(places)
+        start = rng.randint(1990, 2022)
+        price = rng.randint(1, 500) * 10_000
+        topic = entry.topic
+        yield {
+            "id": str(number),
+            "title_zh": topic.title_zh.format(c=zh),
+            "title_en": topic.title_en.format(e=en),
+            "description_zh": topic.description_zh.format(c=zh) + f"覆盖{start}年至{start + 3}年。",
+            "description_en": topic.description_en.format(e=en) + f" Covers {start}-{start + 3}.",
+            "keywords_text": " ".join(topic.keywords),
+            "provider_text": f"数据商{number % 500} Provider {number % 500}",
+            "keywords": list(topic.keywords),
+            "category": topic.industry,
+            "asset_kind": topic.kind,
+            "pricing_model": [topic.plan],
+            "price": price,
+            "currency": ["CNY"],
+            "delivery_method": topic.delivery,
+            "region": region,
+            "coverage_from": start,
+            "coverage_to": start + 3,
+            "provider": str(number % 500),
+            "cross_border_allowed": topic.cross_border,
+            "certified": True,
+            "appraised": number % 3 == 0,
+            "published_at": f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}T08:00:00Z",
+            "provider_zh": f"数据商{number % 500}",
+            "provider_en": f"Provider {number % 500}",
+            "price_currency": "CNY",
+        }
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The ``fraction`` quantile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def timed(call, rounds: int) -> list[float]:
+    """Wall-clock milliseconds of ``rounds`` calls after two warm-ups."""
+    for _ in range(2):
+        call()
+    out = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def api_client(workdir: Path, url: str, prefix: str):
+    """The real app on a throwaway database, and a bearer token with catalog:read."""
+    from tests import factories
+
+    database = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    migrate.upgrade(database)
+    app = create_app(
+        {
+            "ENV": "bench",
+            "SECRET_KEY": uuid.uuid4().hex,
+            "DATABASE_URL": database,
+            "INSTANCE_PATH": str(workdir),
+            "SEARCH_URL": url,
+            "SEARCH_INDEX_PREFIX": prefix,
+            "MAIL_SINK": f"file:{workdir / 'mail'}",
+        }
+    )
+    with app.extensions["db"].unit_of_work() as session:
+        organisation = factories.organisation(session)
+        client, secret = factories.api_client(session, organisation, ["catalog:read"])
+        client_id = client.client_id
+    raw = app.test_client()
+    token = factories.token(raw, client_id, secret, "catalog:read")
+    return app, raw, {"Authorization": f"Bearer {token}"}
+
+
+def run_engine(name: str, url: str, count: int, rounds: int) -> None:
+    """Index ``count`` documents into a fresh index and time the faceted query both ways."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    prefix = f"bench_{uuid.uuid4().hex[:6]}_"
+    options = {"replicas": 0} if name == "opensearch" else {}
+    engine = search.connect(url, prefix=prefix, **options)
+    try:
+        started = time.perf_counter()
+        result = engine.reindex(LISTINGS, documents(count), batch_size=2000)
+        seconds = time.perf_counter() - started
+        print(f"{name}: indexed {result.indexed} listings in {seconds:.1f} s "
+              f"({result.indexed / seconds:,.0f} docs/s)")  # fmt: skip
+        args = discovery.build_query({**FACETED, "sort": "relevance", "page": 1, "per_page": 20})
+        raw = timed(lambda: engine.search(LISTINGS, args), rounds)
+        app, client, headers = api_client(workdir, url, prefix)
+        params = {"q": FACETED["q"], "category": "transport", "cross_border_allowed": "false"}
+
+        def through_api():
+            response = client.get("/api/v1/listings/search", query_string=params, headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)
+
+        api = timed(through_api, rounds)
+        hits = engine.search(LISTINGS, args).total
+        print(f"{name}: faceted Chinese query ({hits} hits, {rounds} rounds)")
+        print(
+            f"  engine direct  p50 {statistics.median(raw):7.2f} ms  p95 {percentile(raw, 0.95):7.2f} ms"
+        )
+        print(
+            f"  through API    p50 {statistics.median(api):7.2f} ms  p95 {percentile(api, 0.95):7.2f} ms"
+        )
+        print(f"  API overhead   {statistics.median(api) / statistics.median(raw):.2f}x (median)")
+        app.extensions["db"].dispose()
+    finally:
+        engine.drop_index(LISTINGS)
+        engine.close()
+
+
+def main() -> None:
+    """Parse options and run both engines."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 listings, fewer rounds")
+    parser.add_argument("--opensearch-url", default=opensearch_default())
+    parser.add_argument("--listings", type=int, default=None)
+    options = parser.parse_args()
+    count = options.listings or (10_000 if options.quick else 100_000)
+    rounds = 30 if options.quick else 200
+    if options.opensearch_url:
+        run_engine("opensearch", options.opensearch_url, count, rounds)
+    else:
+        print("opensearch: skipped (no --opensearch-url and no .services/env)")
+    directory = tempfile.mkdtemp(prefix="bench-embedded-")
+    run_engine("embedded", f"embedded://{directory}/search.sqlite3", count, rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Finance: the ledger's pages, API and commands for exchange finance staff."""

@@ -1,0 +1,135 @@
+"""Finance staff's ledger pages: chart of accounts, statements, entries, trial balance, periods."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+import ledger
+from ledger import reads
+from ledger.errors import LedgerError
+from ledger.export import export_csv, export_xlsx
+from market.auth import staff_required
+from market.context import current_user, db_session
+from market.finance import schemas
+from market.finance.views import XLSX
+from market.forms import parse_form
+from market.identity.models import StaffRole
+
+blp = Blueprint("finance", __name__, url_prefix="/finance")
+
+finance_only = staff_required(StaffRole.FINANCE)
+
+
+def _query(schema):
+    """Load query parameters with ``schema``; bad ones fall back to the defaults."""
+    errors = schema.validate(request.args)
+    return schema.load({} if errors else request.args), errors
+
+
+@blp.route("/ledger")
+@finance_only
+def accounts():
+    """The chart of accounts with balances, optionally under a code prefix."""
+    query, errors = _query(schemas.AccountQuerySchema())
+    balances = reads.accounts_under(db_session(), query["prefix"])
+    return render_template(
+        "finance/accounts.html", balances=balances, prefix=query["prefix"], errors=errors
+    )
+
+
+@blp.route("/ledger/statement")
+@finance_only
+def statement():
+    """An account statement with running balance."""
+    query, errors = _query(schemas.StatementQuerySchema())
+    if errors:
+        return render_template(
+            "error.html", status=422, message=_("Choose an account."), errors=errors
+        ), 422
+    found = reads.statement(
+        db_session(), query["account"], query["currency"], start=query["start"], end=query["end"]
+    )
+    return render_template("finance/statement.html", statement=found)
+
+
+@blp.route("/ledger/entries/<int:entry_id>")
+@finance_only
+def entry(entry_id: int):
+    """One journal entry."""
+    return render_template("finance/entry.html", entry=ledger.get_entry(db_session(), entry_id))
+
+
+@blp.route("/ledger/trial-balance")
+@finance_only
+def trial_balance():
+    """The trial balance per currency."""
+    query, errors = _query(schemas.TrialBalanceQuerySchema())
+    found = reads.trial_balance(db_session(), as_of=query["as_of"])
+    return render_template("finance/trial_balance.html", trial=found, as_of=query["as_of"])
+
+
+@blp.route("/ledger/journal")
+@finance_only
+def journal():
+    """Download the journal as CSV or XLSX."""
+    query, _errors = _query(schemas.ExportQuerySchema())
+    window = {"start": query["start"], "end": query["end"]}
+    if query["format"] == "xlsx":
+        buffer = io.BytesIO()
+        export_xlsx(db_session(), buffer, **window)
+        return Response(
+            buffer.getvalue(),
+            mimetype=XLSX,
+            headers={"Content-Disposition": "attachment; filename=journal.xlsx"},
+        )
+    text = io.StringIO()
+    export_csv(db_session(), text, **window)
+    return Response(
+        text.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=journal.csv"},
+    )
+
+
+def _periods_page(status: int = 200, errors=None):
+    page = render_template(
+        "finance/periods.html",
+        periods=ledger.list_periods(db_session()),
+        errors=errors or {},
+        form=request.form if errors else {},
+    )
+    return page, status
+
+
+@blp.route("/periods")
+@finance_only
+def periods():
+    """Accounting periods."""
+    return _periods_page()
+
+
+@blp.route("/periods", methods=["POST"])
+@finance_only
+def create_period():
+    """Open a new period."""
+    data, errors = parse_form(schemas.PeriodInputSchema())
+    if errors:
+        return _periods_page(422, errors)
+    try:
+        ledger.create_period(db_session(), data["name"], data["starts_at"], data["ends_at"])
+    except LedgerError as error:
+        return _periods_page(409, {error.field or "name": [error.message]})
+    flash(_("Period %(name)s opened.", name=data["name"]))
+    return redirect(url_for("finance.periods"))
+
+
+@blp.route("/periods/<name>/close", methods=["POST"])
+@finance_only
+def close_period(name: str):
+    """Close a period for good."""
+    ledger.close_period(db_session(), name, closed_by=current_user().email)
+    flash(_("Period %(name)s closed.", name=name))
+    return redirect(url_for("finance.periods"))

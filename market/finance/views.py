@@ -1,0 +1,105 @@
+"""The ledger under ``/api/v1/ledger``: finance staff's clients only (``finance:*`` scopes)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Response
+from flask_smorest import Blueprint
+
+import ledger
+from ledger import reads
+from ledger.export import export_csv, export_xlsx
+from market.context import db_session, principal
+from market.finance import schemas
+from market.oauth.server import requires
+
+blp = Blueprint("ledger_api", __name__, description="The exchange's ledger (finance staff)")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/ledger/accounts")
+@requires("finance:read")
+@blp.arguments(schemas.AccountQuerySchema, location="query")
+@blp.response(200, schemas.BalanceSchema(many=True))
+def list_accounts(query):
+    """Accounts of the chart (optionally under a code prefix) with their balances."""
+    return reads.accounts_under(db_session(), query["prefix"])
+
+
+@blp.route("/ledger/statement")
+@requires("finance:read")
+@blp.arguments(schemas.StatementQuerySchema, location="query")
+@blp.response(200, schemas.StatementSchema)
+def account_statement(query):
+    """An account's statement with running balance for ``[start, end)``."""
+    return reads.statement(
+        db_session(), query["account"], query["currency"], start=query["start"], end=query["end"]
+    )
+
+
+@blp.route("/ledger/entries/<int:entry_id>")
+@requires("finance:read")
+@blp.response(200, schemas.EntrySchema)
+def get_entry(entry_id: int):
+    """One journal entry with its postings."""
+    return ledger.get_entry(db_session(), entry_id)
+
+
+@blp.route("/ledger/trial-balance")
+@requires("finance:read")
+@blp.arguments(schemas.TrialBalanceQuerySchema, location="query")
+@blp.response(200, schemas.TrialBalanceSchema)
+def trial_balance(query):
+    """The trial balance per currency, now or as of a moment."""
+    return reads.trial_balance(db_session(), as_of=query["as_of"])
+
+
+@blp.route("/ledger/journal")
+@requires("finance:read")
+@blp.arguments(schemas.ExportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv")
+def journal_export(query):
+    """The journal of ``[start, end)`` as CSV or XLSX (``format``)."""
+    window = {"start": query["start"], "end": query["end"]}
+    if query["format"] == "xlsx":
+        buffer = io.BytesIO()
+        export_xlsx(db_session(), buffer, **window)
+        return Response(
+            buffer.getvalue(),
+            mimetype=XLSX,
+            headers={"Content-Disposition": "attachment; filename=journal.xlsx"},
+        )
+    text = io.StringIO()
+    export_csv(db_session(), text, **window)
+    return Response(
+        text.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=journal.csv"},
+    )
+
+
+@blp.route("/ledger/periods")
+@requires("finance:read")
+@blp.response(200, schemas.PeriodSchema(many=True))
+def list_periods():
+    """Accounting periods, oldest first."""
+    return ledger.list_periods(db_session())
+
+
+@blp.route("/ledger/periods", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.PeriodInputSchema)
+@blp.response(201, schemas.PeriodSchema)
+def create_period(data):
+    """Open a period ``[starts_at, ends_at)``."""
+    return ledger.create_period(db_session(), data["name"], data["starts_at"], data["ends_at"])
+
+
+@blp.route("/ledger/periods/<name>/close", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.PeriodSchema)
+def close_period(name: str):
+    """Close a period: nothing can be posted with an effective date inside it any more."""
+    return ledger.close_period(db_session(), name, closed_by=f"api:{principal().client_id}")

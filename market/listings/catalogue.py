@@ -1,0 +1,304 @@
+"""The demo catalogue: 60 data products and cultural assets, each offered for five places,
+so 300 listings in realistic Chinese and English. Used by the demo, the relevance test and
+the benchmark; ``key`` is ``topic@place`` and stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# place -> (Chinese name, English name, region facet value)
+PLACES = {
+    "sz": ("深圳", "Shenzhen", "shenzhen"),
+    "gz": ("广州", "Guangzhou", "guangzhou"),
+    "dg": ("东莞", "Dongguan", "dongguan"),
+    "fs": ("佛山", "Foshan", "foshan"),
+    "zh": ("珠海", "Zhuhai", "zhuhai"),
+    "hk": ("香港", "Hong Kong", "hong_kong"),
+    "mo": ("澳门", "Macao", "macao"),
+    "sh": ("上海", "Shanghai", "shanghai"),
+    "bj": ("北京", "Beijing", "beijing"),
+    "hz": ("杭州", "Hangzhou", "hangzhou"),
+    "cn": ("全国", "China", "national"),
+    "gba": ("粤港澳大湾区", "Greater Bay Area", "greater_bay_area"),
+    "dh": ("敦煌", "Dunhuang", "gansu"),
+}
+
+CITY5 = ("sz", "gz", "dg", "fs", "zh")
+MIXED5 = ("sz", "gz", "sh", "bj", "hz")
+BAY5 = ("sz", "gz", "hk", "mo", "gba")
+WIDE5 = ("cn", "sz", "sh", "bj", "gba")
+
+# Providers (index into PROVIDERS of the demo): 0 transport, 1 weather, 2 culture,
+# 3 HK finance, 4 Macao tourism, 5 healthcare, 6 energy, 7 AI corpora.
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A product offered for several places."""
+
+    key: str
+    industry: str
+    kind: str
+    title_zh: str
+    title_en: str
+    description_zh: str
+    description_en: str
+    keywords: tuple[str, ...]
+    delivery: str
+    plan: str  # one_time / subscription / usage_package
+    price: int  # minor units (fen) for the first place
+    years: tuple[int, int]
+    places: tuple[str, ...]
+    provider: int
+    cross_border: bool = False
+    personal: str = "none"
+
+
+T = Topic
+TOPICS: tuple[Topic, ...] = (
+    # --- transport -------------------------------------------------------------------------
+    T("bus_card", "transport", "dataset", "{c}公交刷卡数据", "{e} bus card transactions",
+      "{c}公交车刷卡记录，含线路、站点和时段，已脱敏。", "Anonymised smart-card taps on {e} buses with route, stop and hour.",
+      ("公交", "刷卡", "交通"), "download", "one_time", 4_800_000, (2019, 2024), CITY5, 0, personal="deidentified"),
+    T("metro_flow", "transport", "dataset", "{c}地铁客流统计", "{e} metro ridership statistics",
+      "按站点和小时统计的{c}地铁进出站客流。", "Entries and exits per station and hour on the {e} metro.",
+      ("地铁", "客流", "交通"), "api", "subscription", 1_200_000, (2020, 2025), MIXED5, 0),
+    T("taxi_gps", "transport", "dataset", "{c}出租车轨迹数据", "{e} taxi GPS trajectories",
+      "{c}出租车每30秒一次的GPS定位点，已匹配路网。", "GPS fixes every 30 seconds from {e} taxis, map-matched.",
+      ("出租车", "轨迹", "GPS"), "download", "one_time", 3_600_000, (2021, 2024), MIXED5, 0, personal="deidentified"),
+    T("road_traffic", "transport", "data_service", "{c}实时路况接口", "{e} real-time road traffic API",
+      "{c}主干道实时拥堵指数与平均车速，每分钟更新。", "Congestion index and mean speed on {e} arterial roads, updated every minute.",
+      ("路况", "拥堵", "交通"), "api", "usage_package", 500_000, (2024, 2026), CITY5, 0),
+    T("bike_share", "transport", "dataset", "{c}共享单车骑行记录", "{e} bike-share trip records",
+      "{c}共享单车订单的起终点与骑行时长。", "Origins, destinations and durations of bike-share trips in {e}.",
+      ("共享单车", "出行"), "download", "one_time", 900_000, (2018, 2023), MIXED5, 0, personal="deidentified"),
+    T("port_throughput", "transport", "data_report", "{c}港口集装箱吞吐量报告", "{e} container port throughput report",
+      "{c}港口集装箱吞吐量与航线月度统计。", "Monthly container throughput and shipping routes of {e} ports.",
+      ("港口", "集装箱", "物流"), "download", "subscription", 300_000, (2010, 2025), BAY5, 0, cross_border=True),
+    T("flight_ontime", "transport", "data_report", "{c}航班准点率统计", "{e} flight on-time performance",
+      "{c}机场航班准点率与延误原因分析。", "On-time performance and delay causes at {e} airports.",
+      ("航班", "民航", "准点率"), "download", "one_time", 180_000, (2019, 2025), WIDE5, 0, cross_border=True),
+    T("ev_charging", "transport", "data_service", "{c}新能源汽车充电桩数据", "{e} EV charging station data",
+      "{c}充电桩位置、功率与实时占用状态。", "Locations, power ratings and live occupancy of EV charging points in {e}.",
+      ("充电桩", "新能源", "电动汽车"), "api", "usage_package", 300_000, (2023, 2026), CITY5, 6),
+    T("freight_index", "transport", "data_report", "{c}货运物流指数", "{e} freight logistics index",
+      "{c}公路与港口货运量月度指数。", "Monthly index of road and port freight volumes in {e}.",
+      ("物流", "货运", "指数"), "download", "subscription", 600_000, (2018, 2025), BAY5, 0, cross_border=True),
+    T("vessel_ais", "transport", "data_service", "{c}船舶AIS动态", "{e} vessel AIS movements",
+      "进出{c}港口船舶的AIS动态数据。", "AIS movements of vessels calling at {e}.",
+      ("航运", "AIS", "船舶"), "api", "subscription", 1_000_000, (2021, 2026), BAY5, 3, cross_border=True),
+    # --- meteorology -----------------------------------------------------------------------
+    T("weather_obs", "meteorology", "dataset", "{c}气象站逐小时观测数据", "{e} hourly weather station observations",
+      "{c}地面气象站的逐小时温度、湿度、风速和降水观测。", "Hourly temperature, humidity, wind and precipitation from {e} surface stations.",
+      ("气象", "观测", "天气"), "api", "subscription", 2_500_000, (2010, 2025), WIDE5, 1),
+    T("weather_forecast", "meteorology", "data_service", "{c}天气预报接口", "{e} weather forecast API",
+      "{c}七天逐小时天气预报，覆盖各区县。", "Seven-day hourly weather forecasts for every district of {e}.",
+      ("预报", "天气"), "api", "usage_package", 200_000, (2024, 2026), MIXED5, 1, cross_border=True),
+    T("typhoon_tracks", "meteorology", "dataset", "影响{c}的台风路径历史数据集", "Typhoon tracks affecting {e}",
+      "1949年以来影响{c}的台风路径、强度和风圈。", "Tracks, intensity and wind radii of every typhoon affecting {e} since 1949.",
+      ("台风", "气象", "灾害"), "download", "one_time", 300_000, (1949, 2025), BAY5, 1, cross_border=True),
+    T("radar_echo", "meteorology", "image", "{c}气象雷达回波图像", "{e} weather radar echo imagery",
+      "{c}多普勒雷达组网拼图，每6分钟更新一次。", "Composite Doppler radar reflectivity mosaics of {e}, every six minutes.",
+      ("雷达", "降水", "影像"), "api", "subscription", 1_800_000, (2022, 2026), WIDE5, 1),
+    T("air_quality", "meteorology", "dataset", "{c}空气质量监测数据", "{e} air quality monitoring data",
+      "{c}PM2.5、PM10、臭氧等六项污染物的小时浓度。", "Hourly PM2.5, PM10, ozone and other pollutant concentrations in {e}.",
+      ("空气质量", "环境", "PM2.5"), "download", "one_time", 150_000, (2015, 2025), MIXED5, 1, cross_border=True),
+    T("rainfall_grid", "meteorology", "dataset", "{c}降水格点数据", "{e} gridded precipitation data",
+      "{c}一公里分辨率的逐日降水格点数据。", "Daily gridded precipitation for {e} at one-kilometre resolution.",
+      ("降水", "格点", "气候"), "download", "one_time", 800_000, (2000, 2025), WIDE5, 1),
+    # --- finance ---------------------------------------------------------------------------
+    T("credit_score", "finance", "data_service", "{c}企业信用评分接口", "{e} enterprise credit score API",
+      "基于工商、司法和税务数据的{c}企业信用评分，按次计费。", "Credit scores for {e} companies from registry, court and tax records, per call.",
+      ("信用", "风控", "企业"), "api", "usage_package", 5_000_000, (2024, 2026), WIDE5, 3),
+    T("sme_default", "finance", "dataset", "{c}小微企业信贷违约样本", "{e} SME loan default samples",
+      "{c}小微企业贷款的还款表现，用于风控建模。", "Repayment outcomes of small-business loans in {e} for risk modelling.",
+      ("信贷", "违约", "风控"), "download", "one_time", 9_800_000, (2017, 2024), MIXED5, 3, personal="deidentified"),
+    T("sentiment_index", "finance", "data_service", "{c}上市公司舆情指数", "{e} listed company sentiment index",
+      "新闻与社交媒体的{c}上市公司舆情日度指数。", "Daily sentiment index of {e}-listed companies from news and social media.",
+      ("舆情", "股票", "指数"), "api", "subscription", 1_500_000, (2016, 2026), ("sz", "sh", "hk", "bj", "cn"), 3, cross_border=True),
+    T("crossborder_payments", "finance", "data_report", "{c}跨境支付交易统计", "{e} cross-border payment statistics",
+      "按币种和通道统计的{c}跨境支付笔数与金额。", "Counts and values of cross-border payments in {e} by currency and channel.",
+      ("支付", "跨境", "外汇"), "download", "one_time", 200_000, (2020, 2025), BAY5, 3, cross_border=True),
+    T("property_prices", "finance", "data_report", "{c}房地产成交价格月报", "{e} property transaction price report",
+      "{c}新房与二手房成交套数、面积与均价月报。", "Monthly sales, floor area and average prices of new and resale homes in {e}.",
+      ("房地产", "房价", "成交"), "download", "subscription", 250_000, (2015, 2026), MIXED5, 3),
+    T("bond_yields", "finance", "dataset", "{c}债券收益率曲线", "{e} bond yield curves",
+      "{c}市场国债与企业债的日度收益率曲线。", "Daily yield curves of government and corporate bonds in the {e} market.",
+      ("债券", "收益率", "利率"), "api", "subscription", 3_000_000, (2012, 2026), ("cn", "hk", "sh", "sz", "gba"), 3, cross_border=True),
+    T("insurance_claims", "finance", "dataset", "{c}车险理赔统计数据", "{e} motor insurance claims data",
+      "{c}车险出险频率、案均赔款与事故类型统计。", "Claim frequency, average payouts and accident types of motor insurance in {e}.",
+      ("保险", "理赔", "车险"), "download", "one_time", 2_200_000, (2018, 2024), MIXED5, 3, personal="deidentified"),
+    # --- healthcare ------------------------------------------------------------------------
+    T("ct_images", "healthcare", "image", "{c}肺部CT影像数据集", "{e} chest CT imaging dataset",
+      "{c}三甲医院的肺部CT影像，已去标识化，附放射科报告。", "De-identified chest CT scans from {e} hospitals with radiology reports.",
+      ("医疗", "影像", "CT"), "download", "one_time", 12_000_000, (2018, 2024), MIXED5, 5, personal="deidentified"),
+    T("ehr_chronic", "healthcare", "dataset", "{c}慢病电子病历结构化数据", "{e} structured EHRs of chronic diseases",
+      "{c}糖尿病与高血压患者的结构化电子病历，隐私计算环境内使用。", "Structured EHRs of diabetes and hypertension patients in {e}, used inside a privacy sandbox.",
+      ("病历", "慢病", "医疗健康"), "api", "subscription", 8_000_000, (2016, 2025), CITY5, 5, personal="deidentified"),
+    T("adverse_drug", "healthcare", "data_report", "{c}药品不良反应报告汇编", "{e} adverse drug reaction reports",
+      "{c}药品不良反应自发报告的年度汇编与统计。", "Annual compilation of spontaneous adverse drug reaction reports in {e}.",
+      ("药品", "药物警戒", "不良反应"), "download", "one_time", 150_000, (2019, 2025), WIDE5, 5),
+    T("online_consult", "healthcare", "data_report", "{c}互联网医院问诊统计", "{e} online hospital consultation statistics",
+      "{c}互联网医院各科室问诊量与满意度月报。", "Monthly consultations and satisfaction per department of online hospitals in {e}.",
+      ("问诊", "互联网医院", "医疗健康"), "download", "subscription", 300_000, (2021, 2026), MIXED5, 5),
+    T("genome_samples", "healthcare", "dataset", "{c}人群基因测序样本集", "{e} population genome sequencing samples",
+      "经伦理审批的{c}人群全基因组测序样本。", "Whole-genome sequencing samples from {e} cohorts, released under ethics approval.",
+      ("基因", "测序", "生物"), "download", "one_time", 6_000_000, (2020, 2024), ("sz", "gz", "sh", "bj", "hz"), 5, personal="deidentified"),
+    T("hospital_beds", "healthcare", "data_service", "{c}医院床位与门诊量接口", "{e} hospital beds and outpatient volume API",
+      "{c}各医院床位使用率与门诊量的日度数据。", "Daily bed occupancy and outpatient volumes of {e} hospitals.",
+      ("医院", "床位", "门诊"), "api", "usage_package", 400_000, (2022, 2026), CITY5, 5),
+    # --- culture and tourism ---------------------------------------------------------------
+    T("murals", "culture_tourism", "image", "{c}壁画高清图像", "{e} mural high-resolution images",
+      "{c}石窟与寺观壁画的高清数字图像，提供商用授权。", "High-resolution digital images of cave and temple murals in {e}, licensed for commercial use.",
+      ("壁画", "文物", "数字文化"), "download", "one_time", 20_000_000, (2015, 2024), ("dh", "bj", "sh", "hz", "gz"), 2, cross_border=True),
+    T("opera_audio", "culture_tourism", "audio", "{c}戏曲经典唱段音频", "{e} classic opera arias audio",
+      "{c}戏曲名家经典唱段的修复音频，附曲谱。", "Restored audio of classic opera arias from {e}, with scores.",
+      ("戏曲", "粤剧", "非遗"), "download", "one_time", 800_000, (1950, 1995), ("gz", "hk", "sz", "fs", "mo"), 2, cross_border=True),
+    T("artefact_3d", "culture_tourism", "model_3d", "{c}博物馆文物三维模型", "{e} museum artefact 3D models",
+      "{c}博物馆馆藏青铜器与瓷器的三维扫描模型。", "3D scans of bronzes and porcelain in {e} museum collections.",
+      ("文物", "三维", "博物馆"), "download", "one_time", 15_000_000, (2019, 2025), ("bj", "sh", "gz", "hz", "dh"), 2, cross_border=True),
+    T("ancient_books", "culture_tourism", "text", "{c}古籍数字化文本", "{e} digitised ancient books",
+      "{c}地区明清古籍的全文数字化与标点整理。", "Full-text digitisation and punctuation of Ming and Qing books from {e}.",
+      ("古籍", "文献", "数字人文"), "api", "subscription", 500_000, (1368, 1911), ("gz", "bj", "sh", "hz", "fs"), 2, cross_border=True),
+    T("documentary", "culture_tourism", "video", "{c}城市纪录片素材", "{e} city documentary footage",
+      "改革开放以来{c}城市变迁的纪录片视频素材。", "Documentary footage of {e}'s transformation since the reform era.",
+      ("纪录片", "视频", "城市"), "download", "one_time", 2_500_000, (1980, 2024), ("sz", "gz", "sh", "hk", "zh"), 2, cross_border=True),
+    T("woodcarving", "culture_tourism", "image", "{c}木雕图像库", "{e} woodcarving image library",
+      "{c}传统木雕作品的高清摄影图像库。", "High-resolution photographs of traditional woodcarvings from {e}.",
+      ("木雕", "非遗", "工艺"), "download", "one_time", 600_000, (2018, 2024), ("gz", "fs", "dg", "hz", "zh"), 2),
+    T("tourist_flow", "culture_tourism", "data_service", "{c}旅游景区客流监测", "{e} tourist attraction visitor counts",
+      "{c}主要景区的实时与历史客流。", "Live and historical visitor counts at major attractions in {e}.",
+      ("旅游", "景区", "客流"), "api", "usage_package", 400_000, (2023, 2026), ("mo", "hk", "sz", "gz", "zh"), 4, cross_border=True),
+    T("hotel_occupancy", "culture_tourism", "data_report", "{c}酒店入住率报告", "{e} hotel occupancy report",
+      "{c}酒店入住率、平均房价与客源地月度报告。", "Monthly hotel occupancy, average daily rate and visitor origins in {e}.",
+      ("酒店", "入住率", "旅游"), "download", "subscription", 350_000, (2019, 2026), ("mo", "hk", "sz", "gz", "zh"), 4, cross_border=True),
+    T("digital_collectibles", "culture_tourism", "image", "{c}博物馆数字藏品授权包", "{e} museum digital collectibles licences",
+      "{c}博物馆文物数字藏品的版权授权包。", "Copyright licence packages for digital collectibles of {e} museum artefacts.",
+      ("数字藏品", "版权", "文物"), "download", "one_time", 3_000_000, (2022, 2025), ("bj", "sh", "dh", "gz", "hz"), 2),
+    T("folk_music", "culture_tourism", "audio", "{c}民间音乐采风录音", "{e} folk music field recordings",
+      "{c}民间音乐田野采风录音，附曲目标注。", "Folk music field recordings from {e} with track annotations.",
+      ("民乐", "音频", "非遗"), "download", "one_time", 450_000, (1960, 2015), ("gz", "mo", "hk", "fs", "dh"), 2, cross_border=True),
+    # --- government, geospatial ------------------------------------------------------------
+    T("company_registry", "government", "data_service", "{c}企业工商登记信息接口", "{e} company registration records API",
+      "{c}企业名称、统一社会信用代码、注册资本和经营范围。", "Company names, unified social credit codes, registered capital and business scope in {e}.",
+      ("工商", "企业", "登记"), "api", "usage_package", 1_000_000, (2024, 2026), WIDE5, 0),
+    T("procurement", "government", "dataset", "{c}政府采购中标公告", "{e} government procurement award notices",
+      "{c}各级政府采购中标结果的结构化数据。", "Structured award notices from government procurement in {e}.",
+      ("采购", "招投标", "政务"), "download", "one_time", 100_000, (2015, 2026), WIDE5, 0),
+    T("population_heatmap", "government", "dataset", "{c}人口热力图", "{e} population heatmap",
+      "基于手机信令的{c}人口分布热力图，按小时聚合。", "Hourly population density of {e} from aggregated mobile signalling.",
+      ("人口", "手机信令", "热力图"), "api", "subscription", 5_000_000, (2022, 2025), CITY5, 0, personal="deidentified"),
+    T("admin_boundaries", "government", "dataset", "{c}行政区划矢量地图", "{e} administrative boundaries map",
+      "{c}区、街道、社区三级行政区划矢量数据。", "Vector boundaries of districts, subdistricts and communities in {e}.",
+      ("地图", "行政区划", "地理信息"), "download", "one_time", 50_000, (2023, 2025), CITY5, 0),
+    T("satellite", "government", "image", "{c}高分辨率卫星遥感影像", "{e} high-resolution satellite imagery",
+      "{c}0.5米分辨率的卫星遥感影像，季度更新。", "Half-metre satellite imagery of {e}, refreshed every quarter.",
+      ("遥感", "卫星", "影像"), "download", "subscription", 30_000_000, (2020, 2026), WIDE5, 0),
+    T("poi", "government", "data_service", "{c}兴趣点POI数据", "{e} points of interest data",
+      "{c}商户、学校、医院等兴趣点名称、类别和坐标。", "Names, categories and coordinates of shops, schools, hospitals and other places in {e}.",
+      ("POI", "地图", "商户"), "api", "usage_package", 100_000, (2024, 2026), MIXED5, 0),
+    T("building_3d", "government", "model_3d", "{c}建筑物三维白模", "{e} building 3D massing models",
+      "{c}建筑物的三维白模与高度数据。", "3D massing models and heights of buildings in {e}.",
+      ("三维", "建筑", "数字孪生"), "download", "one_time", 4_000_000, (2022, 2025), CITY5, 0),
+    # --- energy ----------------------------------------------------------------------------
+    T("grid_load", "energy", "dataset", "{c}电网负荷曲线数据", "{e} power grid load curves",
+      "{c}15分钟粒度的电网负荷曲线。", "Grid load curves of {e} at 15-minute resolution.",
+      ("电力", "负荷", "电网"), "api", "subscription", 2_000_000, (2019, 2025), CITY5, 6),
+    T("solar_forecast", "energy", "data_service", "{c}光伏发电功率预测", "{e} solar power output forecasts",
+      "{c}分布式光伏电站的日前功率预测。", "Day-ahead output forecasts for distributed solar plants in {e}.",
+      ("光伏", "预测", "新能源"), "api", "subscription", 900_000, (2024, 2026), ("sz", "gz", "dg", "fs", "hz"), 6),
+    T("carbon_accounts", "energy", "dataset", "{c}碳排放核算数据集", "{e} carbon emission accounting dataset",
+      "{c}重点企业碳排放核算结果与排放因子。", "Carbon emission accounts of key enterprises in {e} and emission factors.",
+      ("碳排放", "双碳", "环境"), "download", "one_time", 1_100_000, (2018, 2024), WIDE5, 6, cross_border=True),
+    T("building_energy", "energy", "dataset", "{c}公共建筑能耗监测", "{e} public building energy monitoring",
+      "{c}公共建筑分项能耗的逐时监测数据。", "Hourly metered energy use by end use in {e} public buildings.",
+      ("能耗", "建筑", "节能"), "download", "one_time", 700_000, (2020, 2025), MIXED5, 6),
+    # --- retail, manufacturing, agriculture, education, AI ----------------------------------
+    T("footfall", "other", "dataset", "{c}零售门店客流数据", "{e} retail store footfall data",
+      "{c}购物中心与门店的小时客流统计。", "Hourly footfall counts for malls and stores in {e}.",
+      ("零售", "客流", "商圈"), "api", "subscription", 700_000, (2022, 2025), MIXED5, 0),
+    T("ecommerce_prices", "other", "data_report", "{c}电商商品价格指数", "{e} e-commerce price index",
+      "{c}主要电商平台商品价格的日度指数。", "Daily price index of goods on major e-commerce platforms in {e}.",
+      ("电商", "价格", "指数"), "download", "subscription", 400_000, (2019, 2026), ("cn", "sz", "hz", "sh", "gz"), 3),
+    T("crossborder_ecommerce", "other", "data_report", "{c}跨境电商出口统计", "{e} cross-border e-commerce export statistics",
+      "{c}跨境电商出口的品类、目的地和金额统计。", "Export statistics of cross-border e-commerce from {e} by category and destination.",
+      ("跨境", "电商", "出口"), "download", "one_time", 350_000, (2020, 2025), ("sz", "gz", "dg", "hz", "gba"), 3, cross_border=True),
+    T("defect_images", "manufacturing", "image", "{c}工业质检缺陷图像", "{e} industrial inspection defect images",
+      "{c}电子元件表面缺陷的标注图像。", "Annotated images of surface defects on electronic components from {e} factories.",
+      ("质检", "缺陷", "制造"), "download", "one_time", 2_200_000, (2021, 2025), ("sz", "dg", "fs", "zh", "sh"), 7),
+    T("machine_sensors", "manufacturing", "dataset", "{c}工厂设备传感器数据", "{e} factory equipment sensor data",
+      "{c}数控机床振动、温度和电流的秒级数据。", "Per-second vibration, temperature and current from CNC machines in {e}.",
+      ("传感器", "预测性维护", "制造"), "api", "subscription", 1_300_000, (2022, 2026), ("dg", "fs", "sz", "gz", "zh"), 7),
+    T("crop_yield", "agriculture", "data_report", "{c}农作物遥感估产报告", "{e} crop yield estimates from remote sensing",
+      "基于遥感的{c}水稻与小麦产量估算报告。", "Rice and wheat yield estimates for {e} derived from remote sensing.",
+      ("农业", "遥感", "估产"), "download", "one_time", 220_000, (2020, 2025), ("cn", "gz", "fs", "hz", "gba"), 1),
+    T("hog_prices", "agriculture", "data_service", "{c}生猪价格行情接口", "{e} live hog price API",
+      "{c}主要产区生猪日度价格。", "Daily live hog prices in the producing regions of {e}.",
+      ("生猪", "价格", "农业"), "api", "usage_package", 200_000, (2024, 2026), ("cn", "gz", "fs", "hz", "sh"), 1),
+    T("paper_metadata", "education", "dataset", "{c}高校科研论文元数据", "{e} university research paper metadata",
+      "{c}高校科研论文的题名、作者、机构和引文。", "Titles, authors, affiliations and citations of research papers from {e} universities.",
+      ("论文", "科研", "高校"), "api", "subscription", 600_000, (2000, 2025), MIXED5, 7, cross_border=True),
+    T("mandarin_speech", "other", "audio", "{c}普通话语音识别训练语料", "{e} Mandarin speech recognition corpus",
+      "{c}采集的普通话朗读语音与转写文本，适用于语音识别训练。", "Read Mandarin speech recorded in {e} with transcripts for ASR training.",
+      ("语音", "语料", "人工智能"), "download", "one_time", 18_000_000, (2020, 2025), MIXED5, 7, personal="deidentified"),
+    T("cantonese_speech", "other", "audio", "{c}粤语语音语料库", "{e} Cantonese speech corpus",
+      "{c}粤语自然对话语音与标注，适用于语音识别。", "Conversational Cantonese speech from {e} with annotations for speech recognition.",
+      ("粤语", "语音", "语料"), "download", "one_time", 6_000_000, (2021, 2025), ("gz", "hk", "mo", "fs", "sz"), 7, cross_border=True),
+    T("instruction_tuning", "other", "text", "{c}中文大模型指令微调数据集", "{e} Chinese LLM instruction tuning dataset",
+      "覆盖{c}政务、金融和医疗场景的中文指令微调样本。", "Chinese instruction-following samples covering government, finance and healthcare in {e}.",
+      ("大模型", "微调", "人工智能"), "download", "one_time", 25_000_000, (2023, 2026), MIXED5, 7),
+    T("driving_scenes", "other", "image", "{c}自动驾驶道路场景图像", "{e} autonomous driving road scene images",
+      "{c}城市道路场景的标注图像，含车辆与行人框。", "Annotated urban road scenes in {e} with vehicle and pedestrian boxes.",
+      ("自动驾驶", "标注", "交通"), "download", "one_time", 14_000_000, (2022, 2025), MIXED5, 7, personal="deidentified"),
+)  # fmt: skip
+
+CURRENCY_OF_PLACE = {"hk": "HKD", "mo": "HKD"}
+PLACE_FACTOR = (1.0, 0.85, 0.6, 0.55, 0.5)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One demo listing: a topic offered for a place."""
+
+    key: str
+    topic: Topic
+    place: str
+    title_zh: str
+    title_en: str
+    description_zh: str
+    description_en: str
+    price: int
+    currency: str
+    region: str
+    appraised: bool
+    ordinal: int
+
+
+def entries() -> list[Entry]:
+    """The 300 demo listings, in a fixed order."""
+    out = []
+    for topic in TOPICS:
+        for position, place in enumerate(topic.places):
+            zh, en, region = PLACES[place]
+            years = f"{topic.years[0]}年至{topic.years[1]}年"
+            years_en = f"{topic.years[0]}-{topic.years[1]}"
+            currency = CURRENCY_OF_PLACE.get(place, "CNY")
+            price = int(topic.price * PLACE_FACTOR[position]) // 100 * 100
+            out.append(
+                Entry(
+                    key=f"{topic.key}@{place}",
+                    topic=topic,
+                    place=place,
+                    title_zh=topic.title_zh.format(c=zh),
+                    title_en=topic.title_en.format(e=en),
+                    description_zh=topic.description_zh.format(c=zh) + f"覆盖{years}。",
+                    description_en=topic.description_en.format(e=en) + f" Covers {years_en}.",
+                    price=price,
+                    currency=currency,
+                    region=region,
+                    appraised=len(out) % 3 == 0,
+                    ordinal=len(out),
+                )
+            )
+    return out

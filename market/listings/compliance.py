@@ -1,0 +1,118 @@
+"""Compliance review (合規審查) of listing revisions: the reviewer's checklist and decision.
+
+The checklist: how personal information is handled (none, de-identified, or a lawful basis),
+whether the data is important data, and — when the terms allow cross-border use — the pathway
+under the 2024 CAC provisions on cross-border data flows with its evidence (a filing or
+approval number). Approval is refused (422, naming the field) when the terms contradict it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import Conflict, InvalidInput
+from market.i18n import N_
+from market.identity.models import User
+from market.listings import listings
+from market.listings import terms as licence
+from market.listings.models import (
+    ComplianceReview,
+    CrossBorderPathway,
+    Listing,
+    ListingRevision,
+    PersonalInfoHandling,
+    ReviewDecision,
+    RevisionState,
+)
+from market.registry.models import PersonalInfo
+
+
+def queue(session: Session) -> sa.Select:
+    """Revisions waiting for review, oldest submission first."""
+    return (
+        sa.select(ListingRevision)
+        .where(ListingRevision.state == RevisionState.IN_REVIEW)
+        .order_by(ListingRevision.submitted_at, ListingRevision.id)
+    )
+
+
+def _check_checklist(revision: ListingRevision, data: dict) -> None:
+    asset = revision.listing.asset
+    handling = data["personal_info"]
+    if handling == PersonalInfoHandling.NONE and asset.personal_info in (
+        PersonalInfo.PERSONAL,
+        PersonalInfo.SENSITIVE,
+    ):
+        raise InvalidInput(
+            N_("the asset declares personal information; record how it is handled"),
+            field="personal_info",
+        )
+    if handling == PersonalInfoHandling.LAWFUL_BASIS and not data.get("personal_info_note"):
+        raise InvalidInput(N_("record the lawful basis"), field="personal_info_note")
+    if data["important_data"] and not data.get("important_data_note"):
+        raise InvalidInput(
+            N_("record why and how important data is handled"), field="important_data_note"
+        )
+    if not revision.terms["cross_border"]:
+        return
+    pathway = data.get("cross_border_pathway")
+    if pathway is None:
+        raise InvalidInput(
+            N_("the terms allow cross-border use: record the cross-border pathway"),
+            field="cross_border_pathway",
+        )
+    if not data.get("cross_border_evidence"):
+        raise InvalidInput(
+            N_("record the evidence of the cross-border pathway (e.g. the filing number)"),
+            field="cross_border_evidence",
+        )
+    if data["important_data"] and pathway != CrossBorderPathway.SECURITY_ASSESSMENT:
+        raise InvalidInput(
+            N_("important data leaves the mainland only after a CAC security assessment"),
+            field="cross_border_pathway",
+        )
+    if asset.personal_info == PersonalInfo.SENSITIVE and pathway == CrossBorderPathway.EXEMPT:
+        raise InvalidInput(
+            N_("sensitive personal information is not exempt from the cross-border rules"),
+            field="cross_border_pathway",
+        )
+
+
+def decide(
+    session: Session, listing: Listing, reviewer: User, data: dict, now: datetime
+) -> ComplianceReview:
+    """Record the checklist and decide the revision in review: approve (it goes on sale) or
+    request changes (with a reason)."""
+    revision = listing.latest_revision
+    if revision.state != RevisionState.IN_REVIEW:
+        raise Conflict(N_("this listing has no revision waiting for review"))
+    approving = data["decision"] == ReviewDecision.APPROVED
+    reason = (data.get("reason") or "").strip()
+    if approving:
+        _check_checklist(revision, data)
+    elif not reason:
+        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+    review = ComplianceReview(
+        revision=revision,
+        reviewer_id=reviewer.id,
+        decision=data["decision"],
+        personal_info=data["personal_info"],
+        personal_info_note=data.get("personal_info_note"),
+        important_data=data["important_data"],
+        important_data_note=data.get("important_data_note"),
+        cross_border_pathway=data.get("cross_border_pathway"),
+        cross_border_evidence=data.get("cross_border_evidence"),
+        reason=reason or None,
+        decided_at=now,
+    )
+    session.add(review)
+    if approving:
+        licence.check_cleared(revision.terms, review, field="terms")
+        listings.approve(session, listing, revision, reviewer, now)
+    else:
+        listings.request_changes(session, listing, revision, reviewer, reason, now)
+    session.flush()
+    return review

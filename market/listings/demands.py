@@ -1,0 +1,75 @@
+"""Demands (求購): buyers say what they need; the exchange matches listings after commit.
+
+Posting a demand writes a ``demands.match`` outbox message; the worker runs
+:func:`market.listings.matching.match` (search plus rules) and notifies matched providers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market import outbox
+from market.errors import Conflict, InvalidInput, NotFound
+from market.i18n import N_
+from market.identity.models import User
+from market.listings.models import Demand, DemandMatch, DemandStatus
+
+TOPIC = "demands.match"
+
+
+def post(session: Session, organisation_id: int, user: User, data: dict, now: datetime) -> Demand:
+    """Post a demand; it is matched with listings after this commit."""
+    if data["deadline"] < now.date():
+        raise InvalidInput(N_("the deadline has passed"), field="deadline")
+    demand = Demand(
+        organisation_id=organisation_id,
+        created_by_id=user.id,
+        status=DemandStatus.OPEN,
+        created_at=now,
+        **data,
+    )
+    session.add(demand)
+    session.flush()
+    outbox.enqueue(session, TOPIC, {"demand_id": demand.id})
+    return demand
+
+
+def rematch(session: Session, demand: Demand) -> None:
+    """Ask for the demand to be matched again (new listings may fit now)."""
+    if demand.status != DemandStatus.OPEN:
+        raise Conflict(N_("this demand is closed"))
+    outbox.enqueue(session, TOPIC, {"demand_id": demand.id})
+
+
+def close(session: Session, demand: Demand) -> Demand:
+    """Close a demand (found what it needed, or gave up)."""
+    demand.status = DemandStatus.CLOSED
+    return demand
+
+
+def board(now: datetime) -> sa.Select:
+    """Open demands whose deadline has not passed, newest first (the demand board)."""
+    return (
+        sa.select(Demand)
+        .where(Demand.status == DemandStatus.OPEN, Demand.deadline >= now.date())
+        .order_by(Demand.id.desc())
+    )
+
+
+def demand_or_404(session: Session, demand_id: int) -> Demand:
+    """A demand (demands are public on the board; matches are shown to their buyer only)."""
+    demand = session.get(Demand, demand_id)
+    if demand is None:
+        raise NotFound(N_("no such demand"))
+    return demand
+
+
+def matched_provider(session: Session, demand: Demand, organisation_ids) -> DemandMatch | None:
+    """The first match of the demand with a listing of one of ``organisation_ids``."""
+    for match in demand.matches:
+        if match.listing.organisation_id in organisation_ids:
+            return match
+    return None

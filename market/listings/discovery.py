@@ -1,0 +1,179 @@
+"""Discovery: listing search with facets, suggestions and similar listings, over the index.
+
+Engine failures never leak: a query the caller should fix is a 422 naming the parameter, an
+index that does not exist yet is an empty result, and anything else is a 503 with the common
+error shape (the engine's own message goes to the log only).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import search
+from market.errors import DomainError, InvalidInput
+from market.i18n import N_
+from market.identity.models import Organisation
+from market.listings.indexing import LISTINGS
+from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
+from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS
+from search import Query, Range, RangeFacet
+
+log = logging.getLogger(__name__)
+
+KEYWORD_FILTERS = (
+    "category",
+    "asset_kind",
+    "pricing_model",
+    "currency",
+    "delivery_method",
+    "region",
+    "provider",
+)
+BOOLEAN_FILTERS = ("cross_border_allowed", "certified", "appraised")
+PRICE_BUCKETS = RangeFacet(
+    "price", ((None, 100_000), (100_000, 1_000_000), (1_000_000, 10_000_000), (10_000_000, None))
+)
+YEAR_BUCKETS = RangeFacet("coverage_to", ((None, 2015), (2015, 2020), (2020, 2024), (2024, None)))
+FACETS = (*KEYWORD_FILTERS, *BOOLEAN_FILTERS, PRICE_BUCKETS, YEAR_BUCKETS)
+
+REGION_LABELS = {
+    "national": N_("Nationwide"),
+    "shenzhen": N_("Shenzhen"),
+    "guangzhou": N_("Guangzhou"),
+    "guangdong": N_("Guangdong"),
+    "dongguan": N_("Dongguan"),
+    "foshan": N_("Foshan"),
+    "zhuhai": N_("Zhuhai"),
+    "hangzhou": N_("Hangzhou"),
+    "greater_bay_area": N_("Greater Bay Area"),
+    "hong_kong": N_("Hong Kong"),
+    "macao": N_("Macao"),
+    "beijing": N_("Beijing"),
+    "shanghai": N_("Shanghai"),
+    "zhejiang": N_("Zhejiang"),
+    "gansu": N_("Gansu"),
+    "global": N_("Global"),
+}
+BOOLEAN_LABELS = {True: N_("Yes"), False: N_("No")}
+
+
+class SearchUnavailable(DomainError):
+    """The search engine failed or cannot be reached; nothing about it is shown."""
+
+    status = 503
+
+
+def guarded(call: Callable, empty):
+    """Run an engine call, turning its errors into the app's (422, empty, or 503)."""
+    try:
+        return call()
+    except search.QueryTooLong as error:
+        raise InvalidInput(
+            N_("the search text is too long (at most 500 characters)"),
+            field="q",
+            limit=[error.limit],
+        ) from None
+    except search.InvalidQuery as error:
+        raise InvalidInput(
+            N_("this search parameter is not valid"), field=error.field or "q"
+        ) from None
+    except search.IndexMissing:
+        return empty
+    except search.SearchError:
+        log.exception("search engine failed")
+        raise SearchUnavailable(
+            N_("search is unavailable at the moment; try again shortly")
+        ) from None
+
+
+def build_query(args: dict) -> Query:
+    """The engine query for the search API's (already validated) arguments."""
+    filters: dict = {}
+    for name in KEYWORD_FILTERS:
+        if args.get(name):
+            filters[name] = list(args[name])
+    for name in BOOLEAN_FILTERS:
+        if args.get(name) is not None:
+            filters[name] = args[name]
+    low, high = args.get("price_min"), args.get("price_max")
+    if low is not None or high is not None:
+        if low is not None and high is not None and low > high:
+            raise InvalidInput(N_("the lowest price is above the highest"), field="price_min")
+        filters["price"] = Range(gte=low, lte=high)
+    if args.get("year_from") is not None:
+        filters["coverage_to"] = Range(gte=args["year_from"])
+    if args.get("year_to") is not None:
+        filters["coverage_from"] = Range(lte=args["year_to"])
+    return Query(
+        text=args.get("q") or "",
+        filters=filters,
+        facets=FACETS,
+        sort=args.get("sort") or "relevance",
+        page=args.get("page", 1),
+        per_page=args.get("per_page", 20),
+        highlight=True,
+    )
+
+
+def _empty(query: Query) -> search.Results:
+    return search.Results(
+        total=0, hits=[], facets={}, took_ms=0.0, page=query.page, per_page=query.per_page
+    )
+
+
+def run(engine: search.SearchEngine, args: dict) -> search.Results:
+    """Search listings; raises InvalidInput (422) or SearchUnavailable (503) only."""
+    query = build_query(args)
+    return guarded(lambda: engine.search(LISTINGS, query), _empty(query))
+
+
+def facet_labels(session: Session, results: search.Results, gettext, locale: str) -> dict:
+    """Facets as ``{field: [{value, label, count}]}`` with labels in the reader's language."""
+    providers = {}
+    ids = [int(value) for value, _ in results.facets.get("provider", []) if value.isdigit()]
+    if ids:
+        rows = session.execute(
+            sa.select(Organisation.id, Organisation.name_zh, Organisation.name_en).where(
+                Organisation.id.in_(ids)
+            )
+        )
+        zh = str(locale).startswith("zh")
+        providers = {str(i): (name_zh if zh else name_en) for i, name_zh, name_en in rows}
+    tables = {
+        "category": INDUSTRY_LABELS,
+        "asset_kind": ASSET_KIND_LABELS,
+        "pricing_model": PLAN_KIND_LABELS,
+        "delivery_method": DELIVERY_LABELS,
+        "region": REGION_LABELS,
+    }
+    out = {}
+    for name, values in results.facets.items():
+        rows = []
+        for value, count in values:
+            if name == "provider":
+                label = providers.get(value, value)
+            elif name in BOOLEAN_FILTERS:
+                label = gettext(BOOLEAN_LABELS[bool(value)])
+            elif name in tables:
+                label = gettext(tables[name].get(value, value))
+            else:
+                label = str(value)
+            rows.append({"value": value, "label": label, "count": count})
+        out[name] = rows
+    return out
+
+
+def suggest(engine: search.SearchEngine, text: str, limit: int = 8) -> list[search.Suggestion]:
+    """As-you-type suggestions (titles)."""
+    if not text.strip():
+        return []
+    return guarded(lambda: engine.suggest(LISTINGS, text, limit), [])
+
+
+def similar(engine: search.SearchEngine, listing_id: int, limit: int = 6) -> list[search.Hit]:
+    """Listings like this one (never itself)."""
+    return guarded(lambda: engine.similar(LISTINGS, str(listing_id), limit), [])

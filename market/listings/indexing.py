@@ -1,0 +1,168 @@
+"""The listing search index: its spec, the document of a listing, and the feed from the outbox.
+
+The database is the system of record. Every move that changes what search shows writes a
+``search.index_listing`` message in the same transaction; the worker upserts the live
+revision's document (or deletes it when the listing is off sale). ``rebuild`` re-creates the
+index from the database behind an alias; ``differences`` compares the index with the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+import search
+from market import outbox
+from market.listings.models import Listing, ListingRevision, ListingStatus
+from market.listings.plans import lowest_public_price
+from market.registry.certificates import effective_status
+from search.spec import IndexSpec, SortKey, boolean, date, integer, keyword, long, text
+
+TOPIC = "search.index_listing"
+
+LISTINGS = IndexSpec(
+    name="listings",
+    fields=(
+        text("title_zh", "zh", boost=3, suggest=True),
+        text("title_en", "en", boost=3, suggest=True),
+        text("description_zh", "zh"),
+        text("description_en", "en"),
+        text("keywords_text", "mixed", boost=2),
+        text("provider_text", "mixed"),
+        keyword("keywords"),
+        keyword("category"),
+        keyword("asset_kind"),
+        keyword("pricing_model"),
+        long("price"),
+        keyword("currency"),
+        keyword("delivery_method"),
+        keyword("region"),
+        integer("coverage_from"),
+        integer("coverage_to"),
+        keyword("provider"),
+        boolean("cross_border_allowed"),
+        boolean("certified"),
+        boolean("appraised"),
+        date("published_at"),
+    ),
+    sorts={
+        "newest": (SortKey("published_at", descending=True),),
+        "price_asc": (SortKey("price"),),
+        "price_desc": (SortKey("price", descending=True),),
+    },
+)
+
+
+def enqueue(session: Session, listing_id: int) -> None:
+    """Ask the worker to bring the listing's search copy up to date (after this commit)."""
+    outbox.enqueue(session, TOPIC, {"listing_id": listing_id})
+
+
+def is_indexed(listing: Listing) -> bool:
+    """Whether the listing belongs in the index: published, with a live revision."""
+    return listing.status == ListingStatus.PUBLISHED and listing.live_revision is not None
+
+
+def document(listing: Listing, now: datetime) -> dict:
+    """The search document of a published listing, built from its live revision."""
+    revision: ListingRevision = listing.live_revision
+    public = revision.public_plans
+    cheapest = lowest_public_price(public)
+    provider = listing.organisation
+    certificate = revision.certificate
+    doc = {
+        "id": str(listing.id),
+        "title_zh": revision.title_zh,
+        "title_en": revision.title_en,
+        "description_zh": revision.description_zh,
+        "description_en": revision.description_en,
+        "keywords_text": " ".join(revision.keywords),
+        "provider_text": f"{provider.name_zh} {provider.name_en}",
+        "keywords": list(revision.keywords) or None,
+        "category": str(revision.category),
+        "asset_kind": str(listing.asset.kind),
+        "pricing_model": sorted({str(plan.kind) for plan in public}) or None,
+        "price": cheapest.price_minor if cheapest else None,
+        "currency": sorted({plan.currency for plan in public}) or None,
+        "delivery_method": str(revision.delivery_method),
+        "region": revision.region,
+        "coverage_from": revision.coverage_from,
+        "coverage_to": revision.coverage_to,
+        "provider": str(provider.id),
+        "cross_border_allowed": bool(revision.terms["cross_border"]),
+        "certified": effective_status(certificate, now) == "valid",
+        "appraised": bool(revision.valuation_report_number),
+        "published_at": listing.published_at,
+        # Stored for display, not searched:
+        "revision": revision.number,
+        "provider_zh": provider.name_zh,
+        "provider_en": provider.name_en,
+        "price_currency": cheapest.currency if cheapest else None,
+        "price_kind": str(cheapest.kind) if cheapest else None,
+        "certificate_number": certificate.number,
+        "exclusive": any(plan.exclusive for plan in public),
+    }
+    return LISTINGS.validate({key: value for key, value in doc.items() if value is not None})
+
+
+def _published(session: Session) -> sa.Select:
+    return (
+        sa.select(Listing)
+        .where(Listing.status == ListingStatus.PUBLISHED, Listing.live_revision_id.is_not(None))
+        .options(
+            selectinload(Listing.organisation),
+            selectinload(Listing.asset),
+            selectinload(Listing.live_revision).selectinload(ListingRevision.plans),
+            selectinload(Listing.live_revision).selectinload(ListingRevision.certificate),
+        )
+        .order_by(Listing.id)
+    )
+
+
+def documents(session: Session, now: datetime, batch: int = 500) -> Iterator[dict]:
+    """Every published listing's document, streamed in batches."""
+    last = 0
+    while True:
+        rows = session.scalars(_published(session).where(Listing.id > last).limit(batch)).all()
+        if not rows:
+            return
+        for listing in rows:
+            yield document(listing, now)
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def index_listing(
+    session: Session, engine: search.SearchEngine, listing_id: int, now: datetime
+) -> str:
+    """Outbox handler: upsert the listing's document, or delete it if it is off sale."""
+    engine.ensure_index(LISTINGS)
+    listing = session.get(Listing, listing_id)
+    if listing is not None and is_indexed(listing):
+        engine.index(LISTINGS, [document(listing, now)])
+        return "indexed"
+    engine.delete(LISTINGS, [str(listing_id)])
+    return "deleted"
+
+
+def rebuild(session: Session, engine: search.SearchEngine, now: datetime) -> int:
+    """Build a fresh index from the database and swap the alias to it (no downtime)."""
+    return engine.reindex(LISTINGS, documents(session, now)).indexed
+
+
+def differences(session: Session, engine: search.SearchEngine, now: datetime) -> list[str]:
+    """Ids of listings whose search copy differs from the database (missing, stale or extra)."""
+    expected = {doc["id"]: doc for doc in documents(session, now)}
+    differing = []
+    try:
+        stored = engine.iter_documents(LISTINGS)
+        for doc in stored:
+            if expected.pop(doc["id"], None) != doc:
+                differing.append(doc["id"])
+    except search.IndexMissing:
+        pass
+    differing.extend(expected)
+    return sorted(differing, key=lambda value: (len(value), value))

@@ -1,0 +1,417 @@
+"""Listings (掛牌): drafts, revisions, the moves of the state machine, private offers, samples.
+
+Only an asset version with a valid certificate for the rights on offer can be listed; the check
+is made when a draft is written, when it is submitted and when a reviewer approves it. Every
+move that changes what search shows writes a ``search.index_listing`` outbox message in the
+same transaction. Functions take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import Conflict, InvalidInput, NotFound
+from market.files import FileStore
+from market.i18n import N_
+from market.identity.models import User
+from market.listings import indexing, notifications, plans
+from market.listings import terms as licence
+from market.listings.models import (
+    Listing,
+    ListingEvent,
+    ListingRevision,
+    ListingStatus,
+    Plan,
+    RevisionState,
+    Sample,
+)
+from market.listings.states import REINDEX, Action, Actor, next_status
+from market.registry import assets as registry_assets
+from market.registry.certificates import effective_status
+from market.registry.models import (
+    CULTURAL_RIGHTS,
+    DATA_RIGHTS,
+    Asset,
+    AssetVersion,
+    Certificate,
+    CertificateStatus,
+)
+
+REVISION_FIELDS = (
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "keywords",
+    "category",
+    "delivery_method",
+    "region",
+    "coverage_from",
+    "coverage_to",
+    "valuation_report_number",
+)
+MAX_SAMPLE_BYTES = 20 * 1024 * 1024
+
+
+def valid_certificate(
+    session: Session, organisation_id: int, version_id: int, rights: list[str], now: datetime
+) -> Certificate | None:
+    """The organisation's valid, unexpired certificate on this asset version recording every
+    right in ``rights`` (the rights on offer), if there is one."""
+    candidates = session.scalars(
+        sa.select(Certificate)
+        .where(
+            Certificate.organisation_id == organisation_id,
+            Certificate.version_id == version_id,
+            Certificate.status == CertificateStatus.VALID,
+        )
+        .order_by(Certificate.issued_at.desc())
+    )
+    for certificate in candidates:
+        if effective_status(certificate, now) == "valid" and set(rights) <= set(certificate.rights):
+            return certificate
+    return None
+
+
+def _require_certificate(
+    session: Session, organisation_id: int, version: AssetVersion, rights: list[str], now
+) -> Certificate:
+    certificate = valid_certificate(session, organisation_id, version.id, rights, now)
+    if certificate is None:
+        raise InvalidInput(
+            N_("this asset version has no valid certificate for the rights on offer"),
+            field="rights",
+        )
+    return certificate
+
+
+def _check_rights(asset: Asset, rights: list[str]) -> list[str]:
+    allowed = CULTURAL_RIGHTS if asset.kind.is_cultural else DATA_RIGHTS
+    if not set(rights) <= {str(right) for right in allowed}:
+        raise InvalidInput(N_("these rights do not apply to this kind of asset"), field="rights")
+    return sorted(set(rights))
+
+
+def _version(asset: Asset, number: int | None) -> AssetVersion:
+    if number is None:
+        if asset.latest_version is None:
+            raise InvalidInput(N_("the asset has no files yet"), field="asset_version")
+        return asset.latest_version
+    for version in asset.versions:
+        if version.number == number:
+            return version
+    raise InvalidInput(N_("the asset has no such version"), field="asset_version")
+
+
+def _fill_revision(
+    session: Session,
+    revision: ListingRevision,
+    organisation_id: int,
+    data: dict,
+    now: datetime,
+) -> None:
+    rights = _check_rights(revision.asset_version.asset, [str(r) for r in data["rights"]])
+    revision.certificate = _require_certificate(
+        session, organisation_id, revision.asset_version, rights, now
+    )
+    revision.rights = rights
+    for name in REVISION_FIELDS:
+        setattr(revision, name, data.get(name))
+    revision.keywords = list(dict.fromkeys(data.get("keywords") or []))
+    revision.terms = licence.check_terms(data["terms"])
+    revision.plans = [
+        plans.build_plan(
+            session, plan, data["delivery_method"], organisation_id, now, field=f"plans.{index}"
+        )
+        for index, plan in enumerate(data["plans"])
+    ]
+
+
+def listing_or_404(
+    session: Session, listing_id: int, organisation_ids=None, public: bool = False
+) -> Listing:
+    """A listing of one of ``organisation_ids`` (any, for staff: ``None``); with ``public``,
+    also any listing that is published."""
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(N_("no such listing"))
+    if public and listing.status == ListingStatus.PUBLISHED:
+        return listing
+    if organisation_ids is not None and listing.organisation_id not in organisation_ids:
+        raise NotFound(N_("no such listing"))
+    return listing
+
+
+def create_listing(
+    session: Session, organisation_id: int, user: User, data: dict, now: datetime
+) -> Listing:
+    """A draft listing of one of the organisation's assets (certified for the rights on offer)."""
+    asset = session.get(Asset, data["asset_id"])
+    if asset is None or asset.organisation_id != organisation_id:
+        raise InvalidInput(N_("no such asset in your organisation"), field="asset_id")
+    version = _version(asset, data.get("asset_version"))
+    listing = Listing(
+        organisation_id=organisation_id,
+        asset=asset,
+        status=ListingStatus.DRAFT,
+        created_by_id=user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    revision = ListingRevision(
+        listing=listing,
+        number=1,
+        state=RevisionState.DRAFT,
+        asset_version=version,
+        created_by_id=user.id,
+        created_at=now,
+    )
+    with session.no_autoflush:
+        _fill_revision(session, revision, organisation_id, data, now)
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def draft_of(listing: Listing) -> ListingRevision:
+    """The revision being written; Conflict if none is."""
+    revision = listing.latest_revision
+    if revision.state != RevisionState.DRAFT:
+        raise Conflict(N_("there is no draft to change; start a new revision"))
+    return revision
+
+
+def update_draft(
+    session: Session, listing: Listing, data: dict, now: datetime, version: int | None = None
+) -> ListingRevision:
+    """Rewrite the draft revision (fields, terms and plans) in full."""
+    if listing.status == ListingStatus.DELISTED:
+        raise Conflict(N_("a delisted listing cannot change"))
+    revision = draft_of(listing)
+    if version is not None:
+        revision.asset_version = _version(listing.asset, version)
+    _fill_revision(session, revision, listing.organisation_id, data, now)
+    listing.updated_at = now
+    session.flush()
+    return revision
+
+
+def start_revision(
+    session: Session, listing: Listing, user: User, now: datetime
+) -> ListingRevision:
+    """A new draft copying the latest revision: how a published listing changes its price,
+    terms or files (the live revision stays on sale until the new one is approved)."""
+    if listing.status == ListingStatus.DELISTED:
+        raise Conflict(N_("a delisted listing cannot change"))
+    latest = listing.latest_revision
+    if latest.state in (RevisionState.DRAFT, RevisionState.IN_REVIEW):
+        raise Conflict(N_("this listing already has a revision being written or reviewed"))
+    revision = ListingRevision(
+        number=latest.number + 1,
+        state=RevisionState.DRAFT,
+        asset_version=listing.asset.latest_version or latest.asset_version,
+        certificate_id=latest.certificate_id,
+        rights=list(latest.rights),
+        terms=dict(latest.terms),
+        created_by_id=user.id,
+        created_at=now,
+    )
+    for name in REVISION_FIELDS:
+        setattr(revision, name, getattr(latest, name))
+    revision.keywords = list(latest.keywords)
+    revision.plans = [
+        Plan(**{name: getattr(plan, name) for name in plans.PLAN_FIELDS})
+        for plan in latest.public_plans
+    ]
+    revision.samples = [
+        Sample(name=s.name, media_type=s.media_type, size=s.size, sha256=s.sha256,
+               storage_key=s.storage_key)
+        for s in latest.samples
+    ]  # fmt: skip
+    listing.revisions.append(revision)
+    session.flush()
+    return revision
+
+
+def _record(
+    session: Session,
+    listing: Listing,
+    revision: ListingRevision | None,
+    action: Action,
+    target: ListingStatus,
+    user: User | None,
+    reason: str | None,
+    now: datetime,
+) -> ListingEvent:
+    event = ListingEvent(
+        listing_id=listing.id,
+        revision_id=revision.id if revision else None,
+        action=action.value,
+        from_status=listing.status,
+        to_status=target,
+        user_id=user.id if user else None,
+        reason=(reason or "").strip() or None,
+        at=now,
+    )
+    session.add(event)
+    listing.status = target
+    listing.updated_at = now
+    if action in REINDEX:
+        indexing.enqueue(session, listing.id)
+    return event
+
+
+def submit(session: Session, listing: Listing, user: User, now: datetime) -> ListingRevision:
+    """Send the draft to compliance review (the certificate must still be valid)."""
+    revision = draft_of(listing)
+    target = next_status(listing.status, Action.SUBMIT, Actor.PROVIDER)
+    if not revision.public_plans:
+        raise InvalidInput(N_("a listing needs at least one public plan"), field="plans")
+    revision.certificate = _require_certificate(
+        session, listing.organisation_id, revision.asset_version, revision.rights, now
+    )
+    revision.state = RevisionState.IN_REVIEW
+    revision.submitted_at = now
+    _record(session, listing, revision, Action.SUBMIT, target, user, None, now)
+    session.flush()
+    return revision
+
+
+def approve(
+    session: Session, listing: Listing, revision: ListingRevision, reviewer: User, now: datetime
+) -> None:
+    """Put an approved revision on sale; the one it replaces is superseded (orders made under
+    it keep its terms)."""
+    target = next_status(listing.status, Action.APPROVE, Actor.REVIEWER)
+    _require_certificate(
+        session, listing.organisation_id, revision.asset_version, revision.rights, now
+    )
+    previous = listing.live_revision
+    if previous is not None:
+        previous.state = RevisionState.SUPERSEDED
+    revision.state = RevisionState.LIVE
+    revision.decided_at = now
+    listing.live_revision = revision
+    listing.published_at = listing.published_at or now
+    _record(session, listing, revision, Action.APPROVE, target, reviewer, None, now)
+    notifications.notify(
+        session,
+        listing.organisation_id,
+        "listing.approved",
+        {
+            "zh": f"挂牌「{revision.title_zh}」已通过合规审查并上架",
+            "en": f"Listing “{revision.title_en}” passed compliance review and is on sale",
+        },
+        f"/market/listings/{listing.id}",
+        now,
+    )
+
+
+def request_changes(
+    session: Session,
+    listing: Listing,
+    revision: ListingRevision,
+    reviewer: User,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Send a revision back to its provider; a published listing stays on sale as it was."""
+    target = next_status(listing.status, Action.REQUEST_CHANGES, Actor.REVIEWER)
+    revision.state = RevisionState.CHANGES_REQUESTED
+    revision.decided_at = now
+    _record(session, listing, revision, Action.REQUEST_CHANGES, target, reviewer, reason, now)
+    notifications.notify(
+        session,
+        listing.organisation_id,
+        "listing.changes_requested",
+        {
+            "zh": f"挂牌「{revision.title_zh}」需要修改：{reason}",
+            "en": f"Listing “{revision.title_en}” needs changes: {reason}",
+        },
+        f"/provider/listings/{listing.id}",
+        now,
+    )
+
+
+def move(
+    session: Session,
+    listing: Listing,
+    action: Action,
+    actor: Actor,
+    user: User,
+    reason: str | None,
+    now: datetime,
+) -> ListingEvent:
+    """Suspend, reinstate (reviewers) or delist (the provider), with a reason kept."""
+    if action not in (Action.SUSPEND, Action.REINSTATE, Action.DELIST):
+        raise Conflict(N_("this listing cannot be moved that way from its current status"))
+    if action == Action.SUSPEND and not (reason or "").strip():
+        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+    target = next_status(listing.status, action, actor)
+    if action == Action.DELIST:
+        pending = listing.pending_revision
+        if pending is not None and pending.state in (RevisionState.DRAFT, RevisionState.IN_REVIEW):
+            pending.state = RevisionState.WITHDRAWN
+    return _record(session, listing, listing.live_revision, action, target, user, reason, now)
+
+
+def add_private_offer(session: Session, listing: Listing, data: dict, now: datetime) -> Plan:
+    """A private offer to one buyer on the live revision.
+
+    It changes nothing for anyone else, so it is not a new revision; its own terms must stay
+    within what compliance review cleared (cross-border only with a recorded pathway).
+    """
+    if listing.status != ListingStatus.PUBLISHED or listing.live_revision is None:
+        raise Conflict(N_("private offers are made on a published listing"))
+    revision = listing.live_revision
+    data = dict(data)
+    demand_id = data.pop("demand_id", None)
+    plan = plans.build_plan(
+        session, data, revision.delivery_method, listing.organisation_id, now, field="offer"
+    )
+    licence.check_cleared(plan.terms or revision.terms, revision.review, field="terms")
+    plan.demand_id = demand_id
+    revision.plans.append(plan)
+    session.flush()
+    notifications.notify(
+        session,
+        plan.buyer_organisation_id,
+        "offer.received",
+        {
+            "zh": f"您收到关于「{revision.title_zh}」的专属报价",
+            "en": f"You have a private offer for “{revision.title_en}”",
+        },
+        f"/market/listings/{listing.id}",
+        now,
+    )
+    return plan
+
+
+def add_sample(
+    session: Session, store: FileStore, listing: Listing, upload: registry_assets.Upload
+) -> Sample:
+    """Store a sample file on the draft (samples are part of a revision, like its price);
+    file types are checked as for asset files."""
+    revision = draft_of(listing)
+    name, media_type, stored = registry_assets.store_upload(store, upload, MAX_SAMPLE_BYTES, "file")
+    sample = Sample(
+        name=name,
+        media_type=media_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+    revision.samples.append(sample)
+    session.flush()
+    return sample
+
+
+def sample_or_404(listing: Listing, sample_id: int, revision: ListingRevision | None) -> Sample:
+    """A sample of the given revision."""
+    for sample in revision.samples if revision else []:
+        if sample.id == sample_id:
+            return sample
+    raise NotFound(N_("no such sample"))

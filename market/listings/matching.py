@@ -1,0 +1,140 @@
+"""Matching (匹配) demands with listings: search finds candidates, rules keep those that fit.
+
+Rules: the listing is on sale and not the buyer's own; a public plan in the demand's currency
+is within budget; the terms permit the declared usage scenario; cross-border use (declared, or
+a buyer outside the mainland) needs terms allowing it; the delivery method, if asked for, fits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import search
+from market.listings import discovery, notifications
+from market.listings import terms as licence
+from market.listings.indexing import LISTINGS
+from market.listings.models import Demand, DemandMatch, DemandStatus, Listing, ListingStatus, Plan
+
+MAX_MATCHES = 10
+CANDIDATES = 50
+
+
+def _candidates(engine: search.SearchEngine, demand: Demand, cross_border: bool) -> list[str]:
+    filters: dict = {}
+    if demand.category is not None:
+        filters["category"] = [str(demand.category)]
+    if demand.delivery_method is not None:
+        filters["delivery_method"] = [str(demand.delivery_method)]
+    if cross_border:
+        filters["cross_border_allowed"] = True
+    ids: list[str] = []
+    texts = [demand.title[:200]]
+    if demand.category is not None:
+        texts.append("")  # then anything in the category, newest first
+    for text in texts:
+        query = search.Query(
+            text=text, filters=filters, per_page=CANDIDATES, sort="relevance" if text else "newest"
+        )
+        results = discovery.guarded(lambda q=query: engine.search(LISTINGS, q), None)
+        for hit in results.hits if results else []:
+            if hit.id not in ids:
+                ids.append(hit.id)
+    return ids
+
+
+def fitting_plan(
+    listing: Listing, demand: Demand, cross_border: bool
+) -> tuple[Plan, list[str]] | None:
+    """The cheapest public plan of the listing that fits the demand, and why it fits."""
+    revision = listing.live_revision
+    if licence.permits(revision.terms, demand.usage_scenario) is False:
+        return None
+    if cross_border and not revision.terms["cross_border"]:
+        return None
+    if demand.delivery_method is not None and revision.delivery_method != demand.delivery_method:
+        return None
+    affordable = [
+        plan
+        for plan in revision.public_plans
+        if plan.currency == demand.currency and plan.price_minor <= demand.budget_minor
+    ]
+    if not affordable:
+        return None
+    reasons = ["budget", "scenario"]
+    if cross_border:
+        reasons.append("cross_border")
+    if demand.category is not None and revision.category == demand.category:
+        reasons.append("category")
+    return min(affordable, key=lambda plan: (plan.price_minor, plan.id)), reasons
+
+
+def match(
+    session: Session, engine: search.SearchEngine, demand_id: int, now: datetime
+) -> list[DemandMatch]:
+    """Outbox handler: (re)compute a demand's matches and notify newly matched providers."""
+    demand = session.get(Demand, demand_id)
+    if demand is None or demand.status != DemandStatus.OPEN:
+        return []
+    cross_border = demand.cross_border or not demand.organisation.is_mainland
+    before = {m.listing_id for m in demand.matches}
+    session.execute(sa.delete(DemandMatch).where(DemandMatch.demand_id == demand.id))
+    session.expire(demand, ["matches"])
+    matches = []
+    for doc_id in _candidates(engine, demand, cross_border):
+        listing = session.get(Listing, int(doc_id))
+        if (
+            listing is None
+            or listing.status != ListingStatus.PUBLISHED
+            or listing.organisation_id == demand.organisation_id
+        ):
+            continue
+        fitting = fitting_plan(listing, demand, cross_border)
+        if fitting is None:
+            continue
+        plan, reasons = fitting
+        matches.append(
+            DemandMatch(
+                demand_id=demand.id,
+                listing_id=listing.id,
+                revision_id=listing.live_revision_id,
+                plan_id=plan.id,
+                rank=len(matches) + 1,
+                reasons=reasons,
+                created_at=now,
+            )
+        )
+        if len(matches) == MAX_MATCHES:
+            break
+    session.add_all(matches)
+    demand.matched_at = now
+    session.flush()
+    for found in matches:
+        if found.listing_id in before:
+            continue
+        notifications.notify(
+            session,
+            found.listing.organisation_id,
+            "demand.matched",
+            {
+                "zh": f"求购「{demand.title}」与您的挂牌匹配，可发出专属报价",
+                "en": f"Demand “{demand.title}” matches your listing; you can send a private offer",
+            },
+            f"/demands/{demand.id}",
+            now,
+        )
+    if matches and not before:
+        notifications.notify(
+            session,
+            demand.organisation_id,
+            "demand.matches_found",
+            {
+                "zh": f"您的求购「{demand.title}」找到 {len(matches)} 个匹配挂牌",
+                "en": f"Your demand “{demand.title}” has {len(matches)} matching listings",
+            },
+            f"/demands/{demand.id}",
+            now,
+        )
+    return matches

@@ -1,0 +1,78 @@
+"""Notifications: in the app (per organisation) and by mail to its owners and admins.
+
+The row and a ``mail.notification`` outbox message are written in the caller's transaction;
+the worker mails it after commit, through the app's mailer (console or file sink by default).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market import outbox
+from market.errors import NotFound
+from market.i18n import N_
+from market.identity.models import MemberRole, Membership, User
+from market.listings.models import Notification
+from market.mail import Mail, Mailer
+
+TOPIC = "mail.notification"
+
+
+def notify(
+    session: Session,
+    organisation_id: int,
+    kind: str,
+    subject: dict,
+    link: str | None,
+    now: datetime,
+) -> Notification:
+    """Tell an organisation something (``subject`` in ``zh`` and ``en``); mailed after commit."""
+    notification = Notification(
+        organisation_id=organisation_id, kind=kind, subject=subject, link=link, created_at=now
+    )
+    session.add(notification)
+    session.flush()
+    outbox.enqueue(session, TOPIC, {"notification_id": notification.id})
+    return notification
+
+
+def for_organisation(organisation_id: int, unread_only: bool = False) -> sa.Select:
+    """An organisation's notifications, newest first."""
+    statement = sa.select(Notification).where(Notification.organisation_id == organisation_id)
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    return statement.order_by(Notification.id.desc())
+
+
+def mark_read(session: Session, organisation_id: int, notification_id: int, now: datetime):
+    """Mark one of the organisation's notifications read."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.organisation_id != organisation_id:
+        raise NotFound(N_("no such notification"))
+    notification.read_at = notification.read_at or now
+    return notification
+
+
+def send_mail(session: Session, mailer: Mailer, base_url: str, payload: dict) -> int:
+    """Outbox handler: mail a notification to its organisation's owners and admins."""
+    notification = session.get(Notification, payload["notification_id"])
+    if notification is None:
+        return 0
+    recipients = session.scalars(
+        sa.select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == notification.organisation_id,
+            Membership.role.in_([MemberRole.OWNER, MemberRole.ADMIN]),
+            User.is_active,
+        )
+        .order_by(User.id)
+    ).all()
+    link = f"{base_url.rstrip('/')}{notification.link}" if notification.link else ""
+    body = f"{notification.subject['zh']}\n{notification.subject['en']}\n\n{link}\n"
+    for email in recipients:
+        mailer.send(Mail(to=email, subject=notification.subject["zh"], body=body))
+    return len(recipients)

@@ -1,0 +1,402 @@
+"""Pages: the marketplace and its search, listing pages, the provider's listings and editor,
+the reviewers' compliance queue, and the demand board."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from market.auth import login_required, staff_required
+from market.context import current_user, db_session
+from market.db import utcnow
+from market.errors import DomainError
+from market.forms import parse_form
+from market.i18n import N_
+from market.identity.models import StaffRole
+from market.listings import compliance, demands, discovery, listings, notifications, schemas
+from market.listings import terms as licence
+from market.listings.models import (
+    DELIVERY_LABELS,
+    LISTING_STATUS_LABELS,
+    PATHWAY_LABELS,
+    PLAN_KIND_LABELS,
+    REVISION_STATE_LABELS,
+    SCENARIO_LABELS,
+    Listing,
+)
+from market.listings.states import Action, Actor
+from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, Asset
+from market.registry.services import organisation_ids
+
+blp = Blueprint("listings", __name__)
+
+FACET_TITLES = {
+    "category": N_("Category"),
+    "asset_kind": N_("Asset kind"),
+    "pricing_model": N_("Pricing model"),
+    "price": N_("Price"),
+    "currency": N_("Currency"),
+    "delivery_method": N_("Delivery"),
+    "region": N_("Coverage region"),
+    "coverage_to": N_("Data up to"),
+    "provider": N_("Provider"),
+    "cross_border_allowed": N_("Cross-border allowed"),
+    "certified": N_("Certified"),
+    "appraised": N_("Appraised"),
+}
+
+
+def _labels() -> dict:
+    return {
+        "status": LISTING_STATUS_LABELS,
+        "revision": REVISION_STATE_LABELS,
+        "plan": PLAN_KIND_LABELS,
+        "delivery": DELIVERY_LABELS,
+        "industry": INDUSTRY_LABELS,
+        "kind": ASSET_KIND_LABELS,
+        "scenario": SCENARIO_LABELS,
+        "pathway": PATHWAY_LABELS,
+        "facets": FACET_TITLES,
+    }
+
+
+def _search_args() -> dict:
+    schema = schemas.SearchArgsSchema()
+    flat = {}
+    for key in request.args:
+        if key in schema.fields:
+            values = [value for value in request.args.getlist(key) if value != ""]
+            if values:
+                is_list = isinstance(schema.fields[key], schemas.fields.List)
+                flat[key] = values if is_list else values[0]
+    try:
+        return schema.load(flat)
+    except ValidationError:
+        return schema.load({"q": flat.get("q", "")[:500]} if isinstance(flat.get("q"), str) else {})
+
+
+@blp.route("/market")
+def market():
+    """The marketplace: search with facets, sorting and highlights (no sign-in needed)."""
+    args = _search_args()
+    error = None
+    try:
+        results = discovery.run(current_app.extensions["search"], args)
+        facets = discovery.facet_labels(db_session(), results, _, str(get_locale()))
+    except DomainError as failure:
+        error = _(failure.message)
+        results, facets = None, {}
+    _link_facets(facets)
+    following = {**request.args.to_dict(flat=False), "page": args["page"] + 1}
+    return render_template(
+        "listings/market.html", args=args, results=results, facets=facets, error=error,
+        labels=_labels(), next_page=url_for("listings.market", **following),
+    )  # fmt: skip
+
+
+def _link_facets(facets: dict) -> None:
+    """Give each facet value the URL that toggles it (keeping the rest of the search)."""
+    current = request.args.to_dict(flat=False)
+    current.pop("page", None)
+    for name, values in facets.items():
+        for item in values:
+            value = (
+                str(item["value"]).lower()
+                if isinstance(item["value"], bool)
+                else str(item["value"])
+            )
+            chosen = dict(current)
+            if name in ("price", "coverage_to"):
+                low, high = value.split("-")
+                keys = ("price_min", "price_max") if name == "price" else ("year_from", None)
+                item["active"] = current.get(keys[0]) == [low]
+                chosen[keys[0]] = [] if low == "*" else [low]
+                if keys[1]:
+                    chosen[keys[1]] = [] if high == "*" else [str(int(high) - 1)]
+            else:
+                selected = current.get(name, [])
+                item["active"] = value in selected
+                chosen[name] = (
+                    [v for v in selected if v != value] if item["active"] else [*selected, value]
+                )
+            item["href"] = url_for("listings.market", **chosen)
+
+
+@blp.route("/market/listings/<int:listing_id>")
+def listing_page(listing_id: int):
+    """A listing: plans, terms in the reader's language, samples, certificate and valuation."""
+    user = current_user()
+    mine = organisation_ids(db_session(), user) if user else []
+    listing = listings.listing_or_404(db_session(), listing_id, mine, public=True)
+    revision = listing.live_revision or listing.latest_revision
+    similar = (
+        discovery.similar(current_app.extensions["search"], listing.id)
+        if listing.live_revision
+        else []
+    )
+    return render_template(
+        "listings/listing.html",
+        listing=listing,
+        revision=revision,
+        terms=licence.describe(revision.terms, _),
+        odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
+        similar=similar,
+        labels=_labels(),
+    )  # fmt: skip
+
+
+@blp.route("/market/listings/<int:listing_id>/samples/<int:sample_id>")
+def sample_download(listing_id: int, sample_id: int):
+    """Download a sample without buying."""
+    listing = listings.listing_or_404(db_session(), listing_id, [], public=True)
+    sample = listings.sample_or_404(listing, sample_id, listing.live_revision)
+    stream = current_app.extensions["files"].open(sample.storage_key)
+    return send_file(
+        stream, mimetype=sample.media_type, as_attachment=True, download_name=sample.name
+    )
+
+
+# --- Providers ---------------------------------------------------------------------------------
+
+
+def _form_to_revision(form) -> dict:
+    """The editor's flat form as the API's revision input (one plan per row)."""
+    plans = []
+    for index in range(3):
+        kind = form.get(f"plan{index}_kind")
+        if not kind:
+            continue
+        plan = {
+            "kind": kind,
+            "name_zh": form.get(f"plan{index}_name_zh") or PLAN_KIND_LABELS.get(kind, kind),
+            "name_en": form.get(f"plan{index}_name_en") or PLAN_KIND_LABELS.get(kind, kind),
+            "price_minor": _int(form.get(f"plan{index}_price_minor")),
+            "currency": form.get(f"plan{index}_currency") or "CNY",
+        }
+        for name in ("period", "periods", "calls"):
+            value = form.get(f"plan{index}_{name}")
+            if value:
+                plan[name] = value if name == "period" else _int(value)
+        plan["exclusive"] = bool(form.get(f"plan{index}_exclusive"))
+        plans.append(plan)
+    return {
+        "rights": form.getlist("rights"),
+        "title_zh": form.get("title_zh", ""),
+        "title_en": form.get("title_en", ""),
+        "description_zh": form.get("description_zh", ""),
+        "description_en": form.get("description_en", ""),
+        "keywords": [k.strip() for k in form.get("keywords", "").split(",") if k.strip()],
+        "category": form.get("category"),
+        "delivery_method": form.get("delivery_method"),
+        "region": form.get("region", ""),
+        "coverage_from": _int(form.get("coverage_from")) if form.get("coverage_from") else None,
+        "coverage_to": _int(form.get("coverage_to")) if form.get("coverage_to") else None,
+        "terms": {
+            "scenarios": form.getlist("scenarios"),
+            "duration_months": _int(form.get("duration_months")) if form.get("duration_months") else None,
+            "territory": [t.strip() for t in form.get("territory", "CN").split(",") if t.strip()],
+            "cross_border": bool(form.get("cross_border")),
+            "redistribution": bool(form.get("redistribution")),
+            "resale": bool(form.get("resale")),
+            "derivatives": bool(form.get("derivatives")),
+            "attribution": bool(form.get("attribution")),
+        },
+        "plans": plans,
+    }  # fmt: skip
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value  # the schema names the field
+
+
+@blp.route("/provider/listings")
+@login_required
+def provider_listings():
+    """The listings of the user's organisations."""
+    session = db_session()
+    mine = organisation_ids(session, current_user())
+    rows = session.scalars(
+        sa.select(Listing).where(Listing.organisation_id.in_(mine)).order_by(Listing.id.desc())
+    ).all()
+    assets = session.scalars(
+        sa.select(Asset).where(Asset.organisation_id.in_(mine)).order_by(Asset.id.desc())
+    ).all()
+    return render_template("listings/provider.html", listings=rows, assets=assets, labels=_labels())
+
+
+@blp.route("/provider/listings/new", methods=["GET", "POST"])
+@login_required
+def provider_new():
+    """The listing editor: a new draft of a certified asset."""
+    session = db_session()
+    mine = organisation_ids(session, current_user())
+    assets = session.scalars(sa.select(Asset).where(Asset.organisation_id.in_(mine))).all()
+    if request.method == "GET":
+        form = {"asset_id": request.args.get("asset_id", "")}
+        return render_template(
+            "listings/editor.html", errors={}, form=form, assets=assets, labels=_labels()
+        )
+    data = _form_to_revision(request.form)
+    data["asset_id"] = _int(request.form.get("asset_id"))
+    try:
+        loaded = schemas.ListingInputSchema().load(data)
+        asset = session.get(Asset, loaded["asset_id"])
+        owner = (
+            asset.organisation_id if asset and asset.organisation_id in mine else (mine or [0])[0]
+        )
+        listing = listings.create_listing(session, owner, current_user(), loaded, utcnow())
+    except ValidationError as error:
+        return _editor_error(error.normalized_messages(), assets)
+    except DomainError as error:
+        return _editor_error(error.errors or {"asset_id": [_(error.message)]}, assets, error.status)
+    flash(_("Draft saved. Submit it for compliance review when it is ready."))
+    return redirect(url_for("listings.provider_listing", listing_id=listing.id))
+
+
+def _editor_error(errors: dict, assets, status: int = 422):
+    page = render_template(
+        "listings/editor.html", errors=errors, form=request.form, assets=assets, labels=_labels()
+    )
+    return page, status
+
+
+@blp.route("/provider/listings/<int:listing_id>", methods=["GET", "POST"])
+@login_required
+def provider_listing(listing_id: int):
+    """One of the provider's listings, with its revisions; submit, revise or delist it."""
+    session = db_session()
+    listing = listings.listing_or_404(
+        session, listing_id, organisation_ids(session, current_user())
+    )
+    if request.method == "POST":
+        action = request.form.get("action")
+        now = utcnow()
+        try:
+            if action == "submit":
+                listings.submit(session, listing, current_user(), now)
+            elif action == "revise":
+                listings.start_revision(session, listing, current_user(), now)
+            elif action == "delist":
+                listings.move(
+                    session, listing, Action.DELIST, Actor.PROVIDER, current_user(), None, now
+                )
+        except DomainError as error:
+            flash(_(error.message))
+            session.rollback()
+            return redirect(url_for("listings.provider_listing", listing_id=listing_id))
+        return redirect(url_for("listings.provider_listing", listing_id=listing_id))
+    return render_template("listings/provider_listing.html", listing=listing, labels=_labels())
+
+
+# --- Reviewers -------------------------------------------------------------------------------
+
+
+@blp.route("/review/listings")
+@staff_required(StaffRole.REVIEWER)
+def review_queue():
+    """Revisions waiting for compliance review, oldest first."""
+    waiting = db_session().scalars(compliance.queue(db_session())).all()
+    return render_template("listings/review_queue.html", revisions=waiting, labels=_labels())
+
+
+@blp.route("/review/listings/<int:listing_id>", methods=["GET", "POST"])
+@staff_required(StaffRole.REVIEWER)
+def review_listing(listing_id: int):
+    """The compliance checklist for a listing's revision in review."""
+    session = db_session()
+    listing = listings.listing_or_404(session, listing_id)
+    revision = listing.latest_revision
+    context = {"listing": listing, "revision": revision, "labels": _labels(),
+               "terms": licence.describe(revision.terms, _)}  # fmt: skip
+    if request.method == "GET":
+        return render_template("listings/review.html", errors={}, form={}, **context)
+    data, errors = parse_form(schemas.ComplianceReviewInputSchema())
+    if not errors:
+        try:
+            compliance.decide(session, listing, current_user(), data, utcnow())
+        except DomainError as error:
+            errors = {error.field or "decision": [_(error.message)]}
+    if errors:
+        page = render_template("listings/review.html", errors=errors, form=request.form, **context)
+        return page, 422
+    flash(_("Decision recorded."))
+    return redirect(url_for("listings.review_queue"))
+
+
+# --- Demands ---------------------------------------------------------------------------------
+
+
+@blp.route("/demands", methods=["GET", "POST"])
+def demand_board():
+    """The demand board; signed-in members of an organisation post demands here."""
+    session = db_session()
+    user = current_user()
+    errors, form = {}, {}
+    if request.method == "POST":
+        if user is None:
+            return redirect(url_for("identity.login", next=url_for("listings.demand_board")))
+        mine = organisation_ids(session, user)
+        data, errors = parse_form(schemas.DemandInputSchema())
+        if not errors and not mine:
+            errors = {"title": [_("Join an organisation first.")]}
+        if not errors:
+            try:
+                demand = demands.post(session, mine[0], user, data, utcnow())
+            except DomainError as error:
+                errors = {error.field or "title": [_(error.message)]}
+            else:
+                flash(_("Demand posted. Matching listings will appear shortly."))
+                return redirect(url_for("listings.demand_page", demand_id=demand.id))
+        form = request.form
+    rows = session.scalars(demands.board(utcnow()).limit(50)).all()
+    deadline = (utcnow() + timedelta(days=30)).date().isoformat()
+    page = render_template(
+        "listings/demands.html", demands=rows, errors=errors, form=form, labels=_labels(),
+        default_deadline=deadline,
+    )  # fmt: skip
+    return page, 422 if errors else 200
+
+
+@blp.route("/demands/<int:demand_id>")
+def demand_page(demand_id: int):
+    """A demand; its buyer sees the matches, matched providers may answer with an offer."""
+    session = db_session()
+    demand = demands.demand_or_404(session, demand_id)
+    user = current_user()
+    mine = organisation_ids(session, user) if user else []
+    return render_template(
+        "listings/demand.html",
+        demand=demand,
+        is_buyer=demand.organisation_id in mine,
+        my_match=demands.matched_provider(session, demand, mine) if mine else None,
+        labels=_labels(),
+    )
+
+
+@blp.route("/notifications")
+@login_required
+def notification_list():
+    """The notifications of the user's organisations."""
+    session = db_session()
+    rows = []
+    for organisation_id in organisation_ids(session, current_user()):
+        rows += session.scalars(notifications.for_organisation(organisation_id).limit(50)).all()
+    rows.sort(key=lambda row: row.id, reverse=True)
+    return render_template("listings/notifications.html", notifications=rows)

@@ -1,0 +1,133 @@
+"""Pricing plans: the rules across a plan's fields and its revision, private offers, and what
+trading (orders) asks of a plan: is it on sale to this buyer, under which terms.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from market.i18n import N_
+from market.identity.models import Organisation
+from market.listings import terms as licence
+from market.listings.models import (
+    DeliveryMethod,
+    ListingStatus,
+    Plan,
+    PlanKind,
+    RevisionState,
+    UsageScenario,
+)
+
+PLAN_FIELDS = (
+    "kind",
+    "name_zh",
+    "name_en",
+    "price_minor",
+    "currency",
+    "period",
+    "periods",
+    "calls",
+    "exclusive",
+    "buyer_organisation_id",
+    "expires_at",
+    "terms",
+)
+
+
+def build_plan(
+    session: Session,
+    data: dict,
+    delivery_method: DeliveryMethod,
+    provider_id: int,
+    now: datetime,
+    field: str,
+) -> Plan:
+    """A plan from checked input, with the rules that need the revision or the database."""
+    if data["kind"] == PlanKind.USAGE_PACKAGE and delivery_method != DeliveryMethod.API:
+        raise InvalidInput(
+            N_("usage packages are sold for API delivery only"), field=f"{field}.kind"
+        )
+    if data["kind"] == PlanKind.PRIVATE_OFFER:
+        if data["expires_at"] <= now:
+            raise InvalidInput(
+                N_("a private offer must expire in the future"), field=f"{field}.expires_at"
+            )
+        buyer = session.get(Organisation, data["buyer_organisation_id"])
+        if buyer is None or buyer.id == provider_id:
+            raise InvalidInput(
+                N_("no such buyer organisation"), field=f"{field}.buyer_organisation_id"
+            )
+    values = {name: data.get(name) for name in PLAN_FIELDS}
+    if values["terms"] is not None:
+        values["terms"] = licence.check_terms(values["terms"], field=f"{field}.terms")
+    return Plan(**values)
+
+
+def lowest_public_price(plans: list[Plan]) -> Plan | None:
+    """The cheapest public plan (the "from" price shown and indexed)."""
+    public = [plan for plan in plans if plan.kind != PlanKind.PRIVATE_OFFER]
+    return min(public, key=lambda plan: (plan.price_minor, plan.id or 0), default=None)
+
+
+# --- What trading asks ------------------------------------------------------------------------
+
+
+def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetime) -> Plan:
+    """A plan a buyer may order now: on the live revision of a published listing; a private
+    offer only for its buyer and before it expires. NotFound / Conflict otherwise."""
+    plan = session.get(Plan, plan_id)
+    hidden = plan is None or (
+        plan.kind == PlanKind.PRIVATE_OFFER and plan.buyer_organisation_id != buyer_id
+    )
+    if hidden:
+        raise NotFound(N_("no such plan"))
+    revision = plan.revision
+    listing = revision.listing
+    if listing.organisation_id == buyer_id:
+        raise PermissionDenied(N_("an organisation cannot buy its own listing"))
+    if (
+        listing.status != ListingStatus.PUBLISHED
+        or revision.state != RevisionState.LIVE
+        or listing.live_revision_id != revision.id
+    ):
+        raise Conflict(N_("this plan is no longer on sale"), field="plan_id")
+    if plan.expires_at is not None and plan.expires_at <= now:
+        raise Conflict(N_("this private offer has expired"), field="plan_id")
+    return plan
+
+
+def check_eligibility(
+    plan: Plan, buyer: Organisation, scenario: UsageScenario | str, cross_border: bool
+) -> dict:
+    """Refuse an order the terms do not allow; return the terms the order must keep.
+
+    A buyer outside the mainland, or one declaring cross-border use, needs terms allowing
+    cross-border use; the declared scenario must be one the terms permit.
+    """
+    terms = plan.effective_terms
+    if not licence.permits(terms, scenario):
+        raise InvalidInput(N_("the licence does not permit this usage scenario"), field="scenario")
+    if (cross_border or not buyer.is_mainland) and not terms["cross_border"]:
+        raise InvalidInput(
+            N_("the licence does not allow use outside mainland China"), field="cross_border"
+        )
+    return dict(terms)
+
+
+def private_offers_for(session: Session, buyer_id: int, now: datetime) -> list[Plan]:
+    """Private offers made to a buyer that it can still accept."""
+    return list(
+        session.scalars(
+            sa.select(Plan)
+            .where(
+                Plan.kind == PlanKind.PRIVATE_OFFER,
+                Plan.buyer_organisation_id == buyer_id,
+                Plan.expires_at > now,
+            )
+            .order_by(Plan.id.desc())
+        )
+    )

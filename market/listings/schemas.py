@@ -1,0 +1,413 @@
+"""Marshmallow schemas for listings, plans, licence terms, compliance reviews, demands, search."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from ledger.currencies import EXPONENTS
+from market.identity.schemas import TERRITORIES
+from market.listings.models import (
+    BillingPeriod,
+    CrossBorderPathway,
+    DeliveryMethod,
+    ListingStatus,
+    PersonalInfoHandling,
+    PlanKind,
+    ReviewDecision,
+    RevisionState,
+    UsageScenario,
+)
+from market.listings.terms import WORLDWIDE
+from market.registry.models import AssetKind, Industry, Right
+
+CURRENCIES = sorted(EXPONENTS)
+MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
+SORTS = ("relevance", "newest", "price_asc", "price_desc")
+
+
+def _text(max_length: int, required: bool = True, min_length: int = 1):
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=min_length, max=max_length),
+        **({} if required else {"load_default": None, "allow_none": True}),
+    )
+
+
+class LicenceTermsSchema(Schema):
+    """Licence terms (see ``terms.py``)."""
+
+    scenarios = fields.List(
+        fields.Enum(UsageScenario, by_value=True),
+        required=True,
+        validate=validate.Length(min=1, max=len(UsageScenario)),
+    )
+    duration_months = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 1200)
+    )
+    territory = fields.List(
+        fields.String(validate=validate.OneOf([*TERRITORIES, WORLDWIDE])),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+    )
+    cross_border = fields.Boolean(required=True)
+    redistribution = fields.Boolean(load_default=False)
+    resale = fields.Boolean(load_default=False)
+    derivatives = fields.Boolean(load_default=True)
+    attribution = fields.Boolean(load_default=True)
+
+
+class ListingPlanInputSchema(Schema):
+    """A pricing plan: integer minor units and an ISO 4217 currency."""
+
+    kind = fields.Enum(PlanKind, by_value=True, required=True)
+    name_zh = _text(100)
+    name_en = _text(100)
+    price_minor = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
+    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    period = fields.Enum(BillingPeriod, by_value=True, load_default=None, allow_none=True)
+    periods = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 120)
+    )
+    calls = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 10**12)
+    )
+    exclusive = fields.Boolean(load_default=False)
+    buyer_organisation_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    terms = fields.Nested(LicenceTermsSchema, load_default=None, allow_none=True)
+
+    @validates_schema
+    def kind_fields(self, data, **_):
+        """Each kind has its own fields and no others."""
+        kind = data.get("kind")
+        needed = {
+            PlanKind.ONE_TIME: set(),
+            PlanKind.SUBSCRIPTION: {"period", "periods"},
+            PlanKind.USAGE_PACKAGE: {"calls"},
+            PlanKind.PRIVATE_OFFER: {"buyer_organisation_id", "expires_at"},
+        }.get(kind, set())
+        errors = {}
+        for name in ("period", "periods", "calls", "buyer_organisation_id", "expires_at"):
+            given = data.get(name) is not None
+            if name in needed and not given:
+                errors[name] = ["required for this kind of plan"]
+            elif name not in needed and given:
+                errors[name] = ["not used by this kind of plan"]
+        if data.get("terms") is not None and kind != PlanKind.PRIVATE_OFFER:
+            errors["terms"] = ["only private offers carry their own terms"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class RevisionInputSchema(Schema):
+    """What a provider writes in a listing draft."""
+
+    rights = fields.List(
+        fields.Enum(Right, by_value=True), required=True, validate=validate.Length(min=1, max=5)
+    )
+    title_zh = _text(200)
+    title_en = _text(200)
+    description_zh = _text(8000)
+    description_en = _text(8000)
+    keywords = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+    category = fields.Enum(Industry, by_value=True, required=True)
+    delivery_method = fields.Enum(DeliveryMethod, by_value=True, required=True)
+    region = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[a-z][a-z0-9_]*$")],
+    )
+    coverage_from = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(1000, 2200)
+    )
+    coverage_to = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(1000, 2200)
+    )
+    terms = fields.Nested(LicenceTermsSchema, required=True)
+    plans = fields.List(
+        fields.Nested(ListingPlanInputSchema),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+    )
+    valuation_report_number = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+
+    @validates_schema
+    def coverage_order(self, data, **_):
+        """Coverage years run forwards."""
+        start, end = data.get("coverage_from"), data.get("coverage_to")
+        if start and end and start > end:
+            raise ValidationError({"coverage_to": ["must not be before coverage_from"]})
+
+
+class ListingInputSchema(RevisionInputSchema):
+    """A new listing: the asset (and version) it offers, and its first draft."""
+
+    asset_id = fields.Integer(strict=True, required=True)
+    asset_version = fields.Integer(strict=True, load_default=None, allow_none=True)
+
+
+class PrivateOfferInputSchema(ListingPlanInputSchema):
+    """A private offer to one buyer organisation (optionally answering a demand)."""
+
+    kind = fields.Enum(PlanKind, by_value=True, load_default=PlanKind.PRIVATE_OFFER)
+    demand_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+
+    @validates_schema
+    def is_private(self, data, **_):
+        """Only private offers are added to a listing on sale."""
+        if data.get("kind") != PlanKind.PRIVATE_OFFER:
+            raise ValidationError({"kind": ["must be private_offer"]})
+
+
+class ComplianceReviewInputSchema(Schema):
+    """The reviewer's checklist and decision."""
+
+    decision = fields.Enum(ReviewDecision, by_value=True, required=True)
+    personal_info = fields.Enum(PersonalInfoHandling, by_value=True, required=True)
+    personal_info_note = _text(4000, required=False)
+    important_data = fields.Boolean(required=True)
+    important_data_note = _text(4000, required=False)
+    cross_border_pathway = fields.Enum(
+        CrossBorderPathway, by_value=True, load_default=None, allow_none=True
+    )
+    cross_border_evidence = _text(200, required=False)
+    reason = _text(4000, required=False)
+
+    @pre_load
+    def blank_to_none(self, data, **_):
+        """Empty form fields mean "not given"."""
+        return {key: (None if value == "" else value) for key, value in data.items()}
+
+
+class ListingReasonSchema(Schema):
+    """A reason for a move (suspend, reinstate, delist)."""
+
+    reason = _text(4000, required=False)
+
+
+class ListingPlanSchema(Schema):
+    """A plan as shown."""
+
+    id = fields.Integer()
+    kind = fields.Enum(PlanKind, by_value=True)
+    name_zh = fields.String()
+    name_en = fields.String()
+    price_minor = fields.Integer()
+    currency = fields.String()
+    period = fields.Enum(BillingPeriod, by_value=True)
+    periods = fields.Integer()
+    calls = fields.Integer()
+    exclusive = fields.Boolean()
+    buyer_organisation_id = fields.Integer()
+    expires_at = fields.DateTime()
+    terms = fields.Dict(attribute="effective_terms")
+
+
+class ListingSampleSchema(Schema):
+    """A sample file."""
+
+    id = fields.Integer()
+    name = fields.String()
+    media_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
+class CertificateBadgeSchema(Schema):
+    """The certificate behind a revision."""
+
+    number = fields.String()
+    status = fields.String()
+    rights = fields.List(fields.String())
+    valid_until = fields.DateTime()
+
+
+class ComplianceReviewSchema(Schema):
+    """A compliance review as shown."""
+
+    decision = fields.Enum(ReviewDecision, by_value=True)
+    personal_info = fields.Enum(PersonalInfoHandling, by_value=True)
+    important_data = fields.Boolean()
+    cross_border_pathway = fields.Enum(CrossBorderPathway, by_value=True)
+    cross_border_evidence = fields.String()
+    reason = fields.String()
+    decided_at = fields.DateTime()
+
+
+class ListingRevisionSchema(Schema):
+    """A revision with its plans, terms and samples."""
+
+    id = fields.Integer()
+    number = fields.Integer()
+    state = fields.Enum(RevisionState, by_value=True)
+    asset_version = fields.Integer(attribute="asset_version.number")
+    rights = fields.List(fields.String())
+    title_zh = fields.String()
+    title_en = fields.String()
+    description_zh = fields.String()
+    description_en = fields.String()
+    keywords = fields.List(fields.String())
+    category = fields.Enum(Industry, by_value=True)
+    delivery_method = fields.Enum(DeliveryMethod, by_value=True)
+    region = fields.String()
+    coverage_from = fields.Integer()
+    coverage_to = fields.Integer()
+    terms = fields.Dict()
+    valuation_report_number = fields.String()
+    certificate = fields.Nested(CertificateBadgeSchema)
+    plans = fields.List(fields.Nested(ListingPlanSchema), attribute="public_plans")
+    samples = fields.List(fields.Nested(ListingSampleSchema))
+    review = fields.Nested(ComplianceReviewSchema, allow_none=True)
+    submitted_at = fields.DateTime()
+    decided_at = fields.DateTime()
+
+
+class ListingSchema(Schema):
+    """A listing: its status, the revision on sale and any revision pending review."""
+
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    asset_id = fields.Integer()
+    asset_kind = fields.Enum(AssetKind, by_value=True, attribute="asset.kind")
+    status = fields.Enum(ListingStatus, by_value=True)
+    published_at = fields.DateTime()
+    live = fields.Nested(ListingRevisionSchema, attribute="live_revision", allow_none=True)
+    pending = fields.Nested(ListingRevisionSchema, attribute="pending_revision", allow_none=True)
+
+
+class SearchArgsSchema(Schema):
+    """Query-string arguments of the listing search."""
+
+    q = fields.String(load_default="")
+    category = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    asset_kind = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    pricing_model = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    currency = fields.List(fields.String(validate=validate.Length(max=8)), load_default=list)
+    delivery_method = fields.List(
+        fields.String(validate=validate.Length(max=64)), load_default=list
+    )
+    region = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    provider = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    cross_border_allowed = fields.Boolean(load_default=None, allow_none=True)
+    certified = fields.Boolean(load_default=None, allow_none=True)
+    appraised = fields.Boolean(load_default=None, allow_none=True)
+    price_min = fields.Integer(load_default=None, validate=validate.Range(0, MAX_PRICE))
+    price_max = fields.Integer(load_default=None, validate=validate.Range(0, MAX_PRICE))
+    year_from = fields.Integer(load_default=None, validate=validate.Range(1000, 2200))
+    year_to = fields.Integer(load_default=None, validate=validate.Range(1000, 2200))
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 500))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class SuggestArgsSchema(Schema):
+    """What was typed so far."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class SearchHitSchema(Schema):
+    """A search hit: the indexed listing and highlighted snippets."""
+
+    id = fields.Integer()
+    score = fields.Float(allow_none=True)
+    listing = fields.Dict()
+    highlights = fields.Dict()
+
+
+class FacetValueSchema(Schema):
+    """One value of a facet and how many hits carry it."""
+
+    value = fields.Raw()
+    label = fields.String()
+    count = fields.Integer()
+
+
+class SearchResultsSchema(Schema):
+    """A page of search results with facets."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    took_ms = fields.Float()
+    hits = fields.List(fields.Nested(SearchHitSchema))
+    facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
+
+
+class SuggestionSchema(Schema):
+    """An as-you-type suggestion."""
+
+    text = fields.String()
+    listing_id = fields.Integer()
+
+
+class DemandInputSchema(Schema):
+    """A buyer's demand."""
+
+    title = _text(200, min_length=2)
+    need = _text(4000)
+    category = fields.Enum(Industry, by_value=True, load_default=None, allow_none=True)
+    budget_minor = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_PRICE))
+    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    deadline = fields.Date(required=True)
+    usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
+    cross_border = fields.Boolean(load_default=False)
+    delivery_method = fields.Enum(DeliveryMethod, by_value=True, load_default=None, allow_none=True)
+
+    @pre_load
+    def blank_to_none(self, data, **_):
+        """Empty form fields mean "not given"."""
+        return {key: (None if value == "" else value) for key, value in data.items()}
+
+
+class DemandMatchSchema(Schema):
+    """A listing matched with a demand."""
+
+    listing_id = fields.Integer()
+    rank = fields.Integer()
+    plan_id = fields.Integer()
+    title_zh = fields.String(attribute="revision.title_zh")
+    title_en = fields.String(attribute="revision.title_en")
+    price_minor = fields.Integer(attribute="plan.price_minor")
+    currency = fields.String(attribute="plan.currency")
+    reasons = fields.List(fields.String())
+
+
+class DemandSchema(Schema):
+    """A demand as shown on the board (and with its matches to its own buyer)."""
+
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    title = fields.String()
+    need = fields.String()
+    category = fields.Enum(Industry, by_value=True)
+    budget_minor = fields.Integer()
+    currency = fields.String()
+    deadline = fields.Date()
+    usage_scenario = fields.Enum(UsageScenario, by_value=True)
+    cross_border = fields.Boolean()
+    delivery_method = fields.Enum(DeliveryMethod, by_value=True)
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class DemandWithMatchesSchema(DemandSchema):
+    """A demand with its matches (for the buyer who posted it)."""
+
+    matches = fields.List(fields.Nested(DemandMatchSchema))
+
+
+class NotificationSchema(Schema):
+    """An in-app notification."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    subject = fields.Dict()
+    link = fields.String()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime()

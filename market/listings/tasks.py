@@ -1,0 +1,32 @@
+"""Work for ``shujiao worker``: search indexing, demand matching and notification mail."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from market.db import utcnow
+from market.listings import demands, indexing, matching, notifications
+from market.outbox import Handler
+
+
+def handlers(app: Flask) -> dict[str, Handler]:
+    """Outbox handlers of the listings domain, bound to the app's search engine and mailer."""
+    engine = app.extensions["search"]
+    mailer = app.extensions["mailer"]
+    base_url = app.config["BASE_URL"]
+
+    def index_listing(session: Session, payload: dict) -> None:
+        indexing.index_listing(session, engine, payload["listing_id"], utcnow())
+
+    def match_demand(session: Session, payload: dict) -> None:
+        matching.match(session, engine, payload["demand_id"], utcnow())
+
+    def mail_notification(session: Session, payload: dict) -> None:
+        notifications.send_mail(session, mailer, base_url, payload)
+
+    return {
+        indexing.TOPIC: index_listing,
+        demands.TOPIC: match_demand,
+        notifications.TOPIC: mail_notification,
+    }

@@ -1,0 +1,147 @@
+"""Licence terms: stored as a small canonical dict, published as ODRL-like JSON, shown in both
+languages.
+
+The canonical form (what a revision and an order keep)::
+
+    {"scenarios": ["research", "model_training"], "duration_months": 12,   # None: perpetual
+     "territory": ["CN"], "cross_border": false, "redistribution": false, "resale": false,
+     "derivatives": true, "attribution": true}
+"""
+
+from __future__ import annotations
+
+from market.errors import InvalidInput
+from market.i18n import N_
+from market.identity.models import MAINLAND
+from market.listings.models import SCENARIO_LABELS, UsageScenario
+
+WORLDWIDE = "*"
+ODRL_CONTEXT = "http://www.w3.org/ns/odrl.jsonld"
+
+# The boolean terms: (key, ODRL action, label when permitted, label when not).
+FLAGS = (
+    ("redistribution", "distribute", N_("Redistribution permitted"), N_("No redistribution")),
+    ("resale", "sell", N_("Resale permitted"), N_("No resale")),
+    ("derivatives", "derive", N_("Derivative works permitted"), N_("No derivative works")),
+)
+
+
+def check_terms(terms: dict, field: str = "terms") -> dict:
+    """Rules across the terms' fields; returns the canonical form (sorted, de-duplicated).
+
+    A territory beyond the mainland is a cross-border licence and must say so.
+    """
+    territory = sorted(set(terms["territory"]))
+    if WORLDWIDE in territory:
+        territory = [WORLDWIDE]
+    leaves_mainland = territory != [MAINLAND]
+    if leaves_mainland and not terms["cross_border"]:
+        raise InvalidInput(
+            N_("a territory beyond the mainland needs cross-border use allowed"),
+            field=f"{field}.territory",
+        )
+    return {
+        "scenarios": sorted({str(UsageScenario(s)) for s in terms["scenarios"]}),
+        "duration_months": terms.get("duration_months"),
+        "territory": territory,
+        "cross_border": bool(terms["cross_border"]),
+        "redistribution": bool(terms["redistribution"]),
+        "resale": bool(terms["resale"]),
+        "derivatives": bool(terms["derivatives"]),
+        "attribution": bool(terms["attribution"]),
+    }
+
+
+def check_cleared(terms: dict, review, field: str = "terms") -> None:
+    """Terms must stay within what compliance review cleared: cross-border use needs a
+    recorded pathway with its evidence (``review`` is a ComplianceReview or None)."""
+    if not terms["cross_border"]:
+        return
+    pathway = getattr(review, "cross_border_pathway", None)
+    evidence = getattr(review, "cross_border_evidence", None)
+    if pathway is None or not (evidence or "").strip():
+        raise InvalidInput(
+            N_("cross-border use needs a cross-border pathway with evidence recorded in review"),
+            field=f"{field}.cross_border",
+        )
+
+
+def permits(terms: dict, scenario: UsageScenario | str) -> bool:
+    """Whether the terms permit a usage scenario."""
+    return str(scenario) in terms["scenarios"]
+
+
+def to_odrl(terms: dict, target: str, assigner: str) -> dict:
+    """The terms as an ODRL 2.2 offer (JSON-LD) for machines."""
+    constraints = [
+        {"leftOperand": "purpose", "operator": "isAnyOf", "rightOperand": terms["scenarios"]},
+    ]
+    if terms["territory"] != [WORLDWIDE]:
+        constraints.append(
+            {"leftOperand": "spatial", "operator": "isAnyOf", "rightOperand": terms["territory"]}
+        )
+    if terms.get("duration_months"):
+        constraints.append(
+            {
+                "leftOperand": "elapsedTime",
+                "operator": "lteq",
+                "rightOperand": f"P{terms['duration_months']}M",
+            }
+        )
+    permission = {"target": target, "assigner": assigner, "action": "use"}
+    permission["constraint"] = constraints
+    if terms["attribution"]:
+        permission["duty"] = [{"action": "attribute"}]
+    permissions, prohibitions = [permission], []
+    for key, action, _, _ in FLAGS:
+        rule = {"target": target, "assigner": assigner, "action": action}
+        (permissions if terms[key] else prohibitions).append(rule)
+    if not terms["cross_border"]:
+        prohibitions.append(
+            {"target": target, "assigner": assigner, "action": "transfer", "constraint": [
+                {"leftOperand": "spatial", "operator": "neq", "rightOperand": MAINLAND}
+            ]}
+        )  # fmt: skip
+    return {
+        "@context": ODRL_CONTEXT,
+        "@type": "Offer",
+        "uid": f"{target}#terms",
+        "permission": permissions,
+        "prohibition": prohibitions,
+        "shujiao:terms": terms,
+    }
+
+
+def describe(terms: dict, gettext) -> list[tuple[str, str]]:
+    """(label, value) rows for people, translated with ``gettext`` (Flask-Babel's, in pages)."""
+    months = terms.get("duration_months")
+    scenarios = ", ".join(gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in terms["scenarios"])
+    if terms["territory"] == [WORLDWIDE]:
+        territory = gettext(N_("Worldwide"))
+    else:
+        territory = ", ".join(terms["territory"])
+    rows = [
+        (gettext(N_("Permitted usage")), scenarios),
+        (
+            gettext(N_("Duration")),
+            gettext(N_("%(months)s months"), months=months) if months else gettext(N_("Perpetual")),
+        ),
+        (gettext(N_("Territory")), territory),
+        (
+            gettext(N_("Cross-border")),
+            gettext(
+                N_("Cross-border use allowed")
+                if terms["cross_border"]
+                else N_("Mainland China only")
+            ),
+        ),
+    ]
+    for key, _, yes, no in FLAGS:
+        rows.append((gettext(N_("Licence")), gettext(yes if terms[key] else no)))
+    rows.append(
+        (
+            gettext(N_("Attribution")),
+            gettext(N_("Attribution required") if terms["attribution"] else N_("Not required")),
+        )
+    )
+    return rows

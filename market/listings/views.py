@@ -1,0 +1,326 @@
+"""Listings API: search, listings and their lifecycle, compliance review, demands, notices."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, request, send_file
+from flask_babel import get_locale, gettext
+from flask_smorest import Blueprint
+
+from market.api import QueryPage
+from market.context import db_session, principal
+from market.db import utcnow
+from market.errors import InvalidInput, NotFound
+from market.i18n import N_
+from market.identity.models import User
+from market.listings import (
+    compliance,
+    demands,
+    discovery,
+    listings,
+    notifications,
+    schemas,
+)
+from market.listings.models import Listing, ListingRevision, RevisionState
+from market.listings.states import Action, Actor
+from market.oauth.server import requires
+from market.registry.assets import Upload
+
+blp = Blueprint("listings_api", __name__, description="Listings, search, reviews and demands")
+
+
+def _engine():
+    return current_app.extensions["search"]
+
+
+def _caller() -> User:
+    # A client acts on the authority of the member who created it.
+    return db_session().get(User, principal().user_id)
+
+
+def _own(listing_id: int) -> Listing:
+    return listings.listing_or_404(db_session(), listing_id, {principal().organisation_id})
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+@blp.route("/listings/search")
+@requires("catalog:read")
+@blp.arguments(schemas.SearchArgsSchema, location="query")
+@blp.response(200, schemas.SearchResultsSchema)
+def search_listings(args):
+    """Full-text search over published listings with facets, sorting and highlights."""
+    results = discovery.run(_engine(), args)
+    return {
+        "total": results.total,
+        "page": results.page,
+        "per_page": results.per_page,
+        "took_ms": results.took_ms,
+        "hits": [
+            {
+                "id": int(hit.id),
+                "score": hit.score,
+                "listing": hit.source,
+                "highlights": hit.highlights,
+            }
+            for hit in results.hits
+        ],
+        "facets": discovery.facet_labels(db_session(), results, gettext, str(get_locale())),
+    }
+
+
+@blp.route("/listings/suggest")
+@requires("catalog:read")
+@blp.arguments(schemas.SuggestArgsSchema, location="query")
+@blp.response(200, schemas.SuggestionSchema(many=True))
+def suggest_listings(args):
+    """Title suggestions as you type (Chinese or English)."""
+    found = discovery.suggest(_engine(), args["q"])
+    return [{"text": item.text, "listing_id": int(item.id)} for item in found]
+
+
+@blp.route("/listings/<int:listing_id>/similar")
+@requires("catalog:read")
+@blp.response(200, schemas.SearchHitSchema(many=True))
+def similar_listings(listing_id: int):
+    """Published listings similar to this one."""
+    listings.listing_or_404(db_session(), listing_id, {principal().organisation_id}, public=True)
+    hits = discovery.similar(_engine(), listing_id)
+    return [
+        {"id": int(hit.id), "score": hit.score, "listing": hit.source, "highlights": {}}
+        for hit in hits
+    ]
+
+
+# --- Listings ----------------------------------------------------------------------------------
+
+
+@blp.route("/listings/<int:listing_id>")
+@requires("catalog:read")
+@blp.response(200, schemas.ListingSchema)
+def get_listing(listing_id: int):
+    """A published listing (any caller), or one of your own in any status."""
+    listing = listings.listing_or_404(
+        db_session(), listing_id, {principal().organisation_id}, public=True
+    )
+    if listing.organisation_id != principal().organisation_id:
+        # Others see what is on sale, not drafts under review.
+        return jsonify(schemas.ListingSchema(exclude=("pending",)).dump(listing))
+    return listing
+
+
+@blp.route("/listings/<int:listing_id>/samples/<int:sample_id>")
+@requires("catalog:read")
+def download_sample(listing_id: int, sample_id: int):
+    """Download a sample of a published listing, without buying."""
+    listing = listings.listing_or_404(
+        db_session(), listing_id, {principal().organisation_id}, public=True
+    )
+    sample = listings.sample_or_404(listing, sample_id, listing.live_revision)
+    stream = current_app.extensions["files"].open(sample.storage_key)
+    return send_file(
+        stream, mimetype=sample.media_type, as_attachment=True, download_name=sample.name
+    )
+
+
+@blp.route("/provider/listings")
+@requires("catalog:write")
+@blp.response(200, schemas.ListingSchema(many=True))
+@blp.paginate(QueryPage)
+def my_listings():
+    """Your organisation's listings, newest first."""
+    return (
+        sa.select(Listing)
+        .where(Listing.organisation_id == principal().organisation_id)
+        .order_by(Listing.id.desc())
+    )
+
+
+@blp.route("/provider/listings", methods=["POST"])
+@requires("catalog:write")
+@blp.arguments(schemas.ListingInputSchema)
+@blp.response(201, schemas.ListingSchema)
+def create_listing(data):
+    """Draft a listing of a certified asset version: plans, terms, delivery."""
+    return listings.create_listing(
+        db_session(), principal().organisation_id, _caller(), data, utcnow()
+    )
+
+
+@blp.route("/provider/listings/<int:listing_id>/draft", methods=["PUT"])
+@requires("catalog:write")
+@blp.arguments(schemas.RevisionInputSchema)
+@blp.response(200, schemas.ListingSchema)
+def update_draft(data, listing_id: int):
+    """Rewrite the draft revision in full."""
+    listing = _own(listing_id)
+    listings.update_draft(db_session(), listing, data, utcnow())
+    return listing
+
+
+@blp.route("/provider/listings/<int:listing_id>/revisions", methods=["POST"])
+@requires("catalog:write")
+@blp.response(201, schemas.ListingSchema)
+def start_revision(listing_id: int):
+    """Start a new revision (a material change); the live one stays on sale meanwhile."""
+    listing = _own(listing_id)
+    listings.start_revision(db_session(), listing, _caller(), utcnow())
+    return listing
+
+
+@blp.route("/provider/listings/<int:listing_id>/samples", methods=["POST"])
+@requires("catalog:write")
+@blp.response(201, schemas.ListingSampleSchema)
+def upload_sample(listing_id: int):
+    """Attach a sample file (multipart field ``file``) to the draft."""
+    listing = _own(listing_id)
+    file = request.files.get("file")
+    if file is None:
+        raise InvalidInput(N_("choose a file"), field="file")
+    upload = Upload(name=file.filename, stream=file.stream)
+    return listings.add_sample(db_session(), current_app.extensions["files"], listing, upload)
+
+
+@blp.route("/provider/listings/<int:listing_id>/submit", methods=["POST"])
+@requires("catalog:write")
+@blp.response(200, schemas.ListingSchema)
+def submit_listing(listing_id: int):
+    """Send the draft to compliance review."""
+    listing = _own(listing_id)
+    listings.submit(db_session(), listing, _caller(), utcnow())
+    return listing
+
+
+@blp.route("/provider/listings/<int:listing_id>/delist", methods=["POST"])
+@requires("catalog:write")
+@blp.arguments(schemas.ListingReasonSchema)
+@blp.response(200, schemas.ListingSchema)
+def delist_listing(data, listing_id: int):
+    """Take a listing off the market for good (orders already made keep their terms)."""
+    listing = _own(listing_id)
+    listings.move(
+        db_session(),
+        listing,
+        Action.DELIST,
+        Actor.PROVIDER,
+        _caller(),
+        data.get("reason"),
+        utcnow(),
+    )
+    return listing
+
+
+@blp.route("/provider/listings/<int:listing_id>/offers", methods=["POST"])
+@requires("catalog:write")
+@blp.arguments(schemas.PrivateOfferInputSchema)
+@blp.response(201, schemas.ListingPlanSchema)
+def make_private_offer(data, listing_id: int):
+    """A private offer to one buyer organisation, with its own price, terms and expiry."""
+    listing = _own(listing_id)
+    return listings.add_private_offer(db_session(), listing, data, utcnow())
+
+
+# --- Compliance review (staff) -------------------------------------------------------------------
+
+
+@blp.route("/reviews/listings")
+@requires("review:write")
+@blp.response(200, schemas.ListingSchema(many=True))
+@blp.paginate(QueryPage)
+def review_queue():
+    """Listings with a revision waiting for compliance review, oldest first."""
+    return (
+        sa.select(Listing)
+        .join(ListingRevision, ListingRevision.listing_id == Listing.id)
+        .where(ListingRevision.state == RevisionState.IN_REVIEW)
+        .order_by(ListingRevision.submitted_at, Listing.id)
+    )
+
+
+@blp.route("/reviews/listings/<int:listing_id>", methods=["POST"])
+@requires("review:write")
+@blp.arguments(schemas.ComplianceReviewInputSchema)
+@blp.response(200, schemas.ListingSchema)
+def decide_review(data, listing_id: int):
+    """Record the compliance checklist and approve or request changes."""
+    session = db_session()
+    listing = listings.listing_or_404(session, listing_id)
+    compliance.decide(session, listing, _caller(), data, utcnow())
+    return listing
+
+
+@blp.route("/reviews/listings/<int:listing_id>/<any(suspend, reinstate):action>", methods=["POST"])
+@requires("review:write")
+@blp.arguments(schemas.ListingReasonSchema)
+@blp.response(200, schemas.ListingSchema)
+def staff_move(data, listing_id: int, action: str):
+    """Suspend a published listing, or reinstate a suspended one."""
+    session = db_session()
+    listing = listings.listing_or_404(session, listing_id)
+    listings.move(
+        session, listing, Action(action), Actor.REVIEWER, _caller(), data.get("reason"), utcnow()
+    )
+    return listing
+
+
+# --- Demands -----------------------------------------------------------------------------------
+
+
+@blp.route("/demands")
+@requires("catalog:read")
+@blp.response(200, schemas.DemandSchema(many=True))
+@blp.paginate(QueryPage)
+def demand_board():
+    """Open demands (the demand board), newest first."""
+    return demands.board(utcnow())
+
+
+@blp.route("/demands", methods=["POST"])
+@requires("catalog:write")
+@blp.arguments(schemas.DemandInputSchema)
+@blp.response(201, schemas.DemandWithMatchesSchema)
+def post_demand(data):
+    """Post a demand; matching listings appear shortly (matched after commit)."""
+    return demands.post(db_session(), principal().organisation_id, _caller(), data, utcnow())
+
+
+@blp.route("/demands/<int:demand_id>")
+@requires("catalog:read")
+@blp.response(200, schemas.DemandWithMatchesSchema)
+def get_demand(demand_id: int):
+    """A demand; its matches are shown to the buyer that posted it only."""
+    demand = demands.demand_or_404(db_session(), demand_id)
+    if demand.organisation_id != principal().organisation_id:
+        return jsonify(schemas.DemandSchema().dump(demand))
+    return demand
+
+
+@blp.route("/demands/<int:demand_id>/close", methods=["POST"])
+@requires("catalog:write")
+@blp.response(200, schemas.DemandSchema)
+def close_demand(demand_id: int):
+    """Close your demand."""
+    demand = demands.demand_or_404(db_session(), demand_id)
+    if demand.organisation_id != principal().organisation_id:
+        raise NotFound(N_("no such demand"))
+    return demands.close(db_session(), demand)
+
+
+@blp.route("/notifications")
+@requires("catalog:read")
+@blp.response(200, schemas.NotificationSchema(many=True))
+@blp.paginate(QueryPage)
+def list_notifications():
+    """Your organisation's notifications, newest first."""
+    return notifications.for_organisation(principal().organisation_id)
+
+
+@blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@requires("catalog:read")
+@blp.response(200, schemas.NotificationSchema)
+def read_notification(notification_id: int):
+    """Mark a notification read."""
+    return notifications.mark_read(
+        db_session(), principal().organisation_id, notification_id, utcnow()
+    )

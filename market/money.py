@@ -1,0 +1,12 @@
+"""Showing money: integer minor units with an ISO 4217 currency, formatted for the reader."""
+
+from __future__ import annotations
+
+from flask_babel import format_currency
+
+from ledger.currencies import to_major
+
+
+def money(minor: int, currency: str) -> str:
+    """``123456, "CNY"`` → ``¥1,234.56`` (in the request's locale)."""
+    return format_currency(to_major(minor, currency), currency)

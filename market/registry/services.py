@@ -1,0 +1,62 @@
+"""Registry look-ups bounded by who is asking, and the registry's settings.
+
+The domain logic lives beside this module: ``assets`` (metadata, uploads, versions), ``claims``
+(the claim workflow, evidence, conflicts, objections) and ``certificates`` (issuance,
+revocation, public verification). Every function takes the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import NotFound
+from market.i18n import N_
+from market.identity.models import Membership, User
+from market.registry.models import Asset, Certificate, Claim, Objection
+
+DEFAULT_NOTICE_WORKING_DAYS = 5
+DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+def organisation_ids(session: Session, user: User) -> list[int]:
+    """The organisations a web user belongs to."""
+    return list(
+        session.scalars(sa.select(Membership.organisation_id).where(Membership.user_id == user.id))
+    )
+
+
+def asset_or_404(session: Session, asset_id: int, organisations: Collection[int]) -> Asset:
+    """An asset of one of ``organisations``; anyone else's is indistinguishable from none."""
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.organisation_id not in organisations:
+        raise NotFound(N_("no such asset"))
+    return asset
+
+
+def claim_or_404(session: Session, claim_id: int, organisations: Collection[int] | None) -> Claim:
+    """A claim of one of ``organisations`` (``None``: exchange staff, any claim)."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or (organisations is not None and claim.organisation_id not in organisations):
+        raise NotFound(N_("no such claim"))
+    return claim
+
+
+def objection_or_404(session: Session, objection_id: int) -> Objection:
+    """An objection (for exchange staff)."""
+    objection = session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound(N_("no such objection"))
+    return objection
+
+
+def certificate_or_404(session: Session, number: str) -> Certificate:
+    """The certificate with this number, or NotFound."""
+    certificate = session.scalar(
+        sa.select(Certificate).where(Certificate.number == number.strip().upper())
+    )
+    if certificate is None:
+        raise NotFound(N_("no certificate has this number"))
+    return certificate

@@ -1,0 +1,105 @@
+"""The ledger through ``/api/v1/ledger`` for finance staff's clients."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def api(app, finance_token):
+    """(client, headers) of a finance client."""
+    return app.test_client(), {"Authorization": f"Bearer {finance_token}"}
+
+
+def test_accounts_with_balances(api, books):
+    client, headers = api
+    body = client.get("/api/v1/ledger/accounts?prefix=liabilities", headers=headers).get_json()
+    balances = {row["account"]: row["posted"] for row in body}
+    assert balances == {
+        "liabilities:escrow:order:1": 0,
+        "liabilities:provider_payable:org:7": 9_500,
+    }
+
+
+def test_statement_has_a_running_balance(api, books):
+    client, headers = api
+    body = client.get(
+        "/api/v1/ledger/statement?account=assets:stripe_clearing&currency=CNY", headers=headers
+    ).get_json()
+    assert [line["balance"] for line in body["lines"]] == [10_000, 9_680]
+    assert body["closing"] == 9_680
+
+
+def test_entry_detail(api, books):
+    client, headers = api
+    body = client.get("/api/v1/ledger/entries/2", headers=headers).get_json()
+    assert body["key"] == "settle:1"
+    assert sum(leg["amount"] for leg in body["postings"]) == 0
+
+
+def test_unknown_entry_is_404(api, books):
+    client, headers = api
+    response = client.get("/api/v1/ledger/entries/999", headers=headers)
+    assert response.status_code == 404
+    assert set(response.get_json()) == {"code", "status", "message", "errors"}
+
+
+def test_trial_balance_is_balanced(api, books):
+    client, headers = api
+    body = client.get("/api/v1/ledger/trial-balance", headers=headers).get_json()
+    assert body["balanced"] is True
+    assert body["totals"]["CNY"] == [10_000, 10_000]
+
+
+def test_journal_exports_as_csv_and_xlsx(api, books):
+    client, headers = api
+    text = client.get("/api/v1/ledger/journal?format=csv", headers=headers).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 7
+    workbook = client.get("/api/v1/ledger/journal?format=xlsx", headers=headers).get_data()
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True).active
+    assert len(list(sheet.iter_rows())) == 8
+
+
+def test_period_close_refuses_later_posts_inside_it(api, books, db):
+    client, headers = api
+    created = client.post(
+        "/api/v1/ledger/periods",
+        json={
+            "name": "2020-01",
+            "starts_at": "2020-01-01T00:00:00+08:00",
+            "ends_at": "2020-02-01T00:00:00+08:00",
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201
+    closed = client.post("/api/v1/ledger/periods/2020-01/close", headers=headers)
+    assert closed.get_json()["status"] == "closed"
+    again = client.post("/api/v1/ledger/periods/2020-01/close", headers=headers)
+    assert again.status_code == 409
+
+
+def test_naive_datetime_is_refused_naming_the_field(api):
+    client, headers = api
+    response = client.post(
+        "/api/v1/ledger/periods",
+        json={"name": "x", "starts_at": "2020-01-01T00:00:00", "ends_at": "2020-02-01T00:00:00Z"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert "starts_at" in response.get_json()["errors"]
+
+
+def test_organisation_clients_cannot_read_the_ledger(app, db):
+    organisation = factories.organisation(db)
+    client, secret = factories.api_client(db, organisation, ["org:read"])
+    db.commit()
+    token = factories.token(app.test_client(), client.client_id, secret)
+    response = app.test_client().get(
+        "/api/v1/ledger/trial-balance", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403

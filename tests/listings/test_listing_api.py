@@ -1,0 +1,105 @@
+"""The provider and reviewer API: bad input is a clear 4xx naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.listings import factories as lf
+
+
+@pytest.fixture
+def writer(db, provider, bearer):
+    """Authorization headers of the provider's client with catalog:write."""
+    return bearer(provider[0], ["catalog:read", "catalog:write"])
+
+
+@pytest.fixture
+def asset_id(db, store, provider, staff):
+    """A certified asset of the provider."""
+    asset = lf.certified_asset(db, store, *provider, staff)
+    db.commit()
+    return asset.id
+
+
+def _create(client, headers, data):
+    return client.raw.post("/api/v1/provider/listings", json=data, headers=headers)
+
+
+def test_a_certified_asset_is_listed_as_a_draft(client, writer, asset_id):
+    response = _create(client, writer, lf.listing_data(asset_id))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "draft"
+    assert body["pending"]["plans"][0]["price_minor"] == lf.PRICE
+
+
+@pytest.mark.parametrize(
+    ("plan", "field"),
+    [
+        ({"price_minor": -100}, "price_minor"),
+        ({"price_minor": 12.5}, "price_minor"),
+        ({"price_minor": "4800.00"}, "price_minor"),
+        ({"currency": "RMB"}, "currency"),
+        ({"kind": "subscription"}, "period"),
+        ({"kind": "private_offer"}, "buyer_organisation_id"),
+    ],
+)
+def test_bad_plans_are_refused_naming_the_field(client, writer, asset_id, plan, field):
+    response = _create(client, writer, lf.listing_data(asset_id, plans=[lf.plan(**plan)]))
+    assert response.status_code == 422
+    assert field in str(response.get_json()["errors"])
+
+
+def test_an_uncertified_asset_is_a_422_naming_rights(db, store, client, writer, provider):
+    asset = lf.registry.asset(db, *provider)
+    lf.registry.version(db, store, asset, provider[1])
+    db.commit()
+    response = _create(client, writer, lf.listing_data(asset.id))
+    assert response.status_code == 422
+    assert "rights" in response.get_json()["errors"]
+
+
+def test_a_territory_abroad_without_cross_border_is_a_422(client, writer, asset_id):
+    terms = lf.terms(territory=["CN", "SG"])
+    response = _create(client, writer, lf.listing_data(asset_id, terms=terms))
+    assert response.status_code == 422
+    assert "terms.territory" in response.get_json()["errors"]
+
+
+def test_submission_puts_the_listing_in_the_review_queue(
+    app, db, client, writer, asset_id, operator, bearer
+):
+    listing_id = _create(client, writer, lf.listing_data(asset_id)).get_json()["id"]
+    submitted = client.raw.post(f"/api/v1/provider/listings/{listing_id}/submit", headers=writer)
+    assert submitted.get_json()["status"] == "in_review"
+    staff_headers = bearer(operator[0], ["review:write"])
+    queue = client.raw.get("/api/v1/reviews/listings", headers=staff_headers).get_json()
+    assert [item["id"] for item in queue] == [listing_id]
+
+
+def test_cross_border_approval_without_a_pathway_is_a_422(
+    db, client, writer, asset_id, operator, bearer
+):
+    terms = lf.terms(cross_border=True, territory=["*"])
+    listing_id = _create(client, writer, lf.listing_data(asset_id, terms=terms)).get_json()["id"]
+    client.raw.post(f"/api/v1/provider/listings/{listing_id}/submit", headers=writer)
+    staff_headers = bearer(operator[0], ["review:write"])
+    decision = {"decision": "approved", "personal_info": "none", "important_data": False}
+    response = client.raw.post(
+        f"/api/v1/reviews/listings/{listing_id}", json=decision, headers=staff_headers
+    )
+    assert response.status_code == 422
+    assert "cross_border_pathway" in response.get_json()["errors"]
+
+
+def test_other_organisations_see_the_live_revision_but_no_pending_one(
+    db, store, client, provider, staff, bearer
+):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    buyer = lf.registry.provider(db)[0]
+    headers = bearer(buyer, ["catalog:read"])
+    body = client.raw.get(f"/api/v1/listings/{listing.id}", headers=headers).get_json()
+    assert body["live"]["title_en"] == "Shenzhen bus card transactions"
+    assert body["asset_kind"] == "dataset"
+    assert "pending" not in body

@@ -1,0 +1,69 @@
+"""Demands are matched with listings after commit (search plus rules); providers are told."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from market.db import utcnow
+from market.listings import demands
+from market.listings.models import DemandMatch, Notification
+from market.listings.schemas import DemandInputSchema
+from tests import factories
+from tests.listings import factories as lf
+
+
+@pytest.fixture
+def listing(db, store, provider, staff, drain):
+    """A published, indexed transport listing at ¥4,800."""
+    published = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    drain()
+    return published
+
+
+def _post(db, organisation, **overrides):
+    data = {
+        "title": "深圳公交刷卡数据",
+        "need": "线网优化研究",
+        "category": "transport",
+        "budget_minor": 5_000_000,
+        "currency": "CNY",
+        "deadline": (utcnow() + timedelta(days=30)).date().isoformat(),
+        "usage_scenario": "research",
+    }
+    data.update(overrides)
+    user = organisation.memberships[0].user
+    demand = demands.post(db, organisation.id, user, DemandInputSchema().load(data), utcnow())
+    db.commit()
+    return demand
+
+
+def test_a_demand_within_budget_is_matched_and_the_provider_told(db, listing, drain):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    assert db.scalars(sa.select(DemandMatch.listing_id)).all() == [listing.id]
+    told = db.scalars(
+        sa.select(Notification.organisation_id).where(Notification.kind == "demand.matched")
+    )
+    assert list(told) == [listing.organisation_id]
+    assert demand.id
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"budget_minor": 100_000}, {"usage_scenario": "marketing"}, {"cross_border": True}],
+)
+def test_listings_that_do_not_fit_the_rules_are_not_matched(db, listing, drain, overrides):
+    _post(db, factories.organisation(db), **overrides)
+    drain()
+    assert db.scalar(sa.select(sa.func.count()).select_from(DemandMatch)) == 0
+
+
+def test_a_buyer_outside_the_mainland_needs_cross_border_terms(db, listing, drain):
+    _post(db, factories.organisation(db, jurisdiction="SG", registration_number="201912345K"))
+    drain()
+    assert db.scalar(sa.select(sa.func.count()).select_from(DemandMatch)) == 0

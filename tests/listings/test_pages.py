@@ -1,0 +1,55 @@
+"""The marketplace pages: search with facets, the listing page, review and demand pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.listings import factories as lf
+
+
+@pytest.fixture
+def published(db, store, provider, staff, drain):
+    """A published, indexed listing."""
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    drain()
+    return listing
+
+
+def test_the_marketplace_finds_a_listing_without_signing_in(client, published):
+    page = client.get("/market?q=公交").get_data(as_text=True)
+    assert "深圳市公交刷卡数据" in page
+    assert 'data-testid="facet-category-transport"' in page
+
+
+def test_a_facet_link_filters_the_results(client, published):
+    page = client.get("/market?q=公交&category=finance").get_data(as_text=True)
+    assert 'data-testid="hit"' not in page
+
+
+def test_a_long_query_on_the_page_is_an_error_message_not_a_crash(client, published):
+    response = client.get("/market?q=" + "数" * 5000)
+    assert response.status_code == 200
+    assert 'data-testid="hit"' not in response.get_data(as_text=True)
+
+
+def test_the_listing_page_shows_plans_terms_and_the_certificate(client, published):
+    page = client.get(f"/market/listings/{published.id}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert published.live_revision.certificate.number in html
+    assert "Scientific research" in html
+    assert "Mainland China only" in html
+
+
+def test_the_listing_page_speaks_chinese(client, published):
+    html = client.get(f"/market/listings/{published.id}", headers={"Accept-Language": "zh"})
+    assert "仅限中国大陆" in html.get_data(as_text=True)
+
+
+def test_the_review_queue_is_for_reviewers(client):
+    client.sign_up("visitor@example.cn")
+    assert client.get("/review/listings").status_code == 403
+
+
+def test_the_demand_board_lists_open_demands(client):
+    assert client.get("/demands").status_code == 200

@@ -1,0 +1,19 @@
+"""Registry fixtures: the app's file store and a reviewer."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.registry import factories as registry_factories
+
+
+@pytest.fixture
+def store(app):
+    """The app's file store (a temporary directory)."""
+    return app.extensions["files"]
+
+
+@pytest.fixture
+def staff(db):
+    """A reviewer."""
+    return registry_factories.reviewer(db)

@@ -1,0 +1,150 @@
+"""Registry pages through the test client: provider forms, reviewer conflict view, public pages."""
+
+import hashlib
+import io
+
+import pytest
+
+from market.db import utcnow
+from market.identity.models import StaffRole
+from market.registry.models import Asset, Claim, ClaimState
+from tests import factories
+from tests.registry import factories as rf
+
+
+@pytest.fixture
+def member(client, db):
+    """A signed-in provider: ``(client, organisation)``."""
+    organisation, user = rf.provider(db)
+    db.commit()
+    client.log_in(user.email)
+    return client, organisation
+
+
+def test_provider_registers_uploads_and_claims(member, db):
+    client, organisation = member
+    response = client.submit(
+        "/registry/assets/new",
+        {
+            "organisation_id": organisation.id,
+            "kind": "dataset",
+            "title_zh": "深圳气象观测",
+            "title_en": "Shenzhen weather observations",
+            "industry": "meteorology",
+            "keywords": "气象, weather",
+            "field_schema": "station: string: 站点\ntemp: float",
+            "personal_info": "none",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    asset = db.query(Asset).one()
+    assert asset.keywords == ["气象", "weather"] and asset.field_schema[1]["type"] == "float"
+    db.commit()  # SQLite: every transaction holds the write lock; end it before the next request
+    upload = client.submit(
+        f"/registry/assets/{asset.id}/files",
+        {"file": (io.BytesIO(b"station,temp\nFT,21.5\n"), "obs.csv")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    page = client.get(f"/registry/assets/{asset.id}").get_data(as_text=True)
+    assert hashlib.sha256(b"station,temp\nFT,21.5\n").hexdigest() in page
+    created = client.submit(
+        f"/registry/assets/{asset.id}/claims/new",
+        {"rights": ["holding", "product_operation"], "source": "self_collected"},
+    )
+    assert created.status_code == 302
+    claim = db.query(Claim).one()
+    db.commit()
+    refused = client.submit(f"/registry/claims/{claim.id}/moves", {"action": "submit"})
+    assert refused.status_code == 422  # no evidence yet
+    client.submit(
+        f"/registry/claims/{claim.id}/evidence",
+        {"evidence": (io.BytesIO(rf.PDF), "licence.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert (
+        client.submit(f"/registry/claims/{claim.id}/moves", {"action": "submit"}).status_code == 302
+    )
+    db.expire_all()
+    assert db.get(Claim, claim.id).state == ClaimState.SUBMITTED
+
+
+def test_type_mismatch_on_the_page_names_the_field(member, db):
+    client, organisation = member
+    user = organisation.memberships[0].user
+    asset = rf.asset(db, organisation, user)
+    db.commit()
+    response = client.submit(
+        f"/registry/assets/{asset.id}/files",
+        {"file": (io.BytesIO(b"not a png"), "photo.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert 'id="file-error"' in response.get_data(as_text=True)
+
+
+def test_another_organisations_asset_page_is_404(member, db):
+    client, _organisation = member
+    other, user = rf.provider(db)
+    asset = rf.asset(db, other, user)
+    db.commit()
+    assert client.get(f"/registry/assets/{asset.id}").status_code == 404
+
+
+def test_reviewer_sees_conflicts_side_by_side(client, db, store):
+    staff = factories.user(db, staff=(StaffRole.REVIEWER,))
+    shared = rf.csv("a,b\n1,2\n")
+    first = rf.advance(
+        db, rf.draft(db, store, files={"x.csv": shared}), ClaimState.SUBMITTED, staff
+    )
+    second = rf.advance(
+        db,
+        rf.draft(db, store, files={"y.csv": shared, "z.csv": rf.csv()}),
+        ClaimState.SUBMITTED,
+        staff,
+    )
+    db.commit()
+    client.log_in(staff.email)
+    queue = client.get("/review/claims?conflicts=yes").get_data(as_text=True)
+    assert f"/review/claims/{second.id}" in queue
+    page = client.get(f"/review/claims/{second.id}").get_data(as_text=True)
+    assert 'data-testid="conflicts"' in page and f"#{first.id}" in page
+    assert 'data-testid="shared-file"' in page
+    response = client.submit(
+        f"/review/claims/{second.id}/decision", {"action": "approve", "reason": "x"}
+    )
+    assert response.status_code == 409  # not under review yet
+
+
+def test_reviewer_pages_need_the_role(member):
+    client, _organisation = member
+    assert client.get("/review/claims").status_code == 403
+
+
+def test_notice_board_and_objection_form(client, db, store, staff):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff, now=utcnow())
+    organisation, user = rf.provider(db)
+    db.commit()
+    board = client.get("/notices").get_data(as_text=True)
+    assert f"/notices/{claim.id}" in board and 'data-testid="chain-hash"' in board
+    client.log_in(user.email)
+    response = client.submit(
+        f"/notices/{claim.id}/objections",
+        {"organisation_id": organisation.id, "reasons": "这些数据是我们采集的。We collected it."},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    assert len(db.get(Claim, claim.id).objections) == 1
+
+
+def test_unknown_certificate_page_is_404(client):
+    assert client.get("/verify/SZDX-2026-000404").status_code == 404
+
+
+def test_printable_certificate_has_a_qr_code(client, db, store, staff):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.CERTIFIED, staff)
+    number = claim.certificate.number
+    db.commit()
+    page = client.get(f"/certificates/{number}/print").get_data(as_text=True)
+    assert "<svg" in page and f"http://shujiao.test/verify/{number}" in page
