@@ -358,6 +358,23 @@ def move(
     return _record(session, listing, listing.live_revision, action, target, user, reason, now)
 
 
+def suspend_for_revoked_certificate(
+    session: Session, certificate_id: int, reviewer: User, reason: str, now: datetime
+) -> list[int]:
+    """Suspend every published listing whose live revision rests on a revoked certificate."""
+    listings = session.scalars(
+        sa.select(Listing)
+        .join(ListingRevision, Listing.live_revision_id == ListingRevision.id)
+        .where(
+            ListingRevision.certificate_id == certificate_id,
+            Listing.status == ListingStatus.PUBLISHED,
+        )
+    ).all()
+    for listing in listings:
+        move(session, listing, Action.SUSPEND, Actor.REVIEWER, reviewer, reason, now)
+    return [listing.id for listing in listings]
+
+
 def add_private_offer(session: Session, listing: Listing, data: dict, now: datetime) -> Plan:
     """A private offer to one buyer on the live revision.
 

@@ -6,8 +6,11 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from market.db import utcnow
-from market.listings import demands, indexing, matching, notifications
+from market.identity.models import User
+from market.listings import demands, indexing, listings, matching, notifications
 from market.outbox import Handler
+from market.registry.certificates import REVOKED_TOPIC
+from market.text import N_
 
 
 def handlers(app: Flask) -> dict[str, Handler]:
@@ -25,8 +28,19 @@ def handlers(app: Flask) -> dict[str, Handler]:
     def mail_notification(session: Session, payload: dict) -> None:
         notifications.send_mail(session, mailer, base_url, payload)
 
+    def certificate_revoked(session: Session, payload: dict) -> None:
+        reason = N_("the certificate behind this listing was revoked: %(reason)s") % payload
+        listings.suspend_for_revoked_certificate(
+            session,
+            payload["certificate_id"],
+            session.get(User, payload["user_id"]),
+            reason,
+            utcnow(),
+        )
+
     return {
         indexing.TOPIC: index_listing,
         demands.TOPIC: match_demand,
         notifications.TOPIC: mail_notification,
+        REVOKED_TOPIC: certificate_revoked,
     }

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market import outbox
 from market.errors import Conflict, InvalidInput
 from market.i18n import N_
 from market.identity.models import User
@@ -155,6 +156,9 @@ def _set_status(
     )
 
 
+REVOKED_TOPIC = "registry.certificate_revoked"
+
+
 def revoke(
     session: Session, certificate: Certificate, reviewer: User, reason: str | None, now: datetime
 ) -> Certificate:
@@ -166,6 +170,13 @@ def revoke(
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     _set_status(session, certificate, CertificateStatus.REVOKED, reviewer, reason, now)
     session.flush()
+    # Whatever was sold on the strength of this certificate must stop selling: other domains
+    # (listings) act on this after commit.
+    outbox.enqueue(
+        session,
+        REVOKED_TOPIC,
+        {"certificate_id": certificate.id, "user_id": reviewer.id, "reason": reason},
+    )
     return certificate
 
 

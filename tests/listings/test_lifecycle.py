@@ -6,7 +6,7 @@ import pytest
 
 from market.db import utcnow
 from market.errors import Conflict, InvalidInput, PermissionDenied
-from market.listings import compliance, listings
+from market.listings import compliance, indexing, listings
 from market.listings.models import ListingStatus, RevisionState
 from market.listings.schemas import PrivateOfferInputSchema, RevisionInputSchema
 from market.listings.states import Action, Actor
@@ -177,3 +177,19 @@ def test_usage_packages_need_api_delivery(db, store, provider, staff):
     with pytest.raises(InvalidInput) as refused:
         listings.create_listing(db, organisation.id, owner, lf.loaded(data), utcnow())
     assert refused.value.field == "plans.0.kind"
+
+
+def test_revoking_the_certificate_suspends_and_unindexes_the_listing(
+    app, db, store, provider, staff, drain
+):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    drain()
+    engine, spec = app.extensions["search"], indexing.LISTINGS
+    assert engine.get(spec, str(listing.id)) is not None
+    certificates.revoke(db, listing.live_revision.certificate, staff, "forged evidence", utcnow())
+    db.commit()
+    drain()
+    db.refresh(listing)
+    assert listing.status == ListingStatus.SUSPENDED
+    assert engine.get(spec, str(listing.id)) is None
