@@ -31,8 +31,13 @@ from market.mail import make_mailer
 from market.money import money
 from market.oauth import pages as oauth_pages
 from market.oauth import views as oauth_views
+from market.payments import webhooks as stripe_webhooks
+from market.payments.gateway import make_gateway
 from market.registry import pages as registry_pages
 from market.registry import views as registry_views
+from market.trading import pages as trading_pages
+from market.trading import stripe_events as trading_stripe_events
+from market.trading import views as trading_views
 
 csrf = CSRFProtect()
 
@@ -56,6 +61,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         app.config["SEARCH_URL"], prefix=app.config["SEARCH_INDEX_PREFIX"]
     )
     app.extensions["files"] = LocalFileStore(app.config["FILES_PATH"])
+    app.extensions["payments"] = make_gateway(app.config)
+    app.extensions["stripe_handlers"] = {}
+    trading_stripe_events.register_stripe_handlers(app)
     i18n.configure(app)
     csrf.init_app(app)
     api = api_setup.configure(app)
@@ -74,16 +82,20 @@ def _register_blueprints(app: Flask, api) -> None:
         finance_pages.blp,
         registry_pages.blp,
         listing_pages.blp,
+        trading_pages.blp,
     ):
         app.register_blueprint(pages)
     app.extensions["oauth_server"] = oauth_views.register(app)
     csrf.exempt(oauth_views.blp)
+    app.register_blueprint(stripe_webhooks.blp)
+    csrf.exempt(stripe_webhooks.blp)
     # API blueprints authenticate with bearer tokens, never cookies: no CSRF to guard against.
     for blueprint in (
         identity_views.blp,
         finance_views.blp,
         registry_views.blp,
         listing_views.blp,
+        trading_views.blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
         csrf.exempt(blueprint)

@@ -18,6 +18,7 @@ from market.identity import services as identity_services
 from market.identity.models import StaffRole
 from market.listings.cli import search_group
 from market.registry.cli import registry_group
+from market.trading.cli import trading_group
 
 
 def _app_from_environment():
@@ -153,6 +154,7 @@ def worker_command(once: bool):
 cli.add_command(ledger_cli)
 cli.add_command(registry_group)
 cli.add_command(search_group)
+cli.add_command(trading_group)
 
 
 def main() -> None:

@@ -32,6 +32,23 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("STRIPE_PUBLISHABLE_KEY", "SHUJIAO_STRIPE_PUBLISHABLE_KEY", None, str),
     ("STRIPE_WEBHOOK_SECRET", "SHUJIAO_STRIPE_WEBHOOK_SECRET", None, str),
     ("STRIPE_API_BASE", "SHUJIAO_STRIPE_API_BASE", None, str),
+    # Stamped into every Stripe object's metadata; tells this deployment's objects apart.
+    ("STRIPE_OWNER_TAG", "SHUJIAO_STRIPE_OWNER_TAG", "shujiao", str),
+    # Card and wallet types offered at checkout, e.g. "card,alipay,wechat_pay".
+    ("STRIPE_PAYMENT_METHODS", "SHUJIAO_STRIPE_PAYMENT_METHODS", "card", str),
+    # Trading: the buyer's acceptance window, the platform fee (basis points; per-category
+    # overrides as "finance=300,healthcare=800"), download links, the bank account shown.
+    ("ACCEPTANCE_DAYS", "SHUJIAO_ACCEPTANCE_DAYS", 7, int),
+    ("PLATFORM_FEE_BPS", "SHUJIAO_PLATFORM_FEE_BPS", 500, int),
+    ("PLATFORM_FEE_BPS_BY_CATEGORY", "SHUJIAO_PLATFORM_FEE_BPS_BY_CATEGORY", "", str),
+    ("DOWNLOAD_LINK_TTL", "SHUJIAO_DOWNLOAD_LINK_TTL", 900, int),
+    ("MAX_DOWNLOADS", "SHUJIAO_MAX_DOWNLOADS", 10, int),
+    (
+        "EXCHANGE_BANK_ACCOUNT",
+        "SHUJIAO_EXCHANGE_BANK_ACCOUNT",
+        "深圳数据交易所有限公司 · 招商银行深圳分行 · 7559 0000 0000 0000",
+        str,
+    ),
     ("TOKEN_LIFETIME", "SHUJIAO_TOKEN_LIFETIME", 3600, int),
     ("LOGIN_MAX_FAILURES", "SHUJIAO_LOGIN_MAX_FAILURES", 5, int),
     ("LOGIN_WINDOW_SECONDS", "SHUJIAO_LOGIN_WINDOW_SECONDS", 900, int),

@@ -14,6 +14,7 @@ from market.identity.credit_code import ALPHABET, check_character
 from market.identity.models import MemberRole, Membership, Organisation, StaffRole
 from market.listings import demo as listings_demo
 from market.registry import demo as registry_demo
+from market.trading import demo as trading_demo
 
 DEMO_PASSWORD = "shujiao-demo-2026"
 OPERATOR_EMAIL = "admin@demo.shujiao.cn"
@@ -146,6 +147,7 @@ def seed(session: Session) -> bool:
     session.flush()
     registry_demo.seed(session, current_app.extensions["files"], now)
     listings_demo.seed(session, current_app.extensions["files"], DEMO_PASSWORD)
+    trading_demo.seed(session, current_app.config)
     return True
 
 

@@ -21,6 +21,7 @@ from market.listings.models import (  # noqa: F401
 )
 from market.oauth.models import OAuthClient, OAuthToken  # noqa: F401
 from market.outbox import OutboxMessage  # noqa: F401
+from market.payments.models import StripeEvent  # noqa: F401
 from market.registry.models import (  # noqa: F401
     Asset,
     AssetFile,
@@ -34,4 +35,16 @@ from market.registry.models import (  # noqa: F401
     Objection,
     RegistryEvent,
     RegistryHead,
+)
+from market.trading.models import (  # noqa: F401
+    Dispute,
+    Download,
+    Entitlement,
+    ExclusiveClaim,
+    Order,
+    OrderEvent,
+    Payment,
+    Payout,
+    PayoutBatch,
+    Refund,
 )

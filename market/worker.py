@@ -1,4 +1,4 @@
-"""``shujiao worker``: drains the outbox (mail now; search indexing, auto-acceptance later)."""
+"""``shujiao worker``: drains the outbox (mail, indexing, matching, deadlines) and seals the ledger."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import threading
 from flask import Flask
 from sqlalchemy.orm import Session
 
+import ledger
 from market import outbox
 from market.listings import tasks as listing_tasks
 from market.mail import Mail
+from market.registry import tasks as registry_tasks
+from market.trading import tasks as trading_tasks
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,9 @@ def handlers(app: Flask) -> dict[str, outbox.Handler]:
 
     return {
         "mail.invitation": send_invitation,
+        **registry_tasks.handlers(app),
         **listing_tasks.handlers(app),
+        **trading_tasks.handlers(app),
     }
 
 
@@ -50,12 +55,19 @@ def run_once(app: Flask) -> int:
         return outbox.deliver(session, handlers(app))
 
 
+def seal_ledger(app: Flask) -> int:
+    """Link new ledger entries onto the tamper-evident hash chain; how many."""
+    with app.app_context(), app.extensions["db"].unit_of_work() as session:
+        return ledger.seal_chain(session, limit=5000)
+
+
 def run(app: Flask, stop: threading.Event | None = None, idle_sleep: float = 1.0) -> None:
     """Work until ``stop`` is set, sleeping when there is nothing to do."""
     stop = stop or threading.Event()
     while not stop.is_set():
         try:
             handled = run_once(app)
+            seal_ledger(app)
         except Exception:  # noqa: BLE001 - a worker keeps going; the error is logged
             log.exception("worker batch failed")
             handled = 0

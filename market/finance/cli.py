@@ -13,6 +13,7 @@ import ledger
 from ledger import reads
 from ledger.export import export_csv, export_xlsx
 from ledger.verify import verify
+from market.trading import books
 
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 
@@ -30,7 +31,7 @@ def _moment(value: str | None) -> datetime | None:
 def verify_command():
     """Re-derive every balance from the postings and check every invariant; exit 1 if any fail."""
     with current_app.extensions["db"].unit_of_work() as session:
-        report = verify(session)
+        report = verify(session, settled_escrows=books.settled_escrow_accounts(session))
     click.echo(report.format())
     sys.exit(0 if report.ok else 1)
 

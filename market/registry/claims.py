@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from market import outbox
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.files import FileStore
 from market.i18n import N_
@@ -257,7 +258,13 @@ def decide(
     if action == Action.APPROVE:
         claim.notice_starts_at = now
         claim.notice_ends_at = add_working_days(now, notice_working_days)
+        # The worker issues the certificate once the notice is over (if no objection holds).
+        message = outbox.enqueue(session, ISSUE_DUE_TOPIC, {"claim_id": claim.id})
+        message.available_at = claim.notice_ends_at
     return event
+
+
+ISSUE_DUE_TOPIC = "registry.issue_due"
 
 
 def detect_conflicts(session: Session, claim: Claim, now: datetime) -> list[ClaimConflict]:
@@ -381,6 +388,9 @@ def decide_objection(
                 other.state = ObjectionState.MOOT
                 other.decided_at = now
     objection.state = ObjectionState.UPHELD if uphold else ObjectionState.DISMISSED
+    if not uphold and now >= claim.notice_ends_at:
+        # The notice ran out while this objection was open: issuing waited for this decision.
+        outbox.enqueue(session, ISSUE_DUE_TOPIC, {"claim_id": claim.id})
     objection.decided_by_id = reviewer.id
     objection.decided_at = now
     objection.decision_reason = reason

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from market import worker
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.registry import certificates, claims
 from market.registry.models import (
@@ -267,3 +268,23 @@ def test_request_info_then_resubmit_goes_back_to_review(db, store, staff):
         "start_review",
     ]
     assert len(claim.evidence) == 2
+
+
+def test_the_worker_issues_the_certificate_when_the_notice_ends(app, db, store, staff):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff)
+    db.commit()
+    assert claim.notice_ends_at < datetime.now(UTC)  # the factory's notice began in the past
+    while worker.run_once(app):
+        pass
+    db.expire_all()
+    assert db.get(type(claim), claim.id).state == ClaimState.CERTIFIED
+    assert db.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+
+
+def test_the_worker_waits_for_the_notice_to_end(app, db, store, staff):
+    now = datetime.now(UTC)
+    claim = rf.advance(db, rf.draft(db, store, now=now), ClaimState.PUBLIC_NOTICE, staff, now=now)
+    db.commit()
+    assert worker.run_once(app) == 0
+    db.expire_all()
+    assert db.get(type(claim), claim.id).state == ClaimState.PUBLIC_NOTICE

@@ -1,0 +1,190 @@
+"""The steps of trading that talk to Stripe, shared by the API and the pages.
+
+Stripe is never called inside a transaction: each flow ends the request's read transaction
+(on SQLite even a read holds the writer lock), calls the gateway, then writes in the request's
+unit of work — or, for refunds, reserves the money in a unit of work of its own first, so a
+crash after Stripe said yes leaves a pending refund that the ``refund.updated`` webhook or
+finance completes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from market.db import Database, utcnow
+from market.errors import Conflict, DomainError, NotFound
+from market.identity.models import User
+from market.payments.gateway import GatewayError, Intent, PaymentGateway
+from market.text import N_
+from market.trading import payments, refunds
+from market.trading.models import Payment, PaymentMethod, Refund, RefundStatus
+from market.trading.settings import TradingSettings
+from market.trading.states import Actor
+
+
+class PaymentUnavailable(DomainError):
+    """Card and wallet payments are not configured, or Stripe failed."""
+
+    status = 503
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """What the flows need from the app."""
+
+    db: Database
+    gateway: PaymentGateway | None
+    settings: TradingSettings
+
+    def require_gateway(self) -> PaymentGateway:
+        """The gateway, or a clear refusal when Stripe is not configured."""
+        if self.gateway is None:
+            raise PaymentUnavailable(N_("card payments are not available; pay by bank transfer"))
+        return self.gateway
+
+
+def start_stripe_payment(
+    session: Session, app: Collaborators, order_id: int, organisation_ids
+) -> tuple[Payment, Intent]:
+    """The order's PaymentIntent for the checkout page: the open one, or a new one."""
+    gateway = app.require_gateway()
+    order = payments.payable_order(session, order_id, organisation_ids)
+    pending = payments.pending_intent(session, order)
+    intent_id = pending.stripe_payment_intent_id if pending else None
+    amount, currency, key = order.price_minor, order.currency, payments.intent_key(session, order)
+    metadata = payments.intent_metadata(app.settings, order)
+    session.rollback()
+    try:
+        if intent_id:
+            intent = gateway.retrieve_intent(intent_id)
+            if intent.status in payments.REUSABLE_INTENT:
+                return session.get(Payment, pending.id), intent
+            return session.get(Payment, pending.id), sync_intent(session, app, intent)
+        intent = gateway.create_intent(
+            amount, currency, metadata, key, list(app.settings.payment_method_types)
+        )
+    except GatewayError as error:
+        raise PaymentUnavailable(str(error)) from None
+    return payments.record_intent(session, order_id, intent, utcnow()), intent
+
+
+def sync_intent(session: Session, app: Collaborators, intent: Intent) -> Intent:
+    """Apply Stripe's view of an intent (the return path; the webhook does the same)."""
+    payments.apply_intent(session, intent, app.settings, utcnow())
+    return intent
+
+
+def refresh_payments(session: Session, app: Collaborators, order_id: int, organisation_ids):
+    """Ask Stripe about the order's open intents and apply what it says (checkout return)."""
+    gateway = app.require_gateway()
+    order = payments.payable_order(session, order_id, organisation_ids)
+    pending = payments.pending_intent(session, order)
+    if pending is None:
+        raise NotFound(N_("this order has no card payment in progress"))
+    intent_id = pending.stripe_payment_intent_id
+    session.rollback()
+    try:
+        intent = gateway.retrieve_intent(intent_id)
+    except GatewayError as error:
+        raise PaymentUnavailable(str(error)) from None
+    return sync_intent(session, app, intent)
+
+
+def confirm_card(
+    session: Session, app: Collaborators, order_id: int, organisation_ids, payment_method: str
+) -> Intent:
+    """Confirm the order's intent with a card the browser tokenised; 3-D Secure is finished
+    by Stripe.js (``requires_action``), everything else is applied at once."""
+    gateway = app.require_gateway()
+    order = payments.payable_order(session, order_id, organisation_ids)
+    pending = payments.pending_intent(session, order)
+    if pending is None:
+        raise NotFound(N_("this order has no card payment in progress"))
+    intent_id = pending.stripe_payment_intent_id
+    session.rollback()
+    try:
+        intent = gateway.confirm_intent(intent_id, payment_method)
+    except GatewayError as error:
+        raise Conflict(str(error), field="payment_method") from None
+    return sync_intent(session, app, intent)
+
+
+def refund(
+    session: Session,
+    app: Collaborators,
+    order_id: int,
+    amount: int,
+    reason: str,
+    user_id: int,
+    idempotency_key: str | None = None,
+) -> Refund:
+    """Refund part or all of an order (finance): reserve, ask Stripe, complete."""
+    session.rollback()
+    with app.db.unit_of_work() as own:
+        started, _ = refunds.request(
+            own, order_id, amount, reason, own.get(User, user_id), utcnow(), Actor.FINANCE,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
+        refund_id = started.id
+    return _finish(session, app, refund_id)
+
+
+def decide_dispute(session: Session, app: Collaborators, order_id: int, reviewer_id: int, data):
+    """A reviewer's decision; a refund it starts goes to Stripe like any other."""
+    session.rollback()
+    with app.db.unit_of_work() as own:
+        dispute, started = refunds.decide(
+            own, order_id, own.get(User, reviewer_id), data["decision"], data.get("note") or "",
+            utcnow(), data.get("refund_minor"),
+        )  # fmt: skip
+        dispute_id, refund_id = dispute.id, started.id if started else None
+    if refund_id is not None:
+        _finish(session, app, refund_id)
+    return dispute_id
+
+
+def _finish(session: Session, app: Collaborators, refund_id: int) -> Refund:
+    current = session.get(Refund, refund_id)
+    if current.status != RefundStatus.PENDING or current.method != PaymentMethod.STRIPE:
+        return current
+    intent_id = next(
+        payment.stripe_payment_intent_id
+        for payment in current.order.payments
+        if payment.method == PaymentMethod.STRIPE and payment.status == "succeeded"
+    )
+    metadata = {"shujiao": app.settings.owner_tag, "refund_id": str(refund_id)}
+    metadata["order_id"] = str(current.order_id)
+    amount = current.amount_minor
+    session.rollback()
+    try:
+        done = app.require_gateway().refund(intent_id, amount, f"refund:{refund_id}", metadata)
+    except GatewayError as error:
+        refunds.fail(session, refund_id, str(error), utcnow())
+        return session.get(Refund, refund_id)
+    if done.status in ("succeeded", "pending"):
+        # Stripe has accepted it; a "pending" refund is still owed to the buyer by Stripe.
+        return refunds.complete(session, refund_id, utcnow(), done.id)
+    refunds.fail(session, refund_id, f"Stripe: {done.status}", utcnow())
+    return session.get(Refund, refund_id)
+
+
+def return_held_payment(session: Session, app: Collaborators, payment_id: int, user_id: int):
+    """Pay a held receipt back (a Stripe refund for card money, the bank for transfers)."""
+    payment = payments.held_payment(session, payment_id)
+    method, intent_id, amount = (
+        payment.method,
+        payment.stripe_payment_intent_id,
+        payment.amount_minor,
+    )
+    if method == PaymentMethod.STRIPE:
+        session.rollback()
+        metadata = {"shujiao": app.settings.owner_tag, "payment_id": str(payment_id)}
+        try:
+            app.require_gateway().refund(
+                intent_id, amount, f"payment:{payment_id}:return", metadata
+            )
+        except GatewayError as error:
+            raise PaymentUnavailable(str(error)) from None
+    return payments.return_held(session, payment_id, session.get(User, user_id), utcnow())

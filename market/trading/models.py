@@ -1,0 +1,388 @@
+"""Trading models: orders and their events, payments, refunds, disputes, entitlements,
+downloads and payouts.
+
+An :class:`Order` binds a buyer organisation to one plan of a published listing with the licence
+terms, usage scenario and price as they were when it was placed. Money about an order lives in
+the ledger (``liabilities:escrow:order:<id>``); the amounts kept here are the order's own view of
+it, written in the same transaction as the ledger entry that moved the money.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import Base, enum_type, utcnow
+from market.identity.models import Organisation, User
+from market.listings.models import DeliveryMethod, Listing, ListingRevision, Plan, UsageScenario
+from market.registry.models import Industry
+from market.text import N_
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order stands; the allowed moves are the table in ``states``."""
+
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    SETTLED = "settled"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.AWAITING_PAYMENT: N_("Awaiting payment"),
+    OrderStatus.PAID: N_("Paid (in escrow)"),
+    OrderStatus.DELIVERED: N_("Delivered"),
+    OrderStatus.ACCEPTED: N_("Accepted"),
+    OrderStatus.SETTLED: N_("Settled"),
+    OrderStatus.CANCELLED: N_("Cancelled"),
+    OrderStatus.REFUNDED: N_("Refunded"),
+    OrderStatus.DISPUTED: N_("Disputed"),
+}
+
+
+class PaymentMethod(enum.StrEnum):
+    """How a buyer pays."""
+
+    STRIPE = "stripe"
+    BANK_TRANSFER = "bank_transfer"
+
+
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.STRIPE: N_("Card or wallet (Stripe)"),
+    PaymentMethod.BANK_TRANSFER: N_("Bank transfer"),
+}
+
+
+class PaymentStatus(enum.StrEnum):
+    """Where a payment stands. ``held``: a bank receipt that does not match, for finance."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    HELD = "held"
+    RETURNED = "returned"
+
+
+class RefundStatus(enum.StrEnum):
+    """Where a refund stands."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class DisputeStatus(enum.StrEnum):
+    """Where a dispute stands."""
+
+    OPEN = "open"
+    DECIDED = "decided"
+
+
+class DisputeDecision(enum.StrEnum):
+    """A reviewer's decision on a dispute."""
+
+    RELEASE = "release"
+    PARTIAL_REFUND = "partial_refund"
+    FULL_REFUND = "full_refund"
+
+
+DISPUTE_DECISION_LABELS = {
+    DisputeDecision.RELEASE: N_("Release to the provider"),
+    DisputeDecision.PARTIAL_REFUND: N_("Partial refund, rest to the provider"),
+    DisputeDecision.FULL_REFUND: N_("Full refund to the buyer"),
+}
+
+
+class EntitlementStatus(enum.StrEnum):
+    """Whether an entitlement may be used."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class PayoutStatus(enum.StrEnum):
+    """Where a payout stands."""
+
+    PENDING = "pending"
+    PAID = "paid"
+
+
+class Order(Base):
+    """An order (訂單): a buyer's purchase of one plan under a declared usage scenario."""
+
+    __tablename__ = "trading_orders"
+    __table_args__ = (
+        sa.UniqueConstraint("buyer_organisation_id", "idempotency_key"),
+        sa.Index("ix_trading_orders_status_due", "status", "acceptance_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The reference a buyer quotes on a bank transfer (unique, with a check pair).
+    reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    buyer_organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    provider_organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    placed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("listing_revisions.id"))
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("listing_plans.id"), index=True)
+    status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus), index=True)
+    usage_scenario: Mapped[UsageScenario] = mapped_column(enum_type(UsageScenario))
+    usage_note: Mapped[str | None] = mapped_column(sa.Text)
+    cross_border: Mapped[bool] = mapped_column(default=False)
+    # Bound at ordering: the licence terms and the plan as they were then.
+    terms: Mapped[dict] = mapped_column(sa.JSON)
+    plan_snapshot: Mapped[dict] = mapped_column(sa.JSON)
+    delivery_method: Mapped[DeliveryMethod] = mapped_column(enum_type(DeliveryMethod))
+    category: Mapped[Industry] = mapped_column(enum_type(Industry))
+    exclusive: Mapped[bool] = mapped_column(default=False)
+    price_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    fee_bps: Mapped[int]
+    paid_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    fee_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    provider_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    payment_method: Mapped[PaymentMethod | None] = mapped_column(enum_type(PaymentMethod))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255))
+    request_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    acceptance_due_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    settled_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    buyer: Mapped[Organisation] = relationship(foreign_keys=[buyer_organisation_id])
+    provider: Mapped[Organisation] = relationship(foreign_keys=[provider_organisation_id])
+    placed_by: Mapped[User] = relationship()
+    listing: Mapped[Listing] = relationship()
+    revision: Mapped[ListingRevision] = relationship()
+    plan: Mapped[Plan] = relationship()
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="OrderEvent.id"
+    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="order", order_by="Refund.id")
+    disputes: Mapped[list[Dispute]] = relationship(back_populates="order", order_by="Dispute.id")
+    entitlement: Mapped[Entitlement | None] = relationship(back_populates="order")
+
+    @property
+    def escrow_account(self) -> str:
+        """The ledger account holding this order's money until settlement."""
+        return escrow_account(self.id)
+
+    def title(self, locale: str | None) -> str:
+        """The listing's title as ordered, in the reader's language."""
+        return self.revision.title(locale)
+
+
+def escrow_account(order_id: int) -> str:
+    """``liabilities:escrow:order:<id>``."""
+    return f"liabilities:escrow:order:{order_id}"
+
+
+class OrderEvent(Base):
+    """One move of an order: who, when, why, from which status to which."""
+
+    __tablename__ = "trading_order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[OrderStatus | None] = mapped_column(enum_type(OrderStatus))
+    to_status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus))
+    actor: Mapped[str] = mapped_column(sa.String(16))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class ExclusiveClaim(Base):
+    """The one live order of an exclusive plan: the unique plan id settles a race in the
+    database, on every engine. Released when the order is cancelled or fully refunded."""
+
+    __tablename__ = "trading_exclusive_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("listing_plans.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), unique=True)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(Base):
+    """A payment attempt or receipt: a Stripe PaymentIntent, or a bank transfer received."""
+
+    __tablename__ = "trading_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod))
+    status: Mapped[PaymentStatus] = mapped_column(enum_type(PaymentStatus), index=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    stripe_charge_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # Bank transfers: the bank's transaction id (unique: one statement line, one receipt).
+    bank_transaction_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    payer_name: Mapped[str | None] = mapped_column(sa.String(200))
+    reference: Mapped[str | None] = mapped_column(sa.String(40))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class Refund(Base):
+    """Money returned to the buyer, before settlement (from escrow) or after (from the
+    provider's payable, or a receivable when it is short)."""
+
+    __tablename__ = "trading_refunds"
+    __table_args__ = (sa.UniqueConstraint("order_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[RefundStatus] = mapped_column(enum_type(RefundStatus), index=True)
+    method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod))
+    after_settlement: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    stripe_refund_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    # The ledger hold reserving the amount while Stripe is asked (Stripe refunds only).
+    hold_id: Mapped[int | None]
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255))
+    request_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Who the refund acts for (an order move's actor): finance, a reviewer, Stripe.
+    actor: Mapped[str] = mapped_column(sa.String(16))
+    dispute_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trading_disputes.id"))
+    failure: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+
+
+class Dispute(Base):
+    """A buyer's dispute (or a Stripe chargeback): settlement is frozen until it is decided."""
+
+    __tablename__ = "trading_disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), index=True)
+    status: Mapped[DisputeStatus] = mapped_column(enum_type(DisputeStatus), index=True)
+    # The status the order had when the dispute opened (where a release returns it).
+    order_status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    stripe_dispute_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    decision: Mapped[DisputeDecision | None] = mapped_column(enum_type(DisputeDecision))
+    refund_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    order: Mapped[Order] = relationship(back_populates="disputes")
+
+
+class Entitlement(Base):
+    """What a buyer may use (權益): which data, until when, under which terms, how often."""
+
+    __tablename__ = "trading_entitlements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), unique=True)
+    buyer_organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    asset_version_id: Mapped[int] = mapped_column(sa.ForeignKey("registry_asset_versions.id"))
+    delivery_method: Mapped[DeliveryMethod] = mapped_column(enum_type(DeliveryMethod))
+    status: Mapped[EntitlementStatus] = mapped_column(enum_type(EntitlementStatus))
+    terms: Mapped[dict] = mapped_column(sa.JSON)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    max_downloads: Mapped[int | None]
+    downloads_used: Mapped[int] = mapped_column(default=0)
+    calls_allowed: Mapped[int | None] = mapped_column(sa.BigInteger)
+    calls_used: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="entitlement")
+
+    def usable_at(self, now: datetime) -> bool:
+        """Active and inside its period."""
+        return (
+            self.status == EntitlementStatus.ACTIVE
+            and self.starts_at <= now
+            and (self.ends_at is None or now < self.ends_at)
+        )
+
+
+class Download(Base):
+    """One file delivered under an entitlement, with the hash of what was sent."""
+
+    __tablename__ = "trading_downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entitlement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("trading_entitlements.id"), index=True
+    )
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("registry_asset_files.id"))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PayoutBatch(Base):
+    """A batch of payouts built by finance: one bank file, or Stripe transfers."""
+
+    __tablename__ = "trading_payout_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    payouts: Mapped[list[Payout]] = relationship(back_populates="batch", order_by="Payout.id")
+
+
+class Payout(Base):
+    """What the exchange pays one provider in a batch; posted to the ledger when built."""
+
+    __tablename__ = "trading_payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_payout_batches.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod))
+    status: Mapped[PayoutStatus] = mapped_column(enum_type(PayoutStatus))
+    stripe_transfer_id: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    batch: Mapped[PayoutBatch] = relationship(back_populates="payouts")
+    organisation: Mapped[Organisation] = relationship()

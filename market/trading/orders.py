@@ -1,0 +1,297 @@
+"""Orders (訂單): placing one under a declared usage scenario, the checks of eligibility, and
+the one way an order changes status (:func:`move`, which logs every move).
+
+Services take the session and never commit; the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from market.identity.models import Organisation, User
+from market.listings import plans as listing_plans
+from market.listings import terms as licence
+from market.listings.models import Plan
+from market.text import N_
+from market.trading.models import ExclusiveClaim, Order, OrderEvent, OrderStatus
+from market.trading.states import LIVE, Action, Actor, next_status
+
+
+def request_hash(data: dict) -> str:
+    """SHA-256 of a request body in canonical JSON: same key, same body → same result."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def reference_for(order_id: int) -> str:
+    """The bank-transfer reference of an order: ``SJ`` + 8 digits + ISO 7064 mod 97 check."""
+    body = f"{order_id:08d}"
+    check = 98 - (int(body) * 100) % 97
+    return f"SJ{body}{check:02d}"
+
+
+def is_valid_reference(reference: str) -> bool:
+    """Whether a reference quoted on a transfer carries a correct check pair."""
+    text = reference.strip().upper()
+    if len(text) != 12 or not text.startswith("SJ") or not text[2:].isdigit():
+        return False
+    return reference_for(int(text[2:10])) == text
+
+
+def lock(session: Session, order_id: int) -> Order:
+    """The order, locked for the rest of the transaction (``FOR UPDATE`` on PostgreSQL; SQLite's
+    writer lock is already held), freshly read."""
+    order = session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise NotFound(N_("no such order"))
+    return order
+
+
+def move(
+    session: Session,
+    order: Order,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    user: User | None = None,
+    note: str | None = None,
+) -> OrderStatus:
+    """Move ``order`` by ``action`` (table in ``states``) and log the move."""
+    target = next_status(order.status, action, actor)
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            action=str(action),
+            from_status=order.status,
+            to_status=target,
+            actor=str(actor),
+            user_id=user.id if user else None,
+            note=note,
+            at=now,
+        )
+    )
+    order.status = target
+    order.updated_at = now
+    return target
+
+
+def order_for(session: Session, order_id: int, organisation_ids, *, staff: bool = False) -> Order:
+    """An order the caller may see: as its buyer or provider, or as exchange staff."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(N_("no such order"))
+    if staff:
+        return order
+    if order.buyer_organisation_id not in organisation_ids and (
+        order.provider_organisation_id not in organisation_ids
+    ):
+        raise NotFound(N_("no such order"))
+    return order
+
+
+def require_buyer(order: Order, organisation_ids) -> None:
+    """Only the buyer organisation may do this."""
+    if order.buyer_organisation_id not in organisation_ids:
+        raise PermissionDenied(N_("only the buyer may do this"))
+
+
+def require_provider(order: Order, organisation_ids) -> None:
+    """Only the provider organisation may do this."""
+    if order.provider_organisation_id not in organisation_ids:
+        raise PermissionDenied(N_("only the provider may do this"))
+
+
+def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool:
+    """A buyer outside the provider's jurisdiction (mainland → Hong Kong counts), or one
+    declaring use abroad, needs terms allowing cross-border use and a pathway recorded in the
+    listing's compliance review. Returns whether the order is cross-border."""
+    revision = plan.revision
+    provider = revision.listing.organisation
+    cross_border = declared or buyer.jurisdiction != provider.jurisdiction
+    if not cross_border:
+        return False
+    if not plan.effective_terms["cross_border"]:
+        raise InvalidInput(
+            N_("the licence does not allow use outside the provider's jurisdiction"),
+            field="cross_border",
+        )
+    review = revision.review
+    if review is None or review.cross_border_pathway is None:
+        raise InvalidInput(
+            N_("this listing has no cross-border pathway recorded in its compliance review"),
+            field="cross_border",
+        )
+    return True
+
+
+def _claim_exclusive(session: Session, plan: Plan, order: Order) -> None:
+    taken = session.scalar(
+        sa.select(ExclusiveClaim.order_id).where(ExclusiveClaim.plan_id == plan.id)
+    )
+    if taken is not None:
+        raise Conflict(N_("this exclusive licence has already been sold"), field="plan_id")
+    try:
+        with session.begin_nested():
+            session.add(ExclusiveClaim(plan_id=plan.id, order_id=order.id))
+    except sa.exc.IntegrityError:
+        # Another buyer's order took the plan at the same moment (PostgreSQL waits for it).
+        raise Conflict(
+            N_("this exclusive licence has already been sold"), field="plan_id"
+        ) from None
+
+
+def release_exclusive(session: Session, order: Order) -> None:
+    """Free an exclusive plan again when its order is cancelled or refunded in full."""
+    session.execute(sa.delete(ExclusiveClaim).where(ExclusiveClaim.order_id == order.id))
+
+
+def _replay(session: Session, buyer_id: int, key: str, digest: str) -> Order | None:
+    existing = session.scalar(
+        sa.select(Order).where(
+            Order.buyer_organisation_id == buyer_id, Order.idempotency_key == key
+        )
+    )
+    if existing is not None and existing.request_hash != digest:
+        raise Conflict(
+            N_("this Idempotency-Key was used for a different order"), field="Idempotency-Key"
+        )
+    return existing
+
+
+def place(
+    session: Session,
+    buyer: Organisation,
+    user: User,
+    data: dict,
+    now: datetime,
+    fee_bps_for,
+    idempotency_key: str | None = None,
+) -> tuple[Order, bool]:
+    """Place an order for ``data["plan_id"]``; ``(order, created)``.
+
+    ``data``: ``plan_id``, ``usage_scenario``, ``usage_note``, ``cross_border``. The terms,
+    scenario and price are bound into the order as they are now. With an idempotency key, the
+    same key and body return the first order (``created`` false); another body is a Conflict.
+    ``fee_bps_for(category)`` gives the platform fee rate (basis points) to bind.
+    """
+    digest = request_hash(data)
+    if idempotency_key:
+        existing = _replay(session, buyer.id, idempotency_key, digest)
+        if existing is not None:
+            return existing, False
+    if buyer.verified_at is None:
+        raise PermissionDenied(N_("your organisation must be verified before it can trade"))
+    plan = listing_plans.purchasable_plan(session, data["plan_id"], buyer.id, now)
+    scenario = data["usage_scenario"]
+    terms = plan.effective_terms
+    if not licence.permits(terms, scenario):
+        raise InvalidInput(
+            N_("the licence does not permit this usage scenario"), field="usage_scenario"
+        )
+    cross_border = _check_cross_border(plan, buyer, bool(data.get("cross_border")))
+    if plan.price_minor <= 0:
+        raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")
+    revision = plan.revision
+    order = Order(
+        buyer_organisation_id=buyer.id,
+        provider_organisation_id=revision.listing.organisation_id,
+        placed_by_id=user.id,
+        listing_id=revision.listing_id,
+        revision_id=revision.id,
+        plan_id=plan.id,
+        status=OrderStatus.AWAITING_PAYMENT,
+        usage_scenario=scenario,
+        usage_note=data.get("usage_note"),
+        cross_border=cross_border,
+        terms=dict(terms),
+        plan_snapshot={
+            "kind": str(plan.kind),
+            "name_zh": plan.name_zh,
+            "name_en": plan.name_en,
+            "period": str(plan.period) if plan.period else None,
+            "periods": plan.periods,
+            "calls": plan.calls,
+            "exclusive": plan.exclusive,
+        },
+        delivery_method=revision.delivery_method,
+        category=revision.category,
+        exclusive=plan.exclusive,
+        price_minor=plan.price_minor,
+        currency=plan.currency,
+        fee_bps=fee_bps_for(revision.category),
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    session.flush()
+    order.reference = reference_for(order.id)
+    if plan.exclusive:
+        _claim_exclusive(session, plan, order)
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            action=str(Action.PLACE),
+            from_status=None,
+            to_status=order.status,
+            actor=str(Actor.BUYER),
+            user_id=user.id,
+            at=now,
+        )
+    )
+    return order, True
+
+
+def cancel(session: Session, order: Order, user: User, now: datetime, actor=Actor.BUYER) -> None:
+    """Cancel an unpaid order; an exclusive plan is free again."""
+    move(session, order, Action.CANCEL, actor, now, user)
+    order.closed_at = now
+    release_exclusive(session, order)
+
+
+def exclusive_is_free(session: Session, order: Order) -> bool:
+    """Whether an exclusive order's plan could be claimed again (after a cancellation)."""
+    if not order.exclusive:
+        return True
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Order)
+            .where(
+                Order.plan_id == order.plan_id,
+                Order.id != order.id,
+                Order.status.in_(list(LIVE)),
+            )
+        )
+        == 0
+    )
+
+
+def purchases(organisation_id: int) -> sa.Select:
+    """A buyer's orders, newest first."""
+    return (
+        sa.select(Order)
+        .where(Order.buyer_organisation_id == organisation_id)
+        .order_by(Order.id.desc())
+    )
+
+
+def sales(organisation_id: int) -> sa.Select:
+    """A provider's orders, newest first."""
+    return (
+        sa.select(Order)
+        .where(Order.provider_organisation_id == organisation_id)
+        .order_by(Order.id.desc())
+    )

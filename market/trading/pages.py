@@ -1,0 +1,465 @@
+"""Trading pages: buying, checkout (Stripe.js or bank transfer), orders and downloads, sales,
+receipts and statements, and the finance and review queues."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from market.auth import login_required, staff_required
+from market.context import current_user, db_session
+from market.db import utcnow
+from market.errors import DomainError, NotFound, PermissionDenied
+from market.forms import parse_form
+from market.identity.models import Organisation, StaffRole
+from market.listings import terms as licence
+from market.listings.models import (
+    PLAN_KIND_LABELS,
+    SCENARIO_LABELS,
+    Listing,
+    ListingStatus,
+    UsageScenario,
+)
+from market.registry.services import organisation_ids
+from market.text import N_
+from market.trading import (
+    books,
+    delivery,
+    flows,
+    orders,
+    payments,
+    payouts,
+    refunds,
+    schemas,
+    settlement,
+)
+from market.trading.models import (
+    DISPUTE_DECISION_LABELS,
+    ORDER_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+)
+from market.trading.states import ACTION_LABELS, Actor, allowed_actions
+from market.trading.views import collaborators, signed_links, stream_download, trading_settings
+
+blp = Blueprint("trading", __name__)
+
+
+def _labels() -> dict:
+    return {
+        "status": ORDER_STATUS_LABELS,
+        "scenario": SCENARIO_LABELS,
+        "plan": PLAN_KIND_LABELS,
+        "method": PAYMENT_METHOD_LABELS,
+        "action": ACTION_LABELS,
+        "decision": DISPUTE_DECISION_LABELS,
+    }
+
+
+def _mine() -> list[int]:
+    return organisation_ids(db_session(), current_user())
+
+
+def _is_staff() -> bool:
+    return current_user().has_staff_role(StaffRole.FINANCE, StaffRole.REVIEWER)
+
+
+def _order(order_id: int) -> Order:
+    return orders.order_for(db_session(), order_id, _mine(), staff=_is_staff())
+
+
+def _back(order_id: int):
+    return redirect(url_for("trading.order_page", order_id=order_id))
+
+
+# --- Buying -----------------------------------------------------------------------------------
+
+
+@blp.route("/listings/<int:listing_id>/buy", methods=["GET", "POST"])
+@login_required
+def buy(listing_id: int):
+    """Choose a plan, the buying organisation and the usage scenario; place the order."""
+    session = db_session()
+    listing = session.get(Listing, listing_id)
+    if listing is None or listing.status != ListingStatus.PUBLISHED:
+        raise NotFound(N_("no such listing"))
+    mine = _mine()
+    buyers = [session.get(Organisation, organisation_id) for organisation_id in mine]
+    revision = listing.live_revision
+    context = {
+        "listing": listing,
+        "revision": revision,
+        "buyers": buyers,
+        "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
+        "terms": licence.describe(revision.terms, _),
+        "labels": _labels(),
+    }
+    if request.method == "GET":
+        return render_template("trading/buy.html", errors={}, form={}, **context)
+    data, errors = parse_form(schemas.OrderFormSchema())
+    buyer_id = data.pop("organisation_id", None)
+    if errors or buyer_id not in mine:
+        errors = errors or {"organisation_id": [_("Choose one of your organisations.")]}
+        return render_template("trading/buy.html", errors=errors, form=request.form, **context), 422
+    try:
+        order, _created = orders.place(
+            session,
+            session.get(Organisation, buyer_id),
+            current_user(),
+            data,
+            utcnow(),
+            trading_settings().fee_bps_for,
+        )
+    except DomainError as error:
+        failed = {error.field or "plan_id": [_(error.message)]}
+        page = render_template("trading/buy.html", errors=failed, form=request.form, **context)
+        return page, error.status
+    return redirect(url_for("trading.checkout", order_id=order.id))
+
+
+# --- Checkout ---------------------------------------------------------------------------------
+
+
+@blp.route("/orders/<int:order_id>/checkout")
+@login_required
+def checkout(order_id: int):
+    """Pay: by card or wallet through Stripe.js, or by bank transfer with the reference."""
+    order = _order(order_id)
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        return _back(order_id)
+    orders.require_buyer(order, _mine())
+    settings = trading_settings()
+    gateway = current_app.extensions["payments"]
+    intent = None
+    if gateway is not None:
+        try:
+            _payment, intent = flows.start_stripe_payment(
+                db_session(), collaborators(), order_id, _mine()
+            )
+        except flows.PaymentUnavailable as error:
+            flash(_(error.message))
+        order = _order(order_id)
+    return render_template(
+        "trading/checkout.html",
+        order=order,
+        intent=intent,
+        publishable_key=gateway.publishable_key if gateway else None,
+        stripe_js=_stripe_js_url(),
+        bank_account=settings.bank_account,
+        labels=_labels(),
+    )
+
+
+def _stripe_js_url() -> str:
+    base = current_app.config.get("STRIPE_API_BASE")
+    # localstripe serves a stand-in for Stripe.js under its own address.
+    return f"{base.rstrip('/')}/js.stripe.com/v3/" if base else "https://js.stripe.com/v3/"
+
+
+@blp.route("/orders/<int:order_id>/checkout/card", methods=["POST"])
+@login_required
+def confirm_card(order_id: int):
+    """Confirm the order's intent with the card Stripe.js tokenised (JSON in, JSON out)."""
+    data = schemas.CardConfirmSchema().load(request.get_json(silent=True) or {})
+    intent = flows.confirm_card(
+        db_session(), collaborators(), order_id, _mine(), data["payment_method"]
+    )
+    return jsonify(
+        {
+            "status": intent.status,
+            "client_secret": intent.client_secret,
+            "return_url": url_for("trading.checkout_return", order_id=order_id),
+        }
+    )
+
+
+@blp.route("/orders/<int:order_id>/checkout/return")
+@login_required
+def checkout_return(order_id: int):
+    """Back from Stripe.js: ask Stripe about the intent and move the order."""
+    order = _order(order_id)
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        intent = flows.refresh_payments(db_session(), collaborators(), order_id, _mine())
+        if intent.status == "succeeded":
+            flash(_("Payment received. The money is held in escrow until you accept."))
+        else:
+            flash(_("The payment is not complete yet."))
+    return _back(order_id)
+
+
+# --- Orders -----------------------------------------------------------------------------------
+
+
+@blp.route("/orders")
+@login_required
+def order_list():
+    """Your organisations' purchases and sales."""
+    session = db_session()
+    mine = _mine()
+    bought = session.scalars(
+        sa.select(Order).where(Order.buyer_organisation_id.in_(mine)).order_by(Order.id.desc())
+    ).all()
+    sold = session.scalars(
+        sa.select(Order).where(Order.provider_organisation_id.in_(mine)).order_by(Order.id.desc())
+    ).all()
+    return render_template("trading/orders.html", bought=bought, sold=sold, labels=_labels())
+
+
+@blp.route("/orders/<int:order_id>")
+@login_required
+def order_page(order_id: int):
+    """An order: its status and history, payment, delivery and what you may do next."""
+    session = db_session()
+    order = _order(order_id)
+    mine = _mine()
+    if order.buyer_organisation_id in mine:
+        role = Actor.BUYER
+    elif order.provider_organisation_id in mine:
+        role = Actor.PROVIDER
+    else:
+        role = Actor.FINANCE
+    entitlement = order.entitlement
+    links = []
+    if (
+        role == Actor.BUYER
+        and entitlement is not None
+        and entitlement.delivery_method == "download"
+        and entitlement.usable_at(utcnow())
+        and order.status != OrderStatus.REFUNDED
+    ):
+        links = signed_links(entitlement, "trading.download")
+    return render_template(
+        "trading/order.html",
+        order=order,
+        role=role,
+        actions=allowed_actions(order.status, role),
+        entitlement=entitlement,
+        links=links,
+        terms=licence.describe(order.terms, _),
+        window=settlement.window_left(order, utcnow()),
+        bank_account=trading_settings().bank_account,
+        escrow=books.escrow_held(session, order),
+        refundable=refunds.refundable(session, order),
+        labels=_labels(),
+    )
+
+
+@blp.route(
+    "/orders/<int:order_id>/<any(cancel, accept, deliver, dispute):action>", methods=["POST"]
+)
+@login_required
+def order_action(order_id: int, action: str):
+    """Cancel (buyer, unpaid), accept or dispute (buyer), mark delivered (provider)."""
+    session = db_session()
+    mine = _mine()
+    order = _order(order_id)
+    order = orders.lock(session, order.id)
+    now, user = utcnow(), current_user()
+    try:
+        if action == "deliver":
+            orders.require_provider(order, mine)
+            delivery.deliver(session, order, trading_settings(), now, Actor.PROVIDER, user)
+            flash(_("Marked as delivered. The buyer's acceptance window is open."))
+        else:
+            orders.require_buyer(order, mine)
+            if action == "cancel":
+                orders.cancel(session, order, user, now)
+                flash(_("Order cancelled."))
+            elif action == "accept":
+                settlement.accept_by_buyer(session, order, user, now)
+                flash(_("Accepted. The provider will be paid."))
+            else:
+                data, errors = parse_form(schemas.DisputeReasonSchema())
+                if errors:
+                    flash(_("Say why you dispute the order."))
+                    return _back(order_id)
+                refunds.open_dispute(session, order, data["reason"], now, user)
+                flash(_("Dispute opened. Exchange staff will review it."))
+    except DomainError as error:
+        session.rollback()
+        flash(_(error.message))
+    return _back(order_id)
+
+
+@blp.route("/deliveries/<int:entitlement_id>/<int:file_id>")
+@login_required
+def download(entitlement_id: int, file_id: int):
+    """Download a delivered file with a signed link (counted and logged)."""
+    query = schemas.DownloadQuerySchema().load(
+        {"expires": request.args.get("expires"), "signature": request.args.get("signature")}
+    )
+    return stream_download(entitlement_id, file_id, query, _mine(), current_user().id, None)
+
+
+@blp.route("/orders/<int:order_id>/receipt")
+@login_required
+def receipt(order_id: int):
+    """A printable receipt for the buyer."""
+    order = _order(order_id)
+    orders.require_buyer(order, _mine())
+    if order.paid_at is None:
+        raise NotFound(N_("this order has not been paid"))
+    return render_template("trading/receipt.html", order=order, labels=_labels())
+
+
+@blp.route("/provider/statement")
+@login_required
+def statement():
+    """A printable statement for a provider: settled sales, refunds and payouts."""
+    session = db_session()
+    mine = _mine()
+    organisation_id = request.args.get("organisation_id", type=int) or (mine[0] if mine else None)
+    if organisation_id not in mine:
+        raise PermissionDenied(N_("you are not a member of this organisation"))
+    sold = session.scalars(
+        orders.sales(organisation_id).where(
+            Order.status.in_([OrderStatus.SETTLED, OrderStatus.REFUNDED])
+        )
+    ).all()
+    paid_out = session.scalars(payouts.payouts_of(organisation_id)).all()
+    currency = "CNY"
+    return render_template(
+        "trading/statement.html",
+        organisation=session.get(Organisation, organisation_id),
+        sold=sold,
+        payouts=paid_out,
+        payable=books.balance(session, books.payable_account(organisation_id), currency),
+        currency=currency,
+        now=utcnow(),
+        labels=_labels(),
+    )
+
+
+# --- Finance and review -----------------------------------------------------------------------
+
+
+@blp.route("/finance/trading")
+@staff_required(StaffRole.FINANCE)
+def finance_queues():
+    """Finance: orders awaiting bank transfers, held receipts, payouts."""
+    session = db_session()
+    return render_template(
+        "trading/finance.html",
+        awaiting=session.scalars(payments.awaiting_bank_transfer().limit(200)).all(),
+        held=session.scalars(payments.payments_queue(PaymentStatus.HELD)).all(),
+        batches=session.scalars(payouts.batches().limit(20)).all(),
+        owed=books.payables(session, "CNY"),
+        labels=_labels(),
+        errors={},
+    )
+
+
+@blp.route("/finance/trading/bank-receipts", methods=["POST"])
+@staff_required(StaffRole.FINANCE)
+def finance_bank_receipt():
+    """Record a bank receipt against an order reference."""
+    data, errors = parse_form(schemas.BankReceiptInputSchema())
+    if errors:
+        flash(_("The receipt has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("trading.finance_queues"))
+    try:
+        payment = payments.record_bank_receipt(
+            db_session(), current_user(), data, trading_settings(), utcnow()
+        )
+    except DomainError as error:
+        flash(_(error.message))
+        return redirect(url_for("trading.finance_queues"))
+    if payment.status == PaymentStatus.HELD:
+        flash(_("The amount does not match: the receipt is held for resolution."))
+    else:
+        flash(_("Receipt recorded; the order is paid."))
+    return redirect(url_for("trading.finance_queues"))
+
+
+@blp.route("/finance/trading/held/<int:payment_id>/return", methods=["POST"])
+@staff_required(StaffRole.FINANCE)
+def finance_return_held(payment_id: int):
+    """Pay a held receipt back."""
+    flows.return_held_payment(db_session(), collaborators(), payment_id, current_user().id)
+    flash(_("The held receipt is marked as returned."))
+    return redirect(url_for("trading.finance_queues"))
+
+
+@blp.route("/finance/trading/orders/<int:order_id>/refund", methods=["POST"])
+@staff_required(StaffRole.FINANCE)
+def finance_refund(order_id: int):
+    """Refund part or all of an order."""
+    data, errors = parse_form(schemas.RefundInputSchema())
+    if errors:
+        flash(_("The refund has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return _back(order_id)
+    user_id = current_user().id
+    refund = flows.refund(
+        db_session(), collaborators(), order_id, data["amount_minor"], data["reason"], user_id
+    )
+    flash(_("Refund %(status)s.", status=refund.status))
+    return _back(order_id)
+
+
+@blp.route("/finance/trading/payouts", methods=["POST"])
+@staff_required(StaffRole.FINANCE)
+def finance_payouts():
+    """Build a payout batch for everything owed in CNY."""
+    try:
+        batch = payouts.build_batch(db_session(), current_user(), "CNY", utcnow())
+    except DomainError as error:
+        flash(_(error.message))
+        return redirect(url_for("trading.finance_queues"))
+    flash(_("Payout batch %(id)s built.", id=batch.id))
+    return redirect(url_for("trading.finance_queues"))
+
+
+@blp.route("/finance/trading/payouts/<int:batch_id>.csv")
+@staff_required(StaffRole.FINANCE)
+def finance_bank_file(batch_id: int):
+    """The batch's bank file."""
+    batch = payouts.batch_or_404(db_session(), batch_id)
+    return current_app.response_class(
+        payouts.bank_file(batch),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=payouts-{batch.id}.csv"},
+    )
+
+
+@blp.route("/review/disputes")
+@staff_required(StaffRole.REVIEWER)
+def dispute_queue():
+    """Reviewers: open disputes to decide."""
+    rows = db_session().scalars(refunds.disputes_queue()).all()
+    return render_template("trading/disputes.html", disputes=rows, labels=_labels())
+
+
+@blp.route("/review/disputes/<int:order_id>", methods=["POST"])
+@staff_required(StaffRole.REVIEWER)
+def decide_dispute(order_id: int):
+    """Decide a dispute: release, partial refund or full refund."""
+    data, errors = parse_form(schemas.DisputeDecisionSchema())
+    if errors:
+        flash(_("The decision has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("trading.dispute_queue"))
+    try:
+        flows.decide_dispute(db_session(), collaborators(), order_id, current_user().id, data)
+    except DomainError as error:
+        flash(_(error.message))
+        return redirect(url_for("trading.dispute_queue"))
+    flash(_("Dispute decided."))
+    return redirect(url_for("trading.dispute_queue"))
+
+
+@blp.app_template_filter("order_title")
+def order_title(order: Order) -> str:
+    """The ordered listing's title in the reader's language."""
+    return order.title(get_locale().language)

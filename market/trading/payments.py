@@ -1,0 +1,308 @@
+"""Paying for orders: Stripe PaymentIntents (card; Alipay and WeChat Pay where configured) and
+offline bank transfers confirmed by finance. Each confirmed payment posts to the ledger in the
+same transaction that moves the order.
+
+Stripe is never called from here: views call the gateway before or after the unit of work and
+hand the result in. :func:`apply_intent` is reached from the checkout's return path and from the
+``payment_intent.succeeded`` webhook alike; whichever comes second changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import Conflict, InvalidInput, NotFound
+from market.identity.models import User
+from market.payments.gateway import Intent
+from market.text import N_
+from market.trading import books, delivery, orders
+from market.trading.models import (
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from market.trading.settings import TradingSettings
+from market.trading.states import Action, Actor
+
+REUSABLE_INTENT = {"requires_payment_method", "requires_confirmation", "requires_action"}
+
+
+def intent_metadata(settings: TradingSettings, order: Order) -> dict[str, str]:
+    """What every PaymentIntent of an order carries (the owner tag makes it ours)."""
+    return {"shujiao": settings.owner_tag, "order_id": str(order.id), "reference": order.reference}
+
+
+def payable_order(session: Session, order_id: int, organisation_ids) -> Order:
+    """An order of the buyer that is waiting for payment; Conflict otherwise."""
+    order = orders.order_for(session, order_id, organisation_ids)
+    orders.require_buyer(order, organisation_ids)
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        raise Conflict(N_("this order is not awaiting payment"), field="status")
+    return order
+
+
+def pending_intent(session: Session, order: Order) -> Payment | None:
+    """The order's open Stripe payment, if one was started."""
+    return session.scalar(
+        sa.select(Payment)
+        .where(
+            Payment.order_id == order.id,
+            Payment.method == PaymentMethod.STRIPE,
+            Payment.status == PaymentStatus.PENDING,
+        )
+        .order_by(Payment.id.desc())
+    )
+
+
+def intent_key(session: Session, order: Order) -> str:
+    """The Stripe idempotency key of the order's next intent."""
+    attempts = session.scalar(
+        sa.select(sa.func.count()).select_from(Payment).where(Payment.order_id == order.id)
+    )
+    return f"order:{order.id}:intent:{attempts + 1}"
+
+
+def record_intent(session: Session, order_id: int, intent: Intent, now: datetime) -> Payment:
+    """Keep a created PaymentIntent's id on a pending payment of the order."""
+    order = orders.lock(session, order_id)
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        raise Conflict(N_("this order is not awaiting payment"), field="status")
+    payment = Payment(
+        order_id=order.id,
+        method=PaymentMethod.STRIPE,
+        status=PaymentStatus.PENDING,
+        amount_minor=intent.amount,
+        currency=intent.currency,
+        stripe_payment_intent_id=intent.id,
+        created_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def _mark_paid(
+    session: Session,
+    order: Order,
+    payment: Payment,
+    settings: TradingSettings,
+    now: datetime,
+    actor: Actor,
+    user: User | None = None,
+) -> None:
+    orders.move(session, order, Action.PAY, actor, now, user)
+    books.payment_received(
+        session,
+        order,
+        payment.method,
+        payment.amount_minor,
+        now,
+        payment_id=payment.id,
+        stripe_payment_intent=payment.stripe_payment_intent_id,
+        bank_transaction=payment.bank_transaction_id,
+    )
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.completed_at = now
+    order.paid_minor = payment.amount_minor
+    order.payment_method = payment.method
+    order.paid_at = now
+    if delivery.delivers_automatically(order):
+        delivery.deliver(session, order, settings, now)
+
+
+def _hold(session: Session, payment: Payment, now: datetime, note: str) -> None:
+    books.unapplied_receipt(
+        session,
+        f"payment:{payment.id}",
+        payment.method,
+        payment.amount_minor,
+        payment.currency,
+        now,
+        payment_id=payment.id,
+        order_id=payment.order_id,
+    )
+    payment.status = PaymentStatus.HELD
+    payment.completed_at = now
+    payment.note = note
+
+
+def intent_from_object(stripe_object: dict) -> Intent:
+    """A webhook's PaymentIntent object as the gateway's :class:`Intent`."""
+    charge = stripe_object.get("latest_charge")
+    return Intent(
+        id=stripe_object["id"],
+        status=stripe_object.get("status", ""),
+        amount=int(stripe_object.get("amount") or 0),
+        currency=str(stripe_object.get("currency") or "").upper(),
+        client_secret=None,
+        metadata=dict(stripe_object.get("metadata") or {}),
+        charge_id=charge if isinstance(charge, str) or charge is None else charge.get("id"),
+    )
+
+
+def _payment_of(session: Session, intent: Intent, now: datetime) -> Payment:
+    payment = session.scalar(
+        sa.select(Payment).where(Payment.stripe_payment_intent_id == intent.id)
+    )
+    if payment is not None:
+        return payment
+    # The intent was created but not recorded (a crash in between): adopt it if it names one
+    # of our orders in its metadata and matches it.
+    order_id = intent.metadata.get("order_id", "")
+    order = session.get(Order, int(order_id)) if order_id.isdigit() else None
+    if order is None or (intent.amount, intent.currency) != (order.price_minor, order.currency):
+        raise NotFound(N_("no payment of this exchange has this PaymentIntent"))
+    payment = Payment(
+        order_id=order.id,
+        method=PaymentMethod.STRIPE,
+        status=PaymentStatus.PENDING,
+        amount_minor=intent.amount,
+        currency=intent.currency,
+        stripe_payment_intent_id=intent.id,
+        created_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def apply_intent(session: Session, intent: Intent, settings: TradingSettings, now: datetime) -> str:
+    """Act on Stripe's view of a PaymentIntent; returns what happened (idempotent)."""
+    payment = _payment_of(session, intent, now)
+    order = orders.lock(session, payment.order_id)
+    session.refresh(payment, with_for_update=True)
+    if payment.status != PaymentStatus.PENDING:
+        return f"already {payment.status}"
+    if intent.status == "succeeded":
+        payment.stripe_charge_id = intent.charge_id
+        payment.amount_minor = intent.amount
+        if order.status != OrderStatus.AWAITING_PAYMENT or (
+            intent.amount,
+            intent.currency,
+        ) != (order.price_minor, order.currency):
+            # Late (the order was cancelled), duplicate or wrong amount: held for finance.
+            _hold(session, payment, now, f"order was {order.status} when the payment succeeded")
+            return "held for finance"
+        _mark_paid(session, order, payment, settings, now, Actor.STRIPE)
+        return "order paid"
+    if intent.status in ("canceled",) or (
+        intent.status == "requires_payment_method" and intent.charge_id
+    ):
+        payment.status = PaymentStatus.FAILED
+        payment.completed_at = now
+        return "payment failed"
+    return f"waiting ({intent.status})"
+
+
+def fail_intent(session: Session, intent: Intent, now: datetime) -> str:
+    """``payment_intent.payment_failed``: the attempt failed; the order still awaits payment."""
+    payment = _payment_of(session, intent, now)
+    orders.lock(session, payment.order_id)
+    session.refresh(payment, with_for_update=True)
+    if payment.status != PaymentStatus.PENDING:
+        return f"already {payment.status}"
+    payment.status = PaymentStatus.FAILED
+    payment.completed_at = now
+    return "payment failed"
+
+
+def record_bank_receipt(
+    session: Session,
+    user: User,
+    data: dict,
+    settings: TradingSettings,
+    now: datetime,
+) -> Payment:
+    """Finance records money received on the exchange's bank account for an order reference.
+
+    The amount must match the order's price and the order must await payment; otherwise the
+    receipt is held (posted to unapplied receipts) for finance to resolve. A bank transaction
+    id is recorded once: the same receipt again returns the first record.
+    """
+    existing = session.scalar(
+        sa.select(Payment).where(Payment.bank_transaction_id == data["bank_transaction_id"])
+    )
+    reference = data["reference"].strip().upper()
+    if existing is not None:
+        same = (existing.amount_minor, existing.currency, existing.reference) == (
+            data["amount_minor"],
+            data["currency"],
+            reference,
+        )
+        if not same:
+            raise Conflict(
+                N_("this bank transaction was recorded with other details"),
+                field="bank_transaction_id",
+            )
+        return existing
+    if not orders.is_valid_reference(reference):
+        raise InvalidInput(N_("this is not a valid payment reference"), field="reference")
+    order_id = session.scalar(sa.select(Order.id).where(Order.reference == reference))
+    if order_id is None:
+        raise NotFound(N_("no order has this payment reference"), field="reference")
+    order = orders.lock(session, order_id)
+    payment = Payment(
+        order_id=order.id,
+        method=PaymentMethod.BANK_TRANSFER,
+        status=PaymentStatus.PENDING,
+        amount_minor=data["amount_minor"],
+        currency=data["currency"],
+        bank_transaction_id=data["bank_transaction_id"],
+        payer_name=data.get("payer_name"),
+        reference=reference,
+        recorded_by_id=user.id,
+        created_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        _hold(session, payment, now, f"order was {order.status}")
+    elif (payment.amount_minor, payment.currency) != (order.price_minor, order.currency):
+        kind = "short" if payment.amount_minor < order.price_minor else "excess"
+        _hold(session, payment, now, f"{kind} payment: {payment.amount_minor} {payment.currency}")
+    else:
+        _mark_paid(session, order, payment, settings, now, Actor.FINANCE, user)
+    return payment
+
+
+def held_payment(session: Session, payment_id: int) -> Payment:
+    """A held payment (for finance), locked."""
+    payment = session.get(Payment, payment_id, with_for_update=True)
+    if payment is None:
+        raise NotFound(N_("no such payment"))
+    if payment.status != PaymentStatus.HELD:
+        raise Conflict(N_("this payment is not held"), field="status")
+    return payment
+
+
+def return_held(session: Session, payment_id: int, user: User, now: datetime) -> Payment:
+    """Finance pays a held receipt back to the payer (the Stripe refund, if any, is done)."""
+    payment = held_payment(session, payment_id)
+    books.unapplied_returned(
+        session,
+        f"payment:{payment.id}",
+        payment.method,
+        payment.amount_minor,
+        payment.currency,
+        now,
+        payment_id=payment.id,
+        order_id=payment.order_id,
+    )
+    payment.status = PaymentStatus.RETURNED
+    payment.note = (payment.note or "") + f"; returned by {user.email}"
+    return payment
+
+
+def payments_queue(status: PaymentStatus) -> sa.Select:
+    """Payments in a status, oldest first (finance's queues)."""
+    return sa.select(Payment).where(Payment.status == status).order_by(Payment.id)
+
+
+def awaiting_bank_transfer() -> sa.Select:
+    """Orders waiting for payment (finance matches bank receipts against these)."""
+    return sa.select(Order).where(Order.status == OrderStatus.AWAITING_PAYMENT).order_by(Order.id)

@@ -1,0 +1,88 @@
+"""Payouts (付款): finance pays providers what the exchange owes them, in batches.
+
+Building a batch takes every provider's available payable in a currency, records one payout
+each and posts ``payable → bank`` for it; the batch's bank file is what finance uploads to the
+bank. (Stripe Connect transfers are not wired yet: providers have no connected accounts.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ledger.currencies import to_major
+from market.errors import Conflict, NotFound
+from market.identity.models import Organisation, User
+from market.text import N_
+from market.trading import books
+from market.trading.models import PaymentMethod, Payout, PayoutBatch, PayoutStatus
+
+
+def build_batch(session: Session, user: User, currency: str, now: datetime) -> PayoutBatch:
+    """One payout per provider with money owed in ``currency``; Conflict if nobody is owed."""
+    owed = books.payables(session, currency)
+    if not owed:
+        raise Conflict(N_("no provider is owed anything in this currency"), field="currency")
+    batch = PayoutBatch(currency=currency, created_by_id=user.id, created_at=now)
+    session.add(batch)
+    session.flush()
+    for organisation_id, amount in sorted(owed.items()):
+        payout = Payout(
+            batch_id=batch.id,
+            organisation_id=organisation_id,
+            amount_minor=amount,
+            currency=currency,
+            method=PaymentMethod.BANK_TRANSFER,
+            status=PayoutStatus.PAID,
+            created_at=now,
+        )
+        session.add(payout)
+        session.flush()
+        books.payout(session, payout.id, organisation_id, amount, currency, now)
+    return batch
+
+
+def batch_or_404(session: Session, batch_id: int) -> PayoutBatch:
+    """A payout batch."""
+    batch = session.get(PayoutBatch, batch_id)
+    if batch is None:
+        raise NotFound(N_("no such payout batch"))
+    return batch
+
+
+def bank_file(batch: PayoutBatch) -> str:
+    """The batch as a CSV bank file: one credit transfer per provider."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["payout_id", "payee", "credit_code", "amount", "currency", "reference"])
+    for payout in batch.payouts:
+        organisation: Organisation = payout.organisation
+        writer.writerow(
+            [
+                payout.id,
+                organisation.name_zh,
+                organisation.credit_code or organisation.registration_number or "",
+                str(to_major(payout.amount_minor, payout.currency)),
+                payout.currency,
+                f"SJ-PAYOUT-{payout.id}",
+            ]
+        )
+    return out.getvalue()
+
+
+def batches() -> sa.Select:
+    """Payout batches, newest first."""
+    return sa.select(PayoutBatch).order_by(PayoutBatch.id.desc())
+
+
+def payouts_of(organisation_id: int) -> sa.Select:
+    """A provider's payouts, newest first."""
+    return (
+        sa.select(Payout)
+        .where(Payout.organisation_id == organisation_id)
+        .order_by(Payout.id.desc())
+    )

@@ -1,0 +1,292 @@
+"""Marshmallow schemas for orders, payments, refunds, disputes, entitlements and payouts."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, pre_load, validate
+
+from market.listings.models import DeliveryMethod, UsageScenario
+from market.listings.schemas import CURRENCIES, MAX_PRICE
+from market.trading.models import (
+    DisputeDecision,
+    DisputeStatus,
+    EntitlementStatus,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    PayoutStatus,
+    RefundStatus,
+)
+
+IDEMPOTENCY_KEY = validate.Length(min=1, max=255)
+
+
+class IdempotencyHeaderSchema(Schema):
+    """The ``Idempotency-Key`` header of writes that move money."""
+
+    class Meta:
+        unknown = "exclude"
+
+    key = fields.String(data_key="Idempotency-Key", load_default=None, validate=IDEMPOTENCY_KEY)
+
+
+class OrderInputSchema(Schema):
+    """Order a plan under a declared usage scenario."""
+
+    plan_id = fields.Integer(required=True)
+    usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
+    usage_note = fields.String(load_default=None, validate=validate.Length(max=2000))
+    cross_border = fields.Boolean(load_default=False)
+
+
+class OrderFormSchema(OrderInputSchema):
+    """The order form of the pages: also which of the user's organisations buys."""
+
+    organisation_id = fields.Integer(required=True)
+
+
+class OrderQuerySchema(Schema):
+    """Which orders: the caller's purchases or its sales."""
+
+    role = fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "provider"]))
+
+
+class DisputeReasonSchema(Schema):
+    """Why the buyer disputes an order."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class RefundInputSchema(Schema):
+    """A refund, full or partial, in minor units."""
+
+    amount_minor = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_PRICE))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DisputeDecisionSchema(Schema):
+    """A reviewer's decision on a dispute."""
+
+    decision = fields.Enum(DisputeDecision, by_value=True, required=True)
+    refund_minor = fields.Integer(load_default=None, allow_none=True)
+    note = fields.String(load_default="", validate=validate.Length(max=4000))
+
+    @pre_load
+    def blank_is_none(self, data, **_):
+        """An empty form field means no partial refund amount."""
+        if data.get("refund_minor") == "":
+            data = {**data, "refund_minor": None}
+        return data
+
+
+class BankReceiptInputSchema(Schema):
+    """Money received on the exchange's bank account, quoting an order's reference."""
+
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    amount_minor = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_PRICE))
+    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    payer_name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class CardConfirmSchema(Schema):
+    """A payment method tokenised by Stripe.js (``pm_…`` or ``card_…``)."""
+
+    payment_method = fields.String(
+        required=True, validate=validate.Regexp(r"^(pm|card|src)_[A-Za-z0-9]+$")
+    )
+
+
+class PayoutBatchInputSchema(Schema):
+    """Build a payout batch in one currency."""
+
+    currency = fields.String(load_default="CNY", validate=validate.OneOf(CURRENCIES))
+
+
+class RecordsQuerySchema(Schema):
+    """A slice of a delivered file's lines (metered API delivery)."""
+
+    file_id = fields.Integer(required=True)
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class DownloadQuerySchema(Schema):
+    """A signed download link's parameters."""
+
+    expires = fields.Integer(required=True)
+    signature = fields.String(required=True, validate=validate.Length(equal=64))
+
+
+class OrderEventSchema(Schema):
+    """One move of an order."""
+
+    action = fields.String()
+    from_status = fields.Enum(OrderStatus, by_value=True, allow_none=True)
+    to_status = fields.Enum(OrderStatus, by_value=True)
+    actor = fields.String()
+    note = fields.String()
+    at = fields.DateTime()
+
+
+class PaymentSchema(Schema):
+    """A payment or receipt."""
+
+    id = fields.Integer()
+    order_id = fields.Integer()
+    method = fields.Enum(PaymentMethod, by_value=True)
+    status = fields.Enum(PaymentStatus, by_value=True)
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    stripe_payment_intent_id = fields.String()
+    bank_transaction_id = fields.String()
+    reference = fields.String()
+    note = fields.String()
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime()
+
+
+class RefundSchema(Schema):
+    """A refund."""
+
+    id = fields.Integer()
+    order_id = fields.Integer()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    status = fields.Enum(RefundStatus, by_value=True)
+    method = fields.Enum(PaymentMethod, by_value=True)
+    after_settlement = fields.Boolean()
+    reason = fields.String()
+    stripe_refund_id = fields.String()
+    failure = fields.String()
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime()
+
+
+class DisputeSchema(Schema):
+    """A dispute."""
+
+    id = fields.Integer()
+    order_id = fields.Integer()
+    status = fields.Enum(DisputeStatus, by_value=True)
+    reason = fields.String()
+    stripe_dispute_id = fields.String()
+    decision = fields.Enum(DisputeDecision, by_value=True, allow_none=True)
+    refund_minor = fields.Integer(allow_none=True)
+    decision_note = fields.String()
+    opened_at = fields.DateTime()
+    decided_at = fields.DateTime()
+
+
+class OrderSchema(Schema):
+    """An order as its buyer, its provider and exchange staff see it."""
+
+    id = fields.Integer()
+    reference = fields.String()
+    status = fields.Enum(OrderStatus, by_value=True)
+    buyer_organisation_id = fields.Integer()
+    provider_organisation_id = fields.Integer()
+    listing_id = fields.Integer()
+    revision_id = fields.Integer()
+    plan_id = fields.Integer()
+    usage_scenario = fields.Enum(UsageScenario, by_value=True)
+    usage_note = fields.String()
+    cross_border = fields.Boolean()
+    terms = fields.Dict()
+    plan = fields.Dict(attribute="plan_snapshot")
+    delivery_method = fields.Enum(DeliveryMethod, by_value=True)
+    exclusive = fields.Boolean()
+    price_minor = fields.Integer()
+    currency = fields.String()
+    fee_bps = fields.Integer()
+    paid_minor = fields.Integer()
+    refunded_minor = fields.Integer()
+    fee_minor = fields.Integer()
+    provider_minor = fields.Integer()
+    payment_method = fields.Enum(PaymentMethod, by_value=True, allow_none=True)
+    created_at = fields.DateTime()
+    paid_at = fields.DateTime()
+    delivered_at = fields.DateTime()
+    acceptance_due_at = fields.DateTime()
+    accepted_at = fields.DateTime()
+    settled_at = fields.DateTime()
+    events = fields.List(fields.Nested(OrderEventSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
+    refunds = fields.List(fields.Nested(RefundSchema))
+    disputes = fields.List(fields.Nested(DisputeSchema))
+
+
+class BankInstructionsSchema(Schema):
+    """How to pay an order by bank transfer."""
+
+    reference = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    bank_account = fields.String()
+
+
+class IntentSchema(Schema):
+    """A PaymentIntent for Stripe.js to confirm."""
+
+    payment_id = fields.Integer()
+    payment_intent_id = fields.String(attribute="id")
+    status = fields.String()
+    client_secret = fields.String()
+    publishable_key = fields.String()
+    payment_method_types = fields.List(fields.String())
+
+
+class EntitlementSchema(Schema):
+    """What a buyer may use, until when, under which terms."""
+
+    id = fields.Integer()
+    order_id = fields.Integer()
+    delivery_method = fields.Enum(DeliveryMethod, by_value=True)
+    status = fields.Enum(EntitlementStatus, by_value=True)
+    terms = fields.Dict()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    max_downloads = fields.Integer()
+    downloads_used = fields.Integer()
+    calls_allowed = fields.Integer()
+    calls_used = fields.Integer()
+
+
+class DownloadLinkSchema(Schema):
+    """A signed, expiring link to one delivered file."""
+
+    file_id = fields.Integer()
+    name = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    url = fields.String()
+    expires = fields.Integer()
+
+
+class RecordsSchema(Schema):
+    """Lines of a delivered file, and the calls left on a usage package."""
+
+    file_id = fields.Integer()
+    offset = fields.Integer()
+    lines = fields.List(fields.String())
+    calls_left = fields.Integer(allow_none=True)
+
+
+class PayoutSchema(Schema):
+    """One provider's payout."""
+
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    method = fields.Enum(PaymentMethod, by_value=True)
+    status = fields.Enum(PayoutStatus, by_value=True)
+    created_at = fields.DateTime()
+
+
+class PayoutBatchSchema(Schema):
+    """A payout batch."""
+
+    id = fields.Integer()
+    currency = fields.String()
+    created_at = fields.DateTime()
+    payouts = fields.List(fields.Nested(PayoutSchema))

@@ -1,0 +1,129 @@
+"""Trading's Stripe webhook handlers, registered in ``app.extensions["stripe_handlers"]``.
+
+Each takes the session and the event's object and returns a short outcome; each is idempotent
+and tolerates events out of order (an unknown object is a 404, so Stripe delivers it again).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from market.db import utcnow
+from market.trading import orders, payments, refunds
+from market.trading import settings as trading_settings
+from market.trading.models import (
+    Dispute,
+    DisputeDecision,
+    DisputeStatus,
+    OrderStatus,
+    Payment,
+    Refund,
+)
+from market.trading.states import Actor
+
+DISPUTABLE = (OrderStatus.PAID, OrderStatus.DELIVERED, OrderStatus.ACCEPTED)
+
+
+def register_stripe_handlers(app: Flask) -> None:
+    """Add trading's handlers to the webhook dispatcher's table."""
+    config = app.config
+
+    def succeeded(session: Session, stripe_object: dict) -> str:
+        settings = trading_settings.from_config(config)
+        intent = payments.intent_from_object(stripe_object)
+        return payments.apply_intent(session, intent, settings, utcnow())
+
+    def failed(session: Session, stripe_object: dict) -> str:
+        return payments.fail_intent(session, payments.intent_from_object(stripe_object), utcnow())
+
+    app.extensions["stripe_handlers"].update(
+        {
+            "payment_intent.succeeded": succeeded,
+            "payment_intent.payment_failed": failed,
+            "payment_intent.canceled": failed,
+            "refund.created": refund_changed,
+            "refund.updated": refund_changed,
+            "charge.dispute.created": dispute_created,
+            "charge.dispute.closed": dispute_closed,
+        }
+    )
+
+
+def refund_changed(session: Session, stripe_object: dict) -> str:
+    """A refund we asked for succeeded or failed at Stripe (after a crash, say)."""
+    refund_id = (stripe_object.get("metadata") or {}).get("refund_id", "")
+    refund = session.get(Refund, int(refund_id)) if refund_id.isdigit() else None
+    if refund is None:
+        return "ignored: no refund of this exchange"
+    status = stripe_object.get("status")
+    if status == "succeeded":
+        refunds.complete(session, refund.id, utcnow(), stripe_object.get("id"))
+        return "refund completed"
+    if status in ("failed", "canceled"):
+        refunds.fail(session, refund.id, f"Stripe: {status}", utcnow())
+        return "refund failed"
+    return f"waiting ({status})"
+
+
+def _payment_of_dispute(session: Session, stripe_object: dict) -> Payment | None:
+    intent_id = stripe_object.get("payment_intent")
+    if not intent_id:
+        return None
+    return session.scalar(sa.select(Payment).where(Payment.stripe_payment_intent_id == intent_id))
+
+
+def dispute_created(session: Session, stripe_object: dict) -> str:
+    """A chargeback: settlement of the order freezes until Stripe closes it."""
+    payment = _payment_of_dispute(session, stripe_object)
+    if payment is None:
+        return "ignored: no payment of this exchange"
+    order = orders.lock(session, payment.order_id)
+    known = session.scalar(
+        sa.select(Dispute.id).where(Dispute.stripe_dispute_id == stripe_object["id"])
+    )
+    if known is not None:
+        return "already recorded"
+    if order.status not in DISPUTABLE:
+        return f"recorded for finance: order is {order.status}"
+    refunds.open_dispute(
+        session,
+        order,
+        f"Stripe dispute {stripe_object['id']}: {stripe_object.get('reason', '')}",
+        utcnow(),
+        actor=Actor.STRIPE,
+        stripe_dispute_id=stripe_object["id"],
+    )
+    return "order disputed"
+
+
+def dispute_closed(session: Session, stripe_object: dict) -> str:
+    """Stripe decided: won releases the money; lost is a refund of the disputed amount."""
+    dispute = session.scalar(
+        sa.select(Dispute).where(Dispute.stripe_dispute_id == stripe_object.get("id"))
+    )
+    if dispute is None:
+        return "ignored: no dispute of this exchange"
+    order = orders.lock(session, dispute.order_id)
+    if dispute.status != DisputeStatus.OPEN or order.status != OrderStatus.DISPUTED:
+        return "already decided"
+    now = utcnow()
+    dispute.decided_at = now
+    if stripe_object.get("status") == "won":
+        dispute.decision = DisputeDecision.RELEASE
+        dispute.status = DisputeStatus.DECIDED
+        refunds.release_to_provider(session, order, Actor.STRIPE, now, note="Stripe dispute won")
+        return "released"
+    amount = min(int(stripe_object.get("amount") or 0), refunds.refundable(session, order))
+    dispute.decision = (
+        DisputeDecision.FULL_REFUND
+        if amount >= order.paid_minor
+        else DisputeDecision.PARTIAL_REFUND
+    )
+    dispute.refund_minor = amount
+    refunds.request(
+        session, order.id, amount, "Stripe dispute lost", None, now, Actor.STRIPE,
+        idempotency_key=f"stripe_dispute:{dispute.id}", dispute=dispute,
+    )  # fmt: skip
+    return "refunded"

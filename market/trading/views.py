@@ -1,0 +1,399 @@
+"""Trading API under ``/api/v1``: orders, payments, deliveries, refunds, disputes, payouts."""
+
+from __future__ import annotations
+
+import io
+
+from flask import current_app, request, send_file, url_for
+from flask_smorest import Blueprint
+
+from market.api import QueryPage
+from market.context import db_session, principal
+from market.db import utcnow
+from market.errors import NotFound
+from market.identity.models import Organisation, User
+from market.oauth.server import requires
+from market.text import N_
+from market.trading import (
+    delivery,
+    flows,
+    orders,
+    payments,
+    payouts,
+    refunds,
+    schemas,
+    settlement,
+)
+from market.trading.models import Entitlement, Order, PaymentStatus
+from market.trading.settings import TradingSettings, from_config
+from market.trading.states import Actor
+
+blp = Blueprint("trading_api", __name__, description="Orders, payments, delivery and settlement")
+
+
+def trading_settings() -> TradingSettings:
+    """Trading's settings from the current app."""
+    return from_config(current_app.config)
+
+
+def collaborators() -> flows.Collaborators:
+    """The database, payment gateway and settings of the current app."""
+    return flows.Collaborators(
+        current_app.extensions["db"], current_app.extensions["payments"], trading_settings()
+    )
+
+
+def _caller() -> User:
+    return db_session().get(User, principal().user_id)
+
+
+def _mine() -> set[int]:
+    return {principal().organisation_id}
+
+
+def _order(order_id: int) -> Order:
+    return orders.order_for(db_session(), order_id, _mine())
+
+
+def _locked_order(order_id: int) -> Order:
+    _order(order_id)
+    return orders.lock(db_session(), order_id)
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+
+@blp.route("/orders", methods=["POST"])
+@requires("orders:write")
+@blp.arguments(schemas.IdempotencyHeaderSchema, location="headers")
+@blp.arguments(schemas.OrderInputSchema)
+@blp.response(201, schemas.OrderSchema)
+def place_order(headers, data):
+    """Order a plan under a declared usage scenario. Send an ``Idempotency-Key``: the same key
+    and body return the same order; another body under the key is a 409."""
+    session = db_session()
+    buyer = session.get(Organisation, principal().organisation_id)
+    order, _created = orders.place(
+        session, buyer, _caller(), data, utcnow(), trading_settings().fee_bps_for, headers["key"]
+    )
+    return order
+
+
+@blp.route("/orders")
+@requires("orders:read")
+@blp.arguments(schemas.OrderQuerySchema, location="query")
+@blp.response(200, schemas.OrderSchema(many=True))
+@blp.paginate(QueryPage)
+def list_orders(query):
+    """Your purchases (``role=buyer``) or sales (``role=provider``), newest first."""
+    if query["role"] == "provider":
+        return orders.sales(principal().organisation_id)
+    return orders.purchases(principal().organisation_id)
+
+
+@blp.route("/orders/<int:order_id>")
+@requires("orders:read")
+@blp.response(200, schemas.OrderSchema)
+def get_order(order_id: int):
+    """One of your orders, with its events, payments, refunds and disputes."""
+    return _order(order_id)
+
+
+@blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@requires("orders:write")
+@blp.response(200, schemas.OrderSchema)
+def cancel_order(order_id: int):
+    """Cancel an order that is still awaiting payment (the buyer)."""
+    order = _locked_order(order_id)
+    orders.require_buyer(order, _mine())
+    orders.cancel(db_session(), order, _caller(), utcnow())
+    return order
+
+
+@blp.route("/orders/<int:order_id>/bank-transfer")
+@requires("orders:read")
+@blp.response(200, schemas.BankInstructionsSchema)
+def bank_instructions(order_id: int):
+    """The exchange's bank account and the order's unique payment reference."""
+    order = payments.payable_order(db_session(), order_id, _mine())
+    return {
+        "reference": order.reference,
+        "amount_minor": order.price_minor,
+        "currency": order.currency,
+        "bank_account": trading_settings().bank_account,
+    }
+
+
+@blp.route("/orders/<int:order_id>/payments/stripe", methods=["POST"])
+@requires("orders:write")
+@blp.response(201, schemas.IntentSchema)
+def start_stripe_payment(order_id: int):
+    """A PaymentIntent for the order (the open one if there is one) for Stripe.js to confirm."""
+    payment, intent = flows.start_stripe_payment(db_session(), collaborators(), order_id, _mine())
+    return {
+        "payment_id": payment.id,
+        "id": intent.id,
+        "status": intent.status,
+        "client_secret": intent.client_secret,
+        "publishable_key": current_app.extensions["payments"].publishable_key,
+        "payment_method_types": list(trading_settings().payment_method_types),
+    }
+
+
+@blp.route("/orders/<int:order_id>/payments/stripe/refresh", methods=["POST"])
+@requires("orders:write")
+@blp.response(200, schemas.OrderSchema)
+def refresh_stripe_payment(order_id: int):
+    """Ask Stripe about the order's intent and apply what it says (after Stripe.js confirmed)."""
+    flows.refresh_payments(db_session(), collaborators(), order_id, _mine())
+    return _order(order_id)
+
+
+@blp.route("/orders/<int:order_id>/deliver", methods=["POST"])
+@requires("orders:write")
+@blp.response(200, schemas.OrderSchema)
+def deliver_order(order_id: int):
+    """Mark a paid API order delivered (the provider): the buyer's entitlement starts."""
+    order = _locked_order(order_id)
+    orders.require_provider(order, _mine())
+    delivery.deliver(db_session(), order, trading_settings(), utcnow(), Actor.PROVIDER, _caller())
+    return order
+
+
+@blp.route("/orders/<int:order_id>/accept", methods=["POST"])
+@requires("orders:write")
+@blp.response(200, schemas.OrderSchema)
+def accept_order(order_id: int):
+    """Accept a delivered order (the buyer); settlement follows."""
+    order = _locked_order(order_id)
+    orders.require_buyer(order, _mine())
+    settlement.accept_by_buyer(db_session(), order, _caller(), utcnow())
+    return order
+
+
+@blp.route("/orders/<int:order_id>/disputes", methods=["POST"])
+@requires("orders:write")
+@blp.arguments(schemas.DisputeReasonSchema)
+@blp.response(201, schemas.DisputeSchema)
+def open_dispute(data, order_id: int):
+    """Dispute a paid or delivered order (the buyer): settlement is frozen."""
+    order = _locked_order(order_id)
+    orders.require_buyer(order, _mine())
+    return refunds.open_dispute(db_session(), order, data["reason"], utcnow(), _caller())
+
+
+# --- Deliveries -------------------------------------------------------------------------------
+
+
+@blp.route("/entitlements")
+@requires("deliveries:read")
+@blp.response(200, schemas.EntitlementSchema(many=True))
+@blp.paginate(QueryPage)
+def list_entitlements():
+    """Your organisation's entitlements, newest first."""
+    return delivery.entitlements(principal().organisation_id)
+
+
+@blp.route("/entitlements/<int:entitlement_id>")
+@requires("deliveries:read")
+@blp.response(200, schemas.EntitlementSchema)
+def get_entitlement(entitlement_id: int):
+    """One entitlement."""
+    return delivery.entitlement_for(db_session(), entitlement_id, _mine())
+
+
+def signed_links(entitlement: Entitlement, endpoint: str) -> list[dict]:
+    """Expiring signed links to each file of an entitlement (``endpoint``: API or page)."""
+    settings, now = trading_settings(), utcnow()
+    links = []
+    for asset_file in delivery.files_of(db_session(), entitlement):
+        expires, signature = delivery.sign_link(settings, entitlement, asset_file.id, now)
+        url = url_for(
+            endpoint,
+            entitlement_id=entitlement.id,
+            file_id=asset_file.id,
+            expires=expires,
+            signature=signature,
+        )
+        links.append(
+            {
+                "file_id": asset_file.id,
+                "name": asset_file.name,
+                "size": asset_file.size,
+                "sha256": asset_file.sha256,
+                "url": url,
+                "expires": expires,
+            }
+        )
+    return links
+
+
+@blp.route("/entitlements/<int:entitlement_id>/links", methods=["POST"])
+@requires("deliveries:read")
+@blp.response(200, schemas.DownloadLinkSchema(many=True))
+def download_links(entitlement_id: int):
+    """Signed download links (valid for ``DOWNLOAD_LINK_TTL`` seconds) to the files."""
+    entitlement = delivery.entitlement_for(db_session(), entitlement_id, _mine())
+    delivery.check_usable(entitlement, utcnow())
+    return signed_links(entitlement, "trading_api.download")
+
+
+def stream_download(entitlement_id, file_id, query, organisation_ids, user_id, client_id):
+    """Check a signed link, count and log the download, and stream the stored file."""
+    asset_file = delivery.open_download(
+        db_session(),
+        trading_settings(),
+        entitlement_id,
+        file_id,
+        query["expires"],
+        query["signature"],
+        organisation_ids,
+        utcnow(),
+        user_id=user_id,
+        client_id=client_id,
+        remote_addr=request.remote_addr,
+    )
+    stream = current_app.extensions["files"].open(asset_file.storage_key)
+    response = send_file(
+        stream, mimetype=asset_file.media_type, as_attachment=True, download_name=asset_file.name
+    )
+    response.headers["X-Content-SHA256"] = asset_file.sha256
+    return response
+
+
+@blp.route("/downloads/<int:entitlement_id>/<int:file_id>")
+@requires("deliveries:read")
+@blp.arguments(schemas.DownloadQuerySchema, location="query")
+def download(query, entitlement_id: int, file_id: int):
+    """Download a delivered file with a signed link (counted, logged with the file's hash)."""
+    caller = principal()
+    return stream_download(
+        entitlement_id, file_id, query, _mine(), caller.user_id, caller.client_id
+    )
+
+
+@blp.route("/entitlements/<int:entitlement_id>/records")
+@requires("deliveries:read")
+@blp.arguments(schemas.RecordsQuerySchema, location="query")
+@blp.response(200, schemas.RecordsSchema)
+def records(query, entitlement_id: int):
+    """API delivery: lines of a delivered file; each call is metered against the entitlement."""
+    session = db_session()
+    entitlement = delivery.entitlement_for(session, entitlement_id, _mine())
+    left = delivery.meter_call(session, entitlement, utcnow())
+    asset_file = next(
+        (f for f in delivery.files_of(session, entitlement) if f.id == query["file_id"]), None
+    )
+    if asset_file is None:
+        raise NotFound(N_("no such file"), field="file_id")
+    with current_app.extensions["files"].open(asset_file.storage_key) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace")
+        lines = [
+            line.rstrip("\n")
+            for number, line in enumerate(text)
+            if query["offset"] <= number < query["offset"] + query["limit"]
+        ]
+    return {"file_id": asset_file.id, "offset": query["offset"], "lines": lines, "calls_left": left}
+
+
+# --- Finance and review -------------------------------------------------------------------------
+
+
+@blp.route("/finance/bank-transfers")
+@requires("finance:read")
+@blp.response(200, schemas.OrderSchema(many=True))
+@blp.paginate(QueryPage)
+def awaiting_bank_transfers():
+    """Orders awaiting payment (to match bank receipts against)."""
+    return payments.awaiting_bank_transfer()
+
+
+@blp.route("/finance/bank-receipts", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.BankReceiptInputSchema)
+@blp.response(201, schemas.PaymentSchema)
+def record_bank_receipt(data):
+    """Record money received for an order reference: the exact amount pays the order; a short
+    or excess amount is held for finance to resolve."""
+    return payments.record_bank_receipt(db_session(), _caller(), data, trading_settings(), utcnow())
+
+
+@blp.route("/finance/held-payments")
+@requires("finance:read")
+@blp.response(200, schemas.PaymentSchema(many=True))
+@blp.paginate(QueryPage)
+def held_payments():
+    """Receipts held for finance (short, excess, late or duplicate payments)."""
+    return payments.payments_queue(PaymentStatus.HELD)
+
+
+@blp.route("/finance/held-payments/<int:payment_id>/return", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.PaymentSchema)
+def return_held_payment(payment_id: int):
+    """Pay a held receipt back to the payer."""
+    return flows.return_held_payment(db_session(), collaborators(), payment_id, principal().user_id)
+
+
+@blp.route("/orders/<int:order_id>/refunds", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.IdempotencyHeaderSchema, location="headers")
+@blp.arguments(schemas.RefundInputSchema)
+@blp.response(201, schemas.RefundSchema)
+def refund_order(headers, data, order_id: int):
+    """Refund part or all of an order (finance); ``Idempotency-Key`` makes it safe to retry."""
+    orders.order_for(db_session(), order_id, (), staff=True)
+    return flows.refund(
+        db_session(), collaborators(), order_id, data["amount_minor"], data["reason"],
+        principal().user_id, headers["key"],
+    )  # fmt: skip
+
+
+@blp.route("/disputes")
+@requires("review:write")
+@blp.response(200, schemas.DisputeSchema(many=True))
+@blp.paginate(QueryPage)
+def dispute_queue():
+    """Open disputes, oldest first."""
+    return refunds.disputes_queue()
+
+
+@blp.route("/orders/<int:order_id>/dispute-decision", methods=["POST"])
+@requires("review:write")
+@blp.arguments(schemas.DisputeDecisionSchema)
+@blp.response(200, schemas.OrderSchema)
+def decide_dispute(data, order_id: int):
+    """Decide an order's open dispute: release, partial refund or full refund."""
+    orders.order_for(db_session(), order_id, (), staff=True)
+    flows.decide_dispute(db_session(), collaborators(), order_id, principal().user_id, data)
+    return db_session().get(Order, order_id)
+
+
+@blp.route("/finance/payout-batches")
+@requires("finance:read")
+@blp.response(200, schemas.PayoutBatchSchema(many=True))
+@blp.paginate(QueryPage)
+def payout_batches():
+    """Payout batches, newest first."""
+    return payouts.batches()
+
+
+@blp.route("/finance/payout-batches", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.PayoutBatchInputSchema)
+@blp.response(201, schemas.PayoutBatchSchema)
+def build_payout_batch(data):
+    """Pay every provider what it is owed in a currency (posted to the ledger)."""
+    return payouts.build_batch(db_session(), _caller(), data["currency"], utcnow())
+
+
+@blp.route("/finance/payout-batches/<int:batch_id>/bank-file")
+@requires("finance:read")
+def payout_bank_file(batch_id: int):
+    """The batch's bank file (CSV) for the bank's bulk transfer upload."""
+    batch = payouts.batch_or_404(db_session(), batch_id)
+    return current_app.response_class(
+        payouts.bank_file(batch),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=payouts-{batch.id}.csv"},
+    )

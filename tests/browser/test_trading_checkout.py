@@ -1,0 +1,71 @@
+"""A buyer buys a listing in Chromium: the checkout page runs localstripe's stand-in Stripe.js
+(card element, tokenisation, 3-D Secure through ``confirmCardPayment``)."""
+
+# The trading fixtures are imported below, so parameters named like them are not redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests import factories
+from tests.listings.factories import PRICE
+from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for this module
+    CARD_3DS,
+    app,
+    balance,
+    exchange,
+    ledger_consistent,
+    listing,
+    listing_of,
+    store,
+    trading_config,
+)
+
+
+@pytest.fixture
+def live(app):
+    """The trading app (Stripe at localstripe) served on a free port."""
+    app.config["TESTING"] = False
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser, live):
+    """A fresh browser context on the live app, in Chinese."""
+    context = browser.new_context(locale="zh-CN", base_url=live)
+    context.set_default_timeout(20000)
+    yield context.new_page()
+    context.close()
+
+
+def test_buyer_pays_by_card_with_3d_secure_and_gets_the_files(page, exchange, listing):
+    page.goto("/login")
+    page.fill("input[name=email]", exchange.buyer_user.email)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.goto(f"/listings/{listing.id}/buy")
+    page.select_option("#usage_scenario", "research")
+    page.click("[data-testid=place-order]")
+    page.wait_for_url("**/checkout")
+    for placeholder, value in (
+        ("number", CARD_3DS), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123"),
+        ("postal_code", "518000"),
+    ):  # fmt: skip
+        page.fill(f"#card-element input[placeholder={placeholder}]", value)
+    page.click("[data-testid=pay-button]")
+    # localstripe's 3-D Secure dialog: the buyer completes the authentication.
+    page.get_by_role("button", name="Complete authentication").click()
+    page.wait_for_url("**/orders/*")
+    assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "delivered"
+    assert page.locator("[data-testid=download]").count() == 1
+    order_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
+    assert balance(exchange.app, f"liabilities:escrow:order:{order_id}") == PRICE

@@ -1,0 +1,70 @@
+"""The trading pages: buying by form, orders, receipts, statements, finance and review queues."""
+
+import sqlalchemy as sa
+
+from market.trading.models import Order
+from tests import factories
+from tests.trading.conftest import pay_by_bank, place, scalars
+from tests.web import WebClient
+
+
+def _web(app, user):
+    client = WebClient(app)
+    client.log_in(user.email, factories.PASSWORD)
+    return client
+
+
+def test_buyer_orders_by_form_and_sees_bank_instructions(exchange, listing):
+    web = _web(exchange.app, exchange.buyer_user)
+    page = f"/listings/{listing.id}/buy"
+    response = web.submit(
+        page,
+        {
+            "plan_id": str(listing.live_revision.plans[0].id),
+            "organisation_id": str(exchange.buyer.id),
+            "usage_scenario": "research",
+        },
+        page=page,
+    )
+    assert response.status_code == 302
+    checkout = web.get(response.headers["Location"]).get_data(as_text=True)
+    reference = scalars(exchange.app, sa.select(Order.reference))[0]
+    assert reference in checkout and "card-element" in checkout
+
+
+def test_receipt_statement_and_staff_queues(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    drain()
+    buyer = _web(exchange.app, exchange.buyer_user)
+    assert order["reference"] in buyer.get(f"/orders/{order['id']}/receipt").get_data(as_text=True)
+    assert buyer.get("/orders").status_code == 200
+    provider = _web(exchange.app, exchange.provider_user)
+    statement = provider.get("/provider/statement").get_data(as_text=True)
+    assert order["reference"] in statement
+    finance = _web(exchange.app, exchange.finance_user)
+    assert finance.get("/finance/trading").status_code == 200
+    assert (
+        finance.submit("/finance/trading/payouts", {}, page="/finance/trading").status_code == 302
+    )
+    reviewer = _web(exchange.app, exchange.staff)
+    assert reviewer.get("/review/disputes").status_code == 200
+    assert buyer.get("/finance/trading").status_code == 403
+
+
+def test_buyer_disputes_and_reviewer_refunds_in_full_by_form(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    buyer = _web(exchange.app, exchange.buyer_user)
+    page = f"/orders/{order['id']}"
+    buyer.submit(f"{page}/dispute", {"reason": "文件损坏"}, page=page)
+    reviewer = _web(exchange.app, exchange.staff)
+    decided = reviewer.submit(
+        f"/review/disputes/{order['id']}",
+        {"decision": "full_refund", "refund_minor": "", "note": "同意退款"},
+        page="/review/disputes",
+    )
+    assert decided.status_code == 302
+    final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert final["status"] == "refunded"

@@ -1,0 +1,243 @@
+"""Eligibility, exclusivity, delivery limits and bad input: clear 4xx, nothing moves."""
+
+from datetime import timedelta
+
+import pytest
+
+from market.db import utcnow
+from tests.listings import factories as listing_factories
+from tests.listings.factories import PRICE
+from tests.trading.conftest import (
+    balance,
+    card_payment_method,
+    order_body,
+    pay_by_bank,
+    pay_by_card,
+    place,
+    plan_id,
+    signed_webhook,
+)
+
+
+def _post(exchange, path, headers, **kwargs):
+    return exchange.api("POST", path, headers, **kwargs)
+
+
+def test_unverified_buyer_cannot_order(exchange, listing, db):
+    _org, headers = exchange.new_buyer(db, verified=False)
+    refused = _post(exchange, "/orders", headers, json=order_body(listing))
+    assert refused.status_code == 403
+
+
+def test_scenario_outside_the_licence_is_refused(exchange, listing):
+    refused = _post(
+        exchange,
+        "/orders",
+        exchange.buyer_api,
+        json=order_body(listing, usage_scenario="marketing"),
+    )
+    assert refused.status_code == 422 and "usage_scenario" in refused.get_json()["errors"]
+
+
+def test_hong_kong_buyer_needs_a_cross_border_pathway(exchange, listing_of, db):
+    _org, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-1")
+    mainland_only = listing_of()
+    refused = _post(exchange, "/orders", headers, json=order_body(mainland_only))
+    assert refused.status_code == 422 and "cross_border" in refused.get_json()["errors"]
+    cleared = listing_of(
+        terms=listing_factories.terms(territory=["CN", "HK"], cross_border=True),
+        review=listing_factories.review_data(
+            cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕1号"
+        ),
+    )
+    order = place(exchange, cleared, headers=headers)
+    assert order["cross_border"] is True
+
+
+def test_private_offer_is_for_its_buyer_only_and_until_it_expires(exchange, listing_of, db):
+    other, other_headers = exchange.new_buyer(db)
+    offer = listing_factories.plan(
+        kind="private_offer",
+        buyer_organisation_id=exchange.buyer.id,
+        expires_at=(utcnow() + timedelta(days=3)).isoformat(),
+    )
+    listing = listing_of(plans=[listing_factories.plan(), offer])
+    offer_id = plan_id(listing, 1)
+    assert (
+        _post(
+            exchange, "/orders", other_headers, json=order_body(listing, plan_id=offer_id)
+        ).status_code
+        == 404
+    )
+    assert place(exchange, listing, plan_id=offer_id)["price_minor"] == PRICE
+
+
+def test_an_exclusive_licence_is_sold_once(exchange, listing_of, db):
+    listing = listing_of(plans=[listing_factories.plan(exclusive=True)])
+    first = place(exchange, listing)
+    _org, other = exchange.new_buyer(db)
+    second = _post(exchange, "/orders", other, json=order_body(listing))
+    assert second.status_code == 409 and "plan_id" in second.get_json()["errors"]
+    # Cancelling the first order frees the licence again.
+    _post(exchange, f"/orders/{first['id']}/cancel", exchange.buyer_api)
+    assert place(exchange, listing, headers=other)["exclusive"] is True
+
+
+def test_paying_a_cancelled_order_is_refused(exchange, listing):
+    order = place(exchange, listing)
+    cancelled = _post(exchange, f"/orders/{order['id']}/cancel", exchange.buyer_api)
+    assert cancelled.get_json()["status"] == "cancelled"
+    refused = _post(exchange, f"/orders/{order['id']}/payments/stripe", exchange.buyer_api)
+    assert refused.status_code == 409
+    # A bank transfer for it is held for finance, never applied.
+    assert pay_by_bank(exchange, order).get_json()["status"] == "held"
+    assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == 0
+
+
+def test_accepting_twice_is_refused(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    assert _post(exchange, f"/orders/{order['id']}/accept", exchange.buyer_api).status_code == 200
+    again = _post(exchange, f"/orders/{order['id']}/accept", exchange.buyer_api)
+    assert again.status_code == 409
+    drain()
+
+
+@pytest.mark.parametrize("action", ["accept", "cancel", "disputes"])
+def test_another_organisation_cannot_act_on_an_order(exchange, listing, db, action):
+    order = place(exchange, listing)
+    _org, stranger = exchange.new_buyer(db)
+    refused = _post(exchange, f"/orders/{order['id']}/{action}", stranger, json={"reason": "x"})
+    assert refused.status_code == 404
+    assert exchange.api("GET", f"/orders/{order['id']}", stranger).status_code == 404
+
+
+def test_provider_cannot_accept_for_the_buyer(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    refused = _post(exchange, f"/orders/{order['id']}/accept", exchange.provider_api)
+    assert refused.status_code == 403
+
+
+def _links(exchange, headers=None):
+    headers = headers or exchange.buyer_api
+    entitlement = exchange.api("GET", "/entitlements", headers).get_json()[0]
+    return exchange.api("POST", f"/entitlements/{entitlement['id']}/links", headers).get_json()
+
+
+def test_download_links_expire(exchange, listing, app):
+    app.config["DOWNLOAD_LINK_TTL"] = -1
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    link = _links(exchange)[0]["url"].removeprefix("/api/v1")
+    assert exchange.api("GET", link, exchange.buyer_api).status_code == 410
+
+
+def test_someone_elses_or_a_forged_link_is_refused(exchange, listing, db):
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    link = _links(exchange)[0]["url"].removeprefix("/api/v1")
+    _org, stranger = exchange.new_buyer(db)
+    assert exchange.api("GET", link, stranger).status_code == 404
+    forged = link[:-4] + "0000"
+    assert exchange.api("GET", forged, exchange.buyer_api).status_code == 403
+
+
+def test_downloads_stop_at_the_limit(exchange, listing, app):
+    app.config["MAX_DOWNLOADS"] = 2
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    link = _links(exchange)[0]["url"].removeprefix("/api/v1")
+    statuses = []
+    for _ in range(3):
+        response = exchange.api("GET", link, exchange.buyer_api)
+        statuses.append(response.status_code)
+        response.close()
+    assert statuses == [200, 200, 409]
+
+
+def test_usage_package_is_metered_and_stops_when_used_up(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=2, name_en="2 calls")
+    listing = listing_of(delivery_method="api", plans=[package])
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    paid = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert paid["status"] == "paid"  # API access waits for the provider to provision it
+    delivered = _post(exchange, f"/orders/{order['id']}/deliver", exchange.provider_api)
+    assert delivered.get_json()["status"] == "delivered"
+    entitlement = exchange.api("GET", "/entitlements", exchange.buyer_api).get_json()[0]
+    files = listing.live_revision.asset_version.files
+    path = f"/entitlements/{entitlement['id']}/records?file_id={files[0].id}"
+    first = exchange.api("GET", path, exchange.buyer_api).get_json()
+    assert first["calls_left"] == 1 and first["lines"][0].startswith("id,value")
+    assert exchange.api("GET", path, exchange.buyer_api).status_code == 200
+    assert exchange.api("GET", path, exchange.buyer_api).status_code == 409
+
+
+# --- Webhooks ----------------------------------------------------------------------------------
+
+
+def _intent_object(exchange, order_id):
+    started = _post(exchange, f"/orders/{order_id}/payments/stripe", exchange.buyer_api)
+    gateway = exchange.app.extensions["payments"]
+    intent_id = started.get_json()["payment_intent_id"]
+    gateway.confirm_intent(intent_id, card_payment_method(exchange.app))
+    raw = gateway.client.v1.payment_intents.retrieve(intent_id).to_dict()
+    return raw
+
+
+def test_payment_webhook_and_return_path_post_once(exchange, listing):
+    order = place(exchange, listing)
+    intent = _intent_object(exchange, order["id"])
+    first = signed_webhook(exchange.app, "payment_intent.succeeded", intent, "evt_a")
+    assert first.get_json()["outcome"] == "order paid"
+    # Stripe retries, sends a second event for the same intent, and the browser returns.
+    assert signed_webhook(exchange.app, "payment_intent.succeeded", intent, "evt_a").get_json()[
+        "duplicate"
+    ]
+    again = signed_webhook(exchange.app, "payment_intent.succeeded", intent, "evt_b")
+    assert again.get_json()["outcome"] == "already succeeded"
+    refresh = _post(exchange, f"/orders/{order['id']}/payments/stripe/refresh", exchange.buyer_api)
+    assert refresh.status_code == 409  # no longer awaiting payment; nothing moves
+    assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == PRICE
+
+
+def test_webhook_for_an_unknown_intent_is_refused(exchange):
+    unknown = {
+        "id": "pi_unknown",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": 100,
+        "currency": "cny",
+        "metadata": {"shujiao": "shujiao-test"},
+    }
+    response = signed_webhook(exchange.app, "payment_intent.succeeded", unknown)
+    assert response.status_code == 404
+    assert balance(exchange.app, "assets:stripe_clearing") == 0
+
+
+def test_webhook_with_a_bad_signature_moves_nothing(exchange, listing):
+    order = place(exchange, listing)
+    intent = _intent_object(exchange, order["id"])
+    response = exchange.app.test_client().post(
+        "/webhooks/stripe",
+        json={"id": "evt_x", "type": "payment_intent.succeeded", "data": {"object": intent}},
+        headers={"Stripe-Signature": "t=1,v1=deadbeef"},
+    )
+    assert response.status_code == 422
+    assert balance(exchange.app, "assets:stripe_clearing") == 0
+
+
+def test_stripe_dispute_freezes_then_lost_refunds(exchange, listing):
+    order = place(exchange, listing)
+    intent = _intent_object(exchange, order["id"])
+    signed_webhook(exchange.app, "payment_intent.succeeded", intent)
+    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": intent["id"], "amount": PRICE,
+               "reason": "fraudulent", "status": "needs_response", "metadata": {}}  # fmt: skip
+    created = signed_webhook(exchange.app, "charge.dispute.created", dispute)
+    assert created.get_json()["outcome"] == "order disputed"
+    closed = signed_webhook(exchange.app, "charge.dispute.closed", {**dispute, "status": "lost"})
+    assert closed.get_json()["outcome"] == "refunded"
+    final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert final["status"] == "refunded"
+    assert balance(exchange.app, "assets:stripe_clearing") == 0
