@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 import ledger
 from ledger import reads
 from ledger.errors import LedgerError
-from ledger.export import export_csv, export_xlsx
 from market.auth import staff_required
 from market.context import current_user, db_session
 from market.finance import schemas
-from market.finance.views import XLSX
+from market.finance.views import journal_download
 from market.forms import parse_form
 from market.identity.models import StaffRole
 
@@ -76,22 +73,7 @@ def trial_balance():
 def journal():
     """Download the journal as CSV or XLSX."""
     query, _errors = _query(schemas.ExportQuerySchema())
-    window = {"start": query["start"], "end": query["end"]}
-    if query["format"] == "xlsx":
-        buffer = io.BytesIO()
-        export_xlsx(db_session(), buffer, **window)
-        return Response(
-            buffer.getvalue(),
-            mimetype=XLSX,
-            headers={"Content-Disposition": "attachment; filename=journal.xlsx"},
-        )
-    text = io.StringIO()
-    export_csv(db_session(), text, **window)
-    return Response(
-        text.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=journal.csv"},
-    )
+    return journal_download(db_session(), query)
 
 
 def _periods_page(status: int = 200, errors=None):

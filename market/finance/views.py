@@ -19,6 +19,21 @@ blp = Blueprint("ledger_api", __name__, description="The exchange's ledger (fina
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def journal_download(session, query: dict) -> Response:
+    """The journal of ``[start, end)`` as a CSV or XLSX attachment (``query["format"]``)."""
+    window = {"start": query["start"], "end": query["end"]}
+    if query["format"] == "xlsx":
+        buffer = io.BytesIO()
+        export_xlsx(session, buffer, **window)
+        body, mimetype = buffer.getvalue(), XLSX
+    else:
+        text = io.StringIO()
+        export_csv(session, text, **window)
+        body, mimetype = text.getvalue(), "text/csv"
+    disposition = f"attachment; filename=journal.{query['format']}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
 @blp.route("/ledger/accounts")
 @requires("finance:read")
 @blp.arguments(schemas.AccountQuerySchema, location="query")
@@ -62,22 +77,7 @@ def trial_balance(query):
 @blp.response(200, content_type="text/csv")
 def journal_export(query):
     """The journal of ``[start, end)`` as CSV or XLSX (``format``)."""
-    window = {"start": query["start"], "end": query["end"]}
-    if query["format"] == "xlsx":
-        buffer = io.BytesIO()
-        export_xlsx(db_session(), buffer, **window)
-        return Response(
-            buffer.getvalue(),
-            mimetype=XLSX,
-            headers={"Content-Disposition": "attachment; filename=journal.xlsx"},
-        )
-    text = io.StringIO()
-    export_csv(db_session(), text, **window)
-    return Response(
-        text.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=journal.csv"},
-    )
+    return journal_download(db_session(), query)
 
 
 @blp.route("/ledger/periods")

@@ -67,11 +67,9 @@ def intent_key(session: Session, order: Order) -> str:
     return f"order:{order.id}:intent:{attempts + 1}"
 
 
-def record_intent(session: Session, order_id: int, intent: Intent, now: datetime) -> Payment:
-    """Keep a created PaymentIntent's id on a pending payment of the order."""
-    order = orders.lock(session, order_id)
-    if order.status != OrderStatus.AWAITING_PAYMENT:
-        raise Conflict(N_("this order is not awaiting payment"), field="status")
+def _pending_stripe_payment(
+    session: Session, order: Order, intent: Intent, now: datetime
+) -> Payment:
     payment = Payment(
         order_id=order.id,
         method=PaymentMethod.STRIPE,
@@ -84,6 +82,14 @@ def record_intent(session: Session, order_id: int, intent: Intent, now: datetime
     session.add(payment)
     session.flush()
     return payment
+
+
+def record_intent(session: Session, order_id: int, intent: Intent, now: datetime) -> Payment:
+    """Keep a created PaymentIntent's id on a pending payment of the order."""
+    order = orders.lock(session, order_id)
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        raise Conflict(N_("this order is not awaiting payment"), field="status")
+    return _pending_stripe_payment(session, order, intent, now)
 
 
 def _mark_paid(
@@ -157,18 +163,7 @@ def _payment_of(session: Session, intent: Intent, now: datetime) -> Payment:
     order = session.get(Order, int(order_id)) if order_id.isdigit() else None
     if order is None or (intent.amount, intent.currency) != (order.price_minor, order.currency):
         raise NotFound(N_("no payment of this exchange has this PaymentIntent"))
-    payment = Payment(
-        order_id=order.id,
-        method=PaymentMethod.STRIPE,
-        status=PaymentStatus.PENDING,
-        amount_minor=intent.amount,
-        currency=intent.currency,
-        stripe_payment_intent_id=intent.id,
-        created_at=now,
-    )
-    session.add(payment)
-    session.flush()
-    return payment
+    return _pending_stripe_payment(session, order, intent, now)
 
 
 def apply_intent(session: Session, intent: Intent, settings: TradingSettings, now: datetime) -> str:
