@@ -3,7 +3,7 @@ the reviewers' compliance queue, and the demand board."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -20,10 +20,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from ledger.currencies import to_minor
+from ledger.errors import LedgerError
 from market.auth import login_required, staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
-from market.errors import DomainError
+from market.errors import DomainError, NotFound
 from market.forms import parse_form
 from market.i18n import N_
 from market.identity.models import StaffRole
@@ -37,8 +39,10 @@ from market.listings.models import (
     REVISION_STATE_LABELS,
     SCENARIO_LABELS,
     Listing,
+    PlanKind,
 )
 from market.listings.states import Action, Actor
+from market.registry.claims import CHINA
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, Asset
 from market.registry.services import organisation_ids
 
@@ -387,7 +391,46 @@ def demand_page(demand_id: int):
         is_buyer=demand.organisation_id in mine,
         my_match=demands.matched_provider(session, demand, mine) if mine else None,
         labels=_labels(),
+        errors={},
+        form={},
     )
+
+
+@blp.route("/demands/<int:demand_id>/offers", methods=["POST"])
+@login_required
+def answer_demand(demand_id: int):
+    """A matched provider answers the demand with a private offer to its buyer."""
+    session = db_session()
+    demand = demands.demand_or_404(session, demand_id)
+    match = demands.matched_provider(session, demand, organisation_ids(session, current_user()))
+    if match is None:
+        raise NotFound(N_("no listing of yours matches this demand"))
+    data, errors = parse_form(schemas.DemandOfferFormSchema())
+    if not errors:
+        try:
+            offer = {
+                "kind": PlanKind.PRIVATE_OFFER,
+                "name_zh": data["name_zh"],
+                "name_en": data["name_en"],
+                "price_minor": to_minor(data["price"], demand.currency),
+                "currency": demand.currency,
+                "buyer_organisation_id": demand.organisation_id,
+                # The offer stands until the end of its last day in China Standard Time.
+                "expires_at": datetime.combine(data["expires_on"], time.max, CHINA),
+                "demand_id": demand.id,
+            }
+            listings.add_private_offer(session, match.listing, offer, utcnow())
+        except (DomainError, LedgerError) as error:
+            field = "price" if isinstance(error, LedgerError) else error.field or "price"
+            errors = {field: [_(error.message)]}
+    if errors:
+        page = render_template(
+            "listings/demand.html", demand=demand, is_buyer=False, my_match=match,
+            labels=_labels(), errors=errors, form=request.form,
+        )  # fmt: skip
+        return page, 422
+    flash(_("Your private offer was sent to the buyer."))
+    return redirect(url_for("listings.demand_page", demand_id=demand.id))
 
 
 @blp.route("/notifications")

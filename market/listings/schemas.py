@@ -411,3 +411,12 @@ class NotificationSchema(Schema):
     link = fields.String()
     created_at = fields.DateTime()
     read_at = fields.DateTime()
+
+
+class DemandOfferFormSchema(Schema):
+    """A provider's answer to a demand, as typed on the demand's page (price in major units)."""
+
+    name_zh = _text(100)
+    name_en = _text(100)
+    price = fields.Decimal(required=True, places=None, validate=validate.Range(min=0))
+    expires_on = fields.Date(required=True)

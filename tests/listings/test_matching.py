@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from market.db import utcnow
 from market.listings import demands
-from market.listings.models import DemandMatch, Notification
+from market.listings.models import DemandMatch, Notification, Plan
 from market.listings.schemas import DemandInputSchema
 from tests import factories
 from tests.listings import factories as lf
@@ -67,3 +67,62 @@ def test_a_buyer_outside_the_mainland_needs_cross_border_terms(db, listing, drai
     _post(db, factories.organisation(db, jurisdiction="SG", registration_number="201912345K"))
     drain()
     assert db.scalar(sa.select(sa.func.count()).select_from(DemandMatch)) == 0
+
+
+def _provider_page_client(client, listing):
+    client.log_in(listing.organisation.memberships[0].user.email)
+    return client
+
+
+def test_a_matched_provider_answers_with_a_private_offer_on_the_page(client, db, listing, drain):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    form = {
+        "name_zh": "专属报价",
+        "name_en": "Private offer",
+        "price": "4500.50",
+        "expires_on": (utcnow() + timedelta(days=10)).date().isoformat(),
+    }
+    response = client.submit(f"{page}/offers", form, page=page)
+    assert response.status_code == 302
+    db.expire_all()
+    offer = db.scalar(sa.select(Plan).where(Plan.demand_id == demand.id))
+    assert (offer.price_minor, offer.currency) == (450_050, "CNY")
+    assert offer.buyer_organisation_id == buyer.id
+
+
+@pytest.mark.parametrize(
+    ("price", "field"), [("-1", "price"), ("12.345", "price"), ("lots", "price")]
+)
+def test_a_bad_offer_price_is_refused_naming_the_field(client, db, listing, drain, price, field):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    form = {
+        "name_zh": "报价",
+        "name_en": "Offer",
+        "price": price,
+        "expires_on": (utcnow() + timedelta(days=10)).date().isoformat(),
+    }
+    response = client.submit(f"{page}/offers", form, page=page)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert (
+        db.scalar(sa.select(sa.func.count()).select_from(Plan).where(Plan.demand_id.is_not(None)))
+        == 0
+    )
+
+
+def test_providers_without_a_match_cannot_answer(client, db, listing, drain):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    factories.user(db, "stranger@example.cn")
+    db.commit()
+    client.log_in("stranger@example.cn")
+    page = f"/demands/{demand.id}"
+    form = {"name_zh": "报价", "name_en": "Offer", "price": "1", "expires_on": "2030-01-01"}
+    assert client.submit(f"{page}/offers", form, page=page).status_code == 404
