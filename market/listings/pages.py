@@ -25,7 +25,7 @@ from ledger.errors import LedgerError
 from market.auth import login_required, staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
-from market.errors import DomainError, NotFound
+from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
 from market.i18n import N_
 from market.identity.models import StaffRole
@@ -42,6 +42,7 @@ from market.listings.models import (
     PlanKind,
 )
 from market.listings.states import Action, Actor
+from market.registry.assets import Upload
 from market.registry.claims import CHINA
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, Asset
 from market.registry.services import organisation_ids
@@ -306,7 +307,33 @@ def provider_listing(listing_id: int):
             session.rollback()
             return redirect(url_for("listings.provider_listing", listing_id=listing_id))
         return redirect(url_for("listings.provider_listing", listing_id=listing_id))
-    return render_template("listings/provider_listing.html", listing=listing, labels=_labels())
+    return render_template(
+        "listings/provider_listing.html", listing=listing, labels=_labels(), errors={}
+    )
+
+
+@blp.route("/provider/listings/<int:listing_id>/samples", methods=["POST"])
+@login_required
+def upload_sample(listing_id: int):
+    """Attach a sample file to the listing's draft revision."""
+    session = db_session()
+    listing = listings.listing_or_404(
+        session, listing_id, organisation_ids(session, current_user())
+    )
+    file = request.files.get("file")
+    try:
+        if file is None or not file.filename:
+            raise InvalidInput(N_("choose a file"), field="file")
+        upload = Upload(name=file.filename, stream=file.stream)
+        listings.add_sample(session, current_app.extensions["files"], listing, upload)
+    except DomainError as error:
+        page = render_template(
+            "listings/provider_listing.html", listing=listing, labels=_labels(),
+            errors={"file": [_(error.message)]},
+        )  # fmt: skip
+        return page, error.status
+    flash(_("Sample added to the draft; it is published with the revision."))
+    return redirect(url_for("listings.provider_listing", listing_id=listing_id))
 
 
 # --- Reviewers -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.listings import factories as lf
@@ -53,3 +55,46 @@ def test_the_review_queue_is_for_reviewers(client):
 
 def test_the_demand_board_lists_open_demands(client):
     assert client.get("/demands").status_code == 200
+
+
+@pytest.fixture
+def draft(db, store, provider, staff):
+    """A draft listing, and its provider signed in."""
+    listing = lf.draft_listing(db, store, *provider, staff)
+    db.commit()
+    return listing
+
+
+def _upload(client, listing, name, content):
+    page = f"/provider/listings/{listing.id}"
+    token = client.csrf_token(page)
+    return client.raw.post(
+        f"{page}/samples",
+        data={"csrf_token": token, "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_provider_uploads_a_sample_to_the_draft(client, db, draft, provider):
+    client.log_in(provider[1].email)
+    response = _upload(client, draft, "sample.csv", b"date,line,taps\n2026-01-01,1,100\n")
+    assert response.status_code == 302
+    db.expire_all()
+    assert [sample.name for sample in draft.latest_revision.samples] == ["sample.csv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"), [("empty.csv", b""), ("fake.png", b"date,line\n1,2\n")]
+)
+def test_a_bad_sample_is_refused_naming_the_file(client, db, draft, provider, name, content):
+    client.log_in(provider[1].email)
+    response = _upload(client, draft, name, content)
+    assert response.status_code in (413, 422)
+    assert 'id="file-error"' in response.get_data(as_text=True)
+    db.expire_all()
+    assert draft.latest_revision.samples == []
+
+
+def test_another_organisation_cannot_add_samples(client, db, draft):
+    client.sign_up("stranger@example.cn")
+    assert _upload(client, draft, "s.csv", b"a,b\n1,2\n").status_code == 404
