@@ -6,7 +6,7 @@ Posting a demand writes a ``demands.match`` outbox message; the worker runs
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -16,8 +16,20 @@ from market.errors import Conflict, InvalidInput, NotFound
 from market.i18n import N_
 from market.identity.models import User
 from market.listings.models import Demand, DemandMatch, DemandStatus
+from market.registry.claims import CHINA
 
 TOPIC = "demands.match"
+EXPIRE_TOPIC = "demands.expire"
+
+
+def deadline_end(demand: Demand) -> datetime:
+    """The moment a demand's deadline day ends, in China Standard Time."""
+    return datetime.combine(demand.deadline + timedelta(days=1), time.min, CHINA)
+
+
+def is_open(demand: Demand, now: datetime) -> bool:
+    """Whether the demand still takes offers."""
+    return demand.status == DemandStatus.OPEN and now < deadline_end(demand)
 
 
 def post(session: Session, organisation_id: int, user: User, data: dict, now: datetime) -> Demand:
@@ -34,7 +46,19 @@ def post(session: Session, organisation_id: int, user: User, data: dict, now: da
     session.add(demand)
     session.flush()
     outbox.enqueue(session, TOPIC, {"demand_id": demand.id})
+    # Closed by the worker when its deadline day is over.
+    expiry = outbox.enqueue(session, EXPIRE_TOPIC, {"demand_id": demand.id})
+    expiry.available_at = deadline_end(demand)
     return demand
+
+
+def expire(session: Session, demand_id: int, now: datetime) -> bool:
+    """Close the demand if its deadline has passed; whether it was closed now."""
+    demand = session.get(Demand, demand_id)
+    if demand is None or demand.status != DemandStatus.OPEN or now < deadline_end(demand):
+        return False
+    close(session, demand)
+    return True
 
 
 def rematch(session: Session, demand: Demand) -> None:

@@ -17,7 +17,7 @@ from market.errors import Conflict, InvalidInput, NotFound
 from market.files import FileStore
 from market.i18n import N_
 from market.identity.models import User
-from market.listings import indexing, notifications, plans
+from market.listings import demands, indexing, notifications, plans
 from market.listings import terms as licence
 from market.listings.models import (
     Listing,
@@ -386,6 +386,10 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
     revision = listing.live_revision
     data = dict(data)
     demand_id = data.pop("demand_id", None)
+    if demand_id is not None:
+        demand = demands.demand_or_404(session, demand_id)
+        if not demands.is_open(demand, now):
+            raise Conflict(N_("this demand is closed"), field="demand_id")
     plan = plans.build_plan(
         session, data, revision.delivery_method, listing.organisation_id, now, field="offer"
     )

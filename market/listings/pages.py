@@ -417,6 +417,7 @@ def demand_page(demand_id: int):
         demand=demand,
         is_buyer=demand.organisation_id in mine,
         my_match=demands.matched_provider(session, demand, mine) if mine else None,
+        demand_open=demands.is_open(demand, utcnow()),
         labels=_labels(),
         errors={},
         form={},
@@ -448,12 +449,14 @@ def answer_demand(demand_id: int):
             }
             listings.add_private_offer(session, match.listing, offer, utcnow())
         except (DomainError, LedgerError) as error:
+            if isinstance(error, DomainError) and error.status != 422:
+                raise  # not about what was typed: the demand is closed, or not theirs
             field = "price" if isinstance(error, LedgerError) else error.field or "price"
             errors = {field: [_(error.message)]}
     if errors:
         page = render_template(
             "listings/demand.html", demand=demand, is_buyer=False, my_match=match,
-            labels=_labels(), errors=errors, form=request.form,
+            demand_open=True, labels=_labels(), errors=errors, form=request.form,
         )  # fmt: skip
         return page, 422
     flash(_("Your private offer was sent to the buyer."))

@@ -28,6 +28,9 @@ def handlers(app: Flask) -> dict[str, Handler]:
     def mail_notification(session: Session, payload: dict) -> None:
         notifications.send_mail(session, mailer, base_url, payload)
 
+    def expire_demand(session: Session, payload: dict) -> None:
+        demands.expire(session, payload["demand_id"], utcnow())
+
     def certificate_revoked(session: Session, payload: dict) -> None:
         reason = N_("the certificate behind this listing was revoked: %(reason)s") % payload
         listings.suspend_for_revoked_certificate(
@@ -43,4 +46,5 @@ def handlers(app: Flask) -> dict[str, Handler]:
         demands.TOPIC: match_demand,
         notifications.TOPIC: mail_notification,
         REVOKED_TOPIC: certificate_revoked,
+        demands.EXPIRE_TOPIC: expire_demand,
     }

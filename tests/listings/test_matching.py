@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from market.db import utcnow
 from market.listings import demands
-from market.listings.models import DemandMatch, Notification, Plan
+from market.listings.models import DemandMatch, DemandStatus, Notification, Plan
 from market.listings.schemas import DemandInputSchema
 from tests import factories
 from tests.listings import factories as lf
@@ -126,3 +126,29 @@ def test_providers_without_a_match_cannot_answer(client, db, listing, drain):
     page = f"/demands/{demand.id}"
     form = {"name_zh": "报价", "name_en": "Offer", "price": "1", "expires_on": "2030-01-01"}
     assert client.submit(f"{page}/offers", form, page=page).status_code == 404
+
+
+def test_the_worker_closes_a_demand_when_its_deadline_day_is_over(app, db, listing, drain):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    assert not demands.expire(db, demand.id, utcnow())  # not yet
+    later = demands.deadline_end(demand) + timedelta(seconds=1)
+    assert demands.expire(db, demand.id, later)
+    db.commit()
+    assert demand.status == DemandStatus.CLOSED
+
+
+def test_a_closed_demand_takes_no_offers(client, db, listing, drain):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    demands.close(db, demand)
+    db.commit()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    form = {
+        "name_zh": "报价",
+        "name_en": "Offer",
+        "price": "1",
+        "expires_on": (utcnow() + timedelta(days=10)).date().isoformat(),
+    }
+    assert client.submit(f"{page}/offers", form, page=page).status_code == 409
