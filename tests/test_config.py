@@ -46,3 +46,9 @@ def test_overrides_win_over_the_environment(tmp_path):
         environ={"SHUJIAO_SECRET_KEY": "x", "SHUJIAO_DATABASE_URL": "sqlite:///y.db"},
     )
     assert loaded["DATABASE_URL"] == "sqlite:///x.db"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (config.ROOT / "README.md").read_text()
+    undocumented = [variable for _, variable, _, _ in config.SETTINGS if variable not in readme]
+    assert undocumented == []
