@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from market import create_app, demo, migrate, worker
+from market import create_app, demo, filesweep, migrate, worker
 from market.config import ConfigError
+from market.db import utcnow
 from market.errors import DomainError
 from market.finance.cli import ledger_cli
 from market.identity import services as identity_services
@@ -149,6 +151,25 @@ def worker_command(once: bool):
         click.echo(f"handled {total} messages")
         return
     worker.run(app)
+
+
+@cli.group("files")
+def files_group():
+    """The file store."""
+
+
+@files_group.command("sweep")
+@click.option("--older-than-hours", default=24, show_default=True, type=click.IntRange(min=1))
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+def files_sweep(older_than_hours: int, dry_run: bool):
+    """Remove stored blobs that no asset file, evidence or sample refers to."""
+    cutoff = utcnow() - timedelta(hours=older_than_hours)
+    with current_app.extensions["db"].unit_of_work() as session:
+        report = filesweep.sweep(session, current_app.extensions["files"], cutoff, dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for key in report.removed:
+        click.echo(f"{verb} {key}")
+    click.echo(f"{verb} {len(report.removed)}, kept {report.kept} referenced")
 
 
 cli.add_command(ledger_cli)

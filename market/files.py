@@ -11,10 +11,12 @@ from __future__ import annotations
 import abc
 import contextlib
 import hashlib
+import itertools
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -66,6 +68,14 @@ class FileStore(abc.ABC):
     @abc.abstractmethod
     def exists(self, key: str) -> bool:
         """Whether a blob is stored under ``key``."""
+
+    @abc.abstractmethod
+    def stored_before(self, moment: datetime) -> Iterator[str]:
+        """Keys of blobs (and abandoned partial uploads) last written before ``moment``."""
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove a blob (gone already is fine)."""
 
 
 def content_key(sha256: str) -> str:
@@ -130,3 +140,18 @@ class LocalFileStore(FileStore):
     def exists(self, key: str) -> bool:
         """Whether the blob is there."""
         return self._path(key).is_file()
+
+    def stored_before(self, moment: datetime) -> Iterator[str]:
+        """Blobs and partial uploads (left by a killed process) older than ``moment``."""
+        if not self.root.exists():
+            return
+        cutoff = moment.timestamp()
+        candidates = itertools.chain(self.root.glob(".partial-*"), self.root.glob("sha256/*/*/*"))
+        for path in candidates:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                yield path.relative_to(self.root).as_posix()
+
+    def delete(self, key: str) -> None:
+        """Remove a blob."""
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()

@@ -1,0 +1,50 @@
+"""Removing blobs that nothing refers to: uploads whose request rolled back, abandoned parts.
+
+A blob is kept while any asset file, evidence document or listing sample names its key. Only
+blobs older than a grace period are removed, so an upload saved by a request that has not
+committed yet is never taken from under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.files import FileStore
+from market.listings.models import Sample
+from market.registry.models import AssetFile, Evidence
+
+REFERENCES = (AssetFile.storage_key, Evidence.storage_key, Sample.storage_key)
+
+
+@dataclass
+class SweepReport:
+    """What a sweep found and (unless it was a dry run) removed."""
+
+    removed: list[str] = field(default_factory=list)
+    kept: int = 0
+
+
+def referenced_keys(session: Session) -> set[str]:
+    """Every storage key a row refers to."""
+    keys: set[str] = set()
+    for column in REFERENCES:
+        keys.update(session.scalars(sa.select(column).distinct()))
+    return keys
+
+
+def sweep(session: Session, store: FileStore, older_than: datetime, dry_run: bool = False):
+    """Remove unreferenced blobs last written before ``older_than``."""
+    referenced = referenced_keys(session)
+    report = SweepReport()
+    for key in store.stored_before(older_than):
+        if key in referenced:
+            report.kept += 1
+            continue
+        report.removed.append(key)
+        if not dry_run:
+            store.delete(key)
+    return report
