@@ -105,8 +105,12 @@ def get_listing(listing_id: int):
         db_session(), listing_id, {principal().organisation_id}, public=True
     )
     if listing.organisation_id != principal().organisation_id:
-        # Others see what is on sale, not drafts under review.
-        return jsonify(schemas.ListingSchema(exclude=("pending",)).dump(listing))
+        # Others see what is on sale, not drafts under review, nor the reviewer's notes and the
+        # filing numbers behind the compliance decision (only its outcome).
+        public = schemas.ListingSchema(
+            exclude=("pending", "live.review.reason", "live.review.cross_border_evidence")
+        )
+        return jsonify(public.dump(listing))
     return listing
 
 

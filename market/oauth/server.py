@@ -20,6 +20,7 @@ from market.identity.models import StaffRole
 from market.identity.services import token_digest
 from market.oauth.models import OAuthClient, OAuthToken
 from market.oauth.scopes import SCOPES, staff_role_for
+from market.text import N_
 
 
 def _query_client(client_id: str) -> OAuthClient | None:
@@ -92,6 +93,9 @@ def authenticate(scope: str | None) -> Principal:
         raise AuthenticationFailed(
             error.description or "a valid bearer token is required", reason=error.error
         ) from None
+    if not token.client.created_by.is_active:
+        # A client acts on its creator's authority, which ends with the creator's account.
+        raise AuthenticationFailed(N_("the account behind this client is deactivated"))
     scopes = _effective_scopes(token)
     if scope and scope not in scopes:
         raise PermissionDenied(f"this token's {scope} scope needs a staff role", scope=scope)

@@ -282,6 +282,14 @@ class ClaimSchema(Schema):
     objections = fields.List(fields.Nested(ObjectionSchema))
 
 
+class OwnClaimSchema(ClaimSchema):
+    """A claim as its own organisation sees it: conflicts name other organisations' claims,
+    which may not be public yet, so only reviewers see them."""
+
+    class Meta:
+        exclude = ("conflicts",)
+
+
 class ClaimQuerySchema(Schema):
     """Filters of the review queue."""
 

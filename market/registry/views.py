@@ -86,7 +86,7 @@ def add_version(files, asset_id: int):
 
 @blp.route("/claims")
 @requires("registry:read")
-@blp.response(200, schemas.ClaimSchema(many=True))
+@blp.response(200, schemas.OwnClaimSchema(many=True))
 @blp.paginate(QueryPage)
 def list_claims():
     """Your organisation's claims, newest first."""
@@ -100,7 +100,7 @@ def list_claims():
 @blp.route("/claims", methods=["POST"])
 @requires("registry:write")
 @blp.arguments(schemas.ClaimInputSchema)
-@blp.response(201, schemas.ClaimSchema)
+@blp.response(201, schemas.OwnClaimSchema)
 def create_claim(data):
     """Start a draft claim on one of your assets."""
     session = db_session()
@@ -110,7 +110,7 @@ def create_claim(data):
 
 @blp.route("/claims/<int:claim_id>")
 @requires("registry:read")
-@blp.response(200, schemas.ClaimSchema)
+@blp.response(200, schemas.OwnClaimSchema)
 def get_claim(claim_id: int):
     """One of your claims with its history, evidence, conflicts and objections."""
     return services.claim_or_404(db_session(), claim_id, _own())
@@ -119,7 +119,7 @@ def get_claim(claim_id: int):
 @blp.route("/claims/<int:claim_id>", methods=["PATCH"])
 @requires("registry:write")
 @blp.arguments(schemas.ClaimUpdateSchema)
-@blp.response(200, schemas.ClaimSchema)
+@blp.response(200, schemas.OwnClaimSchema)
 def update_claim(data, claim_id: int):
     """Change a draft (or a claim asked for more information)."""
     session = db_session()
@@ -144,7 +144,7 @@ def add_evidence(files, claim_id: int):
 
 @blp.route("/claims/<int:claim_id>/submit", methods=["POST"])
 @requires("registry:write")
-@blp.response(200, schemas.ClaimSchema)
+@blp.response(200, schemas.OwnClaimSchema)
 def submit_claim(claim_id: int):
     """File a draft for review."""
     session = db_session()
@@ -156,7 +156,7 @@ def submit_claim(claim_id: int):
 @blp.route("/claims/<int:claim_id>/resubmit", methods=["POST"])
 @requires("registry:write")
 @blp.arguments(schemas.ReasonSchema)
-@blp.response(200, schemas.ClaimSchema)
+@blp.response(200, schemas.OwnClaimSchema)
 def resubmit_claim(data, claim_id: int):
     """Answer a request for more information."""
     session = db_session()
@@ -168,7 +168,7 @@ def resubmit_claim(data, claim_id: int):
 @blp.route("/claims/<int:claim_id>/withdraw", methods=["POST"])
 @requires("registry:write")
 @blp.arguments(schemas.ReasonSchema)
-@blp.response(200, schemas.ClaimSchema)
+@blp.response(200, schemas.OwnClaimSchema)
 def withdraw_claim(data, claim_id: int):
     """Withdraw a claim before a decision."""
     session = db_session()

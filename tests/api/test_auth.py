@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from market.db import utcnow
-from market.identity.models import StaffRole
+from market.identity.models import StaffRole, User
 from market.oauth.models import OAuthClient, OAuthToken
 from tests import factories
 
@@ -178,3 +178,12 @@ def test_staff_scope_lapses_when_the_role_is_withdrawn(api, db):
     finance.staff_roles.clear()
     db.commit()
     assert "finance:read" not in api.get("/api/v1/me", headers=_bearer(token)).get_json()["scopes"]
+
+
+def test_a_deactivated_creator_takes_the_clients_tokens_down(api, provider, db):
+    _organisation, client_id, secret = provider
+    token = factories.token(api, client_id, secret)
+    owner = db.scalar(sa.select(User).where(User.email_key == "owner@provider.cn"))
+    owner.is_active = False
+    db.commit()
+    assert api.get("/api/v1/me", headers=_bearer(token)).status_code == 401

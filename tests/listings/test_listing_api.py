@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import factories
 from tests.listings import factories as lf
 
 
@@ -103,3 +104,17 @@ def test_other_organisations_see_the_live_revision_but_no_pending_one(
     assert body["live"]["title_en"] == "Shenzhen bus card transactions"
     assert body["asset_kind"] == "dataset"
     assert "pending" not in body
+
+
+def test_others_see_the_review_outcome_not_its_notes(client, db, store, provider, staff, bearer):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    buyer = bearer(factories.organisation(db), ["catalog:read"])
+    body = client.raw.get(f"/api/v1/listings/{listing.id}", headers=buyer).get_json()
+    review = body["live"]["review"]
+    assert review["decision"] == "approved"
+    assert "reason" not in review and "cross_border_evidence" not in review
+    own = client.raw.get(
+        f"/api/v1/listings/{listing.id}", headers=bearer(provider[0], ["catalog:read"])
+    ).get_json()
+    assert "reason" in own["live"]["review"]

@@ -265,3 +265,33 @@ def test_objection_through_the_api(api, provider, reviewer):
         api.raw.get(f"/api/v1/claims/{claim['id']}", headers=provider).get_json()["state"]
         == "failed"
     )
+
+
+def _submitted_claim(api, headers):
+    asset_id = _asset(api, headers)
+    assert _upload(api, headers, asset_id, ("stops.csv", CSV)).status_code == 201
+    claim = api.raw.post(
+        "/api/v1/claims",
+        json={"asset_id": asset_id, "rights": ["holding"], "source": "self_collected"},
+        headers=headers,
+    ).get_json()
+    api.raw.post(
+        f"/api/v1/claims/{claim['id']}/evidence",
+        data={"evidence": (io.BytesIO(rf.PDF), "licence.pdf")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert api.raw.post(f"/api/v1/claims/{claim['id']}/submit", headers=headers).status_code == 200
+    return claim["id"]
+
+
+def test_conflicts_are_for_reviewers_not_the_claimants(api, provider, reviewer):
+    other_organisation, _user = rf.provider(api.db)
+    other = _bearer(api, other_organisation, ["registry:read", "registry:write"])
+    _submitted_claim(api, other)  # not public: still being reviewed
+    mine = _submitted_claim(api, provider)  # the same file
+    own_view = api.raw.get(f"/api/v1/claims/{mine}", headers=provider).get_json()
+    assert "conflicts" not in own_view
+    staff_view = api.raw.get("/api/v1/review/claims", headers=reviewer).get_json()
+    flagged = {claim["id"]: claim["conflicts"] for claim in staff_view}
+    assert flagged[mine] and flagged[mine][0]["other_organisation_id"] == other_organisation.id
