@@ -12,7 +12,25 @@ import stripe
 
 
 class GatewayError(Exception):
-    """The payment provider refused or failed; ``message`` is safe to show."""
+    """The payment provider refused or failed; ``message`` is safe to show.
+
+    ``definitive`` is true when the provider answered with a refusal (a bad request, a declined
+    card): nothing happened there. Otherwise (a lost connection, a 5xx, rate limiting) the
+    request may well have taken effect, and only a retry under the same idempotency key, or
+    the provider's webhook, can tell.
+    """
+
+    def __init__(self, message: str, definitive: bool = True) -> None:
+        super().__init__(message)
+        self.definitive = definitive
+
+    @classmethod
+    def from_stripe(cls, error: stripe.StripeError) -> GatewayError:
+        """Wrap a stripe-python error, telling refusals from failures of unknown outcome."""
+        refused = isinstance(
+            error, stripe.InvalidRequestError | stripe.CardError | stripe.AuthenticationError
+        )
+        return cls(error.user_message or str(error), definitive=refused)
 
 
 @dataclass(frozen=True)
@@ -137,7 +155,7 @@ class StripeGateway(PaymentGateway):
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise GatewayError.from_stripe(error) from error
         return self._intent(raw)
 
     def retrieve_intent(self, intent_id):
@@ -145,7 +163,7 @@ class StripeGateway(PaymentGateway):
         try:
             return self._intent(self.client.v1.payment_intents.retrieve(intent_id))
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise GatewayError.from_stripe(error) from error
 
     def confirm_intent(self, intent_id, payment_method):
         """Attach ``payment_method`` (a ``pm_``/``card_`` id) and confirm; 3-D Secure leaves the
@@ -156,7 +174,7 @@ class StripeGateway(PaymentGateway):
             )
             raw = self.client.v1.payment_intents.confirm(intent_id)
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise GatewayError.from_stripe(error) from error
         return self._intent(raw)
 
     def refund(self, intent_id, amount, idempotency_key, metadata):
@@ -167,7 +185,7 @@ class StripeGateway(PaymentGateway):
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise GatewayError.from_stripe(error) from error
         raw = _plain(raw)
         return Refund(raw["id"], raw["status"], raw["amount"], raw["currency"].upper())
 
@@ -176,7 +194,7 @@ class StripeGateway(PaymentGateway):
         try:
             page = self.client.v1.balance_transactions.list(params={"limit": limit})
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise GatewayError.from_stripe(error) from error
         return [
             BalanceTransaction(
                 id=raw["id"],

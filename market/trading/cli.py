@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from ledger.errors import LedgerError
 from market.db import utcnow
-from market.trading import settlement
+from market.trading import flows, settlement
 from market.trading.models import Order, OrderStatus
+from market.trading.views import collaborators
 
 trading_group = AppGroup("trading", help="Orders, settlement and payouts.")
 
@@ -36,7 +38,18 @@ def sweep_command():
         waiting = list(
             session.scalars(sa.select(Order.id).where(Order.status == OrderStatus.ACCEPTED))
         )
+    stuck = []
     for order_id in waiting:
+        try:
+            with database.unit_of_work() as session:
+                settled += settlement.settle(session, order_id, now)
+        except LedgerError as error:
+            # e.g. a refund still pending holds part of the escrow: the others go on.
+            stuck.append(f"order {order_id}: {error.message}")
+    finished = []
+    if current_app.extensions["payments"] is not None:
         with database.unit_of_work() as session:
-            settled += settlement.settle(session, order_id, now)
-    click.echo(f"accepted {accepted}, settled {settled}")
+            finished = flows.retry_pending_refunds(session, collaborators())
+    click.echo(f"accepted {accepted}, settled {settled}, refunds finished {len(finished)}")
+    for line in stuck:
+        click.echo(f"not settled: {line}", err=True)

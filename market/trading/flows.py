@@ -9,8 +9,10 @@ finance completes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.db import Database, utcnow
@@ -22,6 +24,8 @@ from market.trading import payments, refunds
 from market.trading.models import Payment, PaymentMethod, Refund, RefundStatus
 from market.trading.settings import TradingSettings
 from market.trading.states import Actor
+
+log = logging.getLogger(__name__)
 
 
 class PaymentUnavailable(DomainError):
@@ -145,6 +149,21 @@ def decide_dispute(session: Session, app: Collaborators, order_id: int, reviewer
     return dispute_id
 
 
+def retry_pending_refunds(session: Session, app: Collaborators) -> list[int]:
+    """Ask Stripe again, under each refund's own key, for refunds whose outcome was unknown."""
+    pending = session.scalars(
+        sa.select(Refund.id).where(
+            Refund.status == RefundStatus.PENDING, Refund.method == PaymentMethod.STRIPE
+        )
+    ).all()
+    session.rollback()
+    return [
+        refund_id
+        for refund_id in pending
+        if _finish(session, app, refund_id).status != RefundStatus.PENDING
+    ]
+
+
 def _finish(session: Session, app: Collaborators, refund_id: int) -> Refund:
     current = session.get(Refund, refund_id)
     if current.status != RefundStatus.PENDING or current.method != PaymentMethod.STRIPE:
@@ -161,6 +180,11 @@ def _finish(session: Session, app: Collaborators, refund_id: int) -> Refund:
     try:
         done = app.require_gateway().refund(intent_id, amount, f"refund:{refund_id}", metadata)
     except GatewayError as error:
+        if not error.definitive:
+            # Stripe may have made the refund: keep it pending with its hold. Retrying under the
+            # same key (shujiao trading sweep) or Stripe's refund webhook settles it either way.
+            log.warning("refund %s left pending: %s", refund_id, error)
+            return session.get(Refund, refund_id)
         refunds.fail(session, refund_id, str(error), utcnow())
         return session.get(Refund, refund_id)
     if done.status in ("succeeded", "pending"):

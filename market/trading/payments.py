@@ -171,7 +171,9 @@ def apply_intent(session: Session, intent: Intent, settings: TradingSettings, no
     payment = _payment_of(session, intent, now)
     order = orders.lock(session, payment.order_id)
     session.refresh(payment, with_for_update=True)
-    if payment.status != PaymentStatus.PENDING:
+    # A failed attempt is not the end of an intent (the buyer may try another card), so a
+    # success still counts after one; only a success or a cancellation is final.
+    if payment.status not in (PaymentStatus.PENDING, PaymentStatus.FAILED):
         return f"already {payment.status}"
     if intent.status == "succeeded":
         payment.stripe_charge_id = intent.charge_id
@@ -185,9 +187,7 @@ def apply_intent(session: Session, intent: Intent, settings: TradingSettings, no
             return "held for finance"
         _mark_paid(session, order, payment, settings, now, Actor.STRIPE)
         return "order paid"
-    if intent.status in ("canceled",) or (
-        intent.status == "requires_payment_method" and intent.charge_id
-    ):
+    if intent.status == "canceled" and payment.status == PaymentStatus.PENDING:
         payment.status = PaymentStatus.FAILED
         payment.completed_at = now
         return "payment failed"
@@ -195,7 +195,7 @@ def apply_intent(session: Session, intent: Intent, settings: TradingSettings, no
 
 
 def fail_intent(session: Session, intent: Intent, now: datetime) -> str:
-    """``payment_intent.payment_failed``: the attempt failed; the order still awaits payment."""
+    """``payment_intent.canceled``: the intent is over; the order still awaits payment."""
     payment = _payment_of(session, intent, now)
     orders.lock(session, payment.order_id)
     session.refresh(payment, with_for_update=True)

@@ -238,6 +238,10 @@ def decide(
     if order.status != OrderStatus.DISPUTED:
         raise Conflict(N_("this order is not in dispute"), field="status")
     dispute = open_dispute_of(session, order)
+    if dispute.stripe_dispute_id:
+        # A chargeback is decided by the card network through Stripe, which takes the money
+        # back if it is lost; releasing it to the provider first would pay out money twice.
+        raise Conflict(N_("Stripe decides this chargeback; wait for its outcome"), field="status")
     held = books.escrow_held(session, order, available=True)
     dispute.decision = decision
     dispute.decided_by_id = reviewer.id

@@ -35,14 +35,19 @@ def register_stripe_handlers(app: Flask) -> None:
         intent = payments.intent_from_object(stripe_object)
         return payments.apply_intent(session, intent, settings, utcnow())
 
-    def failed(session: Session, stripe_object: dict) -> str:
+    def canceled(session: Session, stripe_object: dict) -> str:
         return payments.fail_intent(session, payments.intent_from_object(stripe_object), utcnow())
+
+    def attempt_failed(_session: Session, _stripe_object: dict) -> str:
+        # The intent stays open for another card; delivered late, this event must not close
+        # an intent that has since succeeded. Nothing to record.
+        return "attempt failed; the intent stays open"
 
     app.extensions["stripe_handlers"].update(
         {
             "payment_intent.succeeded": succeeded,
-            "payment_intent.payment_failed": failed,
-            "payment_intent.canceled": failed,
+            "payment_intent.payment_failed": attempt_failed,
+            "payment_intent.canceled": canceled,
             "refund.created": refund_changed,
             "refund.updated": refund_changed,
             "charge.dispute.created": dispute_created,
@@ -110,10 +115,13 @@ def dispute_closed(session: Session, stripe_object: dict) -> str:
         return "already decided"
     now = utcnow()
     dispute.decided_at = now
-    if stripe_object.get("status") == "won":
+    # Only "lost" takes money back; "won", a closed inquiry ("warning_closed") and a prevented
+    # dispute leave it where it was.
+    if stripe_object.get("status") != "lost":
         dispute.decision = DisputeDecision.RELEASE
         dispute.status = DisputeStatus.DECIDED
-        refunds.release_to_provider(session, order, Actor.STRIPE, now, note="Stripe dispute won")
+        note = f"Stripe dispute closed: {stripe_object.get('status')}"
+        refunds.release_to_provider(session, order, Actor.STRIPE, now, note=note)
         return "released"
     amount = min(int(stripe_object.get("amount") or 0), refunds.refundable(session, order))
     dispute.decision = (

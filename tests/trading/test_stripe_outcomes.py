@@ -1,0 +1,80 @@
+"""Stripe outcomes that arrive late, out of order or not at all, and chargebacks."""
+
+import socket
+
+from market.payments.gateway import StripeGateway
+from market.trading import flows
+from market.trading.views import collaborators
+from tests.listings.factories import PRICE
+from tests.trading.conftest import balance, pay_by_card, place, signed_webhook
+from tests.trading.test_refunds import _order, _refund
+from tests.trading.test_rules import _intent_object
+
+
+def _unreachable_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: nothing listens
+
+
+def test_a_late_failed_attempt_does_not_hide_a_later_success(exchange, listing):
+    order = place(exchange, listing)
+    intent = _intent_object(exchange, order["id"])
+    # The second card succeeded; the first card's failure is delivered afterwards.
+    failed = signed_webhook(exchange.app, "payment_intent.payment_failed", intent, "evt_f")
+    assert failed.get_json()["outcome"].startswith("attempt failed")
+    paid = signed_webhook(exchange.app, "payment_intent.succeeded", intent, "evt_s")
+    assert paid.get_json()["outcome"] == "order paid"
+    assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == PRICE
+
+
+def test_a_refund_whose_outcome_is_unknown_stays_pending_and_is_retried(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    working = exchange.app.extensions["payments"]
+    # The network to Stripe is down: a real connection error, not a refusal.
+    exchange.app.extensions["payments"] = StripeGateway(
+        "sk_test_x", api_base=f"http://127.0.0.1:{_unreachable_port()}"
+    )
+    refund = _refund(exchange, order["id"], 50_000)
+    assert refund.get_json()["status"] == "pending"
+    # The money stays reserved: it can neither settle nor be refunded twice meanwhile.
+    escrow = f"liabilities:escrow:order:{order['id']}"
+    assert balance(exchange.app, escrow) == PRICE
+    exchange.app.extensions["payments"] = working
+    with exchange.app.app_context(), exchange.app.extensions["db"].unit_of_work() as session:
+        finished = flows.retry_pending_refunds(session, collaborators())
+    assert finished == [refund.get_json()["id"]]
+    assert balance(exchange.app, escrow) == PRICE - 50_000
+
+
+def _chargeback(exchange, listing, status="needs_response"):
+    order = place(exchange, listing)
+    intent = _intent_object(exchange, order["id"])
+    signed_webhook(exchange.app, "payment_intent.succeeded", intent)
+    dispute = {"id": f"dp_{order['id']}", "object": "dispute", "payment_intent": intent["id"],
+               "amount": PRICE, "reason": "fraudulent", "status": status, "metadata": {}}  # fmt: skip
+    signed_webhook(exchange.app, "charge.dispute.created", dispute)
+    return order, dispute
+
+
+def test_reviewers_cannot_release_a_chargeback_stripe_has_not_decided(exchange, listing):
+    order, _dispute = _chargeback(exchange, listing)
+    decision = exchange.api(
+        "POST",
+        f"/orders/{order['id']}/dispute-decision",
+        exchange.review_api,
+        json={"decision": "release", "note": "looks fine"},
+    )
+    assert decision.status_code == 409
+    assert _order(exchange, order["id"])["status"] == "disputed"
+
+
+def test_a_closed_inquiry_releases_the_money(exchange, listing, drain):
+    order, dispute = _chargeback(exchange, listing, status="warning_needs_response")
+    closed = signed_webhook(
+        exchange.app, "charge.dispute.closed", {**dispute, "status": "warning_closed"}
+    )
+    assert closed.get_json()["outcome"] == "released"
+    drain()
+    assert _order(exchange, order["id"])["status"] == "settled"
