@@ -17,6 +17,7 @@ from market.trading.models import (
     Dispute,
     DisputeDecision,
     DisputeStatus,
+    Order,
     OrderStatus,
     Payment,
     Refund,
@@ -90,6 +91,26 @@ def dispute_created(session: Session, stripe_object: dict) -> str:
     )
     if known is not None:
         return "already recorded"
+    reason = f"Stripe dispute {stripe_object['id']}: {stripe_object.get('reason', '')}"
+    if order.status == OrderStatus.SETTLED:
+        # Chargebacks come weeks later, after settlement: nothing to freeze, but a lost one
+        # must be clawed back from the provider when Stripe closes it.
+        session.add(
+            Dispute(
+                order_id=order.id,
+                status=DisputeStatus.OPEN,
+                order_status=order.status,
+                reason=reason,
+                stripe_dispute_id=stripe_object["id"],
+                opened_at=utcnow(),
+            )
+        )
+        return "recorded: order already settled"
+    if order.status == OrderStatus.DISPUTED:
+        # The buyer disputed with us and with the bank: Stripe's outcome now decides.
+        buyer_dispute = refunds.open_dispute_of(session, order)
+        buyer_dispute.stripe_dispute_id = stripe_object["id"]
+        return "joined the buyer's dispute"
     if order.status not in DISPUTABLE:
         return f"recorded for finance: order is {order.status}"
     refunds.open_dispute(
@@ -103,6 +124,28 @@ def dispute_created(session: Session, stripe_object: dict) -> str:
     return "order disputed"
 
 
+def _close_after_settlement(
+    session: Session, order: Order, dispute: Dispute, stripe_object: dict, now
+) -> str:
+    dispute.status = DisputeStatus.DECIDED
+    dispute.decided_at = now
+    if stripe_object.get("status") != "lost":
+        dispute.decision = DisputeDecision.RELEASE
+        return "released"
+    amount = min(int(stripe_object.get("amount") or 0), refunds.refundable(session, order))
+    dispute.decision = (
+        DisputeDecision.FULL_REFUND
+        if amount >= order.paid_minor
+        else DisputeDecision.PARTIAL_REFUND
+    )
+    dispute.refund_minor = amount
+    refunds.request(
+        session, order.id, amount, "Stripe dispute lost after settlement", None, now,
+        Actor.STRIPE, idempotency_key=f"stripe_dispute:{dispute.id}", dispute=dispute,
+    )  # fmt: skip
+    return "clawed back from the provider"
+
+
 def dispute_closed(session: Session, stripe_object: dict) -> str:
     """Stripe decided: won releases the money; lost is a refund of the disputed amount."""
     dispute = session.scalar(
@@ -111,9 +154,13 @@ def dispute_closed(session: Session, stripe_object: dict) -> str:
     if dispute is None:
         return "ignored: no dispute of this exchange"
     order = orders.lock(session, dispute.order_id)
-    if dispute.status != DisputeStatus.OPEN or order.status != OrderStatus.DISPUTED:
+    if dispute.status != DisputeStatus.OPEN:
         return "already decided"
     now = utcnow()
+    if order.status == OrderStatus.SETTLED:
+        return _close_after_settlement(session, order, dispute, stripe_object, now)
+    if order.status != OrderStatus.DISPUTED:
+        return "already decided"
     dispute.decided_at = now
     # Only "lost" takes money back; "won", a closed inquiry ("warning_closed") and a prevented
     # dispute leave it where it was.

@@ -78,3 +78,23 @@ def test_a_closed_inquiry_releases_the_money(exchange, listing, drain):
     assert closed.get_json()["outcome"] == "released"
     drain()
     assert _order(exchange, order["id"])["status"] == "settled"
+
+
+def test_a_chargeback_lost_after_settlement_is_clawed_back(exchange, listing, drain):
+    order = place(exchange, listing)
+    intent = _intent_object(exchange, order["id"])
+    signed_webhook(exchange.app, "payment_intent.succeeded", intent)
+    assert (
+        exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api).status_code == 200
+    )
+    drain()
+    assert _order(exchange, order["id"])["status"] == "settled"
+    dispute = {"id": "dp_late", "object": "dispute", "payment_intent": intent["id"],
+               "amount": PRICE, "reason": "fraudulent", "status": "needs_response", "metadata": {}}  # fmt: skip
+    created = signed_webhook(exchange.app, "charge.dispute.created", dispute)
+    assert created.get_json()["outcome"] == "recorded: order already settled"
+    closed = signed_webhook(exchange.app, "charge.dispute.closed", {**dispute, "status": "lost"})
+    assert closed.get_json()["outcome"] == "clawed back from the provider"
+    # Stripe took the money back from our balance: the clearing account shows it.
+    assert balance(exchange.app, "assets:stripe_clearing") == 0
+    assert _order(exchange, order["id"])["status"] == "refunded"
