@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 import ledger
 from ledger import credit, debit
 from ledger.errors import AccountNotFound
-from market.trading.models import Order, PaymentMethod, escrow_account
+from market.trading.models import (
+    Order,
+    PaymentMethod,
+    Refund,
+    RefundStatus,
+    escrow_account,
+)
 from market.trading.states import FINISHED
 
 STRIPE_CLEARING = "assets:stripe_clearing"
@@ -190,6 +196,11 @@ def refund_from_escrow(
     )
 
 
+def _fee_share(refunded: int, fee: int, settled: int) -> int:
+    # Half-up rounding of refunded * fee / settled, in integers.
+    return (refunded * fee + settled // 2) // settled if settled else 0
+
+
 def refund_after_settlement(
     session: Session, order: Order, refund_id: int, method: PaymentMethod, amount: int,
     now: datetime, **meta,
@@ -197,7 +208,19 @@ def refund_after_settlement(
     """Refund after settlement: claw back the provider's share from its payable (a receivable
     for what the payable lacks) and the fee from revenue. ``(payable, receivable, fee)``."""
     settled = order.fee_minor + order.provider_minor
-    fee_back = (amount * order.fee_minor + settled // 2) // settled if settled else 0
+    # The fee's share is rounded on the running total of refunds after settlement, so partial
+    # refunds that add up to the price give back exactly the fee, never a unit more.
+    earlier = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0)).where(
+            Refund.order_id == order.id,
+            Refund.after_settlement.is_(True),
+            Refund.status == RefundStatus.SUCCEEDED,
+            Refund.id != refund_id,
+        )
+    )
+    fee_back = _fee_share(earlier + amount, order.fee_minor, settled) - _fee_share(
+        earlier, order.fee_minor, settled
+    )
     provider_back = amount - fee_back
     payable = payable_account(order.provider_organisation_id)
     from_payable = min(provider_back, balance(session, payable, order.currency, available=True))

@@ -142,3 +142,14 @@ def test_reviewer_decides_a_dispute(
     assert final["status"] == status
     assert final["fee_minor"] + final["provider_minor"] == escrow_to_provider
     assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == 0
+
+
+def test_partial_refunds_after_settlement_give_back_exactly_the_fee(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    _accept_and_settle(exchange, order["id"], drain)
+    # Rounded one by one, each of the first two would take back half a unit of fee too many.
+    for amount in (333, 333, PRICE - 666):
+        assert _refund(exchange, order["id"], amount).status_code == 201
+    assert balance(exchange.app, "revenue:platform_fees") == 0
+    assert balance(exchange.app, f"liabilities:provider_payable:org:{exchange.provider.id}") == 0
