@@ -187,9 +187,12 @@ def _finish(session: Session, app: Collaborators, refund_id: int) -> Refund:
             return session.get(Refund, refund_id)
         refunds.fail(session, refund_id, str(error), utcnow())
         return session.get(Refund, refund_id)
-    if done.status in ("succeeded", "pending"):
-        # Stripe has accepted it; a "pending" refund is still owed to the buyer by Stripe.
+    if done.status == "succeeded":
         return refunds.complete(session, refund_id, utcnow(), done.id)
+    if done.status == "pending":
+        # Not money moved yet, and it may still fail: booked when Stripe's refund.updated says
+        # succeeded (or the sweep asks again), its hold keeping the money reserved meanwhile.
+        return session.get(Refund, refund_id)
     refunds.fail(session, refund_id, f"Stripe: {done.status}", utcnow())
     return session.get(Refund, refund_id)
 

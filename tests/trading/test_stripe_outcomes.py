@@ -98,3 +98,22 @@ def test_a_chargeback_lost_after_settlement_is_clawed_back(exchange, listing, dr
     # Stripe took the money back from our balance: the clearing account shows it.
     assert balance(exchange.app, "assets:stripe_clearing") == 0
     assert _order(exchange, order["id"])["status"] == "refunded"
+
+
+def test_a_pending_refund_is_settled_by_stripes_webhook(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    before = _order(exchange, order["id"])["status"]
+    working = exchange.app.extensions["payments"]
+    exchange.app.extensions["payments"] = StripeGateway(
+        "sk_test_x", api_base=f"http://127.0.0.1:{_unreachable_port()}"
+    )
+    refund = _refund(exchange, order["id"], 50_000).get_json()
+    exchange.app.extensions["payments"] = working
+    stripe_refund = {"id": "re_late", "object": "refund", "amount": 50_000, "currency": "cny",
+                     "metadata": {"shujiao": "shujiao-test", "refund_id": str(refund["id"])}}  # fmt: skip
+    failed = signed_webhook(exchange.app, "refund.updated", {**stripe_refund, "status": "failed"})
+    assert failed.get_json()["outcome"] == "refund failed"
+    escrow = f"liabilities:escrow:order:{order['id']}"
+    assert balance(exchange.app, escrow) == PRICE
+    assert _order(exchange, order["id"])["status"] == before
