@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from market.db import utcnow
-from market.trading import orders, payments, refunds
+from market.trading import books, orders, payments, refunds
 from market.trading import settings as trading_settings
 from market.trading.models import (
     Dispute,
@@ -20,6 +20,7 @@ from market.trading.models import (
     Order,
     OrderStatus,
     Payment,
+    PaymentStatus,
     Refund,
 )
 from market.trading.states import Actor
@@ -86,6 +87,10 @@ def dispute_created(session: Session, stripe_object: dict) -> str:
     if payment is None:
         return "ignored: no payment of this exchange"
     order = orders.lock(session, payment.order_id)
+    if payment.status in (PaymentStatus.HELD, PaymentStatus.RETURNED):
+        # The buyer disputes money the order never took (a duplicate or late payment, held in
+        # unapplied receipts): the order is not at stake; its closing settles the receipt.
+        return "recorded: the disputed payment is a held receipt, not the order's"
     known = session.scalar(
         sa.select(Dispute.id).where(Dispute.stripe_dispute_id == stripe_object["id"])
     )
@@ -146,8 +151,23 @@ def _close_after_settlement(
     return "clawed back from the provider"
 
 
+def _close_on_held_receipt(session: Session, payment: Payment, stripe_object: dict) -> str:
+    if stripe_object.get("status") != "lost" or payment.status != PaymentStatus.HELD:
+        return "held receipt unchanged"
+    books.unapplied_returned(
+        session, f"payment:{payment.id}", payment.method, payment.amount_minor,
+        payment.currency, utcnow(), payment_id=payment.id, order_id=payment.order_id,
+    )  # fmt: skip
+    payment.status = PaymentStatus.RETURNED
+    payment.note = (payment.note or "") + f"; taken back by Stripe dispute {stripe_object['id']}"
+    return "held receipt taken back by the chargeback"
+
+
 def dispute_closed(session: Session, stripe_object: dict) -> str:
     """Stripe decided: won releases the money; lost is a refund of the disputed amount."""
+    payment = _payment_of_dispute(session, stripe_object)
+    if payment is not None and payment.status in (PaymentStatus.HELD, PaymentStatus.RETURNED):
+        return _close_on_held_receipt(session, payment, stripe_object)
     dispute = session.scalar(
         sa.select(Dispute).where(Dispute.stripe_dispute_id == stripe_object.get("id"))
     )

@@ -6,7 +6,13 @@ from market.payments.gateway import StripeGateway
 from market.trading import flows
 from market.trading.views import collaborators
 from tests.listings.factories import PRICE
-from tests.trading.conftest import balance, pay_by_card, place, signed_webhook
+from tests.trading.conftest import (
+    balance,
+    card_payment_method,
+    pay_by_card,
+    place,
+    signed_webhook,
+)
 from tests.trading.test_refunds import _order, _refund
 from tests.trading.test_rules import _intent_object
 
@@ -117,3 +123,26 @@ def test_a_pending_refund_is_settled_by_stripes_webhook(exchange, listing):
     escrow = f"liabilities:escrow:order:{order['id']}"
     assert balance(exchange.app, escrow) == PRICE
     assert _order(exchange, order["id"])["status"] == before
+
+
+def test_a_chargeback_on_a_duplicate_payment_leaves_the_order_alone(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    status = _order(exchange, order["id"])["status"]
+    gateway = exchange.app.extensions["payments"]
+    metadata = {"shujiao": "shujiao-test", "order_id": str(order["id"])}
+    duplicate = gateway.create_intent(PRICE, "CNY", metadata, f"dup-{order['id']}", ["card"])
+    gateway.confirm_intent(duplicate.id, card_payment_method(exchange.app))
+    raw = gateway.client.v1.payment_intents.retrieve(duplicate.id).to_dict()
+    held = signed_webhook(exchange.app, "payment_intent.succeeded", raw)
+    assert held.get_json()["outcome"] == "held for finance"
+    assert balance(exchange.app, "liabilities:unapplied_receipts") == PRICE
+    dispute = {"id": "dp_dup", "object": "dispute", "payment_intent": duplicate.id,
+               "amount": PRICE, "reason": "duplicate", "status": "needs_response", "metadata": {}}  # fmt: skip
+    created = signed_webhook(exchange.app, "charge.dispute.created", dispute)
+    assert created.get_json()["outcome"].startswith("recorded: the disputed payment is a held")
+    closed = signed_webhook(exchange.app, "charge.dispute.closed", {**dispute, "status": "lost"})
+    assert closed.get_json()["outcome"] == "held receipt taken back by the chargeback"
+    assert balance(exchange.app, "liabilities:unapplied_receipts") == 0
+    assert _order(exchange, order["id"])["status"] == status
+    assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == PRICE
