@@ -265,6 +265,29 @@ def payout(
     )
 
 
+def net_receivable(
+    session: Session, batch_id: int, organisation_id: int, owed: int, currency: str, now
+) -> int:
+    """Set what a provider owes the exchange (an earlier claw-back's receivable) against what
+    the exchange owes it; returns the amount netted (payable → receivable)."""
+    receivable = receivable_account(organisation_id)
+    netted = min(owed, balance(session, receivable, currency))
+    if netted <= 0:
+        return 0
+    ledger.post(
+        session,
+        key=f"payout_batch:{batch_id}:net:{organisation_id}",
+        postings=[
+            debit(payable_account(organisation_id), netted, currency),
+            credit(receivable, netted, currency),
+        ],
+        description=f"receivable of organisation {organisation_id} set off in batch {batch_id}",
+        effective_at=now,
+        metadata={"payout_batch": batch_id, "provider_org": organisation_id},
+    )
+    return netted
+
+
 def payables(session: Session, currency: str) -> dict[int, int]:
     """Available payable per provider organisation in ``currency`` (only those above zero)."""
     prefix = "liabilities:provider_payable:org:"

@@ -1,7 +1,8 @@
 """Payouts (付款): finance pays providers what the exchange owes them, in batches.
 
-Building a batch takes every provider's available payable in a currency, records one payout
-each and posts ``payable → bank`` for it; the batch's bank file is what finance uploads to the
+Building a batch takes every provider's available payable in a currency, first sets off what
+the provider owes the exchange (a receivable left by a claw-back), records one payout each for
+the rest and posts ``payable → bank`` for it; the batch's bank file is what finance uploads to the
 bank. (Stripe Connect transfers are not wired yet: providers have no connected accounts.)
 """
 
@@ -30,7 +31,12 @@ def build_batch(session: Session, user: User, currency: str, now: datetime) -> P
     batch = PayoutBatch(currency=currency, created_by_id=user.id, created_at=now)
     session.add(batch)
     session.flush()
-    for organisation_id, amount in sorted(owed.items()):
+    for organisation_id, owed_amount in sorted(owed.items()):
+        amount = owed_amount - books.net_receivable(
+            session, batch.id, organisation_id, owed_amount, currency, now
+        )
+        if amount <= 0:
+            continue
         payout = Payout(
             batch_id=batch.id,
             organisation_id=organisation_id,

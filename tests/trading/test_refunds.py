@@ -153,3 +153,28 @@ def test_partial_refunds_after_settlement_give_back_exactly_the_fee(exchange, li
         assert _refund(exchange, order["id"], amount).status_code == 201
     assert balance(exchange.app, "revenue:platform_fees") == 0
     assert balance(exchange.app, f"liabilities:provider_payable:org:{exchange.provider.id}") == 0
+
+
+def test_the_next_payout_sets_off_what_the_provider_owes(exchange, listing, drain):
+    def payout_batch():
+        return exchange.api(
+            "POST", "/finance/payout-batches", exchange.finance_api, json={"currency": "CNY"}
+        )
+
+    first = place(exchange, listing)
+    pay_by_card(exchange, first["id"])
+    _accept_and_settle(exchange, first["id"], drain)
+    assert payout_batch().status_code == 201
+    assert _refund(exchange, first["id"], 100_000).status_code == 201  # after the payout
+    receivable = f"assets:provider_receivable:org:{exchange.provider.id}"
+    owed_back = balance(exchange.app, receivable)
+    assert owed_back > 0
+    second = place(exchange, listing)
+    pay_by_card(exchange, second["id"])
+    _accept_and_settle(exchange, second["id"], drain)
+    batch = payout_batch()
+    assert batch.status_code == 201, batch.get_json()
+    assert batch.get_json()["payouts"][0]["amount_minor"] == PRICE - FEE - owed_back
+    assert balance(exchange.app, receivable) == 0
+    payable = f"liabilities:provider_payable:org:{exchange.provider.id}"
+    assert balance(exchange.app, payable) == 0
