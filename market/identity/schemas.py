@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from babel import Locale
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from market.i18n import LOCALES
 from market.identity.models import MemberRole
+from market.text import FormSchema
 
 # ISO 3166-1 alpha-2 codes Babel knows (it lists regions too, which are numeric).
 TERRITORIES = sorted(code for code in Locale("en").territories if code.isalpha() and len(code) == 2)
@@ -42,7 +43,7 @@ class LocaleSchema(Schema):
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
 
 
-class OrganisationInputSchema(Schema):
+class OrganisationInputSchema(FormSchema):
     """A new organisation; mainland ones give their unified social credit code."""
 
     name_zh = fields.String(required=True, validate=validate.Length(min=2, max=200))
@@ -58,11 +59,6 @@ class OrganisationInputSchema(Schema):
     description = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=4000)
     )
-
-    @pre_load
-    def blank_to_none(self, data, **_):
-        """Empty form fields mean "not given"."""
-        return {key: (None if value == "" else value) for key, value in data.items()}
 
 
 class OrganisationPublicSchema(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
 from market.identity.schemas import TERRITORIES
@@ -19,6 +19,7 @@ from market.listings.models import (
 )
 from market.listings.terms import WORLDWIDE
 from market.registry.models import AssetKind, Industry, Right
+from market.text import FormSchema
 
 CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
@@ -164,7 +165,7 @@ class PrivateOfferInputSchema(ListingPlanInputSchema):
             raise ValidationError({"kind": ["must be private_offer"]})
 
 
-class ComplianceReviewInputSchema(Schema):
+class ComplianceReviewInputSchema(FormSchema):
     """The reviewer's checklist and decision."""
 
     decision = fields.Enum(ReviewDecision, by_value=True, required=True)
@@ -177,11 +178,6 @@ class ComplianceReviewInputSchema(Schema):
     )
     cross_border_evidence = _text(200, required=False)
     reason = _text(4000, required=False)
-
-    @pre_load
-    def blank_to_none(self, data, **_):
-        """Empty form fields mean "not given"."""
-        return {key: (None if value == "" else value) for key, value in data.items()}
 
 
 class ListingReasonSchema(Schema):
@@ -346,7 +342,7 @@ class SuggestionSchema(Schema):
     listing_id = fields.Integer()
 
 
-class DemandInputSchema(Schema):
+class DemandInputSchema(FormSchema):
     """A buyer's demand."""
 
     title = _text(200, min_length=2)
@@ -358,11 +354,6 @@ class DemandInputSchema(Schema):
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     cross_border = fields.Boolean(load_default=False)
     delivery_method = fields.Enum(DeliveryMethod, by_value=True, load_default=None, allow_none=True)
-
-    @pre_load
-    def blank_to_none(self, data, **_):
-        """Empty form fields mean "not given"."""
-        return {key: (None if value == "" else value) for key, value in data.items()}
 
 
 class DemandMatchSchema(Schema):

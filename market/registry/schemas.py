@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from market.db import utcnow
 from market.registry.certificates import effective_status
@@ -20,6 +20,7 @@ from market.registry.models import (
     UpdateFrequency,
 )
 from market.registry.states import REVIEW_DECISIONS, Action
+from market.text import FormSchema
 
 SEPARATORS = re.compile(r"[,，;；、\n]+")
 
@@ -74,7 +75,7 @@ def _optional(field):
     return field
 
 
-class AssetInputSchema(Schema):
+class AssetInputSchema(FormSchema):
     """A new asset: DCAT-like metadata in Chinese and English."""
 
     kind = fields.Enum(AssetKind, by_value=True, required=True)
@@ -99,11 +100,6 @@ class AssetInputSchema(Schema):
     personal_info = fields.Enum(PersonalInfo, by_value=True, load_default=PersonalInfo.NONE)
     legal_basis = _optional(fields.Enum(LegalBasis, by_value=True))
     important_data = fields.Boolean(load_default=False)
-
-    @pre_load
-    def blank_to_none(self, data, **_):
-        """Empty form fields mean "not given"."""
-        return {key: (None if value == "" else value) for key, value in data.items()}
 
 
 class AssetFileSchema(Schema):
@@ -155,7 +151,7 @@ class EvidenceUploadSchema(Schema):
     evidence = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-class ClaimInputSchema(Schema):
+class ClaimInputSchema(FormSchema):
     """A new draft claim on an asset's version (the latest if not given)."""
 
     asset_id = fields.Integer(required=True)
@@ -164,11 +160,6 @@ class ClaimInputSchema(Schema):
     source = fields.Enum(SourceKind, by_value=True, required=True)
     source_note = _optional(fields.String(validate=validate.Length(max=4000)))
     source_references = WordList(load_default=list, validate=validate.Length(max=50))
-
-    @pre_load
-    def blank_to_none(self, data, **_):
-        """Empty form fields mean "not given"."""
-        return {key: (None if value == "" else value) for key, value in data.items()}
 
 
 class ClaimUpdateSchema(Schema):

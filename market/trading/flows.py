@@ -80,15 +80,21 @@ def sync_intent(session: Session, app: Collaborators, intent: Intent) -> Intent:
     return intent
 
 
-def refresh_payments(session: Session, app: Collaborators, order_id: int, organisation_ids):
-    """Ask Stripe about the order's open intents and apply what it says (checkout return)."""
-    gateway = app.require_gateway()
+def _open_intent_id(session: Session, order_id: int, organisation_ids) -> str:
+    # The order's intent in progress; the read transaction ends before Stripe is called.
     order = payments.payable_order(session, order_id, organisation_ids)
     pending = payments.pending_intent(session, order)
     if pending is None:
         raise NotFound(N_("this order has no card payment in progress"))
     intent_id = pending.stripe_payment_intent_id
     session.rollback()
+    return intent_id
+
+
+def refresh_payments(session: Session, app: Collaborators, order_id: int, organisation_ids):
+    """Ask Stripe about the order's open intents and apply what it says (checkout return)."""
+    gateway = app.require_gateway()
+    intent_id = _open_intent_id(session, order_id, organisation_ids)
     try:
         intent = gateway.retrieve_intent(intent_id)
     except GatewayError as error:
@@ -102,12 +108,7 @@ def confirm_card(
     """Confirm the order's intent with a card the browser tokenised; 3-D Secure is finished
     by Stripe.js (``requires_action``), everything else is applied at once."""
     gateway = app.require_gateway()
-    order = payments.payable_order(session, order_id, organisation_ids)
-    pending = payments.pending_intent(session, order)
-    if pending is None:
-        raise NotFound(N_("this order has no card payment in progress"))
-    intent_id = pending.stripe_payment_intent_id
-    session.rollback()
+    intent_id = _open_intent_id(session, order_id, organisation_ids)
     try:
         intent = gateway.confirm_intent(intent_id, payment_method)
     except GatewayError as error:

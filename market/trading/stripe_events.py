@@ -129,14 +129,10 @@ def dispute_created(session: Session, stripe_object: dict) -> str:
     return "order disputed"
 
 
-def _close_after_settlement(
-    session: Session, order: Order, dispute: Dispute, stripe_object: dict, now
-) -> str:
-    dispute.status = DisputeStatus.DECIDED
-    dispute.decided_at = now
-    if stripe_object.get("status") != "lost":
-        dispute.decision = DisputeDecision.RELEASE
-        return "released"
+def _refund_lost(
+    session: Session, order: Order, dispute: Dispute, stripe_object: dict, now, reason: str
+) -> None:
+    # Stripe already took the disputed amount back: book it as a refund (no Stripe call).
     amount = min(int(stripe_object.get("amount") or 0), refunds.refundable(session, order))
     dispute.decision = (
         DisputeDecision.FULL_REFUND
@@ -145,9 +141,22 @@ def _close_after_settlement(
     )
     dispute.refund_minor = amount
     refunds.request(
-        session, order.id, amount, "Stripe dispute lost after settlement", None, now,
-        Actor.STRIPE, idempotency_key=f"stripe_dispute:{dispute.id}", dispute=dispute,
+        session, order.id, amount, reason, None, now, Actor.STRIPE,
+        idempotency_key=f"stripe_dispute:{dispute.id}", dispute=dispute,
     )  # fmt: skip
+
+
+def _close_after_settlement(
+    session: Session, order: Order, dispute: Dispute, stripe_object: dict, now
+) -> str:
+    dispute.status = DisputeStatus.DECIDED
+    dispute.decided_at = now
+    if stripe_object.get("status") != "lost":
+        dispute.decision = DisputeDecision.RELEASE
+        return "released"
+    _refund_lost(
+        session, order, dispute, stripe_object, now, "Stripe dispute lost after settlement"
+    )
     return "clawed back from the provider"
 
 
@@ -190,15 +199,5 @@ def dispute_closed(session: Session, stripe_object: dict) -> str:
         note = f"Stripe dispute closed: {stripe_object.get('status')}"
         refunds.release_to_provider(session, order, Actor.STRIPE, now, note=note)
         return "released"
-    amount = min(int(stripe_object.get("amount") or 0), refunds.refundable(session, order))
-    dispute.decision = (
-        DisputeDecision.FULL_REFUND
-        if amount >= order.paid_minor
-        else DisputeDecision.PARTIAL_REFUND
-    )
-    dispute.refund_minor = amount
-    refunds.request(
-        session, order.id, amount, "Stripe dispute lost", None, now, Actor.STRIPE,
-        idempotency_key=f"stripe_dispute:{dispute.id}", dispute=dispute,
-    )  # fmt: skip
+    _refund_lost(session, order, dispute, stripe_object, now, "Stripe dispute lost")
     return "refunded"
