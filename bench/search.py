@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import search  # noqa: E402
-from market import create_app, migrate  # noqa: E402
+from market import migrate  # noqa: E402
+from market.app import create_app  # noqa: E402
 from market.listings import discovery  # noqa: E402
 from market.listings.catalogue import PLACES, entries  # noqa: E402
 from market.listings.indexing import LISTINGS  # noqa: E402

@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from market import create_app, demo, filesweep, migrate, worker
+from market import demo, filesweep, migrate, worker
+from market.app import create_app
 from market.config import ConfigError
 from market.db import utcnow
 from market.errors import DomainError
@@ -87,7 +88,7 @@ def serve_command(bind: str, workers: int):
             str(workers),
             "--access-logfile",
             "-",
-            "market:create_app()",
+            "market.app:create_app()",
         ],
     )
 

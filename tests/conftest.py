@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from market import create_app, migrate
+from market import migrate
+from market.app import create_app
 from tests.web import WebClient
 
 ROOT = Path(__file__).resolve().parent.parent

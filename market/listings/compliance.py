@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput
-from market.i18n import N_
 from market.identity.models import User
 from market.listings import listings
 from market.listings import terms as licence
@@ -28,6 +27,7 @@ from market.listings.models import (
     RevisionState,
 )
 from market.registry.models import PersonalInfo
+from market.text import N_
 
 
 def queue(session: Session) -> sa.Select:

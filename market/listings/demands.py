@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import Conflict, InvalidInput, NotFound
-from market.i18n import N_
 from market.identity.models import User
 from market.listings.models import Demand, DemandMatch, DemandStatus
 from market.registry.claims import CHINA
+from market.text import N_
 
 TOPIC = "demands.match"
 EXPIRE_TOPIC = "demands.expire"

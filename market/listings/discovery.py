@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 import search
 from market.errors import DomainError, InvalidInput
-from market.i18n import N_
 from market.identity.models import Organisation
 from market.listings.indexing import LISTINGS
 from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS
+from market.text import N_
 from search import Query, Range, RangeFacet
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput, NotFound
 from market.files import FileStore
-from market.i18n import N_
 from market.identity.models import User
 from market.listings import demands, indexing, notifications, plans
 from market.listings import terms as licence
@@ -39,6 +38,7 @@ from market.registry.models import (
     Certificate,
     CertificateStatus,
 )
+from market.text import N_
 
 REVISION_FIELDS = (
     "title_zh",

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, enum_type, utcnow
-from market.i18n import N_
 from market.identity.models import Organisation, User
 from market.registry.models import Asset, AssetVersion, Certificate, Industry
+from market.text import N_
 
 
 class ListingStatus(enum.StrEnum):

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import NotFound
-from market.i18n import N_
 from market.identity.models import MemberRole, Membership, User
 from market.listings.models import Notification
 from market.mail import Mail, Mailer
+from market.text import N_
 
 TOPIC = "mail.notification"
 

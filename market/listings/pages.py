@@ -27,7 +27,6 @@ from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
-from market.i18n import N_
 from market.identity.models import StaffRole
 from market.listings import compliance, demands, discovery, listings, notifications, schemas
 from market.listings import terms as licence
@@ -46,6 +45,7 @@ from market.registry.assets import Upload
 from market.registry.claims import CHINA
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, Asset
 from market.registry.services import organisation_ids
+from market.text import N_
 
 blp = Blueprint("listings", __name__)
 

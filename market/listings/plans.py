@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.i18n import N_
 from market.identity.models import Organisation
 from market.listings import terms as licence
 from market.listings.models import (
@@ -21,6 +20,7 @@ from market.listings.models import (
     RevisionState,
     UsageScenario,
 )
+from market.text import N_
 
 PLAN_FIELDS = (
     "kind",

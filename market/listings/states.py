@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 
 from market.errors import Conflict, PermissionDenied
-from market.i18n import N_
 from market.listings.models import ListingStatus
+from market.text import N_
 
 
 class Action(enum.StrEnum):

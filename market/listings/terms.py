@@ -11,9 +11,9 @@ The canonical form (what a revision and an order keep)::
 from __future__ import annotations
 
 from market.errors import InvalidInput
-from market.i18n import N_
 from market.identity.models import MAINLAND
 from market.listings.models import SCENARIO_LABELS, UsageScenario
+from market.text import N_
 
 WORLDWIDE = "*"
 ODRL_CONTEXT = "http://www.w3.org/ns/odrl.jsonld"

@@ -11,7 +11,6 @@ from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
 from market.errors import InvalidInput, NotFound
-from market.i18n import N_
 from market.identity.models import User
 from market.listings import (
     compliance,
@@ -25,6 +24,7 @@ from market.listings.models import Listing, ListingRevision, RevisionState
 from market.listings.states import Action, Actor
 from market.oauth.server import requires
 from market.registry.assets import Upload
+from market.text import N_
 
 blp = Blueprint("listings_api", __name__, description="Listings, search, reviews and demands")
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from market.errors import InvalidInput
 from market.files import EmptyFile, FileStore, FileTooLarge, StoredFile
-from market.i18n import N_
 from market.identity.models import User
 from market.registry import filetypes
 from market.registry.models import Asset, AssetFile, AssetVersion, PersonalInfo
+from market.text import N_
 
 
 class UploadTooLarge(InvalidInput):

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import Conflict, InvalidInput
-from market.i18n import N_
 from market.identity.models import User
 from market.registry import chain
 from market.registry.claims import CHINA, move
@@ -26,6 +25,7 @@ from market.registry.models import (
     ObjectionState,
 )
 from market.registry.states import Action, Actor
+from market.text import N_
 
 PREFIX = "SZDX"
 VALIDITY_YEARS = 3

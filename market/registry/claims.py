@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, aliased
 from market import outbox
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.files import FileStore
-from market.i18n import N_
 from market.identity.models import User
 from market.registry import chain
 from market.registry.assets import Upload, store_upload
@@ -35,6 +34,7 @@ from market.registry.models import (
     SourceKind,
 )
 from market.registry.states import ACTIVE, NEEDS_REASON, REVIEW_DECISIONS, Action, Actor, next_state
+from market.text import N_
 
 # Working days are counted in China Standard Time (no daylight saving), Monday to Friday.
 CHINA = timezone(timedelta(hours=8), "CST")

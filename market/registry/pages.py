@@ -25,13 +25,13 @@ from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
-from market.i18n import N_
 from market.identity.models import Organisation, StaffRole
 from market.registry import assets, certificates, chain, claims, models, schemas, services, states
 from market.registry.assets import Upload
 from market.registry.models import Asset, Certificate, Claim, ClaimState
 from market.registry.states import Action, Actor
 from market.registry.views import review_statement
+from market.text import N_
 
 blp = Blueprint("registry", __name__)
 

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import NotFound
-from market.i18n import N_
 from market.identity.models import Membership, User
 from market.registry.models import Asset, Certificate, Claim, Objection
+from market.text import N_
 
 DEFAULT_NOTICE_WORKING_DAYS = 5
 DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024

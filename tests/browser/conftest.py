@@ -9,7 +9,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from market import create_app
+from market.app import create_app
 from tests.conftest import app_config
 
 CHROMIUM = os.environ.get("SHUJIAO_TEST_CHROMIUM", "/usr/bin/chromium")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 import search
-from market import create_app, demo, migrate, worker
+from market import demo, migrate, worker
+from market.app import create_app
 from market.db import utcnow
 from market.identity.models import StaffRole
 from market.listings import demo as listings_demo

@@ -12,7 +12,8 @@ import pytest
 import stripe
 
 from ledger.verify import verify
-from market import create_app, worker
+from market import worker
+from market.app import create_app
 from market.identity.models import MemberRole, Membership, StaffRole
 from market.trading import books
 from tests import factories

@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from market import create_app
+from market.app import create_app
 
 
 def main(spec: dict) -> list[dict]:

@@ -1,0 +1,208 @@
+"""The composition root: ``create_app`` builds the Flask application, its error handlers and
+the unit of work (one commit per request)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from flask import Flask, g, jsonify, render_template
+from flask_babel import get_locale, gettext
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+import search
+from ledger import errors as ledger_errors
+from ledger.errors import LedgerError
+from market import api as api_setup
+from market import config as config_module
+from market import i18n, web
+from market.config import ROOT
+from market.context import current_user
+from market.db import Database
+from market.errors import DomainError, error_body
+from market.files import LocalFileStore
+from market.finance import pages as finance_pages
+from market.finance import views as finance_views
+from market.identity import pages as identity_pages
+from market.identity import views as identity_views
+from market.listings import pages as listing_pages
+from market.listings import views as listing_views
+from market.mail import make_mailer
+from market.money import money
+from market.oauth import pages as oauth_pages
+from market.oauth import views as oauth_views
+from market.payments import webhooks as stripe_webhooks
+from market.payments.gateway import make_gateway
+from market.registry import pages as registry_pages
+from market.registry import views as registry_views
+from market.trading import pages as trading_pages
+from market.trading import stripe_events as trading_stripe_events
+from market.trading import views as trading_views
+
+csrf = CSRFProtect()
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the application. ``config`` overrides the ``SHUJIAO_*`` environment (tests, demo)."""
+    settings = config_module.load(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(settings)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
+
+    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["mailer"] = make_mailer(app.config["MAIL_SINK"], app.config["MAIL_FROM"])
+    app.extensions["search"] = search.connect(
+        app.config["SEARCH_URL"], prefix=app.config["SEARCH_INDEX_PREFIX"]
+    )
+    app.extensions["files"] = LocalFileStore(app.config["FILES_PATH"])
+    app.extensions["payments"] = make_gateway(app.config)
+    app.extensions["stripe_handlers"] = {}
+    trading_stripe_events.register_stripe_handlers(app)
+    i18n.configure(app)
+    csrf.init_app(app)
+    api = api_setup.configure(app)
+    _register_unit_of_work(app)
+    _register_error_handlers(app)
+    _register_blueprints(app, api)
+    _register_templates(app)
+    return app
+
+
+def _register_blueprints(app: Flask, api) -> None:
+    for pages in (
+        web.blp,
+        identity_pages.blp,
+        oauth_pages.blp,
+        finance_pages.blp,
+        registry_pages.blp,
+        listing_pages.blp,
+        trading_pages.blp,
+    ):
+        app.register_blueprint(pages)
+    app.extensions["oauth_server"] = oauth_views.register(app)
+    csrf.exempt(oauth_views.blp)
+    app.register_blueprint(stripe_webhooks.blp)
+    csrf.exempt(stripe_webhooks.blp)
+    # API blueprints authenticate with bearer tokens, never cookies: no CSRF to guard against.
+    for blueprint in (
+        identity_views.blp,
+        finance_views.blp,
+        registry_views.blp,
+        listing_views.blp,
+        trading_views.blp,
+    ):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+        csrf.exempt(blueprint)
+
+
+def _register_unit_of_work(app: Flask) -> None:
+    @app.after_request
+    def finish_unit_of_work(response):
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        return response
+
+    @app.teardown_request
+    def discard_unit_of_work(_exception):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+
+def _error_response(status: int, message: str, errors: dict | None = None, headers=None):
+    if api_setup.wants_json():
+        return jsonify(error_body(status, message, errors)), status, headers or {}
+    page = render_template("error.html", status=status, message=message, errors=errors or {})
+    return page, status, headers or {}
+
+
+def _flatten(messages: dict) -> dict:
+    # webargs keys validation messages by location ("json", "query", ...); fields are unique
+    # enough across locations that clients are better served by one flat mapping.
+    flat: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+def _ledger_status(error: LedgerError) -> int:
+    # Malformed requests are 422, missing things 404; any other refusal (a closed period, a
+    # crossed limit, a reused key) clashes with the state of the books: 409.
+    if isinstance(error, ledger_errors.InvalidRequest):
+        return 422
+    if isinstance(error, ledger_errors.NotFound):
+        return 404
+    return 409
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        headers = {}
+        if getattr(error, "retry_after", None):
+            headers["Retry-After"] = str(error.retry_after)
+        if error.status == 401 and api_setup.wants_json():
+            headers["WWW-Authenticate"] = 'Bearer realm="shujiao"'
+        return _error_response(error.status, gettext(error.message), error.errors, headers)
+
+    @app.errorhandler(LedgerError)
+    def ledger_error(error: LedgerError):
+        errors = {error.field: [error.message]} if error.field else {}
+        return _error_response(_ledger_status(error), error.message, errors)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = gettext("The form has expired or did not come from this site. Reload the page.")
+        return _error_response(400, message, {"csrf_token": [error.description]})
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def integrity_error(error):
+        # A race lost at the database's unique constraints: the other writer won; retryable.
+        return _error_response(409, gettext("This conflicts with a change made at the same time."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        errors = _flatten(data.get("messages", {})) if "messages" in data else data.get("errors")
+        message = data.get("message") or error.description or error.name
+        if errors and error.code == 422:
+            message = gettext(
+                "The request has invalid fields: %(fields)s", fields=", ".join(errors)
+            )
+        headers = data.get("headers") or {}
+        return _error_response(error.code or 500, message, errors, headers)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error", exc_info=error)
+        return _error_response(500, gettext(InternalServerError.description))
+
+
+def _register_templates(app: Flask) -> None:
+    app.add_template_filter(money)
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "current_user": current_user(),
+            "locales": i18n.LANGUAGE_NAMES,
+            "get_locale": get_locale,
+        }
