@@ -11,7 +11,6 @@ from flask_babel import Babel
 
 from market.config import ROOT
 from market.context import current_user
-from market.text import N_  # noqa: F401 - re-exported: where most modules look for it
 
 LOCALES = ("zh", "en")
 DEFAULT_LOCALE = "zh"
