@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 import search  # noqa: E402
 from market import migrate  # noqa: E402
 from market.app import create_app  # noqa: E402
+from market.demo.catalogue import PLACES, entries  # noqa: E402
 from market.listings import discovery  # noqa: E402
-from market.listings.catalogue import PLACES, entries  # noqa: E402
 from market.listings.indexing import LISTINGS  # noqa: E402
 
 FACETED = {"q": "深圳 交通 数据", "category": ["transport"], "cross_border_allowed": False}

@@ -11,8 +11,8 @@ import search
 from market import demo, migrate, worker
 from market.app import create_app
 from market.db import utcnow
+from market.demo import listings as listings_demo
 from market.identity.models import StaffRole
-from market.listings import demo as listings_demo
 from market.listings import indexing
 from tests import factories
 from tests.conftest import app_config

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from market.listings.catalogue import TOPICS
+from market.demo.catalogue import TOPICS
 
 PLACES = {topic.key: topic.places for topic in TOPICS}
 

@@ -9,12 +9,12 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from market.db import utcnow
+from market.demo import listings as listings_demo
+from market.demo import registry as registry_demo
+from market.demo import trading as trading_demo
 from market.identity import services
 from market.identity.credit_code import ALPHABET, check_character
 from market.identity.models import MemberRole, Membership, Organisation, StaffRole
-from market.listings import demo as listings_demo
-from market.registry import demo as registry_demo
-from market.trading import demo as trading_demo
 
 DEMO_PASSWORD = "shujiao-demo-2026"
 OPERATOR_EMAIL = "admin@demo.shujiao.cn"

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market.demo.catalogue import Entry, entries
 from market.files import FileStore
 from market.identity import services as identity
 from market.identity.credit_code import check_character
 from market.identity.models import Organisation, User
 from market.listings import compliance, demands, listings
-from market.listings.catalogue import Entry, entries
 from market.listings.models import (
     CrossBorderPathway,
     DeliveryMethod,
