@@ -48,6 +48,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(PY) tools/deadcode.py
 
 format: install-test
 	$(BIN)/ruff format .

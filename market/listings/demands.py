@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market import outbox
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import InvalidInput, NotFound
 from market.identity.models import User
 from market.listings.models import Demand, DemandMatch, DemandStatus
 from market.registry.claims import CHINA
@@ -59,13 +59,6 @@ def expire(session: Session, demand_id: int, now: datetime) -> bool:
         return False
     close(session, demand)
     return True
-
-
-def rematch(session: Session, demand: Demand) -> None:
-    """Ask for the demand to be matched again (new listings may fit now)."""
-    if demand.status != DemandStatus.OPEN:
-        raise Conflict(N_("this demand is closed"))
-    outbox.enqueue(session, TOPIC, {"demand_id": demand.id})
 
 
 def close(session: Session, demand: Demand) -> Demand:

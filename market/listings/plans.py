@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -18,7 +17,6 @@ from market.listings.models import (
     Plan,
     PlanKind,
     RevisionState,
-    UsageScenario,
 )
 from market.text import N_
 
@@ -98,36 +96,3 @@ def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetim
     if plan.expires_at is not None and plan.expires_at <= now:
         raise Conflict(N_("this private offer has expired"), field="plan_id")
     return plan
-
-
-def check_eligibility(
-    plan: Plan, buyer: Organisation, scenario: UsageScenario | str, cross_border: bool
-) -> dict:
-    """Refuse an order the terms do not allow; return the terms the order must keep.
-
-    A buyer outside the mainland, or one declaring cross-border use, needs terms allowing
-    cross-border use; the declared scenario must be one the terms permit.
-    """
-    terms = plan.effective_terms
-    if not licence.permits(terms, scenario):
-        raise InvalidInput(N_("the licence does not permit this usage scenario"), field="scenario")
-    if (cross_border or not buyer.is_mainland) and not terms["cross_border"]:
-        raise InvalidInput(
-            N_("the licence does not allow use outside mainland China"), field="cross_border"
-        )
-    return dict(terms)
-
-
-def private_offers_for(session: Session, buyer_id: int, now: datetime) -> list[Plan]:
-    """Private offers made to a buyer that it can still accept."""
-    return list(
-        session.scalars(
-            sa.select(Plan)
-            .where(
-                Plan.kind == PlanKind.PRIVATE_OFFER,
-                Plan.buyer_organisation_id == buyer_id,
-                Plan.expires_at > now,
-            )
-            .order_by(Plan.id.desc())
-        )
-    )

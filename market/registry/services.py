@@ -1,4 +1,4 @@
-"""Registry look-ups bounded by who is asking, and the registry's settings.
+"""Registry look-ups bounded by who is asking.
 
 The domain logic lives beside this module: ``assets`` (metadata, uploads, versions), ``claims``
 (the claim workflow, evidence, conflicts, objections) and ``certificates`` (issuance,
@@ -16,9 +16,6 @@ from market.errors import NotFound
 from market.identity.models import Membership, User
 from market.registry.models import Asset, Certificate, Claim, Objection
 from market.text import N_
-
-DEFAULT_NOTICE_WORKING_DAYS = 5
-DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
 
 def organisation_ids(session: Session, user: User) -> list[int]:

@@ -20,7 +20,7 @@ from market.listings import terms as licence
 from market.listings.models import Plan
 from market.text import N_
 from market.trading.models import ExclusiveClaim, Order, OrderEvent, OrderStatus
-from market.trading.states import LIVE, Action, Actor, next_status
+from market.trading.states import Action, Actor, next_status
 
 
 def request_hash(data: dict) -> str:
@@ -259,24 +259,6 @@ def cancel(session: Session, order: Order, user: User, now: datetime, actor=Acto
     move(session, order, Action.CANCEL, actor, now, user)
     order.closed_at = now
     release_exclusive(session, order)
-
-
-def exclusive_is_free(session: Session, order: Order) -> bool:
-    """Whether an exclusive order's plan could be claimed again (after a cancellation)."""
-    if not order.exclusive:
-        return True
-    return (
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Order)
-            .where(
-                Order.plan_id == order.plan_id,
-                Order.id != order.id,
-                Order.status.in_(list(LIVE)),
-            )
-        )
-        == 0
-    )
 
 
 def purchases(organisation_id: int) -> sa.Select:

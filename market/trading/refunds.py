@@ -271,8 +271,3 @@ def decide(
 def disputes_queue() -> sa.Select:
     """Open disputes, oldest first (the reviewers' queue)."""
     return sa.select(Dispute).where(Dispute.status == DisputeStatus.OPEN).order_by(Dispute.id)
-
-
-def pending_refunds() -> sa.Select:
-    """Refunds waiting for Stripe, oldest first."""
-    return sa.select(Refund).where(Refund.status == RefundStatus.PENDING).order_by(Refund.id)
