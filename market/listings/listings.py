@@ -38,6 +38,7 @@ from market.registry.models import (
     Certificate,
     CertificateStatus,
 )
+from market.states import IllegalMove
 from market.text import N_
 
 REVISION_FIELDS = (
@@ -347,7 +348,11 @@ def move(
 ) -> ListingEvent:
     """Suspend, reinstate (reviewers) or delist (the provider), with a reason kept."""
     if action not in (Action.SUSPEND, Action.REINSTATE, Action.DELIST):
-        raise Conflict(N_("this listing cannot be moved that way from its current status"))
+        raise IllegalMove(
+            N_("this listing cannot be moved that way from its current status"),
+            listing.status,
+            action,
+        )
     if action == Action.SUSPEND and not (reason or "").strip():
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     target = next_status(listing.status, action, actor)

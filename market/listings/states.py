@@ -2,17 +2,19 @@
 
 A listing's status follows its revisions: the first approval publishes it; a later revision in
 review leaves it published (the live revision keeps selling) and its approval replaces the live
-revision. Every move not in :data:`MOVES` is refused with :class:`Conflict`; a move made by the
-wrong kind of actor with :class:`PermissionDenied`. ``docs/listings.md`` prints the same table.
+revision. Every move not in :data:`MOVES` is refused with ``IllegalMove`` (409); a move made
+by the wrong kind of actor with ``PermissionDenied`` (both from ``market.states``). ``docs/listings.md`` prints the same table.
 """
 
 from __future__ import annotations
 
 import enum
 
-from market.errors import Conflict, PermissionDenied
 from market.listings.models import ListingStatus
+from market.states import Actor, Machine
 from market.text import N_
+
+__all__ = ["Action", "Actor", "MOVES", "allowed_actions", "next_status"]
 
 
 class Action(enum.StrEnum):
@@ -26,29 +28,24 @@ class Action(enum.StrEnum):
     DELIST = "delist"
 
 
-class Actor(enum.StrEnum):
-    """Who makes a move: the provider organisation or exchange staff (a reviewer)."""
-
-    PROVIDER = "provider"
-    REVIEWER = "reviewer"
-
-
 S = ListingStatus
+PROVIDER = frozenset({Actor.PROVIDER})
+REVIEWER = frozenset({Actor.REVIEWER})
 
 # (status, action) -> (next status, who may do it)
-MOVES: dict[tuple[ListingStatus, Action], tuple[ListingStatus, Actor]] = {
-    (S.DRAFT, Action.SUBMIT): (S.IN_REVIEW, Actor.PROVIDER),
-    (S.DRAFT, Action.DELIST): (S.DELISTED, Actor.PROVIDER),
-    (S.IN_REVIEW, Action.APPROVE): (S.PUBLISHED, Actor.REVIEWER),
-    (S.IN_REVIEW, Action.REQUEST_CHANGES): (S.DRAFT, Actor.REVIEWER),
+MOVES: dict[tuple[ListingStatus, Action], tuple[ListingStatus, frozenset[Actor]]] = {
+    (S.DRAFT, Action.SUBMIT): (S.IN_REVIEW, PROVIDER),
+    (S.DRAFT, Action.DELIST): (S.DELISTED, PROVIDER),
+    (S.IN_REVIEW, Action.APPROVE): (S.PUBLISHED, REVIEWER),
+    (S.IN_REVIEW, Action.REQUEST_CHANGES): (S.DRAFT, REVIEWER),
     # A material change of a published listing: a new revision in review, still on sale.
-    (S.PUBLISHED, Action.SUBMIT): (S.PUBLISHED, Actor.PROVIDER),
-    (S.PUBLISHED, Action.APPROVE): (S.PUBLISHED, Actor.REVIEWER),
-    (S.PUBLISHED, Action.REQUEST_CHANGES): (S.PUBLISHED, Actor.REVIEWER),
-    (S.PUBLISHED, Action.SUSPEND): (S.SUSPENDED, Actor.REVIEWER),
-    (S.PUBLISHED, Action.DELIST): (S.DELISTED, Actor.PROVIDER),
-    (S.SUSPENDED, Action.REINSTATE): (S.PUBLISHED, Actor.REVIEWER),
-    (S.SUSPENDED, Action.DELIST): (S.DELISTED, Actor.PROVIDER),
+    (S.PUBLISHED, Action.SUBMIT): (S.PUBLISHED, PROVIDER),
+    (S.PUBLISHED, Action.APPROVE): (S.PUBLISHED, REVIEWER),
+    (S.PUBLISHED, Action.REQUEST_CHANGES): (S.PUBLISHED, REVIEWER),
+    (S.PUBLISHED, Action.SUSPEND): (S.SUSPENDED, REVIEWER),
+    (S.PUBLISHED, Action.DELIST): (S.DELISTED, PROVIDER),
+    (S.SUSPENDED, Action.REINSTATE): (S.PUBLISHED, REVIEWER),
+    (S.SUSPENDED, Action.DELIST): (S.DELISTED, PROVIDER),
 }
 
 # Statuses in which the listing is on sale and in the search index.
@@ -66,21 +63,14 @@ ACTION_LABELS = {
 }
 
 
+MACHINE = Machine(MOVES, N_("this listing cannot be moved that way from its current status"))
+
+
 def next_status(status: ListingStatus, action: Action, actor: Actor) -> ListingStatus:
-    """The status after ``action`` by ``actor``, or Conflict (illegal) / PermissionDenied."""
-    move = MOVES.get((status, action))
-    if move is None:
-        raise Conflict(
-            N_("this listing cannot be moved that way from its current status"),
-            status=[status.value],
-            action=[action.value],
-        )
-    target, allowed = move
-    if actor != allowed:
-        raise PermissionDenied(N_("this move is not yours to make"), action=[action.value])
-    return target
+    """The status after ``action`` by ``actor``, or IllegalMove (409) / PermissionDenied."""
+    return MACHINE.next(status, action, actor)
 
 
 def allowed_actions(status: ListingStatus, actor: Actor) -> list[Action]:
     """Actions ``actor`` may take on a listing in ``status`` (for buttons and forms)."""
-    return [action for (at, action), (_, who) in MOVES.items() if at == status and who == actor]
+    return MACHINE.allowed_actions(status, actor)

@@ -1,7 +1,7 @@
 """The rights-claim state machine: a table of allowed moves and who may make each.
 
-Every move not in :data:`MOVES` is illegal and refused with :class:`Conflict`; a move made by
-the wrong kind of actor is refused with :class:`PermissionDenied`. ``docs/registry.md`` prints
+Every move not in :data:`MOVES` is illegal and refused with ``IllegalMove`` (409); a move made
+by the wrong kind of actor is refused with ``PermissionDenied`` (both from ``market.states``). ``docs/registry.md`` prints
 the same table.
 """
 
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import enum
 
-from market.errors import Conflict, PermissionDenied
 from market.registry.models import ClaimState
+from market.states import Actor, Machine
 from market.text import N_
+
+__all__ = ["Action", "Actor", "MOVES", "allowed_actions", "next_state"]
 
 
 class Action(enum.StrEnum):
@@ -28,31 +30,26 @@ class Action(enum.StrEnum):
     ISSUE_CERTIFICATE = "issue_certificate"
 
 
-class Actor(enum.StrEnum):
-    """Who makes a move: the claimant organisation, exchange staff, or the system's clock."""
-
-    PROVIDER = "provider"
-    REVIEWER = "reviewer"
-    SYSTEM = "system"
-
-
 S = ClaimState
+PROVIDER = frozenset({Actor.PROVIDER})
+REVIEWER = frozenset({Actor.REVIEWER})
+SYSTEM = frozenset({Actor.SYSTEM})  # the clock
 
 # (state, action) -> (next state, who may do it)
-MOVES: dict[tuple[ClaimState, Action], tuple[ClaimState, Actor]] = {
-    (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, Actor.PROVIDER),
-    (S.DRAFT, Action.WITHDRAW): (S.WITHDRAWN, Actor.PROVIDER),
-    (S.SUBMITTED, Action.WITHDRAW): (S.WITHDRAWN, Actor.PROVIDER),
-    (S.SUBMITTED, Action.START_REVIEW): (S.UNDER_REVIEW, Actor.REVIEWER),
-    (S.UNDER_REVIEW, Action.REQUEST_INFO): (S.INFO_REQUESTED, Actor.REVIEWER),
-    (S.UNDER_REVIEW, Action.APPROVE): (S.PUBLIC_NOTICE, Actor.REVIEWER),
-    (S.UNDER_REVIEW, Action.REJECT): (S.REJECTED, Actor.REVIEWER),
-    (S.INFO_REQUESTED, Action.RESUBMIT): (S.RESUBMITTED, Actor.PROVIDER),
-    (S.INFO_REQUESTED, Action.WITHDRAW): (S.WITHDRAWN, Actor.PROVIDER),
-    (S.RESUBMITTED, Action.START_REVIEW): (S.UNDER_REVIEW, Actor.REVIEWER),
-    (S.RESUBMITTED, Action.WITHDRAW): (S.WITHDRAWN, Actor.PROVIDER),
-    (S.PUBLIC_NOTICE, Action.UPHOLD_OBJECTION): (S.FAILED, Actor.REVIEWER),
-    (S.PUBLIC_NOTICE, Action.ISSUE_CERTIFICATE): (S.CERTIFIED, Actor.SYSTEM),
+MOVES: dict[tuple[ClaimState, Action], tuple[ClaimState, frozenset[Actor]]] = {
+    (S.DRAFT, Action.SUBMIT): (S.SUBMITTED, PROVIDER),
+    (S.DRAFT, Action.WITHDRAW): (S.WITHDRAWN, PROVIDER),
+    (S.SUBMITTED, Action.WITHDRAW): (S.WITHDRAWN, PROVIDER),
+    (S.SUBMITTED, Action.START_REVIEW): (S.UNDER_REVIEW, REVIEWER),
+    (S.UNDER_REVIEW, Action.REQUEST_INFO): (S.INFO_REQUESTED, REVIEWER),
+    (S.UNDER_REVIEW, Action.APPROVE): (S.PUBLIC_NOTICE, REVIEWER),
+    (S.UNDER_REVIEW, Action.REJECT): (S.REJECTED, REVIEWER),
+    (S.INFO_REQUESTED, Action.RESUBMIT): (S.RESUBMITTED, PROVIDER),
+    (S.INFO_REQUESTED, Action.WITHDRAW): (S.WITHDRAWN, PROVIDER),
+    (S.RESUBMITTED, Action.START_REVIEW): (S.UNDER_REVIEW, REVIEWER),
+    (S.RESUBMITTED, Action.WITHDRAW): (S.WITHDRAWN, PROVIDER),
+    (S.PUBLIC_NOTICE, Action.UPHOLD_OBJECTION): (S.FAILED, REVIEWER),
+    (S.PUBLIC_NOTICE, Action.ISSUE_CERTIFICATE): (S.CERTIFIED, SYSTEM),
 }
 
 # Moves a reviewer makes from the decision form (the others follow from objections, the clock).
@@ -85,21 +82,14 @@ ACTION_LABELS = {
 }
 
 
+MACHINE = Machine(MOVES, N_("this claim cannot be moved that way from its current state"))
+
+
 def next_state(state: ClaimState, action: Action, actor: Actor) -> ClaimState:
-    """The state after ``action`` by ``actor``, or Conflict (illegal) / PermissionDenied."""
-    move = MOVES.get((state, action))
-    if move is None:
-        raise Conflict(
-            N_("this claim cannot be moved that way from its current state"),
-            state=[state.value],
-            action=[action.value],
-        )
-    target, allowed = move
-    if actor != allowed:
-        raise PermissionDenied(N_("this move is not yours to make"), action=[action.value])
-    return target
+    """The state after ``action`` by ``actor``, or IllegalMove (409) / PermissionDenied."""
+    return MACHINE.next(state, action, actor)
 
 
 def allowed_actions(state: ClaimState, actor: Actor) -> list[Action]:
     """Actions ``actor`` may take on a claim in ``state`` (for buttons and forms)."""
-    return [action for (at, action), (_, who) in MOVES.items() if at == state and who == actor]
+    return MACHINE.allowed_actions(state, actor)

@@ -6,13 +6,12 @@ Services take the session and never commit; the caller's unit of work does.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market import idempotency
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.identity.models import Organisation, User
 from market.listings import plans as listing_plans
@@ -21,12 +20,6 @@ from market.listings.models import Plan
 from market.text import N_
 from market.trading.models import ExclusiveClaim, Order, OrderEvent, OrderStatus
 from market.trading.states import Action, Actor, next_status
-
-
-def request_hash(data: dict) -> str:
-    """SHA-256 of a request body in canonical JSON: same key, same body → same result."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def reference_for(order_id: int) -> str:
@@ -156,19 +149,6 @@ def release_exclusive(session: Session, order: Order) -> None:
     session.execute(sa.delete(ExclusiveClaim).where(ExclusiveClaim.order_id == order.id))
 
 
-def _replay(session: Session, buyer_id: int, key: str, digest: str) -> Order | None:
-    existing = session.scalar(
-        sa.select(Order).where(
-            Order.buyer_organisation_id == buyer_id, Order.idempotency_key == key
-        )
-    )
-    if existing is not None and existing.request_hash != digest:
-        raise Conflict(
-            N_("this Idempotency-Key was used for a different order"), field="Idempotency-Key"
-        )
-    return existing
-
-
 def place(
     session: Session,
     buyer: Organisation,
@@ -185,9 +165,16 @@ def place(
     same key and body return the first order (``created`` false); another body is a Conflict.
     ``fee_bps_for(category)`` gives the platform fee rate (basis points) to bind.
     """
-    digest = request_hash(data)
+    digest = idempotency.request_hash(data)
     if idempotency_key:
-        existing = _replay(session, buyer.id, idempotency_key, digest)
+        existing = idempotency.replay(
+            session,
+            sa.select(Order).where(
+                Order.buyer_organisation_id == buyer.id, Order.idempotency_key == idempotency_key
+            ),
+            digest,
+            N_("this Idempotency-Key was used for a different order"),
+        )
         if existing is not None:
             return existing, False
     if buyer.verified_at is None:

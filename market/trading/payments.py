@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from market.errors import Conflict, InvalidInput, NotFound
 from market.identity.models import User
 from market.payments.gateway import Intent
+from market.states import IllegalMove
 from market.text import N_
 from market.trading import books, delivery, orders
 from market.trading.models import (
@@ -42,7 +43,7 @@ def payable_order(session: Session, order_id: int, organisation_ids) -> Order:
     order = orders.order_for(session, order_id, organisation_ids)
     orders.require_buyer(order, organisation_ids)
     if order.status != OrderStatus.AWAITING_PAYMENT:
-        raise Conflict(N_("this order is not awaiting payment"), field="status")
+        raise IllegalMove(N_("this order is not awaiting payment"), order.status, Action.PAY)
     return order
 
 
@@ -88,7 +89,7 @@ def record_intent(session: Session, order_id: int, intent: Intent, now: datetime
     """Keep a created PaymentIntent's id on a pending payment of the order."""
     order = orders.lock(session, order_id)
     if order.status != OrderStatus.AWAITING_PAYMENT:
-        raise Conflict(N_("this order is not awaiting payment"), field="status")
+        raise IllegalMove(N_("this order is not awaiting payment"), order.status, Action.PAY)
     return _pending_stripe_payment(session, order, intent, now)
 
 

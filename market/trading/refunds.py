@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import ledger
-from market import outbox
+from market import idempotency, outbox
 from market.errors import Conflict, InvalidInput, NotFound
 from market.identity.models import User
+from market.states import IllegalMove
 from market.text import N_
 from market.trading import books, delivery, orders, settlement
 from market.trading.models import (
@@ -64,25 +65,25 @@ def request(
 ) -> tuple[Refund, bool]:
     """Start a refund of ``amount``; ``(refund, created)``. A bank-paid order's refund is
     complete at once (finance pays it from the bank); a Stripe one waits for Stripe."""
-    digest = orders.request_hash({"amount": amount, "reason": reason})
+    digest = idempotency.request_hash({"amount": amount, "reason": reason})
     order = orders.lock(session, order_id)
     if idempotency_key:
-        existing = session.scalar(
+        existing = idempotency.replay(
+            session,
             sa.select(Refund).where(
                 Refund.order_id == order.id, Refund.idempotency_key == idempotency_key
-            )
+            ),
+            digest,
+            N_("this Idempotency-Key was used for a different refund"),
         )
         if existing is not None:
-            if existing.request_hash != digest:
-                raise Conflict(
-                    N_("this Idempotency-Key was used for a different refund"),
-                    field="Idempotency-Key",
-                )
             return existing, False
     if order.status not in IN_ESCROW and order.status != OrderStatus.SETTLED:
-        raise Conflict(N_("this order has nothing to refund"), field="status")
+        raise IllegalMove(N_("this order has nothing to refund"), order.status, Action.REFUND)
     if order.status == OrderStatus.DISPUTED and dispute is None and actor != Actor.STRIPE:
-        raise Conflict(N_("this order is in dispute: a reviewer decides"), field="status")
+        raise IllegalMove(
+            N_("this order is in dispute: a reviewer decides"), order.status, Action.REFUND
+        )
     if amount <= 0:
         raise InvalidInput(N_("a refund must be more than zero"), field="amount_minor")
     if amount > refundable(session, order):
@@ -236,7 +237,8 @@ def decide(
     refund (partial or full) is started; when it completes, the rest (if any) is released."""
     order = orders.lock(session, order_id)
     if order.status != OrderStatus.DISPUTED:
-        raise Conflict(N_("this order is not in dispute"), field="status")
+        action = Action.RELEASE if decision == DisputeDecision.RELEASE else Action.REFUND
+        raise IllegalMove(N_("this order is not in dispute"), order.status, action)
     dispute = open_dispute_of(session, order)
     if dispute.stripe_dispute_id:
         # A chargeback is decided by the card network through Stripe, which takes the money

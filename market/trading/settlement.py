@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from market import outbox
-from market.errors import Conflict
 from market.identity.models import User
+from market.states import IllegalMove
 from market.text import N_
 from market.trading import books, orders
 from market.trading.models import Order, OrderStatus
@@ -61,7 +61,7 @@ def auto_accept(session: Session, order_id: int, now: datetime) -> str:
 def accept_by_buyer(session: Session, order: Order, user: User, now: datetime) -> None:
     """The buyer accepts: only within the window (after it, the exchange already has)."""
     if order.status == OrderStatus.ACCEPTED or order.status == OrderStatus.SETTLED:
-        raise Conflict(N_("this order has already been accepted"), field="status")
+        raise IllegalMove(N_("this order has already been accepted"), order.status, Action.ACCEPT)
     accept(session, order, now, Actor.BUYER, user)
 
 

@@ -9,17 +9,19 @@
       cancelled                             refunded ◀──full refund────┘
 
 A full refund after settlement also ends in ``refunded``. Every move not in :data:`MOVES` is
-refused with :class:`Conflict` (nothing changes); the wrong kind of actor gets
-:class:`PermissionDenied`. ``docs/trading.md`` prints the same table.
+refused with ``IllegalMove`` (409; nothing changes); the wrong kind of actor gets
+``PermissionDenied`` (both from ``market.states``). ``docs/trading.md`` prints the same table.
 """
 
 from __future__ import annotations
 
 import enum
 
-from market.errors import Conflict, PermissionDenied
+from market.states import Actor, Machine
 from market.text import N_
 from market.trading.models import OrderStatus
+
+__all__ = ["Action", "Actor", "MOVES", "allowed_actions", "next_status"]
 
 
 class Action(enum.StrEnum):
@@ -34,17 +36,6 @@ class Action(enum.StrEnum):
     DISPUTE = "dispute"
     RELEASE = "release"
     REFUND = "refund"
-
-
-class Actor(enum.StrEnum):
-    """Who moves an order."""
-
-    BUYER = "buyer"
-    PROVIDER = "provider"
-    FINANCE = "finance"
-    REVIEWER = "reviewer"
-    STRIPE = "stripe"
-    SYSTEM = "system"
 
 
 S = OrderStatus
@@ -88,20 +79,18 @@ ACTION_LABELS = {
 }
 
 
+MACHINE = Machine(
+    MOVES,
+    N_("this action is not allowed in the order's current state"),
+    forbidden=N_("you may not do this to the order"),
+)
+
+
 def next_status(status: OrderStatus, action: Action, actor: Actor) -> OrderStatus:
-    """The status after ``action``; Conflict if not allowed now, PermissionDenied if not by
-    this kind of actor."""
-    move = MOVES.get((status, action))
-    if move is None:
-        raise Conflict(
-            N_("this action is not allowed in the order's current state"), field="status"
-        )
-    target, actors = move
-    if actor not in actors:
-        raise PermissionDenied(N_("you may not do this to the order"))
-    return target
+    """The status after ``action`` by ``actor``, or IllegalMove (409) / PermissionDenied."""
+    return MACHINE.next(status, action, actor)
 
 
 def allowed_actions(status: OrderStatus, actor: Actor) -> list[Action]:
     """The actions ``actor`` may take on an order in ``status`` (for pages)."""
-    return [action for (s, action), (_, actors) in MOVES.items() if s == status and actor in actors]
+    return MACHINE.allowed_actions(status, actor)

@@ -78,6 +78,18 @@ def test_submission_puts_the_listing_in_the_review_queue(
     assert [item["id"] for item in queue] == [listing_id]
 
 
+def test_an_illegal_move_is_a_409_naming_state_and_action(
+    client, writer, asset_id, operator, bearer
+):
+    listing_id = _create(client, writer, lf.listing_data(asset_id)).get_json()["id"]
+    staff_headers = bearer(operator[0], ["review:write"])
+    response = client.raw.post(
+        f"/api/v1/reviews/listings/{listing_id}/reinstate", json={}, headers=staff_headers
+    )
+    assert response.status_code == 409
+    assert response.get_json()["errors"] == {"state": ["draft"], "action": ["reinstate"]}
+
+
 def test_cross_border_approval_without_a_pathway_is_a_422(
     db, client, writer, asset_id, operator, bearer
 ):

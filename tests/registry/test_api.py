@@ -169,6 +169,7 @@ def test_illegal_move_is_409_and_changes_nothing(api, provider, reviewer):
         headers=reviewer,
     )
     assert response.status_code == 409
+    assert response.get_json()["errors"] == {"state": ["draft"], "action": ["approve"]}
     assert (
         api.raw.get(f"/api/v1/claims/{claim['id']}", headers=provider).get_json()["state"]
         == "draft"

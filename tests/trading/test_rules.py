@@ -100,6 +100,8 @@ def test_accepting_twice_is_refused(exchange, listing, drain):
     assert _post(exchange, f"/orders/{order['id']}/accept", exchange.buyer_api).status_code == 200
     again = _post(exchange, f"/orders/{order['id']}/accept", exchange.buyer_api)
     assert again.status_code == 409
+    # The one shape of an illegal state move across the API.
+    assert again.get_json()["errors"] == {"state": ["accepted"], "action": ["accept"]}
     drain()
 
 

@@ -1,0 +1,66 @@
+"""One way to write a state machine: a table of allowed moves and who may make each.
+
+Claims, listings and orders each keep their table (``<domain>/states.py``); this module holds
+what they share: who can act (:class:`Actor`), the table's lookup (:class:`Machine`) and the
+one refusal for an illegal move, :class:`IllegalMove`: HTTP 409 with
+``errors = {"state": [current state], "action": [action]}``. A move by the wrong kind of actor
+is :class:`PermissionDenied` (403) with ``errors = {"action": [action]}``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from market.errors import Conflict, PermissionDenied
+from market.text import N_
+
+State = TypeVar("State", bound=enum.Enum)
+Action = TypeVar("Action", bound=enum.Enum)
+
+
+class Actor(enum.StrEnum):
+    """Who moves a claim, a listing or an order."""
+
+    PROVIDER = "provider"
+    BUYER = "buyer"
+    REVIEWER = "reviewer"
+    FINANCE = "finance"
+    STRIPE = "stripe"
+    SYSTEM = "system"
+
+
+class IllegalMove(Conflict):
+    """The action is not allowed from the current state; nothing changed."""
+
+    def __init__(self, message: str, state: enum.Enum, action: enum.Enum) -> None:
+        super().__init__(message, state=[str(state.value)], action=[str(action.value)])
+
+
+@dataclass(frozen=True)
+class Machine(Generic[State, Action]):
+    """A table ``(state, action) -> (next state, the actors who may make the move)``."""
+
+    moves: Mapping[tuple[State, Action], tuple[State, frozenset[Actor]]]
+    illegal: str  # the message of an IllegalMove (marked with N_ by the caller)
+    forbidden: str = N_("this move is not yours to make")
+
+    def next(self, state: State, action: Action, actor: Actor) -> State:
+        """The state after ``action`` by ``actor``; IllegalMove or PermissionDenied."""
+        move = self.moves.get((state, action))
+        if move is None:
+            raise IllegalMove(self.illegal, state, action)
+        target, actors = move
+        if actor not in actors:
+            raise PermissionDenied(self.forbidden, action=[str(action.value)])
+        return target
+
+    def allowed_actions(self, state: State, actor: Actor) -> list[Action]:
+        """The actions ``actor`` may take from ``state`` (for buttons and forms)."""
+        return [
+            action
+            for (at, action), (_, actors) in self.moves.items()
+            if at == state and actor in actors
+        ]
