@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, session
 from sqlalchemy.orm import Session
 
+from market.identity import services as identity_services
 from market.identity.models import User
 
 
@@ -45,3 +46,15 @@ class Principal:
 def principal() -> Principal:
     """The authenticated API caller (set by :func:`market.oauth.server.requires`)."""
     return g.principal
+
+
+def acting_for() -> list[int]:
+    """The organisations this request acts for: the API client's organisation, or every
+    organisation the signed-in user is a member of; none for an anonymous visitor."""
+    if "acting_for" not in g:
+        if "principal" in g:
+            g.acting_for = [g.principal.organisation_id]
+        else:
+            user = current_user()
+            g.acting_for = identity_services.organisation_ids(db_session(), user) if user else []
+    return g.acting_for

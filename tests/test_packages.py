@@ -148,3 +148,19 @@ def test_the_app_is_built_by_market_app(tmp_path):
     assert result.returncode == 0, result.stderr
     name, blueprints = result.stdout.split()
     assert name == "market.app" and int(blueprints) > 5
+
+
+def test_pages_and_views_are_two_doors_onto_one_core():
+    # Pages share what they need with the API through services, never by importing views.
+    pages = sorted((ROOT / "market").rglob("pages*.py")) + sorted(
+        (ROOT / "market").rglob("pages/*.py")
+    )
+    assert pages
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in _imported_modules(path) if name.endswith(".views") or ".views." in name
+        )
+        for path in pages
+        if any(name.endswith(".views") or ".views." in name for name in _imported_modules(path))
+    }
+    assert offenders == {}

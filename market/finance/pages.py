@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 import ledger
@@ -10,8 +10,7 @@ from ledger import reads
 from ledger.errors import LedgerError
 from market.auth import staff_required
 from market.context import current_user, db_session
-from market.finance import schemas
-from market.finance.views import journal_download
+from market.finance import schemas, services
 from market.forms import parse_form
 from market.identity.models import StaffRole
 
@@ -73,7 +72,8 @@ def trial_balance():
 def journal():
     """Download the journal as CSV or XLSX."""
     query, _errors = _query(schemas.ExportQuerySchema())
-    return journal_download(db_session(), query)
+    download = services.journal(db_session(), query["start"], query["end"], query["format"])
+    return Response(download.body, mimetype=download.media_type, headers=download.headers)
 
 
 def _periods_page(status: int = 200, errors=None):

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import Response
 from flask_smorest import Blueprint
 
 import ledger
 from ledger import reads
-from ledger.export import export_csv, export_xlsx
 from market.context import db_session, principal
-from market.finance import schemas
+from market.finance import schemas, services
 from market.oauth.server import requires
 
 blp = Blueprint("ledger_api", __name__, description="The exchange's ledger (finance staff)")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def journal_download(session, query: dict) -> Response:
-    """The journal of ``[start, end)`` as a CSV or XLSX attachment (``query["format"]``)."""
-    window = {"start": query["start"], "end": query["end"]}
-    if query["format"] == "xlsx":
-        buffer = io.BytesIO()
-        export_xlsx(session, buffer, **window)
-        body, mimetype = buffer.getvalue(), XLSX
-    else:
-        text = io.StringIO()
-        export_csv(session, text, **window)
-        body, mimetype = text.getvalue(), "text/csv"
-    disposition = f"attachment; filename=journal.{query['format']}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
 @blp.route("/ledger/accounts")
@@ -77,7 +57,8 @@ def trial_balance(query):
 @blp.response(200, content_type="text/csv")
 def journal_export(query):
     """The journal of ``[start, end)`` as CSV or XLSX (``format``)."""
-    return journal_download(db_session(), query)
+    download = services.journal(db_session(), query["start"], query["end"], query["format"])
+    return Response(download.body, mimetype=download.media_type, headers=download.headers)
 
 
 @blp.route("/ledger/periods")

@@ -41,6 +41,17 @@ from market.text import N_
 INVITATION_LIFETIME = timedelta(days=7)
 
 
+def organisation_ids(session: Session, user: User) -> list[int]:
+    """The organisations ``user`` is a member of (and so may act for), oldest membership first."""
+    return list(
+        session.scalars(
+            sa.select(Membership.organisation_id)
+            .where(Membership.user_id == user.id)
+            .order_by(Membership.id)
+        )
+    )
+
+
 def email_key(email: str) -> str:
     """The case-insensitive key of an e-mail address."""
     return email.strip().lower()

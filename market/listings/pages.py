@@ -23,7 +23,7 @@ from marshmallow import ValidationError
 from ledger.currencies import to_minor
 from ledger.errors import LedgerError
 from market.auth import login_required, staff_required
-from market.context import current_user, db_session
+from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
@@ -44,7 +44,6 @@ from market.listings.states import Action, Actor
 from market.registry.assets import Upload
 from market.registry.claims import CHINA
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, Asset
-from market.registry.services import organisation_ids
 from market.text import N_
 
 blp = Blueprint("listings", __name__)
@@ -144,8 +143,7 @@ def _link_facets(facets: dict) -> None:
 @blp.route("/market/listings/<int:listing_id>")
 def listing_page(listing_id: int):
     """A listing: plans, terms in the reader's language, samples, certificate and valuation."""
-    user = current_user()
-    mine = organisation_ids(db_session(), user) if user else []
+    mine = acting_for()
     listing = listings.listing_or_404(db_session(), listing_id, mine, public=True)
     revision = listing.live_revision or listing.latest_revision
     similar = (
@@ -236,7 +234,7 @@ def _int(value):
 def provider_listings():
     """The listings of the user's organisations."""
     session = db_session()
-    mine = organisation_ids(session, current_user())
+    mine = acting_for()
     rows = session.scalars(
         sa.select(Listing).where(Listing.organisation_id.in_(mine)).order_by(Listing.id.desc())
     ).all()
@@ -251,7 +249,7 @@ def provider_listings():
 def provider_new():
     """The listing editor: a new draft of a certified asset."""
     session = db_session()
-    mine = organisation_ids(session, current_user())
+    mine = acting_for()
     assets = session.scalars(sa.select(Asset).where(Asset.organisation_id.in_(mine))).all()
     if request.method == "GET":
         form = {"asset_id": request.args.get("asset_id", "")}
@@ -287,9 +285,7 @@ def _editor_error(errors: dict, assets, status: int = 422):
 def provider_listing(listing_id: int):
     """One of the provider's listings, with its revisions; submit, revise or delist it."""
     session = db_session()
-    listing = listings.listing_or_404(
-        session, listing_id, organisation_ids(session, current_user())
-    )
+    listing = listings.listing_or_404(session, listing_id, acting_for())
     if request.method == "POST":
         action = request.form.get("action")
         now = utcnow()
@@ -317,9 +313,7 @@ def provider_listing(listing_id: int):
 def upload_sample(listing_id: int):
     """Attach a sample file to the listing's draft revision."""
     session = db_session()
-    listing = listings.listing_or_404(
-        session, listing_id, organisation_ids(session, current_user())
-    )
+    listing = listings.listing_or_404(session, listing_id, acting_for())
     file = request.files.get("file")
     try:
         if file is None or not file.filename:
@@ -383,7 +377,7 @@ def demand_board():
     if request.method == "POST":
         if user is None:
             return redirect(url_for("identity.login", next=url_for("listings.demand_board")))
-        mine = organisation_ids(session, user)
+        mine = acting_for()
         data, errors = parse_form(schemas.DemandInputSchema())
         if not errors and not mine:
             errors = {"title": [_("Join an organisation first.")]}
@@ -410,8 +404,7 @@ def demand_page(demand_id: int):
     """A demand; its buyer sees the matches, matched providers may answer with an offer."""
     session = db_session()
     demand = demands.demand_or_404(session, demand_id)
-    user = current_user()
-    mine = organisation_ids(session, user) if user else []
+    mine = acting_for()
     return render_template(
         "listings/demand.html",
         demand=demand,
@@ -430,7 +423,7 @@ def answer_demand(demand_id: int):
     """A matched provider answers the demand with a private offer to its buyer."""
     session = db_session()
     demand = demands.demand_or_404(session, demand_id)
-    match = demands.matched_provider(session, demand, organisation_ids(session, current_user()))
+    match = demands.matched_provider(session, demand, acting_for())
     if match is None:
         raise NotFound(N_("no listing of yours matches this demand"))
     data, errors = parse_form(schemas.DemandOfferFormSchema())
@@ -469,7 +462,7 @@ def notification_list():
     """The notifications of the user's organisations."""
     session = db_session()
     rows = []
-    for organisation_id in organisation_ids(session, current_user()):
+    for organisation_id in acting_for():
         rows += session.scalars(notifications.for_organisation(organisation_id).limit(50)).all()
     rows.sort(key=lambda row: row.id, reverse=True)
     return render_template("listings/notifications.html", notifications=rows)

@@ -8,7 +8,7 @@ from flask_babel import get_locale, gettext
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
-from market.context import db_session, principal
+from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
@@ -39,7 +39,7 @@ def _caller() -> User:
 
 
 def _own(listing_id: int) -> Listing:
-    return listings.listing_or_404(db_session(), listing_id, {principal().organisation_id})
+    return listings.listing_or_404(db_session(), listing_id, acting_for())
 
 
 # --- Search ------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def suggest_listings(args):
 @blp.response(200, schemas.SearchHitSchema(many=True))
 def similar_listings(listing_id: int):
     """Published listings similar to this one."""
-    listings.listing_or_404(db_session(), listing_id, {principal().organisation_id}, public=True)
+    listings.listing_or_404(db_session(), listing_id, acting_for(), public=True)
     hits = discovery.similar(_engine(), listing_id)
     return [
         {"id": int(hit.id), "score": hit.score, "listing": hit.source, "highlights": {}}
@@ -101,9 +101,7 @@ def similar_listings(listing_id: int):
 @blp.response(200, schemas.ListingSchema)
 def get_listing(listing_id: int):
     """A published listing (any caller), or one of your own in any status."""
-    listing = listings.listing_or_404(
-        db_session(), listing_id, {principal().organisation_id}, public=True
-    )
+    listing = listings.listing_or_404(db_session(), listing_id, acting_for(), public=True)
     if listing.organisation_id != principal().organisation_id:
         # Others see what is on sale, not drafts under review, nor the reviewer's notes and the
         # filing numbers behind the compliance decision (only its outcome).
@@ -118,9 +116,7 @@ def get_listing(listing_id: int):
 @requires("catalog:read")
 def download_sample(listing_id: int, sample_id: int):
     """Download a sample of a published listing, without buying."""
-    listing = listings.listing_or_404(
-        db_session(), listing_id, {principal().organisation_id}, public=True
-    )
+    listing = listings.listing_or_404(db_session(), listing_id, acting_for(), public=True)
     sample = listings.sample_or_404(listing, sample_id, listing.live_revision)
     stream = current_app.extensions["files"].open(sample.storage_key)
     return send_file(

@@ -13,16 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import NotFound
-from market.identity.models import Membership, User
-from market.registry.models import Asset, Certificate, Claim, Objection
+from market.registry.models import Asset, Certificate, Claim, ClaimConflict, ClaimState, Objection
 from market.text import N_
-
-
-def organisation_ids(session: Session, user: User) -> list[int]:
-    """The organisations a web user belongs to."""
-    return list(
-        session.scalars(sa.select(Membership.organisation_id).where(Membership.user_id == user.id))
-    )
 
 
 def asset_or_404(session: Session, asset_id: int, organisations: Collection[int]) -> Asset:
@@ -57,3 +49,20 @@ def certificate_or_404(session: Session, number: str) -> Certificate:
     if certificate is None:
         raise NotFound(N_("no certificate has this number"))
     return certificate
+
+
+def review_queue(state: ClaimState | None, conflicts: bool | None) -> sa.Select:
+    """The review queue's select: filed claims by state, optionally only conflicting ones."""
+    statement = sa.select(Claim).order_by(Claim.updated_at, Claim.id)
+    if state is not None:
+        statement = statement.where(Claim.state == state)
+    else:
+        statement = statement.where(
+            Claim.state.in_([ClaimState.SUBMITTED, ClaimState.RESUBMITTED, ClaimState.UNDER_REVIEW])
+        )
+    flagged = sa.select(ClaimConflict.id).where(ClaimConflict.claim_id == Claim.id).exists()
+    if conflicts is True:
+        statement = statement.where(flagged)
+    elif conflicts is False:
+        statement = statement.where(~flagged)
+    return statement

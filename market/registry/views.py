@@ -7,13 +7,13 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
-from market.context import db_session, principal
+from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.identity.models import User
 from market.oauth.server import requires
 from market.registry import assets, certificates, chain, claims, schemas, services
 from market.registry.assets import Upload
-from market.registry.models import Asset, Certificate, Claim, ClaimConflict, ClaimState
+from market.registry.models import Asset, Certificate, Claim, ClaimState
 
 blp = Blueprint(
     "registry_api", __name__, description="Assets, rights claims (確權) and certificates"
@@ -31,10 +31,6 @@ def _max_bytes() -> int:
 def _acting_user() -> User:
     # A client acts on the authority of the member who created it.
     return db_session().get(User, principal().user_id)
-
-
-def _own() -> list[int]:
-    return [principal().organisation_id]
 
 
 def _uploads(files) -> list[Upload]:
@@ -68,7 +64,7 @@ def create_asset(data):
 @blp.response(200, schemas.AssetSchema)
 def get_asset(asset_id: int):
     """One of your assets, with every version and its files."""
-    return services.asset_or_404(db_session(), asset_id, _own())
+    return services.asset_or_404(db_session(), asset_id, acting_for())
 
 
 @blp.route("/assets/<int:asset_id>/versions", methods=["POST"])
@@ -78,7 +74,7 @@ def get_asset(asset_id: int):
 def add_version(files, asset_id: int):
     """Upload files (multipart, field ``file``, repeatable): a new version of the asset."""
     session = db_session()
-    asset = services.asset_or_404(session, asset_id, _own())
+    asset = services.asset_or_404(session, asset_id, acting_for())
     return assets.add_version(
         session, _store(), asset, _acting_user(), _uploads(files["file"]), _max_bytes(), utcnow()
     )
@@ -104,7 +100,7 @@ def list_claims():
 def create_claim(data):
     """Start a draft claim on one of your assets."""
     session = db_session()
-    asset = services.asset_or_404(session, data.pop("asset_id"), _own())
+    asset = services.asset_or_404(session, data.pop("asset_id"), acting_for())
     return claims.create_claim(session, asset, _acting_user(), data, utcnow())
 
 
@@ -113,7 +109,7 @@ def create_claim(data):
 @blp.response(200, schemas.OwnClaimSchema)
 def get_claim(claim_id: int):
     """One of your claims with its history, evidence, conflicts and objections."""
-    return services.claim_or_404(db_session(), claim_id, _own())
+    return services.claim_or_404(db_session(), claim_id, acting_for())
 
 
 @blp.route("/claims/<int:claim_id>", methods=["PATCH"])
@@ -123,7 +119,7 @@ def get_claim(claim_id: int):
 def update_claim(data, claim_id: int):
     """Change a draft (or a claim asked for more information)."""
     session = db_session()
-    claim = services.claim_or_404(session, claim_id, _own())
+    claim = services.claim_or_404(session, claim_id, acting_for())
     return claims.update_claim(session, claim, data, utcnow())
 
 
@@ -134,7 +130,7 @@ def update_claim(data, claim_id: int):
 def add_evidence(files, claim_id: int):
     """Attach an evidence document (multipart, field ``evidence``)."""
     session = db_session()
-    claim = services.claim_or_404(session, claim_id, _own())
+    claim = services.claim_or_404(session, claim_id, acting_for())
     file = files["evidence"]
     upload = Upload(name=file.filename, stream=file.stream)
     return claims.add_evidence(
@@ -148,7 +144,7 @@ def add_evidence(files, claim_id: int):
 def submit_claim(claim_id: int):
     """File a draft for review."""
     session = db_session()
-    claim = services.claim_or_404(session, claim_id, _own())
+    claim = services.claim_or_404(session, claim_id, acting_for())
     claims.submit(session, claim, _acting_user(), utcnow())
     return claim
 
@@ -160,7 +156,7 @@ def submit_claim(claim_id: int):
 def resubmit_claim(data, claim_id: int):
     """Answer a request for more information."""
     session = db_session()
-    claim = services.claim_or_404(session, claim_id, _own())
+    claim = services.claim_or_404(session, claim_id, acting_for())
     claims.resubmit(session, claim, _acting_user(), data["reason"], utcnow())
     return claim
 
@@ -172,7 +168,7 @@ def resubmit_claim(data, claim_id: int):
 def withdraw_claim(data, claim_id: int):
     """Withdraw a claim before a decision."""
     session = db_session()
-    claim = services.claim_or_404(session, claim_id, _own())
+    claim = services.claim_or_404(session, claim_id, acting_for())
     claims.withdraw(session, claim, _acting_user(), data["reason"], utcnow())
     return claim
 
@@ -184,24 +180,7 @@ def withdraw_claim(data, claim_id: int):
 @blp.paginate(QueryPage)
 def review_queue(query):
     """Claims awaiting review (or in any ``state``), oldest first; ``conflicts`` filters."""
-    return review_statement(query.get("state"), query.get("conflicts"))
-
-
-def review_statement(state: ClaimState | None, conflicts: bool | None):
-    """The review queue's select: filed claims by state, optionally only conflicting ones."""
-    statement = sa.select(Claim).order_by(Claim.updated_at, Claim.id)
-    if state is not None:
-        statement = statement.where(Claim.state == state)
-    else:
-        statement = statement.where(
-            Claim.state.in_([ClaimState.SUBMITTED, ClaimState.RESUBMITTED, ClaimState.UNDER_REVIEW])
-        )
-    flagged = sa.select(ClaimConflict.id).where(ClaimConflict.claim_id == Claim.id).exists()
-    if conflicts is True:
-        statement = statement.where(flagged)
-    elif conflicts is False:
-        statement = statement.where(~flagged)
-    return statement
+    return services.review_queue(query.get("state"), query.get("conflicts"))
 
 
 @blp.route("/review/claims/<int:claim_id>/decisions", methods=["POST"])
@@ -279,7 +258,7 @@ def file_objection(data, files, claim_id: int):
         and claim.organisation_id != principal().organisation_id
     ):
         # Claims are public only while in notice; others stay invisible to other organisations.
-        services.claim_or_404(session, claim_id, _own())
+        services.claim_or_404(session, claim_id, acting_for())
     return claims.file_objection(
         session,
         _store(),

@@ -11,7 +11,6 @@ from ledger.errors import LedgerError
 from market.db import utcnow
 from market.trading import flows, settlement
 from market.trading.models import Order, OrderStatus
-from market.trading.views import collaborators
 
 trading_group = AppGroup("trading", help="Orders, settlement and payouts.")
 
@@ -49,7 +48,7 @@ def sweep_command():
     finished = []
     if current_app.extensions["payments"] is not None:
         with database.unit_of_work() as session:
-            finished = flows.retry_pending_refunds(session, collaborators())
+            finished = flows.retry_pending_refunds(session, flows.collaborators(current_app))
     click.echo(f"accepted {accepted}, settled {settled}, refunds finished {len(finished)}")
     for line in stuck:
         click.echo(f"not settled: {line}", err=True)

@@ -157,6 +157,32 @@ def sign_link(
     return expires, _signature(settings.secret_key, entitlement.id, file_id, expires)
 
 
+def download_links(
+    session: Session, settings: TradingSettings, entitlement: Entitlement, now: datetime, url
+) -> list[dict]:
+    """Expiring signed links to each file of an entitlement. ``url(entitlement_id=, file_id=,
+    expires=, signature=)`` makes the address (the API's or the page's)."""
+    links = []
+    for asset_file in files_of(session, entitlement):
+        expires, signature = sign_link(settings, entitlement, asset_file.id, now)
+        links.append(
+            {
+                "file_id": asset_file.id,
+                "name": asset_file.name,
+                "size": asset_file.size,
+                "sha256": asset_file.sha256,
+                "url": url(
+                    entitlement_id=entitlement.id,
+                    file_id=asset_file.id,
+                    expires=expires,
+                    signature=signature,
+                ),
+                "expires": expires,
+            }
+        )
+    return links
+
+
 def check_usable(entitlement: Entitlement, now: datetime) -> None:
     """Refuse use of an entitlement that is revoked, refunded or outside its period."""
     if entitlement.order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):

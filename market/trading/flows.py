@@ -22,7 +22,7 @@ from market.payments.gateway import GatewayError, Intent, PaymentGateway
 from market.text import N_
 from market.trading import payments, refunds
 from market.trading.models import Payment, PaymentMethod, Refund, RefundStatus
-from market.trading.settings import TradingSettings
+from market.trading.settings import TradingSettings, from_config
 from market.trading.states import Actor
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,11 @@ class Collaborators:
         if self.gateway is None:
             raise PaymentUnavailable(N_("card payments are not available; pay by bank transfer"))
         return self.gateway
+
+
+def collaborators(app) -> Collaborators:
+    """The database, payment gateway and trading settings of a built app (``market.app``)."""
+    return Collaborators(app.extensions["db"], app.extensions["payments"], from_config(app.config))
 
 
 def start_stripe_payment(

@@ -3,6 +3,8 @@ receipts and statements, and the finance and review queues."""
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -12,13 +14,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.auth import login_required, staff_required
-from market.context import current_user, db_session
+from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.forms import parse_form
@@ -31,7 +34,6 @@ from market.listings.models import (
     ListingStatus,
     UsageScenario,
 )
-from market.registry.services import organisation_ids
 from market.text import N_
 from market.trading import (
     books,
@@ -52,10 +54,18 @@ from market.trading.models import (
     OrderStatus,
     PaymentStatus,
 )
+from market.trading.settings import TradingSettings, from_config
 from market.trading.states import ACTION_LABELS, Actor, allowed_actions
-from market.trading.views import collaborators, signed_links, stream_download, trading_settings
 
 blp = Blueprint("trading", __name__)
+
+
+def trading_settings() -> TradingSettings:
+    return from_config(current_app.config)
+
+
+def collaborators() -> flows.Collaborators:
+    return flows.collaborators(current_app)
 
 
 def _labels() -> dict:
@@ -69,16 +79,12 @@ def _labels() -> dict:
     }
 
 
-def _mine() -> list[int]:
-    return organisation_ids(db_session(), current_user())
-
-
 def _is_staff() -> bool:
     return current_user().has_staff_role(StaffRole.FINANCE, StaffRole.REVIEWER)
 
 
 def _order(order_id: int) -> Order:
-    return orders.order_for(db_session(), order_id, _mine(), staff=_is_staff())
+    return orders.order_for(db_session(), order_id, acting_for(), staff=_is_staff())
 
 
 def _back(order_id: int):
@@ -96,7 +102,7 @@ def buy(listing_id: int):
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status != ListingStatus.PUBLISHED:
         raise NotFound(N_("no such listing"))
-    mine = _mine()
+    mine = acting_for()
     buyers = [session.get(Organisation, organisation_id) for organisation_id in mine]
     revision = listing.live_revision
     context = {
@@ -140,14 +146,14 @@ def checkout(order_id: int):
     order = _order(order_id)
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return _back(order_id)
-    orders.require_buyer(order, _mine())
+    orders.require_buyer(order, acting_for())
     settings = trading_settings()
     gateway = current_app.extensions["payments"]
     intent = None
     if gateway is not None:
         try:
             _payment, intent = flows.start_stripe_payment(
-                db_session(), collaborators(), order_id, _mine()
+                db_session(), collaborators(), order_id, acting_for()
             )
         except flows.PaymentUnavailable as error:
             flash(_(error.message))
@@ -175,7 +181,7 @@ def confirm_card(order_id: int):
     """Confirm the order's intent with the card Stripe.js tokenised (JSON in, JSON out)."""
     data = schemas.CardConfirmSchema().load(request.get_json(silent=True) or {})
     intent = flows.confirm_card(
-        db_session(), collaborators(), order_id, _mine(), data["payment_method"]
+        db_session(), collaborators(), order_id, acting_for(), data["payment_method"]
     )
     return jsonify(
         {
@@ -192,7 +198,7 @@ def checkout_return(order_id: int):
     """Back from Stripe.js: ask Stripe about the intent and move the order."""
     order = _order(order_id)
     if order.status == OrderStatus.AWAITING_PAYMENT:
-        intent = flows.refresh_payments(db_session(), collaborators(), order_id, _mine())
+        intent = flows.refresh_payments(db_session(), collaborators(), order_id, acting_for())
         if intent.status == "succeeded":
             flash(_("Payment received. The money is held in escrow until you accept."))
         else:
@@ -208,7 +214,7 @@ def checkout_return(order_id: int):
 def order_list():
     """Your organisations' purchases and sales."""
     session = db_session()
-    mine = _mine()
+    mine = acting_for()
     bought = session.scalars(
         sa.select(Order).where(Order.buyer_organisation_id.in_(mine)).order_by(Order.id.desc())
     ).all()
@@ -224,7 +230,7 @@ def order_page(order_id: int):
     """An order: its status and history, payment, delivery and what you may do next."""
     session = db_session()
     order = _order(order_id)
-    mine = _mine()
+    mine = acting_for()
     if order.buyer_organisation_id in mine:
         role = Actor.BUYER
     elif order.provider_organisation_id in mine:
@@ -240,7 +246,13 @@ def order_page(order_id: int):
         and entitlement.usable_at(utcnow())
         and order.status != OrderStatus.REFUNDED
     ):
-        links = signed_links(entitlement, "trading.download")
+        links = delivery.download_links(
+            session,
+            trading_settings(),
+            entitlement,
+            utcnow(),
+            functools.partial(url_for, "trading.download"),
+        )
     return render_template(
         "trading/order.html",
         order=order,
@@ -264,7 +276,7 @@ def order_page(order_id: int):
 def order_action(order_id: int, action: str):
     """Cancel (buyer, unpaid), accept or dispute (buyer), mark delivered (provider)."""
     session = db_session()
-    mine = _mine()
+    mine = acting_for()
     order = _order(order_id)
     order = orders.lock(session, order.id)
     now, user = utcnow(), current_user()
@@ -301,7 +313,24 @@ def download(entitlement_id: int, file_id: int):
     query = schemas.DownloadQuerySchema().load(
         {"expires": request.args.get("expires"), "signature": request.args.get("signature")}
     )
-    return stream_download(entitlement_id, file_id, query, _mine(), current_user().id, None)
+    asset_file = delivery.open_download(
+        db_session(),
+        trading_settings(),
+        entitlement_id,
+        file_id,
+        query["expires"],
+        query["signature"],
+        acting_for(),
+        utcnow(),
+        user_id=current_user().id,
+        remote_addr=request.remote_addr,
+    )
+    stream = current_app.extensions["files"].open(asset_file.storage_key)
+    response = send_file(
+        stream, mimetype=asset_file.media_type, as_attachment=True, download_name=asset_file.name
+    )
+    response.headers["X-Content-SHA256"] = asset_file.sha256
+    return response
 
 
 @blp.route("/orders/<int:order_id>/receipt")
@@ -309,7 +338,7 @@ def download(entitlement_id: int, file_id: int):
 def receipt(order_id: int):
     """A printable receipt for the buyer."""
     order = _order(order_id)
-    orders.require_buyer(order, _mine())
+    orders.require_buyer(order, acting_for())
     if order.paid_at is None:
         raise NotFound(N_("this order has not been paid"))
     return render_template("trading/receipt.html", order=order, labels=_labels())
@@ -320,7 +349,7 @@ def receipt(order_id: int):
 def statement():
     """A printable statement for a provider: settled sales, refunds and payouts."""
     session = db_session()
-    mine = _mine()
+    mine = acting_for()
     organisation_id = request.args.get("organisation_id", type=int) or (mine[0] if mine else None)
     if organisation_id not in mine:
         raise PermissionDenied(N_("you are not a member of this organisation"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 from flask import current_app, request, send_file, url_for
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
-from market.context import db_session, principal
+from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.errors import NotFound
 from market.identity.models import Organisation, User
@@ -24,7 +25,7 @@ from market.trading import (
     schemas,
     settlement,
 )
-from market.trading.models import Entitlement, Order, PaymentStatus
+from market.trading.models import Order, PaymentStatus
 from market.trading.settings import TradingSettings, from_config
 from market.trading.states import Actor
 
@@ -32,27 +33,19 @@ blp = Blueprint("trading_api", __name__, description="Orders, payments, delivery
 
 
 def trading_settings() -> TradingSettings:
-    """Trading's settings from the current app."""
     return from_config(current_app.config)
 
 
 def collaborators() -> flows.Collaborators:
-    """The database, payment gateway and settings of the current app."""
-    return flows.Collaborators(
-        current_app.extensions["db"], current_app.extensions["payments"], trading_settings()
-    )
+    return flows.collaborators(current_app)
 
 
 def _caller() -> User:
     return db_session().get(User, principal().user_id)
 
 
-def _mine() -> set[int]:
-    return {principal().organisation_id}
-
-
 def _order(order_id: int) -> Order:
-    return orders.order_for(db_session(), order_id, _mine())
+    return orders.order_for(db_session(), order_id, acting_for())
 
 
 def _locked_order(order_id: int) -> Order:
@@ -105,7 +98,7 @@ def get_order(order_id: int):
 def cancel_order(order_id: int):
     """Cancel an order that is still awaiting payment (the buyer)."""
     order = _locked_order(order_id)
-    orders.require_buyer(order, _mine())
+    orders.require_buyer(order, acting_for())
     orders.cancel(db_session(), order, _caller(), utcnow())
     return order
 
@@ -115,7 +108,7 @@ def cancel_order(order_id: int):
 @blp.response(200, schemas.BankInstructionsSchema)
 def bank_instructions(order_id: int):
     """The exchange's bank account and the order's unique payment reference."""
-    order = payments.payable_order(db_session(), order_id, _mine())
+    order = payments.payable_order(db_session(), order_id, acting_for())
     return {
         "reference": order.reference,
         "amount_minor": order.price_minor,
@@ -129,7 +122,9 @@ def bank_instructions(order_id: int):
 @blp.response(201, schemas.IntentSchema)
 def start_stripe_payment(order_id: int):
     """A PaymentIntent for the order (the open one if there is one) for Stripe.js to confirm."""
-    payment, intent = flows.start_stripe_payment(db_session(), collaborators(), order_id, _mine())
+    payment, intent = flows.start_stripe_payment(
+        db_session(), collaborators(), order_id, acting_for()
+    )
     return {
         "payment_id": payment.id,
         "id": intent.id,
@@ -145,7 +140,7 @@ def start_stripe_payment(order_id: int):
 @blp.response(200, schemas.OrderSchema)
 def refresh_stripe_payment(order_id: int):
     """Ask Stripe about the order's intent and apply what it says (after Stripe.js confirmed)."""
-    flows.refresh_payments(db_session(), collaborators(), order_id, _mine())
+    flows.refresh_payments(db_session(), collaborators(), order_id, acting_for())
     return _order(order_id)
 
 
@@ -155,7 +150,7 @@ def refresh_stripe_payment(order_id: int):
 def deliver_order(order_id: int):
     """Mark a paid API order delivered (the provider): the buyer's entitlement starts."""
     order = _locked_order(order_id)
-    orders.require_provider(order, _mine())
+    orders.require_provider(order, acting_for())
     delivery.deliver(db_session(), order, trading_settings(), utcnow(), Actor.PROVIDER, _caller())
     return order
 
@@ -166,7 +161,7 @@ def deliver_order(order_id: int):
 def accept_order(order_id: int):
     """Accept a delivered order (the buyer); settlement follows."""
     order = _locked_order(order_id)
-    orders.require_buyer(order, _mine())
+    orders.require_buyer(order, acting_for())
     settlement.accept_by_buyer(db_session(), order, _caller(), utcnow())
     return order
 
@@ -178,7 +173,7 @@ def accept_order(order_id: int):
 def open_dispute(data, order_id: int):
     """Dispute a paid or delivered order (the buyer): settlement is frozen."""
     order = _locked_order(order_id)
-    orders.require_buyer(order, _mine())
+    orders.require_buyer(order, acting_for())
     return refunds.open_dispute(db_session(), order, data["reason"], utcnow(), _caller())
 
 
@@ -199,33 +194,7 @@ def list_entitlements():
 @blp.response(200, schemas.EntitlementSchema)
 def get_entitlement(entitlement_id: int):
     """One entitlement."""
-    return delivery.entitlement_for(db_session(), entitlement_id, _mine())
-
-
-def signed_links(entitlement: Entitlement, endpoint: str) -> list[dict]:
-    """Expiring signed links to each file of an entitlement (``endpoint``: API or page)."""
-    settings, now = trading_settings(), utcnow()
-    links = []
-    for asset_file in delivery.files_of(db_session(), entitlement):
-        expires, signature = delivery.sign_link(settings, entitlement, asset_file.id, now)
-        url = url_for(
-            endpoint,
-            entitlement_id=entitlement.id,
-            file_id=asset_file.id,
-            expires=expires,
-            signature=signature,
-        )
-        links.append(
-            {
-                "file_id": asset_file.id,
-                "name": asset_file.name,
-                "size": asset_file.size,
-                "sha256": asset_file.sha256,
-                "url": url,
-                "expires": expires,
-            }
-        )
-    return links
+    return delivery.entitlement_for(db_session(), entitlement_id, acting_for())
 
 
 @blp.route("/entitlements/<int:entitlement_id>/links", methods=["POST"])
@@ -233,12 +202,18 @@ def signed_links(entitlement: Entitlement, endpoint: str) -> list[dict]:
 @blp.response(200, schemas.DownloadLinkSchema(many=True))
 def download_links(entitlement_id: int):
     """Signed download links (valid for ``DOWNLOAD_LINK_TTL`` seconds) to the files."""
-    entitlement = delivery.entitlement_for(db_session(), entitlement_id, _mine())
+    entitlement = delivery.entitlement_for(db_session(), entitlement_id, acting_for())
     delivery.check_usable(entitlement, utcnow())
-    return signed_links(entitlement, "trading_api.download")
+    return delivery.download_links(
+        db_session(),
+        trading_settings(),
+        entitlement,
+        utcnow(),
+        functools.partial(url_for, "trading_api.download"),
+    )
 
 
-def stream_download(entitlement_id, file_id, query, organisation_ids, user_id, client_id):
+def _stream_download(entitlement_id, file_id, query, organisation_ids, user_id, client_id):
     """Check a signed link, count and log the download, and stream the stored file."""
     asset_file = delivery.open_download(
         db_session(),
@@ -267,8 +242,8 @@ def stream_download(entitlement_id, file_id, query, organisation_ids, user_id, c
 def download(query, entitlement_id: int, file_id: int):
     """Download a delivered file with a signed link (counted, logged with the file's hash)."""
     caller = principal()
-    return stream_download(
-        entitlement_id, file_id, query, _mine(), caller.user_id, caller.client_id
+    return _stream_download(
+        entitlement_id, file_id, query, acting_for(), caller.user_id, caller.client_id
     )
 
 
@@ -279,7 +254,7 @@ def download(query, entitlement_id: int, file_id: int):
 def records(query, entitlement_id: int):
     """API delivery: lines of a delivered file; each call is metered against the entitlement."""
     session = db_session()
-    entitlement = delivery.entitlement_for(session, entitlement_id, _mine())
+    entitlement = delivery.entitlement_for(session, entitlement_id, acting_for())
     left = delivery.meter_call(session, entitlement, utcnow())
     asset_file = next(
         (f for f in delivery.files_of(session, entitlement) if f.id == query["file_id"]), None

@@ -4,7 +4,6 @@ import socket
 
 from market.payments.gateway import StripeGateway
 from market.trading import flows
-from market.trading.views import collaborators
 from tests.listings.factories import PRICE
 from tests.trading.conftest import (
     balance,
@@ -49,7 +48,7 @@ def test_a_refund_whose_outcome_is_unknown_stays_pending_and_is_retried(exchange
     assert balance(exchange.app, escrow) == PRICE
     exchange.app.extensions["payments"] = working
     with exchange.app.app_context(), exchange.app.extensions["db"].unit_of_work() as session:
-        finished = flows.retry_pending_refunds(session, collaborators())
+        finished = flows.retry_pending_refunds(session, flows.collaborators(exchange.app))
     assert finished == [refund.get_json()["id"]]
     assert balance(exchange.app, escrow) == PRICE - 50_000
 
