@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from market import migrate
+from market import migrate, worker
 from market.app import create_app
 from tests.web import WebClient
 
@@ -205,3 +205,22 @@ def db(app):
 def client(app):
     """A browser-like test client that fills in CSRF tokens (see :class:`tests.web.WebClient`)."""
     return WebClient(app)
+
+
+@pytest.fixture
+def store(app):
+    """The app's file store (a temporary directory)."""
+    return app.extensions["files"]
+
+
+@pytest.fixture
+def drain(app):
+    """Run the worker until the outbox has nothing due (indexing, matching, mail, trading)."""
+
+    def run() -> int:
+        total = 0
+        while handled := worker.run_once(app):
+            total += handled
+        return total
+
+    return run

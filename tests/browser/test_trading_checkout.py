@@ -14,16 +14,14 @@ from werkzeug.serving import make_server
 from tests import factories
 from tests.listings.factories import PRICE
 from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for this module
-    CARD_3DS,
     app,
-    balance,
     exchange,
     ledger_consistent,
     listing,
     listing_of,
-    store,
     trading_config,
 )
+from tests.trading.helpers import CARD_3DS, balance
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 import search
-from market import demo, migrate, worker
+from market import demo, migrate
 from market.app import create_app
 from market.db import utcnow
 from market.demo import listings as listings_demo
@@ -17,12 +17,6 @@ from market.listings import indexing
 from tests import factories
 from tests.conftest import app_config
 from tests.registry import factories as registry_factories
-
-
-@pytest.fixture
-def store(app):
-    """The app's file store (a temporary directory)."""
-    return app.extensions["files"]
 
 
 @pytest.fixture
@@ -35,19 +29,6 @@ def staff(db):
 def provider(db):
     """``(organisation, owner)`` of a verified mainland provider."""
     return registry_factories.provider(db)
-
-
-@pytest.fixture
-def drain(app):
-    """Run the worker until the outbox is empty (indexing, matching, mail)."""
-
-    def run() -> int:
-        total = 0
-        while handled := worker.run_once(app):
-            total += handled
-        return total
-
-    return run
 
 
 @pytest.fixture

@@ -8,12 +8,6 @@ from tests.registry import factories as registry_factories
 
 
 @pytest.fixture
-def store(app):
-    """The app's file store (a temporary directory)."""
-    return app.extensions["files"]
-
-
-@pytest.fixture
 def staff(db):
     """A reviewer."""
     return registry_factories.reviewer(db)

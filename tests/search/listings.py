@@ -1,39 +1,11 @@
-"""A listing-like index spec and 60 realistic listings (data products and cultural assets)."""
+"""60 realistic listings (data products and cultural assets) as documents for the app's real
+index specification, ``market.listings.indexing.LISTINGS``."""
 
 from __future__ import annotations
 
-from search.spec import IndexSpec, SortKey, boolean, date, integer, keyword, long, text
+from market.listings.indexing import LISTINGS
 
-LISTINGS = IndexSpec(
-    name="listings",
-    fields=(
-        text("title_zh", "zh", boost=3, suggest=True),
-        text("title_en", "en", boost=3, suggest=True),
-        text("description_zh", "zh"),
-        text("description_en", "en"),
-        text("keywords_text", "mixed", boost=2),
-        keyword("keywords"),
-        keyword("category"),
-        keyword("asset_kind"),
-        keyword("pricing_model"),
-        long("price"),
-        keyword("currency"),
-        keyword("delivery_method"),
-        keyword("region"),
-        integer("coverage_from"),
-        integer("coverage_to"),
-        keyword("provider"),
-        boolean("cross_border_allowed"),
-        boolean("certified"),
-        boolean("appraised"),
-        date("published_at"),
-    ),
-    sorts={
-        "newest": (SortKey("published_at", descending=True),),
-        "price_asc": (SortKey("price"),),
-        "price_desc": (SortKey("price", descending=True),),
-    },
-)
+__all__ = ["LISTINGS", "listing_documents"]
 
 # title_zh, title_en, description_zh, description_en, keywords, category, asset_kind,
 # pricing_model, price (fen/cents), currency, delivery, region, coverage, provider,
@@ -375,6 +347,7 @@ def listing_documents() -> list[dict]:
         doc = dict(zip(FIELDS, row, strict=True))
         doc["coverage_from"], doc["coverage_to"] = doc.pop("coverage")
         doc["keywords_text"] = " ".join(doc["keywords"])
+        doc["provider_text"] = doc["provider"]
         doc["published_at"] = f"{doc['published_at']}T08:00:00Z"
         doc["id"] = f"L{number:03d}"
         docs.append(doc)

@@ -149,3 +149,11 @@ def test_failed_reindex_keeps_the_old_index(engine, docs):
         engine.reindex(LISTINGS, [*docs[:5], {"id": "bad", "price": "free"}])
     assert engine.count(LISTINGS) == len(docs)
     assert engine.search(LISTINGS, Query(text="公交")).total > 0
+
+
+def test_the_sample_documents_fill_every_field_of_the_apps_spec():
+    # The suite searches with the app's own specification; its documents must keep up with it.
+    from tests.search.listings import listing_documents
+
+    fields = {field.name for field in LISTINGS.fields}
+    assert all(fields <= set(doc) for doc in listing_documents())

@@ -16,7 +16,7 @@ from market.trading.models import OrderStatus
 from tests.conftest import ROOT
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
-from tests.trading.conftest import (
+from tests.trading.helpers import (
     WEBHOOK_SECRET,
     balance,
     card_payment_method,

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from market.trading.models import Download, OrderEvent
 from tests.listings.factories import PRICE
-from tests.trading.conftest import balance, pay_by_bank, pay_by_card, place, scalars
+from tests.trading.helpers import balance, pay_by_bank, pay_by_card, place, scalars
 
 FEE = PRICE * 500 // 10_000  # the default 5 %
 

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from market.trading.models import Order
 from tests import factories
-from tests.trading.conftest import pay_by_bank, place, scalars
+from tests.trading.helpers import pay_by_bank, place, scalars
 from tests.web import WebClient
 
 

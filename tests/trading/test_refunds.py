@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from tests.listings.factories import PRICE
-from tests.trading.conftest import balance, pay_by_bank, pay_by_card, place
+from tests.trading.helpers import balance, pay_by_bank, pay_by_card, place
 
 FEE = PRICE * 500 // 10_000
 

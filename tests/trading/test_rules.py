@@ -7,7 +7,7 @@ import pytest
 from market.db import utcnow
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
-from tests.trading.conftest import (
+from tests.trading.helpers import (
     balance,
     card_payment_method,
     order_body,

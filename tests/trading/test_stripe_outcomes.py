@@ -5,7 +5,7 @@ import socket
 from market.payments.gateway import StripeGateway
 from market.trading import flows
 from tests.listings.factories import PRICE
-from tests.trading.conftest import (
+from tests.trading.helpers import (
     balance,
     card_payment_method,
     pay_by_card,
