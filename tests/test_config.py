@@ -52,3 +52,32 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (config.ROOT / "README.md").read_text()
     undocumented = [variable for _, variable, _, _ in config.SETTINGS if variable not in readme]
     assert undocumented == []
+
+
+def test_trading_settings_come_from_the_settings_table(tmp_path):
+    from market.trading.settings import from_config
+
+    defaults = {setting: default for setting, _variable, default, _kind in config.SETTINGS}
+    settings = from_config(
+        config.load(
+            environ={"SHUJIAO_SECRET_KEY": "s" * 40, "SHUJIAO_INSTANCE_PATH": str(tmp_path)}
+        )
+    )
+    assert settings.acceptance_days == defaults["ACCEPTANCE_DAYS"]
+    assert settings.fee_bps == defaults["PLATFORM_FEE_BPS"]
+    assert settings.download_link_ttl == defaults["DOWNLOAD_LINK_TTL"]
+    assert settings.max_downloads == defaults["MAX_DOWNLOADS"]
+    assert settings.bank_account == defaults["EXCHANGE_BANK_ACCOUNT"]
+    assert settings.payment_method_types == (defaults["STRIPE_PAYMENT_METHODS"],)
+    assert settings.owner_tag == defaults["STRIPE_OWNER_TAG"]
+    changed = from_config(
+        config.load(
+            environ={
+                "SHUJIAO_SECRET_KEY": "s" * 40,
+                "SHUJIAO_INSTANCE_PATH": str(tmp_path),
+                "SHUJIAO_PLATFORM_FEE_BPS": "300",
+                "SHUJIAO_PLATFORM_FEE_BPS_BY_CATEGORY": "finance=800",
+            }
+        )
+    )
+    assert changed.fee_bps_for("finance") == 800 and changed.fee_bps_for("transport") == 300

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from market.registry.models import Industry
 
@@ -20,17 +20,17 @@ def _fee_overrides(text: str) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class TradingSettings:
-    """What trading needs to know from the configuration."""
+    """What trading needs to know from the configuration (defaults: ``market.config.SETTINGS``)."""
 
-    acceptance_days: int = 7
-    fee_bps: int = 500
-    fee_bps_by_category: dict[str, int] = field(default_factory=dict)
-    download_link_ttl: int = 900
-    max_downloads: int = 10
-    bank_account: str = ""
-    payment_method_types: tuple[str, ...] = ("card",)
-    owner_tag: str = "shujiao"
-    secret_key: str = ""
+    acceptance_days: int
+    fee_bps: int
+    fee_bps_by_category: dict[str, int]
+    download_link_ttl: int
+    max_downloads: int
+    bank_account: str
+    payment_method_types: tuple[str, ...]
+    owner_tag: str
+    secret_key: str
 
     def fee_bps_for(self, category) -> int:
         """The platform fee rate for a listing category (basis points)."""
@@ -38,19 +38,20 @@ class TradingSettings:
 
 
 def from_config(config: Mapping) -> TradingSettings:
-    """Settings from a Flask app's ``config``."""
+    """Settings from a Flask app's ``config`` (built by ``market.config.load``, which fills in
+    every default)."""
     return TradingSettings(
-        acceptance_days=int(config.get("ACCEPTANCE_DAYS", 7)),
-        fee_bps=int(config.get("PLATFORM_FEE_BPS", 500)),
-        fee_bps_by_category=_fee_overrides(config.get("PLATFORM_FEE_BPS_BY_CATEGORY", "")),
-        download_link_ttl=int(config.get("DOWNLOAD_LINK_TTL", 900)),
-        max_downloads=int(config.get("MAX_DOWNLOADS", 10)),
-        bank_account=str(config.get("EXCHANGE_BANK_ACCOUNT") or ""),
+        acceptance_days=int(config["ACCEPTANCE_DAYS"]),
+        fee_bps=int(config["PLATFORM_FEE_BPS"]),
+        fee_bps_by_category=_fee_overrides(config["PLATFORM_FEE_BPS_BY_CATEGORY"]),
+        download_link_ttl=int(config["DOWNLOAD_LINK_TTL"]),
+        max_downloads=int(config["MAX_DOWNLOADS"]),
+        bank_account=str(config["EXCHANGE_BANK_ACCOUNT"] or ""),
         payment_method_types=tuple(
             kind.strip()
-            for kind in str(config.get("STRIPE_PAYMENT_METHODS") or "card").split(",")
+            for kind in str(config["STRIPE_PAYMENT_METHODS"]).split(",")
             if kind.strip()
         ),
-        owner_tag=str(config.get("STRIPE_OWNER_TAG", "shujiao")),
-        secret_key=str(config.get("SECRET_KEY") or ""),
+        owner_tag=str(config["STRIPE_OWNER_TAG"]),
+        secret_key=str(config["SECRET_KEY"] or ""),
     )
