@@ -164,3 +164,43 @@ def test_pages_and_views_are_two_doors_onto_one_core():
         if any(name.endswith(".views") or ".views." in name for name in _imported_modules(path))
     }
     assert offenders == {}
+
+
+# Domains depend one way; a domain's core may import only the domains listed for it.
+LAYERS = {
+    "identity": set(),
+    "oauth": {"identity"},
+    "payments": set(),
+    "registry": {"identity"},
+    "listings": {"identity", "registry"},
+    "trading": {"identity", "registry", "listings", "payments"},
+}
+
+
+def test_domains_depend_one_way():
+    assert set(DOMAINS) <= set(LAYERS)
+    offenders = {}
+    for path in core_files():
+        domain = path.parent.name
+        if domain not in LAYERS:
+            continue
+        used = {
+            name.split(".")[1]
+            for name in _imported_modules(path)
+            if name.startswith("market.") and name.split(".")[1] in LAYERS
+        } - {domain}
+        if used - LAYERS[domain]:
+            offenders[str(path.relative_to(ROOT))] = sorted(used - LAYERS[domain])
+    assert offenders == {}
+
+
+def test_only_the_cli_builds_the_app():
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "market").rglob("*.py")
+        if any(
+            name == "market.app" or name.startswith("market.app.")
+            for name in _imported_modules(path)
+        )
+    )
+    assert importers == ["market/cli.py"]

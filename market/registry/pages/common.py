@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-)
+from flask import Blueprint, current_app
 from flask_babel import gettext as _
 
 from market.errors import DomainError

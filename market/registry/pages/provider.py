@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from market.auth import staff_required
