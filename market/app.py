@@ -16,7 +16,7 @@ from ledger import errors as ledger_errors
 from ledger.errors import LedgerError
 from market import api as api_setup
 from market import config as config_module
-from market import i18n, web
+from market import display, i18n, web
 from market.config import ROOT
 from market.context import current_user
 from market.db import Database
@@ -29,7 +29,6 @@ from market.identity import views as identity_views
 from market.listings import pages as listing_pages
 from market.listings import views as listing_views
 from market.mail import make_mailer
-from market.money import money
 from market.oauth import pages as oauth_pages
 from market.oauth import views as oauth_views
 from market.payments import webhooks as stripe_webhooks
@@ -197,7 +196,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_templates(app: Flask) -> None:
-    app.add_template_filter(money)
+    display.register(app)
 
     @app.context_processor
     def template_globals():

@@ -38,6 +38,7 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("STRIPE_PAYMENT_METHODS", "SHUJIAO_STRIPE_PAYMENT_METHODS", "card", str),
     # Trading: the buyer's acceptance window, the platform fee (basis points; per-category
     # overrides as "finance=300,healthcare=800"), download links, the bank account shown.
+    ("CURRENCY", "SHUJIAO_CURRENCY", "CNY", str),
     ("ACCEPTANCE_DAYS", "SHUJIAO_ACCEPTANCE_DAYS", 7, int),
     ("PLATFORM_FEE_BPS", "SHUJIAO_PLATFORM_FEE_BPS", 500, int),
     ("PLATFORM_FEE_BPS_BY_CATEGORY", "SHUJIAO_PLATFORM_FEE_BPS_BY_CATEGORY", "", str),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import request
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields
+
+from market.text import N_
 
 NOT_DATA = {"csrf_token", "next"}
 
@@ -35,3 +39,72 @@ def safe_next(default: str) -> str:
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return default
+
+
+# marshmallow's own messages (and the shapes its validators format them into), so that a page
+# can show them in the reader's language: a message is matched against these and translated.
+VALIDATION_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid input type."),
+    N_("Invalid input."),
+    N_("Invalid type."),
+    N_("Invalid value."),
+    N_("Unknown field."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid aware datetime."),
+    N_("Not a valid email address."),
+    N_("Not a valid URL."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Number too large."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("String does not match expected pattern."),
+    N_("Length must be between {min} and {max}."),
+    N_("Length must be {equal}."),
+    N_("Shorter than minimum length {min}."),
+    N_("Longer than maximum length {max}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be greater than or equal to {min}."),
+    N_("Must be less than or equal to {max}."),
+    N_("Must be greater than {min}."),
+    N_("Must be less than {max}."),
+    N_("Must be one of: {choices}."),
+    N_("Must be equal to {other}."),
+    N_("One or more of the choices you made was not in: {choices}."),
+    N_("This currency allows at most {places} decimal places."),
+    N_("The amount must be between {low} and {high}."),
+)
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(regex, re.DOTALL)
+
+
+_PATTERNS = [(template, _pattern(template)) for template in VALIDATION_MESSAGES if "{" in template]
+
+
+def error_text(message: str) -> str:
+    """A validation message in the reader's language (marshmallow's own ones included)."""
+    message = str(message)
+    translated = gettext(message)
+    if translated != message:
+        return translated
+    for template, pattern in _PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            values = match.groupdict()
+            if "choices" in values:  # codes mean nothing to a reader: ask them to pick
+                return gettext("Choose one of the offered values.")
+            return gettext(template).format(**values)
+    return message

@@ -1,6 +1,14 @@
-"""User-facing input and text: translation markers, and the base of schemas that read forms."""
+"""User-facing input and text: translation markers, the base of schemas that read forms, and
+the field that reads money as people type it."""
 
-from marshmallow import Schema, pre_load
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from marshmallow import Schema, fields, pre_load
+
+from ledger.currencies import EXPONENTS
 
 
 def N_(message: str) -> str:
@@ -9,9 +17,106 @@ def N_(message: str) -> str:
 
 
 class FormSchema(Schema):
-    """A schema that may load HTML form data, where an empty field means "not given"."""
+    """A schema that may load HTML form data, where an empty field means "not given".
+
+    A blank field that may be null loads as ``None``; any other blank field is left out, so its
+    ``load_default`` applies (an empty list of references, say) or "required" is reported.
+    """
 
     @pre_load
     def blank_to_none(self, data, **_):
         """Empty form fields mean "not given"."""
-        return {key: (None if value == "" else value) for key, value in data.items()}
+        loaded = {}
+        for key, value in data.items():
+            if value == "" or value == [""]:
+                field = self._field_by_data_key(key)
+                if field is None or not field.allow_none:
+                    continue
+                value = None
+            loaded[key] = value
+        return loaded
+
+    def _field_by_data_key(self, key: str):
+        for name, field in self.load_fields.items():
+            if (field.data_key or name) == key:
+                return field
+        return None
+
+
+# Digits, optionally grouped by threes with "," (both zh-CN and en write 48,000.50), and an
+# optional decimal part. Spaces, thin spaces and the full-width comma are normalised first.
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f']")
+_SYMBOLS = ("¥", "￥", "CN¥", "US$", "$", "€", "£", "HK$")
+
+
+class Money(fields.Field):
+    """An amount typed in the currency's major unit (yuan), stored as integer minor units (fen).
+
+    ``"48,000"`` or ``"48000.00"`` in CNY loads as ``4800000``. The currency is fixed
+    (``currency="CNY"``) or read from a sibling field of the input (``currency_field``). More
+    decimals than the currency has are refused, never rounded; so are negative amounts.
+    """
+
+    default_error_messages = {
+        "invalid": N_("Enter an amount such as 48,000.00."),
+        "negative": N_("The amount must not be negative."),
+        "places": N_("This currency allows at most {places} decimal places."),
+        "no_places": N_("This currency has no decimal places."),
+        "currency": N_("Choose a currency first."),
+        "range": N_("The amount must be between {low} and {high}."),
+    }
+
+    def __init__(
+        self,
+        *,
+        currency: str | None = None,
+        currency_field: str = "currency",
+        minimum: int = 0,
+        maximum: int | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.currency = currency
+        self.currency_field = currency_field
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        currency = self.currency or (data or {}).get(self.currency_field)
+        if currency not in EXPONENTS:
+            raise self.make_error("currency")
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        elif isinstance(value, str):
+            text = _SPACES.sub("", value).replace("，", ",").replace("．", ".")
+            for symbol in _SYMBOLS:
+                text = text.removeprefix(symbol)
+        else:
+            raise self.make_error("invalid")
+        if text.startswith("-"):
+            raise self.make_error("negative")
+        match = _AMOUNT.match(text)
+        if match is None:
+            raise self.make_error("invalid")
+        places = EXPONENTS[currency]
+        decimals = (match.group(1) or "").rstrip("0")
+        if len(decimals) > places:
+            raise self.make_error("places" if places else "no_places", places=places)
+        minor = int(Decimal(text.replace(",", "")).scaleb(places))
+        high = self.maximum
+        if minor < self.minimum or (high is not None and minor > high):
+            scale = Decimal(10) ** places
+            raise self.make_error(
+                "range",
+                low=f"{Decimal(self.minimum) / scale:,}",
+                high=f"{Decimal(high) / scale:,}" if high is not None else "∞",
+            )
+        return minor
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        currency = self.currency or getattr(obj, self.currency_field, None)
+        places = EXPONENTS.get(currency, 2)
+        return f"{Decimal(value).scaleb(-places):.{places}f}"

@@ -378,7 +378,7 @@ def demand_board():
         if user is None:
             return redirect(url_for("identity.login", next=url_for("listings.demand_board")))
         mine = acting_for()
-        data, errors = parse_form(schemas.DemandInputSchema())
+        data, errors = parse_form(schemas.DemandFormSchema())
         if not errors and not mine:
             errors = {"title": [_("Join an organisation first.")]}
         if not errors:

@@ -19,7 +19,7 @@ from market.listings.models import (
 )
 from market.listings.terms import WORLDWIDE
 from market.registry.models import AssetKind, Industry, Right
-from market.text import FormSchema
+from market.text import FormSchema, Money
 
 CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
@@ -354,6 +354,12 @@ class DemandInputSchema(FormSchema):
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     cross_border = fields.Boolean(load_default=False)
     delivery_method = fields.Enum(DeliveryMethod, by_value=True, load_default=None, allow_none=True)
+
+
+class DemandFormSchema(DemandInputSchema):
+    """A demand as typed on the demand board: the budget in yuan (the currency's major unit)."""
+
+    budget_minor = Money(data_key="budget", required=True, minimum=1, maximum=MAX_PRICE)
 
 
 class DemandMatchSchema(Schema):
