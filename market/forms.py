@@ -24,7 +24,9 @@ def parse_form(schema: Schema) -> tuple[dict, dict]:
         if key in NOT_DATA:
             continue
         values = request.form.getlist(key)
-        is_list = isinstance(schema.fields.get(key), fields.List)
+        is_list = isinstance(schema.fields.get(key), fields.List) or key in getattr(
+            schema, "form_lists", ()
+        )
         raw[key] = values if is_list else values[0]
     try:
         return schema.load(raw), {}

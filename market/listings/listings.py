@@ -441,3 +441,49 @@ def sample_or_404(listing: Listing, sample_id: int, revision: ListingRevision | 
         if sample.id == sample_id:
             return sample
     raise NotFound(N_("no such sample"))
+
+
+# Rights a listing may offer: holding stays with the provider (三權分置).
+OFFERABLE_RIGHTS = ("product_operation", "processing_use", "licensing", "copyright")
+
+
+def listable_assets(
+    session: Session, organisation_ids: list[int], now: datetime
+) -> list[tuple[Asset, Certificate]]:
+    """The organisations' assets whose latest version holds a valid certificate, with it."""
+    assets = session.scalars(
+        sa.select(Asset)
+        .where(Asset.organisation_id.in_(organisation_ids))
+        .order_by(Asset.id.desc())
+    ).all()
+    found = []
+    for asset in assets:
+        version = asset.latest_version
+        certificate = version and valid_certificate(
+            session, asset.organisation_id, version.id, [], now
+        )
+        if certificate is not None:
+            found.append((asset, certificate))
+    return found
+
+
+def draft_from_asset(asset: Asset, certificate: Certificate, regions) -> dict:
+    """What the editor starts from: the asset's metadata and the certificate's offerable rights.
+
+    ``regions`` are the known region codes; the asset's spatial coverage is used if it is one.
+    """
+    coverage = (asset.spatial_coverage or "").strip().lower().replace(" ", "_")
+    return {
+        "asset_id": str(asset.id),
+        "title_zh": asset.title_zh,
+        "title_en": asset.title_en,
+        "description_zh": asset.description_zh or "",
+        "description_en": asset.description_en or "",
+        "keywords": ", ".join(asset.keywords or []),
+        "category": asset.industry.value,
+        "region": coverage if coverage in regions else "",
+        "coverage_from": str(asset.temporal_start.year) if asset.temporal_start else "",
+        "coverage_to": str(asset.temporal_end.year) if asset.temporal_end else "",
+        "rights": [r for r in OFFERABLE_RIGHTS if r in certificate.rights],
+        "territory": ["CN"],
+    }

@@ -16,18 +16,17 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from ledger.currencies import to_minor
-from ledger.errors import LedgerError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
 from market.identity.models import StaffRole
+from market.identity.schemas import TERRITORIES
 from market.listings import compliance, demands, discovery, listings, notifications, schemas
 from market.listings import terms as licence
 from market.listings.models import (
@@ -43,7 +42,7 @@ from market.listings.models import (
 from market.listings.states import Action, Actor
 from market.registry.assets import Upload
 from market.registry.claims import CHINA
-from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, Asset
+from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, RIGHT_LABELS, Asset
 from market.text import N_
 
 blp = Blueprint("listings", __name__)
@@ -74,6 +73,7 @@ def _labels() -> dict:
         "kind": ASSET_KIND_LABELS,
         "scenario": SCENARIO_LABELS,
         "pathway": PATHWAY_LABELS,
+        "right": RIGHT_LABELS,
         "facets": FACET_TITLES,
     }
 
@@ -176,59 +176,6 @@ def sample_download(listing_id: int, sample_id: int):
 # --- Providers ---------------------------------------------------------------------------------
 
 
-def _form_to_revision(form) -> dict:
-    """The editor's flat form as the API's revision input (one plan per row)."""
-    plans = []
-    for index in range(3):
-        kind = form.get(f"plan{index}_kind")
-        if not kind:
-            continue
-        plan = {
-            "kind": kind,
-            "name_zh": form.get(f"plan{index}_name_zh") or PLAN_KIND_LABELS.get(kind, kind),
-            "name_en": form.get(f"plan{index}_name_en") or PLAN_KIND_LABELS.get(kind, kind),
-            "price_minor": _int(form.get(f"plan{index}_price_minor")),
-            "currency": form.get(f"plan{index}_currency") or "CNY",
-        }
-        for name in ("period", "periods", "calls"):
-            value = form.get(f"plan{index}_{name}")
-            if value:
-                plan[name] = value if name == "period" else _int(value)
-        plan["exclusive"] = bool(form.get(f"plan{index}_exclusive"))
-        plans.append(plan)
-    return {
-        "rights": form.getlist("rights"),
-        "title_zh": form.get("title_zh", ""),
-        "title_en": form.get("title_en", ""),
-        "description_zh": form.get("description_zh", ""),
-        "description_en": form.get("description_en", ""),
-        "keywords": [k.strip() for k in form.get("keywords", "").split(",") if k.strip()],
-        "category": form.get("category"),
-        "delivery_method": form.get("delivery_method"),
-        "region": form.get("region", ""),
-        "coverage_from": _int(form.get("coverage_from")) if form.get("coverage_from") else None,
-        "coverage_to": _int(form.get("coverage_to")) if form.get("coverage_to") else None,
-        "terms": {
-            "scenarios": form.getlist("scenarios"),
-            "duration_months": _int(form.get("duration_months")) if form.get("duration_months") else None,
-            "territory": [t.strip() for t in form.get("territory", "CN").split(",") if t.strip()],
-            "cross_border": bool(form.get("cross_border")),
-            "redistribution": bool(form.get("redistribution")),
-            "resale": bool(form.get("resale")),
-            "derivatives": bool(form.get("derivatives")),
-            "attribution": bool(form.get("attribution")),
-        },
-        "plans": plans,
-    }  # fmt: skip
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value  # the schema names the field
-
-
 @blp.route("/provider/listings")
 @login_required
 def provider_listings():
@@ -247,37 +194,62 @@ def provider_listings():
 @blp.route("/provider/listings/new", methods=["GET", "POST"])
 @login_required
 def provider_new():
-    """The listing editor: a new draft of a certified asset."""
+    """The listing editor: a new draft of a certified asset, prefilled from the asset."""
     session = db_session()
     mine = acting_for()
-    assets = session.scalars(sa.select(Asset).where(Asset.organisation_id.in_(mine))).all()
+    offered = listings.listable_assets(session, mine, utcnow())
     if request.method == "GET":
-        form = {"asset_id": request.args.get("asset_id", "")}
-        return render_template(
-            "listings/editor.html", errors={}, form=form, assets=assets, labels=_labels()
+        chosen = next(
+            (pair for pair in offered if str(pair[0].id) == request.args.get("asset_id")), None
         )
-    data = _form_to_revision(request.form)
-    data["asset_id"] = _int(request.form.get("asset_id"))
-    try:
-        loaded = schemas.ListingInputSchema().load(data)
-        asset = session.get(Asset, loaded["asset_id"])
+        if chosen is None and len(offered) == 1:
+            chosen = offered[0]
+        form = listings.draft_from_asset(*chosen, discovery.REGION_LABELS) if chosen else {}
+        return _editor(form, {}, offered, chosen)
+    data, errors = parse_form(schemas.ListingFormSchema(plan_names=_plan_names()))
+    if not errors:
+        asset = session.get(Asset, data["asset_id"])
         owner = (
             asset.organisation_id if asset and asset.organisation_id in mine else (mine or [0])[0]
         )
-        listing = listings.create_listing(session, owner, current_user(), loaded, utcnow())
-    except ValidationError as error:
-        return _editor_error(error.normalized_messages(), assets)
-    except DomainError as error:
-        return _editor_error(error.errors or {"asset_id": [_(error.message)]}, assets, error.status)
-    flash(_("Draft saved. Submit it for compliance review when it is ready."))
-    return redirect(url_for("listings.provider_listing", listing_id=listing.id))
-
-
-def _editor_error(errors: dict, assets, status: int = 422):
-    page = render_template(
-        "listings/editor.html", errors=errors, form=request.form, assets=assets, labels=_labels()
+        try:
+            listing = listings.create_listing(session, owner, current_user(), data, utcnow())
+        except DomainError as error:
+            errors = error.errors or {error.field or "asset_id": [error.message]}
+            session.rollback()
+        else:
+            flash(_("Draft saved. Submit it for compliance review when it is ready."))
+            return redirect(url_for("listings.provider_listing", listing_id=listing.id))
+    chosen = next(
+        (pair for pair in offered if str(pair[0].id) == request.form.get("asset_id")), None
     )
-    return page, status
+    return _editor(request.form, schemas.flat_errors(errors), offered, chosen), 422
+
+
+def _plan_names() -> dict[str, tuple[str, str]]:
+    """Each plan kind's default name in Chinese and English."""
+    names = {}
+    for kind, label in PLAN_KIND_LABELS.items():
+        with force_locale("zh"):
+            zh = _(label)
+        with force_locale("en"):
+            en = _(label)
+        names[kind.value] = (zh, en)
+    return names
+
+
+def _editor(form, errors: dict, offered, chosen):
+    return render_template(
+        "listings/editor.html", form=form, errors=errors, offered=offered, chosen=chosen,
+        labels=_labels(), regions=discovery.REGION_LABELS, territories=_territories(),
+    )  # fmt: skip
+
+
+def _territories() -> list[tuple[str, str]]:
+    """ISO territories named in the reader's language, mainland China first."""
+    names = get_locale().territories
+    codes = sorted(TERRITORIES, key=lambda code: names.get(code, code))
+    return [(code, names.get(code, code)) for code in ["CN", *(c for c in codes if c != "CN")]]
 
 
 @blp.route("/provider/listings/<int:listing_id>", methods=["GET", "POST"])
@@ -426,14 +398,14 @@ def answer_demand(demand_id: int):
     match = demands.matched_provider(session, demand, acting_for())
     if match is None:
         raise NotFound(N_("no listing of yours matches this demand"))
-    data, errors = parse_form(schemas.DemandOfferFormSchema())
+    data, errors = parse_form(schemas.DemandOfferFormSchema(demand.currency))
     if not errors:
         try:
             offer = {
                 "kind": PlanKind.PRIVATE_OFFER,
                 "name_zh": data["name_zh"],
                 "name_en": data["name_en"],
-                "price_minor": to_minor(data["price"], demand.currency),
+                "price_minor": data["price_minor"],
                 "currency": demand.currency,
                 "buyer_organisation_id": demand.organisation_id,
                 # The offer stands until the end of its last day in China Standard Time.
@@ -441,11 +413,10 @@ def answer_demand(demand_id: int):
                 "demand_id": demand.id,
             }
             listings.add_private_offer(session, match.listing, offer, utcnow())
-        except (DomainError, LedgerError) as error:
-            if isinstance(error, DomainError) and error.status != 422:
+        except DomainError as error:
+            if error.status != 422:
                 raise  # not about what was typed: the demand is closed, or not theirs
-            field = "price" if isinstance(error, LedgerError) else error.field or "price"
-            errors = {field: [_(error.message)]}
+            errors = {error.field or "price": [error.message]}
     if errors:
         page = render_template(
             "listings/demand.html", demand=demand, is_buyer=False, my_match=match,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+import re
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
 from market.identity.schemas import TERRITORIES
@@ -410,10 +412,117 @@ class NotificationSchema(Schema):
     read_at = fields.DateTime()
 
 
-class DemandOfferFormSchema(Schema):
-    """A provider's answer to a demand, as typed on the demand's page (price in major units)."""
+class DemandOfferFormSchema(FormSchema):
+    """A provider's answer to a demand, as typed on the demand's page (price in the demand's
+    currency's major unit: yuan for CNY)."""
 
     name_zh = _text(100)
     name_en = _text(100)
-    price = fields.Decimal(required=True, places=None, validate=validate.Range(min=0))
+    price_minor = Money(data_key="price", required=True, maximum=MAX_PRICE)
     expires_on = fields.Date(required=True)
+
+    def __init__(self, currency: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fields["price_minor"].currency = currency
+
+
+# --- The listing editor's form: flat HTML fields read as the listing input, prices in yuan ---
+
+KEYWORD_SEPARATORS = re.compile(r"[,，;；、\n]+")
+PLAN_ROWS = 3
+PLAN_FIELDS = ("kind", "name_zh", "name_en", "price", "currency", "period", "periods", "calls")
+TERMS_FLAGS = ("cross_border", "redistribution", "resale", "derivatives", "attribution")
+
+
+def _whole(low: int, high: int):
+    """A whole number typed in a form (the API's integers are strict; a form sends text)."""
+    return fields.Integer(load_default=None, allow_none=True, validate=validate.Range(low, high))
+
+
+class PlanFormSchema(ListingPlanInputSchema):
+    """A plan row: the price typed in the plan currency's major unit."""
+
+    price_minor = Money(data_key="price", required=True, maximum=MAX_PRICE)
+    periods = _whole(1, 120)
+    calls = _whole(1, 10**12)
+
+
+class TermsFormSchema(LicenceTermsSchema):
+    """Licence terms from the editor's checkboxes and pickers."""
+
+    duration_months = _whole(1, 1200)
+
+
+class ListingFormSchema(ListingInputSchema):
+    """The editor's fields (``plan0_price``, ``scenarios``, ``territory`` ...) as a listing.
+
+    ``plan_names`` gives each plan kind its default ``(Chinese, English)`` name, used when the
+    provider leaves a plan's names blank.
+    """
+
+    asset_id = fields.Integer(required=True)
+    coverage_from = _whole(1000, 2200)
+    coverage_to = _whole(1000, 2200)
+    terms = fields.Nested(TermsFormSchema, required=True)
+    plans = fields.List(
+        fields.Nested(PlanFormSchema), required=True, validate=validate.Length(min=1, max=20)
+    )
+    # Fields a form sends several times (checkboxes, multiple selects).
+    form_lists = ("rights", "keywords", "scenarios", "territory")
+
+    def __init__(self, plan_names: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.plan_names = plan_names or {}
+
+    @pre_load
+    def from_form(self, data, **_):
+        """Group the flat fields into terms and plans; blank fields are not given."""
+        form = {key: value for key, value in data.items() if value not in ("", [""], None)}
+        terms = {"scenarios": form.pop("scenarios", []), "territory": form.pop("territory", [])}
+        if "duration_months" in form:
+            terms["duration_months"] = form.pop("duration_months")
+        for flag in TERMS_FLAGS:
+            terms[flag] = bool(form.pop(flag, False))
+        plans = []
+        for index in range(PLAN_ROWS):
+            row = {name: form.pop(f"plan{index}_{name}", None) for name in PLAN_FIELDS}
+            exclusive = bool(form.pop(f"plan{index}_exclusive", False))
+            if not row["kind"]:
+                continue
+            zh, en = self.plan_names.get(row["kind"], (None, None))
+            row["name_zh"] = row["name_zh"] or zh
+            row["name_en"] = row["name_en"] or en
+            plan = {name: value for name, value in row.items() if value is not None}
+            plan.setdefault("price", "")
+            plans.append({**plan, "exclusive": exclusive})
+        if "keywords" in form:
+            texts = form["keywords"] if isinstance(form["keywords"], list) else [form["keywords"]]
+            form["keywords"] = [
+                w.strip() for t in texts for w in KEYWORD_SEPARATORS.split(t) if w.strip()
+            ]
+        return {**form, "terms": terms, "plans": plans}
+
+
+def flat_errors(errors: dict) -> dict[str, list[str]]:
+    """Nested schema errors under the editor's flat field names (``plans.0.price`` →
+    ``plan0_price``, ``terms.scenarios`` → ``scenarios``)."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            flat.setdefault(_name(prefix), []).extend(value)
+
+    walk("", errors)
+    return flat
+
+
+def _name(path: str) -> str:
+    parts = path.split(".")
+    if parts[0] == "plans" and len(parts) >= 3:
+        return f"plan{parts[1]}_{'price' if parts[2] == 'price_minor' else parts[2]}"
+    if parts[0] == "terms" and len(parts) >= 2:
+        return parts[1]
+    return parts[0]

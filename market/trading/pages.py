@@ -23,8 +23,9 @@ from flask_babel import gettext as _
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
+from market.display import home_currency
 from market.errors import DomainError, NotFound, PermissionDenied
-from market.forms import parse_form
+from market.forms import error_text, parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
 from market.listings.models import (
@@ -359,7 +360,7 @@ def statement():
         )
     ).all()
     paid_out = session.scalars(payouts.payouts_of(organisation_id)).all()
-    currency = "CNY"
+    currency = home_currency()
     return render_template(
         "trading/statement.html",
         organisation=session.get(Organisation, organisation_id),
@@ -385,7 +386,7 @@ def finance_queues():
         awaiting=session.scalars(payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(payments.payments_queue(PaymentStatus.HELD)).all(),
         batches=session.scalars(payouts.batches().limit(20)).all(),
-        owed=books.payables(session, "CNY"),
+        owed=books.payables(session, home_currency()),
         labels=_labels(),
         errors={},
     )
@@ -395,9 +396,9 @@ def finance_queues():
 @staff_required(StaffRole.FINANCE)
 def finance_bank_receipt():
     """Record a bank receipt against an order reference."""
-    data, errors = parse_form(schemas.BankReceiptInputSchema())
+    data, errors = parse_form(schemas.BankReceiptFormSchema())
     if errors:
-        flash(_("The receipt has invalid fields: %(fields)s", fields=", ".join(errors)))
+        flash(_("The receipt has invalid fields: %(fields)s", fields=_described(errors)))
         return redirect(url_for("trading.finance_queues"))
     try:
         payment = payments.record_bank_receipt(
@@ -426,9 +427,9 @@ def finance_return_held(payment_id: int):
 @staff_required(StaffRole.FINANCE)
 def finance_refund(order_id: int):
     """Refund part or all of an order."""
-    data, errors = parse_form(schemas.RefundInputSchema())
+    data, errors = parse_form(schemas.RefundFormSchema(_order(order_id).currency))
     if errors:
-        flash(_("The refund has invalid fields: %(fields)s", fields=", ".join(errors)))
+        flash(_("The refund has invalid fields: %(fields)s", fields=_described(errors)))
         return _back(order_id)
     user_id = current_user().id
     refund = flows.refund(
@@ -441,9 +442,9 @@ def finance_refund(order_id: int):
 @blp.route("/finance/trading/payouts", methods=["POST"])
 @staff_required(StaffRole.FINANCE)
 def finance_payouts():
-    """Build a payout batch for everything owed in CNY."""
+    """Build a payout batch for everything owed in the exchange's currency."""
     try:
-        batch = payouts.build_batch(db_session(), current_user(), "CNY", utcnow())
+        batch = payouts.build_batch(db_session(), current_user(), home_currency(), utcnow())
     except DomainError as error:
         flash(_(error.message))
         return redirect(url_for("trading.finance_queues"))
@@ -475,9 +476,9 @@ def dispute_queue():
 @staff_required(StaffRole.REVIEWER)
 def decide_dispute(order_id: int):
     """Decide a dispute: release, partial refund or full refund."""
-    data, errors = parse_form(schemas.DisputeDecisionSchema())
+    data, errors = parse_form(schemas.DisputeDecisionFormSchema(_order(order_id).currency))
     if errors:
-        flash(_("The decision has invalid fields: %(fields)s", fields=", ".join(errors)))
+        flash(_("The decision has invalid fields: %(fields)s", fields=_described(errors)))
         return redirect(url_for("trading.dispute_queue"))
     try:
         flows.decide_dispute(db_session(), collaborators(), order_id, current_user().id, data)
@@ -486,6 +487,11 @@ def decide_dispute(order_id: int):
         return redirect(url_for("trading.dispute_queue"))
     flash(_("Dispute decided."))
     return redirect(url_for("trading.dispute_queue"))
+
+
+def _described(errors: dict) -> str:
+    """Field errors as one line in the reader's language (for a flashed message)."""
+    return "; ".join(error_text(messages[0]) for messages in errors.values() if messages)
 
 
 @blp.app_template_filter("order_title")

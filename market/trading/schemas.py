@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
+from market.text import FormSchema, Money
 from market.trading.models import (
     DisputeDecision,
     DisputeStatus,
@@ -86,6 +87,32 @@ class BankReceiptInputSchema(Schema):
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class BankReceiptFormSchema(FormSchema, BankReceiptInputSchema):
+    """A bank receipt as finance types it: the amount in the currency's major unit."""
+
+    amount_minor = Money(data_key="amount", required=True, minimum=1, maximum=MAX_PRICE)
+
+
+class RefundFormSchema(FormSchema, RefundInputSchema):
+    """A refund as finance types it, in the order's currency's major unit."""
+
+    amount_minor = Money(data_key="amount", required=True, minimum=1, maximum=MAX_PRICE)
+
+    def __init__(self, currency: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fields["amount_minor"].currency = currency
+
+
+class DisputeDecisionFormSchema(FormSchema, DisputeDecisionSchema):
+    """A dispute decision as a reviewer types it: a partial refund in the major unit."""
+
+    refund_minor = Money(data_key="refund", load_default=None, allow_none=True, maximum=MAX_PRICE)
+
+    def __init__(self, currency: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fields["refund_minor"].currency = currency
 
 
 class CardConfirmSchema(Schema):

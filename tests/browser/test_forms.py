@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
+from market.db import utcnow
+from market.identity.models import User
+from market.listings import compliance, listings
+from market.listings.models import Listing
 from tests.browser.helpers import sign_in
+from tests.listings import factories as lf
 from tests.registry import factories as rf
 
 pytestmark = pytest.mark.browser
@@ -72,3 +79,56 @@ def test_a_rights_claim_saves_with_no_source_certificates(page, asset_id):
     page.fill("#source_note", "自行采集")
     page.get_by_role("button", name="保存草稿").click()
     page.wait_for_url("**/registry/claims/*")
+
+
+@pytest.fixture
+def certified(live_app):
+    """``(owner e-mail, reviewer id)`` of a provider with one certified asset."""
+    store = live_app.extensions["files"]
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = rf.reviewer(session)
+        organisation, owner = rf.provider(session)
+        lf.certified_asset(session, store, organisation, owner, staff)
+        return owner.email, staff.id
+
+
+def test_a_provider_prices_a_plan_in_yuan_and_a_buyer_sees_it(page, browser, live_app, certified):
+    email, staff_id = certified
+    sign_in(page, email)
+    page.goto("/provider/listings/new")
+    expect(page.locator("#title_zh")).to_have_value("深圳公交客流数据")
+    expect(page.locator("#category")).to_have_value("transport")
+    page.fill("#description_zh", "深圳公交逐日客流，已脱敏。")
+    page.fill("#description_en", "Daily Shenzhen bus ridership, anonymised.")
+    page.locator("input[name=scenarios][value=research]").check()
+    page.select_option("#region", "shenzhen")
+    page.select_option("#plan0_kind", "one_time")
+    page.fill("#plan0_price", "48,000")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url("**/provider/listings/*")
+    expect(page.locator("main")).to_contain_text("¥48,000.00")
+    listing_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
+    with live_app.extensions["db"].unit_of_work() as session:
+        listing = session.get(Listing, listing_id)
+        owner = session.get(User, listing.created_by_id)
+        listings.submit(session, listing, owner, utcnow())
+        decided = utcnow() + timedelta(seconds=1)
+        compliance.decide(session, listing, session.get(User, staff_id), lf.review_data(), decided)
+    context = browser.new_context(locale="en-GB", base_url=live_app.url)
+    buyer = context.new_page()
+    buyer.goto(f"/market/listings/{listing_id}")
+    expect(buyer.locator("main")).to_contain_text("CN¥48,000.00")
+    context.close()
+
+
+def test_a_price_with_fractions_of_a_fen_keeps_the_editor_filled_in(page, certified):
+    email, _ = certified
+    sign_in(page, email)
+    page.goto("/provider/listings/new")
+    page.locator("input[name=scenarios][value=research]").check()
+    page.select_option("#plan0_kind", "one_time")
+    page.fill("#plan0_price", "48,000.001")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#plan0_price-error")).to_contain_text("小数")
+    expect(page.locator("#plan0_price")).to_have_value("48,000.001")
+    expect(page.locator("input[name=scenarios][value=research]")).to_be_checked()

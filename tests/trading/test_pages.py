@@ -62,9 +62,32 @@ def test_buyer_disputes_and_reviewer_refunds_in_full_by_form(exchange, listing):
     reviewer = _web(exchange.app, exchange.staff)
     decided = reviewer.submit(
         f"/review/disputes/{order['id']}",
-        {"decision": "full_refund", "refund_minor": "", "note": "同意退款"},
+        {"decision": "full_refund", "refund": "", "note": "同意退款"},
         page="/review/disputes",
     )
     assert decided.status_code == 302
     final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
     assert final["status"] == "refunded"
+
+
+def test_finance_records_a_bank_receipt_typed_in_yuan(exchange, listing):
+    order = place(exchange, listing)  # ¥4,800.00
+    finance = _web(exchange.app, exchange.finance_user)
+    form = {"reference": order["reference"], "currency": "CNY", "amount": "4,800.00",
+            "bank_transaction_id": "CMB-20260302-1", "payer_name": "买方"}  # fmt: skip
+    recorded = finance.submit("/finance/trading/bank-receipts", form, page="/finance/trading")
+    assert recorded.status_code == 302
+    final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert final["status"] != "awaiting_payment" and final["paid_at"]
+
+
+def test_a_receipt_with_fractions_of_a_fen_is_refused_with_its_reason(exchange, listing):
+    order = place(exchange, listing)
+    finance = _web(exchange.app, exchange.finance_user)
+    form = {"reference": order["reference"], "currency": "CNY", "amount": "4800.001",
+            "bank_transaction_id": "CMB-20260302-2"}  # fmt: skip
+    finance.submit("/finance/trading/bank-receipts", form, page="/finance/trading")
+    queue = finance.get("/finance/trading").get_data(as_text=True)
+    assert "该币种最多允许 2 位小数" in queue
+    final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert final["paid_at"] is None
