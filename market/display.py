@@ -7,14 +7,72 @@ from datetime import date, datetime
 
 from babel.numbers import get_currency_name
 from flask import current_app
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from market.forms import error_text
+from market.identity.models import StaffRole
+from market.listings import models as listing_models
+from market.listings.discovery import REGION_LABELS
 from market.money import money
+from market.registry import models as registry_models
+from market.registry import states as registry_states
+from market.text import N_
+from market.trading import models as trading_models
 
 # Offered in price and budget pickers after the exchange's own currency.
 COMMON_CURRENCIES = ("CNY", "HKD", "MOP", "USD", "EUR")
 UNITS = ("B", "KB", "MB", "GB", "TB")
+
+
+# Every enum a page may show, with its labels: a page never shows a raw code.
+ENUM_LABELS = {
+    registry_models.AssetKind: registry_models.ASSET_KIND_LABELS,
+    registry_models.Industry: registry_models.INDUSTRY_LABELS,
+    registry_models.UpdateFrequency: registry_models.UPDATE_FREQUENCY_LABELS,
+    registry_models.PersonalInfo: registry_models.PERSONAL_INFO_LABELS,
+    registry_models.LegalBasis: registry_models.LEGAL_BASIS_LABELS,
+    registry_models.Right: registry_models.RIGHT_LABELS,
+    registry_models.SourceKind: registry_models.SOURCE_LABELS,
+    registry_models.ClaimState: registry_models.CLAIM_STATE_LABELS,
+    registry_models.ObjectionState: registry_models.OBJECTION_STATE_LABELS,
+    registry_models.CertificateStatus: registry_models.CERTIFICATE_STATUS_LABELS,
+    registry_states.Action: registry_states.ACTION_LABELS,
+    listing_models.ListingStatus: listing_models.LISTING_STATUS_LABELS,
+    listing_models.RevisionState: listing_models.REVISION_STATE_LABELS,
+    listing_models.DeliveryMethod: listing_models.DELIVERY_LABELS,
+    listing_models.PlanKind: listing_models.PLAN_KIND_LABELS,
+    listing_models.UsageScenario: listing_models.SCENARIO_LABELS,
+    listing_models.CrossBorderPathway: listing_models.PATHWAY_LABELS,
+    trading_models.OrderStatus: trading_models.ORDER_STATUS_LABELS,
+    trading_models.EntitlementStatus: trading_models.ENTITLEMENT_STATUS_LABELS,
+}
+YES_NO = {True: N_("Yes"), False: N_("No")}
+
+
+def label(value) -> str:
+    """An enum member (or a bool) in the reader's language; ``None`` reads as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return gettext(YES_NO[value])
+    if isinstance(value, StaffRole):
+        return gettext(value.label)
+    labels = ENUM_LABELS.get(type(value))
+    if labels is not None and value in labels:
+        return gettext(labels[value])
+    return str(value)
+
+
+def region(code: str | None) -> str:
+    """A coverage region's name (``shenzhen`` → 深圳)."""
+    return gettext(REGION_LABELS[code]) if code in REGION_LABELS else (code or "—")
+
+
+def territory(code: str | None) -> str:
+    """An ISO 3166 territory (``CN``, or ``*`` for worldwide) named in the reader's language."""
+    if code == "*":
+        return gettext("Worldwide")
+    return get_locale().territories.get(code or "", code or "—")
 
 
 def home_currency() -> str:
@@ -37,6 +95,13 @@ def when(value: datetime | date | None) -> str:
     return format_date(value, "yyyy-MM-dd")
 
 
+def day(value: datetime | date | None) -> str:
+    """The calendar day in China Standard Time (``2026-03-02``)."""
+    if value is None:
+        return ""
+    return format_date(value, "yyyy-MM-dd")
+
+
 def filesize(size: int | None) -> str:
     """``67108864`` → ``64 MB``; binary multiples, one decimal below ten units."""
     if size is None:
@@ -56,7 +121,11 @@ def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money)
     app.add_template_filter(when)
+    app.add_template_filter(day)
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
+    app.add_template_filter(label)
+    app.add_template_filter(region)
+    app.add_template_filter(territory)
     app.add_template_global(currency_choices)
     app.add_template_global(home_currency)

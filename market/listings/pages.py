@@ -23,6 +23,7 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
+from market.display import territory
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
 from market.identity.models import StaffRole
@@ -155,7 +156,7 @@ def listing_page(listing_id: int):
         "listings/listing.html",
         listing=listing,
         revision=revision,
-        terms=licence.describe(revision.terms, _),
+        terms=licence.describe(revision.terms, _, territory),
         odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
         similar=similar,
         labels=_labels(),
@@ -321,7 +322,7 @@ def review_listing(listing_id: int):
     listing = listings.listing_or_404(session, listing_id)
     revision = listing.latest_revision
     context = {"listing": listing, "revision": revision, "labels": _labels(),
-               "terms": licence.describe(revision.terms, _)}  # fmt: skip
+               "terms": licence.describe(revision.terms, _, territory)}  # fmt: skip
     if request.method == "GET":
         return render_template("listings/review.html", errors={}, form={}, **context)
     data, errors = parse_form(schemas.ComplianceReviewInputSchema())

@@ -64,7 +64,7 @@ class Industry(enum.StrEnum):
 
 
 INDUSTRY_LABELS = {
-    Industry.FINANCE: N_("Finance"),
+    Industry.FINANCE: N_("Financial services"),
     Industry.HEALTHCARE: N_("Healthcare"),
     Industry.TRANSPORT: N_("Transport"),
     Industry.METEOROLOGY: N_("Meteorology"),
@@ -89,6 +89,18 @@ class UpdateFrequency(enum.StrEnum):
     QUARTERLY = "quarterly"
     YEARLY = "yearly"
     IRREGULAR = "irregular"
+
+
+UPDATE_FREQUENCY_LABELS = {
+    UpdateFrequency.ONCE: N_("One-off"),
+    UpdateFrequency.REALTIME: N_("Real time"),
+    UpdateFrequency.DAILY: N_("Daily"),
+    UpdateFrequency.WEEKLY: N_("Weekly"),
+    UpdateFrequency.MONTHLY: N_("Monthly"),
+    UpdateFrequency.QUARTERLY: N_("Quarterly"),
+    UpdateFrequency.YEARLY: N_("Yearly"),
+    UpdateFrequency.IRREGULAR: N_("Irregularly"),
+}
 
 
 class PersonalInfo(enum.StrEnum):
@@ -116,6 +128,15 @@ class LegalBasis(enum.StrEnum):
     PUBLIC_DATA_AUTHORISATION = "public_data_authorisation"
     STATUTORY_DUTY = "statutory_duty"
     PUBLICLY_DISCLOSED = "publicly_disclosed"
+
+
+LEGAL_BASIS_LABELS = {
+    LegalBasis.CONSENT: N_("Consent of the individuals"),
+    LegalBasis.CONTRACT: N_("Necessary for a contract"),
+    LegalBasis.PUBLIC_DATA_AUTHORISATION: N_("Authorised operation of public data"),
+    LegalBasis.STATUTORY_DUTY: N_("Statutory duty"),
+    LegalBasis.PUBLICLY_DISCLOSED: N_("Information already lawfully disclosed"),
+}
 
 
 class Right(enum.StrEnum):
@@ -193,6 +214,14 @@ class ObjectionState(enum.StrEnum):
     UPHELD = "upheld"
     DISMISSED = "dismissed"
     MOOT = "moot"  # another objection was upheld first; the claim failed anyway
+
+
+OBJECTION_STATE_LABELS = {
+    ObjectionState.OPEN: N_("Open"),
+    ObjectionState.UPHELD: N_("Upheld"),
+    ObjectionState.DISMISSED: N_("Dismissed"),
+    ObjectionState.MOOT: N_("Moot (the claim failed on another objection)"),
+}
 
 
 class CertificateStatus(enum.StrEnum):

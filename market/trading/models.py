@@ -108,6 +108,13 @@ class EntitlementStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+ENTITLEMENT_STATUS_LABELS = {
+    EntitlementStatus.ACTIVE: N_("Active"),
+    EntitlementStatus.SUSPENDED: N_("Suspended"),
+    EntitlementStatus.REVOKED: N_("Revoked"),
+}
+
+
 class PayoutStatus(enum.StrEnum):
     """Where a payout stands."""
 

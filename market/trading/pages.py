@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import home_currency
+from market.display import home_currency, territory
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.forms import error_text, parse_form
 from market.identity.models import Organisation, StaffRole
@@ -111,7 +111,7 @@ def buy(listing_id: int):
         "revision": revision,
         "buyers": buyers,
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
-        "terms": licence.describe(revision.terms, _),
+        "terms": licence.describe(revision.terms, _, territory),
         "labels": _labels(),
     }
     if request.method == "GET":
@@ -261,7 +261,7 @@ def order_page(order_id: int):
         actions=allowed_actions(order.status, role),
         entitlement=entitlement,
         links=links,
-        terms=licence.describe(order.terms, _),
+        terms=licence.describe(order.terms, _, territory),
         window=settlement.window_left(order, utcnow()),
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),
