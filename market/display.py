@@ -3,6 +3,7 @@ in KB/MB/GB, and the currencies offered in price fields."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from babel.numbers import get_currency_name
@@ -117,6 +118,14 @@ def filesize(size: int | None) -> str:
     return f"{text.removesuffix('.0')} {unit}"
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def text_lang(text: str | None) -> str:
+    """The ``lang`` of free text people typed: Chinese if it has Chinese characters."""
+    return "zh-Hans" if text and _CJK.search(text) else "en"
+
+
 def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money)
@@ -127,5 +136,6 @@ def register(app) -> None:
     app.add_template_filter(label)
     app.add_template_filter(region)
     app.add_template_filter(territory)
+    app.add_template_filter(text_lang)
     app.add_template_global(currency_choices)
     app.add_template_global(home_currency)

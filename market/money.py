@@ -10,3 +10,10 @@ from ledger.currencies import to_major
 def money(minor: int, currency: str) -> str:
     """``123456, "CNY"`` → ``¥1,234.56`` (in the request's locale)."""
     return format_currency(to_major(minor, currency), currency)
+
+
+def whole_money(minor: int, currency: str) -> str:
+    """``100000, "CNY"`` → ``¥1,000``: whole units, for ranges and round figures."""
+    return format_currency(
+        to_major(minor, currency), currency, format="¤#,##0", currency_digits=False
+    )

@@ -131,6 +131,25 @@ def run(engine: search.SearchEngine, args: dict) -> search.Results:
     return guarded(lambda: engine.search(LISTINGS, query), _empty(query))
 
 
+def run_with_sibling_counts(engine: search.SearchEngine, args: dict) -> search.Results:
+    """Like :func:`run`, but a facet the search is filtered on counts as if it were not, so
+    its other values keep their counts and can be added to the selection (any of)."""
+    results = run(engine, args)
+    narrowed = [name for name in KEYWORD_FILTERS if args.get(name)]
+    if args.get("price_min") is not None or args.get("price_max") is not None:
+        narrowed.append("price")
+    for name in narrowed:
+        cleared = {**args, "page": 1, "per_page": 1}
+        if name == "price":
+            cleared.update(price_min=None, price_max=None)
+        else:
+            cleared[name] = []
+        siblings = run(engine, cleared)
+        if name in siblings.facets:
+            results.facets[name] = siblings.facets[name]
+    return results
+
+
 def facet_labels(session: Session, results: search.Results, gettext, locale: str) -> dict:
     """Facets as ``{field: [{value, label, count}]}`` with labels in the reader's language."""
     providers = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from babel.numbers import get_currency_name
 from flask import (
     Blueprint,
     current_app,
@@ -23,7 +24,7 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import territory
+from market.display import home_currency, territory
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
 from market.identity.models import StaffRole
@@ -41,6 +42,7 @@ from market.listings.models import (
     PlanKind,
 )
 from market.listings.states import Action, Actor
+from market.money import whole_money
 from market.registry.assets import Upload
 from market.registry.claims import CHINA
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, RIGHT_LABELS, Asset
@@ -100,17 +102,60 @@ def market():
     args = _search_args()
     error = None
     try:
-        results = discovery.run(current_app.extensions["search"], args)
+        results = discovery.run_with_sibling_counts(current_app.extensions["search"], args)
         facets = discovery.facet_labels(db_session(), results, _, str(get_locale()))
     except DomainError as failure:
         error = _(failure.message)
         results, facets = None, {}
     _link_facets(facets)
-    following = {**request.args.to_dict(flat=False), "page": args["page"] + 1}
     return render_template(
         "listings/market.html", args=args, results=results, facets=facets, error=error,
-        labels=_labels(), next_page=url_for("listings.market", **following),
+        labels=_labels(), pages=_page_links(results), chips=_chips(facets),
+        clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
     )  # fmt: skip
+
+
+def _page_links(results) -> list[dict]:
+    """Numbered pages around the current one: ``{number, href, current}`` or a gap (None)."""
+    if not results or not results.total:
+        return []
+    last = min(-(-results.total // results.per_page), 500)
+    shown = sorted({1, last, *range(max(1, results.page - 2), min(last, results.page + 2) + 1)})
+    links, previous = [], 0
+    query = request.args.to_dict(flat=False)
+    for number in shown:
+        if number - previous > 1:
+            links.append(None)
+        links.append({
+            "number": number, "current": number == results.page,
+            "href": url_for("listings.market", **{**query, "page": [str(number)]}),
+        })  # fmt: skip
+        previous = number
+    return links if last > 1 else []
+
+
+def _chips(facets: dict) -> list[dict]:
+    """The active filters, each with the link that removes it."""
+    return [
+        {"facet": _(FACET_TITLES.get(name, name)), "label": item["label"], "href": item["href"]}
+        for name, values in facets.items()
+        for item in values
+        if item.get("active")
+    ]
+
+
+def _price_label(low: str, high: str) -> str:
+    """A price bucket in whole units of the exchange's currency (``¥1,000–¥10,000``)."""
+    currency = home_currency()
+
+    def whole(minor: str) -> str:
+        return whole_money(int(minor), currency)
+
+    if low == "*":
+        return _("Under %(amount)s", amount=whole(high))
+    if high == "*":
+        return _("%(amount)s and above", amount=whole(low))
+    return f"{whole(low)} – {whole(high)}"
 
 
 def _link_facets(facets: dict) -> None:
@@ -128,10 +173,27 @@ def _link_facets(facets: dict) -> None:
             if name in ("price", "coverage_to"):
                 low, high = value.split("-")
                 keys = ("price_min", "price_max") if name == "price" else ("year_from", None)
-                item["active"] = current.get(keys[0]) == [low]
-                chosen[keys[0]] = [] if low == "*" else [low]
-                if keys[1]:
-                    chosen[keys[1]] = [] if high == "*" else [str(int(high) - 1)]
+                bounds = {keys[0]: low} | ({keys[1]: _less(high)} if keys[1] else {})
+                item["active"] = any(current.get(key) for key in bounds) and all(
+                    current.get(key, []) == ([] if bound == "*" else [bound])
+                    for key, bound in bounds.items()
+                )
+                for key, bound in bounds.items():
+                    chosen[key] = [] if item["active"] or bound == "*" else [bound]
+                item["label"] = (_price_label if name == "price" else _years_label)(low, high)
+            elif name == "currency":
+                item["active"] = value in current.get(name, [])
+                item["label"] = get_currency_name(value, locale=get_locale())
+                selected = current.get(name, [])
+                chosen[name] = (
+                    [v for v in selected if v != value] if item["active"] else [*selected, value]
+                )
+            elif name in discovery.BOOLEAN_FILTERS:
+                item["active"] = current.get(name) == [value]
+                if item["active"]:
+                    chosen.pop(name, None)
+                else:
+                    chosen[name] = [value]
             else:
                 selected = current.get(name, [])
                 item["active"] = value in selected
@@ -139,6 +201,20 @@ def _link_facets(facets: dict) -> None:
                     [v for v in selected if v != value] if item["active"] else [*selected, value]
                 )
             item["href"] = url_for("listings.market", **chosen)
+
+
+def _years_label(low: str, high: str) -> str:
+    """A coverage bucket as years people read (``2015–2019``)."""
+    if low == "*":
+        return _("Before %(year)s", year=high)
+    if high == "*":
+        return _("%(year)s and later", year=low)
+    return f"{low}–{int(high) - 1}"
+
+
+def _less(bound: str) -> str:
+    """The inclusive upper bound of a bucket whose end is exclusive (``*`` stays open)."""
+    return bound if bound == "*" else str(int(bound) - 1)
 
 
 @blp.route("/market/listings/<int:listing_id>")
