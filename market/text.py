@@ -113,10 +113,3 @@ class Money(fields.Field):
                 high=f"{Decimal(high) / scale:,}" if high is not None else "∞",
             )
         return minor
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        currency = self.currency or getattr(obj, self.currency_field, None)
-        places = EXPONENTS.get(currency, 2)
-        return f"{Decimal(value).scaleb(-places):.{places}f}"
