@@ -8,6 +8,7 @@ same transaction. Functions take the caller's session and never commit.
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -487,3 +488,35 @@ def draft_from_asset(asset: Asset, certificate: Certificate, regions) -> dict:
         "rights": [r for r in OFFERABLE_RIGHTS if r in certificate.rights],
         "territory": ["CN"],
     }
+
+
+PREVIEW_BYTES = 64 * 1024
+
+
+def sample_preview(store: FileStore, revision: ListingRevision, rows: int = 5) -> list[list[str]]:
+    """The first ``rows`` rows (header included) of the revision's first CSV sample, read from
+    at most its first 64 KiB; empty when there is no readable CSV sample."""
+    sample = next(
+        (
+            s
+            for s in revision.samples
+            if s.name.lower().endswith(".csv") or s.media_type == "text/csv"
+        ),
+        None,
+    )
+    if sample is None:
+        return []
+    with store.open(sample.storage_key) as stream:
+        head = stream.read(PREVIEW_BYTES)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("gb18030")
+        except UnicodeDecodeError:
+            return []
+    try:
+        table = list(csv.reader(text.splitlines()[: rows + 1]))
+    except csv.Error:
+        return []
+    return [row for row in table if row][: rows + 1]

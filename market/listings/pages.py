@@ -236,6 +236,7 @@ def listing_page(listing_id: int):
         odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
         similar=similar,
         labels=_labels(),
+        preview=listings.sample_preview(current_app.extensions["files"], revision),
     )  # fmt: skip
 
 

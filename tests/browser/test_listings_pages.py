@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
 import pytest
 
 from market import worker
+from market.db import utcnow
+from market.listings import compliance, listings
+from market.registry.assets import Upload
+from market.registry.models import UpdateFrequency
 from tests.listings import factories as lf
 from tests.registry import factories as registry_factories
 
@@ -64,3 +71,40 @@ def test_price_facets_read_in_whole_yuan(page, two_listings):
     page.wait_for_url("**price_min=100000**")
     assert page.get_by_test_id("hit").count() == 2
     assert "¥1,000 – ¥10,000" in page.get_by_test_id("chip").inner_text()
+
+
+@pytest.fixture
+def described_listing(live_app):
+    """A published listing of an asset with its facts, a field schema and a CSV sample."""
+    store = live_app.extensions["files"]
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = registry_factories.reviewer(session)
+        organisation, owner = registry_factories.provider(session)
+        asset = lf.certified_asset(
+            session, store, organisation, owner, staff, record_count=1_250_000,
+            update_frequency=UpdateFrequency.REALTIME, data_format="CSV",
+            field_schema=[{"name": "station", "type": "string", "description": "站点"},
+                          {"name": "riders", "type": "integer", "description": "客流"}],
+        )  # fmt: skip
+        now = utcnow()
+        listing = listings.create_listing(
+            session, organisation.id, owner, lf.loaded(lf.listing_data(asset.id)), now
+        )
+        sample = Upload("sample.csv", io.BytesIO("station,riders\n福田,1200\n南山,980\n".encode()))
+        listings.add_sample(session, store, listing, sample)
+        listings.submit(session, listing, owner, now)
+        compliance.decide(session, listing, staff, lf.review_data(), now + timedelta(seconds=1))
+        return listing.id, listing.live_revision.certificate.number
+
+
+def test_a_listing_shows_what_a_buyer_decides_on(page, described_listing):
+    listing_id, number = described_listing
+    page.goto(f"/market/listings/{listing_id}")
+    facts = page.get_by_test_id("facts").inner_text()
+    assert "1,250,000" in facts and "实时" in facts and "CSV" in facts and "深圳" in facts
+    assert page.get_by_test_id("schema").locator("tbody tr").count() == 2
+    preview = page.get_by_test_id("sample-preview")
+    assert preview.locator("tbody tr").count() == 2 and "福田" in preview.inner_text()
+    assert page.get_by_test_id("verified-provider").is_visible()
+    page.get_by_test_id("certificate-link").click()
+    page.wait_for_url(f"**/verify/{number}")
