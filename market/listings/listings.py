@@ -28,7 +28,7 @@ from market.listings.models import (
     RevisionState,
     Sample,
 )
-from market.listings.states import REINDEX, Action, Actor, next_status
+from market.listings.states import REINDEX, Action, Actor, allowed_actions, next_status
 from market.registry import assets as registry_assets
 from market.registry.certificates import effective_status
 from market.registry.models import (
@@ -520,3 +520,20 @@ def sample_preview(store: FileStore, revision: ListingRevision, rows: int = 5) -
     except csv.Error:
         return []
     return [row for row in table if row][: rows + 1]
+
+
+def provider_actions(listing: Listing) -> list[str]:
+    """What the provider may do with the listing now: ``submit``, ``revise``, ``delist``."""
+    allowed = allowed_actions(listing.status, Actor.PROVIDER)
+    state = listing.latest_revision.state
+    actions = []
+    if state == RevisionState.DRAFT and Action.SUBMIT in allowed:
+        actions.append("submit")
+    if listing.status != ListingStatus.DELISTED and state not in (
+        RevisionState.DRAFT,
+        RevisionState.IN_REVIEW,
+    ):
+        actions.append("revise")
+    if Action.DELIST in allowed:
+        actions.append("delist")
+    return actions

@@ -354,8 +354,9 @@ def provider_listing(listing_id: int):
             return redirect(url_for("listings.provider_listing", listing_id=listing_id))
         return redirect(url_for("listings.provider_listing", listing_id=listing_id))
     return render_template(
-        "listings/provider_listing.html", listing=listing, labels=_labels(), errors={}
-    )
+        "listings/provider_listing.html", listing=listing, labels=_labels(), errors={},
+        actions=listings.provider_actions(listing),
+    )  # fmt: skip
 
 
 @blp.route("/provider/listings/<int:listing_id>/samples", methods=["POST"])
@@ -373,7 +374,7 @@ def upload_sample(listing_id: int):
     except DomainError as error:
         page = render_template(
             "listings/provider_listing.html", listing=listing, labels=_labels(),
-            errors={"file": [_(error.message)]},
+            errors={"file": [_(error.message)]}, actions=listings.provider_actions(listing),
         )  # fmt: skip
         return page, error.status
     flash(_("Sample added to the draft; it is published with the revision."))

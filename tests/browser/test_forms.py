@@ -132,3 +132,26 @@ def test_a_price_with_fractions_of_a_fen_keeps_the_editor_filled_in(page, certif
     expect(page.locator("#plan0_price-error")).to_contain_text("小数")
     expect(page.locator("#plan0_price")).to_have_value("48,000.001")
     expect(page.locator("input[name=scenarios][value=research]")).to_be_checked()
+
+
+def test_a_draft_offers_submit_and_a_confirmed_delist_only(page, live_app, certified):
+    email, _ = certified
+    sign_in(page, email)
+    page.goto("/provider/listings/new")
+    page.fill("#description_zh", "深圳公交逐日客流，已脱敏。")
+    page.fill("#description_en", "Daily Shenzhen bus ridership, anonymised.")
+    page.locator("input[name=scenarios][value=research]").check()
+    page.select_option("#region", "shenzhen")
+    page.select_option("#plan0_kind", "one_time")
+    page.fill("#plan0_price", "48000")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url("**/provider/listings/*")
+    assert page.get_by_test_id("action-submit").is_visible()
+    assert page.get_by_test_id("action-revise").count() == 0
+    page.once("dialog", lambda dialog: dialog.dismiss())  # the provider thinks again
+    page.get_by_test_id("action-delist").click()
+    expect(page.get_by_test_id("action-delist")).to_be_visible()
+    assert "草稿" in page.locator("main").inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("action-delist").click()
+    expect(page.get_by_test_id("actions")).to_have_count(0)
