@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from market import charts
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
@@ -35,6 +36,7 @@ from market.listings.models import (
     ListingStatus,
     UsageScenario,
 )
+from market.money import whole_money
 from market.text import N_
 from market.trading import (
     books,
@@ -370,6 +372,47 @@ def statement():
         currency=currency,
         now=utcnow(),
         labels=_labels(),
+    )
+
+
+@blp.route("/provider/dashboard")
+@login_required
+def dashboard():
+    """A provider's sales by month and payouts, as charts over the last twelve months."""
+    session = db_session()
+    mine = acting_for()
+    organisation_id = request.args.get("organisation_id", type=int) or (mine[0] if mine else None)
+    if organisation_id not in mine:
+        raise PermissionDenied(N_("you are not a member of this organisation"))
+    currency = home_currency()
+    months = charts.months_back(utcnow())
+    settled = session.execute(
+        orders.sales(organisation_id)
+        .where(Order.status == OrderStatus.SETTLED, Order.currency == currency)
+        .with_only_columns(Order.settled_at, Order.price_minor)
+    ).all()
+    paid_out = [
+        (payout.created_at, payout.amount_minor)
+        for payout in session.scalars(payouts.payouts_of(organisation_id))
+        if payout.currency == currency
+    ]
+
+    def amount(minor: int) -> str:
+        return whole_money(minor, currency)
+
+    return render_template(
+        "trading/dashboard.html",
+        organisation=session.get(Organisation, organisation_id),
+        sales_chart=charts.bar_chart(
+            charts.by_month(settled, months), _("Settled sales by month"), amount
+        ),
+        payouts_chart=charts.bar_chart(
+            charts.by_month(paid_out, months), _("Payouts by month"), amount
+        ),
+        sales_total=sum(row[1] for row in settled),
+        payouts_total=sum(row[1] for row in paid_out),
+        payable=books.balance(session, books.payable_account(organisation_id), currency),
+        currency=currency,
     )
 
 

@@ -91,3 +91,22 @@ def test_a_receipt_with_fractions_of_a_fen_is_refused_with_its_reason(exchange, 
     assert "该币种最多允许 2 位小数" in queue
     final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
     assert final["paid_at"] is None
+
+
+def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    drain()
+    finance = _web(exchange.app, exchange.finance_user)
+    finance.submit("/finance/trading/payouts", {}, page="/finance/trading")
+    provider = _web(exchange.app, exchange.provider_user)
+    html = provider.get("/provider/dashboard").get_data(as_text=True)
+    sales = html[
+        html.index('data-testid="sales-chart"') : html.index('data-testid="payouts-chart"')
+    ]
+    assert "<svg" in sales and sales.count('class="bar"') == 12
+    assert "¥4,800</text>" in sales  # the month's bar is labelled with its total
+    assert 'data-testid="sales-total">¥4,800.00<' in html
+    payouts = html[html.index('data-testid="payouts-chart"') :]
+    assert payouts.count("</text>") > 12  # a bar with a value label besides the month ticks
