@@ -25,8 +25,8 @@ AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 WIDTHS = (375, 1280)
 LOCALES = {"zh": "zh-CN", "en": "en-GB"}
 # Codes and literals a reader must never see (outside <code>): snake_case identifiers, Python
-# literals, bare ISO territory codes.
-RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(?:True|False|None|realtime|CN)\b(?!¥)")
+# literals, bare ISO territory codes (a word inside a sentence, "None yet.", is not one).
+RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(?:True|False|None|realtime|CN)\b(?![¥ ])")
 # On Chinese pages: two or more English words in a row are an untranslated phrase.
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,})+\b")
 # On English pages: Chinese characters are untranslated (language names aside).
@@ -82,6 +82,12 @@ PROVIDER_PAGES = {
     "editor": "/provider/listings/new",
     "assets": "/registry/assets",
     "organisations": "/organisations",
+    "claims": "/registry/claims",
+    "certificates": "/registry/certificates",
+    "orders": "/orders",
+    "dashboard": "/provider/dashboard",
+    "notifications": "/notifications",
+    "account": "/account",
 }
 
 
