@@ -9,7 +9,7 @@ same transaction. Functions take the caller's session and never commit.
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,12 +25,14 @@ from market.listings.models import (
     ListingRevision,
     ListingStatus,
     Plan,
+    PlanKind,
     RevisionState,
     Sample,
 )
 from market.listings.states import REINDEX, Action, Actor, allowed_actions, next_status
 from market.registry import assets as registry_assets
 from market.registry.certificates import effective_status
+from market.registry.claims import CHINA
 from market.registry.models import (
     CULTURAL_RIGHTS,
     DATA_RIGHTS,
@@ -537,3 +539,27 @@ def provider_actions(listing: Listing) -> list[str]:
     if Action.DELIST in allowed:
         actions.append("delist")
     return actions
+
+
+def answer_demand(
+    session: Session, demand, organisation_ids: list[int], data: dict, now: datetime
+) -> Plan:
+    """A matched provider answers a demand (求购) with a private offer to its buyer.
+
+    The offer is in the demand's currency and stands until the end of ``expires_on`` in China
+    Standard Time; NotFound if no listing of ``organisation_ids`` matches the demand.
+    """
+    match = demands.matched_provider(session, demand, organisation_ids)
+    if match is None:
+        raise NotFound(N_("no listing of yours matches this demand"))
+    offer = {
+        "kind": PlanKind.PRIVATE_OFFER,
+        "name_zh": data["name_zh"],
+        "name_en": data["name_en"],
+        "price_minor": data["price_minor"],
+        "currency": demand.currency,
+        "buyer_organisation_id": demand.organisation_id,
+        "expires_at": datetime.combine(data["expires_on"], time.max, CHINA),
+        "demand_id": demand.id,
+    }
+    return add_private_offer(session, match.listing, offer, now)

@@ -3,7 +3,7 @@ the reviewers' compliance queue, and the demand board."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from babel.numbers import get_currency_name
@@ -39,12 +39,10 @@ from market.listings.models import (
     REVISION_STATE_LABELS,
     SCENARIO_LABELS,
     Listing,
-    PlanKind,
 )
 from market.listings.states import Action, Actor
 from market.money import whole_money
 from market.registry.assets import Upload
-from market.registry.claims import CHINA
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, RIGHT_LABELS, Asset
 from market.text import N_
 
@@ -474,24 +472,14 @@ def answer_demand(demand_id: int):
     """A matched provider answers the demand with a private offer to its buyer."""
     session = db_session()
     demand = demands.demand_or_404(session, demand_id)
-    match = demands.matched_provider(session, demand, acting_for())
+    mine = acting_for()
+    match = demands.matched_provider(session, demand, mine)
     if match is None:
         raise NotFound(N_("no listing of yours matches this demand"))
     data, errors = parse_form(schemas.DemandOfferFormSchema(demand.currency))
     if not errors:
         try:
-            offer = {
-                "kind": PlanKind.PRIVATE_OFFER,
-                "name_zh": data["name_zh"],
-                "name_en": data["name_en"],
-                "price_minor": data["price_minor"],
-                "currency": demand.currency,
-                "buyer_organisation_id": demand.organisation_id,
-                # The offer stands until the end of its last day in China Standard Time.
-                "expires_at": datetime.combine(data["expires_on"], time.max, CHINA),
-                "demand_id": demand.id,
-            }
-            listings.add_private_offer(session, match.listing, offer, utcnow())
+            listings.answer_demand(session, demand, mine, data, utcnow())
         except DomainError as error:
             if error.status != 422:
                 raise  # not about what was typed: the demand is closed, or not theirs

@@ -412,14 +412,20 @@ class NotificationSchema(Schema):
     read_at = fields.DateTime()
 
 
-class DemandOfferFormSchema(FormSchema):
-    """A provider's answer to a demand, as typed on the demand's page (price in the demand's
-    currency's major unit: yuan for CNY)."""
+class DemandOfferInputSchema(Schema):
+    """A matched provider's answer to a demand: a private offer in the demand's currency."""
 
     name_zh = _text(100)
     name_en = _text(100)
-    price_minor = Money(data_key="price", required=True, maximum=MAX_PRICE)
+    price_minor = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
     expires_on = fields.Date(required=True)
+
+
+class DemandOfferFormSchema(FormSchema, DemandOfferInputSchema):
+    """The answer as typed on the demand's page (price in the demand's currency's major unit:
+    yuan for CNY)."""
+
+    price_minor = Money(data_key="price", required=True, maximum=MAX_PRICE)
 
     def __init__(self, currency: str, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -296,6 +296,18 @@ def get_demand(demand_id: int):
     return demand
 
 
+@blp.route("/demands/<int:demand_id>/offers", methods=["POST"])
+@requires("catalog:write")
+@blp.arguments(schemas.DemandOfferInputSchema)
+@blp.response(201, schemas.ListingPlanSchema)
+def answer_demand(data, demand_id: int):
+    """A matched provider answers a demand with a private offer to its buyer (in the demand's
+    currency, valid to the end of ``expires_on`` in China Standard Time)."""
+    demand = demands.demand_or_404(db_session(), demand_id)
+    organisation = [principal().organisation_id]
+    return listings.answer_demand(db_session(), demand, organisation, data, utcnow())
+
+
 @blp.route("/demands/<int:demand_id>/close", methods=["POST"])
 @requires("catalog:write")
 @blp.response(200, schemas.DemandSchema)

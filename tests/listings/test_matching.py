@@ -152,3 +152,20 @@ def test_a_closed_demand_takes_no_offers(client, db, listing, drain):
         "expires_on": (utcnow() + timedelta(days=10)).date().isoformat(),
     }
     assert client.submit(f"{page}/offers", form, page=page).status_code == 409
+
+
+def test_a_matched_provider_answers_through_the_api(client, db, listing, drain, bearer):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    headers = bearer(listing.organisation, ["catalog:write"])
+    offer = {"name_zh": "专属报价", "name_en": "Private offer", "price_minor": 450_050,
+             "expires_on": (utcnow() + timedelta(days=10)).date().isoformat()}  # fmt: skip
+    answered = client.raw.post(f"/api/v1/demands/{demand.id}/offers", json=offer, headers=headers)
+    assert answered.status_code == 201, answered.get_json()
+    body = answered.get_json()
+    assert (body["price_minor"], body["currency"]) == (450_050, "CNY")
+    assert body["buyer_organisation_id"] == buyer.id
+    stranger = bearer(factories.organisation(db), ["catalog:write"])
+    refused = client.raw.post(f"/api/v1/demands/{demand.id}/offers", json=offer, headers=stranger)
+    assert refused.status_code == 404
