@@ -13,7 +13,7 @@ from ledger.entries import EntryRecord, EntryRequest, Leg, PostedLeg, credit, de
 from ledger.export import export_csv, export_xlsx
 from ledger.holds import HoldRecord, expire_holds, get_hold, hold, post_hold, void_hold
 from ledger.models import metadata
-from ledger.periods import close_period, create_period, list_periods
+from ledger.periods import close_period, create_period, list_periods, request_close
 from ledger.posting import post, post_many, reverse
 from ledger.reads import (
     accounts_under,
@@ -60,6 +60,7 @@ __all__ = [
     "is_retryable",
     "journal",
     "list_periods",
+    "request_close",
     "metadata",
     "open_account",
     "post",

@@ -244,6 +244,8 @@ class Period(Base):
     status: Mapped[str] = mapped_column(String(6), server_default=text("'open'"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(200))
+    close_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_requested_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="range"),

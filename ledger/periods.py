@@ -2,6 +2,9 @@
 
 A period is a half-open range ``[starts_at, ends_at)``. Dates outside every period are open.
 Closing is final: corrections to a closed period are reversal entries dated in an open one.
+Because it is final, closing takes two people (four eyes): one asks for the close, another
+approves it; and only a period that has ended can be closed, so no payment, refund or
+settlement still to come can find its day shut.
 On PostgreSQL, closing takes a SHARE lock on ``ledger_entries``: it waits for every
 transaction that is writing entries to finish, and writers wait for the close to commit, so no
 entry can slip into the period between the check and the close.
@@ -33,6 +36,8 @@ class PeriodInfo:
     status: str
     closed_at: datetime | None
     closed_by: str | None
+    close_requested_at: datetime | None = None
+    close_requested_by: str | None = None
 
 
 def _info(period: Period) -> PeriodInfo:
@@ -43,6 +48,8 @@ def _info(period: Period) -> PeriodInfo:
         period.status,
         period.closed_at,
         period.closed_by,
+        period.close_requested_at,
+        period.close_requested_by,
     )
 
 
@@ -75,12 +82,7 @@ def create_period(
     return _info(period)
 
 
-def close_period(
-    session: Session, name: str, *, closed_by: str, now: datetime | None = None
-) -> PeriodInfo:
-    """Close the period: from now on no entry can be effective inside it. Closing is final."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql("LOCK TABLE ledger_entries IN SHARE MODE")
+def _closable(session: Session, name: str, now: datetime) -> Period:
     period = session.execute(
         select(Period).where(Period.name == name).with_for_update()
     ).scalar_one_or_none()
@@ -88,11 +90,60 @@ def close_period(
         raise PeriodNotFound(f"no period {name}", field="name")
     if "closed" not in TRANSITIONS[period.status]:
         raise InvalidPeriod(f"period {name} is {period.status}", field="name")
+    if period.ends_at > now:
+        raise InvalidPeriod(
+            f"period {name} has not ended: it runs until {period.ends_at.isoformat()}",
+            field="name",
+        )
+    return period
+
+
+def request_close(
+    session: Session, name: str, *, requested_by: str, now: datetime | None = None
+) -> PeriodInfo:
+    """Ask for the period to be closed; another person must approve (:func:`close_period`).
+
+    Only a period that has ended can be closed. Asking again replaces the request.
+    """
+    check_actor(requested_by, field="requested_by")
+    period = _closable(session, name, now or datetime.now(UTC))
+    period.close_requested_at = now or datetime.now(UTC)
+    period.close_requested_by = requested_by
+    session.flush()
+    return _info(period)
+
+
+def close_period(
+    session: Session, name: str, *, closed_by: str, now: datetime | None = None
+) -> PeriodInfo:
+    """Approve a requested close: from now on no entry can be effective inside the period.
+
+    Closing is final, so it takes a request by someone other than ``closed_by``, and the
+    period must have ended.
+    """
+    check_actor(closed_by, field="closed_by")
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("LOCK TABLE ledger_entries IN SHARE MODE")
+    now = now or datetime.now(UTC)
+    period = _closable(session, name, now)
+    if period.close_requested_by is None:
+        raise InvalidPeriod(f"closing period {name} has not been requested", field="name")
+    if period.close_requested_by == closed_by:
+        raise InvalidPeriod(
+            f"closing period {name} needs the approval of someone other than who asked",
+            field="closed_by",
+        )
     period.status = "closed"
-    period.closed_at = now or datetime.now(UTC)
+    period.closed_at = now
     period.closed_by = closed_by
     session.flush()
     return _info(period)
+
+
+def check_actor(actor: str, *, field: str) -> None:
+    """Who requests or approves a close: a non-empty name of at most 200 characters."""
+    if not isinstance(actor, str) or not 0 < len(actor.strip()) <= 200:
+        raise InvalidPeriod("name who acts (1 to 200 characters)", field=field)
 
 
 def list_periods(session: Session) -> list[PeriodInfo]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -80,6 +82,7 @@ def _periods_page(status: int = 200, errors=None):
     page = render_template(
         "finance/periods.html",
         periods=ledger.list_periods(db_session()),
+        now=datetime.now(UTC),
         errors=errors or {},
         form=request.form if errors else {},
     )
@@ -108,10 +111,25 @@ def create_period():
     return redirect(url_for("finance.periods"))
 
 
+@blp.route("/periods/<name>/close-request", methods=["POST"])
+@finance_only
+def request_period_close(name: str):
+    """Ask for an ended period to be closed; another finance user approves."""
+    try:
+        ledger.request_close(db_session(), name, requested_by=current_user().email)
+    except LedgerError as error:
+        return _periods_page(409, {"close": [error.message]})
+    flash(_("Closing period %(name)s awaits another finance user's approval.", name=name))
+    return redirect(url_for("finance.periods"))
+
+
 @blp.route("/periods/<name>/close", methods=["POST"])
 @finance_only
 def close_period(name: str):
-    """Close a period for good."""
-    ledger.close_period(db_session(), name, closed_by=current_user().email)
+    """Approve a requested close: the period is closed for good."""
+    try:
+        ledger.close_period(db_session(), name, closed_by=current_user().email)
+    except LedgerError as error:
+        return _periods_page(409, {"close": [error.message]})
     flash(_("Period %(name)s closed.", name=name))
     return redirect(url_for("finance.periods"))

@@ -110,6 +110,8 @@ class PeriodSchema(Schema):
     status = fields.String()
     closed_at = fields.DateTime(allow_none=True)
     closed_by = fields.String(allow_none=True)
+    close_requested_at = fields.DateTime(allow_none=True)
+    close_requested_by = fields.String(allow_none=True)
 
 
 class PeriodInputSchema(Schema):

@@ -9,6 +9,7 @@ import ledger
 from ledger import reads
 from market.context import db_session, principal
 from market.finance import schemas, services
+from market.identity.models import User
 from market.oauth.server import requires
 
 blp = Blueprint("ledger_api", __name__, description="The exchange's ledger (finance staff)")
@@ -78,9 +79,22 @@ def create_period(data):
     return ledger.create_period(db_session(), data["name"], data["starts_at"], data["ends_at"])
 
 
+def _actor() -> str:
+    # The member on whose authority the client acts: two clients of one person are one person.
+    return db_session().get(User, principal().user_id).email
+
+
+@blp.route("/ledger/periods/<name>/close-request", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.PeriodSchema)
+def request_period_close(name: str):
+    """Ask for an ended period to be closed; another finance user approves the close."""
+    return ledger.request_close(db_session(), name, requested_by=_actor())
+
+
 @blp.route("/ledger/periods/<name>/close", methods=["POST"])
 @requires("finance:write")
 @blp.response(200, schemas.PeriodSchema)
 def close_period(name: str):
-    """Close a period: nothing can be posted with an effective date inside it any more."""
-    return ledger.close_period(db_session(), name, closed_by=f"api:{principal().client_id}")
+    """Approve a requested close: nothing can be posted inside the period any more."""
+    return ledger.close_period(db_session(), name, closed_by=_actor())

@@ -2,10 +2,13 @@
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
+from market.identity.models import MemberRole, Membership, Organisation, StaffRole
 from tests import factories
 
 
@@ -65,7 +68,7 @@ def test_journal_exports_as_csv_and_xlsx(api, books):
     assert len(list(sheet.iter_rows())) == 8
 
 
-def test_period_close_refuses_later_posts_inside_it(api, books, db):
+def test_period_close_takes_a_second_finance_user(api, app, books, db):
     client, headers = api
     created = client.post(
         "/api/v1/ledger/periods",
@@ -77,10 +80,49 @@ def test_period_close_refuses_later_posts_inside_it(api, books, db):
         headers=headers,
     )
     assert created.status_code == 201
-    closed = client.post("/api/v1/ledger/periods/2020-01/close", headers=headers)
+    requested = client.post("/api/v1/ledger/periods/2020-01/close-request", headers=headers)
+    assert requested.get_json()["close_requested_by"] == "finance@exchange.cn"
+    alone = client.post("/api/v1/ledger/periods/2020-01/close", headers=headers)
+    assert alone.status_code == 409
+    assert "closed_by" in alone.get_json()["errors"]
+    second = _second_finance_client(app, db)
+    closed = client.post("/api/v1/ledger/periods/2020-01/close", headers=second)
     assert closed.get_json()["status"] == "closed"
-    again = client.post("/api/v1/ledger/periods/2020-01/close", headers=headers)
+    assert closed.get_json()["closed_by"] == "second@exchange.cn"
+    again = client.post("/api/v1/ledger/periods/2020-01/close", headers=second)
     assert again.status_code == 409
+
+
+def _second_finance_client(app, db) -> dict:
+    """Headers of another finance user's client of the operator."""
+    operator = db.scalar(sa.select(Organisation).where(Organisation.is_operator))
+    second = factories.user(db, "second@exchange.cn", staff=(StaffRole.FINANCE,))
+    operator.memberships.append(Membership(user=second, role=MemberRole.MEMBER))
+    client, secret = factories.api_client(
+        db, operator, ["finance:read", "finance:write"], creator=second
+    )
+    db.commit()
+    return {
+        "Authorization": f"Bearer {factories.token(app.test_client(), client.client_id, secret)}"
+    }
+
+
+def test_a_period_still_running_cannot_be_closed(api, app, db):
+    client, headers = api
+    now = datetime.now(UTC)
+    body = {
+        "name": "current",
+        "starts_at": (now - timedelta(days=1)).isoformat(),
+        "ends_at": (now + timedelta(days=1)).isoformat(),
+    }
+    assert client.post("/api/v1/ledger/periods", json=body, headers=headers).status_code == 201
+    requested = client.post("/api/v1/ledger/periods/current/close-request", headers=headers)
+    assert requested.status_code == 409
+    assert "has not ended" in requested.get_json()["message"]
+    closed = client.post("/api/v1/ledger/periods/current/close", headers=headers)
+    assert closed.status_code == 409
+    listed = client.get("/api/v1/ledger/periods", headers=headers).get_json()
+    assert [period["status"] for period in listed] == ["open"]
 
 
 def test_naive_datetime_is_refused_naming_the_field(api):

@@ -1,7 +1,11 @@
 """Finance pages are for finance staff only."""
 
+from datetime import UTC, datetime, timedelta
+
+import ledger
 from market.identity.models import StaffRole
 from tests import factories
+from tests.web import WebClient
 
 
 def test_finance_staff_see_the_chart_and_trial_balance(client, db, books):
@@ -24,7 +28,7 @@ def test_others_are_refused(client, db):
     assert client.get("/finance/ledger").status_code == 403
 
 
-def test_period_close_through_the_page(client, db):
+def test_period_close_through_the_page_takes_two_finance_users(app, client, db):
     factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
     db.commit()
     client.log_in("finance@exchange.cn")
@@ -34,9 +38,37 @@ def test_period_close_through_the_page(client, db):
         "ends_at": "2021-02-01T00:00:00+08:00",
     }
     assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
-    closed = client.submit("/finance/periods/2021-01/close", {}, page="/finance/periods")
+    requested = client.submit("/finance/periods/2021-01/close-request", {}, page="/finance/periods")
+    assert requested.status_code == 302
+    alone = client.submit("/finance/periods/2021-01/close", {}, page="/finance/periods")
+    assert alone.status_code == 409
+    factories.user(db, "second@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    second = WebClient(app)
+    second.log_in("second@exchange.cn")
+    page = second.get("/finance/periods").get_data(as_text=True)
+    assert '/finance/periods/2021-01/close"' in page
+    closed = second.submit("/finance/periods/2021-01/close", {}, page="/finance/periods")
     assert closed.status_code == 302
-    assert "2021-01" in client.get("/finance/periods").get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        assert [p.status for p in ledger.list_periods(session)] == ["closed"]
+
+
+def test_a_running_period_offers_no_close_and_refuses_one(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    now = datetime.now(UTC)
+    form = {
+        "name": "current",
+        "starts_at": (now - timedelta(days=1)).isoformat(),
+        "ends_at": (now + timedelta(days=1)).isoformat(),
+    }
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    assert "close-request" not in client.get("/finance/periods").get_data(as_text=True)
+    refused = client.submit("/finance/periods/current/close-request", {}, page="/finance/periods")
+    assert refused.status_code == 409
+    assert "has not ended" in refused.get_data(as_text=True)
 
 
 def test_period_with_bad_dates_names_the_field(client, db):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ IN_JANUARY = datetime(2025, 1, 15, 12, tzinfo=UTC)
 def closed_january(session):
     entry = capture(session, 1, 100, effective_at=IN_JANUARY)
     ledger.create_period(session, "2025-01", *JANUARY)
+    ledger.request_close(session, "2025-01", requested_by="first@example.cn")
     ledger.close_period(session, "2025-01", closed_by="finance@example.cn")
     return entry
 
@@ -70,6 +71,7 @@ def test_periods_do_not_overlap(session):
 def test_the_database_refuses_an_entry_in_a_closed_period(engine, sessions):
     with sessions.begin() as session:
         ledger.create_period(session, "2025-01", *JANUARY)
+        ledger.request_close(session, "2025-01", requested_by="first")
         ledger.close_period(session, "2025-01", closed_by="finance")
     with (
         engine.connect() as connection,
@@ -88,3 +90,35 @@ def test_the_database_refuses_an_entry_in_a_closed_period(engine, sessions):
 
 def _raw_time(connection, value):
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if connection.dialect.name == "sqlite" else value
+
+
+def test_a_period_that_has_not_ended_cannot_be_closed(session):
+    now = datetime.now(UTC)
+    ledger.create_period(session, "current", now - timedelta(days=1), now + timedelta(days=1))
+    ledger.create_period(session, "future", now + timedelta(days=2), now + timedelta(days=30))
+    for name in ("current", "future"):
+        with pytest.raises(errors.InvalidPeriod, match="has not ended"):
+            ledger.request_close(session, name, requested_by="first")
+    # Even with a request recorded while the clock said otherwise, approval checks again.
+    ledger.request_close(session, "future", requested_by="first", now=now + timedelta(days=31))
+    with pytest.raises(errors.InvalidPeriod, match="has not ended"):
+        ledger.close_period(session, "future", closed_by="second")
+    capture(session, 1, 100, effective_at=now)
+    assert [p.status for p in ledger.list_periods(session)] == ["open", "open"]
+
+
+def test_closing_takes_a_second_person(session):
+    ledger.create_period(session, "2025-01", *JANUARY)
+    with pytest.raises(errors.InvalidPeriod, match="not been requested"):
+        ledger.close_period(session, "2025-01", closed_by="first")
+    requested = ledger.request_close(session, "2025-01", requested_by="first")
+    assert (requested.status, requested.close_requested_by) == ("open", "first")
+    with pytest.raises(errors.InvalidPeriod, match="someone other") as caught:
+        ledger.close_period(session, "2025-01", closed_by="first")
+    assert caught.value.field == "closed_by"
+    closed = ledger.close_period(session, "2025-01", closed_by="second")
+    assert (closed.status, closed.closed_by, closed.close_requested_by) == (
+        "closed",
+        "second",
+        "first",
+    )

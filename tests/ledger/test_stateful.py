@@ -316,7 +316,8 @@ class LedgerMachine(RuleBasedStateMachine):
         with self.sessions.begin() as session:
             ledger.create_period(session, f"day-{day}", start, start + timedelta(days=1))
             if day not in self.model.closed:
-                ledger.close_period(session, f"day-{day}", closed_by="finance")
+                ledger.request_close(session, f"day-{day}", requested_by="finance-1")
+                ledger.close_period(session, f"day-{day}", closed_by="finance-2")
         self.model.closed.add(day)
 
     @rule()
