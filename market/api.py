@@ -7,6 +7,7 @@ from flask import request
 from flask_smorest import Api, Page
 
 from market.context import db_session
+from market.fields import INT64_MAX
 from market.oauth.scopes import SCOPES
 
 API_PATHS = ("/api/", "/oauth/", "/webhooks/")
@@ -67,6 +68,8 @@ class QueryPage(Page):
 
     @property
     def items(self):
+        if self.page_params.first_item > INT64_MAX - self.page_params.page_size:
+            return []  # far past any table's end; the database's OFFSET could not hold it
         return list(
             db_session().scalars(
                 self.collection.limit(self.page_params.page_size).offset(

@@ -16,11 +16,12 @@ from ledger import errors as ledger_errors
 from ledger.errors import LedgerError
 from market import api as api_setup
 from market import config as config_module
-from market import display, i18n, web
+from market import display, guard, i18n, web
 from market.config import ROOT
 from market.context import current_user
 from market.db import Database
 from market.errors import DomainError, error_body
+from market.fields import BigIdConverter, IdConverter
 from market.files import LocalFileStore
 from market.finance import pages as finance_pages
 from market.finance import views as finance_views
@@ -41,6 +42,9 @@ from market.trading import views as trading_views
 
 csrf = CSRFProtect()
 
+# Room for a multipart form's other fields around the largest accepted file.
+FORM_OVERHEAD = 1024 * 1024
+
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the application. ``config`` overrides the ``SHUJIAO_*`` environment (tests, demo)."""
@@ -51,9 +55,15 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     app.config.update(settings)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
+    # Flask defines these keys itself (as None), so ``setdefault`` would leave them unset.
+    app.config["SESSION_COOKIE_HTTPONLY"] = settings.get("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.config["MAX_CONTENT_LENGTH"] = (
+        settings.get("MAX_CONTENT_LENGTH") or settings["MAX_UPLOAD_BYTES"] + FORM_OVERHEAD
+    )
+    # An id in a path beyond its column's range is not found, never sent to the database.
+    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["bigint"] = BigIdConverter
 
     app.extensions["db"] = Database(app.config["DATABASE_URL"])
     app.extensions["mailer"] = make_mailer(app.config["MAIL_SINK"], app.config["MAIL_FROM"])
@@ -68,6 +78,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     csrf.init_app(app)
     api = api_setup.configure(app)
     _register_unit_of_work(app)
+    guard.register(app)
     _register_error_handlers(app)
     _register_blueprints(app, api)
     _register_templates(app)

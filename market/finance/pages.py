@@ -53,7 +53,7 @@ def statement():
     return render_template("finance/statement.html", statement=found)
 
 
-@blp.route("/ledger/entries/<int:entry_id>")
+@blp.route("/ledger/entries/<bigint:entry_id>")
 @finance_only
 def entry(entry_id: int):
     """One journal entry."""

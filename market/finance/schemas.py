@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from market.fields import SingleLine
+
 
 class BalanceSchema(Schema):
     """An account and its balances on its normal side."""
@@ -117,7 +119,7 @@ class PeriodSchema(Schema):
 class PeriodInputSchema(Schema):
     """A new period ``[starts_at, ends_at)``."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=64), SingleLine()])
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
 

@@ -35,7 +35,7 @@ def account_statement(query):
     )
 
 
-@blp.route("/ledger/entries/<int:entry_id>")
+@blp.route("/ledger/entries/<bigint:entry_id>")
 @requires("finance:read")
 @blp.response(200, schemas.EntrySchema)
 def get_entry(entry_id: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel import Locale
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from market.fields import SingleLine
 from market.i18n import LOCALES
 from market.identity.models import MemberRole
 from market.text import FormSchema
@@ -17,7 +18,7 @@ class SignUpSchema(Schema):
     """A new account."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), SingleLine()])
     password = fields.String(
         required=True, load_only=True, validate=validate.Length(min=10, max=128)
     )
@@ -46,8 +47,8 @@ class LocaleSchema(Schema):
 class OrganisationInputSchema(FormSchema):
     """A new organisation; mainland ones give their unified social credit code."""
 
-    name_zh = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    name_en = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    name_zh = fields.String(required=True, validate=[validate.Length(min=2, max=200), SingleLine()])
+    name_en = fields.String(required=True, validate=[validate.Length(min=2, max=200), SingleLine()])
     jurisdiction = fields.String(required=True, validate=validate.OneOf(TERRITORIES))
     credit_code = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=18)
@@ -68,7 +69,7 @@ class OrganisationPublicSchema(Schema):
     name_zh = fields.String()
     name_en = fields.String()
     jurisdiction = fields.String()
-    website = fields.String()
+    website = fields.String(allow_none=True)
     verified = fields.Function(lambda organisation: organisation.verified_at is not None)
 
 

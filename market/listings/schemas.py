@@ -7,6 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
+from market.fields import Int, SingleLine
 from market.identity.schemas import TERRITORIES
 from market.listings.models import (
     BillingPeriod,
@@ -28,10 +29,11 @@ MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
 
 
-def _text(max_length: int, required: bool = True, min_length: int = 1):
+def _text(max_length: int, required: bool = True, min_length: int = 1, one_line: bool = False):
+    checks = [validate.Length(min=min_length, max=max_length)]
     return fields.String(
         required=required,
-        validate=validate.Length(min=min_length, max=max_length),
+        validate=[*checks, SingleLine()] if one_line else checks,
         **({} if required else {"load_default": None, "allow_none": True}),
     )
 
@@ -44,7 +46,7 @@ class LicenceTermsSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=len(UsageScenario)),
     )
-    duration_months = fields.Integer(
+    duration_months = Int(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 1200)
     )
     territory = fields.List(
@@ -63,19 +65,17 @@ class ListingPlanInputSchema(Schema):
     """A pricing plan: integer minor units and an ISO 4217 currency."""
 
     kind = fields.Enum(PlanKind, by_value=True, required=True)
-    name_zh = _text(100)
-    name_en = _text(100)
-    price_minor = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
+    name_zh = _text(100, one_line=True)
+    name_en = _text(100, one_line=True)
+    price_minor = Int(bits=64, strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     period = fields.Enum(BillingPeriod, by_value=True, load_default=None, allow_none=True)
-    periods = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 120)
-    )
-    calls = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 10**12)
+    periods = Int(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 120))
+    calls = Int(
+        bits=64, strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 10**12)
     )
     exclusive = fields.Boolean(load_default=False)
-    buyer_organisation_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    buyer_organisation_id = Int(strict=True, load_default=None, allow_none=True)
     expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
     terms = fields.Nested(LicenceTermsSchema, load_default=None, allow_none=True)
 
@@ -108,8 +108,8 @@ class RevisionInputSchema(Schema):
     rights = fields.List(
         fields.Enum(Right, by_value=True), required=True, validate=validate.Length(min=1, max=5)
     )
-    title_zh = _text(200)
-    title_en = _text(200)
+    title_zh = _text(200, one_line=True)
+    title_en = _text(200, one_line=True)
     description_zh = _text(8000)
     description_en = _text(8000)
     keywords = fields.List(
@@ -123,10 +123,10 @@ class RevisionInputSchema(Schema):
         required=True,
         validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[a-z][a-z0-9_]*$")],
     )
-    coverage_from = fields.Integer(
+    coverage_from = Int(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(1000, 2200)
     )
-    coverage_to = fields.Integer(
+    coverage_to = Int(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(1000, 2200)
     )
     terms = fields.Nested(LicenceTermsSchema, required=True)
@@ -150,15 +150,15 @@ class RevisionInputSchema(Schema):
 class ListingInputSchema(RevisionInputSchema):
     """A new listing: the asset (and version) it offers, and its first draft."""
 
-    asset_id = fields.Integer(strict=True, required=True)
-    asset_version = fields.Integer(strict=True, load_default=None, allow_none=True)
+    asset_id = Int(strict=True, required=True)
+    asset_version = Int(strict=True, load_default=None, allow_none=True)
 
 
 class PrivateOfferInputSchema(ListingPlanInputSchema):
     """A private offer to one buyer organisation (optionally answering a demand)."""
 
     kind = fields.Enum(PlanKind, by_value=True, load_default=PlanKind.PRIVATE_OFFER)
-    demand_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    demand_id = Int(strict=True, load_default=None, allow_none=True)
 
     @validates_schema
     def is_private(self, data, **_):
@@ -178,7 +178,7 @@ class ComplianceReviewInputSchema(FormSchema):
     cross_border_pathway = fields.Enum(
         CrossBorderPathway, by_value=True, load_default=None, allow_none=True
     )
-    cross_border_evidence = _text(200, required=False)
+    cross_border_evidence = _text(200, required=False, one_line=True)
     reason = _text(4000, required=False)
 
 
@@ -294,13 +294,13 @@ class SearchArgsSchema(Schema):
     cross_border_allowed = fields.Boolean(load_default=None, allow_none=True)
     certified = fields.Boolean(load_default=None, allow_none=True)
     appraised = fields.Boolean(load_default=None, allow_none=True)
-    price_min = fields.Integer(load_default=None, validate=validate.Range(0, MAX_PRICE))
-    price_max = fields.Integer(load_default=None, validate=validate.Range(0, MAX_PRICE))
-    year_from = fields.Integer(load_default=None, validate=validate.Range(1000, 2200))
-    year_to = fields.Integer(load_default=None, validate=validate.Range(1000, 2200))
+    price_min = Int(bits=64, load_default=None, validate=validate.Range(0, MAX_PRICE))
+    price_max = Int(bits=64, load_default=None, validate=validate.Range(0, MAX_PRICE))
+    year_from = Int(load_default=None, validate=validate.Range(1000, 2200))
+    year_to = Int(load_default=None, validate=validate.Range(1000, 2200))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 500))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    page = Int(load_default=1, validate=validate.Range(1, 500))
+    per_page = Int(load_default=20, validate=validate.Range(1, 100))
 
 
 class SuggestArgsSchema(Schema):
@@ -347,10 +347,10 @@ class SuggestionSchema(Schema):
 class DemandInputSchema(FormSchema):
     """A buyer's demand."""
 
-    title = _text(200, min_length=2)
+    title = _text(200, min_length=2, one_line=True)
     need = _text(4000)
     category = fields.Enum(Industry, by_value=True, load_default=None, allow_none=True)
-    budget_minor = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_PRICE))
+    budget_minor = Int(bits=64, strict=True, required=True, validate=validate.Range(1, MAX_PRICE))
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     deadline = fields.Date(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
@@ -384,13 +384,13 @@ class DemandSchema(Schema):
     organisation_id = fields.Integer()
     title = fields.String()
     need = fields.String()
-    category = fields.Enum(Industry, by_value=True)
+    category = fields.Enum(Industry, by_value=True, allow_none=True)
     budget_minor = fields.Integer()
     currency = fields.String()
     deadline = fields.Date()
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
     cross_border = fields.Boolean()
-    delivery_method = fields.Enum(DeliveryMethod, by_value=True)
+    delivery_method = fields.Enum(DeliveryMethod, by_value=True, allow_none=True)
     status = fields.String()
     created_at = fields.DateTime()
 
@@ -415,9 +415,9 @@ class NotificationSchema(Schema):
 class DemandOfferInputSchema(Schema):
     """A matched provider's answer to a demand: a private offer in the demand's currency."""
 
-    name_zh = _text(100)
-    name_en = _text(100)
-    price_minor = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
+    name_zh = _text(100, one_line=True)
+    name_en = _text(100, one_line=True)
+    price_minor = Int(bits=64, strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
     expires_on = fields.Date(required=True)
 
 
@@ -442,7 +442,7 @@ TERMS_FLAGS = ("cross_border", "redistribution", "resale", "derivatives", "attri
 
 def _whole(low: int, high: int):
     """A whole number typed in a form (the API's integers are strict; a form sends text)."""
-    return fields.Integer(load_default=None, allow_none=True, validate=validate.Range(low, high))
+    return Int(load_default=None, allow_none=True, validate=validate.Range(low, high))
 
 
 class PlanFormSchema(ListingPlanInputSchema):
@@ -466,7 +466,7 @@ class ListingFormSchema(ListingInputSchema):
     provider leaves a plan's names blank.
     """
 
-    asset_id = fields.Integer(required=True)
+    asset_id = Int(required=True)
     coverage_from = _whole(1000, 2200)
     coverage_to = _whole(1000, 2200)
     terms = fields.Nested(TermsFormSchema, required=True)

@@ -7,6 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate
 
 from market.db import utcnow
+from market.fields import Int, SingleLine
 from market.registry.certificates import effective_status
 from market.registry.models import (
     AssetKind,
@@ -42,7 +43,7 @@ class WordList(fields.List):
 class ColumnSchema(Schema):
     """One column of a tabular data product."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), SingleLine()])
     type = fields.String(required=True, validate=validate.Length(min=1, max=50))
     description = fields.String(load_default="", validate=validate.Length(max=500))
 
@@ -79,8 +80,12 @@ class AssetInputSchema(FormSchema):
     """A new asset: DCAT-like metadata in Chinese and English."""
 
     kind = fields.Enum(AssetKind, by_value=True, required=True)
-    title_zh = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    title_en = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    title_zh = fields.String(
+        required=True, validate=[validate.Length(min=2, max=200), SingleLine()]
+    )
+    title_en = fields.String(
+        required=True, validate=[validate.Length(min=2, max=200), SingleLine()]
+    )
     description_zh = _optional(fields.String(validate=validate.Length(max=10000)))
     description_en = _optional(fields.String(validate=validate.Length(max=10000)))
     keywords = WordList(load_default=list, validate=validate.Length(max=30))
@@ -90,7 +95,7 @@ class AssetInputSchema(FormSchema):
     spatial_coverage = _optional(fields.String(validate=validate.Length(max=200)))
     update_frequency = _optional(fields.Enum(UpdateFrequency, by_value=True))
     data_format = _optional(fields.String(validate=validate.Length(max=64)))
-    record_count = _optional(fields.Integer(strict=False, validate=validate.Range(min=0)))
+    record_count = _optional(Int(bits=64, strict=False, validate=validate.Range(min=0)))
     field_schema = _optional(ColumnList(validate=validate.Length(max=500)))
     creator = _optional(fields.String(validate=validate.Length(max=200)))
     work_type = _optional(fields.String(validate=validate.Length(max=100)))
@@ -154,8 +159,8 @@ class EvidenceUploadSchema(Schema):
 class ClaimInputSchema(FormSchema):
     """A new draft claim on an asset's version (the latest if not given)."""
 
-    asset_id = fields.Integer(required=True)
-    version = _optional(fields.Integer(strict=False, validate=validate.Range(min=1)))
+    asset_id = Int(required=True)
+    version = _optional(Int(strict=False, validate=validate.Range(min=1)))
     rights = fields.List(fields.Enum(Right, by_value=True), required=True)
     source = fields.Enum(SourceKind, by_value=True, required=True)
     source_note = _optional(fields.String(validate=validate.Length(max=4000)))
@@ -165,7 +170,7 @@ class ClaimInputSchema(FormSchema):
 class ClaimUpdateSchema(Schema):
     """Changes to a draft, or to a claim asked for more information."""
 
-    version = fields.Integer(strict=False, validate=validate.Range(min=1))
+    version = Int(strict=False, validate=validate.Range(min=1))
     rights = fields.List(fields.Enum(Right, by_value=True))
     source = fields.Enum(SourceKind, by_value=True)
     source_note = fields.String(allow_none=True, validate=validate.Length(max=4000))
@@ -199,7 +204,7 @@ class ObjectionInputSchema(Schema):
     """An objection: the objecting organisation's reasons (evidence files alongside)."""
 
     reasons = fields.String(required=True, validate=validate.Length(min=10, max=10000))
-    organisation_id = fields.Integer(load_default=None, allow_none=True)
+    organisation_id = Int(load_default=None, allow_none=True)
 
 
 class EvidenceSchema(Schema):
@@ -344,7 +349,7 @@ class ChainHeadSchema(Schema):
 
     seq = fields.Integer()
     hash = fields.String()
-    updated_at = fields.DateTime()
+    updated_at = fields.DateTime(allow_none=True)
 
 
 class RevocationSchema(Schema):

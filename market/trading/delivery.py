@@ -206,7 +206,9 @@ def open_download(
 ) -> AssetFile:
     """Check a signed link and count and log the download; the file to stream."""
     expected = _signature(settings.secret_key, entitlement_id, file_id, expires)
-    if not hmac.compare_digest(expected, signature or ""):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    given = (signature or "").encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(expected.encode("ascii"), given):
         raise PermissionDenied(N_("this download link is not valid"))
     if expires < now.timestamp():
         raise LinkExpired(N_("this download link has expired; ask for a new one"))

@@ -222,13 +222,16 @@ class OrderEvent(Base):
 
 
 class ExclusiveClaim(Base):
-    """The one live order of an exclusive plan: the unique plan id settles a race in the
-    database, on every engine. Released when the order is cancelled or fully refunded."""
+    """The one live exclusive licence of a listing: the unique listing id settles a race in
+    the database, on every engine. It belongs to the listing, not to a revision's plan, so a
+    new revision (whose copied plans have new ids) cannot sell it again. Released when the
+    order is cancelled or fully refunded."""
 
     __tablename__ = "trading_exclusive_claims"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("listing_plans.id"), unique=True)
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id"), unique=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("listing_plans.id"), index=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), unique=True)
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -128,24 +128,32 @@ def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool
     return True
 
 
-def _claim_exclusive(session: Session, plan: Plan, order: Order) -> None:
-    taken = session.scalar(
-        sa.select(ExclusiveClaim.order_id).where(ExclusiveClaim.plan_id == plan.id)
+def _check_exclusivity(session: Session, plan: Plan, buyer_id: int) -> None:
+    # An exclusive licence excludes every other buyer from the listing, whatever revision or
+    # plan they would buy under; the holder may still buy other plans.
+    holder = session.scalar(
+        sa.select(Order.buyer_organisation_id)
+        .join(ExclusiveClaim, ExclusiveClaim.order_id == Order.id)
+        .where(ExclusiveClaim.listing_id == plan.revision.listing_id)
     )
-    if taken is not None:
+    if holder is not None and (plan.exclusive or holder != buyer_id):
         raise Conflict(N_("this exclusive licence has already been sold"), field="plan_id")
+
+
+def _claim_exclusive(session: Session, plan: Plan, order: Order) -> None:
+    claim = ExclusiveClaim(listing_id=order.listing_id, plan_id=plan.id, order_id=order.id)
     try:
         with session.begin_nested():
-            session.add(ExclusiveClaim(plan_id=plan.id, order_id=order.id))
+            session.add(claim)
     except sa.exc.IntegrityError:
-        # Another buyer's order took the plan at the same moment (PostgreSQL waits for it).
+        # Another buyer's order took the licence at the same moment (PostgreSQL waits for it).
         raise Conflict(
             N_("this exclusive licence has already been sold"), field="plan_id"
         ) from None
 
 
 def release_exclusive(session: Session, order: Order) -> None:
-    """Free an exclusive plan again when its order is cancelled or refunded in full."""
+    """Free an exclusive licence again when its order is cancelled or refunded in full."""
     session.execute(sa.delete(ExclusiveClaim).where(ExclusiveClaim.order_id == order.id))
 
 
@@ -189,6 +197,7 @@ def place(
     cross_border = _check_cross_border(plan, buyer, bool(data.get("cross_border")))
     if plan.price_minor <= 0:
         raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")
+    _check_exclusivity(session, plan, buyer.id)
     revision = plan.revision
     order = Order(
         buyer_organisation_id=buyer.id,

@@ -26,6 +26,7 @@ from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.display import home_currency, territory
 from market.errors import DomainError, NotFound, PermissionDenied
+from market.fields import int_id
 from market.forms import error_text, parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
@@ -353,7 +354,9 @@ def statement():
     """A printable statement for a provider: settled sales, refunds and payouts."""
     session = db_session()
     mine = acting_for()
-    organisation_id = request.args.get("organisation_id", type=int) or (mine[0] if mine else None)
+    organisation_id = request.args.get("organisation_id", type=int_id) or (
+        mine[0] if mine else None
+    )
     if organisation_id not in mine:
         raise PermissionDenied(N_("you are not a member of this organisation"))
     sold = session.scalars(

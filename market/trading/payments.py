@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput, NotFound
+from market.fields import int_id
 from market.identity.models import User
 from market.payments.gateway import Intent
 from market.states import IllegalMove
@@ -161,7 +162,7 @@ def _payment_of(session: Session, intent: Intent, now: datetime) -> Payment:
     # The intent was created but not recorded (a crash in between): adopt it if it names one
     # of our orders in its metadata and matches it.
     order_id = intent.metadata.get("order_id", "")
-    order = session.get(Order, int(order_id)) if order_id.isdigit() else None
+    order = session.get(Order, int_id(order_id)) if int_id(order_id) else None
     if order is None or (intent.amount, intent.currency) != (order.price_minor, order.currency):
         raise NotFound(N_("no payment of this exchange has this PaymentIntent"))
     return _pending_stripe_payment(session, order, intent, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
 
+from market.fields import Int, SingleLine
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
 from market.text import FormSchema, Money
@@ -33,7 +34,7 @@ class IdempotencyHeaderSchema(Schema):
 class OrderInputSchema(Schema):
     """Order a plan under a declared usage scenario."""
 
-    plan_id = fields.Integer(required=True)
+    plan_id = Int(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     usage_note = fields.String(load_default=None, validate=validate.Length(max=2000))
     cross_border = fields.Boolean(load_default=False)
@@ -42,7 +43,7 @@ class OrderInputSchema(Schema):
 class OrderFormSchema(OrderInputSchema):
     """The order form of the pages: also which of the user's organisations buys."""
 
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Int(required=True)
 
 
 class OrderQuerySchema(Schema):
@@ -60,7 +61,7 @@ class DisputeReasonSchema(Schema):
 class RefundInputSchema(Schema):
     """A refund, full or partial, in minor units."""
 
-    amount_minor = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_PRICE))
+    amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=MAX_PRICE))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
@@ -68,7 +69,7 @@ class DisputeDecisionSchema(Schema):
     """A reviewer's decision on a dispute."""
 
     decision = fields.Enum(DisputeDecision, by_value=True, required=True)
-    refund_minor = fields.Integer(load_default=None, allow_none=True)
+    refund_minor = Int(bits=64, load_default=None, allow_none=True)
     note = fields.String(load_default="", validate=validate.Length(max=4000))
 
     @pre_load
@@ -83,10 +84,10 @@ class BankReceiptInputSchema(Schema):
     """Money received on the exchange's bank account, quoting an order's reference."""
 
     reference = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    amount_minor = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_PRICE))
+    amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=MAX_PRICE))
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    payer_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    payer_name = fields.String(load_default=None, validate=[validate.Length(max=200), SingleLine()])
 
 
 class BankReceiptFormSchema(FormSchema, BankReceiptInputSchema):
@@ -132,15 +133,15 @@ class PayoutBatchInputSchema(Schema):
 class RecordsQuerySchema(Schema):
     """A slice of a delivered file's lines (metered API delivery)."""
 
-    file_id = fields.Integer(required=True)
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    file_id = Int(required=True)
+    offset = Int(bits=64, load_default=0, validate=validate.Range(min=0))
+    limit = Int(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class DownloadQuerySchema(Schema):
     """A signed download link's parameters."""
 
-    expires = fields.Integer(required=True)
+    expires = Int(bits=64, required=True)
     signature = fields.String(required=True, validate=validate.Length(equal=64))
 
 
@@ -198,7 +199,7 @@ class DisputeSchema(Schema):
     reason = fields.String()
     stripe_dispute_id = fields.String()
     decision = fields.Enum(DisputeDecision, by_value=True, allow_none=True)
-    refund_minor = fields.Integer(allow_none=True)
+    refund_minor = Int(bits=64, allow_none=True)
     decision_note = fields.String()
     opened_at = fields.DateTime()
     decided_at = fields.DateTime()
@@ -295,7 +296,7 @@ class RecordsSchema(Schema):
     file_id = fields.Integer()
     offset = fields.Integer()
     lines = fields.List(fields.String())
-    calls_left = fields.Integer(allow_none=True)
+    calls_left = Int(allow_none=True)
 
 
 class PayoutSchema(Schema):

@@ -1,7 +1,10 @@
 """Trading's Stripe webhook handlers, registered in ``app.extensions["stripe_handlers"]``.
 
 Each takes the session and the event's object and returns a short outcome; each is idempotent
-and tolerates events out of order (an unknown object is a 404, so Stripe delivers it again).
+and tolerates events out of order: an event about a payment, dispute or refund of ours that is
+not known yet (a dispute closed before it was opened, a chargeback before the payment's
+success) raises ``NotYetKnown`` (or the payment lookup's 404), so nothing is recorded and
+Stripe delivers it again after its predecessor.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from market.db import utcnow
+from market.fields import int_id
+from market.payments.webhooks import NotYetKnown
+from market.text import N_
 from market.trading import books, orders, payments, refunds
 from market.trading import settings as trading_settings
 from market.trading.models import (
@@ -61,9 +67,10 @@ def register_stripe_handlers(app: Flask) -> None:
 def refund_changed(session: Session, stripe_object: dict) -> str:
     """A refund we asked for succeeded or failed at Stripe (after a crash, say)."""
     refund_id = (stripe_object.get("metadata") or {}).get("refund_id", "")
-    refund = session.get(Refund, int(refund_id)) if refund_id.isdigit() else None
+    refund = session.get(Refund, int_id(refund_id)) if int_id(refund_id) else None
     if refund is None:
-        return "ignored: no refund of this exchange"
+        # Tagged ours (the dispatcher checked), so its row is being written right now.
+        raise NotYetKnown(N_("this refund is not known yet; deliver the event again later"))
     status = stripe_object.get("status")
     if status == "succeeded":
         refunds.complete(session, refund.id, utcnow(), stripe_object.get("id"))
@@ -87,6 +94,11 @@ def dispute_created(session: Session, stripe_object: dict) -> str:
     if payment is None:
         return "ignored: no payment of this exchange"
     order = orders.lock(session, payment.order_id)
+    if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+        # A charge can only be disputed once it succeeded: that event has not arrived yet.
+        raise NotYetKnown(
+            N_("the disputed payment's success is not known yet; deliver the event again later")
+        )
     if payment.status in (PaymentStatus.HELD, PaymentStatus.RETURNED):
         # The buyer disputes money the order never took (a duplicate or late payment, held in
         # unapplied receipts): the order is not at stake; its closing settles the receipt.
@@ -181,7 +193,10 @@ def dispute_closed(session: Session, stripe_object: dict) -> str:
         sa.select(Dispute).where(Dispute.stripe_dispute_id == stripe_object.get("id"))
     )
     if dispute is None:
-        return "ignored: no dispute of this exchange"
+        if payment is None:
+            return "ignored: no dispute of this exchange"
+        # Ours, but closed before it was opened (or before the payment succeeded).
+        raise NotYetKnown(N_("this dispute is not known yet; deliver the event again later"))
     order = orders.lock(session, dispute.order_id)
     if dispute.status != DisputeStatus.OPEN:
         return "already decided"

@@ -3,6 +3,7 @@
 import email
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from market import worker
@@ -135,3 +136,24 @@ def test_empty_optional_fields_mean_not_given(client, db):
     }
     assert client.submit("/organisations/new", form).status_code == 302
     assert db.scalar(sa.select(Organisation.website)) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "数据\r\nBcc: victim@example.cn",
+        "Line\nbreak Co.",
+        "Tab\tCo.",
+        "Nul\x00 Co.",
+        "Sep\u2028Co.",
+    ],
+    ids=["crlf", "lf", "tab", "nul", "line-separator"],
+)
+def test_an_organisation_name_must_be_one_printable_line(client, db, name):
+    client.sign_up("owner@example.cn")
+    form = MAINLAND | {"credit_code": factories.credit_code()}
+    response = client.submit("/organisations/new", form | {"name_en": name})
+    assert response.status_code == 422
+    assert _organisations(db) == 0
+    db.commit()  # end the read: SQLite has one writer
+    assert client.submit("/organisations/new", form).status_code == 302

@@ -95,7 +95,15 @@ def test_a_matched_provider_answers_with_a_private_offer_on_the_page(client, db,
 
 
 @pytest.mark.parametrize(
-    ("price", "field"), [("-1", "price"), ("12.345", "price"), ("lots", "price")]
+    ("price", "field"),
+    [
+        ("-1", "price"),
+        ("12.345", "price"),
+        ("lots", "price"),
+        # Beyond the limit every other door applies (10^17 minor units).
+        ("1000000000000000", "price"),
+        ("1e30", "price"),
+    ],
 )
 def test_a_bad_offer_price_is_refused_naming_the_field(client, db, listing, drain, price, field):
     demand = _post(db, factories.organisation(db))

@@ -39,7 +39,7 @@ def _event(event_id="evt_1", kind="payment_intent.succeeded", owner="shujiao", o
 
 
 def _post(app, event, secret=SECRET, timestamp=None):
-    payload = json.dumps(event)
+    payload = event if isinstance(event, str) else json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp)
     return app.test_client().post(
         "/webhooks/stripe",
@@ -61,7 +61,7 @@ def test_signed_event_is_dispatched_once(webhook_app, db):
 )
 def test_bad_signature_is_refused_and_nothing_recorded(webhook_app, db, secret, age):
     response = _post(webhook_app, _event(), secret=secret, timestamp=int(time.time()) - age)
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "Stripe-Signature" in response.get_json()["errors"]
     assert webhook_app.handled == []
     assert db.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 0
@@ -69,7 +69,7 @@ def test_bad_signature_is_refused_and_nothing_recorded(webhook_app, db, secret, 
 
 def test_unsigned_event_is_refused(webhook_app):
     response = webhook_app.test_client().post("/webhooks/stripe", json=_event())
-    assert response.status_code == 422
+    assert response.status_code == 400
 
 
 def test_object_of_someone_else_is_ignored(webhook_app):
@@ -82,3 +82,64 @@ def test_event_type_without_handler_is_recorded_and_ignored(webhook_app, db):
     response = _post(webhook_app, _event(kind="customer.created"))
     assert response.status_code == 200
     assert db.scalar(sa.select(StripeEvent.type)) == "customer.created"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["t=1,v1=签名", "\u00e9", "t=abc,v1=" + "0" * 64, ""],
+    ids=["non-ascii", "latin-1", "bad-timestamp", "empty"],
+)
+def test_garbled_signature_header_is_refused(webhook_app, header):
+    response = webhook_app.test_client().post(
+        "/webhooks/stripe",
+        data=json.dumps(_event()),
+        headers={"Stripe-Signature": header.encode("utf-8").decode("latin-1")},
+    )
+    assert response.status_code == 400
+    assert webhook_app.handled == []
+
+
+def _malformed(event: dict, **changes) -> dict:
+    changed = json.loads(json.dumps(event))
+    for path, value in changes.items():
+        target = changed
+        *parents, leaf = path.split("__")
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    return changed
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "[]",
+        "null",
+        '"x"',
+        "1e999999",
+        "{",
+        "[" * 100_000 + "]" * 100_000,
+        _malformed(_event(), id=None),
+        _malformed(_event(), id=["evt"]),
+        _malformed(_event(), type=7),
+        _malformed(_event(), data=[]),
+        _malformed(_event(), data={}),
+        _malformed(_event(), data__object="pi_1"),
+        _malformed(_event(), data__object__id=None),
+        _malformed(_event(), data__object__metadata=["shujiao"]),
+        _malformed(_event(), data__object__amount=4080000.99),
+        _malformed(_event(), data__object__amount=2**70),
+        _malformed(_event(), data__object__amount="100"),
+        _malformed(_event(), data__object__latest_charge=7),
+    ],
+    ids=lambda value: (value if isinstance(value, str) else json.dumps(value))[-40:],
+)
+def test_signed_but_malformed_event_is_refused_and_recorded(webhook_app, db, payload):
+    first = _post(webhook_app, payload)
+    assert first.status_code == 400, first.get_data(as_text=True)
+    assert _post(webhook_app, payload).status_code == 400
+    assert webhook_app.handled == []
+    records = db.execute(sa.select(StripeEvent.type, StripeEvent.outcome)).all()
+    assert len(records) == 1
+    assert records[0].type == "malformed"
+    assert records[0].outcome.startswith("refused")

@@ -11,6 +11,7 @@ from market.auth import login_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput
+from market.fields import Int
 from market.forms import parse_form
 from market.identity.models import Organisation
 from market.registry import assets, claims, schemas, services, states
@@ -65,7 +66,7 @@ def asset_new():
 class _AssetFormSchema(schemas.AssetInputSchema):
     """The asset form also says which organisation registers it."""
 
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Int(required=True)
 
 
 def _asset_page(asset: Asset, status: int = 200, errors=None):

@@ -1,0 +1,120 @@
+"""Marshmallow fields shared by every schema: the one way integers enter the exchange.
+
+marshmallow's ``Integer`` truncates ``4080000.99`` to ``4080000`` and accepts integers of any
+size, which the database cannot store. :class:`Int` refuses both: a number with a fraction,
+and anything outside the column it is meant for — 32 bits (ids, versions, counts held in
+``Integer`` columns) unless the field says ``bits=64`` (amounts in minor units and other
+``BigInteger`` columns) — so values are exact and never overflow a column or an OFFSET.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import typing
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, validate
+from werkzeug.routing import IntegerConverter
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+
+class Int(fields.Integer):
+    """An exact integer of ``bits`` (32 or 64) bits: whole numbers (or their decimal text)."""
+
+    default_error_messages = {
+        "invalid": "Not a valid integer.",
+        "fraction": "Not a whole number: fractions are not accepted.",
+        "too_large": "Number out of range: from {low} to {high}.",
+    }
+
+    def __init__(self, *, bits: int = 32, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.low, self.high = (INT32_MIN, INT32_MAX) if bits == 32 else (INT64_MIN, INT64_MAX)
+
+    def make_error(self, key: str, **kwargs):
+        """The error for ``key``, with this field's range filled in."""
+        if key == "too_large":
+            return super().make_error(key, low=self.low, high=self.high)
+        return super().make_error(key, **kwargs)
+
+    def _validated(self, value: typing.Any) -> int:
+        if value is True or value is False:
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float | Decimal):
+            if not math.isfinite(value):
+                raise self.make_error("too_large", input=value)
+            if value != int(value):
+                raise self.make_error("fraction", input=value)
+        elif isinstance(value, str):
+            digits = value.strip().removeprefix("-").removeprefix("+")
+            # ASCII digits only: int() would also take "1_000" and other scripts' digits, and
+            # converting a huge text costs quadratic time.
+            if not (digits.isascii() and digits.isdigit()):
+                raise self.make_error("invalid", input=value)
+            if len(digits) > 19:
+                raise self.make_error("too_large", input=value)
+        elif not isinstance(value, numbers.Number):
+            raise self.make_error("invalid", input=value)
+        number = super()._validated(value)
+        if not self.low <= number <= self.high:
+            raise self.make_error("too_large", input=value)
+        return number
+
+
+def int_id(text: object) -> int | None:
+    """``text`` as an ``Integer`` id if it is one written in ASCII digits, else ``None``."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        number = text
+    elif isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 19:
+        number = int(text)
+    else:
+        return None
+    return number if 0 < number <= INT32_MAX else None
+
+
+class IdConverter(IntegerConverter):
+    """Werkzeug's ``<int:...>`` bounded to an ``Integer`` id: a larger number is not found."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=INT32_MAX, signed=False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class BigIdConverter(IdConverter):
+    """``<bigint:...>``: an id of a ``BigInteger`` column (the ledger's entries)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=INT64_MAX, signed=False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+# Never part of any text we keep: C0 controls other than tab and line breaks, DEL, C1 controls
+# and lone surrogates (which no database encoding can store).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Names, titles and file names are one line: no tab or line break of any script either.
+LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+
+
+def has_forbidden_characters(text: str) -> bool:
+    """Whether ``text`` holds a character no text of the exchange may hold."""
+    return FORBIDDEN_CHARACTERS.search(text) is not None
+
+
+class SingleLine(validate.Validator):
+    """A name, title or file name: one line of printable text."""
+
+    error = "Must be one line without control characters."
+
+    def __call__(self, value: str) -> str:
+        if LINE_BREAKS.search(value) or has_forbidden_characters(value):
+            raise ValidationError(self.error)
+        return value
+
+
+def single_line(text: str) -> bool:
+    """Whether ``text`` is one line of printable text (see :class:`SingleLine`)."""
+    return not (LINE_BREAKS.search(text) or has_forbidden_characters(text))

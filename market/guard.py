@@ -1,0 +1,113 @@
+"""Input every request must pass before any view sees it, whatever the door (API or page).
+
+- A JSON body must parse, nest at most :data:`MAX_DEPTH` levels and be an object: anything
+  else (a list, ``null``, ``1e999999``, ten thousand brackets) is 400 with the reason.
+- No text anywhere — query, form, JSON (keys and values), uploaded file names — may hold NUL,
+  other control characters (tab and line breaks aside) or lone surrogates: 422 naming the
+  field. Names, titles and file names refuse line breaks too (:class:`market.fields.SingleLine`
+  on their schema fields; uploads here).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from flask import Flask, request
+
+from market.errors import DomainError, InvalidInput
+from market.fields import has_forbidden_characters, single_line
+from market.text import N_
+
+MAX_DEPTH = 32
+JSON_EXEMPT = ("/webhooks/",)  # Stripe's events are checked by their own schema
+
+
+class MalformedBody(DomainError):
+    """The body is not a JSON object within the nesting limit."""
+
+    status = 400
+
+
+def _depth(value) -> int:
+    # Iterative: the walk itself must not recurse on a hostile body.
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _json_body():
+    data = request.get_data(cache=True)
+    if not data.strip():
+        return None
+    try:
+        body = json.loads(data, parse_float=_finite, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        # json.loads recurses once per level: a hostile nesting ends here, not in a 500.
+        raise MalformedBody(N_("the body is not valid JSON"), field="body") from None
+    if not isinstance(body, dict):
+        raise MalformedBody(N_("the JSON body must be an object"), field="body")
+    if _depth(body) > MAX_DEPTH:
+        raise MalformedBody(N_("the JSON body nests too deeply"), field="body")
+    return body
+
+
+def _bad_text(value, path: str):
+    """The path of the first string under ``value`` holding a forbidden character, if any."""
+    if isinstance(value, str):
+        return path if has_forbidden_characters(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if has_forbidden_characters(str(key)):
+                return where
+            found = _bad_text(item, where)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _bad_text(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
+def check_request() -> None:
+    """Refuse a request whose body or text cannot be what any view accepts."""
+    for name, value in request.args.items(multi=True):
+        if has_forbidden_characters(name) or has_forbidden_characters(value):
+            raise InvalidInput(N_("control characters are not allowed"), field=name)
+    if request.is_json and not request.path.startswith(JSON_EXEMPT):
+        found = _bad_text(_json_body(), "")
+        if found:
+            raise InvalidInput(N_("control characters are not allowed"), field=found)
+    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        for name, value in request.form.items(multi=True):
+            if has_forbidden_characters(name) or has_forbidden_characters(value):
+                raise InvalidInput(N_("control characters are not allowed"), field=name)
+        for name, upload in request.files.items(multi=True):
+            if upload.filename and not single_line(upload.filename):
+                raise InvalidInput(
+                    N_("a file name must be one line without control characters"), field=name
+                )
+
+
+def register(app: Flask) -> None:
+    """Run :func:`check_request` before every view."""
+    app.before_request(check_request)

@@ -1,0 +1,146 @@
+"""Hostile input answers 4xx, never 5xx: huge integers, bodies that are not JSON objects, deep
+nesting, oversized bodies; and the settings that guard the session cookie take effect."""
+
+import json
+
+import pytest
+
+from market.app import create_app
+from tests import factories
+from tests.conftest import app_config
+
+HUGE = 2**64 + 1
+
+
+@pytest.fixture
+def caller(app, db):
+    """(flask client, headers, organisation) for a client with every organisation scope."""
+    organisation = factories.organisation(db, factories.user(db, "owner@hostile.cn"))
+    scopes = ["org:read", "org:write", "catalog:read", "registry:read", "registry:write"]
+    scopes += ["orders:read", "orders:write", "catalog:write"]
+    client, secret = factories.api_client(db, organisation, scopes)
+    db.commit()
+    api = app.test_client()
+    token = factories.token(api, client.client_id, secret, " ".join(scopes))
+    return api, {"Authorization": f"Bearer {token}"}, organisation
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/organisations/{HUGE}",
+        f"/api/v1/organisations/{2**31}",
+        f"/api/v1/assets/{HUGE}",
+        f"/api/v1/orders/{2**40}",
+        f"/api/v1/listings/{HUGE}",
+        f"/demands/{HUGE}",
+        f"/market/listings/{2**40}",
+    ],
+)
+def test_ids_beyond_their_column_are_not_found(caller, path):
+    api, headers, _organisation = caller
+    assert api.get(path, headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [(f"page={HUGE}", 200), (f"page={2**62}", 200), ("page=1.5", 422), ("page_size=2.0", 422)],
+)
+def test_no_page_number_makes_the_database_overflow(caller, query, status):
+    api, headers, _organisation = caller
+    response = api.get(f"/api/v1/organisations?{query}", headers=headers)
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json() == []  # far past the end: nothing, and no OFFSET overflow
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"plan_id": HUGE, "usage_scenario": "research"}, "plan_id"),
+        ({"plan_id": 2**31, "usage_scenario": "research"}, "plan_id"),
+        ({"plan_id": 1.5, "usage_scenario": "research"}, "plan_id"),
+        ({"plan_id": True, "usage_scenario": "research"}, "plan_id"),
+    ],
+)
+def test_integers_in_bodies_are_exact_and_bounded(caller, body, field):
+    api, headers, _organisation = caller
+    response = api.post("/api/v1/orders", json=body, headers=headers)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["[]", "null", '"x"', "1", "1e999999", "[" * 50_000 + "]" * 50_000, '{"a":' * 50_000],
+    ids=["list", "null", "string", "number", "huge-float", "deep-list", "deep-object"],
+)
+def test_a_body_that_is_not_a_json_object_is_refused(caller, payload):
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/invitations",
+        data=payload,
+        headers=headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:200]
+    assert set(response.get_json()) == {"code", "status", "message", "errors"}
+    listed = api.get(f"/api/v1/organisations/{organisation.id}/invitations", headers=headers)
+    assert listed.get_json() == []
+
+
+@pytest.fixture
+def small_app(migrated_database_url, tmp_path):
+    """The app with a 1 KiB upload limit."""
+    config = app_config(migrated_database_url, tmp_path / "instance", MAX_UPLOAD_BYTES=1024)
+    application = create_app(config)
+    yield application
+    application.extensions["db"].dispose()
+
+
+def test_a_body_above_the_limit_is_refused_before_it_is_read(small_app):
+    limit = small_app.config["MAX_CONTENT_LENGTH"]
+    assert limit == 1024 + 1024 * 1024
+    body = json.dumps({"id": "evt_1", "padding": "x" * (limit + 1)})
+    client = small_app.test_client()
+    response = client.post("/api/v1/orders", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["code"] == 413
+    page = client.post("/login", data={"email": "a@b.cn", "password": "x" * (limit + 1)})
+    assert page.status_code == 413
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client, db):
+    factories.user(db, "cookie@example.cn")
+    db.commit()
+    response = client.log_in("cookie@example.cn")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"email": "a\\u0000@b.cn"}', "email"),
+        ('{"email": "\\ud800@b.cn"}', "email"),
+        ('{"email": "a@b.cn", "role": "member\\u0007"}', "role"),
+        ('{"email\\u0000": "a@b.cn"}', "email\x00"),
+    ],
+    ids=["nul", "lone-surrogate", "bell", "in-a-key"],
+)
+def test_control_characters_in_json_are_refused_naming_the_field(caller, body, field):
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/invitations",
+        data=body,
+        headers=headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert field in response.get_json()["errors"]
+
+
+def test_control_characters_in_the_query_are_refused(caller):
+    api, headers, _organisation = caller
+    response = api.get("/api/v1/listings/search?q=%00abc", headers=headers)
+    assert response.status_code == 422
+    assert "q" in response.get_json()["errors"]
