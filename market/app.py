@@ -17,6 +17,7 @@ from ledger.errors import LedgerError
 from market import api as api_setup
 from market import config as config_module
 from market import display, guard, i18n, web
+from market import headers as security_headers
 from market.config import ROOT
 from market.context import current_user
 from market.db import Database
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     api = api_setup.configure(app)
     _register_unit_of_work(app)
     guard.register(app)
+    security_headers.register(app)
     _register_error_handlers(app)
     _register_blueprints(app, api)
     _register_templates(app)
@@ -197,7 +199,9 @@ def _register_error_handlers(app: Flask) -> None:
             message = gettext(
                 "The request has invalid fields: %(fields)s", fields=", ".join(errors)
             )
-        headers = data.get("headers") or {}
+        headers = dict(data.get("headers") or {})
+        # A 405 says which methods the resource does take (RFC 9110), as Werkzeug's own would.
+        headers.update((name, value) for name, value in error.get_headers() if name == "Allow")
         return _error_response(error.code or 500, message, errors, headers)
 
     @app.errorhandler(Exception)

@@ -25,9 +25,15 @@ def current_user() -> User | None:
         user_id = session.get("user_id")
         if user_id is not None:
             user = db_session().get(User, user_id)
-            # A password change ends every session that began before it.
+            # A password change or a sign-out ends every session that began before it.
             stamp = session.get("password_stamp")
-            if user and user.is_active and stamp == user.password_changed_at.isoformat():
+            epoch = session.get("session_epoch", 0)
+            if (
+                user
+                and user.is_active
+                and stamp == user.password_changed_at.isoformat()
+                and epoch == user.session_epoch
+            ):
                 g.current_user = user
     return g.current_user
 

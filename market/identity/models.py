@@ -62,6 +62,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Signing out bumps it: every session cookie issued before, copied or not, stops working.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
     staff_roles: Mapped[list[StaffAssignment]] = relationship(

@@ -30,6 +30,7 @@ def _start_session(user) -> None:
     session.clear()
     session["user_id"] = user.id
     session["password_stamp"] = user.password_changed_at.isoformat()
+    session["session_epoch"] = user.session_epoch
     if locale:
         session["locale"] = locale
     session.permanent = True
@@ -97,7 +98,10 @@ def login():
 
 @blp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out: the session ends on the server too, so a copy of the cookie is worthless."""
+    user = current_user()
+    if user is not None:
+        user.session_epoch += 1
     locale = session.get("locale")
     session.clear()
     if locale:

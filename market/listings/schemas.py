@@ -442,7 +442,7 @@ TERMS_FLAGS = ("cross_border", "redistribution", "resale", "derivatives", "attri
 
 def _whole(low: int, high: int):
     """A whole number typed in a form (the API's integers are strict; a form sends text)."""
-    return Int(load_default=None, allow_none=True, validate=validate.Range(low, high))
+    return Int(bits=64, load_default=None, allow_none=True, validate=validate.Range(low, high))
 
 
 class PlanFormSchema(ListingPlanInputSchema):

@@ -1,4 +1,4 @@
-"""hardening: two-person period close; exclusive licences belong to the listing
+"""hardening: two-person period close; exclusive licences belong to the listing; sign-out ends sessions
 
 Revision ID: 0007_hardening
 Revises: 0005_trading
@@ -19,6 +19,8 @@ def upgrade() -> None:
     # the copied table.
     op.add_column('ledger_periods', sa.Column('close_requested_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('ledger_periods', sa.Column('close_requested_by', sa.String(length=200), nullable=True))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default=sa.text('0'), nullable=False))
     with op.batch_alter_table('trading_exclusive_claims', schema=None) as batch_op:
         batch_op.add_column(sa.Column('listing_id', sa.Integer(), nullable=True))
     op.execute(
@@ -36,6 +38,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_epoch')
     with op.batch_alter_table('trading_exclusive_claims', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_trading_exclusive_claims_listing_id_listings'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_trading_exclusive_claims_listing_id'), type_='unique')

@@ -144,3 +144,44 @@ def test_control_characters_in_the_query_are_refused(caller):
     response = api.get("/api/v1/listings/search?q=%00abc", headers=headers)
     assert response.status_code == 422
     assert "q" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/api/v1/me", "/api/openapi.json", "/nowhere"])
+def test_every_response_carries_the_security_headers(app, path):
+    response = app.test_client().get(path)
+    headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert "Strict-Transport-Security" not in headers
+    secure = app.test_client().get(path, base_url="https://shujiao.test")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_page_carries_inline_script():
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    inline = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        for line in path.read_text().splitlines()
+        if "<script" in line and "src=" not in line
+    ]
+    assert inline == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/v1/me", {"GET", "HEAD", "OPTIONS"}),
+        ("PUT", "/login", {"GET", "HEAD", "OPTIONS", "POST"}),
+    ],
+)
+def test_method_not_allowed_says_which_are(app, method, path, allowed):
+    response = app.test_client().open(path, method=method)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == allowed

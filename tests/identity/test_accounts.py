@@ -99,6 +99,19 @@ def test_logout_ends_the_session(client):
     assert client.get("/account").status_code == 302
 
 
+def test_a_session_cookie_copied_before_logout_stops_working(client, app):
+    client.sign_up("hal@example.cn")
+    cookie = client.raw.get_cookie("session")
+    thief = app.test_client()
+    thief.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    assert thief.get("/account").status_code == 200
+    assert client.submit("/logout", {}).status_code == 302
+    assert thief.get("/account").status_code == 302
+    # Signing in again starts a new session that works.
+    assert client.log_in("hal@example.cn").status_code == 302
+    assert client.get("/account").status_code == 200
+
+
 def test_password_change_ends_other_sessions(client, app, db):
     client.sign_up("ivy@example.cn")
     elsewhere = type(client)(app)
