@@ -40,6 +40,8 @@ from market.registry import views as registry_views
 from market.trading import pages as trading_pages
 from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
+from market.verification import pages as verification_pages
+from market.verification import views as verification_views
 
 csrf = CSRFProtect()
 
@@ -96,6 +98,7 @@ def _register_blueprints(app: Flask, api) -> None:
         registry_pages.blp,
         listing_pages.blp,
         trading_pages.blp,
+        verification_pages.blp,
     ):
         app.register_blueprint(pages)
     app.extensions["oauth_server"] = oauth_views.register(app)
@@ -109,6 +112,7 @@ def _register_blueprints(app: Flask, api) -> None:
         registry_views.blp,
         listing_views.blp,
         trading_views.blp,
+        verification_views.blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
         csrf.exempt(blueprint)

@@ -24,6 +24,7 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("SEARCH_INDEX_PREFIX", "SHUJIAO_SEARCH_INDEX_PREFIX", "shujiao_", str),
     ("FILES_PATH", "SHUJIAO_FILES_PATH", None, str),
     ("MAX_UPLOAD_BYTES", "SHUJIAO_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, int),
+    ("MAX_LICENCE_BYTES", "SHUJIAO_MAX_LICENCE_BYTES", 10 * 1024 * 1024, int),
     ("REGISTRY_NOTICE_WORKING_DAYS", "SHUJIAO_REGISTRY_NOTICE_WORKING_DAYS", 5, int),
     ("MAIL_SINK", "SHUJIAO_MAIL_SINK", "console", str),
     ("MAIL_FROM", "SHUJIAO_MAIL_FROM", "Shujiao <no-reply@shujiao.example>", str),

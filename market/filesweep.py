@@ -1,6 +1,7 @@
 """Removing blobs that nothing refers to: uploads whose request rolled back, abandoned parts.
 
-A blob is kept while any asset file, evidence document or listing sample names its key. Only
+A blob is kept while any asset file, evidence document, listing sample or business licence
+scan names its key. Only
 blobs older than a grace period are removed, so an upload saved by a request that has not
 committed yet is never taken from under it.
 """
@@ -16,8 +17,14 @@ from sqlalchemy.orm import Session
 from market.files import FileStore
 from market.listings.models import Sample
 from market.registry.models import AssetFile, Evidence
+from market.verification.models import VerificationRequest
 
-REFERENCES = (AssetFile.storage_key, Evidence.storage_key, Sample.storage_key)
+REFERENCES = (
+    AssetFile.storage_key,
+    Evidence.storage_key,
+    Sample.storage_key,
+    VerificationRequest.licence_storage_key,
+)
 
 
 @dataclass

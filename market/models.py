@@ -48,3 +48,4 @@ from market.trading.models import (  # noqa: F401
     PayoutBatch,
     Refund,
 )
+from market.verification.models import VerificationEvent, VerificationRequest  # noqa: F401

@@ -14,6 +14,7 @@ from market.listings import tasks as listing_tasks
 from market.mail import Mail
 from market.registry import tasks as registry_tasks
 from market.trading import tasks as trading_tasks
+from market.verification import tasks as verification_tasks
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def handlers(app: Flask) -> dict[str, outbox.Handler]:
         **registry_tasks.handlers(app),
         **listing_tasks.handlers(app),
         **trading_tasks.handlers(app),
+        **verification_tasks.handlers(app),
     }
 
 

@@ -8,7 +8,7 @@ import re
 from market.db import utcnow
 from market.identity import services as identity
 from market.identity.credit_code import check_character
-from market.identity.models import Organisation, StaffRole, User
+from market.identity.models import Organisation, StaffRole, User, VerificationState
 from market.oauth import services as oauth
 
 PASSWORD = "correct horse battery"
@@ -51,6 +51,7 @@ def organisation(session, owner: User | None = None, **data) -> Organisation:
     created.is_operator = operator
     if verified:
         created.verified_at = utcnow()
+        created.verification_state = VerificationState.VERIFIED
     session.flush()
     return created
 

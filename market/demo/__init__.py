@@ -14,7 +14,13 @@ from market.demo import registry as registry_demo
 from market.demo import trading as trading_demo
 from market.identity import services
 from market.identity.credit_code import ALPHABET, check_character
-from market.identity.models import MemberRole, Membership, Organisation, StaffRole
+from market.identity.models import (
+    MemberRole,
+    Membership,
+    Organisation,
+    StaffRole,
+    VerificationState,
+)
 
 DEMO_PASSWORD = "shujiao-demo-2026"
 OPERATOR_EMAIL = "admin@demo.shujiao.cn"
@@ -133,6 +139,7 @@ def seed(session: Session) -> bool:
     )
     operator.is_operator = True
     operator.verified_at = now
+    operator.verification_state = VerificationState.VERIFIED
     for user in staff_users[1:]:
         operator.memberships.append(Membership(user=user, role=MemberRole.MEMBER))
     for email, owner_name, name_zh, name_en, jurisdiction, code in ORGANISATIONS:
@@ -144,6 +151,7 @@ def seed(session: Session) -> bool:
             data["registration_number"] = code
         organisation = services.create_organisation(session, owner, data)
         organisation.verified_at = now
+        organisation.verification_state = VerificationState.VERIFIED
     session.flush()
     registry_demo.seed(session, current_app.extensions["files"], now)
     listings_demo.seed(session, current_app.extensions["files"], DEMO_PASSWORD)

@@ -17,7 +17,7 @@ from market.demo.catalogue import Entry, entries
 from market.files import FileStore
 from market.identity import services as identity
 from market.identity.credit_code import check_character
-from market.identity.models import Organisation, User
+from market.identity.models import Organisation, User, VerificationState
 from market.listings import compliance, demands, listings
 from market.listings.models import (
     CrossBorderPathway,
@@ -90,6 +90,7 @@ def _providers(session: Session, password: str) -> list[tuple[Organisation, User
             data["credit_code"] = body + check_character(body)
             organisation = identity.create_organisation(session, user, data)
             organisation.verified_at = START
+            organisation.verification_state = VerificationState.VERIFIED
             session.flush()
         found.append((_organisation_of(session, user), user))
     return found

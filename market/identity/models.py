@@ -44,6 +44,31 @@ class StaffRole(enum.StrEnum):
         }[self]
 
 
+class VerificationState(enum.StrEnum):
+    """Where an organisation stands in verification (企業認證); see ``market/verification``."""
+
+    UNVERIFIED = "unverified"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    INFO_REQUESTED = "info_requested"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+    @property
+    def label(self) -> str:
+        """The state's name for people (translate with ``_``)."""
+        return {
+            "unverified": N_("Not verified"),
+            "submitted": N_("Submitted for verification"),
+            "under_review": N_("Verification under review"),
+            "info_requested": N_("More information requested"),
+            "verified": N_("Verified"),
+            "rejected": N_("Verification rejected"),
+            "suspended": N_("Suspended"),
+        }[self]
+
+
 MAINLAND = "CN"
 
 
@@ -104,7 +129,11 @@ class Organisation(Base):
     registration_number: Mapped[str | None] = mapped_column(sa.String(64))
     website: Mapped[str | None] = mapped_column(sa.String(255))
     description: Mapped[str | None] = mapped_column(sa.Text)
+    # When the organisation was last verified; whether it is verified now is the state's word.
     verified_at: Mapped[datetime | None]
+    verification_state: Mapped[VerificationState] = mapped_column(
+        enum_type(VerificationState), default=VerificationState.UNVERIFIED, index=True
+    )
     # The exchange itself: its members are the staff, and only its API clients get staff scopes.
     is_operator: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -112,6 +141,16 @@ class Organisation(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_verified(self) -> bool:
+        """Verified and not suspended: may trade, list and be paid."""
+        return self.verification_state == VerificationState.VERIFIED
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended by exchange staff: no new orders, listings or payouts; hidden from search."""
+        return self.verification_state == VerificationState.SUSPENDED
 
     @property
     def is_mainland(self) -> bool:

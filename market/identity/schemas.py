@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from market.fields import SingleLine
 from market.i18n import LOCALES
-from market.identity.models import MemberRole
+from market.identity.models import MemberRole, VerificationState
 from market.text import FormSchema
 
 # ISO 3166-1 alpha-2 codes Babel knows (it lists regions too, which are numeric).
@@ -70,7 +70,7 @@ class OrganisationPublicSchema(Schema):
     name_en = fields.String()
     jurisdiction = fields.String()
     website = fields.String(allow_none=True)
-    verified = fields.Function(lambda organisation: organisation.verified_at is not None)
+    verified = fields.Function(lambda organisation: organisation.is_verified)
 
 
 class OrganisationSchema(OrganisationPublicSchema):
@@ -80,6 +80,7 @@ class OrganisationSchema(OrganisationPublicSchema):
     registration_number = fields.String()
     description = fields.String()
     verified_at = fields.DateTime()
+    verification_state = fields.Enum(VerificationState, by_value=True)
     created_at = fields.DateTime()
 
 

@@ -10,9 +10,10 @@ from market.api import QueryPage
 from market.context import db_session, principal
 from market.errors import NotFound
 from market.identity import schemas, services
-from market.identity.models import Invitation, Membership, Organisation, User
+from market.identity.models import Invitation, Membership, User
 from market.oauth.server import requires
 from market.text import N_
+from market.verification.services import verified_directory
 
 blp = Blueprint("identity_api", __name__, description="The caller, organisations and members")
 
@@ -42,8 +43,8 @@ def me():
 @blp.response(200, schemas.OrganisationPublicSchema(many=True))
 @blp.paginate(QueryPage)
 def list_organisations():
-    """The directory of organisations (public fields only), by name."""
-    return sa.select(Organisation).order_by(Organisation.name_en, Organisation.id)
+    """The directory of verified organisations (public fields only), by name."""
+    return verified_directory()
 
 
 @blp.route("/organisations/<int:organisation_id>")

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session, selectinload
 
 import search
 from market import outbox
+from market.identity.models import Organisation, VerificationState
 from market.listings.models import Listing, ListingRevision, ListingStatus
 from market.listings.plans import lowest_public_price
 from market.registry.certificates import effective_status
 from search.spec import IndexSpec, SortKey, boolean, date, integer, keyword, long, text
 
 TOPIC = "search.index_listing"
+SUSPENDED = VerificationState.SUSPENDED
 
 LISTINGS = IndexSpec(
     name="listings",
@@ -63,7 +65,11 @@ def enqueue(session: Session, listing_id: int) -> None:
 
 def is_indexed(listing: Listing) -> bool:
     """Whether the listing belongs in the index: published, with a live revision."""
-    return listing.status == ListingStatus.PUBLISHED and listing.live_revision is not None
+    return (
+        listing.status == ListingStatus.PUBLISHED
+        and listing.live_revision is not None
+        and not listing.organisation.is_suspended
+    )
 
 
 def document(listing: Listing, now: datetime) -> dict:
@@ -112,6 +118,7 @@ def _published(session: Session) -> sa.Select:
     return (
         sa.select(Listing)
         .where(Listing.status == ListingStatus.PUBLISHED, Listing.live_revision_id.is_not(None))
+        .where(Listing.organisation.has(Organisation.verification_state != SUSPENDED))
         .options(
             selectinload(Listing.organisation),
             selectinload(Listing.asset),

@@ -14,7 +14,7 @@ from datetime import datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.files import FileStore
 from market.identity.models import User
 from market.listings import demands, indexing, notifications, plans
@@ -156,6 +156,8 @@ def create_listing(
     asset = session.get(Asset, data["asset_id"])
     if asset is None or asset.organisation_id != organisation_id:
         raise InvalidInput(N_("no such asset in your organisation"), field="asset_id")
+    if asset.organisation.is_suspended:
+        raise PermissionDenied(N_("your organisation is suspended and cannot list new offers"))
     version = _version(asset, data.get("asset_version"))
     listing = Listing(
         organisation_id=organisation_id,

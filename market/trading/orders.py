@@ -185,9 +185,13 @@ def place(
         )
         if existing is not None:
             return existing, False
-    if buyer.verified_at is None:
+    if buyer.is_suspended:
+        raise PermissionDenied(N_("your organisation is suspended and cannot place orders"))
+    if not buyer.is_verified:
         raise PermissionDenied(N_("your organisation must be verified before it can trade"))
     plan = listing_plans.purchasable_plan(session, data["plan_id"], buyer.id, now)
+    if plan.revision.listing.organisation.is_suspended:
+        raise Conflict(N_("this plan is no longer on sale"), field="plan_id")
     scenario = data["usage_scenario"]
     terms = plan.effective_terms
     if not licence.permits(terms, scenario):

@@ -35,7 +35,8 @@ def build_batch(session: Session, user: User, currency: str, now: datetime) -> P
         amount = owed_amount - books.net_receivable(
             session, batch.id, organisation_id, owed_amount, currency, now
         )
-        if amount <= 0:
+        # A suspended organisation's payable stays in its account until the suspension is lifted.
+        if amount <= 0 or session.get(Organisation, organisation_id).is_suspended:
             continue
         payout = Payout(
             batch_id=batch.id,

@@ -1,0 +1,74 @@
+"""Verification's work for ``shujiao worker``: mail each decision to the organisation's owners."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from market.identity.models import MemberRole, Membership, Organisation, User
+from market.mail import Mail, Mailer
+from market.outbox import Handler
+from market.verification.models import VerificationEvent
+from market.verification.services import MAIL_TOPIC
+
+SUBJECTS = {
+    "submit": ("已提交企业认证材料", "Verification evidence submitted"),
+    "start_review": ("企业认证审核已开始", "Verification review started"),
+    "approve": ("企业认证已通过", "Your organisation is verified"),
+    "reject": ("企业认证未通过", "Verification rejected"),
+    "request_info": ("企业认证需要补充材料", "More information needed for verification"),
+    "suspend": ("机构已被暂停", "Your organisation is suspended"),
+    "lift": ("机构暂停已解除", "Your organisation's suspension is lifted"),
+    "change_details": ("法定信息变更，重新审核", "Legal details changed: back to review"),
+}
+
+BODY = """\
+{name_zh}: {subject_zh}
+{name_en}: {subject_en}
+{reason}
+{when} · {who}
+
+{link}
+"""
+
+
+def send_decision(session: Session, mailer: Mailer, base_url: str, payload: dict) -> int:
+    """Mail one verification move to the owners of its organisation; how many were mailed."""
+    event = session.get(VerificationEvent, payload["event_id"])
+    if event is None:
+        return 0
+    organisation = session.get(Organisation, event.organisation_id)
+    owners = session.scalars(
+        sa.select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == organisation.id,
+            Membership.role == MemberRole.OWNER,
+            User.is_active,
+        )
+        .order_by(User.id)
+    ).all()
+    subject_zh, subject_en = SUBJECTS[event.action]
+    body = BODY.format(
+        name_zh=organisation.name_zh,
+        name_en=organisation.name_en,
+        subject_zh=subject_zh,
+        subject_en=subject_en,
+        reason=f"\n理由 / Reason: {event.reason}\n" if event.reason else "",
+        when=event.at.isoformat(timespec="seconds"),
+        who=event.user.name if event.user else "",
+        link=f"{base_url.rstrip('/')}/organisations/{organisation.id}",
+    )
+    for email in owners:
+        mailer.send(Mail(to=email, subject=f"{subject_zh} · {subject_en}", body=body))
+    return len(owners)
+
+
+def handlers(app: Flask) -> dict[str, Handler]:
+    """Outbox handlers by topic."""
+
+    def mail(session: Session, payload: dict) -> None:
+        send_decision(session, app.extensions["mailer"], app.config["BASE_URL"], payload)
+
+    return {MAIL_TOPIC: mail}
