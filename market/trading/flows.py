@@ -20,8 +20,8 @@ from market.errors import Conflict, DomainError, NotFound
 from market.identity.models import User
 from market.payments.gateway import GatewayError, Intent, PaymentGateway
 from market.text import N_
-from market.trading import payments, refunds
-from market.trading.models import Payment, PaymentMethod, Refund, RefundStatus
+from market.trading import orders, payments, refunds
+from market.trading.models import OrderStatus, Payment, PaymentMethod, Refund, RefundStatus
 from market.trading.settings import TradingSettings, from_config
 from market.trading.states import Actor
 
@@ -97,8 +97,16 @@ def _open_intent_id(session: Session, order_id: int, organisation_ids) -> str:
 
 
 def refresh_payments(session: Session, app: Collaborators, order_id: int, organisation_ids):
-    """Ask Stripe about the order's open intents and apply what it says (checkout return)."""
+    """Ask Stripe about the order's open intents and apply what it says (checkout return).
+
+    An order no longer awaiting payment (the webhook got there first) has nothing to ask:
+    the caller shows it as it is.
+    """
     gateway = app.require_gateway()
+    order = orders.order_for(session, order_id, organisation_ids)
+    orders.require_buyer(order, organisation_ids)
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        return None
     intent_id = _open_intent_id(session, order_id, organisation_ids)
     try:
         intent = gateway.retrieve_intent(intent_id)

@@ -375,6 +375,9 @@ class PayoutBatch(Base):
     currency: Mapped[str] = mapped_column(sa.String(3))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A retried request with the same key gets this batch back instead of building another.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     payouts: Mapped[list[Payout]] = relationship(back_populates="batch", order_by="Payout.id")
 

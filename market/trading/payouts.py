@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ledger.currencies import to_major
+from market import idempotency
 from market.errors import Conflict, NotFound
 from market.identity.models import Organisation, User
 from market.text import N_
@@ -23,12 +24,34 @@ from market.trading import books
 from market.trading.models import PaymentMethod, Payout, PayoutBatch, PayoutStatus
 
 
-def build_batch(session: Session, user: User, currency: str, now: datetime) -> PayoutBatch:
-    """One payout per provider with money owed in ``currency``; Conflict if nobody is owed."""
+def build_batch(
+    session: Session, user: User, currency: str, now: datetime, idempotency_key: str | None = None
+) -> PayoutBatch:
+    """One payout per provider with money owed in ``currency``; Conflict if nobody is owed.
+
+    With an idempotency key, the same key and currency return the first batch; another
+    currency under the key is a Conflict.
+    """
+    digest = idempotency.request_hash({"currency": currency})
+    if idempotency_key:
+        existing = idempotency.replay(
+            session,
+            sa.select(PayoutBatch).where(PayoutBatch.idempotency_key == idempotency_key),
+            digest,
+            N_("this Idempotency-Key was used for a different payout batch"),
+        )
+        if existing is not None:
+            return existing
     owed = books.payables(session, currency)
     if not owed:
         raise Conflict(N_("no provider is owed anything in this currency"), field="currency")
-    batch = PayoutBatch(currency=currency, created_by_id=user.id, created_at=now)
+    batch = PayoutBatch(
+        currency=currency,
+        created_by_id=user.id,
+        created_at=now,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+    )
     session.add(batch)
     session.flush()
     for organisation_id, owed_amount in sorted(owed.items()):

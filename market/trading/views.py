@@ -355,11 +355,15 @@ def payout_batches():
 
 @blp.route("/finance/payout-batches", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(schemas.IdempotencyHeaderSchema, location="headers")
 @blp.arguments(schemas.PayoutBatchInputSchema)
 @blp.response(201, schemas.PayoutBatchSchema)
-def build_payout_batch(data):
-    """Pay every provider what it is owed in a currency (posted to the ledger)."""
-    return payouts.build_batch(db_session(), _caller(), data["currency"], utcnow())
+def build_payout_batch(headers, data):
+    """Pay every provider what it is owed in a currency (posted to the ledger);
+    ``Idempotency-Key`` makes it safe to retry."""
+    return payouts.build_batch(
+        db_session(), _caller(), data["currency"], utcnow(), idempotency_key=headers["key"]
+    )
 
 
 @blp.route("/finance/payout-batches/<int:batch_id>/bank-file")

@@ -1,4 +1,4 @@
-"""onboarding: organisation verification state, submissions of evidence and their history
+"""onboarding: organisation verification; idempotent payout batches
 
 Revision ID: 0006_onboarding
 Revises: 0007_hardening
@@ -154,8 +154,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.alter_column("verification_state", existing_type=states, server_default=None)
+    with op.batch_alter_table("trading_payout_batches", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("idempotency_key", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("request_hash", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_trading_payout_batches_idempotency_key"), ["idempotency_key"]
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("trading_payout_batches", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("uq_trading_payout_batches_idempotency_key"), type_="unique"
+        )
+        batch_op.drop_column("request_hash")
+        batch_op.drop_column("idempotency_key")
+
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organisations_verification_state"))
         batch_op.drop_column("verification_state")
