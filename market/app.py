@@ -16,11 +16,11 @@ from ledger import errors as ledger_errors
 from ledger.errors import LedgerError
 from market import api as api_setup
 from market import config as config_module
-from market import display, guard, i18n, web
+from market import display, errors, guard, i18n, web
 from market import headers as security_headers
 from market.config import ROOT
-from market.context import current_user
-from market.db import Database
+from market.context import current_user, doom
+from market.db import Database, is_busy
 from market.errors import DomainError, error_body
 from market.fields import BigIdConverter, IdConverter
 from market.files import LocalFileStore
@@ -68,7 +68,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["bigint"] = BigIdConverter
 
-    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["db"] = Database(
+        app.config["DATABASE_URL"], busy_timeout_ms=app.config["DATABASE_BUSY_TIMEOUT_MS"]
+    )
     app.extensions["mailer"] = make_mailer(app.config["MAIL_SINK"], app.config["MAIL_FROM"])
     app.extensions["search"] = search.connect(
         app.config["SEARCH_URL"], prefix=app.config["SEARCH_INDEX_PREFIX"]
@@ -83,6 +85,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     _register_unit_of_work(app)
     guard.register(app)
     security_headers.register(app)
+    errors.observe(doom)
     _register_error_handlers(app)
     _register_blueprints(app, api)
     _register_templates(app)
@@ -122,9 +125,10 @@ def _register_unit_of_work(app: Flask) -> None:
     @app.after_request
     def finish_unit_of_work(response):
         session = g.pop("db_session", None)
+        doomed = g.pop("doomed", False)
         if session is not None:
             try:
-                if response.status_code < 400:
+                if response.status_code < 400 and not doomed:
                     session.commit()
                 else:
                     session.rollback()
@@ -193,6 +197,14 @@ def _register_error_handlers(app: Flask) -> None:
     def integrity_error(error):
         # A race lost at the database's unique constraints: the other writer won; retryable.
         return _error_response(409, gettext("This conflicts with a change made at the same time."))
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_error(error: sa.exc.OperationalError):
+        # Another writer held the database longer than we wait: busy, not broken; retryable.
+        if is_busy(error):
+            message = gettext("The exchange is busy. Try again in a moment.")
+            return _error_response(503, message, headers={"Retry-After": "1"})
+        return unexpected_error(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

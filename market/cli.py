@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -13,7 +14,7 @@ from werkzeug.serving import run_simple
 
 from market import demo, filesweep, migrate, worker
 from market.app import create_app
-from market.config import ConfigError
+from market.config import ConfigError, mark_demo_instance
 from market.db import utcnow
 from market.errors import DomainError
 from market.finance.cli import ledger_cli
@@ -54,10 +55,19 @@ def cli():
 def demo_command(host: str, port: int, no_serve: bool):
     """Run the demo exchange: SQLite, embedded search, demo data, in-process worker."""
     os.environ["SHUJIAO_ENV"] = "demo"
-    app = create_app({"ENV": "demo", "INPROCESS_WORKER": True})
+    # Every link the demo makes (mail, certificates' QR codes) points where it serves.
+    base_url = os.environ.get("SHUJIAO_BASE_URL") or f"http://{host}:{port}"
+    app = create_app({"ENV": "demo", "INPROCESS_WORKER": True, "BASE_URL": base_url})
+    mark_demo_instance(Path(app.config["INSTANCE_PATH"]))
     migrate.upgrade(app.config["DATABASE_URL"])
     with app.app_context(), app.extensions["db"].unit_of_work() as session:
         seeded = demo.seed(session)
+        if seeded:
+            demo.quiet_seed_mail(session)
+    # The seed's own work (indexing, certificates) is done before anyone signs up, in the
+    # worker's short units of work, so no backlog competes with the first requests.
+    while worker.run_once(app):
+        pass
     click.echo(("Seeded the demo exchange." if seeded else "Demo data already present.") + "\n")
     click.echo(f"Shujiao demo at http://{host}:{port}  (database: {app.config['DATABASE_URL']})")
     click.echo(f"Every demo account's password: {demo.DEMO_PASSWORD}")

@@ -20,6 +20,7 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("SECRET_KEY", "SHUJIAO_SECRET_KEY", None, str),
     ("INSTANCE_PATH", "SHUJIAO_INSTANCE_PATH", str(ROOT / "instance"), str),
     ("DATABASE_URL", "SHUJIAO_DATABASE_URL", None, str),
+    ("DATABASE_BUSY_TIMEOUT_MS", "SHUJIAO_DATABASE_BUSY_TIMEOUT_MS", 10_000, int),
     ("SEARCH_URL", "SHUJIAO_SEARCH_URL", None, str),
     ("SEARCH_INDEX_PREFIX", "SHUJIAO_SEARCH_INDEX_PREFIX", "shujiao_", str),
     ("FILES_PATH", "SHUJIAO_FILES_PATH", None, str),
@@ -55,6 +56,10 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("LOGIN_MAX_FAILURES", "SHUJIAO_LOGIN_MAX_FAILURES", 5, int),
     ("LOGIN_WINDOW_SECONDS", "SHUJIAO_LOGIN_WINDOW_SECONDS", 900, int),
     ("INPROCESS_WORKER", "SHUJIAO_INPROCESS_WORKER", False, bool),
+    # API rate limits (Flask-Limiter): where counters live, and the limits per IP / per client.
+    ("RATELIMIT_STORAGE_URL", "SHUJIAO_RATELIMIT_STORAGE_URL", "memory://", str),
+    ("RATELIMIT_ANONYMOUS", "SHUJIAO_RATELIMIT_ANONYMOUS", "60/minute", str),
+    ("RATELIMIT_CLIENT", "SHUJIAO_RATELIMIT_CLIENT", "600/minute", str),
     ("SESSION_COOKIE_SECURE", "SHUJIAO_SESSION_COOKIE_SECURE", False, bool),
 ]
 
@@ -86,6 +91,8 @@ def load(overrides: Mapping[str, object] | None = None, environ=None) -> dict[st
 
     instance = Path(str(config["INSTANCE_PATH"]))
     config["INSTANCE_PATH"] = str(instance)
+    if _is_demo_instance(config, instance, environ, overrides or {}):
+        config["ENV"] = "demo"
     config.setdefault("DATABASE_URL", None)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'shujiao.sqlite3'}"
@@ -102,6 +109,31 @@ def load(overrides: Mapping[str, object] | None = None, environ=None) -> dict[st
             )
         config["SECRET_KEY"] = demo_secret_key(instance)
     return config
+
+
+DEMO_MARKER = "demo-instance"
+
+
+def _is_demo_instance(config: dict, instance: Path, environ, overrides) -> bool:
+    # Commands run against the instance `shujiao demo` made (README: `shujiao ledger verify`
+    # after `make demo`) are demo commands. Only when nothing says otherwise: no environment
+    # named, no secret key and no database of its own, as every production host has.
+    unset = [
+        variable
+        for setting, variable in (
+            ("ENV", "SHUJIAO_ENV"),
+            ("SECRET_KEY", "SHUJIAO_SECRET_KEY"),
+            ("DATABASE_URL", "SHUJIAO_DATABASE_URL"),
+        )
+        if not environ.get(variable) and not overrides.get(setting)
+    ]
+    return len(unset) == 3 and (instance / DEMO_MARKER).exists()
+
+
+def mark_demo_instance(instance: Path) -> None:
+    """Record that ``instance`` holds the demo exchange (written by ``shujiao demo``)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / DEMO_MARKER).write_text("made by `shujiao demo`; delete to leave the demo\n")
 
 
 def demo_secret_key(instance: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app, g, session
+from flask import current_app, g, has_request_context, session
 from sqlalchemy.orm import Session
 
 from market.identity import services as identity_services
@@ -16,6 +16,20 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["db"].sessions()
     return g.db_session
+
+
+def doom(_reason: object = None) -> None:
+    """Mark the request's unit of work as doomed (Warehouse's ``request.tm.doom()``): what it
+    wrote so far is rolled back now and nothing commits at the end, whatever the response.
+
+    Every :class:`~market.errors.DomainError` made during a request calls this, so a page that
+    catches one, flashes it and redirects leaves no row behind.
+    """
+    if not has_request_context():
+        return
+    g.doomed = True
+    if "db_session" in g:
+        g.db_session.rollback()
 
 
 def current_user() -> User | None:
@@ -40,13 +54,22 @@ def current_user() -> User | None:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling the API: an organisation's client, with its granted scopes."""
+    """Who is calling the API: an organisation's client, with its granted scopes, or (on the
+    public catalogue) nobody in particular: :data:`ANONYMOUS`."""
 
-    organisation_id: int
-    client_id: str
-    user_id: int  # the member who created the client, on whose authority it acts
+    organisation_id: int | None
+    client_id: str | None
+    user_id: int | None  # the member who created the client, on whose authority it acts
     scopes: frozenset[str] = field(default_factory=frozenset)
     is_operator: bool = False
+
+    @property
+    def is_anonymous(self) -> bool:
+        """A caller without a token (public catalogue endpoints only)."""
+        return self.client_id is None
+
+
+ANONYMOUS = Principal(organisation_id=None, client_id=None, user_id=None)
 
 
 def principal() -> Principal:

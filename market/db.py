@@ -67,14 +67,27 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # Foreign keys are off by default in SQLite; WAL lets readers run beside the one writer.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int):
+    def configure(dbapi_connection, _record) -> None:
+        # Foreign keys are off by default in SQLite; WAL lets readers run beside the one writer.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return configure
+
+
+def is_busy(error: sa.exc.OperationalError) -> bool:
+    """Whether a database error means "busy, try again" (a lock not had in time)."""
+    original = getattr(error, "orig", None)
+    # PostgreSQL: lock_not_available, serialization_failure, deadlock_detected.
+    if getattr(original, "sqlstate", None) in {"55P03", "40001", "40P01"}:
+        return True
+    message = str(original or error).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 def _sqlite_begin(connection) -> None:
@@ -83,14 +96,17 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **options) -> sa.Engine:
-    """An engine for ``url`` with the settings Shujiao relies on for that dialect."""
+def make_engine(url: str, busy_timeout_ms: int = 10_000, **options) -> sa.Engine:
+    """An engine for ``url`` with the settings Shujiao relies on for that dialect.
+
+    ``busy_timeout_ms``: how long SQLite waits for another writer before giving up.
+    """
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, **options)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
 
         @event.listens_for(engine, "connect")
         def _no_pysqlite_transactions(dbapi_connection, _record):

@@ -6,7 +6,18 @@ a status code and renders ``{code, status, message, errors}`` for the API, or an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
+
+# Told of every DomainError as it is made. The web app dooms the request's unit of work with it,
+# so a page that catches the error and redirects cannot commit the half it did before.
+_observer: Callable[[DomainError], None] | None = None
+
+
+def observe(observer: Callable[[DomainError], None] | None) -> None:
+    """Set the one function told of every :class:`DomainError` (``None`` for nobody)."""
+    global _observer
+    _observer = observer
 
 
 class DomainError(Exception):
@@ -19,6 +30,8 @@ class DomainError(Exception):
         self.message = message
         self.field = field
         self.details = details
+        if _observer is not None:
+            _observer(self)
 
     @property
     def errors(self) -> dict:

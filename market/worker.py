@@ -51,10 +51,15 @@ def handlers(app: Flask) -> dict[str, outbox.Handler]:
     }
 
 
+# Messages per unit of work: small, so the worker never holds SQLite's one write lock for
+# long while requests wait for it.
+BATCH = 10
+
+
 def run_once(app: Flask) -> int:
-    """Handle one batch of due outbox messages in one unit of work; how many."""
+    """Handle one batch of due outbox messages in one short unit of work; how many."""
     with app.app_context(), app.extensions["db"].unit_of_work() as session:
-        return outbox.deliver(session, handlers(app))
+        return outbox.deliver(session, handlers(app), limit=BATCH)
 
 
 def seal_ledger(app: Flask) -> int:

@@ -80,8 +80,7 @@ def login():
         user = services.authenticate(database, data["email"], data["password"])
     except DomainError as error:
         if error.status == 401:
-            # The failure must outlive this request's rolled-back unit of work.
-            database.rollback()
+            # The failure must outlive this request's doomed unit of work.
             with current_app.extensions["db"].unit_of_work() as own:
                 services.record_login_failure(
                     own, data["email"], request.remote_addr, config["LOGIN_WINDOW_SECONDS"]

@@ -348,7 +348,6 @@ def provider_listing(listing_id: int):
                 )
         except DomainError as error:
             flash(_(error.message))
-            session.rollback()
             return redirect(url_for("listings.provider_listing", listing_id=listing_id))
         return redirect(url_for("listings.provider_listing", listing_id=listing_id))
     return render_template(

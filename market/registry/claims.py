@@ -90,6 +90,7 @@ def create_claim(session: Session, asset: Asset, user: User, data: dict, now: da
     data = dict(data)
     version = _version(asset, data.pop("version", None))
     _check_rights(asset, data)
+    _check_not_claimed(session, asset.organisation_id, version.id, data["rights"], None)
     claim = Claim(
         asset=asset,
         version=version,
@@ -217,10 +218,33 @@ def _has_evidence(session: Session, claim: Claim) -> bool:
     )
 
 
+def _check_not_claimed(
+    session: Session, organisation_id: int, version_id: int, rights, claim_id: int | None
+) -> None:
+    # One organisation has one active claim per right on a version: a second one would run
+    # beside the first through review, notice and certification.
+    wanted = {str(right) for right in rights}
+    for other in session.scalars(
+        sa.select(Claim).where(
+            Claim.organisation_id == organisation_id,
+            Claim.version_id == version_id,
+            Claim.state.in_(ACTIVE),
+            Claim.id != (claim_id or 0),
+        )
+    ):
+        if wanted & set(other.rights):
+            raise Conflict(
+                N_("your organisation already has an active claim on these rights of this version"),
+                field="rights",
+                claim_id=[other.id],
+            )
+
+
 def submit(session: Session, claim: Claim, user: User, now: datetime) -> ClaimEvent:
     """File a draft for review (it needs at least one evidence document); flags conflicts."""
     if not _has_evidence(session, claim):
         raise InvalidInput(N_("attach at least one evidence document"), field="evidence")
+    _check_not_claimed(session, claim.organisation_id, claim.version_id, claim.rights, claim.id)
     event = move(session, claim, Action.SUBMIT, Actor.PROVIDER, user, None, now)
     detect_conflicts(session, claim, now)
     return event

@@ -305,7 +305,6 @@ def order_action(order_id: int, action: str):
                 refunds.open_dispute(session, order, data["reason"], now, user)
                 flash(_("Dispute opened. Exchange staff will review it."))
     except DomainError as error:
-        session.rollback()
         flash(_(error.message))
     return _back(order_id)
 

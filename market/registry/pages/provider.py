@@ -112,7 +112,6 @@ def asset_upload(asset_id: int):
             utcnow(),
         )
     except DomainError as error:
-        session.rollback()
         asset = services.asset_or_404(session, asset_id, acting_for())
         return _asset_page(asset, error.status, form_errors(error))
     flash(_("Version %(number)s saved.", number=version.number))
@@ -208,7 +207,6 @@ def claim_evidence(claim_id: int):
             utcnow(),
         )
     except DomainError as error:
-        session.rollback()
         claim = services.claim_or_404(session, claim_id, acting_for())
         return _claim_page(claim, error.status, form_errors(error))
     flash(_("Evidence attached."))
@@ -236,7 +234,6 @@ def claim_move(claim_id: int):
     try:
         PROVIDER_MOVES[data["action"]](session, claim, current_user(), data["reason"], utcnow())
     except DomainError as error:
-        session.rollback()
         claim = services.claim_or_404(session, claim_id, acting_for())
         return _claim_page(claim, error.status, form_errors(error))
     flash(_(LABELS["state"][claim.state]))

@@ -96,7 +96,6 @@ def notice_object(claim_id: int):
             utcnow(),
         )
     except DomainError as error:
-        session.rollback()
         return _notice_page(_notice(claim_id), error.status, form_errors(error))
     flash(_("Your objection has been filed. A reviewer will decide on it."))
     return redirect(url_for("registry.notice", claim_id=claim_id))

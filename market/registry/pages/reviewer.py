@@ -89,7 +89,6 @@ def review_decide(claim_id: int):
             setting("REGISTRY_NOTICE_WORKING_DAYS"),
         )
     except DomainError as error:
-        session.rollback()
         return _review_page(
             services.claim_or_404(session, claim_id, None), error.status, form_errors(error)
         )
@@ -117,7 +116,6 @@ def review_objection(objection_id: int):
             utcnow(),
         )
     except DomainError as error:
-        session.rollback()
         return _review_page(
             services.claim_or_404(session, claim_id, None), error.status, form_errors(error)
         )
@@ -138,7 +136,6 @@ def review_revoke(number: str):
     try:
         certificates.revoke(session, certificate, current_user(), data["reason"], utcnow())
     except DomainError as error:
-        session.rollback()
         return _review_page(
             services.claim_or_404(session, claim_id, None), error.status, form_errors(error)
         )
