@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import enum
+
 import sqlalchemy as sa
 from flask import request
 from flask_smorest import Api, Page
+from marshmallow import fields, validate
 
 from market.context import db_session
 from market.fields import INT64_MAX
@@ -52,7 +55,30 @@ def configure(app) -> Api:
             },
         },
     )
-    return ShujiaoApi(app)
+    api = ShujiaoApi(app)
+    api.ma_plugin.converter.add_attribute_function(only_accepted_choices)
+    return api
+
+
+def _dumped(field: fields.Enum, choice):
+    if not isinstance(choice, enum.Enum):
+        return choice
+    return choice.value if field.by_value else choice.name
+
+
+def only_accepted_choices(_converter, field, ret, **_kwargs) -> dict:
+    """Document an enum field restricted by ``OneOf`` with the values it accepts, not every
+    member of its enum (a claim decision takes four actions of nine)."""
+    if not isinstance(field, fields.Enum) or "enum" not in ret:
+        return {}
+    accepted = set()
+    for validator in field.validators:
+        if isinstance(validator, validate.OneOf):
+            choices = {_dumped(field, choice) for choice in validator.choices}
+            accepted = choices if not accepted else accepted & choices
+    if not accepted:
+        return {}
+    return {"enum": [value for value in ret["enum"] if value in accepted]}
 
 
 class ShujiaoApi(Api):

@@ -16,7 +16,7 @@ from ledger import errors as ledger_errors
 from ledger.errors import LedgerError
 from market import api as api_setup
 from market import config as config_module
-from market import display, errors, guard, i18n, web
+from market import display, errors, guard, i18n, ratelimit, web
 from market import headers as security_headers
 from market.config import ROOT
 from market.context import current_user, doom
@@ -31,6 +31,7 @@ from market.identity import views as identity_views
 from market.listings import pages as listing_pages
 from market.listings import views as listing_views
 from market.mail import make_mailer
+from market.oauth import clients_api as oauth_clients_api
 from market.oauth import pages as oauth_pages
 from market.oauth import views as oauth_views
 from market.payments import webhooks as stripe_webhooks
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask, api) -> None:
     csrf.exempt(oauth_views.blp)
     app.register_blueprint(stripe_webhooks.blp)
     csrf.exempt(stripe_webhooks.blp)
+    limiter = ratelimit.configure(app)
     # API blueprints authenticate with bearer tokens, never cookies: no CSRF to guard against.
     for blueprint in (
         identity_views.blp,
@@ -116,7 +118,9 @@ def _register_blueprints(app: Flask, api) -> None:
         listing_views.blp,
         trading_views.blp,
         verification_views.blp,
+        oauth_clients_api.blp,
     ):
+        ratelimit.limit_blueprint(limiter, blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")
         csrf.exempt(blueprint)
 

@@ -26,6 +26,7 @@ SERVICE_VARIABLES = {
     "postgresql": "SHUJIAO_TEST_POSTGRES_URL",
     "opensearch": "SHUJIAO_TEST_OPENSEARCH_URL",
     "localstripe": "SHUJIAO_TEST_STRIPE_URL",
+    "redis": "SHUJIAO_TEST_REDIS_URL",
 }
 
 
@@ -65,6 +66,12 @@ def postgres_url() -> str:
 def opensearch_url() -> str:
     """HTTP address of the OpenSearch node."""
     return service_url("opensearch")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the Redis server (shared rate limits)."""
+    return service_url("redis")
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,13 @@
 """Start and stop the real services the test suite runs against.
 
     python tools/services.py install                 # once per machine: apt packages, Maven build
-    python tools/services.py up [postgresql] [opensearch] [localstripe]
+    python tools/services.py up [postgresql] [opensearch] [localstripe] [redis]
     python tools/services.py status
     python tools/services.py down
 
 ``up`` starts each service on a free port of 127.0.0.1, waits until it really serves (PostgreSQL
-answers a query, OpenSearch reports a green or yellow cluster, localstripe answers HTTP) and
+answers a query, OpenSearch reports a green or yellow cluster, localstripe answers HTTP, Redis
+answers PING) and
 writes ``.services/env`` with one ``export SHUJIAO_TEST_..._URL=...`` line per running service;
 ``tests/conftest.py`` reads that file. Logs go to ``.services/logs/<service>.log``; the state of
 each started service (pid, port, data directory) to ``.services/<service>.json``.
@@ -45,15 +46,16 @@ ENV_FILE = STATE_DIR / "env"
 OPENSEARCH_DIR = ROOT / "tools" / "opensearch"
 OPENSEARCH_JAR = OPENSEARCH_DIR / "target" / "opensearch-node.jar"
 
-SERVICES = ("postgresql", "opensearch", "localstripe")
+SERVICES = ("postgresql", "opensearch", "localstripe", "redis")
 ENV_VARIABLES = {
     "postgresql": "SHUJIAO_TEST_POSTGRES_URL",
     "opensearch": "SHUJIAO_TEST_OPENSEARCH_URL",
     "localstripe": "SHUJIAO_TEST_STRIPE_URL",
+    "redis": "SHUJIAO_TEST_REDIS_URL",
 }
 PG_SUPERUSER = "shujiao"
 PG_OS_USER = "postgres"  # Debian's server refuses to run as root.
-READY_TIMEOUT = {"postgresql": 60, "opensearch": 180, "localstripe": 60}
+READY_TIMEOUT = {"postgresql": 60, "opensearch": 180, "localstripe": 60, "redis": 30}
 
 
 class ServiceError(Exception):
@@ -294,10 +296,38 @@ def localstripe_ready(state: dict) -> bool:
     return status == 200
 
 
+# --- redis ---------------------------------------------------------------------------------
+
+
+def start_redis(port: int, log) -> tuple[subprocess.Popen, dict]:
+    """Debian's redis-server on loopback, in memory only (no snapshots, no append-only file)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ServiceError("redis-server is not installed (python tools/services.py install)")
+    data_root = Path(tempfile.mkdtemp(prefix="shujiao-redis-"))
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(data_root), "--protected-mode", "yes"]
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, cwd=data_root, start_new_session=True
+    )
+    return process, {"url": f"redis://127.0.0.1:{port}/0", "data_dir": str(data_root)}
+
+
+def redis_ready(state: dict) -> bool:
+    """Redis is ready when it answers PING with PONG."""
+    try:
+        with socket.create_connection(("127.0.0.1", state["port"]), timeout=2) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 STARTERS = {
     "postgresql": (start_postgresql, postgresql_ready),
     "opensearch": (start_opensearch, opensearch_ready),
     "localstripe": (start_localstripe, localstripe_ready),
+    "redis": (start_redis, redis_ready),
 }
 # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for every client to leave.
 STOP_SIGNALS = {"postgresql": signal.SIGINT}
@@ -458,6 +488,8 @@ def command_install(_names: list[str]) -> int:
         packages.append("openjdk-17-jdk-headless")
     if shutil.which("mvn") is None:
         packages.append("maven")
+    if shutil.which("redis-server") is None:
+        packages.append("redis-server")  # the shared rate-limit test
     if packages:
         if os.geteuid() != 0:
             print(f"error: run as root to apt-get install {' '.join(packages)}", file=sys.stderr)

@@ -286,3 +286,48 @@ def organisation_or_404(session: Session, organisation_id: int) -> Organisation:
     if organisation is None:
         raise NotFound(N_("no such organisation"))
     return organisation
+
+
+def remove_member(session: Session, organisation: Organisation, user_id: int) -> Membership:
+    """Take a member out of an organisation; the last owner stays (an organisation has one)."""
+    found = membership_of(session, organisation.id, user_id)
+    if found.role == MemberRole.OWNER:
+        owners = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(
+                Membership.organisation_id == organisation.id,
+                Membership.role == MemberRole.OWNER,
+            )
+        )
+        if owners <= 1:
+            raise Conflict(N_("the last owner cannot be removed"), field="user_id")
+    session.delete(found)
+    session.flush()
+    return found
+
+
+def membership_of(session: Session, organisation_id: int, user_id: int) -> Membership:
+    """A member of the organisation by user id, or NotFound."""
+    found = session.scalar(
+        sa.select(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.user_id == user_id
+        )
+    )
+    if found is None:
+        raise NotFound(N_("no such member"), field="user_id")
+    return found
+
+
+def revoke_invitation(
+    session: Session, organisation: Organisation, invitation_id: int
+) -> Invitation:
+    """Withdraw an open invitation: its link stops working at once."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        raise NotFound(N_("no such invitation"))
+    if invitation.accepted_at is not None:
+        raise Conflict(N_("this invitation was accepted already"))
+    invitation.expires_at = min(invitation.expires_at, utcnow())
+    session.flush()
+    return invitation

@@ -39,7 +39,7 @@ def me():
 
 
 @blp.route("/organisations")
-@requires("catalog:read")
+@requires("catalog:read", public=True)
 @blp.response(200, schemas.OrganisationPublicSchema(many=True))
 @blp.paginate(QueryPage)
 def list_organisations():
@@ -92,10 +92,38 @@ def list_invitations(organisation_id: int):
 def create_invitation(data, organisation_id: int):
     """Invite someone by e-mail; the link is mailed to them, never returned here."""
     session = db_session()
-    organisation = services.organisation_or_404(session, _own_organisation_id(organisation_id))
+    organisation = _administered(organisation_id)
     # A client acts on the authority of the member who created it.
     inviter = session.get(User, principal().user_id)
     invitation, _token = services.invite(
         session, organisation, inviter, data["email"], data["role"], current_app.config["BASE_URL"]
     )
     return invitation
+
+
+def _administered(organisation_id: int):
+    session = db_session()
+    organisation = services.organisation_or_404(session, _own_organisation_id(organisation_id))
+    acting = session.get(User, principal().user_id)
+    services.require_membership(session, organisation.id, acting, administer=True)
+    return organisation
+
+
+@blp.route("/organisations/<int:organisation_id>/members/<int:user_id>", methods=["DELETE"])
+@requires("org:write")
+@blp.response(200, schemas.MemberSchema)
+def remove_member(organisation_id: int, user_id: int):
+    """Take a member out of your organisation (owners and admins; never the last owner)."""
+    organisation = _administered(organisation_id)
+    return services.remove_member(db_session(), organisation, user_id)
+
+
+@blp.route(
+    "/organisations/<int:organisation_id>/invitations/<int:invitation_id>", methods=["DELETE"]
+)
+@requires("org:write")
+@blp.response(200, schemas.InvitationSchema)
+def revoke_invitation(organisation_id: int, invitation_id: int):
+    """Withdraw an open invitation; its link stops working."""
+    organisation = _administered(organisation_id)
+    return services.revoke_invitation(db_session(), organisation, invitation_id)

@@ -46,7 +46,7 @@ def _own(listing_id: int) -> Listing:
 
 
 @blp.route("/listings/search")
-@requires("catalog:read")
+@requires("catalog:read", public=True)
 @blp.arguments(schemas.SearchArgsSchema, location="query")
 @blp.response(200, schemas.SearchResultsSchema)
 def search_listings(args):
@@ -71,7 +71,7 @@ def search_listings(args):
 
 
 @blp.route("/listings/suggest")
-@requires("catalog:read")
+@requires("catalog:read", public=True)
 @blp.arguments(schemas.SuggestArgsSchema, location="query")
 @blp.response(200, schemas.SuggestionSchema(many=True))
 def suggest_listings(args):
@@ -81,7 +81,7 @@ def suggest_listings(args):
 
 
 @blp.route("/listings/<int:listing_id>/similar")
-@requires("catalog:read")
+@requires("catalog:read", public=True)
 @blp.response(200, schemas.SearchHitSchema(many=True))
 def similar_listings(listing_id: int):
     """Published listings similar to this one."""
@@ -97,7 +97,7 @@ def similar_listings(listing_id: int):
 
 
 @blp.route("/listings/<int:listing_id>")
-@requires("catalog:read")
+@requires("catalog:read", public=True)
 @blp.response(200, schemas.ListingSchema)
 def get_listing(listing_id: int):
     """A published listing (any caller), or one of your own in any status."""
@@ -113,7 +113,7 @@ def get_listing(listing_id: int):
 
 
 @blp.route("/listings/<int:listing_id>/samples/<int:sample_id>")
-@requires("catalog:read")
+@requires("catalog:read", public=True)
 def download_sample(listing_id: int, sample_id: int):
     """Download a sample of a published listing, without buying."""
     listing = listings.listing_or_404(db_session(), listing_id, acting_for(), public=True)

@@ -17,3 +17,20 @@ class ClientInputSchema(Schema):
         required=True,
         validate=validate.Length(min=1),
     )
+
+
+class ClientSchema(Schema):
+    """An API client (its secret is never shown again)."""
+
+    client_id = fields.String()
+    name = fields.String()
+    scopes = fields.Function(lambda client: client.scope.split())
+    created_at = fields.DateTime()
+    revoked_at = fields.DateTime()
+
+
+class ClientWithSecretSchema(Schema):
+    """A client with its secret: answered once, when made or rotated."""
+
+    client = fields.Nested(ClientSchema)
+    client_secret = fields.String()

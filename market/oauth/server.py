@@ -10,10 +10,10 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from flask import g
+from flask import g, request
 from flask_smorest.utils import deepupdate
 
-from market.context import Principal, db_session
+from market.context import ANONYMOUS, Principal, db_session
 from market.db import utcnow
 from market.errors import AuthenticationFailed, PermissionDenied
 from market.identity.models import StaffRole
@@ -108,11 +108,13 @@ def authenticate(scope: str | None) -> Principal:
     )
 
 
-def requires(scope: str | None):
+def requires(scope: str | None, public: bool = False):
     """Declare the scope an endpoint needs; authenticates the caller into ``g.principal``.
 
     Organisation scoping happens in the view and its service: every query is bounded by the
     principal's organisation unless the data is public. Staff scopes imply their staff role.
+    With ``public``, a request without an ``Authorization`` header is served as
+    :data:`ANONYMOUS` (the public catalogue); a token, if sent, must still be valid.
     """
     if scope is not None and scope not in SCOPES:
         raise ValueError(f"unknown scope {scope}")
@@ -120,10 +122,15 @@ def requires(scope: str | None):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            g.principal = authenticate(scope)
+            if public and "Authorization" not in request.headers:
+                g.principal = ANONYMOUS
+            else:
+                g.principal = authenticate(scope)
             return view(*args, **kwargs)
 
         security = [{"oauth2": [scope] if scope else []}]
+        if public:
+            security.insert(0, {})
         wrapper._apidoc = deepupdate(
             getattr(view, "_apidoc", {}), {"manual_doc": {"security": security}}
         )

@@ -72,3 +72,30 @@ def revoke_client(session: Session, organisation_id: int, client_pk: int) -> OAu
         .values(revoked_at=now)
     )
     return client
+
+
+def rotate_secret(
+    session: Session, organisation_id: int, client_pk: int
+) -> tuple[OAuthClient, str]:
+    """A new secret for a live client; the old one and every token it obtained stop working."""
+    client = session.get(OAuthClient, client_pk)
+    if client is None or client.organisation_id != organisation_id:
+        raise NotFound(N_("no such API client"))
+    if client.revoked_at is not None:
+        raise Conflict(N_("this API client is already revoked"))
+    secret = secrets.token_urlsafe(36)
+    client.secret_hash = token_digest(secret)
+    session.execute(
+        sa.update(OAuthToken)
+        .where(OAuthToken.client_pk == client.id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return client, secret
+
+
+def client_by_id(session: Session, organisation_id: int, client_id: str) -> OAuthClient:
+    """One of the organisation's clients by its public ``client_id``, or NotFound."""
+    client = session.scalar(sa.select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if client is None or client.organisation_id != organisation_id:
+        raise NotFound(N_("no such API client"))
+    return client

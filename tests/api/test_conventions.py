@@ -99,3 +99,11 @@ def test_openapi_document_declares_scopes(app):
     assert members["security"] == [{"oauth2": ["org:read"]}]
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
     assert "finance:read" in flows["clientCredentials"]["scopes"]
+
+
+def test_openapi_enums_list_only_the_values_an_endpoint_accepts(app):
+    schemas = app.test_client().get("/api/openapi.json").get_json()["components"]["schemas"]
+    claim_actions = schemas["Decision"]["properties"]["action"]["enum"]
+    assert claim_actions == ["start_review", "request_info", "approve", "reject"]
+    verification = schemas["VerificationDecision"]["properties"]["action"]["enum"]
+    assert verification == ["start_review", "approve", "reject", "request_info", "suspend", "lift"]

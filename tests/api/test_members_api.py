@@ -1,0 +1,60 @@
+"""Members and invitations through the API, for owners' and admins' clients."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from market.db import utcnow
+from market.identity.models import Invitation, MemberRole, Membership
+from tests import factories
+
+
+def _headers(app, db, organisation, creator, scopes=("org:read", "org:write")):
+    client, secret = factories.api_client(db, organisation, list(scopes), creator)
+    db.commit()
+    return {
+        "Authorization": f"Bearer {factories.token(app.test_client(), client.client_id, secret)}"
+    }
+
+
+def test_owner_removes_a_member_but_never_the_last_owner(app, db):
+    owner = factories.user(db)
+    organisation = factories.organisation(db, owner)
+    member = factories.user(db)
+    organisation.memberships.append(Membership(user=member, role=MemberRole.MEMBER))
+    db.commit()
+    headers = _headers(app, db, organisation, owner)
+    api = app.test_client()
+    base = f"/api/v1/organisations/{organisation.id}/members"
+    assert api.delete(f"{base}/{member.id}", headers=headers).status_code == 200
+    assert api.delete(f"{base}/{member.id}", headers=headers).status_code == 404
+    last = api.delete(f"{base}/{owner.id}", headers=headers)
+    assert last.status_code == 409
+    assert "user_id" in last.get_json()["errors"]
+    ids = db.scalars(
+        sa.select(Membership.user_id).where(Membership.organisation_id == organisation.id)
+    )
+    assert list(ids) == [owner.id]
+    db.commit()
+
+
+def test_invitations_are_sent_and_withdrawn_by_admins_only(app, db):
+    owner = factories.user(db)
+    organisation = factories.organisation(db, owner)
+    member = factories.user(db)
+    organisation.memberships.append(Membership(user=member, role=MemberRole.MEMBER))
+    db.commit()
+    api = app.test_client()
+    base = f"/api/v1/organisations/{organisation.id}/invitations"
+    plain = _headers(app, db, organisation, member)
+    assert api.post(base, headers=plain, json={"email": "x@example.cn"}).status_code == 403
+    headers = _headers(app, db, organisation, owner)
+    sent = api.post(base, headers=headers, json={"email": "new@example.cn", "role": "admin"})
+    assert sent.status_code == 201
+    invitation_id = sent.get_json()["id"]
+    withdrawn = api.delete(f"{base}/{invitation_id}", headers=headers)
+    assert withdrawn.status_code == 200
+    expires = db.scalar(sa.select(Invitation.expires_at).where(Invitation.id == invitation_id))
+    db.commit()
+    assert expires <= utcnow()
+    assert api.delete(f"{base}/999999", headers=headers).status_code == 404
