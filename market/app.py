@@ -31,7 +31,6 @@ from market.identity import views as identity_views
 from market.listings import pages as listing_pages
 from market.listings import views as listing_views
 from market.mail import make_mailer
-from market.oauth import clients_api as oauth_clients_api
 from market.oauth import pages as oauth_pages
 from market.oauth import views as oauth_views
 from market.payments import webhooks as stripe_webhooks
@@ -118,7 +117,6 @@ def _register_blueprints(app: Flask, api) -> None:
         listing_views.blp,
         trading_views.blp,
         verification_views.blp,
-        oauth_clients_api.blp,
     ):
         ratelimit.limit_blueprint(limiter, blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

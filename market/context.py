@@ -63,11 +63,6 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     is_operator: bool = False
 
-    @property
-    def is_anonymous(self) -> bool:
-        """A caller without a token (public catalogue endpoints only)."""
-        return self.client_id is None
-
 
 ANONYMOUS = Principal(organisation_id=None, client_id=None, user_id=None)
 
@@ -82,7 +77,9 @@ def acting_for() -> list[int]:
     organisation the signed-in user is a member of; none for an anonymous visitor."""
     if "acting_for" not in g:
         if "principal" in g:
-            g.acting_for = [g.principal.organisation_id]
+            # A public catalogue call without a token acts for nobody.
+            organisation_id = g.principal.organisation_id
+            g.acting_for = [] if organisation_id is None else [organisation_id]
         else:
             user = current_user()
             g.acting_for = identity_services.organisation_ids(db_session(), user) if user else []

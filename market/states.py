@@ -22,10 +22,11 @@ Action = TypeVar("Action", bound=enum.Enum)
 
 
 class Actor(enum.StrEnum):
-    """Who moves a claim, a listing or an order."""
+    """Who moves a claim, a listing, an order or an organisation's verification."""
 
     PROVIDER = "provider"
     BUYER = "buyer"
+    ORGANISATION = "organisation"  # its owners and admins, about itself
     REVIEWER = "reviewer"
     FINANCE = "finance"
     STRIPE = "stripe"

@@ -1,4 +1,4 @@
-"""Identity API: the caller, the organisation directory, members and invitations."""
+"""Identity API: the caller, the organisation directory, members, invitations, API clients."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from flask_smorest import Blueprint
 
 from market.api import QueryPage
 from market.context import db_session, principal
-from market.errors import NotFound
+from market.errors import NotFound, PermissionDenied
 from market.identity import schemas, services
-from market.identity.models import Invitation, Membership, User
+from market.identity.models import Invitation, Membership, Organisation, User
+from market.oauth import schemas as oauth_schemas
+from market.oauth import services as oauth_services
 from market.oauth.server import requires
 from market.text import N_
 from market.verification.services import verified_directory
@@ -92,21 +94,21 @@ def list_invitations(organisation_id: int):
 def create_invitation(data, organisation_id: int):
     """Invite someone by e-mail; the link is mailed to them, never returned here."""
     session = db_session()
-    organisation = _administered(organisation_id)
-    # A client acts on the authority of the member who created it.
-    inviter = session.get(User, principal().user_id)
+    organisation, inviter = _administered(organisation_id)
     invitation, _token = services.invite(
         session, organisation, inviter, data["email"], data["role"], current_app.config["BASE_URL"]
     )
     return invitation
 
 
-def _administered(organisation_id: int):
+def _administered(organisation_id: int) -> tuple[Organisation, User]:
+    """Your organisation and the member your client acts for, who must be an owner or admin."""
     session = db_session()
     organisation = services.organisation_or_404(session, _own_organisation_id(organisation_id))
+    # A client acts on the authority of the member who created it.
     acting = session.get(User, principal().user_id)
     services.require_membership(session, organisation.id, acting, administer=True)
-    return organisation
+    return organisation, acting
 
 
 @blp.route("/organisations/<int:organisation_id>/members/<int:user_id>", methods=["DELETE"])
@@ -114,7 +116,7 @@ def _administered(organisation_id: int):
 @blp.response(200, schemas.MemberSchema)
 def remove_member(organisation_id: int, user_id: int):
     """Take a member out of your organisation (owners and admins; never the last owner)."""
-    organisation = _administered(organisation_id)
+    organisation, _acting = _administered(organisation_id)
     return services.remove_member(db_session(), organisation, user_id)
 
 
@@ -125,5 +127,58 @@ def remove_member(organisation_id: int, user_id: int):
 @blp.response(200, schemas.InvitationSchema)
 def revoke_invitation(organisation_id: int, invitation_id: int):
     """Withdraw an open invitation; its link stops working."""
-    organisation = _administered(organisation_id)
+    organisation, _acting = _administered(organisation_id)
     return services.revoke_invitation(db_session(), organisation, invitation_id)
+
+
+# --- API clients ---------------------------------------------------------------------------
+
+
+@blp.route("/organisations/<int:organisation_id>/clients")
+@requires("org:read")
+@blp.response(200, oauth_schemas.ClientSchema(many=True))
+def list_clients(organisation_id: int):
+    """Your organisation's API clients, newest first."""
+    return oauth_services.list_clients(db_session(), _own_organisation_id(organisation_id))
+
+
+@blp.route("/organisations/<int:organisation_id>/clients", methods=["POST"])
+@requires("org:write")
+@blp.arguments(oauth_schemas.ClientInputSchema)
+@blp.response(201, oauth_schemas.ClientWithSecretSchema)
+def create_client(data, organisation_id: int):
+    """Make a client; its secret is in this answer only. A client cannot grant more scopes
+    than it holds itself."""
+    organisation, user = _administered(organisation_id)
+    beyond = sorted(set(data["scopes"]) - principal().scopes)
+    if beyond:
+        raise PermissionDenied(
+            N_("a client cannot grant scopes it does not hold"), field="scopes", scopes=beyond
+        )
+    client, secret = oauth_services.create_client(
+        db_session(), organisation, user, data["name"], data["scopes"]
+    )
+    return {"client": client, "client_secret": secret}
+
+
+@blp.route("/organisations/<int:organisation_id>/clients/<client_id>/rotate", methods=["POST"])
+@requires("org:write")
+@blp.response(200, oauth_schemas.ClientWithSecretSchema)
+def rotate_client(organisation_id: int, client_id: str):
+    """A new secret; the old one and the tokens it obtained stop working at once."""
+    _administered(organisation_id)
+    session = db_session()
+    found = oauth_services.client_by_id(session, organisation_id, client_id)
+    client, secret = oauth_services.rotate_secret(session, organisation_id, found.id)
+    return {"client": client, "client_secret": secret}
+
+
+@blp.route("/organisations/<int:organisation_id>/clients/<client_id>/revoke", methods=["POST"])
+@requires("org:write")
+@blp.response(200, oauth_schemas.ClientSchema)
+def revoke_client(organisation_id: int, client_id: str):
+    """Revoke a client and its tokens."""
+    _administered(organisation_id)
+    session = db_session()
+    found = oauth_services.client_by_id(session, organisation_id, client_id)
+    return oauth_services.revoke_client(session, organisation_id, found.id)

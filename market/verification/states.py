@@ -1,15 +1,16 @@
 """The organisation verification state machine: a table of allowed moves and who makes each.
 
-Every move not in :data:`MOVES` is refused with :class:`Conflict`; a move by the wrong kind of
-actor with :class:`PermissionDenied`. ``docs/verification.md`` prints the same table.
+The table's lookup is the shared :class:`market.states.Machine`: a move not in :data:`MOVES` is
+an :class:`~market.states.IllegalMove` (409 naming the state and the action); a move by the
+wrong kind of actor is :class:`PermissionDenied`. ``docs/verification.md`` prints the table.
 """
 
 from __future__ import annotations
 
 import enum
 
-from market.errors import Conflict, PermissionDenied
 from market.identity.models import VerificationState
+from market.states import Actor, Machine
 from market.text import N_
 
 
@@ -26,29 +27,24 @@ class Action(enum.StrEnum):
     CHANGE_DETAILS = "change_details"
 
 
-class Actor(enum.StrEnum):
-    """Who makes a move: the organisation (its owners and admins) or exchange staff."""
-
-    ORGANISATION = "organisation"
-    REVIEWER = "reviewer"
-
-
 S = VerificationState
+ORGANISATION = frozenset({Actor.ORGANISATION})  # its owners and admins
+REVIEWER = frozenset({Actor.REVIEWER})
 
 # (state, action) -> (next state, who may do it)
-MOVES: dict[tuple[VerificationState, Action], tuple[VerificationState, Actor]] = {
-    (S.UNVERIFIED, Action.SUBMIT): (S.SUBMITTED, Actor.ORGANISATION),
-    (S.REJECTED, Action.SUBMIT): (S.SUBMITTED, Actor.ORGANISATION),
-    (S.INFO_REQUESTED, Action.SUBMIT): (S.SUBMITTED, Actor.ORGANISATION),
-    (S.SUBMITTED, Action.START_REVIEW): (S.UNDER_REVIEW, Actor.REVIEWER),
-    (S.UNDER_REVIEW, Action.APPROVE): (S.VERIFIED, Actor.REVIEWER),
-    (S.UNDER_REVIEW, Action.REJECT): (S.REJECTED, Actor.REVIEWER),
-    (S.UNDER_REVIEW, Action.REQUEST_INFO): (S.INFO_REQUESTED, Actor.REVIEWER),
-    (S.VERIFIED, Action.SUSPEND): (S.SUSPENDED, Actor.REVIEWER),
-    (S.SUSPENDED, Action.LIFT): (S.VERIFIED, Actor.REVIEWER),
+MOVES: dict[tuple[VerificationState, Action], tuple[VerificationState, frozenset[Actor]]] = {
+    (S.UNVERIFIED, Action.SUBMIT): (S.SUBMITTED, ORGANISATION),
+    (S.REJECTED, Action.SUBMIT): (S.SUBMITTED, ORGANISATION),
+    (S.INFO_REQUESTED, Action.SUBMIT): (S.SUBMITTED, ORGANISATION),
+    (S.SUBMITTED, Action.START_REVIEW): (S.UNDER_REVIEW, REVIEWER),
+    (S.UNDER_REVIEW, Action.APPROVE): (S.VERIFIED, REVIEWER),
+    (S.UNDER_REVIEW, Action.REJECT): (S.REJECTED, REVIEWER),
+    (S.UNDER_REVIEW, Action.REQUEST_INFO): (S.INFO_REQUESTED, REVIEWER),
+    (S.VERIFIED, Action.SUSPEND): (S.SUSPENDED, REVIEWER),
+    (S.SUSPENDED, Action.LIFT): (S.VERIFIED, REVIEWER),
     # A verified organisation that changes its legal name, credit code or jurisdiction goes
     # back to review with its current evidence.
-    (S.VERIFIED, Action.CHANGE_DETAILS): (S.SUBMITTED, Actor.ORGANISATION),
+    (S.VERIFIED, Action.CHANGE_DETAILS): (S.SUBMITTED, ORGANISATION),
 }
 
 # Moves a reviewer makes from the review queue.
@@ -57,10 +53,6 @@ REVIEW_DECISIONS = (Action.START_REVIEW, Action.APPROVE, Action.REJECT, Action.R
 STANDING_DECISIONS = (Action.SUSPEND, Action.LIFT)
 # Moves that need a written reason.
 NEEDS_REASON = frozenset({Action.REJECT, Action.REQUEST_INFO, Action.SUSPEND})
-# States in which a submission waits for a reviewer (the queue).
-IN_REVIEW = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
-# States in which the organisation may send (new) evidence.
-MAY_SUBMIT = frozenset(at for (at, action) in MOVES if action == Action.SUBMIT)
 
 ACTION_LABELS = {
     Action.SUBMIT: N_("Submit for verification"),
@@ -73,22 +65,16 @@ ACTION_LABELS = {
     Action.CHANGE_DETAILS: N_("Legal details changed"),
 }
 
+MACHINE = Machine(
+    MOVES, N_("this organisation's verification cannot be moved that way from its state")
+)
+
 
 def next_state(state: VerificationState, action: Action, actor: Actor) -> VerificationState:
-    """The state after ``action`` by ``actor``, or Conflict (illegal) / PermissionDenied."""
-    move = MOVES.get((state, action))
-    if move is None:
-        raise Conflict(
-            N_("this organisation's verification cannot be moved that way from its state"),
-            state=[state.value],
-            action=[action.value],
-        )
-    target, allowed = move
-    if actor != allowed:
-        raise PermissionDenied(N_("this move is not yours to make"), action=[action.value])
-    return target
+    """The state after ``action`` by ``actor``, or IllegalMove (409) / PermissionDenied."""
+    return MACHINE.next(state, action, actor)
 
 
 def allowed_actions(state: VerificationState, actor: Actor) -> list[Action]:
     """Actions ``actor`` may take in ``state`` (for buttons and forms)."""
-    return [action for (at, action), (_, who) in MOVES.items() if at == state and who == actor]
+    return MACHINE.allowed_actions(state, actor)

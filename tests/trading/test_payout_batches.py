@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.listings.factories import PRICE
-from tests.trading.conftest import balance, pay_by_bank, place
+from tests.trading.helpers import balance, pay_by_bank, place
 
 FEE = PRICE * 500 // 10_000
 

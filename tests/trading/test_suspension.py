@@ -9,7 +9,7 @@ from market.identity.models import Organisation, VerificationState
 from market.verification.models import VerificationEvent
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
-from tests.trading.conftest import _token, balance, order_body, pay_by_bank, place, scalars
+from tests.trading.helpers import balance, order_body, pay_by_bank, place, scalars, token_headers
 
 
 def _decide(exchange, organisation_id: int, action: str, **body):
@@ -122,7 +122,7 @@ def test_a_suspended_buyer_cannot_order_and_a_suspended_provider_cannot_list(
         ).status_code
         == 200
     )
-    provider_api = _token(app, db, exchange.provider, ["catalog:write"])
+    provider_api = token_headers(app, db, exchange.provider, ["catalog:write"])
     created = exchange.api(
         "POST",
         "/provider/listings",
