@@ -174,6 +174,8 @@ LAYERS = {
     "registry": {"identity"},
     "listings": {"identity", "registry"},
     "trading": {"identity", "registry", "listings", "payments"},
+    # Verification's suspension reaches into listings (search) and trading (open orders).
+    "verification": {"identity", "registry", "listings", "trading"},
 }
 
 
