@@ -2,6 +2,10 @@
 
 Amounts appear twice: as integer minor units (exact, for machines) and as decimal text in the
 currency's major unit (for people). Both exports stream, so a year of postings fits in memory.
+
+Text that a spreadsheet would read as a formula (starting with ``= + - @``, a tab or a carriage
+return — a description or metadata typed by anyone) is written with a leading apostrophe, so
+opening an export never runs what someone put in it. Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -37,24 +41,38 @@ COLUMNS = (
 )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` as a spreadsheet cell that cannot be a formula (text only; numbers unchanged)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _rows(session: Session, start: datetime | None, end: datetime | None) -> Iterator[list[Any]]:
     for line in journal(session, start=start, end=end):
-        yield [
-            line.entry_id,
-            line.key,
-            line.effective_at.isoformat(timespec="microseconds"),
-            line.recorded_at.isoformat(timespec="microseconds"),
-            line.description,
-            line.leg,
-            line.account,
-            line.currency,
-            line.debit,
-            line.credit,
-            format_amount(line.debit, line.currency) if line.debit else "",
-            format_amount(line.credit, line.currency) if line.credit else "",
-            line.reverses_entry_id if line.reverses_entry_id is not None else "",
-            json.dumps(line.metadata, sort_keys=True, ensure_ascii=False) if line.metadata else "",
-        ]
+        yield [spreadsheet_safe(cell) for cell in _cells(line)]
+
+
+def _cells(line) -> list[Any]:
+    return [
+        line.entry_id,
+        line.key,
+        line.effective_at.isoformat(timespec="microseconds"),
+        line.recorded_at.isoformat(timespec="microseconds"),
+        line.description,
+        line.leg,
+        line.account,
+        line.currency,
+        line.debit,
+        line.credit,
+        format_amount(line.debit, line.currency) if line.debit else "",
+        format_amount(line.credit, line.currency) if line.credit else "",
+        line.reverses_entry_id if line.reverses_entry_id is not None else "",
+        json.dumps(line.metadata, sort_keys=True, ensure_ascii=False) if line.metadata else "",
+    ]
 
 
 def export_csv(

@@ -32,6 +32,9 @@ def user(session, email: str | None = None, staff: tuple[StaffRole, ...] = (), *
     return created
 
 
+OPERATOR_NAMES = ("深圳数据交易所", "Shenzhen Data Exchange")
+
+
 def organisation(session, owner: User | None = None, **data) -> Organisation:
     """A verified mainland organisation owned by ``owner`` (a new user if not given)."""
     owner = owner or user(session)
@@ -42,6 +45,8 @@ def organisation(session, owner: User | None = None, **data) -> Organisation:
         "jurisdiction": "CN",
         "credit_code": credit_code(serial),
     }
+    if data.get("is_operator"):
+        fields.update(name_zh=OPERATOR_NAMES[0], name_en=OPERATOR_NAMES[1])
     fields.update(data)
     if fields["jurisdiction"] != "CN":
         fields.pop("credit_code", None)

@@ -22,7 +22,7 @@ from market.errors import (
     PermissionDenied,
     TooManyRequests,
 )
-from market.identity import passwords
+from market.identity import names, passwords
 from market.identity.credit_code import CreditCodeError
 from market.identity.credit_code import validate as validate_credit_code
 from market.identity.models import (
@@ -177,6 +177,14 @@ def normalise_organisation(data: dict) -> dict:
 def create_organisation(session: Session, owner: User, data: dict) -> Organisation:
     """Create an organisation with ``owner`` as its owner."""
     data = normalise_organisation(data)
+    operator = session.scalar(sa.select(Organisation).where(Organisation.is_operator))
+    if operator is not None:
+        for field in ("name_zh", "name_en"):
+            if names.imitates(data[field], [operator.name_zh, operator.name_en]):
+                raise InvalidInput(
+                    N_("this name imitates the exchange operator's; choose your own"),
+                    field=field,
+                )
     if data["credit_code"] and session.scalar(
         sa.select(Organisation.id).where(Organisation.credit_code == data["credit_code"])
     ):

@@ -251,6 +251,19 @@ class ListingRevision(Base):
         """The plans anyone may buy (private offers are for their buyer only)."""
         return [plan for plan in self.plans if plan.kind != PlanKind.PRIVATE_OFFER]
 
+    def plans_for(self, organisation_ids, now: datetime) -> list[Plan]:
+        """The plans these organisations may buy now: the public ones and, first, the private
+        offers made to one of them that have not expired."""
+        offers = [
+            plan
+            for plan in self.plans
+            if plan.kind == PlanKind.PRIVATE_OFFER
+            and plan.buyer_organisation_id in organisation_ids
+            and plan.expires_at is not None
+            and plan.expires_at > now
+        ]
+        return offers + self.public_plans
+
     def title(self, locale: str | None) -> str:
         """The title in the reader's language."""
         return self.title_zh if (locale or "").startswith("zh") else self.title_en

@@ -230,6 +230,7 @@ def listing_page(listing_id: int):
         "listings/listing.html",
         listing=listing,
         revision=revision,
+        plans=revision.plans_for(mine, utcnow()),
         terms=licence.describe(revision.terms, _, territory),
         odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
         similar=similar,

@@ -197,12 +197,12 @@ class ListingPlanSchema(Schema):
     name_en = fields.String()
     price_minor = fields.Integer()
     currency = fields.String()
-    period = fields.Enum(BillingPeriod, by_value=True)
-    periods = fields.Integer()
-    calls = fields.Integer()
+    period = fields.Enum(BillingPeriod, by_value=True, allow_none=True)
+    periods = fields.Integer(allow_none=True)
+    calls = fields.Integer(allow_none=True)
     exclusive = fields.Boolean()
-    buyer_organisation_id = fields.Integer()
-    expires_at = fields.DateTime()
+    buyer_organisation_id = fields.Integer(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
     terms = fields.Dict(attribute="effective_terms")
 
 

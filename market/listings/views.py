@@ -20,7 +20,7 @@ from market.listings import (
     notifications,
     schemas,
 )
-from market.listings.models import Listing, ListingRevision, RevisionState
+from market.listings.models import Listing, ListingRevision, PlanKind, RevisionState
 from market.listings.states import Action, Actor
 from market.oauth.server import requires
 from market.registry.assets import Upload
@@ -110,6 +110,22 @@ def get_listing(listing_id: int):
         )
         return jsonify(public.dump(listing))
     return listing
+
+
+@blp.route("/listings/<int:listing_id>/offers")
+@requires("catalog:read")
+@blp.response(200, schemas.ListingPlanSchema(many=True))
+def my_offers(listing_id: int):
+    """The private offers on a published listing made to the caller's organisation."""
+    listing = listings.listing_or_404(db_session(), listing_id, acting_for(), public=True)
+    revision = listing.live_revision
+    if revision is None:
+        return []
+    return [
+        plan
+        for plan in revision.plans_for(acting_for(), utcnow())
+        if plan.kind == PlanKind.PRIVATE_OFFER
+    ]
 
 
 @blp.route("/listings/<int:listing_id>/samples/<int:sample_id>")

@@ -112,6 +112,7 @@ def buy(listing_id: int):
     context = {
         "listing": listing,
         "revision": revision,
+        "plans": revision.plans_for(mine, utcnow()),
         "buyers": buyers,
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
         "terms": licence.describe(revision.terms, _, territory),

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ledger.currencies import to_major
+from ledger.export import spreadsheet_safe
 from market import idempotency
 from market.errors import Conflict, NotFound
 from market.identity.models import Organisation, User
@@ -91,8 +92,10 @@ def bank_file(batch: PayoutBatch) -> str:
     writer.writerow(["payout_id", "payee", "credit_code", "amount", "currency", "reference"])
     for payout in batch.payouts:
         organisation: Organisation = payout.organisation
+        # A payee's name is typed by the provider: never a formula in finance's spreadsheet.
         writer.writerow(
-            [
+            spreadsheet_safe(cell)
+            for cell in [
                 payout.id,
                 organisation.name_zh,
                 organisation.credit_code or organisation.registration_number or "",

@@ -157,3 +157,24 @@ def test_an_organisation_name_must_be_one_printable_line(client, db, name):
     assert _organisations(db) == 0
     db.commit()  # end the read: SQLite has one writer
     assert client.submit("/organisations/new", form).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [
+        ("name_zh", "深圳數據交易所"),
+        ("name_zh", "深圳数据交易所服务中心"),
+        ("name_en", "ＳＨＥＮＺＨＥＮ Data-Exchange"),
+        ("name_en", "Shenzhen Data Exchange Co., Ltd."),
+        ("name_en", "Shujiao Settlement Services"),
+    ],
+)
+def test_a_name_imitating_the_exchange_operator_is_refused(client, db, field, name):
+    factories.organisation(db, is_operator=True)
+    db.commit()
+    client.sign_up("owner@example.cn")
+    form = MAINLAND | {"credit_code": factories.credit_code()}
+    response = client.submit("/organisations/new", form | {field: name})
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert _organisations(db) == 1

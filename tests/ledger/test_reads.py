@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import openpyxl
 import pytest
 
-from ledger import errors
+import ledger
+from ledger import credit, debit, errors
 from ledger.export import COLUMNS, export_csv, export_xlsx
 from ledger.reads import accounts_under, balance, balance_as_of, journal, statement
 from tests.ledger.helpers import CLEARING, capture, escrow, settle
@@ -76,3 +77,31 @@ def test_xlsx_export(history, tmp_path):
     assert rows[0] == COLUMNS
     assert rows[1][COLUMNS.index("account")] == CLEARING
     assert rows[1][COLUMNS.index("debit_minor")] == 1_000
+
+
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_exports_never_carry_a_formula(session, tmp_path, text):
+    ledger.post(
+        session,
+        "hostile",
+        [debit(CLEARING, 100, "CNY"), credit("liabilities:escrow:order:9", 100, "CNY")],
+        description=text,
+        metadata={"note": text},
+    )
+    out = io.StringIO()
+    export_csv(session, out)
+    row = next(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert row["description"] == "'" + text
+    assert not row["metadata"].startswith(("=", "+", "-", "@"))
+    path = tmp_path / "journal.xlsx"
+    export_xlsx(session, path)
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    cells = list(workbook["journal"].iter_rows(min_row=2, max_row=2, values_only=True))[0]
+    workbook.close()
+    # XML stores a carriage return as a line feed; the apostrophe is what matters.
+    assert cells[COLUMNS.index("description")] == "'" + text.replace("\r", "\n")
+    # Amounts stay numbers, negative or not.
+    assert cells[COLUMNS.index("debit_minor")] == 100

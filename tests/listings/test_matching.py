@@ -13,6 +13,7 @@ from market.listings.models import DemandMatch, DemandStatus, Notification, Plan
 from market.listings.schemas import DemandInputSchema
 from tests import factories
 from tests.listings import factories as lf
+from tests.web import WebClient
 
 
 @pytest.fixture
@@ -177,3 +178,43 @@ def test_a_matched_provider_answers_through_the_api(client, db, listing, drain, 
     stranger = bearer(factories.organisation(db), ["catalog:write"])
     refused = client.raw.post(f"/api/v1/demands/{demand.id}/offers", json=offer, headers=stranger)
     assert refused.status_code == 404
+
+
+def test_a_private_offer_is_shown_to_its_buyer_and_no_one_else(app, client, db, listing, drain):
+    buyer = factories.organisation(db)
+    stranger = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    form = {
+        "name_zh": "专属报价 7731",
+        "name_en": "Private offer 7731",
+        "price": "4321.00",
+        "expires_on": (utcnow() + timedelta(days=10)).date().isoformat(),
+    }
+    assert client.submit(f"{page}/offers", form, page=page).status_code == 302
+    buyer_email = buyer.memberships[0].user.email
+    stranger_email = stranger.memberships[0].user.email
+    db.commit()
+    seen = {}
+    for email in (buyer_email, stranger_email):
+        reader = WebClient(app)
+        reader.log_in(email)
+        seen[email] = (
+            reader.get(f"/market/listings/{listing.id}").get_data(as_text=True),
+            reader.get(f"/listings/{listing.id}/buy").get_data(as_text=True),
+        )
+    assert all("7731" in html for html in seen[buyer_email])
+    assert not any("7731" in html for html in seen[stranger_email])
+    headers = {}
+    for organisation in (buyer, stranger):
+        client_row, secret = factories.api_client(db, organisation, ["catalog:read"])
+        db.commit()
+        token = factories.token(app.test_client(), client_row.client_id, secret)
+        headers[organisation.id] = {"Authorization": f"Bearer {token}"}
+    api = app.test_client()
+    mine = api.get(f"/api/v1/listings/{listing.id}/offers", headers=headers[buyer.id])
+    assert [offer["price_minor"] for offer in mine.get_json()] == [432_100]
+    theirs = api.get(f"/api/v1/listings/{listing.id}/offers", headers=headers[stranger.id])
+    assert theirs.get_json() == []

@@ -3,7 +3,8 @@
 Stripe redelivers any event answered non-2xx; :func:`deliver` does the same, so an event that
 arrives before its predecessor must be answered non-2xx (and leave nothing behind) or be
 applied correctly. Afterwards the order ends where the in-order story leaves it, and the ledger
-verifies (the trading conftest checks it after every test).
+verifies (the trading conftest checks it after every test). Hypothesis then draws whole
+schedules — any order, any duplicates — for the chargeback stories.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import itertools
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from ledger.verify import verify
 from market.payments.gateway import StripeGateway
+from market.trading import books
 from tests.listings.factories import PRICE
 from tests.trading.helpers import balance, pay_by_card, place, signed_webhook
 from tests.trading.test_refunds import _order, _refund
@@ -134,3 +139,36 @@ def test_every_pair_of_events_in_either_order_ends_in_the_same_place(
     state = _order(exchange, order["id"])
     assert state["status"] == final_status
     assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == escrow_left
+
+
+@st.composite
+def deliveries(draw, names: list[str]):
+    """A delivery schedule: every event at least once, some again, in any order."""
+    again = draw(st.lists(st.sampled_from(names), max_size=len(names)))
+    return draw(st.permutations([*names, *again]))
+
+
+@pytest.mark.parametrize("story_name", ["chargeback lost", "chargeback won"])
+def test_any_order_and_any_duplicates_end_in_the_same_place(exchange, listing, story_name):
+    build, final_status, escrow_left = STORIES[story_name]
+
+    @settings(
+        max_examples=8,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(schedule=deliveries(EVENTS[story_name]))
+    def run(schedule):
+        order, story = build(exchange, listing)
+        ids = {name: f"evt_{uuid.uuid4().hex[:12]}" for name in story}
+        # A duplicate is the same event delivered again (same id), as Stripe retries.
+        deliver(exchange.app, [(*story[name], ids[name]) for name in schedule])
+        assert _order(exchange, order["id"])["status"] == final_status
+        assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == escrow_left
+
+    run()
+    with exchange.app.extensions["db"].unit_of_work() as session:
+        report = verify(session, settled_escrows=books.settled_escrow_accounts(session))
+    assert report.ok, report.format()
