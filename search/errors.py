@@ -54,3 +54,8 @@ class EngineError(SearchError):
 
 class ConfigurationError(SearchError):
     """``search.connect`` was given an address or option it cannot use."""
+
+
+class InvalidSynonyms(SearchError):
+    """A synonym list is malformed: an empty or over-long term, a group of one, a term in two
+    groups (a loop), or too many groups. ``field`` names the group (``groups[3]``)."""

@@ -20,7 +20,7 @@ import elastic_transport
 import elasticsearch
 import opensearchpy
 
-from search import bodies
+from search import analysis, bodies
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
 from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text
@@ -259,12 +259,28 @@ class OpenSearchEngine(SearchEngine):
     # -- queries -----------------------------------------------------------------------
 
     def search(self, spec: IndexSpec, query: Query) -> Results:
-        """One request: query, filters, sort, page, facets as aggregations, highlights."""
+        """One request: query, filters, sort, page, facets as aggregations, highlights.
+
+        Most (not all) query words must match; when nothing does, the query is retried needing
+        any one word (``relaxed``). English words missing from the index get a
+        ``did_you_mean`` from the term suggester.
+        """
         started = time.perf_counter()
         plan = check(spec, query)
-        response = self._call(
-            "search", index=self._alias(spec), body=bodies.search_body(spec, plan)
-        )
+        groups = None
+        if plan.text:
+            groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
+        minimum = analysis.required(len(groups or ()))
+        alias = self._alias(spec)
+        body = bodies.search_body(spec, plan, groups, minimum)
+        response = self._call("search", index=alias, body=body)
+        engine_ms = float(response.get("took", 0))
+        relaxed = False
+        if groups and minimum > 1 and response["hits"]["total"]["value"] == 0:
+            relaxed = True
+            body = bodies.search_body(spec, plan, groups, 1)
+            response = self._call("search", index=alias, body=body)
+            engine_ms += float(response.get("took", 0))
         scored = plan.sort is None and bool(plan.text)
         hits = [
             Hit(
@@ -285,7 +301,9 @@ class OpenSearchEngine(SearchEngine):
             page=plan.page,
             per_page=plan.per_page,
             total_exact=total["relation"] == "eq",
-            engine_ms=float(response.get("took", 0)),
+            engine_ms=engine_ms,
+            relaxed=relaxed,
+            did_you_mean=_did_you_mean(plan.text, response.get("suggest", {})),
         )
 
     def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
@@ -326,3 +344,14 @@ def _facets(plan, aggregations: dict[str, Any]) -> dict[str, list[tuple[Any, int
         counts = {b["key"]: b["doc_count"] for b in aggregations[rf.field]["buckets"]}
         facets[rf.field] = [(key, counts.get(key, 0)) for key in rf.labels()]
     return facets
+
+
+def _did_you_mean(text: str, suggest: dict[str, Any]) -> str | None:
+    """The query with each English word no document holds replaced by the suggester's best."""
+    fixes = {}
+    for entry in suggest.get("did_you_mean", []):
+        if entry.get("options"):
+            fixes[entry["text"]] = entry["options"][0]["text"]
+    if not fixes:
+        return None
+    return " ".join(fixes.get(w.lower(), w) for w in text.split())
