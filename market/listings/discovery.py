@@ -60,6 +60,25 @@ REGION_LABELS = {
 }
 BOOLEAN_LABELS = {True: N_("Yes"), False: N_("No")}
 
+#: Place words (simplified Chinese and lowercase English) and the region each one means. A
+#: place in the query ranks listings for that region higher (it does not filter).
+PLACE_WORDS = {
+    "shenzhen": ("深圳", "shenzhen", "鹏城"),
+    "guangzhou": ("广州", "guangzhou", "羊城"),
+    "dongguan": ("东莞", "dongguan"),
+    "foshan": ("佛山", "foshan"),
+    "zhuhai": ("珠海", "zhuhai"),
+    "hong_kong": ("香港", "hong kong", "hongkong"),
+    "macao": ("澳门", "macao", "macau"),
+    "shanghai": ("上海", "shanghai"),
+    "beijing": ("北京", "beijing"),
+    "hangzhou": ("杭州", "hangzhou"),
+    "guangdong": ("广东", "guangdong"),
+    "gansu": ("甘肃", "敦煌", "gansu", "dunhuang"),
+    "greater_bay_area": ("大湾区", "湾区", "珠三角", "greater bay area", "pearl river delta"),
+    "national": ("全国", "nationwide"),
+}
+
 
 class SearchUnavailable(DomainError):
     """The search engine failed or cannot be reached; nothing about it is shown."""
@@ -108,15 +127,23 @@ def build_query(args: dict) -> Query:
         filters["coverage_to"] = Range(gte=args["year_from"])
     if args.get("year_to") is not None:
         filters["coverage_from"] = Range(lte=args["year_to"])
+    text = args.get("q") or ""
     return Query(
-        text=args.get("q") or "",
+        text=text,
         filters=filters,
+        boosts={"region": regions_named(text)},
         facets=FACETS,
         sort=args.get("sort") or "relevance",
         page=args.get("page", 1),
         per_page=args.get("per_page", 20),
         highlight=True,
     )
+
+
+def regions_named(text: str) -> list[str]:
+    """The regions whose place words appear in the query (either script, any case)."""
+    folded = search.analysis.fold(text[:500]).lower()
+    return [region for region, words in PLACE_WORDS.items() if any(w in folded for w in words)]
 
 
 def _empty(query: Query) -> search.Results:
