@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import opencc
+from pypinyin import lazy_pinyin
 
 from search.errors import InvalidSynonyms
 from search.lexicon import DEFAULT_SYNONYMS, DOMAIN_WORDS
@@ -107,6 +108,18 @@ def t2s_characters() -> tuple[str, ...]:
     return tuple(rules)
 
 
+_FUZZY_SOUNDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+
+def sound(word: str) -> str:
+    """How a Chinese word sounds, leniently: toneless pinyin with the retroflex/flat initials
+    and front/back nasal finals merged (视屏 and 视频 sound alike), for homophone typos."""
+    spoken = "".join(lazy_pinyin(word))
+    for a, b in _FUZZY_SOUNDS:
+        spoken = spoken.replace(a, b)
+    return spoken
+
+
 # -- segmentation --------------------------------------------------------------------------
 
 
@@ -186,20 +199,26 @@ class Synonyms:
         owner: dict[str, int] = {}
         groups = list(groups)
         if len(groups) > MAX_SYNONYM_GROUPS:
-            raise InvalidSynonyms(f"at most {MAX_SYNONYM_GROUPS} synonym groups", field="groups")
+            raise InvalidSynonyms(
+                f"at most {MAX_SYNONYM_GROUPS} synonym groups",
+                field="groups",
+                kind="too_many_groups",
+            )
         for n, group in enumerate(groups):
             where = f"groups[{n}]"
             if isinstance(group, str) or not isinstance(group, Sequence):
-                raise InvalidSynonyms("a group is a list of terms", field=where)
+                raise InvalidSynonyms("a group is a list of terms", field=where, kind="empty")
             members = []
             for term in group:
                 if not isinstance(term, str) or not " ".join(term.split()):
-                    raise InvalidSynonyms("terms are non-empty text", field=where)
+                    raise InvalidSynonyms("terms are non-empty text", field=where, kind="empty")
                 term = " ".join(term.split())
                 if len(term) > MAX_TERM_LENGTH or not _keep(term):
                     raise InvalidSynonyms(
                         f"terms hold a word and at most {MAX_TERM_LENGTH} characters",
                         field=where,
+                        kind="too_long",
+                        term=term[:MAX_TERM_LENGTH],
                     )
                 key = _key(term)
                 if key in owner and owner[key] != n:
@@ -207,14 +226,20 @@ class Synonyms:
                         f"{term!r} is already in group {owner[key]}; a term belongs to one "
                         "group (two would chain them into a loop)",
                         field=where,
+                        kind="loop",
+                        term=term,
                     )
                 if key not in owner:
                     owner[key] = n
                     members.append(term)
             if len(members) < 2:
-                raise InvalidSynonyms("a group needs at least two different terms", field=where)
+                raise InvalidSynonyms(
+                    "a group needs at least two different terms", field=where, kind="too_few"
+                )
             if len(members) > MAX_GROUP_SIZE:
-                raise InvalidSynonyms(f"at most {MAX_GROUP_SIZE} terms per group", field=where)
+                raise InvalidSynonyms(
+                    f"at most {MAX_GROUP_SIZE} terms per group", field=where, kind="too_many_terms"
+                )
             checked.append(tuple(members))
         self.groups: tuple[tuple[str, ...], ...] = tuple(checked)
         self._index: dict[str, tuple[tuple[str, ...], ...]] | None = None

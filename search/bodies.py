@@ -10,6 +10,7 @@ bigram/stemming step, so rules are parsed into the same tokens the index holds.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -56,6 +57,9 @@ def _chain(filters: list[str]) -> dict[str, Any]:
 _KIND_TYPES = {"keyword": "keyword", "integer": "integer", "long": "long", "boolean": "boolean"}
 #: The English words of a document, unstemmed: typo-tolerant matching and "did you mean".
 SPELLING = "spelling__"
+#: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
+SOUNDS = "sounds__"
+_CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")
 #: Fuzzy matching budget per query (bounds the clauses a typo-tolerant query expands to).
 MAX_FUZZY_CHUNKS = 8
 
@@ -65,6 +69,8 @@ def index_body(spec: IndexSpec, *, shards: int, replicas: int) -> dict[str, Any]
     properties: dict[str, Any] = {"id": {"type": "keyword"}}
     if any(f.language == "en" for f in spec.text_fields):
         properties[SPELLING] = {"type": "text", "analyzer": "plain"}
+    if _chinese_fields(spec):
+        properties[SOUNDS] = {"type": "keyword"}
     for f in spec.fields:
         if f.kind == "text":
             mapping = {
@@ -95,9 +101,39 @@ def index_body(spec: IndexSpec, *, shards: int, replicas: int) -> dict[str, Any]
         },
         "mappings": {
             "dynamic": False,
+            "_source": {"excludes": [SOUNDS]},
             "_meta": {"fingerprint": spec.fingerprint, "spec": spec.name},
             "properties": properties,
         },
+    }
+
+
+def _chinese_fields(spec: IndexSpec) -> list[str]:
+    return [f.name for f in spec.text_fields if f.language in ("zh", "mixed")]
+
+
+def sound_key(word: str) -> str:
+    """The prefix of :data:`SOUNDS` values for words that sound like ``word``."""
+    return f"{len(word)}|{analysis.sound(word)}|"
+
+
+def with_sounds(spec: IndexSpec, doc: dict[str, Any]) -> dict[str, Any]:
+    """The document to send: the canonical one plus its Chinese words' sounds (kept out of
+    the stored source)."""
+    words = set()
+    for name in _chinese_fields(spec):
+        words.update(_CJK_WORD.findall(analysis.index_tokens(doc.get(name) or "")))
+    if not words:
+        return doc
+    return {**doc, SOUNDS: sorted(sound_key(w) + w for w in words)}
+
+
+def sounds_body(keys: list[str]) -> dict[str, Any]:
+    """Which indexed words sound like the given keys, and in how many documents."""
+    pattern = "|".join(re.escape(key) + ".*" for key in keys)
+    return {
+        "size": 0,
+        "aggs": {"words": {"terms": {"field": SOUNDS, "include": pattern, "size": 100}}},
     }
 
 

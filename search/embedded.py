@@ -42,6 +42,7 @@ from search.spec import IndexSpec, epoch_millis
 
 BATCH = 1000
 _LATIN = re.compile(r"\b[a-z]{4,30}\b")  # words offered as typo corrections
+_CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")  # and Chinese words, by sound
 _META = """
 CREATE TABLE IF NOT EXISTS search_alias (
     alias TEXT PRIMARY KEY, physical TEXT NOT NULL, fingerprint TEXT NOT NULL);
@@ -60,6 +61,7 @@ class EmbeddedEngine(SearchEngine):
         self._write_lock = threading.Lock()
         self._meta_ready = False
         self._vocabularies: dict[str, tuple[Any, dict[str, int]]] = {}
+        self._sounds: dict[str, dict[tuple[int, str], str]] = {}
 
     # -- connections -------------------------------------------------------------------
 
@@ -310,19 +312,48 @@ class EmbeddedEngine(SearchEngine):
         corrected, and how many of them must match."""
         size = conn.execute(f"SELECT max(rowid) FROM {tables.docs}").fetchone()[0] or 0
         counted, corrections = [], {}
-        for group in groups:
-            expression = group_expression(group.alternatives)
-            found = _frequency(conn, tables, expression)
+        frequency = {}
+
+        def found_in(group: analysis.Group) -> int:
+            if group.text not in frequency:
+                frequency[group.text] = _frequency(
+                    conn, tables, group_expression(group.alternatives)
+                )
+            return frequency[group.text]
+
+        i = 0
+        while i < len(groups):
+            group, used = groups[i], 1
             word = group.alternatives[0]
-            if not found and len(word) == 1 and word[0].isascii() and word[0].isalpha():
-                fixed = self._correct(conn, tables, word[0])
+            after = groups[i + 1] if i + 1 < len(groups) else None
+            # jieba splits an unknown word (博物官 → 博物 / 官): try it whole first.
+            if (
+                after is not None
+                and _cjk_word(group.text)
+                and _cjk_word(after.text)
+                and len(after.text) == 1
+                and not found_in(after)
+            ):
+                fixed = self._sounds_like(conn, tables, group.text + after.text)
+                if fixed:
+                    corrections[group.text + after.text] = fixed
+                    group, used = analysis.Group(fixed, ((fixed,),)), 2
+            if used == 1 and not found_in(group):
+                fixed = None
+                if len(word) == 1 and word[0].isascii() and word[0].isalpha():
+                    fixed = self._correct(conn, tables, word[0])
+                elif _cjk_word(group.text) and len(group.text) > 1:
+                    fixed = self._sounds_like(conn, tables, group.text)
                 if fixed:
                     corrections[group.text] = fixed
                     group = analysis.Group(fixed, ((fixed,), *group.alternatives[1:]))
-                    expression = group_expression(group.alternatives)
-                    found = _frequency(conn, tables, expression)
-            if found:
-                counted.append((group, expression, found))
+            i += used
+            expression = group_expression(group.alternatives)
+            count = frequency.get(group.text)
+            if count is None:
+                count = frequency[group.text] = _frequency(conn, tables, expression)
+            if count:
+                counted.append((group, expression, count))
         # Words in more than half of a large index say little; they neither count nor cost.
         rare = [c for c in counted if size < 1000 or c[2] <= size // 2] or counted
         matched = [g for g, _, _ in counted]
@@ -331,12 +362,17 @@ class EmbeddedEngine(SearchEngine):
         if len(matched) > 1:
             near = near_expression(tables, [g.alternatives[0] for g in matched])
         matching = Matching([e for _, e, _ in rare], required, near)
-        suggestion = None
-        if corrections:
-            suggestion = " ".join(corrections.get(w, w) for w in text.split())
-            lowered = {k.lower(): v for k, v in corrections.items()}
-            suggestion = " ".join(lowered.get(w.lower(), w) for w in text.split())
-        return matched, matching, suggestion
+        return matched, matching, _suggestion(text, corrections)
+
+    def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:
+        """A word of the index written differently but pronounced the same (气像 → 气象,
+        博物官 → 博物馆), the most frequent if several; ``None`` if none."""
+        if not 2 <= len(word) <= 6:
+            return None
+        self._vocabulary(conn, tables)
+        sounds = self._sounds.get(tables.physical, {})
+        found = sounds.get((len(word), analysis.sound(word)))
+        return found if found and found != word else None
 
     def _correct(self, conn, tables: Tables, word: str) -> str | None:
         """The nearest word of the index's vocabulary (one edit for words under eight
@@ -354,11 +390,20 @@ class EmbeddedEngine(SearchEngine):
         return best[0]
 
     def _vocabulary(self, conn, tables: Tables) -> dict[str, int]:
+        """English words of the index (for edit distance); Chinese words by sound."""
         size = conn.execute(f"SELECT count(*), sum(n) FROM {tables.vocab}").fetchone()
         cached = self._vocabularies.get(tables.physical)
         if cached is None or cached[0] != size:
-            words = dict(conn.execute(f"SELECT term, n FROM {tables.vocab}").fetchall())
-            cached = self._vocabularies[tables.physical] = (size, words)
+            rows = conn.execute(f"SELECT term, n FROM {tables.vocab}").fetchall()
+            latin = {term: n for term, n in rows if term.isascii()}
+            sounds: dict[tuple[int, str], tuple[int, str]] = {}
+            for term, n in rows:
+                if not term.isascii():
+                    key = (len(term), analysis.sound(term))
+                    if key not in sounds or sounds[key] < (n, term):
+                        sounds[key] = (n, term)
+            self._sounds[tables.physical] = {key: term for key, (_, term) in sounds.items()}
+            cached = self._vocabularies[tables.physical] = (size, latin)
         return cached[1]
 
     def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
@@ -432,6 +477,7 @@ class _Row:
             if f.kind == "text":
                 row.texts.append(analysis.index_tokens(value or ""))
                 words.update(_LATIN.findall(row.texts[-1]))
+                words.update(_CJK_WORD.findall(row.texts[-1]))
             elif f.kind == "keyword":
                 values = [value] if isinstance(value, str) else value or []
                 row.terms.extend((f.name, v) for v in values)
@@ -495,3 +541,19 @@ def _frequency(conn: sqlite3.Connection, tables: Tables, expression: str) -> int
     """How many documents match an FTS5 expression."""
     sql = f"SELECT count(*) FROM {tables.fts} WHERE {tables.fts} MATCH ?"
     return conn.execute(sql, (expression,)).fetchone()[0]
+
+
+def _cjk_word(text: str) -> bool:
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _suggestion(text: str, corrections: dict[str, str]) -> str | None:
+    """The query with corrected words, or ``None`` when nothing was corrected."""
+    if not corrections:
+        return None
+    folded = analysis.fold(text)
+    for wrong, right in corrections.items():
+        if not wrong.isascii():
+            folded = folded.replace(wrong, right)
+    latin = {k.lower(): v for k, v in corrections.items() if k.isascii()}
+    return " ".join(latin.get(w.lower(), w) for w in folded.split())

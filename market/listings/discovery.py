@@ -109,7 +109,7 @@ def guarded(call: Callable, empty):
         ) from None
 
 
-def build_query(args: dict) -> Query:
+def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) -> Query:
     """The engine query for the search API's (already validated) arguments."""
     filters: dict = {}
     for name in KEYWORD_FILTERS:
@@ -132,6 +132,7 @@ def build_query(args: dict) -> Query:
         text=text,
         filters=filters,
         boosts={"region": regions_named(text)},
+        synonyms=synonyms,
         facets=FACETS,
         sort=args.get("sort") or "relevance",
         page=args.get("page", 1),
@@ -152,16 +153,20 @@ def _empty(query: Query) -> search.Results:
     )
 
 
-def run(engine: search.SearchEngine, args: dict) -> search.Results:
+def run(
+    engine: search.SearchEngine, args: dict, synonyms: search.analysis.Synonyms | None = None
+) -> search.Results:
     """Search listings; raises InvalidInput (422) or SearchUnavailable (503) only."""
-    query = build_query(args)
+    query = build_query(args, synonyms)
     return guarded(lambda: engine.search(LISTINGS, query), _empty(query))
 
 
-def run_with_sibling_counts(engine: search.SearchEngine, args: dict) -> search.Results:
+def run_with_sibling_counts(
+    engine: search.SearchEngine, args: dict, synonyms: search.analysis.Synonyms | None = None
+) -> search.Results:
     """Like :func:`run`, but a facet the search is filtered on counts as if it were not, so
     its other values keep their counts and can be added to the selection (any of)."""
-    results = run(engine, args)
+    results = run(engine, args, synonyms)
     narrowed = [name for name in KEYWORD_FILTERS if args.get(name)]
     if args.get("price_min") is not None or args.get("price_max") is not None:
         narrowed.append("price")
@@ -171,7 +176,7 @@ def run_with_sibling_counts(engine: search.SearchEngine, args: dict) -> search.R
             cleared.update(price_min=None, price_max=None)
         else:
             cleared[name] = []
-        siblings = run(engine, cleared)
+        siblings = run(engine, cleared, synonyms)
         if name in siblings.facets:
             results.facets[name] = siblings.facets[name]
     return results

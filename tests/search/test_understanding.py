@@ -155,3 +155,23 @@ def test_ties_are_broken_by_certification_then_freshness(places):
 def test_an_empty_query_lists_newest_first(places):
     found = [h.id for h in places.search(SPEC, Query(text="")).hits]
     assert found == ["d", "a", "b", "c", "f", "e"]
+
+
+@pytest.mark.parametrize(
+    ("query", "corrected", "title"),
+    [
+        ("气像 数据", "气象 数据", "气象观测小时数据"),
+        ("航班 延悟", "航班 延误", "航班准点率统计"),
+        ("敦皇 壁画", "敦煌 壁画", "敦煌壁画高清图像"),
+        ("電網 富荷", "电网 负荷", "电网负荷曲线数据"),
+    ],
+)
+def test_chinese_homophone_typos_are_corrected(loaded, query, corrected, title):
+    results = loaded.search(LISTINGS, Query(text=query, per_page=5))
+    assert results.hits[0].source["title_zh"] == title
+    assert results.did_you_mean == corrected
+
+
+def test_words_the_index_holds_are_not_corrected(loaded):
+    results = loaded.search(LISTINGS, Query(text="实时 路况"))
+    assert results.did_you_mean is None and results.total >= 1

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import search
 from market.listings import discovery
-from market.listings.catalogue import TOPICS
+from market.demo.catalogue import TOPICS
 from market.listings.indexing import LISTINGS
 from tests.search.relevance import judged
 
@@ -62,7 +62,7 @@ def seed_catalogue(directory: Path) -> tuple[list[dict], dict[str, str]]:
     """The demo catalogue's search documents and ``{listing id: topic@place}``."""
     from market import create_app, demo, migrate
     from market.db import utcnow
-    from market.listings import demo as listings_demo
+    from market.demo import listings as listings_demo
     from market.listings import indexing
     from tests.conftest import app_config
 
