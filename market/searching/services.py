@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import InvalidInput, NotFound
-from market.text import N_
 from market.identity.models import User
 from market.searching.models import SearchClick, SearchQuery, SynonymChange, SynonymGroup
+from market.text import N_
 from search import analysis
 from search.errors import InvalidSynonyms
 from search.lexicon import DEFAULT_SYNONYMS

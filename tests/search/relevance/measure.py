@@ -18,8 +18,8 @@ import uuid
 from pathlib import Path
 
 import search
-from market.listings import discovery
 from market.demo.catalogue import TOPICS
+from market.listings import discovery
 from market.listings.indexing import LISTINGS
 from tests.search.relevance import judged
 
@@ -60,7 +60,8 @@ def summary(rows: list[dict]) -> dict[str, tuple[float, int, int]]:
 
 def seed_catalogue(directory: Path) -> tuple[list[dict], dict[str, str]]:
     """The demo catalogue's search documents and ``{listing id: topic@place}``."""
-    from market import create_app, demo, migrate
+    from market import demo, migrate
+    from market.app import create_app
     from market.db import utcnow
     from market.demo import listings as listings_demo
     from market.listings import indexing
