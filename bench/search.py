@@ -146,7 +146,8 @@ def run_engine(name: str, url: str, count: int, rounds: int) -> None:
     """Index ``count`` documents into a fresh index and time the faceted query both ways."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     prefix = f"bench_{uuid.uuid4().hex[:6]}_"
-    options = {"replicas": 0} if name == "opensearch" else {}
+    # A loaded machine can take longer than the default 10 s to refresh 100,000 documents.
+    options = {"replicas": 0, "timeout": 120} if name == "opensearch" else {}
     engine = search.connect(url, prefix=prefix, **options)
     try:
         started = time.perf_counter()
