@@ -1,7 +1,7 @@
 """search: the staff synonym list and its audit trail, search queries and result clicks
 
 Revision ID: 0008_search
-Revises: 0005_trading
+Revises: 0006_onboarding
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import market.db
 
 
 revision = '0008_search'
-down_revision = '0005_trading'
+down_revision = '0006_onboarding'
 branch_labels = None
 depends_on = None
 

@@ -109,6 +109,7 @@ def test_a_listing_shows_what_a_buyer_decides_on(page, described_listing):
     page.get_by_test_id("certificate-link").click()
     page.wait_for_url(f"**/verify/{number}")
 
+
 def test_suggestions_appear_as_you_type(page, two_listings):
     page.goto("/market")
     box = page.get_by_test_id("search-input")
