@@ -32,6 +32,18 @@ from market.listings import discovery  # noqa: E402
 from market.listings.indexing import LISTINGS  # noqa: E402
 
 FACETED = {"q": "深圳 交通 数据", "category": ["transport"], "cross_border_allowed": False}
+#: What buyers type: a faceted query, words, traditional script, typos, a long request, a
+#: single very common word and browsing (empty text, newest first), all with facets.
+MIX = [
+    FACETED,
+    {"q": "深圳 地铁 客流"},
+    {"q": "氣象數據 香港"},
+    {"q": "wether forcast api"},
+    {"q": "我们想要深圳各区的人口热力图数据，最好按小时统计"},
+    {"q": "Hourly grid load data for Guangdong to train a load forecasting model"},
+    {"q": "数据"},
+    {"q": ""},
+]
 
 
 def opensearch_default() -> str | None:
@@ -134,7 +146,8 @@ def run_engine(name: str, url: str, count: int, rounds: int) -> None:
     """Index ``count`` documents into a fresh index and time the faceted query both ways."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     prefix = f"bench_{uuid.uuid4().hex[:6]}_"
-    options = {"replicas": 0} if name == "opensearch" else {}
+    # A loaded machine can take longer than the default 10 s to refresh 100,000 documents.
+    options = {"replicas": 0, "timeout": 120} if name == "opensearch" else {}
     engine = search.connect(url, prefix=prefix, **options)
     try:
         started = time.perf_counter()
@@ -142,18 +155,26 @@ def run_engine(name: str, url: str, count: int, rounds: int) -> None:
         seconds = time.perf_counter() - started
         print(f"{name}: indexed {result.indexed} listings in {seconds:.1f} s "
               f"({result.indexed / seconds:,.0f} docs/s)")  # fmt: skip
-        args = discovery.build_query({**FACETED, "sort": "relevance", "page": 1, "per_page": 20})
-        raw = timed(lambda: engine.search(LISTINGS, args), rounds)
+        queries = [
+            discovery.build_query({**q, "sort": "relevance", "page": 1, "per_page": 20})
+            for q in MIX
+        ]
+        each = max(5, rounds // len(MIX))
+        raw = [
+            t for query in queries for t in timed(lambda q=query: engine.search(LISTINGS, q), each)
+        ]
         app, client, headers = api_client(workdir, url, prefix)
-        params = {"q": FACETED["q"], "category": "transport", "cross_border_allowed": "false"}
 
-        def through_api():
+        def through_api(params):
             response = client.get("/api/v1/listings/search", query_string=params, headers=headers)
             assert response.status_code == 200, response.get_data(as_text=True)
 
-        api = timed(through_api, rounds)
-        hits = engine.search(LISTINGS, args).total
-        print(f"{name}: faceted Chinese query ({hits} hits, {rounds} rounds)")
+        api = [t for q in MIX for t in timed(lambda q=q: through_api(_params(q)), each)]
+        print(f"{name}: {len(MIX)} kinds of query with facets, {each} rounds each")
+        for q, query in zip(MIX, queries, strict=True):
+            one = timed(lambda query=query: engine.search(LISTINGS, query), 5)
+            hits = engine.search(LISTINGS, query).total
+            print(f"  {statistics.median(one):7.2f} ms  {hits:6} hits  {q['q'][:40]!r}")
         print(
             f"  engine direct  p50 {statistics.median(raw):7.2f} ms  p95 {percentile(raw, 0.95):7.2f} ms"
         )
@@ -165,6 +186,17 @@ def run_engine(name: str, url: str, count: int, rounds: int) -> None:
     finally:
         engine.drop_index(LISTINGS)
         engine.close()
+
+
+def _params(args: dict) -> dict:
+    """Search API query-string parameters for one of :data:`MIX`."""
+    params = {"q": args["q"]}
+    for name, value in args.items():
+        if isinstance(value, list):
+            params[name] = value
+        elif isinstance(value, bool):
+            params[name] = str(value).lower()
+    return params
 
 
 def main() -> None:

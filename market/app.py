@@ -37,6 +37,8 @@ from market.payments import webhooks as stripe_webhooks
 from market.payments.gateway import make_gateway
 from market.registry import pages as registry_pages
 from market.registry import views as registry_views
+from market.searching import pages as searching_pages
+from market.searching import views as searching_views
 from market.trading import pages as trading_pages
 from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
@@ -102,6 +104,7 @@ def _register_blueprints(app: Flask, api) -> None:
         listing_pages.blp,
         trading_pages.blp,
         verification_pages.blp,
+        searching_pages.blp,
     ):
         app.register_blueprint(pages)
     app.extensions["oauth_server"] = oauth_views.register(app)
@@ -117,6 +120,7 @@ def _register_blueprints(app: Flask, api) -> None:
         listing_views.blp,
         trading_views.blp,
         verification_views.blp,
+        searching_views.blp,
     ):
         ratelimit.limit_blueprint(limiter, blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

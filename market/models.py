@@ -36,6 +36,12 @@ from market.registry.models import (  # noqa: F401
     RegistryEvent,
     RegistryHead,
 )
+from market.searching.models import (  # noqa: F401
+    SearchClick,
+    SearchQuery,
+    SynonymChange,
+    SynonymGroup,
+)
 from market.trading.models import (  # noqa: F401
     Dispute,
     Download,

@@ -1,17 +1,32 @@
-"""Text analysis shared by the engines: jieba segmentation, synonyms, highlighting.
+"""Text analysis shared by the engines: script folding, jieba segmentation, synonyms,
+highlighting.
 
-The synonym list is the one source for both engines: OpenSearch gets it as a search-time
-``synonym_graph`` filter, the embedded engine expands query terms with it. Changing it changes
-:data:`search.spec.ANALYSIS_VERSION`'s meaning, so bump that and reindex.
+Traditional Chinese is folded to simplified with OpenCC at index and query time (the embedded
+engine converts whole texts; OpenSearch gets OpenCC's character table as a ``mapping`` char
+filter), so 氣象數據 finds 气象数据. jieba knows the exchange's domain words
+(:data:`DOMAIN_WORDS`) so that 遥测, 充电桩, 粤港澳大湾区 stay whole.
+
+Synonyms are applied at query time only, by both engines, as query expansion: a
+:class:`Synonyms` list can change at any moment without touching an index.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import math
 import re
 import threading
 import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import opencc
+from pypinyin import lazy_pinyin
+
+from search.errors import InvalidSynonyms
+from search.lexicon import DEFAULT_SYNONYMS, DOMAIN_WORDS
 
 with warnings.catch_warnings():
     # jieba imports pkg_resources when setuptools is installed, which warns about itself and
@@ -33,48 +48,84 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("影像", "图像", "imagery"),
 )
 
-#: English words dropped from embedded queries (OpenSearch's ``_english_`` stop list does it there).
+#: Words dropped from queries: English stop words and the filler of requests in either
+#: language ("we need", "有没有").
 STOPWORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "such",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "with",
-    }
+    """a an and are as at be by for from in into is it of on or such that the their this to
+    with we i our my us you your me need needs needed want wants looking look find please
+    some any get buy purchase about related can could would like which what where who there
+    have has do does including include includes also other more most than very just etc
+    的 了 吗 呢 和 与 及 或 我 我们 你 你们 想 想要 要 需要 找 寻找 求 求购 有没有 有 哪里
+    哪儿 哪些 什么 可以 能 能否 一些 一份 关于 请 提供 购买 买 用于 用来 相关 方面 坐""".split()  # noqa: SIM905
 )
 
 #: Query terms used for matching; a CJK character or a latin word counts one. Bounds the
 #: size of the engine query (OpenSearch refuses more than 1,024 clauses).
 TERM_BUDGET = 48
 MAX_CHUNKS = 16
+#: Most query terms (after segmentation) an engine query is built from.
+MAX_TERMS = 24
+
+#: Limits of a synonym list (a list that breaks them is refused, naming the group).
+MAX_SYNONYM_GROUPS = 2000
+MAX_GROUP_SIZE = 20
+MAX_TERM_LENGTH = 40
 
 _WORD = re.compile(r"[0-9a-z]+|[^\W_]", re.IGNORECASE)  # a latin word or one CJK char
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _tokenizer: jieba.Tokenizer | None = None
 _lock = threading.Lock()
 
 
+# -- script folding ------------------------------------------------------------------------
+
+
+@cache
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """``text`` with traditional Chinese converted to simplified (OpenCC ``t2s``, phrase
+    aware); text without CJK characters is returned as is."""
+    if not text or not _CJK.search(text):
+        return text
+    return _converter().convert(text)
+
+
+@cache
+def t2s_characters() -> tuple[str, ...]:
+    """OpenCC's single-character traditional → simplified table as ``mapping`` char filter
+    rules (``從=>从``), for engines that fold inside the index (OpenSearch)."""
+    convert = _converter().convert
+    rules = []
+    for start, end in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        for code in range(start, end + 1):
+            char = chr(code)
+            folded = convert(char)
+            if folded != char and len(folded) == 1:
+                rules.append(f"{char}=>{folded}")
+    return tuple(rules)
+
+
+_FUZZY_SOUNDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+
+def sound(word: str) -> str:
+    """How a Chinese word sounds, leniently: toneless pinyin with the retroflex/flat initials
+    and front/back nasal finals merged (视屏 and 视频 sound alike), for homophone typos."""
+    spoken = "".join(lazy_pinyin(word))
+    for a, b in _FUZZY_SOUNDS:
+        spoken = spoken.replace(a, b)
+    return spoken
+
+
+# -- segmentation --------------------------------------------------------------------------
+
+
 def tokenizer() -> jieba.Tokenizer:
-    """The process-wide jieba tokenizer, its dictionary loaded on first use (about a second)."""
+    """The process-wide jieba tokenizer with the domain words, loaded on first use (about a
+    second)."""
     global _tokenizer
     if _tokenizer is None:
         with _lock:
@@ -82,6 +133,8 @@ def tokenizer() -> jieba.Tokenizer:
                 jieba.setLogLevel(logging.WARNING)
                 loaded = jieba.Tokenizer()
                 loaded.initialize()
+                for word in DOMAIN_WORDS:
+                    loaded.add_word(word, freq=max(loaded.suggest_freq(word, tune=False), 50_000))
                 _tokenizer = loaded
     return _tokenizer
 
@@ -91,10 +144,11 @@ def _keep(token: str) -> bool:
 
 
 def index_tokens(text: str) -> str:
-    """``text`` segmented for indexing (jieba search mode, lowercased), space-separated."""
+    """``text`` folded and segmented for indexing (jieba search mode, lowercased),
+    space-separated."""
     if not text:
         return ""
-    return " ".join(t.lower() for t in tokenizer().cut_for_search(text) if _keep(t))
+    return " ".join(t.lower() for t in tokenizer().cut_for_search(fold(text)) if _keep(t))
 
 
 def budget_chunks(text: str) -> list[str]:
@@ -114,59 +168,143 @@ def budget_chunks(text: str) -> list[str]:
 
 
 def query_terms(text: str) -> list[str]:
-    """Query text segmented for the embedded engine: jieba precise mode, no stop words."""
+    """Query text folded and segmented: jieba precise mode, lowercased, no stop words."""
     terms = []
-    for chunk in budget_chunks(text):
+    for chunk in budget_chunks(fold(text)):
         for token in tokenizer().cut(chunk):
             token = token.lower()
             if _keep(token) and token not in STOPWORDS:
                 terms.append(token)
-    return terms
+    return terms[:MAX_TERMS]
 
 
 def _key(term: str) -> str:
-    return term.lower().replace(" ", "")
+    return fold(term).lower().replace(" ", "").replace("-", "")
 
 
-_synonym_index: dict[str, tuple[tuple[str, ...], ...]] | None = None
+# -- synonyms ------------------------------------------------------------------------------
 
 
-def _synonyms() -> dict[str, tuple[tuple[str, ...], ...]]:
-    global _synonym_index
-    if _synonym_index is None:
-        index = {}
-        for group in SYNONYMS:
-            alternatives = tuple(tuple(query_terms(member)) for member in group)
-            for member in group:
-                index[_key(member)] = alternatives
-        _synonym_index = index
-    return _synonym_index
+class Synonyms:
+    """A checked list of equivalence groups, looked up by query terms.
+
+    ``Synonyms(groups)`` refuses (with :class:`~search.errors.InvalidSynonyms` naming
+    ``groups[i]``) an empty or over-long term, a group with fewer than two distinct terms, a
+    term that is in two groups (equivalence would chain them into a loop), and lists over
+    :data:`MAX_SYNONYM_GROUPS` groups.
+    """
+
+    def __init__(self, groups: Iterable[Sequence[str]]) -> None:
+        checked: list[tuple[str, ...]] = []
+        owner: dict[str, int] = {}
+        groups = list(groups)
+        if len(groups) > MAX_SYNONYM_GROUPS:
+            raise InvalidSynonyms(
+                f"at most {MAX_SYNONYM_GROUPS} synonym groups",
+                field="groups",
+                kind="too_many_groups",
+            )
+        for n, group in enumerate(groups):
+            where = f"groups[{n}]"
+            if isinstance(group, str) or not isinstance(group, Sequence):
+                raise InvalidSynonyms("a group is a list of terms", field=where, kind="empty")
+            members = []
+            for term in group:
+                if not isinstance(term, str) or not " ".join(term.split()):
+                    raise InvalidSynonyms("terms are non-empty text", field=where, kind="empty")
+                term = " ".join(term.split())
+                if len(term) > MAX_TERM_LENGTH or not _keep(term):
+                    raise InvalidSynonyms(
+                        f"terms hold a word and at most {MAX_TERM_LENGTH} characters",
+                        field=where,
+                        kind="too_long",
+                        term=term[:MAX_TERM_LENGTH],
+                    )
+                key = _key(term)
+                if key in owner and owner[key] != n:
+                    raise InvalidSynonyms(
+                        f"{term!r} is already in group {owner[key]}; a term belongs to one "
+                        "group (two would chain them into a loop)",
+                        field=where,
+                        kind="loop",
+                        term=term,
+                    )
+                if key not in owner:
+                    owner[key] = n
+                    members.append(term)
+            if len(members) < 2:
+                raise InvalidSynonyms(
+                    "a group needs at least two different terms", field=where, kind="too_few"
+                )
+            if len(members) > MAX_GROUP_SIZE:
+                raise InvalidSynonyms(
+                    f"at most {MAX_GROUP_SIZE} terms per group", field=where, kind="too_many_terms"
+                )
+            checked.append(tuple(members))
+        self.groups: tuple[tuple[str, ...], ...] = tuple(checked)
+        self._index: dict[str, tuple[tuple[str, ...], ...]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def _built(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        if self._index is None:
+            index = {}
+            for group in self.groups:
+                alternatives = tuple(tuple(query_terms(member)) for member in group)
+                alternatives = tuple(a for a in dict.fromkeys(alternatives) if a)
+                for member in group:
+                    index[_key(member)] = alternatives
+            self._index = index
+        return self._index
+
+    def lookup(self, term: str) -> tuple[tuple[str, ...], ...] | None:
+        """The alternatives (each a tuple of query terms) equivalent to ``term``."""
+        index = self._built()
+        found = index.get(_key(term))
+        if found is None and term.endswith("s") and len(term) > 3:
+            found = index.get(_key(term[:-1]))
+        return found
 
 
-def _lookup(term: str) -> tuple[tuple[str, ...], ...] | None:
-    index = _synonyms()
-    found = index.get(_key(term))
-    if found is None and term.endswith("s") and len(term) > 3:
-        found = index.get(_key(term[:-1]))
-    return found
+@cache
+def default_synonyms() -> Synonyms:
+    """The library's default list (:data:`search.lexicon.DEFAULT_SYNONYMS`)."""
+    return Synonyms(DEFAULT_SYNONYMS)
 
 
-def expand(terms: list[str]) -> list[tuple[tuple[str, ...], ...]]:
+@dataclass(frozen=True)
+class Group:
+    """One query word (or a few written together) and the alternatives that satisfy it: each
+    alternative is a tuple of terms that must all match (the word itself comes first)."""
+
+    text: str
+    alternatives: tuple[tuple[str, ...], ...]
+
+
+def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     """Group query terms into alternatives: each group is any-of, each alternative all-of.
 
-    A term (or two adjacent terms written together) found in :data:`SYNONYMS` becomes the
-    group of its synonyms, itself included.
+    Up to three adjacent terms found together in the synonym list become one group of their
+    synonyms (``信用 分`` → 信用分 → 征信评分, credit score).
     """
+    synonyms = synonyms if synonyms is not None else default_synonyms()
     groups, i = [], 0
     while i < len(terms):
-        pair = i + 1 < len(terms) and _lookup(terms[i] + terms[i + 1])
-        if pair:
-            groups.append(tuple(dict.fromkeys(((terms[i], terms[i + 1]), *pair))))
-            i += 2
-            continue
-        found = _lookup(terms[i]) or ()
-        groups.append(tuple(dict.fromkeys(((terms[i],), *found, *_parts(terms[i])))))
-        i += 1
+        for width in (3, 2):
+            span = terms[i : i + width]
+            joined = ("" if all(not t.isascii() for t in span) else " ").join(span)
+            found = len(span) == width and synonyms.lookup(joined)
+            if found:
+                alternatives = dict.fromkeys((tuple(span), *found))
+                groups.append(Group(joined, tuple(alternatives)))
+                i += width
+                break
+        else:
+            found = synonyms.lookup(terms[i]) or ()
+            alternatives = dict.fromkeys(((terms[i],), *found, *_parts(terms[i])))
+            groups.append(Group(terms[i], tuple(alternatives)))
+            i += 1
     return groups
 
 
@@ -183,9 +321,14 @@ def _parts(term: str) -> tuple[tuple[str, ...], ...]:
     return (tuple(words),) if len(covered) == len(term) else ()
 
 
-def opensearch_synonyms() -> list[str]:
-    """The synonym list in Solr format, one equivalence rule per line."""
-    return [", ".join(group) for group in SYNONYMS]
+def required(count: int) -> int:
+    """How many of ``count`` query words a match must contain: all of one or two, all but one
+    of three or four, then 60% (``minimum_should_match: 2<-1 4<60%``)."""
+    if count <= 2:
+        return count
+    if count <= 4:
+        return count - 1
+    return max(3, math.ceil(count * 0.6))
 
 
 # -- highlighting (embedded engine) ---------------------------------------------------------

@@ -10,69 +10,56 @@ bigram/stemming step, so rules are parsed into the same tokens the index holds.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from search import analysis
 from search.query import Plan
 from search.spec import IndexSpec
 
-ANALYSIS: dict[str, Any] = {
-    "filter": {
-        "shujiao_synonyms": {
-            "type": "synonym_graph",
-            "synonyms": analysis.opensearch_synonyms(),
-            "lenient": True,
+_ZH = ["cjk_width", "en_possessive", "lowercase", "en_stemmer"]
+
+
+@cache
+def analysis_settings() -> dict[str, Any]:
+    """The ``analysis`` section of every index: OpenCC's traditional → simplified character
+    table as a char filter on every analyzer, then the per-language chains."""
+    folding = {"t2s": {"type": "mapping", "mappings": list(analysis.t2s_characters())}}
+    return {
+        "char_filter": folding,
+        "filter": {
+            "en_stemmer": {"type": "stemmer", "language": "english"},
+            "en_possessive": {"type": "stemmer", "language": "possessive_english"},
+            "en_stop": {"type": "stop", "stopwords": "_english_"},
+            "cjk_bigram_index": {"type": "cjk_bigram", "output_unigrams": True},
+            "cjk_bigram_search": {"type": "cjk_bigram", "output_unigrams": False},
+            "prefix_grams": {"type": "edge_ngram", "min_gram": 1, "max_gram": 20},
         },
-        "en_stemmer": {"type": "stemmer", "language": "english"},
-        "en_possessive": {"type": "stemmer", "language": "possessive_english"},
-        "en_stop": {"type": "stop", "stopwords": "_english_"},
-        "cjk_bigram_index": {"type": "cjk_bigram", "output_unigrams": True},
-        "cjk_bigram_search": {"type": "cjk_bigram", "output_unigrams": False},
-        "prefix_grams": {"type": "edge_ngram", "min_gram": 1, "max_gram": 20},
-    },
-    "analyzer": {
-        "zh_index": {
-            "tokenizer": "standard",
-            "filter": ["cjk_width", "en_possessive", "lowercase", "en_stemmer", "cjk_bigram_index"],
+        "analyzer": {
+            "zh_index": _chain([*_ZH, "cjk_bigram_index"]),
+            "zh_search": _chain([*_ZH, "cjk_bigram_search"]),
+            "en_index": _chain(["en_possessive", "lowercase", "en_stop", "en_stemmer"]),
+            "en_search": _chain(["en_possessive", "lowercase", "en_stop", "en_stemmer"]),
+            "mixed_index": _chain([*_ZH, "en_stop", "cjk_bigram_index"]),
+            "mixed_search": _chain([*_ZH, "en_stop", "cjk_bigram_search"]),
+            "plain": _chain(["cjk_width", "lowercase"]),
+            "prefix_index": _chain(["cjk_width", "lowercase", "prefix_grams"]),
+            "prefix_search": _chain(["cjk_width", "lowercase"]),
         },
-        "zh_search": {
-            "tokenizer": "standard",
-            "filter": [
-                "cjk_width", "en_possessive", "lowercase", "en_stemmer", "cjk_bigram_search",
-                "shujiao_synonyms",
-            ],
-        },
-        "en_index": {
-            "tokenizer": "standard",
-            "filter": ["en_possessive", "lowercase", "en_stop", "en_stemmer"],
-        },
-        "en_search": {
-            "tokenizer": "standard",
-            "filter": ["en_possessive", "lowercase", "en_stop", "en_stemmer", "shujiao_synonyms"],
-        },
-        "mixed_index": {
-            "tokenizer": "standard",
-            "filter": [
-                "cjk_width", "en_possessive", "lowercase", "en_stop", "en_stemmer",
-                "cjk_bigram_index",
-            ],
-        },
-        "mixed_search": {
-            "tokenizer": "standard",
-            "filter": [
-                "cjk_width", "en_possessive", "lowercase", "en_stop", "en_stemmer",
-                "cjk_bigram_search", "shujiao_synonyms",
-            ],
-        },
-        "prefix_index": {
-            "tokenizer": "standard",
-            "filter": ["cjk_width", "lowercase", "prefix_grams"],
-        },
-        "prefix_search": {"tokenizer": "standard", "filter": ["cjk_width", "lowercase"]},
-    },
-}  # fmt: skip
+    }
+
+
+def _chain(filters: list[str]) -> dict[str, Any]:
+    return {"char_filter": ["t2s"], "tokenizer": "standard", "filter": filters}
+
 
 _KIND_TYPES = {"keyword": "keyword", "integer": "integer", "long": "long", "boolean": "boolean"}
+#: The English words of a document, unstemmed: typo-tolerant matching and "did you mean".
+SPELLING = "spelling__"
+#: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
+SOUNDS = "sounds__"
+_CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")
 #: Fuzzy matching budget per query (bounds the clauses a typo-tolerant query expands to).
 MAX_FUZZY_CHUNKS = 8
 
@@ -80,6 +67,10 @@ MAX_FUZZY_CHUNKS = 8
 def index_body(spec: IndexSpec, *, shards: int, replicas: int) -> dict[str, Any]:
     """Settings and mappings for a physical index of ``spec``."""
     properties: dict[str, Any] = {"id": {"type": "keyword"}}
+    if any(f.language == "en" for f in spec.text_fields):
+        properties[SPELLING] = {"type": "text", "analyzer": "plain"}
+    if _chinese_fields(spec):
+        properties[SOUNDS] = {"type": "keyword"}
     for f in spec.fields:
         if f.kind == "text":
             mapping = {
@@ -87,14 +78,17 @@ def index_body(spec: IndexSpec, *, shards: int, replicas: int) -> dict[str, Any]
                 "analyzer": f"{f.language}_index",
                 "search_analyzer": f"{f.language}_search",
             }
+            subfields = {}
             if f in spec.suggest_fields:
-                mapping["fields"] = {
-                    "prefix": {
-                        "type": "text",
-                        "analyzer": "prefix_index",
-                        "search_analyzer": "prefix_search",
-                    }
+                subfields["prefix"] = {
+                    "type": "text",
+                    "analyzer": "prefix_index",
+                    "search_analyzer": "prefix_search",
                 }
+            if f.language == "en":
+                mapping["copy_to"] = SPELLING
+            if subfields:
+                mapping["fields"] = subfields
             properties[f.name] = mapping
         elif f.kind == "date":
             properties[f.name] = {"type": "date", "format": "strict_date_optional_time"}
@@ -103,13 +97,43 @@ def index_body(spec: IndexSpec, *, shards: int, replicas: int) -> dict[str, Any]
     return {
         "settings": {
             "index": {"number_of_shards": shards, "number_of_replicas": replicas},
-            "analysis": ANALYSIS,
+            "analysis": analysis_settings(),
         },
         "mappings": {
             "dynamic": False,
+            "_source": {"excludes": [SOUNDS]},
             "_meta": {"fingerprint": spec.fingerprint, "spec": spec.name},
             "properties": properties,
         },
+    }
+
+
+def _chinese_fields(spec: IndexSpec) -> list[str]:
+    return [f.name for f in spec.text_fields if f.language in ("zh", "mixed")]
+
+
+def sound_key(word: str) -> str:
+    """The prefix of :data:`SOUNDS` values for words that sound like ``word``."""
+    return f"{len(word)}|{analysis.sound(word)}|"
+
+
+def with_sounds(spec: IndexSpec, doc: dict[str, Any]) -> dict[str, Any]:
+    """The document to send: the canonical one plus its Chinese words' sounds (kept out of
+    the stored source)."""
+    words = set()
+    for name in _chinese_fields(spec):
+        words.update(_CJK_WORD.findall(analysis.index_tokens(doc.get(name) or "")))
+    if not words:
+        return doc
+    return {**doc, SOUNDS: sorted(sound_key(w) + w for w in words)}
+
+
+def sounds_body(keys: list[str]) -> dict[str, Any]:
+    """Which indexed words sound like the given keys, and in how many documents."""
+    pattern = "|".join(re.escape(key) + ".*" for key in keys)
+    return {
+        "size": 0,
+        "aggs": {"words": {"terms": {"field": SOUNDS, "include": pattern, "size": 100}}},
     }
 
 
@@ -117,49 +141,65 @@ def _weighted(fields) -> list[str]:
     return [f"{f.name}^{f.boost:g}" for f in fields]
 
 
-def text_query(spec: IndexSpec, text: str) -> dict[str, Any] | None:
-    """The scoring part of a search; ``None`` for empty text, ``match_none`` for text with
-    nothing searchable in it.
+def _clause(fields: list[str], text: str) -> dict[str, Any]:
+    return {
+        "multi_match": {
+            "query": text,
+            "fields": fields,
+            "type": "best_fields",
+            "tie_breaker": 0.3,
+            "operator": "and",
+        }
+    }
 
-    Each whitespace-separated chunk must match some field (term-centric across languages);
-    within a chunk 75% of its terms must match, so Chinese written without spaces matches
-    when most of its bigrams do. English fields also accept typos (``fuzziness: AUTO``).
+
+def _joined(terms: tuple[str, ...]) -> str:
+    return " ".join(terms)
+
+
+def text_query(
+    spec: IndexSpec, groups: list[analysis.Group], minimum: int, boosts=()
+) -> dict[str, Any]:
+    """The scoring part of a search over the query's word groups.
+
+    Each group (a query word and its synonyms) is a ``dis_max`` of its alternatives over every
+    text field (titles and keywords weigh more, by the spec's boosts); ``minimum`` groups must
+    match. English words also accept typos (``fuzziness: AUTO``) at half weight. Words found
+    close together in a title score extra (phrase proximity), and ``boosts`` (keyword field,
+    values, factor) favour documents holding those values.
     """
-    if not text:
-        return None
-    chunks = analysis.budget_chunks(text)
-    if not chunks:
+    if not groups:
         return {"match_none": {}}
     all_fields = _weighted(spec.text_fields)
-    english = _weighted(f for f in spec.text_fields if f.language == "en")
-    must = []
-    for n, chunk in enumerate(chunks):
-        exact = {
-            "multi_match": {
-                "query": chunk,
-                "fields": all_fields,
-                "type": "best_fields",
-                "tie_breaker": 0.3,
-                "minimum_should_match": "2<75%",
-            }
-        }
-        if not english or n >= MAX_FUZZY_CHUNKS or not chunk.isascii() or len(chunk) < 4:
-            must.append(exact)
-            continue
-        fuzzy = {
-            "multi_match": {
-                "query": chunk,
-                "fields": english,
-                "fuzziness": "AUTO",
-                "prefix_length": 1,
-                "max_expansions": 10,
-                "operator": "and",
-                "analyzer": "en_index",
-                "boost": 0.5,
-            }
-        }
-        must.append({"dis_max": {"queries": [exact, fuzzy]}})
-    return must[0] if len(must) == 1 else {"bool": {"must": must}}
+    english = any(f.language == "en" for f in spec.text_fields)
+    should = []
+    for n, group in enumerate(groups):
+        options = []
+        for k, alternative in enumerate(group.alternatives):
+            clause = _clause(all_fields, _joined(alternative))
+            if k:
+                clause["multi_match"]["boost"] = 0.8
+            options.append(clause)
+        word = group.alternatives[0]
+        latin = len(word) == 1 and word[0].isascii() and word[0].isalpha() and len(word[0]) >= 4
+        if english and n < MAX_FUZZY_CHUNKS and latin:
+            fuzzy = _clause([SPELLING], word[0])
+            fuzzy["multi_match"].update(
+                fuzziness="AUTO", prefix_length=1, max_expansions=10, boost=0.5
+            )
+            options.append(fuzzy)
+        should.append(options[0] if len(options) == 1 else {"dis_max": {"queries": options}})
+    words = {"bool": {"should": should, "minimum_should_match": max(1, minimum)}}
+    bonus = []
+    if len(groups) > 1:
+        phrase = " ".join(g.text for g in groups)
+        for f in spec.suggest_fields:
+            bonus.append({"match_phrase": {f.name: {"query": phrase, "slop": 4, "boost": 2}}})
+    for name, values, factor in boosts:
+        bonus.append({"terms": {name: list(values), "boost": factor}})
+    if not bonus:
+        return words
+    return {"bool": {"must": [words], "should": bonus}}
 
 
 def _filter(flt) -> dict[str, Any]:
@@ -169,9 +209,14 @@ def _filter(flt) -> dict[str, Any]:
     return {"range": {f.name: dict(flt.bounds)}}
 
 
-def _sort(plan: Plan) -> list[Any]:
+def _key(k) -> dict[str, Any]:
+    return {k.field: {"order": "desc" if k.descending else "asc", "missing": "_last"}}
+
+
+def _sort(plan: Plan, scored: bool) -> list[Any]:
     if plan.sort is None:
-        return ["_score", {"id": "asc"}]
+        ties = [_key(k) for k in plan.tiebreak] if scored else [_key(k) for k in plan.browse]
+        return [*(["_score"] if scored else []), *ties, {"id": "asc"}]
     keys = [
         {k.field: {"order": "desc" if k.descending else "asc", "missing": "_last"}}
         for k in plan.sort
@@ -179,9 +224,12 @@ def _sort(plan: Plan) -> list[Any]:
     return [*keys, {"id": "asc"}]
 
 
-def search_body(spec: IndexSpec, plan: Plan) -> dict[str, Any]:
-    """The whole search request: query, filters, sort, page, aggregations and highlighting."""
-    scoring = text_query(spec, plan.text)
+def search_body(
+    spec: IndexSpec, plan: Plan, groups: list[analysis.Group] | None, minimum: int = 1
+) -> dict[str, Any]:
+    """The whole search request: query, filters, sort, page, aggregations and highlighting.
+    ``groups`` is ``None`` for an empty query (everything matches)."""
+    scoring = None if groups is None else text_query(spec, groups, minimum, plan.boosts)
     query: dict[str, Any] = {"bool": {"filter": [_filter(f) for f in plan.filters]}}
     if scoring is not None:
         query["bool"]["must"] = [scoring]
@@ -206,7 +254,7 @@ def search_body(spec: IndexSpec, plan: Plan) -> dict[str, Any]:
         aggs[rf.field] = {"range": {"field": rf.field, "ranges": ranges}}
     body: dict[str, Any] = {
         "query": query,
-        "sort": _sort(plan),
+        "sort": _sort(plan, scoring is not None),
         "from": plan.offset,
         "size": plan.per_page,
         # Facets already visit every match, so an exact total costs nothing extra then.
@@ -214,6 +262,13 @@ def search_body(spec: IndexSpec, plan: Plan) -> dict[str, Any]:
     }
     if aggs:
         body["aggs"] = aggs
+    latin = [g.text for g in groups or () if g.text.isalpha() and g.text.isascii()]
+    latin = [word for word in latin if len(word) >= 4]
+    if latin and any(f.language == "en" for f in spec.text_fields):
+        body["suggest"] = {
+            "text": " ".join(latin),
+            "did_you_mean": {"term": {"field": SPELLING, "suggest_mode": "missing", "size": 1}},
+        }
     if plan.highlight and scoring is not None:
         body["highlight"] = {
             "pre_tags": ["<mark>"],

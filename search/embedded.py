@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import json
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -22,14 +23,26 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import process as rf_process
+from rapidfuzz.distance import Levenshtein
+
 from search import analysis
-from search.embedded_sql import Tables, build_search, quote
+from search.embedded_sql import (
+    Matching,
+    Tables,
+    build_search,
+    group_expression,
+    near_expression,
+    quote,
+)
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
 from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text
 from search.spec import IndexSpec, epoch_millis
 
 BATCH = 1000
+_LATIN = re.compile(r"\b[a-z]{4,30}\b")  # words offered as typo corrections
+_CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")  # and Chinese words, by sound
 _META = """
 CREATE TABLE IF NOT EXISTS search_alias (
     alias TEXT PRIMARY KEY, physical TEXT NOT NULL, fingerprint TEXT NOT NULL);
@@ -47,6 +60,8 @@ class EmbeddedEngine(SearchEngine):
         self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=pool_size)
         self._write_lock = threading.Lock()
         self._meta_ready = False
+        self._vocabularies: dict[str, tuple[Any, dict[str, int]]] = {}
+        self._sounds: dict[str, dict[tuple[int, str], str]] = {}
 
     # -- connections -------------------------------------------------------------------
 
@@ -243,15 +258,33 @@ class EmbeddedEngine(SearchEngine):
     # -- queries -----------------------------------------------------------------------
 
     def search(self, spec: IndexSpec, query: Query) -> Results:
-        """Full-text match, filters, facets, sort and a page, in one read transaction."""
+        """Full-text match, filters, facets, sort and a page, in one read transaction.
+
+        Most (not all) query words must match (:func:`search.analysis.required`); words no
+        document holds do not count, an English word no document holds is corrected to the
+        nearest word of the index (reported as ``did_you_mean``), and when nothing matches the
+        query is retried needing any one word (``relaxed``).
+        """
         started = time.perf_counter()
         plan = check(spec, query)
-        groups = analysis.expand(analysis.query_terms(plan.text)) if plan.text else []
+        groups = None
+        if plan.text:
+            groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
+        relaxed, suggestion = False, None
         with self._read() as conn:
-            total, rows, facets = build_search(conn, self._live(conn, spec), plan, groups)
+            tables = self._live(conn, spec)
+            matching = None
+            if groups is not None:
+                groups, matching, suggestion = self._matching(conn, tables, plan.text, groups)
+            total, rows, facets = build_search(conn, tables, plan, matching)
+            if total == 0 and matching is not None and matching.required > 1:
+                relaxed = True
+                matching.required = 1
+                total, rows, facets = build_search(conn, tables, plan, matching)
         pattern = None
         if plan.highlight and groups:
-            pattern = analysis.highlight_pattern({t for g in groups for alt in g for t in alt})
+            terms = {t for g in groups for alt in g.alternatives for t in alt}
+            pattern = analysis.highlight_pattern(terms)
         hits = []
         for doc_id, source, score in rows:
             source = json.loads(source)
@@ -262,7 +295,116 @@ class EmbeddedEngine(SearchEngine):
                     marks[f.name] = snippet
             hits.append(Hit(doc_id, score, source, marks))
         took = (time.perf_counter() - started) * 1000
-        return Results(total, hits, facets, took, plan.page, plan.per_page, engine_ms=took)
+        return Results(
+            total,
+            hits,
+            facets,
+            took,
+            plan.page,
+            plan.per_page,
+            engine_ms=took,
+            relaxed=relaxed,
+            did_you_mean=suggestion,
+        )
+
+    def _matching(self, conn, tables: Tables, text: str, groups: list[analysis.Group]):
+        """The groups that count (known to the index, not in most documents), typos
+        corrected, and how many of them must match."""
+        size = conn.execute(f"SELECT max(rowid) FROM {tables.docs}").fetchone()[0] or 0
+        counted, corrections = [], {}
+        frequency = {}
+
+        def found_in(group: analysis.Group) -> int:
+            if group.text not in frequency:
+                frequency[group.text] = _frequency(
+                    conn, tables, group_expression(group.alternatives)
+                )
+            return frequency[group.text]
+
+        i = 0
+        while i < len(groups):
+            group, used = groups[i], 1
+            word = group.alternatives[0]
+            after = groups[i + 1] if i + 1 < len(groups) else None
+            # jieba splits an unknown word (博物官 → 博物 / 官): try it whole first.
+            if (
+                after is not None
+                and _cjk_word(group.text)
+                and _cjk_word(after.text)
+                and len(after.text) == 1
+                and not found_in(after)
+            ):
+                fixed = self._sounds_like(conn, tables, group.text + after.text)
+                if fixed:
+                    corrections[group.text + after.text] = fixed
+                    group, used = analysis.Group(fixed, ((fixed,),)), 2
+            if used == 1 and not found_in(group):
+                fixed = None
+                if len(word) == 1 and word[0].isascii() and word[0].isalpha():
+                    fixed = self._correct(conn, tables, word[0])
+                elif _cjk_word(group.text) and len(group.text) > 1:
+                    fixed = self._sounds_like(conn, tables, group.text)
+                if fixed:
+                    corrections[group.text] = fixed
+                    group = analysis.Group(fixed, ((fixed,), *group.alternatives[1:]))
+            i += used
+            expression = group_expression(group.alternatives)
+            count = frequency.get(group.text)
+            if count is None:
+                count = frequency[group.text] = _frequency(conn, tables, expression)
+            if count:
+                counted.append((group, expression, count))
+        # Words in more than half of a large index say little; they neither count nor cost.
+        rare = [c for c in counted if size < 1000 or c[2] <= size // 2] or counted
+        matched = [g for g, _, _ in counted]
+        required = analysis.required(len(rare))
+        near = None
+        if len(matched) > 1:
+            near = near_expression(tables, [g.alternatives[0] for g in matched])
+        matching = Matching([e for _, e, _ in rare], required, near)
+        return matched, matching, _suggestion(text, corrections)
+
+    def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:
+        """A word of the index written differently but pronounced the same (气像 → 气象,
+        博物官 → 博物馆), the most frequent if several; ``None`` if none."""
+        if not 2 <= len(word) <= 6:
+            return None
+        self._vocabulary(conn, tables)
+        sounds = self._sounds.get(tables.physical, {})
+        found = sounds.get((len(word), analysis.sound(word)))
+        return found if found and found != word else None
+
+    def _correct(self, conn, tables: Tables, word: str) -> str | None:
+        """The nearest word of the index's vocabulary (one edit for words under eight
+        letters, two beyond), the most frequent on a tie; ``None`` for short words."""
+        if len(word) < 4:
+            return None
+        vocabulary = self._vocabulary(conn, tables)
+        limit = 1 if len(word) < 8 else 2
+        found = rf_process.extract(
+            word, list(vocabulary), scorer=Levenshtein.distance, score_cutoff=limit, limit=20
+        )
+        if not found:
+            return None
+        best = min(found, key=lambda m: (m[1], m[0][0] != word[0], -vocabulary[m[0]], m[0]))
+        return best[0]
+
+    def _vocabulary(self, conn, tables: Tables) -> dict[str, int]:
+        """English words of the index (for edit distance); Chinese words by sound."""
+        size = conn.execute(f"SELECT count(*), sum(n) FROM {tables.vocab}").fetchone()
+        cached = self._vocabularies.get(tables.physical)
+        if cached is None or cached[0] != size:
+            rows = conn.execute(f"SELECT term, n FROM {tables.vocab}").fetchall()
+            latin = {term: n for term, n in rows if term.isascii()}
+            sounds: dict[tuple[int, str], tuple[int, str]] = {}
+            for term, n in rows:
+                if not term.isascii():
+                    key = (len(term), analysis.sound(term))
+                    if key not in sounds or sounds[key] < (n, term):
+                        sounds[key] = (n, term)
+            self._sounds[tables.physical] = {key: term for key, (_, term) in sounds.items()}
+            cached = self._vocabularies[tables.physical] = (size, latin)
+        return cached[1]
 
     def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
         """Titles with words starting with ``prefix`` (last term matched as a prefix)."""
@@ -320,7 +462,7 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
 class _Row:
     """A validated document turned into the rows the three tables take."""
 
-    __slots__ = ("id", "source", "columns", "texts", "terms")
+    __slots__ = ("id", "source", "columns", "texts", "terms", "words")
 
     @classmethod
     def build(cls, spec: IndexSpec, doc: Mapping[str, Any]) -> _Row:
@@ -329,10 +471,13 @@ class _Row:
         row.id = canonical["id"]
         row.source = json.dumps(canonical, ensure_ascii=False, allow_nan=False)
         row.columns, row.texts, row.terms = [], [], []
+        words: set[str] = set()
         for f in spec.fields:
             value = canonical.get(f.name)
             if f.kind == "text":
                 row.texts.append(analysis.index_tokens(value or ""))
+                words.update(_LATIN.findall(row.texts[-1]))
+                words.update(_CJK_WORD.findall(row.texts[-1]))
             elif f.kind == "keyword":
                 values = [value] if isinstance(value, str) else value or []
                 row.terms.extend((f.name, v) for v in values)
@@ -340,6 +485,7 @@ class _Row:
                 row.columns.append(None if value is None else epoch_millis(value))
             else:
                 row.columns.append(None if value is None else int(value))
+        row.words = sorted(words)
         return row
 
 
@@ -387,4 +533,27 @@ def _upsert(conn: sqlite3.Connection, tables: Tables, rows: list[_Row]) -> BulkR
     conn.executemany(tables.insert_docs, docs)
     conn.executemany(tables.insert_fts, fts)
     conn.executemany(tables.insert_terms, terms)
+    conn.executemany(tables.insert_vocab, [(w,) for row in rows for w in row.words])
     return BulkResult(created=len(rows) - len(existing), updated=len(existing))
+
+
+def _frequency(conn: sqlite3.Connection, tables: Tables, expression: str) -> int:
+    """How many documents match an FTS5 expression."""
+    sql = f"SELECT count(*) FROM {tables.fts} WHERE {tables.fts} MATCH ?"
+    return conn.execute(sql, (expression,)).fetchone()[0]
+
+
+def _cjk_word(text: str) -> bool:
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _suggestion(text: str, corrections: dict[str, str]) -> str | None:
+    """The query with corrected words, or ``None`` when nothing was corrected."""
+    if not corrections:
+        return None
+    folded = analysis.fold(text)
+    for wrong, right in corrections.items():
+        if not wrong.isascii():
+            folded = folded.replace(wrong, right)
+    latin = {k.lower(): v for k, v in corrections.items() if k.isascii()}
+    return " ".join(latin.get(w.lower(), w) for w in folded.split())

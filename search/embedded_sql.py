@@ -8,6 +8,7 @@ literals, so no user text is ever read as FTS5 syntax.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
@@ -36,6 +37,7 @@ class Tables:
         self.docs = f'"{physical}_docs"'
         self.fts = f'"{physical}_fts"'
         self.terms = f'"{physical}_terms"'
+        self.vocab = f'"{physical}_vocab"'
         self.scalars = spec.of_kind("integer", "long", "date", "boolean")
         self.texts = spec.text_fields
         self.weights = "".join(f", {f.boost}" for f in self.texts)
@@ -47,6 +49,13 @@ class Tables:
         self.insert_fts = f"INSERT INTO {self.fts} ({text_names}) VALUES ({marks})"
         self.insert_terms = (
             f"INSERT OR IGNORE INTO {self.terms} (field, value, doc) VALUES (?, ?, ?)"
+        )
+        self.insert_vocab = (
+            f"INSERT INTO {self.vocab} (term, n) VALUES (?, 1) "
+            "ON CONFLICT (term) DO UPDATE SET n = n + 1"
+        )
+        self.title_columns = " ".join(
+            f"t_{f.name}" for f in (spec.suggest_fields or spec.text_fields)
         )
 
     def ddl(self) -> str:
@@ -62,26 +71,30 @@ class Tables:
             field TEXT NOT NULL, value TEXT NOT NULL, doc INTEGER NOT NULL,
             PRIMARY KEY (field, value, doc)) WITHOUT ROWID;
         CREATE INDEX {index} ON {self.terms} (doc, field, value);
+        CREATE TABLE {self.vocab} (term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
         """
 
     def drop(self) -> str:
         """DROP statements for the tables."""
-        return "".join(f"DROP TABLE IF EXISTS {t};" for t in (self.docs, self.fts, self.terms))
-
-
-def match_expression(groups: list[tuple[tuple[str, ...], ...]]) -> str:
-    """An FTS5 expression: every group must match; a group matches any of its alternatives;
-    an alternative matches when all its terms do."""
-    parts = []
-    for group in groups:
-        alternatives = []
-        for alternative in group:
-            terms = " AND ".join(quote(t) for t in alternative)
-            alternatives.append(f"({terms})" if len(alternative) > 1 else terms)
-        parts.append(
-            alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
+        return "".join(
+            f"DROP TABLE IF EXISTS {t};" for t in (self.docs, self.fts, self.terms, self.vocab)
         )
-    return " AND ".join(parts)
+
+
+def group_expression(alternatives: tuple[tuple[str, ...], ...]) -> str:
+    """An FTS5 expression matching any of the alternatives; an alternative matches when all
+    its terms do."""
+    parts = []
+    for alternative in alternatives:
+        terms = " AND ".join(quote(t) for t in alternative)
+        parts.append(f"({terms})" if len(alternative) > 1 else terms)
+    return parts[0] if len(parts) == 1 else f"({' OR '.join(parts)})"
+
+
+def near_expression(tables: Tables, words: list[tuple[str, ...]]) -> str:
+    """The query's words close together (within four tokens) in a title column."""
+    terms = " ".join(quote(t) for word in words for t in word)
+    return f"{{{tables.title_columns}}} : NEAR({terms}, 4)"
 
 
 def _where(tables: Tables, plan: Plan) -> tuple[list[str], list[Any]]:
@@ -105,10 +118,11 @@ def _where(tables: Tables, plan: Plan) -> tuple[list[str], list[Any]]:
 
 
 def _order(plan: Plan, ranked: bool) -> str:
-    if plan.sort is None:
-        return "h.score DESC, d.id" if ranked else "d.id"
-    parts = []
-    for key in plan.sort:
+    keys = plan.sort
+    if keys is None:
+        keys = plan.tiebreak if ranked else plan.browse
+    parts = ["h.score DESC"] if ranked and plan.sort is None else []
+    for key in keys:
         direction = "DESC" if key.descending else "ASC"
         if key.field == "id":
             parts.append(f"d.id {direction}")
@@ -117,37 +131,69 @@ def _order(plan: Plan, ranked: bool) -> str:
     return ", ".join([*parts, "d.id"])
 
 
+@dataclass
+class Matching:
+    """How the words of a query are matched: FTS5 expressions of the word groups that count,
+    how many of them a document needs, and a proximity expression that only adds score."""
+
+    expressions: list[str]
+    required: int
+    near: str | None = None
+
+
 def build_search(
-    conn: sqlite3.Connection, tables: Tables, plan: Plan, groups: list
+    conn: sqlite3.Connection, tables: Tables, plan: Plan, matching: Matching | None
 ) -> tuple[int, list[tuple[str, str, float | None]], dict[str, list[tuple[Any, int]]]]:
     """Run a checked query: returns (total, [(id, source JSON, score)], facets).
 
-    Matching rowids (and scores) go into a temp table once; the total, the page and every
-    facet are then read from it.
+    ``matching`` is ``None`` for an empty query (everything matches). Each word group is
+    scored by BM25 (column weights = field boosts) on its own; a document's score is the sum
+    over the groups it matches, scaled by the share of groups matched, and it must match
+    ``matching.required`` of them. Matching rowids and scores go into a temp table once; the
+    total, the page and every facet are then read from it.
     """
     where, params = _where(tables, plan)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS hits (rowid INTEGER PRIMARY KEY, score REAL)")
     conn.execute("DELETE FROM temp.hits")
-    if plan.text and not groups:
+    if matching is not None and not matching.expressions:
         return 0, [], _facets(conn, tables, plan)  # nothing searchable in the text
     conditions = "".join(f" AND {w}" for w in where)
-    if groups:
+    if matching is not None:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS scores (rowid INTEGER, s REAL, c INTEGER)")
+        conn.execute("DELETE FROM temp.scores")
+        parts = [(e, 1) for e in matching.expressions]
+        parts += [(matching.near, 0)] if matching.near else []
+        for expression, counts in parts:
+            conn.execute(
+                f"INSERT INTO temp.scores SELECT rowid, -bm25({tables.fts}{tables.weights}), "
+                f"{counts} FROM {tables.fts} WHERE {tables.fts} MATCH ?",
+                (expression,),
+            )
+        count = float(len(matching.expressions))
         conn.execute(
-            f"INSERT INTO temp.hits SELECT d.rowid, -bm25({tables.fts}{tables.weights}) "
-            f"FROM {tables.fts} JOIN {tables.docs} d ON d.rowid = {tables.fts}.rowid "
-            f"WHERE {tables.fts} MATCH ?{conditions}",
-            [match_expression(groups), *params],
+            f"INSERT INTO temp.hits SELECT u.rowid, sum(u.s) * sum(u.c) / {count} "
+            f"FROM temp.scores u JOIN {tables.docs} d ON d.rowid = u.rowid "
+            f"WHERE 1{conditions} GROUP BY u.rowid HAVING sum(u.c) >= ?",
+            [*params, matching.required],
         )
+        for name, values, factor in plan.boosts:
+            marks = ", ".join("?" * len(values))
+            conn.execute(
+                f"UPDATE temp.hits SET score = score * {float(factor)} WHERE rowid IN "
+                f"(SELECT doc FROM {tables.terms} WHERE field = ? AND value IN ({marks}))",
+                [name, *values],
+            )
     else:
         conn.execute(
             f"INSERT INTO temp.hits SELECT d.rowid, NULL FROM {tables.docs} d WHERE 1{conditions}",
             params,
         )
     total = conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
-    score = "h.score" if plan.sort is None else "NULL"
+    ranked = matching is not None
+    score = "h.score" if plan.sort is None and ranked else "NULL"
     rows = conn.execute(
         f"SELECT d.id, d.source, {score} FROM temp.hits h JOIN {tables.docs} d "
-        f"ON d.rowid = h.rowid ORDER BY {_order(plan, bool(groups))} LIMIT ? OFFSET ?",
+        f"ON d.rowid = h.rowid ORDER BY {_order(plan, ranked)} LIMIT ? OFFSET ?",
         (plan.per_page, plan.offset),
     ).fetchall()
     return total, rows, _facets(conn, tables, plan)

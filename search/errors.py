@@ -54,3 +54,17 @@ class EngineError(SearchError):
 
 class ConfigurationError(SearchError):
     """``search.connect`` was given an address or option it cannot use."""
+
+
+class InvalidSynonyms(SearchError):
+    """A synonym list is malformed: an empty or over-long term, a group of one, a term in two
+    groups (a loop), or too many groups. ``field`` names the group (``groups[3]``); ``kind``
+    says which rule (``empty``, ``too_long``, ``too_few``, ``too_many_terms``, ``loop``,
+    ``too_many_groups``) and ``term`` the term at fault, if any."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, kind: str = "", term: str = ""
+    ) -> None:
+        super().__init__(message, field=field)
+        self.kind = kind
+        self.term = term

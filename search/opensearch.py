@@ -20,7 +20,7 @@ import elastic_transport
 import elasticsearch
 import opensearchpy
 
-from search import bodies
+from search import analysis, bodies
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
 from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text
@@ -174,9 +174,9 @@ class OpenSearchEngine(SearchEngine):
             for doc in docs:
                 batch.append(spec.validate(doc))
                 if len(batch) == batch_size:
-                    result = _add(result, self._bulk_index(physical, batch))
+                    result = _add(result, self._bulk_index(spec, physical, batch))
                     batch = []
-            result = _add(result, self._bulk_index(physical, batch))
+            result = _add(result, self._bulk_index(spec, physical, batch))
             settings = {"index": {"refresh_interval": None, "number_of_replicas": self.replicas}}
             self._call("indices.put_settings", index=physical, body=settings)
             self._call("indices.refresh", index=physical)
@@ -194,10 +194,10 @@ class OpenSearchEngine(SearchEngine):
 
     # -- documents ---------------------------------------------------------------------
 
-    def _bulk_index(self, index: str, docs: list[dict[str, Any]]) -> BulkResult:
+    def _bulk_index(self, spec: IndexSpec, index: str, docs: list[dict[str, Any]]) -> BulkResult:
         lines: list[dict[str, Any]] = []
         for doc in docs:
-            lines += [{"index": {"_index": index, "_id": doc["id"]}}, doc]
+            lines += [{"index": {"_index": index, "_id": doc["id"]}}, bodies.with_sounds(spec, doc)]
         items = self._bulk(lines)
         created = sum(1 for item in items if item["index"].get("result") == "created")
         return BulkResult(created=created, updated=len(items) - created)
@@ -221,7 +221,7 @@ class OpenSearchEngine(SearchEngine):
         alias = self._alias(spec)
         result = BulkResult()
         for start in range(0, len(checked), BATCH):
-            result = _add(result, self._bulk_index(alias, checked[start : start + BATCH]))
+            result = _add(result, self._bulk_index(spec, alias, checked[start : start + BATCH]))
         if refresh:
             self._call("indices.refresh", index=alias)
         return result
@@ -259,12 +259,35 @@ class OpenSearchEngine(SearchEngine):
     # -- queries -----------------------------------------------------------------------
 
     def search(self, spec: IndexSpec, query: Query) -> Results:
-        """One request: query, filters, sort, page, facets as aggregations, highlights."""
+        """One request: query, filters, sort, page, facets as aggregations, highlights.
+
+        Most (not all) query words must match; when nothing does, the query is retried needing
+        any one word (``relaxed``). English words missing from the index get a
+        ``did_you_mean`` from the term suggester.
+        """
         started = time.perf_counter()
         plan = check(spec, query)
-        response = self._call(
-            "search", index=self._alias(spec), body=bodies.search_body(spec, plan)
-        )
+        groups = None
+        if plan.text:
+            groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
+        minimum = analysis.required(len(groups or ()))
+        alias = self._alias(spec)
+        body = bodies.search_body(spec, plan, groups, minimum)
+        response = self._call("search", index=alias, body=body)
+        engine_ms = float(response.get("took", 0))
+        relaxed, corrected = False, None
+        if groups and minimum > 1 and response["hits"]["total"]["value"] == 0:
+            fixed, corrected = self._homophones(alias, plan.text, groups)
+            if corrected:
+                groups, minimum = fixed, analysis.required(len(fixed))
+                body = bodies.search_body(spec, plan, groups, minimum)
+                response = self._call("search", index=alias, body=body)
+                engine_ms += float(response.get("took", 0))
+        if groups and minimum > 1 and response["hits"]["total"]["value"] == 0:
+            relaxed = True
+            body = bodies.search_body(spec, plan, groups, 1)
+            response = self._call("search", index=alias, body=body)
+            engine_ms += float(response.get("took", 0))
         scored = plan.sort is None and bool(plan.text)
         hits = [
             Hit(
@@ -285,8 +308,59 @@ class OpenSearchEngine(SearchEngine):
             page=plan.page,
             per_page=plan.per_page,
             total_exact=total["relation"] == "eq",
-            engine_ms=float(response.get("took", 0)),
+            engine_ms=engine_ms,
+            relaxed=relaxed,
+            did_you_mean=corrected or _did_you_mean(plan.text, response.get("suggest", {})),
         )
+
+    def _homophones(self, alias: str, text: str, groups: list[analysis.Group]):
+        """Chinese words the index lacks replaced by indexed words that sound the same
+        (气像 → 气象; 博物官, split by jieba, → 博物馆): ``(groups, corrected text)``, or
+        ``(groups, None)`` when nothing was replaced. One aggregation request."""
+        candidates = []  # (start, width, word)
+        for i, group in enumerate(groups):
+            if _cjk(group.text) and len(group.text) > 1:
+                candidates.append((i, 1, group.text))
+            following = groups[i + 1].text if i + 1 < len(groups) else ""
+            if _cjk(group.text) and _cjk(following) and len(following) == 1:
+                candidates.append((i, 2, group.text + following))
+        if not candidates:
+            return groups, None
+        keys = sorted({bodies.sound_key(word) for _, _, word in candidates})
+        response = self._call("search", index=alias, body=bodies.sounds_body(keys))
+        best: dict[str, tuple[int, str]] = {}
+        present = set()
+        for bucket in response["aggregations"]["words"]["buckets"]:
+            length, spoken, word = bucket["key"].split("|", 2)
+            present.add(word)
+            key = f"{length}|{spoken}|"
+            if key not in best or best[key][0] < bucket["doc_count"]:
+                best[key] = (bucket["doc_count"], word)
+        out, fixes, skip = [], {}, set()
+        replace = {}
+        for start, width, word in candidates:
+            if word in present or start in skip:
+                continue
+            found = best.get(bodies.sound_key(word))
+            if found:
+                replace[start] = (width, found[1])
+                fixes[word] = found[1]
+                skip.update(range(start, start + width))
+        i = 0
+        while i < len(groups):
+            if i in replace:
+                width, word = replace[i]
+                out.append(analysis.Group(word, ((word,),)))
+                i += width
+            else:
+                out.append(groups[i])
+                i += 1
+        if not fixes:
+            return groups, None
+        corrected = analysis.fold(text)
+        for wrong, right in fixes.items():
+            corrected = corrected.replace(wrong, right)
+        return out, corrected
 
     def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
         """Titles whose words start with the typed words."""
@@ -326,3 +400,18 @@ def _facets(plan, aggregations: dict[str, Any]) -> dict[str, list[tuple[Any, int
         counts = {b["key"]: b["doc_count"] for b in aggregations[rf.field]["buckets"]}
         facets[rf.field] = [(key, counts.get(key, 0)) for key in rf.labels()]
     return facets
+
+
+def _did_you_mean(text: str, suggest: dict[str, Any]) -> str | None:
+    """The query with each English word no document holds replaced by the suggester's best."""
+    fixes = {}
+    for entry in suggest.get("did_you_mean", []):
+        if entry.get("options"):
+            fixes[entry["text"]] = entry["options"][0]["text"]
+    if not fixes:
+        return None
+    return " ".join(fixes.get(w.lower(), w) for w in text.split())
+
+
+def _cjk(text: str) -> bool:
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" for ch in text)

@@ -60,6 +60,9 @@ class Query:
     (boolean), an int (exact) or a :class:`Range` (integer, long, date). ``facets`` names
     keyword/boolean fields to count, or holds :class:`RangeFacet` objects. ``sort`` is
     ``"relevance"``, a preset of the spec, or a sequence of :class:`~search.spec.SortKey`.
+    ``boosts`` maps keyword fields to values that rank a matching document higher (a place
+    named in the query → its ``region``); ``synonyms`` is a
+    :class:`search.analysis.Synonyms` list (the library's default when ``None``).
     """
 
     text: str = ""
@@ -70,6 +73,8 @@ class Query:
     per_page: int = 20
     highlight: bool = False
     facet_size: int = 20
+    boosts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    synonyms: Any = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class Results:
     per_page: int = 20
     total_exact: bool = True
     engine_ms: float | None = None
+    relaxed: bool = False
+    did_you_mean: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,9 @@ class Plan:
     per_page: int
     highlight: bool
     facet_size: int
+    boosts: tuple[tuple[str, tuple[str, ...], float], ...] = ()
+    tiebreak: tuple[SortKey, ...] = ()
+    browse: tuple[SortKey, ...] = ()
 
     @property
     def offset(self) -> int:
@@ -181,7 +191,27 @@ def check(spec: IndexSpec, query: Query) -> Plan:
         per_page=per_page,
         highlight=bool(query.highlight),
         facet_size=query.facet_size,
+        boosts=_check_boosts(spec, query.boosts),
+        tiebreak=spec.tiebreak,
+        browse=spec.browse,
     )
+
+
+#: How much a boosted keyword value weighs: a factor on the embedded engine's BM25 score, an
+#: added score on OpenSearch (scores there run from about 1 to 30).
+BOOST = 1.6
+
+
+def _check_boosts(spec: IndexSpec, boosts: Mapping[str, Sequence[str]]):
+    out = []
+    for name, values in dict(boosts or {}).items():
+        found = spec.get_field(name)
+        values = (values,) if isinstance(values, str) else tuple(values or ())
+        if found is None or found.kind != "keyword" or not all(isinstance(v, str) for v in values):
+            raise InvalidQuery("boosts name keyword fields and their values", field="boosts")
+        if values:
+            out.append((name, tuple(dict.fromkeys(values)), BOOST))
+    return tuple(out)
 
 
 def _is_int(value: Any) -> bool:

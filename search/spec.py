@@ -23,12 +23,13 @@ from search.errors import InvalidDocument, InvalidSpec
 KINDS = ("text", "keyword", "integer", "long", "date", "boolean")
 LANGUAGES = ("zh", "en", "mixed")
 SORTABLE_KINDS = ("integer", "long", "date")
+ORDER_KINDS = (*SORTABLE_KINDS, "boolean")  # tie-breaks and browse order
 RANGE_KINDS = ("integer", "long", "date")
 FACET_KINDS = ("keyword", "boolean")
 
 #: Bumped whenever analysis (analyzers, synonyms, segmentation) changes, so that
 #: ``ensure_index`` asks for a reindex instead of serving a stale index.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _INT_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
@@ -109,16 +110,22 @@ class IndexSpec:
     """An index: its logical ``name``, its fields, and named sort presets.
 
     ``sorts`` maps preset names used by the API (``newest``, ``price_asc`` ...) to sort keys;
-    ``relevance`` is always available and needs no entry.
+    ``relevance`` is always available and needs no entry. ``tiebreak`` orders documents of
+    equal relevance (e.g. certified first, then newest); ``browse`` orders the results of an
+    empty query (e.g. newest first). Both may use boolean fields; ``id`` always ends the order.
     """
 
     name: str
     fields: tuple[Field, ...]
     sorts: Mapping[str, tuple[SortKey, ...]] = field(default_factory=dict, hash=False)
+    tiebreak: tuple[SortKey, ...] = ()
+    browse: tuple[SortKey, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
         object.__setattr__(self, "sorts", {k: tuple(v) for k, v in dict(self.sorts).items()})
+        object.__setattr__(self, "tiebreak", tuple(self.tiebreak))
+        object.__setattr__(self, "browse", tuple(self.browse))
         if not _NAME.match(self.name):
             raise InvalidSpec("index names are lowercase identifiers (a-z, 0-9, _)", field="name")
         names = [f.name for f in self.fields]
@@ -132,6 +139,10 @@ class IndexSpec:
                 raise InvalidSpec("sort presets are non-empty and not 'relevance'", field=preset)
             for key in keys:
                 self.sort_field(key.field, error=InvalidSpec)
+        for key in (*self.tiebreak, *self.browse):
+            found = self.get_field(key.field)
+            if key.field != "id" and (found is None or found.kind not in ORDER_KINDS):
+                raise InvalidSpec(f"cannot order by {key.field!r}", field=key.field)
 
     # -- lookups --------------------------------------------------------------------------
 

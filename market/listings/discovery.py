@@ -60,6 +60,25 @@ REGION_LABELS = {
 }
 BOOLEAN_LABELS = {True: N_("Yes"), False: N_("No")}
 
+#: Place words (simplified Chinese and lowercase English) and the region each one means. A
+#: place in the query ranks listings for that region higher (it does not filter).
+PLACE_WORDS = {
+    "shenzhen": ("深圳", "shenzhen", "鹏城"),
+    "guangzhou": ("广州", "guangzhou", "羊城"),
+    "dongguan": ("东莞", "dongguan"),
+    "foshan": ("佛山", "foshan"),
+    "zhuhai": ("珠海", "zhuhai"),
+    "hong_kong": ("香港", "hong kong", "hongkong"),
+    "macao": ("澳门", "macao", "macau"),
+    "shanghai": ("上海", "shanghai"),
+    "beijing": ("北京", "beijing"),
+    "hangzhou": ("杭州", "hangzhou"),
+    "guangdong": ("广东", "guangdong"),
+    "gansu": ("甘肃", "敦煌", "gansu", "dunhuang"),
+    "greater_bay_area": ("大湾区", "湾区", "珠三角", "greater bay area", "pearl river delta"),
+    "national": ("全国", "nationwide"),
+}
+
 
 class SearchUnavailable(DomainError):
     """The search engine failed or cannot be reached; nothing about it is shown."""
@@ -90,7 +109,7 @@ def guarded(call: Callable, empty):
         ) from None
 
 
-def build_query(args: dict) -> Query:
+def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) -> Query:
     """The engine query for the search API's (already validated) arguments."""
     filters: dict = {}
     for name in KEYWORD_FILTERS:
@@ -108,9 +127,12 @@ def build_query(args: dict) -> Query:
         filters["coverage_to"] = Range(gte=args["year_from"])
     if args.get("year_to") is not None:
         filters["coverage_from"] = Range(lte=args["year_to"])
+    text = args.get("q") or ""
     return Query(
-        text=args.get("q") or "",
+        text=text,
         filters=filters,
+        boosts={"region": regions_named(text)},
+        synonyms=synonyms,
         facets=FACETS,
         sort=args.get("sort") or "relevance",
         page=args.get("page", 1),
@@ -119,22 +141,32 @@ def build_query(args: dict) -> Query:
     )
 
 
+def regions_named(text: str) -> list[str]:
+    """The regions whose place words appear in the query (either script, any case)."""
+    folded = search.analysis.fold(text[:500]).lower()
+    return [region for region, words in PLACE_WORDS.items() if any(w in folded for w in words)]
+
+
 def _empty(query: Query) -> search.Results:
     return search.Results(
         total=0, hits=[], facets={}, took_ms=0.0, page=query.page, per_page=query.per_page
     )
 
 
-def run(engine: search.SearchEngine, args: dict) -> search.Results:
+def run(
+    engine: search.SearchEngine, args: dict, synonyms: search.analysis.Synonyms | None = None
+) -> search.Results:
     """Search listings; raises InvalidInput (422) or SearchUnavailable (503) only."""
-    query = build_query(args)
+    query = build_query(args, synonyms)
     return guarded(lambda: engine.search(LISTINGS, query), _empty(query))
 
 
-def run_with_sibling_counts(engine: search.SearchEngine, args: dict) -> search.Results:
+def run_with_sibling_counts(
+    engine: search.SearchEngine, args: dict, synonyms: search.analysis.Synonyms | None = None
+) -> search.Results:
     """Like :func:`run`, but a facet the search is filtered on counts as if it were not, so
     its other values keep their counts and can be added to the selection (any of)."""
-    results = run(engine, args)
+    results = run(engine, args, synonyms)
     narrowed = [name for name in KEYWORD_FILTERS if args.get(name)]
     if args.get("price_min") is not None or args.get("price_max") is not None:
         narrowed.append("price")
@@ -144,7 +176,7 @@ def run_with_sibling_counts(engine: search.SearchEngine, args: dict) -> search.R
             cleared.update(price_min=None, price_max=None)
         else:
             cleared[name] = []
-        siblings = run(engine, cleared)
+        siblings = run(engine, cleared, synonyms)
         if name in siblings.facets:
             results.facets[name] = siblings.facets[name]
     return results

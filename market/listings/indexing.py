@@ -33,7 +33,7 @@ LISTINGS = IndexSpec(
         text("description_zh", "zh"),
         text("description_en", "en"),
         text("keywords_text", "mixed", boost=2),
-        text("provider_text", "mixed"),
+        text("provider_text", "mixed", boost=0.3),
         keyword("keywords"),
         keyword("category"),
         keyword("asset_kind"),
@@ -55,6 +55,8 @@ LISTINGS = IndexSpec(
         "price_asc": (SortKey("price"),),
         "price_desc": (SortKey("price", descending=True),),
     },
+    tiebreak=(SortKey("certified", descending=True), SortKey("published_at", descending=True)),
+    browse=(SortKey("published_at", descending=True),),
 )
 
 

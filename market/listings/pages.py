@@ -44,6 +44,7 @@ from market.listings.states import Action, Actor
 from market.money import whole_money
 from market.registry.assets import Upload
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, RIGHT_LABELS, Asset
+from market.searching import services as searching
 from market.text import N_
 
 blp = Blueprint("listings", __name__)
@@ -98,19 +99,36 @@ def _search_args() -> dict:
 def market():
     """The marketplace: search with facets, sorting and highlights (no sign-in needed)."""
     args = _search_args()
-    error = None
+    session = db_session()
+    error, logged = None, None
     try:
-        results = discovery.run_with_sibling_counts(current_app.extensions["search"], args)
-        facets = discovery.facet_labels(db_session(), results, _, str(get_locale()))
+        results = discovery.run_with_sibling_counts(
+            current_app.extensions["search"], args, searching.current(session)
+        )
+        facets = discovery.facet_labels(session, results, _, str(get_locale()))
     except DomainError as failure:
         error = _(failure.message)
         results, facets = None, {}
+    else:
+        mine = acting_for()
+        logged = searching.log_query(
+            session, args["q"], results.total, results.relaxed, "web",
+            mine[0] if mine else None, utcnow(),
+        )  # fmt: skip
     _link_facets(facets)
     return render_template(
         "listings/market.html", args=args, results=results, facets=facets, error=error,
         labels=_labels(), pages=_page_links(results), chips=_chips(facets),
         clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
+        search_id=logged.id if logged else None,
+        filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
     )  # fmt: skip
+
+
+_FILTERS = (
+    *discovery.KEYWORD_FILTERS, *discovery.BOOLEAN_FILTERS,
+    "price_min", "price_max", "year_from", "year_to",
+)  # fmt: skip
 
 
 def _page_links(results) -> list[dict]:
@@ -441,6 +459,10 @@ def demand_board():
         form = request.form
     rows = session.scalars(demands.board(utcnow()).limit(50)).all()
     deadline = (utcnow() + timedelta(days=30)).date().isoformat()
+    if request.method == "GET" and request.args.get("title"):
+        # "Can't find it?" from a search: the demand starts with what was searched for.
+        title = request.args["title"][:200]
+        form = {"title": title, "currency": "CNY", "deadline": deadline}
     page = render_template(
         "listings/demands.html", demands=rows, errors=errors, form=form, labels=_labels(),
         default_deadline=deadline,

@@ -329,6 +329,9 @@ class FacetValueSchema(Schema):
 class SearchResultsSchema(Schema):
     """A page of search results with facets."""
 
+    search_id = fields.Integer(allow_none=True)
+    relaxed = fields.Boolean()
+    did_you_mean = fields.String(allow_none=True)
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()

@@ -24,6 +24,7 @@ from market.listings.models import Listing, ListingRevision, PlanKind, RevisionS
 from market.listings.states import Action, Actor
 from market.oauth.server import requires
 from market.registry.assets import Upload
+from market.searching import services as searching
 from market.text import N_
 
 blp = Blueprint("listings_api", __name__, description="Listings, search, reviews and demands")
@@ -50,9 +51,22 @@ def _own(listing_id: int) -> Listing:
 @blp.arguments(schemas.SearchArgsSchema, location="query")
 @blp.response(200, schemas.SearchResultsSchema)
 def search_listings(args):
-    """Full-text search over published listings with facets, sorting and highlights."""
-    results = discovery.run(_engine(), args)
+    """Full-text search over published listings with facets, sorting and highlights.
+
+    Most query words must match; with none matching, any one word does (``relaxed``);
+    ``did_you_mean`` offers a corrected query; the search is logged for staff (text, count,
+    organisation) and ``search_id`` lets a client report which result was opened.
+    """
+    session = db_session()
+    results = discovery.run(_engine(), args, searching.current(session))
+    logged = searching.log_query(
+        session, args["q"], results.total, results.relaxed, "api",
+        principal().organisation_id, utcnow(),
+    )  # fmt: skip
     return {
+        "search_id": logged.id if logged else None,
+        "relaxed": results.relaxed,
+        "did_you_mean": results.did_you_mean,
         "total": results.total,
         "page": results.page,
         "per_page": results.per_page,

@@ -108,3 +108,21 @@ def test_a_listing_shows_what_a_buyer_decides_on(page, described_listing):
     assert page.get_by_test_id("verified-provider").is_visible()
     page.get_by_test_id("certificate-link").click()
     page.wait_for_url(f"**/verify/{number}")
+
+
+def test_suggestions_appear_as_you_type(page, two_listings):
+    page.goto("/market")
+    box = page.get_by_test_id("search-input")
+    box.press_sequentially("深圳", delay=50)
+    page.wait_for_function("document.querySelectorAll('#suggestions option').length > 0")
+    options = page.eval_on_selector_all("#suggestions option", "els => els.map(e => e.value)")
+    assert any("深圳" in option for option in options)
+
+
+def test_a_search_without_results_offers_a_demand(page, two_listings):
+    page.goto("/market")
+    page.get_by_test_id("search-input").fill("火星土壤样本")
+    page.get_by_test_id("search-input").press("Enter")
+    assert page.get_by_test_id("no-results").is_visible()
+    page.get_by_test_id("post-demand").click()
+    page.wait_for_url("**/demands?title=**")

@@ -89,6 +89,4 @@ def test_unknown_word_matches_nothing(loaded):
 
 
 def test_english_typo_is_tolerated(loaded):
-    if isinstance(loaded, __import__("search").EmbeddedEngine):
-        pytest.skip("the embedded engine has no fuzzy matching (docs/search.md)")
     assert "气象观测小时数据" in titles(loaded, "weathr")

@@ -1,0 +1,68 @@
+"""The staff synonym list and its audit trail, and the search log (queries and clicks).
+
+The search log keeps what buyers typed, how many listings they got and what they opened; the
+only thing it records about who searched is the organisation (none for visitors).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.db import Base, utcnow
+
+
+class SynonymGroup(Base):
+    """Terms buyers use for the same thing (colloquial, formal, English, abbreviations)."""
+
+    __tablename__ = "search_synonym_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terms: Mapped[list] = mapped_column(sa.JSON)
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    updated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SynonymChange(Base):
+    """One staff edit of the synonym list: who, when, the group before and after."""
+
+    __tablename__ = "search_synonym_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(index=True)  # kept after the group is deleted
+    action: Mapped[str] = mapped_column(sa.String(16))
+    before: Mapped[list | None] = mapped_column(sa.JSON)
+    after: Mapped[list | None] = mapped_column(sa.JSON)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchQuery(Base):
+    """A search someone ran: the text, what came back, and the searching organisation."""
+
+    __tablename__ = "search_queries"
+    __table_args__ = (sa.Index("ix_search_queries_text_at", "normalized", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(sa.String(500))
+    normalized: Mapped[str] = mapped_column(sa.String(500))
+    results: Mapped[int]
+    relaxed: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[str] = mapped_column(sa.String(8))  # web / api
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SearchClick(Base):
+    """A result opened from a search, and its position in the results."""
+
+    __tablename__ = "search_clicks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query_id: Mapped[int] = mapped_column(sa.ForeignKey("search_queries.id"), index=True)
+    listing_id: Mapped[int]
+    position: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)

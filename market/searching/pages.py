@@ -1,0 +1,91 @@
+"""Pages: the staff's search curation page, result-click tracking and page suggestions."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from market.auth import staff_required
+from market.context import current_user, db_session
+from market.db import utcnow
+from market.errors import DomainError
+from market.forms import parse_form
+from market.identity.models import StaffRole
+from market.listings import discovery
+from market.searching import schemas, services
+
+blp = Blueprint("searching", __name__)
+
+
+@blp.route("/staff/search")
+@staff_required(StaffRole.REVIEWER)
+def curation():
+    """Queries without results or clicks, the synonym list and its latest edits."""
+    return _page({}, {})
+
+
+def _page(errors: dict, form: dict, status: int = 200):
+    session = db_session()
+    page = render_template(
+        "searching/curation.html",
+        report=services.report(session, utcnow()),
+        groups=services.groups(session),
+        changes=services.changes(session, limit=20),
+        errors=errors,
+        form=form,
+    )
+    return page, status
+
+
+@blp.route("/staff/search/synonyms", methods=["POST"])
+@staff_required(StaffRole.REVIEWER)
+def add_synonyms():
+    """Add a synonym group (also the one-step form next to a query of the report)."""
+    data, errors = parse_form(schemas.SynonymGroupInputSchema())
+    if not errors:
+        try:
+            services.create(db_session(), current_user(), data["terms"], data["note"], utcnow())
+        except DomainError as error:
+            errors = {error.field or "terms": [_(error.message)]}
+    if errors:
+        return _page(errors, request.form, 422)
+    flash(_("Synonyms saved; they apply to the next search."))
+    return redirect(url_for("searching.curation"))
+
+
+@blp.route("/staff/search/synonyms/<int:group_id>/delete", methods=["POST"])
+@staff_required(StaffRole.REVIEWER)
+def delete_synonyms(group_id: int):
+    """Delete a synonym group."""
+    services.delete(db_session(), current_user(), group_id, utcnow())
+    flash(_("Synonym group deleted."))
+    return redirect(url_for("searching.curation"))
+
+
+@blp.route("/market/open/<int:query_id>/<int:listing_id>")
+def open_result(query_id: int, listing_id: int):
+    """Count a click on a search result, then show the listing."""
+    position = request.args.get("pos", "0")
+    position = int(position) if position.isdigit() and len(position) < 6 else 0
+    services.log_click(db_session(), query_id, listing_id, position, utcnow())
+    return redirect(url_for("listings.listing_page", listing_id=listing_id))
+
+
+@blp.route("/market/suggest")
+def suggest():
+    """Title suggestions for the search box, as JSON."""
+    text = (request.args.get("q") or "")[:100]
+    try:
+        found = discovery.suggest(current_app.extensions["search"], text)
+    except DomainError:
+        found = []
+    return jsonify([{"text": item.text, "listing_id": int(item.id)} for item in found])

@@ -1,0 +1,219 @@
+"""Synonym curation and the search log. Services take a session and never commit.
+
+The effective synonym list is the staff's groups plus the library's default groups
+(``search.lexicon.DEFAULT_SYNONYMS``) that share no term with a staff group, so a staff group
+replaces a default one it overlaps. Each process caches the built list and rebuilds it when
+the staff list changes (one small query per search), so an edit applies to the next search on
+every process, with no reindex.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import InvalidInput, NotFound
+from market.identity.models import User
+from market.searching.models import SearchClick, SearchQuery, SynonymChange, SynonymGroup
+from market.text import N_
+from search import analysis
+from search.errors import InvalidSynonyms
+from search.lexicon import DEFAULT_SYNONYMS
+from search.query import clean_text
+
+_cache: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def _stamp(session: Session) -> tuple:
+    row = session.execute(
+        sa.select(sa.func.count(SynonymGroup.id), sa.func.max(SynonymGroup.updated_at))
+    ).one()
+    changes = session.scalar(sa.select(sa.func.max(SynonymChange.id)))
+    return (row[0], str(row[1]), changes)
+
+
+def effective(groups: list[list[str]]) -> analysis.Synonyms:
+    """The staff groups plus the default groups that share no term with them."""
+    taken = {term.lower().replace(" ", "") for group in groups for term in group}
+    defaults = [
+        group
+        for group in DEFAULT_SYNONYMS
+        if not any(analysis.fold(t).lower().replace(" ", "") in taken for t in group)
+    ]
+    return analysis.Synonyms([*groups, *defaults])
+
+
+def current(session: Session) -> analysis.Synonyms:
+    """The synonym list searches use now (cached per process until the staff list changes)."""
+    stamp = _stamp(session)
+    if _cache.get("stamp") != stamp:
+        groups = [g.terms for g in session.scalars(sa.select(SynonymGroup).order_by("id"))]
+        built = effective(groups)
+        with _lock:
+            _cache.update(stamp=stamp, synonyms=built)
+    return _cache["synonyms"]
+
+
+def groups(session: Session) -> list[SynonymGroup]:
+    """The staff groups, oldest first."""
+    return list(session.scalars(sa.select(SynonymGroup).order_by(SynonymGroup.id)))
+
+
+MESSAGES = {
+    "empty": N_("synonym terms must not be empty"),
+    "too_long": N_("a synonym term holds a word and at most 40 characters"),
+    "too_few": N_("a synonym group needs at least two different terms"),
+    "too_many_terms": N_("a synonym group has at most 20 terms"),
+    "loop": N_("a term is already in another synonym group; merge the two groups instead"),
+    "too_many_groups": N_("the synonym list is full (at most 2,000 groups)"),
+}
+
+
+def _check(session: Session, terms: list[str], replacing: int | None = None) -> list[str]:
+    """Clean terms and check the whole staff list with the change; 422 naming ``terms``."""
+    others = [g.terms for g in groups(session) if g.id != replacing]
+    try:
+        checked = analysis.Synonyms([list(terms), *others])
+    except InvalidSynonyms as error:
+        details = {"term": [error.term]} if error.term else {}
+        raise InvalidInput(MESSAGES[error.kind], field="terms", **details) from None
+    return list(checked.groups[0])
+
+
+def create(session: Session, user: User, terms: list[str], note: str | None, now: datetime):
+    """Add a group (audited)."""
+    clean = _check(session, terms)
+    group = SynonymGroup(terms=clean, note=note, updated_by_id=user.id, updated_at=now)
+    session.add(group)
+    session.flush()
+    session.add(
+        SynonymChange(group_id=group.id, action="created", after=clean, user_id=user.id, at=now)
+    )
+    return group
+
+
+def update(session: Session, user: User, group_id: int, terms: list[str], note, now: datetime):
+    """Replace a group's terms (audited)."""
+    group = group_or_404(session, group_id)
+    clean = _check(session, terms, replacing=group.id)
+    session.add(
+        SynonymChange(
+            group_id=group.id,
+            action="updated",
+            before=group.terms,
+            after=clean,
+            user_id=user.id,
+            at=now,
+        )
+    )
+    group.terms, group.note, group.updated_by_id, group.updated_at = clean, note, user.id, now
+    return group
+
+
+def delete(session: Session, user: User, group_id: int, now: datetime) -> None:
+    """Remove a group (audited)."""
+    group = group_or_404(session, group_id)
+    session.add(
+        SynonymChange(
+            group_id=group.id, action="deleted", before=group.terms, user_id=user.id, at=now
+        )
+    )
+    session.delete(group)
+
+
+def group_or_404(session: Session, group_id: int) -> SynonymGroup:
+    found = session.get(SynonymGroup, group_id)
+    if found is None:
+        raise NotFound(N_("no such synonym group"))
+    return found
+
+
+def changes(session: Session, limit: int = 100) -> list[SynonymChange]:
+    """The latest edits, newest first."""
+    return list(
+        session.scalars(sa.select(SynonymChange).order_by(SynonymChange.id.desc()).limit(limit))
+    )
+
+
+# -- the search log ------------------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """The form queries are counted by: folded to simplified, lowercased, spaces collapsed."""
+    return " ".join(analysis.fold(text).lower().split())[:500]
+
+
+def log_query(
+    session: Session, text: str, results: int, relaxed: bool, channel: str,
+    organisation_id: int | None, now: datetime,
+) -> SearchQuery | None:  # fmt: skip
+    """Record a search with text (browsing without text is not logged); control characters
+    (which PostgreSQL refuses in text) are dropped first."""
+    text = clean_text(text)[:500]
+    if not text:
+        return None
+    entry = SearchQuery(
+        text=text, normalized=normalize(text), results=results, relaxed=relaxed,
+        channel=channel, organisation_id=organisation_id, at=now,
+    )  # fmt: skip
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def log_click(session: Session, query_id: int, listing_id: int, position: int, now) -> bool:
+    """Record that a result of a logged search was opened; unknown searches are ignored."""
+    if session.get(SearchQuery, query_id) is None:
+        return False
+    session.add(SearchClick(query_id=query_id, listing_id=listing_id, position=position, at=now))
+    return True
+
+
+def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
+    """Top queries without results, and frequent queries whose results are rarely opened."""
+    since = now - timedelta(days=days)
+    recent = SearchQuery.at >= since
+    zero = session.execute(
+        sa.select(SearchQuery.normalized, sa.func.count().label("searches"))
+        .where(recent, SearchQuery.results == 0)
+        .group_by(SearchQuery.normalized)
+        .order_by(sa.desc("searches"), SearchQuery.normalized)
+        .limit(limit)
+    ).all()
+    clicks = (
+        sa.select(SearchClick.query_id, sa.func.count().label("n"))
+        .group_by(SearchClick.query_id)
+        .subquery()
+    )
+    low = session.execute(
+        sa.select(
+            SearchQuery.normalized,
+            sa.func.count().label("searches"),
+            sa.func.count(clicks.c.query_id).label("clicked"),
+        )
+        .outerjoin(clicks, clicks.c.query_id == SearchQuery.id)
+        .where(recent, SearchQuery.results > 0)
+        .group_by(SearchQuery.normalized)
+        .having(sa.func.count() >= 2)
+        .order_by(
+            (sa.func.count(clicks.c.query_id) * 1.0 / sa.func.count()),
+            sa.desc("searches"),
+            SearchQuery.normalized,
+        )
+        .limit(limit)
+    ).all()
+    total = session.scalar(sa.select(sa.func.count(SearchQuery.id)).where(recent)) or 0
+    return {
+        "days": days,
+        "searches": total,
+        "zero_results": [{"query": q, "searches": n} for q, n in zero],
+        "low_clicks": [
+            {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}
+            for q, n, c in low
+            if c / n < 0.5
+        ],
+    }

@@ -1,0 +1,68 @@
+"""Search curation API for exchange staff: the synonym list (audited) and the search report."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from market.context import db_session, principal
+from market.db import utcnow
+from market.identity.models import User
+from market.oauth.server import requires
+from market.searching import schemas, services
+
+blp = Blueprint("search_api", __name__, description="Search curation (staff)")
+
+
+def _caller() -> User:
+    return db_session().get(User, principal().user_id)
+
+
+@blp.route("/search/synonyms")
+@requires("review:write")
+@blp.response(200, schemas.SynonymGroupSchema(many=True))
+def list_synonyms():
+    """The exchange's synonym groups (the library's defaults apply where none overlaps)."""
+    return services.groups(db_session())
+
+
+@blp.route("/search/synonyms", methods=["POST"])
+@requires("review:write")
+@blp.arguments(schemas.SynonymGroupInputSchema)
+@blp.response(201, schemas.SynonymGroupSchema)
+def add_synonyms(data):
+    """Add a group of equivalent terms; applies to the next search, no reindex."""
+    return services.create(db_session(), _caller(), data["terms"], data["note"], utcnow())
+
+
+@blp.route("/search/synonyms/<int:group_id>", methods=["PUT"])
+@requires("review:write")
+@blp.arguments(schemas.SynonymGroupInputSchema)
+@blp.response(200, schemas.SynonymGroupSchema)
+def replace_synonyms(data, group_id: int):
+    """Replace a group's terms."""
+    return services.update(db_session(), _caller(), group_id, data["terms"], data["note"], utcnow())
+
+
+@blp.route("/search/synonyms/<int:group_id>", methods=["DELETE"])
+@requires("review:write")
+@blp.response(204)
+def remove_synonyms(group_id: int):
+    """Delete a group."""
+    services.delete(db_session(), _caller(), group_id, utcnow())
+
+
+@blp.route("/search/synonyms/changes")
+@requires("review:write")
+@blp.response(200, schemas.SynonymChangeSchema(many=True))
+def synonym_changes():
+    """The latest edits of the synonym list, newest first (who, when, before, after)."""
+    return services.changes(db_session())
+
+
+@blp.route("/search/report")
+@requires("review:write")
+@blp.arguments(schemas.ReportArgsSchema, location="query")
+@blp.response(200, schemas.ReportSchema)
+def search_report(args):
+    """Top queries without results and frequent queries whose results are rarely opened."""
+    return services.report(db_session(), utcnow(), days=args["days"])

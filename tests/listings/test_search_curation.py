@@ -1,0 +1,162 @@
+"""Staff curate search: the synonym list (API and page, audited, applied without reindex),
+search analytics (queries, result counts, clicks), and what the market page offers when a
+search finds nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from market.searching.models import SearchClick, SearchQuery, SynonymChange
+from tests import factories
+from tests.listings import factories as lf
+
+
+@pytest.fixture
+def reader(db, bearer):
+    """Authorization headers of a buyer's client with catalog:read."""
+    organisation, _ = lf.registry.provider(db)
+    return bearer(organisation, ["catalog:read"])
+
+
+@pytest.fixture
+def published(db, store, provider, staff):
+    """A published listing, committed (its indexing message waits in the outbox)."""
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    return listing
+
+
+def _search(client, headers, **params):
+    return client.raw.get("/api/v1/listings/search", query_string=params, headers=headers)
+
+
+@pytest.fixture
+def staff_api(operator, bearer):
+    """Authorization headers of the exchange's own client with review:write."""
+    return bearer(operator[0], ["review:write"])
+
+
+def _add(client, headers, terms, **extra):
+    return client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": terms, **extra}, headers=headers
+    )
+
+
+def test_a_synonym_added_by_staff_applies_to_the_next_search(
+    client, published, reader, staff_api, drain
+):
+    drain()
+    assert _search(client, reader, q="嘟嘟卡").get_json()["total"] == 0
+    response = _add(client, staff_api, ["嘟嘟卡", "公交"], note="HK word")
+    assert response.status_code == 201, response.get_json()
+    assert _search(client, reader, q="嘟嘟卡").get_json()["total"] == 1
+
+
+def test_synonym_edits_are_audited(db, client, staff_api, operator):
+    group = _add(client, staff_api, ["地铁", "港铁"]).get_json()
+    client.raw.put(
+        f"/api/v1/search/synonyms/{group['id']}",
+        json={"terms": ["地铁", "港铁", "MTR"]}, headers=staff_api,
+    )  # fmt: skip
+    assert (
+        client.raw.delete(f"/api/v1/search/synonyms/{group['id']}", headers=staff_api).status_code
+        == 204
+    )
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [c["action"] for c in changes] == ["deleted", "updated", "created"]
+    assert changes[1]["before"] == ["地铁", "港铁"] and changes[1]["after"][-1] == "MTR"
+    assert {c["user_id"] for c in changes} == {operator[1].id}
+    assert db.query(SynonymChange).count() == 3
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        ["地铁"],
+        ["地铁", ""],
+        ["地铁", "地铁"],
+        ["x" * 41, "y"],
+        [str(n) + "a" for n in range(21)],
+        [],
+    ],
+)
+def test_bad_synonym_groups_are_refused_naming_terms(client, staff_api, terms):
+    response = _add(client, staff_api, terms)
+    assert response.status_code == 422
+    assert "terms" in str(response.get_json()["errors"])
+
+
+def test_a_term_in_two_groups_is_refused_as_a_loop(client, staff_api):
+    assert _add(client, staff_api, ["单车", "bicycle"]).status_code == 201
+    response = _add(client, staff_api, ["bicycle", "自行车"])
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["terms"]
+    assert response.get_json()["errors"]["term"] == ["bicycle"]
+
+
+def test_synonyms_need_a_staff_scope(client, reader):
+    assert _add(client, reader, ["a b", "c d"]).status_code in (401, 403)
+
+
+def test_searches_and_clicks_are_logged_with_the_organisation_only(
+    db, client, published, reader, staff_api, drain
+):
+    drain()
+    body = _search(client, reader, q="公交").get_json()
+    _search(client, reader, q="火星 土壤")
+    _search(client, reader, q="火星 土壤")
+    logged = db.get(SearchQuery, body["search_id"])
+    assert (logged.text, logged.results, logged.channel) == ("公交", 1, "api")
+    assert logged.organisation_id is not None
+    db.commit()  # end the read: SQLite lets one transaction at a time
+    response = client.raw.get(f"/market/open/{body['search_id']}/{published.id}?pos=1")
+    assert response.status_code == 302
+    assert db.query(SearchClick).filter_by(query_id=body["search_id"]).count() == 1
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results"] == [{"query": "火星 土壤", "searches": 2}]
+
+
+def test_the_market_page_offers_a_demand_when_nothing_matches(db, client, published, drain):
+    drain()
+    page = client.get("/market?q=火星土壤样本").get_data(as_text=True)
+    assert 'data-testid="no-results"' in page
+    assert "/demands?title=" in page
+    assert 'data-testid="sign-in-to-post"' in client.get("/demands?title=x").get_data(as_text=True)
+    buyer = factories.user(db)
+    factories.organisation(db, buyer)
+    db.commit()
+    client.log_in(buyer.email)
+    demand_form = client.get("/demands?title=火星土壤样本").get_data(as_text=True)
+    assert 'value="火星土壤样本"' in demand_form
+
+
+def test_the_market_page_says_did_you_mean(client, published, drain):
+    drain()
+    page = client.get("/market?q=shenzen").get_data(as_text=True)
+    assert 'data-testid="did-you-mean"' in page
+
+
+def test_page_suggestions_are_served_as_json(client, published, drain):
+    drain()
+    items = client.get("/market/suggest?q=深圳").get_json()
+    assert items and all("text" in item for item in items)
+    assert client.get("/market/suggest?q=" + "深" * 5000).status_code == 200
+
+
+def test_staff_add_a_synonym_from_the_report_in_one_step(db, client, published, drain):
+    drain()
+    client.get("/market?q=嘟嘟卡")
+    reviewer = factories.user(db, staff=(factories.StaffRole.REVIEWER,))
+    db.commit()
+    client.log_in(reviewer.email)
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert "嘟嘟卡" in page
+    response = client.submit(
+        "/staff/search/synonyms", {"terms": ["嘟嘟卡", "公交"]}, page="/staff/search"
+    )
+    assert response.status_code == 302
+    assert "嘟嘟卡" in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
+    assert 'data-testid="hit"' in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
+    bad = client.submit("/staff/search/synonyms", {"terms": "嘟嘟卡"}, page="/staff/search")
+    assert bad.status_code == 422

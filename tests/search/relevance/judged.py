@@ -1,0 +1,74 @@
+"""The buyers' relevance set: queries written blind (``queries.json``), split once
+(``split.json``), judged over the whole demo catalogue (``judgments.txt``), and NDCG@10.
+
+Judgments name products (``topic`` keys of the demo catalogue) and places; every one of the
+catalogue's listings (``topic@place``) gets a grade, so each query is judged against the whole
+catalogue, not only what an engine returned. Rules (docs/search.md): a product that serves the
+intent is 2, a related one that partly serves it is 1; when the query names places, the product
+offered for another place drops to 1 and a related product for another place to 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def queries() -> list[dict]:
+    """The queries as written: id, group, query, intent."""
+    return json.loads((HERE / "queries.json").read_text(encoding="utf-8"))
+
+
+def split() -> dict[str, set[str]]:
+    """``{"tuning": ids, "heldout": ids}``."""
+    data = json.loads((HERE / "split.json").read_text(encoding="utf-8"))
+    return {name: set(ids) for name, ids in data.items()}
+
+
+def judgments(listings: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Grades per query id: ``{listing key: grade}`` for every listing graded above 0.
+
+    ``listings`` maps each product (topic) to the places it is offered for.
+    """
+    out = {}
+    for line in (HERE / "judgments.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        qid, _, rest = line.partition(":")
+        good, related, places = [], [], set()
+        for part in rest.split():
+            if part.startswith("@"):
+                places.update(part[1:].split(","))
+            elif part.startswith("*@"):
+                places.update(part[2:].split(","))
+                good = list(listings)
+            elif part.startswith("~"):
+                related += part[1:].split(",")
+            else:
+                good += part.split(",")
+        only_places = rest.strip().startswith("*@")
+        grades: dict[str, int] = {}
+        for topic in related:
+            for place in listings[topic]:
+                if not places or place in places:
+                    grades[f"{topic}@{place}"] = 1
+        for topic in good:
+            for place in listings[topic]:
+                if only_places and place not in places:
+                    continue
+                grades[f"{topic}@{place}"] = 2 if not places or place in places else 1
+        out[qid] = grades
+    return out
+
+
+def ndcg(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
+    """Normalised discounted cumulative gain of the first ``k`` results (exponential gain)."""
+
+    def dcg(values: list[int]) -> float:
+        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(values[:k]))
+
+    ideal = dcg(sorted(grades.values(), reverse=True))
+    return dcg([grades.get(key, 0) for key in ranked]) / ideal if ideal else 0.0

@@ -1,0 +1,116 @@
+"""Measure the buyers' relevance set on both engines over the demo catalogue.
+
+    .venv/bin/python -m tests.search.relevance.measure [--set tuning|heldout|all] [--worst N]
+
+Seeds the demo exchange in a throwaway SQLite database, indexes its listings in the embedded
+engine and (when the test OpenSearch node is up) in OpenSearch, runs each query as the search
+API does (``discovery.build_query``: synonyms, place boosts) and prints NDCG@10 and the
+zero-result rate per group. ``--worst`` lists the lowest-scoring queries of the chosen set:
+use it on the tuning set only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import uuid
+from pathlib import Path
+
+import search
+from market.demo.catalogue import TOPICS
+from market.listings import discovery
+from market.listings.indexing import LISTINGS
+from tests.search.relevance import judged
+
+
+def evaluate(engine: search.SearchEngine, key_of: dict[str, str], ids: set[str]) -> list[dict]:
+    """One row per judged query of ``ids``: group, NDCG@10, total, whether it was relaxed."""
+    listings = {topic.key: list(topic.places) for topic in TOPICS}
+    grades = judged.judgments(listings)
+    rows = []
+    for query in judged.queries():
+        if query["id"] not in ids:
+            continue
+        args = {"q": query["query"], "per_page": 10}
+        results = engine.search(LISTINGS, discovery.build_query(args))
+        ranked = [key_of.get(hit.id, hit.id) for hit in results.hits]
+        rows.append(
+            {
+                **query,
+                "judged": bool(grades[query["id"]]),
+                "ndcg": judged.ndcg(ranked, grades[query["id"]]),
+                "total": results.total,
+                "relaxed": results.relaxed,
+                "top": ranked[:3],
+            }
+        )
+    return rows
+
+
+def summary(rows: list[dict]) -> dict[str, tuple[float, int, int]]:
+    """Per group and ``all``: (mean NDCG@10, zero-result count, judged count)."""
+    out = {}
+    for group in sorted({r["group"] for r in rows}) + ["all"]:
+        mine = [r for r in rows if r["judged"] and group in ("all", r["group"])]
+        zero = sum(1 for r in mine if r["total"] == 0)
+        out[group] = (statistics.fmean(r["ndcg"] for r in mine), zero, len(mine))
+    return out
+
+
+def seed_catalogue(directory: Path) -> tuple[list[dict], dict[str, str]]:
+    """The demo catalogue's search documents and ``{listing id: topic@place}``."""
+    from market import demo, migrate
+    from market.app import create_app
+    from market.db import utcnow
+    from market.demo import listings as listings_demo
+    from market.listings import indexing
+    from tests.conftest import app_config
+
+    url = f"sqlite:///{directory / 'catalogue.sqlite3'}"
+    migrate.upgrade(url)
+    application = create_app(app_config(url, directory))
+    with application.app_context(), application.extensions["db"].unit_of_work() as session:
+        demo.seed(session)
+        ids = listings_demo.listing_ids(session)
+        docs = list(indexing.documents(session, utcnow()))
+    application.extensions["db"].dispose()
+    return docs, {str(listing_id): key for key, listing_id in ids.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="tuning", choices=("tuning", "heldout", "all"))
+    parser.add_argument("--worst", type=int, default=0)
+    options = parser.parse_args()
+    sets = judged.split()
+    ids = sets["tuning"] | sets["heldout"] if options.set == "all" else sets[options.set]
+    from bench.search import opensearch_default
+
+    with tempfile.TemporaryDirectory() as tmp:
+        docs, key_of = seed_catalogue(Path(tmp))
+        engines = {"embedded": search.connect(f"embedded://{tmp}/search.sqlite3")}
+        url = opensearch_default()
+        if url:
+            prefix = f"shujiao-relevance-{uuid.uuid4().hex[:8]}-"
+            engines["opensearch"] = search.connect(url, prefix=prefix, replicas=0)
+        for name, engine in engines.items():
+            engine.ensure_index(LISTINGS)
+            engine.index(LISTINGS, docs, refresh=True)
+            rows = evaluate(engine, key_of, ids)
+            print(f"{name} ({options.set}):")
+            for group, (mean, zero, count) in summary(rows).items():
+                print(f"  {group:8} NDCG@10 {mean:.3f}  zero results {zero}/{count}")
+            unjudged = [r for r in rows if not r["judged"]]
+            hits = sum(1 for r in unjudged if r["total"])
+            print(f"  nothing fits: {len(unjudged)} queries, {hits} of them return something")
+            for row in sorted((r for r in rows if r["judged"]), key=lambda r: r["ndcg"])[
+                : options.worst
+            ]:
+                print(f"    {row['ndcg']:.2f} {row['total']:4} {row['query']}  {row['top']}")
+            engine.drop_index(LISTINGS)
+            engine.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""What buyers mean: traditional script, domain words, partial matches, synonyms, typos,
+places, and what an empty query shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from search import Query, analysis
+from search.analysis import Synonyms
+from search.errors import InvalidSynonyms
+from search.spec import IndexSpec, SortKey, boolean, date, keyword, text
+from tests.search.listings import LISTINGS
+
+
+def titles(engine, text: str, **options) -> list[str]:
+    results = engine.search(LISTINGS, Query(text=text, per_page=100, **options))
+    return [hit.source["title_zh"] for hit in results.hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("氣象", "气象观测小时数据"),
+        ("電網負荷", "电网负荷曲线数据"),
+        ("博物館 數字藏品", "博物馆数字藏品授权"),
+        ("充電樁", "新能源汽车充电桩数据"),
+        ("衛星遙感影像", "高分辨率卫星遥感影像"),
+    ],
+)
+def test_traditional_characters_find_simplified_listings(loaded, query, title):
+    assert titles(loaded, query)[0] == title
+
+
+def test_domain_words_stay_whole_in_either_script():
+    for word in ("遥测", "充电桩", "粤港澳大湾区", "博物馆"):
+        assert analysis.query_terms(word) == [word]
+        assert analysis.query_terms(analysis.fold(word) and _traditional(word)) == [word]
+
+
+def _traditional(word: str) -> str:
+    return {"遥测": "遙測", "充电桩": "充電樁", "粤港澳大湾区": "粵港澳大灣區", "博物馆": "博物館"}[
+        word
+    ]
+
+
+def test_most_words_must_match_not_all(loaded):
+    # "历史" is in the typhoon listing's title but not the word "深圳港"; three of four match.
+    found = titles(loaded, "深圳 台风 路径 海啸")
+    assert found[0] == "深圳台风路径历史数据集"
+
+
+def test_two_words_both_must_match(loaded):
+    found = titles(loaded, "深圳 metro")
+    assert found == ["深圳地铁客流统计"]
+
+
+def test_words_no_listing_holds_do_not_hide_the_ones_that_match(loaded):
+    results = loaded.search(LISTINGS, Query(text="台风 海啸 火山"))
+    assert [hit.source["title_zh"] for hit in results.hits] == ["深圳台风路径历史数据集"]
+
+
+def test_nothing_matching_both_words_is_retried_with_either(loaded):
+    results = loaded.search(LISTINGS, Query(text="粤剧 台风"))
+    assert results.relaxed
+    found = {hit.source["title_zh"] for hit in results.hits}
+    assert {"深圳台风路径历史数据集", "粤剧经典唱段音频"} <= found
+
+
+def test_everyday_words_find_formal_ones(loaded):
+    assert "电商商品价格指数" in titles(loaded, "网购 价格")
+    assert "深圳地铁客流统计" in titles(loaded, "subway ridership")
+
+
+def test_synonyms_given_with_the_query_apply_without_reindex(loaded):
+    assert "气象观测小时数据" not in titles(loaded, "晴雨")
+    mine = Synonyms([("晴雨", "气象")])
+    assert "气象观测小时数据" in titles(loaded, "晴雨", synonyms=mine)
+
+
+@pytest.mark.parametrize(
+    ("groups", "field"),
+    [
+        ([("地铁",)], "groups[0]"),
+        ([("地铁", " ")], "groups[0]"),
+        ([("地铁", "metro"), ("metro", "subway")], "groups[1]"),
+        ([("a" * 41, "b")], "groups[0]"),
+        ([[f"w{n}a", f"w{n}b"] for n in range(2001)], "groups"),
+    ],
+)
+def test_bad_synonym_lists_are_refused_naming_the_group(groups, field):
+    with pytest.raises(InvalidSynonyms) as error:
+        Synonyms(groups)
+    assert error.value.field == field
+
+
+def test_english_typos_are_corrected_with_did_you_mean(loaded):
+    results = loaded.search(LISTINGS, Query(text="logstics", per_page=5))
+    assert results.hits[0].source["title_zh"] == "粤港澳大湾区货运物流指数"
+    assert results.did_you_mean == "logistics"
+    assert loaded.search(LISTINGS, Query(text="weathr forcast")).did_you_mean == "weather forecast"
+
+
+def test_did_you_mean_is_absent_for_words_the_index_holds(loaded):
+    assert loaded.search(LISTINGS, Query(text="weather forecast")).did_you_mean is None
+
+
+SPEC = IndexSpec(
+    "places",
+    fields=(
+        text("title", "mixed", boost=3, suggest=True),
+        text("provider", "mixed", boost=0.3),
+        keyword("region"),
+        boolean("certified"),
+        date("published_at"),
+    ),
+    tiebreak=(SortKey("certified", descending=True), SortKey("published_at", descending=True)),
+    browse=(SortKey("published_at", descending=True),),
+)
+DOCS = [
+    {"id": "a", "title": "公交数据", "provider": "深圳交通数据公司", "region": "guangzhou",
+     "certified": False, "published_at": "2024-01-01"},
+    {"id": "b", "title": "公交数据", "provider": "某公司", "region": "shenzhen",
+     "certified": False, "published_at": "2023-01-01"},
+    {"id": "c", "title": "公交数据", "provider": "某公司", "region": "guangzhou",
+     "certified": True, "published_at": "2022-01-01"},
+    {"id": "d", "title": "公交数据", "provider": "某公司", "region": "guangzhou",
+     "certified": False, "published_at": "2025-01-01"},
+    {"id": "e", "title": "深圳 公交线路", "provider": "某公司", "region": "shenzhen",
+     "certified": False, "published_at": "2021-01-01"},
+    {"id": "f", "title": "深圳 公交线路", "provider": "某公司", "region": "guangzhou",
+     "certified": True, "published_at": "2021-06-01"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def places(engine):
+    engine.ensure_index(SPEC)
+    engine.index(SPEC, DOCS, refresh=True)
+    yield engine
+    engine.drop_index(SPEC)
+
+
+def test_a_place_in_the_query_favours_that_region_over_a_provider_name(places):
+    plain = [h.id for h in places.search(SPEC, Query(text="深圳 公交")).hits]
+    assert plain == ["f", "e", "a"]  # a matches 深圳 only through its provider's name
+    boosted = places.search(SPEC, Query(text="深圳 公交", boosts={"region": ["shenzhen"]}))
+    assert [h.id for h in boosted.hits] == ["e", "f", "a"]
+
+
+def test_ties_are_broken_by_certification_then_freshness(places):
+    found = [h.id for h in places.search(SPEC, Query(text="公交数据")).hits]
+    assert [i for i in found if i in "bcd"] == ["c", "d", "b"]  # same text, same score
+
+
+def test_an_empty_query_lists_newest_first(places):
+    found = [h.id for h in places.search(SPEC, Query(text="")).hits]
+    assert found == ["d", "a", "b", "c", "f", "e"]
+
+
+@pytest.mark.parametrize(
+    ("query", "corrected", "title"),
+    [
+        ("气像 数据", "气象 数据", "气象观测小时数据"),
+        ("航班 延悟", "航班 延误", "航班准点率统计"),
+        ("敦皇 壁画", "敦煌 壁画", "敦煌壁画高清图像"),
+        ("電網 富荷", "电网 负荷", "电网负荷曲线数据"),
+    ],
+)
+def test_chinese_homophone_typos_are_corrected(loaded, query, corrected, title):
+    results = loaded.search(LISTINGS, Query(text=query, per_page=5))
+    assert results.hits[0].source["title_zh"] == title
+    assert results.did_you_mean == corrected
+
+
+def test_words_the_index_holds_are_not_corrected(loaded):
+    results = loaded.search(LISTINGS, Query(text="实时 路况"))
+    assert results.did_you_mean is None and results.total >= 1
