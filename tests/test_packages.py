@@ -176,6 +176,8 @@ LAYERS = {
     "trading": {"identity", "registry", "listings", "payments"},
     # Verification's suspension reaches into listings (search) and trading (open orders).
     "verification": {"identity", "registry", "listings", "trading"},
+    # Search curation expands queries for listings' discovery and logs what buyers searched.
+    "searching": {"identity", "registry", "listings"},
 }
 
 
