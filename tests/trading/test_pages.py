@@ -45,9 +45,10 @@ def test_receipt_statement_and_staff_queues(exchange, listing, drain):
     assert order["reference"] in statement
     finance = _web(exchange.app, exchange.finance_user)
     assert finance.get("/finance/trading").status_code == 200
+    assert finance.get("/finance/payouts").status_code == 200
     assert (
-        finance.submit("/finance/trading/payouts", {}, page="/finance/trading").status_code == 302
-    )
+        finance.submit("/finance/payouts/batches", {"currency": "CNY"}, page="/finance/payouts")
+    ).status_code == 302
     reviewer = _web(exchange.app, exchange.staff)
     assert reviewer.get("/review/disputes").status_code == 200
     assert buyer.get("/finance/trading").status_code == 403
