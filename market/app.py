@@ -24,11 +24,11 @@ from market.db import Database, is_busy
 from market.errors import DomainError, error_body
 from market.fields import BigIdConverter, IdConverter
 from market.files import LocalFileStore
-from market.finance import api as finance_api
-from market.finance import console as finance_console
 from market.finance import pages as finance_pages
-from market.finance import recon_api as finance_recon_api
 from market.finance import views as finance_views
+from market.finance.pages import console as finance_console
+from market.finance.views import payouts as finance_payout_views
+from market.finance.views import recon as finance_recon_views
 from market.identity import pages as identity_pages
 from market.identity import views as identity_views
 from market.listings import pages as listing_pages
@@ -120,8 +120,8 @@ def _register_blueprints(app: Flask, api) -> None:
     for blueprint in (
         identity_views.blp,
         finance_views.blp,
-        finance_api.blp,
-        finance_recon_api.blp,
+        finance_payout_views.blp,
+        finance_recon_views.blp,
         registry_views.blp,
         listing_views.blp,
         trading_views.blp,

@@ -17,8 +17,7 @@ from market.app import create_app
 from market.config import ConfigError, mark_demo_instance
 from market.db import utcnow
 from market.errors import DomainError
-from market.finance.cli import ledger_cli
-from market.finance.recon_cli import recon_group
+from market.finance.cli import ledger_cli, recon_group
 from market.identity import services as identity_services
 from market.identity.models import StaffRole
 from market.listings.cli import search_group

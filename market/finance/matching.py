@@ -37,7 +37,10 @@ from market.finance.models import (
     StripeBalanceTransaction,
 )
 from market.finance.payouts import value_moment
+from market.states import Actor
 from market.trading.models import (
+    Dispute,
+    DisputeStatus,
     Order,
     OrderStatus,
     Payment,
@@ -111,6 +114,9 @@ def run(session: Session, now: datetime, *, window_days: int = 5) -> RunResult:
         _flush(session, pending, result, now)
     _amount_window(session, pending, now, window_days)
     _flush(session, pending, result, now)
+    lost = _lost_disputes(session)
+    if lost:
+        result.matched["stripe_dispute_lost"] += lost
     _exceptions(session, pending, result, now, window_days)
     return result
 
@@ -297,11 +303,13 @@ def _payout_references(session: Session, pending: _Pending, now: datetime) -> No
             continue
         if line.amount_minor > 0 and payout.status == PayoutStatus.SUBMITTED:
             payouts.mark_returned(
-                session, payout.id, line.remark or "returned", line.value_date, now
+                session, payout.id, line.remark or "returned", line.value_date, now, Actor.SYSTEM
             )
             _bank_match(pending, line, "payout_reference", "payout", payout.id)
         elif line.amount_minor < 0 and payout.status == PayoutStatus.SUBMITTED:
-            payouts.mark_paid(session, payout.id, line.value_date, line.bank_reference, now)
+            payouts.mark_paid(
+                session, payout.id, line.value_date, line.bank_reference, now, Actor.SYSTEM
+            )
             _bank_match(pending, line, "payout_reference", "payout", payout.id)
         elif line.amount_minor < 0 and payout.status == PayoutStatus.RETURNED:
             # Sent, then sent back: the two bank lines cancel out, as the ledger has it.
@@ -428,6 +436,37 @@ def _amount_window(session: Session, pending: _Pending, now: datetime, days: int
                  "candidates": [_candidate("stripe_payout", c.id, -c.amount, c.currency)
                                 for c in candidates]}
             )  # fmt: skip
+
+
+def _lost_disputes(session: Session) -> int:
+    """A chargeback Stripe withdrew and the exchange lost: trading booked it as a refund
+    out of clearing, so the withdrawn funds stand in for it (``stripe_dispute:<dp>:lost``,
+    dated when the dispute was decided, so every run posts it once)."""
+    bt = StripeBalanceTransaction
+    withdrawn = {
+        row.dispute_id: row
+        for row in session.execute(
+            sa.select(bt.dispute_id, bt.amount, bt.currency).where(
+                bt.reporting_category == "dispute", bt.amount < 0, bt.dispute_id.is_not(None)
+            )
+        )
+    }
+    if not withdrawn:
+        return 0
+    posted = 0
+    for dispute in session.scalars(
+        sa.select(Dispute).where(
+            Dispute.stripe_dispute_id.in_(list(withdrawn)),
+            Dispute.status == DisputeStatus.DECIDED,
+            Dispute.refund_minor > 0,
+        )
+    ):
+        line = withdrawn[dispute.stripe_dispute_id]
+        entry = books.stripe_dispute_lost(
+            session, dispute.stripe_dispute_id, -line.amount, line.currency, dispute.decided_at
+        )
+        posted += not entry.replayed
+    return posted
 
 
 # --- The exception queue ------------------------------------------------------------------------

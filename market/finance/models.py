@@ -62,11 +62,6 @@ class PayeeAccount(Base):
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
-    @property
-    def mainland(self) -> bool:
-        """Paid through a mainland bank (CNAPS) rather than SWIFT."""
-        return self.cnaps_code is not None
-
 
 class ItemState(enum.StrEnum):
     """Where a statement line (or a Stripe line) stands in reconciliation."""

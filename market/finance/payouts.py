@@ -13,6 +13,7 @@ Only providers with a confirmed payee account (``payees``) can be paid: the bank
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from market.errors import Conflict, InvalidInput, NotFound
 from market.finance import books as finance_books
 from market.finance import payees
 from market.identity.models import Organisation, User
+from market.states import Actor, Machine
 from market.text import N_
 from market.trading import books
 from market.trading.models import (
@@ -33,44 +35,41 @@ from market.trading.models import (
     PayoutStatus,
 )
 
-# The payout state machine: (status, action) → new status.
-PAYOUT_MOVES = {
-    (PayoutStatus.BUILT, "submit"): PayoutStatus.SUBMITTED,
-    (PayoutStatus.BUILT, "cancel"): PayoutStatus.CANCELLED,
-    (PayoutStatus.SUBMITTED, "pay"): PayoutStatus.PAID,
-    (PayoutStatus.SUBMITTED, "return"): PayoutStatus.RETURNED,
-}
-BATCH_MOVES = {
-    (PayoutBatchStatus.BUILT, "submit"): PayoutBatchStatus.SUBMITTED,
-    (PayoutBatchStatus.BUILT, "cancel"): PayoutBatchStatus.CANCELLED,
-}
+
+class PayoutAction(enum.StrEnum):
+    """What can happen to a payout (and to its batch)."""
+
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+    PAY = "pay"
+    RETURN = "return"
 
 
-def allowed_actions(payout: Payout) -> list[str]:
-    """What may be done with a payout now (drives the buttons)."""
-    return [action for (status, action) in PAYOUT_MOVES if status == payout.status]
+FINANCE = frozenset({Actor.FINANCE})
+# Paid and returned are read off the bank statement: by finance, or by the matcher.
+STATEMENT = frozenset({Actor.FINANCE, Actor.SYSTEM})
+
+PAYOUT_MOVES = Machine(
+    {
+        (PayoutStatus.BUILT, PayoutAction.SUBMIT): (PayoutStatus.SUBMITTED, FINANCE),
+        (PayoutStatus.BUILT, PayoutAction.CANCEL): (PayoutStatus.CANCELLED, FINANCE),
+        (PayoutStatus.SUBMITTED, PayoutAction.PAY): (PayoutStatus.PAID, STATEMENT),
+        (PayoutStatus.SUBMITTED, PayoutAction.RETURN): (PayoutStatus.RETURNED, STATEMENT),
+    },
+    illegal=N_("this payout cannot do that in its current status"),
+)
+BATCH_MOVES = Machine(
+    {
+        (PayoutBatchStatus.BUILT, PayoutAction.SUBMIT): (PayoutBatchStatus.SUBMITTED, FINANCE),
+        (PayoutBatchStatus.BUILT, PayoutAction.CANCEL): (PayoutBatchStatus.CANCELLED, FINANCE),
+    },
+    illegal=N_("this payout batch cannot do that in its current status"),
+)
 
 
-def _move(payout: Payout, action: str) -> None:
-    target = PAYOUT_MOVES.get((payout.status, action))
-    if target is None:
-        raise Conflict(
-            N_("this payout cannot do that in its current status"),
-            field="status",
-            allowed=allowed_actions(payout),
-        )
-    payout.status = target
-
-
-def _move_batch(batch: PayoutBatch, action: str) -> None:
-    target = BATCH_MOVES.get((batch.status, action))
-    if target is None:
-        raise Conflict(
-            N_("this payout batch cannot do that in its current status"),
-            field="status",
-            allowed=[act for (status, act) in BATCH_MOVES if status == batch.status],
-        )
-    batch.status = target
+def allowed_actions(payout: Payout) -> list[PayoutAction]:
+    """What finance may do with a payout now (drives the buttons)."""
+    return PAYOUT_MOVES.allowed_actions(payout.status, Actor.FINANCE)
 
 
 def build_batch(
@@ -182,9 +181,9 @@ def payout_or_404(session: Session, payout_id: int) -> Payout:
 def submit_batch(session: Session, batch_id: int, user: User, now: datetime) -> PayoutBatch:
     """The bank file was uploaded to the bank: every payout's money is now in transit."""
     batch = batch_or_404(session, batch_id, lock=True)
-    _move_batch(batch, "submit")
+    batch.status = BATCH_MOVES.next(batch.status, PayoutAction.SUBMIT, Actor.FINANCE)
     for payout in batch.payouts:
-        _move(payout, "submit")
+        payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.SUBMIT, Actor.FINANCE)
         finance_books.provider_payout_submitted(session, payout.id, payout.hold_id, now)
     batch.submitted_by_id, batch.submitted_at = user.id, now
     return batch
@@ -193,9 +192,9 @@ def submit_batch(session: Session, batch_id: int, user: User, now: datetime) -> 
 def cancel_batch(session: Session, batch_id: int, user: User, now: datetime) -> PayoutBatch:
     """Drop a batch before it is submitted: the reserved payables are free again."""
     batch = batch_or_404(session, batch_id, lock=True)
-    _move_batch(batch, "cancel")
+    batch.status = BATCH_MOVES.next(batch.status, PayoutAction.CANCEL, Actor.FINANCE)
     for payout in batch.payouts:
-        _move(payout, "cancel")
+        payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.CANCEL, Actor.FINANCE)
         finance_books.provider_payout_released(session, payout.hold_id)
         payout.closed_at = now
     batch.closed_at = now
@@ -220,13 +219,14 @@ def _close_batch_if_done(batch: PayoutBatch, now: datetime) -> None:
 
 
 def mark_paid(
-    session: Session, payout_id: int, value_date: date, bank_reference: str, now: datetime
-) -> Payout:
+    session: Session, payout_id: int, value_date: date, bank_reference: str, now: datetime,
+    actor: Actor = Actor.FINANCE,
+) -> Payout:  # fmt: skip
     """The bank statement shows the payout left our account: in transit → bank."""
     payout = payout_or_404(session, payout_id)
     if payout.status == PayoutStatus.PAID and payout.bank_reference == bank_reference:
         return payout
-    _move(payout, "pay")
+    payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.PAY, actor)
     finance_books.provider_payout_paid(
         session, payout.id, payout.amount_minor, payout.currency, value_moment(value_date),
         bank_reference,
@@ -237,12 +237,13 @@ def mark_paid(
 
 
 def mark_returned(
-    session: Session, payout_id: int, reason: str, value_date: date | None, now: datetime
-) -> Payout:
+    session: Session, payout_id: int, reason: str, value_date: date | None, now: datetime,
+    actor: Actor = Actor.FINANCE,
+) -> Payout:  # fmt: skip
     """The bank sent the payout back (closed account, wrong name ...): the provider is owed it
     again and a later batch pays it, once the payee account is put right."""
     payout = payout_or_404(session, payout_id)
-    _move(payout, "return")
+    payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.RETURN, actor)
     finance_books.provider_payout_returned(
         session, payout.id, payout.organisation_id, payout.amount_minor, payout.currency,
         now, reason,

@@ -418,3 +418,11 @@ class AuditEventSchema(Schema):
     user_id = fields.Integer(allow_none=True)
     details = fields.Dict()
     at = fields.DateTime()
+
+
+class ReportQuerySchema(Schema):
+    """A report's window and format."""
+
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    start = fields.AwareDateTime(load_default=None)
+    end = fields.AwareDateTime(load_default=None)

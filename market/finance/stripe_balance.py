@@ -11,7 +11,7 @@ already recorded with the same content changes nothing; with other content it is
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -78,9 +78,10 @@ class BalanceLine:
 
 
 def _replace(line: BalanceLine, **changes) -> BalanceLine:
-    values = {field.name: getattr(line, field.name) for field in fields(line)}
-    values.update(changes)
-    return BalanceLine(**values)
+    return replace(line, **changes)
+
+
+NAMES = tuple(field.name for field in fields(BalanceLine))
 
 
 # The columns compared when a line is seen again: the money and what it is about.
@@ -158,7 +159,7 @@ def entries_for(line: BalanceLine) -> list[ledger.EntryRequest]:
 
 
 def _row(line: BalanceLine, origin: str, booked: str) -> dict:
-    values = {field.name: getattr(line, field.name) for field in fields(line)}
+    values = {name: getattr(line, name) for name in NAMES}
     values["stripe_id"] = values.pop("id")
     values["origin"] = origin
     values["booked"] = booked

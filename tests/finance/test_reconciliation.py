@@ -16,7 +16,7 @@ from ledger.verify import verify
 from market.db import utcnow
 from market.finance import bank, matching, payouts, stripe_import
 from market.finance.models import BankLine, ItemState, ReconException, StripeBalanceTransaction
-from market.trading import books, refunds, settlement
+from market.trading import books, refunds, settlement, stripe_events
 from market.trading.states import Actor
 from tests.finance.conftest import DAY
 from tests.finance.factories import payee_account
@@ -121,3 +121,27 @@ def test_the_exception_queue_holds_exactly_the_planted_problems(app, db, trade):
     again = matching.run(db, utcnow())
     db.commit()
     assert (sum(again.matched.values()), again.opened, again.closed) == (0, 0, 0)
+
+
+def test_a_lost_chargeback_leaves_clearing_equal_to_stripe(app, db, trade):
+    order = trade.card("ch_X")
+    intent_id = order.payments[0].stripe_payment_intent_id
+    dispute = {"id": "dp_X", "payment_intent": intent_id, "reason": "fraudulent"}
+    stripe_events.dispute_created(db, dispute)
+    stripe_events.dispute_closed(db, {**dispute, "status": "lost", "amount": PRICE})
+    db.commit()
+    later = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
+    report = [
+        stripe_row("txn_X", "charge", PRICE, 14_040, created=later, source_id="ch_X"),
+        stripe_row("txn_DX", "dispute", -PRICE, 1_500, created=later, source_id="dp_X"),
+    ]
+    stripe_import.import_csv(db, stripe_csv(report))
+    ran = matching.run(db, utcnow())
+    db.commit()
+    assert ran.matched["stripe_dispute_lost"] == 1
+    assert books.balance(db, "assets:stripe_disputed_funds", "CNY") == 0
+    stripe_says = PRICE - 14_040 - PRICE - 1_500
+    assert books.balance(db, "assets:stripe_clearing", "CNY") == stripe_says
+    assert open_exceptions(db) == []
+    assert matching.run(db, utcnow()).matched == {}
+    assert verify(db).ok

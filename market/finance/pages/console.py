@@ -1,4 +1,4 @@
-"""The finance console's pages for payee accounts and payouts (finance staff only)."""
+"""The finance console's pages: payee accounts, payouts, reconciliation (finance staff only)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from market.auth import staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError
-from market.finance import bankfile, payees, payouts, schemas
-from market.finance.models import PAYEE_STATUS_LABELS, PayeeStatus
+from market.finance import bankfile, exceptions, matching, payees, payouts, schemas
+from market.finance.models import PAYEE_STATUS_LABELS, Correction, PayeeStatus
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
 from market.trading import books
@@ -184,3 +184,72 @@ def decide_payee(payee_id: int, action: str):
         return redirect(url_for("finance_console.payees_page"))
     flash(_("Payee account updated."))
     return redirect(url_for("finance_console.payees_page"))
+
+
+@blp.route("/reconciliation")
+@finance_only
+def reconciliation_page():
+    """The exception queue with candidates, and the forms that resolve it."""
+    session = db_session()
+    return render_template(
+        "finance/reconciliation.html",
+        exceptions=session.scalars(exceptions.queue().limit(200)).all(),
+        corrections=session.scalars(
+            sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
+        ).all(),
+        trail=session.scalars(exceptions.trail().limit(30)).all(),
+        me=current_user(),
+    )
+
+
+@blp.route("/reconciliation/run", methods=["POST"])
+@finance_only
+def run_reconciliation():
+    """Match everything open now."""
+    result = matching.run(db_session(), utcnow())
+    exceptions.audit(db_session(), "run", "recon", current_user(), utcnow(),
+                     matched=dict(result.matched))  # fmt: skip
+    flash(result.summary())
+    return redirect(url_for("finance_console.reconciliation_page"))
+
+
+@blp.route("/reconciliation/<int:exception_id>/<any(match, mark):how>", methods=["POST"])
+@finance_only
+def resolve_exception(exception_id: int, how: str):
+    """Resolve an exception by hand or with a reason."""
+    schema = schemas.ManualMatchSchema() if how == "match" else schemas.MarkSchema()
+    data, errors = parse_form(schema)
+    if errors:
+        flash(_("The resolution has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("finance_console.reconciliation_page"))
+    try:
+        if how == "match":
+            exceptions.match_by_hand(
+                db_session(), exception_id, data["kind"], data["target_id"], current_user(),
+                utcnow(), data["note"],
+            )  # fmt: skip
+        else:
+            exceptions.mark(db_session(), exception_id, data["reason"], current_user(), utcnow())
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("finance_console.reconciliation_page"))
+    flash(_("Exception resolved."))
+    return redirect(url_for("finance_console.reconciliation_page"))
+
+
+@blp.route(
+    "/reconciliation/corrections/<int:correction_id>/<any(approve, reject):decision>",
+    methods=["POST"],
+)
+@finance_only
+def decide_correction(correction_id: int, decision: str):  # fmt: skip
+    """Approve or refuse another finance user's correcting entry."""
+    try:
+        exceptions.decide_correction(
+            db_session(), correction_id, decision == "approve", current_user(), utcnow()
+        )
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("finance_console.reconciliation_page"))
+    flash(_("Correction approved.") if decision == "approve" else _("Correction refused."))
+    return redirect(url_for("finance_console.reconciliation_page"))

@@ -3,15 +3,19 @@ its resolution, corrections with a second approver, the audit trail (finance sta
 
 from __future__ import annotations
 
+import csv
+import io
+import tempfile
+
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
 from market.errors import InvalidInput
-from market.finance import bank, exceptions, matching, schemas, stripe_import
+from market.finance import bank, exceptions, matching, reports, schemas, stripe_import
 from market.finance.models import BankAccount, ReconException
 from market.identity.models import User
 from market.oauth.server import requires
@@ -148,3 +152,43 @@ def decide_correction(correction_id: int, decision: str):  # fmt: skip
 def audit_trail():
     """Every reconciliation action, newest first."""
     return exceptions.trail()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/finance/reports/<name>")
+@requires("finance:read")
+@blp.arguments(schemas.ReportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv")
+def report(query, name: str):
+    """A report (``trial_balance``, ``general_ledger``, ``payables``) as CSV or XLSX, streamed."""
+    reports.check(name)
+    filename = f"{name}.{query['format']}"
+    if query["format"] == "xlsx":
+        built = reports.build(db_session(), name, query["start"], query["end"])
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed with the response
+        reports.write_xlsx(built, handle.name)
+        response = send_file(handle.name, mimetype=XLSX, download_name=filename)
+        response.call_on_close(handle.close)
+        return response
+    database = current_app.extensions["db"]
+
+    def lines():
+        # The rows are read while the body is sent, after the request's own unit of work has
+        # ended: this read gets a unit of work of its own, closed with the stream.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        with database.unit_of_work() as session:
+            built = reports.build(session, name, query["start"], query["end"])
+            writer.writerow(built.columns)
+            for row in built.rows:
+                writer.writerow(row)
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
+    return Response(lines(), mimetype="text/csv", headers=disposition)
