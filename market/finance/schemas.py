@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ledger.currencies import EXPONENTS
-from market.fields import SingleLine
+from market.fields import Int, SingleLine
 from market.text import FormSchema
 
 
@@ -149,21 +149,29 @@ ACCOUNT_NUMBER = validate.Regexp(
 class PayeeAccountInputSchema(FormSchema):
     """A new payee bank account for an organisation (pending a second finance user)."""
 
-    organisation_id = fields.Integer(required=True)
-    account_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    bank_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    branch_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    organisation_id = Int(required=True)
+    account_name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
+    bank_name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
+    branch_name = fields.String(
+        load_default=None, validate=[validate.Length(max=200), SingleLine()]
+    )
     account_number = fields.String(required=True, validate=ACCOUNT_NUMBER)
     cnaps_code = fields.String(load_default=None, validate=CNAPS)
     swift_bic = fields.String(load_default=None, validate=SWIFT)
-    iban = fields.String(load_default=None, validate=validate.Length(min=15, max=34))
-    note = fields.String(load_default=None, validate=validate.Length(max=1000))
+    iban = fields.String(
+        load_default=None, validate=[validate.Length(min=15, max=34), SingleLine()]
+    )
+    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
 
 
 class PayeeDecisionSchema(FormSchema):
     """Why a pending payee account is refused."""
 
-    note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
 
 
 class PayeeAccountSchema(Schema):
@@ -190,7 +198,7 @@ class PayoutBatchInputSchema(FormSchema):
 
     currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
     organisation_ids = fields.List(
-        fields.Integer(), load_default=None, validate=validate.Length(min=1, max=1000)
+        Int(), load_default=None, validate=validate.Length(min=1, max=1000)
     )
 
 
@@ -204,13 +212,15 @@ class PayoutPaidSchema(FormSchema):
     """The bank statement line that shows a payout paid."""
 
     value_date = fields.Date(required=True)
-    bank_reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    bank_reference = fields.String(
+        required=True, validate=[validate.Length(min=1, max=100), SingleLine()]
+    )
 
 
 class PayoutReturnedSchema(FormSchema):
     """The bank returned a payout, and why."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
     value_date = fields.Date(load_default=None)
 
 
@@ -257,8 +267,10 @@ class StatementUploadSchema(Schema):
 class BankAccountInputSchema(FormSchema):
     """One of the exchange's bank accounts and how its CSV statements are read."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    bank_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), SingleLine()])
+    bank_name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
     account_number = fields.String(required=True, validate=ACCOUNT_NUMBER)
     currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
     ledger_account = fields.String(
@@ -266,7 +278,7 @@ class BankAccountInputSchema(FormSchema):
     )
     csv_layout = fields.String(load_default=None, validate=validate.OneOf(["icbc", "cmb", "ccb"]))
     csv_mapping = fields.Dict(
-        keys=fields.String(), values=fields.String(validate=validate.Length(min=1, max=100)),
+        keys=fields.String(), values=fields.String(validate=[validate.Length(min=1, max=100), SingleLine()]),
         load_default=None,
     )  # fmt: skip
     encoding = fields.String(
@@ -296,7 +308,7 @@ class StatementOptionsSchema(FormSchema):
         load_default=None, validate=validate.OneOf(["utf-8", "gb18030", "gbk"])
     )
     layout = fields.String(load_default=None, validate=validate.OneOf(["icbc", "cmb", "ccb"]))
-    opening_balance = fields.Integer(load_default=None, validate=validate.Range(-(10**15), 10**15))
+    opening_balance = Int(bits=64, load_default=None, validate=validate.Range(-(10**15), 10**15))
 
 
 class BankStatementSchema(Schema):
@@ -368,32 +380,32 @@ class ManualMatchSchema(FormSchema):
     """Match an exception's item by hand."""
 
     kind = fields.String(required=True, validate=validate.OneOf(["payment", "refund", "payout"]))
-    target_id = fields.Integer(required=True)
-    note = fields.String(load_default=None, validate=validate.Length(max=1000))
+    target_id = Int(required=True)
+    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
 
 
 class MarkSchema(FormSchema):
     """Explain an exception."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
 
 
 class LegInputSchema(Schema):
     """One leg of a correcting entry."""
 
     side = fields.String(required=True, validate=validate.OneOf(["debit", "credit"]))
-    account = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    amount_minor = fields.Integer(required=True, validate=validate.Range(min=1, max=10**15))
+    account = fields.String(required=True, validate=[validate.Length(min=1, max=200), SingleLine()])
+    amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=10**15))
     currency = fields.String(required=True, validate=validate.OneOf(sorted(EXPONENTS)))
 
 
 class CorrectionInputSchema(Schema):
     """A correcting entry proposed for approval by another finance user."""
 
-    exception_id = fields.Integer(load_default=None)
+    exception_id = Int(load_default=None)
     legs = fields.List(fields.Nested(LegInputSchema), required=True,
                        validate=validate.Length(min=2, max=20))  # fmt: skip
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), SingleLine()])
 
 
 class CorrectionSchema(Schema):

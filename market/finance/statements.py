@@ -129,6 +129,8 @@ def check_mapping(mapping: dict) -> dict:
 
 def decode(data: bytes, encoding: str | None) -> tuple[str, str]:
     """The file's text and the encoding used (detected when not given)."""
+    if b"\x00" in data:
+        raise InvalidInput(N_("this is not a text file"), field="file")
     if encoding:
         chosen = "gb18030" if encoding.lower() in ("gbk", "gb2312", "gb18030") else encoding
         try:

@@ -142,6 +142,8 @@ def _currency(text: str, where: str) -> str:
 def parse_itemised_csv(data: bytes) -> list[BalanceLine]:
     """Stripe's itemised balance report as lines; any bad value refuses the whole file with
     its line and column named (``lines[<line number>].<column>``)."""
+    if b"\x00" in data:
+        raise InvalidInput(N_("this is not a text file"), field="file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -2,7 +2,7 @@
 statements, VAT
 
 Revision ID: 0009_reconciliation
-Revises: 0005_trading
+Revises: 0007_hardening
 """
 
 from alembic import op
@@ -11,7 +11,7 @@ import market.db
 
 
 revision = '0009_reconciliation'
-down_revision = '0005_trading'
+down_revision = '0007_hardening'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from market.db import utcnow
 from market.identity.models import StaffRole
 from market.payments.gateway import Intent
 from market.trading import orders, payments
-from market.trading.settings import TradingSettings
+from market.trading.settings import from_config
 from tests import factories
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
@@ -96,15 +96,15 @@ def finance(app, db):
     return Finance(app, db)
 
 
-SETTINGS = TradingSettings()
 DAY = datetime.now(UTC).date()
 
 
 class Books:
     """A provider with a published listing, a buyer, finance staff and helpers to trade."""
 
-    def __init__(self, db, store):
+    def __init__(self, db, store, settings):
         self.db = db
+        self.settings = settings
         self.provider = factories.organisation(db)
         self.provider_user = self.provider.memberships[0].user
         self.buyer = factories.organisation(db)
@@ -120,7 +120,7 @@ class Books:
         placed, _ = orders.place(
             self.db, self.buyer, self.buyer_user,
             {"plan_id": self.plan_id, "usage_scenario": "research"}, utcnow(),
-            SETTINGS.fee_bps_for, vat_bps=SETTINGS.vat_bps,
+            self.settings.fee_bps_for, vat_bps=self.settings.vat_bps,
         )  # fmt: skip
         return placed
 
@@ -130,7 +130,7 @@ class Books:
         intent = Intent(f"pi_{charge_id}", "requires_payment_method", PRICE, "CNY", None, {})
         payments.record_intent(self.db, placed.id, intent, utcnow())
         succeeded = Intent(intent.id, "succeeded", PRICE, "CNY", None, {}, charge_id)
-        payments.apply_intent(self.db, succeeded, SETTINGS, utcnow())
+        payments.apply_intent(self.db, succeeded, self.settings, utcnow())
         return placed
 
     def transfer(self, txn: str, amount: int = PRICE):
@@ -140,7 +140,7 @@ class Books:
             self.db, self.finance,
             {"reference": placed.reference, "amount_minor": amount, "currency": "CNY",
              "bank_transaction_id": txn, "value_date": DAY},
-            SETTINGS, utcnow(),
+            self.settings, utcnow(),
         )  # fmt: skip
         return placed
 
@@ -148,6 +148,6 @@ class Books:
 @pytest.fixture
 def trade(db, app):
     """The trading books."""
-    made = Books(db, app.extensions["files"])
+    made = Books(db, app.extensions["files"], from_config(app.config))
     db.commit()
     return made

@@ -182,14 +182,13 @@ def test_an_opening_balance_that_does_not_continue_is_refused(db, account):
 
 def test_a_statement_in_a_closed_period_is_refused(db, account):
     ledger.create_period(
-        db,
-        "2026-11",
-        datetime(2026, 10, 31, 16, tzinfo=UTC),
-        datetime(2026, 11, 30, 16, tzinfo=UTC),
+        db, "2026-10", datetime(2026, 9, 30, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
     )
-    ledger.close_period(db, "2026-11", closed_by="finance")
+    ledger.request_close(db, "2026-10", requested_by="finance a")
+    ledger.close_period(db, "2026-10", closed_by="finance b")
     db.commit()
-    error = refused(db, account, icbc_csv(ROWS, OPENING))
+    october = [BankRow(date(2026, 10, 31), 100, "OCT1", "", "", "")]
+    error = refused(db, account, icbc_csv(october, OPENING))
     assert error.field == "lines[4]"
 
 

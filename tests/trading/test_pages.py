@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from market.trading.models import Order
 from tests import factories
+from tests.finance.factories import payee_account
 from tests.trading.helpers import pay_by_bank, place, scalars
 from tests.web import WebClient
 
@@ -94,13 +95,16 @@ def test_a_receipt_with_fractions_of_a_fen_is_refused_with_its_reason(exchange, 
     assert final["paid_at"] is None
 
 
-def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, drain):
+def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, drain, db):
+    payee_account(db, exchange.provider)
+    db.commit()
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
     exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
     drain()
     finance = _web(exchange.app, exchange.finance_user)
-    finance.submit("/finance/trading/payouts", {}, page="/finance/trading")
+    built = finance.submit("/finance/payouts/batches", {"currency": "CNY"}, page="/finance/payouts")
+    assert built.status_code == 302
     provider = _web(exchange.app, exchange.provider_user)
     html = provider.get("/provider/dashboard").get_data(as_text=True)
     sales = html[
