@@ -26,6 +26,9 @@ from market.fields import BigIdConverter, IdConverter
 from market.files import LocalFileStore
 from market.finance import pages as finance_pages
 from market.finance import views as finance_views
+from market.finance.pages import console as finance_console
+from market.finance.views import payouts as finance_payout_views
+from market.finance.views import recon as finance_recon_views
 from market.identity import pages as identity_pages
 from market.identity import views as identity_views
 from market.listings import pages as listing_pages
@@ -100,6 +103,7 @@ def _register_blueprints(app: Flask, api) -> None:
         identity_pages.blp,
         oauth_pages.blp,
         finance_pages.blp,
+        finance_console.blp,
         registry_pages.blp,
         listing_pages.blp,
         trading_pages.blp,
@@ -116,6 +120,8 @@ def _register_blueprints(app: Flask, api) -> None:
     for blueprint in (
         identity_views.blp,
         finance_views.blp,
+        finance_payout_views.blp,
+        finance_recon_views.blp,
         registry_views.blp,
         listing_views.blp,
         trading_views.blp,

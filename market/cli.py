@@ -17,7 +17,7 @@ from market.app import create_app
 from market.config import ConfigError, mark_demo_instance
 from market.db import utcnow
 from market.errors import DomainError
-from market.finance.cli import ledger_cli
+from market.finance.cli import ledger_cli, recon_group
 from market.identity import services as identity_services
 from market.identity.models import StaffRole
 from market.listings.cli import search_group
@@ -184,6 +184,7 @@ def files_sweep(older_than_hours: int, dry_run: bool):
 
 
 cli.add_command(ledger_cli)
+cli.add_command(recon_group)
 cli.add_command(registry_group)
 cli.add_command(search_group)
 cli.add_command(trading_group)

@@ -44,6 +44,8 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("ACCEPTANCE_DAYS", "SHUJIAO_ACCEPTANCE_DAYS", 7, int),
     ("PLATFORM_FEE_BPS", "SHUJIAO_PLATFORM_FEE_BPS", 500, int),
     ("PLATFORM_FEE_BPS_BY_CATEGORY", "SHUJIAO_PLATFORM_FEE_BPS_BY_CATEGORY", "", str),
+    # Output VAT inside the platform fee (basis points; 600 = 6%, the rate for modern services).
+    ("VAT_RATE_BPS", "SHUJIAO_VAT_RATE_BPS", 600, int),
     ("DOWNLOAD_LINK_TTL", "SHUJIAO_DOWNLOAD_LINK_TTL", 900, int),
     ("MAX_DOWNLOADS", "SHUJIAO_MAX_DOWNLOADS", 10, int),
     (

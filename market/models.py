@@ -1,5 +1,6 @@
 """Every ``market`` model, imported in one place so the metadata is complete (Alembic, tests)."""
 
+from market.finance.models import PayeeAccount, StripeBalanceTransaction  # noqa: F401
 from market.identity.models import (  # noqa: F401
     Invitation,
     LoginFailure,

@@ -178,6 +178,8 @@ LAYERS = {
     "verification": {"identity", "registry", "listings", "trading"},
     # Search curation expands queries for listings' discovery and logs what buyers searched.
     "searching": {"identity", "registry", "listings"},
+    # Finance books what Stripe and the bank report and pays providers: above trading.
+    "finance": {"identity", "registry", "listings", "payments", "trading"},
 }
 
 

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.db import utcnow
+from market.finance import payees, payouts
 from market.identity.models import Membership, Organisation, User
 from market.listings.models import DeliveryMethod, Listing, ListingStatus, PlanKind
 from market.outbox import OutboxMessage
-from market.trading import orders, payments, payouts, refunds, settlement
+from market.trading import books, orders, payments, refunds, settlement
 from market.trading.models import DisputeDecision, Order
 from market.trading.settings import from_config
 from market.trading.states import Actor
@@ -21,6 +22,28 @@ from market.trading.states import Actor
 BUYERS = ("buyer.invest@demo.shujiao.cn", "buyer.health@demo.shujiao.cn")
 FINANCE_EMAIL = "finance@demo.shujiao.cn"
 REVIEWER_EMAIL = "reviewer@demo.shujiao.cn"
+ADMIN_EMAIL = "admin@demo.shujiao.cn"
+
+
+def _payee_accounts(session: Session, finance: User, confirmer: User, now) -> None:
+    """A confirmed payee account for every provider owed money (entered by finance, confirmed
+    by the platform admin: two people, as payouts require)."""
+    for number, organisation_id in enumerate(sorted(books.payables(session, "CNY")), start=1):
+        organisation = session.get(Organisation, organisation_id)
+        payee = payees.request_change(
+            session,
+            organisation_id,
+            finance,
+            {
+                "account_name": organisation.name_zh,
+                "bank_name": "招商银行",
+                "branch_name": "深圳分行营业部",
+                "account_number": f"7559{number:012d}",
+                "cnaps_code": "308584000013",
+            },
+            now,
+        )
+        payees.confirm(session, payee.id, confirmer, now)
 
 
 def _user(session: Session, email: str) -> User:
@@ -70,7 +93,7 @@ def seed(session: Session, config: Mapping) -> int:
         scenario = plan.effective_terms["scenarios"][0]
         placed, _ = orders.place(
             session, organisation, user, {"plan_id": plan.id, "usage_scenario": scenario},
-            now, settings.fee_bps_for,
+            now, settings.fee_bps_for, vat_bps=settings.vat_bps,
         )  # fmt: skip
         return placed
 
@@ -117,6 +140,7 @@ def seed(session: Session, config: Mapping) -> int:
         settlement.accept(session, done, now, Actor.BUYER, done.placed_by)
         settlement.settle(session, done.id, now)
         created.append(done)
+    _payee_accounts(session, finance, _user(session, ADMIN_EMAIL), now)
     payouts.build_batch(session, finance, "CNY", now)
     late = order(files[8])
     pay(late)

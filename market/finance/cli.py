@@ -1,11 +1,15 @@
-"""``shujiao ledger ...``: verify the books, print the trial balance, seal the chain, export."""
+"""``shujiao ledger ...``: verify the books, print the trial balance, seal the chain, export;
+``shujiao recon ...``: bring Stripe's balance and the bank's statements in, match, see where
+reconciliation stands."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -13,6 +17,18 @@ import ledger
 from ledger import reads
 from ledger.export import export_csv, export_xlsx
 from ledger.verify import verify
+from market.db import utcnow
+from market.errors import DomainError
+from market.finance import bank, exceptions, matching, statements, stripe_import
+from market.finance.models import (
+    BankAccount,
+    BankLine,
+    BankStatement,
+    ItemState,
+    StripeBalanceTransaction,
+    StripeSync,
+)
+from market.payments.gateway import GatewayError
 from market.trading import books
 
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
@@ -69,3 +85,183 @@ def export_command(kind: str, start: str | None, end: str | None, output: str):
             with open(output, "w", newline="", encoding="utf-8") as handle:
                 rows = export_csv(session, handle, **window)
     click.echo(f"wrote {rows} postings to {output}")
+
+
+recon_group = AppGroup("recon", help="Reconciliation with Stripe and the bank.")
+
+
+def _fail(error: DomainError) -> None:
+    details = "".join(f"\n  {key}: {value}" for key, value in error.errors.items())
+    raise click.ClickException(f"{error.message}{details}")
+
+
+@recon_group.command("import-stripe")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Stripe's itemised balance report (CSV); without it, pull from the API.",
+)
+@click.option("--page-size", default=100, show_default=True, type=click.IntRange(1, 100))
+@click.option(
+    "--pause",
+    default=0.05,
+    show_default=True,
+    type=click.FloatRange(0, 60),
+    help="Seconds between API pages (keeps well under Stripe's rate limit).",
+)
+def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
+    """Import Stripe balance transactions (new ones only; safe to run again)."""
+    database = current_app.extensions["db"]
+    if path:
+        with database.unit_of_work() as session:
+            try:
+                result = stripe_import.import_csv(session, Path(path).read_bytes())
+            except DomainError as error:
+                session.rollback()
+                _fail(error)
+        click.echo(f"{result.new} new, {result.unchanged} known, {result.entries} entries posted")
+        return
+    gateway = current_app.extensions["payments"]
+    if gateway is None:
+        raise click.ClickException("Stripe is not configured (SHUJIAO_STRIPE_SECRET_KEY)")
+
+    def progress(run: StripeSync) -> None:
+        click.echo(f"page {run.pages}: {run.lines_new} new, {run.lines_known} known", err=True)
+
+    try:
+        run = stripe_import.pull(
+            database, gateway, page_size=page_size, pause=pause, progress=progress
+        )
+    except GatewayError as error:
+        raise click.ClickException(f"Stripe: {error} (run again to resume)") from None
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{run.outcome}: {run.pages} pages, {run.lines_new} new, {run.lines_known} known")
+
+
+@recon_group.command("add-bank-account")
+@click.argument("name")
+@click.option("--bank", "bank_name", required=True)
+@click.option("--number", "account_number", required=True)
+@click.option("--currency", default="CNY", show_default=True)
+@click.option("--layout", "csv_layout", type=click.Choice(sorted(statements.LAYOUTS)))
+@click.option("--encoding", type=click.Choice(statements.ENCODINGS))
+def add_bank_account(name, bank_name, account_number, currency, csv_layout, encoding):
+    """Register one of the exchange's bank accounts and its statement layout."""
+    with current_app.extensions["db"].unit_of_work() as session:
+        try:
+            bank.create_account(
+                session,
+                {
+                    "name": name,
+                    "bank_name": bank_name,
+                    "account_number": account_number,
+                    "currency": currency.upper(),
+                    "csv_layout": csv_layout,
+                    "encoding": encoding,
+                },
+            )
+        except DomainError as error:
+            _fail(error)
+    click.echo(f"bank account {name} registered")
+
+
+@recon_group.command("import-bank")
+@click.argument("account")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "kind", type=click.Choice(statements.FORMATS), default="csv")
+@click.option(
+    "--encoding",
+    type=click.Choice(statements.ENCODINGS),
+    default=None,
+    help="Default: the account's, else detected.",
+)
+@click.option("--layout", type=click.Choice(sorted(statements.LAYOUTS)), default=None)
+@click.option(
+    "--opening",
+    type=int,
+    default=None,
+    help="Opening balance in minor units (layouts without a balance column).",
+)
+def import_bank(account, path, kind, encoding, layout, opening):  # fmt: skip
+    """Import a bank statement file for ACCOUNT (its name); safe to run again."""
+    with current_app.extensions["db"].unit_of_work() as session:
+        found = session.scalar(sa.select(BankAccount).where(BankAccount.name == account))
+        if found is None:
+            raise click.ClickException(f"no bank account named {account!r} (add-bank-account)")
+        try:
+            result = bank.import_statement(
+                session, found.id, Path(path).read_bytes(), kind, None, utcnow(),
+                encoding=encoding, layout=layout, opening=opening,
+            )  # fmt: skip
+        except DomainError as error:
+            session.rollback()
+            _fail(error)
+        statement = result.statement
+        verb = "imported" if result.created else "already imported"
+        click.echo(
+            f"{verb}: statement {statement.id}, {statement.period_start} – {statement.period_end}, "
+            f"{result.new_lines} new lines, {result.known_lines} known, "
+            f"closing {statement.closing_minor} {found.currency}"
+        )
+
+
+@recon_group.command("status")
+def status():
+    """Stripe lines imported, each bank account's last statement against the ledger, and the
+    lines still open."""
+    with current_app.extensions["db"].unit_of_work() as session:
+        lines = session.scalar(sa.select(sa.func.count()).select_from(StripeBalanceTransaction))
+        last = session.scalar(sa.select(StripeSync).order_by(StripeSync.id.desc()).limit(1))
+        click.echo(f"stripe: {lines} balance transactions")
+        if last is not None:
+            click.echo(
+                f"  last pull {last.started_at:%Y-%m-%d %H:%M} UTC: {last.outcome or 'running'}"
+            )
+        clean = True
+        for account in session.scalars(sa.select(BankAccount).order_by(BankAccount.id)):
+            statement = session.scalar(
+                sa.select(BankStatement)
+                .where(BankStatement.bank_account_id == account.id)
+                .order_by(BankStatement.period_end.desc(), BankStatement.id.desc())
+                .limit(1)
+            )
+            open_lines = session.scalar(
+                sa.select(sa.func.count()).where(
+                    BankLine.bank_account_id == account.id,
+                    BankLine.state.in_([ItemState.UNRECONCILED, ItemState.PARTIAL]),
+                )
+            )
+            if statement is None:
+                click.echo(f"bank {account.name}: no statement yet")
+                continue
+            booked = bank.ledger_balance_at_end_of(session, account, statement.period_end)
+            click.echo(
+                f"bank {account.name}: statement to {statement.period_end} closing "
+                f"{statement.closing_minor}, ledger {account.ledger_account} {booked} "
+                f"(difference {statement.closing_minor - booked}), {open_lines} lines open"
+            )
+            clean = clean and open_lines == 0 and booked == statement.closing_minor
+    sys.exit(0 if clean else 1)
+
+
+@recon_group.command("run")
+@click.option(
+    "--window-days",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 60),
+    help="How long after Stripe sends a payout the bank may show it.",
+)
+def run_command(window_days: int):  # fmt: skip
+    """Match everything open and refresh the exception queue."""
+    with current_app.extensions["db"].unit_of_work() as session:
+        result = matching.run(session, utcnow(), window_days=window_days)
+        exceptions.audit(session, "run", "recon", None, utcnow(), matched=dict(result.matched))
+        waiting = session.scalar(
+            sa.select(sa.func.count()).select_from(exceptions.queue().subquery())
+        )
+    click.echo(result.summary())
+    click.echo(f"{waiting} exceptions open")

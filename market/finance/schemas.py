@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from market.fields import SingleLine
+from ledger.currencies import EXPONENTS
+from market.fields import Int, SingleLine
+from market.text import FormSchema
 
 
 class BalanceSchema(Schema):
@@ -126,6 +128,312 @@ class PeriodInputSchema(Schema):
 
 class ExportQuerySchema(Schema):
     """A journal export's window and format."""
+
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    start = fields.AwareDateTime(load_default=None)
+    end = fields.AwareDateTime(load_default=None)
+
+
+# --- Payee accounts and payouts ---------------------------------------------------------------
+
+CNAPS = validate.Regexp(r"^\d{12}$", error="a CNAPS code is 12 digits")
+SWIFT = validate.Regexp(
+    r"^[A-Za-z]{4}[A-Za-z]{2}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$",
+    error="a SWIFT code is 8 or 11 letters and digits",
+)
+ACCOUNT_NUMBER = validate.Regexp(
+    r"^[0-9A-Za-z ]{6,34}$", error="an account number is 6 to 34 letters and digits"
+)
+
+
+class PayeeAccountInputSchema(FormSchema):
+    """A new payee bank account for an organisation (pending a second finance user)."""
+
+    organisation_id = Int(required=True)
+    account_name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
+    bank_name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
+    branch_name = fields.String(
+        load_default=None, validate=[validate.Length(max=200), SingleLine()]
+    )
+    account_number = fields.String(required=True, validate=ACCOUNT_NUMBER)
+    cnaps_code = fields.String(load_default=None, validate=CNAPS)
+    swift_bic = fields.String(load_default=None, validate=SWIFT)
+    iban = fields.String(
+        load_default=None, validate=[validate.Length(min=15, max=34), SingleLine()]
+    )
+    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+
+
+class PayeeDecisionSchema(FormSchema):
+    """Why a pending payee account is refused."""
+
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
+
+
+class PayeeAccountSchema(Schema):
+    """A payee bank account."""
+
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    status = fields.String()
+    account_name = fields.String()
+    bank_name = fields.String()
+    branch_name = fields.String(allow_none=True)
+    account_number = fields.String()
+    cnaps_code = fields.String(allow_none=True)
+    swift_bic = fields.String(allow_none=True)
+    iban = fields.String(allow_none=True)
+    requested_by_id = fields.Integer()
+    requested_at = fields.DateTime()
+    decided_by_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class PayoutBatchInputSchema(FormSchema):
+    """Build a payout batch in one currency, for chosen providers (all owed, by default)."""
+
+    currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
+    organisation_ids = fields.List(
+        Int(), load_default=None, validate=validate.Length(min=1, max=1000)
+    )
+
+
+class BankFileQuerySchema(Schema):
+    """The bank file's encoding."""
+
+    encoding = fields.String(load_default="gbk", validate=validate.OneOf(["gbk", "utf-8"]))
+
+
+class PayoutPaidSchema(FormSchema):
+    """The bank statement line that shows a payout paid."""
+
+    value_date = fields.Date(required=True)
+    bank_reference = fields.String(
+        required=True, validate=[validate.Length(min=1, max=100), SingleLine()]
+    )
+
+
+class PayoutReturnedSchema(FormSchema):
+    """The bank returned a payout, and why."""
+
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
+    value_date = fields.Date(load_default=None)
+
+
+class PayoutSchema(Schema):
+    """One provider's payout."""
+
+    id = fields.Integer()
+    batch_id = fields.Integer()
+    organisation_id = fields.Integer()
+    payee_account_id = fields.Integer(allow_none=True)
+    reference = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    method = fields.String()
+    status = fields.String()
+    value_date = fields.Date(allow_none=True)
+    bank_reference = fields.String(allow_none=True)
+    return_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class PayoutBatchSchema(Schema):
+    """A payout batch."""
+
+    id = fields.Integer()
+    currency = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    payouts = fields.List(fields.Nested(PayoutSchema))
+
+
+# --- Reconciliation ----------------------------------------------------------------------------
+
+
+class StatementUploadSchema(Schema):
+    """A statement file sent as ``multipart/form-data`` under ``file``."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class BankAccountInputSchema(FormSchema):
+    """One of the exchange's bank accounts and how its CSV statements are read."""
+
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), SingleLine()])
+    bank_name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
+    account_number = fields.String(required=True, validate=ACCOUNT_NUMBER)
+    currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
+    ledger_account = fields.String(
+        load_default="assets:bank", validate=validate.Regexp(r"^assets:[a-z0-9_:]{1,190}$")
+    )
+    csv_layout = fields.String(load_default=None, validate=validate.OneOf(["icbc", "cmb", "ccb"]))
+    csv_mapping = fields.Dict(
+        keys=fields.String(), values=fields.String(validate=[validate.Length(min=1, max=100), SingleLine()]),
+        load_default=None,
+    )  # fmt: skip
+    encoding = fields.String(
+        load_default=None, validate=validate.OneOf(["utf-8", "gb18030", "gbk"])
+    )
+
+
+class BankAccountSchema(Schema):
+    """A bank account of the exchange."""
+
+    id = fields.Integer()
+    name = fields.String()
+    bank_name = fields.String()
+    account_number = fields.String()
+    currency = fields.String()
+    ledger_account = fields.String()
+    csv_layout = fields.String(allow_none=True)
+    csv_mapping = fields.Dict(allow_none=True)
+    encoding = fields.String(allow_none=True)
+
+
+class StatementOptionsSchema(FormSchema):
+    """How to read a statement file (form fields beside the file)."""
+
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "mt940", "camt053"]))
+    encoding = fields.String(
+        load_default=None, validate=validate.OneOf(["utf-8", "gb18030", "gbk"])
+    )
+    layout = fields.String(load_default=None, validate=validate.OneOf(["icbc", "cmb", "ccb"]))
+    opening_balance = Int(bits=64, load_default=None, validate=validate.Range(-(10**15), 10**15))
+
+
+class BankStatementSchema(Schema):
+    """An imported bank statement."""
+
+    id = fields.Integer()
+    bank_account_id = fields.Integer()
+    format = fields.String()
+    encoding = fields.String(allow_none=True)
+    period_start = fields.Date()
+    period_end = fields.Date()
+    opening_minor = fields.Integer()
+    closing_minor = fields.Integer()
+    line_count = fields.Integer()
+
+
+class StatementImportSchema(Schema):
+    """What a statement import did."""
+
+    statement = fields.Nested(BankStatementSchema)
+    created = fields.Boolean()
+    new_lines = fields.Integer()
+    known_lines = fields.Integer()
+
+
+class StripeImportSchema(Schema):
+    """What a Stripe import did."""
+
+    new = fields.Integer()
+    unchanged = fields.Integer()
+    entries = fields.Integer()
+
+
+class RunSchema(Schema):
+    """What a matching run did."""
+
+    matched = fields.Dict(keys=fields.String(), values=fields.Integer())
+    opened = fields.Integer()
+    closed = fields.Integer()
+
+
+class ExceptionQuerySchema(Schema):
+    """Which exceptions to list."""
+
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved"]))
+
+
+class ExceptionSchema(Schema):
+    """An item reconciliation could not match."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    status = fields.String()
+    stripe_line_id = fields.Integer(allow_none=True)
+    bank_line_id = fields.Integer(allow_none=True)
+    payment_id = fields.Integer(allow_none=True)
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    detail = fields.String()
+    candidates = fields.List(fields.Dict())
+    opened_at = fields.DateTime()
+    resolution = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    resolved_by_id = fields.Integer(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class ManualMatchSchema(FormSchema):
+    """Match an exception's item by hand."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(["payment", "refund", "payout"]))
+    target_id = Int(required=True)
+    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+
+
+class MarkSchema(FormSchema):
+    """Explain an exception."""
+
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
+
+
+class LegInputSchema(Schema):
+    """One leg of a correcting entry."""
+
+    side = fields.String(required=True, validate=validate.OneOf(["debit", "credit"]))
+    account = fields.String(required=True, validate=[validate.Length(min=1, max=200), SingleLine()])
+    amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=10**15))
+    currency = fields.String(required=True, validate=validate.OneOf(sorted(EXPONENTS)))
+
+
+class CorrectionInputSchema(Schema):
+    """A correcting entry proposed for approval by another finance user."""
+
+    exception_id = Int(load_default=None)
+    legs = fields.List(fields.Nested(LegInputSchema), required=True,
+                       validate=validate.Length(min=2, max=20))  # fmt: skip
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), SingleLine()])
+
+
+class CorrectionSchema(Schema):
+    """A correcting entry and where it stands."""
+
+    id = fields.Integer()
+    exception_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    legs = fields.List(fields.Dict())
+    reason = fields.String()
+    proposed_by_id = fields.Integer()
+    decided_by_id = fields.Integer(allow_none=True)
+    entry_id = fields.Integer(allow_none=True)
+
+
+class AuditEventSchema(Schema):
+    """One action in the audit trail."""
+
+    id = fields.Integer()
+    action = fields.String()
+    subject = fields.String()
+    user_id = fields.Integer(allow_none=True)
+    details = fields.Dict()
+    at = fields.DateTime()
+
+
+class ReportQuerySchema(Schema):
+    """A report's window and format."""
 
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
     start = fields.AwareDateTime(load_default=None)

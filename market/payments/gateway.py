@@ -104,6 +104,13 @@ class PaymentGateway:
         """Balance transactions, newest first, for reconciliation."""
         raise NotImplementedError
 
+    def balance_transaction_page(
+        self, limit: int = 100, starting_after: str | None = None
+    ) -> tuple[list[dict], bool]:
+        """One page of balance transactions as plain dicts, newest first, after the
+        ``starting_after`` id; ``(lines, has_more)``."""
+        raise NotImplementedError
+
 
 def _plain(raw) -> dict:
     # stripe-python 16 returns StripeObjects, which are not dicts (no ``.get``).
@@ -208,6 +215,17 @@ class StripeGateway(PaymentGateway):
             )
             for raw in map(_plain, page.data)
         ]
+
+    def balance_transaction_page(self, limit=100, starting_after=None):
+        """One page of balance transactions (plain dicts), newest first."""
+        params = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        try:
+            page = self.client.v1.balance_transactions.list(params=params)
+        except stripe.StripeError as error:
+            raise GatewayError.from_stripe(error) from error
+        return [_plain(raw) for raw in page.data], bool(page.has_more)
 
 
 def make_gateway(config) -> PaymentGateway | None:

@@ -10,7 +10,8 @@ Accounts (``ledger.chart.DEFAULT_CHART`` gives escrow, payables and receivables 
     liabilities:provider_payable:org:<id>  what the exchange owes a provider
     assets:provider_receivable:org:<id>    what a provider owes back (refund after payout)
     liabilities:unapplied_receipts         money received that no order may take (held)
-    revenue:platform_fees                  the exchange's fee
+    revenue:platform_fees                  the exchange's fee, net of output VAT
+    liabilities:vat_output                 output VAT (銷項稅額) inside the fee
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from market.trading.states import FINISHED
 STRIPE_CLEARING = "assets:stripe_clearing"
 BANK = "assets:bank"
 PLATFORM_FEES = "revenue:platform_fees"
+VAT_OUTPUT = "liabilities:vat_output"
 UNAPPLIED = "liabilities:unapplied_receipts"
 
 
@@ -121,7 +123,7 @@ def unapplied_returned(
         ],
         description=f"held receipt returned ({method})",
         effective_at=now,
-        metadata=meta,
+        metadata={name: value for name, value in meta.items() if value is not None},
     )
 
 
@@ -130,18 +132,37 @@ def fee_of(amount: int, fee_bps: int) -> int:
     return (amount * fee_bps + 5_000) // 10_000
 
 
-def settlement(session: Session, order: Order, now: datetime) -> tuple[int, int]:
-    """Escrow → provider payable + platform fee; ``(provider part, fee)``."""
+def vat_in(fee: int, vat_bps: int) -> int:
+    """The output VAT inside a VAT-inclusive ``fee`` at ``vat_bps``: the fee less its net part
+    (``fee / (1 + rate)``, rounded half up)."""
+    return fee - (fee * 10_000 + (10_000 + vat_bps) // 2) // (10_000 + vat_bps)
+
+
+def _fee_legs(fee: int, vat: int, currency: str, side) -> list:
+    # Rounded shares of a partial refund can give back a unit more VAT than fee: the revenue
+    # leg then takes the other side, so the entry still balances to ``fee``.
+    other = debit if side is credit else credit
+    legs = []
+    if fee - vat:
+        legs.append((side if fee > vat else other)(PLATFORM_FEES, abs(fee - vat), currency))
+    if vat:
+        legs.append(side(VAT_OUTPUT, vat, currency))
+    return legs
+
+
+def settlement(session: Session, order: Order, now: datetime) -> tuple[int, int, int]:
+    """Escrow → provider payable + platform fee (net revenue and output VAT);
+    ``(provider part, fee, VAT inside the fee)``."""
     held = escrow_held(session, order)
     fee = fee_of(held, order.fee_bps)
+    vat = vat_in(fee, order.vat_bps)
     provider_part = held - fee
     legs = [debit(order.escrow_account, held, order.currency)]
     if provider_part:
         legs.append(
             credit(payable_account(order.provider_organisation_id), provider_part, order.currency)
         )
-    if fee:
-        legs.append(credit(PLATFORM_FEES, fee, order.currency))
+    legs += _fee_legs(fee, vat, order.currency, credit)
     if held:
         ledger.post(
             session,
@@ -149,9 +170,9 @@ def settlement(session: Session, order: Order, now: datetime) -> tuple[int, int]
             postings=legs,
             description=f"order {order.reference} settled",
             effective_at=now,
-            metadata=_meta(order, fee_bps=order.fee_bps),
+            metadata=_meta(order, fee_bps=order.fee_bps, vat_bps=order.vat_bps),
         )
-    return provider_part, fee
+    return provider_part, fee, vat
 
 
 def refund_hold(session: Session, order: Order, refund_id: int, amount: int) -> int:
@@ -221,6 +242,9 @@ def refund_after_settlement(
     fee_back = _fee_share(earlier + amount, order.fee_minor, settled) - _fee_share(
         earlier, order.fee_minor, settled
     )
+    vat_back = _fee_share(earlier + amount, order.vat_minor, settled) - _fee_share(
+        earlier, order.vat_minor, settled
+    )
     provider_back = amount - fee_back
     payable = payable_account(order.provider_organisation_id)
     from_payable = min(provider_back, balance(session, payable, order.currency, available=True))
@@ -234,8 +258,7 @@ def refund_after_settlement(
                 receivable_account(order.provider_organisation_id), from_receivable, order.currency
             )
         )
-    if fee_back:
-        legs.append(debit(PLATFORM_FEES, fee_back, order.currency))
+    legs += _fee_legs(fee_back, vat_back, order.currency, debit)
     legs.append(credit(cash_account(method), amount, order.currency))
     ledger.post(
         session,
@@ -246,23 +269,6 @@ def refund_after_settlement(
         metadata=_meta(order, refund_id=refund_id, **meta),
     )
     return from_payable, from_receivable, fee_back
-
-
-def payout(
-    session: Session, payout_id: int, organisation_id: int, amount: int, currency: str, now
-) -> ledger.EntryRecord:
-    """A payout to a provider from the bank: payable → bank."""
-    return ledger.post(
-        session,
-        key=f"payout:{payout_id}",
-        postings=[
-            debit(payable_account(organisation_id), amount, currency),
-            credit(BANK, amount, currency),
-        ],
-        description=f"payout {payout_id} to organisation {organisation_id}",
-        effective_at=now,
-        metadata={"payout_id": payout_id, "provider_org": organisation_id},
-    )
 
 
 def net_receivable(

@@ -219,13 +219,17 @@ def return_held_payment(session: Session, app: Collaborators, payment_id: int, u
         payment.stripe_payment_intent_id,
         payment.amount_minor,
     )
+    stripe_refund_id = None
     if method == PaymentMethod.STRIPE:
         session.rollback()
         metadata = {"shujiao": app.settings.owner_tag, "payment_id": str(payment_id)}
         try:
-            app.require_gateway().refund(
+            done = app.require_gateway().refund(
                 intent_id, amount, f"payment:{payment_id}:return", metadata
             )
         except GatewayError as error:
             raise PaymentUnavailable(str(error)) from None
-    return payments.return_held(session, payment_id, session.get(User, user_id), utcnow())
+        stripe_refund_id = done.id
+    return payments.return_held(
+        session, payment_id, session.get(User, user_id), utcnow(), stripe_refund_id
+    )

@@ -10,7 +10,7 @@ it, written in the same transaction as the ledger entry that moved the money.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -116,10 +116,28 @@ ENTITLEMENT_STATUS_LABELS = {
 
 
 class PayoutStatus(enum.StrEnum):
-    """Where a payout stands."""
+    """Where a payout stands: ``built`` (reserved) → ``submitted`` (file sent to the bank, money
+    in transit) → ``paid`` (on the bank statement) or ``returned`` (the bank sent it back);
+    ``cancelled`` with its batch before submission. ``pending``: rows from before batches had
+    a life (paid when built)."""
 
     PENDING = "pending"
+    BUILT = "built"
+    SUBMITTED = "submitted"
     PAID = "paid"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class PayoutBatchStatus(enum.StrEnum):
+    """Where a payout batch stands: ``paid`` or ``returned`` once every payout is one or the
+    other (``paid`` if any was paid)."""
+
+    BUILT = "built"
+    SUBMITTED = "submitted"
+    PAID = "paid"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
 
 
 class Order(Base):
@@ -157,6 +175,9 @@ class Order(Base):
     price_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     fee_bps: Mapped[int]
+    # Output VAT inside the fee (basis points), bound like the fee rate; its amount at settlement.
+    vat_bps: Mapped[int] = mapped_column(default=0)
+    vat_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     paid_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     fee_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -248,9 +269,13 @@ class Payment(Base):
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
-    stripe_charge_id: Mapped[str | None] = mapped_column(sa.String(255))
-    # Bank transfers: the bank's transaction id (unique: one statement line, one receipt).
+    stripe_charge_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True, index=True)
+    # The Stripe refund that paid a held receipt back.
+    stripe_refund_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True, index=True)
+    # Bank transfers: the bank's transaction id (unique: one statement line, one receipt) and
+    # the value date the bank gave it (起息日), which may differ from when it was recorded.
     bank_transaction_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    value_date: Mapped[date | None] = mapped_column(sa.Date)
     payer_name: Mapped[str | None] = mapped_column(sa.String(200))
     reference: Mapped[str | None] = mapped_column(sa.String(40))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -373,11 +398,17 @@ class PayoutBatch(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[PayoutBatchStatus] = mapped_column(
+        enum_type(PayoutBatchStatus), default=PayoutBatchStatus.BUILT
+    )
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A retried request with the same key gets this batch back instead of building another.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     request_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
     payouts: Mapped[list[Payout]] = relationship(back_populates="batch", order_by="Payout.id")
 
@@ -395,7 +426,20 @@ class Payout(Base):
     method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod))
     status: Mapped[PayoutStatus] = mapped_column(enum_type(PayoutStatus))
     stripe_transfer_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # The confirmed payee account the bank file names, and the ledger hold reserving the money.
+    payee_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finance_payee_accounts.id"))
+    hold_id: Mapped[int | None]
+    value_date: Mapped[date | None] = mapped_column(sa.Date)
+    bank_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
 
     batch: Mapped[PayoutBatch] = relationship(back_populates="payouts")
     organisation: Mapped[Organisation] = relationship()
+    payee_account: Mapped[PayeeAccount | None] = relationship()  # noqa: F821 - finance's model
+
+    @property
+    def reference(self) -> str:
+        """What the bank file and the bank statement line quote for this payout."""
+        return f"SJ-PAYOUT-{self.id}"

@@ -165,13 +165,16 @@ def place(
     now: datetime,
     fee_bps_for,
     idempotency_key: str | None = None,
+    *,
+    vat_bps: int,
 ) -> tuple[Order, bool]:
     """Place an order for ``data["plan_id"]``; ``(order, created)``.
 
     ``data``: ``plan_id``, ``usage_scenario``, ``usage_note``, ``cross_border``. The terms,
     scenario and price are bound into the order as they are now. With an idempotency key, the
     same key and body return the first order (``created`` false); another body is a Conflict.
-    ``fee_bps_for(category)`` gives the platform fee rate (basis points) to bind.
+    ``fee_bps_for(category)`` gives the platform fee rate (basis points) to bind, ``vat_bps``
+    the output VAT rate inside that fee.
     """
     digest = idempotency.request_hash(data)
     if idempotency_key:
@@ -230,6 +233,7 @@ def place(
         price_minor=plan.price_minor,
         currency=plan.currency,
         fee_bps=fee_bps_for(revision.category),
+        vat_bps=vat_bps,
         idempotency_key=idempotency_key,
         request_hash=digest,
         created_at=now,

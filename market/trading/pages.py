@@ -27,6 +27,7 @@ from market.db import utcnow
 from market.display import home_currency, territory
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.fields import int_id
+from market.finance import payouts
 from market.forms import error_text, parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
@@ -45,7 +46,6 @@ from market.trading import (
     flows,
     orders,
     payments,
-    payouts,
     refunds,
     schemas,
     settlement,
@@ -133,6 +133,7 @@ def buy(listing_id: int):
             data,
             utcnow(),
             trading_settings().fee_bps_for,
+            vat_bps=trading_settings().vat_bps,
         )
     except DomainError as error:
         failed = {error.field or "plan_id": [_(error.message)]}
@@ -425,14 +426,12 @@ def dashboard():
 @blp.route("/finance/trading")
 @staff_required(StaffRole.FINANCE)
 def finance_queues():
-    """Finance: orders awaiting bank transfers, held receipts, payouts."""
+    """Finance: orders awaiting bank transfers and held receipts."""
     session = db_session()
     return render_template(
         "trading/finance.html",
         awaiting=session.scalars(payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(payments.payments_queue(PaymentStatus.HELD)).all(),
-        batches=session.scalars(payouts.batches().limit(20)).all(),
-        owed=books.payables(session, home_currency()),
         labels=_labels(),
         errors={},
     )
@@ -483,31 +482,6 @@ def finance_refund(order_id: int):
     )
     flash(_("Refund %(status)s.", status=refund.status))
     return _back(order_id)
-
-
-@blp.route("/finance/trading/payouts", methods=["POST"])
-@staff_required(StaffRole.FINANCE)
-def finance_payouts():
-    """Build a payout batch for everything owed in the exchange's currency."""
-    try:
-        batch = payouts.build_batch(db_session(), current_user(), home_currency(), utcnow())
-    except DomainError as error:
-        flash(_(error.message))
-        return redirect(url_for("trading.finance_queues"))
-    flash(_("Payout batch %(id)s built.", id=batch.id))
-    return redirect(url_for("trading.finance_queues"))
-
-
-@blp.route("/finance/trading/payouts/<int:batch_id>.csv")
-@staff_required(StaffRole.FINANCE)
-def finance_bank_file(batch_id: int):
-    """The batch's bank file."""
-    batch = payouts.batch_or_404(db_session(), batch_id)
-    return current_app.response_class(
-        payouts.bank_file(batch),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=payouts-{batch.id}.csv"},
-    )
 
 
 @blp.route("/review/disputes")

@@ -113,6 +113,7 @@ def _mark_paid(
         payment_id=payment.id,
         stripe_payment_intent=payment.stripe_payment_intent_id,
         bank_transaction=payment.bank_transaction_id,
+        value_date=payment.value_date and payment.value_date.isoformat(),
     )
     payment.status = PaymentStatus.SUCCEEDED
     payment.completed_at = now
@@ -250,6 +251,7 @@ def record_bank_receipt(
         amount_minor=data["amount_minor"],
         currency=data["currency"],
         bank_transaction_id=data["bank_transaction_id"],
+        value_date=data.get("value_date"),
         payer_name=data.get("payer_name"),
         reference=reference,
         recorded_by_id=user.id,
@@ -277,9 +279,13 @@ def held_payment(session: Session, payment_id: int) -> Payment:
     return payment
 
 
-def return_held(session: Session, payment_id: int, user: User, now: datetime) -> Payment:
-    """Finance pays a held receipt back to the payer (the Stripe refund, if any, is done)."""
+def return_held(
+    session: Session, payment_id: int, user: User, now: datetime, stripe_refund_id=None
+) -> Payment:
+    """Finance pays a held receipt back to the payer (the Stripe refund, if any, is done and
+    its id kept for reconciliation)."""
     payment = held_payment(session, payment_id)
+    payment.stripe_refund_id = stripe_refund_id
     books.unapplied_returned(
         session,
         f"payment:{payment.id}",
@@ -289,6 +295,7 @@ def return_held(session: Session, payment_id: int, user: User, now: datetime) ->
         now,
         payment_id=payment.id,
         order_id=payment.order_id,
+        stripe_refund=stripe_refund_id,
     )
     payment.status = PaymentStatus.RETURNED
     payment.note = (payment.note or "") + f"; returned by {user.email}"

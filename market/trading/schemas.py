@@ -1,4 +1,4 @@
-"""Marshmallow schemas for orders, payments, refunds, disputes, entitlements and payouts."""
+"""Marshmallow schemas for orders, payments, refunds, disputes and entitlements."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from market.trading.models import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
-    PayoutStatus,
     RefundStatus,
 )
 
@@ -88,6 +87,9 @@ class BankReceiptInputSchema(Schema):
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=[validate.Length(max=200), SingleLine()])
+    value_date = fields.Date(
+        load_default=None, metadata={"description": "the bank's value date (起息日)"}
+    )
 
 
 class BankReceiptFormSchema(FormSchema, BankReceiptInputSchema):
@@ -122,12 +124,6 @@ class CardConfirmSchema(Schema):
     payment_method = fields.String(
         required=True, validate=validate.Regexp(r"^(pm|card|src)_[A-Za-z0-9]+$")
     )
-
-
-class PayoutBatchInputSchema(Schema):
-    """Build a payout batch in one currency."""
-
-    currency = fields.String(load_default="CNY", validate=validate.OneOf(CURRENCIES))
 
 
 class RecordsQuerySchema(Schema):
@@ -297,24 +293,3 @@ class RecordsSchema(Schema):
     offset = fields.Integer()
     lines = fields.List(fields.String())
     calls_left = Int(allow_none=True)
-
-
-class PayoutSchema(Schema):
-    """One provider's payout."""
-
-    id = fields.Integer()
-    organisation_id = fields.Integer()
-    amount_minor = fields.Integer()
-    currency = fields.String()
-    method = fields.Enum(PaymentMethod, by_value=True)
-    status = fields.Enum(PayoutStatus, by_value=True)
-    created_at = fields.DateTime()
-
-
-class PayoutBatchSchema(Schema):
-    """A payout batch."""
-
-    id = fields.Integer()
-    currency = fields.String()
-    created_at = fields.DateTime()
-    payouts = fields.List(fields.Nested(PayoutSchema))

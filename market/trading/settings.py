@@ -25,6 +25,7 @@ class TradingSettings:
     acceptance_days: int
     fee_bps: int
     fee_bps_by_category: dict[str, int]
+    vat_bps: int
     download_link_ttl: int
     max_downloads: int
     bank_account: str
@@ -44,6 +45,7 @@ def from_config(config: Mapping) -> TradingSettings:
         acceptance_days=int(config["ACCEPTANCE_DAYS"]),
         fee_bps=int(config["PLATFORM_FEE_BPS"]),
         fee_bps_by_category=_fee_overrides(config["PLATFORM_FEE_BPS_BY_CATEGORY"]),
+        vat_bps=int(config["VAT_RATE_BPS"]),
         download_link_ttl=int(config["DOWNLOAD_LINK_TTL"]),
         max_downloads=int(config["MAX_DOWNLOADS"]),
         bank_account=str(config["EXCHANGE_BANK_ACCOUNT"] or ""),

@@ -37,8 +37,8 @@ def settle(session: Session, order_id: int, now: datetime) -> bool:
     order = orders.lock(session, order_id)
     if order.status != OrderStatus.ACCEPTED:
         return False
-    provider_part, fee = books.settlement(session, order, now)
-    order.provider_minor, order.fee_minor = provider_part, fee
+    provider_part, fee, vat = books.settlement(session, order, now)
+    order.provider_minor, order.fee_minor, order.vat_minor = provider_part, fee, vat
     order.settled_at = now
     orders.move(session, order, Action.SETTLE, Actor.SYSTEM, now)
     return True

@@ -1,4 +1,4 @@
-"""Trading API under ``/api/v1``: orders, payments, deliveries, refunds, disputes, payouts."""
+"""Trading API under ``/api/v1``: orders, payments, deliveries, refunds, disputes."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from market.trading import (
     flows,
     orders,
     payments,
-    payouts,
     refunds,
     schemas,
     settlement,
@@ -66,9 +65,11 @@ def place_order(headers, data):
     and body return the same order; another body under the key is a 409."""
     session = db_session()
     buyer = session.get(Organisation, principal().organisation_id)
+    settings = trading_settings()
     order, _created = orders.place(
-        session, buyer, _caller(), data, utcnow(), trading_settings().fee_bps_for, headers["key"]
-    )
+        session, buyer, _caller(), data, utcnow(), settings.fee_bps_for, headers["key"],
+        vat_bps=settings.vat_bps,
+    )  # fmt: skip
     return order
 
 
@@ -342,37 +343,3 @@ def decide_dispute(data, order_id: int):
     orders.order_for(db_session(), order_id, (), staff=True)
     flows.decide_dispute(db_session(), collaborators(), order_id, principal().user_id, data)
     return db_session().get(Order, order_id)
-
-
-@blp.route("/finance/payout-batches")
-@requires("finance:read")
-@blp.response(200, schemas.PayoutBatchSchema(many=True))
-@blp.paginate(QueryPage)
-def payout_batches():
-    """Payout batches, newest first."""
-    return payouts.batches()
-
-
-@blp.route("/finance/payout-batches", methods=["POST"])
-@requires("finance:write")
-@blp.arguments(schemas.IdempotencyHeaderSchema, location="headers")
-@blp.arguments(schemas.PayoutBatchInputSchema)
-@blp.response(201, schemas.PayoutBatchSchema)
-def build_payout_batch(headers, data):
-    """Pay every provider what it is owed in a currency (posted to the ledger);
-    ``Idempotency-Key`` makes it safe to retry."""
-    return payouts.build_batch(
-        db_session(), _caller(), data["currency"], utcnow(), idempotency_key=headers["key"]
-    )
-
-
-@blp.route("/finance/payout-batches/<int:batch_id>/bank-file")
-@requires("finance:read")
-def payout_bank_file(batch_id: int):
-    """The batch's bank file (CSV) for the bank's bulk transfer upload."""
-    batch = payouts.batch_or_404(db_session(), batch_id)
-    return current_app.response_class(
-        payouts.bank_file(batch),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=payouts-{batch.id}.csv"},
-    )

@@ -8,6 +8,7 @@ from tests.listings.factories import PRICE
 from tests.trading.helpers import balance, pay_by_bank, pay_by_card, place, scalars
 
 FEE = PRICE * 500 // 10_000  # the default 5 %
+VAT = 1_358  # 6 % output VAT inside the fee: 24 000 - round(24 000 / 1.06)
 
 
 def test_card_order_is_paid_delivered_accepted_and_settled(exchange, listing, drain):
@@ -41,7 +42,8 @@ def test_card_order_is_paid_delivered_accepted_and_settled(exchange, listing, dr
     assert balance(exchange.app, escrow) == 0
     payable = f"liabilities:provider_payable:org:{exchange.provider.id}"
     assert balance(exchange.app, payable) == PRICE - FEE
-    assert balance(exchange.app, "revenue:platform_fees") == FEE
+    assert balance(exchange.app, "revenue:platform_fees") == FEE - VAT
+    assert balance(exchange.app, "liabilities:vat_output") == VAT
     moves = [(e["from_status"], e["to_status"]) for e in settled["events"]]
     assert moves == [
         (None, "awaiting_payment"),

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from market.trading.models import Order
 from tests import factories
+from tests.finance.factories import payee_account
 from tests.trading.helpers import pay_by_bank, place, scalars
 from tests.web import WebClient
 
@@ -45,9 +46,10 @@ def test_receipt_statement_and_staff_queues(exchange, listing, drain):
     assert order["reference"] in statement
     finance = _web(exchange.app, exchange.finance_user)
     assert finance.get("/finance/trading").status_code == 200
+    assert finance.get("/finance/payouts").status_code == 200
     assert (
-        finance.submit("/finance/trading/payouts", {}, page="/finance/trading").status_code == 302
-    )
+        finance.submit("/finance/payouts/batches", {"currency": "CNY"}, page="/finance/payouts")
+    ).status_code == 302
     reviewer = _web(exchange.app, exchange.staff)
     assert reviewer.get("/review/disputes").status_code == 200
     assert buyer.get("/finance/trading").status_code == 403
@@ -93,13 +95,16 @@ def test_a_receipt_with_fractions_of_a_fen_is_refused_with_its_reason(exchange, 
     assert final["paid_at"] is None
 
 
-def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, drain):
+def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, drain, db):
+    payee_account(db, exchange.provider)
+    db.commit()
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
     exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
     drain()
     finance = _web(exchange.app, exchange.finance_user)
-    finance.submit("/finance/trading/payouts", {}, page="/finance/trading")
+    built = finance.submit("/finance/payouts/batches", {"currency": "CNY"}, page="/finance/payouts")
+    assert built.status_code == 302
     provider = _web(exchange.app, exchange.provider_user)
     html = provider.get("/provider/dashboard").get_data(as_text=True)
     sales = html[

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from tests.finance.factories import payee_account
 from tests.listings.factories import PRICE
 from tests.trading.helpers import balance, pay_by_bank, pay_by_card, place
 
@@ -81,22 +82,35 @@ def test_refund_after_settlement_claws_back_payable_and_fee(exchange, listing, d
     assert _order(exchange, order["id"])["status"] == "refunded"
     assert balance(exchange.app, f"liabilities:provider_payable:org:{exchange.provider.id}") == 0
     assert balance(exchange.app, "revenue:platform_fees") == 0
+    assert balance(exchange.app, "liabilities:vat_output") == 0
     assert balance(exchange.app, "assets:bank") == 0
 
 
-def test_refund_after_payout_leaves_a_receivable_from_the_provider(exchange, listing, drain):
-    order = place(exchange, listing)
-    pay_by_card(exchange, order["id"])
-    _accept_and_settle(exchange, order["id"], drain)
+def _payout_batch(exchange):
+    """Build a payout batch for everyone owed in CNY and submit it to the bank."""
     batch = exchange.api(
         "POST", "/finance/payout-batches", exchange.finance_api, json={"currency": "CNY"}
     )
-    assert batch.status_code == 201
+    assert batch.status_code == 201, batch.get_json()
+    submitted = exchange.api(
+        "POST", f"/finance/payout-batches/{batch.get_json()['id']}/submit", exchange.finance_api
+    )
+    assert submitted.status_code == 200, submitted.get_json()
+    return batch
+
+
+def test_refund_after_payout_leaves_a_receivable_from_the_provider(exchange, listing, drain, db):
+    payee = payee_account(db, exchange.provider)
+    db.commit()
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    _accept_and_settle(exchange, order["id"], drain)
+    batch = _payout_batch(exchange)
     assert batch.get_json()["payouts"][0]["amount_minor"] == PRICE - FEE
     bank_file = exchange.api(
         "GET", f"/finance/payout-batches/{batch.get_json()['id']}/bank-file", exchange.finance_api
     )
-    assert str(exchange.provider.credit_code) in bank_file.get_data(as_text=True)
+    assert payee.account_number in bank_file.get_data().decode("gbk")
     assert _refund(exchange, order["id"], 100_000).status_code == 201
     receivable = f"assets:provider_receivable:org:{exchange.provider.id}"
     assert balance(exchange.app, receivable) == 100_000 - (100_000 * FEE + PRICE // 2) // PRICE
@@ -152,19 +166,17 @@ def test_partial_refunds_after_settlement_give_back_exactly_the_fee(exchange, li
     for amount in (333, 333, PRICE - 666):
         assert _refund(exchange, order["id"], amount).status_code == 201
     assert balance(exchange.app, "revenue:platform_fees") == 0
+    assert balance(exchange.app, "liabilities:vat_output") == 0
     assert balance(exchange.app, f"liabilities:provider_payable:org:{exchange.provider.id}") == 0
 
 
-def test_the_next_payout_sets_off_what_the_provider_owes(exchange, listing, drain):
-    def payout_batch():
-        return exchange.api(
-            "POST", "/finance/payout-batches", exchange.finance_api, json={"currency": "CNY"}
-        )
-
+def test_the_next_payout_sets_off_what_the_provider_owes(exchange, listing, drain, db):
+    payee_account(db, exchange.provider)
+    db.commit()
     first = place(exchange, listing)
     pay_by_card(exchange, first["id"])
     _accept_and_settle(exchange, first["id"], drain)
-    assert payout_batch().status_code == 201
+    _payout_batch(exchange)
     assert _refund(exchange, first["id"], 100_000).status_code == 201  # after the payout
     receivable = f"assets:provider_receivable:org:{exchange.provider.id}"
     owed_back = balance(exchange.app, receivable)
@@ -172,8 +184,7 @@ def test_the_next_payout_sets_off_what_the_provider_owes(exchange, listing, drai
     second = place(exchange, listing)
     pay_by_card(exchange, second["id"])
     _accept_and_settle(exchange, second["id"], drain)
-    batch = payout_batch()
-    assert batch.status_code == 201, batch.get_json()
+    batch = _payout_batch(exchange)
     assert batch.get_json()["payouts"][0]["amount_minor"] == PRICE - FEE - owed_back
     assert balance(exchange.app, receivable) == 0
     payable = f"liabilities:provider_payable:org:{exchange.provider.id}"

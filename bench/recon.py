@@ -1,0 +1,200 @@
+"""Reconciliation speed on SQLite and PostgreSQL. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/recon.py [--lines 100000] [--runs 1] [--postgres-url URL]
+
+For each engine, on a freshly migrated database: ``--lines`` card payments are put in the
+books (payment rows with their Stripe charge ids, and a ledger entry each — setup, not timed),
+then Stripe's itemised balance report for the same charges (a fee on each) is generated and
+
+- imported: parsed, recorded, and every fee posted to the ledger (``stripe_import.import_csv``);
+- matched: ``matching.run``, whose charge rule is one indexed join over all open lines;
+- reported: the general ledger of those postings (``--lines`` × 2 + fees, so more than
+  ``--lines`` rows) written as XLSX by ``reports.write_xlsx`` (xlsxwriter, constant memory).
+
+Each figure is the median of ``--runs`` runs, each on a new database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import ledger  # noqa: E402
+from ledger import EntryRequest, credit, debit  # noqa: E402
+from market import migrate  # noqa: E402
+from market.db import Database  # noqa: E402
+from market.finance import matching, reports, stripe_import  # noqa: E402
+from tests.finance.generated import stripe_csv, stripe_row  # noqa: E402
+
+START = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def default_postgres_url() -> str | None:
+    """The test services' PostgreSQL (``tools/services.py up``), if any."""
+    url = os.environ.get("SHUJIAO_TEST_POSTGRES_URL")
+    env = ROOT / ".services" / "env"
+    if not url and env.exists():
+        for line in env.read_text().splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            if key.strip() == "SHUJIAO_TEST_POSTGRES_URL":
+                url = value.strip().strip("'\"")
+    return url
+
+
+class Databases:
+    """New migrated databases: SQLite files in a temp dir, PostgreSQL databases."""
+
+    def __init__(self, postgres_url: str | None) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="recon-bench-"))
+        self.postgres_url = postgres_url
+        self.created: list[str] = []
+
+    def new(self, kind: str) -> str:
+        if kind == "sqlite":
+            url = f"sqlite:///{self.tmp / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
+        else:
+            name = f"bench_{uuid.uuid4().hex[:12]}"
+            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            admin.dispose()
+            self.created.append(name)
+            url = sa.make_url(self.postgres_url).set(database=name).render_as_string(False)
+        migrate.upgrade(url)
+        return url
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.created:
+            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                for name in self.created:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+
+def amount_of(n: int) -> int:
+    return 10_000 + n % 9_973
+
+
+def books(database: Database, url: str, lines: int) -> None:
+    """The payments as trading would have booked them. Foreign key checks are off for this
+    bulk setup only (a plain SQLite connection; PostgreSQL's replica role), since the bench
+    needs the payments and their ledger entries, not 100,000 orders."""
+    rows = [
+        {"amount": amount_of(n), "pi": f"pi_{n}", "ch": f"ch_{n}", "at": START.replace(tzinfo=None)}
+        for n in range(lines)
+    ]
+    raw = sa.create_engine(url)
+    with raw.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for start in range(0, lines, 10_000):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO trading_payments (order_id, method, status, amount_minor, "
+                    "currency, stripe_payment_intent_id, stripe_charge_id, created_at, "
+                    "completed_at) VALUES (1, 'stripe', 'succeeded', :amount, 'CNY', :pi, :ch, "
+                    ":at, :at)"
+                ),
+                rows[start : start + 10_000],
+            )
+    raw.dispose()
+    with database.unit_of_work() as session:
+        for start in range(0, lines, 5_000):
+            ledger.post_many(
+                session,
+                [
+                    EntryRequest(
+                        f"order:{n}:paid",
+                        [
+                            debit("assets:stripe_clearing", amount_of(n), "CNY"),
+                            credit("liabilities:escrow:order:1", amount_of(n), "CNY"),
+                        ],
+                        effective_at=START,
+                    )
+                    for n in range(start, min(start + 5_000, lines))
+                ],
+            )
+    if database.engine.dialect.name == "sqlite":
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
+
+def report(lines: int) -> bytes:
+    """Stripe's itemised balance report for the same charges, a fee on each."""
+    created = (START + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    return stripe_csv(
+        [
+            stripe_row(f"txn_{n}", "charge", amount_of(n), amount_of(n) * 3 // 100,
+                       created=created, source_id=f"ch_{n}")
+            for n in range(lines)
+        ]
+    )  # fmt: skip
+
+
+def one_run(url: str, lines: int, data: bytes) -> dict[str, float]:
+    """Set up, then time import and match."""
+    database = Database(url)
+    books(database, url, lines)
+    figures = {}
+    started = time.perf_counter()
+    with database.unit_of_work() as session:
+        result = stripe_import.import_csv(session, data)
+    figures["import"] = time.perf_counter() - started
+    assert result.new == lines, result
+    started = time.perf_counter()
+    with database.unit_of_work() as session:
+        ran = matching.run(session, datetime.now(UTC))
+    figures["match"] = time.perf_counter() - started
+    assert ran.matched["stripe_charge"] == lines, ran.summary()
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+        started = time.perf_counter()
+        with database.unit_of_work() as session:
+            rows = reports.write_xlsx(reports.general_ledger(session), handle.name)
+        figures["xlsx"] = time.perf_counter() - started
+        figures["xlsx_rows"] = rows
+    database.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres-url", default=default_postgres_url())
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    databases = Databases(args.postgres_url)
+    kinds = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
+    data = report(args.lines)
+    print(f"Stripe balance transactions: {args.lines:,} ({len(data) / 1e6:.1f} MB of CSV)")
+    try:
+        for kind in kinds:
+            runs = [one_run(databases.new(kind), args.lines, data) for _ in range(args.runs)]
+            imported = statistics.median(r["import"] for r in runs)
+            matched = statistics.median(r["match"] for r in runs)
+            xlsx = statistics.median(r["xlsx"] for r in runs)
+            print(
+                f"  {kind:10}  import {imported:6.2f} s   match {matched:6.2f} s   "
+                f"total {imported + matched:6.2f} s   ({args.lines / (imported + matched):,.0f} lines/s)"
+                f"   XLSX {runs[0]['xlsx_rows']:,} rows {xlsx:6.2f} s"
+            )
+    finally:
+        databases.close()
+
+
+if __name__ == "__main__":
+    main()

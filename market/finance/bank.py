@@ -1,0 +1,228 @@
+"""The exchange's bank accounts and their statements (銀行對賬單).
+
+Importing a statement is all or nothing and idempotent: the same file again changes nothing;
+a line already imported from an overlapping statement (same bank reference) is kept once; the
+opening balance must continue the account's last statement and the lines must add up to the
+closing balance; nothing may be dated inside a closed accounting period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import ledger
+from ledger.errors import AccountNotFound
+from market.errors import Conflict, InvalidInput, NotFound
+from market.finance import statements
+from market.finance.models import BankAccount, BankLine, BankStatement
+from market.finance.payouts import value_moment
+from market.finance.stripe_import import refuse_closed_periods
+from market.identity.models import User
+from market.text import N_
+
+
+def create_account(session: Session, data: dict) -> BankAccount:
+    """Register one of the exchange's bank accounts and how its CSV statements are read."""
+    if data.get("csv_layout") and data["csv_layout"] not in statements.LAYOUTS:
+        raise InvalidInput(N_("there is no such ready layout"), field="csv_layout")
+    if data.get("csv_mapping"):
+        statements.check_mapping(data["csv_mapping"])
+    taken = session.scalar(
+        sa.select(BankAccount.id).where(
+            sa.or_(
+                BankAccount.name == data["name"],
+                BankAccount.account_number == data["account_number"],
+            )
+        )
+    )
+    if taken is not None:
+        raise Conflict(N_("this bank account is already registered"), field="account_number")
+    account = BankAccount(**data)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def account_or_404(session: Session, account_id: int) -> BankAccount:
+    """A bank account of the exchange."""
+    account = session.get(BankAccount, account_id)
+    if account is None:
+        raise NotFound(N_("no such bank account"), field="bank_account_id")
+    return account
+
+
+@dataclass(frozen=True)
+class StatementImport:
+    """What an import did."""
+
+    statement: BankStatement
+    created: bool
+    new_lines: int
+    known_lines: int
+
+
+def _mapping(account: BankAccount, layout: str | None) -> dict:
+    if layout:
+        if layout not in statements.LAYOUTS:
+            raise InvalidInput(N_("there is no such ready layout"), field="layout")
+        return statements.LAYOUTS[layout]
+    if account.csv_mapping:
+        return account.csv_mapping
+    if account.csv_layout:
+        return statements.LAYOUTS[account.csv_layout]
+    raise InvalidInput(
+        N_("this account has no CSV layout: choose one or save a column mapping"), field="layout"
+    )
+
+
+def parse(
+    account: BankAccount,
+    data: bytes,
+    kind: str,
+    *,
+    encoding: str | None = None,
+    layout: str | None = None,
+    opening: int | None = None,
+) -> statements.ParsedStatement:
+    """Read a statement file of ``account`` in format ``kind``."""
+    if kind == "camt053":
+        return statements.parse_camt053(data, account.currency)
+    text, used = statements.decode(data, encoding or account.encoding)
+    if kind == "mt940":
+        parsed = statements.parse_mt940(text, account.currency)
+    elif kind == "csv":
+        parsed = statements.parse_csv(text, _mapping(account, layout), account.currency, opening)
+    else:
+        raise InvalidInput(N_("choose CSV, MT940 or camt.053"), field="format")
+    parsed.encoding = used
+    return parsed
+
+
+def ledger_balance_at_end_of(session: Session, account: BankAccount, day) -> int:
+    """The ledger's balance of the account's ledger code at the end of ``day`` (UTC+8): what
+    the statement's closing balance for that day must equal."""
+    try:
+        return ledger.balance_as_of(
+            session,
+            account.ledger_account,
+            account.currency,
+            value_moment(day + timedelta(days=1)) - timedelta(microseconds=1),
+        )
+    except AccountNotFound:
+        return 0
+
+
+def _last_statement(session: Session, account_id: int) -> BankStatement | None:
+    return session.scalar(
+        sa.select(BankStatement)
+        .where(BankStatement.bank_account_id == account_id)
+        .order_by(BankStatement.period_end.desc(), BankStatement.id.desc())
+        .limit(1)
+    )
+
+
+def import_statement(
+    session: Session,
+    account_id: int,
+    data: bytes,
+    kind: str,
+    user: User | None,
+    now: datetime,
+    **options,
+) -> StatementImport:
+    """Import a statement file; see the module's rules."""
+    account = account_or_404(session, account_id)
+    digest = hashlib.sha256(data).hexdigest()
+    seen = session.scalar(
+        sa.select(BankStatement).where(
+            BankStatement.bank_account_id == account.id, BankStatement.file_sha256 == digest
+        )
+    )
+    if seen is not None:
+        return StatementImport(seen, False, 0, seen.line_count)
+    parsed = parse(account, data, kind, **options)
+    if parsed.opening_minor + sum(x.amount_minor for x in parsed.lines) != parsed.closing_minor:
+        raise InvalidInput(
+            N_("the lines do not add up from the opening to the closing balance"),
+            field="closing_balance",
+        )
+    last = _last_statement(session, account.id)
+    if last is not None and last.closing_minor != parsed.opening_minor:
+        raise InvalidInput(
+            N_("the opening balance does not continue the last statement's closing balance"),
+            field="opening_balance",
+            expected=last.closing_minor,
+            found=parsed.opening_minor,
+        )
+    refuse_closed_periods(
+        session,
+        [(f"lines[{x.line_number}]", value_moment(x.value_date)) for x in parsed.lines],
+    )
+    unique: dict[str, statements.ParsedLine] = {}
+    for line in parsed.lines:
+        twin = unique.get(line.bank_reference)
+        if twin is not None and (twin.amount_minor, twin.value_date) != (
+            line.amount_minor,
+            line.value_date,
+        ):
+            raise InvalidInput(
+                N_("two lines carry the same bank reference with different amounts"),
+                field=f"lines[{line.line_number}]",
+            )
+        unique.setdefault(line.bank_reference, line)
+    known = {
+        row.bank_reference: row
+        for row in session.scalars(
+            sa.select(BankLine).where(
+                BankLine.bank_account_id == account.id,
+                BankLine.bank_reference.in_(list(unique)),
+            )
+        )
+    }
+    for reference, line in unique.items():
+        if reference in known and known[reference].amount_minor != line.amount_minor:
+            raise InvalidInput(
+                N_("this bank reference was imported before with another amount"),
+                field=f"lines[{line.line_number}]",
+            )
+    start, end = parsed.period
+    statement = BankStatement(
+        bank_account_id=account.id,
+        file_sha256=digest,
+        format=kind,
+        encoding=parsed.encoding,
+        period_start=start,
+        period_end=end,
+        opening_minor=parsed.opening_minor,
+        closing_minor=parsed.closing_minor,
+        line_count=len(parsed.lines),
+        imported_by_id=user.id if user else None,
+        imported_at=now,
+    )
+    session.add(statement)
+    session.flush()
+    fresh = [
+        {
+            "statement_id": statement.id,
+            "bank_account_id": account.id,
+            "line_number": line.line_number,
+            "value_date": line.value_date,
+            "booking_date": line.booking_date,
+            "amount_minor": line.amount_minor,
+            "currency": account.currency,
+            "bank_reference": line.bank_reference,
+            "counterparty_name": line.counterparty_name,
+            "counterparty_account": line.counterparty_account,
+            "remark": line.remark,
+        }
+        for reference, line in unique.items()
+        if reference not in known
+    ]
+    if fresh:
+        session.execute(sa.insert(BankLine), fresh)
+    return StatementImport(statement, True, len(fresh), len(parsed.lines) - len(fresh))

@@ -1,0 +1,205 @@
+"""The ledger entries of finance: one function per business event, each with an idempotency key
+derived from the event (``stripe_bt:txn_1:fee``, ``stripe_payout:po_1:arrived``,
+``payout:7:paid``), so importing the same statement twice posts once. What Stripe's balance transactions book is
+returned as :class:`ledger.EntryRequest` so an import posts them in one set-based batch.
+
+Accounts, beside trading's (``market.trading.books``)::
+
+    assets:stripe_clearing                 card and wallet money at Stripe (Stripe's balance)
+    assets:stripe_payouts_in_transit       Stripe paid it out; the bank has not shown it yet
+    assets:stripe_disputed_funds           withdrawn by Stripe while a chargeback is open
+    assets:bank                            the exchange's bank account
+    expenses:payment_fees                  Stripe's processing fees
+    expenses:dispute_fees                  Stripe's chargeback fees
+    equity:fx_position                     currency conversion (balances per currency)
+    liabilities:payouts_in_transit         provider payouts sent to the bank, not yet paid
+    liabilities:vat_output                 output VAT on the platform fee (trading posts it)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ledger
+from ledger import EntryRequest, credit, debit
+from market.trading.books import BANK, STRIPE_CLEARING, payable_account
+
+STRIPE_PAYOUTS_IN_TRANSIT = "assets:stripe_payouts_in_transit"
+STRIPE_DISPUTED = "assets:stripe_disputed_funds"
+PAYMENT_FEES = "expenses:payment_fees"
+DISPUTE_FEES = "expenses:dispute_fees"
+FX_POSITION = "equity:fx_position"
+PAYOUTS_IN_TRANSIT = "liabilities:payouts_in_transit"
+
+
+def _move(into: str, out_of: str, amount: int, currency: str) -> list:
+    # A positive amount moves ``into`` ← ``out_of``; a negative one the other way round.
+    if amount > 0:
+        return [debit(into, amount, currency), credit(out_of, amount, currency)]
+    return [debit(out_of, -amount, currency), credit(into, -amount, currency)]
+
+
+def stripe_fee(
+    txn: str, fee: int, currency: str, at: datetime, *, account: str = PAYMENT_FEES
+) -> EntryRequest:
+    """Stripe's fee on a balance transaction (negative: a fee given back, on a refund)."""
+    return EntryRequest(
+        key=f"stripe_bt:{txn}:fee",
+        legs=_move(account, STRIPE_CLEARING, fee, currency),
+        description=f"Stripe fee on {txn}",
+        effective_at=at,
+        metadata={"stripe_balance_transaction": txn},
+    )
+
+
+def stripe_conversion(
+    txn: str, paid: tuple[int, str], booked: tuple[int, str], at: datetime
+) -> EntryRequest:
+    """Stripe converted what the customer paid (``paid``: amount, currency) into the balance
+    currency (``booked``). Positive amounts: money came in (a charge); negative: went out (a
+    refund). Each currency balances through the FX position."""
+    paid_amount, paid_currency = paid
+    booked_amount, booked_currency = booked
+    legs = _move(FX_POSITION, STRIPE_CLEARING, paid_amount, paid_currency)
+    legs += _move(STRIPE_CLEARING, FX_POSITION, booked_amount, booked_currency)
+    return EntryRequest(
+        key=f"stripe_bt:{txn}:fx",
+        legs=legs,
+        description=f"Stripe conversion {paid_currency} → {booked_currency} on {txn}",
+        effective_at=at,
+        metadata={"stripe_balance_transaction": txn},
+    )
+
+
+def stripe_payout_sent(
+    txn: str, payout: str, amount: int, currency: str, at: datetime
+) -> EntryRequest:
+    """Stripe paid its balance out to our bank (``amount`` > 0), or a payout failed and came
+    back (``amount`` < 0): clearing ↔ in transit."""
+    return EntryRequest(
+        key=f"stripe_bt:{txn}",
+        legs=_move(STRIPE_PAYOUTS_IN_TRANSIT, STRIPE_CLEARING, amount, currency),
+        description=f"Stripe payout {payout}" + (" returned" if amount < 0 else ""),
+        effective_at=at,
+        metadata={"stripe_balance_transaction": txn, "stripe_payout": payout},
+    )
+
+
+def stripe_payout_arrived(
+    session, payout: str, amount: int, currency: str, value_date: datetime, bank_line: str
+) -> ledger.EntryRecord:
+    """The bank statement shows a Stripe payout: in transit → bank."""
+    return ledger.post(
+        session,
+        key=f"stripe_payout:{payout}:arrived",
+        postings=[
+            debit(BANK, amount, currency),
+            credit(STRIPE_PAYOUTS_IN_TRANSIT, amount, currency),
+        ],
+        description=f"Stripe payout {payout} received",
+        effective_at=value_date,
+        metadata={"stripe_payout": payout, "bank_line": bank_line},
+    )
+
+
+def stripe_dispute_funds(
+    txn: str, dispute: str, amount: int, currency: str, at: datetime
+) -> EntryRequest:
+    """Stripe withdrew a disputed amount (``amount`` > 0) or reinstated it (< 0)."""
+    return EntryRequest(
+        key=f"stripe_bt:{txn}",
+        legs=_move(STRIPE_DISPUTED, STRIPE_CLEARING, amount, currency),
+        description=f"Stripe dispute {dispute}" + (" reinstated" if amount < 0 else " withdrawn"),
+        effective_at=at,
+        metadata={"stripe_balance_transaction": txn, "stripe_dispute": dispute},
+    )
+
+
+def stripe_dispute_lost(
+    session, dispute: str, amount: int, currency: str, at: datetime
+) -> ledger.EntryRecord:
+    """A lost chargeback was booked as a refund out of clearing; the withdrawn funds are gone
+    for good, so they stand in for what the refund took: disputed funds → clearing."""
+    return ledger.post(
+        session,
+        key=f"stripe_dispute:{dispute}:lost",
+        postings=[
+            debit(STRIPE_CLEARING, amount, currency),
+            credit(STRIPE_DISPUTED, amount, currency),
+        ],
+        description=f"Stripe dispute {dispute} lost",
+        effective_at=at,
+        metadata={"stripe_dispute": dispute},
+    )
+
+
+def provider_payout_reserved(
+    session, payout_id: int, organisation_id: int, amount: int, currency: str
+) -> int:
+    """A payout in a built batch: the provider's payable is reserved (a hold) so no other batch
+    or claw-back can take it; the hold's id."""
+    record = ledger.hold(
+        session,
+        f"payout:{payout_id}:reserve",
+        debit=payable_account(organisation_id),
+        credit=PAYOUTS_IN_TRANSIT,
+        amount=amount,
+        currency=currency,
+        description=f"payout {payout_id} to organisation {organisation_id} reserved",
+        metadata={"payout_id": payout_id, "provider_org": organisation_id},
+    )
+    return record.id
+
+
+def provider_payout_released(session, hold_id: int) -> None:
+    """A built batch was cancelled: the reservation ends, nothing moved."""
+    ledger.void_hold(session, hold_id)
+
+
+def provider_payout_submitted(
+    session, payout_id: int, hold_id: int, at: datetime
+) -> ledger.EntryRecord:
+    """The batch's file went to the bank: payable → payouts in transit."""
+    return ledger.post_hold(
+        session,
+        hold_id,
+        f"payout:{payout_id}:submitted",
+        effective_at=at,
+        description=f"payout {payout_id} submitted to the bank",
+        metadata={"payout_id": payout_id},
+    )
+
+
+def provider_payout_paid(
+    session, payout_id: int, amount: int, currency: str, value_date: datetime, bank_ref: str
+) -> ledger.EntryRecord:
+    """The bank statement shows the payout: payouts in transit → bank."""
+    return ledger.post(
+        session,
+        key=f"payout:{payout_id}:paid",
+        postings=[
+            debit(PAYOUTS_IN_TRANSIT, amount, currency),
+            credit(BANK, amount, currency),
+        ],
+        description=f"payout {payout_id} paid",
+        effective_at=value_date,
+        metadata={"payout_id": payout_id, "bank_reference": bank_ref},
+    )
+
+
+def provider_payout_returned(
+    session, payout_id: int, organisation_id: int, amount: int, currency: str, at: datetime,
+    reason: str,
+) -> ledger.EntryRecord:  # fmt: skip
+    """The bank returned the payout: the provider is owed it again."""
+    return ledger.post(
+        session,
+        key=f"payout:{payout_id}:returned",
+        postings=[
+            debit(PAYOUTS_IN_TRANSIT, amount, currency),
+            credit(payable_account(organisation_id), amount, currency),
+        ],
+        description=f"payout {payout_id} returned by the bank: {reason}"[:500],
+        effective_at=at,
+        metadata={"payout_id": payout_id, "provider_org": organisation_id},
+    )

@@ -1,0 +1,201 @@
+"""The exception queue (差異處理): finance resolves what matching could not, in one of three ways,
+each written to the audit trail.
+
+- **Match by hand**: link the item to what it is for (a payment, refund, payout, Stripe payout
+  line); the difference, if any, is shown and kept on the match, and the item is partially
+  reconciled until the difference is explained.
+- **Correcting entry**: one finance user proposes a journal entry with a reason; a *different*
+  finance user approves it, and only then is it posted (``correction:<id>``) — maker-checker.
+- **Mark with a reason**: the item is archived as explained (a bank charge booked elsewhere, a
+  duplicate the customer was refunded for outside the system ...).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import ledger
+from ledger import credit, debit
+from ledger.errors import LedgerError
+from ledger.posting import prepare
+from market.errors import Conflict, InvalidInput, NotFound
+from market.finance.models import (
+    AuditEvent,
+    BankLine,
+    Correction,
+    ExceptionStatus,
+    ItemState,
+    Match,
+    ReconException,
+    StripeBalanceTransaction,
+)
+from market.identity.models import User
+from market.text import N_
+from market.trading.models import Payment, Payout, Refund
+
+TARGETS = {"payment": Payment, "refund": Refund, "payout": Payout}
+
+
+def audit(session: Session, action: str, subject: str, user: User | None, now, **details) -> None:
+    """Record one action in the audit trail."""
+    session.add(
+        AuditEvent(action=action, subject=subject, user_id=user.id if user else None,
+                   details=details, at=now)
+    )  # fmt: skip
+
+
+def open_exception(session: Session, exception_id: int) -> ReconException:
+    """An open exception, locked."""
+    found = session.get(ReconException, exception_id, with_for_update=True)
+    if found is None:
+        raise NotFound(N_("no such exception"))
+    if found.status != ExceptionStatus.OPEN:
+        raise Conflict(N_("this exception is already resolved"), field="status")
+    return found
+
+
+def _item(session: Session, exception: ReconException):
+    if exception.stripe_line_id:
+        return session.get(StripeBalanceTransaction, exception.stripe_line_id)
+    if exception.bank_line_id:
+        return session.get(BankLine, exception.bank_line_id)
+    return None
+
+
+def _resolve(exception, how: str, reason: str | None, user: User, now: datetime) -> None:
+    exception.status, exception.resolution = ExceptionStatus.RESOLVED, how
+    exception.reason, exception.resolved_by_id, exception.resolved_at = reason, user.id, now
+
+
+def match_by_hand(
+    session: Session, exception_id: int, kind: str, target_id: int, user: User, now: datetime,
+    note: str | None = None,
+) -> Match:  # fmt: skip
+    """Link the exception's item to ``kind`` ``target_id``; a difference leaves the item
+    partially reconciled, with the difference on the match."""
+    exception = open_exception(session, exception_id)
+    model = TARGETS.get(kind)
+    if model is None:
+        raise InvalidInput(N_("match to a payment, a refund or a payout"), field="kind")
+    target = session.get(model, target_id)
+    if target is None:
+        raise NotFound(N_("there is nothing of this kind with this id"), field="target_id")
+    item = _item(session, exception)
+    if item is None:
+        raise Conflict(N_("this exception has no statement line to match"), field="kind")
+    amount = abs(getattr(item, "amount_minor", None) or getattr(item, "amount", 0))
+    difference = amount - target.amount_minor
+    match = Match(
+        rule="manual",
+        stripe_line_id=exception.stripe_line_id,
+        bank_line_id=exception.bank_line_id,
+        target_kind=kind,
+        target_id=target.id,
+        amount_minor=target.amount_minor,
+        difference_minor=difference,
+        note=note,
+        created_by_id=user.id,
+        created_at=now,
+    )
+    session.add(match)
+    item.state = ItemState.RECONCILED if difference == 0 else ItemState.PARTIAL
+    _resolve(exception, "matched_by_hand", note, user, now)
+    audit(session, "match_by_hand", f"exception:{exception.id}", user, now,
+          kind=kind, target_id=target.id, difference=difference)  # fmt: skip
+    return match
+
+
+def mark(session: Session, exception_id: int, reason: str, user: User, now: datetime):
+    """Explain an exception without moving money: its item is archived."""
+    exception = open_exception(session, exception_id)
+    item = _item(session, exception)
+    if item is not None:
+        item.state = ItemState.ARCHIVED
+    _resolve(exception, "marked", reason, user, now)
+    audit(session, "mark", f"exception:{exception.id}", user, now, reason=reason)
+    return exception
+
+
+def propose_correction(
+    session: Session, exception_id: int | None, legs: list[dict], reason: str, user: User,
+    now: datetime,
+) -> Correction:  # fmt: skip
+    """A correcting entry waiting for a second finance user; checked now, posted on approval."""
+    if exception_id is not None:
+        open_exception(session, exception_id)
+    request = ledger.EntryRequest("correction:check", _legs(legs), reason)
+    try:
+        prepare(request, now=now)
+    except LedgerError as error:
+        raise InvalidInput(N_("the correcting entry is not a valid entry"), field="legs",
+                           ledger=[error.message]) from None  # fmt: skip
+    correction = Correction(
+        exception_id=exception_id, status="proposed", legs=legs, reason=reason,
+        proposed_by_id=user.id, proposed_at=now,
+    )  # fmt: skip
+    session.add(correction)
+    session.flush()
+    audit(session, "propose_correction", f"correction:{correction.id}", user, now,
+          exception_id=exception_id, reason=reason)  # fmt: skip
+    return correction
+
+
+def _legs(legs: list[dict]) -> list:
+    side = {"debit": debit, "credit": credit}
+    return [side[leg["side"]](leg["account"], leg["amount_minor"], leg["currency"]) for leg in legs]
+
+
+def decide_correction(
+    session: Session, correction_id: int, approve: bool, user: User, now: datetime
+) -> Correction:
+    """Approve (post the entry, resolve its exception) or refuse a proposed correction; never
+    by the user who proposed it."""
+    correction = session.get(Correction, correction_id, with_for_update=True)
+    if correction is None:
+        raise NotFound(N_("no such correction"))
+    if correction.status != "proposed":
+        raise Conflict(N_("this correction was already decided"), field="status")
+    if correction.proposed_by_id == user.id:
+        raise Conflict(
+            N_("another finance user must approve the correction you proposed"),
+            field="decided_by",
+        )
+    correction.decided_by_id, correction.decided_at = user.id, now
+    if not approve:
+        correction.status = "rejected"
+        audit(session, "reject_correction", f"correction:{correction.id}", user, now)
+        return correction
+    entry = ledger.post(
+        session,
+        f"correction:{correction.id}",
+        _legs(correction.legs),
+        description=correction.reason[:500],
+        effective_at=now,
+        metadata={"correction_id": correction.id},
+    )
+    correction.status, correction.entry_id = "approved", entry.id
+    if correction.exception_id is not None:
+        exception = open_exception(session, correction.exception_id)
+        item = _item(session, exception)
+        if item is not None:
+            item.state = ItemState.RECONCILED
+        _resolve(exception, "corrected", correction.reason, user, now)
+    audit(session, "approve_correction", f"correction:{correction.id}", user, now,
+          entry_id=entry.id)  # fmt: skip
+    return correction
+
+
+def queue(status: ExceptionStatus = ExceptionStatus.OPEN) -> sa.Select:
+    """Exceptions in a status, oldest first."""
+    return (
+        sa.select(ReconException).where(ReconException.status == status).order_by(ReconException.id)
+    )
+
+
+def trail(subject: str | None = None) -> sa.Select:
+    """The audit trail, newest first (optionally of one subject)."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    return query if subject is None else query.where(AuditEvent.subject == subject)

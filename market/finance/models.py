@@ -1,0 +1,280 @@
+"""Finance models: payee bank accounts of organisations and Stripe's balance transactions.
+
+Money itself lives in the ledger; these rows are what finance needs beside it: where a provider
+is paid (confirmed by a second finance user), and the ids reconciliation joins the ledger on
+(Stripe's balance transaction, charge, refund, payout and dispute ids, unique or indexed).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import Base, enum_type, utcnow
+from market.identity.models import Organisation, User
+from market.text import N_
+
+
+class PayeeStatus(enum.StrEnum):
+    """Where a payee account stands: a change waits for a second finance user."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+PAYEE_STATUS_LABELS = {
+    PayeeStatus.PENDING: N_("Waiting for a second confirmation"),
+    PayeeStatus.ACTIVE: N_("Active"),
+    PayeeStatus.REJECTED: N_("Rejected"),
+    PayeeStatus.SUPERSEDED: N_("Replaced"),
+}
+
+
+class PayeeAccount(Base):
+    """A bank account an organisation is paid to (收款賬戶). One is active at a time; a new one
+    is pending until a finance user other than the one who entered it confirms it."""
+
+    __tablename__ = "finance_payee_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    status: Mapped[PayeeStatus] = mapped_column(enum_type(PayeeStatus), index=True)
+    account_name: Mapped[str] = mapped_column(sa.String(200))
+    bank_name: Mapped[str] = mapped_column(sa.String(200))
+    branch_name: Mapped[str | None] = mapped_column(sa.String(200))
+    account_number: Mapped[str] = mapped_column(sa.String(34))
+    # 大額支付系統行號: 12 digits, mainland banks only.
+    cnaps_code: Mapped[str | None] = mapped_column(sa.String(12))
+    swift_bic: Mapped[str | None] = mapped_column(sa.String(11))
+    iban: Mapped[str | None] = mapped_column(sa.String(34))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class ItemState(enum.StrEnum):
+    """Where a statement line (or a Stripe line) stands in reconciliation."""
+
+    UNRECONCILED = "unreconciled"
+    PARTIAL = "partially_reconciled"
+    RECONCILED = "reconciled"
+    ARCHIVED = "archived"
+
+
+class StripeBalanceTransaction(Base):
+    """One line of Stripe's balance (a charge, refund, payout, dispute withdrawal, fee ...)
+    as imported, with the ids the ledger is matched on and what was booked for it."""
+
+    __tablename__ = "finance_stripe_balance_transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(40))
+    reporting_category: Mapped[str | None] = mapped_column(sa.String(40))
+    # Balance currency amounts, in minor units: amount = gross, net = amount - fee.
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    fee: Mapped[int] = mapped_column(sa.BigInteger)
+    net: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    # What the customer paid, when Stripe converted it into the balance currency.
+    customer_facing_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
+    customer_facing_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    exchange_rate: Mapped[str | None] = mapped_column(sa.String(32))
+    source_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    charge_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    refund_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    payout_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    dispute_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    description: Mapped[str | None] = mapped_column(sa.String(500))
+    created: Mapped[datetime] = mapped_column(index=True)
+    available_on: Mapped[date | None] = mapped_column(sa.Date)
+    # How the line came in ("api" or "csv") and what the ledger got for it.
+    origin: Mapped[str] = mapped_column(sa.String(8))
+    booked: Mapped[str] = mapped_column(sa.String(200), default="")
+    state: Mapped[ItemState] = mapped_column(
+        enum_type(ItemState), default=ItemState.UNRECONCILED, index=True
+    )
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StripeSync(Base):
+    """One pull of balance transactions from Stripe's API. An unfinished pull keeps the id it
+    reached (``cursor``), and the next pull resumes after it."""
+
+    __tablename__ = "finance_stripe_syncs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(sa.String(255))
+    pages: Mapped[int] = mapped_column(default=0)
+    lines_new: Mapped[int] = mapped_column(default=0)
+    lines_known: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str | None] = mapped_column(sa.String(200))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class BankAccount(Base):
+    """One of the exchange's own bank accounts, with how its statement files are read."""
+
+    __tablename__ = "finance_bank_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    bank_name: Mapped[str] = mapped_column(sa.String(200))
+    account_number: Mapped[str] = mapped_column(sa.String(34), unique=True)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    # The ledger account its money is booked on.
+    ledger_account: Mapped[str] = mapped_column(sa.String(200), default="assets:bank")
+    # CSV statements: a ready layout's name, or a saved column mapping, and the file encoding.
+    csv_layout: Mapped[str | None] = mapped_column(sa.String(32))
+    csv_mapping: Mapped[dict | None] = mapped_column(sa.JSON)
+    encoding: Mapped[str | None] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BankStatement(Base):
+    """One imported statement file: its balances and where it came from."""
+
+    __tablename__ = "finance_bank_statements"
+    __table_args__ = (sa.UniqueConstraint("bank_account_id", "file_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("finance_bank_accounts.id"), index=True
+    )
+    file_sha256: Mapped[str] = mapped_column(sa.String(64))
+    format: Mapped[str] = mapped_column(sa.String(8))
+    encoding: Mapped[str | None] = mapped_column(sa.String(16))
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    period_end: Mapped[date] = mapped_column(sa.Date)
+    opening_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    closing_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    line_count: Mapped[int]
+    imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BankLine(Base):
+    """One line of a bank statement: money in (positive) or out (negative) on a value date."""
+
+    __tablename__ = "finance_bank_lines"
+    __table_args__ = (sa.UniqueConstraint("bank_account_id", "bank_reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("finance_bank_statements.id"), index=True
+    )
+    bank_account_id: Mapped[int] = mapped_column(sa.ForeignKey("finance_bank_accounts.id"))
+    line_number: Mapped[int]
+    value_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    booking_date: Mapped[date | None] = mapped_column(sa.Date)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    bank_reference: Mapped[str] = mapped_column(sa.String(100))
+    counterparty_name: Mapped[str | None] = mapped_column(sa.String(200))
+    counterparty_account: Mapped[str | None] = mapped_column(sa.String(64))
+    remark: Mapped[str | None] = mapped_column(sa.String(500))
+    state: Mapped[ItemState] = mapped_column(
+        enum_type(ItemState), default=ItemState.UNRECONCILED, index=True
+    )
+    matched_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class Match(Base):
+    """One link the reconciliation made: an outside item (a Stripe line or a bank line) to what
+    the books hold for it, by which rule, with any difference left."""
+
+    __tablename__ = "finance_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(sa.String(40))
+    stripe_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("finance_stripe_balance_transactions.id"), index=True
+    )
+    bank_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("finance_bank_lines.id"), index=True
+    )
+    # What it was matched to: a payment, refund, payout, Stripe payout line, or an entry.
+    target_kind: Mapped[str] = mapped_column(sa.String(20))
+    target_id: Mapped[int | None]
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    difference_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExceptionStatus(enum.StrEnum):
+    """Where an exception stands."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ReconException(Base):
+    """Something that did not match, for finance: which item, what kind of problem, the
+    candidates the matcher found, and how it was resolved."""
+
+    __tablename__ = "finance_exceptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    status: Mapped[ExceptionStatus] = mapped_column(enum_type(ExceptionStatus), index=True)
+    stripe_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("finance_stripe_balance_transactions.id"), index=True
+    )
+    bank_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("finance_bank_lines.id"), index=True
+    )
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trading_payments.id"))
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    detail: Mapped[str] = mapped_column(sa.String(500))
+    candidates: Mapped[list] = mapped_column(sa.JSON, default=list)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolution: Mapped[str | None] = mapped_column(sa.String(20))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+
+
+class Correction(Base):
+    """A correcting journal entry proposed by one finance user and approved by another."""
+
+    __tablename__ = "finance_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exception_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finance_exceptions.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    legs: Mapped[list] = mapped_column(sa.JSON)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    entry_id: Mapped[int | None]
+
+
+class AuditEvent(Base):
+    """Every reconciliation action: who did what to which item, when, and why."""
+
+    __tablename__ = "finance_audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    subject: Mapped[str] = mapped_column(sa.String(60), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,255 @@
+"""The finance console's pages: payee accounts, payouts, reconciliation (finance staff only)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from market.auth import staff_required
+from market.context import current_user, db_session
+from market.db import utcnow
+from market.errors import DomainError
+from market.finance import bankfile, exceptions, matching, payees, payouts, schemas
+from market.finance.models import PAYEE_STATUS_LABELS, Correction, PayeeStatus
+from market.forms import parse_form
+from market.identity.models import Organisation, StaffRole
+from market.trading import books
+
+blp = Blueprint("finance_console", __name__, url_prefix="/finance")
+
+finance_only = staff_required(StaffRole.FINANCE)
+
+
+def _flash_error(error: DomainError) -> None:
+    flash(_(error.message) + (f" ({error.field})" if error.field else ""))
+
+
+@blp.route("/payouts")
+@finance_only
+def payouts_page():
+    """Payout batches, what providers are owed, and the forms that move batches on."""
+    session = db_session()
+    currency = request.args.get("currency", "CNY")
+    owed = books.payables(session, currency)
+    organisations = {
+        org.id: org
+        for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(list(owed))))
+    }
+    return render_template(
+        "finance/payouts.html",
+        batches=session.scalars(payouts.batches().limit(30)).all(),
+        owed=owed,
+        organisations=organisations,
+        accounts={org: payees.active(session, org) for org in owed},
+        currency=currency,
+        allowed=payouts.allowed_actions,
+    )
+
+
+@blp.route("/payouts/batches", methods=["POST"])
+@finance_only
+def build_batch():
+    """Build a batch for the providers ticked."""
+    data, errors = parse_form(schemas.PayoutBatchInputSchema())
+    if errors:
+        flash(_("The batch has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("finance_console.payouts_page"))
+    try:
+        batch = payouts.build_batch(
+            db_session(), current_user(), data["currency"], utcnow(), data["organisation_ids"]
+        )
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("finance_console.payouts_page"))
+    flash(_("Payout batch %(id)s built.", id=batch.id))
+    return redirect(url_for("finance_console.payouts_page"))
+
+
+@blp.route("/payouts/batches/<int:batch_id>/<any(submit, cancel):action>", methods=["POST"])
+@finance_only
+def move_batch(batch_id: int, action: str):
+    """Submit or cancel a batch."""
+    move = payouts.submit_batch if action == "submit" else payouts.cancel_batch
+    try:
+        move(db_session(), batch_id, current_user(), utcnow())
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("finance_console.payouts_page"))
+    flash(_("Payout batch %(id)s updated.", id=batch_id))
+    return redirect(url_for("finance_console.payouts_page"))
+
+
+@blp.route("/payouts/batches/<int:batch_id>/bank-file")
+@finance_only
+def bank_file(batch_id: int):
+    """The batch's bank file in the chosen encoding."""
+    encoding = "utf-8" if request.args.get("encoding") == "utf-8" else "gbk"
+    batch = payouts.batch_or_404(db_session(), batch_id)
+    return Response(
+        bankfile.bank_file(batch, encoding),
+        content_type=f"text/csv; charset={encoding}",
+        headers={"Content-Disposition": f"attachment; filename=payouts-{batch.id}.csv"},
+    )
+
+
+@blp.route("/payouts/<int:payout_id>/paid", methods=["POST"])
+@finance_only
+def payout_paid(payout_id: int):
+    """Record the bank line that paid a payout."""
+    data, errors = parse_form(schemas.PayoutPaidSchema())
+    if errors:
+        flash(_("The payment has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("finance_console.payouts_page"))
+    try:
+        payouts.mark_paid(
+            db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow()
+        )
+    except DomainError as error:
+        _flash_error(error)
+    return redirect(url_for("finance_console.payouts_page"))
+
+
+@blp.route("/payouts/<int:payout_id>/returned", methods=["POST"])
+@finance_only
+def payout_returned(payout_id: int):
+    """Record that the bank returned a payout."""
+    data, errors = parse_form(schemas.PayoutReturnedSchema())
+    if errors:
+        flash(_("The return has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("finance_console.payouts_page"))
+    try:
+        payouts.mark_returned(db_session(), payout_id, data["reason"], data["value_date"], utcnow())
+    except DomainError as error:
+        _flash_error(error)
+    return redirect(url_for("finance_console.payouts_page"))
+
+
+def _payees_page(status: int = 200, errors=None):
+    session = db_session()
+    page = render_template(
+        "finance/payees.html",
+        accounts=session.scalars(payees.listing().limit(200)).all(),
+        organisations=session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.is_operator.is_(False))
+            .order_by(Organisation.id)
+        ).all(),
+        labels=PAYEE_STATUS_LABELS,
+        pending=PayeeStatus.PENDING,
+        me=current_user(),
+        errors=errors or {},
+        form=request.form if errors else {},
+    )
+    return page, status
+
+
+@blp.route("/payees")
+@finance_only
+def payees_page():
+    """Payee accounts: enter one, confirm or refuse another user's entry."""
+    return _payees_page()
+
+
+@blp.route("/payees", methods=["POST"])
+@finance_only
+def enter_payee():
+    """Enter a payee account (pending a second finance user)."""
+    data, errors = parse_form(schemas.PayeeAccountInputSchema())
+    if errors:
+        return _payees_page(422, errors)
+    try:
+        payees.request_change(db_session(), data["organisation_id"], current_user(), data, utcnow())
+    except DomainError as error:
+        return _payees_page(error.status, {error.field or "organisation_id": [_(error.message)]})
+    flash(_("Payee account entered; another finance user must confirm it."))
+    return redirect(url_for("finance_console.payees_page"))
+
+
+@blp.route("/payees/<int:payee_id>/<any(confirm, reject):action>", methods=["POST"])
+@finance_only
+def decide_payee(payee_id: int, action: str):
+    """Confirm or refuse a pending payee account."""
+    try:
+        if action == "confirm":
+            payees.confirm(db_session(), payee_id, current_user(), utcnow())
+        else:
+            data, errors = parse_form(schemas.PayeeDecisionSchema())
+            if errors:
+                flash(_("Give a reason."))
+                return redirect(url_for("finance_console.payees_page"))
+            payees.reject(db_session(), payee_id, current_user(), utcnow(), data["note"])
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("finance_console.payees_page"))
+    flash(_("Payee account updated."))
+    return redirect(url_for("finance_console.payees_page"))
+
+
+@blp.route("/reconciliation")
+@finance_only
+def reconciliation_page():
+    """The exception queue with candidates, and the forms that resolve it."""
+    session = db_session()
+    return render_template(
+        "finance/reconciliation.html",
+        exceptions=session.scalars(exceptions.queue().limit(200)).all(),
+        corrections=session.scalars(
+            sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
+        ).all(),
+        trail=session.scalars(exceptions.trail().limit(30)).all(),
+        me=current_user(),
+    )
+
+
+@blp.route("/reconciliation/run", methods=["POST"])
+@finance_only
+def run_reconciliation():
+    """Match everything open now."""
+    result = matching.run(db_session(), utcnow())
+    exceptions.audit(db_session(), "run", "recon", current_user(), utcnow(),
+                     matched=dict(result.matched))  # fmt: skip
+    flash(result.summary())
+    return redirect(url_for("finance_console.reconciliation_page"))
+
+
+@blp.route("/reconciliation/<int:exception_id>/<any(match, mark):how>", methods=["POST"])
+@finance_only
+def resolve_exception(exception_id: int, how: str):
+    """Resolve an exception by hand or with a reason."""
+    schema = schemas.ManualMatchSchema() if how == "match" else schemas.MarkSchema()
+    data, errors = parse_form(schema)
+    if errors:
+        flash(_("The resolution has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("finance_console.reconciliation_page"))
+    try:
+        if how == "match":
+            exceptions.match_by_hand(
+                db_session(), exception_id, data["kind"], data["target_id"], current_user(),
+                utcnow(), data["note"],
+            )  # fmt: skip
+        else:
+            exceptions.mark(db_session(), exception_id, data["reason"], current_user(), utcnow())
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("finance_console.reconciliation_page"))
+    flash(_("Exception resolved."))
+    return redirect(url_for("finance_console.reconciliation_page"))
+
+
+@blp.route(
+    "/reconciliation/corrections/<int:correction_id>/<any(approve, reject):decision>",
+    methods=["POST"],
+)
+@finance_only
+def decide_correction(correction_id: int, decision: str):  # fmt: skip
+    """Approve or refuse another finance user's correcting entry."""
+    try:
+        exceptions.decide_correction(
+            db_session(), correction_id, decision == "approve", current_user(), utcnow()
+        )
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("finance_console.reconciliation_page"))
+    flash(_("Correction approved.") if decision == "approve" else _("Correction refused."))
+    return redirect(url_for("finance_console.reconciliation_page"))

@@ -1,0 +1,194 @@
+"""Reconciliation under ``/api/v1/finance``: imports, matching runs, the exception queue and
+its resolution, corrections with a second approver, the audit trail (finance staff only)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+
+import sqlalchemy as sa
+from flask import Response, current_app, send_file
+from flask_smorest import Blueprint
+
+from market.api import QueryPage
+from market.context import db_session, principal
+from market.db import utcnow
+from market.errors import InvalidInput
+from market.finance import bank, exceptions, matching, reports, schemas, stripe_import
+from market.finance.models import BankAccount, ReconException
+from market.identity.models import User
+from market.oauth.server import requires
+from market.text import N_
+
+blp = Blueprint("recon_api", __name__, description="Reconciliation (finance staff)")
+
+
+def _caller() -> User:
+    return db_session().get(User, principal().user_id)
+
+
+def _read(upload) -> bytes:
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(N_("the file is too large"), field="file")
+    return data
+
+
+@blp.route("/finance/stripe-imports", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.StatementUploadSchema, location="files")
+@blp.response(201, schemas.StripeImportSchema)
+def import_stripe_report(files):
+    """Import Stripe's itemised balance report (CSV, multipart ``file``); again changes nothing."""
+    return stripe_import.import_csv(db_session(), _read(files["file"]))
+
+
+@blp.route("/finance/bank-accounts")
+@requires("finance:read")
+@blp.response(200, schemas.BankAccountSchema(many=True))
+@blp.paginate(QueryPage)
+def bank_accounts():
+    """The exchange's bank accounts."""
+    return sa.select(BankAccount).order_by(BankAccount.id)
+
+
+@blp.route("/finance/bank-accounts", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.BankAccountInputSchema)
+@blp.response(201, schemas.BankAccountSchema)
+def add_bank_account(data):
+    """Register a bank account with its CSV layout or column mapping."""
+    return bank.create_account(db_session(), data)
+
+
+@blp.route("/finance/bank-accounts/<int:account_id>/statements", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.StatementOptionsSchema, location="form")
+@blp.arguments(schemas.StatementUploadSchema, location="files")
+@blp.response(201, schemas.StatementImportSchema)
+def import_statement(options, files, account_id: int):
+    """Import a statement (CSV, MT940 or camt.053); balances are checked, nothing is kept
+    from a refused file, the same file again changes nothing."""
+    return bank.import_statement(
+        db_session(), account_id, _read(files["file"]), options["format"], _caller(), utcnow(),
+        encoding=options["encoding"], layout=options["layout"], opening=options["opening_balance"],
+    )  # fmt: skip
+
+
+@blp.route("/finance/recon/runs", methods=["POST"])
+@requires("finance:write")
+@blp.response(201, schemas.RunSchema)
+def run_matching():
+    """Match everything open by the rules, and refresh the exception queue."""
+    result = matching.run(db_session(), utcnow())
+    exceptions.audit(
+        db_session(), "run", "recon", _caller(), utcnow(), matched=dict(result.matched)
+    )
+    return result
+
+
+@blp.route("/finance/recon/exceptions")
+@requires("finance:read")
+@blp.arguments(schemas.ExceptionQuerySchema, location="query")
+@blp.response(200, schemas.ExceptionSchema(many=True))
+@blp.paginate(QueryPage)
+def exception_queue(query):
+    """The exception queue with suggested candidates, oldest first."""
+    return exceptions.queue(query["status"])
+
+
+@blp.route("/finance/recon/exceptions/<int:exception_id>/match", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.ManualMatchSchema)
+@blp.response(200, schemas.ExceptionSchema)
+def match_by_hand(data, exception_id: int):
+    """Match an exception's item by hand; a difference is kept and shown."""
+    exceptions.match_by_hand(
+        db_session(), exception_id, data["kind"], data["target_id"], _caller(), utcnow(),
+        data["note"],
+    )  # fmt: skip
+    return db_session().get(ReconException, exception_id)
+
+
+@blp.route("/finance/recon/exceptions/<int:exception_id>/mark", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.MarkSchema)
+@blp.response(200, schemas.ExceptionSchema)
+def mark_exception(data, exception_id: int):
+    """Explain an exception with a reason; its item is archived."""
+    return exceptions.mark(db_session(), exception_id, data["reason"], _caller(), utcnow())
+
+
+@blp.route("/finance/recon/corrections", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.CorrectionInputSchema)
+@blp.response(201, schemas.CorrectionSchema)
+def propose_correction(data):
+    """Propose a correcting entry; another finance user approves it."""
+    return exceptions.propose_correction(
+        db_session(), data["exception_id"], data["legs"], data["reason"], _caller(), utcnow()
+    )
+
+
+@blp.route(
+    "/finance/recon/corrections/<int:correction_id>/<any(approve, reject):decision>",
+    methods=["POST"],
+)
+@requires("finance:write")
+@blp.response(200, schemas.CorrectionSchema)
+def decide_correction(correction_id: int, decision: str):  # fmt: skip
+    """Approve (post) or refuse a correction proposed by another finance user."""
+    return exceptions.decide_correction(
+        db_session(), correction_id, decision == "approve", _caller(), utcnow()
+    )
+
+
+@blp.route("/finance/recon/audit")
+@requires("finance:read")
+@blp.response(200, schemas.AuditEventSchema(many=True))
+@blp.paginate(QueryPage)
+def audit_trail():
+    """Every reconciliation action, newest first."""
+    return exceptions.trail()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/finance/reports/<name>")
+@requires("finance:read")
+@blp.arguments(schemas.ReportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv")
+def report(query, name: str):
+    """A report (``trial_balance``, ``general_ledger``, ``payables``) as CSV or XLSX, streamed."""
+    reports.check(name)
+    filename = f"{name}.{query['format']}"
+    if query["format"] == "xlsx":
+        built = reports.build(db_session(), name, query["start"], query["end"])
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed with the response
+        reports.write_xlsx(built, handle.name)
+        response = send_file(handle.name, mimetype=XLSX, download_name=filename)
+        response.call_on_close(handle.close)
+        return response
+    database = current_app.extensions["db"]
+
+    def lines():
+        # The rows are read while the body is sent, after the request's own unit of work has
+        # ended: this read gets a unit of work of its own, closed with the stream.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        with database.unit_of_work() as session:
+            built = reports.build(session, name, query["start"], query["end"])
+            writer.writerow(built.columns)
+            for row in built.rows:
+                writer.writerow(row)
+                if buffer.tell() > 64_000:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+
+    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
+    return Response(lines(), mimetype="text/csv", headers=disposition)

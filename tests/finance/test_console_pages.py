@@ -1,0 +1,76 @@
+"""The finance console's pages, as finance staff use them (and nobody else can)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from market.db import utcnow
+from market.finance import bank, matching
+from market.finance.models import PayeeAccount, ReconException
+from market.identity.models import StaffRole
+from tests import factories
+from tests.finance.conftest import DAY
+from tests.finance.generated import BankRow, icbc_csv
+from tests.web import WebClient
+
+
+def _web(app, user):
+    client = WebClient(app)
+    client.log_in(user.email, factories.PASSWORD)
+    return client
+
+
+def test_pages_are_for_finance_only(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    outsider = factories.user(db)
+    db.commit()
+    staff, other = _web(app, finance), _web(app, outsider)
+    for page in ("/finance/payees", "/finance/payouts", "/finance/reconciliation"):
+        assert staff.get(page).status_code == 200, page
+        assert other.get(page).status_code == 403, page
+
+
+def test_a_payee_entered_by_form_waits_for_another_user(app, db):
+    first = factories.user(db, staff=(StaffRole.FINANCE,))
+    second = factories.user(db, staff=(StaffRole.FINANCE,))
+    provider = factories.organisation(db)
+    db.commit()
+    form = {"organisation_id": provider.id, "account_name": "深圳数据有限公司",
+            "bank_name": "招商银行", "branch_name": "", "account_number": "755912345678901",
+            "cnaps_code": "308584000013", "swift_bic": "", "iban": ""}  # fmt: skip
+    entered = _web(app, first).submit("/finance/payees", form)
+    assert entered.status_code == 302
+    with app.extensions["db"].unit_of_work() as session:
+        payee_id = session.scalar(sa.select(PayeeAccount.id))
+    page = _web(app, first).get("/finance/payees").get_data(as_text=True)
+    assert "须由另一位财务人员确认" in page or "Another finance user must confirm it." in page
+    confirmed = _web(app, second).submit(
+        f"/finance/payees/{payee_id}/confirm", {}, page="/finance/payees"
+    )
+    assert confirmed.status_code == 302
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.get(PayeeAccount, payee_id).status == "active"
+    bad = _web(app, first).submit("/finance/payees", {**form, "cnaps_code": "12"})
+    assert bad.status_code == 422 and "cnaps_code-error" in bad.get_data(as_text=True)
+
+
+def test_an_exception_is_marked_by_form(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(DAY, 500, "L9", "", "", "利息")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    matching.run(db, utcnow())
+    exception_id = db.scalar(sa.select(ReconException.id))
+    db.commit()
+    web = _web(app, finance)
+    assert "利息" in web.get("/finance/reconciliation").get_data(as_text=True)
+    done = web.submit(
+        f"/finance/reconciliation/{exception_id}/mark", {"reason": "活期利息"},
+        page="/finance/reconciliation",
+    )  # fmt: skip
+    assert done.status_code == 302
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.get(ReconException, exception_id).resolution == "marked"

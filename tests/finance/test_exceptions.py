@@ -1,0 +1,142 @@
+"""The exception queue through ``/api/v1/finance``: imports, a matching run, and the three ways
+to resolve — by hand with the difference shown, by a correcting entry one user proposes and
+another approves, by a reason — each in the audit trail."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ledger.verify import verify
+from tests.finance.conftest import DAY
+from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
+from tests.listings.factories import PRICE
+
+
+@pytest.fixture
+def queue(app, db, finance, trade):
+    """An ICBC account with a statement of three lines nothing matches, after a run: the
+    exceptions by bank reference."""
+    payment_id = trade.transfer("TYPED-WRONG", PRICE).payments[0].id
+    db.commit()  # SQLite: the test's session must not hold the writer lock during requests
+    account = finance.call(
+        "POST",
+        "/finance/bank-accounts",
+        json={"name": "工行", "bank_name": "中国工商银行", "account_number": "4000021009200000001",
+              "csv_layout": "icbc"},
+    )  # fmt: skip
+    assert account.status_code == 201, account.get_json()
+    rows = [
+        BankRow(DAY, PRICE - 100, "L1", "买方", "", "货款"),  # the receipt, a yuan short
+        BankRow(DAY, -500, "L2", "", "", "手续费"),  # a bank charge
+        BankRow(DAY, 500, "L3", "", "", "利息"),  # interest
+    ]
+    statement = finance.call(
+        "POST",
+        f"/finance/bank-accounts/{account.get_json()['id']}/statements",
+        data={"file": (io.BytesIO(icbc_csv(rows, 0)), "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )
+    assert statement.status_code == 201, statement.get_json()
+    assert statement.get_json()["statement"]["encoding"] == "gb18030"
+    run = finance.call("POST", "/finance/recon/runs")
+    assert run.status_code == 201 and run.get_json()["opened"] == 3
+    found = finance.call("GET", "/finance/recon/exceptions").get_json()
+    by_amount = {item["amount_minor"]: item for item in found}
+    return {"L1": by_amount[PRICE - 100], "L2": by_amount[-500], "L3": by_amount[500],
+            "payment_id": payment_id}  # fmt: skip
+
+
+def test_suggested_candidates_include_the_receipt(queue):
+    candidates = queue["L1"]["candidates"]
+    assert {"kind": "payment", "id": queue["payment_id"], "amount_minor": PRICE,
+            "currency": "CNY"} in candidates  # fmt: skip
+
+
+def test_match_by_hand_shows_the_difference(finance, queue):
+    payment_id = queue["payment_id"]
+    done = finance.call(
+        "POST",
+        f"/finance/recon/exceptions/{queue['L1']['id']}/match",
+        json={"kind": "payment", "target_id": payment_id, "note": "买方少付一元"},
+    )
+    assert done.status_code == 200, done.get_json()
+    assert (done.get_json()["status"], done.get_json()["resolution"]) == (
+        "resolved", "matched_by_hand",
+    )  # fmt: skip
+    trail = finance.call("GET", "/finance/recon/audit").get_json()
+    assert trail[0]["action"] == "match_by_hand" and trail[0]["details"]["difference"] == -100
+    again = finance.call(
+        "POST",
+        f"/finance/recon/exceptions/{queue['L1']['id']}/match",
+        json={"kind": "payment", "target_id": payment_id},
+    )
+    assert again.status_code == 409
+
+
+def test_a_correction_needs_a_second_finance_user(app, db, finance, queue):
+    legs = [
+        {"side": "debit", "account": "expenses:bank_charges", "amount_minor": 500, "currency": "CNY"},
+        {"side": "credit", "account": "assets:bank", "amount_minor": 500, "currency": "CNY"},
+    ]  # fmt: skip
+    proposed = finance.call(
+        "POST",
+        "/finance/recon/corrections",
+        json={"exception_id": queue["L2"]["id"], "legs": legs, "reason": "银行手续费"},
+    )
+    assert proposed.status_code == 201, proposed.get_json()
+    correction = proposed.get_json()
+    own = finance.call("POST", f"/finance/recon/corrections/{correction['id']}/approve", 0)
+    assert own.status_code == 409 and "decided_by" in own.get_json()["errors"]
+    assert finance.balance("expenses:bank_charges") == 0
+    approved = finance.call("POST", f"/finance/recon/corrections/{correction['id']}/approve", 1)
+    assert approved.status_code == 200 and approved.get_json()["entry_id"]
+    assert finance.balance("expenses:bank_charges") == 500
+    open_now = finance.call("GET", "/finance/recon/exceptions").get_json()
+    assert queue["L2"]["id"] not in [item["id"] for item in open_now]
+    actions = [event["action"] for event in finance.call("GET", "/finance/recon/audit").get_json()]
+    assert actions[:2] == ["approve_correction", "propose_correction"]
+    with app.extensions["db"].unit_of_work() as session:
+        assert verify(session).ok
+
+
+def test_an_unbalanced_correction_is_refused(finance, queue):
+    legs = [
+        {"side": "debit", "account": "expenses:bank_charges", "amount_minor": 500, "currency": "CNY"},
+        {"side": "credit", "account": "assets:bank", "amount_minor": 400, "currency": "CNY"},
+    ]  # fmt: skip
+    refused = finance.call(
+        "POST",
+        "/finance/recon/corrections",
+        json={"exception_id": queue["L2"]["id"], "legs": legs, "reason": "x"},
+    )
+    assert refused.status_code == 422 and "legs" in refused.get_json()["errors"]
+
+
+def test_mark_with_a_reason_and_the_next_run_leaves_it_alone(finance, queue):
+    marked = finance.call(
+        "POST", f"/finance/recon/exceptions/{queue['L3']['id']}/mark", json={"reason": "活期利息"}
+    )
+    assert marked.get_json()["resolution"] == "marked"
+    again = finance.call("POST", "/finance/recon/runs").get_json()
+    assert (again["opened"], again["closed"]) == (0, 0)
+    assert len(finance.call("GET", "/finance/recon/exceptions").get_json()) == 2
+
+
+def test_a_stripe_report_through_the_api(finance):
+    data = stripe_csv([stripe_row("txn_1", "charge", 10_000, 320, source_id="ch_1")])
+    first = finance.call(
+        "POST",
+        "/finance/stripe-imports",
+        data={"file": (io.BytesIO(data), "balance.csv")},
+        content_type="multipart/form-data",
+    )
+    assert first.status_code == 201 and first.get_json() == {"new": 1, "unchanged": 0, "entries": 1}
+    bad = finance.call(
+        "POST",
+        "/finance/stripe-imports",
+        data={"file": (io.BytesIO(data.replace(b"100.00", b"abc")), "balance.csv")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "lines[2].gross" in bad.get_json()["errors"]

@@ -1,0 +1,41 @@
+"""Reports through ``/api/v1/finance/reports``: CSV streamed, XLSX in constant memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+
+@pytest.mark.parametrize("name", ["trial_balance", "general_ledger", "payables"])
+def test_each_report_as_csv_and_xlsx(finance, books, name):
+    as_csv = finance.call("GET", f"/finance/reports/{name}")
+    assert as_csv.status_code == 200, as_csv.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True))))
+    as_csv.close()  # streamed: the request (and its read transaction) ends with the response
+    as_xlsx = finance.call("GET", f"/finance/reports/{name}?format=xlsx")
+    assert as_xlsx.status_code == 200
+    body = as_xlsx.get_data()
+    as_xlsx.close()  # a file response: the temporary file goes with it
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    cells = [[str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells == rows
+    assert len(rows) > 1
+
+
+def test_the_trial_balance_has_debit_and_credit_columns(finance, books):
+    response = finance.call("GET", "/finance/reports/trial_balance")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    response.close()
+    debits = sum(int(row["debit_minor"]) for row in rows)
+    credits = sum(int(row["credit_minor"]) for row in rows)
+    assert debits == credits > 0
+    fees = next(row for row in rows if row["account"] == "revenue:platform_fees")
+    assert (fees["debit_minor"], fees["credit_minor"]) == ("0", "500")
+
+
+def test_an_unknown_report_is_a_404(finance):
+    assert finance.call("GET", "/finance/reports/nope").status_code == 404
+    assert finance.call("GET", "/finance/reports/payables?format=pdf").status_code == 422

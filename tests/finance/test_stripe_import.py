@@ -1,0 +1,140 @@
+"""Stripe's balance transactions in: the itemised balance CSV, and the API pulled page by page
+from localstripe (which serves the shapes, not the fees) with the cursor guarded."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from market.db import utcnow
+from market.errors import InvalidInput
+from market.finance import stripe_import
+from market.finance.models import StripeBalanceTransaction, StripeSync
+from market.payments.gateway import StripeGateway
+from tests.finance.generated import STRIPE_COLUMNS, stripe_csv, stripe_row
+
+REPORT = [
+    stripe_row("txn_1", "charge", 480_000, 14_040, source_id="ch_1", charge_id="ch_1",
+               payment_intent_id="pi_1"),
+    stripe_row("txn_2", "refund", -80_000, 0, source_id="re_1", charge_id="ch_1"),
+    stripe_row("txn_3", "charge", 355_000, 10_650, source_id="ch_2",
+               customer_facing_amount=50_000, customer_facing_currency="usd"),
+    stripe_row("txn_4", "payout", -300_000, 0, source_id="po_1", created="2026-11-03 00:05:00"),
+]  # fmt: skip
+
+
+def count(db, model=StripeBalanceTransaction) -> int:
+    return db.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_the_itemised_csv_is_imported_once(db):
+    data = stripe_csv(REPORT)
+    result = stripe_import.import_csv(db, data)
+    db.commit()
+    assert (result.new, result.entries) == (4, 4)  # two fees, one conversion, one payout
+    row = db.scalar(
+        sa.select(StripeBalanceTransaction).where(StripeBalanceTransaction.stripe_id == "txn_3")
+    )
+    assert (row.amount, row.customer_facing_amount, row.customer_facing_currency) == (
+        355_000, 50_000, "USD",
+    )  # fmt: skip
+    assert row.charge_id == "ch_2" and row.origin == "csv"
+    again = stripe_import.import_csv(db, data)
+    assert (again.new, again.unchanged, again.entries) == (0, 4, 0)
+
+
+BAD = {
+    "missing column": (
+        stripe_csv(REPORT, [c for c in STRIPE_COLUMNS if c != "fee"]),
+        "file",
+    ),
+    "bad amount": (stripe_csv(REPORT).replace(b"4800.00", b"4800.0x"), "lines[2].gross"),
+    "net is not gross less fee": (stripe_csv(REPORT).replace(b"4659.60", b"4659.61"), "lines[2].net"),
+    "bad date": (stripe_csv(REPORT).replace(b"2026-11-03 00:05:00", b"03/11/2026"), "lines[5]."),
+    "unknown currency": (stripe_csv(REPORT).replace(b",usd,", b",usx,"), "lines[4]."),
+    "not utf-8": ("balance_transaction_id,金额".encode("gbk"), "file"),
+    "extra cell": (stripe_csv(REPORT).replace(b"po_1", b"po_1,,,,,,,,,,,,"), "lines[5]"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_report_names_the_line_and_imports_nothing(db, case):
+    data, where = BAD[case]
+    with pytest.raises(InvalidInput) as caught:
+        stripe_import.import_csv(db, data)
+    db.rollback()
+    assert caught.value.field.startswith(where), caught.value.field
+    assert count(db) == 0
+
+
+@pytest.fixture
+def gateway(stripe_url):
+    """A gateway pointed at localstripe."""
+    return StripeGateway("sk_test_shujiao", "pk_test_shujiao", api_base=stripe_url)
+
+
+def charge(gateway, amount: int) -> str:
+    """A succeeded card charge at localstripe; its charge id."""
+    intent = gateway.create_intent(amount, "CNY", {}, str(uuid.uuid4()), ["card"])
+    card = gateway.client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    return gateway.confirm_intent(intent.id, card.id).charge_id
+
+
+def test_the_api_is_pulled_page_by_page_and_again_brings_only_what_is_new(app, gateway):
+    database = app.extensions["db"]
+    ours = {charge(gateway, 10_000 + n) for n in range(5)}
+    pages = []
+    first = stripe_import.pull(database, gateway, page_size=2, pause=0, progress=pages.append)
+    assert first.outcome == "complete" and first.pages >= 3 and len(pages) == first.pages
+    with database.unit_of_work() as session:
+        found = set(session.scalars(sa.select(StripeBalanceTransaction.charge_id)))
+        assert ours <= found
+        total = count(session)
+    newer = charge(gateway, 20_000)
+    second = stripe_import.pull(database, gateway, page_size=2, pause=0)
+    assert second.lines_new >= 1 and second.pages <= 2 + second.lines_new
+    with database.unit_of_work() as session:
+        assert newer in set(session.scalars(sa.select(StripeBalanceTransaction.charge_id)))
+        assert count(session) == total + second.lines_new
+
+
+class ForgetfulCursor(StripeGateway):
+    """Sends localstripe a cursor it does not know (as after Stripe lost or never had it); it
+    answers, as the issue says, with the first page again."""
+
+    def balance_transaction_page(self, limit=100, starting_after=None):
+        return super().balance_transaction_page(limit, "txn_unknown" if starting_after else None)
+
+
+def test_a_cursor_answered_with_the_first_page_again_ends_the_pull(app, stripe_url):
+    database = app.extensions["db"]
+    gateway = ForgetfulCursor("sk_test_shujiao", api_base=stripe_url)
+    for amount in (30_000, 30_001, 30_002):
+        charge(gateway, amount)
+    run = stripe_import.pull(database, gateway, page_size=2, pause=0)
+    assert run.outcome == "stopped: Stripe returned a page already seen (cursor loop)"
+    assert run.pages == 1 and run.finished_at is not None
+    with database.unit_of_work() as session:
+        assert count(session) == 2
+
+
+def test_an_unfinished_pull_resumes_after_its_cursor(app, gateway):
+    database = app.extensions["db"]
+    for amount in (40_000, 40_001, 40_002):
+        charge(gateway, amount)
+    newest, _more = gateway.balance_transaction_page(1)
+    with database.unit_of_work() as session:
+        session.add(StripeSync(cursor=newest[0]["id"], started_at=utcnow()))
+    run = stripe_import.pull(database, gateway, page_size=100, pause=0)
+    with database.unit_of_work() as session:
+        ids = set(session.scalars(sa.select(StripeBalanceTransaction.stripe_id)))
+        assert newest[0]["id"] not in ids  # resumed after it, not from the top
+        assert len(ids) == run.lines_new > 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(StripeSync)) == 1
