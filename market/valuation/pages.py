@@ -148,7 +148,7 @@ def valuation_list():
     session, errors, form = db_session(), {}, {}
     if request.method == "POST":
         form = request.form
-        data, errors = parse_form(schemas.RequestInputSchema())
+        data, errors = parse_form(schemas.RequestFormSchema())
         if not errors:
             try:
                 report = services.request(session, _own_ids(), current_user(), data, utcnow())

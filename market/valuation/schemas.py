@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from market.text import FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS
 from market.valuation.models import Classification, Purpose, ReportStatus
 from market.valuation.profiling import OPERATORS, TYPES
@@ -35,6 +36,12 @@ class RequestInputSchema(Schema):
         load_default=None, allow_none=True, validate=validate.Length(max=2000)
     )
     currency = fields.String(load_default="CNY", validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class RequestFormSchema(FormSchema, RequestInputSchema):
+    """The request form (form fields arrive as text)."""
+
+    asset_id = fields.Integer(required=True)
 
 
 class CostItemSchema(Schema):
