@@ -18,11 +18,11 @@ from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, NotFound
 from market.forms import parse_form
-from market.i18n import N_
 from market.identity.models import StaffRole
 from market.money import money
 from market.registry import services as registry_services
 from market.registry.models import Asset
+from market.text import N_
 from market.valuation import charts, models, pdf, schemas, services, states
 from market.valuation.models import ReportStatus, ValuationReport
 from market.valuation.states import Action, Actor
