@@ -23,7 +23,7 @@ from market.money import money
 from market.registry import services as registry_services
 from market.registry.models import Asset
 from market.text import N_
-from market.valuation import charts, models, pdf, schemas, services, states
+from market.valuation import charts, models, pdf, reports, schemas, services, states
 from market.valuation.models import ReportStatus, ValuationReport
 from market.valuation.states import Action, Actor
 
@@ -201,7 +201,7 @@ def _render_report(report: ValuationReport, errors: dict | None = None, drafts: 
         inputs_text=drafts.get("inputs")
         or json.dumps(report.inputs or EXAMPLE_INPUTS, ensure_ascii=False, indent=2),
         schema_text=drafts.get("schema", ""),
-        verified=services.verify(db_session(), report)
+        verified=reports.verify(db_session(), report)
         if report.status == ReportStatus.FINAL
         else None,
     ), (422 if errors else 200)
@@ -216,7 +216,7 @@ def report_pdf(report_id: int):
         "valuation/report_print.html",
         report=report,
         charts=report_charts(report),
-        verified=services.verify(db_session(), report)
+        verified=reports.verify(db_session(), report)
         if report.status == ReportStatus.FINAL
         else None,
     )

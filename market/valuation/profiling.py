@@ -289,19 +289,25 @@ def _check_schema(schema: DeclaredSchema, connection) -> None:
 
 
 def _source(connection, path: Path, file_format: str) -> None:
-    """Create the view ``source`` over the file (CSV rows that do not parse go to rejects)."""
+    """Load the file once into the table ``source`` (CSV rows that do not parse go to rejects).
+
+    The database is a file in the scratch directory, so a table larger than the memory limit
+    lives on disk; the later scans read DuckDB's columns instead of parsing the text again.
+    Parquet is columnar already and is read in place.
+    """
     literal = "'" + str(path).replace("'", "''") + "'"
     if file_format in ("csv", "tsv"):
         delimiter = "\\t" if file_format == "tsv" else ","
         reader = (
             f"read_csv({literal}, header=true, all_varchar=true, delim=E'{delimiter}', "
-            "quote='\"', escape='\"', store_rejects=true, sample_size=-1)"
+            "quote='\"', escape='\"', store_rejects=true)"
         )
     elif file_format == "jsonl":
         reader = f"read_json({literal}, format='newline_delimited')"
     else:
         reader = f"read_parquet({literal})"
-    connection.execute(f"CREATE VIEW source AS SELECT * FROM {reader}")
+    kind = "VIEW" if file_format == "parquet" else "TABLE"
+    connection.execute(f"CREATE {kind} source AS SELECT * FROM {reader}")
 
 
 def _scalar(connection, sql: str, params: Sequence = ()):
@@ -342,7 +348,7 @@ def profile_file(
             readable = scratch_dir / "sheet.csv"
             xlsx_to_csv(path, readable)
             file_format = "csv"
-        connection = duckdb.connect(":memory:")
+        connection = duckdb.connect(str(scratch_dir / "profile.duckdb"))
         try:
             connection.execute(f"SET memory_limit = '{memory_limit}'")
             connection.execute(f"SET threads = {int(threads)}")

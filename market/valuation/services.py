@@ -7,8 +7,6 @@ hash-chained log, so a later change to a stored report is detectable (:func:`ver
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 import tempfile
 from collections.abc import Collection
@@ -24,11 +22,12 @@ from market.files import FileStore
 from market.identity.models import StaffRole, User
 from market.registry import chain
 from market.registry.filetypes import extension
-from market.registry.models import Asset, AssetVersion, RegistryEvent
+from market.registry.models import Asset, AssetVersion
 from market.text import N_
 from market.trading.models import Order, OrderStatus
 from market.valuation import methods, profiling
 from market.valuation.models import Classification, ReportStatus, ValuationReport
+from market.valuation.reports import content_hash
 from market.valuation.states import Action, Actor, next_status
 
 COMPARABLE_WINDOW = timedelta(days=730)
@@ -53,16 +52,6 @@ def report_or_404(
     ):
         raise NotFound(N_("no such valuation"))
     return report
-
-
-def final_report(session: Session, number: str) -> ValuationReport | None:
-    """The final report with this number, if there is one."""
-    return session.scalar(
-        sa.select(ValuationReport).where(
-            ValuationReport.number == number.strip().upper(),
-            ValuationReport.status == ReportStatus.FINAL,
-        )
-    )
 
 
 def latest_final(session: Session, asset_id: int) -> ValuationReport | None:
@@ -333,32 +322,6 @@ def run(session: Session, report: ValuationReport, appraiser: User, now: datetim
     return report.results
 
 
-def content(report: ValuationReport) -> dict:
-    """Everything a final report says, as hashed: inputs, formulas, results, who signed, when."""
-    return {
-        "number": report.number,
-        "edition": report.edition,
-        "organisation_id": report.organisation_id,
-        "asset_id": report.asset_id,
-        "asset_version": report.version.number,
-        "fingerprint": report.version.fingerprint,
-        "purpose": str(report.purpose),
-        "purpose_note": report.purpose_note,
-        "currency": report.currency,
-        "inputs": report.inputs,
-        "profile": report.profile,
-        "results": report.results,
-        "appraiser": {"id": report.appraiser_id, "name": report.appraiser.name},
-        "finalised_at": report.finalised_at.isoformat(timespec="microseconds"),
-    }
-
-
-def content_hash(report: ValuationReport) -> str:
-    """SHA-256 of the canonical JSON of :func:`content`."""
-    text = json.dumps(content(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def finalise(session: Session, report: ValuationReport, appraiser: User, now: datetime) -> None:
     """Sign the report: number and edition, content hash, and a link in the registry log."""
     _own_work(report, appraiser, Action.FINALISE)
@@ -398,15 +361,3 @@ def finalise(session: Session, report: ValuationReport, appraiser: User, now: da
     )
     report.chain_seq = event.seq
     session.flush()
-
-
-def verify(session: Session, report: ValuationReport) -> bool:
-    """Whether a final report still hashes to what it recorded, and the log records that hash."""
-    if report.status != ReportStatus.FINAL or report.content_hash != content_hash(report):
-        return False
-    event = session.scalar(sa.select(RegistryEvent).where(RegistryEvent.seq == report.chain_seq))
-    return (
-        event is not None
-        and event.event_type == "valuation.finalised"
-        and event.payload.get("content_hash") == report.content_hash
-    )

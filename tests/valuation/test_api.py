@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from market.registry.models import RegistryEvent
-from market.valuation import services
+from market.valuation import reports
 from market.valuation.models import ValuationReport
 from tests.registry import factories as rf
 
@@ -77,8 +77,8 @@ def test_request_take_run_finalise(api, holding, provider_headers, appraiser_hea
     report = api.db.get(ValuationReport, report_id)
     event = api.db.scalar(sa.select(RegistryEvent).where(RegistryEvent.seq == final["chain_seq"]))
     assert event.event_type == "valuation.finalised"
-    assert event.payload["content_hash"] == report.content_hash == services.content_hash(report)
-    assert services.verify(api.db, report)
+    assert event.payload["content_hash"] == report.content_hash == reports.content_hash(report)
+    assert reports.verify(api.db, report)
     recorded = report.content_hash
     api.db.rollback()  # SQLite: let the requests below write
 
@@ -92,7 +92,7 @@ def test_request_take_run_finalise(api, holding, provider_headers, appraiser_hea
     ):
         response = getattr(api.raw, method)(f"{base}/{path}", json=body, headers=appraiser_headers)
         assert response.status_code == 409, path
-    assert services.content_hash(api.db.get(ValuationReport, report_id)) == recorded
+    assert reports.content_hash(api.db.get(ValuationReport, report_id)) == recorded
 
 
 def test_a_revaluation_is_a_new_edition(api, holding, provider_headers, appraiser_headers):
@@ -115,7 +115,7 @@ def test_tampering_with_a_final_report_is_detected(
     report = api.db.get(ValuationReport, report_id)
     report.value_base = 1  # not part of the hash, but results are
     report.results = {**report.results, "base": 1}
-    assert not services.verify(api.db, report)
+    assert not reports.verify(api.db, report)
     api.db.rollback()
 
 
