@@ -354,6 +354,7 @@ def profile_file(
             connection.execute(f"SET threads = {int(threads)}")
             connection.execute(f"SET temp_directory = '{scratch_dir / 'spill'}'")
             connection.execute("SET preserve_insertion_order = false")
+            connection.execute("SET enable_progress_bar = false")  # it writes to stdout
             _check_schema(schema, connection)
             try:
                 _source(connection, readable, file_format)
