@@ -11,7 +11,9 @@ from market.db import utcnow
 from market.errors import InvalidInput
 from market.listings import compliance, listings
 from market.listings.indexing import document
+from market.listings.models import DeliveryMethod, UsageScenario
 from market.registry.models import Industry
+from market.trading.models import Order, OrderStatus
 from market.valuation import schemas, services
 from tests.listings import factories as lf
 from tests.registry import factories as rf
@@ -95,3 +97,53 @@ def test_compliance_review_refuses_a_report_that_no_longer_verifies(
         compliance.decide(db, listing, reviewer, lf.review_data(), utcnow() + timedelta(seconds=1))
     assert raised.value.field == "valuation_report_number"
     assert listing.live_revision is None
+
+
+def _order(db, listing, buyer, status, settled_at, price, currency="CNY"):
+    revision = listing.live_revision
+    plan = revision.plans[0]
+    order = Order(
+        buyer_organisation_id=buyer.id,
+        provider_organisation_id=listing.organisation_id,
+        placed_by_id=buyer.memberships[0].user_id,
+        listing_id=listing.id,
+        revision_id=revision.id,
+        plan_id=plan.id,
+        status=status,
+        usage_scenario=UsageScenario.RESEARCH,
+        terms=revision.terms,
+        plan_snapshot={},
+        delivery_method=DeliveryMethod.DOWNLOAD,
+        category=Industry.TRANSPORT,
+        price_minor=price,
+        currency=currency,
+        fee_bps=500,
+        settled_at=settled_at,
+    )
+    db.add(order)
+    db.flush()
+    return order
+
+
+def test_the_exchanges_settled_trades_are_offered_as_comparables(
+    db, store, provider, reviewer, appraiser
+):
+    organisation, owner = provider
+    listing = lf.published_listing(db, store, organisation, owner, reviewer)
+    buyer, _buyer_user = rf.provider(db)
+    now = utcnow()
+    recent = _order(db, listing, buyer, OrderStatus.SETTLED, now - timedelta(days=30), 700_000)
+    _order(db, listing, buyer, OrderStatus.SETTLED, now - timedelta(days=90), 500_000)
+    _order(db, listing, buyer, OrderStatus.SETTLED, now - timedelta(days=800), 900_000)  # too old
+    _order(db, listing, buyer, OrderStatus.PAID, None, 800_000)  # not settled
+    _order(db, listing, buyer, OrderStatus.SETTLED, now - timedelta(days=10), 100, "USD")
+    asset = _asset(db, store, provider, reviewer)
+    report = services.request(
+        db, [organisation.id], owner, {"asset_id": asset.id, "purpose": "trading"}, now
+    )
+    found = services.exchange_comparables(db, report, now)
+    assert [(c["price"], c["source"]) for c in found] == [
+        (700_000, "exchange"),
+        (500_000, "exchange"),
+    ]
+    assert found[0]["reference"] == f"order:{recent.reference or recent.id}"
