@@ -199,6 +199,7 @@ def bench_pdf(runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pdf-only", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--large-mb", type=int, default=0, help="also profile a file this big")
     parser.add_argument("--limit", default="512MB")
@@ -207,8 +208,10 @@ def main() -> None:
     print(
         f"peak RSS of this process before: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
     )
-    bench_profile(args.rows, args.runs, args.large_mb, args.limit)
-    bench_pdf(args.pdf_runs)
+    if not args.pdf_only:
+        bench_profile(args.rows, args.runs, args.large_mb, args.limit)
+    if args.pdf_runs:
+        bench_pdf(args.pdf_runs)
 
 
 if __name__ == "__main__":
