@@ -266,7 +266,7 @@ def _json_field(name: str) -> dict | None:
         return None
     try:
         value = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting
         raise ValidationError({name: [_("not valid JSON: %(error)s", error=str(error))]}) from error
     if not isinstance(value, dict):
         raise ValidationError({name: [_("expected a JSON object")]})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -43,7 +44,7 @@ def content(report: ValuationReport) -> dict:
         "profile": report.profile,
         "results": report.results,
         "appraiser": {"id": report.appraiser_id, "name": report.appraiser.name},
-        "finalised_at": report.finalised_at.isoformat(timespec="microseconds"),
+        "finalised_at": report.finalised_at.astimezone(UTC).isoformat(timespec="microseconds"),
     }
 
 

@@ -31,8 +31,9 @@ def _flow(app, client, holding, appraiser):
 
 def test_the_report_is_worked_through_and_printed(app, client, holding, appraiser):
     staff, report_path, action = _flow(app, client, holding, appraiser)
-    bad = staff.submit(f"{action}/inputs", {"inputs": "{not json"}, page=report_path)
-    assert bad.status_code == 422 and "JSON" in bad.get_data(as_text=True)
+    for hostile in ("{not json", "[" * 100_000, "[1, 2]"):
+        bad = staff.submit(f"{action}/inputs", {"inputs": hostile}, page=report_path)
+        assert bad.status_code == 422 and "JSON" in bad.get_data(as_text=True)
     wrong = dict(INPUTS, weights={"cost": "0.5", "income": "0.2"})
     response = staff.submit(f"{action}/inputs", {"inputs": json.dumps(wrong)}, page=report_path)
     assert response.status_code == 302
