@@ -63,7 +63,7 @@ def methods_chart(
     y = 20 + len(values) * BAR * 1.5
     parts.append(
         f'<text x="{LEFT - 8}" y="{y + 12:.1f}" text-anchor="end">{escape(labels["range"])}</text>'
-        f'<text x="{x(low):.1f}" y="{y + 12:.1f}">{escape(fmt(low))} – {escape(fmt(high))}</text>'
+        f'<text x="{LEFT}" y="{y + 12:.1f}">{escape(fmt(low))} – {escape(fmt(high))}</text>'
     )
     return _svg(int(height), title, "".join(parts))
 
