@@ -128,12 +128,13 @@ def bench_pdf(runs: int) -> None:
 
     from market import migrate
     from market.app import create_app
+    from market.demo import valuation as demo
     from market.identity import services as identity
     from market.identity.models import StaffRole
     from market.registry import assets
     from market.registry.assets import Upload
     from market.registry.models import AssetKind, Industry
-    from market.valuation import demo, pages, pdf
+    from market.valuation import pages, pdf
 
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as scratch:
         url = f"sqlite:///{scratch}/bench.db"

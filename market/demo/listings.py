@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market.demo import valuation as valuation_demo
 from market.demo.catalogue import Entry, entries
 from market.files import FileStore
 from market.identity import services as identity
@@ -38,7 +39,6 @@ from market.registry.models import (
     SourceKind,
 )
 from market.registry.states import Action
-from market.valuation import demo as valuation_demo
 
 START = datetime(2025, 1, 6, 2, 0, tzinfo=UTC)
 MAX_BYTES = 1024 * 1024

@@ -14,18 +14,18 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from market.auth import login_required, staff_required
-from market.context import current_user, db_session
+from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, NotFound
 from market.forms import parse_form
 from market.identity.models import StaffRole
 from market.money import money
-from market.registry import services as registry_services
 from market.registry.models import Asset
+from market.states import Actor
 from market.text import N_
 from market.valuation import charts, models, pdf, reports, schemas, services, states
 from market.valuation.models import ReportStatus, ValuationReport
-from market.valuation.states import Action, Actor
+from market.valuation.states import Action
 
 blp = Blueprint("valuation", __name__)
 
@@ -90,16 +90,12 @@ def valuation_globals():
     return {"vlabels": LABELS, "ReportStatus": ReportStatus}
 
 
-def _own_ids() -> list[int]:
-    return registry_services.organisation_ids(db_session(), current_user())
-
-
 def _readable(report_id: int) -> ValuationReport:
     """A report the signed-in user may read: their organisation's, or any for appraisers and
     reviewers (compliance review checks cited reports)."""
     user = current_user()
     staff = user.has_staff_role(StaffRole.APPRAISER, StaffRole.REVIEWER)
-    return services.report_or_404(db_session(), report_id, None if staff else _own_ids())
+    return services.report_or_404(db_session(), report_id, None if staff else acting_for())
 
 
 def _fmt(report: ValuationReport):
@@ -151,7 +147,7 @@ def valuation_list():
         data, errors = parse_form(schemas.RequestFormSchema())
         if not errors:
             try:
-                report = services.request(session, _own_ids(), current_user(), data, utcnow())
+                report = services.request(session, acting_for(), current_user(), data, utcnow())
             except DomainError as error:
                 errors = {error.field or "form": [_(error.message)]}
             else:
@@ -159,11 +155,11 @@ def valuation_list():
                 return redirect(url_for("valuation.report_page", report_id=report.id))
     reports = session.scalars(
         sa.select(ValuationReport)
-        .where(ValuationReport.organisation_id.in_(_own_ids()))
+        .where(ValuationReport.organisation_id.in_(acting_for()))
         .order_by(ValuationReport.id.desc())
     ).all()
     assets = session.scalars(
-        sa.select(Asset).where(Asset.organisation_id.in_(_own_ids())).order_by(Asset.id.desc())
+        sa.select(Asset).where(Asset.organisation_id.in_(acting_for())).order_by(Asset.id.desc())
     ).all()
     status = 422 if errors else 200
     return render_template(
@@ -188,7 +184,7 @@ def _render_report(report: ValuationReport, errors: dict | None = None, drafts: 
     user = current_user()
     appraiser = user.has_staff_role(StaffRole.APPRAISER)
     actor_actions = states.allowed_actions(report.status, Actor.APPRAISER) if appraiser else []
-    if report.organisation_id in _own_ids():
+    if report.organisation_id in acting_for():
         actor_actions += states.allowed_actions(report.status, Actor.PROVIDER)
     drafts = drafts or {}
     return render_template(
@@ -233,7 +229,7 @@ def report_pdf(report_id: int):
 @login_required
 def cancel(report_id: int):
     """Withdraw a request no appraiser has taken yet."""
-    report = services.report_or_404(db_session(), report_id, _own_ids())
+    report = services.report_or_404(db_session(), report_id, acting_for())
     try:
         services.cancel(db_session(), report)
     except DomainError as error:

@@ -23,12 +23,13 @@ from market.identity.models import StaffRole, User
 from market.registry import chain
 from market.registry.filetypes import extension
 from market.registry.models import Asset, AssetVersion
+from market.states import Actor
 from market.text import N_
 from market.trading.models import Order, OrderStatus
 from market.valuation import methods, profiling
 from market.valuation.models import Classification, ReportStatus, ValuationReport
 from market.valuation.reports import content_hash
-from market.valuation.states import Action, Actor, next_status
+from market.valuation.states import Action, next_status
 
 COMPARABLE_WINDOW = timedelta(days=730)
 FORMULAS = {
@@ -52,16 +53,6 @@ def report_or_404(
     ):
         raise NotFound(N_("no such valuation"))
     return report
-
-
-def latest_final(session: Session, asset_id: int) -> ValuationReport | None:
-    """The asset's newest final report (the highest edition)."""
-    return session.scalar(
-        sa.select(ValuationReport)
-        .where(ValuationReport.asset_id == asset_id, ValuationReport.status == ReportStatus.FINAL)
-        .order_by(ValuationReport.edition.desc())
-        .limit(1)
-    )
 
 
 def _require_appraiser(user: User) -> None:

@@ -1,14 +1,16 @@
 """The valuation state machine: a table of allowed moves and who may make each.
 
-``docs/valuation.md`` prints the same table. A move not in :data:`MOVES` is refused with
-:class:`Conflict`, one by the wrong kind of actor with :class:`PermissionDenied`.
+``docs/valuation.md`` prints the same table. An illegal move is :class:`IllegalMove` (409),
+one by the wrong kind of actor :class:`PermissionDenied`; any move on a final report is a 409
+that says a revaluation is a new report.
 """
 
 from __future__ import annotations
 
 import enum
 
-from market.errors import Conflict, PermissionDenied
+from market.errors import Conflict
+from market.states import Actor, Machine
 from market.text import N_
 from market.valuation.models import ReportStatus
 
@@ -22,21 +24,18 @@ class Action(enum.StrEnum):
     FINALISE = "finalise"
 
 
-class Actor(enum.StrEnum):
-    """Who acts: the requesting organisation or an appraiser."""
-
-    PROVIDER = "provider"
-    APPRAISER = "appraiser"
-
-
 S = ReportStatus
+PROVIDER, APPRAISER = frozenset({Actor.PROVIDER}), frozenset({Actor.APPRAISER})
 
-MOVES: dict[tuple[ReportStatus, Action], tuple[ReportStatus, Actor]] = {
-    (S.REQUESTED, Action.CANCEL): (S.CANCELLED, Actor.PROVIDER),
-    (S.REQUESTED, Action.TAKE): (S.IN_PROGRESS, Actor.APPRAISER),
-    (S.IN_PROGRESS, Action.EDIT): (S.IN_PROGRESS, Actor.APPRAISER),
-    (S.IN_PROGRESS, Action.FINALISE): (S.FINAL, Actor.APPRAISER),
-}
+MACHINE: Machine[ReportStatus, Action] = Machine(
+    moves={
+        (S.REQUESTED, Action.CANCEL): (S.CANCELLED, PROVIDER),
+        (S.REQUESTED, Action.TAKE): (S.IN_PROGRESS, APPRAISER),
+        (S.IN_PROGRESS, Action.EDIT): (S.IN_PROGRESS, APPRAISER),
+        (S.IN_PROGRESS, Action.FINALISE): (S.FINAL, APPRAISER),
+    },
+    illegal=N_("this valuation cannot be moved that way from its current state"),
+)
 
 ACTION_LABELS = {
     Action.CANCEL: N_("Cancel the request"),
@@ -47,22 +46,16 @@ ACTION_LABELS = {
 
 
 def next_status(status: ReportStatus, action: Action, actor: Actor) -> ReportStatus:
-    """The status after ``action`` by ``actor``, or Conflict (illegal) / PermissionDenied."""
-    move = MOVES.get((status, action))
-    if move is None:
-        if status == S.FINAL:
-            raise Conflict(N_("a final report cannot be changed; request a revaluation"))
+    """The status after ``action`` by ``actor``; a final report refuses every move."""
+    if status == S.FINAL:
         raise Conflict(
-            N_("this valuation cannot be moved that way from its current state"),
+            N_("a final report cannot be changed; request a revaluation"),
             state=[status.value],
             action=[action.value],
         )
-    target, allowed = move
-    if actor != allowed:
-        raise PermissionDenied(N_("this move is not yours to make"), action=[action.value])
-    return target
+    return MACHINE.next(status, action, actor)
 
 
 def allowed_actions(status: ReportStatus, actor: Actor) -> list[Action]:
     """Actions ``actor`` may take on a valuation in ``status`` (for buttons)."""
-    return [action for (at, action), (_, who) in MOVES.items() if at == status and who == actor]
+    return MACHINE.allowed_actions(status, actor)

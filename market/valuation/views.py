@@ -7,7 +7,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
-from market.context import db_session, principal
+from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.identity.models import User
 from market.oauth.server import requires
@@ -20,10 +20,6 @@ blp = Blueprint("valuation_api", __name__, description="Valuations (評估) and 
 def _acting_user() -> User:
     # A client acts on the authority of the member who created it.
     return db_session().get(User, principal().user_id)
-
-
-def _own() -> list[int]:
-    return [principal().organisation_id]
 
 
 @blp.route("/valuations")
@@ -47,7 +43,7 @@ def list_valuations(query):
 @blp.response(201, schemas.ReportSchema)
 def request_valuation(data):
     """Ask for a valuation of one version of your asset, with its purpose."""
-    return services.request(db_session(), _own(), _acting_user(), data, utcnow())
+    return services.request(db_session(), acting_for(), _acting_user(), data, utcnow())
 
 
 @blp.route("/valuations/<int:report_id>")
@@ -55,7 +51,7 @@ def request_valuation(data):
 @blp.response(200, schemas.ReportSchema)
 def get_valuation(report_id: int):
     """One of your valuations."""
-    return services.report_or_404(db_session(), report_id, _own())
+    return services.report_or_404(db_session(), report_id, acting_for())
 
 
 @blp.route("/valuations/<int:report_id>/cancel", methods=["POST"])
@@ -63,7 +59,7 @@ def get_valuation(report_id: int):
 @blp.response(200, schemas.ReportSchema)
 def cancel_valuation(report_id: int):
     """Withdraw a request no appraiser has taken yet."""
-    report = services.report_or_404(db_session(), report_id, _own())
+    report = services.report_or_404(db_session(), report_id, acting_for())
     services.cancel(db_session(), report)
     return report
 

@@ -42,12 +42,6 @@ def api(app, db):
 
 
 @pytest.fixture
-def store(app):
-    """The app's file store."""
-    return app.extensions["files"]
-
-
-@pytest.fixture
 def holding(db, store):
     """``(organisation, owner, asset)``: a provider's documented dataset with one CSV version."""
     organisation, owner = rf.provider(db)
