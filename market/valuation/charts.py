@@ -21,8 +21,8 @@ COLOURS = {"cost": "#2f6f9f", "income": "#3f8f5f", "market": "#b7791f", "range":
 def _svg(height: int, title: str, body: str) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" '
-        f'style="max-width:{WIDTH}px;font:12px sans-serif">'
+        f'width="{WIDTH}" role="img" aria-label="{escape(title)}" '
+        f'font-family="sans-serif" font-size="12">'
         f"<title>{escape(title)}</title>{body}</svg>"
     )
 

@@ -49,7 +49,27 @@ DIMENSION_LABELS = {
     "timeliness": N_("Timeliness 时效性"),
     "accessibility": N_("Accessibility 可访问性"),
 }
+CODE_LABELS = {
+    "planning": N_("Planning"),
+    "collection": N_("Collection"),
+    "storage": N_("Storage"),
+    "processing": N_("Processing"),
+    "labour": N_("Labour"),
+    "compliance": N_("Compliance"),
+    "indirect": N_("Indirect costs"),
+    "opportunity": N_("Opportunity cost"),
+    "taxes": N_("Taxes"),
+    "historical": N_("Historical cost"),
+    "replacement": N_("Replacement cost"),
+    "quality": N_("Quality coefficient"),
+    "remaining_life": N_("Remaining economic life"),
+    "attributable": N_("Attributable income"),
+    "royalty": N_("Licence royalties"),
+    "entered": N_("Entered by the appraiser"),
+    "exchange": N_("Settled on this exchange"),
+}
 LABELS = {
+    "code": CODE_LABELS,
     "status": models.REPORT_STATUS_LABELS,
     "purpose": models.PURPOSE_LABELS,
     "classification": models.CLASSIFICATION_LABELS,

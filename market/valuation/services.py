@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,13 +25,11 @@ from market.registry.filetypes import extension
 from market.registry.models import Asset, AssetVersion
 from market.states import Actor
 from market.text import N_
-from market.trading.models import Order, OrderStatus
 from market.valuation import methods, profiling
 from market.valuation.models import Classification, ReportStatus, ValuationReport
 from market.valuation.reports import content_hash
 from market.valuation.states import Action, next_status
 
-COMPARABLE_WINDOW = timedelta(days=730)
 FORMULAS = {
     "cost": "Σ cost items × (1 − functional obsolescence) × (1 − economic obsolescence) × q",
     "income": "Σ_{t=1..n} B × s × q × (1+g)^(t−1) / (1+r)^t",
@@ -190,33 +188,6 @@ def profile(
     _clear_results(report)
     session.flush()
     return report.profile
-
-
-def exchange_comparables(
-    session: Session, report: ValuationReport, now: datetime, limit: int = 10
-) -> list[dict]:
-    """The exchange's own settled trades in the asset's category and currency, newest first."""
-    orders = session.scalars(
-        sa.select(Order)
-        .where(
-            Order.status == OrderStatus.SETTLED,
-            Order.category == report.asset.industry,
-            Order.currency == report.currency,
-            Order.settled_at >= now - COMPARABLE_WINDOW,
-        )
-        .order_by(Order.settled_at.desc(), Order.id.desc())
-        .limit(limit)
-    )
-    return [
-        {
-            "price": order.price_minor,
-            "source": "exchange",
-            "reference": f"order:{order.reference or order.id}",
-            "exclusive": order.exclusive,
-            "settled_at": order.settled_at.isoformat(),
-        }
-        for order in orders
-    ]
 
 
 def quality_coefficient(report: ValuationReport) -> tuple[Decimal, str]:

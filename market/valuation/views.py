@@ -11,6 +11,7 @@ from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.identity.models import User
 from market.oauth.server import requires
+from market.trading import comparables as trading_comparables
 from market.valuation import schemas, services
 from market.valuation.models import ValuationReport
 
@@ -110,7 +111,9 @@ def save_inputs(data, report_id: int):
 def comparables(report_id: int):
     """The exchange's own settled trades in the asset's category, to use as comparables."""
     report = services.report_or_404(db_session(), report_id, None)
-    return services.exchange_comparables(db_session(), report, utcnow())
+    return trading_comparables.settled_trades(
+        db_session(), report.asset.industry, report.currency, utcnow()
+    )
 
 
 @blp.route("/appraisal/valuations/<int:report_id>/profile", methods=["POST"])

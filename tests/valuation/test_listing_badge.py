@@ -13,6 +13,7 @@ from market.listings import compliance, listings
 from market.listings.indexing import document
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.registry.models import Industry
+from market.trading import comparables
 from market.trading.models import Order, OrderStatus
 from market.valuation import schemas, services
 from tests.listings import factories as lf
@@ -141,7 +142,7 @@ def test_the_exchanges_settled_trades_are_offered_as_comparables(
     report = services.request(
         db, [organisation.id], owner, {"asset_id": asset.id, "purpose": "trading"}, now
     )
-    found = services.exchange_comparables(db, report, now)
+    found = comparables.settled_trades(db, report.asset.industry, report.currency, now)
     assert [(c["price"], c["source"]) for c in found] == [
         (700_000, "exchange"),
         (500_000, "exchange"),
