@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from market.fields import Int
 from market.text import FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS
 from market.valuation.models import Classification, Purpose, ReportStatus
@@ -15,22 +14,30 @@ MAX_MINOR = 10**15
 
 
 def _decimal(**options):
+    # Exact decimals, kept as text; the OpenAPI document shows the default as a number.
+    metadata = options.setdefault("metadata", {})
+    if isinstance(options.get("load_default"), str):
+        metadata["default"] = float(options["load_default"])
+    bounds = options.get("validate")
+    if isinstance(bounds, validate.Range):
+        limits = (("minimum", bounds.min), ("maximum", bounds.max))
+        metadata.update({key: value for key, value in limits if value is not None})
     return fields.Decimal(as_string=True, places=None, allow_nan=False, **options)
 
 
 def _amount(**options):
-    return fields.Integer(strict=True, validate=validate.Range(0, MAX_MINOR), **options)
+    return Int(bits=64, validate=validate.Range(0, MAX_MINOR), **options)
 
 
 def _fraction(**options):
-    return _decimal(validate=validate.Range(Decimal(0), Decimal(1)), **options)
+    return _decimal(validate=validate.Range(0, 1), **options)
 
 
 class RequestInputSchema(Schema):
     """A provider's request for a valuation of one version of its asset."""
 
-    asset_id = fields.Integer(required=True, strict=True)
-    asset_version = fields.Integer(strict=True, load_default=None, allow_none=True)
+    asset_id = Int(required=True)
+    asset_version = Int(load_default=None, allow_none=True)
     purpose = fields.Enum(Purpose, by_value=True, required=True)
     purpose_note = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=2000)
@@ -41,7 +48,7 @@ class RequestInputSchema(Schema):
 class RequestFormSchema(FormSchema, RequestInputSchema):
     """The request form (form fields arrive as text)."""
 
-    asset_id = fields.Integer(required=True)
+    asset_id = Int(required=True)
 
 
 class CostItemSchema(Schema):
@@ -78,22 +85,20 @@ class IncomeSchema(Schema):
     )
     annual_amount = _amount(required=True)
     share = _fraction(required=True)
-    economic_life_years = fields.Integer(
-        strict=True, required=True, validate=validate.Range(max=100)
-    )
-    discount_rate = _decimal(required=True, validate=validate.Range(Decimal("-0.5"), Decimal(5)))
-    growth_rate = _decimal(load_default="0", validate=validate.Range(Decimal("-0.5"), Decimal(5)))
+    economic_life_years = Int(required=True, validate=validate.Range(max=100))
+    discount_rate = _decimal(required=True, validate=validate.Range(-0.5, 5))
+    growth_rate = _decimal(load_default="0", validate=validate.Range(-0.5, 5))
 
 
 class ComparableSchema(Schema):
     """A comparable trade and its adjustment factors."""
 
     price = _amount(required=True)
-    quality = _decimal(load_default="1", validate=validate.Range(Decimal(0), Decimal(10)))
-    scale = _decimal(load_default="1", validate=validate.Range(Decimal(0), Decimal(10)))
-    timeliness = _decimal(load_default="1", validate=validate.Range(Decimal(0), Decimal(10)))
-    rights = _decimal(load_default="1", validate=validate.Range(Decimal(0), Decimal(10)))
-    region = _decimal(load_default="1", validate=validate.Range(Decimal(0), Decimal(10)))
+    quality = _decimal(load_default="1", validate=validate.Range(0, 10))
+    scale = _decimal(load_default="1", validate=validate.Range(0, 10))
+    timeliness = _decimal(load_default="1", validate=validate.Range(0, 10))
+    rights = _decimal(load_default="1", validate=validate.Range(0, 10))
+    region = _decimal(load_default="1", validate=validate.Range(0, 10))
     source = fields.String(load_default="entered", validate=validate.OneOf(["entered", "exchange"]))
     reference = fields.String(load_default="", validate=validate.Length(max=200))
 
@@ -109,20 +114,16 @@ class MarketSchema(Schema):
 class SensitivitySchema(Schema):
     """How far each assumption moves in the sensitivity analysis."""
 
-    discount_rate = _decimal(load_default="0.02", validate=validate.Range(Decimal(0), Decimal(1)))
-    growth_rate = _decimal(load_default="0.01", validate=validate.Range(Decimal(0), Decimal(1)))
-    attribution_share = _decimal(
-        load_default="0.1", validate=validate.Range(Decimal(0), Decimal("0.9"))
-    )
-    quality = _decimal(load_default="0.1", validate=validate.Range(Decimal(0), Decimal("0.9")))
+    discount_rate = _decimal(load_default="0.02", validate=validate.Range(0, 1))
+    growth_rate = _decimal(load_default="0.01", validate=validate.Range(0, 1))
+    attribution_share = _decimal(load_default="0.1", validate=validate.Range(0, 0.9))
+    quality = _decimal(load_default="0.1", validate=validate.Range(0, 0.9))
 
 
 class QualityOverrideSchema(Schema):
     """The appraiser's own quality coefficient, with the reason it replaces the measured one."""
 
-    coefficient = _decimal(
-        required=True, validate=validate.Range(Decimal("0.0001"), Decimal("1.5"))
-    )
+    coefficient = _decimal(required=True, validate=validate.Range(0.0001, 1.5))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
@@ -130,9 +131,7 @@ class DisclosureSchema(Schema):
     """Disclosure fields of the MoF 2023 interim rules on data resources (數據資源入表)."""
 
     classification = fields.Enum(Classification, by_value=True, required=True)
-    useful_life_months = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 1200)
-    )
+    useful_life_months = Int(load_default=None, allow_none=True, validate=validate.Range(1, 1200))
     amortisation_basis = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=500)
     )
@@ -155,7 +154,7 @@ class InputsSchema(Schema):
 
     weights = fields.Dict(
         keys=fields.String(validate=validate.OneOf(METHODS)),
-        values=_decimal(validate=validate.Range(Decimal(0), Decimal(1))),
+        values=_decimal(validate=validate.Range(0, 1)),
         required=True,
     )
     cost = fields.Nested(CostSchema, load_default=None, allow_none=True)
@@ -208,8 +207,8 @@ class DeclaredSchemaSchema(Schema):
         fields.Nested(CrossFieldRuleSchema), load_default=list, validate=validate.Length(max=50)
     )
     timestamp_field = fields.String(load_default=None, allow_none=True)
-    update_frequency_days = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 3650)
+    update_frequency_days = Int(
+        load_default=None, allow_none=True, validate=validate.Range(1, 3650)
     )
 
     @post_load
@@ -229,28 +228,28 @@ class ProfileInputSchema(Schema):
 class ReportSchema(Schema):
     """A valuation as shown."""
 
-    id = fields.Integer()
+    id = Int()
     number = fields.String(allow_none=True)
-    edition = fields.Integer(allow_none=True)
+    edition = Int(allow_none=True)
     status = fields.Enum(ReportStatus, by_value=True)
-    asset_id = fields.Integer()
+    asset_id = Int()
     asset_version = fields.Function(lambda report: report.version.number)
-    organisation_id = fields.Integer()
+    organisation_id = Int()
     purpose = fields.Enum(Purpose, by_value=True)
     purpose_note = fields.String(allow_none=True)
     currency = fields.String()
     requested_at = fields.DateTime()
-    appraiser_id = fields.Integer(allow_none=True)
+    appraiser_id = Int(allow_none=True)
     taken_at = fields.DateTime(allow_none=True)
     inputs = fields.Dict(allow_none=True)
     profile = fields.Dict(allow_none=True)
     results = fields.Dict(allow_none=True)
-    value_low = fields.Integer(allow_none=True)
-    value_base = fields.Integer(allow_none=True)
-    value_high = fields.Integer(allow_none=True)
+    value_low = Int(bits=64, allow_none=True)
+    value_base = Int(bits=64, allow_none=True)
+    value_high = Int(bits=64, allow_none=True)
     finalised_at = fields.DateTime(allow_none=True)
     content_hash = fields.String(allow_none=True)
-    chain_seq = fields.Integer(allow_none=True)
+    chain_seq = Int(allow_none=True)
 
 
 class ReportQuerySchema(Schema):
