@@ -225,7 +225,7 @@ class ProfileInputSchema(Schema):
     schema = fields.Nested(DeclaredSchemaSchema, load_default=None, allow_none=True)
 
 
-class ReportSchema(Schema):
+class ValuationReportSchema(Schema):
     """A valuation as shown."""
 
     id = Int()
@@ -252,7 +252,7 @@ class ReportSchema(Schema):
     chain_seq = Int(allow_none=True)
 
 
-class ReportQuerySchema(Schema):
+class ValuationQuerySchema(Schema):
     """Filters of a list of valuations."""
 
     status = fields.Enum(ReportStatus, by_value=True, load_default=None)

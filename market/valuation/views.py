@@ -25,8 +25,8 @@ def _acting_user() -> User:
 
 @blp.route("/valuations")
 @requires("registry:read")
-@blp.arguments(schemas.ReportQuerySchema, location="query")
-@blp.response(200, schemas.ReportSchema(many=True))
+@blp.arguments(schemas.ValuationQuerySchema, location="query")
+@blp.response(200, schemas.ValuationReportSchema(many=True))
 @blp.paginate(QueryPage)
 def list_valuations(query):
     """Your organisation's valuations, newest first."""
@@ -41,7 +41,7 @@ def list_valuations(query):
 @blp.route("/valuations", methods=["POST"])
 @requires("registry:write")
 @blp.arguments(schemas.RequestInputSchema)
-@blp.response(201, schemas.ReportSchema)
+@blp.response(201, schemas.ValuationReportSchema)
 def request_valuation(data):
     """Ask for a valuation of one version of your asset, with its purpose."""
     return services.request(db_session(), acting_for(), _acting_user(), data, utcnow())
@@ -49,7 +49,7 @@ def request_valuation(data):
 
 @blp.route("/valuations/<int:report_id>")
 @requires("registry:read")
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def get_valuation(report_id: int):
     """One of your valuations."""
     return services.report_or_404(db_session(), report_id, acting_for())
@@ -57,7 +57,7 @@ def get_valuation(report_id: int):
 
 @blp.route("/valuations/<int:report_id>/cancel", methods=["POST"])
 @requires("registry:write")
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def cancel_valuation(report_id: int):
     """Withdraw a request no appraiser has taken yet."""
     report = services.report_or_404(db_session(), report_id, acting_for())
@@ -67,8 +67,8 @@ def cancel_valuation(report_id: int):
 
 @blp.route("/appraisal/valuations")
 @requires("appraisal:write")
-@blp.arguments(schemas.ReportQuerySchema, location="query")
-@blp.response(200, schemas.ReportSchema(many=True))
+@blp.arguments(schemas.ValuationQuerySchema, location="query")
+@blp.response(200, schemas.ValuationReportSchema(many=True))
 @blp.paginate(QueryPage)
 def appraisal_queue(query):
     """Open valuations (or those in ``status``), oldest request first."""
@@ -77,7 +77,7 @@ def appraisal_queue(query):
 
 @blp.route("/appraisal/valuations/<int:report_id>")
 @requires("appraisal:write")
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def appraisal_get(report_id: int):
     """Any valuation."""
     return services.report_or_404(db_session(), report_id, None)
@@ -85,7 +85,7 @@ def appraisal_get(report_id: int):
 
 @blp.route("/appraisal/valuations/<int:report_id>/take", methods=["POST"])
 @requires("appraisal:write")
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def take(report_id: int):
     """Take a requested valuation."""
     report = services.report_or_404(db_session(), report_id, None)
@@ -96,7 +96,7 @@ def take(report_id: int):
 @blp.route("/appraisal/valuations/<int:report_id>/inputs", methods=["PUT"])
 @requires("appraisal:write")
 @blp.arguments(schemas.InputsSchema)
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def save_inputs(data, report_id: int):
     """Enter the methods' inputs, weights, sensitivity, quality override and disclosure."""
     report = services.report_or_404(db_session(), report_id, None)
@@ -119,7 +119,7 @@ def comparables(report_id: int):
 @blp.route("/appraisal/valuations/<int:report_id>/profile", methods=["POST"])
 @requires("appraisal:write")
 @blp.arguments(schemas.ProfileInputSchema)
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def profile(data, report_id: int):
     """Profile a tabular file of the valued version for data quality (GB/T 36344-2018)."""
     report = services.report_or_404(db_session(), report_id, None)
@@ -137,7 +137,7 @@ def profile(data, report_id: int):
 
 @blp.route("/appraisal/valuations/<int:report_id>/run", methods=["POST"])
 @requires("appraisal:write")
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def run(report_id: int):
     """Run the methods on the inputs: each method's value, the reconciled range, sensitivity."""
     report = services.report_or_404(db_session(), report_id, None)
@@ -147,7 +147,7 @@ def run(report_id: int):
 
 @blp.route("/appraisal/valuations/<int:report_id>/finalise", methods=["POST"])
 @requires("appraisal:write")
-@blp.response(200, schemas.ReportSchema)
+@blp.response(200, schemas.ValuationReportSchema)
 def finalise(report_id: int):
     """Sign the report; it can never change afterwards (a revaluation is a new report)."""
     report = services.report_or_404(db_session(), report_id, None)
