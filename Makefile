@@ -28,6 +28,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d market/translations
 
 demo: install
+	$(PY) tools/services.py fonts
 	$(BIN)/shujiao demo
 
 services: install-test

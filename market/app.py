@@ -45,6 +45,8 @@ from market.searching import views as searching_views
 from market.trading import pages as trading_pages
 from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
+from market.valuation import pages as valuation_pages
+from market.valuation import views as valuation_views
 from market.verification import pages as verification_pages
 from market.verification import views as verification_views
 
@@ -109,6 +111,7 @@ def _register_blueprints(app: Flask, api) -> None:
         trading_pages.blp,
         verification_pages.blp,
         searching_pages.blp,
+        valuation_pages.blp,
     ):
         app.register_blueprint(pages)
     app.extensions["oauth_server"] = oauth_views.register(app)
@@ -127,6 +130,7 @@ def _register_blueprints(app: Flask, api) -> None:
         trading_views.blp,
         verification_views.blp,
         searching_views.blp,
+        valuation_views.blp,
     ):
         ratelimit.limit_blueprint(limiter, blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -27,6 +27,7 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("MAX_UPLOAD_BYTES", "SHUJIAO_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, int),
     ("MAX_LICENCE_BYTES", "SHUJIAO_MAX_LICENCE_BYTES", 10 * 1024 * 1024, int),
     ("REGISTRY_NOTICE_WORKING_DAYS", "SHUJIAO_REGISTRY_NOTICE_WORKING_DAYS", 5, int),
+    ("PROFILE_MEMORY_LIMIT", "SHUJIAO_PROFILE_MEMORY_LIMIT", "384MB", str),
     ("MAIL_SINK", "SHUJIAO_MAIL_SINK", "console", str),
     ("MAIL_FROM", "SHUJIAO_MAIL_FROM", "Shujiao <no-reply@shujiao.example>", str),
     ("BASE_URL", "SHUJIAO_BASE_URL", "http://127.0.0.1:5000", str),

@@ -22,12 +22,13 @@ Action = TypeVar("Action", bound=enum.Enum)
 
 
 class Actor(enum.StrEnum):
-    """Who moves a claim, a listing, an order or an organisation's verification."""
+    """Who moves a claim, a listing, an order, a valuation or an organisation's verification."""
 
     PROVIDER = "provider"
     BUYER = "buyer"
     ORGANISATION = "organisation"  # its owners and admins, about itself
     REVIEWER = "reviewer"
+    APPRAISER = "appraiser"
     FINANCE = "finance"
     STRIPE = "stripe"
     SYSTEM = "system"

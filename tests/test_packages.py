@@ -172,7 +172,8 @@ LAYERS = {
     "oauth": {"identity"},
     "payments": set(),
     "registry": {"identity"},
-    "listings": {"identity", "registry"},
+    "valuation": {"identity", "registry"},
+    "listings": {"identity", "registry", "valuation"},
     "trading": {"identity", "registry", "listings", "payments"},
     # Verification's suspension reaches into listings (search) and trading (open orders).
     "verification": {"identity", "registry", "listings", "trading"},

@@ -1,6 +1,7 @@
 """Start and stop the real services the test suite runs against.
 
     python tools/services.py install                 # once per machine: apt packages, Maven build
+    python tools/services.py fonts                   # only what report PDFs need (make demo)
     python tools/services.py up [postgresql] [opensearch] [localstripe] [redis]
     python tools/services.py status
     python tools/services.py down
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes.util
 import glob
 import importlib.util
 import json
@@ -475,15 +477,45 @@ def command_status(names: list[str]) -> int:
     return 0
 
 
+def print_packages() -> list[str]:
+    """Debian packages report PDFs need: Pango for WeasyPrint, Noto CJK so Chinese prints."""
+    packages = []
+    if ctypes.util.find_library("pangoft2-1.0") is None:
+        packages.append("libpangoft2-1.0-0")
+    if not glob.glob("/usr/share/fonts/opentype/noto/NotoSansCJK-*"):
+        packages.append("fonts-noto-cjk")
+    return packages
+
+
+def apt_install(packages: list[str]) -> None:
+    """apt-get install ``packages`` (as root), without recommends."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print(f"apt-get install {' '.join(packages)}", flush=True)
+    subprocess.run(["apt-get", "update"], check=True, env=env)
+    # Recommends would pull in systemd, avahi, cups and samba for chromium alone.
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    subprocess.run(install, check=True, env=env)
+
+
+def command_fonts(_names: list[str]) -> int:
+    """Install only what report PDFs need (``make demo``); warns instead of failing."""
+    packages = print_packages()
+    if not packages:
+        return 0
+    if os.geteuid() != 0:
+        print(f"warning: PDFs need {' '.join(packages)}; run as root to install", file=sys.stderr)
+        return 0
+    apt_install(packages)
+    return 0
+
+
 def command_install(_names: list[str]) -> int:
     """Install what ``up`` needs on a fresh Debian machine; apt-get runs only if needed."""
-    packages = []
+    packages = print_packages()
     if pg_bin_dir() is None:
         packages.append("postgresql")
     if not Path("/usr/bin/chromium").exists():
         packages += ["chromium", "fonts-liberation"]  # the browser tests drive it (Playwright)
-    if not glob.glob("/usr/share/fonts/opentype/noto/NotoSansCJK-*"):
-        packages.append("fonts-noto-cjk")  # so Chinese pages render in screenshots
     if shutil.which("javac") is None:
         packages.append("openjdk-17-jdk-headless")
     if shutil.which("mvn") is None:
@@ -494,12 +526,7 @@ def command_install(_names: list[str]) -> int:
         if os.geteuid() != 0:
             print(f"error: run as root to apt-get install {' '.join(packages)}", file=sys.stderr)
             return 1
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        print(f"apt-get install {' '.join(packages)}", flush=True)
-        subprocess.run(["apt-get", "update"], check=True, env=env)
-        # Recommends would pull in systemd, avahi, cups and samba for chromium alone.
-        install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
-        subprocess.run(install, check=True, env=env)
+        apt_install(packages)
     else:
         print("system packages: all present")
     if opensearch_build_is_stale():
@@ -519,7 +546,7 @@ def command_install(_names: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["up", "down", "status", "install"])
+    parser.add_argument("command", choices=["up", "down", "status", "install", "fonts"])
     parser.add_argument("services", nargs="*", metavar="SERVICE", help=", ".join(SERVICES))
     args = parser.parse_args(argv)
     unknown = sorted(set(args.services) - set(SERVICES))
@@ -530,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         "down": command_down,
         "status": command_status,
         "install": command_install,
+        "fonts": command_fonts,
     }
     return commands[args.command](args.services)
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market.demo import valuation as valuation_demo
 from market.demo.catalogue import Entry, entries
 from market.files import FileStore
 from market.identity import services as identity
@@ -193,7 +194,7 @@ def _listing_data(asset, entry: Entry) -> dict:
             "attribution": cultural,
         },
         "plans": [_plan(plan) for plan in _plans(entry)],
-        "valuation_report_number": f"SZDX-V-{entry.ordinal:05d}" if entry.appraised else None,
+        "valuation_report_number": None,
     }
 
 
@@ -238,9 +239,11 @@ def seed(session: Session, store: FileStore, password: str) -> dict[str, int]:
         when = START + timedelta(days=2 * entry.ordinal, minutes=entry.ordinal)
         asset = _certified_asset(session, store, organisation, user, reviewer, entry, when)
         listed = when + timedelta(days=11)
-        listing = listings.create_listing(
-            session, organisation.id, user, _listing_data(asset, entry), listed
-        )
+        data = _listing_data(asset, entry)
+        if entry.appraised:
+            report = valuation_demo.appraise(session, store, asset, user, entry.price, when)
+            data["valuation_report_number"] = report.number
+        listing = listings.create_listing(session, organisation.id, user, data, listed)
         listings.submit(session, listing, user, listed)
         compliance.decide(session, listing, reviewer, _review(entry), listed + timedelta(hours=3))
         ids[entry.key] = listing.id

@@ -28,6 +28,7 @@ from market.listings.models import (
 )
 from market.registry.models import PersonalInfo
 from market.text import N_
+from market.valuation import reports as valuation_reports
 
 
 def queue(session: Session) -> sa.Select:
@@ -81,6 +82,18 @@ def _check_checklist(revision: ListingRevision, data: dict) -> None:
         )
 
 
+def _check_valuation(session: Session, revision: ListingRevision) -> None:
+    """A cited valuation report must be final and still match the hash in the registry log."""
+    if not revision.valuation_report_number:
+        return
+    report = valuation_reports.final_report(session, revision.valuation_report_number)
+    if report is None or not valuation_reports.verify(session, report):
+        raise InvalidInput(
+            N_("the cited valuation report is not final or does not verify"),
+            field="valuation_report_number",
+        )
+
+
 def decide(
     session: Session, listing: Listing, reviewer: User, data: dict, now: datetime
 ) -> ComplianceReview:
@@ -93,6 +106,7 @@ def decide(
     reason = (data.get("reason") or "").strip()
     if approving:
         _check_checklist(revision, data)
+        _check_valuation(session, revision)
     elif not reason:
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     review = ComplianceReview(

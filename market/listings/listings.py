@@ -43,6 +43,7 @@ from market.registry.models import (
 )
 from market.states import IllegalMove
 from market.text import N_
+from market.valuation import reports as valuation_reports
 
 REVISION_FIELDS = (
     "title_zh",
@@ -110,6 +111,20 @@ def _version(asset: Asset, number: int | None) -> AssetVersion:
     raise InvalidInput(N_("the asset has no such version"), field="asset_version")
 
 
+def _cited_report(session: Session, revision: ListingRevision, data: dict) -> str | None:
+    """The number of the final valuation report of this asset the revision cites, if any."""
+    number = (data.get("valuation_report_number") or "").strip()
+    if not number:
+        return None
+    report = valuation_reports.final_report(session, number)
+    if report is None or report.asset_id != revision.asset_version.asset_id:
+        raise InvalidInput(
+            N_("no final valuation report of this asset has this number"),
+            field="valuation_report_number",
+        )
+    return report.number
+
+
 def _fill_revision(
     session: Session,
     revision: ListingRevision,
@@ -124,6 +139,7 @@ def _fill_revision(
     revision.rights = rights
     for name in REVISION_FIELDS:
         setattr(revision, name, data.get(name))
+    revision.valuation_report_number = _cited_report(session, revision, data)
     revision.keywords = list(dict.fromkeys(data.get("keywords") or []))
     revision.terms = licence.check_terms(data["terms"])
     revision.plans = [

@@ -46,6 +46,7 @@ from market.registry.assets import Upload
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, RIGHT_LABELS, Asset
 from market.searching import services as searching
 from market.text import N_
+from market.valuation import reports as valuation_reports
 
 blp = Blueprint("listings", __name__)
 
@@ -244,11 +245,17 @@ def listing_page(listing_id: int):
         if listing.live_revision
         else []
     )
+    valuation = (
+        valuation_reports.final_report(db_session(), revision.valuation_report_number)
+        if revision.valuation_report_number
+        else None
+    )
     return render_template(
         "listings/listing.html",
         listing=listing,
         revision=revision,
         plans=revision.plans_for(mine, utcnow()),
+        valuation=valuation,
         terms=licence.describe(revision.terms, _, territory),
         odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
         similar=similar,

@@ -1,7 +1,7 @@
 """Accepted file types and content sniffing: a file's first bytes must match its extension.
 
 The extension decides the declared type; the magic bytes (or, for text formats, valid UTF-8
-without NUL bytes) must agree, otherwise the upload is refused naming the field.
+or GB18030 without NUL bytes) must agree, otherwise the upload is refused naming the field.
 """
 
 from __future__ import annotations
@@ -17,15 +17,21 @@ def _starts(*prefixes: bytes) -> Callable[[bytes], bool]:
     return lambda head: head.startswith(prefixes)
 
 
-def _text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
+def _decodes(head: bytes, encoding: str) -> bool:
     try:
-        head.decode("utf-8")
+        head.decode(encoding)
     except UnicodeDecodeError as error:
         # The head may end in the middle of a multi-byte character.
-        return error.start >= len(head) - 3 and error.reason == "unexpected end of data"
+        truncated = error.reason in ("unexpected end of data", "incomplete multibyte sequence")
+        return truncated and error.start >= len(head) - 3
     return True
+
+
+def _text(head: bytes) -> bool:
+    """UTF-8, or GB18030 (which contains GBK and GB2312, common in exports made in China)."""
+    if b"\x00" in head:
+        return False
+    return _decodes(head, "utf-8") or _decodes(head, "gb18030")
 
 
 def _json(head: bytes) -> bool:

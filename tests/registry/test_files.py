@@ -91,6 +91,11 @@ def test_merkle_root():
     [
         ("data.csv", "id,名称\n1,深圳\n".encode(), True),
         ("data.csv", b"\x89PNG\r\n\x1a\n\x00\x00", False),
+        # Exports from Chinese spreadsheets and databases are often GBK / GB18030.
+        ("data.csv", "编号,名称\n1,深圳市福田区\n".encode("gbk"), True),
+        ("data.tsv", "编号\t名称\n1\t𠀀字\n".encode("gb18030"), True),
+        ("data.csv", "名称\n深圳\n".encode("gbk")[:-2], True),  # cut inside a character
+        ("data.csv", b"id,name\n1,\xff\xff\xff\xff\n", False),
         ("data.json", b'  {"a": 1}', True),
         ("data.json", b"a,b\n", False),
         ("photo.png", b"\x89PNG\r\n\x1a\nrest", True),

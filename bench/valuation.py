@@ -1,0 +1,219 @@
+"""Valuation benchmark: data-quality profiling time and peak memory, and report PDF time.
+
+    .venv/bin/python bench/valuation.py [--rows N] [--runs N] [--large-mb MB] [--pdf-runs N]
+
+1. Profiles a generated CSV of ``--rows`` rows (default 1,000,000; planted missing values,
+   bad numbers and duplicates) against a declared schema under a 512 MB DuckDB memory limit,
+   each run in a fresh process so its peak RSS is its own; prints the median time and the
+   highest peak RSS.
+2. With ``--large-mb``, a file bigger than the memory limit (GBK-encoded, so transcoding is
+   included) and the throughput in MB/s.
+3. Renders a final demo report to PDF with WeasyPrint ``--pdf-runs`` times; prints the median.
+
+Prints figures; never asserts timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "integer"},
+        {"name": "station", "type": "string"},
+        {"name": "district", "type": "string", "values": ["福田", "南山", "罗湖", "宝安"]},
+        {"name": "amount", "type": "number", "minimum": "0"},
+        {"name": "day", "type": "date"},
+    ],
+    "key": ["id"],
+    "timestamp_field": "day",
+    "update_frequency_days": 1,
+}
+DISTRICTS = ["福田", "南山", "罗湖", "宝安"]
+
+
+def write_csv(path: Path, rows: int, encoding: str = "utf-8") -> int:
+    """A CSV of ``rows`` rows with a few planted defects; returns its size in bytes."""
+    rng = random.Random(15)
+    start = datetime(2026, 1, 1)
+    with path.open("w", encoding=encoding, newline="") as handle:
+        handle.write("id,station,district,amount,day\n")
+        batch = []
+        for i in range(rows):
+            amount = (
+                "" if i % 997 == 0 else ("n/a" if i % 1999 == 0 else f"{rng.random() * 900:.2f}")
+            )
+            day = (start + timedelta(days=i % 300)).date().isoformat()
+            row = f"{i if i % 5003 else i - 1},站点{i % 4000},{DISTRICTS[i % 4]},{amount},{day}\n"
+            batch.append(row)
+            if len(batch) == 10000:
+                handle.write("".join(batch))
+                batch.clear()
+        handle.write("".join(batch))
+    return path.stat().st_size
+
+
+CHILD = """
+import json, resource, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from market.valuation import profiling
+path, schema, limit = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+started, cpu = time.perf_counter(), time.process_time()
+result = profiling.profile_file(
+    path, "csv", profiling.schema_from_dict(schema), now=datetime.now(UTC), documented=True,
+    memory_limit=limit, work_dir=path.parent,
+)
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak": peak, "rows": result.rows, "encoding": result.encoding}))
+"""
+
+
+def profile_in_child(path: Path, limit: str) -> dict:
+    """Profile ``path`` in a fresh interpreter; its time and its own peak RSS."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), json.dumps(SCHEMA), limit],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_profile(rows: int, runs: int, large_mb: int, limit: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-valuation-") as scratch:
+        path = Path(scratch) / "data.csv"
+        size = write_csv(path, rows)
+        results = [profile_in_child(path, limit) for _ in range(runs)]
+        seconds = statistics.median(r["seconds"] for r in results)
+        cpu = statistics.median(r["cpu"] for r in results)
+        peak = max(r["peak"] for r in results)
+        print(
+            f"profile {rows:,} rows ({size / 2**20:.0f} MB CSV, limit {limit}): "
+            f"median {seconds:.2f} s ({cpu:.2f} s CPU) over {runs} runs, peak RSS {peak / 2**20:.0f} MB, "
+            f"{size / 2**20 / seconds:.0f} MB/s"
+        )
+        path.unlink()
+        if large_mb:
+            large = Path(scratch) / "large.csv"
+            estimate = size / rows
+            big_rows = int(large_mb * 2**20 / estimate * 1.35)  # GBK is shorter than UTF-8
+            big = write_csv(large, big_rows, encoding="gbk")
+            result = profile_in_child(large, limit)
+            print(
+                f"profile {big_rows:,} rows ({big / 2**20:.0f} MB GBK CSV, limit {limit}): "
+                f"{result['seconds']:.1f} s ({result['cpu']:.1f} s CPU), {big / 2**20 / result['seconds']:.0f} MB/s, "
+                f"peak RSS {result['peak'] / 2**20:.0f} MB, encoding {result['encoding']}"
+            )
+
+
+def bench_pdf(runs: int) -> None:
+    from flask import render_template
+
+    from market import migrate
+    from market.app import create_app
+    from market.demo import valuation as demo
+    from market.identity import services as identity
+    from market.identity.models import StaffRole
+    from market.registry import assets
+    from market.registry.assets import Upload
+    from market.registry.models import AssetKind, Industry
+    from market.valuation import pages, pdf
+
+    with tempfile.TemporaryDirectory(prefix="bench-pdf-") as scratch:
+        url = f"sqlite:///{scratch}/bench.db"
+        migrate.upgrade(url)
+        app = create_app(
+            {
+                "ENV": "demo",
+                "SECRET_KEY": os.urandom(16).hex(),
+                "DATABASE_URL": url,
+                "INSTANCE_PATH": scratch,
+                "FILES_PATH": f"{scratch}/files",
+            }
+        )
+        with app.extensions["db"].unit_of_work() as session:
+            now = datetime.now(UTC)
+            appraiser = identity.register_user(
+                session, demo.APPRAISER_EMAIL, "评估师 王芳", "bench password 1", "zh"
+            )
+            identity.grant_staff_role(session, appraiser, StaffRole.APPRAISER)
+            owner = identity.register_user(
+                session, "p@bench.example", "Provider", "pw pw pw pw", "zh"
+            )
+            organisation = identity.create_organisation(
+                session, owner, {"name_zh": "基准测试公司", "name_en": "Bench Ltd", "jurisdiction": "HK",
+                                 "registration_number": "12345678"},
+            )  # fmt: skip
+            asset = assets.create_asset(
+                session,
+                organisation.id,
+                owner,
+                {"kind": AssetKind.DATASET, "title_zh": "深圳公交站点客流", "title_en": "Bus stops",
+                 "industry": Industry.TRANSPORT, "keywords": [], "description_zh": "客流"},
+            )  # fmt: skip
+            sample = Path(scratch) / "sample.csv"
+            write_csv(sample, 5000)
+            with sample.open("rb") as handle:
+                assets.add_version(
+                    session, app.extensions["files"], asset, owner,
+                    [Upload("stations.csv", handle)], 2**30, now,
+                )  # fmt: skip
+            report = demo.appraise(session, app.extensions["files"], asset, owner, 5_000_000, now)
+            timings, cpu_timings = [], []
+            with app.test_request_context(f"/valuations/{report.id}/report.pdf"):
+                for _ in range(runs):
+                    started, cpu = time.perf_counter(), time.process_time()
+                    html = render_template(
+                        "valuation/report_print.html",
+                        report=report,
+                        charts=pages.report_charts(report),
+                        verified=True,
+                    )
+                    body = pdf.render(html)
+                    timings.append(time.perf_counter() - started)
+                    cpu_timings.append(time.process_time() - cpu)
+            print(
+                f"report PDF: median {statistics.median(timings):.2f} s "
+                f"({statistics.median(cpu_timings):.2f} s CPU) over {runs} runs "
+                f"({len(body) / 1024:.0f} KB)"
+            )
+        app.extensions["db"].dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--pdf-only", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--large-mb", type=int, default=0, help="also profile a file this big")
+    parser.add_argument("--limit", default="512MB")
+    parser.add_argument("--pdf-runs", type=int, default=5)
+    args = parser.parse_args()
+    print(
+        f"peak RSS of this process before: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+    )
+    if not args.pdf_only:
+        bench_profile(args.rows, args.runs, args.large_mb, args.limit)
+    if args.pdf_runs:
+        bench_pdf(args.pdf_runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Valuation (評估): the cost, income and market approaches, data-quality profiles and reports."""

@@ -1,0 +1,350 @@
+"""Valuation pages: providers request and read reports; appraisers work through their queue.
+
+The report page shows the inputs, each method's result, the reconciled range, the disclosure
+fields and three server-rendered SVG charts; the same page, printed by WeasyPrint, is the PDF.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from market.auth import login_required, staff_required
+from market.context import acting_for, current_user, db_session
+from market.db import utcnow
+from market.errors import DomainError, NotFound
+from market.forms import parse_form
+from market.identity.models import StaffRole
+from market.money import money
+from market.registry.models import Asset
+from market.states import Actor
+from market.text import N_
+from market.valuation import charts, models, pdf, reports, schemas, services, states
+from market.valuation.models import ReportStatus, ValuationReport
+from market.valuation.states import Action
+
+blp = Blueprint("valuation", __name__)
+
+METHOD_LABELS = {
+    "cost": N_("Cost approach"),
+    "income": N_("Income approach"),
+    "market": N_("Market approach"),
+    "range": N_("Reconciled range"),
+}
+ASSUMPTION_LABELS = {
+    "discount_rate": N_("Discount rate"),
+    "growth_rate": N_("Growth rate"),
+    "attribution_share": N_("Attribution share"),
+    "quality": N_("Quality coefficient"),
+}
+DIMENSION_LABELS = {
+    "conformance": N_("Conformance 规范性"),
+    "completeness": N_("Completeness 完整性"),
+    "accuracy": N_("Accuracy 准确性"),
+    "consistency": N_("Consistency 一致性"),
+    "timeliness": N_("Timeliness 时效性"),
+    "accessibility": N_("Accessibility 可访问性"),
+}
+CODE_LABELS = {
+    "planning": N_("Planning"),
+    "collection": N_("Collection"),
+    "storage": N_("Storage"),
+    "processing": N_("Processing"),
+    "labour": N_("Labour"),
+    "compliance": N_("Compliance"),
+    "indirect": N_("Indirect costs"),
+    "opportunity": N_("Opportunity cost"),
+    "taxes": N_("Taxes"),
+    "historical": N_("Historical cost"),
+    "replacement": N_("Replacement cost"),
+    "quality": N_("Quality coefficient"),
+    "remaining_life": N_("Remaining economic life"),
+    "attributable": N_("Attributable income"),
+    "royalty": N_("Licence royalties"),
+    "entered": N_("Entered by the appraiser"),
+    "exchange": N_("Settled on this exchange"),
+}
+LABELS = {
+    "code": CODE_LABELS,
+    "status": models.REPORT_STATUS_LABELS,
+    "purpose": models.PURPOSE_LABELS,
+    "classification": models.CLASSIFICATION_LABELS,
+    "action": states.ACTION_LABELS,
+    "method": METHOD_LABELS,
+    "assumption": ASSUMPTION_LABELS,
+    "dimension": DIMENSION_LABELS,
+}
+EXAMPLE_INPUTS = {
+    "weights": {"cost": "0.3", "income": "0.5", "market": "0.2"},
+    "cost": {
+        "items": [
+            {"category": "collection", "amount": 30000000},
+            {"category": "processing", "amount": 12000000},
+            {"category": "labour", "amount": 20000000},
+        ],
+        "functional_obsolescence": "0.1",
+    },
+    "income": {
+        "annual_amount": 50000000,
+        "share": "0.2",
+        "economic_life_years": 5,
+        "discount_rate": "0.12",
+        "growth_rate": "0.03",
+    },
+    "market": {"comparables": [{"price": 60000000, "quality": "0.9", "scale": "1.1"}]},
+    "disclosure": {
+        "classification": "intangible_asset",
+        "useful_life_months": 60,
+        "amortisation_basis": "straight-line over the useful life",
+    },
+}
+
+
+@blp.context_processor
+def valuation_globals():
+    """Labels for the valuation templates."""
+    return {"vlabels": LABELS, "ReportStatus": ReportStatus}
+
+
+def _readable(report_id: int) -> ValuationReport:
+    """A report the signed-in user may read: their organisation's, or any for appraisers and
+    reviewers (compliance review checks cited reports)."""
+    user = current_user()
+    staff = user.has_staff_role(StaffRole.APPRAISER, StaffRole.REVIEWER)
+    return services.report_or_404(db_session(), report_id, None if staff else acting_for())
+
+
+def _fmt(report: ValuationReport):
+    return lambda minor: money(minor, report.currency)
+
+
+def report_charts(report: ValuationReport) -> dict:
+    """The report's charts (empty until the methods have run)."""
+    found = {}
+    results = report.results
+    label = {name: _(text) for name, text in METHOD_LABELS.items()}
+    if results:
+        found["methods"] = charts.methods_chart(
+            _("Value by method and the reconciled range"),
+            label,
+            results["methods"],
+            results["low"],
+            results["base"],
+            results["high"],
+            _fmt(report),
+        )
+        if results["swings"]:
+            found["tornado"] = charts.tornado_chart(
+                _("Sensitivity of the reconciled value"),
+                {name: _(text) for name, text in ASSUMPTION_LABELS.items()},
+                results["swings"],
+                results["base"],
+                _fmt(report),
+            )
+    if report.profile:
+        found["radar"] = charts.radar_chart(
+            _("Data quality by dimension (GB/T 36344-2018)"),
+            {name: _(text) for name, text in DIMENSION_LABELS.items()},
+            report.profile["scores"],
+        )
+    return found
+
+
+# --- provider ------------------------------------------------------------------------------
+
+
+@blp.route("/valuations", methods=["GET", "POST"])
+@login_required
+def valuation_list():
+    """Your organisations' valuations, and a form to request one."""
+    session, errors, form = db_session(), {}, {}
+    if request.method == "POST":
+        form = request.form
+        data, errors = parse_form(schemas.RequestFormSchema())
+        if not errors:
+            try:
+                report = services.request(session, acting_for(), current_user(), data, utcnow())
+            except DomainError as error:
+                errors = {error.field or "form": [_(error.message)]}
+            else:
+                flash(_("Valuation requested; an appraiser will take it."))
+                return redirect(url_for("valuation.report_page", report_id=report.id))
+    reports = session.scalars(
+        sa.select(ValuationReport)
+        .where(ValuationReport.organisation_id.in_(acting_for()))
+        .order_by(ValuationReport.id.desc())
+    ).all()
+    assets = session.scalars(
+        sa.select(Asset).where(Asset.organisation_id.in_(acting_for())).order_by(Asset.id.desc())
+    ).all()
+    status = 422 if errors else 200
+    return render_template(
+        "valuation/list.html",
+        reports=reports,
+        assets=assets,
+        purposes=list(models.Purpose),
+        errors=errors,
+        form=form,
+    ), status
+
+
+@blp.route("/valuations/<int:report_id>")
+@login_required
+def report_page(report_id: int):
+    """A valuation report: inputs, each method, the range, charts and disclosure."""
+    report = _readable(report_id)
+    return _render_report(report)
+
+
+def _render_report(report: ValuationReport, errors: dict | None = None, drafts: dict | None = None):
+    user = current_user()
+    appraiser = user.has_staff_role(StaffRole.APPRAISER)
+    actor_actions = states.allowed_actions(report.status, Actor.APPRAISER) if appraiser else []
+    if report.organisation_id in acting_for():
+        actor_actions += states.allowed_actions(report.status, Actor.PROVIDER)
+    drafts = drafts or {}
+    return render_template(
+        "valuation/report.html",
+        report=report,
+        charts=report_charts(report),
+        actions=actor_actions,
+        Action=Action,
+        errors=errors or {},
+        inputs_text=drafts.get("inputs")
+        or json.dumps(report.inputs or EXAMPLE_INPUTS, ensure_ascii=False, indent=2),
+        schema_text=drafts.get("schema", ""),
+        verified=reports.verify(db_session(), report)
+        if report.status == ReportStatus.FINAL
+        else None,
+    ), (422 if errors else 200)
+
+
+@blp.route("/valuations/<int:report_id>/report.pdf")
+@login_required
+def report_pdf(report_id: int):
+    """The report as a PDF (WeasyPrint), Chinese included."""
+    report = _readable(report_id)
+    html = render_template(
+        "valuation/report_print.html",
+        report=report,
+        charts=report_charts(report),
+        verified=reports.verify(db_session(), report)
+        if report.status == ReportStatus.FINAL
+        else None,
+    )
+    body = pdf.render(html, base_url=request.url_root)
+    name = report.number or f"valuation-{report.id}"
+    return current_app.response_class(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    )
+
+
+@blp.route("/valuations/<int:report_id>/cancel", methods=["POST"])
+@login_required
+def cancel(report_id: int):
+    """Withdraw a request no appraiser has taken yet."""
+    report = services.report_or_404(db_session(), report_id, acting_for())
+    try:
+        services.cancel(db_session(), report)
+    except DomainError as error:
+        return _render_report(report, {"form": [_(error.message)]})
+    flash(_("Request cancelled."))
+    return redirect(url_for("valuation.report_page", report_id=report.id))
+
+
+# --- appraiser -----------------------------------------------------------------------------
+
+
+@blp.route("/appraisal/valuations")
+@staff_required(StaffRole.APPRAISER)
+def appraisal_queue():
+    """Open valuations, oldest request first, and recently finalised ones."""
+    session = db_session()
+    open_reports = session.scalars(services.queue()).all()
+    final = session.scalars(
+        services.queue(ReportStatus.FINAL)
+        .order_by(None)
+        .order_by(ValuationReport.finalised_at.desc())
+        .limit(20)
+    ).all()
+    return render_template("valuation/queue.html", open_reports=open_reports, final=final)
+
+
+def _json_field(name: str) -> dict | None:
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting
+        raise ValidationError({name: [_("not valid JSON: %(error)s", error=str(error))]}) from error
+    if not isinstance(value, dict):
+        raise ValidationError({name: [_("expected a JSON object")]})
+    return value
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/<action>", methods=["POST"])
+@staff_required(StaffRole.APPRAISER)
+def appraise(report_id: int, action: str):
+    """Take the valuation, save inputs, profile a file, run the methods or finalise."""
+    session, user, now = db_session(), current_user(), utcnow()
+    report = services.report_or_404(session, report_id, None)
+    drafts = {"inputs": request.form.get("inputs"), "schema": request.form.get("schema")}
+    try:
+        if action == "take":
+            services.take(session, report, user, now)
+        elif action == "inputs":
+            raw = _json_field("inputs") or {}
+            data = schemas.InputsSchema().load(raw)
+            services.save_inputs(session, report, user, schemas.InputsSchema().dump(data))
+        elif action == "profile":
+            raw_schema = _json_field("schema")
+            data = schemas.ProfileInputSchema().load(
+                {"file": request.form.get("file", ""), "schema": raw_schema}
+            )
+            services.profile(
+                session,
+                report,
+                user,
+                current_app.extensions["files"],
+                data,
+                now,
+                current_app.config["PROFILE_MEMORY_LIMIT"],
+            )
+        elif action == "run":
+            services.run(session, report, user, now)
+        elif action == "finalise":
+            services.finalise(session, report, user, now)
+        else:
+            raise NotFound(N_("no such action"))
+    except ValidationError as error:
+        session.rollback()
+        return _render_report(report, _flat(error.normalized_messages()), drafts)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        session.rollback()
+        return _render_report(
+            services.report_or_404(session, report_id, None),
+            {error.field or "form": [_(error.message)]},
+            drafts,
+        )
+    flash(_("Saved."))
+    return redirect(url_for("valuation.report_page", report_id=report.id))
+
+
+def _flat(messages: dict, prefix: str = "") -> dict:
+    flat: dict = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat

@@ -1,0 +1,15 @@
+"""Report PDFs with WeasyPrint (Pango lays out Chinese with the Noto CJK fonts from Debian)."""
+
+from __future__ import annotations
+
+import weasyprint
+
+
+def render(html: str, base_url: str | None = None) -> bytes:
+    """The PDF of an HTML page (no remote resources are fetched: everything is inline)."""
+    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_no_fetch).write_pdf()
+
+
+def _no_fetch(url: str, *args, **kwargs):
+    # The print template inlines its styles and SVG; never let a report reach the network.
+    raise ValueError(f"refusing to fetch {url}")

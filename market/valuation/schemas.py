@@ -1,0 +1,258 @@
+"""Marshmallow schemas for valuations: the request, the appraiser's inputs, profiles and reports."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from market.fields import Int
+from market.text import FormSchema
+from market.valuation.methods import COST_CATEGORIES, METHODS
+from market.valuation.models import Classification, Purpose, ReportStatus
+from market.valuation.profiling import OPERATORS, TYPES
+
+MAX_MINOR = 10**15
+
+
+def _decimal(**options):
+    # Exact decimals, kept as text; the OpenAPI document shows the default as a number.
+    metadata = options.setdefault("metadata", {})
+    if isinstance(options.get("load_default"), str):
+        metadata["default"] = float(options["load_default"])
+    bounds = options.get("validate")
+    if isinstance(bounds, validate.Range):
+        limits = (("minimum", bounds.min), ("maximum", bounds.max))
+        metadata.update({key: value for key, value in limits if value is not None})
+    return fields.Decimal(as_string=True, places=None, allow_nan=False, **options)
+
+
+def _amount(**options):
+    return Int(bits=64, validate=validate.Range(0, MAX_MINOR), **options)
+
+
+def _fraction(**options):
+    return _decimal(validate=validate.Range(0, 1), **options)
+
+
+class RequestInputSchema(Schema):
+    """A provider's request for a valuation of one version of its asset."""
+
+    asset_id = Int(required=True)
+    asset_version = Int(load_default=None, allow_none=True)
+    purpose = fields.Enum(Purpose, by_value=True, required=True)
+    purpose_note = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+    currency = fields.String(load_default="CNY", validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class RequestFormSchema(FormSchema, RequestInputSchema):
+    """The request form (form fields arrive as text)."""
+
+    asset_id = Int(required=True)
+
+
+class CostItemSchema(Schema):
+    """One cost item."""
+
+    category = fields.String(required=True, validate=validate.OneOf(COST_CATEGORIES))
+    amount = _amount(required=True)
+    basis = fields.String(
+        load_default="replacement", validate=validate.OneOf(["historical", "replacement"])
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CostSchema(Schema):
+    """Inputs of the cost approach."""
+
+    items = fields.List(
+        fields.Nested(CostItemSchema), required=True, validate=validate.Length(max=50)
+    )
+    functional_obsolescence = _fraction(load_default="0")
+    economic_obsolescence = _fraction(load_default="0")
+    coefficient_basis = fields.String(
+        load_default="quality", validate=validate.OneOf(["quality", "remaining_life"])
+    )
+    economic_life_years = _decimal(load_default=None, allow_none=True)
+    remaining_life_years = _decimal(load_default=None, allow_none=True)
+
+
+class IncomeSchema(Schema):
+    """Inputs of the income approach (attributable income or licence royalties)."""
+
+    form = fields.String(
+        load_default="attributable", validate=validate.OneOf(["attributable", "royalty"])
+    )
+    annual_amount = _amount(required=True)
+    share = _fraction(required=True)
+    economic_life_years = Int(required=True, validate=validate.Range(max=100))
+    discount_rate = _decimal(required=True, validate=validate.Range(-0.5, 5))
+    growth_rate = _decimal(load_default="0", validate=validate.Range(-0.5, 5))
+
+
+class ComparableSchema(Schema):
+    """A comparable trade and its adjustment factors."""
+
+    price = _amount(required=True)
+    quality = _decimal(load_default="1", validate=validate.Range(0, 10))
+    scale = _decimal(load_default="1", validate=validate.Range(0, 10))
+    timeliness = _decimal(load_default="1", validate=validate.Range(0, 10))
+    rights = _decimal(load_default="1", validate=validate.Range(0, 10))
+    region = _decimal(load_default="1", validate=validate.Range(0, 10))
+    source = fields.String(load_default="entered", validate=validate.OneOf(["entered", "exchange"]))
+    reference = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class MarketSchema(Schema):
+    """Inputs of the market approach."""
+
+    comparables = fields.List(
+        fields.Nested(ComparableSchema), required=True, validate=validate.Length(max=50)
+    )
+
+
+class SensitivitySchema(Schema):
+    """How far each assumption moves in the sensitivity analysis."""
+
+    discount_rate = _decimal(load_default="0.02", validate=validate.Range(0, 1))
+    growth_rate = _decimal(load_default="0.01", validate=validate.Range(0, 1))
+    attribution_share = _decimal(load_default="0.1", validate=validate.Range(0, 0.9))
+    quality = _decimal(load_default="0.1", validate=validate.Range(0, 0.9))
+
+
+class QualityOverrideSchema(Schema):
+    """The appraiser's own quality coefficient, with the reason it replaces the measured one."""
+
+    coefficient = _decimal(required=True, validate=validate.Range(0.0001, 1.5))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class DisclosureSchema(Schema):
+    """Disclosure fields of the MoF 2023 interim rules on data resources (數據資源入表)."""
+
+    classification = fields.Enum(Classification, by_value=True, required=True)
+    useful_life_months = Int(load_default=None, allow_none=True, validate=validate.Range(1, 1200))
+    amortisation_basis = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+
+    @validates_schema
+    def intangible_needs_life(self, data, **_):
+        """An intangible asset discloses its useful life and how it is amortised."""
+        if data["classification"] == Classification.INTANGIBLE_ASSET:
+            errors = {}
+            if not data.get("useful_life_months"):
+                errors["useful_life_months"] = ["required for an intangible asset"]
+            if not data.get("amortisation_basis"):
+                errors["amortisation_basis"] = ["required for an intangible asset"]
+            if errors:
+                raise ValidationError(errors)
+
+
+class InputsSchema(Schema):
+    """Everything the appraiser enters before running the methods."""
+
+    weights = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(METHODS)),
+        values=_decimal(validate=validate.Range(0, 1)),
+        required=True,
+    )
+    cost = fields.Nested(CostSchema, load_default=None, allow_none=True)
+    income = fields.Nested(IncomeSchema, load_default=None, allow_none=True)
+    market = fields.Nested(MarketSchema, load_default=None, allow_none=True)
+    sensitivity = fields.Nested(
+        SensitivitySchema, load_default=lambda: SensitivitySchema().load({})
+    )
+    quality_override = fields.Nested(QualityOverrideSchema, load_default=None, allow_none=True)
+    disclosure = fields.Nested(DisclosureSchema, required=True)
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class FieldRuleSchema(Schema):
+    """A declared field of a table."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    type = fields.String(load_default="string", validate=validate.OneOf(sorted(TYPES)))
+    pattern = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    format = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    minimum = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    maximum = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    values = fields.List(
+        fields.String(validate=validate.Length(max=200)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=1000),
+    )
+
+
+class CrossFieldRuleSchema(Schema):
+    """A rule between two declared fields."""
+
+    left = fields.String(required=True)
+    op = fields.String(required=True, validate=validate.OneOf(OPERATORS))
+    right = fields.String(required=True)
+
+
+class DeclaredSchemaSchema(Schema):
+    """What the provider declares about the table being profiled."""
+
+    fields_ = fields.List(
+        fields.Nested(FieldRuleSchema),
+        data_key="fields",
+        load_default=list,
+        validate=validate.Length(max=500),
+    )
+    key = fields.List(fields.String(), load_default=list, validate=validate.Length(max=10))
+    rules = fields.List(
+        fields.Nested(CrossFieldRuleSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    timestamp_field = fields.String(load_default=None, allow_none=True)
+    update_frequency_days = Int(
+        load_default=None, allow_none=True, validate=validate.Range(1, 3650)
+    )
+
+    @post_load
+    def plain_keys(self, data, **_):
+        """``fields`` under its own name (``fields_`` only avoids marshmallow's attribute)."""
+        data["fields"] = data.pop("fields_")
+        return data
+
+
+class ProfileInputSchema(Schema):
+    """Which file of the asset version to profile, and against what declared schema."""
+
+    file = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    schema = fields.Nested(DeclaredSchemaSchema, load_default=None, allow_none=True)
+
+
+class ValuationReportSchema(Schema):
+    """A valuation as shown."""
+
+    id = Int()
+    number = fields.String(allow_none=True)
+    edition = Int(allow_none=True)
+    status = fields.Enum(ReportStatus, by_value=True)
+    asset_id = Int()
+    asset_version = fields.Function(lambda report: report.version.number)
+    organisation_id = Int()
+    purpose = fields.Enum(Purpose, by_value=True)
+    purpose_note = fields.String(allow_none=True)
+    currency = fields.String()
+    requested_at = fields.DateTime()
+    appraiser_id = Int(allow_none=True)
+    taken_at = fields.DateTime(allow_none=True)
+    inputs = fields.Dict(allow_none=True)
+    profile = fields.Dict(allow_none=True)
+    results = fields.Dict(allow_none=True)
+    value_low = Int(bits=64, allow_none=True)
+    value_base = Int(bits=64, allow_none=True)
+    value_high = Int(bits=64, allow_none=True)
+    finalised_at = fields.DateTime(allow_none=True)
+    content_hash = fields.String(allow_none=True)
+    chain_seq = Int(allow_none=True)
+
+
+class ValuationQuerySchema(Schema):
+    """Filters of a list of valuations."""
+
+    status = fields.Enum(ReportStatus, by_value=True, load_default=None)

@@ -1,0 +1,325 @@
+"""The valuation workflow: request, take, enter inputs, profile, run, finalise.
+
+Every function takes the caller's session and never commits. A final report is immutable: any
+edit raises :class:`Conflict`. Finalising records the report's content hash in the registry's
+hash-chained log, so a later change to a stored report is detectable (:func:`verify`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Collection
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from market.errors import InvalidInput, NotFound, PermissionDenied
+from market.files import FileStore
+from market.identity.models import StaffRole, User
+from market.registry import chain
+from market.registry.filetypes import extension
+from market.registry.models import Asset, AssetVersion
+from market.states import Actor
+from market.text import N_
+from market.valuation import methods, profiling
+from market.valuation.models import Classification, ReportStatus, ValuationReport
+from market.valuation.reports import content_hash
+from market.valuation.states import Action, next_status
+
+FORMULAS = {
+    "cost": "Σ cost items × (1 − functional obsolescence) × (1 − economic obsolescence) × q",
+    "income": "Σ_{t=1..n} B × s × q × (1+g)^(t−1) / (1+r)^t",
+    "market": "mean over comparables of price × (q / q_c) × scale × timeliness × rights × region",
+    "reconciliation": "Σ weight_m × value_m; low / high: min / max over ±sensitivity per assumption",
+}
+
+
+# --- look-ups ------------------------------------------------------------------------------
+
+
+def report_or_404(
+    session: Session, report_id: int, organisations: Collection[int] | None
+) -> ValuationReport:
+    """A valuation of one of ``organisations`` (``None``: an appraiser, any valuation)."""
+    report = session.get(ValuationReport, report_id)
+    if report is None or (
+        organisations is not None and report.organisation_id not in organisations
+    ):
+        raise NotFound(N_("no such valuation"))
+    return report
+
+
+def _require_appraiser(user: User) -> None:
+    if not user.has_staff_role(StaffRole.APPRAISER):
+        raise PermissionDenied(N_("only appraisers may do this"))
+
+
+def _move(report: ValuationReport, action: Action, actor: Actor) -> None:
+    report.status = next_status(report.status, action, actor)
+
+
+def _own_work(report: ValuationReport, appraiser: User, action: Action) -> None:
+    _require_appraiser(appraiser)
+    _move(report, action, Actor.APPRAISER)
+    if report.appraiser_id != appraiser.id:
+        raise PermissionDenied(N_("another appraiser has taken this valuation"))
+
+
+# --- the provider's side -------------------------------------------------------------------
+
+
+def request(
+    session: Session, organisations: Collection[int], user: User, data: dict, now: datetime
+) -> ValuationReport:
+    """A provider asks for a valuation of one version (default: the latest) of its asset."""
+    asset = session.get(Asset, data["asset_id"])
+    if asset is None or asset.organisation_id not in organisations:
+        raise InvalidInput(N_("no such asset"), field="asset_id")
+    version = _version(asset, data.get("asset_version"))
+    report = ValuationReport(
+        organisation_id=asset.organisation_id,
+        asset=asset,
+        version=version,
+        purpose=data["purpose"],
+        purpose_note=data.get("purpose_note"),
+        currency=data.get("currency", "CNY"),
+        status=ReportStatus.REQUESTED,
+        requested_by_id=user.id,
+        requested_at=now,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def _version(asset: Asset, number: int | None) -> AssetVersion:
+    if number is None:
+        if asset.latest_version is None:
+            raise InvalidInput(N_("the asset has no files yet"), field="asset_version")
+        return asset.latest_version
+    for version in asset.versions:
+        if version.number == number:
+            return version
+    raise InvalidInput(N_("the asset has no such version"), field="asset_version")
+
+
+def cancel(session: Session, report: ValuationReport) -> None:
+    """The provider withdraws a request no appraiser has taken yet."""
+    _move(report, Action.CANCEL, Actor.PROVIDER)
+    session.flush()
+
+
+# --- the appraiser's side ------------------------------------------------------------------
+
+
+def queue(status: ReportStatus | None = None) -> sa.Select:
+    """Valuations for appraisers: open ones (or those in ``status``), oldest request first."""
+    statement = sa.select(ValuationReport).order_by(
+        ValuationReport.requested_at, ValuationReport.id
+    )
+    if status is None:
+        return statement.where(
+            ValuationReport.status.in_([ReportStatus.REQUESTED, ReportStatus.IN_PROGRESS])
+        )
+    return statement.where(ValuationReport.status == status)
+
+
+def take(session: Session, report: ValuationReport, appraiser: User, now: datetime) -> None:
+    """An appraiser takes a requested valuation; only they may work on it from now on."""
+    _require_appraiser(appraiser)
+    _move(report, Action.TAKE, Actor.APPRAISER)
+    report.appraiser_id, report.taken_at = appraiser.id, now
+    session.flush()
+
+
+def save_inputs(session: Session, report: ValuationReport, appraiser: User, inputs: dict) -> None:
+    """Store the appraiser's inputs (as loaded and dumped by ``InputsSchema``); results are
+    cleared, since they no longer match."""
+    _own_work(report, appraiser, Action.EDIT)
+    report.inputs = inputs
+    _clear_results(report)
+    session.flush()
+
+
+def _clear_results(report: ValuationReport) -> None:
+    report.results = None
+    report.value_low = report.value_base = report.value_high = None
+
+
+def profile(
+    session: Session,
+    report: ValuationReport,
+    appraiser: User,
+    store: FileStore,
+    data: dict,
+    now: datetime,
+    memory_limit: str,
+) -> dict:
+    """Profile one tabular file of the valued version and keep the profile with the report."""
+    _own_work(report, appraiser, Action.EDIT)
+    stored = next((f for f in report.version.files if f.name == data["file"]), None)
+    if stored is None:
+        raise InvalidInput(N_("the asset version has no file of this name"), field="file")
+    file_format = extension(stored.name)
+    if file_format not in profiling.FORMATS:
+        raise InvalidInput(N_("this file format cannot be profiled"), field="file")
+    declared = profiling.schema_from_dict(data["schema"]) if data.get("schema") else None
+    asset = report.asset
+    documented = bool((asset.description_zh or asset.description_en) and asset.field_schema)
+    with tempfile.TemporaryDirectory(prefix="valuation-") as scratch:
+        local = Path(scratch) / f"data.{file_format}"
+        with store.open(stored.storage_key) as source, local.open("wb") as target:
+            shutil.copyfileobj(source, target, 1024 * 1024)
+        result = profiling.profile_file(
+            local,
+            file_format,
+            declared,
+            now=now,
+            documented=documented,
+            deliverable=True,
+            memory_limit=memory_limit,
+            work_dir=Path(scratch),
+        )
+    report.profile = {**result.to_dict(), "file": stored.name, "schema": data.get("schema")}
+    _clear_results(report)
+    session.flush()
+    return report.profile
+
+
+def quality_coefficient(report: ValuationReport) -> tuple[Decimal, str]:
+    """The coefficient the methods use and where it comes from (override or measured)."""
+    override = (report.inputs or {}).get("quality_override")
+    if override:
+        return Decimal(override["coefficient"]), "override"
+    if report.profile:
+        return Decimal(report.profile["coefficient"]), "profile"
+    raise InvalidInput(
+        N_("profile the data or override the quality coefficient with a reason"),
+        field="quality_override",
+    )
+
+
+def method_inputs(inputs: dict, quality: Decimal) -> methods.ValuationInputs:
+    """The methods' inputs from the stored JSON form."""
+    cost = income = market = None
+    if inputs.get("cost"):
+        c = inputs["cost"]
+        cost = methods.CostInputs(
+            items=tuple(
+                methods.CostItem(i["category"], i["amount"], i.get("basis", "replacement"))
+                for i in c["items"]
+            ),
+            functional_obsolescence=Decimal(c.get("functional_obsolescence", "0")),
+            economic_obsolescence=Decimal(c.get("economic_obsolescence", "0")),
+            coefficient_basis=c.get("coefficient_basis", "quality"),
+            economic_life_years=_maybe(c.get("economic_life_years")),
+            remaining_life_years=_maybe(c.get("remaining_life_years")),
+        )
+    if inputs.get("income"):
+        i = inputs["income"]
+        income = methods.IncomeInputs(
+            annual_amount=i["annual_amount"],
+            share=Decimal(i["share"]),
+            economic_life_years=i["economic_life_years"],
+            discount_rate=Decimal(i["discount_rate"]),
+            growth_rate=Decimal(i.get("growth_rate", "0")),
+            form=i.get("form", "attributable"),
+        )
+    if inputs.get("market") is not None:
+        market = methods.MarketInputs(
+            tuple(
+                methods.Comparable(
+                    price=c["price"],
+                    **{
+                        name: Decimal(c.get(name, "1"))
+                        for name in ("quality", "scale", "timeliness", "rights", "region")
+                    },
+                    source=c.get("source", "entered"),
+                    reference=c.get("reference", ""),
+                )
+                for c in inputs["market"]["comparables"]
+            )
+        )
+    sensitivity = methods.Sensitivity(
+        **{name: Decimal(value) for name, value in (inputs.get("sensitivity") or {}).items()}
+    )
+    return methods.ValuationInputs(
+        quality=quality,
+        weights={name: Decimal(w) for name, w in inputs["weights"].items()},
+        cost=cost,
+        income=income,
+        market=market,
+        sensitivity=sensitivity,
+    )
+
+
+def _maybe(value) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def run(session: Session, report: ValuationReport, appraiser: User, now: datetime) -> dict:
+    """Run the methods on the stored inputs and keep every method's result and the range."""
+    _own_work(report, appraiser, Action.EDIT)
+    if not report.inputs:
+        raise InvalidInput(N_("enter the inputs first"), field="inputs")
+    quality, source = quality_coefficient(report)
+    result = methods.valuate(method_inputs(report.inputs, quality))
+    report.results = {
+        "methods": result.methods,
+        "weights": {name: str(weight) for name, weight in result.weights.items()},
+        "base": result.base,
+        "low": result.low,
+        "high": result.high,
+        "swings": [{"assumption": s.assumption, "down": s.down, "up": s.up} for s in result.swings],
+        "quality": {"coefficient": str(quality), "source": source},
+        "formulas": FORMULAS,
+        "computed_at": now.isoformat(),
+    }
+    report.value_low, report.value_base, report.value_high = result.low, result.base, result.high
+    session.flush()
+    return report.results
+
+
+def finalise(session: Session, report: ValuationReport, appraiser: User, now: datetime) -> None:
+    """Sign the report: number and edition, content hash, and a link in the registry log."""
+    _own_work(report, appraiser, Action.FINALISE)
+    if not report.results:
+        raise InvalidInput(N_("run the methods before finalising"), field="results")
+    disclosure = report.inputs["disclosure"]
+    if disclosure["classification"] == Classification.INTANGIBLE_ASSET and not (
+        disclosure.get("useful_life_months") and disclosure.get("amortisation_basis")
+    ):
+        raise InvalidInput(
+            N_("an intangible asset discloses its useful life and amortisation basis"),
+            field="disclosure",
+        )
+    previous = session.scalar(
+        sa.select(sa.func.max(ValuationReport.edition)).where(
+            ValuationReport.asset_id == report.asset_id
+        )
+    )
+    report.edition = (previous or 0) + 1
+    report.finalised_at = now
+    report.number = f"SZDX-V-{now:%Y}-{report.id:06d}"
+    report.content_hash = content_hash(report)
+    event = chain.append(
+        session,
+        "valuation.finalised",
+        {
+            "report": report.number,
+            "asset_id": report.asset_id,
+            "asset_version": report.version.number,
+            "content_hash": report.content_hash,
+            "currency": report.currency,
+            "low": report.value_low,
+            "base": report.value_base,
+            "high": report.value_high,
+        },
+        now,
+    )
+    report.chain_seq = event.seq
+    session.flush()

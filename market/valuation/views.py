@@ -1,0 +1,155 @@
+"""Valuation API: providers request and read valuations; appraisers take, run and finalise them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_smorest import Blueprint
+
+from market.api import QueryPage
+from market.context import acting_for, db_session, principal
+from market.db import utcnow
+from market.identity.models import User
+from market.oauth.server import requires
+from market.trading import comparables as trading_comparables
+from market.valuation import schemas, services
+from market.valuation.models import ValuationReport
+
+blp = Blueprint("valuation_api", __name__, description="Valuations (評估) and their reports")
+
+
+def _acting_user() -> User:
+    # A client acts on the authority of the member who created it.
+    return db_session().get(User, principal().user_id)
+
+
+@blp.route("/valuations")
+@requires("registry:read")
+@blp.arguments(schemas.ValuationQuerySchema, location="query")
+@blp.response(200, schemas.ValuationReportSchema(many=True))
+@blp.paginate(QueryPage)
+def list_valuations(query):
+    """Your organisation's valuations, newest first."""
+    statement = sa.select(ValuationReport).where(
+        ValuationReport.organisation_id == principal().organisation_id
+    )
+    if query.get("status"):
+        statement = statement.where(ValuationReport.status == query["status"])
+    return statement.order_by(ValuationReport.id.desc())
+
+
+@blp.route("/valuations", methods=["POST"])
+@requires("registry:write")
+@blp.arguments(schemas.RequestInputSchema)
+@blp.response(201, schemas.ValuationReportSchema)
+def request_valuation(data):
+    """Ask for a valuation of one version of your asset, with its purpose."""
+    return services.request(db_session(), acting_for(), _acting_user(), data, utcnow())
+
+
+@blp.route("/valuations/<int:report_id>")
+@requires("registry:read")
+@blp.response(200, schemas.ValuationReportSchema)
+def get_valuation(report_id: int):
+    """One of your valuations."""
+    return services.report_or_404(db_session(), report_id, acting_for())
+
+
+@blp.route("/valuations/<int:report_id>/cancel", methods=["POST"])
+@requires("registry:write")
+@blp.response(200, schemas.ValuationReportSchema)
+def cancel_valuation(report_id: int):
+    """Withdraw a request no appraiser has taken yet."""
+    report = services.report_or_404(db_session(), report_id, acting_for())
+    services.cancel(db_session(), report)
+    return report
+
+
+@blp.route("/appraisal/valuations")
+@requires("appraisal:write")
+@blp.arguments(schemas.ValuationQuerySchema, location="query")
+@blp.response(200, schemas.ValuationReportSchema(many=True))
+@blp.paginate(QueryPage)
+def appraisal_queue(query):
+    """Open valuations (or those in ``status``), oldest request first."""
+    return services.queue(query.get("status"))
+
+
+@blp.route("/appraisal/valuations/<int:report_id>")
+@requires("appraisal:write")
+@blp.response(200, schemas.ValuationReportSchema)
+def appraisal_get(report_id: int):
+    """Any valuation."""
+    return services.report_or_404(db_session(), report_id, None)
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/take", methods=["POST"])
+@requires("appraisal:write")
+@blp.response(200, schemas.ValuationReportSchema)
+def take(report_id: int):
+    """Take a requested valuation."""
+    report = services.report_or_404(db_session(), report_id, None)
+    services.take(db_session(), report, _acting_user(), utcnow())
+    return report
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/inputs", methods=["PUT"])
+@requires("appraisal:write")
+@blp.arguments(schemas.InputsSchema)
+@blp.response(200, schemas.ValuationReportSchema)
+def save_inputs(data, report_id: int):
+    """Enter the methods' inputs, weights, sensitivity, quality override and disclosure."""
+    report = services.report_or_404(db_session(), report_id, None)
+    stored = schemas.InputsSchema().dump(data)
+    services.save_inputs(db_session(), report, _acting_user(), stored)
+    return report
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/comparables")
+@requires("appraisal:write")
+@blp.response(200, schemas.ComparableSchema(many=True))
+def comparables(report_id: int):
+    """The exchange's own settled trades in the asset's category, to use as comparables."""
+    report = services.report_or_404(db_session(), report_id, None)
+    return trading_comparables.settled_trades(
+        db_session(), report.asset.industry, report.currency, utcnow()
+    )
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/profile", methods=["POST"])
+@requires("appraisal:write")
+@blp.arguments(schemas.ProfileInputSchema)
+@blp.response(200, schemas.ValuationReportSchema)
+def profile(data, report_id: int):
+    """Profile a tabular file of the valued version for data quality (GB/T 36344-2018)."""
+    report = services.report_or_404(db_session(), report_id, None)
+    services.profile(
+        db_session(),
+        report,
+        _acting_user(),
+        current_app.extensions["files"],
+        data,
+        utcnow(),
+        current_app.config["PROFILE_MEMORY_LIMIT"],
+    )
+    return report
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/run", methods=["POST"])
+@requires("appraisal:write")
+@blp.response(200, schemas.ValuationReportSchema)
+def run(report_id: int):
+    """Run the methods on the inputs: each method's value, the reconciled range, sensitivity."""
+    report = services.report_or_404(db_session(), report_id, None)
+    services.run(db_session(), report, _acting_user(), utcnow())
+    return report
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/finalise", methods=["POST"])
+@requires("appraisal:write")
+@blp.response(200, schemas.ValuationReportSchema)
+def finalise(report_id: int):
+    """Sign the report; it can never change afterwards (a revaluation is a new report)."""
+    report = services.report_or_404(db_session(), report_id, None)
+    services.finalise(db_session(), report, _acting_user(), utcnow())
+    return report

@@ -1,0 +1,236 @@
+"""The valuation workflow through the API, on both engines: request, take, inputs, profile,
+run, finalise; immutability, the hash in the registry log, and errors that name the field."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import sqlalchemy as sa
+
+from market.registry.models import RegistryEvent
+from market.valuation import reports
+from market.valuation.models import ValuationReport
+from tests.registry import factories as rf
+
+INPUTS = {
+    "weights": {"cost": "0.3", "income": "0.5", "market": "0.2"},
+    "cost": {
+        "items": [
+            {"category": "collection", "amount": 600_000},
+            {"category": "labour", "amount": 400_000, "basis": "historical"},
+        ],
+        "functional_obsolescence": "0.1",
+        "economic_obsolescence": "0.05",
+    },
+    "income": {
+        "annual_amount": 1_000_000,
+        "share": "0.3",
+        "economic_life_years": 3,
+        "discount_rate": "0.1",
+        "growth_rate": "0.05",
+    },
+    "market": {"comparables": [{"price": 500_000, "quality": "0.8", "scale": "1.2"}]},
+    "quality_override": {"coefficient": "1", "reason": "reviewed by hand"},
+    "disclosure": {
+        "classification": "intangible_asset",
+        "useful_life_months": 36,
+        "amortisation_basis": "straight-line over 36 months",
+    },
+}
+
+
+def _request(api, provider_headers, holding, **extra):
+    body = {"asset_id": holding[2].id, "purpose": "accounting", **extra}
+    response = api.raw.post("/api/v1/valuations", json=body, headers=provider_headers)
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def _appraise(api, headers, report_id, inputs=INPUTS):
+    base = f"/api/v1/appraisal/valuations/{report_id}"
+    assert api.raw.post(f"{base}/take", headers=headers).status_code == 200
+    response = api.raw.put(f"{base}/inputs", json=inputs, headers=headers)
+    assert response.status_code == 200, response.json
+    return base
+
+
+def test_request_take_run_finalise(api, holding, provider_headers, appraiser_headers):
+    report_id = _request(api, provider_headers, holding)
+    base = _appraise(api, appraiser_headers, report_id)
+    response = api.raw.post(f"{base}/run", headers=appraiser_headers)
+    assert response.status_code == 200, response.json
+    results = response.json["results"]
+    # quality 1: cost 1,000,000 × 0.9 × 0.95 = 855,000; income 781,555; market
+    # 500,000 × 1.25 × 1.2 = 750,000; reconciled 0.3 × 855,000 + 0.5 × 781,555.22 + 0.2 × 750,000
+    assert results["methods"] == {"cost": 855_000, "income": 781_555, "market": 750_000}
+    assert results["base"] == 797_278
+    assert results["low"] < 797_278 < results["high"]
+
+    response = api.raw.post(f"{base}/finalise", headers=appraiser_headers)
+    assert response.status_code == 200, response.json
+    final = response.json
+    assert final["status"] == "final" and final["edition"] == 1
+    assert final["number"].startswith("SZDX-V-")
+
+    api.db.expire_all()
+    report = api.db.get(ValuationReport, report_id)
+    event = api.db.scalar(sa.select(RegistryEvent).where(RegistryEvent.seq == final["chain_seq"]))
+    assert event.event_type == "valuation.finalised"
+    assert event.payload["content_hash"] == report.content_hash == reports.content_hash(report)
+    assert reports.verify(api.db, report)
+    recorded = report.content_hash
+    api.db.rollback()  # SQLite: let the requests below write
+
+    # The provider reads it; a final report cannot be edited, run or finalised again.
+    mine = api.raw.get(f"/api/v1/valuations/{report_id}", headers=provider_headers)
+    assert mine.json["value_base"] == 797_278
+    for method, path, body in (
+        ("put", "inputs", INPUTS),
+        ("post", "run", None),
+        ("post", "finalise", None),
+    ):
+        response = getattr(api.raw, method)(f"{base}/{path}", json=body, headers=appraiser_headers)
+        assert response.status_code == 409, path
+    assert reports.content_hash(api.db.get(ValuationReport, report_id)) == recorded
+
+
+def test_a_revaluation_is_a_new_edition(api, holding, provider_headers, appraiser_headers):
+    for edition in (1, 2):
+        report_id = _request(api, provider_headers, holding)
+        base = _appraise(api, appraiser_headers, report_id)
+        api.raw.post(f"{base}/run", headers=appraiser_headers)
+        response = api.raw.post(f"{base}/finalise", headers=appraiser_headers)
+        assert response.json["edition"] == edition
+
+
+def test_tampering_with_a_final_report_is_detected(
+    api, holding, provider_headers, appraiser_headers
+):
+    report_id = _request(api, provider_headers, holding)
+    base = _appraise(api, appraiser_headers, report_id)
+    api.raw.post(f"{base}/run", headers=appraiser_headers)
+    api.raw.post(f"{base}/finalise", headers=appraiser_headers)
+    api.db.expire_all()
+    report = api.db.get(ValuationReport, report_id)
+    report.value_base = 1  # not part of the hash, but results are
+    report.results = {**report.results, "base": 1}
+    assert not reports.verify(api.db, report)
+    api.db.rollback()
+
+
+def test_profile_measures_the_version_file(api, holding, provider_headers, appraiser_headers):
+    report_id = _request(api, provider_headers, holding)
+    inputs = copy.deepcopy(INPUTS)
+    del inputs["quality_override"]
+    base = _appraise(api, appraiser_headers, report_id, inputs)
+    response = api.raw.post(f"{base}/run", headers=appraiser_headers)
+    assert response.status_code == 422
+    assert "quality_override" in response.json["errors"]
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "amount", "type": "number", "minimum": "0"},
+            {"name": "updated", "type": "date"},
+        ],
+        "key": ["id"],
+        "timestamp_field": "updated",
+        "update_frequency_days": 7,
+    }
+    response = api.raw.post(
+        f"{base}/profile",
+        json={"file": "stations.csv", "schema": schema},
+        headers=appraiser_headers,
+    )
+    assert response.status_code == 200, response.json
+    profile = response.json["profile"]
+    assert (
+        profile["rows"] == 4 and profile["duplicate_rows"] == 1 and profile["duplicate_keys"] == 1
+    )
+    amount = next(f for f in profile["fields"] if f["name"] == "amount")
+    assert (amount["missing"], amount["nonconforming"]) == (2, 1)
+    response = api.raw.post(f"{base}/run", headers=appraiser_headers)
+    assert response.status_code == 200
+    assert response.json["results"]["quality"] == {
+        "coefficient": profile["coefficient"],
+        "source": "profile",
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda i: i["income"].update(economic_life_years=0), "income.economic_life_years"),
+        (lambda i: i["income"].update(discount_rate="0.05"), "income.discount_rate"),
+        (lambda i: i["weights"].update(market="0.3"), "weights"),
+        (lambda i: i["market"].update(comparables=[]), "market.comparables"),
+    ],
+)
+def test_bad_inputs_fail_the_run_naming_the_field(
+    api, holding, provider_headers, appraiser_headers, change, field
+):
+    report_id = _request(api, provider_headers, holding)
+    inputs = copy.deepcopy(INPUTS)
+    change(inputs)
+    base = _appraise(api, appraiser_headers, report_id, inputs)
+    response = api.raw.post(f"{base}/run", headers=appraiser_headers)
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+    assert api.db.get(ValuationReport, report_id).results is None
+    api.db.rollback()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"file": "missing.csv"}, "file"),
+        (
+            {"file": "stations.csv", "schema": {"fields": [{"name": "x", "type": "money"}]}},
+            "schema",
+        ),
+        (
+            {"file": "stations.csv", "schema": {"fields": [{"name": "id"}], "key": ["nope"]}},
+            "schema.key.0",
+        ),
+    ],
+)
+def test_bad_profile_requests_name_the_field(
+    api, holding, provider_headers, appraiser_headers, body, field
+):
+    report_id = _request(api, provider_headers, holding)
+    base = _appraise(api, appraiser_headers, report_id)
+    response = api.raw.post(f"{base}/profile", json=body, headers=appraiser_headers)
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"]
+
+
+def test_a_providers_token_cannot_appraise(api, holding, provider_headers):
+    report_id = _request(api, provider_headers, holding)
+    response = api.raw.post(
+        f"/api/v1/appraisal/valuations/{report_id}/take", headers=provider_headers
+    )
+    assert response.status_code in (401, 403)
+
+
+def test_another_organisation_cannot_see_or_request(api, holding, provider_headers):
+    report_id = _request(api, provider_headers, holding)
+    other, owner = rf.provider(api.db)
+    headers = api.bearer(other, ["registry:read", "registry:write"], owner)
+    assert api.raw.get(f"/api/v1/valuations/{report_id}", headers=headers).status_code == 404
+    response = api.raw.post(
+        "/api/v1/valuations",
+        json={"asset_id": holding[2].id, "purpose": "trading"},
+        headers=headers,
+    )
+    assert response.status_code == 422 and "asset_id" in response.json["errors"]
+
+
+def test_missing_disclosure_is_refused(api, holding, provider_headers, appraiser_headers):
+    report_id = _request(api, provider_headers, holding)
+    base = f"/api/v1/appraisal/valuations/{report_id}"
+    api.raw.post(f"{base}/take", headers=appraiser_headers)
+    inputs = copy.deepcopy(INPUTS)
+    inputs["disclosure"] = {"classification": "intangible_asset"}
+    response = api.raw.put(f"{base}/inputs", json=inputs, headers=appraiser_headers)
+    assert response.status_code == 422
+    assert "disclosure" in response.json["errors"]
