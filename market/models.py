@@ -54,4 +54,5 @@ from market.trading.models import (  # noqa: F401
     PayoutBatch,
     Refund,
 )
+from market.uploads.models import UploadSession  # noqa: F401
 from market.verification.models import VerificationEvent, VerificationRequest  # noqa: F401
