@@ -11,6 +11,7 @@ are hashed and sent with their SHA-256, which the object store checks on arrival
 from __future__ import annotations
 
 import base64
+import io
 import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -118,11 +119,12 @@ class S3FileStore(FileStore):
     def open(self, key: str) -> BinaryIO:
         """A stream of the blob's bytes (read as it arrives)."""
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
         except ClientError as error:
             if self._missing(error):
                 raise FileNotFoundError(key) from None
             raise
+        return io.BufferedReader(_Body(body), buffer_size=READ_CHUNK)
 
     def exists(self, key: str) -> bool:
         """Whether the object is there (a HEAD request)."""
@@ -275,6 +277,25 @@ class S3FileStore(FileStore):
             for item in page.get("Uploads", []):
                 if item["Initiated"] < moment:
                     yield item["Key"][len(prefix) :], item["UploadId"]
+
+
+class _Body(io.RawIOBase):
+    """An object's HTTP body as a raw stream (so it can be buffered, wrapped as text, closed)."""
+
+    def __init__(self, body) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
 
 
 def make_store(config: Mapping[str, object]) -> FileStore:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
+import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 
 from market.db import utcnow
 from market.files import (
@@ -132,3 +137,55 @@ def test_adopting_content_of_the_wrong_type_keeps_nothing_new(store):
         store.adopt_upload("d4", 12, refuse_non_csv)
     store.abort_upload("d4", handle)
     assert _everything(store) == []
+
+
+@pytest.fixture
+def s3_store(s3_service, s3_bucket):
+    """The S3 store alone, for what only it does: presigned URLs checked by the object store."""
+    return S3FileStore.from_url(f"s3://{s3_bucket}/files", **s3_service)
+
+
+def _put(url: str, data: bytes) -> int:
+    request = urllib.request.Request(url, data=data, method="PUT")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_presigned_part_url_works_until_it_expires(s3_store):
+    handle = s3_store.begin_upload("e5")
+    assert _put(s3_store.part_url("e5", handle, 1, 5, 60), b"id,1\n") == 200
+    short = s3_store.part_url("e5", handle, 2, 5, 1)
+    time.sleep(2.5)
+    assert _put(short, b"id,2\n") == 403  # replayed after expiry
+    assert [part.number for part in s3_store.list_parts("e5", handle)] == [1]
+
+
+def test_the_object_store_checks_signatures(s3_store):
+    handle = s3_store.begin_upload("f6")
+    url = s3_store.part_url("f6", handle, 1, 5, 60)
+    forged = url.replace("X-Amz-Signature=", "X-Amz-Signature=0")
+    assert _put(forged, b"id,1\n") == 403
+    assert _put(url.split("?")[0] + f"?partNumber=1&uploadId={handle}", b"id,1\n") == 403
+    assert s3_store.list_parts("f6", handle) == []
+
+
+def test_a_presigned_download_serves_ranges(s3_store):
+    data = b"id,value\n" + b"0123456789" * 100
+    stored = s3_store.save(io.BytesIO(data), 4096)
+    url = s3_store.download_url(stored.key, "数据.csv", "text/csv", 60)
+    request = urllib.request.Request(url, headers={"Range": "bytes=9-18"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 206 and response.read() == b"0123456789"
+        assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_a_wrong_checksum_is_refused_by_the_object_store(s3_store):
+    wrong = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
+    with pytest.raises(ClientError):
+        s3_store.client.put_object(
+            Bucket=s3_store.bucket, Key="files/x", Body=b"id,1\n", ChecksumSHA256=wrong
+        )
+    assert not s3_store.exists("x")
