@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from boto3.s3.transfer import TransferConfig  # noqa: E402
 
-from market import create_app, migrate, worker  # noqa: E402
+from market import migrate, worker  # noqa: E402
+from market.app import create_app  # noqa: E402
 from market.objectstore import S3FileStore  # noqa: E402
 
 MiB = 1024 * 1024
