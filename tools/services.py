@@ -426,6 +426,10 @@ def start_seaweedfs(port: int, log) -> tuple[subprocess.Popen, dict]:
         f"-s3.port={port}",
         f"-s3.port.grpc={grpc['s3']}",
         f"-s3.config={config}",
+        # Off: their default ports are fixed and would clash between checkouts.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-volume.preStopSeconds=0",
     ]
     process = subprocess.Popen(
         command, stdout=log, stderr=subprocess.STDOUT, cwd=data_root, start_new_session=True
