@@ -151,6 +151,7 @@ def _put(url: str, data: bytes) -> int:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
+        error.close()
         return error.code
 
 

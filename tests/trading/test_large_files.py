@@ -57,7 +57,8 @@ def _fetch(exchange, link: str, byte_range: str | None = None) -> tuple[int, byt
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        with error:
+            return error.code, error.read()
 
 
 def _manifest(exchange, entitlement_id: int) -> dict:
@@ -123,4 +124,5 @@ def test_a_presigned_download_replayed_after_expiry_is_refused(exchange, dataset
     time.sleep(2.5)
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(presigned, timeout=30)
+    refused.value.close()
     assert refused.value.code == 403

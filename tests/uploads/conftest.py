@@ -83,6 +83,7 @@ class Caller:
                 with urllib.request.urlopen(request, timeout=60) as response:
                     return response.status
             except urllib.error.HTTPError as error:
+                error.close()
                 return error.code
         response = self.raw.put(
             target["url"],
