@@ -119,7 +119,8 @@ class FileStore(abc.ABC):
         raise NotImplementedError
 
     def adopt_upload(self, token: str, max_bytes: int, inspect: Inspector | None) -> StoredFile:
-        """Stream the joined object once to hash it, then keep it under its content key."""
+        """Stream the joined object once to hash it and keep it: the stored file's key is its
+        content key, or (where moving it would copy every byte) the upload's own key."""
         raise NotImplementedError
 
     def read_head(self, token: str, upload: str) -> bytes:

@@ -3,8 +3,8 @@
 Blobs live under ``<prefix>sha256/ab/cd/<sha256>`` as in the local store. A resumable upload is
 an S3 multipart upload under ``<prefix>uploads/<token>``: clients PUT its parts straight to the
 object store through presigned URLs; once joined, the object is read back once (streamed, never
-held in memory) to compute its SHA-256, then copied server-side to its content key and the
-upload's own object removed. Small files (``save``) are spooled to a temporary file while they
+held in memory) to compute its SHA-256, and stays under that key (or gives way to a stored
+copy of the same content). Small files (``save``) are spooled to a temporary file while they
 are hashed and sent with their SHA-256, which the object store checks on arrival.
 """
 
@@ -248,16 +248,20 @@ class S3FileStore(FileStore):
             return body.read()
 
     def adopt_upload(self, token: str, max_bytes: int, inspect: Inspector | None) -> StoredFile:
-        """Stream the joined object through SHA-256, copy it to its content key, remove it."""
+        """Stream the joined object through SHA-256; it stays where it is, under
+        ``uploads/<token>``, unless the same content is stored already (then that is kept).
+
+        Copying it to its content key would rewrite every byte (S3 has no rename; SeaweedFS
+        copies at a quarter of its read speed), so large files keep their upload's key.
+        """
         source = self._upload_key(token)
         with self.client.get_object(Bucket=self.bucket, Key=source)["Body"] as body:
             sha256, size = copy_hashing(body, None, max_bytes, inspect, chunk_size=READ_CHUNK)
         key = content_key(sha256)
-        if not self.exists(key):
-            # Managed copy: one CopyObject, or UploadPartCopy pieces past 5 GiB; server-side.
-            self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, self._key(key))
-        self.client.delete_object(Bucket=self.bucket, Key=source)
-        return StoredFile(key=key, sha256=sha256, size=size)
+        if self.exists(key):
+            self.client.delete_object(Bucket=self.bucket, Key=source)
+            return StoredFile(key=key, sha256=sha256, size=size)
+        return StoredFile(key=f"uploads/{token}", sha256=sha256, size=size)
 
     def abort_upload(self, token: str, upload: str) -> None:
         """Abort the multipart upload and delete a joined object, whichever exists."""

@@ -103,7 +103,7 @@ def test_upload_in_parts_out_of_order_is_joined_and_fingerprinted(store):
     assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
     with store.open(stored.key) as blob:
         assert hashlib.sha256(blob.read()).hexdigest() == stored.sha256
-    assert _everything(store) == [stored.key]  # the upload's own object is gone
+    assert _everything(store) == [stored.key]  # one object: the parts are gone
     assert list(store.stale_uploads(utcnow() + timedelta(hours=1))) == []
 
 
@@ -127,6 +127,16 @@ def test_aborted_upload_leaves_nothing(store):
     assert store.list_parts("c3", handle) == []
     assert list(store.stale_uploads(utcnow() + timedelta(hours=1))) == []
     assert _everything(store) == []
+
+
+def test_an_upload_of_stored_content_gives_way_to_the_stored_copy(store):
+    data = b"id,value\n" + b"7" * 100
+    first = store.save(io.BytesIO(data), 1024)
+    handle = store.begin_upload("g7")
+    store.put_part("g7", handle, 1, io.BytesIO(data), len(data))
+    store.finish_upload("g7", handle, store.list_parts("g7", handle))
+    assert store.adopt_upload("g7", len(data), refuse_non_csv) == first
+    assert _everything(store) == [first.key]
 
 
 def test_adopting_content_of_the_wrong_type_keeps_nothing_new(store):
