@@ -28,8 +28,10 @@ from market.files import FileStore, FileStoreError, Part, PartRefused
 from market.identity.models import User
 from market.registry import assets, filetypes
 from market.registry.models import Asset
+from market.states import Actor
 from market.text import N_
 from market.uploads.models import UploadSession, UploadState
+from market.uploads.states import Action, next_state
 
 FINGERPRINT_TOPIC = "uploads.fingerprint"
 
@@ -149,7 +151,7 @@ def _check_open(upload: UploadSession, now: datetime) -> None:
     ):
         raise UploadExpired(N_("this upload has expired; start a new one"))
     if upload.state != UploadState.OPEN:
-        raise Conflict(N_("this upload is no longer open"), state=[str(upload.state)])
+        raise Conflict(N_("this upload is no longer open"), state=[str(upload.state.value)])
 
 
 def _check_numbers(upload: UploadSession, numbers: Collection[int], field: str) -> None:
@@ -232,11 +234,12 @@ def complete(
         raise InvalidInput(
             N_("some parts are missing or of the wrong size"), field="parts", missing=missing
         )
+    target = next_state(upload.state, Action.COMPLETE, Actor.PROVIDER)
     # One conditional update: of two completions racing, one wins and the other gets 409.
     moved = session.execute(
         sa.update(UploadSession)
-        .where(UploadSession.id == upload.id, UploadSession.state == UploadState.OPEN)
-        .values(state=UploadState.VERIFYING)
+        .where(UploadSession.id == upload.id, UploadSession.state == upload.state)
+        .values(state=target)
     ).rowcount
     if not moved:
         raise Conflict(N_("this upload is no longer open"))
@@ -260,8 +263,8 @@ def refuse(
     """Record a refused completion and drop the upload's object (run in its own unit of work:
     the refused request's own changes are rolled back)."""
     upload = session.get(UploadSession, upload_id)
+    upload.state = next_state(upload.state, Action.REFUSE, Actor.SYSTEM)
     store.abort_upload(upload.token, upload.store_handle)
-    upload.state = UploadState.REJECTED
     upload.error = {"message": error.message, "errors": _plain(error.errors)}
     upload.finished_at = now
 
@@ -282,7 +285,7 @@ def fingerprint(session: Session, store: FileStore, upload_id: int, now: datetim
         )
     except (InvalidInput, FileStoreError) as error:
         store.abort_upload(upload.token, upload.store_handle)
-        upload.state = UploadState.REJECTED
+        upload.state = next_state(upload.state, Action.REFUSE, Actor.SYSTEM)
         message = getattr(error, "message", None) or N_("the file could not be read back")
         upload.error = {"message": message, "errors": {}}
         upload.finished_at = now
@@ -294,16 +297,14 @@ def fingerprint(session: Session, store: FileStore, upload_id: int, now: datetim
     )
     upload.sha256 = stored.sha256
     upload.version_id = version.id
-    upload.state = UploadState.REGISTERED
+    upload.state = next_state(upload.state, Action.REGISTER, Actor.SYSTEM)
     upload.finished_at = now
 
 
 def abort(store: FileStore, upload: UploadSession, now: datetime) -> UploadSession:
     """Give up an open upload: its parts are dropped at once."""
-    if upload.state != UploadState.OPEN:
-        raise Conflict(N_("this upload is no longer open"), state=[str(upload.state)])
+    upload.state = next_state(upload.state, Action.ABORT, Actor.PROVIDER)
     store.abort_upload(upload.token, upload.store_handle)
-    upload.state = UploadState.ABORTED
     upload.finished_at = now
     return upload
 
@@ -316,8 +317,8 @@ def expire_due(session: Session, store: FileStore, now: datetime) -> list[str]:
         )
     ).all()
     for upload in due:
+        upload.state = next_state(upload.state, Action.EXPIRE, Actor.SYSTEM)
         store.abort_upload(upload.token, upload.store_handle)
-        upload.state = UploadState.EXPIRED
         upload.finished_at = now
     return [upload.token for upload in due]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from flask_smorest import Blueprint
 
-from market.context import db_session, principal
+from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.identity.models import User
 from market.oauth.server import requires
@@ -22,10 +22,6 @@ def _store():
 
 def _settings() -> services.UploadSettings:
     return services.settings_from(current_app.config)
-
-
-def _own() -> list[int]:
-    return [principal().organisation_id]
 
 
 def describe(upload: UploadSession) -> dict:
@@ -62,7 +58,7 @@ def describe(upload: UploadSession) -> dict:
 def begin(data, asset_id: int):
     """Open a resumable upload of one file of the asset (its next version gets the file)."""
     session = db_session()
-    asset = registry.asset_or_404(session, asset_id, _own())
+    asset = registry.asset_or_404(session, asset_id, acting_for())
     user = session.get(User, principal().user_id)
     upload = services.begin(session, _store(), asset, user, data, _settings(), utcnow())
     return describe(upload)
@@ -73,7 +69,7 @@ def begin(data, asset_id: int):
 @blp.response(200, schemas.UploadSessionSchema)
 def show(token: str):
     """The session: its state, and the parts stored so far (what a resumed client skips)."""
-    return describe(services.upload_or_404(db_session(), token, _own()))
+    return describe(services.upload_or_404(db_session(), token, acting_for()))
 
 
 @blp.route("/uploads/<token>/parts", methods=["POST"])
@@ -82,7 +78,7 @@ def show(token: str):
 @blp.response(200, schemas.PartTargetSchema(many=True))
 def part_targets(data, token: str):
     """Where to PUT the named parts: presigned object-store URLs, or this API's part route."""
-    upload = services.upload_or_404(db_session(), token, _own())
+    upload = services.upload_or_404(db_session(), token, acting_for())
     targets = services.part_targets(_store(), upload, data["parts"], _settings(), utcnow())
     for target in targets:
         if target["url"] is None:
@@ -95,7 +91,7 @@ def part_targets(data, token: str):
 @blp.response(200, schemas.StoredPartSchema)
 def put_part(token: str, number: int):
     """Send one part as the raw request body (``application/octet-stream``)."""
-    upload = services.upload_or_404(db_session(), token, _own())
+    upload = services.upload_or_404(db_session(), token, acting_for())
     return services.put_part(_store(), upload, number, request.stream, utcnow())
 
 
@@ -105,7 +101,7 @@ def put_part(token: str, number: int):
 def complete(token: str):
     """Join the parts; the worker fingerprints the file and registers the version."""
     session = db_session()
-    upload = services.upload_or_404(session, token, _own())
+    upload = services.upload_or_404(session, token, acting_for())
     try:
         services.complete(session, _store(), upload, utcnow())
     except services.UploadRefused as error:
@@ -124,5 +120,5 @@ def complete(token: str):
 @blp.response(200, schemas.UploadSessionSchema)
 def abort(token: str):
     """Give up the upload; its parts are dropped."""
-    upload = services.upload_or_404(db_session(), token, _own())
+    upload = services.upload_or_404(db_session(), token, acting_for())
     return describe(services.abort(_store(), upload, utcnow()))
