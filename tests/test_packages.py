@@ -173,6 +173,7 @@ LAYERS = {
     "payments": set(),
     "registry": {"identity"},
     "listings": {"identity", "registry"},
+    "uploads": {"identity", "registry"},
     "trading": {"identity", "registry", "listings", "payments"},
     # Verification's suspension reaches into listings (search) and trading (open orders).
     "verification": {"identity", "registry", "listings", "trading"},

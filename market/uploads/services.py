@@ -53,23 +53,23 @@ class UploadExpired(DomainError):
 
 @dataclass(frozen=True)
 class UploadSettings:
-    """What uploads need from the configuration."""
+    """What uploads need from the configuration (defaults: ``market/config.py``)."""
 
-    max_asset_file_bytes: int = 1024**4
-    part_bytes: int = 64 * MiB
-    session_hours: int = 24
-    part_url_ttl: int = 3600
-    api_part_limit: int = 64 * MiB  # a part sent through the API is one request body
+    max_asset_file_bytes: int
+    part_bytes: int
+    session_hours: int
+    part_url_ttl: int
+    api_part_limit: int  # a part sent through the API is one request body
 
 
 def settings_from(config: Mapping) -> UploadSettings:
     """Upload settings from a Flask app's ``config``."""
     return UploadSettings(
-        max_asset_file_bytes=int(config.get("MAX_ASSET_FILE_BYTES", 1024**4)),
-        part_bytes=int(config.get("UPLOAD_PART_BYTES", 64 * MiB)),
-        session_hours=int(config.get("UPLOAD_SESSION_HOURS", 24)),
-        part_url_ttl=int(config.get("UPLOAD_PART_URL_TTL", 3600)),
-        api_part_limit=int(config.get("MAX_CONTENT_LENGTH") or 64 * MiB),
+        max_asset_file_bytes=int(config["MAX_ASSET_FILE_BYTES"]),
+        part_bytes=int(config["UPLOAD_PART_BYTES"]),
+        session_hours=int(config["UPLOAD_SESSION_HOURS"]),
+        part_url_ttl=int(config["UPLOAD_PART_URL_TTL"]),
+        api_part_limit=int(config["MAX_CONTENT_LENGTH"]),
     )
 
 

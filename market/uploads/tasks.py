@@ -29,5 +29,5 @@ def maintain(app: Flask) -> filesweep.SweepReport:
     with app.app_context(), app.extensions["db"].unit_of_work() as session:
         now = utcnow()
         services.expire_due(session, store, now)
-        cutoff = now - timedelta(hours=int(app.config.get("FILES_SWEEP_GRACE_HOURS", 24)))
+        cutoff = now - timedelta(hours=int(app.config["FILES_SWEEP_GRACE_HOURS"]))
         return filesweep.sweep(session, store, cutoff)
