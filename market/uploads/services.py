@@ -59,7 +59,7 @@ class UploadSettings:
     part_bytes: int
     session_hours: int
     part_url_ttl: int
-    api_part_limit: int  # a part sent through the API is one request body
+    api_part_limit: int  # a part sent through the API is one request: MAX_UPLOAD_BYTES
 
 
 def settings_from(config: Mapping) -> UploadSettings:
@@ -69,7 +69,7 @@ def settings_from(config: Mapping) -> UploadSettings:
         part_bytes=int(config["UPLOAD_PART_BYTES"]),
         session_hours=int(config["UPLOAD_SESSION_HOURS"]),
         part_url_ttl=int(config["UPLOAD_PART_URL_TTL"]),
-        api_part_limit=int(config["MAX_CONTENT_LENGTH"]),
+        api_part_limit=int(config["MAX_UPLOAD_BYTES"]),
     )
 
 
