@@ -4,6 +4,7 @@ counted twice, and a manifest a buyer verifies with the few lines of Python in d
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import time
 import urllib.error
@@ -12,8 +13,10 @@ import urllib.request
 import pytest
 
 from market.registry.assets import merkle_root
+from tests import factories
 from tests.conftest import ROOT, s3_config
 from tests.trading.helpers import pay_by_card, place
+from tests.web import WebClient
 
 FILES = {
     "stops.csv": "id,站点\n1,福田\n2,南山\n".encode(),
@@ -126,3 +129,23 @@ def test_a_presigned_download_replayed_after_expiry_is_refused(exchange, dataset
         urllib.request.urlopen(presigned, timeout=30)
     refused.value.close()
     assert refused.value.code == 403
+
+
+def test_the_buyers_page_link_hands_over_the_file_with_ranges(exchange, dataset):
+    order = place(exchange, dataset)
+    pay_by_card(exchange, order["id"])
+    buyer = WebClient(exchange.app)
+    buyer.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = buyer.get(f"/orders/{order['id']}").get_data(as_text=True)
+    link = html.unescape(re.search(r'href="(/deliveries/[^"]+)"', page).group(1))
+    response = buyer.get(link, headers={"Range": "bytes=0-1"})
+    if response.status_code == 302:  # the object store serves it
+        request = urllib.request.Request(
+            response.headers["Location"], headers={"Range": "bytes=0-1"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            status, body = answer.status, answer.read()
+    else:
+        status, body = response.status_code, response.get_data()
+    response.close()
+    assert status == 206 and body in {content[:2] for content in FILES.values()}
