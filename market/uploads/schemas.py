@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from market.fields import Int
 from market.uploads.models import UploadState
 
 
@@ -11,15 +12,15 @@ class UploadInputSchema(Schema):
     """A new upload: the file's name (its extension declares its type) and exact size."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    part_size = fields.Integer(strict=True, validate=validate.Range(min=1))
+    size = Int(bits=64, required=True, validate=validate.Range(min=1))
+    part_size = Int(bits=64, validate=validate.Range(min=1))
 
 
 class PartsRequestSchema(Schema):
     """Which parts to send next."""
 
     parts = fields.List(
-        fields.Integer(strict=True),
+        Int(),
         required=True,
         validate=validate.Length(min=1, max=1000),
     )

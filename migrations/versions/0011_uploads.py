@@ -1,7 +1,7 @@
 """uploads: resumable upload sessions of large asset files
 
 Revision ID: 0011_uploads
-Revises: 0005_trading
+Revises: 0007_hardening
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import market.db
 
 
 revision = '0011_uploads'
-down_revision = '0005_trading'
+down_revision = '0007_hardening'
 branch_labels = None
 depends_on = None
 
