@@ -1,7 +1,7 @@
 """uploads: resumable upload sessions of large asset files
 
 Revision ID: 0011_uploads
-Revises: 0007_hardening
+Revises: 0008_search
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import market.db
 
 
 revision = '0011_uploads'
-down_revision = '0007_hardening'
+down_revision = '0008_search'
 branch_labels = None
 depends_on = None
 
