@@ -23,7 +23,6 @@ from market.context import current_user, doom
 from market.db import Database, is_busy
 from market.errors import DomainError, error_body
 from market.fields import BigIdConverter, IdConverter
-from market.files import LocalFileStore
 from market.finance import pages as finance_pages
 from market.finance import views as finance_views
 from market.finance.pages import console as finance_console
@@ -36,6 +35,7 @@ from market.listings import views as listing_views
 from market.mail import make_mailer
 from market.oauth import pages as oauth_pages
 from market.oauth import views as oauth_views
+from market.objectstore import make_store
 from market.payments import webhooks as stripe_webhooks
 from market.payments.gateway import make_gateway
 from market.registry import pages as registry_pages
@@ -47,6 +47,7 @@ from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
 from market.valuation import pages as valuation_pages
 from market.valuation import views as valuation_views
+from market.uploads import views as upload_views
 from market.verification import pages as verification_pages
 from market.verification import views as verification_views
 
@@ -82,7 +83,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["search"] = search.connect(
         app.config["SEARCH_URL"], prefix=app.config["SEARCH_INDEX_PREFIX"]
     )
-    app.extensions["files"] = LocalFileStore(app.config["FILES_PATH"])
+    app.extensions["files"] = make_store(app.config)
     app.extensions["payments"] = make_gateway(app.config)
     app.extensions["stripe_handlers"] = {}
     trading_stripe_events.register_stripe_handlers(app)
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask, api) -> None:
         verification_views.blp,
         searching_views.blp,
         valuation_views.blp,
+        upload_views.blp,
     ):
         ratelimit.limit_blueprint(limiter, blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -26,6 +26,20 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("FILES_PATH", "SHUJIAO_FILES_PATH", None, str),
     ("MAX_UPLOAD_BYTES", "SHUJIAO_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, int),
     ("MAX_LICENCE_BYTES", "SHUJIAO_MAX_LICENCE_BYTES", 10 * 1024 * 1024, int),
+    # Files in an S3-compatible object store (s3://bucket/prefix) instead of FILES_PATH.
+    ("FILES_URL", "SHUJIAO_FILES_URL", None, str),
+    ("S3_ENDPOINT_URL", "SHUJIAO_S3_ENDPOINT_URL", None, str),
+    ("S3_REGION", "SHUJIAO_S3_REGION", "us-east-1", str),
+    ("S3_ACCESS_KEY_ID", "SHUJIAO_S3_ACCESS_KEY_ID", None, str),
+    ("S3_SECRET_ACCESS_KEY", "SHUJIAO_S3_SECRET_ACCESS_KEY", None, str),
+    # Resumable uploads of asset files: their limit, part size, session life, part URL life.
+    ("MAX_ASSET_FILE_BYTES", "SHUJIAO_MAX_ASSET_FILE_BYTES", 1024**4, int),
+    ("UPLOAD_PART_BYTES", "SHUJIAO_UPLOAD_PART_BYTES", 64 * 1024 * 1024, int),
+    ("UPLOAD_SESSION_HOURS", "SHUJIAO_UPLOAD_SESSION_HOURS", 24, int),
+    ("UPLOAD_PART_URL_TTL", "SHUJIAO_UPLOAD_PART_URL_TTL", 3600, int),
+    # The worker's file maintenance: how often, and how old an unreferenced blob must be.
+    ("FILES_SWEEP_INTERVAL", "SHUJIAO_FILES_SWEEP_INTERVAL", 3600, int),
+    ("FILES_SWEEP_GRACE_HOURS", "SHUJIAO_FILES_SWEEP_GRACE_HOURS", 24, int),
     ("REGISTRY_NOTICE_WORKING_DAYS", "SHUJIAO_REGISTRY_NOTICE_WORKING_DAYS", 5, int),
     ("PROFILE_MEMORY_LIMIT", "SHUJIAO_PROFILE_MEMORY_LIMIT", "384MB", str),
     ("MAIL_SINK", "SHUJIAO_MAIL_SINK", "console", str),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from market.listings import tasks as listing_tasks
 from market.mail import Mail
 from market.registry import tasks as registry_tasks
 from market.trading import tasks as trading_tasks
+from market.uploads import tasks as upload_tasks
 from market.verification import tasks as verification_tasks
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def handlers(app: Flask) -> dict[str, outbox.Handler]:
         **trading_tasks.handlers(app),
         **verification_tasks.handlers(app),
         **finance_tasks.handlers(app),
+        **upload_tasks.handlers(app),
     }
 
 
@@ -73,10 +76,15 @@ def seal_ledger(app: Flask) -> int:
 def run(app: Flask, stop: threading.Event | None = None, idle_sleep: float = 1.0) -> None:
     """Work until ``stop`` is set, sleeping when there is nothing to do."""
     stop = stop or threading.Event()
+    next_maintenance = time.monotonic()
     while not stop.is_set():
         try:
             handled = run_once(app)
             seal_ledger(app)
+            if time.monotonic() >= next_maintenance:
+                # Expired upload sessions and unreferenced blobs, every FILES_SWEEP_INTERVAL.
+                next_maintenance = time.monotonic() + int(app.config["FILES_SWEEP_INTERVAL"])
+                upload_tasks.maintain(app)
         except Exception:  # noqa: BLE001 - a worker keeps going; the error is logged
             log.exception("worker batch failed")
             handled = 0

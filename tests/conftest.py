@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from market import migrate, worker
 from market.app import create_app
+from market.objectstore import S3FileStore
 from tests.web import WebClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,7 @@ SERVICE_VARIABLES = {
     "opensearch": "SHUJIAO_TEST_OPENSEARCH_URL",
     "localstripe": "SHUJIAO_TEST_STRIPE_URL",
     "redis": "SHUJIAO_TEST_REDIS_URL",
+    "seaweedfs": "SHUJIAO_TEST_S3_URL",
 }
 
 
@@ -39,6 +41,11 @@ def _read_services_env() -> dict[str, str]:
         if sep:
             values[key.strip()] = value.strip().strip("'\"")
     return values
+
+
+def service_value(variable: str) -> str | None:
+    """A value written by ``tools/services.py up`` (the environment wins over the file)."""
+    return os.environ.get(variable) or _read_services_env().get(variable)
 
 
 def service_url(name: str) -> str:
@@ -219,7 +226,7 @@ def client(app):
 
 @pytest.fixture
 def store(app):
-    """The app's file store (a temporary directory)."""
+    """The app's file store (a temporary directory, or a bucket where the app is built so)."""
     return app.extensions["files"]
 
 
@@ -234,3 +241,43 @@ def drain(app):
         return total
 
     return run
+
+
+# --- The S3-compatible object store (SeaweedFS) -----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_service() -> dict:
+    """Endpoint and credentials of the SeaweedFS node's S3 gateway."""
+    return {
+        "endpoint_url": service_url("seaweedfs"),
+        "access_key_id": service_value("SHUJIAO_TEST_S3_ACCESS_KEY_ID"),
+        "secret_access_key": service_value("SHUJIAO_TEST_S3_SECRET_ACCESS_KEY"),
+    }
+
+
+@pytest.fixture
+def s3_bucket(s3_service):
+    """A new, empty bucket for one test; emptied and removed afterwards."""
+    name = f"t-{uuid.uuid4().hex[:16]}"
+    store = S3FileStore.from_url(f"s3://{name}", **s3_service)
+    store.client.create_bucket(Bucket=name)
+    yield name
+    for upload in store.client.list_multipart_uploads(Bucket=name).get("Uploads", []):
+        store.client.abort_multipart_upload(
+            Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"]
+        )
+    for page in store.client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        for item in page.get("Contents", []):
+            store.client.delete_object(Bucket=name, Key=item["Key"])
+    store.client.delete_bucket(Bucket=name)
+
+
+def s3_config(s3_service: dict, bucket: str, prefix: str = "files") -> dict:
+    """App settings that put the file store in ``bucket`` on the SeaweedFS node."""
+    return {
+        "FILES_URL": f"s3://{bucket}/{prefix}",
+        "S3_ENDPOINT_URL": s3_service["endpoint_url"],
+        "S3_ACCESS_KEY_ID": s3_service["access_key_id"],
+        "S3_SECRET_ACCESS_KEY": s3_service["secret_access_key"],
+    }

@@ -174,6 +174,7 @@ LAYERS = {
     "registry": {"identity"},
     "valuation": {"identity", "registry"},
     "listings": {"identity", "registry", "valuation"},
+    "uploads": {"identity", "registry"},
     "trading": {"identity", "registry", "listings", "payments"},
     # Verification's suspension reaches into listings (search) and trading (open orders).
     "verification": {"identity", "registry", "listings", "trading"},

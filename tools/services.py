@@ -1,8 +1,8 @@
 """Start and stop the real services the test suite runs against.
 
-    python tools/services.py install                 # once per machine: apt packages, Maven build
+    python tools/services.py install                 # once per machine: apt, Maven and Go builds
     python tools/services.py fonts                   # only what report PDFs need (make demo)
-    python tools/services.py up [postgresql] [opensearch] [localstripe] [redis]
+    python tools/services.py up [postgresql] [opensearch] [localstripe] [redis] [seaweedfs]
     python tools/services.py status
     python tools/services.py down
 
@@ -48,16 +48,23 @@ ENV_FILE = STATE_DIR / "env"
 OPENSEARCH_DIR = ROOT / "tools" / "opensearch"
 OPENSEARCH_JAR = OPENSEARCH_DIR / "target" / "opensearch-node.jar"
 
-SERVICES = ("postgresql", "opensearch", "localstripe", "redis")
+SERVICES = ("postgresql", "opensearch", "localstripe", "redis", "seaweedfs")
 ENV_VARIABLES = {
     "postgresql": "SHUJIAO_TEST_POSTGRES_URL",
     "opensearch": "SHUJIAO_TEST_OPENSEARCH_URL",
     "localstripe": "SHUJIAO_TEST_STRIPE_URL",
     "redis": "SHUJIAO_TEST_REDIS_URL",
+    "seaweedfs": "SHUJIAO_TEST_S3_URL",
 }
 PG_SUPERUSER = "shujiao"
 PG_OS_USER = "postgres"  # Debian's server refuses to run as root.
-READY_TIMEOUT = {"postgresql": 60, "opensearch": 180, "localstripe": 60, "redis": 30}
+READY_TIMEOUT = {
+    "postgresql": 60,
+    "opensearch": 180,
+    "localstripe": 60,
+    "redis": 30,
+    "seaweedfs": 90,
+}
 
 
 class ServiceError(Exception):
@@ -325,11 +332,142 @@ def redis_ready(state: dict) -> bool:
         return False
 
 
+# --- SeaweedFS (S3) ------------------------------------------------------------------------
+# Built from the Go module proxy once per machine and version; the binary is cached outside
+# the checkout, so a clean clone reuses it. `go install` refuses the module (it has replace
+# directives), but building ./weed inside the downloaded module directory works.
+
+SEAWEEDFS_MODULE = "github.com/seaweedfs/seaweedfs"
+SEAWEEDFS_VERSION = "v0.0.0-20261109003541-7506e5f91cd6"
+
+
+def seaweedfs_binary() -> Path:
+    """Where the cached ``weed`` binary of SEAWEEDFS_VERSION lives."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "shujiao" / f"seaweedfs-{SEAWEEDFS_VERSION}" / "weed"
+
+
+def go_command() -> str:
+    """The go toolchain: on PATH, else the usual /usr/local/go."""
+    go = shutil.which("go") or (
+        "/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None
+    )
+    if go is None:
+        raise ServiceError("go is not installed: SeaweedFS is built from the Go module proxy")
+    return go
+
+
+def build_seaweedfs(log) -> float:
+    """``go mod download`` the module, ``go build ./weed`` in it; install atomically."""
+    go = go_command()
+    started = time.monotonic()
+    download = subprocess.run(
+        [go, "mod", "download", "-json", f"{SEAWEEDFS_MODULE}@{SEAWEEDFS_VERSION}"],
+        capture_output=True,
+        text=True,
+    )
+    log.write(download.stdout.encode() + download.stderr.encode())
+    if download.returncode != 0:
+        raise ServiceError(f"go mod download {SEAWEEDFS_MODULE}@{SEAWEEDFS_VERSION} failed")
+    module_dir = json.loads(download.stdout)["Dir"]
+    target = seaweedfs_binary()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"weed.{os.getpid()}.tmp")
+    env = dict(os.environ, GOFLAGS="-buildvcs=false -mod=readonly", CGO_ENABLED="0")
+    done = subprocess.run(
+        ["nice", "-n", "10", go, "build", "-o", str(temporary), "./weed"],
+        cwd=module_dir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    if done.returncode != 0:
+        temporary.unlink(missing_ok=True)
+        raise ServiceError(f"go build ./weed in {module_dir} failed")
+    temporary.replace(target)
+    return time.monotonic() - started
+
+
+def start_seaweedfs(port: int, log) -> tuple[subprocess.Popen, dict]:
+    """``weed server`` (master, volume, filer, S3) on free ports, with one S3 identity."""
+    binary = seaweedfs_binary()
+    if not binary.exists():
+        raise ServiceError(f"{binary} is missing (run `python tools/services.py install`)")
+    data_root = Path(tempfile.mkdtemp(prefix="shujiao-seaweedfs-"))
+    access_key, secret_key = "shujiao" + os.urandom(6).hex(), os.urandom(24).hex()
+    identities = {
+        "identities": [
+            {
+                "name": "shujiao",
+                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+            }
+        ]
+    }
+    config = data_root / "s3.json"
+    config.write_text(json.dumps(identities))
+    (data_root / "data").mkdir()
+    ports = {name: free_port() for name in ("master", "volume", "filer")}
+    grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    command = [
+        str(binary),
+        "server",
+        f"-dir={data_root / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={ports['master']}",
+        f"-master.port.grpc={grpc['master']}",
+        "-master.volumeSizeLimitMB=1024",
+        f"-volume.port={ports['volume']}",
+        f"-volume.port.grpc={grpc['volume']}",
+        "-volume.max=100",
+        "-filer",
+        f"-filer.port={ports['filer']}",
+        f"-filer.port.grpc={grpc['filer']}",
+        "-s3",
+        f"-s3.port={port}",
+        f"-s3.port.grpc={grpc['s3']}",
+        f"-s3.config={config}",
+        # Off: their default ports are fixed and would clash between checkouts.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-volume.preStopSeconds=0",
+    ]
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, cwd=data_root, start_new_session=True
+    )
+    details = {
+        "url": f"http://127.0.0.1:{port}",
+        "data_dir": str(data_root),
+        "master_url": f"http://127.0.0.1:{ports['master']}",
+        "filer_url": f"http://127.0.0.1:{ports['filer']}",
+        "env": {
+            "SHUJIAO_TEST_S3_ACCESS_KEY_ID": access_key,
+            "SHUJIAO_TEST_S3_SECRET_ACCESS_KEY": secret_key,
+        },
+    }
+    return process, details
+
+
+def seaweedfs_ready(state: dict) -> bool:
+    """Ready when the master assigns a file id (a volume is writable), the filer answers, and
+    the S3 gateway refuses an unsigned request (so signatures are being checked)."""
+    status, body = http_get(state["master_url"] + "/dir/assign")
+    if status != 200 or b'"fid"' not in body:
+        return False
+    status, _ = http_get(state["filer_url"] + "/")
+    if status >= 500:
+        return False
+    status, _ = http_get(state["url"] + "/")
+    return status == 403
+
+
 STARTERS = {
     "postgresql": (start_postgresql, postgresql_ready),
     "opensearch": (start_opensearch, opensearch_ready),
     "localstripe": (start_localstripe, localstripe_ready),
     "redis": (start_redis, redis_ready),
+    "seaweedfs": (start_seaweedfs, seaweedfs_ready),
 }
 # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for every client to leave.
 STOP_SIGNALS = {"postgresql": signal.SIGINT}
@@ -420,10 +558,13 @@ def running_states() -> dict[str, dict]:
 
 def write_env_file() -> None:
     """Rewrite ``.services/env`` from the services that run now (atomically)."""
-    lines = [
-        f"export {ENV_VARIABLES[name]}={shlex.quote(state['url'])}"
-        for name, state in running_states().items()
-    ]
+    lines = []
+    for name, state in running_states().items():
+        lines.append(f"export {ENV_VARIABLES[name]}={shlex.quote(state['url'])}")
+        # Secondary values (the S3 credentials) ride along with the service's URL.
+        lines += [
+            f"export {key}={shlex.quote(value)}" for key, value in state.get("env", {}).items()
+        ]
     temporary = ENV_FILE.with_suffix(".tmp")
     temporary.write_text("".join(line + "\n" for line in lines))
     temporary.replace(ENV_FILE)
@@ -541,6 +682,25 @@ def command_install(_names: list[str]) -> int:
         print(f"OpenSearch node built in {seconds:.0f} s ({OPENSEARCH_JAR.relative_to(ROOT)})")
     else:
         print(f"OpenSearch node: up to date ({OPENSEARCH_JAR.relative_to(ROOT)})")
+    return install_seaweedfs()
+
+
+def install_seaweedfs() -> int:
+    """Build the cached ``weed`` binary unless this version is there already."""
+    binary = seaweedfs_binary()
+    if binary.exists():
+        print(f"SeaweedFS: cached ({binary})")
+        return 0
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = LOG_DIR / "seaweedfs-build.log"
+    print(f"SeaweedFS: building {SEAWEEDFS_VERSION} with go (once per machine) ...", flush=True)
+    with open(log_path, "wb") as log:
+        try:
+            seconds = build_seaweedfs(log)
+        except (ServiceError, OSError) as error:
+            print(f"error: {error}\n{log_tail(log_path)}", file=sys.stderr)
+            return 1
+    print(f"SeaweedFS built in {seconds:.0f} s ({binary})")
     return 0
 
 

@@ -116,6 +116,19 @@ def add_version(
     names = [clean_name(upload.name, field) for upload in uploads]
     if len(set(names)) != len(names):
         raise InvalidInput(N_("two files have the same name"), field=field)
+    stored_files = [store_upload(store, upload, max_bytes, field) for upload in uploads]
+    return version_with(session, asset, user, stored_files, now)
+
+
+def version_with(
+    session: Session,
+    asset: Asset,
+    user: User,
+    stored_files: list[tuple[str, str, StoredFile]],
+    now: datetime,
+) -> AssetVersion:
+    """A new version of the asset: the previous version's files plus ``(name, media type,
+    stored)`` files already in the store (a new file with an existing name replaces it)."""
     files: dict[str, AssetFile] = {}
     previous = asset.latest_version
     for old in previous.files if previous else []:
@@ -127,8 +140,7 @@ def add_version(
             storage_key=old.storage_key,
             created_at=old.created_at,
         )
-    for upload in uploads:
-        name, media_type, stored = store_upload(store, upload, max_bytes, field)
+    for name, media_type, stored in stored_files:
         files[name] = AssetFile(
             name=name,
             media_type=media_type,

@@ -19,7 +19,7 @@ from market import outbox
 from market.errors import Conflict, DomainError, NotFound, PermissionDenied
 from market.identity.models import User
 from market.listings.models import BillingPeriod, DeliveryMethod, PlanKind
-from market.registry.models import AssetFile
+from market.registry.models import AssetFile, AssetVersion
 from market.text import N_
 from market.trading import orders
 from market.trading.models import (
@@ -203,8 +203,13 @@ def open_download(
     user_id: int | None = None,
     client_id: str | None = None,
     remote_addr: str | None = None,
+    resuming: bool = False,
 ) -> AssetFile:
-    """Check a signed link and count and log the download; the file to stream."""
+    """Check a signed link and count and log the download; the file to stream.
+
+    ``resuming`` (a range request past the first byte) continues a download of this file that
+    was counted already: it is checked like any other but not counted again.
+    """
     expected = _signature(settings.secret_key, entitlement_id, file_id, expires)
     # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
     given = (signature or "").encode("utf-8", "surrogatepass")
@@ -219,6 +224,12 @@ def open_download(
     asset_file = session.get(AssetFile, file_id)
     if asset_file is None or asset_file.version_id != entitlement.asset_version_id:
         raise NotFound(N_("no such file"))
+    if resuming and session.scalar(
+        sa.select(Download.id)
+        .where(Download.entitlement_id == entitlement.id, Download.file_id == asset_file.id)
+        .limit(1)
+    ):
+        return asset_file
     # One statement counts the download and enforces the limit, whoever races.
     counted = session.execute(
         sa.update(Entitlement)
@@ -243,6 +254,20 @@ def open_download(
         )
     )
     return asset_file
+
+
+def manifest(session: Session, entitlement: Entitlement, links: list[dict]) -> dict:
+    """What a buyer needs to verify a delivered dataset: every file's name, size and SHA-256
+    (with its signed link), and the version's Merkle root over those hashes."""
+    version = session.get(AssetVersion, entitlement.asset_version_id)
+    return {
+        "entitlement_id": entitlement.id,
+        "asset_id": version.asset_id,
+        "version": version.number,
+        "merkle_root": version.fingerprint,
+        "total_bytes": version.total_bytes,
+        "files": links,
+    }
 
 
 def meter_call(session: Session, entitlement: Entitlement, now: datetime) -> int | None:

@@ -14,13 +14,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from market import charts
+from market import charts, handover
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
@@ -329,13 +328,10 @@ def download(entitlement_id: int, file_id: int):
         utcnow(),
         user_id=current_user().id,
         remote_addr=request.remote_addr,
+        resuming=handover.resuming(),
     )
-    stream = current_app.extensions["files"].open(asset_file.storage_key)
-    response = send_file(
-        stream, mimetype=asset_file.media_type, as_attachment=True, download_name=asset_file.name
-    )
-    response.headers["X-Content-SHA256"] = asset_file.sha256
-    return response
+    ttl = trading_settings().download_link_ttl
+    return handover.file_response(current_app.extensions["files"], asset_file, ttl)
 
 
 @blp.route("/orders/<int:order_id>/receipt")

@@ -286,6 +286,17 @@ class DownloadLinkSchema(Schema):
     expires = fields.Integer()
 
 
+class ManifestSchema(Schema):
+    """A delivered version's files and the Merkle root over their SHA-256 hashes."""
+
+    entitlement_id = fields.Integer()
+    asset_id = fields.Integer()
+    version = fields.Integer()
+    merkle_root = fields.String()
+    total_bytes = fields.Integer()
+    files = fields.List(fields.Nested(DownloadLinkSchema))
+
+
 class RecordsSchema(Schema):
     """Lines of a delivered file, and the calls left on a usage package."""
 

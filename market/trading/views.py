@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import io
 
-from flask import current_app, request, send_file, url_for
+from flask import current_app, request, url_for
 from flask_smorest import Blueprint
 
+from market import handover
 from market.api import QueryPage
 from market.context import acting_for, db_session, principal
 from market.db import utcnow
@@ -215,7 +216,7 @@ def download_links(entitlement_id: int):
 
 
 def _stream_download(entitlement_id, file_id, query, organisation_ids, user_id, client_id):
-    """Check a signed link, count and log the download, and stream the stored file."""
+    """Check a signed link, count and log the download, and hand over the stored file."""
     asset_file = delivery.open_download(
         db_session(),
         trading_settings(),
@@ -228,13 +229,28 @@ def _stream_download(entitlement_id, file_id, query, organisation_ids, user_id, 
         user_id=user_id,
         client_id=client_id,
         remote_addr=request.remote_addr,
+        resuming=handover.resuming(),
     )
-    stream = current_app.extensions["files"].open(asset_file.storage_key)
-    response = send_file(
-        stream, mimetype=asset_file.media_type, as_attachment=True, download_name=asset_file.name
+    ttl = trading_settings().download_link_ttl
+    return handover.file_response(current_app.extensions["files"], asset_file, ttl)
+
+
+@blp.route("/entitlements/<int:entitlement_id>/manifest")
+@requires("deliveries:read")
+@blp.response(200, schemas.ManifestSchema)
+def manifest(entitlement_id: int):
+    """The delivered files (name, size, SHA-256, signed link) and their Merkle root."""
+    session, now = db_session(), utcnow()
+    entitlement = delivery.entitlement_for(session, entitlement_id, acting_for())
+    delivery.check_usable(entitlement, now)
+    links = delivery.download_links(
+        session,
+        trading_settings(),
+        entitlement,
+        now,
+        functools.partial(url_for, "trading_api.download"),
     )
-    response.headers["X-Content-SHA256"] = asset_file.sha256
-    return response
+    return delivery.manifest(session, entitlement, links)
 
 
 @blp.route("/downloads/<int:entitlement_id>/<int:file_id>")

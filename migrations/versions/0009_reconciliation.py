@@ -2,7 +2,7 @@
 statements, VAT
 
 Revision ID: 0009_reconciliation
-Revises: 0007_hardening
+Revises: 0008_search
 """
 
 from alembic import op
@@ -11,7 +11,7 @@ import market.db
 
 
 revision = '0009_reconciliation'
-down_revision = '0007_hardening'
+down_revision = '0008_search'
 branch_labels = None
 depends_on = None
 

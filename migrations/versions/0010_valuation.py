@@ -1,7 +1,7 @@
 """valuation: valuation reports
 
 Revision ID: 0010_valuation
-Revises: 0008_search
+Revises: 0009_reconciliation
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import market.db
 
 
 revision = '0010_valuation'
-down_revision = '0008_search'
+down_revision = '0009_reconciliation'
 branch_labels = None
 depends_on = None
 

@@ -16,8 +16,11 @@ from tests.registry import factories as registry
 PRICE = 480_000  # ¥4,800.00
 
 
-def certified_asset(session, store, organisation, user, staff, rights=None, **asset_data):
-    """An asset of ``organisation`` whose latest version holds a valid certificate."""
+def certified_asset(
+    session, store, organisation, user, staff, rights=None, files=None, **asset_data
+):
+    """An asset of ``organisation`` whose latest version (``files``: name -> bytes) holds a
+    valid certificate."""
     kind = asset_data.get("kind", AssetKind.DATASET)
     rights = rights or (
         [Right.COPYRIGHT, Right.LICENSING]
@@ -25,7 +28,7 @@ def certified_asset(session, store, organisation, user, staff, rights=None, **as
         else [Right.HOLDING, Right.PROCESSING_USE, Right.PRODUCT_OPERATION]
     )
     asset = registry.asset(session, organisation, user, **asset_data)
-    registry.version(session, store, asset, user)
+    registry.version(session, store, asset, user, files)
     claim = claims.create_claim(
         session, asset, user, {"rights": rights, "source": "self_collected"}, registry.MONDAY
     )
@@ -106,9 +109,11 @@ def review_data(**overrides) -> dict:
     return ComplianceReviewInputSchema().load(value)
 
 
-def draft_listing(session, store, organisation, user, staff, **overrides):
-    """A draft listing of a newly certified asset."""
-    asset = certified_asset(session, store, organisation, user, staff, industry=Industry.TRANSPORT)
+def draft_listing(session, store, organisation, user, staff, files=None, **overrides):
+    """A draft listing of a newly certified asset (``files``: its version's, name -> bytes)."""
+    asset = certified_asset(
+        session, store, organisation, user, staff, files=files, industry=Industry.TRANSPORT
+    )
     return listings.create_listing(
         session, organisation.id, user, loaded(listing_data(asset.id, **overrides)), utcnow()
     )
