@@ -45,9 +45,9 @@ from market.searching import views as searching_views
 from market.trading import pages as trading_pages
 from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
+from market.uploads import views as upload_views
 from market.valuation import pages as valuation_pages
 from market.valuation import views as valuation_views
-from market.uploads import views as upload_views
 from market.verification import pages as verification_pages
 from market.verification import views as verification_views
 

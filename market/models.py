@@ -55,6 +55,6 @@ from market.trading.models import (  # noqa: F401
     PayoutBatch,
     Refund,
 )
-from market.valuation.models import ValuationReport  # noqa: F401
 from market.uploads.models import UploadSession  # noqa: F401
+from market.valuation.models import ValuationReport  # noqa: F401
 from market.verification.models import VerificationEvent, VerificationRequest  # noqa: F401
