@@ -70,6 +70,11 @@ def pull(
             session.add(run)
             session.flush()
         run_id, cursor = run.id, run.cursor
+        # Stripe orders lines by their creation second only: lines of one second may come in
+        # any order, so a page of known lines ends the pull only once it is older than that.
+        newest_known = session.scalar(sa.select(sa.func.max(StripeBalanceTransaction.created)))
+    if newest_known is not None and newest_known.tzinfo is None:
+        newest_known = newest_known.replace(tzinfo=UTC)
     seen: set[str] = set()
     outcome = "complete"
     while True:
@@ -95,7 +100,8 @@ def pull(
             run.lines_known += result.unchanged
             if progress:
                 progress(run)
-        if known == len(ids) or not has_more:
+        caught_up = known == len(ids) and (newest_known is None or lines[-1].created < newest_known)
+        if caught_up or not has_more:
             break
         cursor = ids[-1]
         time.sleep(pause)

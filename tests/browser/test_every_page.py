@@ -31,7 +31,10 @@ RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(?:True|False|None|realtime|CN)\b(?![¥ 
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,})+\b")
 # On English pages: Chinese characters are untranslated (language names aside).
 CHINESE = re.compile(r"[\u4e00-\u9fff]+")
-ALLOWED = {"數交", "简体中文", "English", "Shujiao"}
+# The demand's title is the buyer's own words, quoted as typed wherever it appears (a provider
+# matched to it is told so on /notifications); everything else must be in the page's language.
+DEMAND_TITLE = "深圳公交客流"
+ALLOWED = {"數交", "简体中文", "English", "Shujiao", DEMAND_TITLE}
 
 
 @pytest.fixture(params=["sqlite"])
@@ -54,7 +57,7 @@ def exchange(live_app):
         )  # fmt: skip
         buyer, buyer_user = rf.provider(session)
         data = DemandInputSchema().load({
-            "title": "深圳公交客流", "need": "逐日客流，2024年", "budget_minor": 4_800_000,
+            "title": DEMAND_TITLE, "need": "逐日客流，2024年", "budget_minor": 4_800_000,
             "currency": "CNY", "deadline": date(2030, 1, 31).isoformat(),
             "usage_scenario": "research",
         })  # fmt: skip

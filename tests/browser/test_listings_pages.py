@@ -114,7 +114,8 @@ def test_suggestions_appear_as_you_type(page, two_listings):
     page.goto("/market")
     box = page.get_by_test_id("search-input")
     box.press_sequentially("深圳", delay=50)
-    page.wait_for_function("document.querySelectorAll('#suggestions option').length > 0")
+    # Attached, not visible: a datalist's options are never rendered in the page itself.
+    page.locator("#suggestions option").first.wait_for(state="attached")
     options = page.eval_on_selector_all("#suggestions option", "els => els.map(e => e.value)")
     assert any("深圳" in option for option in options)
 
