@@ -12,6 +12,7 @@ from market.db import utcnow
 from market.finance import bankfile, payees, payouts, schemas
 from market.identity.models import User
 from market.oauth.server import requires
+from market.trading.schemas import IdempotencyHeaderSchema
 
 blp = Blueprint("finance_api", __name__, description="Payee accounts and payouts (finance staff)")
 
@@ -67,13 +68,16 @@ def payout_batches():
 
 @blp.route("/finance/payout-batches", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(IdempotencyHeaderSchema, location="headers")
 @blp.arguments(schemas.PayoutBatchInputSchema)
 @blp.response(201, schemas.PayoutBatchSchema)
-def build_payout_batch(data):
-    """Reserve what the chosen providers (all owed ones, by default) are owed in a currency."""
+def build_payout_batch(headers, data):
+    """Reserve what the chosen providers (all owed ones, by default) are owed in a currency;
+    ``Idempotency-Key`` makes it safe to retry."""
     return payouts.build_batch(
-        db_session(), _caller(), data["currency"], utcnow(), data["organisation_ids"]
-    )
+        db_session(), _caller(), data["currency"], utcnow(), data["organisation_ids"],
+        idempotency_key=headers["key"],
+    )  # fmt: skip
 
 
 @blp.route("/finance/payout-batches/<int:batch_id>")
