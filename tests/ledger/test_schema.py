@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import op
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
@@ -52,14 +53,28 @@ def test_migration_matches_the_models_and_ddl(database_url):
         engine.dispose()
 
 
+def _later_ledger_columns():
+    # Columns later revisions add to the ledger's tables (0007_hardening: a period's close is
+    # requested by one finance user and approved by another).
+    op.add_column("ledger_periods", sa.Column("close_requested_at", sa.DateTime(timezone=True)))
+    op.add_column("ledger_periods", sa.Column("close_requested_by", sa.String(length=200)))
+
+
+def _drop_later_ledger_columns():
+    op.drop_column("ledger_periods", "close_requested_by")
+    op.drop_column("ledger_periods", "close_requested_at")
+
+
 def _upgrade_compare_downgrade(engine):
     module = _migration()
     _run(engine, module.upgrade)
+    _run(engine, _later_ledger_columns)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
         assert _triggers(connection) == set(expected_triggers(engine.dialect.name))
 
+    _run(engine, _drop_later_ledger_columns)
     _run(engine, module.downgrade)
     with engine.connect() as connection:
         assert sa.inspect(connection).get_table_names() == []
