@@ -19,12 +19,19 @@ blp = Blueprint("oauth_pages", __name__)
 def _clients_page(organisation_id: int, status=200, errors=None, secret=None, created=None):
     database = db_session()
     organisation = identity_services.organisation_or_404(database, organisation_id)
-    identity_services.require_membership(database, organisation_id, current_user(), administer=True)
+    user = current_user()
+    identity_services.require_membership(database, organisation_id, user, administer=True)
+    # Staff scopes are offered only where they can be granted: the operator's staff members.
+    offered = {
+        scope: (text, role)
+        for scope, (text, role) in SCOPES.items()
+        if role is None or (organisation.is_operator and user.has_staff_role(role))
+    }
     page = render_template(
         "oauth/clients.html",
         organisation=organisation,
         clients=services.list_clients(database, organisation_id),
-        scopes=SCOPES,
+        scopes=offered,
         errors=errors or {},
         form=request.form if errors else {},
         secret=secret,
