@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from market.identity.models import Organisation, VerificationState
 from market.verification.models import VerificationEvent
+from tests.finance.factories import payee_account
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
 from tests.trading.helpers import balance, order_body, pay_by_bank, place, scalars, token_headers
@@ -36,8 +37,11 @@ def _state(exchange, organisation_id: int) -> VerificationState:
 
 
 def test_suspension_with_open_orders_needs_acknowledgement_and_keeps_the_money(
-    exchange, listing, drain
+    exchange, listing, drain, db
 ):
+    # A confirmed payee account: suspension is then the only reason to leave the provider out.
+    payee_account(db, exchange.provider)
+    db.commit()
     order = place(exchange, listing)
     assert pay_by_bank(exchange, order).status_code == 201
     escrow = f"liabilities:escrow:order:{order['id']}"
@@ -73,8 +77,8 @@ def test_suspension_with_open_orders_needs_acknowledgement_and_keeps_the_money(
     batch = exchange.api(
         "POST", "/finance/payout-batches", exchange.finance_api, json={"currency": "CNY"}
     )
-    assert batch.status_code == 201
-    assert batch.get_json()["payouts"] == []
+    # Nobody else is owed anything, so there is no batch to build; the payable stays put.
+    assert batch.status_code == 409
     assert balance(exchange.app, payable) == owed
 
     again = exchange.api(
