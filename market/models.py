@@ -56,5 +56,5 @@ from market.trading.models import (  # noqa: F401
     Refund,
 )
 from market.uploads.models import UploadSession  # noqa: F401
-from market.valuation.models import ValuationReport  # noqa: F401
+from market.valuation.models import ProfileJob, ValuationReport  # noqa: F401
 from market.verification.models import VerificationEvent, VerificationRequest  # noqa: F401

@@ -17,6 +17,7 @@ from market.mail import Mail
 from market.registry import tasks as registry_tasks
 from market.trading import tasks as trading_tasks
 from market.uploads import tasks as upload_tasks
+from market.valuation import tasks as valuation_tasks
 from market.verification import tasks as verification_tasks
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,13 @@ def run(app: Flask, stop: threading.Event | None = None, idle_sleep: float = 1.0
         try:
             handled = run_once(app)
             seal_ledger(app)
+            # Data-quality profiles: claimed, then worked outside any transaction.
+            handled += valuation_tasks.run_profile_jobs(app)
             if time.monotonic() >= next_maintenance:
                 # Expired upload sessions and unreferenced blobs, every FILES_SWEEP_INTERVAL.
                 next_maintenance = time.monotonic() + int(app.config["FILES_SWEEP_INTERVAL"])
                 upload_tasks.maintain(app)
+                valuation_tasks.maintain(app)
         except Exception:  # noqa: BLE001 - a worker keeps going; the error is logged
             log.exception("worker batch failed")
             handled = 0

@@ -108,3 +108,53 @@ class ValuationReport(Base):
     version: Mapped[AssetVersion] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     appraiser: Mapped[User | None] = relationship(foreign_keys=[appraiser_id])
+    profile_jobs: Mapped[list[ProfileJob]] = relationship(
+        back_populates="report", order_by="ProfileJob.id"
+    )
+
+    @property
+    def profile_job(self) -> ProfileJob | None:
+        """The latest profiling job, if any."""
+        return self.profile_jobs[-1] if self.profile_jobs else None
+
+
+class ProfileJobStatus(enum.StrEnum):
+    """Where a profiling job stands: queued by the appraiser, run by ``shujiao worker``."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+PROFILE_JOB_STATUS_LABELS = {
+    ProfileJobStatus.QUEUED: N_("Queued"),
+    ProfileJobStatus.RUNNING: N_("Running"),
+    ProfileJobStatus.DONE: N_("Done"),
+    ProfileJobStatus.FAILED: N_("Failed"),
+}
+
+
+class ProfileJob(Base):
+    """One request to profile a file of the valued version, worked by ``shujiao worker``.
+
+    A retry is a new job with the same file and schema, so the failures stay on record.
+    """
+
+    __tablename__ = "valuation_profile_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("valuation_reports.id"), index=True)
+    file: Mapped[str] = mapped_column(sa.String(255))
+    schema: Mapped[dict | None] = mapped_column(sa.JSON)
+    status: Mapped[ProfileJobStatus] = mapped_column(enum_type(ProfileJobStatus), index=True)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # Why it failed: {"message": ..., "field": ...}; the message is a translatable msgid.
+    error: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    report: Mapped[ValuationReport] = relationship(
+        back_populates="profile_jobs", foreign_keys=[report_id]
+    )

@@ -77,6 +77,7 @@ LABELS = {
     "method": METHOD_LABELS,
     "assumption": ASSUMPTION_LABELS,
     "dimension": DIMENSION_LABELS,
+    "job": models.PROFILE_JOB_STATUS_LABELS,
 }
 EXAMPLE_INPUTS = {
     "weights": {"cost": "0.3", "income": "0.5", "market": "0.2"},
@@ -308,21 +309,19 @@ def appraise(report_id: int, action: str):
             data = schemas.ProfileInputSchema().load(
                 {"file": request.form.get("file", ""), "schema": raw_schema}
             )
-            services.profile(
-                session,
-                report,
-                user,
-                current_app.extensions["files"],
-                data,
-                now,
-                current_app.config["PROFILE_MEMORY_LIMIT"],
-            )
+            services.request_profile(session, report, user, data, now)
+            flash(_("Profile queued; the page shows when it is done."))
+        elif action == "retry-profile":
+            services.retry_profile(session, report, user, now)
+            flash(_("Profile queued again."))
         elif action == "run":
             services.run(session, report, user, now)
         elif action == "finalise":
             services.finalise(session, report, user, now)
         else:
             raise NotFound(N_("no such action"))
+        if action not in ("profile", "retry-profile"):
+            flash(_("Saved."))
     except ValidationError as error:
         session.rollback()
         return _render_report(report, _flat(error.normalized_messages()), drafts)
@@ -335,7 +334,6 @@ def appraise(report_id: int, action: str):
             {error.field or "form": [_(error.message)]},
             drafts,
         )
-    flash(_("Saved."))
     return redirect(url_for("valuation.report_page", report_id=report.id))
 
 

@@ -240,6 +240,15 @@ def _missing(name: str) -> str:
     return f"({text} IS NULL OR trim({text}) = '')"
 
 
+def check_schema(schema: DeclaredSchema) -> None:
+    """Refuse a declared schema that cannot fit any file (before a job is queued for it)."""
+    connection = duckdb.connect(":memory:")
+    try:
+        _check_schema(schema, connection)
+    finally:
+        connection.close()
+
+
 def _check_schema(schema: DeclaredSchema, connection) -> None:
     names = [rule.name for rule in schema.fields]
     for index, rule in enumerate(schema.fields):

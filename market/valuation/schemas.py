@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from market.fields import Int
 from market.text import FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS
-from market.valuation.models import Classification, Purpose, ReportStatus
+from market.valuation.models import Classification, ProfileJobStatus, Purpose, ReportStatus
 from market.valuation.profiling import OPERATORS, TYPES
 
 MAX_MINOR = 10**15
@@ -101,6 +101,50 @@ class ComparableSchema(Schema):
     region = _decimal(load_default="1", validate=validate.Range(0, 10))
     source = fields.String(load_default="entered", validate=validate.OneOf(["entered", "exchange"]))
     reference = fields.String(load_default="", validate=validate.Length(max=200))
+    # An exchange trade's similarity when the appraiser included it (kept in the report).
+    similarity = _decimal(load_default=None, allow_none=True, validate=validate.Range(0, 1))
+
+
+class SimilaritySchema(Schema):
+    """How alike a trade is to the valued asset, per component (0 to 1)."""
+
+    category = fields.Float()
+    size = fields.Float()
+    coverage = fields.Float()
+    licence = fields.Float()
+    recency = fields.Float()
+
+
+class RankedComparableSchema(ComparableSchema):
+    """A settled trade of the exchange, ranked, with suggested factors and what it traded."""
+
+    components = fields.Nested(SimilaritySchema)
+    settled_at = fields.String()
+    asset_id = Int()
+    category = fields.String()
+    record_count = Int(bits=64, allow_none=True)
+    exclusive = fields.Boolean()
+    territory = fields.List(fields.String())
+    duration_months = Int(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    coverage_from = Int(allow_none=True)
+    coverage_to = Int(allow_none=True)
+
+
+class ComparablesQuerySchema(Schema):
+    """The valued asset's licence terms, when the appraiser states them (default: those of its
+    live listing, if any)."""
+
+    exclusive = fields.Boolean(load_default=None, allow_none=True)
+    territory = fields.List(
+        fields.String(validate=validate.Length(min=1, max=8)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=50),
+    )
+    duration_months = Int(load_default=None, allow_none=True, validate=validate.Range(1, 1200))
+    perpetual = fields.Boolean(load_default=False)
+    limit = Int(load_default=10, validate=validate.Range(1, 50))
 
 
 class MarketSchema(Schema):
@@ -225,6 +269,19 @@ class ProfileInputSchema(Schema):
     schema = fields.Nested(DeclaredSchemaSchema, load_default=None, allow_none=True)
 
 
+class ProfileJobSchema(Schema):
+    """A profiling job: queued, running, done or failed with its reason."""
+
+    id = Int()
+    file = fields.String()
+    schema = fields.Dict(allow_none=True)
+    status = fields.Enum(ProfileJobStatus, by_value=True)
+    requested_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    error = fields.Dict(allow_none=True)  # {message, field}: why it failed
+
+
 class ValuationReportSchema(Schema):
     """A valuation as shown."""
 
@@ -243,6 +300,7 @@ class ValuationReportSchema(Schema):
     taken_at = fields.DateTime(allow_none=True)
     inputs = fields.Dict(allow_none=True)
     profile = fields.Dict(allow_none=True)
+    profile_job = fields.Nested(ProfileJobSchema, allow_none=True)
     results = fields.Dict(allow_none=True)
     value_low = Int(bits=64, allow_none=True)
     value_base = Int(bits=64, allow_none=True)

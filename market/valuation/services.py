@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.errors import InvalidInput, NotFound, PermissionDenied
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.files import FileStore
 from market.identity.models import StaffRole, User
 from market.registry import chain
@@ -25,10 +26,21 @@ from market.registry.filetypes import extension
 from market.registry.models import Asset, AssetVersion
 from market.states import Actor
 from market.text import N_
-from market.valuation import methods, profiling
-from market.valuation.models import Classification, ReportStatus, ValuationReport
+from market.valuation import comparables, methods, profiling
+from market.valuation.models import (
+    Classification,
+    ProfileJob,
+    ProfileJobStatus,
+    ReportStatus,
+    ValuationReport,
+)
 from market.valuation.reports import content_hash
 from market.valuation.states import Action, next_status
+
+PENDING = (ProfileJobStatus.QUEUED, ProfileJobStatus.RUNNING)
+NO_LONGER_IN_PROGRESS = N_("the valuation was no longer in progress when the profile finished")
+WORKER_STOPPED = N_("the worker stopped while profiling; retry")
+UNEXPECTED = N_("the file could not be profiled; retry, or tell the exchange's operators")
 
 FORMULAS = {
     "cost": "Σ cost items × (1 − functional obsolescence) × (1 − economic obsolescence) × q",
@@ -150,44 +162,214 @@ def _clear_results(report: ValuationReport) -> None:
     report.value_low = report.value_base = report.value_high = None
 
 
-def profile(
-    session: Session,
-    report: ValuationReport,
-    appraiser: User,
-    store: FileStore,
-    data: dict,
-    now: datetime,
-    memory_limit: str,
-) -> dict:
-    """Profile one tabular file of the valued version and keep the profile with the report."""
+def request_profile(
+    session: Session, report: ValuationReport, appraiser: User, data: dict, now: datetime
+) -> ProfileJob:
+    """Queue a profile of one tabular file of the valued version for ``shujiao worker``.
+
+    The file and the declared schema are checked here (422 naming the field); what only the
+    content can tell (encoding, parsing) is the job's failure, recorded with its reason.
+    """
     _own_work(report, appraiser, Action.EDIT)
+    pending = report.profile_job
+    if pending is not None and pending.status in PENDING:
+        raise Conflict(N_("a profile of this valuation is already queued"), field="profile")
     stored = next((f for f in report.version.files if f.name == data["file"]), None)
     if stored is None:
         raise InvalidInput(N_("the asset version has no file of this name"), field="file")
-    file_format = extension(stored.name)
-    if file_format not in profiling.FORMATS:
+    if extension(stored.name) not in profiling.FORMATS:
         raise InvalidInput(N_("this file format cannot be profiled"), field="file")
-    declared = profiling.schema_from_dict(data["schema"]) if data.get("schema") else None
+    if data.get("schema"):
+        profiling.check_schema(profiling.schema_from_dict(data["schema"]))
+    job = ProfileJob(
+        report=report,
+        file=stored.name,
+        schema=data.get("schema"),
+        status=ProfileJobStatus.QUEUED,
+        requested_by_id=appraiser.id,
+        requested_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def retry_profile(
+    session: Session, report: ValuationReport, appraiser: User, now: datetime
+) -> ProfileJob:
+    """Queue the last failed profile again (a new job; the failure stays on record)."""
+    failed = report.profile_job
+    if failed is None or failed.status != ProfileJobStatus.FAILED:
+        raise Conflict(N_("there is no failed profile to retry"), field="profile")
+    return request_profile(
+        session, report, appraiser, {"file": failed.file, "schema": failed.schema}, now
+    )
+
+
+@dataclass(frozen=True)
+class ClaimedProfile:
+    """What the worker needs to profile a claimed job outside any transaction."""
+
+    job_id: int
+    storage_key: str
+    file: str
+    file_format: str
+    schema: dict | None
+    documented: bool
+
+
+def claim_profile_job(
+    session: Session, now: datetime, job_id: int | None = None
+) -> ClaimedProfile | None:
+    """Move the oldest queued job (or ``job_id``) to running and return what profiling it needs.
+
+    The caller commits at once, so the page shows it running and no other worker takes it
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; a conditional update everywhere).
+    """
+    statement = (
+        sa.select(ProfileJob)
+        .where(ProfileJob.status == ProfileJobStatus.QUEUED)
+        .order_by(ProfileJob.id)
+        .limit(1)
+    )
+    if job_id is not None:
+        statement = statement.where(ProfileJob.id == job_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    job = session.scalar(statement)
+    if job is None:
+        return None
+    moved = session.execute(
+        sa.update(ProfileJob)
+        .where(ProfileJob.id == job.id, ProfileJob.status == ProfileJobStatus.QUEUED)
+        .values(status=ProfileJobStatus.RUNNING, started_at=now)
+    ).rowcount
+    if not moved:
+        return None
+    report = job.report
+    stored = next((f for f in report.version.files if f.name == job.file), None)
     asset = report.asset
-    documented = bool((asset.description_zh or asset.description_en) and asset.field_schema)
+    return ClaimedProfile(
+        job_id=job.id,
+        storage_key=stored.storage_key if stored else "",
+        file=job.file,
+        file_format=extension(job.file),
+        schema=job.schema,
+        documented=bool((asset.description_zh or asset.description_en) and asset.field_schema),
+    )
+
+
+def profile_claimed(
+    store: FileStore, claimed: ClaimedProfile, now: datetime, memory_limit: str
+) -> dict:
+    """Profile a claimed job's file (no session: this is the long part); its profile."""
+    if not claimed.storage_key:
+        raise InvalidInput(N_("the asset version has no file of this name"), field="file")
+    declared = profiling.schema_from_dict(claimed.schema) if claimed.schema else None
     with tempfile.TemporaryDirectory(prefix="valuation-") as scratch:
-        local = Path(scratch) / f"data.{file_format}"
-        with store.open(stored.storage_key) as source, local.open("wb") as target:
+        local = Path(scratch) / f"data.{claimed.file_format}"
+        with store.open(claimed.storage_key) as source, local.open("wb") as target:
             shutil.copyfileobj(source, target, 1024 * 1024)
         result = profiling.profile_file(
             local,
-            file_format,
+            claimed.file_format,
             declared,
             now=now,
-            documented=documented,
+            documented=claimed.documented,
             deliverable=True,
             memory_limit=memory_limit,
             work_dir=Path(scratch),
         )
-    report.profile = {**result.to_dict(), "file": stored.name, "schema": data.get("schema")}
-    _clear_results(report)
+    return {**result.to_dict(), "file": claimed.file, "schema": claimed.schema}
+
+
+def finish_profile_job(
+    session: Session, job_id: int, profile: dict | None, error: dict | None, now: datetime
+) -> ProfileJob:
+    """Record a running job's outcome: its profile on the report, or why it failed.
+
+    A report that left ``in_progress`` meanwhile keeps what it had; the job fails saying so.
+    """
+    job = session.get(ProfileJob, job_id)
+    report = job.report
+    if profile is not None and report.status != ReportStatus.IN_PROGRESS:
+        profile, error = None, {"message": NO_LONGER_IN_PROGRESS, "field": "profile"}
+    if profile is not None:
+        job.status = ProfileJobStatus.DONE
+        report.profile = profile
+        _clear_results(report)
+    else:
+        job.status, job.error = ProfileJobStatus.FAILED, error
+    job.finished_at = now
     session.flush()
-    return report.profile
+    return job
+
+
+def fail_stale_profile_jobs(session: Session, started_before: datetime, now: datetime) -> int:
+    """Fail jobs left running by a worker that stopped (so they can be retried); how many."""
+    stale = session.scalars(
+        sa.select(ProfileJob).where(
+            ProfileJob.status == ProfileJobStatus.RUNNING,
+            ProfileJob.started_at < started_before,
+        )
+    ).all()
+    for job in stale:
+        job.status, job.finished_at = ProfileJobStatus.FAILED, now
+        job.error = {"message": WORKER_STOPPED, "field": None}
+    session.flush()
+    return len(stale)
+
+
+def subject(report: ValuationReport, listed: dict | None, stated: dict) -> comparables.Subject:
+    """The valued asset as ranking compares it: its category, size (the profiled rows, else
+    the declared record count), coverage and licence terms (``stated`` by the appraiser,
+    else those of its live listing, else unknown)."""
+    asset, listed = report.asset, listed or {}
+    rows = (report.profile or {}).get("rows") or asset.record_count
+    terms = {**listed, **{k: v for k, v in stated.items() if v is not None}}
+    perpetual = bool(stated.get("perpetual")) or (
+        bool(listed) and listed.get("duration_months") is None and not stated.get("duration_months")
+    )
+    return comparables.Subject(
+        category=str(asset.industry),
+        record_count=rows,
+        region=terms.get("region_code"),
+        coverage_from=terms.get("coverage_from")
+        or (asset.temporal_start.year if asset.temporal_start else None),
+        coverage_to=terms.get("coverage_to")
+        or (asset.temporal_end.year if asset.temporal_end else None),
+        exclusive=terms.get("exclusive"),
+        territory=tuple(terms["territory"]) if terms.get("territory") else None,
+        duration_months=terms.get("duration_months"),
+        perpetual=perpetual,
+    )
+
+
+def ranked_comparables(
+    session: Session,
+    report: ValuationReport,
+    trades: list[dict],
+    listed: dict | None,
+    stated: dict,
+    now: datetime,
+    limit: int = 10,
+) -> list[dict]:
+    """The exchange's settled trades ranked by similarity to the valued asset, with suggested
+    factors; a trade whose asset has a final report suggests that report's quality."""
+    asset_ids = {trade["asset_id"] for trade in trades} - {report.asset_id}
+    qualities: dict[int, str] = {}
+    if asset_ids:
+        finals = session.scalars(
+            sa.select(ValuationReport)
+            .where(
+                ValuationReport.asset_id.in_(asset_ids),
+                ValuationReport.status == ReportStatus.FINAL,
+            )
+            .order_by(ValuationReport.edition)
+        )
+        for final in finals:  # the latest edition wins
+            qualities[final.asset_id] = final.results["quality"]["coefficient"]
+    return comparables.rank(subject(report, listed, stated), trades, now, qualities, limit)
 
 
 def quality_coefficient(report: ValuationReport) -> tuple[Decimal, str]:
@@ -289,6 +471,8 @@ def finalise(session: Session, report: ValuationReport, appraiser: User, now: da
     _own_work(report, appraiser, Action.FINALISE)
     if not report.results:
         raise InvalidInput(N_("run the methods before finalising"), field="results")
+    if report.profile_job is not None and report.profile_job.status in PENDING:
+        raise Conflict(N_("a profile of this valuation is still running"), field="profile")
     disclosure = report.inputs["disclosure"]
     if disclosure["classification"] == Classification.INTANGIBLE_ASSET and not (
         disclosure.get("useful_life_months") and disclosure.get("amortisation_basis")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
@@ -14,6 +13,9 @@ from market.oauth.server import requires
 from market.trading import comparables as trading_comparables
 from market.valuation import schemas, services
 from market.valuation.models import ValuationReport
+
+# The newest settled trades considered for ranking.
+CANDIDATES = 500
 
 blp = Blueprint("valuation_api", __name__, description="Valuations (評估) and their reports")
 
@@ -107,31 +109,48 @@ def save_inputs(data, report_id: int):
 
 @blp.route("/appraisal/valuations/<int:report_id>/comparables")
 @requires("appraisal:write")
-@blp.response(200, schemas.ComparableSchema(many=True))
-def comparables(report_id: int):
-    """The exchange's own settled trades in the asset's category, to use as comparables."""
+@blp.arguments(schemas.ComparablesQuerySchema, location="query")
+@blp.response(200, schemas.RankedComparableSchema(many=True))
+def comparables(query, report_id: int):
+    """The exchange's own settled trades, most similar to the valued asset first, each with
+    its similarity, the components of it and suggested adjustment factors."""
     report = services.report_or_404(db_session(), report_id, None)
-    return trading_comparables.settled_trades(
-        db_session(), report.asset.industry, report.currency, utcnow()
+    return ranked_comparables(report, query)
+
+
+def ranked_comparables(report: ValuationReport, query: dict) -> list[dict]:
+    """Rank the settled trades in the report's currency for ``report`` (the page uses it too)."""
+    session, now = db_session(), utcnow()
+    trades = trading_comparables.settled_trades(
+        session, None, report.currency, now, limit=CANDIDATES
+    )
+    listed = trading_comparables.listed_terms(session, report.asset_id)
+    stated = {key: query.get(key) for key in ("exclusive", "territory", "duration_months")}
+    stated["perpetual"] = query.get("perpetual")
+    return services.ranked_comparables(
+        session, report, trades, listed, stated, now, query.get("limit", 10)
     )
 
 
 @blp.route("/appraisal/valuations/<int:report_id>/profile", methods=["POST"])
 @requires("appraisal:write")
 @blp.arguments(schemas.ProfileInputSchema)
-@blp.response(200, schemas.ValuationReportSchema)
+@blp.response(202, schemas.ValuationReportSchema)
 def profile(data, report_id: int):
-    """Profile a tabular file of the valued version for data quality (GB/T 36344-2018)."""
+    """Queue a data-quality profile (GB/T 36344-2018) of a tabular file of the valued version;
+    ``shujiao worker`` runs it and ``profile_job`` tells where it stands."""
     report = services.report_or_404(db_session(), report_id, None)
-    services.profile(
-        db_session(),
-        report,
-        _acting_user(),
-        current_app.extensions["files"],
-        data,
-        utcnow(),
-        current_app.config["PROFILE_MEMORY_LIMIT"],
-    )
+    services.request_profile(db_session(), report, _acting_user(), data, utcnow())
+    return report
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/profile/retry", methods=["POST"])
+@requires("appraisal:write")
+@blp.response(202, schemas.ValuationReportSchema)
+def retry_profile(report_id: int):
+    """Queue the last failed profile again with the same file and schema."""
+    report = services.report_or_404(db_session(), report_id, None)
+    services.retry_profile(db_session(), report, _acting_user(), utcnow())
     return report
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from market.registry.models import RegistryEvent
 from market.valuation import reports
+from market.valuation import tasks as valuation_tasks
 from market.valuation.models import ValuationReport
 from tests.registry import factories as rf
 
@@ -119,7 +120,7 @@ def test_tampering_with_a_final_report_is_detected(
     api.db.rollback()
 
 
-def test_profile_measures_the_version_file(api, holding, provider_headers, appraiser_headers):
+def test_profile_measures_the_version_file(app, api, holding, provider_headers, appraiser_headers):
     report_id = _request(api, provider_headers, holding)
     inputs = copy.deepcopy(INPUTS)
     del inputs["quality_override"]
@@ -142,7 +143,14 @@ def test_profile_measures_the_version_file(api, holding, provider_headers, appra
         json={"file": "stations.csv", "schema": schema},
         headers=appraiser_headers,
     )
-    assert response.status_code == 200, response.json
+    assert response.status_code == 202, response.json
+    assert response.json["profile_job"]["status"] == "queued"
+    assert response.json["profile"] is None
+    api.db.rollback()  # SQLite: let the worker write
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    response = api.raw.get(base, headers=appraiser_headers)
+    assert response.json["profile_job"]["status"] == "done"
+    assert response.json["profile_job"]["error"] is None
     profile = response.json["profile"]
     assert (
         profile["rows"] == 4 and profile["duplicate_rows"] == 1 and profile["duplicate_keys"] == 1

@@ -7,8 +7,11 @@ import json
 import re
 import zlib
 
+from market.valuation import tasks as valuation_tasks
 from tests.valuation.test_api import INPUTS
 from tests.web import WebClient
+
+ENGLISH = {"Accept-Language": "en"}
 
 
 def _flow(app, client, holding, appraiser):
@@ -74,8 +77,12 @@ def test_the_profile_draws_a_quality_radar(app, client, holding, appraiser):
     staff, report_path, action = _flow(app, client, holding, appraiser)
     response = staff.submit(f"{action}/profile", {"file": "stations.csv"}, page=report_path)
     assert response.status_code == 302
-    page = staff.get(report_path).get_data(as_text=True)
-    assert "完整性" in page or "Completeness" in page
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert "Latest profile of stations.csv: Queued" in page
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert "Latest profile of stations.csv: Done" in page
+    assert "Completeness" in page
     assert page.count("<svg") == 1
 
 
