@@ -23,7 +23,9 @@ from market.money import money
 from market.registry.models import Asset
 from market.states import Actor
 from market.text import N_
-from market.valuation import charts, models, pdf, reports, schemas, services, states
+from market.trading import comparables as trading_comparables
+from market.valuation import charts, forms, models, pdf, reports, schemas, services, states
+from market.valuation.methods import COST_CATEGORIES
 from market.valuation.models import ReportStatus, ValuationReport
 from market.valuation.states import Action
 
@@ -68,6 +70,13 @@ CODE_LABELS = {
     "entered": N_("Entered by the appraiser"),
     "exchange": N_("Settled on this exchange"),
 }
+FACTOR_LABELS = {
+    "quality": N_("Quality of the comparable"),
+    "scale": N_("Scale"),
+    "timeliness": N_("Timeliness"),
+    "rights": N_("Rights"),
+    "region": N_("Region"),
+}
 LABELS = {
     "code": CODE_LABELS,
     "status": models.REPORT_STATUS_LABELS,
@@ -78,31 +87,27 @@ LABELS = {
     "assumption": ASSUMPTION_LABELS,
     "dimension": DIMENSION_LABELS,
     "job": models.PROFILE_JOB_STATUS_LABELS,
+    "factor": FACTOR_LABELS,
 }
-EXAMPLE_INPUTS = {
-    "weights": {"cost": "0.3", "income": "0.5", "market": "0.2"},
-    "cost": {
-        "items": [
-            {"category": "collection", "amount": 30000000},
-            {"category": "processing", "amount": 12000000},
-            {"category": "labour", "amount": 20000000},
-        ],
-        "functional_obsolescence": "0.1",
-    },
-    "income": {
-        "annual_amount": 50000000,
-        "share": "0.2",
-        "economic_life_years": 5,
-        "discount_rate": "0.12",
-        "growth_rate": "0.03",
-    },
-    "market": {"comparables": [{"price": 60000000, "quality": "0.9", "scale": "1.1"}]},
-    "disclosure": {
-        "classification": "intangible_asset",
-        "useful_life_months": 60,
-        "amortisation_basis": "straight-line over the useful life",
-    },
-}
+# Blank rows the editor offers after the filled ones.
+SPARE_COST_ROWS = 2
+COMPARABLE_CANDIDATES = 500
+# Error fields the page shows beside a field; any other goes at the top.
+SHOWN_NEXT_TO_FIELDS = (
+    "weight",
+    "cost",
+    "income",
+    "comp",
+    "market",
+    "sens_",
+    "qo_",
+    "quality_override",
+    "disclosure",
+    "notes",
+    "file",
+    "schema",
+)
+SPARE_COMPARABLE_ROWS = 2
 
 
 @blp.context_processor
@@ -201,13 +206,20 @@ def report_page(report_id: int):
     return _render_report(report)
 
 
-def _render_report(report: ValuationReport, errors: dict | None = None, drafts: dict | None = None):
+def _render_report(
+    report: ValuationReport,
+    errors: dict | None = None,
+    drafts: dict | None = None,
+    form: dict | None = None,
+):
     user = current_user()
     appraiser = user.has_staff_role(StaffRole.APPRAISER)
     actor_actions = states.allowed_actions(report.status, Actor.APPRAISER) if appraiser else []
     if report.organisation_id in acting_for():
         actor_actions += states.allowed_actions(report.status, Actor.PROVIDER)
     drafts = drafts or {}
+    editing = Action.EDIT in actor_actions and report.appraiser_id == user.id
+    form = form if form is not None else forms.to_form(report.inputs, report.currency)
     return render_template(
         "valuation/report.html",
         report=report,
@@ -215,13 +227,58 @@ def _render_report(report: ValuationReport, errors: dict | None = None, drafts: 
         actions=actor_actions,
         Action=Action,
         errors=errors or {},
-        inputs_text=drafts.get("inputs")
-        or json.dumps(report.inputs or EXAMPLE_INPUTS, ensure_ascii=False, indent=2),
+        form=form,
+        editor=_editor(report, form) if editing else None,
         schema_text=drafts.get("schema", ""),
         verified=reports.verify(db_session(), report)
         if report.status == ReportStatus.FINAL
         else None,
     ), (422 if errors else 200)
+
+
+def _ranked(report: ValuationReport) -> list[dict]:
+    """The exchange's settled trades ranked for this report (as ``GET …/comparables``)."""
+    session, now = db_session(), utcnow()
+    trades = trading_comparables.settled_trades(
+        session, None, report.currency, now, limit=COMPARABLE_CANDIDATES
+    )
+    listed = trading_comparables.listed_terms(session, report.asset_id)
+    return services.ranked_comparables(session, report, trades, listed, {}, now)
+
+
+def _editor(report: ValuationReport, form: dict) -> dict:
+    """The inputs editor's rows: cost items and comparables (filled, then spare), with the
+    exchange's ranked trades not yet counted offered to include."""
+    cost = forms.row_indexes(form, "cost_item")
+    spare = range(max(cost, default=-1) + 1, max(cost, default=-1) + 1 + SPARE_COST_ROWS)
+    comps = forms.row_indexes(form, "comp")
+    ranked = _ranked(report)
+    by_reference = {trade["reference"]: trade for trade in ranked}
+    rows = [
+        {"index": i, "trade": by_reference.get(form.get(f"comp{i}_reference", ""))} for i in comps
+    ]
+    taken = {form.get(f"comp{i}_reference") for i in comps}
+    next_index = max(comps, default=-1) + 1
+    for trade in ranked:
+        if trade["reference"] in taken:
+            continue
+        for name in ("price", *forms.FACTORS, "source", "reference", "similarity"):
+            value = trade[name]
+            form.setdefault(
+                f"comp{next_index}_{name}",
+                forms.major(value, report.currency) if name == "price" else str(value),
+            )
+        rows.append({"index": next_index, "trade": trade})
+        next_index += 1
+    rows += [
+        {"index": i, "trade": None} for i in range(next_index, next_index + SPARE_COMPARABLE_ROWS)
+    ]
+    return {
+        "cost_rows": [*cost, *spare],
+        "comparable_rows": rows,
+        "categories": COST_CATEGORIES,
+        "classifications": list(models.Classification),
+    }
 
 
 @blp.route("/valuations/<int:report_id>/report.pdf")
@@ -296,13 +353,18 @@ def appraise(report_id: int, action: str):
     """Take the valuation, save inputs, profile a file, run the methods or finalise."""
     session, user, now = db_session(), current_user(), utcnow()
     report = services.report_or_404(session, report_id, None)
-    drafts = {"inputs": request.form.get("inputs"), "schema": request.form.get("schema")}
+    drafts = {"schema": request.form.get("schema")}
+    posted = dict(request.form) if action == "inputs" else None
     try:
         if action == "take":
             services.take(session, report, user, now)
         elif action == "inputs":
-            raw = _json_field("inputs") or {}
-            data = schemas.InputsSchema().load(raw)
+            nested, rows = forms.nest(request.form, report.currency)
+            try:
+                data = forms.InputsFormSchema().load(nested)
+            except ValidationError as error:
+                messages = forms.flat_errors(error.normalized_messages(), rows)
+                return _render_report(report, messages, drafts, dict(request.form))
             services.save_inputs(session, report, user, schemas.InputsSchema().dump(data))
         elif action == "profile":
             raw_schema = _json_field("schema")
@@ -324,15 +386,19 @@ def appraise(report_id: int, action: str):
             flash(_("Saved."))
     except ValidationError as error:
         session.rollback()
-        return _render_report(report, _flat(error.normalized_messages()), drafts)
+        return _render_report(report, _flat(error.normalized_messages()), drafts, posted)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
         session.rollback()
+        field = forms.field_name(error.field) if error.field else "form"
+        if not field.startswith(SHOWN_NEXT_TO_FIELDS):
+            field = "form"  # results, profile, inputs: said at the top of the page
         return _render_report(
             services.report_or_404(session, report_id, None),
-            {error.field or "form": [_(error.message)]},
+            {field: [_(error.message)]},
             drafts,
+            posted,
         )
     return redirect(url_for("valuation.report_page", report_id=report.id))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from market.fields import Int
-from market.text import FormSchema
+from market.text import N_, FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS
 from market.valuation.models import Classification, ProfileJobStatus, Purpose, ReportStatus
 from market.valuation.profiling import OPERATORS, TYPES
@@ -186,9 +186,9 @@ class DisclosureSchema(Schema):
         if data["classification"] == Classification.INTANGIBLE_ASSET:
             errors = {}
             if not data.get("useful_life_months"):
-                errors["useful_life_months"] = ["required for an intangible asset"]
+                errors["useful_life_months"] = [N_("required for an intangible asset")]
             if not data.get("amortisation_basis"):
-                errors["amortisation_basis"] = ["required for an intangible asset"]
+                errors["amortisation_basis"] = [N_("required for an intangible asset")]
             if errors:
                 raise ValidationError(errors)
 

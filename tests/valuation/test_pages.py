@@ -3,10 +3,10 @@ the report page draws its charts on the server and downloads as a PDF with Chine
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 
+from market.valuation import forms, schemas
 from market.valuation import tasks as valuation_tasks
 from tests.valuation.test_api import INPUTS
 from tests.web import WebClient
@@ -32,21 +32,40 @@ def _flow(app, client, holding, appraiser):
     return staff, report_path, action
 
 
+def _form(inputs: dict) -> dict:
+    """The inputs as the editor's fields (amounts in yuan)."""
+    schema = schemas.InputsSchema()
+    return forms.to_form(schema.dump(schema.load(inputs)), "CNY")
+
+
 def test_the_report_is_worked_through_and_printed(app, client, holding, appraiser):
     staff, report_path, action = _flow(app, client, holding, appraiser)
-    for hostile in ("{not json", "[" * 100_000, "[1, 2]"):
-        bad = staff.submit(f"{action}/inputs", {"inputs": hostile}, page=report_path)
-        assert bad.status_code == 422 and "JSON" in bad.get_data(as_text=True)
-    wrong = dict(INPUTS, weights={"cost": "0.5", "income": "0.2"})
-    response = staff.submit(f"{action}/inputs", {"inputs": json.dumps(wrong)}, page=report_path)
-    assert response.status_code == 302
-    response = staff.submit(f"{action}/run", {}, page=report_path)
-    assert response.status_code == 422
-    # The page speaks the reader's language (Chinese without Accept-Language).
-    text = response.get_data(as_text=True)
-    assert "各方法权重之和必须为一" in text or "the weights must sum to one" in text
+    editor = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert 'name="cost_item0_amount"' in editor and 'name="weight_market"' in editor
 
-    staff.submit(f"{action}/inputs", {"inputs": json.dumps(INPUTS)}, page=report_path)
+    # Errors come back next to their fields, in the reader's language, the typed values kept.
+    bad = dict(
+        _form(INPUTS), cost_item1_amount="12.345", income_discount_rate="abc", weight_cost="2"
+    )
+    response = staff.submit(f"{action}/inputs", bad, page=report_path, headers=ENGLISH)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="cost_item1_amount-error">This currency allows at most 2 decimal places.' in text
+    assert 'id="income_discount_rate-error">Not a valid number.' in text
+    assert 'id="weight_cost-error">' in text
+    assert 'value="12.345"' in text and 'value="abc"' in text
+    chinese = staff.submit(f"{action}/inputs", bad, page=report_path).get_data(as_text=True)
+    assert 'id="income_discount_rate-error">Not a valid number.' not in chinese
+
+    wrong = dict(_form(INPUTS), weight_cost="0.5", weight_income="0.2")
+    response = staff.submit(f"{action}/inputs", wrong, page=report_path)
+    assert response.status_code == 302
+    response = staff.submit(f"{action}/run", {}, page=report_path, headers=ENGLISH)
+    assert response.status_code == 422
+    assert 'id="weights-error">the weights must sum to one' in response.get_data(as_text=True)
+
+    response = staff.submit(f"{action}/inputs", _form(INPUTS), page=report_path)
+    assert response.status_code == 302
     assert staff.submit(f"{action}/run", {}, page=report_path).status_code == 302
     assert staff.submit(f"{action}/finalise", {}, page=report_path).status_code == 302
 
@@ -97,3 +116,56 @@ def test_other_providers_and_non_appraisers_are_kept_out(app, client, holding, a
     assert outsider.get(report_path).status_code == 404
     assert outsider.get(f"{report_path}/report.pdf").status_code == 404
     assert outsider.submit(f"{action}/run", {}).status_code == 403
+
+
+def test_the_appraiser_includes_and_excludes_exchange_trades(app, client, holding, appraiser, db):
+    from datetime import timedelta
+
+    from market.db import utcnow
+    from market.trading.models import OrderStatus
+    from market.valuation.models import ValuationReport
+    from tests.listings import factories as lf
+    from tests.registry import factories as rf
+    from tests.valuation.test_listing_badge import _order
+
+    organisation, owner, _asset = holding
+    listing = lf.published_listing(db, store_of(app), organisation, owner, rf.reviewer(db))
+    buyer, _ = rf.provider(db)
+    trade = _order(db, listing, buyer, OrderStatus.SETTLED, utcnow() - timedelta(days=3), 420_000)
+    db.commit()
+    reference = f"order:{trade.reference or trade.id}"
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    assert staff.submit(f"{action}/inputs", _form(INPUTS), page=report_path).status_code == 302
+
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert f"Trade {reference}" in page and 'data-testid="similarity"' in page
+    row = re.search(rf'name="comp(\d+)_reference" value="{re.escape(reference)}"', page).group(1)
+    assert f'name="comp{row}_include" value="1" >' in page  # offered, not yet included
+
+    form = dict(_form(INPUTS), **_posted_row(page, row))
+    form[f"comp{row}_include"] = "1"
+    form[f"comp{row}_rights"] = "0.9"
+    assert staff.submit(f"{action}/inputs", form, page=report_path).status_code == 302
+    report_id = int(report_path.rstrip("/").split("/")[-1])
+    db.expire_all()
+    stored = db.get(ValuationReport, report_id).inputs["market"]["comparables"]
+    included = next(c for c in stored if c["source"] == "exchange")
+    assert included["reference"] == reference and included["price"] == 420_000
+    assert included["rights"] == "0.9" and 0 < float(included["similarity"]) <= 1
+    db.rollback()
+
+    del form[f"comp{row}_include"]
+    assert staff.submit(f"{action}/inputs", form, page=report_path).status_code == 302
+    db.expire_all()
+    stored = db.get(ValuationReport, report_id).inputs["market"]["comparables"]
+    assert [c["source"] for c in stored] == ["entered"]  # the appraiser's own one only
+    db.rollback()
+
+
+def store_of(app):
+    return app.extensions["files"]
+
+
+def _posted_row(page: str, row: str) -> dict:
+    """The values the page carries for comparable row ``row`` (as a browser would post)."""
+    return dict(re.findall(rf'name="(comp{row}_\w+)"[^>]*?value="([^"]*)"', page))
