@@ -73,21 +73,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from market.valuation import profiling
 path, schema, limit = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-started, cpu = time.perf_counter(), time.process_time()
+threads = int(sys.argv[4])
+started, cpu, timings = time.perf_counter(), time.process_time(), {}
 result = profiling.profile_file(
     path, "csv", profiling.schema_from_dict(schema), now=datetime.now(UTC), documented=True,
-    memory_limit=limit, work_dir=path.parent,
+    memory_limit=limit, work_dir=path.parent, timings=timings, threads=threads,
 )
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak": peak, "rows": result.rows, "encoding": result.encoding}))
+print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak": peak, "rows": result.rows,
+                  "encoding": result.encoding, "phases": timings}))
 """
 
 
-def profile_in_child(path: Path, limit: str) -> dict:
-    """Profile ``path`` in a fresh interpreter; its time and its own peak RSS."""
+def profile_in_child(path: Path, limit: str, threads: int) -> dict:
+    """Profile ``path`` in a fresh interpreter; its time, its own peak RSS and its phases."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), json.dumps(SCHEMA), limit],
+        [sys.executable, "-c", CHILD, str(path), json.dumps(SCHEMA), limit, str(threads)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -96,11 +98,21 @@ def profile_in_child(path: Path, limit: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench_profile(rows: int, runs: int, large_mb: int, limit: str) -> None:
+def phases(results: list[dict]) -> str:
+    """Median wall (and CPU) seconds per profiling phase."""
+    names = [name for name in results[0]["phases"] if not name.endswith(" cpu")]
+    return ", ".join(
+        f"{name} {statistics.median(r['phases'][name] for r in results):.2f}"
+        f" ({statistics.median(r['phases'][name + ' cpu'] for r in results):.2f} CPU)"
+        for name in names
+    )
+
+
+def bench_profile(rows: int, runs: int, large_mb: int, limit: str, threads: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-valuation-") as scratch:
         path = Path(scratch) / "data.csv"
         size = write_csv(path, rows)
-        results = [profile_in_child(path, limit) for _ in range(runs)]
+        results = [profile_in_child(path, limit, threads) for _ in range(runs)]
         seconds = statistics.median(r["seconds"] for r in results)
         cpu = statistics.median(r["cpu"] for r in results)
         peak = max(r["peak"] for r in results)
@@ -109,18 +121,20 @@ def bench_profile(rows: int, runs: int, large_mb: int, limit: str) -> None:
             f"median {seconds:.2f} s ({cpu:.2f} s CPU) over {runs} runs, peak RSS {peak / 2**20:.0f} MB, "
             f"{size / 2**20 / seconds:.0f} MB/s"
         )
+        print(f"  phases, median s: {phases(results)}")
         path.unlink()
         if large_mb:
             large = Path(scratch) / "large.csv"
             estimate = size / rows
             big_rows = int(large_mb * 2**20 / estimate * 1.35)  # GBK is shorter than UTF-8
             big = write_csv(large, big_rows, encoding="gbk")
-            result = profile_in_child(large, limit)
+            result = profile_in_child(large, limit, threads)
             print(
                 f"profile {big_rows:,} rows ({big / 2**20:.0f} MB GBK CSV, limit {limit}): "
                 f"{result['seconds']:.1f} s ({result['cpu']:.1f} s CPU), {big / 2**20 / result['seconds']:.0f} MB/s, "
                 f"peak RSS {result['peak'] / 2**20:.0f} MB, encoding {result['encoding']}"
             )
+            print(f"  phases, s: {phases([result])}")
 
 
 def bench_pdf(runs: int) -> None:
@@ -203,16 +217,19 @@ def main() -> None:
     parser.add_argument("--pdf-only", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--large-mb", type=int, default=0, help="also profile a file this big")
-    parser.add_argument("--limit", default="512MB")
+    parser.add_argument("--limit", default="384MB", help="as SHUJIAO_PROFILE_MEMORY_LIMIT")
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (the app: 2)")
     parser.add_argument("--pdf-runs", type=int, default=5)
     args = parser.parse_args()
     print(
         f"peak RSS of this process before: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
     )
     if not args.pdf_only:
-        bench_profile(args.rows, args.runs, args.large_mb, args.limit)
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        bench_profile(args.rows, args.runs, args.large_mb, args.limit, args.threads)
     if args.pdf_runs:
         bench_pdf(args.pdf_runs)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

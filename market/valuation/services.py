@@ -267,9 +267,12 @@ def profile_claimed(
         raise InvalidInput(N_("the asset version has no file of this name"), field="file")
     declared = profiling.schema_from_dict(claimed.schema) if claimed.schema else None
     with tempfile.TemporaryDirectory(prefix="valuation-") as scratch:
-        local = Path(scratch) / f"data.{claimed.file_format}"
-        with store.open(claimed.storage_key) as source, local.open("wb") as target:
-            shutil.copyfileobj(source, target, 1024 * 1024)
+        # A blob on this host is read in place; one in an object store is fetched first.
+        local = store.local_path(claimed.storage_key)
+        if local is None:
+            local = Path(scratch) / f"data.{claimed.file_format}"
+            with store.open(claimed.storage_key) as source, local.open("wb") as target:
+                shutil.copyfileobj(source, target, 1024 * 1024)
         result = profiling.profile_file(
             local,
             claimed.file_format,

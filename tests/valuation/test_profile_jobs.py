@@ -3,15 +3,18 @@ transaction, and recorded as done or failed with a reason; a failed profile is r
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from market.db import utcnow
+from market.objectstore import S3FileStore
 from market.valuation import services
 from market.valuation import tasks as valuation_tasks
 from market.valuation.models import ProfileJob, ProfileJobStatus
 from tests.registry import factories as rf
+from tests.valuation.conftest import CSV
 from tests.valuation.test_api import INPUTS, _appraise, _request
 
 # Text, so the registry keeps it, but not JSON lines past the first row.
@@ -118,3 +121,19 @@ def test_a_profile_finishing_after_finalisation_changes_nothing(
     shown = api.raw.get(base, headers=appraiser_headers).json
     assert shown["profile"]["rows"] == 4 and shown["profile_job"]["status"] == "done"
     api.db.rollback()
+
+
+def test_a_file_in_the_object_store_is_fetched_and_profiled(s3_bucket, s3_service, tmp_path):
+    store = S3FileStore.from_url(f"s3://{s3_bucket}/files", **s3_service)
+    stored = store.save(io.BytesIO(CSV), 2**20)
+    assert store.local_path(stored.key) is None  # so the worker fetches it first
+    claimed = services.ClaimedProfile(
+        job_id=1,
+        storage_key=stored.key,
+        file="stations.csv",
+        file_format="csv",
+        schema={"fields": [{"name": "id", "type": "integer"}], "key": ["id"]},
+        documented=True,
+    )
+    profile = services.profile_claimed(store, claimed, utcnow(), "128MB")
+    assert (profile["rows"], profile["duplicate_keys"], profile["file"]) == (4, 1, "stations.csv")
