@@ -93,8 +93,9 @@ def profile_in_child(path: Path, limit: str, threads: int) -> dict:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        check=True,
     )
+    if done.returncode:
+        sys.exit(f"profiling {path.name} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -59,6 +59,10 @@ DIMENSIONS = (
     "timeliness",
     "accessibility",
 )
+OUT_OF_MEMORY = N_(
+    "profiling this file needs more memory than the exchange allows; its operators can raise "
+    "SHUJIAO_PROFILE_MEMORY_LIMIT"
+)
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 1024 * 1024
 # Short Chinese samples are ambiguous between the CJK multi-byte encodings; an exchange in
@@ -379,6 +383,9 @@ def profile_file(
                     _source(connection, readable, file_format)
                 columns = [row[0] for row in connection.execute("DESCRIBE source").fetchall()]
                 result = _measure(connection, schema, columns, file_format, clock)
+            except duckdb.OutOfMemoryException as error:
+                # Not the file's fault: say so, or the appraiser would think it broken.
+                raise ProfileError(OUT_OF_MEMORY, field="file") from error
             except duckdb.Error as error:
                 raise ProfileError(
                     N_("the file cannot be parsed as its format"), field="file"

@@ -10,6 +10,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from market.valuation import profiling
 from market.valuation.profiling import (
     CrossFieldRule,
     DeclaredSchema,
@@ -258,3 +259,16 @@ def test_hostile_column_names_are_quoted(tmp_path):
     result = profile_file(path, "csv", schema, now=NOW, documented=True)
     assert result.duplicate_rows == 1
     assert result.fields[0].nonconforming == 0
+
+
+def test_running_out_of_memory_is_not_blamed_on_the_file(tmp_path):
+    path = tmp_path / "big.csv"
+    line = "{0},站点{0},福田,{0}.5,2026-06-{1:02d}\n"
+    text = "id,station,district,amount,day\n" + "".join(
+        line.format(i, i % 28 + 1) for i in range(200_000)
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as raised:
+        profile(path, "csv", memory_limit="1MB", work_dir=tmp_path)
+    assert raised.value.field == "file"
+    assert raised.value.message == profiling.OUT_OF_MEMORY
