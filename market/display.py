@@ -9,6 +9,7 @@ from datetime import date, datetime
 from babel.numbers import get_currency_name
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext
+from markupsafe import Markup
 
 from market.forms import error_text
 from market.identity.models import StaffRole
@@ -24,6 +25,34 @@ from market.trading import models as trading_models
 COMMON_CURRENCIES = ("CNY", "HKD", "MOP", "USD", "EUR")
 UNITS = ("B", "KB", "MB", "GB", "TB")
 
+
+# A payout and its batch share their words.
+PAYOUT_STATUS_LABELS = {
+    "pending": N_("Waiting to be paid"),
+    "built": N_("Built"),
+    "submitted": N_("Sent to the bank"),
+    "paid": N_("Paid"),
+    "returned": N_("Returned by the bank"),
+    "cancelled": N_("Cancelled"),
+}
+
+REFUND_STATUS_LABELS = {
+    "pending": N_("waiting for the payment provider"),
+    "succeeded": N_("done"),
+    "failed": N_("failed"),
+}
+
+# Who moved a claim, an order, a valuation: a page names them, never their code.
+ACTOR_LABELS = {
+    "provider": N_("Provider"),
+    "buyer": N_("Buyer"),
+    "organisation": N_("Organisation"),
+    "reviewer": N_("Reviewer"),
+    "appraiser": N_("Appraiser"),
+    "finance": N_("Finance"),
+    "stripe": N_("Stripe"),
+    "system": N_("The exchange"),
+}
 
 # Every enum a page may show, with its labels: a page never shows a raw code.
 ENUM_LABELS = {
@@ -46,6 +75,9 @@ ENUM_LABELS = {
     listing_models.CrossBorderPathway: listing_models.PATHWAY_LABELS,
     trading_models.OrderStatus: trading_models.ORDER_STATUS_LABELS,
     trading_models.EntitlementStatus: trading_models.ENTITLEMENT_STATUS_LABELS,
+    trading_models.PayoutStatus: PAYOUT_STATUS_LABELS,
+    trading_models.RefundStatus: REFUND_STATUS_LABELS,
+    trading_models.PayoutBatchStatus: PAYOUT_STATUS_LABELS,
 }
 YES_NO = {True: N_("Yes"), False: N_("No")}
 
@@ -62,6 +94,11 @@ def label(value) -> str:
     if labels is not None and value in labels:
         return gettext(labels[value])
     return str(value)
+
+
+def actor(code: str | None) -> str:
+    """Who moved something (``system`` → the exchange), in the reader's language."""
+    return gettext(ACTOR_LABELS[code]) if code in ACTOR_LABELS else (code or "—")
 
 
 def region(code: str | None) -> str:
@@ -126,6 +163,25 @@ def text_lang(text: str | None) -> str:
     return "zh-Hans" if text and _CJK.search(text) else "en"
 
 
+def typed(text: str | None) -> Markup:
+    """Free text people typed (a name, a reason, a bank's line), escaped and marked with its
+    language, so a page in the other language reads it as quoted, not as untranslated."""
+    if text is None or text == "":
+        return Markup("")
+    return Markup('<span lang="{}">{}</span>').format(text_lang(str(text)), text)
+
+
+def both(zh: str | None, en: str | None, separator: str = " · ") -> Markup:
+    """A name given in Chinese and in English (an organisation, an asset), each marked with
+    its language."""
+    parts = [
+        Markup('<span lang="{}">{}</span>').format(lang, text)
+        for lang, text in (("zh-Hans", zh), ("en", en))
+        if text
+    ]
+    return Markup(separator).join(parts)
+
+
 def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money)
@@ -134,8 +190,11 @@ def register(app) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
     app.add_template_filter(label)
+    app.add_template_filter(actor)
     app.add_template_filter(region)
     app.add_template_filter(territory)
     app.add_template_filter(text_lang)
+    app.add_template_filter(typed)
+    app.add_template_global(both)
     app.add_template_global(currency_choices)
     app.add_template_global(home_currency)

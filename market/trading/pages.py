@@ -23,11 +23,11 @@ from market import charts, handover
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import home_currency, territory
+from market.display import home_currency, label, territory
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.fields import int_id
 from market.finance import payouts
-from market.forms import error_text, parse_form
+from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
 from market.listings.models import (
@@ -233,6 +233,11 @@ def order_list():
 @login_required
 def order_page(order_id: int):
     """An order: its status and history, payment, delivery and what you may do next."""
+    return _order_page(order_id)
+
+
+def _order_page(order_id: int, status: int = 200, errors=None):
+    """The order page; after a refused refund, its form shows the messages and what was typed."""
     session = db_session()
     order = _order(order_id)
     mine = acting_for()
@@ -271,7 +276,9 @@ def order_page(order_id: int):
         escrow=books.escrow_held(session, order),
         refundable=refunds.refundable(session, order),
         labels=_labels(),
-    )
+        errors=errors or {},
+        form=request.form if errors else {},
+    ), status
 
 
 @blp.route(
@@ -423,14 +430,22 @@ def dashboard():
 @staff_required(StaffRole.FINANCE)
 def finance_queues():
     """Finance: orders awaiting bank transfers and held receipts."""
+    return _finance_page()
+
+
+def _finance_page(status: int = 200, errors=None):
+    """The trading finance page; after a refused receipt, its form shows the messages and
+    what was typed."""
     session = db_session()
-    return render_template(
+    page = render_template(
         "trading/finance.html",
         awaiting=session.scalars(payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(payments.payments_queue(PaymentStatus.HELD)).all(),
         labels=_labels(),
-        errors={},
+        errors=errors or {},
+        form=request.form if errors else {},
     )
+    return page, status
 
 
 @blp.route("/finance/trading/bank-receipts", methods=["POST"])
@@ -439,15 +454,13 @@ def finance_bank_receipt():
     """Record a bank receipt against an order reference."""
     data, errors = parse_form(schemas.BankReceiptFormSchema())
     if errors:
-        flash(_("The receipt has invalid fields: %(fields)s", fields=_described(errors)))
-        return redirect(url_for("trading.finance_queues"))
+        return _finance_page(422, errors)
     try:
         payment = payments.record_bank_receipt(
             db_session(), current_user(), data, trading_settings(), utcnow()
         )
     except DomainError as error:
-        flash(_(error.message))
-        return redirect(url_for("trading.finance_queues"))
+        return _finance_page(error.status, _refused(error, RECEIPT_FIELDS))
     if payment.status == PaymentStatus.HELD:
         flash(_("The amount does not match: the receipt is held for resolution."))
     else:
@@ -470,13 +483,15 @@ def finance_refund(order_id: int):
     """Refund part or all of an order."""
     data, errors = parse_form(schemas.RefundFormSchema(_order(order_id).currency))
     if errors:
-        flash(_("The refund has invalid fields: %(fields)s", fields=_described(errors)))
-        return _back(order_id)
+        return _order_page(order_id, 422, errors)
     user_id = current_user().id
-    refund = flows.refund(
-        db_session(), collaborators(), order_id, data["amount_minor"], data["reason"], user_id
-    )
-    flash(_("Refund %(status)s.", status=refund.status))
+    try:
+        refund = flows.refund(
+            db_session(), collaborators(), order_id, data["amount_minor"], data["reason"], user_id
+        )
+    except DomainError as error:
+        return _order_page(order_id, error.status, _refused(error, ("amount", "reason")))
+    flash(_("Refund: %(status)s.", status=label(refund.status)))
     return _back(order_id)
 
 
@@ -484,8 +499,18 @@ def finance_refund(order_id: int):
 @staff_required(StaffRole.REVIEWER)
 def dispute_queue():
     """Reviewers: open disputes to decide."""
+    return _disputes_page()
+
+
+def _disputes_page(status: int = 200, errors=None, failed: int | None = None):
+    """Open disputes; after a refused decision, that order's form shows the messages and what
+    was typed."""
     rows = db_session().scalars(refunds.disputes_queue()).all()
-    return render_template("trading/disputes.html", disputes=rows, labels=_labels())
+    page = render_template(
+        "trading/disputes.html", disputes=rows, labels=_labels(), errors=errors or {},
+        form=request.form if errors else {}, failed=failed,
+    )  # fmt: skip
+    return page, status
 
 
 @blp.route("/review/disputes/<int:order_id>", methods=["POST"])
@@ -494,20 +519,24 @@ def decide_dispute(order_id: int):
     """Decide a dispute: release, partial refund or full refund."""
     data, errors = parse_form(schemas.DisputeDecisionFormSchema(_order(order_id).currency))
     if errors:
-        flash(_("The decision has invalid fields: %(fields)s", fields=_described(errors)))
-        return redirect(url_for("trading.dispute_queue"))
+        return _disputes_page(422, errors, order_id)
     try:
         flows.decide_dispute(db_session(), collaborators(), order_id, current_user().id, data)
     except DomainError as error:
-        flash(_(error.message))
-        return redirect(url_for("trading.dispute_queue"))
+        shown = ("decision", "refund", "note")
+        return _disputes_page(error.status, _refused(error, shown), order_id)
     flash(_("Dispute decided."))
     return redirect(url_for("trading.dispute_queue"))
 
 
-def _described(errors: dict) -> str:
-    """Field errors as one line in the reader's language (for a flashed message)."""
-    return "; ".join(error_text(messages[0]) for messages in errors.values() if messages)
+RECEIPT_FIELDS = ("reference", "currency", "amount", "bank_transaction_id", "payer_name")
+
+
+def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
+    """A service's refusal as form errors: under the field it names when the form shows that
+    field (``amount_minor`` is typed as ``amount``), else above the form."""
+    field = {"amount_minor": "amount", "refund_minor": "refund"}.get(error.field, error.field)
+    return {field if field in shown else "form": [_(error.message)]}
 
 
 @blp.app_template_filter("order_title")

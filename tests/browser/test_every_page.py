@@ -4,37 +4,24 @@ than the window, no untranslated words or raw codes, no serious accessibility vi
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 
 from market import worker
 from market.db import utcnow
 from market.listings import demands
 from market.listings.schemas import DemandInputSchema
-from tests.browser.helpers import overflow, screenshot, sign_in
+from tests.browser.helpers import overflow, sign_in
+from tests.browser.pagecheck import ALLOWED, LOCALES, WIDTHS, check
 from tests.listings import factories as lf
 from tests.registry import factories as rf
 
 pytestmark = pytest.mark.browser
 
-AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
-WIDTHS = (375, 1280)
-LOCALES = {"zh": "zh-CN", "en": "en-GB"}
-# Codes and literals a reader must never see (outside <code>): snake_case identifiers, Python
-# literals, bare ISO territory codes (a word inside a sentence, "None yet.", is not one).
-RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(?:True|False|None|realtime|CN)\b(?![¥ ])")
-# On Chinese pages: two or more English words in a row are an untranslated phrase.
-ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,})+\b")
-# On English pages: Chinese characters are untranslated (language names aside).
-CHINESE = re.compile(r"[\u4e00-\u9fff]+")
 # The demand's title is the buyer's own words, quoted as typed wherever it appears (a provider
 # matched to it is told so on /notifications); everything else must be in the page's language.
 DEMAND_TITLE = "深圳公交客流"
-ALLOWED = {"數交", "简体中文", "English", "Shujiao", DEMAND_TITLE}
 
 
 @pytest.fixture(params=["sqlite"])
@@ -80,6 +67,7 @@ def exchange(live_app):
     return paths, email
 
 
+PUBLIC = ALLOWED | {DEMAND_TITLE}
 PROVIDER_PAGES = {
     "provider-listings": "/provider/listings",
     "editor": "/provider/listings/new",
@@ -92,37 +80,6 @@ PROVIDER_PAGES = {
     "notifications": "/notifications",
     "account": "/account",
 }
-
-
-def _visible_text(page) -> str:
-    return page.evaluate(
-        """() => {
-            const copy = document.body.cloneNode(true);
-            copy.querySelectorAll('code, pre, script, style, [lang]:not(html), [translate=no]').forEach(e => e.remove());
-            document.body.appendChild(copy); copy.hidden = false;
-            const text = copy.innerText; copy.remove(); return text;
-        }"""
-    )
-
-
-def _problems(page, language: str) -> list[str]:
-    text = _visible_text(page)
-    found = [f"raw code {m!r}" for m in RAW.findall(text)]
-    if language == "zh":
-        found += [f"English {m!r}" for m in ENGLISH_PHRASE.findall(text) if m not in ALLOWED]
-    else:
-        found += [f"Chinese {m!r}" for m in CHINESE.findall(text) if m not in ALLOWED]
-    return found
-
-
-def _axe(page) -> list[str]:
-    page.evaluate(AXE)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("language", sorted(LOCALES))
@@ -141,26 +98,13 @@ def test_main_pages_fit_speak_one_language_and_pass_axe(
     pages = list(paths.items())
     try:
         for name, path in pages:
-            failures += _check(page, path, f"{name}-{language}-{width}", language)
+            failures += check(page, path, f"{name}-{language}-{width}", language, PUBLIC)
         sign_in(page, email)
         for name, path in PROVIDER_PAGES.items():
-            failures += _check(page, path, f"{name}-{language}-{width}", language)
+            failures += check(page, path, f"{name}-{language}-{width}", language, PUBLIC)
     finally:
         context.close()
     assert not failures, "\n".join(failures)
-
-
-def _check(page, path: str, shot: str, language: str) -> list[str]:
-    response = page.goto(path)
-    page.wait_for_load_state("load")
-    found = [] if response.ok else [f"HTTP {response.status}"]
-    wider = overflow(page)
-    if wider:
-        found.append(f"{wider}px wider than the window")
-    found += _problems(page, language)
-    found += _axe(page)
-    screenshot(page, shot)
-    return [f"{path} [{shot}]: {problem}" for problem in found]
 
 
 def test_on_a_phone_the_menu_opens_and_facets_are_a_drawer(browser, live_app, exchange):

@@ -47,9 +47,13 @@ def test_receipt_statement_and_staff_queues(exchange, listing, drain):
     finance = _web(exchange.app, exchange.finance_user)
     assert finance.get("/finance/trading").status_code == 200
     assert finance.get("/finance/payouts").status_code == 200
-    assert (
-        finance.submit("/finance/payouts/batches", {"currency": "CNY"}, page="/finance/payouts")
-    ).status_code == 302
+    # nobody has a confirmed payee account yet: the page says so, in place
+    refused = finance.submit(
+        "/finance/payouts/batches", {"currency": "CNY"}, page="/finance/payouts"
+    )
+    assert refused.status_code == 409 and 'data-testid="form-error"' in refused.get_data(
+        as_text=True
+    )
     reviewer = _web(exchange.app, exchange.staff)
     assert reviewer.get("/review/disputes").status_code == 200
     assert buyer.get("/finance/trading").status_code == 403
@@ -88,9 +92,11 @@ def test_a_receipt_with_fractions_of_a_fen_is_refused_with_its_reason(exchange, 
     finance = _web(exchange.app, exchange.finance_user)
     form = {"reference": order["reference"], "currency": "CNY", "amount": "4800.001",
             "bank_transaction_id": "CMB-20260302-2"}  # fmt: skip
-    finance.submit("/finance/trading/bank-receipts", form, page="/finance/trading")
-    queue = finance.get("/finance/trading").get_data(as_text=True)
-    assert "该币种最多允许 2 位小数" in queue
+    refused = finance.submit("/finance/trading/bank-receipts", form, page="/finance/trading")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="amount-error"' in page
+    assert "该币种最多允许 2 位小数" in page and 'value="4800.001"' in page
+    assert 'value="CMB-20260302-2"' in page
     final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
     assert final["paid_at"] is None
 

@@ -14,21 +14,43 @@ from market.finance import bankfile, exceptions, matching, payees, payouts, sche
 from market.finance.models import PAYEE_STATUS_LABELS, Correction, PayeeStatus
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
+from market.text import N_
 from market.trading import books
 
 blp = Blueprint("finance_console", __name__, url_prefix="/finance")
 
 finance_only = staff_required(StaffRole.FINANCE)
 
+# What the reconciliation page calls the matcher's exception kinds, the things a line can be
+# matched to, and the actions in its audit trail.
+EXCEPTION_KIND_LABELS = {
+    "amount_differs": N_("Amount differs"),
+    "duplicate": N_("Duplicate receipt"),
+    "ambiguous": N_("Several candidates fit"),
+    "missing_in_ledger": N_("Not in the books"),
+    "unmatched": N_("Nothing matches"),
+    "missing_at_stripe": N_("Not at Stripe"),
+}
+TARGET_LABELS = {"payment": N_("Payment"), "refund": N_("Refund"), "payout": N_("Payout")}
+AUDIT_ACTION_LABELS = {
+    "run": N_("Matching run"),
+    "mark": N_("Marked as explained"),
+    "match_by_hand": N_("Matched by hand"),
+    "propose_correction": N_("Correction proposed"),
+    "approve_correction": N_("Correction approved"),
+    "reject_correction": N_("Correction refused"),
+}
 
-def _flash_error(error: DomainError) -> None:
-    flash(_(error.message) + (f" ({error.field})" if error.field else ""))
+
+def _refused(error: DomainError, shown: tuple[str, ...] = ()) -> dict:
+    """A service's refusal as the errors of the form that asked, in the reader's language:
+    under the field it names when the form shows that field, else above the form."""
+    return {error.field if error.field in shown else "form": [_(error.message)]}
 
 
-@blp.route("/payouts")
-@finance_only
-def payouts_page():
-    """Payout batches, what providers are owed, and the forms that move batches on."""
+def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
+    """The payouts page; after a refused form, that form (``failed``) shows its errors and
+    keeps what was typed."""
     session = db_session()
     currency = request.args.get("currency", "CNY")
     owed = books.payables(session, currency)
@@ -36,7 +58,7 @@ def payouts_page():
         org.id: org
         for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(list(owed))))
     }
-    return render_template(
+    page = render_template(
         "finance/payouts.html",
         batches=session.scalars(payouts.batches().limit(30)).all(),
         owed=owed,
@@ -44,7 +66,18 @@ def payouts_page():
         accounts={org: payees.active(session, org) for org in owed},
         currency=currency,
         allowed=payouts.allowed_actions,
+        errors=errors or {},
+        form=request.form if errors else {},
+        failed=failed,
     )
+    return page, status
+
+
+@blp.route("/payouts")
+@finance_only
+def payouts_page():
+    """Payout batches, what providers are owed, and the forms that move batches on."""
+    return _payouts_page()
 
 
 @blp.route("/payouts/batches", methods=["POST"])
@@ -53,15 +86,13 @@ def build_batch():
     """Build a batch for the providers ticked."""
     data, errors = parse_form(schemas.PayoutBatchInputSchema())
     if errors:
-        flash(_("The batch has invalid fields: %(fields)s", fields=", ".join(errors)))
-        return redirect(url_for("finance_console.payouts_page"))
+        return _payouts_page(422, errors, "batch")
     try:
         batch = payouts.build_batch(
             db_session(), current_user(), data["currency"], utcnow(), data["organisation_ids"]
         )
     except DomainError as error:
-        _flash_error(error)
-        return redirect(url_for("finance_console.payouts_page"))
+        return _payouts_page(error.status, _refused(error), "batch")
     flash(_("Payout batch %(id)s built.", id=batch.id))
     return redirect(url_for("finance_console.payouts_page"))
 
@@ -74,8 +105,7 @@ def move_batch(batch_id: int, action: str):
     try:
         move(db_session(), batch_id, current_user(), utcnow())
     except DomainError as error:
-        _flash_error(error)
-        return redirect(url_for("finance_console.payouts_page"))
+        return _payouts_page(error.status, _refused(error), f"batch-{batch_id}")
     flash(_("Payout batch %(id)s updated.", id=batch_id))
     return redirect(url_for("finance_console.payouts_page"))
 
@@ -99,14 +129,16 @@ def payout_paid(payout_id: int):
     """Record the bank line that paid a payout."""
     data, errors = parse_form(schemas.PayoutPaidSchema())
     if errors:
-        flash(_("The payment has invalid fields: %(fields)s", fields=", ".join(errors)))
-        return redirect(url_for("finance_console.payouts_page"))
+        return _payouts_page(422, errors, f"paid-{payout_id}")
     try:
         payouts.mark_paid(
             db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow()
         )
     except DomainError as error:
-        _flash_error(error)
+        return _payouts_page(
+            error.status, _refused(error, ("value_date", "bank_reference")), f"paid-{payout_id}"
+        )
+    flash(_("Payout %(id)s recorded as paid.", id=payout_id))
     return redirect(url_for("finance_console.payouts_page"))
 
 
@@ -116,16 +148,19 @@ def payout_returned(payout_id: int):
     """Record that the bank returned a payout."""
     data, errors = parse_form(schemas.PayoutReturnedSchema())
     if errors:
-        flash(_("The return has invalid fields: %(fields)s", fields=", ".join(errors)))
-        return redirect(url_for("finance_console.payouts_page"))
+        return _payouts_page(422, errors, f"returned-{payout_id}")
     try:
         payouts.mark_returned(db_session(), payout_id, data["reason"], data["value_date"], utcnow())
     except DomainError as error:
-        _flash_error(error)
+        return _payouts_page(
+            error.status, _refused(error, ("reason", "value_date")), f"returned-{payout_id}"
+        )
+    flash(_("Payout %(id)s recorded as returned.", id=payout_id))
     return redirect(url_for("finance_console.payouts_page"))
 
 
-def _payees_page(status: int = 200, errors=None):
+def _payees_page(status: int = 200, errors=None, failed: str | None = None):
+    """The payee accounts page; after a refused form, that form shows its errors."""
     session = db_session()
     page = render_template(
         "finance/payees.html",
@@ -140,6 +175,7 @@ def _payees_page(status: int = 200, errors=None):
         me=current_user(),
         errors=errors or {},
         form=request.form if errors else {},
+        failed=failed or ("enter" if errors else None),
     )
     return page, status
 
@@ -170,18 +206,17 @@ def enter_payee():
 @finance_only
 def decide_payee(payee_id: int, action: str):
     """Confirm or refuse a pending payee account."""
+    failed = f"{action}-{payee_id}"
     try:
         if action == "confirm":
             payees.confirm(db_session(), payee_id, current_user(), utcnow())
         else:
             data, errors = parse_form(schemas.PayeeDecisionSchema())
             if errors:
-                flash(_("Give a reason."))
-                return redirect(url_for("finance_console.payees_page"))
+                return _payees_page(422, errors, failed)
             payees.reject(db_session(), payee_id, current_user(), utcnow(), data["note"])
     except DomainError as error:
-        _flash_error(error)
-        return redirect(url_for("finance_console.payees_page"))
+        return _payees_page(error.status, _refused(error, ("note",)), failed)
     flash(_("Payee account updated."))
     return redirect(url_for("finance_console.payees_page"))
 
@@ -190,8 +225,14 @@ def decide_payee(payee_id: int, action: str):
 @finance_only
 def reconciliation_page():
     """The exception queue with candidates, and the forms that resolve it."""
+    return _reconciliation_page()
+
+
+def _reconciliation_page(status: int = 200, errors=None, failed: str | None = None):
+    """The reconciliation page; after a refused form, that form shows its errors and keeps
+    what was typed."""
     session = db_session()
-    return render_template(
+    page = render_template(
         "finance/reconciliation.html",
         exceptions=session.scalars(exceptions.queue().limit(200)).all(),
         corrections=session.scalars(
@@ -199,7 +240,14 @@ def reconciliation_page():
         ).all(),
         trail=session.scalars(exceptions.trail().limit(30)).all(),
         me=current_user(),
+        kind_labels=EXCEPTION_KIND_LABELS,
+        target_labels=TARGET_LABELS,
+        action_labels=AUDIT_ACTION_LABELS,
+        errors=errors or {},
+        form=request.form if errors else {},
+        failed=failed,
     )
+    return page, status
 
 
 @blp.route("/reconciliation/run", methods=["POST"])
@@ -209,7 +257,12 @@ def run_reconciliation():
     result = matching.run(db_session(), utcnow())
     exceptions.audit(db_session(), "run", "recon", current_user(), utcnow(),
                      matched=dict(result.matched))  # fmt: skip
-    flash(result.summary())
+    flash(
+        _(
+            "%(matched)s lines matched; %(opened)s exceptions opened, %(closed)s closed.",
+            matched=sum(result.matched.values()), opened=result.opened, closed=result.closed,
+        )
+    )  # fmt: skip
     return redirect(url_for("finance_console.reconciliation_page"))
 
 
@@ -219,9 +272,9 @@ def resolve_exception(exception_id: int, how: str):
     """Resolve an exception by hand or with a reason."""
     schema = schemas.ManualMatchSchema() if how == "match" else schemas.MarkSchema()
     data, errors = parse_form(schema)
+    failed = f"{how}-{exception_id}"
     if errors:
-        flash(_("The resolution has invalid fields: %(fields)s", fields=", ".join(errors)))
-        return redirect(url_for("finance_console.reconciliation_page"))
+        return _reconciliation_page(422, errors, failed)
     try:
         if how == "match":
             exceptions.match_by_hand(
@@ -231,8 +284,7 @@ def resolve_exception(exception_id: int, how: str):
         else:
             exceptions.mark(db_session(), exception_id, data["reason"], current_user(), utcnow())
     except DomainError as error:
-        _flash_error(error)
-        return redirect(url_for("finance_console.reconciliation_page"))
+        return _reconciliation_page(error.status, _refused(error, tuple(schema.fields)), failed)
     flash(_("Exception resolved."))
     return redirect(url_for("finance_console.reconciliation_page"))
 
@@ -249,7 +301,6 @@ def decide_correction(correction_id: int, decision: str):  # fmt: skip
             db_session(), correction_id, decision == "approve", current_user(), utcnow()
         )
     except DomainError as error:
-        _flash_error(error)
-        return redirect(url_for("finance_console.reconciliation_page"))
+        return _reconciliation_page(error.status, _refused(error), f"correction-{correction_id}")
     flash(_("Correction approved.") if decision == "approve" else _("Correction refused."))
     return redirect(url_for("finance_console.reconciliation_page"))
