@@ -17,3 +17,10 @@ def whole_money(minor: int, currency: str) -> str:
     return format_currency(
         to_major(minor, currency), currency, format="¤#,##0", currency_digits=False
     )
+
+
+def plain_amount(minor: int, currency: str) -> str:
+    """``100000, "CNY"`` → ``1000``; ``100050`` → ``1000.5``: the shortest major-unit amount,
+    as a URL or a form field carries it (and as :class:`market.text.Money` reads it back)."""
+    text = f"{to_major(minor, currency):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

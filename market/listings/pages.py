@@ -41,7 +41,7 @@ from market.listings.models import (
     Listing,
 )
 from market.listings.states import Action, Actor
-from market.money import whole_money
+from market.money import plain_amount, whole_money
 from market.registry.assets import Upload
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, RIGHT_LABELS, Asset
 from market.searching import services as searching
@@ -82,13 +82,14 @@ def _labels() -> dict:
 
 
 def _search_args() -> dict:
-    schema = schemas.SearchArgsSchema()
+    schema = schemas.MarketArgsSchema(home_currency())
+    by_key = {field.data_key or name: field for name, field in schema.load_fields.items()}
     flat = {}
     for key in request.args:
-        if key in schema.fields:
+        if key in by_key:
             values = [value for value in request.args.getlist(key) if value != ""]
             if values:
-                is_list = isinstance(schema.fields[key], schemas.fields.List)
+                is_list = isinstance(by_key[key], schemas.fields.List)
                 flat[key] = values if is_list else values[0]
     try:
         return schema.load(flat)
@@ -99,6 +100,8 @@ def _search_args() -> dict:
 @blp.route("/market")
 def market():
     """The marketplace: search with facets, sorting and highlights (no sign-in needed)."""
+    if "price_min" in request.args or "price_max" in request.args:
+        return redirect(_in_major_units(), 301)
     args = _search_args()
     session = db_session()
     error, logged = None, None
@@ -123,7 +126,36 @@ def market():
         clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
         search_id=logged.id if logged else None,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
+        kept=_kept_ranges(args),
     )  # fmt: skip
+
+
+def _major(minor: int) -> str:
+    """Minor units of the exchange's currency as a URL carries them in major units."""
+    return plain_amount(minor, home_currency())
+
+
+def _in_major_units() -> str:
+    """The market URL with an old link's minor-unit ``price_min``/``price_max`` (inclusive) as
+    ``price_from``/``price_below`` in major units; a bound that is not a whole number of
+    minor units is dropped."""
+    query = request.args.to_dict(flat=False)
+    low, high = query.pop("price_min", [""])[0], query.pop("price_max", [""])[0]
+    if low.isdigit():
+        query["price_from"] = [_major(int(low))]
+    if high.isdigit():
+        query["price_below"] = [_major(int(high) + 1)]
+    return url_for("listings.market", **query)
+
+
+def _kept_ranges(args: dict) -> dict:
+    """The range filters in force, as the search form's hidden fields carry them on."""
+    kept = {"year_from": args.get("year_from"), "year_to": args.get("year_to")}
+    if args.get("price_min") is not None:
+        kept["price_from"] = _major(args["price_min"])
+    if args.get("price_max") is not None:
+        kept["price_below"] = _major(args["price_max"] + 1)
+    return {name: value for name, value in kept.items() if value is not None}
 
 
 _FILTERS = (
@@ -187,10 +219,16 @@ def _link_facets(facets: dict) -> None:
                 else str(item["value"])
             )
             chosen = dict(current)
-            if name in ("price", "coverage_to"):
+            if name == "price":
                 low, high = value.split("-")
-                keys = ("price_min", "price_max") if name == "price" else ("year_from", None)
-                bounds = {keys[0]: low} | ({keys[1]: _less(high)} if keys[1] else {})
+                bounds = {
+                    "price_from": low if low == "*" else _major(int(low)),
+                    "price_below": high if high == "*" else _major(int(high)),
+                }
+            elif name == "coverage_to":
+                low, high = value.split("-")
+                bounds = {"year_from": low}
+            if name in ("price", "coverage_to"):
                 item["active"] = any(current.get(key) for key in bounds) and all(
                     current.get(key, []) == ([] if bound == "*" else [bound])
                     for key, bound in bounds.items()
@@ -227,11 +265,6 @@ def _years_label(low: str, high: str) -> str:
     if high == "*":
         return _("%(year)s and later", year=low)
     return f"{low}–{int(high) - 1}"
-
-
-def _less(bound: str) -> str:
-    """The inclusive upper bound of a bucket whose end is exclusive (``*`` stays open)."""
-    return bound if bound == "*" else str(int(bound) - 1)
 
 
 @blp.route("/market/listings/<int:listing_id>")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from ledger.currencies import EXPONENTS
 from market.fields import Int, SingleLine
@@ -301,6 +309,27 @@ class SearchArgsSchema(Schema):
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = Int(load_default=1, validate=validate.Range(1, 500))
     per_page = Int(load_default=20, validate=validate.Range(1, 100))
+
+
+class MarketArgsSchema(SearchArgsSchema):
+    """The market page's search: prices in the exchange's currency's major unit, as a price
+    bucket reads (``price_from=1000&price_below=10000`` is ¥1,000 up to, not including,
+    ¥10,000). The API's ``price_min``/``price_max`` stay minor units; the page's old links
+    that carry them are redirected."""
+
+    price_min = Money(data_key="price_from", load_default=None, maximum=MAX_PRICE)
+    price_max = Money(data_key="price_below", load_default=None, minimum=1, maximum=MAX_PRICE)
+
+    def __init__(self, currency: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fields["price_min"].currency = currency
+        self.fields["price_max"].currency = currency
+
+    @post_load
+    def _below_is_exclusive(self, data: dict, **kwargs) -> dict:
+        if data.get("price_max") is not None:
+            data["price_max"] -= 1
+        return data
 
 
 class SuggestArgsSchema(Schema):

@@ -1,0 +1,57 @@
+"""The market page's price filter reads in yuan in its URLs; old links in fen still work."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.listings import factories as lf
+
+
+@pytest.fixture
+def published(db, store, provider, staff, drain):
+    """A published, indexed listing at ¥4,800."""
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    drain()
+    return listing
+
+
+def test_price_facet_links_carry_whole_yuan(client, published):
+    page = client.get("/market").get_data(as_text=True)
+    assert "price_from=1000&amp;price_below=10000" in page
+    assert "price_min" not in page and "price_max" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("price_from=1000&price_below=10000", True),
+        ("price_from=4800&price_below=4800.01", True),
+        ("price_below=4800", False),  # below is exclusive
+        ("price_from=4,800.01", False),
+        ("price_from=10000", False),
+    ],
+)
+def test_a_yuan_range_filters_the_results(client, published, query, found):
+    page = client.get(f"/market?{query}").get_data(as_text=True)
+    assert ('data-testid="hit"' in page) is found
+
+
+def test_an_old_link_in_fen_is_redirected_to_yuan(client, published):
+    old = client.get("/market?q=公交&price_min=100000&price_max=999999")
+    assert old.status_code == 301
+    target = urlsplit(old.headers["Location"])
+    assert parse_qs(target.query) == {
+        "q": ["公交"],
+        "price_from": ["1000"],
+        "price_below": ["10000"],
+    }
+    assert 'data-testid="hit"' in client.get(old.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_price_with_fractions_of_a_fen_is_not_a_crash(client, published):
+    response = client.get("/market?price_from=1.001&price_min=abc")
+    assert response.status_code == 301
+    assert client.get(response.headers["Location"]).status_code == 200
