@@ -42,6 +42,7 @@ services-down:
 test: install-test
 	$(PY) tools/services.py install
 	$(PY) tools/services.py up
+	rm -rf build/screenshots
 	set -a; . ./.services/env; set +a; \
 	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 	$(PY) tools/services.py down; exit $$status
