@@ -10,7 +10,7 @@ from market.context import current_user, db_session
 from market.errors import DomainError
 from market.forms import parse_form, safe_next
 from market.identity.schemas import LocaleSchema
-from market.listings import discovery
+from market.listings import discovery, featuring
 from market.listings.schemas import SearchArgsSchema
 from market.registry.models import Certificate, CertificateStatus
 from market.trading.models import Order, OrderStatus
@@ -20,7 +20,8 @@ blp = Blueprint("web", __name__)
 
 @blp.route("/")
 def home():
-    """The exchange's front page: search, categories, the newest certified listings, figures."""
+    """The exchange's front page: search, categories, featured and the newest certified
+    listings, figures."""
     engine = current_app.extensions["search"]
     session = db_session()
     try:
@@ -43,8 +44,9 @@ def home():
         ),
     }
     return render_template(
-        "home.html", categories=facets.get("category", []), newest=newest, figures=figures
-    )
+        "home.html", categories=facets.get("category", []), newest=newest, figures=figures,
+        featured=featuring.on_home_page(session),
+    )  # fmt: skip
 
 
 @blp.route("/language", methods=["POST"])

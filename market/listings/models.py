@@ -186,6 +186,14 @@ class Listing(Base):
     live_revision: Mapped[ListingRevision | None] = relationship(
         foreign_keys=[live_revision_id], post_update=True
     )
+    feature: Mapped[FeaturedListing | None] = relationship(
+        back_populates="listing", cascade="all, delete-orphan"
+    )
+
+    @property
+    def featured(self) -> bool:
+        """Whether exchange staff show it on the home page."""
+        return self.feature is not None
 
     @property
     def latest_revision(self) -> ListingRevision:
@@ -368,6 +376,19 @@ class ListingEvent(Base):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(sa.Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeaturedListing(Base):
+    """A listing exchange staff feature on the home page (精選): who chose it and when. The
+    choice and its withdrawal are also :class:`ListingEvent` rows (``feature``/``unfeature``)."""
+
+    __tablename__ = "listing_features"
+
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id"), primary_key=True)
+    featured_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    featured_at: Mapped[datetime] = mapped_column(index=True)
+
+    listing: Mapped[Listing] = relationship(back_populates="feature")
 
 
 class Demand(Base):

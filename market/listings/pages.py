@@ -29,7 +29,15 @@ from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import parse_form
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
-from market.listings import compliance, demands, discovery, listings, notifications, schemas
+from market.listings import (
+    compliance,
+    demands,
+    discovery,
+    featuring,
+    listings,
+    notifications,
+    schemas,
+)
 from market.listings import terms as licence
 from market.listings.models import (
     DELIVERY_LABELS,
@@ -470,6 +478,34 @@ def review_listing(listing_id: int):
         return page, 422
     flash(_("Decision recorded."))
     return redirect(url_for("listings.review_queue"))
+
+
+def _feature_page(listing, status: int = 200, errors=None):
+    page = render_template(
+        "listings/feature.html", listing=listing, errors=errors or {},
+        form=request.form if errors else {},
+    )  # fmt: skip
+    return page, status
+
+
+@blp.route("/review/listings/<int:listing_id>/featured", methods=["GET", "POST"])
+@staff_required(StaffRole.REVIEWER)
+def feature_listing(listing_id: int):
+    """Show a published listing on the home page, or take it off, with a reason."""
+    session = db_session()
+    listing = listings.listing_or_404(session, listing_id)
+    if request.method == "GET":
+        return _feature_page(listing)
+    data, errors = parse_form(schemas.FeatureInputSchema())
+    if errors:
+        return _feature_page(listing, 422, errors)
+    move = featuring.feature if data["featured"] else featuring.unfeature
+    try:
+        move(session, listing, current_user(), data["reason"], utcnow())
+    except DomainError as error:
+        return _feature_page(listing, error.status, {"featured": [_(error.message)]})
+    flash(_("Featured on the home page.") if data["featured"] else _("No longer featured."))
+    return redirect(url_for("listings.listing_page", listing_id=listing_id))
 
 
 # --- Demands ---------------------------------------------------------------------------------

@@ -196,6 +196,13 @@ class ListingReasonSchema(Schema):
     reason = _text(4000, required=False)
 
 
+class FeatureInputSchema(FormSchema):
+    """Staff's choice to show a listing on the home page, or to stop, and why."""
+
+    featured = fields.Boolean(required=True)
+    reason = _text(1000, one_line=True)
+
+
 class ListingPlanSchema(Schema):
     """A plan as shown."""
 
@@ -283,6 +290,10 @@ class ListingSchema(Schema):
     status = fields.Enum(ListingStatus, by_value=True)
     published_at = fields.DateTime()
     live = fields.Nested(ListingRevisionSchema, attribute="live_revision", allow_none=True)
+    featured = fields.Boolean(dump_only=True)
+    featured_at = fields.AwareDateTime(
+        attribute="feature.featured_at", dump_only=True, allow_none=True
+    )
     pending = fields.Nested(ListingRevisionSchema, attribute="pending_revision", allow_none=True)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from market import worker
 from market.db import utcnow
-from market.listings import demands
+from market.listings import demands, featuring
 from market.listings.schemas import DemandInputSchema
 from tests.browser.helpers import overflow, sign_in
 from tests.browser.pagecheck import ALLOWED, LOCALES, WIDTHS, check
@@ -38,6 +38,7 @@ def exchange(live_app):
         staff = rf.reviewer(session)
         organisation, owner = rf.provider(session)
         first = lf.published_listing(session, store, organisation, owner, staff)
+        featuring.feature(session, first, staff, "本月推荐", utcnow())
         lf.published_listing(
             session, store, organisation, owner, staff, category="finance",
             title_zh="深圳公交公司信用数据", title_en="Shenzhen bus company credit data",

@@ -167,6 +167,8 @@ def staff_exchange(live_app):
                 "review-objection": f"/review/claims/{noticed.id}",
                 "review-listings": "/review/listings",
                 "review-listing": f"/review/listings/{waiting.id}",
+                "feature-listing": f"/review/listings/{listing.id}/featured",
+                "staff-listing": f"/market/listings/{listing.id}",
                 "review-disputes": "/review/disputes",
                 "review-organisations": "/review/organisations",
                 "review-organisation": f"/review/organisations/{applicant.id}",

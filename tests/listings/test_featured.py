@@ -1,0 +1,71 @@
+"""Featured listings: a reviewer features a published listing with a reason (kept in its
+history); the home page shows it; the API says so; withdrawing takes it off again."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from market.listings.models import ListingEvent
+from tests import factories
+from tests.listings import factories as lf
+from tests.web import WebClient
+
+
+def _staff_client(app, staff):
+    client = WebClient(app)
+    client.log_in(staff.email, factories.PASSWORD)
+    return client
+
+
+def _home_featured(client) -> str:
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    start = html.find('data-testid="featured"')
+    return html[start : html.find("</section>", start)] if start >= 0 else ""
+
+
+def test_a_reviewer_features_a_listing_for_the_home_page(app, db, store, provider, staff, drain):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    drain()
+    web = _staff_client(app, staff)
+    path = f"/review/listings/{listing.id}/featured"
+    assert "Shenzhen bus card transactions" not in _home_featured(web)
+    done = web.submit(path, {"featured": "true", "reason": "本月推荐"}, page=path)
+    assert done.status_code == 302
+    assert "Shenzhen bus card transactions" in _home_featured(web)
+    body = app.test_client().get(f"/api/v1/listings/{listing.id}").get_json()
+    assert body["featured"] is True and body["featured_at"]
+    event = db.scalar(sa.select(ListingEvent).where(ListingEvent.action == "feature"))
+    assert (event.listing_id, event.user_id, event.reason) == (listing.id, staff.id, "本月推荐")
+    db.commit()
+
+    assert (
+        web.submit(path, {"featured": "false", "reason": "推荐期结束"}, page=path).status_code
+        == 302
+    )
+    assert "Shenzhen bus card transactions" not in _home_featured(web)
+    assert app.test_client().get(f"/api/v1/listings/{listing.id}").get_json()["featured"] is False
+
+
+def test_featuring_needs_a_reason_and_a_published_listing(app, db, store, provider, staff):
+    draft = lf.draft_listing(db, store, *provider, staff)
+    db.commit()
+    web = _staff_client(app, staff)
+    path = f"/review/listings/{draft.id}/featured"
+    blank = web.submit(path, {"featured": "true", "reason": ""}, page=path)
+    assert blank.status_code == 422 and 'id="reason-error"' in blank.get_data(as_text=True)
+    refused = web.submit(path, {"featured": "true", "reason": "推荐"}, page=path)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "只有已发布的挂牌才能设为精选" in html
+    assert 'value="推荐"' in html
+    assert db.scalar(sa.select(sa.func.count()).select_from(ListingEvent).where(
+        ListingEvent.action == "feature")) == 0  # fmt: skip
+
+
+def test_only_reviewers_feature_listings(app, db, store, provider, staff):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    owner = _staff_client(app, provider[1])
+    path = f"/review/listings/{listing.id}/featured"
+    assert owner.get(path).status_code == 403
+    assert owner.submit(path, {"featured": "true", "reason": "自荐"}, page="/").status_code == 403
