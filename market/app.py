@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask, api) -> None:
     app.register_blueprint(stripe_webhooks.blp)
     csrf.exempt(stripe_webhooks.blp)
     limiter = ratelimit.configure(app)
+    ratelimit.throttle_sign_in(app, limiter)
     # API blueprints authenticate with bearer tokens, never cookies: no CSRF to guard against.
     for blueprint in (
         identity_views.blp,
@@ -226,6 +227,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.response is not None:
+            return error.response  # an answer made on purpose (a refused sign-in's page)
         data = getattr(error, "data", None) or {}
         errors = _flatten(data.get("messages", {})) if "messages" in data else data.get("errors")
         message = data.get("message") or error.description or error.name

@@ -72,6 +72,8 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("TOKEN_LIFETIME", "SHUJIAO_TOKEN_LIFETIME", 3600, int),
     ("LOGIN_MAX_FAILURES", "SHUJIAO_LOGIN_MAX_FAILURES", 5, int),
     ("LOGIN_WINDOW_SECONDS", "SHUJIAO_LOGIN_WINDOW_SECONDS", 900, int),
+    # Failed sign-ins from one address (page and token endpoint together) in the same window.
+    ("LOGIN_MAX_FAILURES_PER_IP", "SHUJIAO_LOGIN_MAX_FAILURES_PER_IP", 20, int),
     ("INPROCESS_WORKER", "SHUJIAO_INPROCESS_WORKER", False, bool),
     # API rate limits (Flask-Limiter): where counters live, and the limits per IP / per client.
     ("RATELIMIT_STORAGE_URL", "SHUJIAO_RATELIMIT_STORAGE_URL", "memory://", str),

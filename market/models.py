@@ -3,7 +3,6 @@
 from market.finance.models import PayeeAccount, StripeBalanceTransaction  # noqa: F401
 from market.identity.models import (  # noqa: F401
     Invitation,
-    LoginFailure,
     Membership,
     Organisation,
     StaffAssignment,

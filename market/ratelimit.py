@@ -1,4 +1,5 @@
-"""Rate limits on the API (Flask-Limiter): per client for token holders, per IP for the rest.
+"""Rate limits (Flask-Limiter): the API per client for token holders and per IP for the rest;
+failed sign-ins per IP and per account.
 
 Counters live where ``SHUJIAO_RATELIMIT_STORAGE_URL`` says: in memory for the demo's one
 process, in Redis where several processes (or hosts) must share one limit.
@@ -6,12 +7,27 @@ process, in Redis where several processes (or hosts) must share one limit.
 
 from __future__ import annotations
 
+import hashlib
+import math
+import time
+
 import sqlalchemy as sa
-from flask import Flask, current_app, g, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
+from flask_babel import gettext
 from flask_limiter import Limiter
 
 from market.context import db_session
-from market.identity.services import token_digest
+from market.errors import error_body
+from market.identity.services import email_key, token_digest
 from market.oauth.models import OAuthClient, OAuthToken
 
 
@@ -57,3 +73,77 @@ def configure(app: Flask) -> Limiter:
 def limit_blueprint(limiter: Limiter, blueprint) -> None:
     """Apply the caller's limit to every endpoint of an API blueprint."""
     limiter.limit(caller_limit)(blueprint)
+
+
+# --- Sign-in throttling ------------------------------------------------------------------------
+#
+# The doors where a secret is guessed: the sign-in page (e-mail and password) and the OAuth
+# token endpoint (client id and secret). Only failed attempts (401) count, against the address
+# they come from (both doors in one bucket, so spraying one password across many accounts is
+# slowed) and against the account they name.
+
+SIGN_IN_DOORS = ("identity.login", "oauth.token")
+
+
+def _digest(value: str) -> str:
+    # Keys stay short and hold no e-mail address in the counter store.
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def sign_in_ip_key() -> str:
+    """The bucket of a sign-in attempt by where it comes from."""
+    return f"ip:{request.remote_addr}"
+
+
+def sign_in_account_key() -> str:
+    """The bucket of a sign-in attempt by the account it names: an e-mail or a client id."""
+    if request.blueprint == "oauth":
+        credentials = request.authorization
+        client_id = credentials.username if credentials else request.form.get("client_id", "")
+        return "client:" + _digest(client_id or "")
+    return "user:" + _digest(email_key(request.form.get("email", "")))
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _refuse_sign_in(request_limit) -> Response:
+    """The 429 answer: the sign-in page again with the reason, or the API's JSON error."""
+    retry_after = max(1, math.ceil(request_limit.reset_at - time.time()))
+    message = gettext(
+        "Too many failed sign-ins. Try again in %(minutes)s minutes.",
+        minutes=math.ceil(retry_after / 60),
+    )
+    if request.blueprint == "oauth":
+        body = error_body(429, message, {"oauth": ["too_many_requests"]})
+        response = make_response(jsonify(body), 429)
+    else:
+        page = render_template(
+            "identity/login.html", errors={"password": [message]}, form=request.form
+        )
+        response = make_response(page, 429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def throttle_sign_in(app: Flask, limiter: Limiter) -> None:
+    """Limit failed sign-ins per IP and per account on every sign-in door of ``app``."""
+    window = app.config["LOGIN_WINDOW_SECONDS"]
+    per_ip = f"{app.config['LOGIN_MAX_FAILURES_PER_IP']} per {window} seconds"
+    per_account = f"{app.config['LOGIN_MAX_FAILURES']} per {window} seconds"
+    for endpoint in SIGN_IN_DOORS:
+        view = app.view_functions[endpoint]
+        for limit, scope, key in (
+            (per_ip, "sign-in-ip", sign_in_ip_key),
+            (per_account, "sign-in-account", sign_in_account_key),
+        ):
+            view = limiter.shared_limit(
+                limit,
+                scope=scope,
+                key_func=key,
+                methods=["POST"],
+                deduct_when=_failed,
+                on_breach=_refuse_sign_in,
+            )(view)
+        app.view_functions[endpoint] = view

@@ -13,7 +13,8 @@ from market.app import create_app
 from market.context import db_session
 from market.errors import DomainError
 from market.identity import services
-from market.identity.models import LoginFailure, User
+from market.identity.models import User
+from market.outbox import OutboxMessage, enqueue
 from tests import factories
 from tests.conftest import app_config
 from tests.web import WebClient
@@ -26,7 +27,7 @@ def test_a_page_that_writes_fails_and_redirects_leaves_no_row(app, db):
     @app.route("/test-half-done", methods=["POST"])
     def half_done():
         session = db_session()
-        session.add(LoginFailure(email_key="someone@example.cn"))
+        enqueue(session, "mail.invitation", {"to": "someone@example.cn"})
         session.flush()
         try:
             services.register_user(session, taken.email, "Second", "correct horse battery")
@@ -36,7 +37,7 @@ def test_a_page_that_writes_fails_and_redirects_leaves_no_row(app, db):
 
     response = WebClient(app).submit("/test-half-done", {})
     assert response.status_code == 302
-    assert db.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+    assert db.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
     assert db.scalar(sa.select(sa.func.count()).select_from(User)) == 1
     db.commit()
 

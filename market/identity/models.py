@@ -89,6 +89,9 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Signing out bumps it: every session cookie issued before, copied or not, stops working.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    # When the owner of the address followed the link mailed at sign-up; until then the user
+    # may sign in but not act for an organisation.
+    email_verified_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
     staff_roles: Mapped[list[StaffAssignment]] = relationship(
@@ -204,14 +207,3 @@ class Invitation(Base):
     accepted_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
-
-
-class LoginFailure(Base):
-    """A failed sign-in, kept for rate limiting; rows older than the window are pruned."""
-
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email_key: Mapped[str] = mapped_column(sa.String(254), index=True)
-    remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
-    failed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

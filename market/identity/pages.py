@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 
 from market.auth import login_required
 from market.context import current_user, db_session
-from market.db import utcnow
 from market.errors import DomainError
 from market.forms import parse_form, safe_next
 from market.identity import schemas, services
@@ -61,36 +60,16 @@ def signup():
 
 @blp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in; repeated failures for one account are throttled."""
+    """Sign in; failures are throttled per address and per account (``market.ratelimit``)."""
     if request.method == "GET":
         return render_template("identity/login.html", errors={}, form={})
     data, errors = parse_form(schemas.LoginSchema())
     if errors:
         return _form_error("identity/login.html", 422, errors)
-    config = current_app.config
-    database = db_session()
     try:
-        services.check_login_allowed(
-            database,
-            data["email"],
-            config["LOGIN_MAX_FAILURES"],
-            config["LOGIN_WINDOW_SECONDS"],
-            utcnow(),
-        )
-        user = services.authenticate(database, data["email"], data["password"])
+        user = services.authenticate(db_session(), data["email"], data["password"])
     except DomainError as error:
-        if error.status == 401:
-            # The failure must outlive this request's doomed unit of work.
-            with current_app.extensions["db"].unit_of_work() as own:
-                services.record_login_failure(
-                    own, data["email"], request.remote_addr, config["LOGIN_WINDOW_SECONDS"]
-                )
-        headers = {"Retry-After": str(error.retry_after)} if error.status == 429 else {}
-        page = render_template(
-            "identity/login.html", errors={"password": [_(error.message)]}, form=request.form
-        )
-        return page, error.status, headers
-    services.clear_login_failures(database, data["email"])
+        return _form_error("identity/login.html", error.status, {"password": [_(error.message)]})
     _start_session(user)
     return redirect(safe_next(url_for("identity.organisations")))
 

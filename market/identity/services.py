@@ -1,4 +1,4 @@
-"""Identity services: sign-up, sign-in with throttling, organisations, members, invitations.
+"""Identity services: sign-up, sign-in, organisations, members, invitations.
 
 Every function takes the caller's session and never commits.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,7 +20,6 @@ from market.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
-    TooManyRequests,
 )
 from market.identity import names, passwords
 from market.identity.credit_code import CreditCodeError
@@ -28,7 +27,6 @@ from market.identity.credit_code import validate as validate_credit_code
 from market.identity.models import (
     MAINLAND,
     Invitation,
-    LoginFailure,
     MemberRole,
     Membership,
     Organisation,
@@ -85,24 +83,6 @@ def register_user(
     return user
 
 
-def check_login_allowed(
-    session: Session, email: str, max_failures: int, window_seconds: int, now: datetime
-) -> None:
-    """Refuse further attempts for an e-mail after too many recent failures."""
-    since = now - timedelta(seconds=window_seconds)
-    failures = session.scalars(
-        sa.select(LoginFailure.failed_at)
-        .where(LoginFailure.email_key == email_key(email), LoginFailure.failed_at > since)
-        .order_by(LoginFailure.failed_at)
-    ).all()
-    if len(failures) >= max_failures:
-        retry_after = int((failures[-max_failures] - since).total_seconds()) + 1
-        raise TooManyRequests(
-            N_("too many failed sign-ins for this account; try again later"),
-            retry_after=retry_after,
-        )
-
-
 def authenticate(session: Session, email: str, password: str) -> User:
     """The active user with these credentials, or :class:`AuthenticationFailed`."""
     user = find_user(session, email)
@@ -112,24 +92,6 @@ def authenticate(session: Session, email: str, password: str) -> User:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
-
-
-def record_login_failure(
-    session: Session, email: str, remote_addr: str | None, window_seconds: int
-) -> None:
-    """Remember a failed sign-in (in its own unit of work) and prune expired ones."""
-    now = utcnow()
-    session.execute(
-        sa.delete(LoginFailure).where(
-            LoginFailure.failed_at < now - timedelta(seconds=window_seconds)
-        )
-    )
-    session.add(LoginFailure(email_key=email_key(email), remote_addr=remote_addr, failed_at=now))
-
-
-def clear_login_failures(session: Session, email: str) -> None:
-    """Forget failures after a successful sign-in."""
-    session.execute(sa.delete(LoginFailure).where(LoginFailure.email_key == email_key(email)))
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
