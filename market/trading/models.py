@@ -246,7 +246,7 @@ class ExclusiveClaim(Base):
     """The one live exclusive licence of a listing: the unique listing id settles a race in
     the database, on every engine. It belongs to the listing, not to a revision's plan, so a
     new revision (whose copied plans have new ids) cannot sell it again. Released when the
-    order is cancelled or fully refunded."""
+    order is cancelled or fully refunded, or by the next order once the sold licence has ended."""
 
     __tablename__ = "trading_exclusive_claims"
 

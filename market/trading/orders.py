@@ -18,7 +18,7 @@ from market.listings import plans as listing_plans
 from market.listings import terms as licence
 from market.listings.models import Plan
 from market.text import N_
-from market.trading.models import ExclusiveClaim, Order, OrderEvent, OrderStatus
+from market.trading.models import Entitlement, ExclusiveClaim, Order, OrderEvent, OrderStatus
 from market.trading.states import Action, Actor, next_status
 
 
@@ -128,15 +128,24 @@ def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool
     return True
 
 
-def _check_exclusivity(session: Session, plan: Plan, buyer_id: int) -> None:
+def _check_exclusivity(session: Session, plan: Plan, buyer_id: int, now: datetime) -> None:
     # An exclusive licence excludes every other buyer from the listing, whatever revision or
-    # plan they would buy under; the holder may still buy other plans.
-    holder = session.scalar(
-        sa.select(Order.buyer_organisation_id)
-        .join(ExclusiveClaim, ExclusiveClaim.order_id == Order.id)
+    # plan they would buy under; the holder may still buy other plans. A sold licence whose
+    # term has ended excludes nobody: its claim goes, and the licence is for sale again.
+    held = session.execute(
+        sa.select(ExclusiveClaim, Order.buyer_organisation_id, Entitlement.ends_at)
+        .join(Order, ExclusiveClaim.order_id == Order.id)
+        .outerjoin(Entitlement, Entitlement.order_id == Order.id)
         .where(ExclusiveClaim.listing_id == plan.revision.listing_id)
-    )
-    if holder is not None and (plan.exclusive or holder != buyer_id):
+    ).first()
+    if held is None:
+        return
+    claim, holder, ends_at = held
+    if ends_at is not None and ends_at <= now:
+        session.delete(claim)
+        session.flush()
+        return
+    if plan.exclusive or holder != buyer_id:
         raise Conflict(N_("this exclusive licence has already been sold"), field="plan_id")
 
 
@@ -153,7 +162,8 @@ def _claim_exclusive(session: Session, plan: Plan, order: Order) -> None:
 
 
 def release_exclusive(session: Session, order: Order) -> None:
-    """Free an exclusive licence again when its order is cancelled or refunded in full."""
+    """Free an exclusive licence again when its order is cancelled or refunded in full (one
+    whose term ends is freed by the next order for the listing)."""
     session.execute(sa.delete(ExclusiveClaim).where(ExclusiveClaim.order_id == order.id))
 
 
@@ -204,7 +214,7 @@ def place(
     cross_border = _check_cross_border(plan, buyer, bool(data.get("cross_border")))
     if plan.price_minor <= 0:
         raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")
-    _check_exclusivity(session, plan, buyer.id)
+    _check_exclusivity(session, plan, buyer.id, now)
     revision = plan.revision
     order = Order(
         buyer_organisation_id=buyer.id,

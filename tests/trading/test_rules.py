@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from market.db import utcnow
 from market.listings import compliance, listings
+from market.trading.models import Entitlement
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
 from tests.trading.helpers import (
@@ -115,6 +117,44 @@ def test_an_exclusive_licence_survives_a_new_revision_of_the_listing(
     )
     assert refund.status_code == 201, refund.get_json()
     assert place(exchange, listing, headers=other)["exclusive"] is True
+
+
+def _age_entitlement(app, order_id: int, days: int) -> None:
+    # The licence was bought ``days`` ago: move its term back rather than wait a year.
+    with app.extensions["db"].unit_of_work() as session:
+        entitlement = session.scalar(sa.select(Entitlement).where(Entitlement.order_id == order_id))
+        entitlement.starts_at -= timedelta(days=days)
+        if entitlement.ends_at is not None:
+            entitlement.ends_at -= timedelta(days=days)
+
+
+def test_an_exclusive_licence_is_for_sale_again_when_its_term_has_ended(
+    exchange, listing_of, db, drain
+):
+    listing = listing_of(plans=[listing_factories.plan(exclusive=True)])  # a 12-month term
+    first = place(exchange, listing)
+    pay_by_bank(exchange, first)
+    _org, other = exchange.new_buyer(db)
+    _age_entitlement(exchange.app, first["id"], days=200)  # half-way through: still held
+    held = _post(exchange, "/orders", other, json=order_body(listing))
+    assert held.status_code == 409 and "plan_id" in held.get_json()["errors"]
+    _age_entitlement(exchange.app, first["id"], days=200)  # the year is over
+    second = place(exchange, listing, headers=other)
+    assert second["exclusive"] is True
+    # The new holder's licence excludes everyone else, the first buyer included.
+    again = _post(exchange, "/orders", exchange.buyer_api, json=order_body(listing))
+    assert again.status_code == 409 and "plan_id" in again.get_json()["errors"]
+
+
+def test_a_perpetual_exclusive_licence_is_never_for_sale_again(exchange, listing_of, db):
+    terms = listing_factories.terms(duration_months=None)
+    listing = listing_of(plans=[listing_factories.plan(exclusive=True)], terms=terms)
+    first = place(exchange, listing)
+    pay_by_bank(exchange, first)
+    _age_entitlement(exchange.app, first["id"], days=3650)
+    _org, other = exchange.new_buyer(db)
+    refused = _post(exchange, "/orders", other, json=order_body(listing))
+    assert refused.status_code == 409
 
 
 def test_paying_a_cancelled_order_is_refused(exchange, listing):
