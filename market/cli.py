@@ -142,7 +142,7 @@ def user_create(email: str, name: str, password: str, staff_roles: tuple[str, ..
         raise click.BadParameter("must be 10 to 128 characters", param_hint="--password")
     with current_app.extensions["db"].unit_of_work() as session:
         try:
-            user = identity_services.register_user(session, email, name, password)
+            user = identity_services.register_user(session, email, name, password, verified=True)
         except DomainError as error:
             raise click.ClickException(error.message) from None
         for role in staff_roles:

@@ -74,6 +74,9 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("LOGIN_WINDOW_SECONDS", "SHUJIAO_LOGIN_WINDOW_SECONDS", 900, int),
     # Failed sign-ins from one address (page and token endpoint together) in the same window.
     ("LOGIN_MAX_FAILURES_PER_IP", "SHUJIAO_LOGIN_MAX_FAILURES_PER_IP", 20, int),
+    # Lifetimes (seconds) of the links mailed to confirm an address and to reset a password.
+    ("EMAIL_CONFIRMATION_MAX_AGE", "SHUJIAO_EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600, int),
+    ("PASSWORD_RESET_MAX_AGE", "SHUJIAO_PASSWORD_RESET_MAX_AGE", 3600, int),
     ("INPROCESS_WORKER", "SHUJIAO_INPROCESS_WORKER", False, bool),
     # API rate limits (Flask-Limiter): where counters live, and the limits per IP / per client.
     ("RATELIMIT_STORAGE_URL", "SHUJIAO_RATELIMIT_STORAGE_URL", "memory://", str),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 import ledger
 from market import outbox
 from market.finance import tasks as finance_tasks
+from market.identity import tasks as identity_tasks
 from market.listings import tasks as listing_tasks
 from market.mail import Mail
 from market.registry import tasks as registry_tasks
@@ -48,6 +49,7 @@ def handlers(app: Flask) -> dict[str, outbox.Handler]:
 
     return {
         "mail.invitation": send_invitation,
+        **identity_tasks.handlers(app),
         **registry_tasks.handlers(app),
         **listing_tasks.handlers(app),
         **trading_tasks.handlers(app),

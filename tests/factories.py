@@ -23,9 +23,16 @@ def credit_code(serial: int | None = None) -> str:
 
 
 def user(session, email: str | None = None, staff: tuple[StaffRole, ...] = (), **kwargs) -> User:
-    """A user (password :data:`PASSWORD`), optionally with staff roles."""
+    """A user (password :data:`PASSWORD`) whose address is confirmed unless ``verified=False``,
+    optionally with staff roles."""
     email = email or f"user{next(_serial)}@example.cn"
-    created = identity.register_user(session, email, kwargs.pop("name", "Test User"), PASSWORD)
+    created = identity.register_user(
+        session,
+        email,
+        kwargs.pop("name", "Test User"),
+        PASSWORD,
+        verified=kwargs.pop("verified", True),
+    )
     for role in staff:
         identity.grant_staff_role(session, created, role)
     session.flush()

@@ -112,4 +112,4 @@ def test_a_new_buyer_is_verified_and_may_then_trade(app):
     while worker.run_once(app):
         pass
     mail = Path(app.config["MAIL_SINK"].removeprefix("file:"))
-    assert len(list(mail.iterdir())) == 3  # submitted, review started, verified
+    assert len(list(mail.iterdir())) == 4  # address confirmed; submitted, review started, verified

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
+from market import worker
+
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+LINK = re.compile(r"https?://\S+")
+
+
+def mailed_link(app, to: str, subject: str) -> str:
+    """The path of the link in the newest mail to ``to`` whose subject holds ``subject``.
+
+    Delivers the outbox first (as ``shujiao worker`` would), then reads the ``.eml`` files of
+    the app's file mail sink.
+    """
+    while worker.run_once(app):
+        pass
+    folder = Path(app.config["MAIL_SINK"].removeprefix("file:"))
+    for path in sorted(folder.glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"].lower() == to.lower() and subject in message["Subject"]:
+            return urlsplit(LINK.search(message.get_content()).group(0)).path
+    raise AssertionError(f"no mail to {to} about {subject!r}")
+
+
+def confirmation_link(app, to: str) -> str:
+    """The path of the e-mail confirmation link mailed to ``to`` at sign-up."""
+    return mailed_link(app, to, "Confirm your e-mail address")
 
 
 class WebClient:
@@ -37,9 +65,20 @@ class WebClient:
         """POST without a CSRF token (to test that it is refused)."""
         return self.raw.post(path, **kwargs)
 
-    def sign_up(self, email: str, password: str = "correct horse battery", name: str = "Test User"):
-        """Create an account and stay signed in."""
-        return self.submit("/signup", {"email": email, "password": password, "name": name})
+    def sign_up(
+        self,
+        email: str,
+        password: str = "correct horse battery",
+        name: str = "Test User",
+        confirm: bool = True,
+    ):
+        """Create an account and stay signed in; unless ``confirm`` is false, follow the link
+        mailed to confirm the address too. The sign-up's own response is returned."""
+        response = self.submit("/signup", {"email": email, "password": password, "name": name})
+        if confirm and response.status_code == 302:
+            confirmed = self.get(confirmation_link(self.app, email))
+            assert confirmed.status_code == 302, confirmed.get_data(as_text=True)
+        return response
 
     def log_in(self, email: str, password: str = "correct horse battery"):
         """Sign in."""

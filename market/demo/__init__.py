@@ -122,7 +122,7 @@ def seed(session: Session) -> bool:
     admin = None
     staff_users = []
     for email, name, roles in STAFF:
-        user = services.register_user(session, email, name, DEMO_PASSWORD)
+        user = services.register_user(session, email, name, DEMO_PASSWORD, verified=True)
         for role in roles:
             services.grant_staff_role(session, user, role)
         staff_users.append(user)
@@ -144,7 +144,7 @@ def seed(session: Session) -> bool:
     for user in staff_users[1:]:
         operator.memberships.append(Membership(user=user, role=MemberRole.MEMBER))
     for email, owner_name, name_zh, name_en, jurisdiction, code in ORGANISATIONS:
-        owner = services.register_user(session, email, owner_name, DEMO_PASSWORD)
+        owner = services.register_user(session, email, owner_name, DEMO_PASSWORD, verified=True)
         data = {"name_zh": name_zh, "name_en": name_en, "jurisdiction": jurisdiction}
         if jurisdiction == "CN":
             data["credit_code"] = demo_credit_code(rng, code)

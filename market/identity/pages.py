@@ -53,8 +53,16 @@ def signup():
         )
     except DomainError as error:
         return _form_error("identity/signup.html", error.status, {error.field: [_(error.message)]})
+    config = current_app.config
+    services.send_email_confirmation(db_session(), user, config["SECRET_KEY"], config["BASE_URL"])
     _start_session(user)
-    flash(_("Welcome to Shujiao. Create or join an organisation to start trading."))
+    flash(
+        _(
+            "Welcome to Shujiao. We have mailed a link to %(email)s: follow it to confirm "
+            "your address, then create or join an organisation to start trading.",
+            email=user.email,
+        )
+    )
     return redirect(safe_next(url_for("identity.organisations")))
 
 
@@ -85,6 +93,71 @@ def logout():
     if locale:
         session["locale"] = locale
     return redirect(url_for("web.home"))
+
+
+@blp.route("/verify-email/<token>")
+def verify_email(token: str):
+    """Follow the link mailed at sign-up: the address is confirmed (once)."""
+    config = current_app.config
+    services.confirm_email(
+        db_session(), token, config["SECRET_KEY"], config["EMAIL_CONFIRMATION_MAX_AGE"]
+    )
+    flash(_("Your e-mail address is confirmed. You can now create or join an organisation."))
+    return redirect(url_for("identity.organisations"))
+
+
+@blp.route("/verify-email", methods=["POST"])
+@login_required
+def resend_confirmation():
+    """Mail the confirmation link again."""
+    user = current_user()
+    if user.email_verified_at is None:
+        config = current_app.config
+        services.send_email_confirmation(
+            db_session(), user, config["SECRET_KEY"], config["BASE_URL"]
+        )
+        flash(_("We have mailed a new link to %(email)s.", email=user.email))
+    return redirect(url_for("identity.organisations"))
+
+
+@blp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    template = "identity/password_forgot.html"
+    if request.method == "GET":
+        return render_template(template, errors={}, form={})
+    data, errors = parse_form(schemas.PasswordResetRequestSchema())
+    if errors:
+        return _form_error(template, 422, errors)
+    config = current_app.config
+    services.request_password_reset(
+        db_session(), data["email"], config["SECRET_KEY"], config["BASE_URL"]
+    )
+    flash(
+        _(
+            "If an account uses %(email)s, we have mailed it a link to choose a new password.",
+            email=data["email"],
+        )
+    )
+    return redirect(url_for("identity.login"))
+
+
+@blp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a mailed link; every session of the account ends."""
+    template = "identity/password_reset.html"
+    config = current_app.config
+    secret, max_age = config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"]
+    database = db_session()
+    if request.method == "GET":
+        services.user_for_reset(database, token, secret, max_age)
+        return render_template(template, errors={}, form={})
+    data, errors = parse_form(schemas.PasswordResetSchema())
+    if errors:
+        return _form_error(template, 422, errors)
+    services.reset_password(database, token, data["new_password"], secret, max_age)
+    flash(_("Your password has been changed. Sign in with the new one."))
+    return redirect(url_for("identity.login"))
 
 
 @blp.route("/account", methods=["GET", "POST"])

@@ -38,6 +38,18 @@ class PasswordChangeSchema(Schema):
     new_password = fields.String(required=True, validate=validate.Length(min=10, max=128))
 
 
+class PasswordResetRequestSchema(Schema):
+    """The address to mail a reset link to."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetSchema(Schema):
+    """A new password, chosen through a reset link."""
+
+    new_password = fields.String(required=True, validate=validate.Length(min=10, max=128))
+
+
 class LocaleSchema(Schema):
     """A language choice."""
 

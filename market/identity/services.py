@@ -21,7 +21,7 @@ from market.errors import (
     NotFound,
     PermissionDenied,
 )
-from market.identity import names, passwords
+from market.identity import names, passwords, tokens
 from market.identity.credit_code import CreditCodeError
 from market.identity.credit_code import validate as validate_credit_code
 from market.identity.models import (
@@ -66,9 +66,18 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def register_user(
-    session: Session, email: str, name: str, password: str, locale: str | None = None
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    locale: str | None = None,
+    verified: bool = False,
 ) -> User:
-    """Create a user; a second account for the same e-mail (in any case) is a conflict."""
+    """Create a user; a second account for the same e-mail (in any case) is a conflict.
+
+    ``verified`` vouches for the address (an operator's command, the demo); a person signing
+    up confirms it by the link :func:`send_email_confirmation` mails.
+    """
     if find_user(session, email) is not None:
         raise Conflict(N_("an account with this e-mail already exists"), field="email")
     user = User(
@@ -77,6 +86,7 @@ def register_user(
         name=name.strip(),
         password_hash=passwords.hash_password(password),
         locale=locale,
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -136,8 +146,19 @@ def normalise_organisation(data: dict) -> dict:
     return data
 
 
+def require_verified_email(user: User) -> None:
+    """Only a user who has confirmed their e-mail address may act for an organisation."""
+    if user.email_verified_at is None:
+        raise PermissionDenied(
+            N_("confirm your e-mail address first: follow the link we mailed you"),
+            field="email",
+        )
+
+
 def create_organisation(session: Session, owner: User, data: dict) -> Organisation:
-    """Create an organisation with ``owner`` as its owner."""
+    """Create an organisation with ``owner`` as its owner (who must have confirmed their
+    e-mail address)."""
+    require_verified_email(owner)
     data = normalise_organisation(data)
     operator = session.scalar(sa.select(Organisation).where(Organisation.is_operator))
     if operator is not None:
@@ -244,6 +265,8 @@ def accept_invitation(session: Session, user: User, token: str) -> Membership:
     if membership(session, invitation.organisation_id, user):
         raise Conflict(N_("you are already a member of this organisation"))
     invitation.accepted_at = utcnow()
+    # The invitation's link reached this address: that confirms it as well as a sign-up link.
+    user.email_verified_at = user.email_verified_at or invitation.accepted_at
     joined = Membership(organisation_id=invitation.organisation_id, user=user, role=invitation.role)
     session.add(joined)
     session.flush()
@@ -301,3 +324,80 @@ def revoke_invitation(
     invitation.expires_at = min(invitation.expires_at, utcnow())
     session.flush()
     return invitation
+
+
+# --- E-mail confirmation and password reset --------------------------------------------------
+
+LINK_INVALID = N_("this link is not valid, was used already or has expired")
+
+
+def send_email_confirmation(session: Session, user: User, secret_key: str, base_url: str) -> None:
+    """Mail ``user`` a link confirming their address (through the outbox)."""
+    token = tokens.email_confirmation(secret_key, user)
+    outbox.enqueue(
+        session,
+        "mail.email_confirmation",
+        {
+            "to": user.email,
+            "name": user.name,
+            "link": f"{base_url.rstrip('/')}/verify-email/{token}",
+        },
+    )
+
+
+def confirm_email(session: Session, token: str, secret_key: str, max_age: int) -> User:
+    """Mark the address a confirmation link names as the user's own; once only."""
+    try:
+        user_id, key = tokens.confirmed_user_id(secret_key, token, max_age)
+    except tokens.LinkInvalid:
+        raise NotFound(LINK_INVALID, field="token") from None
+    user = session.get(User, user_id)
+    if user is None or user.email_key != key or user.email_verified_at is not None:
+        raise NotFound(LINK_INVALID, field="token")
+    user.email_verified_at = utcnow()
+    return user
+
+
+def request_password_reset(session: Session, email: str, secret_key: str, base_url: str) -> None:
+    """Mail a reset link if an active account has this address; say nothing either way."""
+    user = find_user(session, email)
+    if user is None or not user.is_active:
+        return
+    token = tokens.password_reset(secret_key, user)
+    outbox.enqueue(
+        session,
+        "mail.password_reset",
+        {
+            "to": user.email,
+            "name": user.name,
+            "link": f"{base_url.rstrip('/')}/password/reset/{token}",
+        },
+    )
+
+
+def user_for_reset(session: Session, token: str, secret_key: str, max_age: int) -> User:
+    """The user a password reset link is for, if it is genuine, fresh and unused."""
+    try:
+        user_id, fingerprint = tokens.reset_user_id(secret_key, token, max_age)
+    except tokens.LinkInvalid:
+        raise NotFound(LINK_INVALID, field="token") from None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or not tokens.matches_password(user, fingerprint):
+        raise NotFound(LINK_INVALID, field="token")
+    return user
+
+
+def reset_password(
+    session: Session, token: str, new_password: str, secret_key: str, max_age: int
+) -> User:
+    """Set a new password through a reset link: the link is spent and every session ends.
+
+    The link came through the user's mailbox, so it confirms the address too.
+    """
+    user = user_for_reset(session, token, secret_key, max_age)
+    now = utcnow()
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = now
+    user.session_epoch += 1
+    user.email_verified_at = user.email_verified_at or now
+    return user

@@ -61,6 +61,7 @@ def exchange(live_app):
             "notices": "/notices",
             "login": "/login",
             "signup": "/signup",
+            "forgot-password": "/password/forgot",
         }
         email = owner.email
     while worker.run_once(live_app):

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.web import confirmation_link
 
 pytestmark = pytest.mark.browser
 
@@ -14,13 +15,16 @@ def engine_kind(request):
     return request.param
 
 
-def test_sign_up_then_register_an_organisation(page):
+def test_sign_up_then_register_an_organisation(page, live_app):
     page.goto("/signup")
     page.fill("#name", "李雷")
     page.fill("#email", "lilei@example.cn")
     page.fill("#password", factories.PASSWORD)
     page.click("main button[type=submit]")
     expect(page.get_by_role("heading", name="我的机构")).to_be_visible()
+    expect(page.get_by_test_id("confirm-email")).to_be_visible()
+    page.goto(confirmation_link(live_app, "lilei@example.cn"))
+    expect(page.get_by_test_id("confirm-email")).to_have_count(0)
     page.click("text=登记机构")
     page.fill("#name_zh", "深圳浏览器测试数据有限公司")
     page.fill("#name_en", "Shenzhen Browser Test Data Co., Ltd.")

@@ -1,0 +1,177 @@
+"""Links mailed to confirm an address and to reset a password: signed, expiring, single-use."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.timed import TimestampSigner
+
+from market.identity import services, tokens
+from tests import factories
+from tests.web import WebClient, confirmation_link, mailed_link
+
+ORGANISATION = {
+    "name_zh": "深圳邮箱确认测试有限公司",
+    "name_en": "Shenzhen Mail Check Co.",
+    "jurisdiction": "CN",
+}
+
+
+def _register_organisation(web: WebClient):
+    form = dict(ORGANISATION, credit_code=factories.credit_code())
+    return web.submit("/organisations/new", form, page="/organisations/new")
+
+
+def _mails_to(app, to: str) -> int:
+    folder = Path(app.config["MAIL_SINK"].removeprefix("file:"))
+    return sum(f"To: {to}" in path.read_text() for path in folder.glob("*.eml"))
+
+
+class _TenDaysAgo(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 10 * 86400
+
+
+def _stale(app, purpose: str, payload: dict) -> str:
+    serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=purpose, signer=_TenDaysAgo)
+    return serializer.dumps(payload)
+
+
+def test_an_unconfirmed_user_may_sign_in_but_not_register_an_organisation(client, app):
+    client.sign_up("una@example.cn", confirm=False)
+    page = client.get("/organisations", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Confirm your e-mail address" in page
+    refused = _register_organisation(client)
+    assert refused.status_code == 403
+    assert "邮箱" in refused.get_data(as_text=True)
+    assert client.get(confirmation_link(app, "una@example.cn")).status_code == 302
+    assert _register_organisation(client).status_code == 302
+
+
+def test_a_confirmation_link_works_once(client, app):
+    client.sign_up("once@example.cn", confirm=False)
+    link = confirmation_link(app, "once@example.cn")
+    assert client.get(link).status_code == 302
+    again = client.get(link, headers={"Accept-Language": "en"})
+    assert again.status_code == 404
+    assert "not valid, was used already or has expired" in again.get_data(as_text=True)
+
+
+def test_a_confirmation_link_works_signed_out_too(client, app):
+    client.sign_up("out@example.cn", confirm=False)
+    link = confirmation_link(app, "out@example.cn")
+    assert app.test_client().get(link).status_code == 302
+    assert _register_organisation(client).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "/verify-email/forged",
+        "/verify-email/eyJ1IjoxLCJlIjoib25jZUBleGFtcGxlLmNuIn0.ZZZZZZ.AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/verify-email/" + "é" * 40,
+    ],
+)
+def test_a_forged_confirmation_link_is_refused(client, link):
+    assert client.get(link).status_code == 404
+
+
+def test_an_expired_confirmation_link_is_refused(client, app, db):
+    client.sign_up("late@example.cn", confirm=False)
+    user = services.find_user(db, "late@example.cn")
+    stale = _stale(app, tokens.EMAIL_CONFIRMATION, {"u": user.id, "e": user.email_key})
+    db.commit()
+    assert client.get(f"/verify-email/{stale}").status_code == 404
+    assert _register_organisation(client).status_code == 403
+
+
+def test_the_link_can_be_mailed_again(client, app):
+    client.sign_up("again@example.cn", confirm=False)
+    confirmation_link(app, "again@example.cn")
+    assert client.submit("/verify-email", {}, page="/organisations").status_code == 302
+    assert _mails_to(app, "again@example.cn") == 1
+    confirmation_link(app, "again@example.cn")
+    assert _mails_to(app, "again@example.cn") == 2
+
+
+def test_accepting_an_invitation_confirms_the_address(client, app, db):
+    owner = factories.user(db, "boss@example.cn")
+    organisation = factories.organisation(db, owner)
+    db.commit()
+    boss = WebClient(app)
+    boss.log_in("boss@example.cn")
+    page = f"/organisations/{organisation.id}"
+    boss.submit(f"{page}/invitations", {"email": "joiner@example.cn", "role": "member"}, page=page)
+    client.sign_up("joiner@example.cn", confirm=False)
+    invitation = mailed_link(app, "joiner@example.cn", "Invitation")
+    assert client.submit(invitation, {}, page=invitation).status_code == 302
+    assert _register_organisation(client).status_code == 302
+
+
+# --- Password reset ----------------------------------------------------------------------------
+
+
+def _forgot(app, email: str):
+    return WebClient(app).submit("/password/forgot", {"email": email}, page="/password/forgot")
+
+
+def test_asking_for_a_reset_does_not_say_whether_the_account_exists(app, db):
+    factories.user(db, "known@example.cn")
+    db.commit()
+    known, unknown = _forgot(app, "known@example.cn"), _forgot(app, "nobody@example.cn")
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+    mailed_link(app, "known@example.cn", "Reset your password")
+    assert _mails_to(app, "nobody@example.cn") == 0
+
+
+def test_a_reset_sets_the_password_ends_every_session_and_works_once(app, db):
+    factories.user(db, "rita@example.cn")
+    db.commit()
+    signed_in = WebClient(app)
+    signed_in.log_in("rita@example.cn")
+    assert signed_in.get("/account").status_code == 200
+    _forgot(app, "RITA@example.cn")
+    link = mailed_link(app, "rita@example.cn", "Reset your password")
+    browser = WebClient(app)
+    assert browser.get(link).status_code == 200
+    done = browser.submit(link, {"new_password": "a fresh long secret"}, page=link)
+    assert done.status_code == 302 and done.headers["Location"] == "/login"
+    assert signed_in.get("/account").status_code == 302  # that session has ended
+    assert WebClient(app).log_in("rita@example.cn").status_code == 401
+    assert WebClient(app).log_in("rita@example.cn", "a fresh long secret").status_code == 302
+    # The link is spent.
+    assert browser.get(link).status_code == 404
+    again = browser.raw.post(
+        link, data={"new_password": "yet another secret", "csrf_token": browser.csrf_token()}
+    )
+    assert again.status_code == 404
+    assert WebClient(app).log_in("rita@example.cn", "a fresh long secret").status_code == 302
+
+
+def test_a_reset_needs_a_valid_new_password(app, db):
+    factories.user(db, "sam@example.cn")
+    db.commit()
+    _forgot(app, "sam@example.cn")
+    link = mailed_link(app, "sam@example.cn", "Reset your password")
+    web = WebClient(app)
+    short = web.submit(link, {"new_password": "short"}, page=link)
+    assert short.status_code == 422
+    assert WebClient(app).log_in("sam@example.cn").status_code == 302
+
+
+def test_an_expired_reset_link_is_refused(app, db):
+    user = factories.user(db, "tom@example.cn")
+    fingerprint = tokens._password_fingerprint(user)
+    stale = _stale(app, tokens.PASSWORD_RESET, {"u": user.id, "p": fingerprint})
+    db.commit()
+    assert WebClient(app).get(f"/password/reset/{stale}").status_code == 404
+
+
+def test_a_confirmation_link_is_no_reset_link(client, app):
+    client.sign_up("mix@example.cn", confirm=False)
+    token = confirmation_link(app, "mix@example.cn").rsplit("/", 1)[-1]
+    assert client.get(f"/password/reset/{token}").status_code == 404
