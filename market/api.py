@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 
+import flask_smorest
 import sqlalchemy as sa
 from flask import request
 from flask_smorest import Api, Page
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from market.context import db_session
-from market.fields import INT64_MAX
+from market.fields import INT64_MAX, Text, line_break_errors
 from market.oauth.scopes import SCOPES
 
 API_PATHS = ("/api/", "/oauth/", "/webhooks/")
@@ -55,9 +56,29 @@ def configure(app) -> Api:
             },
         },
     )
+    # The parser behind every blueprint's ``@arguments``: flask-smorest binds its one shared
+    # instance when a view is declared, so the one-line rule joins that instance (webargs'
+    # ``pre_load`` hook), whichever module declared the view and whenever.
+    flask_smorest.Blueprint.ARGUMENTS_PARSER.pre_load = refuse_line_breaks
     api = ShujiaoApi(app)
     api.ma_plugin.converter.add_attribute_function(only_accepted_choices)
+    api.ma_plugin.converter.add_attribute_function(multiline_marker)
     return api
+
+
+def refuse_line_breaks(location_data, *, schema, req, location):
+    """webargs' ``pre_load``: a line break in a one-line string field is a 422 naming it,
+    before the schema loads (:func:`market.fields.line_break_errors`)."""
+    errors = line_break_errors(schema, location_data)
+    if errors:
+        raise ValidationError(errors)
+    return location_data
+
+
+def multiline_marker(_converter, field, **_kwargs) -> dict:
+    """Mark free-text fields ``x-multiline`` in the OpenAPI document: every other string
+    field refuses line breaks."""
+    return {"x-multiline": True} if isinstance(field, Text) else {}
 
 
 def _dumped(field: fields.Enum, choice):

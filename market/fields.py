@@ -13,6 +13,7 @@ import math
 import numbers
 import re
 import typing
+from collections.abc import Mapping
 from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate
@@ -118,3 +119,63 @@ class SingleLine(validate.Validator):
 def single_line(text: str) -> bool:
     """Whether ``text`` is one line of printable text (see :class:`SingleLine`)."""
     return not (LINE_BREAKS.search(text) or has_forbidden_characters(text))
+
+
+class Text(fields.String):
+    """Free text of several lines (a description, a note, a reason): line breaks are kept.
+
+    Every other string an input schema reads is one line: :func:`line_break_errors` refuses a
+    tab or a line break of any script in it, at both doors (the API's argument parser and
+    :func:`market.forms.parse_form`), so a new field is single-line unless it says otherwise.
+    """
+
+
+ONE_LINE = SingleLine.error
+
+
+def _is_one_line_string(field: fields.Field) -> bool:
+    return isinstance(field, fields.String) and not isinstance(field, Text)
+
+
+def _values(data, key: str) -> list:
+    if hasattr(data, "getlist"):
+        return data.getlist(key)
+    return [data[key]]
+
+
+def _check(field: fields.Field, value) -> object | None:
+    """The error for one raw ``value`` of ``field``, if it breaks the one-line rule."""
+    if _is_one_line_string(field):
+        return [ONE_LINE] if isinstance(value, str) and LINE_BREAKS.search(value) else None
+    if isinstance(field, fields.List):
+        if not isinstance(value, list | tuple):
+            return None  # one text for a list: the field splits it itself (keywords, columns)
+        items = value
+        found = {i: error for i, item in enumerate(items) if (error := _check(field.inner, item))}
+        return found or None
+    if isinstance(field, fields.Nested):
+        schema = field.schema
+        if schema.many or field.many:
+            items = value if isinstance(value, list | tuple) else []
+            found = {i: e for i, item in enumerate(items) if (e := line_break_errors(schema, item))}
+            return found or None
+        return line_break_errors(schema, value) or None
+    return None
+
+
+def line_break_errors(schema, data) -> dict:
+    """Errors by field for raw input ``data`` holding a line break in a one-line string field
+    of ``schema`` (every string field that is not :class:`Text`), nested fields included."""
+    if not isinstance(data, Mapping):
+        return {}
+    errors: dict = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        if key not in data:
+            continue
+        for value in _values(data, key):
+            error = _check(field, value)
+            if error:
+                errors[key] = error
+                break
+    return errors

@@ -9,6 +9,7 @@ from flask import request
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields
 
+from market.fields import line_break_errors
 from market.text import N_
 
 NOT_DATA = {"csrf_token", "next"}
@@ -28,6 +29,9 @@ def parse_form(schema: Schema) -> tuple[dict, dict]:
             schema, "form_lists", ()
         )
         raw[key] = values if is_list else values[0]
+    errors = line_break_errors(schema, raw)
+    if errors:
+        return {}, errors
     try:
         return schema.load(raw), {}
     except ValidationError as error:
@@ -81,6 +85,7 @@ VALIDATION_MESSAGES = (
     N_("One or more of the choices you made was not in: {choices}."),
     N_("This currency allows at most {places} decimal places."),
     N_("The amount must be between {low} and {high}."),
+    N_("Must be one line without control characters."),
 )
 
 

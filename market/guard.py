@@ -4,8 +4,8 @@
   else (a list, ``null``, ``1e999999``, ten thousand brackets) is 400 with the reason.
 - No text anywhere — query, form, JSON (keys and values), uploaded file names — may hold NUL,
   other control characters (tab and line breaks aside) or lone surrogates: 422 naming the
-  field. Names, titles and file names refuse line breaks too (:class:`market.fields.SingleLine`
-  on their schema fields; uploads here).
+  field. Every string field refuses line breaks too unless it is free text
+  (:func:`market.fields.line_break_errors`; uploaded file names here).
 """
 
 from __future__ import annotations

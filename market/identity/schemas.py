@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel import Locale
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from market.fields import SingleLine
+from market.fields import SingleLine, Text
 from market.i18n import LOCALES
 from market.identity.models import MemberRole, VerificationState
 from market.text import FormSchema
@@ -69,9 +69,7 @@ class OrganisationInputSchema(FormSchema):
         load_default=None, allow_none=True, validate=validate.Length(max=64)
     )
     website = fields.URL(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    description = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=4000)
-    )
+    description = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
 
 class OrganisationPublicSchema(Schema):

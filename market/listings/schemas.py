@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from ledger.currencies import EXPONENTS
-from market.fields import Int, SingleLine
+from market.fields import Int, SingleLine, Text
 from market.identity.schemas import TERRITORIES
 from market.listings.models import (
     BillingPeriod,
@@ -39,7 +39,8 @@ SORTS = ("relevance", "newest", "price_asc", "price_desc")
 
 def _text(max_length: int, required: bool = True, min_length: int = 1, one_line: bool = False):
     checks = [validate.Length(min=min_length, max=max_length)]
-    return fields.String(
+    kind = fields.String if one_line else Text
+    return kind(
         required=required,
         validate=[*checks, SingleLine()] if one_line else checks,
         **({} if required else {"load_default": None, "allow_none": True}),

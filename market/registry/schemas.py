@@ -7,7 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate
 
 from market.db import utcnow
-from market.fields import Int, SingleLine
+from market.fields import Int, SingleLine, Text
 from market.registry.certificates import effective_status
 from market.registry.models import (
     AssetKind,
@@ -86,8 +86,8 @@ class AssetInputSchema(FormSchema):
     title_en = fields.String(
         required=True, validate=[validate.Length(min=2, max=200), SingleLine()]
     )
-    description_zh = _optional(fields.String(validate=validate.Length(max=10000)))
-    description_en = _optional(fields.String(validate=validate.Length(max=10000)))
+    description_zh = _optional(Text(validate=validate.Length(max=10000)))
+    description_en = _optional(Text(validate=validate.Length(max=10000)))
     keywords = WordList(load_default=list, validate=validate.Length(max=30))
     industry = fields.Enum(Industry, by_value=True, required=True)
     temporal_start = _optional(fields.Date())
@@ -101,7 +101,7 @@ class AssetInputSchema(FormSchema):
     work_type = _optional(fields.String(validate=validate.Length(max=100)))
     creation_date = _optional(fields.Date())
     copyright_registration_number = _optional(fields.String(validate=validate.Length(max=64)))
-    provenance = _optional(fields.String(validate=validate.Length(max=10000)))
+    provenance = _optional(Text(validate=validate.Length(max=10000)))
     personal_info = fields.Enum(PersonalInfo, by_value=True, load_default=PersonalInfo.NONE)
     legal_basis = _optional(fields.Enum(LegalBasis, by_value=True))
     important_data = fields.Boolean(load_default=False)
@@ -173,14 +173,14 @@ class ClaimUpdateSchema(Schema):
     version = Int(strict=False, validate=validate.Range(min=1))
     rights = fields.List(fields.Enum(Right, by_value=True))
     source = fields.Enum(SourceKind, by_value=True)
-    source_note = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    source_note = Text(allow_none=True, validate=validate.Length(max=4000))
     source_references = WordList(validate=validate.Length(max=50))
 
 
 class ReasonSchema(Schema):
     """A free-text reason for a move (optional unless the move needs one)."""
 
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
 
 class DecisionSchema(ReasonSchema):
@@ -203,7 +203,7 @@ class ObjectionDecisionSchema(ReasonSchema):
 class ObjectionInputSchema(Schema):
     """An objection: the objecting organisation's reasons (evidence files alongside)."""
 
-    reasons = fields.String(required=True, validate=validate.Length(min=10, max=10000))
+    reasons = Text(required=True, validate=validate.Length(min=10, max=10000))
     organisation_id = Int(load_default=None, allow_none=True)
 
 
@@ -355,4 +355,4 @@ class ChainHeadSchema(Schema):
 class RevocationSchema(Schema):
     """Why a certificate is revoked."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=4000))
+    reason = Text(required=True, validate=validate.Length(min=2, max=4000))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from market.fields import Int, SingleLine
+from market.fields import Int, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
 from market.text import FormSchema, Money
@@ -35,7 +35,7 @@ class OrderInputSchema(Schema):
 
     plan_id = Int(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
-    usage_note = fields.String(load_default=None, validate=validate.Length(max=2000))
+    usage_note = Text(load_default=None, validate=validate.Length(max=2000))
     cross_border = fields.Boolean(load_default=False)
 
 
@@ -54,14 +54,14 @@ class OrderQuerySchema(Schema):
 class DisputeReasonSchema(Schema):
     """Why the buyer disputes an order."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    reason = Text(required=True, validate=validate.Length(min=1, max=4000))
 
 
 class RefundInputSchema(Schema):
     """A refund, full or partial, in minor units."""
 
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=MAX_PRICE))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class DisputeDecisionSchema(Schema):
@@ -69,7 +69,7 @@ class DisputeDecisionSchema(Schema):
 
     decision = fields.Enum(DisputeDecision, by_value=True, required=True)
     refund_minor = Int(bits=64, load_default=None, allow_none=True)
-    note = fields.String(load_default="", validate=validate.Length(max=4000))
+    note = Text(load_default="", validate=validate.Length(max=4000))
 
     @pre_load
     def blank_is_none(self, data, **_):

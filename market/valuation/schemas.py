@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from market.fields import Int
+from market.fields import Int, Text
 from market.text import N_, FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS
 from market.valuation.models import Classification, ProfileJobStatus, Purpose, ReportStatus
@@ -39,9 +39,7 @@ class RequestInputSchema(Schema):
     asset_id = Int(required=True)
     asset_version = Int(load_default=None, allow_none=True)
     purpose = fields.Enum(Purpose, by_value=True, required=True)
-    purpose_note = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2000)
-    )
+    purpose_note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     currency = fields.String(load_default="CNY", validate=validate.Regexp(r"^[A-Z]{3}$"))
 
 
@@ -168,7 +166,7 @@ class QualityOverrideSchema(Schema):
     """The appraiser's own quality coefficient, with the reason it replaces the measured one."""
 
     coefficient = _decimal(required=True, validate=validate.Range(0.0001, 1.5))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class DisclosureSchema(Schema):
@@ -176,9 +174,7 @@ class DisclosureSchema(Schema):
 
     classification = fields.Enum(Classification, by_value=True, required=True)
     useful_life_months = Int(load_default=None, allow_none=True, validate=validate.Range(1, 1200))
-    amortisation_basis = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500)
-    )
+    amortisation_basis = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
     @validates_schema
     def intangible_needs_life(self, data, **_):
@@ -209,7 +205,7 @@ class InputsSchema(Schema):
     )
     quality_override = fields.Nested(QualityOverrideSchema, load_default=None, allow_none=True)
     disclosure = fields.Nested(DisclosureSchema, required=True)
-    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
 class FieldRuleSchema(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from market.fields import Text
 from market.identity.models import VerificationState
 from market.identity.schemas import TERRITORIES
 from market.text import FormSchema
@@ -45,7 +46,7 @@ class VerificationDecisionSchema(FormSchema):
         required=True,
         validate=validate.OneOf([*REVIEW_DECISIONS, *STANDING_DECISIONS]),
     )
-    reason = _text(4000, required=False)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     acknowledge_open_orders = fields.Boolean(load_default=False)
 
 
@@ -64,7 +65,7 @@ class ProfileUpdateSchema(FormSchema):
     credit_code = fields.String(allow_none=True, validate=validate.Length(max=18))
     registration_number = fields.String(allow_none=True, validate=validate.Length(max=64))
     website = fields.URL(allow_none=True, validate=validate.Length(max=255))
-    description = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    description = Text(allow_none=True, validate=validate.Length(max=4000))
 
 
 class VerificationEventSchema(Schema):
