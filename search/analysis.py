@@ -308,6 +308,21 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     return groups
 
 
+#: Measure and kind suffixes buyers glue to a word (用电量, 开工率, 制造业, 上海港): a query
+#: word ending in one, whose rest is made of dictionary words, also matches those words (and
+#: the suffix's own word, when it has one).
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "量": (),
+    "率": (),
+    "业": (),
+    "数": (),
+    "额": (),
+    "值": (),
+    "港": ("港口",),
+    "站": ("站点",),
+}
+
+
 def _parts(term: str) -> tuple[tuple[str, ...], ...]:
     """Dictionary words that together cover a long Chinese word (气象观测 → 气象 + 观测), so a
     query word also finds text that jieba segmented differently."""
@@ -318,7 +333,11 @@ def _parts(term: str) -> tuple[tuple[str, ...], ...]:
         if word != term and len(word) >= 2:
             words.append(word)
             covered.update(range(start, end))
-    return (tuple(words),) if len(covered) == len(term) else ()
+    found = [tuple(words)] if len(covered) == len(term) else []
+    stem = term[:-1]
+    if term[-1] in SUFFIXES and len(stem) >= 2 and tokenizer().FREQ.get(stem):
+        found.insert(0, (stem, *SUFFIXES[term[-1]]))
+    return tuple(found)
 
 
 def required(count: int) -> int:

@@ -253,8 +253,272 @@ TOPICS: tuple[Topic, ...] = (
       ("自动驾驶", "标注", "交通"), "download", "one_time", 14_000_000, (2022, 2025), MIXED5, 7, personal="deidentified"),
 )  # fmt: skip
 
+#: What the providers state about each product besides its text: update frequency, record
+#: count and the field schema (``name: type: 中文说明 English description``), as a real listing's
+#: asset would carry them. The search document is built from these too.
+FACTS: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "bus_card": ("monthly", 420_000_000, (
+        "card_id_hash: string: 卡号哈希 hashed card number", "line: string: 线路 bus route",
+        "stop: string: 上车站点 boarding stop", "tap_time: datetime: 刷卡时间 tap time",
+        "fare: integer: 票价（分） fare in fen")),
+    "metro_flow": ("daily", 3_500_000, (
+        "station: string: 车站 station", "line: string: 线路 line",
+        "hour: datetime: 统计小时 hour", "entries: integer: 进站人数 entries",
+        "exits: integer: 出站人数 exits")),
+    "taxi_gps": ("monthly", 2_100_000_000, (
+        "vehicle_hash: string: 车辆哈希 hashed vehicle id", "time: datetime: 定位时间 fix time",
+        "lon: float: 经度 longitude", "lat: float: 纬度 latitude", "speed: float: 车速 speed",
+        "occupied: boolean: 载客状态 carrying passengers")),
+    "road_traffic": ("realtime", 8_000_000, (
+        "road_id: string: 路段编号 road segment", "road_name: string: 道路名称 road name",
+        "congestion_index: float: 拥堵指数 congestion index",
+        "mean_speed: float: 平均车速 mean speed", "volume: integer: 车流量 vehicle count",
+        "time: datetime: 时间 time")),
+    "bike_share": ("monthly", 96_000_000, (
+        "order_hash: string: 订单哈希 hashed order id", "start_time: datetime: 开始时间 start time",
+        "start_lon: float: 起点经度 origin longitude", "start_lat: float: 起点纬度 origin latitude",
+        "end_lon: float: 终点经度 destination longitude",
+        "end_lat: float: 终点纬度 destination latitude", "minutes: integer: 骑行时长 duration")),
+    "port_throughput": ("monthly", 9_000, (
+        "month: date: 月份 month", "terminal: string: 码头 terminal",
+        "teu: integer: 集装箱吞吐量（标箱） throughput in TEU",
+        "route: string: 航线 shipping route", "direction: string: 进出口 import or export")),
+    "flight_ontime": ("monthly", 1_200_000, (
+        "flight_no: string: 航班号 flight number", "airline: string: 航空公司 airline",
+        "airport: string: 机场 airport", "scheduled: datetime: 计划时间 scheduled time",
+        "actual: datetime: 实际时间 actual time", "delay_minutes: integer: 延误分钟 delay",
+        "delay_cause: string: 延误原因 delay cause")),
+    "ev_charging": ("realtime", 85_000, (
+        "station_id: string: 充电站编号 station id", "operator: string: 运营商 operator",
+        "lon: float: 经度 longitude", "lat: float: 纬度 latitude",
+        "power_kw: float: 功率 power rating", "connector: string: 接口类型 connector type",
+        "status: string: 空闲或占用 free or occupied")),
+    "freight_index": ("monthly", 2_400, (
+        "month: date: 月份 month", "mode: string: 公路或港口 road or port",
+        "volume_tonnes: integer: 货运量（吨） freight volume", "index: float: 指数 index")),
+    "vessel_ais": ("realtime", 650_000_000, (
+        "mmsi: string: 船舶MMSI vessel MMSI", "vessel_type: string: 船舶类型 vessel type",
+        "time: datetime: 时间 time", "lon: float: 经度 longitude", "lat: float: 纬度 latitude",
+        "speed_knots: float: 航速 speed", "destination: string: 目的港 destination port")),
+    "weather_obs": ("realtime", 48_000_000, (
+        "station_id: string: 气象站号 station id", "time: datetime: 观测时间 observation time",
+        "temperature: float: 气温 temperature", "humidity: float: 相对湿度 humidity",
+        "wind_speed: float: 风速 wind speed", "wind_direction: integer: 风向 wind direction",
+        "precipitation: float: 降水量 precipitation")),
+    "weather_forecast": ("realtime", 0, (
+        "district: string: 区县 district", "time: datetime: 预报时间 forecast time",
+        "weather: string: 天气现象 weather", "temperature: float: 气温 temperature",
+        "precipitation_probability: float: 降水概率 chance of rain",
+        "wind_speed: float: 风速 wind speed")),
+    "typhoon_tracks": ("yearly", 62_000, (
+        "typhoon_no: string: 台风编号 typhoon number", "name: string: 台风名称 name",
+        "time: datetime: 时间 time", "lon: float: 中心经度 centre longitude",
+        "lat: float: 中心纬度 centre latitude", "pressure: integer: 中心气压 central pressure",
+        "max_wind: float: 最大风速 maximum wind", "grade: string: 强度等级 intensity")),
+    "radar_echo": ("realtime", 900_000, (
+        "time: datetime: 时间 time", "reflectivity_dbz: float: 反射率 reflectivity",
+        "file: string: 图像文件 image file", "resolution_km: float: 分辨率 resolution")),
+    "air_quality": ("daily", 6_500_000, (
+        "station: string: 监测站 monitoring station", "time: datetime: 时间 time",
+        "aqi: integer: 空气质量指数 AQI", "pm25: float: PM2.5浓度 PM2.5",
+        "pm10: float: PM10浓度 PM10", "o3: float: 臭氧 ozone", "no2: float: 二氧化氮 NO2",
+        "so2: float: 二氧化硫 SO2", "co: float: 一氧化碳 CO")),
+    "rainfall_grid": ("daily", 180_000_000, (
+        "date: date: 日期 date", "grid_id: string: 格点编号 grid cell",
+        "lon: float: 经度 longitude", "lat: float: 纬度 latitude",
+        "rainfall_mm: float: 日降水量 daily rainfall")),
+    "credit_score": ("realtime", 0, (
+        "credit_code: string: 统一社会信用代码 unified social credit code",
+        "score: integer: 信用评分 credit score", "grade: string: 信用等级 credit grade",
+        "court_cases: integer: 司法涉诉 court cases", "tax_grade: string: 纳税等级 tax rating",
+        "risk_tags: string: 风险标签 risk tags")),
+    "sme_default": ("once", 380_000, (
+        "loan_hash: string: 贷款哈希 hashed loan id", "industry: string: 行业 industry",
+        "amount: integer: 贷款金额 loan amount", "term_months: integer: 期限 term",
+        "overdue_days: integer: 逾期天数 days overdue", "default: boolean: 是否违约 defaulted")),
+    "sentiment_index": ("daily", 4_000_000, (
+        "stock_code: string: 股票代码 stock code", "date: date: 日期 date",
+        "sentiment: float: 情绪得分 sentiment score", "news_count: integer: 新闻数 news items",
+        "posts: integer: 社交媒体帖子数 social media posts")),
+    "crossborder_payments": ("monthly", 36_000, (
+        "month: date: 月份 month", "currency: string: 币种 currency",
+        "channel: string: 支付通道 payment channel", "count: integer: 笔数 number of payments",
+        "amount: integer: 金额 value")),
+    "property_prices": ("monthly", 24_000, (
+        "month: date: 月份 month", "district: string: 区域 district",
+        "type: string: 新房或二手房 new or resale", "units: integer: 成交套数 units sold",
+        "area_m2: float: 成交面积 floor area", "price_per_m2: integer: 成交均价 average price")),
+    "bond_yields": ("daily", 1_100_000, (
+        "date: date: 日期 date", "curve: string: 国债或企业债 government or corporate",
+        "tenor: string: 期限 tenor", "yield: float: 收益率 yield")),
+    "insurance_claims": ("yearly", 2_600_000, (
+        "year: integer: 年份 year", "vehicle_type: string: 车型 vehicle type",
+        "accident_type: string: 事故类型 accident type",
+        "claim_frequency: float: 出险频率 claim frequency",
+        "average_payout: integer: 案均赔款 average payout")),
+    "ct_images": ("once", 42_000, (
+        "study_id: string: 检查编号 study id", "age: integer: 年龄 age", "sex: string: 性别 sex",
+        "slices: integer: 层数 slices", "finding: string: 影像所见 finding",
+        "report: string: 放射科报告 radiology report")),
+    "ehr_chronic": ("monthly", 12_000_000, (
+        "patient_hash: string: 患者哈希 hashed patient id", "diagnosis: string: 诊断 diagnosis",
+        "visit_date: date: 就诊日期 visit date", "lab_results: string: 检验结果 lab results",
+        "prescriptions: string: 处方 prescriptions")),
+    "adverse_drug": ("yearly", 160_000, (
+        "report_id: string: 报告编号 report id", "drug: string: 药品名称 drug",
+        "reaction: string: 不良反应 reaction", "severity: string: 严重程度 severity",
+        "year: integer: 年份 year")),
+    "online_consult": ("monthly", 30_000, (
+        "month: date: 月份 month", "department: string: 科室 department",
+        "consultations: integer: 问诊量 consultations",
+        "satisfaction: float: 满意度 satisfaction")),
+    "genome_samples": ("once", 5_000, (
+        "sample_id: string: 样本编号 sample id", "coverage: float: 测序深度 sequencing depth",
+        "platform: string: 测序平台 platform", "vcf: string: 变异文件 variant file")),
+    "hospital_beds": ("daily", 1_500_000, (
+        "hospital: string: 医院 hospital", "date: date: 日期 date",
+        "beds: integer: 床位数 beds", "occupancy: float: 床位使用率 bed occupancy",
+        "outpatients: integer: 门诊量 outpatient visits",
+        "emergencies: integer: 急诊量 emergency visits")),
+    "murals": ("once", 3_800, (
+        "image_id: string: 图像编号 image id", "site: string: 洞窟或寺观 cave or temple",
+        "dynasty: string: 朝代 dynasty", "subject: string: 题材 subject",
+        "resolution: string: 分辨率 resolution")),
+    "opera_audio": ("once", 1_200, (
+        "track: string: 曲目 track", "performer: string: 表演者 performer",
+        "genre: string: 剧种 genre", "year: integer: 录制年份 year recorded",
+        "duration: integer: 时长 duration", "score: string: 曲谱 score")),
+    "artefact_3d": ("once", 900, (
+        "object_id: string: 藏品编号 object id", "name: string: 名称 name",
+        "material: string: 材质 material", "dynasty: string: 年代 period",
+        "format: string: 模型格式 model format", "faces: integer: 面数 polygon count")),
+    "ancient_books": ("monthly", 6_000, (
+        "title: string: 书名 title", "author: string: 作者 author",
+        "edition: string: 版本 edition", "text: string: 全文 full text")),
+    "documentary": ("once", 2_400, (
+        "clip_id: string: 片段编号 clip id", "year: integer: 拍摄年份 year shot",
+        "location: string: 拍摄地点 location", "subject: string: 内容 subject",
+        "duration: integer: 时长 duration", "resolution: string: 分辨率 resolution")),
+    "woodcarving": ("once", 5_600, (
+        "image_id: string: 图像编号 image id", "work: string: 作品名称 work",
+        "craftsman: string: 工艺师 craftsman", "style: string: 流派 style",
+        "resolution: string: 分辨率 resolution")),
+    "tourist_flow": ("realtime", 2_000_000, (
+        "attraction: string: 景区 attraction", "time: datetime: 时间 time",
+        "visitors: integer: 在园人数 visitors on site", "arrivals: integer: 入园人数 arrivals",
+        "capacity: integer: 最大承载量 capacity")),
+    "hotel_occupancy": ("monthly", 12_000, (
+        "month: date: 月份 month", "star_rating: string: 星级 star rating",
+        "occupancy: float: 入住率 occupancy rate", "adr: float: 平均房价 average daily rate",
+        "origin: string: 客源地 visitor origin")),
+    "digital_collectibles": ("once", 700, (
+        "item_id: string: 藏品编号 item id", "artefact: string: 文物名称 artefact",
+        "licence: string: 授权范围 licence scope", "image: string: 图像文件 image file")),
+    "folk_music": ("once", 3_100, (
+        "track: string: 曲目 track", "performer: string: 演奏者 performer",
+        "instrument: string: 乐器 instrument", "place: string: 采录地点 place recorded",
+        "year: integer: 采录年份 year recorded")),
+    "company_registry": ("daily", 3_600_000, (
+        "credit_code: string: 统一社会信用代码 unified social credit code",
+        "name: string: 企业名称 company name", "legal_rep: string: 法定代表人 legal representative",
+        "capital: integer: 注册资本 registered capital",
+        "scope: string: 经营范围 business scope", "status: string: 登记状态 status",
+        "shareholders: string: 股东 shareholders")),
+    "procurement": ("daily", 260_000, (
+        "notice_id: string: 公告编号 notice id", "buyer: string: 采购人 purchaser",
+        "winner: string: 中标人 winning bidder", "amount: integer: 中标金额 award amount",
+        "date: date: 公告日期 notice date", "category: string: 品目 category")),
+    "population_heatmap": ("daily", 90_000_000, (
+        "grid_id: string: 网格编号 grid cell", "hour: datetime: 小时 hour",
+        "people: integer: 人数 people", "lon: float: 经度 longitude",
+        "lat: float: 纬度 latitude")),
+    "admin_boundaries": ("yearly", 4_200, (
+        "code: string: 区划代码 administrative code", "name: string: 名称 name",
+        "level: string: 区、街道或社区 district, subdistrict or community",
+        "geometry: geometry: 边界多边形 boundary polygon")),
+    "satellite": ("quarterly", 1_600, (
+        "scene_id: string: 景号 scene id", "date: date: 成像日期 acquisition date",
+        "resolution_m: float: 分辨率 resolution", "cloud: float: 云量 cloud cover",
+        "bands: string: 波段 bands")),
+    "poi": ("monthly", 1_900_000, (
+        "poi_id: string: 编号 id", "name: string: 名称 name", "category: string: 类别 category",
+        "address: string: 地址 address", "lon: float: 经度 longitude",
+        "lat: float: 纬度 latitude")),
+    "building_3d": ("yearly", 640_000, (
+        "building_id: string: 建筑编号 building id", "height_m: float: 高度 height",
+        "floors: integer: 层数 floors", "footprint: geometry: 底面轮廓 footprint",
+        "use: string: 用途 use")),
+    "grid_load": ("daily", 35_000_000, (
+        "feeder: string: 线路 feeder", "time: datetime: 时间 time",
+        "load_mw: float: 负荷 load", "district: string: 区域 district")),
+    "solar_forecast": ("daily", 4_500_000, (
+        "plant_id: string: 电站编号 plant id", "capacity_kw: float: 装机容量 capacity",
+        "time: datetime: 时间 time", "forecast_kw: float: 预测功率 forecast output",
+        "irradiance: float: 辐照度 irradiance")),
+    "carbon_accounts": ("yearly", 48_000, (
+        "enterprise: string: 企业 enterprise", "year: integer: 年份 year",
+        "industry: string: 行业 industry", "emissions_t: float: 排放量（吨） emissions",
+        "factor: float: 排放因子 emission factor")),
+    "building_energy": ("daily", 22_000_000, (
+        "building_id: string: 建筑编号 building id", "time: datetime: 时间 time",
+        "end_use: string: 分项 end use", "kwh: float: 用电量 electricity use")),
+    "footfall": ("daily", 15_000_000, (
+        "store_id: string: 门店编号 store id", "mall: string: 商场 mall",
+        "hour: datetime: 小时 hour", "visitors: integer: 客流量 visitors")),
+    "ecommerce_prices": ("daily", 5_000_000, (
+        "date: date: 日期 date", "platform: string: 平台 platform",
+        "category: string: 商品类别 product category", "index: float: 价格指数 price index")),
+    "crossborder_ecommerce": ("monthly", 70_000, (
+        "month: date: 月份 month", "category: string: 品类 category",
+        "destination: string: 目的地 destination", "orders: integer: 订单量 orders",
+        "value: integer: 金额 value")),
+    "defect_images": ("once", 120_000, (
+        "image_id: string: 图像编号 image id", "component: string: 元件类型 component",
+        "defect: string: 缺陷类别 defect type", "bbox: string: 标注框 bounding box")),
+    "machine_sensors": ("realtime", 3_000_000_000, (
+        "machine_id: string: 设备编号 machine id", "time: datetime: 时间 time",
+        "vibration: float: 振动 vibration", "temperature: float: 温度 temperature",
+        "current: float: 电流 current", "fault: string: 故障记录 fault")),
+    "crop_yield": ("yearly", 3_000, (
+        "county: string: 县 county", "year: integer: 年份 year", "crop: string: 作物 crop",
+        "area_ha: float: 种植面积 planted area", "yield_t: float: 估算产量 estimated yield")),
+    "hog_prices": ("daily", 400_000, (
+        "date: date: 日期 date", "province: string: 省份 province",
+        "price: float: 生猪价格 live hog price")),
+    "paper_metadata": ("weekly", 8_000_000, (
+        "title: string: 题名 title", "authors: string: 作者 authors",
+        "institution: string: 机构 institution", "year: integer: 年份 year",
+        "citations: integer: 引用次数 citations")),
+    "mandarin_speech": ("once", 1_000_000, (
+        "utterance_id: string: 语句编号 utterance id", "speaker: string: 说话人 speaker",
+        "audio: string: 音频文件 audio file", "transcript: string: 转写文本 transcript",
+        "duration: float: 时长 duration")),
+    "cantonese_speech": ("once", 300_000, (
+        "utterance_id: string: 语句编号 utterance id", "speaker: string: 说话人 speaker",
+        "audio: string: 音频文件 audio file", "transcript: string: 转写文本 transcript",
+        "duration: float: 时长 duration")),
+    "instruction_tuning": ("once", 2_000_000, (
+        "instruction: string: 指令 instruction", "input: string: 输入 input",
+        "output: string: 回答 response", "domain: string: 领域 domain")),
+    "driving_scenes": ("once", 450_000, (
+        "image_id: string: 图像编号 image id", "weather: string: 天气 weather",
+        "time_of_day: string: 时段 time of day", "boxes: string: 车辆与行人框 vehicle and pedestrian boxes")),
+}  # fmt: skip
+
+
 CURRENCY_OF_PLACE = {"hk": "HKD", "mo": "HKD"}
 PLACE_FACTOR = (1.0, 0.85, 0.6, 0.55, 0.5)
+
+
+def facts(key: str) -> dict:
+    """The asset metadata of a product: update frequency, record count and field schema, as
+    the registry's asset fields take them."""
+    frequency, records, columns = FACTS[key]
+    schema = []
+    for line in columns:
+        name, kind, description = (part.strip() for part in line.split(":", 2))
+        schema.append({"name": name, "type": kind, "description": description})
+    return {"update_frequency": frequency, "record_count": records or None, "field_schema": schema}
 
 
 @dataclass(frozen=True)

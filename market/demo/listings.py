@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from market.demo import valuation as valuation_demo
 from market.demo.catalogue import Entry, entries
+from market.demo.catalogue import facts as catalogue_facts
 from market.files import FileStore
 from market.identity import services as identity
 from market.identity.credit_code import check_character
@@ -37,6 +38,7 @@ from market.registry.models import (
     PersonalInfo,
     Right,
     SourceKind,
+    UpdateFrequency,
 )
 from market.registry.states import Action
 
@@ -99,6 +101,11 @@ def _providers(session: Session, password: str) -> list[tuple[Organisation, User
     return found
 
 
+def _facts(key: str) -> dict:
+    found = catalogue_facts(key)
+    return {**found, "update_frequency": UpdateFrequency(found["update_frequency"])}
+
+
 def _certified_asset(session, store, organisation, user, reviewer, entry: Entry, when):
     topic = entry.topic
     kind = AssetKind(topic.kind)
@@ -116,6 +123,7 @@ def _certified_asset(session, store, organisation, user, reviewer, entry: Entry,
             "industry": Industry(topic.industry),
             "personal_info": PersonalInfo(topic.personal),
             "legal_basis": LegalBasis.CONSENT if topic.personal != "none" else None,
+            **_facts(topic.key),
         },
     )
     sample = f"key,title\n{entry.key},{entry.title_en}\n".encode()

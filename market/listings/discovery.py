@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 import search
 from market.errors import DomainError, InvalidInput
 from market.identity.models import Organisation
+from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
 from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS
@@ -131,7 +132,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     return Query(
         text=text,
         filters=filters,
-        boosts={"region": regions_named(text)},
+        boosts={"region": vocabulary.within(regions_named(text))},
         synonyms=synonyms,
         facets=FACETS,
         sort=args.get("sort") or "relevance",

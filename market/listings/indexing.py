@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 import search
 from market import outbox
 from market.identity.models import Organisation, VerificationState
+from market.listings import vocabulary
 from market.listings.models import Listing, ListingRevision, ListingStatus
 from market.listings.plans import lowest_public_price
 from market.registry.certificates import effective_status
@@ -33,6 +34,7 @@ LISTINGS = IndexSpec(
         text("description_zh", "zh"),
         text("description_en", "en"),
         text("keywords_text", "mixed", boost=2),
+        text("tags_text", "mixed", boost=0.5),
         text("provider_text", "mixed", boost=0.3),
         keyword("keywords"),
         keyword("category"),
@@ -88,6 +90,15 @@ def document(listing: Listing, now: datetime) -> dict:
         "description_zh": revision.description_zh,
         "description_en": revision.description_en,
         "keywords_text": " ".join(revision.keywords),
+        "tags_text": vocabulary.tags(
+            category=str(revision.category),
+            kind=str(listing.asset.kind),
+            delivery=str(revision.delivery_method),
+            region=revision.region,
+            frequency=listing.asset.update_frequency and str(listing.asset.update_frequency),
+            field_schema=listing.asset.field_schema,
+        )
+        or None,
         "provider_text": f"{provider.name_zh} {provider.name_en}",
         "keywords": list(revision.keywords) or None,
         "category": str(revision.category),

@@ -1,0 +1,119 @@
+"""Words a listing is found by besides its own text: its category, kind, delivery, update
+frequency, field schema and region, in both scripts and English, and which places contain
+which.
+
+A provider writes a title and a description; buyers search with the words of the trade
+(数据集, API, 报告, 交通, transport) and with places wider than the listing's own (大湾区,
+珠三角, Guangdong). The search document carries these words in its ``tags_text`` field
+(simplified Chinese: the engines fold traditional script), so a listing is found by them
+whether or not its provider wrote them.
+"""
+
+from __future__ import annotations
+
+#: Category (``Industry`` value) → words.
+CATEGORY_WORDS = {
+    "finance": "金融 金融服务 finance financial",
+    "healthcare": "医疗 医疗健康 卫生 healthcare medical health",
+    "transport": "交通 交通运输 出行 transport transportation mobility",
+    "meteorology": "气象 天气 气候 meteorology weather climate",
+    "education": "教育 科研 education research",
+    "culture_tourism": "文化 旅游 文旅 文化旅游 culture tourism cultural",
+    "manufacturing": "制造 制造业 工业 manufacturing industrial industry",
+    "government": "政务 公共数据 政府 government public sector",
+    "energy": "能源 电力 energy power",
+    "agriculture": "农业 农林牧渔 agriculture farming",
+    "other": "",
+}
+
+#: Asset kind (``AssetKind`` value) → words.
+KIND_WORDS = {
+    "dataset": "数据集 数据 dataset data",
+    "data_service": "数据服务 接口 API service",
+    "data_report": "数据报告 报告 统计 report statistics",
+    "image": "图像 图片 影像 image images imagery",
+    "audio": "音频 录音 audio recordings",
+    "video": "视频 影片 video footage",
+    "model_3d": "三维模型 三维 模型 3D model models",
+    "text": "文本 语料 text",
+}
+
+#: Delivery method → words.
+DELIVERY_WORDS = {"api": "接口 API 在线调用", "download": "下载 文件 download file"}
+
+#: Update frequency (``UpdateFrequency`` value) → words.
+FREQUENCY_WORDS = {
+    "once": "",
+    "realtime": "实时 real-time realtime live",
+    "daily": "每日 逐日 日度 daily",
+    "weekly": "每周 weekly",
+    "monthly": "每月 月度 monthly",
+    "quarterly": "季度 quarterly",
+    "yearly": "年度 annual yearly",
+    "irregular": "",
+}
+
+#: Region → its names (Chinese, English) and the wider regions it lies in.
+REGIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "shenzhen": ("深圳 深圳市 Shenzhen", ("guangdong", "greater_bay_area")),
+    "guangzhou": ("广州 广州市 Guangzhou", ("guangdong", "greater_bay_area")),
+    "dongguan": ("东莞 东莞市 Dongguan", ("guangdong", "greater_bay_area")),
+    "foshan": ("佛山 佛山市 Foshan", ("guangdong", "greater_bay_area")),
+    "zhuhai": ("珠海 珠海市 Zhuhai", ("guangdong", "greater_bay_area")),
+    "hong_kong": ("香港 Hong Kong", ("greater_bay_area",)),
+    "macao": ("澳门 Macao Macau", ("greater_bay_area",)),
+    "guangdong": ("广东 广东省 Guangdong", ()),
+    "greater_bay_area": ("粤港澳大湾区 大湾区 珠三角 Greater Bay Area Pearl River Delta", ()),
+    "shanghai": ("上海 上海市 Shanghai", ()),
+    "beijing": ("北京 北京市 Beijing", ()),
+    "hangzhou": ("杭州 杭州市 Hangzhou", ("zhejiang",)),
+    "zhejiang": ("浙江 浙江省 Zhejiang", ()),
+    "gansu": ("甘肃 甘肃省 敦煌 Gansu Dunhuang", ()),
+    "national": ("全国 中国 national China nationwide", ()),
+}
+
+
+def region_words(region: str) -> str:
+    """The names of a region and of the regions it lies in."""
+    names, parents = REGIONS.get(region, ("", ()))
+    return " ".join([names, *(REGIONS[parent][0] for parent in parents)]).strip()
+
+
+def within(regions: list[str]) -> list[str]:
+    """The regions named plus every region lying in one of them (大湾区 → its cities)."""
+    out = dict.fromkeys(regions)
+    for region, (_, parents) in REGIONS.items():
+        if any(parent in out for parent in parents):
+            out[region] = None
+    return list(out)
+
+
+def schema_words(field_schema: list | None) -> str:
+    """Column names and descriptions of a tabular asset's field schema."""
+    words = []
+    for column in field_schema or ():
+        if isinstance(column, dict):
+            words.append(str(column.get("name") or "").replace("_", " "))
+            words.append(str(column.get("description") or ""))
+    return " ".join(word for word in words if word)
+
+
+def tags(
+    *,
+    category: str,
+    kind: str,
+    delivery: str,
+    region: str,
+    frequency: str | None,
+    field_schema: list | None,
+) -> str:
+    """The ``tags_text`` of a listing."""
+    parts = (
+        CATEGORY_WORDS.get(category, ""),
+        KIND_WORDS.get(kind, ""),
+        DELIVERY_WORDS.get(delivery, ""),
+        FREQUENCY_WORDS.get(frequency or "", ""),
+        region_words(region),
+        schema_words(field_schema),
+    )
+    return " ".join(part for part in parts if part)
