@@ -2,6 +2,7 @@
 same query sent straight to the engine, on OpenSearch and on the embedded engine.
 
     .venv/bin/python bench/search.py [--quick] [--opensearch-url URL] [--listings N]
+                                     [--engine both|opensearch|embedded]
 
 Documents are generated from the demo catalogue (``market.listings.catalogue``) with varied
 places, years, providers and prices, in the exact shape ``market.listings.indexing.document``
@@ -27,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 import search  # noqa: E402
 from market import migrate  # noqa: E402
 from market.app import create_app  # noqa: E402
-from market.demo.catalogue import PLACES, entries  # noqa: E402
-from market.listings import discovery  # noqa: E402
+from market.demo.catalogue import PLACES, entries, facts  # noqa: E402
+from market.listings import discovery, vocabulary  # noqa: E402
 from market.listings.indexing import LISTINGS  # noqa: E402
 
 FACETED = {"q": "深圳 交通 数据", "category": ["transport"], "cross_border_allowed": False}
@@ -76,6 +77,14 @@ def documents(count: int, seed: int = 7):
             "description_zh": topic.description_zh.format(c=zh) + f"覆盖{start}年至{start + 3}年。",
             "description_en": topic.description_en.format(e=en) + f" Covers {start}-{start + 3}.",
             "keywords_text": " ".join(topic.keywords),
+            "tags_text": vocabulary.tags(
+                category=topic.industry,
+                kind=topic.kind,
+                delivery=topic.delivery,
+                region=region,
+                frequency=None,
+                field_schema=facts(topic.key)["field_schema"],
+            ),
             "provider_text": f"数据商{number % 500} Provider {number % 500}",
             "keywords": list(topic.keywords),
             "category": topic.industry,
@@ -205,13 +214,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 listings, fewer rounds")
     parser.add_argument("--opensearch-url", default=opensearch_default())
     parser.add_argument("--listings", type=int, default=None)
+    parser.add_argument("--engine", choices=("both", "opensearch", "embedded"), default="both")
     options = parser.parse_args()
     count = options.listings or (10_000 if options.quick else 100_000)
     rounds = 30 if options.quick else 200
-    if options.opensearch_url:
-        run_engine("opensearch", options.opensearch_url, count, rounds)
-    else:
-        print("opensearch: skipped (no --opensearch-url and no .services/env)")
+    if options.engine != "embedded":
+        if options.opensearch_url:
+            run_engine("opensearch", options.opensearch_url, count, rounds)
+        else:
+            print("opensearch: skipped (no --opensearch-url and no .services/env)")
+    if options.engine == "opensearch":
+        return
     directory = tempfile.mkdtemp(prefix="bench-embedded-")
     run_engine("embedded", f"embedded://{directory}/search.sqlite3", count, rounds)
 

@@ -340,6 +340,20 @@ def _parts(term: str) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
+def loosen(groups: list[Group]) -> list[Group] | None:
+    """For a last retry when nothing matched: every term of a several-term alternative on
+    its own (上海港 → 上海 + 港口 → 上海 or 港口), each its own group; ``None`` when no
+    alternative has several terms."""
+    if all(len(alt) == 1 for g in groups for alt in g.alternatives):
+        return None
+    out: dict[str, Group] = {}
+    for group in groups:
+        for alternative in group.alternatives:
+            for term in alternative:
+                out.setdefault(term, Group(term, ((term,),)))
+    return list(out.values())
+
+
 def required(count: int) -> int:
     """How many of ``count`` query words a match must contain: all of one or two, all but one
     of three or four, then 60% (``minimum_should_match: 2<-1 4<60%``)."""

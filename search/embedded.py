@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import process as rf_process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from search import analysis
 from search.embedded_sql import (
@@ -273,12 +273,18 @@ class EmbeddedEngine(SearchEngine):
         relaxed, suggestion = False, None
         with self._read() as conn:
             tables = self._live(conn, spec)
-            matching = None
+            matching, asked = None, groups
             if groups is not None:
                 groups, matching, suggestion = self._matching(conn, tables, plan.text, groups)
             total, rows, facets = build_search(conn, tables, plan, matching)
             if total == 0 and matching is not None and matching.required > 1:
                 relaxed = True
+                matching.required = 1
+                total, rows, facets = build_search(conn, tables, plan, matching)
+            loose = analysis.loosen(asked) if total == 0 and asked else None
+            if loose:
+                relaxed = True
+                groups, matching, _ = self._matching(conn, tables, plan.text, loose)
                 matching.required = 1
                 total, rows, facets = build_search(conn, tables, plan, matching)
         pattern = None
@@ -382,7 +388,7 @@ class EmbeddedEngine(SearchEngine):
         vocabulary = self._vocabulary(conn, tables)
         limit = 1 if len(word) < 8 else 2
         found = rf_process.extract(
-            word, list(vocabulary), scorer=Levenshtein.distance, score_cutoff=limit, limit=20
+            word, list(vocabulary), scorer=OSA.distance, score_cutoff=limit, limit=20
         )
         if not found:
             return None

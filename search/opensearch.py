@@ -288,6 +288,14 @@ class OpenSearchEngine(SearchEngine):
             body = bodies.search_body(spec, plan, groups, 1)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
+        loose = (
+            analysis.loosen(groups) if groups and not response["hits"]["total"]["value"] else None
+        )
+        if loose:
+            relaxed = True
+            body = bodies.search_body(spec, plan, loose, 1)
+            response = self._call("search", index=alias, body=body)
+            engine_ms += float(response.get("took", 0))
         scored = plan.sort is None and bool(plan.text)
         hits = [
             Hit(

@@ -8,6 +8,7 @@ error shape (the engine's own message goes to the log only).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -64,21 +65,29 @@ BOOLEAN_LABELS = {True: N_("Yes"), False: N_("No")}
 #: Place words (simplified Chinese and lowercase English) and the region each one means. A
 #: place in the query ranks listings for that region higher (it does not filter).
 PLACE_WORDS = {
-    "shenzhen": ("深圳", "shenzhen", "鹏城"),
-    "guangzhou": ("广州", "guangzhou", "羊城"),
+    "shenzhen": (
+        "深圳", "shenzhen", "鹏城", "南山", "福田", "罗湖", "宝安", "龙岗", "龙华", "盐田",
+        "前海", "nanshan", "futian", "luohu", "bao'an", "longgang", "yantian", "qianhai",
+    ),
+    "guangzhou": (
+        "广州", "guangzhou", "羊城", "天河", "越秀", "海珠", "番禺", "白云", "黄埔", "南沙",
+        "tianhe", "yuexiu", "panyu", "nansha",
+    ),
     "dongguan": ("东莞", "dongguan"),
     "foshan": ("佛山", "foshan"),
     "zhuhai": ("珠海", "zhuhai"),
-    "hong_kong": ("香港", "hong kong", "hongkong"),
+    "hong_kong": ("香港", "hong kong", "hongkong", "九龙", "新界", "港岛", "kowloon"),
     "macao": ("澳门", "macao", "macau"),
     "shanghai": ("上海", "shanghai"),
     "beijing": ("北京", "beijing"),
     "hangzhou": ("杭州", "hangzhou"),
     "guangdong": ("广东", "guangdong"),
     "gansu": ("甘肃", "敦煌", "gansu", "dunhuang"),
-    "greater_bay_area": ("大湾区", "湾区", "珠三角", "greater bay area", "pearl river delta"),
+    "greater_bay_area": (
+        "粤港澳大湾区", "大湾区", "湾区", "珠三角", "greater bay area", "pearl river delta",
+    ),
     "national": ("全国", "nationwide"),
-}
+}  # fmt: skip
 
 
 class SearchUnavailable(DomainError):
@@ -130,7 +139,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         filters["coverage_from"] = Range(lte=args["year_to"])
     text = args.get("q") or ""
     return Query(
-        text=text,
+        text=without_places(text),
         filters=filters,
         boosts={"region": vocabulary.within(regions_named(text))},
         synonyms=synonyms,
@@ -140,6 +149,31 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         per_page=args.get("per_page", 20),
         highlight=True,
     )
+
+
+def without_places(text: str) -> str:
+    """The query text with its place words taken out, unless nothing else is left.
+
+    A place in the query ranks that region's listings higher (see :func:`regions_named`); as
+    a word to match as well it would count twice, and a listing about the wanted thing for
+    another place would lose to any listing of the place (卫星影像 广州: satellite imagery of
+    Beijing is closer to what is asked than woodcarving images of Guangzhou).
+    """
+    if not text or len(text) > 500:
+        return text
+    folded = search.analysis.fold(text)
+    latin = [w for words in PLACE_WORDS.values() for w in words if w.isascii()]
+    pattern = r"(?<![0-9a-z])(" + "|".join(re.escape(w) for w in latin) + r")(?![0-9a-z])"
+    folded = re.sub(pattern, " ", folded, flags=re.IGNORECASE)
+    chinese = {w for words in PLACE_WORDS.values() for w in words if not w.isascii()}
+    kept = []
+    for token in search.analysis.tokenizer().cut(folded):
+        if token in chinese or (len(token) > 2 and token[-1] in "市省" and token[:-1] in chinese):
+            kept.append(" ")
+        else:
+            kept.append(token)
+    rest = "".join(kept)
+    return rest if search.analysis.query_terms(rest) else text
 
 
 def regions_named(text: str) -> list[str]:

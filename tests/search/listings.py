@@ -3,6 +3,7 @@ index specification, ``market.listings.indexing.LISTINGS``."""
 
 from __future__ import annotations
 
+from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
 
 __all__ = ["LISTINGS", "listing_documents"]
@@ -348,6 +349,14 @@ def listing_documents() -> list[dict]:
         doc["coverage_from"], doc["coverage_to"] = doc.pop("coverage")
         doc["keywords_text"] = " ".join(doc["keywords"])
         doc["provider_text"] = doc["provider"]
+        doc["tags_text"] = vocabulary.tags(
+            category=doc["category"],
+            kind=doc["asset_kind"],
+            delivery=doc["delivery_method"],
+            region=doc["region"],
+            frequency=None,
+            field_schema=None,
+        )
         doc["published_at"] = f"{doc['published_at']}T08:00:00Z"
         doc["id"] = f"L{number:03d}"
         docs.append(doc)

@@ -175,3 +175,25 @@ def test_chinese_homophone_typos_are_corrected(loaded, query, corrected, title):
 def test_words_the_index_holds_are_not_corrected(loaded):
     results = loaded.search(LISTINGS, Query(text="实时 路况"))
     assert results.did_you_mean is None and results.total >= 1
+
+
+def test_a_word_with_a_measure_suffix_also_matches_its_stem(loaded):
+    # "负荷量" is no listing's word; its stem "负荷" is the grid listing's.
+    assert titles(loaded, "电网 负荷量")[0] == "电网负荷曲线数据"
+    assert ("负荷",) in analysis.expand(["负荷量"])[0].alternatives
+
+
+def test_a_word_of_a_place_and_a_kind_finds_the_kind_when_the_place_has_none(loaded):
+    # No listing is about Tianjin's port: the retry takes 天津 and 港口 apart, and ports come.
+    results = loaded.search(LISTINGS, Query(text="天津港"))
+    assert results.relaxed
+    assert "港口集装箱吞吐量" in [hit.source["title_zh"] for hit in results.hits]
+
+
+def test_transposed_letters_count_as_one_typo(loaded):
+    assert loaded.search(LISTINGS, Query(text="metor")).did_you_mean == "metro"
+
+
+def test_everyday_words_of_hong_kong_and_the_weather_find_the_trade_words(loaded):
+    assert "深圳台风路径历史数据集" in titles(loaded, "八號風球")
+    assert "天气预报接口" in titles(loaded, "明天 天气")

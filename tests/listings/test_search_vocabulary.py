@@ -1,0 +1,51 @@
+"""What a listing is found by besides its own text (market/listings/vocabulary.py), and
+place words in the query acting as a boost."""
+
+from __future__ import annotations
+
+from market.listings import discovery, vocabulary
+
+
+def test_tags_name_category_kind_region_and_the_wider_regions_in_both_languages():
+    tags = vocabulary.tags(
+        category="transport",
+        kind="data_service",
+        delivery="api",
+        region="shenzhen",
+        frequency="realtime",
+        field_schema=[{"name": "vehicle_count", "type": "integer", "description": "车流量"}],
+    )
+    for word in ("交通", "transport", "接口", "API", "实时", "深圳", "Shenzhen", "广东"):
+        assert word in tags
+    assert "大湾区" in tags and "Greater Bay Area" in tags
+    assert "vehicle count" in tags and "车流量" in tags
+
+
+def test_unknown_values_and_schemas_of_another_shape_add_nothing():
+    tags = vocabulary.tags(
+        category="other", kind="dataset", delivery="download", region="atlantis",
+        frequency=None, field_schema=["not a column", {"name": None}],
+    )  # fmt: skip
+    assert "atlantis" not in tags and "not a column" not in tags
+
+
+def test_a_wide_place_boosts_the_places_inside_it():
+    assert set(vocabulary.within(["greater_bay_area"])) >= {"shenzhen", "hong_kong", "macao"}
+    assert vocabulary.within(["shanghai"]) == ["shanghai"]
+    query = discovery.build_query({"q": "大湾区 旅游"})
+    assert "guangzhou" in query.boosts["region"]
+
+
+def test_place_words_boost_rather_than_match_unless_nothing_else_is_asked():
+    assert discovery.without_places("卫星影像 广州").split() == ["卫星影像"]
+    assert discovery.without_places("satellite imagery Hong Kong").split() == [
+        "satellite",
+        "imagery",
+    ]
+    assert discovery.without_places("深圳市 地铁").split() == ["地铁"]
+    assert discovery.without_places("深圳") == "深圳"
+    assert discovery.without_places("上海港") == "上海港"  # one word, not a place word
+
+
+def test_a_district_names_its_city():
+    assert "shenzhen" in discovery.regions_named("盐田 港口")
