@@ -37,6 +37,7 @@ from market.registry.models import (  # noqa: F401
     RegistryHead,
 )
 from market.searching.models import (  # noqa: F401
+    RetiredDefault,
     SearchClick,
     SearchQuery,
     SynonymChange,

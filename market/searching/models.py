@@ -32,10 +32,22 @@ class SynonymChange(Base):
     __tablename__ = "search_synonym_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(index=True)  # kept after the group is deleted
+    # kept after the group is deleted; 0 for a built-in group
+    group_id: Mapped[int] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(sa.String(16))
     before: Mapped[list | None] = mapped_column(sa.JSON)
     after: Mapped[list | None] = mapped_column(sa.JSON)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RetiredDefault(Base):
+    """A built-in synonym group staff deleted, named by its first term (the library's list
+    is code; this records that the exchange does not want the group)."""
+
+    __tablename__ = "search_retired_defaults"
+
+    term: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

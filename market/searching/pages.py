@@ -39,6 +39,7 @@ def _page(errors: dict, form: dict, status: int = 200):
         "searching/curation.html",
         report=services.report(session, utcnow()),
         groups=services.groups(session),
+        defaults=services.defaults(session),
         changes=services.changes(session, limit=20),
         errors=errors,
         form=form,
@@ -68,6 +69,24 @@ def delete_synonyms(group_id: int):
     """Delete a synonym group."""
     services.delete(db_session(), current_user(), group_id, utcnow())
     flash(_("Synonym group deleted."))
+    return redirect(url_for("searching.curation"))
+
+
+@blp.route("/staff/search/synonyms/defaults/delete", methods=["POST"])
+@staff_required(StaffRole.REVIEWER)
+def delete_default_synonyms():
+    """Stop applying a built-in synonym group (named by its first term)."""
+    services.delete_default(db_session(), current_user(), request.form.get("term", ""), utcnow())
+    flash(_("Built-in synonym group deleted."))
+    return redirect(url_for("searching.curation"))
+
+
+@blp.route("/staff/search/synonyms/defaults/restore", methods=["POST"])
+@staff_required(StaffRole.REVIEWER)
+def restore_default_synonyms():
+    """Apply a deleted built-in synonym group again."""
+    services.restore_default(db_session(), current_user(), request.form.get("term", ""), utcnow())
+    flash(_("Built-in synonym group restored."))
     return redirect(url_for("searching.curation"))
 
 

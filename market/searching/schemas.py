@@ -41,6 +41,14 @@ class SynonymGroupSchema(FormSchema):
     updated_at = fields.DateTime()
 
 
+class DefaultGroupSchema(FormSchema):
+    """A built-in synonym group, named by its first term, and whether staff deleted it."""
+
+    term = fields.String()
+    terms = fields.List(fields.String())
+    deleted = fields.Boolean()
+
+
 class SynonymChangeSchema(FormSchema):
     """One audited edit of the synonym list."""
 

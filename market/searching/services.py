@@ -2,7 +2,8 @@
 
 The effective synonym list is the staff's groups plus the library's default groups
 (``search.lexicon.DEFAULT_SYNONYMS``) that share no term with a staff group, so a staff group
-replaces a default one it overlaps. Each process caches the built list and rebuilds it when
+replaces a default one it overlaps; staff can also delete a default group outright (recorded
+by its first term, audited, and restorable). Each process caches the built list and rebuilds it when
 the staff list changes (one small query per search), so an edit applies to the next search on
 every process, with no reindex.
 """
@@ -17,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
-from market.searching.models import SearchClick, SearchQuery, SynonymChange, SynonymGroup
+from market.searching.models import (
+    RetiredDefault,
+    SearchClick,
+    SearchQuery,
+    SynonymChange,
+    SynonymGroup,
+)
 from market.text import N_
 from search import analysis
 from search.errors import InvalidSynonyms
@@ -36,15 +43,21 @@ def _stamp(session: Session) -> tuple:
     return (row[0], str(row[1]), changes)
 
 
-def effective(groups: list[list[str]]) -> analysis.Synonyms:
-    """The staff groups plus the default groups that share no term with them."""
+def effective(groups: list[list[str]], retired: frozenset[str] = frozenset()) -> analysis.Synonyms:
+    """The staff groups plus the default groups that share no term with them and that staff
+    did not delete (``retired``: first terms)."""
     taken = {term.lower().replace(" ", "") for group in groups for term in group}
     defaults = [
         group
         for group in DEFAULT_SYNONYMS
-        if not any(analysis.fold(t).lower().replace(" ", "") in taken for t in group)
+        if group[0] not in retired
+        and not any(analysis.fold(t).lower().replace(" ", "") in taken for t in group)
     ]
     return analysis.Synonyms([*groups, *defaults])
+
+
+def _retired(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(sa.select(RetiredDefault.term)))
 
 
 def current(session: Session) -> analysis.Synonyms:
@@ -52,7 +65,7 @@ def current(session: Session) -> analysis.Synonyms:
     stamp = _stamp(session)
     if _cache.get("stamp") != stamp:
         groups = [g.terms for g in session.scalars(sa.select(SynonymGroup).order_by("id"))]
-        built = effective(groups)
+        built = effective(groups, _retired(session))
         with _lock:
             _cache.update(stamp=stamp, synonyms=built)
     return _cache["synonyms"]
@@ -123,6 +136,51 @@ def delete(session: Session, user: User, group_id: int, now: datetime) -> None:
         )
     )
     session.delete(group)
+
+
+def defaults(session: Session) -> list[dict]:
+    """The built-in groups: ``{term, terms, deleted}``, ``term`` (the first) naming each."""
+    retired = _retired(session)
+    return [
+        {"term": group[0], "terms": list(group), "deleted": group[0] in retired}
+        for group in DEFAULT_SYNONYMS
+    ]
+
+
+def _default_or_404(term: str) -> tuple[str, ...]:
+    for group in DEFAULT_SYNONYMS:
+        if group[0] == term:
+            return group
+    raise NotFound(N_("no such built-in synonym group"))
+
+
+def delete_default(session: Session, user: User, term: str, now: datetime) -> None:
+    """Stop applying a built-in group (audited, with group id 0); deleting twice is a no-op."""
+    group = _default_or_404(term)
+    if session.get(RetiredDefault, term) is not None:
+        return
+    session.add(RetiredDefault(term=term, user_id=user.id, at=now))
+    session.add(
+        SynonymChange(
+            group_id=0, action="default_deleted", before=list(group), user_id=user.id, at=now
+        )
+    )
+    session.flush()
+
+
+def restore_default(session: Session, user: User, term: str, now: datetime) -> None:
+    """Apply a deleted built-in group again (audited); restoring a live one is a no-op."""
+    group = _default_or_404(term)
+    retired = session.get(RetiredDefault, term)
+    if retired is None:
+        return
+    session.delete(retired)
+    session.add(
+        SynonymChange(
+            group_id=0, action="default_restored", after=list(group), user_id=user.id, at=now
+        )
+    )
+    session.flush()
 
 
 def group_or_404(session: Session, group_id: int) -> SynonymGroup:

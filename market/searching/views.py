@@ -51,6 +51,30 @@ def remove_synonyms(group_id: int):
     services.delete(db_session(), _caller(), group_id, utcnow())
 
 
+@blp.route("/search/synonyms/defaults")
+@requires("review:write")
+@blp.response(200, schemas.DefaultGroupSchema(many=True))
+def list_default_synonyms():
+    """The built-in synonym groups, each named by its first term, and which are deleted."""
+    return services.defaults(db_session())
+
+
+@blp.route("/search/synonyms/defaults/<string:term>", methods=["DELETE"])
+@requires("review:write")
+@blp.response(204)
+def delete_default_synonyms(term: str):
+    """Stop applying a built-in group (audited; applies to the next search)."""
+    services.delete_default(db_session(), _caller(), term, utcnow())
+
+
+@blp.route("/search/synonyms/defaults/<string:term>/restore", methods=["POST"])
+@requires("review:write")
+@blp.response(204)
+def restore_default_synonyms(term: str):
+    """Apply a deleted built-in group again (audited)."""
+    services.restore_default(db_session(), _caller(), term, utcnow())
+
+
 @blp.route("/search/synonyms/changes")
 @requires("review:write")
 @blp.response(200, schemas.SynonymChangeSchema(many=True))

@@ -160,3 +160,57 @@ def test_staff_add_a_synonym_from_the_report_in_one_step(db, client, published, 
     assert 'data-testid="hit"' in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
     bad = client.submit("/staff/search/synonyms", {"terms": "嘟嘟卡"}, page="/staff/search")
     assert bad.status_code == 422
+
+
+def test_staff_delete_and_restore_a_built_in_group_audited(
+    client, published, reader, staff_api, operator, drain
+):
+    drain()
+    assert _search(client, reader, q="巴士").get_json()["total"] == 1  # built-in: 公交 = 巴士
+    groups = client.raw.get("/api/v1/search/synonyms/defaults", headers=staff_api).get_json()
+    assert {"term": "公交", "terms": ["公交", "公交车", "巴士", "bus"], "deleted": False} in groups
+    for _ in range(2):  # deleting twice changes nothing more
+        deleted = client.raw.delete("/api/v1/search/synonyms/defaults/公交", headers=staff_api)
+        assert deleted.status_code == 204
+    assert _search(client, reader, q="巴士").get_json()["total"] == 0
+    groups = client.raw.get("/api/v1/search/synonyms/defaults", headers=staff_api).get_json()
+    assert next(g for g in groups if g["term"] == "公交")["deleted"]
+    restored = client.raw.post("/api/v1/search/synonyms/defaults/公交/restore", headers=staff_api)
+    assert restored.status_code == 204
+    assert _search(client, reader, q="巴士").get_json()["total"] == 1
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [(c["action"], c["group_id"]) for c in changes] == [
+        ("default_restored", 0),
+        ("default_deleted", 0),
+    ]
+    assert changes[1]["before"][0] == "公交" and {c["user_id"] for c in changes} == {operator[1].id}
+
+
+def test_deleting_an_unknown_built_in_group_is_a_404_and_needs_staff(client, staff_api, reader):
+    missing = client.raw.delete("/api/v1/search/synonyms/defaults/不存在", headers=staff_api)
+    assert missing.status_code == 404
+    assert client.raw.delete(
+        "/api/v1/search/synonyms/defaults/公交", headers=reader
+    ).status_code in (
+        401,
+        403,
+    )
+
+
+def test_staff_delete_a_built_in_group_from_the_page(db, client):
+    reviewer = factories.user(db, staff=(factories.StaffRole.REVIEWER,))
+    db.commit()
+    client.log_in(reviewer.email)
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert 'data-testid="default-groups"' in page
+    response = client.submit(
+        "/staff/search/synonyms/defaults/delete", {"term": "公交"}, page="/staff/search"
+    )
+    assert response.status_code == 302
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert "/staff/search/synonyms/defaults/restore" in page
+    response = client.submit(
+        "/staff/search/synonyms/defaults/restore", {"term": "公交"}, page="/staff/search"
+    )
+    assert response.status_code == 302
+    assert db.query(SynonymChange).filter_by(group_id=0).count() == 2
