@@ -97,6 +97,7 @@ def document(listing: Listing, now: datetime) -> dict:
             region=revision.region,
             frequency=listing.asset.update_frequency and str(listing.asset.update_frequency),
             field_schema=listing.asset.field_schema,
+            scenarios=(revision.terms or {}).get("scenarios") or (),
         )
         or None,
         "provider_text": f"{provider.name_zh} {provider.name_en}",

@@ -1,12 +1,12 @@
 """Words a listing is found by besides its own text: its category, kind, delivery, update
-frequency, field schema and region, in both scripts and English, and which places contain
-which.
+frequency, permitted uses, field schema and region, in both scripts and English, and which
+places contain which.
 
 A provider writes a title and a description; buyers search with the words of the trade
-(数据集, API, 报告, 交通, transport) and with places wider than the listing's own (大湾区,
-珠三角, Guangdong). The search document carries these words in its ``tags_text`` field
-(simplified Chinese: the engines fold traditional script), so a listing is found by them
-whether or not its provider wrote them.
+(数据集, API, 报告, 交通, transport), with what they will do with it (风控, 模型训练) and
+with places wider than the listing's own (大湾区, 珠三角, Guangdong). The search document
+carries these words in its ``tags_text`` field (simplified Chinese: the engines fold
+traditional script), so a listing is found by them whether or not its provider wrote them.
 """
 
 from __future__ import annotations
@@ -51,6 +51,18 @@ FREQUENCY_WORDS = {
     "quarterly": "季度 quarterly",
     "yearly": "年度 annual yearly",
     "irregular": "",
+}
+
+#: Usage scenario a licence permits (``UsageScenario`` value) → words.
+SCENARIO_WORDS = {
+    "research": "科研 研究 research",
+    "internal_analytics": "内部分析 分析 analytics",
+    "model_training": "模型训练 训练数据 AI training",
+    "product_development": "产品开发 product development",
+    "risk_control": "风控 风险控制 risk control",
+    "marketing": "营销 marketing",
+    "public_service": "公共服务 public service",
+    "media_publication": "出版 媒体 传播 publication media",
 }
 
 #: Region → its names (Chinese, English) and the wider regions it lies in.
@@ -106,6 +118,7 @@ def tags(
     region: str,
     frequency: str | None,
     field_schema: list | None,
+    scenarios: list[str] | tuple[str, ...] = (),
 ) -> str:
     """The ``tags_text`` of a listing."""
     parts = (
@@ -114,6 +127,7 @@ def tags(
         DELIVERY_WORDS.get(delivery, ""),
         FREQUENCY_WORDS.get(frequency or "", ""),
         region_words(region),
+        *(SCENARIO_WORDS.get(str(scenario), "") for scenario in scenarios),
         schema_words(field_schema),
     )
     return " ".join(part for part in parts if part)

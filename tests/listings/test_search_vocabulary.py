@@ -49,3 +49,11 @@ def test_place_words_boost_rather_than_match_unless_nothing_else_is_asked():
 
 def test_a_district_names_its_city():
     assert "shenzhen" in discovery.regions_named("盐田 港口")
+
+
+def test_permitted_uses_are_words_too():
+    tags = vocabulary.tags(
+        category="finance", kind="dataset", delivery="download", region="shenzhen",
+        frequency=None, field_schema=None, scenarios=["risk_control", "model_training"],
+    )  # fmt: skip
+    assert "风控" in tags and "模型训练" in tags
