@@ -1,7 +1,7 @@
 """synonym defaults: built-in synonym groups staff deleted
 
 Revision ID: 0014_synonym_defaults
-Revises: 0011_uploads
+Revises: 0017_profile_jobs
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import market.db
 
 
 revision = '0014_synonym_defaults'
-down_revision = '0011_uploads'
+down_revision = '0013_accounts'
 branch_labels = None
 depends_on = None
 
