@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask, api) -> None:
     csrf.exempt(stripe_webhooks.blp)
     limiter = ratelimit.configure(app)
     ratelimit.throttle_sign_in(app, limiter)
+    ratelimit.throttle_mailed_links(app, limiter)
     # API blueprints authenticate with bearer tokens, never cookies: no CSRF to guard against.
     for blueprint in (
         identity_views.blp,

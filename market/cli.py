@@ -73,6 +73,11 @@ def demo_command(host: str, port: int, no_serve: bool):
     click.echo(f"Every demo account's password: {demo.DEMO_PASSWORD}")
     for email, what in demo.logins():
         click.echo(f"  {email:40} {what}")
+    if app.config["MAIL_SINK"] == "console":
+        click.echo(
+            "\nMail is printed below, not sent: a new account's confirmation link and password"
+            "\nreset links are on lines starting 'MAIL LINK for <address>:'."
+        )
     if no_serve:
         return
     worker.start_in_thread(app)

@@ -77,6 +77,10 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     # Lifetimes (seconds) of the links mailed to confirm an address and to reset a password.
     ("EMAIL_CONFIRMATION_MAX_AGE", "SHUJIAO_EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600, int),
     ("PASSWORD_RESET_MAX_AGE", "SHUJIAO_PASSWORD_RESET_MAX_AGE", 3600, int),
+    # Requests for mailed links (password reset, confirmation again) per address and per mailbox.
+    ("MAIL_LINK_MAX_PER_IP", "SHUJIAO_MAIL_LINK_MAX_PER_IP", 20, int),
+    ("MAIL_LINK_MAX_PER_EMAIL", "SHUJIAO_MAIL_LINK_MAX_PER_EMAIL", 3, int),
+    ("MAIL_LINK_WINDOW_SECONDS", "SHUJIAO_MAIL_LINK_WINDOW_SECONDS", 3600, int),
     ("INPROCESS_WORKER", "SHUJIAO_INPROCESS_WORKER", False, bool),
     # API rate limits (Flask-Limiter): where counters live, and the limits per IP / per client.
     ("RATELIMIT_STORAGE_URL", "SHUJIAO_RATELIMIT_STORAGE_URL", "memory://", str),

@@ -1,5 +1,5 @@
 """Rate limits (Flask-Limiter): the API per client for token holders and per IP for the rest;
-failed sign-ins per IP and per account.
+failed sign-ins per IP and per account; requests for mailed links per IP and per mailbox.
 
 Counters live where ``SHUJIAO_RATELIMIT_STORAGE_URL`` says: in memory for the demo's one
 process, in Redis where several processes (or hosts) must share one limit.
@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext
 from flask_limiter import Limiter
 
-from market.context import db_session
+from market.context import current_user, db_session
 from market.errors import error_body
 from market.identity.services import email_key, token_digest
 from market.oauth.models import OAuthClient, OAuthToken
@@ -145,5 +145,73 @@ def throttle_sign_in(app: Flask, limiter: Limiter) -> None:
                 methods=["POST"],
                 deduct_when=_failed,
                 on_breach=_refuse_sign_in,
+            )(view)
+        app.view_functions[endpoint] = view
+
+
+# --- Mailed links --------------------------------------------------------------------------------
+#
+# The doors that mail a link on request: "forgot your password?" (anyone, any address) and "mail
+# the confirmation link again" (the signed-in account's own address). Each request that could
+# mail counts, whether or not an account uses the address, so the answer never tells. Two
+# buckets, both doors together: the address the request comes from and the mailbox it targets.
+
+MAIL_LINK_DOORS = ("identity.forgot_password", "identity.resend_confirmation")
+
+
+def mail_link_target_key() -> str:
+    """The bucket of a request for a mailed link by the mailbox it would reach."""
+    if request.endpoint == "identity.resend_confirmation":
+        user = current_user()
+        return "mailbox:" + _digest(user.email_key) if user is not None else ""
+    return "mailbox:" + _digest(email_key(request.form.get("email", "")))
+
+
+def _mail_link_requested(_response) -> bool:
+    # Set by the view once the form is valid, before it looks the address up.
+    return bool(g.get("mail_link_requested"))
+
+
+def _refuse_mail_link(request_limit) -> Response:
+    """The 429 answer: the form again, with the reason in the reader's language."""
+    retry_after = max(1, math.ceil(request_limit.reset_at - time.time()))
+    message = gettext(
+        "Too many links mailed to this address. Try again in %(minutes)s minutes.",
+        minutes=math.ceil(retry_after / 60),
+    )
+    if request.endpoint == "identity.resend_confirmation":
+        user = current_user()
+        page = render_template(
+            "identity/organisations.html",
+            memberships=user.memberships if user is not None else [],
+            resend_errors=[message],
+        )
+    else:
+        page = render_template(
+            "identity/password_forgot.html", errors={"email": [message]}, form=request.form
+        )
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def throttle_mailed_links(app: Flask, limiter: Limiter) -> None:
+    """Limit requests for mailed links per address and per target mailbox."""
+    window = app.config["MAIL_LINK_WINDOW_SECONDS"]
+    per_ip = f"{app.config['MAIL_LINK_MAX_PER_IP']} per {window} seconds"
+    per_mailbox = f"{app.config['MAIL_LINK_MAX_PER_EMAIL']} per {window} seconds"
+    for endpoint in MAIL_LINK_DOORS:
+        view = app.view_functions[endpoint]
+        for limit, scope, key in (
+            (per_ip, "mail-link-ip", sign_in_ip_key),
+            (per_mailbox, "mail-link-mailbox", mail_link_target_key),
+        ):
+            view = limiter.shared_limit(
+                limit,
+                scope=scope,
+                key_func=key,
+                methods=["POST"],
+                deduct_when=_mail_link_requested,
+                on_breach=_refuse_mail_link,
             )(view)
         app.view_functions[endpoint] = view

@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -112,6 +113,7 @@ def resend_confirmation():
     """Mail the confirmation link again."""
     user = current_user()
     if user.email_verified_at is None:
+        g.mail_link_requested = True  # counted per address and per mailbox (market.ratelimit)
         config = current_app.config
         services.send_email_confirmation(
             db_session(), user, config["SECRET_KEY"], config["BASE_URL"]
@@ -129,6 +131,8 @@ def forgot_password():
     data, errors = parse_form(schemas.PasswordResetRequestSchema())
     if errors:
         return _form_error(template, 422, errors)
+    # Counted per address and per mailbox (market.ratelimit), whether or not an account uses it.
+    g.mail_link_requested = True
     config = current_app.config
     services.request_password_reset(
         db_session(), data["email"], config["SECRET_KEY"], config["BASE_URL"]
