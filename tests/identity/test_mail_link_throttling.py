@@ -4,6 +4,7 @@ the reason in the reader's language, the same answer whether or not an account e
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,32 @@ def test_the_limits_are_settings(migrated_database_url, tmp_path):
         assert _forgot(web, "one@example.cn").status_code == 429
     finally:
         application.extensions["db"].dispose()
+
+
+def test_two_apps_on_one_redis_share_a_mailbox_limit(migrated_database_url, tmp_path, redis_url):
+    """Production's store: every process counts against the same mailbox budget."""
+    apps = [
+        create_app(
+            app_config(
+                migrated_database_url,
+                tmp_path / f"instance{n}",
+                RATELIMIT_STORAGE_URL=redis_url,
+                MAIL_LINK_MAX_PER_EMAIL=2,
+            )
+        )
+        for n in range(2)
+    ]
+    try:
+        # Redis outlives the test: a fresh mailbox and fresh addresses start from empty counters.
+        run = uuid.uuid4()
+        mailbox = f"shared-{run.hex[:12]}@example.cn"
+        here, there = ({"REMOTE_ADDR": f"10.{run.bytes[0]}.{run.bytes[1]}.{n}"} for n in (1, 2))
+        first, second = (WebClient(app) for app in apps)
+        assert _forgot(first, mailbox, environ_base=here).status_code == 302
+        assert _forgot(second, mailbox, environ_base=here).status_code == 302
+        refused = _forgot(first, mailbox, environ_base=there)
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) > 0
+    finally:
+        for app in apps:
+            app.extensions["db"].dispose()
