@@ -1,12 +1,17 @@
-"""Large-file benchmark on the SeaweedFS node: a resumable upload through the API (presigned
-parts, one connection dropped midway and resumed), the worker's streamed fingerprint, and a
-range-resumed download — next to boto3 alone doing the same transfers in the same run.
+"""Large-file benchmark on the SeaweedFS node, through the whole exchange: a provider's
+resumable upload through the API (presigned parts, one connection dropped midway and resumed),
+the worker's streamed fingerprint, the claim, certificate, listing, order and bank payment, and
+the buyer's download dropped halfway and resumed with a range — next to boto3 alone doing the
+same transfers in the same run, for each file size given (so memory can be compared).
 
-    .venv/bin/python bench/files.py [--size 2GiB] [--part-size 64MiB] [--concurrency 4]
+    .venv/bin/python bench/files.py [--sizes 64MiB,2GiB] [--part-size 64MiB]
+        [--concurrency 4] [--store s3|local]
 
+With ``--store local`` the parts go through the API and the app serves the download itself.
 The web app runs as a real HTTP server in a child process and the worker in another, so their
 peak memory (VmHWM, ru_maxrss) is theirs alone. Needs `tools/services.py up seaweedfs`.
-Prints throughputs (MB/s, 10^6 bytes) and memory; never asserts.
+Prints throughputs (MB/s, 10^6 bytes), memory and the load average; it checks the hashes,
+never a timing.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +32,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +42,9 @@ from boto3.s3.transfer import TransferConfig  # noqa: E402
 
 from market import migrate, worker  # noqa: E402
 from market.app import create_app  # noqa: E402
+from market.db import utcnow  # noqa: E402
 from market.objectstore import S3FileStore  # noqa: E402
-from market.registry.models import AssetVersion  # noqa: E402
+from market.registry import certificates  # noqa: E402
 
 MiB = 1024 * 1024
 CHUNK = MiB
@@ -131,13 +139,19 @@ class Api:
     def __init__(self, base: str, token: str) -> None:
         self.base, self.token = base, token
 
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    def call(
+        self, method: str, path: str, body: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, dict]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             self.base + path,
             data=data,
             method=method,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                **(headers or {}),
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=600) as response:
@@ -147,7 +161,14 @@ class Api:
                 return error.code, json.loads(error.read() or b"{}")
 
 
-def put_part(url: str, path: Path, offset: int, size: int, cut_at: int | None = None) -> int:
+def put_part(
+    url: str,
+    path: Path,
+    offset: int,
+    size: int,
+    cut_at: int | None = None,
+    headers: dict | None = None,
+) -> int:
     """PUT ``size`` bytes of ``path`` from ``offset``, streamed; ``cut_at`` drops the
     connection after that many bytes (as a broken network would)."""
     parts = urllib.parse.urlsplit(url)
@@ -155,6 +176,8 @@ def put_part(url: str, path: Path, offset: int, size: int, cut_at: int | None = 
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     connection.putrequest("PUT", target, skip_accept_encoding=True)
     connection.putheader("Content-Length", str(size))
+    for name, value in (headers or {}).items():
+        connection.putheader(name, value)
     connection.endheaders()
     sent = 0
     with open(path, "rb") as source:
@@ -172,53 +195,110 @@ def put_part(url: str, path: Path, offset: int, size: int, cut_at: int | None = 
     return status
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", default="2GiB")
-    parser.add_argument("--part-size", default="64MiB")
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args()
-    size, part_size = parse_size(args.size), parse_size(args.part_size)
-    env = services_env()
-    if "SHUJIAO_TEST_S3_URL" not in env:
-        print("SeaweedFS is not running: `python tools/services.py up seaweedfs`", file=sys.stderr)
-        return 1
-    s3 = {
-        "endpoint_url": env["SHUJIAO_TEST_S3_URL"],
-        "access_key_id": env["SHUJIAO_TEST_S3_ACCESS_KEY_ID"],
-        "secret_access_key": env["SHUJIAO_TEST_S3_SECRET_ACCESS_KEY"],
-    }
+class Parties:
+    """The bench's callers: a provider, a buyer, a reviewer and finance, with API tokens."""
+
+    def __init__(self, app) -> None:
+        from market.identity.models import MemberRole, Membership, StaffRole  # noqa: PLC0415
+        from tests import factories  # noqa: PLC0415 - the suite's factories arrange the callers
+
+        clients = {}
+        with app.extensions["db"].unit_of_work() as session:
+            provider = factories.organisation(session, factories.user(session))
+            buyer = factories.organisation(session, factories.user(session))
+            reviewer = factories.user(session, staff=(StaffRole.REVIEWER,), name="Reviewer")
+            finance = factories.user(session, staff=(StaffRole.FINANCE,), name="Finance")
+            operator = factories.organisation(session, reviewer, is_operator=True)
+            operator.memberships.append(Membership(user=finance, role=MemberRole.MEMBER))
+            session.flush()
+            for name, organisation, scopes, creator in (
+                ("provider", provider, PROVIDER_SCOPES, None),
+                ("buyer", buyer, BUYER_SCOPES, None),
+                ("reviewer", operator, ["review:write"], reviewer),
+                ("finance", operator, ["finance:read", "finance:write"], finance),
+            ):
+                client, secret = factories.api_client(session, organisation, scopes, creator)
+                clients[name] = (client.client_id, secret, scopes)
+        raw = app.test_client()
+        self.tokens = {
+            name: factories.token(raw, client_id, secret, " ".join(scopes))
+            for name, (client_id, secret, scopes) in clients.items()
+        }
+
+
+PROVIDER_SCOPES = ["registry:read", "registry:write", "catalog:read", "catalog:write"]
+BUYER_SCOPES = ["orders:read", "orders:write", "deliveries:read", "catalog:read"]
+PDF = b"%PDF-1.7\n% evidence\n"
+
+
+def evidence_form(boundary: str) -> bytes:
+    """A multipart body with one small PDF in the field ``evidence``."""
+    return (
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="evidence"; filename="licence.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+def fetch_range(
+    url: str, byte_range: str, digest, headers: dict, cut_after: int | None = None
+) -> int:
+    """GET a range into ``digest``, following a redirect to the object store; ``cut_after``
+    drops the connection after that many bytes. The bytes read."""
+    request = urllib.request.Request(url, headers={**headers, "Range": byte_range})
+    got = 0
+    with urllib.request.urlopen(request, timeout=600) as response:
+        assert response.status == 206, response.status
+        while chunk := response.read(CHUNK):
+            if cut_after is not None and got + len(chunk) >= cut_after:
+                digest.update(chunk[: cut_after - got])
+                return cut_after
+            digest.update(chunk)
+            got += len(chunk)
+    return got
+
+
+class _Redirect(urllib.request.HTTPRedirectHandler):
+    """Follow the app's 302 to the object store without the bearer token (the presigned URL
+    is its own credential, and a second one would be refused)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        moved = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if moved is not None:
+            moved.remove_header("Authorization")
+        return moved
+
+
+def run(size: int, part_size: int, concurrency: int, store: str, s3: dict) -> dict:
+    """One file of ``size`` through the exchange; the figures."""
+    figures: dict = {"size": size}
     bucket = f"bench-{uuid.uuid4().hex[:12]}"
     raw = S3FileStore.from_url(f"s3://{bucket}", **s3)
     raw.client.create_bucket(Bucket=bucket)
     work_dir = Path(tempfile.mkdtemp(prefix="shujiao-bench-files-"))
-
-    print(
-        f"file: {size / MiB:.0f} MiB, parts of {part_size / MiB:.0f} MiB, "
-        f"{args.concurrency} at a time"
-    )
-    started = time.perf_counter()
     path = generated_file(size)
-    print(f"generate                 {time.perf_counter() - started:8.1f} s")
     started = time.perf_counter()
     local = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True)
     expected = local.stdout.split()[0]
-    seconds = time.perf_counter() - started
-    print(f"sha256sum (local disk)   {mbps(size, seconds):8.1f} MB/s")
+    figures["sha256sum"] = mbps(size, time.perf_counter() - started)
 
     # --- boto3 alone ------------------------------------------------------------------------
     transfer = TransferConfig(
         multipart_threshold=part_size,
         multipart_chunksize=part_size,
-        max_concurrency=args.concurrency,
+        max_concurrency=concurrency,
     )
     started = time.perf_counter()
     raw.client.upload_file(str(path), bucket, "raw/object", Config=transfer)
-    raw_upload = time.perf_counter() - started
+    figures["raw_upload"] = mbps(size, time.perf_counter() - started)
     started = time.perf_counter()
     with raw.client.get_object(Bucket=bucket, Key="raw/object")["Body"] as body:
         raw_hash = stream_sha256(body)
-    raw_read = time.perf_counter() - started
+    figures["raw_read"] = mbps(size, time.perf_counter() - started)
     assert raw_hash == expected
     raw.client.delete_object(Bucket=bucket, Key="raw/object")
 
@@ -232,24 +312,18 @@ def main() -> int:
         "INSTANCE_PATH": str(work_dir / "instance"),
         "SEARCH_URL": f"embedded:///{work_dir / 'search.sqlite3'}",
         "MAIL_SINK": f"file:{work_dir / 'mail'}",
-        "FILES_URL": f"s3://{bucket}/files",
-        "S3_ENDPOINT_URL": s3["endpoint_url"],
-        "S3_ACCESS_KEY_ID": s3["access_key_id"],
-        "S3_SECRET_ACCESS_KEY": s3["secret_access_key"],
     }
+    if store == "s3":
+        config |= {
+            "FILES_URL": f"s3://{bucket}/files",
+            "S3_ENDPOINT_URL": s3["endpoint_url"],
+            "S3_ACCESS_KEY_ID": s3["access_key_id"],
+            "S3_SECRET_ACCESS_KEY": s3["secret_access_key"],
+        }
     config_path = work_dir / "config.json"
     config_path.write_text(json.dumps(config))
     app = create_app(config)
-    from tests import factories  # noqa: PLC0415 - the suite's factories arrange the callers
-
-    with app.extensions["db"].unit_of_work() as session:
-        owner = factories.user(session)
-        organisation = factories.organisation(session, owner)
-        client, secret = factories.api_client(
-            session, organisation, ["registry:read", "registry:write"]
-        )
-        client_id = client.client_id
-    token = factories.token(app.test_client(), client_id, secret)
+    tokens = Parties(app).tokens
     app.extensions["db"].dispose()
 
     port = int(
@@ -261,9 +335,13 @@ def main() -> int:
             ]
         )
     )
+    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, __file__, "serve", str(config_path), str(port)])
     try:
-        api = Api(f"http://127.0.0.1:{port}", token)
+        api = Api(base, tokens["provider"])
+        as_reviewer = Api(base, tokens["reviewer"])
+        as_buyer = Api(base, tokens["buyer"])
+        as_finance = Api(base, tokens["finance"])
         for _ in range(100):
             try:
                 status, _ = api.call("GET", "/api/v1/assets")
@@ -283,6 +361,7 @@ def main() -> int:
         )
         assert status == 201, asset
 
+        # --- the provider's resumable upload ------------------------------------------------
         started = time.perf_counter()
         status, upload = api.call(
             "POST",
@@ -291,6 +370,12 @@ def main() -> int:
         )
         assert status == 201, upload
         count = upload["part_count"]
+        # Through the API (local store) a part carries the bearer token.
+        auth = {} if store == "s3" else {"Authorization": f"Bearer {tokens['provider']}"}
+
+        def absolute(url: str) -> str:
+            return url if url.startswith("http") else base + url
+
         status, targets = api.call(
             "POST", f"/api/v1/uploads/{upload['id']}/parts", {"parts": list(range(1, count + 1))}
         )
@@ -299,36 +384,49 @@ def main() -> int:
         dropped = min(2, count)
         # A connection dropped halfway through one part: nothing of it is kept.
         put_part(
-            by_number[dropped]["url"],
+            absolute(by_number[dropped]["url"]),
             path,
             (dropped - 1) * part_size,
             by_number[dropped]["size"],
             cut_at=by_number[dropped]["size"] // 2,
+            headers=auth,
         )
 
         def send(number: int) -> int:
             target = by_number[number]
-            return put_part(target["url"], path, (number - 1) * part_size, target["size"])
+            return put_part(
+                absolute(target["url"]),
+                path,
+                (number - 1) * part_size,
+                target["size"],
+                headers=auth,
+            )
 
-        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
             others = [n for n in range(1, count + 1) if n != dropped]
             assert all(status == 200 for status in pool.map(send, others))
         _, shown = api.call("GET", f"/api/v1/uploads/{upload['id']}")
         stored = {part["number"] for part in shown["stored_parts"]}
         missing = [n for n in range(1, count + 1) if n not in stored]
+        assert missing == [dropped], missing
         # The resume: ask for fresh URLs for what is missing, send those only.
         status, again = api.call(
             "POST", f"/api/v1/uploads/{upload['id']}/parts", {"parts": missing}
         )
         assert status == 200, again
         for target in again:
-            assert (
-                put_part(target["url"], path, (target["number"] - 1) * part_size, target["size"])
-                == 200
+            number = target["number"]
+            sent = put_part(
+                absolute(target["url"]),
+                path,
+                (number - 1) * part_size,
+                target["size"],
+                headers=auth,
             )
+            assert sent == 200, sent
         status, completed = api.call("POST", f"/api/v1/uploads/{upload['id']}/complete")
         assert status == 202, completed
-        our_upload = time.perf_counter() - started
+        figures["upload"] = mbps(size, time.perf_counter() - started)
 
         done = subprocess.run(
             [sys.executable, __file__, "work", str(config_path)],
@@ -337,53 +435,200 @@ def main() -> int:
             check=True,
         )
         worker_figures = json.loads(done.stdout.strip().splitlines()[-1])
+        figures["fingerprint"] = mbps(size, worker_figures["seconds"])
+        figures["worker_peak"] = worker_figures["peak_kib"] / 1024
         _, registered = api.call("GET", f"/api/v1/uploads/{upload['id']}")
         assert registered["state"] == "registered", registered
         assert registered["sha256"] == expected, "fingerprint differs from sha256sum"
 
-        # A download dropped halfway and resumed with a range request, streamed through SHA-256.
-        # The presigned URL the app would hand a buyer for the registered file.
+        # --- certified, listed, bought, paid ------------------------------------------------
+        started = time.perf_counter()
+        status, claim = api.call(
+            "POST",
+            "/api/v1/claims",
+            {
+                "asset_id": asset["id"],
+                "rights": ["holding", "processing_use", "product_operation"],
+                "source": "self_collected",
+            },
+        )
+        assert status == 201, claim
+        boundary = uuid.uuid4().hex
+        request = urllib.request.Request(
+            f"{base}/api/v1/claims/{claim['id']}/evidence",
+            data=evidence_form(boundary),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {tokens['provider']}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 201
+        assert api.call("POST", f"/api/v1/claims/{claim['id']}/submit")[0] == 200
+        for action in ("start_review", "approve"):
+            decided = as_reviewer.call(
+                "POST", f"/api/v1/review/claims/{claim['id']}/decisions", {"action": action}
+            )
+            assert decided[0] == 200, decided
+        # The public notice runs its working days with no objection.
         app = create_app(config)
         with app.extensions["db"].unit_of_work() as session:
-            version = session.get(AssetVersion, registered["version_id"])
-            key = version.files[0].storage_key
-        url = app.extensions["files"].download_url(key, "bench.csv", "text/csv", 900)
+            issued = certificates.issue_due_certificates(session, utcnow() + timedelta(days=14))
         app.extensions["db"].dispose()
+        assert len(issued) == 1
+        status, listing = api.call("POST", "/api/v1/provider/listings", listing_input(asset["id"]))
+        assert status == 201, listing
+        assert api.call("POST", f"/api/v1/provider/listings/{listing['id']}/submit")[0] == 200
+        review = {"decision": "approved", "personal_info": "none", "important_data": False}
+        reviewed = as_reviewer.call("POST", f"/api/v1/reviews/listings/{listing['id']}", review)
+        assert reviewed[0] == 200, reviewed
+        status, shown = as_buyer.call("GET", f"/api/v1/listings/{listing['id']}")
+        assert shown["status"] == "published", shown
+        status, order = as_buyer.call(
+            "POST",
+            "/api/v1/orders",
+            {"plan_id": shown["live"]["plans"][0]["id"], "usage_scenario": "research"},
+            {"Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert status == 201, order
+        status, paid = as_finance.call(
+            "POST",
+            "/api/v1/finance/bank-receipts",
+            {
+                "reference": order["reference"],
+                "amount_minor": order["price_minor"],
+                "currency": order["currency"],
+                "bank_transaction_id": uuid.uuid4().hex[:20],
+                "payer_name": "基准买方",
+            },
+        )
+        assert status == 201, paid
+        figures["trade_seconds"] = time.perf_counter() - started
+
+        # --- the buyer's download, dropped halfway and resumed with a range -----------------
+        _, entitlements = as_buyer.call("GET", "/api/v1/entitlements")
+        status, manifest = as_buyer.call(
+            "GET", f"/api/v1/entitlements/{entitlements[0]['id']}/manifest"
+        )
+        assert status == 200, manifest
+        [file] = manifest["files"]
+        assert file["sha256"] == expected and manifest["merkle_root"]
+        urllib.request.install_opener(urllib.request.build_opener(_Redirect))
+        buyer_auth = {"Authorization": f"Bearer {tokens['buyer']}"}
         digest, half = hashlib.sha256(), size // 2
         started = time.perf_counter()
-        for byte_range in (f"bytes=0-{half - 1}", f"bytes={half}-"):
-            request = urllib.request.Request(url, headers={"Range": byte_range})
-            with urllib.request.urlopen(request, timeout=600) as response:
-                assert response.status == 206
-                while chunk := response.read(CHUNK):
-                    digest.update(chunk)
-        download = time.perf_counter() - started
-        assert digest.hexdigest() == expected
-        web_peak = peak_rss_mib(server.pid)
+        got = fetch_range(base + file["url"], "bytes=0-", digest, buyer_auth, cut_after=half)
+        got += fetch_range(base + file["url"], f"bytes={got}-", digest, buyer_auth)
+        figures["download"] = mbps(size, time.perf_counter() - started)
+        assert got == size and digest.hexdigest() == expected, "the buyer's bytes differ"
+        _, after = as_buyer.call("GET", f"/api/v1/entitlements/{entitlements[0]['id']}")
+        assert after["downloads_used"] == 1, after
+        figures["web_peak"] = peak_rss_mib(server.pid)
     finally:
         server.terminate()
         server.wait()
-
-    print(f"{'MB/s':24} {'ours':>8}   {'boto3':>8}   ratio")
-    print(
-        f"upload (parts, resumed)  {mbps(size, our_upload):8.1f}   "
-        f"{mbps(size, raw_upload):8.1f}   {raw_upload / our_upload:5.2f}"
-    )
-    print(
-        f"fingerprint (worker)     {mbps(size, worker_figures['seconds']):8.1f}   "
-        f"{mbps(size, raw_read):8.1f}   {raw_read / worker_figures['seconds']:5.2f}"
-        "   (both: stream + SHA-256; ours is the whole worker job)"
-    )
-    print(f"ranged download (2 legs) {mbps(size, download):8.1f}")
-    print(f"sha256 == sha256sum      yes ({expected[:16]}...)")
-    print(
-        f"peak memory: web process {web_peak:.0f} MiB, worker "
-        f"{worker_figures['peak_kib'] / 1024:.0f} MiB"
-    )
     for page in raw.client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
             raw.client.delete_object(Bucket=bucket, Key=item["Key"])
+    for item in raw.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+        raw.client.abort_multipart_upload(Bucket=bucket, Key=item["Key"], UploadId=item["UploadId"])
     raw.client.delete_bucket(Bucket=bucket)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return figures
+
+
+def listing_input(asset_id: int) -> dict:
+    """A listing of the asset: one one-time licence, delivered by download."""
+    return {
+        "asset_id": asset_id,
+        "rights": ["product_operation"],
+        "title_zh": "基准数据",
+        "title_en": "Bench data",
+        "description_zh": "基准测试用的生成数据。",
+        "description_en": "Generated data for the benchmark.",
+        "keywords": ["基准"],
+        "category": "transport",
+        "delivery_method": "download",
+        "region": "shenzhen",
+        "coverage_from": 2020,
+        "coverage_to": 2024,
+        "terms": {
+            "scenarios": ["research"],
+            "duration_months": 12,
+            "territory": ["CN"],
+            "cross_border": False,
+            "redistribution": False,
+            "resale": False,
+            "derivatives": True,
+            "attribution": True,
+        },
+        "plans": [
+            {
+                "kind": "one_time",
+                "name_zh": "一次性授权",
+                "name_en": "One-time licence",
+                "price_minor": 480_000,
+                "currency": "CNY",
+            }
+        ],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="64MiB,2GiB", help="file sizes, comma-separated (memory is compared)"
+    )
+    parser.add_argument("--part-size", default="64MiB")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--store", choices=("s3", "local"), default="s3")
+    args = parser.parse_args()
+    sizes = [parse_size(text) for text in args.sizes.split(",")]
+    part_size = parse_size(args.part_size)
+    env = services_env()
+    if "SHUJIAO_TEST_S3_URL" not in env:
+        print("SeaweedFS is not running: `python tools/services.py up seaweedfs`", file=sys.stderr)
+        return 1
+    s3 = {
+        "endpoint_url": env["SHUJIAO_TEST_S3_URL"],
+        "access_key_id": env["SHUJIAO_TEST_S3_ACCESS_KEY_ID"],
+        "secret_access_key": env["SHUJIAO_TEST_S3_SECRET_ACCESS_KEY"],
+    }
+    print(
+        f"store: {args.store}; parts of {part_size / MiB:.0f} MiB, {args.concurrency} at a time; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    results = []
+    for size in sizes:
+        figures = run(size, part_size, args.concurrency, args.store, s3)
+        results.append(figures)
+        print(f"\nfile: {size / MiB:.0f} MiB (sha256 == sha256sum: yes)")
+        print(f"{'MB/s':34} {'ours':>8}   {'boto3':>8}   ratio")
+        print(
+            f"{'upload (parts, one resumed)':34} {figures['upload']:8.1f}   "
+            f"{figures['raw_upload']:8.1f}   {figures['upload'] / figures['raw_upload']:5.2f}"
+        )
+        print(
+            f"{'fingerprint (the worker job)':34} {figures['fingerprint']:8.1f}   "
+            f"{figures['raw_read']:8.1f}   {figures['fingerprint'] / figures['raw_read']:5.2f}"
+        )
+        print(f"{'buyer download (dropped, resumed)':34} {figures['download']:8.1f}")
+        print(f"{'sha256sum (local disk)':34} {figures['sha256sum']:8.1f}")
+        print(f"claim, certificate, listing, order, payment: {figures['trade_seconds']:.1f} s")
+        print(
+            f"peak memory: web process {figures['web_peak']:.0f} MiB, "
+            f"worker {figures['worker_peak']:.0f} MiB"
+        )
+    if len(results) > 1:
+        print("\npeak memory by file size (MiB)")
+        print(f"{'file':>10} {'web':>8} {'worker':>8}")
+        for figures in results:
+            print(
+                f"{figures['size'] / MiB:>6.0f} MiB {figures['web_peak']:8.0f} "
+                f"{figures['worker_peak']:8.0f}"
+            )
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 
