@@ -161,6 +161,20 @@ class Api:
                 return error.code, json.loads(error.read() or b"{}")
 
 
+def wait_until_serving(api: Api, server: subprocess.Popen, seconds: float = 300) -> None:
+    """Until the served app answers (its imports take a while on a loaded machine)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the web process exited")
+        try:
+            api.call("GET", "/api/v1/assets")
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the web process did not answer within {seconds:.0f} s")
+
+
 def put_part(
     url: str,
     path: Path,
@@ -342,12 +356,7 @@ def run(size: int, part_size: int, concurrency: int, store: str, s3: dict) -> di
         as_reviewer = Api(base, tokens["reviewer"])
         as_buyer = Api(base, tokens["buyer"])
         as_finance = Api(base, tokens["finance"])
-        for _ in range(100):
-            try:
-                status, _ = api.call("GET", "/api/v1/assets")
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_serving(api, server)
         status, asset = api.call(
             "POST",
             "/api/v1/assets",

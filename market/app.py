@@ -45,6 +45,7 @@ from market.searching import views as searching_views
 from market.trading import pages as trading_pages
 from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
+from market.uploads import pages as upload_pages
 from market.uploads import views as upload_views
 from market.valuation import pages as valuation_pages
 from market.valuation import views as valuation_views
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask, api) -> None:
         verification_pages.blp,
         searching_pages.blp,
         valuation_pages.blp,
+        upload_pages.blp,
     ):
         app.register_blueprint(pages)
     app.extensions["oauth_server"] = oauth_views.register(app)

@@ -97,6 +97,8 @@ class FileStore(abc.ABC):
 
     #: Whether clients send parts straight to the store through presigned URLs.
     presigns_parts = False
+    # Where browsers send parts and fetch downloads, when not this app (the CSP names it).
+    browser_origin: str | None = None
 
     def begin_upload(self, token: str) -> str:
         """Start a multipart upload named by ``token``; the store's handle of it."""

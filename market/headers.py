@@ -21,15 +21,17 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(stripe_api_base: str | None) -> str:
-    """The policy, with Stripe's origins (or localstripe's, when it stands in for Stripe)."""
+def content_security_policy(stripe_api_base: str | None, files_origin: str | None = None) -> str:
+    """The policy, with Stripe's origins (or localstripe's, when it stands in for Stripe), and
+    the object store's, where the upload page sends parts to presigned URLs."""
     stripe = " ".join((_origin(stripe_api_base),) if stripe_api_base else STRIPE_ORIGINS)
+    files = f" {files_origin}" if files_origin else ""
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src 'self' {stripe}",
             f"frame-src {stripe}",
-            f"connect-src 'self' {stripe}",
+            f"connect-src 'self' {stripe}{files}",
             "img-src 'self' data:",
             "style-src 'self' 'unsafe-inline'",
             "object-src 'none'",
@@ -42,7 +44,9 @@ def content_security_policy(stripe_api_base: str | None) -> str:
 
 def register(app: Flask) -> None:
     """Add the security headers to every response of ``app``."""
-    policy = content_security_policy(app.config.get("STRIPE_API_BASE"))
+    policy = content_security_policy(
+        app.config.get("STRIPE_API_BASE"), app.extensions["files"].browser_origin
+    )
 
     @app.after_request
     def security_headers(response):

@@ -48,6 +48,8 @@ class S3FileStore(FileStore):
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        endpoint = urllib.parse.urlsplit(client.meta.endpoint_url)
+        self.browser_origin = f"{endpoint.scheme}://{endpoint.netloc}"
 
     @classmethod
     def from_url(

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market.db import Base, enum_type, utcnow
+from market.text import N_
 
 
 class UploadState(enum.StrEnum):
@@ -20,6 +21,16 @@ class UploadState(enum.StrEnum):
     REJECTED = "rejected"  # refused (its content, its size); its object is gone
     ABORTED = "aborted"  # given up by the uploader
     EXPIRED = "expired"  # abandoned; the worker aborted its parts
+
+
+UPLOAD_STATE_LABELS = {
+    UploadState.OPEN: N_("Parts arriving"),
+    UploadState.VERIFYING: N_("Computing the fingerprint"),
+    UploadState.REGISTERED: N_("Fingerprinted and registered"),
+    UploadState.REJECTED: N_("Refused"),
+    UploadState.ABORTED: N_("Cancelled"),
+    UploadState.EXPIRED: N_("Expired"),
+}
 
 
 class UploadSession(Base):

@@ -174,6 +174,29 @@ def stored_parts(store: FileStore, upload: UploadSession) -> dict[int, Part]:
     }
 
 
+def describe(store: FileStore, upload: UploadSession) -> dict:
+    """The session as clients see it (API and page), with the parts stored so far while it
+    is open: what a resumed client skips."""
+    stored = list(stored_parts(store, upload).values()) if upload.state == UploadState.OPEN else []
+    return {
+        "id": upload.token,
+        "asset_id": upload.asset_id,
+        "name": upload.name,
+        "media_type": upload.media_type,
+        "size": upload.size,
+        "part_size": upload.part_size,
+        "part_count": upload.part_count,
+        "state": upload.state,
+        "parts_through": "object_store" if store.presigns_parts else "api",
+        "stored_parts": stored,
+        "error": upload.error,
+        "sha256": upload.sha256,
+        "version_id": upload.version_id,
+        "created_at": upload.created_at,
+        "expires_at": upload.expires_at,
+    }
+
+
 def part_targets(
     store: FileStore,
     upload: UploadSession,

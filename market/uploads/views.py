@@ -11,7 +11,7 @@ from market.identity.models import User
 from market.oauth.server import requires
 from market.registry import services as registry
 from market.uploads import schemas, services
-from market.uploads.models import UploadSession, UploadState
+from market.uploads.models import UploadSession
 
 blp = Blueprint("uploads_api", __name__, description="Resumable uploads of large asset files")
 
@@ -25,30 +25,8 @@ def _settings() -> services.UploadSettings:
 
 
 def describe(upload: UploadSession) -> dict:
-    """The session as the API shows it, with the parts stored so far while it is open."""
-    store = _store()
-    stored = (
-        list(services.stored_parts(store, upload).values())
-        if upload.state == UploadState.OPEN
-        else []
-    )
-    return {
-        "id": upload.token,
-        "asset_id": upload.asset_id,
-        "name": upload.name,
-        "media_type": upload.media_type,
-        "size": upload.size,
-        "part_size": upload.part_size,
-        "part_count": upload.part_count,
-        "state": upload.state,
-        "parts_through": "object_store" if store.presigns_parts else "api",
-        "stored_parts": stored,
-        "error": upload.error,
-        "sha256": upload.sha256,
-        "version_id": upload.version_id,
-        "created_at": upload.created_at,
-        "expires_at": upload.expires_at,
-    }
+    """The session as the API shows it."""
+    return services.describe(_store(), upload)
 
 
 @blp.route("/assets/<int:asset_id>/uploads", methods=["POST"])
