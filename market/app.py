@@ -56,6 +56,13 @@ csrf = CSRFProtect()
 
 # Room for a multipart form's other fields around the largest accepted file.
 FORM_OVERHEAD = 1024 * 1024
+# Files that arrive in one request, each kind with its own limit; the request cap fits the largest.
+ONE_REQUEST_LIMITS = (
+    "MAX_UPLOAD_BYTES",
+    "MAX_EVIDENCE_BYTES",
+    "MAX_SAMPLE_BYTES",
+    "MAX_LICENCE_BYTES",
+)
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
@@ -70,8 +77,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # Flask defines these keys itself (as None), so ``setdefault`` would leave them unset.
     app.config["SESSION_COOKIE_HTTPONLY"] = settings.get("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = settings.get("SESSION_COOKIE_SAMESITE") or "Lax"
-    app.config["MAX_CONTENT_LENGTH"] = (
-        settings.get("MAX_CONTENT_LENGTH") or settings["MAX_UPLOAD_BYTES"] + FORM_OVERHEAD
+    app.config["MAX_CONTENT_LENGTH"] = settings.get("MAX_CONTENT_LENGTH") or (
+        max(settings[name] for name in ONE_REQUEST_LIMITS) + FORM_OVERHEAD
     )
     # An id in a path beyond its column's range is not found, never sent to the database.
     app.url_map.converters["int"] = IdConverter

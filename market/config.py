@@ -26,6 +26,9 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("FILES_PATH", "SHUJIAO_FILES_PATH", None, str),
     ("MAX_UPLOAD_BYTES", "SHUJIAO_MAX_UPLOAD_BYTES", 64 * 1024 * 1024, int),
     ("MAX_LICENCE_BYTES", "SHUJIAO_MAX_LICENCE_BYTES", 10 * 1024 * 1024, int),
+    # Limits per kind of file sent in one request (asset files: MAX_UPLOAD_BYTES).
+    ("MAX_EVIDENCE_BYTES", "SHUJIAO_MAX_EVIDENCE_BYTES", 64 * 1024 * 1024, int),
+    ("MAX_SAMPLE_BYTES", "SHUJIAO_MAX_SAMPLE_BYTES", 20 * 1024 * 1024, int),
     # Files in an S3-compatible object store (s3://bucket/prefix) instead of FILES_PATH.
     ("FILES_URL", "SHUJIAO_FILES_URL", None, str),
     ("S3_ENDPOINT_URL", "SHUJIAO_S3_ENDPOINT_URL", None, str),

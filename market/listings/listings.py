@@ -58,7 +58,6 @@ REVISION_FIELDS = (
     "coverage_to",
     "valuation_report_number",
 )
-MAX_SAMPLE_BYTES = 20 * 1024 * 1024
 
 
 def valid_certificate(
@@ -438,12 +437,16 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
 
 
 def add_sample(
-    session: Session, store: FileStore, listing: Listing, upload: registry_assets.Upload
+    session: Session,
+    store: FileStore,
+    listing: Listing,
+    upload: registry_assets.Upload,
+    max_bytes: int,
 ) -> Sample:
-    """Store a sample file on the draft (samples are part of a revision, like its price);
-    file types are checked as for asset files."""
+    """Store a sample file of at most ``max_bytes`` on the draft (samples are part of a
+    revision, like its price); file types are checked as for asset files."""
     revision = draft_of(listing)
-    name, media_type, stored = registry_assets.store_upload(store, upload, MAX_SAMPLE_BYTES, "file")
+    name, media_type, stored = registry_assets.store_upload(store, upload, max_bytes, "file")
     sample = Sample(
         name=name,
         media_type=media_type,

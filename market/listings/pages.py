@@ -434,7 +434,13 @@ def upload_sample(listing_id: int):
         if file is None or not file.filename:
             raise InvalidInput(N_("choose a file"), field="file")
         upload = Upload(name=file.filename, stream=file.stream)
-        listings.add_sample(session, current_app.extensions["files"], listing, upload)
+        listings.add_sample(
+            session,
+            current_app.extensions["files"],
+            listing,
+            upload,
+            current_app.config["MAX_SAMPLE_BYTES"],
+        )
     except DomainError as error:
         page = render_template(
             "listings/provider_listing.html", listing=listing, labels=_labels(),

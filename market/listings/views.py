@@ -209,7 +209,13 @@ def upload_sample(listing_id: int):
     if file is None:
         raise InvalidInput(N_("choose a file"), field="file")
     upload = Upload(name=file.filename, stream=file.stream)
-    return listings.add_sample(db_session(), current_app.extensions["files"], listing, upload)
+    return listings.add_sample(
+        db_session(),
+        current_app.extensions["files"],
+        listing,
+        upload,
+        current_app.config["MAX_SAMPLE_BYTES"],
+    )
 
 
 @blp.route("/provider/listings/<int:listing_id>/submit", methods=["POST"])

@@ -28,6 +28,10 @@ def _max_bytes() -> int:
     return current_app.config["MAX_UPLOAD_BYTES"]
 
 
+def _max_evidence_bytes() -> int:
+    return current_app.config["MAX_EVIDENCE_BYTES"]
+
+
 def _acting_user() -> User:
     # A client acts on the authority of the member who created it.
     return db_session().get(User, principal().user_id)
@@ -134,7 +138,7 @@ def add_evidence(files, claim_id: int):
     file = files["evidence"]
     upload = Upload(name=file.filename, stream=file.stream)
     return claims.add_evidence(
-        session, _store(), claim, _acting_user(), upload, _max_bytes(), utcnow()
+        session, _store(), claim, _acting_user(), upload, _max_evidence_bytes(), utcnow()
     )
 
 
@@ -267,7 +271,7 @@ def file_objection(data, files, claim_id: int):
         _acting_user(),
         data["reasons"],
         _uploads(files.get("file", [])),
-        _max_bytes(),
+        _max_evidence_bytes(),
         utcnow(),
     )
 

@@ -91,7 +91,7 @@ def described_listing(live_app):
             session, organisation.id, owner, lf.loaded(lf.listing_data(asset.id)), now
         )
         sample = Upload("sample.csv", io.BytesIO("station,riders\n福田,1200\n南山,980\n".encode()))
-        listings.add_sample(session, store, listing, sample)
+        listings.add_sample(session, store, listing, sample, live_app.config["MAX_SAMPLE_BYTES"])
         listings.submit(session, listing, owner, now)
         compliance.decide(session, listing, staff, lf.review_data(), now + timedelta(seconds=1))
         return listing.id, listing.live_revision.certificate.number

@@ -203,7 +203,7 @@ def claim_evidence(claim_id: int):
             claim,
             current_user(),
             Upload(name=file.filename, stream=file.stream),
-            setting("MAX_UPLOAD_BYTES"),
+            setting("MAX_EVIDENCE_BYTES"),
             utcnow(),
         )
     except DomainError as error:

@@ -92,7 +92,7 @@ def notice_object(claim_id: int):
             current_user(),
             data["reasons"],
             uploads,
-            setting("MAX_UPLOAD_BYTES"),
+            setting("MAX_EVIDENCE_BYTES"),
             utcnow(),
         )
     except DomainError as error:
