@@ -38,6 +38,7 @@ from market.listings.models import (
     UsageScenario,
 )
 from market.money import whole_money
+from market.registry.models import AssetVersion
 from market.text import N_
 from market.trading import (
     books,
@@ -248,7 +249,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
     else:
         role = Actor.FINANCE
     entitlement = order.entitlement
-    links = []
+    links, fingerprint = [], None
     if (
         role == Actor.BUYER
         and entitlement is not None
@@ -263,6 +264,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             utcnow(),
             functools.partial(url_for, "trading.download"),
         )
+        fingerprint = session.get(AssetVersion, entitlement.asset_version_id).fingerprint
     return render_template(
         "trading/order.html",
         order=order,
@@ -270,6 +272,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         actions=allowed_actions(order.status, role),
         entitlement=entitlement,
         links=links,
+        fingerprint=fingerprint,
         terms=licence.describe(order.terms, _, territory),
         window=settlement.window_left(order, utcnow()),
         bank_account=trading_settings().bank_account,
@@ -339,6 +342,34 @@ def download(entitlement_id: int, file_id: int):
     )
     ttl = trading_settings().download_link_ttl
     return handover.file_response(current_app.extensions["files"], asset_file, ttl)
+
+
+@blp.route("/orders/<int:order_id>/manifest")
+@login_required
+def order_manifest(order_id: int):
+    """The delivered files as a JSON file a buyer keeps to verify them: names, sizes, SHA-256,
+    signed links (this site's, valid for a few minutes) and the Merkle root."""
+    session, now = db_session(), utcnow()
+    order = _order(order_id)
+    orders.require_buyer(order, acting_for())
+    entitlement = order.entitlement
+    if entitlement is None or entitlement.delivery_method != "download":
+        raise NotFound(N_("this order delivers no files"))
+    delivery.check_usable(entitlement, now)
+    links = delivery.download_links(
+        session,
+        trading_settings(),
+        entitlement,
+        now,
+        functools.partial(url_for, "trading.download", _external=True),
+    )
+    response = jsonify(
+        schemas.ManifestSchema().dump(delivery.manifest(session, entitlement, links))
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="manifest-{order.reference or order.id}.json"'
+    )
+    return response
 
 
 @blp.route("/orders/<int:order_id>/receipt")

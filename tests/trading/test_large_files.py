@@ -149,3 +149,38 @@ def test_the_buyers_page_link_hands_over_the_file_with_ranges(exchange, dataset)
         status, body = response.status_code, response.get_data()
     response.close()
     assert status == 206 and body in {content[:2] for content in FILES.values()}
+
+
+def test_the_buyers_page_offers_a_manifest_that_verifies(exchange, dataset):
+    order = place(exchange, dataset)
+    pay_by_card(exchange, order["id"])
+    buyer = WebClient(exchange.app)
+    buyer.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = buyer.get(f"/orders/{order['id']}").get_data(as_text=True)
+    root = merkle_root([hashlib.sha256(content).hexdigest() for content in FILES.values()])
+    assert root in page
+    link = re.search(r'href="(/orders/\d+/manifest)"', page).group(1)
+    response = buyer.get(link)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    manifest = response.get_json()
+    assert manifest["merkle_root"] == root
+    for file in manifest["files"]:
+        assert file["sha256"] == hashlib.sha256(FILES[file["name"]]).hexdigest()
+        assert file["size"] == len(FILES[file["name"]])
+        fetched = buyer.get(file["url"].removeprefix("http://localhost"))
+        if fetched.status_code == 302:  # the object store serves it
+            with urllib.request.urlopen(fetched.headers["Location"], timeout=30) as answer:
+                body = answer.read()
+        else:
+            body = fetched.get_data()
+        fetched.close()
+        assert hashlib.sha256(body).hexdigest() == file["sha256"]
+
+
+def test_only_the_buyer_gets_the_manifest(exchange, dataset):
+    order = place(exchange, dataset)
+    pay_by_card(exchange, order["id"])
+    provider = WebClient(exchange.app)
+    provider.log_in(exchange.provider_user.email, factories.PASSWORD)
+    assert provider.get(f"/orders/{order['id']}/manifest").status_code in (403, 404)
