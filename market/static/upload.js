@@ -39,6 +39,18 @@
   const partBytes = (number) => (number < upload.part_count
     ? upload.part_size : upload.size - upload.part_size * (upload.part_count - 1));
 
+  // This browser remembers when each session's file was last changed, so a different file of
+  // the same name and size is not mixed into an open session's parts.
+  const memoryKey = (token) => "shujiao-upload-" + token;
+  function remember(token) {
+    try { localStorage.setItem(memoryKey(token), String(file.lastModified)); } catch (error) { /* private mode */ }
+  }
+  function sameFile(token) {
+    let known = null;
+    try { known = localStorage.getItem(memoryKey(token)); } catch (error) { known = null; }
+    return known === null || known === String(file.lastModified);
+  }
+
   async function call(method, url, body) {
     const response = await fetch(url, {
       method,
@@ -181,7 +193,8 @@
     document.getElementById("upload-done").hidden = true;
     if (!file) { say(text("Choose")); return; }
     const open = Array.from(document.querySelectorAll("[data-open-upload]")).find(
-      (row) => row.dataset.name === file.name && Number(row.dataset.size) === file.size);
+      (row) => row.dataset.name === file.name && Number(row.dataset.size) === file.size
+        && sameFile(row.dataset.openUpload));
     try {
       upload = open ? {id: open.dataset.openUpload}
         : await call("POST", root.dataset.begin, {name: file.name, size: file.size});
@@ -189,6 +202,7 @@
       say(error.message);
       return;
     }
+    remember(upload.id);
     run();
   });
   buttons.pause.addEventListener("click", () => {

@@ -190,6 +190,35 @@ def test_a_paused_upload_resumes_with_the_parts_it_lacks(page, live_app, asset_o
 
 
 @pytest.mark.parametrize("live_app", ["local"], indirect=True)
+def test_another_file_of_the_same_name_and_size_is_not_mixed_into_an_open_session(
+    page, live_app, asset_of, tmp_path
+):
+    asset_id, email = asset_of
+    first = b"id,reading\n" + b"1,2\n" * (PART // 2)
+    path = tmp_path / "readings.csv"
+    path.write_bytes(first)
+    sign_in(page, email)
+    page.goto(f"/registry/assets/{asset_id}/upload")
+    page.route(_part_two, lambda route: route.abort("connectionreset"))
+    page.set_input_files("#upload-file", str(path))
+    page.get_by_test_id("upload-start").click()
+    page.get_by_test_id("upload-resume").wait_for(state="visible")
+    page.unroute(_part_two)
+
+    # The same name and size, other bytes, changed later: a session of its own.
+    second = first.replace(b"1,2", b"3,4")
+    path.write_bytes(second)
+    os.utime(path, (os.stat(path).st_atime, os.stat(path).st_mtime + 60))
+    page.reload()
+    page.set_input_files("#upload-file", str(path))
+    page.get_by_test_id("upload-start").click()
+    page.get_by_text("Computing the fingerprint").wait_for()
+    while worker.run_once(live_app):
+        pass
+    page.get_by_text(hashlib.sha256(second).hexdigest()).wait_for()
+
+
+@pytest.mark.parametrize("live_app", ["local"], indirect=True)
 @pytest.mark.parametrize("language", sorted(LOCALES))
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_upload_page_fits_speaks_one_language_and_passes_axe(
