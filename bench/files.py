@@ -204,8 +204,11 @@ def put_part(
                 return 0
             connection.send(chunk)
             sent += len(chunk)
-    status = connection.getresponse().status
+    response = connection.getresponse()
+    status, body = response.status, response.read()
     connection.close()
+    if status != 200:
+        print(f"part PUT answered {status}: {body[:300]!r}", file=sys.stderr)
     return status
 
 
@@ -288,12 +291,31 @@ class _Redirect(urllib.request.HTTPRedirectHandler):
 
 
 def run(size: int, part_size: int, concurrency: int, store: str, s3: dict) -> dict:
-    """One file of ``size`` through the exchange; the figures."""
-    figures: dict = {"size": size}
+    """One file of ``size`` through the exchange; the figures. The bucket and the working
+    directory go afterwards, whatever happened."""
     bucket = f"bench-{uuid.uuid4().hex[:12]}"
     raw = S3FileStore.from_url(f"s3://{bucket}", **s3)
     raw.client.create_bucket(Bucket=bucket)
     work_dir = Path(tempfile.mkdtemp(prefix="shujiao-bench-files-"))
+    try:
+        return run_in(size, part_size, concurrency, store, s3, raw, work_dir)
+    finally:
+        client = raw.client
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                client.delete_object(Bucket=bucket, Key=item["Key"])
+        for item in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            client.abort_multipart_upload(Bucket=bucket, Key=item["Key"], UploadId=item["UploadId"])
+        client.delete_bucket(Bucket=bucket)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def run_in(
+    size: int, part_size: int, concurrency: int, store: str, s3: dict, raw, work_dir: Path
+) -> dict:
+    """The run itself, in ``raw``'s bucket and ``work_dir``."""
+    figures: dict = {"size": size}
+    bucket = raw.bucket
     path = generated_file(size)
     started = time.perf_counter()
     local = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True)
@@ -537,13 +559,6 @@ def run(size: int, part_size: int, concurrency: int, store: str, s3: dict) -> di
     finally:
         server.terminate()
         server.wait()
-    for page in raw.client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        for item in page.get("Contents", []):
-            raw.client.delete_object(Bucket=bucket, Key=item["Key"])
-    for item in raw.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
-        raw.client.abort_multipart_upload(Bucket=bucket, Key=item["Key"], UploadId=item["UploadId"])
-    raw.client.delete_bucket(Bucket=bucket)
-    shutil.rmtree(work_dir, ignore_errors=True)
     return figures
 
 
