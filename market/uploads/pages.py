@@ -23,6 +23,7 @@ from market.errors import DomainError, error_body
 from market.registry import services as registry
 from market.uploads import schemas, services
 from market.uploads.models import UPLOAD_STATE_LABELS, UploadSession, UploadState
+from market.uploads.views import release_before_streaming
 
 blp = Blueprint("uploads", __name__)
 
@@ -125,7 +126,9 @@ def part_targets(token: str):
 @_json_errors
 def put_part(token: str, number: int):
     """One part as the raw body, where the store is a local directory."""
-    upload = services.upload_or_404(db_session(), token, acting_for())
+    session = db_session()
+    upload = services.upload_or_404(session, token, acting_for())
+    release_before_streaming(session)
     part = services.put_part(_store(), upload, number, request.stream, utcnow())
     return jsonify(schemas.StoredPartSchema().dump(part))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from datetime import timedelta
 
 import pytest
@@ -213,3 +214,59 @@ def test_a_second_file_joins_the_previous_version(app, db, provider):
     hashes = [hashlib.sha256(first).hexdigest(), hashlib.sha256(second).hexdigest()]
     assert latest.number == 2 and sorted(f.sha256 for f in latest.files) == sorted(hashes)
     assert latest.fingerprint == merkle_root(hashes)
+
+
+class _SlowBody:
+    """A part's body that stops halfway until released, as on a slow network."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.sent = data, 0
+        self.halfway, self.release = threading.Event(), threading.Event()
+
+    def read(self, size: int = -1) -> bytes:
+        half = len(self.data) // 2
+        if self.sent >= half and not self.release.is_set():
+            self.halfway.set()
+            self.release.wait(60)
+        end = len(self.data) if size < 0 else self.sent + size
+        if self.sent < half:
+            end = min(end, half)
+        chunk = self.data[self.sent : end]
+        self.sent += len(chunk)
+        return chunk
+
+    def tell(self) -> int:  # the test client measures the body by seeking
+        return self.sent
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.sent = len(self.data) if whence == 2 else offset
+        return self.sent
+
+
+def test_a_part_streaming_through_the_api_holds_no_database_lock(app, provider):
+    data = _csv(5 * MiB)
+    upload = _begun(provider, data, part_size=5 * MiB)
+    body = _SlowBody(data)
+    answers = []
+
+    def send() -> None:
+        response = app.test_client().put(
+            f"/api/v1/uploads/{upload['id']}/parts/1",
+            input_stream=body,
+            headers={**provider.headers, "Content-Type": "application/octet-stream"},
+        )
+        answers.append(response.status_code)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        assert body.halfway.wait(60)
+        # Meanwhile another request writes (SQLite takes its one write lock at BEGIN).
+        other = provider.begin(upload["asset_id"], "other.csv", 10)
+        assert other.status_code == 201, other.get_json()
+    finally:
+        body.release.set()
+        sender.join(60)
+    assert answers == [200]
+    shown = provider.get(f"/api/v1/uploads/{upload['id']}").get_json()
+    assert [part["number"] for part in shown["stored_parts"]] == [1]
