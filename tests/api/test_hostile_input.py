@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from market.app import create_app
+from market.app import ONE_REQUEST_LIMITS, create_app
 from tests import factories
 from tests.conftest import app_config
 
@@ -90,8 +90,9 @@ def test_a_body_that_is_not_a_json_object_is_refused(caller, payload):
 
 @pytest.fixture
 def small_app(migrated_database_url, tmp_path):
-    """The app with a 1 KiB upload limit."""
-    config = app_config(migrated_database_url, tmp_path / "instance", MAX_UPLOAD_BYTES=1024)
+    """The app with a 1 KiB limit on every file sent in one request."""
+    limits = dict.fromkeys(ONE_REQUEST_LIMITS, 1024)
+    config = app_config(migrated_database_url, tmp_path / "instance", **limits)
     application = create_app(config)
     yield application
     application.extensions["db"].dispose()
