@@ -20,7 +20,7 @@ from market.identity.models import User
 from market.registry.models import Asset, AssetVersion
 from market.uploads import services
 from tests.browser.helpers import overflow, screenshot, sign_in
-from tests.browser.test_every_page import LOCALES, WIDTHS, _check
+from tests.browser.pagecheck import LOCALES, WIDTHS, check
 from tests.conftest import app_config, s3_config
 from tests.registry import factories as rf
 
@@ -238,7 +238,7 @@ def test_the_upload_page_fits_speaks_one_language_and_passes_axe(
     page = context.new_page()
     try:
         sign_in(page, email)
-        problems = _check(
+        problems = check(
             page, f"/registry/assets/{asset_id}/upload", f"upload-{language}-{width}", language
         )
     finally:
