@@ -23,7 +23,6 @@ from market.errors import DomainError, error_body
 from market.registry import services as registry
 from market.uploads import schemas, services
 from market.uploads.models import UPLOAD_STATE_LABELS, UploadSession, UploadState
-from market.uploads.views import release_before_streaming
 
 blp = Blueprint("uploads", __name__)
 
@@ -128,7 +127,7 @@ def put_part(token: str, number: int):
     """One part as the raw body, where the store is a local directory."""
     session = db_session()
     upload = services.upload_or_404(session, token, acting_for())
-    release_before_streaming(session)
+    session.commit()  # no lock held while the body streams in (as in the API's part route)
     part = services.put_part(_store(), upload, number, request.stream, utcnow())
     return jsonify(schemas.StoredPartSchema().dump(part))
 

@@ -71,15 +71,10 @@ def put_part(token: str, number: int):
     """Send one part as the raw request body (``application/octet-stream``)."""
     session = db_session()
     upload = services.upload_or_404(session, token, acting_for())
-    release_before_streaming(session)
-    return services.put_part(_store(), upload, number, request.stream, utcnow())
-
-
-def release_before_streaming(session) -> None:
-    """End the request's transaction before a part's body streams in: nothing is written, and
-    a part that takes minutes must hold no database lock meanwhile (SQLite's one write lock is
-    taken at BEGIN). The loaded rows stay readable."""
+    # End the transaction before the body streams in: nothing is written, and a part that takes
+    # minutes must hold no database lock (SQLite's one write lock is taken at BEGIN).
     session.commit()
+    return services.put_part(_store(), upload, number, request.stream, utcnow())
 
 
 @blp.route("/uploads/<token>/complete", methods=["POST"])
