@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, g, jsonify, render_template
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 import search
@@ -234,6 +235,15 @@ def _register_error_handlers(app: Flask) -> None:
             message = gettext("The exchange is busy. Try again in a moment.")
             return _error_response(503, message, headers={"Retry-After": "1"})
         return unexpected_error(error)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(error: ValidationError):
+        # A schema loaded by a view itself (not through the API's argument parser) refused it.
+        messages = (
+            error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        )
+        message = gettext("The request has invalid fields: %(fields)s", fields=", ".join(messages))
+        return _error_response(422, message, messages)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

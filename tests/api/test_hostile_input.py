@@ -8,6 +8,7 @@ import pytest
 from market.app import ONE_REQUEST_LIMITS, create_app
 from tests import factories
 from tests.conftest import app_config
+from tests.web import WebClient
 
 HUGE = 2**64 + 1
 
@@ -186,3 +187,18 @@ def test_method_not_allowed_says_which_are(app, method, path, allowed):
     response = app.test_client().open(path, method=method)
     assert response.status_code == 405
     assert set(response.headers["Allow"].replace(" ", "").split(",")) == allowed
+
+
+@pytest.mark.parametrize("method", [5, None, ["pm_card_visa"], {"id": "pm"}])
+def test_a_page_reading_json_refuses_a_wrong_type_naming_the_field(app, db, method):
+    factories.user(db, "card@hostile.cn")
+    db.commit()
+    web = WebClient(app)
+    web.log_in("card@hostile.cn", factories.PASSWORD)
+    response = web.raw.post(
+        "/orders/1/checkout/card",
+        json={"payment_method": method},
+        headers={"X-CSRFToken": web.csrf_token("/")},
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert "payment_method" in response.get_data(as_text=True)
