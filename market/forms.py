@@ -85,6 +85,7 @@ VALIDATION_MESSAGES = (
     N_("One or more of the choices you made was not in: {choices}."),
     N_("This currency allows at most {places} decimal places."),
     N_("The amount must be between {low} and {high}."),
+    N_("This amount is written in {symbol}; enter it in {currency}."),
     N_("Must be one line without control characters."),
 )
 

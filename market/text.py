@@ -47,7 +47,18 @@ class FormSchema(Schema):
 # optional decimal part. Spaces, thin spaces and the full-width comma are normalised first.
 _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f']")
-_SYMBOLS = ("¥", "￥", "CN¥", "US$", "$", "€", "£", "HK$")
+# Symbols people type before an amount, longest first, and the currencies each may mean. A
+# symbol of another currency is refused, never dropped: "HK$28,000" is not ¥28,000.
+_SYMBOLS = (
+    ("CN¥", {"CNY"}),
+    ("HK$", {"HKD"}),
+    ("US$", {"USD"}),
+    ("¥", {"CNY", "JPY"}),
+    ("￥", {"CNY", "JPY"}),
+    ("$", {"USD"}),
+    ("€", {"EUR"}),
+    ("£", {"GBP"}),
+)
 
 
 class Money(fields.Field):
@@ -65,6 +76,7 @@ class Money(fields.Field):
         "no_places": N_("This currency has no decimal places."),
         "currency": N_("Choose a currency first."),
         "range": N_("The amount must be between {low} and {high}."),
+        "symbol": N_("This amount is written in {symbol}; enter it in {currency}."),
     }
 
     def __init__(
@@ -90,8 +102,12 @@ class Money(fields.Field):
             text = str(value)
         elif isinstance(value, str):
             text = _SPACES.sub("", value).replace("，", ",").replace("．", ".")
-            for symbol in _SYMBOLS:
-                text = text.removeprefix(symbol)
+            for symbol, currencies in _SYMBOLS:
+                if text.startswith(symbol):
+                    if currency not in currencies:
+                        raise self.make_error("symbol", symbol=symbol, currency=currency)
+                    text = text.removeprefix(symbol)
+                    break
         else:
             raise self.make_error("invalid")
         if text.startswith("-"):

@@ -32,6 +32,9 @@ def load(price, currency="CNY", **extra):
         ("48，000.5", "CNY", 4_800_050),
         (" 1 234 567.89 ", "CNY", 123_456_789),
         ("¥48,000", "CNY", 4_800_000),
+        ("CN¥48,000", "CNY", 4_800_000),
+        ("HK$28,000", "HKD", 2_800_000),
+        ("¥1500", "JPY", 1500),
         ("0.01", "CNY", 1),
         ("1500", "JPY", 1500),
         ("1500.00", "JPY", 1500),  # trailing zeros are not decimals
@@ -54,6 +57,10 @@ def test_money_is_typed_in_the_major_unit_and_stored_in_minor_units(typed, curre
         ("NaN", "CNY", "Enter an amount such as 48,000.00."),
         ("1" * 40, "CNY", "The amount must be between 0 and 100,000,000,000."),
         ("10", "XXX", "Choose a currency first."),
+        ("HK$28,000", "CNY", "This amount is written in HK$; enter it in CNY."),
+        ("$100", "CNY", "This amount is written in $; enter it in CNY."),
+        ("€5", "USD", "This amount is written in €; enter it in USD."),
+        ("¥100", "USD", "This amount is written in ¥; enter it in USD."),
     ],
 )
 def test_money_refuses_what_it_cannot_store_exactly(typed, currency, message):
@@ -90,6 +97,7 @@ def zh():
         ("Must be greater than or equal to 1.", "须大于或等于 1。"),
         ("Must be one of: realtime, daily.", "请从列表中选择一项。"),
         ("This currency allows at most 2 decimal places.", "该币种最多允许 2 位小数。"),
+        ("This amount is written in HK$; enter it in CNY.", "该金额使用了 HK$，请以 CNY 填写。"),
     ],
 )
 def test_validation_messages_are_shown_in_chinese(zh, message, chinese):
