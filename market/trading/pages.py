@@ -107,19 +107,26 @@ def buy(listing_id: int):
     if listing is None or listing.status != ListingStatus.PUBLISHED:
         raise NotFound(N_("no such listing"))
     mine = acting_for()
-    buyers = [session.get(Organisation, organisation_id) for organisation_id in mine]
+    organisations = [session.get(Organisation, organisation_id) for organisation_id in mine]
+    # Only a verified organisation may trade: the others are not offered, they are pointed to
+    # their verification form instead.
+    buyers = [organisation for organisation in organisations if organisation.is_verified]
     revision = listing.live_revision
     context = {
         "listing": listing,
         "revision": revision,
         "plans": revision.plans_for(mine, utcnow()),
         "buyers": buyers,
+        "unverified": [
+            organisation for organisation in organisations if not organisation.is_verified
+        ],
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
         "terms": licence.describe(revision.terms, _, territory),
         "labels": _labels(),
     }
-    if request.method == "GET":
-        return render_template("trading/buy.html", errors={}, form={}, **context)
+    if request.method == "GET" or not buyers:
+        page = render_template("trading/buy.html", errors={}, form={}, **context)
+        return page, 200 if request.method == "GET" else 403
     data, errors = parse_form(schemas.OrderFormSchema())
     buyer_id = data.pop("organisation_id", None)
     if errors or buyer_id not in mine:

@@ -33,6 +33,24 @@ def test_buyer_orders_by_form_and_sees_bank_instructions(exchange, listing):
     assert reference in checkout and "card-element" in checkout
 
 
+def test_a_user_without_a_verified_organisation_is_told_how_to_get_one(exchange, listing, db):
+    user = factories.user(db)
+    pending = factories.organisation(db, user, verified=False)
+    db.commit()
+    web = _web(exchange.app, user)
+    page = f"/listings/{listing.id}/buy"
+    html = web.get(page).get_data(as_text=True)
+    assert 'id="organisation_id"' not in html
+    assert 'data-testid="buy-needs-organisation"' in html
+    assert f'href="/organisations/{pending.id}/verification"' in html
+    assert 'href="/organisations/new"' in html
+    plan = listing.live_revision.plans[0].id
+    form = {"plan_id": str(plan), "organisation_id": str(pending.id), "usage_scenario": "research"}
+    refused = web.submit(page, form, page=page)
+    assert refused.status_code == 403 and "buy-needs-organisation" in refused.get_data(as_text=True)
+    assert not scalars(exchange.app, sa.select(Order.id))
+
+
 def test_receipt_statement_and_staff_queues(exchange, listing, drain):
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
