@@ -573,6 +573,14 @@ def answer_demand(
     match = demands.matched_provider(session, demand, organisation_ids)
     if match is None:
         raise NotFound(N_("no listing of yours matches this demand"))
+    # The answer's own field names, so that the form and the API name what was typed.
+    if data["price_minor"] < 1:
+        raise InvalidInput(
+            N_("a plan must have a price: one at nothing cannot be ordered"), field="price_minor"
+        )
+    expires_at = datetime.combine(data["expires_on"], time.max, CHINA)
+    if expires_at <= now:
+        raise InvalidInput(N_("a private offer must expire in the future"), field="expires_on")
     offer = {
         "kind": PlanKind.PRIVATE_OFFER,
         "name_zh": data["name_zh"],
@@ -580,7 +588,7 @@ def answer_demand(
         "price_minor": data["price_minor"],
         "currency": demand.currency,
         "buyer_organisation_id": demand.organisation_id,
-        "expires_at": datetime.combine(data["expires_on"], time.max, CHINA),
+        "expires_at": expires_at,
         "demand_id": demand.id,
     }
     return add_private_offer(session, match.listing, offer, now)

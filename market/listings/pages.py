@@ -26,7 +26,7 @@ from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.display import home_currency, territory
 from market.errors import DomainError, InvalidInput, NotFound
-from market.forms import parse_form
+from market.forms import error_text, parse_form
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import (
@@ -47,6 +47,7 @@ from market.listings.models import (
     REVISION_STATE_LABELS,
     SCENARIO_LABELS,
     Listing,
+    RevisionState,
 )
 from market.listings.states import Action, Actor
 from market.money import plain_amount, whole_money
@@ -89,7 +90,9 @@ def _labels() -> dict:
     }
 
 
-def _search_args() -> dict:
+def _search_args() -> tuple[dict, dict]:
+    """The market's arguments and the errors of those that could not be read (by the name in
+    the URL); with errors, the search runs on the words alone."""
     schema = schemas.MarketArgsSchema(home_currency())
     by_key = {field.data_key or name: field for name, field in schema.load_fields.items()}
     flat = {}
@@ -100,9 +103,22 @@ def _search_args() -> dict:
                 is_list = isinstance(by_key[key], schemas.fields.List)
                 flat[key] = values if is_list else values[0]
     try:
-        return schema.load(flat)
-    except ValidationError:
-        return schema.load({"q": flat.get("q", "")[:500]} if isinstance(flat.get("q"), str) else {})
+        return schema.load(flat), {}
+    except ValidationError as error:
+        words = {"q": flat.get("q", "")[:500]} if isinstance(flat.get("q"), str) else {}
+        return schema.load(words), error.normalized_messages()
+
+
+def _argument_errors(errors: dict) -> list[str]:
+    """One readable line per argument of the URL that could not be read."""
+    lines = []
+    for name, messages in errors.items():
+        if isinstance(messages, dict):  # a list argument: messages by position
+            messages = [text for texts in messages.values() for text in texts]
+        for message in messages:
+            lines.append(_("“%(name)s” was not understood: %(message)s", name=name,
+                           message=error_text(message)))  # fmt: skip
+    return lines
 
 
 @blp.route("/market")
@@ -110,7 +126,7 @@ def market():
     """The marketplace: search with facets, sorting and highlights (no sign-in needed)."""
     if "price_min" in request.args or "price_max" in request.args:
         return redirect(_in_major_units(), 301)
-    args = _search_args()
+    args, bad_arguments = _search_args()
     session = db_session()
     error, logged = None, None
     try:
@@ -128,14 +144,26 @@ def market():
             mine[0] if mine else None, utcnow(),
         )  # fmt: skip
     _link_facets(facets)
-    return render_template(
+    status, past_the_end = 200, None
+    if bad_arguments:
+        status = 422
+    elif results is not None and not results.hits and results.total:
+        # A page after the last one: nothing to show, so say so and point back to the last.
+        last = min(-(-results.total // results.per_page), 500)
+        query = request.args.to_dict(flat=False)
+        past_the_end = {"last": last,
+                        "href": url_for("listings.market", **{**query, "page": [str(last)]})}  # fmt: skip
+        status = 404
+    page = render_template(
         "listings/market.html", args=args, results=results, facets=facets, error=error,
+        argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
         labels=_labels(), pages=_page_links(results), chips=_chips(facets),
         clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
         search_id=logged.id if logged else None,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
     )  # fmt: skip
+    return page, status
 
 
 def _major(minor: int) -> str:
@@ -470,18 +498,25 @@ def review_listing(listing_id: int):
     listing = listings.listing_or_404(session, listing_id)
     revision = listing.latest_revision
     context = {"listing": listing, "revision": revision, "labels": _labels(),
-               "terms": licence.describe(revision.terms, _, territory)}  # fmt: skip
+               "terms": licence.describe(revision.terms, _, territory),
+               "in_review": revision.state == RevisionState.IN_REVIEW}  # fmt: skip
     if request.method == "GET":
         return render_template("listings/review.html", errors={}, form={}, **context)
+    if not context["in_review"]:  # decided already (a page left open, a second press)
+        errors = {"decision": [_("this listing has no revision waiting for review")]}
+        page = render_template("listings/review.html", errors=errors, form={}, **context)
+        return page, 409
     data, errors = parse_form(schemas.ComplianceReviewInputSchema())
+    status = 422
     if not errors:
         try:
             compliance.decide(session, listing, current_user(), data, utcnow())
         except DomainError as error:
             errors = {error.field or "decision": [_(error.message)]}
+            status = error.status
     if errors:
         page = render_template("listings/review.html", errors=errors, form=request.form, **context)
-        return page, 422
+        return page, status
     flash(_("Decision recorded."))
     return redirect(url_for("listings.review_queue"))
 
@@ -587,7 +622,8 @@ def answer_demand(demand_id: int):
         except DomainError as error:
             if error.status != 422:
                 raise  # not about what was typed: the demand is closed, or not theirs
-            errors = {error.field or "price": [error.message]}
+            field = {"price_minor": "price"}.get(error.field, error.field) or "price"
+            errors = {field: [error.message]}
     if errors:
         page = render_template(
             "listings/demand.html", demand=demand, is_buyer=False, my_match=match,

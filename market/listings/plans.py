@@ -49,6 +49,11 @@ def build_plan(
         raise InvalidInput(
             N_("usage packages are sold for API delivery only"), field=f"{field}.kind"
         )
+    if data["price_minor"] < 1:
+        raise InvalidInput(
+            N_("a plan must have a price: one at nothing cannot be ordered"),
+            field=f"{field}.price_minor",
+        )
     if data["kind"] == PlanKind.PRIVATE_OFFER:
         if data["expires_at"] <= now:
             raise InvalidInput(

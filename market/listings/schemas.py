@@ -34,6 +34,7 @@ from market.text import FormSchema, Money
 
 CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
+MIN_PRICE = 1  # minor units: a plan at nothing could never be ordered
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
 
 
@@ -76,7 +77,9 @@ class ListingPlanInputSchema(Schema):
     kind = fields.Enum(PlanKind, by_value=True, required=True)
     name_zh = _text(100, one_line=True)
     name_en = _text(100, one_line=True)
-    price_minor = Int(bits=64, strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
+    price_minor = Int(
+        bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
+    )
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     period = fields.Enum(BillingPeriod, by_value=True, load_default=None, allow_none=True)
     periods = Int(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 120))
@@ -394,7 +397,9 @@ class DemandInputSchema(FormSchema):
     title = _text(200, min_length=2, one_line=True)
     need = _text(4000)
     category = fields.Enum(Industry, by_value=True, load_default=None, allow_none=True)
-    budget_minor = Int(bits=64, strict=True, required=True, validate=validate.Range(1, MAX_PRICE))
+    budget_minor = Int(
+        bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
+    )
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     deadline = fields.Date(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
@@ -461,7 +466,9 @@ class DemandOfferInputSchema(Schema):
 
     name_zh = _text(100, one_line=True)
     name_en = _text(100, one_line=True)
-    price_minor = Int(bits=64, strict=True, required=True, validate=validate.Range(0, MAX_PRICE))
+    price_minor = Int(
+        bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
+    )
     expires_on = fields.Date(required=True)
 
 
@@ -469,7 +476,7 @@ class DemandOfferFormSchema(FormSchema, DemandOfferInputSchema):
     """The answer as typed on the demand's page (price in the demand's currency's major unit:
     yuan for CNY)."""
 
-    price_minor = Money(data_key="price", required=True, maximum=MAX_PRICE)
+    price_minor = Money(data_key="price", required=True, minimum=MIN_PRICE, maximum=MAX_PRICE)
 
     def __init__(self, currency: str, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -492,7 +499,7 @@ def _whole(low: int, high: int):
 class PlanFormSchema(ListingPlanInputSchema):
     """A plan row: the price typed in the plan currency's major unit."""
 
-    price_minor = Money(data_key="price", required=True, maximum=MAX_PRICE)
+    price_minor = Money(data_key="price", required=True, minimum=MIN_PRICE, maximum=MAX_PRICE)
     periods = _whole(1, 120)
     calls = _whole(1, 10**12)
 

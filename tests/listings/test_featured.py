@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from market.db import utcnow
+from market.listings import listings
 from market.listings.models import ListingEvent
 from tests import factories
 from tests.listings import factories as lf
@@ -69,3 +71,26 @@ def test_only_reviewers_feature_listings(app, db, store, provider, staff):
     path = f"/review/listings/{listing.id}/featured"
     assert owner.get(path).status_code == 403
     assert owner.submit(path, {"featured": "true", "reason": "自荐"}, page="/").status_code == 403
+
+
+def test_the_review_page_offers_a_decision_only_while_a_version_awaits_it(
+    app, db, store, provider, staff, drain
+):
+    organisation, user = provider
+    waiting = lf.draft_listing(db, store, organisation, user, staff)
+    listings.submit(db, waiting, user, utcnow())
+    published = lf.published_listing(db, store, organisation, user, staff)
+    db.commit()
+    drain()
+    web = _staff_client(app, staff)
+    in_review = web.get(f"/review/listings/{waiting.id}").get_data(as_text=True)
+    assert 'data-testid="review-decision"' in in_review
+    assert 'data-testid="feature-link"' not in in_review
+    path = f"/review/listings/{published.id}"
+    decided = web.get(path).get_data(as_text=True)
+    assert 'data-testid="review-decision"' not in decided
+    assert 'value="approved"' not in decided
+    assert 'data-testid="nothing-to-review"' in decided
+    assert f'href="/review/listings/{published.id}/featured"' in decided
+    again = web.submit(path, {"decision": "approved", "personal_info": "none"}, page=path)
+    assert again.status_code == 409

@@ -54,4 +54,38 @@ def test_an_old_link_in_fen_is_redirected_to_yuan(client, published):
 def test_a_price_with_fractions_of_a_fen_is_not_a_crash(client, published):
     response = client.get("/market?price_from=1.001&price_min=abc")
     assert response.status_code == 301
-    assert client.get(response.headers["Location"]).status_code == 200
+    followed = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
+    assert followed.status_code == 422
+    assert "“price_from” was not understood" in followed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "named", "message"),
+    [
+        ("price_from=abc", "price_from", "Enter an amount such as 48,000.00."),
+        ("price_from=-5", "price_from", "The amount must not be negative."),
+        ("price_below=HK$100", "price_below", "This amount is written in HK$; enter it in CNY."),
+        ("page=999", "page", "Must be greater than or equal to 1 and less than or equal to 500."),
+        ("page=0", "page", "Must be greater than or equal to 1 and less than or equal to 500."),
+    ],
+)
+def test_a_filter_that_cannot_be_read_is_named_on_the_page(
+    client, published, query, named, message
+):
+    response = client.get(f"/market?q=公交&{query}", headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    start = html.index('data-testid="argument-errors"')
+    alert = html[start : html.index("</div>", start)]
+    assert f"“{named}” was not understood" in alert and message in alert
+    assert 'href="/market?q=' in alert  # a way on without the filter
+
+
+def test_a_page_past_the_last_says_so_and_links_back(client, published):
+    response = client.get("/market?page=17", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert 'data-testid="hit"' not in html
+    assert 'data-testid="past-the-end"' in html and "Go to the last page (1)" in html
+    assert "page=1" in html[html.index('data-testid="past-the-end"') :]
+    assert client.get("/market?page=1").status_code == 200

@@ -163,6 +163,63 @@ def test_a_closed_demand_takes_no_offers(client, db, listing, drain):
     assert client.submit(f"{page}/offers", form, page=page).status_code == 409
 
 
+def _offer_form(**overrides):
+    form = {
+        "name_zh": "报价",
+        "name_en": "Offer",
+        "price": "4500",
+        "expires_on": (utcnow() + timedelta(days=10)).date().isoformat(),
+    }
+    form.update(overrides)
+    return form
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"price": "0"}, "price", "The amount must be between 0.01 and 100,000,000,000."),
+        ({"price": "HK$28,000"}, "price", "This amount is written in HK$; enter it in CNY."),
+        (
+            {"expires_on": (utcnow() - timedelta(days=2)).date().isoformat()},
+            "expires_on",
+            "a private offer must expire in the future",
+        ),
+    ],
+)
+def test_an_offer_the_buyer_could_not_take_is_refused_on_the_page(
+    client, db, listing, drain, overrides, field, message
+):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    answered = client.submit(f"{page}/offers", _offer_form(**overrides), page=page)
+    assert answered.status_code == 422
+    html = answered.get_data(as_text=True)
+    assert f'id="{field}-error"' in html
+    assert 'aria-invalid="true"' in html
+    db.rollback()
+    assert not db.scalars(sa.select(Plan.id).where(Plan.demand_id == demand.id)).all()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"price_minor": 0}, "price_minor"),
+        ({"expires_on": (utcnow() - timedelta(days=2)).date().isoformat()}, "expires_on"),
+    ],
+)
+def test_the_api_refuses_the_same_offers(client, db, listing, drain, bearer, overrides, field):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    headers = bearer(listing.organisation, ["catalog:write"])
+    offer = {"name_zh": "报价", "name_en": "Offer", "price_minor": 450_050,
+             "expires_on": (utcnow() + timedelta(days=10)).date().isoformat(), **overrides}  # fmt: skip
+    answered = client.raw.post(f"/api/v1/demands/{demand.id}/offers", json=offer, headers=headers)
+    assert answered.status_code == 422
+    assert field in str(answered.get_json())
+
+
 def test_a_matched_provider_answers_through_the_api(client, db, listing, drain, bearer):
     buyer = factories.organisation(db)
     demand = _post(db, buyer)
