@@ -19,6 +19,7 @@ from market.db import utcnow
 from market.errors import DomainError
 from market.finance.cli import ledger_cli, recon_group
 from market.identity import services as identity_services
+from market.identity.cli import operator_group
 from market.identity.models import StaffRole
 from market.listings.cli import search_group
 from market.registry.cli import registry_group
@@ -189,6 +190,7 @@ def files_sweep(older_than_hours: int, dry_run: bool):
 
 
 cli.add_command(ledger_cli)
+cli.add_command(operator_group)
 cli.add_command(recon_group)
 cli.add_command(registry_group)
 cli.add_command(search_group)

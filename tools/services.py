@@ -663,6 +663,8 @@ def command_install(_names: list[str]) -> int:
         packages.append("maven")
     if shutil.which("redis-server") is None:
         packages.append("redis-server")  # the shared rate-limit test
+    if shutil.which("faketime") is None:
+        packages.append("faketime")  # the journey test runs the CLI at a later date
     if packages:
         if os.geteuid() != 0:
             print(f"error: run as root to apt-get install {' '.join(packages)}", file=sys.stderr)
