@@ -193,7 +193,13 @@ def verified(exchange, reviewer: dict, organisation_id: int, headers: dict) -> N
     assert done["state"] == "verified"
 
 
-def claimed_asset(exchange, headers: dict, reviewer: dict) -> tuple[int, dict]:
+def claimed_asset(
+    exchange,
+    headers: dict,
+    reviewer: dict,
+    data: bytes = DATA,
+    title_en: str = "Qianhai port ridership",
+) -> tuple[int, dict]:
     """An asset with a file and a claim approved into public notice: ``(asset id, claim)``."""
     asset = ok(
         exchange.api(
@@ -203,7 +209,7 @@ def claimed_asset(exchange, headers: dict, reviewer: dict) -> tuple[int, dict]:
             json={
                 "kind": "dataset",
                 "title_zh": "前海港区客流数据",
-                "title_en": "Qianhai port ridership",
+                "title_en": title_en,
                 "industry": "transport",
                 "keywords": ["客流", "ridership"],
                 "personal_info": "none",
@@ -216,12 +222,12 @@ def claimed_asset(exchange, headers: dict, reviewer: dict) -> tuple[int, dict]:
             "POST",
             f"/assets/{asset['id']}/versions",
             headers,
-            data={"file": [(io.BytesIO(DATA), "ridership.csv")]},
+            data={"file": [(io.BytesIO(data), "ridership.csv")]},
             content_type="multipart/form-data",
         ),
         201,
     )
-    assert version["files"][0]["sha256"] == hashlib.sha256(DATA).hexdigest()
+    assert version["files"][0]["sha256"] == hashlib.sha256(data).hexdigest()
     claim = ok(
         exchange.api(
             "POST",
@@ -259,6 +265,13 @@ def claimed_asset(exchange, headers: dict, reviewer: dict) -> tuple[int, dict]:
     return asset["id"], claim
 
 
+def notice_passes(exchange, claim: dict) -> str:
+    """A day after the claim's notice ends, the operator runs ``shujiao registry issue-due``
+    (under libfaketime: the app's own clock is never touched); what it printed."""
+    later = datetime.fromisoformat(claim["notice_ends_at"]) + timedelta(days=1)
+    return exchange.cli("registry", "issue-due", faketime=later.strftime("%Y-%m-%d %H:%M:%S"))
+
+
 def published_listing(exchange, headers: dict, reviewer: dict, asset_id: int) -> dict:
     """A listing of the asset, through compliance review to publication."""
     data = lf.listing_data(
@@ -283,14 +296,17 @@ def search_ids(exchange, query: str) -> list[int]:
     return [hit["id"] for hit in body["hits"]]
 
 
-def found_by_search(exchange, query: str, listing_id: int, within: float = 15.0) -> None:
-    """The worker indexes the listing and an anonymous search finds it within seconds."""
+def found_by_search(
+    exchange, query: str, listing_id: int, found: bool = True, within: float = 15.0
+) -> None:
+    """The worker (re)indexes the listing and, within seconds, an anonymous search finds it
+    (or, with ``found=False``, no longer does)."""
     deadline = time.monotonic() + within
     while True:
         exchange.drain()
-        if listing_id in search_ids(exchange, query):
+        if (listing_id in search_ids(exchange, query)) == found:
             return
-        assert time.monotonic() < deadline, f"listing {listing_id} not found by {query!r}"
+        assert time.monotonic() < deadline, f"listing {listing_id}, {query!r}: found is not {found}"
         time.sleep(0.2)
 
 
@@ -406,9 +422,7 @@ def test_the_whole_exchange_from_an_empty_database(exchange, browser):
     assert claim["id"] in [notice["claim_id"] for notice in notices]
 
     # The notice period passes with no objection: the operator's command, a day after its end.
-    ends = datetime.fromisoformat(claim["notice_ends_at"]) + timedelta(days=1)
-    issued = exchange.cli("registry", "issue-due", faketime=ends.strftime("%Y-%m-%d %H:%M:%S"))
-    number = re.search(r"issued (\S+)", issued).group(1)
+    number = re.search(r"issued (\S+)", notice_passes(exchange, claim)).group(1)
     claim = ok(exchange.api("GET", f"/claims/{claim['id']}", provider))
     assert claim["state"] == "certified" and claim["certificate_number"] == number
 
@@ -476,3 +490,130 @@ def test_the_whole_exchange_from_an_empty_database(exchange, browser):
     mail = Path(exchange.app.config["MAIL_SINK"].removeprefix("file:"))
     subjects = [path.read_text(errors="replace") for path in mail.glob("*.eml")]
     assert len(subjects) >= 6  # two organisations: submitted, under review, verified
+
+
+def test_the_ways_in_that_are_refused(exchange, browser):
+    crew = staff(exchange, browser)
+    reviewer = crew["review"]
+    provider_id, provider = newcomer(exchange, browser, "owner@futian-data.cn",
+                                     "Futian Data", "福田数据有限公司",
+                                     PROVIDER_SCOPES)  # fmt: skip
+
+    # Verification rejected with a reason; a decision out of turn changes nothing; resubmitted,
+    # then approved, with the rejection kept in the history.
+    ok(submit_evidence(exchange, provider_id, provider), 201)
+    rejected = review_organisation(exchange, reviewer, provider_id, ("start_review", None),
+                                   ("reject", "the licence scan is unreadable"))  # fmt: skip
+    assert rejected["state"] == "rejected"
+    out_of_turn = exchange.api("POST", f"/review/organisations/{provider_id}/decisions",
+                               reviewer, json={"action": "approve"})  # fmt: skip
+    assert out_of_turn.status_code == 409
+    assert out_of_turn.get_json()["errors"]["state"] == ["rejected"]
+    verified(exchange, reviewer, provider_id, provider)
+    history = ok(exchange.api("GET", f"/organisations/{provider_id}/verification", provider))
+    assert "the licence scan is unreadable" in str(history)
+
+    # An unverified buyer may not order.
+    buyer_id, buyer = newcomer(exchange, browser, "owner@luohu-research.cn",
+                               "Luohu Research", "罗湖研究有限公司",
+                               [*BUYER_SCOPES, "registry:read", "registry:write"])  # fmt: skip
+
+    # An objection upheld during the notice fails the claim: no certificate.
+    _asset, claim = claimed_asset(exchange, provider, reviewer)
+    objection = ok(
+        exchange.api(
+            "POST",
+            f"/claims/{claim['id']}/objections",
+            buyer,
+            data={"reasons": "we collected these passenger counts ourselves"},
+            content_type="multipart/form-data",
+        ),
+        201,
+    )
+    upheld = ok(exchange.api("POST", f"/review/objections/{objection['id']}/decision", reviewer,
+                             json={"decision": "uphold", "reason": "their records are earlier"}))  # fmt: skip
+    assert upheld["state"] == "upheld"
+    assert ok(exchange.api("GET", f"/claims/{claim['id']}", provider))["state"] == "failed"
+    assert "0 certificates issued" in notice_passes(exchange, claim)
+
+    # Another asset is certified; its listing is sent back by compliance, fixed and published.
+    other = "线路,日期,客流\n M1,2026-11-03,5120\n".encode()
+    asset_id, claim = claimed_asset(exchange, provider, reviewer, other, "Futian metro ridership")
+    notice_passes(exchange, claim)
+    data = lf.listing_data(asset_id, title_zh="福田地铁客流", title_en="Futian metro ridership")
+    listing = ok(exchange.api("POST", "/provider/listings", provider, json=data), 201)
+    ok(exchange.api("POST", f"/provider/listings/{listing['id']}/submit", provider))
+    sent_back = ok(exchange.api("POST", f"/reviews/listings/{listing['id']}", reviewer, json={
+        "decision": "changes_requested", "personal_info": "none", "important_data": False,
+        "reason": "describe how the counts were collected",
+    }))  # fmt: skip
+    assert sent_back["status"] == "draft"
+    fixed = {key: value for key, value in data.items() if key != "asset_id"}
+    fixed["description_en"] += " Counted at the gates by the operator."
+    revision = f"/provider/listings/{listing['id']}/revisions"
+    ok(exchange.api("POST", revision, provider), 201)
+    ok(exchange.api("PUT", f"/provider/listings/{listing['id']}/draft", provider, json=fixed))
+    ok(exchange.api("POST", f"/provider/listings/{listing['id']}/submit", provider))
+    review = {"decision": "approved", "personal_info": "none", "important_data": False}
+    listing = ok(exchange.api("POST", f"/reviews/listings/{listing['id']}", reviewer, json=review))
+    assert listing["status"] == "published"
+    found_by_search(exchange, "地铁", listing["id"])
+    plan_id = listing["live"]["plans"][0]["id"]
+    body = {"plan_id": plan_id, "usage_scenario": "research"}
+    early = exchange.api("POST", "/orders", {**buyer, "Idempotency-Key": "early"}, json=body)
+    assert early.status_code == 403
+    verified(exchange, reviewer, buyer_id, buyer)
+
+    # A refund before settlement empties the order's escrow back to the bank.
+    refunded = place_order(exchange, buyer, plan_id, "to-refund")
+    pay_by_bank(exchange, buyer, reviewer, refunded)
+    refund = ok(exchange.api("POST", f"/orders/{refunded['id']}/refunds",
+                             {**reviewer, "Idempotency-Key": "refund-1"},
+                             json={"amount_minor": lf.PRICE, "reason": "ordered twice"}), 201)  # fmt: skip
+    assert refund["after_settlement"] is False
+    assert ok(exchange.api("GET", f"/orders/{refunded['id']}", buyer))["status"] == "refunded"
+
+    # A suspended buyer cannot order; lifted, it can.
+    review_organisation(exchange, reviewer, buyer_id, ("suspend", "unpaid invoices"))
+    suspended = exchange.api("POST", "/orders", {**buyer, "Idempotency-Key": "s1"}, json=body)
+    assert suspended.status_code == 403
+    review_organisation(exchange, reviewer, buyer_id, ("lift", None))
+    open_order = place_order(exchange, buyer, plan_id, "open-order")
+    pay_by_bank(exchange, buyer, reviewer, open_order)
+
+    # Suspending a provider with an open order must be acknowledged; then it cannot list, be
+    # ordered from or be paid, and its listing leaves search; its open order's money stays.
+    decision = {"action": "suspend", "reason": "licence revoked by the regulator"}
+    unacknowledged = exchange.api(
+        "POST", f"/review/organisations/{provider_id}/decisions", reviewer, json=decision
+    )
+    assert unacknowledged.status_code == 409
+    assert "acknowledge_open_orders" in unacknowledged.get_json()["errors"]
+    ok(exchange.api("POST", f"/review/organisations/{provider_id}/decisions", reviewer,
+                    json={**decision, "acknowledge_open_orders": True}))  # fmt: skip
+    escrow = f"liabilities:escrow:order:{open_order['id']}"
+    assert balances(exchange, reviewer, escrow)[escrow] == lf.PRICE
+    no_order = exchange.api("POST", "/orders", {**buyer, "Idempotency-Key": "s2"}, json=body)
+    assert no_order.status_code == 409 and "plan_id" in no_order.get_json()["errors"]
+    no_listing = exchange.api("POST", "/provider/listings", provider, json=data)
+    assert no_listing.status_code == 403
+    found_by_search(exchange, "地铁", listing["id"], found=False)
+    # The buyer still accepts the open order and it settles; the payable waits for the lift.
+    ok(exchange.api("POST", f"/orders/{open_order['id']}/accept", buyer))
+    exchange.drain()
+    assert ok(exchange.api("GET", f"/orders/{open_order['id']}", buyer))["status"] == "settled"
+    entered = ok(exchange.api("POST", "/finance/payee-accounts", reviewer,
+                              json={"organisation_id": provider_id, **ACCOUNT}), 201)  # fmt: skip
+    ok(exchange.api("POST", f"/finance/payee-accounts/{entered['id']}/confirm", crew["checker"]))
+    skipped = exchange.api("POST", "/finance/payout-batches", reviewer, json={"currency": "CNY"})
+    assert skipped.status_code == 409
+    review_organisation(exchange, reviewer, provider_id, ("lift", None))
+    batch = ok(exchange.api("POST", "/finance/payout-batches", reviewer,
+                            json={"currency": "CNY"}), 201)  # fmt: skip
+    assert [p["amount_minor"] for p in batch["payouts"]] == [lf.PRICE - FEE]
+    found_by_search(exchange, "地铁", listing["id"])
+
+    report = exchange.cli("ledger", "verify")
+    assert "all invariants hold" in report
+    escrows = balances(exchange, reviewer, "liabilities:escrow")
+    assert set(escrows.values()) == {0}
