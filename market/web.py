@@ -25,9 +25,9 @@ def home():
     engine = current_app.extensions["search"]
     session = db_session()
     try:
-        everything = discovery.run(engine, SearchArgsSchema().load({"per_page": 1}))
+        everything = discovery.run(engine, SearchArgsSchema().load({"page_size": 1}))
         newest = discovery.run(
-            engine, SearchArgsSchema().load({"sort": "newest", "certified": True, "per_page": 6})
+            engine, SearchArgsSchema().load({"sort": "newest", "certified": True, "page_size": 6})
         )
         facets = discovery.facet_labels(session, everything, gettext, str(get_locale()))
     except DomainError:  # search unavailable: the page still shows what the database knows

@@ -146,7 +146,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         facets=FACETS,
         sort=args.get("sort") or "relevance",
         page=args.get("page", 1),
-        per_page=args.get("per_page", 20),
+        per_page=args.get("page_size", 20),
         highlight=True,
     )
 
@@ -206,7 +206,7 @@ def run_with_sibling_counts(
     if args.get("price_min") is not None or args.get("price_max") is not None:
         narrowed.append("price")
     for name in narrowed:
-        cleared = {**args, "page": 1, "per_page": 1}
+        cleared = {**args, "page": 1, "page_size": 1}
         if name == "price":
             cleared.update(price_min=None, price_max=None)
         else:

@@ -323,7 +323,13 @@ class SearchArgsSchema(Schema):
     year_to = Int(load_default=None, validate=validate.Range(1000, 2200))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = Int(load_default=1, validate=validate.Range(1, 500))
-    per_page = Int(load_default=20, validate=validate.Range(1, 100))
+    page_size = Int(load_default=20, validate=validate.Range(1, 100))
+
+    @validates_schema(pass_original=True)
+    def _one_paging_scheme(self, _data, original, **_kwargs):
+        # Every list of the API pages with page/page_size; an old per_page would be ignored.
+        if "per_page" in original:
+            raise ValidationError("unknown: lists page with page and page_size", "per_page")
 
 
 class MarketArgsSchema(SearchArgsSchema):
@@ -376,9 +382,6 @@ class SearchResultsSchema(Schema):
     search_id = fields.Integer(allow_none=True)
     relaxed = fields.Boolean()
     did_you_mean = fields.String(allow_none=True)
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))

@@ -48,9 +48,10 @@ def _own(listing_id: int) -> Listing:
 
 @blp.route("/listings/search")
 @requires("catalog:read", public=True)
-@blp.arguments(schemas.SearchArgsSchema, location="query")
+@blp.arguments(schemas.SearchArgsSchema(exclude=("page", "page_size")), location="query")
 @blp.response(200, schemas.SearchResultsSchema)
-def search_listings(args):
+@blp.paginate(max_page_size=100)
+def search_listings(args, pagination_parameters):
     """Full-text search over published listings with facets, sorting and highlights.
 
     Most query words must match; with none matching, any one word does (``relaxed``);
@@ -58,7 +59,14 @@ def search_listings(args):
     organisation) and ``search_id`` lets a client report which result was opened.
     """
     session = db_session()
+    # Paged like every list of the API: page/page_size in, X-Pagination out.
+    args = {
+        **args,
+        "page": pagination_parameters.page,
+        "page_size": pagination_parameters.page_size,
+    }
     results = discovery.run(_engine(), args, searching.current(session))
+    pagination_parameters.item_count = results.total
     logged = searching.log_query(
         session, args["q"], results.total, results.relaxed, "api",
         principal().organisation_id, utcnow(),
@@ -67,9 +75,6 @@ def search_listings(args):
         "search_id": logged.id if logged else None,
         "relaxed": results.relaxed,
         "did_you_mean": results.did_you_mean,
-        "total": results.total,
-        "page": results.page,
-        "per_page": results.per_page,
         "took_ms": results.took_ms,
         "hits": [
             {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from market.db import utcnow
@@ -29,8 +31,14 @@ def _search(client, headers, **params):
     return client.raw.get("/api/v1/listings/search", query_string=params, headers=headers)
 
 
+def _total(response) -> int:
+    """How many listings matched, from the X-Pagination header every list of the API sends."""
+    assert response.status_code == 200, response.get_json()
+    return json.loads(response.headers["X-Pagination"])["total"]
+
+
 def test_a_published_listing_is_found_once_the_worker_ran(client, published, reader, drain):
-    assert _search(client, reader, q="公交").get_json()["total"] == 0
+    assert _total(_search(client, reader, q="公交")) == 0
     drain()
     body = _search(client, reader, q="公交").get_json()
     assert [hit["id"] for hit in body["hits"]] == [published.id]
@@ -48,7 +56,7 @@ def test_a_suspended_listing_leaves_the_index(app, db, client, published, reader
     listings.move(db, published, Action.SUSPEND, Actor.REVIEWER, staff, "complaint", utcnow())
     db.commit()
     drain()
-    assert _search(client, reader, q="公交").get_json()["total"] == 0
+    assert _total(_search(client, reader, q="公交")) == 0
 
 
 def test_a_crash_before_indexing_loses_nothing(app, db, published, drain):
@@ -88,7 +96,7 @@ def test_control_characters_in_a_query_are_a_422_naming_q(client, reader):
 
 def test_an_empty_query_lists_everything(client, published, reader, drain):
     drain()
-    assert _search(client, reader, q="").get_json()["total"] == 1
+    assert _total(_search(client, reader, q="")) == 1
 
 
 def test_a_5000_character_query_is_a_422_naming_q(client, reader):
@@ -101,7 +109,8 @@ def test_a_5000_character_query_is_a_422_naming_q(client, reader):
     ("params", "field"),
     [
         ({"sort": "random"}, "sort"),
-        ({"per_page": 1000}, "per_page"),
+        ({"page_size": 1000}, "page_size"),
+        ({"per_page": 10}, "per_page"),
         ({"price_min": -1}, "price_min"),
     ],
 )
@@ -126,3 +135,26 @@ def test_suggestions_as_you_type(client, published, reader, drain):
         "/api/v1/listings/suggest", query_string={"q": "Shenzhen b"}, headers=reader
     )
     assert [item["listing_id"] for item in body.get_json()] == [published.id]
+
+
+def test_search_pages_like_every_list(db, store, provider, staff, client, reader, drain):
+    for _ in range(3):
+        lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    drain()
+    first = _search(client, reader, q="", page=1, page_size=2)
+    second = _search(client, reader, q="", page=2, page_size=2)
+    meta = json.loads(second.headers["X-Pagination"])
+    assert (meta["total"], meta["total_pages"], meta["page"]) == (3, 2, 2)
+    assert (len(first.get_json()["hits"]), len(second.get_json()["hits"])) == (2, 1)
+    ids = [hit["id"] for r in (first, second) for hit in r.get_json()["hits"]]
+    assert len(set(ids)) == 3
+    assert not {"total", "page", "per_page"} & set(second.get_json())
+
+
+def test_the_openapi_document_shows_the_one_paging_scheme(app):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    search = document["paths"]["/api/v1/listings/search"]["get"]
+    names = [parameter["name"] for parameter in search["parameters"]]
+    assert names.count("page") == 1 and "page_size" in names and "per_page" not in names
+    assert "X-Pagination" in search["responses"]["200"]["headers"]

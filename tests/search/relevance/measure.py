@@ -32,7 +32,7 @@ def evaluate(engine: search.SearchEngine, key_of: dict[str, str], ids: set[str])
     for query in judged.queries():
         if query["id"] not in ids:
             continue
-        args = {"q": query["query"], "per_page": 10}
+        args = {"q": query["query"], "page_size": 10}
         results = engine.search(LISTINGS, discovery.build_query(args))
         ranked = [key_of.get(hit.id, hit.id) for hit in results.hits]
         rows.append(
