@@ -43,6 +43,7 @@ from market.registry import pages as registry_pages
 from market.registry import views as registry_views
 from market.searching import pages as searching_pages
 from market.searching import views as searching_views
+from market.text import N_
 from market.trading import pages as trading_pages
 from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
@@ -203,6 +204,14 @@ def _ledger_status(error: LedgerError) -> int:
     return 409
 
 
+HTTP_MESSAGES = {
+    400: N_("The request could not be understood."),
+    403: N_("You may not see or do this."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not take this method."),
+}
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
@@ -251,7 +260,10 @@ def _register_error_handlers(app: Flask) -> None:
             return error.response  # an answer made on purpose (a refused sign-in's page)
         data = getattr(error, "data", None) or {}
         errors = _flatten(data.get("messages", {})) if "messages" in data else data.get("errors")
-        message = data.get("message") or error.description or error.name
+        message = data.get("message")
+        if message is None and error.code in HTTP_MESSAGES:
+            message = gettext(HTTP_MESSAGES[error.code])  # Werkzeug's own are English only
+        message = message or error.description or error.name
         if errors and error.code == 422:
             message = gettext(
                 "The request has invalid fields: %(fields)s", fields=", ".join(errors)

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from market import demo, filesweep, migrate, worker
+from market import demo, devserver, filesweep, migrate, worker
 from market.app import create_app
 from market.config import ConfigError, mark_demo_instance
 from market.db import utcnow
@@ -83,7 +83,7 @@ def demo_command(host: str, port: int, no_serve: bool):
         return
     worker.start_in_thread(app)
     # Flask's app.run() refuses to run under its own CLI; the development server it wraps does not.
-    run_simple(host, port, app, threaded=True)
+    run_simple(host, port, app, threaded=True, request_handler=devserver.RequestHandler)
 
 
 @cli.command("serve", with_appcontext=False)

@@ -27,10 +27,10 @@ DEMO_PASSWORD = "shujiao-demo-2026"
 OPERATOR_EMAIL = "admin@demo.shujiao.cn"
 
 STAFF = [
-    ("admin@demo.shujiao.cn", "平台管理员 Platform Admin", [StaffRole.ADMIN]),
-    ("reviewer@demo.shujiao.cn", "审核员 李明 Li Ming (reviewer)", [StaffRole.REVIEWER]),
-    ("appraiser@demo.shujiao.cn", "评估师 王芳 Wang Fang (appraiser)", [StaffRole.APPRAISER]),
-    ("finance@demo.shujiao.cn", "财务 陈静 Chen Jing (finance)", [StaffRole.FINANCE]),
+    ("admin@demo.shujiao.cn", "赵敏 Zhao Min", [StaffRole.ADMIN]),
+    ("reviewer@demo.shujiao.cn", "李明 Li Ming", [StaffRole.REVIEWER]),
+    ("appraiser@demo.shujiao.cn", "王芳 Wang Fang", [StaffRole.APPRAISER]),
+    ("finance@demo.shujiao.cn", "陈静 Chen Jing", [StaffRole.FINANCE]),
 ]
 
 # (owner e-mail, owner name, zh name, en name, jurisdiction, division code or registration no.)

@@ -7,13 +7,16 @@ and a check character computed with weights 3**i mod 31.
 
 from __future__ import annotations
 
+from market.text import N_
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [pow(3, i, 31) for i in range(17)]
 AUTHORITIES = set("123456789ANY")
 
 
 class CreditCodeError(ValueError):
-    """The code is not a valid unified social credit code; the message says why."""
+    """The code is not a valid unified social credit code; the message (one of a fixed set,
+    so pages and the API can translate it) says why."""
 
 
 def check_character(first17: str) -> str:
@@ -28,15 +31,19 @@ def validate(code: str) -> str:
     """Return the normalised (upper-case) code or raise :class:`CreditCodeError`."""
     code = code.strip().upper()
     if len(code) != 18:
-        raise CreditCodeError("must be 18 characters long")
+        raise CreditCodeError(N_("a credit code has 18 characters"))
     bad = sorted({char for char in code if char not in ALPHABET})
     if bad:
-        raise CreditCodeError(f"contains characters not used in credit codes: {''.join(bad)}")
+        raise CreditCodeError(
+            N_("a credit code has only digits and capital letters other than I, O, S, V and Z")
+        )
     if code[0] not in AUTHORITIES:
-        raise CreditCodeError("the first character is not a registration authority code")
+        raise CreditCodeError(N_("the first character is not a registration authority code"))
     if not code[2:8].isdigit():
-        raise CreditCodeError("characters 3 to 8 must be an administrative division code")
+        raise CreditCodeError(N_("characters 3 to 8 must be an administrative division code"))
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise CreditCodeError(f"check character should be {expected}, not {code[17]}")
+        raise CreditCodeError(
+            N_("the last character (the check character) does not match the other 17: a typo?")
+        )
     return code

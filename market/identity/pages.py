@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.auth import login_required
@@ -190,11 +191,23 @@ def organisations():
     return render_template("identity/organisations.html", memberships=current_user().memberships)
 
 
+def _jurisdictions() -> list[tuple[str, str]]:
+    """``(code, name in the reader's language)``: the mainland, Hong Kong and Macao first,
+    then every other territory by name."""
+    first = {"CN": _("Mainland China"), "HK": _("Hong Kong"), "MO": _("Macao")}
+    names = get_locale().territories
+    rest = sorted(
+        (code for code in schemas.TERRITORIES if code not in first),
+        key=lambda code: names.get(code, code),
+    )
+    return [*first.items(), *((code, names.get(code, code)) for code in rest)]
+
+
 @blp.route("/organisations/new", methods=["GET", "POST"])
 @login_required
 def new_organisation():
     """Register an organisation; you become its owner."""
-    context = {"territories": schemas.TERRITORIES}
+    context = {"territories": _jurisdictions()}
     if request.method == "GET":
         return render_template("identity/organisation_new.html", errors={}, form={}, **context)
     data, errors = parse_form(schemas.OrganisationInputSchema())
@@ -209,7 +222,11 @@ def new_organisation():
             {error.field: [_(error.message)]},
             **context,
         )
-    flash(_("Organisation registered. Exchange staff will verify it before it can trade."))
+    flash(
+        _(
+            "Organisation registered. Submit its verification evidence next: it can trade once the exchange has verified it."
+        )
+    )
     return redirect(url_for("identity.organisation", organisation_id=organisation.id))
 
 

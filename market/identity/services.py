@@ -135,7 +135,7 @@ def normalise_organisation(data: dict) -> dict:
         try:
             data["credit_code"] = validate_credit_code(code)
         except CreditCodeError as error:
-            raise InvalidInput(f"not a valid credit code: {error}", field="credit_code") from None
+            raise InvalidInput(str(error), field="credit_code") from None
     elif code:
         raise InvalidInput(
             N_("unified social credit codes are for mainland organisations only"),

@@ -32,20 +32,38 @@ def _messages(error: DomainError) -> dict:
     return {error.field or "action": [_(error.message)]}
 
 
+EVIDENCE_FIELDS = (
+    "legal_representative",
+    "registered_address",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "registration_number",
+)
+
+
+def _last_evidence(submitted: list, organisation: Organisation) -> dict:
+    """The form as last submitted, so a resubmission changes only what the reviewer asked."""
+    if not submitted:
+        return {"registration_number": organisation.registration_number or ""}
+    return {name: getattr(submitted[0], name) or "" for name in EVIDENCE_FIELDS}
+
+
 def _own_page(organisation: Organisation, status: int = 200, errors=None):
     session = db_session()
     member = identity_services.require_membership(session, organisation.id, current_user())
+    submitted = services.requests(session, organisation.id)
     page = render_template(
         "verification/organisation.html",
         organisation=organisation,
         me=member,
         may_submit=Action.SUBMIT
         in allowed_actions(organisation.verification_state, Actor.ORGANISATION),
-        requests=services.requests(session, organisation.id),
+        requests=submitted,
         history=services.history(session, organisation.id),
         labels=ACTION_LABELS,
         errors=errors or {},
-        form=request.form if errors else {},
+        form=request.form if errors else _last_evidence(submitted, organisation),
     )
     return page, status
 

@@ -22,11 +22,11 @@ def test_lower_case_and_spaces_are_normalised():
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
-        ("91350100M000100Y44", "check character should be 3"),
+        ("91350100M000100Y44", "check character"),
         ("91350100M000100Y4", "18 characters"),
         ("91350100M000100Y433", "18 characters"),
-        ("91350100M0001I0Y43", "characters not used"),
-        ("Z1350100M000100Y43", "characters not used"),
+        ("91350100M0001I0Y43", "other than I, O"),
+        ("Z1350100M000100Y43", "other than I, O"),
         ("B1350100M000100Y43", "registration authority"),
         ("913501A0M000100Y43", "administrative division"),
     ],

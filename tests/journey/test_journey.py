@@ -74,6 +74,8 @@ def register_organisation(page, name_en: str, name_zh: str) -> int:
     page.fill("#credit_code", factories.credit_code())
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/organisations/\d+$"))
+    # The new organisation's page points its owner to the verification form.
+    assert page.get_by_test_id("verify-now").is_visible()
     return int(page.url.rstrip("/").split("/")[-1])
 
 
