@@ -23,6 +23,7 @@ from tests import factories
 from tests.listings import factories as lf
 from tests.trading.helpers import card_payment_method, signed_webhook
 from tests.verification.conftest import EVIDENCE, PDF
+from tests.web import confirmation_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.opensearch, pytest.mark.stripe]
 
@@ -54,6 +55,7 @@ def sign_up(exchange, page, email: str, name: str) -> None:
     page.fill("#password", PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
+    page.goto(confirmation_link(exchange.app, email))  # the address, confirmed from the mail
 
 
 def sign_in(page, email: str, password: str = PASSWORD) -> None:
