@@ -165,7 +165,7 @@ def run_engine(name: str, url: str, count: int, rounds: int) -> None:
         print(f"{name}: indexed {result.indexed} listings in {seconds:.1f} s "
               f"({result.indexed / seconds:,.0f} docs/s)")  # fmt: skip
         queries = [
-            discovery.build_query({**q, "sort": "relevance", "page": 1, "per_page": 20})
+            discovery.build_query({**q, "sort": "relevance", "page": 1, "page_size": 20})
             for q in MIX
         ]
         each = max(5, rounds // len(MIX))
