@@ -382,7 +382,9 @@ def appraise(report_id: int, action: str):
             services.finalise(session, report, user, now)
         else:
             raise NotFound(N_("no such action"))
-        if action not in ("profile", "retry-profile"):
+        if action == "take":
+            flash(_("Valuation taken: it is yours to work on."))
+        elif action not in ("profile", "retry-profile"):
             flash(_("Saved."))
     except ValidationError as error:
         session.rollback()

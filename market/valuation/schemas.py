@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from ledger.currencies import EXPONENTS
 from market.fields import Int, Text
 from market.text import N_, FormSchema
-from market.valuation.methods import COST_CATEGORIES, METHODS
+from market.valuation.methods import COST_CATEGORIES, METHODS, WEIGHT_TOLERANCE
 from market.valuation.models import Classification, ProfileJobStatus, Purpose, ReportStatus
 from market.valuation.profiling import OPERATORS, TYPES
 
 MAX_MINOR = 10**15
+
+
+def dotted(messages: dict, prefix: str = "") -> dict[str, list]:
+    """Nested marshmallow messages keyed by dotted paths (``schema.fields.3.minimum``); the
+    ``key`` / ``value`` level of the ``weights`` mapping folds into its entry (``weights.cost``)."""
+    flat: dict[str, list] = {}
+    for key, value in messages.items():
+        folds = key in ("key", "value") and prefix.startswith("weights.")
+        name = prefix if folds else (f"{prefix}.{key}" if prefix else str(key))
+        if isinstance(value, dict):
+            for path, found in dotted(value, name).items():
+                flat.setdefault(path, []).extend(found)
+        else:
+            flat.setdefault(name, []).extend(value if isinstance(value, list) else [value])
+    return flat
+
+
+class DottedErrors:
+    """A schema whose validation errors name fields by dotted paths, as docs/api.md promises."""
+
+    def handle_error(self, error: ValidationError, data, **_):
+        """Re-raise the errors flattened."""
+        messages = error.normalized_messages()
+        raise ValidationError(dotted(messages), data=data, valid_data=error.valid_data) from None
 
 
 def _decimal(**options):
@@ -33,14 +60,15 @@ def _fraction(**options):
     return _decimal(validate=validate.Range(0, 1), **options)
 
 
-class RequestInputSchema(Schema):
+class RequestInputSchema(DottedErrors, Schema):
     """A provider's request for a valuation of one version of its asset."""
 
     asset_id = Int(required=True)
     asset_version = Int(load_default=None, allow_none=True)
     purpose = fields.Enum(Purpose, by_value=True, required=True)
     purpose_note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    currency = fields.String(load_default="CNY", validate=validate.Regexp(r"^[A-Z]{3}$"))
+    # The rule listings use: an ISO 4217 code with a minor unit, which the ledger can hold.
+    currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
 
 
 class RequestFormSchema(FormSchema, RequestInputSchema):
@@ -189,7 +217,7 @@ class DisclosureSchema(Schema):
                 raise ValidationError(errors)
 
 
-class InputsSchema(Schema):
+class InputsSchema(DottedErrors, Schema):
     """Everything the appraiser enters before running the methods."""
 
     weights = fields.Dict(
@@ -206,6 +234,60 @@ class InputsSchema(Schema):
     quality_override = fields.Nested(QualityOverrideSchema, load_default=None, allow_none=True)
     disclosure = fields.Nested(DisclosureSchema, required=True)
     notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+    @validates_schema(skip_on_field_errors=True)
+    def consistent(self, data, **_):
+        """What the inputs alone can tell is refused when they are saved; what needs the
+        profile (the quality coefficient) waits for the run."""
+        errors: dict[str, list[str]] = {}
+        weights = data.get("weights") or {}
+        if abs(sum(weights.values(), Decimal(0)) - 1) > WEIGHT_TOLERANCE:
+            errors["weights"] = [N_("the weights must sum to one")]
+        for name in METHODS:
+            if weights.get(name, 0) > 0 and data.get(name) is None:
+                errors[name] = [N_("a weighted method needs its inputs")]
+        cost, income, market = data.get("cost"), data.get("income"), data.get("market")
+        if cost is not None:
+            errors.update(_cost_errors(cost))
+        if income is not None:
+            errors.update(_income_errors(income, data.get("sensitivity") or {}))
+        if market is not None and not market["comparables"]:
+            errors["market.comparables"] = [N_("the market approach needs at least one comparable")]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _cost_errors(cost: dict) -> dict[str, list[str]]:
+    errors = {}
+    if not cost["items"]:
+        errors["cost.items"] = [N_("the cost approach needs at least one cost item")]
+    if cost["coefficient_basis"] == "remaining_life":
+        life, remaining = cost.get("economic_life_years"), cost.get("remaining_life_years")
+        if life is None or life <= 0:
+            errors["cost.economic_life_years"] = [N_("must be greater than zero")]
+        elif remaining is None or remaining < 0 or remaining > life:
+            message = N_("must be between zero and the economic life")
+            errors["cost.remaining_life_years"] = [message]
+    return errors
+
+
+def _income_errors(income: dict, sensitivity: dict) -> dict[str, list[str]]:
+    errors = {}
+    if income["economic_life_years"] <= 0:
+        errors["income.economic_life_years"] = [N_("must be greater than zero")]
+    discount, growth = (Decimal(str(income[k])) for k in ("discount_rate", "growth_rate"))
+    if discount <= growth:
+        errors["income.discount_rate"] = [N_("the discount rate must be above the growth rate")]
+    else:
+        # The sensitivity analysis moves one rate at a time; neither move may meet the other.
+        message = N_("the sensitivity range brings the discount rate down to the growth rate")
+        # Defaults arrive as their text (marshmallow does not load a load_default).
+        down, up = (Decimal(str(sensitivity.get(k, 0))) for k in ("discount_rate", "growth_rate"))
+        if discount - down <= growth:
+            errors["sensitivity.discount_rate"] = [message]
+        if discount <= growth + up:
+            errors["sensitivity.growth_rate"] = [message]
+    return errors
 
 
 class FieldRuleSchema(Schema):
@@ -258,7 +340,7 @@ class DeclaredSchemaSchema(Schema):
         return data
 
 
-class ProfileInputSchema(Schema):
+class ProfileInputSchema(DottedErrors, Schema):
     """Which file of the asset version to profile, and against what declared schema."""
 
     file = fields.String(required=True, validate=validate.Length(min=1, max=255))

@@ -90,7 +90,7 @@ def request(
     """A provider asks for a valuation of one version (default: the latest) of its asset."""
     asset = session.get(Asset, data["asset_id"])
     if asset is None or asset.organisation_id not in organisations:
-        raise InvalidInput(N_("no such asset"), field="asset_id")
+        raise NotFound(N_("no such asset"))
     version = _version(asset, data.get("asset_version"))
     report = ValuationReport(
         organisation_id=asset.organisation_id,

@@ -170,22 +170,54 @@ def test_profile_measures_the_version_file(app, api, holding, provider_headers, 
     [
         (lambda i: i["income"].update(economic_life_years=0), "income.economic_life_years"),
         (lambda i: i["income"].update(discount_rate="0.05"), "income.discount_rate"),
+        (lambda i: i["income"].update(discount_rate="0.06"), "sensitivity.discount_rate"),
         (lambda i: i["weights"].update(market="0.3"), "weights"),
         (lambda i: i["market"].update(comparables=[]), "market.comparables"),
+        (lambda i: i.pop("income"), "income"),
+        (lambda i: i["cost"].update(items=[]), "cost.items"),
+        (
+            lambda i: i["cost"].update(coefficient_basis="remaining_life", economic_life_years="0"),
+            "cost.economic_life_years",
+        ),
+        (lambda i: i["weights"].update(cost="x"), "weights.cost"),
     ],
 )
-def test_bad_inputs_fail_the_run_naming_the_field(
+def test_bad_inputs_are_refused_when_saved_naming_the_field(
     api, holding, provider_headers, appraiser_headers, change, field
 ):
     report_id = _request(api, provider_headers, holding)
+    base = f"/api/v1/appraisal/valuations/{report_id}"
+    assert api.raw.post(f"{base}/take", headers=appraiser_headers).status_code == 200
     inputs = copy.deepcopy(INPUTS)
     change(inputs)
+    response = api.raw.put(f"{base}/inputs", json=inputs, headers=appraiser_headers)
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"], response.json
+    assert api.db.get(ValuationReport, report_id).inputs is None
+    api.db.rollback()
+
+
+def test_a_quality_that_needs_the_profile_fails_the_run_naming_the_field(
+    api, holding, provider_headers, appraiser_headers
+):
+    # Without an override the quality coefficient comes from a profile: only the run can tell.
+    report_id = _request(api, provider_headers, holding)
+    inputs = copy.deepcopy(INPUTS)
+    del inputs["quality_override"]
     base = _appraise(api, appraiser_headers, report_id, inputs)
     response = api.raw.post(f"{base}/run", headers=appraiser_headers)
-    assert response.status_code == 422
-    assert field in response.json["errors"]
+    assert response.status_code == 422, response.json
+    assert "quality_override" in response.json["errors"]
     assert api.db.get(ValuationReport, report_id).results is None
     api.db.rollback()
+
+
+@pytest.mark.parametrize("currency", ["BTC", "QQQ", "XAU", "cny"])
+def test_a_currency_without_a_minor_unit_is_refused(api, holding, provider_headers, currency):
+    body = {"asset_id": holding[2].id, "purpose": "trading", "currency": currency}
+    response = api.raw.post("/api/v1/valuations", json=body, headers=provider_headers)
+    assert response.status_code == 422, response.json
+    assert "currency" in response.json["errors"]
 
 
 @pytest.mark.parametrize(
@@ -194,11 +226,18 @@ def test_bad_inputs_fail_the_run_naming_the_field(
         ({"file": "missing.csv"}, "file"),
         (
             {"file": "stations.csv", "schema": {"fields": [{"name": "x", "type": "money"}]}},
-            "schema",
+            "schema.fields.0.type",
         ),
         (
             {"file": "stations.csv", "schema": {"fields": [{"name": "id"}], "key": ["nope"]}},
             "schema.key.0",
+        ),
+        (
+            {
+                "file": "stations.csv",
+                "schema": {"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"minimum": 5}]},
+            },
+            "schema.fields.3.minimum",
         ),
     ],
 )
@@ -230,7 +269,8 @@ def test_another_organisation_cannot_see_or_request(api, holding, provider_heade
         json={"asset_id": holding[2].id, "purpose": "trading"},
         headers=headers,
     )
-    assert response.status_code == 422 and "asset_id" in response.json["errors"]
+    # Like every other resource of another organisation: not found, not "invalid".
+    assert response.status_code == 404, response.json
 
 
 def test_missing_disclosure_is_refused(api, holding, provider_headers, appraiser_headers):
@@ -241,4 +281,5 @@ def test_missing_disclosure_is_refused(api, holding, provider_headers, appraiser
     inputs["disclosure"] = {"classification": "intangible_asset"}
     response = api.raw.put(f"{base}/inputs", json=inputs, headers=appraiser_headers)
     assert response.status_code == 422
-    assert "disclosure" in response.json["errors"]
+    errors = response.json["errors"]
+    assert {"disclosure.useful_life_months", "disclosure.amortisation_basis"} <= set(errors)

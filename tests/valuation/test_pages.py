@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import zlib
 
+import sqlalchemy as sa
+
 from market.valuation import forms, schemas
 from market.valuation import tasks as valuation_tasks
+from market.valuation.models import ValuationReport
 from tests.valuation.test_api import INPUTS
 from tests.web import WebClient
 
@@ -58,9 +61,7 @@ def test_the_report_is_worked_through_and_printed(app, client, holding, appraise
     assert 'id="income_discount_rate-error">Not a valid number.' not in chinese
 
     wrong = dict(_form(INPUTS), weight_cost="0.5", weight_income="0.2")
-    response = staff.submit(f"{action}/inputs", wrong, page=report_path)
-    assert response.status_code == 302
-    response = staff.submit(f"{action}/run", {}, page=report_path, headers=ENGLISH)
+    response = staff.submit(f"{action}/inputs", wrong, page=report_path, headers=ENGLISH)
     assert response.status_code == 422
     assert 'id="weights-error">the weights must sum to one' in response.get_data(as_text=True)
 
@@ -169,3 +170,26 @@ def store_of(app):
 def _posted_row(page: str, row: str) -> dict:
     """The values the page carries for comparable row ``row`` (as a browser would post)."""
     return dict(re.findall(rf'name="(comp{row}_\w+)"[^>]*?value="([^"]*)"', page))
+
+
+def test_a_stored_currency_the_ledger_does_not_know_still_shows(
+    app, client, holding, appraiser, db
+):
+    # Rows stored before the request checked the currency: the pages show them, never a 422.
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    response = staff.submit(f"{action}/inputs", _form(INPUTS), page=report_path)
+    assert response.status_code == 302
+    report_id = int(report_path.rstrip("/").split("/")[-1])
+    db.execute(
+        sa.update(ValuationReport).where(ValuationReport.id == report_id).values(currency="BTC")
+    )
+    db.commit()
+    assert staff.submit(f"{action}/run", {}, page=report_path).status_code == 302
+    assert staff.submit(f"{action}/finalise", {}, page=report_path).status_code == 302
+    for reader in (client, staff):
+        page = reader.get(report_path, headers=ENGLISH)
+        assert page.status_code == 200
+        assert " BTC" in page.get_data(as_text=True)
+        assert reader.get(f"{report_path}/report.pdf").status_code == 200
+    assert client.get("/valuations").status_code == 200
+    assert staff.get("/appraisal/valuations").status_code == 200
