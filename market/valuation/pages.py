@@ -303,6 +303,19 @@ def report_pdf(report_id: int):
     )
 
 
+@blp.route("/verify/valuations/<number>")
+def verify_page(number: str):
+    """Public verification of a final report: what it values, its range, who signed it, its
+    hash and whether it still matches the registry log (no sign-in)."""
+    session = db_session()
+    report = reports.final_report(session, number)
+    if report is None:
+        raise NotFound(N_("no such valuation report"))
+    return render_template(
+        "valuation/verify.html", report=report, verified=reports.verify(session, report)
+    )
+
+
 @blp.route("/valuations/<int:report_id>/cancel", methods=["POST"])
 @login_required
 def cancel(report_id: int):

@@ -388,6 +388,27 @@ class ValuationReportSchema(Schema):
     chain_seq = Int(allow_none=True)
 
 
+class PublicReportSchema(Schema):
+    """What anyone may check about a final report by its number."""
+
+    number = fields.Function(lambda found: found["report"].number)
+    edition = fields.Function(lambda found: found["report"].edition)
+    asset_id = fields.Function(lambda found: found["report"].asset_id)
+    asset_title_zh = fields.Function(lambda found: found["report"].asset.title_zh)
+    asset_title_en = fields.Function(lambda found: found["report"].asset.title_en)
+    asset_version = fields.Function(lambda found: found["report"].version.number)
+    purpose = fields.Function(lambda found: str(found["report"].purpose))
+    currency = fields.Function(lambda found: found["report"].currency)
+    value_low = fields.Function(lambda found: found["report"].value_low)
+    value_base = fields.Function(lambda found: found["report"].value_base)
+    value_high = fields.Function(lambda found: found["report"].value_high)
+    finalised_at = fields.Function(lambda found: found["report"].finalised_at.isoformat())
+    appraiser = fields.Function(lambda found: found["report"].appraiser.name)
+    content_hash = fields.Function(lambda found: found["report"].content_hash)
+    chain_seq = fields.Function(lambda found: found["report"].chain_seq)
+    verified = fields.Boolean()
+
+
 class ValuationQuerySchema(Schema):
     """Filters of a list of valuations."""
 

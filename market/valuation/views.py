@@ -8,10 +8,12 @@ from flask_smorest import Blueprint
 from market.api import QueryPage
 from market.context import acting_for, db_session, principal
 from market.db import utcnow
+from market.errors import NotFound
 from market.identity.models import User
 from market.oauth.server import requires
+from market.text import N_
 from market.trading import comparables as trading_comparables
-from market.valuation import schemas, services
+from market.valuation import reports, schemas, services
 from market.valuation.models import ValuationReport
 
 # The newest settled trades considered for ranking.
@@ -172,3 +174,15 @@ def finalise(report_id: int):
     report = services.report_or_404(db_session(), report_id, None)
     services.finalise(db_session(), report, _acting_user(), utcnow())
     return report
+
+
+@blp.route("/valuation-reports/<number>")
+@blp.response(200, schemas.PublicReportSchema)
+def verify_report(number: str):
+    """Public: a final report's number, asset, range, date, appraiser and hash, and whether it
+    still matches the registry log (no authentication)."""
+    session = db_session()
+    report = reports.final_report(session, number)
+    if report is None:
+        raise NotFound(N_("no such valuation report"))
+    return {"report": report, "verified": reports.verify(session, report)}

@@ -283,3 +283,30 @@ def test_missing_disclosure_is_refused(api, holding, provider_headers, appraiser
     assert response.status_code == 422
     errors = response.json["errors"]
     assert {"disclosure.useful_life_months", "disclosure.amortisation_basis"} <= set(errors)
+
+
+def test_anyone_can_verify_a_final_report_by_its_number(
+    api, holding, provider_headers, appraiser_headers
+):
+    report_id = _request(api, provider_headers, holding)
+    base = _appraise(api, appraiser_headers, report_id)
+    api.raw.post(f"{base}/run", headers=appraiser_headers)
+    final = api.raw.post(f"{base}/finalise", headers=appraiser_headers).json
+    number = final["number"]
+
+    response = api.raw.get(f"/api/v1/valuation-reports/{number}")
+    assert response.status_code == 200, response.json
+    found = response.json
+    assert found["number"] == number and found["verified"] is True
+    assert found["asset_id"] == holding[2].id and found["appraiser"] == "Appraiser Wang"
+    assert found["content_hash"] == final["content_hash"]
+    assert (found["value_low"], found["value_high"]) == (final["value_low"], final["value_high"])
+    assert "inputs" not in found and "organisation_id" not in found
+    assert api.raw.get("/api/v1/valuation-reports/SZDX-V-1999-000001").status_code == 404
+
+    page = api.raw.get(f"/verify/valuations/{number}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert number in text and final["content_hash"] in text and "Appraiser Wang" in text
+    assert "matches the registry log" in text
+    assert api.raw.get("/verify/valuations/SZDX-V-1999-000001").status_code == 404

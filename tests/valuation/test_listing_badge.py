@@ -49,7 +49,9 @@ def _asset(db, store, provider, reviewer):
     return lf.certified_asset(db, store, organisation, owner, reviewer, industry=Industry.TRANSPORT)
 
 
-def test_a_listing_citing_a_final_report_is_appraised(db, store, provider, reviewer, appraiser):
+def test_a_listing_citing_a_final_report_is_appraised(
+    db, store, provider, reviewer, appraiser, client
+):
     organisation, owner = provider
     asset = _asset(db, store, provider, reviewer)
     report = _final_report(db, asset, owner, appraiser)
@@ -60,6 +62,10 @@ def test_a_listing_citing_a_final_report_is_appraised(db, store, provider, revie
     revision = listing.live_revision
     assert revision.valuation_report_number == report.number
     assert document(listing, utcnow())["appraised"] is True
+    db.commit()
+    # A buyer follows the badge to the report's public verification.
+    page = client.get(f"/market/listings/{listing.id}").get_data(as_text=True)
+    assert f'href="/verify/valuations/{report.number}"' in page
 
 
 @pytest.mark.parametrize("number", ["SZDX-V-2026-999999", "free text"])
