@@ -22,7 +22,7 @@ def _svg(height: int, title: str, body: str) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" role="img" aria-label="{escape(title)}" '
-        f'font-family="sans-serif" font-size="12">'
+        f"font-family=\"'Noto Sans CJK SC', 'Noto Sans', sans-serif\" font-size=\"12\">"
         f"<title>{escape(title)}</title>{body}</svg>"
     )
 

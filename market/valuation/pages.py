@@ -281,20 +281,25 @@ def _editor(report: ValuationReport, form: dict) -> dict:
     }
 
 
-@blp.route("/valuations/<int:report_id>/report.pdf")
-@login_required
-def report_pdf(report_id: int):
-    """The report as a PDF (WeasyPrint), Chinese included."""
-    report = _readable(report_id)
-    html = render_template(
+def print_html(report: ValuationReport) -> str:
+    """The page WeasyPrint prints: marked as a draft on every page until the report is final."""
+    return render_template(
         "valuation/report_print.html",
         report=report,
         charts=report_charts(report),
         verified=reports.verify(db_session(), report)
         if report.status == ReportStatus.FINAL
         else None,
+        **valuation_globals(),
     )
-    body = pdf.render(html, base_url=request.url_root)
+
+
+@blp.route("/valuations/<int:report_id>/report.pdf")
+@login_required
+def report_pdf(report_id: int):
+    """The report as a PDF (WeasyPrint), Chinese included."""
+    report = _readable(report_id)
+    body = pdf.render(print_html(report), base_url=request.url_root)
     name = report.number or f"valuation-{report.id}"
     return current_app.response_class(
         body,

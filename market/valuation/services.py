@@ -42,11 +42,16 @@ NO_LONGER_IN_PROGRESS = N_("the valuation was no longer in progress when the pro
 WORKER_STOPPED = N_("the worker stopped while profiling; retry")
 UNEXPECTED = N_("the file could not be profiled; retry, or tell the exchange's operators")
 
+# Stored in English in each report (and hashed); pages show them in the reader's language.
 FORMULAS = {
-    "cost": "Σ cost items × (1 − functional obsolescence) × (1 − economic obsolescence) × q",
+    "cost": N_("Σ cost items × (1 − functional obsolescence) × (1 − economic obsolescence) × q"),
     "income": "Σ_{t=1..n} B × s × q × (1+g)^(t−1) / (1+r)^t",
-    "market": "mean over comparables of price × (q / q_c) × scale × timeliness × rights × region",
-    "reconciliation": "Σ weight_m × value_m; low / high: min / max over ±sensitivity per assumption",
+    "market": N_(
+        "mean over comparables of price × (q / q_c) × scale × timeliness × rights × region"
+    ),
+    "reconciliation": N_(
+        "Σ weight_m × value_m; low / high: min / max over ±sensitivity per assumption"
+    ),
 }
 
 

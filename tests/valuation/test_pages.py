@@ -8,7 +8,8 @@ import zlib
 
 import sqlalchemy as sa
 
-from market.valuation import forms, schemas
+from market.context import db_session
+from market.valuation import forms, pages, schemas
 from market.valuation import tasks as valuation_tasks
 from market.valuation.models import ValuationReport
 from tests.valuation.test_api import INPUTS
@@ -75,6 +76,8 @@ def test_the_report_is_worked_through_and_printed(app, client, holding, appraise
     assert re.search(r'data-testid="report-number">SZDX-V-\d{4}-\d{6}', page)
     assert "797,278" in page.replace("\u00a0", " ") or "7,972.78" in page
     assert "straight-line over 36 months" in page
+    # The formulas speak the reader's language.
+    assert "各可比交易的均值" in page and "mean over comparables" not in page
 
     pdf = client.get(f"{report_path}/report.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -193,3 +196,20 @@ def test_a_stored_currency_the_ledger_does_not_know_still_shows(
         assert reader.get(f"{report_path}/report.pdf").status_code == 200
     assert client.get("/valuations").status_code == 200
     assert staff.get("/appraisal/valuations").status_code == 200
+
+
+def test_the_printed_report_is_marked_as_a_draft_until_final(app, client, holding, appraiser):
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    assert staff.submit(f"{action}/inputs", _form(INPUTS), page=report_path).status_code == 302
+    report_id = int(report_path.rstrip("/").split("/")[-1])
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        html = pages.print_html(db_session().get(ValuationReport, report_id))
+    assert 'class="draft-mark"' in html and "草稿，未签署" in html
+    assert html.count("评估报告") == 2  # <title> and <h1>, said once each
+    assert staff.submit(f"{action}/run", {}, page=report_path).status_code == 302
+    assert staff.submit(f"{action}/finalise", {}, page=report_path).status_code == 302
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        report = db_session().get(ValuationReport, report_id)
+        html, number = pages.print_html(report), report.number
+    assert "draft-mark" not in html.split("</style>")[1] and "草稿" not in html
+    assert f"<h1>数据资产评估报告 {number}</h1>" in html
