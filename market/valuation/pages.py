@@ -116,6 +116,28 @@ def valuation_globals():
     return {"vlabels": LABELS, "ReportStatus": ReportStatus}
 
 
+@blp.app_context_processor
+def asset_valuations_global():
+    """``asset_valuations(asset)`` for the registry's asset page (the registry does not know
+    valuations): the asset's valuations, newest first."""
+
+    def asset_valuations(asset: Asset) -> list[ValuationReport]:
+        return (
+            db_session()
+            .scalars(
+                sa.select(ValuationReport)
+                .where(ValuationReport.asset_id == asset.id)
+                .order_by(ValuationReport.id.desc())
+            )
+            .all()
+        )
+
+    return {
+        "asset_valuations": asset_valuations,
+        "valuation_status_labels": models.REPORT_STATUS_LABELS,
+    }
+
+
 def _readable(report_id: int) -> ValuationReport:
     """A report the signed-in user may read: their organisation's, or any for appraisers and
     reviewers (compliance review checks cited reports)."""
@@ -167,7 +189,7 @@ def report_charts(report: ValuationReport) -> dict:
 @login_required
 def valuation_list():
     """Your organisations' valuations, and a form to request one."""
-    session, errors, form = db_session(), {}, {}
+    session, errors, form = db_session(), {}, request.args  # ?asset_id= from the asset page
     if request.method == "POST":
         form = request.form
         data, errors = parse_form(schemas.RequestFormSchema())

@@ -213,3 +213,16 @@ def test_the_printed_report_is_marked_as_a_draft_until_final(app, client, holdin
         html, number = pages.print_html(report), report.number
     assert "draft-mark" not in html.split("</style>")[1] and "草稿" not in html
     assert f"<h1>数据资产评估报告 {number}</h1>" in html
+
+
+def test_the_asset_page_lists_its_valuations_and_offers_a_request(app, client, holding, appraiser):
+    _organisation, owner, asset = holding
+    client.log_in(owner.email)
+    page = client.get(f"/registry/assets/{asset.id}", headers=ENGLISH).get_data(as_text=True)
+    assert "No valuation yet." in page
+    assert f'href="/valuations?asset_id={asset.id}"' in page
+    form = client.get(f"/valuations?asset_id={asset.id}").get_data(as_text=True)
+    assert f'value="{asset.id}" selected' in form
+    _staff, report_path, _action = _flow(app, client, holding, appraiser)
+    page = client.get(f"/registry/assets/{asset.id}", headers=ENGLISH).get_data(as_text=True)
+    assert f'href="{report_path}"' in page and "No valuation yet." not in page
