@@ -78,6 +78,10 @@ def test_the_report_is_worked_through_and_printed(app, client, holding, appraise
     assert "straight-line over 36 months" in page
     # The formulas speak the reader's language.
     assert "各可比交易的均值" in page and "mean over comparables" not in page
+    # Stacked on a phone, every cell keeps its column's name (method, sensitivity, inputs).
+    cells = re.findall(r"<td( data-label=\"[^\"]+\")?>", page)
+    assert cells and all(cells), "a report table cell without data-label"
+    assert 'data-label="权重"' in page or 'data-label="Weight"' in page
 
     pdf = client.get(f"{report_path}/report.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
