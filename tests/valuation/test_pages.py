@@ -58,6 +58,10 @@ def test_the_report_is_worked_through_and_printed(app, client, holding, appraise
     assert 'id="income_discount_rate-error">Not a valid number.' in text
     assert 'id="weight_cost-error">' in text
     assert 'value="12.345"' in text and 'value="abc"' in text
+    # All of them summed up at the top too, each linking to its field.
+    summary = text.split('data-testid="error-summary"')[1].split("</div>")[0]
+    for name in ("cost_item1_amount", "income_discount_rate", "weight_cost"):
+        assert f'href="#{name}"' in summary
     chinese = staff.submit(f"{action}/inputs", bad, page=report_path).get_data(as_text=True)
     assert 'id="income_discount_rate-error">Not a valid number.' not in chinese
 
