@@ -14,7 +14,7 @@ from market.valuation import services
 from market.valuation.models import ValuationReport
 from tests import factories
 from tests.browser.helpers import overflow, screenshot, sign_in
-from tests.browser.test_every_page import _axe
+from tests.browser.pagecheck import axe as _axe
 from tests.listings import factories as lf
 from tests.registry import factories as rf
 from tests.valuation.test_listing_badge import _order
