@@ -19,7 +19,7 @@ from ledger.export import export_csv, export_xlsx
 from ledger.verify import verify
 from market.db import utcnow
 from market.errors import DomainError
-from market.finance import bank, exceptions, matching, statements, stripe_import
+from market.finance import assertions, bank, exceptions, matching, statements, stripe_import
 from market.finance.models import (
     BankAccount,
     BankLine,
@@ -265,3 +265,27 @@ def run_command(window_days: int):  # fmt: skip
         )
     click.echo(result.summary())
     click.echo(f"{waiting} exceptions open")
+
+
+@recon_group.command("assert")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day.")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day.")
+def assert_command(start, end):
+    """Assert each reconciled account's balance for every day its statements cover: statement
+    against ledger and the open items that explain the difference; exit 1 if any day differs."""
+    first, last = (start.date() if start else None), (end.date() if end else None)
+    if first and last and last < first:
+        raise click.BadParameter("must not be before --start", param_hint="--end")
+    with current_app.extensions["db"].unit_of_work() as session:
+        rows = assertions.compute(session, utcnow(), first, last)
+        exceptions.audit(session, "assert_balances", "recon", None, utcnow(), days=len(rows),
+                         differs=sum(1 for row in rows if row.status == "differs"))  # fmt: skip
+        for row in rows:
+            click.echo(
+                f"{row.day} {row.label} {row.currency}: statement {row.statement_minor}, "
+                f"ledger {row.ledger_minor}, open {row.open_count} ({row.open_minor}), "
+                f"unexplained {row.unexplained_minor} — {row.status}"
+            )
+        bad = [row for row in rows if row.status == "differs"]
+    click.echo(f"{len(rows)} days asserted, {len(bad)} with a difference nothing explains")
+    sys.exit(1 if bad else 0)

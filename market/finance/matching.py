@@ -549,7 +549,10 @@ def _exceptions(
         )  # fmt: skip
     current = {}
     for exception in session.scalars(
-        sa.select(ReconException).where(ReconException.status == ExceptionStatus.OPEN)
+        sa.select(ReconException).where(
+            ReconException.status == ExceptionStatus.OPEN,
+            ReconException.assertion_id.is_(None),  # the balance assertions keep their own
+        )
     ):
         current[_subject(exception)] = exception
     for subject, exception in current.items():

@@ -248,6 +248,8 @@ class ReconException(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None]
+    # A day's balance that open items do not explain (kind ``balance_difference``).
+    assertion_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class Correction(Base):
@@ -278,3 +280,50 @@ class AuditEvent(Base):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssertionStatus(enum.StrEnum):
+    """How a day's statement balance stands against the ledger's."""
+
+    AGREES = "agrees"
+    EXPLAINED = "explained"
+    DIFFERS = "differs"
+    ACCEPTED = "accepted"
+
+
+ASSERTION_STATUS_LABELS = {
+    AssertionStatus.AGREES: N_("Agrees"),
+    AssertionStatus.EXPLAINED: N_("Explained by open items"),
+    AssertionStatus.DIFFERS: N_("Difference not explained"),
+    AssertionStatus.ACCEPTED: N_("Difference accepted with a reason"),
+}
+
+
+class BalanceAssertion(Base):
+    """One day of one reconciled account (Stripe's balance in a currency, or a bank account):
+    the statement's balance at the end of the day (UTC+8) against the ledger's, and how much of
+    the difference the items still open that day explain (餘額調節)."""
+
+    __tablename__ = "finance_balance_assertions"
+    __table_args__ = (sa.UniqueConstraint("account_key", "currency", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # ``stripe`` or ``bank:<id>``.
+    account_key: Mapped[str] = mapped_column(sa.String(40))
+    label: Mapped[str] = mapped_column(sa.String(120))
+    ledger_account: Mapped[str] = mapped_column(sa.String(200))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    day: Mapped[date] = mapped_column(sa.Date, index=True)
+    statement_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    ledger_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    # statement - ledger, and the part of it the open items account for.
+    difference_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    open_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    unexplained_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    # Open items: carried from the day before, opened and cleared on the day, open at its end.
+    carried_count: Mapped[int]
+    opened_count: Mapped[int]
+    cleared_count: Mapped[int]
+    open_count: Mapped[int]
+    status: Mapped[AssertionStatus] = mapped_column(enum_type(AssertionStatus), index=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

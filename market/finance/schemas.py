@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
 from market.fields import Int, SingleLine
@@ -374,6 +374,7 @@ class ExceptionSchema(Schema):
     reason = fields.String(allow_none=True)
     resolved_by_id = fields.Integer(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
+    assertion_id = fields.Integer(allow_none=True)
 
 
 class ManualMatchSchema(FormSchema):
@@ -438,3 +439,83 @@ class ReportQuerySchema(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
     start = fields.AwareDateTime(load_default=None)
     end = fields.AwareDateTime(load_default=None)
+
+
+class AssertionRangeSchema(Schema):
+    """Which days to assert (both ends included; default: every day a statement covers)."""
+
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError("must not be before start", field_name="end")
+
+
+class AssertionQuerySchema(AssertionRangeSchema):
+    """Which stored assertions to list."""
+
+    account_key = fields.String(
+        load_default=None, validate=validate.Regexp(r"^(stripe|bank:[0-9]{1,12})$")
+    )
+    status = fields.String(
+        load_default=None, validate=validate.OneOf(["agrees", "explained", "differs", "accepted"])
+    )
+
+
+class AssertionSchema(Schema):
+    """One day of one reconciled account: statement against ledger, and what explains it."""
+
+    id = fields.Integer()
+    account_key = fields.String()
+    label = fields.String()
+    ledger_account = fields.String()
+    currency = fields.String()
+    day = fields.Date()
+    statement_minor = fields.Integer()
+    ledger_minor = fields.Integer()
+    difference_minor = fields.Integer()
+    open_minor = fields.Integer()
+    unexplained_minor = fields.Integer()
+    carried_count = fields.Integer()
+    opened_count = fields.Integer()
+    cleared_count = fields.Integer()
+    open_count = fields.Integer()
+    status = fields.String()
+    computed_at = fields.DateTime()
+
+
+class OpenItemSchema(Schema):
+    """An item open at the end of a day: each side's day and amount (``null``: not yet)."""
+
+    kind = fields.String()
+    ref = fields.String()
+    statement_day = fields.Date(allow_none=True)
+    statement_minor = fields.Integer()
+    ledger_day = fields.Date(allow_none=True)
+    ledger_minor = fields.Integer()
+    archived = fields.Boolean()
+
+
+class AssertionDetailSchema(AssertionSchema):
+    """A day with its open items."""
+
+    open_items = fields.List(fields.Nested(OpenItemSchema))
+
+
+class PeriodCloseSchema(FormSchema):
+    """Approve a close; a reason is needed only when the checklist is not clear."""
+
+    override_reason = fields.String(
+        load_default=None, validate=[validate.Length(min=1, max=1000), SingleLine()]
+    )
+
+
+class CloseCheckSchema(Schema):
+    """One line of the close checklist."""
+
+    name = fields.String()
+    ok = fields.Boolean()
+    count = fields.Integer()
+    detail = fields.String()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from market.db import utcnow
 from market.finance import bank, matching
-from market.finance.models import PayeeAccount, ReconException
+from market.finance.models import BalanceAssertion, PayeeAccount, ReconException
 from market.identity.models import StaffRole
 from tests import factories
 from tests.finance.conftest import DAY
@@ -74,3 +74,25 @@ def test_an_exception_is_marked_by_form(app, db):
     assert done.status_code == 302
     with app.extensions["db"].unit_of_work() as session:
         assert session.get(ReconException, exception_id).resolution == "marked"
+
+
+def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(DAY, 500, "L9", "", "", "利息")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    db.commit()
+    web = _web(app, finance)
+    assert "尚未核对任何余额" in web.get("/finance/reconciliation").get_data(as_text=True)
+    done = web.submit("/finance/reconciliation/assert", {}, page="/finance/reconciliation")
+    assert done.status_code == 302
+    page = web.get("/finance/reconciliation").get_data(as_text=True)
+    assert "差额由未达项解释" in page and "已核对 1 天" in page
+    with app.extensions["db"].unit_of_work() as session:
+        assertion_id = session.scalar(sa.select(BalanceAssertion.id))
+    day = web.get(f"/finance/reconciliation/assertions/{assertion_id}").get_data(as_text=True)
+    assert "L9" in day and "结转 0 项，新增 1 项，清除 0 项，未达 1 项" in day
+    assert web.get("/finance/reconciliation/assertions/999999").status_code == 404

@@ -57,3 +57,18 @@ def test_import_bank_and_status(app, tmp_path):
     assert "closing 5000, ledger assets:bank 0 (difference 5000), 1 lines open" in status.stdout
     unknown = _run(app, "import-bank", "nope", str(statement))
     assert unknown.returncode == 1 and "no bank account named" in unknown.stderr
+
+
+def test_assert_prints_each_day_and_fails_on_an_unexplained_difference(app, tmp_path):
+    _run(app, "add-bank-account", "工行基本户", "--bank", "中国工商银行",
+         "--number", "4000021009200000001", "--layout", "icbc")  # fmt: skip
+    statement = tmp_path / "icbc.csv"
+    statement.write_bytes(icbc_csv([BankRow(date(2026, 11, 2), 5_000, "R1")], 0))
+    _run(app, "import-bank", "工行基本户", str(statement))
+    # The interest is an open line: the day is explained, not clean, and not a failure.
+    asserted = _run(app, "assert")
+    assert asserted.returncode == 0, asserted.stderr
+    assert "2026-11-02 工行基本户 CNY: statement 5000, ledger 0, open 1 (5000)" in asserted.stdout
+    assert "1 days asserted, 0 with a difference nothing explains" in asserted.stdout
+    backwards = _run(app, "assert", "--start", "2026-11-03", "--end", "2026-11-02")
+    assert backwards.returncode == 2 and "--end" in backwards.stderr

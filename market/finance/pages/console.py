@@ -10,8 +10,14 @@ from market.auth import staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError
-from market.finance import bankfile, exceptions, matching, payees, payouts, schemas
-from market.finance.models import PAYEE_STATUS_LABELS, Correction, PayeeStatus
+from market.finance import assertions, bankfile, exceptions, matching, payees, payouts, schemas
+from market.finance.models import (
+    ASSERTION_STATUS_LABELS,
+    PAYEE_STATUS_LABELS,
+    AssertionStatus,
+    Correction,
+    PayeeStatus,
+)
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
 from market.text import N_
@@ -239,6 +245,8 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
             sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
         ).all(),
         trail=session.scalars(exceptions.trail().limit(30)).all(),
+        balances=session.scalars(assertions.listing().limit(60)).all(),
+        balance_labels=ASSERTION_STATUS_LABELS,
         me=current_user(),
         kind_labels=EXCEPTION_KIND_LABELS,
         target_labels=TARGET_LABELS,
@@ -248,6 +256,32 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         failed=failed,
     )
     return page, status
+
+
+@blp.route("/reconciliation/assert", methods=["POST"])
+@finance_only
+def assert_balances():
+    """Assert every reconciled account's balance for every day its statements cover."""
+    rows = assertions.compute(db_session(), utcnow())
+    differs = sum(1 for row in rows if row.status == AssertionStatus.DIFFERS)
+    exceptions.audit(db_session(), "assert_balances", "recon", current_user(), utcnow(),
+                     days=len(rows), differs=differs)  # fmt: skip
+    flash(_("%(days)s days asserted, %(differs)s with a difference nothing explains.",
+            days=len(rows), differs=differs))  # fmt: skip
+    return redirect(url_for("finance_console.reconciliation_page"))
+
+
+@blp.route("/reconciliation/assertions/<int:assertion_id>")
+@finance_only
+def assertion_page(assertion_id: int):
+    """One day of one account: the balances and the items open at its end."""
+    row = assertions.assertion_or_404(db_session(), assertion_id)
+    return render_template(
+        "finance/assertion.html",
+        row=row,
+        items=assertions.open_items(db_session(), row),
+        labels=ASSERTION_STATUS_LABELS,
+    )
 
 
 @blp.route("/reconciliation/run", methods=["POST"])

@@ -15,7 +15,7 @@ from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
 from market.errors import InvalidInput
-from market.finance import bank, exceptions, matching, reports, schemas, stripe_import
+from market.finance import assertions, bank, exceptions, matching, reports, schemas, stripe_import
 from market.finance.models import BankAccount, ReconException
 from market.identity.models import User
 from market.oauth.server import requires
@@ -152,6 +152,41 @@ def decide_correction(correction_id: int, decision: str):  # fmt: skip
 def audit_trail():
     """Every reconciliation action, newest first."""
     return exceptions.trail()
+
+
+@blp.route("/finance/recon/assertions")
+@requires("finance:read")
+@blp.arguments(schemas.AssertionQuerySchema, location="query")
+@blp.response(200, schemas.AssertionSchema(many=True))
+@blp.paginate(QueryPage)
+def balance_assertions(query):
+    """Daily balance assertions, newest day first."""
+    return assertions.listing(query["account_key"], query["status"], query["start"], query["end"])
+
+
+@blp.route("/finance/recon/assertions", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.AssertionRangeSchema)
+@blp.response(201, schemas.AssertionSchema(many=True))
+def assert_balances(data):
+    """Assert every reconciled account for every day in the range (again replaces)."""
+    rows = assertions.compute(db_session(), utcnow(), data["start"], data["end"])
+    exceptions.audit(
+        db_session(), "assert_balances", "recon", _caller(), utcnow(),
+        days=len(rows), differs=sum(1 for row in rows if row.status == "differs"),
+    )  # fmt: skip
+    return rows
+
+
+@blp.route("/finance/recon/assertions/<int:assertion_id>")
+@requires("finance:read")
+@blp.response(200, schemas.AssertionDetailSchema)
+def balance_assertion(assertion_id: int):
+    """One day of one account, with the items open at its end."""
+    row = assertions.assertion_or_404(db_session(), assertion_id)
+    items = [item.as_dict() for item in assertions.open_items(db_session(), row)]
+    return {**{column.key: getattr(row, column.key) for column in row.__table__.c},
+            "open_items": items}  # fmt: skip
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
