@@ -64,6 +64,10 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("PLATFORM_FEE_BPS_BY_CATEGORY", "SHUJIAO_PLATFORM_FEE_BPS_BY_CATEGORY", "", str),
     # Output VAT inside the platform fee (basis points; 600 = 6%, the rate for modern services).
     ("VAT_RATE_BPS", "SHUJIAO_VAT_RATE_BPS", 600, int),
+    # The period close: how long a statement line may stay unmatched, and a payout batch stay
+    # submitted, before the close checklist objects.
+    ("CLOSE_OPEN_ITEM_DAYS", "SHUJIAO_CLOSE_OPEN_ITEM_DAYS", 3, int),
+    ("CLOSE_SUBMITTED_BATCH_DAYS", "SHUJIAO_CLOSE_SUBMITTED_BATCH_DAYS", 5, int),
     ("DOWNLOAD_LINK_TTL", "SHUJIAO_DOWNLOAD_LINK_TTL", 900, int),
     ("MAX_DOWNLOADS", "SHUJIAO_MAX_DOWNLOADS", 10, int),
     (

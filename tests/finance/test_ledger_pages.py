@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import ledger
+from market.db import utcnow
+from market.finance import exceptions
 from market.identity.models import StaffRole
 from tests import factories
 from tests.web import WebClient
@@ -82,3 +84,35 @@ def test_period_with_bad_dates_names_the_field(client, db):
     )
     assert response.status_code == 422
     assert 'id="starts_at-error"' in response.get_data(as_text=True)
+
+
+def test_the_page_shows_the_close_checklist_and_takes_a_reason_to_override(app, client, db):
+    first = factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    factories.user(db, "second@exchange.cn", staff=(StaffRole.FINANCE,))
+    legs = [
+        {"side": "debit", "account": "expenses:bank_charges", "amount_minor": 100,
+         "currency": "CNY"},
+        {"side": "credit", "account": "assets:bank", "amount_minor": 100, "currency": "CNY"},
+    ]  # fmt: skip
+    exceptions.propose_correction(db, None, legs, "银行手续费", first, utcnow())
+    ledger.create_period(
+        db, "2021-01", datetime.fromisoformat("2021-01-01T00:00:00+08:00"),
+        datetime.fromisoformat("2021-02-01T00:00:00+08:00"),
+    )  # fmt: skip
+    ledger.request_close(db, "2021-01", requested_by="finance@exchange.cn")
+    db.commit()
+    second = WebClient(app)
+    second.log_in("second@exchange.cn")
+    page = second.get("/finance/periods").get_data(as_text=True)
+    assert "2021-01 结账检查" in page and "没有待批准的更正分录" in page
+    assert 'class="check-failing"' in page and 'name="override_reason"' in page
+    refused = second.submit("/finance/periods/2021-01/close", {}, page="/finance/periods")
+    assert refused.status_code == 409
+    assert "没有待批准的更正分录" in refused.get_data(as_text=True)
+    closed = second.submit(
+        "/finance/periods/2021-01/close", {"override_reason": "更正分录属于下一期间"},
+        page="/finance/periods",
+    )  # fmt: skip
+    assert closed.status_code == 302
+    with app.extensions["db"].unit_of_work() as session:
+        assert [p.status for p in ledger.list_periods(session)] == ["closed"]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 import ledger
@@ -12,7 +21,8 @@ from ledger import reads
 from ledger.errors import LedgerError
 from market.auth import staff_required
 from market.context import current_user, db_session
-from market.finance import schemas, services
+from market.errors import DomainError
+from market.finance import closing, schemas, services
 from market.forms import parse_form
 from market.identity.models import StaffRole
 
@@ -79,10 +89,18 @@ def journal():
 
 
 def _periods_page(status: int = 200, errors=None):
+    session, now = db_session(), datetime.now(UTC)
+    periods = ledger.list_periods(session)
+    limits = closing.Limits.from_config(current_app.config)
     page = render_template(
         "finance/periods.html",
-        periods=ledger.list_periods(db_session()),
-        now=datetime.now(UTC),
+        periods=periods,
+        checklists={
+            period.name: closing.checklist(session, period, now, limits)
+            for period in periods
+            if period.status != "closed" and period.ends_at <= now
+        },
+        now=now,
         errors=errors or {},
         form=request.form if errors else {},
     )
@@ -127,9 +145,18 @@ def request_period_close(name: str):
 @finance_only
 def close_period(name: str):
     """Approve a requested close: the period is closed for good."""
+    data, errors = parse_form(schemas.PeriodCloseSchema())
+    if errors:
+        return _periods_page(422, {"close": errors["override_reason"]})
     try:
-        ledger.close_period(db_session(), name, closed_by=current_user().email)
+        closing.close(
+            db_session(), name, current_user(), datetime.now(UTC),
+            closing.Limits.from_config(current_app.config), data["override_reason"],
+        )  # fmt: skip
     except LedgerError as error:
         return _periods_page(409, {"close": [error.message]})
+    except DomainError as error:
+        failing = ", ".join(_(closing.CHECK_LABELS[name]) for name in error.details["failing"])
+        return _periods_page(409, {"close": [f"{_(error.message)} ({failing})"]})
     flash(_("Period %(name)s closed.", name=name))
     return redirect(url_for("finance.periods"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 import ledger
 from ledger import reads
 from market.context import db_session, principal
-from market.finance import schemas, services
+from market.db import utcnow
+from market.finance import closing, schemas, services
 from market.identity.models import User
 from market.oauth.server import requires
 
@@ -92,9 +93,29 @@ def request_period_close(name: str):
     return ledger.request_close(db_session(), name, requested_by=_actor())
 
 
+@blp.route("/ledger/periods/<name>/checklist")
+@requires("finance:read")
+@blp.response(200, schemas.CloseCheckSchema(many=True))
+def period_checklist(name: str):
+    """What must be true before the period closes, from the balances last asserted."""
+    session = db_session()
+    period = closing.period_or_404(session, name)
+    return closing.checklist(
+        session, period, utcnow(), closing.Limits.from_config(current_app.config)
+    )
+
+
 @blp.route("/ledger/periods/<name>/close", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(schemas.PeriodCloseSchema)
 @blp.response(200, schemas.PeriodSchema)
-def close_period(name: str):
-    """Approve a requested close: nothing can be posted inside the period any more."""
-    return ledger.close_period(db_session(), name, closed_by=_actor())
+def close_period(data, name: str):
+    """Approve a requested close: the balances are asserted again and the checklist must be
+    clear, or ``override_reason`` says why to close all the same; nothing can be posted inside
+    the period any more."""
+    session = db_session()
+    user = session.get(User, principal().user_id)
+    return closing.close(
+        session, name, user, utcnow(), closing.Limits.from_config(current_app.config),
+        data["override_reason"],
+    )  # fmt: skip
