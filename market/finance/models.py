@@ -327,3 +327,24 @@ class BalanceAssertion(Base):
     open_count: Mapped[int]
     status: Mapped[AssertionStatus] = mapped_column(enum_type(AssertionStatus), index=True)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportBuild(Base):
+    """A report built by the worker (a journal too large to build inside a request) and kept
+    in the file store until it is fetched or swept."""
+
+    __tablename__ = "finance_report_builds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    format: Mapped[str] = mapped_column(sa.String(8))
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # queued → done | failed
+    status: Mapped[str] = mapped_column(sa.String(12), index=True)
+    file_key: Mapped[str | None] = mapped_column(sa.String(255))
+    rows: Mapped[int | None]
+    size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

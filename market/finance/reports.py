@@ -1,27 +1,45 @@
 """Finance reports as CSV or XLSX, streamed: rows come from the database as an iterator and go
-out as they come — XLSX through xlsxwriter's constant-memory mode, which writes each row to disk
-and forgets it, so a 200,000-posting journal never sits in memory.
+out as they come — XLSX through ``market.finance.xlsx``, which writes each row into the sheet
+as it is read, so a 400,000-posting journal never sits in memory.
 
 Reports: ``trial_balance`` (debit and credit columns), ``general_ledger`` (one row per
-posting, ``[start, end)``), ``payables`` (what each provider is owed, per currency).
+posting, ``[start, end)``), ``payables`` (what each provider is owed, per currency),
+``provider_statement`` (one provider's payable: opening, every movement, closing, per currency),
+``escrow_ageing`` (money held for orders, by how long it has been held), ``revenue`` (platform
+fees net of VAT by month and category) and ``volume`` (money paid in by month and category).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-import xlsxwriter
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import ledger
 from ledger import reads
 from ledger.currencies import format_amount
-from market.errors import NotFound
+from ledger.models import accounts, entries, postings
+from market.charts import month_of
+from market.db import utcnow
+from market.errors import InvalidInput, NotFound
+from market.finance import xlsx
 from market.text import N_
+from market.trading import books
+from market.trading.models import Order, Payment, PaymentStatus
 
 PAYABLE_PREFIX = "liabilities:provider_payable:org:"
+ESCROW_PREFIX = "liabilities:escrow:order:"
+REVENUE = "revenue:platform_fees"
+VAT = "liabilities:vat_output"
+# Escrow ageing buckets: held up to this many days (the last is open-ended).
+AGE_BUCKETS = ((7, "0-7"), (30, "8-30"), (90, "31-90"), (None, "91+"))
 
 
 @dataclass(frozen=True)
@@ -69,33 +87,203 @@ def payables(session: Session, start=None, end=None) -> Report:
     )
 
 
+def provider_statement(session: Session, start=None, end=None, organisation_id=None) -> Report:
+    """One provider's payable in every currency it has: the opening balance, each movement of
+    ``[start, end)`` (settlements, payouts, returns, claw-backs) and the closing balance."""
+    if organisation_id is None:
+        raise InvalidInput(N_("choose the organisation"), field="organisation_id")
+    code = books.payable_account(organisation_id)
+    currencies = session.scalars(
+        sa.select(accounts.c.currency).where(accounts.c.code == code).order_by(accounts.c.currency)
+    ).all()
+
+    def rows():
+        for currency in currencies:
+            found = ledger.statement(session, code, currency, start=start, end=end)
+            yield ["", currency, "opening", "", 0, 0, found.opening,
+                   format_amount(found.opening, currency)]  # fmt: skip
+            for line in found.lines:
+                yield [line.effective_at.isoformat(), currency, line.description, line.entry_id,
+                       line.debit, line.credit, line.balance,
+                       format_amount(line.balance, currency)]  # fmt: skip
+            yield ["", currency, "closing", "", 0, 0, found.closing,
+                   format_amount(found.closing, currency)]  # fmt: skip
+
+    columns = ("effective_at", "currency", "description", "entry_id", "debit_minor",
+               "credit_minor", "balance_minor", "balance")  # fmt: skip
+    return Report("provider_statement", columns, rows())
+
+
+def _bucket(days: int) -> str:
+    for limit, name in AGE_BUCKETS:
+        if limit is None or days <= limit:
+            return name
+    return AGE_BUCKETS[-1][1]
+
+
+def escrow_ageing(session: Session, start=None, end=None) -> Report:
+    """Every order whose escrow still holds money, with how many days since it was paid (as of
+    ``end``, or now) and its bucket; the totals per bucket close the report."""
+    at = end or utcnow()
+    held = [row for row in reads.accounts_under(session, ESCROW_PREFIX) if row.posted]
+    ids = [int(row.account.removeprefix(ESCROW_PREFIX)) for row in held]
+    orders = {
+        order.id: order for order in session.scalars(sa.select(Order).where(Order.id.in_(ids)))
+    }
+    paid = dict(
+        session.execute(
+            sa.select(Payment.order_id, sa.func.min(Payment.completed_at))
+            .where(Payment.order_id.in_(ids), Payment.completed_at.is_not(None))
+            .group_by(Payment.order_id)
+        ).all()
+    )
+
+    def rows():
+        totals = defaultdict(int)
+        for row, order_id in zip(held, ids, strict=True):
+            order = orders.get(order_id)
+            since = paid.get(order_id)
+            days = max((at - since).days, 0) if since else 0
+            bucket = _bucket(days)
+            totals[bucket, row.currency] += row.posted
+            yield [order_id, order.reference if order else "", str(order.status) if order else "",
+                   row.currency, row.posted, since.isoformat() if since else "", days, bucket]  # fmt: skip
+        for (bucket, currency), total in sorted(totals.items()):
+            yield ["total", "", "", currency, total, "", "", bucket]
+
+    columns = ("order_id", "reference", "status", "currency", "held_minor", "paid_at", "days",
+               "bucket")  # fmt: skip
+    return Report("escrow_ageing", columns, rows())
+
+
+def _by_account_month(session: Session, code: str, start, end):
+    """(month, currency, order id, amount on the normal credit side) of each posting."""
+    query = (
+        sa.select(
+            postings.c.effective_at, postings.c.currency, postings.c.amount, entries.c.metadata
+        )
+        .join(accounts, accounts.c.id == postings.c.account_id)
+        .join(entries, entries.c.id == postings.c.entry_id)
+        .where(accounts.c.code == code)
+    )
+    if start is not None:
+        query = query.where(postings.c.effective_at >= start)
+    if end is not None:
+        query = query.where(postings.c.effective_at < end)
+    for moment, currency, amount, meta in session.execute(query):
+        yield month_of(moment), currency, (meta or {}).get("order_id"), -amount
+
+
+def _categories(session: Session, order_ids) -> dict[int, str]:
+    wanted = sorted({int(i) for i in order_ids if i is not None})
+    found = {}
+    for first in range(0, len(wanted), 5_000):
+        chunk = wanted[first : first + 5_000]
+        for order_id, category in session.execute(
+            sa.select(Order.id, Order.category).where(Order.id.in_(chunk))
+        ):
+            found[order_id] = str(category)
+    return found
+
+
+def revenue(session: Session, start=None, end=None) -> Report:
+    """Platform fees by month (UTC+8) and category: revenue net of VAT, the VAT, and the fee
+    the buyer paid (their sum); refunds after settlement count as negative fees."""
+    fees = list(_by_account_month(session, REVENUE, start, end))
+    vat = list(_by_account_month(session, VAT, start, end))
+    categories = _categories(session, [row[2] for row in fees + vat])
+    totals = defaultdict(lambda: [0, 0])
+    for index, found in enumerate((fees, vat)):
+        for month, currency, order_id, amount in found:
+            category = categories.get(int(order_id), "") if order_id is not None else ""
+            totals[month, category, currency][index] += amount
+    rows = (
+        [month, category, currency, net, tax, net + tax]
+        for (month, category, currency), (net, tax) in sorted(totals.items())
+    )
+    columns = ("month", "category", "currency", "revenue_minor", "vat_minor", "fee_minor")
+    return Report("revenue", columns, rows)
+
+
+def volume(session: Session, start=None, end=None) -> Report:
+    """Money buyers paid in, by month (UTC+8) of the payment and the order's category."""
+    query = (
+        sa.select(Payment.completed_at, Order.category, Payment.currency, Payment.amount_minor)
+        .join(Order, Order.id == Payment.order_id)
+        .where(Payment.status == PaymentStatus.SUCCEEDED, Payment.completed_at.is_not(None))
+    )
+    if start is not None:
+        query = query.where(Payment.completed_at >= start)
+    if end is not None:
+        query = query.where(Payment.completed_at < end)
+    totals = defaultdict(lambda: [0, 0])
+    for moment, category, currency, amount in session.execute(query):
+        total = totals[month_of(moment), str(category), currency]
+        total[0] += 1
+        total[1] += amount
+    rows = (
+        [month, category, currency, count, amount]
+        for (month, category, currency), (count, amount) in sorted(totals.items())
+    )
+    return Report("volume", ("month", "category", "currency", "payments", "amount_minor"), rows)
+
+
 REPORTS: dict[str, Callable[..., Report]] = {
     "trial_balance": trial_balance,
     "general_ledger": general_ledger,
     "payables": payables,
+    "provider_statement": provider_statement,
+    "escrow_ageing": escrow_ageing,
+    "revenue": revenue,
+    "volume": volume,
 }
 
 
-def check(name: str) -> str:
-    """``name`` if there is such a report; NotFound otherwise."""
+def check(name: str, organisation_id: int | None = None) -> str:
+    """``name`` if there is such a report and it has what it needs; NotFound or InvalidInput
+    otherwise (before anything is streamed)."""
     if name not in REPORTS:
         raise NotFound(N_("there is no such report"), field="name")
+    if name == "provider_statement" and organisation_id is None:
+        raise InvalidInput(N_("choose the organisation"), field="organisation_id")
     return name
 
 
-def build(session: Session, name: str, start: datetime | None, end: datetime | None) -> Report:
+def build(
+    session: Session, name: str, start: datetime | None, end: datetime | None,
+    organisation_id: int | None = None,
+) -> Report:  # fmt: skip
     """The report called ``name``."""
+    if name == "provider_statement":
+        return provider_statement(session, start, end, organisation_id)
     return REPORTS[check(name)](session, start, end)
 
 
 def write_xlsx(report: Report, path: str) -> int:
-    """Write the report as XLSX in constant memory; how many rows."""
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
-    sheet = workbook.add_worksheet(report.name[:31])
-    bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, report.columns, bold)
-    count = 0
-    for count, row in enumerate(report.rows, start=1):
-        sheet.write_row(count, 0, row)
-    workbook.close()
-    return count
+    """Write the report as XLSX, row by row as it is read (``market.finance.xlsx``); how many
+    rows."""
+    return xlsx.write(path, report.name, report.columns, report.rows)
+
+
+def xlsx_file(session: Session, name: str, *window):
+    """The report written as XLSX to a temporary file (closing it removes it)."""
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the caller closes it
+    write_xlsx(build(session, name, *window), handle.name)
+    return handle
+
+
+def csv_chunks(database, name: str, *window) -> Iterator[str]:
+    """The report as CSV text in chunks of about 64 kB, read in a unit of work of its own (the
+    rows are read while the body is sent, after the request's own unit of work has ended)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    with database.unit_of_work() as session:
+        built = build(session, name, *window)
+        writer.writerow(built.columns)
+        for row in built.rows:
+            writer.writerow(row)
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()

@@ -132,6 +132,7 @@ class ExportQuerySchema(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
     start = fields.AwareDateTime(load_default=None)
     end = fields.AwareDateTime(load_default=None)
+    organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 # --- Payee accounts and payouts ---------------------------------------------------------------
@@ -439,6 +440,7 @@ class ReportQuerySchema(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
     start = fields.AwareDateTime(load_default=None)
     end = fields.AwareDateTime(load_default=None)
+    organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class AssertionRangeSchema(Schema):
@@ -519,3 +521,36 @@ class CloseCheckSchema(Schema):
     ok = fields.Boolean()
     count = fields.Integer()
     detail = fields.String()
+
+
+class ReportBuildSchema(Schema):
+    """A report built in the background: poll it, then fetch ``download`` when ``done``."""
+
+    id = fields.Integer()
+    name = fields.String()
+    format = fields.String()
+    params = fields.Dict()
+    status = fields.String()
+    rows = fields.Integer(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    requested_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class ReportBuildInputSchema(FormSchema):
+    """A report for the worker to build (the console's form)."""
+
+    name = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["trial_balance", "general_ledger", "payables", "provider_statement",
+             "escrow_ageing", "revenue", "volume"]
+        ),
+    )  # fmt: skip
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
+    start = fields.AwareDateTime(load_default=None, allow_none=True)
+    end = fields.AwareDateTime(load_default=None, allow_none=True)
+    organisation_id = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1)
+    )

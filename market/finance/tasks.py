@@ -1,10 +1,14 @@
-"""Finance's work for ``shujiao worker``: mail organisation owners about payee account changes."""
+"""Finance's work for ``shujiao worker``: mail organisation owners about payee account changes;
+build reports too large for a request."""
 
 from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from market.db import utcnow
+from market.errors import DomainError
+from market.finance import report_builds
 from market.finance.payees import MAIL_TOPIC
 from market.mail import Mail
 from market.outbox import Handler
@@ -44,4 +48,11 @@ def handlers(app: Flask) -> dict[str, Handler]:
             )
         )
 
-    return {MAIL_TOPIC: payee_mail}
+    def build_report(session: Session, payload: dict) -> None:
+        try:
+            report_builds.run(session, app.extensions["files"], payload["build_id"], utcnow())
+        except DomainError as error:
+            # Nothing to retry: the request itself cannot be built.
+            report_builds.fail(session, payload["build_id"], error.message, utcnow())
+
+    return {MAIL_TOPIC: payee_mail, report_builds.TOPIC: build_report}

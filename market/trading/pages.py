@@ -45,7 +45,6 @@ from market.trading import (
     delivery,
     flows,
     orders,
-    payments,
     refunds,
     schemas,
     settlement,
@@ -56,7 +55,6 @@ from market.trading.models import (
     PAYMENT_METHOD_LABELS,
     Order,
     OrderStatus,
-    PaymentStatus,
 )
 from market.trading.settings import TradingSettings, from_config
 from market.trading.states import ACTION_LABELS, Actor, allowed_actions
@@ -467,52 +465,8 @@ def dashboard():
 @blp.route("/finance/trading")
 @staff_required(StaffRole.FINANCE)
 def finance_queues():
-    """Finance: orders awaiting bank transfers and held receipts."""
-    return _finance_page()
-
-
-def _finance_page(status: int = 200, errors=None):
-    """The trading finance page; after a refused receipt, its form shows the messages and
-    what was typed."""
-    session = db_session()
-    page = render_template(
-        "trading/finance.html",
-        awaiting=session.scalars(payments.awaiting_bank_transfer().limit(200)).all(),
-        held=session.scalars(payments.payments_queue(PaymentStatus.HELD)).all(),
-        labels=_labels(),
-        errors=errors or {},
-        form=request.form if errors else {},
-    )
-    return page, status
-
-
-@blp.route("/finance/trading/bank-receipts", methods=["POST"])
-@staff_required(StaffRole.FINANCE)
-def finance_bank_receipt():
-    """Record a bank receipt against an order reference."""
-    data, errors = parse_form(schemas.BankReceiptFormSchema())
-    if errors:
-        return _finance_page(422, errors)
-    try:
-        payment = payments.record_bank_receipt(
-            db_session(), current_user(), data, trading_settings(), utcnow()
-        )
-    except DomainError as error:
-        return _finance_page(error.status, _refused(error, RECEIPT_FIELDS))
-    if payment.status == PaymentStatus.HELD:
-        flash(_("The amount does not match: the receipt is held for resolution."))
-    else:
-        flash(_("Receipt recorded; the order is paid."))
-    return redirect(url_for("trading.finance_queues"))
-
-
-@blp.route("/finance/trading/held/<int:payment_id>/return", methods=["POST"])
-@staff_required(StaffRole.FINANCE)
-def finance_return_held(payment_id: int):
-    """Pay a held receipt back."""
-    flows.return_held_payment(db_session(), collaborators(), payment_id, current_user().id)
-    flash(_("The held receipt is marked as returned."))
-    return redirect(url_for("trading.finance_queues"))
+    """The bank-receipt and held-payment queues moved into the finance console."""
+    return redirect(url_for("finance_console.receipts_page"), 301)
 
 
 @blp.route("/finance/trading/orders/<int:order_id>/refund", methods=["POST"])

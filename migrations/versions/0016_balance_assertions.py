@@ -1,4 +1,4 @@
-"""balance assertions: each reconciled account's statement balance against the ledger, by day
+"""balance assertions by day, and reports built in the background
 
 Revision ID: 0016_balance_assertions
 Revises: 0011_uploads
@@ -63,6 +63,32 @@ def upgrade() -> None:
             batch_op.f("ix_finance_balance_assertions_status"), ["status"], unique=False
         )
 
+    op.create_table(
+        "finance_report_builds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("format", sa.String(length=8), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("file_key", sa.String(length=255), nullable=True),
+        sa.Column("rows", sa.Integer(), nullable=True),
+        sa.Column("size", sa.BigInteger(), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("requested_by_id", sa.Integer(), nullable=True),
+        sa.Column("requested_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"],
+            ["users.id"],
+            name=op.f("fk_finance_report_builds_requested_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_finance_report_builds")),
+    )
+    with op.batch_alter_table("finance_report_builds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_finance_report_builds_status"), ["status"], unique=False
+        )
+
     with op.batch_alter_table("finance_exceptions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("assertion_id", sa.Integer(), nullable=True))
         batch_op.create_index(
@@ -74,6 +100,11 @@ def downgrade() -> None:
     with op.batch_alter_table("finance_exceptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_finance_exceptions_assertion_id"))
         batch_op.drop_column("assertion_id")
+
+    with op.batch_alter_table("finance_report_builds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_finance_report_builds_status"))
+
+    op.drop_table("finance_report_builds")
 
     with op.batch_alter_table("finance_balance_assertions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_finance_balance_assertions_status"))

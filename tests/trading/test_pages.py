@@ -63,7 +63,9 @@ def test_receipt_statement_and_staff_queues(exchange, listing, drain):
     statement = provider.get("/provider/statement").get_data(as_text=True)
     assert order["reference"] in statement
     finance = _web(exchange.app, exchange.finance_user)
-    assert finance.get("/finance/trading").status_code == 200
+    assert finance.get("/finance/receipts").status_code == 200
+    moved = finance.get("/finance/trading")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/finance/receipts")
     assert finance.get("/finance/payouts").status_code == 200
     # nobody has a confirmed payee account yet: the page says so, in place
     refused = finance.submit(
@@ -74,7 +76,7 @@ def test_receipt_statement_and_staff_queues(exchange, listing, drain):
     )
     reviewer = _web(exchange.app, exchange.staff)
     assert reviewer.get("/review/disputes").status_code == 200
-    assert buyer.get("/finance/trading").status_code == 403
+    assert buyer.get("/finance/receipts").status_code == 403
 
 
 def test_buyer_disputes_and_reviewer_refunds_in_full_by_form(exchange, listing):
@@ -99,7 +101,7 @@ def test_finance_records_a_bank_receipt_typed_in_yuan(exchange, listing):
     finance = _web(exchange.app, exchange.finance_user)
     form = {"reference": order["reference"], "currency": "CNY", "amount": "4,800.00",
             "bank_transaction_id": "CMB-20260302-1", "payer_name": "买方"}  # fmt: skip
-    recorded = finance.submit("/finance/trading/bank-receipts", form, page="/finance/trading")
+    recorded = finance.submit("/finance/receipts", form, page="/finance/receipts")
     assert recorded.status_code == 302
     final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
     assert final["status"] != "awaiting_payment" and final["paid_at"]
@@ -110,7 +112,7 @@ def test_a_receipt_with_fractions_of_a_fen_is_refused_with_its_reason(exchange, 
     finance = _web(exchange.app, exchange.finance_user)
     form = {"reference": order["reference"], "currency": "CNY", "amount": "4800.001",
             "bank_transaction_id": "CMB-20260302-2"}  # fmt: skip
-    refused = finance.submit("/finance/trading/bank-receipts", form, page="/finance/trading")
+    refused = finance.submit("/finance/receipts", form, page="/finance/receipts")
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="amount-error"' in page
     assert "该币种最多允许 2 位小数" in page and 'value="4800.001"' in page

@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from market.auth import staff_required
-from market.context import current_user, db_session
+from market import charts
+from market.auth import login_required, staff_required
+from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.errors import DomainError
-from market.finance import assertions, bankfile, exceptions, matching, payees, payouts, schemas
+from market.errors import DomainError, InvalidInput, PermissionDenied
+from market.finance import (
+    assertions,
+    bankfile,
+    exceptions,
+    matching,
+    payees,
+    payouts,
+    report_builds,
+    reports,
+    schemas,
+)
 from market.finance.models import (
     ASSERTION_STATUS_LABELS,
     PAYEE_STATUS_LABELS,
     AssertionStatus,
     Correction,
     PayeeStatus,
+    ReportBuild,
 )
+from market.finance.services import XLSX
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
+from market.money import whole_money
 from market.text import N_
-from market.trading import books
+from market.trading import books, flows
+from market.trading import payments as trading_payments
+from market.trading import schemas as trading_schemas
+from market.trading.models import PaymentStatus
+from market.trading.settings import from_config
 
 blp = Blueprint("finance_console", __name__, url_prefix="/finance")
 
@@ -338,3 +368,185 @@ def decide_correction(correction_id: int, decision: str):  # fmt: skip
         return _reconciliation_page(error.status, _refused(error), f"correction-{correction_id}")
     flash(_("Correction approved.") if decision == "approve" else _("Correction refused."))
     return redirect(url_for("finance_console.reconciliation_page"))
+
+
+REPORT_NAMES = {
+    "trial_balance": N_("Trial balance"),
+    "general_ledger": N_("General ledger"),
+    "payables": N_("Payables"),
+    "escrow_ageing": N_("Escrow ageing"),
+    "revenue": N_("Platform revenue"),
+    "volume": N_("Trading volume"),
+    "provider_statement": N_("Provider statement"),
+}
+
+
+@blp.route("/reports")
+@finance_only
+def reports_page():
+    """Revenue and volume by month as charts, escrow by age, downloads and background builds."""
+    session = db_session()
+    currency = request.args.get("currency", "CNY")
+    months = charts.months_back(utcnow())
+    start = datetime.fromisoformat(f"{months[0]}-01T00:00:00+08:00")
+    revenue = [row for row in reports.revenue(session, start).rows if row[2] == currency]
+    volume = [row for row in reports.volume(session, start).rows if row[2] == currency]
+    ageing = [row for row in reports.escrow_ageing(session).rows if row[0] == "total"]
+
+    def monthly(rows, column):
+        totals = dict.fromkeys(months, 0)
+        for row in rows:
+            if row[0] in totals:
+                totals[row[0]] += row[column]
+        return list(totals.items())
+
+    def amount(minor: int) -> str:
+        return whole_money(minor, currency)
+
+    return render_template(
+        "finance/reports.html",
+        names=REPORT_NAMES,
+        revenue_chart=charts.bar_chart(
+            monthly(revenue, 3), _("Platform revenue net of VAT by month"), amount
+        ),
+        volume_chart=charts.bar_chart(monthly(volume, 4), _("Trading volume by month"), amount),
+        ageing=[row for row in ageing if row[3] == currency],
+        builds=session.scalars(sa.select(ReportBuild).order_by(ReportBuild.id.desc()).limit(20)),
+        currency=currency,
+    )
+
+
+@blp.route("/reports/<name>/download")
+@finance_only
+def download_report(name: str):
+    """A report as CSV or XLSX, as the API gives it."""
+    schema = schemas.ReportQuerySchema()
+    errors = schema.validate(request.args)
+    if errors:
+        flash(_("The report has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("finance_console.reports_page"))
+    query = schema.load(request.args)
+    try:
+        return _report_download(name, query)
+    except DomainError as error:
+        flash(_(error.message) + (f" ({error.field})" if error.field else ""))
+        return redirect(url_for("finance_console.reports_page"))
+
+
+@blp.route("/reports/builds", methods=["POST"])
+@finance_only
+def queue_report_build():
+    """Have the worker build a report; it is listed here when ready."""
+    data, errors = parse_form(schemas.ReportBuildInputSchema())
+    if errors:
+        flash(_("The report has invalid fields: %(fields)s", fields=", ".join(errors)))
+        return redirect(url_for("finance_console.reports_page"))
+    try:
+        build = report_builds.request(
+            db_session(), data["name"], data["format"], current_user(), utcnow(),
+            data["start"], data["end"], data["organisation_id"],
+        )  # fmt: skip
+    except DomainError as error:
+        flash(_(error.message) + (f" ({error.field})" if error.field else ""))
+        return redirect(url_for("finance_console.reports_page"))
+    flash(_("Report %(id)s is being built; it appears below when ready.", id=build.id))
+    return redirect(url_for("finance_console.reports_page"))
+
+
+@blp.route("/reports/builds/<int:build_id>/file")
+@finance_only
+def report_build_file(build_id: int):
+    """A report the worker built."""
+    stream, media, filename = report_builds.download(
+        db_session(), current_app.extensions["files"], build_id
+    )
+    return send_file(stream, mimetype=media, download_name=filename, as_attachment=True)
+
+
+RECEIPT_FIELDS = ("reference", "currency", "amount", "bank_transaction_id", "payer_name")
+
+
+@blp.route("/receipts")
+@finance_only
+def receipts_page():
+    """Orders awaiting a bank transfer, the form that records a receipt, and held receipts."""
+    return _receipts_page()
+
+
+def _receipts_page(status: int = 200, errors=None):
+    """The receipts page; after a refused receipt, its form shows the messages and what was
+    typed."""
+    session = db_session()
+    page = render_template(
+        "finance/receipts.html",
+        awaiting=session.scalars(trading_payments.awaiting_bank_transfer().limit(200)).all(),
+        held=session.scalars(trading_payments.payments_queue(PaymentStatus.HELD)).all(),
+        errors=errors or {},
+        form=request.form if errors else {},
+    )
+    return page, status
+
+
+@blp.route("/receipts", methods=["POST"])
+@finance_only
+def record_bank_receipt():
+    """Record a bank receipt against an order reference."""
+    data, errors = parse_form(trading_schemas.BankReceiptFormSchema())
+    if errors:
+        return _receipts_page(422, errors)
+    try:
+        payment = trading_payments.record_bank_receipt(
+            db_session(), current_user(), data, from_config(current_app.config), utcnow()
+        )
+    except DomainError as error:
+        if error.field == "amount_minor":
+            error.field = "amount"  # typed as ``amount`` on the form
+        return _receipts_page(error.status, _refused(error, RECEIPT_FIELDS))
+    if payment.status == PaymentStatus.HELD:
+        flash(_("The amount does not match: the receipt is held for resolution."))
+    else:
+        flash(_("Receipt recorded; the order is paid."))
+    return redirect(url_for("finance_console.receipts_page"))
+
+
+@blp.route("/receipts/held/<int:payment_id>/return", methods=["POST"])
+@finance_only
+def return_held_receipt(payment_id: int):
+    """Pay a held receipt back to the payer."""
+    flows.return_held_payment(
+        db_session(), flows.collaborators(current_app), payment_id, current_user().id
+    )
+    flash(_("The held receipt is marked as returned."))
+    return redirect(url_for("finance_console.receipts_page"))
+
+
+@blp.route("/provider-statement")
+@login_required
+def provider_statement():
+    """A provider's own statement of account (its payable in the ledger: opening, every
+    settlement, payout, return and claw-back, closing) as CSV or XLSX, for its members."""
+    schema = schemas.ReportQuerySchema()
+    errors = schema.validate(request.args)
+    if errors:
+        raise InvalidInput(N_("the statement has invalid fields"), field=sorted(errors)[0])
+    query = schema.load(request.args)
+    mine = acting_for()
+    organisation_id = query["organisation_id"] or (mine[0] if mine else None)
+    if organisation_id not in mine:
+        raise PermissionDenied(N_("you are not a member of this organisation"))
+    return _report_download("provider_statement", {**query, "organisation_id": organisation_id})
+
+
+def _report_download(name: str, query: dict):
+    """The report for ``query`` as a download: XLSX from a temporary file, CSV streamed."""
+    reports.check(name, query["organisation_id"])
+    filename = f"{name}.{query['format']}"
+    window = (query["start"], query["end"], query["organisation_id"])
+    if query["format"] == "xlsx":
+        handle = reports.xlsx_file(db_session(), name, *window)
+        response = send_file(handle.name, mimetype=XLSX, download_name=filename)
+        response.call_on_close(handle.close)
+        return response
+    chunks = reports.csv_chunks(current_app.extensions["db"], name, *window)
+    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
+    return Response(chunks, mimetype="text/csv", headers=disposition)

@@ -3,10 +3,6 @@ its resolution, corrections with a second approver, the audit trail (finance sta
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-
 import sqlalchemy as sa
 from flask import Response, current_app, send_file
 from flask_smorest import Blueprint
@@ -15,8 +11,18 @@ from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
 from market.errors import InvalidInput
-from market.finance import assertions, bank, exceptions, matching, reports, schemas, stripe_import
-from market.finance.models import BankAccount, ReconException
+from market.finance import (
+    assertions,
+    bank,
+    exceptions,
+    matching,
+    report_builds,
+    reports,
+    schemas,
+    stripe_import,
+)
+from market.finance.models import BankAccount, ReconException, ReportBuild
+from market.finance.services import XLSX
 from market.identity.models import User
 from market.oauth.server import requires
 from market.text import N_
@@ -189,41 +195,67 @@ def balance_assertion(assertion_id: int):
             "open_items": items}  # fmt: skip
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @blp.route("/finance/reports/<name>")
 @requires("finance:read")
 @blp.arguments(schemas.ReportQuerySchema, location="query")
 @blp.response(200, content_type="text/csv")
 def report(query, name: str):
-    """A report (``trial_balance``, ``general_ledger``, ``payables``) as CSV or XLSX, streamed."""
-    reports.check(name)
+    """A report (``trial_balance``, ``general_ledger``, ``payables``, ``provider_statement``
+    with ``organisation_id``, ``escrow_ageing``, ``revenue``, ``volume``) as CSV or XLSX,
+    streamed; a large one is better built in the background (``…/builds``)."""
+    return _report_download(name, query)
+
+
+@blp.route("/finance/reports/<name>/builds", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.ReportQuerySchema)
+@blp.response(202, schemas.ReportBuildSchema)
+def build_report(data, name: str):
+    """Queue a report for the worker; poll ``/finance/report-builds/<id>``."""
+    return report_builds.request(
+        db_session(), name, data["format"], _caller(), utcnow(), data["start"], data["end"],
+        data["organisation_id"],
+    )  # fmt: skip
+
+
+@blp.route("/finance/report-builds")
+@requires("finance:read")
+@blp.response(200, schemas.ReportBuildSchema(many=True))
+@blp.paginate(QueryPage)
+def report_build_list():
+    """Reports built or being built, newest first."""
+    return sa.select(ReportBuild).order_by(ReportBuild.id.desc())
+
+
+@blp.route("/finance/report-builds/<int:build_id>")
+@requires("finance:read")
+@blp.response(200, schemas.ReportBuildSchema)
+def report_build(build_id: int):
+    """Where a build stands (``queued``, ``done``, ``failed``)."""
+    return report_builds.build_or_404(db_session(), build_id)
+
+
+@blp.route("/finance/report-builds/<int:build_id>/file")
+@requires("finance:read")
+@blp.response(200, content_type="application/octet-stream")
+def report_build_file(build_id: int):
+    """The built file; 409 until the build is done."""
+    stream, media, filename = report_builds.download(
+        db_session(), current_app.extensions["files"], build_id
+    )
+    return send_file(stream, mimetype=media, download_name=filename, as_attachment=True)
+
+
+def _report_download(name: str, query: dict):
+    """The report for ``query`` as a download: XLSX from a temporary file, CSV streamed."""
+    reports.check(name, query["organisation_id"])
     filename = f"{name}.{query['format']}"
+    window = (query["start"], query["end"], query["organisation_id"])
     if query["format"] == "xlsx":
-        built = reports.build(db_session(), name, query["start"], query["end"])
-        handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed with the response
-        reports.write_xlsx(built, handle.name)
+        handle = reports.xlsx_file(db_session(), name, *window)
         response = send_file(handle.name, mimetype=XLSX, download_name=filename)
         response.call_on_close(handle.close)
         return response
-    database = current_app.extensions["db"]
-
-    def lines():
-        # The rows are read while the body is sent, after the request's own unit of work has
-        # ended: this read gets a unit of work of its own, closed with the stream.
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        with database.unit_of_work() as session:
-            built = reports.build(session, name, query["start"], query["end"])
-            writer.writerow(built.columns)
-            for row in built.rows:
-                writer.writerow(row)
-                if buffer.tell() > 64_000:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
-
+    chunks = reports.csv_chunks(current_app.extensions["db"], name, *window)
     disposition = {"Content-Disposition": f"attachment; filename={filename}"}
-    return Response(lines(), mimetype="text/csv", headers=disposition)
+    return Response(chunks, mimetype="text/csv", headers=disposition)

@@ -1,0 +1,148 @@
+"""Provider statements, escrow ageing, revenue and volume, their charts on the console, and
+reports built in the background by the worker."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import sqlalchemy as sa
+
+from market import worker
+from market.db import utcnow
+from market.finance import reports
+from market.finance.models import ReportBuild
+from market.identity.models import StaffRole
+from market.trading import books, settlement
+from market.trading.states import Actor
+from tests import factories
+from tests.listings.factories import PRICE
+from tests.web import WebClient
+
+
+def trade_some(db, trade):
+    """A settled order (bank transfer), a card order in escrow, and one more transfer held."""
+    settled = trade.transfer("ICBC0009")
+    settlement.accept(db, settled, utcnow(), Actor.BUYER, trade.buyer_user)
+    settlement.settle(db, settled.id, utcnow())
+    held = trade.card("ch_H")
+    db.commit()
+    return settled, held
+
+
+def test_revenue_is_the_fee_net_of_vat_by_month_and_category(app, db, trade):
+    settled, _held = trade_some(db, trade)
+    db.refresh(settled)
+    [row] = list(reports.revenue(db).rows)
+    month, category, currency, net, vat, fee = row
+    assert (category, currency) == (str(settled.category), "CNY")
+    assert fee == settled.fee_minor and vat == settled.vat_minor and net == fee - vat > 0
+    assert net == books.balance(db, "revenue:platform_fees", "CNY")
+
+
+def test_volume_counts_the_money_paid_in(app, db, trade):
+    trade_some(db, trade)
+    [row] = list(reports.volume(db).rows)
+    assert row[2:] == ["CNY", 2, 2 * PRICE]
+
+
+def test_escrow_ageing_lists_what_is_still_held(app, db, trade):
+    _settled, held = trade_some(db, trade)
+    rows = list(reports.escrow_ageing(db).rows)
+    assert rows == [
+        [held.id, held.reference, "delivered", "CNY", PRICE, rows[0][5], 0, "0-7"],
+        ["total", "", "", "CNY", PRICE, "", "", "0-7"],
+    ]
+
+
+def test_the_provider_statement_runs_from_opening_to_closing(app, db, trade, finance):
+    trade_some(db, trade)
+    owed = books.payables(db, "CNY")[trade.provider.id]
+    db.commit()
+    response = finance.call(
+        "GET", f"/finance/reports/provider_statement?organisation_id={trade.provider.id}"
+    )
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    response.close()
+    assert [row["description"] for row in rows][::2] == ["opening", "closing"]
+    assert rows[1]["description"].endswith("settled")
+    assert int(rows[-1]["balance_minor"]) == owed
+    missing = finance.call("GET", "/finance/reports/provider_statement")
+    assert missing.status_code == 422 and "organisation_id" in missing.json["errors"]
+
+
+def test_a_large_report_is_built_by_the_worker_and_fetched_when_ready(app, db, trade, finance):
+    trade_some(db, trade)
+    queued = finance.call("POST", "/finance/reports/general_ledger/builds",
+                          json={"format": "xlsx"})  # fmt: skip
+    assert queued.status_code == 202, queued.json
+    build_id = queued.json["id"]
+    assert queued.json["status"] == "queued"
+    early = finance.call("GET", f"/finance/report-builds/{build_id}/file")
+    assert early.status_code == 409
+    while worker.run_once(app):
+        pass
+    done = finance.call("GET", f"/finance/report-builds/{build_id}")
+    assert done.json["status"] == "done" and done.json["rows"] > 0
+    fetched = finance.call("GET", f"/finance/report-builds/{build_id}/file")
+    assert fetched.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(fetched.get_data())).active
+    fetched.close()
+    assert len(list(sheet.iter_rows())) == done.json["rows"] + 1
+    refused = finance.call("POST", "/finance/reports/provider_statement/builds", json={})
+    assert refused.status_code == 422 and "organisation_id" in refused.json["errors"]
+    assert finance.call("GET", "/finance/report-builds/999999").status_code == 404
+
+
+def test_the_console_charts_revenue_and_volume_and_queues_builds(app, db, trade):
+    trade_some(db, trade)
+    user = factories.user(db, staff=(StaffRole.FINANCE,))
+    db.commit()
+    web = WebClient(app)
+    web.log_in(user.email, factories.PASSWORD)
+    page = web.get("/finance/reports").get_data(as_text=True)
+    assert page.count("<svg") == 2 and "平台收入（不含增值税）" in page
+    assert "0-7" in page  # the held card payment
+    queued = web.submit("/finance/reports/builds", {"name": "volume", "format": "csv"},
+                        page="/finance/reports")  # fmt: skip
+    assert queued.status_code == 302
+    while worker.run_once(app):
+        pass
+    with app.extensions["db"].unit_of_work() as session:
+        build = session.scalar(sa.select(ReportBuild))
+        assert (build.status, build.rows) == ("done", 1)
+    fetched = web.get(f"/finance/reports/builds/{build.id}/file")
+    body = fetched.get_data(as_text=True)
+    fetched.close()  # a file response: the stored file is closed with it
+    assert body.splitlines()[0] == "month,category,currency,payments,amount_minor"
+    bad = web.get("/finance/reports/provider_statement/download")
+    assert bad.status_code == 302
+
+
+def test_a_provider_downloads_its_own_statement_and_no_one_elses(app, db, trade):
+    trade_some(db, trade)
+    owed = books.payables(db, "CNY")[trade.provider.id]
+    db.commit()
+    web = WebClient(app)
+    web.log_in(trade.provider_user.email, factories.PASSWORD)
+    assert "/finance/provider-statement" in web.get("/provider/dashboard").get_data(as_text=True)
+    mine = web.get(f"/finance/provider-statement?organisation_id={trade.provider.id}")
+    assert mine.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(mine.get_data(as_text=True))))
+    mine.close()
+    assert int(rows[-1]["balance_minor"]) == owed
+    other = web.get(f"/finance/provider-statement?organisation_id={trade.buyer.id}")
+    assert other.status_code == 403
+    bad = web.get("/finance/provider-statement?format=pdf")
+    assert bad.status_code == 422
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_xlsx(tmp_path):
+    path = tmp_path / "report.xlsx"
+    rows = iter([['=HYPERLINK("http://evil.example","x")', "https://example.cn", 5]])
+    reports.write_xlsx(reports.Report("t", ("description", "link", "n"), rows), str(path))
+    sheet = openpyxl.load_workbook(path).active
+    cells = [cell for cell in next(sheet.iter_rows(min_row=2))]
+    assert [cell.data_type for cell in cells] == ["s", "s", "n"]
+    assert cells[0].value.startswith("=HYPERLINK") and sheet._hyperlinks == []
