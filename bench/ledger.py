@@ -19,11 +19,9 @@ import argparse
 import multiprocessing
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -36,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ledger  # noqa: E402
+from bench.databases import Databases, default_postgres_url, load_average  # noqa: E402
 from ledger import EntryRequest, credit, debit  # noqa: E402
 from ledger.reads import balance, balance_as_of, trial_balance  # noqa: E402
 
@@ -67,42 +66,14 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
-class Databases:
-    """Fresh databases for each run: SQLite files in a temp dir, PostgreSQL databases."""
-
-    def __init__(self, postgres_url: str | None) -> None:
-        self.tmp = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
-        self.postgres_url = postgres_url
-        self.created: list[str] = []
-
-    def new(self, kind: str) -> str:
-        if kind == "sqlite":
-            url = f"sqlite:///{self.tmp / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
-        else:
-            name = f"bench_{uuid.uuid4().hex[:12]}"
-            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            admin.dispose()
-            self.created.append(name)
-            url = sa.make_url(self.postgres_url).set(database=name).render_as_string(False)
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            ledger.create_all(connection)
-        # Open the accounts up front so the runs measure posting, not opening.
-        with sessionmaker(engine).begin() as session:
-            ledger.post_many(session, [payment(f"warm-{n}", n) for n in range(ORDERS)])
-        engine.dispose()
-        return url
-
-    def close(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.created:
-            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                for name in self.created:
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+def prepare(url: str) -> None:
+    """The ledger's tables, with the accounts opened up front so the runs measure posting."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        ledger.create_all(connection)
+    with sessionmaker(engine).begin() as session:
+        ledger.post_many(session, [payment(f"warm-{n}", n) for n in range(ORDERS)])
+    engine.dispose()
 
 
 def _single_writer(url: str, prefix: str, count: int, start: multiprocessing.Event | None) -> None:
@@ -302,17 +273,6 @@ def reads(url: str) -> dict[str, float]:
     return figures
 
 
-def default_postgres_url() -> str | None:
-    url = os.environ.get("SHUJIAO_TEST_POSTGRES_URL")
-    env = ROOT / ".services" / "env"
-    if not url and env.exists():
-        for line in env.read_text().splitlines():
-            key, _, value = line.removeprefix("export ").partition("=")
-            if key.strip() == "SHUJIAO_TEST_POSTGRES_URL":
-                url = value.strip().strip("'\"")
-    return url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres-url", default=default_postgres_url())
@@ -327,9 +287,9 @@ def main() -> None:
     single_count = 1_000 if args.quick else 4_000
     batch_count = 10_000 if args.quick else 50_000
     history = 100_000 if args.quick else 1_000_000
-    databases = Databases(args.postgres_url)
+    databases = Databases(args.postgres_url, prepare, "ledger")
     kinds = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
-    print(f"ledger bench: {runs} run(s) per case, medians; 3-leg entries; cores={os.cpu_count()}")
+    print(f"ledger bench: {runs} run(s) per case, medians; 3-leg entries; {load_average()}")
     try:
         if "single" in only:
             rate = median_rate(databases, "sqlite", runs, lambda u: single(u, single_count, 1))

@@ -9,7 +9,7 @@ then Stripe's itemised balance report for the same charges (a fee on each) is ge
 - imported: parsed, recorded, and every fee posted to the ledger (``stripe_import.import_csv``);
 - matched: ``matching.run``, whose charge rule is one indexed join over all open lines;
 - reported: the general ledger of those postings (``--lines`` × 2 + fees, so more than
-  ``--lines`` rows) written as XLSX by ``reports.write_xlsx`` (xlsxwriter, constant memory).
+  ``--lines`` rows) written as XLSX by ``reports.write_xlsx`` (streamed SpreadsheetML).
 
 Each figure is the median of ``--runs`` runs, each on a new database.
 """
@@ -17,13 +17,10 @@ Each figure is the median of ``--runs`` runs, each on a new database.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ledger  # noqa: E402
+from bench.databases import Databases, default_postgres_url, load_average  # noqa: E402
 from ledger import EntryRequest, credit, debit  # noqa: E402
 from market import migrate  # noqa: E402
 from market.db import Database  # noqa: E402
@@ -40,50 +38,6 @@ from market.finance import matching, reports, stripe_import  # noqa: E402
 from tests.finance.generated import stripe_csv, stripe_row  # noqa: E402
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
-
-
-def default_postgres_url() -> str | None:
-    """The test services' PostgreSQL (``tools/services.py up``), if any."""
-    url = os.environ.get("SHUJIAO_TEST_POSTGRES_URL")
-    env = ROOT / ".services" / "env"
-    if not url and env.exists():
-        for line in env.read_text().splitlines():
-            key, _, value = line.removeprefix("export ").partition("=")
-            if key.strip() == "SHUJIAO_TEST_POSTGRES_URL":
-                url = value.strip().strip("'\"")
-    return url
-
-
-class Databases:
-    """New migrated databases: SQLite files in a temp dir, PostgreSQL databases."""
-
-    def __init__(self, postgres_url: str | None) -> None:
-        self.tmp = Path(tempfile.mkdtemp(prefix="recon-bench-"))
-        self.postgres_url = postgres_url
-        self.created: list[str] = []
-
-    def new(self, kind: str) -> str:
-        if kind == "sqlite":
-            url = f"sqlite:///{self.tmp / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
-        else:
-            name = f"bench_{uuid.uuid4().hex[:12]}"
-            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            admin.dispose()
-            self.created.append(name)
-            url = sa.make_url(self.postgres_url).set(database=name).render_as_string(False)
-        migrate.upgrade(url)
-        return url
-
-    def close(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.created:
-            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                for name in self.created:
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
 
 
 def amount_of(n: int) -> int:
@@ -177,10 +131,11 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    databases = Databases(args.postgres_url)
+    databases = Databases(args.postgres_url, migrate.upgrade, "recon")
     kinds = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
     data = report(args.lines)
     print(f"Stripe balance transactions: {args.lines:,} ({len(data) / 1e6:.1f} MB of CSV)")
+    print(f"  before: {load_average()}")
     try:
         for kind in kinds:
             runs = [one_run(databases.new(kind), args.lines, data) for _ in range(args.runs)]
@@ -192,6 +147,7 @@ def main() -> None:
                 f"total {imported + matched:6.2f} s   ({args.lines / (imported + matched):,.0f} lines/s)"
                 f"   XLSX {runs[0]['xlsx_rows']:,} rows {xlsx:6.2f} s"
             )
+        print(f"  after: {load_average()}")
     finally:
         databases.close()
 

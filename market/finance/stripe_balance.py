@@ -197,11 +197,13 @@ def _record_chunk(session: Session, lines: Sequence[BalanceLine], origin: str) -
                 field=f"lines.{line.id}",
             )
         unique[line.id] = line
+    # Plain rows of the columns compared, not ORM objects: a re-import reads them all.
+    bt = StripeBalanceTransaction
     known = {
         row.stripe_id: row
-        for row in session.scalars(
-            sa.select(StripeBalanceTransaction).where(
-                StripeBalanceTransaction.stripe_id.in_(list(unique))
+        for row in session.execute(
+            sa.select(bt.stripe_id, *(getattr(bt, name) for name in _IDENTITY)).where(
+                bt.stripe_id.in_(list(unique))
             )
         )
     }
@@ -220,7 +222,8 @@ def _record_chunk(session: Session, lines: Sequence[BalanceLine], origin: str) -
         fresh.append(_row(line, origin, " ".join(request.key for request in booked)[:200]))
     result.unchanged += len(lines) - len(unique)
     if fresh:
-        session.execute(sa.insert(StripeBalanceTransaction), fresh)
+        # The table's insert, not the ORM's bulk path: one executemany, no per-row bookkeeping.
+        session.execute(sa.insert(StripeBalanceTransaction.__table__), fresh)
     if requests:
         ledger.post_many(session, requests)
     result.new += len(fresh)
