@@ -98,8 +98,11 @@ def _days(period: PeriodInfo):
     )
 
 
-def checklist(session: Session, period: PeriodInfo, now: datetime, limits: Limits) -> list[Check]:
-    """Every check of the period, in order, from what is stored now."""
+def checklist(
+    session: Session, period: PeriodInfo, now: datetime, limits: Limits, verified=None
+) -> list[Check]:
+    """Every check of the period, in order, from what is stored now (``verified``: a ledger
+    verifier report already made, to share one run between several periods)."""
     first, last = _days(period)
     start, end = period.starts_at, period.ends_at
     cutoff = now - timedelta(days=limits.open_item_days)
@@ -151,10 +154,15 @@ def checklist(session: Session, period: PeriodInfo, now: datetime, limits: Limit
     uneven = [currency for currency, row in sorted(trial.totals.items()) if row[0] != row[1]]
     checks.append(Check("trial_balance", not uneven, len(uneven), ", ".join(uneven)))
 
-    report = verify(session, settled_escrows=books.settled_escrow_accounts(session))
+    report = verified or verify_ledger(session)
     problems = [f"{found.invariant} {found.subject}" for found in report.findings]
     checks.append(Check("ledger", report.ok, len(problems), "; ".join(problems[:5])[:500]))
     return checks
+
+
+def verify_ledger(session: Session):
+    """The ledger verifier's report, escrow of settled and refunded orders included."""
+    return verify(session, settled_escrows=books.settled_escrow_accounts(session))
 
 
 def _period_exceptions(session: Session, period: PeriodInfo) -> list[int]:

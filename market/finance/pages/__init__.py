@@ -92,13 +92,14 @@ def _periods_page(status: int = 200, errors=None):
     session, now = db_session(), datetime.now(UTC)
     periods = ledger.list_periods(session)
     limits = closing.Limits.from_config(current_app.config)
+    closable = [p for p in periods if p.status != "closed" and p.ends_at <= now]
+    verified = closing.verify_ledger(session) if closable else None
     page = render_template(
         "finance/periods.html",
         periods=periods,
         checklists={
-            period.name: closing.checklist(session, period, now, limits)
-            for period in periods
-            if period.status != "closed" and period.ends_at <= now
+            period.name: closing.checklist(session, period, now, limits, verified)
+            for period in closable
         },
         now=now,
         errors=errors or {},
