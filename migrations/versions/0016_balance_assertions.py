@@ -1,7 +1,7 @@
 """balance assertions by day, and reports built in the background
 
 Revision ID: 0016_balance_assertions
-Revises: 0013_accounts
+Revises: 0014_synonym_defaults
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import market.db
 
 
 revision = "0016_balance_assertions"
-down_revision = "0013_accounts"
+down_revision = "0014_synonym_defaults"
 branch_labels = None
 depends_on = None
 
