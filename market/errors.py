@@ -71,16 +71,6 @@ class Conflict(DomainError):
     status = 409
 
 
-class TooManyRequests(DomainError):
-    """The caller is rate limited; ``retry_after`` seconds until the next try."""
-
-    status = 429
-
-    def __init__(self, message: str, retry_after: int, **details) -> None:
-        super().__init__(message, **details)
-        self.retry_after = retry_after
-
-
 def error_body(status: int, message: str | None = None, errors: dict | None = None) -> dict:
     """The JSON body of every API error: ``{code, status, message, errors}``."""
     phrase = HTTPStatus(status).phrase
