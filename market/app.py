@@ -224,8 +224,9 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(LedgerError)
     def ledger_error(error: LedgerError):
-        errors = {error.field: [error.message]} if error.field else {}
-        return _error_response(_ledger_status(error), error.message, errors)
+        message = gettext(error.message)
+        errors = {error.field: [message]} if error.field else {}
+        return _error_response(_ledger_status(error), message, errors)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ledger.currencies import EXPONENTS
 from market.fields import Int, SingleLine
-from market.text import FormSchema
+from market.text import N_, FormSchema
 
 
 class BalanceSchema(Schema):
@@ -125,6 +125,15 @@ class PeriodInputSchema(Schema):
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
 
+    @validates_schema
+    def _ends_after_start(self, data, **_):
+        if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError(PERIOD_ORDER, field_name="ends_at")
+
+
+# The ledger's own refusal, marked here so pages and the API can show it translated.
+PERIOD_ORDER = N_("a period must end after it starts")
+
 
 class ExportQuerySchema(Schema):
     """A journal export's window and format."""
@@ -137,13 +146,13 @@ class ExportQuerySchema(Schema):
 
 # --- Payee accounts and payouts ---------------------------------------------------------------
 
-CNAPS = validate.Regexp(r"^\d{12}$", error="a CNAPS code is 12 digits")
+CNAPS = validate.Regexp(r"^\d{12}$", error=N_("a CNAPS code is 12 digits"))
 SWIFT = validate.Regexp(
     r"^[A-Za-z]{4}[A-Za-z]{2}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$",
-    error="a SWIFT code is 8 or 11 letters and digits",
+    error=N_("a SWIFT code is 8 or 11 letters and digits"),
 )
 ACCOUNT_NUMBER = validate.Regexp(
-    r"^[0-9A-Za-z ]{6,34}$", error="an account number is 6 to 34 letters and digits"
+    r"^[0-9A-Za-z ]{6,34}$", error=N_("an account number is 6 to 34 letters and digits")
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from market.db import utcnow
@@ -96,3 +97,24 @@ def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(a
     day = web.get(f"/finance/reconciliation/assertions/{assertion_id}").get_data(as_text=True)
     assert "L9" in day and "结转 0 项，新增 1 项，清除 0 项，未达 1 项" in day
     assert web.get("/finance/reconciliation/assertions/999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "chinese"),
+    [
+        ({"cnaps_code": "12"}, "cnaps_code", "CNAPS 行号为 12 位数字"),
+        ({"swift_bic": "HSBC"}, "swift_bic", "SWIFT 代码为 8 或 11 位字母和数字"),
+        ({"account_number": "12"}, "account_number", "账号为 6 至 34 位字母和数字"),
+    ],
+)
+def test_payee_form_errors_are_in_chinese(app, db, data, field, chinese):
+    first = factories.user(db, staff=(StaffRole.FINANCE,))
+    provider = factories.organisation(db)
+    db.commit()
+    form = {"organisation_id": provider.id, "account_name": "深圳数据有限公司",
+            "bank_name": "招商银行", "account_number": "755912345678901",
+            "cnaps_code": "308584000013", **data}  # fmt: skip
+    bad = _web(app, first).submit("/finance/payees", form, page="/finance/payees")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and f'id="{field}-error"' in html
+    assert chinese in html

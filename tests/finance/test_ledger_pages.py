@@ -116,3 +116,19 @@ def test_the_page_shows_the_close_checklist_and_takes_a_reason_to_override(app, 
     assert closed.status_code == 302
     with app.extensions["db"].unit_of_work() as session:
         assert [p.status for p in ledger.list_periods(session)] == ["closed"]
+
+
+def test_a_period_ending_before_it_starts_is_refused_in_chinese(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {
+        "name": "2026-11",
+        "starts_at": "2026-12-01T00:00:00+08:00",
+        "ends_at": "2026-11-01T00:00:00+08:00",
+    }
+    response = client.submit("/finance/periods", form, page="/finance/periods")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="ends_at-error"' in html
+    assert "期间的结束时间必须晚于开始时间" in html and "must end after" not in html
