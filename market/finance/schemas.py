@@ -152,8 +152,18 @@ SWIFT = validate.Regexp(
     error=N_("a SWIFT code is 8 or 11 letters and digits"),
 )
 ACCOUNT_NUMBER = validate.Regexp(
-    r"^[0-9A-Za-z ]{6,34}$", error=N_("an account number is 6 to 34 letters and digits")
+    r"^[0-9A-Za-z]{6,34}$", error=N_("an account number is 6 to 34 letters and digits")
 )
+
+
+class BankNumber(fields.String):
+    """An account number or IBAN as printed (``004-123-456789-001``, ``GB82 WEST ...``): the
+    spaces and hyphens that group its characters are dropped, so only letters and digits are
+    checked and stored."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return "".join(text.split()).replace("-", "")
 
 
 class PayeeAccountInputSchema(FormSchema):
@@ -169,12 +179,10 @@ class PayeeAccountInputSchema(FormSchema):
     branch_name = fields.String(
         load_default=None, validate=[validate.Length(max=200), SingleLine()]
     )
-    account_number = fields.String(required=True, validate=ACCOUNT_NUMBER)
+    account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
     cnaps_code = fields.String(load_default=None, validate=CNAPS)
     swift_bic = fields.String(load_default=None, validate=SWIFT)
-    iban = fields.String(
-        load_default=None, validate=[validate.Length(min=15, max=34), SingleLine()]
-    )
+    iban = BankNumber(load_default=None, validate=validate.Length(min=15, max=34))
     note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
 
 
@@ -281,7 +289,7 @@ class BankAccountInputSchema(FormSchema):
     bank_name = fields.String(
         required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
     )
-    account_number = fields.String(required=True, validate=ACCOUNT_NUMBER)
+    account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
     currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
     ledger_account = fields.String(
         load_default="assets:bank", validate=validate.Regexp(r"^assets:[a-z0-9_:]{1,190}$")

@@ -264,3 +264,13 @@ def test_value_date_must_be_a_date(db, finance):
         json={"value_date": "2026-13-01", "bank_reference": "x"},
     )
     assert bad.status_code == 422 and "value_date" in bad.get_json()["errors"]
+
+
+def test_a_hong_kong_account_number_is_stored_without_its_hyphens(db, finance):
+    provider = provider_owed(db, jurisdiction="HK", registration_number="12345678")
+    payee = confirmed(
+        finance, provider.id, cnaps_code=None, swift_bic="HSBCHKHHHKH",
+        account_number="004-123-456789-001", iban="GB82 WEST 1234 5698 7654 32",
+    )  # fmt: skip
+    assert payee["account_number"] == "004123456789001"
+    assert payee["iban"] == "GB82WEST12345698765432"
