@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
@@ -118,12 +123,42 @@ class PeriodSchema(Schema):
     close_requested_by = fields.String(allow_none=True)
 
 
+class PeriodBound(fields.AwareDateTime):
+    """A period's bound: an ISO 8601 time with its zone, or a plain date (``2026-11-01``) read
+    in the exchange's zone (``BABEL_DEFAULT_TIMEZONE``) — its first midnight for a start, the
+    midnight after it for an end (``last_day=True``), so ``[first day, last day]`` is whole."""
+
+    def __init__(self, *, last_day: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.last_day = last_day
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and DATE_ONLY.fullmatch(value.strip()):
+            try:
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                raise self.make_error("invalid", input=value, obj_type="date") from None
+            if self.last_day:
+                day += timedelta(days=1)
+            return datetime.combine(day, time(), tzinfo=exchange_zone())
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def exchange_zone() -> ZoneInfo:
+    """The zone the exchange's pages and reports speak in (``BABEL_DEFAULT_TIMEZONE``)."""
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    return ZoneInfo(name or "Asia/Shanghai")
+
+
 class PeriodInputSchema(Schema):
-    """A new period ``[starts_at, ends_at)``."""
+    """A new period ``[starts_at, ends_at)``; either bound may be a plain date."""
 
     name = fields.String(required=True, validate=[validate.Length(min=1, max=64), SingleLine()])
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = PeriodBound(required=True)
+    ends_at = PeriodBound(required=True, last_day=True)
 
     @validates_schema
     def _ends_after_start(self, data, **_):

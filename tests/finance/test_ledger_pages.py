@@ -132,3 +132,20 @@ def test_a_period_ending_before_it_starts_is_refused_in_chinese(client, db):
     assert response.status_code == 422
     assert 'id="ends_at-error"' in html
     assert "期间的结束时间必须晚于开始时间" in html and "must end after" not in html
+
+
+def test_a_period_is_opened_with_plain_dates_and_the_next_month_is_offered(app, client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-11", "starts_at": "2026-11-01", "ends_at": "2026-11-30"}
+    opened = client.submit("/finance/periods", form, page="/finance/periods")
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        (period,) = ledger.list_periods(session)
+    # Midnight China Standard Time of the first day, up to the midnight after the last day.
+    assert period.starts_at == datetime(2026, 10, 31, 16, tzinfo=UTC)
+    assert period.ends_at == datetime(2026, 11, 30, 16, tzinfo=UTC)
+    page = client.get("/finance/periods").get_data(as_text=True)
+    assert 'value="2026-12"' in page
+    assert 'value="2026-12-01"' in page and 'value="2026-12-31"' in page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -88,6 +88,19 @@ def journal():
     return Response(download.body, mimetype=download.media_type, headers=download.headers)
 
 
+def _next_period(periods: list) -> dict:
+    """The form's offer: the month after the latest period (this month when there is none)."""
+    zone = schemas.exchange_zone()
+    start = max(periods, key=lambda p: p.ends_at).ends_at if periods else datetime.now(UTC)
+    first = start.astimezone(zone).date()
+    if not periods:
+        first = first.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    last = following - timedelta(days=1)
+    return {"name": first.strftime("%Y-%m"), "starts_at": first.isoformat(),
+            "ends_at": last.isoformat()}  # fmt: skip
+
+
 def _periods_page(status: int = 200, errors=None):
     session, now = db_session(), datetime.now(UTC)
     periods = ledger.list_periods(session)
@@ -103,7 +116,7 @@ def _periods_page(status: int = 200, errors=None):
         },
         now=now,
         errors=errors or {},
-        form=request.form if errors else {},
+        form=request.form if errors else _next_period(periods),
     )
     return page, status
 
