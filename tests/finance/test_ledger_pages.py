@@ -149,3 +149,11 @@ def test_a_period_is_opened_with_plain_dates_and_the_next_month_is_offered(app, 
     page = client.get("/finance/periods").get_data(as_text=True)
     assert 'value="2026-12"' in page
     assert 'value="2026-12-01"' in page and 'value="2026-12-31"' in page
+
+
+def test_a_periods_from_column_is_not_a_starting_price(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    page = client.get("/finance/periods").get_data(as_text=True)
+    assert "<th>起始</th>" in page and "起价" not in page
