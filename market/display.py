@@ -124,6 +124,13 @@ def currency_choices() -> list[tuple[str, str]]:
     return [(code, get_currency_name(code, locale=get_locale())) for code in codes]
 
 
+def currency_name(code: str | None) -> str:
+    """A currency's name in the reader's language (``CNY`` → 人民币, Chinese Yuan)."""
+    if not code:
+        return "—"
+    return get_currency_name(code, locale=get_locale())
+
+
 def when(value: datetime | date | None) -> str:
     """A moment in China Standard Time, with the zone named (``2026-03-02 10:00 中国标准时间``)."""
     if value is None:
@@ -186,6 +193,7 @@ def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money)
     app.add_template_filter(when)
+    app.add_template_filter(currency_name)
     app.add_template_filter(day)
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)

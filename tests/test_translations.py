@@ -10,9 +10,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "market" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 
 
-def _ids(path: Path) -> set[str]:
+def _ids(path: Path) -> set[tuple[str, str | None]]:
+    """Each message's id with its context (``pgettext``'s first argument), if any."""
     with path.open("rb") as handle:
-        return {message.id for message in read_po(handle) if message.id}
+        return {(message.id, message.context) for message in read_po(handle) if message.id}
 
 
 def test_every_message_in_the_code_is_translated(tmp_path):
@@ -38,8 +39,8 @@ def test_every_message_in_the_code_is_translated(tmp_path):
     with CATALOGUE.open("rb") as handle:
         catalogue = read_po(handle)
     untranslated = sorted(
-        message_id
-        for message_id in _ids(template)
-        if not (catalogue.get(message_id) and catalogue.get(message_id).string)
+        (message_id, context or "")
+        for message_id, context in _ids(template)
+        if not (catalogue.get(message_id, context) and catalogue.get(message_id, context).string)
     )
     assert untranslated == []

@@ -118,3 +118,10 @@ def test_payee_form_errors_are_in_chinese(app, db, data, field, chinese):
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and f'id="{field}-error"' in html
     assert chinese in html
+
+
+def test_the_payouts_page_names_the_currency_in_chinese(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    db.commit()
+    page = _web(app, finance).get("/finance/payouts").get_data(as_text=True)
+    assert "(人民币)" in page and "(CNY)" not in page

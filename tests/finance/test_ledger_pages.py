@@ -157,3 +157,26 @@ def test_a_periods_from_column_is_not_a_starting_price(client, db):
     client.log_in("finance@exchange.cn")
     page = client.get("/finance/periods").get_data(as_text=True)
     assert "<th>起始</th>" in page and "起价" not in page
+
+
+def test_the_chart_names_its_currency_and_sides_in_the_readers_language(client, db, books):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    chinese = client.get("/finance/ledger").get_data(as_text=True)
+    assert "<td>人民币</td>" in chinese and "<td>CNY</td>" not in chinese
+    english = client.get("/finance/ledger", headers={"Accept-Language": "en"})
+    english = english.get_data(as_text=True)
+    assert "<td>Credit</td>" in english and "<td>credit</td>" not in english
+    trial = client.get("/finance/ledger/trial-balance").get_data(as_text=True)
+    assert "<td>CNY</td>" not in trial
+
+
+def test_periods_read_open_with_a_capital_in_english(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-11", "starts_at": "2026-11-01", "ends_at": "2026-11-30"}
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    page = client.get("/finance/periods", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<td>Open" in page and "<td>open" not in page
