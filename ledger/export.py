@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,17 +51,24 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def _rows(session: Session, start: datetime | None, end: datetime | None) -> Iterator[list[Any]]:
+def _rows(
+    session: Session, start: datetime | None, end: datetime | None, zone: tzinfo | None = None
+) -> Iterator[list[Any]]:
     for line in journal(session, start=start, end=end):
-        yield [spreadsheet_safe(cell) for cell in _cells(line)]
+        yield [spreadsheet_safe(cell) for cell in _cells(line, zone)]
 
 
-def _cells(line) -> list[Any]:
+def _cells(line, zone: tzinfo | None = None) -> list[Any]:
+    # Times stay ISO 8601 with their offset; ``zone`` only chooses which offset they are shown in.
     return [
         line.entry_id,
         line.key,
-        line.effective_at.isoformat(timespec="microseconds"),
-        line.recorded_at.isoformat(timespec="microseconds"),
+        line.effective_at.astimezone(zone).isoformat(timespec="microseconds")
+        if zone
+        else line.effective_at.isoformat(timespec="microseconds"),
+        line.recorded_at.astimezone(zone).isoformat(timespec="microseconds")
+        if zone
+        else line.recorded_at.isoformat(timespec="microseconds"),
         line.description,
         line.leg,
         line.account,
@@ -81,12 +88,15 @@ def export_csv(
     *,
     start: datetime | None = None,
     end: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> int:
-    """Write the journal of ``[start, end)`` as CSV (UTF-8 text) to ``out``; return the row count."""
+    """Write the journal of ``[start, end)`` as CSV (UTF-8 text) to ``out``; return the row count.
+
+    Times are ISO 8601 with their offset, in ``zone`` when given (UTC otherwise)."""
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     count = 0
-    for row in _rows(session, start, end):
+    for row in _rows(session, start, end, zone):
         writer.writerow(row)
         count += 1
     return count
@@ -98,13 +108,14 @@ def export_xlsx(
     *,
     start: datetime | None = None,
     end: datetime | None = None,
+    zone: tzinfo | None = None,
 ) -> int:
     """Write the journal of ``[start, end)`` as an XLSX workbook; return the row count."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("journal")
     sheet.append(list(COLUMNS))
     count = 0
-    for row in _rows(session, start, end):
+    for row in _rows(session, start, end, zone):
         sheet.append(row)
         count += 1
     workbook.save(out)

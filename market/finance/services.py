@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ledger.export import export_csv, export_xlsx
+from market.finance.schemas import exchange_zone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,8 +32,8 @@ def journal(session: Session, start: datetime, end: datetime, fmt: str) -> Downl
     """The journal of ``[start, end)`` as CSV (``fmt="csv"``) or XLSX (``"xlsx"``)."""
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        export_xlsx(session, buffer, start=start, end=end)
+        export_xlsx(session, buffer, start=start, end=end, zone=exchange_zone())
         return Download(buffer.getvalue(), XLSX, "journal.xlsx")
     text = io.StringIO()
-    export_csv(session, text, start=start, end=end)
+    export_csv(session, text, start=start, end=end, zone=exchange_zone())
     return Download(text.getvalue().encode(), "text/csv", "journal.csv")

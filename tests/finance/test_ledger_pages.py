@@ -180,3 +180,12 @@ def test_periods_read_open_with_a_capital_in_english(client, db):
     assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
     page = client.get("/finance/periods", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<td>Open" in page and "<td>open" not in page
+
+
+def test_the_journal_csv_speaks_in_the_exchanges_zone(client, db, books):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    body = client.get("/finance/ledger/journal?format=csv").get_data(as_text=True)
+    rows = body.splitlines()[1:]
+    assert rows and all("+08:00" in row and "+00:00" not in row for row in rows)
