@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
+from babel.dates import format_datetime
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -33,7 +37,18 @@ BODY = """\
 """
 
 
-def send_decision(session: Session, mailer: Mailer, base_url: str, payload: dict) -> int:
+def mail_time(moment: datetime, zone: str) -> str:
+    """A moment as both readers of the mail read it, in the exchange's zone
+    (``2026-11-30 09:16 中国标准时间 / China Standard Time``)."""
+    tz = ZoneInfo(zone)
+    local = format_datetime(moment, "yyyy-MM-dd HH:mm", tzinfo=tz, locale="zh_CN")
+    names = [format_datetime(moment, "zzzz", tzinfo=tz, locale=lang) for lang in ("zh_CN", "en")]
+    return f"{local} {names[0]} / {names[1]}"
+
+
+def send_decision(
+    session: Session, mailer: Mailer, base_url: str, payload: dict, zone: str = "Asia/Shanghai"
+) -> int:
     """Mail one verification move to the owners of its organisation; how many were mailed."""
     event = session.get(VerificationEvent, payload["event_id"])
     if event is None:
@@ -56,7 +71,7 @@ def send_decision(session: Session, mailer: Mailer, base_url: str, payload: dict
         subject_zh=subject_zh,
         subject_en=subject_en,
         reason=f"\n理由 / Reason: {event.reason}\n" if event.reason else "",
-        when=event.at.isoformat(timespec="seconds"),
+        when=mail_time(event.at, zone),
         who=event.user.name if event.user else "",
         link=f"{base_url.rstrip('/')}/organisations/{organisation.id}",
     )
@@ -69,6 +84,9 @@ def handlers(app: Flask) -> dict[str, Handler]:
     """Outbox handlers by topic."""
 
     def mail(session: Session, payload: dict) -> None:
-        send_decision(session, app.extensions["mailer"], app.config["BASE_URL"], payload)
+        send_decision(
+            session, app.extensions["mailer"], app.config["BASE_URL"], payload,
+            app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai",
+        )  # fmt: skip
 
     return {MAIL_TOPIC: mail}

@@ -276,3 +276,11 @@ def test_the_file_sweep_keeps_business_licence_scans(app, db, onboarding):
     db.commit()
     assert report.removed == []
     assert store.exists(key)
+
+
+def test_verification_mail_tells_the_time_in_china_standard_time(app, db, onboarding):
+    assert onboarding.submit().status_code == 201
+    _drain(app)
+    (mail,) = [m for m in _mails(app) if m["To"] == onboarding.owner.email]
+    body = mail.get_payload(decode=True).decode()
+    assert "中国标准时间" in body and "+00:00" not in body
