@@ -130,21 +130,25 @@ def _refuse_sign_in(request_limit) -> Response:
 def throttle_sign_in(app: Flask, limiter: Limiter) -> None:
     """Limit failed sign-ins per IP and per account on every sign-in door of ``app``."""
     window = app.config["LOGIN_WINDOW_SECONDS"]
-    per_ip = f"{app.config['LOGIN_MAX_FAILURES_PER_IP']} per {window} seconds"
-    per_account = f"{app.config['LOGIN_MAX_FAILURES']} per {window} seconds"
-    for endpoint in SIGN_IN_DOORS:
+    buckets = (
+        (app.config["LOGIN_MAX_FAILURES_PER_IP"], "sign-in-ip", sign_in_ip_key),
+        (app.config["LOGIN_MAX_FAILURES"], "sign-in-account", sign_in_account_key),
+    )
+    _limit_doors(app, limiter, SIGN_IN_DOORS, window, buckets, _failed, _refuse_sign_in)
+
+
+def _limit_doors(app, limiter, doors, window, buckets, deduct_when, on_breach) -> None:
+    # Each door's POSTs count against every (most, scope, key) bucket; the doors share them.
+    for endpoint in doors:
         view = app.view_functions[endpoint]
-        for limit, scope, key in (
-            (per_ip, "sign-in-ip", sign_in_ip_key),
-            (per_account, "sign-in-account", sign_in_account_key),
-        ):
+        for most, scope, key in buckets:
             view = limiter.shared_limit(
-                limit,
+                f"{most} per {window} seconds",
                 scope=scope,
                 key_func=key,
                 methods=["POST"],
-                deduct_when=_failed,
-                on_breach=_refuse_sign_in,
+                deduct_when=deduct_when,
+                on_breach=on_breach,
             )(view)
         app.view_functions[endpoint] = view
 
@@ -198,20 +202,9 @@ def _refuse_mail_link(request_limit) -> Response:
 def throttle_mailed_links(app: Flask, limiter: Limiter) -> None:
     """Limit requests for mailed links per address and per target mailbox."""
     window = app.config["MAIL_LINK_WINDOW_SECONDS"]
-    per_ip = f"{app.config['MAIL_LINK_MAX_PER_IP']} per {window} seconds"
-    per_mailbox = f"{app.config['MAIL_LINK_MAX_PER_EMAIL']} per {window} seconds"
-    for endpoint in MAIL_LINK_DOORS:
-        view = app.view_functions[endpoint]
-        for limit, scope, key in (
-            (per_ip, "mail-link-ip", sign_in_ip_key),
-            (per_mailbox, "mail-link-mailbox", mail_link_target_key),
-        ):
-            view = limiter.shared_limit(
-                limit,
-                scope=scope,
-                key_func=key,
-                methods=["POST"],
-                deduct_when=_mail_link_requested,
-                on_breach=_refuse_mail_link,
-            )(view)
-        app.view_functions[endpoint] = view
+    buckets = (
+        (app.config["MAIL_LINK_MAX_PER_IP"], "mail-link-ip", sign_in_ip_key),
+        (app.config["MAIL_LINK_MAX_PER_EMAIL"], "mail-link-mailbox", mail_link_target_key),
+    )
+    limits = (_mail_link_requested, _refuse_mail_link)
+    _limit_doors(app, limiter, MAIL_LINK_DOORS, window, buckets, *limits)
