@@ -108,12 +108,18 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
+def _minutes(retry_after: int) -> int:
+    # The limiter's reset falls up to a second past the window (whole seconds, rounded up):
+    # a 10-minute window reads "10 minutes", not 11.
+    return max(1, math.ceil((retry_after - 1) / 60))
+
+
 def _refuse_sign_in(request_limit) -> Response:
     """The 429 answer: the sign-in page again with the reason, or the API's JSON error."""
     retry_after = max(1, math.ceil(request_limit.reset_at - time.time()))
     message = gettext(
         "Too many failed sign-ins. Try again in %(minutes)s minutes.",
-        minutes=math.ceil(retry_after / 60),
+        minutes=_minutes(retry_after),
     )
     if request.blueprint == "oauth":
         body = error_body(429, message, {"oauth": ["too_many_requests"]})
@@ -181,7 +187,7 @@ def _refuse_mail_link(request_limit) -> Response:
     retry_after = max(1, math.ceil(request_limit.reset_at - time.time()))
     message = gettext(
         "Too many links mailed to this address. Try again in %(minutes)s minutes.",
-        minutes=math.ceil(retry_after / 60),
+        minutes=_minutes(retry_after),
     )
     if request.endpoint == "identity.resend_confirmation":
         user = current_user()
