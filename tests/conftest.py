@@ -281,3 +281,34 @@ def s3_config(s3_service: dict, bucket: str, prefix: str = "files") -> dict:
         "S3_ACCESS_KEY_ID": s3_service["access_key_id"],
         "S3_SECRET_ACCESS_KEY": s3_service["secret_access_key"],
     }
+
+
+CHROMIUM = os.environ.get("SHUJIAO_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for the whole session: page tests
+    and the journey share it, since a second Playwright cannot start while one runs."""
+    if not shutil.which(CHROMIUM):
+        reason = f"Chromium not found at {CHROMIUM} (make test installs Debian's chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

@@ -1,9 +1,7 @@
-"""A live server and headless Chromium (Debian's, driven by Playwright) for page tests."""
+"""A live server for page tests (the session's Chromium is in the root conftest)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 
 import pytest
@@ -11,35 +9,6 @@ from werkzeug.serving import make_server
 
 from market.app import create_app
 from tests.conftest import app_config
-
-CHROMIUM = os.environ.get("SHUJIAO_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session."""
-    if not shutil.which(CHROMIUM):
-        reason = f"Chromium not found at {CHROMIUM} (make test installs Debian's chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

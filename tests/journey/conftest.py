@@ -18,7 +18,6 @@ from werkzeug.serving import make_server
 from market import worker
 from market.app import create_app
 from market.listings.indexing import LISTINGS
-from tests.browser.conftest import browser  # noqa: F401 - the session's Chromium
 from tests.conftest import app_config
 from tests.trading.helpers import stripe_config
 
