@@ -65,7 +65,10 @@ def create_command(owner_email: str, **options):
     default=MemberRole.ADMIN.value,
     show_default=True,
     type=click.Choice([MemberRole.ADMIN.value, MemberRole.MEMBER.value]),
-    help="Admins may create the operator's API clients (with the staff scopes of their roles).",
+    help=(
+        "Admins manage the operator's API clients; any member makes clients with the staff"
+        " scopes of their own roles."
+    ),
 )
 def add_member_command(email: str, role: str):
     """Make the user EMAIL a member of the operator's organisation."""

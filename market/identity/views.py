@@ -13,6 +13,7 @@ from market.identity import schemas, services
 from market.identity.models import Invitation, Membership, Organisation, User
 from market.oauth import schemas as oauth_schemas
 from market.oauth import services as oauth_services
+from market.oauth.scopes import SCOPES, staff_role_for
 from market.oauth.server import requires
 from market.text import N_
 from market.verification.services import verified_directory
@@ -142,21 +143,40 @@ def list_clients(organisation_id: int):
     return oauth_services.list_clients(db_session(), _own_organisation_id(organisation_id))
 
 
+def _either_scope(view):
+    # The door opens to org:write or to a staff scope; the view decides which a request needs.
+    staff = sorted(scope for scope in SCOPES if staff_role_for(scope) is not None)
+    view._apidoc["manual_doc"]["security"] = [
+        {"oauth2": [scope]} for scope in ["org:write", *staff]
+    ]
+    return view
+
+
 @blp.route("/organisations/<int:organisation_id>/clients", methods=["POST"])
-@requires("org:write")
+@_either_scope
+@requires(None)
 @blp.arguments(oauth_schemas.ClientInputSchema)
 @blp.response(201, oauth_schemas.ClientWithSecretSchema)
 def create_client(data, organisation_id: int):
-    """Make a client; its secret is in this answer only. A client cannot grant more scopes
-    than it holds itself."""
-    organisation, user = _administered(organisation_id)
-    beyond = sorted(set(data["scopes"]) - principal().scopes)
+    """Make a client; its secret is in this answer only. Needs ``org:write``, except that a
+    staff client may make clients with staff scopes it holds itself; a client never grants more
+    scopes than it holds, nor more than its creator may grant."""
+    caller = principal()
+    requested = set(data["scopes"])
+    staff_only = all(staff_role_for(scope) is not None for scope in requested)
+    if "org:write" not in caller.scopes and not staff_only:
+        raise PermissionDenied("this token lacks the org:write scope", scope="org:write")
+    beyond = sorted(requested - caller.scopes)
     if beyond:
         raise PermissionDenied(
             N_("a client cannot grant scopes it does not hold"), field="scopes", scopes=beyond
         )
-    client, secret = oauth_services.create_client(
-        db_session(), organisation, user, data["name"], data["scopes"]
+    session = db_session()
+    organisation = services.organisation_or_404(session, _own_organisation_id(organisation_id))
+    # A client acts on the authority of the member who created it.
+    acting = session.get(User, caller.user_id)
+    client, secret = oauth_services.create_member_client(
+        session, organisation, acting, data["name"], data["scopes"]
     )
     return {"client": client, "client_secret": secret}
 

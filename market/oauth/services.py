@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from market.db import utcnow
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.identity.models import Organisation, User
-from market.identity.services import token_digest
+from market.identity.services import require_membership, token_digest
 from market.oauth.models import OAuthClient, OAuthToken
 from market.oauth.scopes import SCOPES, staff_role_for
 from market.text import N_
@@ -46,6 +46,51 @@ def create_client(
     return client, secret
 
 
+def grantable_scopes(session: Session, organisation: Organisation, user: User) -> set[str]:
+    """The scopes ``user`` may put on a new client of ``organisation``.
+
+    Owners and admins grant every organisation scope; on the operator's organisation any member
+    (an admin or not) grants the staff scopes of their own staff roles, so an appraiser can hold
+    an ``appraisal:write`` client without administering the exchange. NotFound for non-members.
+    """
+    found = require_membership(session, organisation.id, user)
+    return {
+        scope
+        for scope, (_text, role) in SCOPES.items()
+        if (role is None and found.can_administer)
+        or (role is not None and organisation.is_operator and user.has_staff_role(role))
+    }
+
+
+def may_manage_clients(session: Session, organisation: Organisation, user: User) -> bool:
+    """Whether ``user`` manages every client of ``organisation`` (owners and admins), as opposed
+    to only the clients they made themselves (staff members of the operator)."""
+    return require_membership(session, organisation.id, user).can_administer
+
+
+def create_member_client(
+    session: Session, organisation: Organisation, member: User, name: str, scopes: list[str]
+) -> tuple[OAuthClient, str]:
+    """A client made by a member of ``organisation``, within :func:`grantable_scopes`.
+
+    A refused scope is a PermissionDenied naming it (``errors.scope``); a member who may grant
+    nothing at all is told that only owners and admins manage clients.
+    """
+    grantable = grantable_scopes(session, organisation, member)
+    if not grantable:
+        raise PermissionDenied(N_("only the organisation's owners and admins may do this"))
+    for scope in sorted(set(scopes) & SCOPES.keys()):
+        if scope in grantable:
+            continue
+        role = staff_role_for(scope)
+        if role is None:
+            message = f"only the organisation's owners and admins may grant the {scope} scope"
+        else:
+            message = f"the {scope} scope is for exchange staff holding the {role.value} role"
+        raise PermissionDenied(message, field="scopes", scope=scope)
+    return create_client(session, organisation, member, name, scopes)
+
+
 def list_clients(session: Session, organisation_id: int) -> list[OAuthClient]:
     """An organisation's clients, newest first."""
     return list(
@@ -57,10 +102,23 @@ def list_clients(session: Session, organisation_id: int) -> list[OAuthClient]:
     )
 
 
-def revoke_client(session: Session, organisation_id: int, client_pk: int) -> OAuthClient:
-    """Revoke a client and every token it holds."""
+def list_own_clients(session: Session, organisation_id: int, creator: User) -> list[OAuthClient]:
+    """The clients of an organisation that ``creator`` made, newest first."""
+    return [
+        client
+        for client in list_clients(session, organisation_id)
+        if client.created_by_id == creator.id
+    ]
+
+
+def revoke_client(
+    session: Session, organisation_id: int, client_pk: int, creator: User | None = None
+) -> OAuthClient:
+    """Revoke a client and every token it holds; with ``creator``, only a client they made."""
     client = session.get(OAuthClient, client_pk)
     if client is None or client.organisation_id != organisation_id:
+        raise NotFound(N_("no such API client"))
+    if creator is not None and client.created_by_id != creator.id:
         raise NotFound(N_("no such API client"))
     if client.revoked_at is not None:
         raise Conflict(N_("this API client is already revoked"))

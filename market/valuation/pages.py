@@ -19,6 +19,8 @@ from market.db import utcnow
 from market.errors import DomainError, NotFound
 from market.forms import parse_form
 from market.identity.models import StaffRole
+from market.identity.operator import find_operator
+from market.identity.services import membership
 from market.money import money
 from market.registry.models import Asset
 from market.states import Actor
@@ -371,7 +373,15 @@ def appraisal_queue():
         .order_by(ValuationReport.finalised_at.desc())
         .limit(20)
     ).all()
-    return render_template("valuation/queue.html", open_reports=open_reports, final=final)
+    operator = find_operator(session)
+    clients_page = (
+        url_for("oauth_pages.clients", organisation_id=operator.id)
+        if operator is not None and membership(session, operator.id, current_user()) is not None
+        else None
+    )
+    return render_template(
+        "valuation/queue.html", open_reports=open_reports, final=final, clients_page=clients_page
+    )
 
 
 def _json_field(name: str) -> dict | None:
