@@ -24,7 +24,7 @@ from market.identity.services import membership
 from market.money import money
 from market.registry.models import Asset
 from market.states import Actor
-from market.text import N_
+from market.text import N_, Money
 from market.trading import comparables as trading_comparables
 from market.valuation import charts, forms, models, pdf, reports, schemas, services, states
 from market.valuation.methods import COST_CATEGORIES
@@ -275,34 +275,77 @@ def _editor(report: ValuationReport, form: dict) -> dict:
     exchange's ranked trades not yet counted offered to include."""
     cost = forms.row_indexes(form, "cost_item")
     spare = range(max(cost, default=-1) + 1, max(cost, default=-1) + 1 + SPARE_COST_ROWS)
-    comps = forms.row_indexes(form, "comp")
     ranked = _ranked(report)
-    by_reference = {trade["reference"]: trade for trade in ranked}
-    rows = [
-        {"index": i, "trade": by_reference.get(form.get(f"comp{i}_reference", ""))} for i in comps
-    ]
-    taken = {form.get(f"comp{i}_reference") for i in comps}
-    next_index = max(comps, default=-1) + 1
-    for trade in ranked:
-        if trade["reference"] in taken:
-            continue
-        for name in ("price", *forms.FACTORS, "source", "reference", "similarity"):
-            value = trade[name]
-            form.setdefault(
-                f"comp{next_index}_{name}",
-                forms.major(value, report.currency) if name == "price" else str(value),
-            )
-        rows.append({"index": next_index, "trade": trade})
-        next_index += 1
-    rows += [
-        {"index": i, "trade": None} for i in range(next_index, next_index + SPARE_COMPARABLE_ROWS)
-    ]
+    comparables = _comparable_rows(form, ranked, report.currency)
     return {
         "cost_rows": [*cost, *spare],
-        "comparable_rows": rows,
+        "comparable_rows": comparables,
         "categories": COST_CATEGORIES,
         "classifications": list(models.Classification),
     }
+
+
+def _comparable_rows(form: dict, ranked: list[dict], currency: str) -> list[dict]:
+    """The comparable rows in the order the appraiser saw them, renumbered in ``form`` so that
+    a row's index is its position (what is saved is then in that order too).
+
+    The exchange's trades come first, in their ranked order: a trade left out stays where it
+    was offered, between the ones counted, instead of dropping below them after a save. Rows
+    of the appraiser's own follow, in the order they were entered; then spare rows.
+    """
+    position = {trade["reference"]: rank for rank, trade in enumerate(ranked)}
+    by_reference = {trade["reference"]: trade for trade in ranked}
+    present = [
+        {name: form.get(f"comp{i}_{name}") for name in (*forms.COMP_FIELDS, "include")}
+        for i in forms.row_indexes(form, "comp")
+    ]
+    taken = {row["reference"] for row in present}
+    offered = [
+        {
+            **{
+                name: forms.major(trade[name], currency) if name == "price" else str(trade[name])
+                for name in forms.COMP_FIELDS
+            },
+            "include": None,
+        }
+        for trade in ranked
+        if trade["reference"] not in taken
+    ]
+    trades = [row for row in present if row["source"] == "exchange"] + offered
+    # Stable: trades no longer ranked keep their saved order, after the ranked ones.
+    trades.sort(key=lambda row: position.get(row["reference"], len(position)))
+    own = [row for row in present if row["source"] != "exchange"]
+    for key in [key for key in form if forms.ROW.match(key) and key.startswith("comp")]:
+        del form[key]
+    rows = []
+    for index, row in enumerate([*trades, *own]):
+        for name, value in row.items():
+            if value is not None:
+                form[f"comp{index}_{name}"] = value
+        trade = by_reference.get(row["reference"] or "") if row["source"] == "exchange" else None
+        rows.append(
+            {
+                "index": index,
+                "trade": trade,
+                "price": _shown_price(row["price"], trade, currency),
+            }
+        )
+    first_spare = len(rows)
+    rows += [
+        {"index": i, "trade": None, "price": None}
+        for i in range(first_spare, first_spare + SPARE_COMPARABLE_ROWS)
+    ]
+    return rows
+
+
+def _shown_price(typed: str | None, trade: dict | None, currency: str) -> str | None:
+    """An exchange trade's price as money (``¥7,650.00``), as every page shows money."""
+    if trade is not None:
+        return money(trade["price"], currency)
+    try:
+        return money(Money(currency=currency).deserialize(typed or ""), currency)
+    except ValidationError:
+        return typed
 
 
 def print_html(report: ValuationReport) -> str:

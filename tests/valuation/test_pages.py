@@ -154,7 +154,11 @@ def test_the_appraiser_includes_and_excludes_exchange_trades(app, client, holdin
     row = re.search(rf'name="comp(\d+)_reference" value="{re.escape(reference)}"', page).group(1)
     assert f'name="comp{row}_include" value="1" >' in page  # offered, not yet included
 
-    form = dict(_form(INPUTS), **_posted_row(page, row))
+    # The page's own comparable rows, as a browser posts them (trades first, then own rows).
+    form = {key: value for key, value in _form(INPUTS).items() if not key.startswith("comp")}
+    for shown in re.findall(r'name="comp(\d+)_source"', page):
+        form.update(_posted_row(page, shown))
+        form.pop(f"comp{shown}_include", None)
     form[f"comp{row}_include"] = "1"
     form[f"comp{row}_rights"] = "0.9"
     assert staff.submit(f"{action}/inputs", form, page=report_path).status_code == 302
