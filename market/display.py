@@ -81,6 +81,20 @@ ENUM_LABELS = {
 }
 YES_NO = {True: N_("Yes"), False: N_("No")}
 
+# A field schema's column types: the profiler's (string, integer, number, date, timestamp,
+# boolean) and the spellings providers commonly write for them.
+FIELD_TYPE_LABELS = {
+    "string": N_("text"),
+    "integer": N_("whole number"),
+    "number": N_("decimal number"),
+    "float": N_("decimal number"),
+    "date": N_("date"),
+    "timestamp": N_("date and time"),
+    "datetime": N_("date and time"),
+    "boolean": N_("true or false"),
+    "geometry": N_("geometry"),
+}
+
 
 def label(value) -> str:
     """An enum member (or a bool) in the reader's language; ``None`` reads as a dash."""
@@ -94,6 +108,15 @@ def label(value) -> str:
     if labels is not None and value in labels:
         return gettext(labels[value])
     return str(value)
+
+
+def field_type(code: str | None) -> str:
+    """A column type of a field schema (``integer`` → 整数) in the reader's language; a type the
+    exchange does not know is shown as the provider wrote it."""
+    if not code:
+        return "—"
+    known = FIELD_TYPE_LABELS.get(code.strip().lower())
+    return gettext(known) if known else code
 
 
 def actor(code: str | None) -> str:
@@ -198,6 +221,7 @@ def register(app) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
     app.add_template_filter(label)
+    app.add_template_filter(field_type)
     app.add_template_filter(actor)
     app.add_template_filter(region)
     app.add_template_filter(territory)
