@@ -20,7 +20,7 @@ from market.identity.models import Organisation
 from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
 from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
-from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS
+from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, REGION_LABELS
 from market.text import N_
 from search import Query, Range, RangeFacet
 
@@ -42,24 +42,6 @@ PRICE_BUCKETS = RangeFacet(
 YEAR_BUCKETS = RangeFacet("coverage_to", ((None, 2015), (2015, 2020), (2020, 2024), (2024, None)))
 FACETS = (*KEYWORD_FILTERS, *BOOLEAN_FILTERS, PRICE_BUCKETS, YEAR_BUCKETS)
 
-REGION_LABELS = {
-    "national": N_("Nationwide"),
-    "shenzhen": N_("Shenzhen"),
-    "guangzhou": N_("Guangzhou"),
-    "guangdong": N_("Guangdong"),
-    "dongguan": N_("Dongguan"),
-    "foshan": N_("Foshan"),
-    "zhuhai": N_("Zhuhai"),
-    "hangzhou": N_("Hangzhou"),
-    "greater_bay_area": N_("Greater Bay Area"),
-    "hong_kong": N_("Hong Kong"),
-    "macao": N_("Macao"),
-    "beijing": N_("Beijing"),
-    "shanghai": N_("Shanghai"),
-    "zhejiang": N_("Zhejiang"),
-    "gansu": N_("Gansu"),
-    "global": N_("Global"),
-}
 BOOLEAN_LABELS = {True: N_("Yes"), False: N_("No")}
 
 #: Place words (simplified Chinese and lowercase English) and the region each one means. A

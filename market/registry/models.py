@@ -77,6 +77,27 @@ INDUSTRY_LABELS = {
     Industry.OTHER: N_("Other"),
 }
 
+# Where an asset's data is about (its spatial coverage) and a listing's coverage region: codes
+# the exchange knows by name. Listings and search facets use the same codes.
+REGION_LABELS = {
+    "national": N_("Nationwide"),
+    "shenzhen": N_("Shenzhen"),
+    "guangzhou": N_("Guangzhou"),
+    "guangdong": N_("Guangdong"),
+    "dongguan": N_("Dongguan"),
+    "foshan": N_("Foshan"),
+    "zhuhai": N_("Zhuhai"),
+    "hangzhou": N_("Hangzhou"),
+    "greater_bay_area": N_("Greater Bay Area"),
+    "hong_kong": N_("Hong Kong"),
+    "macao": N_("Macao"),
+    "beijing": N_("Beijing"),
+    "shanghai": N_("Shanghai"),
+    "zhejiang": N_("Zhejiang"),
+    "gansu": N_("Gansu"),
+    "global": N_("Global"),
+}
+
 
 class UpdateFrequency(enum.StrEnum):
     """How often the data is refreshed."""

@@ -10,6 +10,7 @@ from market.db import utcnow
 from market.fields import Int, SingleLine, Text
 from market.registry.certificates import effective_status
 from market.registry.models import (
+    REGION_LABELS,
     AssetKind,
     ClaimState,
     Industry,
@@ -70,6 +71,27 @@ class ColumnList(fields.List):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class RegionCode(fields.String):
+    """A region code such as ``shenzhen`` or ``greater_bay_area``: case, spaces and hyphens are
+    forgiven (``Hong Kong`` and ``hong-kong`` read as ``hong_kong``); the code must be known."""
+
+    def __init__(self, **kwargs) -> None:
+        codes = sorted(REGION_LABELS)
+        super().__init__(
+            validate=validate.OneOf(codes, error="not a known region; use one of: {choices}"),
+            metadata={
+                "description": "A region code: the area the data covers. The same codes name a"
+                " listing's coverage region and the search facet; a code of the region as a"
+                " whole (guangdong, greater_bay_area, national, global) for wider data.",
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return re.sub(r"[\s-]+", "_", text.strip().lower())
+
+
 def _optional(field):
     field.allow_none = True
     field.load_default = None
@@ -92,7 +114,7 @@ class AssetInputSchema(FormSchema):
     industry = fields.Enum(Industry, by_value=True, required=True)
     temporal_start = _optional(fields.Date())
     temporal_end = _optional(fields.Date())
-    spatial_coverage = _optional(fields.String(validate=validate.Length(max=200)))
+    spatial_coverage = _optional(RegionCode())
     update_frequency = _optional(fields.Enum(UpdateFrequency, by_value=True))
     data_format = _optional(fields.String(validate=validate.Length(max=64)))
     record_count = _optional(Int(bits=64, strict=False, validate=validate.Range(min=0)))

@@ -16,7 +16,7 @@ from market.forms import parse_form
 from market.identity.models import Organisation
 from market.registry import assets, claims, schemas, services, states
 from market.registry.assets import Upload
-from market.registry.models import Asset, Certificate, Claim
+from market.registry.models import REGION_LABELS, Asset, Certificate, Claim
 from market.registry.pages.common import LABELS, blp, form_errors, setting
 from market.registry.states import Action, Actor
 from market.text import N_
@@ -40,7 +40,7 @@ def _organisations() -> list[Organisation]:
 @login_required
 def asset_new():
     """Register an asset of one of your organisations."""
-    context = {"organisations": _organisations()}
+    context = {"organisations": _organisations(), "regions": REGION_LABELS}
     if request.method == "GET":
         return render_template("registry/asset_new.html", errors={}, form={}, **context)
     data, errors = parse_form(_AssetFormSchema())
