@@ -9,7 +9,16 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -402,6 +411,22 @@ def cancel(report_id: int):
 
 
 # --- appraiser -----------------------------------------------------------------------------
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/profile-job")
+@staff_required(StaffRole.APPRAISER)
+def profile_job_status(report_id: int):
+    """The latest profile job's status as JSON, which ``job-status.js`` polls until it ends."""
+    report = services.report_or_404(db_session(), report_id, None)
+    job = report.profile_job
+    if job is None:
+        raise NotFound(N_("no profile has been requested"))
+    status = str(job.status)
+    return jsonify(
+        status=status,
+        label=_(LABELS["job"][job.status]),
+        finished=status not in ("queued", "running"),
+    )
 
 
 @blp.route("/appraisal/valuations")
