@@ -166,11 +166,16 @@ def bench_pdf(runs: int) -> None:
         with app.extensions["db"].unit_of_work() as session:
             now = datetime.now(UTC)
             appraiser = identity.register_user(
-                session, demo.APPRAISER_EMAIL, "评估师 王芳", "bench password 1", "zh"
+                session,
+                demo.APPRAISER_EMAIL,
+                "评估师 王芳",
+                "bench password 1",
+                "zh",
+                verified=True,
             )
             identity.grant_staff_role(session, appraiser, StaffRole.APPRAISER)
             owner = identity.register_user(
-                session, "p@bench.example", "Provider", "pw pw pw pw", "zh"
+                session, "p@bench.example", "Provider", "pw pw pw pw", "zh", verified=True
             )
             organisation = identity.create_organisation(
                 session, owner, {"name_zh": "基准测试公司", "name_en": "Bench Ltd", "jurisdiction": "HK",
