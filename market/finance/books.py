@@ -1,7 +1,8 @@
 """The ledger entries of finance: one function per business event, each with an idempotency key
-derived from the event (``stripe_bt:txn_1:fee``, ``stripe_payout:po_1:arrived``,
-``payout:7:paid``), so importing the same statement twice posts once. What Stripe's balance transactions book is
-returned as :class:`ledger.EntryRequest` so an import posts them in one set-based batch.
+derived from the event (``stripe_bt:txn_1``, ``stripe_payout:po_1:arrived``, ``payout:7:paid``),
+so importing the same statement twice posts once. What Stripe's balance transactions book is
+returned as :class:`ledger.EntryRequest` so an import posts them in one set-based batch; their
+fees and conversions as one entry per day of the lines recorded together (``stripe_day``).
 
 Accounts, beside trading's (``market.trading.books``)::
 
@@ -18,7 +19,9 @@ Accounts, beside trading's (``market.trading.books``)::
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 
 import ledger
 from ledger import EntryRequest, credit, debit
@@ -39,35 +42,28 @@ def _move(into: str, out_of: str, amount: int, currency: str) -> list:
     return [debit(out_of, -amount, currency), credit(into, -amount, currency)]
 
 
-def stripe_fee(
-    txn: str, fee: int, currency: str, at: datetime, *, account: str = PAYMENT_FEES
-) -> EntryRequest:
-    """Stripe's fee on a balance transaction (negative: a fee given back, on a refund)."""
+def stripe_day(
+    day: date, lines: Sequence[str], sums: Mapping[tuple[str, str], int], at: datetime
+) -> EntryRequest | None:
+    """Stripe's fees and currency conversions on the balance transactions ``lines`` of one day
+    (UTC+8), recorded together, as one entry: ``sums`` holds each (account, currency)'s signed
+    total (positive a debit). The lines themselves stay in the import's table, each naming this
+    entry; the key is the day and a digest of the lines, so recording them again replays it.
+    None when the amounts cancel out."""
+    legs = [
+        debit(account, amount, currency) if amount > 0 else credit(account, -amount, currency)
+        for (account, currency), amount in sorted(sums.items())
+        if amount
+    ]
+    if len(legs) < 2:
+        return None
+    digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:20]
     return EntryRequest(
-        key=f"stripe_bt:{txn}:fee",
-        legs=_move(account, STRIPE_CLEARING, fee, currency),
-        description=f"Stripe fee on {txn}",
-        effective_at=at,
-        metadata={"stripe_balance_transaction": txn},
-    )
-
-
-def stripe_conversion(
-    txn: str, paid: tuple[int, str], booked: tuple[int, str], at: datetime
-) -> EntryRequest:
-    """Stripe converted what the customer paid (``paid``: amount, currency) into the balance
-    currency (``booked``). Positive amounts: money came in (a charge); negative: went out (a
-    refund). Each currency balances through the FX position."""
-    paid_amount, paid_currency = paid
-    booked_amount, booked_currency = booked
-    legs = _move(FX_POSITION, STRIPE_CLEARING, paid_amount, paid_currency)
-    legs += _move(STRIPE_CLEARING, FX_POSITION, booked_amount, booked_currency)
-    return EntryRequest(
-        key=f"stripe_bt:{txn}:fx",
+        key=f"stripe_day:{day.isoformat()}:{digest}",
         legs=legs,
-        description=f"Stripe conversion {paid_currency} → {booked_currency} on {txn}",
+        description=f"Stripe fees and conversions of {day.isoformat()}: {len(lines)} lines",
         effective_at=at,
-        metadata={"stripe_balance_transaction": txn},
+        metadata={"stripe_lines": len(lines), "first_line": min(lines), "last_line": max(lines)},
     )
 
 

@@ -83,12 +83,22 @@ class _Pending:
     problems: list[dict] = field(default_factory=list)
 
 
+_MATCH_DEFAULTS = {
+    "stripe_line_id": None,
+    "bank_line_id": None,
+    "difference_minor": 0,
+    "note": None,
+    "created_by_id": None,
+}
+
+
 def _flush(session: Session, pending: _Pending, result: RunResult, now: datetime) -> None:
-    for row in pending.matches:
-        row.setdefault("created_at", now)
+    rows = [{**_MATCH_DEFAULTS, "created_at": now, **row} for row in pending.matches]
+    for row in rows:
         result.matched[row["rule"]] += 1
-    if pending.matches:
-        session.execute(sa.insert(Match), pending.matches)
+    if rows:
+        # The table's insert (one executemany), not the ORM's bulk path.
+        session.execute(sa.insert(Match.__table__), rows)
     for model, ids in (
         (StripeBalanceTransaction, pending.stripe_done),
         (BankLine, pending.bank_done),
@@ -106,9 +116,11 @@ def run(session: Session, now: datetime, *, window_days: int = 5) -> RunResult:
     """Match everything open, then keep the exception queue current."""
     result = RunResult()
     pending = _Pending()
-    for rule in (_stripe_charges, _stripe_refunds):
-        rule(session, pending)
-        _flush(session, pending, result, now)
+    charges = _stripe_charges(session, pending, now)
+    if charges:
+        result.matched["stripe_charge"] += charges
+    _stripe_refunds(session, pending)
+    _flush(session, pending, result, now)
     for rule in (_bank_transaction_ids, _payout_references, _stripe_payouts, _order_references):
         rule(session, pending, now)
         _flush(session, pending, result, now)
@@ -134,36 +146,66 @@ def _same_money(line, amount: int, currency: str) -> bool:
     )
 
 
-def _stripe_charges(session: Session, pending: _Pending) -> None:
-    bt, payment = StripeBalanceTransaction, Payment
-    rows = session.execute(
-        sa.select(
-            bt.id,
-            bt.amount,
-            bt.currency,
-            bt.customer_facing_amount,
-            bt.customer_facing_currency,
-            payment.id,
-            payment.amount_minor,
-            payment.currency,
-        )  # fmt: skip
-        .join(payment, payment.stripe_charge_id == bt.charge_id)
-        .where(bt.state == ItemState.UNRECONCILED, bt.reporting_category == "charge")
+def _stripe_charges(session: Session, pending: _Pending, now: datetime) -> int:
+    """Charge lines to payments by charge id in two statements (INSERT … SELECT the matches,
+    then UPDATE the lines they name), whatever the number of lines; the few whose amounts
+    differ come back as exceptions. Returns how many matched."""
+    bt, payment, match = (
+        StripeBalanceTransaction.__table__,
+        Payment.__table__,
+        Match.__table__,
     )
-    for line_id, amount, currency, facing, facing_currency, payment_id, paid, paid_in in rows:
-        line = _Line(amount, currency, facing, facing_currency)
-        if _same_money(line, paid, paid_in):
-            pending.matches.append(
-                {"rule": "stripe_charge", "stripe_line_id": line_id, "target_kind": "payment",
-                 "target_id": payment_id, "amount_minor": amount}
-            )  # fmt: skip
-            pending.stripe_done.append(line_id)
-        else:
-            pending.problems.append(
-                {"kind": "amount_differs", "stripe_line_id": line_id, "amount_minor": amount,
-                 "currency": currency, "detail": f"payment {payment_id} is {paid} {paid_in}",
-                 "candidates": [_candidate("payment", payment_id, paid, paid_in)]}
-            )  # fmt: skip
+    open_charges = sa.and_(
+        bt.c.state == ItemState.UNRECONCILED.value, bt.c.reporting_category == "charge"
+    )
+    # Each line looks its payment up by the unique charge id (an index probe per line), so
+    # neither engine can plan the join as a scan of one table per row of the other.
+    joined = bt.join(payment, payment.c.stripe_charge_id == bt.c.charge_id)
+    same_money = sa.or_(
+        sa.and_(
+            bt.c.currency == payment.c.currency,
+            sa.func.abs(bt.c.amount) == payment.c.amount_minor,
+        ),
+        sa.and_(
+            bt.c.currency != payment.c.currency,
+            # Never NULL, so that the complement below finds every line that does not match.
+            sa.func.coalesce(bt.c.customer_facing_currency, "") == payment.c.currency,
+            sa.func.abs(sa.func.coalesce(bt.c.customer_facing_amount, 0)) == payment.c.amount_minor,
+        ),
+    )
+    columns = ["rule", "stripe_line_id", "target_kind", "target_id", "amount_minor",
+               "difference_minor", "created_at"]  # fmt: skip
+    session.execute(
+        sa.insert(match).from_select(
+            columns,
+            sa.select(
+                sa.literal("stripe_charge"), bt.c.id, sa.literal("payment"), payment.c.id,
+                bt.c.amount, sa.literal(0), sa.literal(now, match.c.created_at.type),
+            ).select_from(joined).where(open_charges, same_money),
+        )
+    )  # fmt: skip
+    # The lines just matched, counted here (an INSERT … SELECT's row count is not portable).
+    matched = session.execute(
+        sa.update(bt)
+        .where(
+            open_charges,
+            sa.exists().where(match.c.stripe_line_id == bt.c.id, match.c.rule == "stripe_charge"),
+        )
+        .values(state=ItemState.RECONCILED.value)
+    ).rowcount
+    for row in session.execute(
+        sa.select(bt.c.id, bt.c.amount, bt.c.currency, payment.c.id.label("payment_id"),
+                  payment.c.amount_minor, payment.c.currency.label("paid_in"))
+        .select_from(joined)
+        .where(open_charges, sa.not_(same_money))
+    ):  # fmt: skip
+        pending.problems.append(
+            {"kind": "amount_differs", "stripe_line_id": row.id, "amount_minor": row.amount,
+             "currency": row.currency,
+             "detail": f"payment {row.payment_id} is {row.amount_minor} {row.paid_in}",
+             "candidates": [_candidate("payment", row.payment_id, row.amount_minor, row.paid_in)]}
+        )  # fmt: skip
+    return matched
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,24 @@ already recorded with the same content changes nothing; with other content it is
 
 from __future__ import annotations
 
+import bisect
+import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 import ledger
 from market.errors import Conflict
-from market.finance import books
+from market.finance import books, bulk
 from market.finance.models import ItemState, StripeBalanceTransaction
+from market.finance.payouts import CHINA_STANDARD_TIME
 from market.text import N_
-
-CHUNK = 2_000
 
 # Reporting categories (https://docs.stripe.com/reports/reporting-categories) by what they book.
 PAYOUT_CATEGORIES = {"payout", "payout_reversal"}
@@ -34,10 +38,20 @@ FEE_CATEGORIES = {"fee", "stripe_fee", "other_adjustment_fee"}
 # payouts); every other line is booked from itself and so is reconciled when imported.
 MATCHED_CATEGORIES = {"charge", "refund", "payout"}
 
+KINDS = (
+    ("ch_", "charge_id"),
+    ("py_", "charge_id"),
+    ("re_", "refund_id"),
+    ("pyr_", "refund_id"),
+    ("po_", "payout_id"),
+    ("dp_", "dispute_id"),
+    ("du_", "dispute_id"),
+)
 
-@dataclass(frozen=True)
-class BalanceLine:
-    """One balance transaction, whatever it came from; amounts in minor units of ``currency``."""
+
+class BalanceLine(NamedTuple):
+    """One balance transaction, whatever it came from; amounts in minor units of ``currency``.
+    (A named tuple: an import makes one per line, 100,000 at a time.)"""
 
     id: str
     type: str
@@ -61,27 +75,20 @@ class BalanceLine:
 
     def with_ids(self) -> BalanceLine:
         """The line with the source id also filed under its kind (``ch_``, ``re_``, ...)."""
-        source = self.source_id or ""
-        found = {}
-        for prefix, name in (
-            ("ch_", "charge_id"),
-            ("py_", "charge_id"),
-            ("re_", "refund_id"),
-            ("pyr_", "refund_id"),
-            ("po_", "payout_id"),
-            ("dp_", "dispute_id"),
-            ("du_", "dispute_id"),
-        ):
-            if source.startswith(prefix) and getattr(self, name) is None:
-                found[name] = source
-        return _replace(self, **found) if found else self
+        source = self.source_id
+        if not source:
+            return self
+        for prefix, name in KINDS:
+            if source.startswith(prefix):
+                if getattr(self, name) is None:
+                    return self._replace(**{name: source})
+                return self
+        return self
 
 
-def _replace(line: BalanceLine, **changes) -> BalanceLine:
-    return replace(line, **changes)
-
-
-NAMES = tuple(field.name for field in fields(BalanceLine))
+NAMES = BalanceLine._fields
+# The table's columns in the order of a row written by ``record``.
+COLUMNS = ("stripe_id", *NAMES[1:], "origin", "booked", "state", "imported_at")
 
 
 # The columns compared when a line is seen again: the money and what it is about.
@@ -103,93 +110,110 @@ class ImportResult:
         return self
 
 
-def _conversion(line: BalanceLine) -> tuple[int, str] | None:
-    # The customer's side of a converted charge or refund, signed like the line's amount.
-    paid_currency = line.customer_facing_currency
-    if line.reporting_category not in CONVERTED_CATEGORIES or not paid_currency:
-        return None
-    if paid_currency == line.currency or not line.customer_facing_amount:
-        return None
-    magnitude = abs(line.customer_facing_amount)
-    return (magnitude if line.amount >= 0 else -magnitude), paid_currency
-
-
-def entries_for(line: BalanceLine) -> list[ledger.EntryRequest]:
-    """The ledger entries one balance transaction books (none for a plain charge's gross)."""
+def own_entries(line: BalanceLine) -> list[ledger.EntryRequest]:
+    """The entries a line books by itself: Stripe's payouts and dispute withdrawals, which
+    reconciliation follows one by one (a plain charge's gross books nothing here)."""
     category, at = line.reporting_category, line.created
-    requests = []
     if category in PAYOUT_CATEGORIES:
-        requests.append(
-            books.stripe_payout_sent(
-                line.id,
-                line.payout_id or line.source_id or line.id,
-                -line.amount,
-                line.currency,
-                at,
-            )  # fmt: skip
-        )
-    elif category in DISPUTE_CATEGORIES:
-        if line.amount:
-            requests.append(
-                books.stripe_dispute_funds(
-                    line.id,
-                    line.dispute_id or line.source_id or line.id,
-                    -line.amount,
-                    line.currency,
-                    at,
-                )  # fmt: skip
-            )
-        if line.fee:
-            requests.append(
-                books.stripe_fee(line.id, line.fee, line.currency, at, account=books.DISPUTE_FEES)
-            )
-        return requests
+        payout = line.payout_id or line.source_id or line.id
+        return [books.stripe_payout_sent(line.id, payout, -line.amount, line.currency, at)]
+    if category in DISPUTE_CATEGORIES and line.amount:
+        dispute = line.dispute_id or line.source_id or line.id
+        return [books.stripe_dispute_funds(line.id, dispute, -line.amount, line.currency, at)]
+    return []
+
+
+def add_pooled(line: BalanceLine, sums: defaultdict) -> bool:
+    """Add the line's fee and currency conversion to a day's signed sums per (account,
+    currency), positive a debit; whether it had any."""
+    category, currency = line.reporting_category, line.currency
+    fee, account = line.fee, books.PAYMENT_FEES
+    if category in DISPUTE_CATEGORIES:
+        account = books.DISPUTE_FEES
     elif category in FEE_CATEGORIES and line.amount:
         # Stripe billed us (e.g. a monthly fee): the amount itself is the fee.
-        requests.append(books.stripe_fee(line.id, -line.amount, line.currency, at))
-        return requests
-    converted = _conversion(line)
-    if converted is not None:
-        requests.append(
-            books.stripe_conversion(line.id, converted, (line.amount, line.currency), at)
-        )
-    if line.fee:
-        requests.append(books.stripe_fee(line.id, line.fee, line.currency, at))
-    return requests
+        fee = -line.amount
+    elif category in CONVERTED_CATEGORIES:
+        paid_currency = line.customer_facing_currency
+        if paid_currency and paid_currency != currency and line.customer_facing_amount:
+            # The customer's side, signed like the line's amount, through the FX position.
+            paid = abs(line.customer_facing_amount)
+            paid = paid if line.amount >= 0 else -paid
+            sums[books.FX_POSITION, paid_currency] += paid
+            sums[books.STRIPE_CLEARING, paid_currency] -= paid
+            sums[books.STRIPE_CLEARING, currency] += line.amount
+            sums[books.FX_POSITION, currency] -= line.amount
+            if fee:
+                sums[account, currency] += fee
+                sums[books.STRIPE_CLEARING, currency] -= fee
+            return True
+    if not fee:
+        return False
+    sums[account, currency] += fee
+    sums[books.STRIPE_CLEARING, currency] -= fee
+    return True
 
 
-def _row(line: BalanceLine, origin: str, booked: str) -> dict:
-    values = {name: getattr(line, name) for name in NAMES}
-    values["stripe_id"] = values.pop("id")
-    values["origin"] = origin
-    values["booked"] = booked
-    values["state"] = (
+@dataclass(slots=True)
+class _Pool:
+    """The fees and conversions of one day's lines: signed sums, the lines, the latest one."""
+
+    latest: datetime
+    sums: defaultdict = field(default_factory=lambda: defaultdict(int))
+    lines: list[str] = field(default_factory=list)
+
+
+def entries_for(session: Session, lines: Sequence[BalanceLine]) -> tuple[list, dict[str, str]]:
+    """The entries new lines book, and each line's entry keys (space-separated) for its row.
+
+    Payouts and dispute withdrawals get an entry each; fees and conversions one entry per day
+    (UTC+8) and accounting period of the lines, so 100,000 charges post a handful of entries,
+    not 100,000, and the line-by-line detail stays in the import's table."""
+    bounds = sorted({moment for p in ledger.list_periods(session)
+                     for moment in (p.starts_at, p.ends_at)})  # fmt: skip
+    requests: list[ledger.EntryRequest] = []
+    keys: dict[str, list[str]] = defaultdict(list)
+    pools: dict[tuple[date, int], _Pool] = {}
+    for line in lines:
+        for request in own_entries(line):
+            requests.append(request)
+            keys[line.id].append(request.key)
+        at = line.created
+        # A pool never spans two periods: the boundaries count before ``at`` tell it apart.
+        where = (at.astimezone(CHINA_STANDARD_TIME).date(), bisect.bisect_right(bounds, at))
+        pool = pools.get(where)
+        if pool is None:
+            pool = pools[where] = _Pool(at)
+        if add_pooled(line, pool.sums):
+            pool.lines.append(line.id)
+            pool.latest = max(pool.latest, at)
+    for (day, _), pool in pools.items():
+        request = books.stripe_day(day, pool.lines, pool.sums, pool.latest) if pool.lines else None
+        if request is not None:
+            requests.append(request)
+            for txn in pool.lines:
+                keys[txn].append(request.key)
+    return requests, {txn: " ".join(found)[:200] for txn, found in keys.items()}
+
+
+def _row(line: BalanceLine, origin: str, booked: str, now: datetime) -> tuple:
+    state = (
         ItemState.UNRECONCILED
         if line.reporting_category in MATCHED_CATEGORIES
         else ItemState.RECONCILED
     )
-    return values
+    return (*line, origin, booked, state.value, now)
 
 
 def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> ImportResult:
-    """Record and book balance transactions in chunks; a line seen before with other content
-    is refused (``Conflict`` naming it) and, the caller rolling back, nothing is kept."""
-    result = ImportResult()
-    chunk: list[BalanceLine] = []
-    for line in lines:
-        chunk.append(line.with_ids())
-        if len(chunk) >= CHUNK:
-            result += _record_chunk(session, chunk, origin)
-            chunk = []
-    if chunk:
-        result += _record_chunk(session, chunk, origin)
-    return result
-
-
-def _record_chunk(session: Session, lines: Sequence[BalanceLine], origin: str) -> ImportResult:
-    result = ImportResult()
+    """Record and book balance transactions in the caller's unit of work: the new rows in one
+    bulk insert, their entries in one ``post_many``. A line seen before with other content is
+    refused (``Conflict`` naming it) and, the caller rolling back, nothing is kept."""
     unique: dict[str, BalanceLine] = {}
+    total = 0
     for line in lines:
+        total += 1
+        line = line.with_ids()
         seen = unique.get(line.id)
         if seen is not None and not _same(seen, line):
             raise Conflict(
@@ -197,38 +221,49 @@ def _record_chunk(session: Session, lines: Sequence[BalanceLine], origin: str) -
                 field=f"lines.{line.id}",
             )
         unique[line.id] = line
-    # Plain rows of the columns compared, not ORM objects: a re-import reads them all.
-    bt = StripeBalanceTransaction
-    known = {
-        row.stripe_id: row
-        for row in session.execute(
-            sa.select(bt.stripe_id, *(getattr(bt, name) for name in _IDENTITY)).where(
-                bt.stripe_id.in_(list(unique))
-            )
-        )
-    }
-    fresh, requests = [], []
+    known = _known(session, list(unique))
+    fresh = []
     for line in unique.values():
-        if line.id in known:
-            if not _same(known[line.id], line):
-                raise Conflict(
-                    N_("this balance transaction was imported before with other amounts"),
-                    field=f"lines.{line.id}",
-                )
-            result.unchanged += 1
-            continue
-        booked = entries_for(line)
-        requests.extend(booked)
-        fresh.append(_row(line, origin, " ".join(request.key for request in booked)[:200]))
-    result.unchanged += len(lines) - len(unique)
-    if fresh:
-        # The table's insert, not the ORM's bulk path: one executemany, no per-row bookkeeping.
-        session.execute(sa.insert(StripeBalanceTransaction.__table__), fresh)
+        before = known.get(line.id)
+        if before is None:
+            fresh.append(line)
+        elif not _same(before, line):
+            raise Conflict(
+                N_("this balance transaction was imported before with other amounts"),
+                field=f"lines.{line.id}",
+            )
+    requests, booked = entries_for(session, fresh)
+    now = datetime.now(UTC)
+    bulk.insert(
+        session,
+        StripeBalanceTransaction.__table__,
+        COLUMNS,
+        [_row(line, origin, booked.get(line.id, ""), now) for line in fresh],
+    )
     if requests:
         ledger.post_many(session, requests)
-    result.new += len(fresh)
-    result.entries += len(requests)
-    return result
+    return ImportResult(new=len(fresh), unchanged=total - len(fresh), entries=len(requests))
+
+
+def _known(session: Session, ids: list[str]) -> dict:
+    """The compared columns of the lines already recorded among ``ids``, as plain rows. The ids
+    go in as one parameter (an array on PostgreSQL, a JSON list on SQLite), not one each."""
+    bt = StripeBalanceTransaction
+    if not ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = bt.stripe_id == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.String)))
+    else:
+        listed = sa.select(sa.column("value")).select_from(
+            sa.func.json_each(sa.bindparam("ids", json.dumps(ids)))
+        )
+        wanted = bt.stripe_id.in_(listed)
+    return {
+        row.stripe_id: row
+        for row in session.execute(
+            sa.select(bt.stripe_id, *(getattr(bt, name) for name in _IDENTITY)).where(wanted)
+        )
+    }
 
 
 def _same(known, line: BalanceLine) -> bool:

@@ -15,7 +15,7 @@ import csv
 import io
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -113,12 +113,14 @@ def pull(
     return run
 
 
-def _minor(text: str, currency: str, where: str) -> int:
+def _minor(text: str, exponent: int, where: str) -> int:
     try:
-        value = Decimal(text.strip().replace(",", ""))
+        value = Decimal(text.replace(",", "") if "," in text else text)
     except InvalidOperation:
         raise InvalidInput(N_("this is not an amount"), field=where) from None
-    scaled = value.scaleb(EXPONENTS[currency])
+    if not value.is_finite():
+        raise InvalidInput(N_("this is not an amount"), field=where)
+    scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise InvalidInput(N_("this amount has more decimals than its currency"), field=where)
     return int(scaled)
@@ -132,10 +134,12 @@ def _moment(text: str, where: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _day(text: str, where: str) -> date | None:
-    if not text.strip():
-        return None
-    return _moment(text, where).date()
+def _cached_moment(text: str, where: str, moments: dict[str, datetime]) -> datetime:
+    # Stripe's reports repeat a timestamp on many lines; each text is read once.
+    moment = moments.get(text)
+    if moment is None:
+        moment = moments[text] = _moment(text, where)
+    return moment
 
 
 def _currency(text: str, where: str) -> str:
@@ -156,8 +160,8 @@ def parse_itemised_csv(data: bytes) -> list[BalanceLine]:
         raise InvalidInput(
             N_("Stripe's reports are UTF-8; this file is not"), field="file"
         ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = reader.fieldnames or []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    columns = next(reader, [])
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise InvalidInput(
@@ -165,56 +169,84 @@ def parse_itemised_csv(data: bytes) -> list[BalanceLine]:
             field="file",
             missing=missing,
         )
+    width = len(columns)
+    # Where each column is; an optional column the file lacks reads the empty cell added last.
+    at = {name: index for index, name in reversed(list(enumerate(columns)))}
+    place = {name: at.get(name, width) for name in (*REQUIRED_COLUMNS, *_OTHER_COLUMNS)}
+    padding = [""] * (width + 1)
     lines = []
+    moments: dict[str, datetime] = {}
     for number, row in enumerate(reader, start=2):
-        if None in row:
+        if not row:
+            continue
+        if len(row) > width:
             raise InvalidInput(
                 N_("this line has more cells than the header"), field=f"lines[{number}]"
             )
-        where = f"lines[{number}]."
-        currency = _currency(row["currency"], where + "currency")
-        amounts = {
-            name: _minor(row[name], currency, where + name) for name in ("gross", "fee", "net")
-        }
-        if amounts["gross"] - amounts["fee"] != amounts["net"]:
-            raise InvalidInput(N_("gross less fee is not net"), field=where + "net")
-        facing = (row.get("customer_facing_currency") or "").strip()
-        facing_currency = _currency(facing, where + "customer_facing_currency") if facing else None
-        facing_amount = (row.get("customer_facing_amount") or "").strip()
-        txn = row["balance_transaction_id"].strip()
-        if not txn.startswith("txn_"):
-            raise InvalidInput(
-                N_("this is not a balance transaction id"), field=where + "balance_transaction_id"
-            )
-        extra = {
-            attribute: (row.get(column) or "").strip() or None
-            for column, attribute in OPTIONAL_COLUMNS.items()
-        }
-        category = row["reporting_category"].strip()
-        lines.append(
-            BalanceLine(
-                id=txn,
-                type=category,
-                reporting_category=category,
-                amount=amounts["gross"],
-                fee=amounts["fee"],
-                net=amounts["net"],
-                currency=currency,
-                created=_moment(row["created_utc"], where + "created_utc"),
-                available_on=_day(row.get("available_on_utc") or "", where + "available_on_utc"),
-                customer_facing_amount=(
-                    _minor(facing_amount, facing_currency, where + "customer_facing_amount")
-                    if facing_amount and facing_currency
-                    else None
-                ),
-                customer_facing_currency=facing_currency,
-                **{
-                    key: value[:500] if key == "description" and value else value
-                    for key, value in extra.items()
-                },
-            )
-        )
+        cells = [cell.strip() for cell in row]
+        cells += padding[len(row) :]
+        lines.append(_line(cells, place, f"lines[{number}].", moments))
     return lines
+
+
+_OTHER_COLUMNS = (*OPTIONAL_COLUMNS, "available_on_utc", "customer_facing_amount",
+                  "customer_facing_currency")  # fmt: skip
+
+
+def _line(
+    cells: list[str], place: dict[str, int], where: str, moments: dict[str, datetime]
+) -> BalanceLine:
+    currency = _currency(cells[place["currency"]], where + "currency")
+    exponent = EXPONENTS[currency]
+    gross = _minor(cells[place["gross"]], exponent, where + "gross")
+    fee = _minor(cells[place["fee"]], exponent, where + "fee")
+    net = _minor(cells[place["net"]], exponent, where + "net")
+    if gross - fee != net:
+        raise InvalidInput(N_("gross less fee is not net"), field=where + "net")
+    facing = cells[place["customer_facing_currency"]]
+    facing_currency = _currency(facing, where + "customer_facing_currency") if facing else None
+    facing_amount = cells[place["customer_facing_amount"]]
+    txn = cells[place["balance_transaction_id"]]
+    if not txn.startswith("txn_"):
+        raise InvalidInput(
+            N_("this is not a balance transaction id"), field=where + "balance_transaction_id"
+        )
+    created = _cached_moment(cells[place["created_utc"]], where + "created_utc", moments)
+    available = cells[place["available_on_utc"]]
+    extra = {
+        attribute: cells[place[column]] or None for column, attribute in OPTIONAL_COLUMNS.items()
+    }
+    source = extra["source_id"]
+    if source:
+        for prefix, name in stripe_balance.KINDS:
+            if source.startswith(prefix):
+                extra[name] = extra[name] or source
+                break
+    if extra["description"]:
+        extra["description"] = extra["description"][:500]
+    category = cells[place["reporting_category"]]
+    return BalanceLine(
+        id=txn,
+        type=category,
+        reporting_category=category,
+        amount=gross,
+        fee=fee,
+        net=net,
+        currency=currency,
+        created=created,
+        available_on=(
+            _cached_moment(available, where + "available_on_utc", moments).date()
+            if available
+            else None
+        ),
+        customer_facing_amount=(
+            _minor(facing_amount, EXPONENTS[facing_currency], where + "customer_facing_amount")
+            if facing_amount and facing_currency
+            else None
+        ),
+        customer_facing_currency=facing_currency,
+        **extra,
+    )
 
 
 def refuse_closed_periods(session, moments: list[tuple[str, datetime]]) -> None:

@@ -124,7 +124,50 @@ def test_the_ids_are_filed_by_kind(db):
     assert rows["txn_re1"].refund_id == "re_1"
     assert rows["txn_po1"].payout_id == "po_1"
     assert rows["txn_dp1"].dispute_id == "dp_1"
-    assert rows["txn_fx1"].booked == "stripe_bt:txn_fx1:fx stripe_bt:txn_fx1:fee"
+
+
+def entry_keys(db) -> list[str]:
+    return list(db.scalars(sa.text("SELECT idempotency_key FROM ledger_entries ORDER BY id")))
+
+
+def test_a_days_fees_and_conversions_are_one_entry_that_each_line_names(db, booked_by_trading):
+    before = set(entry_keys(db))
+    stripe_balance.record(db, STATEMENT, "csv")
+    db.commit()
+    new = [key for key in entry_keys(db) if key not in before]
+    day = [key for key in new if key.startswith("stripe_day:2026-11-02:")]
+    assert len(day) == 1
+    assert sorted(set(new) - set(day)) == ["stripe_bt:txn_dp1", "stripe_bt:txn_po1"]
+    rows = {row.stripe_id: row for row in db.scalars(sa.select(StripeBalanceTransaction))}
+    # Every line with a fee or a conversion names the day's entry; a refund of no fee too.
+    for txn in ("txn_ch1", "txn_ch2", "txn_re1", "txn_fx1", "txn_fee"):
+        assert rows[txn].booked == day[0], txn
+    assert rows["txn_dp1"].booked == f"stripe_bt:txn_dp1 {day[0]}"
+    assert rows["txn_po1"].booked == "stripe_bt:txn_po1"
+
+
+def test_a_days_entry_never_spans_two_accounting_periods(db):
+    boundary = T0 + timedelta(hours=2)
+    ledger.create_period(db, "before", T0 - timedelta(days=1), boundary)
+    ledger.create_period(db, "after", boundary, T0 + timedelta(days=30))
+    stripe_balance.record(
+        db,
+        [line("txn_early", "charge", 10_000, fee=300, source="ch_e"),
+         line("txn_late", "charge", 20_000, fee=600, source="ch_l", hours=3)],
+        "csv",
+    )  # fmt: skip
+    db.commit()
+    effective = {
+        key: at
+        for key, at in db.execute(
+            sa.text("SELECT idempotency_key, effective_at FROM ledger_entries")
+        )
+    }
+    rows = {row.stripe_id: row.booked for row in db.scalars(sa.select(StripeBalanceTransaction))}
+    assert rows["txn_early"] != rows["txn_late"]
+    assert str(effective[rows["txn_early"]]) < str(boundary.replace(tzinfo=None))
+    assert str(effective[rows["txn_late"]]) >= str(boundary.replace(tzinfo=None))
+    assert balance(db, "expenses:payment_fees") == 900
 
 
 def test_a_line_seen_before_with_other_amounts_is_refused_and_nothing_is_kept(db):

@@ -33,7 +33,8 @@ def test_the_itemised_csv_is_imported_once(db):
     data = stripe_csv(REPORT)
     result = stripe_import.import_csv(db, data)
     db.commit()
-    assert (result.new, result.entries) == (4, 4)  # two fees, one conversion, one payout
+    # The fees and the conversion of 2 November (UTC+8) in one entry; the payout in its own.
+    assert (result.new, result.entries) == (4, 2)
     row = db.scalar(
         sa.select(StripeBalanceTransaction).where(StripeBalanceTransaction.stripe_id == "txn_3")
     )
@@ -56,6 +57,12 @@ BAD = {
     "unknown currency": (stripe_csv(REPORT).replace(b",usd,", b",usx,"), "lines[4]."),
     "not utf-8": ("balance_transaction_id,金额".encode("gbk"), "file"),
     "extra cell": (stripe_csv(REPORT).replace(b"po_1", b"po_1,,,,,,,,,,,,"), "lines[5]"),
+    "infinite amount": (stripe_csv(REPORT).replace(b"4800.00", b"Infinity"), "lines[2].gross"),
+    "not a number": (stripe_csv(REPORT).replace(b"4800.00", b"NaN"), "lines[2].gross"),
+    "line cut short": (
+        stripe_csv(REPORT).replace(b"-3000.00,0.00,-3000.00,payout,po_1,,,,,,", b"-3000.00"),
+        "lines[5].fee",
+    ),
 }  # fmt: skip
 
 

@@ -1,0 +1,66 @@
+"""Many rows into one table the cheapest way each engine allows, inside the caller's
+transaction: PostgreSQL's ``COPY … FROM STDIN``; SQLite's ``executemany`` on the driver with the
+values converted once, as SQLAlchemy would store them. Rows are plain tuples in the order of
+``columns``, with enums as their values; no ORM objects, no per-row bind processing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+
+def insert(session: Session, table: sa.Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert ``rows`` (tuples in the order of ``columns``) into ``table``."""
+    if not rows:
+        return
+    connection = session.connection()
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    kinds = [(index, kind) for index, name in enumerate(columns)
+             if (kind := _sqlite_kind(table.c[name].type))]  # fmt: skip
+    seen: dict = {}
+    converted = [_convert(row, kinds, seen) for row in rows] if kinds else rows
+    marks = ", ".join("?" * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", converted)
+
+
+def _sqlite_kind(column_type) -> str | None:
+    python_type = getattr(column_type, "impl", column_type)
+    if isinstance(python_type, sa.DateTime):
+        return "datetime"
+    if isinstance(python_type, sa.Date):
+        return "date"
+    return None
+
+
+def _convert(row: tuple, kinds: list[tuple[int, str]], seen: dict) -> tuple:
+    values = list(row)
+    for index, kind in kinds:
+        value = values[index]
+        if value is not None:
+            # Imports repeat their times (a report's timestamps, the import's own): each once.
+            text = seen.get(value)
+            if text is None:
+                text = seen[value] = _sqlite_value(value, kind)
+            values[index] = text
+    return tuple(values)
+
+
+def _sqlite_value(value, kind: str) -> str:
+    # The text SQLAlchemy's SQLite types store: fixed width, so it sorts and compares.
+    if kind == "datetime":
+        if isinstance(value, datetime):
+            moment = value.astimezone(UTC).replace(tzinfo=None)
+            return moment.isoformat(sep=" ", timespec="microseconds")
+        raise TypeError(f"{value!r} is not a datetime")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{value!r} is not a date")
