@@ -17,9 +17,9 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from ledger import xlsx
 from ledger.currencies import format_amount
 from ledger.reads import journal
 
@@ -110,13 +110,6 @@ def export_xlsx(
     end: datetime | None = None,
     zone: tzinfo | None = None,
 ) -> int:
-    """Write the journal of ``[start, end)`` as an XLSX workbook; return the row count."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("journal")
-    sheet.append(list(COLUMNS))
-    count = 0
-    for row in _rows(session, start, end, zone):
-        sheet.append(row)
-        count += 1
-    workbook.save(out)
-    return count
+    """Write the journal of ``[start, end)`` as an XLSX workbook (one sheet, ``journal``,
+    streamed row by row by ``ledger.xlsx``); return the row count."""
+    return xlsx.write(out, "journal", COLUMNS, _rows(session, start, end, zone))

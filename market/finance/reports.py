@@ -1,5 +1,5 @@
 """Finance reports as CSV or XLSX, streamed: rows come from the database as an iterator and go
-out as they come — XLSX through ``market.finance.xlsx``, which writes each row into the sheet
+out as they come — XLSX through ``ledger.xlsx``, which writes each row into the sheet
 as it is read, so a 400,000-posting journal never sits in memory.
 
 Reports: ``trial_balance`` (debit and credit columns), ``general_ledger`` (one row per
@@ -23,13 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import ledger
-from ledger import reads
+from ledger import reads, xlsx
 from ledger.currencies import format_amount
 from ledger.models import accounts, entries, postings
 from market.charts import month_of
 from market.db import utcnow
 from market.errors import InvalidInput, NotFound
-from market.finance import xlsx
 from market.text import N_
 from market.trading import books
 from market.trading.models import Order, Payment, PaymentStatus
@@ -260,7 +259,7 @@ def build(
 
 
 def write_xlsx(report: Report, path: str) -> int:
-    """Write the report as XLSX, row by row as it is read (``market.finance.xlsx``); how many
+    """Write the report as XLSX, row by row as it is read (``ledger.xlsx``); how many
     rows."""
     return xlsx.write(path, report.name, report.columns, report.rows)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _FLUSH = 1 << 20
@@ -96,8 +98,11 @@ def _cell(ref: str, value, style: str = "") -> str:
     )
 
 
-def write(path: str, sheet: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Write ``columns`` (bold) then ``rows`` to a new XLSX at ``path``; how many rows."""
+def write(
+    path: str | Path | IO[bytes], sheet: str, columns: Sequence[str], rows: Iterable[Sequence]
+) -> int:
+    """Write ``columns`` (bold) then ``rows`` to a new XLSX at ``path`` (or into a binary
+    file object); how many rows."""
     letters = [_column(index) for index in range(max(len(columns), 1))]
     count = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
