@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,6 +32,7 @@ from market.finance import (
     report_builds,
     reports,
     schemas,
+    web,
 )
 from market.finance.models import (
     ASSERTION_STATUS_LABELS,
@@ -42,7 +42,6 @@ from market.finance.models import (
     PayeeStatus,
     ReportBuild,
 )
-from market.finance.services import XLSX
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
 from market.money import whole_money
@@ -427,7 +426,7 @@ def download_report(name: str):
         return redirect(url_for("finance_console.reports_page"))
     query = schema.load(request.args)
     try:
-        return _report_download(name, query)
+        return web.report_download(name, query)
     except DomainError as error:
         flash(_(error.message) + (f" ({error.field})" if error.field else ""))
         return redirect(url_for("finance_console.reports_page"))
@@ -457,10 +456,7 @@ def queue_report_build():
 @finance_only
 def report_build_file(build_id: int):
     """A report the worker built."""
-    stream, media, filename = report_builds.download(
-        db_session(), current_app.extensions["files"], build_id
-    )
-    return send_file(stream, mimetype=media, download_name=filename, as_attachment=True)
+    return web.built_report(build_id)
 
 
 RECEIPT_FIELDS = ("reference", "currency", "amount", "bank_transaction_id", "payer_name")
@@ -534,19 +530,4 @@ def provider_statement():
     organisation_id = query["organisation_id"] or (mine[0] if mine else None)
     if organisation_id not in mine:
         raise PermissionDenied(N_("you are not a member of this organisation"))
-    return _report_download("provider_statement", {**query, "organisation_id": organisation_id})
-
-
-def _report_download(name: str, query: dict):
-    """The report for ``query`` as a download: XLSX from a temporary file, CSV streamed."""
-    reports.check(name, query["organisation_id"])
-    filename = f"{name}.{query['format']}"
-    window = (query["start"], query["end"], query["organisation_id"])
-    if query["format"] == "xlsx":
-        handle = reports.xlsx_file(db_session(), name, *window)
-        response = send_file(handle.name, mimetype=XLSX, download_name=filename)
-        response.call_on_close(handle.close)
-        return response
-    chunks = reports.csv_chunks(current_app.extensions["db"], name, *window)
-    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
-    return Response(chunks, mimetype="text/csv", headers=disposition)
+    return web.report_download("provider_statement", {**query, "organisation_id": organisation_id})

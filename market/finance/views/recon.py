@@ -4,7 +4,7 @@ its resolution, corrections with a second approver, the audit trail (finance sta
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, current_app, send_file
+from flask import current_app
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
@@ -17,12 +17,11 @@ from market.finance import (
     exceptions,
     matching,
     report_builds,
-    reports,
     schemas,
     stripe_import,
+    web,
 )
 from market.finance.models import BankAccount, ReconException, ReportBuild
-from market.finance.services import XLSX
 from market.identity.models import User
 from market.oauth.server import requires
 from market.text import N_
@@ -203,7 +202,7 @@ def report(query, name: str):
     """A report (``trial_balance``, ``general_ledger``, ``payables``, ``provider_statement``
     with ``organisation_id``, ``escrow_ageing``, ``revenue``, ``volume``) as CSV or XLSX,
     streamed; a large one is better built in the background (``…/builds``)."""
-    return _report_download(name, query)
+    return web.report_download(name, query)
 
 
 @blp.route("/finance/reports/<name>/builds", methods=["POST"])
@@ -240,22 +239,4 @@ def report_build(build_id: int):
 @blp.response(200, content_type="application/octet-stream")
 def report_build_file(build_id: int):
     """The built file; 409 until the build is done."""
-    stream, media, filename = report_builds.download(
-        db_session(), current_app.extensions["files"], build_id
-    )
-    return send_file(stream, mimetype=media, download_name=filename, as_attachment=True)
-
-
-def _report_download(name: str, query: dict):
-    """The report for ``query`` as a download: XLSX from a temporary file, CSV streamed."""
-    reports.check(name, query["organisation_id"])
-    filename = f"{name}.{query['format']}"
-    window = (query["start"], query["end"], query["organisation_id"])
-    if query["format"] == "xlsx":
-        handle = reports.xlsx_file(db_session(), name, *window)
-        response = send_file(handle.name, mimetype=XLSX, download_name=filename)
-        response.call_on_close(handle.close)
-        return response
-    chunks = reports.csv_chunks(current_app.extensions["db"], name, *window)
-    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
-    return Response(chunks, mimetype="text/csv", headers=disposition)
+    return web.built_report(build_id)

@@ -1,0 +1,33 @@
+"""What the finance pages and the finance API hand over the same way: reports as downloads
+(XLSX from a temporary file, CSV streamed as it is read) and the files the worker built."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, send_file
+
+from market.context import db_session
+from market.finance import report_builds, reports
+from market.finance.services import XLSX
+
+
+def report_download(name: str, query: dict) -> Response:
+    """The report ``name`` for ``query`` (``format``, ``start``, ``end``, ``organisation_id``)."""
+    reports.check(name, query["organisation_id"])
+    filename = f"{name}.{query['format']}"
+    window = (query["start"], query["end"], query["organisation_id"])
+    if query["format"] == "xlsx":
+        handle = reports.xlsx_file(db_session(), name, *window)
+        response = send_file(handle.name, mimetype=XLSX, download_name=filename)
+        response.call_on_close(handle.close)
+        return response
+    chunks = reports.csv_chunks(current_app.extensions["db"], name, *window)
+    disposition = {"Content-Disposition": f"attachment; filename={filename}"}
+    return Response(chunks, mimetype="text/csv", headers=disposition)
+
+
+def built_report(build_id: int) -> Response:
+    """A report the worker built (``Conflict`` until it is done)."""
+    stream, media, filename = report_builds.download(
+        db_session(), current_app.extensions["files"], build_id
+    )
+    return send_file(stream, mimetype=media, download_name=filename, as_attachment=True)
