@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 
 from market.db import utcnow
 from market.finance import bank, matching
@@ -13,6 +17,8 @@ from tests import factories
 from tests.finance.conftest import DAY
 from tests.finance.generated import BankRow, icbc_csv
 from tests.web import WebClient
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _web(app, user):
@@ -125,3 +131,46 @@ def test_the_payouts_page_names_the_currency_in_chinese(app, db):
     db.commit()
     page = _web(app, finance).get("/finance/payouts").get_data(as_text=True)
     assert "(人民币)" in page and "(CNY)" not in page
+
+
+def test_finance_staff_see_only_the_tools_they_can_use(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    factories.organisation(db, finance, is_operator=True)
+    also_provider = factories.user(db, staff=(StaffRole.FINANCE,))
+    factories.organisation(db, also_provider)
+    provider = factories.user(db)
+    factories.organisation(db, provider)
+    db.commit()
+    with app.test_request_context():
+        orders, ledger_page = url_for("trading.order_list"), url_for("finance.accounts")
+        listings = url_for("listings.provider_listings")
+    staff_page = _web(app, finance).get("/finance/payees").get_data(as_text=True)
+    assert f'href="{ledger_page}"' in staff_page
+    assert f'href="{orders}"' not in staff_page and f'href="{listings}"' not in staff_page
+    # A finance user who is also a provider's member, and a plain member, keep their own tools.
+    for user in (also_provider, provider):
+        home = _web(app, user).get("/").get_data(as_text=True)
+        assert f'href="{orders}"' in home and f'href="{listings}"' in home
+
+
+# Forms that move money, lock a period or settle an item for good: their button asks first
+# (``data-confirm``, answered by ``static/site.js``; no inline script under the CSP).
+DESTRUCTIVE = {
+    "payees.html": ["decide_payee"],
+    "payouts.html": ["move_batch", "payout_paid", "payout_returned"],
+    "periods.html": ["finance.close_period"],
+    "receipts.html": ["return_held_receipt"],
+    "reconciliation.html": ["how='mark'", "decide_correction"],
+}
+
+
+@pytest.mark.parametrize("template", sorted(DESTRUCTIVE))
+def test_destructive_finance_buttons_ask_first(template):
+    source = (ROOT / "templates" / "finance" / template).read_text()
+    forms = re.findall(r"<form\b.*?</form>", source, flags=re.S)
+    for marker in DESTRUCTIVE[template]:
+        found = [form for form in forms if marker in form.split(">", 1)[0]]
+        assert found, marker
+        for form in found:
+            buttons = re.findall(r"<button\b[^>]*>", form)
+            assert buttons and all("data-confirm=" in button for button in buttons), form
