@@ -349,7 +349,8 @@ def items_of(session: Session, target: Reconciled) -> list[Item]:
     return bank_items(session, session.get(BankAccount, int(target.key.split(":")[1])))
 
 
-def _ledger_balance(session: Session, target: Reconciled, day: date) -> int:
+def ledger_balance(session: Session, target: Reconciled, day: date) -> int:
+    """The ledger's balance of the account at the end of ``day`` (UTC+8); 0 if never used."""
     try:
         return ledger.balance_as_of(session, target.ledger_account, target.currency, end_of(day))
     except AccountNotFound:
@@ -389,7 +390,7 @@ def _assert_day(
     session: Session, target: Reconciled, day: date, statement: int, items: list[Item],
     now: datetime,
 ) -> BalanceAssertion:  # fmt: skip
-    booked = _ledger_balance(session, target, day)
+    booked = ledger_balance(session, target, day)
     before = day - timedelta(days=1)
     carried = sum(1 for item in items if item.open_at(before))
     open_now = [item for item in items if item.open_at(day)]

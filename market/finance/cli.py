@@ -19,12 +19,17 @@ from ledger.export import export_csv, export_xlsx
 from ledger.verify import verify
 from market.db import utcnow
 from market.errors import DomainError
-from market.finance import assertions, bank, exceptions, matching, statements, stripe_import
+from market.finance import (
+    assertions,
+    bank,
+    exceptions,
+    matching,
+    standings,
+    statements,
+    stripe_import,
+)
 from market.finance.models import (
     BankAccount,
-    BankLine,
-    BankStatement,
-    ItemState,
     StripeBalanceTransaction,
     StripeSync,
 )
@@ -210,8 +215,9 @@ def import_bank(account, path, kind, encoding, layout, opening):  # fmt: skip
 
 @recon_group.command("status")
 def status():
-    """Stripe lines imported, each bank account's last statement against the ledger, and the
-    lines still open."""
+    """Every bank statement, and Stripe's balance per currency, against the ledger at the end
+    of its last day: the difference, what open items explain, the lines still open. Exit 1 if
+    any difference is unexplained (and not accepted with a reason)."""
     with current_app.extensions["db"].unit_of_work() as session:
         lines = session.scalar(sa.select(sa.func.count()).select_from(StripeBalanceTransaction))
         last = session.scalar(sa.select(StripeSync).order_by(StripeSync.id.desc()).limit(1))
@@ -220,31 +226,31 @@ def status():
             click.echo(
                 f"  last pull {last.started_at:%Y-%m-%d %H:%M} UTC: {last.outcome or 'running'}"
             )
-        clean = True
-        for account in session.scalars(sa.select(BankAccount).order_by(BankAccount.id)):
-            statement = session.scalar(
-                sa.select(BankStatement)
-                .where(BankStatement.bank_account_id == account.id)
-                .order_by(BankStatement.period_end.desc(), BankStatement.id.desc())
-                .limit(1)
-            )
-            open_lines = session.scalar(
-                sa.select(sa.func.count()).where(
-                    BankLine.bank_account_id == account.id,
-                    BankLine.state.in_([ItemState.UNRECONCILED, ItemState.PARTIAL]),
-                )
-            )
-            if statement is None:
-                click.echo(f"bank {account.name}: no statement yet")
+        found = standings.standings(session)
+        for row in found:
+            if row.settled:
                 continue
-            booked = bank.ledger_balance_at_end_of(session, account, statement.period_end)
-            click.echo(
-                f"bank {account.name}: statement to {statement.period_end} closing "
-                f"{statement.closing_minor}, ledger {account.ledger_account} {booked} "
-                f"(difference {statement.closing_minor - booked}), {open_lines} lines open"
+            where = (
+                f"stripe {row.currency} to {row.last}"
+                if row.account_key == assertions.STRIPE
+                else f"bank {row.label} statement {row.first} – {row.last}"
             )
-            clean = clean and open_lines == 0 and booked == statement.closing_minor
-    sys.exit(0 if clean else 1)
+            verdict = "accepted" if row.accepted else ("DIFFERS" if row.failing else "explained")
+            click.echo(
+                f"{where}: closing {row.statement_minor}, ledger {row.ledger_account} "
+                f"{row.ledger_minor} (difference {row.difference_minor}, open items "
+                f"{row.explained_minor}, unexplained {row.unexplained_minor}: {verdict}), "
+                f"{row.open_lines} lines open"
+            )
+        for name in standings.bank_accounts_without_statements(session):
+            click.echo(f"bank {name}: no statement yet")
+    settled = sum(1 for row in found if row.settled)
+    failing = sum(1 for row in found if row.failing)
+    click.echo(
+        f"{len(found)} statements: {settled} settled, {len(found) - settled - failing} open "
+        f"and explained, {failing} with a difference nothing explains"
+    )
+    sys.exit(1 if failing else 0)
 
 
 @recon_group.command("run")

@@ -3,9 +3,11 @@
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import ledger
+from ledger import credit, debit
 from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
 
 SHUJIAO = Path(sys.executable).parent / "shujiao"
@@ -52,9 +54,12 @@ def test_import_bank_and_status(app, tmp_path):
     assert imported.returncode == 0, imported.stderr
     assert "1 new lines" in imported.stdout and "closing 5000 CNY" in imported.stdout
     status = _run(app, "status")
-    # Nothing in the ledger explains the 50 yuan yet: status says so and fails.
-    assert status.returncode == 1
-    assert "closing 5000, ledger assets:bank 0 (difference 5000), 1 lines open" in status.stdout
+    # The 50 yuan are an open line: explained, still open, not a failure.
+    assert status.returncode == 0, status.stdout
+    assert (
+        "bank 工行基本户 statement 2026-11-02 – 2026-11-02: closing 5000, ledger assets:bank 0 "
+        "(difference 5000, open items 5000, unexplained 0: explained), 1 lines open"
+    ) in status.stdout
     unknown = _run(app, "import-bank", "nope", str(statement))
     assert unknown.returncode == 1 and "no bank account named" in unknown.stderr
 
@@ -72,3 +77,34 @@ def test_assert_prints_each_day_and_fails_on_an_unexplained_difference(app, tmp_
     assert "1 days asserted, 0 with a difference nothing explains" in asserted.stdout
     backwards = _run(app, "assert", "--start", "2026-11-03", "--end", "2026-11-02")
     assert backwards.returncode == 2 and "--end" in backwards.stderr
+
+
+def test_status_reports_every_statement_and_fails_on_an_unexplained_difference(app, tmp_path):
+    _run(app, "add-bank-account", "工行基本户", "--bank", "中国工商银行",
+         "--number", "4000021009200000001", "--layout", "icbc")  # fmt: skip
+    first, second = tmp_path / "november-2.csv", tmp_path / "november-3.csv"
+    first.write_bytes(icbc_csv([BankRow(date(2026, 11, 2), 5_000, "R1")], 0))
+    second.write_bytes(icbc_csv([BankRow(date(2026, 11, 3), 3_000, "R2")], 5_000))
+    for statement in (first, second):
+        assert _run(app, "import-bank", "工行基本户", str(statement)).returncode == 0
+    status = _run(app, "status")
+    assert status.returncode == 0, status.stdout
+    # Both statements, not only the last: each is open with its own line.
+    assert "statement 2026-11-02 – 2026-11-02: closing 5000" in status.stdout
+    assert "statement 2026-11-03 – 2026-11-03: closing 8000" in status.stdout
+    assert "2 statements: 0 settled, 2 open and explained, 0 with a difference" in status.stdout
+    # A movement on the bank account that no statement line or receipt stands for.
+    with app.extensions["db"].unit_of_work() as session:
+        ledger.post(
+            session,
+            "test:unexplained",
+            [debit("assets:bank", 100, "CNY"), credit("equity:owner", 100, "CNY")],
+            effective_at=datetime(2026, 11, 3, 4, tzinfo=UTC),
+        )
+    status = _run(app, "status")
+    assert status.returncode == 1, status.stdout
+    assert "closing 5000, ledger assets:bank 0 (difference 5000, open items 5000, " in status.stdout
+    assert (
+        "closing 8000, ledger assets:bank 100 (difference 7900, open items 8000, "
+        "unexplained -100: DIFFERS)"
+    ) in status.stdout
