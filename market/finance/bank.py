@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-import ledger
-from ledger.errors import AccountNotFound
 from market.errors import Conflict, InvalidInput, NotFound
 from market.finance import statements
 from market.finance.models import BankAccount, BankLine, BankStatement
@@ -101,20 +99,6 @@ def parse(
         raise InvalidInput(N_("choose CSV, MT940 or camt.053"), field="format")
     parsed.encoding = used
     return parsed
-
-
-def ledger_balance_at_end_of(session: Session, account: BankAccount, day) -> int:
-    """The ledger's balance of the account's ledger code at the end of ``day`` (UTC+8): what
-    the statement's closing balance for that day must equal."""
-    try:
-        return ledger.balance_as_of(
-            session,
-            account.ledger_account,
-            account.currency,
-            value_moment(day + timedelta(days=1)) - timedelta(microseconds=1),
-        )
-    except AccountNotFound:
-        return 0
 
 
 def _last_statement(session: Session, account_id: int) -> BankStatement | None:

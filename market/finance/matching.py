@@ -208,14 +208,6 @@ def _stripe_charges(session: Session, pending: _Pending, now: datetime) -> int:
     return matched
 
 
-@dataclass(frozen=True)
-class _Line:
-    amount: int
-    currency: str
-    customer_facing_amount: int | None
-    customer_facing_currency: str | None
-
-
 def _stripe_refunds(session: Session, pending: _Pending) -> None:
     bt = StripeBalanceTransaction
     lines = session.execute(
