@@ -15,7 +15,7 @@
     document.getElementById("pay-button").disabled = true;
     const tokenised = await stripe.createToken(card);
     if (tokenised.error) { return fail(tokenised.error.message); }
-    const response = await fetch(form.dataset.confirm, {
+    const response = await fetch(form.dataset.confirmUrl, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": form.dataset.csrf},
       body: JSON.stringify({payment_method: tokenised.token.card.id}),

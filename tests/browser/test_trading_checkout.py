@@ -59,11 +59,14 @@ def test_buyer_pays_by_card_with_3d_secure_and_gets_the_files(page, exchange, li
         ("postal_code", "518000"),
     ):  # fmt: skip
         page.fill(f"#card-element input[placeholder={placeholder}]", value)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.click("[data-testid=pay-button]")
     # localstripe's 3-D Secure dialog: the buyer completes the authentication.
     page.get_by_role("button", name="Complete authentication").click()
     page.wait_for_url("**/orders/*")
     assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "delivered"
     assert page.locator("[data-testid=download]").count() == 1
+    assert dialogs == []  # paying asks no question of its own
     order_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
     assert balance(exchange.app, f"liabilities:escrow:order:{order_id}") == PRICE
