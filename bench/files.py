@@ -5,11 +5,13 @@ the buyer's download dropped halfway and resumed with a range — next to boto3 
 same transfers in the same run, for each file size given (so memory can be compared).
 
     .venv/bin/python bench/files.py [--sizes 64MiB,2GiB] [--part-size 64MiB]
-        [--concurrency 4] [--store s3|local]
+        [--concurrency 4] [--store s3|local] [--workers 2]
 
 With ``--store local`` the parts go through the API and the app serves the download itself.
-The web app runs as a real HTTP server in a child process and the worker in another, so their
-peak memory (VmHWM, ru_maxrss) is theirs alone. Needs `tools/services.py up seaweedfs`.
+The web app runs as production runs it, ``shujiao serve`` (gunicorn), and the worker in a
+process of its own, so their memory is theirs alone: the web's resident memory is sampled
+every 0.2 s (at rest after its first request, during the upload, the trade and the download),
+and each gunicorn worker's peak (VmHWM) is printed; the worker's is its ru_maxrss. Needs `tools/services.py up seaweedfs`.
 Prints throughputs (MB/s, 10^6 bytes), memory and the load average; it checks the hashes,
 never a timing.
 """
@@ -21,13 +23,13 @@ import concurrent.futures
 import hashlib
 import http.client
 import json
-import logging
 import os
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -102,13 +104,19 @@ def stream_sha256(stream) -> str:
 # --- child processes -------------------------------------------------------------------------
 
 
-def serve(config_path: str, port: int) -> None:
-    """The web app as a threaded HTTP server (the child process)."""
-    from werkzeug.serving import make_server  # noqa: PLC0415 - only the child needs it
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    app = create_app(json.loads(Path(config_path).read_text()))
-    make_server("127.0.0.1", port, app, threaded=True).serve_forever()
+def serve(config: dict, port: int, workers: int) -> subprocess.Popen:
+    """The web app as production runs it: ``shujiao serve`` (gunicorn, sync workers),
+    configured by ``SHUJIAO_*`` variables. Access logs are dropped (a line per request)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SHUJIAO_")}
+    env |= {f"SHUJIAO_{name}": str(value) for name, value in config.items()}
+    # A 2 GiB download served by the app (the local store) outlasts gunicorn's 30 s default.
+    env["GUNICORN_CMD_ARGS"] = "--timeout 900"
+    shujiao = Path(sys.executable).with_name("shujiao")
+    return subprocess.Popen(
+        [str(shujiao), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def work(config_path: str) -> None:
@@ -122,12 +130,77 @@ def work(config_path: str) -> None:
     print(json.dumps({"seconds": seconds, "peak_kib": peak_kib}))
 
 
-def peak_rss_mib(pid: int) -> float:
-    """VmHWM (peak resident set) of a running process, MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+def _status_mib(pid: int, field: str) -> float:
+    """A ``/proc/<pid>/status`` memory line (``VmRSS``, ``VmHWM``), MiB; 0 once it is gone."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
-    return float("nan")
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+class WebMemory:
+    """The resident memory of gunicorn's master and workers, sampled every 0.2 s in a thread,
+    the highest per phase (``mark`` starts one): the largest process, and all of them."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.phase = "start"
+        self.largest: dict[str, float] = {}
+        self.total: dict[str, float] = {}
+        self.master_rss = 0.0
+        self.workers: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.workers = children(self.master)
+        self._thread.start()
+
+    def mark(self, phase: str) -> None:
+        self.sample()
+        self.phase = phase
+        self.sample()
+
+    def sample(self) -> None:
+        master = _status_mib(self.master, "VmRSS")
+        workers = [_status_mib(pid, "VmRSS") for pid in self.workers]
+        self.master_rss = max(self.master_rss, master)
+        largest = max(workers, default=0.0)
+        self.largest[self.phase] = max(self.largest.get(self.phase, 0.0), largest)
+        self.total[self.phase] = max(self.total.get(self.phase, 0.0), master + sum(workers))
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.sample()
+
+    def stop(self) -> dict:
+        """The figures: per phase, and each worker's peak (VmHWM) over the whole run."""
+        self.sample()
+        self._stop.set()
+        self._thread.join()
+        return {
+            "largest": dict(self.largest),
+            "total": dict(self.total),
+            "master": self.master_rss,
+            "worker_hwm": [_status_mib(pid, "VmHWM") for pid in self.workers],
+        }
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -290,7 +363,7 @@ class _Redirect(urllib.request.HTTPRedirectHandler):
         return moved
 
 
-def run(size: int, part_size: int, concurrency: int, store: str, s3: dict) -> dict:
+def run(size: int, part_size: int, concurrency: int, store: str, s3: dict, workers: int) -> dict:
     """One file of ``size`` through the exchange; the figures. The bucket and the working
     directory go afterwards, whatever happened."""
     bucket = f"bench-{uuid.uuid4().hex[:12]}"
@@ -298,7 +371,7 @@ def run(size: int, part_size: int, concurrency: int, store: str, s3: dict) -> di
     raw.client.create_bucket(Bucket=bucket)
     work_dir = Path(tempfile.mkdtemp(prefix="shujiao-bench-files-"))
     try:
-        return run_in(size, part_size, concurrency, store, s3, raw, work_dir)
+        return run_in(size, part_size, concurrency, store, s3, raw, work_dir, workers)
     finally:
         client = raw.client
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
@@ -311,7 +384,14 @@ def run(size: int, part_size: int, concurrency: int, store: str, s3: dict) -> di
 
 
 def run_in(
-    size: int, part_size: int, concurrency: int, store: str, s3: dict, raw, work_dir: Path
+    size: int,
+    part_size: int,
+    concurrency: int,
+    store: str,
+    s3: dict,
+    raw,
+    work_dir: Path,
+    workers: int,
 ) -> dict:
     """The run itself, in ``raw``'s bucket and ``work_dir``."""
     figures: dict = {"size": size}
@@ -372,13 +452,17 @@ def run_in(
         )
     )
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, __file__, "serve", str(config_path), str(port)])
+    server = serve(config, port, workers)
+    memory = WebMemory(server.pid)
     try:
         api = Api(base, tokens["provider"])
         as_reviewer = Api(base, tokens["reviewer"])
         as_buyer = Api(base, tokens["buyer"])
         as_finance = Api(base, tokens["finance"])
         wait_until_serving(api, server)
+        memory.start()
+        time.sleep(1)  # a second at rest, after the first request
+        memory.mark("upload")
         status, asset = api.call(
             "POST",
             "/api/v1/assets",
@@ -473,6 +557,7 @@ def run_in(
         assert registered["sha256"] == expected, "fingerprint differs from sha256sum"
 
         # --- certified, listed, bought, paid ------------------------------------------------
+        memory.mark("trade")
         started = time.perf_counter()
         status, claim = api.call(
             "POST",
@@ -538,6 +623,7 @@ def run_in(
         figures["trade_seconds"] = time.perf_counter() - started
 
         # --- the buyer's download, dropped halfway and resumed with a range -----------------
+        memory.mark("download")
         _, entitlements = as_buyer.call("GET", "/api/v1/entitlements")
         status, manifest = as_buyer.call(
             "GET", f"/api/v1/entitlements/{entitlements[0]['id']}/manifest"
@@ -555,8 +641,8 @@ def run_in(
         assert got == size and digest.hexdigest() == expected, "the buyer's bytes differ"
         _, after = as_buyer.call("GET", f"/api/v1/entitlements/{entitlements[0]['id']}")
         assert after["downloads_used"] == 1, after
-        figures["web_peak"] = peak_rss_mib(server.pid)
     finally:
+        figures["web"] = memory.stop() if memory.workers else None
         server.terminate()
         server.wait()
     return figures
@@ -599,6 +685,21 @@ def listing_input(asset_id: int) -> dict:
     }
 
 
+def print_web_memory(web: dict) -> None:
+    """The resident memory of ``shujiao serve``: per phase, the largest gunicorn worker and
+    master plus workers; each worker's peak (VmHWM) over the run."""
+    print(
+        f"web (shujiao serve: gunicorn master {web['master']:.0f} MiB, "
+        f"{len(web['worker_hwm'])} workers), resident MiB:"
+    )
+    print(f"{'phase':34} {'largest worker':>14} {'all processes':>14}")
+    for phase in ("start", "upload", "trade", "download"):
+        if phase in web["largest"]:
+            label = "at rest (after the first request)" if phase == "start" else phase
+            print(f"{label:34} {web['largest'][phase]:14.0f} {web['total'][phase]:14.0f}")
+    print(f"{'peak of each worker (VmHWM)':34} {' '.join(f'{m:.0f}' for m in web['worker_hwm'])}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -607,6 +708,7 @@ def main() -> int:
     parser.add_argument("--part-size", default="64MiB")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--store", choices=("s3", "local"), default="s3")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (serve's default)")
     args = parser.parse_args()
     sizes = [parse_size(text) for text in args.sizes.split(",")]
     part_size = parse_size(args.part_size)
@@ -625,7 +727,7 @@ def main() -> int:
     )
     results = []
     for size in sizes:
-        figures = run(size, part_size, args.concurrency, args.store, s3)
+        figures = run(size, part_size, args.concurrency, args.store, s3, args.workers)
         results.append(figures)
         print(f"\nfile: {size / MiB:.0f} MiB (sha256 == sha256sum: yes)")
         print(f"{'MB/s':34} {'ours':>8}   {'boto3':>8}   ratio")
@@ -640,16 +742,14 @@ def main() -> int:
         print(f"{'buyer download (dropped, resumed)':34} {figures['download']:8.1f}")
         print(f"{'sha256sum (local disk)':34} {figures['sha256sum']:8.1f}")
         print(f"claim, certificate, listing, order, payment: {figures['trade_seconds']:.1f} s")
-        print(
-            f"peak memory: web process {figures['web_peak']:.0f} MiB, "
-            f"worker {figures['worker_peak']:.0f} MiB"
-        )
+        print_web_memory(figures["web"])
+        print(f"peak memory of the worker (shujiao worker's job): {figures['worker_peak']:.0f} MiB")
     if len(results) > 1:
         print("\npeak memory by file size (MiB)")
-        print(f"{'file':>10} {'web':>8} {'worker':>8}")
+        print(f"{'file':>10} {'web worker':>11} {'worker':>8}")
         for figures in results:
             print(
-                f"{figures['size'] / MiB:>6.0f} MiB {figures['web_peak']:8.0f} "
+                f"{figures['size'] / MiB:>6.0f} MiB {max(figures['web']['worker_hwm']):11.0f} "
                 f"{figures['worker_peak']:8.0f}"
             )
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -657,9 +757,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        serve(sys.argv[2], int(sys.argv[3]))
-    elif len(sys.argv) > 1 and sys.argv[1] == "work":
+    if len(sys.argv) > 1 and sys.argv[1] == "work":
         work(sys.argv[2])
     else:
         sys.exit(main())

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import opencc
-from pypinyin import lazy_pinyin
 
 from search.errors import InvalidSynonyms
 from search.lexicon import DEFAULT_SYNONYMS, DOMAIN_WORDS
@@ -114,6 +113,9 @@ _FUZZY_SOUNDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "
 def sound(word: str) -> str:
     """How a Chinese word sounds, leniently: toneless pinyin with the retroflex/flat initials
     and front/back nasal finals merged (视屏 and 视频 sound alike), for homophone typos."""
+    # pypinyin's dictionaries take about 55 MiB: only a process that spells or indexes pays.
+    from pypinyin import lazy_pinyin  # noqa: PLC0415
+
     spoken = "".join(lazy_pinyin(word))
     for a, b in _FUZZY_SOUNDS:
         spoken = spoken.replace(a, b)

@@ -212,3 +212,25 @@ def test_only_the_cli_builds_the_app():
         )
     )
     assert importers == ["market/cli.py"]
+
+
+# Libraries a web process loads only when it first needs them (each costs tens of MiB of
+# resident memory in every gunicorn worker): pinyin for spelling, PDF printing, profiling.
+LOADED_ON_FIRST_USE = ("pypinyin", "weasyprint", "duckdb")
+
+
+def test_building_the_app_loads_no_heavy_library_before_it_is_used(tmp_path):
+    probe = (
+        "import json, sys\n"
+        "from market.app import create_app\n"
+        "create_app()\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "SHUJIAO_ENV": "demo", "SHUJIAO_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout))
+    assert "flask" in loaded and "sqlalchemy" in loaded
+    assert sorted(loaded & set(LOADED_ON_FIRST_USE)) == []

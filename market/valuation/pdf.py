@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import weasyprint
-
 
 def render(html: str, base_url: str | None = None) -> bytes:
     """The PDF of an HTML page (no remote resources are fetched: everything is inline)."""
+    # WeasyPrint and its fonts take about 40 MiB: only a process that prints a report pays.
+    import weasyprint  # noqa: PLC0415
+
     return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_no_fetch).write_pdf()
 
 

@@ -36,7 +36,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import charset_normalizer
-import duckdb
 
 from market.errors import InvalidInput
 from market.text import N_
@@ -245,9 +244,17 @@ def _missing(name: str) -> str:
     return f"({text} IS NULL OR trim({text}) = '')"
 
 
+def _duckdb():
+    """DuckDB, imported on first use: it takes about 30 MiB, and a web process that never
+    profiles (only the worker does) should not carry it."""
+    import duckdb  # noqa: PLC0415
+
+    return duckdb
+
+
 def check_schema(schema: DeclaredSchema) -> None:
     """Refuse a declared schema that cannot fit any file (before a job is queued for it)."""
-    connection = duckdb.connect(":memory:")
+    connection = _duckdb().connect(":memory:")
     try:
         _check_schema(schema, connection)
     finally:
@@ -265,7 +272,7 @@ def _check_schema(schema: DeclaredSchema, connection) -> None:
         if rule.pattern is not None:
             try:
                 connection.execute("SELECT regexp_full_match('', ?)", [rule.pattern])
-            except duckdb.Error as error:
+            except _duckdb().Error as error:
                 raise ProfileError(N_("not a valid pattern"), field=f"{where}.pattern") from error
         for bound in ("minimum", "maximum"):
             value = getattr(rule, bound)
@@ -370,6 +377,7 @@ def profile_file(
             with clock("xlsx"):
                 xlsx_to_csv(path, readable)
             file_format = "csv"
+        duckdb = _duckdb()
         connection = duckdb.connect(":memory:")
         try:
             connection.execute(f"SET memory_limit = '{memory_limit}'")
