@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import current_app, g, has_request_context, session
 from sqlalchemy.orm import Session
@@ -10,12 +12,27 @@ from sqlalchemy.orm import Session
 from market.identity import services as identity_services
 from market.identity.models import User
 
+T = TypeVar("T")
+
 
 def db_session() -> Session:
     """The request's session; the app commits it once after a successful response."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["db"].sessions()
     return g.db_session
+
+
+def outside_transaction(work: Callable[[], T]) -> T:
+    """``work()`` with the request's transaction ended first (nothing is written yet; what the
+    caller read stays loaded) and everything the session holds re-read afterwards, in a new
+    one. For storing an uploaded file, which takes as long as the upload itself: meanwhile no
+    database lock may be held (SQLite's one write lock is taken at BEGIN)."""
+    session = db_session()
+    session.commit()
+    try:
+        return work()
+    finally:
+        session.expire_all()
 
 
 def doom(_reason: object = None) -> None:

@@ -31,10 +31,12 @@ class UploadTooLarge(InvalidInput):
 
 @dataclass(frozen=True)
 class Upload:
-    """A file arriving from a client: its name and a stream of its bytes."""
+    """A file arriving from a client: its name and a stream of its bytes, or, once
+    :func:`store_first` has put it in the store, ``(name, media type, stored)``."""
 
     name: str
-    stream: BinaryIO
+    stream: BinaryIO | None
+    stored: tuple[str, str, StoredFile] | None = None
 
 
 def merkle_root(hashes: Iterable[str]) -> str:
@@ -86,7 +88,11 @@ def clean_name(name: str | None, field: str) -> str:
 def store_upload(
     store: FileStore, upload: Upload, max_bytes: int, field: str
 ) -> tuple[str, str, StoredFile]:
-    """Check the type, stream the file into the store: ``(name, media type, stored)``."""
+    """Check the type, stream the file into the store: ``(name, media type, stored)``.
+
+    An upload :func:`store_first` stored already is not stored again."""
+    if upload.stored is not None:
+        return upload.stored
     name = clean_name(upload.name, field)
     media_type = filetypes.media_type(name, field)
     try:
@@ -98,6 +104,18 @@ def store_upload(
     except EmptyFile:
         raise InvalidInput(N_("the file is empty"), field=field) from None
     return name, media_type, stored
+
+
+def store_first(
+    store: FileStore, uploads: list[Upload], max_bytes: int, field: str
+) -> list[Upload]:
+    """The uploads, each stored (checked and streamed into the store) before any row is
+    written: a view calls this outside its transaction, since storing a large file takes as
+    long as the upload and must hold no database lock (SQLite has one write lock)."""
+    return [
+        Upload(upload.name, None, store_upload(store, upload, max_bytes, field))
+        for upload in uploads
+    ]
 
 
 def add_version(

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
-from market.context import acting_for, db_session, principal
+from market.context import acting_for, db_session, outside_transaction, principal
 from market.db import utcnow
 from market.identity.models import User
 from market.oauth.server import requires
@@ -79,8 +79,11 @@ def add_version(files, asset_id: int):
     """Upload files (multipart, field ``file``, repeatable): a new version of the asset."""
     session = db_session()
     asset = services.asset_or_404(session, asset_id, acting_for())
+    uploads = outside_transaction(
+        lambda: assets.store_first(_store(), _uploads(files["file"]), _max_bytes(), "file")
+    )
     return assets.add_version(
-        session, _store(), asset, _acting_user(), _uploads(files["file"]), _max_bytes(), utcnow()
+        session, _store(), asset, _acting_user(), uploads, _max_bytes(), utcnow()
     )
 
 
@@ -136,7 +139,9 @@ def add_evidence(files, claim_id: int):
     session = db_session()
     claim = services.claim_or_404(session, claim_id, acting_for())
     file = files["evidence"]
-    upload = Upload(name=file.filename, stream=file.stream)
+    [upload] = outside_transaction(
+        lambda: assets.store_first(_store(), _uploads([file]), _max_evidence_bytes(), "evidence")
+    )
     return claims.add_evidence(
         session, _store(), claim, _acting_user(), upload, _max_evidence_bytes(), utcnow()
     )
@@ -270,7 +275,11 @@ def file_objection(data, files, claim_id: int):
         principal().organisation_id,
         _acting_user(),
         data["reasons"],
-        _uploads(files.get("file", [])),
+        outside_transaction(
+            lambda: assets.store_first(
+                _store(), _uploads(files.get("file", [])), _max_evidence_bytes(), "evidence"
+            )
+        ),
         _max_evidence_bytes(),
         utcnow(),
     )

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
 from market.auth import login_required
-from market.context import acting_for, current_user, db_session
+from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput
 from market.fields import Int
@@ -101,15 +101,13 @@ def asset_upload(asset_id: int):
         for file in request.files.getlist("file")
         if file.filename
     ]
+    store = current_app.extensions["files"]
     try:
+        uploads = outside_transaction(
+            lambda: assets.store_first(store, uploads, setting("MAX_UPLOAD_BYTES"), "file")
+        )
         version = assets.add_version(
-            session,
-            current_app.extensions["files"],
-            asset,
-            current_user(),
-            uploads,
-            setting("MAX_UPLOAD_BYTES"),
-            utcnow(),
+            session, store, asset, current_user(), uploads, setting("MAX_UPLOAD_BYTES"), utcnow()
         )
     except DomainError as error:
         asset = services.asset_or_404(session, asset_id, acting_for())
@@ -197,15 +195,13 @@ def claim_evidence(claim_id: int):
     try:
         if file is None or not file.filename:
             raise InvalidInput(N_("choose at least one file"), field="evidence")
-        claims.add_evidence(
-            session,
-            current_app.extensions["files"],
-            claim,
-            current_user(),
-            Upload(name=file.filename, stream=file.stream),
-            setting("MAX_EVIDENCE_BYTES"),
-            utcnow(),
+        store, limit = current_app.extensions["files"], setting("MAX_EVIDENCE_BYTES")
+        [upload] = outside_transaction(
+            lambda: assets.store_first(
+                store, [Upload(name=file.filename, stream=file.stream)], limit, "evidence"
+            )
         )
+        claims.add_evidence(session, store, claim, current_user(), upload, limit, utcnow())
     except DomainError as error:
         claim = services.claim_or_404(session, claim_id, acting_for())
         return _claim_page(claim, error.status, form_errors(error))

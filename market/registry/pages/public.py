@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from market.auth import login_required
-from market.context import acting_for, current_user, db_session
+from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
 from market.errors import DomainError, NotFound
 from market.forms import parse_form
-from market.registry import certificates, chain, claims, schemas, services
+from market.registry import assets, certificates, chain, claims, schemas, services
 from market.registry.assets import Upload
 from market.registry.models import Certificate, Claim, ClaimState
 from market.registry.pages.common import blp, form_errors, setting
@@ -83,16 +83,18 @@ def notice_object(claim_id: int):
         for file in request.files.getlist("file")
         if file.filename
     ]
+    store, limit = current_app.extensions["files"], setting("MAX_EVIDENCE_BYTES")
     try:
+        uploads = outside_transaction(lambda: assets.store_first(store, uploads, limit, "evidence"))
         claims.file_objection(
             session,
-            current_app.extensions["files"],
+            store,
             claim,
             data["organisation_id"],
             current_user(),
             data["reasons"],
             uploads,
-            setting("MAX_EVIDENCE_BYTES"),
+            limit,
             utcnow(),
         )
     except DomainError as error:
