@@ -485,15 +485,18 @@ def _measure(
         sql = f"SELECT {', '.join(selects)} FROM source"
         row = connection.execute(sql, params).fetchall()[0]
     with clock("duplicate rows"):
-        distinct = _scalar(connection, "SELECT count(*) FROM (SELECT DISTINCT * FROM source)")
+        distinct = _distinct_rows(connection, columns)
     duplicate_keys = 0
     if schema.key and all(name in columns for name in schema.key):
         keys = ", ".join(quote(name) for name in schema.key)
         not_missing = " AND ".join(f"NOT {_missing(name)}" for name in schema.key)
         with clock("duplicate keys"):
-            duplicate_keys = connection.execute(
-                f"SELECT count(*) - count(DISTINCT ({keys})) FROM source WHERE {not_missing}"
-            ).fetchall()[0][0]
+            # A GROUP BY spills beyond the memory limit; count(DISTINCT ...) does not.
+            duplicate_keys = _scalar(
+                connection,
+                f"SELECT coalesce(sum(n) - count(*), 0) FROM "
+                f"(SELECT count(*) AS n FROM source WHERE {not_missing} GROUP BY {keys})",
+            )
     malformed = 0
     if file_format in ("csv", "tsv"):
         with clock("rejects"):
@@ -504,6 +507,40 @@ def _measure(
         "duplicate_keys": duplicate_keys,
         "malformed": malformed,
     }
+
+
+def _distinct_rows(connection, columns: Sequence[str]) -> int:
+    """How many distinct rows ``source`` holds, exactly, without a ``DISTINCT *`` over every
+    row's text (which held the whole table in its hash table and ran out of memory first).
+
+    Each row is hashed to 64 bits and the hashes are grouped (8 bytes a row; spills beyond the
+    memory limit); a row whose hash no other row has is distinct for certain. Only the rows
+    of repeated hashes — the duplicates and the rare collisions — are compared in full.
+    """
+    row_hash = f"hash({', '.join(quote(name) for name in columns)})"
+    repeated = f"SELECT h FROM (SELECT {row_hash} AS h FROM source) GROUP BY h HAVING count(*) > 1"
+    connection.execute(f"CREATE TEMP TABLE repeated_hashes AS {repeated}")
+    try:
+        if not _scalar(connection, "SELECT count(*) FROM repeated_hashes"):
+            return _scalar(connection, "SELECT count(*) FROM source")
+        unique = _scalar(
+            connection,
+            f"""
+            SELECT count_if(r.h IS NULL)
+            FROM source LEFT JOIN repeated_hashes r ON r.h = {row_hash}
+            """,
+        )
+        distinct_candidates = _scalar(
+            connection,
+            f"""
+            SELECT count(*) FROM (
+                SELECT DISTINCT * FROM source WHERE {row_hash} IN (SELECT h FROM repeated_hashes)
+            )
+            """,
+        )
+    finally:
+        connection.execute("DROP TABLE repeated_hashes")
+    return int(unique) + int(distinct_candidates)
 
 
 def _scored(result, schema, columns, encoding, file_format, now, documented, deliverable):
