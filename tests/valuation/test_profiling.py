@@ -272,3 +272,23 @@ def test_running_out_of_memory_is_not_blamed_on_the_file(tmp_path):
         profile(path, "csv", memory_limit="1MB", work_dir=tmp_path)
     assert raised.value.field == "file"
     assert raised.value.message == profiling.OUT_OF_MEMORY
+
+
+def test_duplicate_rows_and_keys_are_counted_exactly_with_empty_cells(tmp_path):
+    # Rows are compared by their 64-bit hash first: rows that differ only by an empty cell, or
+    # by which column holds a value, must not count as duplicates; true repeats must.
+    path = tmp_path / "data.csv"
+    rows = ["a,b,c", "1,,x", "1,,x", "1,x,", ",1,x", "1,,x", "2,,", "2,,", "3,y,z"]
+    path.write_text("\n".join(rows) + "\n")
+    schema = DeclaredSchema(fields=(FieldRule("a", "integer"),), key=("a",))
+    result = profile_file(path, "csv", schema, now=NOW, documented=True)
+    assert result.rows == 8
+    assert result.duplicate_rows == 3  # "1,,x" twice more, "2,," once more
+    assert result.duplicate_keys == 3 + 1  # a=1 four times, a=2 twice; the empty key is left out
+
+
+def test_a_file_without_repeated_rows_has_no_duplicates(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(5000)))
+    result = profile_file(path, "csv", DeclaredSchema(key=()), now=NOW, documented=True)
+    assert (result.rows, result.duplicate_rows, result.duplicate_keys) == (5000, 0, 0)
