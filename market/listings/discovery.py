@@ -23,6 +23,7 @@ from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, REGION_LABELS
 from market.text import N_
 from search import Query, Range, RangeFacet
+from search.query import MAX_RESULT_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,14 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         filters["coverage_to"] = Range(gte=args["year_from"])
     if args.get("year_to") is not None:
         filters["coverage_from"] = Range(lte=args["year_to"])
+    page, size = args.get("page", 1), args.get("page_size", 20)
+    if page * size > MAX_RESULT_WINDOW:
+        # Deep pages cost the engine every result before them; nobody reads that far.
+        raise InvalidInput(
+            N_("a search shows at most its first 10,000 results: ask for an earlier page"),
+            field="page",
+            limit=[MAX_RESULT_WINDOW],
+        )
     text = args.get("q") or ""
     return Query(
         text=without_places(text),
@@ -127,8 +136,8 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         synonyms=synonyms,
         facets=FACETS,
         sort=args.get("sort") or "relevance",
-        page=args.get("page", 1),
-        per_page=args.get("page_size", 20),
+        page=page,
+        per_page=size,
         highlight=True,
     )
 

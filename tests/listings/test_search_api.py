@@ -158,3 +158,16 @@ def test_the_openapi_document_shows_the_one_paging_scheme(app):
     names = [parameter["name"] for parameter in search["parameters"]]
     assert names.count("page") == 1 and "page_size" in names and "per_page" not in names
     assert "X-Pagination" in search["responses"]["200"]["headers"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": 1001}, {"page": 101, "page_size": 100}, {"page": 10**30}],
+)
+def test_paging_deeper_than_10000_results_is_a_422_naming_page(client, reader, params):
+    response = _search(client, reader, q="数据", **params)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert "10,000" in errors["page"][0]
+    assert errors["limit"] == [10_000]
+    assert "X-Pagination" not in response.headers
