@@ -2,12 +2,15 @@
 same query sent straight to the engine, on OpenSearch and on the embedded engine.
 
     .venv/bin/python bench/search.py [--quick] [--opensearch-url URL] [--listings N]
-                                     [--engine both|opensearch|embedded]
+                                     [--engine both|opensearch|embedded] [--keep PATH]
 
 Documents are generated from the demo catalogue (``market.listings.catalogue``) with varied
 places, years, providers and prices, in the exact shape ``market.listings.indexing.document``
 produces. The API side runs the real app (``/api/v1/listings/search`` with a bearer token) on
-a throwaway SQLite database. Prints medians and p95; never asserts timings.
+a throwaway SQLite database. Prints medians and p95, and for the embedded engine the first
+search of each kind on a freshly opened engine (cold: nothing of the index in memory yet);
+never asserts timings. ``--keep PATH`` keeps the embedded index in that file and reuses it
+when it already holds the asked number of listings (indexing 100,000 takes many minutes).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import search  # noqa: E402
+from bench.databases import load_average  # noqa: E402
 from market import migrate  # noqa: E402
 from market.app import create_app  # noqa: E402
 from market.demo.catalogue import PLACES, entries, facts  # noqa: E402
@@ -151,23 +155,35 @@ def api_client(workdir: Path, url: str, prefix: str):
     return app, raw, {"Authorization": f"Bearer {token}"}
 
 
-def run_engine(name: str, url: str, count: int, rounds: int) -> None:
-    """Index ``count`` documents into a fresh index and time the faceted query both ways."""
+def run_engine(name: str, url: str, count: int, rounds: int, keep: bool = False) -> None:
+    """Index ``count`` documents into a fresh index (or reuse a kept one) and time the mix
+    both ways."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-    prefix = f"bench_{uuid.uuid4().hex[:6]}_"
+    prefix = "bench_kept_" if keep else f"bench_{uuid.uuid4().hex[:6]}_"
     # A loaded machine can take longer than the default 10 s to refresh 100,000 documents.
     options = {"replicas": 0, "timeout": 120} if name == "opensearch" else {}
     engine = search.connect(url, prefix=prefix, **options)
+    queries = [
+        discovery.build_query({**q, "sort": "relevance", "page": 1, "page_size": 20}) for q in MIX
+    ]
     try:
-        started = time.perf_counter()
-        result = engine.reindex(LISTINGS, documents(count), batch_size=2000)
-        seconds = time.perf_counter() - started
-        print(f"{name}: indexed {result.indexed} listings in {seconds:.1f} s "
-              f"({result.indexed / seconds:,.0f} docs/s)")  # fmt: skip
-        queries = [
-            discovery.build_query({**q, "sort": "relevance", "page": 1, "page_size": 20})
-            for q in MIX
-        ]
+        if keep and _holds(engine, count):
+            print(f"{name}: reusing the kept index of {count} listings")
+        else:
+            started = time.perf_counter()
+            result = engine.reindex(LISTINGS, documents(count), batch_size=2000)
+            seconds = time.perf_counter() - started
+            print(f"{name}: indexed {result.indexed} listings in {seconds:.1f} s "
+                  f"({result.indexed / seconds:,.0f} docs/s)")  # fmt: skip
+        if name == "embedded":
+            print(f"  cold, each kind first on a freshly opened engine ({load_average()}):")
+            for q, query in zip(MIX, queries, strict=True):
+                fresh = search.connect(url, prefix=prefix)
+                started = time.perf_counter()
+                fresh.search(LISTINGS, query)
+                cold = (time.perf_counter() - started) * 1000
+                fresh.close()
+                print(f"  {cold:8.1f} ms  {q['q'][:40]!r}")
         each = max(5, rounds // len(MIX))
         raw = [
             t for query in queries for t in timed(lambda q=query: engine.search(LISTINGS, q), each)
@@ -179,7 +195,9 @@ def run_engine(name: str, url: str, count: int, rounds: int) -> None:
             assert response.status_code == 200, response.get_data(as_text=True)
 
         api = [t for q in MIX for t in timed(lambda q=q: through_api(_params(q)), each)]
-        print(f"{name}: {len(MIX)} kinds of query with facets, {each} rounds each")
+        print(
+            f"{name}: {len(MIX)} kinds of query with facets, {each} rounds each ({load_average()})"
+        )
         for q, query in zip(MIX, queries, strict=True):
             one = timed(lambda query=query: engine.search(LISTINGS, query), 5)
             hits = engine.search(LISTINGS, query).total
@@ -191,10 +209,19 @@ def run_engine(name: str, url: str, count: int, rounds: int) -> None:
             f"  through API    p50 {statistics.median(api):7.2f} ms  p95 {percentile(api, 0.95):7.2f} ms"
         )
         print(f"  API overhead   {statistics.median(api) / statistics.median(raw):.2f}x (median)")
+        print(f"  {load_average()}")
         app.extensions["db"].dispose()
     finally:
-        engine.drop_index(LISTINGS)
+        if not keep:
+            engine.drop_index(LISTINGS)
         engine.close()
+
+
+def _holds(engine: search.SearchEngine, count: int) -> bool:
+    try:
+        return engine.count(LISTINGS) == count
+    except search.IndexMissing:
+        return False
 
 
 def _params(args: dict) -> dict:
@@ -215,6 +242,7 @@ def main() -> None:
     parser.add_argument("--opensearch-url", default=opensearch_default())
     parser.add_argument("--listings", type=int, default=None)
     parser.add_argument("--engine", choices=("both", "opensearch", "embedded"), default="both")
+    parser.add_argument("--keep", metavar="PATH", help="embedded index file to keep and reuse")
     options = parser.parse_args()
     count = options.listings or (10_000 if options.quick else 100_000)
     rounds = 30 if options.quick else 200
@@ -224,6 +252,10 @@ def main() -> None:
         else:
             print("opensearch: skipped (no --opensearch-url and no .services/env)")
     if options.engine == "opensearch":
+        return
+    if options.keep:
+        path = Path(options.keep).resolve()
+        run_engine("embedded", f"embedded://{path}", count, rounds, keep=True)
         return
     directory = tempfile.mkdtemp(prefix="bench-embedded-")
     run_engine("embedded", f"embedded://{directory}/search.sqlite3", count, rounds)

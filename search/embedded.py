@@ -27,10 +27,10 @@ from rapidfuzz import process as rf_process
 from rapidfuzz.distance import OSA
 
 from search import analysis
+from search import embedded_memory as memory
 from search.embedded_sql import (
     Matching,
     Tables,
-    build_search,
     group_expression,
     near_expression,
     quote,
@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS search_alias (
     alias TEXT PRIMARY KEY, physical TEXT NOT NULL, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS search_physical (
     physical TEXT PRIMARY KEY, alias TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_generation (
+    physical TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -62,6 +64,7 @@ class EmbeddedEngine(SearchEngine):
         self._meta_ready = False
         self._vocabularies: dict[str, tuple[Any, dict[str, int]]] = {}
         self._sounds: dict[str, dict[tuple[int, str], str]] = {}
+        self._snapshots: dict[str, memory.Snapshot] = {}
 
     # -- connections -------------------------------------------------------------------
 
@@ -173,6 +176,8 @@ class EmbeddedEngine(SearchEngine):
                 "SELECT physical FROM search_physical WHERE alias = ?", (self._alias(spec),)
             ).fetchall():
                 _script(conn, Tables(physical, spec).drop())
+                _forget(conn, physical)
+                self._snapshots.pop(physical, None)
             conn.execute("DELETE FROM search_physical WHERE alias = ?", (self._alias(spec),))
             conn.execute("DELETE FROM search_alias WHERE alias = ?", (self._alias(spec),))
 
@@ -200,11 +205,14 @@ class EmbeddedEngine(SearchEngine):
         except BaseException:
             with self._write() as conn:
                 _script(conn, tables.drop())
+                _forget(conn, tables.physical)
                 conn.execute("DELETE FROM search_physical WHERE physical = ?", (tables.physical,))
             raise
         with self._write() as conn:
             for (physical,) in old:
                 _script(conn, Tables(physical, spec).drop())
+                _forget(conn, physical)
+                self._snapshots.pop(physical, None)
                 conn.execute("DELETE FROM search_physical WHERE physical = ?", (physical,))
         return BulkResult(created=created)
 
@@ -273,20 +281,21 @@ class EmbeddedEngine(SearchEngine):
         relaxed, suggestion = False, None
         with self._read() as conn:
             tables = self._live(conn, spec)
+            snapshot, scored = self._snapshot(conn, tables), {}
             matching, asked = None, groups
             if groups is not None:
                 groups, matching, suggestion = self._matching(conn, tables, plan.text, groups)
-            total, rows, facets = build_search(conn, tables, plan, matching)
+            total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
             if total == 0 and matching is not None and matching.required > 1:
                 relaxed = True
                 matching.required = 1
-                total, rows, facets = build_search(conn, tables, plan, matching)
+                total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
             loose = analysis.loosen(asked) if total == 0 and asked else None
             if loose:
                 relaxed = True
                 groups, matching, _ = self._matching(conn, tables, plan.text, loose)
                 matching.required = 1
-                total, rows, facets = build_search(conn, tables, plan, matching)
+                total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
         pattern = None
         if plan.highlight and groups:
             terms = {t for g in groups for alt in g.alternatives for t in alt}
@@ -312,6 +321,20 @@ class EmbeddedEngine(SearchEngine):
             relaxed=relaxed,
             did_you_mean=suggestion,
         )
+
+    def _snapshot(self, conn: sqlite3.Connection, tables: Tables) -> memory.Snapshot:
+        """The in-memory bitmaps of the live index as of this read transaction."""
+        row = conn.execute(
+            "SELECT n FROM search_generation WHERE physical = ?", (tables.physical,)
+        ).fetchone()
+        generation = row[0] if row else 0
+        snapshot = self._snapshots.get(tables.physical)
+        if snapshot is None or snapshot.generation != generation:
+            size, count = conn.execute(
+                f"SELECT coalesce(max(rowid), 0), count(*) FROM {tables.docs}"
+            ).fetchone()
+            snapshot = self._snapshots[tables.physical] = memory.Snapshot(generation, size, count)
+        return snapshot
 
     def _matching(self, conn, tables: Tables, text: str, groups: list[analysis.Group]):
         """The groups that count (known to the index, not in most documents), typos
@@ -367,7 +390,8 @@ class EmbeddedEngine(SearchEngine):
         near = None
         if len(matched) > 1:
             near = near_expression(tables, [g.alternatives[0] for g in matched])
-        matching = Matching([e for _, e, _ in rare], required, near)
+        common = [size >= 1000 and n > size // 2 for _, _, n in rare]
+        matching = Matching([e for _, e, _ in rare], required, near, common)
         return matched, matching, _suggestion(text, corrections)
 
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:
@@ -458,6 +482,10 @@ class EmbeddedEngine(SearchEngine):
         return [Hit(i, score, json.loads(src)) for i, src, score in rows]
 
 
+def _forget(conn: sqlite3.Connection, physical: str) -> None:
+    conn.execute("DELETE FROM search_generation WHERE physical = ?", (physical,))
+
+
 def _script(conn: sqlite3.Connection, sql: str) -> None:
     # Not executescript: it commits first, and DDL here belongs to the caller's transaction.
     for statement in sql.split(";"):
@@ -516,6 +544,12 @@ def _existing(conn: sqlite3.Connection, tables: Tables, ids: list[str]) -> dict[
 
 
 def _remove(conn: sqlite3.Connection, tables: Tables, rowids: list[int]) -> None:
+    # Every write goes through here: the next search sees a new generation and drops its
+    # bitmaps (searches in other processes too).
+    conn.execute(
+        "INSERT INTO search_generation VALUES (?, 1) ON CONFLICT (physical) DO UPDATE SET n = n + 1",
+        (tables.physical,),
+    )
     params = [(r,) for r in rowids]
     conn.executemany(f"DELETE FROM {tables.fts} WHERE rowid = ?", params)
     conn.executemany(f"DELETE FROM {tables.terms} WHERE doc = ?", params)

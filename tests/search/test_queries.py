@@ -250,3 +250,23 @@ def test_too_long_query_is_refused_naming_q(loaded):
     with pytest.raises(QueryTooLong) as caught:
         loaded.search(LISTINGS, Query(text="数" * 501))
     assert caught.value.field == "q"
+
+
+def test_facets_filters_and_orders_follow_writes_from_another_process(tmp_path, docs):
+    import search
+
+    url = f"embedded://{tmp_path}/search.sqlite3"
+    reader, writer = search.connect(url, prefix="t_"), search.connect(url, prefix="t_")
+    reader.ensure_index(LISTINGS)
+    reader.index(LISTINGS, docs)
+    query = dict(facets=["category", "certified"], filters={"certified": True}, sort="newest")
+    before = reader.search(LISTINGS, Query(per_page=100, **query))
+    changed = {**docs[0], "category": "a-new-category", "certified": True}
+    changed["published_at"] = "2030-01-01T00:00:00Z"
+    writer.index(LISTINGS, [changed])
+    after = reader.search(LISTINGS, Query(per_page=100, **query))
+    assert ("a-new-category", 1) in after.facets["category"]
+    assert ("a-new-category", 1) not in before.facets["category"]
+    assert after.hits[0].id == changed["id"] != before.hits[0].id
+    reader.close()
+    writer.close()

@@ -1,0 +1,415 @@
+"""What the embedded engine keeps in memory per physical index: bitmaps for facets and
+filters, and the browse orders.
+
+Counting a facet with SQL joins every hit with the terms table, one lookup per hit and field:
+about a second for a broad query at 100,000 listings. Here each keyword value, boolean value
+and range bucket is a bitmap of rowids (a Python ``int``), read from the index once; a facet
+count is then ``(hits & value).bit_count()``, a few microseconds per value whatever the number
+of hits. A :class:`Snapshot` belongs to one generation of one physical index: every write
+bumps the generation (``search_generation``), and the next search builds a new snapshot
+lazily, field by field.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import sqlite3
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from search.query import Plan, sql_bound
+from search.spec import SortKey
+
+if TYPE_CHECKING:
+    from search.embedded_sql import Tables
+
+
+def column(name: str) -> str:
+    """The docs-table column of a scalar field."""
+    return f'd."f_{name}"'
+
+
+#: Word groups matching fewer documents are cheap to score again; the cache holds at most
+#: ``SCORES_HELD`` document scores in all (about 20 MB).
+SCORES_MIN = 2_000
+SCORES_HELD = 250_000
+
+
+def bitmap(rowids: Iterable[int], size: int) -> tuple[int, bytearray]:
+    """The rowids as an ``int`` bitmap and as the bytes it was built from (for lookups)."""
+    bits = bytearray((size >> 3) + 1)
+    for rowid in rowids:
+        bits[rowid >> 3] |= 1 << (rowid & 7)
+    return int.from_bytes(bits, "little"), bits
+
+
+def has(bits: bytearray, rowid: int) -> bool:
+    """Whether ``rowid`` is in the bitmap's bytes."""
+    return bool(bits[rowid >> 3] >> (rowid & 7) & 1)
+
+
+class Snapshot:
+    """Bitmaps and orders of one generation of one physical index, built on first use."""
+
+    def __init__(self, generation: int, size: int, count: int) -> None:
+        self.generation = generation
+        self.size = size  # the largest rowid
+        self.count = count  # documents
+        self._lock = threading.Lock()
+        self._keywords: dict[str, dict[str, int]] = {}
+        self._columns: dict[str, tuple[list[int], list[int]]] = {}
+        self._ranges: dict[tuple[str, int | None, int | None], int] = {}
+        self._orders: dict[tuple, list[int]] = {}
+        self._everything: int | None = None
+        self._ids: list[str | None] = []
+        self._values: dict[str, list[int | None]] = {}
+        self._scores: OrderedDict[str, dict[int, float]] = OrderedDict()
+        self._held = 0  # entries in self._scores
+
+    def scores(self, expression: str) -> dict[int, float] | None:
+        """The cached BM25 scores of a word group's FTS5 expression, if kept."""
+        found = self._scores.get(expression)
+        if found is not None:
+            with self._lock:
+                if expression in self._scores:
+                    self._scores.move_to_end(expression)
+        return found
+
+    def keep(self, expression: str, scores: dict[int, float]) -> None:
+        """Keep a broad word group's scores (least recently used dropped first): words like
+        数据, 深圳 or api come back in query after query, and scoring them is most of a
+        search's cost."""
+        if not SCORES_MIN <= len(scores) <= SCORES_HELD:
+            return
+        with self._lock:
+            if expression in self._scores:
+                return
+            while self._scores and self._held + len(scores) > SCORES_HELD:
+                self._held -= len(self._scores.popitem(last=False)[1])
+            self._scores[expression] = scores
+            self._held += len(scores)
+
+    def _scan(self, conn: sqlite3.Connection, tables: Tables) -> None:
+        # One pass over the documents for every scalar column and the ids: each pass reads
+        # the whole table, sources included.
+        names = [f.name for f in tables.scalars]
+        selected = ", ".join(["d.rowid", "d.id", *(column(n) for n in names)])
+        rows = conn.execute(f"SELECT {selected} FROM {tables.docs} d").fetchall()
+        ids: list[str | None] = [None] * (self.size + 1)
+        values: dict[str, list[int | None]] = {n: [None] * (self.size + 1) for n in names}
+        for rowid, doc_id, *scalars in rows:
+            ids[rowid] = doc_id
+            for name, value in zip(names, scalars, strict=True):
+                values[name][rowid] = value
+        with self._lock:
+            self._ids, self._values = ids, values
+            self._everything = bitmap((r[0] for r in rows), self.size)[0]
+
+    def everything(self, conn: sqlite3.Connection, tables: Tables) -> int:
+        """Every document."""
+        if self._everything is None:
+            self._scan(conn, tables)
+        return self._everything
+
+    def keyword(self, conn: sqlite3.Connection, tables: Tables, name: str) -> dict[str, int]:
+        """Each value of a keyword field → the documents holding it."""
+        found = self._keywords.get(name)
+        if found is None:
+            rows = conn.execute(
+                f"SELECT value, doc FROM {tables.terms} WHERE field = ? ORDER BY value", (name,)
+            ).fetchall()
+            found, start = {}, 0
+            for end in range(1, len(rows) + 1):
+                if end == len(rows) or rows[end][0] != rows[start][0]:
+                    found[rows[start][0]] = bitmap((d for _, d in rows[start:end]), self.size)[0]
+                    start = end
+            with self._lock:
+                self._keywords[name] = found
+        return found
+
+    def _column(self, conn, tables: Tables, name: str) -> tuple[list[int], list[int]]:
+        found = self._columns.get(name)
+        if found is None:
+            if self._everything is None:
+                self._scan(conn, tables)
+            pairs = sorted((v, r) for r, v in enumerate(self._values[name]) if v is not None)
+            found = ([v for v, _ in pairs], [r for _, r in pairs])
+            with self._lock:
+                self._columns[name] = found
+        return found
+
+    def between(
+        self, conn: sqlite3.Connection, tables: Tables, name: str, low: int | None, high: int | None
+    ) -> int:
+        """Documents whose integer field ``name`` is ≥ ``low`` and < ``high`` (``None``: open;
+        both open: every document with a value)."""
+        key = (name, low, high)
+        found = self._ranges.get(key)
+        if found is None:
+            values, rowids = self._column(conn, tables, name)
+            start = 0 if low is None else bisect.bisect_left(values, low)
+            end = len(values) if high is None else bisect.bisect_left(values, high)
+            found = bitmap(rowids[start:end], self.size)[0]
+            with self._lock:
+                if len(self._ranges) > 256:  # filters with ever new bounds
+                    self._ranges.clear()
+                self._ranges[key] = found
+        return found
+
+    def position(self, conn, tables: Tables, keys: tuple[SortKey, ...]) -> list[int]:
+        """Each rowid's place in the order of ``keys`` (indexed by rowid)."""
+        key = ("position", *keys)
+        found = self._orders.get(key)
+        if found is None:
+            found = [0] * (self.size + 1)
+            for place, rowid in enumerate(self.order(conn, tables, keys)):
+                found[rowid] = place
+            with self._lock:
+                self._orders[key] = found
+        return found
+
+    def order(
+        self, conn: sqlite3.Connection, tables: Tables, keys: tuple[SortKey, ...]
+    ) -> list[int]:
+        """Every rowid in the order of ``keys`` (then ``id``), missing values last."""
+        found = self._orders.get(keys)
+        if found is None:
+            if self._everything is None:
+                self._scan(conn, tables)
+            ids = self._ids
+            found = [r for r, i in enumerate(ids) if i is not None]
+            found.sort(key=ids.__getitem__)
+            for key in reversed(keys):  # stable sorts, least significant key first
+                if key.field == "id":
+                    found.sort(key=ids.__getitem__, reverse=key.descending)
+                    continue
+                values = self._values[key.field]
+                sign = -1 if key.descending else 1
+                found.sort(key=lambda r, v=values, s=sign: (v[r] is None, s * (v[r] or 0)))
+            with self._lock:
+                self._orders[keys] = found
+        return found
+
+
+def facets(
+    conn: sqlite3.Connection, tables: Tables, snapshot: Snapshot, plan: Plan, hits: int
+) -> dict[str, list[tuple[Any, int]]]:
+    """Facet counts over the ``hits`` bitmap: term facets by count then value, cut to the
+    plan's facet size; booleans ``True``/``False``; range facets in bucket order."""
+    out: dict[str, list[tuple[Any, int]]] = {}
+    for f in plan.term_facets:
+        if f.kind == "keyword":
+            counts = [
+                (value, (hits & bits).bit_count())
+                for value, bits in snapshot.keyword(conn, tables, f.name).items()
+            ]
+            counts = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))
+            out[f.name] = counts[: plan.facet_size]
+        else:
+            pairs = [
+                (True, (hits & snapshot.between(conn, tables, f.name, 1, 2)).bit_count()),
+                (False, (hits & snapshot.between(conn, tables, f.name, 0, 1)).bit_count()),
+            ]
+            out[f.name] = sorted((p for p in pairs if p[1]), key=lambda p: (-p[1], p[0]))
+    for rf in plan.range_facets:
+        found = [
+            (hits & snapshot.between(conn, tables, rf.field, low, high)).bit_count()
+            for low, high in rf.buckets
+        ]
+        out[rf.field] = list(zip(rf.labels(), found, strict=True))
+    return out
+
+
+def _members(bits: int, size: int) -> bytes:
+    return bits.to_bytes((size >> 3) + 1, "little")
+
+
+def _half_open(flt) -> tuple[int | None, int | None]:
+    """A checked range filter as ``[low, high)`` on the integer column."""
+    low = high = None
+    for op, bound in flt.bounds.items():
+        value = sql_bound(flt.field, bound)
+        if op == "gte":
+            low = value if low is None else max(low, value)
+        elif op == "gt":
+            low = value + 1 if low is None else max(low, value + 1)
+        elif op == "lte":
+            high = value + 1 if high is None else min(high, value + 1)
+        else:
+            high = value if high is None else min(high, value)
+    return low, high
+
+
+def allowed(conn: sqlite3.Connection, tables: Tables, snapshot: Snapshot, plan: Plan) -> int | None:
+    """The documents every filter of ``plan`` lets through; ``None`` without filters."""
+    found = None
+    for flt in plan.filters:
+        f = flt.field
+        if f.kind == "keyword":
+            values = snapshot.keyword(conn, tables, f.name)
+            bits = 0
+            for value in flt.values:
+                bits |= values.get(value, 0)
+        elif f.kind == "boolean":
+            bits = snapshot.between(
+                conn, tables, f.name, int(flt.values[0]), int(flt.values[0]) + 1
+            )
+        else:
+            low, high = _half_open(flt)
+            if low is not None and high is not None and low >= high:
+                bits = 0
+            else:
+                bits = snapshot.between(conn, tables, f.name, low, high)
+        found = bits if found is None else found & bits
+    return found
+
+
+def _walk(order: list[int], wanted, start: int, stop: int) -> list[int]:
+    """The rowids of ``order`` for which ``wanted(rowid)`` holds, from the ``start``-th
+    such rowid to the ``stop``-th."""
+    out, seen = [], 0
+    for rowid in order:
+        if wanted(rowid):
+            if seen >= start:
+                out.append(rowid)
+                if len(out) == stop - start:
+                    break
+            seen += 1
+    return out
+
+
+def search(
+    conn: sqlite3.Connection,
+    tables: Tables,
+    plan: Plan,
+    matching,
+    snapshot: Snapshot,
+    scored: dict[str, dict[int, float]],
+) -> tuple[int, list[tuple[str, str, float | None]], dict[str, list[tuple[Any, int]]]]:
+    """Run a checked query: ``(total, [(id, source JSON, score)], facets)``.
+
+    ``matching`` is ``None`` for an empty query (everything matches). Each word group is an
+    FTS5 query scored by BM25 (column weights = field boosts) on its own, kept in ``scored``
+    so a relaxed retry reads it again for free; a group in more than half of a large index
+    is matched without BM25 (its inverse document frequency is nil, FTS5 clamps it to 1e-6).
+    A document's score is the sum over the groups it matches, scaled by the share of groups
+    matched, and it must match ``matching.required`` of them. Filters, boosts and facets are
+    bitmaps; the page is the top of the scores (``heapq``), ties broken in the snapshot's
+    tie-break order.
+    """
+    filtered = allowed(conn, tables, snapshot, plan)
+    start, stop = plan.offset, plan.offset + plan.per_page
+    if matching is None:
+        hits = snapshot.everything(conn, tables) if filtered is None else filtered
+        keys = plan.sort if plan.sort is not None else plan.browse
+        order = snapshot.order(conn, tables, tuple(keys))
+        if filtered is None:
+            page = order[start:stop]
+        else:
+            members = _members(filtered, snapshot.size)
+            page = _walk(order, lambda r: members[r >> 3] >> (r & 7) & 1, start, stop)
+        rows = _rows(conn, tables, page, None)
+        return hits.bit_count(), rows, facets(conn, tables, snapshot, plan, hits)
+    if not matching.expressions:
+        return 0, [], facets(conn, tables, snapshot, plan, 0)  # nothing searchable
+    groups = [
+        _scored(conn, tables, snapshot, e, c, scored)
+        for e, c in zip(matching.expressions, matching.common, strict=True)
+    ]
+    count = len(groups)
+    members = None if filtered is None else _members(filtered, snapshot.size)
+    # Closeness in a title adds score (before the share of groups matched scales it).
+    near = _scored(conn, tables, snapshot, matching.near, False, scored) if matching.near else {}
+    if count == 1:
+        found = dict(groups[0])
+        if members is not None:
+            found = {r: s for r, s in found.items() if members[r >> 3] >> (r & 7) & 1}
+        for rowid, score in near.items():
+            if rowid in found:
+                found[rowid] += score
+    else:
+        matched = Counter()
+        for group in groups:
+            matched.update(group.keys())
+        found = {}
+        for rowid, n in matched.items():
+            if n >= matching.required and (
+                members is None or members[rowid >> 3] >> (rowid & 7) & 1
+            ):
+                score = near.get(rowid, 0.0)
+                for group in groups:
+                    score += group.get(rowid, 0.0)
+                found[rowid] = score * n / count
+    for name, values, factor in plan.boosts:
+        keyword = snapshot.keyword(conn, tables, name)
+        bits = 0
+        for value in values:
+            bits |= keyword.get(value, 0)
+        if bits:
+            members = _members(bits, snapshot.size)
+            for rowid in found:
+                if members[rowid >> 3] >> (rowid & 7) & 1:
+                    found[rowid] *= factor
+    if plan.sort is not None:
+        order = snapshot.order(conn, tables, tuple(plan.sort))
+        rows = _rows(conn, tables, _walk(order, found.__contains__, start, stop), None)
+    else:
+        rows = _rows(conn, tables, _ranked(conn, tables, snapshot, plan, found), found)
+    hits = bitmap(found, snapshot.size)[0] if plan.term_facets or plan.range_facets else 0
+    return len(found), rows, facets(conn, tables, snapshot, plan, hits)
+
+
+def _scored(
+    conn, tables: Tables, snapshot: Snapshot, expression: str, common: bool, scored: dict
+) -> dict[int, float]:
+    found = scored.get(expression) or snapshot.scores(expression)
+    if found is None:
+        if common:
+            sql = f"SELECT rowid, 0.0 FROM {tables.fts} WHERE {tables.fts} MATCH ?"
+        else:
+            sql = (
+                f"SELECT rowid, -bm25({tables.fts}{tables.weights}) FROM {tables.fts} "
+                f"WHERE {tables.fts} MATCH ?"
+            )
+        found = dict(conn.execute(sql, (expression,)).fetchall())
+        snapshot.keep(expression, found)
+    scored[expression] = found
+    return found
+
+
+def _ranked(conn, tables: Tables, snapshot: Snapshot, plan: Plan, found: dict[int, float]):
+    """The page's rowids: by score, equal scores in the tie-break order (then ``id``)."""
+    start, stop = plan.offset, plan.offset + plan.per_page
+    if len(found) <= start:
+        return []
+    top = heapq.nlargest(stop, found.values())
+    threshold = top[-1]
+    above = [r for r, s in found.items() if s > threshold]
+    position = snapshot.position(conn, tables, tuple(plan.tiebreak))
+    above.sort(key=lambda r: (-found[r], position[r]))
+    need = stop - len(above)
+    if need > 0:
+        equal = [r for r, s in found.items() if s == threshold]
+        if len(equal) <= 4 * stop:
+            equal.sort(key=position.__getitem__)
+            above += equal[:need]
+        else:
+            order = snapshot.order(conn, tables, tuple(plan.tiebreak))
+            above += _walk(order, lambda r: found.get(r) == threshold, 0, need)
+    return above[start:stop]
+
+
+def _rows(conn, tables: Tables, page: list[int], scores: dict[int, float] | None):
+    if not page:
+        return []
+    marks = ", ".join("?" * len(page))
+    found = {
+        rowid: (doc_id, source)
+        for rowid, doc_id, source in conn.execute(
+            f"SELECT rowid, id, source FROM {tables.docs} WHERE rowid IN ({marks})", page
+        )
+    }
+    return [(*found[r], None if scores is None else scores[r]) for r in page if r in found]
