@@ -344,16 +344,26 @@ def _parts(term: str) -> tuple[tuple[str, ...], ...]:
 
 def loosen(groups: list[Group]) -> list[Group] | None:
     """For a last retry when nothing matched: every term of a several-term alternative on
-    its own (上海港 → 上海 + 港口 → 上海 or 港口), each its own group; ``None`` when no
-    alternative has several terms."""
-    if all(len(alt) == 1 for g in groups for alt in g.alternatives):
-        return None
+    its own (上海港 → 上海 + 港口 → 上海 or 港口), and the dictionary words inside a long
+    Chinese word even when they do not cover it (老照片 → 照片, 肺结节 → 结节), each its own
+    group; ``None`` when there is nothing to loosen."""
     out: dict[str, Group] = {}
     for group in groups:
         for alternative in group.alternatives:
             for term in alternative:
                 out.setdefault(term, Group(term, ((term,),)))
+                for part in _inner_words(term):
+                    out.setdefault(part, Group(part, ((part,),)))
+    if len(out) == len(groups) and all(len(alt) == 1 for g in groups for alt in g.alternatives):
+        return None
     return list(out.values())
+
+
+def _inner_words(term: str) -> list[str]:
+    """Words of two characters or more inside a Chinese word of three or more."""
+    if len(term) < 3 or not _CJK.search(term):
+        return []
+    return [w for w, _, _ in tokenizer().tokenize(term, mode="search") if w != term and len(w) >= 2]
 
 
 def required(count: int) -> int:

@@ -197,3 +197,10 @@ def test_transposed_letters_count_as_one_typo(loaded):
 def test_everyday_words_of_hong_kong_and_the_weather_find_the_trade_words(loaded):
     assert "深圳台风路径历史数据集" in titles(loaded, "八號風球")
     assert "天气预报接口" in titles(loaded, "明天 天气")
+
+
+def test_a_long_word_no_listing_holds_falls_back_to_the_words_inside_it(loaded):
+    # jieba keeps 总人口 whole and 人口 does not cover it; nothing holds 总人口 itself.
+    results = loaded.search(LISTINGS, Query(text="总人口"))
+    assert results.relaxed
+    assert any("人口" in hit.source["title_zh"] for hit in results.hits[:3])
