@@ -176,7 +176,9 @@ def run_engine(name: str, url: str, count: int, rounds: int, keep: bool = False)
             print(f"{name}: indexed {result.indexed} listings in {seconds:.1f} s "
                   f"({result.indexed / seconds:,.0f} docs/s)")  # fmt: skip
         if name == "embedded":
-            print(f"  cold, each kind first on a freshly opened engine ({load_average()}):")
+            print(
+                f"  cold: each kind on a freshly opened engine, which first builds the index's bitmaps ({load_average()}):"
+            )
             for q, query in zip(MIX, queries, strict=True):
                 fresh = search.connect(url, prefix=prefix)
                 started = time.perf_counter()
