@@ -1,6 +1,8 @@
 """API conventions: one error shape, validation naming fields, the same pagination everywhere."""
 
 import json
+import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -107,3 +109,19 @@ def test_openapi_enums_list_only_the_values_an_endpoint_accepts(app):
     assert claim_actions == ["start_review", "request_info", "approve", "reject"]
     verification = schemas["VerificationDecision"]["properties"]["action"]["enum"]
     assert verification == ["start_review", "approve", "reject", "request_info", "suspend", "lift"]
+
+
+def test_the_openapi_document_names_every_api_route_when_first_read_by_many(app):
+    """The document is written when first read: readers racing for it all get it whole."""
+    routes = {
+        re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+    }
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        documents = list(
+            pool.map(lambda _: app.test_client().get("/api/openapi.json").get_json(), range(4))
+        )
+    assert all(document == documents[0] for document in documents)
+    assert routes and routes <= set(documents[0]["paths"])
+    assert len(documents[0]["tags"]) == len({tag["name"] for tag in documents[0]["tags"]})
