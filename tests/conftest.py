@@ -12,13 +12,21 @@ import shutil
 import uuid
 from pathlib import Path
 
+import argon2
 import pytest
 import sqlalchemy as sa
 
 from market import migrate, worker
 from market.app import create_app
+from market.identity import passwords
 from market.objectstore import S3FileStore
 from tests.web import WebClient
+
+# Argon2id as in production, at the cost argon2-cffi keeps for tests: the recommended 64 MiB
+# and three passes made password hashing, done for every user a test arranges and every
+# sign-in, a large share of the suite's time. tests/identity/test_passwords.py covers the
+# production parameters.
+passwords.use_parameters(argon2.profiles.CHEAPEST)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES_ENV = ROOT / ".services" / "env"
