@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); `make test PYTEST_WORKERS=0` runs the suite in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test install install-test translations services services-down lint format bench clean
 
@@ -44,7 +46,7 @@ test: install-test
 	$(PY) tools/services.py up
 	rm -rf build/screenshots
 	set -a; . ./.services/env; set +a; \
-	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); status=$$?; \
 	$(PY) tools/services.py down; exit $$status
 
 lint: install-test

@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import argon2
 import pytest
@@ -71,6 +72,22 @@ def service_url(name: str) -> str:
     pytest.skip(reason)
 
 
+# Fixtures that are costly to build and shared by several tests (seeded demo data): under
+# pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``) the tests that use one
+# run on one worker, which builds it once.
+SHARED_ON_ONE_WORKER = ("catalogue", "catalogue_engine", "demo_instance")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        for name in SHARED_ON_ONE_WORKER:
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name.removesuffix("_engine")))
+                break
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """Superuser URL of the throwaway PostgreSQL cluster (its maintenance database)."""
@@ -85,8 +102,13 @@ def opensearch_url() -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """URL of the Redis server (shared rate limits)."""
-    return service_url("redis")
+    """URL of the Redis server (shared rate limits); under pytest-xdist each worker has a
+    database of its own, so a test that empties its database leaves the other's counters."""
+    url = service_url("redis")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        url = urlsplit(url)._replace(path=f"/{int(worker[2:]) % 16}").geturl()
+    return url
 
 
 @pytest.fixture(scope="session")
