@@ -11,6 +11,7 @@ from flask import request
 from flask_smorest import Api, Page
 from marshmallow import ValidationError, fields, validate
 
+from market.apilinks import LinksPlugin
 from market.context import db_session
 from market.fields import INT64_MAX, Text, line_break_errors
 from market.oauth.scopes import SCOPES
@@ -61,7 +62,7 @@ def configure(app) -> Api:
     # instance when a view is declared, so the one-line rule joins that instance (webargs'
     # ``pre_load`` hook), whichever module declared the view and whenever.
     flask_smorest.Blueprint.ARGUMENTS_PARSER.pre_load = refuse_line_breaks
-    api = ShujiaoApi(app)
+    api = ShujiaoApi(app, spec_kwargs={"extra_plugins": [LinksPlugin()]})
     api.ma_plugin.converter.add_attribute_function(only_accepted_choices)
     api.ma_plugin.converter.add_attribute_function(multiline_marker)
     return api

@@ -86,10 +86,10 @@ class OrganisationPublicSchema(Schema):
 class OrganisationSchema(OrganisationPublicSchema):
     """What an organisation's own members (and clients) see of it."""
 
-    credit_code = fields.String()
-    registration_number = fields.String()
-    description = fields.String()
-    verified_at = fields.DateTime()
+    credit_code = fields.String(allow_none=True)
+    registration_number = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
     verification_state = fields.Enum(VerificationState, by_value=True)
     created_at = fields.DateTime()
 
@@ -125,7 +125,7 @@ class InvitationSchema(Schema):
     role = fields.Enum(MemberRole, by_value=True)
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
-    accepted_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
 
 
 class PrincipalSchema(Schema):

@@ -250,9 +250,9 @@ class ComplianceReviewSchema(Schema):
     decision = fields.Enum(ReviewDecision, by_value=True)
     personal_info = fields.Enum(PersonalInfoHandling, by_value=True)
     important_data = fields.Boolean()
-    cross_border_pathway = fields.Enum(CrossBorderPathway, by_value=True)
-    cross_border_evidence = fields.String()
-    reason = fields.String()
+    cross_border_pathway = fields.Enum(CrossBorderPathway, by_value=True, allow_none=True)
+    cross_border_evidence = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
     decided_at = fields.DateTime()
 
 
@@ -272,16 +272,16 @@ class ListingRevisionSchema(Schema):
     category = fields.Enum(Industry, by_value=True)
     delivery_method = fields.Enum(DeliveryMethod, by_value=True)
     region = fields.String()
-    coverage_from = fields.Integer()
-    coverage_to = fields.Integer()
+    coverage_from = fields.Integer(allow_none=True)
+    coverage_to = fields.Integer(allow_none=True)
     terms = fields.Dict()
-    valuation_report_number = fields.String()
+    valuation_report_number = fields.String(allow_none=True)
     certificate = fields.Nested(CertificateBadgeSchema)
     plans = fields.List(fields.Nested(ListingPlanSchema), attribute="public_plans")
     samples = fields.List(fields.Nested(ListingSampleSchema))
     review = fields.Nested(ComplianceReviewSchema, allow_none=True)
-    submitted_at = fields.DateTime()
-    decided_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
 
 
 class ListingSchema(Schema):
@@ -292,7 +292,7 @@ class ListingSchema(Schema):
     asset_id = fields.Integer()
     asset_kind = fields.Enum(AssetKind, by_value=True, attribute="asset.kind")
     status = fields.Enum(ListingStatus, by_value=True)
-    published_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
     live = fields.Nested(ListingRevisionSchema, attribute="live_revision", allow_none=True)
     featured = fields.Boolean(dump_only=True)
     featured_at = fields.AwareDateTime(
@@ -459,9 +459,9 @@ class NotificationSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     subject = fields.Dict()
-    link = fields.String()
+    link = fields.String(allow_none=True)
     created_at = fields.DateTime()
-    read_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
 
 
 class DemandOfferInputSchema(Schema):

@@ -247,8 +247,8 @@ class ClaimEventSchema(Schema):
     from_state = fields.Enum(ClaimState, by_value=True)
     to_state = fields.Enum(ClaimState, by_value=True)
     actor = fields.String()
-    user_id = fields.Integer()
-    reason = fields.String()
+    user_id = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
     at = fields.DateTime()
 
 
@@ -270,8 +270,8 @@ class ObjectionSchema(Schema):
     reasons = fields.String()
     state = fields.Enum(ObjectionState, by_value=True)
     filed_at = fields.DateTime()
-    decided_at = fields.DateTime()
-    decision_reason = fields.String()
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
     evidence = fields.List(fields.Nested(EvidenceSchema))
 
 
@@ -285,11 +285,11 @@ class ClaimSchema(Schema):
     fingerprint = fields.String(attribute="version.fingerprint")
     rights = fields.List(fields.String())
     source = fields.Enum(SourceKind, by_value=True)
-    source_note = fields.String()
+    source_note = fields.String(allow_none=True)
     source_references = fields.List(fields.String())
     state = fields.Enum(ClaimState, by_value=True)
-    notice_starts_at = fields.DateTime()
-    notice_ends_at = fields.DateTime()
+    notice_starts_at = fields.DateTime(allow_none=True)
+    notice_ends_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     certificate_number = fields.Function(
         lambda claim: claim.certificate.number if claim.certificate else None
@@ -344,8 +344,8 @@ class CertificateSchema(Schema):
     rights = fields.List(fields.String())
     issued_at = fields.DateTime()
     valid_until = fields.DateTime()
-    status_changed_at = fields.DateTime()
-    status_reason = fields.String()
+    status_changed_at = fields.DateTime(allow_none=True)
+    status_reason = fields.String(allow_none=True)
 
 
 class FileCheckSchema(Schema):

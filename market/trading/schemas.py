@@ -148,7 +148,7 @@ class OrderEventSchema(Schema):
     from_status = fields.Enum(OrderStatus, by_value=True, allow_none=True)
     to_status = fields.Enum(OrderStatus, by_value=True)
     actor = fields.String()
-    note = fields.String()
+    note = fields.String(allow_none=True)
     at = fields.DateTime()
 
 
@@ -161,12 +161,12 @@ class PaymentSchema(Schema):
     status = fields.Enum(PaymentStatus, by_value=True)
     amount_minor = fields.Integer()
     currency = fields.String()
-    stripe_payment_intent_id = fields.String()
-    bank_transaction_id = fields.String()
-    reference = fields.String()
-    note = fields.String()
+    stripe_payment_intent_id = fields.String(allow_none=True)
+    bank_transaction_id = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
     created_at = fields.DateTime()
-    completed_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
 
 
 class RefundSchema(Schema):
@@ -180,10 +180,10 @@ class RefundSchema(Schema):
     method = fields.Enum(PaymentMethod, by_value=True)
     after_settlement = fields.Boolean()
     reason = fields.String()
-    stripe_refund_id = fields.String()
-    failure = fields.String()
+    stripe_refund_id = fields.String(allow_none=True)
+    failure = fields.String(allow_none=True)
     created_at = fields.DateTime()
-    completed_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
 
 
 class DisputeSchema(Schema):
@@ -193,19 +193,19 @@ class DisputeSchema(Schema):
     order_id = fields.Integer()
     status = fields.Enum(DisputeStatus, by_value=True)
     reason = fields.String()
-    stripe_dispute_id = fields.String()
+    stripe_dispute_id = fields.String(allow_none=True)
     decision = fields.Enum(DisputeDecision, by_value=True, allow_none=True)
     refund_minor = Int(bits=64, allow_none=True)
-    decision_note = fields.String()
+    decision_note = fields.String(allow_none=True)
     opened_at = fields.DateTime()
-    decided_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
 
 
 class OrderSchema(Schema):
     """An order as its buyer, its provider and exchange staff see it."""
 
     id = fields.Integer()
-    reference = fields.String()
+    reference = fields.String(allow_none=True)
     status = fields.Enum(OrderStatus, by_value=True)
     buyer_organisation_id = fields.Integer()
     provider_organisation_id = fields.Integer()
@@ -213,7 +213,7 @@ class OrderSchema(Schema):
     revision_id = fields.Integer()
     plan_id = fields.Integer()
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
-    usage_note = fields.String()
+    usage_note = fields.String(allow_none=True)
     cross_border = fields.Boolean()
     terms = fields.Dict()
     plan = fields.Dict(attribute="plan_snapshot")
@@ -228,11 +228,11 @@ class OrderSchema(Schema):
     provider_minor = fields.Integer()
     payment_method = fields.Enum(PaymentMethod, by_value=True, allow_none=True)
     created_at = fields.DateTime()
-    paid_at = fields.DateTime()
-    delivered_at = fields.DateTime()
-    acceptance_due_at = fields.DateTime()
-    accepted_at = fields.DateTime()
-    settled_at = fields.DateTime()
+    paid_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    acceptance_due_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    settled_at = fields.DateTime(allow_none=True)
     events = fields.List(fields.Nested(OrderEventSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
     refunds = fields.List(fields.Nested(RefundSchema))
@@ -268,10 +268,10 @@ class EntitlementSchema(Schema):
     status = fields.Enum(EntitlementStatus, by_value=True)
     terms = fields.Dict()
     starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    max_downloads = fields.Integer()
+    ends_at = fields.DateTime(allow_none=True)
+    max_downloads = fields.Integer(allow_none=True)
     downloads_used = fields.Integer()
-    calls_allowed = fields.Integer()
+    calls_allowed = fields.Integer(allow_none=True)
     calls_used = fields.Integer()
 
 

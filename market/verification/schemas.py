@@ -76,7 +76,7 @@ class VerificationEventSchema(Schema):
     to_state = fields.Enum(VerificationState, by_value=True)
     actor = fields.String()
     user = fields.String(attribute="user.name", allow_none=True)
-    reason = fields.String()
+    reason = fields.String(allow_none=True)
     at = fields.DateTime()
 
 
@@ -87,8 +87,8 @@ class VerificationRequestSchema(Schema):
     name_zh = fields.String()
     name_en = fields.String()
     jurisdiction = fields.String()
-    credit_code = fields.String()
-    registration_number = fields.String()
+    credit_code = fields.String(allow_none=True)
+    registration_number = fields.String(allow_none=True)
     legal_representative = fields.String()
     registered_address = fields.String()
     contact_name = fields.String()
@@ -99,9 +99,9 @@ class VerificationRequestSchema(Schema):
     licence_size = fields.Integer()
     licence_sha256 = fields.String()
     submitted_at = fields.DateTime()
-    outcome = fields.String()
-    decided_at = fields.DateTime()
-    decision_reason = fields.String()
+    outcome = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
 
 
 class VerificationStatusSchema(Schema):
