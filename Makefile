@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist); `make test PYTEST_WORKERS=0` runs the suite in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test install install-test translations services services-down lint format bench clean
+.PHONY: demo test install install-test translations messages services services-down lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ install-test: $(VENV)/.installed-test translations
 # Compiled catalogues (.mo) are build products: made here, never committed.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d market/translations
+
+# The translations template, extracted from the code and pages (a test fails when it is stale).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o market/translations/messages.pot .
 
 demo: install
 	$(PY) tools/services.py fonts

@@ -8,6 +8,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "market" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+TEMPLATE = ROOT / "market" / "translations" / "messages.pot"
 
 
 def _ids(path: Path) -> set[tuple[str, str | None]]:
@@ -16,7 +17,8 @@ def _ids(path: Path) -> set[tuple[str, str | None]]:
         return {(message.id, message.context) for message in read_po(handle) if message.id}
 
 
-def test_every_message_in_the_code_is_translated(tmp_path):
+def _extract(tmp_path: Path) -> Path:
+    """The template extracted from the code and pages now, as ``make messages`` writes it."""
     template = tmp_path / "messages.pot"
     subprocess.run(
         [
@@ -36,6 +38,20 @@ def test_every_message_in_the_code_is_translated(tmp_path):
         check=True,
         capture_output=True,
     )
+    return template
+
+
+def test_the_template_is_current(tmp_path):
+    """``messages.pot`` holds exactly the messages of the code (run ``make messages``)."""
+    extracted, committed = _ids(_extract(tmp_path)), _ids(TEMPLATE)
+    assert (sorted(map(str, extracted - committed)), sorted(map(str, committed - extracted))) == (
+        [],
+        [],
+    )
+
+
+def test_every_message_in_the_code_is_translated(tmp_path):
+    template = _extract(tmp_path)
     with CATALOGUE.open("rb") as handle:
         catalogue = read_po(handle)
     untranslated = sorted(
