@@ -96,8 +96,10 @@ class BigIdConverter(IdConverter):
 # Never part of any text we keep: C0 controls other than tab and line breaks, DEL, C1 controls
 # and lone surrogates (which no database encoding can store).
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# Names, titles and file names are one line: no tab or line break of any script either.
-LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+# Names, titles and file names are one line: no tab or line break of any script either, nor a
+# bidirectional embedding, override or isolate, which make a name read otherwise than it is
+# ("invoice\u202efdp.exe" shows as "invoiceexe.pdf").
+LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def has_forbidden_characters(text: str) -> bool:

@@ -14,7 +14,7 @@ from market.identity.models import StaffRole
 from market.oauth.scopes import SCOPES
 from tests import factories
 
-BREAKS = ["a\r\nb", "a\nb", "a\rb", "a\u2028b", "a\tb"]
+BREAKS = ["a\r\nb", "a\nb", "a\rb", "a\u2028b", "a\tb", "invoice\u202efdp.exe", "a\u2067b"]
 NOT_TEXT = {"email", "uri", "url", "date", "date-time", "binary", "uuid"}
 
 
