@@ -2,9 +2,9 @@
 
 - A JSON body must parse, nest at most :data:`MAX_DEPTH` levels and be an object: anything
   else (a list, ``null``, ``1e999999``, ten thousand brackets) is 400 with the reason.
-- No text anywhere — query, form, JSON (keys and values), uploaded file names — may hold NUL,
-  other control characters (tab and line breaks aside) or lone surrogates: 422 naming the
-  field. Every string field refuses line breaks too unless it is free text
+- No text anywhere — path parameters, query, form, JSON (keys and values), uploaded file
+  names — may hold NUL, other control characters (tab and line breaks aside) or lone
+  surrogates: 422 naming the field. Every string field refuses line breaks too unless it is free text
   (:func:`market.fields.line_break_errors`; uploaded file names here).
 """
 
@@ -90,6 +90,9 @@ def _bad_text(value, path: str):
 
 def check_request() -> None:
     """Refuse a request whose body or text cannot be what any view accepts."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and has_forbidden_characters(value):
+            raise InvalidInput(N_("control characters are not allowed"), field=name)
     for name, value in request.args.items(multi=True):
         if has_forbidden_characters(name) or has_forbidden_characters(value):
             raise InvalidInput(N_("control characters are not allowed"), field=name)

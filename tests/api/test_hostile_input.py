@@ -141,6 +141,23 @@ def test_control_characters_in_json_are_refused_naming_the_field(caller, body, f
     assert field in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/uploads/%00", "token"),
+        ("/api/v1/certificates/a%00b", "number"),
+        ("/api/v1/valuation-reports/%1b", "number"),
+        ("/verify/%00", "number"),
+    ],
+)
+def test_control_characters_in_the_path_are_refused_naming_the_parameter(caller, path, field):
+    api, headers, _organisation = caller
+    response = api.get(path, headers=headers)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    if path.startswith("/api/"):
+        assert field in response.get_json()["errors"]
+
+
 def test_control_characters_in_the_query_are_refused(caller):
     api, headers, _organisation = caller
     response = api.get("/api/v1/listings/search?q=%00abc", headers=headers)
