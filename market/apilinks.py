@@ -181,6 +181,30 @@ _SYNONYMS_NEXT = _each(
 )
 
 
+# The caller's first page of each list it may read: where a client (or a test) starts.
+_FIRST_PAGES = {
+    _name("get", path): ("get", path, {"page": 1, **extra}, None)
+    for path, extra in [
+        ("/assets", {}),
+        ("/claims", {}),
+        ("/provider/listings", {}),
+        ("/orders", {"role": "buyer"}),
+        ("/demands", {}),
+        ("/valuations", {}),
+        ("/entitlements", {}),
+        ("/listings/search", {"q": ""}),
+        ("/review/claims", {}),
+        ("/reviews/listings", {}),
+        ("/review/organisations", {}),
+        ("/appraisal/valuations", {}),
+        ("/finance/payee-accounts", {}),
+        ("/finance/payout-batches", {}),
+        ("/finance/recon/exceptions", {}),
+        ("/finance/report-builds", {}),
+    ]
+}
+
+
 def _first(links: dict) -> dict:
     """The same links, fed by the first item of a list instead of a single object."""
     return {
@@ -195,7 +219,7 @@ def _first(links: dict) -> dict:
 
 
 LINKS: dict[tuple[str, str, str], dict] = {
-    ("get", "/me", "200"): _ORGANISATION_NEXT,
+    ("get", "/me", "200"): {**_ORGANISATION_NEXT, **_FIRST_PAGES},
     ("post", "/assets", "201"): _ASSET_NEXT,
     ("get", "/assets", "200"): _first(_ASSET_NEXT),
     ("get", "/assets/{asset_id}", "200"): {

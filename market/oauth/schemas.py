@@ -26,7 +26,7 @@ class ClientSchema(Schema):
     name = fields.String()
     scopes = fields.Function(lambda client: client.scope.split())
     created_at = fields.DateTime()
-    revoked_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
 
 
 class ClientWithSecretSchema(Schema):

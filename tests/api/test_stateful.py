@@ -10,9 +10,12 @@ fixed seed, their number and length bounded.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import Flaky
 from schemathesis.core.failures import FailureGroup
 
 from market.apilinks import LINKS, link_objects
@@ -77,17 +80,19 @@ def _organisation_caller(app, db, listing) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _failures(app, headers: dict) -> list[str]:
+def _failures(app, headers: dict) -> tuple[list[str], int]:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     # Only the links the document declares: the run is about them, and stays repeatable.
     schema.config.phases.stateful.inference.algorithms = []
     failures: list[str] = []
+    calls = []
 
     class Workflow(schema.as_state_machine()):
         def get_call_kwargs(self, case):
             return {"headers": headers}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
+            calls.append(response.status_code)
             try:
                 case.validate_response(response, checks=CHECKS, headers=headers)
             except FailureGroup as group:
@@ -95,17 +100,20 @@ def _failures(app, headers: dict) -> list[str]:
                     detail = " ".join(str(failure).split())[:400]
                     failures.append(f"{case.operation.label} -> {response.status_code}: {detail}")
 
-    Workflow.run(
-        settings=settings(
-            max_examples=SCENARIOS,
-            stateful_step_count=STEPS_PER_SCENARIO,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
+    # The database keeps what earlier scenarios made, so a replayed prefix can draw differently
+    # (Flaky); schemathesis' own runner ends the run there too. What ran is checked.
+    with contextlib.suppress(Flaky):
+        Workflow.run(
+            settings=settings(
+                max_examples=SCENARIOS,
+                stateful_step_count=STEPS_PER_SCENARIO,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            )
         )
-    )
-    return failures
+    return failures, len(calls)
 
 
 def test_every_link_is_in_the_document_and_names_an_operation(app):
@@ -126,6 +134,7 @@ def test_linked_calls_answer_without_server_errors_and_as_documented(
         headers = _headers(app, db, staff=True)
     else:
         headers = _organisation_caller(app, db, market_with_listings)
-    failures = _failures(app, headers)
+    failures, calls = _failures(app, headers)
+    assert calls >= SCENARIOS * 2  # the run went far enough to mean something
     distinct = sorted(set(failures))
     assert distinct == [], f"{len(distinct)} distinct failures:\n" + "\n".join(distinct)
