@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from ledger.errors import AccountNotFound
-from market.errors import NotFound
+from market.errors import InvalidInput, NotFound
 from market.finance.models import (
     AssertionStatus,
     BalanceAssertion,
@@ -59,6 +59,9 @@ from market.trading.models import (
 )
 
 KIND = "balance_difference"
+# Days one computation may cover: each day reads the ledger once and walks the open items, in
+# one transaction that holds the database (SQLite) while it runs.
+MAX_DAYS = 366
 STRIPE = "stripe"
 BOOKED_BY_TRADING = ("charge", "refund")
 
@@ -366,8 +369,10 @@ def compute(
     """Assert every reconciled account for every day it has a statement for (within
     ``[start, end]``), keep one row per account and day (replacing an earlier computation), and
     keep a ``balance_difference`` exception open for each day the open items do not explain."""
+    targets = reconciled_accounts(session)
+    start, end = _bounded_range(targets, start, end)
     rows = []
-    for target in reconciled_accounts(session):
+    for target in targets:
         first = max(target.first, start) if start else target.first
         last = min(target.last, end) if end else target.last
         if first > last:
@@ -384,6 +389,26 @@ def compute(
     for row in rows:
         _keep_exception(session, row, now)
     return rows
+
+
+def _bounded_range(
+    targets: list[Reconciled], start: date | None, end: date | None
+) -> tuple[date | None, date | None]:
+    """The days one computation covers: at most ``MAX_DAYS``. Without a start, the last
+    ``MAX_DAYS`` the statements cover; a range given wider than that is refused."""
+    if not targets:
+        return start, end
+    first = max(min(t.first for t in targets), start) if start else min(t.first for t in targets)
+    last = min(max(t.last for t in targets), end) if end else max(t.last for t in targets)
+    if (last - first).days < MAX_DAYS:
+        return start, end
+    if start is None:
+        return last - timedelta(days=MAX_DAYS - 1), end
+    raise InvalidInput(
+        N_("balances are asserted at most 366 days at a time: give an end closer to the start"),
+        field="end",
+        max_days=MAX_DAYS,
+    )
 
 
 def _assert_day(

@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ledger.entries import MAX_AMOUNT
 from market.errors import Conflict, InvalidInput, NotFound
 from market.finance import statements
 from market.finance.models import BankAccount, BankLine, BankStatement
@@ -147,18 +148,25 @@ def import_statement(
         session,
         [(f"lines[{x.line_number}]", value_moment(x.value_date)) for x in parsed.lines],
     )
+    if abs(parsed.closing_minor) > MAX_AMOUNT or abs(parsed.opening_minor) > MAX_AMOUNT:
+        raise InvalidInput(
+            N_("this amount is larger than the ledger can book"), field="closing_balance",
+            limit=MAX_AMOUNT,
+        )  # fmt: skip
+    # A bank reference (交易流水号, AcctSvcrRef, MT940's bank reference) names one movement: the
+    # same one twice in a file is a broken export, never two payments, and is refused; a line
+    # without a reference gets one from its place in the file, so identical lines count twice.
     unique: dict[str, statements.ParsedLine] = {}
     for line in parsed.lines:
         twin = unique.get(line.bank_reference)
-        if twin is not None and (twin.amount_minor, twin.value_date) != (
-            line.amount_minor,
-            line.value_date,
-        ):
+        if twin is not None:
             raise InvalidInput(
-                N_("two lines carry the same bank reference with different amounts"),
+                N_("two lines of this statement carry the same bank reference"),
                 field=f"lines[{line.line_number}]",
+                reference=line.bank_reference,
+                first_line=twin.line_number,
             )
-        unique.setdefault(line.bank_reference, line)
+        unique[line.bank_reference] = line
     known = {
         row.bank_reference: row
         for row in session.scalars(

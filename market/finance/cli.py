@@ -283,7 +283,10 @@ def assert_command(start, end):
     if first and last and last < first:
         raise click.BadParameter("must not be before --start", param_hint="--end")
     with current_app.extensions["db"].unit_of_work() as session:
-        rows = assertions.compute(session, utcnow(), first, last)
+        try:
+            rows = assertions.compute(session, utcnow(), first, last)
+        except DomainError as error:
+            _fail(error)
         exceptions.audit(session, "assert_balances", "recon", None, utcnow(), days=len(rows),
                          differs=sum(1 for row in rows if row.status == "differs"))  # fmt: skip
         for row in rows:

@@ -15,7 +15,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 
 import mt940
 from charset_normalizer import from_bytes
@@ -23,6 +22,7 @@ from defusedxml import ElementTree
 
 from ledger.currencies import EXPONENTS
 from market.errors import InvalidInput
+from market.finance import inputs
 from market.text import N_
 
 FORMATS = ("csv", "mt940", "camt053")
@@ -115,7 +115,17 @@ def check_mapping(mapping: dict) -> dict:
     column or a debit and a credit column."""
     unknown = sorted(set(mapping) - MAPPING_KEYS)
     if unknown:
-        raise InvalidInput(N_("the mapping names fields that do not exist"), field="csv_mapping")
+        raise InvalidInput(
+            N_("the mapping names fields that do not exist"),
+            field=f"csv_mapping.{unknown[0]}",
+            unknown=unknown,
+            known=sorted(MAPPING_KEYS),
+        )
+    if "amount" in mapping and ({"debit", "credit"} & set(mapping)):
+        raise InvalidInput(
+            N_("map either one signed amount column or a debit and a credit column, not both"),
+            field="csv_mapping.amount",
+        )
     needed = {"value_date", "reference"}
     if not needed <= set(mapping) or not (
         "amount" in mapping or {"debit", "credit"} <= set(mapping)
@@ -164,30 +174,24 @@ def _first_bad_byte(data: bytes, encoding: str) -> int:
     return len(data)
 
 
-def to_minor(text: str, currency: str, where: str) -> int:
-    """A decimal amount in the currency's minor units, refusing anything else."""
-    cleaned = text.strip().replace(",", "").replace("¥", "").replace("￥", "")
-    if cleaned in ("", "-"):
+def to_minor(text: str, currency: str, where: str, *, signed: bool = True) -> int:
+    """A statement amount in the currency's minor units (``inputs.amount``: a plain decimal,
+    thousands grouped in threes at most); an empty cell or a lone dash is nothing."""
+    if text.strip() in ("", "-"):
         return 0
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidInput(N_("this is not an amount"), field=where) from None
-    scaled = value.scaleb(EXPONENTS[currency])
-    if scaled != scaled.to_integral_value() or not value.is_finite():
-        raise InvalidInput(N_("this amount has more decimals than its currency"), field=where)
-    return int(scaled)
+    return inputs.amount(text, EXPONENTS[currency], where, signed=signed, grouped=True)
 
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
 def to_date(text: str, where: str) -> date:
-    """A date in any of the forms Chinese bank exports use (a time after it is ignored)."""
+    """A date in any of the forms Chinese bank exports use (a time after it is ignored), within
+    what a statement may report (``inputs.day``)."""
     value = text.strip().split(" ")[0]
     for form in DATE_FORMATS:
         try:
-            return datetime.strptime(value, form).date()
+            return inputs.day(datetime.strptime(value, form).date(), where)
         except ValueError:
             continue
     raise InvalidInput(N_("this is not a date"), field=where)
@@ -228,12 +232,12 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
         if "amount" in index:
             amount = to_minor(cell("amount"), currency, where + mapping["amount"])
         else:
-            out = to_minor(cell("debit"), currency, where + mapping["debit"])
-            into = to_minor(cell("credit"), currency, where + mapping["credit"])
+            out = to_minor(cell("debit"), currency, where + mapping["debit"], signed=False)
+            into = to_minor(cell("credit"), currency, where + mapping["credit"], signed=False)
             if out and into:
                 raise InvalidInput(N_("a line is either a debit or a credit"), field=where[:-1])
             amount = into - out
-        reference = cell("reference")
+        reference = inputs.cell(cell("reference"), 100)
         if not reference:
             raise InvalidInput(N_("the line has no reference"), field=where + mapping["reference"])
         lines.append(
@@ -246,10 +250,10 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
                     else None
                 ),
                 amount_minor=amount,
-                bank_reference=reference[:100],
-                counterparty_name=cell("counterparty_name")[:200] or None,
-                counterparty_account=cell("counterparty_account")[:64] or None,
-                remark=cell("remark")[:500] or None,
+                bank_reference=reference,
+                counterparty_name=inputs.cell(cell("counterparty_name"), 200),
+                counterparty_account=inputs.cell(cell("counterparty_account"), 64),
+                remark=inputs.cell(cell("remark"), 500),
             )
         )
         if "balance" in index:
@@ -295,25 +299,31 @@ def parse_mt940(text: str, currency: str) -> ParsedStatement:
     for number, item in enumerate(transactions, start=1):
         where = f"lines[{number}]."
         details = item.data
-        amount = to_minor(str(details["amount"].amount), currency, where + "amount")
+        amount = inputs.bounded(details["amount"].amount, EXPONENTS[currency], where + "amount")
         reference = details.get("bank_reference") or details.get("customer_reference") or ""
-        reference = reference.strip()
+        reference = inputs.cell(reference, 100) or ""
         if not reference or reference == "NONREF":
             reference = f"{details['date'].isoformat()}:{number}"
         lines.append(
             ParsedLine(
                 line_number=number,
-                value_date=details["date"],
-                booking_date=details.get("entry_date"),
+                value_date=inputs.day(details["date"], where + "date"),
+                booking_date=(
+                    inputs.day(details["entry_date"], where + "entry_date")
+                    if details.get("entry_date")
+                    else None
+                ),
                 amount_minor=amount,
-                bank_reference=reference[:100],
-                remark=(details.get("transaction_details") or "").replace("\n", "")[:500] or None,
+                bank_reference=reference,
+                remark=inputs.cell(
+                    (details.get("transaction_details") or "").replace("\n", ""), 500
+                ),
             )
         )
     return ParsedStatement(
         currency,
-        to_minor(str(opening.amount.amount), currency, "opening_balance"),
-        to_minor(str(closing.amount.amount), currency, "closing_balance"),
+        inputs.bounded(opening.amount.amount, EXPONENTS[currency], "opening_balance"),
+        inputs.bounded(closing.amount.amount, EXPONENTS[currency], "closing_balance"),
         lines,
     )
 
@@ -341,7 +351,7 @@ def _signed(entry, currency: str, where: str) -> int:
     amount = _find(entry, "Amt")
     if amount is None or amount.get("Ccy") != currency:
         raise InvalidInput(N_("the amount is missing or in another currency"), field=where)
-    value = to_minor(amount.text or "", currency, where)
+    value = inputs.amount(amount.text or "", EXPONENTS[currency], where, signed=False)
     sign = _text(entry, "CdtDbtInd")
     if sign not in ("CRDT", "DBIT"):
         raise InvalidInput(N_("a line is either a debit or a credit"), field=where)
@@ -373,8 +383,10 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
         credit = _text(entry, "CdtDbtInd") == "CRDT"
         party = "RltdPties/Dbtr/Nm" if credit else "RltdPties/Cdtr/Nm"
         account = "RltdPties/DbtrAcct/Id/Othr/Id" if credit else "RltdPties/CdtrAcct/Id/Othr/Id"
-        reference = _text(entry, "AcctSvcrRef") or (
-            _text(details, "Refs/AcctSvcrRef") if details is not None else ""
+        reference = inputs.cell(
+            _text(entry, "AcctSvcrRef")
+            or (_text(details, "Refs/AcctSvcrRef") if details is not None else ""),
+            100,
         )
         if not reference:
             raise InvalidInput(N_("the line has no reference"), field=where + ".AcctSvcrRef")
@@ -386,16 +398,18 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
                 value_date=to_date(value_date, where + ".ValDt"),
                 booking_date=to_date(booking, where + ".BookgDt") if booking else None,
                 amount_minor=_signed(entry, currency, where + ".Amt"),
-                bank_reference=reference[:100],
-                counterparty_name=(_text(details, party) if details is not None else "")[:200]
-                or None,
-                counterparty_account=(_text(details, account) if details is not None else "")[:64]
-                or None,
-                remark=(
+                bank_reference=reference,
+                counterparty_name=inputs.cell(
+                    _text(details, party) if details is not None else "", 200
+                ),
+                counterparty_account=inputs.cell(
+                    _text(details, account) if details is not None else "", 64
+                ),
+                remark=inputs.cell(
                     (_text(details, "RmtInf/Ustrd") if details is not None else "")
-                    or _text(entry, "AddtlNtryInf")
-                )[:500]
-                or None,
+                    or _text(entry, "AddtlNtryInf"),
+                    500,
+                ),
             )
         )
     return ParsedStatement(currency, opening, closing, lines)

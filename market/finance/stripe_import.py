@@ -16,7 +16,6 @@ import io
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
@@ -24,7 +23,7 @@ from ledger.currencies import EXPONENTS
 from ledger.periods import closed_between
 from market.db import Database, utcnow
 from market.errors import InvalidInput
-from market.finance import stripe_balance
+from market.finance import inputs, stripe_balance
 from market.finance.models import StripeBalanceTransaction, StripeSync
 from market.finance.stripe_balance import BalanceLine
 from market.payments.gateway import PaymentGateway
@@ -39,6 +38,9 @@ REQUIRED_COLUMNS = (
     "net",
     "reporting_category",
 )
+# Categories whose gross has one sign in Stripe's report.
+SIGNED_IN = ("charge", "payment")
+SIGNED_OUT = ("refund", "payment_refund")
 OPTIONAL_COLUMNS = {
     "source_id": "source_id",
     "charge_id": "charge_id",
@@ -114,16 +116,8 @@ def pull(
 
 
 def _minor(text: str, exponent: int, where: str) -> int:
-    try:
-        value = Decimal(text.replace(",", "") if "," in text else text)
-    except InvalidOperation:
-        raise InvalidInput(N_("this is not an amount"), field=where) from None
-    if not value.is_finite():
-        raise InvalidInput(N_("this is not an amount"), field=where)
-    scaled = value.scaleb(exponent)
-    if scaled != scaled.to_integral_value():
-        raise InvalidInput(N_("this amount has more decimals than its currency"), field=where)
-    return int(scaled)
+    # Stripe writes plain decimals, signed (a refund's gross is negative): ``inputs.amount``.
+    return inputs.amount(text, exponent, where)
 
 
 def _moment(text: str, where: str) -> datetime:
@@ -131,7 +125,25 @@ def _moment(text: str, where: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(N_("this is not a date and time"), field=where) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if where.endswith("created_utc"):
+        # When the line happened: no later than tomorrow (available_on is rightly ahead).
+        inputs.day((moment + inputs.CHINA_STANDARD_TIME_OFFSET).date(), where)
+    elif moment.date() < inputs.EARLIEST_DAY:
+        inputs.day(moment.date(), where)
+    return moment
+
+
+def _signs(category: str, gross: int, fee: int, where: str) -> None:
+    """A charge brings money in and costs a fee; a refund takes money out: a sign the other
+    way is a broken report, not a line to book."""
+    if category in SIGNED_IN and (gross < 0 or fee < 0):
+        raise InvalidInput(
+            N_("a charge's gross and fee are not negative"),
+            field=where + ("gross" if gross < 0 else "fee"),
+        )
+    if category in SIGNED_OUT and gross > 0:
+        raise InvalidInput(N_("a refund's gross is not positive"), field=where + "gross")
 
 
 def _cached_moment(text: str, where: str, moments: dict[str, datetime]) -> datetime:
@@ -203,6 +215,7 @@ def _line(
     net = _minor(cells[place["net"]], exponent, where + "net")
     if gross - fee != net:
         raise InvalidInput(N_("gross less fee is not net"), field=where + "net")
+    _signs(cells[place["reporting_category"]], gross, fee, where)
     facing = cells[place["customer_facing_currency"]]
     facing_currency = _currency(facing, where + "customer_facing_currency") if facing else None
     facing_amount = cells[place["customer_facing_amount"]]
