@@ -14,7 +14,7 @@ Only providers with a confirmed payee account (``payees``) can be paid: the bank
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -210,6 +210,25 @@ def value_moment(value_date: date) -> datetime:
     return datetime.combine(value_date, time(0), CHINA_STANDARD_TIME)
 
 
+def _check_value_date(payout: Payout, value_date: date, now: datetime) -> None:
+    """A value date typed in lies between the day the batch went to the bank and today
+    (UTC+8): the ledger entry it dates cannot come before the submission it follows."""
+    submitted = payout.batch.submitted_at
+    if submitted is not None:
+        submitted = submitted if submitted.tzinfo else submitted.replace(tzinfo=UTC)
+        first = submitted.astimezone(CHINA_STANDARD_TIME).date()
+        if value_date < first:
+            raise InvalidInput(
+                N_("the value date is before the payout was sent to the bank"),
+                field="value_date", earliest=first.isoformat(),
+            )  # fmt: skip
+    today = now.astimezone(CHINA_STANDARD_TIME).date()
+    if value_date > today:
+        raise InvalidInput(
+            N_("the value date is in the future"), field="value_date", latest=today.isoformat()
+        )
+
+
 def _close_batch_if_done(batch: PayoutBatch, now: datetime) -> None:
     states = {payout.status for payout in batch.payouts}
     if states <= {PayoutStatus.PAID, PayoutStatus.RETURNED}:
@@ -225,7 +244,14 @@ def mark_paid(
     """The bank statement shows the payout left our account: in transit → bank."""
     payout = payout_or_404(session, payout_id)
     if payout.status == PayoutStatus.PAID and payout.bank_reference == bank_reference:
+        if payout.value_date != value_date:
+            raise Conflict(
+                N_("this payout was recorded paid with another value date"),
+                field="value_date", recorded=payout.value_date.isoformat(),
+            )  # fmt: skip
         return payout
+    if actor == Actor.FINANCE:
+        _check_value_date(payout, value_date, now)
     payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.PAY, actor)
     finance_books.provider_payout_paid(
         session, payout.id, payout.amount_minor, payout.currency, value_moment(value_date),
@@ -243,6 +269,8 @@ def mark_returned(
     """The bank sent the payout back (closed account, wrong name ...): the provider is owed it
     again and a later batch pays it, once the payee account is put right."""
     payout = payout_or_404(session, payout_id)
+    if actor == Actor.FINANCE and value_date is not None:
+        _check_value_date(payout, value_date, now)
     payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.RETURN, actor)
     finance_books.provider_payout_returned(
         session, payout.id, payout.organisation_id, payout.amount_minor, payout.currency,

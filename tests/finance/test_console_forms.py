@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from market.db import utcnow
-from market.finance import bank, matching, payouts
+from market.finance import bank, inputs, matching, payouts
 from market.finance.models import PayeeAccount, ReconException
 from market.identity.models import StaffRole
 from market.trading.models import Payout, PayoutStatus
@@ -68,7 +68,7 @@ def test_a_payout_returned_without_a_reason_says_so_in_english(app, db):
 def test_a_payout_the_service_refuses_shows_why_above_its_form(app, db):
     finance, payout_id = _submitted_payout(db)
     web = _web(app, finance, "en-GB")
-    form = {"value_date": DAY.isoformat(), "bank_reference": "CMB-1"}
+    form = {"value_date": inputs.today().isoformat(), "bank_reference": "CMB-1"}
     assert (
         web.submit(f"/finance/payouts/{payout_id}/paid", form, page="/finance/payouts").status_code
         == 302

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, time, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import ledger
 from ledger import credit, debit
 from ledger.verify import verify
 from market import worker
+from market.finance import inputs
 from tests import factories
 
 OWED = 123_456
@@ -166,19 +168,20 @@ def test_a_batch_lives_built_submitted_paid(app, db, finance):
     again = finance.call("POST", f"/finance/payout-batches/{batch['id']}/submit")
     assert again.status_code == 409
 
+    today = inputs.today()
     paid = finance.call(
         "POST",
         f"/finance/payouts/{payout['id']}/paid",
-        json={"value_date": "2026-11-20", "bank_reference": "CMB2026112000017"},
+        json={"value_date": str(today), "bank_reference": "CMB2026112000017"},
     )
     assert paid.status_code == 200, paid.get_json()
-    assert paid.get_json()["value_date"] == "2026-11-20"
+    assert paid.get_json()["value_date"] == str(today)
     assert finance.balance("liabilities:payouts_in_transit") == 0
     assert finance.balance("assets:bank") == -OWED
     with app.extensions["db"].unit_of_work() as session:
         entry = ledger.find_entry(session, f"payout:{payout['id']}:paid")
         # The bank's value date, in China Standard Time.
-        assert entry.effective_at.isoformat() == "2026-11-19T16:00:00+00:00"
+        assert entry.effective_at == datetime.combine(today, time(0), UTC) - timedelta(hours=8)
     closed = finance.call("GET", f"/finance/payout-batches/{batch['id']}").get_json()
     assert closed["status"] == "paid" and closed["closed_at"]
 
@@ -274,3 +277,25 @@ def test_a_hong_kong_account_number_is_stored_without_its_hyphens(db, finance):
     )  # fmt: skip
     assert payee["account_number"] == "004123456789001"
     assert payee["iban"] == "GB82WEST12345698765432"
+
+
+def test_a_value_date_lies_between_submission_and_today(db, finance):
+    provider = provider_owed(db)
+    confirmed(finance, provider.id)
+    batch = finance.call("POST", "/finance/payout-batches", json={"currency": "CNY"}).get_json()
+    finance.call("POST", f"/finance/payout-batches/{batch['id']}/submit")
+    paid = f"/finance/payouts/{batch['payouts'][0]['id']}/paid"
+    today = inputs.today()
+    for day in ("1900-01-01", str(today - timedelta(days=1)), str(today + timedelta(days=1))):
+        bad = finance.call("POST", paid, json={"value_date": day, "bank_reference": "X1"})
+        assert bad.status_code == 422 and "value_date" in bad.get_json()["errors"], day
+        returned = f"/finance/payouts/{batch['payouts'][0]['id']}/returned"
+        bad = finance.call("POST", returned, json={"reason": "x", "value_date": day})
+        assert bad.status_code == 422 and "value_date" in bad.get_json()["errors"], day
+    assert finance.balance("assets:bank") == 0
+    body = {"value_date": str(today), "bank_reference": "X1"}
+    assert finance.call("POST", paid, json=body).status_code == 200
+    assert finance.call("POST", paid, json=body).status_code == 200  # the same again: a replay
+    other_day = finance.call("POST", paid, json={**body, "value_date": str(today - timedelta(1))})
+    assert other_day.status_code == 409 and "value_date" in other_day.get_json()["errors"]
+    assert finance.balance("assets:bank") == -OWED
