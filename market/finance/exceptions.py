@@ -12,6 +12,7 @@ each written to the audit trail.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,11 +20,15 @@ from sqlalchemy.orm import Session
 
 import ledger
 from ledger import credit, debit
+from ledger.entries import MAX_AMOUNT
 from ledger.errors import LedgerError
+from ledger.models import Account as LedgerAccount
 from ledger.posting import prepare
 from market.errors import Conflict, InvalidInput, NotFound
+from market.finance import books as finance_books
 from market.finance.models import (
     AuditEvent,
+    BankAccount,
     BankLine,
     Correction,
     ExceptionStatus,
@@ -32,9 +37,10 @@ from market.finance.models import (
     ReconException,
     StripeBalanceTransaction,
 )
-from market.identity.models import User
+from market.identity.models import Organisation, User
 from market.text import N_
-from market.trading.models import Payment, Payout, Refund
+from market.trading import books as trading_books
+from market.trading.models import Order, Payment, Payout, Refund
 
 TARGETS = {"payment": Payment, "refund": Refund, "payout": Payout}
 
@@ -126,6 +132,7 @@ def propose_correction(
     """A correcting entry waiting for a second finance user; checked now, posted on approval."""
     if exception_id is not None:
         open_exception(session, exception_id)
+    _check_legs(session, legs)
     request = ledger.EntryRequest("correction:check", _legs(legs), reason)
     try:
         prepare(request, now=now)
@@ -141,6 +148,65 @@ def propose_correction(
     audit(session, "propose_correction", f"correction:{correction.id}", user, now,
           exception_id=exception_id, reason=reason)  # fmt: skip
     return correction
+
+
+# Where a correction books what the bank charged or paid on its own.
+BANK_CHARGES = "expenses:bank_charges"
+BANK_INTEREST = "revenue:bank_interest"
+# The exchange's own accounts a correction may name before anything was booked on them.
+NAMED_ACCOUNTS = frozenset({
+    BANK_CHARGES, BANK_INTEREST,
+    trading_books.BANK, trading_books.STRIPE_CLEARING, trading_books.PLATFORM_FEES,
+    trading_books.VAT_OUTPUT, trading_books.UNAPPLIED, finance_books.STRIPE_PAYOUTS_IN_TRANSIT,
+    finance_books.STRIPE_DISPUTED, finance_books.PAYMENT_FEES, finance_books.DISPUTE_FEES,
+    finance_books.FX_POSITION, finance_books.PAYOUTS_IN_TRANSIT,
+})  # fmt: skip
+# Accounts kept per organisation or per order: the number must be one that exists.
+PER_OWNER = (
+    (re.compile(r"^liabilities:provider_payable:org:([0-9]{1,12})$"), Organisation),
+    (re.compile(r"^assets:provider_receivable:org:([0-9]{1,12})$"), Organisation),
+    (re.compile(r"^liabilities:escrow:order:([0-9]{1,12})$"), Order),
+)
+
+
+def _check_legs(session: Session, legs: list[dict]) -> None:
+    """A correction names accounts of the chart — one the ledger already keeps, one of the
+    exchange's named accounts or a bank account's code, or a per-organisation or per-order
+    account of one that exists — never debits and credits the same account, and moves at most
+    ``MAX_AMOUNT`` per currency."""
+    existing = set(
+        session.scalars(
+            sa.select(LedgerAccount.code).where(
+                LedgerAccount.code.in_({leg["account"] for leg in legs})
+            )
+        )
+    )
+    banks = set(session.scalars(sa.select(BankAccount.ledger_account)))
+    sides: dict[tuple[str, str], set[str]] = {}
+    totals: dict[str, int] = {}
+    for number, leg in enumerate(legs):
+        code, where = leg["account"], f"legs.{number}.account"
+        if code not in existing and code not in NAMED_ACCOUNTS and code not in banks:
+            owner = next(
+                ((match, model) for pattern, model in PER_OWNER if (match := pattern.match(code))),
+                None,
+            )
+            if owner is None or session.get(owner[1], int(owner[0].group(1))) is None:
+                raise InvalidInput(
+                    N_("there is no such account in the chart of accounts"), field=where
+                )
+        sides.setdefault((code, leg["currency"]), set()).add(leg["side"])
+        if len(sides[code, leg["currency"]]) > 1:
+            raise InvalidInput(
+                N_("a correction does not debit and credit the same account"), field=where
+            )
+        if leg["side"] == "debit":
+            totals[leg["currency"]] = totals.get(leg["currency"], 0) + leg["amount_minor"]
+            if totals[leg["currency"]] > MAX_AMOUNT:
+                raise InvalidInput(
+                    N_("a correction moves at most the ledger's largest amount"),
+                    field=f"legs.{number}.amount_minor", limit=MAX_AMOUNT,
+                )  # fmt: skip
 
 
 def _legs(legs: list[dict]) -> list:

@@ -261,7 +261,13 @@ def record_bank_receipt(
     session.flush()
     if order.status != OrderStatus.AWAITING_PAYMENT:
         _hold(session, payment, now, f"order was {order.status}")
-    elif (payment.amount_minor, payment.currency) != (order.price_minor, order.currency):
+    elif payment.currency != order.currency:
+        _hold(
+            session, payment, now,
+            f"currency mismatch: {payment.amount_minor} {payment.currency} received for an "
+            f"order in {order.currency}",
+        )  # fmt: skip
+    elif payment.amount_minor != order.price_minor:
         kind = "short" if payment.amount_minor < order.price_minor else "excess"
         _hold(session, payment, now, f"{kind} payment: {payment.amount_minor} {payment.currency}")
     else:

@@ -7,8 +7,12 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 
 from ledger.verify import verify
+from market.db import utcnow
+from market.finance.models import Correction
+from market.trading import payments
 from tests.finance.conftest import DAY
 from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
 from tests.listings.factories import PRICE
@@ -140,3 +144,63 @@ def test_a_stripe_report_through_the_api(finance):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 422 and "lines[2].gross" in bad.get_json()["errors"]
+
+
+def _leg(side, account, amount=100):
+    return {"side": side, "account": account, "amount_minor": amount, "currency": "CNY"}
+
+
+CORRECTIONS = {
+    "an account the chart does not have": (
+        [_leg("debit", "assets:nonexistent:xyz"), _leg("credit", "revenue:platform_fees")],
+        "legs.0.account",
+    ),
+    "a payable of no organisation": (
+        [_leg("debit", "liabilities:provider_payable:org:999999"), _leg("credit", "assets:bank")],
+        "legs.0.account",
+    ),
+    "debit and credit on one account": (
+        [_leg("debit", "assets:bank"), _leg("credit", "assets:bank")],
+        "legs.1.account",
+    ),
+    "more than the ledger's largest amount": (
+        [_leg("debit", "expenses:bank_charges", 10**15)] * 10
+        + [_leg("credit", "assets:bank", 10**15)] * 10,
+        "legs.1.amount_minor",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRECTIONS))
+def test_a_correction_names_real_accounts_and_bounded_amounts(db, finance, queue, case):
+    legs, field = CORRECTIONS[case]
+    refused = finance.call(
+        "POST", "/finance/recon/corrections", json={"legs": legs, "reason": "probe"}
+    )
+    assert refused.status_code == 422 and field in refused.get_json()["errors"], refused.get_json()
+    db.rollback()
+    assert db.scalar(sa.select(sa.func.count()).select_from(Correction)) == 0
+
+
+def test_a_correction_may_name_an_existing_providers_payable(finance, trade):
+    legs = [
+        _leg("debit", "expenses:bank_charges"),
+        _leg("credit", f"liabilities:provider_payable:org:{trade.provider.id}"),
+    ]
+    proposed = finance.call(
+        "POST", "/finance/recon/corrections", json={"legs": legs, "reason": "补付"}
+    )
+    assert proposed.status_code == 201, proposed.get_json()
+
+
+def test_a_receipt_in_another_currency_is_held_as_a_currency_mismatch(db, trade):
+    placed = trade.order()
+    payment = payments.record_bank_receipt(
+        db, trade.finance,
+        {"reference": placed.reference, "amount_minor": 4_800_000, "currency": "USD",
+         "bank_transaction_id": "USD-1", "value_date": DAY},
+        trade.settings, utcnow(),
+    )  # fmt: skip
+    db.commit()
+    assert payment.status == "held"
+    assert payment.note.startswith("currency mismatch: 4800000 USD"), payment.note
