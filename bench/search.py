@@ -95,6 +95,7 @@ def documents(count: int, seed: int = 7):
             "asset_kind": topic.kind,
             "pricing_model": [topic.plan],
             "price": price,
+            "price_cny": price,
             "currency": ["CNY"],
             "delivery_method": topic.delivery,
             "region": region,

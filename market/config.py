@@ -94,6 +94,8 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("RATELIMIT_ANONYMOUS", "SHUJIAO_RATELIMIT_ANONYMOUS", "60/minute", str),
     ("RATELIMIT_CLIENT", "SHUJIAO_RATELIMIT_CLIENT", "600/minute", str),
     ("SESSION_COOKIE_SECURE", "SHUJIAO_SESSION_COOKIE_SECURE", False, bool),
+    # Yuan per unit of other plan currencies, to compare prices in search ("HKD=0.92,USD=7.10").
+    ("CNY_RATES", "SHUJIAO_CNY_RATES", "HKD=0.92,MOP=0.89,USD=7.10,EUR=7.70", str),
 ]
 
 TRUE_WORDS = {"1", "true", "yes", "on"}

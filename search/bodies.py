@@ -242,16 +242,20 @@ def search_body(
                 "order": [{"_count": "desc"}, {"_key": "asc"}],
             }
         }
+    # Range facets as ``filters`` aggregations: two ``range`` aggregations in one request
+    # miscount on OpenSearch 2.19 (its filter-rewrite path; opensearch-project/OpenSearch#20473).
     for rf in plan.range_facets:
-        ranges = []
+        buckets: dict[str, Any] = {}
         for key, (low, high) in zip(rf.labels(), rf.buckets, strict=True):
-            bucket: dict[str, Any] = {"key": key}
+            bounds: dict[str, Any] = {}
             if low is not None:
-                bucket["from"] = low
+                bounds["gte"] = low
             if high is not None:
-                bucket["to"] = high
-            ranges.append(bucket)
-        aggs[rf.field] = {"range": {"field": rf.field, "ranges": ranges}}
+                bounds["lt"] = high
+            buckets[key] = (
+                {"range": {rf.field: bounds}} if bounds else {"exists": {"field": rf.field}}
+            )
+        aggs[rf.field] = {"filters": {"filters": buckets}}
     body: dict[str, Any] = {
         "query": query,
         "sort": _sort(plan, scoring is not None),

@@ -405,7 +405,7 @@ def _facets(plan, aggregations: dict[str, Any]) -> dict[str, list[tuple[Any, int
         else:
             facets[f.name] = [(b["key"], b["doc_count"]) for b in buckets]
     for rf in plan.range_facets:
-        counts = {b["key"]: b["doc_count"] for b in aggregations[rf.field]["buckets"]}
+        counts = {k: b["doc_count"] for k, b in aggregations[rf.field]["buckets"].items()}
         facets[rf.field] = [(key, counts.get(key, 0)) for key in rf.labels()]
     return facets
 

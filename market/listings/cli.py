@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from market.db import utcnow
-from market.listings import indexing
+from market.listings import indexing, rates
 
 
 @click.group("search", cls=AppGroup)
@@ -23,7 +23,7 @@ def reindex_command():
     """
     engine = current_app.extensions["search"]
     with current_app.extensions["db"].unit_of_work() as session:
-        count = indexing.rebuild(session, engine, utcnow())
+        count = indexing.rebuild(session, engine, utcnow(), rates.from_config(current_app.config))
     click.echo(f"indexed {count} listings")
 
 
@@ -32,7 +32,9 @@ def check_command():
     """Report listings whose search copy differs from the database; exit 1 if any do."""
     engine = current_app.extensions["search"]
     with current_app.extensions["db"].unit_of_work() as session:
-        differing = indexing.differences(session, engine, utcnow())
+        differing = indexing.differences(
+            session, engine, utcnow(), rates.from_config(current_app.config)
+        )
     if differing:
         click.echo(f"{len(differing)} listings differ: {' '.join(differing)}")
         raise SystemExit(1)

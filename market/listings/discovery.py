@@ -38,7 +38,8 @@ KEYWORD_FILTERS = (
 )
 BOOLEAN_FILTERS = ("cross_border_allowed", "certified", "appraised")
 PRICE_BUCKETS = RangeFacet(
-    "price", ((None, 100_000), (100_000, 1_000_000), (1_000_000, 10_000_000), (10_000_000, None))
+    "price_cny",
+    ((None, 100_000), (100_000, 1_000_000), (1_000_000, 10_000_000), (10_000_000, None)),
 )
 YEAR_BUCKETS = RangeFacet("coverage_to", ((None, 2015), (2015, 2020), (2020, 2024), (2024, None)))
 FACETS = (*KEYWORD_FILTERS, *BOOLEAN_FILTERS, PRICE_BUCKETS, YEAR_BUCKETS)
@@ -115,7 +116,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     if low is not None or high is not None:
         if low is not None and high is not None and low > high:
             raise InvalidInput(N_("the lowest price is above the highest"), field="price_min")
-        filters["price"] = Range(gte=low, lte=high)
+        filters["price_cny"] = Range(gte=low, lte=high)
     if args.get("year_from") is not None:
         filters["coverage_to"] = Range(gte=args["year_from"])
     if args.get("year_to") is not None:
@@ -195,10 +196,10 @@ def run_with_sibling_counts(
     results = run(engine, args, synonyms)
     narrowed = [name for name in KEYWORD_FILTERS if args.get(name)]
     if args.get("price_min") is not None or args.get("price_max") is not None:
-        narrowed.append("price")
+        narrowed.append("price_cny")
     for name in narrowed:
         cleared = {**args, "page": 1, "page_size": 1}
-        if name == "price":
+        if name == "price_cny":
             cleared.update(price_min=None, price_max=None)
         else:
             cleared[name] = []

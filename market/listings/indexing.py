@@ -20,6 +20,7 @@ from market.identity.models import Organisation, VerificationState
 from market.listings import vocabulary
 from market.listings.models import Listing, ListingRevision, ListingStatus
 from market.listings.plans import lowest_public_price
+from market.listings.rates import CnyRates
 from market.registry.certificates import effective_status
 from search.spec import IndexSpec, SortKey, boolean, date, integer, keyword, long, text
 
@@ -41,6 +42,7 @@ LISTINGS = IndexSpec(
         keyword("asset_kind"),
         keyword("pricing_model"),
         long("price"),
+        long("price_cny"),
         keyword("currency"),
         keyword("delivery_method"),
         keyword("region"),
@@ -54,8 +56,8 @@ LISTINGS = IndexSpec(
     ),
     sorts={
         "newest": (SortKey("published_at", descending=True),),
-        "price_asc": (SortKey("price"),),
-        "price_desc": (SortKey("price", descending=True),),
+        "price_asc": (SortKey("price_cny"),),
+        "price_desc": (SortKey("price_cny", descending=True),),
     },
     tiebreak=(SortKey("certified", descending=True), SortKey("published_at", descending=True)),
     browse=(SortKey("published_at", descending=True),),
@@ -76,11 +78,15 @@ def is_indexed(listing: Listing) -> bool:
     )
 
 
-def document(listing: Listing, now: datetime) -> dict:
-    """The search document of a published listing, built from its live revision."""
+def document(listing: Listing, now: datetime, rates: CnyRates | None = None) -> dict:
+    """The search document of a published listing, built from its live revision.
+
+    ``price`` is the cheapest public plan in its own currency (shown); ``price_cny`` is that
+    plan in yuan at ``rates`` (filtered, sorted and counted on), so HK$ is not read as ¥.
+    """
     revision: ListingRevision = listing.live_revision
     public = revision.public_plans
-    cheapest = lowest_public_price(public)
+    cheapest = lowest_public_price(public, (rates or CnyRates()).to_cny)
     provider = listing.organisation
     certificate = revision.certificate
     doc = {
@@ -106,6 +112,9 @@ def document(listing: Listing, now: datetime) -> dict:
         "asset_kind": str(listing.asset.kind),
         "pricing_model": sorted({str(plan.kind) for plan in public}) or None,
         "price": cheapest.price_minor if cheapest else None,
+        "price_cny": (rates or CnyRates()).to_cny(cheapest.price_minor, cheapest.currency)
+        if cheapest
+        else None,
         "currency": sorted({plan.currency for plan in public}) or None,
         "delivery_method": str(revision.delivery_method),
         "region": revision.region,
@@ -143,7 +152,9 @@ def _published(session: Session) -> sa.Select:
     )
 
 
-def documents(session: Session, now: datetime, batch: int = 500) -> Iterator[dict]:
+def documents(
+    session: Session, now: datetime, rates: CnyRates | None = None, batch: int = 500
+) -> Iterator[dict]:
     """Every published listing's document, streamed in batches."""
     last = 0
     while True:
@@ -151,32 +162,40 @@ def documents(session: Session, now: datetime, batch: int = 500) -> Iterator[dic
         if not rows:
             return
         for listing in rows:
-            yield document(listing, now)
+            yield document(listing, now, rates)
         last = rows[-1].id
         session.expunge_all()
 
 
 def index_listing(
-    session: Session, engine: search.SearchEngine, listing_id: int, now: datetime
+    session: Session,
+    engine: search.SearchEngine,
+    listing_id: int,
+    now: datetime,
+    rates: CnyRates | None = None,
 ) -> str:
     """Outbox handler: upsert the listing's document, or delete it if it is off sale."""
     engine.ensure_index(LISTINGS)
     listing = session.get(Listing, listing_id)
     if listing is not None and is_indexed(listing):
-        engine.index(LISTINGS, [document(listing, now)])
+        engine.index(LISTINGS, [document(listing, now, rates)])
         return "indexed"
     engine.delete(LISTINGS, [str(listing_id)])
     return "deleted"
 
 
-def rebuild(session: Session, engine: search.SearchEngine, now: datetime) -> int:
+def rebuild(
+    session: Session, engine: search.SearchEngine, now: datetime, rates: CnyRates | None = None
+) -> int:
     """Build a fresh index from the database and swap the alias to it (no downtime)."""
-    return engine.reindex(LISTINGS, documents(session, now)).indexed
+    return engine.reindex(LISTINGS, documents(session, now, rates)).indexed
 
 
-def differences(session: Session, engine: search.SearchEngine, now: datetime) -> list[str]:
+def differences(
+    session: Session, engine: search.SearchEngine, now: datetime, rates: CnyRates | None = None
+) -> list[str]:
     """Ids of listings whose search copy differs from the database (missing, stale or extra)."""
-    expected = {doc["id"]: doc for doc in documents(session, now)}
+    expected = {doc["id"]: doc for doc in documents(session, now, rates)}
     differing = []
     try:
         stored = engine.iter_documents(LISTINGS)

@@ -24,7 +24,7 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import home_currency, territory
+from market.display import territory
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.identity.models import StaffRole
@@ -49,6 +49,7 @@ from market.listings.models import (
     Listing,
     RevisionState,
 )
+from market.listings.rates import CNY
 from market.listings.states import Action, Actor
 from market.money import plain_amount, whole_money
 from market.registry.assets import Upload
@@ -63,7 +64,7 @@ FACET_TITLES = {
     "category": N_("Category"),
     "asset_kind": N_("Asset kind"),
     "pricing_model": N_("Pricing model"),
-    "price": N_("Price"),
+    "price_cny": N_("Price"),
     "currency": N_("Currency"),
     "delivery_method": N_("Delivery"),
     "region": N_("Coverage region"),
@@ -93,7 +94,7 @@ def _labels() -> dict:
 def _search_args() -> tuple[dict, dict]:
     """The market's arguments and the errors of those that could not be read (by the name in
     the URL); with errors, the search runs on the words alone."""
-    schema = schemas.MarketArgsSchema(home_currency())
+    schema = schemas.MarketArgsSchema(CNY)
     by_key = {field.data_key or name: field for name, field in schema.load_fields.items()}
     flat = {}
     for key in request.args:
@@ -167,8 +168,8 @@ def market():
 
 
 def _major(minor: int) -> str:
-    """Minor units of the exchange's currency as a URL carries them in major units."""
-    return plain_amount(minor, home_currency())
+    """Fen (search compares prices in yuan) as a URL carries them in yuan."""
+    return plain_amount(minor, CNY)
 
 
 def _in_major_units() -> str:
@@ -231,7 +232,7 @@ def _chips(facets: dict) -> list[dict]:
 
 def _price_label(low: str, high: str) -> str:
     """A price bucket in whole units of the exchange's currency (``¥1,000–¥10,000``)."""
-    currency = home_currency()
+    currency = CNY
 
     def whole(minor: str) -> str:
         return whole_money(int(minor), currency)
@@ -255,7 +256,7 @@ def _link_facets(facets: dict) -> None:
                 else str(item["value"])
             )
             chosen = dict(current)
-            if name == "price":
+            if name == "price_cny":
                 low, high = value.split("-")
                 bounds = {
                     "price_from": low if low == "*" else _major(int(low)),
@@ -264,14 +265,14 @@ def _link_facets(facets: dict) -> None:
             elif name == "coverage_to":
                 low, high = value.split("-")
                 bounds = {"year_from": low}
-            if name in ("price", "coverage_to"):
+            if name in ("price_cny", "coverage_to"):
                 item["active"] = any(current.get(key) for key in bounds) and all(
                     current.get(key, []) == ([] if bound == "*" else [bound])
                     for key, bound in bounds.items()
                 )
                 for key, bound in bounds.items():
                     chosen[key] = [] if item["active"] or bound == "*" else [bound]
-                item["label"] = (_price_label if name == "price" else _years_label)(low, high)
+                item["label"] = (_price_label if name == "price_cny" else _years_label)(low, high)
             elif name == "currency":
                 item["active"] = value in current.get(name, [])
                 item["label"] = get_currency_name(value, locale=get_locale())

@@ -70,10 +70,16 @@ def build_plan(
     return Plan(**values)
 
 
-def lowest_public_price(plans: list[Plan]) -> Plan | None:
-    """The cheapest public plan (the "from" price shown and indexed)."""
+def lowest_public_price(plans: list[Plan], in_cny=None) -> Plan | None:
+    """The cheapest public plan (the "from" price shown and indexed); with ``in_cny``
+    (``(minor, currency) -> fen or None``) compared in yuan, unconvertible plans last."""
     public = [plan for plan in plans if plan.kind != PlanKind.PRIVATE_OFFER]
-    return min(public, key=lambda plan: (plan.price_minor, plan.id or 0), default=None)
+
+    def key(plan: Plan) -> tuple:
+        fen = in_cny(plan.price_minor, plan.currency) if in_cny else plan.price_minor
+        return (fen is None, fen or 0, plan.price_minor, plan.id or 0)
+
+    return min(public, key=key, default=None)
 
 
 # --- What trading asks ------------------------------------------------------------------------

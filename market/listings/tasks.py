@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from market.db import utcnow
 from market.identity.models import User
-from market.listings import demands, indexing, listings, matching, notifications
+from market.listings import demands, indexing, listings, matching, notifications, rates
 from market.outbox import Handler
 from market.registry.certificates import REVOKED_TOPIC
 from market.text import N_
@@ -18,9 +18,10 @@ def handlers(app: Flask) -> dict[str, Handler]:
     engine = app.extensions["search"]
     mailer = app.extensions["mailer"]
     base_url = app.config["BASE_URL"]
+    cny_rates = rates.from_config(app.config)
 
     def index_listing(session: Session, payload: dict) -> None:
-        indexing.index_listing(session, engine, payload["listing_id"], utcnow())
+        indexing.index_listing(session, engine, payload["listing_id"], utcnow(), cny_rates)
 
     def match_demand(session: Session, payload: dict) -> None:
         matching.match(session, engine, payload["demand_id"], utcnow())
