@@ -153,7 +153,7 @@ def _plans(entry: Entry) -> list[dict]:
         return [
             {"kind": "subscription", "name_zh": "月度订阅", "name_en": "Monthly subscription",
              "price_minor": price // 10 // 100 * 100, "currency": currency, "period": "month",
-             "periods": 12},
+             "periods": 1},
             {"kind": "subscription", "name_zh": "年度订阅", "name_en": "Yearly subscription",
              "price_minor": price, "currency": currency, "period": "year", "periods": 1},
         ]  # fmt: skip
