@@ -71,6 +71,19 @@ def fitting_plan(
     return min(affordable, key=lambda plan: (plan.price_minor, plan.id)), reasons
 
 
+def _matched_subject(demand: Demand, found: list[DemandMatch]) -> dict:
+    """The provider's notice: the demand, and which of its listings matched (mailed as lines)."""
+    count = len(found)
+    if count == 1:
+        zh = f"求购「{demand.title}」与您的挂牌匹配，可发出专属报价"
+        en = f"Demand “{demand.title}” matches your listing; you can send a private offer"
+    else:
+        zh = f"求购「{demand.title}」与您的 {count} 个挂牌匹配，可发出专属报价"
+        en = f"Demand “{demand.title}” matches {count} of your listings; you can send a private offer"
+    items = [{"zh": m.revision.title_zh, "en": m.revision.title_en} for m in found]
+    return {"zh": zh, "en": en, "items": items}
+
+
 def match(
     session: Session, engine: search.SearchEngine, demand_id: int, now: datetime
 ) -> list[DemandMatch]:
@@ -111,17 +124,17 @@ def match(
     session.add_all(matches)
     demand.matched_at = now
     session.flush()
+    # One notice per provider per run, naming every listing of theirs that newly matched.
+    newly: dict[int, list[DemandMatch]] = {}
     for found in matches:
-        if found.listing_id in before:
-            continue
+        if found.listing_id not in before:
+            newly.setdefault(found.listing.organisation_id, []).append(found)
+    for organisation_id, found in newly.items():
         notifications.notify(
             session,
-            found.listing.organisation_id,
+            organisation_id,
             "demand.matched",
-            {
-                "zh": f"求购「{demand.title}」与您的挂牌匹配，可发出专属报价",
-                "en": f"Demand “{demand.title}” matches your listing; you can send a private offer",
-            },
+            _matched_subject(demand, found),
             f"/demands/{demand.id}",
             now,
         )

@@ -72,7 +72,11 @@ def send_mail(session: Session, mailer: Mailer, base_url: str, payload: dict) ->
         .order_by(User.id)
     ).all()
     link = f"{base_url.rstrip('/')}{notification.link}" if notification.link else ""
-    body = f"{notification.subject['zh']}\n{notification.subject['en']}\n\n{link}\n"
+    items = "".join(
+        f"- {item['zh']} / {item['en']}\n" for item in notification.subject.get("items", [])
+    )
+    body = f"{notification.subject['zh']}\n{notification.subject['en']}\n\n{items}"
+    body += f"\n{link}\n" if items else f"{link}\n"
     for email in recipients:
         mailer.send(Mail(to=email, subject=notification.subject["zh"], body=body))
     return len(recipients)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -52,6 +54,34 @@ def test_a_demand_within_budget_is_matched_and_the_provider_told(db, listing, dr
     )
     assert list(told) == [listing.organisation_id]
     assert demand.id
+
+
+def _mails(app, to: str) -> list:
+    folder = Path(app.config["MAIL_SINK"].removeprefix("file:"))
+    found = []
+    for path in sorted(folder.glob("*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if message["To"].lower() == to.lower():
+            found.append(message)
+    return found
+
+
+def test_a_provider_with_several_matching_listings_gets_one_mail_naming_them(
+    app, db, store, provider, staff, drain
+):
+    titles = ["公交刷卡甲", "公交刷卡乙", "公交刷卡丙"]
+    for title in titles:
+        lf.published_listing(db, store, *provider, staff, title_zh=title)
+    db.commit()
+    drain()
+    _post(db, factories.organisation(db), title="深圳公交刷卡数据")
+    drain()
+    told = db.scalars(sa.select(Notification).where(Notification.kind == "demand.matched"))
+    assert len(told.all()) == 1
+    mails = [m for m in _mails(app, provider[1].email) if "求购" in m["Subject"]]
+    assert len(mails) == 1
+    body = mails[0].get_content()
+    assert "3 个挂牌" in body and all(title in body for title in titles)
 
 
 @pytest.mark.parametrize(
