@@ -24,6 +24,12 @@ FLAGS = (
     ("resale", "sell", N_("Resale permitted"), N_("No resale")),
     ("derivatives", "derive", N_("Derivative works permitted"), N_("No derivative works")),
 )
+# Each boolean term's own row heading, so a table of terms names every fact once.
+FLAG_HEADINGS = {
+    "redistribution": N_("Redistribution"),
+    "resale": N_("Resale"),
+    "derivatives": N_("Derivative works"),
+}
 
 
 def check_terms(terms: dict, field: str = "terms") -> dict:
@@ -138,7 +144,7 @@ def describe(terms: dict, gettext, territory_name=str) -> list[tuple[str, str]]:
         ),
     ]
     for key, _, yes, no in FLAGS:
-        rows.append((gettext(N_("Licence")), gettext(yes if terms[key] else no)))
+        rows.append((gettext(FLAG_HEADINGS[key]), gettext(yes if terms[key] else no)))
     rows.append(
         (
             gettext(N_("Attribution")),
