@@ -88,6 +88,7 @@ def document(listing: Listing, now: datetime, rates: CnyRates | None = None) -> 
     public = revision.public_plans
     cheapest = lowest_public_price(public, (rates or CnyRates()).to_cny)
     provider = listing.organisation
+    asset = listing.asset
     certificate = revision.certificate
     doc = {
         "id": str(listing.id),
@@ -133,6 +134,10 @@ def document(listing: Listing, now: datetime, rates: CnyRates | None = None) -> 
         "price_kind": str(cheapest.kind) if cheapest else None,
         "certificate_number": certificate.number,
         "exclusive": any(plan.exclusive for plan in public),
+        "record_count": asset.record_count,
+        "update_frequency": asset.update_frequency and str(asset.update_frequency),
+        "data_format": asset.data_format,
+        "size_bytes": revision.asset_version.total_bytes if revision.asset_version else None,
     }
     return LISTINGS.validate({key: value for key, value in doc.items() if value is not None})
 
@@ -147,6 +152,7 @@ def _published(session: Session) -> sa.Select:
             selectinload(Listing.asset),
             selectinload(Listing.live_revision).selectinload(ListingRevision.plans),
             selectinload(Listing.live_revision).selectinload(ListingRevision.certificate),
+            selectinload(Listing.live_revision).selectinload(ListingRevision.asset_version),
         )
         .order_by(Listing.id)
     )

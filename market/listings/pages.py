@@ -53,7 +53,13 @@ from market.listings.rates import CNY
 from market.listings.states import Action, Actor
 from market.money import plain_amount, whole_money
 from market.registry.assets import Upload
-from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, RIGHT_LABELS, Asset
+from market.registry.models import (
+    ASSET_KIND_LABELS,
+    INDUSTRY_LABELS,
+    RIGHT_LABELS,
+    UPDATE_FREQUENCY_LABELS,
+    Asset,
+)
 from market.searching import services as searching
 from market.text import N_
 from market.valuation import reports as valuation_reports
@@ -88,6 +94,7 @@ def _labels() -> dict:
         "pathway": PATHWAY_LABELS,
         "right": RIGHT_LABELS,
         "facets": FACET_TITLES,
+        "frequency": UPDATE_FREQUENCY_LABELS,
     }
 
 

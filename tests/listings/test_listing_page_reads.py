@@ -4,11 +4,13 @@ once, the asset's facts in words, and English text on English pages."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
 from market.db import utcnow
-from market.listings import listings
+from market.listings import compliance, listings
+from market.registry.models import Industry, UpdateFrequency
 from tests import factories
 from tests.listings import factories as lf
 from tests.web import WebClient
@@ -106,3 +108,63 @@ def test_the_review_page_names_personal_information_once(app, db, store, provide
     html = reviewer.get(f"/review/listings/{listing.id}", headers=ZH).text
     summary = html[html.index('class="card"') : html.index("</p>", html.index('class="card"'))]
     assert _text(summary).count("个人信息") == 1
+
+
+@pytest.fixture
+def described(db, store, provider, staff, drain):
+    """A published listing of an asset whose provider gave its facts."""
+    organisation, user = provider
+    asset = lf.certified_asset(
+        db, store, organisation, user, staff,
+        industry=Industry.TRANSPORT, update_frequency=UpdateFrequency.MONTHLY, data_format="CSV",
+        record_count=420_000, spatial_coverage="南山区、福田区",
+        temporal_start=date(2019, 1, 1), temporal_end=date(2023, 12, 31),
+    )  # fmt: skip
+    listing = listings.create_listing(
+        db, organisation.id, user, lf.loaded(lf.listing_data(asset.id)), utcnow()
+    )
+    listings.submit(db, listing, user, utcnow())
+    compliance.decide(db, listing, staff, lf.review_data(), utcnow() + timedelta(seconds=1))
+    db.commit()
+    drain()
+    return listing
+
+
+@pytest.mark.parametrize(
+    ("headers", "words"),
+    [(ZH, ["420,000 条记录", "每月", "CSV", "2019–2023", "深圳"]),
+     (EN, ["420,000 records", "Monthly", "CSV", "2019–2023", "Shenzhen"])],
+)  # fmt: skip
+def test_a_search_result_shows_the_assets_facts_in_words(client, described, headers, words):
+    html = client.get("/market?q=公交", headers=headers).text
+    start = html.index('data-testid="hit-facts"')
+    line = _text(html[start : html.index("</p>", start)])
+    assert all(word in line for word in words), line
+    assert "monthly" not in line and "shenzhen" not in line
+
+
+def test_the_listing_page_shows_the_providers_coverage(client, described):
+    html = client.get(f"/market/listings/{described.id}", headers=ZH).text
+    facts = _text(
+        html[
+            html.index('data-testid="facts"') : html.index(
+                "</table>", html.index('data-testid="facts"')
+            )
+        ]
+    )
+    assert "2019-01-01 – 2023-12-31" in facts and "南山区、福田区" in facts
+    assert "每月" in facts and "CSV" in facts and "420,000" in facts
+
+
+def _descriptions(html: str) -> list[str]:
+    return [_text(p) for p in re.findall(r'data-testid="hit-description">(.*?)</p>', html, re.S)]
+
+
+def test_an_english_page_shows_the_english_description_for_chinese_words(client, described):
+    (shown,) = _descriptions(client.get("/market?q=公交刷卡", headers=EN).text)
+    assert "Anonymised smart-card taps" in shown and not re.search("[\u4e00-\u9fff]", shown)
+
+
+def test_a_chinese_page_shows_the_chinese_description_for_english_words(client, described):
+    (shown,) = _descriptions(client.get("/market?q=bus", headers=ZH).text)
+    assert "深圳市公交车" in shown.replace(" ", "") and "Anonymised" not in shown
