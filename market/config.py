@@ -76,6 +76,14 @@ SETTINGS: list[tuple[str, str, object, type]] = [
         "深圳数据交易所有限公司 · 招商银行深圳分行 · 7559 0000 0000 0000",
         str,
     ),
+    # The same account as English pages show it (unset: English pages show the one above).
+    (
+        "EXCHANGE_BANK_ACCOUNT_EN",
+        "SHUJIAO_EXCHANGE_BANK_ACCOUNT_EN",
+        "Shenzhen Data Exchange Co., Ltd. · China Merchants Bank, Shenzhen Branch · "
+        "7559 0000 0000 0000",
+        str,
+    ),
     ("TOKEN_LIFETIME", "SHUJIAO_TOKEN_LIFETIME", 3600, int),
     ("LOGIN_MAX_FAILURES", "SHUJIAO_LOGIN_MAX_FAILURES", 5, int),
     ("LOGIN_WINDOW_SECONDS", "SHUJIAO_LOGIN_WINDOW_SECONDS", 900, int),

@@ -66,6 +66,15 @@ def trading_settings() -> TradingSettings:
     return from_config(current_app.config)
 
 
+def bank_account() -> dict:
+    """The exchange's account in the page's language (``shown``) and as the bank holds it
+    (``registered``, which a transfer must name)."""
+    registered = trading_settings().bank_account
+    english = str(current_app.config.get("EXCHANGE_BANK_ACCOUNT_EN") or "")
+    chinese = get_locale().language == "zh"
+    return {"shown": registered if chinese or not english else english, "registered": registered}
+
+
 def collaborators() -> flows.Collaborators:
     return flows.collaborators(current_app)
 
@@ -158,7 +167,6 @@ def checkout(order_id: int):
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return _back(order_id)
     orders.require_buyer(order, acting_for())
-    settings = trading_settings()
     gateway = current_app.extensions["payments"]
     intent = None
     if gateway is not None:
@@ -175,7 +183,7 @@ def checkout(order_id: int):
         intent=intent,
         publishable_key=gateway.publishable_key if gateway else None,
         stripe_js=_stripe_js_url(),
-        bank_account=settings.bank_account,
+        bank_account=bank_account(),
         labels=_labels(),
     )
 

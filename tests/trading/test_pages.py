@@ -141,3 +141,29 @@ def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, 
     assert 'data-testid="sales-total">¥4,800.00<' in html
     payouts = html[html.index('data-testid="payouts-chart"') :]
     assert payouts.count("</text>") > 12  # a bar with a value label besides the month ticks
+
+
+def _checkout(exchange, listing, language: str) -> str:
+    web = _web(exchange.app, exchange.buyer_user)
+    page = f"/listings/{listing.id}/buy"
+    form = {
+        "plan_id": str(listing.live_revision.plans[0].id),
+        "organisation_id": str(exchange.buyer.id),
+        "usage_scenario": "research",
+    }
+    response = web.submit(page, form, page=page)
+    html = web.get(response.headers["Location"], headers={"Accept-Language": language}).text
+    start = html.index('data-testid="bank-transfer"')
+    return html[start : html.index("</table>", start)]
+
+
+def test_the_english_checkout_names_the_bank_account_in_english(exchange, listing):
+    bank = _checkout(exchange, listing, "en")
+    assert "China Merchants Bank, Shenzhen Branch" in bank
+    # A transfer must name the payee as the bank registered it, so that stays beside it.
+    assert "As registered with the bank" in bank and "深圳数据交易所有限公司" in bank
+
+
+def test_the_chinese_checkout_names_the_bank_account_once(exchange, listing):
+    bank = _checkout(exchange, listing, "zh")
+    assert bank.count("招商银行深圳分行") == 1 and "China Merchants" not in bank
