@@ -1,5 +1,7 @@
 """Public certificate verification in a real browser, without signing in."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -49,3 +51,22 @@ def test_anyone_can_verify_a_certificate_and_check_a_file(page, certificate, tmp
 def test_unknown_certificate_number_shows_not_found(page):
     response = page.goto("/verify/SZDX-2026-000000")
     assert response.status == 404
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_printable_certificate_fits_the_screen_and_prints_on_one_a4_page(
+    browser, live_app, certificate, width
+):
+    number, _ = certificate
+    context = browser.new_context(
+        locale="zh-CN", base_url=live_app.url, viewport={"width": width, "height": 800}
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"/certificates/{number}/print")
+        widths = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert widths[0] <= widths[1], widths
+        pdf = page.pdf(format="A4", print_background=True)
+        assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+    finally:
+        context.close()
