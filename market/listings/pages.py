@@ -438,8 +438,10 @@ def provider_listing(listing_id: int):
     session = db_session()
     listing = listings.listing_or_404(session, listing_id, acting_for())
     if request.method == "POST":
-        action = request.form.get("action")
-        now = utcnow()
+        data, errors = parse_form(schemas.ProviderMoveFormSchema())
+        if errors:
+            return _provider_listing_page(listing, errors, 422)
+        action, now = data["action"], utcnow()
         try:
             if action == "submit":
                 listings.submit(session, listing, current_user(), now)
@@ -450,13 +452,18 @@ def provider_listing(listing_id: int):
                     session, listing, Action.DELIST, Actor.PROVIDER, current_user(), None, now
                 )
         except DomainError as error:
-            flash(_(error.message))
-            return redirect(url_for("listings.provider_listing", listing_id=listing_id))
+            return _provider_listing_page(listing, {"action": [_(error.message)]}, error.status)
         return redirect(url_for("listings.provider_listing", listing_id=listing_id))
-    return render_template(
-        "listings/provider_listing.html", listing=listing, labels=_labels(), errors={},
+    return _provider_listing_page(listing, {})
+
+
+def _provider_listing_page(listing: Listing, errors: dict, status: int = 200):
+    """The provider's listing page; a refused move is said beside the buttons."""
+    page = render_template(
+        "listings/provider_listing.html", listing=listing, labels=_labels(), errors=errors,
         actions=listings.provider_actions(listing),
     )  # fmt: skip
+    return page, status
 
 
 @blp.route("/provider/listings/<int:listing_id>/samples", methods=["POST"])

@@ -200,6 +200,12 @@ class ListingReasonSchema(Schema):
     reason = _text(4000, required=False)
 
 
+class ProviderMoveFormSchema(FormSchema):
+    """A provider's move of its listing, from the buttons of its page."""
+
+    action = fields.String(required=True, validate=validate.OneOf(("submit", "revise", "delist")))
+
+
 class FeatureInputSchema(FormSchema):
     """Staff's choice to show a listing on the home page, or to stop, and why."""
 

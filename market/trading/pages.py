@@ -324,11 +324,12 @@ def order_action(order_id: int, action: str):
             else:
                 data, errors = parse_form(schemas.DisputeReasonSchema())
                 if errors:
-                    flash(_("Say why you dispute the order."))
-                    return _back(order_id)
+                    return _order_page(order_id, 422, errors)
                 refunds.open_dispute(session, order, data["reason"], now, user)
                 flash(_("Dispute opened. Exchange staff will review it."))
     except DomainError as error:
+        if action == "dispute":
+            return _order_page(order_id, error.status, _refused(error, ("reason",)))
         flash(_(error.message))
     return _back(order_id)
 

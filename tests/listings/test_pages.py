@@ -98,3 +98,20 @@ def test_a_bad_sample_is_refused_naming_the_file(client, db, draft, provider, na
 def test_another_organisation_cannot_add_samples(client, db, draft):
     client.sign_up("stranger@example.cn")
     assert _upload(client, draft, "s.csv", b"a,b\n1,2\n").status_code == 404
+
+
+def test_a_move_the_listing_no_longer_allows_is_said_on_its_page(client, draft, provider):
+    client.log_in(provider[1].email)
+    page = f"/provider/listings/{draft.id}"
+    assert client.submit(page, {"action": "submit"}).status_code == 302
+    again = client.submit(page, {"action": "submit"}, headers={"Accept-Language": "en"})
+    assert again.status_code == 409
+    html = again.text
+    assert 'data-testid="action-error"' in html and 'class="flash"' not in html
+
+
+def test_an_unknown_move_is_a_422_named_on_the_page(client, draft, provider):
+    client.log_in(provider[1].email)
+    page = f"/provider/listings/{draft.id}"
+    refused = client.submit(page, {"action": "publish"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and 'data-testid="action-error"' in refused.text

@@ -1,5 +1,6 @@
 """The trading pages: buying by form, orders, receipts, statements, finance and review queues."""
 
+import pytest
 import sqlalchemy as sa
 
 from market.trading.models import Order
@@ -167,3 +168,28 @@ def test_the_english_checkout_names_the_bank_account_in_english(exchange, listin
 def test_the_chinese_checkout_names_the_bank_account_once(exchange, listing):
     bank = _checkout(exchange, listing, "zh")
     assert bank.count("招商银行深圳分行") == 1 and "China Merchants" not in bank
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("", "Length must be between 1 and 4000."),
+        ("长" * 4001, "Length must be between 1 and 4000."),
+    ],
+)
+def test_a_dispute_reason_that_cannot_be_taken_is_named_at_the_field_and_kept(
+    exchange, listing, reason, message
+):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    buyer = _web(exchange.app, exchange.buyer_user)
+    page = f"/orders/{order['id']}"
+    refused = buyer.submit(
+        f"{page}/dispute", {"reason": reason}, page=page, headers={"Accept-Language": "en"}
+    )
+    assert refused.status_code == 422
+    html = refused.text
+    assert 'id="reason-error"' in html and 'aria-invalid="true"' in html
+    assert f">{reason}</textarea>" in html and message in html
+    status = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert status["status"] != "disputed"
