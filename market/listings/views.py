@@ -16,6 +16,7 @@ from market.listings import (
     compliance,
     demands,
     discovery,
+    featuring,
     listings,
     notifications,
     schemas,
@@ -302,6 +303,20 @@ def staff_move(data, listing_id: int, action: str):
     listings.move(
         session, listing, Action(action), Actor.REVIEWER, _caller(), data.get("reason"), utcnow()
     )
+    return listing
+
+
+@blp.route("/reviews/listings/<int:listing_id>/featured", methods=["POST"])
+@requires("review:write")
+@blp.arguments(schemas.FeatureInputSchema)
+@blp.response(200, schemas.ListingSchema)
+def feature_listing(data, listing_id: int):
+    """Show a published listing on the home page (``featured: true``) or take it off, with a
+    reason kept in its history; 409 naming ``featured`` when it is already so or not on sale."""
+    session = db_session()
+    listing = listings.listing_or_404(session, listing_id)
+    move = featuring.feature if data["featured"] else featuring.unfeature
+    move(session, listing, _caller(), data["reason"], utcnow())
     return listing
 
 

@@ -3,6 +3,7 @@ history); the home page shows it; the API says so; withdrawing takes it off agai
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from market.db import utcnow
@@ -94,3 +95,50 @@ def test_the_review_page_offers_a_decision_only_while_a_version_awaits_it(
     assert f'href="/review/listings/{published.id}/featured"' in decided
     again = web.submit(path, {"decision": "approved", "personal_info": "none"}, page=path)
     assert again.status_code == 409
+
+
+def test_staff_feature_and_withdraw_a_listing_by_api(
+    app, db, client, store, provider, staff, operator, bearer
+):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    headers = bearer(operator[0], ["review:write"])
+    path = f"/api/v1/reviews/listings/{listing.id}/featured"
+    chosen = client.raw.post(path, json={"featured": True, "reason": "本月推荐"}, headers=headers)
+    assert chosen.status_code == 200 and chosen.get_json()["featured"] is True
+    assert "Shenzhen bus card transactions" in _home_featured(WebClient(app))
+    again = client.raw.post(path, json={"featured": True, "reason": "再推荐"}, headers=headers)
+    assert again.status_code == 409 and "featured" in again.get_json()["errors"]
+    withdrawn = client.raw.post(path, json={"featured": False, "reason": "期满"}, headers=headers)
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["featured"] is False
+    events = db.scalars(sa.select(ListingEvent.action).order_by(ListingEvent.id)).all()
+    assert events[-2:] == ["feature", "unfeature"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [({"featured": True}, "reason"), ({"reason": "x"}, "featured")]
+)
+def test_featuring_by_api_names_a_missing_field(
+    db, client, store, provider, staff, operator, bearer, body, field
+):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    headers = bearer(operator[0], ["review:write"])
+    path = f"/api/v1/reviews/listings/{listing.id}/featured"
+    refused = client.raw.post(path, json=body, headers=headers)
+    assert refused.status_code == 422 and field in refused.get_json()["errors"]
+
+
+def test_featuring_by_api_needs_the_staff_scope(db, client, store, provider, staff, bearer):
+    listing = lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    headers = bearer(provider[0], ["catalog:write"])
+    path = f"/api/v1/reviews/listings/{listing.id}/featured"
+    refused = client.raw.post(path, json={"featured": True, "reason": "自荐"}, headers=headers)
+    assert refused.status_code in (401, 403)
+
+
+def test_the_openapi_document_shows_the_featuring_endpoint(app):
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/reviews/listings/{listing_id}/featured"]["post"]
+    assert operation["requestBody"] and "200" in operation["responses"]
