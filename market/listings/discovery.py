@@ -210,7 +210,8 @@ def run_with_sibling_counts(
 
 
 def facet_labels(session: Session, results: search.Results, gettext, locale: str) -> dict:
-    """Facets as ``{field: [{value, label, count}]}`` with labels in the reader's language."""
+    """Facets as ``{field: [{value, label, count}]}`` with labels in the reader's language; the
+    price buckets (on ``price_cny``) are named ``price``."""
     providers = {}
     ids = [int(value) for value, _ in results.facets.get("provider", []) if value.isdigit()]
     if ids:
@@ -241,7 +242,8 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
             else:
                 label = str(value)
             rows.append({"value": value, "label": label, "count": count})
-        out[name] = rows
+        # Shown and sent as "price" (ranges of fen), whatever field the index compares on.
+        out["price" if name == PRICE_BUCKETS.field else name] = rows
     return out
 
 

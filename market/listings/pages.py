@@ -70,7 +70,7 @@ FACET_TITLES = {
     "category": N_("Category"),
     "asset_kind": N_("Asset kind"),
     "pricing_model": N_("Pricing model"),
-    "price_cny": N_("Price"),
+    "price": N_("Price"),
     "currency": N_("Currency"),
     "delivery_method": N_("Delivery"),
     "region": N_("Coverage region"),
@@ -263,7 +263,7 @@ def _link_facets(facets: dict) -> None:
                 else str(item["value"])
             )
             chosen = dict(current)
-            if name == "price_cny":
+            if name == "price":
                 low, high = value.split("-")
                 bounds = {
                     "price_from": low if low == "*" else _major(int(low)),
@@ -272,14 +272,14 @@ def _link_facets(facets: dict) -> None:
             elif name == "coverage_to":
                 low, high = value.split("-")
                 bounds = {"year_from": low}
-            if name in ("price_cny", "coverage_to"):
+            if name in ("price", "coverage_to"):
                 item["active"] = any(current.get(key) for key in bounds) and all(
                     current.get(key, []) == ([] if bound == "*" else [bound])
                     for key, bound in bounds.items()
                 )
                 for key, bound in bounds.items():
                     chosen[key] = [] if item["active"] or bound == "*" else [bound]
-                item["label"] = (_price_label if name == "price_cny" else _years_label)(low, high)
+                item["label"] = (_price_label if name == "price" else _years_label)(low, high)
             elif name == "currency":
                 item["active"] = value in current.get(name, [])
                 item["label"] = get_currency_name(value, locale=get_locale())
