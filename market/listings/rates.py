@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from ledger.currencies import EXPONENTS, to_major
 from market.config import ConfigError
-from market.money import EXPONENTS, to_major
 
 CNY = "CNY"
 VARIABLE = "SHUJIAO_CNY_RATES"
