@@ -117,7 +117,7 @@ def described(db, store, provider, staff, drain):
     asset = lf.certified_asset(
         db, store, organisation, user, staff,
         industry=Industry.TRANSPORT, update_frequency=UpdateFrequency.MONTHLY, data_format="CSV",
-        record_count=420_000, spatial_coverage="南山区、福田区",
+        record_count=420_000, spatial_coverage="greater_bay_area",
         temporal_start=date(2019, 1, 1), temporal_end=date(2023, 12, 31),
     )  # fmt: skip
     listing = listings.create_listing(
@@ -152,7 +152,7 @@ def test_the_listing_page_shows_the_providers_coverage(client, described):
             )
         ]
     )
-    assert "2019-01-01 – 2023-12-31" in facts and "南山区、福田区" in facts
+    assert "2019-01-01 – 2023-12-31" in facts and "粤港澳大湾区" in facts
     assert "每月" in facts and "CSV" in facts and "420,000" in facts
 
 
