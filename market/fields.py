@@ -14,6 +14,7 @@ import numbers
 import re
 import typing
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate
@@ -66,6 +67,65 @@ class Int(fields.Integer):
         if not self.low <= number <= self.high:
             raise self.make_error("too_large", input=value)
         return number
+
+
+# The years a date or time of the exchange may fall in: the app adds days and converts zones
+# without leaving Python's range (years 1..9999), and both databases store and compare them.
+MIN_YEAR = 1970
+MAX_YEAR = 2200
+
+
+class _YearBounded:
+    """A date or time whose year lies in ``[min_year, max_year]``."""
+
+    bounded_error = "Year out of range: from {low} to {high}."
+
+    def __init__(self, *, min_year: int = MIN_YEAR, max_year: int = MAX_YEAR, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.min_year, self.max_year = min_year, max_year
+        self.metadata.setdefault("x-year-range", [min_year, max_year])
+
+    def _in_range(self, value):
+        if value is not None and not self.min_year <= value.year <= self.max_year:
+            raise ValidationError(self.bounded_error.format(low=self.min_year, high=self.max_year))
+        return value
+
+
+class Date(_YearBounded, fields.Date):
+    """A calendar day (``2026-11-30``) in the years the exchange can compute with."""
+
+    default_error_messages = {"invalid": "Not a valid date: write it like 2026-11-30."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        return self._in_range(super()._deserialize(value, attr, data, **kwargs))
+
+
+class AwareDateTime(_YearBounded, fields.AwareDateTime):
+    """An ISO 8601 time with its zone (``2026-11-30T09:00:00+08:00``), in the years the
+    exchange can compute with (its UTC time too, so converting it never overflows)."""
+
+    default_error_messages = {
+        "invalid": "Not a valid date and time: write it like 2026-11-30T09:00:00+08:00.",
+        "invalid_awareness": "Not a valid aware datetime: write it with its zone, like "
+        "2026-11-30T09:00:00+08:00.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        try:
+            result = super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:
+            raise ValidationError(
+                self.bounded_error.format(low=self.min_year, high=self.max_year)
+            ) from None
+        self._in_range(result)
+        if result is not None and result.tzinfo is not None:
+            try:
+                self._in_range(result.astimezone(UTC))
+            except OverflowError:
+                raise ValidationError(
+                    self.bounded_error.format(low=self.min_year, high=self.max_year)
+                ) from None
+        return result
 
 
 def int_id(text: object) -> int | None:

@@ -87,6 +87,12 @@ VALIDATION_MESSAGES = (
     N_("The amount must be between {low} and {high}."),
     N_("This amount is written in {symbol}; enter it in {currency}."),
     N_("Must be one line without control characters."),
+    N_("Number out of range: from {low} to {high}."),
+    N_("Not a whole number: fractions are not accepted."),
+    N_("Year out of range: from {low} to {high}."),
+    N_("Not a valid date: write it like 2026-11-30."),
+    N_("Not a valid date and time: write it like 2026-11-30T09:00:00+08:00."),
+    N_("Not a valid aware datetime: write it with its zone, like 2026-11-30T09:00:00+08:00."),
 )
 
 

@@ -10,7 +10,7 @@ from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
-from market.fields import Int, SingleLine
+from market.fields import AwareDateTime, Date, Int, SingleLine
 from market.text import N_, FormSchema
 
 
@@ -37,8 +37,8 @@ class StatementQuerySchema(Schema):
 
     account = fields.String(required=True, validate=validate.Length(min=1, max=200))
     currency = fields.String(required=True, validate=validate.Length(equal=3))
-    start = fields.AwareDateTime(load_default=None)
-    end = fields.AwareDateTime(load_default=None)
+    start = AwareDateTime(load_default=None)
+    end = AwareDateTime(load_default=None)
 
 
 class StatementLineSchema(Schema):
@@ -89,7 +89,7 @@ class EntrySchema(Schema):
 class TrialBalanceQuerySchema(Schema):
     """Trial balance now, or as of a moment (re-derived from the postings)."""
 
-    as_of = fields.AwareDateTime(load_default=None)
+    as_of = AwareDateTime(load_default=None)
 
 
 class TrialBalanceRowSchema(Schema):
@@ -123,7 +123,7 @@ class PeriodSchema(Schema):
     close_requested_by = fields.String(allow_none=True)
 
 
-class PeriodBound(fields.AwareDateTime):
+class PeriodBound(AwareDateTime):
     """A period's bound: an ISO 8601 time with its zone, or a plain date (``2026-11-01``) read
     in the exchange's zone (``BABEL_DEFAULT_TIMEZONE``) — its first midnight for a start, the
     midnight after it for an end (``last_day=True``), so ``[first day, last day]`` is whole."""
@@ -138,6 +138,7 @@ class PeriodBound(fields.AwareDateTime):
                 day = date.fromisoformat(value.strip())
             except ValueError:
                 raise self.make_error("invalid", input=value, obj_type="date") from None
+            self._in_range(day)
             if self.last_day:
                 day += timedelta(days=1)
             return datetime.combine(day, time(), tzinfo=exchange_zone())
@@ -174,8 +175,8 @@ class ExportQuerySchema(Schema):
     """A journal export's window and format."""
 
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
-    start = fields.AwareDateTime(load_default=None)
-    end = fields.AwareDateTime(load_default=None)
+    start = AwareDateTime(load_default=None)
+    end = AwareDateTime(load_default=None)
     organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
@@ -264,7 +265,7 @@ class BankFileQuerySchema(Schema):
 class PayoutPaidSchema(FormSchema):
     """The bank statement line that shows a payout paid."""
 
-    value_date = fields.Date(required=True)
+    value_date = Date(required=True)
     bank_reference = fields.String(
         required=True, validate=[validate.Length(min=1, max=100), SingleLine()]
     )
@@ -274,7 +275,7 @@ class PayoutReturnedSchema(FormSchema):
     """The bank returned a payout, and why."""
 
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
-    value_date = fields.Date(load_default=None)
+    value_date = Date(load_default=None)
 
 
 class PayoutSchema(Schema):
@@ -490,16 +491,16 @@ class ReportQuerySchema(Schema):
     """A report's window and format."""
 
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
-    start = fields.AwareDateTime(load_default=None)
-    end = fields.AwareDateTime(load_default=None)
+    start = AwareDateTime(load_default=None)
+    end = AwareDateTime(load_default=None)
     organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class AssertionRangeSchema(Schema):
     """Which days to assert (both ends included; default: every day a statement covers)."""
 
-    start = fields.Date(load_default=None)
-    end = fields.Date(load_default=None)
+    start = Date(load_default=None)
+    end = Date(load_default=None)
 
     @validates_schema
     def _ordered(self, data, **kwargs):

@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from ledger.currencies import EXPONENTS
-from market.fields import Int, SingleLine, Text
+from market.fields import Date, Int, SingleLine, Text
 from market.identity.schemas import TERRITORIES
 from market.listings.models import (
     BillingPeriod,
@@ -410,7 +410,7 @@ class DemandInputSchema(FormSchema):
         bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
     )
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
-    deadline = fields.Date(required=True)
+    deadline = Date(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     cross_border = fields.Boolean(load_default=False)
     delivery_method = fields.Enum(DeliveryMethod, by_value=True, load_default=None, allow_none=True)
@@ -445,7 +445,7 @@ class DemandSchema(Schema):
     category = fields.Enum(Industry, by_value=True, allow_none=True)
     budget_minor = fields.Integer()
     currency = fields.String()
-    deadline = fields.Date()
+    deadline = Date()
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
     cross_border = fields.Boolean()
     delivery_method = fields.Enum(DeliveryMethod, by_value=True, allow_none=True)
@@ -478,7 +478,7 @@ class DemandOfferInputSchema(Schema):
     price_minor = Int(
         bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
     )
-    expires_on = fields.Date(required=True)
+    expires_on = Date(required=True)
 
 
 class DemandOfferFormSchema(FormSchema, DemandOfferInputSchema):

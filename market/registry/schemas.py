@@ -7,7 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate
 
 from market.db import utcnow
-from market.fields import Int, SingleLine, Text
+from market.fields import Date, Int, SingleLine, Text
 from market.registry.certificates import effective_status
 from market.registry.models import (
     REGION_LABELS,
@@ -112,8 +112,8 @@ class AssetInputSchema(FormSchema):
     description_en = _optional(Text(validate=validate.Length(max=10000)))
     keywords = WordList(load_default=list, validate=validate.Length(max=30))
     industry = fields.Enum(Industry, by_value=True, required=True)
-    temporal_start = _optional(fields.Date())
-    temporal_end = _optional(fields.Date())
+    temporal_start = _optional(Date(min_year=1000))
+    temporal_end = _optional(Date(min_year=1000))
     spatial_coverage = _optional(RegionCode())
     update_frequency = _optional(fields.Enum(UpdateFrequency, by_value=True))
     data_format = _optional(fields.String(validate=validate.Length(max=64)))
@@ -121,7 +121,7 @@ class AssetInputSchema(FormSchema):
     field_schema = _optional(ColumnList(validate=validate.Length(max=500)))
     creator = _optional(fields.String(validate=validate.Length(max=200)))
     work_type = _optional(fields.String(validate=validate.Length(max=100)))
-    creation_date = _optional(fields.Date())
+    creation_date = _optional(Date(min_year=1000))
     copyright_registration_number = _optional(fields.String(validate=validate.Length(max=64)))
     provenance = _optional(Text(validate=validate.Length(max=10000)))
     personal_info = fields.Enum(PersonalInfo, by_value=True, load_default=PersonalInfo.NONE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from market.fields import Int, SingleLine, Text
+from market.fields import Date, Int, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
 from market.text import FormSchema, Money
@@ -87,9 +87,7 @@ class BankReceiptInputSchema(Schema):
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=[validate.Length(max=200), SingleLine()])
-    value_date = fields.Date(
-        load_default=None, metadata={"description": "the bank's value date (起息日)"}
-    )
+    value_date = Date(load_default=None, metadata={"description": "the bank's value date (起息日)"})
 
 
 class BankReceiptFormSchema(FormSchema, BankReceiptInputSchema):

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from market.fields import Text
 from market.identity.models import VerificationState
 from market.identity.schemas import TERRITORIES
-from market.text import FormSchema
+from market.text import N_, FormSchema
 from market.verification.states import REVIEW_DECISIONS, STANDING_DECISIONS, Action
 
 
@@ -25,7 +25,8 @@ class VerificationEvidenceInputSchema(FormSchema):
     contact_name = _text(100)
     contact_email = fields.Email(required=True, validate=validate.Length(max=254))
     contact_phone = fields.String(
-        required=True, validate=validate.Regexp(r"^\+?[0-9 ()-]{5,40}$", error="not a phone number")
+        required=True,
+        validate=validate.Regexp(r"^\+?[0-9 ()-]{5,40}$", error=N_("not a phone number")),
     )
     # For organisations outside the mainland, instead of the unified social credit code.
     registration_number = _text(64, required=False)

@@ -71,6 +71,16 @@ def test_integers_in_bodies_are_exact_and_bounded(caller, body, field):
     assert field in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize("deadline", ["9999-12-31", "0001-01-01", "1969-12-31", "2201-01-01"])
+def test_dates_outside_the_years_of_the_exchange_are_refused(caller, deadline):
+    api, headers, _organisation = caller
+    body = {"title": "ab", "need": "x", "budget_minor": 100, "currency": "CNY"}
+    body |= {"deadline": deadline, "usage_scenario": "research"}
+    response = api.post("/api/v1/demands", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["deadline"] == ["Year out of range: from 1970 to 2200."]
+
+
 @pytest.mark.parametrize(
     "payload",
     ["[]", "null", '"x"', "1", "1e999999", "[" * 50_000 + "]" * 50_000, '{"a":' * 50_000],

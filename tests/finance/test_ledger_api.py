@@ -58,6 +58,29 @@ def test_trial_balance_is_balanced(api, books):
     assert body["totals"]["CNY"] == [10_000, 10_000]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "trial-balance?as_of=0001-01-01T00:00:00%2B08:00",
+        "trial-balance?as_of=9999-12-31T23:00:00-08:00",
+        "statement?account=assets:bank&currency=CNY&start=0001-01-01T00:00:00%2B08:00",
+        "statement?account=assets:bank&currency=CNY&end=2201-01-01T00:00:00Z",
+    ],
+)
+def test_times_outside_the_years_of_the_exchange_are_refused(api, query):
+    client, headers = api
+    response = client.get(f"/api/v1/ledger/{query}", headers=headers)
+    assert response.status_code == 422
+    field = query.split("&")[-1].split("?")[-1].split("=")[0]
+    assert response.get_json()["errors"][field] == ["Year out of range: from 1970 to 2200."]
+
+
+def test_a_time_without_its_zone_is_refused_with_an_example(api):
+    client, headers = api
+    response = client.get("/api/v1/ledger/trial-balance?as_of=2026-11-30T09:00:00", headers=headers)
+    assert "2026-11-30T09:00:00+08:00" in response.get_json()["errors"]["as_of"][0]
+
+
 def test_journal_exports_as_csv_and_xlsx(api, books):
     client, headers = api
     text = client.get("/api/v1/ledger/journal?format=csv", headers=headers).get_data(as_text=True)
