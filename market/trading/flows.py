@@ -34,6 +34,10 @@ class PaymentUnavailable(DomainError):
     status = 503
 
 
+class CardPaymentsNotConfigured(Conflict):
+    """Stripe is not configured on this exchange: a lasting state, not an outage (409)."""
+
+
 @dataclass(frozen=True)
 class Collaborators:
     """What the flows need from the app."""
@@ -45,7 +49,11 @@ class Collaborators:
     def require_gateway(self) -> PaymentGateway:
         """The gateway, or a clear refusal when Stripe is not configured."""
         if self.gateway is None:
-            raise PaymentUnavailable(N_("card payments are not available; pay by bank transfer"))
+            raise CardPaymentsNotConfigured(
+                N_("card payments are not available; pay by bank transfer"),
+                state=["card_payments_not_configured"],
+                action=["pay_by_card"],
+            )
         return self.gateway
 
 
@@ -58,8 +66,8 @@ def start_stripe_payment(
     session: Session, app: Collaborators, order_id: int, organisation_ids
 ) -> tuple[Payment, Intent]:
     """The order's PaymentIntent for the checkout page: the open one, or a new one."""
-    gateway = app.require_gateway()
     order = payments.payable_order(session, order_id, organisation_ids)
+    gateway = app.require_gateway()
     pending = payments.pending_intent(session, order)
     intent_id = pending.stripe_payment_intent_id if pending else None
     amount, currency, key = order.price_minor, order.currency, payments.intent_key(session, order)
@@ -102,9 +110,9 @@ def refresh_payments(session: Session, app: Collaborators, order_id: int, organi
     An order no longer awaiting payment (the webhook got there first) has nothing to ask:
     the caller shows it as it is.
     """
-    gateway = app.require_gateway()
     order = orders.order_for(session, order_id, organisation_ids)
     orders.require_buyer(order, organisation_ids)
+    gateway = app.require_gateway()
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return None
     intent_id = _open_intent_id(session, order_id, organisation_ids)
@@ -120,8 +128,8 @@ def confirm_card(
 ) -> Intent:
     """Confirm the order's intent with a card the browser tokenised; 3-D Secure is finished
     by Stripe.js (``requires_action``), everything else is applied at once."""
-    gateway = app.require_gateway()
     intent_id = _open_intent_id(session, order_id, organisation_ids)
+    gateway = app.require_gateway()
     try:
         intent = gateway.confirm_intent(intent_id, payment_method)
     except GatewayError as error:

@@ -71,6 +71,13 @@ def test_integers_in_bodies_are_exact_and_bounded(caller, body, field):
     assert field in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize("path", ["payments/stripe", "payments/stripe/refresh"])
+def test_card_payment_of_an_unknown_order_is_not_found_without_stripe(caller, path):
+    api, headers, _organisation = caller
+    response = api.post(f"/api/v1/orders/2147483646/{path}", headers=headers)
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("deadline", ["9999-12-31", "0001-01-01", "1969-12-31", "2201-01-01"])
 def test_dates_outside_the_years_of_the_exchange_are_refused(caller, deadline):
     api, headers, _organisation = caller

@@ -168,6 +168,22 @@ def test_paying_a_cancelled_order_is_refused(exchange, listing):
     assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == 0
 
 
+def test_card_payment_without_stripe_is_a_lasting_conflict(exchange, listing, monkeypatch):
+    monkeypatch.setitem(exchange.app.extensions, "payments", None)  # as if never configured
+    order = place(exchange, listing)
+    refused = _post(exchange, f"/orders/{order['id']}/payments/stripe", exchange.buyer_api)
+    assert refused.status_code == 409
+    assert refused.get_json()["errors"] == {
+        "state": ["card_payments_not_configured"],
+        "action": ["pay_by_card"],
+    }
+    # The order is checked first: the provider is not its buyer, whatever the configuration.
+    provider = _post(
+        exchange, f"/orders/{order['id']}/payments/stripe/refresh", exchange.provider_api
+    )
+    assert provider.status_code == 403
+
+
 def test_accepting_twice_is_refused(exchange, listing, drain):
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
