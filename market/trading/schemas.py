@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from market.fields import Date, Int, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
-from market.text import FormSchema, Money
+from market.text import N_, FormSchema, Money
 from market.trading.models import (
     DisputeDecision,
     DisputeStatus,
@@ -77,6 +77,16 @@ class DisputeDecisionSchema(Schema):
         if data.get("refund_minor") == "":
             data = {**data, "refund_minor": None}
         return data
+
+    @validates_schema
+    def amount_only_for_a_partial_refund(self, data, **_):
+        """Only a partial refund takes an amount: any other decision would silently drop it."""
+        if (
+            data.get("refund_minor") is not None
+            and data["decision"] != DisputeDecision.PARTIAL_REFUND
+        ):
+            key = self.fields["refund_minor"].data_key or "refund_minor"
+            raise ValidationError(N_("only a partial refund takes an amount"), field_name=key)
 
 
 class BankReceiptInputSchema(Schema):

@@ -158,6 +158,22 @@ def test_reviewer_decides_a_dispute(
     assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == 0
 
 
+@pytest.mark.parametrize("decision", ["release", "full_refund"])
+def test_an_amount_with_a_decision_that_takes_none_is_refused(exchange, listing, decision):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    _dispute(exchange, order["id"])
+    refused = exchange.api(
+        "POST",
+        f"/orders/{order['id']}/dispute-decision",
+        exchange.review_api,
+        json={"decision": decision, "refund_minor": 5},
+    )
+    assert refused.status_code == 422
+    assert list(refused.get_json()["errors"]) == ["refund_minor"]
+    assert _order(exchange, order["id"])["status"] == "disputed"  # nothing decided
+
+
 def test_partial_refunds_after_settlement_give_back_exactly_the_fee(exchange, listing, drain):
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
