@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from flask import Flask, g, jsonify, render_template
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import ValidationError
@@ -22,7 +22,7 @@ from market import headers as security_headers
 from market.config import ROOT
 from market.context import current_user, doom
 from market.db import Database, is_busy
-from market.errors import DomainError, error_body
+from market.errors import DomainError, error_body, errors_of
 from market.fields import BigIdConverter, IdConverter
 from market.finance import pages as finance_pages
 from market.finance import views as finance_views
@@ -220,7 +220,8 @@ def _register_error_handlers(app: Flask) -> None:
             headers["Retry-After"] = str(error.retry_after)
         if error.status == 401 and api_setup.wants_json():
             headers["WWW-Authenticate"] = 'Bearer realm="shujiao"'
-        return _error_response(error.status, gettext(error.message), error.errors, headers)
+        errors = errors_of(error, request.view_args) if api_setup.wants_json() else error.errors
+        return _error_response(error.status, gettext(error.message), errors, headers)
 
     @app.errorhandler(LedgerError)
     def ledger_error(error: LedgerError):

@@ -6,7 +6,7 @@ a status code and renders ``{code, status, message, errors}`` for the API, or an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
 # Told of every DomainError as it is made. The web app dooms the request's unit of work with it,
@@ -69,6 +69,16 @@ class Conflict(DomainError):
     """The operation clashes with the current state (a duplicate, an illegal state move)."""
 
     status = 409
+
+
+def errors_of(error: DomainError, url_ids: Mapping[str, object] | None) -> dict:
+    """``error.errors``; when the service named nothing, the last id of the URL, the thing the
+    refusal is about (``{"order_id": [message]}``), so that no 404 or 409 leaves the caller
+    guessing."""
+    errors = error.errors
+    if not errors and error.status in (404, 409) and url_ids:
+        errors = {list(url_ids)[-1]: [error.message]}
+    return errors
 
 
 def error_body(status: int, message: str | None = None, errors: dict | None = None) -> dict:

@@ -93,11 +93,11 @@ def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetim
         plan.kind == PlanKind.PRIVATE_OFFER and plan.buyer_organisation_id != buyer_id
     )
     if hidden:
-        raise NotFound(N_("no such plan"))
+        raise NotFound(N_("no such plan"), field="plan_id")
     revision = plan.revision
     listing = revision.listing
     if listing.organisation_id == buyer_id:
-        raise PermissionDenied(N_("an organisation cannot buy its own listing"))
+        raise PermissionDenied(N_("an organisation cannot buy its own listing"), field="plan_id")
     if (
         listing.status != ListingStatus.PUBLISHED
         or revision.state != RevisionState.LIVE

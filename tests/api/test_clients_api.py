@@ -49,7 +49,9 @@ def test_make_rotate_and_revoke_a_client(owner_api):
 
     revoked = api.post(f"{base}/{client_id}/revoke", headers=headers)
     assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
-    assert api.post(f"{base}/{client_id}/revoke", headers=headers).status_code == 409
+    again = api.post(f"{base}/{client_id}/revoke", headers=headers)
+    assert again.status_code == 409
+    assert list(again.get_json()["errors"]) == ["client_id"]  # a refusal names what it is about
     assert api.post(f"{base}/{client_id}/rotate", headers=headers).status_code == 409
 
 

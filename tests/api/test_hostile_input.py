@@ -71,6 +71,21 @@ def test_integers_in_bodies_are_exact_and_bounded(caller, body, field):
     assert field in response.get_json()["errors"]
 
 
+def test_a_plan_that_is_not_found_is_named(caller):
+    api, headers, _organisation = caller
+    body = {"plan_id": -1, "usage_scenario": "research"}
+    response = api.post("/api/v1/orders", json=body, headers=headers)
+    assert response.status_code == 404
+    assert list(response.get_json()["errors"]) == ["plan_id"]
+
+
+def test_a_404_names_the_id_of_the_url(caller):
+    api, headers, _organisation = caller
+    response = api.get("/api/v1/orders/2147483646", headers=headers)
+    assert response.status_code == 404
+    assert list(response.get_json()["errors"]) == ["order_id"]
+
+
 @pytest.mark.parametrize("path", ["payments/stripe", "payments/stripe/refresh"])
 def test_card_payment_of_an_unknown_order_is_not_found_without_stripe(caller, path):
     api, headers, _organisation = caller
