@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import enum
 import threading
+import types
 
 import flask_smorest
 import sqlalchemy as sa
 from flask import request
 from flask_smorest import Api, Page
 from marshmallow import ValidationError, fields, validate
+from webargs.flaskparser import is_json_request
 
 from market.apilinks import LinksPlugin
 from market.context import db_session
+from market.errors import DomainError
 from market.fields import INT64_MAX, Text, line_break_errors
 from market.oauth.scopes import SCOPES
+from market.text import N_
 
 API_PATHS = ("/api/", "/oauth/", "/webhooks/")
 
@@ -61,11 +65,30 @@ def configure(app) -> Api:
     # The parser behind every blueprint's ``@arguments``: flask-smorest binds its one shared
     # instance when a view is declared, so the one-line rule joins that instance (webargs'
     # ``pre_load`` hook), whichever module declared the view and whenever.
-    flask_smorest.Blueprint.ARGUMENTS_PARSER.pre_load = refuse_line_breaks
+    parser = flask_smorest.Blueprint.ARGUMENTS_PARSER
+    parser.pre_load = refuse_line_breaks
+    parser._raw_load_json = types.MethodType(_json_only, parser)
     api = ShujiaoApi(app, spec_kwargs={"extra_plugins": [LinksPlugin()]})
     api.ma_plugin.converter.add_attribute_function(only_accepted_choices)
     api.ma_plugin.converter.add_attribute_function(multiline_marker)
     return api
+
+
+class UnsupportedMediaType(DomainError):
+    """A body sent to an operation that reads JSON, in another media type."""
+
+    status = 415
+
+
+def _json_only(parser, req):
+    """webargs' JSON loader, refusing a body of another media type with a 415 naming the one
+    expected, instead of reading nothing and calling every field missing."""
+    if not is_json_request(req) and (req.content_length or req.get_data(cache=True).strip()):
+        raise UnsupportedMediaType(
+            N_("send the body as JSON (Content-Type: application/json)"),
+            field="Content-Type",
+        )
+    return type(parser)._raw_load_json(parser, req)
 
 
 def refuse_line_breaks(location_data, *, schema, req, location):

@@ -57,7 +57,10 @@ def _json_body():
     if not data.strip():
         return None
     try:
-        body = json.loads(data, parse_float=_finite, parse_constant=_refuse_constant)
+        # JSON is UTF-8 (RFC 8259): json.loads would guess UTF-16 or 32 from the bytes, which
+        # the views' parser then refuses in a shape of its own.
+        text = data.decode("utf-8")
+        body = json.loads(text, parse_float=_finite, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         # json.loads recurses once per level: a hostile nesting ends here, not in a 500.
         raise MalformedBody(N_("the body is not valid JSON"), field="body") from None

@@ -71,6 +71,32 @@ def test_integers_in_bodies_are_exact_and_bounded(caller, body, field):
     assert field in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/xml", "application/x-www-form-urlencoded"]
+)
+def test_a_json_operation_refuses_another_media_type(caller, content_type):
+    api, headers, _organisation = caller
+    body = json.dumps({"plan_id": 1, "usage_scenario": "research"})
+    response = api.post(
+        "/api/v1/orders", data=body, headers=headers | {"Content-Type": content_type}
+    )
+    assert response.status_code == 415
+    assert response.get_json()["errors"] == {
+        "Content-Type": ["send the body as JSON (Content-Type: application/json)"]
+    }
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_json_that_is_not_utf8_is_unreadable_like_any_bad_json(caller, encoding):
+    api, headers, _organisation = caller
+    body = json.dumps({"plan_id": 1, "usage_scenario": "research"}).encode(encoding)
+    response = api.post(
+        "/api/v1/orders", data=body, headers=headers | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == {"body": ["the body is not valid JSON"]}
+
+
 def test_a_plan_that_is_not_found_is_named(caller):
     api, headers, _organisation = caller
     body = {"plan_id": -1, "usage_scenario": "research"}
