@@ -29,6 +29,7 @@ from market.finance import views as finance_views
 from market.finance.pages import console as finance_console
 from market.finance.views import payouts as finance_payout_views
 from market.finance.views import recon as finance_recon_views
+from market.forms import error_text
 from market.identity import pages as identity_pages
 from market.identity import views as identity_views
 from market.listings import pages as listing_pages
@@ -178,7 +179,12 @@ def _register_unit_of_work(app: Flask) -> None:
 def _error_response(status: int, message: str, errors: dict | None = None, headers=None):
     if api_setup.wants_json():
         return jsonify(error_body(status, message, errors)), status, headers or {}
-    page = render_template("error.html", status=status, message=message, errors=errors or {})
+    # A page speaks the reader's language throughout: its field messages too, not only its title.
+    errors = {
+        field: [error_text(item) for item in messages] if isinstance(messages, list) else messages
+        for field, messages in (errors or {}).items()
+    }
+    page = render_template("error.html", status=status, message=message, errors=errors)
     return page, status, headers or {}
 
 

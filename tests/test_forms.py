@@ -98,6 +98,12 @@ def zh():
         ("Must be one of: realtime, daily.", "请从列表中选择一项。"),
         ("This currency allows at most 2 decimal places.", "该币种最多允许 2 位小数。"),
         ("This amount is written in HK$; enter it in CNY.", "该金额使用了 HK$，请以 CNY 填写。"),
+        (
+            "Number out of range: from -2147483648 to 2147483647.",
+            "数值超出范围：应在 -2147483648 到 2147483647 之间。",
+        ),
+        ("not a phone number", "不是有效的电话号码"),
+        ("Year out of range: from 1970 to 2200.", "年份超出范围：应在 1970 到 2200 年之间。"),
     ],
 )
 def test_validation_messages_are_shown_in_chinese(zh, message, chinese):

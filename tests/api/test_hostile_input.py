@@ -223,6 +223,12 @@ def test_control_characters_in_the_query_are_refused(caller):
     assert "q" in response.get_json()["errors"]
 
 
+def test_a_refused_page_speaks_one_language(app):
+    page = app.test_client().get("/market?q=%00").get_data(as_text=True)
+    assert "不允许包含控制字符" in page
+    assert "control characters are not allowed" not in page
+
+
 @pytest.mark.parametrize("path", ["/", "/login", "/api/v1/me", "/api/openapi.json", "/nowhere"])
 def test_every_response_carries_the_security_headers(app, path):
     response = app.test_client().get(path)
