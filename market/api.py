@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import threading
 import types
+from collections.abc import Mapping
 
 import flask_smorest
 import sqlalchemy as sa
@@ -93,11 +94,34 @@ def _json_only(parser, req):
 
 def refuse_line_breaks(location_data, *, schema, req, location):
     """webargs' ``pre_load``: a line break in a one-line string field is a 422 naming it,
-    before the schema loads (:func:`market.fields.line_break_errors`)."""
+    before the schema loads (:func:`market.fields.line_break_errors`); in a JSON body, an
+    integer or a boolean written as text too (:func:`json_type_errors`)."""
     errors = line_break_errors(schema, location_data)
+    if location == "json":
+        errors = json_type_errors(schema, location_data) | errors
     if errors:
         raise ValidationError(errors)
     return location_data
+
+
+def json_type_errors(schema, data) -> dict:
+    """Errors by field for a JSON body giving an integer or a boolean field a value of another
+    JSON type (``"100"``, ``"yes"``): JSON has numbers and ``true``/``false`` for them. Query
+    strings and form posts are text, and their fields still read it."""
+    if not isinstance(data, Mapping):
+        return {}
+    errors: dict = {}
+    for name, field in schema.load_fields.items():
+        value = data.get(field.data_key or name)
+        if value is None:
+            continue
+        if isinstance(field, fields.Boolean) and not isinstance(value, bool):
+            errors[field.data_key or name] = [N_("Not a valid boolean: write true or false.")]
+        elif isinstance(field, fields.Integer) and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            errors[field.data_key or name] = [N_("Not a valid integer: write a JSON number.")]
+    return errors
 
 
 def multiline_marker(_converter, field, **_kwargs) -> dict:

@@ -62,6 +62,8 @@ def test_no_page_number_makes_the_database_overflow(caller, query, status):
         ({"plan_id": 2**31, "usage_scenario": "research"}, "plan_id"),
         ({"plan_id": 1.5, "usage_scenario": "research"}, "plan_id"),
         ({"plan_id": True, "usage_scenario": "research"}, "plan_id"),
+        ({"plan_id": "1", "usage_scenario": "research"}, "plan_id"),
+        ({"plan_id": " 7 ", "usage_scenario": "research"}, "plan_id"),
     ],
 )
 def test_integers_in_bodies_are_exact_and_bounded(caller, body, field):

@@ -55,6 +55,15 @@ def test_suspension_with_open_orders_needs_acknowledgement_and_keeps_the_money(
     assert _state(exchange, exchange.provider.id) == VerificationState.VERIFIED
     assert scalars(exchange.app, sa.select(VerificationEvent)) == []
 
+    as_text = _decide(
+        exchange,
+        exchange.provider.id,
+        "suspend",
+        reason="complaint under review",
+        acknowledge_open_orders="yes",
+    )
+    assert as_text.status_code == 422  # JSON has true and false for a yes or no
+    assert list(as_text.get_json()["errors"]) == ["acknowledge_open_orders"]
     suspended = _decide(
         exchange,
         exchange.provider.id,
