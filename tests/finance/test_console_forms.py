@@ -45,7 +45,7 @@ def test_a_payout_paid_without_a_date_keeps_the_reference_and_names_the_date(app
     )  # fmt: skip
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert f'id="value-date-{payout_id}-error"' in html and "请输入有效日期" in html
+    assert f'id="value-date-{payout_id}-error"' in html and "日期无效" in html
     assert 'value="CMB-778899"' in html
     assert f'aria-describedby="value-date-{payout_id}-error"' in html
     with app.extensions["db"].unit_of_work() as session:
