@@ -23,7 +23,7 @@
   };
   let file = null;
   let upload = null; // the session as the server shows it
-  let running = false;
+  let current = null; // the run in progress; pausing ends it, and a resume starts a new one
   let stored = new Set();
   const inflight = new Map(); // part number -> its XMLHttpRequest
   const sent = new Map(); // part number -> bytes of it sent so far
@@ -80,7 +80,11 @@
   function sendPart(target) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      const forget = () => { inflight.delete(target.number); sent.delete(target.number); };
+      const forget = () => {
+        if (inflight.get(target.number) !== xhr) { return; } // a later run sends this part now
+        inflight.delete(target.number);
+        sent.delete(target.number);
+      };
       inflight.set(target.number, xhr);
       xhr.open("PUT", target.url);
       if (!/^https?:/.test(target.url)) { // the app's own part route
@@ -105,20 +109,20 @@
     });
   }
 
-  async function sendWithRetries(target) {
+  async function sendWithRetries(target, live) {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await sendPart(target);
       } catch (error) {
         // A network error may pass; a refusal by the store (status set) will not.
-        if (!running || error.status || attempt >= RETRIES) { throw error; }
+        if (!live() || error.status || attempt >= RETRIES) { throw error; }
         await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
       }
     }
   }
 
   function stopAll() {
-    running = false;
+    current = null;
     for (const xhr of inflight.values()) { xhr.abort(); }
   }
 
@@ -143,11 +147,14 @@
   }
 
   async function run() {
-    running = true;
+    // A paused run may still be unwinding when the next one starts; it must not touch it.
+    const me = Symbol("run");
+    current = me;
+    const live = () => current === me;
     show("pause", "cancel");
     try {
       upload = await call("GET", sessionUrl());
-      if (upload.state !== "open") { running = false; return finish(); }
+      if (upload.state !== "open") { current = null; return finish(); }
       stored = new Set(upload.stored_parts.map((part) => part.number));
       progress();
       say(text(stored.size ? "Resuming" : "Sending", counts()));
@@ -155,27 +162,27 @@
       for (let number = 1; number <= upload.part_count; number += 1) {
         if (!stored.has(number)) { missing.push(number); }
       }
-      while (running && missing.length) {
+      while (live() && missing.length) {
         const queue = await call("POST", sessionUrl("/parts"), {parts: missing.splice(0, BATCH)});
         // A part that fails does not stop the others: they are stored, and a resume sends
         // only what is missing.
         let failure = null;
         const worker = async () => {
-          while (running && queue.length) {
-            try { await sendWithRetries(queue.shift()); } catch (error) { failure = failure || error; }
+          while (live() && queue.length) {
+            try { await sendWithRetries(queue.shift(), live); } catch (error) { failure = failure || error; }
           }
         };
         await Promise.all(Array.from({length: CONCURRENCY}, worker));
         if (failure) { throw failure; }
       }
-      if (!running) { return; }
+      if (!live()) { return; }
       show();
       say(text("Joining"));
       upload = await call("POST", sessionUrl("/complete"));
-      running = false;
+      current = null;
       await finish();
     } catch (error) {
-      if (!running) { return; } // paused or cancelled: the aborted parts are not failures
+      if (!live()) { return; } // paused or cancelled: the aborted parts are not failures
       stopAll();
       say(error.message);
       // A refusal of the session itself (its size, its type) cannot be resumed.
