@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from market.forms import error_text
 from market.identity.models import StaffRole
+from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
 from market.listings.discovery import REGION_LABELS
 from market.money import money
@@ -129,11 +130,29 @@ def region(code: str | None) -> str:
     return gettext(REGION_LABELS[code]) if code in REGION_LABELS else (code or "—")
 
 
+# China's four jurisdictions are named as the mainland names them, whatever CLDR says.
+CHINA = {
+    "CN": N_("Mainland China"),
+    "HK": N_("Hong Kong, China"),
+    "MO": N_("Macao, China"),
+    "TW": N_("Taiwan, China"),
+}
+
+
 def territory(code: str | None) -> str:
     """An ISO 3166 territory (``CN``, or ``*`` for worldwide) named in the reader's language."""
     if code == "*":
         return gettext("Worldwide")
+    if code in CHINA:
+        return gettext(CHINA[code])
     return get_locale().territories.get(code or "", code or "—")
+
+
+def territory_choices() -> list[tuple[str, str]]:
+    """``(code, name in the reader's language)`` for every territory: China's four first, then
+    the others by name."""
+    others = sorted((code for code in TERRITORIES if code not in CHINA), key=territory)
+    return [(code, territory(code)) for code in [*CHINA, *others]]
 
 
 def home_currency() -> str:

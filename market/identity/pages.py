@@ -13,11 +13,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.auth import login_required
 from market.context import current_user, db_session
+from market.display import territory_choices
 from market.errors import DomainError
 from market.forms import parse_form, safe_next
 from market.identity import schemas, services
@@ -191,23 +191,11 @@ def organisations():
     return render_template("identity/organisations.html", memberships=current_user().memberships)
 
 
-def _jurisdictions() -> list[tuple[str, str]]:
-    """``(code, name in the reader's language)``: the mainland, Hong Kong and Macao first,
-    then every other territory by name."""
-    first = {"CN": _("Mainland China"), "HK": _("Hong Kong"), "MO": _("Macao")}
-    names = get_locale().territories
-    rest = sorted(
-        (code for code in schemas.TERRITORIES if code not in first),
-        key=lambda code: names.get(code, code),
-    )
-    return [*first.items(), *((code, names.get(code, code)) for code in rest)]
-
-
 @blp.route("/organisations/new", methods=["GET", "POST"])
 @login_required
 def new_organisation():
     """Register an organisation; you become its owner."""
-    context = {"territories": _jurisdictions()}
+    context = {"territories": territory_choices()}
     if request.method == "GET":
         return render_template("identity/organisation_new.html", errors={}, form={}, **context)
     data, errors = parse_form(schemas.OrganisationInputSchema())

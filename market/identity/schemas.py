@@ -10,8 +10,18 @@ from market.i18n import LOCALES
 from market.identity.models import MemberRole, VerificationState
 from market.text import FormSchema
 
+# Codes CLDR lists beside the ISO 3166-1 countries and territories: groupings (EU, UN),
+# pseudo-locales (XA, XB), unknown (ZZ), reserved or user-assigned codes. None is a place an
+# organisation is registered in or data may be used in.
+NOT_TERRITORIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+)
 # ISO 3166-1 alpha-2 codes Babel knows (it lists regions too, which are numeric).
-TERRITORIES = sorted(code for code in Locale("en").territories if code.isalpha() and len(code) == 2)
+TERRITORIES = sorted(
+    code
+    for code in Locale("en").territories
+    if code.isalpha() and len(code) == 2 and code not in NOT_TERRITORIES
+)
 
 
 class SignUpSchema(Schema):

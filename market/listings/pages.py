@@ -24,11 +24,10 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import territory
+from market.display import territory, territory_choices
 from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.identity.models import StaffRole
-from market.identity.schemas import TERRITORIES
 from market.listings import (
     compliance,
     demands,
@@ -420,15 +419,8 @@ def _plan_names() -> dict[str, tuple[str, str]]:
 def _editor(form, errors: dict, offered, chosen):
     return render_template(
         "listings/editor.html", form=form, errors=errors, offered=offered, chosen=chosen,
-        labels=_labels(), regions=discovery.REGION_LABELS, territories=_territories(),
+        labels=_labels(), regions=discovery.REGION_LABELS, territories=territory_choices(),
     )  # fmt: skip
-
-
-def _territories() -> list[tuple[str, str]]:
-    """ISO territories named in the reader's language, mainland China first."""
-    names = get_locale().territories
-    codes = sorted(TERRITORIES, key=lambda code: names.get(code, code))
-    return [(code, names.get(code, code)) for code in ["CN", *(c for c in codes if c != "CN")]]
 
 
 @blp.route("/provider/listings/<int:listing_id>", methods=["GET", "POST"])

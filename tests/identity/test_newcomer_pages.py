@@ -48,10 +48,22 @@ def test_the_jurisdiction_picker_names_territories_in_the_readers_language(clien
     chinese = client.get("/organisations/new").get_data(as_text=True)
     options = dict(re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>', chinese))
     assert options["CN"] == "中国内地" and options["HK"] == "中国香港" and options["FR"] == "法国"
-    assert list(options)[:3] == ["CN", "HK", "MO"]
+    assert list(options)[:4] == ["CN", "HK", "MO", "TW"] and options["TW"] == "中国台湾"
     assert not [code for code, name in options.items() if name.strip() == code]
+    # CLDR's groupings and pseudo-locales are not places an organisation is registered in.
+    assert not {"EU", "UN", "XA", "XB", "ZZ", "QO"} & set(options)
     english = client.get("/organisations/new", headers={"Accept-Language": "en"})
-    assert '<option value="HK" >Hong Kong</option>' in english.get_data(as_text=True)
+    assert '<option value="HK" >Hong Kong, China</option>' in english.get_data(as_text=True)
+    assert '<option value="TW" >Taiwan, China</option>' in english.get_data(as_text=True)
+
+
+def test_a_pseudo_territory_is_refused_as_a_jurisdiction(client, db):
+    factories.user(db, "owner@example.cn")
+    db.commit()
+    client.log_in("owner@example.cn")
+    page = _register(client, jurisdiction="XA", credit_code="", registration_number="X-1")
+    assert page.status_code == 422
+    assert 'id="jurisdiction-error"' in page.get_data(as_text=True)
 
 
 def test_a_bad_credit_code_is_explained_in_chinese(client, db):
