@@ -55,6 +55,8 @@ from market.trading.models import (
     PAYMENT_METHOD_LABELS,
     Order,
     OrderStatus,
+    Refund,
+    RefundStatus,
 )
 from market.trading.settings import TradingSettings, from_config
 from market.trading.states import ACTION_LABELS, Actor, allowed_actions
@@ -438,10 +440,16 @@ def dashboard():
         raise PermissionDenied(N_("you are not a member of this organisation"))
     currency = home_currency()
     months = charts.months_back(utcnow())
+    refunded = (
+        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0))
+        .where(Refund.order_id == Order.id, Refund.status == RefundStatus.SUCCEEDED)
+        .scalar_subquery()
+    )
+    # A sale counts for what the buyer kept paying: a partial refund is not a sale.
     settled = session.execute(
         orders.sales(organisation_id)
         .where(Order.status == OrderStatus.SETTLED, Order.currency == currency)
-        .with_only_columns(Order.settled_at, Order.price_minor)
+        .with_only_columns(Order.settled_at, Order.price_minor - refunded)
     ).all()
     paid_out = [
         (payout.created_at, payout.amount_minor)

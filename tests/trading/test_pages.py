@@ -144,6 +144,26 @@ def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, 
     assert payouts.count("</text>") > 12  # a bar with a value label besides the month ticks
 
 
+def test_provider_dashboard_counts_a_sale_net_of_its_partial_refund(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    exchange.api(
+        "POST", f"/orders/{order['id']}/disputes", exchange.buyer_api, json={"reason": "数据缺失"}
+    )
+    decided = exchange.api(
+        "POST",
+        f"/orders/{order['id']}/dispute-decision",
+        exchange.review_api,
+        json={"decision": "partial_refund", "refund_minor": 80_000, "note": "已核实"},
+    )
+    assert decided.status_code == 200, decided.get_json()
+    drain()
+    html = (
+        _web(exchange.app, exchange.provider_user).get("/provider/dashboard").get_data(as_text=True)
+    )
+    assert 'data-testid="sales-total">¥4,000.00<' in html  # ¥4,800 less the ¥800 refunded
+
+
 def _checkout(exchange, listing, language: str) -> str:
     web = _web(exchange.app, exchange.buyer_user)
     page = f"/listings/{listing.id}/buy"
