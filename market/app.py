@@ -215,6 +215,7 @@ HTTP_MESSAGES = {
     403: N_("You may not see or do this."),
     404: N_("There is nothing at this address."),
     405: N_("This address does not take this method."),
+    429: N_("Too many requests. Wait the seconds the Retry-After header gives, then try again."),
 }
 
 

@@ -38,6 +38,9 @@ def test_anonymous_callers_are_limited_per_ip_with_retry_after(limited):
     assert statuses == [200, 200, 200, 429]
     refused = api.get("/api/v1/organisations")
     assert refused.get_json()["code"] == 429
+    assert "Retry-After" in refused.get_json()["message"]  # not the limiter's "3 per 1 minute"
+    chinese = api.get("/api/v1/organisations", headers={"Accept-Language": "zh-CN"}).get_json()
+    assert chinese["message"] == "请求过多。请按 Retry-After 头给出的秒数等待后再试。"
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     # Another address has its own allowance.
     other = api.get("/api/v1/organisations", environ_base={"REMOTE_ADDR": "10.1.2.3"})
