@@ -23,6 +23,16 @@ from market.text import N_
 
 API_PATHS = ("/api/", "/oauth/", "/webhooks/")
 
+#: Every list's page size when ``page_size`` is left out, and the largest one may ask for.
+#: flask-smorest takes its defaults from the Blueprint class when a view is declared (it reads
+#: no app setting), so they are set here, before any view module declares its lists.
+PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
+flask_smorest.Blueprint.DEFAULT_PAGINATION_PARAMETERS = {
+    "page": 1,
+    "page_size": PAGE_SIZE,
+    "max_page_size": MAX_PAGE_SIZE,
+}
+
 
 def wants_json() -> bool:
     """Whether the current request is an API call (JSON errors) rather than a page."""
@@ -37,8 +47,6 @@ def configure(app) -> Api:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
-        PAGINATION_PAGE_SIZE=20,
-        PAGINATION_MAX_PAGE_SIZE=100,
         API_SPEC_OPTIONS={
             "info": {
                 "description": (

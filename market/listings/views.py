@@ -51,7 +51,7 @@ def _own(listing_id: int) -> Listing:
 @requires("catalog:read", public=True)
 @blp.arguments(schemas.SearchArgsSchema(exclude=("page", "page_size")), location="query")
 @blp.response(200, schemas.SearchResultsSchema)
-@blp.paginate(max_page_size=100)
+@blp.paginate()
 def search_listings(args, pagination_parameters):
     """Full-text search over published listings with facets, sorting and highlights.
 

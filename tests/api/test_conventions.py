@@ -94,6 +94,22 @@ def test_pagination_metadata_and_bounds(caller, db):
     assert "page_size" in _assert_error_shape(too_big, 422)["errors"]
 
 
+def test_a_list_pages_by_twenty_when_page_size_is_left_out(app, caller, db):
+    api, headers, _organisation = caller
+    for _ in range(20):
+        factories.organisation(db)
+    db.commit()
+    response = api.get("/api/v1/organisations", headers=headers)
+    assert response.status_code == 200
+    assert len(response.get_json()) == 20
+    meta = json.loads(response.headers["X-Pagination"])
+    assert meta["total"] == 21 and meta["total_pages"] == 2
+    listed = app.test_client().get("/api/openapi.json").get_json()
+    parameters = listed["paths"]["/api/v1/organisations"]["get"]["parameters"]
+    page_size = next(p for p in parameters if p["name"] == "page_size")
+    assert page_size["schema"]["default"] == 20 and page_size["schema"]["maximum"] == 100
+
+
 def test_openapi_document_declares_scopes(app):
     document = app.test_client().get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.")

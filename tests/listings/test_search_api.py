@@ -152,12 +152,27 @@ def test_search_pages_like_every_list(db, store, provider, staff, client, reader
     assert not {"total", "page", "per_page"} & set(second.get_json())
 
 
+def test_search_pages_by_twenty_when_page_size_is_left_out(
+    db, store, provider, staff, client, reader, drain
+):
+    for _ in range(11):
+        lf.published_listing(db, store, *provider, staff)
+    db.commit()
+    drain()
+    response = _search(client, reader, q="")
+    assert len(response.get_json()["hits"]) == 11
+    meta = json.loads(response.headers["X-Pagination"])
+    assert (meta["total"], meta["total_pages"]) == (11, 1)
+
+
 def test_the_openapi_document_shows_the_one_paging_scheme(app):
     document = app.test_client().get("/api/openapi.json").get_json()
     search = document["paths"]["/api/v1/listings/search"]["get"]
     names = [parameter["name"] for parameter in search["parameters"]]
     assert names.count("page") == 1 and "page_size" in names and "per_page" not in names
     assert "X-Pagination" in search["responses"]["200"]["headers"]
+    page_size = next(p for p in search["parameters"] if p["name"] == "page_size")
+    assert (page_size["schema"]["default"], page_size["schema"]["maximum"]) == (20, 100)
 
 
 @pytest.mark.parametrize(
