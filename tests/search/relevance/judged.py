@@ -22,6 +22,12 @@ def queries() -> list[dict]:
     return json.loads((HERE / "queries.json").read_text(encoding="utf-8"))
 
 
+def dev_queries() -> list[dict]:
+    """Development additions (``dev_queries.json``): written and judged, from the catalogue's
+    products and places, before any was run; used for tuning only, never held out."""
+    return json.loads((HERE / "dev_queries.json").read_text(encoding="utf-8"))
+
+
 def split() -> dict[str, set[str]]:
     """``{"tuning": ids, "heldout": ids}``."""
     data = json.loads((HERE / "split.json").read_text(encoding="utf-8"))
