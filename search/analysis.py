@@ -58,6 +58,16 @@ STOPWORDS = frozenset(
     哪儿 哪些 什么 可以 能 能否 一些 一份 关于 请 提供 购买 买 用于 用来 相关 方面 坐""".split()  # noqa: SIM905
 )
 
+#: Words that say a buyer wants data, or data in general, and nothing about which (every
+#: listing of a data exchange is data), and qualifiers no listing states (最新, 免费). A query drops them when it holds any other word, so
+#: they neither make a listing match nor count among the words that must (深圳 打车 数据 asks
+#: for taxi trips in Shenzhen). Words naming a kind of product (接口, 报告, 数据集) are kept.
+FORM_WORDS = frozenset(
+    """数据 大数据 资料 数值 信息 资讯 统计 统计数据 情况 查询 记录 明细 清单 分布 变化 走势 趋势
+    历史 内容 详情 汇总 大全 资源 各 各个 每个 各地 多维 最新 免费 完整 详细 全部 所有 data
+    info information statistics stats historical records latest free""".split()  # noqa: SIM905
+)
+
 #: Query terms used for matching; a CJK character or a latin word counts one. Bounds the
 #: size of the engine query (OpenSearch refuses more than 1,024 clauses).
 TERM_BUDGET = 48
@@ -288,9 +298,13 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     """Group query terms into alternatives: each group is any-of, each alternative all-of.
 
     Up to three adjacent terms found together in the synonym list become one group of their
-    synonyms (``信用 分`` → 信用分 → 征信评分, credit score).
+    synonyms (``信用 分`` → 信用分 → 征信评分, credit score). :data:`FORM_WORDS` are left out
+    when any other term is there. A word found only through its parts (降雨量 → 降雨) also
+    takes the synonyms of a part that stands for it alone (降雨 → 降水, rainfall).
     """
     synonyms = synonyms if synonyms is not None else default_synonyms()
+    content = [t for t in terms if t not in FORM_WORDS]
+    terms = content or terms
     groups, i = [], 0
     while i < len(terms):
         for width in (3, 2):
@@ -304,7 +318,11 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
                 break
         else:
             found = synonyms.lookup(terms[i]) or ()
-            alternatives = dict.fromkeys(((terms[i],), *found, *_parts(terms[i])))
+            parts = _parts(terms[i]) if not found else ()
+            stems = [synonyms.lookup(p[0]) or () for p in parts if len(p) == 1]
+            alternatives = dict.fromkeys(
+                ((terms[i],), *found, *parts, *(alt for stem in stems for alt in stem))
+            )
             groups.append(Group(terms[i], tuple(alternatives)))
             i += 1
     return groups

@@ -276,7 +276,8 @@ class OpenSearchEngine(SearchEngine):
         response = self._call("search", index=alias, body=body)
         engine_ms = float(response.get("took", 0))
         relaxed, corrected = False, None
-        if groups and minimum > 1 and response["hits"]["total"]["value"] == 0:
+        if groups and response["hits"]["total"]["value"] == 0:
+            # A lone mistyped word (气像) is corrected like one among others.
             fixed, corrected = self._homophones(alias, plan.text, groups)
             if corrected:
                 groups, minimum = fixed, analysis.required(len(fixed))

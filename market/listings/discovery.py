@@ -70,7 +70,7 @@ PLACE_WORDS = {
     "greater_bay_area": (
         "粤港澳大湾区", "大湾区", "湾区", "珠三角", "greater bay area", "pearl river delta",
     ),
-    "national": ("全国", "nationwide"),
+    "national": ("全国", "nationwide", "中国", "china", "全中国"),
 }  # fmt: skip
 
 
@@ -163,9 +163,24 @@ def without_places(text: str) -> str:
         if token in chinese or (len(token) > 2 and token[-1] in "市省" and token[:-1] in chinese):
             kept.append(" ")
         else:
-            kept.append(token)
+            thing = _after_place(token, chinese)
+            kept.append(token if thing == token else f" {thing} ")
     rest = "".join(kept)
     return rest if search.analysis.query_terms(rest) else text
+
+
+def _after_place(token: str, places: set[str]) -> str:
+    """What a word made of a place and a thing asks for besides the place (上海港 → 港口,
+    深圳机场 → 机场): the thing, spelt as its own word when it is a kind suffix (港 → 港口).
+    Other words, and a place followed by a lone character of no kind (南山区), stay whole."""
+    place = max(
+        (p for p in places if len(token) > len(p) and token.startswith(p)), key=len, default=""
+    )
+    thing = token[len(place) :] if place else ""
+    spelt = search.analysis.SUFFIXES.get(thing)
+    if spelt:
+        return spelt[0]
+    return thing if len(thing) >= 2 else token
 
 
 def regions_named(text: str) -> list[str]:

@@ -44,7 +44,10 @@ def test_place_words_boost_rather_than_match_unless_nothing_else_is_asked():
     ]
     assert discovery.without_places("深圳市 地铁").split() == ["地铁"]
     assert discovery.without_places("深圳") == "深圳"
-    assert discovery.without_places("上海港") == "上海港"  # one word, not a place word
+    # A place joined to a thing: the thing is matched, the place boosts.
+    assert discovery.without_places("上海港").split() == ["港口"]
+    assert discovery.without_places("深圳机场 航班").split() == ["机场", "航班"]
+    assert discovery.without_places("南山区").split() == ["南山区"]
 
 
 def test_a_district_names_its_city():

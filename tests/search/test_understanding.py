@@ -164,6 +164,7 @@ def test_an_empty_query_lists_newest_first(places):
         ("航班 延悟", "航班 延误", "航班准点率统计"),
         ("敦皇 壁画", "敦煌 壁画", "敦煌壁画高清图像"),
         ("電網 富荷", "电网 负荷", "电网负荷曲线数据"),
+        ("气像", "气象", "气象观测小时数据"),
     ],
 )
 def test_chinese_homophone_typos_are_corrected(loaded, query, corrected, title):
@@ -204,3 +205,33 @@ def test_a_long_word_no_listing_holds_falls_back_to_the_words_inside_it(loaded):
     results = loaded.search(LISTINGS, Query(text="总人口"))
     assert results.relaxed
     assert any("人口" in hit.source["title_zh"] for hit in results.hits[:3])
+
+
+def test_words_that_only_say_data_neither_match_nor_count(loaded):
+    # Every listing is data: 数据 and 统计 say nothing of which, so only 台风 must match.
+    assert titles(loaded, "台风 数据 统计") == ["深圳台风路径历史数据集"]
+    assert [g.text for g in analysis.expand(["台风", "历史", "数据"])] == ["台风"]
+    assert [g.text for g in analysis.expand(["数据"])] == ["数据"]
+
+
+def test_a_word_found_by_its_stem_takes_the_stems_synonyms(loaded):
+    # No listing says 降雨量 or 降雨; its stem 降雨 is a synonym of the weather listing's 降水.
+    assert ("降水",) in analysis.expand(["降雨量"])[0].alternatives
+    # Rain radar holds 降水 too (in its keywords): either may come first.
+    assert "气象观测小时数据" in titles(loaded, "降雨量")[:2]
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("飞机 晚点", "航班准点率统计"),
+        ("打车", "广州出租车轨迹数据"),
+        ("气温", "气象观测小时数据"),
+        ("肺癌", "医疗影像脱敏数据集"),
+        ("貨櫃", "港口集装箱吞吐量"),
+        ("sensor vibration", "工厂设备传感器数据"),
+    ],
+)
+def test_buyers_everyday_and_regional_words_find_the_listings_words(loaded, query, title):
+    # Top two: 气温 (温度) is also a column of the factory sensors, a shorter text.
+    assert title in titles(loaded, query)[:2]

@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="tuning", choices=("dev", "tuning", "heldout", "all"))
     parser.add_argument("--worst", type=int, default=0)
+    parser.add_argument("--engine", default="both", choices=("both", "embedded", "opensearch"))
     options = parser.parse_args()
     sets = judged.split()
     sets["dev"] = sets["tuning"] | {q["id"] for q in judged.dev_queries()}
@@ -91,11 +92,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         docs, key_of = seed_catalogue(Path(tmp))
-        engines = {"embedded": search.connect(f"embedded://{tmp}/search.sqlite3")}
+        engines = {}
+        if options.engine != "opensearch":
+            engines["embedded"] = search.connect(f"embedded://{tmp}/search.sqlite3")
         url = opensearch_default()
-        if url:
+        if url and options.engine != "embedded":
             prefix = f"shujiao-relevance-{uuid.uuid4().hex[:8]}-"
-            engines["opensearch"] = search.connect(url, prefix=prefix, replicas=0)
+            # A loaded machine can take longer than the client's default 10 s to bulk-load.
+            engines["opensearch"] = search.connect(url, prefix=prefix, replicas=0, timeout=120)
         for name, engine in engines.items():
             engine.ensure_index(LISTINGS)
             engine.index(LISTINGS, docs, refresh=True)
