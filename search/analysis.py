@@ -55,7 +55,11 @@ STOPWORDS = frozenset(
     some any get buy purchase about related can could would like which what where who there
     have has do does including include includes also other more most than very just etc
     的 了 吗 呢 和 与 及 或 我 我们 你 你们 想 想要 要 需要 找 寻找 求 求购 有没有 有 哪里
-    哪儿 哪些 什么 可以 能 能否 一些 一份 关于 请 提供 购买 买 用于 用来 相关 方面 坐""".split()  # noqa: SIM905
+    哪儿 哪些 什么 可以 能 能否 一些 一份 关于 请 提供 购买 买 用于 用来 相关 方面 坐
+    希望 最好 能够 一下 了解 如何 怎么 是否 之类 比如 例如 特别 特别是 尤其 尤其是 主要
+    具体 这些 那些 这几年 近几年 几年 目前 现在 我司 做 用 等 等等 还 也 都 就 把 被 给 对
+    在 是 吧 啊 以及 并且 而且 还有 其中 ideally preferably available per each every using
+    use used via s m re ve ll""".split()  # noqa: SIM905
 )
 
 #: Words that say a buyer wants data, or data in general, and nothing about which (every

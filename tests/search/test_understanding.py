@@ -235,3 +235,13 @@ def test_a_word_found_by_its_stem_takes_the_stems_synonyms(loaded):
 def test_buyers_everyday_and_regional_words_find_the_listings_words(loaded, query, title):
     # Top two: 气温 (温度) is also a column of the factory sensors, a shorter text.
     assert title in titles(loaded, query)[:2]
+
+
+def test_the_filler_of_long_requests_is_not_matched():
+    terms = analysis.query_terms("想要深圳的客流数据，特别是商场之类的，最好能按小时")
+    assert not {"特别是", "之类", "最好", "能"} & set(terms)
+    assert {"客流", "商场", "小时"} <= set(terms)
+    assert analysis.query_terms("I'm looking for data, ideally available via API") == [
+        "data",
+        "api",
+    ]
