@@ -9,6 +9,7 @@ import json
 import pytest
 
 from market.searching.models import SearchClick, SearchQuery, SynonymChange
+from search.lexicon import DEFAULT_SYNONYMS
 from tests import factories
 from tests.listings import factories as lf
 
@@ -172,7 +173,9 @@ def test_staff_delete_and_restore_a_built_in_group_audited(
         json.loads(_search(client, reader, q="巴士").headers["X-Pagination"])["total"] == 1
     )  # built-in: 公交 = 巴士
     groups = client.raw.get("/api/v1/search/synonyms/defaults", headers=staff_api).get_json()
-    assert {"term": "公交", "terms": ["公交", "公交车", "巴士", "bus"], "deleted": False} in groups
+    bus = next(list(group) for group in DEFAULT_SYNONYMS if group[0] == "公交")
+    assert "巴士" in bus
+    assert {"term": "公交", "terms": bus, "deleted": False} in groups
     for _ in range(2):  # deleting twice changes nothing more
         deleted = client.raw.delete("/api/v1/search/synonyms/defaults/公交", headers=staff_api)
         assert deleted.status_code == 204
