@@ -17,7 +17,7 @@ from webargs.flaskparser import is_json_request
 from market.apilinks import LinksPlugin
 from market.context import db_session
 from market.errors import DomainError
-from market.fields import INT64_MAX, Text, line_break_errors
+from market.fields import INT64_MAX, Text, text_errors
 from market.oauth.scopes import SCOPES
 from market.text import N_
 
@@ -101,10 +101,10 @@ def _json_only(parser, req):
 
 
 def refuse_line_breaks(location_data, *, schema, req, location):
-    """webargs' ``pre_load``: a line break in a one-line string field is a 422 naming it,
-    before the schema loads (:func:`market.fields.line_break_errors`); in a JSON body, an
+    """webargs' ``pre_load``: a line break in a one-line string field, or only blank space in a
+    field that needs text, is a 422 naming it, before the schema loads (:func:`market.fields.text_errors`); in a JSON body, an
     integer or a boolean written as text too (:func:`json_type_errors`)."""
-    errors = line_break_errors(schema, location_data)
+    errors = text_errors(schema, location_data)
     if location == "json":
         errors = json_type_errors(schema, location_data) | errors
     if errors:

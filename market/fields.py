@@ -186,17 +186,30 @@ def single_line(text: str) -> bool:
 class Text(fields.String):
     """Free text of several lines (a description, a note, a reason): line breaks are kept.
 
-    Every other string an input schema reads is one line: :func:`line_break_errors` refuses a
+    Every other string an input schema reads is one line: :func:`text_errors` refuses a
     tab or a line break of any script in it, at both doors (the API's argument parser and
     :func:`market.forms.parse_form`), so a new field is single-line unless it says otherwise.
     """
 
 
 ONE_LINE = SingleLine.error
+# A field that needs text (required, or at least one character long) is not given any by
+# spaces alone: "   " as a dispute reason or a bank transaction id says nothing.
+BLANK = "May not be empty or only spaces."
 
 
 def _is_one_line_string(field: fields.Field) -> bool:
     return isinstance(field, fields.String) and not isinstance(field, Text)
+
+
+def _needs_text(field: fields.Field) -> bool:
+    """Whether a string field asks for text: required, or with a minimum length."""
+    if field.required:
+        return True
+    return any(
+        isinstance(rule, validate.Length) and ((rule.min or 0) >= 1 or (rule.equal or 0) >= 1)
+        for rule in field.validators
+    )
 
 
 def _values(data, key: str) -> list:
@@ -206,7 +219,11 @@ def _values(data, key: str) -> list:
 
 
 def _check(field: fields.Field, value) -> object | None:
-    """The error for one raw ``value`` of ``field``, if it breaks the one-line rule."""
+    """The error for one raw ``value`` of ``field``, if it breaks the one-line rule or gives a
+    field that needs text nothing but blank space."""
+    blank = isinstance(value, str) and value and not value.strip()
+    if blank and isinstance(field, fields.String) and _needs_text(field):
+        return [BLANK]
     if _is_one_line_string(field):
         return [ONE_LINE] if isinstance(value, str) and LINE_BREAKS.search(value) else None
     if isinstance(field, fields.List):
@@ -219,15 +236,16 @@ def _check(field: fields.Field, value) -> object | None:
         schema = field.schema
         if schema.many or field.many:
             items = value if isinstance(value, list | tuple) else []
-            found = {i: e for i, item in enumerate(items) if (e := line_break_errors(schema, item))}
+            found = {i: e for i, item in enumerate(items) if (e := text_errors(schema, item))}
             return found or None
-        return line_break_errors(schema, value) or None
+        return text_errors(schema, value) or None
     return None
 
 
-def line_break_errors(schema, data) -> dict:
+def text_errors(schema, data) -> dict:
     """Errors by field for raw input ``data`` holding a line break in a one-line string field
-    of ``schema`` (every string field that is not :class:`Text`), nested fields included."""
+    of ``schema`` (every string field that is not :class:`Text`), or only blank space in a
+    string field that needs text, nested fields included."""
     if not isinstance(data, Mapping):
         return {}
     errors: dict = {}

@@ -9,7 +9,7 @@ from flask import request
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields
 
-from market.fields import line_break_errors
+from market.fields import text_errors
 from market.text import N_
 
 NOT_DATA = {"csrf_token", "next"}
@@ -19,6 +19,8 @@ def parse_form(schema: Schema) -> tuple[dict, dict]:
     """Load the posted form with ``schema``: ``(data, {})`` or ``({}, errors by field)``.
 
     The CSRF token (Flask-WTF's business) and ``next`` (navigation) never reach the schema.
+    A line break in a one-line field, or blank space alone in a field that needs text, is that
+    field's message; the schema still reads the rest, so every field's message shows at once.
     """
     raw = {}
     for key in request.form:
@@ -29,13 +31,12 @@ def parse_form(schema: Schema) -> tuple[dict, dict]:
             schema, "form_lists", ()
         )
         raw[key] = values if is_list else values[0]
-    errors = line_break_errors(schema, raw)
-    if errors:
-        return {}, errors
+    errors = text_errors(schema, raw)
     try:
-        return schema.load(raw), {}
+        data = schema.load(raw)
     except ValidationError as error:
-        return {}, error.normalized_messages()
+        return {}, error.normalized_messages() | errors
+    return ({}, errors) if errors else (data, {})
 
 
 def safe_next(default: str) -> str:
@@ -87,6 +88,7 @@ VALIDATION_MESSAGES = (
     N_("The amount must be between {low} and {high}."),
     N_("This amount is written in {symbol}; enter it in {currency}."),
     N_("Must be one line without control characters."),
+    N_("May not be empty or only spaces."),
     N_("Number out of range: from {low} to {high}."),
     N_("Not a whole number: fractions are not accepted."),
     N_("Year out of range: from {low} to {high}."),

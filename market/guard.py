@@ -5,7 +5,7 @@
 - No text anywhere — path parameters, query, form, JSON (keys and values), uploaded file
   names — may hold NUL, other control characters (tab and line breaks aside) or lone
   surrogates: 422 naming the field. Every string field refuses line breaks too unless it is free text
-  (:func:`market.fields.line_break_errors`; uploaded file names here).
+  (:func:`market.fields.text_errors`; uploaded file names here).
 """
 
 from __future__ import annotations

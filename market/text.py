@@ -25,10 +25,10 @@ class FormSchema(Schema):
 
     @pre_load
     def blank_to_none(self, data, **_):
-        """Empty form fields mean "not given"."""
+        """Empty form fields (or blank space alone) mean "not given"."""
         loaded = {}
         for key, value in data.items():
-            if value == "" or value == [""]:
+            if (isinstance(value, str) and not value.strip()) or value == [""]:
                 field = self._field_by_data_key(key)
                 if field is None or not field.allow_none:
                     continue

@@ -195,6 +195,8 @@ def test_the_chinese_checkout_names_the_bank_account_once(exchange, listing):
     [
         ("", "Length must be between 1 and 4000."),
         ("长" * 4001, "Length must be between 1 and 4000."),
+        ("    ", "May not be empty or only spaces."),
+        ("\u3000 \n\t ", "May not be empty or only spaces."),
     ],
 )
 def test_a_dispute_reason_that_cannot_be_taken_is_named_at_the_field_and_kept(

@@ -205,3 +205,15 @@ def test_the_next_payout_sets_off_what_the_provider_owes(exchange, listing, drai
     assert balance(exchange.app, receivable) == 0
     payable = f"liabilities:provider_payable:org:{exchange.provider.id}"
     assert balance(exchange.app, payable) == 0
+
+
+@pytest.mark.parametrize("reason", ["   ", "\n\u3000\t"])
+def test_a_dispute_reason_of_blank_space_alone_is_refused_at_its_field(exchange, listing, reason):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    refused = exchange.api(
+        "POST", f"/orders/{order['id']}/disputes", exchange.buyer_api, json={"reason": reason}
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["reason"] == ["May not be empty or only spaces."]
+    assert _order(exchange, order["id"])["status"] != "disputed"
