@@ -12,6 +12,7 @@ from market.db import utcnow
 from market.listings import compliance, listings
 from market.registry.assets import Upload
 from market.registry.models import UpdateFrequency
+from tests.browser.pagecheck import problems
 from tests.listings import factories as lf
 from tests.registry import factories as registry_factories
 
@@ -127,3 +128,15 @@ def test_a_search_without_results_offers_a_demand(page, two_listings):
     assert page.get_by_test_id("no-results").is_visible()
     page.get_by_test_id("post-demand").click()
     page.wait_for_url("**/demands?title=**")
+
+
+def test_a_listing_in_english_quotes_the_providers_own_words(browser, live_app, described_listing):
+    listing_id, _number = described_listing
+    context = browser.new_context(locale="en-GB", base_url=live_app.url)
+    try:
+        page = context.new_page()
+        page.goto(f"/market/listings/{listing_id}")
+        # The field descriptions and sample rows are the provider's text, marked with its lang.
+        assert problems(page, "en") == []
+    finally:
+        context.close()

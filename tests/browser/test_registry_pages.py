@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from market.registry.models import ClaimState
+from tests.browser.pagecheck import LOCALES, problems
 from tests.registry import factories as rf
 
 pytestmark = pytest.mark.browser
@@ -68,5 +69,20 @@ def test_the_printable_certificate_fits_the_screen_and_prints_on_one_a4_page(
         assert widths[0] <= widths[1], widths
         pdf = page.pdf(format="A4", print_background=True)
         assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_printable_certificate_marks_its_two_language_title(
+    browser, live_app, certificate, language
+):
+    number, _ = certificate
+    context = browser.new_context(locale=LOCALES[language], base_url=live_app.url)
+    try:
+        page = context.new_page()
+        page.goto(f"/certificates/{number}/print")
+        # The certificate is titled in both languages; each title carries its own lang.
+        assert problems(page, language) == []
     finally:
         context.close()
