@@ -238,3 +238,14 @@ def test_the_asset_page_lists_its_valuations_and_offers_a_request(app, client, h
     _staff, report_path, _action = _flow(app, client, holding, appraiser)
     page = client.get(f"/registry/assets/{asset.id}", headers=ENGLISH).get_data(as_text=True)
     assert f'href="{report_path}"' in page and "No valuation yet." not in page
+
+
+def test_a_comparables_reference_is_quoted_in_its_own_language(app, client, holding, appraiser):
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    reference = "文交所数字藏品授权 C"
+    comparable = {"price": 500_000, "quality": "0.8", "scale": "1.2", "reference": reference}
+    inputs = {**INPUTS, "market": {"comparables": [comparable]}}
+    assert staff.submit(f"{action}/inputs", _form(inputs), page=report_path).status_code == 302
+    assert staff.submit(f"{action}/run", {}, page=report_path).status_code == 302
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert f'<span lang="zh-Hans">{reference}</span>' in page
