@@ -220,6 +220,19 @@ def typed(text: str | None) -> Markup:
     return Markup('<span lang="{}">{}</span>').format(text_lang(str(text)), text)
 
 
+# What a sentence of ours quotes: a title people typed, in “…” (English) or 「…」 (Chinese).
+_QUOTED = re.compile(r"(?<=[“「])([^”」]+)(?=[”」])")
+
+
+def quoting(sentence: str | None) -> Markup:
+    """A sentence of the exchange's (a notification's subject) whose quoted titles, typed by
+    people, are each marked with their own language."""
+    if not sentence:
+        return Markup("")
+    parts = _QUOTED.split(str(sentence))
+    return Markup("").join(typed(part) if index % 2 else part for index, part in enumerate(parts))
+
+
 def both(zh: str | None, en: str | None, separator: str = " · ") -> Markup:
     """A name given in Chinese and in English (an organisation, an asset), each marked with
     its language."""
@@ -246,6 +259,7 @@ def register(app) -> None:
     app.add_template_filter(territory)
     app.add_template_filter(text_lang)
     app.add_template_filter(typed)
+    app.add_template_filter(quoting)
     app.add_template_global(both)
     app.add_template_global(currency_choices)
     app.add_template_global(home_currency)
