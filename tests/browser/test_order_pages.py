@@ -80,3 +80,20 @@ def test_a_dispute_reason_of_spaces_is_refused_at_its_field(page, exchange, paid
     assert page.locator("main .flash").count() == 0
     status = exchange.api("GET", f"/orders/{paid_order['id']}", exchange.buyer_api).get_json()
     assert status["status"] != "disputed"
+
+
+def test_on_a_phone_each_order_cell_names_its_column(browser, live, exchange, paid_order):
+    context = browser.new_context(
+        locale="zh-CN", base_url=live, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, exchange.buyer_user.email)
+        page.goto("/orders")
+        head = page.locator("main table thead").bounding_box()
+        assert head["height"] <= 1  # the head is left to screen readers
+        first = page.locator("main table tbody td").first
+        label = first.evaluate("cell => getComputedStyle(cell, '::before').content")
+        assert label == '"编号: "'
+    finally:
+        context.close()
