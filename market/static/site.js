@@ -21,6 +21,24 @@
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
+  // On a phone a table stacks into rows and hides its head: each cell without a data-label
+  // of its own takes its column's name from the head, so a value is never left unnamed.
+  document.querySelectorAll("main table").forEach(function (table) {
+    var heads = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          var head = heads[column];
+          column += cell.colSpan;
+          var name = head && cell.colSpan === 1 ? head.textContent.trim() : "";
+          if (name && cell.tagName === "TD" && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", name);
+          }
+        });
+      });
+    });
+  });
   // Destructive actions ask first; the question is in the button's data-confirm.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

@@ -97,3 +97,24 @@ def test_on_a_phone_each_order_cell_names_its_column(browser, live, exchange, pa
         assert label == '"编号: "'
     finally:
         context.close()
+
+
+def test_on_a_phone_a_table_cell_takes_its_columns_name_from_the_head(
+    browser, live, exchange, paid_order
+):
+    context = browser.new_context(
+        locale="zh-CN", base_url=live, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, exchange.buyer_user.email)
+        page.goto("/organisations")  # a table whose template gives its cells no data-label
+        heads = page.locator("main table thead th").all_inner_texts()
+        cells = page.locator("main table tbody tr").first.locator("td")
+        labels = [
+            cells.nth(i).evaluate("cell => getComputedStyle(cell, '::before').content")
+            for i in range(cells.count())
+        ]
+        assert labels == [f'"{head}: "' for head in heads]
+    finally:
+        context.close()
