@@ -60,3 +60,15 @@ def test_every_message_in_the_code_is_translated(tmp_path):
         if not (catalogue.get(message_id, context) and catalogue.get(message_id, context).string)
     )
     assert untranslated == []
+
+
+def test_a_provider_is_called_by_the_glossarys_word():
+    """docs/glossary.md: a provider is 提供方 on every page, not now 提供方 and now 数据商."""
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    other = sorted(
+        message.id
+        for message in catalogue
+        if message.id and isinstance(message.string, str) and "数据商" in message.string
+    )
+    assert other == []

@@ -21,7 +21,7 @@ from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for t
 from tests.trading.helpers import pay_by_bank, place
 
 pytestmark = pytest.mark.browser
-ACCEPTED = "已验收，将向数据商结算。"
+ACCEPTED = "已验收，将向提供方结算。"
 
 
 @pytest.fixture(params=["sqlite"])
