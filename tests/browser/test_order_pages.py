@@ -118,3 +118,29 @@ def test_on_a_phone_a_table_cell_takes_its_columns_name_from_the_head(
         assert labels == [f'"{head}: "' for head in heads]
     finally:
         context.close()
+
+
+def test_cancelling_an_order_asks_first_and_is_styled_apart(page, exchange, listing):
+    order = place(exchange, listing)
+    sign_in(page, exchange.buyer_user.email)
+    page.goto(f"/orders/{order['id']}")
+    button = page.get_by_test_id("action-cancel")
+    assert "danger" in button.get_attribute("class")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    button.click()
+    assert questions == ["取消此订单？取消后无法恢复，如需购买请重新下单。"]
+    assert _status(exchange, order) == "awaiting_payment"
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    button.click()
+    page.locator("main .flash").wait_for()
+    assert _status(exchange, order) == "cancelled"
+
+
+def _status(exchange, order) -> str:
+    return exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()["status"]

@@ -122,6 +122,13 @@ def test_a_receipt_with_fractions_of_a_fen_is_refused_with_its_reason(exchange, 
     assert final["paid_at"] is None
 
 
+def test_a_new_providers_dashboard_says_why_its_charts_are_empty(exchange):
+    provider = _web(exchange.app, exchange.provider_user)
+    html = provider.get("/provider/dashboard", headers={"Accept-Language": "en"}).text
+    assert 'data-testid="no-sales"' in html and 'data-testid="no-payouts"' in html
+    assert "once the buyer accepts the delivery" in html
+
+
 def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, drain, db):
     payee_account(db, exchange.provider)
     db.commit()
@@ -142,6 +149,7 @@ def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, 
     assert 'data-testid="sales-total">¥4,800.00<' in html
     payouts = html[html.index('data-testid="payouts-chart"') :]
     assert payouts.count("</text>") > 12  # a bar with a value label besides the month ticks
+    assert 'data-testid="no-sales"' not in html and 'data-testid="no-payouts"' not in html
 
 
 def test_provider_dashboard_counts_a_sale_net_of_its_partial_refund(exchange, listing, drain):
