@@ -7,10 +7,13 @@ same query sent straight to the engine, on OpenSearch and on the embedded engine
 Documents are generated from the demo catalogue (``market.listings.catalogue``) with varied
 places, years, providers and prices, in the exact shape ``market.listings.indexing.document``
 produces. The API side runs the real app (``/api/v1/listings/search`` with a bearer token) on
-a throwaway SQLite database. Prints medians and p95, and for the embedded engine the first
-search of each kind on a freshly opened engine (cold: nothing of the index in memory yet);
-never asserts timings. ``--keep PATH`` keeps the embedded index in that file and reuses it
-when it already holds the asked number of listings (indexing 100,000 takes many minutes).
+a throwaway SQLite database. After a warm-up (five passes of the mix both ways), each round
+times every kind straight to the engine and through the API, interleaved, so the raw engine is
+a same-run anchor for the API under the same load. Prints medians and p95, and for the
+embedded engine the first search of each kind on a freshly opened engine (cold: nothing of
+the index in memory yet); never asserts timings. ``--keep PATH`` keeps the embedded index in
+that file and reuses it when it already holds the asked number of listings (indexing 100,000
+takes many minutes); with it the OpenSearch index is kept too, as ``bench_kept_listings``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ MIX = [
     {"q": "数据"},
     {"q": ""},
 ]
+
+
+#: Passes over the whole mix, both ways, before anything is timed.
+WARM_PASSES = 5
 
 
 def opensearch_default() -> str | None:
@@ -118,16 +125,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def timed(call, rounds: int) -> list[float]:
-    """Wall-clock milliseconds of ``rounds`` calls after two warm-ups."""
-    for _ in range(2):
-        call()
-    out = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+def _ms(call) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
 
 
 def api_client(workdir: Path, url: str, prefix: str):
@@ -188,30 +189,57 @@ def run_engine(name: str, url: str, count: int, rounds: int, keep: bool = False)
                 fresh.close()
                 print(f"  {cold:8.1f} ms  {q['q'][:40]!r}")
         each = max(5, rounds // len(MIX))
-        raw = [
-            t for query in queries for t in timed(lambda q=query: engine.search(LISTINGS, q), each)
-        ]
         app, client, headers = api_client(workdir, url, prefix)
 
         def through_api(params):
             response = client.get("/api/v1/listings/search", query_string=params, headers=headers)
             assert response.status_code == 200, response.get_data(as_text=True)
 
-        api = [t for q in MIX for t in timed(lambda q=q: through_api(_params(q)), each)]
+        calls = [
+            (
+                lambda query=query: engine.search(LISTINGS, query),
+                lambda q=q: through_api(_params(q)),
+            )
+            for q, query in zip(MIX, queries, strict=True)
+        ]
+        # A JVM compiles its hot paths over the first few hundred requests, and the first
+        # searches of a process fill caches: time neither as query latency.
+        started = time.perf_counter()
+        for _ in range(WARM_PASSES):
+            for direct, api_call in calls:
+                direct()
+                api_call()
+        print(f"  warm-up: {WARM_PASSES} passes of the mix both ways in "
+              f"{time.perf_counter() - started:.1f} s ({load_average()})")  # fmt: skip
+        raw = {i: [] for i in range(len(MIX))}
+        api = {i: [] for i in range(len(MIX))}
+        for n in range(each):
+            # Interleaved, alternating which goes first, so that both see the same load.
+            for i, (direct, api_call) in enumerate(calls):
+                pair = ((raw, direct), (api, api_call))
+                for into, call in pair if n % 2 == 0 else reversed(pair):
+                    into[i].append(_ms(call))
         print(
-            f"{name}: {len(MIX)} kinds of query with facets, {each} rounds each ({load_average()})"
+            f"{name}: {len(MIX)} kinds of query with facets, {each} rounds each, engine and API "
+            f"interleaved ({load_average()})"
         )
-        for q, query in zip(MIX, queries, strict=True):
-            one = timed(lambda query=query: engine.search(LISTINGS, query), 5)
+        print("   engine p50   API p50    hits  query")
+        for i, (q, query) in enumerate(zip(MIX, queries, strict=True)):
             hits = engine.search(LISTINGS, query).total
-            print(f"  {statistics.median(one):7.2f} ms  {hits:6} hits  {q['q'][:40]!r}")
+            print(
+                f"  {statistics.median(raw[i]):8.2f} ms {statistics.median(api[i]):8.2f} ms "
+                f"{hits:6}  {q['q'][:40]!r}"
+            )
+        raw_all = [t for times in raw.values() for t in times]
+        api_all = [t for times in api.values() for t in times]
+        print(f"  engine direct  p50 {statistics.median(raw_all):7.2f} ms  "
+              f"p95 {percentile(raw_all, 0.95):7.2f} ms")  # fmt: skip
+        print(f"  through API    p50 {statistics.median(api_all):7.2f} ms  "
+              f"p95 {percentile(api_all, 0.95):7.2f} ms")  # fmt: skip
         print(
-            f"  engine direct  p50 {statistics.median(raw):7.2f} ms  p95 {percentile(raw, 0.95):7.2f} ms"
+            f"  API overhead   {statistics.median(api_all) / statistics.median(raw_all):.2f}x "
+            f"(median), {percentile(api_all, 0.95) / percentile(raw_all, 0.95):.2f}x (p95)"
         )
-        print(
-            f"  through API    p50 {statistics.median(api):7.2f} ms  p95 {percentile(api, 0.95):7.2f} ms"
-        )
-        print(f"  API overhead   {statistics.median(api) / statistics.median(raw):.2f}x (median)")
         print(f"  {load_average()}")
         app.extensions["db"].dispose()
     finally:
@@ -245,13 +273,17 @@ def main() -> None:
     parser.add_argument("--opensearch-url", default=opensearch_default())
     parser.add_argument("--listings", type=int, default=None)
     parser.add_argument("--engine", choices=("both", "opensearch", "embedded"), default="both")
-    parser.add_argument("--keep", metavar="PATH", help="embedded index file to keep and reuse")
+    parser.add_argument(
+        "--keep",
+        metavar="PATH",
+        help="embedded index file to keep and reuse; OpenSearch keeps bench_kept_listings",
+    )
     options = parser.parse_args()
     count = options.listings or (10_000 if options.quick else 100_000)
     rounds = 30 if options.quick else 200
     if options.engine != "embedded":
         if options.opensearch_url:
-            run_engine("opensearch", options.opensearch_url, count, rounds)
+            run_engine("opensearch", options.opensearch_url, count, rounds, keep=bool(options.keep))
         else:
             print("opensearch: skipped (no --opensearch-url and no .services/env)")
     if options.engine == "opensearch":
