@@ -284,7 +284,9 @@ class EmbeddedEngine(SearchEngine):
             snapshot, scored = self._snapshot(conn, tables), {}
             matching, asked = None, groups
             if groups is not None:
-                groups, matching, suggestion = self._matching(conn, tables, plan.text, groups)
+                groups, matching, suggestion = self._matching(
+                    conn, tables, snapshot, plan.text, groups
+                )
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
             if total == 0 and matching is not None and matching.required > 1:
                 relaxed = True
@@ -293,7 +295,7 @@ class EmbeddedEngine(SearchEngine):
             loose = analysis.loosen(asked) if total == 0 and asked else None
             if loose:
                 relaxed = True
-                groups, matching, _ = self._matching(conn, tables, plan.text, loose)
+                groups, matching, _ = self._matching(conn, tables, snapshot, plan.text, loose)
                 matching.required = 1
                 total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
         pattern = None
@@ -336,18 +338,26 @@ class EmbeddedEngine(SearchEngine):
             snapshot = self._snapshots[tables.physical] = memory.Snapshot(generation, size, count)
         return snapshot
 
-    def _matching(self, conn, tables: Tables, text: str, groups: list[analysis.Group]):
+    def _matching(
+        self,
+        conn,
+        tables: Tables,
+        snapshot: memory.Snapshot,
+        text: str,
+        groups: list[analysis.Group],
+    ):
         """The groups that count (known to the index, not in most documents), typos
         corrected, and how many of them must match."""
-        size = conn.execute(f"SELECT max(rowid) FROM {tables.docs}").fetchone()[0] or 0
+        size = snapshot.size
         counted, corrections = [], {}
         frequency = {}
 
+        def matches(expression: str) -> int:
+            return snapshot.matches(expression, lambda: _frequency(conn, tables, expression))
+
         def found_in(group: analysis.Group) -> int:
             if group.text not in frequency:
-                frequency[group.text] = _frequency(
-                    conn, tables, group_expression(group.alternatives)
-                )
+                frequency[group.text] = matches(group_expression(group.alternatives))
             return frequency[group.text]
 
         i = 0
@@ -380,7 +390,7 @@ class EmbeddedEngine(SearchEngine):
             expression = group_expression(group.alternatives)
             count = frequency.get(group.text)
             if count is None:
-                count = frequency[group.text] = _frequency(conn, tables, expression)
+                count = frequency[group.text] = matches(expression)
             if count:
                 counted.append((group, expression, count))
         # Words in more than half of a large index say little; they neither count nor cost.

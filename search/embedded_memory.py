@@ -16,8 +16,9 @@ import bisect
 import heapq
 import sqlite3
 import threading
+from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from search.query import Plan, sql_bound
@@ -33,9 +34,12 @@ def column(name: str) -> str:
 
 
 #: Word groups matching fewer documents are cheap to score again; the cache holds at most
-#: ``SCORES_HELD`` document scores in all (about 20 MB).
-SCORES_MIN = 2_000
-SCORES_HELD = 250_000
+#: ``SCORES_HELD`` document scores in all, as arrays of rowids and scores (16 bytes each,
+#: about 16 MB; as a dict they took 100 bytes each).
+SCORES_MIN = 500
+SCORES_HELD = 1_000_000
+#: Match counts of word groups kept per snapshot (a few bytes each).
+COUNTS_HELD = 20_000
 
 
 def bitmap(rowids: Iterable[int], size: int) -> tuple[int, bytearray]:
@@ -66,30 +70,65 @@ class Snapshot:
         self._everything: int | None = None
         self._ids: list[str | None] = []
         self._values: dict[str, list[int | None]] = {}
-        self._scores: OrderedDict[str, dict[int, float]] = OrderedDict()
+        # expression -> (rowids, scores), scores None for a group matched without BM25
+        self._scores: OrderedDict[str, tuple[array, array | None]] = OrderedDict()
         self._held = 0  # entries in self._scores
+        self._counts: dict[str, int] = {}
+        self._hits: dict[str, int] = {}
 
     def scores(self, expression: str) -> dict[int, float] | None:
         """The cached BM25 scores of a word group's FTS5 expression, if kept."""
         found = self._scores.get(expression)
-        if found is not None:
+        if found is None:
+            return None
+        with self._lock:
+            if expression in self._scores:
+                self._scores.move_to_end(expression)
+        rowids, scores = found
+        return (
+            dict.fromkeys(rowids, 0.0) if scores is None else dict(zip(rowids, scores, strict=True))
+        )
+
+    def matches(self, expression: str, count: Callable[[], int]) -> int:
+        """How many documents match a word group's FTS5 expression, asked of the index
+        (``count()``) once per generation: counting 数据 or api reads every posting of the
+        word, and the same words come back query after query."""
+        found = self._counts.get(expression)
+        if found is None:
+            kept = self._scores.get(expression)
+            found = len(kept[0]) if kept is not None else count()
             with self._lock:
-                if expression in self._scores:
-                    self._scores.move_to_end(expression)
+                if len(self._counts) >= COUNTS_HELD:
+                    self._counts.clear()
+                self._counts[expression] = found
         return found
 
-    def keep(self, expression: str, scores: dict[int, float]) -> None:
+    def hits(self, expression: str, rowids: Iterable[int]) -> int:
+        """The bitmap of a word group's documents (``rowids``), kept while its scores are:
+        setting 100,000 bits one by one takes longer than the rest of the facets."""
+        found = self._hits.get(expression)
+        if found is None:
+            found = bitmap(rowids, self.size)[0]
+            if expression in self._scores:
+                with self._lock:
+                    self._hits = {e: b for e, b in self._hits.items() if e in self._scores}
+                    self._hits[expression] = found
+        return found
+
+    def keep(self, expression: str, scores: dict[int, float], common: bool) -> None:
         """Keep a broad word group's scores (least recently used dropped first): words like
         数据, 深圳 or api come back in query after query, and scoring them is most of a
-        search's cost."""
+        search's cost (FTS5's ``bm25()`` takes four times as long as reading the rowids).
+        ``common``: matched without BM25, every score nil."""
         if not SCORES_MIN <= len(scores) <= SCORES_HELD:
             return
+        kept = (array("q", scores), None if common else array("d", scores.values()))
         with self._lock:
             if expression in self._scores:
                 return
             while self._scores and self._held + len(scores) > SCORES_HELD:
-                self._held -= len(self._scores.popitem(last=False)[1])
-            self._scores[expression] = scores
+                self._held -= len(self._scores.popitem(last=False)[1][0])
+            self._scores[expression] = kept
             self._held += len(scores)
 
     def _scan(self, conn: sqlite3.Connection, tables: Tables) -> None:
@@ -331,18 +370,7 @@ def search(
             if rowid in found:
                 found[rowid] += score
     else:
-        matched = Counter()
-        for group in groups:
-            matched.update(group.keys())
-        found = {}
-        for rowid, n in matched.items():
-            if n >= matching.required and (
-                members is None or members[rowid >> 3] >> (rowid & 7) & 1
-            ):
-                score = near.get(rowid, 0.0)
-                for group in groups:
-                    score += group.get(rowid, 0.0)
-                found[rowid] = score * n / count
+        found = _combined(groups, near, matching.required, members)
     for name, values, factor in plan.boosts:
         keyword = snapshot.keyword(conn, tables, name)
         bits = 0
@@ -358,8 +386,47 @@ def search(
         rows = _rows(conn, tables, _walk(order, found.__contains__, start, stop), None)
     else:
         rows = _rows(conn, tables, _ranked(conn, tables, snapshot, plan, found), found)
-    hits = bitmap(found, snapshot.size)[0] if plan.term_facets or plan.range_facets else 0
+    hits = 0
+    if plan.term_facets or plan.range_facets:
+        if count == 1 and filtered is None:  # the documents of the one word group
+            hits = snapshot.hits(matching.expressions[0], found)
+        else:
+            hits = bitmap(found, snapshot.size)[0]
     return len(found), rows, facets(conn, tables, snapshot, plan, hits)
+
+
+def _combined(
+    groups: list[dict[int, float]], near: dict[int, float], required: int, members: bytes | None
+) -> dict[int, float]:
+    """The documents matching ``required`` of the word groups (and the filters' ``members``),
+    each scored ``(near + group scores, in group order) × groups matched / groups``.
+
+    Each group's scores are added to the documents kept in one pass over the smaller of the
+    two, instead of looking every group up for every document: the sums are the same (a
+    missing group added nothing), in the same order.
+    """
+    matched = Counter()
+    for group in groups:
+        matched.update(group.keys())
+    keep = [rowid for rowid, n in matched.items() if n >= required]
+    if members is not None:
+        keep = [rowid for rowid in keep if members[rowid >> 3] >> (rowid & 7) & 1]
+    sums = dict.fromkeys(keep, 0.0)
+    for rowid, score in near.items():
+        if rowid in sums:
+            sums[rowid] = score
+    for group in groups:
+        if len(group) <= len(sums):
+            for rowid, score in group.items():
+                if rowid in sums:
+                    sums[rowid] += score
+        else:
+            for rowid in sums:
+                score = group.get(rowid)
+                if score is not None:
+                    sums[rowid] += score
+    count = len(groups)
+    return {rowid: score * matched[rowid] / count for rowid, score in sums.items()}
 
 
 def _scored(
@@ -375,7 +442,7 @@ def _scored(
                 f"WHERE {tables.fts} MATCH ?"
             )
         found = dict(conn.execute(sql, (expression,)).fetchall())
-        snapshot.keep(expression, found)
+        snapshot.keep(expression, found, common)
     scored[expression] = found
     return found
 
