@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from search.query import Plan, sql_bound
@@ -64,6 +64,7 @@ class Snapshot:
         self.count = count  # documents
         self._lock = threading.Lock()
         self._keywords: dict[str, dict[str, int]] = {}
+        self._codes: dict[str, list[str | None] | None] = {}
         self._columns: dict[str, tuple[list[int], list[int]]] = {}
         self._ranges: dict[tuple[str, int | None, int | None], int] = {}
         self._orders: dict[tuple, list[int]] = {}
@@ -165,9 +166,23 @@ class Snapshot:
                 if end == len(rows) or rows[end][0] != rows[start][0]:
                     found[rows[start][0]] = bitmap((d for _, d in rows[start:end]), self.size)[0]
                     start = end
+            # A field with at most one value per document also gets each rowid's value, for
+            # counting a facet over a few hits (see :func:`facets`).
+            codes: list[str | None] | None = [None] * (self.size + 1)
+            for value, doc in rows:
+                if codes[doc] is not None:
+                    codes = None
+                    break
+                codes[doc] = value
             with self._lock:
                 self._keywords[name] = found
+                self._codes[name] = codes
         return found
+
+    def values(self, conn: sqlite3.Connection, tables: Tables, name: str) -> list | None:
+        """Each rowid's value of a keyword field, ``None`` when a document holds several."""
+        self.keyword(conn, tables, name)
+        return self._codes[name]
 
     def _column(self, conn, tables: Tables, name: str) -> tuple[list[int], list[int]]:
         found = self._columns.get(name)
@@ -234,17 +249,31 @@ class Snapshot:
 
 
 def facets(
-    conn: sqlite3.Connection, tables: Tables, snapshot: Snapshot, plan: Plan, hits: int
+    conn: sqlite3.Connection,
+    tables: Tables,
+    snapshot: Snapshot,
+    plan: Plan,
+    hits: int,
+    rowids: Collection[int] | None = None,
 ) -> dict[str, list[tuple[Any, int]]]:
-    """Facet counts over the ``hits`` bitmap: term facets by count then value, cut to the
-    plan's facet size; booleans ``True``/``False``; range facets in bucket order."""
+    """Facet counts over the ``hits`` bitmap (whose documents are ``rowids``, when known):
+    term facets by count then value, cut to the plan's facet size; booleans
+    ``True``/``False``; range facets in bucket order.
+
+    A bitmap AND per value costs the same whatever the hits: for a field of many values
+    (500 providers) and a few thousand hits, counting each hit's value is ten times faster.
+    """
     out: dict[str, list[tuple[Any, int]]] = {}
     for f in plan.term_facets:
         if f.kind == "keyword":
-            counts = [
-                (value, (hits & bits).bit_count())
-                for value, bits in snapshot.keyword(conn, tables, f.name).items()
-            ]
+            values = snapshot.keyword(conn, tables, f.name)
+            codes = snapshot.values(conn, tables, f.name) if rowids is not None else None
+            if codes is not None and len(rowids) < len(values) * (snapshot.size // 1000):
+                tally = Counter(map(codes.__getitem__, rowids))
+                tally.pop(None, None)
+                counts = list(tally.items())
+            else:
+                counts = [(value, (hits & bits).bit_count()) for value, bits in values.items()]
             counts = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))
             out[f.name] = counts[: plan.facet_size]
         else:
@@ -392,7 +421,7 @@ def search(
             hits = snapshot.hits(matching.expressions[0], found)
         else:
             hits = bitmap(found, snapshot.size)[0]
-    return len(found), rows, facets(conn, tables, snapshot, plan, hits)
+    return len(found), rows, facets(conn, tables, snapshot, plan, hits, found)
 
 
 def _combined(

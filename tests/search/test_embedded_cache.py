@@ -3,6 +3,8 @@ hit bitmaps) give the same results as scoring afresh, and a write forgets them."
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 import search
@@ -95,4 +97,21 @@ def test_a_write_forgets_the_cached_counts_and_scores(path):
     assert after[0] == before[0] + 1
     engine.delete(LISTINGS, ["extra"])
     assert answer(engine, "数据") == before
+    engine.close()
+
+
+@pytest.mark.parametrize("text", ["粤剧", "深圳 地铁", "气象"])
+def test_facets_over_a_few_hits_count_each_hits_value(path, text):
+    engine = search.connect(path, prefix="cache_")
+    query = Query(text=text, facets=["provider", "region", "pricing_model"], per_page=100)
+    results = engine.search(LISTINGS, query)
+    assert 0 < results.total <= 100
+    by_id = {doc["id"]: doc for doc in documents()}
+    hits = [by_id[hit.id] for hit in results.hits]
+    for name in ("provider", "region", "pricing_model"):
+        counts = Counter(
+            v for doc in hits for v in (doc[name] if isinstance(doc[name], list) else [doc[name]])
+        )
+        expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:20]
+        assert results.facets[name] == expected
     engine.close()
