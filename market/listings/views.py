@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request, send_file
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, get_translations
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
@@ -86,7 +86,10 @@ def search_listings(args, pagination_parameters):
             }
             for hit in results.hits
         ],
-        "facets": discovery.facet_labels(db_session(), results, gettext, str(get_locale())),
+        # The request's catalogue looked up once, not once per facet value.
+        "facets": discovery.facet_labels(
+            db_session(), results, get_translations().gettext, str(get_locale())
+        ),
     }
 
 

@@ -36,11 +36,12 @@ _lock = threading.Lock()
 
 
 def _stamp(session: Session) -> tuple:
+    # One round trip: every search asks it.
+    changes = sa.select(sa.func.max(SynonymChange.id)).scalar_subquery()
     row = session.execute(
-        sa.select(sa.func.count(SynonymGroup.id), sa.func.max(SynonymGroup.updated_at))
+        sa.select(sa.func.count(SynonymGroup.id), sa.func.max(SynonymGroup.updated_at), changes)
     ).one()
-    changes = session.scalar(sa.select(sa.func.max(SynonymChange.id)))
-    return (row[0], str(row[1]), changes)
+    return (row[0], str(row[1]), row[2])
 
 
 def effective(groups: list[list[str]], retired: frozenset[str] = frozenset()) -> analysis.Synonyms:
