@@ -196,6 +196,14 @@ ONE_LINE = SingleLine.error
 # A field that needs text (required, or at least one character long) is not given any by
 # spaces alone: "   " as a dispute reason or a bank transaction id says nothing.
 BLANK = "May not be empty or only spaces."
+# Characters that print nothing and are not whitespace to ``str.strip``: a zero-width space
+# alone is as blank as a space.
+INVISIBLE = re.compile("[\u180e\u200b-\u200d\u2060\ufeff]")
+
+
+def is_blank(value: str) -> bool:
+    """Whether ``value`` holds nothing but blank space and invisible characters."""
+    return not INVISIBLE.sub("", value).strip()
 
 
 def _is_one_line_string(field: fields.Field) -> bool:
@@ -221,7 +229,7 @@ def _values(data, key: str) -> list:
 def _check(field: fields.Field, value) -> object | None:
     """The error for one raw ``value`` of ``field``, if it breaks the one-line rule or gives a
     field that needs text nothing but blank space."""
-    blank = isinstance(value, str) and value and not value.strip()
+    blank = isinstance(value, str) and value and is_blank(value)
     if blank and isinstance(field, fields.String) and _needs_text(field):
         return [BLANK]
     if _is_one_line_string(field):
