@@ -444,7 +444,8 @@ def add_sample(
     max_bytes: int,
 ) -> Sample:
     """Store a sample file of at most ``max_bytes`` on the draft (samples are part of a
-    revision, like its price); file types are checked as for asset files."""
+    revision, like its price); file types are checked as for asset files. A view stores the
+    file first, outside its transaction (:func:`market.registry.assets.store_first`)."""
     revision = draft_of(listing)
     name, media_type, stored = registry_assets.store_upload(store, upload, max_bytes, "file")
     sample = Sample(

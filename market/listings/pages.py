@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from market.auth import login_required, staff_required
-from market.context import acting_for, current_user, db_session
+from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
 from market.display import territory, territory_choices
 from market.errors import DomainError, InvalidInput, NotFound
@@ -51,7 +51,7 @@ from market.listings.models import (
 from market.listings.rates import CNY
 from market.listings.states import Action, Actor
 from market.money import plain_amount, whole_money
-from market.registry.assets import Upload
+from market.registry.assets import Upload, store_first
 from market.registry.models import (
     ASSET_KIND_LABELS,
     INDUSTRY_LABELS,
@@ -468,14 +468,14 @@ def upload_sample(listing_id: int):
     try:
         if file is None or not file.filename:
             raise InvalidInput(N_("choose a file"), field="file")
-        upload = Upload(name=file.filename, stream=file.stream)
-        listings.add_sample(
-            session,
-            current_app.extensions["files"],
-            listing,
-            upload,
-            current_app.config["MAX_SAMPLE_BYTES"],
+        listings.draft_of(listing)  # refused before the file is stored
+        store, limit = current_app.extensions["files"], current_app.config["MAX_SAMPLE_BYTES"]
+        [upload] = outside_transaction(
+            lambda: store_first(
+                store, [Upload(name=file.filename, stream=file.stream)], limit, "file"
+            )
         )
+        listings.add_sample(session, store, listing, upload, limit)
     except DomainError as error:
         page = render_template(
             "listings/provider_listing.html", listing=listing, labels=_labels(),

@@ -8,7 +8,7 @@ from flask_babel import get_locale, get_translations
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
-from market.context import acting_for, db_session, principal
+from market.context import acting_for, db_session, outside_transaction, principal
 from market.db import utcnow
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
@@ -24,7 +24,7 @@ from market.listings import (
 from market.listings.models import Listing, ListingRevision, PlanKind, RevisionState
 from market.listings.states import Action, Actor
 from market.oauth.server import requires
-from market.registry.assets import Upload
+from market.registry.assets import Upload, store_first
 from market.searching import services as searching
 from market.text import N_
 
@@ -217,14 +217,12 @@ def upload_sample(listing_id: int):
     file = request.files.get("file")
     if file is None:
         raise InvalidInput(N_("choose a file"), field="file")
-    upload = Upload(name=file.filename, stream=file.stream)
-    return listings.add_sample(
-        db_session(),
-        current_app.extensions["files"],
-        listing,
-        upload,
-        current_app.config["MAX_SAMPLE_BYTES"],
+    listings.draft_of(listing)  # refused before the file is stored
+    store, limit = current_app.extensions["files"], current_app.config["MAX_SAMPLE_BYTES"]
+    [upload] = outside_transaction(
+        lambda: store_first(store, [Upload(name=file.filename, stream=file.stream)], limit, "file")
     )
+    return listings.add_sample(db_session(), store, listing, upload, limit)
 
 
 @blp.route("/provider/listings/<int:listing_id>/submit", methods=["POST"])

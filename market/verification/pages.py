@@ -15,13 +15,13 @@ from flask import (
 from flask_babel import gettext as _
 
 from market.auth import login_required, staff_required
-from market.context import current_user, db_session
+from market.context import current_user, db_session, outside_transaction
 from market.db import utcnow
 from market.errors import DomainError
 from market.forms import parse_form
 from market.identity import services as identity_services
 from market.identity.models import Organisation, StaffRole, VerificationState
-from market.registry.assets import Upload
+from market.registry.assets import Upload, store_first
 from market.verification import schemas, services
 from market.verification.states import ACTION_LABELS, Action, Actor, allowed_actions
 
@@ -87,16 +87,13 @@ def submit(organisation_id: int):
         return _own_page(organisation, 422, errors)
     file = request.files.get("licence")
     licence = Upload(name=file.filename, stream=file.stream) if file and file.filename else None
+    store, limit = current_app.extensions["files"], current_app.config["MAX_LICENCE_BYTES"]
     try:
+        if licence is not None:
+            services.check_submission(organisation, data, licence)
+            [licence] = outside_transaction(lambda: store_first(store, [licence], limit, "licence"))
         services.submit(
-            session,
-            current_app.extensions["files"],
-            organisation,
-            current_user(),
-            data,
-            licence,
-            current_app.config["MAX_LICENCE_BYTES"],
-            utcnow(),
+            session, store, organisation, current_user(), data, licence, limit, utcnow()
         )
     except DomainError as error:
         return _own_page(organisation, error.status, _messages(error))

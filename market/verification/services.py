@@ -101,6 +101,22 @@ def _check_registration(organisation: Organisation, registration_number: str | N
         )
 
 
+def check_submission(organisation: Organisation, data: dict, licence: Upload | None) -> None:
+    """The checks of :func:`submit` that need no database: whether the organisation may submit
+    now, its registration number and the licence scan's file type. A view runs them before it
+    stores the scan (outside its transaction), so a refused submission stores nothing."""
+    next_state(organisation.verification_state, Action.SUBMIT, Actor.ORGANISATION)
+    _check_registration(
+        organisation, data.get("registration_number") or organisation.registration_number
+    )
+    if licence is not None and filetypes.extension(licence.name or "") not in LICENCE_TYPES:
+        raise InvalidInput(
+            N_("the business licence must be a PDF, JPEG or PNG file"),
+            field="licence",
+            accepted=list(LICENCE_TYPES),
+        )
+
+
 def submit(
     session: Session,
     store: FileStore,
@@ -115,11 +131,11 @@ def submit(
 
     ``data`` holds the legal representative, registered address, authorised contact and, for
     organisations outside the mainland, ``registration_number``. Without a new ``licence`` a
-    resubmission keeps the previous scan. Every check runs before the file is stored.
+    resubmission keeps the previous scan. Every check runs before the file is stored; a view
+    stores it first, outside its transaction, once :func:`check_submission` has passed.
     """
-    next_state(organisation.verification_state, Action.SUBMIT, Actor.ORGANISATION)
+    check_submission(organisation, data, licence)
     registration_number = data.get("registration_number") or organisation.registration_number
-    _check_registration(organisation, registration_number)
     previous = latest_request(session, organisation.id)
     if licence is None:
         if previous is None:
@@ -131,12 +147,6 @@ def submit(
             previous.licence_storage_key,
         )
     else:
-        if filetypes.extension(licence.name or "") not in LICENCE_TYPES:
-            raise InvalidInput(
-                N_("the business licence must be a PDF, JPEG or PNG file"),
-                field="licence",
-                accepted=list(LICENCE_TYPES),
-            )
         name, media_type, stored = store_upload(store, licence, max_bytes, "licence")
         size, sha256, key = stored.size, stored.sha256, stored.key
     if not organisation.is_mainland:

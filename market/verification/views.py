@@ -6,14 +6,14 @@ from flask import current_app, send_file
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
-from market.context import db_session, principal
+from market.context import db_session, outside_transaction, principal
 from market.db import utcnow
 from market.errors import NotFound, PermissionDenied
 from market.identity import services as identity_services
 from market.identity.models import Organisation, User
 from market.identity.schemas import OrganisationSchema
 from market.oauth.server import requires
-from market.registry.assets import Upload
+from market.registry.assets import Upload, store_first
 from market.text import N_
 from market.verification import schemas, services
 from market.verification.states import Actor, allowed_actions
@@ -82,15 +82,12 @@ def submit_verification(data, files, organisation_id: int):
     organisation = _own_organisation(organisation_id, administer=True)
     file = files.get("licence")
     licence = Upload(name=file.filename, stream=file.stream) if file and file.filename else None
+    store, limit = current_app.extensions["files"], current_app.config["MAX_LICENCE_BYTES"]
+    if licence is not None:
+        services.check_submission(organisation, data, licence)
+        [licence] = outside_transaction(lambda: store_first(store, [licence], limit, "licence"))
     services.submit(
-        db_session(),
-        current_app.extensions["files"],
-        organisation,
-        _acting_user(),
-        data,
-        licence,
-        current_app.config["MAX_LICENCE_BYTES"],
-        utcnow(),
+        db_session(), store, organisation, _acting_user(), data, licence, limit, utcnow()
     )
     return describe(organisation, Actor.ORGANISATION)
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from market.app import create_app
 from market.files import LocalFileStore
 from tests.conftest import app_config
+from tests.listings import factories as lf
+from tests.registry import factories as rf
 from tests.uploads.conftest import ASSET, Caller
+from tests.verification.conftest import EVIDENCE, make_onboarding
 
 
 class _PausingStore(LocalFileStore):
@@ -88,6 +92,33 @@ def _claim(provider, asset_id: int) -> int:
     return claim.get_json()["id"]
 
 
+def _race(app, provider, url: str, headers: dict, form: dict) -> tuple[int, dict]:
+    """Post ``form`` to ``url`` in another thread and, while its file is being stored, write
+    through another request: that one must go ahead (before the fix it waited for the lock,
+    then got a 503). The posting request's answer."""
+    store = app.extensions["files"]
+    answers = []
+    store.armed = True
+
+    def send() -> None:
+        response = app.test_client().post(
+            url, data=form, headers=headers, content_type="multipart/form-data"
+        )
+        answers.append((response.status_code, response.get_json()))
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        assert store.halfway.wait(60), answers
+        other = provider.post("/api/v1/assets", ASSET)
+        assert other.status_code == 201, other.get_json()
+    finally:
+        store.release.set()
+        sender.join(60)
+    [answer] = answers
+    return answer
+
+
 @pytest.mark.parametrize(
     ("route", "field", "name", "data"),
     [
@@ -98,35 +129,85 @@ def _claim(provider, asset_id: int) -> int:
 def test_another_writer_goes_ahead_while_a_form_upload_is_stored(
     app, provider, route, field, name, data
 ):
-    store = app.extensions["files"]
     asset_id = provider.asset()
     url = route.format(asset=asset_id, claim=_claim(provider, asset_id))
-    answers = []
-    store.armed = True
-
-    def send() -> None:
-        response = app.test_client().post(
-            url,
-            data={field: (io.BytesIO(data), name)},
-            headers=provider.headers,
-            content_type="multipart/form-data",
-        )
-        answers.append((response.status_code, response.get_json()))
-
-    sender = threading.Thread(target=send)
-    sender.start()
-    try:
-        assert store.halfway.wait(60), answers
-        # Meanwhile another request writes: before the fix it waited for the lock, then 503.
-        other = provider.post("/api/v1/assets", ASSET)
-        assert other.status_code == 201, other.get_json()
-    finally:
-        store.release.set()
-        sender.join(60)
-    [(status, body)] = answers
+    status, body = _race(app, provider, url, provider.headers, {field: (io.BytesIO(data), name)})
     assert status == 201, body
     sha256 = hashlib.sha256(data).hexdigest()
     if field == "file":
         assert sha256 in [file["sha256"] for file in body["files"]]
     else:
         assert body["sha256"] == sha256
+
+
+def test_another_writer_goes_ahead_while_a_listing_sample_is_stored(app, db, provider):
+    seller = Caller(app, db, scopes=("catalog:read", "catalog:write"))
+    listing = lf.draft_listing(
+        db, app.extensions["files"], seller.organisation, seller.user, rf.reviewer(db)
+    )
+    db.commit()
+    data = _csv()
+    status, body = _race(
+        app,
+        provider,
+        f"/api/v1/provider/listings/{listing.id}/samples",
+        seller.headers,
+        {"file": (io.BytesIO(data), "sample.csv")},
+    )
+    assert status == 201, body
+    assert body["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_another_writer_goes_ahead_while_a_business_licence_is_stored(app, db, provider):
+    onboarding = make_onboarding(app, db)
+    data = b"%PDF-1.7\n" * 20_000
+    status, body = _race(
+        app,
+        provider,
+        f"/api/v1/organisations/{onboarding.organisation.id}/verification",
+        onboarding.org_api,
+        {**EVIDENCE, "licence": (io.BytesIO(data), "licence.pdf")},
+    )
+    assert status == 201, body
+    assert body["requests"][0]["licence_sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def _blobs(store) -> set[str]:
+    return set(store.stored_before(datetime.now(UTC) + timedelta(days=1)))
+
+
+def test_a_sample_for_a_listing_without_a_draft_is_refused_before_it_is_stored(app, db):
+    seller = Caller(app, db, scopes=("catalog:read", "catalog:write"))
+    store = app.extensions["files"]
+    listing = lf.published_listing(db, store, seller.organisation, seller.user, rf.reviewer(db))
+    db.commit()
+    before = _blobs(store)
+    response = seller.raw.post(
+        f"/api/v1/provider/listings/{listing.id}/samples",
+        data={"file": (io.BytesIO(_csv(10)), "sample.csv")},
+        headers=seller.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 409, response.get_json()
+    assert _blobs(store) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides", "status", "field"),
+    [
+        ("licence.docx", {}, 422, "licence"),
+        ("licence.pdf", {"again": True}, 409, None),
+    ],
+    ids=["wrong-type", "already-submitted"],
+)
+def test_a_refused_licence_is_not_stored(app, db, name, overrides, status, field):
+    onboarding = make_onboarding(app, db)
+    store = app.extensions["files"]
+    if overrides.get("again"):
+        assert onboarding.submit().status_code == 201
+    before = _blobs(store)
+    response = onboarding.submit(licence=(name, b"%PDF-1.7\n" * 100))
+    assert response.status_code == status, response.get_json()
+    if field:
+        assert field in response.get_json()["errors"]
+    assert _blobs(store) == before
