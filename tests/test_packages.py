@@ -22,7 +22,7 @@ FORBIDDEN = {"ledger": {"market", "flask", "search"}, "search": {"market", "flas
 DOMAINS = sorted(path.parent.name for path in (ROOT / "market").glob("*/models.py"))
 # The doors onto a domain (HTTP, CLI, worker, webhooks) and its demo data; everything else in a
 # domain package is its core: models and services.
-DOORS = {"pages", "views", "schemas", "cli", "tasks", "stripe_events", "server", "webhooks"}
+DOORS = {"pages", "views", "web", "schemas", "cli", "tasks", "stripe_events", "server", "webhooks"}
 # Modules of ``market`` itself that the domains' cores share.
 SHARED_CORE = ("config", "db", "errors", "files", "mail", "migrate", "models", "outbox", "text")
 WEB_MODULES = {"flask", "market.context", "market.i18n", "market.forms", "market.auth"}

@@ -21,7 +21,7 @@ from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, error_body
 from market.registry import services as registry
-from market.uploads import schemas, services
+from market.uploads import schemas, services, web
 from market.uploads.models import UPLOAD_STATE_LABELS, UploadSession, UploadState
 
 blp = Blueprint("uploads", __name__)
@@ -137,17 +137,8 @@ def put_part(token: str, number: int):
 @_json_errors
 def complete(token: str):
     """Join the parts; the worker fingerprints the file."""
-    session = db_session()
-    upload = services.upload_or_404(session, token, acting_for())
-    try:
-        services.complete(session, _store(), upload, utcnow())
-    except services.UploadRefused as error:
-        # As in the API: the refusal outlives this request's rolled-back unit of work.
-        upload_id = upload.id
-        session.rollback()
-        with current_app.extensions["db"].unit_of_work() as own:
-            services.refuse(own, _store(), upload_id, error, utcnow())
-        raise
+    upload = services.upload_or_404(db_session(), token, acting_for())
+    web.complete(_store(), upload)
     return jsonify(_shown(upload)), 202
 
 

@@ -10,7 +10,7 @@ from market.db import utcnow
 from market.identity.models import User
 from market.oauth.server import requires
 from market.registry import services as registry
-from market.uploads import schemas, services
+from market.uploads import schemas, services, web
 from market.uploads.models import UploadSession
 
 blp = Blueprint("uploads_api", __name__, description="Resumable uploads of large asset files")
@@ -82,18 +82,8 @@ def put_part(token: str, number: int):
 @blp.response(202, schemas.UploadSessionSchema)
 def complete(token: str):
     """Join the parts; the worker fingerprints the file and registers the version."""
-    session = db_session()
-    upload = services.upload_or_404(session, token, acting_for())
-    try:
-        services.complete(session, _store(), upload, utcnow())
-    except services.UploadRefused as error:
-        # The refusal must outlive this request's rolled-back unit of work (whose row lock
-        # goes first, so the second session does not wait on it).
-        upload_id = upload.id
-        session.rollback()
-        with current_app.extensions["db"].unit_of_work() as own:
-            services.refuse(own, _store(), upload_id, error, utcnow())
-        raise
+    upload = services.upload_or_404(db_session(), token, acting_for())
+    web.complete(_store(), upload)
     return describe(upload)
 
 

@@ -37,12 +37,8 @@ def member(app, provider):
     return Member(app, provider)
 
 
-def test_the_page_routes_take_a_file_in_parts_to_a_registered_version(app, member):
-    data = b"id,value\n" + os.urandom(6 * MiB).hex().encode()[: 6 * MiB]
-    begun = member.begin({"name": "values.csv", "size": len(data), "part_size": 5 * MiB})
-    assert begun.status_code == 201, begun.get_json()
-    upload = begun.get_json()
-    targets = member.call("POST", f"/registry/uploads/{upload['id']}/parts", {"parts": [1, 2]})
+def _send_parts(member: Member, upload: dict, data: bytes, numbers: list[int]) -> None:
+    targets = member.call("POST", f"/registry/uploads/{upload['id']}/parts", {"parts": numbers})
     assert targets.status_code == 200, targets.get_json()
     for target in targets.get_json():
         start = (target["number"] - 1) * upload["part_size"]
@@ -54,6 +50,14 @@ def test_the_page_routes_take_a_file_in_parts_to_a_registered_version(app, membe
         else:
             sent = member.call("PUT", target["url"], data=piece)
             assert sent.status_code == 200, sent.get_json()
+
+
+def test_the_page_routes_take_a_file_in_parts_to_a_registered_version(app, member):
+    data = b"id,value\n" + os.urandom(6 * MiB).hex().encode()[: 6 * MiB]
+    begun = member.begin({"name": "values.csv", "size": len(data), "part_size": 5 * MiB})
+    assert begun.status_code == 201, begun.get_json()
+    upload = begun.get_json()
+    _send_parts(member, upload, data, [1, 2])
     done = member.call("POST", f"/registry/uploads/{upload['id']}/complete")
     assert done.status_code == 202, done.get_json()
     while worker.run_once(app):
@@ -86,6 +90,18 @@ def test_a_missing_part_is_named_on_completion(member):
     response = member.call("POST", f"/registry/uploads/{token}/complete")
     assert response.status_code == 422
     assert response.get_json()["errors"]["missing"] == [1, 2, 3]
+
+
+def test_a_refused_completion_is_recorded_on_the_session(member):
+    data = b"\x89PNG\r\n\x1a\n" + os.urandom(6 * MiB)
+    begun = member.begin({"name": "values.csv", "size": len(data), "part_size": 5 * MiB})
+    upload = begun.get_json()
+    _send_parts(member, upload, data, [1, 2])
+    refused = member.call("POST", f"/registry/uploads/{upload['id']}/complete")
+    assert refused.status_code == 422 and "name" in refused.get_json()["errors"]
+    # The refusal outlives the request's rolled-back unit of work.
+    shown = member.call("GET", f"/registry/uploads/{upload['id']}").get_json()
+    assert shown["state"] == "rejected" and shown["error"]["errors"]["name"]
 
 
 def test_another_organisations_session_is_not_found(app, member, stranger):
