@@ -19,35 +19,21 @@ from hypothesis.errors import Flaky
 from schemathesis.core.failures import FailureGroup
 
 from market.apilinks import LINKS, link_objects
-from market.app import create_app
 from market.db import utcnow
 from market.listings import listings
 from market.trading import orders
 from market.trading.settings import from_config
 from tests import factories
+from tests.api import test_schemathesis as stateless
 from tests.api.test_schemathesis import CHECKS, ORGANISATION_SCOPES, _headers
-from tests.conftest import app_config
 from tests.listings import factories as listing_factories
 from tests.registry import factories as registry_factories
-from tests.trading.helpers import stripe_config
 
 SCENARIOS = 40
 STEPS_PER_SCENARIO = 12
 
-
-@pytest.fixture(params=["postgresql"])
-def engine_kind(request) -> str:
-    """PostgreSQL only: it is the engine that refuses what overflows its columns."""
-    return request.param
-
-
-@pytest.fixture
-def app(migrated_database_url, tmp_path, stripe_url):
-    """The application with Stripe pointed at localstripe."""
-    config = app_config(migrated_database_url, tmp_path / "instance", **stripe_config(stripe_url))
-    application = create_app(config)
-    yield application
-    application.extensions["db"].dispose()
+# The stateless run's fixtures: the app on PostgreSQL, with Stripe pointed at localstripe.
+engine_kind, app = stateless.engine_kind, stateless.app
 
 
 @pytest.fixture
