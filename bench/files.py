@@ -105,12 +105,10 @@ def stream_sha256(stream) -> str:
 
 
 def serve(config: dict, port: int, workers: int) -> subprocess.Popen:
-    """The web app as production runs it: ``shujiao serve`` (gunicorn, sync workers),
+    """The web app as production runs it: ``shujiao serve`` (gunicorn, threaded workers),
     configured by ``SHUJIAO_*`` variables. Access logs are dropped (a line per request)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SHUJIAO_")}
     env |= {f"SHUJIAO_{name}": str(value) for name, value in config.items()}
-    # A 2 GiB download served by the app (the local store) outlasts gunicorn's 30 s default.
-    env["GUNICORN_CMD_ARGS"] = "--timeout 900"
     shujiao = Path(sys.executable).with_name("shujiao")
     return subprocess.Popen(
         [str(shujiao), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],

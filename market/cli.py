@@ -89,8 +89,15 @@ def demo_command(host: str, port: int, no_serve: bool):
 @cli.command("serve", with_appcontext=False)
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve_command(bind: str, workers: int):
-    """Serve with gunicorn (production): SHUJIAO_* variables configure the app."""
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(min=1), help="per worker"
+)
+def serve_command(bind: str, workers: int, threads: int):
+    """Serve with gunicorn (production): SHUJIAO_* variables configure the app.
+
+    Threaded workers (gthread): a sync worker that spends longer than gunicorn's timeout (30 s)
+    on one request is killed, and a file sent to or from the local store by a slow client
+    takes longer than that; a threaded worker stays alive whatever its requests take."""
     _app_from_environment()  # fail here, readably, if the configuration is unusable
     os.execvp(
         sys.executable,
@@ -102,6 +109,10 @@ def serve_command(bind: str, workers: int):
             bind,
             "--workers",
             str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
             "--access-logfile",
             "-",
             "market.app:create_app()",
