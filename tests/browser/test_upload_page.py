@@ -175,10 +175,12 @@ def test_a_paused_upload_resumes_with_the_parts_it_lacks(page, live_app, asset_o
     page.get_by_test_id("upload-pause").click()
     page.get_by_text("Paused. 2 of 3 parts are stored").wait_for()
     assert page.get_by_test_id("upload-resume").is_visible()
-    page.unroute(_part_three)
+    # Fail the held request before unrouting: unrouting ends the interception, which lets a
+    # request still held go on to the store (part 3 then arrives and nothing is left to resume).
     for route in held:
         with contextlib.suppress(Exception):  # the browser has given the request up already
             route.abort()
+    page.unroute(_part_three)
 
     sent.clear()
     # The request event may reach the test after the page has moved on; wait for it.
