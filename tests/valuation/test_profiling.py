@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -292,3 +293,62 @@ def test_a_file_without_repeated_rows_has_no_duplicates(tmp_path):
     path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(5000)))
     result = profile_file(path, "csv", DeclaredSchema(key=()), now=NOW, documented=True)
     assert (result.rows, result.duplicate_rows, result.duplicate_keys) == (5000, 0, 0)
+
+
+def _profile_within(seconds, *args, **options):
+    """profile_file's result or error, failing the test if it has not returned in time (a
+    transcoding thread left blocked on a pipe nobody reads would hang the worker for good)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = profile_file(*args, now=NOW, documented=True, **options)
+        except Exception as error:  # noqa: BLE001 - handed back to the test
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "profiling did not return"
+    return outcome
+
+
+def test_a_bad_byte_deep_in_a_large_gbk_file_is_refused(tmp_path):
+    # The text is decoded while DuckDB reads it: the bad byte arrives after many rows are in.
+    path = tmp_path / "data.csv"
+    head = "编号,名称\n" + "".join(f"{i},深圳站点{i}\n" for i in range(400_000))
+    path.write_bytes(head.encode("gbk") + b"1,\x81\x20\n" + "2,广州\n".encode("gbk") * 1000)
+    assert path.stat().st_size > 2 * profiling.CHUNK_BYTES
+    outcome = _profile_within(120, path, "csv")
+    assert isinstance(outcome.get("error"), ProfileError)
+    assert outcome["error"].field == "file"
+    assert outcome["error"].message == "the file is not valid text in its detected encoding"
+
+
+def test_a_large_gbk_file_that_stops_loading_early_is_refused_without_hanging(tmp_path):
+    # DuckDB gives up at once (no memory) while the decoding thread still has megabytes to
+    # write into the pipe: the thread must be drained and stopped, not left blocked.
+    path = tmp_path / "data.csv"
+    path.write_bytes(("a,b\n" + "".join(f"{i},深圳\n" for i in range(1_000_000))).encode("gbk"))
+    assert path.stat().st_size > 2 * profiling.CHUNK_BYTES
+    outcome = _profile_within(120, path, "csv", memory_limit="1MB", work_dir=tmp_path)
+    assert isinstance(outcome.get("error"), ProfileError)
+    assert outcome["error"].message == profiling.OUT_OF_MEMORY
+
+
+def test_a_column_named_like_the_row_hash_keeps_its_name(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("row_hash,b\n1,2\n1,2\n3,\n")
+    result = profile_file(path, "csv", now=NOW, documented=True)
+    assert result.columns == ["row_hash", "b"]
+    assert (result.rows, result.duplicate_rows) == (3, 1)
+    assert [f.missing for f in result.fields] == [0, 1]
+
+
+@pytest.mark.parametrize("blank", [" ", "\u00a0", "\u1680", "\u2003", "\u202f", "\u3000"])
+def test_cells_of_unicode_spaces_only_are_missing(tmp_path, blank):
+    # DuckDB's trim strips the space separators (Zs); tabs and other characters are content.
+    path = tmp_path / "data.csv"
+    path.write_text(f"a,b\n{blank}{blank},x\n\t,{blank}深\né,{blank}1\n", encoding="utf-8")
+    result = profile_file(path, "csv", now=NOW, documented=True)
+    assert [f.missing for f in result.fields] == [1, 0]
