@@ -13,6 +13,8 @@ from market.identity import operator
 from market.identity import services as identity_services
 from market.identity.models import MemberRole
 from market.identity.schemas import OrganisationInputSchema
+from market.oauth import services as oauth_services
+from market.oauth.scopes import SCOPES
 
 operator_group = AppGroup(
     "operator", help="The exchange operator's organisation, where staff hold API clients."
@@ -82,3 +84,40 @@ def add_member_command(email: str, role: str):
     click.echo(
         f"{email} is now {role} of the operator's organisation (staff roles: {roles or '-'})"
     )
+
+
+@operator_group.command("client")
+@click.argument("email")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(SCOPES)),
+    help="Repeat for each scope; staff scopes need the member's own staff role.",
+)
+@click.option("--name", default="staff API client", show_default=True)
+def client_command(email: str, scopes: tuple[str, ...], name: str):
+    """Make an API client of the operator's organisation for the member EMAIL, acting as them,
+    and print its id and secret (shown this once): a staff member's first client without a
+    browser. Further clients, rotation and revocation go through the API."""
+    with current_app.extensions["db"].unit_of_work() as session:
+        user = _user(session, email)
+        organisation = operator.find_operator(session)
+        if organisation is None:
+            raise click.ClickException("the exchange operator's organisation does not exist yet")
+        if identity_services.membership(session, organisation.id, user) is None:
+            raise click.ClickException(
+                f"{email} is not a member of the operator's organisation "
+                "(add it with `shujiao operator add-member`)"
+            )
+        try:
+            client, secret = oauth_services.create_member_client(
+                session, organisation, user, name, list(scopes)
+            )
+        except DomainError as error:
+            _fail(error)
+        client_id = client.client_id
+    click.echo(f"client_id: {client_id}")
+    click.echo(f"client_secret: {secret}")
+    click.echo("The secret is shown this once; only its digest is kept.", err=True)

@@ -135,25 +135,70 @@ def revoke_invitation(organisation_id: int, invitation_id: int):
 # --- API clients ---------------------------------------------------------------------------
 
 
+def _either_scope(organisation_scope: str):
+    """Document that the door opens to ``organisation_scope`` or to a staff scope; the view
+    decides which a request needs."""
+    staff = sorted(scope for scope in SCOPES if staff_role_for(scope) is not None)
+
+    def decorator(view):
+        view._apidoc["manual_doc"]["security"] = [
+            {"oauth2": [scope]} for scope in [organisation_scope, *staff]
+        ]
+        return view
+
+    return decorator
+
+
+def _client_manager(
+    organisation_id: int, organisation_scope: str, administer: bool = True
+) -> tuple[User, bool]:
+    """The member the calling client acts for, and whether it manages every client of the
+    organisation (a client holding ``organisation_scope``, made by an owner or admin unless
+    ``administer`` is false) or only those its creator made (a client holding a staff scope,
+    on the operator's organisation)."""
+    caller, session = principal(), db_session()
+    organisation = services.organisation_or_404(session, _own_organisation_id(organisation_id))
+    # A client acts on the authority of the member who created it.
+    acting = session.get(User, caller.user_id)
+    if organisation_scope in caller.scopes and (
+        not administer
+        or services.require_membership(session, organisation.id, acting).can_administer
+    ):
+        return acting, True
+    if organisation.is_operator and any(staff_role_for(scope) for scope in caller.scopes):
+        services.require_membership(session, organisation.id, acting)
+        return acting, False
+    if organisation_scope not in caller.scopes:
+        raise PermissionDenied(
+            f"this token lacks the {organisation_scope} scope", scope=organisation_scope
+        )
+    raise PermissionDenied(N_("only the organisation's owners and admins may do this"))
+
+
+def _managed_client(organisation_id: int, client_id: str, organisation_scope: str):
+    """One client the caller may manage (see :func:`_client_manager`), or NotFound."""
+    acting, every = _client_manager(organisation_id, organisation_scope)
+    found = oauth_services.client_by_id(db_session(), organisation_id, client_id)
+    if not every and found.created_by_id != acting.id:
+        raise NotFound(N_("no such API client"))
+    return found
+
+
 @blp.route("/organisations/<int:organisation_id>/clients")
-@requires("org:read")
+@_either_scope("org:read")
+@requires(None)
 @blp.response(200, oauth_schemas.ClientSchema(many=True))
 def list_clients(organisation_id: int):
-    """Your organisation's API clients, newest first."""
-    return oauth_services.list_clients(db_session(), _own_organisation_id(organisation_id))
-
-
-def _either_scope(view):
-    # The door opens to org:write or to a staff scope; the view decides which a request needs.
-    staff = sorted(scope for scope in SCOPES if staff_role_for(scope) is not None)
-    view._apidoc["manual_doc"]["security"] = [
-        {"oauth2": [scope]} for scope in ["org:write", *staff]
-    ]
-    return view
+    """Your organisation's API clients, newest first: all of them with ``org:read``, else,
+    with a staff scope, those your client's creator made."""
+    acting, every = _client_manager(organisation_id, "org:read", administer=False)
+    if every:
+        return oauth_services.list_clients(db_session(), organisation_id)
+    return oauth_services.list_own_clients(db_session(), organisation_id, acting)
 
 
 @blp.route("/organisations/<int:organisation_id>/clients", methods=["POST"])
-@_either_scope
+@_either_scope("org:write")
 @requires(None)
 @blp.arguments(oauth_schemas.ClientInputSchema)
 @blp.response(201, oauth_schemas.ClientWithSecretSchema)
@@ -182,23 +227,30 @@ def create_client(data, organisation_id: int):
 
 
 @blp.route("/organisations/<int:organisation_id>/clients/<client_id>/rotate", methods=["POST"])
-@requires("org:write")
+@_either_scope("org:write")
+@requires(None)
 @blp.response(200, oauth_schemas.ClientWithSecretSchema)
 def rotate_client(organisation_id: int, client_id: str):
-    """A new secret; the old one and the tokens it obtained stop working at once."""
-    _administered(organisation_id)
-    session = db_session()
-    found = oauth_services.client_by_id(session, organisation_id, client_id)
-    client, secret = oauth_services.rotate_secret(session, organisation_id, found.id)
+    """A new secret; the old one and the tokens it obtained stop working at once. Needs
+    ``org:write`` (an owner's or admin's client), or a staff scope for a client your client's
+    creator made; either way only for a client whose scopes the calling client holds too."""
+    found = _managed_client(organisation_id, client_id, "org:write")
+    # The new secret is the client's authority: no more than the caller's own.
+    beyond = sorted(found.scopes - principal().scopes)
+    if beyond:
+        raise PermissionDenied(
+            N_("a client cannot grant scopes it does not hold"), field="scopes", scopes=beyond
+        )
+    client, secret = oauth_services.rotate_secret(db_session(), organisation_id, found.id)
     return {"client": client, "client_secret": secret}
 
 
 @blp.route("/organisations/<int:organisation_id>/clients/<client_id>/revoke", methods=["POST"])
-@requires("org:write")
+@_either_scope("org:write")
+@requires(None)
 @blp.response(200, oauth_schemas.ClientSchema)
 def revoke_client(organisation_id: int, client_id: str):
-    """Revoke a client and its tokens."""
-    _administered(organisation_id)
-    session = db_session()
-    found = oauth_services.client_by_id(session, organisation_id, client_id)
-    return oauth_services.revoke_client(session, organisation_id, found.id)
+    """Revoke a client and its tokens. Needs ``org:write`` (an owner's or admin's client), or
+    a staff scope for a client your client's creator made."""
+    found = _managed_client(organisation_id, client_id, "org:write")
+    return oauth_services.revoke_client(db_session(), organisation_id, found.id)

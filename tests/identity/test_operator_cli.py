@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from market.cli import cli
-from market.identity.models import MemberRole, Membership, Organisation
+from market.identity.models import MemberRole, Membership, Organisation, StaffRole
+from market.oauth.models import OAuthClient
 from tests import factories
 
 
@@ -86,3 +87,53 @@ def test_bad_input_names_the_option_and_saves_nothing(app, db):
         assert result.returncode != 0
         assert named in result.stderr, result.stderr
     assert _operators(app) == []
+
+
+def _client_ids(app) -> list[str]:
+    with app.extensions["db"].unit_of_work() as session:
+        return list(session.scalars(sa.select(OAuthClient.client_id)))
+
+
+def test_a_staff_members_first_client_is_made_on_the_command_line(app, db):
+    factories.user(db, "ops@exchange.cn")
+    factories.user(db, "wang.fang@exchange.cn", staff=(StaffRole.APPRAISER,))
+    db.commit()
+    assert _create(app).returncode == 0
+    joined = _run(app, "operator", "add-member", "wang.fang@exchange.cn", "--role", "member")
+    assert joined.returncode == 0, joined.stderr
+    made = _run(app, "operator", "client", "wang.fang@exchange.cn", "--scope", "appraisal:write")
+    assert made.returncode == 0, made.stderr
+    printed = dict(line.split(": ", 1) for line in made.stdout.splitlines())
+    api = app.test_client()
+    token = factories.token(api, printed["client_id"], printed["client_secret"])
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/appraisal/valuations", headers=headers).status_code == 200
+    [operator] = _operators(app)
+    listed = api.get(f"/api/v1/organisations/{operator.id}/clients", headers=headers)
+    assert [row["client_id"] for row in listed.get_json()] == [printed["client_id"]]
+
+
+def test_the_client_command_refuses_what_the_member_may_not_grant(app, db):
+    factories.user(db, "ops@exchange.cn")
+    factories.user(db, "wang.fang@exchange.cn", staff=(StaffRole.APPRAISER,))
+    factories.user(db, "outsider@exchange.cn", staff=(StaffRole.APPRAISER,))
+    db.commit()
+    before = _run(app, "operator", "client", "wang.fang@exchange.cn", "--scope", "appraisal:write")
+    assert before.returncode == 1 and "does not exist yet" in before.stderr
+    assert _create(app).returncode == 0
+    assert (
+        _run(app, "operator", "add-member", "wang.fang@exchange.cn", "--role", "member").returncode
+        == 0
+    )
+    cases = [
+        (("outsider@exchange.cn", "--scope", "appraisal:write"), "add-member"),
+        (("wang.fang@exchange.cn", "--scope", "finance:write"), "finance:write"),
+        (("wang.fang@exchange.cn", "--scope", "org:write"), "org:write"),
+        (("wang.fang@exchange.cn", "--scope", "everything"), "--scope"),
+        (("nobody@exchange.cn", "--scope", "appraisal:write"), "nobody@exchange.cn"),
+    ]
+    for arguments, named in cases:
+        result = _run(app, "operator", "client", *arguments)
+        assert result.returncode != 0
+        assert named in result.stderr, result.stderr
+    assert _client_ids(app) == []

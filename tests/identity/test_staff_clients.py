@@ -162,3 +162,72 @@ def test_the_appraisal_queue_links_to_the_staff_clients_page(app, staff):
     web = _signed_in(app, appraiser.email)
     queue = web.get("/appraisal/valuations").get_data(as_text=True)
     assert f'href="/organisations/{operator.id}/clients"' in queue
+
+
+def test_an_appraisers_client_lists_rotates_and_revokes_its_creators_clients(app, db, staff):
+    operator, appraiser = staff
+    owners_client, _secret = factories.api_client(db, operator, ["org:read"])
+    spare, spare_secret = factories.api_client(db, operator, ["appraisal:write"], appraiser)
+    headers = _bearer(app, db, operator, ["appraisal:write"], appraiser)
+    api, base = app.test_client(), f"/api/v1/organisations/{operator.id}/clients"
+
+    listed = api.get(base, headers=headers)
+    assert listed.status_code == 200, listed.get_json()
+    shown = [row["client_id"] for row in listed.get_json()]
+    assert spare.client_id in shown and owners_client.client_id not in shown
+
+    rotated = api.post(f"{base}/{spare.client_id}/rotate", headers=headers)
+    assert rotated.status_code == 200, rotated.get_json()
+    stale = api.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(spare.client_id, spare_secret),
+    )
+    assert stale.status_code == 401
+    factories.token(api, spare.client_id, rotated.get_json()["client_secret"])
+
+    revoked = api.post(f"{base}/{spare.client_id}/revoke", headers=headers)
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
+    for action in ("rotate", "revoke"):  # the owner's client is not theirs to touch
+        assert (
+            api.post(f"{base}/{owners_client.client_id}/{action}", headers=headers).status_code
+            == 404
+        )
+
+
+def test_a_client_cannot_rotate_another_with_scopes_it_lacks(app, db, staff):
+    # The new secret would let the owner's client act as the appraiser.
+    operator, appraiser = staff
+    appraisers, _secret = factories.api_client(db, operator, ["appraisal:write"], appraiser)
+    headers = _bearer(app, db, operator, ["org:read", "org:write"], operator.memberships[0].user)
+    api, base = app.test_client(), f"/api/v1/organisations/{operator.id}/clients"
+    refused = api.post(f"{base}/{appraisers.client_id}/rotate", headers=headers)
+    assert refused.status_code == 403
+    assert refused.get_json()["errors"]["scopes"] == ["appraisal:write"]
+    # Revoking takes power away: an owner's client may still do that.
+    assert api.post(f"{base}/{appraisers.client_id}/revoke", headers=headers).status_code == 200
+
+
+def test_a_client_without_org_read_or_a_staff_scope_cannot_list(app, db, staff):
+    operator, _appraiser = staff
+    headers = _bearer(app, db, operator, ["catalog:read"], operator.memberships[0].user)
+    refused = app.test_client().get(f"/api/v1/organisations/{operator.id}/clients", headers=headers)
+    assert refused.status_code == 403
+    assert refused.get_json()["errors"]["scope"] == "org:read"
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "organisation_scope"),
+    [
+        ("/api/v1/organisations/{organisation_id}/clients", "get", "org:read"),
+        ("/api/v1/organisations/{organisation_id}/clients/{client_id}/rotate", "post", "org:write"),
+        ("/api/v1/organisations/{organisation_id}/clients/{client_id}/revoke", "post", "org:write"),
+    ],
+)
+def test_the_openapi_document_opens_client_management_to_staff(
+    app, path, method, organisation_scope
+):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    security = document["paths"][path][method]["security"]
+    assert {"oauth2": [organisation_scope]} in security
+    assert {"oauth2": ["appraisal:write"]} in security
