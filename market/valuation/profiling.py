@@ -194,7 +194,7 @@ class Utf8Stream:
 
     def __init__(self, source: Path, encoding: str) -> None:
         self.source, self.encoding = source, encoding
-        self.error: UnicodeDecodeError | None = None
+        self.error: Exception | None = None
         self.stop = threading.Event()
 
     def __enter__(self) -> str:
@@ -206,16 +206,18 @@ class Utf8Stream:
     def _feed(self, writer: int) -> None:
         decoder = codecs.getincrementaldecoder(self.encoding)("strict")
         try:
-            with self.source.open("rb") as source, open(writer, "wb", buffering=0) as sink:
+            # The pipe's end first: closed whatever fails, so the reader always sees an end.
+            with open(writer, "wb", buffering=0) as sink, self.source.open("rb") as source:
                 while not self.stop.is_set():
                     chunk = source.read(CHUNK_BYTES)
                     sink.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
                     if not chunk:
                         return
-        except UnicodeDecodeError as error:
-            self.error = error
         except BrokenPipeError:
             pass  # the reader stopped early (a parse error); it reports that itself
+        except Exception as error:  # noqa: BLE001 - raised again in the reading thread
+            # Whatever stopped the decoding must not pass for the end of the file.
+            self.error = error
 
     def __exit__(self, *_exc) -> None:
         # A reader that stopped early leaves the writer blocked on a full pipe: drain it.
@@ -229,12 +231,14 @@ class Utf8Stream:
                 self.thread.join(0.01)
         self.thread.join()
         os.close(self.reader)
-        if self.error is not None:
+        if isinstance(self.error, UnicodeDecodeError):
             raise ProfileError(
                 N_("the file is not valid text in its detected encoding"),
                 field="file",
                 encoding=[self.encoding],
             ) from self.error
+        if self.error is not None:
+            raise self.error
 
 
 def xlsx_to_csv(source: Path, target: Path) -> None:

@@ -145,6 +145,15 @@ def test_gbk_csv_is_detected_and_read(tmp_path):
     check_counts(result)
 
 
+@pytest.mark.parametrize(("name", "delimiter"), [("data.csv", ","), ("data.tsv", "\t")])
+def test_gbk_rows_with_the_wrong_number_of_cells_are_counted(tmp_path, name, delimiter):
+    # DuckDB reads a GBK file from a pipe, not a file: its rejects must count the same.
+    path = write_delimited(tmp_path / name, delimiter, encoding="gbk", malformed=2)
+    result = profile(path, name.rsplit(".", 1)[1])
+    assert result.encoding == "gb18030"
+    check_counts(result, malformed=2)
+
+
 def test_short_gbk_file_is_not_taken_for_big5(tmp_path):
     path = tmp_path / "short.csv"
     path.write_bytes("id,city\n1,北京\n".encode("gbk"))
@@ -334,6 +343,13 @@ def test_a_large_gbk_file_that_stops_loading_early_is_refused_without_hanging(tm
     outcome = _profile_within(120, path, "csv", memory_limit="1MB", work_dir=tmp_path)
     assert isinstance(outcome.get("error"), ProfileError)
     assert outcome["error"].message == profiling.OUT_OF_MEMORY
+
+
+def test_a_decoding_thread_that_cannot_read_does_not_pass_for_the_end_of_the_file(tmp_path):
+    # The reader sees the end of the pipe at once, and the reason is raised, not swallowed.
+    stream = profiling.Utf8Stream(tmp_path, "gb18030")
+    with pytest.raises(IsADirectoryError), stream as readable, open(readable, "rb") as pipe:
+        assert pipe.read() == b""
 
 
 def test_a_column_named_like_the_row_hash_keeps_its_name(tmp_path):
