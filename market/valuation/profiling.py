@@ -314,6 +314,7 @@ def check_schema(schema: DeclaredSchema) -> None:
 
 def _check_schema(schema: DeclaredSchema, connection) -> None:
     names = [rule.name for rule in schema.fields]
+    declared = {rule.name: rule for rule in schema.fields}
     for index, rule in enumerate(schema.fields):
         where = f"schema.fields.{index}"
         if rule.type not in TYPES:
@@ -345,6 +346,15 @@ def _check_schema(schema: DeclaredSchema, connection) -> None:
                 raise ProfileError(N_("not a declared field"), field=f"schema.rules.{index}.{side}")
         if rule.op not in OPERATORS:
             raise ProfileError(N_("unknown operator"), field=f"schema.rules.{index}.op")
+        # Asked of DuckDB itself, or a rule between a text and a number would fail later as
+        # a file that "cannot be parsed", naming the file instead of the rule.
+        left, right = (TYPES[declared[getattr(rule, side)].type] for side in ("left", "right"))
+        try:
+            connection.execute(f"SELECT CAST(NULL AS {left}) {rule.op} CAST(NULL AS {right})")
+        except _duckdb().Error as error:
+            raise ProfileError(
+                N_("the two fields' types cannot be compared"), field=f"schema.rules.{index}.right"
+            ) from error
     if schema.timestamp_field is not None:
         if schema.timestamp_field not in names:
             raise ProfileError(N_("not a declared field"), field="schema.timestamp_field")

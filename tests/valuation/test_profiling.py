@@ -252,6 +252,20 @@ def test_unreadable_files_are_refused_naming_the_field(tmp_path, content, file_f
             DeclaredSchema(fields=(FieldRule("a", "date"),), timestamp_field="a"),
             "schema.update_frequency_days",
         ),
+        (
+            DeclaredSchema(
+                fields=(FieldRule("a", "integer"), FieldRule("b")),
+                rules=(CrossFieldRule("a", "<", "b"),),
+            ),
+            "schema.rules.0.right",
+        ),
+        (
+            DeclaredSchema(
+                fields=(FieldRule("a", "date"), FieldRule("b", "number")),
+                rules=(CrossFieldRule("a", "<=", "b"),),
+            ),
+            "schema.rules.0.right",
+        ),
     ],
 )
 def test_a_bad_schema_names_the_field(tmp_path, schema, field):
