@@ -278,8 +278,10 @@ def _register_error_handlers(app: Flask) -> None:
                 "The request has invalid fields: %(fields)s", fields=", ".join(errors)
             )
         headers = dict(data.get("headers") or {})
-        # A 405 says which methods the resource does take (RFC 9110), as Werkzeug's own would.
-        headers.update((name, value) for name, value in error.get_headers() if name == "Allow")
+        # A 405 says which methods the resource does take, a 416 how long the file is (RFC
+        # 9110), as Werkzeug's own answers would.
+        kept = ("Allow", "Content-Range")
+        headers.update((name, value) for name, value in error.get_headers() if name in kept)
         return _error_response(error.code or 500, message, errors, headers)
 
     @app.errorhandler(Exception)

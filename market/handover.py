@@ -2,22 +2,34 @@
 
 With an object store the client is redirected to a short-lived presigned URL and fetches the
 bytes from the store; otherwise the app serves the file itself. Both honour range requests, so
-a client resumes a broken download where it stopped.
+a client resumes a broken download where it stopped. A ``Range`` header that does not parse,
+names another unit or asks for several ranges is ignored and the whole file served (RFC 9110
+§14.2); one byte range past the file's end is a 416 with ``Content-Range: bytes */N``.
 """
 
 from __future__ import annotations
 
 from flask import Response, redirect, request, send_file
+from werkzeug.http import parse_range_header
 
 from market.files import FileStore
 from market.registry.models import AssetFile
 
 
+def requested_range() -> tuple[int, int | None] | None:
+    """The one byte range the request asks for (``(start, stop)``, a suffix as ``(-n, None)``),
+    or ``None`` when it asks for none we serve: the whole file is sent instead."""
+    parsed = parse_range_header(request.headers.get("Range"))
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        return None
+    return parsed.ranges[0]
+
+
 def resuming() -> bool:
-    """Whether this request continues a download: a range that starts past byte 0."""
-    unit, _, ranges = (request.headers.get("Range") or "").partition("=")
-    start = ranges.split("-", 1)[0].strip()
-    return unit.strip() == "bytes" and start.isdigit() and int(start) > 0
+    """Whether this request continues a download: a range that starts past byte 0. A range
+    ignored (:func:`requested_range`) is a whole download and is counted as one."""
+    byte_range = requested_range()
+    return byte_range is not None and byte_range[0] > 0
 
 
 def file_response(store: FileStore, asset_file: AssetFile, ttl: int) -> Response:
@@ -27,6 +39,10 @@ def file_response(store: FileStore, asset_file: AssetFile, ttl: int) -> Response
     if url is not None:
         response = redirect(url, code=302)
     else:
+        if requested_range() is None:
+            # send_file reads the header from the environment; one it would refuse with a 416
+            # is dropped, so the whole file is served.
+            request.environ.pop("HTTP_RANGE", None)
         path = store.local_path(key)
         response = send_file(
             path if path is not None else store.open(key),

@@ -184,3 +184,32 @@ def test_only_the_buyer_gets_the_manifest(exchange, dataset):
     provider = WebClient(exchange.app)
     provider.log_in(exchange.provider_user.email, factories.PASSWORD)
     assert provider.get(f"/orders/{order['id']}/manifest").status_code in (403, 404)
+
+
+@pytest.mark.parametrize("trading_config", ["local"], indirect=True)
+@pytest.mark.parametrize(
+    "byte_range", ["bytes=5-2", "bytes=abc", "bytes=0-1,5-6", "items=0-5", "bytes 0-5"]
+)
+def test_a_range_we_do_not_serve_is_ignored_and_the_download_counted(
+    exchange, dataset, app, byte_range
+):
+    app.config["MAX_DOWNLOADS"] = 1
+    manifest = _manifest(exchange, _entitlement(exchange, dataset))
+    file = next(f for f in manifest["files"] if f["name"] == "readme.md")
+    assert _fetch(exchange, file["url"], byte_range) == (200, FILES["readme.md"])
+    other = next(f for f in manifest["files"] if f["name"] == "stops.csv")
+    assert _fetch(exchange, other["url"], byte_range)[0] == 409
+
+
+@pytest.mark.parametrize("trading_config", ["local"], indirect=True)
+def test_a_range_past_the_end_is_416_giving_the_length(exchange, dataset):
+    manifest = _manifest(exchange, _entitlement(exchange, dataset))
+    file = next(f for f in manifest["files"] if f["name"] == "readme.md")
+    response = exchange.api(
+        "GET",
+        file["url"].removeprefix("/api/v1"),
+        exchange.buyer_api,
+        extra_headers={"Range": "bytes=999999-"},
+    )
+    assert response.status_code == 416
+    assert response.headers["Content-Range"] == f"bytes */{len(FILES['readme.md'])}"
