@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 import flask_smorest
 import sqlalchemy as sa
-from flask import request
+from apispec import BasePlugin
+from flask import current_app, request
 from flask_smorest import Api, Page
 from marshmallow import ValidationError, fields, validate
 from webargs.flaskparser import is_json_request
@@ -77,7 +78,9 @@ def configure(app) -> Api:
     parser = flask_smorest.Blueprint.ARGUMENTS_PARSER
     parser.pre_load = refuse_line_breaks
     parser._raw_load_json = types.MethodType(_json_only, parser)
-    api = ShujiaoApi(app, spec_kwargs={"extra_plugins": [LinksPlugin()]})
+    app.before_request(refuse_unknown_query_parameters)
+    plugins = [LinksPlugin(), FormFieldsInBodyPlugin()]
+    api = ShujiaoApi(app, spec_kwargs={"extra_plugins": plugins})
     api.ma_plugin.converter.add_attribute_function(only_accepted_choices)
     api.ma_plugin.converter.add_attribute_function(multiline_marker)
     return api
@@ -132,6 +135,40 @@ def json_type_errors(schema, data) -> dict:
     return errors
 
 
+def refuse_unknown_query_parameters() -> None:
+    """A query parameter the operation does not declare is a 422 naming it, as an unknown
+    field of a JSON body is: ``?at=`` for ``?as_of=`` must not answer today's figures."""
+    if not request.args:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    doc = getattr(view, "_apidoc", None)
+    if doc is None:
+        return  # not an API operation (a page, the token endpoint, a webhook)
+    unknown = set(request.args) - declared_query_parameters(request.endpoint, doc)
+    if unknown:
+        raise ValidationError({name: [N_("Unknown field.")] for name in sorted(unknown)})
+
+
+_declared_query_parameters: dict[str, frozenset[str]] = {}
+
+
+def declared_query_parameters(endpoint: str, doc: Mapping) -> frozenset[str]:
+    """Names of the query parameters an API operation reads: its query schemas' fields and,
+    when it is paginated, ``page`` and ``page_size``."""
+    if endpoint not in _declared_query_parameters:
+        names: set[str] = set()
+        for parameters in doc.get("arguments", {}).get("parameters", []):
+            if parameters.get("in") != "query":
+                continue
+            schema = parameters["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            names.update(field.data_key or name for name, field in schema.load_fields.items())
+        if "pagination" in doc:
+            names.update(("page", "page_size"))
+        _declared_query_parameters[endpoint] = frozenset(names)
+    return _declared_query_parameters[endpoint]
+
+
 def multiline_marker(_converter, field, **_kwargs) -> dict:
     """Mark free-text fields ``x-multiline`` in the OpenAPI document: every other string
     field refuses line breaks."""
@@ -157,6 +194,39 @@ def only_accepted_choices(_converter, field, ret, **_kwargs) -> dict:
     if not accepted:
         return {}
     return {"enum": [value for value in ret["enum"] if value in accepted]}
+
+
+class FormFieldsInBodyPlugin(BasePlugin):
+    """Document an operation's form fields inside its ``multipart/form-data`` request body.
+
+    flask-smorest documents one body location per operation; a view that reads form fields and
+    files documents the fields as ``in: formData`` parameters, which OpenAPI 3 does not have.
+    They join the files' schema (``allOf``), so clients and generated tests send them as parts.
+    """
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        """apispec's hook, called once per path with its operations."""
+        for operation in (operations or {}).values():
+            parameters = operation.get("parameters") or []
+            form = [p for p in parameters if isinstance(p, dict) and p.get("in") == "formData"]
+            if not form:
+                continue
+            kept = [p for p in parameters if p not in form]
+            if kept:
+                operation["parameters"] = kept
+            else:
+                del operation["parameters"]
+            fields_schema: dict = {
+                "type": "object",
+                "properties": {p["name"]: p["schema"] for p in form},
+            }
+            required = [p["name"] for p in form if p.get("required")]
+            if required:
+                fields_schema["required"] = required
+            body = operation.setdefault("requestBody", {"required": True, "content": {}})
+            files = body["content"].get("multipart/form-data", {}).get("schema")
+            schema = {"allOf": [files, fields_schema]} if files else fields_schema
+            body["content"]["multipart/form-data"] = {"schema": schema}
 
 
 class ShujiaoApi(Api):

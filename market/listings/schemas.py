@@ -231,6 +231,12 @@ class ListingPlanSchema(Schema):
     terms = fields.Dict(attribute="effective_terms")
 
 
+class SampleUploadSchema(Schema):
+    """A sample file sent as ``multipart/form-data`` under ``file``."""
+
+    file = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
+
+
 class ListingSampleSchema(Schema):
     """A sample file."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, jsonify, send_file
 from flask_babel import get_locale, get_translations
 from flask_smorest import Blueprint
 
@@ -210,11 +210,12 @@ def start_revision(listing_id: int):
 
 @blp.route("/provider/listings/<int:listing_id>/samples", methods=["POST"])
 @requires("catalog:write")
+@blp.arguments(schemas.SampleUploadSchema, location="files")
 @blp.response(201, schemas.ListingSampleSchema)
-def upload_sample(listing_id: int):
+def upload_sample(files, listing_id: int):
     """Attach a sample file (multipart field ``file``) to the draft."""
     listing = _own(listing_id)
-    file = request.files.get("file")
+    file = files["file"]
     if file is None:
         raise InvalidInput(N_("choose a file"), field="file")
     listings.draft_of(listing)  # refused before the file is stored

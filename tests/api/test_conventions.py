@@ -5,7 +5,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from openapi_spec_validator.validation import OpenAPIV30SpecValidator
 
+from market.api import declared_query_parameters
 from tests import factories
 
 
@@ -141,3 +143,78 @@ def test_the_openapi_document_names_every_api_route_when_first_read_by_many(app)
     assert all(document == documents[0] for document in documents)
     assert routes and routes <= set(documents[0]["paths"])
     assert len(documents[0]["tags"]) == len({tag["name"] for tag in documents[0]["tags"]})
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/organisations/{organisation}?colour=red",  # reads no query
+        "/api/v1/organisations?page=1&colour=red",  # paginated
+        "/api/v1/listings/search?q=data&page_size=5&colour=red",  # a query schema, paginated
+    ],
+    ids=["no-query", "paginated", "query-and-pages"],
+)
+def test_an_unknown_query_parameter_is_refused_naming_it(caller, path):
+    api, headers, organisation = caller
+    response = api.get(path.format(organisation=organisation.id), headers=headers)
+    assert _assert_error_shape(response, 422)["errors"] == {"colour": ["Unknown field."]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/organisations?page=1&page_size=5",
+        "/api/v1/listings/search?q=data&category=a&category=b&sort=newest&page=1&page_size=5",
+    ],
+    ids=["paginated", "query-and-pages"],
+)
+def test_documented_query_parameters_still_pass(caller, path):
+    api, headers, _organisation = caller
+    assert api.get(path, headers=headers).status_code == 200
+
+
+def test_the_query_parameters_accepted_are_those_the_document_declares(app):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if not hasattr(view, "_apidoc") or not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            operation = document["paths"][path][method.lower()]
+            documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            assert declared_query_parameters(rule.endpoint, view._apidoc) == documented, path
+            checked += 1
+    assert checked > 100
+
+
+def test_the_openapi_document_is_valid_openapi_3(app):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    errors = [
+        str(error).splitlines()[0] for error in OpenAPIV30SpecValidator(document).iter_errors()
+    ]
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/v1/organisations/{organisation_id}/verification", {"licence", "contact_phone"}),
+        ("/api/v1/finance/bank-accounts/{account_id}/statements", {"file", "layout"}),
+        ("/api/v1/claims/{claim_id}/objections", {"file", "reasons"}),
+        ("/api/v1/provider/listings/{listing_id}/samples", {"file"}),
+    ],
+    ids=["verification", "statement", "objection", "sample"],
+)
+def test_multipart_operations_document_every_part_in_the_request_body(app, path, fields):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    operation = document["paths"][path]["post"]
+    assert all(p["in"] != "formData" for p in operation.get("parameters", []))
+    schema = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    documented = set()
+    for part in schema.get("allOf", [schema]):
+        if "$ref" in part:
+            part = document["components"]["schemas"][part["$ref"].rsplit("/", 1)[1]]
+        documented |= set(part["properties"])
+    assert fields <= documented
