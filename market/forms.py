@@ -80,6 +80,7 @@ VALIDATION_MESSAGES = (
     N_("Must be greater than or equal to {min}."),
     N_("Must be less than or equal to {max}."),
     N_("Must be greater than {min}."),
+    N_("Must be greater than {min} and less than or equal to {max}."),
     N_("Must be less than {max}."),
     N_("Must be one of: {choices}."),
     N_("Must be equal to {other}."),

@@ -40,15 +40,32 @@ class DottedErrors:
         raise ValidationError(dotted(messages), data=data, valid_data=error.valid_data) from None
 
 
+# What a valuation input needs: rates, shares and factors to a few places, years and amounts
+# far below 10**15. A decimal of 5,000 digits would be kept and printed on the final report.
+DECIMAL_PLACES = 12
+DECIMAL_LIMIT = Decimal(10**15)
+
+
+def _bounded(value: Decimal) -> None:
+    """A decimal input has at most ``DECIMAL_PLACES`` places and is below ``DECIMAL_LIMIT``."""
+    if abs(value) >= DECIMAL_LIMIT:
+        raise ValidationError(N_("Number too large."))
+    if value.normalize().as_tuple().exponent < -DECIMAL_PLACES:
+        raise ValidationError(N_("At most 12 decimal places."))
+
+
 def _decimal(**options):
-    # Exact decimals, kept as text; the OpenAPI document shows the default as a number.
+    # Exact decimals, read from JSON numbers or text and sent back as text: the OpenAPI document
+    # calls them strings of format decimal, with the bounds they are checked against.
     metadata = options.setdefault("metadata", {})
-    if isinstance(options.get("load_default"), str):
-        metadata["default"] = float(options["load_default"])
+    metadata.update(type="string", format="decimal")
     bounds = options.get("validate")
     if isinstance(bounds, validate.Range):
         limits = (("minimum", bounds.min), ("maximum", bounds.max))
         metadata.update({key: value for key, value in limits if value is not None})
+        if not bounds.min_inclusive:
+            metadata["exclusiveMinimum"] = True
+    options["validate"] = [_bounded, *([bounds] if bounds else [])]
     return fields.Decimal(as_string=True, places=None, allow_nan=False, **options)
 
 
@@ -99,8 +116,12 @@ class CostSchema(Schema):
     coefficient_basis = fields.String(
         load_default="quality", validate=validate.OneOf(["quality", "remaining_life"])
     )
-    economic_life_years = _decimal(load_default=None, allow_none=True)
-    remaining_life_years = _decimal(load_default=None, allow_none=True)
+    economic_life_years = _decimal(
+        load_default=None, allow_none=True, validate=validate.Range(max=100)
+    )
+    remaining_life_years = _decimal(
+        load_default=None, allow_none=True, validate=validate.Range(max=100)
+    )
 
 
 class IncomeSchema(Schema):
@@ -116,15 +137,19 @@ class IncomeSchema(Schema):
     growth_rate = _decimal(load_default="0", validate=validate.Range(-0.5, 5))
 
 
+FACTOR = validate.Range(0, 10, min_inclusive=False)
+
+
 class ComparableSchema(Schema):
     """A comparable trade and its adjustment factors."""
 
     price = _amount(required=True)
-    quality = _decimal(load_default="1", validate=validate.Range(0, 10))
-    scale = _decimal(load_default="1", validate=validate.Range(0, 10))
-    timeliness = _decimal(load_default="1", validate=validate.Range(0, 10))
-    rights = _decimal(load_default="1", validate=validate.Range(0, 10))
-    region = _decimal(load_default="1", validate=validate.Range(0, 10))
+    # Factors multiply (and the quality factor divides) the price: zero is no factor.
+    quality = _decimal(load_default="1", validate=FACTOR)
+    scale = _decimal(load_default="1", validate=FACTOR)
+    timeliness = _decimal(load_default="1", validate=FACTOR)
+    rights = _decimal(load_default="1", validate=FACTOR)
+    region = _decimal(load_default="1", validate=FACTOR)
     source = fields.String(load_default="entered", validate=validate.OneOf(["entered", "exchange"]))
     reference = fields.String(load_default="", validate=validate.Length(max=200))
     # An exchange trade's similarity when the appraiser included it (kept in the report).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import schemathesis
 
 from market.db import utcnow
 from market.registry.models import Industry
@@ -145,6 +146,9 @@ def test_the_api_ranks_settled_trades_and_takes_the_subjects_terms(
     assert set(ranked[0]["components"]) == {"category", "size", "coverage", "licence", "recency"}
     assert ranked[0]["category"] == "transport" and ranked[0]["territory"]
     assert ranked[0]["rights"] == "1.00"
+    # Factors are sent as text, as the document says.
+    document = schemathesis.openapi.from_wsgi("/api/openapi.json", api.raw.application)
+    document["/api/v1/appraisal/valuations/{report_id}/comparables"]["GET"].validate_response(found)
 
     stated = api.raw.get(
         f"{base}/comparables?exclusive=true&limit=1", headers=appraiser_headers
