@@ -111,28 +111,57 @@ def refuse_line_breaks(location_data, *, schema, req, location):
     if location == "json":
         errors = json_type_errors(schema, location_data) | errors
     if errors:
-        raise ValidationError(errors)
+        error = ValidationError(errors)
+        # In the schema's own shape (valuation inputs name fields by dotted paths).
+        schema.handle_error(error, location_data, many=False, partial=None)
+        raise error
     return location_data
 
 
 def json_type_errors(schema, data) -> dict:
     """Errors by field for a JSON body giving an integer or a boolean field a value of another
-    JSON type (``"100"``, ``"yes"``): JSON has numbers and ``true``/``false`` for them. Query
-    strings and form posts are text, and their fields still read it."""
+    JSON type (``"100"``, ``"yes"``): JSON has numbers and ``true``/``false`` for them. Nested
+    objects, lists and mappings are checked too, their errors nested as marshmallow nests them.
+    Query strings and form posts are text, and their fields still read it."""
     if not isinstance(data, Mapping):
         return {}
     errors: dict = {}
     for name, field in schema.load_fields.items():
-        value = data.get(field.data_key or name)
-        if value is None:
-            continue
-        if isinstance(field, fields.Boolean) and not isinstance(value, bool):
-            errors[field.data_key or name] = [N_("Not a valid boolean: write true or false.")]
-        elif isinstance(field, fields.Integer) and (
-            isinstance(value, bool) or not isinstance(value, int | float)
-        ):
-            errors[field.data_key or name] = [N_("Not a valid integer: write a JSON number.")]
+        key = field.data_key or name
+        found = _json_type_errors_of(field, data.get(key))
+        if found:
+            errors[key] = found
     return errors
+
+
+def _json_type_errors_of(field, value):
+    """The messages for one value (a list), or for the parts of a nested one (a mapping)."""
+    if value is None:
+        return None
+    if isinstance(field, fields.Boolean) and not isinstance(value, bool):
+        return [N_("Not a valid boolean: write true or false.")]
+    if isinstance(field, fields.Integer) and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        return [N_("Not a valid integer: write a JSON number.")]
+    found: dict = {}
+    if isinstance(field, fields.Nested) and not isinstance(field, fields.Pluck):
+        nested = field.schema
+        if (field.many or nested.many) and isinstance(value, list):
+            for index, item in enumerate(value):
+                if item_errors := json_type_errors(nested, item):
+                    found[index] = item_errors
+        else:
+            found = json_type_errors(nested, value)
+    elif isinstance(field, fields.List) and isinstance(value, list):
+        for index, item in enumerate(value):
+            if item_errors := _json_type_errors_of(field.inner, item):
+                found[index] = item_errors
+    elif isinstance(field, fields.Dict) and field.value_field and isinstance(value, Mapping):
+        for key, item in value.items():
+            if item_errors := _json_type_errors_of(field.value_field, item):
+                found[key] = {"value": item_errors}
+    return found or None
 
 
 def refuse_unknown_query_parameters() -> None:

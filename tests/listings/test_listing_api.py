@@ -40,6 +40,8 @@ def test_a_certified_asset_is_listed_as_a_draft(client, writer, asset_id):
         ({"price_minor": -100}, "price_minor"),
         ({"price_minor": 12.5}, "price_minor"),
         ({"price_minor": "4800.00"}, "price_minor"),
+        ({"price_minor": "480000"}, "price_minor"),  # a JSON number, in a nested object too
+        ({"exclusive": "yes"}, "exclusive"),
         ({"currency": "RMB"}, "currency"),
         ({"kind": "subscription"}, "period"),
         ({"kind": "private_offer"}, "buyer_organisation_id"),

@@ -187,6 +187,8 @@ def test_profile_measures_the_version_file(app, api, holding, provider_headers, 
             "market.comparables.0.quality",
         ),
         (lambda i: i["market"]["comparables"][0].update(scale=0), "market.comparables.0.scale"),
+        (lambda i: i["market"]["comparables"][0].update(price="1"), "market.comparables.0.price"),
+        (lambda i: i["cost"]["items"][0].update(amount="600000"), "cost.items.0.amount"),
     ],
 )
 def test_bad_inputs_are_refused_when_saved_naming_the_field(
