@@ -271,6 +271,8 @@ class LocalFileStore(FileStore):
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, directory / f"part-{number:05d}")
+            # Kept beside the part, so the upload's listing gives the ETag this answer gives.
+            (directory / f"etag-{number:05d}").write_text(digest.hexdigest())
             return Part(number=number, size=size, etag=digest.hexdigest())
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -283,9 +285,17 @@ class LocalFileStore(FileStore):
         if not directory.is_dir():
             return []
         return [
-            Part(number=int(path.name[5:]), size=path.stat().st_size, etag="")
+            Part(number=int(path.name[5:]), size=path.stat().st_size, etag=self._etag(path))
             for path in sorted(directory.glob("part-*"))
         ]
+
+    @staticmethod
+    def _etag(part: Path) -> str:
+        """The part's MD5 as :meth:`put_part` answered it (empty if it was never written)."""
+        try:
+            return (part.parent / f"etag-{part.name[5:]}").read_text()
+        except FileNotFoundError:
+            return ""
 
     def finish_upload(self, token: str, upload: str, parts: list[Part]) -> None:
         """Nothing to join on disk: ``adopt_upload`` reads the parts in order."""

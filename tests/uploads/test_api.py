@@ -270,3 +270,15 @@ def test_a_part_streaming_through_the_api_holds_no_database_lock(app, provider):
     assert answers == [200]
     shown = provider.get(f"/api/v1/uploads/{upload['id']}").get_json()
     assert [part["number"] for part in shown["stored_parts"]] == [1]
+
+
+def test_the_session_lists_each_stored_parts_etag(provider):
+    data = _csv(6 * MiB)
+    upload = _begun(provider, data)
+    _send_all(provider, upload, data)
+    listed = provider.get(f"/api/v1/uploads/{upload['id']}").get_json()["stored_parts"]
+    expected = [
+        hashlib.md5(piece, usedforsecurity=False).hexdigest()
+        for piece in _pieces(data, upload["part_size"])
+    ]
+    assert [part["etag"].strip('"') for part in listed] == expected
