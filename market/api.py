@@ -230,7 +230,8 @@ class FormFieldsInBodyPlugin(BasePlugin):
 
     flask-smorest documents one body location per operation; a view that reads form fields and
     files documents the fields as ``in: formData`` parameters, which OpenAPI 3 does not have.
-    They join the files' schema (``allOf``), so clients and generated tests send them as parts.
+    They join the files' properties in one object schema, so clients and generated tests send
+    them as parts.
     """
 
     def operation_helper(self, path=None, operations=None, **kwargs):
@@ -253,9 +254,26 @@ class FormFieldsInBodyPlugin(BasePlugin):
             if required:
                 fields_schema["required"] = required
             body = operation.setdefault("requestBody", {"required": True, "content": {}})
-            files = body["content"].get("multipart/form-data", {}).get("schema")
-            schema = {"allOf": [files, fields_schema]} if files else fields_schema
-            body["content"]["multipart/form-data"] = {"schema": schema}
+            files = self._schema(body["content"].get("multipart/form-data", {}).get("schema"))
+            fields_schema["properties"] = files.get("properties", {}) | fields_schema["properties"]
+            required = files.get("required", []) + fields_schema.get("required", [])
+            if required:
+                fields_schema["required"] = required
+            body["content"]["multipart/form-data"] = {"schema": fields_schema}
+
+    def init_spec(self, spec):
+        """apispec's hook: keep the spec, whose components hold the files' schemas."""
+        super().init_spec(spec)
+        self.spec = spec
+
+    def _schema(self, schema: dict | None) -> dict:
+        # One object, not an allOf of the files' component and the fields: generators (and
+        # some clients) cannot build a multipart body from an allOf.
+        if not schema:
+            return {}
+        if "$ref" in schema:
+            return self.spec.components.schemas[schema["$ref"].rsplit("/", 1)[1]]
+        return schema
 
 
 class ShujiaoApi(Api):
