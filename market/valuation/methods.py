@@ -44,6 +44,9 @@ COST_CATEGORIES = (
 )
 ASSUMPTIONS = ("discount_rate", "growth_rate", "attribution_share", "quality")
 WEIGHT_TOLERANCE = Decimal("0.0001")
+# The largest value a valuation reports, in minor units: the bound of every amount it reads. A
+# value past it comes from factors stacked beyond sense, and would not fit the report's columns.
+MAX_VALUE = Decimal(10**15)
 
 
 def to_minor(value: Decimal) -> int:
@@ -336,6 +339,13 @@ def _check_quality(quality: Decimal) -> None:
     _check_positive(quality, "quality")
 
 
+def _check_reportable(value: Decimal, name: str) -> None:
+    if abs(value) > MAX_VALUE:
+        raise InvalidInput(
+            N_("the value comes to more than 10^15 minor units: check the factors"), field=name
+        )
+
+
 def valuate(inputs: ValuationInputs) -> ValuationResult:
     """Run every method given, reconcile with the weights and analyse sensitivity."""
     _check_quality(inputs.quality)
@@ -345,6 +355,8 @@ def valuate(inputs: ValuationInputs) -> ValuationResult:
             raise InvalidInput(N_("out of range"), field=f"sensitivity.{assumption}")
     weights = _checked_weights(inputs)
     values = _method_values(inputs)
+    for name, value in values.items():
+        _check_reportable(value, name)
     base = _reconciled(inputs, weights)
     swings, outcomes = [], [base]
     for assumption in ASSUMPTIONS:
@@ -352,6 +364,8 @@ def valuate(inputs: ValuationInputs) -> ValuationResult:
         if down is None:
             continue
         down_value, up_value = _reconciled(down, weights), _reconciled(up, weights)
+        _check_reportable(down_value, f"sensitivity.{assumption}")
+        _check_reportable(up_value, f"sensitivity.{assumption}")
         outcomes += [down_value, up_value]
         swings.append(Swing(assumption, to_minor(down_value), to_minor(up_value)))
     return ValuationResult(

@@ -319,3 +319,21 @@ def test_anyone_can_verify_a_final_report_by_its_number(
     assert number in text and final["content_hash"] in text and "Appraiser Wang" in text
     assert "matches the registry log" in text
     assert api.raw.get("/verify/valuations/SZDX-V-1999-000001").status_code == 404
+
+
+def test_a_value_beyond_what_a_report_holds_is_refused_at_the_run_naming_the_method(
+    api, holding, provider_headers, appraiser_headers
+):
+    report_id = _request(api, provider_headers, holding)
+    inputs = copy.deepcopy(INPUTS)
+    inputs["weights"] = {"market": "1"}
+    del inputs["cost"], inputs["income"]
+    stacked = dict.fromkeys(("scale", "timeliness", "rights", "region"), "10")
+    comparable = {"price": 10**15, "quality": "0.000000000001", **stacked}
+    inputs["market"]["comparables"] = [comparable]
+    base = _appraise(api, appraiser_headers, report_id, inputs)
+    response = api.raw.post(f"{base}/run", headers=appraiser_headers)
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == ["market"]
+    assert api.db.get(ValuationReport, report_id).results is None
+    api.db.rollback()
