@@ -225,6 +225,17 @@ def only_accepted_choices(_converter, field, ret, **_kwargs) -> dict:
     return {"enum": [value for value in ret["enum"] if value in accepted]}
 
 
+def _part(schema: dict) -> dict:
+    """A form field's schema as a part of a multipart body: text, never null (an optional field
+    is left out, not sent empty)."""
+    schema = {key: value for key, value in schema.items() if key != "nullable"}
+    if schema.get("default", "") is None:
+        del schema["default"]
+    if "enum" in schema:
+        schema["enum"] = [choice for choice in schema["enum"] if choice is not None]
+    return schema
+
+
 class FormFieldsInBodyPlugin(BasePlugin):
     """Document an operation's form fields inside its ``multipart/form-data`` request body.
 
@@ -248,14 +259,17 @@ class FormFieldsInBodyPlugin(BasePlugin):
                 del operation["parameters"]
             fields_schema: dict = {
                 "type": "object",
-                "properties": {p["name"]: p["schema"] for p in form},
+                "properties": {p["name"]: _part(p["schema"]) for p in form},
             }
             required = [p["name"] for p in form if p.get("required")]
             if required:
                 fields_schema["required"] = required
             body = operation.setdefault("requestBody", {"required": True, "content": {}})
             files = self._schema(body["content"].get("multipart/form-data", {}).get("schema"))
-            fields_schema["properties"] = files.get("properties", {}) | fields_schema["properties"]
+            files_properties = {
+                name: _part(schema) for name, schema in files.get("properties", {}).items()
+            }
+            fields_schema["properties"] = files_properties | fields_schema["properties"]
             required = files.get("required", []) + fields_schema.get("required", [])
             if required:
                 fields_schema["required"] = required

@@ -234,7 +234,7 @@ class ListingPlanSchema(Schema):
 class SampleUploadSchema(Schema):
     """A sample file sent as ``multipart/form-data`` under ``file``."""
 
-    file = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
+    file = fields.Raw(metadata={"type": "string", "format": "binary"})
 
 
 class ListingSampleSchema(Schema):

@@ -215,7 +215,7 @@ def start_revision(listing_id: int):
 def upload_sample(files, listing_id: int):
     """Attach a sample file (multipart field ``file``) to the draft."""
     listing = _own(listing_id)
-    file = files["file"]
+    file = files.get("file")
     if file is None:
         raise InvalidInput(N_("choose a file"), field="file")
     listings.draft_of(listing)  # refused before the file is stored
