@@ -104,6 +104,11 @@ def check_request() -> None:
         if found:
             raise InvalidInput(N_("control characters are not allowed"), field=found)
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        if None in request.form or None in request.files:
+            # A multipart part whose Content-Disposition names no field: no view reads it.
+            raise InvalidInput(
+                N_("every part of the form needs a name"), field="Content-Disposition"
+            )
         for name, value in request.form.items(multi=True):
             if has_forbidden_characters(name) or has_forbidden_characters(value):
                 raise InvalidInput(N_("control characters are not allowed"), field=name)

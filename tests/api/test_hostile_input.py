@@ -285,3 +285,20 @@ def test_a_page_reading_json_refuses_a_wrong_type_naming_the_field(app, db, meth
     )
     assert response.status_code == 422, response.get_data(as_text=True)
     assert "payment_method" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "part",
+    [b"Content-Disposition: form-data", b'Content-Disposition: form-data; filename="x.csv"'],
+    ids=["field", "file"],
+)
+def test_a_multipart_part_without_a_name_is_refused(caller, part):
+    api, headers, organisation = caller
+    body = b"--B\r\n" + part + b"\r\n\r\nhello\r\n--B--\r\n"
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/verification",
+        data=body,
+        headers=headers | {"Content-Type": "multipart/form-data; boundary=B"},
+    )
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["Content-Disposition"]
