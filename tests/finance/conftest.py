@@ -1,12 +1,11 @@
 """Finance fixtures: a finance staff client and a few real ledger entries."""
 
-from datetime import UTC, datetime
-
 import pytest
 
 import ledger
 from ledger import credit, debit, post
 from market.db import utcnow
+from market.finance import inputs
 from market.identity.models import StaffRole
 from market.payments.gateway import Intent
 from market.trading import orders, payments
@@ -96,7 +95,11 @@ def finance(app, db):
     return Finance(app, db)
 
 
-DAY = datetime.now(UTC).date()
+def today():
+    """Today at the exchange (UTC+8), the day finance dates statements and receipts by: read
+    when used, never once per session, and never the UTC date, which is the day before from
+    16:00 to 24:00 UTC."""
+    return inputs.today()
 
 
 class Books:
@@ -139,7 +142,7 @@ class Books:
         payments.record_bank_receipt(
             self.db, self.finance,
             {"reference": placed.reference, "amount_minor": amount, "currency": "CNY",
-             "bank_transaction_id": txn, "value_date": DAY},
+             "bank_transaction_id": txn, "value_date": today()},
             self.settings, utcnow(),
         )  # fmt: skip
         return placed

@@ -11,7 +11,7 @@ from market.finance.models import PayeeAccount, ReconException
 from market.identity.models import StaffRole
 from market.trading.models import Payout, PayoutStatus
 from tests import factories
-from tests.finance.conftest import DAY
+from tests.finance.conftest import today
 from tests.finance.factories import payee_account
 from tests.finance.generated import BankRow, icbc_csv
 from tests.finance.test_payouts import provider_owed
@@ -112,7 +112,7 @@ def test_matching_an_exception_to_a_bad_id_keeps_the_choice(app, db):
              "currency": "CNY", "csv_layout": "icbc"},
     )  # fmt: skip
     bank.import_statement(
-        db, account.id, icbc_csv([BankRow(DAY, 500, "L9", "", "", "利息")], 0), "csv", None,
+        db, account.id, icbc_csv([BankRow(today(), 500, "L9", "", "", "利息")], 0), "csv", None,
         utcnow(),
     )  # fmt: skip
     matching.run(db, utcnow())

@@ -14,7 +14,7 @@ from market.finance import bank, matching
 from market.finance.models import BalanceAssertion, PayeeAccount, ReconException
 from market.identity.models import StaffRole
 from tests import factories
-from tests.finance.conftest import DAY
+from tests.finance.conftest import today
 from tests.finance.generated import BankRow, icbc_csv
 from tests.web import WebClient
 
@@ -67,7 +67,7 @@ def test_an_exception_is_marked_by_form(app, db):
         db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
              "currency": "CNY", "csv_layout": "icbc"},
     )  # fmt: skip
-    rows = [BankRow(DAY, 500, "L9", "", "", "利息")]
+    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
     bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
     matching.run(db, utcnow())
     exception_id = db.scalar(sa.select(ReconException.id))
@@ -89,7 +89,7 @@ def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(a
         db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
              "currency": "CNY", "csv_layout": "icbc"},
     )  # fmt: skip
-    rows = [BankRow(DAY, 500, "L9", "", "", "利息")]
+    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
     bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
     db.commit()
     web = _web(app, finance)

@@ -13,7 +13,7 @@ from ledger.verify import verify
 from market.db import utcnow
 from market.finance.models import Correction
 from market.trading import payments
-from tests.finance.conftest import DAY
+from tests.finance.conftest import today
 from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
 from tests.listings.factories import PRICE
 
@@ -32,9 +32,9 @@ def queue(app, db, finance, trade):
     )  # fmt: skip
     assert account.status_code == 201, account.get_json()
     rows = [
-        BankRow(DAY, PRICE - 100, "L1", "买方", "", "货款"),  # the receipt, a yuan short
-        BankRow(DAY, -500, "L2", "", "", "手续费"),  # a bank charge
-        BankRow(DAY, 500, "L3", "", "", "利息"),  # interest
+        BankRow(today(), PRICE - 100, "L1", "买方", "", "货款"),  # the receipt, a yuan short
+        BankRow(today(), -500, "L2", "", "", "手续费"),  # a bank charge
+        BankRow(today(), 500, "L3", "", "", "利息"),  # interest
     ]
     statement = finance.call(
         "POST",
@@ -198,7 +198,7 @@ def test_a_receipt_in_another_currency_is_held_as_a_currency_mismatch(db, trade)
     payment = payments.record_bank_receipt(
         db, trade.finance,
         {"reference": placed.reference, "amount_minor": 4_800_000, "currency": "USD",
-         "bank_transaction_id": "USD-1", "value_date": DAY},
+         "bank_transaction_id": "USD-1", "value_date": today()},
         trade.settings, utcnow(),
     )  # fmt: skip
     db.commit()

@@ -18,7 +18,7 @@ from market.finance import bank, matching, payouts, stripe_import
 from market.finance.models import BankLine, ItemState, ReconException, StripeBalanceTransaction
 from market.trading import books, refunds, settlement, stripe_events
 from market.trading.states import Actor
-from tests.finance.conftest import DAY
+from tests.finance.conftest import today
 from tests.finance.factories import payee_account
 from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
 from tests.listings.factories import PRICE
@@ -77,13 +77,13 @@ def test_the_exception_queue_holds_exactly_the_planted_problems(app, db, trade):
         db, {"name": "工行基本户", "bank_name": "中国工商银行",
              "account_number": "4000021009200000001", "currency": "CNY", "csv_layout": "icbc"},
     )  # fmt: skip
-    tomorrow = DAY + timedelta(days=1)
+    tomorrow = today() + timedelta(days=1)
     rows = [
-        BankRow(DAY, PRICE, "ICBC0001", "买方", "", f"货款 {by_bank.reference}"),
-        BankRow(DAY, PRICE, "ICBC0002", "买方", "", f"货款 {by_bank.reference}"),  # paid twice
-        BankRow(DAY, PRICE - 1, "ICBC0003", "买方", "", f"货款 {off_by_fen.reference}"),
-        BankRow(DAY, PRICE, "ICBC0009", "买方", "", f"货款 {settled.reference}"),
-        BankRow(DAY, -owed, "ICBC0010", "数据商", "", f"付款 {payout.reference}"),
+        BankRow(today(), PRICE, "ICBC0001", "买方", "", f"货款 {by_bank.reference}"),
+        BankRow(today(), PRICE, "ICBC0002", "买方", "", f"货款 {by_bank.reference}"),  # paid twice
+        BankRow(today(), PRICE - 1, "ICBC0003", "买方", "", f"货款 {off_by_fen.reference}"),
+        BankRow(today(), PRICE, "ICBC0009", "买方", "", f"货款 {settled.reference}"),
+        BankRow(today(), -owed, "ICBC0010", "数据商", "", f"付款 {payout.reference}"),
         BankRow(tomorrow, owed, "ICBC0011", "数据商", "", f"退汇 户名不符 {payout.reference}"),
         BankRow(tomorrow, 300_000, "ICBC0012", "STRIPE", "", "STRIPE TRANSFER"),
     ]
