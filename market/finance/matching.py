@@ -14,7 +14,8 @@ what the books hold, by rules in priority order, in sets rather than row by row.
 Amounts must be equal; a rule that finds its target with another amount opens an exception
 (``amount_differs``) with the target as candidate instead of matching. What stays unmatched
 opens an exception with suggested candidates; a payment Stripe never reported (older than the
-newest line imported) opens ``missing_at_stripe``. Exceptions are kept once per item and
+newest line imported) opens ``missing_at_stripe``; a bank line quoting a payout but dated before
+its batch went to the bank (UTC+8) pays nothing and opens ``before_submission``. Exceptions are kept once per item and
 resolved automatically when a later run matches the item.
 """
 
@@ -334,6 +335,19 @@ def _payout_references(session: Session, pending: _Pending, now: datetime) -> No
             continue
         if abs(line.amount_minor) != payout.amount_minor:
             pending.problems.append(_differs(line, "payout", payout.id, -payout.amount_minor))
+            continue
+        sent = payouts.submission_day(payout)
+        if sent is not None and line.value_date < sent:
+            # The bank cannot have paid (or returned) it before it had the file: another
+            # payment quoting the reference, or a mistyped date, for finance to look at.
+            pending.problems.append(
+                {"kind": "before_submission", "bank_line_id": line.id,
+                 "amount_minor": line.amount_minor, "currency": line.currency,
+                 "detail": f"the line's value date {line.value_date} is before payout "
+                           f"{payout.id} was sent to the bank on {sent}",
+                 "candidates": [_candidate("payout", payout.id, -payout.amount_minor,
+                                           payout.currency)]}
+            )  # fmt: skip
             continue
         if line.amount_minor > 0 and payout.status == PayoutStatus.SUBMITTED:
             payouts.mark_returned(

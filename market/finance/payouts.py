@@ -210,18 +210,24 @@ def value_moment(value_date: date) -> datetime:
     return datetime.combine(value_date, time(0), CHINA_STANDARD_TIME)
 
 
+def submission_day(payout: Payout) -> date | None:
+    """The day (UTC+8) the payout's batch went to the bank, if it has."""
+    submitted = payout.batch.submitted_at
+    if submitted is None:
+        return None
+    submitted = submitted if submitted.tzinfo else submitted.replace(tzinfo=UTC)
+    return submitted.astimezone(CHINA_STANDARD_TIME).date()
+
+
 def _check_value_date(payout: Payout, value_date: date, now: datetime) -> None:
     """A value date typed in lies between the day the batch went to the bank and today
     (UTC+8): the ledger entry it dates cannot come before the submission it follows."""
-    submitted = payout.batch.submitted_at
-    if submitted is not None:
-        submitted = submitted if submitted.tzinfo else submitted.replace(tzinfo=UTC)
-        first = submitted.astimezone(CHINA_STANDARD_TIME).date()
-        if value_date < first:
-            raise InvalidInput(
-                N_("the value date is before the payout was sent to the bank"),
-                field="value_date", earliest=first.isoformat(),
-            )  # fmt: skip
+    first = submission_day(payout)
+    if first is not None and value_date < first:
+        raise InvalidInput(
+            N_("the value date is before the payout was sent to the bank"),
+            field="value_date", earliest=first.isoformat(),
+        )  # fmt: skip
     today = now.astimezone(CHINA_STANDARD_TIME).date()
     if value_date > today:
         raise InvalidInput(

@@ -145,3 +145,44 @@ def test_a_lost_chargeback_leaves_clearing_equal_to_stripe(app, db, trade):
     assert open_exceptions(db) == []
     assert matching.run(db, utcnow()).matched == {}
     assert verify(db).ok
+
+
+def test_a_line_dated_before_the_batch_was_sent_pays_no_payout(app, db, trade):
+    settled = trade.transfer("ICBC0009")
+    settlement.accept(db, settled, utcnow(), Actor.BUYER, trade.buyer_user)
+    settlement.settle(db, settled.id, utcnow())
+    payee_account(db, trade.provider)
+    owed = books.payables(db, "CNY")[trade.provider.id]
+    batch = payouts.build_batch(db, trade.finance, "CNY", utcnow())
+    payouts.submit_batch(db, batch.id, trade.finance, utcnow())
+    payout = batch.payouts[0]
+    db.commit()
+    sent = payouts.submission_day(payout)
+    account = bank.create_account(
+        db, {"name": "工行基本户", "bank_name": "中国工商银行",
+             "account_number": "4000021009200000001", "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [
+        # Quotes the payout a day before the bank had the file: it cannot be that payout.
+        BankRow(sent - timedelta(days=1), -owed, "ICBC0010", "数据商", "", f"付款 {payout.reference}"),
+        BankRow(sent, -owed, "ICBC0011", "数据商", "", f"付款 {payout.reference}"),
+    ]  # fmt: skip
+    bank.import_statement(db, account.id, icbc_csv(rows, 2 * owed), "csv", trade.finance, utcnow())
+    db.commit()
+
+    matching.run(db, utcnow())
+    db.commit()
+    line_id = {row.bank_reference: row.id for row in db.scalars(sa.select(BankLine))}
+    refused = db.scalar(
+        sa.select(ReconException).where(ReconException.bank_line_id == line_id["ICBC0010"])
+    )
+    assert (refused.kind, refused.status) == ("before_submission", "open")
+    assert str(sent) in refused.detail
+    assert refused.candidates == [
+        {"kind": "payout", "id": payout.id, "amount_minor": -owed, "currency": "CNY"}
+    ]
+    paid = db.get(type(payout), payout.id)
+    assert (paid.status, paid.value_date, paid.bank_reference) == ("paid", sent, "ICBC0011")
+    states = {row.bank_reference: row.state for row in db.scalars(sa.select(BankLine))}
+    assert states == {"ICBC0010": ItemState.UNRECONCILED, "ICBC0011": ItemState.RECONCILED}
+    assert verify(db).ok

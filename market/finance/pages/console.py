@@ -65,6 +65,7 @@ EXCEPTION_KIND_LABELS = {
     "missing_in_ledger": N_("Not in the books"),
     "unmatched": N_("Nothing matches"),
     "missing_at_stripe": N_("Not at Stripe"),
+    "before_submission": N_("Dated before the payout was sent"),
 }
 TARGET_LABELS = {"payment": N_("Payment"), "refund": N_("Refund"), "payout": N_("Payout")}
 AUDIT_ACTION_LABELS = {
