@@ -1,14 +1,17 @@
 """Reconciliation speed on SQLite and PostgreSQL. Prints figures; asserts nothing.
 
     .venv/bin/python bench/recon.py [--lines 100000] [--runs 1] [--postgres-url URL]
+                                    [--engines sqlite,postgresql]
 
 For each engine, on a freshly migrated database: ``--lines`` card payments are put in the
 books (payment rows with their Stripe charge ids, and a ledger entry each — setup, not timed),
 then Stripe's itemised balance report for the same charges (a fee on each) is generated and
 
-- imported: parsed, recorded (one bulk insert) and booked (the fees: one entry per day) by
-  ``stripe_import.import_csv``;
-- matched: ``matching.run``, whose charge rule is one INSERT … SELECT and one UPDATE;
+- imported: parsed, the charges whose payments the books hold found (one query), recorded
+  (one bulk insert, those charges already reconciled), their matches written (one
+  INSERT … SELECT) and booked (the fees: one entry per day) by ``stripe_import.import_csv``;
+- matched: ``matching.run`` over what is left open (nothing, here: its charge rule finds no
+  open charge line), which still opens the exception queue's items;
 - reported: ``--lines`` rows of the general ledger (the payments' postings) written as XLSX by
   ``reports.write_xlsx`` (streamed SpreadsheetML).
 
@@ -16,11 +19,17 @@ Beside them, in the same run, an anchor: the raw engine inserting the same lines
 nothing else (the driver's executemany on SQLite, COPY on PostgreSQL), the floor for the
 import on this machine at this moment. Each figure is the median of ``--runs`` runs, each on a
 new database.
+
+The machine is shared, so wall times swing with everyone else's load; beside each wall time
+the bench prints the CPU seconds the work itself used — this process's, plus on PostgreSQL the
+server backend's (read from ``/proc``, so only for a server on this machine) — which move far
+less with the load and compare runs taken at different moments.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -122,21 +131,43 @@ def report(lines: int) -> bytes:
     )  # fmt: skip
 
 
+def backend_cpu(session) -> float:
+    """CPU seconds used so far by the PostgreSQL backend serving ``session`` (0 on SQLite,
+    which works inside this process, or when the server is not on this machine)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return 0.0
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(database: Database, work, figures: dict, name: str):
+    """Run ``work(session)`` in a unit of work; its wall time and CPU seconds into ``figures``."""
+    started, cpu = time.perf_counter(), time.process_time()
+    with database.unit_of_work() as session:
+        server = backend_cpu(session)
+        result = work(session)
+        server = backend_cpu(session) - server
+    figures[name] = time.perf_counter() - started
+    figures[f"{name}_cpu"] = time.process_time() - cpu + server
+    return result
+
+
 def one_run(url: str, lines: int, data: bytes) -> dict[str, float]:
     """Set up, then time import and match."""
     database = Database(url)
     books(database, url, lines)
     figures = {"anchor": anchor(database, stripe_import.parse_itemised_csv(data))}
-    started = time.perf_counter()
-    with database.unit_of_work() as session:
-        result = stripe_import.import_csv(session, data)
-    figures["import"] = time.perf_counter() - started
-    assert result.new == lines, result
-    started = time.perf_counter()
-    with database.unit_of_work() as session:
-        ran = matching.run(session, datetime.now(UTC))
-    figures["match"] = time.perf_counter() - started
-    assert ran.matched["stripe_charge"] == lines, ran.summary()
+    result = timed(database, lambda session: stripe_import.import_csv(session, data), figures,
+                   "import")  # fmt: skip
+    assert (result.new, result.matched) == (lines, lines), result
+    ran = timed(database, lambda session: matching.run(session, datetime.now(UTC)), figures,
+                "match")  # fmt: skip
+    assert sum(ran.matched.values()) == 0 and ran.opened == 0, ran.summary()
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
         started = time.perf_counter()
         with database.unit_of_work() as session:
@@ -154,9 +185,11 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=default_postgres_url())
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args()
     databases = Databases(args.postgres_url, migrate.upgrade, "recon")
-    kinds = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
+    kinds = [kind for kind in args.engines.split(",")
+             if kind == "sqlite" or (kind == "postgresql" and args.postgres_url)]  # fmt: skip
     data = report(args.lines)
     print(f"Stripe balance transactions: {args.lines:,} ({len(data) / 1e6:.1f} MB of CSV)")
     print(f"  before: {load_average()}")
@@ -167,9 +200,12 @@ def main() -> None:
             matched = statistics.median(r["match"] for r in runs)
             xlsx = statistics.median(r["xlsx"] for r in runs)
             floor = statistics.median(r["anchor"] for r in runs)
+            cpu_import = statistics.median(r["import_cpu"] for r in runs)
+            cpu_match = statistics.median(r["match_cpu"] for r in runs)
             print(
                 f"  {kind:10}  import {imported:6.2f} s   match {matched:6.2f} s   "
                 f"total {imported + matched:6.2f} s   ({args.lines / (imported + matched):,.0f} lines/s)"
+                f"   CPU seconds: import {cpu_import:5.2f}, match {cpu_match:5.2f}"
                 f"   anchor (raw insert of the rows) {floor:5.2f} s"
                 f"   XLSX {runs[0]['xlsx_rows']:,} rows {xlsx:6.2f} s"
             )

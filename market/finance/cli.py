@@ -126,7 +126,10 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
             except DomainError as error:
                 session.rollback()
                 _fail(error)
-        click.echo(f"{result.new} new, {result.unchanged} known, {result.entries} entries posted")
+        click.echo(
+            f"{result.new} new, {result.unchanged} known, {result.entries} entries posted, "
+            f"{result.matched} charges matched"
+        )
         return
     gateway = current_app.extensions["payments"]
     if gateway is None:

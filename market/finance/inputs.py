@@ -49,14 +49,16 @@ def amount(
             N_("this column takes an amount without a sign; the column says which way"),
             field=where,
         )
-    fraction = found["fraction"] or ""
-    if len(fraction.rstrip("0")) > exponent:
+    fraction = (found["fraction"] or "").rstrip("0")
+    if len(fraction) > exponent:
         raise InvalidInput(N_("this amount has more decimals than its currency"), field=where)
-    return bounded(
-        Decimal(found["sign"] + found["digits"].replace(",", "") + "." + (fraction or "0")),
-        exponent,
-        where,
-    )
+    # In integers, not decimals: an import reads three amounts a line, 100,000 lines at a time.
+    minor = int(found["digits"].replace(",", "") + fraction.ljust(exponent, "0"))
+    if minor > MAX_AMOUNT:
+        raise InvalidInput(
+            N_("this amount is larger than the ledger can book"), field=where, limit=MAX_AMOUNT
+        )
+    return -minor if found["sign"] == "-" else minor
 
 
 def bounded(value: Decimal, exponent: int, where: str) -> int:

@@ -3,7 +3,7 @@ what the books hold, by rules in priority order, in sets rather than row by row.
 
 | order | rule | joins |
 | --- | --- | --- |
-| 1 | ``stripe_charge`` | a charge line's charge id = a payment's Stripe charge id (one indexed join) |
+| 1 | ``stripe_charge`` | a charge line's charge id = a payment's Stripe charge id (one indexed join; also on import) |
 | 2 | ``stripe_refund`` | a refund line's refund id = a refund's (or a returned receipt's) Stripe refund id |
 | 3 | ``bank_transaction`` | a bank line's reference = a recorded bank receipt's transaction id |
 | 4 | ``payout_reference`` | ``SJ-PAYOUT-<id>`` in the remark: the payout is paid (or returned) |
@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.finance import books, payouts, statements
+from market.finance import books, bulk, payouts, statements
 from market.finance.models import (
     BankLine,
     ExceptionStatus,
@@ -207,6 +207,55 @@ def _stripe_charges(session: Session, pending: _Pending, now: datetime) -> int:
              "candidates": [_candidate("payment", row.payment_id, row.amount_minor, row.paid_in)]}
         )  # fmt: skip
     return matched
+
+
+def charges_in_books(session: Session, lines) -> set[str]:
+    """The ``stripe_charge`` rule for lines being imported (``stripe_balance.BalanceLine``):
+    the balance transaction ids of the charge lines whose payment the books already hold with
+    the same money, found in one query. They are recorded reconciled and matched by
+    :func:`match_imported_charges`, so an import never writes its lines twice; the rest wait
+    for :func:`run`, which applies the same rule to what is still open."""
+    wanted = defaultdict(list)
+    for line in lines:
+        if line.reporting_category == "charge" and line.charge_id:
+            wanted[line.charge_id].append(line)
+    if not wanted:
+        return set()
+    found = set()
+    for row in session.execute(
+        sa.select(Payment.stripe_charge_id, Payment.amount_minor, Payment.currency).where(
+            bulk.among(session, Payment.stripe_charge_id, list(wanted), "charges")
+        )
+    ):
+        for line in wanted[row.stripe_charge_id]:
+            if _same_money(line, row.amount_minor, row.currency):
+                found.add(line.id)
+    return found
+
+
+def match_imported_charges(session: Session, stripe_ids: list[str], now: datetime) -> None:
+    """The matches of the lines :func:`charges_in_books` found, once they are recorded: one
+    ``INSERT … SELECT`` joining them (by their unique ids) to their payments."""
+    if not stripe_ids:
+        return
+    bt, payment, match = (
+        StripeBalanceTransaction.__table__,
+        Payment.__table__,
+        Match.__table__,
+    )
+    columns = ["rule", "stripe_line_id", "target_kind", "target_id", "amount_minor",
+               "difference_minor", "created_at"]  # fmt: skip
+    session.execute(
+        sa.insert(match).from_select(
+            columns,
+            sa.select(
+                sa.literal("stripe_charge"), bt.c.id, sa.literal("payment"), payment.c.id,
+                bt.c.amount, sa.literal(0), sa.literal(now, match.c.created_at.type),
+            )
+            .select_from(bt.join(payment, payment.c.stripe_charge_id == bt.c.charge_id))
+            .where(bulk.among(session, bt.c.stripe_id, stripe_ids, "lines")),
+        )
+    )  # fmt: skip
 
 
 def _stripe_refunds(session: Session, pending: _Pending) -> None:

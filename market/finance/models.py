@@ -91,9 +91,10 @@ class StripeBalanceTransaction(Base):
     customer_facing_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
     customer_facing_currency: Mapped[str | None] = mapped_column(sa.String(3))
     exchange_rate: Mapped[str | None] = mapped_column(sa.String(32))
-    source_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    # Kept, not indexed: nothing looks a line up by them, and every index costs each insert.
+    source_id: Mapped[str | None] = mapped_column(sa.String(255))
     charge_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
-    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255))
     refund_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     payout_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     dispute_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)

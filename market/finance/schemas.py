@@ -394,6 +394,7 @@ class StripeImportSchema(Schema):
     new = fields.Integer()
     unchanged = fields.Integer()
     entries = fields.Integer()
+    matched = fields.Integer()
 
 
 class RunSchema(Schema):

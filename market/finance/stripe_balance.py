@@ -11,7 +11,6 @@ already recorded with the same content changes nothing; with other content it is
 from __future__ import annotations
 
 import bisect
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,12 +18,11 @@ from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 import ledger
 from market.errors import Conflict
-from market.finance import books, bulk
+from market.finance import books, bulk, matching
 from market.finance.models import ItemState, StripeBalanceTransaction
 from market.finance.payouts import CHINA_STANDARD_TIME
 from market.text import N_
@@ -97,16 +95,19 @@ _IDENTITY = ("type", "amount", "fee", "net", "currency", "source_id")
 
 @dataclass
 class ImportResult:
-    """What an import did: lines new, lines already known, entries posted."""
+    """What an import did: lines new, lines already known, entries posted, and the new charge
+    lines matched to their payments as they came in."""
 
     new: int = 0
     unchanged: int = 0
     entries: int = 0
+    matched: int = 0
 
     def __iadd__(self, other: ImportResult) -> ImportResult:
         self.new += other.new
         self.unchanged += other.unchanged
         self.entries += other.entries
+        self.matched += other.matched
         return self
 
 
@@ -174,13 +175,20 @@ def entries_for(session: Session, lines: Sequence[BalanceLine]) -> tuple[list, d
     requests: list[ledger.EntryRequest] = []
     keys: dict[str, list[str]] = defaultdict(list)
     pools: dict[tuple[date, int], _Pool] = {}
+    places: dict[datetime, tuple[date, int]] = {}
     for line in lines:
         for request in own_entries(line):
             requests.append(request)
             keys[line.id].append(request.key)
         at = line.created
         # A pool never spans two periods: the boundaries count before ``at`` tell it apart.
-        where = (at.astimezone(CHINA_STANDARD_TIME).date(), bisect.bisect_right(bounds, at))
+        # (Reports repeat their timestamps: each is placed once.)
+        where = places.get(at)
+        if where is None:
+            where = places[at] = (
+                at.astimezone(CHINA_STANDARD_TIME).date(),
+                bisect.bisect_right(bounds, at),
+            )
         pool = pools.get(where)
         if pool is None:
             pool = pools[where] = _Pool(at)
@@ -196,10 +204,10 @@ def entries_for(session: Session, lines: Sequence[BalanceLine]) -> tuple[list, d
     return requests, {txn: " ".join(found)[:200] for txn, found in keys.items()}
 
 
-def _row(line: BalanceLine, origin: str, booked: str, now: datetime) -> tuple:
+def _row(line: BalanceLine, origin: str, booked: str, matched: set[str], now: datetime) -> tuple:
     state = (
         ItemState.UNRECONCILED
-        if line.reporting_category in MATCHED_CATEGORIES
+        if line.reporting_category in MATCHED_CATEGORIES and line.id not in matched
         else ItemState.RECONCILED
     )
     return (*line, origin, booked, state.value, now)
@@ -207,8 +215,10 @@ def _row(line: BalanceLine, origin: str, booked: str, now: datetime) -> tuple:
 
 def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> ImportResult:
     """Record and book balance transactions in the caller's unit of work: the new rows in one
-    bulk insert, their entries in one ``post_many``. A line seen before with other content is
-    refused (``Conflict`` naming it) and, the caller rolling back, nothing is kept."""
+    bulk insert, their entries in one ``post_many``; a charge whose payment the books already
+    hold is matched to it on the way in (``matching.charges_in_books``). A line seen before with
+    other content is refused (``Conflict`` naming it) and, the caller rolling back, nothing is
+    kept."""
     unique: dict[str, BalanceLine] = {}
     total = 0
     for line in lines:
@@ -233,31 +243,29 @@ def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> Impor
                 field=f"lines.{line.id}",
             )
     requests, booked = entries_for(session, fresh)
+    matched = matching.charges_in_books(session, fresh)
     now = datetime.now(UTC)
     bulk.insert(
         session,
         StripeBalanceTransaction.__table__,
         COLUMNS,
-        [_row(line, origin, booked.get(line.id, ""), now) for line in fresh],
+        [_row(line, origin, booked.get(line.id, ""), matched, now) for line in fresh],
     )
+    matching.match_imported_charges(session, list(matched), now)
     if requests:
         ledger.post_many(session, requests)
-    return ImportResult(new=len(fresh), unchanged=total - len(fresh), entries=len(requests))
+    return ImportResult(
+        new=len(fresh), unchanged=total - len(fresh), entries=len(requests), matched=len(matched)
+    )
 
 
 def _known(session: Session, ids: list[str]) -> dict:
     """The compared columns of the lines already recorded among ``ids``, as plain rows. The ids
-    go in as one parameter (an array on PostgreSQL, a JSON list on SQLite), not one each."""
+    go in as one parameter (``bulk.among``), not one each."""
     bt = StripeBalanceTransaction
     if not ids:
         return {}
-    if session.get_bind().dialect.name == "postgresql":
-        wanted = bt.stripe_id == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.String)))
-    else:
-        listed = sa.select(sa.column("value")).select_from(
-            sa.func.json_each(sa.bindparam("ids", json.dumps(ids)))
-        )
-        wanted = bt.stripe_id.in_(listed)
+    wanted = bulk.among(session, bt.stripe_id, ids, "ids")
     return {
         row.stripe_id: row
         for row in session.execute(

@@ -71,6 +71,8 @@ def test_the_exception_queue_holds_exactly_the_planted_problems(app, db, trade):
     result = stripe_import.import_csv(db, stripe_csv(report))
     db.commit()
     assert (result.new, result.unchanged) == (5, 1)
+    # The two charges whose payments the books hold are matched as they come in.
+    assert result.matched == 2
 
     # --- The bank's side (a GBK file; the Stripe payout arrives the next day) ----------------
     account = bank.create_account(
@@ -106,7 +108,7 @@ def test_the_exception_queue_holds_exactly_the_planted_problems(app, db, trade):
     }, ran.summary()
     differs = next(e for e in open_exceptions(db) if e.kind == "amount_differs")
     assert differs.candidates[0]["kind"] == "payment" and "difference -1" in differs.detail
-    assert ran.matched["stripe_charge"] == 2 and ran.matched["stripe_refund"] == 1
+    assert "stripe_charge" not in ran.matched and ran.matched["stripe_refund"] == 1
     assert ran.matched["amount_window"] == 2  # the bank line and the Stripe line
     assert db.get(type(payout), payout.id).status == "returned"
     assert books.balance(db, "assets:stripe_payouts_in_transit", "HKD") == 0
@@ -185,4 +187,32 @@ def test_a_line_dated_before_the_batch_was_sent_pays_no_payout(app, db, trade):
     assert (paid.status, paid.value_date, paid.bank_reference) == ("paid", sent, "ICBC0011")
     states = {row.bank_reference: row.state for row in db.scalars(sa.select(BankLine))}
     assert states == {"ICBC0010": ItemState.UNRECONCILED, "ICBC0011": ItemState.RECONCILED}
+    assert verify(db).ok
+
+
+def test_a_charge_imported_before_its_payment_is_matched_by_the_next_run(app, db, trade):
+    trade.card("ch_W")  # booked, but Stripe reports a fen less
+    db.commit()
+    later = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
+    report = [
+        stripe_row("txn_E", "charge", PRICE, 14_040, created=later, source_id="ch_E"),
+        stripe_row("txn_W", "charge", PRICE - 1, 14_040, created=later, source_id="ch_W"),
+    ]
+    result = stripe_import.import_csv(db, stripe_csv(report))
+    db.commit()
+    assert result.matched == 0
+    lines = {row.stripe_id: row for row in db.scalars(sa.select(StripeBalanceTransaction))}
+    assert {row.state for row in lines.values()} == {ItemState.UNRECONCILED}
+
+    trade.card("ch_E")  # the webhook that books the payment arrives after the report
+    db.commit()
+    ran = matching.run(db, utcnow())
+    db.commit()
+    assert ran.matched["stripe_charge"] == 1
+    assert [(e.kind, e.stripe_line_id) for e in open_exceptions(db)] == [
+        ("amount_differs", lines["txn_W"].id)
+    ]
+    db.refresh(lines["txn_E"])
+    assert lines["txn_E"].state == ItemState.RECONCILED
+    assert matching.run(db, utcnow()).matched == {}
     assert verify(db).ok
