@@ -14,6 +14,7 @@ from datetime import datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ledger.currencies import to_major
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.files import FileStore
 from market.identity.models import User
@@ -512,6 +513,52 @@ def draft_from_asset(asset: Asset, certificate: Certificate, regions) -> dict:
         "rights": [r for r in OFFERABLE_RIGHTS if r in certificate.rights],
         "territory": ["CN"],
     }
+
+
+def _major_units(minor: int, currency: str) -> str:
+    """``480000, "CNY"`` → ``4800``; ``100050`` → ``1000.5``: as the editor reads it back."""
+    text = f"{to_major(minor, currency):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def revision_form(revision: ListingRevision) -> dict:
+    """A revision as the editor's fields: what the provider sees when changing a draft (money
+    in the plan currency's major unit, as the editor reads it back)."""
+    terms = revision.terms or {}
+    form = {
+        "asset_id": str(revision.asset_version.asset_id),
+        "rights": [str(right) for right in revision.rights],
+        "title_zh": revision.title_zh,
+        "title_en": revision.title_en,
+        "description_zh": revision.description_zh,
+        "description_en": revision.description_en,
+        "keywords": ", ".join(revision.keywords or []),
+        "category": str(revision.category),
+        "delivery_method": str(revision.delivery_method),
+        "region": revision.region,
+        "coverage_from": str(revision.coverage_from or ""),
+        "coverage_to": str(revision.coverage_to or ""),
+        "valuation_report_number": revision.valuation_report_number or "",
+        "scenarios": [str(value) for value in terms.get("scenarios", [])],
+        "territory": list(terms.get("territory", [])),
+        "duration_months": str(terms.get("duration_months") or ""),
+    }
+    for flag in ("cross_border", "redistribution", "resale", "derivatives", "attribution"):
+        form[flag] = "1" if terms.get(flag) else ""
+    for index, plan in enumerate(revision.public_plans):
+        row = {
+            "kind": str(plan.kind),
+            "name_zh": plan.name_zh,
+            "name_en": plan.name_en,
+            "price": _major_units(plan.price_minor, plan.currency),
+            "currency": plan.currency,
+            "period": str(plan.period) if plan.period else "",
+            "periods": str(plan.periods or ""),
+            "calls": str(plan.calls or ""),
+            "exclusive": "1" if plan.exclusive else "",
+        }
+        form.update({f"plan{index}_{name}": value for name, value in row.items()})
+    return form
 
 
 PREVIEW_BYTES = 64 * 1024

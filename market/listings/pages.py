@@ -416,11 +416,36 @@ def _plan_names() -> dict[str, tuple[str, str]]:
     return names
 
 
-def _editor(form, errors: dict, offered, chosen):
+def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None):
+    rows = [int(m[1]) for key in form if (m := schemas.PLAN_ROW.fullmatch(key))]
     return render_template(
         "listings/editor.html", form=form, errors=errors, offered=offered, chosen=chosen,
         labels=_labels(), regions=discovery.REGION_LABELS, territories=territory_choices(),
+        listing=listing, plan_rows=max([schemas.PLAN_ROWS - 1, *rows]) + 1,
     )  # fmt: skip
+
+
+@blp.route("/provider/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def provider_edit(listing_id: int):
+    """The listing editor on the draft revision, prefilled with what the draft says now."""
+    session = db_session()
+    listing = listings.listing_or_404(session, listing_id, acting_for())
+    revision = listings.draft_of(listing)  # Conflict (409) when no draft is being written
+    chosen = (listing.asset, revision.certificate)
+    if request.method == "GET":
+        return _editor(listings.revision_form(revision), {}, [chosen], chosen, listing)
+    data, errors = parse_form(schemas.RevisionFormSchema(plan_names=_plan_names()))
+    if not errors:
+        try:
+            listings.update_draft(session, listing, data, utcnow())
+        except DomainError as error:
+            errors = error.errors or {error.field or "_schema": [error.message]}
+            session.rollback()
+        else:
+            flash(_("Draft saved. Submit it for compliance review when it is ready."))
+            return redirect(url_for("listings.provider_listing", listing_id=listing.id))
+    return _editor(request.form, schemas.flat_errors(errors), [chosen], chosen, listing), 422
 
 
 @blp.route("/provider/listings/<int:listing_id>", methods=["GET", "POST"])
@@ -439,6 +464,7 @@ def provider_listing(listing_id: int):
                 listings.submit(session, listing, current_user(), now)
             elif action == "revise":
                 listings.start_revision(session, listing, current_user(), now)
+                return redirect(url_for("listings.provider_edit", listing_id=listing_id))
             elif action == "delist":
                 listings.move(
                     session, listing, Action.DELIST, Actor.PROVIDER, current_user(), None, now

@@ -30,7 +30,7 @@ from market.listings.models import (
 )
 from market.listings.terms import WORLDWIDE
 from market.registry.models import AssetKind, Industry, Right
-from market.text import FormSchema, Money
+from market.text import N_, FormSchema, Money
 
 CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
@@ -48,13 +48,18 @@ def _text(max_length: int, required: bool = True, min_length: int = 1, one_line:
     )
 
 
+def _at_least_one(message: str, most: int) -> list:
+    """A list's length check whose empty case says what to do rather than counting."""
+    return [validate.Length(min=1, error=message), validate.Length(max=most)]
+
+
 class LicenceTermsSchema(Schema):
     """Licence terms (see ``terms.py``)."""
 
     scenarios = fields.List(
         fields.Enum(UsageScenario, by_value=True),
         required=True,
-        validate=validate.Length(min=1, max=len(UsageScenario)),
+        validate=_at_least_one(N_("Choose at least one usage scenario."), len(UsageScenario)),
     )
     duration_months = Int(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 1200)
@@ -62,7 +67,7 @@ class LicenceTermsSchema(Schema):
     territory = fields.List(
         fields.String(validate=validate.OneOf([*TERRITORIES, WORLDWIDE])),
         required=True,
-        validate=validate.Length(min=1, max=50),
+        validate=_at_least_one(N_("Choose at least one territory."), 50),
     )
     cross_border = fields.Boolean(required=True)
     redistribution = fields.Boolean(load_default=False)
@@ -118,7 +123,9 @@ class RevisionInputSchema(Schema):
     """What a provider writes in a listing draft."""
 
     rights = fields.List(
-        fields.Enum(Right, by_value=True), required=True, validate=validate.Length(min=1, max=5)
+        fields.Enum(Right, by_value=True),
+        required=True,
+        validate=_at_least_one(N_("Choose at least one right to offer."), 5),
     )
     title_zh = _text(200, one_line=True)
     title_en = _text(200, one_line=True)
@@ -501,7 +508,8 @@ class DemandOfferFormSchema(FormSchema, DemandOfferInputSchema):
 # --- The listing editor's form: flat HTML fields read as the listing input, prices in yuan ---
 
 KEYWORD_SEPARATORS = re.compile(r"[,，;；、\n]+")
-PLAN_ROWS = 3
+PLAN_ROWS = 3  # plan rows an editor offers at least (a draft with more shows them all)
+PLAN_ROW = re.compile(r"plan(1?[0-9])_kind")  # at most 20 plans
 PLAN_FIELDS = ("kind", "name_zh", "name_en", "price", "currency", "period", "periods", "calls")
 TERMS_FLAGS = ("cross_border", "redistribution", "resale", "derivatives", "attribution")
 
@@ -525,14 +533,14 @@ class TermsFormSchema(LicenceTermsSchema):
     duration_months = _whole(1, 1200)
 
 
-class ListingFormSchema(ListingInputSchema):
-    """The editor's fields (``plan0_price``, ``scenarios``, ``territory`` ...) as a listing.
+class RevisionFormSchema(RevisionInputSchema):
+    """The editor's fields (``plan0_price``, ``scenarios``, ``territory`` ...) as a draft, the
+    same fields the API's draft takes.
 
     ``plan_names`` gives each plan kind its default ``(Chinese, English)`` name, used when the
     provider leaves a plan's names blank.
     """
 
-    asset_id = Int(required=True)
     coverage_from = _whole(1000, 2200)
     coverage_to = _whole(1000, 2200)
     terms = fields.Nested(TermsFormSchema, required=True)
@@ -556,7 +564,8 @@ class ListingFormSchema(ListingInputSchema):
         for flag in TERMS_FLAGS:
             terms[flag] = bool(form.pop(flag, False))
         plans = []
-        for index in range(PLAN_ROWS):
+        rows = [int(m[1]) for key in form if (m := PLAN_ROW.fullmatch(key))]
+        for index in range(max([PLAN_ROWS - 1, *rows]) + 1):
             row = {name: form.pop(f"plan{index}_{name}", None) for name in PLAN_FIELDS}
             exclusive = bool(form.pop(f"plan{index}_exclusive", False))
             if not row["kind"]:
@@ -573,6 +582,13 @@ class ListingFormSchema(ListingInputSchema):
                 w.strip() for t in texts for w in KEYWORD_SEPARATORS.split(t) if w.strip()
             ]
         return {**form, "terms": terms, "plans": plans}
+
+
+class ListingFormSchema(RevisionFormSchema):
+    """The editor's fields for a new listing: the asset it offers, and its first draft."""
+
+    asset_id = Int(required=True)
+    asset_version = Int(strict=True, load_default=None, allow_none=True)
 
 
 def flat_errors(errors: dict) -> dict[str, list[str]]:
