@@ -50,7 +50,7 @@ from market.listings.models import (
 )
 from market.listings.rates import CNY
 from market.listings.states import Action, Actor
-from market.money import plain_amount, whole_money
+from market.money import money, plain_amount, whole_money
 from market.registry.assets import Upload, store_first
 from market.registry.models import (
     ASSET_KIND_LABELS,
@@ -532,7 +532,8 @@ def review_listing(listing_id: int):
     revision = listing.latest_revision
     context = {"listing": listing, "revision": revision, "labels": _labels(),
                "terms": licence.describe(revision.terms, _, territory),
-               "in_review": revision.state == RevisionState.IN_REVIEW}  # fmt: skip
+               "in_review": revision.state == RevisionState.IN_REVIEW,
+               "changes": _changes(listing.live_revision, revision)}  # fmt: skip
     if request.method == "GET":
         return render_template("listings/review.html", errors={}, form={}, **context)
     if not context["in_review"]:  # decided already (a page left open, a second press)
@@ -552,6 +553,54 @@ def review_listing(listing_id: int):
         return page, status
     flash(_("Decision recorded."))
     return redirect(url_for("listings.review_queue"))
+
+
+_COMPARED = (
+    ("title_zh", N_("Title (Chinese)")), ("title_en", N_("Title (English)")),
+    ("description_zh", N_("Description (Chinese)")), ("description_en", N_("Description (English)")),
+    ("keywords", N_("Keywords")), ("category", N_("Category")), ("delivery_method", N_("Delivery")),
+    ("region", N_("Coverage region")), ("coverage", N_("Coverage")),
+    ("rights", N_("Rights on offer")), ("valuation_report_number", N_("Valuation report")),
+    ("plans", N_("Pricing plans")),
+)  # fmt: skip
+
+
+def _shown(revision, name: str) -> str:
+    """A revision's field as the reviewer reads it, in the page's language."""
+    if name == "plans":
+        return "; ".join(
+            f"{plan.name(str(get_locale().language))} · {money(plan.price_minor, plan.currency)}"
+            for plan in revision.public_plans
+        )
+    if name == "coverage":
+        return f"{revision.coverage_from or '…'}–{revision.coverage_to or '…'}"
+    value = getattr(revision, name)
+    labels = {"category": INDUSTRY_LABELS, "delivery_method": DELIVERY_LABELS,
+              "region": discovery.REGION_LABELS}  # fmt: skip
+    if name in labels:
+        return _(labels[name][value]) if value in labels[name] else str(value or "")
+    if name == "rights":
+        return ", ".join(_(RIGHT_LABELS[right]) for right in value)
+    if isinstance(value, list):
+        return ", ".join(value)
+    return value or ""
+
+
+def _changes(live, revision) -> list[tuple[str, str, str]]:
+    """``(what, published, this revision)`` for each field and licence term the revision in
+    review changes against the revision on sale; empty for a first revision."""
+    if live is None or live.id == revision.id:
+        return []
+    rows = []
+    for name, label in _COMPARED:
+        before, after = _shown(live, name), _shown(revision, name)
+        if before != after:
+            rows.append((_(label), before, after))
+    old_terms = dict(licence.describe(live.terms, _, territory))
+    for label, after in licence.describe(revision.terms, _, territory):
+        if old_terms.get(label) != after:
+            rows.append((label, old_terms.get(label, ""), after))
+    return rows
 
 
 def _feature_page(listing, status: int = 200, errors=None):

@@ -160,3 +160,24 @@ def test_no_usage_scenario_asks_for_one(client, db, draft, provider, language, m
     html = response.get_data(as_text=True)
     assert message in html
     assert "1 到 8" not in html and "between 1 and" not in html
+
+
+def test_the_reviewer_sees_what_a_revision_changes(client, db, published, provider, staff):
+    owner = provider[1]
+    listings.start_revision(db, published, owner, utcnow())
+    db.commit()
+    client.log_in(owner.email)
+    path = f"/provider/listings/{published.id}/edit"
+    fields = _fields(published, plan0_price="5200", title_en="Shenzhen bus taps")
+    db.rollback()
+    assert client.submit(path, fields).status_code == 302
+    assert (
+        client.submit(f"/provider/listings/{published.id}", {"action": "submit"}).status_code == 302
+    )
+    client.submit("/logout", {})
+    client.log_in(staff.email)
+    html = client.get(f"/review/listings/{published.id}", headers=ENGLISH).get_data(as_text=True)
+    assert 'data-testid="revision-changes"' in html
+    assert html.count('data-testid="changed-field"') == 2
+    assert "<del>Shenzhen bus card transactions</del>" in html
+    assert "¥5,200.00</ins>" in html
