@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from market.db import utcnow
+from market.listings import listings
 from market.listings.models import Listing
 from tests.browser.helpers import overflow, sign_in
+from tests.browser.pagecheck import LOCALES, WIDTHS, check
 from tests.listings import factories as lf
 from tests.registry import factories as rf
 
@@ -115,3 +118,42 @@ def test_the_buy_page_shows_the_plan_price_on_a_phone(page, published):
     box = page.get_by_test_id("plan-price").first.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 375
     assert overflow(page) == 0
+
+
+@pytest.fixture
+def revised(live_app):
+    """``(paths by page, e-mail by page)``: a published listing with a new draft revision and the
+    reviewer's changes asked for; the editor is its provider's, the buy page a buyer's."""
+    store = live_app.extensions["files"]
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = rf.reviewer(session)
+        organisation, owner = rf.provider(session)
+        listing = lf.published_listing(session, store, organisation, owner, staff)
+        listings.start_revision(session, listing, owner, utcnow())
+        _buyer, buyer = rf.provider(session)
+        return (
+            {"listing-edit": f"/provider/listings/{listing.id}/edit",
+             "buy": f"/listings/{listing.id}/buy"},
+            {"listing-edit": owner.email, "buy": buyer.email},
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(LOCALES))
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["listing-edit", "buy"])
+def test_the_editor_and_buy_pages_fit_and_speak_one_language(
+    browser, live_app, revised, name, language, width
+):
+    paths, emails = revised
+    context = browser.new_context(
+        locale=LOCALES[language], base_url=live_app.url,
+        viewport={"width": width, "height": 900},
+    )  # fmt: skip
+    context.set_default_timeout(15000)
+    try:
+        page = context.new_page()
+        sign_in(page, emails[name])
+        failures = check(page, paths[name], f"{name}-{language}-{width}", language)
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
