@@ -506,7 +506,7 @@ class AssertionRangeSchema(Schema):
     @validates_schema
     def _ordered(self, data, **kwargs):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError("must not be before start", field_name="end")
+            raise ValidationError(N_("The end may not be before the start."), field_name="end")
 
 
 class AssertionQuerySchema(AssertionRangeSchema):

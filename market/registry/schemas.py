@@ -22,7 +22,7 @@ from market.registry.models import (
     UpdateFrequency,
 )
 from market.registry.states import REVIEW_DECISIONS, Action
-from market.text import FormSchema
+from market.text import N_, FormSchema
 
 SEPARATORS = re.compile(r"[,，;；、\n]+")
 
@@ -65,7 +65,7 @@ class ColumnList(fields.List):
                     continue
                 parts = [part.strip() for part in line.split(":", 2)]
                 if len(parts) < 2:
-                    raise ValidationError("write each column as name: type: description")
+                    raise ValidationError(N_("Write each column as name: type: description."))
                 rows.append({"name": parts[0], "type": parts[1], "description": "".join(parts[2:])})
             value = rows
         return super()._deserialize(value, attr, data, **kwargs)

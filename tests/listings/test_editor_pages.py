@@ -163,6 +163,17 @@ def test_no_usage_scenario_asks_for_one(client, db, draft, provider, language, m
     assert "1 到 8" not in html and "between 1 and" not in html
 
 
+def test_coverage_years_backwards_are_refused_in_the_readers_language(client, draft, provider):
+    client.log_in(provider[1].email)
+    fields = _fields(draft, coverage_from="2024", coverage_to="2020")
+    response = client.submit(
+        f"/provider/listings/{draft.id}/edit", fields, headers={"Accept-Language": "zh"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="coverage_to-error"' in html and "结束年份不能早于起始年份。" in html
+
+
 def test_the_reviewer_sees_what_a_revision_changes(client, db, published, provider, staff):
     owner = provider[1]
     listings.start_revision(db, published, owner, utcnow())
