@@ -110,3 +110,16 @@ def test_a_resubmission_starts_from_the_last_submission(app, db, client):
         assert staff.submit(f"{page}/decision", action, page=page).status_code == 302
     form = client.get(f"/organisations/{organisation.id}/verification").get_data(as_text=True)
     assert 'value="王五"' in form and 'value="深圳市福田区福中三路1号"' in form
+
+
+def test_a_verified_organisations_page_says_verified_once(client, db):
+    owner = factories.user(db, "owner@example.cn")
+    organisation = factories.organisation(db, owner)
+    db.commit()
+    client.log_in("owner@example.cn")
+    page = client.get(
+        f"/organisations/{organisation.id}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert organisation.is_verified
+    assert page.count(">Verified<") + page.count("✔ Verified") == 1
+    assert 'data-testid="verified-organisation"' in page
