@@ -239,7 +239,9 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         message = gettext("The form has expired or did not come from this site. Reload the page.")
-        return _error_response(400, message, {"csrf_token": [error.description]})
+        # A page reader has the message; the token's own reason (English) is for API callers.
+        errors = {"csrf_token": [error.description]} if api_setup.wants_json() else None
+        return _error_response(400, message, errors)
 
     @app.errorhandler(sa.exc.IntegrityError)
     def integrity_error(error):

@@ -49,10 +49,16 @@ def test_over_long_name_is_refused(client, db):
 
 def test_form_post_without_csrf_token_is_refused(client, db):
     response = client.post(
-        "/signup", data={"email": "c@example.cn", "password": "x" * 12, "name": "C"}
+        "/signup",
+        data={"email": "c@example.cn", "password": "x" * 12, "name": "C"},
+        headers={"Accept-Language": "zh"},
     )
     assert response.status_code == 400
     assert _users(db) == 0
+    page = response.get_data(as_text=True)
+    # The reader is told what to do in their language, not Flask-WTF's English reason.
+    assert "重新加载" in page or "刷新" in page
+    assert "CSRF token is missing" not in page
 
 
 def test_login_with_the_right_password(client, db):
