@@ -163,7 +163,9 @@ class RevisionInputSchema(Schema):
         """Coverage years run forwards."""
         start, end = data.get("coverage_from"), data.get("coverage_to")
         if start and end and start > end:
-            raise ValidationError({"coverage_to": [N_("The last year may not be before the first.")]})
+            raise ValidationError(
+                {"coverage_to": [N_("The last year may not be before the first.")]}
+            )
 
 
 class ListingInputSchema(RevisionInputSchema):

@@ -98,6 +98,8 @@ def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(a
     assert done.status_code == 302
     page = web.get("/finance/reconciliation").get_data(as_text=True)
     assert "差额由未达项解释" in page and "已核对 1 天" in page
+    trail = page[page.rindex("<table>") :]
+    assert "已断言余额" in trail and "assert_balances" not in trail and "<td>#</td>" not in trail
     with app.extensions["db"].unit_of_work() as session:
         assertion_id = session.scalar(sa.select(BalanceAssertion.id))
     day = web.get(f"/finance/reconciliation/assertions/{assertion_id}").get_data(as_text=True)

@@ -75,6 +75,8 @@ AUDIT_ACTION_LABELS = {
     "propose_correction": N_("Correction proposed"),
     "approve_correction": N_("Correction approved"),
     "reject_correction": N_("Correction refused"),
+    "assert_balances": N_("Balances asserted"),
+    "close_period": N_("Period closed"),
 }
 
 
