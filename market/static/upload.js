@@ -127,10 +127,19 @@
   }
 
   async function finish() {
+    let wait = POLL_MS;
     while (upload.state === "verifying") {
       say(text("Verifying"));
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      upload = await call("GET", sessionUrl());
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      try {
+        upload = await call("GET", sessionUrl());
+        wait = POLL_MS;
+      } catch (error) {
+        // The server goes on verifying whatever happens to this page's connection: a check
+        // lost to the network is asked again, less often, until one answers.
+        if (error.status && error.status < 500) { say(error.message); show("start"); return; }
+        wait = Math.min(wait * 2, 30000);
+      }
     }
     show("start");
     if (upload.state === "registered") {
@@ -185,6 +194,12 @@
       if (!live()) { return; } // paused or cancelled: the aborted parts are not failures
       stopAll();
       say(error.message);
+      if (error.status && error.status < 500 && error.status !== 403) {
+        // A refused completion may have closed the session (a file not of its type): then
+        // there is nothing to resume, only its outcome to show.
+        try { upload = await call("GET", sessionUrl()); } catch (ignored) { /* keep the message */ }
+        if (upload && upload.state && upload.state !== "open") { return finish(); }
+      }
       // A refusal of the session itself (its size, its type) cannot be resumed.
       if (error.status && error.status !== 403 && error.status < 500 && !stored.size) {
         show("start");

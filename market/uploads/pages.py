@@ -56,7 +56,11 @@ def _json_errors(view):
 
 
 def _shown(upload: UploadSession) -> dict:
-    return schemas.UploadSessionSchema().dump(services.describe(_store(), upload))
+    shown = schemas.UploadSessionSchema().dump(services.describe(_store(), upload))
+    if shown.get("error") and shown["error"].get("message"):
+        # The page shows the reason for a refusal in the reader's language.
+        shown["error"] = {**shown["error"], "message": _(shown["error"]["message"])}
+    return shown
 
 
 def _json_body(schema) -> dict:
@@ -81,7 +85,7 @@ def upload_page(asset_id: int):
         uploads=recent,
         labels=UPLOAD_STATE_LABELS,
         open_state=UploadState.OPEN,
-        max_bytes=current_app.config["MAX_ASSET_FILE_BYTES"],
+        max_bytes=services.largest_file(_store(), services.settings_from(current_app.config)),
         direct=_store().presigns_parts,
     )
 

@@ -73,6 +73,14 @@ def settings_from(config: Mapping) -> UploadSettings:
     )
 
 
+def largest_file(store: FileStore, settings: UploadSettings) -> int:
+    """The largest file a session on ``store`` takes: the setting, or what ``MAX_PARTS`` of the
+    largest part the store accepts can hold, if that is less (through the API, where the store
+    takes no presigned parts, a part is one request of at most ``MAX_UPLOAD_BYTES``)."""
+    part_limit = MAX_PART_BYTES if store.presigns_parts else settings.api_part_limit
+    return min(settings.max_asset_file_bytes, MAX_PARTS * part_limit)
+
+
 def _part_size(size: int, wanted: int | None, store: FileStore, settings: UploadSettings) -> int:
     limit = MAX_PART_BYTES if store.presigns_parts else settings.api_part_limit
     if wanted is None:
@@ -101,11 +109,10 @@ def begin(
     name = assets.clean_name(data["name"], "name")
     media_type = filetypes.media_type(name, "name")
     size = data["size"]
-    if size > settings.max_asset_file_bytes:
+    largest = largest_file(store, settings)
+    if size > largest:
         raise assets.UploadTooLarge(
-            N_("the file is larger than the upload limit"),
-            field="size",
-            limit=[settings.max_asset_file_bytes],
+            N_("the file is larger than the upload limit"), field="size", limit=[largest]
         )
     part_size = _part_size(size, data.get("part_size"), store, settings)
     part_count = math.ceil(size / part_size)

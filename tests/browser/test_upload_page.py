@@ -249,3 +249,57 @@ def test_the_upload_page_fits_speaks_one_language_and_passes_axe(
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("live_app", ["local"], indirect=True)
+def test_a_file_not_of_its_type_is_refused_in_chinese_with_nothing_left_to_resume(
+    browser, live_app, asset_of, tmp_path
+):
+    asset_id, email = asset_of
+    path = tmp_path / "table.parquet"  # CSV text under a Parquet name
+    path.write_bytes(b"id,reading\n" + b"1,2\n" * (PART // 2))
+    context = browser.new_context(
+        locale="zh-CN", base_url=live_app.url, viewport={"width": 375, "height": 800}
+    )
+    context.set_default_timeout(30000)
+    page = context.new_page()
+    sign_in(page, email)
+    page.goto(f"/registry/assets/{asset_id}/upload")
+    page.set_input_files("#upload-file", str(path))
+    page.get_by_test_id("upload-start").click()
+    status = page.get_by_test_id("upload-status")
+    page.get_by_text("已拒绝：文件内容与其类型不符").wait_for()
+    assert "does not match" not in status.inner_text()
+    assert page.get_by_test_id("upload-start").is_visible()
+    assert not page.get_by_test_id("upload-resume").is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("live_app", ["local"], indirect=True)
+def test_a_status_check_lost_while_fingerprinting_is_asked_again(
+    page, live_app, asset_of, tmp_path
+):
+    asset_id, email = asset_of
+    data = b"id,reading\n" + b"3,4\n" * (PART // 2)
+    path = tmp_path / "readings.csv"
+    path.write_bytes(data)
+    sign_in(page, email)
+    page.goto(f"/registry/assets/{asset_id}/upload")
+    lost = []
+
+    def lose_the_first_check(route):
+        if route.request.method == "GET" and not lost:
+            lost.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.set_input_files("#upload-file", str(path))
+    page.get_by_test_id("upload-start").click()
+    page.get_by_text("Computing the fingerprint").wait_for()
+    page.route("**/registry/uploads/*", lose_the_first_check)
+    page.wait_for_timeout(2500)  # the page checks every 2 s: the first check is lost
+    while worker.run_once(live_app):
+        pass
+    page.get_by_text(hashlib.sha256(data).hexdigest()).wait_for(timeout=60000)
+    assert lost

@@ -172,6 +172,20 @@ def test_the_size_limit_is_a_setting(app, provider):
     assert provider.begin(provider.asset(), "data.csv", 10 * MiB).status_code == 201
 
 
+def test_the_limit_is_what_the_store_can_take_in_its_parts(app, provider, store_kind):
+    # Through the API a part is one request of at most MAX_UPLOAD_BYTES, so 10,000 of them
+    # bound the local store; presigned parts (S3) reach the setting, 1 TiB.
+    tebibyte = 1024**4
+    response = provider.begin(provider.asset(), "corpus.csv", tebibyte)
+    if store_kind == "local":
+        largest = 10_000 * app.config["MAX_UPLOAD_BYTES"]
+        assert response.status_code == 413
+        assert response.get_json()["errors"]["limit"] == [largest]
+        assert provider.begin(provider.asset(), "corpus.csv", largest).status_code == 201
+    else:
+        assert response.status_code == 201, response.get_json()
+
+
 def test_abandoned_sessions_expire_and_their_parts_are_aborted(app, db, provider):
     data = _csv(6 * MiB)
     upload = _begun(provider, data)
