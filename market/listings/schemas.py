@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from ledger.currencies import EXPONENTS
-from market.fields import Date, Int, SingleLine, Text
+from market.fields import AwareDateTime, Date, Int, SingleLine, Text
 from market.identity.schemas import TERRITORIES
 from market.listings.models import (
     BillingPeriod,
@@ -93,7 +93,7 @@ class ListingPlanInputSchema(Schema):
     )
     exclusive = fields.Boolean(load_default=False)
     buyer_organisation_id = Int(strict=True, load_default=None, allow_none=True)
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    expires_at = AwareDateTime(load_default=None, allow_none=True)
     terms = fields.Nested(LicenceTermsSchema, load_default=None, allow_none=True)
 
     @validates_schema

@@ -220,3 +220,41 @@ def test_multipart_operations_document_every_part_in_the_request_body(app, path,
         # A part of a multipart body is text: it can be left out, never sent as null.
         assert not any(field.get("nullable") for field in part["properties"].values())
     assert fields <= documented
+
+
+def test_every_date_an_operation_reads_is_bounded_to_the_years_the_exchange_computes_with(app):
+    """A date or time an operation reads from its body or query carries ``x-year-range``: the
+    bounded field classes of ``market.fields``, so a year 9999 is a 422, never an overflow."""
+    document = app.test_client().get("/api/openapi.json").get_json()
+    components = document["components"]["schemas"]
+    unbounded: set[str] = set()
+    seen: set[str] = set()
+
+    def walk(schema: dict, where: str) -> None:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                walk(components[name], name)
+            return
+        dated = schema.get("format") in ("date", "date-time") and not schema.get("readOnly")
+        if dated and "x-year-range" not in schema:
+            unbounded.add(where)
+        for key, value in (schema.get("properties") or {}).items():
+            walk(value, f"{where}.{key}")
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                walk(schema[key], where)
+        for key in ("allOf", "anyOf", "oneOf"):
+            for part in schema.get(key, []):
+                walk(part, where)
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                walk(parameter.get("schema", {}), f"{method} {path} ?{parameter.get('name')}")
+            for media in (operation.get("requestBody") or {}).get("content", {}).values():
+                walk(media.get("schema", {}), f"{method} {path}")
+    assert not unbounded
