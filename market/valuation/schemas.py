@@ -48,7 +48,8 @@ DECIMAL_LIMIT = Decimal(10**15)
 
 def _bounded(value: Decimal) -> None:
     """A decimal input has at most ``DECIMAL_PLACES`` places and is below ``DECIMAL_LIMIT``."""
-    if abs(value) >= DECIMAL_LIMIT:
+    # copy_abs, not abs(): abs() rounds to the context, and 1E+999999999 overflows it.
+    if value.copy_abs() >= DECIMAL_LIMIT:
         raise ValidationError(N_("Number too large."))
     if value.normalize().as_tuple().exponent < -DECIMAL_PLACES:
         raise ValidationError(N_("At most 12 decimal places."))

@@ -182,6 +182,8 @@ def test_profile_measures_the_version_file(app, api, holding, provider_headers, 
         (lambda i: i["weights"].update(cost="x"), "weights.cost"),
         (lambda i: i["income"].update(discount_rate="0.1" + "1" * 5000), "income.discount_rate"),
         (lambda i: i["cost"].update(economic_life_years="1E+20"), "cost.economic_life_years"),
+        (lambda i: i["weights"].update(income="1E+999999999"), "weights.income"),
+        (lambda i: i["income"].update(discount_rate="-1E+999999999"), "income.discount_rate"),
         (
             lambda i: i["market"]["comparables"][0].update(quality="0"),
             "market.comparables.0.quality",
