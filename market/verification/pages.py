@@ -168,7 +168,7 @@ def decide(organisation_id: int):
 @staff_required(StaffRole.REVIEWER)
 def licence(request_id: int):
     """The business licence scan of a submission, shown in the browser."""
-    found = services.request_or_404(db_session(), request_id)
+    found = services.licence_of(db_session(), request_id)
     stream = current_app.extensions["files"].open(found.licence_storage_key)
     return send_file(stream, mimetype=found.licence_media_type, download_name=found.licence_name)
 

@@ -379,6 +379,15 @@ def request_or_404(session: Session, request_id: int) -> VerificationRequest:
     return request
 
 
+def licence_of(session: Session, request_id: int) -> VerificationRequest:
+    """A submission that holds a licence scan, or NotFound naming ``licence`` (a legal change
+    of an organisation verified before submissions were recorded carries none)."""
+    request = request_or_404(session, request_id)
+    if not request.licence_storage_key:
+        raise NotFound(N_("this submission holds no licence scan"), field="licence")
+    return request
+
+
 def verified_directory() -> sa.Select:
     """The public directory: verified organisations only, by name."""
     return (

@@ -115,7 +115,7 @@ def review_organisation(organisation_id: int):
 @requires("review:write")
 def review_licence(request_id: int):
     """The business licence scan of one submission."""
-    request = services.request_or_404(db_session(), request_id)
+    request = services.licence_of(db_session(), request_id)
     stream = current_app.extensions["files"].open(request.licence_storage_key)
     return send_file(
         stream, mimetype=request.licence_media_type, download_name=request.licence_name

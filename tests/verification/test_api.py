@@ -284,3 +284,28 @@ def test_verification_mail_tells_the_time_in_china_standard_time(app, db, onboar
     (mail,) = [m for m in _mails(app) if m["To"] == onboarding.owner.email]
     body = mail.get_payload(decode=True).decode()
     assert "中国标准时间" in body and "+00:00" not in body
+
+
+def test_a_legal_change_of_an_organisation_verified_before_submissions_has_no_licence_to_open(
+    app, db
+):
+    # Verified with no submission recorded (as seeded organisations are): its legal change
+    # opens a submission holding no scan, which a reviewer asks for rather than a 500.
+    onboarding = make_onboarding(app, db)
+    verified = db.get(Organisation, onboarding.organisation.id)
+    verified.verification_state, verified.verified_at = VerificationState.VERIFIED, utcnow()
+    db.commit()
+    path = f"/organisations/{onboarding.organisation.id}"
+    renamed = onboarding.call("PATCH", path, onboarding.org_api, json={"name_en": "New Name Co."})
+    assert renamed.status_code == 200, renamed.get_json()
+    request_id = db.scalar(
+        sa.select(sa.func.max(VerificationRequest.id)).where(
+            VerificationRequest.organisation_id == onboarding.organisation.id
+        )
+    )
+    db.rollback()  # no read transaction held while the app answers
+    opened = onboarding.call(
+        "GET", f"/review/verification-requests/{request_id}/licence", onboarding.review_api
+    )
+    assert opened.status_code == 404
+    assert list(opened.get_json()["errors"]) == ["licence"]
