@@ -13,6 +13,7 @@ import math
 import numbers
 import re
 import typing
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -196,14 +197,20 @@ ONE_LINE = SingleLine.error
 # A field that needs text (required, or at least one character long) is not given any by
 # spaces alone: "   " as a dispute reason or a bank transaction id says nothing.
 BLANK = "May not be empty or only spaces."
-# Characters that print nothing and are not whitespace to ``str.strip``: a zero-width space
-# alone is as blank as a space.
-INVISIBLE = re.compile("[\u180e\u200b-\u200d\u2060\ufeff]")
+# What prints nothing although ``str.strip`` keeps it: format characters (zero-width spaces,
+# direction marks, soft hyphens, tags), combining marks with no letter to sit on, unassigned
+# and private code points, and the fillers (Hangul, Braille blank) that are letters or symbols
+# by category but blank on the page.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"})
+FILLERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
 
 
 def is_blank(value: str) -> bool:
-    """Whether ``value`` holds nothing but blank space and invisible characters."""
-    return not INVISIBLE.sub("", value).strip()
+    """Whether ``value`` holds nothing a reader could see: blank space, invisible characters."""
+    return all(
+        char.isspace() or char in FILLERS or unicodedata.category(char) in INVISIBLE_CATEGORIES
+        for char in value
+    )
 
 
 def _is_one_line_string(field: fields.Field) -> bool:

@@ -207,7 +207,10 @@ def test_the_next_payout_sets_off_what_the_provider_owes(exchange, listing, drai
     assert balance(exchange.app, payable) == 0
 
 
-@pytest.mark.parametrize("reason", ["   ", "\n\u3000\t", "\u200b", " \ufeff\u2060 "])
+@pytest.mark.parametrize(
+    "reason",
+    ["   ", "\n\u3000\t", "\u200b", " \ufeff\u2060 ", "\u0301\u0301", "\u3164\u2800\u200e\u00ad"],
+)
 def test_a_dispute_reason_of_blank_space_alone_is_refused_at_its_field(exchange, listing, reason):
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
