@@ -15,7 +15,8 @@ from market.oauth.scopes import SCOPES
 from tests import factories
 
 BREAKS = ["a\r\nb", "a\nb", "a\rb", "a\u2028b", "a\tb", "invoice\u202efdp.exe", "a\u2067b"]
-NOT_TEXT = {"email", "uri", "url", "date", "date-time", "binary", "uuid"}
+# Formats that are not text: a decimal is a number written as a string (valuation inputs).
+NOT_TEXT = {"email", "uri", "url", "date", "date-time", "binary", "uuid", "decimal"}
 
 
 @pytest.fixture(params=["sqlite"])
