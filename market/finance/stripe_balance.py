@@ -35,6 +35,9 @@ FEE_CATEGORIES = {"fee", "stripe_fee", "other_adjustment_fee"}
 # Lines matched to something else (trading's payments and refunds; the bank's lines for
 # payouts); every other line is booked from itself and so is reconciled when imported.
 MATCHED_CATEGORIES = {"charge", "refund", "payout"}
+# What the import books or matches; a line of any other category (Stripe adds them) with an
+# amount is left for reconciliation, which shows it as not in the books, rather than dropped.
+KNOWN_CATEGORIES = PAYOUT_CATEGORIES | DISPUTE_CATEGORIES | CONVERTED_CATEGORIES | FEE_CATEGORIES
 
 KINDS = (
     ("ch_", "charge_id"),
@@ -205,11 +208,10 @@ def entries_for(session: Session, lines: Sequence[BalanceLine]) -> tuple[list, d
 
 
 def _row(line: BalanceLine, origin: str, booked: str, matched: set[str], now: datetime) -> tuple:
-    state = (
-        ItemState.UNRECONCILED
-        if line.reporting_category in MATCHED_CATEGORIES and line.id not in matched
-        else ItemState.RECONCILED
-    )
+    category = line.reporting_category
+    unmatched = category in MATCHED_CATEGORIES and line.id not in matched
+    unknown = category not in KNOWN_CATEGORIES and line.amount != 0
+    state = ItemState.UNRECONCILED if unmatched or unknown else ItemState.RECONCILED
     return (*line, origin, booked, state.value, now)
 
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from market.db import utcnow
 from market.errors import InvalidInput
-from market.finance import stripe_import
-from market.finance.models import StripeBalanceTransaction, StripeSync
+from market.finance import matching, stripe_import
+from market.finance.models import ReconException, StripeBalanceTransaction, StripeSync
 from market.payments.gateway import StripeGateway
 from tests.finance.generated import STRIPE_COLUMNS, stripe_csv, stripe_row
 
@@ -44,6 +44,21 @@ def test_the_itemised_csv_is_imported_once(db):
     assert row.charge_id == "ch_2" and row.origin == "csv"
     again = stripe_import.import_csv(db, data)
     assert (again.new, again.unchanged, again.entries) == (0, 4, 0)
+
+
+def test_a_line_of_a_category_the_books_do_not_know_is_shown_as_not_in_the_books(db):
+    # Stripe adds categories; ¥100 of one the import books nothing for must not vanish.
+    data = stripe_csv([stripe_row("txn_9", "climate_order", -10_000, 0, source_id="co_1")])
+    assert stripe_import.import_csv(db, data).new == 1
+    matching.run(db, utcnow())
+    db.commit()
+    line = db.scalar(
+        sa.select(StripeBalanceTransaction).where(StripeBalanceTransaction.stripe_id == "txn_9")
+    )
+    found = db.scalars(
+        sa.select(ReconException).where(ReconException.stripe_line_id == line.id)
+    ).all()
+    assert [(e.kind, e.amount_minor) for e in found] == [("missing_in_ledger", -10_000)]
 
 
 BAD = {
