@@ -26,10 +26,11 @@ def requested_range() -> tuple[int, int | None] | None:
 
 
 def resuming() -> bool:
-    """Whether this request continues a download: a range that starts past byte 0. A range
-    ignored (:func:`requested_range`) is a whole download and is counted as one."""
+    """Whether this request continues a download: a range that starts past byte 0, or a suffix
+    (the last bytes). A range ignored (:func:`requested_range`) is a whole download and is
+    counted as one."""
     byte_range = requested_range()
-    return byte_range is not None and byte_range[0] > 0
+    return byte_range is not None and byte_range[0] != 0
 
 
 def file_response(store: FileStore, asset_file: AssetFile, ttl: int) -> Response:
@@ -39,9 +40,12 @@ def file_response(store: FileStore, asset_file: AssetFile, ttl: int) -> Response
     if url is not None:
         response = redirect(url, code=302)
     else:
-        if requested_range() is None:
+        byte_range = requested_range()
+        whole_suffix = byte_range is not None and -byte_range[0] >= asset_file.size
+        if byte_range is None or whole_suffix:
             # send_file reads the header from the environment; one it would refuse with a 416
-            # is dropped, so the whole file is served.
+            # is dropped, so the whole file is served (as for a suffix longer than the file:
+            # RFC 9110 §14.1.2 gives the whole representation, which Werkzeug refuses).
             request.environ.pop("HTTP_RANGE", None)
         path = store.local_path(key)
         response = send_file(

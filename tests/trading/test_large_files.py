@@ -213,3 +213,18 @@ def test_a_range_past_the_end_is_416_giving_the_length(exchange, dataset):
     )
     assert response.status_code == 416
     assert response.headers["Content-Range"] == f"bytes */{len(FILES['readme.md'])}"
+
+
+@pytest.mark.parametrize("trading_config", ["local"], indirect=True)
+def test_a_suffix_range_is_a_resume_and_one_longer_than_the_file_gets_it_whole(
+    exchange, dataset, app
+):
+    app.config["MAX_DOWNLOADS"] = 1
+    manifest = _manifest(exchange, _entitlement(exchange, dataset))
+    file = next(f for f in manifest["files"] if f["name"] == "readme.md")
+    content = FILES["readme.md"]
+    assert _fetch(exchange, file["url"]) == (200, content)  # the one download allowed
+    for _ in range(3):  # the last bytes again, as a client checking its copy does
+        assert _fetch(exchange, file["url"], "bytes=-5") == (206, content[-5:])
+    # A suffix longer than the file is the whole file (RFC 9110), not a 416.
+    assert _fetch(exchange, file["url"], f"bytes=-{len(content) + 100}") == (200, content)
