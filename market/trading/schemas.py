@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from datetime import timedelta
 
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from market.db import utcnow
 from market.fields import Date, Int, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
@@ -98,6 +109,13 @@ class BankReceiptInputSchema(Schema):
     bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=[validate.Length(max=200), SingleLine()])
     value_date = Date(load_default=None, metadata={"description": "the bank's value date (起息日)"})
+
+    @validates("value_date")
+    def _not_ahead_of_the_bank(self, value, **_):
+        # A bank dates money it has received: tomorrow at the latest in Beijing time, as a
+        # statement line may be.
+        if value is not None and value > (utcnow() + timedelta(hours=8)).date() + timedelta(1):
+            raise ValidationError(N_("A value date may not be in the future."))
 
 
 class BankReceiptFormSchema(FormSchema, BankReceiptInputSchema):

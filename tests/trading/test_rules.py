@@ -349,3 +349,25 @@ def test_a_download_link_with_a_non_ascii_signature_is_refused(exchange, listing
     params["signature"] = "签" * 64
     forged = exchange.api("GET", path, exchange.buyer_api, query_string=params)
     assert forged.status_code == 403
+
+
+@pytest.mark.parametrize("value_date", ["2199-12-31", "2100-01-01"])
+def test_a_bank_receipt_dated_in_the_future_is_refused_naming_the_value_date(
+    exchange, listing, value_date
+):
+    order = place(exchange, listing)
+    response = exchange.api(
+        "POST",
+        "/finance/bank-receipts",
+        exchange.finance_api,
+        json={
+            "reference": order["reference"],
+            "amount_minor": order["price_minor"],
+            "currency": order["currency"],
+            "bank_transaction_id": "CMB-FUTURE-1",
+            "value_date": value_date,
+        },
+    )
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["value_date"]
+    final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert final["paid_at"] is None
