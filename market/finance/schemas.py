@@ -172,12 +172,12 @@ PERIOD_ORDER = N_("a period must end after it starts")
 
 
 class ExportQuerySchema(Schema):
-    """A journal export's window and format."""
+    """A journal export's window and format: the whole exchange's journal (an organisation's
+    own lines are its statement report)."""
 
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
     start = AwareDateTime(load_default=None)
     end = AwareDateTime(load_default=None)
-    organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
 # --- Payee accounts and payouts ---------------------------------------------------------------

@@ -89,6 +89,9 @@ def test_journal_exports_as_csv_and_xlsx(api, books):
     workbook = client.get("/api/v1/ledger/journal?format=xlsx", headers=headers).get_data()
     sheet = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True).active
     assert len(list(sheet.iter_rows())) == 8
+    # The journal is the whole exchange's: a filter it would not apply is refused, not ignored.
+    narrowed = client.get("/api/v1/ledger/journal?organisation_id=2", headers=headers)
+    assert narrowed.status_code == 422 and "organisation_id" in narrowed.get_json()["errors"]
 
 
 def test_period_close_takes_a_second_finance_user(api, app, books, db):
