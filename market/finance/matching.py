@@ -174,17 +174,7 @@ def _stripe_charges(session: Session, pending: _Pending, now: datetime) -> int:
             sa.func.abs(sa.func.coalesce(bt.c.customer_facing_amount, 0)) == payment.c.amount_minor,
         ),
     )
-    columns = ["rule", "stripe_line_id", "target_kind", "target_id", "amount_minor",
-               "difference_minor", "created_at"]  # fmt: skip
-    session.execute(
-        sa.insert(match).from_select(
-            columns,
-            sa.select(
-                sa.literal("stripe_charge"), bt.c.id, sa.literal("payment"), payment.c.id,
-                bt.c.amount, sa.literal(0), sa.literal(now, match.c.created_at.type),
-            ).select_from(joined).where(open_charges, same_money),
-        )
-    )  # fmt: skip
+    _insert_charge_matches(session, now, joined, open_charges, same_money)
     # The lines just matched, counted here (an INSERT … SELECT's row count is not portable).
     matched = session.execute(
         sa.update(bt)
@@ -238,6 +228,16 @@ def match_imported_charges(session: Session, stripe_ids: list[str], now: datetim
     ``INSERT … SELECT`` joining them (by their unique ids) to their payments."""
     if not stripe_ids:
         return
+    bt, payment = StripeBalanceTransaction.__table__, Payment.__table__
+    joined = bt.join(payment, payment.c.stripe_charge_id == bt.c.charge_id)
+    _insert_charge_matches(
+        session, now, joined, bulk.among(session, bt.c.stripe_id, stripe_ids, "lines")
+    )
+
+
+def _insert_charge_matches(session: Session, now: datetime, joined, *conditions) -> None:
+    """Record, in one INSERT … SELECT, a ``stripe_charge`` match of each Stripe line to the
+    payment ``joined`` pairs it with, where ``conditions`` hold."""
     bt, payment, match = (
         StripeBalanceTransaction.__table__,
         Payment.__table__,
@@ -251,9 +251,7 @@ def match_imported_charges(session: Session, stripe_ids: list[str], now: datetim
             sa.select(
                 sa.literal("stripe_charge"), bt.c.id, sa.literal("payment"), payment.c.id,
                 bt.c.amount, sa.literal(0), sa.literal(now, match.c.created_at.type),
-            )
-            .select_from(bt.join(payment, payment.c.stripe_charge_id == bt.c.charge_id))
-            .where(bulk.among(session, bt.c.stripe_id, stripe_ids, "lines")),
+            ).select_from(joined).where(*conditions),
         )
     )  # fmt: skip
 
