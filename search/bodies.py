@@ -157,38 +157,45 @@ def _joined(terms: tuple[str, ...]) -> str:
     return " ".join(terms)
 
 
+def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, Any]:
+    """One word group's clause: a ``dis_max`` of its alternatives over every text field (the
+    word itself at full weight, its synonyms, parts and stems at 0.8, an English word's typo
+    match at 0.5), so a document scores by its best alternative. ``n`` is the group's place
+    in the query (only the first :data:`MAX_FUZZY_CHUNKS` words take typos)."""
+    all_fields = _weighted(spec.text_fields)
+    options = []
+    for k, alternative in enumerate(group.alternatives):
+        clause = _clause(all_fields, _joined(alternative))
+        if k:
+            clause["multi_match"]["boost"] = 0.8
+        options.append(clause)
+    word = group.alternatives[0]
+    latin = len(word) == 1 and word[0].isascii() and word[0].isalpha() and len(word[0]) >= 4
+    english = any(f.language == "en" for f in spec.text_fields)
+    if english and n < MAX_FUZZY_CHUNKS and latin:
+        fuzzy = _clause([SPELLING], word[0])
+        fuzzy["multi_match"].update(fuzziness="AUTO", prefix_length=1, max_expansions=10, boost=0.5)
+        options.append(fuzzy)
+    return options[0] if len(options) == 1 else {"dis_max": {"queries": options}}
+
+
+def probe_body(clause: dict[str, Any]) -> dict[str, Any]:
+    """Whether any document matches ``clause``: stops at the first one found."""
+    return {"size": 0, "terminate_after": 1, "track_total_hits": True, "query": clause}
+
+
 def text_query(
     spec: IndexSpec, groups: list[analysis.Group], minimum: int, boosts=()
 ) -> dict[str, Any]:
     """The scoring part of a search over the query's word groups.
 
-    Each group (a query word and its synonyms) is a ``dis_max`` of its alternatives over every
-    text field (titles and keywords weigh more, by the spec's boosts); ``minimum`` groups must
-    match. English words also accept typos (``fuzziness: AUTO``) at half weight. Words found
-    close together in a title score extra (phrase proximity), and ``boosts`` (keyword field,
-    values, factor) favour documents holding those values.
+    Each group (a query word and its synonyms) is a :func:`group_clause`; ``minimum`` groups
+    must match. Words found close together in a title score extra (phrase proximity), and
+    ``boosts`` (keyword field, values, factor) favour documents holding those values.
     """
     if not groups:
         return {"match_none": {}}
-    all_fields = _weighted(spec.text_fields)
-    english = any(f.language == "en" for f in spec.text_fields)
-    should = []
-    for n, group in enumerate(groups):
-        options = []
-        for k, alternative in enumerate(group.alternatives):
-            clause = _clause(all_fields, _joined(alternative))
-            if k:
-                clause["multi_match"]["boost"] = 0.8
-            options.append(clause)
-        word = group.alternatives[0]
-        latin = len(word) == 1 and word[0].isascii() and word[0].isalpha() and len(word[0]) >= 4
-        if english and n < MAX_FUZZY_CHUNKS and latin:
-            fuzzy = _clause([SPELLING], word[0])
-            fuzzy["multi_match"].update(
-                fuzziness="AUTO", prefix_length=1, max_expansions=10, boost=0.5
-            )
-            options.append(fuzzy)
-        should.append(options[0] if len(options) == 1 else {"dis_max": {"queries": options}})
+    should = [group_clause(spec, group, n) for n, group in enumerate(groups)]
     words = {"bool": {"should": should, "minimum_should_match": max(1, minimum)}}
     bonus = []
     if len(groups) > 1:
@@ -225,10 +232,16 @@ def _sort(plan: Plan, scored: bool) -> list[Any]:
 
 
 def search_body(
-    spec: IndexSpec, plan: Plan, groups: list[analysis.Group] | None, minimum: int = 1
+    spec: IndexSpec,
+    plan: Plan,
+    groups: list[analysis.Group] | None,
+    minimum: int = 1,
+    asked: list[analysis.Group] | None = None,
 ) -> dict[str, Any]:
     """The whole search request: query, filters, sort, page, aggregations and highlighting.
-    ``groups`` is ``None`` for an empty query (everything matches)."""
+    ``groups`` is ``None`` for an empty query (everything matches); ``asked`` are all the
+    query's words (those no document holds included), for "did you mean" (default
+    ``groups``)."""
     scoring = None if groups is None else text_query(spec, groups, minimum, plan.boosts)
     query: dict[str, Any] = {"bool": {"filter": [_filter(f) for f in plan.filters]}}
     if scoring is not None:
@@ -266,7 +279,8 @@ def search_body(
     }
     if aggs:
         body["aggs"] = aggs
-    latin = [g.text for g in groups or () if g.text.isalpha() and g.text.isascii()]
+    asked = groups if asked is None else asked
+    latin = [g.text for g in asked or () if g.text.isalpha() and g.text.isascii()]
     latin = [word for word in latin if len(word) >= 4]
     if latin and any(f.language == "en" for f in spec.text_fields):
         body["suggest"] = {

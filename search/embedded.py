@@ -31,6 +31,7 @@ from search import embedded_memory as memory
 from search.embedded_sql import (
     Matching,
     Tables,
+    alternative_expressions,
     group_expression,
     near_expression,
     quote,
@@ -401,7 +402,8 @@ class EmbeddedEngine(SearchEngine):
         if len(matched) > 1:
             near = near_expression(tables, [g.alternatives[0] for g in matched])
         common = [size >= 1000 and n > size // 2 for _, _, n in rare]
-        matching = Matching([e for _, e, _ in rare], required, near, common)
+        alternatives = [alternative_expressions(g.alternatives) for g, _, _ in rare]
+        matching = Matching([e for _, e, _ in rare], required, near, common, alternatives)
         return matched, matching, _suggestion(text, corrections)
 
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:

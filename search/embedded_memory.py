@@ -363,7 +363,8 @@ def search(
     FTS5 query scored by BM25 (column weights = field boosts) on its own, kept in ``scored``
     so a relaxed retry reads it again for free; a group in more than half of a large index
     is matched without BM25 (its inverse document frequency is nil, FTS5 clamps it to 1e-6).
-    A document's score is the sum over the groups it matches, scaled by the share of groups
+    A group scores a document by its best alternative (:func:`_best`); a document's score is
+    the sum over the groups it matches, scaled by the share of groups
     matched, and it must match ``matching.required`` of them. Filters, boosts and facets are
     bitmaps; the page is the top of the scores (``heapq``), ties broken in the snapshot's
     tie-break order.
@@ -383,9 +384,10 @@ def search(
         return hits.bit_count(), rows, facets(conn, tables, snapshot, plan, hits)
     if not matching.expressions:
         return 0, [], facets(conn, tables, snapshot, plan, 0)  # nothing searchable
+    alternatives = matching.alternatives or [[e] for e in matching.expressions]
     groups = [
-        _scored(conn, tables, snapshot, e, c, scored)
-        for e, c in zip(matching.expressions, matching.common, strict=True)
+        _best(conn, tables, snapshot, e, c, alts, scored)
+        for e, c, alts in zip(matching.expressions, matching.common, alternatives, strict=True)
     ]
     count = len(groups)
     members = None if filtered is None else _members(filtered, snapshot.size)
@@ -456,6 +458,45 @@ def _combined(
                     sums[rowid] += score
     count = len(groups)
     return {rowid: score * matched[rowid] / count for rowid, score in sums.items()}
+
+
+#: Weight of a word's synonyms, parts and stems against the word itself (OpenSearch gives
+#: its alternatives the same boost).
+ALTERNATIVE_WEIGHT = 0.8
+
+
+def _best(
+    conn,
+    tables: Tables,
+    snapshot: Snapshot,
+    expression: str,
+    common: bool,
+    alternatives: list[str],
+    scored: dict,
+) -> dict[int, float]:
+    """A word group's documents, each scored by its best alternative: the word's own BM25,
+    or a synonym's at :data:`ALTERNATIVE_WEIGHT` (OpenSearch's ``dis_max``). One FTS5 query
+    of all the alternatives would sum them, so a listing holding three synonyms of one word
+    would outrank one holding a rarer word of the query."""
+    if common or len(alternatives) < 2:
+        return _scored(conn, tables, snapshot, expression, common, scored)
+    found = scored.get(expression) or snapshot.scores(expression)
+    if found is None:
+        found = {}
+        for n, alternative in enumerate(alternatives):
+            sql = (
+                f"SELECT rowid, -bm25({tables.fts}{tables.weights}) FROM {tables.fts} "
+                f"WHERE {tables.fts} MATCH ?"
+            )
+            weight = ALTERNATIVE_WEIGHT if n else 1.0
+            get = found.get
+            for rowid, score in conn.execute(sql, (alternative,)):
+                score *= weight
+                if score > get(rowid, -1.0):
+                    found[rowid] = score
+        snapshot.keep(expression, found, False)
+    scored[expression] = found
+    return found
 
 
 def _scored(

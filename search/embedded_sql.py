@@ -81,6 +81,11 @@ def group_expression(alternatives: tuple[tuple[str, ...], ...]) -> str:
     return parts[0] if len(parts) == 1 else f"({' OR '.join(parts)})"
 
 
+def alternative_expressions(alternatives: tuple[tuple[str, ...], ...]) -> list[str]:
+    """One FTS5 expression per alternative of a word group."""
+    return [group_expression((alternative,)) for alternative in alternatives]
+
+
 def near_expression(tables: Tables, words: list[tuple[str, ...]]) -> str:
     """The query's words close together (within four tokens) in a title column."""
     terms = " ".join(quote(t) for word in words for t in word)
@@ -97,3 +102,6 @@ class Matching:
     near: str | None = None
     #: per expression: in more than half of a large index (matched, not scored)
     common: list[bool] = field(default_factory=list)
+    #: per expression: the FTS5 expression of each alternative (the word first, then its
+    #: synonyms and parts), scored apart so a group scores its best alternative
+    alternatives: list[list[str]] = field(default_factory=list)

@@ -27,6 +27,12 @@ from search.query import BulkResult, Hit, Query, Results, Suggestion, check, cle
 from search.spec import IndexSpec
 
 BATCH = 1000
+#: A response that matched nothing, for a query no request needs to be sent for.
+_NOTHING = {"took": 0, "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
+#: How long whether a word group is in some document is remembered (writes through this
+#: engine forget it at once), and how many groups at most.
+KNOWN_SECONDS = 30.0
+KNOWN_HELD = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class OpenSearchEngine(SearchEngine):
         self.client_options = client_options
         self._driver: _Driver | None = None
         self._lock = threading.Lock()
+        # (alias, alternatives, fuzzy) -> (some document matches, until when: monotonic)
+        self._known_groups: dict[tuple, tuple[bool, float]] = {}
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -151,6 +159,7 @@ class OpenSearchEngine(SearchEngine):
 
     def drop_index(self, spec: IndexSpec) -> None:
         """Delete every physical index of ``spec`` (the alias goes with them)."""
+        self._known_groups.clear()
         names = self._physicals(self._alias(spec))
         if names:
             self._call("indices.delete", index=",".join(names))
@@ -184,6 +193,7 @@ class OpenSearchEngine(SearchEngine):
             actions = [{"remove": {"index": name, "alias": alias}} for name in old]
             actions.append({"add": {"index": physical, "alias": alias}})
             self._call("indices.update_aliases", body={"actions": actions})
+            self._known_groups.clear()
         except BaseException:
             self._call("indices.delete", index=physical, ignore_unavailable=True)
             raise
@@ -205,6 +215,7 @@ class OpenSearchEngine(SearchEngine):
     def _bulk(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not lines:
             return []
+        self._known_groups.clear()  # a write may add or remove the only holder of a word
         response = self._call("bulk", body=lines)
         items = response["items"]
         if response.get("errors"):
@@ -261,42 +272,106 @@ class OpenSearchEngine(SearchEngine):
     def search(self, spec: IndexSpec, query: Query) -> Results:
         """One request: query, filters, sort, page, facets as aggregations, highlights.
 
-        Most (not all) query words must match; when nothing does, the query is retried needing
-        any one word (``relaxed``). English words missing from the index get a
-        ``did_you_mean`` from the term suggester.
+        Most (not all) query words must match, counting only words some document holds
+        (:meth:`_known`, asked in the same round trip as the search and remembered for
+        :data:`KNOWN_SECONDS`); an unknown Chinese word is replaced by an indexed one that
+        sounds the same. When nothing matches, the query is retried needing any one word
+        (``relaxed``). English words missing from the index get a ``did_you_mean`` from the
+        term suggester.
         """
         started = time.perf_counter()
         plan = check(spec, query)
         groups = None
         if plan.text:
             groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
-        minimum = analysis.required(len(groups or ()))
         alias = self._alias(spec)
-        body = bodies.search_body(spec, plan, groups, minimum)
-        response = self._call("search", index=alias, body=body)
+        if not groups:
+            response = self._call(
+                "search", index=alias, body=bodies.search_body(spec, plan, groups)
+            )
+            return self._results(plan, response, float(response.get("took", 0)), started)
+        asked = groups
+        known, sent, response = self._known(spec, alias, plan, groups)
+        response = response or _NOTHING
         engine_ms = float(response.get("took", 0))
         relaxed, corrected = False, None
-        if groups and response["hits"]["total"]["value"] == 0:
-            # A lone mistyped word (气像) is corrected like one among others.
+        if _maybe_typos(groups, known, response["hits"]["total"]["value"]):
+            # Unknown Chinese words may be typos (气像; 博物官, split by jieba): one request.
             fixed, corrected = self._homophones(alias, plan.text, groups)
             if corrected:
-                groups, minimum = fixed, analysis.required(len(fixed))
-                body = bodies.search_body(spec, plan, groups, minimum)
-                response = self._call("search", index=alias, body=body)
-                engine_ms += float(response.get("took", 0))
-        if groups and minimum > 1 and response["hits"]["total"]["value"] == 0:
-            relaxed = True
-            body = bodies.search_body(spec, plan, groups, 1)
+                groups = fixed
+                known, _, _ = self._known(spec, alias, plan, groups, search=False)
+        counted = [g for g, k in zip(groups, known, strict=True) if k]
+        minimum = analysis.required(len(counted))
+        if not counted:  # no word any document holds: straight to the words inside them
+            response = _NOTHING
+        elif counted != sent:
+            body = bodies.search_body(spec, plan, counted, minimum, asked)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
-        loose = (
-            analysis.loosen(groups) if groups and not response["hits"]["total"]["value"] else None
-        )
+        if minimum > 1 and response["hits"]["total"]["value"] == 0:
+            relaxed = True
+            body = bodies.search_body(spec, plan, counted, 1, asked)
+            response = self._call("search", index=alias, body=body)
+            engine_ms += float(response.get("took", 0))
+        loose = analysis.loosen(groups) if not response["hits"]["total"]["value"] else None
         if loose:
             relaxed = True
-            body = bodies.search_body(spec, plan, loose, 1)
+            body = bodies.search_body(spec, plan, loose, 1, asked)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
+        return self._results(plan, response, engine_ms, started, relaxed, corrected)
+
+    def _known(self, spec: IndexSpec, alias: str, plan, groups, *, search: bool = True):
+        """Which word groups some document holds, and (``search``) the search needing most
+        of them, in one ``_msearch``: groups not remembered are probed beside the search,
+        which assumes them known; ``(known per group, the groups the search counted, its
+        response)`` (``None`` without ``search``, the response ``None`` when no group is
+        known).
+
+        A word no document holds must not count among the words that must match (the
+        embedded engine does the same): with it, 台风 海啸 火山 would need two words where
+        one is all the index can match.
+        """
+        now = time.monotonic()
+        known: list[bool | None] = []
+        for n, group in enumerate(groups):
+            key = (alias, group.alternatives, n < bodies.MAX_FUZZY_CHUNKS)
+            remembered = self._known_groups.get(key)
+            known.append(remembered[0] if remembered and remembered[1] > now else None)
+        unsure = [n for n, k in enumerate(known) if k is None]
+        requests, counted = [], None
+        if search:
+            counted = [g for g, k in zip(groups, known, strict=True) if k is not False]
+            minimum = analysis.required(len(counted))
+            if counted:
+                requests.append(bodies.search_body(spec, plan, counted, minimum, groups))
+        requests += [bodies.probe_body(bodies.group_clause(spec, groups[n], n)) for n in unsure]
+        responses = self._msearch(alias, requests) if requests else []
+        if len(self._known_groups) > KNOWN_HELD:
+            self._known_groups.clear()
+        searched = bool(search and counted)
+        for n, probe in zip(unsure, responses[1 if searched else 0 :], strict=True):
+            known[n] = probe["hits"]["total"]["value"] > 0
+            key = (alias, groups[n].alternatives, n < bodies.MAX_FUZZY_CHUNKS)
+            self._known_groups[key] = (known[n], now + KNOWN_SECONDS)
+        return [bool(k) for k in known], counted, (responses[0] if searched else None)
+
+    def _msearch(self, alias: str, bodies_: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Several searches of ``alias`` in one round trip; an error in any raises."""
+        lines: list[dict[str, Any]] = []
+        for body in bodies_:
+            lines += [{}, body]
+        responses = self._call("msearch", index=alias, body=lines)["responses"]
+        for response in responses:
+            if "error" in response:
+                error = response["error"]
+                if "index_not_found" in str(error):
+                    raise IndexMissing(f"no index {alias!r}: {error}")
+                raise EngineError(f"{self.driver.distribution} msearch: {error}")
+        return responses
+
+    def _results(self, plan, response, engine_ms, started, relaxed=False, corrected=None):
         scored = plan.sort is None and bool(plan.text)
         hits = [
             Hit(
@@ -406,7 +481,8 @@ def _facets(plan, aggregations: dict[str, Any]) -> dict[str, list[tuple[Any, int
         else:
             facets[f.name] = [(b["key"], b["doc_count"]) for b in buckets]
     for rf in plan.range_facets:
-        counts = {k: b["doc_count"] for k, b in aggregations[rf.field]["buckets"].items()}
+        buckets = aggregations.get(rf.field, {}).get("buckets", {})
+        counts = {k: b["doc_count"] for k, b in buckets.items()}
         facets[rf.field] = [(key, counts.get(key, 0)) for key in rf.labels()]
     return facets
 
@@ -420,6 +496,20 @@ def _did_you_mean(text: str, suggest: dict[str, Any]) -> str | None:
     if not fixes:
         return None
     return " ".join(fixes.get(w.lower(), w) for w in text.split())
+
+
+def _maybe_typos(groups: list[analysis.Group], known: list[bool], total: int) -> bool:
+    """Whether a Chinese word may be mistyped: no document holds it, or nothing matched and
+    a word is followed by a lone character (jieba splits an unknown word: 博物官 → 博物 / 官)."""
+    for n, (group, holds) in enumerate(zip(groups, known, strict=True)):
+        if not _cjk(group.text):
+            continue
+        if not holds and len(group.text) > 1:
+            return True
+        following = groups[n + 1].text if n + 1 < len(groups) else ""
+        if not total and _cjk(following) and len(following) == 1:
+            return True
+    return False
 
 
 def _cjk(text: str) -> bool:

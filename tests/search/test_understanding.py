@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import Query, analysis
+from search import Query, RangeFacet, analysis
 from search.analysis import Synonyms
 from search.errors import InvalidSynonyms
 from search.spec import IndexSpec, SortKey, boolean, date, keyword, text
@@ -57,6 +57,8 @@ def test_two_words_both_must_match(loaded):
 def test_words_no_listing_holds_do_not_hide_the_ones_that_match(loaded):
     results = loaded.search(LISTINGS, Query(text="台风 海啸 火山"))
     assert [hit.source["title_zh"] for hit in results.hits] == ["深圳台风路径历史数据集"]
+    # They do not count among the words that must match: no retry was needed.
+    assert not results.relaxed
 
 
 def test_nothing_matching_both_words_is_retried_with_either(loaded):
@@ -245,3 +247,34 @@ def test_the_filler_of_long_requests_is_not_matched():
         "data",
         "api",
     ]
+
+
+SYNONYM_SPEC = IndexSpec("synonymy", fields=(text("title", "en"),))
+
+
+def test_a_word_scores_by_its_best_synonym_not_their_sum(engine):
+    # Both engines take the best of a word's alternatives (OpenSearch ``dis_max``): holding
+    # three synonyms of one word is worth no more than holding the word once.
+    engine.ensure_index(SYNONYM_SPEC)
+    docs = [
+        {"id": "many", "title": "alpha beta gamma"},
+        {"id": "once", "title": "alpha zeta"},
+        {"id": "other-beta", "title": "beta eta"},
+        {"id": "other-gamma", "title": "gamma eta"},
+    ]  # each word in two documents, so none is rarer than another
+    engine.index(SYNONYM_SPEC, docs, refresh=True)
+    groups = Synonyms([["alpha", "beta", "gamma"]])
+    results = engine.search(SYNONYM_SPEC, Query(text="alpha", synonyms=groups))
+    assert [hit.id for hit in results.hits][:2] == ["once", "many"]
+    engine.drop_index(SYNONYM_SPEC)
+
+
+def test_a_query_of_words_no_listing_holds_still_counts_every_facet(loaded):
+    # OpenSearch sends no search for words it knows no document holds; the answer keeps
+    # every facet, with nothing counted.
+    buckets = ((None, 100_000), (100_000, None))
+    query = Query(text="qqxxzz zzyyqq", facets=["category", RangeFacet("price", buckets)])
+    for _ in range(2):  # the second time, which words are held is remembered
+        results = loaded.search(LISTINGS, query)
+        assert results.total == 0 and results.hits == []
+        assert results.facets == {"category": [], "price": [("*-100000", 0), ("100000-*", 0)]}
