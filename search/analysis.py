@@ -308,7 +308,9 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     """
     synonyms = synonyms if synonyms is not None else default_synonyms()
     content = [t for t in terms if t not in FORM_WORDS]
-    terms = content or terms
+    # A word said twice (load ... load forecasting) is asked once: twice, it would count
+    # twice among the words that must match.
+    terms = list(dict.fromkeys(content or terms))
     groups, i = [], 0
     while i < len(terms):
         for width in (3, 2):

@@ -60,6 +60,7 @@ SPELLING = "spelling__"
 #: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
 SOUNDS = "sounds__"
 _CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")
+_CJK_ONLY = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 #: Fuzzy matching budget per query (bounds the clauses a typo-tolerant query expands to).
 MAX_FUZZY_CHUNKS = 8
 
@@ -163,9 +164,13 @@ def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, An
     match at 0.5), so a document scores by its best alternative. ``n`` is the group's place
     in the query (only the first :data:`MAX_FUZZY_CHUNKS` words take typos)."""
     all_fields = _weighted(spec.text_fields)
+    # English fields hold no Chinese: a Chinese alternative there would only look up each of
+    # its characters (the standard tokenizer's unigrams) to find nothing.
+    chinese_fields = _weighted(f for f in spec.text_fields if f.language != "en") or all_fields
     options = []
     for k, alternative in enumerate(group.alternatives):
-        clause = _clause(all_fields, _joined(alternative))
+        fields = chinese_fields if _cjk_only(alternative) else all_fields
+        clause = _clause(fields, _joined(alternative))
         if k:
             clause["multi_match"]["boost"] = 0.8
         options.append(clause)
@@ -177,6 +182,10 @@ def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, An
         fuzzy["multi_match"].update(fuzziness="AUTO", prefix_length=1, max_expansions=10, boost=0.5)
         options.append(fuzzy)
     return options[0] if len(options) == 1 else {"dis_max": {"queries": options}}
+
+
+def _cjk_only(alternative: tuple[str, ...]) -> bool:
+    return all(_CJK_ONLY.fullmatch(term) for term in alternative)
 
 
 def probe_body(clause: dict[str, Any]) -> dict[str, Any]:

@@ -278,3 +278,14 @@ def test_a_query_of_words_no_listing_holds_still_counts_every_facet(loaded):
         results = loaded.search(LISTINGS, query)
         assert results.total == 0 and results.hits == []
         assert results.facets == {"category": [], "price": [("*-100000", 0), ("100000-*", 0)]}
+
+
+def test_a_word_said_twice_counts_once_among_the_words_that_must_match():
+    terms = analysis.query_terms("grid load data to train a load forecasting model")
+    assert [g.text for g in analysis.expand(terms)] == [
+        "grid",
+        "load",
+        "train",
+        "forecasting",
+        "model",
+    ]
