@@ -244,6 +244,60 @@ def both(zh: str | None, en: str | None, separator: str = " · ") -> Markup:
     return Markup(separator).join(parts)
 
 
+# The chart of accounts' codes (``market/trading/books.py``, ``market/finance/books.py``) by
+# name; a code with a number at its end names that organisation or order.
+ACCOUNT_NAMES = {
+    "assets": N_("Assets"),
+    "assets:bank": N_("Bank deposits"),
+    "assets:stripe_clearing": N_("Stripe clearing"),
+    "assets:stripe_payouts_in_transit": N_("Stripe transfers in transit"),
+    "assets:stripe_disputed_funds": N_("Funds held in Stripe disputes"),
+    "assets:provider_receivable": N_("Receivable from providers"),
+    "liabilities": N_("Liabilities"),
+    "liabilities:escrow": N_("Escrow"),
+    "liabilities:provider_payable": N_("Payable to providers"),
+    "liabilities:vat_output": N_("Output VAT"),
+    "liabilities:unapplied_receipts": N_("Unapplied receipts"),
+    "liabilities:payouts_in_transit": N_("Payouts in transit"),
+    "revenue": N_("Revenue"),
+    "revenue:platform_fees": N_("Platform fees"),
+    "revenue:bank_interest": N_("Bank interest"),
+    "expenses": N_("Expenses"),
+    "expenses:payment_fees": N_("Payment processing fees"),
+    "expenses:dispute_fees": N_("Dispute fees"),
+    "expenses:bank_charges": N_("Bank charges"),
+    "equity": N_("Equity"),
+    "equity:fx_position": N_("Foreign exchange position"),
+}
+ACCOUNT_OF = {
+    "org": N_("%(name)s, organisation %(number)s"),
+    "order": N_("%(name)s, order %(number)s"),
+}
+_NUMBERED = re.compile(r"^(?P<parent>.+):(?P<kind>org|order):(?P<number>\d+)$")
+
+
+def account_name(code: str | None) -> str:
+    """A ledger account's name in the reader's language (``liabilities:escrow:order:14`` →
+    托管款（订单 14）); empty for a code the chart does not name."""
+    if not code:
+        return ""
+    numbered = _NUMBERED.match(code)
+    if numbered and numbered["parent"] in ACCOUNT_NAMES:
+        return gettext(
+            ACCOUNT_OF[numbered["kind"]],
+            name=gettext(ACCOUNT_NAMES[numbered["parent"]]),
+            number=numbered["number"],
+        )
+    return gettext(ACCOUNT_NAMES[code]) if code in ACCOUNT_NAMES else ""
+
+
+def account(code: str | None) -> Markup:
+    """A ledger account as a page shows it: its name in the reader's language beside its code."""
+    name = account_name(code)
+    coded = Markup("<code>{}</code>").format(code or "—")
+    return Markup("{} {}").format(name, coded) if name else coded
+
+
 def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money)
@@ -253,6 +307,8 @@ def register(app) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
     app.add_template_filter(label)
+    app.add_template_filter(account_name)
+    app.add_template_filter(account)
     app.add_template_filter(field_type)
     app.add_template_filter(actor)
     app.add_template_filter(region)

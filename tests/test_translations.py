@@ -72,3 +72,24 @@ def test_a_provider_is_called_by_the_glossarys_word():
         if message.id and isinstance(message.string, str) and "数据商" in message.string
     )
     assert other == []
+
+
+def test_a_listing_is_put_on_and_taken_off_the_market_in_the_exchanges_words():
+    """docs/glossary.md: a listing is 挂牌 / 已挂牌 and 摘牌, never 上架, 在售 or 下架, so a page
+    does not show 已上架 beside 在售 for one state, nor confirm 下架 on a 摘牌 button."""
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    other = sorted(
+        message.id
+        for message in catalogue
+        if message.id
+        and isinstance(message.string, str)
+        and any(word in message.string for word in ("上架", "下架", "在售"))
+    )
+    assert other == []
+    code = [
+        path.name
+        for path in (ROOT / "market").rglob("*.py")
+        if any(word in path.read_text(encoding="utf-8") for word in ("上架", "下架", "在售"))
+    ]
+    assert code == []

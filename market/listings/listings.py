@@ -324,8 +324,8 @@ def approve(
         listing.organisation_id,
         "listing.approved",
         {
-            "zh": f"挂牌「{revision.title_zh}」已通过合规审查并上架",
-            "en": f"Listing “{revision.title_en}” passed compliance review and is on sale",
+            "zh": f"挂牌「{revision.title_zh}」已通过合规审查，现已挂牌",
+            "en": f"Listing “{revision.title_en}” passed compliance review and is published",
         },
         f"/market/listings/{listing.id}",
         now,

@@ -54,7 +54,7 @@ REVISION_STATE_LABELS = {
     RevisionState.DRAFT: N_("Draft"),
     RevisionState.IN_REVIEW: N_("In compliance review"),
     RevisionState.CHANGES_REQUESTED: N_("Changes requested"),
-    RevisionState.LIVE: N_("On sale"),
+    RevisionState.LIVE: N_("Published"),
     RevisionState.SUPERSEDED: N_("Superseded"),
     RevisionState.WITHDRAWN: N_("Withdrawn"),
 }

@@ -452,6 +452,19 @@ def appraisal_queue():
     )
 
 
+_ACTIONS = "take, inputs, profile, 'retry-profile', run, finalise"
+
+
+@blp.route("/appraisal/valuations/<int:report_id>")
+@blp.route(f"/appraisal/valuations/<int:report_id>/<any({_ACTIONS}):action>")
+@blp.route("/valuations/<int:report_id>/<any(cancel):action>")
+@login_required
+def report_alias(report_id: int, action: str | None = None):
+    """Addresses a reader would type or follow for a report (the queue's path with a number,
+    an action's address opened as a page) lead to the report's one page."""
+    return redirect(url_for("valuation.report_page", report_id=report_id), code=301)
+
+
 def _json_field(name: str) -> dict | None:
     text = request.form.get(name, "").strip()
     if not text:
@@ -502,8 +515,17 @@ def appraise(report_id: int, action: str):
             raise NotFound(N_("no such action"))
         if action == "take":
             flash(_("Valuation taken: it is yours to work on."))
-        elif action not in ("profile", "retry-profile"):
-            flash(_("Saved."))
+        elif action == "inputs":
+            flash(_("Inputs saved."))
+        elif action == "run":
+            flash(_("Methods run: the results are below."))
+        elif action == "finalise":
+            flash(
+                _(
+                    "Valuation finalised and signed: report %(number)s.",
+                    number=report.number,
+                )
+            )
     except ValidationError as error:
         session.rollback()
         return _render_report(report, _flat(error.normalized_messages()), drafts, posted)

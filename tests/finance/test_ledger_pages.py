@@ -23,6 +23,22 @@ def test_finance_staff_see_the_chart_and_trial_balance(client, db, books):
     assert "5.00" in statement.get_data(as_text=True)
 
 
+def test_the_chart_names_each_account_in_the_readers_language(client, db, books):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    chart = client.get("/finance/ledger").get_data(as_text=True)
+    assert "应付提供方款项（机构 7）" in chart and "平台服务费收入" in chart
+    assert "<code>liabilities:provider_payable:org:7</code>" in chart  # the code stays beside
+    english = client.get("/finance/ledger", headers={"Accept-Language": "en"})
+    assert "Payable to providers, organisation 7" in english.get_data(as_text=True)
+    for path in (
+        "/finance/ledger/trial-balance",
+        "/finance/ledger/statement?account=revenue:platform_fees&currency=CNY",
+    ):
+        assert "平台服务费收入" in client.get(path).get_data(as_text=True), path
+
+
 def test_others_are_refused(client, db):
     factories.user(db, "reviewer@exchange.cn", staff=(StaffRole.REVIEWER,))
     db.commit()

@@ -249,3 +249,42 @@ def test_a_comparables_reference_is_quoted_in_its_own_language(app, client, hold
     assert staff.submit(f"{action}/run", {}, page=report_path).status_code == 302
     page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
     assert f'<span lang="zh-Hans">{reference}</span>' in page
+
+
+def _flash(page: str) -> str:
+    return page.split('data-testid="flash">')[1].split("</div>")[0]
+
+
+def test_each_step_says_what_it_did_and_finalising_says_final(app, client, holding, appraiser):
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    for step, form, said in (
+        ("inputs", _form(INPUTS), "参数已保存"),
+        ("run", {}, "评估方法已运行"),
+    ):
+        response = staff.submit(f"{action}/{step}", form, page=report_path)
+        assert response.status_code == 302
+        assert said in _flash(staff.get(report_path).get_data(as_text=True))
+    assert staff.submit(f"{action}/finalise", {}, page=report_path).status_code == 302
+    page = staff.get(report_path).get_data(as_text=True)
+    number = re.search(r"SZDX-V-\d{4}-\d{6}", page).group(0)
+    assert _flash(page) == f"评估已定稿并签署：报告编号 {number}。"
+
+
+def test_the_addresses_a_reader_would_type_lead_to_the_report(app, client, holding, appraiser):
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    report_id = report_path.rstrip("/").split("/")[-1]
+    for path in (
+        f"/appraisal/valuations/{report_id}",
+        f"/appraisal/valuations/{report_id}/finalise",
+        f"/valuations/{report_id}/cancel",
+    ):
+        response = staff.get(path)
+        assert response.status_code == 301, path
+        assert response.headers["Location"].endswith(f"/valuations/{report_id}"), path
+    assert staff.get(f"/appraisal/valuations/{report_id}/nonsense").status_code in (404, 405)
+    # The owner follows the same address to the same page; a stranger still gets nothing.
+    assert (
+        client.get(f"/appraisal/valuations/{report_id}", follow_redirects=True).status_code == 200
+    )
+    stranger = WebClient(app)
+    assert stranger.get(f"/appraisal/valuations/{report_id}").status_code in (302, 401)
