@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from markupsafe import Markup
 
-from market.forms import error_text
+from market.forms import error_text, maxlength
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
@@ -317,5 +317,6 @@ def register(app) -> None:
     app.add_template_filter(typed)
     app.add_template_filter(quoting)
     app.add_template_global(both)
+    app.add_template_global(maxlength)
     app.add_template_global(currency_choices)
     app.add_template_global(home_currency)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 from urllib.parse import urlsplit
 
 from flask import request
 from flask_babel import gettext
-from marshmallow import Schema, ValidationError, fields
+from markupsafe import Markup
+from marshmallow import Schema, ValidationError, fields, validate
 
 from market.fields import text_errors
 from market.text import N_
@@ -37,6 +40,48 @@ def parse_form(schema: Schema) -> tuple[dict, dict]:
     except ValidationError as error:
         return {}, error.normalized_messages() | errors
     return ({}, errors) if errors else (data, {})
+
+
+@functools.cache
+def _schema_named(reference: str) -> type[Schema]:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def max_length(schema: Schema | type[Schema] | str, name: str) -> int | None:
+    """The most characters a form field takes, read from its schema's ``Length`` validator.
+
+    ``schema`` is a schema, its class, or ``"module:Class"`` (as a template names it); ``name``
+    is the field as posted (its ``data_key``, else its name; ``a.b`` for a nested field). A list
+    of strings gives its items' limit. ``None`` when the field has no upper limit.
+    """
+    if isinstance(schema, str):
+        schema = _schema_named(schema)
+    # The declared fields, so a schema that takes arguments (a currency) needs none here.
+    declared = schema._declared_fields  # noqa: SLF001 (marshmallow's documented class attribute)
+    head, _, rest = name.partition(".")
+    field = next((f for key, f in declared.items() if (f.data_key or key) == head), None)
+    if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+        field = field.inner
+    if field is None:
+        return None
+    if rest:
+        nested = field.nested if isinstance(field, fields.Nested) else None
+        return max_length(nested, rest) if isinstance(nested, type | str) else None
+    if isinstance(field, fields.List):
+        field = field.inner
+    limits = [
+        check.max
+        for check in field.validators
+        if isinstance(check, validate.Length) and check.max is not None and check.equal is None
+    ]
+    return min(limits) if limits else None
+
+
+def maxlength(schema: Schema | type[Schema] | str, name: str) -> Markup:
+    """`` maxlength="N"`` for a text box from its schema (see ``max_length``), or nothing."""
+    most = max_length(schema, name)
+    return Markup(' maxlength="{}"').format(most) if most is not None else Markup("")
 
 
 def safe_next(default: str) -> str:

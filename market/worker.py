@@ -7,12 +7,14 @@ import threading
 import time
 
 from flask import Flask
+from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
 import ledger
 from market import outbox
 from market.finance import tasks as finance_tasks
 from market.identity import tasks as identity_tasks
+from market.identity.models import MemberRole
 from market.listings import tasks as listing_tasks
 from market.mail import Mail
 from market.registry import tasks as registry_tasks
@@ -24,8 +26,8 @@ from market.verification import tasks as verification_tasks
 log = logging.getLogger(__name__)
 
 INVITATION_BODY = """\
-{inviter} 邀请您以 {role} 身份加入 {organisation_zh}。
-{inviter} invites you to join {organisation_en} as {role}.
+{inviter} 邀请您以{role_zh}身份加入{organisation_zh}。
+{inviter} invites you to join {organisation_en} as {role_en}.
 
 {link}
 
@@ -33,17 +35,28 @@ INVITATION_BODY = """\
 """
 
 
+def _role_name(code: str, locale: str) -> str:
+    """An organisation role's name in one language (``member`` → 普通成员), for a mail."""
+    try:
+        role = MemberRole(code)
+    except ValueError:
+        return code
+    with force_locale(locale):
+        return gettext(role.label)
+
+
 def handlers(app: Flask) -> dict[str, outbox.Handler]:
     """Outbox handlers by topic, bound to the app's collaborators."""
     mailer = app.extensions["mailer"]
 
     def send_invitation(_session: Session, payload: dict) -> None:
+        roles = {locale: _role_name(payload["role"], locale) for locale in ("zh", "en")}
         mailer.send(
             Mail(
                 to=payload["to"],
-                subject=f"邀请加入 {payload['organisation_zh']} · Invitation to "
+                subject=f"邀请加入{payload['organisation_zh']} · Invitation to "
                 f"{payload['organisation_en']}",
-                body=INVITATION_BODY.format(**payload),
+                body=INVITATION_BODY.format(role_zh=roles["zh"], role_en=roles["en"], **payload),
             )
         )
 

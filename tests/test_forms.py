@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask_babel import Babel, force_locale
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from market.config import ROOT
-from market.forms import error_text
+from market.forms import error_text, max_length, maxlength
 from market.text import FormSchema, Money
 
 
@@ -108,3 +110,57 @@ def zh():
 )
 def test_validation_messages_are_shown_in_chinese(zh, message, chinese):
     assert error_text(message) == chinese
+
+
+class _Limited(FormSchema):
+    title = fields.String(validate=[validate.Length(min=2, max=200)])
+    code = fields.String(validate=validate.Length(equal=6))
+    budget = fields.String(data_key="amount", validate=validate.Length(max=30))
+    tags = fields.List(fields.String(validate=validate.Length(max=40)))
+    free = fields.String()
+    plans = fields.List(fields.Nested(PriceSchema))
+
+
+def test_a_text_box_takes_its_limit_from_the_schemas_length_check():
+    assert max_length(_Limited, "title") == 200
+    assert max_length(_Limited(), "title") == 200
+    assert max_length(_Limited, "amount") == 30  # the name as posted (data_key)
+    assert max_length(_Limited, "budget") is None
+    assert max_length(_Limited, "tags") == 40
+    assert max_length(_Limited, "code") is None  # an exact length is not a most
+    assert max_length(_Limited, "free") is None
+    assert max_length(_Limited, "nothing") is None
+    assert max_length(_Limited, "plans.note") is None
+    assert max_length("market.trading.schemas:OrderFormSchema", "usage_note") == 2000
+    assert max_length("market.registry.schemas:ClaimInputSchema", "source_note") == 4000
+    assert max_length("market.listings.schemas:ListingFormSchema", "plans.name_zh") == 100
+    # Schemas that take arguments (the demand's currency) are read without them.
+    assert max_length("market.listings.schemas:DemandOfferFormSchema", "name_en") == 100
+    assert str(maxlength(_Limited, "title")) == ' maxlength="200"'
+    assert str(maxlength(_Limited, "free")) == ""
+
+
+def test_every_editor_text_box_is_limited_by_its_schema():
+    """The editors' free-text boxes carry the field's limit through ``maxlength(schema, …)`` or
+    the form macros' ``schema``; a number typed into a template would drift from the schema."""
+    editors = {
+        "listings/demands.html": ("title", "need"),
+        "listings/editor.html": ("title_zh", "title_en", "description_zh", "description_en"),
+        "listings/demand.html": ("name_zh", "name_en"),
+        "registry/asset_new.html": ("title_zh", "title_en", "description_zh", "provenance"),
+        "registry/claim_new.html": ("source_note",),
+        "trading/buy.html": ("usage_note",),
+        "trading/order.html": ("reason",),
+        "identity/organisation_new.html": ("name_zh", "name_en"),
+        "verification/organisation.html": ("legal_representative", "registered_address"),
+    }
+    for template, names in editors.items():
+        text = (ROOT / "templates" / template).read_text(encoding="utf-8")
+        assert not re.search(r'maxlength="\d', text), template
+        assert '{% set schema = "' in text, template
+        for name in names:
+            call = re.search(rf'(field|area)\("{name}",[^\n]*\)', text)
+            box = re.search(rf'<textarea id="{name}"[^>]*>', text)
+            assert (call and "schema=schema" in call.group(0)) or (
+                box and f'maxlength(schema, "{name}")' in box.group(0)
+            ), (template, name)

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.auth import login_required
@@ -45,7 +46,9 @@ def _form_error(template: str, status: int, errors: dict, **context):
 def signup():
     """Create an account."""
     if request.method == "GET":
-        return render_template("identity/signup.html", errors={}, form={})
+        # An invitation's page links here with the address it was sent to.
+        form = {"email": request.args.get("email", "")[:254]}
+        return render_template("identity/signup.html", errors={}, form=form)
     data, errors = parse_form(schemas.SignUpSchema())
     if errors:
         return _form_error("identity/signup.html", 422, errors)
@@ -264,15 +267,25 @@ def invite(organisation_id: int):
 
 
 @blp.route("/invitations/<token>", methods=["GET", "POST"])
-@login_required
 def invitation(token: str):
-    """Look at an invitation and accept it."""
+    """Look at an invitation and accept it. Opened signed out, the page says who invites and
+    leads to sign-in or sign-up, each of which comes back here."""
     database = db_session()
     found = services.find_invitation(database, token)
     if request.method == "GET":
-        return render_template("identity/invitation.html", invitation=found, token=token)
+        return render_template(
+            "identity/invitation.html",
+            invitation=found,
+            token=token,
+            here=url_for("identity.invitation", token=token),
+        )
+    if current_user() is None:
+        return redirect(url_for("identity.login", next=request.path))
     joined = services.accept_invitation(database, current_user(), token)
     flash(
-        _("You have joined %(name)s.", name=joined.organisation.display_name(session.get("locale")))
+        _(
+            "Welcome to %(name)s: you are now a member.",
+            name=joined.organisation.display_name(get_locale().language),
+        )
     )
     return redirect(url_for("identity.organisation", organisation_id=joined.organisation_id))

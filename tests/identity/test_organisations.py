@@ -1,7 +1,9 @@
 """Organisations: registration with credit codes, members and invitations."""
 
 import email
+import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -178,3 +180,71 @@ def test_a_name_imitating_the_exchange_operator_is_refused(client, db, field, na
     assert response.status_code == 422
     assert f'id="{field}-error"' in response.get_data(as_text=True)
     assert _organisations(db) == 1
+
+
+def test_an_invitation_opened_signed_out_leads_through_sign_up_and_back(client, app, db):
+    owner = factories.user(db, "owner@example.cn")
+    organisation = factories.organisation(
+        db, owner, name_zh="深圳试用数据科技有限公司", name_en="Shenzhen Trial Data Co., Ltd."
+    )
+    db.commit()
+    client.log_in("owner@example.cn")
+    response = client.submit(
+        f"/organisations/{organisation.id}/invitations", {"email": "new@example.cn"}
+    )
+    assert response.status_code == 302
+    while worker.run_once(app):
+        pass
+    mail = sorted((Path(app.config["INSTANCE_PATH"]) / "mail").glob("*.eml"))[-1]
+    message = email.message_from_bytes(mail.read_bytes())
+    body = message.get_payload(decode=True).decode()
+    # Each language's sentence names the role and the organisation in that language.
+    assert "以普通成员身份加入深圳试用数据科技有限公司。" in body
+    assert "join Shenzhen Trial Data Co., Ltd. as Member." in body
+    path = factories.extract_link(body).removeprefix(app.config["BASE_URL"])
+
+    invitee = type(client)(app)
+    page = invitee.get(path)
+    assert page.status_code == 200  # not a bare redirect to the sign-in form
+    text = page.get_data(as_text=True)
+    assert "深圳试用数据科技有限公司" in text and "new@example.cn" in text
+    signup = re.search(r'href="(/signup\?[^"]+)"', text).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(signup).query) == {"next": [path], "email": ["new@example.cn"]}
+    login = re.search(r'href="(/login\?[^"]+)"', text).group(1)
+    assert parse_qs(urlsplit(login).query) == {"next": [path]}
+    form = invitee.get(signup).get_data(as_text=True)
+    assert 'value="new@example.cn"' in form and f'name="next" value="{path}"' in form
+
+    # Sign-up (without confirming the mail first) comes back to the invitation to accept it.
+    created = invitee.submit(
+        signup,
+        {
+            "email": "new@example.cn",
+            "password": "correct horse battery",
+            "name": "新成员",
+            "next": path,
+        },
+        page=signup,
+    )
+    assert created.status_code == 302 and created.headers["Location"] == path
+    accepted = invitee.submit(path, {}, page=path)
+    assert accepted.status_code == 302
+    flashed = invitee.get(accepted.headers["Location"]).get_data(as_text=True)
+    assert "欢迎加入深圳试用数据科技有限公司：您已成为成员。" in flashed
+    assert "Shenzhen Trial Data" not in flashed.split('data-testid="flash"')[1].split("</div>")[0]
+
+
+def test_an_accepting_post_signed_out_goes_to_sign_in_and_back(client, app, db):
+    owner = factories.user(db, "owner@example.cn")
+    organisation = factories.organisation(db, owner)
+    db.commit()
+    _invitation, token = services.invite(
+        db, organisation, owner, "b@example.cn", MemberRole.MEMBER, "http://x"
+    )
+    db.commit()
+    response = client.submit(f"/invitations/{token}", {}, page=f"/invitations/{token}")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query) == {"next": [f"/invitations/{token}"]}
+    assert client.get("/invitations/not-a-token").status_code == 404

@@ -4,9 +4,11 @@ import hashlib
 import io
 
 import pytest
+from babel.dates import format_datetime
 
 from market.db import utcnow
 from market.identity.models import StaffRole
+from market.registry.claims import CHINA
 from market.registry.models import Asset, Claim, ClaimState
 from tests import factories
 from tests.registry import factories as rf
@@ -148,3 +150,39 @@ def test_printable_certificate_has_a_qr_code(client, db, store, staff):
     db.commit()
     page = client.get(f"/certificates/{number}/print").get_data(as_text=True)
     assert "<svg" in page and f"http://shujiao.test/verify/{number}" in page
+
+
+def test_a_claim_in_public_notice_says_when_and_why_it_is_certified(client, db, store, staff):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff, now=utcnow())
+    ends = claim.notice_ends_at
+    db.commit()
+    client.log_in(rf.user_of(claim).email)
+    page = client.get(f"/registry/claims/{claim.id}").get_data(as_text=True)
+    explained = page.split('data-testid="notice-explained"')[1].split("</div>")[0]
+    shown = format_datetime(ends, "yyyy-MM-dd HH:mm", tzinfo=CHINA, locale="zh_CN")
+    assert f"公示期：证书将于 {shown}" in explained
+    assert "公示 5 个工作日" in explained and "自动签发" in explained
+    assert f'href="/notices/{claim.id}"' in explained
+    english = client.get(f"/registry/claims/{claim.id}", headers={"Accept-Language": "en"})
+    assert "for 5 working days" in english.get_data(as_text=True)
+    # An objection filed in the meantime: the page says the certificate waits for it.
+    organisation, user = rf.provider(db)
+    db.commit()
+    objector = type(client)(client.app)
+    objector.log_in(user.email)
+    filed = objector.submit(
+        f"/notices/{claim.id}/objections",
+        {"organisation_id": organisation.id, "reasons": "这些数据是我们采集的。"},
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 302
+    page = client.get(f"/registry/claims/{claim.id}").get_data(as_text=True)
+    assert "证书将在决定后处理" in page
+
+
+def test_a_claim_before_or_after_notice_has_no_notice_card(client, db, store, staff):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.CERTIFIED, staff, now=utcnow())
+    db.commit()
+    client.log_in(rf.user_of(claim).email)
+    page = client.get(f"/registry/claims/{claim.id}").get_data(as_text=True)
+    assert 'data-testid="notice-explained"' not in page

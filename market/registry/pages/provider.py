@@ -174,6 +174,7 @@ def _claim_page(claim: Claim, status: int = 200, errors=None):
         actions=states.allowed_actions(claim.state, Actor.PROVIDER),
         editable=claim.state in claims.EDITABLE,
         errors=errors or {},
+        notice_working_days=current_app.config["REGISTRY_NOTICE_WORKING_DAYS"],
     )
     return page, status
 
