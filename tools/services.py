@@ -619,12 +619,15 @@ def command_status(names: list[str]) -> int:
 
 
 def print_packages() -> list[str]:
-    """Debian packages report PDFs need: Pango for WeasyPrint, Noto CJK so Chinese prints."""
+    """Debian packages report PDFs need: Pango for WeasyPrint, Noto CJK so Chinese prints, Noto
+    Color Emoji so an emoji in a name prints (and shows in the browser tests' Chromium)."""
     packages = []
     if ctypes.util.find_library("pangoft2-1.0") is None:
         packages.append("libpangoft2-1.0-0")
     if not glob.glob("/usr/share/fonts/opentype/noto/NotoSansCJK-*"):
         packages.append("fonts-noto-cjk")
+    if not glob.glob("/usr/share/fonts/truetype/noto/NotoColorEmoji*"):
+        packages.append("fonts-noto-color-emoji")  # names people write with emoji, pages and PDFs
     return packages
 
 

@@ -198,3 +198,25 @@ def test_the_chart_of_accounts_names_accounts_in_the_readers_language(browser, l
     finally:
         context.close()
     assert not failures, "\n".join(failures)
+
+
+def _fonts_of(page, selector: str) -> set[str]:
+    """The fonts Chromium really drew a node's text with (DevTools' *Rendered fonts*)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    return {font["familyName"] for font in fonts}
+
+
+def test_an_emoji_in_a_name_is_drawn_not_boxed(page, live_app):
+    with live_app.extensions["db"].unit_of_work() as session:
+        email = factories.user(session, name="数据提供方 张三 🚀").email
+    sign_in(page, email)
+    page.goto("/organisations")
+    name = page.locator("header span[translate=no]").first
+    expect(name).to_have_text("数据提供方 张三 🚀")
+    assert "Noto Color Emoji" in _fonts_of(page, "header span[translate=no]")
+    screenshot(page, "emoji-name-zh-1280")

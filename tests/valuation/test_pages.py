@@ -288,3 +288,15 @@ def test_the_addresses_a_reader_would_type_lead_to_the_report(app, client, holdi
     )
     stranger = WebClient(app)
     assert stranger.get(f"/appraisal/valuations/{report_id}").status_code in (302, 401)
+
+
+def test_an_emoji_in_a_name_prints_in_the_report(app, client, holding, appraiser, db):
+    # fonts-noto-color-emoji (tools/services.py installs it with the CJK fonts) prints it;
+    # without that font WeasyPrint draws a box, which is why it is installed.
+    organisation, _owner, _asset = holding
+    organisation.name_zh = "深圳数据科技有限公司 🚀"
+    db.commit()
+    _staff, report_path, _action = _flow(app, client, holding, appraiser)
+    pdf = client.get(f"{report_path}/report.pdf")
+    assert pdf.status_code == 200
+    assert b"Noto-Color-Emoji" in _pdf_objects(pdf.data)
