@@ -83,6 +83,40 @@ def test_an_exception_is_marked_by_form(app, db):
         assert session.get(ReconException, exception_id).resolution == "marked"
 
 
+def test_the_audit_trail_reads_as_labelled_lines_in_both_languages(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    db.commit()
+    web = _web(app, finance)
+    assert (
+        web.submit("/finance/reconciliation/run", {}, page="/finance/reconciliation").status_code
+        == 302
+    )
+    exception_id = db.scalar(sa.select(ReconException.id))
+    db.commit()
+    done = web.submit(
+        f"/finance/reconciliation/{exception_id}/mark", {"reason": "活期利息"},
+        page="/finance/reconciliation",
+    )  # fmt: skip
+    assert done.status_code == 302
+    web.submit("/finance/reconciliation/assert", {}, page="/finance/reconciliation")
+    page = web.get("/finance/reconciliation").get_data(as_text=True)
+    trail = page.split('data-testid="trail"')[1]
+    assert "{" not in trail and "&#34;" not in trail  # no JSON
+    assert f"对账异常 #{exception_id}" in trail and "<td>对账</td>" in trail
+    assert '理由：<span lang="zh-Hans">活期利息</span>' in trail
+    assert "已匹配的流水：无" in trail and "已核对天数：1" in trail
+    english = web.get("/finance/reconciliation", headers={"Accept-Language": "en"})
+    trail = english.get_data(as_text=True).split('data-testid="trail"')[1]
+    assert f"Exception #{exception_id}" in trail and "Lines matched: nothing" in trail
+    assert "Days asserted: 1" in trail and "Days with a difference nothing explains: " in trail
+
+
 def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
     account = bank.create_account(

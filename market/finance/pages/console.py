@@ -42,6 +42,7 @@ from market.finance.models import (
     PayeeStatus,
     ReportBuild,
 )
+from market.finance.pages import trail
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
 from market.money import whole_money
@@ -67,7 +68,7 @@ EXCEPTION_KIND_LABELS = {
     "missing_at_stripe": N_("Not at Stripe"),
     "before_submission": N_("Dated before the payout was sent"),
 }
-TARGET_LABELS = {"payment": N_("Payment"), "refund": N_("Refund"), "payout": N_("Payout")}
+TARGET_LABELS = trail.TARGET_LABELS
 AUDIT_ACTION_LABELS = {
     "run": N_("Matching run"),
     "mark": N_("Marked as explained"),
@@ -283,6 +284,8 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         kind_labels=EXCEPTION_KIND_LABELS,
         target_labels=TARGET_LABELS,
         action_labels=AUDIT_ACTION_LABELS,
+        trail_subject=trail.subject,
+        trail_details=lambda event: trail.details(session, event),
         errors=errors or {},
         form=request.form if errors else {},
         failed=failed,

@@ -1,0 +1,112 @@
+"""The reconciliation audit trail as a reader sees it: each event's subject and details as
+labelled lines in the reader's language, never the stored JSON."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from market.display import home_currency, typed
+from market.finance.closing import CHECK_LABELS
+from market.finance.models import ReconException
+from market.money import money
+from market.text import N_
+
+# The matcher's rules (``market/finance/matching.py``), as counted by a run.
+RULE_LABELS = {
+    "stripe_charge": N_("Stripe charges"),
+    "stripe_refund": N_("Stripe refunds"),
+    "stripe_dispute_lost": N_("Disputes lost at Stripe"),
+    "bank_transaction": N_("Bank receipts by transaction number"),
+    "payout_reference": N_("Payouts by reference"),
+    "stripe_payout": N_("Stripe payouts arrived"),
+    "order_reference": N_("Receipts by order reference"),
+    "amount_window": N_("Stripe payouts by amount and date"),
+}
+DETAIL_LABELS = {
+    "matched": N_("Lines matched"),
+    "days": N_("Days asserted"),
+    "differs": N_("Days with a difference nothing explains"),
+    "kind": N_("Matched to"),
+    "target_id": N_("Number"),
+    "difference": N_("Difference"),
+    "reason": N_("Reason"),
+    "exception_id": N_("Exception"),
+    "entry_id": N_("Ledger entry"),
+    "checks": N_("Checks"),
+    "failing": N_("Checks failing"),
+    "override_reason": N_("Reason for closing all the same"),
+}
+SUBJECT_LABELS = {
+    "exception": N_("Exception %(number)s"),
+    "correction": N_("Correction %(number)s"),
+    "period": N_("Period %(number)s"),
+}
+TARGET_LABELS = {"payment": N_("Payment"), "refund": N_("Refund"), "payout": N_("Payout")}
+
+
+def subject(code: str) -> str:
+    """``exception:12`` → 对账异常 #12; ``recon`` → the reconciliation as a whole."""
+    kind, _sep, number = code.partition(":")
+    if kind in SUBJECT_LABELS and number:
+        return _(SUBJECT_LABELS[kind], number=f"#{number}" if number.isdigit() else number)
+    return _("Reconciliation") if kind == "recon" else code
+
+
+def _joined(parts: list[str], chinese: str, english: str) -> str:
+    """Parts joined with the reader's language's punctuation (；/、 or ; / ,)."""
+    return (chinese if get_locale().language == "zh" else english).join(parts)
+
+
+def _colon() -> str:
+    return "：" if get_locale().language == "zh" else ": "
+
+
+def _yes_no(ok: bool) -> str:
+    return _("Yes") if ok else _("No")
+
+
+def _value(session: Session, event, key: str, value) -> Markup | str:
+    if key == "matched":
+        counts = [
+            f"{_(RULE_LABELS[rule]) if rule in RULE_LABELS else rule} {count}"
+            for rule, count in sorted(value.items())
+        ]
+        return _joined(counts, "；", "; ") if counts else _("nothing")
+    if key == "kind":
+        return _(TARGET_LABELS[value]) if value in TARGET_LABELS else str(value)
+    if key == "difference":
+        kind, _sep, number = event.subject.partition(":")
+        found = session.get(ReconException, int(number)) if kind == "exception" else None
+        return money(value, found.currency if found else home_currency())
+    if key == "checks":
+        checks = [
+            f"{_(CHECK_LABELS[name]) if name in CHECK_LABELS else name}{_colon()}{_yes_no(ok)}"
+            for name, ok in value.items()
+        ]
+        return _joined(checks, "；", "; ")
+    if key == "failing":
+        names = [_(CHECK_LABELS[name]) if name in CHECK_LABELS else name for name in value]
+        return _joined(names, "、", ", ")
+    if key == "entry_id":
+        link = url_for("finance.entry", entry_id=value)
+        return Markup('<a href="{}">#{}</a>').format(link, value)
+    if key in ("target_id", "exception_id"):
+        return f"#{value}"
+    if key in ("reason", "override_reason"):
+        return typed(value)
+    return str(value)
+
+
+def details(session: Session, event) -> list[tuple[str, Markup | str]]:
+    """``(label, value)`` for each detail an event recorded (empty ones left out)."""
+    lines = []
+    for key, value in (event.details or {}).items():
+        if value is None or (value in ([], {}) and key != "matched"):
+            continue  # a run that matched nothing says so; other empty details say nothing
+        label = _(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key
+        lines.append((label, _value(session, event, key, value)))
+    return lines
