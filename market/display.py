@@ -1,5 +1,5 @@
 """How values read on the pages: money in the reader's locale, times in Shenzhen's zone, sizes
-in KB/MB/GB, and the currencies offered in price fields."""
+in KiB/MiB/GiB, and the currencies offered in price fields."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from market.trading import models as trading_models
 
 # Offered in price and budget pickers after the exchange's own currency.
 COMMON_CURRENCIES = ("CNY", "HKD", "MOP", "USD", "EUR")
-UNITS = ("B", "KB", "MB", "GB", "TB")
+# Sizes are counted in binary multiples and named as such (docs and limits say MiB too).
+UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
 # A payout and its batch share their words.
@@ -190,7 +191,8 @@ def day(value: datetime | date | None) -> str:
 
 
 def filesize(size: int | None) -> str:
-    """``67108864`` → ``64 MB``; binary multiples, one decimal below ten units."""
+    """``67108864`` → ``64 MiB``: the one size formatter of the pages, in binary multiples
+    named as such, one decimal below ten units."""
     if size is None:
         return ""
     value, unit = float(size), UNITS[0]

@@ -126,6 +126,19 @@
     for (const xhr of inflight.values()) { xhr.abort(); }
   }
 
+  // The "Recent uploads" list, fetched again from this page when a session begins or ends, so
+  // it never says "uploading" about a file that is registered (the server renders its words).
+  async function refreshList() {
+    try {
+      const response = await fetch(window.location.href, {credentials: "same-origin"});
+      if (!response.ok) { return; }
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById("recent-uploads");
+      const shown = document.getElementById("recent-uploads");
+      if (fresh && shown) { shown.replaceWith(document.importNode(fresh, true)); }
+    } catch (ignored) { /* the list is right again on the next load */ }
+  }
+
   async function finish() {
     let wait = POLL_MS;
     while (upload.state === "verifying") {
@@ -153,6 +166,7 @@
       say(text("Error"));
     }
     upload = null;
+    await refreshList();
   }
 
   async function run() {
@@ -225,6 +239,7 @@
       return;
     }
     remember(upload.id);
+    if (!open) { refreshList(); }
     run();
   });
   buttons.pause.addEventListener("click", () => {
@@ -241,5 +256,6 @@
     percent.textContent = "0%";
     show("start");
     say(text("Cancelled"));
+    refreshList();
   });
 })();

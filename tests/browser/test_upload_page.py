@@ -11,6 +11,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from market import worker
@@ -140,8 +141,13 @@ def test_a_multipart_upload_fails_midway_resumes_after_reload_and_is_fingerprint
     while worker.run_once(live_app):  # the worker streams the file through SHA-256
         pass
     sha256 = hashlib.sha256(data).hexdigest()
-    page.get_by_text(sha256).wait_for()
+    page.get_by_test_id("upload-status").get_by_text(sha256).wait_for()
     assert page.get_by_test_id("upload-percent").inner_text() == "100%"
+    # The list of recent uploads says so too, without a reload, its size in MiB.
+    row = page.get_by_test_id("recent-uploads").locator("tbody tr", has_text="readings.csv")
+    expect(row).to_contain_text("Fingerprinted and registered")
+    expect(row).to_contain_text(sha256)
+    expect(row).to_contain_text("10 MiB")
     assert overflow(page) == 0
     screenshot(page, f"upload-{'s3' if live_app.extensions['files'].presigns_parts else 'local'}")
     assert not [text for text in violations if "Content Security Policy" in text]
@@ -191,7 +197,7 @@ def test_a_paused_upload_resumes_with_the_parts_it_lacks(page, live_app, asset_o
     assert [url for url in sent if not _part_three(url)] == []  # only the part it lacked
     while worker.run_once(live_app):
         pass
-    page.get_by_text(hashlib.sha256(data).hexdigest()).wait_for()
+    page.get_by_test_id("upload-status").get_by_text(hashlib.sha256(data).hexdigest()).wait_for()
 
 
 @pytest.mark.parametrize("live_app", ["local"], indirect=True)
@@ -220,7 +226,7 @@ def test_another_file_of_the_same_name_and_size_is_not_mixed_into_an_open_sessio
     page.get_by_text("Computing the fingerprint").wait_for()
     while worker.run_once(live_app):
         pass
-    page.get_by_text(hashlib.sha256(second).hexdigest()).wait_for()
+    page.get_by_test_id("upload-status").get_by_text(hashlib.sha256(second).hexdigest()).wait_for()
 
 
 @pytest.mark.parametrize("live_app", ["local"], indirect=True)
@@ -301,5 +307,7 @@ def test_a_status_check_lost_while_fingerprinting_is_asked_again(
     page.wait_for_timeout(2500)  # the page checks every 2 s: the first check is lost
     while worker.run_once(live_app):
         pass
-    page.get_by_text(hashlib.sha256(data).hexdigest()).wait_for(timeout=60000)
+    page.get_by_test_id("upload-status").get_by_text(hashlib.sha256(data).hexdigest()).wait_for(
+        timeout=60000
+    )
     assert lost

@@ -1,0 +1,54 @@
+"""How values read on the pages: sizes in one unit system, accounts by name."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask_babel import Babel, force_locale
+
+from market.config import ROOT
+from market.display import account_name, filesize
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (None, ""),
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (2048, "2 KiB"),
+        (67_108_864, "64 MiB"),
+        (314_918_166, "300 MiB"),
+        (1_074_267_419, "1 GiB"),
+        (1_099_511_627_776, "1 TiB"),
+        (10 * 1_099_511_627_776 * 1024, "10240 TiB"),
+        (5_767_168, "5.5 MiB"),
+    ],
+)
+def test_a_size_is_shown_in_binary_multiples_named_as_such(size, shown):
+    assert filesize(size) == shown
+
+
+@pytest.mark.parametrize(
+    ("code", "zh", "en"),
+    [
+        ("assets:bank", "银行存款", "Bank deposits"),
+        ("liabilities:escrow:order:14", "托管款（订单 14）", "Escrow, order 14"),
+        ("liabilities:provider_payable:org:7", "应付提供方款项（机构 7）",
+         "Payable to providers, organisation 7"),
+        ("assets:provider_receivable:org:3", "应收提供方款项（机构 3）",
+         "Receivable from providers, organisation 3"),
+        ("equity:fx_position", "外汇头寸", "Foreign exchange position"),
+        ("assets:something_new", "", ""),
+        ("", "", ""),
+    ],
+)  # fmt: skip
+def test_an_account_is_named_in_the_readers_language(code, zh, en):
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "market" / "translations")
+    Babel(app)
+    with app.test_request_context():
+        with force_locale("zh"):
+            assert account_name(code) == zh
+        with force_locale("en"):
+            assert account_name(code) == en
