@@ -153,6 +153,17 @@ def test_every_editor_text_box_is_limited_by_its_schema():
         "trading/order.html": ("reason",),
         "identity/organisation_new.html": ("name_zh", "name_en"),
         "verification/organisation.html": ("legal_representative", "registered_address"),
+        "verification/review.html": ("reason",),
+        "identity/signup.html": ("name",),
+        "registry/notice.html": ("reasons",),
+        "registry/review.html": ("reason",),
+        "listings/review.html": ("personal_info_note", "cross_border_evidence", "reason"),
+        "listings/feature.html": ("reason",),
+        "oauth/clients.html": ("name",),
+        "finance/payees.html": ("account_name", "bank_name", "branch_name"),
+        "finance/periods.html": ("name",),
+        "finance/receipts.html": ("bank_transaction_id", "payer_name"),
+        "valuation/list.html": ("purpose_note",),
     }
     for template, names in editors.items():
         text = (ROOT / "templates" / template).read_text(encoding="utf-8")

@@ -59,7 +59,7 @@ def test_featuring_needs_a_reason_and_a_published_listing(app, db, store, provid
     assert blank.status_code == 422 and 'id="reason-error"' in blank.get_data(as_text=True)
     refused = web.submit(path, {"featured": "true", "reason": "推荐"}, page=path)
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 409 and "只有已发布的挂牌才能设为精选" in html
+    assert refused.status_code == 409 and "挂牌须处于已挂牌状态才能设为精选" in html
     assert 'value="推荐"' in html
     assert db.scalar(sa.select(sa.func.count()).select_from(ListingEvent).where(
         ListingEvent.action == "feature")) == 0  # fmt: skip
