@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 import ledger
+from market.db import utcnow
+from market.finance import exceptions
 from market.identity import services as identity
 from market.identity.models import MemberRole, StaffRole
 from market.listings.models import Listing
@@ -220,3 +222,34 @@ def test_an_emoji_in_a_name_is_drawn_not_boxed(page, live_app):
     expect(name).to_have_text("数据提供方 张三 🚀")
     assert "Noto Color Emoji" in _fonts_of(page, "header span[translate=no]")
     screenshot(page, "emoji-name-zh-1280")
+
+
+@pytest.mark.parametrize("language", sorted(LOCALES))
+def test_the_reconciliation_trail_reads_without_codes(browser, live_app, language):
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = factories.user(session, staff=(StaffRole.FINANCE,))
+        email, now = staff.email, utcnow()
+        exceptions.audit(session, "run", "recon", staff, now, matched={"stripe_charge": 2})
+        exceptions.audit(session, "assert_balances", "recon", staff, now, days=3, differs=0)
+        exceptions.audit(
+            session, "close_period", "period:2026-11", staff, now,
+            failing=["balances"], override_reason="银行回单已核对",
+            checks={"balances": False, "ledger": True},
+        )  # fmt: skip
+    context = _context(browser, live_app, language, 375)
+    try:
+        page = context.new_page()
+        sign_in(page, email)
+        failures = check(page, "/finance/reconciliation", f"recon-trail-{language}-375", language)
+        details = page.get_by_test_id("trail-details")
+        shown = " ".join(details.all_inner_texts())
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
+    assert "{" not in shown and "stripe_charge" not in shown
+    expected = {
+        "zh": ("Stripe 收款 2", "已核对天数：3", "未通过的检查项：每日余额一致或差额已解释"),
+        "en": ("Stripe charges 2", "Days asserted: 3", "Checks failing: Daily balances agree"),
+    }[language]
+    for text in expected:
+        assert text in shown, text
