@@ -21,6 +21,7 @@ from market.registry import models as registry_models
 from market.registry import states as registry_states
 from market.text import N_
 from market.trading import models as trading_models
+from market.trading.orders import reference_for
 
 # Offered in price and budget pickers after the exchange's own currency.
 COMMON_CURRENCIES = ("CNY", "HKD", "MOP", "USD", "EUR")
@@ -280,15 +281,18 @@ _NUMBERED = re.compile(r"^(?P<parent>.+):(?P<kind>org|order):(?P<number>\d+)$")
 
 def account_name(code: str | None) -> str:
     """A ledger account's name in the reader's language (``liabilities:escrow:order:14`` →
-    托管款（订单 14）); empty for a code the chart does not name."""
+    托管款（订单 SJ0000001456）); empty for a code the chart does not name."""
     if not code:
         return ""
     numbered = _NUMBERED.match(code)
     if numbered and numbered["parent"] in ACCOUNT_NAMES:
+        number = numbered["number"]
+        if numbered["kind"] == "order":  # the order as pages and bank transfers name it
+            number = reference_for(int(number))
         return gettext(
             ACCOUNT_OF[numbered["kind"]],
             name=gettext(ACCOUNT_NAMES[numbered["parent"]]),
-            number=numbered["number"],
+            number=number,
         )
     return gettext(ACCOUNT_NAMES[code]) if code in ACCOUNT_NAMES else ""
 

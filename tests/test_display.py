@@ -33,7 +33,7 @@ def test_a_size_is_shown_in_binary_multiples_named_as_such(size, shown):
     ("code", "zh", "en"),
     [
         ("assets:bank", "银行存款", "Bank deposits"),
-        ("liabilities:escrow:order:14", "托管款（订单 14）", "Escrow, order 14"),
+        ("liabilities:escrow:order:14", "托管款（订单 SJ0000001456）", "Escrow, order SJ0000001456"),
         ("liabilities:provider_payable:org:7", "应付提供方款项（机构 7）",
          "Payable to providers, organisation 7"),
         ("assets:provider_receivable:org:3", "应收提供方款项（机构 3）",
