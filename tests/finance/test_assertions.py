@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 import ledger
@@ -17,7 +18,12 @@ from market.trading import books
 from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
 from tests.listings.factories import PRICE
 
-TODAY = assertions.day_of(datetime.now(UTC))
+
+@pytest.fixture
+def today():
+    """The exchange's day (UTC+8) as each test starts: a test run that spans midnight there
+    still dates its statement lines on the day its own assertions are computed for."""
+    return assertions.day_of(datetime.now(UTC))
 
 
 def icbc_account(db):
@@ -46,12 +52,14 @@ def differences(db) -> list[ReconException]:
     )
 
 
-def test_a_receipt_booked_before_the_bank_shows_it_is_carried_until_it_clears(app, db, trade):
+def test_a_receipt_booked_before_the_bank_shows_it_is_carried_until_it_clears(
+    app, db, trade, today
+):
     paid = trade.transfer("ICBC0001")
     account = icbc_account(db)
-    tomorrow = TODAY + timedelta(days=1)
+    tomorrow = today + timedelta(days=1)
     rows = [
-        BankRow(TODAY, 5_000, "ICBC0000", "银行", "", "利息"),  # nothing in the books
+        BankRow(today, 5_000, "ICBC0000", "银行", "", "利息"),  # nothing in the books
         BankRow(tomorrow, PRICE, "ICBC0001", "买方", "", f"货款 {paid.reference}"),
     ]
     bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", trade.finance, utcnow())
@@ -60,8 +68,8 @@ def test_a_receipt_booked_before_the_bank_shows_it_is_carried_until_it_clears(ap
     db.commit()
 
     days = rows_of(db, f"bank:{account.id}")
-    assert sorted(days) == [TODAY, tomorrow]
-    first, second = days[TODAY], days[tomorrow]
+    assert sorted(days) == [today, tomorrow]
+    first, second = days[today], days[tomorrow]
     # Today the bank shows the interest and not yet the receipt the books already hold.
     assert (first.statement_minor, first.ledger_minor) == (5_000, PRICE)
     assert first.difference_minor == first.open_minor == 5_000 - PRICE
@@ -107,10 +115,10 @@ def trade_payment_id(db, charge: str) -> int:
 
 
 def test_an_unexplained_difference_is_an_exception_until_accepted_with_a_reason(
-    app, db, trade, finance
+    app, db, trade, finance, today
 ):
     account = icbc_account(db)
-    rows = [BankRow(TODAY, 5_000, "ICBC0000", "银行", "", "利息")]
+    rows = [BankRow(today, 5_000, "ICBC0000", "银行", "", "利息")]
     bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", trade.finance, utcnow())
     # Someone books a bank charge the statement never showed.
     ledger.post(
@@ -120,7 +128,7 @@ def test_an_unexplained_difference_is_an_exception_until_accepted_with_a_reason(
     )  # fmt: skip
     assertions.compute(db, utcnow())
     db.commit()
-    day = rows_of(db, f"bank:{account.id}")[TODAY]
+    day = rows_of(db, f"bank:{account.id}")[today]
     assert day.status == AssertionStatus.DIFFERS
     assert (day.difference_minor, day.open_minor, day.unexplained_minor) == (6_200, 5_000, 1_200)
     [opened] = differences(db)
@@ -137,7 +145,7 @@ def test_an_unexplained_difference_is_an_exception_until_accepted_with_a_reason(
     listed = finance.call("GET", "/finance/recon/assertions?status=differs")
     assert listed.status_code == 200, listed.json
     assert [(r["account_key"], r["day"], r["unexplained_minor"]) for r in listed.json] == [
-        (f"bank:{account.id}", TODAY.isoformat(), 1_200)
+        (f"bank:{account.id}", today.isoformat(), 1_200)
     ]
     detail = finance.call("GET", f"/finance/recon/assertions/{day.id}")
     assert [item["ref"] for item in detail.json["open_items"]] == ["ICBC0000"]
@@ -149,9 +157,9 @@ def test_an_unexplained_difference_is_an_exception_until_accepted_with_a_reason(
     assert day.status == AssertionStatus.ACCEPTED and differences(db) == []
 
 
-def test_the_api_computes_and_refuses_a_bad_range(app, db, trade, finance):
+def test_the_api_computes_and_refuses_a_bad_range(app, db, trade, finance, today):
     account = icbc_account(db)
-    rows = [BankRow(TODAY, 5_000, "ICBC0000", "银行", "", "利息")]
+    rows = [BankRow(today, 5_000, "ICBC0000", "银行", "", "利息")]
     bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", trade.finance, utcnow())
     db.commit()
     computed = finance.call("POST", "/finance/recon/assertions", json={})
