@@ -36,6 +36,37 @@ def insert(session: Session, table: sa.Table, columns: Sequence[str], rows: list
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", converted)
 
 
+def reserve_ids(session: Session, table: sa.Table, count: int) -> list[int]:
+    """``count`` consecutive primary keys for rows about to be inserted into ``table`` by
+    :func:`insert`, so that rows of another table can name them in the same bulk insert.
+
+    On PostgreSQL one block is taken from the table's sequence (``nextval``, then ``setval``
+    past the block), under a transaction-scoped advisory lock so that two imports never take
+    overlapping blocks; a block costs two statements whatever ``count`` (``nextval`` once per
+    row cost 0.3 CPU seconds per 100,000). On SQLite, which lets one writer in at a time, the
+    ones after the largest in use."""
+    if count <= 0:
+        return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        sequence = connection.execute(
+            sa.text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name}
+        ).scalar_one()
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:sequence))"), {"sequence": sequence}
+        )
+        first = connection.execute(
+            sa.text("SELECT nextval(:sequence)"), {"sequence": sequence}
+        ).scalar_one()
+        connection.execute(
+            sa.text("SELECT setval(:sequence, :last)"),
+            {"sequence": sequence, "last": first + count - 1},
+        )
+        return list(range(first, first + count))
+    largest = connection.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return list(range(largest + 1, largest + 1 + count))
+
+
 def among(session: Session, column, values: list[str], name: str = "values"):
     """``column IN values`` with the values as one parameter (an array on PostgreSQL, a JSON
     list read by ``json_each`` on SQLite), not one each: 100,000 ids are one bound value."""

@@ -199,40 +199,44 @@ def _stripe_charges(session: Session, pending: _Pending, now: datetime) -> int:
     return matched
 
 
-def charges_in_books(session: Session, lines) -> set[str]:
+def charges_in_books(session: Session, lines) -> dict[str, int]:
     """The ``stripe_charge`` rule for lines being imported (``stripe_balance.BalanceLine``):
-    the balance transaction ids of the charge lines whose payment the books already hold with
-    the same money, found in one query. They are recorded reconciled and matched by
-    :func:`match_imported_charges`, so an import never writes its lines twice; the rest wait
+    for each charge line whose payment the books already hold with the same money, the id of
+    that payment, found in one query. They are recorded reconciled and matched by
+    :func:`record_imported_charges`, so an import never writes its lines twice; the rest wait
     for :func:`run`, which applies the same rule to what is still open."""
-    wanted = defaultdict(list)
+    wanted: dict[str, list] = {}
     for line in lines:
         if line.reporting_category == "charge" and line.charge_id:
-            wanted[line.charge_id].append(line)
+            wanted.setdefault(line.charge_id, []).append(line)
     if not wanted:
-        return set()
-    found = set()
-    for row in session.execute(
-        sa.select(Payment.stripe_charge_id, Payment.amount_minor, Payment.currency).where(
-            bulk.among(session, Payment.stripe_charge_id, list(wanted), "charges")
-        )
+        return {}
+    found = {}
+    for charge, payment, amount, currency in session.execute(
+        sa.select(
+            Payment.stripe_charge_id, Payment.id, Payment.amount_minor, Payment.currency
+        ).where(bulk.among(session, Payment.stripe_charge_id, list(wanted), "charges"))
     ):
-        for line in wanted[row.stripe_charge_id]:
-            if _same_money(line, row.amount_minor, row.currency):
-                found.add(line.id)
+        for line in wanted[charge]:
+            if _same_money(line, amount, currency):
+                found[line.id] = payment
     return found
 
 
-def match_imported_charges(session: Session, stripe_ids: list[str], now: datetime) -> None:
-    """The matches of the lines :func:`charges_in_books` found, once they are recorded: one
-    ``INSERT … SELECT`` joining them (by their unique ids) to their payments."""
-    if not stripe_ids:
-        return
-    bt, payment = StripeBalanceTransaction.__table__, Payment.__table__
-    joined = bt.join(payment, payment.c.stripe_charge_id == bt.c.charge_id)
-    _insert_charge_matches(
-        session, now, joined, bulk.among(session, bt.c.stripe_id, stripe_ids, "lines")
-    )
+MATCH_COLUMNS = ("rule", "stripe_line_id", "target_kind", "target_id", "amount_minor",
+                 "difference_minor", "created_at")  # fmt: skip
+
+
+def record_imported_charges(session: Session, matched: list[tuple[int, int, int]], now) -> None:
+    """The matches of the lines :func:`charges_in_books` found, once they are recorded, as
+    ``(line row id, payment id, amount)``: one bulk insert, since both ids are known."""
+    bulk.insert(
+        session,
+        Match.__table__,
+        MATCH_COLUMNS,
+        [("stripe_charge", line, "payment", payment, amount, 0, now)
+         for line, payment, amount in matched],
+    )  # fmt: skip
 
 
 def _insert_charge_matches(session: Session, now: datetime, joined, *conditions) -> None:
@@ -243,11 +247,9 @@ def _insert_charge_matches(session: Session, now: datetime, joined, *conditions)
         Payment.__table__,
         Match.__table__,
     )
-    columns = ["rule", "stripe_line_id", "target_kind", "target_id", "amount_minor",
-               "difference_minor", "created_at"]  # fmt: skip
     session.execute(
         sa.insert(match).from_select(
-            columns,
+            MATCH_COLUMNS,
             sa.select(
                 sa.literal("stripe_charge"), bt.c.id, sa.literal("payment"), payment.c.id,
                 bt.c.amount, sa.literal(0), sa.literal(now, match.c.created_at.type),

@@ -207,18 +207,21 @@ def entries_for(session: Session, lines: Sequence[BalanceLine]) -> tuple[list, d
     return requests, {txn: " ".join(found)[:200] for txn, found in keys.items()}
 
 
-def _row(line: BalanceLine, origin: str, booked: str, matched: set[str], now: datetime) -> tuple:
+def _row(
+    row_id: int, line: BalanceLine, origin: str, booked: str, matched: dict, now: datetime
+) -> tuple:
     category = line.reporting_category
     unmatched = category in MATCHED_CATEGORIES and line.id not in matched
     unknown = category not in KNOWN_CATEGORIES and line.amount != 0
     state = ItemState.UNRECONCILED if unmatched or unknown else ItemState.RECONCILED
-    return (*line, origin, booked, state.value, now)
+    return (row_id, *line, origin, booked, state.value, now)
 
 
 def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> ImportResult:
     """Record and book balance transactions in the caller's unit of work: the new rows in one
     bulk insert, their entries in one ``post_many``; a charge whose payment the books already
-    hold is matched to it on the way in (``matching.charges_in_books``). A line seen before with
+    hold is matched to it on the way in (``matching.charges_in_books``), the lines' ids drawn
+    beforehand (``bulk.reserve_ids``) so that their matches go in by one bulk insert too. A line seen before with
     other content is refused (``Conflict`` naming it) and, the caller rolling back, nothing is
     kept."""
     unique: dict[str, BalanceLine] = {}
@@ -247,13 +250,21 @@ def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> Impor
     requests, booked = entries_for(session, fresh)
     matched = matching.charges_in_books(session, fresh)
     now = datetime.now(UTC)
+    table = StripeBalanceTransaction.__table__
+    ids = bulk.reserve_ids(session, table, len(fresh))
     bulk.insert(
         session,
-        StripeBalanceTransaction.__table__,
-        COLUMNS,
-        [_row(line, origin, booked.get(line.id, ""), matched, now) for line in fresh],
-    )
-    matching.match_imported_charges(session, list(matched), now)
+        table,
+        ("id", *COLUMNS),
+        [_row(row_id, line, origin, booked.get(line.id, ""), matched, now)
+         for row_id, line in zip(ids, fresh, strict=True)],
+    )  # fmt: skip
+    matching.record_imported_charges(
+        session,
+        [(row_id, matched[line.id], line.amount)
+         for row_id, line in zip(ids, fresh, strict=True) if line.id in matched],
+        now,
+    )  # fmt: skip
     if requests:
         ledger.post_many(session, requests)
     return ImportResult(

@@ -120,6 +120,17 @@ def _minor(text: str, exponent: int, where: str) -> int:
     return inputs.amount(text, exponent, where)
 
 
+class _Amounts(dict):
+    """The amounts a report has read, by (text, exponent): fees and prices repeat from line
+    to line, and each text is checked and converted once (``inputs.amount`` the first time)."""
+
+    def read(self, text: str, exponent: int, where: str, column: str) -> int:
+        minor = self.get((text, exponent))
+        if minor is None:
+            minor = self[text, exponent] = _minor(text, exponent, where + column)
+        return minor
+
+
 def _moment(text: str, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
@@ -184,10 +195,11 @@ def parse_itemised_csv(data: bytes) -> list[BalanceLine]:
     width = len(columns)
     # Where each column is; an optional column the file lacks reads the empty cell added last.
     at = {name: index for index, name in reversed(list(enumerate(columns)))}
-    place = {name: at.get(name, width) for name in (*REQUIRED_COLUMNS, *_OTHER_COLUMNS)}
+    place = tuple(at.get(name, width) for name in (*REQUIRED_COLUMNS, *_OTHER_COLUMNS))
     padding = [""] * (width + 1)
     lines = []
     moments: dict[str, datetime] = {}
+    amounts = _Amounts()
     for number, row in enumerate(reader, start=2):
         if not row:
             continue
@@ -197,47 +209,52 @@ def parse_itemised_csv(data: bytes) -> list[BalanceLine]:
             )
         cells = [cell.strip() for cell in row]
         cells += padding[len(row) :]
-        lines.append(_line(cells, place, f"lines[{number}].", moments))
+        lines.append(_line(cells, place, f"lines[{number}].", moments, amounts))
     return lines
 
 
 _OTHER_COLUMNS = (*OPTIONAL_COLUMNS, "available_on_utc", "customer_facing_amount",
                   "customer_facing_currency")  # fmt: skip
+# The optional ids in the order of ``_OTHER_COLUMNS``, as ``BalanceLine`` names them.
+_IDS = tuple(OPTIONAL_COLUMNS.values())[:6]
 
 
 def _line(
-    cells: list[str], place: dict[str, int], where: str, moments: dict[str, datetime]
+    cells: list[str],
+    place: tuple[int, ...],
+    where: str,
+    moments: dict[str, datetime],
+    amounts: _Amounts,
 ) -> BalanceLine:
-    currency = _currency(cells[place["currency"]], where + "currency")
+    # Positions unpacked once per line: this runs 100,000 times an import.
+    (txn_at, created_at, currency_at, gross_at, fee_at, net_at, category_at, *ids_at,
+     description_at, available_at, facing_amount_at, facing_currency_at) = place  # fmt: skip
+    currency = _currency(cells[currency_at], where + "currency")
     exponent = EXPONENTS[currency]
-    gross = _minor(cells[place["gross"]], exponent, where + "gross")
-    fee = _minor(cells[place["fee"]], exponent, where + "fee")
-    net = _minor(cells[place["net"]], exponent, where + "net")
+    gross = amounts.read(cells[gross_at], exponent, where, "gross")
+    fee = amounts.read(cells[fee_at], exponent, where, "fee")
+    net = amounts.read(cells[net_at], exponent, where, "net")
     if gross - fee != net:
         raise InvalidInput(N_("gross less fee is not net"), field=where + "net")
-    _signs(cells[place["reporting_category"]], gross, fee, where)
-    facing = cells[place["customer_facing_currency"]]
+    category = cells[category_at]
+    _signs(category, gross, fee, where)
+    facing = cells[facing_currency_at]
     facing_currency = _currency(facing, where + "customer_facing_currency") if facing else None
-    facing_amount = cells[place["customer_facing_amount"]]
-    txn = cells[place["balance_transaction_id"]]
+    facing_amount = cells[facing_amount_at]
+    txn = cells[txn_at]
     if not txn.startswith("txn_"):
         raise InvalidInput(
             N_("this is not a balance transaction id"), field=where + "balance_transaction_id"
         )
-    created = _cached_moment(cells[place["created_utc"]], where + "created_utc", moments)
-    available = cells[place["available_on_utc"]]
-    extra = {
-        attribute: cells[place[column]] or None for column, attribute in OPTIONAL_COLUMNS.items()
-    }
-    source = extra["source_id"]
+    created = _cached_moment(cells[created_at], where + "created_utc", moments)
+    available = cells[available_at]
+    ids = dict(zip(_IDS, [cells[at] or None for at in ids_at], strict=True))
+    source = ids["source_id"]
     if source:
         for prefix, name in stripe_balance.KINDS:
             if source.startswith(prefix):
-                extra[name] = extra[name] or source
+                ids[name] = ids[name] or source
                 break
-    if extra["description"]:
-        extra["description"] = extra["description"][:500]
-    category = cells[place["reporting_category"]]
     return BalanceLine(
         id=txn,
         type=category,
@@ -258,7 +275,8 @@ def _line(
             else None
         ),
         customer_facing_currency=facing_currency,
-        **extra,
+        description=cells[description_at][:500] or None,
+        **ids,
     )
 
 
