@@ -1,6 +1,6 @@
 """Reconciliation speed on SQLite and PostgreSQL. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/recon.py [--lines 100000] [--runs 1] [--postgres-url URL]
+    .venv/bin/python bench/recon.py [--lines 100000] [--runs 3] [--postgres-url URL]
                                     [--engines sqlite,postgresql]
 
 For each engine, on a freshly migrated database: ``--lines`` card payments are put in the
@@ -33,6 +33,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -145,15 +146,40 @@ def backend_cpu(session) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class LoadSampler:
+    """The machine's one-minute load average, sampled every second while timed work runs."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self.samples.append(os.getloadavg()[0])
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def timed(database: Database, work, figures: dict, name: str):
-    """Run ``work(session)`` in a unit of work; its wall time and CPU seconds into ``figures``."""
+    """Run ``work(session)`` in a unit of work (its commit included); its wall time, this
+    process's CPU seconds and the database backend's into ``figures``."""
     started, cpu = time.perf_counter(), time.process_time()
     with database.unit_of_work() as session:
         server = backend_cpu(session)
         result = work(session)
+        session.flush()
         server = backend_cpu(session) - server
     figures[name] = time.perf_counter() - started
-    figures[f"{name}_cpu"] = time.process_time() - cpu + server
+    figures[f"{name}_cpu"] = time.process_time() - cpu
+    figures[f"{name}_server"] = server
     return result
 
 
@@ -162,11 +188,13 @@ def one_run(url: str, lines: int, data: bytes) -> dict[str, float]:
     database = Database(url)
     books(database, url, lines)
     figures = {"anchor": anchor(database, stripe_import.parse_itemised_csv(data))}
-    result = timed(database, lambda session: stripe_import.import_csv(session, data), figures,
-                   "import")  # fmt: skip
-    assert (result.new, result.matched) == (lines, lines), result
-    ran = timed(database, lambda session: matching.run(session, datetime.now(UTC)), figures,
-                "match")  # fmt: skip
+    with LoadSampler() as load:
+        result = timed(database, lambda session: stripe_import.import_csv(session, data),
+                       figures, "import")  # fmt: skip
+        assert (result.new, result.matched) == (lines, lines), result
+        ran = timed(database, lambda session: matching.run(session, datetime.now(UTC)),
+                    figures, "match")  # fmt: skip
+    figures["load"] = statistics.median(load.samples)
     assert sum(ran.matched.values()) == 0 and ran.opened == 0, ran.summary()
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
         started = time.perf_counter()
@@ -184,7 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres-url", default=default_postgres_url())
     parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args()
     databases = Databases(args.postgres_url, migrate.upgrade, "recon")
@@ -196,18 +224,23 @@ def main() -> None:
     try:
         for kind in kinds:
             runs = [one_run(databases.new(kind), args.lines, data) for _ in range(args.runs)]
-            imported = statistics.median(r["import"] for r in runs)
-            matched = statistics.median(r["match"] for r in runs)
-            xlsx = statistics.median(r["xlsx"] for r in runs)
-            floor = statistics.median(r["anchor"] for r in runs)
-            cpu_import = statistics.median(r["import_cpu"] for r in runs)
-            cpu_match = statistics.median(r["match_cpu"] for r in runs)
+
+            def median(name: str, runs: list = runs) -> float:
+                return statistics.median(r[name] for r in runs)
+
+            imported, matched = median("import"), median("match")
             print(
                 f"  {kind:10}  import {imported:6.2f} s   match {matched:6.2f} s   "
                 f"total {imported + matched:6.2f} s   ({args.lines / (imported + matched):,.0f} lines/s)"
-                f"   CPU seconds: import {cpu_import:5.2f}, match {cpu_match:5.2f}"
-                f"   anchor (raw insert of the rows) {floor:5.2f} s"
-                f"   XLSX {runs[0]['xlsx_rows']:,} rows {xlsx:6.2f} s"
+                f"   anchor (raw insert of the rows) {median('anchor'):5.2f} s"
+                f"   XLSX {runs[0]['xlsx_rows']:,} rows {median('xlsx'):6.2f} s"
+            )
+            print(
+                f"  {'':10}  CPU seconds: import {median('import_cpu'):5.2f} here"
+                f" + {median('import_server'):5.2f} in the database backend,"
+                f" match {median('match_cpu'):5.2f} + {median('match_server'):5.2f};"
+                f" load average during the timed work {median('load'):5.2f}"
+                f" (medians of {len(runs)} runs)"
             )
         print(f"  after: {load_average()}")
     finally:

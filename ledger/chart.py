@@ -109,5 +109,6 @@ DEFAULT_CHART = Chart(
         AccountRule("liabilities:escrow:", lower_limit=0, single_currency=True),
         AccountRule("liabilities:provider_payable:", lower_limit=0),
         AccountRule("assets:provider_receivable:", lower_limit=0),
+        AccountRule("liabilities:refunds_payable:", lower_limit=0),
     )
 )

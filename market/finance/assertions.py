@@ -56,6 +56,7 @@ from market.trading.models import (
     PayoutStatus,
     Refund,
     RefundStatus,
+    RefundTransferStatus,
 )
 
 KIND = "balance_difference"
@@ -138,6 +139,13 @@ def _target_days(session: Session, matches: list) -> dict[tuple[str, int], date 
             sa.select(model.id, model.completed_at).where(model.id.in_(ids.get(kind, ())))
         ):
             days[kind, row_id] = day_of(completed) if completed else None
+    for (row_id,) in session.execute(
+        sa.select(Refund.id).where(
+            Refund.id.in_(ids.get("refund", ())), Refund.transfer_status.is_not(None)
+        )
+    ):
+        # A refund sent by transfer reaches the bank account on the line's own value date.
+        days["refund", row_id] = None
     for row_id, status, value_date in session.execute(
         sa.select(Payout.id, Payout.status, Payout.value_date).where(
             Payout.id.in_(ids.get("payout", ()))
@@ -269,12 +277,24 @@ def bank_items(session: Session, account: BankAccount) -> list[Item]:
         sa.select(Refund.id, Refund.amount_minor, Refund.completed_at).where(
             Refund.method == PaymentMethod.BANK_TRANSFER,
             Refund.status == RefundStatus.SUCCEEDED,
+            # Booked straight to the bank when decided (before refunds were followed as
+            # transfers); a transfer reaches the bank account only once paid, below.
+            Refund.transfer_status.is_(None),
             Refund.currency == account.currency,
             Refund.completed_at.is_not(None),
             Refund.id.not_in(matched.where(Match.target_kind == "refund")),
         )
     ):
         items.append(Item("refund", f"refund:{refund_id}", None, 0, day_of(completed), -amount))
+    for refund_id, amount, value_date in session.execute(
+        sa.select(Refund.id, Refund.amount_minor, Refund.value_date).where(
+            Refund.transfer_status == RefundTransferStatus.PAID,
+            Refund.currency == account.currency,
+            Refund.value_date.is_not(None),
+            Refund.id.not_in(matched.where(Match.target_kind == "refund")),
+        )
+    ):
+        items.append(Item("refund", f"refund:{refund_id}", None, 0, value_date, -amount))
     for payout_id, amount, value_date in session.execute(
         sa.select(Payout.id, Payout.amount_minor, Payout.value_date).where(
             Payout.status == PayoutStatus.PAID,

@@ -14,6 +14,7 @@ Accounts, beside trading's (``market.trading.books``)::
     expenses:dispute_fees                  Stripe's chargeback fees
     equity:fx_position                     currency conversion (balances per currency)
     liabilities:payouts_in_transit         provider payouts sent to the bank, not yet paid
+    liabilities:refunds_in_transit         bank refunds sent to buyers, not yet on the statement
     liabilities:vat_output                 output VAT on the platform fee (trading posts it)
 """
 
@@ -25,7 +26,7 @@ from datetime import date, datetime
 
 import ledger
 from ledger import EntryRequest, credit, debit
-from market.trading.books import BANK, STRIPE_CLEARING, payable_account
+from market.trading.books import BANK, STRIPE_CLEARING, payable_account, refunds_payable_account
 
 STRIPE_PAYOUTS_IN_TRANSIT = "assets:stripe_payouts_in_transit"
 STRIPE_DISPUTED = "assets:stripe_disputed_funds"
@@ -33,6 +34,7 @@ PAYMENT_FEES = "expenses:payment_fees"
 DISPUTE_FEES = "expenses:dispute_fees"
 FX_POSITION = "equity:fx_position"
 PAYOUTS_IN_TRANSIT = "liabilities:payouts_in_transit"
+REFUNDS_IN_TRANSIT = "liabilities:refunds_in_transit"
 
 
 def _move(into: str, out_of: str, amount: int, currency: str) -> list:
@@ -198,4 +200,38 @@ def provider_payout_returned(
         description=f"payout {payout_id} returned by the bank: {reason}"[:500],
         effective_at=at,
         metadata={"payout_id": payout_id, "provider_org": organisation_id},
+    )
+
+
+def buyer_refund_sent(
+    session, refund_id: int, organisation_id: int, amount: int, currency: str, at: datetime
+) -> ledger.EntryRecord:
+    """Finance sent a bank refund to the buyer: refunds payable → refunds in transit."""
+    return ledger.post(
+        session,
+        key=f"refund:{refund_id}:sent",
+        postings=[
+            debit(refunds_payable_account(organisation_id), amount, currency),
+            credit(REFUNDS_IN_TRANSIT, amount, currency),
+        ],
+        description=f"refund {refund_id} sent to the buyer's bank account",
+        effective_at=at,
+        metadata={"refund_id": refund_id, "buyer_org": organisation_id},
+    )
+
+
+def buyer_refund_paid(
+    session, refund_id: int, amount: int, currency: str, value_date: datetime, bank_ref: str
+) -> ledger.EntryRecord:
+    """The bank statement shows the refund left our account: refunds in transit → bank."""
+    return ledger.post(
+        session,
+        key=f"refund:{refund_id}:paid",
+        postings=[
+            debit(REFUNDS_IN_TRANSIT, amount, currency),
+            credit(BANK, amount, currency),
+        ],
+        description=f"refund {refund_id} paid",
+        effective_at=value_date,
+        metadata={"refund_id": refund_id, "bank_reference": bank_ref},
     )

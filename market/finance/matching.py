@@ -7,6 +7,7 @@ what the books hold, by rules in priority order, in sets rather than row by row.
 | 2 | ``stripe_refund`` | a refund line's refund id = a refund's (or a returned receipt's) Stripe refund id |
 | 3 | ``bank_transaction`` | a bank line's reference = a recorded bank receipt's transaction id |
 | 4 | ``payout_reference`` | ``SJ-PAYOUT-<id>`` in the remark: the payout is paid (or returned) |
+| 4b | ``refund_reference`` | ``SJ-REFUND-<id>`` in a line of money out: the bank refund finance sent is paid (on the line's value date, not before the day it was sent) |
 | 5 | ``stripe_payout`` | ``po_…`` in the remark: Stripe's payout reached the bank |
 | 6 | ``order_reference`` | order references (``SJ`` + 10 digits) in the remark: one line to one or many receipts |
 | 7 | ``amount_window`` | money in with no reference: a Stripe payout of exactly that amount sent within ``window_days`` before the value date (one candidate only; no tolerance) |
@@ -28,7 +29,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.finance import books, bulk, payouts, statements
+from market.finance import books, bulk, payouts, refund_transfers, statements
 from market.finance.models import (
     BankLine,
     ExceptionStatus,
@@ -51,6 +52,7 @@ from market.trading.models import (
     PayoutStatus,
     Refund,
     RefundStatus,
+    RefundTransferStatus,
 )
 
 CHUNK = 5_000
@@ -122,7 +124,8 @@ def run(session: Session, now: datetime, *, window_days: int = 5) -> RunResult:
         result.matched["stripe_charge"] += charges
     _stripe_refunds(session, pending)
     _flush(session, pending, result, now)
-    for rule in (_bank_transaction_ids, _payout_references, _stripe_payouts, _order_references):
+    for rule in (_bank_transaction_ids, _payout_references, _refund_references, _stripe_payouts,
+                 _order_references):  # fmt: skip
         rule(session, pending, now)
         _flush(session, pending, result, now)
     _amount_window(session, pending, now, window_days)
@@ -411,6 +414,36 @@ def _payout_references(session: Session, pending: _Pending, now: datetime) -> No
         elif line.amount_minor < 0 and payout.status == PayoutStatus.RETURNED:
             # Sent, then sent back: the two bank lines cancel out, as the ledger has it.
             _bank_match(pending, line, "payout_reference", "payout", payout.id)
+
+
+def _refund_references(session: Session, pending: _Pending, now: datetime) -> None:
+    """``SJ-REFUND-<id>`` in a line of money out: the bank refund finance sent is paid."""
+    for line in _open_bank_lines(session):
+        ids = [
+            int(ref.removeprefix("SJ-REFUND-"))
+            for ref in statements.references_in(line.remark)
+            if ref.startswith("SJ-REFUND-")
+        ]
+        if len(ids) != 1 or line.amount_minor >= 0:
+            continue
+        refund = session.get(Refund, ids[0])
+        if refund is None or refund.transfer_status is None or refund.currency != line.currency:
+            continue
+        if -line.amount_minor != refund.amount_minor:
+            pending.problems.append(_differs(line, "refund", refund.id, -refund.amount_minor))
+            continue
+        sent = refund_transfers.sent_day(refund)
+        if refund.transfer_status == RefundTransferStatus.SENT and line.value_date >= sent:
+            refund_transfers.mark_paid(
+                session, refund.id, line.value_date, line.bank_reference, now, Actor.SYSTEM
+            )
+            _bank_match(pending, line, "refund_reference", "refund", refund.id)
+        elif (
+            refund.transfer_status == RefundTransferStatus.PAID
+            and refund.bank_reference == line.bank_reference
+        ):
+            # Recorded paid by hand from this very line: the line is its confirmation.
+            _bank_match(pending, line, "refund_reference", "refund", refund.id)
 
 
 def _stripe_payout_lines(session: Session, payout_ids: list[str]) -> dict:

@@ -10,7 +10,9 @@ from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
+from market.context import db_session
 from market.fields import AwareDateTime, Date, Int, SingleLine
+from market.finance import refund_transfers
 from market.text import N_, FormSchema
 
 
@@ -608,3 +610,36 @@ class ReportBuildInputSchema(FormSchema):
     organisation_id = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1)
     )
+
+
+class RefundTransferQuerySchema(Schema):
+    """Which bank refunds to list: those to send (the default), sent, paid, or ``all``."""
+
+    status = fields.String(
+        load_default="to_send", validate=validate.OneOf(["to_send", "sent", "paid", "all"])
+    )
+
+
+class RefundTransferSchema(Schema):
+    """A bank-paid order's refund, owed to the buyer until finance sends it; with the payee
+    account it goes to (the buyer's confirmed one until it is sent; null if there is none)."""
+
+    id = fields.Integer()
+    order_id = fields.Integer()
+    order_reference = fields.Function(lambda refund: refund.order.reference)
+    buyer_organisation_id = fields.Function(lambda refund: refund.order.buyer_organisation_id)
+    reference = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    reason = fields.String()
+    transfer_status = fields.String()
+    completed_at = fields.DateTime(allow_none=True)
+    payee_account = fields.Method("_payee")
+    sent_by_id = fields.Integer(allow_none=True)
+    sent_at = fields.DateTime(allow_none=True)
+    value_date = fields.Date(allow_none=True)
+    bank_reference = fields.String(allow_none=True)
+
+    def _payee(self, refund):
+        payee = refund_transfers.payee_of(db_session(), refund)
+        return None if payee is None else PayeeAccountSchema().dump(payee)

@@ -415,9 +415,9 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
     return ParsedStatement(currency, opening, closing, lines)
 
 
-REFERENCE_PATTERN = re.compile(r"SJ\d{10}|SJ-PAYOUT-\d+|po_[A-Za-z0-9]+")
+REFERENCE_PATTERN = re.compile(r"SJ\d{10}|SJ-PAYOUT-\d+|SJ-REFUND-\d+|po_[A-Za-z0-9]+")
 
 
 def references_in(text: str | None) -> list[str]:
-    """Our payment and payout references quoted in a line's remark (what matching joins on)."""
+    """Our payment, payout and refund references quoted in a line's remark (what matching joins on)."""
     return REFERENCE_PATTERN.findall(text or "")

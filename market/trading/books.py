@@ -10,6 +10,7 @@ Accounts (``ledger.chart.DEFAULT_CHART`` gives escrow, payables and receivables 
     liabilities:provider_payable:org:<id>  what the exchange owes a provider
     assets:provider_receivable:org:<id>    what a provider owes back (refund after payout)
     liabilities:unapplied_receipts         money received that no order may take (held)
+    liabilities:refunds_payable:org:<id>   bank refunds owed to a buyer until finance sends them
     revenue:platform_fees                  the exchange's fee, net of output VAT
     liabilities:vat_output                 output VAT (銷項稅額) inside the fee
 """
@@ -48,6 +49,19 @@ def payable_account(organisation_id: int) -> str:
 def receivable_account(organisation_id: int) -> str:
     """``assets:provider_receivable:org:<id>``."""
     return f"assets:provider_receivable:org:{organisation_id}"
+
+
+def refunds_payable_account(organisation_id: int) -> str:
+    """``liabilities:refunds_payable:org:<id>``: bank refunds owed to a buyer, not yet sent."""
+    return f"liabilities:refunds_payable:org:{organisation_id}"
+
+
+def refunded_to(order: Order, method: PaymentMethod) -> str:
+    """Where a refund's money goes: back to Stripe, which returns it to the card; for a bank
+    transfer, a payable to the buyer until finance sends it (``finance.refund_transfers``)."""
+    if method == PaymentMethod.STRIPE:
+        return STRIPE_CLEARING
+    return refunds_payable_account(order.buyer_organisation_id)
 
 
 def cash_account(method: PaymentMethod) -> str:
@@ -209,7 +223,7 @@ def refund_from_escrow(
         key=f"refund:{refund_id}",
         postings=[
             debit(order.escrow_account, amount, order.currency),
-            credit(cash_account(method), amount, order.currency),
+            credit(refunded_to(order, method), amount, order.currency),
         ],
         description=f"refund {refund_id} of order {order.reference}",
         effective_at=now,
@@ -259,7 +273,7 @@ def refund_after_settlement(
             )
         )
     legs += _fee_legs(fee_back, vat_back, order.currency, debit)
-    legs.append(credit(cash_account(method), amount, order.currency))
+    legs.append(credit(refunded_to(order, method), amount, order.currency))
     ledger.post(
         session,
         key=f"refund:{refund_id}",

@@ -78,6 +78,15 @@ class RefundStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class RefundTransferStatus(enum.StrEnum):
+    """Where the money of a bank-paid order's refund stands (``finance.refund_transfers``):
+    owed to the buyer until finance sends it, in transit until the bank statement shows it."""
+
+    TO_SEND = "to_send"
+    SENT = "sent"
+    PAID = "paid"
+
+
 class DisputeStatus(enum.StrEnum):
     """Where a dispute stands."""
 
@@ -313,8 +322,26 @@ class Refund(Base):
     failure: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # A bank-paid order's refund is money finance sends back by bank transfer: its status,
+    # the buyer's payee account it went to, who sent it and when, and the bank's value date
+    # and reference once the statement shows it. None for Stripe refunds (and for bank
+    # refunds booked straight to the bank account before transfers were followed).
+    transfer_status: Mapped[RefundTransferStatus | None] = mapped_column(
+        enum_type(RefundTransferStatus), index=True
+    )
+    payee_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finance_payee_accounts.id"))
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    sent_at: Mapped[datetime | None]
+    value_date: Mapped[date | None] = mapped_column(sa.Date)
+    bank_reference: Mapped[str | None] = mapped_column(sa.String(100))
 
     order: Mapped[Order] = relationship(back_populates="refunds")
+    payee_account: Mapped[PayeeAccount | None] = relationship()  # noqa: F821 - finance's model
+
+    @property
+    def reference(self) -> str:
+        """What the transfer's remark and the bank statement line quote for this refund."""
+        return f"SJ-REFUND-{self.id}"
 
 
 class Dispute(Base):

@@ -33,6 +33,7 @@ from market.trading.models import (
     PaymentMethod,
     Refund,
     RefundStatus,
+    RefundTransferStatus,
 )
 from market.trading.states import IN_ESCROW, Action, Actor
 
@@ -64,7 +65,8 @@ def request(
     dispute: Dispute | None = None,
 ) -> tuple[Refund, bool]:
     """Start a refund of ``amount``; ``(refund, created)``. A bank-paid order's refund is
-    complete at once (finance pays it from the bank); a Stripe one waits for Stripe."""
+    complete at once (owed to the buyer until finance sends it from the bank); a Stripe one
+    waits for Stripe."""
     digest = idempotency.request_hash({"amount": amount, "reason": reason})
     order = orders.lock(session, order_id)
     if idempotency_key:
@@ -137,6 +139,9 @@ def complete(
             **meta,
         )  # fmt: skip
     refund.status = RefundStatus.SUCCEEDED
+    if refund.method == PaymentMethod.BANK_TRANSFER:
+        # Owed to the buyer until finance sends it (``finance.refund_transfers``).
+        refund.transfer_status = RefundTransferStatus.TO_SEND
     refund.stripe_refund_id = stripe_refund_id or refund.stripe_refund_id
     refund.completed_at = now
     order.refunded_minor += refund.amount_minor

@@ -62,7 +62,10 @@ def test_refund_with_the_same_key_is_made_once(exchange, listing):
     again = _refund(exchange, order["id"], 10_000, key="r-1")
     assert again.get_json()["id"] == first.get_json()["id"]
     assert _refund(exchange, order["id"], 20_000, key="r-1").status_code == 409
-    assert balance(exchange.app, "assets:bank") == PRICE - 10_000
+    # Owed to the buyer until finance sends it; the bank account still holds it.
+    owed = f"liabilities:refunds_payable:org:{order['buyer_organisation_id']}"
+    assert balance(exchange.app, owed) == 10_000
+    assert balance(exchange.app, "assets:bank") == PRICE
 
 
 def test_refund_larger_than_paid_is_refused_and_nothing_moves(exchange, listing):
@@ -83,7 +86,8 @@ def test_refund_after_settlement_claws_back_payable_and_fee(exchange, listing, d
     assert balance(exchange.app, f"liabilities:provider_payable:org:{exchange.provider.id}") == 0
     assert balance(exchange.app, "revenue:platform_fees") == 0
     assert balance(exchange.app, "liabilities:vat_output") == 0
-    assert balance(exchange.app, "assets:bank") == 0
+    owed = f"liabilities:refunds_payable:org:{order['buyer_organisation_id']}"
+    assert balance(exchange.app, owed) == PRICE
 
 
 def _payout_batch(exchange):

@@ -9,9 +9,10 @@ from flask_smorest import Blueprint
 from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
-from market.finance import bankfile, payees, payouts, schemas
+from market.finance import bankfile, payees, payouts, refund_transfers, schemas
 from market.identity.models import User
 from market.oauth.server import requires
+from market.trading.models import RefundTransferStatus
 from market.trading.schemas import IdempotencyHeaderSchema
 
 blp = Blueprint("finance_api", __name__, description="Payee accounts and payouts (finance staff)")
@@ -138,4 +139,34 @@ def payout_returned(data, payout_id: int):
     """The bank returned the payout: the provider is owed it again."""
     return payouts.mark_returned(
         db_session(), payout_id, data["reason"], data["value_date"], utcnow()
+    )
+
+
+@blp.route("/finance/refunds-to-send")
+@requires("finance:read")
+@blp.arguments(schemas.RefundTransferQuerySchema, location="query")
+@blp.response(200, schemas.RefundTransferSchema(many=True))
+@blp.paginate(QueryPage)
+def refunds_to_send(query):
+    """Bank refunds owed to buyers (``status=to_send``, the default), or sent, paid, all."""
+    status = query["status"]
+    return refund_transfers.listing(None if status == "all" else RefundTransferStatus(status))
+
+
+@blp.route("/finance/refunds-to-send/<int:refund_id>/sent", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.RefundTransferSchema)
+def refund_sent(refund_id: int):
+    """Finance sent the refund to the buyer's confirmed payee account: it is in transit."""
+    return refund_transfers.send(db_session(), refund_id, _caller(), utcnow())
+
+
+@blp.route("/finance/refunds-to-send/<int:refund_id>/paid", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.PayoutPaidSchema)
+@blp.response(200, schemas.RefundTransferSchema)
+def refund_paid(data, refund_id: int):
+    """The bank statement shows the refund paid, on its value date."""
+    return refund_transfers.mark_paid(
+        db_session(), refund_id, data["value_date"], data["bank_reference"], utcnow()
     )
