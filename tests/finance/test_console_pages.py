@@ -193,7 +193,7 @@ def test_finance_staff_see_only_the_tools_they_can_use(app, db):
 # (``data-confirm``, answered by ``static/site.js``; no inline script under the CSP).
 DESTRUCTIVE = {
     "payees.html": ["decide_payee"],
-    "payouts.html": ["move_batch", "payout_paid", "payout_returned"],
+    "payouts.html": ["move_batch", "payout_paid", "payout_returned", "refund_sent"],
     "periods.html": ["finance.close_period"],
     "receipts.html": ["return_held_receipt"],
     "reconciliation.html": ["how='mark'", "decide_correction"],

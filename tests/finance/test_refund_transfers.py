@@ -14,10 +14,12 @@ from market.finance import assertions, bank, matching
 from market.finance.models import ReconException
 from market.trading import books, refunds
 from market.trading.models import Refund
+from tests import factories
 from tests.finance.conftest import today
 from tests.finance.generated import BankRow, icbc_csv
 from tests.finance.test_payouts import confirmed
 from tests.listings.factories import PRICE
+from tests.web import WebClient
 
 REFUNDED = 10_000
 
@@ -157,3 +159,17 @@ def test_a_card_refund_is_no_transfer(app, db, trade, finance):
     db.commit()
     assert db.get(Refund, refund.id).transfer_status is None
     assert finance.call("POST", f"/finance/refunds-to-send/{refund.id}/sent").status_code == 404
+
+
+def test_the_payouts_page_lists_refunds_to_send_and_marks_one_sent(app, db, trade, finance):
+    refund = refunded(db, trade)
+    confirmed(finance, trade.buyer.id)
+    web = WebClient(app)
+    web.log_in(trade.finance.email, factories.PASSWORD)
+    page = web.get("/finance/payouts", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"SJ-REFUND-{refund.id}" in page and "To send" in page
+    sent = web.submit(f"/finance/payouts/refunds/{refund.id}/sent", {}, page="/finance/payouts")
+    assert sent.status_code == 302
+    assert finance.balance("liabilities:refunds_in_transit") == REFUNDED
+    again = web.submit(f"/finance/payouts/refunds/{refund.id}/sent", {}, page="/finance/payouts")
+    assert again.status_code == 409

@@ -29,6 +29,7 @@ from market.finance import (
     matching,
     payees,
     payouts,
+    refund_transfers,
     report_builds,
     reports,
     schemas,
@@ -50,7 +51,7 @@ from market.text import N_
 from market.trading import books, flows
 from market.trading import payments as trading_payments
 from market.trading import schemas as trading_schemas
-from market.trading.models import PaymentStatus
+from market.trading.models import PaymentStatus, Refund, RefundTransferStatus
 from market.trading.settings import from_config
 
 blp = Blueprint("finance_console", __name__, url_prefix="/finance")
@@ -105,6 +106,12 @@ def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
         accounts={org: payees.active(session, org) for org in owed},
         currency=currency,
         allowed=payouts.allowed_actions,
+        refunds=session.scalars(
+            refund_transfers.listing()
+            .where(Refund.transfer_status != RefundTransferStatus.PAID)
+            .limit(100)
+        ).all(),
+        refund_payee=lambda refund: refund_transfers.payee_of(session, refund),
         errors=errors or {},
         form=request.form if errors else {},
         failed=failed,
@@ -160,6 +167,18 @@ def bank_file(batch_id: int):
         content_type=f"text/csv; charset={encoding}",
         headers={"Content-Disposition": f"attachment; filename=payouts-{batch.id}.csv"},
     )
+
+
+@blp.route("/payouts/refunds/<int:refund_id>/sent", methods=["POST"])
+@finance_only
+def refund_sent(refund_id: int):
+    """Finance sent a bank refund to the buyer's confirmed payee account."""
+    try:
+        refund_transfers.send(db_session(), refund_id, current_user(), utcnow())
+    except DomainError as error:
+        return _payouts_page(error.status, _refused(error), f"refund-{refund_id}")
+    flash(_("Refund %(reference)s marked as sent.", reference=f"SJ-REFUND-{refund_id}"))
+    return redirect(url_for("finance_console.payouts_page"))
 
 
 @blp.route("/payouts/<int:payout_id>/paid", methods=["POST"])
