@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from apispec import BasePlugin
 from flask import current_app, request
 from flask_smorest import Api, Page
-from marshmallow import ValidationError, fields, validate
+from flask_smorest.pagination import PaginationMetadataSchema
+from marshmallow import Schema, ValidationError, fields, validate
 from webargs.flaskparser import is_json_request
 
 from market.apilinks import LinksPlugin
@@ -78,7 +79,9 @@ def configure(app) -> Api:
     parser = flask_smorest.Blueprint.ARGUMENTS_PARSER
     parser.pre_load = refuse_line_breaks
     parser._raw_load_json = types.MethodType(_json_only, parser)
+    parser._process_location_data = types.MethodType(_ranges_in_order, parser)
     app.before_request(refuse_unknown_query_parameters)
+    app.before_request(refuse_unread_body)
     plugins = [LinksPlugin(), FormFieldsInBodyPlugin()]
     api = ShujiaoApi(app, spec_kwargs={"extra_plugins": plugins})
     api.ma_plugin.converter.add_attribute_function(only_accepted_choices)
@@ -103,11 +106,50 @@ def _json_only(parser, req):
     return type(parser)._raw_load_json(parser, req)
 
 
+#: Fields that bound a range, each with its other end: a range whose end comes before its start
+#: holds nothing, and answering an empty list would hide the caller's mistake.
+RANGE_ENDS = (("start", "end"), ("_start", "_end"), ("_from", "_to"))
+
+
+def _ranges_in_order(parser, location_data, schema, req, location, unknown, validators):
+    """webargs' loading of one location, then: an end before its start (``start``/``end``,
+    ``temporal_start``/``temporal_end``, ``coverage_from``/``coverage_to``) is a 422 naming
+    the end, for every operation and location."""
+    data = type(parser)._process_location_data(
+        parser, location_data, schema, req, location, unknown, validators
+    )
+    if isinstance(data, Mapping):
+        errors = range_errors(data)
+        if errors:
+            raise ValidationError(errors)
+    return data
+
+
+def range_errors(data: Mapping) -> dict:
+    """``{end: [message]}`` for each range of ``data`` whose end is before its start."""
+    errors: dict = {}
+    for key, start in data.items():
+        for start_suffix, end_suffix in RANGE_ENDS:
+            if not isinstance(key, str) or not key.endswith(start_suffix):
+                continue
+            end_key = key.removesuffix(start_suffix) + end_suffix
+            end = data.get(end_key)
+            if start is None or end is None or type(start) is not type(end):
+                continue
+            try:
+                reversed_range = end < start
+            except TypeError:  # an aware and a naive time: each is refused on its own
+                continue
+            if reversed_range:
+                errors[end_key] = [N_("The end may not be before the start.")]
+    return errors
+
+
 def refuse_line_breaks(location_data, *, schema, req, location):
     """webargs' ``pre_load``: a line break in a one-line string field, or only blank space in a
     field that needs text, is a 422 naming it, before the schema loads (:func:`market.fields.text_errors`); in a JSON body, an
     integer or a boolean written as text too (:func:`json_type_errors`)."""
-    errors = text_errors(schema, location_data)
+    errors = text_errors(schema, location_data, empty_is_blank=location == "json")
     if location == "json":
         errors = json_type_errors(schema, location_data) | errors
     if errors:
@@ -176,6 +218,50 @@ def refuse_unknown_query_parameters() -> None:
     unknown = set(request.args) - declared_query_parameters(request.endpoint, doc)
     if unknown:
         raise ValidationError({name: [N_("Unknown field.")] for name in sorted(unknown)})
+
+
+BODY_LOCATIONS = frozenset({"json", "form", "files", "formData", "body"})
+
+
+def refuse_unread_body() -> None:
+    """A body sent to an operation that declares none is refused (422), naming its fields or
+    ``body``, instead of being dropped: a ``reason`` sent where none is kept must not look
+    recorded. An empty body, or an empty JSON object, is no body."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    doc = getattr(view, "_apidoc", None)
+    if doc is None:
+        return
+    raw = doc.get("manual_doc", {}).get("requestBody", {}).get("content")
+    if raw:
+        # A raw body (an upload's part) in one of the media types it is declared in: a form,
+        # curl's default for --data-binary, is not the bytes as they were sent.
+        if request.mimetype and request.mimetype not in raw:
+            raise UnsupportedMediaType(
+                N_("send the body in the media type this operation takes"),
+                field="Content-Type",
+                expected=list(raw),
+            )
+        return
+    if reads_body(doc):
+        return
+    if not request.get_data(cache=True).strip():
+        return
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, Mapping):
+        if body:
+            raise ValidationError({str(name): [N_("Unknown field.")] for name in body})
+        return
+    raise ValidationError({"body": [N_("This operation takes no body.")]})
+
+
+def reads_body(doc: Mapping) -> bool:
+    """Whether an API operation reads a request body (declared by its arguments, or by hand)."""
+    parameters = doc.get("arguments", {}).get("parameters", [])
+    if any(parameter.get("in") in BODY_LOCATIONS for parameter in parameters):
+        return True
+    return "requestBody" in doc.get("manual_doc", {})
 
 
 _declared_query_parameters: dict[str, frozenset[str]] = {}
@@ -290,16 +376,48 @@ class FormFieldsInBodyPlugin(BasePlugin):
         return schema
 
 
+class ErrorSchema(Schema):
+    """Every error answer (documentation only; :func:`market.errors.error_body` writes them)."""
+
+    code = fields.Integer(metadata={"description": "the HTTP status"})
+    status = fields.String(metadata={"description": "the status' name"})
+    message = fields.String(metadata={"description": "what went wrong, in the reader's language"})
+    errors = fields.Dict(
+        metadata={
+            "description": (
+                "By the field, header or URL id the caller sent that is wrong (or `reason`, "
+                "`path`, `method`): a list of messages or values, or the errors of a nested field"
+            ),
+            "minProperties": 1,
+            "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}]},
+        }
+    )
+
+
 class ShujiaoApi(Api):
     """flask-smorest's Api, leaving error rendering to the app (JSON for the API, HTML for
     pages) instead of answering every error of the site in JSON, and writing each blueprint's
     operations into the OpenAPI document when the document is first read rather than when the
     app is built (half of ``create_app``'s time, paid by every process and every test)."""
 
+    ERROR_SCHEMA = ErrorSchema
+
     def __init__(self, app=None, **kwargs):
         self._undocumented: list = []
         self._documenting = threading.Lock()
         super().__init__(app, **kwargs)
+
+    def _register_pagination_header(self):
+        # The header is JSON text: an object schema alone would mean OpenAPI's `simple` style
+        # (`page,1,total,3`), which no answer is.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, as JSON",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
 
     @property
     def spec(self):

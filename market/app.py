@@ -215,6 +215,7 @@ HTTP_MESSAGES = {
     403: N_("You may not see or do this."),
     404: N_("There is nothing at this address."),
     405: N_("This address does not take this method."),
+    413: N_("The body is larger than this exchange accepts."),
     429: N_("Too many requests. Wait the seconds the Retry-After header gives, then try again."),
 }
 
@@ -279,6 +280,13 @@ def _register_error_handlers(app: Flask) -> None:
             message = gettext(
                 "The request has invalid fields: %(fields)s", fields=", ".join(errors)
             )
+        if not errors and error.code in (404, 405, 413):
+            # What is wrong is the address itself, the method sent to it, or the body's size.
+            errors = {
+                404: {"path": [message]},
+                405: {"method": [request.method]},
+                413: {"body": [message], "limit": [request.max_content_length]},
+            }[error.code]
         headers = dict(data.get("headers") or {})
         # A 405 says which methods the resource does take, a 416 how long the file is (RFC
         # 9110), as Werkzeug's own answers would.

@@ -72,16 +72,44 @@ class Conflict(DomainError):
 
 
 def errors_of(error: DomainError, url_ids: Mapping[str, object] | None) -> dict:
-    """``error.errors``; when the service named nothing, the last id of the URL, the thing the
-    refusal is about (``{"order_id": [message]}``), so that no 404 or 409 leaves the caller
-    guessing."""
+    """``error.errors``; when the service named nothing, the id of the URL the refusal is about
+    (``{"order_id": [message]}``), so that no 404 or 409 leaves the caller guessing. A "no such
+    <thing>" names the URL's id of that thing (``no such entitlement`` on
+    ``/downloads/<entitlement_id>/<file_id>`` names ``entitlement_id``), anything else its last."""
     errors = error.errors
     if not errors and error.status in (404, 409) and url_ids:
-        errors = {list(url_ids)[-1]: [error.message]}
+        errors = {_url_id_named(error.message, list(url_ids)): [error.message]}
     return errors
 
 
+def _url_id_named(message: str, names: list[str]) -> str:
+    if message.startswith("no such "):
+        words = message.removeprefix("no such ").lower().split()
+        for wanted in ("_".join(words), words[-1], words[0]):
+            for name in names:
+                if name.removesuffix("_id") == wanted:
+                    return name
+    return names[-1]
+
+
+def shaped(errors: Mapping | None, message: str) -> dict:
+    """Errors in the one shape of every API error: each field (or ``reason``) names a list of
+    messages or values (a nested field a mapping of its own), never a bare value and never
+    nothing: a refusal that names no field gives its message as ``reason``."""
+    out: dict = {}
+    for key, value in (errors or {}).items():
+        if isinstance(value, list | Mapping):
+            out[key] = value
+        elif isinstance(value, tuple | set | frozenset):
+            out[key] = sorted(value) if isinstance(value, set | frozenset) else list(value)
+        else:
+            out[key] = [value]
+    return out or {"reason": [message]}
+
+
 def error_body(status: int, message: str | None = None, errors: dict | None = None) -> dict:
-    """The JSON body of every API error: ``{code, status, message, errors}``."""
+    """The JSON body of every API error: ``{code, status, message, errors}``, ``errors`` in the
+    shape :func:`shaped` gives."""
     phrase = HTTPStatus(status).phrase
-    return {"code": status, "status": phrase, "message": message or phrase, "errors": errors or {}}
+    message = message or phrase
+    return {"code": status, "status": phrase, "message": message, "errors": shaped(errors, message)}

@@ -155,8 +155,14 @@ class BigIdConverter(IdConverter):
 
 
 # Never part of any text we keep: C0 controls other than tab and line breaks, DEL, C1 controls
-# and lone surrogates (which no database encoding can store).
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# and lone surrogates (which no database encoding can store); nor, in free text any more than in
+# a name, a bidirectional embedding, override or isolate (U+202A-U+202E, U+2066-U+2069), which
+# make text shown to the other party read otherwise than it is written (a note that reverses
+# "refund" and "do not refund"). The marks that steer neutral characters (U+200E, U+200F,
+# U+061C) stay: Arabic and Hebrew text needs them, and they reorder nothing by themselves.
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
 # Names, titles and file names are one line: no tab or line break of any script either, nor a
 # bidirectional embedding, override or isolate, which make a name read otherwise than it is
 # ("invoice\u202efdp.exe" shows as "invoiceexe.pdf").
@@ -233,10 +239,10 @@ def _values(data, key: str) -> list:
     return [data[key]]
 
 
-def _check(field: fields.Field, value) -> object | None:
+def _check(field: fields.Field, value, empty_is_blank: bool = False) -> object | None:
     """The error for one raw ``value`` of ``field``, if it breaks the one-line rule or gives a
-    field that needs text nothing but blank space."""
-    blank = isinstance(value, str) and value and is_blank(value)
+    field that needs text nothing but blank space (or, with ``empty_is_blank``, nothing)."""
+    blank = isinstance(value, str) and (value or empty_is_blank) and is_blank(value)
     if blank and isinstance(field, fields.String) and _needs_text(field):
         return [BLANK]
     if _is_one_line_string(field):
@@ -245,22 +251,41 @@ def _check(field: fields.Field, value) -> object | None:
         if not isinstance(value, list | tuple):
             return None  # one text for a list: the field splits it itself (keywords, columns)
         items = value
-        found = {i: error for i, item in enumerate(items) if (error := _check(field.inner, item))}
+        if isinstance(field.inner, fields.Enum) and _repeats(items):
+            return [REPEATED]
+        found = {
+            i: error
+            for i, item in enumerate(items)
+            if (error := _check(field.inner, item, empty_is_blank))
+        }
         return found or None
     if isinstance(field, fields.Nested):
         schema = field.schema
         if schema.many or field.many:
             items = value if isinstance(value, list | tuple) else []
-            found = {i: e for i, item in enumerate(items) if (e := text_errors(schema, item))}
+            found = {
+                i: e
+                for i, item in enumerate(items)
+                if (e := text_errors(schema, item, empty_is_blank))
+            }
             return found or None
-        return text_errors(schema, value) or None
+        return text_errors(schema, value, empty_is_blank) or None
     return None
 
 
-def text_errors(schema, data) -> dict:
+REPEATED = "Each value may be listed once."
+
+
+def _repeats(items) -> bool:
+    seen = [item for item in items if isinstance(item, str | int)]
+    return len(set(seen)) < len(seen)
+
+
+def text_errors(schema, data, empty_is_blank: bool = False) -> dict:
     """Errors by field for raw input ``data`` holding a line break in a one-line string field
     of ``schema`` (every string field that is not :class:`Text`), or only blank space in a
-    string field that needs text, nested fields included."""
+    string field that needs text, nested fields included. ``empty_is_blank`` for JSON: there
+    an empty string is a value sent, not a form's field left empty, and is blank too."""
     if not isinstance(data, Mapping):
         return {}
     errors: dict = {}
@@ -269,7 +294,7 @@ def text_errors(schema, data) -> dict:
         if key not in data:
             continue
         for value in _values(data, key):
-            error = _check(field, value)
+            error = _check(field, value, empty_is_blank)
             if error:
                 errors[key] = error
                 break

@@ -2,6 +2,7 @@
 
 - A JSON body must parse, nest at most :data:`MAX_DEPTH` levels and be an object: anything
   else (a list, ``null``, ``1e999999``, ten thousand brackets) is 400 with the reason.
+- No header value may hold a control character (tab aside): 400 naming the header.
 - No text anywhere — path parameters, query, form, JSON (keys and values), uploaded file
   names — may hold NUL, other control characters (tab and line breaks aside) or lone
   surrogates: 422 naming the field. Every string field refuses line breaks too unless it is free text
@@ -13,7 +14,9 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Flask, request
+from flask import Flask, Request, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wsgi import LimitedStream
 
 from market.errors import DomainError, InvalidInput
 from market.fields import has_forbidden_characters, single_line
@@ -91,8 +94,17 @@ def _bad_text(value, path: str):
     return None
 
 
+class MalformedHeader(DomainError):
+    """A header value holds a control character, which HTTP does not allow (RFC 9110 §5.5)."""
+
+    status = 400
+
+
 def check_request() -> None:
-    """Refuse a request whose body or text cannot be what any view accepts."""
+    """Refuse a request whose headers, body or text cannot be what any view accepts."""
+    for name, value in request.headers.items():
+        if has_forbidden_characters(value):
+            raise MalformedHeader(N_("control characters are not allowed"), field=name)
     for name, value in (request.view_args or {}).items():
         if isinstance(value, str) and has_forbidden_characters(value):
             raise InvalidInput(N_("control characters are not allowed"), field=name)
@@ -119,6 +131,34 @@ def check_request() -> None:
                 )
 
 
+class BoundedRequest(Request):
+    """Flask's request, refusing a body the size limit cut short.
+
+    A body without ``Content-Length`` (``Transfer-Encoding: chunked``) is read up to
+    ``MAX_CONTENT_LENGTH`` and no further; Werkzeug then hands over the bytes read so far, as if
+    the body ended there. Parsing that would answer "not valid JSON" for an oversized JSON body
+    and, worse, read a truncated form as whole. Reaching the limit is a 413, as a
+    ``Content-Length`` over it is, whichever way the body is read.
+    """
+
+    def get_data(self, *args, **kwargs):
+        data = super().get_data(*args, **kwargs)
+        self._refuse_cut_short()
+        return data
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self._refuse_cut_short()
+
+    def _refuse_cut_short(self) -> None:
+        stream = self.stream
+        chunked = isinstance(stream, LimitedStream) and self.content_length is None
+        if chunked and self.max_content_length is not None and stream.is_exhausted:
+            raise RequestEntityTooLarge()
+
+
 def register(app: Flask) -> None:
-    """Run :func:`check_request` before every view."""
+    """Read bodies within their limit (:class:`BoundedRequest`); run :func:`check_request`
+    before every view."""
+    app.request_class = BoundedRequest
     app.before_request(check_request)

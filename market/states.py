@@ -3,8 +3,9 @@
 Claims, listings and orders each keep their table (``<domain>/states.py``); this module holds
 what they share: who can act (:class:`Actor`), the table's lookup (:class:`Machine`) and the
 one refusal for an illegal move, :class:`IllegalMove`: HTTP 409 with
-``errors = {"state": [current state], "action": [action]}``. A move by the wrong kind of actor
-is :class:`PermissionDenied` (403) with ``errors = {"action": [action]}``.
+``errors = {"state": [current state], "action": [action]}``; it is also the answer to an actor
+who may make the move from other states, but not from this one. A move by a kind of actor that
+may never make it is :class:`PermissionDenied` (403) with ``errors = {"action": [action]}``.
 """
 
 from __future__ import annotations
@@ -56,8 +57,15 @@ class Machine(Generic[State, Action]):
             raise IllegalMove(self.illegal, state, action)
         target, actors = move
         if actor not in actors:
+            if self._ever_allowed(action, actor):
+                # The rightful actor, at the wrong time (a buyer disputing an order Stripe
+                # alone may dispute now): the state is what is wrong.
+                raise IllegalMove(self.illegal, state, action)
             raise PermissionDenied(self.forbidden, action=[str(action.value)])
         return target
+
+    def _ever_allowed(self, action: Action, actor: Actor) -> bool:
+        return any(actor in actors for (_, act), (_, actors) in self.moves.items() if act == action)
 
     def allowed_actions(self, state: State, actor: Actor) -> list[Action]:
         """The actions ``actor`` may take from ``state`` (for buttons and forms)."""

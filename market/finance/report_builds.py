@@ -40,7 +40,7 @@ def request(
     organisation_id: int | None = None,
 ) -> ReportBuild:  # fmt: skip
     """Queue a build of report ``name`` for the worker."""
-    reports.check(name, organisation_id)
+    reports.check(session, name, organisation_id)
     build = ReportBuild(
         name=name, format=fmt, params=_params(start, end, organisation_id), status="queued",
         requested_by_id=user.id if user else None, requested_at=now,

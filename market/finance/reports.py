@@ -29,6 +29,7 @@ from ledger.models import accounts, entries, postings
 from market.charts import month_of
 from market.db import utcnow
 from market.errors import InvalidInput, NotFound
+from market.identity.models import Organisation
 from market.text import N_
 from market.trading import books
 from market.trading.models import Order, Payment, PaymentStatus
@@ -238,13 +239,23 @@ REPORTS: dict[str, Callable[..., Report]] = {
 }
 
 
-def check(name: str, organisation_id: int | None = None) -> str:
+def check(session: Session, name: str, organisation_id: int | None = None) -> str:
     """``name`` if there is such a report and it has what it needs; NotFound or InvalidInput
-    otherwise (before anything is streamed)."""
+    otherwise (before anything is streamed). Only the provider statement is of one
+    organisation: another report given one would answer for everyone."""
     if name not in REPORTS:
         raise NotFound(N_("there is no such report"), field="name")
-    if name == "provider_statement" and organisation_id is None:
+    if name != "provider_statement":
+        if organisation_id is not None:
+            raise InvalidInput(
+                N_("this report is of the whole exchange: leave out organisation_id"),
+                field="organisation_id",
+            )
+        return name
+    if organisation_id is None:
         raise InvalidInput(N_("choose the organisation"), field="organisation_id")
+    if session.get(Organisation, organisation_id) is None:
+        raise NotFound(N_("no such organisation"), field="organisation_id")
     return name
 
 
@@ -255,7 +266,7 @@ def build(
     """The report called ``name``."""
     if name == "provider_statement":
         return provider_statement(session, start, end, organisation_id)
-    return REPORTS[check(name)](session, start, end)
+    return REPORTS[check(session, name)](session, start, end)
 
 
 def write_xlsx(report: Report, path: str) -> int:

@@ -329,8 +329,18 @@ class BankAccountInputSchema(FormSchema):
     )
     account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
     currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
+    # A bank account posts to a bank account of the chart (the Stripe clearing account is
+    # reconciled against Stripe's own balance, and must not take bank lines). Blank is refused,
+    # not read as the default: a client that sent "" meant something.
     ledger_account = fields.String(
-        load_default="assets:bank", validate=validate.Regexp(r"^assets:[a-z0-9_:]{1,190}$")
+        load_default="assets:bank",
+        validate=[
+            validate.Length(min=1, max=200),
+            validate.Regexp(
+                r"^assets:bank(:[a-z0-9_]{1,60}){0,3}$",
+                error=N_("a bank account posts to assets:bank or an account under it"),
+            ),
+        ],
     )
     csv_layout = fields.String(load_default=None, validate=validate.OneOf(["icbc", "cmb", "ccb"]))
     csv_mapping = fields.Dict(

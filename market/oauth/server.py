@@ -8,7 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749 import grants, scope_to_list
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import g, request
 from flask_smorest.utils import deepupdate
@@ -44,6 +45,44 @@ def _save_token(token: dict, request) -> None:
 class _ClientCredentials(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
+    def validate_requested_scope(self):
+        """Authlib's check that the exchange knows every scope asked for (``invalid_scope``
+        otherwise), then that the client holds at least one of them: the token is narrowed to
+        those (RFC 6749 §3.3, the answer's ``scope`` says which), but a token with no scope at
+        all is ``invalid_scope`` (§5.2), not issued."""
+        super().validate_requested_scope()
+        scope = self.request.payload.scope
+        if scope and not set(scope_to_list(scope)) & self.request.client.scopes:
+            raise InvalidScopeError("this client holds none of the scopes asked for")
+
+
+#: Token request parameters, each given at most once (RFC 6749 §3.2: "Request and response
+#: parameters MUST NOT be included more than once").
+TOKEN_PARAMETERS = ("grant_type", "scope", "client_id", "client_secret")
+
+
+class _Server(AuthorizationServer):
+    def create_token_response(self, request=None):
+        """Authlib's token response, after refusing what RFC 6749 forbids of any token request:
+        a parameter given twice, and a client authenticating in two ways at once (§2.3: HTTP
+        Basic and ``client_secret`` in the body), both ``invalid_request``. Authlib checks the
+        first only at the authorization endpoint
+        (``validate_no_multiple_request_parameter``); the same check, here."""
+        oauth_request = self.create_oauth2_request(request)
+        datalist = oauth_request.payload.datalist
+        try:
+            for parameter in TOKEN_PARAMETERS:
+                if len(datalist.get(parameter, [])) > 1:
+                    raise InvalidRequestError(f"Multiple '{parameter}' in request.")
+            if "client_secret" in datalist and oauth_request.headers.get("Authorization"):
+                raise InvalidRequestError(
+                    "The client authenticated in more than one way: use HTTP Basic or "
+                    "client_secret in the body, not both."
+                )
+        except OAuth2Error as error:
+            return self.handle_error_response(oauth_request, error)
+        return super().create_token_response(request)
+
 
 def make_authorization_server(app) -> AuthorizationServer:
     """The token endpoint's server, configured from the app."""
@@ -51,7 +90,7 @@ def make_authorization_server(app) -> AuthorizationServer:
         "OAUTH2_TOKEN_EXPIRES_IN", {"client_credentials": app.config["TOKEN_LIFETIME"]}
     )
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", sorted(SCOPES))
-    server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server = _Server(app, query_client=_query_client, save_token=_save_token)
     server.register_grant(_ClientCredentials)
     return server
 

@@ -186,7 +186,9 @@ def download_links(
 def check_usable(entitlement: Entitlement, now: datetime) -> None:
     """Refuse use of an entitlement that is revoked, refunded or outside its period."""
     if entitlement.order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
-        raise PermissionDenied(N_("this entitlement ended with a refund"))
+        raise PermissionDenied(
+            N_("this entitlement ended with a refund"), state=[entitlement.order.status.value]
+        )
     if not entitlement.usable_at(now):
         raise PermissionDenied(N_("this entitlement is not active now"))
 
@@ -214,9 +216,9 @@ def open_download(
     # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
     given = (signature or "").encode("utf-8", "surrogatepass")
     if not hmac.compare_digest(expected.encode("ascii"), given):
-        raise PermissionDenied(N_("this download link is not valid"))
+        raise PermissionDenied(N_("this download link is not valid"), field="signature")
     if expires < now.timestamp():
-        raise LinkExpired(N_("this download link has expired; ask for a new one"))
+        raise LinkExpired(N_("this download link has expired; ask for a new one"), field="expires")
     entitlement = entitlement_for(session, entitlement_id, organisation_ids)
     if entitlement.delivery_method != DeliveryMethod.DOWNLOAD:
         raise Conflict(N_("this entitlement is delivered through the API"))

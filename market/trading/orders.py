@@ -199,9 +199,15 @@ def place(
         if existing is not None:
             return existing, False
     if buyer.is_suspended:
-        raise PermissionDenied(N_("your organisation is suspended and cannot place orders"))
+        raise PermissionDenied(
+            N_("your organisation is suspended and cannot place orders"),
+            verification_state=[buyer.verification_state.value],
+        )
     if not buyer.is_verified:
-        raise PermissionDenied(N_("your organisation must be verified before it can trade"))
+        raise PermissionDenied(
+            N_("your organisation must be verified before it can trade"),
+            verification_state=[buyer.verification_state.value],
+        )
     plan = listing_plans.purchasable_plan(session, data["plan_id"], buyer.id, now)
     if plan.revision.listing.organisation.is_suspended:
         raise Conflict(N_("this plan is no longer on sale"), field="plan_id")

@@ -87,7 +87,10 @@ def _part_size(size: int, wanted: int | None, store: FileStore, settings: Upload
         # The configured size, grown just enough to stay within the parts limit.
         wanted = max(settings.part_bytes, math.ceil(size / MAX_PARTS / MiB) * MiB)
         return min(wanted, limit, size)
-    if size > wanted and not MIN_PART_BYTES <= wanted <= limit:
+    # A part larger than a store takes is refused even for a file that fits in it: the caller
+    # asked for something the exchange does not do, and a silent clamp would hide it. A small
+    # part is fine when it is the whole file.
+    if wanted > limit or (size > wanted and wanted < MIN_PART_BYTES):
         raise InvalidInput(
             N_("the part size is outside the accepted range"),
             field="part_size",

@@ -64,8 +64,15 @@ def part_targets(data, token: str):
     return targets
 
 
+PART_BODY = {
+    "required": True,
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
 @blp.route("/uploads/<token>/parts/<int:number>", methods=["PUT"])
 @requires("registry:write")
+@blp.doc(requestBody=PART_BODY)
 @blp.response(200, schemas.StoredPartSchema)
 def put_part(token: str, number: int):
     """Send one part as the raw request body (``application/octet-stream``)."""

@@ -77,6 +77,25 @@ def test_bad_token_requests_get_the_api_error_shape(api, provider, form):
     assert {"code", "status", "message", "errors", "error"} <= body.keys()
 
 
+@pytest.mark.parametrize(
+    ("form", "basic", "error"),
+    [
+        ({"scope": "finance:write"}, True, "invalid_scope"),  # held by no one here
+        ({"scope": "org:read no:such"}, True, "invalid_scope"),
+        ({"client_secret": "x"}, True, "invalid_request"),  # Basic and the body at once
+        ({"grant_type": ["client_credentials", "password"]}, True, "invalid_request"),
+        ({"scope": ["org:read", "catalog:read"]}, True, "invalid_request"),
+    ],
+)
+def test_token_requests_rfc_6749_forbids_are_refused(api, provider, form, basic, error):
+    _organisation, client_id, secret = provider
+    data = {"grant_type": "client_credentials"} | form
+    response = api.post("/oauth/token", data=data, auth=(client_id, secret) if basic else None)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"] == error
+    assert response.get_json()["errors"] == {"oauth": [error]}
+
+
 def test_wrong_secret_is_refused(api, provider):
     _organisation, client_id, _secret = provider
     response = api.post(
@@ -118,7 +137,7 @@ def test_token_lacking_the_scope_is_403(api, db):
     token = factories.token(api, client.client_id, secret)
     response = api.get(f"/api/v1/organisations/{organisation.id}/members", headers=_bearer(token))
     assert response.status_code == 403
-    assert response.get_json()["errors"] == {"scope": "org:read"}
+    assert response.get_json()["errors"] == {"scope": ["org:read"]}
 
 
 def test_revoking_a_client_kills_its_tokens(api, client, provider, db):

@@ -4,8 +4,11 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import jsonschema
 import pytest
+import schemathesis
 from openapi_spec_validator.validation import OpenAPIV30SpecValidator
+from schemathesis.specs.openapi.checks import response_headers_conformance
 
 from market.api import declared_query_parameters
 from tests import factories
@@ -258,3 +261,19 @@ def test_every_date_an_operation_reads_is_bounded_to_the_years_the_exchange_comp
             for media in (operation.get("requestBody") or {}).get("content", {}).values():
                 walk(media.get("schema", {}), f"{method} {path}")
     assert not unbounded
+
+
+def test_the_pagination_header_is_described_as_the_json_it_is(caller, db, app):
+    api, headers, _organisation = caller
+    document = api.get("/api/openapi.json").get_json()
+    listed = document["paths"]["/api/v1/organisations"]["get"]["responses"]["200"]["headers"]
+    header = document["components"]["headers"][listed["X-Pagination"]["$ref"].rsplit("/", 1)[1]]
+    schema = header["content"]["application/json"]["schema"]
+    resolver = {"components": document["components"], **schema}
+    response = api.get("/api/v1/organisations?page_size=1", headers=headers)
+    jsonschema.validate(json.loads(response.headers["X-Pagination"]), resolver)
+    # Schemathesis reads the header as the document describes it: no failure.
+    operation = schemathesis.openapi.from_wsgi("/api/openapi.json", app)["/api/v1/organisations"]
+    case = operation["GET"].Case(query={"page_size": 1})
+    answer = case.call(headers=headers)
+    case.validate_response(answer, checks=[response_headers_conformance], headers=headers)

@@ -1,6 +1,7 @@
 """Hostile input answers 4xx, never 5xx: huge integers, bodies that are not JSON objects, deep
 nesting, oversized bodies; and the settings that guard the session cookie take effect."""
 
+import io
 import json
 
 import pytest
@@ -11,6 +12,7 @@ from tests.conftest import app_config
 from tests.web import WebClient
 
 HUGE = 2**64 + 1
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -302,3 +304,93 @@ def test_a_multipart_part_without_a_name_is_refused(caller, part):
     )
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["Content-Disposition"]
+
+
+def test_a_chunked_body_over_the_limit_is_too_large_not_malformed(small_app):
+    limit = small_app.config["MAX_CONTENT_LENGTH"]
+    client = small_app.test_client()
+    chunked = {"headers": {"Transfer-Encoding": "chunked"}}
+    chunked["environ_overrides"] = {"wsgi.input_terminated": True}  # as a server reading chunks
+    body = json.dumps({"plan_id": 1, "padding": "x" * (limit + 1)}).encode()
+    response = client.post(
+        "/api/v1/orders", input_stream=io.BytesIO(body), content_type="application/json", **chunked
+    )
+    assert response.status_code == 413
+    assert response.get_json()["errors"]["limit"] == [limit]
+    form = b"email=a%40b.cn&password=" + b"x" * (limit + 1)
+    page = client.post("/login", input_stream=io.BytesIO(form), content_type=FORM, **chunked)
+    assert page.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"json": {"reason": "dup"}}, {"reason": ["Unknown field."]}),
+        ({"data": "reason=dup", "content_type": FORM}, {"body": ["This operation takes no body."]}),
+    ],
+)
+def test_a_body_sent_to_an_operation_that_takes_none_is_refused(caller, body, errors):
+    api, headers, _organisation = caller
+    response = api.post("/api/v1/orders/1/cancel", headers=headers, **body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == errors
+    assert api.post("/api/v1/orders/1/cancel", headers=headers, json={}).status_code == 404
+
+
+def test_an_upload_part_sent_as_a_form_is_the_wrong_media_type(caller):
+    api, headers, _organisation = caller
+    response = api.put(
+        "/api/v1/uploads/no-such-upload/parts/1",
+        headers=headers,
+        data=b"a,b\n1,2\n",
+        content_type=FORM,
+    )
+    assert response.status_code == 415
+    assert list(response.get_json()["errors"]) == ["Content-Type", "expected"]
+
+
+def test_a_control_character_in_a_header_is_refused_naming_it(caller):
+    api, headers, _organisation = caller
+    response = api.post(
+        "/api/v1/orders",
+        headers=headers | {"Idempotency-Key": "a\x01b"},
+        json={"plan_id": 1, "usage_scenario": "research"},
+    )
+    assert response.status_code == 400
+    assert list(response.get_json()["errors"]) == ["Idempotency-Key"]
+
+
+def test_a_list_of_choices_names_each_once(caller, db):
+    api, headers, organisation = caller
+    asset = api.post(
+        "/api/v1/assets",
+        headers=headers,
+        json={"kind": "dataset", "title_zh": "数据", "title_en": "Data", "industry": "transport"},
+    )
+    assert asset.status_code == 201, asset.get_json()
+    claim = {"asset_id": asset.get_json()["id"], "source": "self_collected"}
+    refused = api.post(
+        "/api/v1/claims", headers=headers, json=claim | {"rights": ["copyright", "copyright"]}
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"rights": ["Each value may be listed once."]}
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_bidi_controls_are_refused_in_free_text_at_both_doors(caller, app, db, control):
+    api, headers, _organisation = caller
+    note = f"请按\n合同{control}款退还"
+    response = api.post(
+        "/api/v1/orders",
+        headers=headers,
+        json={"plan_id": 1, "usage_scenario": "research", "usage_note": note},
+    )
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["usage_note"]
+    factories.user(db, "bidi@hostile.cn")
+    db.commit()
+    web = WebClient(app)
+    web.log_in("bidi@hostile.cn", factories.PASSWORD)
+    page = web.submit("/demands", {"title": "数据", "description": note}, page="/demands")
+    assert page.status_code == 422
+    assert "description" in page.get_data(as_text=True)

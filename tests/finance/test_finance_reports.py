@@ -146,3 +146,32 @@ def test_text_that_looks_like_a_formula_stays_text_in_xlsx(tmp_path):
     cells = [cell for cell in next(sheet.iter_rows(min_row=2))]
     assert [cell.data_type for cell in cells] == ["s", "s", "n"]
     assert cells[0].value.startswith("=HYPERLINK") and sheet._hyperlinks == []
+
+
+def test_a_report_names_what_does_not_fit_its_organisation(app, db, trade, finance):
+    unknown = finance.call("GET", "/finance/reports/provider_statement?organisation_id=99999")
+    assert unknown.status_code == 404
+    assert list(unknown.json["errors"]) == ["organisation_id"]
+    build = finance.call(
+        "POST", "/finance/reports/provider_statement/builds", json={"organisation_id": 99999}
+    )
+    assert build.status_code == 404 and list(build.json["errors"]) == ["organisation_id"]
+    whole = finance.call(
+        "GET", f"/finance/reports/trial_balance?organisation_id={trade.provider.id}"
+    )
+    assert whole.status_code == 422 and list(whole.json["errors"]) == ["organisation_id"]
+
+
+def test_an_end_before_the_start_is_refused_on_every_range(app, db, trade, finance):
+    reversed_range = "start=2026-12-01T00:00:00Z&end=2026-11-01T00:00:00Z"
+    for path in (
+        f"/finance/reports/volume?{reversed_range}",
+        f"/ledger/statement?account=assets:bank&currency=CNY&{reversed_range}",
+        f"/ledger/journal?{reversed_range}",
+        "/finance/recon/assertions?start=2026-12-01&end=2026-11-01",
+    ):
+        refused = finance.call("GET", path)
+        assert refused.status_code == 422, (path, refused.json)
+        assert list(refused.json["errors"]) == ["end"], path
+    unknown = finance.call("GET", "/ledger/statement?account=assets:bank&currency=XXX")
+    assert unknown.status_code == 404 and list(unknown.json["errors"]) == ["account"]

@@ -209,3 +209,16 @@ def test_the_api_refuses_a_wide_assertion_range(db, account, finance):
         "POST", "/finance/recon/assertions", json={"start": str(last - timedelta(days=800))}
     )
     assert answer.status_code == 422 and "end" in answer.get_json()["errors"], answer.get_json()
+
+
+@pytest.mark.parametrize("ledger_account", ["", "   ", "assets:stripe_clearing", "assets:x"])
+def test_a_bank_account_posts_only_to_a_bank_account_of_the_chart(finance, ledger_account):
+    body = {"name": "工行", "bank_name": "中国工商银行", "account_number": "4000021009200000002",
+            "csv_layout": "icbc", "ledger_account": ledger_account}  # fmt: skip
+    refused = finance.call("POST", "/finance/bank-accounts", json=body)
+    assert refused.status_code == 422, refused.get_json()
+    assert list(refused.get_json()["errors"]) == ["ledger_account"]
+    kept = finance.call(
+        "POST", "/finance/bank-accounts", json=body | {"ledger_account": "assets:bank:icbc"}
+    )
+    assert kept.status_code == 201 and kept.get_json()["ledger_account"] == "assets:bank:icbc"

@@ -146,7 +146,7 @@ def test_a_staff_token_cannot_make_organisation_scoped_clients(app, db, staff):
         json={"name": "members", "scopes": ["org:read"]},
     )
     assert refused.status_code == 403
-    assert refused.get_json()["errors"]["scope"] == "org:write"
+    assert refused.get_json()["errors"]["scope"] == ["org:write"]
 
 
 def test_the_openapi_document_names_both_doors(app):
@@ -213,7 +213,7 @@ def test_a_client_without_org_read_or_a_staff_scope_cannot_list(app, db, staff):
     headers = _bearer(app, db, operator, ["catalog:read"], operator.memberships[0].user)
     refused = app.test_client().get(f"/api/v1/organisations/{operator.id}/clients", headers=headers)
     assert refused.status_code == 403
-    assert refused.get_json()["errors"]["scope"] == "org:read"
+    assert refused.get_json()["errors"]["scope"] == ["org:read"]
 
 
 @pytest.mark.parametrize(

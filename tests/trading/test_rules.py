@@ -371,3 +371,14 @@ def test_a_bank_receipt_dated_in_the_future_is_refused_naming_the_value_date(
     assert response.status_code == 422 and list(response.get_json()["errors"]) == ["value_date"]
     final = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
     assert final["paid_at"] is None
+
+
+def test_a_dispute_on_an_accepted_order_is_a_wrong_state_not_a_wrong_actor(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    assert _post(exchange, f"/orders/{order['id']}/accept", exchange.buyer_api).status_code == 200
+    refused = _post(
+        exchange, f"/orders/{order['id']}/disputes", exchange.buyer_api, json={"reason": "late"}
+    )
+    assert refused.status_code == 409
+    assert refused.get_json()["errors"] == {"state": ["accepted"], "action": ["dispute"]}

@@ -155,6 +155,7 @@ def test_content_that_is_not_its_declared_type_is_refused_and_dropped(app, db, p
         ({"name": "run.exe", "size": 10}, 422, "name"),
         ({"name": "data.csv", "size": 0}, 422, "size"),
         ({"name": "data.csv", "size": 20 * MiB, "part_size": 1024}, 422, "part_size"),
+        ({"name": "data.csv", "size": 10, "part_size": 2**63 - 1}, 422, "part_size"),
         ({"name": "../../etc/passwd", "size": 10}, 422, "name"),
     ],
 )

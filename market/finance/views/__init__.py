@@ -6,6 +6,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 import ledger
+from ledger import errors as ledger_errors
 from ledger import reads
 from market.context import db_session, principal
 from market.db import utcnow
@@ -31,9 +32,17 @@ def list_accounts(query):
 @blp.response(200, schemas.StatementSchema)
 def account_statement(query):
     """An account's statement with running balance for ``[start, end)``."""
-    return reads.statement(
-        db_session(), query["account"], query["currency"], start=query["start"], end=query["end"]
-    )
+    try:
+        return reads.statement(
+            db_session(),
+            query["account"],
+            query["currency"],
+            start=query["start"],
+            end=query["end"],
+        )
+    except ledger_errors.AccountNotFound as error:
+        error.field = "account"  # the ledger's own name for it is ``code``; the caller's is this
+        raise
 
 
 @blp.route("/ledger/entries/<bigint:entry_id>")

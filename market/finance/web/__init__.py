@@ -12,7 +12,7 @@ from market.finance.services import XLSX
 
 def report_download(name: str, query: dict) -> Response:
     """The report ``name`` for ``query`` (``format``, ``start``, ``end``, ``organisation_id``)."""
-    reports.check(name, query["organisation_id"])
+    reports.check(db_session(), name, query["organisation_id"])
     filename = f"{name}.{query['format']}"
     window = (query["start"], query["end"], query["organisation_id"])
     if query["format"] == "xlsx":
