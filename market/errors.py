@@ -71,6 +71,11 @@ class Conflict(DomainError):
     status = 409
 
 
+def state_value(state) -> str:
+    """A state as ``errors.state`` gives it: an enum's value, or the text itself."""
+    return str(getattr(state, "value", state))
+
+
 def errors_of(error: DomainError, url_ids: Mapping[str, object] | None) -> dict:
     """``error.errors``; when the service named nothing, the id of the URL the refusal is about
     (``{"order_id": [message]}``), so that no 404 or 409 leaves the caller guessing. A "no such

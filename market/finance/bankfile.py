@@ -17,6 +17,7 @@ import io
 from ledger.currencies import to_major
 from ledger.export import spreadsheet_safe
 from market.errors import Conflict, InvalidInput
+from market.errors import state_value as _value
 from market.text import N_
 from market.trading.models import PayoutBatch, PayoutBatchStatus
 
@@ -71,7 +72,9 @@ def bank_file(batch: PayoutBatch, encoding: str = "gbk") -> bytes:
     if encoding not in ENCODINGS:
         raise InvalidInput(N_("choose GBK or UTF-8"), field="encoding")
     if batch.status not in (PayoutBatchStatus.BUILT, PayoutBatchStatus.SUBMITTED):
-        raise Conflict(N_("this batch is closed: there is nothing to send"), field="status")
+        raise Conflict(
+            N_("this batch is closed: there is nothing to send"), state=[_value(batch.status)]
+        )
     text = io.StringIO()
     csv.writer(text, lineterminator="\r\n").writerows(rows(batch))
     try:

@@ -25,6 +25,7 @@ from ledger.errors import LedgerError
 from ledger.models import Account as LedgerAccount
 from ledger.posting import prepare
 from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import state_value as _value
 from market.finance import books as finance_books
 from market.finance.models import (
     AuditEvent,
@@ -59,7 +60,7 @@ def open_exception(session: Session, exception_id: int) -> ReconException:
     if found is None:
         raise NotFound(N_("no such exception"))
     if found.status != ExceptionStatus.OPEN:
-        raise Conflict(N_("this exception is already resolved"), field="status")
+        raise Conflict(N_("this exception is already resolved"), state=[_value(found.status)])
     return found
 
 
@@ -223,7 +224,7 @@ def decide_correction(
     if correction is None:
         raise NotFound(N_("no such correction"))
     if correction.status != "proposed":
-        raise Conflict(N_("this correction was already decided"), field="status")
+        raise Conflict(N_("this correction was already decided"), state=[_value(correction.status)])
     if correction.proposed_by_id == user.id:
         raise Conflict(
             N_("another finance user must approve the correction you proposed"),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import state_value as _value
 from market.finance.models import PayeeAccount, PayeeStatus
 from market.identity.models import MemberRole, Membership, Organisation, User
 from market.text import N_
@@ -126,7 +127,10 @@ def _pending(session: Session, payee_id: int) -> PayeeAccount:
     if payee is None:
         raise NotFound(N_("no such payee account"))
     if payee.status != PayeeStatus.PENDING:
-        raise Conflict(N_("this payee account is not waiting for confirmation"), field="status")
+        raise Conflict(
+            N_("this payee account is not waiting for confirmation"),
+            state=[_value(payee.status)],
+        )
     return payee
 
 

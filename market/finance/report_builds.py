@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import Conflict, NotFound
+from market.errors import state_value as _value
 from market.files import FileStore
 from market.finance import reports
 from market.finance.models import ReportBuild
@@ -109,7 +110,7 @@ def download(session: Session, store: FileStore, build_id: int):
     """The finished build's file (a readable stream), its media type and name."""
     build = build_or_404(session, build_id)
     if build.status != "done":
-        raise Conflict(N_("this report is not ready"), field="status", status=build.status)
+        raise Conflict(N_("this report is not ready"), state=[_value(build.status)])
     if not store.exists(build.file_key):
         raise NotFound(N_("this report was built too long ago; build it again"))
     media = XLSX if build.format == "xlsx" else "text/csv"

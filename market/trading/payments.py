@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import state_value as _value
 from market.fields import int_id
 from market.identity.models import User
 from market.payments.gateway import Intent
@@ -281,7 +282,7 @@ def held_payment(session: Session, payment_id: int) -> Payment:
     if payment is None:
         raise NotFound(N_("no such payment"))
     if payment.status != PaymentStatus.HELD:
-        raise Conflict(N_("this payment is not held"), field="status")
+        raise Conflict(N_("this payment is not held"), state=[_value(payment.status)])
     return payment
 
 

@@ -175,3 +175,9 @@ def test_an_end_before_the_start_is_refused_on_every_range(app, db, trade, finan
         assert list(refused.json["errors"]) == ["end"], path
     unknown = finance.call("GET", "/ledger/statement?account=assets:bank&currency=XXX")
     assert unknown.status_code == 404 and list(unknown.json["errors"]) == ["account"]
+
+
+def test_a_build_not_ready_names_its_state(app, db, trade, finance):
+    queued = finance.call("POST", "/finance/reports/volume/builds", json={"format": "csv"})
+    early = finance.call("GET", f"/finance/report-builds/{queued.json['id']}/file")
+    assert early.status_code == 409 and early.json["errors"] == {"state": ["queued"]}
