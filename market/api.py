@@ -334,6 +334,7 @@ class FormFieldsInBodyPlugin(BasePlugin):
     def operation_helper(self, path=None, operations=None, **kwargs):
         """apispec's hook, called once per path with its operations."""
         for operation in (operations or {}).values():
+            self._optional_json_body(operation)
             parameters = operation.get("parameters") or []
             form = [p for p in parameters if isinstance(p, dict) and p.get("in") == "formData"]
             if not form:
@@ -360,6 +361,17 @@ class FormFieldsInBodyPlugin(BasePlugin):
             if required:
                 fields_schema["required"] = required
             body["content"]["multipart/form-data"] = {"schema": fields_schema}
+
+    def _optional_json_body(self, operation: dict) -> None:
+        # A JSON body none of whose fields is required may be left out (a payout batch of
+        # everyone owed, assertions of every day): documented so, rather than as required,
+        # which generated clients would then call wrongly refused.
+        body = operation.get("requestBody")
+        if not body or set(body.get("content", {})) != {"application/json"}:
+            return
+        schema = self._schema(body["content"]["application/json"].get("schema"))
+        if schema and schema.get("type", "object") == "object" and not schema.get("required"):
+            body["required"] = False
 
     def init_spec(self, spec):
         """apispec's hook: keep the spec, whose components hold the files' schemas."""

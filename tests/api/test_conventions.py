@@ -277,3 +277,10 @@ def test_the_pagination_header_is_described_as_the_json_it_is(caller, db, app):
     case = operation["GET"].Case(query={"page_size": 1})
     answer = case.call(headers=headers)
     case.validate_response(answer, checks=[response_headers_conformance], headers=headers)
+
+
+def test_a_body_with_no_required_field_is_documented_as_optional(app):
+    paths = app.test_client().get("/api/openapi.json").get_json()["paths"]
+    assert paths["/api/v1/finance/recon/assertions"]["post"]["requestBody"]["required"] is False
+    assert paths["/api/v1/finance/payout-batches"]["post"]["requestBody"]["required"] is False
+    assert paths["/api/v1/orders"]["post"]["requestBody"]["required"] is True
