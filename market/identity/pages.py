@@ -22,7 +22,7 @@ from market.display import territory_choices
 from market.errors import DomainError
 from market.forms import parse_form, safe_next
 from market.identity import schemas, services
-from market.identity.models import MemberRole, Organisation
+from market.identity.models import MemberRole, Organisation, StaffRole
 
 blp = Blueprint("identity", __name__)
 
@@ -84,7 +84,17 @@ def login():
     except DomainError as error:
         return _form_error("identity/login.html", error.status, {"password": [_(error.message)]})
     _start_session(user)
-    return redirect(safe_next(url_for("identity.organisations")))
+    return redirect(safe_next(_landing(user)))
+
+
+def _landing(user) -> str:
+    """Where a sign-in lands: the appraisal queue for an appraiser, the finance console for
+    finance staff, else the organisations you belong to."""
+    if user.has_staff_role(StaffRole.APPRAISER):
+        return url_for("valuation.appraisal_queue")
+    if user.has_staff_role(StaffRole.FINANCE):
+        return url_for("finance_console.receipts_page")
+    return url_for("identity.organisations")
 
 
 @blp.route("/logout", methods=["POST"])

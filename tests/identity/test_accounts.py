@@ -1,8 +1,9 @@
 """Sign-up, sign-in (with throttling), sign-out and password change through the pages."""
 
+import pytest
 import sqlalchemy as sa
 
-from market.identity.models import User
+from market.identity.models import StaffRole, User
 from tests import factories
 
 
@@ -146,3 +147,18 @@ def test_next_parameter_cannot_redirect_off_site(client, db):
         data={"email": "kim@example.cn", "password": factories.PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/organisations"
+
+
+@pytest.mark.parametrize(
+    ("staff", "landing"),
+    [
+        ((StaffRole.APPRAISER,), "/appraisal/valuations"),
+        ((StaffRole.FINANCE,), "/finance/receipts"),
+        ((), "/organisations"),
+    ],
+)
+def test_staff_land_on_their_work_after_sign_in(client, db, staff, landing):
+    factories.user(db, "kim@example.cn", staff=staff)
+    db.commit()
+    response = client.log_in("kim@example.cn", factories.PASSWORD)
+    assert response.headers["Location"] == landing
