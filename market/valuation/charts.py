@@ -18,6 +18,17 @@ RIGHT = 24
 COLOURS = {"cost": "#2f6f9f", "income": "#3f8f5f", "market": "#b7791f", "range": "#b42318"}
 
 
+def text_width(text: str, size: float = 12) -> float:
+    """About how wide ``text`` prints at ``size`` px: CJK characters a full em, others ~0.62 em
+    (wide enough for the PDF's Noto Sans, so labels are sized, not clipped)."""
+    return sum(size if ord(char) >= 0x2E80 else size * 0.62 for char in text)
+
+
+def _left(labels) -> float:
+    # The label column: as wide as the longest label, so none is cut at the chart's edge.
+    return max(LEFT, max((text_width(str(label)) for label in labels), default=0) + 16)
+
+
 def _svg(height: int, title: str, body: str) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
@@ -27,10 +38,10 @@ def _svg(height: int, title: str, body: str) -> Markup:
     )
 
 
-def _scale(values: Sequence[int]) -> Callable[[float], float]:
+def _scale(values: Sequence[int], left: float = LEFT) -> Callable[[float], float]:
     top = max([*values, 1])
-    span = WIDTH - LEFT - RIGHT
-    return lambda v: LEFT + span * max(v, 0) / top
+    span = WIDTH - left - RIGHT
+    return lambda v: left + span * max(v, 0) / top
 
 
 def methods_chart(
@@ -43,7 +54,8 @@ def methods_chart(
     fmt: Callable[[int], str],
 ) -> Markup:
     """Bars for each method's value, with the reconciled range shaded and the base marked."""
-    x = _scale([*values.values(), high])
+    left = _left(labels.get(name, name) for name in [*values, "range"])
+    x = _scale([*values.values(), high], left)
     height = 30 + BAR * 1.5 * (len(values) + 1)
     parts = [
         f'<rect x="{x(low):.1f}" y="10" width="{max(x(high) - x(low), 1):.1f}" '
@@ -53,17 +65,23 @@ def methods_chart(
     ]
     for index, (name, value) in enumerate(values.items()):
         y = 20 + index * BAR * 1.5
+        shown, end = fmt(value), max(x(value), left + 1)
+        # The figure inside its bar in white when it fits, else in ink just after the bar.
+        inside = text_width(shown) + 8 <= end - left
+        at = left + 4 if inside else min(end + 4, WIDTH - RIGHT - text_width(shown))
         parts.append(
-            f'<text x="{LEFT - 8}" y="{y + BAR * 0.65:.1f}" text-anchor="end">'
+            f'<text x="{left - 8:.1f}" y="{y + BAR * 0.65:.1f}" text-anchor="end">'
             f"{escape(labels.get(name, name))}</text>"
-            f'<rect x="{LEFT}" y="{y:.1f}" width="{max(x(value) - LEFT, 1):.1f}" height="{BAR}" '
-            f'fill="{COLOURS.get(name, "#555")}"><title>{escape(fmt(value))}</title></rect>'
-            f'<text x="{LEFT + 4}" y="{y + BAR * 0.65:.1f}" fill="#fff">{escape(fmt(value))}</text>'
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{end - left:.1f}" height="{BAR}" '
+            f'fill="{COLOURS.get(name, "#555")}"><title>{escape(shown)}</title></rect>'
+            f'<text x="{at:.1f}" y="{y + BAR * 0.65:.1f}" fill="{"#fff" if inside else "#1f2430"}">'
+            f"{escape(shown)}</text>"
         )
     y = 20 + len(values) * BAR * 1.5
     parts.append(
-        f'<text x="{LEFT - 8}" y="{y + 12:.1f}" text-anchor="end">{escape(labels["range"])}</text>'
-        f'<text x="{LEFT}" y="{y + 12:.1f}">{escape(fmt(low))} – {escape(fmt(high))}</text>'
+        f'<text x="{left - 8:.1f}" y="{y + 12:.1f}" text-anchor="end">'
+        f"{escape(labels['range'])}</text>"
+        f'<text x="{left:.1f}" y="{y + 12:.1f}">{escape(fmt(low))} – {escape(fmt(high))}</text>'
     )
     return _svg(int(height), title, "".join(parts))
 
@@ -80,10 +98,11 @@ def tornado_chart(
     extremes = [base] + [v for s in ordered for v in (s["down"], s["up"])]
     lowest, highest = min(extremes), max(extremes)
     span = max(highest - lowest, 1)
-    usable = WIDTH - LEFT - RIGHT
+    left = _left(labels.get(s["assumption"], s["assumption"]) for s in ordered)
+    usable = WIDTH - left - RIGHT
 
     def x(v: float) -> float:
-        return LEFT + usable * (v - lowest) / span
+        return left + usable * (v - lowest) / span
 
     height = 30 + BAR * 1.4 * max(len(ordered), 1)
     parts = [
@@ -93,7 +112,7 @@ def tornado_chart(
         y = 15 + index * BAR * 1.4
         a, b = sorted((swing["down"], swing["up"]))
         parts.append(
-            f'<text x="{LEFT - 8}" y="{y + BAR * 0.65:.1f}" text-anchor="end">'
+            f'<text x="{left - 8:.1f}" y="{y + BAR * 0.65:.1f}" text-anchor="end">'
             f"{escape(labels.get(swing['assumption'], swing['assumption']))}</text>"
             f'<rect x="{x(a):.1f}" y="{y:.1f}" width="{max(x(b) - x(a), 1):.1f}" height="{BAR}" '
             f'fill="#6b7fa8"><title>{escape(fmt(a))} – {escape(fmt(b))}</title></rect>'
@@ -120,7 +139,7 @@ def radar_chart(title: str, labels: dict[str, str], scores: dict[str, float | No
         px, py = point(index, 1.0)
         lx, ly = point(index, 1.22)
         score = scores[name]
-        shown = "—" if score is None else f"{score:.2f}"
+        shown = "—" if score is None else f"{score:.3f}"  # as the table beside it
         parts.append(
             f'<line x1="{cx}" y1="{cy}" x2="{px:.1f}" y2="{py:.1f}" stroke="#d0d4dc"/>'
             f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle">'
