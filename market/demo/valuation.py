@@ -110,7 +110,10 @@ def appraise(
         name = asset.latest_version.files[0].name
         # The worker's three steps, in the demo's one transaction.
         profiled = when + timedelta(days=1)
-        job = services.request_profile(session, report, appraiser, {"file": name}, profiled)
+        # The demo's one-row placeholder file has none of the asset's declared columns: its
+        # structure alone is measured.
+        demo_file = {"file": name, "schema": {}}
+        job = services.request_profile(session, report, appraiser, demo_file, profiled)
         claimed = services.claim_profile_job(session, profiled, job.id)
         profile = services.profile_claimed(store, claimed, profiled, MEMORY_LIMIT)
         services.finish_profile_job(session, job.id, profile, None, profiled)

@@ -44,6 +44,11 @@ def _comparable(order: Order) -> dict:
         "exclusive": order.exclusive,
         "settled_at": order.settled_at.isoformat(),
         "asset_id": asset.id,
+        # What was traded, for the appraiser to choose by: the asset and the plan bought.
+        "asset_title_zh": asset.title_zh,
+        "asset_title_en": asset.title_en,
+        "plan_zh": order.plan.name_zh,
+        "plan_en": order.plan.name_en,
         "category": str(order.category),
         "record_count": asset.record_count,
         "region_code": revision.region,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from marshmallow import fields, post_load
 
 from ledger.currencies import EXPONENTS
-from market.text import Money
+from market.text import N_, Money
 from market.valuation import schemas
 from market.valuation.methods import METHODS
 
@@ -161,6 +161,8 @@ def field_name(path: str, rows: dict[str, list[int]] | None = None) -> str:
     ``rows`` maps a nested row back to the form row it came from."""
     parts = path.split(".")
     head, rest = parts[0], parts[1:]
+    if head in ("schema", "file"):
+        return path  # the profile form's, named as the API names them
     if head == "weights":
         return f"weight_{rest[0]}" if rest and rest[0] in METHODS else "weights"
     if head == "cost" and len(rest) >= 3 and rest[0] == "items":
@@ -245,3 +247,77 @@ def major(minor: int, currency: str) -> str:
     """Minor units as a plain amount in the major unit (``30000000`` fen → ``300000.00``)."""
     places = EXPONENTS.get(currency, 2)
     return f"{Decimal(minor).scaleb(-places):.{places}f}"
+
+
+# The inputs form's fields as the error summary names them (the labels the form shows).
+SECTION_LABELS = {
+    "weight": N_("Weights of the methods"),
+    "cost": N_("Cost approach"),
+    "income": N_("Income approach"),
+    "market": N_("Market approach"),
+    "sens": N_("Sensitivity"),
+    "qo": N_("Quality coefficient set by the appraiser (optional)"),
+    "disclosure": N_("Accounting disclosure (MoF interim rules, 2023)"),
+}
+FIELD_LABELS = {
+    "cost": N_("Cost approach"),
+    "income": N_("Income approach"),
+    "market": N_("Market approach"),
+    "weights": N_("Weights of the methods"),
+    "comparables": N_("Market approach"),
+    "quality_override": N_("Quality coefficient set by the appraiser (optional)"),
+    "notes": N_("Notes"),
+    "file": N_("File"),
+    "schema": N_("Declared schema (JSON, optional)"),
+    "items": N_("Cost item"),
+    "category": N_("Cost item"),
+    "basis": N_("Basis"),
+    "amount": N_("Amount"),
+    "note": N_("Note (optional)"),
+    "functional_obsolescence": N_("Functional obsolescence"),
+    "economic_obsolescence": N_("Economic obsolescence"),
+    "coefficient_basis": N_("Coefficient basis"),
+    "economic_life_years": N_("Economic life (years)"),
+    "remaining_life_years": N_("Remaining life (years)"),
+    "form": N_("Form"),
+    "annual_amount": N_("Annual amount (revenue, savings or licensees' revenue)"),
+    "share": N_("Share attributable to the data, or royalty rate"),
+    "discount_rate": N_("Discount rate"),
+    "growth_rate": N_("Growth rate"),
+    "attribution_share": N_("Attribution share"),
+    "price": N_("Price"),
+    "reference": N_("Reference (optional)"),
+    "similarity": N_("similarity"),
+    "quality": N_("Quality of the comparable"),
+    "scale": N_("Scale"),
+    "timeliness": N_("Timeliness"),
+    "rights": N_("Rights"),
+    "region": N_("Region"),
+    "coefficient": N_("Coefficient"),
+    "reason": N_("Reason"),
+    "classification": N_("Classification"),
+    "useful_life_months": N_("Useful life (months)"),
+    "amortisation_basis": N_("Amortisation basis"),
+    "cost_method": N_("Cost approach"),
+    "income_method": N_("Income approach"),
+    "market_method": N_("Market approach"),
+}
+FORM_ROW = re.compile(r"^(cost_item|comp)(\d+)_(\w+)$")
+
+
+def field_label(name: str, translate) -> str:
+    """The label of the form field ``name`` (``cost_item3_amount``, ``income_discount_rate``)
+    in the reader's language, with its section or row: "Cost item 4 · Amount"."""
+    if name in FIELD_LABELS:
+        return translate(FIELD_LABELS[name])
+    if row := FORM_ROW.match(name):
+        kind, index, inner = row.groups()
+        title = N_("Cost item %(number)s") if kind == "cost_item" else N_("Comparable %(number)s")
+        head = translate(title) % {"number": int(index) + 1}
+        return f"{head} · {translate(FIELD_LABELS.get(inner, inner))}"
+    section, _, inner = name.partition("_")
+    if section in SECTION_LABELS and inner:
+        if section == "weight":
+            inner = f"{inner}_method"
+        return f"{translate(SECTION_LABELS[section])} · {translate(FIELD_LABELS.get(inner, inner))}"
+    return name

@@ -26,7 +26,7 @@ from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, NotFound
-from market.forms import parse_form
+from market.forms import error_text, parse_form
 from market.identity.models import StaffRole
 from market.identity.operator import find_operator
 from market.identity.services import membership
@@ -124,7 +124,11 @@ SPARE_COMPARABLE_ROWS = 2
 @blp.context_processor
 def valuation_globals():
     """Labels for the valuation templates."""
-    return {"vlabels": LABELS, "ReportStatus": ReportStatus}
+    return {
+        "vlabels": LABELS,
+        "ReportStatus": ReportStatus,
+        "field_label": lambda name: forms.field_label(name, _),
+    }
 
 
 @blp.app_context_processor
@@ -155,6 +159,14 @@ def _readable(report_id: int) -> ValuationReport:
     user = current_user()
     staff = user.has_staff_role(StaffRole.APPRAISER, StaffRole.REVIEWER)
     return services.report_or_404(db_session(), report_id, None if staff else acting_for())
+
+
+def sealed(report: ValuationReport) -> bool:
+    """Whether the signed-in user sees only the status: a provider, before the report is final
+    (so nobody watches, or argues over, the values while the appraiser works)."""
+    if report.status == ReportStatus.FINAL:
+        return False
+    return not current_user().has_staff_role(StaffRole.APPRAISER, StaffRole.REVIEWER)
 
 
 def _fmt(report: ValuationReport):
@@ -262,7 +274,9 @@ def _render_report(
         errors=errors or {},
         form=form,
         editor=_editor(report, form) if editing else None,
-        schema_text=drafts.get("schema", ""),
+        schema_text=_schema_text(report, drafts.get("schema")),
+        sealed=sealed(report),
+        chosen_file=drafts.get("file"),
         verified=reports.verify(db_session(), report)
         if report.status == ReportStatus.FINAL
         else None,
@@ -363,6 +377,7 @@ def print_html(report: ValuationReport) -> str:
         "valuation/report_print.html",
         report=report,
         charts=report_charts(report),
+        sealed=False,
         verified=reports.verify(db_session(), report)
         if report.status == ReportStatus.FINAL
         else None,
@@ -375,6 +390,8 @@ def print_html(report: ValuationReport) -> str:
 def report_pdf(report_id: int):
     """The report as a PDF (WeasyPrint), Chinese included."""
     report = _readable(report_id)
+    if sealed(report):
+        raise NotFound(N_("the report is shown once it is final"))
     body = pdf.render(print_html(report), base_url=request.url_root)
     name = report.number or f"valuation-{report.id}"
     return current_app.response_class(
@@ -465,17 +482,55 @@ def report_alias(report_id: int, action: str | None = None):
     return redirect(url_for("valuation.report_page", report_id=report_id), code=301)
 
 
-def _json_field(name: str) -> dict | None:
+def _schema_text(report: ValuationReport, draft: str | None) -> str:
+    """The profile form's schema box: what was typed, else the asset's declared fields."""
+    if draft is not None:
+        return draft
+    declared = services.asset_schema(report.asset)
+    return json.dumps(declared, ensure_ascii=False, indent=1) if declared else ""
+
+
+def _json_field(name: str) -> dict:
+    """The JSON object typed in ``name``; ``{}`` when the box is left empty."""
     text = request.form.get(name, "").strip()
     if not text:
-        return None
+        return {}
     try:
         value = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = {"line": error.lineno, "column": error.colno}
+        raise ValidationError(
+            {name: [_("not valid JSON (line %(line)s, column %(column)s)", **where)]}
+        ) from error
     except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting
-        raise ValidationError({name: [_("not valid JSON: %(error)s", error=str(error))]}) from error
+        raise ValidationError({name: [_("not valid JSON")]}) from error
     if not isinstance(value, dict):
         raise ValidationError({name: [_("expected a JSON object")]})
     return value
+
+
+def _schema_errors(errors: dict) -> dict:
+    """Errors of the declared schema, each naming the declared field it is about by its name
+    (``schema.fields.1.type`` → "客流人次"), in the reader's language."""
+    try:
+        typed = json.loads(request.form.get("schema", "") or "{}")
+    except (ValueError, RecursionError):
+        typed = {}
+    declared = typed.get("fields") if isinstance(typed, dict) else None
+    named = {}
+    for path, messages in errors.items():
+        parts = path.split(".")
+        name = None
+        if len(parts) >= 3 and parts[1] == "fields" and parts[2].isdigit():
+            index = int(parts[2])
+            if isinstance(declared, list) and index < len(declared):
+                entry = declared[index]
+                name = entry.get("name") if isinstance(entry, dict) else None
+        texts = [error_text(message) for message in messages]
+        if isinstance(name, str) and name:
+            texts = [_("field “%(name)s”: %(message)s", name=name, message=t) for t in texts]
+        named[path] = texts
+    return named
 
 
 @blp.route("/appraisal/valuations/<int:report_id>/<action>", methods=["POST"])
@@ -484,7 +539,7 @@ def appraise(report_id: int, action: str):
     """Take the valuation, save inputs, profile a file, run the methods or finalise."""
     session, user, now = db_session(), current_user(), utcnow()
     report = services.report_or_404(session, report_id, None)
-    drafts = {"schema": request.form.get("schema")}
+    drafts = {"schema": request.form.get("schema"), "file": request.form.get("file")}
     posted = dict(request.form) if action == "inputs" else None
     try:
         if action == "take":
@@ -528,7 +583,10 @@ def appraise(report_id: int, action: str):
             )
     except ValidationError as error:
         session.rollback()
-        return _render_report(report, _flat(error.normalized_messages()), drafts, posted)
+        errors = _flat(error.normalized_messages())
+        if action == "profile":
+            errors = _schema_errors(errors)
+        return _render_report(report, errors, drafts, posted)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
@@ -536,11 +594,11 @@ def appraise(report_id: int, action: str):
         field = forms.field_name(error.field) if error.field else "form"
         if not field.startswith(SHOWN_NEXT_TO_FIELDS):
             field = "form"  # results, profile, inputs: said at the top of the page
+        errors = {field: [_(error.message)]}
+        if action == "profile":
+            errors = _schema_errors(errors)
         return _render_report(
-            services.report_or_404(session, report_id, None),
-            {field: [_(error.message)]},
-            drafts,
-            posted,
+            services.report_or_404(session, report_id, None), errors, drafts, posted
         )
     return redirect(url_for("valuation.report_page", report_id=report.id))
 

@@ -71,6 +71,9 @@ CHUNK_BYTES = 4 * 1024 * 1024
 # mainland China sees GBK / GB18030 far more often than Big5, Shift-JIS or EUC-KR.
 CJK_ENCODINGS = {"big5", "cp950", "big5hkscs", "euc_jp", "shift_jis", "cp932", "euc_kr", "cp949"}
 GB_ENCODINGS = {"gb2312", "gbk", "gb18030", "cp936", "hz"}
+# A sample with at least this many Chinese characters per undecodable sequence is GB18030 with
+# corrupt bytes rather than another encoding (Cyrillic read as GB18030 gives one in five).
+GB_MOSTLY = 50
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,14 @@ class QualityProfile:
 
 
 class ProfileError(InvalidInput):
-    """The file cannot be profiled (unreadable, mis-encoded, or a schema that does not fit)."""
+    """The file cannot be profiled (unreadable, mis-encoded, or a schema that does not fit).
+
+    ``params`` fill the message's placeholders (``%(offset)s``) once it is translated.
+    """
+
+    def __init__(self, message: str, field: str | None = None, params=None, **details) -> None:
+        super().__init__(message, field, **details)
+        self.params = dict(params or {})
 
 
 # --- encodings -----------------------------------------------------------------------------
@@ -163,6 +173,27 @@ def _strict_decodes(sample: bytes, encoding: str) -> bool:
     return True
 
 
+def _guess(sample: bytes) -> str | None:
+    best = charset_normalizer.from_bytes(sample).best()
+    return codecs.lookup(best.encoding).name.replace("-", "_") if best else None
+
+
+def _mostly_gb18030(sample: bytes) -> bool:
+    """Whether ``sample`` is Chinese text in GB18030 but for a few bytes that do not decode.
+
+    Nearly every byte pair decodes in GB18030, so decoding alone proves nothing (Latin-1 text
+    does too): the undecodable sequences must be rare against the Chinese characters, and the
+    detector, asked again about the sample without them, must find a GB or CJK encoding.
+    """
+    text = codecs.getincrementaldecoder("gb18030")("replace").decode(sample, final=False)
+    bad = text.count("\ufffd")
+    hanzi = sum(1 for char in text if "\u4e00" <= char <= "\u9fff")
+    if not bad or hanzi < GB_MOSTLY * bad:
+        return False
+    cleaned = text.replace("\ufffd", "").encode("gb18030")
+    return _guess(cleaned) in GB_ENCODINGS | CJK_ENCODINGS
+
+
 def detect_encoding(path: Path) -> str:
     """The text encoding of ``path``: utf-8, gb18030 (GBK's superset) or what the detector says."""
     with path.open("rb") as handle:
@@ -171,11 +202,15 @@ def detect_encoding(path: Path) -> str:
         raise ProfileError(N_("the file is not text"), field="file")
     if _strict_decodes(sample, "utf-8"):
         return "utf-8"
-    best = charset_normalizer.from_bytes(sample).best()
-    guess = codecs.lookup(best.encoding).name.replace("-", "_") if best else None
+    guess = _guess(sample)
     if guess in GB_ENCODINGS or (
         (guess is None or guess in CJK_ENCODINGS) and _strict_decodes(sample, "gb18030")
     ):
+        return "gb18030"
+    if _mostly_gb18030(sample):
+        # A Chinese export with a few corrupt bytes: the detector, refused by GB18030 at the
+        # bad bytes, would settle for a single-byte code page that "decodes" anything (Cyrillic
+        # or Latin gibberish scored as fine). Read it as GB18030, so the bad bytes are refused.
         return "gb18030"
     if guess is None:
         raise ProfileError(N_("the file's text encoding cannot be recognised"), field="file")
@@ -195,6 +230,7 @@ class Utf8Stream:
     def __init__(self, source: Path, encoding: str) -> None:
         self.source, self.encoding = source, encoding
         self.error: Exception | None = None
+        self.offset: int | None = None  # of the first byte that does not decode
         self.stop = threading.Event()
 
     def __enter__(self) -> str:
@@ -210,7 +246,13 @@ class Utf8Stream:
             with open(writer, "wb", buffering=0) as sink, self.source.open("rb") as source:
                 while not self.stop.is_set():
                     chunk = source.read(CHUNK_BYTES)
-                    sink.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
+                    try:
+                        text = decoder.decode(chunk, final=not chunk)
+                    except UnicodeDecodeError as error:
+                        # The error counts from the bytes the decoder held back, then the chunk.
+                        self.offset = source.tell() - len(error.object) + error.start
+                        raise
+                    sink.write(text.encode("utf-8"))
                     if not chunk:
                         return
         except BrokenPipeError:
@@ -233,9 +275,13 @@ class Utf8Stream:
         os.close(self.reader)
         if isinstance(self.error, UnicodeDecodeError):
             raise ProfileError(
-                N_("the file is not valid text in its detected encoding"),
+                N_(
+                    "the file is not valid text in its encoding (%(encoding)s): the bytes from "
+                    "offset %(offset)s do not decode"
+                ),
                 field="file",
                 encoding=[self.encoding],
+                params={"encoding": self.encoding, "offset": self.offset},
             ) from self.error
         if self.error is not None:
             raise self.error
@@ -276,6 +322,11 @@ def _typed(rule: FieldRule) -> str:
     if rule.format and rule.type in ("date", "timestamp"):
         return f"CAST(TRY_STRPTIME({text}, ?) AS {sql_type})"
     return f"TRY_CAST({text} AS {sql_type})"
+
+
+def _bound_type(rule: FieldRule) -> str:
+    # An integer's bound may be beyond BIGINT and still an integer (HUGEINT: 38 digits).
+    return "HUGEINT" if rule.type == "integer" else TYPES[rule.type]
 
 
 def _typed_params(rule: FieldRule) -> list:
@@ -321,6 +372,15 @@ def _check_schema(schema: DeclaredSchema, connection) -> None:
             raise ProfileError(N_("unknown field type"), field=f"{where}.type")
         if names.count(rule.name) > 1:
             raise ProfileError(N_("this field is declared twice"), field=f"{where}.name")
+        if rule.format is not None and rule.type in ("date", "timestamp"):
+            try:
+                connection.execute("SELECT TRY_STRPTIME('', ?)", [rule.format])
+            except _duckdb().Error as error:
+                raise ProfileError(
+                    N_("not a valid date format"), field=f"{where}.format"
+                ) from error
+            if "%" not in rule.format:
+                raise ProfileError(N_("not a valid date format"), field=f"{where}.format")
         if rule.pattern is not None:
             try:
                 connection.execute("SELECT regexp_full_match('', ?)", [rule.pattern])
@@ -333,7 +393,7 @@ def _check_schema(schema: DeclaredSchema, connection) -> None:
             if rule.type in ("string", "boolean"):
                 raise ProfileError(N_("this type has no range"), field=f"{where}.{bound}")
             parsed = connection.execute(
-                f"SELECT TRY_CAST(? AS {TYPES[rule.type]})", [value]
+                f"SELECT TRY_CAST(? AS {_bound_type(rule)})", [value]
             ).fetchall()[0][0]
             if parsed is None:
                 raise ProfileError(N_("not a value of the field's type"), field=f"{where}.{bound}")
@@ -528,7 +588,7 @@ def _measure(
             )
             params.append(rule.pattern)
         checks = []
-        sql_type = TYPES[rule.type]
+        sql_type = _bound_type(rule)
         if rule.minimum is not None:
             checks.append(f"{value} < CAST(? AS {sql_type})")
             params.append(rule.minimum)

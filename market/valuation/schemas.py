@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from ledger.currencies import EXPONENTS
 from market.fields import Int, Text
@@ -70,8 +78,30 @@ def _decimal(**options):
     return fields.Decimal(as_string=True, places=None, allow_nan=False, **options)
 
 
+class BoundedInt(Int):
+    """An integer whose business range (a ``validate.Range``) also words the refusal of a
+    number too wide for the database: "must be at most 1200", not the int32 limits."""
+
+    def make_error(self, key: str, **kwargs):
+        """A number beyond the column's width is out of the business range too: say that."""
+        if key == "too_large":
+            # Far beyond any business range, on the side the refused number is on.
+            beyond = -(10**40) if str(kwargs.get("input")).strip().startswith("-") else 10**40
+            for validator in self.validators:
+                try:
+                    validator(beyond)
+                except ValidationError as error:
+                    return error
+        return super().make_error(key, **kwargs)
+
+
 def _amount(**options):
-    return Int(bits=64, validate=validate.Range(0, MAX_MINOR), **options)
+    return BoundedInt(bits=64, validate=validate.Range(0, MAX_MINOR), **options)
+
+
+def _positive(value) -> None:
+    if value <= 0:
+        raise ValidationError(N_("must be greater than zero"))
 
 
 def _fraction(**options):
@@ -86,7 +116,13 @@ class RequestInputSchema(DottedErrors, Schema):
     purpose = fields.Enum(Purpose, by_value=True, required=True)
     purpose_note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     # The rule listings use: an ISO 4217 code with a minor unit, which the ledger can hold.
-    currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
+    currency = fields.String(
+        load_default="CNY",
+        validate=validate.OneOf(
+            sorted(EXPONENTS),
+            error=N_("not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"),
+        ),
+    )
 
 
 class RequestFormSchema(FormSchema, RequestInputSchema):
@@ -124,6 +160,22 @@ class CostSchema(Schema):
         load_default=None, allow_none=True, validate=validate.Range(max=100)
     )
 
+    @validates_schema(skip_on_field_errors=False)
+    def consistent(self, data, **_):
+        """Items are given; the remaining-life basis has a life and a remaining life within it."""
+        errors = {}
+        if "items" in data and not data["items"]:
+            errors["items"] = [N_("the cost approach needs at least one cost item")]
+        if data.get("coefficient_basis") == "remaining_life" and "economic_life_years" in data:
+            life, remaining = data["economic_life_years"], data.get("remaining_life_years", 0)
+            if life is None or life <= 0:
+                errors["economic_life_years"] = [N_("must be greater than zero")]
+            elif remaining is None or remaining < 0 or remaining > life:
+                message = N_("must be between zero and the economic life")
+                errors["remaining_life_years"] = [message]
+        if errors:
+            raise ValidationError(errors)
+
 
 class IncomeSchema(Schema):
     """Inputs of the income approach (attributable income or licence royalties)."""
@@ -133,9 +185,19 @@ class IncomeSchema(Schema):
     )
     annual_amount = _amount(required=True)
     share = _fraction(required=True)
-    economic_life_years = Int(required=True, validate=validate.Range(max=100))
-    discount_rate = _decimal(required=True, validate=validate.Range(-0.5, 5))
+    economic_life_years = BoundedInt(required=True, validate=[_positive, validate.Range(max=100)])
+    # A discount rate of zero or below values an income stream at its undiscounted sum or more.
+    discount_rate = _decimal(required=True, validate=validate.Range(0, 5, min_inclusive=False))
     growth_rate = _decimal(load_default="0", validate=validate.Range(-0.5, 5))
+
+    @validates_schema(skip_on_field_errors=False)
+    def above_growth(self, data, **_):
+        """The discount rate is above growth (checked whatever else is wrong with the inputs)."""
+        if "discount_rate" not in data or "growth_rate" not in data:
+            return  # refused themselves
+        if Decimal(str(data["discount_rate"])) <= Decimal(str(data["growth_rate"])):
+            message = N_("the discount rate must be above the growth rate")
+            raise ValidationError({"discount_rate": [message]})
 
 
 FACTOR = validate.Range(0, 10, min_inclusive=False)
@@ -173,6 +235,10 @@ class RankedComparableSchema(ComparableSchema):
     components = fields.Nested(SimilaritySchema)
     settled_at = fields.String()
     asset_id = Int()
+    asset_title_zh = fields.String(allow_none=True)
+    asset_title_en = fields.String(allow_none=True)
+    plan_zh = fields.String(allow_none=True)
+    plan_en = fields.String(allow_none=True)
     category = fields.String()
     record_count = Int(bits=64, allow_none=True)
     exclusive = fields.Boolean()
@@ -206,6 +272,13 @@ class MarketSchema(Schema):
         fields.Nested(ComparableSchema), required=True, validate=validate.Length(max=50)
     )
 
+    @validates_schema(skip_on_field_errors=False)
+    def some_comparables(self, data, **_):
+        """A market approach compares with at least one trade."""
+        if "comparables" in data and not data["comparables"]:
+            message = N_("the market approach needs at least one comparable")
+            raise ValidationError({"comparables": [message]})
+
 
 class SensitivitySchema(Schema):
     """How far each assumption moves in the sensitivity analysis."""
@@ -227,7 +300,9 @@ class DisclosureSchema(Schema):
     """Disclosure fields of the MoF 2023 interim rules on data resources (數據資源入表)."""
 
     classification = fields.Enum(Classification, by_value=True, required=True)
-    useful_life_months = Int(load_default=None, allow_none=True, validate=validate.Range(1, 1200))
+    useful_life_months = BoundedInt(
+        load_default=None, allow_none=True, validate=validate.Range(1, 1200)
+    )
     amortisation_basis = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
     @validates_schema
@@ -261,51 +336,37 @@ class InputsSchema(DottedErrors, Schema):
     disclosure = fields.Nested(DisclosureSchema, required=True)
     notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
-    @validates_schema(skip_on_field_errors=True)
-    def consistent(self, data, **_):
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def consistent(self, data, original, **_):
         """What the inputs alone can tell is refused when they are saved; what needs the
-        profile (the quality coefficient) waits for the run."""
+        profile (the quality coefficient) waits for the run. These run even when some fields
+        are refused, over the fields that loaded, so every bad field is told at once."""
         errors: dict[str, list[str]] = {}
-        weights = data.get("weights") or {}
-        if abs(sum(weights.values(), Decimal(0)) - 1) > WEIGHT_TOLERANCE:
-            errors["weights"] = [N_("the weights must sum to one")]
-        for name in METHODS:
-            if weights.get(name, 0) > 0 and data.get(name) is None:
-                errors[name] = [N_("a weighted method needs its inputs")]
-        cost, income, market = data.get("cost"), data.get("income"), data.get("market")
-        if cost is not None:
-            errors.update(_cost_errors(cost))
-        if income is not None:
-            errors.update(_income_errors(income, data.get("sensitivity") or {}))
-        if market is not None and not market["comparables"]:
-            errors["market.comparables"] = [N_("the market approach needs at least one comparable")]
+        original = original if isinstance(original, dict) else {}
+        if "weights" in data:
+            weights = data["weights"] or {}
+            typed = original.get("weights")
+            refused = isinstance(typed, dict) and len(typed) != len(weights)
+            if not refused and abs(sum(weights.values(), Decimal(0)) - 1) > WEIGHT_TOLERANCE:
+                errors["weights"] = [N_("the weights must sum to one")]
+            for name in METHODS:
+                # A method whose inputs were refused has inputs: their own errors say what.
+                if weights.get(name, 0) > 0 and original.get(name) is None:
+                    errors[name] = [N_("a weighted method needs its inputs")]
+        if data.get("income") is not None:
+            errors.update(_sensitivity_errors(data["income"], data.get("sensitivity") or {}))
         if errors:
             raise ValidationError(errors)
 
 
-def _cost_errors(cost: dict) -> dict[str, list[str]]:
+def _sensitivity_errors(income: dict, sensitivity: dict) -> dict[str, list[str]]:
+    # IncomeSchema refuses a discount rate not above growth; the sensitivity analysis moves one
+    # rate at a time, and neither move may meet the other.
     errors = {}
-    if not cost["items"]:
-        errors["cost.items"] = [N_("the cost approach needs at least one cost item")]
-    if cost["coefficient_basis"] == "remaining_life":
-        life, remaining = cost.get("economic_life_years"), cost.get("remaining_life_years")
-        if life is None or life <= 0:
-            errors["cost.economic_life_years"] = [N_("must be greater than zero")]
-        elif remaining is None or remaining < 0 or remaining > life:
-            message = N_("must be between zero and the economic life")
-            errors["cost.remaining_life_years"] = [message]
-    return errors
-
-
-def _income_errors(income: dict, sensitivity: dict) -> dict[str, list[str]]:
-    errors = {}
-    if income["economic_life_years"] <= 0:
-        errors["income.economic_life_years"] = [N_("must be greater than zero")]
+    if "discount_rate" not in income or "growth_rate" not in income:
+        return errors  # refused themselves
     discount, growth = (Decimal(str(income[k])) for k in ("discount_rate", "growth_rate"))
-    if discount <= growth:
-        errors["income.discount_rate"] = [N_("the discount rate must be above the growth rate")]
-    else:
-        # The sensitivity analysis moves one rate at a time; neither move may meet the other.
+    if discount > growth:
         message = N_("the sensitivity range brings the discount rate down to the growth rate")
         # Defaults arrive as their text (marshmallow does not load a load_default).
         down, up = (Decimal(str(sensitivity.get(k, 0))) for k in ("discount_rate", "growth_rate"))
@@ -320,7 +381,13 @@ class FieldRuleSchema(Schema):
     """A declared field of a table."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    type = fields.String(load_default="string", validate=validate.OneOf(sorted(TYPES)))
+    type = fields.String(
+        load_default="string",
+        validate=validate.OneOf(
+            sorted(TYPES),
+            error=N_("not a field type: write string, integer, number, date, timestamp or boolean"),
+        ),
+    )
     pattern = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     format = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     minimum = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
@@ -337,7 +404,12 @@ class CrossFieldRuleSchema(Schema):
     """A rule between two declared fields."""
 
     left = fields.String(required=True)
-    op = fields.String(required=True, validate=validate.OneOf(OPERATORS))
+    op = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            OPERATORS, error=N_("not an operator: write <, <=, =, !=, >= or >")
+        ),
+    )
     right = fields.String(required=True)
 
 
@@ -412,6 +484,27 @@ class ValuationReportSchema(Schema):
     finalised_at = fields.DateTime(allow_none=True)
     content_hash = fields.String(allow_none=True)
     chain_seq = Int(allow_none=True)
+
+
+class ProviderReportSchema(ValuationReportSchema):
+    """A valuation as its provider sees it: inputs, profile and values only once final."""
+
+    SEALED = (
+        "inputs",
+        "profile",
+        "profile_job",
+        "results",
+        "value_low",
+        "value_base",
+        "value_high",
+    )
+
+    @post_dump(pass_original=True)
+    def sealed_until_final(self, data, report, **_):
+        """Before signature the provider sees where the report stands, not its draft values."""
+        if report.status != ReportStatus.FINAL:
+            data.update(dict.fromkeys(self.SEALED))
+        return data
 
 
 class PublicReportSchema(Schema):

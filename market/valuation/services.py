@@ -184,12 +184,17 @@ def request_profile(
         raise InvalidInput(N_("the asset version has no file of this name"), field="file")
     if extension(stored.name) not in profiling.FORMATS:
         raise InvalidInput(N_("this file format cannot be profiled"), field="file")
-    if data.get("schema"):
-        profiling.check_schema(profiling.schema_from_dict(data["schema"]))
+    schema = data.get("schema")
+    if schema is None:  # not given: the asset's own declared fields
+        schema = asset_schema(report.asset)
+    if not any(schema.values()):  # {}: the structure only
+        schema = None
+    if schema:
+        profiling.check_schema(profiling.schema_from_dict(schema))
     job = ProfileJob(
         report=report,
         file=stored.name,
-        schema=data.get("schema"),
+        schema=schema or None,
         status=ProfileJobStatus.QUEUED,
         requested_by_id=appraiser.id,
         requested_at=now,
@@ -197,6 +202,37 @@ def request_profile(
     session.add(job)
     session.flush()
     return job
+
+
+# The asset's declared field types (asset pages accept these spellings) as profile types; a
+# type of the provider's own is profiled as text.
+ASSET_FIELD_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "float": "number",
+    "date": "date",
+    "timestamp": "timestamp",
+    "datetime": "timestamp",
+    "boolean": "boolean",
+}
+
+
+def asset_schema(asset) -> dict:
+    """The declared schema a profile checks by default: the asset's field schema (names and
+    types), ``{}`` when it declares none."""
+    declared = [f for f in asset.field_schema or [] if isinstance(f, dict) and f.get("name")]
+    if not declared:
+        return {}
+    return {
+        "fields": [
+            {
+                "name": f["name"],
+                "type": ASSET_FIELD_TYPES.get(str(f.get("type", "")).lower(), "string"),
+            }
+            for f in declared
+        ]
+    }
 
 
 def retry_profile(
@@ -207,7 +243,7 @@ def retry_profile(
     if failed is None or failed.status != ProfileJobStatus.FAILED:
         raise Conflict(N_("there is no failed profile to retry"), field="profile")
     return request_profile(
-        session, report, appraiser, {"file": failed.file, "schema": failed.schema}, now
+        session, report, appraiser, {"file": failed.file, "schema": failed.schema or {}}, now
     )
 
 

@@ -37,6 +37,8 @@ def run_profile_jobs(app: Flask, limit: int = 1) -> int:
             profile = services.profile_claimed(store, claimed, utcnow(), memory_limit)
         except DomainError as failure:
             error = {"message": failure.message, "field": failure.field}
+            if getattr(failure, "params", None):
+                error["params"] = failure.params
         except Exception as failure:  # noqa: BLE001 - recorded on the job, not retried blindly
             log.exception("profiling job %s failed", claimed.job_id)
             error = {

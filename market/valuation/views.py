@@ -30,7 +30,7 @@ def _acting_user() -> User:
 @blp.route("/valuations")
 @requires("registry:read")
 @blp.arguments(schemas.ValuationQuerySchema, location="query")
-@blp.response(200, schemas.ValuationReportSchema(many=True))
+@blp.response(200, schemas.ProviderReportSchema(many=True))
 @blp.paginate(QueryPage)
 def list_valuations(query):
     """Your organisation's valuations, newest first."""
@@ -45,7 +45,7 @@ def list_valuations(query):
 @blp.route("/valuations", methods=["POST"])
 @requires("registry:write")
 @blp.arguments(schemas.RequestInputSchema)
-@blp.response(201, schemas.ValuationReportSchema)
+@blp.response(201, schemas.ProviderReportSchema)
 def request_valuation(data):
     """Ask for a valuation of one version of your asset, with its purpose."""
     return services.request(db_session(), acting_for(), _acting_user(), data, utcnow())
@@ -53,7 +53,7 @@ def request_valuation(data):
 
 @blp.route("/valuations/<int:report_id>")
 @requires("registry:read")
-@blp.response(200, schemas.ValuationReportSchema)
+@blp.response(200, schemas.ProviderReportSchema)
 def get_valuation(report_id: int):
     """One of your valuations."""
     return services.report_or_404(db_session(), report_id, acting_for())
@@ -61,7 +61,7 @@ def get_valuation(report_id: int):
 
 @blp.route("/valuations/<int:report_id>/cancel", methods=["POST"])
 @requires("registry:write")
-@blp.response(200, schemas.ValuationReportSchema)
+@blp.response(200, schemas.ProviderReportSchema)
 def cancel_valuation(report_id: int):
     """Withdraw a request no appraiser has taken yet."""
     report = services.report_or_404(db_session(), report_id, acting_for())

@@ -10,7 +10,7 @@ import pytest
 from market.db import utcnow
 from market.identity.models import StaffRole
 from market.trading.models import OrderStatus
-from market.valuation import services
+from market.valuation import schemas, services
 from market.valuation.models import ValuationReport
 from tests import factories
 from tests.browser.helpers import overflow, screenshot, sign_in
@@ -93,3 +93,41 @@ def test_an_appraiser_fills_the_inputs_on_a_phone(browser, live_app, taken, loca
     ]
     (trade,) = inputs["market"]["comparables"]
     assert trade["source"] == "exchange" and trade["price"] == 420_000
+
+
+def test_finalising_asks_first(browser, live_app, taken):
+    # Finalising is for good (number, hash, registry): the browser asks, and "no" keeps it open.
+    email, report_id = taken
+    with live_app.extensions["db"].unit_of_work() as session:
+        report = session.get(ValuationReport, report_id)
+        schema = schemas.InputsSchema()
+        services.save_inputs(session, report, report.appraiser, schema.dump(schema.load(READY)))
+        services.run(session, report, report.appraiser, utcnow())
+    context = browser.new_context(locale="en", base_url=live_app.url)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    try:
+        sign_in(page, email)
+        page.goto(f"/valuations/{report_id}")
+        questions = []
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        page.get_by_role("button", name="Finalise and sign").click()
+        page.wait_for_timeout(500)
+        assert questions and "cannot be changed afterwards" in questions[0]
+        with live_app.extensions["db"].unit_of_work() as session:
+            assert session.get(ValuationReport, report_id).number is None
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Finalise and sign").click()
+        page.wait_for_load_state()
+        with live_app.extensions["db"].unit_of_work() as session:
+            assert session.get(ValuationReport, report_id).number
+    finally:
+        context.close()
+
+
+READY = {
+    "weights": {"cost": "1"},
+    "cost": {"items": [{"category": "collection", "amount": 600_000}]},
+    "quality_override": {"coefficient": "1", "reason": "reviewed by hand"},
+    "disclosure": {"classification": "inventory"},
+}

@@ -67,6 +67,13 @@ def test_request_take_run_finalise(api, holding, provider_headers, appraiser_hea
     assert results["methods"] == {"cost": 855_000, "income": 781_555, "market": 750_000}
     assert results["base"] == 797_278
     assert results["low"] < 797_278 < results["high"]
+    api.db.rollback()
+    # Before signature the provider sees the status, not the draft values.
+    draft = api.raw.get(f"/api/v1/valuations/{report_id}", headers=provider_headers).json
+    assert draft["status"] == "in_progress"
+    assert draft["results"] is None and draft["value_base"] is None and draft["inputs"] is None
+    listed = api.raw.get("/api/v1/valuations", headers=provider_headers).json
+    assert all(item["value_base"] is None for item in listed)
 
     response = api.raw.post(f"{base}/finalise", headers=appraiser_headers)
     assert response.status_code == 200, response.json
@@ -208,6 +215,57 @@ def test_bad_inputs_are_refused_when_saved_naming_the_field(
     api.db.rollback()
 
 
+def test_every_bad_input_is_told_at_once(api, holding, provider_headers, appraiser_headers):
+    # Field errors do not hide the checks across fields: economic life and the discount rate
+    # are told in the same answer as a bad weight and bad amounts.
+    report_id = _request(api, provider_headers, holding)
+    base = f"/api/v1/appraisal/valuations/{report_id}"
+    assert api.raw.post(f"{base}/take", headers=appraiser_headers).status_code == 200
+    inputs = copy.deepcopy(INPUTS)
+    inputs["weights"]["cost"] = "x"
+    inputs["cost"]["items"][0]["amount"] = -300_000
+    inputs["cost"]["functional_obsolescence"] = "-0.1"
+    inputs["income"].update(annual_amount=1e30, economic_life_years=-5, discount_rate="0.04")
+    inputs["disclosure"]["useful_life_months"] = 99_999_999_999
+    response = api.raw.put(f"{base}/inputs", json=inputs, headers=appraiser_headers)
+    assert response.status_code == 422, response.json
+    errors = response.json["errors"]
+    assert set(errors) == {
+        "weights.cost",
+        "cost.items.0.amount",
+        "cost.functional_obsolescence",
+        "income.annual_amount",
+        "income.economic_life_years",
+        "income.discount_rate",
+        "disclosure.useful_life_months",
+    }, errors
+    assert errors["income.discount_rate"] == ["the discount rate must be above the growth rate"]
+    # Beyond the database's width is said against the business limit, not the column's.
+    assert errors["disclosure.useful_life_months"] == [
+        "Must be greater than or equal to 1 and less than or equal to 1200."
+    ]
+    assert "9223372036854775807" not in str(errors["income.annual_amount"])
+    assert "1000000000000000" in str(errors["income.annual_amount"])
+    api.db.rollback()
+
+
+@pytest.mark.parametrize("rate", ["0", "-0.12"])
+def test_a_discount_rate_must_be_above_zero(
+    api, holding, provider_headers, appraiser_headers, rate
+):
+    report_id = _request(api, provider_headers, holding)
+    base = f"/api/v1/appraisal/valuations/{report_id}"
+    assert api.raw.post(f"{base}/take", headers=appraiser_headers).status_code == 200
+    inputs = copy.deepcopy(INPUTS)
+    inputs["income"].update(discount_rate=rate, growth_rate="-0.2")
+    response = api.raw.put(f"{base}/inputs", json=inputs, headers=appraiser_headers)
+    assert response.status_code == 422, response.json
+    assert response.json["errors"]["income.discount_rate"] == [
+        "Must be greater than 0 and less than or equal to 5."
+    ]
+    api.db.rollback()
+
+
 def test_a_quality_that_needs_the_profile_fails_the_run_naming_the_field(
     api, holding, provider_headers, appraiser_headers
 ):
@@ -228,7 +286,10 @@ def test_a_currency_without_a_minor_unit_is_refused(api, holding, provider_heade
     body = {"asset_id": holding[2].id, "purpose": "trading", "currency": currency}
     response = api.raw.post("/api/v1/valuations", json=body, headers=provider_headers)
     assert response.status_code == 422, response.json
-    assert "currency" in response.json["errors"]
+    # Said in words, not as a list of every code there is.
+    assert response.json["errors"]["currency"] == [
+        "not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -249,6 +310,20 @@ def test_a_currency_without_a_minor_unit_is_refused(api, holding, provider_heade
                 "schema": {"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"minimum": 5}]},
             },
             "schema.fields.3.minimum",
+        ),
+        (
+            {
+                "file": "stations.csv",
+                "schema": {"fields": [{"name": "updated", "type": "date", "format": "%Q%Q"}]},
+            },
+            "schema.fields.0.format",
+        ),
+        (
+            {
+                "file": "stations.csv",
+                "schema": {"fields": [{"name": "updated", "type": "date", "format": "2026"}]},
+            },
+            "schema.fields.0.format",
         ),
     ],
 )
@@ -339,3 +414,64 @@ def test_a_value_beyond_what_a_report_holds_is_refused_at_the_run_naming_the_met
     assert list(response.json["errors"]) == ["market"]
     assert api.db.get(ValuationReport, report_id).results is None
     api.db.rollback()
+
+
+def test_a_profile_checks_the_assets_declared_fields_unless_told_otherwise(
+    app, api, holding, provider_headers, appraiser_headers
+):
+    # The asset declares `id` an integer and `amount` a number: "abc" in amount is counted
+    # without the appraiser typing the schema again; {} measures the structure only.
+    _organisation, _owner, asset = holding
+    asset.field_schema = [
+        {"name": "id", "type": "integer", "description": "编号"},
+        {"name": "amount", "type": "float"},
+        {"name": "updated", "type": "日期型"},
+    ]
+    api.db.commit()
+    report_id = _request(api, provider_headers, holding)
+    base = _appraise(api, appraiser_headers, report_id)
+    job = _queued(api, appraiser_headers, base, {"file": "stations.csv"})
+    assert job["schema"] == {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "amount", "type": "number"},
+            {"name": "updated", "type": "string"},
+        ]
+    }
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    profile = api.raw.get(base, headers=appraiser_headers).json["profile"]
+    amount = next(f for f in profile["fields"] if f["name"] == "amount")
+    assert amount["nonconforming"] == 1
+    assert profile["scores"]["conformance"] < 1
+
+    job = _queued(api, appraiser_headers, base, {"file": "stations.csv", "schema": {}})
+    assert job["schema"] is None
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    profile = api.raw.get(base, headers=appraiser_headers).json["profile"]
+    assert profile["scores"]["conformance"] == 1
+
+
+def test_a_large_integer_bound_is_an_integer(
+    app, api, holding, provider_headers, appraiser_headers
+):
+    report_id = _request(api, provider_headers, holding)
+    base = _appraise(api, appraiser_headers, report_id)
+    big = "99999999999999999999999999"
+    schema = {"fields": [{"name": "id", "type": "integer", "maximum": big, "minimum": "-" + big}]}
+    _queued(api, appraiser_headers, base, {"file": "stations.csv", "schema": schema})
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    job = api.raw.get(base, headers=appraiser_headers).json["profile_job"]
+    assert job["status"] == "done", job
+    identifier = next(
+        f
+        for f in api.raw.get(base, headers=appraiser_headers).json["profile"]["fields"]
+        if f["name"] == "id"
+    )
+    assert identifier["invalid"] == 0
+
+
+def _queued(api, headers, base, body):
+    response = api.raw.post(f"{base}/profile", json=body, headers=headers)
+    assert response.status_code == 202, response.json
+    api.db.rollback()  # SQLite: let the worker write
+    return response.json["profile_job"]

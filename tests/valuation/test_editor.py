@@ -79,7 +79,9 @@ def test_comparables_keep_the_order_the_appraiser_saw(app, client, db, store, ho
     staff, report_path, action = _flow(app, client, holding, appraiser)
     before = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
     own = "Comparable of your own"
-    assert _rows(before) == [f"Trade {recent}", f"Trade {old}", own, own]
+    # Titled by the order's number (its reference without the "order:" of the stored code).
+    shown = [f"Trade {reference.removeprefix('order:')}" for reference in (recent, old)]
+    assert _rows(before) == [*shown, own, own]
     # Count the second trade only, and a comparable of one's own below it.
     fields = _comparable_fields(before)
     fields.update(
@@ -96,7 +98,7 @@ def test_comparables_keep_the_order_the_appraiser_saw(app, client, db, store, ho
     saved = staff.submit(f"{action}/inputs", fields, page=report_path)
     assert saved.status_code == 302, saved.get_data(as_text=True)
     after = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
-    assert _rows(after)[:4] == [f"Trade {recent}", f"Trade {old}", own, own]
+    assert _rows(after)[:4] == [*shown, own, own]
     assert 'name="comp1_include" value="1" checked' in after
     assert 'name="comp0_include" value="1" checked' not in after
     assert re.search(r'name="comp2_reference"[^>]*value="own survey"', after)

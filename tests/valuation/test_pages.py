@@ -12,6 +12,8 @@ from market.context import db_session
 from market.valuation import forms, pages, schemas
 from market.valuation import tasks as valuation_tasks
 from market.valuation.models import ValuationReport
+from tests.registry import factories as rf
+from tests.valuation.conftest import CSV
 from tests.valuation.test_api import INPUTS
 from tests.web import WebClient
 
@@ -73,6 +75,12 @@ def test_the_report_is_worked_through_and_printed(app, client, holding, appraise
     response = staff.submit(f"{action}/inputs", _form(INPUTS), page=report_path)
     assert response.status_code == 302
     assert staff.submit(f"{action}/run", {}, page=report_path).status_code == 302
+    # Until it is signed the provider sees where the report stands, not its draft values.
+    draft = client.get(report_path).get_data(as_text=True)
+    assert 'data-testid="sealed"' in draft and "7,972.78" not in draft
+    assert "<svg" not in draft and "report.pdf" not in draft
+    assert client.get(f"{report_path}/report.pdf").status_code == 404
+    assert "7,972.78" in staff.get(report_path).get_data(as_text=True)
     assert staff.submit(f"{action}/finalise", {}, page=report_path).status_code == 302
 
     page = client.get(report_path).get_data(as_text=True)
@@ -150,7 +158,12 @@ def test_the_appraiser_includes_and_excludes_exchange_trades(app, client, holdin
     assert staff.submit(f"{action}/inputs", _form(INPUTS), page=report_path).status_code == 302
 
     page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
-    assert f"Trade {reference}" in page and 'data-testid="similarity"' in page
+    # What was traded, by name and terms; the order's number without the code's prefix.
+    assert f"Trade {reference.removeprefix('order:')}<" in page and "Trade order:" not in page
+    assert 'data-testid="similarity"' in page
+    traded = page.split('data-testid="traded">')[1].split("</p>")[0]
+    assert listing.asset.title_en in traded and "licence" in traded
+    assert trade.plan.name_en in traded
     row = re.search(rf'name="comp(\d+)_reference" value="{re.escape(reference)}"', page).group(1)
     assert f'name="comp{row}_include" value="1" >' in page  # offered, not yet included
 
@@ -296,7 +309,130 @@ def test_an_emoji_in_a_name_prints_in_the_report(app, client, holding, appraiser
     organisation, _owner, _asset = holding
     organisation.name_zh = "深圳数据科技有限公司 🚀"
     db.commit()
-    _staff, report_path, _action = _flow(app, client, holding, appraiser)
-    pdf = client.get(f"{report_path}/report.pdf")
+    staff, report_path, _action = _flow(app, client, holding, appraiser)
+    pdf = staff.get(f"{report_path}/report.pdf")  # a draft: its provider sees it once final
     assert pdf.status_code == 200
     assert b"Noto-Color-Emoji" in _pdf_objects(pdf.data)
+
+
+def test_a_corrupt_gbk_file_fails_its_profile_naming_the_offset(
+    app, client, holding, appraiser, db, store
+):
+    # A GBK export with four stray bytes: not read as Cyrillic and scored as fine, but refused
+    # where the bytes are, in the reader's language.
+    _organisation, owner, asset = holding
+    good = ("站点编号,站点名称\n" + "".join(f"S{i:04d},南山站{i}\n" for i in range(1000))).encode(
+        "gbk"
+    )
+    middle = good.index(b"\n", len(good) // 2) + 1
+    rf.version(
+        db, store, asset, owner, {"gbk.csv": good[:middle] + b"\xff\xfe\x80\x81" + good[middle:]}
+    )
+    db.commit()
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    assert (
+        staff.submit(f"{action}/profile", {"file": "gbk.csv"}, page=report_path).status_code == 302
+    )
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert "Latest profile of gbk.csv: Failed" in page
+    assert f"(gb18030): the bytes from offset {middle} do not decode" in page
+    chinese = staff.get(report_path, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert f"偏移 {middle}" in chinese
+
+
+def test_the_inputs_form_tells_every_bad_field_at_once_naming_each(app, client, holding, appraiser):
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    bad = dict(
+        _form(INPUTS),
+        cost_item0_amount="-300000",
+        income_annual_amount="abc",
+        income_economic_life_years="-5",
+        income_discount_rate="-0.12",
+        disclosure_useful_life_months="99999999999",
+    )
+    response = staff.submit(f"{action}/inputs", bad, page=report_path, headers=ENGLISH)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    for name in (
+        "cost_item0_amount",
+        "income_annual_amount",
+        "income_economic_life_years",
+        "income_discount_rate",
+        "disclosure_useful_life_months",
+    ):
+        assert f'id="{name}-error"' in text, name
+    summary = text[text.index('data-testid="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert "Income approach · Economic life (years): must be greater than zero" in summary
+    assert "Cost item 1 · Amount: " in summary
+    assert "Income approach · Discount rate: Must be greater than 0" in summary
+    assert "2147483647" not in text
+    chinese = staff.submit(f"{action}/inputs", bad, page=report_path).get_data(as_text=True)
+    assert "收益法 · 经济寿命（年）： " in chinese
+
+
+def test_the_profile_form_offers_the_assets_fields_and_names_schema_errors(
+    app, client, holding, appraiser, db, store
+):
+    _organisation, owner, asset = holding
+    rf.version(db, store, asset, owner, {"stations.csv": CSV, "other.csv": CSV})
+    db.commit()
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    # Prefilled with the asset's declared fields (the fixture declares `id` an integer).
+    assert "&#34;name&#34;: &#34;id&#34;" in page and "&#34;type&#34;: &#34;integer&#34;" in page
+
+    def refused(schema, headers=ENGLISH):
+        response = staff.submit(
+            f"{action}/profile",
+            {"file": "other.csv", "schema": schema},
+            page=report_path,
+            headers=headers,
+        )
+        assert response.status_code == 422
+        return response.get_data(as_text=True)
+
+    text = refused('{"fields": [{"name": "id" "type": "integer"}]}')
+    assert "not valid JSON (line 1, column 27)" in text and "Expecting" not in text
+    assert "<option selected>other.csv</option>" in text  # the chosen file is kept
+
+    text = refused('{"fields": [{"name": "id"}, {"name": "客流人次", "type": "money"}]}', {})
+    assert "schema.fields.1.type" in text
+    assert "字段“客流人次”：" in text and "Must be one of" not in text
+    assert "请从列表中选择一项" not in text
+
+    text = refused('{"fields": [{"name": "日期", "type": "date", "minimum": "yesterday"}]}')
+    assert "<code>schema.fields.0.minimum</code>" in text and "schema_fields" not in text
+    assert "field “日期”: not a value of the field" in text
+
+
+def test_a_failed_profile_after_a_good_one_says_the_good_one_stands(
+    app, client, holding, appraiser, db, store
+):
+    _organisation, owner, asset = holding
+    rf.version(
+        db, store, asset, owner, {"stations.csv": CSV, "broken.jsonl": b'{"a": 1}\n{"a": \n'}
+    )
+    db.commit()
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    for name in ("stations.csv", "broken.jsonl"):
+        staff.submit(f"{action}/profile", {"file": name, "schema": ""}, page=report_path)
+        assert valuation_tasks.run_profile_jobs(app) == 1
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert "Latest profile of broken.jsonl: Failed" in page
+    assert "the earlier one, of stations.csv: this failure did not change it" in page
+    staff.submit(f"{action}/profile", {"file": "stations.csv", "schema": ""}, page=report_path)
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert (
+        "Latest profile of stations.csv: Done" in page and 'data-testid="profile-kept"' not in page
+    )
+
+
+def test_the_asset_page_names_file_types_not_media_types(app, client, holding, db, store):
+    _organisation, owner, asset = holding
+    client.log_in(owner.email)
+    page = client.get(f"/registry/assets/{asset.id}").get_data(as_text=True)
+    assert 'data-testid="file-kind">CSV<' in page
+    assert ">text/csv<" not in page

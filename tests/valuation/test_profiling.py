@@ -160,6 +160,47 @@ def test_short_gbk_file_is_not_taken_for_big5(tmp_path):
     assert detect_encoding(path) == "gb18030"
 
 
+def _stations(encoding: str, names: list[str], rows: int = 300) -> bytes:
+    lines = [",".join(names[:3])] + [
+        f"S{i:04d},{names[3 + i % (len(names) - 3)]},{i * 37 % 9000}" for i in range(rows)
+    ]
+    return "\n".join(lines).encode(encoding) + b"\n"
+
+
+CHINESE = ["站点编号", "站点名称", "客流人次", "南山站", "龙华站", "华强北", "车公庙", "福田口岸"]
+
+
+def test_a_gbk_file_with_a_few_corrupt_bytes_is_not_taken_for_cyrillic(tmp_path):
+    # Four stray bytes in a GBK export: the detector alone reads it as ISO 8859-5 and the
+    # profile would score gibberish columns as fine. It is GB18030, refused at those bytes.
+    good = _stations("gbk", CHINESE)
+    middle = good.index(b"\n", len(good) // 2) + 1
+    path = tmp_path / "stations.csv"
+    path.write_bytes(good[:middle] + b"\xff\xfe\x80\x81" + good[middle:])
+    assert detect_encoding(path) == "gb18030"
+    with pytest.raises(ProfileError) as raised:
+        profile_file(path, "csv", now=NOW, documented=True)
+    assert raised.value.field == "file"
+    assert raised.value.params == {"encoding": "gb18030", "offset": middle}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "names"),
+    [
+        ("cp1251", ["Код", "Станция", "Пассажиры", "Москва", "Казань", "Новосибирск", "Омск"]),
+        ("koi8_r", ["Код", "Станция", "Пассажиры", "Москва", "Казань", "Новосибирск", "Омск"]),
+        ("latin_1", ["Code", "Gare", "Fréquentation", "Orléans", "Besançon", "Nîmes", "Sète"]),
+        ("iso8859_7", ["Κωδικός", "Σταθμός", "Επιβάτες", "Αθήνα", "Πειραιάς", "Λάρισα", "Βόλος"]),
+    ],
+)
+def test_single_byte_files_are_not_taken_for_gb18030(tmp_path, encoding, names):
+    path = tmp_path / "stations.csv"
+    path.write_bytes(_stations(encoding, names))
+    # Not GB18030, which would read nearly any byte pair as a Chinese character (the detector
+    # may name a sibling code page of the same letters).
+    assert detect_encoding(path) not in profiling.GB_ENCODINGS
+
+
 def test_tsv(tmp_path):
     check_counts(profile(write_delimited(tmp_path / "data.tsv", delimiter="\t"), "tsv"))
 
@@ -345,7 +386,7 @@ def test_a_bad_byte_deep_in_a_large_gbk_file_is_refused(tmp_path):
     outcome = _profile_within(120, path, "csv")
     assert isinstance(outcome.get("error"), ProfileError)
     assert outcome["error"].field == "file"
-    assert outcome["error"].message == "the file is not valid text in its detected encoding"
+    assert outcome["error"].params == {"encoding": "gb18030", "offset": len(head.encode("gbk")) + 2}
 
 
 def test_a_large_gbk_file_that_stops_loading_early_is_refused_without_hanging(tmp_path):
