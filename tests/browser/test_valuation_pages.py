@@ -131,3 +131,28 @@ READY = {
     "quality_override": {"coefficient": "1", "reason": "reviewed by hand"},
     "disclosure": {"classification": "inventory"},
 }
+
+
+def test_report_charts_stay_readable_on_a_phone(browser, live_app, taken):
+    # Shrunk to the phone's width, a 560-unit chart printed its 12-unit labels about 7 px high.
+    email, report_id = taken
+    with live_app.extensions["db"].unit_of_work() as session:
+        report = session.get(ValuationReport, report_id)
+        schema = schemas.InputsSchema()
+        services.save_inputs(session, report, report.appraiser, schema.dump(schema.load(READY)))
+        services.run(session, report, report.appraiser, utcnow())
+    context = browser.new_context(
+        locale="zh-CN", base_url=live_app.url, viewport={"width": 375, "height": 800}
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    try:
+        sign_in(page, email)
+        page.goto(f"/valuations/{report_id}")
+        chart = page.locator("figure > svg").first
+        label = chart.locator("text").first
+        assert label.bounding_box()["height"] >= 11
+        assert overflow(page) == 0
+        screenshot(page, "valuation-report-chart-375")
+    finally:
+        context.close()
