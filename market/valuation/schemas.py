@@ -305,12 +305,13 @@ class DisclosureSchema(Schema):
     )
     amortisation_basis = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def intangible_needs_life(self, data, **_):
-        """An intangible asset discloses its useful life and how it is amortised."""
-        if data["classification"] == Classification.INTANGIBLE_ASSET:
+        """An intangible asset discloses its useful life and how it is amortised (told with
+        any other error of the inputs; a refused life is not missing)."""
+        if data.get("classification") == Classification.INTANGIBLE_ASSET:
             errors = {}
-            if not data.get("useful_life_months"):
+            if "useful_life_months" in data and not data["useful_life_months"]:
                 errors["useful_life_months"] = [N_("required for an intangible asset")]
             if not data.get("amortisation_basis"):
                 errors["amortisation_basis"] = [N_("required for an intangible asset")]

@@ -227,10 +227,12 @@ def test_every_bad_input_is_told_at_once(api, holding, provider_headers, apprais
     inputs["cost"]["functional_obsolescence"] = "-0.1"
     inputs["income"].update(annual_amount=1e30, economic_life_years=-5, discount_rate="0.04")
     inputs["disclosure"]["useful_life_months"] = 99_999_999_999
+    del inputs["disclosure"]["amortisation_basis"]
     response = api.raw.put(f"{base}/inputs", json=inputs, headers=appraiser_headers)
     assert response.status_code == 422, response.json
     errors = response.json["errors"]
     assert set(errors) == {
+        "disclosure.amortisation_basis",
         "weights.cost",
         "cost.items.0.amount",
         "cost.functional_obsolescence",
