@@ -111,6 +111,39 @@ def _last_statement(session: Session, account_id: int) -> BankStatement | None:
     )
 
 
+def _continues(
+    session: Session, account_id: int, parsed: statements.ParsedStatement, known: dict
+) -> None:
+    """The new part of a statement continues the account's last statement: an export that
+    overlaps it (bank portals export whole days) starts with lines imported before, and the
+    balance before its first new line is what must equal the last closing balance."""
+    last = _last_statement(session, account_id)
+    if last is None:
+        return
+    before, first_new = parsed.opening_minor, None
+    for line in parsed.lines:
+        if line.bank_reference not in known:
+            first_new = first_new or line
+        elif first_new is not None:
+            raise InvalidInput(
+                N_("a line imported before follows a new line: the statements overlap wrongly"),
+                field=f"lines[{line.line_number}]",
+                first_new_line=first_new.line_number,
+            )
+        if first_new is None:
+            before += line.amount_minor
+    if first_new is None:
+        return
+    if last.closing_minor != before:
+        raise InvalidInput(
+            N_("the opening balance does not continue the last statement's closing balance"),
+            field="opening_balance",
+            first_new_line=first_new.line_number,
+            expected=last.closing_minor,
+            found=before,
+        )
+
+
 def import_statement(
     session: Session,
     account_id: int,
@@ -136,18 +169,6 @@ def import_statement(
             N_("the lines do not add up from the opening to the closing balance"),
             field="closing_balance",
         )
-    last = _last_statement(session, account.id)
-    if last is not None and last.closing_minor != parsed.opening_minor:
-        raise InvalidInput(
-            N_("the opening balance does not continue the last statement's closing balance"),
-            field="opening_balance",
-            expected=last.closing_minor,
-            found=parsed.opening_minor,
-        )
-    refuse_closed_periods(
-        session,
-        [(f"lines[{x.line_number}]", value_moment(x.value_date)) for x in parsed.lines],
-    )
     if abs(parsed.closing_minor) > MAX_AMOUNT or abs(parsed.opening_minor) > MAX_AMOUNT:
         raise InvalidInput(
             N_("this amount is larger than the ledger can book"), field="closing_balance",
@@ -182,6 +203,20 @@ def import_statement(
                 N_("this bank reference was imported before with another amount"),
                 field=f"lines[{line.line_number}]",
             )
+    _continues(session, account.id, parsed, known)
+    refuse_closed_periods(
+        session,
+        [
+            (f"lines[{x.line_number}]", value_moment(x.value_date))
+            for x in parsed.lines
+            if x.bank_reference not in known
+        ],
+    )
+    if known and len(known) == len(unique):
+        # Every line was imported before (a narrower re-export): nothing to keep, and no
+        # statement that would end the account's history at an earlier balance.
+        holder = max(known.values(), key=lambda row: row.id).statement_id
+        return StatementImport(session.get(BankStatement, holder), False, 0, len(known))
     start, end = parsed.period
     statement = BankStatement(
         bank_account_id=account.id,

@@ -272,6 +272,16 @@ def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> Impor
     )
 
 
+def known_lines(session: Session, ids: list[str]) -> dict:
+    """The recorded lines among ``ids`` with the columns that must not change."""
+    return _known(session, ids)
+
+
+def same(known, line: BalanceLine) -> bool:
+    """Whether a line seen again carries what was recorded."""
+    return _same(known, line)
+
+
 def _known(session: Session, ids: list[str]) -> dict:
     """The compared columns of the lines already recorded among ``ids``, as plain rows. The ids
     go in as one parameter (``bulk.among``), not one each."""

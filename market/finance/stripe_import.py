@@ -291,7 +291,35 @@ def refuse_closed_periods(session, moments: list[tuple[str, datetime]]) -> None:
 
 
 def import_csv(session, data: bytes) -> stripe_balance.ImportResult:
-    """Parse and record an itemised balance CSV in the caller's unit of work (all or nothing)."""
+    """Parse and record an itemised balance CSV in the caller's unit of work (all or nothing).
+    A report overlapping a closed period is taken when the closed period's lines were
+    imported before unchanged: only a new or changed line there is refused."""
     lines = parse_itemised_csv(data)
-    refuse_closed_periods(session, [(f"lines.{line.id}", line.created) for line in lines])
+    _refuse_new_in_closed_periods(session, data, lines)
     return stripe_balance.record(session, lines, "csv")
+
+
+def _refuse_new_in_closed_periods(session, data: bytes, lines: list[BalanceLine]) -> None:
+    if not lines:
+        return
+    closed = closed_between(session, min(x.created for x in lines), max(x.created for x in lines))
+    inside = [x for x in lines if any(a <= x.created < b for _, a, b in closed)]
+    if not inside:
+        return
+    known = stripe_balance.known_lines(session, [x.id for x in inside])
+    for line in inside:
+        before = known.get(line.id)
+        if before is None or not stripe_balance.same(before, line.with_ids()):
+            raise InvalidInput(
+                N_("this line falls in a closed accounting period"),
+                field=f"lines[{_line_number(data, lines.index(line))}].created_utc",
+                balance_transaction_id=line.id,
+            )
+
+
+def _line_number(data: bytes, place: int) -> int:
+    """The file line of the ``place``-th line ``parse_itemised_csv`` read (it skips blank
+    rows), read again only to name a refused line."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    rows = (number for number, row in enumerate(reader, start=1) if number > 1 and row)
+    return next(n for i, n in enumerate(rows) if i == place)

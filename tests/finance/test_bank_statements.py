@@ -85,16 +85,51 @@ def test_the_same_file_again_changes_nothing(db, account):
 
 def test_an_overlapping_statement_keeps_each_line_once(db, account):
     load(db, account, icbc_csv(ROWS[:2], OPENING))
-    # The next export repeats the last day: the repeated line is known by its reference.
-    following = icbc_csv(ROWS[1:], OPENING + 480_000, title=False)
-    with pytest.raises(InvalidInput) as caught:
-        bank.import_statement(db, account.id, following, "csv", None, utcnow())
-    db.rollback()
-    # It starts before the last statement's closing balance: the continuity check refuses it.
-    assert caught.value.field == "opening_balance"
-    result = load(db, account, icbc_csv(ROWS[2:], OPENING + 360_000, title=False))
-    assert (result.new_lines, result.known_lines) == (1, 0)
+    # The next export repeats the last line: it is known by its reference, and the balance
+    # before the first new line is what continues the last statement.
+    result = load(db, account, icbc_csv(ROWS[1:], OPENING + 480_000, title=False))
+    assert (result.created, result.new_lines, result.known_lines) == (True, 1, 1)
     assert [line.bank_reference for line in lines(db)] == ["ICBC0001", "ICBC0002", "ICBC0003"]
+    assert result.statement.closing_minor == OPENING + 1_353_870
+
+
+def test_an_overlap_that_does_not_continue_is_refused(db, account):
+    load(db, account, icbc_csv(ROWS[:2], OPENING))
+    # The known line is there, but the balance before the new one is not the last closing.
+    error = refused(db, account, icbc_csv(ROWS[1:], OPENING + 480_001, title=False))
+    assert error.field == "opening_balance"
+    assert (error.details["expected"], error.details["found"]) == (
+        OPENING + 360_000,
+        OPENING + 360_001,
+    )
+
+
+def test_a_known_line_after_a_new_one_is_refused(db, account):
+    load(db, account, icbc_csv(ROWS[:1], OPENING))
+    rows = [ROWS[1], ROWS[0]]
+    error = refused(db, account, icbc_csv(rows, OPENING + 480_000, title=False))
+    assert error.field == "lines[3]" and error.details["first_new_line"] == 2
+
+
+def test_a_re_export_of_known_lines_only_changes_nothing(db, account):
+    first = load(db, account, icbc_csv(ROWS, OPENING))
+    again = load(db, account, icbc_csv(ROWS[:2], OPENING, title=False))
+    assert (again.created, again.new_lines, again.known_lines) == (False, 0, 2)
+    assert again.statement.id == first.statement.id
+    assert db.scalar(sa.select(sa.func.count()).select_from(BankStatement)) == 1
+
+
+def test_an_overlap_with_a_closed_period_keeps_the_known_lines(db, account):
+    october = BankRow(date(2026, 10, 31), 100, "OCT1", "", "", "")
+    load(db, account, icbc_csv([october], OPENING))
+    ledger.create_period(
+        db, "2026-10", datetime(2026, 9, 30, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
+    )
+    ledger.request_close(db, "2026-10", requested_by="finance a")
+    ledger.close_period(db, "2026-10", closed_by="finance b")
+    db.commit()
+    result = load(db, account, icbc_csv([october, ROWS[0]], OPENING, title=False))
+    assert (result.new_lines, result.known_lines) == (1, 1)
 
 
 def test_cmb_layout_and_value_dates(db):

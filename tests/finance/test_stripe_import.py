@@ -4,10 +4,12 @@ from localstripe (which serves the shapes, not the fees) with the cursor guarded
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
+import ledger
 from market.db import utcnow
 from market.errors import InvalidInput
 from market.finance import matching, stripe_import
@@ -162,3 +164,49 @@ def test_an_unfinished_pull_resumes_after_its_cursor(app, gateway):
         assert newest[0]["id"] not in ids  # resumed after it, not from the top
         assert len(ids) == run.lines_new > 0
         assert session.scalar(sa.select(sa.func.count()).select_from(StripeSync)) == 1
+
+
+def close_early_november(db) -> None:
+    """Close 1–2 November (UTC+8), which holds the report's first three lines."""
+    ledger.create_period(
+        db,
+        "2026-11a",
+        datetime(2026, 10, 31, 16, tzinfo=UTC),
+        datetime(2026, 11, 2, 16, tzinfo=UTC),
+    )
+    ledger.request_close(db, "2026-11a", requested_by="finance a")
+    ledger.close_period(db, "2026-11a", closed_by="finance b")
+    db.commit()
+
+
+def test_a_report_overlapping_a_closed_period_keeps_its_known_lines(db):
+    stripe_import.import_csv(db, stripe_csv(REPORT))
+    db.commit()
+    close_early_november(db)
+    assert stripe_import.import_csv(db, stripe_csv(REPORT)).unchanged == 4
+    later = stripe_row(
+        "txn_5", "charge", 1_000, 35, source_id="ch_5", created="2026-11-03 02:00:00"
+    )
+    result = stripe_import.import_csv(db, stripe_csv([*REPORT, later]))
+    db.commit()
+    assert (result.new, result.unchanged) == (1, 4)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        stripe_row("txn_6", "charge", 1_000, 35, source_id="ch_6"),
+        stripe_row("txn_1", "charge", 480_000, 14_000, source_id="ch_1", charge_id="ch_1",
+                   payment_intent_id="pi_1"),
+    ],
+    ids=["new", "changed"],
+)  # fmt: skip
+def test_a_new_or_changed_line_in_a_closed_period_is_refused_by_its_line(db, row):
+    stripe_import.import_csv(db, stripe_csv(REPORT))
+    db.commit()
+    close_early_november(db)
+    with pytest.raises(InvalidInput) as caught:
+        stripe_import.import_csv(db, stripe_csv([row, *REPORT[1:]]))
+    db.rollback()
+    assert caught.value.field == "lines[2].created_utc"
+    assert count(db) == 4
