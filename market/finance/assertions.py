@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import ledger
+from ledger.currencies import to_major
 from ledger.errors import AccountNotFound
 from market.errors import InvalidInput, NotFound
 from market.finance.models import (
@@ -492,9 +493,14 @@ def _keep_exception(session: Session, row: BalanceAssertion, now: datetime) -> N
                 ExceptionStatus.RESOLVED, "marked", now,
             )  # fmt: skip
         return
+
+    def shown(minor: int) -> str:
+        return f"{row.currency} {to_major(minor, row.currency):,}"
+
     detail = (
-        f"{row.label} {row.currency} {row.day}: statement {row.statement_minor}, ledger "
-        f"{row.ledger_minor}, open items {row.open_minor}, unexplained {row.unexplained_minor}"
+        f"{row.label} {row.day}: statement {shown(row.statement_minor)}, ledger "
+        f"{shown(row.ledger_minor)}, open items {shown(row.open_minor)}, unexplained "
+        f"{shown(row.unexplained_minor)}"
     )
     if current is not None:
         current.amount_minor, current.detail = row.unexplained_minor, detail[:500]

@@ -210,3 +210,26 @@ def test_destructive_finance_buttons_ask_first(template):
         for form in found:
             buttons = re.findall(r"<button\b[^>]*>", form)
             assert buttons and all("data-confirm=" in button for button in buttons), form
+
+
+def test_an_unexplained_balance_is_shown_by_name_with_money_in_both_languages(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    # An opening balance the books never heard of: a difference nothing explains.
+    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 1_000_000), "csv", None, utcnow())
+    db.commit()
+    web = _web(app, finance)
+    web.submit("/finance/reconciliation/assert", {}, page="/finance/reconciliation")
+    chinese = web.get("/finance/reconciliation").get_data(as_text=True)
+    queue = chinese[chinese.index('data-testid="exceptions"') :]
+    assert "余额不符" in queue and "balance_difference" not in queue
+    assert "未解释 ¥10,000.00" in queue and "1000000" not in queue
+    english = web.get("/finance/reconciliation", headers={"Accept-Language": "en"})
+    queue = english.get_data(as_text=True)
+    queue = queue[queue.index('data-testid="exceptions"') :]
+    assert "Balance differs" in queue and "not explained CN¥10,000.00" in queue
+    assert "statement CN¥10,005.00" in queue

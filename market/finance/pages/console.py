@@ -39,6 +39,7 @@ from market.finance.models import (
     ASSERTION_STATUS_LABELS,
     PAYEE_STATUS_LABELS,
     AssertionStatus,
+    BalanceAssertion,
     Correction,
     PayeeStatus,
     ReportBuild,
@@ -68,6 +69,7 @@ EXCEPTION_KIND_LABELS = {
     "unmatched": N_("Nothing matches"),
     "missing_at_stripe": N_("Not at Stripe"),
     "before_submission": N_("Dated before the payout was sent"),
+    "balance_difference": N_("Balance differs"),
 }
 TARGET_LABELS = trail.TARGET_LABELS
 AUDIT_ACTION_LABELS = {
@@ -290,9 +292,11 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
     """The reconciliation page; after a refused form, that form shows its errors and keeps
     what was typed."""
     session = db_session()
+    queue = session.scalars(exceptions.queue().limit(200)).all()
     page = render_template(
         "finance/reconciliation.html",
-        exceptions=session.scalars(exceptions.queue().limit(200)).all(),
+        exceptions=queue,
+        days=_assertions_of(session, queue),
         corrections=session.scalars(
             sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
         ).all(),
@@ -310,6 +314,16 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         failed=failed,
     )
     return page, status
+
+
+def _assertions_of(session, queue) -> dict[int, BalanceAssertion]:
+    """The days behind the queue's ``balance_difference`` exceptions, shown from their
+    figures in the reader's language rather than the stored detail."""
+    ids = [item.assertion_id for item in queue if item.assertion_id]
+    if not ids:
+        return {}
+    rows = session.scalars(sa.select(BalanceAssertion).where(BalanceAssertion.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 @blp.route("/reconciliation/assert", methods=["POST"])
