@@ -38,6 +38,7 @@ from market.finance.models import (
     ReconException,
     StripeBalanceTransaction,
 )
+from market.finance.payouts import value_moment
 from market.identity.models import Organisation, User
 from market.text import N_
 from market.trading import books as trading_books
@@ -84,6 +85,8 @@ def match_by_hand(
     """Link the exception's item to ``kind`` ``target_id``; a difference leaves the item
     partially reconciled, with the difference on the match."""
     exception = open_exception(session, exception_id)
+    if kind == "stripe_payout":
+        return _stripe_payout_by_hand(session, exception, target_id, user, now, note)
     model = TARGETS.get(kind)
     if model is None:
         raise InvalidInput(N_("match to a payment, a refund or a payout"), field="kind")
@@ -112,6 +115,49 @@ def match_by_hand(
     _resolve(exception, "matched_by_hand", note, user, now)
     audit(session, "match_by_hand", f"exception:{exception.id}", user, now,
           kind=kind, target_id=target.id, difference=difference)  # fmt: skip
+    return match
+
+
+def _stripe_payout_by_hand(
+    session: Session, exception: ReconException, target_id: int, user: User, now: datetime,
+    note: str | None,
+) -> Match:  # fmt: skip
+    """A bank line is the arrival of a Stripe payout the rules did not find (its remark names
+    no payout, or another id): booked as the rule books it, for the exact amount only."""
+    payout = session.get(StripeBalanceTransaction, target_id)
+    if payout is None or payout.reporting_category != "payout":
+        raise NotFound(N_("there is nothing of this kind with this id"), field="target_id")
+    if payout.state != ItemState.UNRECONCILED:
+        raise Conflict(N_("this Stripe payout is already matched"), field="target_id")
+    line = session.get(BankLine, exception.bank_line_id) if exception.bank_line_id else None
+    if line is None or line.amount_minor <= 0:
+        raise InvalidInput(
+            N_("a Stripe payout is matched to money the bank received"), field="kind"
+        )
+    if line.amount_minor != -payout.amount or line.currency != payout.currency:
+        raise InvalidInput(
+            N_("a Stripe payout is matched only to a bank line of exactly its amount"),
+            field="target_id",
+        )
+    finance_books.stripe_payout_arrived(
+        session, payout.payout_id or payout.source_id or payout.stripe_id, line.amount_minor,
+        line.currency, value_moment(line.value_date), line.bank_reference,
+    )  # fmt: skip
+    match = Match(
+        rule="manual", bank_line_id=line.id, target_kind="stripe_payout", target_id=payout.id,
+        amount_minor=line.amount_minor, difference_minor=0, note=note, created_by_id=user.id,
+        created_at=now,
+    )  # fmt: skip
+    session.add(match)
+    session.add(
+        Match(rule="manual", stripe_line_id=payout.id, target_kind="bank_line", target_id=line.id,
+              amount_minor=payout.amount, difference_minor=0, note=note, created_by_id=user.id,
+              created_at=now)
+    )  # fmt: skip
+    line.state = payout.state = ItemState.RECONCILED
+    _resolve(exception, "matched_by_hand", note, user, now)
+    audit(session, "match_by_hand", f"exception:{exception.id}", user, now,
+          kind="stripe_payout", target_id=payout.id, difference=0)  # fmt: skip
     return match
 
 

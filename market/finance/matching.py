@@ -531,7 +531,10 @@ def _amount_window(session: Session, pending: _Pending, now: datetime, days: int
     lines = [
         line
         for line in _open_bank_lines(session)
-        if line.amount_minor > 0 and not statements.references_in(line.remark)
+        # A ``po_…`` the rule before found nothing for (a mistyped or unknown id) does not
+        # stop the amount from finding the payout; an order or payout reference does.
+        if line.amount_minor > 0
+        and all(ref.startswith("po_") for ref in statements.references_in(line.remark))
     ]
     if not lines:
         return
@@ -630,6 +633,27 @@ def _suggest(session: Session, amount: int, currency: str) -> list[dict]:
     return found
 
 
+def _stripe_payouts_near(session: Session, line: BankLine) -> list[dict]:
+    """Money in: the open Stripe payouts of about that amount (±1 yuan), to match by hand."""
+    if line.amount_minor <= 0:
+        return []
+    bt = StripeBalanceTransaction
+    return [
+        _candidate("stripe_payout", row.id, -row.amount, row.currency)
+        for row in session.scalars(
+            sa.select(bt)
+            .where(
+                bt.reporting_category == "payout",
+                bt.state == ItemState.UNRECONCILED,
+                bt.currency == line.currency,
+                sa.between(-bt.amount, line.amount_minor - 100, line.amount_minor + 100),
+            )
+            .order_by(bt.created.desc())
+            .limit(5)
+        )
+    ]
+
+
 def _exceptions(
     session: Session, pending: _Pending, result: RunResult, now: datetime, window_days: int
 ) -> None:
@@ -667,7 +691,8 @@ def _exceptions(
             {"kind": "unmatched", "bank_line_id": line.id, "amount_minor": line.amount_minor,
              "currency": line.currency,
              "detail": f"{line.counterparty_name or ''} {line.remark or ''}".strip()[:500],
-             "candidates": _suggest(session, line.amount_minor, line.currency)},
+             "candidates": _suggest(session, line.amount_minor, line.currency)
+             + _stripe_payouts_near(session, line)},
         )  # fmt: skip
     for payment in _missing_at_stripe(session):
         problems.setdefault(

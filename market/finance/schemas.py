@@ -447,7 +447,9 @@ class ExceptionSchema(Schema):
 class ManualMatchSchema(FormSchema):
     """Match an exception's item by hand."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(["payment", "refund", "payout"]))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["payment", "refund", "payout", "stripe_payout"])
+    )
     target_id = Int(required=True)
     note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
 

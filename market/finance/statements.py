@@ -415,7 +415,8 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
     return ParsedStatement(currency, opening, closing, lines)
 
 
-REFERENCE_PATTERN = re.compile(r"SJ\d{10}|SJ-PAYOUT-\d+|SJ-REFUND-\d+|po_[A-Za-z0-9]+")
+# A Stripe payout id is taken whole, whatever its shape (``po_1Abc``, ``po_test_001``).
+REFERENCE_PATTERN = re.compile(r"SJ\d{10}|SJ-PAYOUT-\d+|SJ-REFUND-\d+|po_\w+", re.ASCII)
 
 
 def references_in(text: str | None) -> list[str]:
