@@ -27,6 +27,7 @@ from market.fields import BigIdConverter, IdConverter
 from market.finance import pages as finance_pages
 from market.finance import views as finance_views
 from market.finance.pages import console as finance_console
+from market.finance.pages import imports as finance_imports
 from market.finance.views import payouts as finance_payout_views
 from market.finance.views import recon as finance_recon_views
 from market.forms import error_text
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask, api) -> None:
         oauth_pages.blp,
         finance_pages.blp,
         finance_console.blp,
+        finance_imports.blp,
         registry_pages.blp,
         listing_pages.blp,
         trading_pages.blp,

@@ -13,7 +13,7 @@ from ledger.currencies import EXPONENTS
 from market.context import db_session
 from market.fields import AwareDateTime, Date, Int, SingleLine
 from market.finance import refund_transfers
-from market.text import N_, FormSchema
+from market.text import N_, FormSchema, Money
 
 
 class BalanceSchema(Schema):
@@ -460,13 +460,20 @@ class MarkSchema(FormSchema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
 
 
+def exchange_currency() -> str:
+    """The exchange's currency (``SHUJIAO_CURRENCY``), where a leg or a form leaves it out."""
+    return (current_app.config.get("CURRENCY") if has_app_context() else None) or "CNY"
+
+
 class LegInputSchema(Schema):
     """One leg of a correcting entry."""
 
     side = fields.String(required=True, validate=validate.OneOf(["debit", "credit"]))
     account = fields.String(required=True, validate=[validate.Length(min=1, max=200), SingleLine()])
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=10**15))
-    currency = fields.String(required=True, validate=validate.OneOf(sorted(EXPONENTS)))
+    currency = fields.String(
+        load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
+    )
 
 
 class CorrectionInputSchema(Schema):
@@ -655,3 +662,44 @@ class RefundTransferSchema(Schema):
     def _payee(self, refund):
         payee = refund_transfers.payee_of(db_session(), refund)
         return None if payee is None else PayeeAccountSchema().dump(payee)
+
+
+# --- The console's forms for imports, bank accounts, corrections and matches -----------------
+
+
+class StatementFormSchema(StatementOptionsSchema):
+    """A statement uploaded from the console: which account, how to read it; the opening
+    balance in yuan (only for a layout without a balance column)."""
+
+    bank_account_id = Int(required=True)
+    # Yuan as the statement writes them, read by the statement parser in the account's currency.
+    opening_balance = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+
+
+class CorrectionFormSchema(FormSchema):
+    """A two-leg correcting entry typed on the console: debit one account, credit another."""
+
+    exception_id = Int(load_default=None, allow_none=True)
+    debit_account = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
+    credit_account = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
+    )
+    currency = fields.String(
+        load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
+    )
+    amount = Money(required=True, minimum=1, maximum=10**15)
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), SingleLine()])
+
+
+class CandidateChoiceSchema(FormSchema):
+    """A match by hand chosen from the exception's candidates (``kind:id``)."""
+
+    candidate = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^(payment|refund|payout|stripe_payout):[0-9]{1,12}$"),
+    )
+    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])

@@ -1,0 +1,141 @@
+"""The finance console's imports page: register the exchange's bank accounts, upload a bank
+statement or Stripe's itemised balance report — what the API and the CLI do, on a page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from market.auth import staff_required
+from market.context import current_user, db_session
+from market.db import utcnow
+from market.errors import DomainError, InvalidInput
+from market.finance import bank, schemas, statements, stripe_import
+from market.finance.models import BankAccount, BankStatement
+from market.forms import parse_form
+from market.identity.models import StaffRole
+from market.text import N_
+
+blp = Blueprint("finance_imports", __name__, url_prefix="/finance")
+
+finance_only = staff_required(StaffRole.FINANCE)
+
+LAYOUT_NAMES = {
+    "icbc": N_("ICBC (工商银行) export"),
+    "cmb": N_("China Merchants Bank (招商银行) export"),
+    "ccb": N_("China Construction Bank (建设银行) export"),
+}
+FORMAT_NAMES = {"csv": N_("CSV"), "mt940": N_("SWIFT MT940"), "camt053": N_("ISO 20022 camt.053")}
+ENCODING_NAMES = {"utf-8": N_("UTF-8"), "gb18030": N_("GB18030 / GBK")}
+ACCOUNT_FIELDS = ("name", "bank_name", "account_number", "currency", "ledger_account",
+                  "csv_layout", "encoding")  # fmt: skip
+STATEMENT_FIELDS = ("bank_account_id", "format", "layout", "encoding", "opening_balance", "file")
+
+
+def _page(status: int = 200, errors=None, failed: str | None = None):
+    """The imports page; after a refused form, that form shows its errors and keeps what was
+    typed (a file is chosen again)."""
+    session = db_session()
+    page = render_template(
+        "finance/imports.html",
+        accounts=session.scalars(sa.select(BankAccount).order_by(BankAccount.id)).all(),
+        statements=session.scalars(
+            sa.select(BankStatement).order_by(BankStatement.id.desc()).limit(20)
+        ).all(),
+        layouts=LAYOUT_NAMES,
+        formats=FORMAT_NAMES,
+        encodings=ENCODING_NAMES,
+        currency=current_app.config.get("CURRENCY") or "CNY",
+        errors=errors or {},
+        form=request.form if errors else {},
+        failed=failed,
+    )
+    return page, status
+
+
+def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
+    """A refused import: under the form's field it names, else above the form with the line
+    and column named (``lines[4].贷方金额``)."""
+    if error.field in shown:
+        return {error.field: [_(error.message)]}
+    where = f" ({error.field})" if error.field else ""
+    return {"form": [_(error.message) + where]}
+
+
+def _upload() -> bytes:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput(N_("choose a file"), field="file")
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(N_("the file is too large"), field="file")
+    return data
+
+
+@blp.route("/imports")
+@finance_only
+def imports_page():
+    """Bank accounts, statements imported, and the upload forms."""
+    return _page()
+
+
+@blp.route("/imports/bank-accounts", methods=["POST"])
+@finance_only
+def add_bank_account():
+    """Register one of the exchange's bank accounts."""
+    data, errors = parse_form(schemas.BankAccountInputSchema())
+    if errors:
+        return _page(422, errors, "account")
+    try:
+        account = bank.create_account(db_session(), data)
+    except DomainError as error:
+        return _page(error.status, _refused(error, ACCOUNT_FIELDS), "account")
+    flash(_("Bank account %(name)s registered.", name=account.name))
+    return redirect(url_for("finance_imports.imports_page"))
+
+
+@blp.route("/imports/statements", methods=["POST"])
+@finance_only
+def import_statement():
+    """Import a bank statement file into a registered account."""
+    session = db_session()
+    data, errors = parse_form(schemas.StatementFormSchema())
+    if errors:
+        return _page(422, errors, "statement")
+    try:
+        account = bank.account_or_404(session, data["bank_account_id"])
+        opening = data["opening_balance"]
+        if opening is not None:
+            opening = statements.to_minor(opening, account.currency, "opening_balance")
+        result = bank.import_statement(
+            session, account.id, _upload(), data["format"], current_user(), utcnow(),
+            encoding=data["encoding"], layout=data["layout"], opening=opening,
+        )  # fmt: skip
+    except DomainError as error:
+        return _page(error.status, _refused(error, STATEMENT_FIELDS), "statement")
+    if not result.created:
+        flash(_("Every line of this file was imported before; nothing changed."))
+    else:
+        flash(
+            _("Statement imported: %(new)s new lines, %(known)s imported before.",
+              new=result.new_lines, known=result.known_lines)
+        )  # fmt: skip
+    return redirect(url_for("finance_imports.imports_page"))
+
+
+@blp.route("/imports/stripe", methods=["POST"])
+@finance_only
+def import_stripe_report():
+    """Import Stripe's itemised balance report (CSV)."""
+    try:
+        result = stripe_import.import_csv(db_session(), _upload())
+    except DomainError as error:
+        return _page(error.status, _refused(error, ("file",)), "stripe")
+    flash(
+        _("Stripe report imported: %(new)s new lines, %(unchanged)s imported before, "
+          "%(matched)s charges matched to their payments.",
+          new=result.new, unchanged=result.unchanged, matched=result.matched)
+    )  # fmt: skip
+    return redirect(url_for("finance_imports.imports_page"))

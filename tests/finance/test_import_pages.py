@@ -1,0 +1,77 @@
+"""The finance console does what the API does for imports: register the exchange's bank
+account, upload a bank statement with the saved layout, upload Stripe's itemised report —
+with a refused file named by its line and column on the page, in the reader's language."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from market.finance.models import BankAccount, BankLine, StripeBalanceTransaction
+from market.identity.models import StaffRole
+from tests import factories
+from tests.finance.conftest import today
+from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
+from tests.web import WebClient
+
+PAGE = "/finance/imports"
+ACCOUNT = {"name": "工行基本户", "bank_name": "中国工商银行",
+           "account_number": "4000021009200000001", "currency": "CNY",
+           "ledger_account": "assets:bank", "csv_layout": "icbc", "encoding": ""}  # fmt: skip
+
+
+def _finance(app, db) -> WebClient:
+    user = factories.user(db, staff=(StaffRole.FINANCE,))
+    db.commit()
+    client = WebClient(app)
+    client.log_in(user.email, factories.PASSWORD)
+    return client
+
+
+def _upload(data: bytes, name: str):
+    return (io.BytesIO(data), name)
+
+
+def test_a_bank_account_is_registered_and_its_statement_imported_from_the_page(app, db):
+    web = _finance(app, db)
+    added = web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)
+    assert added.status_code == 302, added.get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        account_id = session.scalar(sa.select(BankAccount.id))
+    rows = [BankRow(today(), 48_000, "ICBC1", "甲公司", "", "货款")]
+    form = {"bank_account_id": account_id, "format": "csv", "layout": "", "encoding": "",
+            "opening_balance": "", "file": _upload(icbc_csv(rows, 100_000), "icbc.csv")}  # fmt: skip
+    done = web.submit(f"{PAGE}/statements", form, page=PAGE)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    page = web.get(PAGE).get_data(as_text=True)
+    assert "1 条新明细" in page and "¥1,480.00" in page
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.scalar(sa.select(BankLine.bank_reference)) == "ICBC1"
+
+
+def test_a_refused_statement_names_the_line_and_column_on_the_page(app, db):
+    web = _finance(app, db)
+    web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)
+    with app.extensions["db"].unit_of_work() as session:
+        account_id = session.scalar(sa.select(BankAccount.id))
+    bad = icbc_csv([BankRow(today(), 100, "ICBC1", "", "", "")], 0).replace(b"1.00", b"1e3")
+    form = {"bank_account_id": account_id, "format": "csv", "file": _upload(bad, "bad.csv")}
+    refused = web.submit(f"{PAGE}/statements", form, page=PAGE)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "lines[4].贷方发生额" in html
+    duplicate = web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)
+    assert duplicate.status_code == 409 and 'id="account_number-error"' in duplicate.get_data(
+        as_text=True
+    )
+
+
+def test_a_stripe_report_is_imported_from_the_page(app, db):
+    web = _finance(app, db)
+    report = stripe_csv([stripe_row("txn_1", "charge", 10_000, 350, source_id="ch_1")])
+    done = web.submit(f"{PAGE}/stripe", {"file": _upload(report, "stripe.csv")}, page=PAGE)
+    assert done.status_code == 302
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.scalar(sa.select(StripeBalanceTransaction.stripe_id)) == "txn_1"
+    missing = web.submit(f"{PAGE}/stripe", {}, page=PAGE)
+    assert missing.status_code == 422 and 'id="file-error"' in missing.get_data(as_text=True)
