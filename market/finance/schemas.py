@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.currencies import EXPONENTS
 from market.context import db_session
@@ -696,7 +696,11 @@ class CorrectionFormSchema(FormSchema):
 
 
 class CandidateChoiceSchema(FormSchema):
-    """A match by hand chosen from the exception's candidates (``kind:id``)."""
+    """A match by hand chosen from the exception's candidates (``kind:id``); the fields for
+    typing another in are ignored then."""
+
+    class Meta:
+        unknown = EXCLUDE
 
     candidate = fields.String(
         required=True,

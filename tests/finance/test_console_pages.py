@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,18 @@ import sqlalchemy as sa
 from flask import url_for
 
 from market.db import utcnow
-from market.finance import bank, matching
-from market.finance.models import BalanceAssertion, PayeeAccount, ReconException
+from market.finance import bank, matching, stripe_import
+from market.finance.models import (
+    BalanceAssertion,
+    Correction,
+    PayeeAccount,
+    ReconException,
+    StripeBalanceTransaction,
+)
 from market.identity.models import StaffRole
 from tests import factories
 from tests.finance.conftest import today
-from tests.finance.generated import BankRow, icbc_csv
+from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
 from tests.web import WebClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,3 +240,81 @@ def test_an_unexplained_balance_is_shown_by_name_with_money_in_both_languages(ap
     queue = queue[queue.index('data-testid="exceptions"') :]
     assert "Balance differs" in queue and "not explained CN¥10,000.00" in queue
     assert "statement CN¥10,005.00" in queue
+
+
+def _bank_charge_exception(app, db):
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today(), -3_500, "L35", "", "", "跨行转账手续费")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 100_000), "csv", None, utcnow())
+    matching.run(db, utcnow())
+    exception_id = db.scalar(sa.select(ReconException.id))
+    db.commit()
+    return exception_id
+
+
+def test_a_correction_is_proposed_on_the_page_and_approved_by_another_user(app, db):
+    maker = factories.user(db, staff=(StaffRole.FINANCE,))
+    checker = factories.user(db, staff=(StaffRole.FINANCE,))
+    exception_id = _bank_charge_exception(app, db)
+    page = "/finance/reconciliation"
+    form = {"exception_id": exception_id, "debit_account": "expenses:bank_charges",
+            "credit_account": "assets:bank", "amount": "35.00", "currency": "CNY",
+            "reason": "跨行转账手续费"}  # fmt: skip
+    bad = _web(app, maker).submit(f"{page}/corrections", {**form, "debit_account": "nowhere"},
+                                  page=page)  # fmt: skip
+    assert bad.status_code == 422 and 'id="debit_account-error"' in bad.get_data(as_text=True)
+    done = _web(app, maker).submit(f"{page}/corrections", form, page=page)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        correction = session.scalar(sa.select(Correction))
+        assert correction.legs[0]["amount_minor"] == 3_500
+        correction_id = correction.id
+    approved = _web(app, checker).submit(
+        f"{page}/corrections/{correction_id}/approve", {}, page=page
+    )
+    assert approved.status_code == 302
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.get(ReconException, exception_id).status == "resolved"
+
+
+def test_a_candidate_is_chosen_from_the_list_with_its_amount_day_and_reference(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    stripe_import.import_csv(db, stripe_csv([stripe_row(
+        "txn_po", "payout", -48_250, 0, source_id="po_late",
+        created=(today() - timedelta(days=8)).isoformat() + " 02:00:00")]))  # fmt: skip
+    rows = [BankRow(today(), 48_250, "L1", "STRIPE", "", "STRIPE")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    matching.run(db, utcnow())
+    exception_id = db.scalar(
+        sa.select(ReconException.id).where(ReconException.bank_line_id.is_not(None))
+    )
+    payout_id = db.scalar(sa.select(StripeBalanceTransaction.id))
+    db.commit()
+    web = _web(app, finance)
+    page = web.get("/finance/reconciliation").get_data(as_text=True)
+    assert f'value="stripe_payout:{payout_id}"' in page and "po_late" in page
+    done = web.submit(
+        f"/finance/reconciliation/{exception_id}/match",
+        {"candidate": f"stripe_payout:{payout_id}", "kind": "payment", "target_id": "",
+         "note": ""},
+        page="/finance/reconciliation",
+    )  # fmt: skip
+    assert done.status_code == 302, done.get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.get(ReconException, exception_id).resolution == "matched_by_hand"
+
+
+def test_the_provider_statement_picks_the_organisation_by_name(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    provider = factories.organisation(db)
+    db.commit()
+    page = _web(app, finance).get("/finance/reports").get_data(as_text=True)
+    picker = page[page.index('id="statement-org"') :].split("</select>", 1)[0]
+    assert f'<option value="{provider.id}">{provider.display_name("zh")}</option>' in picker

@@ -205,3 +205,17 @@ def test_a_receipt_in_another_currency_is_held_as_a_currency_mismatch(db, trade)
     db.commit()
     assert payment.status == "held"
     assert payment.note.startswith("currency mismatch: 4800000 USD"), payment.note
+
+
+def test_a_correction_leg_without_a_currency_is_in_the_exchanges(finance, queue):
+    legs = [
+        {"side": "debit", "account": "expenses:bank_charges", "amount_minor": 500},
+        {"side": "credit", "account": "assets:bank", "amount_minor": 500},
+    ]
+    proposed = finance.call(
+        "POST",
+        "/finance/recon/corrections",
+        json={"exception_id": queue["L2"]["id"], "legs": legs, "reason": "手续费"},
+    )
+    assert proposed.status_code == 201, proposed.get_json()
+    assert {leg["currency"] for leg in proposed.get_json()["legs"]} == {"CNY"}

@@ -40,9 +40,11 @@ from market.finance.models import (
     PAYEE_STATUS_LABELS,
     AssertionStatus,
     BalanceAssertion,
+    BankAccount,
     Correction,
     PayeeStatus,
     ReportBuild,
+    StripeBalanceTransaction,
 )
 from market.finance.pages import trail
 from market.forms import parse_form
@@ -52,7 +54,14 @@ from market.text import N_
 from market.trading import books, flows
 from market.trading import payments as trading_payments
 from market.trading import schemas as trading_schemas
-from market.trading.models import PaymentStatus, Refund, RefundTransferStatus
+from market.trading.models import (
+    Order,
+    Payment,
+    PaymentStatus,
+    Payout,
+    Refund,
+    RefundTransferStatus,
+)
 from market.trading.settings import from_config
 
 blp = Blueprint("finance_console", __name__, url_prefix="/finance")
@@ -297,6 +306,11 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         "finance/reconciliation.html",
         exceptions=queue,
         days=_assertions_of(session, queue),
+        described=_described(session, queue),
+        accounts=sorted(
+            exceptions.NAMED_ACCOUNTS | set(session.scalars(sa.select(BankAccount.ledger_account)))
+        ),
+        currency=current_app.config.get("CURRENCY") or "CNY",
         corrections=session.scalars(
             sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
         ).all(),
@@ -324,6 +338,68 @@ def _assertions_of(session, queue) -> dict[int, BalanceAssertion]:
         return {}
     rows = session.scalars(sa.select(BalanceAssertion).where(BalanceAssertion.id.in_(ids)))
     return {row.id: row for row in rows}
+
+
+def _described(session, queue) -> dict[tuple[str, int], tuple]:
+    """What a finance user needs to pick a candidate: its day and its reference, by
+    ``(kind, id)``."""
+    wanted: dict[str, set[int]] = {}
+    for item in queue:
+        for candidate in item.candidates or []:
+            wanted.setdefault(candidate["kind"], set()).add(candidate["id"])
+    found = {}
+    for payment in _rows(session, Payment, wanted.get("payment")):
+        day = payment.value_date or payment.created_at.date()
+        found["payment", payment.id] = (day, payment.reference or payment.bank_transaction_id)
+    for refund in _rows(session, Refund, wanted.get("refund")):
+        found["refund", refund.id] = (refund.created_at.date(), refund.reason)
+    for payout in _rows(session, Payout, wanted.get("payout")):
+        found["payout", payout.id] = (
+            payout.value_date or payout.created_at.date(), f"SJ-PAYOUT-{payout.id}",
+        )  # fmt: skip
+    for line in _rows(session, StripeBalanceTransaction, wanted.get("stripe_payout")):
+        found["stripe_payout", line.id] = (line.created.date(), line.payout_id or line.stripe_id)
+    for order in _rows(session, Order, wanted.get("order")):
+        found["order", order.id] = (order.created_at.date(), order.reference)
+    return found
+
+
+def _rows(session, model, ids):
+    if not ids:
+        return []
+    return session.scalars(sa.select(model).where(model.id.in_(ids)))
+
+
+@blp.route("/reconciliation/corrections", methods=["POST"])
+@finance_only
+def propose_correction():
+    """Propose a two-leg correcting entry; another finance user approves it."""
+    data, errors = parse_form(schemas.CorrectionFormSchema())
+    if errors:
+        return _reconciliation_page(422, errors, "correction")
+    legs = [
+        {"side": "debit", "account": data["debit_account"], "amount_minor": data["amount"],
+         "currency": data["currency"]},
+        {"side": "credit", "account": data["credit_account"], "amount_minor": data["amount"],
+         "currency": data["currency"]},
+    ]  # fmt: skip
+    try:
+        correction = exceptions.propose_correction(
+            db_session(), data["exception_id"], legs, data["reason"], current_user(), utcnow()
+        )
+    except DomainError as error:
+        field = {"legs.0.account": "debit_account", "legs.1.account": "credit_account",
+                 "legs.0.amount_minor": "amount", "legs.1.amount_minor": "amount",
+                 "legs.0.currency": "currency"}.get(error.field, error.field)  # fmt: skip
+        error.field = field
+        return _reconciliation_page(
+            error.status,
+            _refused(error, tuple(schemas.CorrectionFormSchema().fields)),
+            "correction",
+        )
+    flash(_("Correction %(id)s proposed; another finance user must approve it.",
+            id=correction.id))  # fmt: skip
+    return redirect(url_for("finance_console.reconciliation_page"))
 
 
 @blp.route("/reconciliation/assert", methods=["POST"])
@@ -372,11 +448,18 @@ def run_reconciliation():
 @finance_only
 def resolve_exception(exception_id: int, how: str):
     """Resolve an exception by hand or with a reason."""
-    schema = schemas.ManualMatchSchema() if how == "match" else schemas.MarkSchema()
+    chosen = how == "match" and request.form.get("candidate", "").strip()
+    if chosen:
+        schema = schemas.CandidateChoiceSchema()
+    else:
+        schema = schemas.ManualMatchSchema() if how == "match" else schemas.MarkSchema()
     data, errors = parse_form(schema)
     failed = f"{how}-{exception_id}"
     if errors:
         return _reconciliation_page(422, errors, failed)
+    if chosen:
+        kind, _colon, target = data["candidate"].partition(":")
+        data = {"kind": kind, "target_id": int(target), "note": data["note"]}
     try:
         if how == "match":
             exceptions.match_by_hand(
@@ -451,6 +534,11 @@ def reports_page():
         ageing=[row for row in ageing if row[3] == currency],
         builds=session.scalars(sa.select(ReportBuild).order_by(ReportBuild.id.desc()).limit(20)),
         currency=currency,
+        providers=session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.is_operator.is_(False))
+            .order_by(Organisation.id)
+        ).all(),
     )
 
 

@@ -45,7 +45,12 @@ SUBJECT_LABELS = {
     "correction": N_("Correction %(number)s"),
     "period": N_("Period %(number)s"),
 }
-TARGET_LABELS = {"payment": N_("Payment"), "refund": N_("Refund"), "payout": N_("Payout")}
+TARGET_LABELS = {
+    "payment": N_("Payment"),
+    "refund": N_("Refund"),
+    "payout": N_("Payout"),
+    "stripe_payout": N_("Stripe payout"),
+}
 
 
 def subject(code: str) -> str:
