@@ -31,9 +31,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import ledger
-from ledger.currencies import to_major
 from ledger.errors import AccountNotFound
 from market.errors import InvalidInput, NotFound
+from market.finance.inputs import coded_money
 from market.finance.models import (
     AssertionStatus,
     BalanceAssertion,
@@ -495,7 +495,7 @@ def _keep_exception(session: Session, row: BalanceAssertion, now: datetime) -> N
         return
 
     def shown(minor: int) -> str:
-        return f"{row.currency} {to_major(minor, row.currency):,}"
+        return coded_money(minor, row.currency)
 
     detail = (
         f"{row.label} {row.day}: statement {shown(row.statement_minor)}, ledger "

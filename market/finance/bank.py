@@ -15,8 +15,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+import ledger
 from ledger.entries import MAX_AMOUNT
 from market.errors import Conflict, InvalidInput, NotFound
+from market.finance import books as finance_books
 from market.finance import statements
 from market.finance.models import BankAccount, BankLine, BankStatement
 from market.finance.payouts import value_moment
@@ -253,3 +255,41 @@ def import_statement(
     if fresh:
         session.execute(sa.insert(BankLine), fresh)
     return StatementImport(statement, True, len(fresh), len(parsed.lines) - len(fresh))
+
+
+def first_statement(session: Session, account_id: int) -> BankStatement | None:
+    """The account's earliest statement: its opening balance is what the account held before
+    the books knew it."""
+    return session.scalar(
+        sa.select(BankStatement)
+        .where(BankStatement.bank_account_id == account_id)
+        .order_by(BankStatement.period_start, BankStatement.id)
+        .limit(1)
+    )
+
+
+def opening_booked(session: Session, account_id: int) -> bool:
+    """Whether the account's opening balance is in the ledger."""
+    return ledger.find_entry(session, f"bank_opening:{account_id}") is not None
+
+
+def book_opening_balance(session: Session, account_id: int) -> ledger.EntryRecord:
+    """Bring the account's balance before its first statement into the books, once
+    (``bank_opening:<id>``): the account's ledger code ← ``equity:opening_balances``, effective
+    at the start of the first statement's first day (UTC+8), so the daily assertions see it from
+    that day on. Posting it again answers the same entry; a first day inside a closed period is
+    refused by the ledger."""
+    account = account_or_404(session, account_id)
+    first = first_statement(session, account.id)
+    if first is None:
+        raise Conflict(
+            N_("import the account's first statement before booking its opening balance"),
+            field="bank_account_id",
+        )
+    if first.opening_minor == 0:
+        raise Conflict(N_("the first statement opens at zero: there is nothing to book"),
+                       field="bank_account_id")  # fmt: skip
+    return finance_books.bank_opening_balance(
+        session, account.id, account.ledger_account, first.opening_minor, account.currency,
+        value_moment(first.period_start),
+    )  # fmt: skip

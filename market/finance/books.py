@@ -35,6 +35,8 @@ DISPUTE_FEES = "expenses:dispute_fees"
 FX_POSITION = "equity:fx_position"
 PAYOUTS_IN_TRANSIT = "liabilities:payouts_in_transit"
 REFUNDS_IN_TRANSIT = "liabilities:refunds_in_transit"
+# What a bank account held before the exchange's books began: its first statement's opening.
+OPENING_BALANCES = "equity:opening_balances"
 
 
 def _move(into: str, out_of: str, amount: int, currency: str) -> list:
@@ -234,4 +236,23 @@ def buyer_refund_paid(
         description=f"refund {refund_id} paid",
         effective_at=value_date,
         metadata={"refund_id": refund_id, "bank_reference": bank_ref},
+    )
+
+
+def bank_opening_balance(
+    session, account_id: int, ledger_account: str, amount: int, currency: str, at: datetime
+) -> ledger.EntryRecord:
+    """A bank account's balance before its first statement, brought into the books at the
+    start of that statement's first day: bank ← opening balances (an overdraft the other
+    way)."""
+    into, out_of = (
+        (ledger_account, OPENING_BALANCES) if amount > 0 else (OPENING_BALANCES, ledger_account)
+    )
+    return ledger.post(
+        session,
+        key=f"bank_opening:{account_id}",
+        postings=[debit(into, abs(amount), currency), credit(out_of, abs(amount), currency)],
+        description=f"Opening balance of bank account {account_id}",
+        effective_at=at,
+        metadata={"bank_account_id": account_id},
     )

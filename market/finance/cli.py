@@ -28,6 +28,7 @@ from market.finance import (
     statements,
     stripe_import,
 )
+from market.finance.inputs import coded_money
 from market.finance.models import (
     BankAccount,
     StripeBalanceTransaction,
@@ -176,6 +177,27 @@ def add_bank_account(name, bank_name, account_number, currency, csv_layout, enco
     click.echo(f"bank account {name} registered")
 
 
+@recon_group.command("book-opening")
+@click.argument("account")
+@click.confirmation_option(prompt="Book the first statement's opening balance in the ledger?")
+def book_opening(account):
+    """Book ACCOUNT's first statement's opening balance against equity:opening_balances."""
+    with current_app.extensions["db"].unit_of_work() as session:
+        found = session.scalar(sa.select(BankAccount).where(BankAccount.name == account))
+        if found is None:
+            raise click.ClickException(f"no bank account named {account!r} (add-bank-account)")
+        try:
+            entry = bank.book_opening_balance(session, found.id)
+        except DomainError as error:
+            _fail(error)
+        leg = next(leg for leg in entry.postings if leg.account == found.ledger_account)
+        verb = "already booked" if entry.replayed else "booked"
+        click.echo(
+            f"{entry.key} {verb}: {found.ledger_account} {coded_money(leg.amount, leg.currency)}"
+            f" from {entry.effective_at.isoformat()}"
+        )
+
+
 @recon_group.command("import-bank")
 @click.argument("account")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -218,8 +240,8 @@ def import_bank(account, path, kind, encoding, layout, opening):  # fmt: skip
 
 @recon_group.command("status")
 def status():
-    """Every bank statement, and Stripe's balance per currency, against the ledger at the end
-    of its last day: the difference, what open items explain, the lines still open. Exit 1 if
+    """Each bank account's latest statement, and Stripe's balance per currency, against the
+    ledger at the end of its last day: the difference, what open items explain, the lines still open. Exit 1 if
     any difference is unexplained (and not accepted with a reason)."""
     with current_app.extensions["db"].unit_of_work() as session:
         lines = session.scalar(sa.select(sa.func.count()).select_from(StripeBalanceTransaction))
@@ -239,19 +261,25 @@ def status():
                 else f"bank {row.label} statement {row.first} – {row.last}"
             )
             verdict = "accepted" if row.accepted else ("DIFFERS" if row.failing else "explained")
+
+            def shown(minor: int, row=row) -> str:
+                return coded_money(minor, row.currency)
+
             click.echo(
-                f"{where}: closing {row.statement_minor}, ledger {row.ledger_account} "
-                f"{row.ledger_minor} (difference {row.difference_minor}, open items "
-                f"{row.explained_minor}, unexplained {row.unexplained_minor}: {verdict}), "
-                f"{row.open_lines} lines open"
+                f"{where}: closing {shown(row.statement_minor)}, ledger {row.ledger_account} "
+                f"{shown(row.ledger_minor)} (difference {shown(row.difference_minor)}, open "
+                f"items {shown(row.explained_minor)}, unexplained "
+                f"{shown(row.unexplained_minor)}: {verdict}), {row.open_lines} lines open"
             )
         for name in standings.bank_accounts_without_statements(session):
             click.echo(f"bank {name}: no statement yet")
     settled = sum(1 for row in found if row.settled)
     failing = sum(1 for row in found if row.failing)
+    banks = sum(1 for row in found if row.account_key != assertions.STRIPE)
     click.echo(
-        f"{len(found)} statements: {settled} settled, {len(found) - settled - failing} open "
-        f"and explained, {failing} with a difference nothing explains"
+        f"{banks} bank accounts and {len(found) - banks} Stripe balances: {settled} settled, "
+        f"{len(found) - settled - failing} open and explained, {failing} with a difference "
+        "nothing explains"
     )
     sys.exit(1 if failing else 0)
 
@@ -294,9 +322,10 @@ def assert_command(start, end):
                          differs=sum(1 for row in rows if row.status == "differs"))  # fmt: skip
         for row in rows:
             click.echo(
-                f"{row.day} {row.label} {row.currency}: statement {row.statement_minor}, "
-                f"ledger {row.ledger_minor}, open {row.open_count} ({row.open_minor}), "
-                f"unexplained {row.unexplained_minor} — {row.status}"
+                f"{row.day} {row.label}: statement {coded_money(row.statement_minor, row.currency)}"
+                f", ledger {coded_money(row.ledger_minor, row.currency)}, open {row.open_count} "
+                f"({coded_money(row.open_minor, row.currency)}), unexplained "
+                f"{coded_money(row.unexplained_minor, row.currency)} — {row.status}"
             )
         bad = [row for row in rows if row.status == "differs"]
     click.echo(f"{len(rows)} days asserted, {len(bad)} with a difference nothing explains")

@@ -206,7 +206,7 @@ NAMED_ACCOUNTS = frozenset({
     trading_books.BANK, trading_books.STRIPE_CLEARING, trading_books.PLATFORM_FEES,
     trading_books.VAT_OUTPUT, trading_books.UNAPPLIED, finance_books.STRIPE_PAYOUTS_IN_TRANSIT,
     finance_books.STRIPE_DISPUTED, finance_books.PAYMENT_FEES, finance_books.DISPUTE_FEES,
-    finance_books.FX_POSITION, finance_books.PAYOUTS_IN_TRANSIT,
+    finance_books.FX_POSITION, finance_books.PAYOUTS_IN_TRANSIT, finance_books.OPENING_BALANCES,
 })  # fmt: skip
 # Accounts kept per organisation or per order: the number must be one that exists.
 PER_OWNER = (

@@ -20,6 +20,7 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from ledger.currencies import EXPONENTS, to_major
 from ledger.entries import MAX_AMOUNT
 from market.errors import InvalidInput
 from market.text import N_
@@ -104,3 +105,11 @@ def cell(text: str | None, limit: int) -> str | None:
     kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in text)
     kept = " ".join(kept.split())[:limit]
     return kept or None
+
+
+def coded_money(minor: int, currency: str) -> str:
+    """``100000000, "CNY"`` → ``CNY 1,000,000.00``: money written outside a request's locale
+    (the command line, a stored detail), the code before grouped major units."""
+    if currency not in EXPONENTS:
+        return f"{minor} {currency}"
+    return f"{currency} {to_major(minor, currency):,}"

@@ -513,8 +513,9 @@ class ReportQuerySchema(Schema):
     """A report's window and format."""
 
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
-    start = AwareDateTime(load_default=None)
-    end = AwareDateTime(load_default=None)
+    # A plain date is the exchange's day: ``start`` its first midnight, ``end`` the one after.
+    start = PeriodBound(load_default=None)
+    end = PeriodBound(load_default=None, last_day=True)
     organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
@@ -624,8 +625,8 @@ class ReportBuildInputSchema(FormSchema):
         ),
     )  # fmt: skip
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
-    start = fields.AwareDateTime(load_default=None, allow_none=True)
-    end = fields.AwareDateTime(load_default=None, allow_none=True)
+    start = PeriodBound(load_default=None, allow_none=True)
+    end = PeriodBound(load_default=None, allow_none=True, last_day=True)
     organisation_id = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1)
     )
@@ -707,3 +708,12 @@ class CandidateChoiceSchema(FormSchema):
         validate=validate.Regexp(r"^(payment|refund|payout|stripe_payout):[0-9]{1,12}$"),
     )
     note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+
+
+class OpeningBalanceSchema(Schema):
+    """A bank account's opening balance as booked (``bank_opening:<id>``)."""
+
+    key = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    effective_at = fields.DateTime()

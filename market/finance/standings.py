@@ -1,5 +1,5 @@
-"""Where reconciliation stands now (``shujiao recon status``): every bank statement, and
-Stripe's balance in each currency, against the ledger at the end of its last day (UTC+8), with
+"""Where reconciliation stands now (``shujiao recon status``): each bank account's latest
+statement, and Stripe's balance in each currency, against the ledger at the end of its last day (UTC+8), with
 the open items that explain the difference (``market.finance.assertions``) and the lines still
 open. Nothing is written: ``recon assert`` keeps the daily rows; this reads the present."""
 
@@ -27,7 +27,8 @@ OPEN = (ItemState.UNRECONCILED, ItemState.PARTIAL)
 
 @dataclass(frozen=True)
 class Standing:
-    """One statement (or Stripe's balance in one currency) against the ledger."""
+    """A bank account's latest statement (or Stripe's balance in one currency) against the
+    ledger."""
 
     account_key: str
     label: str
@@ -63,7 +64,7 @@ class Standing:
 
 
 def standings(session: Session) -> list[Standing]:
-    """Stripe per currency, then every statement of every bank account, oldest first."""
+    """Stripe per currency, then each bank account's latest statement."""
     found = []
     for target in assertions.reconciled_accounts(session):
         items = assertions.items_of(session, target)
@@ -78,23 +79,24 @@ def standings(session: Session) -> list[Standing]:
             found.append(_standing(session, target, target.first, target.last, int(balance),
                                    open_lines, items))  # fmt: skip
             continue
+        # The latest statement only: an earlier one's closing balance, read against the ledger
+        # at the end of its day, counts lines of later statements of the same day.
         account_id = int(target.key.split(":")[1])
-        open_by_statement = dict(
-            session.execute(
-                sa.select(BankLine.statement_id, sa.func.count())
-                .where(BankLine.bank_account_id == account_id, BankLine.state.in_(OPEN))
-                .group_by(BankLine.statement_id)
-            ).all()
-        )
-        for statement in session.scalars(
+        latest = session.scalar(
             sa.select(BankStatement)
             .where(BankStatement.bank_account_id == account_id)
-            .order_by(BankStatement.period_end, BankStatement.id)
-        ):
-            found.append(
-                _standing(session, target, statement.period_start, statement.period_end,
-                          statement.closing_minor, open_by_statement.get(statement.id, 0), items)
-            )  # fmt: skip
+            .order_by(BankStatement.period_end.desc(), BankStatement.id.desc())
+            .limit(1)
+        )
+        open_lines = session.scalar(
+            sa.select(sa.func.count()).where(
+                BankLine.bank_account_id == account_id, BankLine.state.in_(OPEN)
+            )
+        )
+        found.append(
+            _standing(session, target, latest.period_start, latest.period_end,
+                      latest.closing_minor, open_lines, items)
+        )  # fmt: skip
     return found
 
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import ledger
 from market.db import utcnow
 from market.errors import InvalidInput
-from market.finance import bank
-from market.finance.models import BankLine, BankStatement
+from market.finance import assertions, bank
+from market.finance.models import AssertionStatus, BalanceAssertion, BankLine, BankStatement
 from tests.finance.generated import BankRow, camt053, cmb_csv, icbc_csv, mt940
 
 D = date(2026, 11, 2)
@@ -237,3 +237,32 @@ def test_an_xml_bomb_is_refused(db, account):
 
 def test_mt940_that_is_not_mt940_is_refused(db, account):
     assert refused(db, account, b"hello", "mt940").field == "file"
+
+
+def test_the_opening_balance_is_booked_once_and_the_first_day_agrees(db, account, finance):
+    interest = [BankRow(date(2026, 11, 2), 500, "ICBC9", "", "", "利息")]
+    load(db, account, icbc_csv(interest, OPENING))
+    assertions.compute(db, utcnow())
+    db.commit()
+    assert {row.status for row in assertions_of(db)} == {AssertionStatus.DIFFERS}
+    db.commit()  # SQLite: the test's session must not hold the writer lock during requests
+    booked = finance.call("POST", f"/finance/bank-accounts/{account.id}/opening-balance")
+    assert booked.status_code == 201, booked.get_json()
+    assert booked.get_json()["amount_minor"] == OPENING
+    again = finance.call("POST", f"/finance/bank-accounts/{account.id}/opening-balance")
+    assert again.get_json()["key"] == booked.get_json()["key"] == f"bank_opening:{account.id}"
+    db.rollback()
+    assert ledger.balance(db, "equity:opening_balances", "CNY").posted == OPENING
+    assertions.compute(db, utcnow())
+    db.commit()
+    # What is left is the interest line nothing matches: explained, not a difference.
+    assert {row.status for row in assertions_of(db)} == {AssertionStatus.EXPLAINED}
+
+
+def test_an_opening_balance_before_any_statement_is_refused(db, account, finance):
+    refused = finance.call("POST", f"/finance/bank-accounts/{account.id}/opening-balance")
+    assert refused.status_code == 409 and "bank_account_id" in refused.get_json()["errors"]
+
+
+def assertions_of(db):
+    return db.scalars(sa.select(BalanceAssertion)).all()

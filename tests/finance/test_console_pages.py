@@ -204,6 +204,7 @@ DESTRUCTIVE = {
     "periods.html": ["finance.close_period"],
     "receipts.html": ["return_held_receipt"],
     "reconciliation.html": ["how='mark'", "decide_correction"],
+    "imports.html": ["book_opening_balance"],
 }
 
 

@@ -75,3 +75,19 @@ def test_a_stripe_report_is_imported_from_the_page(app, db):
         assert session.scalar(sa.select(StripeBalanceTransaction.stripe_id)) == "txn_1"
     missing = web.submit(f"{PAGE}/stripe", {}, page=PAGE)
     assert missing.status_code == 422 and 'id="file-error"' in missing.get_data(as_text=True)
+
+
+def test_the_first_statements_opening_balance_is_booked_from_the_page(app, db):
+    web = _finance(app, db)
+    web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)
+    with app.extensions["db"].unit_of_work() as session:
+        account_id = session.scalar(sa.select(BankAccount.id))
+    rows = [BankRow(today(), 500, "ICBC1", "", "", "利息")]
+    form = {"bank_account_id": account_id, "format": "csv",
+            "file": _upload(icbc_csv(rows, 100_000_000), "icbc.csv")}  # fmt: skip
+    web.submit(f"{PAGE}/statements", form, page=PAGE)
+    assert "记入 ¥1,000,000.00" in web.get(PAGE).get_data(as_text=True)
+    done = web.submit(f"{PAGE}/bank-accounts/{account_id}/opening-balance", {}, page=PAGE)
+    assert done.status_code == 302
+    page = web.get(PAGE).get_data(as_text=True)
+    assert "已记账" in page and "记入 ¥1,000,000.00" not in page

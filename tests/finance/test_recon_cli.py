@@ -57,8 +57,9 @@ def test_import_bank_and_status(app, tmp_path):
     # The 50 yuan are an open line: explained, still open, not a failure.
     assert status.returncode == 0, status.stdout
     assert (
-        "bank 工行基本户 statement 2026-11-02 – 2026-11-02: closing 5000, ledger assets:bank 0 "
-        "(difference 5000, open items 5000, unexplained 0: explained), 1 lines open"
+        "bank 工行基本户 statement 2026-11-02 – 2026-11-02: closing CNY 50.00, ledger "
+        "assets:bank CNY 0.00 (difference CNY 50.00, open items CNY 50.00, unexplained CNY 0.00: "
+        "explained), 1 lines open"
     ) in status.stdout
     unknown = _run(app, "import-bank", "nope", str(statement))
     assert unknown.returncode == 1 and "no bank account named" in unknown.stderr
@@ -73,26 +74,32 @@ def test_assert_prints_each_day_and_fails_on_an_unexplained_difference(app, tmp_
     # The interest is an open line: the day is explained, not clean, and not a failure.
     asserted = _run(app, "assert")
     assert asserted.returncode == 0, asserted.stderr
-    assert "2026-11-02 工行基本户 CNY: statement 5000, ledger 0, open 1 (5000)" in asserted.stdout
+    assert (
+        "2026-11-02 工行基本户: statement CNY 50.00, ledger CNY 0.00, open 1 (CNY 50.00)"
+    ) in asserted.stdout
     assert "1 days asserted, 0 with a difference nothing explains" in asserted.stdout
     backwards = _run(app, "assert", "--start", "2026-11-03", "--end", "2026-11-02")
     assert backwards.returncode == 2 and "--end" in backwards.stderr
 
 
-def test_status_reports_every_statement_and_fails_on_an_unexplained_difference(app, tmp_path):
+def test_status_reports_each_accounts_latest_statement_and_fails_on_a_difference(app, tmp_path):
     _run(app, "add-bank-account", "工行基本户", "--bank", "中国工商银行",
          "--number", "4000021009200000001", "--layout", "icbc")  # fmt: skip
-    first, second = tmp_path / "november-2.csv", tmp_path / "november-3.csv"
-    first.write_bytes(icbc_csv([BankRow(date(2026, 11, 2), 5_000, "R1")], 0))
+    first, second = tmp_path / "november-3a.csv", tmp_path / "november-3b.csv"
+    # Two statements of the same day: the first one's closing is not the day's.
+    first.write_bytes(icbc_csv([BankRow(date(2026, 11, 3), 5_000, "R1")], 0))
     second.write_bytes(icbc_csv([BankRow(date(2026, 11, 3), 3_000, "R2")], 5_000))
     for statement in (first, second):
         assert _run(app, "import-bank", "工行基本户", str(statement)).returncode == 0
     status = _run(app, "status")
     assert status.returncode == 0, status.stdout
-    # Both statements, not only the last: each is open with its own line.
-    assert "statement 2026-11-02 – 2026-11-02: closing 5000" in status.stdout
-    assert "statement 2026-11-03 – 2026-11-03: closing 8000" in status.stdout
-    assert "2 statements: 0 settled, 2 open and explained, 0 with a difference" in status.stdout
+    assert "closing CNY 50.00" not in status.stdout
+    assert "statement 2026-11-03 – 2026-11-03: closing CNY 80.00" in status.stdout
+    assert "2 lines open" in status.stdout
+    assert (
+        "1 bank accounts and 0 Stripe balances: 0 settled, 1 open and explained, 0 with a "
+        "difference"
+    ) in status.stdout
     # A movement on the bank account that no statement line or receipt stands for.
     with app.extensions["db"].unit_of_work() as session:
         ledger.post(
@@ -103,8 +110,20 @@ def test_status_reports_every_statement_and_fails_on_an_unexplained_difference(a
         )
     status = _run(app, "status")
     assert status.returncode == 1, status.stdout
-    assert "closing 5000, ledger assets:bank 0 (difference 5000, open items 5000, " in status.stdout
     assert (
-        "closing 8000, ledger assets:bank 100 (difference 7900, open items 8000, "
-        "unexplained -100: DIFFERS)"
+        "closing CNY 80.00, ledger assets:bank CNY 1.00 (difference CNY 79.00, open items "
+        "CNY 80.00, unexplained CNY -1.00: DIFFERS)"
     ) in status.stdout
+
+
+def test_book_opening_balance_from_the_command_line(app, tmp_path):
+    _run(app, "add-bank-account", "工行基本户", "--bank", "中国工商银行",
+         "--number", "4000021009200000001", "--layout", "icbc")  # fmt: skip
+    statement = tmp_path / "icbc.csv"
+    statement.write_bytes(icbc_csv([BankRow(date(2026, 11, 2), 5_000, "R1")], 100_000_000))
+    _run(app, "import-bank", "工行基本户", str(statement))
+    booked = _run(app, "book-opening", "工行基本户", "--yes")
+    assert booked.returncode == 0, booked.stderr
+    assert "bank_opening:1 booked: assets:bank CNY 1,000,000.00" in booked.stdout
+    status = _run(app, "status")
+    assert status.returncode == 0 and "unexplained CNY 0.00: explained" in status.stdout

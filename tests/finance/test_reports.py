@@ -39,3 +39,15 @@ def test_the_trial_balance_has_debit_and_credit_columns(finance, books):
 def test_an_unknown_report_is_a_404(finance):
     assert finance.call("GET", "/finance/reports/nope").status_code == 404
     assert finance.call("GET", "/finance/reports/payables?format=pdf").status_code == 422
+
+
+def test_a_report_takes_plain_days_of_the_exchange(finance, books):
+    whole = finance.call("GET", "/finance/reports/general_ledger")
+    everything = whole.get_data(as_text=True)
+    whole.close()
+    days = finance.call("GET", "/finance/reports/general_ledger?start=2000-01-01&end=2199-12-31")
+    assert days.status_code == 200, days.get_json()
+    assert days.get_data(as_text=True) == everything
+    days.close()
+    bad = finance.call("GET", "/finance/reports/general_ledger?start=2026-13-01")
+    assert bad.status_code == 422 and "start" in bad.get_json()["errors"]

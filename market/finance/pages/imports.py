@@ -37,12 +37,20 @@ def _page(status: int = 200, errors=None, failed: str | None = None):
     """The imports page; after a refused form, that form shows its errors and keeps what was
     typed (a file is chosen again)."""
     session = db_session()
+    accounts = session.scalars(sa.select(BankAccount).order_by(BankAccount.id)).all()
     page = render_template(
         "finance/imports.html",
-        accounts=session.scalars(sa.select(BankAccount).order_by(BankAccount.id)).all(),
+        accounts=accounts,
         statements=session.scalars(
             sa.select(BankStatement).order_by(BankStatement.id.desc()).limit(20)
         ).all(),
+        openings={
+            account.id: (
+                bank.first_statement(session, account.id),
+                bank.opening_booked(session, account.id),
+            )
+            for account in accounts
+        },  # fmt: skip
         layouts=LAYOUT_NAMES,
         formats=FORMAT_NAMES,
         encodings=ENCODING_NAMES,
@@ -122,6 +130,18 @@ def import_statement():
             _("Statement imported: %(new)s new lines, %(known)s imported before.",
               new=result.new_lines, known=result.known_lines)
         )  # fmt: skip
+    return redirect(url_for("finance_imports.imports_page"))
+
+
+@blp.route("/imports/bank-accounts/<int:account_id>/opening-balance", methods=["POST"])
+@finance_only
+def book_opening_balance(account_id: int):
+    """Book the account's first statement's opening balance (asked first on the page)."""
+    try:
+        bank.book_opening_balance(db_session(), account_id)
+    except DomainError as error:
+        return _page(error.status, _refused(error, ()), f"opening-{account_id}")
+    flash(_("The opening balance is booked against equity:opening_balances."))
     return redirect(url_for("finance_imports.imports_page"))
 
 

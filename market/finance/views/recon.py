@@ -68,6 +68,18 @@ def add_bank_account(data):
     return bank.create_account(db_session(), data)
 
 
+@blp.route("/finance/bank-accounts/<int:account_id>/opening-balance", methods=["POST"])
+@requires("finance:write")
+@blp.response(201, schemas.OpeningBalanceSchema)
+def book_opening_balance(account_id: int):
+    """Book the account's first statement's opening balance against
+    ``equity:opening_balances``, once; again answers the same entry."""
+    entry = bank.book_opening_balance(db_session(), account_id)
+    leg = next(leg for leg in entry.postings if leg.account != "equity:opening_balances")
+    return {"key": entry.key, "amount_minor": leg.amount, "currency": leg.currency,
+            "effective_at": entry.effective_at}  # fmt: skip
+
+
 @blp.route("/finance/bank-accounts/<int:account_id>/statements", methods=["POST"])
 @requires("finance:write")
 @blp.arguments(schemas.StatementOptionsSchema, location="form")
