@@ -17,6 +17,7 @@ from ledger.verify import verify
 from market import worker
 from market.finance import inputs
 from tests import factories
+from tests.web import WebClient
 
 OWED = 123_456
 
@@ -299,3 +300,18 @@ def test_a_value_date_lies_between_submission_and_today(db, finance):
     other_day = finance.call("POST", paid, json={**body, "value_date": str(today - timedelta(1))})
     assert other_day.status_code == 409 and "value_date" in other_day.get_json()["errors"]
     assert finance.balance("assets:bank") == -OWED
+
+
+def test_the_page_offers_a_batch_only_when_someone_can_be_paid_and_says_it_was_sent(
+    app, db, finance
+):
+    web = WebClient(app)
+    web.log_in(finance.first.email, factories.PASSWORD)
+    assert "生成付款批次" not in web.get("/finance/payouts").get_data(as_text=True)
+    provider = provider_owed(db)
+    confirmed(finance, provider.id)
+    assert "生成付款批次" in web.get("/finance/payouts").get_data(as_text=True)
+    batch = finance.call("POST", "/finance/payout-batches", json={"currency": "CNY"}).get_json()
+    sent = web.submit(f"/finance/payouts/batches/{batch['id']}/submit", {}, page="/finance/payouts")
+    assert sent.status_code == 302
+    assert "已提交银行" in web.get("/finance/payouts").get_data(as_text=True)

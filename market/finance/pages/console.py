@@ -163,7 +163,12 @@ def move_batch(batch_id: int, action: str):
         move(db_session(), batch_id, current_user(), utcnow())
     except DomainError as error:
         return _payouts_page(error.status, _refused(error), f"batch-{batch_id}")
-    flash(_("Payout batch %(id)s updated.", id=batch_id))
+    if action == "submit":
+        flash(
+            _("Payout batch %(id)s submitted to the bank; its payouts are in transit.", id=batch_id)
+        )
+    else:
+        flash(_("Payout batch %(id)s cancelled; its payouts are released.", id=batch_id))
     return redirect(url_for("finance_console.payouts_page"))
 
 
