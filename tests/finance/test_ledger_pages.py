@@ -205,3 +205,31 @@ def test_the_journal_csv_speaks_in_the_exchanges_zone(client, db, books):
     body = client.get("/finance/ledger/journal?format=csv").get_data(as_text=True)
     rows = body.splitlines()[1:]
     assert rows and all("+08:00" in row and "+00:00" not in row for row in rows)
+
+
+def test_after_a_part_month_the_offer_is_named_by_its_days(app, client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-11上", "starts_at": "2026-11-01", "ends_at": "2026-11-29"}
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    page = client.get("/finance/periods").get_data(as_text=True)
+    assert 'value="2026-11-30/2026-11-30"' in page and 'value="2026-11"' not in page
+    assert 'value="2026-11-30"' in page
+
+
+def test_who_requested_and_closed_a_period_is_shown_by_name(app, client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,), name="王芳")
+    factories.user(db, "second@exchange.cn", staff=(StaffRole.FINANCE,), name="李强")
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2021-01", "starts_at": "2021-01-01", "ends_at": "2021-01-31"}
+    client.submit("/finance/periods", form, page="/finance/periods")
+    client.submit("/finance/periods/2021-01/close-request", {}, page="/finance/periods")
+    page = client.get("/finance/periods").get_data(as_text=True)
+    assert "王芳" in page and "finance@exchange.cn 申请" not in page
+    second = WebClient(app)
+    second.log_in("second@exchange.cn")
+    second.submit("/finance/periods/2021-01/close", {}, page="/finance/periods")
+    page = second.get("/finance/periods").get_data(as_text=True)
+    assert "李强" in page and "second@exchange.cn" not in page.split("<main", 1)[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -24,7 +25,7 @@ from market.context import current_user, db_session
 from market.errors import DomainError
 from market.finance import closing, schemas, services
 from market.forms import parse_form
-from market.identity.models import StaffRole
+from market.identity.models import StaffRole, User
 
 blp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -95,10 +96,12 @@ def _next_period(periods: list) -> dict:
     first = start.astimezone(zone).date()
     if not periods:
         first = first.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
+    following = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
     last = following - timedelta(days=1)
-    return {"name": first.strftime("%Y-%m"), "starts_at": first.isoformat(),
-            "ends_at": last.isoformat()}  # fmt: skip
+    # A whole month is named by it; the rest of a month after a shorter period by its days
+    # (an ISO 8601 interval), never by a month it does not cover.
+    name = first.strftime("%Y-%m") if first.day == 1 else f"{first.isoformat()}/{last.isoformat()}"
+    return {"name": name, "starts_at": first.isoformat(), "ends_at": last.isoformat()}
 
 
 def _periods_page(status: int = 200, errors=None):
@@ -117,8 +120,21 @@ def _periods_page(status: int = 200, errors=None):
         now=now,
         errors=errors or {},
         form=request.form if errors else _next_period(periods),
+        people=_people(session, periods),
     )
     return page, status
+
+
+def _people(session, periods: list) -> dict[str, str]:
+    """The finance users the ledger names by e-mail (who requested and who closed), by name."""
+    emails = {p.closed_by for p in periods} | {p.close_requested_by for p in periods}
+    emails.discard(None)
+    if not emails:
+        return {}
+    return {
+        user.email: user.name
+        for user in session.scalars(sa.select(User).where(User.email.in_(emails)))
+    }
 
 
 @blp.route("/periods")
