@@ -45,6 +45,8 @@ def test_demo_seeds_once_and_reruns_safely(demo_instance):
     assert first.returncode == 0, first.stderr
     assert "Seeded the demo exchange" in first.stdout
     assert "reviewer@demo.shujiao.cn" in first.stdout
+    # Two finance users, so the maker-checker steps can be tried.
+    assert "finance.checker@demo.shujiao.cn" in first.stdout
     assert "'MAIL LINK for <address>:'" in first.stdout  # where a new user's links are
     second = run("demo", "--no-serve", env=env, timeout=300)
     assert second.returncode == 0, second.stderr

@@ -31,6 +31,9 @@ STAFF = [
     ("reviewer@demo.shujiao.cn", "李明 Li Ming", [StaffRole.REVIEWER]),
     ("appraiser@demo.shujiao.cn", "王芳 Wang Fang", [StaffRole.APPRAISER]),
     ("finance@demo.shujiao.cn", "陈静 Chen Jing", [StaffRole.FINANCE]),
+    # The second pair of eyes finance's maker-checker steps need: approving a correction,
+    # confirming a payee account, closing a period.
+    ("finance.checker@demo.shujiao.cn", "吴刚 Wu Gang", [StaffRole.FINANCE]),
 ]
 
 # (owner e-mail, owner name, zh name, en name, jurisdiction, division code or registration no.)
