@@ -183,6 +183,7 @@ def staff_exchange(live_app):
                 "finance-payees": "/finance/payees",
                 "finance-payouts": "/finance/payouts",
                 "finance-reconciliation": "/finance/reconciliation",
+                "finance-imports": "/finance/imports",
                 "finance-trading": "/finance/trading",
                 "staff-order": f"/orders/{disputed.id}",
             },

@@ -22,9 +22,9 @@ blp = Blueprint("finance_imports", __name__, url_prefix="/finance")
 finance_only = staff_required(StaffRole.FINANCE)
 
 LAYOUT_NAMES = {
-    "icbc": N_("ICBC (工商银行) export"),
-    "cmb": N_("China Merchants Bank (招商银行) export"),
-    "ccb": N_("China Construction Bank (建设银行) export"),
+    "icbc": N_("ICBC export"),
+    "cmb": N_("China Merchants Bank export"),
+    "ccb": N_("China Construction Bank export"),
 }
 FORMAT_NAMES = {"csv": N_("CSV"), "mt940": N_("SWIFT MT940"), "camt053": N_("ISO 20022 camt.053")}
 ENCODING_NAMES = {"utf-8": N_("UTF-8"), "gb18030": N_("GB18030 / GBK")}
@@ -141,8 +141,13 @@ def book_opening_balance(account_id: int):
         bank.book_opening_balance(db_session(), account_id)
     except DomainError as error:
         return _page(error.status, _refused(error, ()), f"opening-{account_id}")
-    flash(_("The opening balance is booked against equity:opening_balances."))
+    flash(_("The opening balance of %(name)s is booked.", name=account_name(account_id)))
     return redirect(url_for("finance_imports.imports_page"))
+
+
+def account_name(account_id: int) -> str:
+    """A bank account's name, for a message about it."""
+    return bank.account_or_404(db_session(), account_id).name
 
 
 @blp.route("/imports/stripe", methods=["POST"])
