@@ -550,7 +550,8 @@ def revision_form(revision: ListingRevision) -> dict:
             "kind": str(plan.kind),
             "name_zh": plan.name_zh,
             "name_en": plan.name_en,
-            "price": _major_units(plan.price_minor, plan.currency),
+            # The editor takes a subscription's price per period (the buyer pays all at once).
+            "price": _major_units(plan.price_per_period_minor or plan.price_minor, plan.currency),
             "currency": plan.currency,
             "period": str(plan.period) if plan.period else "",
             "periods": str(plan.periods or ""),

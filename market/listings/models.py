@@ -311,6 +311,15 @@ class Plan(Base):
     buyer_organisation: Mapped[Organisation | None] = relationship()
 
     @property
+    def price_per_period_minor(self) -> int | None:
+        """A subscription's price per period (``price_minor`` is what the buyer pays for all
+        ``periods`` at once), rounded half up when the total does not divide evenly; None for
+        other kinds."""
+        if self.kind != PlanKind.SUBSCRIPTION or not self.periods:
+            return None
+        return (self.price_minor + self.periods // 2) // self.periods
+
+    @property
     def effective_terms(self) -> dict:
         """The terms a buyer of this plan gets: a private offer's own, else the revision's."""
         return self.terms if self.terms is not None else self.revision.terms

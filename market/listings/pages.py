@@ -418,11 +418,33 @@ def _plan_names() -> dict[str, tuple[str, str]]:
 
 def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None):
     rows = [int(m[1]) for key in form if (m := schemas.PLAN_ROW.fullmatch(key))]
+    plan_rows = max([schemas.PLAN_ROWS - 1, *rows]) + 1
     return render_template(
         "listings/editor.html", form=form, errors=errors, offered=offered, chosen=chosen,
         labels=_labels(), regions=discovery.REGION_LABELS, territories=territory_choices(),
-        listing=listing, plan_rows=max([schemas.PLAN_ROWS - 1, *rows]) + 1,
+        listing=listing, plan_rows=plan_rows, plan_totals=_plan_totals(form, plan_rows),
     )  # fmt: skip
+
+
+def _plan_totals(form, plan_rows: int) -> dict[int, str]:
+    """What the buyer of each subscription row pays in all, as the editor's script would say
+    it: a subscription is priced per period and paid for all its periods at once."""
+    totals = {}
+    for index in range(plan_rows):
+        row = {name: form.get(f"plan{index}_{name}") for name in ("kind", "price", "periods")}
+        if row["kind"] != "subscription":
+            continue
+        try:
+            loaded = schemas.PlanTotalSchema().load(
+                {**row, "currency": form.get(f"plan{index}_currency") or CNY}
+            )
+        except ValidationError:
+            continue
+        currency, each, periods = loaded["currency"], loaded["price"], loaded["periods"]
+        totals[index] = _("The buyer pays {total} at once ({periods} × {each}).").format(
+            total=money(each * periods, currency), periods=periods, each=money(each, currency)
+        )
+    return totals
 
 
 @blp.route("/provider/listings/<int:listing_id>/edit", methods=["GET", "POST"])

@@ -77,13 +77,29 @@ class LicenceTermsSchema(Schema):
 
 
 class ListingPlanInputSchema(Schema):
-    """A pricing plan: integer minor units and an ISO 4217 currency."""
+    """A pricing plan: integer minor units and an ISO 4217 currency.
+
+    ``price_minor`` is what the buyer pays for the plan; for a subscription that is all its
+    ``periods`` at once. A subscription may instead be priced per period
+    (``price_per_period_minor``), and its price is that times ``periods``.
+    """
 
     kind = fields.Enum(PlanKind, by_value=True, required=True)
     name_zh = _text(100, one_line=True)
     name_en = _text(100, one_line=True)
     price_minor = Int(
-        bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
+        bits=64,
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(MIN_PRICE, MAX_PRICE),
+    )
+    price_per_period_minor = Int(
+        bits=64,
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(MIN_PRICE, MAX_PRICE),
     )
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
     period = fields.Enum(BillingPeriod, by_value=True, load_default=None, allow_none=True)
@@ -115,8 +131,39 @@ class ListingPlanInputSchema(Schema):
                 errors[name] = ["not used by this kind of plan"]
         if data.get("terms") is not None and kind != PlanKind.PRIVATE_OFFER:
             errors["terms"] = ["only private offers carry their own terms"]
+        errors.update(self._price_errors(data, kind))
         if errors:
             raise ValidationError(errors)
+
+    def _price_errors(self, data, kind) -> dict:
+        """One price: the plan's total, or (subscriptions) the price per period."""
+        total, each = data.get("price_minor"), data.get("price_per_period_minor")
+        name = self._price_name()
+        if each is None:
+            if total is None:
+                return {name: [N_("Missing data for required field.")]}
+            return {}
+        if kind != PlanKind.SUBSCRIPTION:
+            return {self._per_period_name(): [N_("Only a subscription is priced per period.")]}
+        if total is not None:
+            return {name: [N_("Give the price per period or the total for all periods, not both.")]}
+        if data.get("periods") and each * data["periods"] > MAX_PRICE:
+            return {self._per_period_name(): [N_("The total for all periods is too large.")]}
+        return {}
+
+    def _price_name(self) -> str:
+        return self.fields["price_minor"].data_key or "price_minor"
+
+    def _per_period_name(self) -> str:
+        return self.fields["price_per_period_minor"].data_key or "price_per_period_minor"
+
+    @post_load
+    def total_price(self, data, **_):
+        """A subscription priced per period costs that for each of its periods."""
+        each = data.pop("price_per_period_minor", None)
+        if each is not None:
+            data["price_minor"] = each * data["periods"]
+        return data
 
 
 class RevisionInputSchema(Schema):
@@ -229,7 +276,13 @@ class ListingPlanSchema(Schema):
     kind = fields.Enum(PlanKind, by_value=True)
     name_zh = fields.String()
     name_en = fields.String()
-    price_minor = fields.Integer()
+    price_minor = fields.Integer(
+        metadata={"description": "what the buyer pays; a subscription: all periods at once"}
+    )
+    price_per_period_minor = fields.Integer(
+        allow_none=True,
+        metadata={"description": "a subscription's price per period (rounded half up)"},
+    )
     currency = fields.String()
     period = fields.Enum(BillingPeriod, by_value=True, allow_none=True)
     periods = fields.Integer(allow_none=True)
@@ -522,11 +575,24 @@ def _whole(low: int, high: int):
 
 
 class PlanFormSchema(ListingPlanInputSchema):
-    """A plan row: the price typed in the plan currency's major unit."""
+    """A plan row: the price typed in the plan currency's major unit; a subscription's price is
+    per period (the editor shows the total for all periods beside it)."""
 
-    price_minor = Money(data_key="price", required=True, minimum=MIN_PRICE, maximum=MAX_PRICE)
+    price_minor = Money(data_key="price", load_default=None, minimum=MIN_PRICE, maximum=MAX_PRICE)
+    price_per_period_minor = Money(
+        data_key="price_per_period", load_default=None, minimum=MIN_PRICE, maximum=MAX_PRICE
+    )
     periods = _whole(1, 120)
     calls = _whole(1, 10**12)
+
+
+class PlanTotalSchema(Schema):
+    """A subscription row's price per period and its number of periods, as typed."""
+
+    kind = fields.String()
+    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    price = Money(required=True, minimum=MIN_PRICE, maximum=MAX_PRICE)
+    periods = Int(bits=64, required=True, validate=validate.Range(1, 120))
 
 
 class TermsFormSchema(LicenceTermsSchema):
@@ -577,6 +643,8 @@ class RevisionFormSchema(RevisionInputSchema):
             row["name_en"] = row["name_en"] or en
             plan = {name: value for name, value in row.items() if value is not None}
             plan.setdefault("price", "")
+            if row["kind"] == PlanKind.SUBSCRIPTION.value:
+                plan["price_per_period"] = plan.pop("price")
             plans.append({**plan, "exclusive": exclusive})
         if "keywords" in form:
             texts = form["keywords"] if isinstance(form["keywords"], list) else [form["keywords"]]
@@ -612,7 +680,8 @@ def flat_errors(errors: dict) -> dict[str, list[str]]:
 def _name(path: str) -> str:
     parts = path.split(".")
     if parts[0] == "plans" and len(parts) >= 3:
-        return f"plan{parts[1]}_{'price' if parts[2] == 'price_minor' else parts[2]}"
+        prices = ("price_minor", "price_per_period", "price_per_period_minor")
+        return f"plan{parts[1]}_{'price' if parts[2] in prices else parts[2]}"
     if parts[0] == "terms" and len(parts) >= 2:
         return parts[1]
     return parts[0]
