@@ -61,8 +61,8 @@ def send_mail(session: Session, mailer: Mailer, base_url: str, payload: dict) ->
     notification = session.get(Notification, payload["notification_id"])
     if notification is None:
         return 0
-    recipients = session.scalars(
-        sa.select(User.email)
+    recipients = session.execute(
+        sa.select(User.email, User.locale)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == notification.organisation_id,
@@ -75,8 +75,10 @@ def send_mail(session: Session, mailer: Mailer, base_url: str, payload: dict) ->
     items = "".join(
         f"- {item['zh']} / {item['en']}\n" for item in notification.subject.get("items", [])
     )
-    body = f"{notification.subject['zh']}\n{notification.subject['en']}\n\n{items}"
-    body += f"\n{link}\n" if items else f"{link}\n"
-    for email in recipients:
-        mailer.send(Mail(to=email, subject=notification.subject["zh"], body=body))
+    for email, locale in recipients:
+        # The recipient's language first (Chinese unless they chose English), the other below.
+        first, second = ("en", "zh") if (locale or "zh").startswith("en") else ("zh", "en")
+        body = f"{notification.subject[first]}\n{notification.subject[second]}\n\n{items}"
+        body += f"\n{link}\n" if items else f"{link}\n"
+        mailer.send(Mail(to=email, subject=notification.subject[first], body=body))
     return len(recipients)

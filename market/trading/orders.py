@@ -16,8 +16,9 @@ from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.identity.models import Organisation, User
 from market.listings import plans as listing_plans
 from market.listings import terms as licence
-from market.listings.models import Plan
+from market.listings.models import PATHWAY_LABELS, PersonalInfoHandling, Plan
 from market.text import N_
+from market.trading import notices
 from market.trading.models import Entitlement, ExclusiveClaim, Order, OrderEvent, OrderStatus
 from market.trading.states import Action, Actor, next_status
 
@@ -105,13 +106,71 @@ def require_provider(order: Order, organisation_ids) -> None:
         raise PermissionDenied(N_("only the provider may do this"))
 
 
-def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool:
+def is_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool:
+    """Whether an order of ``plan`` by ``buyer`` takes the data out of the provider's
+    jurisdiction: declared so, or a buyer registered elsewhere (mainland → Hong Kong counts)."""
+    return declared or buyer.jurisdiction != plan.revision.listing.organisation.jurisdiction
+
+
+CROSS_BORDER_PERSONAL_INFO = {
+    PersonalInfoHandling.NONE: N_("The compliance review found no personal information in it."),
+    PersonalInfoHandling.DEIDENTIFIED: N_(
+        "It holds de-identified personal information: you must not try to re-identify anyone, "
+        "and must not pass it to a third party outside the licensed territory."
+    ),
+    PersonalInfoHandling.LAWFUL_BASIS: N_(
+        "It holds personal information processed on a lawful basis: you must protect it to the "
+        "standard of the Personal Information Protection Law, and must not pass it to a third "
+        "party without the provider's written consent."
+    ),
+}
+
+
+def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
+    """The terms a buyer accepts to take the data out of the provider's jurisdiction (數據出境),
+    from the licence and the listing's compliance review, in the reader's language; empty
+    when the licence does not allow cross-border use."""
+    terms, review = plan.effective_terms, plan.revision.review
+    if not terms["cross_border"] or review is None or review.cross_border_pathway is None:
+        return []
+    pathway = gettext(PATHWAY_LABELS[review.cross_border_pathway])
+    if review.cross_border_evidence:
+        pathway = f"{pathway} ({review.cross_border_evidence})"
+    if terms["territory"] == [licence.WORLDWIDE]:
+        territory = gettext(N_("Worldwide"))
+    else:
+        territory = ", ".join(territory_name(code) for code in terms["territory"])
+    return [
+        gettext(N_("The data leaves mainland China under: %(pathway)s."), pathway=pathway),
+        gettext(CROSS_BORDER_PERSONAL_INFO[review.personal_info]),
+        gettext(
+            N_("It includes important data, cleared for export by a CAC security assessment.")
+            if review.important_data
+            else N_("The compliance review found no important data in it.")
+        ),
+        gettext(
+            N_(
+                "You use it only in the licensed territory (%(territory)s) and only for the usage "
+                "scenario you declare."
+            ),
+            territory=territory,
+        ),
+        gettext(
+            N_(
+                "You keep a record of where the data is stored and who processes it, and show it "
+                "to the provider or a regulator on request."
+            )
+        ),
+    ]
+
+
+def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool, accepted: bool) -> bool:
     """A buyer outside the provider's jurisdiction (mainland → Hong Kong counts), or one
-    declaring use abroad, needs terms allowing cross-border use and a pathway recorded in the
-    listing's compliance review. Returns whether the order is cross-border."""
+    declaring use abroad, needs terms allowing cross-border use, a pathway recorded in the
+    listing's compliance review, and to have accepted the cross-border terms
+    (:func:`cross_border_terms`). Returns whether the order is cross-border."""
     revision = plan.revision
-    provider = revision.listing.organisation
-    cross_border = declared or buyer.jurisdiction != provider.jurisdiction
+    cross_border = is_cross_border(plan, buyer, declared)
     if not cross_border:
         return False
     if not plan.effective_terms["cross_border"]:
@@ -124,6 +183,14 @@ def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool
         raise InvalidInput(
             N_("this listing has no cross-border pathway recorded in its compliance review"),
             field="cross_border",
+        )
+    if not accepted:
+        raise InvalidInput(
+            N_(
+                "this order takes the data out of the provider's jurisdiction: accept the "
+                "cross-border terms to place it"
+            ),
+            field="cross_border_terms_accepted",
         )
     return True
 
@@ -180,7 +247,8 @@ def place(
 ) -> tuple[Order, bool]:
     """Place an order for ``data["plan_id"]``; ``(order, created)``.
 
-    ``data``: ``plan_id``, ``usage_scenario``, ``usage_note``, ``cross_border``. The terms,
+    ``data``: ``plan_id``, ``usage_scenario``, ``usage_note``, ``cross_border``,
+    ``cross_border_terms_accepted`` (needed when the order is cross-border). The terms,
     scenario and price are bound into the order as they are now. With an idempotency key, the
     same key and body return the first order (``created`` false); another body is a Conflict.
     ``fee_bps_for(category)`` gives the platform fee rate (basis points) to bind, ``vat_bps``
@@ -217,7 +285,12 @@ def place(
         raise InvalidInput(
             N_("the licence does not permit this usage scenario"), field="usage_scenario"
         )
-    cross_border = _check_cross_border(plan, buyer, bool(data.get("cross_border")))
+    cross_border = _check_cross_border(
+        plan,
+        buyer,
+        bool(data.get("cross_border")),
+        bool(data.get("cross_border_terms_accepted")),
+    )
     if plan.price_minor <= 0:
         raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")
     _check_exclusivity(session, plan, buyer.id, now)
@@ -271,6 +344,7 @@ def place(
             at=now,
         )
     )
+    notices.order_placed(session, order, now)
     return order, True
 
 

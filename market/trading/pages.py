@@ -132,6 +132,15 @@ def buy(listing_id: int):
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
         "terms": licence.describe(revision.terms, _, territory),
         "labels": _labels(),
+        # What a buyer taking the data abroad accepts, and whether one of the user's
+        # organisations would take it abroad by its registration alone.
+        "cross_border_terms": {
+            plan.id: orders.cross_border_terms(plan, _, territory)
+            for plan in revision.plans_for(mine, utcnow())
+        },
+        "abroad": [
+            buyer for buyer in buyers if buyer.jurisdiction != listing.organisation.jurisdiction
+        ],
     }
     if request.method == "GET" or not buyers:
         page = render_template("trading/buy.html", errors={}, form={}, **context)

@@ -21,7 +21,7 @@ from market.identity.models import User
 from market.payments.gateway import Intent
 from market.states import IllegalMove
 from market.text import N_
-from market.trading import books, delivery, orders
+from market.trading import books, delivery, notices, orders
 from market.trading.models import (
     Order,
     OrderStatus,
@@ -121,6 +121,7 @@ def _mark_paid(
     order.paid_minor = payment.amount_minor
     order.payment_method = payment.method
     order.paid_at = now
+    notices.order_paid(session, order, now)
     if delivery.delivers_automatically(order):
         delivery.deliver(session, order, settings, now)
 

@@ -23,7 +23,7 @@ from market.errors import Conflict, InvalidInput, NotFound
 from market.identity.models import User
 from market.states import IllegalMove
 from market.text import N_
-from market.trading import books, delivery, orders, settlement
+from market.trading import books, delivery, notices, orders, settlement
 from market.trading.models import (
     Dispute,
     DisputeDecision,
@@ -145,6 +145,7 @@ def complete(
     refund.stripe_refund_id = stripe_refund_id or refund.stripe_refund_id
     refund.completed_at = now
     order.refunded_minor += refund.amount_minor
+    notices.refunded(session, order, refund.amount_minor, now)
     actor = Actor(refund.actor)
     if order.refunded_minor >= order.paid_minor:
         orders.move(session, order, Action.REFUND, actor, now, note=refund.reason)
@@ -202,6 +203,7 @@ def open_dispute(
     )
     session.add(dispute)
     session.flush()
+    notices.dispute_opened(session, order, reason, now)
     return dispute
 
 
@@ -257,6 +259,7 @@ def decide(
     if decision == DisputeDecision.RELEASE:
         dispute.status = DisputeStatus.DECIDED
         release_to_provider(session, order, Actor.REVIEWER, now, note=note)
+        notices.dispute_decided(session, order, None, note or "", now)
         return dispute, None
     if decision == DisputeDecision.FULL_REFUND:
         amount = held
@@ -272,6 +275,7 @@ def decide(
         session, order.id, amount, note or str(decision), reviewer, now, Actor.REVIEWER,
         idempotency_key=f"dispute:{dispute.id}", dispute=dispute,
     )  # fmt: skip
+    notices.dispute_decided(session, order, amount, note or "", now)
     return dispute, refund
 
 

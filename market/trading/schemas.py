@@ -48,6 +48,9 @@ class OrderInputSchema(Schema):
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     usage_note = Text(load_default=None, validate=validate.Length(max=2000))
     cross_border = fields.Boolean(load_default=False)
+    # Required (true) when the order is cross-border: a declared use abroad, or a buyer
+    # registered outside the provider's jurisdiction.
+    cross_border_terms_accepted = fields.Boolean(load_default=False)
 
 
 class OrderFormSchema(OrderInputSchema):

@@ -53,8 +53,41 @@ def test_hong_kong_buyer_needs_a_cross_border_pathway(exchange, listing_of, db):
             cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕1号"
         ),
     )
-    order = place(exchange, cleared, headers=headers)
+    order = place(exchange, cleared, headers=headers, cross_border_terms_accepted=True)
     assert order["cross_border"] is True
+
+
+def _cleared(listing_of):
+    return listing_of(
+        terms=listing_factories.terms(territory=["CN", "HK"], cross_border=True),
+        review=listing_factories.review_data(
+            cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕1号"
+        ),
+    )
+
+
+def test_a_buyer_abroad_must_accept_the_cross_border_terms(exchange, listing_of, db):
+    _org, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-2")
+    cleared = _cleared(listing_of)
+    refused = _post(exchange, "/orders", headers, json=order_body(cleared))
+    assert refused.status_code == 422
+    assert list(refused.get_json()["errors"]) == ["cross_border_terms_accepted"]
+    not_accepted = order_body(cleared, cross_border_terms_accepted=False)
+    assert _post(exchange, "/orders", headers, json=not_accepted).status_code == 422
+
+
+def test_a_mainland_buyer_declaring_use_abroad_must_accept_them_too(exchange, listing_of):
+    cleared = _cleared(listing_of)
+    body = order_body(cleared, cross_border=True)
+    refused = _post(exchange, "/orders", exchange.buyer_api, json=body)
+    assert refused.status_code == 422
+    assert "cross_border_terms_accepted" in refused.get_json()["errors"]
+    order = place(exchange, cleared, cross_border=True, cross_border_terms_accepted=True)
+    assert order["cross_border"] is True
+
+
+def test_a_mainland_buyer_at_home_is_not_asked(exchange, listing_of):
+    assert place(exchange, _cleared(listing_of))["cross_border"] is False
 
 
 def test_private_offer_is_for_its_buyer_only_and_until_it_expires(exchange, listing_of, db):

@@ -1,0 +1,114 @@
+"""What trading tells the two sides of an order (in the app and by mail, in Chinese and
+English): a sale to its provider, a payment to both, a dispute opened and decided to both, a
+refund to both. Written in the caller's transaction through the one notification service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.numbers import format_currency
+from sqlalchemy.orm import Session
+
+from ledger.currencies import EXPONENTS, to_major
+from market.listings import notifications
+from market.trading.models import Order
+
+
+def _amount(minor: int, currency: str, locale: str) -> str:
+    if currency not in EXPONENTS:
+        return f"{minor} {currency}"
+    return format_currency(to_major(minor, currency), currency, locale=locale)
+
+
+def _tell(session: Session, organisation_id: int, kind: str, order: Order, zh: str, en: str,
+          now: datetime) -> None:  # fmt: skip
+    notifications.notify(
+        session, organisation_id, kind, {"zh": zh, "en": en}, f"/orders/{order.id}", now
+    )
+
+
+def _title(order: Order) -> tuple[str, str]:
+    revision = order.revision
+    return revision.title_zh, revision.title_en
+
+
+def order_placed(session: Session, order: Order, now: datetime) -> None:
+    """The provider has a sale, awaiting payment."""
+    zh_title, en_title = _title(order)
+    buyer = order.buyer
+    _tell(
+        session, order.provider_organisation_id, "order.placed", order,
+        f"新订单 {order.reference}：{buyer.name_zh} 购买「{zh_title}」，"
+        f"{_amount(order.price_minor, order.currency, 'zh_CN')}，待付款",
+        f"New order {order.reference}: {buyer.name_en} bought “{en_title}” for "
+        f"{_amount(order.price_minor, order.currency, 'en')}, awaiting payment",
+        now,
+    )  # fmt: skip
+
+
+def order_paid(session: Session, order: Order, now: datetime) -> None:
+    """Both sides: the money is in escrow; the provider delivers."""
+    zh_title, en_title = _title(order)
+    zh_amount = _amount(order.paid_minor, order.currency, "zh_CN")
+    en_amount = _amount(order.paid_minor, order.currency, "en")
+    _tell(
+        session, order.provider_organisation_id, "order.paid", order,
+        f"订单 {order.reference}（「{zh_title}」）已付款 {zh_amount}，款项由交易所托管，请交付",
+        f"Order {order.reference} (“{en_title}”) is paid, {en_amount} held in escrow: "
+        "please deliver",
+        now,
+    )  # fmt: skip
+    _tell(
+        session, order.buyer_organisation_id, "order.paid", order,
+        f"已收到订单 {order.reference}（「{zh_title}」）的付款 {zh_amount}，款项由交易所托管至验收",
+        f"Payment of {en_amount} for order {order.reference} (“{en_title}”) received; "
+        "it is held in escrow until you accept",
+        now,
+    )  # fmt: skip
+
+
+def dispute_opened(session: Session, order: Order, reason: str, now: datetime) -> None:
+    """Both sides: settlement is frozen until a reviewer decides."""
+    zh_title, en_title = _title(order)
+    for organisation_id in (order.provider_organisation_id, order.buyer_organisation_id):
+        _tell(
+            session, organisation_id, "dispute.opened", order,
+            f"订单 {order.reference}（「{zh_title}」）有争议，结算暂停待审核员裁决：{reason}",
+            f"Order {order.reference} (“{en_title}”) is disputed; settlement waits for a "
+            f"reviewer's decision: {reason}",
+            now,
+        )  # fmt: skip
+
+
+def dispute_decided(
+    session: Session, order: Order, refund_minor: int | None, note: str, now: datetime
+) -> None:
+    """Both sides: the reviewer's decision (release to the provider, or a refund)."""
+    zh_title, en_title = _title(order)
+    if refund_minor:
+        zh = f"退款 {_amount(refund_minor, order.currency, 'zh_CN')}"
+        en = f"a refund of {_amount(refund_minor, order.currency, 'en')}"
+    else:
+        zh, en = "款项结算给提供方", "the money is released to the provider"
+    for organisation_id in (order.provider_organisation_id, order.buyer_organisation_id):
+        _tell(
+            session, organisation_id, "dispute.decided", order,
+            f"订单 {order.reference}（「{zh_title}」）的争议已裁决：{zh}。{note}".rstrip(),
+            f"The dispute on order {order.reference} (“{en_title}”) is decided: {en}. "
+            f"{note}".rstrip(),
+            now,
+        )  # fmt: skip
+
+
+def refunded(session: Session, order: Order, amount_minor: int, now: datetime) -> None:
+    """Both sides: money went back to the buyer."""
+    zh_title, en_title = _title(order)
+    zh_amount = _amount(amount_minor, order.currency, "zh_CN")
+    en_amount = _amount(amount_minor, order.currency, "en")
+    for organisation_id in (order.provider_organisation_id, order.buyer_organisation_id):
+        _tell(
+            session, organisation_id, "order.refunded", order,
+            f"订单 {order.reference}（「{zh_title}」）已退款 {zh_amount}",
+            f"{en_amount} of order {order.reference} (“{en_title}”) was refunded",
+            now,
+        )  # fmt: skip

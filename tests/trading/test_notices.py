@@ -1,0 +1,63 @@
+"""Both sides of an order are told what happens to it, in the app and by mail in the reader's
+language: a sale and its payment, a dispute opened and decided, a refund."""
+
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from market.listings.models import Notification
+from tests.trading.helpers import pay_by_card, place, scalars
+
+
+def _kinds(app, organisation_id: int) -> list[str]:
+    return scalars(
+        app,
+        sa.select(Notification.kind)
+        .where(Notification.organisation_id == organisation_id)
+        .order_by(Notification.id),
+    )
+
+
+def _mails(app, to: str) -> list:
+    folder = Path(app.config["MAIL_SINK"].removeprefix("file:"))
+    messages = [
+        message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in sorted(folder.glob("*.eml"))
+    ]
+    return [message for message in messages if message["To"].lower() == to.lower()]
+
+
+def test_a_sale_its_payment_a_dispute_and_its_refund_are_told_to_both_sides(
+    exchange, listing, drain, db
+):
+    exchange.buyer_user.locale = "en"
+    db.commit()
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    disputed = exchange.api(
+        "POST", f"/orders/{order['id']}/disputes", exchange.buyer_api, json={"reason": "数据缺失"}
+    )
+    assert disputed.status_code == 201
+    decided = exchange.api(
+        "POST",
+        f"/orders/{order['id']}/dispute-decision",
+        exchange.review_api,
+        json={"decision": "partial_refund", "refund_minor": 120_000, "note": "已核实"},
+    )
+    assert decided.status_code == 200, decided.get_json()
+    drain()
+    provider, buyer = exchange.provider.id, exchange.buyer.id
+    assert _kinds(exchange.app, provider) == [
+        "listing.approved", "order.placed", "order.paid", "dispute.opened", "dispute.decided",
+        "order.refunded",
+    ]  # fmt: skip
+    assert _kinds(exchange.app, buyer) == [
+        "order.paid", "dispute.opened", "dispute.decided", "order.refunded",
+    ]  # fmt: skip
+    to_provider = [m["Subject"] for m in _mails(exchange.app, exchange.provider_user.email)]
+    assert any(s.startswith(f"新订单 {order['reference']}") for s in to_provider)
+    assert any("争议已裁决：退款 ¥1,200.00" in s for s in to_provider)
+    to_buyer = [m["Subject"] for m in _mails(exchange.app, exchange.buyer_user.email)]
+    assert any(s.startswith("Payment of CN¥4,800.00 for order") for s in to_buyer)
+    assert any("CN¥1,200.00 of order" in s for s in to_buyer)
