@@ -47,6 +47,7 @@ from market.searching import pages as searching_pages
 from market.searching import views as searching_views
 from market.text import N_
 from market.trading import pages as trading_pages
+from market.trading import provenance as trading_provenance
 from market.trading import stripe_events as trading_stripe_events
 from market.trading import views as trading_views
 from market.uploads import pages as upload_pages
@@ -99,6 +100,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["payments"] = make_gateway(app.config)
     app.extensions["stripe_handlers"] = {}
     trading_stripe_events.register_stripe_handlers(app)
+    # The reviewer's page flags a claimant claiming content it bought (trading knows purchases).
+    app.extensions["claim_purchases"] = trading_provenance.purchases_of
     i18n.configure(app)
     csrf.init_app(app)
     api = api_setup.configure(app)

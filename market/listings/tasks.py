@@ -9,6 +9,7 @@ from market.db import utcnow
 from market.identity.models import User
 from market.listings import demands, indexing, listings, matching, notifications, rates
 from market.outbox import Handler
+from market.registry import news as registry_news
 from market.registry.certificates import REVOKED_TOPIC
 from market.text import N_
 
@@ -29,6 +30,17 @@ def handlers(app: Flask) -> dict[str, Handler]:
     def mail_notification(session: Session, payload: dict) -> None:
         notifications.send_mail(session, mailer, base_url, payload)
 
+    def registry_notice(session: Session, payload: dict) -> None:
+        # The registry's news about claims, as notifications (mailed in turn).
+        notifications.notify(
+            session,
+            payload["organisation_id"],
+            payload["kind"],
+            {"zh": payload["zh"], "en": payload["en"]},
+            payload["link"],
+            utcnow(),
+        )
+
     def expire_demand(session: Session, payload: dict) -> None:
         demands.expire(session, payload["demand_id"], utcnow())
 
@@ -48,4 +60,5 @@ def handlers(app: Flask) -> dict[str, Handler]:
         notifications.TOPIC: mail_notification,
         REVOKED_TOPIC: certificate_revoked,
         demands.EXPIRE_TOPIC: expire_demand,
+        registry_news.TOPIC: registry_notice,
     }

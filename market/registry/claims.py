@@ -15,7 +15,7 @@ from market import outbox
 from market.errors import Conflict, InvalidInput, PermissionDenied
 from market.files import FileStore
 from market.identity.models import User
-from market.registry import chain
+from market.registry import chain, news
 from market.registry.assets import Upload, store_upload
 from market.registry.models import (
     CULTURAL_RIGHTS,
@@ -175,6 +175,7 @@ def move(
         },
         now,
     )
+    news.claim_moved(session, claim, action, reason)
     return event
 
 
@@ -274,10 +275,25 @@ def decide(
     reason: str | None,
     now: datetime,
     notice_working_days: int,
+    acknowledge_conflicts: bool = False,
 ) -> ClaimEvent:
-    """A reviewer's move: start review, approve (public notice begins), reject, ask for more."""
+    """A reviewer's move: start review, approve (public notice begins), reject, ask for more.
+
+    A claim on content another organisation also claims (or holds a certificate for) is
+    approved only with ``acknowledge_conflicts`` and a reason saying why it stands."""
     if action not in REVIEW_DECISIONS:
         raise InvalidInput(N_("not a review decision"), field="action")
+    if action == Action.APPROVE and has_conflicts(session, claim):
+        if not acknowledge_conflicts:
+            raise InvalidInput(
+                N_(
+                    "this claim conflicts with another organisation's: acknowledge the conflict "
+                    "to approve it"
+                ),
+                field="acknowledge_conflicts",
+            )
+        if not (reason or "").strip():
+            raise InvalidInput(N_("say why this claim stands despite the conflict"), field="reason")
     event = move(session, claim, action, Actor.REVIEWER, reviewer, reason, now)
     if action == Action.APPROVE:
         claim.notice_starts_at = now
@@ -289,6 +305,16 @@ def decide(
 
 
 ISSUE_DUE_TOPIC = "registry.issue_due"
+
+
+def has_conflicts(session: Session, claim: Claim) -> bool:
+    """Whether another organisation's claim was flagged on the same content as this one."""
+    return (
+        session.scalar(
+            sa.select(ClaimConflict.id).where(ClaimConflict.claim_id == claim.id).limit(1)
+        )
+        is not None
+    )
 
 
 def detect_conflicts(session: Session, claim: Claim, now: datetime) -> list[ClaimConflict]:
@@ -333,6 +359,7 @@ def detect_conflicts(session: Session, claim: Claim, now: datetime) -> list[Clai
         )
     }
     added = []
+    told = set()
     for (other_id, sha256), kind in sorted(found.items()):
         for mine, theirs in ((claim.id, other_id), (other_id, claim.id)):
             if (mine, theirs, sha256) in existing:
@@ -342,6 +369,9 @@ def detect_conflicts(session: Session, claim: Claim, now: datetime) -> list[Clai
             )
             session.add(row)
             added.append(row)
+            if mine == claim.id and other_id not in told:
+                told.add(other_id)
+                news.conflict_found(session, claim, session.get(Claim, other_id))
     session.flush()
     return added
 
@@ -376,6 +406,7 @@ def file_objection(
     session.flush()
     for upload in uploads:
         add_evidence(session, store, claim, user, upload, max_bytes, now, objection=objection)
+    news.objection_filed(session, claim)
     chain.append(
         session,
         "objection.filed",

@@ -214,6 +214,8 @@ class DecisionSchema(ReasonSchema):
         required=True,
         validate=validate.OneOf(list(REVIEW_DECISIONS)),
     )
+    # Needed (true, with a reason) to approve a claim flagged in conflict with another's.
+    acknowledge_conflicts = fields.Boolean(load_default=False)
 
 
 class ObjectionDecisionSchema(ReasonSchema):

@@ -208,6 +208,7 @@ def decide_claim(data, claim_id: int):
         data["reason"],
         utcnow(),
         current_app.config["REGISTRY_NOTICE_WORKING_DAYS"],
+        acknowledge_conflicts=data["acknowledge_conflicts"],
     )
     return claim
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from market.auth import staff_required
@@ -48,10 +48,20 @@ def _review_page(claim: Claim, status: int = 200, errors=None):
             if a in states.allowed_actions(claim.state, Actor.REVIEWER)
         ],
         conflict_groups=_conflict_groups(claim),
+        purchases=_purchases(claim),
         errors=errors or {},
         now=utcnow(),
     )
     return page, status
+
+
+def _purchases(claim: Claim) -> list:
+    """The claimant's own purchases of content in the claimed version (a buyer holds a licence,
+    not the data's rights)."""
+    lookup = current_app.extensions.get("claim_purchases")
+    if lookup is None:
+        return []
+    return lookup(db_session(), claim.organisation_id, {f.sha256 for f in claim.version.files})
 
 
 def _conflict_groups(claim: Claim) -> list[tuple[Claim, set[str]]]:
@@ -87,6 +97,7 @@ def review_decide(claim_id: int):
             data["reason"],
             utcnow(),
             setting("REGISTRY_NOTICE_WORKING_DAYS"),
+            acknowledge_conflicts=data["acknowledge_conflicts"],
         )
     except DomainError as error:
         return _review_page(

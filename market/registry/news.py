@@ -1,0 +1,109 @@
+"""What the registry tells organisations about their claims (in the app and by mail, through
+the listings domain's notification service, which the registry may not import): the claimant
+on approval into public notice, a request for information, rejection, an objection, failure
+and the certificate; a claimant or certificate holder when another organisation claims the
+same content.
+
+Each is an outbox message (``TOPIC``) written in the caller's transaction, with the texts in
+Chinese and English as of the event; the listings worker turns it into a notification.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from market import outbox
+from market.registry.models import Claim, ClaimState
+from market.registry.states import Action
+
+TOPIC = "registry.news"
+
+
+def _tell(session: Session, organisation_id: int, kind: str, zh: str, en: str, link: str) -> None:
+    outbox.enqueue(
+        session,
+        TOPIC,
+        {"organisation_id": organisation_id, "kind": kind, "zh": zh, "en": en, "link": link},
+    )
+
+
+def _names(claim: Claim) -> tuple[str, str]:
+    return (
+        f"确权申请 #{claim.id}（「{claim.asset.title_zh}」）",
+        f"rights claim #{claim.id} (“{claim.asset.title_en}”)",
+    )
+
+
+# What a move means to the claimant: (kind, Chinese, English), {reason} filled in.
+MOVES = {
+    Action.APPROVE: (
+        "claim.approved",
+        "{zh}已通过审核，进入公示，公示期满且无异议成立后颁发证书",
+        "Your {en} was approved and is in public notice; the certificate follows when the "
+        "notice ends without an upheld objection",
+    ),
+    Action.REQUEST_INFO: (
+        "claim.info_requested",
+        "{zh}需要补充材料：{reason}",
+        "Your {en} needs more information: {reason}",
+    ),
+    Action.REJECT: (
+        "claim.rejected",
+        "{zh}未通过审核：{reason}",
+        "Your {en} was rejected: {reason}",
+    ),
+    Action.UPHOLD_OBJECTION: (
+        "claim.failed",
+        "{zh}的异议成立，确权未通过：{reason}",
+        "An objection to your {en} was upheld; the claim failed: {reason}",
+    ),
+    Action.ISSUE_CERTIFICATE: (
+        "claim.certified",
+        "{zh}公示期满，登记证书已颁发",
+        "Your {en} completed its public notice; the certificate is issued",
+    ),
+}
+
+
+def claim_moved(session: Session, claim: Claim, action: Action, reason: str | None) -> None:
+    """Tell the claimant what a reviewer (or the clock) did to its claim."""
+    if action not in MOVES:
+        return
+    kind, zh, en = MOVES[action]
+    zh_name, en_name = _names(claim)
+    values = {"zh": zh_name, "en": en_name, "reason": reason or ""}
+    _tell(
+        session, claim.organisation_id, kind, zh.format(**values),
+        en.format(**values)[:1].upper() + en.format(**values)[1:],
+        f"/registry/claims/{claim.id}",
+    )  # fmt: skip
+
+
+def objection_filed(session: Session, claim: Claim) -> None:
+    """Tell the claimant that its claim in public notice was objected to."""
+    zh_name, en_name = _names(claim)
+    _tell(
+        session, claim.organisation_id, "claim.objected",
+        f"{zh_name}在公示期内收到异议，审核员将作出处理",
+        f"An objection was filed against your {en_name} during its public notice; a reviewer "
+        "will decide it",
+        f"/registry/claims/{claim.id}",
+    )  # fmt: skip
+
+
+def conflict_found(session: Session, claim: Claim, other: Claim) -> None:
+    """Tell the organisation behind ``other`` (a claim or a certificate) that ``claim``, of
+    another organisation, covers the same content."""
+    zh_name, en_name = _names(other)
+    claimant_zh, claimant_en = claim.organisation.name_zh, claim.organisation.name_en
+    if other.state == ClaimState.CERTIFIED and other.certificate is not None:
+        number = other.certificate.number
+        zh_name, en_name = f"登记证书 {number}", f"certificate {number}"
+    _tell(
+        session, other.organisation_id, "claim.conflict",
+        f"{claimant_zh} 就与您的{zh_name}相同的内容提交了确权申请（#{claim.id}），审核员将比对处理；"
+        "如有异议，可在公示期内提出",
+        f"{claimant_en} filed a rights claim (#{claim.id}) on content matching your {en_name}; "
+        "a reviewer will compare them, and you may object during its public notice",
+        f"/registry/claims/{other.id}",
+    )  # fmt: skip

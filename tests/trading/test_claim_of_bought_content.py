@@ -1,0 +1,36 @@
+"""A buyer claiming rights in the very file it bought is flagged to the reviewer, who must
+acknowledge the conflict with the seller's certificate to approve it."""
+
+from market.registry.models import ClaimState
+from tests import factories
+from tests.registry import factories as rf
+from tests.trading.helpers import pay_by_bank, place
+from tests.web import WebClient
+
+BOUGHT = b"stop,riders\n\xe7\xa6\x8f\xe7\x94\xb0,4200\n"
+
+
+def test_a_buyer_claiming_what_it_bought_is_flagged(exchange, listing_of, db, store):
+    listing = listing_of(files={"riders.csv": BOUGHT})
+    pay_by_bank(exchange, place(exchange, listing))
+    claim = rf.draft(db, store, exchange.buyer, exchange.buyer_user, files={"mine.csv": BOUGHT})
+    rf.advance(db, claim, ClaimState.UNDER_REVIEW, exchange.staff)
+    db.commit()
+    reviewer = WebClient(exchange.app)
+    reviewer.log_in(exchange.staff.email, factories.PASSWORD)
+    page = reviewer.get(f"/review/claims/{claim.id}").get_data(as_text=True)
+    assert 'data-testid="bought-content"' in page
+    assert listing.live_revision.title_zh in page
+    assert 'name="acknowledge_conflicts"' in page
+
+
+def test_someone_elses_file_is_not_flagged_as_bought(exchange, listing_of, db, store):
+    listing_of(files={"riders.csv": BOUGHT})  # on sale, never bought by this buyer
+    claim = rf.draft(db, store, exchange.buyer, exchange.buyer_user, files={"mine.csv": BOUGHT})
+    rf.advance(db, claim, ClaimState.UNDER_REVIEW, exchange.staff)
+    db.commit()
+    reviewer = WebClient(exchange.app)
+    reviewer.log_in(exchange.staff.email, factories.PASSWORD)
+    page = reviewer.get(f"/review/claims/{claim.id}").get_data(as_text=True)
+    assert 'data-testid="bought-content"' not in page
+    assert 'data-testid="conflicts"' in page
