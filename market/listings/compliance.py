@@ -41,45 +41,49 @@ def queue(session: Session) -> sa.Select:
 
 
 def _check_checklist(revision: ListingRevision, data: dict) -> None:
+    """Every rule the checklist breaks, at once (the first as the error, the rest beside it)."""
+    found = _checklist_errors(revision, data)
+    if found:
+        (field, message), *rest = found.items()
+        raise InvalidInput(message, field=field, **{name: [text] for name, text in rest})
+
+
+def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
     asset = revision.listing.asset
+    errors: dict[str, str] = {}
     handling = data["personal_info"]
     if handling == PersonalInfoHandling.NONE and asset.personal_info in (
         PersonalInfo.PERSONAL,
         PersonalInfo.SENSITIVE,
     ):
-        raise InvalidInput(
-            N_("the asset declares personal information; record how it is handled"),
-            field="personal_info",
+        errors["personal_info"] = N_(
+            "the asset declares personal information; record how it is handled"
         )
     if handling == PersonalInfoHandling.LAWFUL_BASIS and not data.get("personal_info_note"):
-        raise InvalidInput(N_("record the lawful basis"), field="personal_info_note")
+        errors["personal_info_note"] = N_("record the lawful basis")
     if data["important_data"] and not data.get("important_data_note"):
-        raise InvalidInput(
-            N_("record why and how important data is handled"), field="important_data_note"
-        )
+        errors["important_data_note"] = N_("record why and how important data is handled")
     if not revision.terms["cross_border"]:
-        return
+        return errors
     pathway = data.get("cross_border_pathway")
     if pathway is None:
-        raise InvalidInput(
-            N_("the terms allow cross-border use: record the cross-border pathway"),
-            field="cross_border_pathway",
+        errors["cross_border_pathway"] = N_(
+            "the terms allow cross-border use: record the cross-border pathway"
         )
-    if not data.get("cross_border_evidence"):
-        raise InvalidInput(
-            N_("record the evidence of the cross-border pathway (e.g. the filing number)"),
-            field="cross_border_evidence",
+    elif data["important_data"] and pathway != CrossBorderPathway.SECURITY_ASSESSMENT:
+        errors["cross_border_pathway"] = N_(
+            "important data leaves the mainland only after a CAC security assessment"
         )
-    if data["important_data"] and pathway != CrossBorderPathway.SECURITY_ASSESSMENT:
-        raise InvalidInput(
-            N_("important data leaves the mainland only after a CAC security assessment"),
-            field="cross_border_pathway",
+    elif asset.personal_info == PersonalInfo.SENSITIVE and pathway == CrossBorderPathway.EXEMPT:
+        errors["cross_border_pathway"] = N_(
+            "sensitive personal information is not exempt from the cross-border rules"
         )
-    if asset.personal_info == PersonalInfo.SENSITIVE and pathway == CrossBorderPathway.EXEMPT:
-        raise InvalidInput(
-            N_("sensitive personal information is not exempt from the cross-border rules"),
-            field="cross_border_pathway",
+    # An exemption has no filing or approval number to record; the other pathways do.
+    if pathway != CrossBorderPathway.EXEMPT and not data.get("cross_border_evidence"):
+        errors["cross_border_evidence"] = N_(
+            "record the evidence of the cross-border pathway (e.g. the filing number)"
         )
+    return errors
 
 
 def _check_valuation(session: Session, revision: ListingRevision) -> None:

@@ -568,7 +568,8 @@ def review_listing(listing_id: int):
         try:
             compliance.decide(session, listing, current_user(), data, utcnow())
         except DomainError as error:
-            errors = {error.field or "decision": [_(error.message)]}
+            found = error.errors or {"decision": [error.message]}
+            errors = {name: [_(text) for text in texts] for name, texts in found.items()}
             status = error.status
     if errors:
         page = render_template("listings/review.html", errors=errors, form=request.form, **context)

@@ -60,12 +60,14 @@ def check_terms(terms: dict, field: str = "terms") -> dict:
 
 def check_cleared(terms: dict, review, field: str = "terms") -> None:
     """Terms must stay within what compliance review cleared: cross-border use needs a
-    recorded pathway with its evidence (``review`` is a ComplianceReview or None)."""
+    recorded pathway with its evidence, but for an exemption, which has none (``review`` is
+    a ComplianceReview or None)."""
     if not terms["cross_border"]:
         return
     pathway = getattr(review, "cross_border_pathway", None)
     evidence = getattr(review, "cross_border_evidence", None)
-    if pathway is None or not (evidence or "").strip():
+    exempt = pathway is not None and str(pathway) == "exempt"
+    if pathway is None or not (exempt or (evidence or "").strip()):
         raise InvalidInput(
             N_("cross-border use needs a cross-border pathway with evidence recorded in review"),
             field=f"{field}.cross_border",
