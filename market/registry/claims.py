@@ -283,6 +283,7 @@ def decide(
     approved only with ``acknowledge_conflicts`` and a reason saying why it stands."""
     if action not in REVIEW_DECISIONS:
         raise InvalidInput(N_("not a review decision"), field="action")
+    next_state(claim.state, action, Actor.REVIEWER)  # an illegal move is refused first (409)
     if action == Action.APPROVE and has_conflicts(session, claim):
         if not acknowledge_conflicts:
             raise InvalidInput(

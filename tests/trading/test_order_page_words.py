@@ -1,0 +1,28 @@
+"""The order page says where the money is: in escrow until acceptance, then on its way to the
+provider, then nowhere to show; and the buyer is told how to get money back."""
+
+from tests import factories
+from tests.trading.helpers import pay_by_bank, place
+from tests.web import WebClient
+
+EN = {"Accept-Language": "en"}
+
+
+def _page(exchange, order_id: int) -> str:
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    return web.get(f"/orders/{order_id}", headers=EN).get_data(as_text=True)
+
+
+def test_accepted_money_is_not_said_to_be_in_escrow(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    paid = _page(exchange, order["id"])
+    assert "In escrow" in paid and 'data-testid="refund-route"' in paid
+    accepted = exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    assert accepted.status_code == 200, accepted.get_json()
+    page = _page(exchange, order["id"])
+    assert "In escrow" not in page and "Being paid to the provider" in page
+    drain()
+    settled = _page(exchange, order["id"])
+    assert 'data-testid="escrow"' not in settled
