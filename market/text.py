@@ -9,6 +9,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields, pre_load
 
 from ledger.currencies import EXPONENTS
+from market.fields import Int
 
 
 def N_(message: str) -> str:
@@ -129,3 +130,20 @@ class Money(fields.Field):
                 high=f"{Decimal(high) / scale:,}" if high is not None else "∞",
             )
         return minor
+
+
+# Digits grouped by threes with "," (zh-CN and en alike write 90,000), after spaces and the
+# full-width comma are normalised.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
+
+
+class Count(Int):
+    """A whole number as people type it in a form: ``90,000``, ``90，000`` or ``90 000`` read as
+    ``90000``, like money fields read ``48,000``; anything else is the integer field's."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            text = _SPACES.sub("", value).replace("，", ",")
+            if _GROUPED.match(text) or text.lstrip("+-").isascii() and text.lstrip("+-").isdigit():
+                value = text.replace(",", "")
+        return super()._deserialize(value, attr, data, **kwargs)

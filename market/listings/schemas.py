@@ -30,7 +30,7 @@ from market.listings.models import (
 )
 from market.listings.terms import WORLDWIDE
 from market.registry.models import AssetKind, Industry, Right
-from market.text import N_, FormSchema, Money
+from market.text import N_, Count, FormSchema, Money
 
 CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
@@ -570,8 +570,9 @@ TERMS_FLAGS = ("cross_border", "redistribution", "resale", "derivatives", "attri
 
 
 def _whole(low: int, high: int):
-    """A whole number typed in a form (the API's integers are strict; a form sends text)."""
-    return Int(bits=64, load_default=None, allow_none=True, validate=validate.Range(low, high))
+    """A whole number typed in a form (the API's integers are strict; a form sends text),
+    thousands separators allowed."""
+    return Count(bits=64, load_default=None, allow_none=True, validate=validate.Range(low, high))
 
 
 class PlanFormSchema(ListingPlanInputSchema):

@@ -19,7 +19,7 @@ from market.registry.assets import Upload
 from market.registry.models import REGION_LABELS, Asset, Certificate, Claim
 from market.registry.pages.common import LABELS, blp, form_errors, setting
 from market.registry.states import Action, Actor
-from market.text import N_
+from market.text import N_, Count
 
 
 @blp.route("/registry/assets")
@@ -64,9 +64,13 @@ def asset_new():
 
 
 class _AssetFormSchema(schemas.AssetInputSchema):
-    """The asset form also says which organisation registers it."""
+    """The asset form also says which organisation registers it; counts may be typed with
+    thousands separators."""
 
     organisation_id = Int(required=True)
+    record_count = Count(
+        bits=64, load_default=None, allow_none=True, validate=validate.Range(min=0)
+    )
 
 
 def _asset_page(asset: Asset, status: int = 200, errors=None):
