@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from market.auth import login_required
 from market.context import current_user, db_session
+from market.db import utcnow
 from market.display import territory_choices
 from market.errors import DomainError
 from market.forms import parse_form, safe_next
@@ -237,7 +238,13 @@ def _organisation_page(organisation: Organisation, status: int = 200, errors=Non
         "identity/organisation.html",
         organisation=organisation,
         me=member,
-        roles=[role for role in MemberRole if role != MemberRole.OWNER],
+        # The least privilege first, and chosen unless the inviter picks another.
+        roles=[MemberRole.MEMBER, MemberRole.ADMIN],
+        invitations=(
+            services.pending_invitations(db_session(), organisation.id, utcnow())
+            if member.can_administer
+            else []
+        ),
         errors=errors or {},
         form=request.form if errors else {},
     )
@@ -273,6 +280,21 @@ def invite(organisation_id: int):
     except DomainError as error:
         return _organisation_page(organisation, error.status, {error.field: [_(error.message)]})
     flash(_("Invitation sent to %(email)s.", email=data["email"]))
+    return redirect(url_for("identity.organisation", organisation_id=organisation_id))
+
+
+@blp.route(
+    "/organisations/<int:organisation_id>/invitations/<int:invitation_id>/revoke",
+    methods=["POST"],
+)
+@login_required
+def revoke_invitation(organisation_id: int, invitation_id: int):
+    """Withdraw a pending invitation (owners and admins); its link stops working."""
+    database = db_session()
+    organisation = services.organisation_or_404(database, organisation_id)
+    services.require_membership(database, organisation_id, current_user(), administer=True)
+    revoked = services.revoke_invitation(database, organisation, invitation_id)
+    flash(_("Invitation to %(email)s withdrawn.", email=revoked.email_key))
     return redirect(url_for("identity.organisation", organisation_id=organisation_id))
 
 

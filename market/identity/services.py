@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -310,6 +310,21 @@ def membership_of(session: Session, organisation_id: int, user_id: int) -> Membe
     if found is None:
         raise NotFound(N_("no such member"), field="user_id")
     return found
+
+
+def pending_invitations(session: Session, organisation_id: int, now: datetime) -> list[Invitation]:
+    """The organisation's invitations not yet accepted and not expired, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.id)
+        )
+    )
 
 
 def revoke_invitation(
