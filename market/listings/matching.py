@@ -1,8 +1,11 @@
 """Matching (匹配) demands with listings: search finds candidates, rules keep those that fit.
 
-Rules: the listing is on sale and not the buyer's own; a public plan in the demand's currency
-is within budget; the terms permit the declared usage scenario; cross-border use (declared, or
-a buyer outside the mainland) needs terms allowing it; the delivery method, if asked for, fits.
+Rules: the listing is on sale and not the buyer's own; a public plan is within budget, compared
+in yuan at the configured rates (``SHUJIAO_CNY_RATES``) when the plan and the budget are in
+different currencies; the terms permit the declared usage scenario; cross-border use (declared,
+or a buyer outside the mainland) needs terms allowing it; the delivery method, if asked for,
+fits. Candidates come from a search of the demand's title, keeping hits scoring at least
+``RELEVANCE_FLOOR`` of the best; only when the title finds nothing is the category browsed.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from market.listings import discovery, notifications
 from market.listings import terms as licence
 from market.listings.indexing import LISTINGS
 from market.listings.models import Demand, DemandMatch, DemandStatus, Listing, ListingStatus, Plan
+from market.listings.rates import CnyRates
 
 MAX_MATCHES = 10
 CANDIDATES = 50
+# A hit scoring below this share of the best hit's score is too far from the demand to show.
+RELEVANCE_FLOOR = 0.3
 
 
 def _candidates(engine: search.SearchEngine, demand: Demand, cross_border: bool) -> list[str]:
@@ -30,25 +36,27 @@ def _candidates(engine: search.SearchEngine, demand: Demand, cross_border: bool)
         filters["delivery_method"] = [str(demand.delivery_method)]
     if cross_border:
         filters["cross_border_allowed"] = True
-    ids: list[str] = []
-    texts = [demand.title[:200]]
-    if demand.category is not None:
-        texts.append("")  # then anything in the category, newest first
-    for text in texts:
-        query = search.Query(
-            text=text, filters=filters, per_page=CANDIDATES, sort="relevance" if text else "newest"
-        )
-        results = discovery.guarded(lambda q=query: engine.search(LISTINGS, q), None)
-        for hit in results.hits if results else []:
-            if hit.id not in ids:
-                ids.append(hit.id)
-    return ids
+    query = search.Query(
+        text=demand.title[:200], filters=filters, per_page=CANDIDATES, sort="relevance"
+    )
+    results = discovery.guarded(lambda: engine.search(LISTINGS, query), None)
+    hits = results.hits if results else []
+    if hits:
+        best = max((hit.score or 0) for hit in hits)
+        return [hit.id for hit in hits if best <= 0 or (hit.score or 0) >= RELEVANCE_FLOOR * best]
+    if demand.category is None:
+        return []
+    # Nothing answers the title: anything in the category, newest first.
+    browse = search.Query(text="", filters=filters, per_page=CANDIDATES, sort="newest")
+    results = discovery.guarded(lambda: engine.search(LISTINGS, browse), None)
+    return [hit.id for hit in results.hits] if results else []
 
 
 def fitting_plan(
-    listing: Listing, demand: Demand, cross_border: bool
+    listing: Listing, demand: Demand, cross_border: bool, rates: CnyRates | None = None
 ) -> tuple[Plan, list[str]] | None:
-    """The cheapest public plan of the listing that fits the demand, and why it fits."""
+    """The cheapest public plan of the listing that fits the demand, and why it fits; a plan in
+    another currency than the budget is compared in yuan at ``rates``."""
     revision = listing.live_revision
     if licence.permits(revision.terms, demand.usage_scenario) is False:
         return None
@@ -56,11 +64,19 @@ def fitting_plan(
         return None
     if demand.delivery_method is not None and revision.delivery_method != demand.delivery_method:
         return None
-    affordable = [
-        plan
-        for plan in revision.public_plans
-        if plan.currency == demand.currency and plan.price_minor <= demand.budget_minor
-    ]
+    rates = rates or CnyRates()
+    budget_cny = rates.to_cny(demand.budget_minor, demand.currency)
+
+    def in_cny(plan: Plan) -> int | None:
+        return rates.to_cny(plan.price_minor, plan.currency)
+
+    def within(plan: Plan) -> bool:
+        if plan.currency == demand.currency:
+            return plan.price_minor <= demand.budget_minor
+        fen = in_cny(plan)
+        return fen is not None and budget_cny is not None and fen <= budget_cny
+
+    affordable = [plan for plan in revision.public_plans if within(plan)]
     if not affordable:
         return None
     reasons = ["budget", "scenario"]
@@ -68,7 +84,8 @@ def fitting_plan(
         reasons.append("cross_border")
     if demand.category is not None and revision.category == demand.category:
         reasons.append("category")
-    return min(affordable, key=lambda plan: (plan.price_minor, plan.id)), reasons
+    cheapest = min(affordable, key=lambda plan: (in_cny(plan) or plan.price_minor, plan.id))
+    return cheapest, reasons
 
 
 def _matched_subject(demand: Demand, found: list[DemandMatch]) -> dict:
@@ -85,7 +102,11 @@ def _matched_subject(demand: Demand, found: list[DemandMatch]) -> dict:
 
 
 def match(
-    session: Session, engine: search.SearchEngine, demand_id: int, now: datetime
+    session: Session,
+    engine: search.SearchEngine,
+    demand_id: int,
+    now: datetime,
+    rates: CnyRates | None = None,
 ) -> list[DemandMatch]:
     """Outbox handler: (re)compute a demand's matches and notify newly matched providers."""
     demand = session.get(Demand, demand_id)
@@ -104,7 +125,7 @@ def match(
             or listing.organisation_id == demand.organisation_id
         ):
             continue
-        fitting = fitting_plan(listing, demand, cross_border)
+        fitting = fitting_plan(listing, demand, cross_border, rates)
         if fitting is None:
             continue
         plan, reasons = fitting

@@ -25,7 +25,7 @@ def handlers(app: Flask) -> dict[str, Handler]:
         indexing.index_listing(session, engine, payload["listing_id"], utcnow(), cny_rates)
 
     def match_demand(session: Session, payload: dict) -> None:
-        matching.match(session, engine, payload["demand_id"], utcnow())
+        matching.match(session, engine, payload["demand_id"], utcnow(), cny_rates)
 
     def mail_notification(session: Session, payload: dict) -> None:
         notifications.send_mail(session, mailer, base_url, payload)
