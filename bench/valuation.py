@@ -1,15 +1,21 @@
 """Valuation benchmark: data-quality profiling time and peak memory, and report PDF time.
 
     .venv/bin/python bench/valuation.py [--rows N] [--runs N] [--large-mb MB] [--large-runs N]
-        [--limit 384MB] [--threads 2] [--pdf-runs N] [--pdf-only]
+        [--large-encoding gbk|utf-8] [--budget 512MB] [--limit 384MB] [--threads 2]
+        [--xlsx-rows N | --xlsx-file PATH] [--xlsx-readers auto,openpyxl] [--pdf-runs N]
+        [--pdf-only]
 
 1. Profiles a generated CSV of ``--rows`` rows (default 1,000,000; planted missing values,
-   bad numbers and duplicates) against a declared schema under a 512 MB DuckDB memory limit,
-   each run in a fresh process so its peak RSS is its own; prints the median time and the
-   highest peak RSS.
-2. With ``--large-mb``, a file bigger than the memory limit (GBK-encoded, so transcoding is
-   included), ``--large-runs`` times: median throughput in MB/s of wall and of CPU time.
-3. Renders a final demo report to PDF with WeasyPrint ``--pdf-runs`` times; prints the median.
+   bad numbers and duplicates) against a declared schema within a process memory budget
+   (``--budget``, as SHUJIAO_PROFILE_MEMORY_LIMIT; ``--limit`` caps DuckDB's share), each run
+   in a fresh process so its peak RSS is its own; prints the median time and the highest
+   peak RSS.
+2. With ``--large-mb``, a file bigger than the memory limit (GBK-encoded by default, so
+   transcoding is included; ``--large-encoding utf-8`` for one DuckDB reads directly),
+   ``--large-runs`` times: median throughput in MB/s of wall and of CPU time.
+3. With ``--xlsx-rows`` (or ``--xlsx-file``), a workbook of the CSV's rows, read as the app
+   reads it (``auto``: python-calamine for a sheet it can hold) and by openpyxl alone.
+4. Renders a final demo report to PDF with WeasyPrint ``--pdf-runs`` times; prints the median.
 
 Each profile is printed beside same-run anchors: DuckDB alone scanning the same rows
 (``count(*)`` over ``read_csv``, UTF-8) and, for the GBK file, ``iconv`` alone transcoding it
@@ -76,19 +82,25 @@ CHILD = """
 import json, resource, shlex, subprocess, sys, time
 from datetime import UTC, datetime
 from pathlib import Path
-from market.valuation import profiling
-path, schema, limit = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-threads = int(sys.argv[4])
+from market.valuation import profiling, sheets
+path, schema, budget = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+threads, limit, file_format = int(sys.argv[4]), sys.argv[5] or None, sys.argv[6]
+if sys.argv[7] == "openpyxl":
+    sheets.CELLS_IN_MEMORY = 0
 started, cpu, timings = time.perf_counter(), time.process_time(), {}
 result = profiling.profile_file(
-    path, "csv", profiling.schema_from_dict(schema), now=datetime.now(UTC), documented=True,
-    memory_limit=limit, work_dir=path.parent, timings=timings, threads=threads,
+    path, file_format, profiling.schema_from_dict(schema), now=datetime.now(UTC), documented=True,
+    memory_budget=budget, memory_limit=limit, work_dir=path.parent, timings=timings,
+    threads=threads,
 )
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 # The anchors: iconv alone transcoding a GBK file, and DuckDB alone scanning the UTF-8 rows.
 scanned, transcoding = path, None
-if result.encoding != "utf-8":
+if file_format == "xlsx":
+    scanned = path.with_name("anchor.csv")
+    sheets.xlsx_to_csv(path, scanned)
+elif result.encoding != "utf-8":
     scanned = path.with_name("anchor-utf8.csv")
     command = ["iconv", "-f", result.encoding.upper(), "-t", "UTF-8", str(path)]
     transcoding = time.perf_counter()
@@ -99,7 +111,7 @@ if result.encoding != "utf-8":
         subprocess.run(command, check=True, stdout=target)
 import duckdb
 connection = duckdb.connect(":memory:")
-connection.execute(f"SET memory_limit = '{limit}'")
+connection.execute(f"SET memory_limit = '{timings['memory limit MiB']:.0f}MiB'")
 connection.execute(f"SET threads = {threads}")
 connection.execute("SET enable_progress_bar = false")  # it writes to stdout
 anchor = time.perf_counter()
@@ -116,10 +128,14 @@ print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak": peak, "rows": result.r
 """
 
 
-def profile_in_child(path: Path, limit: str, threads: int) -> dict:
+def profile_in_child(
+    path: Path, budget: str, limit: str | None, threads: int, xlsx_reader: str = "auto"
+) -> dict:
     """Profile ``path`` in a fresh interpreter; its time, its own peak RSS and its phases."""
+    file_format = "xlsx" if path.suffix == ".xlsx" else "csv"
+    arguments = [str(path), json.dumps(SCHEMA), budget, str(threads), limit or ""]
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), json.dumps(SCHEMA), limit, str(threads)],
+        [sys.executable, "-c", CHILD, *arguments, file_format, xlsx_reader],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -131,7 +147,7 @@ def profile_in_child(path: Path, limit: str, threads: int) -> dict:
 
 def phases(results: list[dict]) -> str:
     """Median wall (and CPU) seconds per profiling phase."""
-    names = [name for name in results[0]["phases"] if not name.endswith(" cpu")]
+    names = [name for name in results[0]["phases"] if not name.endswith((" cpu", " MiB"))]
     return ", ".join(
         f"{name} {statistics.median(r['phases'][name] for r in results):.2f}"
         f" ({statistics.median(r['phases'][name + ' cpu'] for r in results):.2f} CPU)"
@@ -139,55 +155,103 @@ def phases(results: list[dict]) -> str:
     )
 
 
-def bench_profile(
-    rows: int, runs: int, large_mb: int, large_runs: int, limit: str, threads: int
-) -> None:
+def bench_profile(args: argparse.Namespace) -> None:
+    budget, cap, threads = args.budget, args.limit, args.threads
     with tempfile.TemporaryDirectory(prefix="bench-valuation-") as scratch:
-        path = Path(scratch) / "data.csv"
-        size = write_csv(path, rows)
-        results = [profile_in_child(path, limit, threads) for _ in range(runs)]
-        seconds = statistics.median(r["seconds"] for r in results)
-        cpu = statistics.median(r["cpu"] for r in results)
-        peak = max(r["peak"] for r in results)
-        print(
-            f"profile {rows:,} rows ({size / 2**20:.0f} MB CSV, limit {limit}): "
-            f"median {seconds:.2f} s ({cpu:.2f} s CPU) over {runs} runs, peak RSS {peak / 2**20:.0f} MB, "
-            f"{size / 2**20 / seconds:.0f} MB/s"
-        )
-        print(f"  phases, median s: {phases(results)}")
-        anchor = statistics.median(r["anchor"] for r in results)
-        print(
-            f"  anchor, DuckDB scanning the file alone: median {size / 2**20 / anchor:.0f} MB/s; "
-            f"profile / anchor {anchor / seconds:.2f}"
-        )
-        path.unlink()
-        if large_mb:
-            large = Path(scratch) / "large.csv"
-            estimate = size / rows
-            big_rows = int(large_mb * 2**20 / estimate * 1.35)  # GBK is shorter than UTF-8
-            big = write_csv(large, big_rows, encoding="gbk")
-            results = [profile_in_child(large, limit, threads) for _ in range(large_runs)]
-            seconds = statistics.median(r["seconds"] for r in results)
-            cpu = statistics.median(r["cpu"] for r in results)
-            peak = max(r["peak"] for r in results)
+        if args.rows:
+            path = Path(scratch) / "data.csv"
+            size = write_csv(path, args.rows)
+            runs = [profile_in_child(path, budget, cap, threads) for _ in range(args.runs)]
+            seconds = statistics.median(r["seconds"] for r in runs)
+            cpu = statistics.median(r["cpu"] for r in runs)
+            peak = max(r["peak"] for r in runs)
             print(
-                f"profile {big_rows:,} rows ({big / 2**20:.0f} MB GBK CSV, limit {limit}): "
-                f"median {seconds:.1f} s ({cpu:.1f} s CPU) over {large_runs} runs, "
-                f"{big / 2**20 / seconds:.0f} MB/s ({big / 2**20 / cpu:.0f} MB/s of CPU), "
-                f"peak RSS {peak / 2**20:.0f} MB, encoding {results[0]['encoding']}"
+                f"profile {args.rows:,} rows ({size / 2**20:.0f} MiB CSV, budget {budget}, "
+                f"{limits(runs)}): median {seconds:.2f} s ({cpu:.2f} s CPU) over "
+                f"{args.runs} runs, peak RSS {peak / 2**20:.0f} MiB, "
+                f"{size / 2**20 / seconds:.0f} MB/s"
             )
-            print(f"  phases, median s: {phases(results)}")
-            anchor = statistics.median(r["anchor"] for r in results)
+            print(f"  phases, median s: {phases(runs)}")
+            anchor = statistics.median(r["anchor"] for r in runs)
+            print(
+                f"  anchor, DuckDB scanning the file alone: median {size / 2**20 / anchor:.0f} "
+                f"MB/s; profile / anchor {anchor / seconds:.2f}"
+            )
+            path.unlink()
+        if args.large_mb or args.large_file:
+            large = args.large_file or Path(scratch) / "large.csv"
+            if not args.large_file:
+                # About 37.7 bytes a row in UTF-8; GBK's Chinese is shorter.
+                factor = 1.35 if args.large_encoding == "gbk" else 1.0
+                write_csv(large, int(args.large_mb * 2**20 / 37.7 * factor), args.large_encoding)
+            big = large.stat().st_size
+            runs = [profile_in_child(large, budget, cap, threads) for _ in range(args.large_runs)]
+            seconds = statistics.median(r["seconds"] for r in runs)
+            cpu = statistics.median(r["cpu"] for r in runs)
+            peak = max(r["peak"] for r in runs)
+            print(
+                f"profile {runs[0]['rows']:,} rows ({big / 2**20:.0f} MiB CSV, encoding "
+                f"{runs[0]['encoding']}, budget {budget}, {limits(runs)}): median {seconds:.1f} s "
+                f"({cpu:.1f} s CPU) over {args.large_runs} runs, "
+                f"{big / 2**20 / seconds:.0f} MB/s ({big / 2**20 / cpu:.0f} MB/s of CPU), "
+                f"peak RSS {peak / 2**20:.0f} MiB (runs: "
+                f"{', '.join(str(round(r['peak'] / 2**20)) for r in runs)})"
+            )
+            print(f"  phases, median s: {phases(runs)}")
+            anchor = statistics.median(r["anchor"] for r in runs)
             print(
                 f"  anchor, DuckDB scanning its UTF-8 rows alone: median {big / 2**20 / anchor:.0f}"
                 f" MB/s; profile / anchor {anchor / seconds:.2f}"
             )
-            transcoding = statistics.median(r["transcoding"] for r in results)
-            print(
-                f"  anchor, iconv | wc -c alone: median {big / 2**20 / transcoding:.0f} MB/s; "
-                f"profile / anchor {transcoding / seconds:.2f}"
-            )
+            if runs[0]["transcoding"] is not None:
+                transcoding = statistics.median(r["transcoding"] for r in runs)
+                print(
+                    f"  anchor, iconv | wc -c alone: median {big / 2**20 / transcoding:.0f} MB/s;"
+                    f" profile / anchor {transcoding / seconds:.2f}"
+                )
             print(f"  load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def write_xlsx(path: Path, rows: int) -> None:
+    """The CSV's rows as a workbook (numbers and dates typed, as a spreadsheet holds them)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["id", "station", "district", "amount", "day"])
+    rng, start = random.Random(15), datetime(2026, 1, 1)
+    for i in range(rows):
+        amount = "" if i % 997 == 0 else "n/a" if i % 1999 == 0 else round(rng.random() * 900, 2)
+        day = (start + timedelta(days=i % 300)).date()
+        sheet.append([i if i % 5003 else i - 1, f"站点{i % 4000}", DISTRICTS[i % 4], amount, day])
+    workbook.save(path)
+
+
+def bench_xlsx(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-xlsx-") as scratch:
+        path = args.xlsx_file
+        if path is None:
+            path = Path(scratch) / "data.xlsx"
+            write_xlsx(path, args.xlsx_rows)
+        for reader in args.xlsx_readers.split(","):
+            runs = [
+                profile_in_child(path, args.budget, args.limit, args.threads, reader)
+                for _ in range(args.runs)
+            ]
+            print(
+                f"profile XLSX {runs[0]['rows']:,} rows ({path.stat().st_size / 2**20:.1f} MiB, "
+                f"reader {reader}): median {statistics.median(r['seconds'] for r in runs):.2f} s "
+                f"({statistics.median(r['cpu'] for r in runs):.2f} s CPU) over {args.runs} runs, "
+                f"peak RSS {max(r['peak'] for r in runs) / 2**20:.0f} MiB"
+            )
+            print(f"  phases, median s: {phases(runs)}")
+            print(f"  load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def limits(runs: list[dict]) -> str:
+    """DuckDB's memory limit in the runs (derived from the budget, so it varies a little)."""
+    low, high = (f(round(r["phases"]["memory limit MiB"]) for r in runs) for f in (min, max))
+    return f"DuckDB limit {low} MiB" if low == high else f"DuckDB limit {low}-{high} MiB"
 
 
 def bench_pdf(runs: int) -> None:
@@ -276,7 +340,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--large-mb", type=int, default=0, help="also profile a file this big")
     parser.add_argument("--large-runs", type=int, default=3)
-    parser.add_argument("--limit", default="384MB", help="as SHUJIAO_PROFILE_MEMORY_LIMIT")
+    parser.add_argument("--large-encoding", default="gbk", choices=["gbk", "utf-8"])
+    parser.add_argument("--large-file", type=Path, help="profile this CSV instead of a new one")
+    parser.add_argument("--xlsx-rows", type=int, default=0, help="profile a workbook this long")
+    parser.add_argument("--xlsx-file", type=Path, help="profile this workbook")
+    parser.add_argument("--xlsx-readers", default="auto,openpyxl", help="auto: as the app")
+    parser.add_argument("--budget", default="512MB", help="as SHUJIAO_PROFILE_MEMORY_LIMIT")
+    parser.add_argument("--limit", default=None, help="cap on DuckDB's memory limit")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (the app: 2)")
     parser.add_argument("--pdf-runs", type=int, default=5)
     args = parser.parse_args()
@@ -285,9 +355,9 @@ def main() -> None:
     )
     if not args.pdf_only:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        bench_profile(
-            args.rows, args.runs, args.large_mb, args.large_runs, args.limit, args.threads
-        )
+        bench_profile(args)
+        if args.xlsx_rows or args.xlsx_file:
+            bench_xlsx(args)
     if args.pdf_runs:
         bench_pdf(args.pdf_runs)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -27,14 +27,17 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import csv
+import logging
 import os
+import re
+import resource
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +45,9 @@ import charset_normalizer
 
 from market.errors import InvalidInput
 from market.text import N_
+from market.valuation import sheets
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 TYPES = {
@@ -67,6 +73,16 @@ OUT_OF_MEMORY = N_(
 )
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
+# Rows grouped in one pass when counting duplicate rows and keys: a file of more rows is
+# grouped in hash-range slices, one pass each, so the hash table of a pass stays this size
+# whatever the file's.
+SLICE_ROWS = 2_000_000
+# What the process holds beyond DuckDB's memory limit while profiling, measured on files of
+# 251 and 667 MB: the operators' allocations outside it, the decoding thread's blocks.
+HEADROOM = 96 * 2**20
+SMALLEST_LIMIT = 64 * 2**20
+SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20}
+SIZE_UNITS["GIB"] = 2**30
 # Short Chinese samples are ambiguous between the CJK multi-byte encodings; an exchange in
 # mainland China sees GBK / GB18030 far more often than Big5, Shift-JIS or EUC-KR.
 CJK_ENCODINGS = {"big5", "cp950", "big5hkscs", "euc_jp", "shift_jis", "cp932", "euc_kr", "cp949"}
@@ -288,24 +304,53 @@ class Utf8Stream:
 
 
 def xlsx_to_csv(source: Path, target: Path) -> None:
-    """The first sheet of a workbook as a UTF-8 CSV, row by row (openpyxl's read-only mode)."""
-    import openpyxl  # noqa: PLC0415 - only XLSX needs it, and it is slow to import
-
+    """The first sheet of a workbook as a UTF-8 CSV (see :mod:`market.valuation.sheets`)."""
     try:
-        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken workbook
+        sheets.xlsx_to_csv(source, target)
+    except sheets.WorkbookError as error:
         raise ProfileError(N_("the workbook cannot be read"), field="file") from error
+
+
+# --- memory --------------------------------------------------------------------------------
+
+
+def parse_size(text: str) -> int:
+    """Bytes in a size written as DuckDB writes them: ``512MB`` (10**6), ``384MiB`` (2**20)."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    if found is None or found[2].upper() not in SIZE_UNITS:
+        raise ValueError(f"not a size: {text!r}")
+    return int(float(found[1]) * SIZE_UNITS[found[2].upper()])
+
+
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux), else the most it has held."""
     try:
-        sheet = workbook.worksheets[0]
-        with target.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            for row in sheet.iter_rows(values_only=True):
-                writer.writerow(
-                    "" if v is None else v.isoformat() if isinstance(v, date | datetime) else v
-                    for v in row
-                )
-    finally:
-        workbook.close()
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+def duckdb_limit(budget: str, cap: str | None = None) -> int:
+    """DuckDB's memory limit that keeps this process within ``budget`` (resident bytes): what
+    it does not already hold, less ``HEADROOM`` for what DuckDB allocates outside its limit.
+
+    A fixed limit held the process 150-190 MB above it, and a worker carrying the whole
+    application holds 80 MB more than a bare interpreter. A process already holding nearly
+    the whole budget still gives DuckDB ``SMALLEST_LIMIT``, and says so in the log.
+    """
+    resident = resident_bytes()
+    limit = parse_size(budget) - resident - HEADROOM
+    if limit < SMALLEST_LIMIT:
+        log.warning(
+            "the profiling process holds %d MiB, too much for a budget of %s; DuckDB gets %d MiB",
+            resident // 2**20,
+            budget,
+            SMALLEST_LIMIT // 2**20,
+        )
+        limit = SMALLEST_LIMIT
+    return limit if cap is None else min(limit, parse_size(cap))
 
 
 # --- SQL -----------------------------------------------------------------------------------
@@ -476,15 +521,19 @@ def profile_file(
     now: datetime,
     documented: bool,
     deliverable: bool = True,
-    memory_limit: str = "512MB",
+    memory_limit: str | None = None,
+    memory_budget: str | None = None,
     threads: int = 2,
     work_dir: Path | None = None,
     timings: dict[str, float] | None = None,
 ) -> QualityProfile:
     """Profile one tabular file against its declared schema; raises ProfileError on bad input.
 
-    ``timings``, when given, receives the wall seconds each phase took and, under
-    ``"<phase> cpu"``, the process's CPU seconds in it (for ``bench/``)."""
+    ``memory_budget`` bounds the whole process's resident memory (DuckDB's limit is what is
+    left of it, see :func:`duckdb_limit`); ``memory_limit`` bounds DuckDB's alone (384MB
+    without a budget). ``timings``, when given, receives the wall seconds each phase took,
+    under ``"<phase> cpu"`` the process's CPU seconds in it, and under ``"memory limit MiB"``
+    DuckDB's limit (for ``bench/``)."""
     clock = _Clock(timings)
     if file_format not in FORMATS:
         raise ProfileError(N_("this file format cannot be profiled"), field="file_format")
@@ -507,11 +556,21 @@ def profile_file(
         duckdb = _duckdb()
         connection = duckdb.connect(":memory:")
         try:
-            connection.execute(f"SET memory_limit = '{memory_limit}'")
+            if memory_budget is not None:
+                limit = duckdb_limit(memory_budget, memory_limit)
+            else:
+                limit = parse_size(memory_limit or "384MB")
+            if timings is not None:
+                timings["memory limit MiB"] = limit / 2**20
+            connection.execute(f"SET memory_limit = '{int(limit)}B'")
             connection.execute(f"SET threads = {int(threads)}")
             connection.execute(f"SET temp_directory = '{scratch_dir / 'spill'}'")
             connection.execute("SET preserve_insertion_order = false")
             connection.execute("SET enable_progress_bar = false")  # it writes to stdout
+            # DuckDB's allocator keeps up to 128 MiB freed by a task before returning it to the
+            # system, outside the memory limit; flushing sooner keeps the process near it.
+            connection.execute("SET allocator_flush_threshold = '16MB'")
+            connection.execute("SET allocator_background_threads = true")
             _check_schema(schema, connection)
             try:
                 with clock("load"), readable as source:
@@ -616,18 +675,34 @@ def _measure(
         sql = f"SELECT {', '.join(selects)} FROM (SELECT {', '.join(projected)} FROM source)"
         row = connection.execute(sql, params + projected_params).fetchall()[0]
     with clock("duplicate rows"):
-        distinct = _distinct_rows(connection, columns, row_hash, row[0])
+        listed = ", ".join(quote(name) for name in columns)
+        hashed = quote(row_hash)
+        distinct = _distinct(
+            connection, f"SELECT {hashed} AS h FROM source", row[0], listed, hashed
+        )
     duplicate_keys = 0
     if schema.key and all(name in columns for name in schema.key):
         keys = ", ".join(quote(name) for name in schema.key)
         not_missing = " AND ".join(f"NOT {_missing(name)}" for name in schema.key)
         with clock("duplicate keys"):
-            # A GROUP BY spills beyond the memory limit; count(DISTINCT ...) does not.
-            duplicate_keys = _scalar(
-                connection,
-                f"SELECT coalesce(sum(n) - count(*), 0) FROM "
-                f"(SELECT count(*) AS n FROM source WHERE {not_missing} GROUP BY {keys})",
+            # The keys' hashes once, 8 bytes a row, then counted as the rows' are.
+            connection.execute(
+                f"CREATE TEMP TABLE key_hashes AS SELECT hash({keys}) AS h "
+                f"FROM source WHERE {not_missing}"
             )
+            try:
+                keyed = _scalar(connection, "SELECT count(*) FROM temp.key_hashes")
+                distinct_keys = _distinct(
+                    connection,
+                    "SELECT h FROM temp.key_hashes",
+                    keyed,
+                    keys,
+                    f"hash({keys})",
+                    where=not_missing,
+                )
+            finally:
+                connection.execute("DROP TABLE temp.key_hashes")
+            duplicate_keys = keyed - distinct_keys
     malformed = 0
     if file_format in ("csv", "tsv"):
         with clock("rejects"):
@@ -640,36 +715,52 @@ def _measure(
     }
 
 
-def _distinct_rows(connection, columns: Sequence[str], row_hash: str, rows: int) -> int:
-    """How many distinct rows ``source`` holds, exactly, without a ``DISTINCT *`` over every
-    row's text (which held the whole table in its hash table and ran out of memory first).
+def _slices(rows: int) -> int:
+    """In how many hash-range slices ``rows`` rows are grouped (one pass each)."""
+    return max(1, -(-rows // SLICE_ROWS))
 
-    The rows' 64-bit hashes (stored while loading) are grouped (8 bytes a row; spills beyond
-    the memory limit); a row whose hash no other row has is distinct for certain. Only the
-    rows of repeated hashes — the duplicates and the rare collisions — are compared in full.
+
+def _in_slice(hashed: str, slices: int, part: int) -> str:
+    """A condition true for the rows whose hash falls in slice ``part`` of ``slices``."""
+    return "true" if slices == 1 else f"{hashed} % {slices} = {part}"
+
+
+def _distinct(
+    connection, hashes: str, total: int, listed: str, hashed: str, where: str = "true"
+) -> int:
+    """How many distinct values of ``listed`` (rows, or keys) the ``total`` rows of ``source``
+    matching ``where`` hold, exactly, without a ``DISTINCT`` over every value's text (which
+    held the whole table in its hash table and ran out of memory first).
+
+    ``hashes`` selects each value's 64-bit hash as ``h`` (stored, or computed once); ``hashed``
+    computes it in ``source``. The hashes are grouped (8 bytes a row); a value whose hash no
+    other has is distinct for certain, and only the values of repeated hashes — the duplicates
+    and the rare collisions — are compared in full. Both steps run a hash-range slice at a time
+    (``SLICE_ROWS``): grouping every hash at once took the process past its memory budget on a
+    large file, though DuckDB spills.
     """
-    hashed = quote(row_hash)
-    connection.execute(
-        f"CREATE TEMP TABLE repeated_hashes AS SELECT {hashed} AS h, count(*) AS n "
-        f"FROM source GROUP BY {hashed} HAVING count(*) > 1"
-    )
+    slices = _slices(total)
+    connection.execute("CREATE TEMP TABLE repeated_hashes (h UBIGINT, n BIGINT)")
     try:
-        repeated_rows = _scalar(connection, "SELECT coalesce(sum(n), 0) FROM repeated_hashes")
-        if not repeated_rows:
-            return rows
-        listed = ", ".join(quote(name) for name in columns)
-        distinct_candidates = _scalar(
-            connection,
-            f"""
-            SELECT count(*) FROM (
-                SELECT DISTINCT {listed} FROM source
-                WHERE {hashed} IN (SELECT h FROM temp.repeated_hashes)
+        for part in range(slices):
+            connection.execute(
+                f"INSERT INTO temp.repeated_hashes SELECT h, count(*) FROM ({hashes}) "
+                f"WHERE {_in_slice('h', slices, part)} GROUP BY h HAVING count(*) > 1"
             )
-            """,
+        repeated = _scalar(connection, "SELECT coalesce(sum(n), 0) FROM temp.repeated_hashes")
+        slices = _slices(repeated)
+        distinct_repeated = sum(
+            _scalar(
+                connection,
+                f"SELECT count(*) FROM (SELECT DISTINCT {listed} FROM source WHERE {where} "
+                f"AND {hashed} IN (SELECT h FROM temp.repeated_hashes "
+                f"WHERE {_in_slice('h', slices, part)}))",
+            )
+            for part in range(slices if repeated else 0)
         )
     finally:
         connection.execute("DROP TABLE temp.repeated_hashes")
-    return rows - int(repeated_rows) + int(distinct_candidates)
+    return total - int(repeated) + int(distinct_repeated)
 
 
 def _scored(result, schema, columns, encoding, file_format, now, documented, deliverable):

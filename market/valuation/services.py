@@ -301,7 +301,7 @@ def claim_profile_job(
 
 
 def profile_claimed(
-    store: FileStore, claimed: ClaimedProfile, now: datetime, memory_limit: str
+    store: FileStore, claimed: ClaimedProfile, now: datetime, memory_budget: str
 ) -> dict:
     """Profile a claimed job's file (no session: this is the long part); its profile."""
     if not claimed.storage_key:
@@ -321,7 +321,7 @@ def profile_claimed(
             now=now,
             documented=claimed.documented,
             deliverable=True,
-            memory_limit=memory_limit,
+            memory_budget=memory_budget,
             work_dir=Path(scratch),
         )
     return {**result.to_dict(), "file": claimed.file, "schema": claimed.schema}

@@ -25,7 +25,7 @@ STALE_AFTER = timedelta(hours=1)
 def run_profile_jobs(app: Flask, limit: int = 1) -> int:
     """Profile up to ``limit`` queued jobs, one at a time; how many were worked."""
     db, store = app.extensions["db"], app.extensions["files"]
-    memory_limit = app.config["PROFILE_MEMORY_LIMIT"]
+    memory_budget = app.config["PROFILE_MEMORY_LIMIT"]
     worked = 0
     for _ in range(limit):
         with app.app_context(), db.unit_of_work() as session:
@@ -34,7 +34,7 @@ def run_profile_jobs(app: Flask, limit: int = 1) -> int:
             break
         profile = error = None
         try:
-            profile = services.profile_claimed(store, claimed, utcnow(), memory_limit)
+            profile = services.profile_claimed(store, claimed, utcnow(), memory_budget)
         except DomainError as failure:
             error = {"message": failure.message, "field": failure.field}
             if getattr(failure, "params", None):

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from market.valuation import profiling
+from market.valuation import profiling, sheets
 from market.valuation.profiling import (
     CrossFieldRule,
     DeclaredSchema,
@@ -224,7 +224,11 @@ def test_parquet(tmp_path):
     check_counts(profile(path, "parquet"))
 
 
-def test_xlsx(tmp_path):
+@pytest.mark.parametrize(
+    "cells_in_memory", [sheets.CELLS_IN_MEMORY, 0], ids=["calamine", "openpyxl"]
+)
+def test_xlsx(tmp_path, monkeypatch, cells_in_memory):
+    monkeypatch.setattr(sheets, "CELLS_IN_MEMORY", cells_in_memory)
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append(COLUMNS)
@@ -233,6 +237,41 @@ def test_xlsx(tmp_path):
     path = tmp_path / "data.xlsx"
     workbook.save(path)
     check_counts(profile(path, "xlsx"))
+
+
+@pytest.mark.parametrize(
+    "cells_in_memory", [sheets.CELLS_IN_MEMORY, 0], ids=["calamine", "openpyxl"]
+)
+def test_xlsx_values_read_alike_by_either_reader(tmp_path, monkeypatch, cells_in_memory):
+    monkeypatch.setattr(sheets, "CELLS_IN_MEMORY", cells_in_memory)
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["n", "x", "day", "at", "flag", "text"])
+    workbook.active.append(
+        [7, 7.25, datetime(2026, 5, 1), datetime(2026, 5, 1, 8, 30), True, "深圳"]
+    )
+    workbook.active.append([None, -3, None, None, False, ""])
+    workbook.save(tmp_path / "values.xlsx")
+    sheets.xlsx_to_csv(tmp_path / "values.xlsx", tmp_path / "values.csv")
+    lines = (tmp_path / "values.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "n,x,day,at,flag,text"
+    assert lines[1] in (
+        "7,7.25,2026-05-01T00:00:00,2026-05-01T08:30:00,True,深圳",
+        "7,7.25,2026-05-01,2026-05-01T08:30:00,True,深圳",  # calamine: a date at midnight
+    )
+    assert lines[2] == ",-3,,,False,"
+
+
+def test_the_box_calamine_would_hold_spans_every_placed_cell(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active["B2"] = 1
+    workbook.active["D5"] = 2
+    workbook.save(tmp_path / "sparse.xlsx")
+    assert sheets.sheet_cells(tmp_path / "sparse.xlsx") == 3 * 4
+    # Cells a million rows apart: a dense box of 15 million cells, left to openpyxl.
+    workbook.active["P1000000"] = 3
+    workbook.save(tmp_path / "far.xlsx")
+    assert sheets.sheet_cells(tmp_path / "far.xlsx") == 15 * 999_999 > sheets.CELLS_IN_MEMORY
+    assert sheets.sheet_cells(tmp_path / "missing.xlsx") is None
 
 
 def test_a_small_memory_limit_still_profiles(tmp_path):
@@ -352,6 +391,19 @@ def test_duplicate_rows_and_keys_are_counted_exactly_with_empty_cells(tmp_path):
     assert result.duplicate_keys == 3 + 1  # a=1 four times, a=2 twice; the empty key is left out
 
 
+@pytest.mark.parametrize("slice_rows", [1, 2, 7, 1000])
+def test_duplicates_counted_in_hash_slices_are_the_same(tmp_path, monkeypatch, slice_rows):
+    # A large file groups its hashes a slice at a time; every split must count the same.
+    monkeypatch.setattr(profiling, "SLICE_ROWS", slice_rows)
+    check_counts(profile(write_delimited(tmp_path / "data.csv"), "csv"))
+    path = tmp_path / "empty.csv"
+    rows = ["a,b,c", "1,,x", "1,,x", "1,x,", ",1,x", "1,,x", "2,,", "2,,", "3,y,z"]
+    path.write_text("\n".join(rows) + "\n")
+    schema = DeclaredSchema(fields=(FieldRule("a", "integer"),), key=("a",))
+    result = profile_file(path, "csv", schema, now=NOW, documented=True)
+    assert (result.duplicate_rows, result.duplicate_keys) == (3, 4)
+
+
 def test_a_file_without_repeated_rows_has_no_duplicates(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(5000)))
@@ -423,3 +475,35 @@ def test_cells_of_unicode_spaces_only_are_missing(tmp_path, blank):
     path.write_text(f"a,b\n{blank}{blank},x\n\t,{blank}深\né,{blank}1\n", encoding="utf-8")
     result = profile_file(path, "csv", now=NOW, documented=True)
     assert [f.missing for f in result.fields] == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("512MB", 512 * 10**6), ("384MiB", 384 * 2**20), ("1GB", 10**9), ("2 GiB", 2 * 2**30)],
+)
+def test_sizes_read_as_duckdb_writes_them(text, size):
+    assert profiling.parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "lots", "12XB", "-5MB"])
+def test_a_size_that_is_not_one_is_refused(text):
+    with pytest.raises(ValueError, match="not a size"):
+        profiling.parse_size(text)
+
+
+def test_duckdb_gets_what_the_process_does_not_hold_of_its_budget(caplog):
+    held = profiling.resident_bytes()
+    assert held > 10 * 2**20  # an interpreter with DuckDB loaded, read from /proc
+    limit = profiling.duckdb_limit("100GB")
+    assert limit == pytest.approx(100 * 10**9 - held - profiling.HEADROOM, abs=64 * 2**20)
+    assert profiling.duckdb_limit("100GB", cap="200MB") == 200 * 10**6
+    # A process already over its budget still profiles, with the smallest limit, and says so.
+    assert profiling.duckdb_limit("1MB") == profiling.SMALLEST_LIMIT
+    assert "too much for a budget of 1MB" in caplog.text
+
+
+def test_a_budget_sets_duckdbs_limit_and_the_profile_counts_alike(tmp_path):
+    timings = {}
+    path = write_delimited(tmp_path / "data.csv", encoding="gbk")
+    check_counts(profile(path, "csv", memory_budget="100GB", work_dir=tmp_path, timings=timings))
+    assert 90_000 < timings["memory limit MiB"] < 100 * 10**9 / 2**20
