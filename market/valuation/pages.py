@@ -11,6 +11,7 @@ import json
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     jsonify,
@@ -25,7 +26,7 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.errors import DomainError, NotFound
+from market.errors import DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.identity.models import StaffRole
 from market.identity.operator import find_operator
@@ -35,7 +36,17 @@ from market.registry.models import Asset
 from market.states import Actor
 from market.text import N_, Money
 from market.trading import comparables as trading_comparables
-from market.valuation import charts, forms, models, pdf, reports, schemas, services, states
+from market.valuation import (
+    charts,
+    forms,
+    imports,
+    models,
+    pdf,
+    reports,
+    schemas,
+    services,
+    states,
+)
 from market.valuation.methods import COST_CATEGORIES
 from market.valuation.models import ReportStatus, ValuationReport
 from market.valuation.states import Action
@@ -552,6 +563,17 @@ def appraise(report_id: int, action: str):
                 messages = forms.flat_errors(error.normalized_messages(), rows)
                 return _render_report(report, messages, drafts, dict(request.form))
             services.save_inputs(session, report, user, schemas.InputsSchema().dump(data))
+        elif action == "import-inputs":
+            upload = request.files.get("sheet")
+            if upload is None or not upload.filename:
+                raise InvalidInput(N_("choose a sheet to import"), field="sheet")
+            rows = imports.read_rows(upload.read(imports.MAX_BYTES + 1))
+            services.save_inputs(session, report, user, imports.load_rows(rows))
+            posted = None  # the form shows what was imported
+        elif action == "inputs-from-previous":
+            inputs = imports.previous_inputs(session, report)
+            services.save_inputs(session, report, user, inputs)
+            posted = None
         elif action == "profile":
             raw_schema = _json_field("schema")
             data = schemas.ProfileInputSchema().load(
@@ -572,6 +594,8 @@ def appraise(report_id: int, action: str):
             flash(_("Valuation taken: it is yours to work on."))
         elif action == "inputs":
             flash(_("Inputs saved."))
+        elif action in ("import-inputs", "inputs-from-previous"):
+            flash(_("Inputs imported; run the methods again."))
         elif action == "run":
             flash(_("Methods run: the results are below."))
         elif action == "finalise":
@@ -591,6 +615,16 @@ def appraise(report_id: int, action: str):
         if isinstance(error, NotFound):
             raise
         session.rollback()
+        if action == "import-inputs":
+            # Said at the top: the rows of the sheet are in no field of the page.
+            named = error.details or {k: v for k, v in error.errors.items() if k.startswith("rows")}
+            lines = [_(error.message)] if error.details or not named else []
+            return _render_report(
+                services.report_or_404(session, report_id, None),
+                {"form": lines + _row_errors(named)},
+                drafts,
+                posted,
+            )
         field = forms.field_name(error.field) if error.field else "form"
         if not field.startswith(SHOWN_NEXT_TO_FIELDS):
             field = "form"  # results, profile, inputs: said at the top of the page
@@ -601,6 +635,36 @@ def appraise(report_id: int, action: str):
             services.report_or_404(session, report_id, None), errors, drafts, posted
         )
     return redirect(url_for("valuation.report_page", report_id=report.id))
+
+
+def _row_errors(errors: dict) -> list[str]:
+    """An imported sheet's errors as lines naming the row and column (or the input's path)."""
+    lines = []
+    for key, messages in errors.items():
+        parts = key.split(".")
+        for message in messages:
+            if parts[0] == "rows" and len(parts) == 3:
+                lines.append(
+                    _("Row %(row)s, column %(column)s: %(message)s",
+                      row=parts[1], column=parts[2], message=_(message))
+                )  # fmt: skip
+            elif parts[0] == "rows":
+                lines.append(_("Row %(row)s: %(message)s", row=parts[1], message=_(message)))
+            else:
+                lines.append(f"{key}: {_(message)}")
+    return lines
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/inputs.csv")
+@staff_required(StaffRole.APPRAISER)
+def inputs_sheet(report_id: int):
+    """The inputs as a ``path,value`` sheet: the template an import reads."""
+    report = services.report_or_404(db_session(), report_id, None)
+    return Response(
+        imports.sheet_csv(report.inputs),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=valuation-{report.id}-inputs.csv"},
+    )
 
 
 def _flat(messages: dict, prefix: str = "") -> dict:

@@ -378,6 +378,12 @@ def _sensitivity_errors(income: dict, sensitivity: dict) -> dict[str, list[str]]
     return errors
 
 
+class InputsUploadSchema(Schema):
+    """A sheet of inputs sent as ``multipart/form-data`` under ``file``."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
 class FieldRuleSchema(Schema):
     """A declared field of a table."""
 

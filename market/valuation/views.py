@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import Response
 from flask_smorest import Blueprint
 
 from market.api import QueryPage
@@ -13,7 +14,7 @@ from market.identity.models import User
 from market.oauth.server import requires
 from market.text import N_
 from market.trading import comparables as trading_comparables
-from market.valuation import reports, schemas, services
+from market.valuation import imports, reports, schemas, services
 from market.valuation.models import ValuationReport
 
 # The newest settled trades considered for ranking.
@@ -106,6 +107,44 @@ def save_inputs(data, report_id: int):
     report = services.report_or_404(db_session(), report_id, None)
     stored = schemas.InputsSchema().dump(data)
     services.save_inputs(db_session(), report, _acting_user(), stored)
+    return report
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/inputs.csv")
+@requires("appraisal:write")
+@blp.response(200, content_type="text/csv")
+def inputs_sheet(report_id: int):
+    """The inputs as a two-column sheet (``path,value``), the template for an import: the
+    report's inputs, or every input left blank when it has none."""
+    report = services.report_or_404(db_session(), report_id, None)
+    return Response(
+        imports.sheet_csv(report.inputs),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=valuation-{report.id}-inputs.csv"},
+    )
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/inputs/import", methods=["POST"])
+@requires("appraisal:write")
+@blp.arguments(schemas.InputsUploadSchema, location="files")
+@blp.response(200, schemas.ValuationReportSchema)
+def import_inputs(files, report_id: int):
+    """Replace the inputs with those of a sheet (CSV in UTF-8 or GBK, or XLSX; multipart
+    ``file``), checked as manual entry is; each error names its row and column."""
+    report = services.report_or_404(db_session(), report_id, None)
+    inputs = imports.load_rows(imports.read_rows(files["file"].read(imports.MAX_BYTES + 1)))
+    services.save_inputs(db_session(), report, _acting_user(), inputs)
+    return report
+
+
+@blp.route("/appraisal/valuations/<int:report_id>/inputs/from-previous", methods=["POST"])
+@requires("appraisal:write")
+@blp.response(200, schemas.ValuationReportSchema)
+def inputs_from_previous(report_id: int):
+    """Start a revaluation from the inputs of the asset's last final report (409 if none)."""
+    report = services.report_or_404(db_session(), report_id, None)
+    inputs = imports.previous_inputs(db_session(), report)
+    services.save_inputs(db_session(), report, _acting_user(), inputs)
     return report
 
 

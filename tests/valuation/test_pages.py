@@ -3,13 +3,14 @@ the report page draws its charts on the server and downloads as a PDF with Chine
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 
 import sqlalchemy as sa
 
 from market.context import db_session
-from market.valuation import forms, pages, schemas
+from market.valuation import forms, imports, pages, schemas
 from market.valuation import tasks as valuation_tasks
 from market.valuation.models import ValuationReport
 from tests.registry import factories as rf
@@ -436,3 +437,40 @@ def test_the_asset_page_names_file_types_not_media_types(app, client, holding, d
     page = client.get(f"/registry/assets/{asset.id}").get_data(as_text=True)
     assert 'data-testid="file-kind">CSV<' in page
     assert ">text/csv<" not in page
+
+
+def test_the_appraiser_imports_inputs_from_a_sheet_on_the_page(app, client, holding, appraiser):
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    page = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    assert "Import inputs" in page and f"{action}/inputs.csv" in page
+    template = staff.get(f"{action}/inputs.csv")
+    assert template.status_code == 200 and "cost.items.0.amount," in template.get_data(as_text=True)
+
+    sheet = imports.sheet_csv(INPUTS)
+    bad = sheet.replace("income.discount_rate,0.1", "income.discount_rate,十")
+    row = bad.splitlines().index("income.discount_rate,十") + 1
+    response = staff.submit(
+        f"{action}/import-inputs",
+        {"sheet": (io.BytesIO(bad.encode("gbk")), "inputs.csv")},
+        page=report_path,
+        headers=ENGLISH,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert f"Row {row}, column value: Not a valid number." in response.get_data(as_text=True)
+
+    response = staff.submit(
+        f"{action}/import-inputs",
+        {"sheet": (io.BytesIO(sheet.encode("gbk")), "inputs.csv")},
+        page=report_path,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        report_id = int(report_path.rstrip("/").split("/")[-1])
+        stored = db_session().get(ValuationReport, report_id).inputs
+    assert stored["cost"]["items"][0]["amount"] == 600_000
+    # No previous final report of this asset to start from: said at the top of the page.
+    response = staff.submit(f"{action}/inputs-from-previous", {}, page=report_path, headers=ENGLISH)
+    assert response.status_code == 422
+    assert "this asset has no final report to start from" in response.get_data(as_text=True)
