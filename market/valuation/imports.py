@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from market.valuation.models import ReportStatus, ValuationReport
 from market.valuation.schemas import InputsSchema
 
 MAX_BYTES = 1024 * 1024
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 5000
 HEADER = ("path", "value")
 UNKNOWN = Schema._default_error_messages["unknown"]  # "Unknown field."
@@ -88,6 +90,7 @@ def read_rows(data: bytes) -> list[list[str]]:
     if len(data) > MAX_BYTES:
         raise InvalidInput(N_("the file is too large"), field="file")
     if data.startswith(b"PK\x03\x04"):
+        _refuse_bombs(data)
         with tempfile.TemporaryDirectory(prefix="inputs-") as scratch:
             workbook, converted = Path(scratch) / "inputs.xlsx", Path(scratch) / "inputs.csv"
             workbook.write_bytes(data)
@@ -112,6 +115,17 @@ def read_rows(data: bytes) -> list[list[str]]:
     if len(rows) > MAX_ROWS:
         raise InvalidInput(N_("the sheet has too many rows"), field="file")
     return rows
+
+
+def _refuse_bombs(data: bytes) -> None:
+    # A workbook of 1 MiB may unpack to gigabytes (its shared strings are read whole).
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # the reader says the workbook cannot be read
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InvalidInput(N_("the workbook is too large once unpacked"), field="file")
 
 
 def inputs_from_rows(rows: list[list[str]]) -> tuple[dict, list[Row]]:

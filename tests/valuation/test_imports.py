@@ -4,6 +4,7 @@ schema of manual entry with errors naming row and column, and from the asset's l
 from __future__ import annotations
 
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -182,3 +183,16 @@ def test_a_first_valuation_has_no_previous_report(
     response = api.raw.post(f"{base}/inputs/from-previous", headers=appraiser_headers)
     assert response.status_code == 409
     assert "inputs" in response.json["errors"]
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused():
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + b"a" * (40 * 2**20) + b"</sst>")
+    assert len(body.getvalue()) < imports.MAX_BYTES
+    with pytest.raises(imports.InvalidInput) as raised:
+        imports.read_rows(body.getvalue())
+    assert (raised.value.field, raised.value.message) == (
+        "file",
+        "the workbook is too large once unpacked",
+    )
