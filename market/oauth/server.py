@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 from datetime import timedelta
 
@@ -61,19 +62,34 @@ class _ClientCredentials(grants.ClientCredentialsGrant):
 TOKEN_PARAMETERS = ("grant_type", "scope", "client_id", "client_secret")
 
 
+def _check_basic_credentials(authorization: str) -> None:
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return
+    try:
+        base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError both are
+        raise InvalidRequestError(
+            "The Authorization header's Basic credentials are not base64 of UTF-8 text."
+        ) from None
+
+
 class _Server(AuthorizationServer):
     def create_token_response(self, request=None):
         """Authlib's token response, after refusing what RFC 6749 forbids of any token request:
         a parameter given twice, and a client authenticating in two ways at once (§2.3: HTTP
         Basic and ``client_secret`` in the body), both ``invalid_request``. Authlib checks the
         first only at the authorization endpoint
-        (``validate_no_multiple_request_parameter``); the same check, here."""
+        (``validate_no_multiple_request_parameter``); the same check, here. HTTP Basic
+        credentials that are not base64 of UTF-8 text are ``invalid_request`` too (Authlib
+        would fail decoding them)."""
         oauth_request = self.create_oauth2_request(request)
         datalist = oauth_request.payload.datalist
         try:
             for parameter in TOKEN_PARAMETERS:
                 if len(datalist.get(parameter, [])) > 1:
                     raise InvalidRequestError(f"Multiple '{parameter}' in request.")
+            _check_basic_credentials(oauth_request.headers.get("Authorization") or "")
             if "client_secret" in datalist and oauth_request.headers.get("Authorization"):
                 raise InvalidRequestError(
                     "The client authenticated in more than one way: use HTTP Basic or "

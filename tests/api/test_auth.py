@@ -1,5 +1,6 @@
 """OAuth 2 client credentials: tokens, scopes, staff roles and organisation boundaries."""
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -94,6 +95,24 @@ def test_token_requests_rfc_6749_forbids_are_refused(api, provider, form, basic,
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["error"] == error
     assert response.get_json()["errors"] == {"oauth": [error]}
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [b"sj_\xff:c", "{client_id}:\xff\xfe", b"no colon \xff"],
+    ids=["id-not-utf8", "secret-not-utf8", "no-colon"],
+)
+def test_basic_credentials_that_are_not_utf8_are_a_bad_request(api, provider, credentials):
+    _organisation, client_id, _secret = provider
+    if isinstance(credentials, str):
+        credentials = credentials.format(client_id=client_id).encode("latin-1")
+    response = api.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()},
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "invalid_request"
 
 
 def test_wrong_secret_is_refused(api, provider):
