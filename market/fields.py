@@ -219,6 +219,13 @@ def is_blank(value: str) -> bool:
     )
 
 
+def visible_text(value: str | None) -> str | None:
+    """``value`` stripped, or None when a reader would see nothing in it (``is_blank``): a
+    decision's reason of zero-width spaces gives no reason."""
+    value = (value or "").strip()
+    return None if is_blank(value) else value
+
+
 def _is_one_line_string(field: fields.Field) -> bool:
     return isinstance(field, fields.String) and not isinstance(field, Text)
 

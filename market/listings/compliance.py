@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput
+from market.fields import visible_text
 from market.identity.models import User
 from market.listings import listings
 from market.listings import terms as licence
@@ -107,7 +108,7 @@ def decide(
     if revision.state != RevisionState.IN_REVIEW:
         raise Conflict(N_("this listing has no revision waiting for review"))
     approving = data["decision"] == ReviewDecision.APPROVED
-    reason = (data.get("reason") or "").strip()
+    reason = visible_text(data.get("reason")) or ""
     if approving:
         _check_checklist(revision, data)
         _check_valuation(session, revision)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.currencies import to_major
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from market.fields import visible_text
 from market.files import FileStore
 from market.identity.models import User
 from market.listings import demands, indexing, notifications, plans
@@ -374,7 +375,7 @@ def move(
             listing.status,
             action,
         )
-    if action == Action.SUSPEND and not (reason or "").strip():
+    if action == Action.SUSPEND and not visible_text(reason):
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     target = next_status(listing.status, action, actor)
     if action == Action.DELIST:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import Conflict, InvalidInput
+from market.fields import visible_text
 from market.identity.models import User
 from market.registry import chain
 from market.registry.claims import CHINA, move
@@ -165,7 +166,7 @@ def revoke(
     """Revoke a valid certificate, with the reason shown to anyone who verifies it."""
     if certificate.status != CertificateStatus.VALID:
         raise Conflict(N_("only a valid certificate can be revoked"))
-    reason = (reason or "").strip()
+    reason = visible_text(reason) or ""
     if not reason:
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     _set_status(session, certificate, CertificateStatus.REVOKED, reviewer, reason, now)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from market import outbox
 from market.errors import Conflict, InvalidInput, PermissionDenied
+from market.fields import visible_text
 from market.files import FileStore
 from market.identity.models import User
 from market.registry import chain, news
@@ -143,7 +144,7 @@ def move(
 ) -> ClaimEvent:
     """Make one move of the state machine, recording who, when and why, and log it."""
     target = next_state(claim.state, action, actor)
-    reason = (reason or "").strip() or None
+    reason = visible_text(reason)
     if action in NEEDS_REASON and not reason:
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     event = ClaimEvent(
@@ -433,7 +434,7 @@ def decide_objection(
     """Uphold an objection (the claim fails) or dismiss it (the notice carries on)."""
     if objection.state != ObjectionState.OPEN:
         raise Conflict(N_("this objection has already been decided"))
-    reason = (reason or "").strip()
+    reason = visible_text(reason) or ""
     if not reason:
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     claim = objection.claim

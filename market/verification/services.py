@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import Conflict, InvalidInput, NotFound
+from market.fields import visible_text
 from market.files import FileStore
 from market.identity.models import Organisation, User, VerificationState
 from market.identity.services import normalise_organisation
@@ -70,7 +71,7 @@ def _move(
 ) -> VerificationEvent:
     """Make one move of the state machine, record it and mail the owners after commit."""
     target = next_state(organisation.verification_state, action, actor)
-    reason = (reason or "").strip() or None
+    reason = visible_text(reason)
     if action in NEEDS_REASON and not reason:
         raise InvalidInput(N_("give a reason for this decision"), field="reason")
     event = VerificationEvent(

@@ -77,9 +77,12 @@ def test_move_on_a_stored_claim(db, store, staff, state, action):
     assert logged.payload["claim_id"] == claim.id
 
 
-def test_decisions_that_need_a_reason_refuse_without_one(db, store, staff):
+@pytest.mark.parametrize(
+    "reason", ["  ", "\u200b\u200b", "\u200d\ufeff"], ids=["spaces", "zwsp", "zwj-bom"]
+)
+def test_decisions_that_need_a_reason_refuse_without_one(db, store, staff, reason):
     claim = rf.advance(db, rf.draft(db, store), ClaimState.UNDER_REVIEW, staff)
     with pytest.raises(Exception) as raised:
-        claims.decide(db, claim, staff, Action.REJECT, "  ", rf.MONDAY, 5)
+        claims.decide(db, claim, staff, Action.REJECT, reason, rf.MONDAY, 5)
     assert raised.value.field == "reason"
     assert claim.state == ClaimState.UNDER_REVIEW

@@ -93,6 +93,9 @@ def test_reject_needs_a_reason_and_the_organisation_resubmits(app, db, onboardin
     missing = onboarding.decide("reject")
     assert missing.status_code == 422
     assert "reason" in missing.get_json()["errors"]
+    invisible = onboarding.decide("reject", "\u200b\u200b")
+    assert invisible.status_code == 422
+    assert "reason" in invisible.get_json()["errors"]
     assert _state(db, onboarding.organisation.id) == VerificationState.UNDER_REVIEW
 
     rejected = onboarding.decide("reject", "the licence scan is unreadable")
