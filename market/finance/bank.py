@@ -166,6 +166,11 @@ def import_statement(
     if seen is not None:
         return StatementImport(seen, False, 0, seen.line_count)
     parsed = parse(account, data, kind, **options)
+    if parsed.account and not statements.same_account(parsed.account, account.account_number):
+        raise InvalidInput(
+            N_("this statement is for another account (%(stated)s)"), field="file",
+            stated=parsed.account[:40],
+        )  # fmt: skip
     if parsed.opening_minor + sum(x.amount_minor for x in parsed.lines) != parsed.closing_minor:
         raise InvalidInput(
             N_("the lines do not add up from the opening to the closing balance"),

@@ -102,12 +102,21 @@ class ParsedStatement:
     closing_minor: int
     lines: list[ParsedLine] = field(default_factory=list)
     encoding: str | None = None
+    # The account the file says it is for (MT940's :25:, camt.053's Acct/Id), when it says.
+    account: str | None = None
 
     @property
     def period(self) -> tuple[date, date]:
         """First and last value date (the statement's dates when it has no lines)."""
         days = [line.value_date for line in self.lines] or [datetime.now(UTC).date()]
         return min(days), max(days)
+
+
+def same_account(stated: str, account_number: str) -> bool:
+    """Whether a statement's stated account is ``account_number``: compared on letters and
+    digits only, and an MT940 ``:25:`` may put the bank's code before it (``CMBCCNBS/7559…``)."""
+    stated, number = (re.sub(r"[^0-9A-Z]", "", x.upper()) for x in (stated, account_number))
+    return bool(number) and stated.endswith(number)
 
 
 def check_mapping(mapping: dict) -> dict:
@@ -325,6 +334,7 @@ def parse_mt940(text: str, currency: str) -> ParsedStatement:
         inputs.bounded(opening.amount.amount, EXPONENTS[currency], "opening_balance"),
         inputs.bounded(closing.amount.amount, EXPONENTS[currency], "closing_balance"),
         lines,
+        account=str(data.get("account_identification") or "") or None,
     )
 
 
@@ -412,7 +422,8 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
                 ),
             )
         )
-    return ParsedStatement(currency, opening, closing, lines)
+    account = _text(statement, "Acct/Id/IBAN") or _text(statement, "Acct/Id/Othr/Id")
+    return ParsedStatement(currency, opening, closing, lines, account=account or None)
 
 
 # A Stripe payout id is taken whole, whatever its shape (``po_1Abc``, ``po_test_001``).

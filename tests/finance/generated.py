@@ -148,7 +148,9 @@ def cmb_csv(rows: list[BankRow], opening: int) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def mt940(rows: list[BankRow], opening: int, currency="CNY") -> bytes:
+def mt940(
+    rows: list[BankRow], opening: int, currency="CNY", account="ICBKCNBJ/4000021009200000001"
+) -> bytes:
     """A SWIFT MT940 statement."""
 
     def amount(minor: int) -> str:
@@ -159,7 +161,7 @@ def mt940(rows: list[BankRow], opening: int, currency="CNY") -> bytes:
     last = rows[-1].value_date if rows else first
     lines = [
         ":20:STMT2026",
-        ":25:308584000013/755900000001",
+        f":25:{account}",
         ":28C:1/1",
         f":60F:{'C' if opening >= 0 else 'D'}{first:%y%m%d}{currency}{amount(opening)}",
     ]
@@ -173,7 +175,7 @@ def mt940(rows: list[BankRow], opening: int, currency="CNY") -> bytes:
     return ("\r\n".join(lines) + "\r\n-").encode("utf-8")
 
 
-def camt053(rows: list[BankRow], opening: int, currency="CNY") -> bytes:
+def camt053(rows: list[BankRow], opening: int, currency="CNY", account=None) -> bytes:
     """An ISO 20022 camt.053.001.02 statement."""
 
     def balance(kind: str, minor: int) -> str:
@@ -204,6 +206,7 @@ def camt053(rows: list[BankRow], opening: int, currency="CNY") -> bytes:
         '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
         "<GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-11-03T08:00:00</CreDtTm></GrpHdr>"
         "<Stmt><Id>S1</Id>"
+        + (f"<Acct><Id><Othr><Id>{account}</Id></Othr></Id></Acct>" if account else "")
         + balance("OPBD", opening)
         + balance("CLBD", closing)
         + "".join(entries)

@@ -235,6 +235,15 @@ def test_an_xml_bomb_is_refused(db, account):
     assert refused(db, account, bomb, "camt053").field == "file"
 
 
+@pytest.mark.parametrize("kind", ["mt940", "camt053"])
+def test_a_statement_for_another_account_is_refused(db, account, kind):
+    make = {"mt940": mt940, "camt053": camt053}[kind]
+    error = refused(db, account, make(ROWS, OPENING, account="6222999988887777"), kind)
+    assert error.field == "file"
+    # The bank's code before the number (MT940's :25:) and spacing do not matter.
+    assert load(db, account, make(ROWS, OPENING, account="ICBK 4000 0210 0920 0000 001"), kind)
+
+
 def test_mt940_that_is_not_mt940_is_refused(db, account):
     assert refused(db, account, b"hello", "mt940").field == "file"
 
