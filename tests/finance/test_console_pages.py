@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import url_for
+from markupsafe import escape
 
 from market.db import utcnow
 from market.finance import bank, matching, stripe_import
@@ -117,6 +118,8 @@ def test_the_audit_trail_reads_as_labelled_lines_in_both_languages(app, db):
     assert "{" not in trail and "&#34;" not in trail  # no JSON
     assert f"对账异常 #{exception_id}" in trail and "<td>对账</td>" in trail
     assert '理由：<span lang="zh-Hans">活期利息</span>' in trail
+    # Who did it: the two-person steps are worth nothing unattributed.
+    assert f'data-testid="trail-by" translate="no">{escape(finance.name)}</td>' in trail
     assert "已匹配的流水：无" in trail and "已核对天数：1" in trail
     english = web.get("/finance/reconciliation", headers={"Accept-Language": "en"})
     trail = english.get_data(as_text=True).split('data-testid="trail"')[1]

@@ -48,7 +48,7 @@ from market.finance.models import (
 )
 from market.finance.pages import trail
 from market.forms import parse_form
-from market.identity.models import Organisation, StaffRole
+from market.identity.models import Organisation, StaffRole, User
 from market.money import whole_money
 from market.text import N_
 from market.trading import books, flows
@@ -319,7 +319,8 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         corrections=session.scalars(
             sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
         ).all(),
-        trail=session.scalars(exceptions.trail().limit(30)).all(),
+        trail=(trail_events := session.scalars(exceptions.trail().limit(30)).all()),
+        trail_people=_people_of(session, {event.user_id for event in trail_events}),
         balances=session.scalars(assertions.listing().limit(60)).all(),
         balance_labels=ASSERTION_STATUS_LABELS,
         me=current_user(),
@@ -663,3 +664,11 @@ def provider_statement():
     if organisation_id not in mine:
         raise PermissionDenied(N_("you are not a member of this organisation"))
     return web.report_download("provider_statement", {**query, "organisation_id": organisation_id})
+
+
+def _people_of(session, user_ids: set) -> dict[int, str]:
+    """The names of the staff who acted in the audit trail, by user id."""
+    user_ids.discard(None)
+    if not user_ids:
+        return {}
+    return dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(user_ids))).all())
