@@ -153,11 +153,15 @@ class CostSchema(Schema):
     coefficient_basis = fields.String(
         load_default="quality", validate=validate.OneOf(["quality", "remaining_life"])
     )
+    # Checked whatever the basis: a report keeps and shows them even where the quality
+    # coefficient is used instead.
     economic_life_years = _decimal(
-        load_default=None, allow_none=True, validate=validate.Range(max=100)
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=100, min_inclusive=False),
     )
     remaining_life_years = _decimal(
-        load_default=None, allow_none=True, validate=validate.Range(max=100)
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=100)
     )
 
     @validates_schema(skip_on_field_errors=False)
@@ -166,13 +170,17 @@ class CostSchema(Schema):
         errors = {}
         if "items" in data and not data["items"]:
             errors["items"] = [N_("the cost approach needs at least one cost item")]
-        if data.get("coefficient_basis") == "remaining_life" and "economic_life_years" in data:
-            life, remaining = data["economic_life_years"], data.get("remaining_life_years", 0)
-            if life is None or life <= 0:
-                errors["economic_life_years"] = [N_("must be greater than zero")]
-            elif remaining is None or remaining < 0 or remaining > life:
-                message = N_("must be between zero and the economic life")
-                errors["remaining_life_years"] = [message]
+        life, remaining = data.get("economic_life_years"), data.get("remaining_life_years")
+        remaining_life = data.get("coefficient_basis") == "remaining_life"
+        if remaining_life and "economic_life_years" in data and (life is None or life <= 0):
+            errors["economic_life_years"] = [N_("must be greater than zero")]
+        elif life is not None and life > 0:
+            if remaining_life and "remaining_life_years" not in data:
+                remaining = Decimal(0)
+            if (remaining_life and remaining is None) or (
+                remaining is not None and not 0 <= remaining <= life
+            ):
+                errors["remaining_life_years"] = [N_("must be between zero and the economic life")]
         if errors:
             raise ValidationError(errors)
 
