@@ -156,10 +156,25 @@ def exchange_zone() -> ZoneInfo:
     return ZoneInfo(name or "Asia/Shanghai")
 
 
+PERIOD_NAME = N_(
+    "A period's name may hold no slash, backslash, question mark, hash or percent sign, "
+    "and may not be one dot or two."
+)
+
+
 class PeriodInputSchema(Schema):
     """A new period ``[starts_at, ends_at)``; either bound may be a plain date."""
 
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=64), SingleLine()])
+    # The name is the period's address (``/ledger/periods/<name>``): nothing a URL path
+    # splits on or reads as a step.
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=64),
+            SingleLine(),
+            validate.Regexp(r"^(?!\.{1,2}$)[^/\\?#%]+$", error=PERIOD_NAME),
+        ],
+    )
     starts_at = PeriodBound(required=True)
     ends_at = PeriodBound(required=True, last_day=True)
 

@@ -119,6 +119,17 @@ def test_period_close_takes_a_second_finance_user(api, app, books, db):
     assert again.status_code == 409
 
 
+@pytest.mark.parametrize("name", ["2020/01", "..", "2020?01", "50%", "a\\b"])
+def test_a_period_name_that_could_not_be_addressed_is_refused(api, name):
+    client, headers = api
+    body = {"name": name, "starts_at": "2020-01-01", "ends_at": "2020-01-31"}
+    refused = client.post("/api/v1/ledger/periods", json=body, headers=headers)
+    assert refused.status_code == 422 and "name" in refused.get_json()["errors"]
+    assert name not in [
+        p["name"] for p in client.get("/api/v1/ledger/periods", headers=headers).get_json()
+    ]
+
+
 def _second_finance_client(app, db) -> dict:
     """Headers of another finance user's client of the operator."""
     operator = db.scalar(sa.select(Organisation).where(Organisation.is_operator))

@@ -167,6 +167,19 @@ def test_a_period_is_opened_with_plain_dates_and_the_next_month_is_offered(app, 
     assert 'value="2026-12-01"' in page and 'value="2026-12-31"' in page
 
 
+def test_the_rest_of_a_month_is_offered_under_a_name_the_form_takes(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-11上", "starts_at": "2026-11-01", "ends_at": "2026-11-15"}
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    page = client.get("/finance/periods").get_data(as_text=True)
+    assert 'value="2026-11-16--2026-11-30"' in page
+    offered = {"name": "2026-11-16--2026-11-30", "starts_at": "2026-11-16", "ends_at": "2026-11-30"}
+    assert client.submit("/finance/periods", offered, page="/finance/periods").status_code == 302
+    assert "2026-11-16--2026-11-30" in client.get("/finance/periods").get_data(as_text=True)
+
+
 def test_a_periods_from_column_is_not_a_starting_price(client, db):
     factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
     db.commit()
@@ -214,7 +227,7 @@ def test_after_a_part_month_the_offer_is_named_by_its_days(app, client, db):
     form = {"name": "2026-11上", "starts_at": "2026-11-01", "ends_at": "2026-11-29"}
     assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
     page = client.get("/finance/periods").get_data(as_text=True)
-    assert 'value="2026-11-30/2026-11-30"' in page and 'value="2026-11"' not in page
+    assert 'value="2026-11-30--2026-11-30"' in page and 'value="2026-11"' not in page
     assert 'value="2026-11-30"' in page
 
 

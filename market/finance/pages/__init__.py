@@ -99,8 +99,9 @@ def _next_period(periods: list) -> dict:
     following = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
     last = following - timedelta(days=1)
     # A whole month is named by it; the rest of a month after a shorter period by its days
-    # (an ISO 8601 interval), never by a month it does not cover.
-    name = first.strftime("%Y-%m") if first.day == 1 else f"{first.isoformat()}/{last.isoformat()}"
+    # (an ISO 8601 interval written with "--", since the name is a URL path segment), never by
+    # a month it does not cover.
+    name = first.strftime("%Y-%m") if first.day == 1 else f"{first.isoformat()}--{last.isoformat()}"
     return {"name": name, "starts_at": first.isoformat(), "ends_at": last.isoformat()}
 
 
