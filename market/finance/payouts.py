@@ -220,14 +220,17 @@ def submission_day(payout: Payout) -> date | None:
 
 
 def _check_value_date(payout: Payout, value_date: date, now: datetime) -> None:
-    """A value date typed in lies between the day the batch went to the bank and today
-    (UTC+8): the ledger entry it dates cannot come before the submission it follows."""
-    first = submission_day(payout)
+    check_value_date(
+        value_date, submission_day(payout), now,
+        N_("the value date is before the payout was sent to the bank"),
+    )  # fmt: skip
+
+
+def check_value_date(value_date: date, first: date | None, now: datetime, too_early: str) -> None:
+    """A value date typed in lies between ``first`` (the day the money went to the bank) and
+    today (UTC+8): the ledger entry it dates cannot come before the sending it follows."""
     if first is not None and value_date < first:
-        raise InvalidInput(
-            N_("the value date is before the payout was sent to the bank"),
-            field="value_date", earliest=first.isoformat(),
-        )  # fmt: skip
+        raise InvalidInput(too_early, field="value_date", earliest=first.isoformat())
     today = now.astimezone(CHINA_STANDARD_TIME).date()
     if value_date > today:
         raise InvalidInput(

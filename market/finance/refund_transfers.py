@@ -17,10 +17,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import Conflict, NotFound
 from market.finance import books as finance_books
 from market.finance import payees
-from market.finance.payouts import CHINA_STANDARD_TIME, value_moment
+from market.finance.payouts import CHINA_STANDARD_TIME, check_value_date, value_moment
 from market.identity.models import User
 from market.states import Actor, Machine
 from market.text import N_
@@ -140,14 +140,6 @@ def sent_day(refund: Refund) -> date | None:
 
 
 def _check_value_date(refund: Refund, value_date: date, now: datetime) -> None:
-    first = sent_day(refund)
-    if first is not None and value_date < first:
-        raise InvalidInput(
-            N_("the value date is before the refund was sent"),
-            field="value_date", earliest=first.isoformat(),
-        )  # fmt: skip
-    today = now.astimezone(CHINA_STANDARD_TIME).date()
-    if value_date > today:
-        raise InvalidInput(
-            N_("the value date is in the future"), field="value_date", latest=today.isoformat()
-        )
+    check_value_date(
+        value_date, sent_day(refund), now, N_("the value date is before the refund was sent")
+    )
