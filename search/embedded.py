@@ -321,7 +321,8 @@ class EmbeddedEngine(SearchEngine):
             plan.page,
             plan.per_page,
             engine_ms=took,
-            relaxed=relaxed,
+            # A retry that found nothing either did not find "some of the words".
+            relaxed=relaxed and total > 0,
             did_you_mean=suggestion,
         )
 

@@ -393,7 +393,8 @@ class OpenSearchEngine(SearchEngine):
             per_page=plan.per_page,
             total_exact=total["relation"] == "eq",
             engine_ms=engine_ms,
-            relaxed=relaxed,
+            # A retry that found nothing either did not find "some of the words".
+            relaxed=relaxed and total["value"] > 0,
             did_you_mean=corrected or _did_you_mean(plan.text, response.get("suggest", {})),
         )
 

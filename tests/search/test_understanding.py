@@ -68,6 +68,18 @@ def test_nothing_matching_both_words_is_retried_with_either(loaded):
     assert {"深圳台风路径历史数据集", "粤剧经典唱段音频"} <= found
 
 
+def test_a_search_that_finds_nothing_even_relaxed_is_not_called_relaxed(loaded):
+    # 火星探测器 is retried as the words inside it after the whole found nothing: still
+    # nothing, so no result "matches some of the words".
+    results = loaded.search(LISTINGS, Query(text="火星探测器"))
+    assert (results.total, results.relaxed) == (0, False)
+
+
+def test_consumer_words_find_retail_listings_in_either_script_and_english(loaded):
+    for query in ("消費者", "消费", "consumer"):
+        assert "零售门店客流数据" in titles(loaded, query), query
+
+
 def test_everyday_words_find_formal_ones(loaded):
     assert "电商商品价格指数" in titles(loaded, "网购 价格")
     assert "深圳地铁客流统计" in titles(loaded, "subway ridership")
