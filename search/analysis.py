@@ -390,6 +390,22 @@ def _inner_words(term: str) -> list[str]:
     return [w for w, _, _ in tokenizer().tokenize(term, mode="search") if w != term and len(w) >= 2]
 
 
+def specificity(documents: int, matching: int) -> float:
+    """How much a query word says, from how many of the index's ``documents`` hold it: the
+    square of its inverse document frequency (BM25's), at least a little for a word in every
+    document. Squared, so that a word in 5 of 300 listings outweighs one in 30 by twice, not
+    by half again: enough for the listings of the rare word to come first even when the
+    common one is in their rivals' titles."""
+    return max(0.05, math.log(1 + (documents - matching + 0.5) / (matching + 0.5))) ** 2
+
+
+def coordination(matched: float, whole: float) -> float:
+    """The factor on the score of a document matching words of specificity ``matched`` out
+    of the query's ``whole``: the share of what the query says that the document matches, so
+    the rarer words weigh more than the common ones (stock prices: stock says more)."""
+    return matched / whole if whole > 0 else 1.0
+
+
 def required(count: int) -> int:
     """How many of ``count`` query words a match must contain: all of one or two, all but one
     of three or four, then 60% (``minimum_should_match: 2<-1 4<60%``)."""

@@ -189,23 +189,48 @@ def _cjk_only(alternative: tuple[str, ...]) -> bool:
 
 
 def probe_body(clause: dict[str, Any]) -> dict[str, Any]:
-    """Whether any document matches ``clause``: stops at the first one found."""
-    return {"size": 0, "terminate_after": 1, "track_total_hits": True, "query": clause}
+    """How many documents match ``clause`` (how specific a query word is)."""
+    return {"size": 0, "track_total_hits": True, "query": clause}
+
+
+def count_body() -> dict[str, Any]:
+    """How many documents the index holds."""
+    return {"size": 0, "track_total_hits": True, "query": {"match_all": {}}}
 
 
 def text_query(
-    spec: IndexSpec, groups: list[analysis.Group], minimum: int, boosts=()
+    spec: IndexSpec,
+    groups: list[analysis.Group],
+    minimum: int,
+    boosts=(),
+    weights: list[float] | None = None,
 ) -> dict[str, Any]:
     """The scoring part of a search over the query's word groups.
 
     Each group (a query word and its synonyms) is a :func:`group_clause`; ``minimum`` groups
-    must match. Words found close together in a title score extra (phrase proximity), and
-    ``boosts`` (keyword field, values, factor) favour documents holding those values.
+    must match. With ``weights`` (each group's specificity), a document's score is multiplied
+    by the share of the query's specificity it matches, as on the embedded engine
+    (:func:`search.analysis.coordination`, a ``function_score`` of one filter per group).
+    Words found close together in a title score extra (phrase proximity), and ``boosts``
+    (keyword field, values, factor) favour documents holding those values.
     """
     if not groups:
         return {"match_none": {}}
     should = [group_clause(spec, group, n) for n, group in enumerate(groups)]
-    words = {"bool": {"should": should, "minimum_should_match": max(1, minimum)}}
+    words: dict[str, Any] = {"bool": {"should": should, "minimum_should_match": max(1, minimum)}}
+    if weights and len(groups) > 1:
+        whole = sum(weights)
+        words = {
+            "function_score": {
+                "query": words,
+                "functions": [
+                    {"filter": clause, "weight": weight / whole}
+                    for clause, weight in zip(should, weights, strict=True)
+                ],
+                "score_mode": "sum",
+                "boost_mode": "multiply",
+            }
+        }
     bonus = []
     if len(groups) > 1:
         phrase = " ".join(g.text for g in groups)
@@ -246,12 +271,13 @@ def search_body(
     groups: list[analysis.Group] | None,
     minimum: int = 1,
     asked: list[analysis.Group] | None = None,
+    weights: list[float] | None = None,
 ) -> dict[str, Any]:
     """The whole search request: query, filters, sort, page, aggregations and highlighting.
     ``groups`` is ``None`` for an empty query (everything matches); ``asked`` are all the
     query's words (those no document holds included), for "did you mean" (default
     ``groups``)."""
-    scoring = None if groups is None else text_query(spec, groups, minimum, plan.boosts)
+    scoring = None if groups is None else text_query(spec, groups, minimum, plan.boosts, weights)
     query: dict[str, Any] = {"bool": {"filter": [_filter(f) for f in plan.filters]}}
     if scoring is not None:
         query["bool"]["must"] = [scoring]

@@ -404,7 +404,8 @@ class EmbeddedEngine(SearchEngine):
             near = near_expression(tables, [g.alternatives[0] for g in matched])
         common = [size >= 1000 and n > size // 2 for _, _, n in rare]
         alternatives = [alternative_expressions(g.alternatives) for g, _, _ in rare]
-        matching = Matching([e for _, e, _ in rare], required, near, common, alternatives)
+        weights = [analysis.specificity(snapshot.count, n) for _, _, n in rare]
+        matching = Matching([e for _, e, _ in rare], required, near, common, alternatives, weights)
         return matched, matching, _suggestion(text, corrections)
 
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:

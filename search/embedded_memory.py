@@ -21,6 +21,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
+from search import analysis
 from search.query import Plan, sql_bound
 from search.spec import SortKey
 
@@ -401,7 +402,8 @@ def search(
             if rowid in found:
                 found[rowid] += score
     else:
-        found = _combined(groups, near, matching.required, members)
+        weights = matching.weights or [1.0] * count
+        found = _combined(groups, near, matching.required, members, weights)
     for name, values, factor in plan.boosts:
         keyword = snapshot.keyword(conn, tables, name)
         bits = 0
@@ -427,10 +429,15 @@ def search(
 
 
 def _combined(
-    groups: list[dict[int, float]], near: dict[int, float], required: int, members: bytes | None
+    groups: list[dict[int, float]],
+    near: dict[int, float],
+    required: int,
+    members: bytes | None,
+    weights: list[float],
 ) -> dict[int, float]:
     """The documents matching ``required`` of the word groups (and the filters' ``members``),
-    each scored ``(near + group scores, in group order) × groups matched / groups``.
+    each scored ``(near + group scores, in group order)`` times the coordination of the
+    groups' ``weights`` it matches (:func:`search.analysis.coordination`).
 
     Each group's scores are added to the documents kept in one pass over the smaller of the
     two, instead of looking every group up for every document: the sums are the same (a
@@ -443,21 +450,25 @@ def _combined(
     if members is not None:
         keep = [rowid for rowid in keep if members[rowid >> 3] >> (rowid & 7) & 1]
     sums = dict.fromkeys(keep, 0.0)
+    said = dict.fromkeys(keep, 0.0)  # the specificity of the groups each document matches
     for rowid, score in near.items():
         if rowid in sums:
             sums[rowid] = score
-    for group in groups:
+    for group, weight in zip(groups, weights, strict=True):
         if len(group) <= len(sums):
             for rowid, score in group.items():
                 if rowid in sums:
                     sums[rowid] += score
+                    said[rowid] += weight
         else:
             for rowid in sums:
                 score = group.get(rowid)
                 if score is not None:
                     sums[rowid] += score
-    count = len(groups)
-    return {rowid: score * matched[rowid] / count for rowid, score in sums.items()}
+                    said[rowid] += weight
+    whole = sum(weights)
+    coordination = analysis.coordination
+    return {rowid: score * coordination(said[rowid], whole) for rowid, score in sums.items()}
 
 
 #: Weight of a word's synonyms, parts and stems against the word itself (OpenSearch gives

@@ -105,3 +105,7 @@ class Matching:
     #: per expression: the FTS5 expression of each alternative (the word first, then its
     #: synonyms and parts), scored apart so a group scores its best alternative
     alternatives: list[list[str]] = field(default_factory=list)
+    #: per expression: how specific the word is (its inverse document frequency), so a
+    #: document matching the rarer words of the query ranks above one matching the common
+    #: ones (stock prices: the stock listings before every listing of prices)
+    weights: list[float] = field(default_factory=list)

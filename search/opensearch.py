@@ -64,8 +64,10 @@ class OpenSearchEngine(SearchEngine):
         self.client_options = client_options
         self._driver: _Driver | None = None
         self._lock = threading.Lock()
-        # (alias, alternatives, fuzzy) -> (some document matches, until when: monotonic)
-        self._known_groups: dict[tuple, tuple[bool, float]] = {}
+        # (alias, alternatives, fuzzy) -> (documents matching, until when: monotonic)
+        self._known_groups: dict[tuple, tuple[int, float]] = {}
+        # alias -> (documents in the index, until when: monotonic)
+        self._sizes: dict[str, tuple[int, float]] = {}
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -216,6 +218,7 @@ class OpenSearchEngine(SearchEngine):
         if not lines:
             return []
         self._known_groups.clear()  # a write may add or remove the only holder of a word
+        self._sizes.clear()
         response = self._call("bulk", body=lines)
         items = response["items"]
         if response.get("errors"):
@@ -291,7 +294,7 @@ class OpenSearchEngine(SearchEngine):
             )
             return self._results(plan, response, float(response.get("took", 0)), started)
         asked = groups
-        known, sent, response = self._known(spec, alias, plan, groups)
+        known, sent, response, sent_weights = self._known(spec, alias, plan, groups)
         response = response or _NOTHING
         engine_ms = float(response.get("took", 0))
         relaxed, corrected = False, None
@@ -300,18 +303,19 @@ class OpenSearchEngine(SearchEngine):
             fixed, corrected = self._homophones(alias, plan.text, groups)
             if corrected:
                 groups = fixed
-                known, _, _ = self._known(spec, alias, plan, groups, search=False)
+                known, _, _, _ = self._known(spec, alias, plan, groups, search=False)
         counted = [g for g, k in zip(groups, known, strict=True) if k]
+        weights = self._weights(alias, [k for k in known if k])
         minimum = analysis.required(len(counted))
         if not counted:  # no word any document holds: straight to the words inside them
             response = _NOTHING
-        elif counted != sent:
-            body = bodies.search_body(spec, plan, counted, minimum, asked)
+        elif counted != sent or (len(counted) > 1 and weights != sent_weights):
+            body = bodies.search_body(spec, plan, counted, minimum, asked, weights)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
         if minimum > 1 and response["hits"]["total"]["value"] == 0:
             relaxed = True
-            body = bodies.search_body(spec, plan, counted, 1, asked)
+            body = bodies.search_body(spec, plan, counted, 1, asked, weights)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
         loose = analysis.loosen(groups) if not response["hits"]["total"]["value"] else None
@@ -323,39 +327,53 @@ class OpenSearchEngine(SearchEngine):
         return self._results(plan, response, engine_ms, started, relaxed, corrected)
 
     def _known(self, spec: IndexSpec, alias: str, plan, groups, *, search: bool = True):
-        """Which word groups some document holds, and (``search``) the search needing most
-        of them, in one ``_msearch``: groups not remembered are probed beside the search,
-        which assumes them known; ``(known per group, the groups the search counted, its
-        response)`` (``None`` without ``search``, the response ``None`` when no group is
-        known).
+        """How many documents hold each word group, and (``search``) the search needing most
+        of them, in one ``_msearch``: groups not remembered are counted beside the search,
+        which assumes them known; ``(documents per group, the groups the search counted, its
+        response, the weights it was sent with)`` (``None`` without ``search``, the response
+        ``None`` when no group is known, the weights ``None`` when a count was not known).
 
         A word no document holds must not count among the words that must match (the
         embedded engine does the same): with it, 台风 海啸 火山 would need two words where
-        one is all the index can match.
+        one is all the index can match. How many hold a word is how specific it is.
         """
         now = time.monotonic()
-        known: list[bool | None] = []
+        known: list[int | None] = []
         for n, group in enumerate(groups):
             key = (alias, group.alternatives, n < bodies.MAX_FUZZY_CHUNKS)
             remembered = self._known_groups.get(key)
             known.append(remembered[0] if remembered and remembered[1] > now else None)
         unsure = [n for n, k in enumerate(known) if k is None]
-        requests, counted = [], None
+        size = self._sizes.get(alias)
+        sized = size is not None and size[1] > now
+        requests, counted, weights = [], None, None
         if search:
-            counted = [g for g, k in zip(groups, known, strict=True) if k is not False]
+            counted = [g for g, k in zip(groups, known, strict=True) if k != 0]
             minimum = analysis.required(len(counted))
+            if not unsure and sized:
+                weights = self._weights(alias, [k for k in known if k])
             if counted:
-                requests.append(bodies.search_body(spec, plan, counted, minimum, groups))
+                requests.append(bodies.search_body(spec, plan, counted, minimum, groups, weights))
         requests += [bodies.probe_body(bodies.group_clause(spec, groups[n], n)) for n in unsure]
+        if not sized:
+            requests.append(bodies.count_body())
         responses = self._msearch(alias, requests) if requests else []
         if len(self._known_groups) > KNOWN_HELD:
             self._known_groups.clear()
         searched = bool(search and counted)
+        if not sized:
+            total = responses.pop()["hits"]["total"]["value"]
+            self._sizes[alias] = (total, now + KNOWN_SECONDS)
         for n, probe in zip(unsure, responses[1 if searched else 0 :], strict=True):
-            known[n] = probe["hits"]["total"]["value"] > 0
+            known[n] = probe["hits"]["total"]["value"]
             key = (alias, groups[n].alternatives, n < bodies.MAX_FUZZY_CHUNKS)
             self._known_groups[key] = (known[n], now + KNOWN_SECONDS)
-        return [bool(k) for k in known], counted, (responses[0] if searched else None)
+        return [k or 0 for k in known], counted, (responses[0] if searched else None), weights
+
+    def _weights(self, alias: str, counts: list[int]) -> list[float]:
+        """Each word group's specificity, from how many documents hold it."""
+        size = max(self._sizes.get(alias, (0, 0.0))[0], *counts, 1)
+        return [analysis.specificity(size, n) for n in counts]
 
     def _msearch(self, alias: str, bodies_: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Several searches of ``alias`` in one round trip; an error in any raises."""

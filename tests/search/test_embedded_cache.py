@@ -78,14 +78,21 @@ def test_cached_scores_give_the_same_results_as_fresh_ones(path):
 def test_a_document_scores_the_sum_of_its_groups_by_the_share_matched():
     groups = [{1: 1.5, 2: 0.25, 3: 2.0}, {2: 1.0, 4: 3.0}, {2: 0.5, 3: 0.125, 5: 1.0}]
     near = {2: 0.75, 5: 9.0}
-    combined = memory._combined(groups, near, 2, None)
-    assert combined == {2: (0.75 + 0.25 + 1.0 + 0.5) * 3 / 3, 3: (2.0 + 0.125) * 2 / 3}
+    combined = memory._combined(groups, near, 2, None, [1.0, 1.0, 1.0])
+    expected = {2: (0.75 + 0.25 + 1.0 + 0.5) * 3 / 3, 3: (2.0 + 0.125) * 2 / 3}
+    assert combined == pytest.approx(expected)
+
+
+def test_the_share_matched_weighs_each_group_by_its_specificity():
+    groups = [{1: 1.0}, {1: 1.0, 2: 1.0}, {2: 1.0}]
+    combined = memory._combined(groups, {}, 1, None, [4.0, 2.0, 2.0])
+    assert combined == pytest.approx({1: 2.0 * 6 / 8, 2: 2.0 * 4 / 8})
 
 
 def test_filters_keep_only_their_members():
     groups = [{1: 1.0, 2: 1.0}, {1: 2.0, 2: 2.0}]
     members = memory.bitmap([2], 8)[1]
-    assert memory._combined(groups, {}, 1, bytes(members)) == {2: 3.0}
+    assert memory._combined(groups, {}, 1, bytes(members), [1.0, 1.0]) == {2: 3.0}
 
 
 def test_a_write_forgets_the_cached_counts_and_scores(path):

@@ -80,6 +80,14 @@ def test_consumer_words_find_retail_listings_in_either_script_and_english(loaded
         assert "零售门店客流数据" in titles(loaded, query), query
 
 
+def test_the_rarer_word_ranks_its_listings_first_when_no_listing_has_both(loaded):
+    # No listing is about stock prices: the one listing of stocks says more of what is asked
+    # than the several listings of prices, which hold "price" in their titles.
+    results = loaded.search(LISTINGS, Query(text="stock prices"))
+    assert results.relaxed
+    assert results.hits[0].source["title_en"] == "Listed company sentiment index"
+
+
 def test_everyday_words_find_formal_ones(loaded):
     assert "电商商品价格指数" in titles(loaded, "网购 价格")
     assert "深圳地铁客流统计" in titles(loaded, "subway ridership")
