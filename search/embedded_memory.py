@@ -21,7 +21,6 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
-from search import analysis
 from search.query import Plan, sql_bound
 from search.spec import SortKey
 
@@ -77,6 +76,7 @@ class Snapshot:
         self._held = 0  # entries in self._scores
         self._counts: dict[str, int] = {}
         self._hits: dict[str, int] = {}
+        self._documents: dict[tuple[str, str], list[int]] = {}
 
     def scores(self, expression: str) -> dict[int, float] | None:
         """The cached BM25 scores of a word group's FTS5 expression, if kept."""
@@ -178,6 +178,23 @@ class Snapshot:
             with self._lock:
                 self._keywords[name] = found
                 self._codes[name] = codes
+        return found
+
+    def documents(self, conn: sqlite3.Connection, tables: Tables, name: str, value: str):
+        """The rowids holding one value of a keyword field (a place boost's documents)."""
+        key = (name, value)
+        found = self._documents.get(key)
+        if found is None:
+            found = [
+                doc
+                for (doc,) in conn.execute(
+                    f"SELECT doc FROM {tables.terms} WHERE field = ? AND value = ?", key
+                )
+            ]
+            with self._lock:
+                if len(self._documents) > 256:
+                    self._documents.clear()
+                self._documents[key] = found
         return found
 
     def values(self, conn: sqlite3.Connection, tables: Tables, name: str) -> list | None:
@@ -403,16 +420,25 @@ def search(
                 found[rowid] += score
     else:
         weights = matching.weights or [1.0] * count
-        found = _combined(groups, near, matching.required, members, weights)
+        # How many groups each document matches is the same for a relaxed retry: counted once.
+        key = "\0matched\0" + "\0".join(matching.expressions)
+        matched = scored.get(key)
+        if matched is None:
+            matched = scored[key] = Counter()
+            for group in groups:
+                matched.update(group.keys())
+        found = _combined(groups, near, matching.required, members, weights, matched)
     for name, values, factor in plan.boosts:
-        keyword = snapshot.keyword(conn, tables, name)
-        bits = 0
+        boosted = set()
         for value in values:
-            bits |= keyword.get(value, 0)
-        if bits:
-            members = _members(bits, snapshot.size)
+            boosted.update(snapshot.documents(conn, tables, name, value))
+        if len(boosted) < len(found):
+            for rowid in boosted:
+                if rowid in found:
+                    found[rowid] *= factor
+        elif boosted:
             for rowid in found:
-                if members[rowid >> 3] >> (rowid & 7) & 1:
+                if rowid in boosted:
                     found[rowid] *= factor
     if plan.sort is not None:
         order = snapshot.order(conn, tables, tuple(plan.sort))
@@ -434,6 +460,7 @@ def _combined(
     required: int,
     members: bytes | None,
     weights: list[float],
+    matched: Counter | None = None,
 ) -> dict[int, float]:
     """The documents matching ``required`` of the word groups (and the filters' ``members``),
     each scored ``(near + group scores, in group order)`` times the coordination of the
@@ -443,9 +470,10 @@ def _combined(
     two, instead of looking every group up for every document: the sums are the same (a
     missing group added nothing), in the same order.
     """
-    matched = Counter()
-    for group in groups:
-        matched.update(group.keys())
+    if matched is None:  # how many groups each document matches
+        matched = Counter()
+        for group in groups:
+            matched.update(group.keys())
     keep = [rowid for rowid, n in matched.items() if n >= required]
     if members is not None:
         keep = [rowid for rowid in keep if members[rowid >> 3] >> (rowid & 7) & 1]
@@ -466,9 +494,12 @@ def _combined(
                 if score is not None:
                     sums[rowid] += score
                     said[rowid] += weight
+    # analysis.coordination, inlined: it is called for every document kept.
     whole = sum(weights)
-    coordination = analysis.coordination
-    return {rowid: score * coordination(said[rowid], whole) for rowid, score in sums.items()}
+    share = 1.0 / whole if whole > 0 else 0.0
+    if not share:
+        return sums
+    return {rowid: score * (said[rowid] * share) for rowid, score in sums.items()}
 
 
 #: Weight of a word's synonyms, parts and stems against the word itself (OpenSearch gives
