@@ -35,6 +35,7 @@ from search.embedded_sql import (
     group_expression,
     near_expression,
     quote,
+    within,
 )
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
@@ -279,26 +280,15 @@ class EmbeddedEngine(SearchEngine):
         groups = None
         if plan.text:
             groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
-        relaxed, suggestion = False, None
         with self._read() as conn:
             tables = self._live(conn, spec)
             snapshot, scored = self._snapshot(conn, tables), {}
-            matching, asked = None, groups
-            if groups is not None:
-                groups, matching, suggestion = self._matching(
-                    conn, tables, snapshot, plan.text, groups
-                )
-            total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
-            if total == 0 and matching is not None and matching.required > 1:
-                relaxed = True
-                matching.required = 1
-                total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
-            loose = analysis.loosen(asked) if total == 0 and asked else None
-            if loose:
-                relaxed = True
-                groups, matching, _ = self._matching(conn, tables, snapshot, plan.text, loose)
-                matching.required = 1
-                total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
+            columns = tables.matching_columns
+            found = self._search(conn, tables, snapshot, scored, plan, groups, columns)
+            if found[0] == 0 and groups and columns is not None:
+                # Nothing matched but for a provider's name, say: look there too.
+                found = self._search(conn, tables, snapshot, {}, plan, groups, None)
+            total, rows, facets, groups, relaxed, suggestion = found
         pattern = None
         if plan.highlight and groups:
             terms = {t for g in groups for alt in g.alternatives for t in alt}
@@ -326,6 +316,29 @@ class EmbeddedEngine(SearchEngine):
             did_you_mean=suggestion,
         )
 
+    def _search(self, conn, tables: Tables, snapshot, scored, plan, groups, columns):
+        """Match the query's word groups in ``columns`` (every column: ``None``), retrying
+        needing one word, then with the words inside them: ``(total, rows, facets, groups
+        matched, relaxed, did you mean)``."""
+        relaxed, suggestion = False, None
+        matching, asked = None, groups
+        if groups is not None:
+            groups, matching, suggestion = self._matching(
+                conn, tables, snapshot, plan.text, groups, columns
+            )
+        total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
+        if total == 0 and matching is not None and matching.required > 1:
+            relaxed = True
+            matching.required = 1
+            total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
+        loose = analysis.loosen(asked) if total == 0 and asked else None
+        if loose:
+            relaxed = True
+            groups, matching, _ = self._matching(conn, tables, snapshot, plan.text, loose, columns)
+            matching.required = 1
+            total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
+        return total, rows, facets, groups, relaxed, suggestion
+
     def _snapshot(self, conn: sqlite3.Connection, tables: Tables) -> memory.Snapshot:
         """The in-memory bitmaps of the live index as of this read transaction."""
         row = conn.execute(
@@ -347,9 +360,10 @@ class EmbeddedEngine(SearchEngine):
         snapshot: memory.Snapshot,
         text: str,
         groups: list[analysis.Group],
+        columns: str | None = None,
     ):
-        """The groups that count (known to the index, not in most documents), typos
-        corrected, and how many of them must match."""
+        """The groups that count (known to the index's ``columns``, not in most documents),
+        typos corrected, and how many of them must match."""
         size = snapshot.size
         counted, corrections = [], {}
         frequency = {}
@@ -359,7 +373,9 @@ class EmbeddedEngine(SearchEngine):
 
         def found_in(group: analysis.Group) -> int:
             if group.text not in frequency:
-                frequency[group.text] = matches(group_expression(group.alternatives))
+                frequency[group.text] = matches(
+                    within(columns, group_expression(group.alternatives))
+                )
             return frequency[group.text]
 
         i = 0
@@ -389,7 +405,7 @@ class EmbeddedEngine(SearchEngine):
                     corrections[group.text] = fixed
                     group = analysis.Group(fixed, ((fixed,), *group.alternatives[1:]))
             i += used
-            expression = group_expression(group.alternatives)
+            expression = within(columns, group_expression(group.alternatives))
             count = frequency.get(group.text)
             if count is None:
                 count = frequency[group.text] = matches(expression)
@@ -403,7 +419,10 @@ class EmbeddedEngine(SearchEngine):
         if len(matched) > 1:
             near = near_expression(tables, [g.alternatives[0] for g in matched])
         common = [size >= 1000 and n > size // 2 for _, _, n in rare]
-        alternatives = [alternative_expressions(g.alternatives) for g, _, _ in rare]
+        alternatives = [
+            [within(columns, a) for a in alternative_expressions(g.alternatives)]
+            for g, _, _ in rare
+        ]
         weights = [analysis.specificity(snapshot.count, n) for _, _, n in rare]
         matching = Matching([e for _, e, _ in rare], required, near, common, alternatives, weights)
         return matched, matching, _suggestion(text, corrections)

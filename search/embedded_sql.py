@@ -44,6 +44,11 @@ class Tables:
             f"INSERT INTO {self.vocab} (term, n) VALUES (?, 1) "
             "ON CONFLICT (term) DO UPDATE SET n = n + 1"
         )
+        # The columns whose words alone make a document match (all but a provider's name).
+        alone = [f for f in self.texts if f.alone]
+        self.matching_columns = (
+            None if len(alone) == len(self.texts) else " ".join(f"t_{f.name}" for f in alone)
+        )
         self.title_columns = " ".join(
             f"t_{f.name}" for f in (spec.suggest_fields or spec.text_fields)
         )
@@ -109,3 +114,8 @@ class Matching:
     #: document matching the rarer words of the query ranks above one matching the common
     #: ones (stock prices: the stock listings before every listing of prices)
     weights: list[float] = field(default_factory=list)
+
+
+def within(columns: str | None, expression: str) -> str:
+    """``expression`` matched in ``columns`` only (FTS5 column filter); as is for ``None``."""
+    return expression if columns is None else f"{{{columns}}} : ({expression})"

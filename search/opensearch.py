@@ -293,6 +293,16 @@ class OpenSearchEngine(SearchEngine):
                 "search", index=alias, body=bodies.search_body(spec, plan, groups)
             )
             return self._results(plan, response, float(response.get("took", 0)), started)
+        narrow = spec.narrowed()
+        results = self._search(narrow or spec, alias, plan, groups, started)
+        if results.total == 0 and narrow is not None:
+            # Nothing matched but for a provider's name, say: look there too.
+            results = self._search(spec, alias, plan, groups, started)
+        return results
+
+    def _search(self, spec: IndexSpec, alias: str, plan, groups, started) -> Results:
+        """Match the query's word groups in ``spec``'s text fields, retrying needing one
+        word, then with the words inside them."""
         asked = groups
         known, sent, response, sent_weights = self._known(spec, alias, plan, groups)
         response = response or _NOTHING
@@ -340,7 +350,7 @@ class OpenSearchEngine(SearchEngine):
         now = time.monotonic()
         known: list[int | None] = []
         for n, group in enumerate(groups):
-            key = (alias, group.alternatives, n < bodies.MAX_FUZZY_CHUNKS)
+            key = (alias, len(spec.text_fields), group.alternatives, n < bodies.MAX_FUZZY_CHUNKS)
             remembered = self._known_groups.get(key)
             known.append(remembered[0] if remembered and remembered[1] > now else None)
         unsure = [n for n, k in enumerate(known) if k is None]
@@ -366,7 +376,12 @@ class OpenSearchEngine(SearchEngine):
             self._sizes[alias] = (total, now + KNOWN_SECONDS)
         for n, probe in zip(unsure, responses[1 if searched else 0 :], strict=True):
             known[n] = probe["hits"]["total"]["value"]
-            key = (alias, groups[n].alternatives, n < bodies.MAX_FUZZY_CHUNKS)
+            key = (
+                alias,
+                len(spec.text_fields),
+                groups[n].alternatives,
+                n < bodies.MAX_FUZZY_CHUNKS,
+            )
             self._known_groups[key] = (known[n], now + KNOWN_SECONDS)
         return [k or 0 for k in known], counted, (responses[0] if searched else None), weights
 

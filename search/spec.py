@@ -9,6 +9,7 @@ for display but are not searchable.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -46,6 +47,10 @@ class Field:
     language: str | None = None
     boost: float = 1.0
     suggest: bool = False
+    #: A word found only in this field does not make a document match (it adds nothing),
+    #: unless no document matches otherwise: a provider's name (深圳市城市交通数据有限公司)
+    #: would make every listing of the provider match 交通. Query-time only.
+    alone: bool = True
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or self.name == "id":
@@ -59,14 +64,25 @@ class Field:
                 raise InvalidSpec(f"text language must be one of {LANGUAGES}", field=self.name)
             if not self.boost > 0:
                 raise InvalidSpec("boost must be positive", field=self.name)
-        elif self.language is not None or self.suggest or self.boost != 1.0:
-            raise InvalidSpec("language, boost and suggest apply to text fields", field=self.name)
+        elif self.language is not None or self.suggest or self.boost != 1.0 or not self.alone:
+            raise InvalidSpec(
+                "language, boost, suggest and alone apply to text fields", field=self.name
+            )
 
 
-def text(name: str, language: str = "mixed", *, boost: float = 1.0, suggest: bool = False) -> Field:
+def text(
+    name: str,
+    language: str = "mixed",
+    *,
+    boost: float = 1.0,
+    suggest: bool = False,
+    alone: bool = True,
+) -> Field:
     """An analysed full-text field in ``zh``, ``en`` or ``mixed`` text; ``suggest`` feeds
-    as-you-type suggestions (use it on titles)."""
-    return Field(name, "text", language=language, boost=boost, suggest=suggest)
+    as-you-type suggestions (use it on titles); ``alone=False`` for a field whose words
+    alone should not make a document match (a provider's name), except when nothing else
+    matches."""
+    return Field(name, "text", language=language, boost=boost, suggest=suggest, alone=alone)
 
 
 def keyword(name: str) -> Field:
@@ -162,6 +178,20 @@ class IndexSpec:
     def text_fields(self) -> tuple[Field, ...]:
         """The analysed text fields."""
         return self.of_kind("text")
+
+    @property
+    def matching_fields(self) -> tuple[Field, ...]:
+        """Text fields whose words alone make a document match."""
+        return tuple(f for f in self.text_fields if f.alone)
+
+    def narrowed(self) -> IndexSpec | None:
+        """This spec without the text fields whose words alone make no match (for building
+        the matching part of a query), or ``None`` when every text field matches alone."""
+        if len(self.matching_fields) == len(self.text_fields):
+            return None
+        return dataclasses.replace(
+            self, fields=tuple(f for f in self.fields if f.kind != "text" or f.alone)
+        )
 
     @property
     def suggest_fields(self) -> tuple[Field, ...]:

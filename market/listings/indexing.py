@@ -36,7 +36,7 @@ LISTINGS = IndexSpec(
         text("description_en", "en"),
         text("keywords_text", "mixed", boost=2),
         text("tags_text", "mixed", boost=0.5),
-        text("provider_text", "mixed", boost=0.3),
+        text("provider_text", "mixed", boost=0.3, alone=False),
         keyword("keywords"),
         keyword("category"),
         keyword("asset_kind"),

@@ -88,6 +88,19 @@ def test_the_rarer_word_ranks_its_listings_first_when_no_listing_has_both(loaded
     assert results.hits[0].source["title_en"] == "Listed company sentiment index"
 
 
+def test_a_providers_name_alone_does_not_make_its_listings_match(loaded):
+    # 博物馆 is in one listing's text and in another's provider (潮州市博物馆) only.
+    results = loaded.search(LISTINGS, Query(text="博物馆", per_page=100))
+    providers = {hit.source["provider"] for hit in results.hits}
+    assert results.total >= 1
+    assert "潮州市博物馆" not in providers
+
+
+def test_a_providers_name_still_finds_its_listings_when_nothing_else_matches(loaded):
+    results = loaded.search(LISTINGS, Query(text="富士康"))
+    assert [hit.source["provider"] for hit in results.hits] == ["富士康工业互联网"]
+
+
 def test_everyday_words_find_formal_ones(loaded):
     assert "电商商品价格指数" in titles(loaded, "网购 价格")
     assert "深圳地铁客流统计" in titles(loaded, "subway ridership")
