@@ -27,6 +27,7 @@ from ledger.posting import prepare
 from market.errors import Conflict, InvalidInput, NotFound
 from market.errors import state_value as _value
 from market.finance import books as finance_books
+from market.finance.inputs import coded_money
 from market.finance.models import (
     AuditEvent,
     BankAccount,
@@ -78,13 +79,39 @@ def _resolve(exception, how: str, reason: str | None, user: User, now: datetime)
     exception.reason, exception.resolved_by_id, exception.resolved_at = reason, user.id, now
 
 
+# An exception matched by hand with a difference: it stays open, its item partially
+# reconciled, until the difference is explained (a correcting entry or a reason).
+DIFFERENCE = "hand_match_difference"
+
+
+def side_account(session: Session, item) -> str:
+    """The ledger account a statement line moves: Stripe's clearing account, or the ledger code
+    of the bank account the line is on."""
+    if isinstance(item, StripeBalanceTransaction):
+        return trading_books.STRIPE_CLEARING
+    account = session.get(BankAccount, item.bank_account_id)
+    return account.ledger_account if account else trading_books.BANK
+
+
+def target_account(target) -> str:
+    """The ledger account a payment, refund or payout moved money on."""
+    if isinstance(target, Payout):
+        return trading_books.BANK
+    return trading_books.cash_account(target.method)
+
+
 def match_by_hand(
     session: Session, exception_id: int, kind: str, target_id: int, user: User, now: datetime,
-    note: str | None = None,
+    note: str | None = None, accept_difference: bool = False,
 ) -> Match:  # fmt: skip
-    """Link the exception's item to ``kind`` ``target_id``; a difference leaves the item
-    partially reconciled, with the difference on the match."""
+    """Link the exception's item to ``kind`` ``target_id`` on the same account and in the same
+    currency. A difference must be accepted (``accept_difference``): the match keeps it, the
+    item is partially reconciled and the exception stays open until it is explained."""
     exception = open_exception(session, exception_id)
+    if exception.kind == DIFFERENCE:
+        raise Conflict(
+            N_("this item is already matched by hand; explain its difference"), field="kind"
+        )
     if kind == "stripe_payout":
         return _stripe_payout_by_hand(session, exception, target_id, user, now, note)
     model = TARGETS.get(kind)
@@ -96,8 +123,24 @@ def match_by_hand(
     item = _item(session, exception)
     if item is None:
         raise Conflict(N_("this exception has no statement line to match"), field="kind")
+    here, there = side_account(session, item), target_account(target)
+    if here != there:
+        raise InvalidInput(
+            N_("this is on another account than the line: it cannot explain it"),
+            field="target_id", line_account=[here], target_account=[there],
+        )  # fmt: skip
+    if item.currency != target.currency:
+        raise InvalidInput(
+            N_("this is in another currency than the line"), field="target_id",
+            line_currency=[item.currency], target_currency=[target.currency],
+        )  # fmt: skip
     amount = abs(getattr(item, "amount_minor", None) or getattr(item, "amount", 0))
     difference = amount - target.amount_minor
+    if difference and not accept_difference:
+        raise InvalidInput(
+            N_("the amounts differ: accept the difference to match, or choose another"),
+            field="accept_difference", difference_minor=[difference], currency=[item.currency],
+        )  # fmt: skip
     match = Match(
         rule="manual",
         stripe_line_id=exception.stripe_line_id,
@@ -111,10 +154,18 @@ def match_by_hand(
         created_at=now,
     )
     session.add(match)
-    item.state = ItemState.RECONCILED if difference == 0 else ItemState.PARTIAL
-    _resolve(exception, "matched_by_hand", note, user, now)
     audit(session, "match_by_hand", f"exception:{exception.id}", user, now,
           kind=kind, target_id=target.id, difference=difference)  # fmt: skip
+    if difference == 0:
+        item.state = ItemState.RECONCILED
+        _resolve(exception, "matched_by_hand", note, user, now)
+        return match
+    item.state = ItemState.PARTIAL
+    exception.kind, exception.candidates = DIFFERENCE, []
+    exception.detail = (
+        f"matched by hand to {kind} {target.id}; difference "
+        f"{coded_money(difference, item.currency)}"
+    )[:500]
     return match
 
 

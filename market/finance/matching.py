@@ -707,6 +707,8 @@ def _exceptions(
         sa.select(ReconException).where(
             ReconException.status == ExceptionStatus.OPEN,
             ReconException.assertion_id.is_(None),  # the balance assertions keep their own
+            # A hand match with a difference waits for the difference to be explained.
+            ReconException.kind != "hand_match_difference",
         )
     ):
         current[_subject(exception)] = exception

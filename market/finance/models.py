@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from market.db import Base, enum_type, utcnow
 from market.identity.models import Organisation, User
@@ -264,6 +264,23 @@ class ReconException(Base):
     resolved_at: Mapped[datetime | None]
     # A day's balance that open items do not explain (kind ``balance_difference``).
     assertion_id: Mapped[int | None] = mapped_column(index=True)
+
+    @property
+    def difference_minor(self) -> int | None:
+        """What a match by hand left unexplained (the item's amount less its counterpart's),
+        while the exception waits for it to be explained; else ``None``."""
+        session = object_session(self)
+        if self.kind != "hand_match_difference" or session is None:
+            return None
+        line = (
+            (Match.bank_line_id == self.bank_line_id)
+            if self.bank_line_id
+            else (Match.stripe_line_id == self.stripe_line_id)
+        )
+        return session.scalar(
+            sa.select(Match.difference_minor).where(line, Match.rule == "manual")
+            .order_by(Match.id.desc()).limit(1)
+        )  # fmt: skip
 
 
 class Correction(Base):

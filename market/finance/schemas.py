@@ -457,6 +457,7 @@ class ExceptionSchema(Schema):
     resolved_by_id = fields.Integer(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     assertion_id = fields.Integer(allow_none=True)
+    difference_minor = fields.Integer(allow_none=True)
 
 
 class ManualMatchSchema(FormSchema):
@@ -467,6 +468,7 @@ class ManualMatchSchema(FormSchema):
     )
     target_id = Int(required=True)
     note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+    accept_difference = fields.Boolean(load_default=False)
 
 
 class MarkSchema(FormSchema):
@@ -723,6 +725,7 @@ class CandidateChoiceSchema(FormSchema):
         validate=validate.Regexp(r"^(payment|refund|payout|stripe_payout):[0-9]{1,12}$"),
     )
     note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+    accept_difference = fields.Boolean(load_default=False)
 
 
 class OpeningBalanceSchema(Schema):

@@ -59,3 +59,31 @@ def test_finance_staff_menu_offers_only_their_tools(page, finance_email):
     expect(workspace.get_by_role("link", name="总账")).to_be_visible()
     for item in ("订单", "我的挂牌", "资产"):
         expect(workspace.get_by_role("link", name=item, exact=True)).to_have_count(0)
+
+
+def test_a_match_with_a_difference_is_accepted_knowingly(page, live_app, finance_email):
+    from market.finance import bank, matching
+    from market.trading.settings import from_config
+    from tests.finance.conftest import Books, today
+    from tests.finance.generated import BankRow, icbc_csv
+    from tests.listings.factories import PRICE
+
+    with live_app.extensions["db"].unit_of_work() as session:
+        books = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        books.transfer("TYPED-WRONG", PRICE)
+        account = bank.create_account(
+            session, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+                      "currency": "CNY", "csv_layout": "icbc"},
+        )  # fmt: skip
+        rows = [BankRow(today(), PRICE - 100, "L1", "买方", "", "货款")]
+        bank.import_statement(session, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+        matching.run(session, utcnow())
+    sign_in(page, finance_email)
+    page.goto("/finance/reconciliation")
+    queue = page.get_by_test_id("exceptions")
+    expect(queue.get_by_test_id("candidate-difference")).to_have_text("差额 -¥1.00")
+    queue.get_by_role("button", name="匹配", exact=True).click()
+    expect(page.get_by_text("金额相差 -¥1.00")).to_be_visible()
+    page.get_by_test_id("exceptions").get_by_label("接受差额").check()
+    page.get_by_test_id("exceptions").get_by_role("button", name="匹配", exact=True).click()
+    expect(page.get_by_test_id("difference")).to_contain_text("待说明的差额：-¥1.00")

@@ -322,3 +322,40 @@ def test_the_provider_statement_picks_the_organisation_by_name(app, db):
     page = _web(app, finance).get("/finance/reports").get_data(as_text=True)
     picker = page[page.index('id="statement-org"') :].split("</select>", 1)[0]
     assert f'<option value="{provider.id}">{provider.display_name("zh")}</option>' in picker
+
+
+def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db, trade):
+    from tests.listings.factories import PRICE
+
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    payment_id = trade.transfer("TYPED-WRONG", PRICE).payments[0].id
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today(), PRICE - 100, "L1", "买方", "", "货款")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    matching.run(db, utcnow())
+    exception_id = db.scalar(sa.select(ReconException.id))
+    db.commit()
+    web = _web(app, finance)
+    page = web.get("/finance/reconciliation").get_data(as_text=True)
+    assert "差额 -¥1.00" in page  # beside the candidate, before anything is matched
+    form = {"candidate": f"payment:{payment_id}", "kind": "payment", "target_id": "", "note": ""}
+    asked = web.submit(
+        f"/finance/reconciliation/{exception_id}/match", form, page="/finance/reconciliation"
+    )
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert f'id="accept-{exception_id}-error"' in html and "-¥1.00" in html
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.get(ReconException, exception_id).kind == "unmatched"
+    done = web.submit(
+        f"/finance/reconciliation/{exception_id}/match", {**form, "accept_difference": "1"},
+        page="/finance/reconciliation",
+    )  # fmt: skip
+    assert done.status_code == 302, done.get_data(as_text=True)
+    queue = web.get("/finance/reconciliation").get_data(as_text=True)
+    assert "手工匹配，差额未说明" in queue and "待说明的差额：-¥1.00" in queue
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.get(ReconException, exception_id).status == "open"

@@ -60,23 +60,70 @@ def test_suggested_candidates_include_the_receipt(queue):
 
 def test_match_by_hand_shows_the_difference(finance, queue):
     payment_id = queue["payment_id"]
+    url = f"/finance/recon/exceptions/{queue['L1']['id']}/match"
+    asked = finance.call("POST", url, json={"kind": "payment", "target_id": payment_id})
+    assert asked.status_code == 422, asked.get_json()
+    errors = asked.get_json()["errors"]
+    assert "accept_difference" in errors and errors["difference_minor"] == [-100]
+    assert finance.call("GET", "/finance/recon/audit").get_json()[0]["action"] == "run"
     done = finance.call(
-        "POST",
-        f"/finance/recon/exceptions/{queue['L1']['id']}/match",
-        json={"kind": "payment", "target_id": payment_id, "note": "买方少付一元"},
-    )
+        "POST", url,
+        json={"kind": "payment", "target_id": payment_id, "note": "买方少付一元",
+              "accept_difference": True},
+    )  # fmt: skip
     assert done.status_code == 200, done.get_json()
-    assert (done.get_json()["status"], done.get_json()["resolution"]) == (
-        "resolved", "matched_by_hand",
+    shown = done.get_json()
+    assert (shown["status"], shown["kind"], shown["difference_minor"]) == (
+        "open", "hand_match_difference", -100,
     )  # fmt: skip
     trail = finance.call("GET", "/finance/recon/audit").get_json()
     assert trail[0]["action"] == "match_by_hand" and trail[0]["details"]["difference"] == -100
     again = finance.call(
-        "POST",
-        f"/finance/recon/exceptions/{queue['L1']['id']}/match",
-        json={"kind": "payment", "target_id": payment_id},
+        "POST", url, json={"kind": "payment", "target_id": payment_id, "accept_difference": True}
     )
-    assert again.status_code == 409
+    assert again.status_code == 409 and "kind" in again.get_json()["errors"]
+    finance.call("POST", "/finance/recon/runs")
+    still = {
+        item["id"]: item for item in finance.call("GET", "/finance/recon/exceptions").get_json()
+    }
+    assert still[queue["L1"]["id"]]["difference_minor"] == -100
+    marked = finance.call(
+        "POST", f"/finance/recon/exceptions/{queue['L1']['id']}/mark", json={"reason": "买方确认"}
+    )
+    assert marked.status_code == 200 and marked.get_json()["status"] == "resolved"
+
+
+def test_a_match_by_hand_across_bank_accounts_is_refused(finance, queue):
+    other = finance.call(
+        "POST",
+        "/finance/bank-accounts",
+        json={"name": "招行", "bank_name": "招商银行", "account_number": "7559000000003333",
+              "csv_layout": "icbc", "ledger_account": "assets:bank:cmbst3"},
+    )  # fmt: skip
+    assert other.status_code == 201, other.get_json()
+    statement = finance.call(
+        "POST",
+        f"/finance/bank-accounts/{other.get_json()['id']}/statements",
+        data={"file": (io.BytesIO(icbc_csv([BankRow(today(), 120_000, "M1", "", "", "不明来款")],
+                                           0)), "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert statement.status_code == 201, statement.get_json()
+    finance.call("POST", "/finance/recon/runs")
+    found = finance.call("GET", "/finance/recon/exceptions").get_json()
+    line = next(item for item in found if item["amount_minor"] == 120_000)
+    refused = finance.call(
+        "POST", f"/finance/recon/exceptions/{line['id']}/match",
+        json={"kind": "payment", "target_id": queue["payment_id"], "accept_difference": True},
+    )  # fmt: skip
+    assert refused.status_code == 422, refused.get_json()
+    errors = refused.get_json()["errors"]
+    assert "target_id" in errors
+    assert (errors["line_account"], errors["target_account"]) == (
+        ["assets:bank:cmbst3"], ["assets:bank"],
+    )  # fmt: skip
+    open_now = {item["id"] for item in finance.call("GET", "/finance/recon/exceptions").get_json()}
+    assert line["id"] in open_now
 
 
 def test_a_correction_needs_a_second_finance_user(app, db, finance, queue):

@@ -49,7 +49,7 @@ from market.finance.models import (
 from market.finance.pages import trail
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole, User
-from market.money import whole_money
+from market.money import money, whole_money
 from market.text import N_
 from market.trading import books, flows
 from market.trading import payments as trading_payments
@@ -79,6 +79,7 @@ EXCEPTION_KIND_LABELS = {
     "missing_at_stripe": N_("Not at Stripe"),
     "before_submission": N_("Dated before the payout was sent"),
     "balance_difference": N_("Balance differs"),
+    "hand_match_difference": N_("Matched by hand, difference not explained"),
 }
 TARGET_LABELS = trail.TARGET_LABELS
 AUDIT_ACTION_LABELS = {
@@ -465,17 +466,26 @@ def resolve_exception(exception_id: int, how: str):
         return _reconciliation_page(422, errors, failed)
     if chosen:
         kind, _colon, target = data["candidate"].partition(":")
-        data = {"kind": kind, "target_id": int(target), "note": data["note"]}
+        data = {"kind": kind, "target_id": int(target), "note": data["note"],
+                "accept_difference": data["accept_difference"]}  # fmt: skip
     try:
         if how == "match":
             exceptions.match_by_hand(
                 db_session(), exception_id, data["kind"], data["target_id"], current_user(),
-                utcnow(), data["note"],
+                utcnow(), data["note"], data["accept_difference"],
             )  # fmt: skip
         else:
             exceptions.mark(db_session(), exception_id, data["reason"], current_user(), utcnow())
     except DomainError as error:
-        return _reconciliation_page(error.status, _refused(error, tuple(schema.fields)), failed)
+        refused = _refused(error, tuple(schema.fields))
+        if error.field == "accept_difference":
+            refused = {"accept_difference": [_(
+                "The amounts differ by %(difference)s. Tick “Accept the difference” to match "
+                "anyway: the item stays in the queue until the difference is explained.",
+                difference=money(error.details["difference_minor"][0],
+                                 error.details["currency"][0]),
+            )]}  # fmt: skip
+        return _reconciliation_page(error.status, refused, failed)
     flash(_("Exception resolved."))
     return redirect(url_for("finance_console.reconciliation_page"))
 

@@ -124,7 +124,7 @@ def match_by_hand(data, exception_id: int):
     """Match an exception's item by hand; a difference is kept and shown."""
     exceptions.match_by_hand(
         db_session(), exception_id, data["kind"], data["target_id"], _caller(), utcnow(),
-        data["note"],
+        data["note"], data["accept_difference"],
     )  # fmt: skip
     return db_session().get(ReconException, exception_id)
 
