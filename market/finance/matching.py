@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from market.finance import books, bulk, payouts, refund_transfers, statements
 from market.finance.models import (
+    BankAccount,
     BankLine,
     ExceptionStatus,
     ItemState,
@@ -609,28 +610,80 @@ def _candidate(kind: str, target_id: int, amount: int, currency: str) -> dict:
     return {"kind": kind, "id": target_id, "amount_minor": amount, "currency": currency}
 
 
-def _suggest(session: Session, amount: int, currency: str) -> list[dict]:
-    # Unmatched receipts and orders awaiting payment of about this amount (±1 yuan).
-    near = sa.between(Payment.amount_minor, abs(amount) - 100, abs(amount) + 100)
-    found = [
-        _candidate("payment", p.id, p.amount_minor, p.currency)
-        for p in session.scalars(
-            sa.select(Payment).where(near, Payment.currency == currency).limit(5)
-        )
-    ]
-    found += [
-        _candidate("order", o.id, o.price_minor, o.currency)
-        for o in session.scalars(
-            sa.select(Order)
-            .where(
-                Order.status == OrderStatus.AWAITING_PAYMENT,
-                Order.currency == currency,
-                sa.between(Order.price_minor, abs(amount) - 100, abs(amount) + 100),
+def _suggest(
+    session: Session, amount: int, currency: str, method: PaymentMethod | None
+) -> list[dict]:
+    """What a hand match could pick for a line of ``amount``: on the same side (money in: a
+    receipt or card payment not matched yet; money out: a refund, or a payout sent to the
+    bank), of the line's payment ``method`` (``None``: a bank account whose ledger code is not
+    the one receipts are booked on, where nothing of trading's can match), within ±1 yuan;
+    for money into the bank, orders still awaiting a transfer of about that amount too."""
+    low, high = abs(amount) - 100, abs(amount) + 100
+    found = []
+    if method is not None and amount > 0:
+        matched = sa.select(Match.target_id).where(Match.target_kind == "payment")
+        found += [
+            _candidate("payment", p.id, p.amount_minor, p.currency)
+            for p in session.scalars(
+                sa.select(Payment)
+                .where(
+                    sa.between(Payment.amount_minor, low, high), Payment.currency == currency,
+                    Payment.method == method, Payment.status.in_(RECEIVED),
+                    Payment.id.not_in(matched),
+                )
+                .order_by(Payment.id)
+                .limit(5)
             )
-            .limit(5)
-        )
-    ]
+        ]  # fmt: skip
+    if method is not None and amount < 0:
+        found += [
+            _candidate("refund", r.id, r.amount_minor, r.currency)
+            for r in session.scalars(
+                sa.select(Refund)
+                .where(
+                    sa.between(Refund.amount_minor, low, high), Refund.currency == currency,
+                    Refund.method == method,
+                )
+                .order_by(Refund.id)
+                .limit(5)
+            )
+        ]  # fmt: skip
+    if method == PaymentMethod.BANK_TRANSFER and amount < 0:
+        found += [
+            _candidate("payout", p.id, p.amount_minor, p.currency)
+            for p in session.scalars(
+                sa.select(Payout)
+                .where(
+                    sa.between(Payout.amount_minor, low, high), Payout.currency == currency,
+                    Payout.status == PayoutStatus.SUBMITTED,
+                )
+                .order_by(Payout.id)
+                .limit(5)
+            )
+        ]  # fmt: skip
+    if method != PaymentMethod.STRIPE and amount > 0:
+        found += [
+            _candidate("order", o.id, o.price_minor, o.currency)
+            for o in session.scalars(
+                sa.select(Order)
+                .where(
+                    Order.status == OrderStatus.AWAITING_PAYMENT,
+                    Order.currency == currency,
+                    sa.between(Order.price_minor, low, high),
+                )
+                .order_by(Order.id)
+                .limit(5)
+            )
+        ]
     return found
+
+
+def _line_method(session: Session, line: BankLine) -> PaymentMethod | None:
+    """Bank receipts, refunds and payouts are booked on ``assets:bank``: a line of an account
+    with another ledger code can be none of them."""
+    account = session.get(BankAccount, line.bank_account_id)
+    on_books = account is None or account.ledger_account == books.BANK
+    return PaymentMethod.BANK_TRANSFER if on_books else None
 
 
 def _stripe_payouts_near(session: Session, line: BankLine) -> list[dict]:
@@ -683,7 +736,7 @@ def _exceptions(
             {"kind": "missing_in_ledger", "stripe_line_id": row.id, "amount_minor": row.amount,
              "currency": row.currency,
              "detail": f"Stripe {row.reporting_category} {row.source_id or ''} is not in the books",
-             "candidates": _suggest(session, row.amount, row.currency)},
+             "candidates": _suggest(session, row.amount, row.currency, PaymentMethod.STRIPE)},
         )  # fmt: skip
     for line in _open_bank_lines(session):
         problems.setdefault(
@@ -691,7 +744,8 @@ def _exceptions(
             {"kind": "unmatched", "bank_line_id": line.id, "amount_minor": line.amount_minor,
              "currency": line.currency,
              "detail": f"{line.counterparty_name or ''} {line.remark or ''}".strip()[:500],
-             "candidates": _suggest(session, line.amount_minor, line.currency)
+             "candidates": _suggest(session, line.amount_minor, line.currency,
+                                    _line_method(session, line))
              + _stripe_payouts_near(session, line)},
         )  # fmt: skip
     for payment in _missing_at_stripe(session):

@@ -58,6 +58,28 @@ def test_suggested_candidates_include_the_receipt(queue):
             "currency": "CNY"} in candidates  # fmt: skip
 
 
+def test_candidates_are_on_the_line_s_account_and_side(finance, queue):
+    assert queue["L2"]["candidates"] == []  # money out is no receipt
+    other = finance.call(
+        "POST",
+        "/finance/bank-accounts",
+        json={"name": "招行", "bank_name": "招商银行", "account_number": "7559000000003333",
+              "csv_layout": "icbc", "ledger_account": "assets:bank:cmbst3"},
+    )  # fmt: skip
+    statement = finance.call(
+        "POST",
+        f"/finance/bank-accounts/{other.get_json()['id']}/statements",
+        data={"file": (io.BytesIO(icbc_csv([BankRow(today(), PRICE, "M1", "", "", "货款")], 0)),
+                       "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert statement.status_code == 201, statement.get_json()
+    finance.call("POST", "/finance/recon/runs")
+    found = finance.call("GET", "/finance/recon/exceptions").get_json()
+    line = next(item for item in found if item["amount_minor"] == PRICE)
+    assert [c for c in line["candidates"] if c["kind"] == "payment"] == []
+
+
 def test_match_by_hand_shows_the_difference(finance, queue):
     payment_id = queue["payment_id"]
     url = f"/finance/recon/exceptions/{queue['L1']['id']}/match"
