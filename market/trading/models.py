@@ -272,7 +272,8 @@ class Payment(Base):
     __tablename__ = "trading_payments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("trading_orders.id"), index=True)
+    # None: a bank receipt quoting a reference no order has, held for finance.
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trading_orders.id"), index=True)
     method: Mapped[PaymentMethod] = mapped_column(enum_type(PaymentMethod))
     status: Mapped[PaymentStatus] = mapped_column(enum_type(PaymentStatus), index=True)
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
@@ -292,7 +293,7 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
 
-    order: Mapped[Order] = relationship(back_populates="payments")
+    order: Mapped[Order | None] = relationship(back_populates="payments")
 
 
 class Refund(Base):

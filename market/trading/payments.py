@@ -126,6 +126,11 @@ def _mark_paid(
         delivery.deliver(session, order, settings, now)
 
 
+def _order_of(payment: Payment) -> dict:
+    """The entry metadata naming a payment's order; none for a receipt quoting no order."""
+    return {} if payment.order_id is None else {"order_id": payment.order_id}
+
+
 def _hold(session: Session, payment: Payment, now: datetime, note: str) -> None:
     books.unapplied_receipt(
         session,
@@ -135,7 +140,7 @@ def _hold(session: Session, payment: Payment, now: datetime, note: str) -> None:
         payment.currency,
         now,
         payment_id=payment.id,
-        order_id=payment.order_id,
+        **_order_of(payment),
     )
     payment.status = PaymentStatus.HELD
     payment.completed_at = now
@@ -221,7 +226,8 @@ def record_bank_receipt(
     """Finance records money received on the exchange's bank account for an order reference.
 
     The amount must match the order's price and the order must await payment; otherwise the
-    receipt is held (posted to unapplied receipts) for finance to resolve. A bank transaction
+    receipt is held (posted to unapplied receipts) for finance to resolve, as is a well-formed
+    reference no order has (the money is here all the same). A bank transaction
     id is recorded once: the same receipt again returns the first record.
     """
     existing = session.scalar(
@@ -243,11 +249,9 @@ def record_bank_receipt(
     if not orders.is_valid_reference(reference):
         raise InvalidInput(N_("this is not a valid payment reference"), field="reference")
     order_id = session.scalar(sa.select(Order.id).where(Order.reference == reference))
-    if order_id is None:
-        raise NotFound(N_("no order has this payment reference"), field="reference")
-    order = orders.lock(session, order_id)
+    order = orders.lock(session, order_id) if order_id is not None else None
     payment = Payment(
-        order_id=order.id,
+        order_id=order_id,
         method=PaymentMethod.BANK_TRANSFER,
         status=PaymentStatus.PENDING,
         amount_minor=data["amount_minor"],
@@ -261,7 +265,10 @@ def record_bank_receipt(
     )
     session.add(payment)
     session.flush()
-    if order.status != OrderStatus.AWAITING_PAYMENT:
+    if order is None:
+        # The money is here whatever it quotes: held in unapplied receipts, not refused.
+        _hold(session, payment, now, f"no order has reference {reference}")
+    elif order.status != OrderStatus.AWAITING_PAYMENT:
         _hold(session, payment, now, f"order was {order.status}")
     elif payment.currency != order.currency:
         _hold(
@@ -302,8 +309,8 @@ def return_held(
         payment.currency,
         now,
         payment_id=payment.id,
-        order_id=payment.order_id,
         stripe_refund=stripe_refund_id,
+        **_order_of(payment),
     )
     payment.status = PaymentStatus.RETURNED
     payment.note = (payment.note or "") + f"; returned by {user.email}"

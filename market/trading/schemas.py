@@ -185,7 +185,7 @@ class PaymentSchema(Schema):
     """A payment or receipt."""
 
     id = fields.Integer()
-    order_id = fields.Integer()
+    order_id = fields.Integer(allow_none=True)
     method = fields.Enum(PaymentMethod, by_value=True)
     status = fields.Enum(PaymentStatus, by_value=True)
     amount_minor = fields.Integer()

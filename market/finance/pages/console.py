@@ -641,7 +641,9 @@ def record_bank_receipt():
         if error.field == "amount_minor":
             error.field = "amount"  # typed as ``amount`` on the form
         return _receipts_page(error.status, _refused(error, RECEIPT_FIELDS))
-    if payment.status == PaymentStatus.HELD:
+    if payment.status == PaymentStatus.HELD and payment.order_id is None:
+        flash(_("No order has this reference: the receipt is held for resolution."))
+    elif payment.status == PaymentStatus.HELD:
         flash(_("The amount does not match: the receipt is held for resolution."))
     else:
         flash(_("Receipt recorded; the order is paid."))
