@@ -93,7 +93,7 @@ def parse(
     """Read a statement file of ``account`` in format ``kind``."""
     if kind == "camt053":
         return statements.parse_camt053(data, account.currency)
-    text, used = statements.decode(data, encoding or account.encoding)
+    text, used = statements.decode(data, encoding, account.encoding)
     if kind == "mt940":
         parsed = statements.parse_mt940(text, account.currency)
     elif kind == "csv":
@@ -168,8 +168,8 @@ def import_statement(
     parsed = parse(account, data, kind, **options)
     if parsed.account and not statements.same_account(parsed.account, account.account_number):
         raise InvalidInput(
-            N_("this statement is for another account (%(stated)s)"), field="file",
-            stated=parsed.account[:40],
+            N_("this statement is for account %(stated)s, not %(chosen)s, the account chosen"),
+            field="file", stated=parsed.account[:40], chosen=account.account_number,
         )  # fmt: skip
     if parsed.opening_minor + sum(x.amount_minor for x in parsed.lines) != parsed.closing_minor:
         raise InvalidInput(

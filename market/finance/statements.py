@@ -146,8 +146,10 @@ def check_mapping(mapping: dict) -> dict:
     return mapping
 
 
-def decode(data: bytes, encoding: str | None) -> tuple[str, str]:
-    """The file's text and the encoding used (detected when not given)."""
+def decode(data: bytes, encoding: str | None, usual: str | None = None) -> tuple[str, str]:
+    """The file's text and the encoding used: ``encoding`` when one was chosen; else UTF-8
+    when the file is UTF-8, then the account's ``usual`` encoding when the file decodes in it,
+    then what ``charset-normalizer`` detects."""
     if b"\x00" in data:
         raise InvalidInput(N_("this is not a text file"), field="file")
     if encoding:
@@ -163,6 +165,12 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if usual:
+        chosen = "gb18030" if usual.lower() in ("gbk", "gb2312", "gb18030") else usual
+        try:
+            return data.decode(chosen), usual
+        except (UnicodeDecodeError, LookupError):
+            pass
     best = from_bytes(data, cp_isolation=["gb18030", "gbk", "big5", "utf_16"]).best()
     if best is None:
         raise InvalidInput(N_("the file's encoding could not be recognised"), field="encoding")

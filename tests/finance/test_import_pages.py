@@ -12,7 +12,7 @@ from market.finance.models import BankAccount, BankLine, StripeBalanceTransactio
 from market.identity.models import StaffRole
 from tests import factories
 from tests.finance.conftest import today
-from tests.finance.generated import BankRow, icbc_csv, stripe_csv, stripe_row
+from tests.finance.generated import BankRow, icbc_csv, mt940, stripe_csv, stripe_row
 from tests.web import WebClient
 
 PAGE = "/finance/imports"
@@ -59,7 +59,8 @@ def test_a_refused_statement_names_the_line_and_column_on_the_page(app, db):
     form = {"bank_account_id": account_id, "format": "csv", "file": _upload(bad, "bad.csv")}
     refused = web.submit(f"{PAGE}/statements", form, page=PAGE)
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 422 and "lines[4].贷方发生额" in html
+    assert refused.status_code == 422 and "第 4 行，贷方发生额 列：" in html
+    assert "lines[" not in html
     duplicate = web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)
     assert duplicate.status_code == 409 and 'id="account_number-error"' in duplicate.get_data(
         as_text=True
@@ -91,3 +92,32 @@ def test_the_first_statements_opening_balance_is_booked_from_the_page(app, db):
     assert done.status_code == 302
     page = web.get(PAGE).get_data(as_text=True)
     assert "已记账" in page and "记入 ¥1,000,000.00" not in page
+
+
+def test_a_statement_for_another_account_names_both_numbers(app, db):
+    web = _finance(app, db)
+    web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)
+    with app.extensions["db"].unit_of_work() as session:
+        account_id = session.scalar(sa.select(BankAccount.id))
+    rows = [BankRow(today(), 48_000, "M1", "甲公司", "", "货款")]
+    other = mt940(rows, 0, account="6222999988887777")
+    form = {"bank_account_id": account_id, "format": "mt940", "encoding": "",
+            "file": _upload(other, "other.mt940")}  # fmt: skip
+    refused = web.submit(f"{PAGE}/statements", form, page=PAGE)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "6222999988887777" in html and "4000021009200000001" in html
+
+
+def test_auto_detection_is_not_overridden_by_the_account_s_saved_encoding(app, db):
+    web = _finance(app, db)
+    web.submit(f"{PAGE}/bank-accounts", {**ACCOUNT, "encoding": "gb18030"}, page=PAGE)
+    with app.extensions["db"].unit_of_work() as session:
+        account_id = session.scalar(sa.select(BankAccount.id))
+    rows = [BankRow(today(), 48_000, "M1", "甲公司", "", "货款（人民币）")]
+    form = {"bank_account_id": account_id, "format": "mt940", "encoding": "",
+            "file": _upload(mt940(rows, 0), "utf8.mt940")}  # fmt: skip
+    done = web.submit(f"{PAGE}/statements", form, page=PAGE)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        assert "货款" in session.scalar(sa.select(BankLine.remark))

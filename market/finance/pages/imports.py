@@ -3,6 +3,8 @@ statement or Stripe's itemised balance report — what the API and the CLI do, o
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -62,13 +64,29 @@ def _page(status: int = 200, errors=None, failed: str | None = None):
     return page, status
 
 
+# ``lines[4]`` or ``lines[4].贷方金额``: the line of the file (and its column) a refusal names.
+LINE_FIELD = re.compile(r"^lines\[([0-9]+)\](?:\.(.+))?$")
+
+
 def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
     """A refused import: under the form's field it names, else above the form with the line
-    and column named (``lines[4].贷方金额``)."""
+    and column named in words ("第 4 行，贷方金额 列"), the message's figures filled in."""
+    values = {key: value[0] if isinstance(value, list) and value else value
+              for key, value in error.details.items()}  # fmt: skip
+    try:
+        message = _(error.message, **values) if values else _(error.message)
+    except (KeyError, TypeError, ValueError):
+        message = _(error.message)
     if error.field in shown:
-        return {error.field: [_(error.message)]}
+        return {error.field: [message]}
+    line = LINE_FIELD.match(error.field or "")
+    if line and line.group(2):
+        return {"form": [_("Row %(row)s, column %(column)s: %(message)s", row=line.group(1),
+                           column=line.group(2), message=message)]}  # fmt: skip
+    if line:
+        return {"form": [_("Row %(row)s: %(message)s", row=line.group(1), message=message)]}
     where = f" ({error.field})" if error.field else ""
-    return {"form": [_(error.message) + where]}
+    return {"form": [message + where]}
 
 
 def _upload() -> bytes:
