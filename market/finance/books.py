@@ -86,14 +86,16 @@ def stripe_payout_sent(
 
 
 def stripe_payout_arrived(
-    session, payout: str, amount: int, currency: str, value_date: datetime, bank_line: str
-) -> ledger.EntryRecord:
-    """The bank statement shows a Stripe payout: in transit → bank."""
+    session, payout: str, amount: int, currency: str, value_date: datetime, bank_line: str,
+    bank_account: str = BANK,
+) -> ledger.EntryRecord:  # fmt: skip
+    """The bank statement shows a Stripe payout: in transit → the ledger code of the bank
+    account it reached."""
     return ledger.post(
         session,
         key=f"stripe_payout:{payout}:arrived",
         postings=[
-            debit(BANK, amount, currency),
+            debit(bank_account, amount, currency),
             credit(STRIPE_PAYOUTS_IN_TRANSIT, amount, currency),
         ],
         description=f"Stripe payout {payout} received",

@@ -193,6 +193,7 @@ def _stripe_payout_by_hand(
     finance_books.stripe_payout_arrived(
         session, payout.payout_id or payout.source_id or payout.stripe_id, line.amount_minor,
         line.currency, value_moment(line.value_date), line.bank_reference,
+        side_account(session, line),
     )  # fmt: skip
     match = Match(
         rule="manual", bank_line_id=line.id, target_kind="stripe_payout", target_id=payout.id,

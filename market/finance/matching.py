@@ -99,7 +99,10 @@ _MATCH_DEFAULTS = {
 def _flush(session: Session, pending: _Pending, result: RunResult, now: datetime) -> None:
     rows = [{**_MATCH_DEFAULTS, "created_at": now, **row} for row in pending.matches]
     for row in rows:
-        result.matched[row["rule"]] += 1
+        # A Stripe payout's arrival is two matches (the bank line's and the Stripe line's
+        # mirror): one line matched, counted once.
+        if row["target_kind"] != "bank_line":
+            result.matched[row["rule"]] += 1
     if rows:
         # The table's insert (one executemany), not the ORM's bulk path.
         session.execute(sa.insert(Match.__table__), rows)
@@ -463,7 +466,7 @@ def _stripe_payout_lines(session: Session, payout_ids: list[str]) -> dict:
 def _arrived(session, pending, line: BankLine, stripe_line, rule: str) -> None:
     books.stripe_payout_arrived(
         session, stripe_line.payout_id, line.amount_minor, line.currency,
-        value_moment(line.value_date), line.bank_reference,
+        value_moment(line.value_date), line.bank_reference, ledger_code(session, line),
     )  # fmt: skip
     _bank_match(pending, line, rule, "stripe_payout", stripe_line.id)
     pending.matches.append(
@@ -676,6 +679,12 @@ def _suggest(
             )
         ]
     return found
+
+
+def ledger_code(session: Session, line: BankLine) -> str:
+    """The ledger account of the bank account a line is on."""
+    account = session.get(BankAccount, line.bank_account_id)
+    return account.ledger_account if account else books.BANK
 
 
 def _line_method(session: Session, line: BankLine) -> PaymentMethod | None:

@@ -95,6 +95,9 @@ def pull(
                 .select_from(StripeBalanceTransaction)
                 .where(StripeBalanceTransaction.stripe_id.in_(ids))
             )
+            refuse_new_in_closed_periods(
+                session, lines, lambda _place, line: f"lines.{line.id}.created"
+            )
             result = stripe_balance.record(session, lines, "api")
             run = session.get(StripeSync, run_id)
             run.cursor, run.pages = ids[-1], run.pages + 1
@@ -295,11 +298,18 @@ def import_csv(session, data: bytes) -> stripe_balance.ImportResult:
     A report overlapping a closed period is taken when the closed period's lines were
     imported before unchanged: only a new or changed line there is refused."""
     lines = parse_itemised_csv(data)
-    _refuse_new_in_closed_periods(session, data, lines)
+    refuse_new_in_closed_periods(
+        session, lines, lambda place, _line: f"lines[{_line_number(data, place)}].created_utc"
+    )
     return stripe_balance.record(session, lines, "csv")
 
 
-def _refuse_new_in_closed_periods(session, data: bytes, lines: list[BalanceLine]) -> None:
+def refuse_new_in_closed_periods(
+    session, lines: list[BalanceLine], where: Callable[[int, BalanceLine], str]
+) -> None:
+    """Refuse a new or changed line dated inside a closed accounting period, named by
+    ``where(place, line)``; a line recorded before unchanged is taken (reports and pulls
+    cover whole ranges)."""
     if not lines:
         return
     closed = closed_between(session, min(x.created for x in lines), max(x.created for x in lines))
@@ -312,7 +322,7 @@ def _refuse_new_in_closed_periods(session, data: bytes, lines: list[BalanceLine]
         if before is None or not stripe_balance.same(before, line.with_ids()):
             raise InvalidInput(
                 N_("this line falls in a closed accounting period"),
-                field=f"lines[{_line_number(data, lines.index(line))}].created_utc",
+                field=where(lines.index(line), line),
                 balance_transaction_id=line.id,
             )
 

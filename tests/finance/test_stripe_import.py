@@ -210,3 +210,23 @@ def test_a_new_or_changed_line_in_a_closed_period_is_refused_by_its_line(db, row
     db.rollback()
     assert caught.value.field == "lines[2].created_utc"
     assert count(db) == 4
+
+
+def test_a_pull_refuses_a_new_line_in_a_closed_period_by_its_id(app, gateway):
+    import time
+    from datetime import timedelta
+
+    database = app.extensions["db"]
+    ends = utcnow() + timedelta(seconds=3)
+    with database.unit_of_work() as session:
+        ledger.create_period(session, "pull-closed", ends - timedelta(days=2), ends)
+    charge(gateway, 50_000)
+    time.sleep(max(0.0, (ends - utcnow()).total_seconds()) + 0.5)
+    with database.unit_of_work() as session:
+        ledger.request_close(session, "pull-closed", requested_by="finance a")
+        ledger.close_period(session, "pull-closed", closed_by="finance b")
+    with pytest.raises(InvalidInput) as caught:
+        stripe_import.pull(database, gateway, page_size=10, pause=0)
+    assert caught.value.field.startswith("lines.txn_") and caught.value.field.endswith(".created")
+    with database.unit_of_work() as session:
+        assert count(session) == 0

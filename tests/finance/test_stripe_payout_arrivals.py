@@ -98,3 +98,29 @@ def test_a_payout_of_another_amount_is_not_matched_by_hand(db, account):
             db, exception_id, "stripe_payout", payout_id, factories.user(db), utcnow()
         )
     assert caught.value.field == "target_id"
+
+
+def test_a_run_counts_each_payout_it_matched_once_and_the_next_run_none(db, account):
+    paid_out(db, 1)
+    received(db, account, "STRIPE PAYOUT po_st2_001")
+    first = matching.run(db, utcnow())
+    assert dict(first.matched) == {"stripe_payout": 1}
+    again = matching.run(db, utcnow())
+    assert sum(again.matched.values()) == 0
+
+
+def test_a_payout_arrives_on_the_ledger_code_of_the_account_it_reached(db):
+    import ledger
+
+    own = bank.create_account(
+        db, {"name": "招行二", "bank_name": "招商银行", "account_number": "755900000002",
+             "currency": "CNY", "csv_layout": "icbc", "ledger_account": "assets:bank:cmb2"},
+    )  # fmt: skip
+    db.commit()
+    paid_out(db, 1)
+    received(db, own, "STRIPE PAYOUT po_st2_001")
+    matching.run(db, utcnow())
+    db.commit()
+    assert ledger.balance(db, "assets:bank:cmb2", "CNY").posted == 48_250
+    with pytest.raises(ledger.errors.AccountNotFound):
+        ledger.balance(db, "assets:bank", "CNY")
