@@ -328,7 +328,8 @@ def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db
     from tests.listings.factories import PRICE
 
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    payment_id = trade.transfer("TYPED-WRONG", PRICE).payments[0].id
+    placed = trade.transfer("TYPED-WRONG", PRICE)
+    payment_id, reference = placed.payments[0].id, placed.reference
     account = bank.create_account(
         db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
              "currency": "CNY", "csv_layout": "icbc"},
@@ -357,5 +358,7 @@ def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db
     assert done.status_code == 302, done.get_data(as_text=True)
     queue = web.get("/finance/reconciliation").get_data(as_text=True)
     assert "手工匹配，差额未说明" in queue and "待说明的差额：-¥1.00" in queue
+    trail = queue[queue.index('data-testid="trail"') :]
+    assert f"#{payment_id} · {reference} · ¥4,800.00" in trail  # not a bare number
     with app.extensions["db"].unit_of_work() as session:
         assert session.get(ReconException, exception_id).status == "open"

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from market.display import home_currency, typed
 from market.finance.closing import CHECK_LABELS
-from market.finance.models import ReconException
+from market.finance.models import ReconException, StripeBalanceTransaction
 from market.money import money
 from market.text import N_
+from market.trading.models import Payment, Payout, Refund
 
 # The matcher's rules (``market/finance/matching.py``), as counted by a run.
 RULE_LABELS = {
@@ -99,11 +100,42 @@ def _value(session: Session, event, key: str, value) -> Markup | str:
     if key == "entry_id":
         link = url_for("finance.entry", entry_id=value)
         return Markup('<a href="{}">#{}</a>').format(link, value)
-    if key in ("target_id", "exception_id"):
-        return f"#{value}"
+    if key == "target_id":
+        return _target(session, (event.details or {}).get("kind"), value)
+    if key == "exception_id":
+        found = session.get(ReconException, value) if isinstance(value, int) else None
+        if found is None:
+            return f"#{value}"
+        return _joined([f"#{value}", _exception_kind(found.kind),
+                        money(found.amount_minor, found.currency)], " · ", " · ")  # fmt: skip
     if key in ("reason", "override_reason"):
         return typed(value)
     return str(value)
+
+
+def _exception_kind(kind: str) -> str:
+    from market.finance.pages.console import EXCEPTION_KIND_LABELS
+
+    return _(EXCEPTION_KIND_LABELS[kind]) if kind in EXCEPTION_KIND_LABELS else kind
+
+
+def _target(session: Session, kind: str | None, number) -> str:
+    """What a hand match was matched to, as a reader knows it: the order's reference or the
+    payout's, and the amount, beside the number."""
+    model = {"payment": Payment, "refund": Refund, "payout": Payout,
+             "stripe_payout": StripeBalanceTransaction}.get(kind or "")  # fmt: skip
+    found = session.get(model, number) if model and isinstance(number, int) else None
+    if found is None:
+        return f"#{number}"
+    if isinstance(found, StripeBalanceTransaction):
+        parts = [found.payout_id or found.stripe_id, money(-found.amount, found.currency)]
+    elif isinstance(found, Payout):
+        parts = [f"SJ-PAYOUT-{found.id}", money(found.amount_minor, found.currency)]
+    else:
+        order = found.order
+        reference = order.reference if order is not None else getattr(found, "reference", None)
+        parts = [reference or "", money(found.amount_minor, found.currency)]
+    return _joined([f"#{number}", *[part for part in parts if part]], " · ", " · ")
 
 
 def details(session: Session, event) -> list[tuple[str, Markup | str]]:
