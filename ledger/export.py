@@ -51,6 +51,14 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def rows(
+    session: Session, start: datetime | None, end: datetime | None, zone: tzinfo | None = None
+) -> Iterator[list[Any]]:
+    """The journal's rows of ``[start, end)`` under :data:`COLUMNS`, spreadsheet-safe, times
+    in ``zone`` (UTC otherwise): what both exports write, for a report that writes them too."""
+    return _rows(session, start, end, zone)
+
+
 def _rows(
     session: Session, start: datetime | None, end: datetime | None, zone: tzinfo | None = None
 ) -> Iterator[list[Any]]:

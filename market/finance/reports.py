@@ -23,12 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import ledger
-from ledger import reads, xlsx
+from ledger import export, reads, xlsx
 from ledger.currencies import format_amount
 from ledger.models import accounts, entries, postings
 from market.charts import month_of
 from market.db import utcnow
 from market.errors import InvalidInput, NotFound
+from market.finance.schemas import exchange_zone
 from market.identity.models import Organisation
 from market.text import N_
 from market.trading import books
@@ -64,15 +65,12 @@ def trial_balance(session: Session, start=None, end=None) -> Report:
 
 
 def general_ledger(session: Session, start=None, end=None) -> Report:
-    """Every posting of ``[start, end)`` with its entry."""
-    rows = (
-        [line.entry_id, line.key, line.effective_at.isoformat(), line.description, line.leg,
-         line.account, line.currency, line.debit, line.credit]
-        for line in ledger.journal(session, start=start, end=end)
-    )  # fmt: skip
-    columns = ("entry_id", "key", "effective_at", "description", "leg", "account", "currency",
-               "debit_minor", "credit_minor")  # fmt: skip
-    return Report("general_ledger", columns, rows)
+    """Every posting of ``[start, end)`` with its entry: the journal download's rows (times
+    in the exchange's zone with their offset, amounts in minor units and in the currency's
+    major unit)."""
+    return Report(
+        "general_ledger", export.COLUMNS, export.rows(session, start, end, exchange_zone())
+    )
 
 
 def payables(session: Session, start=None, end=None) -> Report:
@@ -97,20 +95,27 @@ def provider_statement(session: Session, start=None, end=None, organisation_id=N
         sa.select(accounts.c.currency).where(accounts.c.code == code).order_by(accounts.c.currency)
     ).all()
 
+    zone = exchange_zone()
+
+    def major(minor: int, currency: str) -> str:
+        return format_amount(minor, currency) if minor else ""
+
     def rows():
         for currency in currencies:
             found = ledger.statement(session, code, currency, start=start, end=end)
-            yield ["", currency, "opening", "", 0, 0, found.opening,
+            yield ["", currency, "opening", "", 0, 0, found.opening, "", "",
                    format_amount(found.opening, currency)]  # fmt: skip
             for line in found.lines:
-                yield [line.effective_at.isoformat(), currency, line.description, line.entry_id,
-                       line.debit, line.credit, line.balance,
+                yield [line.effective_at.astimezone(zone).isoformat(timespec="seconds"),
+                       currency, export.spreadsheet_safe(line.description), line.entry_id,
+                       line.debit, line.credit, line.balance, major(line.debit, currency),
+                       major(line.credit, currency),
                        format_amount(line.balance, currency)]  # fmt: skip
-            yield ["", currency, "closing", "", 0, 0, found.closing,
+            yield ["", currency, "closing", "", 0, 0, found.closing, "", "",
                    format_amount(found.closing, currency)]  # fmt: skip
 
     columns = ("effective_at", "currency", "description", "entry_id", "debit_minor",
-               "credit_minor", "balance_minor", "balance")  # fmt: skip
+               "credit_minor", "balance_minor", "debit", "credit", "balance")  # fmt: skip
     return Report("provider_statement", columns, rows())
 
 

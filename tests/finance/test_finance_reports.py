@@ -9,6 +9,7 @@ import io
 import openpyxl
 import sqlalchemy as sa
 
+from ledger.currencies import format_amount
 from market import worker
 from market.db import utcnow
 from market.finance import reports
@@ -65,9 +66,27 @@ def test_the_provider_statement_runs_from_opening_to_closing(app, db, trade, fin
     )
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     response.close()
+    assert response.headers["Content-Disposition"].endswith(
+        f"filename=provider_statement-org{trade.provider.id}.csv"
+    )
+    dated = finance.call(
+        "GET", f"/finance/reports/provider_statement?organisation_id={trade.provider.id}"
+        "&start=2026-11-01&end=2026-11-30",
+    )  # fmt: skip
+    dated.close()
+    assert dated.headers["Content-Disposition"].endswith(
+        f"filename=provider_statement-org{trade.provider.id}-20261101-20261130.csv"
+    )
     assert [row["description"] for row in rows][::2] == ["opening", "closing"]
     assert rows[1]["description"].endswith("settled")
     assert int(rows[-1]["balance_minor"]) == owed
+    assert rows[1]["effective_at"].endswith("+08:00")  # the exchange's zone, to the second
+    assert rows[1]["credit"] == format_amount(int(rows[1]["credit_minor"]), "CNY")
+    ledger_rows = finance.call("GET", "/finance/reports/general_ledger")
+    posted = list(csv.DictReader(io.StringIO(ledger_rows.get_data(as_text=True))))
+    ledger_rows.close()
+    assert posted and all(row["effective_at"].endswith("+08:00") for row in posted)
+    assert {"debit", "credit", "debit_minor", "credit_minor"} <= set(posted[0])
     missing = finance.call("GET", "/finance/reports/provider_statement")
     assert missing.status_code == 422 and "organisation_id" in missing.json["errors"]
 
@@ -132,6 +151,8 @@ def test_a_provider_downloads_its_own_statement_and_no_one_elses(app, db, trade)
     rows = list(csv.DictReader(io.StringIO(mine.get_data(as_text=True))))
     mine.close()
     assert int(rows[-1]["balance_minor"]) == owed
+    assert rows[1]["effective_at"].endswith("+08:00")  # the exchange's zone, to the second
+    assert rows[1]["credit"] == format_amount(int(rows[1]["credit_minor"]), "CNY")
     other = web.get(f"/finance/provider-statement?organisation_id={trade.buyer.id}")
     assert other.status_code == 403
     bad = web.get("/finance/provider-statement?format=pdf")

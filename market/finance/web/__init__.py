@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, current_app, send_file
 
 from market.context import db_session
 from market.finance import report_builds, reports
+from market.finance.schemas import exchange_zone
 from market.finance.services import XLSX
 
 
 def report_download(name: str, query: dict) -> Response:
     """The report ``name`` for ``query`` (``format``, ``start``, ``end``, ``organisation_id``)."""
     reports.check(db_session(), name, query["organisation_id"])
-    filename = f"{name}.{query['format']}"
+    filename = f"{download_stem(name, query)}.{query['format']}"
     window = (query["start"], query["end"], query["organisation_id"])
     if query["format"] == "xlsx":
         handle = reports.xlsx_file(db_session(), name, *window)
@@ -23,6 +26,22 @@ def report_download(name: str, query: dict) -> Response:
     chunks = reports.csv_chunks(current_app.extensions["db"], name, *window)
     disposition = {"Content-Disposition": f"attachment; filename={filename}"}
     return Response(chunks, mimetype="text/csv", headers=disposition)
+
+
+def download_stem(name: str, query: dict) -> str:
+    """A download's file name before its extension: the report, the organisation of a
+    provider statement and the days it covers (in the exchange's zone):
+    ``provider_statement-org12-20261101-20261130``."""
+    parts = [name]
+    if query.get("organisation_id") is not None:
+        parts.append(f"org{query['organisation_id']}")
+    zone = exchange_zone()
+    if query.get("start") is not None:
+        parts.append(query["start"].astimezone(zone).strftime("%Y%m%d"))
+    if query.get("end") is not None:
+        # ``end`` is exclusive: the file names the last day it covers.
+        parts.append((query["end"].astimezone(zone) - timedelta(microseconds=1)).strftime("%Y%m%d"))
+    return "-".join(parts)
 
 
 def built_report(build_id: int) -> Response:
