@@ -352,8 +352,12 @@ class BankAccountInputSchema(FormSchema):
         validate=[
             validate.Length(min=1, max=200),
             validate.Regexp(
-                r"^assets:bank(:[a-z0-9_]{1,60}){0,3}$",
-                error=N_("a bank account posts to assets:bank or an account under it"),
+                r"^assets:bank(:[a-z0-9][a-z0-9_\-]{0,59}){0,3}$",
+                error=N_(
+                    "a bank account posts to assets:bank or an account under it, such as "
+                    "assets:bank:cmb-main: after each colon, lower-case letters, digits, _ or "
+                    "- (starting with a letter or digit)"
+                ),
             ),
         ],
     )

@@ -121,3 +121,18 @@ def test_auto_detection_is_not_overridden_by_the_account_s_saved_encoding(app, d
     assert done.status_code == 302, done.get_data(as_text=True)
     with app.extensions["db"].unit_of_work() as session:
         assert "货款" in session.scalar(sa.select(BankLine.remark))
+
+
+def test_a_ledger_code_with_a_hyphen_is_taken_and_a_bad_one_says_what_is_allowed(app, db):
+    web = _finance(app, db)
+    added = web.submit(
+        f"{PAGE}/bank-accounts", {**ACCOUNT, "ledger_account": "assets:bank:cmb-st3"}, page=PAGE
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)
+    refused = web.submit(
+        f"{PAGE}/bank-accounts",
+        {**ACCOUNT, "account_number": "4000021009200000002", "ledger_account": "assets:bank:CMB 3"},
+        page=PAGE,
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "小写字母、数字、_ 或 -" in refused.get_data(as_text=True)
