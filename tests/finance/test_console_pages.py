@@ -362,3 +362,14 @@ def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db
     assert f"#{payment_id} · {reference} · ¥4,800.00" in trail  # not a bare number
     with app.extensions["db"].unit_of_work() as session:
         assert session.get(ReconException, exception_id).status == "open"
+
+
+def test_an_exception_is_described_in_the_reader_s_language(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    stripe_import.import_csv(db, stripe_csv([stripe_row(
+        "txn_c9", "charge", 10_000, 0, source_id="ch_1St3Test0001")]))  # fmt: skip
+    matching.run(db, utcnow())
+    db.commit()
+    page = _web(app, finance).get("/finance/reconciliation").get_data(as_text=True)
+    assert "is not in the books" not in page
+    assert "Stripe 报告的银行卡收款 ch_1St3Test0001 不在账簿中。" in page

@@ -313,6 +313,7 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         exceptions=queue,
         days=_assertions_of(session, queue),
         described=_described(session, queue),
+        explained=_explained(session, queue),
         accounts=sorted(
             exceptions.NAMED_ACCOUNTS | set(session.scalars(sa.select(BankAccount.ledger_account)))
         ),
@@ -368,6 +369,57 @@ def _described(session, queue) -> dict[tuple[str, int], tuple]:
         found["stripe_payout", line.id] = (line.created.date(), line.payout_id or line.stripe_id)
     for order in _rows(session, Order, wanted.get("order")):
         found["order", order.id] = (order.created_at.date(), order.reference)
+    return found
+
+
+# Stripe's reporting categories an exception may name (others are shown as Stripe gives them).
+STRIPE_CATEGORY_LABELS = {
+    "charge": N_("the card charge"),
+    "refund": N_("the card refund"),
+    "payout": N_("the payout"),
+    "dispute": N_("the chargeback"),
+    "fee": N_("the fee"),
+}
+
+
+def _explained(session, queue) -> dict[int, str]:
+    """What each exception is about, in the reader's language, from its figures (the stored
+    ``detail`` is the matcher's English note); a bank line nothing matches keeps its own
+    words (the counterparty and the remark the bank gave)."""
+    lines = {line.id: line for line in _rows(
+        session, StripeBalanceTransaction,
+        {item.stripe_line_id for item in queue if item.stripe_line_id})}  # fmt: skip
+    payments = {payment.id: payment for payment in _rows(
+        session, Payment, {item.payment_id for item in queue if item.payment_id})}  # fmt: skip
+    found = {}
+    for item in queue:
+        if item.kind == "missing_in_ledger" and item.stripe_line_id in lines:
+            line = lines[item.stripe_line_id]
+            found[item.id] = _(
+                "Stripe reports %(what)s %(source)s, which is not in the books.",
+                what=_(STRIPE_CATEGORY_LABELS[line.reporting_category])
+                if line.reporting_category in STRIPE_CATEGORY_LABELS
+                else line.reporting_category,
+                source=line.source_id or line.stripe_id,
+            )  # fmt: skip
+        elif item.kind == "missing_at_stripe" and item.payment_id in payments:
+            found[item.id] = _(
+                "Card payment %(charge)s is in no Stripe line imported.",
+                charge=payments[item.payment_id].stripe_charge_id,
+            )
+        elif item.kind == "amount_differs" and item.candidates:
+            other = item.candidates[0]
+            found[item.id] = _(
+                "The counterpart was found with another amount: difference %(difference)s.",
+                difference=money(abs(item.amount_minor) - abs(other["amount_minor"]),
+                                 item.currency),
+            )  # fmt: skip
+        elif item.kind == "duplicate":
+            found[item.id] = _("The receipts quoting this reference are already matched.")
+        elif item.kind == "ambiguous":
+            found[item.id] = _("Several Stripe payouts fit.")
+        elif item.kind == "before_submission":
+            found[item.id] = _("The line is dated before its payout was sent to the bank.")
     return found
 
 
