@@ -373,3 +373,17 @@ def test_an_exception_is_described_in_the_reader_s_language(app, db):
     page = _web(app, finance).get("/finance/reconciliation").get_data(as_text=True)
     assert "is not in the books" not in page
     assert "Stripe 报告的银行卡收款 ch_1St3Test0001 不在账簿中。" in page
+
+
+def test_one_word_for_a_correcting_entry_and_one_for_a_stripe_payout(app, db):
+    from market.finance.pages.trail import RULE_LABELS
+
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    db.commit()
+    page = _web(app, finance).get("/finance/reconciliation").get_data(as_text=True)
+    assert "待审批的更正分录" in page and "调整分录" not in page
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        from flask_babel import gettext
+
+        assert "Stripe 派付" in gettext(RULE_LABELS["stripe_payout"])
+        assert "转账" not in gettext(RULE_LABELS["amount_window"])
