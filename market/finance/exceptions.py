@@ -280,20 +280,13 @@ def _check_legs(session: Session, legs: list[dict]) -> None:
             )
         )
     )
-    banks = set(session.scalars(sa.select(BankAccount.ledger_account)))
+    unknown = unknown_accounts(session, [leg["account"] for leg in legs], existing)
     sides: dict[tuple[str, str], set[str]] = {}
     totals: dict[str, int] = {}
     for number, leg in enumerate(legs):
         code, where = leg["account"], f"legs.{number}.account"
-        if code not in existing and code not in NAMED_ACCOUNTS and code not in banks:
-            owner = next(
-                ((match, model) for pattern, model in PER_OWNER if (match := pattern.match(code))),
-                None,
-            )
-            if owner is None or session.get(owner[1], int(owner[0].group(1))) is None:
-                raise InvalidInput(
-                    N_("there is no such account in the chart of accounts"), field=where
-                )
+        if code in unknown:
+            raise InvalidInput(N_("there is no such account in the chart of accounts"), field=where)
         sides.setdefault((code, leg["currency"]), set()).add(leg["side"])
         if len(sides[code, leg["currency"]]) > 1:
             raise InvalidInput(
@@ -306,6 +299,28 @@ def _check_legs(session: Session, legs: list[dict]) -> None:
                     N_("a correction moves at most the ledger's largest amount"),
                     field=f"legs.{number}.amount_minor", limit=MAX_AMOUNT,
                 )  # fmt: skip
+
+
+def unknown_accounts(session: Session, codes: list[str], existing: set[str] | None = None):
+    """The codes a correction may not name: not kept by the ledger, not one of the exchange's
+    named accounts or a bank account's code, nor a per-organisation or per-order account of
+    one that exists."""
+    if existing is None:
+        existing = set(
+            session.scalars(sa.select(LedgerAccount.code).where(LedgerAccount.code.in_(codes)))
+        )
+    banks = set(session.scalars(sa.select(BankAccount.ledger_account)))
+    unknown = set()
+    for code in codes:
+        if code in existing or code in NAMED_ACCOUNTS or code in banks:
+            continue
+        owner = next(
+            ((match, model) for pattern, model in PER_OWNER if (match := pattern.match(code))),
+            None,
+        )
+        if owner is None or session.get(owner[1], int(owner[0].group(1))) is None:
+            unknown.add(code)
+    return unknown
 
 
 def _legs(legs: list[dict]) -> list:

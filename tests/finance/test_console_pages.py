@@ -387,3 +387,19 @@ def test_one_word_for_a_correcting_entry_and_one_for_a_stripe_payout(app, db):
 
         assert "Stripe 派付" in gettext(RULE_LABELS["stripe_payout"])
         assert "转账" not in gettext(RULE_LABELS["amount_window"])
+
+
+def test_a_refused_correction_names_every_mistake_at_once(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    db.commit()
+    web = _web(app, finance)
+    form = {"exception_id": "", "debit_account": "expenses:bank_charges",
+            "credit_account": "nosuch:acct", "amount": "-5", "reason": ""}  # fmt: skip
+    refused = web.submit(
+        "/finance/reconciliation/corrections", form, page="/finance/reconciliation"
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    for field in ("credit_account", "correction-amount", "correction-reason"):
+        assert f'id="{field}-error"' in html, field
+    assert 'id="debit_account-error"' not in html

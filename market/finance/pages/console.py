@@ -435,6 +435,12 @@ def propose_correction():
     """Propose a two-leg correcting entry; another finance user approves it."""
     data, errors = parse_form(schemas.CorrectionFormSchema())
     if errors:
+        # Every mistake in one pass: an account the chart does not have is said beside the
+        # form's other errors, not only once they are put right.
+        for field in ("debit_account", "credit_account"):
+            typed = request.form.get(field, "").strip()
+            if typed and field not in errors and exceptions.unknown_accounts(db_session(), [typed]):
+                errors[field] = [_("there is no such account in the chart of accounts")]
         return _reconciliation_page(422, errors, "correction")
     legs = [
         {"side": "debit", "account": data["debit_account"], "amount_minor": data["amount"],
