@@ -162,21 +162,24 @@ def refuse_line_breaks(location_data, *, schema, req, location):
 
 def json_type_errors(schema, data) -> dict:
     """Errors by field for a JSON body giving an integer or a boolean field a value of another
-    JSON type (``"100"``, ``"yes"``): JSON has numbers and ``true``/``false`` for them. Nested
-    objects, lists and mappings are checked too, their errors nested as marshmallow nests them.
-    Query strings and form posts are text, and their fields still read it."""
+    JSON type (``"100"``, ``"yes"``): JSON has numbers and ``true``/``false`` for them; and for
+    one giving ``""`` (or blank space) to a field that does not take it as text (a date, a
+    choice, a list): in JSON an empty string is a value sent, which a form's empty field is not
+    (:class:`market.text.FormSchema` reads that as "not given"). Nested objects, lists and
+    mappings are checked too, their errors nested as marshmallow nests them. Query strings and
+    form posts are text, and their fields still read it."""
     if not isinstance(data, Mapping):
         return {}
     errors: dict = {}
     for name, field in schema.load_fields.items():
         key = field.data_key or name
-        found = _json_type_errors_of(field, data.get(key))
+        found = _json_type_errors_of(field, data.get(key), key, data)
         if found:
             errors[key] = found
     return errors
 
 
-def _json_type_errors_of(field, value):
+def _json_type_errors_of(field, value, key=None, data=None):
     """The messages for one value (a list), or for the parts of a nested one (a mapping)."""
     if value is None:
         return None
@@ -186,6 +189,15 @@ def _json_type_errors_of(field, value):
         isinstance(value, bool) or not isinstance(value, int | float)
     ):
         return [N_("Not a valid integer: write a JSON number.")]
+    if isinstance(value, str) and not value.strip():
+        # The field judges the blank text itself (its type and its validators) before the
+        # schema's pre-load can turn it into "not given": a date or a choice refuses it, plain
+        # optional text takes it as no text.
+        try:
+            field.deserialize(value, key, data)
+        except ValidationError as error:
+            return error.messages
+        return None
     found: dict = {}
     if isinstance(field, fields.Nested) and not isinstance(field, fields.Pluck):
         nested = field.schema
@@ -197,11 +209,11 @@ def _json_type_errors_of(field, value):
             found = json_type_errors(nested, value)
     elif isinstance(field, fields.List) and isinstance(value, list):
         for index, item in enumerate(value):
-            if item_errors := _json_type_errors_of(field.inner, item):
+            if item_errors := _json_type_errors_of(field.inner, item, key, data):
                 found[index] = item_errors
     elif isinstance(field, fields.Dict) and field.value_field and isinstance(value, Mapping):
         for key, item in value.items():
-            if item_errors := _json_type_errors_of(field.value_field, item):
+            if item_errors := _json_type_errors_of(field.value_field, item, key, data):
                 found[key] = {"value": item_errors}
     return found or None
 
