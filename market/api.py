@@ -230,6 +230,14 @@ def refuse_unknown_query_parameters() -> None:
     unknown = set(request.args) - declared_query_parameters(request.endpoint, doc)
     if unknown:
         raise ValidationError({name: [N_("Unknown field.")] for name in sorted(unknown)})
+    # One value per parameter unless it is a list: the second `page` or `signature` would
+    # otherwise be dropped unseen.
+    lists = _list_query_parameters(request.endpoint, doc)
+    repeated = {
+        name for name, values in request.args.lists() if len(values) > 1 and name not in lists
+    }
+    if repeated:
+        raise ValidationError({name: [N_("Given more than once.")] for name in sorted(repeated)})
 
 
 BODY_LOCATIONS = frozenset({"json", "form", "files", "formData", "body"})
@@ -294,6 +302,27 @@ def declared_query_parameters(endpoint: str, doc: Mapping) -> frozenset[str]:
             names.update(("page", "page_size"))
         _declared_query_parameters[endpoint] = frozenset(names)
     return _declared_query_parameters[endpoint]
+
+
+_list_query_parameters_of: dict[str, frozenset[str]] = {}
+
+
+def _list_query_parameters(endpoint: str, doc: Mapping) -> frozenset[str]:
+    """Names of an API operation's query parameters that take a list (given once per item)."""
+    if endpoint not in _list_query_parameters_of:
+        names: set[str] = set()
+        for parameters in doc.get("arguments", {}).get("parameters", []):
+            if parameters.get("in") != "query":
+                continue
+            schema = parameters["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            names.update(
+                field.data_key or name
+                for name, field in schema.load_fields.items()
+                if isinstance(field, fields.List)
+            )
+        _list_query_parameters_of[endpoint] = frozenset(names)
+    return _list_query_parameters_of[endpoint]
 
 
 def multiline_marker(_converter, field, **_kwargs) -> dict:

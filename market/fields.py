@@ -258,8 +258,9 @@ def _check(field: fields.Field, value, empty_is_blank: bool = False) -> object |
         if not isinstance(value, list | tuple):
             return None  # one text for a list: the field splits it itself (keywords, columns)
         items = value
-        if isinstance(field.inner, fields.Enum) and _repeats(items):
-            return [REPEATED]
+        repeated = _repeated(items) if _is_choice_or_id(field.inner) else None
+        if repeated is not None:
+            return [REPEATED.format(value=repeated)]
         found = {
             i: error
             for i, item in enumerate(items)
@@ -280,12 +281,29 @@ def _check(field: fields.Field, value, empty_is_blank: bool = False) -> object |
     return None
 
 
-REPEATED = "Each value may be listed once."
+REPEATED = "Each value may be listed once: {value} is repeated."
 
 
-def _repeats(items) -> bool:
-    seen = [item for item in items if isinstance(item, str | int)]
-    return len(set(seen)) < len(seen)
+def _is_choice_or_id(field: fields.Field) -> bool:
+    """Whether a list's items are choices (an enum, or text restricted to ``OneOf``) or ids
+    (integers): such a list names each once, and a repeat is a mistake, never merged away."""
+    if isinstance(field, fields.Enum | fields.Integer):
+        return True
+    return isinstance(field, fields.String) and any(
+        isinstance(rule, validate.OneOf) for rule in field.validators
+    )
+
+
+def _repeated(items):
+    """The first value ``items`` holds twice, or None."""
+    seen: set = set()
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            continue
+        if item in seen:
+            return item
+        seen.add(item)
+    return None
 
 
 def text_errors(schema, data, empty_is_blank: bool = False) -> dict:

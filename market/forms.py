@@ -141,7 +141,7 @@ VALIDATION_MESSAGES = (
     N_("Not a valid date: write it like 2026-11-30."),
     N_("Not a valid date and time: write it like 2026-11-30T09:00:00+08:00."),
     N_("Not a valid aware datetime: write it with its zone, like 2026-11-30T09:00:00+08:00."),
-    N_("Each value may be listed once."),
+    N_("Each value may be listed once: {value} is repeated."),
     N_("The end may not be before the start."),
 )
 

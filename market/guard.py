@@ -55,6 +55,25 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list) -> dict:
+    # json.loads keeps the last of two equal keys: {"plan_id": 1, "plan_id": 2} would be read
+    # as one of them without a word. A key given twice is ambiguous input, refused.
+    body = dict(pairs)
+    if len(body) < len(pairs):
+        seen: set = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return body
+
+
 def _json_body():
     data = request.get_data(cache=True)
     if not data.strip():
@@ -63,7 +82,11 @@ def _json_body():
         # JSON is UTF-8 (RFC 8259): json.loads would guess UTF-16 or 32 from the bytes, which
         # the views' parser then refuses in a shape of its own.
         text = data.decode("utf-8")
-        body = json.loads(text, parse_float=_finite, parse_constant=_refuse_constant)
+        body = json.loads(
+            text, parse_float=_finite, parse_constant=_refuse_constant, object_pairs_hook=_object
+        )
+    except _RepeatedKey as repeated:
+        raise MalformedBody(N_("a key is given twice in one object"), field=repeated.key) from None
     except (ValueError, RecursionError):
         # json.loads recurses once per level: a hostile nesting ends here, not in a 500.
         raise MalformedBody(N_("the body is not valid JSON"), field="body") from None

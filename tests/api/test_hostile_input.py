@@ -373,7 +373,9 @@ def test_a_list_of_choices_names_each_once(caller, db):
         "/api/v1/claims", headers=headers, json=claim | {"rights": ["copyright", "copyright"]}
     )
     assert refused.status_code == 422
-    assert refused.get_json()["errors"] == {"rights": ["Each value may be listed once."]}
+    assert refused.get_json()["errors"] == {
+        "rights": ["Each value may be listed once: copyright is repeated."]
+    }
 
 
 @pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2066", "\u2069"])
