@@ -37,6 +37,7 @@ from market.listings import pages as listing_pages
 from market.listings import views as listing_views
 from market.mail import make_mailer
 from market.oauth import pages as oauth_pages
+from market.oauth import server as oauth_server
 from market.oauth import views as oauth_views
 from market.objectstore import make_store
 from market.payments import webhooks as stripe_webhooks
@@ -104,6 +105,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["claim_purchases"] = trading_provenance.purchases_of
     i18n.configure(app)
     csrf.init_app(app)
+    # Before every check of the request's input: see authenticate_first.
+    app.before_request(oauth_server.authenticate_first)
     api = api_setup.configure(app)
     _register_unit_of_work(app)
     guard.register(app)
@@ -137,6 +140,11 @@ def _register_blueprints(app: Flask, api) -> None:
     app.register_blueprint(stripe_webhooks.blp)
     csrf.exempt(stripe_webhooks.blp)
     limiter = ratelimit.configure(app)
+    # Every request is counted against its limit first, then its caller is authenticated, then
+    # its input judged: a flood of bad tokens is limited, an anonymous caller learns no fields.
+    hooks = app.before_request_funcs[None]
+    hooks.remove(limiter._check_request_limit)  # noqa: SLF001 (Flask-Limiter's before_request)
+    hooks.insert(hooks.index(oauth_server.authenticate_first), limiter._check_request_limit)  # noqa: SLF001
     ratelimit.throttle_sign_in(app, limiter)
     ratelimit.throttle_mailed_links(app, limiter)
     # API blueprints authenticate with bearer tokens, never cookies: no CSRF to guard against.

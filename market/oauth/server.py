@@ -12,7 +12,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants, scope_to_list
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
 
 from market.context import ANONYMOUS, Principal, db_session
@@ -177,11 +177,11 @@ def requires(scope: str | None, public: bool = False):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            if public and "Authorization" not in request.headers:
-                g.principal = ANONYMOUS
-            else:
-                g.principal = authenticate(scope)
+            if g.get("principal") is None:
+                _authenticate_into_g(scope, public)
             return view(*args, **kwargs)
+
+        wrapper._requires = (scope, public)
 
         security = [{"oauth2": [scope] if scope else []}]
         if public:
@@ -192,3 +192,21 @@ def requires(scope: str | None, public: bool = False):
         return wrapper
 
     return decorator
+
+
+def _authenticate_into_g(scope: str | None, public: bool) -> None:
+    if public and "Authorization" not in request.headers:
+        g.principal = ANONYMOUS
+    else:
+        g.principal = authenticate(scope)
+
+
+def authenticate_first() -> None:
+    """``before_request``: authenticate a request to an operation declared with
+    :func:`requires` before anything else judges it, so a caller without a valid token gets
+    the 401 (and one without the scope the 403) whatever its query and body hold, never a 422
+    that tells an anonymous caller which fields the operation accepts."""
+    view = current_app.view_functions.get(request.endpoint)
+    declared = getattr(view, "_requires", None)
+    if declared is not None:
+        _authenticate_into_g(*declared)
