@@ -246,8 +246,9 @@ BODY_LOCATIONS = frozenset({"json", "form", "files", "formData", "body"})
 def refuse_unread_body() -> None:
     """A body sent to an operation that declares none is refused (422), naming its fields or
     ``body``, instead of being dropped: a ``reason`` sent where none is kept must not look
-    recorded. An empty body, or an empty JSON object, is no body."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    recorded, nor a filter sent in a GET's body look applied. An empty body, or an empty JSON
+    object, is no body."""
+    if request.method in ("HEAD", "OPTIONS"):
         return
     view = current_app.view_functions.get(request.endpoint)
     doc = getattr(view, "_apidoc", None)

@@ -161,12 +161,27 @@ def small_app(migrated_database_url, tmp_path):
     application.extensions["db"].dispose()
 
 
+def _bearer(app) -> str:
+    """An ``Authorization`` header for an ``orders:write`` client of ``app``'s database: the
+    size of a body is judged once its caller is known."""
+    with app.extensions["db"].unit_of_work() as session:
+        organisation = factories.organisation(session, factories.user(session, "big@hostile.cn"))
+        api_client, secret = factories.api_client(session, organisation, ["orders:write"])
+        client_id = api_client.client_id
+    return f"Bearer {factories.token(app.test_client(), client_id, secret)}"
+
+
 def test_a_body_above_the_limit_is_refused_before_it_is_read(small_app):
     limit = small_app.config["MAX_CONTENT_LENGTH"]
     assert limit == 1024 + 1024 * 1024
     body = json.dumps({"id": "evt_1", "padding": "x" * (limit + 1)})
     client = small_app.test_client()
-    response = client.post("/api/v1/orders", data=body, content_type="application/json")
+    response = client.post(
+        "/api/v1/orders",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": _bearer(small_app)},
+    )
     assert response.status_code == 413
     assert response.get_json()["code"] == 413
     page = client.post("/login", data={"email": "a@b.cn", "password": "x" * (limit + 1)})
@@ -309,7 +324,7 @@ def test_a_multipart_part_without_a_name_is_refused(caller, part):
 def test_a_chunked_body_over_the_limit_is_too_large_not_malformed(small_app):
     limit = small_app.config["MAX_CONTENT_LENGTH"]
     client = small_app.test_client()
-    chunked = {"headers": {"Transfer-Encoding": "chunked"}}
+    chunked = {"headers": {"Transfer-Encoding": "chunked", "Authorization": _bearer(small_app)}}
     chunked["environ_overrides"] = {"wsgi.input_terminated": True}  # as a server reading chunks
     body = json.dumps({"plan_id": 1, "padding": "x" * (limit + 1)}).encode()
     response = client.post(
@@ -318,6 +333,7 @@ def test_a_chunked_body_over_the_limit_is_too_large_not_malformed(small_app):
     assert response.status_code == 413
     assert response.get_json()["errors"]["limit"] == [limit]
     form = b"email=a%40b.cn&password=" + b"x" * (limit + 1)
+    del chunked["headers"]["Authorization"]
     page = client.post("/login", input_stream=io.BytesIO(form), content_type=FORM, **chunked)
     assert page.status_code == 413
 
@@ -335,6 +351,24 @@ def test_a_body_sent_to_an_operation_that_takes_none_is_refused(caller, body, er
     assert response.status_code == 422
     assert response.get_json()["errors"] == errors
     assert api.post("/api/v1/orders/1/cancel", headers=headers, json={}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/orders", "/api/v1/organisations"])
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"json": {"a": 1}}, {"a": ["Unknown field."]}),
+        (
+            {"data": "hello", "content_type": "text/plain"},
+            {"body": ["This operation takes no body."]},
+        ),
+    ],
+)
+def test_a_body_sent_with_a_get_is_refused_like_any_unread_body(caller, path, body, errors):
+    api, headers, _organisation = caller
+    response = api.get(path, headers=headers, **body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == errors
 
 
 def test_an_upload_part_sent_as_a_form_is_the_wrong_media_type(caller):
