@@ -491,7 +491,13 @@ def run(session: Session, report: ValuationReport, appraiser: User, now: datetim
     """Run the methods on the stored inputs and keep every method's result and the range."""
     _own_work(report, appraiser, Action.EDIT)
     if not report.inputs:
-        raise InvalidInput(N_("enter the inputs first"), field="inputs")
+        # Not bad input (the request has none) but a step not yet taken: the wrong state.
+        raise Conflict(
+            N_("enter the inputs first"),
+            field="inputs",
+            state=[report.status.value],
+            action=["run"],
+        )
     quality, source = quality_coefficient(report)
     result = methods.valuate(method_inputs(report.inputs, quality))
     report.results = {
@@ -512,9 +518,15 @@ def run(session: Session, report: ValuationReport, appraiser: User, now: datetim
 
 def finalise(session: Session, report: ValuationReport, appraiser: User, now: datetime) -> None:
     """Sign the report: number and edition, content hash, and a link in the registry log."""
+    status = report.status
     _own_work(report, appraiser, Action.FINALISE)
     if not report.results:
-        raise InvalidInput(N_("run the methods before finalising"), field="results")
+        raise Conflict(
+            N_("run the methods before finalising"),
+            field="results",
+            state=[status.value],
+            action=[Action.FINALISE.value],
+        )
     if report.profile_job is not None and report.profile_job.status in PENDING:
         raise Conflict(N_("a profile of this valuation is still running"), field="profile")
     disclosure = report.inputs["disclosure"]

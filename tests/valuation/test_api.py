@@ -482,3 +482,17 @@ def _queued(api, headers, base, body):
     assert response.status_code == 202, response.json
     api.db.rollback()  # SQLite: let the worker write
     return response.json["profile_job"]
+
+
+def test_running_or_finalising_too_early_is_a_wrong_state_conflict(
+    api, holding, provider_headers, appraiser_headers
+):
+    base = f"/api/v1/appraisal/valuations/{_request(api, provider_headers, holding)}"
+    assert api.raw.post(f"{base}/take", headers=appraiser_headers).status_code == 200
+    for action, missing in (("run", "inputs"), ("finalise", "results")):
+        response = api.raw.post(f"{base}/{action}", headers=appraiser_headers)
+        assert response.status_code == 409, response.json
+        errors = response.json["errors"]
+        assert errors["state"] == ["in_progress"]
+        assert errors["action"] == [action]
+        assert set(errors) == {missing, "state", "action"}
