@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market import outbox
-from market.errors import InvalidInput, NotFound
+from market.errors import Conflict, InvalidInput, NotFound
 from market.identity.models import User
 from market.listings.models import Demand, DemandMatch, DemandStatus
 from market.registry.claims import CHINA
@@ -62,7 +62,11 @@ def expire(session: Session, demand_id: int, now: datetime) -> bool:
 
 
 def close(session: Session, demand: Demand) -> Demand:
-    """Close a demand (found what it needed, or gave up)."""
+    """Close an open demand (found what it needed, or gave up); a closed one is a 409."""
+    if demand.status != DemandStatus.OPEN:
+        raise Conflict(
+            N_("this demand is already closed"), state=[demand.status.value], action=["close"]
+        )
     demand.status = DemandStatus.CLOSED
     return demand
 

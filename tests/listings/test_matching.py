@@ -305,3 +305,16 @@ def test_a_private_offer_is_shown_to_its_buyer_and_no_one_else(app, client, db, 
     assert [offer["price_minor"] for offer in mine.get_json()] == [432_100]
     theirs = api.get(f"/api/v1/listings/{listing.id}/offers", headers=headers[stranger.id])
     assert theirs.get_json() == []
+
+
+def test_closing_a_closed_demand_is_a_wrong_state_conflict(client, db, bearer):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    db.commit()
+    headers = bearer(buyer, ["catalog:write"])
+    closed = client.raw.post(f"/api/v1/demands/{demand.id}/close", headers=headers)
+    assert closed.status_code == 200, closed.get_json()
+    assert closed.get_json()["status"] == "closed"
+    again = client.raw.post(f"/api/v1/demands/{demand.id}/close", headers=headers)
+    assert again.status_code == 409
+    assert again.get_json()["errors"] == {"state": ["closed"], "action": ["close"]}
