@@ -394,6 +394,18 @@ def test_a_control_character_in_a_header_is_refused_naming_it(caller):
     assert list(response.get_json()["errors"]) == ["Idempotency-Key"]
 
 
+@pytest.mark.parametrize("key", ["", " "])
+def test_an_empty_idempotency_key_is_refused_not_taken_as_none(caller, key):
+    api, headers, _organisation = caller
+    response = api.post(
+        "/api/v1/orders",
+        headers=headers | {"Idempotency-Key": key},
+        json={"plan_id": 1, "usage_scenario": "research"},
+    )
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["Idempotency-Key"]
+
+
 def test_a_list_of_choices_names_each_once(caller, db):
     api, headers, organisation = caller
     asset = api.post(
