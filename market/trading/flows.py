@@ -23,7 +23,7 @@ from market.text import N_
 from market.trading import orders, payments, refunds
 from market.trading.models import OrderStatus, Payment, PaymentMethod, Refund, RefundStatus
 from market.trading.settings import TradingSettings, from_config
-from market.trading.states import Actor
+from market.trading.states import Action, Actor
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def refresh_payments(session: Session, app: Collaborators, order_id: int, organi
     the caller shows it as it is.
     """
     order = orders.order_for(session, order_id, organisation_ids)
-    orders.require_buyer(order, organisation_ids)
+    orders.require_buyer(order, organisation_ids, Action.PAY)
     gateway = app.require_gateway()
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return None

@@ -94,16 +94,19 @@ def order_for(session: Session, order_id: int, organisation_ids, *, staff: bool 
     return order
 
 
-def require_buyer(order: Order, organisation_ids) -> None:
-    """Only the buyer organisation may do this."""
+def require_buyer(order: Order, organisation_ids, action: Action | None = None) -> None:
+    """Only the buyer organisation may do this; the refusal names ``action``, the move refused
+    (the right action by the wrong kind of actor), when it is one."""
     if order.buyer_organisation_id not in organisation_ids:
-        raise PermissionDenied(N_("only the buyer may do this"))
+        details = {"action": [action.value]} if action else {}
+        raise PermissionDenied(N_("only the buyer may do this"), **details)
 
 
-def require_provider(order: Order, organisation_ids) -> None:
-    """Only the provider organisation may do this."""
+def require_provider(order: Order, organisation_ids, action: Action | None = None) -> None:
+    """Only the provider organisation may do this (see :func:`require_buyer`)."""
     if order.provider_organisation_id not in organisation_ids:
-        raise PermissionDenied(N_("only the provider may do this"))
+        details = {"action": [action.value]} if action else {}
+        raise PermissionDenied(N_("only the provider may do this"), **details)
 
 
 def is_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool:

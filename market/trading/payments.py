@@ -43,7 +43,7 @@ def intent_metadata(settings: TradingSettings, order: Order) -> dict[str, str]:
 def payable_order(session: Session, order_id: int, organisation_ids) -> Order:
     """An order of the buyer that is waiting for payment; Conflict otherwise."""
     order = orders.order_for(session, order_id, organisation_ids)
-    orders.require_buyer(order, organisation_ids)
+    orders.require_buyer(order, organisation_ids, Action.PAY)
     if order.status != OrderStatus.AWAITING_PAYMENT:
         raise IllegalMove(N_("this order is not awaiting payment"), order.status, Action.PAY)
     return order

@@ -27,7 +27,7 @@ from market.trading import (
 )
 from market.trading.models import Order, PaymentStatus
 from market.trading.settings import TradingSettings, from_config
-from market.trading.states import Actor
+from market.trading.states import Action, Actor
 
 blp = Blueprint("trading_api", __name__, description="Orders, payments, delivery and settlement")
 
@@ -100,7 +100,7 @@ def get_order(order_id: int):
 def cancel_order(order_id: int):
     """Cancel an order that is still awaiting payment (the buyer)."""
     order = _locked_order(order_id)
-    orders.require_buyer(order, acting_for())
+    orders.require_buyer(order, acting_for(), Action.CANCEL)
     orders.cancel(db_session(), order, _caller(), utcnow())
     return order
 
@@ -152,7 +152,7 @@ def refresh_stripe_payment(order_id: int):
 def deliver_order(order_id: int):
     """Mark a paid API order delivered (the provider): the buyer's entitlement starts."""
     order = _locked_order(order_id)
-    orders.require_provider(order, acting_for())
+    orders.require_provider(order, acting_for(), Action.DELIVER)
     delivery.deliver(db_session(), order, trading_settings(), utcnow(), Actor.PROVIDER, _caller())
     return order
 
@@ -163,7 +163,7 @@ def deliver_order(order_id: int):
 def accept_order(order_id: int):
     """Accept a delivered order (the buyer); settlement follows."""
     order = _locked_order(order_id)
-    orders.require_buyer(order, acting_for())
+    orders.require_buyer(order, acting_for(), Action.ACCEPT)
     settlement.accept_by_buyer(db_session(), order, _caller(), utcnow())
     return order
 
@@ -175,7 +175,7 @@ def accept_order(order_id: int):
 def open_dispute(data, order_id: int):
     """Dispute a paid or delivered order (the buyer): settlement is frozen."""
     order = _locked_order(order_id)
-    orders.require_buyer(order, acting_for())
+    orders.require_buyer(order, acting_for(), Action.DISPUTE)
     return refunds.open_dispute(db_session(), order, data["reason"], utcnow(), _caller())
 
 

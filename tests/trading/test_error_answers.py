@@ -103,3 +103,26 @@ def test_a_thing_not_found_is_named_by_the_id_the_caller_sent(exchange, listing,
     )
     assert clients.status_code == 404
     assert list(clients.get_json()["errors"]) == ["organisation_id"]
+
+
+@pytest.mark.parametrize(
+    ("action", "who"),
+    [("deliver", "buyer_api"), ("accept", "provider_api"), ("cancel", "provider_api")],
+)
+def test_the_wrong_kind_of_actor_is_told_the_action_refused(exchange, listing, action, who):
+    order = place(exchange, listing)
+    refused = exchange.api("POST", f"/orders/{order['id']}/{action}", getattr(exchange, who))
+    assert refused.status_code == 403
+    assert _shape(refused)["action"] == [action]
+
+
+def test_the_wrong_kind_of_actor_disputing_is_told_the_action_refused(exchange, listing):
+    order = place(exchange, listing)
+    refused = exchange.api(
+        "POST",
+        f"/orders/{order['id']}/disputes",
+        exchange.provider_api,
+        json={"reason": "不符合描述"},
+    )
+    assert refused.status_code == 403
+    assert _shape(refused)["action"] == ["dispute"]
