@@ -19,7 +19,7 @@ from webargs.flaskparser import is_json_request
 from market.apilinks import LinksPlugin
 from market.context import db_session
 from market.errors import DomainError
-from market.fields import INT64_MAX, Text, text_errors
+from market.fields import INT64_MAX, Int, Text, text_errors
 from market.oauth.scopes import SCOPES
 from market.text import N_
 
@@ -34,6 +34,27 @@ flask_smorest.Blueprint.DEFAULT_PAGINATION_PARAMETERS = {
     "page_size": PAGE_SIZE,
     "max_page_size": MAX_PAGE_SIZE,
 }
+
+_smorest_pagination_schema = flask_smorest.pagination._pagination_parameters_schema_factory
+
+
+def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
+    """flask-smorest's ``page``/``page_size`` schema with exact integers, ``page`` within 32 bits
+    like every other integer of a query: a page number past it is a 422 naming ``page``, not
+    an empty page."""
+    base = _smorest_pagination_schema(def_page, def_page_size, def_max_page_size)
+
+    class PaginationParametersSchema(base):
+        page = Int(load_default=def_page, validate=validate.Range(min=1))
+        page_size = Int(
+            load_default=def_page_size, validate=validate.Range(min=1, max=def_max_page_size)
+        )
+
+    return PaginationParametersSchema
+
+
+# flask-smorest calls the factory by its module name when a list is declared.
+flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
 
 
 def wants_json() -> bool:

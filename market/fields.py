@@ -140,11 +140,25 @@ def int_id(text: object) -> int | None:
     return number if 0 < number <= INT32_MAX else None
 
 
+class OutOfRange(int):
+    """An id of the URL beyond its column: nothing has it. The request is answered 404 naming
+    the URL's id (:func:`market.guard.check_request`) before any view or query sees it."""
+
+
 class IdConverter(IntegerConverter):
-    """Werkzeug's ``<int:...>`` bounded to an ``Integer`` id: a larger number is not found."""
+    """Werkzeug's ``<int:...>`` bounded to an ``Integer`` id: a larger number matches the route
+    as :class:`OutOfRange`, so its 404 names the id, as a 404 for a free id does."""
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=INT32_MAX, signed=False) -> None:
-        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=None, signed=signed)
+        self.bound = max
+
+    def to_python(self, value: str) -> int:
+        """The id, or :class:`OutOfRange` beyond the column (never a huge text converted)."""
+        if len(value) > 19:
+            return OutOfRange(-1)
+        number = super().to_python(value)
+        return OutOfRange(number) if number > self.bound else number
 
 
 class BigIdConverter(IdConverter):

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from marshmallow import Schema, ValidationError, fields, validate
 
 from market.fields import text_errors
+from market.guard import refused_form_fields
 from market.text import N_
 
 NOT_DATA = {"csrf_token", "next"}
@@ -34,7 +35,9 @@ def parse_form(schema: Schema) -> tuple[dict, dict]:
             schema, "form_lists", ()
         )
         raw[key] = values if is_list else values[0]
-    errors = text_errors(schema, raw)
+    # Fields holding a character no text may hold (market.guard): refused beside the field,
+    # the form shown again with everything else that was typed.
+    errors = text_errors(schema, raw) | refused_form_fields()
     try:
         data = schema.load(raw)
     except ValidationError as error:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 
-from market.errors import DomainError, InvalidInput
-from market.fields import has_forbidden_characters, single_line
+from market.api import wants_json
+from market.errors import DomainError, InvalidInput, NotFound
+from market.fields import OutOfRange, has_forbidden_characters, single_line
 from market.text import N_
 
 MAX_DEPTH = 32
@@ -129,6 +130,8 @@ def check_request() -> None:
         if has_forbidden_characters(value):
             raise MalformedHeader(N_("control characters are not allowed"), field=name)
     for name, value in (request.view_args or {}).items():
+        if isinstance(value, OutOfRange):
+            raise NotFound(N_("nothing has this id"), field=name)
         if isinstance(value, str) and has_forbidden_characters(value):
             raise InvalidInput(N_("control characters are not allowed"), field=name)
     for name, value in request.args.items(multi=True):
@@ -144,9 +147,18 @@ def check_request() -> None:
             raise InvalidInput(
                 N_("every part of the form needs a name"), field="Content-Disposition"
             )
-        for name, value in request.form.items(multi=True):
-            if has_forbidden_characters(name) or has_forbidden_characters(value):
-                raise InvalidInput(N_("control characters are not allowed"), field=name)
+        refused = {
+            name: [N_("control characters are not allowed")]
+            for name, value in request.form.items(multi=True)
+            if has_forbidden_characters(name) or has_forbidden_characters(value)
+        }
+        if refused and not wants_json():
+            # A page's form: the view's parse_form reports them beside the fields, the rest of
+            # what was typed kept (see refuse_unread_form_errors for a view that never asks).
+            g.refused_form_fields = refused
+        elif refused:
+            name = next(iter(refused))
+            raise InvalidInput(N_("control characters are not allowed"), field=name)
         for name, upload in request.files.items(multi=True):
             if upload.filename and not single_line(upload.filename):
                 raise InvalidInput(
@@ -180,8 +192,26 @@ class BoundedRequest(Request):
             raise RequestEntityTooLarge()
 
 
+def refused_form_fields() -> dict:
+    """The fields of the posted page form holding a character no text may hold, by name
+    (taken: asked once, by :func:`market.forms.parse_form`)."""
+    return g.pop("refused_form_fields", None) or {}
+
+
+def refuse_unread_form_errors(response):
+    """``after_request``: a page form holding a forbidden character whose view never read it
+    through ``parse_form`` is refused as a whole (422); its unit of work is rolled back."""
+    refused = g.pop("refused_form_fields", None)
+    if not refused:
+        return response
+    name = next(iter(refused))
+    error = InvalidInput(N_("control characters are not allowed"), field=name)
+    return current_app.make_response(current_app.handle_user_exception(error))
+
+
 def register(app: Flask) -> None:
     """Read bodies within their limit (:class:`BoundedRequest`); run :func:`check_request`
     before every view."""
     app.request_class = BoundedRequest
     app.before_request(check_request)
+    app.after_request(refuse_unread_form_errors)

@@ -5,8 +5,10 @@ import io
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from market.app import ONE_REQUEST_LIMITS, create_app
+from market.listings.models import Demand
 from tests import factories
 from tests.conftest import app_config
 from tests.web import WebClient
@@ -47,7 +49,15 @@ def test_ids_beyond_their_column_are_not_found(caller, path):
 
 @pytest.mark.parametrize(
     ("query", "status"),
-    [(f"page={HUGE}", 200), (f"page={2**62}", 200), ("page=1.5", 422), ("page_size=2.0", 422)],
+    [
+        (f"page={2**31 - 1}", 200),
+        (f"page={2**31}", 422),
+        (f"page={HUGE}", 422),
+        (f"page={2**62}", 422),
+        ("page=99999999999999999999", 422),
+        ("page=1.5", 422),
+        ("page_size=2.0", 422),
+    ],
 )
 def test_no_page_number_makes_the_database_overflow(caller, query, status):
     api, headers, _organisation = caller
@@ -55,6 +65,8 @@ def test_no_page_number_makes_the_database_overflow(caller, query, status):
     assert response.status_code == status
     if status == 200:
         assert response.get_json() == []  # far past the end: nothing, and no OFFSET overflow
+    else:
+        assert list(response.get_json()["errors"]) == [query.split("=")[0]]
 
 
 @pytest.mark.parametrize(
@@ -109,11 +121,21 @@ def test_a_plan_that_is_not_found_is_named(caller):
     assert list(response.get_json()["errors"]) == ["plan_id"]
 
 
-def test_a_404_names_the_id_of_the_url(caller):
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/orders/2147483646", "order_id"),
+        (f"/api/v1/orders/{2**31}", "order_id"),
+        ("/api/v1/orders/99999999999999999999", "order_id"),
+        (f"/api/v1/orders/{'9' * 5000}", "order_id"),
+        (f"/api/v1/assets/{2**31}", "asset_id"),
+    ],
+)
+def test_a_404_names_the_id_of_the_url(caller, path, field):
     api, headers, _organisation = caller
-    response = api.get("/api/v1/orders/2147483646", headers=headers)
+    response = api.get(path, headers=headers)
     assert response.status_code == 404
-    assert list(response.get_json()["errors"]) == ["order_id"]
+    assert list(response.get_json()["errors"]) == [field]
 
 
 @pytest.mark.parametrize("path", ["payments/stripe", "payments/stripe/refresh"])
@@ -439,6 +461,23 @@ def test_bidi_controls_are_refused_in_free_text_at_both_doors(caller, app, db, c
     db.commit()
     web = WebClient(app)
     web.log_in("bidi@hostile.cn", factories.PASSWORD)
-    page = web.submit("/demands", {"title": "数据", "description": note}, page="/demands")
+    page = web.submit("/demands", {"title": "数据", "need": note}, page="/demands")
     assert page.status_code == 422
-    assert "description" in page.get_data(as_text=True)
+    assert "不允许包含控制字符" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\x01"])
+def test_a_page_form_refused_for_a_control_character_keeps_what_was_typed(app, db, control):
+    factories.organisation(db, factories.user(db, "kept@hostile.cn"))
+    db.commit()
+    web = WebClient(app)
+    web.log_in("kept@hostile.cn", factories.PASSWORD)
+    form = {"title": f"交通{control}数据", "need": "保留这段需求文字", "budget": "1,000",
+            "currency": "CNY", "deadline": "2030-01-31", "usage_scenario": "research"}  # fmt: skip
+    page = web.submit("/demands", form, page="/demands")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "保留这段需求文字" in text  # the form again, with what was typed
+    assert 'name="budget"' in text
+    assert "不允许包含控制字符" in text  # beside the field
+    assert db.scalar(sa.select(sa.func.count()).select_from(Demand)) == 0
