@@ -98,13 +98,14 @@ def _json_body():
     return body
 
 
-def _bad_text(value, path: str):
-    """The path of the first string under ``value`` holding a forbidden character, if any."""
+def _bad_text(value, path: tuple = ()) -> tuple | None:
+    """The path (keys and indexes) of the first string under ``value`` holding a forbidden
+    character, if any."""
     if isinstance(value, str):
         return path if has_forbidden_characters(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
+            where = (*path, str(key))
             if has_forbidden_characters(str(key)):
                 return where
             found = _bad_text(item, where)
@@ -112,10 +113,19 @@ def _bad_text(value, path: str):
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _bad_text(item, f"{path}.{index}" if path else str(index))
+            found = _bad_text(item, (*path, str(index)))
             if found:
                 return found
     return None
+
+
+def _nested(path: tuple, messages: list) -> dict:
+    """``{"a": {"b": messages}}`` for the path ``("a", "b")``: nested as marshmallow nests a
+    nested field's errors, not a dotted key."""
+    errors: object = messages
+    for part in reversed(path[1:]):
+        errors = {part: errors}
+    return {path[0]: errors}
 
 
 class MalformedHeader(DomainError):
@@ -138,9 +148,13 @@ def check_request() -> None:
         if has_forbidden_characters(name) or has_forbidden_characters(value):
             raise InvalidInput(N_("control characters are not allowed"), field=name)
     if request.is_json and not request.path.startswith(JSON_EXEMPT):
-        found = _bad_text(_json_body(), "")
+        found = _bad_text(_json_body())
         if found:
-            raise InvalidInput(N_("control characters are not allowed"), field=found)
+            message = N_("control characters are not allowed")
+            error = InvalidInput(message)
+            # Not as keywords: the caller's keys (``message``, ``field``) are not ours to bind.
+            error.details.update(_nested(found, [message]))
+            raise error
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         if None in request.form or None in request.files:
             # A multipart part whose Content-Disposition names no field: no view reads it.

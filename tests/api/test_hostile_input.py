@@ -226,8 +226,10 @@ def test_the_session_cookie_is_http_only_and_same_site(client, db):
         ('{"email": "\\ud800@b.cn"}', "email"),
         ('{"email": "a@b.cn", "role": "member\\u0007"}', "role"),
         ('{"email\\u0000": "a@b.cn"}', "email\x00"),
+        ('{"email": "a@b.cn", "message": "\\u0001"}', "message"),
+        ('{"email": "a@b.cn", "field": "\\u0001"}', "field"),
     ],
-    ids=["nul", "lone-surrogate", "bell", "in-a-key"],
+    ids=["nul", "lone-surrogate", "bell", "in-a-key", "named-message", "named-field"],
 )
 def test_control_characters_in_json_are_refused_naming_the_field(caller, body, field):
     api, headers, organisation = caller
@@ -481,3 +483,16 @@ def test_a_page_form_refused_for_a_control_character_keeps_what_was_typed(app, d
     assert 'name="budget"' in text
     assert "不允许包含控制字符" in text  # beside the field
     assert db.scalar(sa.select(sa.func.count()).select_from(Demand)) == 0
+
+
+def test_a_control_character_in_a_nested_field_is_named_in_its_nesting(caller):
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/invitations",
+        json={"email": "a@b.cn", "x": {"y": ["ok", "a\u202eb"]}},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "x": {"y": {"1": ["control characters are not allowed"]}}
+    }

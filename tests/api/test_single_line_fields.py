@@ -134,8 +134,8 @@ def test_every_one_line_string_field_refuses_line_breaks(app, db):
             probed.append(f"{method} {template} {name}")
             errors = (response.get_json() or {}).get("errors") or {}
             top = name.split(".")[0].removesuffix("[]")
-            # Nested fields are named in the schema's nesting, or dotted (`plans.0.name_en`)
-            # when the request guard refuses a character no text may hold.
+            # Nested fields are named in the schema's nesting (`{"plans": {"0": ...}}`),
+            # the request guard's refusals of a character no text may hold too.
             if response.status_code != 422 or top not in {key.split(".")[0] for key in errors}:
                 refused_wrongly.append(
                     f"{method} {template} {name} {value!r} -> {response.status_code} {errors}"
