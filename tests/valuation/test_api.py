@@ -496,3 +496,10 @@ def test_running_or_finalising_too_early_is_a_wrong_state_conflict(
         assert errors["state"] == ["in_progress"]
         assert errors["action"] == [action]
         assert set(errors) == {missing, "state", "action"}
+
+
+def test_a_valuation_of_an_asset_not_found_names_asset_id(api, provider_headers):
+    body = {"asset_id": 999999, "purpose": "trading"}
+    response = api.raw.post("/api/v1/valuations", json=body, headers=provider_headers)
+    assert response.status_code == 404
+    assert list(response.json["errors"]) == ["asset_id"]
