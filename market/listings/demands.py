@@ -80,11 +80,12 @@ def board(now: datetime) -> sa.Select:
     )
 
 
-def demand_or_404(session: Session, demand_id: int) -> Demand:
-    """A demand (demands are public on the board; matches are shown to their buyer only)."""
+def demand_or_404(session: Session, demand_id: int, field: str | None = None) -> Demand:
+    """A demand (demands are public on the board; matches are shown to their buyer only).
+    ``field`` names the body's field that gave the id (the URL's id when left out)."""
     demand = session.get(Demand, demand_id)
     if demand is None:
-        raise NotFound(N_("no such demand"))
+        raise NotFound(N_("no such demand"), field=field)
     return demand
 
 

@@ -414,7 +414,7 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
     data = dict(data)
     demand_id = data.pop("demand_id", None)
     if demand_id is not None:
-        demand = demands.demand_or_404(session, demand_id)
+        demand = demands.demand_or_404(session, demand_id, field="demand_id")
         if not demands.is_open(demand, now):
             raise Conflict(N_("this demand is closed"), field="demand_id")
     plan = plans.build_plan(

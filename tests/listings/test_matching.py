@@ -318,3 +318,16 @@ def test_closing_a_closed_demand_is_a_wrong_state_conflict(client, db, bearer):
     again = client.raw.post(f"/api/v1/demands/{demand.id}/close", headers=headers)
     assert again.status_code == 409
     assert again.get_json()["errors"] == {"state": ["closed"], "action": ["close"]}
+
+
+def test_a_private_offer_answering_a_demand_not_found_names_demand_id(client, db, listing, bearer):
+    buyer = factories.organisation(db)
+    db.commit()
+    headers = bearer(listing.organisation, ["catalog:write"])
+    offer = lf.plan(kind="private_offer", buyer_organisation_id=buyer.id, demand_id=999999,
+                    expires_at=(utcnow() + timedelta(days=10)).isoformat())  # fmt: skip
+    response = client.raw.post(
+        f"/api/v1/provider/listings/{listing.id}/offers", json=offer, headers=headers
+    )
+    assert response.status_code == 404, response.get_json()
+    assert list(response.get_json()["errors"]) == ["demand_id"]
