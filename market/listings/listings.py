@@ -22,6 +22,7 @@ from market.identity.models import User
 from market.listings import demands, indexing, notifications, plans
 from market.listings import terms as licence
 from market.listings.models import (
+    DemandStatus,
     Listing,
     ListingEvent,
     ListingRevision,
@@ -416,7 +417,13 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
     if demand_id is not None:
         demand = demands.demand_or_404(session, demand_id, field="demand_id")
         if not demands.is_open(demand, now):
-            raise Conflict(N_("this demand is closed"), field="demand_id")
+            # Past its deadline the worker is about to close it: closed either way.
+            raise Conflict(
+                N_("this demand is closed"),
+                field="demand_id",
+                state=[DemandStatus.CLOSED.value],
+                action=["answer"],
+            )
     plan = plans.build_plan(
         session, data, revision.delivery_method, listing.organisation_id, now, field="offer"
     )

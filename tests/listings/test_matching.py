@@ -331,3 +331,22 @@ def test_a_private_offer_answering_a_demand_not_found_names_demand_id(client, db
     )
     assert response.status_code == 404, response.get_json()
     assert list(response.get_json()["errors"]) == ["demand_id"]
+
+
+def test_a_private_offer_answering_a_closed_demand_names_state_and_action(
+    client, db, listing, bearer, drain
+):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    demands.close(db, demand)
+    db.commit()
+    headers = bearer(listing.organisation, ["catalog:write"])
+    offer = lf.plan(kind="private_offer", buyer_organisation_id=buyer.id, demand_id=demand.id,
+                    expires_at=(utcnow() + timedelta(days=10)).isoformat())  # fmt: skip
+    response = client.raw.post(
+        f"/api/v1/provider/listings/{listing.id}/offers", json=offer, headers=headers
+    )
+    assert response.status_code == 409, response.get_json()
+    errors = response.get_json()["errors"]
+    assert errors["state"] == ["closed"] and errors["action"] == ["answer"]
