@@ -155,13 +155,18 @@ def upload_or_404(session: Session, token: str, organisations: Collection[int]) 
     return upload
 
 
-def _check_open(upload: UploadSession, now: datetime) -> None:
+def _check_open(upload: UploadSession, now: datetime, action: str) -> None:
+    """An open upload, or the 409 naming its state and ``action``, the step refused."""
     if upload.state == UploadState.EXPIRED or (
         upload.state == UploadState.OPEN and upload.expires_at <= now
     ):
         raise UploadExpired(N_("this upload has expired; start a new one"))
     if upload.state != UploadState.OPEN:
-        raise Conflict(N_("this upload is no longer open"), state=[str(upload.state.value)])
+        raise Conflict(
+            N_("this upload is no longer open"),
+            state=[str(upload.state.value)],
+            action=[action],
+        )
 
 
 def _check_numbers(upload: UploadSession, numbers: Collection[int], field: str) -> None:
@@ -218,7 +223,7 @@ def part_targets(
 
     A part already stored whole is refused (409): resuming means sending only the others.
     """
-    _check_open(upload, now)
+    _check_open(upload, now, "request_parts")
     _check_numbers(upload, numbers, "parts")
     stored = stored_parts(store, upload)
     again = sorted(set(numbers) & set(stored))
@@ -242,7 +247,7 @@ def put_part(
     store: FileStore, upload: UploadSession, number: int, stream: BinaryIO, now: datetime
 ) -> Part:
     """Store one part sent through the API; it must hold exactly its expected bytes."""
-    _check_open(upload, now)
+    _check_open(upload, now, "send_part")
     _check_numbers(upload, [number], "number")
     if number in stored_parts(store, upload):
         raise Conflict(N_("this part is stored already"), field="number", stored=[number])
@@ -260,7 +265,7 @@ def complete(
 ) -> UploadSession:
     """Check every part, check the type by the first bytes, join the parts, and queue the
     fingerprint. A missing or wrong-sized part is a 422 that leaves the session open."""
-    _check_open(upload, now)
+    _check_open(upload, now, "complete")
     parts = stored_parts(store, upload)
     missing = [n for n in range(1, upload.part_count + 1) if n not in parts]
     if missing:

@@ -213,7 +213,9 @@ def test_an_aborted_upload_leaves_nothing(app, provider):
     response = provider.delete(f"/api/v1/uploads/{upload['id']}")
     assert response.status_code == 200 and response.get_json()["state"] == "aborted"
     assert _store_is_empty(app)
-    assert provider.post(f"/api/v1/uploads/{upload['id']}/complete").status_code == 409
+    again = provider.post(f"/api/v1/uploads/{upload['id']}/complete")
+    assert again.status_code == 409
+    assert again.get_json()["errors"] == {"state": ["aborted"], "action": ["complete"]}
 
 
 def test_a_second_file_joins_the_previous_version(app, db, provider):
