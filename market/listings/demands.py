@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from market import outbox
 from market.errors import Conflict, InvalidInput, NotFound
 from market.identity.models import User
-from market.listings.models import Demand, DemandMatch, DemandStatus
+from market.listings.models import Demand, DemandMatch, DemandStatus, Listing, ListingRevision, Plan
 from market.registry.claims import CHINA
 from market.text import N_
 
@@ -50,6 +50,37 @@ def post(session: Session, organisation_id: int, user: User, data: dict, now: da
     expiry = outbox.enqueue(session, EXPIRE_TOPIC, {"demand_id": demand.id})
     expiry.available_at = deadline_end(demand)
     return demand
+
+
+def own_demand(demand: Demand, organisation_ids) -> Demand:
+    """The demand if one of ``organisation_ids`` posted it; NotFound to anyone else."""
+    if demand.organisation_id not in organisation_ids:
+        raise NotFound(N_("no such demand"))
+    return demand
+
+
+def revise(session: Session, demand: Demand, organisation_ids, data: dict, now: datetime) -> Demand:
+    """Its buyer changes an open demand (all its fields, as posted); it is matched again after
+    this commit, and closed when its new deadline day is over."""
+    own_demand(demand, organisation_ids)
+    if demand.status != DemandStatus.OPEN:
+        raise Conflict(N_("this demand is closed"))
+    if data["deadline"] < now.date():
+        raise InvalidInput(N_("the deadline has passed"), field="deadline")
+    for name, value in data.items():
+        setattr(demand, name, value)
+    session.flush()
+    outbox.enqueue(session, TOPIC, {"demand_id": demand.id})
+    expiry = outbox.enqueue(session, EXPIRE_TOPIC, {"demand_id": demand.id})
+    expiry.available_at = deadline_end(demand)
+    return demand
+
+
+def withdraw(session: Session, demand: Demand, organisation_ids) -> Demand:
+    """Its buyer closes the demand (found what it needed, or gave up); closing twice is
+    harmless."""
+    own_demand(demand, organisation_ids)
+    return close(session, demand)
 
 
 def expire(session: Session, demand_id: int, now: datetime) -> bool:
@@ -95,3 +126,18 @@ def matched_provider(session: Session, demand: Demand, organisation_ids) -> Dema
         if match.listing.organisation_id in organisation_ids:
             return match
     return None
+
+
+def offers(session: Session, demand: Demand, provider_ids=None) -> list[Plan]:
+    """The private offers made in answer to the demand, newest first; only those on listings of
+    ``provider_ids`` when given (what a provider sent), else all of them (what the buyer got)."""
+    statement = (
+        sa.select(Plan)
+        .join(ListingRevision, Plan.revision_id == ListingRevision.id)
+        .join(Listing, ListingRevision.listing_id == Listing.id)
+        .where(Plan.demand_id == demand.id)
+        .order_by(Plan.id.desc())
+    )
+    if provider_ids is not None:
+        statement = statement.where(Listing.organisation_id.in_(list(provider_ids)))
+    return list(session.scalars(statement))

@@ -61,6 +61,7 @@ from market.registry.models import (
 )
 from market.searching import services as searching
 from market.text import N_
+from market.trading import orders as trading_orders
 from market.valuation import reports as valuation_reports
 
 blp = Blueprint("listings", __name__)
@@ -695,19 +696,88 @@ def demand_board():
 @blp.route("/demands/<int:demand_id>")
 def demand_page(demand_id: int):
     """A demand; its buyer sees the matches, matched providers may answer with an offer."""
+    return _demand_page(demands.demand_or_404(db_session(), demand_id))
+
+
+def _demand_page(demand, errors=None, form=None, status=200):
+    """The demand's page: its buyer sees the matches and the offers it received, a matched
+    provider the offers it sent and (while the demand is open) the form for another."""
     session = db_session()
-    demand = demands.demand_or_404(session, demand_id)
     mine = acting_for()
-    return render_template(
+    is_buyer = demand.organisation_id in mine
+    my_match = demands.matched_provider(session, demand, mine) if mine and not is_buyer else None
+    offers = []
+    if is_buyer:
+        offers = demands.offers(session, demand)
+    elif mine:
+        offers = demands.offers(session, demand, mine)
+    page = render_template(
         "listings/demand.html",
         demand=demand,
-        is_buyer=demand.organisation_id in mine,
-        my_match=demands.matched_provider(session, demand, mine) if mine else None,
+        is_buyer=is_buyer,
+        my_match=my_match,
         demand_open=demands.is_open(demand, utcnow()),
+        offers=offers,
+        ordered=trading_orders.ordered_plans(session, [offer.id for offer in offers]),
+        now=utcnow(),
         labels=_labels(),
-        errors={},
-        form={},
+        errors=errors or {},
+        form=form or {},
     )
+    return page, status
+
+
+@blp.route("/demands/<int:demand_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_demand(demand_id: int):
+    """Its buyer changes an open demand; it is matched again after the change."""
+    session = db_session()
+    demand = demands.own_demand(demands.demand_or_404(session, demand_id), acting_for())
+    if not demands.is_open(demand, utcnow()):
+        flash(_("This demand is closed; it can no longer be changed."))
+        return redirect(url_for("listings.demand_page", demand_id=demand.id))
+    errors, form = {}, _demand_form(demand)
+    if request.method == "POST":
+        form = request.form
+        data, errors = parse_form(schemas.DemandFormSchema())
+        if not errors:
+            try:
+                demands.revise(session, demand, acting_for(), data, utcnow())
+            except DomainError as error:
+                if error.status != 422:
+                    raise
+                errors = {error.field or "title": [_(error.message)]}
+            else:
+                flash(_("Demand changed. It is matched again with listings shortly."))
+                return redirect(url_for("listings.demand_page", demand_id=demand.id))
+    page = render_template(
+        "listings/demand_edit.html", demand=demand, errors=errors, form=form, labels=_labels()
+    )
+    return page, 422 if errors else 200
+
+
+def _demand_form(demand) -> dict:
+    """A demand's fields as its edit form shows them (the budget in the currency's major unit)."""
+    return {
+        "title": demand.title,
+        "need": demand.need,
+        "category": demand.category.value if demand.category else "",
+        "currency": demand.currency,
+        "budget": plain_amount(demand.budget_minor, demand.currency),
+        "deadline": demand.deadline.isoformat(),
+        "usage_scenario": demand.usage_scenario.value,
+        "cross_border": "true" if demand.cross_border else "",
+    }
+
+
+@blp.route("/demands/<int:demand_id>/close", methods=["POST"])
+@login_required
+def close_demand(demand_id: int):
+    """Its buyer closes the demand: it leaves the board and takes no more offers."""
+    session = db_session()
+    demands.withdraw(session, demands.demand_or_404(session, demand_id), acting_for())
+    flash(_("Demand closed. It is no longer on the board and takes no more offers."))
+    return redirect(url_for("listings.demand_page", demand_id=demand_id))
 
 
 @blp.route("/demands/<int:demand_id>/offers", methods=["POST"])
@@ -730,11 +800,7 @@ def answer_demand(demand_id: int):
             field = {"price_minor": "price"}.get(error.field, error.field) or "price"
             errors = {field: [error.message]}
     if errors:
-        page = render_template(
-            "listings/demand.html", demand=demand, is_buyer=False, my_match=match,
-            demand_open=True, labels=_labels(), errors=errors, form=request.form,
-        )  # fmt: skip
-        return page, 422
+        return _demand_page(demand, errors, request.form, 422)
     flash(_("Your private offer was sent to the buyer."))
     return redirect(url_for("listings.demand_page", demand_id=demand.id))
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from market.api import QueryPage
 from market.context import acting_for, db_session, outside_transaction, principal
 from market.db import utcnow
-from market.errors import InvalidInput, NotFound
+from market.errors import InvalidInput
 from market.identity.models import User
 from market.listings import (
     compliance,
@@ -372,9 +372,17 @@ def answer_demand(data, demand_id: int):
 def close_demand(demand_id: int):
     """Close your demand."""
     demand = demands.demand_or_404(db_session(), demand_id)
-    if demand.organisation_id != principal().organisation_id:
-        raise NotFound(N_("no such demand"))
-    return demands.close(db_session(), demand)
+    return demands.withdraw(db_session(), demand, [principal().organisation_id])
+
+
+@blp.route("/demands/<int:demand_id>", methods=["PUT"])
+@requires("catalog:write")
+@blp.arguments(schemas.DemandInputSchema)
+@blp.response(200, schemas.DemandWithMatchesSchema)
+def revise_demand(data, demand_id: int):
+    """Change your open demand (every field, as when posting it); it is matched again shortly."""
+    demand = demands.demand_or_404(db_session(), demand_id)
+    return demands.revise(db_session(), demand, [principal().organisation_id], data, utcnow())
 
 
 @blp.route("/notifications")

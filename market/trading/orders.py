@@ -374,3 +374,16 @@ def sales(organisation_id: int) -> sa.Select:
         .where(Order.provider_organisation_id == organisation_id)
         .order_by(Order.id.desc())
     )
+
+
+def ordered_plans(session: Session, plan_ids) -> set[int]:
+    """Which of ``plan_ids`` (private offers, say) have an order that was not cancelled."""
+    if not plan_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(Order.plan_id).where(
+                Order.plan_id.in_(list(plan_ids)), Order.status != OrderStatus.CANCELLED
+            )
+        )
+    )

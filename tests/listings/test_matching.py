@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -25,6 +26,9 @@ def listing(db, store, provider, staff, drain):
     db.commit()
     drain()
     return published
+
+
+EN = {"Accept-Language": "en"}
 
 
 def _post(db, organisation, **overrides):
@@ -305,6 +309,126 @@ def test_a_private_offer_is_shown_to_its_buyer_and_no_one_else(app, client, db, 
     assert [offer["price_minor"] for offer in mine.get_json()] == [432_100]
     theirs = api.get(f"/api/v1/listings/{listing.id}/offers", headers=headers[stranger.id])
     assert theirs.get_json() == []
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_provider_sees_the_offers_it_sent_and_the_buyer_sees_them_with_their_expiry(
+    app, client, db, listing, drain
+):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    expires = (utcnow() + timedelta(days=10)).date().isoformat()
+    form = _offer_form(
+        name_zh="报价 5521", name_en="Offer 5521", price="45,000", expires_on=expires
+    )
+    before = client.get(page, headers=EN).get_data(as_text=True)
+    assert "/api/v1/" not in before and "demand_id" not in before
+    assert client.submit(f"{page}/offers", form, page=page).status_code == 302
+    sent = client.get(page, headers=EN).get_data(as_text=True)
+    assert 'data-testid="offers-sent"' in sent
+    sent_text = _text(sent)
+    assert "Offer 5521 CN¥45,000.00" in sent_text
+    assert f"{expires} 23:59" in sent_text and "Open" in sent_text
+    assert "Send another private offer" in sent_text
+    assert "/api/v1/" not in sent
+    db.commit()
+    reader = WebClient(app)
+    reader.log_in(buyer.memberships[0].user.email)
+    mine = _text(reader.get(page, headers=EN).get_data(as_text=True))
+    assert "Private offers received" in mine and "CN¥45,000.00" in mine
+    assert f"{expires} 23:59" in mine
+    shown = _text(reader.get(f"/market/listings/{listing.id}", headers=EN).get_data(as_text=True))
+    assert f"valid until {expires} 23:59" in shown
+
+
+def _demand_fields(**overrides):
+    fields = {
+        "title": "深圳公交刷卡数据（修订）",
+        "need": "线网优化研究，按小时",
+        "category": "transport",
+        "currency": "CNY",
+        "budget": "60,000",
+        "deadline": (utcnow() + timedelta(days=40)).date().isoformat(),
+        "usage_scenario": "research",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def test_the_buyer_changes_and_closes_its_demand_on_the_page(app, client, db, listing, drain):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    client.log_in(buyer.memberships[0].user.email)
+    page = f"/demands/{demand.id}"
+    shown = client.get(page).get_data(as_text=True)
+    assert f"{page}/edit" in shown and f"{page}/close" in shown
+    edit = client.get(f"{page}/edit").get_data(as_text=True)
+    assert 'value="50000"' in edit  # the budget prefilled in yuan
+    refused = client.submit(f"{page}/edit", _demand_fields(budget="lots"), page=page)
+    assert refused.status_code == 422
+    assert 'id="budget-error"' in refused.get_data(as_text=True)
+    db.expire_all()
+    assert demand.budget_minor == 5_000_000
+    db.rollback()
+    changed = client.submit(f"{page}/edit", _demand_fields(), page=page)
+    assert changed.status_code == 302
+    db.expire_all()
+    assert (demand.title, demand.budget_minor) == ("深圳公交刷卡数据（修订）", 6_000_000)
+    db.rollback()
+    drain()  # matched again after the change
+    assert db.scalars(sa.select(DemandMatch.listing_id)).all() == [listing.id]
+    db.rollback()
+    assert client.submit(f"{page}/close", {}, page=page).status_code == 302
+    db.expire_all()
+    assert demand.status == DemandStatus.CLOSED
+    db.rollback()
+    after = client.get(page).get_data(as_text=True)
+    assert f"{page}/edit" not in after and 'data-testid="demand-closed"' in after
+    assert client.get(f"{page}/edit").status_code == 302
+
+
+def test_only_its_buyer_may_change_or_close_a_demand(client, db, listing, drain, bearer):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    assert f"{page}/edit" not in client.get(page).get_data(as_text=True)
+    assert client.get(f"{page}/edit").status_code == 404
+    assert client.submit(f"{page}/edit", _demand_fields(), page=page).status_code == 404
+    assert client.submit(f"{page}/close", {}, page=page).status_code == 404
+    stranger = bearer(listing.organisation, ["catalog:write"])
+    body = {"title": "x" * 5, "need": "y", "budget_minor": 100, "currency": "CNY",
+            "deadline": "2099-01-01", "usage_scenario": "research"}  # fmt: skip
+    url = f"/api/v1/demands/{demand.id}"
+    assert client.raw.put(url, json=body, headers=stranger).status_code == 404
+    db.expire_all()
+    assert demand.status == DemandStatus.OPEN and demand.title == "深圳公交刷卡数据"
+
+
+def test_the_buyer_changes_its_demand_through_the_api(client, db, listing, drain, bearer):
+    buyer = factories.organisation(db)
+    demand = _post(db, buyer)
+    drain()
+    headers = bearer(buyer, ["catalog:write"])
+    body = {"title": "深圳公交刷卡数据 2027", "need": "线网优化研究", "budget_minor": 7_000_000,
+            "currency": "CNY", "category": "transport", "usage_scenario": "research",
+            "deadline": (utcnow() + timedelta(days=20)).date().isoformat()}  # fmt: skip
+    url = f"/api/v1/demands/{demand.id}"
+    changed = client.raw.put(url, json=body, headers=headers)
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["budget_minor"] == 7_000_000
+    bad = client.raw.put(url, json={**body, "budget_minor": "lots"}, headers=headers)
+    assert bad.status_code == 422 and "budget_minor" in str(bad.get_json())
+    assert client.raw.post(f"{url}/close", headers=headers).status_code == 200
+    closed = client.raw.put(url, json=body, headers=headers)
+    assert closed.status_code == 409
 
 
 def test_closing_a_closed_demand_is_a_wrong_state_conflict(client, db, bearer):
