@@ -303,6 +303,7 @@ def decide(
         # The worker issues the certificate once the notice is over (if no objection holds).
         message = outbox.enqueue(session, ISSUE_DUE_TOPIC, {"claim_id": claim.id})
         message.available_at = claim.notice_ends_at
+        news.conflict_in_notice(session, claim)
     return event
 
 
@@ -451,6 +452,7 @@ def decide_objection(
     objection.decided_by_id = reviewer.id
     objection.decided_at = now
     objection.decision_reason = reason
+    news.objection_decided(session, objection)
     chain.append(
         session,
         f"objection.{objection.state.value}",

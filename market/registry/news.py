@@ -1,8 +1,9 @@
 """What the registry tells organisations about their claims (in the app and by mail, through
 the listings domain's notification service, which the registry may not import): the claimant
-on approval into public notice, a request for information, rejection, an objection, failure
-and the certificate; a claimant or certificate holder when another organisation claims the
-same content.
+on approval into public notice, a request for information, rejection, an objection and its
+outcome, failure and the certificate; the objector of the outcome of its objection; a claimant
+or certificate holder when another organisation claims the same content, and again when that
+claim enters its public notice (the time to object).
 
 Each is an outbox message (``TOPIC``) written in the caller's transaction, with the texts in
 Chinese and English as of the event; the listings worker turns it into a notification.
@@ -10,10 +11,12 @@ Chinese and English as of the event; the listings worker turns it into a notific
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy.orm import Session
 
 from market import outbox
-from market.registry.models import Claim, ClaimState
+from market.registry.models import Claim, ClaimState, Objection, ObjectionState
 from market.registry.states import Action
 
 TOPIC = "registry.news"
@@ -107,3 +110,63 @@ def conflict_found(session: Session, claim: Claim, other: Claim) -> None:
         "a reviewer will compare them, and you may object during its public notice",
         f"/registry/claims/{other.id}",
     )  # fmt: skip
+
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def _until(moment: datetime) -> tuple[str, str]:
+    """The end of a notice in China Standard Time, written out in each language."""
+    text = moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return f"{text}（中国标准时间）", f"{text} China Standard Time"
+
+
+def conflict_in_notice(session: Session, claim: Claim) -> None:
+    """``claim`` entered its public notice: tell each other organisation whose claim or
+    certificate covers the same content, with the day the time to object ends."""
+    zh_until, en_until = _until(claim.notice_ends_at)
+    claimant_zh, claimant_en = claim.organisation.name_zh, claim.organisation.name_en
+    told = set()
+    for conflict in claim.conflicts:
+        other = conflict.other_claim
+        if other.organisation_id in told or other.organisation_id == claim.organisation_id:
+            continue
+        told.add(other.organisation_id)
+        zh_name, en_name = _names(other)
+        if other.state == ClaimState.CERTIFIED and other.certificate is not None:
+            number = other.certificate.number
+            zh_name, en_name = f"登记证书 {number}", f"certificate {number}"
+        _tell(
+            session, other.organisation_id, "claim.conflict_in_notice",
+            f"{claimant_zh} 就与您的{zh_name}相同内容的确权申请（#{claim.id}）已进入公示，"
+            f"公示期至 {zh_until}；如有异议，请在此之前提出",
+            f"{claimant_en}'s rights claim (#{claim.id}) on content matching your {en_name} is "
+            f"in public notice until {en_until}; file any objection before then",
+            f"/notices/{claim.id}",
+        )  # fmt: skip
+
+
+def objection_decided(session: Session, objection: Objection) -> None:
+    """Tell the objector how its objection was decided, and the claimant when one was
+    dismissed (an upheld one fails the claim, which :func:`claim_moved` tells)."""
+    claim = objection.claim
+    zh_name, en_name = _names(claim)
+    reason = objection.decision_reason or ""
+    if objection.state == ObjectionState.UPHELD:
+        zh, en = "成立，确权未通过", "upheld; the claim failed"
+    else:
+        zh, en = "被驳回，公示继续", "dismissed; the public notice carries on"
+    _tell(
+        session, objection.organisation_id, f"objection.{objection.state.value}",
+        f"您对{zh_name}提出的异议{zh}：{reason}",
+        f"Your objection to {en_name} was {en}: {reason}",
+        f"/notices/{claim.id}",
+    )  # fmt: skip
+    if objection.state == ObjectionState.DISMISSED:
+        _tell(
+            session, claim.organisation_id, "claim.objection_dismissed",
+            f"针对{zh_name}的异议被驳回，公示继续：{reason}",
+            f"An objection to your {en_name} was dismissed; the public notice carries on: "
+            f"{reason}",
+            f"/registry/claims/{claim.id}",
+        )  # fmt: skip

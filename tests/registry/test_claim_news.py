@@ -113,3 +113,63 @@ def test_the_api_refuses_an_unacknowledged_approval_naming_the_field(app, db, st
     assert list(refused.get_json()["errors"]) == ["acknowledge_conflicts"]
     body = {"action": "approve", "reason": "联合采集", "acknowledge_conflicts": True}
     assert raw.post(path, json=body, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("uphold", "objector_kind", "claimant_kinds"),
+    [
+        (True, "objection.upheld", ["claim.approved", "claim.objected", "claim.failed"]),
+        (
+            False,
+            "objection.dismissed",
+            ["claim.approved", "claim.objected", "claim.objection_dismissed"],
+        ),
+    ],
+)
+def test_both_sides_hear_how_an_objection_was_decided(
+    db, store, staff, drain, uphold, objector_kind, claimant_kinds
+):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff)
+    objector, objector_user = rf.provider(db)
+    claims.file_objection(
+        db, store, claim, objector.id, objector_user, "这份数据是我们采集的。", [],
+        rf.MAX_BYTES, rf.MONDAY,
+    )  # fmt: skip
+    claims.decide_objection(db, claim.objections[0], staff, uphold, "核对了采集记录", rf.MONDAY)
+    db.commit()
+    drain()
+    # (The notice of a claim whose objection was dismissed may since have run out: certified.)
+    assert [kind for kind, _ in _told(db, claim.organisation_id)][:3] == claimant_kinds
+    told = _told(db, objector.id)
+    assert [kind for kind, _ in told] == [objector_kind]
+    assert "核对了采集记录" in told[0][1]
+
+
+def test_a_certificate_holder_is_told_when_a_conflicting_claim_enters_its_notice(
+    db, store, staff, drain
+):
+    holder = rf.advance(
+        db, rf.draft(db, store, files={"a.csv": SHARED}), ClaimState.CERTIFIED, staff
+    )
+    second = rf.advance(
+        db, rf.draft(db, store, files={"b.csv": SHARED}), ClaimState.UNDER_REVIEW, staff
+    )
+    db.commit()
+    drain()
+    before = len(_told(db, holder.organisation_id))
+    claims.decide(
+        db, second, staff, Action.APPROVE, "联合采集", rf.MONDAY, 5, acknowledge_conflicts=True
+    )
+    db.commit()
+    drain()
+    news = db.scalars(
+        sa.select(Notification)
+        .where(Notification.organisation_id == holder.organisation_id)
+        .order_by(Notification.id)
+    ).all()[before:]
+    assert [row.kind for row in news] == ["claim.conflict_in_notice"]
+    ends = second.notice_ends_at.astimezone(claims.CHINA).strftime("%Y-%m-%d %H:%M")
+    assert holder.certificate.number in news[0].subject["zh"]
+    assert f"公示期至 {ends}（中国标准时间）" in news[0].subject["zh"]
+    assert f"until {ends} China Standard Time" in news[0].subject["en"]
+    assert news[0].link == f"/notices/{second.id}"
