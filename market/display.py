@@ -304,10 +304,24 @@ def account(code: str | None) -> Markup:
     return Markup("{} {}").format(name, coded) if name else coded
 
 
+def money_html(minor: int, currency: str) -> Markup:
+    """The ``money`` filter of the pages: the amount in a ``.money`` span, which never breaks
+    inside (``¥88,000.`` on one line and ``00`` on the next on a phone)."""
+    return Markup('<span class="money">{}</span>').format(money(minor, currency))
+
+
+def colon(label: str) -> str:
+    """A label before its value: ``状态：`` in Chinese (the full-width colon, no space),
+    ``Status: `` in English; the one way a page writes ``label: value``."""
+    language = get_locale().language if get_locale() else "zh"
+    return label + ("：" if language == "zh" else ": ")
+
+
 def register(app) -> None:
     """Give the templates these filters and globals."""
-    app.add_template_filter(money)
+    app.add_template_filter(money_html, "money")
     app.add_template_filter(when)
+    app.add_template_filter(colon)
     app.add_template_filter(currency_name)
     app.add_template_filter(day)
     app.add_template_filter(filesize)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask_babel import Babel, force_locale
 
 from market.config import ROOT
-from market.display import account_name, filesize
+from market.display import account_name, colon, filesize, money_html
 
 
 @pytest.mark.parametrize(
@@ -52,3 +54,33 @@ def test_an_account_is_named_in_the_readers_language(code, zh, en):
             assert account_name(code) == zh
         with force_locale("en"):
             assert account_name(code) == en
+
+
+def _app() -> Flask:
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "market" / "translations")
+    Babel(app)
+    return app
+
+
+def test_a_label_ends_in_the_colon_of_its_language():
+    with _app().test_request_context():
+        with force_locale("zh"):
+            assert colon("状态") == "状态："
+        with force_locale("en"):
+            assert colon("Status") == "Status: "
+
+
+def test_an_amount_is_one_unbreakable_span():
+    with _app().test_request_context(), force_locale("zh"):
+        assert str(money_html(8_800_000, "CNY")) == '<span class="money">¥88,000.00</span>'
+
+
+def test_no_template_writes_a_colon_of_its_own_after_a_label():
+    """``{{ _("Status")|colon }}``, never ``{{ _("Status") }}: `` (an ASCII colon on a Chinese
+    page)."""
+    written = {
+        str(path.relative_to(ROOT)): len(re.findall(r"\}\}: ", path.read_text()))
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+    }
+    assert {name: count for name, count in written.items() if count} == {}

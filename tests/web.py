@@ -14,6 +14,14 @@ from market import worker
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 LINK = re.compile(r"https?://\S+")
+# An amount's own span (``<span class="money">``) is inline: it adds no space around the amount.
+MONEY_SPAN = re.compile(r'<span class="money">([^<]*)</span>')
+
+
+def page_text(html: str) -> str:
+    """A page's words as a reader sees them: each tag a space, except an amount's inline span,
+    blank space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", MONEY_SPAN.sub(r"\1", html)).split())
 
 
 def mailed_link(app, to: str, subject: str) -> str:

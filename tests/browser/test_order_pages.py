@@ -94,7 +94,7 @@ def test_on_a_phone_each_order_cell_names_its_column(browser, live, exchange, pa
         assert head["height"] <= 1  # the head is left to screen readers
         first = page.locator("main table tbody td").first
         label = first.evaluate("cell => getComputedStyle(cell, '::before').content")
-        assert label == '"编号: "'
+        assert label == '"编号："'  # the full-width colon of Chinese text
     finally:
         context.close()
 
@@ -115,7 +115,7 @@ def test_on_a_phone_a_table_cell_takes_its_columns_name_from_the_head(
             cells.nth(i).evaluate("cell => getComputedStyle(cell, '::before').content")
             for i in range(cells.count())
         ]
-        assert labels == [f'"{head}: "' for head in heads]
+        assert labels == [f'"{head}："' for head in heads]  # Chinese: the full-width colon
     finally:
         context.close()
 

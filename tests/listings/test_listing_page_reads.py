@@ -13,7 +13,7 @@ from market.listings import compliance, listings
 from market.registry.models import Industry, UpdateFrequency
 from tests import factories
 from tests.listings import factories as lf
-from tests.web import WebClient
+from tests.web import WebClient, page_text
 
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh"}
@@ -21,7 +21,7 @@ ZH = {"Accept-Language": "zh"}
 
 def _text(html: str) -> str:
     """The page's words without tags, spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return page_text(html)
 
 
 def _plans(html: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -16,7 +15,7 @@ from market.listings.models import DemandMatch, DemandStatus, Notification, Plan
 from market.listings.schemas import DemandInputSchema
 from tests import factories
 from tests.listings import factories as lf
-from tests.web import WebClient
+from tests.web import WebClient, page_text
 
 
 @pytest.fixture
@@ -312,7 +311,7 @@ def test_a_private_offer_is_shown_to_its_buyer_and_no_one_else(app, client, db, 
 
 
 def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return page_text(html)
 
 
 def test_the_provider_sees_the_offers_it_sent_and_the_buyer_sees_them_with_their_expiry(

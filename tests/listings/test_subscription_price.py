@@ -4,19 +4,18 @@ price per period, the number of periods and the total."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from market.listings.models import Plan
 from tests.listings import factories as lf
+from tests.web import page_text
 
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh"}
 
 
 def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return page_text(html)
 
 
 @pytest.fixture

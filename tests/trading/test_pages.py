@@ -146,7 +146,7 @@ def test_provider_dashboard_charts_settled_sales_and_payouts(exchange, listing, 
     ]
     assert "<svg" in sales and sales.count('class="bar"') == 12
     assert "¥4,800</text>" in sales  # the month's bar is labelled with its total
-    assert 'data-testid="sales-total">¥4,800.00<' in html
+    assert 'data-testid="sales-total"><span class="money">¥4,800.00</span><' in html
     payouts = html[html.index('data-testid="payouts-chart"') :]
     assert payouts.count("</text>") > 12  # a bar with a value label besides the month ticks
     assert 'data-testid="no-sales"' not in html and 'data-testid="no-payouts"' not in html
@@ -169,7 +169,8 @@ def test_provider_dashboard_counts_a_sale_net_of_its_partial_refund(exchange, li
     html = (
         _web(exchange.app, exchange.provider_user).get("/provider/dashboard").get_data(as_text=True)
     )
-    assert 'data-testid="sales-total">¥4,000.00<' in html  # ¥4,800 less the ¥800 refunded
+    # ¥4,800 less the ¥800 refunded
+    assert 'data-testid="sales-total"><span class="money">¥4,000.00</span><' in html
 
 
 def _checkout(exchange, listing, language: str) -> str:
