@@ -298,6 +298,23 @@ def revoke_invitation(organisation_id: int, invitation_id: int):
     return redirect(url_for("identity.organisation", organisation_id=organisation_id))
 
 
+@blp.route(
+    "/organisations/<int:organisation_id>/invitations/<int:invitation_id>/resend",
+    methods=["POST"],
+)
+@login_required
+def resend_invitation(organisation_id: int, invitation_id: int):
+    """Mail a pending invitation again, with a new link (owners and admins)."""
+    database = db_session()
+    organisation = services.organisation_or_404(database, organisation_id)
+    services.require_membership(database, organisation_id, current_user(), administer=True)
+    sent, _token = services.resend_invitation(
+        database, organisation, invitation_id, current_user(), current_app.config["BASE_URL"]
+    )
+    flash(_("Invitation sent to %(email)s again, with a new link.", email=sent.email_key))
+    return redirect(url_for("identity.organisation", organisation_id=organisation_id))
+
+
 @blp.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     """Look at an invitation and accept it. Opened signed out, the page says who invites and

@@ -232,18 +232,43 @@ def invite(
     )
     session.add(invitation)
     session.flush()
+    _mail_invitation(session, invitation, email.strip(), inviter, token, base_url)
+    return invitation, token
+
+
+def _mail_invitation(
+    session: Session, invitation: Invitation, to: str, inviter: User, token: str, base_url: str
+) -> None:
+    organisation = invitation.organisation
     outbox.enqueue(
         session,
         "mail.invitation",
         {
-            "to": email.strip(),
+            "to": to,
             "organisation_zh": organisation.name_zh,
             "organisation_en": organisation.name_en,
             "inviter": inviter.name,
-            "role": role.value,
+            "role": invitation.role.value,
             "link": f"{base_url.rstrip('/')}/invitations/{token}",
         },
     )
+
+
+def resend_invitation(
+    session: Session, organisation: Organisation, invitation_id: int, inviter: User, base_url: str
+) -> tuple[Invitation, str]:
+    """Mail a pending (or lapsed) invitation again with a new link, valid for a full lifetime
+    from now; the link mailed before stops working."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        raise NotFound(N_("no such invitation"))
+    if invitation.accepted_at is not None:
+        raise Conflict(N_("this invitation was accepted already"))
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = token_digest(token)
+    invitation.expires_at = utcnow() + INVITATION_LIFETIME
+    session.flush()
+    _mail_invitation(session, invitation, invitation.email_key, inviter, token, base_url)
     return invitation, token
 
 

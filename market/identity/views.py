@@ -132,6 +132,22 @@ def revoke_invitation(organisation_id: int, invitation_id: int):
     return services.revoke_invitation(db_session(), organisation, invitation_id)
 
 
+@blp.route(
+    "/organisations/<int:organisation_id>/invitations/<int:invitation_id>/resend",
+    methods=["POST"],
+)
+@requires("org:write")
+@blp.response(200, schemas.InvitationSchema)
+def resend_invitation(organisation_id: int, invitation_id: int):
+    """Mail an invitation again with a new link, valid for a full lifetime from now (the link
+    mailed before stops working)."""
+    organisation, acting = _administered(organisation_id)
+    invitation, _token = services.resend_invitation(
+        db_session(), organisation, invitation_id, acting, current_app.config["BASE_URL"]
+    )
+    return invitation
+
+
 # --- API clients ---------------------------------------------------------------------------
 
 

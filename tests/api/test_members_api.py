@@ -58,3 +58,25 @@ def test_invitations_are_sent_and_withdrawn_by_admins_only(app, db):
     db.commit()
     assert expires <= utcnow()
     assert api.delete(f"{base}/999999", headers=headers).status_code == 404
+
+
+def test_an_invitation_is_sent_again_with_a_new_lifetime_by_admins_only(app, db):
+    owner = factories.user(db)
+    organisation = factories.organisation(db, owner)
+    member = factories.user(db)
+    organisation.memberships.append(Membership(user=member, role=MemberRole.MEMBER))
+    db.commit()
+    api = app.test_client()
+    base = f"/api/v1/organisations/{organisation.id}/invitations"
+    headers = _headers(app, db, organisation, owner)
+    sent = api.post(base, headers=headers, json={"email": "late@example.cn"})
+    invitation_id = sent.get_json()["id"]
+    api.delete(f"{base}/{invitation_id}", headers=headers)  # lapsed: withdrawn
+    plain = _headers(app, db, organisation, member)
+    assert api.post(f"{base}/{invitation_id}/resend", headers=plain).status_code == 403
+    again = api.post(f"{base}/{invitation_id}/resend", headers=headers)
+    assert again.status_code == 200, again.get_json()
+    expires = db.scalar(sa.select(Invitation.expires_at).where(Invitation.id == invitation_id))
+    db.commit()
+    assert expires > utcnow()
+    assert api.post(f"{base}/999999/resend", headers=headers).status_code == 404

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from market.identity import services
 from market.identity.models import Invitation, MemberRole, Membership
 from tests import factories
+from tests.web import mailed_link
 
 EN = {"Accept-Language": "en"}
 
@@ -68,3 +69,46 @@ def test_a_member_sees_no_invitations_and_cannot_withdraw(client, app, db):
     assert 'data-testid="pending-invitations"' not in other.get(page).get_data(as_text=True)
     refused = other.submit(f"{page}/invitations/{invitation_id}/revoke", {}, page=page)
     assert refused.status_code == 403, refused.get_data(as_text=True)[-600:]
+
+
+def test_the_owner_sends_an_invitation_again_with_a_new_link(client, app, db):
+    organisation, owner = _owner(client, db)
+    _invitation, old_token = services.invite(
+        db, organisation, owner, "again@example.cn", MemberRole.MEMBER, "http://x"
+    )
+    db.commit()
+    page = f"/organisations/{organisation.id}"
+    html = client.get(page, headers=EN).get_data(as_text=True)
+    assert 'data-testid="resend-invitation"' in html
+    invitation_id = db.scalar(sa.select(Invitation.id))
+    db.rollback()
+    sent = client.submit(f"{page}/invitations/{invitation_id}/resend", {}, page=page)
+    assert sent.status_code == 302
+    invitee = type(client)(app)
+    invitee.sign_up("again@example.cn")
+    link = mailed_link(app, "again@example.cn", "Invitation")
+    assert link != f"/invitations/{old_token}"
+    assert invitee.get(f"/invitations/{old_token}").status_code == 404
+    assert invitee.get(link).status_code == 200
+    assert invitee.submit(link, {}, page=link).status_code == 302
+    db.expire_all()
+    assert db.scalar(sa.select(Invitation.accepted_at)) is not None
+    db.rollback()
+    again = client.submit(f"{page}/invitations/{invitation_id}/resend", {}, page=page)
+    assert again.status_code == 409  # accepted: nothing left to send
+
+
+def test_only_an_administrator_sends_an_invitation_again(client, app, db):
+    organisation, owner = _owner(client, db)
+    services.invite(db, organisation, owner, "y@example.cn", MemberRole.MEMBER, "http://x")
+    member = factories.user(db, "plain@example.cn")
+    organisation.memberships.append(Membership(user=member, role=MemberRole.MEMBER))
+    db.commit()
+    invitation_id = db.scalar(sa.select(Invitation.id))
+    page = f"/organisations/{organisation.id}"
+    db.rollback()
+    other = type(client)(app)
+    other.log_in("plain@example.cn")
+    refused = other.submit(f"{page}/invitations/{invitation_id}/resend", {}, page=page)
+    assert refused.status_code == 403
+    assert client.submit(f"{page}/invitations/999999/resend", {}, page=page).status_code == 404
