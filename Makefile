@@ -25,8 +25,10 @@ install: $(VENV)/.installed translations
 
 install-test: $(VENV)/.installed-test translations
 
-# Compiled catalogues (.mo) are build products: made here, never committed.
+# Compiled catalogues (.mo) are build products: made here, never committed. So is the
+# Traditional Chinese catalogue (zh_Hant), converted from the Simplified one (tools/hant.py).
 translations: $(VENV)/.installed
+	$(PY) tools/hant.py
 	$(BIN)/pybabel compile --use-fuzzy -d market/translations
 
 # The translations template, extracted from the code and pages (a test fails when it is stale).

@@ -321,5 +321,8 @@ def _register_templates(app: Flask) -> None:
         return {
             "current_user": current_user(),
             "locales": i18n.LANGUAGE_NAMES,
+            "language_tags": i18n.LANGUAGE_TAGS,
+            "language_tag": i18n.language_tag,
+            "locale_code": i18n.locale_code,
             "get_locale": get_locale,
         }

@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 from markupsafe import Markup
 
 from market.forms import error_text, maxlength
+from market.hant import to_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
@@ -233,6 +234,11 @@ def quoting(sentence: str | None) -> Markup:
     if not sentence:
         return Markup("")
     parts = _QUOTED.split(str(sentence))
+    locale = get_locale()
+    if locale is not None and locale.script == "Hant":
+        # The exchange's own words follow the reader into Traditional; the quoted titles stay
+        # as their authors typed them.
+        parts = [part if index % 2 else to_traditional(part) for index, part in enumerate(parts)]
     return Markup("").join(typed(part) if index % 2 else part for index, part in enumerate(parts))
 
 

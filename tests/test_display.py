@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 
 from market.config import ROOT
-from market.display import account_name, colon, filesize, money_html
+from market.display import account_name, colon, filesize, money_html, quoting
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,15 @@ def test_no_template_writes_a_colon_of_its_own_after_a_label():
         for path in sorted((ROOT / "templates").rglob("*.html"))
     }
     assert {name: count for name, count in written.items() if count} == {}
+
+
+def test_a_notification_reads_in_traditional_with_its_quoted_titles_as_typed():
+    sentence = "您的求购「深圳公交数据」找到 3 个匹配挂牌"
+    with _app().test_request_context():
+        with force_locale("zh_Hant"):
+            shown = str(quoting(sentence))
+        with force_locale("zh"):
+            simplified = str(quoting(sentence))
+    assert shown.startswith("您的求購「") and shown.endswith("」找到 3 個匹配掛牌")
+    assert ">深圳公交数据</span>" in shown  # the title stays as its author typed it
+    assert simplified.startswith("您的求购「")

@@ -1,5 +1,7 @@
-"""Every user-facing string has a Simplified Chinese translation, and the template is current."""
+"""Every user-facing string has a Simplified Chinese translation, and the template is current;
+the Traditional catalogue follows the Simplified one."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +95,53 @@ def test_a_listing_is_put_on_and_taken_off_the_market_in_the_exchanges_words():
         if any(word in path.read_text(encoding="utf-8") for word in ("上架", "下架", "在售"))
     ]
     assert code == []
+
+
+# --- Traditional Chinese (zh_Hant), built from the Simplified catalogue --------------------------
+
+
+def _hant(tmp_path: Path):
+    """The Traditional catalogue as ``make translations`` writes it, from the committed one."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import hant as tool
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    target = tmp_path / "zh_Hant" / "messages.po"
+    tool.convert(CATALOGUE, target)
+    with target.open("rb") as handle:
+        return read_po(handle)
+
+
+def test_the_traditional_catalogue_translates_every_message_in_traditional_words(tmp_path):
+    hant = _hant(tmp_path)
+    with CATALOGUE.open("rb") as handle:
+        simplified = read_po(handle)
+    missing = sorted(
+        message.id
+        for message in simplified
+        if message.id and message.string and not (hant.get(message.id, message.context) or None)
+    )
+    assert missing == []
+    assert str(hant.locale) == "zh_Hant"
+    # The exchange's words in Traditional characters, and Hong Kong/Taiwan terms from the list.
+    assert hant.get("Sign in").string == "登入"
+    assert hant.get("Sign out").string == "登出"
+    listed = [m.string for m in hant if m.id and isinstance(m.string, str) and "挂牌" in m.string]
+    assert listed == []
+    # Placeholders pass untouched.
+    for message in hant:
+        if message.id and isinstance(message.string, str) and "%(" in message.id:
+            assert sorted(re.findall(r"%\(\w+\)s", message.string)) == sorted(
+                re.findall(r"%\(\w+\)s", simplified.get(message.id, message.context).string)
+            ), message.id
+
+
+def test_the_override_list_changes_terms_only():
+    from market.hant import OVERRIDES, to_traditional
+
+    assert to_traditional("登录账户，下载文件") == "登入帳戶，下載檔案"
+    assert to_traditional("数据资产的登记确权、挂牌与求购") == "數據資產的登記確權、掛牌與求購"
+    assert to_traditional("%(name)s 已通过审核") == "%(name)s 已通過審核"
+    assert to_traditional("") == ""
+    assert all(standard != preferred for standard, preferred in OVERRIDES)

@@ -1,0 +1,58 @@
+"""Traditional Chinese (繁體中文, ``zh_Hant``) from the Simplified text: OpenCC's conversion
+``s2tw`` (the character forms Taiwan and most Hong Kong print use: 為 and 核, not 爲 and 覈),
+then the terms Hong Kong and Taiwan both write differently from the mainland (登入, 帳戶,
+資訊 …), from a short list reviewed by hand.
+
+The ``zh_Hant`` catalogue is built from the Simplified one by ``tools/hant.py`` (``make
+translations``); pages convert the Simplified text of the exchange's own records (notification
+subjects) the same way when the reader chose Traditional.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import opencc
+
+# (what OpenCC writes, what Hong Kong and Taiwan readers both expect). Longer terms first,
+# so that a phrase is replaced before a word inside it. Terms the two write differently from
+# each other (網絡/網路, 軟件/軟體, 打印/列印, 數據/資料) keep the standard form: the exchange's
+# own word is 數據 (數交).
+OVERRIDES: tuple[tuple[str, str], ...] = (
+    ("電子郵箱", "電子郵件"),
+    ("郵箱地址", "電郵地址"),
+    ("登錄", "登入"),
+    ("賬戶", "帳戶"),
+    ("賬號", "帳號"),
+    ("賬單", "帳單"),
+    ("對賬", "對帳"),
+    ("信息", "資訊"),
+    ("默認", "預設"),
+    ("郵箱", "電郵"),
+    ("鏈接", "連結"),
+    ("菜單", "選單"),
+    ("退出", "登出"),
+    ("文件", "檔案"),
+    ("激活", "啟用"),
+    ("服務器", "伺服器"),
+    ("數據庫", "資料庫"),
+    ("質量", "品質"),
+    ("屏幕", "螢幕"),
+    ("二維碼", "QR 碼"),
+)
+
+
+@cache
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("s2tw")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified Chinese text in Traditional characters and Hong Kong/Taiwan terms; text
+    without Chinese (placeholders, codes) comes back as it was."""
+    if not text:
+        return text
+    converted = _converter().convert(text)
+    for standard, preferred in OVERRIDES:
+        converted = converted.replace(standard, preferred)
+    return converted
