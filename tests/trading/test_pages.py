@@ -7,7 +7,7 @@ from market.trading.models import Order
 from tests import factories
 from tests.finance.factories import payee_account
 from tests.trading.helpers import pay_by_bank, place, scalars
-from tests.web import WebClient
+from tests.web import WebClient, page_text
 
 
 def _web(app, user):
@@ -224,3 +224,23 @@ def test_a_dispute_reason_that_cannot_be_taken_is_named_at_the_field_and_kept(
     assert f">{reason}</textarea>" in html and message in html
     status = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
     assert status["status"] != "disputed"
+
+
+def test_the_order_lists_show_an_amount_net_of_its_refund(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    exchange.api(
+        "POST", f"/orders/{order['id']}/disputes", exchange.buyer_api, json={"reason": "数据缺失"}
+    )
+    decided = exchange.api(
+        "POST",
+        f"/orders/{order['id']}/dispute-decision",
+        exchange.review_api,
+        json={"decision": "partial_refund", "refund_minor": 80_000, "note": "已核实"},
+    )
+    assert decided.status_code == 200, decided.get_json()
+    for user in (exchange.provider_user, exchange.buyer_user):
+        html = _web(exchange.app, user).get("/orders").get_data(as_text=True)
+        shown = page_text(html)
+        assert "¥4,800.00 ¥800.00 refunded" not in shown
+        assert "已退款 ¥800.00，净额 ¥4,000.00" in shown, shown
