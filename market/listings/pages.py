@@ -25,7 +25,7 @@ from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
 from market.display import territory, territory_choices
-from market.errors import DomainError, InvalidInput, NotFound
+from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.identity.models import StaffRole
 from market.listings import (
@@ -454,7 +454,17 @@ def provider_edit(listing_id: int):
     """The listing editor on the draft revision, prefilled with what the draft says now."""
     session = db_session()
     listing = listings.listing_or_404(session, listing_id, acting_for())
-    revision = listings.draft_of(listing)  # Conflict (409) when no draft is being written
+    try:
+        revision = listings.draft_of(listing)
+    except Conflict as error:
+        # No draft is being written (it went to review, or the listing is on sale): the 409
+        # leads back to the listing's page, where a new revision is started.
+        back = (
+            url_for("listings.provider_listing", listing_id=listing.id),
+            _("Back to the listing"),
+        )
+        page = render_template("error.html", status=409, message=_(error.message), back=back)
+        return page, 409
     chosen = (listing.asset, revision.certificate)
     if request.method == "GET":
         return _editor(listings.revision_form(revision), {}, [chosen], chosen, listing)

@@ -88,7 +88,12 @@ def test_a_returned_listing_is_revised_and_edited_on_the_web(client, db, draft, 
 
 def test_a_listing_with_no_draft_has_no_editor(client, published, provider):
     client.log_in(provider[1].email)
-    assert client.get(f"/provider/listings/{published.id}/edit").status_code == 409
+    refused = client.get(f"/provider/listings/{published.id}/edit")
+    assert refused.status_code == 409
+    # The page leads back to the listing, where a new revision is started.
+    assert f'href="/provider/listings/{published.id}" data-testid="back"' in refused.get_data(
+        as_text=True
+    )
 
 
 def test_another_organisation_cannot_edit(client, draft):
