@@ -156,11 +156,13 @@ def objection_decided(session: Session, objection: Objection) -> None:
         zh, en = "成立，确权未通过", "upheld; the claim failed"
     else:
         zh, en = "被驳回，公示继续", "dismissed; the public notice carries on"
+    # A failed claim leaves the notice board; the board is where the objector looks then.
+    link = "/notices" if objection.state == ObjectionState.UPHELD else f"/notices/{claim.id}"
     _tell(
         session, objection.organisation_id, f"objection.{objection.state.value}",
         f"您对{zh_name}提出的异议{zh}：{reason}",
         f"Your objection to {en_name} was {en}: {reason}",
-        f"/notices/{claim.id}",
+        link,
     )  # fmt: skip
     if objection.state == ObjectionState.DISMISSED:
         _tell(

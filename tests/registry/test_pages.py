@@ -12,6 +12,7 @@ from market.registry.claims import CHINA
 from market.registry.models import Asset, Claim, ClaimState
 from tests import factories
 from tests.registry import factories as rf
+from tests.web import WebClient
 
 
 @pytest.fixture
@@ -186,3 +187,32 @@ def test_a_claim_before_or_after_notice_has_no_notice_card(client, db, store, st
     client.log_in(rf.user_of(claim).email)
     page = client.get(f"/registry/claims/{claim.id}").get_data(as_text=True)
     assert 'data-testid="notice-explained"' not in page
+
+
+def test_the_objector_sees_its_objection_on_the_notice_and_no_one_else_does(
+    app, client, db, store, staff
+):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff, now=utcnow())
+    organisation, user = rf.provider(db)
+    _other, bystander = rf.provider(db)
+    db.commit()
+    client.log_in(user.email)
+    page = f"/notices/{claim.id}"
+    before = client.get(page).get_data(as_text=True)
+    assert 'data-testid="my-objections"' not in before
+    response = client.submit(
+        f"{page}/objections",
+        {"organisation_id": organisation.id, "reasons": "采集记录 7731 在我方。"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    after = client.get(page).get_data(as_text=True)
+    assert after.count('data-testid="my-objection"') == 1
+    assert "采集记录 7731 在我方。" in after and "待处理" in after
+    assert "再提出一项异议" in after
+    count = after.split('data-testid="objection-count"')[1].split("</p>")[0]
+    assert "已提出的异议：1" in count and "待审核员裁决：1" in count
+    other = WebClient(app)
+    other.log_in(bystander.email)
+    seen = other.get(page).get_data(as_text=True)
+    assert "7731" not in seen and 'data-testid="my-objections"' not in seen

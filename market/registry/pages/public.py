@@ -50,10 +50,13 @@ def _notice_page(claim: Claim, status: int = 200, errors=None):
         for m in (user.memberships if user else [])
         if m.organisation_id != claim.organisation_id
     ]
+    mine = {organisation.id for organisation in organisations}
+    filed = [objection for objection in claim.objections if objection.organisation_id in mine]
     page = render_template(
         "registry/notice.html",
         claim=claim,
         organisations=organisations,
+        filed=filed,
         errors=errors or {},
         form=request.form if errors else {},
         now=utcnow(),
