@@ -13,7 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import NotFound
-from market.registry.models import Asset, Certificate, Claim, ClaimConflict, ClaimState, Objection
+from market.registry.models import (
+    Asset,
+    Certificate,
+    Claim,
+    ClaimConflict,
+    ClaimState,
+    Objection,
+    ObjectionState,
+)
 from market.text import N_
 
 
@@ -51,12 +59,23 @@ def certificate_or_404(session: Session, number: str) -> Certificate:
     return certificate
 
 
-def review_queue(state: ClaimState | None, conflicts: bool | None) -> sa.Select:
-    """The review queue's select: filed claims by state, optionally only conflicting ones."""
+def review_queue(
+    state: ClaimState | None, conflicts: bool | None, open_objections: bool = False
+) -> sa.Select:
+    """The review queue's select: filed claims by state, optionally only conflicting ones, or
+    only those with an objection awaiting a decision (in any state: they are in public
+    notice)."""
     statement = sa.select(Claim).order_by(Claim.updated_at, Claim.id)
+    if open_objections:
+        waiting = (
+            sa.select(Objection.id)
+            .where(Objection.claim_id == Claim.id, Objection.state == ObjectionState.OPEN)
+            .exists()
+        )
+        statement = statement.where(waiting)
     if state is not None:
         statement = statement.where(Claim.state == state)
-    else:
+    elif not open_objections:
         statement = statement.where(
             Claim.state.in_([ClaimState.SUBMITTED, ClaimState.RESUBMITTED, ClaimState.UNDER_REVIEW])
         )

@@ -8,6 +8,7 @@ from babel.dates import format_datetime
 
 from market.db import utcnow
 from market.identity.models import StaffRole
+from market.registry import claims
 from market.registry.claims import CHINA
 from market.registry.models import Asset, Claim, ClaimState
 from tests import factories
@@ -216,3 +217,20 @@ def test_the_objector_sees_its_objection_on_the_notice_and_no_one_else_does(
     other.log_in(bystander.email)
     seen = other.get(page).get_data(as_text=True)
     assert "7731" not in seen and 'data-testid="my-objections"' not in seen
+
+
+def test_reviewers_find_the_claims_with_an_objection_awaiting_a_decision(client, db, store, staff):
+    objected = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff, now=utcnow())
+    quiet = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff, now=utcnow())
+    objector, objector_user = rf.provider(db)
+    claims.file_objection(
+        db, store, objected, objector.id, objector_user, "我方采集。", [], rf.MAX_BYTES, utcnow()
+    )
+    db.commit()
+    client.log_in(staff.email)
+    home = client.get("/review/claims").get_data(as_text=True)
+    assert 'data-testid="objection-queue"' in home
+    queue = client.get("/review/claims?objections=open").get_data(as_text=True)
+    assert f'/review/claims/{objected.id}"' in queue
+    assert f'/review/claims/{quiet.id}"' not in queue
+    assert '<td data-testid="open-objections"><strong class="error">1</strong>' in queue

@@ -21,19 +21,22 @@ from market.text import N_
 @blp.route("/review/claims")
 @staff_required(StaffRole.REVIEWER)
 def review_queue():
-    """Claims to review, filtered by state and by conflicts."""
+    """Claims to review, filtered by state, by conflicts and by objections awaiting a
+    decision."""
     state = request.args.get("state") or None
     conflicts = {"yes": True, "no": False}.get(request.args.get("conflicts", ""))
     try:
         state = ClaimState(state) if state else None
     except ValueError:
         raise InvalidInput(N_("unknown state"), field="state") from None
-    rows = db_session().scalars(services.review_queue(state, conflicts).limit(200))
+    objections = request.args.get("objections") == "open"
+    rows = db_session().scalars(services.review_queue(state, conflicts, objections).limit(200))
     return render_template(
         "registry/review_queue.html",
         claims=list(rows),
         state=state,
         conflicts=request.args.get("conflicts", ""),
+        objections=objections,
     )
 
 
