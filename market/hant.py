@@ -10,6 +10,7 @@ subjects) the same way when the reader chose Traditional.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import opencc
@@ -56,3 +57,14 @@ def to_traditional(text: str) -> str:
     for standard, preferred in OVERRIDES:
         converted = converted.replace(standard, preferred)
     return converted
+
+
+# A title quoted in a sentence of the exchange's: people's own words, never converted.
+_QUOTED = re.compile(r"(「[^」]*」|“[^”]*”)")
+
+
+def sentence_to_traditional(sentence: str) -> str:
+    """A sentence of the exchange's (a notification) in Traditional, the titles it quotes in
+    「…」 or “…” left as their authors typed them."""
+    parts = _QUOTED.split(sentence or "")
+    return "".join(part if index % 2 else to_traditional(part) for index, part in enumerate(parts))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import NotFound
+from market.hant import sentence_to_traditional
 from market.identity.models import MemberRole, Membership, User
 from market.listings.models import Notification
 from market.mail import Mail, Mailer
@@ -76,9 +77,13 @@ def send_mail(session: Session, mailer: Mailer, base_url: str, payload: dict) ->
         f"- {item['zh']} / {item['en']}\n" for item in notification.subject.get("items", [])
     )
     for email, locale in recipients:
-        # The recipient's language first (Chinese unless they chose English), the other below.
+        # The recipient's language first (Chinese unless they chose English), the other below;
+        # a reader of Traditional Chinese gets the exchange's words in Traditional.
         first, second = ("en", "zh") if (locale or "zh").startswith("en") else ("zh", "en")
-        body = f"{notification.subject[first]}\n{notification.subject[second]}\n\n{items}"
+        subject = dict(notification.subject)
+        if locale == "zh_Hant":
+            subject["zh"] = sentence_to_traditional(subject["zh"])
+        body = f"{subject[first]}\n{subject[second]}\n\n{items}"
         body += f"\n{link}\n" if items else f"{link}\n"
-        mailer.send(Mail(to=email, subject=notification.subject[first], body=body))
+        mailer.send(Mail(to=email, subject=subject[first], body=body))
     return len(recipients)

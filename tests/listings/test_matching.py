@@ -473,3 +473,14 @@ def test_a_private_offer_answering_a_closed_demand_names_state_and_action(
     assert response.status_code == 409, response.get_json()
     errors = response.get_json()["errors"]
     assert errors["state"] == ["closed"] and errors["action"] == ["answer"]
+def test_a_reader_of_traditional_chinese_gets_the_mail_in_traditional(app, db, listing, drain):
+    owner = listing.organisation.memberships[0].user
+    owner.locale = "zh_Hant"
+    db.commit()
+    _post(db, factories.organisation(db), title="深圳公交刷卡数据")
+    drain()
+    mails = _mails(app, owner.email)
+    assert mails, "no mail to the provider"
+    subject = mails[-1]["Subject"]
+    # The exchange's words in Traditional; the buyer's title as the buyer typed it.
+    assert subject == "求購「深圳公交刷卡数据」與您的掛牌匹配，可發出專屬報價"
