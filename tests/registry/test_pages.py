@@ -234,3 +234,23 @@ def test_reviewers_find_the_claims_with_an_objection_awaiting_a_decision(client,
     assert f'/review/claims/{objected.id}"' in queue
     assert f'/review/claims/{quiet.id}"' not in queue
     assert '<td data-testid="open-objections"><strong class="error">1</strong>' in queue
+
+
+def test_a_failed_claim_no_longer_advertises_its_notice_end(client, db, store, staff):
+    claim = rf.advance(db, rf.draft(db, store), ClaimState.PUBLIC_NOTICE, staff, now=utcnow())
+    objector, objector_user = rf.provider(db)
+    claims.file_objection(
+        db, store, claim, objector.id, objector_user, "我方采集。", [], rf.MAX_BYTES, utcnow()
+    )
+    owner = claim.organisation.memberships[0].user
+    db.commit()
+    client.log_in(owner.email)
+    assert "Public notice until" in client.get(
+        f"/registry/claims/{claim.id}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    db.rollback()
+    claims.decide_objection(db, claim.objections[0], staff, True, "属实", utcnow())
+    db.commit()
+    page = client.get(f"/registry/claims/{claim.id}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert "Failed" in html and "Public notice until" not in html
