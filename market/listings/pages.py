@@ -495,6 +495,9 @@ def provider_listing(listing_id: int):
         try:
             if action == "submit":
                 listings.submit(session, listing, current_user(), now)
+                flash(
+                    _("Submitted for compliance review. You will be told when a reviewer decides.")
+                )
             elif action == "revise":
                 listings.start_revision(session, listing, current_user(), now)
                 return redirect(url_for("listings.provider_edit", listing_id=listing_id))
@@ -502,6 +505,7 @@ def provider_listing(listing_id: int):
                 listings.move(
                     session, listing, Action.DELIST, Actor.PROVIDER, current_user(), None, now
                 )
+                flash(_("Delisted: the listing is off the market for good."))
         except DomainError as error:
             return _provider_listing_page(listing, {"action": [_(error.message)]}, error.status)
         return redirect(url_for("listings.provider_listing", listing_id=listing_id))

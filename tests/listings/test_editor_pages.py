@@ -212,3 +212,16 @@ def test_the_editor_fields_of_a_draft_load_into_what_the_api_was_sent(db, draft)
     for data in (shown, expected):  # stored terms keep scenarios in a canonical order
         data["terms"]["scenarios"] = sorted(data["terms"]["scenarios"])
     assert shown == expected
+
+
+def test_a_never_published_draft_says_so_and_submitting_it_is_confirmed(
+    client, db, draft, provider
+):
+    client.log_in(provider[1].email)
+    page = f"/provider/listings/{draft.id}"
+    editor = client.get(f"{page}/edit", headers=ENGLISH).get_data(as_text=True)
+    assert "not yet on the market" in editor and "published revision" not in editor
+    submitted = client.submit(page, {"action": "submit"}, page=page, headers=ENGLISH)
+    assert submitted.status_code == 302
+    after = client.get(page, headers=ENGLISH).get_data(as_text=True)
+    assert "Submitted for compliance review." in after

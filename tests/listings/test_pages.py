@@ -104,6 +104,7 @@ def test_a_move_the_listing_no_longer_allows_is_said_on_its_page(client, draft, 
     client.log_in(provider[1].email)
     page = f"/provider/listings/{draft.id}"
     assert client.submit(page, {"action": "submit"}).status_code == 302
+    assert "已提交合规审查" in client.get(page).text  # the redirect's page, as a browser follows it
     again = client.submit(page, {"action": "submit"}, headers={"Accept-Language": "en"})
     assert again.status_code == 409
     html = again.text
