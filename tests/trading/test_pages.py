@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from market.trading.models import Order
 from tests import factories
 from tests.finance.factories import payee_account
+from tests.listings import factories as lf
 from tests.trading.helpers import pay_by_bank, place, scalars
 from tests.web import WebClient, page_text
 
@@ -244,3 +245,22 @@ def test_the_order_lists_show_an_amount_net_of_its_refund(exchange, listing, dra
         shown = page_text(html)
         assert "¥4,800.00 ¥800.00 refunded" not in shown
         assert "已退款 ¥800.00，净额 ¥4,000.00" in shown, shown
+
+
+def test_an_entitlement_says_its_period_once_and_its_status_by_name(exchange, listing_of):
+    subscription = lf.plan(kind="subscription", period="month", periods=12, price_minor=1_200_000)
+    listing = listing_of(plans=[subscription])
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    html = (
+        _web(exchange.app, exchange.buyer_user).get(f"/orders/{order['id']}").get_data(as_text=True)
+    )
+    period = page_text(html.split('data-testid="entitlement-period"')[1].split("</p>")[0])
+    assert period.startswith(">") and "有效期 " in period and " 至 " in period, period
+    assert "起有效" not in period and "状态：" in period
+    members = (
+        _web(exchange.app, exchange.provider_user)
+        .get(f"/organisations/{exchange.provider.id}")
+        .get_data(as_text=True)
+    )
+    assert "<th>姓名</th>" in members  # a person's name, not a thing's 名称
