@@ -44,11 +44,23 @@ def test_an_unconfirmed_user_may_sign_in_but_not_register_an_organisation(client
     client.sign_up("una@example.cn", confirm=False)
     page = client.get("/organisations", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Confirm your e-mail address" in page
+    assert 'data-testid="register-organisation"' not in page  # not offered until confirmed
     refused = _register_organisation(client)
     assert refused.status_code == 403
     assert "邮箱" in refused.get_data(as_text=True)
     assert client.get(confirmation_link(app, "una@example.cn")).status_code == 302
+    assert 'data-testid="register-organisation"' in client.get("/organisations").text
     assert _register_organisation(client).status_code == 302
+
+
+def test_the_sign_in_page_says_why_it_was_asked_for(client):
+    plain = client.get("/login", headers={"Accept-Language": "en"}).text
+    assert 'data-testid="sign-in-reason"' not in plain
+    buying = client.get("/login?next=/listings/7/buy", headers={"Accept-Language": "en"}).text
+    assert "Sign in to buy" in buying
+    assert 'href="/signup?next=/listings/7/buy"' in buying or "next=%2Flistings%2F7%2Fbuy" in buying
+    other = client.get("/login?next=/orders", headers={"Accept-Language": "en"}).text
+    assert "Sign in to continue" in other
 
 
 def test_a_confirmation_link_works_once(client, app):
