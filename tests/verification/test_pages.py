@@ -79,3 +79,5 @@ def test_the_directory_hides_unverified_organisations(app, db, client):
     db.commit()
     page = client.get("/market/organisations").get_data(as_text=True)
     assert shown.name_en in page and hidden.name_en not in page
+    # Each leads to its listings on the market (the provider facet).
+    assert f'href="/market?provider={shown.id}" data-testid="provider-listings"' in page
