@@ -225,3 +225,10 @@ def test_a_never_published_draft_says_so_and_submitting_it_is_confirmed(
     assert submitted.status_code == 302
     after = client.get(page, headers=ENGLISH).get_data(as_text=True)
     assert "Submitted for compliance review." in after
+
+
+def test_the_editor_says_why_the_holding_right_is_not_offered(client, draft, provider):
+    client.log_in(provider[1].email)
+    editor = client.get(f"/provider/listings/{draft.id}/edit").get_data(as_text=True)
+    assert 'value="holding"' not in editor
+    assert 'data-testid="holding-not-listed"' in editor and "数据资源持有权仍归贵机构所有" in editor
