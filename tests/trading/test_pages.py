@@ -264,3 +264,13 @@ def test_an_entitlement_says_its_period_once_and_its_status_by_name(exchange, li
         .get_data(as_text=True)
     )
     assert "<th>姓名</th>" in members  # a person's name, not a thing's 名称
+
+
+def test_the_buy_page_says_what_happens_after_the_order(exchange, listing):
+    web = _web(exchange.app, exchange.buyer_user)
+    page = f"/listings/{listing.id}/buy"
+    days = exchange.app.config["ACCEPTANCE_DAYS"]
+    zh = page_text(web.get(page).get_data(as_text=True))
+    assert f"款项由交易所托管；数据交付后，您有 {days} 天验收或提出争议" in zh
+    en = page_text(web.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert f"you have {days} days to accept it or open a dispute" in en
