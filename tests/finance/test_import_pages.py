@@ -13,7 +13,7 @@ from market.identity.models import StaffRole
 from tests import factories
 from tests.finance.conftest import today
 from tests.finance.generated import BankRow, icbc_csv, mt940, stripe_csv, stripe_row
-from tests.web import WebClient
+from tests.web import WebClient, page_text
 
 PAGE = "/finance/imports"
 ACCOUNT = {"name": "工行基本户", "bank_name": "中国工商银行",
@@ -87,11 +87,11 @@ def test_the_first_statements_opening_balance_is_booked_from_the_page(app, db):
     form = {"bank_account_id": account_id, "format": "csv",
             "file": _upload(icbc_csv(rows, 100_000_000), "icbc.csv")}  # fmt: skip
     web.submit(f"{PAGE}/statements", form, page=PAGE)
-    assert "记入 ¥1,000,000.00" in web.get(PAGE).get_data(as_text=True)
+    assert "记入 ¥1,000,000.00" in page_text(web.get(PAGE).get_data(as_text=True))
     done = web.submit(f"{PAGE}/bank-accounts/{account_id}/opening-balance", {}, page=PAGE)
     assert done.status_code == 302
     page = web.get(PAGE).get_data(as_text=True)
-    assert "已记账" in page and "记入 ¥1,000,000.00" not in page
+    assert "已记账" in page and "记入 ¥1,000,000.00" not in page_text(page)
 
 
 def test_a_statement_for_another_account_names_both_numbers(app, db):
