@@ -64,7 +64,7 @@ def revise(session: Session, demand: Demand, organisation_ids, data: dict, now: 
     this commit, and closed when its new deadline day is over."""
     own_demand(demand, organisation_ids)
     if demand.status != DemandStatus.OPEN:
-        raise Conflict(N_("this demand is closed"))
+        raise Conflict(N_("this demand is closed"), state=[demand.status.value], action=["revise"])
     if data["deadline"] < now.date():
         raise InvalidInput(N_("the deadline has passed"), field="deadline")
     for name, value in data.items():
@@ -77,8 +77,8 @@ def revise(session: Session, demand: Demand, organisation_ids, data: dict, now: 
 
 
 def withdraw(session: Session, demand: Demand, organisation_ids) -> Demand:
-    """Its buyer closes the demand (found what it needed, or gave up); closing twice is
-    harmless."""
+    """Its buyer closes the demand (found what it needed, or gave up); closing it twice is a
+    409."""
     own_demand(demand, organisation_ids)
     return close(session, demand)
 
