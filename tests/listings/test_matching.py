@@ -473,6 +473,8 @@ def test_a_private_offer_answering_a_closed_demand_names_state_and_action(
     assert response.status_code == 409, response.get_json()
     errors = response.get_json()["errors"]
     assert errors["state"] == ["closed"] and errors["action"] == ["answer"]
+
+
 def test_a_reader_of_traditional_chinese_gets_the_mail_in_traditional(app, db, listing, drain):
     owner = listing.organisation.memberships[0].user
     owner.locale = "zh_Hant"
