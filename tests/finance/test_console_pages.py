@@ -341,7 +341,7 @@ def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db
     db.commit()
     web = _web(app, finance)
     page = web.get("/finance/reconciliation").get_data(as_text=True)
-    assert "差额 -¥1.00" in page  # beside the candidate, before anything is matched
+    assert "差额 -¥1.00" in page_text(page)  # beside the candidate, before anything is matched
     form = {"candidate": f"payment:{payment_id}", "kind": "payment", "target_id": "", "note": ""}
     asked = web.submit(
         f"/finance/reconciliation/{exception_id}/match", form, page="/finance/reconciliation"
@@ -357,9 +357,9 @@ def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db
     )  # fmt: skip
     assert done.status_code == 302, done.get_data(as_text=True)
     queue = web.get("/finance/reconciliation").get_data(as_text=True)
-    assert "手工匹配，差额未说明" in queue and "待说明的差额：-¥1.00" in queue
+    assert "手工匹配，差额未说明" in queue and "待说明的差额：-¥1.00" in page_text(queue)
     trail = queue[queue.index('data-testid="trail"') :]
-    assert f"#{payment_id} · {reference} · ¥4,800.00" in trail  # not a bare number
+    assert f"#{payment_id} · {reference} · ¥4,800.00" in page_text(trail)  # not a bare number
     with app.extensions["db"].unit_of_work() as session:
         assert session.get(ReconException, exception_id).status == "open"
 
