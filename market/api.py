@@ -253,7 +253,7 @@ def refuse_unknown_query_parameters() -> None:
         raise ValidationError({name: [N_("Unknown field.")] for name in sorted(unknown)})
     # One value per parameter unless it is a list: the second `page` or `signature` would
     # otherwise be dropped unseen.
-    lists = _list_query_parameters(request.endpoint, doc)
+    lists = _query_parameters(request.endpoint, doc)[1]
     repeated = {
         name for name, values in request.args.lists() if len(values) > 1 and name not in lists
     }
@@ -306,45 +306,34 @@ def reads_body(doc: Mapping) -> bool:
     return "requestBody" in doc.get("manual_doc", {})
 
 
-_declared_query_parameters: dict[str, frozenset[str]] = {}
+_query_parameters_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _query_parameters(endpoint: str, doc: Mapping) -> tuple[frozenset[str], frozenset[str]]:
+    """Names of the query parameters an API operation reads (its query schemas' fields and,
+    when it is paginated, ``page`` and ``page_size``), and those of them that take a list
+    (given once per item)."""
+    if endpoint not in _query_parameters_of:
+        names: set[str] = set()
+        lists: set[str] = set()
+        for parameters in doc.get("arguments", {}).get("parameters", []):
+            if parameters.get("in") != "query":
+                continue
+            schema = parameters["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            for name, field in schema.load_fields.items():
+                names.add(field.data_key or name)
+                if isinstance(field, fields.List):
+                    lists.add(field.data_key or name)
+        if "pagination" in doc:
+            names.update(("page", "page_size"))
+        _query_parameters_of[endpoint] = (frozenset(names), frozenset(lists))
+    return _query_parameters_of[endpoint]
 
 
 def declared_query_parameters(endpoint: str, doc: Mapping) -> frozenset[str]:
-    """Names of the query parameters an API operation reads: its query schemas' fields and,
-    when it is paginated, ``page`` and ``page_size``."""
-    if endpoint not in _declared_query_parameters:
-        names: set[str] = set()
-        for parameters in doc.get("arguments", {}).get("parameters", []):
-            if parameters.get("in") != "query":
-                continue
-            schema = parameters["schema"]
-            schema = schema() if isinstance(schema, type) else schema
-            names.update(field.data_key or name for name, field in schema.load_fields.items())
-        if "pagination" in doc:
-            names.update(("page", "page_size"))
-        _declared_query_parameters[endpoint] = frozenset(names)
-    return _declared_query_parameters[endpoint]
-
-
-_list_query_parameters_of: dict[str, frozenset[str]] = {}
-
-
-def _list_query_parameters(endpoint: str, doc: Mapping) -> frozenset[str]:
-    """Names of an API operation's query parameters that take a list (given once per item)."""
-    if endpoint not in _list_query_parameters_of:
-        names: set[str] = set()
-        for parameters in doc.get("arguments", {}).get("parameters", []):
-            if parameters.get("in") != "query":
-                continue
-            schema = parameters["schema"]
-            schema = schema() if isinstance(schema, type) else schema
-            names.update(
-                field.data_key or name
-                for name, field in schema.load_fields.items()
-                if isinstance(field, fields.List)
-            )
-        _list_query_parameters_of[endpoint] = frozenset(names)
-    return _list_query_parameters_of[endpoint]
+    """Names of the query parameters an API operation reads."""
+    return _query_parameters(endpoint, doc)[0]
 
 
 def multiline_marker(_converter, field, **_kwargs) -> dict:
