@@ -37,6 +37,14 @@ def _names(claim: Claim) -> tuple[str, str]:
     )
 
 
+def _held(claim: Claim) -> tuple[str, str]:
+    """What another organisation holds: its certificate once issued, else its claim."""
+    if claim.state == ClaimState.CERTIFIED and claim.certificate is not None:
+        number = claim.certificate.number
+        return f"登记证书 {number}", f"certificate {number}"
+    return _names(claim)
+
+
 # What a move means to the claimant: (kind, Chinese, English), {reason} filled in.
 MOVES = {
     Action.APPROVE: (
@@ -97,11 +105,8 @@ def objection_filed(session: Session, claim: Claim) -> None:
 def conflict_found(session: Session, claim: Claim, other: Claim) -> None:
     """Tell the organisation behind ``other`` (a claim or a certificate) that ``claim``, of
     another organisation, covers the same content."""
-    zh_name, en_name = _names(other)
+    zh_name, en_name = _held(other)
     claimant_zh, claimant_en = claim.organisation.name_zh, claim.organisation.name_en
-    if other.state == ClaimState.CERTIFIED and other.certificate is not None:
-        number = other.certificate.number
-        zh_name, en_name = f"登记证书 {number}", f"certificate {number}"
     _tell(
         session, other.organisation_id, "claim.conflict",
         f"{claimant_zh} 就与您的{zh_name}相同的内容提交了确权申请（#{claim.id}），审核员将比对处理；"
@@ -132,10 +137,7 @@ def conflict_in_notice(session: Session, claim: Claim) -> None:
         if other.organisation_id in told or other.organisation_id == claim.organisation_id:
             continue
         told.add(other.organisation_id)
-        zh_name, en_name = _names(other)
-        if other.state == ClaimState.CERTIFIED and other.certificate is not None:
-            number = other.certificate.number
-            zh_name, en_name = f"登记证书 {number}", f"certificate {number}"
+        zh_name, en_name = _held(other)
         _tell(
             session, other.organisation_id, "claim.conflict_in_notice",
             f"{claimant_zh} 就与您的{zh_name}相同内容的确权申请（#{claim.id}）已进入公示，"
