@@ -399,13 +399,6 @@ def specificity(documents: int, matching: int) -> float:
     return max(0.05, math.log(1 + (documents - matching + 0.5) / (matching + 0.5))) ** 2
 
 
-def coordination(matched: float, whole: float) -> float:
-    """The factor on the score of a document matching words of specificity ``matched`` out
-    of the query's ``whole``: the share of what the query says that the document matches, so
-    the rarer words weigh more than the common ones (stock prices: stock says more)."""
-    return matched / whole if whole > 0 else 1.0
-
-
 def required(count: int) -> int:
     """How many of ``count`` query words a match must contain: all of one or two, all but one
     of three or four, then 60% (``minimum_should_match: 2<-1 4<60%``)."""

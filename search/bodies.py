@@ -209,8 +209,8 @@ def text_query(
 
     Each group (a query word and its synonyms) is a :func:`group_clause`; ``minimum`` groups
     must match. With ``weights`` (each group's specificity), a document's score is multiplied
-    by the share of the query's specificity it matches, as on the embedded engine
-    (:func:`search.analysis.coordination`, a ``function_score`` of one filter per group).
+    by the share of the query's specificity it matches, as on the embedded engine (a
+    ``function_score`` of one filter per group).
     Words found close together in a title score extra (phrase proximity), and ``boosts``
     (keyword field, values, factor) favour documents holding those values.
     """

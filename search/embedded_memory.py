@@ -463,8 +463,8 @@ def _combined(
     matched: Counter | None = None,
 ) -> dict[int, float]:
     """The documents matching ``required`` of the word groups (and the filters' ``members``),
-    each scored ``(near + group scores, in group order)`` times the coordination of the
-    groups' ``weights`` it matches (:func:`search.analysis.coordination`).
+    each scored ``(near + group scores, in group order)`` times the share of the groups'
+    ``weights`` it matches (rarer words weigh more: "stock prices" is about stock).
 
     Each group's scores are added to the documents kept in one pass over the smaller of the
     two, instead of looking every group up for every document: the sums are the same (a
@@ -494,7 +494,7 @@ def _combined(
                 if score is not None:
                     sums[rowid] += score
                     said[rowid] += weight
-    # analysis.coordination, inlined: it is called for every document kept.
+    # The share of the query's specificity each document matches.
     whole = sum(weights)
     share = 1.0 / whole if whole > 0 else 0.0
     if not share:
