@@ -26,10 +26,13 @@ from ledger.models import Account as LedgerAccount
 from ledger.posting import prepare
 from market.errors import Conflict, InvalidInput, NotFound
 from market.errors import state_value as _value
+from market.finance import assertions
 from market.finance import books as finance_books
 from market.finance.inputs import coded_money
 from market.finance.models import (
+    AssertionStatus,
     AuditEvent,
+    BalanceAssertion,
     BankAccount,
     BankLine,
     Correction,
@@ -365,7 +368,19 @@ def decide_correction(
         _resolve(exception, "corrected", correction.reason, user, now)
     audit(session, "approve_correction", f"correction:{correction.id}", user, now,
           entry_id=entry.id)  # fmt: skip
+    _reassert(session, user, now, f"correction:{correction.id}")
     return correction
+
+
+def _reassert(session: Session, user: User, now: datetime, after: str) -> None:
+    """Once balances have been asserted, assert them again after a change to the books, so
+    the daily table never shows what the books said before it."""
+    if session.scalar(sa.select(BalanceAssertion.id).limit(1)) is None:
+        return
+    rows = assertions.compute(session, now)
+    differs = sum(1 for row in rows if row.status == AssertionStatus.DIFFERS)
+    audit(session, "assert_balances", "recon", user, now, days=len(rows), differs=differs,
+          after=after)  # fmt: skip
 
 
 def queue(status: ExceptionStatus = ExceptionStatus.OPEN) -> sa.Select:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ from market.finance.models import (
     ReconException,
     StripeBalanceTransaction,
 )
-from market.finance.payouts import value_moment
+from market.finance.payouts import CHINA_STANDARD_TIME, value_moment
 from market.states import Actor
 from market.trading.models import (
     Dispute,
@@ -356,10 +356,34 @@ def _bank_transaction_ids(session: Session, pending: _Pending, now: datetime) ->
         line = lines[payment.bank_transaction_id]
         if payment.id in taken or payment.currency != line.currency:
             continue
+        if not _on_books(session, line):
+            pending.problems.append(_elsewhere(session, line, "payment", payment.id,
+                                               payment.amount_minor))  # fmt: skip
+            continue
         if payment.amount_minor == line.amount_minor:
             _bank_match(pending, line, "bank_transaction", "payment", payment.id)
         else:
             pending.problems.append(_differs(line, "payment", payment.id, payment.amount_minor))
+
+
+def _on_books(session: Session, line: BankLine) -> bool:
+    """Whether the line's bank account is the ledger account receipts, bank refunds and
+    payouts are booked on: a line of an account with its own code is money elsewhere."""
+    return ledger_code(session, line) == books.BANK
+
+
+def _elsewhere(session: Session, line: BankLine, kind: str, target_id: int, amount: int) -> dict:
+    """A rule found the line's counterpart, but booked on another ledger account: matching the
+    two would leave each account with the other's money, so finance decides."""
+    return {
+        "kind": "other_account",
+        "bank_line_id": line.id,
+        "amount_minor": line.amount_minor,
+        "currency": line.currency,
+        "detail": f"{kind} {target_id} ({amount}) is booked on {books.BANK}, "
+        f"the line is on {ledger_code(session, line)}",
+        "candidates": [],
+    }
 
 
 def _differs(line: BankLine, kind: str, target_id: int, amount: int) -> dict:
@@ -388,6 +412,11 @@ def _payout_references(session: Session, pending: _Pending, now: datetime) -> No
     for line, payout_id in found:
         payout = session.get(Payout, payout_id)
         if payout is None or payout.currency != line.currency:
+            continue
+        if not _on_books(session, line):
+            pending.problems.append(
+                _elsewhere(session, line, "payout", payout.id, -payout.amount_minor)
+            )
             continue
         if abs(line.amount_minor) != payout.amount_minor:
             pending.problems.append(_differs(line, "payout", payout.id, -payout.amount_minor))
@@ -432,6 +461,11 @@ def _refund_references(session: Session, pending: _Pending, now: datetime) -> No
             continue
         refund = session.get(Refund, ids[0])
         if refund is None or refund.transfer_status is None or refund.currency != line.currency:
+            continue
+        if not _on_books(session, line):
+            pending.problems.append(
+                _elsewhere(session, line, "refund", refund.id, -refund.amount_minor)
+            )
             continue
         if -line.amount_minor != refund.amount_minor:
             pending.problems.append(_differs(line, "refund", refund.id, -refund.amount_minor))
@@ -514,7 +548,11 @@ def _order_references(session: Session, pending: _Pending, now: datetime) -> Non
             )
         )
         free = [payment for payment in receipts if payment.id not in taken]
-        if free and sum(payment.amount_minor for payment in free) == line.amount_minor:
+        if free and not _on_books(session, line):
+            pending.problems.append(
+                _elsewhere(session, line, "payment", free[0].id, free[0].amount_minor)
+            )
+        elif free and sum(payment.amount_minor for payment in free) == line.amount_minor:
             for payment in free:
                 _bank_match(pending, line, "order_reference", "payment", payment.id,
                             payment.amount_minor)  # fmt: skip
@@ -614,14 +652,23 @@ def _candidate(kind: str, target_id: int, amount: int, currency: str) -> dict:
 
 
 def _suggest(
-    session: Session, amount: int, currency: str, method: PaymentMethod | None
+    session: Session,
+    amount: int,
+    currency: str,
+    method: PaymentMethod | None,
+    day: date,
+    window_days: int,
 ) -> list[dict]:
     """What a hand match could pick for a line of ``amount``: on the same side (money in: a
     receipt or card payment not matched yet; money out: a refund, or a payout sent to the
     bank), of the line's payment ``method`` (``None``: a bank account whose ledger code is not
-    the one receipts are booked on, where nothing of trading's can match), within ±1 yuan;
-    for money into the bank, orders still awaiting a transfer of about that amount too."""
+    the one receipts are booked on, where nothing of trading's can match), within ±1 yuan and,
+    as the rules' window, received within ``window_days`` of ``day`` (the line's value date,
+    UTC+8) — a refund made by then; for money into the bank, orders still awaiting a transfer
+    of about that amount too."""
     low, high = abs(amount) - 100, abs(amount) + 100
+    first, last = day - timedelta(days=window_days), day + timedelta(days=window_days)
+    since, until = value_moment(first), value_moment(last + timedelta(days=1))
     found = []
     if method is not None and amount > 0:
         matched = sa.select(Match.target_id).where(Match.target_kind == "payment")
@@ -633,6 +680,11 @@ def _suggest(
                     sa.between(Payment.amount_minor, low, high), Payment.currency == currency,
                     Payment.method == method, Payment.status.in_(RECEIVED),
                     Payment.id.not_in(matched),
+                    sa.or_(
+                        Payment.value_date.between(first, last),
+                        sa.and_(Payment.value_date.is_(None),
+                                Payment.created_at >= since, Payment.created_at < until),
+                    ),
                 )
                 .order_by(Payment.id)
                 .limit(5)
@@ -645,7 +697,7 @@ def _suggest(
                 sa.select(Refund)
                 .where(
                     sa.between(Refund.amount_minor, low, high), Refund.currency == currency,
-                    Refund.method == method,
+                    Refund.method == method, Refund.created_at < until,
                 )
                 .order_by(Refund.id)
                 .limit(5)
@@ -690,9 +742,7 @@ def ledger_code(session: Session, line: BankLine) -> str:
 def _line_method(session: Session, line: BankLine) -> PaymentMethod | None:
     """Bank receipts, refunds and payouts are booked on ``assets:bank``: a line of an account
     with another ledger code can be none of them."""
-    account = session.get(BankAccount, line.bank_account_id)
-    on_books = account is None or account.ledger_account == books.BANK
-    return PaymentMethod.BANK_TRANSFER if on_books else None
+    return PaymentMethod.BANK_TRANSFER if _on_books(session, line) else None
 
 
 def _stripe_payouts_near(session: Session, line: BankLine) -> list[dict]:
@@ -745,7 +795,9 @@ def _exceptions(
             {"kind": "missing_in_ledger", "stripe_line_id": row.id, "amount_minor": row.amount,
              "currency": row.currency,
              "detail": f"Stripe {row.reporting_category} {row.source_id or ''} is not in the books",
-             "candidates": _suggest(session, row.amount, row.currency, PaymentMethod.STRIPE)},
+             "candidates": _suggest(session, row.amount, row.currency, PaymentMethod.STRIPE,
+                                    row.created.astimezone(CHINA_STANDARD_TIME).date(),
+                                    window_days)},
         )  # fmt: skip
     for line in _open_bank_lines(session):
         problems.setdefault(
@@ -754,7 +806,7 @@ def _exceptions(
              "currency": line.currency,
              "detail": f"{line.counterparty_name or ''} {line.remark or ''}".strip()[:500],
              "candidates": _suggest(session, line.amount_minor, line.currency,
-                                    _line_method(session, line))
+                                    _line_method(session, line), line.value_date, window_days)
              + _stripe_payouts_near(session, line)},
         )  # fmt: skip
     for payment in _missing_at_stripe(session):

@@ -102,7 +102,8 @@ class ParsedStatement:
     closing_minor: int
     lines: list[ParsedLine] = field(default_factory=list)
     encoding: str | None = None
-    # The account the file says it is for (MT940's :25:, camt.053's Acct/Id), when it says.
+    # The account the file says it is for (MT940's :25:, camt.053's Acct/Id, a CSV title line
+    # "账号：…"), when it says.
     account: str | None = None
 
     @property
@@ -214,6 +215,25 @@ def to_date(text: str, where: str) -> date:
     raise InvalidInput(N_("this is not a date"), field=where)
 
 
+# A title line above a CSV export's table that states its account: "账号：7559…" in one cell,
+# or "账号" and the number in the next.
+_STATED_ACCOUNT = re.compile(r"^[账帐]\s*号\s*[:：]?\s*(.*)$")
+
+
+def _stated_account(rows: list[list[str]]) -> str | None:
+    """The account number a CSV's title block states, if it states one."""
+    for row in rows:
+        cells = [cell.strip() for cell in row]
+        for at, cell in enumerate(cells):
+            found = _STATED_ACCOUNT.match(cell)
+            if found is None:
+                continue
+            value = found.group(1) or next((x for x in cells[at + 1 :] if x), "")
+            if re.search(r"\d", value):
+                return value[:64]
+    return None
+
+
 def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> ParsedStatement:
     """A CSV statement through ``mapping``. With a balance column the opening balance is read
     from the first line and every line's running balance is checked; without one the opening
@@ -289,13 +309,18 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
                     N_("the balance on this line does not follow from the one before"),
                     field=f"lines[{line.line_number}].{mapping['balance']}",
                 )
-        return ParsedStatement(currency, start, balances[-1], lines)
+        return ParsedStatement(
+            currency, start, balances[-1], lines, account=_stated_account(rows[:header_at])
+        )
     if opening is None:
         raise InvalidInput(
             N_("this layout has no balance column: give the opening balance"),
             field="opening_balance",
         )
-    return ParsedStatement(currency, opening, opening + sum(x.amount_minor for x in lines), lines)
+    return ParsedStatement(
+        currency, opening, opening + sum(x.amount_minor for x in lines), lines,
+        account=_stated_account(rows[:header_at]),
+    )  # fmt: skip
 
 
 def parse_mt940(text: str, currency: str) -> ParsedStatement:

@@ -74,13 +74,16 @@ class BankRow:
     remark: str = ""
 
 
-def icbc_csv(rows: list[BankRow], opening: int, encoding="gbk", title=True) -> bytes:
-    """An ICBC-style export: a title block, then 交易日期/摘要/借方/贷方/余额/... columns."""
+def icbc_csv(
+    rows: list[BankRow], opening: int, encoding="gbk", title=True, account: str | None = None
+) -> bytes:
+    """An ICBC-style export: a two-line title block (the second states ``account`` when
+    given, as "账号" and the number), then 交易日期/摘要/借方/贷方/余额/... columns."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     if title:
         writer.writerow(["中国工商银行 账户明细"])
-        writer.writerow(["账号", "4000021009200000001"])
+        writer.writerow(["账号", account] if account else ["户名", "数交数据交易平台"])
     writer.writerow(
         [
             "交易日期",
@@ -111,10 +114,13 @@ def icbc_csv(rows: list[BankRow], opening: int, encoding="gbk", title=True) -> b
     return out.getvalue().encode(encoding)
 
 
-def cmb_csv(rows: list[BankRow], opening: int) -> bytes:
-    """A China Merchants Bank-style export (dates as YYYYMMDD), UTF-8."""
+def cmb_csv(rows: list[BankRow], opening: int, account: str | None = None) -> bytes:
+    """A China Merchants Bank-style export (dates as YYYYMMDD), UTF-8; with ``account``, under
+    a title line "账号：<account>"."""
     out = io.StringIO()
     writer = csv.writer(out)
+    if account:
+        writer.writerow([f"账号：{account}"])
     writer.writerow(
         [
             "交易日",

@@ -61,7 +61,7 @@ def lines(db):
 
 
 def test_a_gbk_icbc_export_is_detected_and_read(db, account):
-    result = load(db, account, icbc_csv(ROWS, OPENING))
+    result = load(db, account, icbc_csv(ROWS, OPENING, account="4000 0210 0920 0000 001"))
     statement = result.statement
     assert (result.created, result.new_lines) == (True, 3)
     assert statement.encoding == "gb18030"
@@ -242,6 +242,24 @@ def test_a_statement_for_another_account_is_refused(db, account, kind):
     assert error.field == "file"
     # The bank's code before the number (MT940's :25:) and spacing do not matter.
     assert load(db, account, make(ROWS, OPENING, account="ICBK 4000 0210 0920 0000 001"), kind)
+
+
+def test_a_csv_whose_title_states_another_account_is_refused(db):
+    cmb = bank.create_account(
+        db,
+        {"name": "招行", "bank_name": "招商银行", "account_number": "755900000001",
+         "currency": "CNY", "csv_layout": "cmb"},
+    )  # fmt: skip
+    db.commit()
+    error = refused(db, cmb, cmb_csv(ROWS, OPENING, account="6222999988887777"))
+    assert error.field == "file"
+    assert load(db, cmb, cmb_csv(ROWS, OPENING, account="7559 0000 0001"))
+
+
+def test_an_icbc_title_for_another_account_is_refused(db, account):
+    assert refused(db, account, icbc_csv(ROWS, OPENING, account="6222999988887777")).field == (
+        "file"
+    )
 
 
 def test_mt940_that_is_not_mt940_is_refused(db, account):

@@ -5,6 +5,7 @@ another approves, by a reason — each in the audit trail."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -288,3 +289,89 @@ def test_a_correction_leg_without_a_currency_is_in_the_exchanges(finance, queue)
     )
     assert proposed.status_code == 201, proposed.get_json()
     assert {leg["currency"] for leg in proposed.get_json()["legs"]} == {"CNY"}
+
+
+@pytest.mark.parametrize("quoted", ["bank_reference", "order_reference"])
+def test_rules_do_not_match_a_receipt_across_bank_accounts(app, db, finance, trade, quoted):
+    """A receipt is booked on ``assets:bank``; a line of an account with its own ledger code
+    is money on another account, so no rule takes it for the receipt."""
+    order = trade.transfer("CMB-TXN-1", PRICE)
+    db.commit()
+    other = finance.call(
+        "POST",
+        "/finance/bank-accounts",
+        json={"name": "招行", "bank_name": "招商银行", "account_number": "7559000000003333",
+              "csv_layout": "icbc", "ledger_account": "assets:bank:cmbst3"},
+    )  # fmt: skip
+    assert other.status_code == 201, other.get_json()
+    reference, remark = (
+        ("CMB-TXN-1", "货款") if quoted == "bank_reference" else ("M9", f"货款 {order.reference}")
+    )
+    statement = finance.call(
+        "POST",
+        f"/finance/bank-accounts/{other.get_json()['id']}/statements",
+        data={"file": (io.BytesIO(icbc_csv([BankRow(today(), PRICE, reference, "", "", remark)],
+                                           0)), "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert statement.status_code == 201, statement.get_json()
+    run = finance.call("POST", "/finance/recon/runs")
+    assert run.status_code == 201, run.get_json()
+    assert not run.get_json()["matched"], run.get_json()
+    found = finance.call("GET", "/finance/recon/exceptions").get_json()
+    line = next(item for item in found if item["amount_minor"] == PRICE)
+    assert line["kind"] == "other_account", line
+    assert "assets:bank:cmbst3" in line["detail"] and line["candidates"] == []
+
+
+def test_candidates_are_received_within_the_rules_window(app, db, finance, trade, queue):
+    """A receipt of about the line's amount but a month older is not offered for it."""
+    old = trade.order()
+    old_receipt = payments.record_bank_receipt(
+        db, trade.finance,
+        {"reference": old.reference, "amount_minor": PRICE, "currency": "CNY",
+         "bank_transaction_id": "OLD-1", "value_date": today() - timedelta(days=30)},
+        trade.settings, utcnow(),
+    )  # fmt: skip
+    db.commit()
+    account = next(
+        a for a in finance.call("GET", "/finance/bank-accounts").get_json() if a["name"] == "工行"
+    )
+    statement = finance.call(
+        "POST",
+        f"/finance/bank-accounts/{account['id']}/statements",
+        data={"file": (io.BytesIO(icbc_csv([BankRow(today(), PRICE + 50, "L4", "", "", "货款")],
+                                           PRICE - 100)), "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert statement.status_code == 201, statement.get_json()
+    finance.call("POST", "/finance/recon/runs")
+    found = finance.call("GET", "/finance/recon/exceptions").get_json()
+    line = next(item for item in found if item["amount_minor"] == PRICE + 50)
+    offered = {c["id"] for c in line["candidates"] if c["kind"] == "payment"}
+    assert queue["payment_id"] in offered
+    assert old_receipt.id not in offered
+
+
+def test_approving_a_correction_asserts_the_balances_again(finance, queue):
+    asserted = finance.call("POST", "/finance/recon/assertions", json={})
+    assert asserted.status_code == 201, asserted.get_json()
+    before = {row["day"]: row for row in asserted.get_json()}[today().isoformat()]
+    legs = [
+        {"side": "debit", "account": "expenses:bank_charges", "amount_minor": 500, "currency": "CNY"},
+        {"side": "credit", "account": "assets:bank", "amount_minor": 500, "currency": "CNY"},
+    ]  # fmt: skip
+    proposed = finance.call(
+        "POST", "/finance/recon/corrections",
+        json={"exception_id": queue["L2"]["id"], "legs": legs, "reason": "银行手续费"},
+    )  # fmt: skip
+    approved = finance.call(
+        "POST", f"/finance/recon/corrections/{proposed.get_json()['id']}/approve", 1
+    )
+    assert approved.status_code == 200, approved.get_json()
+    rows = finance.call("GET", "/finance/recon/assertions").get_json()
+    after = {row["day"]: row for row in rows}[today().isoformat()]
+    assert after["open_count"] == before["open_count"] - 1, (before, after)
+    trail = finance.call("GET", "/finance/recon/audit").get_json()
+    assert trail[0]["action"] == "assert_balances"
+    assert trail[0]["details"]["after"] == f"correction:{proposed.get_json()['id']}"

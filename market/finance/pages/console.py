@@ -39,6 +39,7 @@ from market.finance.models import (
     ASSERTION_STATUS_LABELS,
     PAYEE_STATUS_LABELS,
     AssertionStatus,
+    AuditEvent,
     BalanceAssertion,
     BankAccount,
     Correction,
@@ -78,6 +79,7 @@ EXCEPTION_KIND_LABELS = {
     "unmatched": N_("Nothing matches"),
     "missing_at_stripe": N_("Not at Stripe"),
     "before_submission": N_("Dated before the payout was sent"),
+    "other_account": N_("Counterpart booked on another bank account"),
     "balance_difference": N_("Balance differs"),
     "hand_match_difference": N_("Matched by hand, difference not explained"),
 }
@@ -324,6 +326,12 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         trail=(trail_events := session.scalars(exceptions.trail().limit(30)).all()),
         trail_people=_people_of(session, {event.user_id for event in trail_events}),
         balances=session.scalars(assertions.listing().limit(60)).all(),
+        asserted_at=session.scalar(
+            sa.select(AuditEvent.at)
+            .where(AuditEvent.action == "assert_balances")
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        ),
         balance_labels=ASSERTION_STATUS_LABELS,
         me=current_user(),
         kind_labels=EXCEPTION_KIND_LABELS,
@@ -420,6 +428,11 @@ def _explained(session, queue) -> dict[int, str]:
             found[item.id] = _("Several Stripe payouts fit.")
         elif item.kind == "before_submission":
             found[item.id] = _("The line is dated before its payout was sent to the bank.")
+        elif item.kind == "other_account":
+            found[item.id] = _(
+                "Its counterpart is booked on assets:bank, and this bank account has a ledger "
+                "code of its own: move it with a correcting entry, or explain it."
+            )
     return found
 
 
