@@ -7,7 +7,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from ledger.currencies import EXPONENTS
 from market.context import db_session
@@ -128,7 +136,8 @@ class PeriodSchema(Schema):
 class PeriodBound(AwareDateTime):
     """A period's bound: an ISO 8601 time with its zone, or a plain date (``2026-11-01``) read
     in the exchange's zone (``BABEL_DEFAULT_TIMEZONE``) — its first midnight for a start, the
-    midnight after it for an end (``last_day=True``), so ``[first day, last day]`` is whole."""
+    midnight after it for an end (``last_day=True``), so ``[first day, last day]`` is whole —
+    or a day and a time without a zone (``2026-11-01 09:30``), that time in the exchange's zone."""
 
     def __init__(self, *, last_day: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -144,10 +153,19 @@ class PeriodBound(AwareDateTime):
             if self.last_day:
                 day += timedelta(days=1)
             return datetime.combine(day, time(), tzinfo=exchange_zone())
+        if isinstance(value, str) and PLAIN_TIME.fullmatch(value.strip()):
+            # A day and a time without a zone, as a form is typed: the exchange's time.
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise self.make_error("invalid", input=value, obj_type="datetime") from None
+            self._in_range(moment)
+            value = moment.replace(tzinfo=exchange_zone()).isoformat()
         return super()._deserialize(value, attr, data, **kwargs)
 
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
 
 
 def exchange_zone() -> ZoneInfo:
@@ -369,6 +387,24 @@ class BankAccountInputSchema(FormSchema):
     encoding = fields.String(
         load_default=None, validate=validate.OneOf(["utf-8", "gb18030", "gbk"])
     )
+
+
+class BankAccountFormSchema(BankAccountInputSchema):
+    """The console's registration form: the column mapping typed one column title per field
+    (``csv_mapping.value_date``, …), blank fields left out."""
+
+    @pre_load
+    def fold_mapping(self, data, **_):
+        """``csv_mapping.<key>`` fields into the ``csv_mapping`` the API takes whole."""
+        data = dict(data)
+        mapping = {}
+        for key in [key for key in data if key.startswith("csv_mapping.")]:
+            value = data.pop(key)
+            if isinstance(value, str) and value.strip():
+                mapping[key.removeprefix("csv_mapping.")] = value.strip()
+        if mapping:
+            data["csv_mapping"] = mapping
+        return data
 
 
 class BankAccountSchema(Schema):

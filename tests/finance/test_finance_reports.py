@@ -202,3 +202,15 @@ def test_a_build_not_ready_names_its_state(app, db, trade, finance):
     queued = finance.call("POST", "/finance/reports/volume/builds", json={"format": "csv"})
     early = finance.call("GET", f"/finance/report-builds/{queued.json['id']}/file")
     assert early.status_code == 409 and early.json["errors"] == {"state": ["queued"]}
+
+
+def test_a_build_takes_plain_days_and_times_in_the_exchange_s_zone(app, db, finance):
+    queued = finance.call("POST", "/finance/reports/general_ledger/builds",
+                          json={"start": "2026-11-01 09:30", "end": "2026-11-30"})  # fmt: skip
+    assert queued.status_code == 202, queued.json
+    assert (queued.json["params"]["start"], queued.json["params"]["end"]) == (
+        "2026-11-01T09:30:00+08:00", "2026-12-01T00:00:00+08:00",
+    )  # fmt: skip
+    refused = finance.call("POST", "/finance/reports/general_ledger/builds",
+                           json={"start": "2026-11-01 25:00"})  # fmt: skip
+    assert refused.status_code == 422 and list(refused.json["errors"]) == ["start"]

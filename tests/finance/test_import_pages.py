@@ -136,3 +136,42 @@ def test_a_ledger_code_with_a_hyphen_is_taken_and_a_bad_one_says_what_is_allowed
     )  # fmt: skip
     assert refused.status_code == 422
     assert "小写字母、数字、_ 或 -" in refused.get_data(as_text=True)
+
+
+MAPPING_FORM = {
+    "csv_mapping.value_date": "日期", "csv_mapping.amount": "金额",
+    "csv_mapping.reference": "流水号", "csv_mapping.remark": "用途",
+    "csv_mapping.balance": "", "csv_mapping.debit": "",
+}  # fmt: skip
+
+
+def test_a_column_mapping_is_saved_from_the_page(app, db):
+    web = _finance(app, db)
+    page = web.get(PAGE).get_data(as_text=True)
+    assert 'name="csv_mapping.value_date"' in page and 'name="csv_mapping.credit"' in page
+    form = {**ACCOUNT, "csv_layout": "", "account_number": "1234567890", **MAPPING_FORM}
+    added = web.submit(f"{PAGE}/bank-accounts", form, page=PAGE)
+    assert added.status_code == 302, added.get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        saved = session.scalar(sa.select(BankAccount))
+        assert saved.csv_mapping == {"value_date": "日期", "amount": "金额",
+                                     "reference": "流水号", "remark": "用途"}  # fmt: skip
+    shown = web.get(PAGE).get_data(as_text=True)
+    assert "已保存的列映射" in shown
+
+
+def test_a_bad_column_mapping_is_named_on_the_page(app, db):
+    web = _finance(app, db)
+    both = {**MAPPING_FORM, "csv_mapping.debit": "借方", "csv_mapping.credit": "贷方"}
+    form = {**ACCOUNT, "csv_layout": "", "account_number": "1234567890", **both}
+    refused = web.submit(f"{PAGE}/bank-accounts", form, page=PAGE)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="csv_mapping.amount-error"' in html and 'value="借方"' in html
+    long = {**ACCOUNT, "csv_layout": "", "account_number": "1234567890", **MAPPING_FORM,
+            "csv_mapping.remark": "备" * 101}  # fmt: skip
+    refused = web.submit(f"{PAGE}/bank-accounts", long, page=PAGE)
+    assert refused.status_code == 422
+    assert 'id="csv_mapping.remark-error"' in refused.get_data(as_text=True)
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.scalar(sa.select(sa.func.count(BankAccount.id))) == 0

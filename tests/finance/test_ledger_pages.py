@@ -1,5 +1,6 @@
 """Finance pages are for finance staff only."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import ledger
@@ -246,3 +247,13 @@ def test_who_requested_and_closed_a_period_is_shown_by_name(app, client, db):
     second.submit("/finance/periods/2021-01/close", {}, page="/finance/periods")
     page = second.get("/finance/periods").get_data(as_text=True)
     assert "李强" in page and "second@exchange.cn" not in page.split("<main", 1)[1]
+
+
+def test_the_period_name_hint_does_not_name_another_month(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    page = client.get("/finance/periods").get_data(as_text=True)
+    hint = re.search(r'<div class="muted" id="name-hint">([^<]*)</div>', page)
+    assert hint is not None, page
+    assert re.search(r"\d{4}-\d{2}", hint.group(1)) is None, hint.group(1)

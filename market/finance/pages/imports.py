@@ -30,8 +30,22 @@ LAYOUT_NAMES = {
 }
 FORMAT_NAMES = {"csv": N_("CSV"), "mt940": N_("SWIFT MT940"), "camt053": N_("ISO 20022 camt.053")}
 ENCODING_NAMES = {"utf-8": N_("UTF-8"), "gb18030": N_("GB18030 / GBK")}
+# The column mapping of a bank without a ready layout, one column title per field.
+MAPPING_LABELS = {
+    "value_date": N_("Value date"),
+    "booking_date": N_("Booking date"),
+    "amount": N_("Amount (signed)"),
+    "debit": N_("Debit"),
+    "credit": N_("Credit"),
+    "balance": N_("Balance"),
+    "reference": N_("Bank reference"),
+    "counterparty_name": N_("Counterparty name"),
+    "counterparty_account": N_("Counterparty account"),
+    "remark": N_("Remark"),
+}
 ACCOUNT_FIELDS = ("name", "bank_name", "account_number", "currency", "ledger_account",
-                  "csv_layout", "encoding")  # fmt: skip
+                  "csv_layout", "encoding", "csv_mapping",
+                  *(f"csv_mapping.{key}" for key in MAPPING_LABELS))  # fmt: skip
 STATEMENT_FIELDS = ("bank_account_id", "format", "layout", "encoding", "opening_balance", "file")
 
 
@@ -54,6 +68,7 @@ def _page(status: int = 200, errors=None, failed: str | None = None):
             for account in accounts
         },  # fmt: skip
         layouts=LAYOUT_NAMES,
+        mapping_labels=MAPPING_LABELS,
         formats=FORMAT_NAMES,
         encodings=ENCODING_NAMES,
         currency=current_app.config.get("CURRENCY") or "CNY",
@@ -111,8 +126,16 @@ def imports_page():
 @finance_only
 def add_bank_account():
     """Register one of the exchange's bank accounts."""
-    data, errors = parse_form(schemas.BankAccountInputSchema())
+    data, errors = parse_form(schemas.BankAccountFormSchema())
     if errors:
+        # A column title's message under its own field (the schema nests them by key).
+        mapping = errors.pop("csv_mapping", None)
+        if isinstance(mapping, dict):
+            for key, problem in mapping.items():
+                found = problem.get("value", problem) if isinstance(problem, dict) else problem
+                errors[f"csv_mapping.{key}"] = found if isinstance(found, list) else [str(found)]
+        elif mapping:
+            errors["csv_mapping"] = mapping
         return _page(422, errors, "account")
     try:
         account = bank.create_account(db_session(), data)
