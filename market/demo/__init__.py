@@ -19,6 +19,7 @@ from market.identity.models import (
     Membership,
     Organisation,
     StaffRole,
+    User,
     VerificationState,
 )
 from market.outbox import OutboxMessage
@@ -119,6 +120,7 @@ def is_seeded(session: Session) -> bool:
 def seed(session: Session) -> bool:
     """Create the demo exchange unless it exists; returns whether anything was added."""
     if is_seeded(session):
+        seed_missing_staff(session)
         return False
     rng = random.Random(20261127)
     now = utcnow()
@@ -161,6 +163,25 @@ def seed(session: Session) -> bool:
     listings_demo.seed(session, current_app.extensions["files"], DEMO_PASSWORD)
     trading_demo.seed(session, current_app.config)
     return True
+
+
+def seed_missing_staff(session: Session) -> list[str]:
+    """Create the demo's staff users an instance seeded by an earlier version lacks (with their
+    roles, as members of the operator), so the banner lists no account that does not exist;
+    returns their e-mail addresses."""
+    operator = session.scalar(sa.select(Organisation).where(Organisation.is_operator))
+    added = []
+    for email, name, roles in STAFF:
+        if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+            continue
+        user = services.register_user(session, email, name, DEMO_PASSWORD, verified=True)
+        for role in roles:
+            services.grant_staff_role(session, user, role)
+        if operator is not None:
+            operator.memberships.append(Membership(user=user, role=MemberRole.MEMBER))
+        added.append(email)
+    session.flush()
+    return added
 
 
 def logins() -> list[tuple[str, str]]:
