@@ -87,3 +87,19 @@ def test_a_match_with_a_difference_is_accepted_knowingly(page, live_app, finance
     page.get_by_test_id("exceptions").get_by_label("接受差额").check()
     page.get_by_test_id("exceptions").get_by_role("button", name="匹配", exact=True).click()
     expect(page.get_by_test_id("difference")).to_contain_text("待说明的差额：-¥1.00")
+
+
+def test_a_column_mapping_is_typed_on_the_imports_page(page, live_app, finance_email):
+    sign_in(page, finance_email)
+    page.goto("/finance/imports")
+    form = page.locator("form[action$='/finance/imports/bank-accounts']")
+    form.get_by_label("名称", exact=True).fill("某银行")
+    form.get_by_label("开户银行", exact=True).fill("某银行股份有限公司")
+    form.get_by_label("账号", exact=True).fill("1234567890")
+    mapping = form.get_by_role("group", name="列映射（没有现成格式的银行）")
+    mapping.get_by_label("起息日").fill("日期")
+    mapping.get_by_label("金额（带正负号）").fill("金额")
+    mapping.get_by_label("银行流水号").fill("流水号")
+    with page.expect_navigation():
+        form.get_by_role("button", name="登记账户").click()
+    expect(page.get_by_role("cell", name="已保存的列映射")).to_be_visible()

@@ -137,10 +137,12 @@ def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(a
     bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
     db.commit()
     web = _web(app, finance)
-    assert "尚未核对任何余额" in web.get("/finance/reconciliation").get_data(as_text=True)
+    before = web.get("/finance/reconciliation").get_data(as_text=True)
+    assert "尚未核对任何余额" in before and 'data-testid="asserted-at"' not in before
     done = web.submit("/finance/reconciliation/assert", {}, page="/finance/reconciliation")
     assert done.status_code == 302
     page = web.get("/finance/reconciliation").get_data(as_text=True)
+    assert "时的账簿和对账单为准" in page  # when the table was computed
     assert "差额由未达项解释" in page and "已核对 1 天" in page
     trail = page[page.rindex("<table>") :]
     assert "已断言余额" in trail and "assert_balances" not in trail and "<td>#</td>" not in trail
