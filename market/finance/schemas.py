@@ -137,11 +137,12 @@ class PeriodBound(AwareDateTime):
     """A period's bound: an ISO 8601 time with its zone, or a plain date (``2026-11-01``) read
     in the exchange's zone (``BABEL_DEFAULT_TIMEZONE``) — its first midnight for a start, the
     midnight after it for an end (``last_day=True``), so ``[first day, last day]`` is whole —
-    or a day and a time without a zone (``2026-11-01 09:30``), that time in the exchange's zone."""
+    and with ``plain_time`` (a report's bounds) a day and a time without a zone
+    (``2026-11-01 09:30``), that time in the exchange's zone."""
 
-    def __init__(self, *, last_day: bool = False, **kwargs) -> None:
+    def __init__(self, *, last_day: bool = False, plain_time: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.last_day = last_day
+        self.last_day, self.plain_time = last_day, plain_time
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and DATE_ONLY.fullmatch(value.strip()):
@@ -153,7 +154,7 @@ class PeriodBound(AwareDateTime):
             if self.last_day:
                 day += timedelta(days=1)
             return datetime.combine(day, time(), tzinfo=exchange_zone())
-        if isinstance(value, str) and PLAIN_TIME.fullmatch(value.strip()):
+        if self.plain_time and isinstance(value, str) and PLAIN_TIME.fullmatch(value.strip()):
             # A day and a time without a zone, as a form is typed: the exchange's time.
             try:
                 moment = datetime.fromisoformat(value.strip())
@@ -211,6 +212,8 @@ class ExportQuerySchema(Schema):
     own lines are its statement report)."""
 
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    # Column titles: the reader's words (the pages' default) or the codes (the API's).
+    header = fields.String(load_default=None, validate=validate.OneOf(["words", "codes"]))
     start = AwareDateTime(load_default=None)
     end = AwareDateTime(load_default=None)
 
@@ -570,9 +573,11 @@ class ReportQuerySchema(Schema):
     """A report's window and format."""
 
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+    # Column titles: the reader's words (the pages' default) or the codes (the API's).
+    header = fields.String(load_default=None, validate=validate.OneOf(["words", "codes"]))
     # A plain date is the exchange's day: ``start`` its first midnight, ``end`` the one after.
-    start = PeriodBound(load_default=None)
-    end = PeriodBound(load_default=None, last_day=True)
+    start = PeriodBound(load_default=None, plain_time=True)
+    end = PeriodBound(load_default=None, last_day=True, plain_time=True)
     organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
@@ -682,8 +687,8 @@ class ReportBuildInputSchema(FormSchema):
         ),
     )  # fmt: skip
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
-    start = PeriodBound(load_default=None, allow_none=True)
-    end = PeriodBound(load_default=None, allow_none=True, last_day=True)
+    start = PeriodBound(load_default=None, allow_none=True, plain_time=True)
+    end = PeriodBound(load_default=None, allow_none=True, last_day=True, plain_time=True)
     organisation_id = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1)
     )
