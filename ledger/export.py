@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
@@ -97,12 +97,14 @@ def export_csv(
     start: datetime | None = None,
     end: datetime | None = None,
     zone: tzinfo | None = None,
+    header: Sequence[str] = COLUMNS,
 ) -> int:
     """Write the journal of ``[start, end)`` as CSV (UTF-8 text) to ``out``; return the row count.
 
-    Times are ISO 8601 with their offset, in ``zone`` when given (UTC otherwise)."""
+    Times are ISO 8601 with their offset, in ``zone`` when given (UTC otherwise); ``header``
+    titles the columns of :data:`COLUMNS` (a reader's words for them; the codes by default)."""
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow(header)
     count = 0
     for row in _rows(session, start, end, zone):
         writer.writerow(row)
@@ -117,7 +119,8 @@ def export_xlsx(
     start: datetime | None = None,
     end: datetime | None = None,
     zone: tzinfo | None = None,
+    header: Sequence[str] = COLUMNS,
 ) -> int:
     """Write the journal of ``[start, end)`` as an XLSX workbook (one sheet, ``journal``,
-    streamed row by row by ``ledger.xlsx``); return the row count."""
-    return xlsx.write(out, "journal", COLUMNS, _rows(session, start, end, zone))
+    streamed row by row by ``ledger.xlsx``) under ``header``; return the row count."""
+    return xlsx.write(out, "journal", header, _rows(session, start, end, zone))

@@ -233,6 +233,30 @@ def volume(session: Session, start=None, end=None) -> Report:
     return Report("volume", ("month", "category", "currency", "payments", "amount_minor"), rows)
 
 
+# The downloads a reader reads line by line — the journal, the general ledger, a provider's
+# statement — are titled in the reader's words on the pages; the codes stay for machines
+# (the API's default, and ``header=codes``).
+LABELLED = {"general_ledger", "provider_statement"}
+COLUMN_LABELS = {
+    "entry_id": N_("Entry"),
+    "idempotency_key": N_("Key"),
+    "effective_at": N_("Effective at"),
+    "recorded_at": N_("Recorded at"),
+    "description": N_("Description"),
+    "leg": N_("Leg"),
+    "account": N_("Account"),
+    "currency": N_("Currency"),
+    "debit_minor": N_("Debit (minor units)"),
+    "credit_minor": N_("Credit (minor units)"),
+    "balance_minor": N_("Balance (minor units)"),
+    "debit": N_("Debit"),
+    "credit": N_("Credit"),
+    "balance": N_("Balance"),
+    "reverses_entry_id": N_("Reverses entry"),
+    "metadata": N_("Details"),
+}
+
+
 REPORTS: dict[str, Callable[..., Report]] = {
     "trial_balance": trial_balance,
     "general_ledger": general_ledger,
@@ -274,27 +298,35 @@ def build(
     return REPORTS[check(session, name)](session, start, end)
 
 
-def write_xlsx(report: Report, path: str) -> int:
+def header(report: Report, labels: dict | None) -> list[str] | tuple[str, ...]:
+    """The report's column titles: ``labels`` (code → words) for the reports a reader reads
+    line by line (:data:`LABELLED`), else the codes."""
+    if not labels or report.name not in LABELLED:
+        return report.columns
+    return [labels.get(code, code) for code in report.columns]
+
+
+def write_xlsx(report: Report, path: str, labels: dict | None = None) -> int:
     """Write the report as XLSX, row by row as it is read (``ledger.xlsx``); how many
     rows."""
-    return xlsx.write(path, report.name, report.columns, report.rows)
+    return xlsx.write(path, report.name, header(report, labels), report.rows)
 
 
-def xlsx_file(session: Session, name: str, *window):
+def xlsx_file(session: Session, name: str, *window, labels: dict | None = None):
     """The report written as XLSX to a temporary file (closing it removes it)."""
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the caller closes it
-    write_xlsx(build(session, name, *window), handle.name)
+    write_xlsx(build(session, name, *window), handle.name, labels)
     return handle
 
 
-def csv_chunks(database, name: str, *window) -> Iterator[str]:
+def csv_chunks(database, name: str, *window, labels: dict | None = None) -> Iterator[str]:
     """The report as CSV text in chunks of about 64 kB, read in a unit of work of its own (the
     rows are read while the body is sent, after the request's own unit of work has ended)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     with database.unit_of_work() as session:
         built = build(session, name, *window)
-        writer.writerow(built.columns)
+        writer.writerow(header(built, labels))
         for row in built.rows:
             writer.writerow(row)
             if buffer.tell() > 64_000:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ledger.export import export_csv, export_xlsx
+from ledger.export import COLUMNS, export_csv, export_xlsx
 from market.finance.schemas import exchange_zone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,12 +28,16 @@ class Download:
         return {"Content-Disposition": f"attachment; filename={self.filename}"}
 
 
-def journal(session: Session, start: datetime, end: datetime, fmt: str) -> Download:
-    """The journal of ``[start, end)`` as CSV (``fmt="csv"``) or XLSX (``"xlsx"``)."""
+def journal(
+    session: Session, start: datetime, end: datetime, fmt: str, labels: dict | None = None
+) -> Download:
+    """The journal of ``[start, end)`` as CSV (``fmt="csv"``) or XLSX (``"xlsx"``), its
+    columns titled by ``labels`` (code → words) when given, else by their codes."""
+    header = [labels.get(code, code) for code in COLUMNS] if labels else COLUMNS
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        export_xlsx(session, buffer, start=start, end=end, zone=exchange_zone())
+        export_xlsx(session, buffer, start=start, end=end, zone=exchange_zone(), header=header)
         return Download(buffer.getvalue(), XLSX, "journal.xlsx")
     text = io.StringIO()
-    export_csv(session, text, start=start, end=end, zone=exchange_zone())
+    export_csv(session, text, start=start, end=end, zone=exchange_zone(), header=header)
     return Download(text.getvalue().encode(), "text/csv", "journal.csv")

@@ -148,6 +148,9 @@ def test_a_provider_downloads_its_own_statement_and_no_one_elses(app, db, trade)
     assert "/finance/provider-statement" in web.get("/provider/dashboard").get_data(as_text=True)
     mine = web.get(f"/finance/provider-statement?organisation_id={trade.provider.id}")
     assert mine.status_code == 200
+    assert mine.get_data(as_text=True).startswith("生效时间,币种,")  # the reader's words
+    mine.close()
+    mine = web.get(f"/finance/provider-statement?organisation_id={trade.provider.id}&header=codes")
     rows = list(csv.DictReader(io.StringIO(mine.get_data(as_text=True))))
     mine.close()
     assert int(rows[-1]["balance_minor"]) == owed

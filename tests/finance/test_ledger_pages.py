@@ -219,6 +219,12 @@ def test_the_journal_csv_speaks_in_the_exchanges_zone(client, db, books):
     body = client.get("/finance/ledger/journal?format=csv").get_data(as_text=True)
     rows = body.splitlines()[1:]
     assert rows and all("+08:00" in row and "+00:00" not in row for row in rows)
+    # Titled in the reader's words; the codes on request, for machines.
+    assert body.splitlines()[0].startswith("分录,幂等键,生效时间,记录时间,描述")
+    english = client.get("/finance/ledger/journal?format=csv", headers={"Accept-Language": "en"})
+    assert english.get_data(as_text=True).startswith("Entry,Key,Effective at,")
+    codes = client.get("/finance/ledger/journal?format=csv&header=codes").get_data(as_text=True)
+    assert codes.startswith("entry_id,idempotency_key,effective_at,")
 
 
 def test_after_a_part_month_the_offer_is_named_by_its_days(app, client, db):

@@ -23,7 +23,7 @@ from ledger.errors import LedgerError
 from market.auth import staff_required
 from market.context import current_user, db_session
 from market.errors import DomainError
-from market.finance import closing, schemas, services
+from market.finance import closing, schemas, services, web
 from market.forms import parse_form
 from market.identity.models import StaffRole, User
 
@@ -85,7 +85,8 @@ def trial_balance():
 def journal():
     """Download the journal as CSV or XLSX."""
     query, _errors = _query(schemas.ExportQuerySchema())
-    download = services.journal(db_session(), query["start"], query["end"], query["format"])
+    labels = None if query["header"] == "codes" else web.column_labels()
+    download = services.journal(db_session(), query["start"], query["end"], query["format"], labels)
     return Response(download.body, mimetype=download.media_type, headers=download.headers)
 
 

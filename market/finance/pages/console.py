@@ -640,7 +640,7 @@ def download_report(name: str):
         return redirect(url_for("finance_console.reports_page"))
     query = schema.load(request.args)
     try:
-        return web.report_download(name, query)
+        return web.report_download(name, query, words=True)
     except DomainError as error:
         flash(_(error.message) + (f" ({error.field})" if error.field else ""))
         return redirect(url_for("finance_console.reports_page"))
@@ -746,7 +746,9 @@ def provider_statement():
     organisation_id = query["organisation_id"] or (mine[0] if mine else None)
     if organisation_id not in mine:
         raise PermissionDenied(N_("you are not a member of this organisation"))
-    return web.report_download("provider_statement", {**query, "organisation_id": organisation_id})
+    return web.report_download(
+        "provider_statement", {**query, "organisation_id": organisation_id}, words=True
+    )
 
 
 def _people_of(session, user_ids: set) -> dict[int, str]:

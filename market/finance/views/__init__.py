@@ -10,7 +10,7 @@ from ledger import errors as ledger_errors
 from ledger import reads
 from market.context import db_session, principal
 from market.db import utcnow
-from market.finance import closing, schemas, services
+from market.finance import closing, schemas, services, web
 from market.identity.models import User
 from market.oauth.server import requires
 
@@ -68,7 +68,8 @@ def trial_balance(query):
 @blp.response(200, content_type="text/csv")
 def journal_export(query):
     """The journal of ``[start, end)`` as CSV or XLSX (``format``)."""
-    download = services.journal(db_session(), query["start"], query["end"], query["format"])
+    labels = web.column_labels() if query["header"] == "words" else None
+    download = services.journal(db_session(), query["start"], query["end"], query["format"], labels)
     return Response(download.body, mimetype=download.media_type, headers=download.headers)
 
 

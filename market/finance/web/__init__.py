@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, current_app, send_file
+from flask_babel import gettext as _
 
 from market.context import db_session
 from market.finance import report_builds, reports
@@ -13,17 +14,29 @@ from market.finance.schemas import exchange_zone
 from market.finance.services import XLSX
 
 
-def report_download(name: str, query: dict) -> Response:
-    """The report ``name`` for ``query`` (``format``, ``start``, ``end``, ``organisation_id``)."""
+def column_labels() -> dict[str, str]:
+    """The download columns' titles in the reader's language, by code."""
+    return {code: _(label) for code, label in reports.COLUMN_LABELS.items()}
+
+
+def report_download(name: str, query: dict, words: bool = False) -> Response:
+    """The report ``name`` for ``query`` (``format``, ``start``, ``end``, ``organisation_id``,
+    ``header``): its columns titled in the reader's words when ``header`` is ``words`` (or,
+    not given, when ``words``), else by their codes."""
+    labels = (
+        column_labels()
+        if (query.get("header") or ("words" if words else "codes")) == "words"
+        else None
+    )
     reports.check(db_session(), name, query["organisation_id"])
     filename = f"{download_stem(name, query)}.{query['format']}"
     window = (query["start"], query["end"], query["organisation_id"])
     if query["format"] == "xlsx":
-        handle = reports.xlsx_file(db_session(), name, *window)
+        handle = reports.xlsx_file(db_session(), name, *window, labels=labels)
         response = send_file(handle.name, mimetype=XLSX, download_name=filename)
         response.call_on_close(handle.close)
         return response
-    chunks = reports.csv_chunks(current_app.extensions["db"], name, *window)
+    chunks = reports.csv_chunks(current_app.extensions["db"], name, *window, labels=labels)
     disposition = {"Content-Disposition": f"attachment; filename={filename}"}
     return Response(chunks, mimetype="text/csv", headers=disposition)
 
