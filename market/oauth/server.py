@@ -66,6 +66,8 @@ def _check_basic_credentials(authorization: str) -> None:
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() != "basic":
         return
+    if not credentials.strip():
+        raise InvalidRequestError("The Authorization header's Basic credentials are empty.")
     try:
         base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
     except ValueError:  # binascii.Error and UnicodeDecodeError both are
@@ -81,8 +83,8 @@ class _Server(AuthorizationServer):
         Basic and ``client_secret`` in the body), both ``invalid_request``. Authlib checks the
         first only at the authorization endpoint
         (``validate_no_multiple_request_parameter``); the same check, here. HTTP Basic
-        credentials that are not base64 of UTF-8 text are ``invalid_request`` too (Authlib
-        would fail decoding them)."""
+        credentials that are empty or not base64 of UTF-8 text are ``invalid_request`` too
+        (Authlib would fail reading them)."""
         oauth_request = self.create_oauth2_request(request)
         datalist = oauth_request.payload.datalist
         try:

@@ -115,6 +115,15 @@ def test_basic_credentials_that_are_not_utf8_are_a_bad_request(api, provider, cr
     assert response.get_json()["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize("header", ["Basic ", "Basic    ", "basic \t"], ids=["one", "many", "tab"])
+def test_empty_basic_credentials_are_a_bad_request(api, header):
+    response = api.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": header}
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "invalid_request"
+
+
 def test_wrong_secret_is_refused(api, provider):
     _organisation, client_id, _secret = provider
     response = api.post(
