@@ -35,6 +35,14 @@ def outside_transaction(work: Callable[[], T]) -> T:
         session.expire_all()
 
 
+def end_reads() -> None:
+    """End the request's transaction after reads only (nothing is written yet), so that what
+    comes next, reading a client's body however slowly it arrives, holds no database lock
+    (SQLite's one write lock is taken at BEGIN); the next query begins a new transaction."""
+    if "db_session" in g:
+        g.db_session.commit()
+
+
 def doom(_reason: object = None) -> None:
     """Mark the request's unit of work as doomed (Warehouse's ``request.tm.doom()``): what it
     wrote so far is rolled back now and nothing commits at the end, whatever the response.

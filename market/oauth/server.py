@@ -15,7 +15,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
 
-from market.context import ANONYMOUS, Principal, db_session
+from market.context import ANONYMOUS, Principal, db_session, end_reads
 from market.db import utcnow
 from market.errors import AuthenticationFailed, PermissionDenied
 from market.identity.models import StaffRole
@@ -207,8 +207,10 @@ def authenticate_first() -> None:
     """``before_request``: authenticate a request to an operation declared with
     :func:`requires` before anything else judges it, so a caller without a valid token gets
     the 401 (and one without the scope the 403) whatever its query and body hold, never a 422
-    that tells an anonymous caller which fields the operation accepts."""
+    that tells an anonymous caller which fields the operation accepts. The token check's
+    transaction ends before the body is read: a client trickling its body in holds no lock."""
     view = current_app.view_functions.get(request.endpoint)
     declared = getattr(view, "_requires", None)
     if declared is not None:
         _authenticate_into_g(*declared)
+        end_reads()

@@ -1,0 +1,47 @@
+"""A request's body is read with no database transaction open. On SQLite every transaction
+takes the one write lock at BEGIN, so a token check left open while a client trickles its body
+in would make every other writer wait, then answer 503."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from flask import g
+
+from tests.api.test_empty_strings import DEMAND
+from tests.api.test_single_line_fields import _token
+
+
+class _Watched(io.BytesIO):
+    """A request body that notes, at each read, whether the request's transaction is open."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.open_while_read: list[bool] = []
+
+    def _note(self) -> None:
+        session = g.get("db_session")
+        self.open_while_read.append(session is not None and session.in_transaction())
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._note()
+        return super().read(size)
+
+    def readinto(self, buffer) -> int:
+        self._note()
+        return super().readinto(buffer)
+
+
+def test_the_body_of_an_authenticated_request_is_read_with_no_transaction_open(app, db):
+    headers = _token(app, db, staff=False)
+    body = json.dumps(DEMAND).encode()
+    stream = _Watched(body)
+    response = app.test_client().post(
+        "/api/v1/demands",
+        headers={**headers, "Content-Type": "application/json"},
+        input_stream=stream,
+        content_length=len(body),
+    )
+    assert response.status_code == 201, response.get_json()
+    assert stream.open_while_read and not any(stream.open_while_read)
