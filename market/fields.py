@@ -147,7 +147,10 @@ class OutOfRange(int):
 
 class IdConverter(IntegerConverter):
     """Werkzeug's ``<int:...>`` bounded to an ``Integer`` id: a larger number matches the route
-    as :class:`OutOfRange`, so its 404 names the id, as a 404 for a free id does."""
+    as :class:`OutOfRange`, so its 404 names the id, as a 404 for a free id does. Only ASCII
+    digits make an id (Werkzeug's ``\\d`` takes any script's: ``/orders/١٢`` was order 12)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=INT32_MAX, signed=False) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=None, signed=signed)

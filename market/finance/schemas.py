@@ -220,7 +220,7 @@ class ExportQuerySchema(Schema):
 
 # --- Payee accounts and payouts ---------------------------------------------------------------
 
-CNAPS = validate.Regexp(r"^\d{12}$", error=N_("a CNAPS code is 12 digits"))
+CNAPS = validate.Regexp(r"^[0-9]{12}$", error=N_("a CNAPS code is 12 digits"))
 SWIFT = validate.Regexp(
     r"^[A-Za-z]{4}[A-Za-z]{2}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$",
     error=N_("a SWIFT code is 8 or 11 letters and digits"),

@@ -138,6 +138,18 @@ def test_a_404_names_the_id_of_the_url(caller, path, field):
     assert list(response.get_json()["errors"]) == [field]
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/orders/\u0661", "/api/v1/orders/\uff11", "/api/v1/assets/\U0001d7cf"],
+    ids=["arabic-indic", "full-width", "mathematical"],
+)
+def test_an_id_in_other_digits_is_no_address(caller, path):
+    api, headers, _organisation = caller
+    response = api.get(path, headers=headers)
+    assert response.status_code == 404
+    assert list(response.get_json()["errors"]) == ["path"]
+
+
 @pytest.mark.parametrize("path", ["payments/stripe", "payments/stripe/refresh"])
 def test_card_payment_of_an_unknown_order_is_not_found_without_stripe(caller, path):
     api, headers, _organisation = caller

@@ -109,6 +109,20 @@ def test_a_payee_account_needs_a_second_finance_user_and_tells_the_owners(app, d
         ({}, {"cnaps_code": None}, "cnaps_code"),
         ({}, {"cnaps_code": "30858400001"}, "cnaps_code"),
         (
+            {},
+            {
+                "cnaps_code": "\uff13\uff10\uff18\uff15\uff18\uff14\uff10\uff10\uff10\uff10\uff11\uff13"
+            },
+            "cnaps_code",
+        ),
+        (
+            {},
+            {
+                "cnaps_code": "\u0663\u0660\u0668\u0665\u0668\u0664\u0660\u0660\u0660\u0660\u0661\u0663"
+            },
+            "cnaps_code",
+        ),
+        (
             {"jurisdiction": "HK", "registration_number": "12345678"},
             {"cnaps_code": None},
             "swift_bic",
