@@ -257,6 +257,13 @@ def rotate_client(organisation_id: int, client_id: str):
         raise PermissionDenied(
             N_("a client cannot grant scopes it does not hold"), field="scopes", scopes=beyond
         )
+    # A staff scope signs as the client's creator (who takes, runs and signs a valuation): its
+    # new secret goes to that person's clients only, whatever roles the caller holds too.
+    if found.created_by_id != principal().user_id and any(map(staff_role_for, found.scopes)):
+        raise PermissionDenied(
+            N_("a client with a staff scope is rotated only by its creator's clients"),
+            field="client_id",
+        )
     client, secret = oauth_services.rotate_secret(db_session(), organisation_id, found.id)
     return {"client": client, "client_secret": secret}
 

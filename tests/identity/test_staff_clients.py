@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from market.identity import services as identity
 from market.identity.models import MemberRole, Membership, StaffRole
 from tests import factories
 from tests.web import WebClient
@@ -205,6 +206,21 @@ def test_a_client_cannot_rotate_another_with_scopes_it_lacks(app, db, staff):
     assert refused.status_code == 403
     assert refused.get_json()["errors"]["scopes"] == ["appraisal:write"]
     # Revoking takes power away: an owner's client may still do that.
+    assert api.post(f"{base}/{appraisers.client_id}/revoke", headers=headers).status_code == 200
+
+
+def test_an_owner_who_is_also_an_appraiser_cannot_rotate_another_appraisers_client(app, db, staff):
+    # A staff scope signs as its creator: its new secret would make the owner that appraiser.
+    operator, appraiser = staff
+    owner = operator.memberships[0].user
+    identity.grant_staff_role(db, owner, StaffRole.APPRAISER)
+    appraisers, _secret = factories.api_client(db, operator, ["appraisal:write"], appraiser)
+    db.commit()
+    headers = _bearer(app, db, operator, ["org:write", "appraisal:write"], owner)
+    api, base = app.test_client(), f"/api/v1/organisations/{operator.id}/clients"
+    refused = api.post(f"{base}/{appraisers.client_id}/rotate", headers=headers)
+    assert refused.status_code == 403, refused.get_json()
+    assert list(refused.get_json()["errors"]) == ["client_id"]
     assert api.post(f"{base}/{appraisers.client_id}/revoke", headers=headers).status_code == 200
 
 
