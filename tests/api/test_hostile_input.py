@@ -508,3 +508,16 @@ def test_a_control_character_in_a_nested_field_is_named_in_its_nesting(caller):
     assert response.get_json()["errors"] == {
         "x": {"y": {"1": ["control characters are not allowed"]}}
     }
+
+
+def test_an_idempotency_key_given_twice_is_refused_not_joined(caller):
+    # A WSGI server joins a header given twice with a comma. A retry under either key must
+    # find the same order, so neither one may win silently.
+    api, headers, _organisation = caller
+    response = api.post(
+        "/api/v1/orders",
+        headers=headers | {"Idempotency-Key": "order-a, order-b"},
+        json={"plan_id": 1, "usage_scenario": "research"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert list(response.get_json()["errors"]) == ["Idempotency-Key"]
