@@ -41,9 +41,15 @@ class Int(fields.Integer):
         self.low, self.high = (INT32_MIN, INT32_MAX) if bits == 32 else (INT64_MIN, INT64_MAX)
 
     def make_error(self, key: str, **kwargs):
-        """The error for ``key``, with this field's range filled in."""
+        """The error for ``key``, with this field's range filled in: its column's, narrowed by
+        its own ``Range`` (a page number says from 1, not from -2147483648)."""
         if key == "too_large":
-            return super().make_error(key, low=self.low, high=self.high)
+            low, high = self.low, self.high
+            for validator in self.validators:
+                if isinstance(validator, validate.Range):
+                    low = low if validator.min is None else max(low, validator.min)
+                    high = high if validator.max is None else min(high, validator.max)
+            return super().make_error(key, low=low, high=high)
         return super().make_error(key, **kwargs)
 
     def _validated(self, value: typing.Any) -> int:
