@@ -144,7 +144,7 @@ def test_every_editor_text_box_is_limited_by_its_schema():
     """The editors' free-text boxes carry the field's limit through ``maxlength(schema, …)`` or
     the form macros' ``schema``; a number typed into a template would drift from the schema."""
     editors = {
-        "listings/demands.html": ("title", "need"),
+        "listings/_demand_fields.html": ("title", "need"),
         "listings/editor.html": ("title_zh", "title_en", "description_zh", "description_en"),
         "listings/demand.html": ("name_zh", "name_en"),
         "registry/asset_new.html": ("title_zh", "title_en", "description_zh", "provenance"),
