@@ -126,6 +126,7 @@ def match_by_hand(
     item = _item(session, exception)
     if item is None:
         raise Conflict(N_("this exception has no statement line to match"), field="kind")
+    _refuse_if_matched(session, item, kind, target.id)
     here, there = side_account(session, item), target_account(target)
     if here != there:
         raise InvalidInput(
@@ -157,6 +158,7 @@ def match_by_hand(
         created_at=now,
     )
     session.add(match)
+    _no_longer_a_candidate(session, kind, target.id, exception.id)
     audit(session, "match_by_hand", f"exception:{exception.id}", user, now,
           kind=kind, target_id=target.id, difference=difference)  # fmt: skip
     if difference == 0:
@@ -170,6 +172,53 @@ def match_by_hand(
         f"{coded_money(difference, item.currency)}"
     )[:500]
     return match
+
+
+def _refuse_if_matched(session: Session, item, kind: str, target_id: int) -> None:
+    """One receipt, refund or payout explains one line: refused when a line of the same side
+    (bank or Stripe) moving money the same way is already matched to it, by a rule or by hand.
+    (A payout sent and then returned has two lines, one each way; a card payment a charge line
+    and the line of its refund.)"""
+    bank = isinstance(item, BankLine)
+    line = BankLine if bank else StripeBalanceTransaction
+    amount, joined = (
+        (BankLine.amount_minor, Match.bank_line_id) if bank
+        else (StripeBalanceTransaction.amount, Match.stripe_line_id)
+    )  # fmt: skip
+    same_way = amount > 0 if (item.amount_minor if bank else item.amount) > 0 else amount <= 0
+    found = session.execute(
+        sa.select(Match.rule, line)
+        .join(line, joined == line.id)
+        .where(Match.target_kind == kind, Match.target_id == target_id, same_way)
+        .order_by(Match.id)
+        .limit(1)
+    ).first()
+    if found is None:
+        return
+    rule, other = found
+    if bank:
+        reference, day, money = other.bank_reference, other.value_date, other.amount_minor
+    else:
+        reference, day, money = other.stripe_id, other.created.date(), other.amount
+    raise Conflict(
+        N_("this is already matched to another statement line: it cannot explain this one too"),
+        field="target_id", matched_line_id=[other.id], matched_reference=[reference],
+        matched_date=[day.isoformat()], matched_amount_minor=[money],
+        matched_currency=[other.currency], matched_rule=[rule],
+    )  # fmt: skip
+
+
+def _no_longer_a_candidate(session: Session, kind: str, target_id: int, matched: int) -> None:
+    """What a hand match took is offered to no other open exception (the next run suggests
+    afresh; until then the queue must not offer what can no longer be chosen)."""
+    for other in session.scalars(
+        sa.select(ReconException).where(
+            ReconException.status == ExceptionStatus.OPEN, ReconException.id != matched
+        )
+    ):
+        kept = [c for c in other.candidates or [] if (c["kind"], c["id"]) != (kind, target_id)]
+        if len(kept) != len(other.candidates or []):
+            other.candidates = kept
 
 
 def _stripe_payout_by_hand(

@@ -698,6 +698,9 @@ def _suggest(
                 .where(
                     sa.between(Refund.amount_minor, low, high), Refund.currency == currency,
                     Refund.method == method, Refund.created_at < until,
+                    Refund.id.not_in(
+                        sa.select(Match.target_id).where(Match.target_kind == "refund")
+                    ),
                 )
                 .order_by(Refund.id)
                 .limit(5)

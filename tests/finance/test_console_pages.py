@@ -405,3 +405,34 @@ def test_a_refused_correction_names_every_mistake_at_once(app, db):
     for field in ("credit_account", "correction-amount", "correction-reason"):
         assert f'id="{field}-error"' in html, field
     assert 'id="debit_account-error"' not in html
+
+
+def test_a_receipt_matched_by_a_rule_is_refused_for_another_line_naming_that_line(app, db, trade):
+    from tests.listings.factories import PRICE
+
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    payment_id = trade.transfer("RULE-1", PRICE).payments[0].id
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today(), PRICE, "RULE-1", "买方", "", "货款"),
+            BankRow(today(), PRICE - 100, "X2", "", "", "不明来款")]  # fmt: skip
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    matching.run(db, utcnow())
+    exception_id = db.scalar(sa.select(ReconException.id))
+    db.commit()
+    web = _web(app, finance)
+    page = web.get("/finance/reconciliation").get_data(as_text=True)
+    assert f'value="payment:{payment_id}"' not in page
+    refused = web.submit(
+        f"/finance/reconciliation/{exception_id}/match",
+        {"kind": "payment", "target_id": str(payment_id), "note": "", "accept_difference": "1"},
+        page="/finance/reconciliation",
+    )  # fmt: skip
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert f'id="target-{exception_id}-error"' in html
+    assert f"已匹配到 {today().isoformat()} 的流水 RULE-1（¥4,800.00）" in html
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.get(ReconException, exception_id).kind == "unmatched"

@@ -375,3 +375,72 @@ def test_approving_a_correction_asserts_the_balances_again(finance, queue):
     trail = finance.call("GET", "/finance/recon/audit").get_json()
     assert trail[0]["action"] == "assert_balances"
     assert trail[0]["details"]["after"] == f"correction:{proposed.get_json()['id']}"
+def _statement(finance, rows, number="4000021009200000001"):
+    account = finance.call(
+        "POST", "/finance/bank-accounts",
+        json={"name": "工行", "bank_name": "中国工商银行", "account_number": number,
+              "csv_layout": "icbc"},
+    )  # fmt: skip
+    assert account.status_code == 201, account.get_json()
+    statement = finance.call(
+        "POST", f"/finance/bank-accounts/{account.get_json()['id']}/statements",
+        data={"file": (io.BytesIO(icbc_csv(rows, 0)), "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert statement.status_code == 201, statement.get_json()
+
+
+def test_a_receipt_matched_by_a_rule_is_not_matched_again_by_hand(db, finance, trade):
+    payment_id = trade.transfer("RULE-1", PRICE).payments[0].id
+    db.commit()
+    _statement(finance, [BankRow(today(), PRICE, "RULE-1", "买方", "", "货款"),
+                         BankRow(today(), 100_000, "X2", "", "", "不明来款")])  # fmt: skip
+    run = finance.call("POST", "/finance/recon/runs").get_json()
+    assert (sum(run["matched"].values()), run["opened"]) == (1, 1), run
+    (line,) = finance.call("GET", "/finance/recon/exceptions").get_json()
+    refused = finance.call(
+        "POST", f"/finance/recon/exceptions/{line['id']}/match",
+        json={"kind": "payment", "target_id": payment_id, "accept_difference": True},
+    )  # fmt: skip
+    assert refused.status_code == 409, refused.get_json()
+    errors = refused.get_json()["errors"]
+    assert "already matched" in errors["target_id"][0]
+    assert (errors["matched_reference"], errors["matched_rule"]) == (
+        ["RULE-1"],
+        ["bank_transaction"],
+    )
+    assert errors["matched_amount_minor"] == [PRICE]
+    assert finance.call("GET", "/finance/recon/exceptions").get_json()[0]["status"] == "open"
+
+
+def test_a_receipt_matched_by_hand_is_no_candidate_and_no_match_for_another_line(
+    db, finance, trade
+):
+    payment_id = trade.transfer("TYPED-WRONG", PRICE).payments[0].id
+    db.commit()
+    _statement(finance, [BankRow(today(), PRICE - 50, "A1", "买方", "", "货款"),
+                         BankRow(today(), PRICE - 60, "B1", "买方", "", "货款")])  # fmt: skip
+    finance.call("POST", "/finance/recon/runs")
+    found = {item["amount_minor"]: item for item in
+             finance.call("GET", "/finance/recon/exceptions").get_json()}  # fmt: skip
+    first, second = found[PRICE - 50], found[PRICE - 60]
+    assert {c["id"] for c in second["candidates"] if c["kind"] == "payment"} == {payment_id}
+    done = finance.call(
+        "POST", f"/finance/recon/exceptions/{first['id']}/match",
+        json={"kind": "payment", "target_id": payment_id, "accept_difference": True},
+    )  # fmt: skip
+    assert done.status_code == 200, done.get_json()
+    now = {item["id"]: item for item in finance.call("GET", "/finance/recon/exceptions").get_json()}
+    assert [c for c in now[second["id"]]["candidates"] if c["kind"] == "payment"] == []
+    refused = finance.call(
+        "POST", f"/finance/recon/exceptions/{second['id']}/match",
+        json={"kind": "payment", "target_id": payment_id, "accept_difference": True},
+    )  # fmt: skip
+    assert refused.status_code == 409, refused.get_json()
+    errors = refused.get_json()["errors"]
+    assert (errors["matched_reference"], errors["matched_rule"]) == (["A1"], ["manual"])
+    finance.call("POST", "/finance/recon/runs")
+    again = {
+        item["id"]: item for item in finance.call("GET", "/finance/recon/exceptions").get_json()
+    }
+    assert [c for c in again[second["id"]]["candidates"] if c["kind"] == "payment"] == []

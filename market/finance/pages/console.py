@@ -556,6 +556,14 @@ def resolve_exception(exception_id: int, how: str):
                 difference=money(error.details["difference_minor"][0],
                                  error.details["currency"][0]),
             )]}  # fmt: skip
+        elif "matched_line_id" in error.details:
+            shown = error.details
+            refused = {"candidate" if chosen else "target_id": [_(
+                "This is already matched to the line %(reference)s of %(day)s (%(amount)s): "
+                "it cannot explain this line too. Choose another.",
+                reference=shown["matched_reference"][0], day=shown["matched_date"][0],
+                amount=money(shown["matched_amount_minor"][0], shown["matched_currency"][0]),
+            )]}  # fmt: skip
         return _reconciliation_page(error.status, refused, failed)
     flash(_("Exception resolved."))
     return redirect(url_for("finance_console.reconciliation_page"))
