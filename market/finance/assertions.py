@@ -416,7 +416,10 @@ def _bounded_range(
     targets: list[Reconciled], start: date | None, end: date | None
 ) -> tuple[date | None, date | None]:
     """The days one computation covers: at most ``MAX_DAYS``. Without a start, the last
-    ``MAX_DAYS`` the statements cover; a range given wider than that is refused."""
+    ``MAX_DAYS`` the statements cover; a range given wider than that is refused, however
+    few of its days the statements cover (the limit is on what is asked)."""
+    if start is not None and end is not None and (end - start).days >= MAX_DAYS:
+        raise _too_wide()
     if not targets:
         return start, end
     first = max(min(t.first for t in targets), start) if start else min(t.first for t in targets)
@@ -425,7 +428,11 @@ def _bounded_range(
         return start, end
     if start is None:
         return last - timedelta(days=MAX_DAYS - 1), end
-    raise InvalidInput(
+    raise _too_wide()
+
+
+def _too_wide() -> InvalidInput:
+    return InvalidInput(
         N_("balances are asserted at most 366 days at a time: give an end closer to the start"),
         field="end",
         max_days=MAX_DAYS,

@@ -222,3 +222,23 @@ def test_a_bank_account_posts_only_to_a_bank_account_of_the_chart(finance, ledge
         "POST", "/finance/bank-accounts", json=body | {"ledger_account": "assets:bank:icbc"}
     )
     assert kept.status_code == 201 and kept.get_json()["ledger_account"] == "assets:bank:icbc"
+
+
+def test_a_range_wider_than_a_year_is_refused_though_statements_cover_less(db, account, finance):
+    last = inputs.today()
+    _statement_over(db, account, last - timedelta(days=20), last)
+    with pytest.raises(InvalidInput) as caught:
+        assertions.compute(db, utcnow(), last - timedelta(days=3 * 365), last)
+    db.rollback()
+    assert caught.value.field == "end" and caught.value.details["max_days"] == 366
+    asked = finance.call(
+        "POST", "/finance/recon/assertions",
+        json={"start": (last - timedelta(days=366)).isoformat(), "end": last.isoformat()},
+    )  # fmt: skip
+    assert asked.status_code == 422 and asked.get_json()["errors"]["max_days"] == [366]
+    assert "end" in asked.get_json()["errors"]
+    year = finance.call(
+        "POST", "/finance/recon/assertions",
+        json={"start": (last - timedelta(days=365)).isoformat(), "end": last.isoformat()},
+    )  # fmt: skip
+    assert year.status_code == 201, year.get_json()
