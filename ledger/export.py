@@ -20,7 +20,7 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from ledger import xlsx
-from ledger.currencies import format_amount
+from ledger.currencies import to_major
 from ledger.reads import journal
 
 COLUMNS = (
@@ -83,8 +83,8 @@ def _cells(line, zone: tzinfo | None = None) -> list[Any]:
         line.currency,
         line.debit,
         line.credit,
-        format_amount(line.debit, line.currency) if line.debit else "",
-        format_amount(line.credit, line.currency) if line.credit else "",
+        to_major(line.debit, line.currency) if line.debit else "",
+        to_major(line.credit, line.currency) if line.credit else "",
         line.reverses_entry_id if line.reverses_entry_id is not None else "",
         json.dumps(line.metadata, sort_keys=True, ensure_ascii=False) if line.metadata else "",
     ]

@@ -1,14 +1,16 @@
 """A one-sheet XLSX written as it is read: each row becomes a line of SpreadsheetML in a zip
 entry streamed to disk, so memory stays flat and a row costs one string format — about ten
 times less than a general spreadsheet library's cell-by-cell path. Text is always text
-(inline strings; nothing becomes a formula or a link), numbers are numbers, ``None`` is an
-empty cell, the header row is bold."""
+(inline strings; nothing becomes a formula or a link), numbers are numbers — an amount in a
+currency's major unit, a ``Decimal`` (``currencies.to_major``), a number shown with its
+decimals (``#,##0.00`` for yuan) —, ``None`` is an empty cell, the header row is bold."""
 
 from __future__ import annotations
 
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
@@ -47,14 +49,21 @@ _WORKBOOK_RELS = (
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.0"/>'
+    '<numFmt numFmtId="165" formatCode="#,##0.000"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -92,6 +101,10 @@ def _cell(ref: str, value, style: str = "") -> str:
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+    if isinstance(value, Decimal):
+        # The style shows the amount's own decimals: 0, 1, 2 or 3 (cellXfs 2 to 5).
+        places = min(max(-value.as_tuple().exponent, 0), 3)
+        return f'<c r="{ref}" s="{2 + places}"><v>{value:f}</v></c>'
     return (
         f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">'
         f"{_escape(str(value))}</t></is></c>"

@@ -88,6 +88,7 @@ def run(session: Session, store: FileStore, build_id: int, now: datetime) -> Rep
 
 def _write_csv(report: reports.Report, handle) -> int:
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+    text.write(reports.BOM)
     writer = csv.writer(text)
     writer.writerow(report.columns)
     count = 0

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 import ledger
 from ledger import export, reads, xlsx
-from ledger.currencies import format_amount
+from ledger.currencies import to_major
 from ledger.models import accounts, entries, postings
 from market.charts import month_of
 from market.db import utcnow
@@ -41,6 +41,9 @@ REVENUE = "revenue:platform_fees"
 VAT = "liabilities:vat_output"
 # Escrow ageing buckets: held up to this many days (the last is open-ended).
 AGE_BUCKETS = ((7, "0-7"), (30, "8-30"), (90, "31-90"), (None, "91+"))
+# A CSV for spreadsheets opens with UTF-8's byte-order mark: without it Excel and WPS on a
+# Chinese Windows read the file as GBK and garble every Chinese word.
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def trial_balance(session: Session, start=None, end=None) -> Report:
     found = reads.trial_balance(session, as_of=end)
     rows = (
         [row.account, row.currency, row.type, row.debit, row.credit,
-         format_amount(row.debit, row.currency), format_amount(row.credit, row.currency)]
+         to_major(row.debit, row.currency), to_major(row.credit, row.currency)]
         for row in found.rows
     )  # fmt: skip
     columns = ("account", "currency", "type", "debit_minor", "credit_minor", "debit", "credit")
@@ -76,13 +79,14 @@ def general_ledger(session: Session, start=None, end=None) -> Report:
 def payables(session: Session, start=None, end=None) -> Report:
     """What the exchange owes each provider, per currency (reserved by batches included)."""
     rows = (
-        [int(row.account.removeprefix(PAYABLE_PREFIX)), row.currency, row.posted, row.available]
+        [int(row.account.removeprefix(PAYABLE_PREFIX)), row.currency, row.posted, row.available,
+         to_major(row.posted, row.currency), to_major(row.available, row.currency)]
         for row in reads.accounts_under(session, PAYABLE_PREFIX)
         if row.posted
-    )
-    return Report(
-        "payables", ("organisation_id", "currency", "owed_minor", "not_reserved_minor"), rows
-    )
+    )  # fmt: skip
+    columns = ("organisation_id", "currency", "owed_minor", "not_reserved_minor", "owed",
+               "not_reserved")  # fmt: skip
+    return Report("payables", columns, rows)
 
 
 def provider_statement(session: Session, start=None, end=None, organisation_id=None) -> Report:
@@ -98,21 +102,21 @@ def provider_statement(session: Session, start=None, end=None, organisation_id=N
     zone = exchange_zone()
 
     def major(minor: int, currency: str) -> str:
-        return format_amount(minor, currency) if minor else ""
+        return to_major(minor, currency) if minor else ""
 
     def rows():
         for currency in currencies:
             found = ledger.statement(session, code, currency, start=start, end=end)
             yield ["", currency, "opening", "", 0, 0, found.opening, "", "",
-                   format_amount(found.opening, currency)]  # fmt: skip
+                   to_major(found.opening, currency)]  # fmt: skip
             for line in found.lines:
                 yield [line.effective_at.astimezone(zone).isoformat(timespec="seconds"),
                        currency, export.spreadsheet_safe(line.description), line.entry_id,
                        line.debit, line.credit, line.balance, major(line.debit, currency),
                        major(line.credit, currency),
-                       format_amount(line.balance, currency)]  # fmt: skip
+                       to_major(line.balance, currency)]  # fmt: skip
             yield ["", currency, "closing", "", 0, 0, found.closing, "", "",
-                   format_amount(found.closing, currency)]  # fmt: skip
+                   to_major(found.closing, currency)]  # fmt: skip
 
     columns = ("effective_at", "currency", "description", "entry_id", "debit_minor",
                "credit_minor", "balance_minor", "debit", "credit", "balance")  # fmt: skip
@@ -143,6 +147,8 @@ def escrow_ageing(session: Session, start=None, end=None) -> Report:
         ).all()
     )
 
+    zone = exchange_zone()
+
     def rows():
         totals = defaultdict(int)
         for row, order_id in zip(held, ids, strict=True):
@@ -152,12 +158,14 @@ def escrow_ageing(session: Session, start=None, end=None) -> Report:
             bucket = _bucket(days)
             totals[bucket, row.currency] += row.posted
             yield [order_id, order.reference if order else "", str(order.status) if order else "",
-                   row.currency, row.posted, since.isoformat() if since else "", days, bucket]  # fmt: skip
+                   row.currency, row.posted,
+                   since.astimezone(zone).isoformat(timespec="seconds") if since else "", days,
+                   bucket, to_major(row.posted, row.currency)]  # fmt: skip
         for (bucket, currency), total in sorted(totals.items()):
-            yield ["total", "", "", currency, total, "", "", bucket]
+            yield ["total", "", "", currency, total, "", "", bucket, to_major(total, currency)]
 
     columns = ("order_id", "reference", "status", "currency", "held_minor", "paid_at", "days",
-               "bucket")  # fmt: skip
+               "bucket", "held")  # fmt: skip
     return Report("escrow_ageing", columns, rows())
 
 
@@ -203,10 +211,12 @@ def revenue(session: Session, start=None, end=None) -> Report:
             category = categories.get(int(order_id), "") if order_id is not None else ""
             totals[month, category, currency][index] += amount
     rows = (
-        [month, category, currency, net, tax, net + tax]
+        [month, category, currency, net, tax, net + tax, to_major(net, currency),
+         to_major(tax, currency), to_major(net + tax, currency)]
         for (month, category, currency), (net, tax) in sorted(totals.items())
-    )
-    columns = ("month", "category", "currency", "revenue_minor", "vat_minor", "fee_minor")
+    )  # fmt: skip
+    columns = ("month", "category", "currency", "revenue_minor", "vat_minor", "fee_minor",
+               "revenue", "vat", "fee")  # fmt: skip
     return Report("revenue", columns, rows)
 
 
@@ -227,10 +237,11 @@ def volume(session: Session, start=None, end=None) -> Report:
         total[0] += 1
         total[1] += amount
     rows = (
-        [month, category, currency, count, amount]
+        [month, category, currency, count, amount, to_major(amount, currency)]
         for (month, category, currency), (count, amount) in sorted(totals.items())
     )
-    return Report("volume", ("month", "category", "currency", "payments", "amount_minor"), rows)
+    columns = ("month", "category", "currency", "payments", "amount_minor", "amount")
+    return Report("volume", columns, rows)
 
 
 # The downloads a reader reads line by line — the journal, the general ledger, a provider's
@@ -323,6 +334,7 @@ def csv_chunks(database, name: str, *window, labels: dict | None = None) -> Iter
     """The report as CSV text in chunks of about 64 kB, read in a unit of work of its own (the
     rows are read while the body is sent, after the request's own unit of work has ended)."""
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer)
     with database.unit_of_work() as session:
         built = build(session, name, *window)

@@ -9,7 +9,7 @@ import io
 import openpyxl
 import sqlalchemy as sa
 
-from ledger.currencies import format_amount
+from ledger.currencies import format_amount, to_major
 from market import worker
 from market.db import utcnow
 from market.finance import reports
@@ -36,7 +36,8 @@ def test_revenue_is_the_fee_net_of_vat_by_month_and_category(app, db, trade):
     settled, _held = trade_some(db, trade)
     db.refresh(settled)
     [row] = list(reports.revenue(db).rows)
-    month, category, currency, net, vat, fee = row
+    month, category, currency, net, vat, fee, *in_yuan = row
+    assert in_yuan == [to_major(net, "CNY"), to_major(vat, "CNY"), to_major(fee, "CNY")]
     assert (category, currency) == (str(settled.category), "CNY")
     assert fee == settled.fee_minor and vat == settled.vat_minor and net == fee - vat > 0
     assert net == books.balance(db, "revenue:platform_fees", "CNY")
@@ -45,16 +46,18 @@ def test_revenue_is_the_fee_net_of_vat_by_month_and_category(app, db, trade):
 def test_volume_counts_the_money_paid_in(app, db, trade):
     trade_some(db, trade)
     [row] = list(reports.volume(db).rows)
-    assert row[2:] == ["CNY", 2, 2 * PRICE]
+    assert row[2:] == ["CNY", 2, 2 * PRICE, to_major(2 * PRICE, "CNY")]
 
 
 def test_escrow_ageing_lists_what_is_still_held(app, db, trade):
     _settled, held = trade_some(db, trade)
     rows = list(reports.escrow_ageing(db).rows)
     assert rows == [
-        [held.id, held.reference, "delivered", "CNY", PRICE, rows[0][5], 0, "0-7"],
-        ["total", "", "", "CNY", PRICE, "", "", "0-7"],
-    ]
+        [held.id, held.reference, "delivered", "CNY", PRICE, rows[0][5], 0, "0-7",
+         to_major(PRICE, "CNY")],
+        ["total", "", "", "CNY", PRICE, "", "", "0-7", to_major(PRICE, "CNY")],
+    ]  # fmt: skip
+    assert rows[0][5].endswith("+08:00") and "." not in rows[0][5]  # the exchange's zone
 
 
 def test_the_provider_statement_runs_from_opening_to_closing(app, db, trade, finance):
@@ -64,7 +67,7 @@ def test_the_provider_statement_runs_from_opening_to_closing(app, db, trade, fin
     response = finance.call(
         "GET", f"/finance/reports/provider_statement?organisation_id={trade.provider.id}"
     )
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     response.close()
     assert response.headers["Content-Disposition"].endswith(
         f"filename=provider_statement-org{trade.provider.id}.csv"
@@ -83,7 +86,7 @@ def test_the_provider_statement_runs_from_opening_to_closing(app, db, trade, fin
     assert rows[1]["effective_at"].endswith("+08:00")  # the exchange's zone, to the second
     assert rows[1]["credit"] == format_amount(int(rows[1]["credit_minor"]), "CNY")
     ledger_rows = finance.call("GET", "/finance/reports/general_ledger")
-    posted = list(csv.DictReader(io.StringIO(ledger_rows.get_data(as_text=True))))
+    posted = list(csv.DictReader(io.StringIO(ledger_rows.get_data().decode("utf-8-sig"))))
     ledger_rows.close()
     assert posted and all(row["effective_at"].endswith("+08:00") for row in posted)
     assert {"debit", "credit", "debit_minor", "credit_minor"} <= set(posted[0])
@@ -132,9 +135,9 @@ def test_the_console_charts_revenue_and_volume_and_queues_builds(app, db, trade)
         build = session.scalar(sa.select(ReportBuild))
         assert (build.status, build.rows) == ("done", 1)
     fetched = web.get(f"/finance/reports/builds/{build.id}/file")
-    body = fetched.get_data(as_text=True)
+    body = fetched.get_data().decode("utf-8")
     fetched.close()  # a file response: the stored file is closed with it
-    assert body.splitlines()[0] == "month,category,currency,payments,amount_minor"
+    assert body.splitlines()[0] == "\ufeffmonth,category,currency,payments,amount_minor,amount"
     bad = web.get("/finance/reports/provider_statement/download")
     assert bad.status_code == 302
 
@@ -148,10 +151,10 @@ def test_a_provider_downloads_its_own_statement_and_no_one_elses(app, db, trade)
     assert "/finance/provider-statement" in web.get("/provider/dashboard").get_data(as_text=True)
     mine = web.get(f"/finance/provider-statement?organisation_id={trade.provider.id}")
     assert mine.status_code == 200
-    assert mine.get_data(as_text=True).startswith("生效时间,币种,")  # the reader's words
+    assert mine.get_data().decode("utf-8-sig").startswith("生效时间,币种,")  # the reader's words
     mine.close()
     mine = web.get(f"/finance/provider-statement?organisation_id={trade.provider.id}&header=codes")
-    rows = list(csv.DictReader(io.StringIO(mine.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(mine.get_data().decode("utf-8-sig"))))
     mine.close()
     assert int(rows[-1]["balance_minor"]) == owed
     assert rows[1]["effective_at"].endswith("+08:00")  # the exchange's zone, to the second
