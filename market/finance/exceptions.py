@@ -59,13 +59,15 @@ def audit(session: Session, action: str, subject: str, user: User | None, now, *
     )  # fmt: skip
 
 
-def open_exception(session: Session, exception_id: int) -> ReconException:
-    """An open exception, locked."""
+def open_exception(session: Session, exception_id: int, field: str | None = None) -> ReconException:
+    """An open exception, locked; ``field`` names the input that gave its id (none when the
+    address does)."""
     found = session.get(ReconException, exception_id, with_for_update=True)
     if found is None:
-        raise NotFound(N_("no such exception"))
+        raise NotFound(N_("no such exception"), field=field)
     if found.status != ExceptionStatus.OPEN:
-        raise Conflict(N_("this exception is already resolved"), state=[_value(found.status)])
+        raise Conflict(N_("this exception is already resolved"), field=field,
+                       state=[_value(found.status)])  # fmt: skip
     return found
 
 
@@ -282,7 +284,7 @@ def propose_correction(
 ) -> Correction:  # fmt: skip
     """A correcting entry waiting for a second finance user; checked now, posted on approval."""
     if exception_id is not None:
-        open_exception(session, exception_id)
+        open_exception(session, exception_id, "exception_id")
     _check_legs(session, legs)
     request = ledger.EntryRequest("correction:check", _legs(legs), reason)
     try:

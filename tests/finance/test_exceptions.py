@@ -444,3 +444,22 @@ def test_a_receipt_matched_by_hand_is_no_candidate_and_no_match_for_another_line
         item["id"]: item for item in finance.call("GET", "/finance/recon/exceptions").get_json()
     }
     assert [c for c in again[second["id"]]["candidates"] if c["kind"] == "payment"] == []
+
+
+def test_a_correction_for_an_unknown_or_resolved_exception_names_exception_id(finance, queue):
+    legs = [_leg("debit", "expenses:bank_charges"), _leg("credit", "assets:bank")]
+    unknown = finance.call(
+        "POST", "/finance/recon/corrections",
+        json={"exception_id": 99999, "legs": legs, "reason": "银行手续费"},
+    )  # fmt: skip
+    assert unknown.status_code == 404 and list(unknown.get_json()["errors"]) == ["exception_id"]
+    finance.call(
+        "POST", f"/finance/recon/exceptions/{queue['L3']['id']}/mark", json={"reason": "利息"}
+    )
+    resolved = finance.call(
+        "POST", "/finance/recon/corrections",
+        json={"exception_id": queue["L3"]["id"], "legs": legs, "reason": "银行手续费"},
+    )  # fmt: skip
+    assert resolved.status_code == 409, resolved.get_json()
+    assert resolved.get_json()["errors"]["state"] == ["resolved"]
+    assert "exception_id" in resolved.get_json()["errors"]
