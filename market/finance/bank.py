@@ -143,6 +143,7 @@ def _continues(
             first_new_line=first_new.line_number,
             expected=last.closing_minor,
             found=before,
+            currency=parsed.currency,
         )
 
 
@@ -210,7 +211,8 @@ def import_statement(
                 N_("this bank reference was imported before with another amount"),
                 field=f"lines[{line.line_number}]",
             )
-    _continues(session, account.id, parsed, known)
+    # A line in a closed period is refused for the period first: its statement can never be
+    # taken, whatever the balance says.
     refuse_closed_periods(
         session,
         [
@@ -219,6 +221,7 @@ def import_statement(
             if x.bank_reference not in known
         ],
     )
+    _continues(session, account.id, parsed, known)
     if known and len(known) == len(unique):
         # Every line was imported before (a narrower re-export): nothing to keep, and no
         # statement that would end the account's history at an earlier balance.

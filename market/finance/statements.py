@@ -234,6 +234,13 @@ def _stated_account(rows: list[list[str]]) -> str | None:
     return None
 
 
+def _nearest_header(rows: list[list[str]], wanted: set[str]) -> set[str]:
+    """The cells of the row carrying most of the mapped columns (the title block above a
+    table carries none of them)."""
+    cells = ({cell.strip() for cell in row} for row in rows)
+    return max(cells, key=lambda found: len(wanted & found), default=set())
+
+
 def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> ParsedStatement:
     """A CSV statement through ``mapping``. With a balance column the opening balance is read
     from the first line and every line's running balance is checked; without one the opening
@@ -248,7 +255,7 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
         raise InvalidInput(
             N_("no header row carries the columns of this mapping"),
             field="file",
-            missing=sorted(wanted - {c.strip() for c in (rows[0] if rows else [])}),
+            missing=sorted(wanted - _nearest_header(rows, wanted)),
         )
     header = [cell.strip() for cell in rows[header_at]]
     index = {key: header.index(column) for key, column in mapping.items()}

@@ -293,3 +293,22 @@ def test_an_opening_balance_before_any_statement_is_refused(db, account, finance
 
 def assertions_of(db):
     return db.scalars(sa.select(BalanceAssertion)).all()
+
+
+def test_a_line_in_a_closed_period_is_refused_for_the_period_before_the_balance(db, account):
+    load(db, account, icbc_csv(ROWS[:1], OPENING))
+    ledger.create_period(
+        db, "2026-10", datetime(2026, 9, 30, 16, tzinfo=UTC), datetime(2026, 10, 31, 16, tzinfo=UTC)
+    )
+    ledger.request_close(db, "2026-10", requested_by="finance a")
+    ledger.close_period(db, "2026-10", closed_by="finance b")
+    db.commit()
+    october = [BankRow(date(2026, 10, 10), 100, "OCT1", "", "", "")]
+    error = refused(db, account, icbc_csv(october, OPENING + 999))  # nor does it continue
+    assert error.field == "lines[4]" and "closed accounting period" in error.message
+
+
+def test_a_missing_column_is_named(db, account):
+    data = icbc_csv(ROWS[:1], OPENING).decode("gbk").replace("借方发生额", "借方")
+    error = refused(db, account, data.encode("gbk"))
+    assert error.field == "file" and error.details["missing"] == ["借方发生额"]

@@ -175,3 +175,23 @@ def test_a_bad_column_mapping_is_named_on_the_page(app, db):
     assert 'id="csv_mapping.remark-error"' in refused.get_data(as_text=True)
     with app.extensions["db"].unit_of_work() as session:
         assert session.scalar(sa.select(sa.func.count(BankAccount.id))) == 0
+def test_a_refused_import_says_the_balances_and_the_missing_columns(app, db):
+    web = _finance(app, db)
+    web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)
+    with app.extensions["db"].unit_of_work() as session:
+        account_id = session.scalar(sa.select(BankAccount.id))
+    first = [BankRow(today(), 48_000, "ICBC1", "甲公司", "", "货款")]
+    form = {"bank_account_id": account_id, "format": "csv",
+            "file": _upload(icbc_csv(first, 100_000), "a.csv")}  # fmt: skip
+    assert web.submit(f"{PAGE}/statements", form, page=PAGE).status_code == 302
+    jump = [BankRow(today(), 1_000, "ICBC2", "乙公司", "", "货款")]
+    form["file"] = _upload(icbc_csv(jump, 200_000_050), "b.csv")
+    refused = web.submit(f"{PAGE}/statements", form, page=PAGE)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "¥1,480.00" in html and "¥2,000,000.50" in html, html
+    missing = icbc_csv(jump, 148_000).decode("gbk").replace("对方户名", "户名").encode("gbk")
+    form["file"] = _upload(missing, "c.csv")
+    refused = web.submit(f"{PAGE}/statements", form, page=PAGE)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "对方户名" in html, html

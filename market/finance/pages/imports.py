@@ -17,6 +17,7 @@ from market.finance import bank, schemas, statements, stripe_import
 from market.finance.models import BankAccount, BankStatement
 from market.forms import parse_form
 from market.identity.models import StaffRole
+from market.money import money
 from market.text import N_
 
 blp = Blueprint("finance_imports", __name__, url_prefix="/finance")
@@ -92,6 +93,7 @@ def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
         message = _(error.message, **values) if values else _(error.message)
     except (KeyError, TypeError, ValueError):
         message = _(error.message)
+    message += _figures(error.details)
     if error.field in shown:
         return {error.field: [message]}
     line = LINE_FIELD.match(error.field or "")
@@ -102,6 +104,22 @@ def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
         return {"form": [_("Row %(row)s: %(message)s", row=line.group(1), message=message)]}
     where = f" ({error.field})" if error.field else ""
     return {"form": [message + where]}
+
+
+def _figures(details: dict) -> str:
+    """What a refusal's figures tell the reader to fix: the balance expected and the one found,
+    the columns a layout needs and the file lacks."""
+    if {"expected", "found", "currency", "first_new_line"} <= details.keys():
+        return " " + _(
+            "Expected %(expected)s, the last statement's closing balance; the file has "
+            "%(found)s before its first new line (row %(row)s).",
+            expected=money(details["expected"], details["currency"]),
+            found=money(details["found"], details["currency"]),
+            row=details["first_new_line"],
+        )
+    if details.get("missing"):
+        return " " + _("Columns not found: %(columns)s.", columns="、".join(details["missing"]))
+    return ""
 
 
 def _upload() -> bytes:
