@@ -75,7 +75,9 @@ def create_period(
         select(periods.c.name).where(periods.c.starts_at < ends_at, periods.c.ends_at > starts_at)
     ).first()
     if overlap is not None:
-        raise InvalidPeriod(f"overlaps period {overlap.name}", field="starts_at")
+        raise InvalidPeriod(
+            f"overlaps period {overlap.name}", field="starts_at", overlaps=overlap.name
+        )
     period = Period(name=name, starts_at=starts_at, ends_at=ends_at, status="open")
     session.add(period)
     session.flush()

@@ -436,3 +436,12 @@ def test_a_receipt_matched_by_a_rule_is_refused_for_another_line_naming_that_lin
     assert f"已匹配到 {today().isoformat()} 的流水 RULE-1（¥4,800.00）" in html
     with app.extensions["db"].unit_of_work() as session:
         assert session.get(ReconException, exception_id).kind == "unmatched"
+
+
+def test_every_rule_the_matcher_counts_has_words_in_the_trail():
+    from market.finance.pages.trail import RULE_LABELS
+
+    source = (ROOT / "market/finance/matching.py").read_text()
+    rules = set(re.findall(r'_bank_match\(\s*pending, line, "([a-z_]+)"', source))
+    rules |= set(re.findall(r'"rule": "([a-z_]+)"', source))
+    assert "refund_reference" in rules and rules <= set(RULE_LABELS), rules - set(RULE_LABELS)

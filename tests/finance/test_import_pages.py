@@ -195,3 +195,19 @@ def test_a_refused_import_says_the_balances_and_the_missing_columns(app, db):
     refused = web.submit(f"{PAGE}/statements", form, page=PAGE)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "对方户名" in html, html
+
+
+def test_a_refusal_and_a_count_read_as_words_not_codes(app, db):
+    web = _finance(app, db)
+    first = stripe_csv([stripe_row("txn_st9_001", "charge", 10_000, 320, source_id="ch_9")])
+    english = {"Accept-Language": "en"}
+    done = web.submit(f"{PAGE}/stripe", {"file": _upload(first, "s.csv")}, page=PAGE,
+                      headers=english)  # fmt: skip
+    assert done.status_code == 302
+    flashed = web.get(PAGE, headers=english).get_data(as_text=True)
+    assert "1 new line," in flashed and "1 new lines" not in flashed
+    changed = stripe_csv([stripe_row("txn_st9_001", "charge", 10_100, 320, source_id="ch_9")])
+    refused = web.submit(f"{PAGE}/stripe", {"file": _upload(changed, "s.csv")}, page=PAGE)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "明细 txn_st9_001：" in html, html[:3000]
+    assert "(lines." not in html

@@ -263,3 +263,32 @@ def test_the_period_name_hint_does_not_name_another_month(client, db):
     hint = re.search(r'<div class="muted" id="name-hint">([^<]*)</div>', page)
     assert hint is not None, page
     assert re.search(r"\d{4}-\d{2}", hint.group(1)) is None, hint.group(1)
+def test_the_periods_page_speaks_the_reader_s_language(app, client, db):
+    from market.db import utcnow
+    from market.finance import bank, closing
+    from tests.finance.conftest import today
+    from tests.finance.generated import BankRow, icbc_csv
+
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today() - timedelta(days=10), 100, "OLD1", "", "", "不明来款")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    now = datetime.now(UTC)
+    form = {"name": "past", "starts_at": (now - timedelta(days=20)).isoformat(),
+            "ends_at": (now - timedelta(days=5)).isoformat()}  # fmt: skip
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    days = closing.Limits.from_config(app.config).open_item_days
+    page = client.get("/finance/periods").get_data(as_text=True)
+    assert f"1 行明细超过 {days} 天未勾对" in page and "lines open more" not in page
+    english = client.get("/finance/periods", headers={"Accept-Language": "en"})
+    assert f"1 line open more than {days} days" in english.get_data(as_text=True)
+    overlapping = {**form, "name": "past-b"}
+    refused = client.submit("/finance/periods", overlapping, page="/finance/periods")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "与会计期间 past 重叠" in html
+    assert "overlaps period" not in html

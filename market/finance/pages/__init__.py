@@ -123,6 +123,7 @@ def _periods_page(status: int = 200, errors=None):
         errors=errors or {},
         form=request.form if errors else _next_period(periods),
         people=_people(session, periods),
+        open_item_days=limits.open_item_days,
     )
     return page, status
 
@@ -156,7 +157,11 @@ def create_period():
     try:
         ledger.create_period(db_session(), data["name"], data["starts_at"], data["ends_at"])
     except LedgerError as error:
-        return _periods_page(409, {error.field or "name": [error.message]})
+        if "overlaps" in error.details:
+            message = _("It overlaps period %(name)s.", name=error.details["overlaps"])
+        else:
+            message = _(error.message)
+        return _periods_page(409, {error.field or "name": [message]})
     flash(_("Period %(name)s opened.", name=data["name"]))
     return redirect(url_for("finance.periods"))
 

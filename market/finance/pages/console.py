@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from market import charts
 from market.auth import login_required, staff_required
@@ -515,8 +516,12 @@ def run_reconciliation():
                      matched=dict(result.matched))  # fmt: skip
     flash(
         _(
-            "%(matched)s lines matched; %(opened)s exceptions opened, %(closed)s closed.",
-            matched=sum(result.matched.values()), opened=result.opened, closed=result.closed,
+            "%(matched)s; %(opened)s, %(closed)s closed.",
+            matched=ngettext("%(num)s line matched", "%(num)s lines matched",
+                             sum(result.matched.values())),
+            opened=ngettext("%(num)s exception opened", "%(num)s exceptions opened",
+                            result.opened),
+            closed=result.closed,
         )
     )  # fmt: skip
     return redirect(url_for("finance_console.reconciliation_page"))

@@ -8,6 +8,7 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from market.auth import staff_required
 from market.context import current_user, db_session
@@ -82,6 +83,8 @@ def _page(status: int = 200, errors=None, failed: str | None = None):
 
 # ``lines[4]`` or ``lines[4].贷方金额``: the line of the file (and its column) a refusal names.
 LINE_FIELD = re.compile(r"^lines\[([0-9]+)\](?:\.(.+))?$")
+# ``lines.txn_1Abc``: a Stripe line a refusal names by its id.
+NAMED_LINE = re.compile(r"^lines\.(.+)$")
 
 
 def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
@@ -102,8 +105,11 @@ def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
                            column=line.group(2), message=message)]}  # fmt: skip
     if line:
         return {"form": [_("Row %(row)s: %(message)s", row=line.group(1), message=message)]}
-    where = f" ({error.field})" if error.field else ""
-    return {"form": [message + where]}
+    named = NAMED_LINE.match(error.field or "")
+    if named:
+        return {"form": [_("Line %(line)s: %(message)s", line=named.group(1), message=message)]}
+    # Any other field code (``closing_balance``) is the API's word: the message says it.
+    return {"form": [message]}
 
 
 def _figures(details: dict) -> str:
@@ -186,8 +192,8 @@ def import_statement():
         flash(_("Every line of this file was imported before; nothing changed."))
     else:
         flash(
-            _("Statement imported: %(new)s new lines, %(known)s imported before.",
-              new=result.new_lines, known=result.known_lines)
+            _("Statement imported: %(new)s, %(known)s imported before.",
+              new=_new_lines(result.new_lines), known=result.known_lines)
         )  # fmt: skip
     return redirect(url_for("finance_imports.imports_page"))
 
@@ -204,6 +210,10 @@ def book_opening_balance(account_id: int):
     return redirect(url_for("finance_imports.imports_page"))
 
 
+def _new_lines(count: int) -> str:
+    return ngettext("%(num)s new line", "%(num)s new lines", count)
+
+
 def account_name(account_id: int) -> str:
     """A bank account's name, for a message about it."""
     return bank.account_or_404(db_session(), account_id).name
@@ -218,8 +228,9 @@ def import_stripe_report():
     except DomainError as error:
         return _page(error.status, _refused(error, ("file",)), "stripe")
     flash(
-        _("Stripe report imported: %(new)s new lines, %(unchanged)s imported before, "
-          "%(matched)s charges matched to their payments.",
-          new=result.new, unchanged=result.unchanged, matched=result.matched)
+        _("Stripe report imported: %(new)s, %(unchanged)s imported before, %(matched)s.",
+          new=_new_lines(result.new), unchanged=result.unchanged,
+          matched=ngettext("%(num)s charge matched to its payment",
+                           "%(num)s charges matched to their payments", result.matched))
     )  # fmt: skip
     return redirect(url_for("finance_imports.imports_page"))

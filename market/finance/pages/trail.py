@@ -26,6 +26,7 @@ RULE_LABELS = {
     "stripe_payout": N_("Stripe payouts arrived"),
     "order_reference": N_("Receipts by order reference"),
     "amount_window": N_("Stripe payouts by amount and date"),
+    "refund_reference": N_("Bank refunds by reference"),
 }
 DETAIL_LABELS = {
     "matched": N_("Lines matched"),
