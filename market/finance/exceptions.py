@@ -23,6 +23,7 @@ from ledger import credit, debit
 from ledger.entries import MAX_AMOUNT
 from ledger.errors import LedgerError
 from ledger.models import Account as LedgerAccount
+from ledger.periods import closed_between
 from ledger.posting import prepare
 from market.errors import Conflict, InvalidInput, NotFound
 from market.errors import state_value as _value
@@ -382,6 +383,20 @@ def _legs(legs: list[dict]) -> list:
     return [side[leg["side"]](leg["account"], leg["amount_minor"], leg["currency"]) for leg in legs]
 
 
+def _dated(session: Session, exception_id: int | None, now: datetime) -> datetime:
+    """When a correction takes effect: on its statement line's day (a bank line's value date,
+    a Stripe line's time), so the daily balances from that day on carry it; ``now`` without a
+    line, or when that day is in a closed period (the correction goes into the open one)."""
+    exception = session.get(ReconException, exception_id) if exception_id else None
+    item = _item(session, exception) if exception else None
+    if item is None:
+        return now
+    moment = value_moment(item.value_date) if isinstance(item, BankLine) else item.created
+    if moment > now or closed_between(session, moment, moment):
+        return now
+    return moment
+
+
 def decide_correction(
     session: Session, correction_id: int, approve: bool, user: User, now: datetime
 ) -> Correction:
@@ -407,7 +422,7 @@ def decide_correction(
         f"correction:{correction.id}",
         _legs(correction.legs),
         description=correction.reason[:500],
-        effective_at=now,
+        effective_at=_dated(session, correction.exception_id, now),
         metadata={"correction_id": correction.id},
     )
     correction.status, correction.entry_id = "approved", entry.id

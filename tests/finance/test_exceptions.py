@@ -463,3 +463,29 @@ def test_a_correction_for_an_unknown_or_resolved_exception_names_exception_id(fi
     assert resolved.status_code == 409, resolved.get_json()
     assert resolved.get_json()["errors"]["state"] == ["resolved"]
     assert "exception_id" in resolved.get_json()["errors"]
+
+
+def test_a_correction_for_a_statement_line_takes_effect_on_the_line_s_day(app, finance):
+    from datetime import timedelta
+
+    from ledger.models import entries
+    from market.finance.payouts import value_moment
+
+    day = today() - timedelta(days=5)
+    _statement(finance, [BankRow(day, -500, "C1", "", "", "手续费")])
+    finance.call("POST", "/finance/recon/runs")
+    (line,) = finance.call("GET", "/finance/recon/exceptions").get_json()
+    legs = [_leg("debit", "expenses:bank_charges", 500), _leg("credit", "assets:bank", 500)]
+    proposed = finance.call(
+        "POST", "/finance/recon/corrections",
+        json={"exception_id": line["id"], "legs": legs, "reason": "银行手续费"},
+    )  # fmt: skip
+    approved = finance.call(
+        "POST", f"/finance/recon/corrections/{proposed.get_json()['id']}/approve", 1
+    )
+    assert approved.status_code == 200, approved.get_json()
+    with app.extensions["db"].unit_of_work() as session:
+        effective = session.scalar(
+            sa.select(entries.c.effective_at).where(entries.c.id == approved.get_json()["entry_id"])
+        )
+    assert effective == value_moment(day)
