@@ -364,7 +364,14 @@ class BankAccountInputSchema(FormSchema):
         required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
     )
     account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
-    currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
+    currency = fields.String(
+        load_default="CNY",
+        validate=validate.OneOf(
+            sorted(EXPONENTS),
+            # A typed-in box: "choose from the list" would point at a list there is not.
+            error=N_("not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"),
+        ),
+    )
     # A bank account posts to a bank account of the chart (the Stripe clearing account is
     # reconciled against Stripe's own balance, and must not take bank lines). Blank is refused,
     # not read as the default: a client that sent "" meant something.

@@ -211,3 +211,11 @@ def test_a_refusal_and_a_count_read_as_words_not_codes(app, db):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "明细 txn_st9_001：" in html, html[:3000]
     assert "(lines." not in html
+
+
+def test_a_currency_that_is_no_code_says_what_a_code_is(app, db):
+    web = _finance(app, db)
+    refused = web.submit(f"{PAGE}/bank-accounts", {**ACCOUNT, "currency": "RMB"}, page=PAGE)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="currency-error"' in html
+    assert "请从列表中选择" not in html and "CNY" in html[html.index('id="currency-error"') :]
