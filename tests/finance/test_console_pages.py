@@ -360,6 +360,8 @@ def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db
     assert done.status_code == 302, done.get_data(as_text=True)
     queue = web.get("/finance/reconciliation").get_data(as_text=True)
     assert "手工匹配，差额未说明" in queue and "待说明的差额：-¥1.00" in page_text(queue)
+    flashed = re.findall(r'data-testid="flash">([^<]*)', queue)
+    assert flashed == ["已匹配；在差额得到说明（更正分录或说明理由）之前，该差异项仍留在队列中。"]
     trail = queue[queue.index('data-testid="trail"') :]
     assert f"#{payment_id} · {reference} · ¥4,800.00" in page_text(trail)  # not a bare number
     with app.extensions["db"].unit_of_work() as session:

@@ -546,10 +546,14 @@ def resolve_exception(exception_id: int, how: str):
                 "accept_difference": data["accept_difference"]}  # fmt: skip
     try:
         if how == "match":
-            exceptions.match_by_hand(
+            match = exceptions.match_by_hand(
                 db_session(), exception_id, data["kind"], data["target_id"], current_user(),
                 utcnow(), data["note"], data["accept_difference"],
             )  # fmt: skip
+            if match.difference_minor:
+                flash(_("Matched; the exception stays in the queue until its difference is "
+                        "explained by a correction or a reason."))  # fmt: skip
+                return redirect(url_for("finance_console.reconciliation_page"))
         else:
             exceptions.mark(db_session(), exception_id, data["reason"], current_user(), utcnow())
     except DomainError as error:
