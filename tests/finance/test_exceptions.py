@@ -375,6 +375,8 @@ def test_approving_a_correction_asserts_the_balances_again(finance, queue):
     trail = finance.call("GET", "/finance/recon/audit").get_json()
     assert trail[0]["action"] == "assert_balances"
     assert trail[0]["details"]["after"] == f"correction:{proposed.get_json()['id']}"
+
+
 def _statement(finance, rows, number="4000021009200000001"):
     account = finance.call(
         "POST", "/finance/bank-accounts",

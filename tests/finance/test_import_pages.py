@@ -175,6 +175,8 @@ def test_a_bad_column_mapping_is_named_on_the_page(app, db):
     assert 'id="csv_mapping.remark-error"' in refused.get_data(as_text=True)
     with app.extensions["db"].unit_of_work() as session:
         assert session.scalar(sa.select(sa.func.count(BankAccount.id))) == 0
+
+
 def test_a_refused_import_says_the_balances_and_the_missing_columns(app, db):
     web = _finance(app, db)
     web.submit(f"{PAGE}/bank-accounts", ACCOUNT, page=PAGE)

@@ -263,6 +263,8 @@ def test_the_period_name_hint_does_not_name_another_month(client, db):
     hint = re.search(r'<div class="muted" id="name-hint">([^<]*)</div>', page)
     assert hint is not None, page
     assert re.search(r"\d{4}-\d{2}", hint.group(1)) is None, hint.group(1)
+
+
 def test_the_periods_page_speaks_the_reader_s_language(app, client, db):
     from market.db import utcnow
     from market.finance import bank, closing
