@@ -31,9 +31,10 @@ from market.trading.models import (
 
 # A header given twice arrives joined with a comma (RFC 9110 §5.3): a key holds none, so that
 # neither of two keys wins silently and a retry under one of them orders again.
-IDEMPOTENCY_KEY = validate.And(
-    validate.Length(min=1, max=255), validate.Regexp(r"^[^,]*$", error=N_("Given more than once."))
-)
+IDEMPOTENCY_KEY = [
+    validate.Length(min=1, max=255),
+    validate.Regexp(r"^[^,]*$", error=N_("Given more than once.")),
+]
 
 
 class IdempotencyHeaderSchema(Schema):
