@@ -651,6 +651,19 @@ def _candidate(kind: str, target_id: int, amount: int, currency: str) -> dict:
     return {"kind": kind, "id": target_id, "amount_minor": amount, "currency": currency}
 
 
+def _near(session: Session, kind: str, amount, low: int, high: int, currency: str, *where):
+    """Up to five candidates of ``kind``: rows whose ``amount`` column is within ``low`` and
+    ``high`` in ``currency`` and that meet ``where``, oldest first."""
+    model = amount.class_
+    rows = session.scalars(
+        sa.select(model)
+        .where(sa.between(amount, low, high), model.currency == currency, *where)
+        .order_by(model.id)
+        .limit(5)
+    )
+    return [_candidate(kind, row.id, getattr(row, amount.key), row.currency) for row in rows]
+
+
 def _suggest(
     session: Session,
     amount: int,
@@ -672,67 +685,31 @@ def _suggest(
     found = []
     if method is not None and amount > 0:
         matched = sa.select(Match.target_id).where(Match.target_kind == "payment")
-        found += [
-            _candidate("payment", p.id, p.amount_minor, p.currency)
-            for p in session.scalars(
-                sa.select(Payment)
-                .where(
-                    sa.between(Payment.amount_minor, low, high), Payment.currency == currency,
-                    Payment.method == method, Payment.status.in_(RECEIVED),
-                    Payment.id.not_in(matched),
-                    sa.or_(
-                        Payment.value_date.between(first, last),
-                        sa.and_(Payment.value_date.is_(None),
-                                Payment.created_at >= since, Payment.created_at < until),
-                    ),
-                )
-                .order_by(Payment.id)
-                .limit(5)
-            )
-        ]  # fmt: skip
+        found += _near(
+            session, "payment", Payment.amount_minor, low, high, currency,
+            Payment.method == method, Payment.status.in_(RECEIVED), Payment.id.not_in(matched),
+            sa.or_(
+                Payment.value_date.between(first, last),
+                sa.and_(Payment.value_date.is_(None),
+                        Payment.created_at >= since, Payment.created_at < until),
+            ),
+        )  # fmt: skip
     if method is not None and amount < 0:
-        found += [
-            _candidate("refund", r.id, r.amount_minor, r.currency)
-            for r in session.scalars(
-                sa.select(Refund)
-                .where(
-                    sa.between(Refund.amount_minor, low, high), Refund.currency == currency,
-                    Refund.method == method, Refund.created_at < until,
-                    Refund.id.not_in(
-                        sa.select(Match.target_id).where(Match.target_kind == "refund")
-                    ),
-                )
-                .order_by(Refund.id)
-                .limit(5)
-            )
-        ]  # fmt: skip
+        matched = sa.select(Match.target_id).where(Match.target_kind == "refund")
+        found += _near(
+            session, "refund", Refund.amount_minor, low, high, currency,
+            Refund.method == method, Refund.created_at < until, Refund.id.not_in(matched),
+        )  # fmt: skip
     if method == PaymentMethod.BANK_TRANSFER and amount < 0:
-        found += [
-            _candidate("payout", p.id, p.amount_minor, p.currency)
-            for p in session.scalars(
-                sa.select(Payout)
-                .where(
-                    sa.between(Payout.amount_minor, low, high), Payout.currency == currency,
-                    Payout.status == PayoutStatus.SUBMITTED,
-                )
-                .order_by(Payout.id)
-                .limit(5)
-            )
-        ]  # fmt: skip
+        found += _near(
+            session, "payout", Payout.amount_minor, low, high, currency,
+            Payout.status == PayoutStatus.SUBMITTED,
+        )  # fmt: skip
     if method != PaymentMethod.STRIPE and amount > 0:
-        found += [
-            _candidate("order", o.id, o.price_minor, o.currency)
-            for o in session.scalars(
-                sa.select(Order)
-                .where(
-                    Order.status == OrderStatus.AWAITING_PAYMENT,
-                    Order.currency == currency,
-                    sa.between(Order.price_minor, low, high),
-                )
-                .order_by(Order.id)
-                .limit(5)
-            )
-        ]
+        found += _near(
+            session, "order", Order.price_minor, low, high, currency,
+            Order.status == OrderStatus.AWAITING_PAYMENT,
+        )  # fmt: skip
     return found
 
 
