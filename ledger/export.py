@@ -56,12 +56,6 @@ def rows(
 ) -> Iterator[list[Any]]:
     """The journal's rows of ``[start, end)`` under :data:`COLUMNS`, spreadsheet-safe, times
     in ``zone`` (UTC otherwise): what both exports write, for a report that writes them too."""
-    return _rows(session, start, end, zone)
-
-
-def _rows(
-    session: Session, start: datetime | None, end: datetime | None, zone: tzinfo | None = None
-) -> Iterator[list[Any]]:
     for line in journal(session, start=start, end=end):
         yield [spreadsheet_safe(cell) for cell in _cells(line, zone)]
 
@@ -106,7 +100,7 @@ def export_csv(
     writer = csv.writer(out)
     writer.writerow(header)
     count = 0
-    for row in _rows(session, start, end, zone):
+    for row in rows(session, start, end, zone):
         writer.writerow(row)
         count += 1
     return count
@@ -123,4 +117,4 @@ def export_xlsx(
 ) -> int:
     """Write the journal of ``[start, end)`` as an XLSX workbook (one sheet, ``journal``,
     streamed row by row by ``ledger.xlsx``) under ``header``; return the row count."""
-    return xlsx.write(out, "journal", header, _rows(session, start, end, zone))
+    return xlsx.write(out, "journal", header, rows(session, start, end, zone))
