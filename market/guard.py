@@ -65,13 +65,11 @@ class _RepeatedKey(ValueError):
 def _object(pairs: list) -> dict:
     # json.loads keeps the last of two equal keys: {"plan_id": 1, "plan_id": 2} would be read
     # as one of them without a word. A key given twice is ambiguous input, refused.
-    body = dict(pairs)
-    if len(body) < len(pairs):
-        seen: set = set()
-        for key, _value in pairs:
-            if key in seen:
-                raise _RepeatedKey(key)
-            seen.add(key)
+    body = {}
+    for key, value in pairs:
+        if key in body:
+            raise _RepeatedKey(key)
+        body[key] = value
     return body
 
 
