@@ -30,7 +30,7 @@ from market.finance.pages import console as finance_console
 from market.finance.pages import imports as finance_imports
 from market.finance.views import payouts as finance_payout_views
 from market.finance.views import recon as finance_recon_views
-from market.forms import error_text
+from market.forms import error_text, error_texts
 from market.identity import pages as identity_pages
 from market.identity import views as identity_views
 from market.listings import pages as listing_pages
@@ -241,7 +241,11 @@ def _register_error_handlers(app: Flask) -> None:
             headers["Retry-After"] = str(error.retry_after)
         if error.status == 401 and api_setup.wants_json():
             headers["WWW-Authenticate"] = 'Bearer realm="shujiao"'
-        errors = errors_of(error, request.view_args) if api_setup.wants_json() else error.errors
+        errors = (
+            errors_of(error, request.view_args, gettext)
+            if api_setup.wants_json()
+            else error.messages(gettext)
+        )
         return _error_response(error.status, gettext(error.message), errors, headers)
 
     @app.errorhandler(LedgerError)
@@ -277,6 +281,9 @@ def _register_error_handlers(app: Flask) -> None:
             error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         )
         message = gettext("The request has invalid fields: %(fields)s", fields=", ".join(messages))
+        # marshmallow's messages in the caller's language (a page translates its own).
+        if api_setup.wants_json():
+            messages = error_texts(messages)
         return _error_response(422, message, messages)
 
     @app.errorhandler(HTTPException)
@@ -293,6 +300,8 @@ def _register_error_handlers(app: Flask) -> None:
             message = gettext(
                 "The request has invalid fields: %(fields)s", fields=", ".join(errors)
             )
+            if "messages" in data and api_setup.wants_json():
+                errors = error_texts(errors)  # marshmallow's messages, in the caller's language
         if not errors and error.code in (404, 405, 413):
             # What is wrong is the address itself, the method sent to it, or the body's size.
             errors = {

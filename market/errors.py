@@ -25,10 +25,15 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None, **details) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, *, more: Mapping | None = None, **details
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Further fields refused at the same time, each with its own message, so that a caller
+        # learns every one at once rather than one per attempt.
+        self.more = dict(more or {})
         self.details = details
         if _observer is not None:
             _observer(self)
@@ -37,7 +42,17 @@ class DomainError(Exception):
     def errors(self) -> dict:
         """Errors by field, in the same form as validation errors."""
         errors: dict = {self.field: [self.message]} if self.field else {}
+        errors.update((field, [message]) for field, message in self.more.items())
         errors.update(self.details)
+        return errors
+
+    def messages(self, translate: Callable[[str], str]) -> dict:
+        """:attr:`errors` with the messages (not the values in ``details``) in the reader's
+        language, by ``translate``."""
+        errors = self.errors
+        for field, message in [(self.field, self.message), *self.more.items()]:
+            if field is not None and errors.get(field) == [message]:
+                errors[field] = [translate(message)]
         return errors
 
 
@@ -76,14 +91,19 @@ def state_value(state) -> str:
     return str(getattr(state, "value", state))
 
 
-def errors_of(error: DomainError, url_ids: Mapping[str, object] | None) -> dict:
-    """``error.errors``; when the service named nothing, the id of the URL the refusal is about
-    (``{"order_id": [message]}``), so that no 404 or 409 leaves the caller guessing. A "no such
-    <thing>" names the URL's id of that thing (``no such entitlement`` on
-    ``/downloads/<entitlement_id>/<file_id>`` names ``entitlement_id``), anything else its last."""
-    errors = error.errors
+def errors_of(
+    error: DomainError,
+    url_ids: Mapping[str, object] | None,
+    translate: Callable[[str], str] = str,
+) -> dict:
+    """``error.errors``, its messages through ``translate`` (the reader's language); when the
+    service named nothing, the id of the URL the refusal is about (``{"order_id": [message]}``),
+    so that no 404 or 409 leaves the caller guessing. A "no such <thing>" names the URL's id of
+    that thing (``no such entitlement`` on ``/downloads/<entitlement_id>/<file_id>`` names
+    ``entitlement_id``), anything else its last."""
+    errors = error.messages(translate)
     if not errors and error.status in (404, 409) and url_ids:
-        errors = {_url_id_named(error.message, list(url_ids)): [error.message]}
+        errors = {_url_id_named(error.message, list(url_ids)): [translate(error.message)]}
     return errors
 
 

@@ -161,8 +161,10 @@ def _pattern(template: str) -> re.Pattern:
 _PATTERNS = [(template, _pattern(template)) for template in VALIDATION_MESSAGES if "{" in template]
 
 
-def error_text(message: str) -> str:
-    """A validation message in the reader's language (marshmallow's own ones included)."""
+def error_text(message: str, *, keep_choices: bool = False) -> str:
+    """A validation message in the reader's language (marshmallow's own ones included). A
+    list of allowed codes is replaced by "choose one of the offered values" unless
+    ``keep_choices`` (an API caller sends the codes themselves)."""
     message = str(message)
     translated = gettext(message)
     if translated != message:
@@ -171,7 +173,19 @@ def error_text(message: str) -> str:
         match = pattern.fullmatch(message)
         if match:
             values = match.groupdict()
-            if "choices" in values:  # codes mean nothing to a reader: ask them to pick
+            if "choices" in values and not keep_choices:  # codes mean nothing to a reader
                 return gettext("Choose one of the offered values.")
             return gettext(template).format(**values)
     return message
+
+
+def error_texts(messages):
+    """Validation messages by field (nested as marshmallow nests them) in the reader's
+    language, for an API caller: the shape and any list of allowed codes kept."""
+    if isinstance(messages, dict):
+        return {key: error_texts(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [error_texts(item) for item in messages]
+    if isinstance(messages, str):
+        return error_text(messages, keep_choices=True)
+    return messages

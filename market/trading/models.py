@@ -175,6 +175,9 @@ class Order(Base):
     usage_scenario: Mapped[UsageScenario] = mapped_column(enum_type(UsageScenario))
     usage_note: Mapped[str | None] = mapped_column(sa.Text)
     cross_border: Mapped[bool] = mapped_column(default=False)
+    # Who receives the data outside the provider's jurisdiction, and where (a cross-border
+    # order declares it, with its purpose in ``usage_note``).
+    cross_border_recipient: Mapped[str | None] = mapped_column(sa.String(300))
     # Bound at ordering: the licence terms and the plan as they were then.
     terms: Mapped[dict] = mapped_column(sa.JSON)
     plan_snapshot: Mapped[dict] = mapped_column(sa.JSON)

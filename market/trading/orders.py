@@ -167,13 +167,14 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     ]
 
 
-def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool, accepted: bool) -> bool:
+def _check_cross_border(plan: Plan, buyer: Organisation, data: dict) -> bool:
     """A buyer outside the provider's jurisdiction (mainland → Hong Kong counts), or one
     declaring use abroad, needs terms allowing cross-border use, a pathway recorded in the
-    listing's compliance review, and to have accepted the cross-border terms
-    (:func:`cross_border_terms`). Returns whether the order is cross-border."""
+    listing's compliance review, and to declare the export: accept the cross-border terms
+    (:func:`cross_border_terms`), name the recipient abroad and where it is, and say what the
+    data will be used for (``usage_note``). Returns whether the order is cross-border."""
     revision = plan.revision
-    cross_border = is_cross_border(plan, buyer, declared)
+    cross_border = is_cross_border(plan, buyer, bool(data.get("cross_border")))
     if not cross_border:
         return False
     if not plan.effective_terms["cross_border"]:
@@ -187,14 +188,25 @@ def _check_cross_border(plan: Plan, buyer: Organisation, declared: bool, accepte
             N_("this listing has no cross-border pathway recorded in its compliance review"),
             field="cross_border",
         )
-    if not accepted:
-        raise InvalidInput(
-            N_(
-                "this order takes the data out of the provider's jurisdiction: accept the "
-                "cross-border terms to place it"
-            ),
-            field="cross_border_terms_accepted",
+    missing = {}
+    if not data.get("cross_border_terms_accepted"):
+        missing["cross_border_terms_accepted"] = N_(
+            "this order takes the data out of the provider's jurisdiction: accept the "
+            "cross-border terms to place it"
         )
+    if not (data.get("cross_border_recipient") or "").strip():
+        missing["cross_border_recipient"] = N_(
+            "a cross-border order names who receives the data outside the provider's "
+            "jurisdiction, and where"
+        )
+    if not (data.get("usage_note") or "").strip():
+        missing["usage_note"] = N_(
+            "a cross-border order says what the data will be used for outside the provider's "
+            "jurisdiction"
+        )
+    if missing:
+        field, message = next(iter(missing.items()))
+        raise InvalidInput(message, field=field, more=dict(list(missing.items())[1:]))
     return True
 
 
@@ -251,7 +263,8 @@ def place(
     """Place an order for ``data["plan_id"]``; ``(order, created)``.
 
     ``data``: ``plan_id``, ``usage_scenario``, ``usage_note``, ``cross_border``,
-    ``cross_border_terms_accepted`` (needed when the order is cross-border). The terms,
+    ``cross_border_terms_accepted`` and ``cross_border_recipient`` (these two and
+    ``usage_note`` needed when the order is cross-border). The terms,
     scenario and price are bound into the order as they are now. With an idempotency key, the
     same key and body return the first order (``created`` false); another body is a Conflict.
     ``fee_bps_for(category)`` gives the platform fee rate (basis points) to bind, ``vat_bps``
@@ -288,12 +301,7 @@ def place(
         raise InvalidInput(
             N_("the licence does not permit this usage scenario"), field="usage_scenario"
         )
-    cross_border = _check_cross_border(
-        plan,
-        buyer,
-        bool(data.get("cross_border")),
-        bool(data.get("cross_border_terms_accepted")),
-    )
+    cross_border = _check_cross_border(plan, buyer, data)
     if plan.price_minor <= 0:
         raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")
     _check_exclusivity(session, plan, buyer.id, now)
@@ -309,6 +317,7 @@ def place(
         usage_scenario=scenario,
         usage_note=data.get("usage_note"),
         cross_border=cross_border,
+        cross_border_recipient=data.get("cross_border_recipient") if cross_border else None,
         terms=dict(terms),
         plan_snapshot={
             "kind": str(plan.kind),

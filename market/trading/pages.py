@@ -161,7 +161,7 @@ def buy(listing_id: int):
             vat_bps=trading_settings().vat_bps,
         )
     except DomainError as error:
-        failed = {error.field or "plan_id": [_(error.message)]}
+        failed = error.messages(_) if error.field else {"plan_id": [_(error.message)]}
         page = render_template("trading/buy.html", errors=failed, form=request.form, **context)
         return page, error.status
     return redirect(url_for("trading.checkout", order_id=order.id))

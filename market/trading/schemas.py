@@ -56,6 +56,9 @@ class OrderInputSchema(Schema):
     # Required (true) when the order is cross-border: a declared use abroad, or a buyer
     # registered outside the provider's jurisdiction.
     cross_border_terms_accepted = fields.Boolean(load_default=False)
+    # Also required then, with ``usage_note`` as the purpose of the export: who receives the
+    # data outside the provider's jurisdiction, and where.
+    cross_border_recipient = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
 class OrderFormSchema(OrderInputSchema):
@@ -249,6 +252,7 @@ class OrderSchema(Schema):
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
     usage_note = fields.String(allow_none=True)
     cross_border = fields.Boolean()
+    cross_border_recipient = fields.String(allow_none=True)
     terms = fields.Dict()
     plan = fields.Dict(attribute="plan_snapshot")
     delivery_method = fields.Enum(DeliveryMethod, by_value=True)

@@ -1,6 +1,9 @@
 """The buy page of a buyer registered abroad: the cross-border terms are shown, and the order is
 placed only once they are accepted (the API refuses it the same way)."""
 
+import re
+
+import pytest
 import sqlalchemy as sa
 
 from market.trading.models import Order
@@ -34,13 +37,24 @@ def test_a_hong_kong_buyer_accepts_the_cross_border_terms_on_the_page(exchange, 
         "organisation_id": str(buyer.id),
         "usage_scenario": "research",
     }
+    assert 'name="cross_border_recipient"' in html
     refused = web.submit(page, form, page=page, headers=EN)
     assert refused.status_code == 422
-    assert 'id="cross_border_terms_accepted-error"' in refused.get_data(as_text=True)
+    refused_html = refused.get_data(as_text=True)
+    for field in ("cross_border_terms_accepted", "cross_border_recipient", "usage_note"):
+        assert f'id="{field}-error"' in refused_html
     assert not scalars(exchange.app, sa.select(Order.id))
-    placed = web.submit(page, {**form, "cross_border_terms_accepted": "true"}, page=page)
+    declared = {
+        **form,
+        "cross_border_terms_accepted": "true",
+        "cross_border_recipient": "Hong Kong Data Analytics Ltd, Hong Kong",
+        "usage_note": "Retail site selection in Hong Kong",
+    }
+    placed = web.submit(page, declared, page=page)
     assert placed.status_code == 302
-    assert scalars(exchange.app, sa.select(Order.cross_border)) == [True]
+    assert scalars(exchange.app, sa.select(Order.cross_border_recipient)) == [
+        "Hong Kong Data Analytics Ltd, Hong Kong"
+    ]
 
 
 def test_a_mainland_only_listing_shows_no_cross_border_terms(exchange, listing):
@@ -48,3 +62,19 @@ def test_a_mainland_only_listing_shows_no_cross_border_terms(exchange, listing):
     web.log_in(exchange.buyer_user.email, factories.PASSWORD)
     html = web.get(f"/listings/{listing.id}/buy").get_data(as_text=True)
     assert 'data-testid="cross-border-terms"' not in html
+
+
+def _cross_border_label(html: str) -> str:
+    match = re.search(r'name="cross_border" value="true"[^>]*>\s*([^<]+)</label>', html)
+    assert match, "no cross-border checkbox"
+    return match.group(1).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_demand_form_and_the_buy_page_ask_about_use_abroad_alike(exchange, listing, language):
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    headers = {"Accept-Language": language}
+    demand_form = web.get("/demands", headers=headers).get_data(as_text=True)
+    buy_page = web.get(f"/listings/{listing.id}/buy", headers=headers).get_data(as_text=True)
+    assert _cross_border_label(demand_form) == _cross_border_label(buy_page)

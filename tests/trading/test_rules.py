@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from market.db import utcnow
 from market.listings import compliance, listings
-from market.trading.models import Entitlement
+from market.trading.models import Entitlement, Order
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
 from tests.trading.helpers import (
@@ -18,6 +18,7 @@ from tests.trading.helpers import (
     pay_by_card,
     place,
     plan_id,
+    scalars,
     signed_webhook,
 )
 
@@ -53,8 +54,17 @@ def test_hong_kong_buyer_needs_a_cross_border_pathway(exchange, listing_of, db):
             cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕1号"
         ),
     )
-    order = place(exchange, cleared, headers=headers, cross_border_terms_accepted=True)
+    order = place(exchange, cleared, headers=headers, **DECLARED)
     assert order["cross_border"] is True
+    assert order["cross_border_recipient"] == DECLARED["cross_border_recipient"]
+
+
+# What a cross-border order declares: the terms accepted, the recipient abroad and the purpose.
+DECLARED = {
+    "cross_border_terms_accepted": True,
+    "cross_border_recipient": "香港數碼分析有限公司，香港",
+    "usage_note": "港澳零售選址研究",
+}
 
 
 def _cleared(listing_of):
@@ -71,9 +81,36 @@ def test_a_buyer_abroad_must_accept_the_cross_border_terms(exchange, listing_of,
     cleared = _cleared(listing_of)
     refused = _post(exchange, "/orders", headers, json=order_body(cleared))
     assert refused.status_code == 422
+    assert set(refused.get_json()["errors"]) == {
+        "cross_border_terms_accepted",
+        "cross_border_recipient",
+        "usage_note",
+    }
+    not_accepted = order_body(cleared, **{**DECLARED, "cross_border_terms_accepted": False})
+    refused = _post(exchange, "/orders", headers, json=not_accepted)
+    assert refused.status_code == 422
     assert list(refused.get_json()["errors"]) == ["cross_border_terms_accepted"]
-    not_accepted = order_body(cleared, cross_border_terms_accepted=False)
-    assert _post(exchange, "/orders", headers, json=not_accepted).status_code == 422
+
+
+@pytest.mark.parametrize("missing", ["cross_border_recipient", "usage_note"])
+def test_a_buyer_abroad_must_declare_recipient_and_purpose(exchange, listing_of, db, missing):
+    _org, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-3")
+    cleared = _cleared(listing_of)
+    body = order_body(cleared, **{**DECLARED, missing: "   "})
+    refused = _post(exchange, "/orders", headers, json=body)
+    assert refused.status_code == 422
+    assert list(refused.get_json()["errors"]) == [missing]
+    assert not scalars(exchange.app, sa.select(Order.id))
+
+
+def test_the_cross_border_declaration_is_refused_in_the_callers_language(exchange, listing_of, db):
+    _org, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-4")
+    cleared = _cleared(listing_of)
+    body = order_body(cleared, cross_border_terms_accepted=True, usage_note="研究")
+    refused = _post(exchange, "/orders", {**headers, "Accept-Language": "zh-CN"}, json=body)
+    assert refused.get_json()["errors"] == {
+        "cross_border_recipient": ["跨境订单须写明在提供方所在法域以外接收数据的一方及其所在地"]
+    }
 
 
 def test_a_mainland_buyer_declaring_use_abroad_must_accept_them_too(exchange, listing_of):
@@ -82,7 +119,7 @@ def test_a_mainland_buyer_declaring_use_abroad_must_accept_them_too(exchange, li
     refused = _post(exchange, "/orders", exchange.buyer_api, json=body)
     assert refused.status_code == 422
     assert "cross_border_terms_accepted" in refused.get_json()["errors"]
-    order = place(exchange, cleared, cross_border=True, cross_border_terms_accepted=True)
+    order = place(exchange, cleared, cross_border=True, **DECLARED)
     assert order["cross_border"] is True
 
 

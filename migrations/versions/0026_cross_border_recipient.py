@@ -1,0 +1,24 @@
+"""trading: a cross-border order records who receives the data abroad, and where
+
+Revision ID: 0026_cross_border_recipient
+Revises: 0022_receipts_without_order
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0026_cross_border_recipient'
+down_revision = '0022_receipts_without_order'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('trading_orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cross_border_recipient', sa.String(length=300), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('trading_orders', schema=None) as batch_op:
+        batch_op.drop_column('cross_border_recipient')

@@ -1,0 +1,46 @@
+"""API field messages follow Accept-Language like the error's message does: marshmallow's own
+messages and the rules' ones, through the same table the pages use; codes stay as sent."""
+
+import pytest
+
+from tests import factories
+
+ZH = {"Accept-Language": "zh-CN"}
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def caller(app, db):
+    """(flask client, headers, organisation) for a client with org and catalog scopes."""
+    organisation = factories.organisation(db, factories.user(db, "owner@language.cn"))
+    client, secret = factories.api_client(
+        db, organisation, ["org:read", "org:write", "catalog:read"]
+    )
+    db.commit()
+    api = app.test_client()
+    token = factories.token(api, client.client_id, secret)
+    return api, {"Authorization": f"Bearer {token}"}, organisation
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [(ZH, "请输入整数。"), (EN, "Not a valid integer.")],
+    ids=["zh", "en"],
+)
+def test_a_query_field_message_is_in_the_callers_language(caller, language, expected):
+    api, headers, _organisation = caller
+    response = api.get("/api/v1/listings/search?price_min=abc", headers=headers | language)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["price_min"] == [expected]
+
+
+def test_a_body_field_message_is_translated_and_keeps_the_allowed_codes(caller):
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/invitations",
+        json={"email": "a@b.cn", "role": "emperor"},
+        headers=headers | ZH,
+    )
+    assert response.status_code == 422
+    [message] = response.get_json()["errors"]["role"]
+    assert message.startswith("须为以下之一：") and "member" in message

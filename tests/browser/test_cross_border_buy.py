@@ -1,0 +1,89 @@
+"""A Hong Kong buyer buys mainland data in Chromium, in Chinese and in English: the buy page asks
+for what a cross-border order declares (the terms, the recipient abroad, the purpose), names each
+missing one in the page's language, and places the order once all are given."""
+
+# The trading fixtures are imported below, so parameters named like them are not redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from market.trading.models import Order
+from tests import factories
+from tests.listings import factories as listing_factories
+from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for this module
+    app,
+    exchange,
+    ledger_consistent,
+    listing_of,
+    trading_config,
+)
+from tests.trading.helpers import scalars
+
+# What the page says at each missing part of the declaration, by the browser's language.
+MISSING = {
+    "zh-CN": {
+        "cross_border_terms_accepted": "请先接受跨境条款再下单",
+        "cross_border_recipient": "跨境订单须写明在提供方所在法域以外接收数据的一方及其所在地",
+        "usage_note": "跨境订单须说明数据在提供方所在法域以外的用途",
+    },
+    "en": {
+        "cross_border_terms_accepted": "accept the cross-border terms to place it",
+        "cross_border_recipient": "names who receives the data outside the provider's",
+        "usage_note": "says what the data will be used for outside the provider's",
+    },
+}
+
+
+@pytest.fixture
+def live(app):
+    """The trading app served on a free port."""
+    app.config["TESTING"] = False
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_a_hong_kong_buyer_declares_the_export_on_the_buy_page(
+    browser, live, exchange, listing_of, db, locale
+):
+    user = factories.user(db)
+    factories.organisation(db, user, jurisdiction="HK", registration_number="CR-77")
+    db.commit()
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["CN", "HK"], cross_border=True),
+        review=listing_factories.review_data(
+            cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕7号"
+        ),
+    )
+    context = browser.new_context(locale=locale, base_url=live)
+    context.set_default_timeout(20000)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.goto(f"/listings/{listing.id}/buy")
+    page.select_option("#usage_scenario", "research")
+    page.click("[data-testid=place-order]")
+    for field, words in MISSING[locale].items():
+        assert words in page.locator(f"#{field}-error").inner_text()
+    assert not scalars(exchange.app, sa.select(Order.id))
+    page.check("input[name=cross_border_terms_accepted]")
+    page.fill("#cross_border_recipient", "香港數碼分析有限公司，香港")
+    page.fill("#usage_note", "港澳零售選址研究")
+    page.click("[data-testid=place-order]")
+    page.wait_for_url("**/checkout")
+    assert scalars(exchange.app, sa.select(Order.cross_border_recipient)) == [
+        "香港數碼分析有限公司，香港"
+    ]
+    context.close()
