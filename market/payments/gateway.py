@@ -20,9 +20,11 @@ class GatewayError(Exception):
     the provider's webhook, can tell.
     """
 
-    def __init__(self, message: str, definitive: bool = True) -> None:
+    def __init__(self, message: str, definitive: bool = True, code: str | None = None) -> None:
         super().__init__(message)
         self.definitive = definitive
+        # The processor's decline code, else its error code (``card_declined``), if it gave one.
+        self.code = code
 
     @classmethod
     def from_stripe(cls, error: stripe.StripeError) -> GatewayError:
@@ -30,7 +32,15 @@ class GatewayError(Exception):
         refused = isinstance(
             error, stripe.InvalidRequestError | stripe.CardError | stripe.AuthenticationError
         )
-        return cls(error.user_message or str(error), definitive=refused)
+        detail = getattr(error, "error", None)
+        code = getattr(detail, "decline_code", None) or getattr(error, "code", None)
+        return cls(error.user_message or str(error), definitive=refused, code=code)
+
+
+def _error_code(error: dict | None) -> str | None:
+    if not error:
+        return None
+    return error.get("decline_code") or error.get("code")
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,9 @@ class Intent:
     client_secret: str | None
     metadata: dict
     charge_id: str | None = None
+    # Why the last attempt failed (its decline code, else its error code), while the intent
+    # waits for another payment method.
+    error_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,7 @@ class StripeGateway(PaymentGateway):
             client_secret=raw.get("client_secret"),
             metadata=dict(raw.get("metadata") or {}),
             charge_id=_id_of(raw.get("latest_charge")),
+            error_code=_error_code(raw.get("last_payment_error")),
         )
 
     def create_intent(self, amount, currency, metadata, idempotency_key, payment_method_types):

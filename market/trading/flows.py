@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from market.db import Database, utcnow
 from market.errors import Conflict, DomainError, NotFound
 from market.identity.models import User
+from market.payments import declines
 from market.payments.gateway import GatewayError, Intent, PaymentGateway
 from market.text import N_
 from market.trading import orders, payments, refunds
@@ -133,7 +134,17 @@ def confirm_card(
     try:
         intent = gateway.confirm_intent(intent_id, payment_method)
     except GatewayError as error:
-        raise Conflict(str(error), field="payment_method") from None
+        # The processor's words are English: the buyer reads ours, the caller gets the code.
+        message = declines.message_for(error.code) if error.definitive else declines.NO_ANSWER
+        details = {"decline_code": [error.code]} if error.code else {}
+        raise Conflict(message, field="payment_method", **details) from None
+    if intent.status == "requires_payment_method" and intent.error_code:
+        # Refused without an error (as localstripe answers): the intent waits for another card.
+        raise Conflict(
+            declines.message_for(intent.error_code),
+            field="payment_method",
+            decline_code=[intent.error_code],
+        )
     return sync_intent(session, app, intent)
 
 

@@ -18,16 +18,17 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from market import charts, handover
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
 from market.display import home_currency, label, territory
-from market.errors import DomainError, NotFound, PermissionDenied
+from market.errors import DomainError, NotFound, PermissionDenied, error_body
 from market.fields import int_id
 from market.finance import payouts
-from market.forms import parse_form
+from market.forms import error_texts, parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
 from market.listings.models import (
@@ -38,6 +39,7 @@ from market.listings.models import (
     UsageScenario,
 )
 from market.money import whole_money
+from market.payments import declines
 from market.registry.models import AssetVersion
 from market.text import N_
 from market.trading import (
@@ -194,6 +196,7 @@ def checkout(order_id: int):
         intent=intent,
         publishable_key=gateway.publishable_key if gateway else None,
         stripe_js=_stripe_js_url(),
+        declines=declines.translated(_),
         bank_account=bank_account(),
         labels=_labels(),
     )
@@ -209,10 +212,18 @@ def _stripe_js_url() -> str:
 @login_required
 def confirm_card(order_id: int):
     """Confirm the order's intent with the card Stripe.js tokenised (JSON in, JSON out)."""
-    data = schemas.CardConfirmSchema().load(request.get_json(silent=True) or {})
-    intent = flows.confirm_card(
-        db_session(), collaborators(), order_id, acting_for(), data["payment_method"]
-    )
+    # The page's script reads the answer, a refusal too: JSON, in the page's language.
+    try:
+        data = schemas.CardConfirmSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as error:
+        return jsonify(error_body(422, _("The payment failed."), error_texts(error.messages))), 422
+    try:
+        intent = flows.confirm_card(
+            db_session(), collaborators(), order_id, acting_for(), data["payment_method"]
+        )
+    except DomainError as error:
+        body = error_body(error.status, _(error.message), error.messages(_))
+        return jsonify(body), error.status
     return jsonify(
         {
             "status": intent.status,
