@@ -416,7 +416,12 @@ def receipt(order_id: int):
     orders.require_buyer(order, acting_for())
     if order.paid_at is None:
         raise NotFound(N_("this order has not been paid"))
-    return render_template("trading/receipt.html", order=order, labels=_labels())
+    return render_template(
+        "trading/receipt.html",
+        order=order,
+        split=settlement.price_split(order),
+        labels=_labels(),
+    )
 
 
 @blp.route("/provider/statement")

@@ -4,6 +4,7 @@ moves the order's escrow to the provider's payable and the platform's fee.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -70,3 +71,28 @@ def window_left(order: Order, now: datetime) -> timedelta | None:
     if order.status != OrderStatus.DELIVERED or order.acceptance_due_at is None:
         return None
     return max(order.acceptance_due_at - now, timedelta(0))
+
+
+@dataclass(frozen=True)
+class PriceSplit:
+    """Where the net paid for an order goes (minor units): the platform's fee, VAT included,
+    comes out of the provider's share."""
+
+    net: int
+    fee: int
+    vat: int
+    provider: int
+
+    @property
+    def fee_net(self) -> int:
+        """The platform's fee less the VAT inside it."""
+        return self.fee - self.vat
+
+
+def price_split(order: Order) -> PriceSplit:
+    """The split of what the buyer paid, net of refunds, at the fee and VAT rates bound into the
+    order: what its settlement books (the receipt shows it before settlement too)."""
+    net = max(order.paid_minor - order.refunded_minor, 0)
+    fee = books.fee_of(net, order.fee_bps)
+    vat = books.vat_in(fee, order.vat_bps)
+    return PriceSplit(net=net, fee=fee, vat=vat, provider=net - fee)

@@ -1,8 +1,11 @@
 """The trading pages: buying by form, orders, receipts, statements, finance and review queues."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
+from market.display import money
 from market.trading.models import Order
 from tests import factories
 from tests.finance.factories import payee_account
@@ -274,3 +277,35 @@ def test_the_buy_page_says_what_happens_after_the_order(exchange, listing):
     assert f"款项由交易所托管；数据交付后，您有 {days} 天验收或提出争议" in zh
     en = page_text(web.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True))
     assert f"you have {days} days to accept it or open a dispute" in en
+
+
+def _cell(html: str, testid: str) -> str:
+    match = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</td>', html, re.DOTALL)
+    assert match, testid
+    return page_text(match.group(1))
+
+
+def test_the_receipt_names_the_plan_and_splits_the_tax_as_settlement_booked_it(
+    exchange, listing, drain
+):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    drain()
+    [settled] = scalars(exchange.app, sa.select(Order).where(Order.id == order["id"]))
+    assert settled.vat_minor > 0  # the split below is worth checking
+    buyer = _web(exchange.app, exchange.buyer_user)
+    en = {"Accept-Language": "en"}
+    with exchange.app.test_request_context(headers=en):
+        expected = {
+            "split-provider": money(settled.provider_minor, "CNY"),
+            "split-fee-net": money(settled.fee_minor - settled.vat_minor, "CNY"),
+            "split-vat": money(settled.vat_minor, "CNY"),
+            "split-total": money(settled.paid_minor, "CNY"),
+        }
+    html = buyer.get(f"/orders/{order['id']}/receipt", headers=en).get_data(as_text=True)
+    assert {testid: _cell(html, testid) for testid in expected} == expected
+    assert settled.plan_snapshot["name_en"] in _cell(html, "receipt-plan")
+    provider = _web(exchange.app, exchange.provider_user)
+    statement = provider.get("/provider/statement", headers=en).get_data(as_text=True)
+    assert _cell(statement, "statement-vat") == expected["split-vat"]
