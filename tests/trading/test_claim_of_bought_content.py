@@ -34,3 +34,25 @@ def test_someone_elses_file_is_not_flagged_as_bought(exchange, listing_of, db, s
     page = reviewer.get(f"/review/claims/{claim.id}").get_data(as_text=True)
     assert 'data-testid="bought-content"' not in page
     assert 'data-testid="conflicts"' in page
+
+
+def test_the_claimant_is_told_it_claims_what_it_bought(exchange, listing_of, db, store):
+    listing = listing_of(files={"riders.csv": BOUGHT})
+    order = pay_by_bank(exchange, place(exchange, listing))
+    claim = rf.draft(db, store, exchange.buyer, exchange.buyer_user, files={"mine.csv": BOUGHT})
+    db.commit()
+    claimant = WebClient(exchange.app)
+    claimant.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = claimant.get(f"/registry/claims/{claim.id}").get_data(as_text=True)
+    assert 'data-testid="claim-of-bought-content"' in page
+    assert order.get_json()["reference"] in page
+
+
+def test_a_claimant_who_bought_nothing_is_not_warned(exchange, listing_of, db, store):
+    listing_of(files={"riders.csv": BOUGHT})
+    claim = rf.draft(db, store, exchange.buyer, exchange.buyer_user, files={"mine.csv": BOUGHT})
+    db.commit()
+    claimant = WebClient(exchange.app)
+    claimant.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = claimant.get(f"/registry/claims/{claim.id}").get_data(as_text=True)
+    assert 'data-testid="claim-of-bought-content"' not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 from flask_babel import gettext as _
 
+from market.context import db_session
 from market.errors import DomainError
 from market.registry import models, states
 from market.registry.models import ClaimState
@@ -22,6 +23,15 @@ LABELS = {
     "certificate": models.CERTIFICATE_STATUS_LABELS,
     "action": states.ACTION_LABELS,
 }
+
+
+def purchases_of(claim) -> list:
+    """The claimant's own purchases of content in the claimed version (a buyer holds a licence,
+    not the data's rights), shown to the reviewer and to the claimant."""
+    lookup = current_app.extensions.get("claim_purchases")
+    if lookup is None:
+        return []
+    return lookup(db_session(), claim.organisation_id, {f.sha256 for f in claim.version.files})
 
 
 @blp.context_processor

@@ -17,7 +17,7 @@ from market.identity.models import Organisation
 from market.registry import assets, claims, schemas, services, states
 from market.registry.assets import Upload
 from market.registry.models import REGION_LABELS, Asset, Certificate, Claim
-from market.registry.pages.common import LABELS, blp, form_errors, setting
+from market.registry.pages.common import LABELS, blp, form_errors, purchases_of, setting
 from market.registry.states import Action, Actor
 from market.text import N_, Count
 
@@ -177,6 +177,7 @@ def _claim_page(claim: Claim, status: int = 200, errors=None):
         claim=claim,
         actions=states.allowed_actions(claim.state, Actor.PROVIDER),
         editable=claim.state in claims.EDITABLE,
+        purchases=purchases_of(claim),
         errors=errors or {},
         notice_working_days=current_app.config["REGISTRY_NOTICE_WORKING_DAYS"],
     )

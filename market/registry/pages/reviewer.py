@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from market.auth import staff_required
@@ -13,7 +13,7 @@ from market.forms import parse_form
 from market.identity.models import StaffRole
 from market.registry import certificates, claims, schemas, services, states
 from market.registry.models import Claim, ClaimState
-from market.registry.pages.common import LABELS, blp, form_errors, setting
+from market.registry.pages.common import LABELS, blp, form_errors, purchases_of, setting
 from market.registry.states import Actor
 from market.text import N_
 
@@ -51,20 +51,11 @@ def _review_page(claim: Claim, status: int = 200, errors=None):
             if a in states.allowed_actions(claim.state, Actor.REVIEWER)
         ],
         conflict_groups=_conflict_groups(claim),
-        purchases=_purchases(claim),
+        purchases=purchases_of(claim),
         errors=errors or {},
         now=utcnow(),
     )
     return page, status
-
-
-def _purchases(claim: Claim) -> list:
-    """The claimant's own purchases of content in the claimed version (a buyer holds a licence,
-    not the data's rights)."""
-    lookup = current_app.extensions.get("claim_purchases")
-    if lookup is None:
-        return []
-    return lookup(db_session(), claim.organisation_id, {f.sha256 for f in claim.version.files})
 
 
 def _conflict_groups(claim: Claim) -> list[tuple[Claim, set[str]]]:
