@@ -12,7 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 from markupsafe import Markup
 
 from market.forms import error_text, maxlength
-from market.hant import to_traditional
+from market.hant import is_traditional, to_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
@@ -212,8 +212,12 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def text_lang(text: str | None) -> str:
-    """The ``lang`` of free text people typed: Chinese if it has Chinese characters."""
-    return "zh-Hans" if text and _CJK.search(text) else "en"
+    """The ``lang`` of free text people typed: Chinese if it has Chinese characters, in the
+    script it is written in (``zh-Hant`` for 香港數碼分析, else ``zh-Hans``), so that a page in
+    the other script marks it as quoted, not as its own words."""
+    if not (text and _CJK.search(text)):
+        return "en"
+    return "zh-Hant" if is_traditional(text) else "zh-Hans"
 
 
 def typed(text: str | None) -> Markup:
@@ -246,8 +250,8 @@ def both(zh: str | None, en: str | None, separator: str = " · ") -> Markup:
     """A name given in Chinese and in English (an organisation, an asset), each marked with
     its language."""
     parts = [
-        Markup('<span lang="{}">{}</span>').format(lang, text)
-        for lang, text in (("zh-Hans", zh), ("en", en))
+        Markup('<span lang="{}">{}</span>').format(text_lang(text) if lang == "zh" else lang, text)
+        for lang, text in (("zh", zh), ("en", en))
         if text
     ]
     return Markup(separator).join(parts)

@@ -48,6 +48,20 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("s2tw")
 
 
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def is_traditional(text: str) -> bool:
+    """Whether Chinese text people typed is written in Traditional characters: it has some
+    that the Simplified script writes otherwise, and none that only Simplified uses. Text that
+    both scripts write alike (深圳交通) counts as Simplified, the exchange's working script."""
+    if not text:
+        return False
+    return _to_simplified().convert(text) != text and _converter().convert(text) == text
+
+
 def to_traditional(text: str) -> str:
     """Simplified Chinese text in Traditional characters and Hong Kong/Taiwan terms; text
     without Chinese (placeholders, codes) comes back as it was."""

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 
 from market.config import ROOT
-from market.display import account_name, colon, filesize, money_html, quoting
+from market.display import account_name, both, colon, filesize, money_html, quoting, text_lang
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,24 @@ def test_a_notification_reads_in_traditional_with_its_quoted_titles_as_typed():
     assert shown.startswith("您的求購「") and shown.endswith("」找到 3 個匹配掛牌")
     assert ">深圳公交数据</span>" in shown  # the title stays as its author typed it
     assert simplified.startswith("您的求购「")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("测试数据有限公司", "zh-Hans"),
+        ("香港數碼分析有限公司", "zh-Hant"),
+        ("深圳鵬程數據科技有限公司🐉", "zh-Hant"),
+        ("深圳交通", "zh-Hans"),  # written alike in both scripts: the working script
+        ("Shenzhen bus data", "en"),
+    ],
+    ids=["simplified", "traditional", "traditional-emoji", "either", "english"],
+)
+def test_typed_text_is_marked_in_the_script_it_is_written_in(text, lang):
+    assert text_lang(text) == lang
+
+
+def test_a_name_in_two_languages_marks_its_chinese_by_its_script():
+    assert str(both("香港數碼分析有限公司", "HK Data Analytics")) == (
+        '<span lang="zh-Hant">香港數碼分析有限公司</span> · <span lang="en">HK Data Analytics</span>'
+    )

@@ -227,10 +227,19 @@ def _page_links(results) -> list[dict]:
     return links if last > 1 else []
 
 
+# Facets whose values are names people typed (a provider's), shown marked with their language.
+TYPED_FACETS = frozenset({"provider"})
+
+
 def _chips(facets: dict) -> list[dict]:
     """The active filters, each with the link that removes it."""
     return [
-        {"facet": _(FACET_TITLES.get(name, name)), "label": item["label"], "href": item["href"]}
+        {
+            "facet": _(FACET_TITLES.get(name, name)),
+            "label": item["label"],
+            "href": item["href"],
+            "typed": name in TYPED_FACETS,
+        }
         for name, values in facets.items()
         for item in values
         if item.get("active")

@@ -148,10 +148,11 @@ def test_main_pages_read_in_traditional_chinese_for_hong_kong(browser, live_app,
     assert not failures, "\n".join(failures)
 
 
-# What the fixture's people typed in Simplified (organisation, asset, listing and plan names,
-# a description): shown as typed, not converted.
-TYPED = ("测试数据有限公司", "深圳公交公司信用数据", "深圳市公交刷卡数据", "深圳公交客流数据",
-         "年深圳市公交车刷卡记录", "已脱敏", "一次性授权")  # fmt: skip
+# On a Traditional page, what people typed in Simplified (organisation, asset, listing and plan
+# names, a description) is shown as typed, marked lang="zh-Hans" (``typed``, ``both``): any
+# Simplified word left unmarked is the interface's, or unmarked typed text.
+MARKED_HANT = """() => [...document.querySelectorAll('[lang="zh-Hant"]:not(html)')]
+    .map(e => e.innerText).join(' ')"""
 
 
 def _traditional(page, path: str, shot: str) -> list[str]:
@@ -159,8 +160,13 @@ def _traditional(page, path: str, shot: str) -> list[str]:
     if page.evaluate("document.documentElement.lang") != "zh-Hant":
         found.append(f"{path}: not marked zh-Hant")
     text = visible_text(page).replace("简体中文", "")
-    words = set(CHINESE.findall(text)) - set(TYPED)
+    words = set(CHINESE.findall(text))
     simplified = sorted(word for word in words if to_traditional(word) != word)
     if simplified:
         found.append(f"{path} [{shot}]: Simplified {simplified[:8]}")
+    # Text marked Traditional inside the page must be Traditional.
+    marked = set(CHINESE.findall(page.evaluate(MARKED_HANT)))
+    mislabelled = sorted(word for word in marked if to_traditional(word) != word)
+    if mislabelled:
+        found.append(f"{path} [{shot}]: Simplified marked zh-Hant {mislabelled[:8]}")
     return found
