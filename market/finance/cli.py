@@ -23,7 +23,6 @@ from market.finance import (
     assertions,
     bank,
     exceptions,
-    matching,
     standings,
     statements,
     stripe_import,
@@ -123,7 +122,9 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
     if path:
         with database.unit_of_work() as session:
             try:
-                result = stripe_import.import_csv(session, Path(path).read_bytes())
+                result = stripe_import.import_csv(
+                    session, Path(path).read_bytes(), None, utcnow(), file_name=Path(path).name
+                )
             except DomainError as error:
                 session.rollback()
                 _fail(error)
@@ -171,6 +172,8 @@ def add_bank_account(name, bank_name, account_number, currency, csv_layout, enco
                     "csv_layout": csv_layout,
                     "encoding": encoding,
                 },
+                None,
+                utcnow(),
             )
         except DomainError as error:
             _fail(error)
@@ -187,7 +190,7 @@ def book_opening(account):
         if found is None:
             raise click.ClickException(f"no bank account named {account!r} (add-bank-account)")
         try:
-            entry = bank.book_opening_balance(session, found.id)
+            entry = bank.book_opening_balance(session, found.id, None, utcnow())
         except DomainError as error:
             _fail(error)
         leg = next(leg for leg in entry.postings if leg.account == found.ledger_account)
@@ -224,7 +227,7 @@ def import_bank(account, path, kind, encoding, layout, opening):  # fmt: skip
         try:
             result = bank.import_statement(
                 session, found.id, Path(path).read_bytes(), kind, None, utcnow(),
-                encoding=encoding, layout=layout, opening=opening,
+                encoding=encoding, layout=layout, opening=opening, file_name=Path(path).name,
             )  # fmt: skip
         except DomainError as error:
             session.rollback()
@@ -295,8 +298,7 @@ def status():
 def run_command(window_days: int):  # fmt: skip
     """Match everything open and refresh the exception queue."""
     with current_app.extensions["db"].unit_of_work() as session:
-        result = matching.run(session, utcnow(), window_days=window_days)
-        exceptions.audit(session, "run", "recon", None, utcnow(), matched=dict(result.matched))
+        result = exceptions.run(session, None, utcnow(), window_days=window_days)
         waiting = session.scalar(
             sa.select(sa.func.count()).select_from(exceptions.queue().subquery())
         )
@@ -315,11 +317,9 @@ def assert_command(start, end):
         raise click.BadParameter("must not be before --start", param_hint="--end")
     with current_app.extensions["db"].unit_of_work() as session:
         try:
-            rows = assertions.compute(session, utcnow(), first, last)
+            rows = exceptions.assert_balances(session, None, utcnow(), first, last)
         except DomainError as error:
             _fail(error)
-        exceptions.audit(session, "assert_balances", "recon", None, utcnow(), days=len(rows),
-                         differs=sum(1 for row in rows if row.status == "differs"))  # fmt: skip
         for row in rows:
             click.echo(
                 f"{row.day} {row.label}: statement {coded_money(row.statement_minor, row.currency)}"

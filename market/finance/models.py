@@ -297,20 +297,27 @@ class Correction(Base):
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
+    # Why the second finance user refused it (or anything they noted on approving it).
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
     entry_id: Mapped[int | None]
 
 
 class AuditEvent(Base):
-    """Every reconciliation action: who did what to which item, when, and why."""
+    """Every finance action: who did what to which item (and through which API client), when,
+    and the details (``market/finance/audit.py``)."""
 
     __tablename__ = "finance_audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    action: Mapped[str] = mapped_column(sa.String(40))
+    action: Mapped[str] = mapped_column(sa.String(40), index=True)
     subject: Mapped[str] = mapped_column(sa.String(60), index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The OAuth client the user acted through; none on the pages and the CLI.
+    client_id: Mapped[str | None] = mapped_column(sa.String(100))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
 
 
 class AssertionStatus(enum.StrEnum):

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, NotFound
+from market.finance import audit, payees
 from market.finance import books as finance_books
-from market.finance import payees
 from market.finance.payouts import CHINA_STANDARD_TIME, check_value_date, value_moment
 from market.identity.models import User
 from market.states import Actor, Machine
@@ -100,12 +100,24 @@ def send(session: Session, refund_id: int, user: User, now: datetime) -> Refund:
     )  # fmt: skip
     refund.transfer_status = status
     refund.payee_account_id, refund.sent_by_id, refund.sent_at = payee.id, user.id, now
+    _audit(session, "refund_sent", refund, Actor.FINANCE, user, now,
+           organisation_id=order.buyer_organisation_id, payee_id=payee.id)  # fmt: skip
     return refund
+
+
+def _audit(session: Session, action: str, refund: Refund, actor: Actor, user, now, **more):
+    """A refund transfer's action in the audit trail (by the matcher when ``actor`` is the
+    system)."""
+    audit.record(
+        session, action, f"refund:{refund.id}", user, now, order_id=refund.order_id,
+        amount=refund.amount_minor, currency=refund.currency,
+        by_matching=True if actor == Actor.SYSTEM else None, **more,
+    )  # fmt: skip
 
 
 def mark_paid(
     session: Session, refund_id: int, value_date: date, bank_reference: str, now: datetime,
-    actor: Actor = Actor.FINANCE,
+    actor: Actor = Actor.FINANCE, user: User | None = None,
 ) -> Refund:  # fmt: skip
     """The bank statement shows the refund left our account: in transit → bank, on the value
     date. Recording it again with the same reference and value date changes nothing."""
@@ -129,6 +141,8 @@ def mark_paid(
     )  # fmt: skip
     refund.transfer_status = status
     refund.value_date, refund.bank_reference = value_date, bank_reference
+    _audit(session, "refund_paid", refund, actor, user, now,
+           value_date=value_date.isoformat(), bank_reference=bank_reference)  # fmt: skip
     return refund
 
 

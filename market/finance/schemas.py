@@ -20,7 +20,7 @@ from marshmallow import (
 from ledger.currencies import EXPONENTS
 from market.context import db_session
 from market.fields import AwareDateTime, Date, Int, SingleLine
-from market.finance import refund_transfers
+from market.finance import audit, refund_transfers
 from market.text import N_, FormSchema, Money
 
 
@@ -562,18 +562,50 @@ class CorrectionSchema(Schema):
     reason = fields.String()
     proposed_by_id = fields.Integer()
     decided_by_id = fields.Integer(allow_none=True)
+    decision_note = fields.String(allow_none=True)
     entry_id = fields.Integer(allow_none=True)
 
 
+class CorrectionDecisionSchema(FormSchema):
+    """An approval or refusal of a correction, with what its proposer should read."""
+
+    note = fields.String(
+        load_default=None, allow_none=True,
+        validate=[validate.Length(min=1, max=1000), SingleLine()],
+    )  # fmt: skip
+
+
 class AuditEventSchema(Schema):
-    """One action in the audit trail."""
+    """One action in the audit trail: who (the user, and the API client they acted through),
+    what, on what, when."""
 
     id = fields.Integer()
     action = fields.String()
+    kind = fields.Function(lambda event: audit.ACTIONS[event.action][0]
+                           if event.action in audit.ACTIONS else None)  # fmt: skip
     subject = fields.String()
     user_id = fields.Integer(allow_none=True)
+    user_name = fields.Function(lambda event: event.user.name if event.user else None)
+    client_id = fields.String(allow_none=True)
     details = fields.Dict()
     at = fields.DateTime()
+
+
+class AuditQuerySchema(FormSchema):
+    """Which actions of the trail to show: of a kind or one action, in ``[start, end]`` (plain
+    dates are the exchange's days, both included)."""
+
+    kind = fields.String(load_default=None, allow_none=True,
+                         validate=validate.OneOf(list(audit.KINDS)))  # fmt: skip
+    action = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(list(audit.ACTIONS)))  # fmt: skip
+    start = PeriodBound(load_default=None, allow_none=True, plain_time=True)
+    end = PeriodBound(load_default=None, allow_none=True, last_day=True, plain_time=True)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise ValidationError(N_("The end may not be before the start."), field_name="end")
 
 
 class ReportQuerySchema(Schema):

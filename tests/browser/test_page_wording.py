@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 import ledger
 from market.db import utcnow
-from market.finance import exceptions
+from market.finance import audit
 from market.identity import services as identity
 from market.identity.models import MemberRole, StaffRole
 from market.listings.models import Listing
@@ -229,9 +229,9 @@ def test_the_reconciliation_trail_reads_without_codes(browser, live_app, languag
     with live_app.extensions["db"].unit_of_work() as session:
         staff = factories.user(session, staff=(StaffRole.FINANCE,))
         email, now = staff.email, utcnow()
-        exceptions.audit(session, "run", "recon", staff, now, matched={"stripe_charge": 2})
-        exceptions.audit(session, "assert_balances", "recon", staff, now, days=3, differs=0)
-        exceptions.audit(
+        audit.record(session, "run", "recon", staff, now, matched={"stripe_charge": 2})
+        audit.record(session, "assert_balances", "recon", staff, now, days=3, differs=0)
+        audit.record(
             session, "close_period", "period:2026-11", staff, now,
             failing=["balances"], override_reason="银行回单已核对",
             checks={"balances": False, "ledger": True},

@@ -155,7 +155,10 @@ def create_period():
     if errors:
         return _periods_page(422, errors)
     try:
-        ledger.create_period(db_session(), data["name"], data["starts_at"], data["ends_at"])
+        closing.open_period(
+            db_session(), data["name"], data["starts_at"], data["ends_at"], current_user(),
+            datetime.now(UTC),
+        )  # fmt: skip
     except LedgerError as error:
         if "overlaps" in error.details:
             message = _("It overlaps period %(name)s.", name=error.details["overlaps"])
@@ -171,7 +174,7 @@ def create_period():
 def request_period_close(name: str):
     """Ask for an ended period to be closed; another finance user approves."""
     try:
-        ledger.request_close(db_session(), name, requested_by=current_user().email)
+        closing.request_close(db_session(), name, current_user(), datetime.now(UTC))
     except LedgerError as error:
         return _periods_page(409, {"close": [error.message]})
     flash(_("Closing period %(name)s awaits another finance user's approval.", name=name))

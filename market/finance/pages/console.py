@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from marshmallow import ValidationError
 
 from market import charts
 from market.auth import login_required, staff_required
@@ -25,11 +26,12 @@ from market.db import utcnow
 from market.errors import DomainError, InvalidInput, PermissionDenied
 from market.finance import (
     assertions,
+    audit,
     bankfile,
     exceptions,
-    matching,
     payees,
     payouts,
+    receipts,
     refund_transfers,
     report_builds,
     reports,
@@ -52,6 +54,7 @@ from market.finance.pages import trail
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole, User
 from market.money import money, whole_money
+from market.oauth.models import OAuthClient
 from market.text import N_
 from market.trading import books, flows
 from market.trading import payments as trading_payments
@@ -85,16 +88,7 @@ EXCEPTION_KIND_LABELS = {
     "hand_match_difference": N_("Matched by hand, difference not explained"),
 }
 TARGET_LABELS = trail.TARGET_LABELS
-AUDIT_ACTION_LABELS = {
-    "run": N_("Matching run"),
-    "mark": N_("Marked as explained"),
-    "match_by_hand": N_("Matched by hand"),
-    "propose_correction": N_("Correction proposed"),
-    "approve_correction": N_("Correction approved"),
-    "reject_correction": N_("Correction refused"),
-    "assert_balances": N_("Balances asserted"),
-    "close_period": N_("Period closed"),
-}
+AUDIT_ACTION_LABELS = {code: label for code, (_kind, label) in audit.ACTIONS.items()}
 
 
 def _refused(error: DomainError, shown: tuple[str, ...] = ()) -> dict:
@@ -210,7 +204,12 @@ def payout_paid(payout_id: int):
         return _payouts_page(422, errors, f"paid-{payout_id}")
     try:
         payouts.mark_paid(
-            db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow()
+            db_session(),
+            payout_id,
+            data["value_date"],
+            data["bank_reference"],
+            utcnow(),
+            user=current_user(),
         )
     except DomainError as error:
         return _payouts_page(
@@ -228,7 +227,14 @@ def payout_returned(payout_id: int):
     if errors:
         return _payouts_page(422, errors, f"returned-{payout_id}")
     try:
-        payouts.mark_returned(db_session(), payout_id, data["reason"], data["value_date"], utcnow())
+        payouts.mark_returned(
+            db_session(),
+            payout_id,
+            data["reason"],
+            data["value_date"],
+            utcnow(),
+            user=current_user(),
+        )
     except DomainError as error:
         return _payouts_page(
             error.status, _refused(error, ("reason", "value_date")), f"returned-{payout_id}"
@@ -324,7 +330,11 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         corrections=session.scalars(
             sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
         ).all(),
-        trail=(trail_events := session.scalars(exceptions.trail().limit(30)).all()),
+        trail=(
+            trail_events := session.scalars(
+                audit.trail(kind=("reconciliation", "periods")).limit(30)
+            ).all()
+        ),
         trail_people=_people_of(session, {event.user_id for event in trail_events}),
         balances=session.scalars(assertions.listing().limit(60)).all(),
         asserted_at=session.scalar(
@@ -485,10 +495,8 @@ def propose_correction():
 @finance_only
 def assert_balances():
     """Assert every reconciled account's balance for every day its statements cover."""
-    rows = assertions.compute(db_session(), utcnow())
+    rows = exceptions.assert_balances(db_session(), current_user(), utcnow())
     differs = sum(1 for row in rows if row.status == AssertionStatus.DIFFERS)
-    exceptions.audit(db_session(), "assert_balances", "recon", current_user(), utcnow(),
-                     days=len(rows), differs=differs)  # fmt: skip
     flash(_("%(days)s days asserted, %(differs)s with a difference nothing explains.",
             days=len(rows), differs=differs))  # fmt: skip
     return redirect(url_for("finance_console.reconciliation_page"))
@@ -511,9 +519,7 @@ def assertion_page(assertion_id: int):
 @finance_only
 def run_reconciliation():
     """Match everything open now."""
-    result = matching.run(db_session(), utcnow())
-    exceptions.audit(db_session(), "run", "recon", current_user(), utcnow(),
-                     matched=dict(result.matched))  # fmt: skip
+    result = exceptions.run(db_session(), current_user(), utcnow())
     flash(
         _(
             "%(matched)s; %(opened)s, %(closed)s closed.",
@@ -585,10 +591,14 @@ def resolve_exception(exception_id: int, how: str):
 @finance_only
 def decide_correction(correction_id: int, decision: str):  # fmt: skip
     """Approve or refuse another finance user's correcting entry."""
+    data, errors = parse_form(schemas.CorrectionDecisionSchema())
+    if errors:
+        return _reconciliation_page(422, errors, f"correction-{correction_id}")
     try:
         exceptions.decide_correction(
-            db_session(), correction_id, decision == "approve", current_user(), utcnow()
-        )
+            db_session(), correction_id, decision == "approve", current_user(), utcnow(),
+            data["note"],
+        )  # fmt: skip
     except DomainError as error:
         return _reconciliation_page(error.status, _refused(error), f"correction-{correction_id}")
     flash(_("Correction approved.") if decision == "approve" else _("Correction refused."))
@@ -722,7 +732,7 @@ def record_bank_receipt():
     if errors:
         return _receipts_page(422, errors)
     try:
-        payment = trading_payments.record_bank_receipt(
+        payment = receipts.record(
             db_session(), current_user(), data, from_config(current_app.config), utcnow()
         )
     except DomainError as error:
@@ -742,8 +752,8 @@ def record_bank_receipt():
 @finance_only
 def return_held_receipt(payment_id: int):
     """Pay a held receipt back to the payer."""
-    flows.return_held_payment(
-        db_session(), flows.collaborators(current_app), payment_id, current_user().id
+    receipts.return_held(
+        db_session(), flows.collaborators(current_app), payment_id, current_user().id, utcnow()
     )
     flash(_("The held receipt is marked as returned."))
     return redirect(url_for("finance_console.receipts_page"))
@@ -774,3 +784,47 @@ def _people_of(session, user_ids: set) -> dict[int, str]:
     if not user_ids:
         return {}
     return dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(user_ids))).all())
+
+
+@blp.route("/audit")
+@finance_only
+def audit_page():
+    """The finance audit trail: every action, who took it (and through which API client),
+    when and on what, by kind of action and by date."""
+    session = db_session()
+    schema = schemas.AuditQuerySchema()
+    try:
+        query, errors = schema.load(request.args.to_dict()), {}
+    except ValidationError as error:
+        query, errors = {}, error.normalized_messages()
+    events = session.scalars(
+        audit.trail(kind=query.get("kind"), start=query.get("start"), end=query.get("end")).limit(
+            AUDIT_PAGE_ROWS
+        )
+    ).all()
+    clients = {event.client_id for event in events} - {None}
+    page = render_template(
+        "finance/audit.html",
+        trail=events,
+        trail_people=_people_of(session, {event.user_id for event in events}),
+        clients=dict(
+            session.execute(
+                sa.select(OAuthClient.client_id, OAuthClient.name).where(
+                    OAuthClient.client_id.in_(clients)
+                )
+            ).all()
+        )
+        if clients
+        else {},
+        kinds=audit.KINDS,
+        action_labels=AUDIT_ACTION_LABELS,
+        trail_subject=trail.subject,
+        trail_details=lambda event: trail.details(session, event),
+        limit=AUDIT_PAGE_ROWS,
+        errors=errors,
+        form=request.args,
+    )
+    return page, 422 if errors else 200
+
+
+AUDIT_PAGE_ROWS = 200

@@ -162,7 +162,7 @@ def add_bank_account():
             errors["csv_mapping"] = mapping
         return _page(422, errors, "account")
     try:
-        account = bank.create_account(db_session(), data)
+        account = bank.create_account(db_session(), data, current_user(), utcnow())
     except DomainError as error:
         return _page(error.status, _refused(error, ACCOUNT_FIELDS), "account")
     flash(_("Bank account %(name)s registered.", name=account.name))
@@ -185,6 +185,7 @@ def import_statement():
         result = bank.import_statement(
             session, account.id, _upload(), data["format"], current_user(), utcnow(),
             encoding=data["encoding"], layout=data["layout"], opening=opening,
+            file_name=request.files["file"].filename,
         )  # fmt: skip
     except DomainError as error:
         return _page(error.status, _refused(error, STATEMENT_FIELDS), "statement")
@@ -203,7 +204,7 @@ def import_statement():
 def book_opening_balance(account_id: int):
     """Book the account's first statement's opening balance (asked first on the page)."""
     try:
-        bank.book_opening_balance(db_session(), account_id)
+        bank.book_opening_balance(db_session(), account_id, current_user(), utcnow())
     except DomainError as error:
         return _page(error.status, _refused(error, ()), f"opening-{account_id}")
     flash(_("The opening balance of %(name)s is booked.", name=account_name(account_id)))
@@ -224,7 +225,10 @@ def account_name(account_id: int) -> str:
 def import_stripe_report():
     """Import Stripe's itemised balance report (CSV)."""
     try:
-        result = stripe_import.import_csv(db_session(), _upload())
+        result = stripe_import.import_csv(
+            db_session(), _upload(), current_user(), utcnow(),
+            file_name=request.files["file"].filename,
+        )  # fmt: skip
     except DomainError as error:
         return _page(error.status, _refused(error, ("file",)), "stripe")
     flash(

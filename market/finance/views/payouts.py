@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
-from market.finance import bankfile, payees, payouts, refund_transfers, schemas
+from market.finance import audit, bankfile, payees, payouts, refund_transfers, schemas
 from market.identity.models import User
 from market.oauth.server import requires
 from market.trading.models import RefundTransferStatus
@@ -19,6 +19,8 @@ blp = Blueprint("finance_api", __name__, description="Payee accounts and payouts
 
 
 def _caller() -> User:
+    """The member the client acts for; the audit trail names the client too."""
+    audit.through_client(db_session(), principal().client_id)
     return db_session().get(User, principal().user_id)
 
 
@@ -127,7 +129,12 @@ def payout_bank_file(query, batch_id: int):
 def payout_paid(data, payout_id: int):
     """The bank statement shows the payout paid, on its value date."""
     return payouts.mark_paid(
-        db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow()
+        db_session(),
+        payout_id,
+        data["value_date"],
+        data["bank_reference"],
+        utcnow(),
+        user=_caller(),
     )
 
 
@@ -138,7 +145,7 @@ def payout_paid(data, payout_id: int):
 def payout_returned(data, payout_id: int):
     """The bank returned the payout: the provider is owed it again."""
     return payouts.mark_returned(
-        db_session(), payout_id, data["reason"], data["value_date"], utcnow()
+        db_session(), payout_id, data["reason"], data["value_date"], utcnow(), user=_caller()
     )
 
 
@@ -168,5 +175,10 @@ def refund_sent(refund_id: int):
 def refund_paid(data, refund_id: int):
     """The bank statement shows the refund paid, on its value date."""
     return refund_transfers.mark_paid(
-        db_session(), refund_id, data["value_date"], data["bank_reference"], utcnow()
+        db_session(),
+        refund_id,
+        data["value_date"],
+        data["bank_reference"],
+        utcnow(),
+        user=_caller(),
     )
