@@ -269,3 +269,25 @@ def test_an_action_on_a_page_names_the_person_and_no_client(app, db, finance):
     assert recorded["details"]["amount"] == 120_000
     page = web.get("/finance/audit?kind=receipts").get_data(as_text=True)
     assert "登记银行收款" in page and "¥1,200.00" in page and "经 API 客户端" not in page
+
+
+def test_a_correction_is_refused_on_the_page_with_a_note(app, db, finance):
+    proposed = finance.call("POST", "/finance/recon/corrections", json={
+        "legs": [{"account": "expenses:bank_charges", "side": "debit", "amount_minor": 800},
+                 {"account": "assets:bank", "side": "credit", "amount_minor": 800}],
+        "reason": "手续费",
+    }).get_json()  # fmt: skip
+    web = WebClient(app)
+    web.log_in(finance.second.email, factories.PASSWORD)
+    path = f"/finance/reconciliation/corrections/{proposed['id']}/reject"
+    bad = web.submit(path, {"note": "a\nb"}, page="/finance/reconciliation")
+    assert bad.status_code == 422
+    assert line(finance, "propose_correction")  # nothing was decided
+    done = web.submit(path, {"note": "请附银行回单"}, page="/finance/reconciliation")
+    assert done.status_code == 302
+    refused = line(finance, "reject_correction")
+    assert refused["details"]["note"] == "请附银行回单" and refused["user_name"] == "Finance B"
+    page = web.get("/finance/reconciliation").get_data(as_text=True)
+    trail_part = page[page.index('data-testid="trail"') :]
+    assert "更正分录已拒绝" in trail_part and "备注：" in trail_part
+    assert "请附银行回单" in trail_part

@@ -151,18 +151,27 @@ def propose_correction(data):
     )
 
 
-@blp.route(
-    "/finance/recon/corrections/<int:correction_id>/<any(approve, reject):decision>",
-    methods=["POST"],
-)
+@blp.route("/finance/recon/corrections/<int:correction_id>/approve", methods=["POST"])
 @requires("finance:write")
 @blp.arguments(schemas.CorrectionDecisionSchema)
 @blp.response(200, schemas.CorrectionSchema)
-def decide_correction(data, correction_id: int, decision: str):  # fmt: skip
-    """Approve (post) or refuse a correction proposed by another finance user, with an
-    optional ``note`` (a refusal's reason, kept on the correction and in the audit trail)."""
+def approve_correction(data, correction_id: int):
+    """Approve (post) a correction proposed by another finance user, with an optional
+    ``note``."""
     return exceptions.decide_correction(
-        db_session(), correction_id, decision == "approve", _caller(), utcnow(), data["note"]
+        db_session(), correction_id, True, _caller(), utcnow(), data["note"]
+    )
+
+
+@blp.route("/finance/recon/corrections/<int:correction_id>/reject", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.CorrectionDecisionSchema)
+@blp.response(200, schemas.CorrectionSchema)
+def reject_correction(data, correction_id: int):
+    """Refuse a correction proposed by another finance user; ``note`` says why (kept on the
+    correction and in the audit trail)."""
+    return exceptions.decide_correction(
+        db_session(), correction_id, False, _caller(), utcnow(), data["note"]
     )
 
 
