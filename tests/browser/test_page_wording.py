@@ -253,3 +253,35 @@ def test_the_reconciliation_trail_reads_without_codes(browser, live_app, languag
     }[language]
     for text in expected:
         assert text in shown, text
+
+
+@pytest.mark.parametrize("language", sorted(LOCALES))
+def test_the_finance_audit_page_reads_without_codes(browser, live_app, language):
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = factories.user(session, staff=(StaffRole.FINANCE,))
+        email, now = staff.email, utcnow()
+        audit.record(session, "bank_account_registered", "bank_account:1", staff, now,
+                     name="工行基本户", bank_name="中国工商银行", currency="CNY",
+                     csv_layout="icbc", account_number="4000021009200000001")  # fmt: skip
+        audit.record(session, "statement_imported", "bank_account:1", staff, now,
+                     file_name="工行11月.csv", format="csv", lines=12, new_lines=10,
+                     duplicates=2, closing=120_000, currency="CNY")  # fmt: skip
+        audit.record(session, "payout_paid", "payout:3", None, now, amount=123_456,
+                     currency="CNY", by_matching=True, bank_reference="ICBC0001")  # fmt: skip
+    context = _context(browser, live_app, language, 375)
+    try:
+        page = context.new_page()
+        sign_in(page, email)
+        failures = check(page, "/finance/audit", f"finance-audit-{language}-375", language)
+        shown = " ".join(page.get_by_test_id("trail").all_inner_texts())
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
+    for code in ("{", "statement_imported", "new_lines", "bank_account:", "icbc", "by_matching"):
+        assert code not in shown, code
+    expected = {
+        "zh": ("导入对账单", "此前已导入（跳过）行数：2", "工商银行", "¥1,234.56"),
+        "en": ("Statement imported", "Lines imported before (skipped): 2", "ICBC", "1,234.56"),
+    }[language]
+    for text in expected:
+        assert text in shown, text
