@@ -291,3 +291,29 @@ def test_a_correction_is_refused_on_the_page_with_a_note(app, db, finance):
     trail_part = page[page.index('data-testid="trail"') :]
     assert "更正分录已拒绝" in trail_part and "备注：" in trail_part
     assert "请附银行回单" in trail_part
+
+
+def test_a_run_that_pays_payouts_names_them(db, finance):
+    provider = provider_owed(db)
+    entered = finance.call(
+        "POST", "/finance/payee-accounts", json={"organisation_id": provider.id, **MAINLAND_ACCOUNT}
+    ).get_json()
+    finance.call("POST", f"/finance/payee-accounts/{entered['id']}/confirm", 1)
+    batch = finance.call("POST", "/finance/payout-batches", json={"currency": "CNY"}).get_json()
+    finance.call("POST", f"/finance/payout-batches/{batch['id']}/submit")
+    [payout] = batch["payouts"]
+    account = finance.call("POST", "/finance/bank-accounts", json=ICBC).get_json()["id"]
+    rows = [BankRow(inputs.today(), -123_456, "ICBC-PO-1", "深圳测试数据有限公司", "755912345678901",
+                    f"付款 {payout['reference']}")]  # fmt: skip
+    upload = {"file": (io.BytesIO(icbc_csv(rows, 500_000)), "out.csv")}
+    assert finance.call(
+        "POST", f"/finance/bank-accounts/{account}/statements", data=upload,
+        content_type="multipart/form-data",
+    ).status_code == 201  # fmt: skip
+    assert finance.call("POST", "/finance/recon/runs").status_code == 201
+    paid = line(finance, "payout_paid", f"payout:{payout['id']}")
+    assert paid["details"]["by_matching"] is True and paid["user_id"] is None
+    assert paid["details"]["bank_reference"] == "ICBC-PO-1"
+    run = line(finance, "run")
+    assert run["details"]["matched"] == {"payout_reference": 1}
+    assert run["user_name"] == "Finance A"
