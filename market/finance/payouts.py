@@ -292,12 +292,12 @@ def mark_paid(
 def _audit_payout(session: Session, action: str, payout: Payout, actor: Actor, user, now,
                   **more) -> None:  # fmt: skip
     """A payout's action in the audit trail (by the matcher when ``actor`` is the system)."""
+    value_date = payout.value_date.isoformat() if payout.value_date else None
     audit.record(
         session, action, f"payout:{payout.id}", user, now, batch_id=payout.batch_id,
         organisation_id=payout.organisation_id, amount=payout.amount_minor,
-        currency=payout.currency, value_date=payout.value_date.isoformat()
-        if payout.value_date else None, by_matching=True if actor == Actor.SYSTEM else None,
-        **more,
+        currency=payout.currency, value_date=value_date,
+        by_matching=True if actor == Actor.SYSTEM else None, **more,
     )  # fmt: skip
 
 
