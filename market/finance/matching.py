@@ -765,10 +765,20 @@ def _exceptions(
             bt.id, bt.amount, bt.currency, bt.reporting_category, bt.source_id, bt.created
         ).where(bt.state == ItemState.UNRECONCILED)
     ):
-        if row.reporting_category == "payout" and (
-            statement_end is None
-            or row.created.date() + timedelta(days=window_days) > statement_end
-        ):
+        if row.reporting_category == "payout":
+            if (
+                statement_end is None
+                or row.created.date() + timedelta(days=window_days) > statement_end
+            ):
+                continue
+            # Booked in transit on import: what is missing is the bank's line, not the books'.
+            problems.setdefault(
+                ("stripe", row.id),
+                {"kind": "missing_at_bank", "stripe_line_id": row.id, "amount_minor": row.amount,
+                 "currency": row.currency,
+                 "detail": f"Stripe payout {row.source_id or ''} is on no bank statement line",
+                 "candidates": []},
+            )  # fmt: skip
             continue
         problems.setdefault(
             ("stripe", row.id),
@@ -815,6 +825,9 @@ def _exceptions(
     for subject, problem in problems.items():
         if subject in current:
             current[subject].candidates = problem["candidates"]
+            if problem["kind"] == "missing_at_bank":  # opened under the old kind's name
+                current[subject].kind = problem["kind"]
+                current[subject].detail = problem["detail"]
             continue
         session.add(ReconException(status=ExceptionStatus.OPEN, opened_at=now, **problem))
         result.opened += 1

@@ -77,6 +77,7 @@ EXCEPTION_KIND_LABELS = {
     "duplicate": N_("Duplicate receipt"),
     "ambiguous": N_("Several candidates fit"),
     "missing_in_ledger": N_("Not in the books"),
+    "missing_at_bank": N_("Not on the bank statement yet"),
     "unmatched": N_("Nothing matches"),
     "missing_at_stripe": N_("Not at Stripe"),
     "before_submission": N_("Dated before the payout was sent"),
@@ -411,6 +412,14 @@ def _explained(session, queue) -> dict[int, str]:
                 else line.reporting_category,
                 source=line.source_id or line.stripe_id,
             )  # fmt: skip
+        elif item.kind == "missing_at_bank" and item.stripe_line_id in lines:
+            line = lines[item.stripe_line_id]
+            found[item.id] = _(
+                "Stripe paid out %(payout)s on %(day)s, booked as in transit; no bank statement "
+                "line shows it arriving. Match the bank's line to it when it comes, or explain it.",
+                payout=line.source_id or line.stripe_id,
+                day=line.created.astimezone(payouts.CHINA_STANDARD_TIME).date().isoformat(),
+            )
         elif item.kind == "missing_at_stripe" and item.payment_id in payments:
             found[item.id] = _(
                 "Card payment %(charge)s is in no Stripe line imported.",
