@@ -709,6 +709,16 @@ class RefundTransferQuerySchema(Schema):
     )
 
 
+class RefundsPageQuerySchema(Schema):
+    """Which bank refunds the payouts page lists: those still to send or in transit
+    (``open``, the default), those the bank has paid, or ``all``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    refunds = fields.String(load_default="open", validate=validate.OneOf(["open", "paid", "all"]))
+
+
 class RefundTransferSchema(Schema):
     """A bank-paid order's refund, owed to the buyer until finance sends it; with the payee
     account it goes to (the buyer's confirmed one until it is sent; null if there is none)."""

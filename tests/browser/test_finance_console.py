@@ -103,3 +103,43 @@ def test_a_column_mapping_is_typed_on_the_imports_page(page, live_app, finance_e
     with page.expect_navigation():
         form.get_by_role("button", name="登记账户").click()
     expect(page.get_by_role("cell", name="已保存的列映射")).to_be_visible()
+
+
+def test_refunds_are_listed_by_status_and_sent_only_where_they_can_be(
+    page, live_app, finance_email
+):
+    from market.finance import payees, refund_transfers
+    from market.trading import refunds
+    from market.trading.settings import from_config
+    from tests.finance.conftest import Books, today
+    from tests.finance.test_payouts import MAINLAND_ACCOUNT
+
+    with live_app.extensions["db"].unit_of_work() as session:
+        books = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        stranger = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        paid, _ = refunds.request(
+            session, books.transfer("ICBC0001").id, 10_000, "部分退款", books.finance, utcnow()
+        )
+        nowhere, _ = refunds.request(
+            session, stranger.transfer("ICBC0002").id, 5_000, "退款", books.finance, utcnow()
+        )
+        payee = payees.request_change(
+            session, books.buyer.id, books.finance, MAINLAND_ACCOUNT, utcnow()
+        )
+        payees.confirm(session, payee.id, factories.user(session), utcnow())
+        refund_transfers.send(session, paid.id, books.finance, utcnow())
+        refund_transfers.mark_paid(session, paid.id, today(), "ICBC0009", utcnow())
+        paid, nowhere = f"SJ-REFUND-{paid.id}", f"SJ-REFUND-{nowhere.id}"
+    sign_in(page, finance_email)
+    page.goto("/finance/payouts")
+    table = page.get_by_test_id("refunds-to-send")
+    row = table.get_by_role("row").filter(has_text=nowhere)
+    expect(row).to_contain_text("没有已确认的收款账户")
+    expect(row.get_by_role("button")).to_have_count(0)  # nowhere to send it yet
+    expect(table.get_by_role("row").filter(has_text=paid)).to_have_count(0)
+    table.get_by_role("link", name="已付款", exact=True).click()
+    paid_row = page.get_by_test_id("refunds-to-send").get_by_role("row").filter(has_text=paid)
+    expect(paid_row).to_contain_text("ICBC0009")
+    expect(
+        page.get_by_test_id("refunds-to-send").get_by_role("row").filter(has_text=nowhere)
+    ).to_have_count(0)

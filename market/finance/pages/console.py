@@ -109,6 +109,8 @@ def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
     keeps what was typed."""
     session = db_session()
     currency = request.args.get("currency", "CNY")
+    query = schemas.RefundsPageQuerySchema()
+    shown = query.load({} if query.validate(request.args) else request.args)["refunds"]
     owed = books.payables(session, currency)
     organisations = {
         org.id: org
@@ -122,17 +124,26 @@ def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
         accounts={org: payees.active(session, org) for org in owed},
         currency=currency,
         allowed=payouts.allowed_actions,
-        refunds=session.scalars(
-            refund_transfers.listing()
-            .where(Refund.transfer_status != RefundTransferStatus.PAID)
-            .limit(100)
-        ).all(),
+        refunds=session.scalars(_refunds_shown(shown).limit(100)).all(),
+        refunds_shown=shown,
         refund_payee=lambda refund: refund_transfers.payee_of(session, refund),
+        refund_actions=refund_transfers.allowed_actions,
         errors=errors or {},
         form=request.form if errors else {},
         failed=failed,
     )
     return page, status
+
+
+def _refunds_shown(shown: str) -> sa.Select:
+    """The bank refunds the payouts page lists: ``open`` (to send or sent), ``paid`` or
+    ``all``."""
+    query = refund_transfers.listing()
+    if shown == "open":
+        return query.where(Refund.transfer_status != RefundTransferStatus.PAID)
+    if shown == "paid":
+        return query.where(Refund.transfer_status == RefundTransferStatus.PAID)
+    return query
 
 
 @blp.route("/payouts")
