@@ -174,6 +174,10 @@ def refuse_line_breaks(location_data, *, schema, req, location):
     if location == "json":
         errors = json_type_errors(schema, location_data) | errors
     if errors:
+        # Every mistake in one pass: the other fields' own errors too, not only once these
+        # are put right (a schema-wide error may only follow from these, and waits).
+        others = schema.validate(location_data) if isinstance(location_data, Mapping) else {}
+        errors = {k: v for k, v in others.items() if k != "_schema"} | errors
         error = ValidationError(errors)
         # In the schema's own shape (valuation inputs name fields by dotted paths).
         schema.handle_error(error, location_data, many=False, partial=None)
