@@ -143,3 +143,44 @@ def test_refunds_are_listed_by_status_and_sent_only_where_they_can_be(
     expect(
         page.get_by_test_id("refunds-to-send").get_by_role("row").filter(has_text=nowhere)
     ).to_have_count(0)
+
+
+def test_a_receipt_form_names_every_mistake_at_once(page, finance_email):
+    sign_in(page, finance_email)
+    page.goto("/finance/receipts")
+    page.get_by_label("付款附言编号").fill("SJ123")
+    page.get_by_label("到账金额").fill("1,0,0.00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记到账").click()
+    for name in ("reference", "amount", "bank_transaction_id"):
+        expect(page.locator(f"#{name}-error")).to_be_visible()
+    expect(page.locator("#reference-error")).to_contain_text("付款附言编号")
+    expect(page.get_by_label("付款附言编号")).to_have_value("SJ123")
+
+
+def test_a_receipt_is_booked_on_the_value_date_typed(page, live_app, finance_email):
+    import sqlalchemy as sa
+
+    from market.trading.models import Payment
+    from market.trading.settings import from_config
+    from tests.finance.conftest import Books, today
+    from tests.listings.factories import PRICE
+
+    with live_app.extensions["db"].unit_of_work() as session:
+        reference = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        reference = reference.order().reference
+    day = today() - timedelta(days=5)
+    sign_in(page, finance_email)
+    page.goto("/finance/receipts")
+    expect(page.get_by_label("起息日")).to_have_value(today().isoformat())
+    page.get_by_label("付款附言编号").fill(reference)
+    page.get_by_label("到账金额").fill(f"{PRICE // 100}")
+    page.get_by_label("银行流水号").fill("ICBC-VD-1")
+    page.get_by_label("起息日").fill(day.isoformat())
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记到账").click()
+    with live_app.extensions["db"].unit_of_work() as session:
+        recorded = session.scalar(
+            sa.select(Payment).where(Payment.bank_transaction_id == "ICBC-VD-1")
+        )
+        assert recorded.value_date == day

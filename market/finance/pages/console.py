@@ -27,6 +27,7 @@ from market.finance import (
     assertions,
     bankfile,
     exceptions,
+    inputs,
     matching,
     payees,
     payouts,
@@ -710,7 +711,14 @@ def report_build_file(build_id: int):
     return web.built_report(build_id)
 
 
-RECEIPT_FIELDS = ("reference", "currency", "amount", "bank_transaction_id", "payer_name")
+RECEIPT_FIELDS = (
+    "reference",
+    "currency",
+    "amount",
+    "bank_transaction_id",
+    "payer_name",
+    "value_date",
+)
 
 
 @blp.route("/receipts")
@@ -729,7 +737,8 @@ def _receipts_page(status: int = 200, errors=None):
         awaiting=session.scalars(trading_payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(trading_payments.payments_queue(PaymentStatus.HELD)).all(),
         errors=errors or {},
-        form=request.form if errors else {},
+        # The statement's day is what the books date the receipt by; today until changed.
+        form=request.form if errors else {"value_date": inputs.today().isoformat()},
     )
     return page, status
 
