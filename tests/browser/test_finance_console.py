@@ -184,3 +184,67 @@ def test_a_receipt_is_booked_on_the_value_date_typed(page, live_app, finance_ema
             sa.select(Payment).where(Payment.bank_transaction_id == "ICBC-VD-1")
         )
         assert recorded.value_date == day
+
+
+def test_an_order_candidate_leads_to_its_receipt_and_the_next_run_matches_it(
+    page, live_app, finance_email
+):
+    from market.finance import bank, matching
+    from market.trading.settings import from_config
+    from tests.finance.conftest import Books, today
+    from tests.finance.generated import BankRow, icbc_csv
+    from tests.listings.factories import PRICE
+
+    day = today() - timedelta(days=2)
+    with live_app.extensions["db"].unit_of_work() as session:
+        books = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        order = books.order()
+        account = bank.create_account(
+            session, {"name": "工行", "bank_name": "工行", "account_number": "400002100921",
+                      "currency": "CNY", "csv_layout": "icbc"},
+        )  # fmt: skip
+        rows = [BankRow(day, PRICE, "ICBC-ORD-1", "买方公司", "", f"{order.reference} 数据订单款")]
+        bank.import_statement(session, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+        reference = order.reference  # the remark quotes it: only finance's receipt is missing
+    with live_app.extensions["db"].unit_of_work() as session:
+        matching.run(session, utcnow())
+    sign_in(page, finance_email)
+    page.goto("/finance/reconciliation")
+    queue = page.get_by_test_id("exceptions")
+    queue.get_by_role("link", name="登记这笔到账").click()
+    expect(page.get_by_label("付款附言编号")).to_have_value(reference)
+    expect(page.get_by_label("银行流水号")).to_have_value("ICBC-ORD-1")
+    expect(page.get_by_label("起息日")).to_have_value(day.isoformat())
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记到账").click()
+    assert page.url.endswith("/finance/reconciliation")
+    with page.expect_navigation():
+        page.get_by_role("button", name="立即对账").click()
+    expect(page.get_by_test_id("exceptions").get_by_role("heading")).to_have_text("差异项 (0)")
+
+
+def test_the_ledger_pages_name_every_account_and_entry_in_chinese(page, live_app, finance_email):
+    from ledger import credit, debit, post
+
+    with live_app.extensions["db"].unit_of_work() as session:
+        post(session, "bank_opening:2", [
+            debit("assets:bank:cmb-main", 170_000_000, "CNY"),
+            credit("equity:opening_balances", 170_000_000, "CNY"),
+        ], description="Opening balance of bank account 2")  # fmt: skip
+        post(session, "refund:7", [
+            debit("expenses:bank_charges", 495_000, "CNY"),
+            credit("liabilities:refunds_payable:org:7", 495_000, "CNY"),
+        ], description="refund 7 of order SJ0000000195")  # fmt: skip
+        post(session, "refund:7:sent", [
+            debit("liabilities:refunds_payable:org:7", 495_000, "CNY"),
+            credit("liabilities:refunds_in_transit", 495_000, "CNY"),
+        ], description="refund 7 sent to the buyer's bank account")  # fmt: skip
+    sign_in(page, finance_email)
+    page.goto("/finance/ledger")
+    chart = page.locator("main")
+    for name in ("应付退款（机构 7）", "在途退款", "期初余额", "银行存款 · cmb-main"):
+        expect(chart).to_contain_text(name)
+    expect(chart.locator("code", has_text="liabilities:refunds_payable:org:7")).to_be_visible()
+    page.goto("/finance/ledger/statement?account=assets:bank:cmb-main&currency=CNY")
+    expect(page.locator("main")).to_contain_text("银行账户 2 的期初余额")
+    expect(page.locator("main")).not_to_contain_text("Opening balance of bank account")

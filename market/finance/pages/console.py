@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ledger.currencies import format_amount
 from market import charts
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
@@ -44,13 +45,14 @@ from market.finance.models import (
     AuditEvent,
     BalanceAssertion,
     BankAccount,
+    BankLine,
     Correction,
     PayeeStatus,
     ReportBuild,
     StripeBalanceTransaction,
 )
 from market.finance.pages import trail
-from market.forms import parse_form
+from market.forms import parse_form, safe_next
 from market.identity.models import Organisation, StaffRole, User
 from market.money import money, whole_money
 from market.text import N_
@@ -330,6 +332,7 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         days=_assertions_of(session, queue),
         described=_described(session, queue),
         explained=_explained(session, queue),
+        receipt_links=_receipt_links(session, queue),
         accounts=sorted(
             exceptions.NAMED_ACCOUNTS | set(session.scalars(sa.select(BankAccount.ledger_account)))
         ),
@@ -358,6 +361,43 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         failed=failed,
     )
     return page, status
+
+
+def _receipt_links(session, queue) -> dict[tuple[int, int], str]:
+    """For a bank line with an order awaiting a transfer as candidate, by ``(exception id,
+    order id)``: the receipts form filled from the line (the order's reference, the amount, the
+    bank's reference and value date, the payer), coming back here. Recorded, the receipt is
+    matched to the line by the next run (its bank transaction id is the line's reference)."""
+    wanted = {
+        candidate["id"]
+        for item in queue
+        if item.bank_line_id
+        for candidate in item.candidates or []
+        if candidate["kind"] == "order"
+    }
+    if not wanted:
+        return {}
+    orders = {order.id: order for order in _rows(session, Order, wanted)}
+    lines = {line.id: line for line in _rows(
+        session, BankLine, {item.bank_line_id for item in queue if item.bank_line_id})}  # fmt: skip
+    links = {}
+    for item in queue:
+        line = lines.get(item.bank_line_id)
+        for candidate in item.candidates or []:
+            order = orders.get(candidate["id"]) if candidate["kind"] == "order" else None
+            if line is None or order is None:
+                continue
+            links[item.id, order.id] = url_for(
+                "finance_console.receipts_page",
+                reference=order.reference,
+                currency=line.currency,
+                amount=format_amount(line.amount_minor, line.currency),
+                bank_transaction_id=line.bank_reference,
+                value_date=line.value_date.isoformat(),
+                payer_name=line.counterparty_name or "",
+                next=url_for("finance_console.reconciliation_page"),
+            )
+    return links
 
 
 def _assertions_of(session, queue) -> dict[int, BalanceAssertion]:
@@ -737,8 +777,13 @@ def _receipts_page(status: int = 200, errors=None):
         awaiting=session.scalars(trading_payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(trading_payments.payments_queue(PaymentStatus.HELD)).all(),
         errors=errors or {},
-        # The statement's day is what the books date the receipt by; today until changed.
-        form=request.form if errors else {"value_date": inputs.today().isoformat()},
+        # The statement's day is what the books date the receipt by; today until changed. A
+        # link from a bank line's order candidate fills the form from the line.
+        form=request.form
+        if errors
+        else {"value_date": inputs.today().isoformat()}
+        | {key: request.args[key][:200] for key in RECEIPT_FIELDS if key in request.args},
+        back=safe_next(""),
     )
     return page, status
 
@@ -764,7 +809,7 @@ def record_bank_receipt():
         flash(_("The amount does not match: the receipt is held for resolution."))
     else:
         flash(_("Receipt recorded; the order is paid."))
-    return redirect(url_for("finance_console.receipts_page"))
+    return redirect(safe_next(url_for("finance_console.receipts_page")))
 
 
 @blp.route("/receipts/held/<int:payment_id>/return", methods=["POST"])
