@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from gettext import ngettext
 from pathlib import Path
 
 import click
@@ -96,6 +97,12 @@ def export_command(kind: str, start: str | None, end: str | None, output: str):
 recon_group = AppGroup("recon", help="Reconciliation with Stripe and the bank.")
 
 
+def _count(number: int, one: str, many: str) -> str:
+    """``number`` with its noun in the singular or the plural (``1 new line``, ``2 new lines``):
+    the command line speaks English, by the standard library's plural rule."""
+    return ngettext(one, many, number) % {"num": number}
+
+
 def _fail(error: DomainError) -> None:
     details = "".join(f"\n  {key}: {value}" for key, value in error.errors.items())
     raise click.ClickException(f"{error.message}{details}")
@@ -129,7 +136,7 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
                 _fail(error)
         click.echo(
             f"{result.new} new, {result.unchanged} known, {result.entries} entries posted, "
-            f"{result.matched} charges matched"
+            f"{_count(result.matched, '%(num)s charge matched', '%(num)s charges matched')}"
         )
         return
     gateway = current_app.extensions["payments"]
@@ -147,7 +154,10 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
         raise click.ClickException(f"Stripe: {error} (run again to resume)") from None
     except DomainError as error:
         _fail(error)
-    click.echo(f"{run.outcome}: {run.pages} pages, {run.lines_new} new, {run.lines_known} known")
+    click.echo(
+        f"{run.outcome}: {_count(run.pages, '%(num)s page', '%(num)s pages')}, "
+        f"{run.lines_new} new, {run.lines_known} known"
+    )
 
 
 @recon_group.command("add-bank-account")
@@ -233,7 +243,8 @@ def import_bank(account, path, kind, encoding, layout, opening):  # fmt: skip
         verb = "imported" if result.created else "already imported"
         click.echo(
             f"{verb}: statement {statement.id}, {statement.period_start} – {statement.period_end}, "
-            f"{result.new_lines} new lines, {result.known_lines} known, "
+            f"{_count(result.new_lines, '%(num)s new line', '%(num)s new lines')}, "
+            f"{result.known_lines} known, "
             f"closing {statement.closing_minor} {found.currency}"
         )
 
@@ -246,7 +257,10 @@ def status():
     with current_app.extensions["db"].unit_of_work() as session:
         lines = session.scalar(sa.select(sa.func.count()).select_from(StripeBalanceTransaction))
         last = session.scalar(sa.select(StripeSync).order_by(StripeSync.id.desc()).limit(1))
-        click.echo(f"stripe: {lines} balance transactions")
+        click.echo(
+            "stripe: "
+            + _count(lines, "%(num)s balance transaction", "%(num)s balance transactions")
+        )
         if last is not None:
             click.echo(
                 f"  last pull {last.started_at:%Y-%m-%d %H:%M} UTC: {last.outcome or 'running'}"
@@ -269,7 +283,8 @@ def status():
                 f"{where}: closing {shown(row.statement_minor)}, ledger {row.ledger_account} "
                 f"{shown(row.ledger_minor)} (difference {shown(row.difference_minor)}, open "
                 f"items {shown(row.explained_minor)}, unexplained "
-                f"{shown(row.unexplained_minor)}: {verdict}), {row.open_lines} lines open"
+                f"{shown(row.unexplained_minor)}: {verdict}), "
+                f"{_count(row.open_lines, '%(num)s line open', '%(num)s lines open')}"
             )
         for name in standings.bank_accounts_without_statements(session):
             click.echo(f"bank {name}: no statement yet")
@@ -277,7 +292,9 @@ def status():
     failing = sum(1 for row in found if row.failing)
     banks = sum(1 for row in found if row.account_key != assertions.STRIPE)
     click.echo(
-        f"{banks} bank accounts and {len(found) - banks} Stripe balances: {settled} settled, "
+        f"{_count(banks, '%(num)s bank account', '%(num)s bank accounts')} and "
+        f"{_count(len(found) - banks, '%(num)s Stripe balance', '%(num)s Stripe balances')}: "
+        f"{settled} settled, "
         f"{len(found) - settled - failing} open and explained, {failing} with a difference "
         "nothing explains"
     )
@@ -301,7 +318,7 @@ def run_command(window_days: int):  # fmt: skip
             sa.select(sa.func.count()).select_from(exceptions.queue().subquery())
         )
     click.echo(result.summary())
-    click.echo(f"{waiting} exceptions open")
+    click.echo(_count(waiting, "%(num)s exception open", "%(num)s exceptions open"))
 
 
 @recon_group.command("assert")
@@ -328,5 +345,8 @@ def assert_command(start, end):
                 f"{coded_money(row.unexplained_minor, row.currency)} — {row.status}"
             )
         bad = [row for row in rows if row.status == "differs"]
-    click.echo(f"{len(rows)} days asserted, {len(bad)} with a difference nothing explains")
+    click.echo(
+        f"{_count(len(rows), '%(num)s day asserted', '%(num)s days asserted')}, "
+        f"{len(bad)} with a difference nothing explains"
+    )
     sys.exit(1 if bad else 0)
