@@ -248,3 +248,17 @@ def test_the_ledger_pages_name_every_account_and_entry_in_chinese(page, live_app
     page.goto("/finance/ledger/statement?account=assets:bank:cmb-main&currency=CNY")
     expect(page.locator("main")).to_contain_text("银行账户 2 的期初余额")
     expect(page.locator("main")).not_to_contain_text("Opening balance of bank account")
+
+
+def test_the_periods_page_says_the_ledger_s_refusals_in_chinese(page, live_app, finance_email):
+    sign_in(page, finance_email)
+    page.goto("/finance/periods")
+    # Another finance user closes it while this page is open.
+    with live_app.extensions["db"].unit_of_work() as session:
+        ledger.close_period(session, "last-month", closed_by="third@exchange.cn")
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name="批准关闭").click()
+    main = page.locator("main")
+    expect(main).to_contain_text("会计期间 last-month 已关账")
+    expect(main).not_to_contain_text("is closed")

@@ -97,8 +97,7 @@ def test_status_reports_each_accounts_latest_statement_and_fails_on_a_difference
     assert "statement 2026-11-03 – 2026-11-03: closing CNY 80.00" in status.stdout
     assert "2 lines open" in status.stdout
     assert (
-        "1 bank account and 0 Stripe balances: 0 settled, 1 open and explained, 0 with a "
-        "difference"
+        "1 bank account and 0 Stripe balances: 0 settled, 1 open and explained, 0 with a difference"
     ) in status.stdout
     # A movement on the bank account that no statement line or receipt stands for.
     with app.extensions["db"].unit_of_work() as session:
