@@ -322,3 +322,20 @@ def test_a_word_said_twice_counts_once_among_the_words_that_must_match():
         "forecasting",
         "model",
     ]
+
+
+def test_did_you_mean_knows_the_words_of_keywords_and_tags(engine):
+    # "stock" is only in a listing's keywords, "turnover" only in its generated tags: neither
+    # is a typo to correct into a title's word ("store", "turnout").
+    docs = [
+        {"id": "shares", "title_en": "Listed company sentiment index",
+         "keywords_text": "stock 舆情", "tags_text": "finance 金融 turnover"},
+        {"id": "shops", "title_en": "Store prices of groceries", "tags_text": "retail 零售"},
+        {"id": "votes", "title_en": "Election turnout", "tags_text": "government 政务"},
+    ]  # fmt: skip
+    engine.index(LISTINGS, docs, refresh=True)
+    for asked in ("stock prices", "stock", "turnover"):
+        results = engine.search(LISTINGS, Query(text=asked))
+        assert results.did_you_mean is None, asked
+        assert "shares" in [hit.id for hit in results.hits], asked
+    assert engine.search(LISTINGS, Query(text="stcok")).did_you_mean == "stock"
