@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from search import analysis
-from search.query import Plan
+from search.query import PINNED, Plan
 from search.spec import IndexSpec
 
 _ZH = ["cjk_width", "en_possessive", "lowercase", "en_stemmer"]
@@ -287,8 +287,12 @@ def search_body(
     """The whole search request: query, filters, sort, page, aggregations and highlighting.
     ``groups`` is ``None`` for an empty query (everything matches); ``asked`` are all the
     query's words (those no document holds included), for "did you mean" (default
-    ``groups``)."""
+    ``groups``). Pinned documents match whatever the words and score above the rest."""
     scoring = None if groups is None else text_query(spec, groups, minimum, plan.boosts, weights)
+    if scoring is not None and plan.pinned:
+        pins = [{"terms": {name: list(values)}} for name, values in plan.pinned]
+        pinned = {"constant_score": {"filter": {"bool": {"should": pins}}, "boost": PINNED}}
+        scoring = {"bool": {"should": [scoring, pinned], "minimum_should_match": 1}}
     query: dict[str, Any] = {"bool": {"filter": [_filter(f) for f in plan.filters]}}
     if scoring is not None:
         query["bool"]["must"] = [scoring]

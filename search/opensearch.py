@@ -334,6 +334,11 @@ class OpenSearchEngine(SearchEngine):
             body = bodies.search_body(spec, plan, loose, 1, asked)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
+        if plan.pinned and response is _NOTHING:  # no word to search, but pinned documents
+            response = self._call(
+                "search", index=alias, body=bodies.search_body(spec, plan, [], 1, asked)
+            )
+            engine_ms += float(response.get("took", 0))
         return self._results(plan, response, engine_ms, started, relaxed, corrected)
 
     def _known(self, spec: IndexSpec, alias: str, plan, groups, *, search: bool = True):

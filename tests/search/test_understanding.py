@@ -7,7 +7,8 @@ import pytest
 
 from search import Query, RangeFacet, analysis
 from search.analysis import Synonyms
-from search.errors import InvalidSynonyms
+from search.errors import InvalidQuery, InvalidSynonyms
+from search.query import check
 from search.spec import IndexSpec, SortKey, boolean, date, keyword, text
 from tests.search.listings import LISTINGS
 
@@ -339,3 +340,30 @@ def test_did_you_mean_knows_the_words_of_keywords_and_tags(engine):
         assert results.did_you_mean is None, asked
         assert "shares" in [hit.id for hit in results.hits], asked
     assert engine.search(LISTINGS, Query(text="stcok")).did_you_mean == "stock"
+
+
+def test_pinned_documents_match_whatever_the_text_and_rank_first(places):
+    # The Shenzhen documents are pinned: "e" matching the words, "b" not; "f" matches them
+    # unpinned.
+    query = Query(text="深圳 公交线路", pinned={"region": ["shenzhen"]}, facets=["region"])
+    results = places.search(SPEC, query)
+    found = [hit.id for hit in results.hits]
+    assert found[:2] == ["e", "b"]  # pinned: the one matching the words first
+    assert set(found[2:]) >= {"f"}
+    assert dict(results.facets["region"])["shenzhen"] == 2
+
+
+def test_pinned_documents_obey_the_filters_and_come_when_no_word_is_known(places):
+    pinned = {"region": ["shenzhen"]}
+    filtered = places.search(
+        SPEC, Query(text="深圳 公交", pinned=pinned, filters={"certified": True})
+    )
+    assert {hit.id for hit in filtered.hits} == {"f"}  # "e" is pinned but not certified
+    unknown = places.search(SPEC, Query(text="qqxxzz", pinned=pinned))
+    assert {hit.id for hit in unknown.hits} == {"b", "e"}
+
+
+def test_pins_name_keyword_fields():
+    with pytest.raises(InvalidQuery) as error:
+        check(SPEC, Query(text="x", pinned={"title": ["x"]}))
+    assert error.value.field == "pinned"
