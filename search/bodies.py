@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from search import analysis
-from search.query import PINNED, Plan
+from search.query import PINNED, STRICT, Plan
 from search.spec import IndexSpec
 
 _ZH = ["cjk_width", "en_possessive", "lowercase", "en_stemmer"]
@@ -215,6 +215,7 @@ def text_query(
     minimum: int,
     boosts=(),
     weights: list[float] | None = None,
+    tier: int = 0,
 ) -> dict[str, Any]:
     """The scoring part of a search over the query's word groups.
 
@@ -223,7 +224,8 @@ def text_query(
     by the share of the query's specificity it matches, as on the embedded engine (a
     ``function_score`` of one filter per group).
     Words found close together in a title score extra (phrase proximity), and ``boosts``
-    (keyword field, values, factor) favour documents holding those values.
+    (keyword field, values, factor) favour documents holding those values. With ``tier``,
+    documents matching that many groups score :data:`~search.query.STRICT` more.
     """
     if not groups:
         return {"match_none": {}}
@@ -243,6 +245,9 @@ def text_query(
             }
         }
     bonus = []
+    if tier > minimum:
+        most = {"bool": {"should": should, "minimum_should_match": tier}}
+        bonus.append({"constant_score": {"filter": most, "boost": STRICT}})
     if len(groups) > 1:
         phrase = " ".join(g.text for g in groups)
         for f in spec.suggest_fields:
@@ -283,12 +288,15 @@ def search_body(
     minimum: int = 1,
     asked: list[analysis.Group] | None = None,
     weights: list[float] | None = None,
+    tier: int = 0,
 ) -> dict[str, Any]:
     """The whole search request: query, filters, sort, page, aggregations and highlighting.
     ``groups`` is ``None`` for an empty query (everything matches); ``asked`` are all the
     query's words (those no document holds included), for "did you mean" (default
     ``groups``). Pinned documents match whatever the words and score above the rest."""
-    scoring = None if groups is None else text_query(spec, groups, minimum, plan.boosts, weights)
+    scoring = None
+    if groups is not None:
+        scoring = text_query(spec, groups, minimum, plan.boosts, weights, tier)
     if scoring is not None and plan.pinned:
         pins = [{"terms": {name: list(values)}} for name, values in plan.pinned]
         pinned = {"constant_score": {"filter": {"bool": {"should": pins}}, "boost": PINNED}}

@@ -21,7 +21,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
-from search.query import PINNED, Plan, sql_bound
+from search.query import PINNED, STRICT, Plan, sql_bound
 from search.spec import SortKey
 
 if TYPE_CHECKING:
@@ -430,6 +430,10 @@ def search(
             for group in groups:
                 matched.update(group.keys())
         found = _combined(groups, near, matching.required, members, weights, matched)
+        if matching.tier:
+            for rowid in found:
+                if matched[rowid] >= matching.tier:
+                    found[rowid] += STRICT
     for name, values, factor in plan.boosts:
         boosted = set()
         for value in values:

@@ -105,6 +105,9 @@ class Results:
     engine_ms: float | None = None
     relaxed: bool = False
     did_you_mean: str | None = None
+    #: When fewer than a page of documents match most of the query's words, documents
+    #: matching some of them follow: how many match most (``None`` when none were added).
+    strict_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,13 @@ class Plan:
         return (self.page - 1) * self.per_page
 
 
+def fills(plan: Plan, total: int) -> bool:
+    """Whether documents matching some of the query's words should follow the ``total``
+    matching most of them: fewer than a page do, ranked by relevance. (The page size, not
+    the page, decides, so every page of one search agrees.)"""
+    return plan.sort is None and 0 < total < plan.per_page
+
+
 def clean_text(raw: str | None) -> str:
     """Query text with control characters dropped and whitespace collapsed."""
     raw = unicodedata.normalize("NFKC", raw or "")
@@ -210,6 +220,9 @@ BOOST = 1.6
 #: Added to the score of a pinned document, so it ranks before every document matched by
 #: its text alone (text scores stay in the tens on both engines).
 PINNED = 10_000.0
+#: Added to the score of a document matching most of the query's words when fewer than a
+#: page do and documents matching fewer follow them (:attr:`Results.strict_total`).
+STRICT = 1_000.0
 
 
 def _check_boosts(spec: IndexSpec, boosts: Mapping[str, Sequence[str]], where: str = "boosts"):

@@ -456,6 +456,7 @@ class SearchResultsSchema(Schema):
     search_id = fields.Integer(allow_none=True)
     relaxed = fields.Boolean()
     did_you_mean = fields.String(allow_none=True)
+    strict_total = fields.Integer(allow_none=True)
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
