@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from markupsafe import Markup
 
-from market.forms import error_text, maxlength
+from market.forms import error_lines, error_text, maxlength
 from market.hant import to_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
@@ -332,6 +332,7 @@ def register(app) -> None:
     app.add_template_filter(day)
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
+    app.add_template_global(error_lines)
     app.add_template_filter(label)
     app.add_template_filter(account_name)
     app.add_template_filter(account)

@@ -113,12 +113,14 @@ def logout():
 
 @blp.route("/verify-email/<token>")
 def verify_email(token: str):
-    """Follow the link mailed at sign-up: the address is confirmed (once)."""
+    """Follow the link mailed at sign-up: the address is confirmed (again: says so)."""
     config = current_app.config
-    services.confirm_email(
+    if services.confirm_email(
         db_session(), token, config["SECRET_KEY"], config["EMAIL_CONFIRMATION_MAX_AGE"]
-    )
-    flash(_("Your e-mail address is confirmed. You can now create or join an organisation."))
+    ):
+        flash(_("Your e-mail address is confirmed. You can now create or join an organisation."))
+    else:
+        flash(_("Your e-mail address is confirmed already; there is nothing more to do."))
     return redirect(url_for("identity.organisations"))
 
 

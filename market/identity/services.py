@@ -385,17 +385,21 @@ def send_email_confirmation(session: Session, user: User, secret_key: str, base_
     )
 
 
-def confirm_email(session: Session, token: str, secret_key: str, max_age: int) -> User:
-    """Mark the address a confirmation link names as the user's own; once only."""
+def confirm_email(session: Session, token: str, secret_key: str, max_age: int) -> bool:
+    """Mark the address a confirmation link names as the user's own. ``False`` when it was
+    confirmed already (the link used before, or an accepted invitation confirmed it): a
+    genuine link is not refused for that, it has nothing left to do."""
     try:
         user_id, key = tokens.confirmed_user_id(secret_key, token, max_age)
     except tokens.LinkInvalid:
         raise NotFound(LINK_INVALID, field="token") from None
     user = session.get(User, user_id)
-    if user is None or user.email_key != key or user.email_verified_at is not None:
+    if user is None or user.email_key != key:
         raise NotFound(LINK_INVALID, field="token")
+    if user.email_verified_at is not None:
+        return False
     user.email_verified_at = utcnow()
-    return user
+    return True
 
 
 def request_password_reset(session: Session, email: str, secret_key: str, base_url: str) -> None:
