@@ -126,11 +126,11 @@ class ListingPlanInputSchema(Schema):
         for name in ("period", "periods", "calls", "buyer_organisation_id", "expires_at"):
             given = data.get(name) is not None
             if name in needed and not given:
-                errors[name] = ["required for this kind of plan"]
+                errors[name] = [N_("Required for this kind of plan.")]
             elif name not in needed and given:
-                errors[name] = ["not used by this kind of plan"]
+                errors[name] = [N_("Not used by this kind of plan.")]
         if data.get("terms") is not None and kind != PlanKind.PRIVATE_OFFER:
-            errors["terms"] = ["only private offers carry their own terms"]
+            errors["terms"] = [N_("Only private offers carry their own terms.")]
         errors.update(self._price_errors(data, kind))
         if errors:
             raise ValidationError(errors)
