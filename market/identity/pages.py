@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from market import i18n
 from market.auth import login_required
 from market.context import current_user, db_session
 from market.db import utcnow
@@ -54,8 +55,11 @@ def signup():
     if errors:
         return _form_error("identity/signup.html", 422, errors)
     try:
+        # The language chosen, or else the browser's, is the account's: its mail speaks it
+        # from the first one (the confirmation), as the pages did.
+        locale = i18n.chosen_or_browser_locale()
         user = services.register_user(
-            db_session(), data["email"], data["name"], data["password"], session.get("locale")
+            db_session(), data["email"], data["name"], data["password"], locale
         )
     except DomainError as error:
         return _form_error("identity/signup.html", error.status, {error.field: [_(error.message)]})

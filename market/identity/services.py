@@ -381,6 +381,7 @@ def send_email_confirmation(session: Session, user: User, secret_key: str, base_
             "to": user.email,
             "name": user.name,
             "link": f"{base_url.rstrip('/')}/verify-email/{token}",
+            "locale": user.locale,
         },
     )
 
