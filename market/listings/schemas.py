@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from marshmallow import (
     Schema,
@@ -11,6 +12,7 @@ from marshmallow import (
     post_load,
     pre_load,
     validate,
+    validates,
     validates_schema,
 )
 
@@ -29,6 +31,7 @@ from market.listings.models import (
     UsageScenario,
 )
 from market.listings.terms import WORLDWIDE
+from market.registry.claims import CHINA
 from market.registry.models import AssetKind, Industry, Right
 from market.text import N_, Count, FormSchema, Money
 
@@ -548,6 +551,13 @@ class DemandOfferInputSchema(Schema):
         bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
     )
     expires_on = Date(required=True)
+
+    @validates("expires_on")
+    def expires_later(self, value, **_):
+        """A past day is refused with the price's message, not on a second attempt (the
+        service checks the moment again at the end of that day, China time)."""
+        if value < datetime.now(CHINA).date():
+            raise ValidationError(N_("a private offer must expire in the future"))
 
 
 class DemandOfferFormSchema(FormSchema, DemandOfferInputSchema):

@@ -159,6 +159,19 @@ def test_a_bad_offer_price_is_refused_naming_the_field(client, db, listing, drai
     )
 
 
+def test_an_offer_reports_every_wrong_field_at_once(client, db, listing, drain):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    form = {"name_zh": "报价", "name_en": "Offer", "price": "0", "expires_on": "2020-01-01"}
+    response = client.submit(f"{page}/offers", form, page=page)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="price-error"' in html and 'id="expires_on-error"' in html
+    assert "专属报价的有效期必须在未来" in html
+
+
 def test_providers_without_a_match_cannot_answer(client, db, listing, drain):
     demand = _post(db, factories.organisation(db))
     drain()
