@@ -248,3 +248,15 @@ def test_an_accepting_post_signed_out_goes_to_sign_in_and_back(client, app, db):
     assert location.path == "/login"
     assert parse_qs(location.query) == {"next": [f"/invitations/{token}"]}
     assert client.get("/invitations/not-a-token").status_code == 404
+
+
+def test_the_organisation_form_reports_a_short_name_and_a_bad_check_character_at_once(client, db):
+    client.sign_up("owner@example.cn")
+    code = factories.credit_code()
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    form = MAINLAND | {"name_en": "S", "credit_code": wrong}
+    response = client.submit("/organisations/new", form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="name_en-error"' in html and 'id="credit_code-error"' in html
+    assert _organisations(db) == 0
