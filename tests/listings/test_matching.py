@@ -172,6 +172,14 @@ def test_an_offer_reports_every_wrong_field_at_once(client, db, listing, drain):
     assert "专属报价的有效期必须在未来" in html
 
 
+def test_the_offer_form_names_the_demands_currency_in_words(client, db, listing, drain):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    _provider_page_client(client, listing)
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "价格（人民币）" in html and "（CNY）" not in html
+
+
 def test_providers_without_a_match_cannot_answer(client, db, listing, drain):
     demand = _post(db, factories.organisation(db))
     drain()
