@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from babel.lists import format_list
 from babel.numbers import get_currency_name
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext
@@ -323,6 +324,19 @@ def colon(label: str) -> str:
     return label + ("：" if language == "zh" else ": ")
 
 
+def word_list(items) -> str:
+    """Several words as one phrase in the reader's language: 内部分析、公共服务和科学研究,
+    ``Mainland China and Hong Kong, China`` (Babel's list patterns)."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=get_locale() or "zh") if items else ""
+
+
+def list_separator() -> str:
+    """Between the items of a list a template writes itself: 、 in Chinese, ``, `` in English."""
+    language = get_locale().language if get_locale() else "zh"
+    return "、" if language == "zh" else ", "
+
+
 def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money_html, "money")
@@ -333,6 +347,8 @@ def register(app) -> None:
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
     app.add_template_global(error_lines)
+    app.add_template_global(list_separator)
+    app.add_template_filter(word_list)
     app.add_template_filter(label)
     app.add_template_filter(account_name)
     app.add_template_filter(account)

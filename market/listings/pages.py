@@ -24,7 +24,7 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
-from market.display import territory, territory_choices
+from market.display import territory, territory_choices, word_list
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.identity.models import StaffRole
@@ -333,7 +333,7 @@ def listing_page(listing_id: int):
         revision=revision,
         plans=revision.plans_for(mine, utcnow()),
         valuation=valuation,
-        terms=licence.describe(revision.terms, _, territory),
+        terms=licence.describe(revision.terms, _, territory, word_list),
         odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
         similar=similar,
         labels=_labels(),
@@ -568,7 +568,7 @@ def review_listing(listing_id: int):
     listing = listings.listing_or_404(session, listing_id)
     revision = listing.latest_revision
     context = {"listing": listing, "revision": revision, "labels": _labels(),
-               "terms": licence.describe(revision.terms, _, territory),
+               "terms": licence.describe(revision.terms, _, territory, word_list),
                "in_review": revision.state == RevisionState.IN_REVIEW,
                "changes": _changes(listing.live_revision, revision)}  # fmt: skip
     if request.method == "GET":
@@ -634,8 +634,8 @@ def _changes(live, revision) -> list[tuple[str, str, str]]:
         before, after = _shown(live, name), _shown(revision, name)
         if before != after:
             rows.append((_(label), before, after))
-    old_terms = dict(licence.describe(live.terms, _, territory))
-    for label, after in licence.describe(revision.terms, _, territory):
+    old_terms = dict(licence.describe(live.terms, _, territory, word_list))
+    for label, after in licence.describe(revision.terms, _, territory, word_list):
         if old_terms.get(label) != after:
             rows.append((label, old_terms.get(label, ""), after))
     return rows

@@ -23,7 +23,7 @@ from market import charts, handover
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import home_currency, label, territory
+from market.display import home_currency, label, territory, word_list
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.fields import int_id
 from market.finance import payouts
@@ -130,7 +130,7 @@ def buy(listing_id: int):
             organisation for organisation in organisations if not organisation.is_verified
         ],
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
-        "terms": licence.describe(revision.terms, _, territory),
+        "terms": licence.describe(revision.terms, _, territory, word_list),
         "labels": _labels(),
         # What a buyer taking the data abroad accepts, and whether one of the user's
         # organisations would take it abroad by its registration alone.
@@ -297,7 +297,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         entitlement=entitlement,
         links=links,
         fingerprint=fingerprint,
-        terms=licence.describe(order.terms, _, territory),
+        terms=licence.describe(order.terms, _, territory, word_list),
         window=settlement.window_left(order, utcnow()),
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),
