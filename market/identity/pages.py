@@ -24,7 +24,7 @@ from market.display import territory_choices
 from market.errors import DomainError
 from market.forms import parse_form, safe_next
 from market.identity import schemas, services
-from market.identity.models import MemberRole, Organisation, StaffRole
+from market.identity.models import MemberRole, Organisation, StaffRole, User
 
 blp = Blueprint("identity", __name__)
 
@@ -331,6 +331,7 @@ def invitation(token: str):
         return render_template(
             "identity/invitation.html",
             invitation=found,
+            inviter=database.get(User, found.invited_by_id),
             token=token,
             here=url_for("identity.invitation", token=token),
         )
@@ -339,8 +340,9 @@ def invitation(token: str):
     joined = services.accept_invitation(database, current_user(), token)
     flash(
         _(
-            "Welcome to %(name)s: you are now a member.",
+            "Welcome to %(name)s: you are now its %(role)s.",
             name=joined.organisation.display_name(get_locale().language),
+            role=_(joined.role.label),
         )
     )
     return redirect(url_for("identity.organisation", organisation_id=joined.organisation_id))

@@ -208,6 +208,8 @@ def test_an_invitation_opened_signed_out_leads_through_sign_up_and_back(client, 
     assert page.status_code == 200  # not a bare redirect to the sign-in form
     text = page.get_data(as_text=True)
     assert "深圳试用数据科技有限公司" in text and "new@example.cn" in text
+    invited_by = text.split('data-testid="invited-by">', 1)[1].split("</p>", 1)[0]
+    assert "邀请您担任普通成员。" in invited_by and "</span>邀请" in invited_by  # names who
     signup = re.search(r'href="(/signup\?[^"]+)"', text).group(1).replace("&amp;", "&")
     assert parse_qs(urlsplit(signup).query) == {"next": [path], "email": ["new@example.cn"]}
     login = re.search(r'href="(/login\?[^"]+)"', text).group(1)
@@ -230,7 +232,7 @@ def test_an_invitation_opened_signed_out_leads_through_sign_up_and_back(client, 
     accepted = invitee.submit(path, {}, page=path)
     assert accepted.status_code == 302
     flashed = invitee.get(accepted.headers["Location"]).get_data(as_text=True)
-    assert "欢迎加入深圳试用数据科技有限公司：您已成为成员。" in flashed
+    assert "欢迎加入深圳试用数据科技有限公司：您现在是该机构的普通成员。" in flashed
     assert "Shenzhen Trial Data" not in flashed.split('data-testid="flash"')[1].split("</div>")[0]
 
 
