@@ -164,17 +164,24 @@ def home_currency() -> str:
     return current_app.config.get("CURRENCY") or "CNY"
 
 
+def _names_locale():
+    # Babel's plain Traditional names the Hong Kong dollar 港幣; Hong Kong itself, and the
+    # Simplified pages, say 港元.
+    locale = get_locale()
+    return "zh_Hant_HK" if locale is not None and str(locale) == "zh_Hant" else locale
+
+
 def currency_choices() -> list[tuple[str, str]]:
     """``(code, name in the reader's language)``, the exchange's currency first."""
     codes = [home_currency(), *(c for c in COMMON_CURRENCIES if c != home_currency())]
-    return [(code, get_currency_name(code, locale=get_locale())) for code in codes]
+    return [(code, get_currency_name(code, locale=_names_locale())) for code in codes]
 
 
 def currency_name(code: str | None) -> str:
     """A currency's name in the reader's language (``CNY`` → 人民币, Chinese Yuan)."""
     if not code:
         return "—"
-    return get_currency_name(code, locale=get_locale())
+    return get_currency_name(code, locale=_names_locale())
 
 
 def when(value: datetime | date | None) -> str:

@@ -9,7 +9,15 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 
 from market.config import ROOT
-from market.display import account_name, colon, filesize, money_html, quoting, word_list
+from market.display import (
+    account_name,
+    colon,
+    currency_choices,
+    filesize,
+    money_html,
+    quoting,
+    word_list,
+)
 from market.listings import terms as licence
 
 
@@ -127,3 +135,10 @@ def test_licence_terms_list_their_scenarios_and_places_in_each_languages_own_way
     assert ", " not in "".join(chinese.values())
     assert "中国内地和中国香港" in chinese.values()
     assert "Mainland China and Hong Kong, China" in english.values()
+
+
+def test_the_hong_kong_dollar_is_named_alike_in_both_scripts():
+    with _app().test_request_context():
+        for language in ("zh", "zh_Hant"):
+            with force_locale(language):
+                assert dict(currency_choices())["HKD"] == "港元", language
