@@ -284,3 +284,16 @@ def test_the_asset_page_shows_what_was_registered(member, db):
     for shown in ("8,000", "每日", "CSV", "2025-01-01", "2025-12-31", "深圳"):
         assert shown in facts, shown
     assert '<p lang="zh-Hans" class="lines">第一行\n第二行</p>' in page
+
+
+def test_the_claim_form_reports_no_right_and_no_source_at_once(member, db, store):
+    client, organisation = member
+    owner = organisation.memberships[0].user
+    asset = rf.asset(db, organisation, owner)
+    rf.version(db, store, asset, owner)
+    db.commit()
+    response = client.submit(f"/registry/assets/{asset.id}/claims/new", {"source": "derived"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="rights-error"' in html and 'id="source_references-error"' in html
+    assert db.query(Claim).count() == 0
