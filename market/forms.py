@@ -147,6 +147,9 @@ VALIDATION_MESSAGES = (
     N_("Not a valid aware datetime: write it with its zone, like 2026-11-30T09:00:00+08:00."),
     N_("Each value may be listed once: {value} is repeated."),
     N_("The end may not be before the start."),
+    N_("A web address may not hold a user name or password."),
+    N_("The port must be a number from 1 to 65535."),
+    N_("A web address may not hold invisible characters."),
 )
 
 

@@ -585,7 +585,7 @@ class ReportQuerySchema(Schema):
     # A plain date is the exchange's day: ``start`` its first midnight, ``end`` the one after.
     start = PeriodBound(load_default=None, plain_time=True)
     end = PeriodBound(load_default=None, last_day=True, plain_time=True)
-    organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    organisation_id = Int(load_default=None, validate=validate.Range(min=1))
 
 
 class AssertionRangeSchema(Schema):
@@ -696,9 +696,7 @@ class ReportBuildInputSchema(FormSchema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
     start = PeriodBound(load_default=None, allow_none=True, plain_time=True)
     end = PeriodBound(load_default=None, allow_none=True, last_day=True, plain_time=True)
-    organisation_id = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1)
-    )
+    organisation_id = Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
 
 class RefundTransferQuerySchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel import Locale
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from market.fields import SingleLine, Text
+from market.fields import SingleLine, Text, Website
 from market.i18n import LOCALES
 from market.identity.credit_code import CreditCodeError
 from market.identity.credit_code import validate as validate_credit_code
@@ -80,7 +80,7 @@ class OrganisationInputSchema(FormSchema):
     registration_number = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=64)
     )
-    website = fields.URL(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    website = Website(load_default=None, allow_none=True, validate=validate.Length(max=255))
     description = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
     @validates_schema(skip_on_field_errors=False)

@@ -109,7 +109,7 @@ def begin(
     now: datetime,
 ) -> UploadSession:
     """Open a session for one file of ``asset`` (the caller has checked the organisation)."""
-    name = assets.clean_name(data["name"], "name")
+    name = assets.clean_name(data["name"], "name", folders=False)
     media_type = filetypes.media_type(name, "name")
     size = data["size"]
     largest = largest_file(store, settings)
