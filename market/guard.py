@@ -24,6 +24,7 @@ from flask import Flask, Request, current_app, g, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
+from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
 from market.api import wants_json
@@ -155,14 +156,15 @@ def check_request() -> None:
         for name, value in request.args.items(multi=True)
         if has_forbidden_characters(name) or has_forbidden_characters(value)
     }
+    not_utf8 = getattr(request, "not_utf8_args", ())
+    refused_args |= {name: [N_("the text is not valid UTF-8")] for name in not_utf8}
     if refused_args:
         view = current_app.view_functions.get(request.endpoint)
         if getattr(view, "shows_refused_query", False) and not wants_json():
             g.refused_query_args = refused_args  # the page shows them beside its search form
         else:
-            raise InvalidInput(
-                N_("control characters are not allowed"), field=next(iter(refused_args))
-            )
+            name, messages = next(iter(refused_args.items()))
+            raise InvalidInput(messages[0], field=name)
     if request.is_json and not request.path.startswith(JSON_EXEMPT):
         found = _bad_text(_json_body())
         if found:
@@ -267,6 +269,33 @@ class BoundedRequest(Request):
     form_data_parser_class = _MarkingFormDataParser
     #: The form fields whose bytes were not UTF-8, by name (as shown: U+FFFD for each bad byte).
     not_utf8_fields: tuple[str, ...] = ()
+    #: The query arguments whose bytes were not UTF-8, by name (as for form fields).
+    not_utf8_args: tuple[str, ...] = ()
+
+    def __init__(self, environ, *args, **kwargs) -> None:
+        # A WSGI server hands the query over as its bytes, one character each; raw bytes past
+        # ASCII are what their percent escapes are (a browser would have sent those). Werkzeug
+        # would fail to decode them, in every view and in the error page alike.
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            environ["QUERY_STRING"] = "".join(
+                character if character.isascii() else f"%{ord(character):02X}"
+                for character in query
+            )
+        super().__init__(environ, *args, **kwargs)
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        """The query's arguments, decoded strictly (see :attr:`not_utf8_args`)."""
+        pairs = parse_qsl(
+            self.query_string.decode("ascii", "replace"),
+            keep_blank_values=True,
+            errors="surrogateescape",
+        )
+        bad = [key for key, value in pairs if _ESCAPED_BYTES.search(key + value)]
+        if bad:
+            self.not_utf8_args = tuple(dict.fromkeys(_readable(key) for key in bad))
+        return ImmutableMultiDict([(_readable(key), _readable(value)) for key, value in pairs])
 
     def get_data(self, *args, **kwargs):
         data = super().get_data(*args, **kwargs)

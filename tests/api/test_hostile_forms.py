@@ -137,3 +137,17 @@ def test_the_token_endpoint_refuses_a_control_character_the_oauth_way(app, form,
     assert body["error"] == error and body["errors"]["oauth"] == [error]
     assert body["errors"][field] == ["control characters are not allowed"]
     assert body["error_description"] == body["message"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q=%FF", "q=\xff", "q=%ED%A0%80", "q=ab%C0%AFcd"],
+    ids=["ff", "raw-ff", "surrogate", "overlong"],
+)
+def test_a_query_that_is_not_utf8_is_refused_naming_the_argument(app, query):
+    # The query as a WSGI server hands it over: its bytes, one character each.
+    response = app.test_client().get(
+        "/api/v1/listings/search", environ_overrides={"QUERY_STRING": query}
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["errors"] == {"q": ["the text is not valid UTF-8"]}

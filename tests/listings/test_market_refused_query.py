@@ -30,3 +30,16 @@ def test_a_refused_filter_is_named_and_the_words_still_searched(client):
     html = response.get_data(as_text=True)
     assert "“provider” was not understood" in html
     assert 'value="公交"' in html
+
+
+@pytest.mark.parametrize(
+    "query", ["q=ab%FFcd&category=transport", "q=ab\xffcd&category=transport"], ids=["ff", "raw-ff"]
+)
+def test_a_search_that_is_not_utf8_is_refused_on_the_page(client, query):
+    response = client.get(
+        "/market", environ_overrides={"QUERY_STRING": query}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "“q” was not understood: the text is not valid UTF-8" in html
+    assert '<input type="hidden" name="category" value="transport">' in html
