@@ -151,7 +151,7 @@ def upload_or_404(session: Session, token: str, organisations: Collection[int]) 
     """A session of one of ``organisations``; anyone else's is indistinguishable from none."""
     upload = session.scalar(sa.select(UploadSession).where(UploadSession.token == token))
     if upload is None or upload.organisation_id not in organisations:
-        raise NotFound(N_("no such upload"))
+        raise NotFound(N_("no such upload"), field="token")
     return upload
 
 
