@@ -100,6 +100,8 @@ def configure(app) -> Api:
     parser = flask_smorest.Blueprint.ARGUMENTS_PARSER
     parser.pre_load = refuse_line_breaks
     parser._raw_load_json = types.MethodType(_json_only, parser)
+    parser.load_form = types.MethodType(_form_only("form"), parser)
+    parser.load_files = types.MethodType(_form_only("files"), parser)
     parser._process_location_data = types.MethodType(_ranges_in_order, parser)
     app.before_request(refuse_unknown_query_parameters)
     app.before_request(refuse_unread_body)
@@ -152,6 +154,23 @@ def _json_only(parser, req):
             field="Content-Type",
         )
     return type(parser)._raw_load_json(parser, req)
+
+
+def _form_only(location: str):
+    """webargs' form (or files) loader, refusing a body in another media type with a 415 naming
+    ``Content-Type``: JSON read as a form is an empty one, every field it sent "missing"."""
+
+    def load(parser, req, schema):
+        if req.mimetype not in FORM_MEDIA_TYPES and (
+            req.content_length or req.get_data(cache=True).strip()
+        ):
+            raise UnsupportedMediaType(
+                N_("send the body as a form (Content-Type: multipart/form-data)"),
+                field="Content-Type",
+            )
+        return parser._makeproxy(getattr(req, location), schema)
+
+    return load
 
 
 #: Fields that bound a range, each with its other end: a range whose end comes before its start

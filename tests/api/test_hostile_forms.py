@@ -151,3 +151,16 @@ def test_a_query_that_is_not_utf8_is_refused_naming_the_argument(app, query):
     )
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.get_json()["errors"] == {"q": ["the text is not valid UTF-8"]}
+
+
+@pytest.mark.parametrize("body", [b'{"contact_name": "json"}', b"contact_name=text"])
+def test_a_body_that_is_no_form_sent_to_a_form_operation_is_the_wrong_media_type(caller, body):
+    # Read as a form, the JSON would be an empty one: "contact_name is missing", though sent.
+    api, headers, organisation = caller
+    response = api.post(
+        f"/api/v1/organisations/{organisation.id}/verification",
+        data=body,
+        headers=headers | {"Content-Type": "application/json" if b"{" in body else "text/plain"},
+    )
+    assert response.status_code == 415, response.get_json()
+    assert list(response.get_json()["errors"]) == ["Content-Type"]
