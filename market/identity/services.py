@@ -221,6 +221,17 @@ def invite(
     )
     if already:
         raise Conflict(N_("this person is already a member"), field="email")
+    pending = session.scalar(
+        sa.select(Invitation.id).where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.email_key == key,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    if pending:
+        # Two open links for one person: send the first again instead.
+        raise Conflict(N_("this address has an open invitation; send it again"), field="email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
@@ -360,8 +371,17 @@ def revoke_invitation(
     if invitation is None or invitation.organisation_id != organisation.id:
         raise NotFound(N_("no such invitation"))
     if invitation.accepted_at is not None:
-        raise Conflict(N_("this invitation was accepted already"))
-    invitation.expires_at = min(invitation.expires_at, utcnow())
+        raise Conflict(
+            N_("this invitation was accepted already"), state=["accepted"], action=["withdraw"]
+        )
+    now = utcnow()
+    if invitation.expires_at <= now:
+        # Withdrawn before, or lapsed: nothing is open to withdraw, and saying 200 twice would
+        # hide it.
+        raise Conflict(
+            N_("this invitation is no longer open"), state=["expired"], action=["withdraw"]
+        )
+    invitation.expires_at = now
     session.flush()
     return invitation
 
