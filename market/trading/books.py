@@ -310,13 +310,18 @@ def net_receivable(
 
 def payables(session: Session, currency: str) -> dict[int, int]:
     """Available payable per provider organisation in ``currency`` (only those above zero)."""
+    return payables_by_currency(session).get(currency, {})
+
+
+def payables_by_currency(session: Session) -> dict[str, dict[int, int]]:
+    """Available payable per provider organisation, in each currency anyone is owed in (only
+    those above zero): each currency is paid out in batches of its own."""
     prefix = "liabilities:provider_payable:org:"
-    found = {}
+    found: dict[str, dict[int, int]] = {}
     for row in ledger.accounts_under(session, prefix):
-        if row.currency != currency:
-            continue
         if row.available > 0:
-            found[int(row.account.removeprefix(prefix))] = row.available
+            owed = found.setdefault(row.currency, {})
+            owed[int(row.account.removeprefix(prefix))] = row.available
     return found
 
 

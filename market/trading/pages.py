@@ -23,7 +23,7 @@ from market import charts, handover
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import home_currency, label, territory, word_list
+from market.display import currency_name, home_currency, label, territory, word_list
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.fields import int_id
 from market.finance import payouts
@@ -43,6 +43,7 @@ from market.text import N_
 from market.trading import (
     books,
     delivery,
+    earnings,
     flows,
     orders,
     refunds,
@@ -55,8 +56,6 @@ from market.trading.models import (
     PAYMENT_METHOD_LABELS,
     Order,
     OrderStatus,
-    Refund,
-    RefundStatus,
 )
 from market.trading.settings import TradingSettings, from_config
 from market.trading.states import ACTION_LABELS, Actor, allowed_actions
@@ -425,14 +424,12 @@ def statement():
         )
     ).all()
     paid_out = session.scalars(payouts.payouts_of(organisation_id)).all()
-    currency = home_currency()
     return render_template(
         "trading/statement.html",
         organisation=session.get(Organisation, organisation_id),
         sold=sold,
         payouts=paid_out,
-        payable=books.balance(session, books.payable_account(organisation_id), currency),
-        currency=currency,
+        earnings=earnings.earnings(session, organisation_id, home_currency()),
         now=utcnow(),
         labels=_labels(),
     )
@@ -447,41 +444,28 @@ def dashboard():
     organisation_id = request.args.get("organisation_id", type=int) or (mine[0] if mine else None)
     if organisation_id not in mine:
         raise PermissionDenied(N_("you are not a member of this organisation"))
-    currency = home_currency()
     months = charts.months_back(utcnow())
-    refunded = (
-        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0))
-        .where(Refund.order_id == Order.id, Refund.status == RefundStatus.SUCCEEDED)
-        .scalar_subquery()
-    )
-    # A sale counts for what the buyer kept paying: a partial refund is not a sale.
-    settled = session.execute(
-        orders.sales(organisation_id)
-        .where(Order.status == OrderStatus.SETTLED, Order.currency == currency)
-        .with_only_columns(Order.settled_at, Order.price_minor - refunded)
-    ).all()
-    paid_out = [
-        (payout.created_at, payout.amount_minor)
-        for payout in session.scalars(payouts.payouts_of(organisation_id))
-        if payout.currency == currency
-    ]
+    kept = earnings.earnings(session, organisation_id, home_currency())
 
-    def amount(minor: int) -> str:
-        return whole_money(minor, currency)
+    def chart(rows, title: str, currency: str):
+        # Several currencies give several charts: each names its own.
+        title = f"{title} ({currency_name(currency)})" if len(kept) > 1 else title
+        return charts.bar_chart(
+            charts.by_month(rows, months), title, lambda minor: whole_money(minor, currency)
+        )
 
     return render_template(
         "trading/dashboard.html",
         organisation=session.get(Organisation, organisation_id),
-        sales_chart=charts.bar_chart(
-            charts.by_month(settled, months), _("Settled sales by month"), amount
-        ),
-        payouts_chart=charts.bar_chart(
-            charts.by_month(paid_out, months), _("Payouts by month"), amount
-        ),
-        sales_total=sum(row[1] for row in settled),
-        payouts_total=sum(row[1] for row in paid_out),
-        payable=books.balance(session, books.payable_account(organisation_id), currency),
-        currency=currency,
+        earnings=kept,
+        charts=[
+            (
+                row,
+                chart(row.sales, _("Settled sales by month"), row.currency),
+                chart(row.payouts, _("Payouts by month"), row.currency),
+            )
+            for row in kept
+        ],
     )
 
 

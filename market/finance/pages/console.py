@@ -22,6 +22,7 @@ from market import charts
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
+from market.display import home_currency
 from market.errors import DomainError, InvalidInput, PermissionDenied
 from market.finance import (
     assertions,
@@ -107,19 +108,24 @@ def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
     """The payouts page; after a refused form, that form (``failed``) shows its errors and
     keeps what was typed."""
     session = db_session()
-    currency = request.args.get("currency", "CNY")
-    owed = books.payables(session, currency)
+    # Every currency anyone is owed in, each with its own total and batch form; the
+    # exchange's own currency always, so an empty queue says so.
+    by_currency = books.payables_by_currency(session)
+    home = home_currency()
+    owed = {home: by_currency.pop(home, {}), **dict(sorted(by_currency.items()))}
+    owed_ids = {org for amounts in owed.values() for org in amounts}
     organisations = {
         org.id: org
-        for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(list(owed))))
+        for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(owed_ids)))
     }
+    accounts = {org: payees.active(session, org) for org in owed_ids}
     page = render_template(
         "finance/payouts.html",
         batches=session.scalars(payouts.batches().limit(30)).all(),
         owed=owed,
         organisations=organisations,
-        accounts={org: payees.active(session, org) for org in owed},
-        currency=currency,
+        accounts=accounts,
+        with_account=[org for org, account in accounts.items() if account is not None],
         allowed=payouts.allowed_actions,
         refunds=session.scalars(
             refund_transfers.listing()
