@@ -100,12 +100,27 @@ def dispute_decided(
         )  # fmt: skip
 
 
-def refunded(session: Session, order: Order, amount_minor: int, now: datetime) -> None:
-    """Both sides: money went back to the buyer."""
+def refunded(
+    session: Session, order: Order, amount_minor: int, now: datetime, to_send: bool = False
+) -> None:
+    """Both sides: money went back to the buyer — or, for a bank-paid order (``to_send``), is
+    owed to the buyer until finance transfers it to the buyer's bank account."""
     zh_title, en_title = _title(order)
     zh_amount = _amount(amount_minor, order.currency, "zh_CN")
     en_amount = _amount(amount_minor, order.currency, "en")
+    if to_send:
+        _tell(
+            session, order.buyer_organisation_id, "order.refunded", order,
+            f"订单 {order.reference}（「{zh_title}」）退款 {zh_amount} 待交易所汇出："
+            "将转账至贵机构在交易所登记的收款账户；尚未登记的，请将收款账户发送给交易所财务",
+            f"{en_amount} of order {order.reference} (“{en_title}”) is to be refunded: the "
+            "exchange transfers it to your organisation's bank account registered with it; "
+            "if you have not registered one, send it to the exchange's finance team",
+            now,
+        )  # fmt: skip
     for organisation_id in (order.provider_organisation_id, order.buyer_organisation_id):
+        if to_send and organisation_id == order.buyer_organisation_id:
+            continue
         _tell(
             session, organisation_id, "order.refunded", order,
             f"订单 {order.reference}（「{zh_title}」）已退款 {zh_amount}",

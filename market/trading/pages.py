@@ -26,7 +26,7 @@ from market.db import utcnow
 from market.display import currency_name, home_currency, label, territory, word_list
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.fields import int_id
-from market.finance import payouts
+from market.finance import payees, payouts
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
@@ -56,6 +56,7 @@ from market.trading.models import (
     PAYMENT_METHOD_LABELS,
     Order,
     OrderStatus,
+    RefundTransferStatus,
 )
 from market.trading.settings import TradingSettings, from_config
 from market.trading.states import ACTION_LABELS, Actor, allowed_actions
@@ -288,8 +289,14 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             functools.partial(url_for, "trading.download"),
         )
         fingerprint = session.get(AssetVersion, entitlement.asset_version_id).fingerprint
+    # A bank-paid order's refund is owed until finance transfers it to the buyer's account.
+    transfers = [refund for refund in order.refunds if refund.transfer_status in PENDING_TRANSFER]
     return render_template(
         "trading/order.html",
+        transfers=transfers,
+        needs_account=role == Actor.BUYER
+        and any(refund.transfer_status == RefundTransferStatus.TO_SEND for refund in transfers)
+        and payees.active(session, order.buyer_organisation_id) is None,
         order=order,
         role=role,
         actions=allowed_actions(order.status, role),
@@ -394,6 +401,9 @@ def order_manifest(order_id: int):
         f'attachment; filename="manifest-{order.reference or order.id}.json"'
     )
     return response
+
+
+PENDING_TRANSFER = (RefundTransferStatus.TO_SEND, RefundTransferStatus.SENT)
 
 
 @blp.route("/orders/<int:order_id>/receipt")
