@@ -27,6 +27,7 @@ from market.display import currency_name, home_currency, label, territory, word_
 from market.errors import DomainError, NotFound, PermissionDenied
 from market.fields import int_id
 from market.finance import payees, payouts
+from market.finance.models import PayeeAccount, PayeeStatus
 from market.forms import parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
@@ -440,9 +441,21 @@ def statement():
         sold=sold,
         payouts=paid_out,
         earnings=earnings.earnings(session, organisation_id, home_currency()),
+        **_payee(session, organisation_id),
         now=utcnow(),
         labels=_labels(),
     )
+
+
+def _payee(session, organisation_id: int) -> dict:
+    """The provider's confirmed payee account, and whether one waits for confirmation."""
+    pending = payees.listing(PayeeStatus.PENDING).where(
+        PayeeAccount.organisation_id == organisation_id
+    )
+    return {
+        "payee": payees.active(session, organisation_id),
+        "payee_pending": session.scalars(pending.limit(1)).first() is not None,
+    }
 
 
 @blp.route("/provider/dashboard")
@@ -468,6 +481,7 @@ def dashboard():
         "trading/dashboard.html",
         organisation=session.get(Organisation, organisation_id),
         earnings=kept,
+        **_payee(session, organisation_id),
         charts=[
             (
                 row,
@@ -549,6 +563,12 @@ def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
     field (``amount_minor`` is typed as ``amount``), else above the form."""
     field = {"amount_minor": "amount", "refund_minor": "refund"}.get(error.field, error.field)
     return {field if field in shown else "form": [_(error.message)]}
+
+
+@blp.app_template_filter("masked_account")
+def masked_account(number: str) -> str:
+    """An account number with all but its last four characters hidden."""
+    return payees.masked(number)
 
 
 @blp.app_template_filter("order_title")

@@ -73,3 +73,21 @@ def test_a_provider_owed_only_yuan_sees_no_other_currency(exchange, listing, dra
     drain()
     html = _web(exchange.app, exchange.provider_user).get("/provider/dashboard").text
     assert "HK$" not in html and html.count('data-testid="sales-chart"') == 1
+
+
+def test_a_provider_without_a_payee_account_is_told_the_exchange_needs_one(exchange):
+    provider = _web(exchange.app, exchange.provider_user)
+    html = provider.get("/provider/dashboard").text
+    assert 'data-testid="payee-needed"' in html and "收款账户" in page_text(html)
+    statement = provider.get("/provider/statement").text
+    assert 'data-testid="payee-needed"' in statement
+
+
+def test_a_provider_with_a_confirmed_account_sees_where_payouts_go(exchange, db):
+    payee_account(db, exchange.provider)
+    db.commit()
+    html = _web(exchange.app, exchange.provider_user).get("/provider/dashboard").text
+    assert 'data-testid="payee-needed"' not in html
+    shown = page_text(html[html.index('data-testid="payee-account"') :].split("</p>")[0])
+    number = f"755900{exchange.provider.id:010d}"
+    assert "招商银行" in shown and number[-4:] in shown and number not in shown
