@@ -121,8 +121,9 @@ def _mark_paid(
     order.paid_minor = payment.amount_minor
     order.payment_method = payment.method
     order.paid_at = now
-    notices.order_paid(session, order, now)
-    if delivery.delivers_automatically(order):
+    automatic = delivery.delivers_automatically(order)
+    notices.order_paid(session, order, now, delivered=automatic)
+    if automatic:
         delivery.deliver(session, order, settings, now)
 
 
@@ -145,6 +146,9 @@ def _hold(session: Session, payment: Payment, now: datetime, note: str) -> None:
     payment.status = PaymentStatus.HELD
     payment.completed_at = now
     payment.note = note
+    if payment.order_id is not None:
+        order = session.get(Order, payment.order_id)
+        notices.payment_held(session, order, payment.amount_minor, payment.currency, now)
 
 
 def intent_from_object(stripe_object: dict) -> Intent:
