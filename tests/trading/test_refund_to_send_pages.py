@@ -43,6 +43,8 @@ def test_the_buyer_sees_a_bank_refund_as_to_send_and_is_asked_for_its_account(
     assert 'data-testid="refund-to-send"' in html and "待汇出" in text and "¥900.00" in text
     assert 'data-testid="refund-needs-account"' in html and "收款账户" in text
     assert "已退款 ¥900.00" not in text
+    listed = buyer.get("/orders").text
+    assert 'data-testid="refund-to-send"' in listed and "待汇出" in page_text(listed)
     receipt = page_text(buyer.get(f"/orders/{order['id']}/receipt").text)
     assert "待汇出" in receipt
     told = scalars(
