@@ -27,6 +27,7 @@ from market.errors import DomainError, InvalidInput, PermissionDenied
 from market.finance import (
     assertions,
     bankfile,
+    cash,
     exceptions,
     matching,
     payees,
@@ -696,7 +697,14 @@ def report_build_file(build_id: int):
     return web.built_report(build_id)
 
 
-RECEIPT_FIELDS = ("reference", "currency", "amount", "bank_transaction_id", "payer_name")
+RECEIPT_FIELDS = (
+    "reference",
+    "currency",
+    "amount",
+    "bank_transaction_id",
+    "payer_name",
+    "bank_account_id",
+)
 
 
 @blp.route("/receipts")
@@ -714,6 +722,8 @@ def _receipts_page(status: int = 200, errors=None):
         "finance/receipts.html",
         awaiting=session.scalars(trading_payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(trading_payments.payments_queue(PaymentStatus.HELD)).all(),
+        recent=session.scalars(cash.recent_receipts().limit(20)).all(),
+        bank_accounts=session.scalars(cash.open_accounts()).all(),
         errors=errors or {},
         form=request.form if errors else {},
     )
@@ -727,9 +737,11 @@ def record_bank_receipt():
     data, errors = parse_form(trading_schemas.BankReceiptFormSchema())
     if errors:
         return _receipts_page(422, errors)
+    session = db_session()
     try:
+        account = cash.account_for(session, data["bank_account_id"], data["currency"])
         payment = trading_payments.record_bank_receipt(
-            db_session(), current_user(), data, from_config(current_app.config), utcnow()
+            session, current_user(), data, from_config(current_app.config), utcnow(), account
         )
     except DomainError as error:
         if error.field == "amount_minor":
