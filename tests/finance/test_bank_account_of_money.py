@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ledger.verify import verify
 from market.db import utcnow
+from market.identity.models import StaffRole
 from market.trading import refunds
 from market.trading.models import Payment
 from tests import factories
@@ -260,3 +261,30 @@ def test_the_receipts_page_records_into_the_chosen_account_and_shows_it(
     assert finance.balance(SECOND) == PRICE
     page = page_text(web.get("/finance/receipts", headers=headers).get_data(as_text=True))
     assert "CMB-PAGE-1" in page and "招行一般户" in page
+
+
+def test_the_payouts_page_submits_through_the_chosen_account_and_shows_it(
+    app, db, finance, accounts
+):
+    _, second = accounts
+    provider = provider_owed(db)
+    confirmed(finance, provider.id)
+    batch = finance.call("POST", "/finance/payout-batches", json={"currency": "CNY"}).get_json()
+    user = factories.user(db, staff=(StaffRole.FINANCE,))
+    db.commit()
+    web = WebClient(app)
+    web.log_in(user.email, factories.PASSWORD)
+    url = f"/finance/payouts/batches/{batch['id']}/submit"
+    headers = {"Accept-Language": "en"}
+    page = web.get("/finance/payouts", headers=headers).get_data(as_text=True)
+    assert f'id="batch-account-choice-{batch["id"]}"' in page and "招行一般户" in page
+    refused = web.submit(url, {"bank_account_id": "999999"}, page="/finance/payouts",
+                         headers=headers)  # fmt: skip
+    assert refused.status_code == 422
+    assert f'id="batch-account-choice-{batch["id"]}-error"' in refused.get_data(as_text=True)
+    assert finance.balance("liabilities:payouts_in_transit") == 0
+    done = web.submit(url, {"bank_account_id": str(second["id"])}, page="/finance/payouts",
+                      headers=headers)  # fmt: skip
+    assert done.status_code == 302, done.get_data(as_text=True)
+    shown = web.get("/finance/payouts", headers=headers).get_data(as_text=True)
+    assert f'data-testid="batch-account-{batch["id"]}">招行一般户' in shown

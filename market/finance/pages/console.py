@@ -134,6 +134,7 @@ def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
             .limit(100)
         ).all(),
         refund_payee=lambda refund: refund_transfers.payee_of(session, refund),
+        bank_accounts=session.scalars(cash.open_accounts()).all(),
         errors=errors or {},
         form=request.form if errors else {},
         failed=failed,
@@ -169,11 +170,20 @@ def build_batch():
 @finance_only
 def move_batch(batch_id: int, action: str):
     """Submit or cancel a batch."""
-    move = payouts.submit_batch if action == "submit" else payouts.cancel_batch
+    data, errors = parse_form(schemas.BankAccountChoiceSchema())
+    if errors:
+        return _payouts_page(422, errors, f"batch-{batch_id}")
     try:
-        move(db_session(), batch_id, current_user(), utcnow())
+        if action == "submit":
+            payouts.submit_batch(
+                db_session(), batch_id, current_user(), utcnow(), data["bank_account_id"]
+            )
+        else:
+            payouts.cancel_batch(db_session(), batch_id, current_user(), utcnow())
     except DomainError as error:
-        return _payouts_page(error.status, _refused(error), f"batch-{batch_id}")
+        return _payouts_page(
+            error.status, _refused(error, ("bank_account_id",)), f"batch-{batch_id}"
+        )
     if action == "submit":
         flash(
             _("Payout batch %(id)s submitted to the bank; its payouts are in transit.", id=batch_id)
@@ -200,10 +210,17 @@ def bank_file(batch_id: int):
 @finance_only
 def refund_sent(refund_id: int):
     """Finance sent a bank refund to the buyer's confirmed payee account."""
+    data, errors = parse_form(schemas.BankAccountChoiceSchema())
+    if errors:
+        return _payouts_page(422, errors, f"refund-{refund_id}")
     try:
-        refund_transfers.send(db_session(), refund_id, current_user(), utcnow())
+        refund_transfers.send(
+            db_session(), refund_id, current_user(), utcnow(), data["bank_account_id"]
+        )
     except DomainError as error:
-        return _payouts_page(error.status, _refused(error), f"refund-{refund_id}")
+        return _payouts_page(
+            error.status, _refused(error, ("bank_account_id",)), f"refund-{refund_id}"
+        )
     flash(_("Refund %(reference)s marked as sent.", reference=f"SJ-REFUND-{refund_id}"))
     return redirect(url_for("finance_console.payouts_page"))
 
