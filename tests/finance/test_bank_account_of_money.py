@@ -288,3 +288,22 @@ def test_the_payouts_page_submits_through_the_chosen_account_and_shows_it(
     assert done.status_code == 302, done.get_data(as_text=True)
     shown = web.get("/finance/payouts", headers=headers).get_data(as_text=True)
     assert f'data-testid="batch-account-{batch["id"]}">招行一般户' in shown
+
+
+def test_the_imports_page_moves_the_default_and_closes_an_account(app, db, finance, accounts):
+    first, second = accounts
+    user = factories.user(db, staff=(StaffRole.FINANCE,))
+    db.commit()
+    web = WebClient(app)
+    web.log_in(user.email, factories.PASSWORD)
+    base = "/finance/imports/bank-accounts"
+    made = web.submit(f"{base}/{second['id']}/default", {}, page="/finance/imports")
+    assert made.status_code == 302, made.get_data(as_text=True)
+    closed = web.submit(f"{base}/{first['id']}/close", {}, page="/finance/imports")
+    assert closed.status_code == 302
+    listed = {a["id"]: a for a in finance.call("GET", "/finance/bank-accounts").get_json()}
+    assert listed[second["id"]]["is_default"] and listed[first["id"]]["closed_at"]
+    page = web.get("/finance/imports", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Default for CNY" in page and "Closed" in page
+    refused = web.submit(f"{base}/{first['id']}/default", {}, page="/finance/imports")
+    assert refused.status_code == 409
