@@ -42,10 +42,11 @@ def account_for(
         account = default_account(session, currency)
         if account is not None:
             return account
+        # A closed account counts: once accounts are named, money never falls back to the
+        # catch-all ``assets:bank`` unnoticed.
         registered = session.scalar(
-            sa.select(sa.func.count()).select_from(BankAccount).where(
-                BankAccount.currency == currency, BankAccount.closed_at.is_(None)
-            )
+            sa.select(sa.func.count()).select_from(BankAccount)
+            .where(BankAccount.currency == currency)
         )  # fmt: skip
         if registered:
             raise InvalidInput(

@@ -137,6 +137,11 @@ def test_a_default_moves_and_a_closed_account_takes_no_money(db, finance, trade,
     assert reopened.status_code == 409 and "bank_account_id" in reopened.get_json()["errors"]
     missing = finance.call("POST", "/finance/bank-accounts/999999/close")
     assert missing.status_code == 404
+    # With every account closed, money is not booked on assets:bank unnoticed either.
+    assert finance.call("POST", f"/finance/bank-accounts/{first['id']}/close").status_code == 200
+    still = receipt(finance, order, "TXN-3")
+    assert still.status_code == 422 and "bank_account_id" in still.get_json()["errors"]
+    assert finance.balance(MAIN) == finance.balance(SECOND) == 0
 
 
 def test_a_receipt_into_an_unknown_closed_or_foreign_account_is_refused(
