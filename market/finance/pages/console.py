@@ -455,8 +455,8 @@ def _explained(session, queue) -> dict[int, str]:
             found[item.id] = _("The line is dated before its payout was sent to the bank.")
         elif item.kind == "other_account":
             found[item.id] = _(
-                "Its counterpart is booked on assets:bank, and this bank account has a ledger "
-                "code of its own: move it with a correcting entry, or explain it."
+                "Its counterpart is booked on the ledger account of another bank account: "
+                "move it with a correcting entry, or explain it."
             )
     return found
 
