@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from babel.lists import format_list
 from babel.numbers import get_currency_name
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from markupsafe import Markup
 
-from market.forms import error_text, maxlength
+from market.forms import error_lines, error_text, maxlength
 from market.hant import to_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
@@ -163,17 +164,24 @@ def home_currency() -> str:
     return current_app.config.get("CURRENCY") or "CNY"
 
 
+def _names_locale():
+    # Babel's plain Traditional names the Hong Kong dollar 港幣; Hong Kong itself, and the
+    # Simplified pages, say 港元.
+    locale = get_locale()
+    return "zh_Hant_HK" if locale is not None and str(locale) == "zh_Hant" else locale
+
+
 def currency_choices() -> list[tuple[str, str]]:
     """``(code, name in the reader's language)``, the exchange's currency first."""
     codes = [home_currency(), *(c for c in COMMON_CURRENCIES if c != home_currency())]
-    return [(code, get_currency_name(code, locale=get_locale())) for code in codes]
+    return [(code, get_currency_name(code, locale=_names_locale())) for code in codes]
 
 
 def currency_name(code: str | None) -> str:
     """A currency's name in the reader's language (``CNY`` → 人民币, Chinese Yuan)."""
     if not code:
         return "—"
-    return get_currency_name(code, locale=get_locale())
+    return get_currency_name(code, locale=_names_locale())
 
 
 def when(value: datetime | date | None) -> str:
@@ -389,6 +397,19 @@ def colon(label: str) -> str:
     return label + ("：" if language == "zh" else ": ")
 
 
+def word_list(items) -> str:
+    """Several words as one phrase in the reader's language: 内部分析、公共服务和科学研究,
+    ``Mainland China and Hong Kong, China`` (Babel's list patterns)."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=get_locale() or "zh") if items else ""
+
+
+def list_separator() -> str:
+    """Between the items of a list a template writes itself: 、 in Chinese, ``, `` in English."""
+    language = get_locale().language if get_locale() else "zh"
+    return "、" if language == "zh" else ", "
+
+
 def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money_html, "money")
@@ -398,6 +419,9 @@ def register(app) -> None:
     app.add_template_filter(day)
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
+    app.add_template_global(error_lines)
+    app.add_template_global(list_separator)
+    app.add_template_filter(word_list)
     app.add_template_filter(label)
     app.add_template_filter(account_name)
     app.add_template_filter(entry_description)

@@ -13,6 +13,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 
 import ledger
 from ledger import reads
@@ -25,6 +26,7 @@ from market.finance import (
     bank,
     exceptions,
     matching,
+    schemas,
     standings,
     statements,
     stripe_import,
@@ -167,24 +169,45 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
 @click.option("--currency", default="CNY", show_default=True)
 @click.option("--layout", "csv_layout", type=click.Choice(sorted(statements.LAYOUTS)))
 @click.option("--encoding", type=click.Choice(statements.ENCODINGS))
-def add_bank_account(name, bank_name, account_number, currency, csv_layout, encoding):
+@click.option(
+    "--ledger-account",
+    default="assets:bank",
+    show_default=True,
+    help="the ledger code its money is booked on, e.g. assets:bank:cmb-main",
+)
+@click.option("--default", "is_default", is_flag=True,
+              help="receipts, payout batches and refunds naming no account go through it "
+                   "(the first account of a currency always is)")  # fmt: skip
+def add_bank_account(
+    name, bank_name, account_number, currency, csv_layout, encoding, ledger_account, is_default
+):
     """Register one of the exchange's bank accounts and its statement layout."""
+    data = {
+        "name": name,
+        "bank_name": bank_name,
+        "account_number": account_number,
+        "currency": currency.upper(),
+        "csv_layout": csv_layout,
+        "encoding": encoding,
+        "ledger_account": ledger_account,
+        "is_default": is_default,
+    }
+    try:
+        data = schemas.BankAccountInputSchema().load(
+            {key: value for key, value in data.items() if value is not None}
+        )
+    except ValidationError as error:
+        field = sorted(error.messages)[0]
+        raise click.ClickException(
+            f"{field}: {' '.join(map(str, error.messages[field]))}"
+        ) from None
     with current_app.extensions["db"].unit_of_work() as session:
         try:
-            bank.create_account(
-                session,
-                {
-                    "name": name,
-                    "bank_name": bank_name,
-                    "account_number": account_number,
-                    "currency": currency.upper(),
-                    "csv_layout": csv_layout,
-                    "encoding": encoding,
-                },
-            )
+            account = bank.create_account(session, data)
         except DomainError as error:
             _fail(error)
-    click.echo(f"bank account {name} registered")
+        default = " (the default of its currency)" if account.is_default else ""
+    click.echo(f"bank account {name} registered on {ledger_account}{default}")
 
 
 @recon_group.command("book-opening")

@@ -13,6 +13,7 @@ from market.api import QueryPage
 from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.errors import NotFound
+from market.finance import cash
 from market.identity.models import Organisation, User
 from market.oauth.server import requires
 from market.text import N_
@@ -307,7 +308,11 @@ def awaiting_bank_transfers():
 def record_bank_receipt(data):
     """Record money received for an order reference: the exact amount pays the order; a short
     or excess amount is held for finance to resolve."""
-    return payments.record_bank_receipt(db_session(), _caller(), data, trading_settings(), utcnow())
+    session = db_session()
+    account = cash.account_for(session, data["bank_account_id"], data["currency"])
+    return payments.record_bank_receipt(
+        session, _caller(), data, trading_settings(), utcnow(), account
+    )
 
 
 @blp.route("/finance/held-payments")

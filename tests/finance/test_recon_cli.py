@@ -65,6 +65,20 @@ def test_import_bank_and_status(app, tmp_path):
     assert unknown.returncode == 1 and "no bank account named" in unknown.stderr
 
 
+def test_a_second_bank_account_gets_its_own_ledger_code_and_may_be_the_default(app):
+    first = _run(app, "add-bank-account", "工行基本户", "--bank", "中国工商银行",
+                 "--number", "4000021009200000001")  # fmt: skip
+    assert first.returncode == 0 and "(the default of its currency)" in first.stdout
+    second = _run(app, "add-bank-account", "招行一般户", "--bank", "招商银行",
+                  "--number", "755900000000333", "--ledger-account", "assets:bank:cmb-main",
+                  "--default")  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "assets:bank:cmb-main (the default of its currency)" in second.stdout
+    bad = _run(app, "add-bank-account", "坏户", "--bank", "某行", "--number", "1234567",
+               "--ledger-account", "revenue:platform_fees")  # fmt: skip
+    assert bad.returncode == 1 and "ledger_account" in bad.stderr
+
+
 def test_assert_prints_each_day_and_fails_on_an_unexplained_difference(app, tmp_path):
     _run(app, "add-bank-account", "工行基本户", "--bank", "中国工商银行",
          "--number", "4000021009200000001", "--layout", "icbc")  # fmt: skip

@@ -23,10 +23,12 @@ from market import charts
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
+from market.display import home_currency
 from market.errors import DomainError, InvalidInput, PermissionDenied
 from market.finance import (
     assertions,
     bankfile,
+    cash,
     exceptions,
     inputs,
     matching,
@@ -111,26 +113,32 @@ def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
     """The payouts page; after a refused form, that form (``failed``) shows its errors and
     keeps what was typed."""
     session = db_session()
-    currency = request.args.get("currency", "CNY")
     query = schemas.RefundsPageQuerySchema()
     shown = query.load({} if query.validate(request.args) else request.args)["refunds"]
-    owed = books.payables(session, currency)
+    # Every currency anyone is owed in, each with its own total and batch form; the
+    # exchange's own currency always, so an empty queue says so.
+    by_currency = books.payables_by_currency(session)
+    home = home_currency()
+    owed = {home: by_currency.pop(home, {}), **dict(sorted(by_currency.items()))}
+    owed_ids = {org for amounts in owed.values() for org in amounts}
     organisations = {
         org.id: org
-        for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(list(owed))))
+        for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(owed_ids)))
     }
+    accounts = {org: payees.active(session, org) for org in owed_ids}
     page = render_template(
         "finance/payouts.html",
         batches=session.scalars(payouts.batches().limit(30)).all(),
         owed=owed,
         organisations=organisations,
-        accounts={org: payees.active(session, org) for org in owed},
-        currency=currency,
+        accounts=accounts,
+        with_account=[org for org, account in accounts.items() if account is not None],
         allowed=payouts.allowed_actions,
         refunds=session.scalars(_refunds_shown(shown).limit(100)).all(),
         refunds_shown=shown,
         refund_payee=lambda refund: refund_transfers.payee_of(session, refund),
         refund_actions=refund_transfers.allowed_actions,
+        bank_accounts=session.scalars(cash.open_accounts()).all(),
         errors=errors or {},
         form=request.form if errors else {},
         failed=failed,
@@ -177,11 +185,20 @@ def build_batch():
 @finance_only
 def move_batch(batch_id: int, action: str):
     """Submit or cancel a batch."""
-    move = payouts.submit_batch if action == "submit" else payouts.cancel_batch
+    data, errors = parse_form(schemas.BankAccountChoiceSchema())
+    if errors:
+        return _payouts_page(422, errors, f"batch-{batch_id}")
     try:
-        move(db_session(), batch_id, current_user(), utcnow())
+        if action == "submit":
+            payouts.submit_batch(
+                db_session(), batch_id, current_user(), utcnow(), data["bank_account_id"]
+            )
+        else:
+            payouts.cancel_batch(db_session(), batch_id, current_user(), utcnow())
     except DomainError as error:
-        return _payouts_page(error.status, _refused(error), f"batch-{batch_id}")
+        return _payouts_page(
+            error.status, _refused(error, ("bank_account_id",)), f"batch-{batch_id}"
+        )
     if action == "submit":
         flash(
             _("Payout batch %(id)s submitted to the bank; its payouts are in transit.", id=batch_id)
@@ -208,10 +225,17 @@ def bank_file(batch_id: int):
 @finance_only
 def refund_sent(refund_id: int):
     """Finance sent a bank refund to the buyer's confirmed payee account."""
+    data, errors = parse_form(schemas.BankAccountChoiceSchema())
+    if errors:
+        return _payouts_page(422, errors, f"refund-{refund_id}")
     try:
-        refund_transfers.send(db_session(), refund_id, current_user(), utcnow())
+        refund_transfers.send(
+            db_session(), refund_id, current_user(), utcnow(), data["bank_account_id"]
+        )
     except DomainError as error:
-        return _payouts_page(error.status, _refused(error), f"refund-{refund_id}")
+        return _payouts_page(
+            error.status, _refused(error, ("bank_account_id",)), f"refund-{refund_id}"
+        )
     flash(_("Refund %(reference)s marked as sent.", reference=f"SJ-REFUND-{refund_id}"))
     return redirect(url_for("finance_console.payouts_page"))
 
@@ -492,8 +516,8 @@ def _explained(session, queue) -> dict[int, str]:
             found[item.id] = _("The line is dated before its payout was sent to the bank.")
         elif item.kind == "other_account":
             found[item.id] = _(
-                "Its counterpart is booked on assets:bank, and this bank account has a ledger "
-                "code of its own: move it with a correcting entry, or explain it."
+                "Its counterpart is booked on the ledger account of another bank account: "
+                "move it with a correcting entry, or explain it."
             )
     return found
 
@@ -758,6 +782,7 @@ RECEIPT_FIELDS = (
     "bank_transaction_id",
     "payer_name",
     "value_date",
+    "bank_account_id",
 )
 
 
@@ -776,6 +801,8 @@ def _receipts_page(status: int = 200, errors=None):
         "finance/receipts.html",
         awaiting=session.scalars(trading_payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(trading_payments.payments_queue(PaymentStatus.HELD)).all(),
+        recent=session.scalars(cash.recent_receipts().limit(20)).all(),
+        bank_accounts=session.scalars(cash.open_accounts()).all(),
         errors=errors or {},
         # The statement's day is what the books date the receipt by; today until changed. A
         # link from a bank line's order candidate fills the form from the line.
@@ -795,9 +822,11 @@ def record_bank_receipt():
     data, errors = parse_form(trading_schemas.BankReceiptFormSchema())
     if errors:
         return _receipts_page(422, errors)
+    session = db_session()
     try:
+        account = cash.account_for(session, data["bank_account_id"], data["currency"])
         payment = trading_payments.record_bank_receipt(
-            db_session(), current_user(), data, from_config(current_app.config), utcnow()
+            session, current_user(), data, from_config(current_app.config), utcnow(), account
         )
     except DomainError as error:
         if error.field == "amount_minor":
