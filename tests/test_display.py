@@ -9,7 +9,16 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 
 from market.config import ROOT
-from market.display import account_name, colon, filesize, money_html, quoting
+from market.display import (
+    account_name,
+    colon,
+    currency_choices,
+    filesize,
+    money_html,
+    quoting,
+    word_list,
+)
+from market.listings import terms as licence
 
 
 @pytest.mark.parametrize(
@@ -41,6 +50,11 @@ def test_a_size_is_shown_in_binary_multiples_named_as_such(size, shown):
         ("assets:provider_receivable:org:3", "应收提供方款项（机构 3）",
          "Receivable from providers, organisation 3"),
         ("equity:fx_position", "外汇头寸", "Foreign exchange position"),
+        ("liabilities:refunds_payable:org:7", "应付退款（机构 7）",
+         "Refunds payable, organisation 7"),
+        ("liabilities:refunds_in_transit", "在途退款", "Refunds in transit"),
+        ("equity:opening_balances", "期初余额", "Opening balances"),
+        ("assets:bank:cmb-main", "银行存款 · cmb-main", "Bank deposits · cmb-main"),
         ("assets:something_new", "", ""),
         ("", "", ""),
     ],
@@ -96,3 +110,40 @@ def test_a_notification_reads_in_traditional_with_its_quoted_titles_as_typed():
     assert shown.startswith("您的求購「") and shown.endswith("」找到 3 個匹配掛牌")
     assert ">深圳公交数据</span>" in shown  # the title stays as its author typed it
     assert simplified.startswith("您的求购「")
+
+
+def test_licence_terms_list_their_scenarios_and_places_in_each_languages_own_way():
+    terms = {
+        "scenarios": ["internal_analytics", "research"],
+        "territory": ["CN", "HK"],
+        "duration_months": 12,
+        "cross_border": True,
+        "redistribution": False,
+        "resale": False,
+        "derivatives": False,
+        "attribution": False,
+    }
+    names = {
+        "CN": {"zh": "中国内地", "en": "Mainland China"},
+        "HK": {"zh": "中国香港", "en": "Hong Kong, China"},
+    }
+
+    def rows(language):
+        with force_locale(language):
+            from flask_babel import gettext
+
+            shown = licence.describe(terms, gettext, lambda code: names[code][language], word_list)
+            return dict(shown)
+
+    with _app().test_request_context():
+        chinese, english = rows("zh"), rows("en")
+    assert ", " not in "".join(chinese.values())
+    assert "中国内地和中国香港" in chinese.values()
+    assert "Mainland China and Hong Kong, China" in english.values()
+
+
+def test_the_hong_kong_dollar_is_named_alike_in_both_scripts():
+    with _app().test_request_context():
+        for language in ("zh", "zh_Hant"):
+            with force_locale(language):
+                assert dict(currency_choices())["HKD"] == "港元", language

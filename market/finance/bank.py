@@ -19,7 +19,7 @@ import ledger
 from ledger.entries import MAX_AMOUNT
 from market.db import utcnow
 from market.errors import Conflict, InvalidInput, NotFound
-from market.finance import audit, statements
+from market.finance import audit, cash, statements
 from market.finance import books as finance_books
 from market.finance.models import BankAccount, BankLine, BankStatement
 from market.finance.payouts import value_moment
@@ -47,9 +47,13 @@ def create_account(
     )
     if taken is not None:
         raise Conflict(N_("this bank account is already registered"), field="account_number")
+    wants_default = data.pop("is_default", False)
     account = BankAccount(**data)
     session.add(account)
     session.flush()
+    # The first account of a currency is its default; a later one only when asked.
+    if wants_default or cash.default_account(session, account.currency) is None:
+        cash.mark_default(session, account.id)
     audit.record(
         session, "bank_account_registered", f"bank_account:{account.id}", user, now or utcnow(),
         name=account.name, bank_name=account.bank_name, account_number=account.account_number,

@@ -27,7 +27,7 @@ from ledger.periods import closed_between
 from ledger.posting import prepare
 from market.errors import Conflict, InvalidInput, NotFound
 from market.errors import state_value as _value
-from market.finance import assertions, audit, matching
+from market.finance import assertions, audit, cash, matching
 from market.finance import books as finance_books
 from market.finance.inputs import coded_money
 from market.finance.models import (
@@ -92,9 +92,7 @@ def side_account(session: Session, item) -> str:
 
 def target_account(target) -> str:
     """The ledger account a payment, refund or payout moved money on."""
-    if isinstance(target, Payout):
-        return trading_books.BANK
-    return trading_books.cash_account(target.method)
+    return cash.target_code(target)
 
 
 def match_by_hand(

@@ -143,6 +143,12 @@ class BankAccount(Base):
     """One of the exchange's own bank accounts, with how its statement files are read."""
 
     __tablename__ = "finance_bank_accounts"
+    __table_args__ = (
+        sa.Index(
+            "uq_finance_bank_accounts_default_currency", "currency", unique=True,
+            postgresql_where=sa.text("is_default"), sqlite_where=sa.text("is_default"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
@@ -151,6 +157,10 @@ class BankAccount(Base):
     currency: Mapped[str] = mapped_column(sa.String(3))
     # The ledger account its money is booked on.
     ledger_account: Mapped[str] = mapped_column(sa.String(200), default="assets:bank")
+    # Receipts, payouts and bank refunds that name no account go through the default one of
+    # their currency (at most one per currency); a closed account takes no new money.
+    is_default: Mapped[bool] = mapped_column(default=False)
+    closed_at: Mapped[datetime | None]
     # CSV statements: a ready layout's name, or a saved column mapping, and the file encoding.
     csv_layout: Mapped[str | None] = mapped_column(sa.String(32))
     csv_mapping: Mapped[dict | None] = mapped_column(sa.JSON)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from market import idempotency
 from market.errors import Conflict, InvalidInput, NotFound
-from market.finance import audit, payees
+from market.finance import audit, cash, payees
 from market.finance import books as finance_books
 from market.identity.models import Organisation, User
 from market.states import Actor, Machine
@@ -191,10 +191,16 @@ def payout_or_404(session: Session, payout_id: int) -> Payout:
     return payout
 
 
-def submit_batch(session: Session, batch_id: int, user: User, now: datetime) -> PayoutBatch:
-    """The bank file was uploaded to the bank: every payout's money is now in transit."""
+def submit_batch(
+    session: Session, batch_id: int, user: User, now: datetime, bank_account_id: int | None = None
+) -> PayoutBatch:
+    """The bank file was uploaded to the portal of the exchange's bank account
+    ``bank_account_id`` (the currency's default if not given): every payout's money is now in
+    transit, and leaves that account when paid."""
     batch = batch_or_404(session, batch_id, lock=True)
     batch.status = BATCH_MOVES.next(batch.status, PayoutAction.SUBMIT, Actor.FINANCE)
+    account = cash.account_for(session, bank_account_id, batch.currency)
+    batch.bank_account_id = account.id if account is not None else None
     for payout in batch.payouts:
         payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.SUBMIT, Actor.FINANCE)
         finance_books.provider_payout_submitted(session, payout.id, payout.hold_id, now)
@@ -263,11 +269,13 @@ def _close_batch_if_done(batch: PayoutBatch, now: datetime) -> None:
 
 def mark_paid(
     session: Session, payout_id: int, value_date: date, bank_reference: str, now: datetime,
-    actor: Actor = Actor.FINANCE, user: User | None = None,
+    actor: Actor = Actor.FINANCE, bank_account_id: int | None = None, user: User | None = None,
 ) -> Payout:  # fmt: skip
-    """The bank statement shows the payout left our account: in transit → bank. ``user`` is
-    who recorded it (none when a matching run read it off the statement)."""
+    """The bank statement shows the payout left our account: in transit → the ledger code of
+    the bank account its batch went through (``bank_account_id``, if given, must be it).
+    ``user`` is who recorded it (none when a matching run read it off the statement)."""
     payout = payout_or_404(session, payout_id)
+    cash.check_sent_through(session, bank_account_id, payout.batch.bank_account_id)
     if payout.status == PayoutStatus.PAID and payout.bank_reference == bank_reference:
         if payout.value_date != value_date:
             raise Conflict(
@@ -280,7 +288,7 @@ def mark_paid(
     payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.PAY, actor)
     finance_books.provider_payout_paid(
         session, payout.id, payout.amount_minor, payout.currency, value_moment(value_date),
-        bank_reference,
+        bank_reference, cash.code(payout.batch.bank_account),
     )  # fmt: skip
     payout.value_date, payout.bank_reference, payout.closed_at = value_date, bank_reference, now
     _close_batch_if_done(payout.batch, now)

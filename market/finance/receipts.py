@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from market.finance import audit
+from market.finance import audit, cash
 from market.identity.models import User
 from market.trading import flows
 from market.trading import payments as trading_payments
@@ -25,7 +25,8 @@ def record(
     known = session.scalar(
         sa.select(Payment.id).where(Payment.bank_transaction_id == data["bank_transaction_id"])
     )
-    payment = trading_payments.record_bank_receipt(session, user, data, settings, now)
+    account = cash.account_for(session, data.get("bank_account_id"), data["currency"])
+    payment = trading_payments.record_bank_receipt(session, user, data, settings, now, account)
     if known is None:
         audit.record(
             session, "receipt_recorded", f"payment:{payment.id}", user, now,
@@ -33,6 +34,7 @@ def record(
             bank_transaction_id=payment.bank_transaction_id, payer_name=payment.payer_name,
             value_date=payment.value_date.isoformat() if payment.value_date else None,
             order_id=payment.order_id, outcome=str(payment.status),
+            bank_account_id=account.id if account is not None else None,
         )  # fmt: skip
     return payment
 

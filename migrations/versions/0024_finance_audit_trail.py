@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0024_finance_audit_trail'
-down_revision = '0022_receipts_without_order'
+down_revision = '0023_bank_account_of_money'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from market.auth import staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput
-from market.finance import bank, schemas, statements, stripe_import
+from market.finance import bank, cash, schemas, statements, stripe_import
 from market.finance.models import BankAccount, BankStatement
 from market.forms import parse_form
 from market.identity.models import StaffRole
@@ -46,7 +46,7 @@ MAPPING_LABELS = {
     "remark": N_("Remark"),
 }
 ACCOUNT_FIELDS = ("name", "bank_name", "account_number", "currency", "ledger_account",
-                  "csv_layout", "encoding", "csv_mapping",
+                  "csv_layout", "encoding", "csv_mapping", "is_default",
                   *(f"csv_mapping.{key}" for key in MAPPING_LABELS))  # fmt: skip
 STATEMENT_FIELDS = ("bank_account_id", "format", "layout", "encoding", "opening_balance", "file")
 
@@ -208,6 +208,27 @@ def book_opening_balance(account_id: int):
     except DomainError as error:
         return _page(error.status, _refused(error, ()), f"opening-{account_id}")
     flash(_("The opening balance of %(name)s is booked.", name=account_name(account_id)))
+    return redirect(url_for("finance_imports.imports_page"))
+
+
+@blp.route("/imports/bank-accounts/<int:account_id>/<any(default, close):action>",
+           methods=["POST"])  # fmt: skip
+@finance_only
+def move_bank_account(account_id: int, action: str):
+    """Make an account its currency's default, or close it (asked first on the page)."""
+    session = db_session()
+    try:
+        if action == "default":
+            cash.mark_default(session, account_id)
+        else:
+            cash.close(session, account_id, utcnow())
+    except DomainError as error:
+        return _page(error.status, _refused(error, ()), f"account-{account_id}")
+    name = account_name(account_id)
+    if action == "default":
+        flash(_("%(name)s is now the default account of its currency.", name=name))
+    else:
+        flash(_("%(name)s is closed: no new money may name it.", name=name))
     return redirect(url_for("finance_imports.imports_page"))
 
 

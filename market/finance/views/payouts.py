@@ -93,10 +93,14 @@ def payout_batch(batch_id: int):
 
 @blp.route("/finance/payout-batches/<int:batch_id>/submit", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(schemas.BankAccountChoiceSchema)
 @blp.response(200, schemas.PayoutBatchSchema)
-def submit_payout_batch(batch_id: int):
-    """The bank file was uploaded to the bank: the money is in transit."""
-    return payouts.submit_batch(db_session(), batch_id, _caller(), utcnow())
+def submit_payout_batch(data, batch_id: int):
+    """The bank file was uploaded to the portal of the exchange's bank account
+    (``bank_account_id``, the currency's default if not given): the money is in transit."""
+    return payouts.submit_batch(
+        db_session(), batch_id, _caller(), utcnow(), data["bank_account_id"]
+    )
 
 
 @blp.route("/finance/payout-batches/<int:batch_id>/cancel", methods=["POST"])
@@ -129,13 +133,9 @@ def payout_bank_file(query, batch_id: int):
 def payout_paid(data, payout_id: int):
     """The bank statement shows the payout paid, on its value date."""
     return payouts.mark_paid(
-        db_session(),
-        payout_id,
-        data["value_date"],
-        data["bank_reference"],
-        utcnow(),
-        user=_caller(),
-    )
+        db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow(),
+        bank_account_id=data["bank_account_id"], user=_caller(),
+    )  # fmt: skip
 
 
 @blp.route("/finance/payouts/<int:payout_id>/returned", methods=["POST"])
@@ -162,10 +162,14 @@ def refunds_to_send(query):
 
 @blp.route("/finance/refunds-to-send/<int:refund_id>/sent", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(schemas.BankAccountChoiceSchema)
 @blp.response(200, schemas.RefundTransferSchema)
-def refund_sent(refund_id: int):
-    """Finance sent the refund to the buyer's confirmed payee account: it is in transit."""
-    return refund_transfers.send(db_session(), refund_id, _caller(), utcnow())
+def refund_sent(data, refund_id: int):
+    """Finance sent the refund to the buyer's confirmed payee account from the exchange's bank
+    account (``bank_account_id``, the currency's default if not given): it is in transit."""
+    return refund_transfers.send(
+        db_session(), refund_id, _caller(), utcnow(), data["bank_account_id"]
+    )
 
 
 @blp.route("/finance/refunds-to-send/<int:refund_id>/paid", methods=["POST"])
@@ -175,10 +179,6 @@ def refund_sent(refund_id: int):
 def refund_paid(data, refund_id: int):
     """The bank statement shows the refund paid, on its value date."""
     return refund_transfers.mark_paid(
-        db_session(),
-        refund_id,
-        data["value_date"],
-        data["bank_reference"],
-        utcnow(),
-        user=_caller(),
-    )
+        db_session(), refund_id, data["value_date"], data["bank_reference"], utcnow(),
+        bank_account_id=data["bank_account_id"], user=_caller(),
+    )  # fmt: skip

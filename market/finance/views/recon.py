@@ -15,6 +15,7 @@ from market.finance import (
     assertions,
     audit,
     bank,
+    cash,
     exceptions,
     report_builds,
     schemas,
@@ -71,6 +72,24 @@ def bank_accounts():
 def add_bank_account(data):
     """Register a bank account with its CSV layout or column mapping."""
     return bank.create_account(db_session(), data, _caller(), utcnow())
+
+
+@blp.route("/finance/bank-accounts/<int:account_id>/default", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.BankAccountSchema)
+def mark_default_bank_account(account_id: int):
+    """Make the account its currency's default: receipts, payout batches and bank refunds
+    that name no account go through it."""
+    return cash.mark_default(db_session(), account_id)
+
+
+@blp.route("/finance/bank-accounts/<int:account_id>/close", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.BankAccountSchema)
+def close_bank_account(account_id: int):
+    """Close the account: no new receipt, payout batch or refund may name it; its
+    statements are still imported and matched."""
+    return cash.close(db_session(), account_id, utcnow())
 
 
 @blp.route("/finance/bank-accounts/<int:account_id>/opening-balance", methods=["POST"])
