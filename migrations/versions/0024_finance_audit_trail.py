@@ -2,7 +2,7 @@
 refused correction keeps its note
 
 Revision ID: 0024_finance_audit_trail
-Revises: 0022_receipts_without_order
+Revises: 0023_bank_account_of_money
 """
 
 from alembic import op
