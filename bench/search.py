@@ -109,6 +109,7 @@ def documents(count: int, seed: int = 7):
             "coverage_from": start,
             "coverage_to": start + 3,
             "provider": str(number % 500),
+            "provider_names": vocabulary.name_forms(f"数据商{number % 500}"),
             "cross_border_allowed": topic.cross_border,
             "certified": True,
             "appraised": number % 3 == 0,

@@ -69,7 +69,10 @@ def create_period(
     existing = session.execute(select(Period).where(Period.name == name)).scalar_one_or_none()
     if existing is not None:
         if (existing.starts_at, existing.ends_at) != (starts_at, ends_at):
-            raise InvalidPeriod(f"period {name} exists with another range", field="name")
+            raise InvalidPeriod(
+                f"period {name} exists with another range", field="name", reason="other_range",
+                period=name,
+            )  # fmt: skip
         return _info(existing)
     overlap = session.execute(
         select(periods.c.name).where(periods.c.starts_at < ends_at, periods.c.ends_at > starts_at)
@@ -89,14 +92,17 @@ def _closable(session: Session, name: str, now: datetime) -> Period:
         select(Period).where(Period.name == name).with_for_update()
     ).scalar_one_or_none()
     if period is None:
-        raise PeriodNotFound(f"no period {name}", field="name")
+        raise PeriodNotFound(f"no period {name}", field="name", reason="missing", period=name)
     if "closed" not in TRANSITIONS[period.status]:
-        raise InvalidPeriod(f"period {name} is {period.status}", field="name")
+        raise InvalidPeriod(
+            f"period {name} is {period.status}", field="name", reason="status", period=name,
+            status=period.status,
+        )  # fmt: skip
     if period.ends_at > now:
         raise InvalidPeriod(
             f"period {name} has not ended: it runs until {period.ends_at.isoformat()}",
-            field="name",
-        )
+            field="name", reason="not_ended", period=name, until=period.ends_at,
+        )  # fmt: skip
     return period
 
 
@@ -129,12 +135,15 @@ def close_period(
     now = now or datetime.now(UTC)
     period = _closable(session, name, now)
     if period.close_requested_by is None:
-        raise InvalidPeriod(f"closing period {name} has not been requested", field="name")
+        raise InvalidPeriod(
+            f"closing period {name} has not been requested", field="name",
+            reason="not_requested", period=name,
+        )  # fmt: skip
     if period.close_requested_by == closed_by:
         raise InvalidPeriod(
             f"closing period {name} needs the approval of someone other than who asked",
-            field="closed_by",
-        )
+            field="closed_by", reason="same_person", period=name,
+        )  # fmt: skip
     period.status = "closed"
     period.closed_at = now
     period.closed_by = closed_by

@@ -19,7 +19,7 @@ from webargs.flaskparser import is_json_request
 from market.apilinks import LinksPlugin
 from market.context import db_session
 from market.errors import DomainError
-from market.fields import INT64_MAX, Int, Text, text_errors
+from market.fields import INT64_MAX, BigIdConverter, IdConverter, Int, Text, text_errors
 from market.oauth.scopes import SCOPES
 from market.text import N_
 
@@ -100,14 +100,43 @@ def configure(app) -> Api:
     parser = flask_smorest.Blueprint.ARGUMENTS_PARSER
     parser.pre_load = refuse_line_breaks
     parser._raw_load_json = types.MethodType(_json_only, parser)
+    parser.load_form = types.MethodType(_form_only("form"), parser)
+    parser.load_files = types.MethodType(_form_only("files"), parser)
     parser._process_location_data = types.MethodType(_ranges_in_order, parser)
     app.before_request(refuse_unknown_query_parameters)
     app.before_request(refuse_unread_body)
+    app.before_request(refuse_repeated_form_fields)
     plugins = [LinksPlugin(), FormFieldsInBodyPlugin()]
     api = ShujiaoApi(app, spec_kwargs={"extra_plugins": plugins})
     api.ma_plugin.converter.add_attribute_function(only_accepted_choices)
     api.ma_plugin.converter.add_attribute_function(multiline_marker)
+    api.ma_plugin.converter.add_attribute_function(integer_bounds)
+    for converter in (IdConverter, BigIdConverter):
+        api.register_converter(converter, _id_parameter)
     return api
+
+
+def integer_bounds(_converter, field, ret, **_kwargs) -> dict:
+    """Publish an integer field's whole range, as :class:`market.fields.Int` enforces it: its
+    column's, narrowed by its own ``Range`` (a page number runs from 1 to 2,147,483,647)."""
+    if not isinstance(field, Int):
+        return {}
+    low, high = field.low, field.high
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            low = low if validator.min is None else max(low, validator.min)
+            high = high if validator.max is None else min(high, validator.max)
+    bounds = {}
+    if "minimum" not in ret and "exclusiveMinimum" not in ret:
+        bounds["minimum"] = low
+    if "maximum" not in ret and "exclusiveMaximum" not in ret:
+        bounds["maximum"] = high
+    return bounds
+
+
+def _id_parameter(converter: IdConverter) -> dict:
+    """An id of the URL: a number up to its column's largest (beyond it nothing is found)."""
+    return {"type": "integer", "minimum": 0, "maximum": converter.bound}
 
 
 class UnsupportedMediaType(DomainError):
@@ -125,6 +154,23 @@ def _json_only(parser, req):
             field="Content-Type",
         )
     return type(parser)._raw_load_json(parser, req)
+
+
+def _form_only(location: str):
+    """webargs' form (or files) loader, refusing a body in another media type with a 415 naming
+    ``Content-Type``: JSON read as a form is an empty one, every field it sent "missing"."""
+
+    def load(parser, req, schema):
+        if req.mimetype not in FORM_MEDIA_TYPES and (
+            req.content_length or req.get_data(cache=True).strip()
+        ):
+            raise UnsupportedMediaType(
+                N_("send the body as a form (Content-Type: multipart/form-data)"),
+                field="Content-Type",
+            )
+        return parser._makeproxy(getattr(req, location), schema)
+
+    return load
 
 
 #: Fields that bound a range, each with its other end: a range whose end comes before its start
@@ -174,6 +220,10 @@ def refuse_line_breaks(location_data, *, schema, req, location):
     if location == "json":
         errors = json_type_errors(schema, location_data) | errors
     if errors:
+        # Every mistake in one pass: the other fields' own errors too, not only once these
+        # are put right (a schema-wide error may only follow from these, and waits).
+        others = schema.validate(location_data) if isinstance(location_data, Mapping) else {}
+        errors = {k: v for k, v in others.items() if k != "_schema"} | errors
         error = ValidationError(errors)
         # In the schema's own shape (valuation inputs name fields by dotted paths).
         schema.handle_error(error, location_data, many=False, partial=None)
@@ -262,6 +312,49 @@ def refuse_unknown_query_parameters() -> None:
 
 
 BODY_LOCATIONS = frozenset({"json", "form", "files", "formData", "body"})
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def refuse_repeated_form_fields() -> None:
+    """A form field (or file) given twice where the operation takes one is a 422 naming it,
+    as a query parameter given twice is: the form parser would keep the first and drop the
+    second unseen."""
+    if request.mimetype not in FORM_MEDIA_TYPES:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    doc = getattr(view, "_apidoc", None)
+    if doc is None:
+        return  # a page's form: parse_form reads it
+    lists = _form_lists(request.endpoint, doc)
+    repeated = {
+        name
+        for multi in (request.form, request.files)
+        for name, values in multi.lists()
+        if len(values) > 1 and name not in lists
+    }
+    if repeated:
+        raise ValidationError({name: [N_("Given more than once.")] for name in sorted(repeated)})
+
+
+_form_lists_of: dict[str, frozenset[str]] = {}
+
+
+def _form_lists(endpoint: str, doc: Mapping) -> frozenset[str]:
+    """The form and file fields of an API operation that take a list (given once per item)."""
+    if endpoint not in _form_lists_of:
+        lists: set[str] = set()
+        for parameters in doc.get("arguments", {}).get("parameters", []):
+            if parameters.get("in") not in ("form", "files", "formData"):
+                continue
+            schema = parameters["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            lists.update(
+                field.data_key or name
+                for name, field in schema.load_fields.items()
+                if isinstance(field, fields.List)
+            )
+        _form_lists_of[endpoint] = frozenset(lists)
+    return _form_lists_of[endpoint]
 
 
 def refuse_unread_body() -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import RequestRedirect
 
 import search
 from ledger import errors as ledger_errors
@@ -213,6 +214,23 @@ def _flatten(messages: dict) -> dict:
     return flat
 
 
+def form_page(path: str) -> str:
+    """The nearest address above ``path`` that is a page: where a form posting to ``path``
+    lives (``/orders/16/dispute`` → ``/orders/16``, ``/demands/4/offers`` → ``/demands/4``)."""
+    adapter = current_app.url_map.bind("", url_scheme=request.scheme)
+    parts = path.rstrip("/").split("/")
+    for end in range(len(parts) - 1, 1, -1):
+        candidate = "/".join(parts[:end])
+        try:
+            adapter.match(candidate, method="GET")
+        except RequestRedirect:
+            pass  # a page all the same (Werkzeug adds the slash)
+        except HTTPException:
+            continue
+        return candidate
+    return "/"
+
+
 def _ledger_status(error: LedgerError) -> int:
     # Malformed requests are 422, missing things 404; any other refusal (a closed period, a
     # crossed limit, a reused key) clashes with the state of the books: 409.
@@ -302,6 +320,10 @@ def _register_error_handlers(app: Flask) -> None:
             )
             if "messages" in data and api_setup.wants_json():
                 errors = error_texts(errors)  # marshmallow's messages, in the caller's language
+        if error.code == 405 and request.method in ("GET", "HEAD") and not api_setup.wants_json():
+            # A form's address opened as a page (a re-opened tab, the language switch after a
+            # refused form re-rendered there) leads back to the page that holds the form.
+            return redirect(form_page(request.path), 303)
         if not errors and error.code in (404, 405, 413):
             # What is wrong is the address itself, the method sent to it, or the body's size.
             errors = {

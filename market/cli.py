@@ -21,6 +21,7 @@ from market.finance.cli import ledger_cli, recon_group
 from market.identity import services as identity_services
 from market.identity.cli import operator_group
 from market.identity.models import StaffRole
+from market.listings import indexing, rates
 from market.listings.cli import search_group
 from market.registry.cli import registry_group
 from market.trading.cli import trading_group
@@ -69,6 +70,11 @@ def demo_command(host: str, port: int, no_serve: bool):
     # worker's short units of work, so no backlog competes with the first requests.
     while worker.run_once(app):
         pass
+    # A demo upgraded in place keeps its index; one built by an earlier version is rebuilt.
+    with app.app_context(), app.extensions["db"].unit_of_work() as session:
+        indexing.ensure_current(
+            session, app.extensions["search"], utcnow(), rates.from_config(app.config)
+        )
     click.echo(("Seeded the demo exchange." if seeded else "Demo data already present.") + "\n")
     click.echo(f"Shujiao demo at http://{host}:{port}  (database: {app.config['DATABASE_URL']})")
     click.echo(f"Every demo account's password: {demo.DEMO_PASSWORD}")

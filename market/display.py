@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from babel.lists import format_list
 from babel.numbers import get_currency_name
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from markupsafe import Markup
 
-from market.forms import error_text, maxlength
+from market.forms import error_lines, error_text, maxlength
 from market.hant import is_traditional, to_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
@@ -163,17 +164,24 @@ def home_currency() -> str:
     return current_app.config.get("CURRENCY") or "CNY"
 
 
+def _names_locale():
+    # Babel's plain Traditional names the Hong Kong dollar 港幣; Hong Kong itself, and the
+    # Simplified pages, say 港元.
+    locale = get_locale()
+    return "zh_Hant_HK" if locale is not None and str(locale) == "zh_Hant" else locale
+
+
 def currency_choices() -> list[tuple[str, str]]:
     """``(code, name in the reader's language)``, the exchange's currency first."""
     codes = [home_currency(), *(c for c in COMMON_CURRENCIES if c != home_currency())]
-    return [(code, get_currency_name(code, locale=get_locale())) for code in codes]
+    return [(code, get_currency_name(code, locale=_names_locale())) for code in codes]
 
 
 def currency_name(code: str | None) -> str:
     """A currency's name in the reader's language (``CNY`` → 人民币, Chinese Yuan)."""
     if not code:
         return "—"
-    return get_currency_name(code, locale=get_locale())
+    return get_currency_name(code, locale=_names_locale())
 
 
 def when(value: datetime | date | None) -> str:
@@ -281,6 +289,9 @@ ACCOUNT_NAMES = {
     "expenses:bank_charges": N_("Bank charges"),
     "equity": N_("Equity"),
     "equity:fx_position": N_("Foreign exchange position"),
+    "equity:opening_balances": N_("Opening balances"),
+    "liabilities:refunds_payable": N_("Refunds payable"),
+    "liabilities:refunds_in_transit": N_("Refunds in transit"),
 }
 ACCOUNT_OF = {
     "org": N_("%(name)s, organisation %(number)s"),
@@ -304,7 +315,70 @@ def account_name(code: str | None) -> str:
             name=gettext(ACCOUNT_NAMES[numbered["parent"]]),
             number=number,
         )
-    return gettext(ACCOUNT_NAMES[code]) if code in ACCOUNT_NAMES else ""
+    if code in ACCOUNT_NAMES:
+        return gettext(ACCOUNT_NAMES[code])
+    # An account of the exchange's own under a named one (``assets:bank:cmb-main``, a bank
+    # account's ledger code): the named one's name and the rest of the code. A top-level name
+    # alone (``assets``) says nothing of what the account is.
+    parent, _, rest = code.rpartition(":")
+    while ":" in parent and parent not in ACCOUNT_NAMES:
+        parent, _, more = parent.rpartition(":")
+        rest = f"{more}:{rest}"
+    named = ":" in parent and parent in ACCOUNT_NAMES
+    return f"{gettext(ACCOUNT_NAMES[parent])} · {rest}" if named else ""
+
+
+# What the books write as an entry's description (``market/trading/books.py``,
+# ``market/finance/books.py``), in the reader's language; anything else (a correction's
+# reason, Stripe's own words) is shown as it was typed.
+ENTRY_DESCRIPTIONS = [
+    (re.compile(pattern), message)
+    for pattern, message in (
+        (r"^order (?P<order>\S+) paid \((?P<method>\w+)\)$", N_("Order %(order)s paid (%(method)s)")),
+        (r"^receipt held for finance \((?P<method>\w+)\)$", N_("Receipt held for finance (%(method)s)")),
+        (r"^held receipt returned \((?P<method>\w+)\)$", N_("Held receipt returned (%(method)s)")),
+        (r"^order (?P<order>\S+) settled$", N_("Order %(order)s settled")),
+        (r"^refund (?P<refund>\d+) of order (?P<order>\S+) reserved$", N_("Refund %(refund)s of order %(order)s reserved")),
+        (r"^refund (?P<refund>\d+) of order (?P<order>\S+)$", N_("Refund %(refund)s of order %(order)s")),
+        (r"^refund (?P<refund>\d+) of settled order (?P<order>\S+)$", N_("Refund %(refund)s of settled order %(order)s")),
+        (r"^receivable of organisation (?P<org>\d+) set off in batch (?P<batch>\d+)$", N_("Receivable of organisation %(org)s set off in batch %(batch)s")),
+        (r"^Stripe fees and conversions of (?P<day>[\d-]+): (?P<count>\d+) lines$", N_("Stripe fees and conversions of %(day)s: %(count)s lines")),
+        (r"^Stripe payout (?P<payout>\S+) returned$", N_("Stripe payout %(payout)s returned")),
+        (r"^Stripe payout (?P<payout>\S+) received$", N_("Stripe payout %(payout)s received")),
+        (r"^Stripe payout (?P<payout>\S+)$", N_("Stripe payout %(payout)s")),
+        (r"^Stripe dispute (?P<dispute>\S+) reinstated$", N_("Stripe dispute %(dispute)s reinstated")),
+        (r"^Stripe dispute (?P<dispute>\S+) withdrawn$", N_("Stripe dispute %(dispute)s withdrawn")),
+        (r"^Stripe dispute (?P<dispute>\S+) lost$", N_("Stripe dispute %(dispute)s lost")),
+        (r"^payout (?P<payout>\d+) to organisation (?P<org>\d+) reserved$", N_("Payout %(payout)s to organisation %(org)s reserved")),
+        (r"^payout (?P<payout>\d+) submitted to the bank$", N_("Payout %(payout)s submitted to the bank")),
+        (r"^payout (?P<payout>\d+) paid$", N_("Payout %(payout)s paid")),
+        (r"^payout (?P<payout>\d+) returned by the bank: (?P<reason>.*)$", N_("Payout %(payout)s returned by the bank: %(reason)s")),
+        (r"^refund (?P<refund>\d+) sent to the buyer's bank account$", N_("Refund %(refund)s sent to the buyer's bank account")),
+        (r"^refund (?P<refund>\d+) paid$", N_("Refund %(refund)s paid")),
+        (r"^Opening balance of bank account (?P<account>\d+)$", N_("Opening balance of bank account %(account)s")),
+    )
+]  # fmt: skip
+PAYMENT_METHOD_NAMES = {
+    "stripe": N_("Card or wallet (Stripe)"),
+    "bank_transfer": N_("Bank transfer"),
+}
+
+
+def entry_description(text: str | None) -> str:
+    """An entry's description in the reader's language when the books wrote it."""
+    for pattern, message in ENTRY_DESCRIPTIONS:
+        found = pattern.match(text or "")
+        if found:
+            values = found.groupdict()
+            if "method" in values:
+                method = values["method"]
+                values["method"] = (
+                    gettext(PAYMENT_METHOD_NAMES[method])
+                    if method in PAYMENT_METHOD_NAMES
+                    else method
+                )
+            return gettext(message, **values)
+    return text or ""
 
 
 def account(code: str | None) -> Markup:
@@ -327,6 +401,19 @@ def colon(label: str) -> str:
     return label + ("：" if language == "zh" else ": ")
 
 
+def word_list(items) -> str:
+    """Several words as one phrase in the reader's language: 内部分析、公共服务和科学研究,
+    ``Mainland China and Hong Kong, China`` (Babel's list patterns)."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=get_locale() or "zh") if items else ""
+
+
+def list_separator() -> str:
+    """Between the items of a list a template writes itself: 、 in Chinese, ``, `` in English."""
+    language = get_locale().language if get_locale() else "zh"
+    return "、" if language == "zh" else ", "
+
+
 def register(app) -> None:
     """Give the templates these filters and globals."""
     app.add_template_filter(money_html, "money")
@@ -336,8 +423,12 @@ def register(app) -> None:
     app.add_template_filter(day)
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
+    app.add_template_global(error_lines)
+    app.add_template_global(list_separator)
+    app.add_template_filter(word_list)
     app.add_template_filter(label)
     app.add_template_filter(account_name)
+    app.add_template_filter(entry_description)
     app.add_template_filter(account)
     app.add_template_filter(field_type)
     app.add_template_filter(actor)

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from marshmallow import ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
@@ -347,3 +348,35 @@ def text_errors(schema, data, empty_is_blank: bool = False) -> dict:
                 errors[key] = error
                 break
     return errors
+
+
+class Website(fields.URL):
+    """A public web address (an organisation's site, shown to everyone): http or https, with no
+    user name or password (``https://bank.example@evil.example/`` reads as the bank and leads
+    elsewhere), a port from 1 to 65535, and no character a reader cannot see."""
+
+    default_error_messages = {
+        "credentials": "A web address may not hold a user name or password.",
+        "port": "The port must be a number from 1 to 65535.",
+        "invisible": "A web address may not hold invisible characters.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(schemes={"http", "https"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        address = super()._deserialize(value, attr, data, **kwargs)
+        if address is None:
+            return address
+        if any(unicodedata.category(character) == "Cf" for character in address):
+            raise self.make_error("invisible")
+        parts = urlsplit(address)
+        if "@" in parts.netloc:
+            raise self.make_error("credentials")
+        try:
+            port = parts.port
+        except ValueError:
+            port = 0
+        if port == 0:  # 0 or beyond 65535: no port at all
+            raise self.make_error("port")
+        return address

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from flask import request
@@ -146,6 +147,9 @@ VALIDATION_MESSAGES = (
     N_("Not a valid aware datetime: write it with its zone, like 2026-11-30T09:00:00+08:00."),
     N_("Each value may be listed once: {value} is repeated."),
     N_("The end may not be before the start."),
+    N_("A web address may not hold a user name or password."),
+    N_("The port must be a number from 1 to 65535."),
+    N_("A web address may not hold invisible characters."),
 )
 
 
@@ -159,6 +163,29 @@ def _pattern(template: str) -> re.Pattern:
 
 
 _PATTERNS = [(template, _pattern(template)) for template in VALIDATION_MESSAGES if "{" in template]
+
+
+def error_lines(errors, message: str = "") -> list[str]:
+    """An error page's details in the reader's words: each field's messages translated, once
+    each, without the page's own ``message`` again and without field names or bare values
+    (``{"token": ["此链接无效"]}`` is the page's message already; ``{"limit": [1048576]}`` says
+    nothing to a reader)."""
+    lines: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            text = error_text(value)
+            if text != message and text not in lines:
+                lines.append(text)
+
+    walk(errors or {})
+    return lines
 
 
 def error_text(message: str, *, keep_choices: bool = False) -> str:

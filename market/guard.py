@@ -3,6 +3,8 @@
 - A JSON body must parse, nest at most :data:`MAX_DEPTH` levels and be an object: anything
   else (a list, ``null``, ``1e999999``, ten thousand brackets) is 400 with the reason.
 - No header value may hold a control character (tab aside): 400 naming the header.
+- A form field (page form or multipart) whose bytes are not UTF-8 is refused: 422 naming the
+  field (a page shows its form again), never stored with the bytes replaced or left escaped.
 - No text anywhere — path parameters, query, form, JSON (keys and values), uploaded file
   names — may hold NUL, other control characters (tab and line breaks aside) or lone
   surrogates: 422 naming the field. Every string field refuses line breaks too unless it is free text
@@ -11,11 +13,18 @@
 
 from __future__ import annotations
 
+import codecs
+import functools
 import json
 import math
+import re
+from urllib.parse import parse_qsl
 
 from flask import Flask, Request, current_app, g, request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser, MultiPartParser
+from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
 from market.api import wants_json
@@ -142,9 +151,20 @@ def check_request() -> None:
             raise NotFound(N_("nothing has this id"), field=name)
         if isinstance(value, str) and has_forbidden_characters(value):
             raise InvalidInput(N_("control characters are not allowed"), field=name)
-    for name, value in request.args.items(multi=True):
-        if has_forbidden_characters(name) or has_forbidden_characters(value):
-            raise InvalidInput(N_("control characters are not allowed"), field=name)
+    refused_args = {
+        name: [N_("control characters are not allowed")]
+        for name, value in request.args.items(multi=True)
+        if has_forbidden_characters(name) or has_forbidden_characters(value)
+    }
+    not_utf8 = getattr(request, "not_utf8_args", ())
+    refused_args |= {name: [N_("the text is not valid UTF-8")] for name in not_utf8}
+    if refused_args:
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "shows_refused_query", False) and not wants_json():
+            g.refused_query_args = refused_args  # the page shows them beside its search form
+        else:
+            name, messages = next(iter(refused_args.items()))
+            raise InvalidInput(messages[0], field=name)
     if request.is_json and not request.path.startswith(JSON_EXEMPT):
         found = _bad_text(_json_body())
         if found:
@@ -164,18 +184,73 @@ def check_request() -> None:
             for name, value in request.form.items(multi=True)
             if has_forbidden_characters(name) or has_forbidden_characters(value)
         }
+        not_utf8 = getattr(request, "not_utf8_fields", ())
+        refused |= {name: [N_("the text is not valid UTF-8")] for name in not_utf8}
         if refused and not wants_json():
             # A page's form: the view's parse_form reports them beside the fields, the rest of
             # what was typed kept (see refuse_unread_form_errors for a view that never asks).
             g.refused_form_fields = refused
         elif refused:
-            name = next(iter(refused))
-            raise InvalidInput(N_("control characters are not allowed"), field=name)
+            name, messages = next(iter(refused.items()))
+            raise InvalidInput(messages[0], field=name)
         for name, upload in request.files.items(multi=True):
             if upload.filename and not single_line(upload.filename):
                 raise InvalidInput(
                     N_("a file name must be one line without control characters"), field=name
                 )
+
+
+# Werkzeug decodes a form field's bytes forgivingly: a multipart part with U+FFFD for each bad
+# byte, an urlencoded field with the bad escapes left as typed ("ab%FFcd"). Either way the
+# exchange would store text the sender never wrote. The parsers below decode with
+# ``surrogateescape`` instead, so every byte that is not UTF-8 becomes one of these.
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
+_MARKED_UTF8 = "shujiao_marked_utf_8"
+
+
+def _marked_codec(name: str) -> codecs.CodecInfo | None:
+    if name != _MARKED_UTF8:
+        return None
+
+    def decode(data, errors="strict"):  # Werkzeug asks for "replace"; keep the bytes instead
+        return codecs.utf_8_decode(data, "surrogateescape", True)
+
+    return codecs.CodecInfo(codecs.utf_8_encode, decode, name=_MARKED_UTF8)
+
+
+@functools.cache
+def _register_codec() -> None:
+    codecs.register(_marked_codec)
+
+
+class _MarkingMultiPartParser(MultiPartParser):
+    def get_part_charset(self, headers) -> str:
+        charset = super().get_part_charset(headers)
+        return _MARKED_UTF8 if charset in ("utf-8", "ascii", "us-ascii") else charset
+
+
+class _MarkingFormDataParser(FormDataParser):
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        text = stream.read().decode("utf-8", "surrogateescape")
+        items = parse_qsl(text, keep_blank_values=True, errors="surrogateescape")
+        return stream, self.cls(items), self.cls()
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        parser = _MarkingMultiPartParser(
+            stream_factory=self.stream_factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.cls,
+        )
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        form, files = parser.parse(stream, boundary, content_length)
+        return stream, form, files
+
+
+def _readable(text: str) -> str:
+    return _ESCAPED_BYTES.sub("\ufffd", text)
 
 
 class BoundedRequest(Request):
@@ -186,7 +261,41 @@ class BoundedRequest(Request):
     the body ended there. Parsing that would answer "not valid JSON" for an oversized JSON body
     and, worse, read a truncated form as whole. Reaching the limit is a 413, as a
     ``Content-Length`` over it is, whichever way the body is read.
+
+    Form fields are decoded strictly: the names of those whose bytes are not UTF-8 are kept in
+    :attr:`not_utf8_fields` for :func:`check_request` to refuse.
     """
+
+    form_data_parser_class = _MarkingFormDataParser
+    #: The form fields whose bytes were not UTF-8, by name (as shown: U+FFFD for each bad byte).
+    not_utf8_fields: tuple[str, ...] = ()
+    #: The query arguments whose bytes were not UTF-8, by name (as for form fields).
+    not_utf8_args: tuple[str, ...] = ()
+
+    def __init__(self, environ, *args, **kwargs) -> None:
+        # A WSGI server hands the query over as its bytes, one character each; raw bytes past
+        # ASCII are what their percent escapes are (a browser would have sent those). Werkzeug
+        # would fail to decode them, in every view and in the error page alike.
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            environ["QUERY_STRING"] = "".join(
+                character if character.isascii() else f"%{ord(character):02X}"
+                for character in query
+            )
+        super().__init__(environ, *args, **kwargs)
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        """The query's arguments, decoded strictly (see :attr:`not_utf8_args`)."""
+        pairs = parse_qsl(
+            self.query_string.decode("ascii", "replace"),
+            keep_blank_values=True,
+            errors="surrogateescape",
+        )
+        bad = [key for key, value in pairs if _ESCAPED_BYTES.search(key + value)]
+        if bad:
+            self.not_utf8_args = tuple(dict.fromkeys(_readable(key) for key in bad))
+        return ImmutableMultiDict([(_readable(key), _readable(value)) for key, value in pairs])
 
     def get_data(self, *args, **kwargs):
         data = super().get_data(*args, **kwargs)
@@ -196,12 +305,38 @@ class BoundedRequest(Request):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         self._refuse_cut_short()
+        form = self.__dict__.get("form")
+        if form is None:
+            return
+        pairs = list(form.items(multi=True))
+        # A part without a name has the key None (refused in check_request).
+        bad = [key for key, value in pairs if _ESCAPED_BYTES.search(f"{key or ''}{value}")]
+        if bad:
+            # Kept for the refusal; the form itself holds only text that can be shown again.
+            self.not_utf8_fields = tuple(dict.fromkeys(_readable(key or "") for key in bad))
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(key and _readable(key), _readable(value)) for key, value in pairs]
+            )
 
     def _refuse_cut_short(self) -> None:
         stream = self.stream
         chunked = isinstance(stream, LimitedStream) and self.content_length is None
         if chunked and self.max_content_length is not None and stream.is_exhausted:
             raise RequestEntityTooLarge()
+
+
+def shows_refused_query(view):
+    """Mark a page view that shows its query arguments' refusals itself, beside its search
+    form, with everything else kept (it reads them with :func:`refused_query_args` and must
+    not use the refused values)."""
+    view.shows_refused_query = True
+    return view
+
+
+def refused_query_args() -> dict:
+    """The query arguments holding a character no text may hold, by name (for a view marked
+    with :func:`shows_refused_query`; taken: asked once)."""
+    return g.pop("refused_query_args", None) or {}
 
 
 def refused_form_fields() -> dict:
@@ -216,14 +351,15 @@ def refuse_unread_form_errors(response):
     refused = g.pop("refused_form_fields", None)
     if not refused:
         return response
-    name = next(iter(refused))
-    error = InvalidInput(N_("control characters are not allowed"), field=name)
+    name, messages = next(iter(refused.items()))
+    error = InvalidInput(messages[0], field=name)
     return current_app.make_response(current_app.handle_user_exception(error))
 
 
 def register(app: Flask) -> None:
     """Read bodies within their limit (:class:`BoundedRequest`); run :func:`check_request`
     before every view."""
+    _register_codec()
     app.request_class = BoundedRequest
     app.before_request(check_request)
     app.after_request(refuse_unread_form_errors)

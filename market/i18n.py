@@ -36,6 +36,13 @@ def _from_header() -> str | None:
     return None
 
 
+def chosen_or_browser_locale() -> str | None:
+    """The language chosen in this session, else the browser's (``None`` when it names none
+    the site has): what a new account keeps, so its mail speaks as its pages did."""
+    chosen = session.get("locale")
+    return chosen if chosen in LOCALES else _from_header()
+
+
 def select_locale() -> str:
     """The language for this request."""
     chosen = session.get("locale")

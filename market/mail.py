@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import smtplib
 import sys
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,14 +13,39 @@ from urllib.parse import urlsplit
 
 from market.db import utcnow
 
+# A subject is one line a mail client shows whole: RFC 5322's recommended 78 characters at most.
+SUBJECT_MAX = 78
+# Line breaks, tabs and other controls, and the format characters that reorder or hide text:
+# in a header they fold it unpredictably or make it read otherwise than it is written.
+_NOT_IN_SUBJECT = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def subject_line(text: str, limit: int = SUBJECT_MAX) -> str:
+    """``text`` as a mail subject: one line (each run of blank space or control characters one
+    space), format characters dropped, clipped to ``limit`` characters with "…". Subjects
+    quote what users typed (a dispute's reason, a listing's title); the body keeps it whole."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char.isspace() or category in ("Cc", "Zl", "Zp"):
+            kept.append(" ")
+        elif category not in _NOT_IN_SUBJECT:
+            kept.append(char)
+    line = " ".join("".join(kept).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
 
 @dataclass(frozen=True)
 class Mail:
-    """A plain-text message to one recipient."""
+    """A plain-text message to one recipient; its subject is made one short line
+    (:func:`subject_line`) whoever builds it."""
 
     to: str
     subject: str
     body: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "subject", subject_line(self.subject))
 
 
 class Mailer:

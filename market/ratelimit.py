@@ -59,6 +59,9 @@ def caller_limit() -> str:
 def configure(app: Flask) -> Limiter:
     """A limiter for ``app`` storing its counters at ``RATELIMIT_STORAGE_URL``."""
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Registered before the limiter's own header hook, so it runs after it (Flask runs
+    # ``after_request`` hooks last-registered first).
+    app.after_request(_retry_after_only_when_refused)
     limiter = Limiter(
         key_func=caller_key,
         storage_uri=app.config["RATELIMIT_STORAGE_URL"],
@@ -68,6 +71,14 @@ def configure(app: Flask) -> Limiter:
     limiter.init_app(app)
     app.extensions["limiter"] = limiter
     return limiter
+
+
+def _retry_after_only_when_refused(response: Response) -> Response:
+    """Drop the ``Retry-After`` the limiter adds to every answer but a 429 or a 503: it means
+    "wait before retrying" (RFC 9110 §10.2.3), and an answer that is no refusal asks no wait."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def limit_blueprint(limiter: Limiter, blueprint) -> None:
@@ -123,6 +134,8 @@ def _refuse_sign_in(request_limit) -> Response:
     )
     if request.blueprint == "oauth":
         body = error_body(429, message, {"oauth": ["too_many_requests"]})
+        # RFC 6749 §5.2's fields, as the token endpoint's other refusals carry them.
+        body |= {"error": "too_many_requests", "error_description": message}
         response = make_response(jsonify(body), 429)
     else:
         page = render_template(

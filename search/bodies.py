@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from search import analysis
-from search.query import Plan
+from search.query import PINNED, STRICT, Plan
 from search.spec import IndexSpec
 
 _ZH = ["cjk_width", "en_possessive", "lowercase", "en_stemmer"]
@@ -35,6 +35,9 @@ def analysis_settings() -> dict[str, Any]:
             "cjk_bigram_index": {"type": "cjk_bigram", "output_unigrams": True},
             "cjk_bigram_search": {"type": "cjk_bigram", "output_unigrams": False},
             "prefix_grams": {"type": "edge_ngram", "min_gram": 1, "max_gram": 20},
+            # The spelling field takes mixed text too: its Chinese characters are no words
+            # to correct towards.
+            "no_ideographs": {"type": "keep_types", "types": ["<IDEOGRAPHIC>"], "mode": "exclude"},
         },
         "analyzer": {
             "zh_index": _chain([*_ZH, "cjk_bigram_index"]),
@@ -43,7 +46,7 @@ def analysis_settings() -> dict[str, Any]:
             "en_search": _chain(["en_possessive", "lowercase", "en_stop", "en_stemmer"]),
             "mixed_index": _chain([*_ZH, "en_stop", "cjk_bigram_index"]),
             "mixed_search": _chain([*_ZH, "en_stop", "cjk_bigram_search"]),
-            "plain": _chain(["cjk_width", "lowercase"]),
+            "plain": _chain(["cjk_width", "lowercase", "no_ideographs"]),
             "prefix_index": _chain(["cjk_width", "lowercase", "prefix_grams"]),
             "prefix_search": _chain(["cjk_width", "lowercase"]),
         },
@@ -56,6 +59,7 @@ def _chain(filters: list[str]) -> dict[str, Any]:
 
 _KIND_TYPES = {"keyword": "keyword", "integer": "integer", "long": "long", "boolean": "boolean"}
 #: The English words of a document, unstemmed: typo-tolerant matching and "did you mean".
+#: Filled from :func:`spelling_fields`.
 SPELLING = "spelling__"
 #: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
 SOUNDS = "sounds__"
@@ -65,10 +69,18 @@ _CJK_ONLY = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 MAX_FUZZY_CHUNKS = 8
 
 
+def spelling_fields(spec: IndexSpec) -> tuple[str, ...]:
+    """The text fields whose English words feed :data:`SPELLING`: English and mixed ones
+    (a listing's keywords and tags hold English words that are in no title), except those
+    whose words alone make no match (a typo match there would make a provider's name match)."""
+    return tuple(f.name for f in spec.text_fields if f.alone and f.language in ("en", "mixed"))
+
+
 def index_body(spec: IndexSpec, *, shards: int, replicas: int) -> dict[str, Any]:
     """Settings and mappings for a physical index of ``spec``."""
     properties: dict[str, Any] = {"id": {"type": "keyword"}}
-    if any(f.language == "en" for f in spec.text_fields):
+    spelling = spelling_fields(spec)
+    if spelling:
         properties[SPELLING] = {"type": "text", "analyzer": "plain"}
     if _chinese_fields(spec):
         properties[SOUNDS] = {"type": "keyword"}
@@ -86,7 +98,7 @@ def index_body(spec: IndexSpec, *, shards: int, replicas: int) -> dict[str, Any]
                     "analyzer": "prefix_index",
                     "search_analyzer": "prefix_search",
                 }
-            if f.language == "en":
+            if f.name in spelling:
                 mapping["copy_to"] = SPELLING
             if subfields:
                 mapping["fields"] = subfields
@@ -176,8 +188,7 @@ def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, An
         options.append(clause)
     word = group.alternatives[0]
     latin = len(word) == 1 and word[0].isascii() and word[0].isalpha() and len(word[0]) >= 4
-    english = any(f.language == "en" for f in spec.text_fields)
-    if english and n < MAX_FUZZY_CHUNKS and latin:
+    if spelling_fields(spec) and n < MAX_FUZZY_CHUNKS and latin:
         fuzzy = _clause([SPELLING], word[0])
         fuzzy["multi_match"].update(fuzziness="AUTO", prefix_length=1, max_expansions=10, boost=0.5)
         options.append(fuzzy)
@@ -204,6 +215,7 @@ def text_query(
     minimum: int,
     boosts=(),
     weights: list[float] | None = None,
+    tier: int = 0,
 ) -> dict[str, Any]:
     """The scoring part of a search over the query's word groups.
 
@@ -212,7 +224,8 @@ def text_query(
     by the share of the query's specificity it matches, as on the embedded engine (a
     ``function_score`` of one filter per group).
     Words found close together in a title score extra (phrase proximity), and ``boosts``
-    (keyword field, values, factor) favour documents holding those values.
+    (keyword field, values, factor) favour documents holding those values. With ``tier``,
+    documents matching that many groups score :data:`~search.query.STRICT` more.
     """
     if not groups:
         return {"match_none": {}}
@@ -232,6 +245,9 @@ def text_query(
             }
         }
     bonus = []
+    if tier > minimum:
+        most = {"bool": {"should": should, "minimum_should_match": tier}}
+        bonus.append({"constant_score": {"filter": most, "boost": STRICT}})
     if len(groups) > 1:
         phrase = " ".join(g.text for g in groups)
         for f in spec.suggest_fields:
@@ -272,12 +288,19 @@ def search_body(
     minimum: int = 1,
     asked: list[analysis.Group] | None = None,
     weights: list[float] | None = None,
+    tier: int = 0,
 ) -> dict[str, Any]:
     """The whole search request: query, filters, sort, page, aggregations and highlighting.
     ``groups`` is ``None`` for an empty query (everything matches); ``asked`` are all the
     query's words (those no document holds included), for "did you mean" (default
-    ``groups``)."""
-    scoring = None if groups is None else text_query(spec, groups, minimum, plan.boosts, weights)
+    ``groups``). Pinned documents match whatever the words and score above the rest."""
+    scoring = None
+    if groups is not None:
+        scoring = text_query(spec, groups, minimum, plan.boosts, weights, tier)
+    if scoring is not None and plan.pinned:
+        pins = [{"terms": {name: list(values)}} for name, values in plan.pinned]
+        pinned = {"constant_score": {"filter": {"bool": {"should": pins}}, "boost": PINNED}}
+        scoring = {"bool": {"should": [scoring, pinned], "minimum_should_match": 1}}
     query: dict[str, Any] = {"bool": {"filter": [_filter(f) for f in plan.filters]}}
     if scoring is not None:
         query["bool"]["must"] = [scoring]
@@ -317,7 +340,7 @@ def search_body(
     asked = groups if asked is None else asked
     latin = [g.text for g in asked or () if g.text.isalpha() and g.text.isascii()]
     latin = [word for word in latin if len(word) >= 4]
-    if latin and any(f.language == "en" for f in spec.text_fields):
+    if latin and spelling_fields(spec):
         body["suggest"] = {
             "text": " ".join(latin),
             "did_you_mean": {"term": {"field": SPELLING, "suggest_mode": "missing", "size": 1}},

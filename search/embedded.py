@@ -39,7 +39,16 @@ from search.embedded_sql import (
 )
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
-from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text
+from search.query import (
+    BulkResult,
+    Hit,
+    Query,
+    Results,
+    Suggestion,
+    check,
+    clean_text,
+    fills,
+)
 from search.spec import IndexSpec, epoch_millis
 
 BATCH = 1000
@@ -288,7 +297,7 @@ class EmbeddedEngine(SearchEngine):
             if found[0] == 0 and groups and columns is not None:
                 # Nothing matched but for a provider's name, say: look there too.
                 found = self._search(conn, tables, snapshot, {}, plan, groups, None)
-            total, rows, facets, groups, relaxed, suggestion = found
+            total, rows, facets, groups, relaxed, suggestion, strict = found
         pattern = None
         if plan.highlight and groups:
             terms = {t for g in groups for alt in g.alternatives for t in alt}
@@ -314,6 +323,7 @@ class EmbeddedEngine(SearchEngine):
             # A retry that found nothing either did not find "some of the words".
             relaxed=relaxed and total > 0,
             did_you_mean=suggestion,
+            strict_total=strict,
         )
 
     def _search(self, conn, tables: Tables, snapshot, scored, plan, groups, columns):
@@ -327,17 +337,22 @@ class EmbeddedEngine(SearchEngine):
                 conn, tables, snapshot, plan.text, groups, columns
             )
         total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
+        strict = None
         if total == 0 and matching is not None and matching.required > 1:
             relaxed = True
             matching.required = 1
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
+        elif fills(plan, total) and matching is not None and matching.required > 1:
+            strict, matching.tier, matching.required = total, matching.required, 1
+            total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
+            strict = None if total == strict else strict
         loose = analysis.loosen(asked) if total == 0 and asked else None
         if loose:
             relaxed = True
             groups, matching, _ = self._matching(conn, tables, snapshot, plan.text, loose, columns)
             matching.required = 1
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
-        return total, rows, facets, groups, relaxed, suggestion
+        return total, rows, facets, groups, relaxed, suggestion, strict
 
     def _snapshot(self, conn: sqlite3.Connection, tables: Tables) -> memory.Snapshot:
         """The in-memory bitmaps of the live index as of this read transaction."""

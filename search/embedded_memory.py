@@ -21,7 +21,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
-from search.query import Plan, sql_bound
+from search.query import PINNED, STRICT, Plan, sql_bound
 from search.spec import SortKey
 
 if TYPE_CHECKING:
@@ -400,7 +400,7 @@ def search(
             page = _walk(order, lambda r: members[r >> 3] >> (r & 7) & 1, start, stop)
         rows = _rows(conn, tables, page, None)
         return hits.bit_count(), rows, facets(conn, tables, snapshot, plan, hits)
-    if not matching.expressions:
+    if not matching.expressions and not plan.pinned:
         return 0, [], facets(conn, tables, snapshot, plan, 0)  # nothing searchable
     alternatives = matching.alternatives or [[e] for e in matching.expressions]
     groups = [
@@ -411,7 +411,9 @@ def search(
     members = None if filtered is None else _members(filtered, snapshot.size)
     # Closeness in a title adds score (before the share of groups matched scales it).
     near = _scored(conn, tables, snapshot, matching.near, False, scored) if matching.near else {}
-    if count == 1:
+    if count == 0:
+        found = {}
+    elif count == 1:
         found = dict(groups[0])
         if members is not None:
             found = {r: s for r, s in found.items() if members[r >> 3] >> (r & 7) & 1}
@@ -428,6 +430,10 @@ def search(
             for group in groups:
                 matched.update(group.keys())
         found = _combined(groups, near, matching.required, members, weights, matched)
+        if matching.tier:
+            for rowid in found:
+                if matched[rowid] >= matching.tier:
+                    found[rowid] += STRICT
     for name, values, factor in plan.boosts:
         boosted = set()
         for value in values:
@@ -440,6 +446,9 @@ def search(
             for rowid in found:
                 if rowid in boosted:
                     found[rowid] *= factor
+    pinned = _pinned(conn, tables, snapshot, plan, members)
+    for rowid in pinned:
+        found[rowid] = found.get(rowid, 0.0) + PINNED
     if plan.sort is not None:
         order = snapshot.order(conn, tables, tuple(plan.sort))
         rows = _rows(conn, tables, _walk(order, found.__contains__, start, stop), None)
@@ -447,11 +456,22 @@ def search(
         rows = _rows(conn, tables, _ranked(conn, tables, snapshot, plan, found), found)
     hits = 0
     if plan.term_facets or plan.range_facets:
-        if count == 1 and filtered is None:  # the documents of the one word group
+        if count == 1 and filtered is None and not pinned:  # the one word group's documents
             hits = snapshot.hits(matching.expressions[0], found)
         else:
             hits = bitmap(found, snapshot.size)[0]
     return len(found), rows, facets(conn, tables, snapshot, plan, hits, found)
+
+
+def _pinned(conn, tables: Tables, snapshot: Snapshot, plan: Plan, members) -> set[int]:
+    """The documents the query pins that its filters allow."""
+    pinned: set[int] = set()
+    for name, values in plan.pinned:
+        for value in values:
+            pinned.update(snapshot.documents(conn, tables, name, value))
+    if members is not None:
+        pinned = {r for r in pinned if members[r >> 3] >> (r & 7) & 1}
+    return pinned
 
 
 def _combined(

@@ -114,6 +114,9 @@ class Matching:
     #: document matching the rarer words of the query ranks above one matching the common
     #: ones (stock prices: the stock listings before every listing of prices)
     weights: list[float] = field(default_factory=list)
+    #: documents matching this many groups rank before those matching fewer (0: no tiers):
+    #: when few match most words, those matching some follow them
+    tier: int = 0
 
 
 def within(columns: str | None, expression: str) -> str:

@@ -23,7 +23,7 @@ import opensearchpy
 from search import analysis, bodies
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
-from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text
+from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text, fills
 from search.spec import IndexSpec
 
 BATCH = 1000
@@ -323,18 +323,31 @@ class OpenSearchEngine(SearchEngine):
             body = bodies.search_body(spec, plan, counted, minimum, asked, weights)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
+        strict = None
         if minimum > 1 and response["hits"]["total"]["value"] == 0:
             relaxed = True
             body = bodies.search_body(spec, plan, counted, 1, asked, weights)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
+        elif minimum > 1 and fills(plan, response["hits"]["total"]["value"]):
+            # Few match most words: those matching some follow them.
+            strict = response["hits"]["total"]["value"]
+            body = bodies.search_body(spec, plan, counted, 1, asked, weights, tier=minimum)
+            response = self._call("search", index=alias, body=body)
+            engine_ms += float(response.get("took", 0))
+            strict = None if response["hits"]["total"]["value"] == strict else strict
         loose = analysis.loosen(groups) if not response["hits"]["total"]["value"] else None
         if loose:
             relaxed = True
             body = bodies.search_body(spec, plan, loose, 1, asked)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
-        return self._results(plan, response, engine_ms, started, relaxed, corrected)
+        if plan.pinned and response is _NOTHING:  # no word to search, but pinned documents
+            response = self._call(
+                "search", index=alias, body=bodies.search_body(spec, plan, [], 1, asked)
+            )
+            engine_ms += float(response.get("took", 0))
+        return self._results(plan, response, engine_ms, started, relaxed, corrected, strict)
 
     def _known(self, spec: IndexSpec, alias: str, plan, groups, *, search: bool = True):
         """How many documents hold each word group, and (``search``) the search needing most
@@ -404,7 +417,9 @@ class OpenSearchEngine(SearchEngine):
                 raise EngineError(f"{self.driver.distribution} msearch: {error}")
         return responses
 
-    def _results(self, plan, response, engine_ms, started, relaxed=False, corrected=None):
+    def _results(
+        self, plan, response, engine_ms, started, relaxed=False, corrected=None, strict=None
+    ):
         scored = plan.sort is None and bool(plan.text)
         hits = [
             Hit(
@@ -429,6 +444,7 @@ class OpenSearchEngine(SearchEngine):
             # A retry that found nothing either did not find "some of the words".
             relaxed=relaxed and total["value"] > 0,
             did_you_mean=corrected or _did_you_mean(plan.text, response.get("suggest", {})),
+            strict_total=strict,
         )
 
     def _homophones(self, alias: str, text: str, groups: list[analysis.Group]):

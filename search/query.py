@@ -61,7 +61,9 @@ class Query:
     keyword/boolean fields to count, or holds :class:`RangeFacet` objects. ``sort`` is
     ``"relevance"``, a preset of the spec, or a sequence of :class:`~search.spec.SortKey`.
     ``boosts`` maps keyword fields to values that rank a matching document higher (a place
-    named in the query → its ``region``); ``synonyms`` is a
+    named in the query → its ``region``); ``pinned`` maps keyword fields to values whose
+    documents match whatever the text and rank before every other (a query that is exactly
+    a provider's name → that provider's listings); ``synonyms`` is a
     :class:`search.analysis.Synonyms` list (the library's default when ``None``).
     """
 
@@ -75,6 +77,7 @@ class Query:
     facet_size: int = 20
     boosts: Mapping[str, Sequence[str]] = field(default_factory=dict)
     synonyms: Any = None
+    pinned: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ class Results:
     engine_ms: float | None = None
     relaxed: bool = False
     did_you_mean: str | None = None
+    #: When fewer than a page of documents match most of the query's words, documents
+    #: matching some of them follow: how many match most (``None`` when none were added).
+    strict_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,7 @@ class Plan:
     highlight: bool
     facet_size: int
     boosts: tuple[tuple[str, tuple[str, ...], float], ...] = ()
+    pinned: tuple[tuple[str, tuple[str, ...]], ...] = ()
     tiebreak: tuple[SortKey, ...] = ()
     browse: tuple[SortKey, ...] = ()
 
@@ -156,6 +163,13 @@ class Plan:
     def offset(self) -> int:
         """Index of the first hit of the page."""
         return (self.page - 1) * self.per_page
+
+
+def fills(plan: Plan, total: int) -> bool:
+    """Whether documents matching some of the query's words should follow the ``total``
+    matching most of them: fewer than a page do, ranked by relevance. (The page size, not
+    the page, decides, so every page of one search agrees.)"""
+    return plan.sort is None and 0 < total < plan.per_page
 
 
 def clean_text(raw: str | None) -> str:
@@ -192,6 +206,9 @@ def check(spec: IndexSpec, query: Query) -> Plan:
         highlight=bool(query.highlight),
         facet_size=query.facet_size,
         boosts=_check_boosts(spec, query.boosts),
+        pinned=tuple(
+            (name, values) for name, values, _ in _check_boosts(spec, query.pinned, "pinned")
+        ),
         tiebreak=spec.tiebreak,
         browse=spec.browse,
     )
@@ -200,15 +217,21 @@ def check(spec: IndexSpec, query: Query) -> Plan:
 #: How much a boosted keyword value weighs: a factor on the embedded engine's BM25 score, an
 #: added score on OpenSearch (scores there run from about 1 to 30).
 BOOST = 1.6
+#: Added to the score of a pinned document, so it ranks before every document matched by
+#: its text alone (text scores stay in the tens on both engines).
+PINNED = 10_000.0
+#: Added to the score of a document matching most of the query's words when fewer than a
+#: page do and documents matching fewer follow them (:attr:`Results.strict_total`).
+STRICT = 1_000.0
 
 
-def _check_boosts(spec: IndexSpec, boosts: Mapping[str, Sequence[str]]):
+def _check_boosts(spec: IndexSpec, boosts: Mapping[str, Sequence[str]], where: str = "boosts"):
     out = []
     for name, values in dict(boosts or {}).items():
         found = spec.get_field(name)
         values = (values,) if isinstance(values, str) else tuple(values or ())
         if found is None or found.kind != "keyword" or not all(isinstance(v, str) for v in values):
-            raise InvalidQuery("boosts name keyword fields and their values", field="boosts")
+            raise InvalidQuery(f"{where} name keyword fields and their values", field=where)
         if values:
             out.append((name, tuple(dict.fromkeys(values)), BOOST))
     return tuple(out)

@@ -30,7 +30,7 @@ FACET_KINDS = ("keyword", "boolean")
 
 #: Bumped whenever analysis (analyzers, synonyms, segmentation) changes, so that
 #: ``ensure_index`` asks for a reindex instead of serving a stale index.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _INT_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
@@ -49,7 +49,8 @@ class Field:
     suggest: bool = False
     #: A word found only in this field does not make a document match (it adds nothing),
     #: unless no document matches otherwise: a provider's name (深圳市城市交通数据有限公司)
-    #: would make every listing of the provider match 交通. Query-time only.
+    #: would make every listing of the provider match 交通. Mostly query-time; OpenSearch also
+    #: keeps such a field out of its typo-matching field, so it is part of the fingerprint.
     alone: bool = True
 
     def __post_init__(self) -> None:
@@ -212,7 +213,7 @@ class IndexSpec:
         """A hash of everything that shapes the physical index; a change needs a reindex."""
         shape = [
             ANALYSIS_VERSION,
-            [[f.name, f.kind, f.language, f.boost, f.suggest] for f in self.fields],
+            [[f.name, f.kind, f.language, f.boost, f.suggest, f.alone] for f in self.fields],
         ]
         return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 

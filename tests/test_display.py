@@ -9,7 +9,18 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 
 from market.config import ROOT
-from market.display import account_name, both, colon, filesize, money_html, quoting, text_lang
+from market.display import (
+    account_name,
+    both,
+    colon,
+    currency_choices,
+    filesize,
+    money_html,
+    quoting,
+    text_lang,
+    word_list,
+)
+from market.listings import terms as licence
 
 
 @pytest.mark.parametrize(
@@ -41,6 +52,11 @@ def test_a_size_is_shown_in_binary_multiples_named_as_such(size, shown):
         ("assets:provider_receivable:org:3", "应收提供方款项（机构 3）",
          "Receivable from providers, organisation 3"),
         ("equity:fx_position", "外汇头寸", "Foreign exchange position"),
+        ("liabilities:refunds_payable:org:7", "应付退款（机构 7）",
+         "Refunds payable, organisation 7"),
+        ("liabilities:refunds_in_transit", "在途退款", "Refunds in transit"),
+        ("equity:opening_balances", "期初余额", "Opening balances"),
+        ("assets:bank:cmb-main", "银行存款 · cmb-main", "Bank deposits · cmb-main"),
         ("assets:something_new", "", ""),
         ("", "", ""),
     ],
@@ -117,3 +133,40 @@ def test_a_name_in_two_languages_marks_its_chinese_by_its_script():
     assert str(both("香港數碼分析有限公司", "HK Data Analytics")) == (
         '<span lang="zh-Hant">香港數碼分析有限公司</span> · <span lang="en">HK Data Analytics</span>'
     )
+
+
+def test_licence_terms_list_their_scenarios_and_places_in_each_languages_own_way():
+    terms = {
+        "scenarios": ["internal_analytics", "research"],
+        "territory": ["CN", "HK"],
+        "duration_months": 12,
+        "cross_border": True,
+        "redistribution": False,
+        "resale": False,
+        "derivatives": False,
+        "attribution": False,
+    }
+    names = {
+        "CN": {"zh": "中国内地", "en": "Mainland China"},
+        "HK": {"zh": "中国香港", "en": "Hong Kong, China"},
+    }
+
+    def rows(language):
+        with force_locale(language):
+            from flask_babel import gettext
+
+            shown = licence.describe(terms, gettext, lambda code: names[code][language], word_list)
+            return dict(shown)
+
+    with _app().test_request_context():
+        chinese, english = rows("zh"), rows("en")
+    assert ", " not in "".join(chinese.values())
+    assert "中国内地和中国香港" in chinese.values()
+    assert "Mainland China and Hong Kong, China" in english.values()
+
+
+def test_the_hong_kong_dollar_is_named_alike_in_both_scripts():
+    with _app().test_request_context():
+        for language in ("zh", "zh_Hant"):
+            with force_locale(language):
+                assert dict(currency_choices())["HKD"] == "港元", language

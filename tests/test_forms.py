@@ -175,3 +175,37 @@ def test_every_editor_text_box_is_limited_by_its_schema():
             assert (call and "schema=schema" in call.group(0)) or (
                 box and f'maxlength(schema, "{name}")' in box.group(0)
             ), (template, name)
+
+
+def _page_form_addresses(app) -> list[str]:
+    # Every page address that takes a form's POST but is no page itself, with sample ids.
+    adapter = app.url_map.bind("shujiao.test")
+    addresses = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule.startswith(("/api", "/oauth", "/webhooks")):
+            continue
+        path = re.sub(r"<(?:any\(([a-z]+)[^)]*\):)?[^>]+>", lambda m: m.group(1) or "1", rule.rule)
+        try:
+            adapter.match(path, method="GET")
+        except Exception as refused:  # noqa: BLE001 - a 405 (or a 404 of a sample id)
+            if getattr(refused, "code", None) == 405:
+                addresses.append(path)
+    return addresses
+
+
+def test_a_forms_address_opened_as_a_page_leads_to_the_form(app):
+    # A re-opened tab, or the language switch after a refused form re-rendered at its POST
+    # address, asks for that address with GET: it leads to the page holding the form.
+    addresses = _page_form_addresses(app)
+    assert "/orders/1/cancel" in addresses and "/demands/1/offers" in addresses
+    adapter = app.url_map.bind("shujiao.test")
+    client = app.test_client()
+    for path in addresses:
+        answer = client.get(path)
+        assert answer.status_code == 303, path
+        target = answer.headers["Location"]
+        assert path.startswith(target.rstrip("/")), (path, target)
+        adapter.match(target, method="GET")  # a page: raises if it is not one
+    assert client.get("/orders/1/dispute").headers["Location"] == "/orders/1"
+    assert client.get("/registry/claims/1/moves").headers["Location"] == "/registry/claims/1"
+    assert client.get("/api/v1/orders/1/accept").status_code == 405  # the API's answer stays

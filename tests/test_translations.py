@@ -144,4 +144,5 @@ def test_the_override_list_changes_terms_only():
     assert to_traditional("数据资产的登记确权、挂牌与求购") == "數據資產的登記確權、掛牌與求購"
     assert to_traditional("%(name)s 已通过审核") == "%(name)s 已通過審核"
     assert to_traditional("") == ""
+    assert to_traditional("创建账户，至少 10 个字符") == "建立帳戶，至少 10 個字元"
     assert all(standard != preferred for standard, preferred in OVERRIDES)

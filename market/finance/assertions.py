@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 import ledger
 from ledger.errors import AccountNotFound
 from market.errors import InvalidInput, NotFound
+from market.finance import cash
 from market.finance.inputs import coded_money
 from market.finance.models import (
     AssertionStatus,
@@ -260,9 +261,9 @@ def bank_items(session: Session, account: BankAccount) -> list[Item]:
     ):  # fmt: skip
         matches_of[match.bank_line_id].append(match)
     items = _line_items(session, rows, matches_of, _corrected(session, ReconException.bank_line_id))
-    if account.ledger_account != books.BANK:
-        return items
-    # What trading and payouts booked on the bank account that no bank line has matched.
+    # What trading and payouts booked on the bank account's ledger code that no bank line has
+    # matched: each names the bank account its money went through.
+    code = account.ledger_account
     matched = sa.select(Match.target_id).where(Match.bank_line_id.is_not(None))
     for payment_id, amount, completed in session.execute(
         sa.select(Payment.id, Payment.amount_minor, Payment.completed_at).where(
@@ -271,12 +272,14 @@ def bank_items(session: Session, account: BankAccount) -> list[Item]:
             Payment.currency == account.currency,
             Payment.completed_at.is_not(None),
             Payment.id.not_in(matched.where(Match.target_kind == "payment")),
+            cash.booked_on(Payment.bank_account_id, code),
         )
     ):
         items.append(Item("payment", f"payment:{payment_id}", None, 0, day_of(completed), amount))
     for refund_id, amount, completed in session.execute(
         sa.select(Refund.id, Refund.amount_minor, Refund.completed_at).where(
             Refund.method == PaymentMethod.BANK_TRANSFER,
+            cash.booked_on(Refund.bank_account_id, code),
             Refund.status == RefundStatus.SUCCEEDED,
             # Booked straight to the bank when decided (before refunds were followed as
             # transfers); a transfer reaches the bank account only once paid, below.
@@ -291,6 +294,7 @@ def bank_items(session: Session, account: BankAccount) -> list[Item]:
         sa.select(Refund.id, Refund.amount_minor, Refund.value_date).where(
             Refund.transfer_status == RefundTransferStatus.PAID,
             Refund.currency == account.currency,
+            cash.booked_on(Refund.bank_account_id, code),
             Refund.value_date.is_not(None),
             Refund.id.not_in(matched.where(Match.target_kind == "refund")),
         )
@@ -301,6 +305,7 @@ def bank_items(session: Session, account: BankAccount) -> list[Item]:
             Payout.status == PayoutStatus.PAID,
             Payout.method == PaymentMethod.BANK_TRANSFER,
             Payout.currency == account.currency,
+            cash.payouts_booked_on(code),
             Payout.value_date.is_not(None),
             Payout.id.not_in(matched.where(Match.target_kind == "payout")),
         )

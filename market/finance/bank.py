@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 import ledger
 from ledger.entries import MAX_AMOUNT
+from market.db import utcnow
 from market.errors import Conflict, InvalidInput, NotFound
+from market.finance import audit, cash, statements
 from market.finance import books as finance_books
-from market.finance import statements
 from market.finance.models import BankAccount, BankLine, BankStatement
 from market.finance.payouts import value_moment
 from market.finance.stripe_import import refuse_closed_periods
@@ -27,8 +28,11 @@ from market.identity.models import User
 from market.text import N_
 
 
-def create_account(session: Session, data: dict) -> BankAccount:
-    """Register one of the exchange's bank accounts and how its CSV statements are read."""
+def create_account(
+    session: Session, data: dict, user: User | None = None, now: datetime | None = None
+) -> BankAccount:
+    """Register one of the exchange's bank accounts and how its CSV statements are read (its
+    ready layout or its column mapping), in the audit trail."""
     if data.get("csv_layout") and data["csv_layout"] not in statements.LAYOUTS:
         raise InvalidInput(N_("there is no such ready layout"), field="csv_layout")
     if data.get("csv_mapping"):
@@ -43,9 +47,20 @@ def create_account(session: Session, data: dict) -> BankAccount:
     )
     if taken is not None:
         raise Conflict(N_("this bank account is already registered"), field="account_number")
+    wants_default = data.pop("is_default", False)
     account = BankAccount(**data)
     session.add(account)
     session.flush()
+    # The first account of a currency is its default; a later one only when asked.
+    if wants_default or cash.default_account(session, account.currency) is None:
+        cash.mark_default(session, account.id)
+    audit.record(
+        session, "bank_account_registered", f"bank_account:{account.id}", user, now or utcnow(),
+        name=account.name, bank_name=account.bank_name, account_number=account.account_number,
+        currency=account.currency, ledger_account=account.ledger_account,
+        csv_layout=account.csv_layout, csv_mapping=account.csv_mapping or None,
+        encoding=account.encoding,
+    )  # fmt: skip
     return account
 
 
@@ -154,9 +169,11 @@ def import_statement(
     kind: str,
     user: User | None,
     now: datetime,
+    file_name: str | None = None,
     **options,
 ) -> StatementImport:
-    """Import a statement file; see the module's rules."""
+    """Import a statement file; see the module's rules. Each import that keeps something is in
+    the audit trail with the file's name, its lines and those imported before."""
     account = account_or_404(session, account_id)
     digest = hashlib.sha256(data).hexdigest()
     seen = session.scalar(
@@ -165,6 +182,7 @@ def import_statement(
         )
     )
     if seen is not None:
+        _imported(session, account, user, now, file_name, kind, seen, seen.line_count, 0)
         return StatementImport(seen, False, 0, seen.line_count)
     parsed = parse(account, data, kind, **options)
     if parsed.account and not statements.same_account(parsed.account, account.account_number):
@@ -225,8 +243,11 @@ def import_statement(
     if known and len(known) == len(unique):
         # Every line was imported before (a narrower re-export): nothing to keep, and no
         # statement that would end the account's history at an earlier balance.
-        holder = max(known.values(), key=lambda row: row.id).statement_id
-        return StatementImport(session.get(BankStatement, holder), False, 0, len(known))
+        holder = session.get(
+            BankStatement, max(known.values(), key=lambda row: row.id).statement_id
+        )
+        _imported(session, account, user, now, file_name, kind, holder, len(known), 0)
+        return StatementImport(holder, False, 0, len(known))
     start, end = parsed.period
     statement = BankStatement(
         bank_account_id=account.id,
@@ -262,7 +283,24 @@ def import_statement(
     ]
     if fresh:
         session.execute(sa.insert(BankLine), fresh)
+    _imported(session, account, user, now, file_name, kind, statement, len(parsed.lines),
+              len(fresh))  # fmt: skip
     return StatementImport(statement, True, len(fresh), len(parsed.lines) - len(fresh))
+
+
+def _imported(
+    session: Session, account: BankAccount, user: User | None, now: datetime,
+    file_name: str | None, kind: str, statement: BankStatement, lines: int, new_lines: int,
+) -> None:  # fmt: skip
+    """The import in the audit trail: the file, its lines, those imported before (skipped), and
+    the statement that holds them (an import that added nothing names the earlier one)."""
+    audit.record(
+        session, "statement_imported", f"bank_account:{account.id}", user, now,
+        statement_id=statement.id, file_name=(file_name or "")[:200] or None, format=kind,
+        period_start=statement.period_start.isoformat(),
+        period_end=statement.period_end.isoformat(), lines=lines, new_lines=new_lines,
+        duplicates=lines - new_lines, closing=statement.closing_minor, currency=account.currency,
+    )  # fmt: skip
 
 
 def first_statement(session: Session, account_id: int) -> BankStatement | None:
@@ -281,7 +319,9 @@ def opening_booked(session: Session, account_id: int) -> bool:
     return ledger.find_entry(session, f"bank_opening:{account_id}") is not None
 
 
-def book_opening_balance(session: Session, account_id: int) -> ledger.EntryRecord:
+def book_opening_balance(
+    session: Session, account_id: int, user: User | None = None, now: datetime | None = None
+) -> ledger.EntryRecord:
     """Bring the account's balance before its first statement into the books, once
     (``bank_opening:<id>``): the account's ledger code ← ``equity:opening_balances``, effective
     at the start of the first statement's first day (UTC+8), so the daily assertions see it from
@@ -297,7 +337,15 @@ def book_opening_balance(session: Session, account_id: int) -> ledger.EntryRecor
     if first.opening_minor == 0:
         raise Conflict(N_("the first statement opens at zero: there is nothing to book"),
                        field="bank_account_id")  # fmt: skip
-    return finance_books.bank_opening_balance(
+    booked = opening_booked(session, account.id)
+    entry = finance_books.bank_opening_balance(
         session, account.id, account.ledger_account, first.opening_minor, account.currency,
         value_moment(first.period_start),
     )  # fmt: skip
+    if not booked:
+        audit.record(
+            session, "opening_balance_booked", f"bank_account:{account.id}", user,
+            now or utcnow(), amount=first.opening_minor, currency=account.currency,
+            entry_id=entry.id, statement_id=first.id, value_date=first.period_start.isoformat(),
+        )  # fmt: skip
+    return entry

@@ -9,7 +9,8 @@ Accounts, beside trading's (``market.trading.books``)::
     assets:stripe_clearing                 card and wallet money at Stripe (Stripe's balance)
     assets:stripe_payouts_in_transit       Stripe paid it out; the bank has not shown it yet
     assets:stripe_disputed_funds           withdrawn by Stripe while a chargeback is open
-    assets:bank                            the exchange's bank account
+    assets:bank                            the exchange's bank account (or the ledger code of
+                                           the bank account the money went through)
     expenses:payment_fees                  Stripe's processing fees
     expenses:dispute_fees                  Stripe's chargeback fees
     equity:fx_position                     currency conversion (balances per currency)
@@ -173,15 +174,17 @@ def provider_payout_submitted(
 
 
 def provider_payout_paid(
-    session, payout_id: int, amount: int, currency: str, value_date: datetime, bank_ref: str
-) -> ledger.EntryRecord:
-    """The bank statement shows the payout: payouts in transit → bank."""
+    session, payout_id: int, amount: int, currency: str, value_date: datetime, bank_ref: str,
+    bank_account: str = BANK,
+) -> ledger.EntryRecord:  # fmt: skip
+    """The bank statement shows the payout: payouts in transit → the ledger code of the bank
+    account its batch left through."""
     return ledger.post(
         session,
         key=f"payout:{payout_id}:paid",
         postings=[
             debit(PAYOUTS_IN_TRANSIT, amount, currency),
-            credit(BANK, amount, currency),
+            credit(bank_account, amount, currency),
         ],
         description=f"payout {payout_id} paid",
         effective_at=value_date,
@@ -225,15 +228,17 @@ def buyer_refund_sent(
 
 
 def buyer_refund_paid(
-    session, refund_id: int, amount: int, currency: str, value_date: datetime, bank_ref: str
-) -> ledger.EntryRecord:
-    """The bank statement shows the refund left our account: refunds in transit → bank."""
+    session, refund_id: int, amount: int, currency: str, value_date: datetime, bank_ref: str,
+    bank_account: str = BANK,
+) -> ledger.EntryRecord:  # fmt: skip
+    """The bank statement shows the refund left our account: refunds in transit → the ledger
+    code of the bank account it was sent from."""
     return ledger.post(
         session,
         key=f"refund:{refund_id}:paid",
         postings=[
             debit(REFUNDS_IN_TRANSIT, amount, currency),
-            credit(BANK, amount, currency),
+            credit(bank_account, amount, currency),
         ],
         description=f"refund {refund_id} paid",
         effective_at=value_date,

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from gettext import ngettext
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 
 import ledger
 from ledger import reads
@@ -23,7 +25,7 @@ from market.finance import (
     assertions,
     bank,
     exceptions,
-    matching,
+    schemas,
     standings,
     statements,
     stripe_import,
@@ -96,6 +98,12 @@ def export_command(kind: str, start: str | None, end: str | None, output: str):
 recon_group = AppGroup("recon", help="Reconciliation with Stripe and the bank.")
 
 
+def _count(number: int, one: str, many: str) -> str:
+    """``number`` with its noun in the singular or the plural (``1 new line``, ``2 new lines``):
+    the command line speaks English, by the standard library's plural rule."""
+    return ngettext(one, many, number) % {"num": number}
+
+
 def _fail(error: DomainError) -> None:
     details = "".join(f"\n  {key}: {value}" for key, value in error.errors.items())
     raise click.ClickException(f"{error.message}{details}")
@@ -123,13 +131,15 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
     if path:
         with database.unit_of_work() as session:
             try:
-                result = stripe_import.import_csv(session, Path(path).read_bytes())
+                result = stripe_import.import_csv(
+                    session, Path(path).read_bytes(), None, utcnow(), file_name=Path(path).name
+                )
             except DomainError as error:
                 session.rollback()
                 _fail(error)
         click.echo(
             f"{result.new} new, {result.unchanged} known, {result.entries} entries posted, "
-            f"{result.matched} charges matched"
+            f"{_count(result.matched, '%(num)s charge matched', '%(num)s charges matched')}"
         )
         return
     gateway = current_app.extensions["payments"]
@@ -147,7 +157,10 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
         raise click.ClickException(f"Stripe: {error} (run again to resume)") from None
     except DomainError as error:
         _fail(error)
-    click.echo(f"{run.outcome}: {run.pages} pages, {run.lines_new} new, {run.lines_known} known")
+    click.echo(
+        f"{run.outcome}: {_count(run.pages, '%(num)s page', '%(num)s pages')}, "
+        f"{run.lines_new} new, {run.lines_known} known"
+    )
 
 
 @recon_group.command("add-bank-account")
@@ -157,24 +170,45 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
 @click.option("--currency", default="CNY", show_default=True)
 @click.option("--layout", "csv_layout", type=click.Choice(sorted(statements.LAYOUTS)))
 @click.option("--encoding", type=click.Choice(statements.ENCODINGS))
-def add_bank_account(name, bank_name, account_number, currency, csv_layout, encoding):
+@click.option(
+    "--ledger-account",
+    default="assets:bank",
+    show_default=True,
+    help="the ledger code its money is booked on, e.g. assets:bank:cmb-main",
+)
+@click.option("--default", "is_default", is_flag=True,
+              help="receipts, payout batches and refunds naming no account go through it "
+                   "(the first account of a currency always is)")  # fmt: skip
+def add_bank_account(
+    name, bank_name, account_number, currency, csv_layout, encoding, ledger_account, is_default
+):
     """Register one of the exchange's bank accounts and its statement layout."""
+    data = {
+        "name": name,
+        "bank_name": bank_name,
+        "account_number": account_number,
+        "currency": currency.upper(),
+        "csv_layout": csv_layout,
+        "encoding": encoding,
+        "ledger_account": ledger_account,
+        "is_default": is_default,
+    }
+    try:
+        data = schemas.BankAccountInputSchema().load(
+            {key: value for key, value in data.items() if value is not None}
+        )
+    except ValidationError as error:
+        field = sorted(error.messages)[0]
+        raise click.ClickException(
+            f"{field}: {' '.join(map(str, error.messages[field]))}"
+        ) from None
     with current_app.extensions["db"].unit_of_work() as session:
         try:
-            bank.create_account(
-                session,
-                {
-                    "name": name,
-                    "bank_name": bank_name,
-                    "account_number": account_number,
-                    "currency": currency.upper(),
-                    "csv_layout": csv_layout,
-                    "encoding": encoding,
-                },
-            )
+            account = bank.create_account(session, data, None, utcnow())
         except DomainError as error:
             _fail(error)
-    click.echo(f"bank account {name} registered")
+        default = " (the default of its currency)" if account.is_default else ""
+    click.echo(f"bank account {name} registered on {ledger_account}{default}")
 
 
 @recon_group.command("book-opening")
@@ -187,7 +221,7 @@ def book_opening(account):
         if found is None:
             raise click.ClickException(f"no bank account named {account!r} (add-bank-account)")
         try:
-            entry = bank.book_opening_balance(session, found.id)
+            entry = bank.book_opening_balance(session, found.id, None, utcnow())
         except DomainError as error:
             _fail(error)
         leg = next(leg for leg in entry.postings if leg.account == found.ledger_account)
@@ -224,7 +258,7 @@ def import_bank(account, path, kind, encoding, layout, opening):  # fmt: skip
         try:
             result = bank.import_statement(
                 session, found.id, Path(path).read_bytes(), kind, None, utcnow(),
-                encoding=encoding, layout=layout, opening=opening,
+                encoding=encoding, layout=layout, opening=opening, file_name=Path(path).name,
             )  # fmt: skip
         except DomainError as error:
             session.rollback()
@@ -233,7 +267,8 @@ def import_bank(account, path, kind, encoding, layout, opening):  # fmt: skip
         verb = "imported" if result.created else "already imported"
         click.echo(
             f"{verb}: statement {statement.id}, {statement.period_start} – {statement.period_end}, "
-            f"{result.new_lines} new lines, {result.known_lines} known, "
+            f"{_count(result.new_lines, '%(num)s new line', '%(num)s new lines')}, "
+            f"{result.known_lines} known, "
             f"closing {statement.closing_minor} {found.currency}"
         )
 
@@ -246,7 +281,10 @@ def status():
     with current_app.extensions["db"].unit_of_work() as session:
         lines = session.scalar(sa.select(sa.func.count()).select_from(StripeBalanceTransaction))
         last = session.scalar(sa.select(StripeSync).order_by(StripeSync.id.desc()).limit(1))
-        click.echo(f"stripe: {lines} balance transactions")
+        click.echo(
+            "stripe: "
+            + _count(lines, "%(num)s balance transaction", "%(num)s balance transactions")
+        )
         if last is not None:
             click.echo(
                 f"  last pull {last.started_at:%Y-%m-%d %H:%M} UTC: {last.outcome or 'running'}"
@@ -269,7 +307,8 @@ def status():
                 f"{where}: closing {shown(row.statement_minor)}, ledger {row.ledger_account} "
                 f"{shown(row.ledger_minor)} (difference {shown(row.difference_minor)}, open "
                 f"items {shown(row.explained_minor)}, unexplained "
-                f"{shown(row.unexplained_minor)}: {verdict}), {row.open_lines} lines open"
+                f"{shown(row.unexplained_minor)}: {verdict}), "
+                f"{_count(row.open_lines, '%(num)s line open', '%(num)s lines open')}"
             )
         for name in standings.bank_accounts_without_statements(session):
             click.echo(f"bank {name}: no statement yet")
@@ -277,7 +316,9 @@ def status():
     failing = sum(1 for row in found if row.failing)
     banks = sum(1 for row in found if row.account_key != assertions.STRIPE)
     click.echo(
-        f"{banks} bank accounts and {len(found) - banks} Stripe balances: {settled} settled, "
+        f"{_count(banks, '%(num)s bank account', '%(num)s bank accounts')} and "
+        f"{_count(len(found) - banks, '%(num)s Stripe balance', '%(num)s Stripe balances')}: "
+        f"{settled} settled, "
         f"{len(found) - settled - failing} open and explained, {failing} with a difference "
         "nothing explains"
     )
@@ -295,13 +336,12 @@ def status():
 def run_command(window_days: int):  # fmt: skip
     """Match everything open and refresh the exception queue."""
     with current_app.extensions["db"].unit_of_work() as session:
-        result = matching.run(session, utcnow(), window_days=window_days)
-        exceptions.audit(session, "run", "recon", None, utcnow(), matched=dict(result.matched))
+        result = exceptions.run(session, None, utcnow(), window_days=window_days)
         waiting = session.scalar(
             sa.select(sa.func.count()).select_from(exceptions.queue().subquery())
         )
     click.echo(result.summary())
-    click.echo(f"{waiting} exceptions open")
+    click.echo(_count(waiting, "%(num)s exception open", "%(num)s exceptions open"))
 
 
 @recon_group.command("assert")
@@ -315,11 +355,9 @@ def assert_command(start, end):
         raise click.BadParameter("must not be before --start", param_hint="--end")
     with current_app.extensions["db"].unit_of_work() as session:
         try:
-            rows = assertions.compute(session, utcnow(), first, last)
+            rows = exceptions.assert_balances(session, None, utcnow(), first, last)
         except DomainError as error:
             _fail(error)
-        exceptions.audit(session, "assert_balances", "recon", None, utcnow(), days=len(rows),
-                         differs=sum(1 for row in rows if row.status == "differs"))  # fmt: skip
         for row in rows:
             click.echo(
                 f"{row.day} {row.label}: statement {coded_money(row.statement_minor, row.currency)}"
@@ -328,5 +366,8 @@ def assert_command(start, end):
                 f"{coded_money(row.unexplained_minor, row.currency)} — {row.status}"
             )
         bad = [row for row in rows if row.status == "differs"]
-    click.echo(f"{len(rows)} days asserted, {len(bad)} with a difference nothing explains")
+    click.echo(
+        f"{_count(len(rows), '%(num)s day asserted', '%(num)s days asserted')}, "
+        f"{len(bad)} with a difference nothing explains"
+    )
     sys.exit(1 if bad else 0)

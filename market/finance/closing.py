@@ -26,8 +26,7 @@ from ledger import reads
 from ledger.periods import PeriodInfo
 from ledger.verify import verify
 from market.errors import Conflict, NotFound
-from market.finance import assertions
-from market.finance.exceptions import audit
+from market.finance import assertions, audit
 from market.finance.models import (
     AssertionStatus,
     BalanceAssertion,
@@ -215,6 +214,24 @@ def _balances(session: Session, period: PeriodInfo) -> Check:
     return Check("balances", not problems, len(problems), "; ".join(problems[:10])[:500])
 
 
+def open_period(
+    session: Session, name: str, starts_at: datetime, ends_at: datetime, user: User | None,
+    now: datetime,
+) -> PeriodInfo:  # fmt: skip
+    """Open an accounting period ``[starts_at, ends_at)``."""
+    period = ledger.create_period(session, name, starts_at, ends_at)
+    audit.record(session, "period_opened", f"period:{name}", user, now,
+                 starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())  # fmt: skip
+    return period
+
+
+def request_close(session: Session, name: str, user: User, now: datetime) -> PeriodInfo:
+    """Ask for an ended period to be closed; another finance user approves the close."""
+    period = ledger.request_close(session, name, requested_by=user.email, now=now)
+    audit.record(session, "period_close_requested", f"period:{name}", user, now)
+    return period
+
+
 def refresh(session: Session, period: PeriodInfo, now: datetime) -> None:
     """Assert the balances of the period's days again, so the checklist sees today's books."""
     first, last = _days(period)
@@ -246,7 +263,7 @@ def close(
             failing=failing,
         )
     closed = ledger.close_period(session, name, closed_by=user.email, now=now)
-    audit(
+    audit.record(
         session, "close_period", f"period:{name}", user, now,
         failing=failing, override_reason=override_reason if failing else None,
         checks={check.name: check.ok for check in checks},

@@ -27,12 +27,11 @@ from ledger.periods import closed_between
 from ledger.posting import prepare
 from market.errors import Conflict, InvalidInput, NotFound
 from market.errors import state_value as _value
-from market.finance import assertions
+from market.finance import assertions, audit, cash, matching
 from market.finance import books as finance_books
 from market.finance.inputs import coded_money
 from market.finance.models import (
     AssertionStatus,
-    AuditEvent,
     BalanceAssertion,
     BankAccount,
     BankLine,
@@ -50,14 +49,6 @@ from market.trading import books as trading_books
 from market.trading.models import Order, Payment, Payout, Refund
 
 TARGETS = {"payment": Payment, "refund": Refund, "payout": Payout}
-
-
-def audit(session: Session, action: str, subject: str, user: User | None, now, **details) -> None:
-    """Record one action in the audit trail."""
-    session.add(
-        AuditEvent(action=action, subject=subject, user_id=user.id if user else None,
-                   details=details, at=now)
-    )  # fmt: skip
 
 
 def open_exception(session: Session, exception_id: int, field: str | None = None) -> ReconException:
@@ -101,9 +92,7 @@ def side_account(session: Session, item) -> str:
 
 def target_account(target) -> str:
     """The ledger account a payment, refund or payout moved money on."""
-    if isinstance(target, Payout):
-        return trading_books.BANK
-    return trading_books.cash_account(target.method)
+    return cash.target_code(target)
 
 
 def match_by_hand(
@@ -162,7 +151,7 @@ def match_by_hand(
     )
     session.add(match)
     _no_longer_a_candidate(session, kind, target.id, exception.id)
-    audit(session, "match_by_hand", f"exception:{exception.id}", user, now,
+    audit.record(session, "match_by_hand", f"exception:{exception.id}", user, now,
           kind=kind, target_id=target.id, difference=difference)  # fmt: skip
     if difference == 0:
         item.state = ItemState.RECONCILED
@@ -263,7 +252,7 @@ def _stripe_payout_by_hand(
     )  # fmt: skip
     line.state = payout.state = ItemState.RECONCILED
     _resolve(exception, "matched_by_hand", note, user, now)
-    audit(session, "match_by_hand", f"exception:{exception.id}", user, now,
+    audit.record(session, "match_by_hand", f"exception:{exception.id}", user, now,
           kind="stripe_payout", target_id=payout.id, difference=0)  # fmt: skip
     return match
 
@@ -275,7 +264,7 @@ def mark(session: Session, exception_id: int, reason: str, user: User, now: date
     if item is not None:
         item.state = ItemState.ARCHIVED
     _resolve(exception, "marked", reason, user, now)
-    audit(session, "mark", f"exception:{exception.id}", user, now, reason=reason)
+    audit.record(session, "mark", f"exception:{exception.id}", user, now, reason=reason)
     return exception
 
 
@@ -299,7 +288,7 @@ def propose_correction(
     )  # fmt: skip
     session.add(correction)
     session.flush()
-    audit(session, "propose_correction", f"correction:{correction.id}", user, now,
+    audit.record(session, "propose_correction", f"correction:{correction.id}", user, now,
           exception_id=exception_id, reason=reason)  # fmt: skip
     return correction
 
@@ -398,10 +387,11 @@ def _dated(session: Session, exception_id: int | None, now: datetime) -> datetim
 
 
 def decide_correction(
-    session: Session, correction_id: int, approve: bool, user: User, now: datetime
-) -> Correction:
+    session: Session, correction_id: int, approve: bool, user: User, now: datetime,
+    note: str | None = None,
+) -> Correction:  # fmt: skip
     """Approve (post the entry, resolve its exception) or refuse a proposed correction; never
-    by the user who proposed it."""
+    by the user who proposed it. ``note`` says why (a refusal's reason for its proposer)."""
     correction = session.get(Correction, correction_id, with_for_update=True)
     if correction is None:
         raise NotFound(N_("no such correction"))
@@ -413,9 +403,11 @@ def decide_correction(
             field="decided_by",
         )
     correction.decided_by_id, correction.decided_at = user.id, now
+    correction.decision_note = note
     if not approve:
         correction.status = "rejected"
-        audit(session, "reject_correction", f"correction:{correction.id}", user, now)
+        audit.record(session, "reject_correction", f"correction:{correction.id}", user, now,
+                     exception_id=correction.exception_id, note=note)  # fmt: skip
         return correction
     entry = ledger.post(
         session,
@@ -432,8 +424,8 @@ def decide_correction(
         if item is not None:
             item.state = ItemState.RECONCILED
         _resolve(exception, "corrected", correction.reason, user, now)
-    audit(session, "approve_correction", f"correction:{correction.id}", user, now,
-          entry_id=entry.id)  # fmt: skip
+    audit.record(session, "approve_correction", f"correction:{correction.id}", user, now,
+                 entry_id=entry.id, note=note)  # fmt: skip
     _reassert(session, user, now, f"correction:{correction.id}")
     return correction
 
@@ -445,8 +437,28 @@ def _reassert(session: Session, user: User, now: datetime, after: str) -> None:
         return
     rows = assertions.compute(session, now)
     differs = sum(1 for row in rows if row.status == AssertionStatus.DIFFERS)
-    audit(session, "assert_balances", "recon", user, now, days=len(rows), differs=differs,
+    audit.record(session, "assert_balances", "recon", user, now, days=len(rows), differs=differs,
           after=after)  # fmt: skip
+
+
+def run(session: Session, user: User | None, now: datetime, **options) -> matching.RunResult:
+    """A matching run (``options`` as :func:`matching.run` takes them), in the audit trail."""
+    result = matching.run(session, now, **options)
+    audit.record(session, "run", "recon", user, now, matched=dict(result.matched),
+                 opened=result.opened, closed=result.closed)  # fmt: skip
+    return result
+
+
+def assert_balances(
+    session: Session, user: User | None, now: datetime, start=None, end=None
+) -> list[BalanceAssertion]:
+    """Assert every reconciled account for every day in ``[start, end]``, in the audit trail."""
+    rows = assertions.compute(session, now, start, end)
+    differs = sum(1 for row in rows if row.status == AssertionStatus.DIFFERS)
+    audit.record(session, "assert_balances", "recon", user, now, days=len(rows), differs=differs,
+                 start=start.isoformat() if start else None,
+                 end=end.isoformat() if end else None)  # fmt: skip
+    return rows
 
 
 def queue(status: ExceptionStatus = ExceptionStatus.OPEN) -> sa.Select:
@@ -454,9 +466,3 @@ def queue(status: ExceptionStatus = ExceptionStatus.OPEN) -> sa.Select:
     return (
         sa.select(ReconException).where(ReconException.status == status).order_by(ReconException.id)
     )
-
-
-def trail(subject: str | None = None) -> sa.Select:
-    """The audit trail, newest first (optionally of one subject)."""
-    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
-    return query if subject is None else query.where(AuditEvent.subject == subject)

@@ -143,6 +143,12 @@ class BankAccount(Base):
     """One of the exchange's own bank accounts, with how its statement files are read."""
 
     __tablename__ = "finance_bank_accounts"
+    __table_args__ = (
+        sa.Index(
+            "uq_finance_bank_accounts_default_currency", "currency", unique=True,
+            postgresql_where=sa.text("is_default"), sqlite_where=sa.text("is_default"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
@@ -151,6 +157,10 @@ class BankAccount(Base):
     currency: Mapped[str] = mapped_column(sa.String(3))
     # The ledger account its money is booked on.
     ledger_account: Mapped[str] = mapped_column(sa.String(200), default="assets:bank")
+    # Receipts, payouts and bank refunds that name no account go through the default one of
+    # their currency (at most one per currency); a closed account takes no new money.
+    is_default: Mapped[bool] = mapped_column(default=False)
+    closed_at: Mapped[datetime | None]
     # CSV statements: a ready layout's name, or a saved column mapping, and the file encoding.
     csv_layout: Mapped[str | None] = mapped_column(sa.String(32))
     csv_mapping: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -297,20 +307,27 @@ class Correction(Base):
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
+    # Why the second finance user refused it (or anything they noted on approving it).
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
     entry_id: Mapped[int | None]
 
 
 class AuditEvent(Base):
-    """Every reconciliation action: who did what to which item, when, and why."""
+    """Every finance action: who did what to which item (and through which API client), when,
+    and the details (``market/finance/audit.py``)."""
 
     __tablename__ = "finance_audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    action: Mapped[str] = mapped_column(sa.String(40))
+    action: Mapped[str] = mapped_column(sa.String(40), index=True)
     subject: Mapped[str] = mapped_column(sa.String(60), index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The OAuth client the user acted through; none on the pages and the CLI.
+    client_id: Mapped[str | None] = mapped_column(sa.String(100))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
 
 
 class AssertionStatus(enum.StrEnum):

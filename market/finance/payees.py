@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from market import outbox
 from market.errors import Conflict, InvalidInput, NotFound
 from market.errors import state_value as _value
+from market.finance import audit
 from market.finance.models import PayeeAccount, PayeeStatus
 from market.identity.models import MemberRole, Membership, Organisation, User
 from market.text import N_
@@ -119,6 +120,7 @@ def request_change(
     session.add(payee)
     session.flush()
     _tell_owners(session, payee, "requested")
+    _audit(session, "payee_proposed", payee, user, now, note=payee.note)
     return payee
 
 
@@ -147,6 +149,8 @@ def confirm(session: Session, payee_id: int, user: User, now: datetime) -> Payee
     payee.status = PayeeStatus.ACTIVE
     payee.decided_by_id, payee.decided_at = user.id, now
     _tell_owners(session, payee, "confirmed")
+    _audit(session, "payee_confirmed", payee, user, now,
+           replaces=current.id if current is not None else None)  # fmt: skip
     return payee
 
 
@@ -156,7 +160,19 @@ def reject(session: Session, payee_id: int, user: User, now: datetime, note: str
     payee.status = PayeeStatus.REJECTED
     payee.decided_by_id, payee.decided_at = user.id, now
     payee.note = note
+    _audit(session, "payee_rejected", payee, user, now, note=note)
     return payee
+
+
+def _audit(session: Session, action: str, payee: PayeeAccount, user: User, now, **details):
+    """A payee account's action in the audit trail, with the account a second user checks
+    (its number masked, as on the pages)."""
+    audit.record(
+        session, action, f"payee:{payee.id}", user, now, organisation_id=payee.organisation_id,
+        account_name=payee.account_name, bank_name=payee.bank_name,
+        account_number=masked(payee.account_number), cnaps_code=payee.cnaps_code,
+        swift_bic=payee.swift_bic, **details,
+    )  # fmt: skip
 
 
 def active(session: Session, organisation_id: int) -> PayeeAccount | None:

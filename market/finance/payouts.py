@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from market import idempotency
 from market.errors import Conflict, InvalidInput, NotFound
+from market.finance import audit, cash, payees
 from market.finance import books as finance_books
-from market.finance import payees
 from market.identity.models import Organisation, User
 from market.states import Actor, Machine
 from market.text import N_
@@ -159,7 +159,20 @@ def build_batch(
     if not batch.payouts:
         # Everything owed was set off against receivables: nothing to send to the bank.
         batch.status, batch.closed_at = PayoutBatchStatus.PAID, now
+    _audit_batch(session, "batch_built", batch, user, now,
+                 chosen=sorted(organisation_ids) if organisation_ids else None)  # fmt: skip
     return batch
+
+
+def _audit_batch(session: Session, action: str, batch: PayoutBatch, user: User, now, **more):
+    """A batch's action in the audit trail: its payouts (payee and amount) and total."""
+    audit.record(
+        session, action, f"batch:{batch.id}", user, now, currency=batch.currency,
+        amount=sum(payout.amount_minor for payout in batch.payouts),
+        payouts={str(payout.id): [payout.organisation_id, payout.amount_minor]
+                 for payout in batch.payouts},
+        **more,
+    )  # fmt: skip
 
 
 def batch_or_404(session: Session, batch_id: int, lock: bool = False) -> PayoutBatch:
@@ -178,14 +191,21 @@ def payout_or_404(session: Session, payout_id: int) -> Payout:
     return payout
 
 
-def submit_batch(session: Session, batch_id: int, user: User, now: datetime) -> PayoutBatch:
-    """The bank file was uploaded to the bank: every payout's money is now in transit."""
+def submit_batch(
+    session: Session, batch_id: int, user: User, now: datetime, bank_account_id: int | None = None
+) -> PayoutBatch:
+    """The bank file was uploaded to the portal of the exchange's bank account
+    ``bank_account_id`` (the currency's default if not given): every payout's money is now in
+    transit, and leaves that account when paid."""
     batch = batch_or_404(session, batch_id, lock=True)
     batch.status = BATCH_MOVES.next(batch.status, PayoutAction.SUBMIT, Actor.FINANCE)
+    account = cash.account_for(session, bank_account_id, batch.currency)
+    batch.bank_account_id = account.id if account is not None else None
     for payout in batch.payouts:
         payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.SUBMIT, Actor.FINANCE)
         finance_books.provider_payout_submitted(session, payout.id, payout.hold_id, now)
     batch.submitted_by_id, batch.submitted_at = user.id, now
+    _audit_batch(session, "batch_submitted", batch, user, now)
     return batch
 
 
@@ -198,6 +218,7 @@ def cancel_batch(session: Session, batch_id: int, user: User, now: datetime) -> 
         finance_books.provider_payout_released(session, payout.hold_id)
         payout.closed_at = now
     batch.closed_at = now
+    _audit_batch(session, "batch_cancelled", batch, user, now)
     return batch
 
 
@@ -248,10 +269,13 @@ def _close_batch_if_done(batch: PayoutBatch, now: datetime) -> None:
 
 def mark_paid(
     session: Session, payout_id: int, value_date: date, bank_reference: str, now: datetime,
-    actor: Actor = Actor.FINANCE,
+    actor: Actor = Actor.FINANCE, bank_account_id: int | None = None, user: User | None = None,
 ) -> Payout:  # fmt: skip
-    """The bank statement shows the payout left our account: in transit → bank."""
+    """The bank statement shows the payout left our account: in transit → the ledger code of
+    the bank account its batch went through (``bank_account_id``, if given, must be it).
+    ``user`` is who recorded it (none when a matching run read it off the statement)."""
     payout = payout_or_404(session, payout_id)
+    cash.check_sent_through(session, bank_account_id, payout.batch.bank_account_id)
     if payout.status == PayoutStatus.PAID and payout.bank_reference == bank_reference:
         if payout.value_date != value_date:
             raise Conflict(
@@ -264,16 +288,30 @@ def mark_paid(
     payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.PAY, actor)
     finance_books.provider_payout_paid(
         session, payout.id, payout.amount_minor, payout.currency, value_moment(value_date),
-        bank_reference,
+        bank_reference, cash.code(payout.batch.bank_account),
     )  # fmt: skip
     payout.value_date, payout.bank_reference, payout.closed_at = value_date, bank_reference, now
     _close_batch_if_done(payout.batch, now)
+    _audit_payout(session, "payout_paid", payout, actor, user, now,
+                  bank_reference=bank_reference)  # fmt: skip
     return payout
+
+
+def _audit_payout(session: Session, action: str, payout: Payout, actor: Actor, user, now,
+                  **more) -> None:  # fmt: skip
+    """A payout's action in the audit trail (by the matcher when ``actor`` is the system)."""
+    value_date = payout.value_date.isoformat() if payout.value_date else None
+    audit.record(
+        session, action, f"payout:{payout.id}", user, now, batch_id=payout.batch_id,
+        organisation_id=payout.organisation_id, amount=payout.amount_minor,
+        currency=payout.currency, value_date=value_date,
+        by_matching=True if actor == Actor.SYSTEM else None, **more,
+    )  # fmt: skip
 
 
 def mark_returned(
     session: Session, payout_id: int, reason: str, value_date: date | None, now: datetime,
-    actor: Actor = Actor.FINANCE,
+    actor: Actor = Actor.FINANCE, user: User | None = None,
 ) -> Payout:  # fmt: skip
     """The bank sent the payout back (closed account, wrong name ...): the provider is owed it
     again and a later batch pays it, once the payee account is put right."""
@@ -287,6 +325,7 @@ def mark_returned(
     )  # fmt: skip
     payout.return_reason, payout.value_date, payout.closed_at = reason, value_date, now
     _close_batch_if_done(payout.batch, now)
+    _audit_payout(session, "payout_returned", payout, actor, user, now, reason=reason)
     return payout
 
 

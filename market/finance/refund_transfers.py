@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, NotFound
+from market.finance import audit, cash, payees
 from market.finance import books as finance_books
-from market.finance import payees
 from market.finance.payouts import CHINA_STANDARD_TIME, check_value_date, value_moment
 from market.identity.models import User
 from market.states import Actor, Machine
@@ -82,11 +82,16 @@ def payee_of(session: Session, refund: Refund):
     return payees.active(session, refund.order.buyer_organisation_id)
 
 
-def send(session: Session, refund_id: int, user: User, now: datetime) -> Refund:
-    """Finance sent the transfer to the buyer's confirmed payee account: payable → in transit.
-    Refused (409) while the buyer has no confirmed account: there is nowhere to send it."""
+def send(
+    session: Session, refund_id: int, user: User, now: datetime, bank_account_id: int | None = None
+) -> Refund:
+    """Finance sent the transfer to the buyer's confirmed payee account from the exchange's
+    bank account ``bank_account_id`` (the currency's default if not given): payable → in
+    transit. Refused (409) while the buyer has no confirmed account: there is nowhere to send
+    it."""
     refund = refund_or_404(session, refund_id, lock=True)
     status = TRANSFER_MOVES.next(refund.transfer_status, TransferAction.SEND, Actor.FINANCE)
+    account = cash.account_for(session, bank_account_id, refund.currency)
     order = session.get(Order, refund.order_id)
     payee = payees.active(session, order.buyer_organisation_id)
     if payee is None:
@@ -100,16 +105,32 @@ def send(session: Session, refund_id: int, user: User, now: datetime) -> Refund:
     )  # fmt: skip
     refund.transfer_status = status
     refund.payee_account_id, refund.sent_by_id, refund.sent_at = payee.id, user.id, now
+    refund.bank_account_id = account.id if account is not None else None
+    _audit(session, "refund_sent", refund, Actor.FINANCE, user, now,
+           organisation_id=order.buyer_organisation_id, payee_id=payee.id,
+           bank_account_id=refund.bank_account_id)  # fmt: skip
     return refund
+
+
+def _audit(session: Session, action: str, refund: Refund, actor: Actor, user, now, **more):
+    """A refund transfer's action in the audit trail (by the matcher when ``actor`` is the
+    system)."""
+    audit.record(
+        session, action, f"refund:{refund.id}", user, now, order_id=refund.order_id,
+        amount=refund.amount_minor, currency=refund.currency,
+        by_matching=True if actor == Actor.SYSTEM else None, **more,
+    )  # fmt: skip
 
 
 def mark_paid(
     session: Session, refund_id: int, value_date: date, bank_reference: str, now: datetime,
-    actor: Actor = Actor.FINANCE,
+    actor: Actor = Actor.FINANCE, bank_account_id: int | None = None, user: User | None = None,
 ) -> Refund:  # fmt: skip
-    """The bank statement shows the refund left our account: in transit → bank, on the value
+    """The bank statement shows the refund left our account: in transit → the ledger code of
+    the bank account it was sent from (``bank_account_id``, if given, must be it), on the value
     date. Recording it again with the same reference and value date changes nothing."""
     refund = refund_or_404(session, refund_id, lock=True)
+    cash.check_sent_through(session, bank_account_id, refund.bank_account_id)
     if (
         refund.transfer_status == RefundTransferStatus.PAID
         and refund.bank_reference == bank_reference
@@ -125,10 +146,12 @@ def mark_paid(
         _check_value_date(refund, value_date, now)
     finance_books.buyer_refund_paid(
         session, refund.id, refund.amount_minor, refund.currency, value_moment(value_date),
-        bank_reference,
+        bank_reference, cash.code(refund.bank_account),
     )  # fmt: skip
     refund.transfer_status = status
     refund.value_date, refund.bank_reference = value_date, bank_reference
+    _audit(session, "refund_paid", refund, actor, user, now,
+           value_date=value_date.isoformat(), bank_reference=bank_reference)  # fmt: skip
     return refund
 
 

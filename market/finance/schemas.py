@@ -20,7 +20,7 @@ from marshmallow import (
 from ledger.currencies import EXPONENTS
 from market.context import db_session
 from market.fields import AwareDateTime, Date, Int, SingleLine
-from market.finance import refund_transfers
+from market.finance import audit, refund_transfers
 from market.text import N_, FormSchema, Money
 
 
@@ -300,6 +300,22 @@ class BankFileQuerySchema(Schema):
     encoding = fields.String(load_default="gbk", validate=validate.OneOf(["gbk", "utf-8"]))
 
 
+def _bank_account_field(description: str):
+    return Int(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": description},
+    )
+
+
+class BankAccountChoiceSchema(FormSchema):
+    """Which of the exchange's bank accounts the money goes through (submitting a payout
+    batch, sending a bank refund)."""
+
+    bank_account_id = _bank_account_field("default: the currency's default account")
+
+
 class PayoutPaidSchema(FormSchema):
     """The bank statement line that shows a payout paid."""
 
@@ -307,6 +323,7 @@ class PayoutPaidSchema(FormSchema):
     bank_reference = fields.String(
         required=True, validate=[validate.Length(min=1, max=100), SingleLine()]
     )
+    bank_account_id = _bank_account_field("if given, the account the money was sent through")
 
 
 class PayoutReturnedSchema(FormSchema):
@@ -344,6 +361,7 @@ class PayoutBatchSchema(Schema):
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+    bank_account_id = fields.Integer(allow_none=True)
     payouts = fields.List(fields.Nested(PayoutSchema))
 
 
@@ -397,6 +415,13 @@ class BankAccountInputSchema(FormSchema):
     encoding = fields.String(
         load_default=None, validate=validate.OneOf(["utf-8", "gb18030", "gbk"])
     )
+    is_default = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "receipts, payouts and refunds in its currency that name no "
+            "account go through it (the first account of a currency is its default)"
+        },
+    )
 
 
 class BankAccountFormSchema(BankAccountInputSchema):
@@ -429,6 +454,8 @@ class BankAccountSchema(Schema):
     csv_layout = fields.String(allow_none=True)
     csv_mapping = fields.Dict(allow_none=True)
     encoding = fields.String(allow_none=True)
+    is_default = fields.Boolean()
+    closed_at = fields.DateTime(allow_none=True)
 
 
 class StatementOptionsSchema(FormSchema):
@@ -562,18 +589,50 @@ class CorrectionSchema(Schema):
     reason = fields.String()
     proposed_by_id = fields.Integer()
     decided_by_id = fields.Integer(allow_none=True)
+    decision_note = fields.String(allow_none=True)
     entry_id = fields.Integer(allow_none=True)
 
 
+class CorrectionDecisionSchema(FormSchema):
+    """An approval or refusal of a correction, with what its proposer should read."""
+
+    note = fields.String(
+        load_default=None, allow_none=True,
+        validate=[validate.Length(min=1, max=1000), SingleLine()],
+    )  # fmt: skip
+
+
 class AuditEventSchema(Schema):
-    """One action in the audit trail."""
+    """One action in the audit trail: who (the user, and the API client they acted through),
+    what, on what, when."""
 
     id = fields.Integer()
     action = fields.String()
+    kind = fields.Function(lambda event: audit.ACTIONS[event.action][0]
+                           if event.action in audit.ACTIONS else None)  # fmt: skip
     subject = fields.String()
     user_id = fields.Integer(allow_none=True)
+    user_name = fields.Function(lambda event: event.user.name if event.user else None)
+    client_id = fields.String(allow_none=True)
     details = fields.Dict()
     at = fields.DateTime()
+
+
+class AuditQuerySchema(FormSchema):
+    """Which actions of the trail to show: of a kind or one action, in ``[start, end]`` (plain
+    dates are the exchange's days, both included)."""
+
+    kind = fields.String(load_default=None, allow_none=True,
+                         validate=validate.OneOf(list(audit.KINDS)))  # fmt: skip
+    action = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(list(audit.ACTIONS)))  # fmt: skip
+    start = PeriodBound(load_default=None, allow_none=True, plain_time=True)
+    end = PeriodBound(load_default=None, allow_none=True, last_day=True, plain_time=True)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise ValidationError(N_("The end may not be before the start."), field_name="end")
 
 
 class ReportQuerySchema(Schema):
@@ -585,7 +644,7 @@ class ReportQuerySchema(Schema):
     # A plain date is the exchange's day: ``start`` its first midnight, ``end`` the one after.
     start = PeriodBound(load_default=None, plain_time=True)
     end = PeriodBound(load_default=None, last_day=True, plain_time=True)
-    organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    organisation_id = Int(load_default=None, validate=validate.Range(min=1))
 
 
 class AssertionRangeSchema(Schema):
@@ -696,9 +755,7 @@ class ReportBuildInputSchema(FormSchema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
     start = PeriodBound(load_default=None, allow_none=True, plain_time=True)
     end = PeriodBound(load_default=None, allow_none=True, last_day=True, plain_time=True)
-    organisation_id = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1)
-    )
+    organisation_id = Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
 
 class RefundTransferQuerySchema(Schema):
@@ -707,6 +764,16 @@ class RefundTransferQuerySchema(Schema):
     status = fields.String(
         load_default="to_send", validate=validate.OneOf(["to_send", "sent", "paid", "all"])
     )
+
+
+class RefundsPageQuerySchema(Schema):
+    """Which bank refunds the payouts page lists: those still to send or in transit
+    (``open``, the default), those the bank has paid, or ``all``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    refunds = fields.String(load_default="open", validate=validate.OneOf(["open", "paid", "all"]))
 
 
 class RefundTransferSchema(Schema):
@@ -728,6 +795,7 @@ class RefundTransferSchema(Schema):
     sent_at = fields.DateTime(allow_none=True)
     value_date = fields.Date(allow_none=True)
     bank_reference = fields.String(allow_none=True)
+    bank_account_id = fields.Integer(allow_none=True)
 
     def _payee(self, refund):
         payee = refund_transfers.payee_of(db_session(), refund)

@@ -10,6 +10,7 @@ superset).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -150,7 +151,15 @@ def check_mapping(mapping: dict) -> dict:
 def decode(data: bytes, encoding: str | None, usual: str | None = None) -> tuple[str, str]:
     """The file's text and the encoding used: ``encoding`` when one was chosen; else UTF-8
     when the file is UTF-8, then the account's ``usual`` encoding when the file decodes in it,
-    then what ``charset-normalizer`` detects."""
+    then what ``charset-normalizer`` detects. A file opening with UTF-16's byte-order mark
+    (some portals' and Excel's "Unicode" export) is UTF-16 whatever was chosen: the mark says so."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                N_("the file starts as UTF-16 but is not UTF-16 text"), field="file"
+            ) from None
     if b"\x00" in data:
         raise InvalidInput(N_("this is not a text file"), field="file")
     if encoding:

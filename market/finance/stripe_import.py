@@ -23,9 +23,10 @@ from ledger.currencies import EXPONENTS
 from ledger.periods import closed_between
 from market.db import Database, utcnow
 from market.errors import InvalidInput
-from market.finance import inputs, stripe_balance
+from market.finance import audit, inputs, stripe_balance
 from market.finance.models import StripeBalanceTransaction, StripeSync
 from market.finance.stripe_balance import BalanceLine
+from market.identity.models import User
 from market.payments.gateway import PaymentGateway
 from market.text import N_
 
@@ -113,6 +114,9 @@ def pull(
     with database.unit_of_work() as session:
         run = session.get(StripeSync, run_id)
         run.finished_at, run.outcome, run.cursor = utcnow(), outcome, None
+        audit.record(session, "stripe_imported", "stripe", None, run.finished_at, source="api",
+                     sync_id=run.id, pages=run.pages, new_lines=run.lines_new,
+                     duplicates=run.lines_known, outcome=outcome)  # fmt: skip
         session.flush()
         session.expunge(run)
     return run
@@ -293,15 +297,25 @@ def refuse_closed_periods(session, moments: list[tuple[str, datetime]]) -> None:
             raise InvalidInput(N_("this line falls in a closed accounting period"), field=where)
 
 
-def import_csv(session, data: bytes) -> stripe_balance.ImportResult:
+def import_csv(
+    session, data: bytes, user: User | None = None, now: datetime | None = None,
+    file_name: str | None = None,
+) -> stripe_balance.ImportResult:  # fmt: skip
     """Parse and record an itemised balance CSV in the caller's unit of work (all or nothing).
     A report overlapping a closed period is taken when the closed period's lines were
-    imported before unchanged: only a new or changed line there is refused."""
+    imported before unchanged: only a new or changed line there is refused. Each import is in
+    the audit trail, one that adds nothing too."""
     lines = parse_itemised_csv(data)
     refuse_new_in_closed_periods(
         session, lines, lambda place, _line: f"lines[{_line_number(data, place)}].created_utc"
     )
-    return stripe_balance.record(session, lines, "csv")
+    result = stripe_balance.record(session, lines, "csv")
+    audit.record(
+        session, "stripe_imported", "stripe", user, now or utcnow(), source="csv",
+        file_name=(file_name or "")[:200] or None, lines=len(lines), new_lines=result.new,
+        duplicates=result.unchanged, charges_matched=result.matched,
+    )  # fmt: skip
+    return result
 
 
 def refuse_new_in_closed_periods(

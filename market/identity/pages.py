@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from market import i18n
 from market.auth import login_required
 from market.context import current_user, db_session
 from market.db import utcnow
@@ -23,7 +24,7 @@ from market.display import territory_choices
 from market.errors import DomainError
 from market.forms import parse_form, safe_next
 from market.identity import schemas, services
-from market.identity.models import MemberRole, Organisation, StaffRole
+from market.identity.models import MemberRole, Organisation, StaffRole, User
 
 blp = Blueprint("identity", __name__)
 
@@ -54,8 +55,11 @@ def signup():
     if errors:
         return _form_error("identity/signup.html", 422, errors)
     try:
+        # The language chosen, or else the browser's, is the account's: its mail speaks it
+        # from the first one (the confirmation), as the pages did.
+        locale = i18n.chosen_or_browser_locale()
         user = services.register_user(
-            db_session(), data["email"], data["name"], data["password"], session.get("locale")
+            db_session(), data["email"], data["name"], data["password"], locale
         )
     except DomainError as error:
         return _form_error("identity/signup.html", error.status, {error.field: [_(error.message)]})
@@ -113,12 +117,14 @@ def logout():
 
 @blp.route("/verify-email/<token>")
 def verify_email(token: str):
-    """Follow the link mailed at sign-up: the address is confirmed (once)."""
+    """Follow the link mailed at sign-up: the address is confirmed (again: says so)."""
     config = current_app.config
-    services.confirm_email(
+    if services.confirm_email(
         db_session(), token, config["SECRET_KEY"], config["EMAIL_CONFIRMATION_MAX_AGE"]
-    )
-    flash(_("Your e-mail address is confirmed. You can now create or join an organisation."))
+    ):
+        flash(_("Your e-mail address is confirmed. You can now create or join an organisation."))
+    else:
+        flash(_("Your e-mail address is confirmed already; there is nothing more to do."))
     return redirect(url_for("identity.organisations"))
 
 
@@ -325,6 +331,7 @@ def invitation(token: str):
         return render_template(
             "identity/invitation.html",
             invitation=found,
+            inviter=database.get(User, found.invited_by_id),
             token=token,
             here=url_for("identity.invitation", token=token),
         )
@@ -333,8 +340,9 @@ def invitation(token: str):
     joined = services.accept_invitation(database, current_user(), token)
     flash(
         _(
-            "Welcome to %(name)s: you are now a member.",
+            "Welcome to %(name)s: you are now its %(role)s.",
             name=joined.organisation.display_name(get_locale().language),
+            role=_(joined.role.label),
         )
     )
     return redirect(url_for("identity.organisation", organisation_id=joined.organisation_id))

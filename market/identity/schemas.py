@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from babel import Locale
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from market.fields import SingleLine, Text
+from market.fields import SingleLine, Text, Website
 from market.i18n import LOCALES
-from market.identity.models import MemberRole, VerificationState
+from market.identity.credit_code import CreditCodeError
+from market.identity.credit_code import validate as validate_credit_code
+from market.identity.models import MAINLAND, MemberRole, VerificationState
 from market.text import FormSchema
 
 # Codes CLDR lists beside the ISO 3166-1 countries and territories: groupings (EU, UN),
@@ -78,8 +80,19 @@ class OrganisationInputSchema(FormSchema):
     registration_number = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=64)
     )
-    website = fields.URL(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    website = Website(load_default=None, allow_none=True, validate=validate.Length(max=255))
     description = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+    @validates_schema(skip_on_field_errors=False)
+    def credit_code_reads(self, data, **_):
+        """A mainland credit code's form and check character, judged with the other fields so
+        that a form reports them all at once (the service checks the rest: uniqueness)."""
+        code = (data.get("credit_code") or "").strip()
+        if data.get("jurisdiction") == MAINLAND and code:
+            try:
+                validate_credit_code(code)
+            except CreditCodeError as error:
+                raise ValidationError({"credit_code": [str(error)]}) from None
 
 
 class OrganisationPublicSchema(Schema):

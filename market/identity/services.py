@@ -221,6 +221,17 @@ def invite(
     )
     if already:
         raise Conflict(N_("this person is already a member"), field="email")
+    pending = session.scalar(
+        sa.select(Invitation.id).where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.email_key == key,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    if pending:
+        # Two open links for one person: send the first again instead.
+        raise Conflict(N_("this address has an open invitation; send it again"), field="email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
@@ -360,8 +371,17 @@ def revoke_invitation(
     if invitation is None or invitation.organisation_id != organisation.id:
         raise NotFound(N_("no such invitation"))
     if invitation.accepted_at is not None:
-        raise Conflict(N_("this invitation was accepted already"))
-    invitation.expires_at = min(invitation.expires_at, utcnow())
+        raise Conflict(
+            N_("this invitation was accepted already"), state=["accepted"], action=["withdraw"]
+        )
+    now = utcnow()
+    if invitation.expires_at <= now:
+        # Withdrawn before, or lapsed: nothing is open to withdraw, and saying 200 twice would
+        # hide it.
+        raise Conflict(
+            N_("this invitation is no longer open"), state=["expired"], action=["withdraw"]
+        )
+    invitation.expires_at = now
     session.flush()
     return invitation
 
@@ -381,21 +401,26 @@ def send_email_confirmation(session: Session, user: User, secret_key: str, base_
             "to": user.email,
             "name": user.name,
             "link": f"{base_url.rstrip('/')}/verify-email/{token}",
+            "locale": user.locale,
         },
     )
 
 
-def confirm_email(session: Session, token: str, secret_key: str, max_age: int) -> User:
-    """Mark the address a confirmation link names as the user's own; once only."""
+def confirm_email(session: Session, token: str, secret_key: str, max_age: int) -> bool:
+    """Mark the address a confirmation link names as the user's own. ``False`` when it was
+    confirmed already (the link used before, or an accepted invitation confirmed it): a
+    genuine link is not refused for that, it has nothing left to do."""
     try:
         user_id, key = tokens.confirmed_user_id(secret_key, token, max_age)
     except tokens.LinkInvalid:
         raise NotFound(LINK_INVALID, field="token") from None
     user = session.get(User, user_id)
-    if user is None or user.email_key != key or user.email_verified_at is not None:
+    if user is None or user.email_key != key:
         raise NotFound(LINK_INVALID, field="token")
+    if user.email_verified_at is not None:
+        return False
     user.email_verified_at = utcnow()
-    return user
+    return True
 
 
 def request_password_reset(session: Session, email: str, secret_key: str, base_url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from market.hant import to_traditional
 from market.mail import Mail
 
 CONFIRMATION_BODY = """\
@@ -41,13 +42,10 @@ def handlers(app: Flask) -> dict:
     minutes = max(1, app.config["PASSWORD_RESET_MAX_AGE"] // 60)
 
     def send_confirmation(_session: Session, payload: dict) -> None:
-        mailer.send(
-            Mail(
-                to=payload["to"],
-                subject="确认您的邮箱地址 · Confirm your e-mail address",
-                body=CONFIRMATION_BODY.format(days=days, **payload),
-            )
-        )
+        subject, body = "确认您的邮箱地址 · Confirm your e-mail address", CONFIRMATION_BODY
+        if payload.get("locale") == "zh_Hant":  # the words only: the name stays as typed
+            subject, body = to_traditional(subject), to_traditional(body)
+        mailer.send(Mail(to=payload["to"], subject=subject, body=body.format(days=days, **payload)))
 
     def send_reset(_session: Session, payload: dict) -> None:
         mailer.send(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market import outbox
-from market.errors import Conflict, InvalidInput, NotFound
+from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.identity.models import User
 from market.listings.models import Demand, DemandMatch, DemandStatus, Listing, ListingRevision, Plan
 from market.registry.claims import CHINA
@@ -52,17 +52,19 @@ def post(session: Session, organisation_id: int, user: User, data: dict, now: da
     return demand
 
 
-def own_demand(demand: Demand, organisation_ids) -> Demand:
-    """The demand if one of ``organisation_ids`` posted it; NotFound to anyone else."""
+def own_demand(demand: Demand, organisation_ids, action: str) -> Demand:
+    """The demand if one of ``organisation_ids`` posted it. Anyone else is refused ``action``
+    (403 naming it): the demand is public on the board, so a 404 would contradict what the
+    caller has just read."""
     if demand.organisation_id not in organisation_ids:
-        raise NotFound(N_("no such demand"))
+        raise PermissionDenied(N_("only the demand's buyer may do this"), action=[action])
     return demand
 
 
 def revise(session: Session, demand: Demand, organisation_ids, data: dict, now: datetime) -> Demand:
     """Its buyer changes an open demand (all its fields, as posted); it is matched again after
     this commit, and closed when its new deadline day is over."""
-    own_demand(demand, organisation_ids)
+    own_demand(demand, organisation_ids, "revise")
     if demand.status != DemandStatus.OPEN:
         raise Conflict(N_("this demand is closed"), state=[demand.status.value], action=["revise"])
     if data["deadline"] < now.date():
@@ -79,7 +81,7 @@ def revise(session: Session, demand: Demand, organisation_ids, data: dict, now: 
 def withdraw(session: Session, demand: Demand, organisation_ids) -> Demand:
     """Its buyer closes the demand (found what it needed, or gave up); closing it twice is a
     409."""
-    own_demand(demand, organisation_ids)
+    own_demand(demand, organisation_ids, "close")
     return close(session, demand)
 
 

@@ -45,6 +45,8 @@ YEAR_BUCKETS = RangeFacet("coverage_to", ((None, 2015), (2015, 2020), (2020, 202
 FACETS = (*KEYWORD_FILTERS, *BOOLEAN_FILTERS, PRICE_BUCKETS, YEAR_BUCKETS)
 
 BOOLEAN_LABELS = {True: N_("Yes"), False: N_("No")}
+#: Longest query taken as an organisation's name (longer ones are requests, not names).
+MAX_NAME_LENGTH = 100
 
 #: Place words (simplified Chinese and lowercase English) and the region each one means. A
 #: place in the query ranks listings for that region higher (it does not filter).
@@ -130,10 +132,13 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
             limit=[MAX_RESULT_WINDOW],
         )
     text = args.get("q") or ""
+    # A query that is a provider's whole name asks for that provider's listings first.
+    name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
     return Query(
         text=without_places(text),
         filters=filters,
         boosts={"region": vocabulary.within(regions_named(text))},
+        pinned={"provider_names": [name]} if name else {},
         synonyms=synonyms,
         facets=FACETS,
         sort=args.get("sort") or "relevance",

@@ -49,6 +49,7 @@ LISTINGS = IndexSpec(
         integer("coverage_from"),
         integer("coverage_to"),
         keyword("provider"),
+        keyword("provider_names"),
         boolean("cross_border_allowed"),
         boolean("certified"),
         boolean("appraised"),
@@ -122,6 +123,7 @@ def document(listing: Listing, now: datetime, rates: CnyRates | None = None) -> 
         "coverage_from": revision.coverage_from,
         "coverage_to": revision.coverage_to,
         "provider": str(provider.id),
+        "provider_names": vocabulary.name_forms(provider.name_zh, provider.name_en) or None,
         "cross_border_allowed": bool(revision.terms["cross_border"]),
         "certified": effective_status(certificate, now) == "valid",
         "appraised": bool(revision.valuation_report_number),
@@ -181,13 +183,28 @@ def index_listing(
     rates: CnyRates | None = None,
 ) -> str:
     """Outbox handler: upsert the listing's document, or delete it if it is off sale."""
-    engine.ensure_index(LISTINGS)
+    if ensure_current(session, engine, now, rates):
+        return "rebuilt"
     listing = session.get(Listing, listing_id)
     if listing is not None and is_indexed(listing):
         engine.index(LISTINGS, [document(listing, now, rates)])
         return "indexed"
     engine.delete(LISTINGS, [str(listing_id)])
     return "deleted"
+
+
+def ensure_current(
+    session: Session, engine: search.SearchEngine, now: datetime, rates: CnyRates | None = None
+) -> bool:
+    """Create the index if it is missing; rebuild it whole from the database when the live one
+    was built from an earlier field list or analysis version (after an upgrade), so that new
+    listings never wait on ``shujiao search reindex``. True when it rebuilt."""
+    try:
+        engine.ensure_index(LISTINGS)
+    except search.SpecMismatch:
+        rebuild(session, engine, now, rates)
+        return True
+    return False
 
 
 def rebuild(

@@ -24,9 +24,10 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
-from market.display import territory, territory_choices
+from market.display import territory, territory_choices, word_list
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
+from market.guard import refused_query_args, shows_refused_query
 from market.identity.models import StaffRole
 from market.listings import (
     compliance,
@@ -103,18 +104,19 @@ def _search_args() -> tuple[dict, dict]:
     the URL); with errors, the search runs on the words alone."""
     schema = schemas.MarketArgsSchema(CNY)
     by_key = {field.data_key or name: field for name, field in schema.load_fields.items()}
+    refused = refused_query_args()  # a control character: named, never searched for
     flat = {}
     for key in request.args:
-        if key in by_key:
+        if key in by_key and key not in refused:
             values = [value for value in request.args.getlist(key) if value != ""]
             if values:
                 is_list = isinstance(by_key[key], schemas.fields.List)
                 flat[key] = values if is_list else values[0]
     try:
-        return schema.load(flat), {}
+        return schema.load(flat), refused
     except ValidationError as error:
         words = {"q": flat.get("q", "")[:500]} if isinstance(flat.get("q"), str) else {}
-        return schema.load(words), error.normalized_messages()
+        return schema.load(words), error.normalized_messages() | refused
 
 
 def _argument_errors(errors: dict) -> list[str]:
@@ -130,6 +132,7 @@ def _argument_errors(errors: dict) -> list[str]:
 
 
 @blp.route("/market")
+@shows_refused_query
 def market():
     """The marketplace: search with facets, sorting and highlights (no sign-in needed)."""
     if "price_min" in request.args or "price_max" in request.args:
@@ -162,8 +165,10 @@ def market():
         past_the_end = {"last": last,
                         "href": url_for("listings.market", **{**query, "page": [str(last)]})}  # fmt: skip
         status = 404
+    # Words refused for a control character are not searched for, but stay in the box.
+    shown = {**args, "q": request.args.get("q", "")} if "q" in bad_arguments else args
     page = render_template(
-        "listings/market.html", args=args, results=results, facets=facets, error=error,
+        "listings/market.html", args=shown, results=results, facets=facets, error=error,
         argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
         labels=_labels(), pages=_page_links(results), chips=_chips(facets),
         clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
@@ -342,7 +347,7 @@ def listing_page(listing_id: int):
         revision=revision,
         plans=revision.plans_for(mine, utcnow()),
         valuation=valuation,
-        terms=licence.describe(revision.terms, _, territory),
+        terms=licence.describe(revision.terms, _, territory, word_list),
         odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
         similar=similar,
         labels=_labels(),
@@ -577,7 +582,7 @@ def review_listing(listing_id: int):
     listing = listings.listing_or_404(session, listing_id)
     revision = listing.latest_revision
     context = {"listing": listing, "revision": revision, "labels": _labels(),
-               "terms": licence.describe(revision.terms, _, territory),
+               "terms": licence.describe(revision.terms, _, territory, word_list),
                "in_review": revision.state == RevisionState.IN_REVIEW,
                "changes": _changes(listing.live_revision, revision)}  # fmt: skip
     if request.method == "GET":
@@ -643,8 +648,8 @@ def _changes(live, revision) -> list[tuple[str, str, str]]:
         before, after = _shown(live, name), _shown(revision, name)
         if before != after:
             rows.append((_(label), before, after))
-    old_terms = dict(licence.describe(live.terms, _, territory))
-    for label, after in licence.describe(revision.terms, _, territory):
+    old_terms = dict(licence.describe(live.terms, _, territory, word_list))
+    for label, after in licence.describe(revision.terms, _, territory, word_list):
         if old_terms.get(label) != after:
             rows.append((label, old_terms.get(label, ""), after))
     return rows
@@ -755,7 +760,7 @@ def _demand_page(demand, errors=None, form=None, status=200):
 def edit_demand(demand_id: int):
     """Its buyer changes an open demand; it is matched again after the change."""
     session = db_session()
-    demand = demands.own_demand(demands.demand_or_404(session, demand_id), acting_for())
+    demand = demands.own_demand(demands.demand_or_404(session, demand_id), acting_for(), "revise")
     if not demands.is_open(demand, utcnow()):
         flash(_("This demand is closed; it can no longer be changed."))
         return redirect(url_for("listings.demand_page", demand_id=demand.id))

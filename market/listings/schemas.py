@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from marshmallow import (
     Schema,
@@ -11,6 +12,7 @@ from marshmallow import (
     post_load,
     pre_load,
     validate,
+    validates,
     validates_schema,
 )
 
@@ -29,6 +31,7 @@ from market.listings.models import (
     UsageScenario,
 )
 from market.listings.terms import WORLDWIDE
+from market.registry.claims import CHINA
 from market.registry.models import AssetKind, Industry, Right
 from market.text import N_, Count, FormSchema, Money
 
@@ -126,11 +129,11 @@ class ListingPlanInputSchema(Schema):
         for name in ("period", "periods", "calls", "buyer_organisation_id", "expires_at"):
             given = data.get(name) is not None
             if name in needed and not given:
-                errors[name] = ["required for this kind of plan"]
+                errors[name] = [N_("Required for this kind of plan.")]
             elif name not in needed and given:
-                errors[name] = ["not used by this kind of plan"]
+                errors[name] = [N_("Not used by this kind of plan.")]
         if data.get("terms") is not None and kind != PlanKind.PRIVATE_OFFER:
-            errors["terms"] = ["only private offers carry their own terms"]
+            errors["terms"] = [N_("Only private offers carry their own terms.")]
         errors.update(self._price_errors(data, kind))
         if errors:
             raise ValidationError(errors)
@@ -456,6 +459,7 @@ class SearchResultsSchema(Schema):
     search_id = fields.Integer(allow_none=True)
     relaxed = fields.Boolean()
     did_you_mean = fields.String(allow_none=True)
+    strict_total = fields.Integer(allow_none=True)
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
@@ -547,6 +551,13 @@ class DemandOfferInputSchema(Schema):
         bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
     )
     expires_on = Date(required=True)
+
+    @validates("expires_on")
+    def expires_later(self, value, **_):
+        """A past day is refused with the price's message, not on a second attempt (the
+        service checks the moment again at the end of that day, China time)."""
+        if value < datetime.now(CHINA).date():
+            raise ValidationError(N_("a private offer must expire in the future"))
 
 
 class DemandOfferFormSchema(FormSchema, DemandOfferInputSchema):

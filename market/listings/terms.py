@@ -120,15 +120,16 @@ def to_odrl(terms: dict, target: str, assigner: str) -> dict:
     }
 
 
-def describe(terms: dict, gettext, territory_name=str) -> list[tuple[str, str]]:
+def describe(terms: dict, gettext, territory_name=str, join=", ".join) -> list[tuple[str, str]]:
     """(label, value) rows for people, translated with ``gettext`` (Flask-Babel's, in pages);
-    ``territory_name`` names an ISO territory code in the reader's language."""
+    ``territory_name`` names an ISO territory code in the reader's language, ``join`` makes
+    one phrase of several (pages: ``market.display.word_list``, 内部分析、科学研究)."""
     months = terms.get("duration_months")
-    scenarios = ", ".join(gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in terms["scenarios"])
+    scenarios = join([gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in terms["scenarios"]])
     if terms["territory"] == [WORLDWIDE]:
         territory = gettext(N_("Worldwide"))
     else:
-        territory = ", ".join(territory_name(code) for code in terms["territory"])
+        territory = join([territory_name(code) for code in terms["territory"]])
     rows = [
         (gettext(N_("Permitted usage")), scenarios),
         (

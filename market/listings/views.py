@@ -76,6 +76,7 @@ def search_listings(args, pagination_parameters):
         "search_id": logged.id if logged else None,
         "relaxed": results.relaxed,
         "did_you_mean": results.did_you_mean,
+        "strict_total": results.strict_total,
         "took_ms": results.took_ms,
         "hits": [
             {

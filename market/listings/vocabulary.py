@@ -7,9 +7,18 @@ A provider writes a title and a description; buyers search with the words of the
 with places wider than the listing's own (大湾区, 珠三角, Guangdong). The search document
 carries these words in its ``tags_text`` field (simplified Chinese: the engines fold
 traditional script), so a listing is found by them whether or not its provider wrote them.
+
+A provider's name is matched whole instead (``provider_names``, :func:`name_forms`): its words
+are often the words of the trade (城市交通数据有限公司), so as words they would match other
+listings, and a place in it (深圳市...) would outrank the listings about that place.
 """
 
 from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+from search.analysis import fold
 
 #: Category (``Industry`` value) → words.
 CATEGORY_WORDS = {
@@ -131,3 +140,65 @@ def tags(
         schema_words(field_schema),
     )
     return " ".join(part for part in parts if part)
+
+
+#: The ends of organisations' names that say what kind of body it is, as :func:`name_key`
+#: spells them (no spaces or punctuation), longest first where one ends another.
+ORGANISATION_FORMS = (
+    "股份有限公司", "有限责任公司", "集团有限公司", "私人有限公司", "有限公司", "集团", "公司",
+    "companylimited", "coltd", "limited", "ltd", "incorporated", "inc", "corporation", "corp",
+    "company", "group", "llc", "plc", "gmbh",
+)  # fmt: skip
+
+
+def name_key(text: str) -> str:
+    """A name as compared whole: simplified script, lower case, letters and digits only
+    (深圳市 城市交通數據有限公司 and 深圳市城市交通数据有限公司 are one name)."""
+    text = fold(unicodedata.normalize("NFKC", text or "")).lower()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@cache
+def _place_keys() -> tuple[str, ...]:
+    """Every place name of :data:`REGIONS` as :func:`name_key` spells it, longest first."""
+    keys = set()
+    for names, _ in REGIONS.values():
+        chinese = [w for w in names.split() if not w.isascii()]
+        english = " ".join(w for w in names.split() if w.isascii())
+        keys.update(name_key(w) for w in chinese)
+        # English place names run over several words (Hong Kong, Greater Bay Area).
+        keys.update(name_key(w) for w in _english_places(english))
+    return tuple(sorted(keys, key=len, reverse=True))
+
+
+def _english_places(words: str) -> list[str]:
+    known = ("Greater Bay Area", "Pearl River Delta", "Hong Kong")
+    for phrase in known:
+        words = words.replace(phrase, phrase.replace(" ", "_"))
+    return [w.replace("_", " ") for w in words.split()]
+
+
+def name_forms(*names: str | None) -> list[str]:
+    """The forms a buyer would type an organisation's name in, each as :func:`name_key`
+    spells it: whole, without its kind of body (有限公司, Co., Ltd.), and without the place it
+    starts with (深圳市). Never a bare place: 深圳 is not the name of 深圳市某某有限公司."""
+    places = _place_keys()
+    forms = set()
+    for name in names:
+        whole = name_key(name or "")
+        forms.add(whole)
+        forms.add(_without_end(whole))
+        start = next((p for p in places if whole.startswith(p) and whole != p), "")
+        forms.add(whole[len(start) :])
+    return sorted(f for f in forms if _is_name(f) and f not in places)
+
+
+def _without_end(key: str) -> str:
+    for end in ORGANISATION_FORMS:
+        if key.endswith(end) and len(key) > len(end):
+            return key[: -len(end)]
+    return key
+
+
+def _is_name(key: str) -> bool:
+    return len(key) >= (4 if key.isascii() else 2)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, jsonify
+from flask_babel import gettext
 
-from market.errors import error_body
+from market.errors import InvalidInput, error_body
 from market.oauth.server import make_authorization_server
 
 blp = Blueprint("oauth", __name__, url_prefix="/oauth")
@@ -26,6 +27,18 @@ def token():
         )
         response.set_data(json.dumps(body | oauth_error))
     return response
+
+
+@blp.errorhandler(InvalidInput)
+def malformed_request(error: InvalidInput):
+    """A token request holding text no field may hold (a control character, bytes that are not
+    UTF-8), refused before Authlib reads it: RFC 6749 §5.2's 400 (``invalid_scope`` for the
+    scope, ``invalid_request`` for anything else), the field named as everywhere else."""
+    oauth_error = "invalid_scope" if error.field == "scope" else "invalid_request"
+    message = gettext(error.message)
+    errors = {name: messages for name, messages in error.errors.items()}
+    body = error_body(400, message, errors | {"oauth": [oauth_error]})
+    return jsonify(body | {"error": oauth_error, "error_description": message}), 400
 
 
 def register(app):

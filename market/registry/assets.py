@@ -77,9 +77,16 @@ def create_asset(session: Session, organisation_id: int, user: User, data: dict)
     return asset
 
 
-def clean_name(name: str | None, field: str) -> str:
-    """A file's base name, without any directory a client may have sent."""
-    base = PurePosixPath((name or "").replace("\\", "/")).name.strip()
+def clean_name(name: str | None, field: str, folders: bool = True) -> str:
+    """A file's base name, without the directory a browser may send with a chosen file
+    (``folders``); a name climbing out of its folder (``..``), or holding any folder at all
+    when ``folders`` is false (a name the caller typed), is refused, never quietly shortened."""
+    path = (name or "").replace("\\", "/")
+    if ".." in path.split("/"):
+        raise InvalidInput(N_("a file name may not climb out of its folder (..)"), field=field)
+    if not folders and "/" in path:
+        raise InvalidInput(N_("a file name may not hold a folder (/ or \\)"), field=field)
+    base = PurePosixPath(path).name.strip()
     if not base or base.startswith(".") or len(base) > 255:
         raise InvalidInput(N_("the file needs a name with an extension"), field=field)
     return base

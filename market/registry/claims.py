@@ -394,7 +394,9 @@ def file_objection(
     if claim.state != ClaimState.PUBLIC_NOTICE or now >= claim.notice_ends_at:
         raise Conflict(N_("objections can be filed only while the claim is in public notice"))
     if organisation_id == claim.organisation_id:
-        raise PermissionDenied(N_("an organisation cannot object to its own claim"))
+        raise PermissionDenied(
+            N_("an organisation cannot object to its own claim"), action=["object"]
+        )
     if not reasons.strip():
         raise InvalidInput(N_("give the reasons for the objection"), field="reasons")
     objection = Objection(

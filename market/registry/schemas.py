@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from market.db import utcnow
 from market.fields import Date, Int, SingleLine, Text
@@ -183,10 +183,23 @@ class ClaimInputSchema(FormSchema):
 
     asset_id = Int(required=True)
     version = _optional(Int(strict=False, validate=validate.Range(min=1)))
-    rights = fields.List(fields.Enum(Right, by_value=True), required=True)
+    rights = fields.List(
+        fields.Enum(Right, by_value=True),
+        required=True,
+        validate=validate.Length(min=1, error=N_("name at least one right")),
+    )
     source = fields.Enum(SourceKind, by_value=True, required=True)
     source_note = _optional(fields.String(validate=validate.Length(max=4000)))
     source_references = WordList(load_default=list, validate=validate.Length(max=50))
+
+    @validates_schema(skip_on_field_errors=False)
+    def derived_names_its_sources(self, data, **_):
+        """Judged with the other fields, so that a form reports it beside a missing right (the
+        service checks it again for a claim changed later)."""
+        if data.get("source") == SourceKind.DERIVED and not data.get("source_references"):
+            raise ValidationError(
+                {"source_references": [N_("a derived asset must name the assets it derives from")]}
+            )
 
 
 class ClaimUpdateSchema(Schema):

@@ -27,6 +27,7 @@ from ledger import credit, debit
 from ledger.errors import AccountNotFound
 from market.trading.models import (
     Order,
+    Payment,
     PaymentMethod,
     Refund,
     RefundStatus,
@@ -69,6 +70,14 @@ def cash_account(method: PaymentMethod) -> str:
     return STRIPE_CLEARING if method == PaymentMethod.STRIPE else BANK
 
 
+def received_on(payment: Payment) -> str:
+    """Where a payment's money sits: Stripe clearing, or the ledger code of the exchange's bank
+    account it came into (``assets:bank`` when it names none)."""
+    if payment.method == PaymentMethod.BANK_TRANSFER and payment.bank_account is not None:
+        return payment.bank_account.ledger_account
+    return cash_account(payment.method)
+
+
 def balance(session: Session, account: str, currency: str, available: bool = False) -> int:
     """An account's balance on its normal side (0 if it was never used)."""
     try:
@@ -91,14 +100,16 @@ def _meta(order: Order, **extra) -> dict:
 
 
 def payment_received(
-    session: Session, order: Order, method: PaymentMethod, amount: int, now: datetime, **meta
-) -> ledger.EntryRecord:
-    """Card/wallet captured or bank transfer confirmed: cash → the order's escrow."""
+    session: Session, order: Order, method: PaymentMethod, amount: int, now: datetime,
+    cash: str | None = None, **meta,
+) -> ledger.EntryRecord:  # fmt: skip
+    """Card/wallet captured or bank transfer confirmed: cash (``cash``, else the method's
+    account) → the order's escrow."""
     return ledger.post(
         session,
         key=f"order:{order.id}:paid",
         postings=[
-            debit(cash_account(method), amount, order.currency),
+            debit(cash or cash_account(method), amount, order.currency),
             credit(order.escrow_account, amount, order.currency),
         ],
         description=f"order {order.reference} paid ({method})",
@@ -108,14 +119,15 @@ def payment_received(
 
 
 def unapplied_receipt(
-    session: Session, key: str, method: PaymentMethod, amount: int, currency: str, now, **meta
-) -> ledger.EntryRecord:
+    session: Session, key: str, method: PaymentMethod, amount: int, currency: str, now,
+    cash: str | None = None, **meta,
+) -> ledger.EntryRecord:  # fmt: skip
     """Money received that no order may take (short, excess, late, duplicate): held."""
     return ledger.post(
         session,
         key=f"{key}:held",
         postings=[
-            debit(cash_account(method), amount, currency),
+            debit(cash or cash_account(method), amount, currency),
             credit(UNAPPLIED, amount, currency),
         ],
         description=f"receipt held for finance ({method})",
@@ -125,15 +137,16 @@ def unapplied_receipt(
 
 
 def unapplied_returned(
-    session: Session, key: str, method: PaymentMethod, amount: int, currency: str, now, **meta
-) -> ledger.EntryRecord:
-    """A held receipt paid back to whoever sent it."""
+    session: Session, key: str, method: PaymentMethod, amount: int, currency: str, now,
+    cash: str | None = None, **meta,
+) -> ledger.EntryRecord:  # fmt: skip
+    """A held receipt paid back to whoever sent it, out of the account it came into."""
     return ledger.post(
         session,
         key=f"{key}:returned",
         postings=[
             debit(UNAPPLIED, amount, currency),
-            credit(cash_account(method), amount, currency),
+            credit(cash or cash_account(method), amount, currency),
         ],
         description=f"held receipt returned ({method})",
         effective_at=now,
@@ -310,13 +323,18 @@ def net_receivable(
 
 def payables(session: Session, currency: str) -> dict[int, int]:
     """Available payable per provider organisation in ``currency`` (only those above zero)."""
+    return payables_by_currency(session).get(currency, {})
+
+
+def payables_by_currency(session: Session) -> dict[str, dict[int, int]]:
+    """Available payable per provider organisation, in each currency anyone is owed in (only
+    those above zero): each currency is paid out in batches of its own."""
     prefix = "liabilities:provider_payable:org:"
-    found = {}
+    found: dict[str, dict[int, int]] = {}
     for row in ledger.accounts_under(session, prefix):
-        if row.currency != currency:
-            continue
         if row.available > 0:
-            found[int(row.account.removeprefix(prefix))] = row.available
+            owed = found.setdefault(row.currency, {})
+            owed[int(row.account.removeprefix(prefix))] = row.available
     return found
 
 

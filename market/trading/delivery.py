@@ -21,7 +21,7 @@ from market.identity.models import User
 from market.listings.models import BillingPeriod, DeliveryMethod, PlanKind
 from market.registry.models import AssetFile, AssetVersion
 from market.text import N_
-from market.trading import orders
+from market.trading import notices, orders
 from market.trading.models import (
     Download,
     Entitlement,
@@ -107,6 +107,7 @@ def deliver(
     message = outbox.enqueue(session, AUTO_ACCEPT_TOPIC, {"order_id": order.id})
     message.available_at = order.acceptance_due_at
     session.flush()
+    notices.delivered(session, order, now)
     return entitlement
 
 

@@ -289,6 +289,9 @@ class Payment(Base):
     # the value date the bank gave it (起息日), which may differ from when it was recorded.
     bank_transaction_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     value_date: Mapped[date | None] = mapped_column(sa.Date)
+    # The exchange's bank account the money came into (None: booked on ``assets:bank`` before
+    # accounts were named, or no account is registered).
+    bank_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finance_bank_accounts.id"))
     payer_name: Mapped[str | None] = mapped_column(sa.String(200))
     reference: Mapped[str | None] = mapped_column(sa.String(40))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -297,6 +300,7 @@ class Payment(Base):
     completed_at: Mapped[datetime | None]
 
     order: Mapped[Order | None] = relationship(back_populates="payments")
+    bank_account: Mapped[BankAccount | None] = relationship()  # noqa: F821 - finance's model
 
 
 class Refund(Base):
@@ -338,9 +342,12 @@ class Refund(Base):
     sent_at: Mapped[datetime | None]
     value_date: Mapped[date | None] = mapped_column(sa.Date)
     bank_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    # The exchange's bank account the transfer was sent from.
+    bank_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finance_bank_accounts.id"))
 
     order: Mapped[Order] = relationship(back_populates="refunds")
     payee_account: Mapped[PayeeAccount | None] = relationship()  # noqa: F821 - finance's model
+    bank_account: Mapped[BankAccount | None] = relationship()  # noqa: F821 - finance's model
 
     @property
     def reference(self) -> str:
@@ -440,8 +447,11 @@ class PayoutBatch(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The exchange's bank account whose portal took the file: the payouts leave it.
+    bank_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finance_bank_accounts.id"))
 
     payouts: Mapped[list[Payout]] = relationship(back_populates="batch", order_by="Payout.id")
+    bank_account: Mapped[BankAccount | None] = relationship()  # noqa: F821 - finance's model
 
 
 class Payout(Base):

@@ -1,10 +1,12 @@
 """What trading tells the two sides of an order (in the app and by mail, in Chinese and
-English): a sale to its provider, a payment to both, a dispute opened and decided to both, a
+English): a sale to its provider, a payment to both, a delivery and its acceptance deadline to
+the buyer, a dispute opened and decided to both, a
 refund to both. Written in the caller's transaction through the one notification service."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 from sqlalchemy.orm import Session
@@ -12,6 +14,8 @@ from sqlalchemy.orm import Session
 from ledger.currencies import EXPONENTS, to_major
 from market.listings import notifications
 from market.trading.models import Order
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def _amount(minor: int, currency: str, locale: str) -> str:
@@ -46,16 +50,21 @@ def order_placed(session: Session, order: Order, now: datetime) -> None:
     )  # fmt: skip
 
 
-def order_paid(session: Session, order: Order, now: datetime) -> None:
-    """Both sides: the money is in escrow; the provider delivers."""
+def order_paid(session: Session, order: Order, now: datetime, delivered: bool = False) -> None:
+    """Both sides: the money is in escrow; the provider delivers (unless the exchange already
+    ``delivered`` the files)."""
     zh_title, en_title = _title(order)
     zh_amount = _amount(order.paid_minor, order.currency, "zh_CN")
     en_amount = _amount(order.paid_minor, order.currency, "en")
+    zh_next, en_next = (
+        ("文件已由交易所交付，待买方验收", "the exchange has delivered the files; "
+         "awaiting the buyer's acceptance")
+        if delivered else ("请交付", "please deliver")
+    )  # fmt: skip
     _tell(
         session, order.provider_organisation_id, "order.paid", order,
-        f"订单 {order.reference}（「{zh_title}」）已付款 {zh_amount}，款项由交易所托管，请交付",
-        f"Order {order.reference} (“{en_title}”) is paid, {en_amount} held in escrow: "
-        "please deliver",
+        f"订单 {order.reference}（「{zh_title}」）已付款 {zh_amount}，款项由交易所托管，{zh_next}",
+        f"Order {order.reference} (“{en_title}”) is paid, {en_amount} held in escrow: {en_next}",
         now,
     )  # fmt: skip
     _tell(
@@ -63,6 +72,47 @@ def order_paid(session: Session, order: Order, now: datetime) -> None:
         f"已收到订单 {order.reference}（「{zh_title}」）的付款 {zh_amount}，款项由交易所托管至验收",
         f"Payment of {en_amount} for order {order.reference} (“{en_title}”) received; "
         "it is held in escrow until you accept",
+        now,
+    )  # fmt: skip
+
+
+def payment_held(session: Session, order: Order, amount_minor: int, currency: str,
+                 now: datetime) -> None:  # fmt: skip
+    """The buyer: money arrived for its order that the order cannot take (short, excess, in
+    another currency, or the order no longer waits for payment); it is held to be returned."""
+    zh_title, en_title = _title(order)
+    zh_got, en_got = _amount(amount_minor, currency, "zh_CN"), _amount(amount_minor, currency, "en")
+    if order.status == "awaiting_payment":
+        zh_due = _amount(order.price_minor, order.currency, "zh_CN")
+        en_due = _amount(order.price_minor, order.currency, "en")
+        zh = f"与应付金额 {zh_due} 不符。款项由交易所暂存并将退回付款方；订单仍待付款，请按应付金额付款"
+        en = (f"which is not the {en_due} due. It is held and will be returned to the payer; "
+              f"the order still waits for payment of {en_due}")  # fmt: skip
+    else:
+        zh = "但该订单已不再待付款。款项由交易所暂存并将退回付款方"
+        en = "but the order no longer waits for payment. It is held and will be returned to the payer"
+    _tell(
+        session, order.buyer_organisation_id, "order.payment_held", order,
+        f"收到订单 {order.reference}（「{zh_title}」）的款项 {zh_got}，{zh}",
+        f"{en_got} received for order {order.reference} (“{en_title}”), {en}",
+        now,
+    )  # fmt: skip
+
+
+def delivered(session: Session, order: Order, now: datetime) -> None:
+    """The buyer: the data is delivered, and until when it may accept or dispute (silence
+    accepts when the window ends)."""
+    zh_title, en_title = _title(order)
+    due = order.acceptance_due_at
+    due = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(CHINA)
+    when = due.strftime("%Y-%m-%d %H:%M")
+    _tell(
+        session, order.buyer_organisation_id, "order.delivered", order,
+        f"订单 {order.reference}（「{zh_title}」）已交付：请在 {when}（中国标准时间）前验收，"
+        "或在此之前提出争议；逾期视为验收，款项结算给提供方",
+        f"Order {order.reference} (“{en_title}”) is delivered: accept it, or open a dispute, "
+        f"by {when} China Standard Time; after that it counts as accepted and the provider is "
+        "paid",
         now,
     )  # fmt: skip
 
@@ -100,12 +150,27 @@ def dispute_decided(
         )  # fmt: skip
 
 
-def refunded(session: Session, order: Order, amount_minor: int, now: datetime) -> None:
-    """Both sides: money went back to the buyer."""
+def refunded(
+    session: Session, order: Order, amount_minor: int, now: datetime, to_send: bool = False
+) -> None:
+    """Both sides: money went back to the buyer — or, for a bank-paid order (``to_send``), is
+    owed to the buyer until finance transfers it to the buyer's bank account."""
     zh_title, en_title = _title(order)
     zh_amount = _amount(amount_minor, order.currency, "zh_CN")
     en_amount = _amount(amount_minor, order.currency, "en")
+    if to_send:
+        _tell(
+            session, order.buyer_organisation_id, "order.refunded", order,
+            f"订单 {order.reference}（「{zh_title}」）退款 {zh_amount} 待交易所汇出："
+            "将转账至贵机构在交易所登记的收款账户；尚未登记的，请将收款账户发送给交易所财务",
+            f"{en_amount} of order {order.reference} (“{en_title}”) is to be refunded: the "
+            "exchange transfers it to your organisation's bank account registered with it; "
+            "if you have not registered one, send it to the exchange's finance team",
+            now,
+        )  # fmt: skip
     for organisation_id in (order.provider_organisation_id, order.buyer_organisation_id):
+        if to_send and organisation_id == order.buyer_organisation_id:
+            continue
         _tell(
             session, organisation_id, "order.refunded", order,
             f"订单 {order.reference}（「{zh_title}」）已退款 {zh_amount}",

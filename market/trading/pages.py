@@ -24,10 +24,11 @@ from market import charts, handover
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import home_currency, label, territory
+from market.display import currency_name, home_currency, label, territory, word_list
 from market.errors import DomainError, NotFound, PermissionDenied, error_body
 from market.fields import int_id
-from market.finance import payouts
+from market.finance import payees, payouts
+from market.finance.models import PayeeAccount, PayeeStatus
 from market.forms import error_texts, parse_form
 from market.identity.models import Organisation, StaffRole
 from market.listings import terms as licence
@@ -45,6 +46,7 @@ from market.text import N_
 from market.trading import (
     books,
     delivery,
+    earnings,
     flows,
     orders,
     refunds,
@@ -57,8 +59,7 @@ from market.trading.models import (
     PAYMENT_METHOD_LABELS,
     Order,
     OrderStatus,
-    Refund,
-    RefundStatus,
+    RefundTransferStatus,
 )
 from market.trading.settings import TradingSettings, from_config
 from market.trading.states import ACTION_LABELS, Actor, allowed_actions
@@ -132,7 +133,7 @@ def buy(listing_id: int):
             organisation for organisation in organisations if not organisation.is_verified
         ],
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
-        "terms": licence.describe(revision.terms, _, territory),
+        "terms": licence.describe(revision.terms, _, territory, word_list),
         "labels": _labels(),
         # What a buyer taking the data abroad accepts, and whether one of the user's
         # organisations would take it abroad by its registration alone.
@@ -300,15 +301,21 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             functools.partial(url_for, "trading.download"),
         )
         fingerprint = session.get(AssetVersion, entitlement.asset_version_id).fingerprint
+    # A bank-paid order's refund is owed until finance transfers it to the buyer's account.
+    transfers = [refund for refund in order.refunds if refund.transfer_status in PENDING_TRANSFER]
     return render_template(
         "trading/order.html",
+        transfers=transfers,
+        needs_account=role == Actor.BUYER
+        and any(refund.transfer_status == RefundTransferStatus.TO_SEND for refund in transfers)
+        and payees.active(session, order.buyer_organisation_id) is None,
         order=order,
         role=role,
         actions=allowed_actions(order.status, role),
         entitlement=entitlement,
         links=links,
         fingerprint=fingerprint,
-        terms=licence.describe(order.terms, _, territory),
+        terms=licence.describe(order.terms, _, territory, word_list),
         window=settlement.window_left(order, utcnow()),
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),
@@ -408,6 +415,9 @@ def order_manifest(order_id: int):
     return response
 
 
+PENDING_TRANSFER = (RefundTransferStatus.TO_SEND, RefundTransferStatus.SENT)
+
+
 @blp.route("/orders/<int:order_id>/receipt")
 @login_required
 def receipt(order_id: int):
@@ -441,17 +451,27 @@ def statement():
         )
     ).all()
     paid_out = session.scalars(payouts.payouts_of(organisation_id)).all()
-    currency = home_currency()
     return render_template(
         "trading/statement.html",
         organisation=session.get(Organisation, organisation_id),
         sold=sold,
         payouts=paid_out,
-        payable=books.balance(session, books.payable_account(organisation_id), currency),
-        currency=currency,
+        earnings=earnings.earnings(session, organisation_id, home_currency()),
+        **_payee(session, organisation_id),
         now=utcnow(),
         labels=_labels(),
     )
+
+
+def _payee(session, organisation_id: int) -> dict:
+    """The provider's confirmed payee account, and whether one waits for confirmation."""
+    pending = payees.listing(PayeeStatus.PENDING).where(
+        PayeeAccount.organisation_id == organisation_id
+    )
+    return {
+        "payee": payees.active(session, organisation_id),
+        "payee_pending": session.scalars(pending.limit(1)).first() is not None,
+    }
 
 
 @blp.route("/provider/dashboard")
@@ -463,41 +483,29 @@ def dashboard():
     organisation_id = request.args.get("organisation_id", type=int) or (mine[0] if mine else None)
     if organisation_id not in mine:
         raise PermissionDenied(N_("you are not a member of this organisation"))
-    currency = home_currency()
     months = charts.months_back(utcnow())
-    refunded = (
-        sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0))
-        .where(Refund.order_id == Order.id, Refund.status == RefundStatus.SUCCEEDED)
-        .scalar_subquery()
-    )
-    # A sale counts for what the buyer kept paying: a partial refund is not a sale.
-    settled = session.execute(
-        orders.sales(organisation_id)
-        .where(Order.status == OrderStatus.SETTLED, Order.currency == currency)
-        .with_only_columns(Order.settled_at, Order.price_minor - refunded)
-    ).all()
-    paid_out = [
-        (payout.created_at, payout.amount_minor)
-        for payout in session.scalars(payouts.payouts_of(organisation_id))
-        if payout.currency == currency
-    ]
+    kept = earnings.earnings(session, organisation_id, home_currency())
 
-    def amount(minor: int) -> str:
-        return whole_money(minor, currency)
+    def chart(rows, title: str, currency: str):
+        # Several currencies give several charts: each names its own.
+        title = f"{title} ({currency_name(currency)})" if len(kept) > 1 else title
+        return charts.bar_chart(
+            charts.by_month(rows, months), title, lambda minor: whole_money(minor, currency)
+        )
 
     return render_template(
         "trading/dashboard.html",
         organisation=session.get(Organisation, organisation_id),
-        sales_chart=charts.bar_chart(
-            charts.by_month(settled, months), _("Settled sales by month"), amount
-        ),
-        payouts_chart=charts.bar_chart(
-            charts.by_month(paid_out, months), _("Payouts by month"), amount
-        ),
-        sales_total=sum(row[1] for row in settled),
-        payouts_total=sum(row[1] for row in paid_out),
-        payable=books.balance(session, books.payable_account(organisation_id), currency),
-        currency=currency,
+        earnings=kept,
+        **_payee(session, organisation_id),
+        charts=[
+            (
+                row,
+                chart(row.sales, _("Settled sales by month"), row.currency),
+                chart(row.payouts, _("Payouts by month"), row.currency),
+            )
+            for row in kept
+        ],
     )
 
 
@@ -571,6 +579,12 @@ def _refused(error: DomainError, shown: tuple[str, ...]) -> dict:
     field (``amount_minor`` is typed as ``amount``), else above the form."""
     field = {"amount_minor": "amount", "refund_minor": "refund"}.get(error.field, error.field)
     return {field if field in shown else "form": [_(error.message)]}
+
+
+@blp.app_template_filter("masked_account")
+def masked_account(number: str) -> str:
+    """An account number with all but its last four characters hidden."""
+    return payees.masked(number)
 
 
 @blp.app_template_filter("order_title")

@@ -111,6 +111,7 @@ def _mark_paid(
         payment.method,
         payment.amount_minor,
         now,
+        cash=books.received_on(payment),
         payment_id=payment.id,
         stripe_payment_intent=payment.stripe_payment_intent_id,
         bank_transaction=payment.bank_transaction_id,
@@ -121,8 +122,9 @@ def _mark_paid(
     order.paid_minor = payment.amount_minor
     order.payment_method = payment.method
     order.paid_at = now
-    notices.order_paid(session, order, now)
-    if delivery.delivers_automatically(order):
+    automatic = delivery.delivers_automatically(order)
+    notices.order_paid(session, order, now, delivered=automatic)
+    if automatic:
         delivery.deliver(session, order, settings, now)
 
 
@@ -139,12 +141,16 @@ def _hold(session: Session, payment: Payment, now: datetime, note: str) -> None:
         payment.amount_minor,
         payment.currency,
         now,
+        cash=books.received_on(payment),
         payment_id=payment.id,
         **_order_of(payment),
     )
     payment.status = PaymentStatus.HELD
     payment.completed_at = now
     payment.note = note
+    if payment.order_id is not None:
+        order = session.get(Order, payment.order_id)
+        notices.payment_held(session, order, payment.amount_minor, payment.currency, now)
 
 
 def intent_from_object(stripe_object: dict) -> Intent:
@@ -222,14 +228,18 @@ def record_bank_receipt(
     data: dict,
     settings: TradingSettings,
     now: datetime,
+    bank_account=None,
 ) -> Payment:
-    """Finance records money received on the exchange's bank account for an order reference.
+    """Finance records money received on one of the exchange's bank accounts (``bank_account``,
+    chosen by finance, booked on its ledger code; ``None``: ``assets:bank``) for an order
+    reference.
 
     The amount must match the order's price and the order must await payment; otherwise the
     receipt is held (posted to unapplied receipts) for finance to resolve, as is a well-formed
     reference no order has (the money is here all the same). A bank transaction
     id is recorded once: the same receipt again returns the first record.
     """
+    account_id = bank_account.id if bank_account is not None else None
     existing = session.scalar(
         sa.select(Payment).where(Payment.bank_transaction_id == data["bank_transaction_id"])
     )
@@ -245,6 +255,11 @@ def record_bank_receipt(
                 N_("this bank transaction was recorded with other details"),
                 field="bank_transaction_id",
             )
+        if existing.bank_account_id != account_id:
+            raise Conflict(
+                N_("this bank transaction was recorded on another bank account"),
+                field="bank_account_id", recorded=existing.bank_account_id,
+            )  # fmt: skip
         return existing
     if not orders.is_valid_reference(reference):
         raise InvalidInput(N_("this is not a valid payment reference"), field="reference")
@@ -258,6 +273,7 @@ def record_bank_receipt(
         currency=data["currency"],
         bank_transaction_id=data["bank_transaction_id"],
         value_date=data.get("value_date"),
+        bank_account=bank_account,
         payer_name=data.get("payer_name"),
         reference=reference,
         recorded_by_id=user.id,
@@ -308,6 +324,7 @@ def return_held(
         payment.amount_minor,
         payment.currency,
         now,
+        cash=books.received_on(payment),
         payment_id=payment.id,
         stripe_refund=stripe_refund_id,
         **_order_of(payment),

@@ -145,7 +145,10 @@ def complete(
     refund.stripe_refund_id = stripe_refund_id or refund.stripe_refund_id
     refund.completed_at = now
     order.refunded_minor += refund.amount_minor
-    notices.refunded(session, order, refund.amount_minor, now)
+    notices.refunded(
+        session, order, refund.amount_minor, now,
+        to_send=refund.transfer_status == RefundTransferStatus.TO_SEND,
+    )  # fmt: skip
     actor = Actor(refund.actor)
     if order.refunded_minor >= order.paid_minor:
         orders.move(session, order, Action.REFUND, actor, now, note=refund.reason)

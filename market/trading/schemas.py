@@ -19,6 +19,7 @@ from market.fields import Date, Int, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
 from market.text import N_, FormSchema, Money
+from market.trading import orders
 from market.trading.models import (
     DisputeDecision,
     DisputeStatus,
@@ -120,6 +121,21 @@ class BankReceiptInputSchema(Schema):
     bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=[validate.Length(max=200), SingleLine()])
     value_date = Date(load_default=None, metadata={"description": "the bank's value date (起息日)"})
+    bank_account_id = Int(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "the exchange's bank account it came into (default: the "
+            "currency's default account)"
+        },
+    )
+
+    @validates("reference")
+    def _a_reference_with_its_check_pair(self, value, **_):
+        # Judged with the other fields, so a form says every mistake at once.
+        if not orders.is_valid_reference(value):
+            raise ValidationError(N_("this is not a valid payment reference"))
 
     @validates("value_date")
     def _not_ahead_of_the_bank(self, value, **_):
@@ -200,6 +216,8 @@ class PaymentSchema(Schema):
     currency = fields.String()
     stripe_payment_intent_id = fields.String(allow_none=True)
     bank_transaction_id = fields.String(allow_none=True)
+    bank_account_id = fields.Integer(allow_none=True)
+    value_date = fields.Date(allow_none=True)
     reference = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     created_at = fields.DateTime()

@@ -13,6 +13,7 @@ from market.api import QueryPage
 from market.context import acting_for, db_session, principal
 from market.db import utcnow
 from market.errors import NotFound
+from market.finance import audit, receipts
 from market.identity.models import Organisation, User
 from market.oauth.server import requires
 from market.text import N_
@@ -307,7 +308,8 @@ def awaiting_bank_transfers():
 def record_bank_receipt(data):
     """Record money received for an order reference: the exact amount pays the order; a short
     or excess amount is held for finance to resolve."""
-    return payments.record_bank_receipt(db_session(), _caller(), data, trading_settings(), utcnow())
+    audit.through_client(db_session(), principal().client_id)
+    return receipts.record(db_session(), _caller(), data, trading_settings(), utcnow())
 
 
 @blp.route("/finance/held-payments")
@@ -324,7 +326,10 @@ def held_payments():
 @blp.response(200, schemas.PaymentSchema)
 def return_held_payment(payment_id: int):
     """Pay a held receipt back to the payer."""
-    return flows.return_held_payment(db_session(), collaborators(), payment_id, principal().user_id)
+    audit.through_client(db_session(), principal().client_id)
+    return receipts.return_held(
+        db_session(), collaborators(), payment_id, principal().user_id, utcnow()
+    )
 
 
 @blp.route("/orders/<int:order_id>/refunds", methods=["POST"])

@@ -109,7 +109,7 @@ def begin(
     now: datetime,
 ) -> UploadSession:
     """Open a session for one file of ``asset`` (the caller has checked the organisation)."""
-    name = assets.clean_name(data["name"], "name")
+    name = assets.clean_name(data["name"], "name", folders=False)
     media_type = filetypes.media_type(name, "name")
     size = data["size"]
     largest = largest_file(store, settings)
@@ -151,7 +151,7 @@ def upload_or_404(session: Session, token: str, organisations: Collection[int]) 
     """A session of one of ``organisations``; anyone else's is indistinguishable from none."""
     upload = session.scalar(sa.select(UploadSession).where(UploadSession.token == token))
     if upload is None or upload.organisation_id not in organisations:
-        raise NotFound(N_("no such upload"))
+        raise NotFound(N_("no such upload"), field="token")
     return upload
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from market.fields import Text
+from market.fields import Text, Website
 from market.identity.models import VerificationState
 from market.identity.schemas import TERRITORIES
 from market.text import N_, FormSchema
@@ -65,7 +65,7 @@ class ProfileUpdateSchema(FormSchema):
     jurisdiction = fields.String(validate=validate.OneOf(TERRITORIES))
     credit_code = fields.String(allow_none=True, validate=validate.Length(max=18))
     registration_number = fields.String(allow_none=True, validate=validate.Length(max=64))
-    website = fields.URL(allow_none=True, validate=validate.Length(max=255))
+    website = Website(allow_none=True, validate=validate.Length(max=255))
     description = Text(allow_none=True, validate=validate.Length(max=4000))
 
 

@@ -10,6 +10,7 @@ from babel.dates import format_datetime
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from market.hant import to_traditional
 from market.identity.models import MemberRole, Membership, Organisation, User
 from market.mail import Mail, Mailer
 from market.outbox import Handler
@@ -28,7 +29,7 @@ SUBJECTS = {
 }
 
 BODY = """\
-{name_zh}: {subject_zh}
+{name_zh}：{subject_zh}
 {name_en}: {subject_en}
 {reason}
 {when} · {who}
@@ -54,8 +55,8 @@ def send_decision(
     if event is None:
         return 0
     organisation = session.get(Organisation, event.organisation_id)
-    owners = session.scalars(
-        sa.select(User.email)
+    owners = session.execute(
+        sa.select(User.email, User.locale)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == organisation.id,
@@ -64,18 +65,22 @@ def send_decision(
         )
         .order_by(User.id)
     ).all()
-    subject_zh, subject_en = SUBJECTS[event.action]
-    body = BODY.format(
-        name_zh=organisation.name_zh,
-        name_en=organisation.name_en,
-        subject_zh=subject_zh,
-        subject_en=subject_en,
-        reason=f"\n理由 / Reason: {event.reason}\n" if event.reason else "",
-        when=mail_time(event.at, zone),
-        who=event.user.name if event.user else "",
-        link=f"{base_url.rstrip('/')}/organisations/{organisation.id}",
-    )
-    for email in owners:
+    subject_en = SUBJECTS[event.action][1]
+    for email, locale in owners:
+        # A reader of Traditional Chinese gets the exchange's words in Traditional; the names
+        # and the reviewer's reason stay as typed.
+        words = to_traditional if locale == "zh_Hant" else str
+        subject_zh = words(SUBJECTS[event.action][0])
+        body = BODY.format(
+            name_zh=organisation.name_zh,
+            name_en=organisation.name_en,
+            subject_zh=subject_zh,
+            subject_en=subject_en,
+            reason=f"\n{words('理由')} / Reason: {event.reason}\n" if event.reason else "",
+            when=mail_time(event.at, zone),
+            who=event.user.name if event.user else "",
+            link=f"{base_url.rstrip('/')}/organisations/{organisation.id}",
+        )
         mailer.send(Mail(to=email, subject=f"{subject_zh} · {subject_en}", body=body))
     return len(owners)
 

@@ -57,7 +57,24 @@ def test_invitations_are_sent_and_withdrawn_by_admins_only(app, db):
     expires = db.scalar(sa.select(Invitation.expires_at).where(Invitation.id == invitation_id))
     db.commit()
     assert expires <= utcnow()
+    # Actions are not repeated silently: the second withdrawal finds nothing open.
+    again = api.delete(f"{base}/{invitation_id}", headers=headers)
+    assert again.status_code == 409, again.get_json()
+    assert again.get_json()["errors"] == {"state": ["expired"], "action": ["withdraw"]}
     assert api.delete(f"{base}/999999", headers=headers).status_code == 404
+
+
+def test_an_address_with_an_open_invitation_is_not_invited_twice(app, db):
+    owner = factories.user(db)
+    organisation = factories.organisation(db, owner)
+    db.commit()
+    api = app.test_client()
+    base = f"/api/v1/organisations/{organisation.id}/invitations"
+    headers = _headers(app, db, organisation, owner)
+    assert api.post(base, headers=headers, json={"email": "twice@example.cn"}).status_code == 201
+    twice = api.post(base, headers=headers, json={"email": "Twice@Example.cn"})
+    assert twice.status_code == 409, twice.get_json()
+    assert list(twice.get_json()["errors"]) == ["email"]
 
 
 def test_an_invitation_is_sent_again_with_a_new_lifetime_by_admins_only(app, db):

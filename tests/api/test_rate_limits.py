@@ -56,3 +56,18 @@ def test_a_token_gets_its_own_higher_limit_per_client(limited):
     statuses = [api.get("/api/v1/organisations", headers=first).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
     assert api.get("/api/v1/organisations", headers=second).status_code == 200
+
+
+def test_retry_after_is_sent_only_with_a_refusal(limited):
+    # RFC 9110 §10.2.3: Retry-After means something on 429 and 503 (and redirects); on a 200
+    # a client's generic retry helper would wait for nothing.
+    api = limited.test_client()
+    headers = _headers(limited)
+    answered = api.get("/api/v1/organisations", headers=headers)
+    assert answered.status_code == 200
+    assert "X-RateLimit-Remaining" in answered.headers
+    assert "Retry-After" not in answered.headers
+    assert "Retry-After" not in api.get("/api/v1/organisations/2147483647").headers  # a 404
+    for _ in range(5):
+        api.get("/api/v1/organisations", headers=headers)
+    assert int(api.get("/api/v1/organisations", headers=headers).headers["Retry-After"]) > 0

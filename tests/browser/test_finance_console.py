@@ -103,3 +103,162 @@ def test_a_column_mapping_is_typed_on_the_imports_page(page, live_app, finance_e
     with page.expect_navigation():
         form.get_by_role("button", name="登记账户").click()
     expect(page.get_by_role("cell", name="已保存的列映射")).to_be_visible()
+
+
+def test_refunds_are_listed_by_status_and_sent_only_where_they_can_be(
+    page, live_app, finance_email
+):
+    from market.finance import payees, refund_transfers
+    from market.trading import refunds
+    from market.trading.settings import from_config
+    from tests.finance.conftest import Books, today
+    from tests.finance.test_payouts import MAINLAND_ACCOUNT
+
+    with live_app.extensions["db"].unit_of_work() as session:
+        books = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        stranger = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        paid, _ = refunds.request(
+            session, books.transfer("ICBC0001").id, 10_000, "部分退款", books.finance, utcnow()
+        )
+        nowhere, _ = refunds.request(
+            session, stranger.transfer("ICBC0002").id, 5_000, "退款", books.finance, utcnow()
+        )
+        payee = payees.request_change(
+            session, books.buyer.id, books.finance, MAINLAND_ACCOUNT, utcnow()
+        )
+        payees.confirm(session, payee.id, factories.user(session), utcnow())
+        refund_transfers.send(session, paid.id, books.finance, utcnow())
+        refund_transfers.mark_paid(session, paid.id, today(), "ICBC0009", utcnow())
+        paid, nowhere = f"SJ-REFUND-{paid.id}", f"SJ-REFUND-{nowhere.id}"
+    sign_in(page, finance_email)
+    page.goto("/finance/payouts")
+    table = page.get_by_test_id("refunds-to-send")
+    row = table.get_by_role("row").filter(has_text=nowhere)
+    expect(row).to_contain_text("没有已确认的收款账户")
+    expect(row.get_by_role("button")).to_have_count(0)  # nowhere to send it yet
+    expect(table.get_by_role("row").filter(has_text=paid)).to_have_count(0)
+    table.get_by_role("link", name="已付款", exact=True).click()
+    paid_row = page.get_by_test_id("refunds-to-send").get_by_role("row").filter(has_text=paid)
+    expect(paid_row).to_contain_text("ICBC0009")
+    expect(
+        page.get_by_test_id("refunds-to-send").get_by_role("row").filter(has_text=nowhere)
+    ).to_have_count(0)
+
+
+def test_a_receipt_form_names_every_mistake_at_once(page, finance_email):
+    sign_in(page, finance_email)
+    page.goto("/finance/receipts")
+    page.get_by_label("付款附言编号").fill("SJ123")
+    page.get_by_label("到账金额").fill("1,0,0.00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记到账").click()
+    for name in ("reference", "amount", "bank_transaction_id"):
+        expect(page.locator(f"#{name}-error")).to_be_visible()
+    expect(page.locator("#reference-error")).to_contain_text("付款附言编号")
+    expect(page.get_by_label("付款附言编号")).to_have_value("SJ123")
+
+
+def test_a_receipt_is_booked_on_the_value_date_typed(page, live_app, finance_email):
+    import sqlalchemy as sa
+
+    from market.trading.models import Payment
+    from market.trading.settings import from_config
+    from tests.finance.conftest import Books, today
+    from tests.listings.factories import PRICE
+
+    with live_app.extensions["db"].unit_of_work() as session:
+        reference = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        reference = reference.order().reference
+    day = today() - timedelta(days=5)
+    sign_in(page, finance_email)
+    page.goto("/finance/receipts")
+    expect(page.get_by_label("起息日")).to_have_value(today().isoformat())
+    page.get_by_label("付款附言编号").fill(reference)
+    page.get_by_label("到账金额").fill(f"{PRICE // 100}")
+    page.get_by_label("银行流水号").fill("ICBC-VD-1")
+    page.get_by_label("起息日").fill(day.isoformat())
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记到账").click()
+    with live_app.extensions["db"].unit_of_work() as session:
+        recorded = session.scalar(
+            sa.select(Payment).where(Payment.bank_transaction_id == "ICBC-VD-1")
+        )
+        assert recorded.value_date == day
+
+
+def test_an_order_candidate_leads_to_its_receipt_and_the_next_run_matches_it(
+    page, live_app, finance_email
+):
+    from market.finance import bank, matching
+    from market.trading.settings import from_config
+    from tests.finance.conftest import Books, today
+    from tests.finance.generated import BankRow, icbc_csv
+    from tests.listings.factories import PRICE
+
+    day = today() - timedelta(days=2)
+    with live_app.extensions["db"].unit_of_work() as session:
+        books = Books(session, live_app.extensions["files"], from_config(live_app.config))
+        order = books.order()
+        account = bank.create_account(
+            session, {"name": "工行", "bank_name": "工行", "account_number": "400002100921",
+                      "currency": "CNY", "csv_layout": "icbc"},
+        )  # fmt: skip
+        rows = [BankRow(day, PRICE, "ICBC-ORD-1", "买方公司", "", f"{order.reference} 数据订单款")]
+        bank.import_statement(session, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+        reference = order.reference  # the remark quotes it: only finance's receipt is missing
+    with live_app.extensions["db"].unit_of_work() as session:
+        matching.run(session, utcnow())
+    sign_in(page, finance_email)
+    page.goto("/finance/reconciliation")
+    queue = page.get_by_test_id("exceptions")
+    queue.get_by_role("link", name="登记这笔到账").click()
+    expect(page.get_by_label("付款附言编号")).to_have_value(reference)
+    expect(page.get_by_label("银行流水号")).to_have_value("ICBC-ORD-1")
+    expect(page.get_by_label("起息日")).to_have_value(day.isoformat())
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记到账").click()
+    assert page.url.endswith("/finance/reconciliation")
+    with page.expect_navigation():
+        page.get_by_role("button", name="立即对账").click()
+    expect(page.get_by_test_id("exceptions").get_by_role("heading")).to_have_text("差异项 (0)")
+
+
+def test_the_ledger_pages_name_every_account_and_entry_in_chinese(page, live_app, finance_email):
+    from ledger import credit, debit, post
+
+    with live_app.extensions["db"].unit_of_work() as session:
+        post(session, "bank_opening:2", [
+            debit("assets:bank:cmb-main", 170_000_000, "CNY"),
+            credit("equity:opening_balances", 170_000_000, "CNY"),
+        ], description="Opening balance of bank account 2")  # fmt: skip
+        post(session, "refund:7", [
+            debit("expenses:bank_charges", 495_000, "CNY"),
+            credit("liabilities:refunds_payable:org:7", 495_000, "CNY"),
+        ], description="refund 7 of order SJ0000000195")  # fmt: skip
+        post(session, "refund:7:sent", [
+            debit("liabilities:refunds_payable:org:7", 495_000, "CNY"),
+            credit("liabilities:refunds_in_transit", 495_000, "CNY"),
+        ], description="refund 7 sent to the buyer's bank account")  # fmt: skip
+    sign_in(page, finance_email)
+    page.goto("/finance/ledger")
+    chart = page.locator("main")
+    for name in ("应付退款（机构 7）", "在途退款", "期初余额", "银行存款 · cmb-main"):
+        expect(chart).to_contain_text(name)
+    expect(chart.locator("code", has_text="liabilities:refunds_payable:org:7")).to_be_visible()
+    page.goto("/finance/ledger/statement?account=assets:bank:cmb-main&currency=CNY")
+    expect(page.locator("main")).to_contain_text("银行账户 2 的期初余额")
+    expect(page.locator("main")).not_to_contain_text("Opening balance of bank account")
+
+
+def test_the_periods_page_says_the_ledger_s_refusals_in_chinese(page, live_app, finance_email):
+    sign_in(page, finance_email)
+    page.goto("/finance/periods")
+    # Another finance user closes it while this page is open.
+    with live_app.extensions["db"].unit_of_work() as session:
+        ledger.close_period(session, "last-month", closed_by="third@exchange.cn")
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name="批准关闭").click()
+    main = page.locator("main")
+    expect(main).to_contain_text("会计期间 last-month 已关账")
+    expect(main).not_to_contain_text("is closed")

@@ -82,6 +82,24 @@ def test_a_dispute_reason_of_spaces_is_refused_at_its_field(page, exchange, paid
     assert status["status"] != "disputed"
 
 
+def test_the_language_switch_after_a_refused_form_leads_back_to_the_order(
+    page, exchange, paid_order
+):
+    # The refused form re-renders at its own POST address; switching language asks for that
+    # address again, which leads to the order's page in the chosen language, not an error.
+    sign_in(page, exchange.buyer_user.email)
+    page.goto(f"/orders/{paid_order['id']}")
+    page.locator("form[action$='/dispute'] textarea[name=reason]").fill("   ")
+    page.locator("form[action$='/dispute'] button").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/dispute")
+    page.get_by_test_id("language-en").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/orders/{paid_order['id']}")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("form[action$='/dispute'] textarea[name=reason]").count() == 1
+
+
 def test_on_a_phone_each_order_cell_names_its_column(browser, live, exchange, paid_order):
     context = browser.new_context(
         locale="zh-CN", base_url=live, viewport={"width": 375, "height": 800}

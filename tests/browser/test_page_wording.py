@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 import ledger
 from market.db import utcnow
-from market.finance import exceptions
+from market.finance import audit
 from market.identity import services as identity
 from market.identity.models import MemberRole, StaffRole
 from market.listings.models import Listing
@@ -229,9 +229,9 @@ def test_the_reconciliation_trail_reads_without_codes(browser, live_app, languag
     with live_app.extensions["db"].unit_of_work() as session:
         staff = factories.user(session, staff=(StaffRole.FINANCE,))
         email, now = staff.email, utcnow()
-        exceptions.audit(session, "run", "recon", staff, now, matched={"stripe_charge": 2})
-        exceptions.audit(session, "assert_balances", "recon", staff, now, days=3, differs=0)
-        exceptions.audit(
+        audit.record(session, "run", "recon", staff, now, matched={"stripe_charge": 2})
+        audit.record(session, "assert_balances", "recon", staff, now, days=3, differs=0)
+        audit.record(
             session, "close_period", "period:2026-11", staff, now,
             failing=["balances"], override_reason="银行回单已核对",
             checks={"balances": False, "ledger": True},
@@ -250,6 +250,38 @@ def test_the_reconciliation_trail_reads_without_codes(browser, live_app, languag
     expected = {
         "zh": ("Stripe 收款 2", "已核对天数：3", "未通过的检查项：每日余额一致或差额已解释"),
         "en": ("Stripe charges 2", "Days asserted: 3", "Checks failing: Daily balances agree"),
+    }[language]
+    for text in expected:
+        assert text in shown, text
+
+
+@pytest.mark.parametrize("language", sorted(LOCALES))
+def test_the_finance_audit_page_reads_without_codes(browser, live_app, language):
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = factories.user(session, staff=(StaffRole.FINANCE,))
+        email, now = staff.email, utcnow()
+        audit.record(session, "bank_account_registered", "bank_account:1", staff, now,
+                     name="工行基本户", bank_name="中国工商银行", currency="CNY",
+                     csv_layout="icbc", account_number="4000021009200000001")  # fmt: skip
+        audit.record(session, "statement_imported", "bank_account:1", staff, now,
+                     file_name="工行11月.csv", format="csv", lines=12, new_lines=10,
+                     duplicates=2, closing=120_000, currency="CNY")  # fmt: skip
+        audit.record(session, "payout_paid", "payout:3", None, now, amount=123_456,
+                     currency="CNY", by_matching=True, bank_reference="ICBC0001")  # fmt: skip
+    context = _context(browser, live_app, language, 375)
+    try:
+        page = context.new_page()
+        sign_in(page, email)
+        failures = check(page, "/finance/audit", f"finance-audit-{language}-375", language)
+        shown = " ".join(page.get_by_test_id("trail").all_inner_texts())
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
+    for code in ("{", "statement_imported", "new_lines", "bank_account:", "icbc", "by_matching"):
+        assert code not in shown, code
+    expected = {
+        "zh": ("导入对账单", "此前已导入（跳过）行数：2", "工商银行", "¥1,234.56"),
+        "en": ("Statement imported", "Lines imported before (skipped): 2", "ICBC", "1,234.56"),
     }[language]
     for text in expected:
         assert text in shown, text

@@ -184,6 +184,7 @@ def staff_exchange(live_app):
                 "finance-payouts": "/finance/payouts",
                 "finance-reconciliation": "/finance/reconciliation",
                 "finance-imports": "/finance/imports",
+                "finance-audit": "/finance/audit",
                 "finance-trading": "/finance/trading",
                 "staff-order": f"/orders/{disputed.id}",
             },

@@ -312,3 +312,20 @@ def test_a_missing_column_is_named(db, account):
     data = icbc_csv(ROWS[:1], OPENING).decode("gbk").replace("借方发生额", "借方")
     error = refused(db, account, data.encode("gbk"))
     assert error.field == "file" and error.details["missing"] == ["借方发生额"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_export_with_its_byte_order_mark_is_read(app, account, finance, encoding):
+    import io
+
+    text = icbc_csv(ROWS, OPENING).decode("gbk")
+    data = ("\ufeff" if encoding == "utf-16-be" else "").encode(encoding) + text.encode(encoding)
+    assert data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    answer = finance.call(
+        "POST", f"/finance/bank-accounts/{account.id}/statements",
+        data={"file": (io.BytesIO(data), "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["statement"]["encoding"] == "utf-16"
+    assert answer.get_json()["new_lines"] == len(ROWS)

@@ -242,3 +242,16 @@ def test_a_range_wider_than_a_year_is_refused_though_statements_cover_less(db, a
         json={"start": (last - timedelta(days=365)).isoformat(), "end": last.isoformat()},
     )  # fmt: skip
     assert year.status_code == 201, year.get_json()
+
+
+def test_every_bad_field_of_a_bank_account_is_named_at_once(finance):
+    body = {"name": " ", "bank_name": "中国工商银行", "account_number": "abc!",
+            "ledger_account": "liabilities:x", "currency": "RMB", "csv_layout": "icbc"}  # fmt: skip
+    refused = finance.call("POST", "/finance/bank-accounts", json=body)
+    assert refused.status_code == 422, refused.get_json()
+    assert set(refused.get_json()["errors"]) == {
+        "name",
+        "account_number",
+        "ledger_account",
+        "currency",
+    }

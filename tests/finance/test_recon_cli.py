@@ -52,17 +52,31 @@ def test_import_bank_and_status(app, tmp_path):
     statement.write_bytes(icbc_csv([BankRow(date(2026, 11, 2), 5_000, "R1")], 0))
     imported = _run(app, "import-bank", "工行基本户", str(statement))
     assert imported.returncode == 0, imported.stderr
-    assert "1 new lines" in imported.stdout and "closing 5000 CNY" in imported.stdout
+    assert "1 new line, 0 known" in imported.stdout and "closing 5000 CNY" in imported.stdout
     status = _run(app, "status")
     # The 50 yuan are an open line: explained, still open, not a failure.
     assert status.returncode == 0, status.stdout
     assert (
         "bank 工行基本户 statement 2026-11-02 – 2026-11-02: closing CNY 50.00, ledger "
         "assets:bank CNY 0.00 (difference CNY 50.00, open items CNY 50.00, unexplained CNY 0.00: "
-        "explained), 1 lines open"
+        "explained), 1 line open"
     ) in status.stdout
     unknown = _run(app, "import-bank", "nope", str(statement))
     assert unknown.returncode == 1 and "no bank account named" in unknown.stderr
+
+
+def test_a_second_bank_account_gets_its_own_ledger_code_and_may_be_the_default(app):
+    first = _run(app, "add-bank-account", "工行基本户", "--bank", "中国工商银行",
+                 "--number", "4000021009200000001")  # fmt: skip
+    assert first.returncode == 0 and "(the default of its currency)" in first.stdout
+    second = _run(app, "add-bank-account", "招行一般户", "--bank", "招商银行",
+                  "--number", "755900000000333", "--ledger-account", "assets:bank:cmb-main",
+                  "--default")  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "assets:bank:cmb-main (the default of its currency)" in second.stdout
+    bad = _run(app, "add-bank-account", "坏户", "--bank", "某行", "--number", "1234567",
+               "--ledger-account", "revenue:platform_fees")  # fmt: skip
+    assert bad.returncode == 1 and "ledger_account" in bad.stderr
 
 
 def test_assert_prints_each_day_and_fails_on_an_unexplained_difference(app, tmp_path):
@@ -77,7 +91,7 @@ def test_assert_prints_each_day_and_fails_on_an_unexplained_difference(app, tmp_
     assert (
         "2026-11-02 工行基本户: statement CNY 50.00, ledger CNY 0.00, open 1 (CNY 50.00)"
     ) in asserted.stdout
-    assert "1 days asserted, 0 with a difference nothing explains" in asserted.stdout
+    assert "1 day asserted, 0 with a difference nothing explains" in asserted.stdout
     backwards = _run(app, "assert", "--start", "2026-11-03", "--end", "2026-11-02")
     assert backwards.returncode == 2 and "--end" in backwards.stderr
 
@@ -97,8 +111,7 @@ def test_status_reports_each_accounts_latest_statement_and_fails_on_a_difference
     assert "statement 2026-11-03 – 2026-11-03: closing CNY 80.00" in status.stdout
     assert "2 lines open" in status.stdout
     assert (
-        "1 bank accounts and 0 Stripe balances: 0 settled, 1 open and explained, 0 with a "
-        "difference"
+        "1 bank account and 0 Stripe balances: 0 settled, 1 open and explained, 0 with a difference"
     ) in status.stdout
     # A movement on the bank account that no statement line or receipt stands for.
     with app.extensions["db"].unit_of_work() as session:

@@ -4,6 +4,7 @@ either rule."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,31 @@ def test_a_payout_arrives_on_the_ledger_code_of_the_account_it_reached(db):
     assert ledger.balance(db, "assets:bank:cmb2", "CNY").posted == 48_250
     with pytest.raises(ledger.errors.AccountNotFound):
         ledger.balance(db, "assets:bank", "CNY")
+
+
+def test_a_payout_the_bank_has_not_shown_is_missing_at_the_bank_not_in_the_books(finance):
+    created = (today() - timedelta(days=8)).isoformat() + " 02:00:00"
+    row = stripe_row("txn_po_9", "payout", -97_000, 0, source_id="po_st4_001", created=created)
+    imported = finance.call(
+        "POST", "/finance/stripe-imports",
+        data={"file": (io.BytesIO(stripe_csv([row])), "balance.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert imported.status_code == 201, imported.get_json()
+    account = finance.call(
+        "POST", "/finance/bank-accounts",
+        json={"name": "工行", "bank_name": "中国工商银行", "account_number": "4000021009200000009",
+              "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today(), 500, "I1", "", "", "利息")]  # the statements reach today
+    finance.call(
+        "POST", f"/finance/bank-accounts/{account.get_json()['id']}/statements",
+        data={"file": (io.BytesIO(icbc_csv(rows, 0)), "icbc.csv"), "format": "csv"},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    finance.call("POST", "/finance/recon/runs")
+    found = finance.call("GET", "/finance/recon/exceptions").get_json()
+    (payout,) = [item for item in found if item["stripe_line_id"]]
+    assert payout["kind"] == "missing_at_bank"
+    assert "po_st4_001" in payout["detail"] and "not in the books" not in payout["detail"]
+    assert payout["candidates"] == []

@@ -24,3 +24,18 @@ def test_an_ordinary_owner_is_not_offered_staff_scopes(app):
     assert 'value="orders:write"' in page
     for staff_scope in ("review:write", "finance:read", "finance:write", "appraisal:write"):
         assert f'value="{staff_scope}"' not in page
+
+
+def test_a_refused_client_keeps_the_scopes_that_were_ticked(app, db):
+    organisation = factories.organisation(db, factories.user(db, "ticked@example.cn"))
+    db.commit()
+    web = WebClient(app)
+    web.log_in("ticked@example.cn", factories.PASSWORD)
+    path = f"/organisations/{organisation.id}/clients"
+    token = web.csrf_token(path)
+    form = {"csrf_token": token, "name": "bad\u202ename", "scopes": ["org:read", "orders:read"]}
+    page = web.raw.post(path, data=form)
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert 'value="org:read" checked>' in html and 'value="orders:read" checked>' in html
+    assert 'value="orders:write">' in html  # not ticked, not checked

@@ -91,3 +91,54 @@ def test_the_traditional_interface_reads_in_traditional_and_can_be_chosen(app, r
     assert 'data-testid="language-zh"' in chosen.get_data(as_text=True)
     with app.extensions["db"].unit_of_work() as session:
         assert session.query(User).filter_by(email=reader).one().locale == "zh_Hant"
+
+
+HONG_KONG = {"Accept-Language": "zh-HK,zh;q=0.9,en;q=0.8"}
+
+
+def _newest_mail(app, to: str):
+    import email
+    import email.policy
+    from pathlib import Path
+
+    from market import worker
+
+    while worker.run_once(app):
+        pass
+    folder = Path(app.config["MAIL_SINK"].removeprefix("file:"))
+    for path in sorted(folder.glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"].lower() == to.lower():
+            return message
+    raise AssertionError(f"no mail to {to}")
+
+
+def test_an_account_signed_up_in_traditional_is_mailed_in_traditional(app):
+    # A Hong Kong browser reads 繁體 pages without choosing them; the account keeps that
+    # language, so the very first mail (the confirmation) is in Traditional too.
+    web = WebClient(app)
+    web.raw.post("/signup", headers=HONG_KONG, data={
+        "email": "karen@harbour.hk", "name": "陳嘉欣", "password": "correct horse battery",
+        "csrf_token": web.csrf_token("/signup"),
+    })  # fmt: skip
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.query(User).filter_by(email="karen@harbour.hk").one().locale == "zh_Hant"
+    mail = _newest_mail(app, "karen@harbour.hk")
+    assert mail["Subject"].startswith("確認您的")
+    body = mail.get_content()
+    assert "陳嘉欣，您好" in body and "确认" not in body
+
+
+def test_the_account_page_sets_the_language_of_pages_and_mail(app, reader):
+    web = WebClient(app)
+    web.log_in(reader)
+    page = web.get("/account", headers=ENGLISH)
+    assert 'data-testid="account-locale"' in page.get_data(as_text=True)
+    moved = web.submit(
+        "/language?next=/account", {"locale": "zh_Hant"}, page="/account", headers=ENGLISH
+    )
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/account")
+    with app.extensions["db"].unit_of_work() as session:
+        assert session.query(User).filter_by(email=reader).one().locale == "zh_Hant"
+    chosen = web.get("/account", headers=ENGLISH).get_data(as_text=True)
+    assert '<option value="zh_Hant" lang="zh-Hant" selected>' in chosen

@@ -208,6 +208,8 @@ def test_an_invitation_opened_signed_out_leads_through_sign_up_and_back(client, 
     assert page.status_code == 200  # not a bare redirect to the sign-in form
     text = page.get_data(as_text=True)
     assert "深圳试用数据科技有限公司" in text and "new@example.cn" in text
+    invited_by = text.split('data-testid="invited-by">', 1)[1].split("</p>", 1)[0]
+    assert "邀请您担任普通成员。" in invited_by and "</span>邀请" in invited_by  # names who
     signup = re.search(r'href="(/signup\?[^"]+)"', text).group(1).replace("&amp;", "&")
     assert parse_qs(urlsplit(signup).query) == {"next": [path], "email": ["new@example.cn"]}
     login = re.search(r'href="(/login\?[^"]+)"', text).group(1)
@@ -230,7 +232,7 @@ def test_an_invitation_opened_signed_out_leads_through_sign_up_and_back(client, 
     accepted = invitee.submit(path, {}, page=path)
     assert accepted.status_code == 302
     flashed = invitee.get(accepted.headers["Location"]).get_data(as_text=True)
-    assert "欢迎加入深圳试用数据科技有限公司：您已成为成员。" in flashed
+    assert "欢迎加入深圳试用数据科技有限公司：您现在是该机构的普通成员。" in flashed
     assert "Shenzhen Trial Data" not in flashed.split('data-testid="flash"')[1].split("</div>")[0]
 
 
@@ -248,3 +250,15 @@ def test_an_accepting_post_signed_out_goes_to_sign_in_and_back(client, app, db):
     assert location.path == "/login"
     assert parse_qs(location.query) == {"next": [f"/invitations/{token}"]}
     assert client.get("/invitations/not-a-token").status_code == 404
+
+
+def test_the_organisation_form_reports_a_short_name_and_a_bad_check_character_at_once(client, db):
+    client.sign_up("owner@example.cn")
+    code = factories.credit_code()
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    form = MAINLAND | {"name_en": "S", "credit_code": wrong}
+    response = client.submit("/organisations/new", form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="name_en-error"' in html and 'id="credit_code-error"' in html
+    assert _organisations(db) == 0

@@ -114,6 +114,9 @@ def test_the_token_endpoint_is_throttled_per_client_with_a_json_429(strict):
     body = throttled.get_json()
     assert body["code"] == 429 and "Too many failed sign-ins" in body["message"]
     assert int(throttled.headers["Retry-After"]) > 0
+    # RFC 6749 §5.2's fields, as every other refusal of the token endpoint carries them.
+    assert body["error"] == "too_many_requests" == body["errors"]["oauth"][0]
+    assert body["error_description"] == body["message"]
 
 
 def test_the_page_and_the_token_endpoint_share_one_budget_per_address(strict):

@@ -232,3 +232,18 @@ def test_the_editor_says_why_the_holding_right_is_not_offered(client, draft, pro
     editor = client.get(f"/provider/listings/{draft.id}/edit").get_data(as_text=True)
     assert 'value="holding"' not in editor
     assert 'data-testid="holding-not-listed"' in editor and "数据资源持有权仍归贵机构所有" in editor
+
+
+def test_a_subscription_without_its_period_is_refused_in_the_readers_language(
+    client, draft, provider
+):
+    client.log_in(provider[1].email)
+    fields = _fields(draft, plan0_kind="subscription", plan0_periods="12")
+    fields.pop("plan0_period", None)
+    response = client.submit(
+        f"/provider/listings/{draft.id}/edit", fields, headers={"Accept-Language": "zh"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="plan0_period-error">此类方案必须填写。<' in html
+    assert "required for this kind of plan" not in html.lower()

@@ -159,6 +159,27 @@ def test_a_bad_offer_price_is_refused_naming_the_field(client, db, listing, drai
     )
 
 
+def test_an_offer_reports_every_wrong_field_at_once(client, db, listing, drain):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    _provider_page_client(client, listing)
+    page = f"/demands/{demand.id}"
+    form = {"name_zh": "报价", "name_en": "Offer", "price": "0", "expires_on": "2020-01-01"}
+    response = client.submit(f"{page}/offers", form, page=page)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="price-error"' in html and 'id="expires_on-error"' in html
+    assert "专属报价的有效期必须在未来" in html
+
+
+def test_the_offer_form_names_the_demands_currency_in_words(client, db, listing, drain):
+    demand = _post(db, factories.organisation(db))
+    drain()
+    _provider_page_client(client, listing)
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "价格（人民币）" in html and "（CNY）" not in html
+
+
 def test_providers_without_a_match_cannot_answer(client, db, listing, drain):
     demand = _post(db, factories.organisation(db))
     drain()
@@ -399,14 +420,20 @@ def test_only_its_buyer_may_change_or_close_a_demand(client, db, listing, drain,
     _provider_page_client(client, listing)
     page = f"/demands/{demand.id}"
     assert f"{page}/edit" not in client.get(page).get_data(as_text=True)
-    assert client.get(f"{page}/edit").status_code == 404
-    assert client.submit(f"{page}/edit", _demand_fields(), page=page).status_code == 404
-    assert client.submit(f"{page}/close", {}, page=page).status_code == 404
-    stranger = bearer(listing.organisation, ["catalog:write"])
+    # The demand is public on the board: the wrong actor is refused the action (403), not
+    # told that a demand it has just read is not there.
+    assert client.get(f"{page}/edit").status_code == 403
+    assert client.submit(f"{page}/edit", _demand_fields(), page=page).status_code == 403
+    assert client.submit(f"{page}/close", {}, page=page).status_code == 403
+    stranger = bearer(listing.organisation, ["catalog:read", "catalog:write"])
     body = {"title": "x" * 5, "need": "y", "budget_minor": 100, "currency": "CNY",
             "deadline": "2099-01-01", "usage_scenario": "research"}  # fmt: skip
     url = f"/api/v1/demands/{demand.id}"
-    assert client.raw.put(url, json=body, headers=stranger).status_code == 404
+    assert client.raw.get(url, headers=stranger).status_code == 200
+    revised = client.raw.put(url, json=body, headers=stranger)
+    assert revised.status_code == 403 and revised.get_json()["errors"] == {"action": ["revise"]}
+    closed = client.raw.post(f"{url}/close", headers=stranger)
+    assert closed.status_code == 403 and closed.get_json()["errors"] == {"action": ["close"]}
     db.expire_all()
     assert demand.status == DemandStatus.OPEN and demand.title == "深圳公交刷卡数据"
 

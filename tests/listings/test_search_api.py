@@ -189,3 +189,24 @@ def test_a_page_number_past_any_column_is_a_422_naming_page_from_1(client, reade
     response = _search(client, reader, q="数据", page=10**30)
     assert response.status_code == 422
     assert response.get_json()["errors"]["page"] == ["Number out of range: from 1 to 2147483647."]
+
+
+def test_an_index_built_by_an_earlier_version_is_rebuilt_by_the_next_change(
+    app, db, published, reader, client, drain
+):
+    # An upgrade changes the index's fields: the live index (one field short here) no longer
+    # fits, and the first indexing message rebuilds it rather than failing until someone runs
+    # `shujiao search reindex`.
+    from search.spec import IndexSpec
+
+    engine = app.extensions["search"]
+    engine.drop_index(indexing.LISTINGS)
+    older = IndexSpec(name=indexing.LISTINGS.name, fields=indexing.LISTINGS.fields[:-1])
+    engine.ensure_index(older)
+    drain()
+    assert [hit["id"] for hit in _search(client, reader, q="公交").get_json()["hits"]] == [
+        published.id
+    ]
+    with app.extensions["db"].unit_of_work() as session:
+        assert indexing.ensure_current(session, engine, utcnow()) is False
+        assert indexing.differences(session, engine, utcnow()) == []

@@ -223,3 +223,25 @@ def test_staff_delete_a_built_in_group_from_the_page(db, client):
     )
     assert response.status_code == 302
     assert db.query(SynonymChange).filter_by(group_id=0).count() == 2
+
+
+def test_listings_matching_some_words_follow_and_are_told_apart(
+    db, client, store, provider, staff, published, reader, drain
+):
+    lf.published_listing(
+        db, store, *provider, staff, title_zh="广州地铁客流统计", title_en="Guangzhou metro ridership",
+        description_zh="广州地铁各站进出站客流。", description_en="Entries and exits per station.",
+        keywords=["地铁"], region="guangzhou",
+    )  # fmt: skip
+    db.commit()
+    drain()
+    body = _search(client, reader, q="公交 刷卡 地铁").get_json()
+    assert [hit["listing"]["title_zh"] for hit in body["hits"]][0] == "深圳市公交刷卡数据"
+    assert (len(body["hits"]), body["strict_total"], body["relaxed"]) == (2, 1, False)
+    page = client.get("/market?q=公交 刷卡 地铁", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert (
+        text.index("Shenzhen bus card transactions")
+        < text.index('data-testid="partial"')
+        < text.index("Guangzhou metro ridership")
+    )

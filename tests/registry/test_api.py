@@ -244,11 +244,18 @@ def test_objection_through_the_api(api, provider, reviewer):
             headers=reviewer,
         )
     assert [n["claim_id"] for n in api.raw.get("/api/v1/notices").get_json()] == [claim["id"]]
+    own = api.raw.post(
+        f"/api/v1/claims/{claim['id']}/objections",
+        data={"reasons": "we object to ourselves, somehow"},
+        headers=provider,
+        content_type="multipart/form-data",
+    )
+    assert own.status_code == 403 and own.get_json()["errors"] == {"action": ["object"]}
     response = api.raw.post(
         f"/api/v1/claims/{claim['id']}/objections",
         data={
             "reasons": "we collected these counts ourselves",
-            "file": [(io.BytesIO(rf.PDF), "survey.pdf")],
+            "file": [(io.BytesIO(rf.PDF), "survey.pdf"), (io.BytesIO(rf.PDF), "map.pdf")],
         },
         headers=objector,
         content_type="multipart/form-data",

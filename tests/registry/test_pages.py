@@ -254,3 +254,46 @@ def test_a_failed_claim_no_longer_advertises_its_notice_end(client, db, store, s
     page = client.get(f"/registry/claims/{claim.id}", headers={"Accept-Language": "en"})
     html = page.get_data(as_text=True)
     assert "Failed" in html and "Public notice until" not in html
+
+
+def test_the_asset_page_shows_what_was_registered(member, db):
+    client, organisation = member
+    response = client.submit(
+        "/registry/assets/new",
+        {
+            "organisation_id": organisation.id,
+            "kind": "dataset",
+            "title_zh": "深圳空气质量",
+            "title_en": "Shenzhen air quality",
+            "description_zh": "第一行\n第二行",
+            "industry": "meteorology",
+            "temporal_start": "2025-01-01",
+            "temporal_end": "2025-12-31",
+            "spatial_coverage": "shenzhen",
+            "update_frequency": "daily",
+            "data_format": "CSV",
+            "record_count": "8,000",
+            "personal_info": "none",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    asset = db.query(Asset).one()
+    db.commit()
+    page = client.get(f"/registry/assets/{asset.id}").get_data(as_text=True)
+    facts = page.split('data-testid="asset-facts"', 1)[1].split("</table>", 1)[0]
+    for shown in ("8,000", "每日", "CSV", "2025-01-01", "2025-12-31", "深圳"):
+        assert shown in facts, shown
+    assert '<p lang="zh-Hans" class="lines">第一行\n第二行</p>' in page
+
+
+def test_the_claim_form_reports_no_right_and_no_source_at_once(member, db, store):
+    client, organisation = member
+    owner = organisation.memberships[0].user
+    asset = rf.asset(db, organisation, owner)
+    rf.version(db, store, asset, owner)
+    db.commit()
+    response = client.submit(f"/registry/assets/{asset.id}/claims/new", {"source": "derived"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="rights-error"' in html and 'id="source_references-error"' in html
+    assert db.query(Claim).count() == 0

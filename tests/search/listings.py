@@ -350,6 +350,7 @@ def listing_documents() -> list[dict]:
         doc["price_cny"] = doc["price"]  # the engine tests sort and filter on it as it is
         doc["keywords_text"] = " ".join(doc["keywords"])
         doc["provider_text"] = doc["provider"]
+        doc["provider_names"] = vocabulary.name_forms(doc["provider"])
         doc["tags_text"] = vocabulary.tags(
             category=doc["category"],
             kind=doc["asset_kind"],

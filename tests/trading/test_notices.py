@@ -1,13 +1,18 @@
 """Both sides of an order are told what happens to it, in the app and by mail in the reader's
 language: a sale and its payment, a dispute opened and decided, a refund."""
 
+from datetime import UTC
 from email import message_from_bytes, policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from market.listings.models import Notification
-from tests.trading.helpers import pay_by_card, place, scalars
+from market.trading.models import Order
+from tests import factories
+from tests.trading.helpers import pay_by_bank, pay_by_card, place, scalars
+from tests.web import WebClient, page_text
 
 
 def _kinds(app, organisation_id: int) -> list[str]:
@@ -55,7 +60,7 @@ def test_a_sale_its_payment_a_dispute_and_its_refund_are_told_to_both_sides(
         "order.refunded",
     ]  # fmt: skip
     assert _kinds(exchange.app, buyer) == [
-        "order.paid", "dispute.opened", "dispute.decided", "order.refunded",
+        "order.paid", "order.delivered", "dispute.opened", "dispute.decided", "order.refunded",
     ]  # fmt: skip
     to_provider = [m["Subject"] for m in _mails(exchange.app, exchange.provider_user.email)]
     assert any(s.startswith(f"新订单 {order['reference']}") for s in to_provider)
@@ -63,3 +68,51 @@ def test_a_sale_its_payment_a_dispute_and_its_refund_are_told_to_both_sides(
     to_buyer = [m["Subject"] for m in _mails(exchange.app, exchange.buyer_user.email)]
     assert any(s.startswith("Payment of CN¥4,800.00 for order") for s in to_buyer)
     assert any("CN¥1,200.00 of order" in s for s in to_buyer)
+
+
+def test_a_file_order_paid_tells_the_buyer_it_is_delivered_and_until_when_to_accept(
+    exchange, listing, drain
+):
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    drain()
+    due = scalars(exchange.app, sa.select(Order.acceptance_due_at))[0]
+    due_china = due.replace(tzinfo=due.tzinfo or UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    told = {
+        row.organisation_id: row.subject
+        for row in scalars(
+            exchange.app, sa.select(Notification).where(Notification.kind.like("order.%"))
+        )
+        if row.kind in ("order.paid", "order.delivered")
+        and (row.kind == "order.delivered" or row.organisation_id == exchange.provider.id)
+    }
+    # The files were delivered by the exchange on payment: the provider has nothing to deliver.
+    provider = told[exchange.provider.id]
+    assert "请交付" not in provider["zh"] and "已由交易所交付" in provider["zh"]
+    assert "please deliver" not in provider["en"]
+    buyer = told[exchange.buyer.id]
+    assert due_china.strftime("%Y-%m-%d %H:%M") in buyer["zh"] and "验收" in buyer["zh"]
+    assert "accept" in buyer["en"]
+
+
+def test_a_short_bank_payment_is_told_to_the_buyer_and_shown_on_its_order(exchange, listing, drain):
+    order = place(exchange, listing)
+    held = pay_by_bank(exchange, order, amount=400_000)
+    assert held.status_code in (200, 201), held.get_json()
+    drain()
+    told = [
+        row.subject
+        for row in scalars(
+            exchange.app,
+            sa.select(Notification).where(
+                Notification.organisation_id == exchange.buyer.id,
+                Notification.kind == "order.payment_held",
+            ),
+        )
+    ]
+    assert len(told) == 1
+    assert "¥4,000.00" in told[0]["zh"] and "¥4,800.00" in told[0]["zh"] and "退回" in told[0]["zh"]
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    html = web.get(f"/orders/{order['id']}").text
+    assert 'data-testid="held-payment"' in html and "¥4,000.00" in page_text(html)

@@ -91,6 +91,8 @@ def test_buyer_disputes_and_reviewer_refunds_in_full_by_form(exchange, listing):
     page = f"/orders/{order['id']}"
     buyer.submit(f"{page}/dispute", {"reason": "文件损坏"}, page=page)
     reviewer = _web(exchange.app, exchange.staff)
+    queue = reviewer.get("/review/disputes").get_data(as_text=True)
+    assert "部分退款（人民币）" in queue and "（CNY）" not in queue
     decided = reviewer.submit(
         f"/review/disputes/{order['id']}",
         {"decision": "full_refund", "refund": "", "note": "同意退款"},

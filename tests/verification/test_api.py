@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.header
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -312,3 +313,22 @@ def test_a_legal_change_of_an_organisation_verified_before_submissions_has_no_li
     )
     assert opened.status_code == 404
     assert list(opened.get_json()["errors"]) == ["licence"]
+
+
+def test_an_owner_reading_traditional_is_mailed_the_decision_in_traditional(app, db, onboarding):
+    owner = db.get(type(onboarding.owner), onboarding.owner.id)
+    owner.locale = "zh_Hant"
+    db.commit()
+    onboarding.submit()
+    onboarding.decide("start_review")
+    assert onboarding.decide("approve").status_code == 200
+    _drain(app)
+    [approved] = [
+        mail
+        for mail in _mails(app)
+        if mail["To"] == onboarding.owner.email and "verified" in mail["Subject"]
+    ]
+    subject = str(email.header.make_header(email.header.decode_header(approved["Subject"])))
+    assert subject.startswith("企業認證已通過")
+    body = approved.get_payload(decode=True).decode()
+    assert f"{onboarding.organisation.name_zh}：企業認證已通過" in body

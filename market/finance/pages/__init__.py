@@ -22,10 +22,12 @@ from ledger import reads
 from ledger.errors import LedgerError
 from market.auth import staff_required
 from market.context import current_user, db_session
+from market.display import when
 from market.errors import DomainError
 from market.finance import closing, schemas, services, web
 from market.forms import parse_form
 from market.identity.models import StaffRole, User
+from market.text import N_
 
 blp = Blueprint("finance", __name__, url_prefix="/finance")
 
@@ -155,15 +157,44 @@ def create_period():
     if errors:
         return _periods_page(422, errors)
     try:
-        ledger.create_period(db_session(), data["name"], data["starts_at"], data["ends_at"])
+        closing.open_period(
+            db_session(), data["name"], data["starts_at"], data["ends_at"], current_user(),
+            datetime.now(UTC),
+        )  # fmt: skip
     except LedgerError as error:
         if "overlaps" in error.details:
             message = _("It overlaps period %(name)s.", name=error.details["overlaps"])
         else:
-            message = _(error.message)
+            message = _period_refusal(error)
         return _periods_page(409, {error.field or "name": [message]})
     flash(_("Period %(name)s opened.", name=data["name"]))
     return redirect(url_for("finance.periods"))
+
+
+# The ledger's refusals about periods (a library: its messages are English), by the reason it
+# gives, as the periods page says them.
+PERIOD_REFUSALS = {
+    "missing": N_("There is no period %(period)s."),
+    "other_range": N_("Period %(period)s exists with another range."),
+    "not_ended": N_("Period %(period)s has not ended: it runs until %(until)s."),
+    "not_requested": N_("Closing period %(period)s has not been requested."),
+    "same_person": N_("Closing period %(period)s needs the approval of another finance user."),
+}
+PERIOD_STATUS_REFUSALS = {
+    "closed": N_("Period %(period)s is already closed."),
+    "open": N_("Period %(period)s is open."),
+}
+
+
+def _period_refusal(error: LedgerError) -> str:
+    """A ledger refusal about a period in the reader's language."""
+    reason, period = error.details.get("reason"), error.details.get("period")
+    if reason == "status" and error.details.get("status") in PERIOD_STATUS_REFUSALS:
+        return _(PERIOD_STATUS_REFUSALS[error.details["status"]], period=period)
+    if reason in PERIOD_REFUSALS:
+        until = error.details.get("until")
+        return _(PERIOD_REFUSALS[reason], period=period, until=when(until) if until else "")
+    return _(error.message)
 
 
 @blp.route("/periods/<name>/close-request", methods=["POST"])
@@ -171,9 +202,9 @@ def create_period():
 def request_period_close(name: str):
     """Ask for an ended period to be closed; another finance user approves."""
     try:
-        ledger.request_close(db_session(), name, requested_by=current_user().email)
+        closing.request_close(db_session(), name, current_user(), datetime.now(UTC))
     except LedgerError as error:
-        return _periods_page(409, {"close": [error.message]})
+        return _periods_page(409, {"close": [_period_refusal(error)]})
     flash(_("Closing period %(name)s awaits another finance user's approval.", name=name))
     return redirect(url_for("finance.periods"))
 
@@ -191,7 +222,7 @@ def close_period(name: str):
             closing.Limits.from_config(current_app.config), data["override_reason"],
         )  # fmt: skip
     except LedgerError as error:
-        return _periods_page(409, {"close": [error.message]})
+        return _periods_page(409, {"close": [_period_refusal(error)]})
     except DomainError as error:
         failing = ", ".join(_(closing.CHECK_LABELS[name]) for name in error.details["failing"])
         return _periods_page(409, {"close": [f"{_(error.message)} ({failing})"]})

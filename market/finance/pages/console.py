@@ -17,19 +17,25 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from marshmallow import ValidationError
 
+from ledger.currencies import format_amount
 from market import charts
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
+from market.display import home_currency
 from market.errors import DomainError, InvalidInput, PermissionDenied
 from market.finance import (
     assertions,
+    audit,
     bankfile,
+    cash,
     exceptions,
-    matching,
+    inputs,
     payees,
     payouts,
+    receipts,
     refund_transfers,
     report_builds,
     reports,
@@ -43,15 +49,17 @@ from market.finance.models import (
     AuditEvent,
     BalanceAssertion,
     BankAccount,
+    BankLine,
     Correction,
     PayeeStatus,
     ReportBuild,
     StripeBalanceTransaction,
 )
 from market.finance.pages import trail
-from market.forms import parse_form
+from market.forms import parse_form, safe_next
 from market.identity.models import Organisation, StaffRole, User
 from market.money import money, whole_money
+from market.oauth.models import OAuthClient
 from market.text import N_
 from market.trading import books, flows
 from market.trading import payments as trading_payments
@@ -77,6 +85,7 @@ EXCEPTION_KIND_LABELS = {
     "duplicate": N_("Duplicate receipt"),
     "ambiguous": N_("Several candidates fit"),
     "missing_in_ledger": N_("Not in the books"),
+    "missing_at_bank": N_("Not on the bank statement yet"),
     "unmatched": N_("Nothing matches"),
     "missing_at_stripe": N_("Not at Stripe"),
     "before_submission": N_("Dated before the payout was sent"),
@@ -85,16 +94,7 @@ EXCEPTION_KIND_LABELS = {
     "hand_match_difference": N_("Matched by hand, difference not explained"),
 }
 TARGET_LABELS = trail.TARGET_LABELS
-AUDIT_ACTION_LABELS = {
-    "run": N_("Matching run"),
-    "mark": N_("Marked as explained"),
-    "match_by_hand": N_("Matched by hand"),
-    "propose_correction": N_("Correction proposed"),
-    "approve_correction": N_("Correction approved"),
-    "reject_correction": N_("Correction refused"),
-    "assert_balances": N_("Balances asserted"),
-    "close_period": N_("Period closed"),
-}
+AUDIT_ACTION_LABELS = {code: label for code, (_kind, label) in audit.ACTIONS.items()}
 
 
 def _refused(error: DomainError, shown: tuple[str, ...] = ()) -> dict:
@@ -107,31 +107,48 @@ def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
     """The payouts page; after a refused form, that form (``failed``) shows its errors and
     keeps what was typed."""
     session = db_session()
-    currency = request.args.get("currency", "CNY")
-    owed = books.payables(session, currency)
+    query = schemas.RefundsPageQuerySchema()
+    shown = query.load({} if query.validate(request.args) else request.args)["refunds"]
+    # Every currency anyone is owed in, each with its own total and batch form; the
+    # exchange's own currency always, so an empty queue says so.
+    by_currency = books.payables_by_currency(session)
+    home = home_currency()
+    owed = {home: by_currency.pop(home, {}), **dict(sorted(by_currency.items()))}
+    owed_ids = {org for amounts in owed.values() for org in amounts}
     organisations = {
         org.id: org
-        for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(list(owed))))
+        for org in session.scalars(sa.select(Organisation).where(Organisation.id.in_(owed_ids)))
     }
+    accounts = {org: payees.active(session, org) for org in owed_ids}
     page = render_template(
         "finance/payouts.html",
         batches=session.scalars(payouts.batches().limit(30)).all(),
         owed=owed,
         organisations=organisations,
-        accounts={org: payees.active(session, org) for org in owed},
-        currency=currency,
+        accounts=accounts,
+        with_account=[org for org, account in accounts.items() if account is not None],
         allowed=payouts.allowed_actions,
-        refunds=session.scalars(
-            refund_transfers.listing()
-            .where(Refund.transfer_status != RefundTransferStatus.PAID)
-            .limit(100)
-        ).all(),
+        refunds=session.scalars(_refunds_shown(shown).limit(100)).all(),
+        refunds_shown=shown,
         refund_payee=lambda refund: refund_transfers.payee_of(session, refund),
+        refund_actions=refund_transfers.allowed_actions,
+        bank_accounts=session.scalars(cash.open_accounts()).all(),
         errors=errors or {},
         form=request.form if errors else {},
         failed=failed,
     )
     return page, status
+
+
+def _refunds_shown(shown: str) -> sa.Select:
+    """The bank refunds the payouts page lists: ``open`` (to send or sent), ``paid`` or
+    ``all``."""
+    query = refund_transfers.listing()
+    if shown == "open":
+        return query.where(Refund.transfer_status != RefundTransferStatus.PAID)
+    if shown == "paid":
+        return query.where(Refund.transfer_status == RefundTransferStatus.PAID)
+    return query
 
 
 @blp.route("/payouts")
@@ -162,11 +179,20 @@ def build_batch():
 @finance_only
 def move_batch(batch_id: int, action: str):
     """Submit or cancel a batch."""
-    move = payouts.submit_batch if action == "submit" else payouts.cancel_batch
+    data, errors = parse_form(schemas.BankAccountChoiceSchema())
+    if errors:
+        return _payouts_page(422, errors, f"batch-{batch_id}")
     try:
-        move(db_session(), batch_id, current_user(), utcnow())
+        if action == "submit":
+            payouts.submit_batch(
+                db_session(), batch_id, current_user(), utcnow(), data["bank_account_id"]
+            )
+        else:
+            payouts.cancel_batch(db_session(), batch_id, current_user(), utcnow())
     except DomainError as error:
-        return _payouts_page(error.status, _refused(error), f"batch-{batch_id}")
+        return _payouts_page(
+            error.status, _refused(error, ("bank_account_id",)), f"batch-{batch_id}"
+        )
     if action == "submit":
         flash(
             _("Payout batch %(id)s submitted to the bank; its payouts are in transit.", id=batch_id)
@@ -193,10 +219,17 @@ def bank_file(batch_id: int):
 @finance_only
 def refund_sent(refund_id: int):
     """Finance sent a bank refund to the buyer's confirmed payee account."""
+    data, errors = parse_form(schemas.BankAccountChoiceSchema())
+    if errors:
+        return _payouts_page(422, errors, f"refund-{refund_id}")
     try:
-        refund_transfers.send(db_session(), refund_id, current_user(), utcnow())
+        refund_transfers.send(
+            db_session(), refund_id, current_user(), utcnow(), data["bank_account_id"]
+        )
     except DomainError as error:
-        return _payouts_page(error.status, _refused(error), f"refund-{refund_id}")
+        return _payouts_page(
+            error.status, _refused(error, ("bank_account_id",)), f"refund-{refund_id}"
+        )
     flash(_("Refund %(reference)s marked as sent.", reference=f"SJ-REFUND-{refund_id}"))
     return redirect(url_for("finance_console.payouts_page"))
 
@@ -210,7 +243,12 @@ def payout_paid(payout_id: int):
         return _payouts_page(422, errors, f"paid-{payout_id}")
     try:
         payouts.mark_paid(
-            db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow()
+            db_session(),
+            payout_id,
+            data["value_date"],
+            data["bank_reference"],
+            utcnow(),
+            user=current_user(),
         )
     except DomainError as error:
         return _payouts_page(
@@ -228,7 +266,14 @@ def payout_returned(payout_id: int):
     if errors:
         return _payouts_page(422, errors, f"returned-{payout_id}")
     try:
-        payouts.mark_returned(db_session(), payout_id, data["reason"], data["value_date"], utcnow())
+        payouts.mark_returned(
+            db_session(),
+            payout_id,
+            data["reason"],
+            data["value_date"],
+            utcnow(),
+            user=current_user(),
+        )
     except DomainError as error:
         return _payouts_page(
             error.status, _refused(error, ("reason", "value_date")), f"returned-{payout_id}"
@@ -317,6 +362,7 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         days=_assertions_of(session, queue),
         described=_described(session, queue),
         explained=_explained(session, queue),
+        receipt_links=_receipt_links(session, queue),
         accounts=sorted(
             exceptions.NAMED_ACCOUNTS | set(session.scalars(sa.select(BankAccount.ledger_account)))
         ),
@@ -324,7 +370,11 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         corrections=session.scalars(
             sa.select(Correction).where(Correction.status == "proposed").order_by(Correction.id)
         ).all(),
-        trail=(trail_events := session.scalars(exceptions.trail().limit(30)).all()),
+        trail=(
+            trail_events := session.scalars(
+                audit.trail(kind=("reconciliation", "periods")).limit(30)
+            ).all()
+        ),
         trail_people=_people_of(session, {event.user_id for event in trail_events}),
         balances=session.scalars(assertions.listing().limit(60)).all(),
         asserted_at=session.scalar(
@@ -345,6 +395,43 @@ def _reconciliation_page(status: int = 200, errors=None, failed: str | None = No
         failed=failed,
     )
     return page, status
+
+
+def _receipt_links(session, queue) -> dict[tuple[int, int], str]:
+    """For a bank line with an order awaiting a transfer as candidate, by ``(exception id,
+    order id)``: the receipts form filled from the line (the order's reference, the amount, the
+    bank's reference and value date, the payer), coming back here. Recorded, the receipt is
+    matched to the line by the next run (its bank transaction id is the line's reference)."""
+    wanted = {
+        candidate["id"]
+        for item in queue
+        if item.bank_line_id
+        for candidate in item.candidates or []
+        if candidate["kind"] == "order"
+    }
+    if not wanted:
+        return {}
+    orders = {order.id: order for order in _rows(session, Order, wanted)}
+    lines = {line.id: line for line in _rows(
+        session, BankLine, {item.bank_line_id for item in queue if item.bank_line_id})}  # fmt: skip
+    links = {}
+    for item in queue:
+        line = lines.get(item.bank_line_id)
+        for candidate in item.candidates or []:
+            order = orders.get(candidate["id"]) if candidate["kind"] == "order" else None
+            if line is None or order is None:
+                continue
+            links[item.id, order.id] = url_for(
+                "finance_console.receipts_page",
+                reference=order.reference,
+                currency=line.currency,
+                amount=format_amount(line.amount_minor, line.currency),
+                bank_transaction_id=line.bank_reference,
+                value_date=line.value_date.isoformat(),
+                payer_name=line.counterparty_name or "",
+                next=url_for("finance_console.reconciliation_page"),
+            )
+    return links
 
 
 def _assertions_of(session, queue) -> dict[int, BalanceAssertion]:
@@ -411,6 +498,14 @@ def _explained(session, queue) -> dict[int, str]:
                 else line.reporting_category,
                 source=line.source_id or line.stripe_id,
             )  # fmt: skip
+        elif item.kind == "missing_at_bank" and item.stripe_line_id in lines:
+            line = lines[item.stripe_line_id]
+            found[item.id] = _(
+                "Stripe paid out %(payout)s on %(day)s, booked as in transit; no bank statement "
+                "line shows it arriving. Match the bank's line to it when it comes, or explain it.",
+                payout=line.source_id or line.stripe_id,
+                day=line.created.astimezone(payouts.CHINA_STANDARD_TIME).date().isoformat(),
+            )
         elif item.kind == "missing_at_stripe" and item.payment_id in payments:
             found[item.id] = _(
                 "Card payment %(charge)s is in no Stripe line imported.",
@@ -431,8 +526,8 @@ def _explained(session, queue) -> dict[int, str]:
             found[item.id] = _("The line is dated before its payout was sent to the bank.")
         elif item.kind == "other_account":
             found[item.id] = _(
-                "Its counterpart is booked on assets:bank, and this bank account has a ledger "
-                "code of its own: move it with a correcting entry, or explain it."
+                "Its counterpart is booked on the ledger account of another bank account: "
+                "move it with a correcting entry, or explain it."
             )
     return found
 
@@ -485,10 +580,8 @@ def propose_correction():
 @finance_only
 def assert_balances():
     """Assert every reconciled account's balance for every day its statements cover."""
-    rows = assertions.compute(db_session(), utcnow())
+    rows = exceptions.assert_balances(db_session(), current_user(), utcnow())
     differs = sum(1 for row in rows if row.status == AssertionStatus.DIFFERS)
-    exceptions.audit(db_session(), "assert_balances", "recon", current_user(), utcnow(),
-                     days=len(rows), differs=differs)  # fmt: skip
     flash(_("%(days)s days asserted, %(differs)s with a difference nothing explains.",
             days=len(rows), differs=differs))  # fmt: skip
     return redirect(url_for("finance_console.reconciliation_page"))
@@ -511,9 +604,7 @@ def assertion_page(assertion_id: int):
 @finance_only
 def run_reconciliation():
     """Match everything open now."""
-    result = matching.run(db_session(), utcnow())
-    exceptions.audit(db_session(), "run", "recon", current_user(), utcnow(),
-                     matched=dict(result.matched))  # fmt: skip
+    result = exceptions.run(db_session(), current_user(), utcnow())
     flash(
         _(
             "%(matched)s; %(opened)s, %(closed)s closed.",
@@ -585,10 +676,14 @@ def resolve_exception(exception_id: int, how: str):
 @finance_only
 def decide_correction(correction_id: int, decision: str):  # fmt: skip
     """Approve or refuse another finance user's correcting entry."""
+    data, errors = parse_form(schemas.CorrectionDecisionSchema())
+    if errors:
+        return _reconciliation_page(422, errors, f"correction-{correction_id}")
     try:
         exceptions.decide_correction(
-            db_session(), correction_id, decision == "approve", current_user(), utcnow()
-        )
+            db_session(), correction_id, decision == "approve", current_user(), utcnow(),
+            data["note"],
+        )  # fmt: skip
     except DomainError as error:
         return _reconciliation_page(error.status, _refused(error), f"correction-{correction_id}")
     flash(_("Correction approved.") if decision == "approve" else _("Correction refused."))
@@ -690,7 +785,15 @@ def report_build_file(build_id: int):
     return web.built_report(build_id)
 
 
-RECEIPT_FIELDS = ("reference", "currency", "amount", "bank_transaction_id", "payer_name")
+RECEIPT_FIELDS = (
+    "reference",
+    "currency",
+    "amount",
+    "bank_transaction_id",
+    "payer_name",
+    "value_date",
+    "bank_account_id",
+)
 
 
 @blp.route("/receipts")
@@ -708,8 +811,16 @@ def _receipts_page(status: int = 200, errors=None):
         "finance/receipts.html",
         awaiting=session.scalars(trading_payments.awaiting_bank_transfer().limit(200)).all(),
         held=session.scalars(trading_payments.payments_queue(PaymentStatus.HELD)).all(),
+        recent=session.scalars(cash.recent_receipts().limit(20)).all(),
+        bank_accounts=session.scalars(cash.open_accounts()).all(),
         errors=errors or {},
-        form=request.form if errors else {},
+        # The statement's day is what the books date the receipt by; today until changed. A
+        # link from a bank line's order candidate fills the form from the line.
+        form=request.form
+        if errors
+        else {"value_date": inputs.today().isoformat()}
+        | {key: request.args[key][:200] for key in RECEIPT_FIELDS if key in request.args},
+        back=safe_next(""),
     )
     return page, status
 
@@ -721,9 +832,10 @@ def record_bank_receipt():
     data, errors = parse_form(trading_schemas.BankReceiptFormSchema())
     if errors:
         return _receipts_page(422, errors)
+    session = db_session()
     try:
-        payment = trading_payments.record_bank_receipt(
-            db_session(), current_user(), data, from_config(current_app.config), utcnow()
+        payment = receipts.record(
+            session, current_user(), data, from_config(current_app.config), utcnow()
         )
     except DomainError as error:
         if error.field == "amount_minor":
@@ -735,15 +847,15 @@ def record_bank_receipt():
         flash(_("The amount does not match: the receipt is held for resolution."))
     else:
         flash(_("Receipt recorded; the order is paid."))
-    return redirect(url_for("finance_console.receipts_page"))
+    return redirect(safe_next(url_for("finance_console.receipts_page")))
 
 
 @blp.route("/receipts/held/<int:payment_id>/return", methods=["POST"])
 @finance_only
 def return_held_receipt(payment_id: int):
     """Pay a held receipt back to the payer."""
-    flows.return_held_payment(
-        db_session(), flows.collaborators(current_app), payment_id, current_user().id
+    receipts.return_held(
+        db_session(), flows.collaborators(current_app), payment_id, current_user().id, utcnow()
     )
     flash(_("The held receipt is marked as returned."))
     return redirect(url_for("finance_console.receipts_page"))
@@ -774,3 +886,47 @@ def _people_of(session, user_ids: set) -> dict[int, str]:
     if not user_ids:
         return {}
     return dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(user_ids))).all())
+
+
+@blp.route("/audit")
+@finance_only
+def audit_page():
+    """The finance audit trail: every action, who took it (and through which API client),
+    when and on what, by kind of action and by date."""
+    session = db_session()
+    schema = schemas.AuditQuerySchema()
+    try:
+        query, errors = schema.load(request.args.to_dict()), {}
+    except ValidationError as error:
+        query, errors = {}, error.normalized_messages()
+    events = session.scalars(
+        audit.trail(kind=query.get("kind"), start=query.get("start"), end=query.get("end")).limit(
+            AUDIT_PAGE_ROWS
+        )
+    ).all()
+    clients = {event.client_id for event in events} - {None}
+    page = render_template(
+        "finance/audit.html",
+        trail=events,
+        trail_people=_people_of(session, {event.user_id for event in events}),
+        clients=dict(
+            session.execute(
+                sa.select(OAuthClient.client_id, OAuthClient.name).where(
+                    OAuthClient.client_id.in_(clients)
+                )
+            ).all()
+        )
+        if clients
+        else {},
+        kinds=audit.KINDS,
+        action_labels=AUDIT_ACTION_LABELS,
+        trail_subject=trail.subject,
+        trail_details=lambda event: trail.details(session, event),
+        limit=AUDIT_PAGE_ROWS,
+        errors=errors,
+        form=request.args,
+    )
+    return page, 422 if errors else 200
+
+
+AUDIT_PAGE_ROWS = 200

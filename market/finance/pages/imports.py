@@ -14,7 +14,7 @@ from market.auth import staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput
-from market.finance import bank, schemas, statements, stripe_import
+from market.finance import bank, cash, schemas, statements, stripe_import
 from market.finance.models import BankAccount, BankStatement
 from market.forms import parse_form
 from market.identity.models import StaffRole
@@ -46,7 +46,7 @@ MAPPING_LABELS = {
     "remark": N_("Remark"),
 }
 ACCOUNT_FIELDS = ("name", "bank_name", "account_number", "currency", "ledger_account",
-                  "csv_layout", "encoding", "csv_mapping",
+                  "csv_layout", "encoding", "csv_mapping", "is_default",
                   *(f"csv_mapping.{key}" for key in MAPPING_LABELS))  # fmt: skip
 STATEMENT_FIELDS = ("bank_account_id", "format", "layout", "encoding", "opening_balance", "file")
 
@@ -162,7 +162,7 @@ def add_bank_account():
             errors["csv_mapping"] = mapping
         return _page(422, errors, "account")
     try:
-        account = bank.create_account(db_session(), data)
+        account = bank.create_account(db_session(), data, current_user(), utcnow())
     except DomainError as error:
         return _page(error.status, _refused(error, ACCOUNT_FIELDS), "account")
     flash(_("Bank account %(name)s registered.", name=account.name))
@@ -185,6 +185,7 @@ def import_statement():
         result = bank.import_statement(
             session, account.id, _upload(), data["format"], current_user(), utcnow(),
             encoding=data["encoding"], layout=data["layout"], opening=opening,
+            file_name=request.files["file"].filename,
         )  # fmt: skip
     except DomainError as error:
         return _page(error.status, _refused(error, STATEMENT_FIELDS), "statement")
@@ -203,10 +204,31 @@ def import_statement():
 def book_opening_balance(account_id: int):
     """Book the account's first statement's opening balance (asked first on the page)."""
     try:
-        bank.book_opening_balance(db_session(), account_id)
+        bank.book_opening_balance(db_session(), account_id, current_user(), utcnow())
     except DomainError as error:
         return _page(error.status, _refused(error, ()), f"opening-{account_id}")
     flash(_("The opening balance of %(name)s is booked.", name=account_name(account_id)))
+    return redirect(url_for("finance_imports.imports_page"))
+
+
+@blp.route("/imports/bank-accounts/<int:account_id>/<any(default, close):action>",
+           methods=["POST"])  # fmt: skip
+@finance_only
+def move_bank_account(account_id: int, action: str):
+    """Make an account its currency's default, or close it (asked first on the page)."""
+    session = db_session()
+    try:
+        if action == "default":
+            cash.mark_default(session, account_id)
+        else:
+            cash.close(session, account_id, utcnow())
+    except DomainError as error:
+        return _page(error.status, _refused(error, ()), f"account-{account_id}")
+    name = account_name(account_id)
+    if action == "default":
+        flash(_("%(name)s is now the default account of its currency.", name=name))
+    else:
+        flash(_("%(name)s is closed: no new money may name it.", name=name))
     return redirect(url_for("finance_imports.imports_page"))
 
 
@@ -224,7 +246,10 @@ def account_name(account_id: int) -> str:
 def import_stripe_report():
     """Import Stripe's itemised balance report (CSV)."""
     try:
-        result = stripe_import.import_csv(db_session(), _upload())
+        result = stripe_import.import_csv(
+            db_session(), _upload(), current_user(), utcnow(),
+            file_name=request.files["file"].filename,
+        )  # fmt: skip
     except DomainError as error:
         return _page(error.status, _refused(error, ("file",)), "stripe")
     flash(

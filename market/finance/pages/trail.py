@@ -1,5 +1,5 @@
-"""The reconciliation audit trail as a reader sees it: each event's subject and details as
-labelled lines in the reader's language, never the stored JSON."""
+"""The finance audit trail as a reader sees it: each event's subject and details as labelled
+lines in the reader's language, never the stored JSON."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from market.display import home_currency, typed
 from market.finance.closing import CHECK_LABELS
 from market.finance.models import ReconException, StripeBalanceTransaction
+from market.identity.models import Organisation
 from market.money import money
 from market.text import N_
 from market.trading.models import Payment, Payout, Refund
@@ -41,11 +42,71 @@ DETAIL_LABELS = {
     "checks": N_("Checks"),
     "failing": N_("Checks failing"),
     "override_reason": N_("Reason for closing all the same"),
+    "opened": N_("Exceptions opened"),
+    "closed": N_("Exceptions closed"),
+    "start": N_("From"),
+    "end": N_("To"),
+    "name": N_("Name"),
+    "bank_name": N_("Bank"),
+    "account_name": N_("Account name"),
+    "account_number": N_("Account number"),
+    "cnaps_code": N_("CNAPS code"),
+    "swift_bic": N_("SWIFT code"),
+    "currency": N_("Currency"),
+    "ledger_account": N_("Ledger account"),
+    "csv_layout": N_("Statement layout"),
+    "csv_mapping": N_("Column mapping"),
+    "encoding": N_("Encoding"),
+    "statement_id": N_("Statement"),
+    "file_name": N_("File"),
+    "format": N_("Format"),
+    "period_start": N_("Statement from"),
+    "period_end": N_("Statement to"),
+    "lines": N_("Lines in the file"),
+    "new_lines": N_("Lines imported"),
+    "duplicates": N_("Lines imported before (skipped)"),
+    "opening": N_("Opening balance"),
+    "closing": N_("Closing balance"),
+    "amount": N_("Amount"),
+    "value_date": N_("Value date"),
+    "source": N_("Source"),
+    "sync_id": N_("Pull"),
+    "pages": N_("Pages"),
+    "outcome": N_("Outcome"),
+    "charges_matched": N_("Charges matched to their payments"),
+    "reference": N_("Payment reference"),
+    "bank_transaction_id": N_("Bank transaction number"),
+    "payer_name": N_("Payer"),
+    "order_id": N_("Order"),
+    "organisation_id": N_("Organisation"),
+    "note": N_("Note"),
+    "replaces": N_("Replaces payee account"),
+    "payouts": N_("Payouts"),
+    "chosen": N_("Providers chosen"),
+    "batch_id": N_("Payout batch"),
+    "by_matching": N_("Read off the bank statement by a matching run"),
+    "bank_reference": N_("Bank reference"),
+    "payee_id": N_("Payee account"),
+    "method": N_("Paid by"),
+    "stripe_refund_id": N_("Stripe refund"),
+    "starts_at": N_("Starts"),
+    "ends_at": N_("Ends"),
 }
+# Details that are money: their currency is the event's ``currency`` detail.
+MONEY_DETAILS = {"amount", "opening", "closing"}
+OUTCOME_LABELS = {"held": N_("Held for resolution"), "paid": N_("Order paid")}
+SOURCE_LABELS = {"csv": N_("Itemised balance report (CSV)"), "api": N_("Stripe API")}
+METHOD_LABELS = {"bank_transfer": N_("Bank transfer"), "stripe": N_("Card (Stripe)")}
 SUBJECT_LABELS = {
     "exception": N_("Exception %(number)s"),
     "correction": N_("Correction %(number)s"),
     "period": N_("Period %(number)s"),
+    "bank_account": N_("Bank account %(number)s"),
+    "payee": N_("Payee account %(number)s"),
+    "batch": N_("Payout batch %(number)s"),
+    "payout": N_("Payout %(number)s"),
+    "refund": N_("Refund %(number)s"),
+    "payment": N_("Receipt %(number)s"),
 }
 TARGET_LABELS = {
     "payment": N_("Payment"),
@@ -60,6 +121,8 @@ def subject(code: str) -> str:
     kind, _sep, number = code.partition(":")
     if kind in SUBJECT_LABELS and number:
         return _(SUBJECT_LABELS[kind], number=f"#{number}" if number.isdigit() else number)
+    if kind == "stripe":
+        return _("Stripe balance")
     return _("Reconciliation") if kind == "recon" else code
 
 
@@ -109,9 +172,54 @@ def _value(session: Session, event, key: str, value) -> Markup | str:
             return f"#{value}"
         return _joined([f"#{value}", _exception_kind(found.kind),
                         money(found.amount_minor, found.currency)], " · ", " · ")  # fmt: skip
-    if key in ("reason", "override_reason"):
+    if key in ("reason", "override_reason", "note", "payer_name", "account_name", "file_name",
+               "name", "bank_name"):  # fmt: skip
         return typed(value)
+    return _more_value(session, event, key, value)
+
+
+def _more_value(session: Session, event, key: str, value) -> Markup | str:
+    """The details of actions beyond reconciliation: money, organisations, payouts, codes."""
+    currency = (event.details or {}).get("currency") or home_currency()
+    if key in MONEY_DETAILS and isinstance(value, int):
+        return money(value, currency)
+    if key == "organisation_id":
+        return _organisation(session, value)
+    if key == "payouts" and isinstance(value, dict):
+        parts = [
+            f"#{number} {_organisation(session, pair[0])} {money(pair[1], currency)}"
+            for number, pair in value.items()
+            if isinstance(pair, list) and len(pair) == 2
+        ]
+        return _joined(parts, "；", "; ") if parts else _("none")
+    if key == "chosen" and isinstance(value, list):
+        return _joined([_organisation(session, number) for number in value], "、", ", ")
+    if key == "csv_mapping" and isinstance(value, dict):
+        return _joined([f"{field}={column}" for field, column in value.items()], "；", "; ")
+    if key == "csv_layout":
+        from market.finance.pages.imports import LAYOUT_NAMES
+
+        return _(LAYOUT_NAMES[value]) if value in LAYOUT_NAMES else str(value)
+    if key == "format":
+        from market.finance.pages.imports import FORMAT_NAMES
+
+        return _(FORMAT_NAMES[value]) if value in FORMAT_NAMES else str(value)
+    labels = {"outcome": OUTCOME_LABELS, "source": SOURCE_LABELS, "method": METHOD_LABELS}
+    if key in labels:
+        return _(labels[key][value]) if value in labels[key] else str(value)
+    if key == "by_matching":
+        return _yes_no(bool(value))
+    if key in ("statement_id", "batch_id", "order_id", "payee_id", "replaces", "sync_id"):
+        return f"#{value}"
     return str(value)
+
+
+def _organisation(session: Session, number) -> str:
+    """An organisation as a reader knows it: its name beside its number."""
+    found = session.get(Organisation, number) if isinstance(number, int) else None
+    if found is None:
+        return f"#{number}"
+    return f"#{number} {found.display_name(get_locale().language)}"
 
 
 def _exception_kind(kind: str) -> str:

@@ -10,7 +10,7 @@ from ledger import errors as ledger_errors
 from ledger import reads
 from market.context import db_session, principal
 from market.db import utcnow
-from market.finance import closing, schemas, services, web
+from market.finance import audit, closing, schemas, services, web
 from market.identity.models import User
 from market.oauth.server import requires
 
@@ -87,12 +87,16 @@ def list_periods():
 @blp.response(201, schemas.PeriodSchema)
 def create_period(data):
     """Open a period ``[starts_at, ends_at)``."""
-    return ledger.create_period(db_session(), data["name"], data["starts_at"], data["ends_at"])
+    return closing.open_period(
+        db_session(), data["name"], data["starts_at"], data["ends_at"], _caller(), utcnow()
+    )
 
 
-def _actor() -> str:
-    # The member on whose authority the client acts: two clients of one person are one person.
-    return db_session().get(User, principal().user_id).email
+def _caller() -> User:
+    """The member on whose authority the client acts (two clients of one person are one
+    person); the audit trail names the client too."""
+    audit.through_client(db_session(), principal().client_id)
+    return db_session().get(User, principal().user_id)
 
 
 @blp.route("/ledger/periods/<name>/close-request", methods=["POST"])
@@ -100,7 +104,7 @@ def _actor() -> str:
 @blp.response(200, schemas.PeriodSchema)
 def request_period_close(name: str):
     """Ask for an ended period to be closed; another finance user approves the close."""
-    return ledger.request_close(db_session(), name, requested_by=_actor())
+    return closing.request_close(db_session(), name, _caller(), utcnow())
 
 
 @blp.route("/ledger/periods/<name>/checklist")
@@ -124,8 +128,7 @@ def close_period(data, name: str):
     clear, or ``override_reason`` says why to close all the same; nothing can be posted inside
     the period any more."""
     session = db_session()
-    user = session.get(User, principal().user_id)
     return closing.close(
-        session, name, user, utcnow(), closing.Limits.from_config(current_app.config),
+        session, name, _caller(), utcnow(), closing.Limits.from_config(current_app.config),
         data["override_reason"],
     )  # fmt: skip

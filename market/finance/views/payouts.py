@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
-from market.finance import bankfile, payees, payouts, refund_transfers, schemas
+from market.finance import audit, bankfile, payees, payouts, refund_transfers, schemas
 from market.identity.models import User
 from market.oauth.server import requires
 from market.trading.models import RefundTransferStatus
@@ -19,6 +19,8 @@ blp = Blueprint("finance_api", __name__, description="Payee accounts and payouts
 
 
 def _caller() -> User:
+    """The member the client acts for; the audit trail names the client too."""
+    audit.through_client(db_session(), principal().client_id)
     return db_session().get(User, principal().user_id)
 
 
@@ -91,10 +93,14 @@ def payout_batch(batch_id: int):
 
 @blp.route("/finance/payout-batches/<int:batch_id>/submit", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(schemas.BankAccountChoiceSchema)
 @blp.response(200, schemas.PayoutBatchSchema)
-def submit_payout_batch(batch_id: int):
-    """The bank file was uploaded to the bank: the money is in transit."""
-    return payouts.submit_batch(db_session(), batch_id, _caller(), utcnow())
+def submit_payout_batch(data, batch_id: int):
+    """The bank file was uploaded to the portal of the exchange's bank account
+    (``bank_account_id``, the currency's default if not given): the money is in transit."""
+    return payouts.submit_batch(
+        db_session(), batch_id, _caller(), utcnow(), data["bank_account_id"]
+    )
 
 
 @blp.route("/finance/payout-batches/<int:batch_id>/cancel", methods=["POST"])
@@ -127,8 +133,9 @@ def payout_bank_file(query, batch_id: int):
 def payout_paid(data, payout_id: int):
     """The bank statement shows the payout paid, on its value date."""
     return payouts.mark_paid(
-        db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow()
-    )
+        db_session(), payout_id, data["value_date"], data["bank_reference"], utcnow(),
+        bank_account_id=data["bank_account_id"], user=_caller(),
+    )  # fmt: skip
 
 
 @blp.route("/finance/payouts/<int:payout_id>/returned", methods=["POST"])
@@ -138,7 +145,7 @@ def payout_paid(data, payout_id: int):
 def payout_returned(data, payout_id: int):
     """The bank returned the payout: the provider is owed it again."""
     return payouts.mark_returned(
-        db_session(), payout_id, data["reason"], data["value_date"], utcnow()
+        db_session(), payout_id, data["reason"], data["value_date"], utcnow(), user=_caller()
     )
 
 
@@ -155,10 +162,14 @@ def refunds_to_send(query):
 
 @blp.route("/finance/refunds-to-send/<int:refund_id>/sent", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(schemas.BankAccountChoiceSchema)
 @blp.response(200, schemas.RefundTransferSchema)
-def refund_sent(refund_id: int):
-    """Finance sent the refund to the buyer's confirmed payee account: it is in transit."""
-    return refund_transfers.send(db_session(), refund_id, _caller(), utcnow())
+def refund_sent(data, refund_id: int):
+    """Finance sent the refund to the buyer's confirmed payee account from the exchange's bank
+    account (``bank_account_id``, the currency's default if not given): it is in transit."""
+    return refund_transfers.send(
+        db_session(), refund_id, _caller(), utcnow(), data["bank_account_id"]
+    )
 
 
 @blp.route("/finance/refunds-to-send/<int:refund_id>/paid", methods=["POST"])
@@ -168,5 +179,6 @@ def refund_sent(refund_id: int):
 def refund_paid(data, refund_id: int):
     """The bank statement shows the refund paid, on its value date."""
     return refund_transfers.mark_paid(
-        db_session(), refund_id, data["value_date"], data["bank_reference"], utcnow()
-    )
+        db_session(), refund_id, data["value_date"], data["bank_reference"], utcnow(),
+        bank_account_id=data["bank_account_id"], user=_caller(),
+    )  # fmt: skip

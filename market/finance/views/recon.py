@@ -13,9 +13,10 @@ from market.db import utcnow
 from market.errors import InvalidInput
 from market.finance import (
     assertions,
+    audit,
     bank,
+    cash,
     exceptions,
-    matching,
     report_builds,
     schemas,
     stripe_import,
@@ -30,6 +31,8 @@ blp = Blueprint("recon_api", __name__, description="Reconciliation (finance staf
 
 
 def _caller() -> User:
+    """The member the client acts for; the audit trail names the client too."""
+    audit.through_client(db_session(), principal().client_id)
     return db_session().get(User, principal().user_id)
 
 
@@ -47,7 +50,10 @@ def _read(upload) -> bytes:
 @blp.response(201, schemas.StripeImportSchema)
 def import_stripe_report(files):
     """Import Stripe's itemised balance report (CSV, multipart ``file``); again changes nothing."""
-    return stripe_import.import_csv(db_session(), _read(files["file"]))
+    upload = files["file"]
+    return stripe_import.import_csv(
+        db_session(), _read(upload), _caller(), utcnow(), file_name=upload.filename
+    )
 
 
 @blp.route("/finance/bank-accounts")
@@ -65,7 +71,25 @@ def bank_accounts():
 @blp.response(201, schemas.BankAccountSchema)
 def add_bank_account(data):
     """Register a bank account with its CSV layout or column mapping."""
-    return bank.create_account(db_session(), data)
+    return bank.create_account(db_session(), data, _caller(), utcnow())
+
+
+@blp.route("/finance/bank-accounts/<int:account_id>/default", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.BankAccountSchema)
+def mark_default_bank_account(account_id: int):
+    """Make the account its currency's default: receipts, payout batches and bank refunds
+    that name no account go through it."""
+    return cash.mark_default(db_session(), account_id)
+
+
+@blp.route("/finance/bank-accounts/<int:account_id>/close", methods=["POST"])
+@requires("finance:write")
+@blp.response(200, schemas.BankAccountSchema)
+def close_bank_account(account_id: int):
+    """Close the account: no new receipt, payout batch or refund may name it; its
+    statements are still imported and matched."""
+    return cash.close(db_session(), account_id, utcnow())
 
 
 @blp.route("/finance/bank-accounts/<int:account_id>/opening-balance", methods=["POST"])
@@ -74,7 +98,7 @@ def add_bank_account(data):
 def book_opening_balance(account_id: int):
     """Book the account's first statement's opening balance against
     ``equity:opening_balances``, once; again answers the same entry."""
-    entry = bank.book_opening_balance(db_session(), account_id)
+    entry = bank.book_opening_balance(db_session(), account_id, _caller(), utcnow())
     leg = next(leg for leg in entry.postings if leg.account != "equity:opening_balances")
     return {"key": entry.key, "amount_minor": leg.amount, "currency": leg.currency,
             "effective_at": entry.effective_at}  # fmt: skip
@@ -91,6 +115,7 @@ def import_statement(options, files, account_id: int):
     return bank.import_statement(
         db_session(), account_id, _read(files["file"]), options["format"], _caller(), utcnow(),
         encoding=options["encoding"], layout=options["layout"], opening=options["opening_balance"],
+        file_name=files["file"].filename,
     )  # fmt: skip
 
 
@@ -99,11 +124,7 @@ def import_statement(options, files, account_id: int):
 @blp.response(201, schemas.RunSchema)
 def run_matching():
     """Match everything open by the rules, and refresh the exception queue."""
-    result = matching.run(db_session(), utcnow())
-    exceptions.audit(
-        db_session(), "run", "recon", _caller(), utcnow(), matched=dict(result.matched)
-    )
-    return result
+    return exceptions.run(db_session(), _caller(), utcnow())
 
 
 @blp.route("/finance/recon/exceptions")
@@ -149,26 +170,41 @@ def propose_correction(data):
     )
 
 
-@blp.route(
-    "/finance/recon/corrections/<int:correction_id>/<any(approve, reject):decision>",
-    methods=["POST"],
-)
+@blp.route("/finance/recon/corrections/<int:correction_id>/approve", methods=["POST"])
 @requires("finance:write")
+@blp.arguments(schemas.CorrectionDecisionSchema)
 @blp.response(200, schemas.CorrectionSchema)
-def decide_correction(correction_id: int, decision: str):  # fmt: skip
-    """Approve (post) or refuse a correction proposed by another finance user."""
+def approve_correction(data, correction_id: int):
+    """Approve (post) a correction proposed by another finance user, with an optional
+    ``note``."""
     return exceptions.decide_correction(
-        db_session(), correction_id, decision == "approve", _caller(), utcnow()
+        db_session(), correction_id, True, _caller(), utcnow(), data["note"]
+    )
+
+
+@blp.route("/finance/recon/corrections/<int:correction_id>/reject", methods=["POST"])
+@requires("finance:write")
+@blp.arguments(schemas.CorrectionDecisionSchema)
+@blp.response(200, schemas.CorrectionSchema)
+def reject_correction(data, correction_id: int):
+    """Refuse a correction proposed by another finance user; ``note`` says why (kept on the
+    correction and in the audit trail)."""
+    return exceptions.decide_correction(
+        db_session(), correction_id, False, _caller(), utcnow(), data["note"]
     )
 
 
 @blp.route("/finance/recon/audit")
 @requires("finance:read")
+@blp.arguments(schemas.AuditQuerySchema, location="query")
 @blp.response(200, schemas.AuditEventSchema(many=True))
 @blp.paginate(QueryPage)
-def audit_trail():
-    """Every reconciliation action, newest first."""
-    return exceptions.trail()
+def audit_trail(query):
+    """Every finance action (who, through which client, when, what), newest first; by
+    ``kind`` or ``action`` and by date."""
+    return audit.trail(
+        kind=query["kind"], action=query["action"], start=query["start"], end=query["end"]
+    )
 
 
 @blp.route("/finance/recon/assertions")
@@ -187,12 +223,7 @@ def balance_assertions(query):
 @blp.response(201, schemas.AssertionSchema(many=True))
 def assert_balances(data):
     """Assert every reconciled account for every day in the range (again replaces)."""
-    rows = assertions.compute(db_session(), utcnow(), data["start"], data["end"])
-    exceptions.audit(
-        db_session(), "assert_balances", "recon", _caller(), utcnow(),
-        days=len(rows), differs=sum(1 for row in rows if row.status == "differs"),
-    )  # fmt: skip
-    return rows
+    return exceptions.assert_balances(db_session(), _caller(), utcnow(), data["start"], data["end"])
 
 
 @blp.route("/finance/recon/assertions/<int:assertion_id>")

@@ -16,6 +16,7 @@ from market.context import acting_for, current_user, db_session, outside_transac
 from market.db import utcnow
 from market.errors import DomainError, NotFound
 from market.forms import parse_form
+from market.guard import refused_query_args, shows_refused_query
 from market.registry import assets, certificates, chain, claims, schemas, services
 from market.registry.assets import Upload
 from market.registry.models import Certificate, Claim, ClaimState
@@ -107,8 +108,17 @@ def notice_object(claim_id: int):
 
 
 @blp.route("/verify")
+@shows_refused_query
 def verify_lookup():
     """Look up a certificate by number."""
+    refused = refused_query_args()
+    if refused:
+        # Shown beside the box, with what was typed, as any form's refusal is.
+        errors = {"number": next(iter(refused.values()))}
+        page = render_template(
+            "registry/verify_lookup.html", errors=errors, number=request.args.get("number")
+        )
+        return page, 422
     number = (request.args.get("number") or "").strip().upper()
     if number:
         return redirect(url_for("registry.verify", number=number))

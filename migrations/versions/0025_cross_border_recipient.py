@@ -1,15 +1,15 @@
 """trading: a cross-border order records who receives the data abroad, and where
 
-Revision ID: 0026_cross_border_recipient
-Revises: 0022_receipts_without_order
+Revision ID: 0025_cross_border_recipient
+Revises: 0024_finance_audit_trail
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0026_cross_border_recipient'
-down_revision = '0022_receipts_without_order'
+revision = '0025_cross_border_recipient'
+down_revision = '0024_finance_audit_trail'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,57 @@
+"""The OpenAPI document publishes the limits the API enforces on what a caller sends, so a
+client or validator generated from it refuses what the server would."""
+
+import pytest
+
+INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1
+
+
+@pytest.fixture
+def document(app):
+    return app.test_client().get("/api/openapi.json").get_json()
+
+
+def _integers_sent(document) -> list[tuple[str, dict]]:
+    """Every integer schema a caller sends: in parameters and request bodies."""
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                name = node["$ref"].rsplit("/", 1)[-1]
+                walk(document["components"]["schemas"][name], f"{where}>{name}")
+            if node.get("type") == "integer":
+                found.append((where, node))
+            for key, value in node.items():
+                if key != "$ref":
+                    walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}/{index}")
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            parts = [operation] if method == "parameters" else [
+                operation.get("parameters", []), operation.get("requestBody", {})
+            ]  # fmt: skip
+            walk(parts, f"{method.upper()} {path}")
+    return found
+
+
+def test_every_integer_a_caller_sends_has_its_bounds(document):
+    unbounded = [
+        where
+        for where, schema in _integers_sent(document)
+        if "minimum" not in schema or "maximum" not in schema
+    ]
+    assert unbounded == []
+
+
+def test_page_numbers_and_ids_run_to_their_column(document):
+    parameters = document["paths"]["/api/v1/organisations"]["get"]["parameters"]
+    page = next(p for p in parameters if p["name"] == "page")["schema"]
+    assert (page["minimum"], page["maximum"]) == (1, INT32_MAX)
+    path_id = document["paths"]["/api/v1/orders/{order_id}"]["parameters"][0]["schema"]
+    assert path_id["maximum"] == INT32_MAX
+    entry = document["paths"]["/api/v1/ledger/entries/{entry_id}"]["parameters"][0]["schema"]
+    assert entry["maximum"] == INT64_MAX
