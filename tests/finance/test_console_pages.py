@@ -323,7 +323,10 @@ def test_the_provider_statement_picks_the_organisation_by_name(app, db):
     db.commit()
     page = _web(app, finance).get("/finance/reports").get_data(as_text=True)
     picker = page[page.index('id="statement-org"') :].split("</select>", 1)[0]
-    assert f'<option value="{provider.id}">{provider.display_name("zh")}</option>' in picker
+    assert (
+        f'<option value="{provider.id}" lang="zh-Hans">{provider.display_name("zh")}</option>'
+        in picker
+    )
 
 
 def test_a_match_by_hand_shows_the_difference_and_asks_before_keeping_it(app, db, trade):
