@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from market.app import create_app
+from tests.browser.helpers import serving
 from tests.conftest import app_config
 
 
@@ -17,13 +15,8 @@ def live_app(migrated_database_url, tmp_path):
     application = create_app(
         app_config(migrated_database_url, tmp_path / "instance", TESTING=False)
     )
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    application.url = f"http://127.0.0.1:{server.server_port}"
-    yield application
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(application) as application.url:
+        yield application
     application.extensions["db"].dispose()
 
 

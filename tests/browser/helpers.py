@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from werkzeug.serving import make_server
 
 from tests import factories
 
@@ -27,3 +32,17 @@ def screenshot(page, name: str) -> None:
     """Save a full-page screenshot under ``build/screenshots`` for a reviewer to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` served on a free loopback port in a thread, for as long as the block runs;
+    gives its address."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

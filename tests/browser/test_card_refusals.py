@@ -6,13 +6,11 @@ page's language, never the processor's English, and may try again."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from tests import factories
+from tests.browser.helpers import serving
 from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for this module
     app,
     exchange,
@@ -41,12 +39,8 @@ READS = {
 def live(app):
     """The trading app (Stripe at localstripe) served on a free port."""
     app.config["TESTING"] = False
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def _checkout(browser, live, exchange, listing, locale):

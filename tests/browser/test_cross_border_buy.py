@@ -7,14 +7,12 @@ missing one in the page's language, and places the order once all are given."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from market.trading.models import Order
 from tests import factories
+from tests.browser.helpers import serving
 from tests.listings import factories as listing_factories
 from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for this module
     app,
@@ -44,12 +42,8 @@ MISSING = {
 def live(app):
     """The trading app served on a free port."""
     app.config["TESTING"] = False
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
