@@ -34,6 +34,8 @@ KINDS = {
 # Every action: its kind and what a reader calls it.
 ACTIONS = {
     "bank_account_registered": ("bank_accounts", N_("Bank account registered")),
+    "bank_account_default": ("bank_accounts", N_("Bank account made its currency's default")),
+    "bank_account_closed": ("bank_accounts", N_("Bank account closed")),
     "opening_balance_booked": ("bank_accounts", N_("Opening balance booked")),
     "statement_imported": ("statements", N_("Statement imported")),
     "stripe_imported": ("stripe", N_("Stripe balance imported")),

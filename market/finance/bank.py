@@ -53,7 +53,7 @@ def create_account(
     session.flush()
     # The first account of a currency is its default; a later one only when asked.
     if wants_default or cash.default_account(session, account.currency) is None:
-        cash.mark_default(session, account.id)
+        cash.make_default(session, account)
     audit.record(
         session, "bank_account_registered", f"bank_account:{account.id}", user, now or utcnow(),
         name=account.name, bank_name=account.bank_name, account_number=account.account_number,

@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from market.errors import Conflict, InvalidInput, NotFound
+from market.finance import audit
 from market.finance.models import BankAccount
+from market.identity.models import User
 from market.text import N_
 from market.trading import books
 from market.trading.models import Payment, PaymentMethod, Payout, PayoutBatch, Refund
@@ -98,13 +100,25 @@ def target_code(target) -> str:
     return books.cash_account(target.method)
 
 
-def mark_default(session: Session, account_id: int) -> BankAccount:
-    """Make an open account the default of its currency (the former default is no longer)."""
+def mark_default(session: Session, account_id: int, user: User | None, now) -> BankAccount:
+    """Make an open account the default of its currency (the former default is no longer), in
+    the audit trail."""
     account = session.get(BankAccount, account_id)
     if account is None:
         raise NotFound(N_("no such bank account"), field=FIELD)
     if account.closed_at is not None:
         raise Conflict(N_("this bank account is closed"), field=FIELD, account=account.name)
+    if not account.is_default:
+        make_default(session, account)
+        audit.record(
+            session, "bank_account_default", f"bank_account:{account.id}", user, now,
+            name=account.name, currency=account.currency,
+        )  # fmt: skip
+    return account
+
+
+def make_default(session: Session, account: BankAccount) -> None:
+    """Make ``account`` the default of its currency, and no other account."""
     session.execute(
         sa.update(BankAccount)
         .where(BankAccount.currency == account.currency, BankAccount.id != account.id)
@@ -113,17 +127,20 @@ def mark_default(session: Session, account_id: int) -> BankAccount:
     session.flush()
     account.is_default = True
     session.flush()
-    return account
 
 
-def close(session: Session, account_id: int, now) -> BankAccount:
+def close(session: Session, account_id: int, user: User | None, now) -> BankAccount:
     """Close an account: it takes no new receipt, payout batch or refund (its statements are
-    still imported and matched); it stops being the default."""
+    still imported and matched); it stops being the default. In the audit trail."""
     account = session.get(BankAccount, account_id)
     if account is None:
         raise NotFound(N_("no such bank account"), field=FIELD)
     if account.closed_at is None:
         account.closed_at, account.is_default = now, False
+        audit.record(
+            session, "bank_account_closed", f"bank_account:{account.id}", user, now,
+            name=account.name, currency=account.currency,
+        )  # fmt: skip
     return account
 
 

@@ -317,3 +317,22 @@ def test_a_run_that_pays_payouts_names_them(db, finance):
     run = line(finance, "run")
     assert run["details"]["matched"] == {"payout_reference": 1}
     assert run["user_name"] == "Finance A"
+
+
+def test_making_a_bank_account_the_default_and_closing_it_are_in_the_trail(db, finance):
+    first = finance.call("POST", "/finance/bank-accounts", json=ICBC).get_json()["id"]
+    second = finance.call(
+        "POST", "/finance/bank-accounts",
+        json={**ICBC, "name": "招行一般户", "account_number": "755900000000001",
+              "csv_layout": "cmb", "ledger_account": "assets:bank:cmb"},
+    ).get_json()["id"]  # fmt: skip
+    assert finance.call("POST", f"/finance/bank-accounts/{second}/default").status_code == 200
+    made = line(finance, "bank_account_default", f"bank_account:{second}")
+    assert made["kind"] == "bank_accounts" and made["user_name"] == "Finance A"
+    # Already the default: nothing changed, no second line.
+    assert finance.call("POST", f"/finance/bank-accounts/{second}/default").status_code == 200
+    assert finance.call("POST", f"/finance/bank-accounts/{first}/close").status_code == 200
+    assert finance.call("POST", f"/finance/bank-accounts/{first}/close").status_code == 200
+    closed = line(finance, "bank_account_closed", f"bank_account:{first}")
+    assert closed["details"] == {"name": ICBC["name"], "currency": "CNY"}
+    assert len(trail(finance, action="bank_account_default")) == 1

@@ -219,9 +219,9 @@ def move_bank_account(account_id: int, action: str):
     session = db_session()
     try:
         if action == "default":
-            cash.mark_default(session, account_id)
+            cash.mark_default(session, account_id, current_user(), utcnow())
         else:
-            cash.close(session, account_id, utcnow())
+            cash.close(session, account_id, current_user(), utcnow())
     except DomainError as error:
         return _page(error.status, _refused(error, ()), f"account-{account_id}")
     name = account_name(account_id)

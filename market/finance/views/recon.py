@@ -80,7 +80,7 @@ def add_bank_account(data):
 def mark_default_bank_account(account_id: int):
     """Make the account its currency's default: receipts, payout batches and bank refunds
     that name no account go through it."""
-    return cash.mark_default(db_session(), account_id)
+    return cash.mark_default(db_session(), account_id, _caller(), utcnow())
 
 
 @blp.route("/finance/bank-accounts/<int:account_id>/close", methods=["POST"])
@@ -89,7 +89,7 @@ def mark_default_bank_account(account_id: int):
 def close_bank_account(account_id: int):
     """Close the account: no new receipt, payout batch or refund may name it; its
     statements are still imported and matched."""
-    return cash.close(db_session(), account_id, utcnow())
+    return cash.close(db_session(), account_id, _caller(), utcnow())
 
 
 @blp.route("/finance/bank-accounts/<int:account_id>/opening-balance", methods=["POST"])
