@@ -123,9 +123,9 @@ def dispute_opened(session: Session, order: Order, reason: str, now: datetime) -
     for organisation_id in (order.provider_organisation_id, order.buyer_organisation_id):
         _tell(
             session, organisation_id, "dispute.opened", order,
-            f"订单 {order.reference}（「{zh_title}」）有争议，结算暂停待审核员裁决：{reason}",
+            f"订单 {order.reference}（「{zh_title}」）有争议，结算暂停待审核员裁决：「{reason}」",
             f"Order {order.reference} (“{en_title}”) is disputed; settlement waits for a "
-            f"reviewer's decision: {reason}",
+            f"reviewer's decision: “{reason}”",
             now,
         )  # fmt: skip
 
@@ -140,12 +140,16 @@ def dispute_decided(
         en = f"a refund of {_amount(refund_minor, order.currency, 'en')}"
     else:
         zh, en = "款项结算给提供方", "the money is released to the provider"
+    # The reviewer's note is quoted: their own words, never converted to another script.
+    zh_note, en_note = (
+        (f"审核员附言：「{note}」", f"The reviewer's note: “{note}”") if note else ("", "")
+    )
     for organisation_id in (order.provider_organisation_id, order.buyer_organisation_id):
         _tell(
             session, organisation_id, "dispute.decided", order,
-            f"订单 {order.reference}（「{zh_title}」）的争议已裁决：{zh}。{note}".rstrip(),
+            f"订单 {order.reference}（「{zh_title}」）的争议已裁决：{zh}。{zh_note}",
             f"The dispute on order {order.reference} (“{en_title}”) is decided: {en}. "
-            f"{note}".rstrip(),
+            f"{en_note}".rstrip(),
             now,
         )  # fmt: skip
 

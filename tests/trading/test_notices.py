@@ -116,3 +116,35 @@ def test_a_short_bank_payment_is_told_to_the_buyer_and_shown_on_its_order(exchan
     web.log_in(exchange.buyer_user.email, factories.PASSWORD)
     html = web.get(f"/orders/{order['id']}").text
     assert 'data-testid="held-payment"' in html and "¥4,000.00" in page_text(html)
+
+
+def test_a_reviewers_note_reaches_a_traditional_reader_as_typed_and_on_its_lines(
+    exchange, listing, drain, db
+):
+    # The reviewer types Simplified; the Hong Kong provider reads Traditional. The exchange's
+    # words are converted, the reviewer's are quoted and left alone, line breaks and all.
+    exchange.provider_user.locale = "zh_Hant"
+    db.commit()
+    order = place(exchange, listing)
+    pay_by_card(exchange, order["id"])
+    exchange.api(
+        "POST", f"/orders/{order['id']}/disputes", exchange.buyer_api,
+        json={"reason": "数据缺失\n字段为空"},
+    )  # fmt: skip
+    decided = exchange.api(
+        "POST", f"/orders/{order['id']}/dispute-decision", exchange.review_api,
+        json={"decision": "release", "note": "已核实数据"},
+    )  # fmt: skip
+    assert decided.status_code == 200, decided.get_json()
+    drain()
+    mails = _mails(exchange.app, exchange.provider_user.email)
+    decision = next(m for m in mails if "爭議已裁決" in m["Subject"])
+    body = decision.get_content()
+    assert "審核員附言：「已核实数据」" in body
+    assert "「数据缺失\n字段为空」" in next(
+        m.get_content() for m in mails if "有爭議" in m["Subject"]
+    )
+    web = WebClient(exchange.app)
+    web.log_in(exchange.provider_user.email, factories.PASSWORD)
+    page = web.get("/notifications").get_data(as_text=True)
+    assert '<li class="lines">' in page
