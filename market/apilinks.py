@@ -317,9 +317,15 @@ LINKS: dict[tuple[str, str, str], dict] = {
         ),
     },
     ("post", "/finance/recon/corrections", "201"): {
-        "DecideCorrection": (
+        "ApproveCorrection": (
             "post",
-            "/finance/recon/corrections/{correction_id}/{decision}",
+            "/finance/recon/corrections/{correction_id}/approve",
+            {"correction_id": ID},
+            None,
+        ),
+        "RejectCorrection": (
+            "post",
+            "/finance/recon/corrections/{correction_id}/reject",
             {"correction_id": ID},
             None,
         ),

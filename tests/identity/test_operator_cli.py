@@ -78,7 +78,7 @@ def test_bad_input_names_the_option_and_saves_nothing(app, db):
     db.commit()
     cases = [
         (_create(app, owner="nobody@exchange.cn"), "nobody@exchange.cn"),
-        (_create(app, **{"--credit-code": "91440300MA5F"}), "credit_code"),
+        (_create(app, **{"--credit-code": "91440300MA5F"}), "--credit-code"),
         (_create(app, **{"--jurisdiction": "XX"}), "--jurisdiction"),
         (_create(app, **{"--name-zh": "深"}), "--name-zh"),
         (_run(app, "operator", "add-member", "ops@exchange.cn", "--role", "owner"), "--role"),

@@ -16,6 +16,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,6 +25,8 @@ from tests.listings import factories as lf
 from tests.trading.helpers import card_payment_method, signed_webhook
 from tests.verification.conftest import EVIDENCE, PDF
 from tests.web import confirmation_link
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 pytestmark = [pytest.mark.browser, pytest.mark.opensearch, pytest.mark.stripe]
 
@@ -399,7 +402,11 @@ def pay_provider(exchange, finance: dict, checker: dict, provider_id: int) -> di
             "POST",
             f"/finance/payouts/{payout['id']}/paid",
             finance,
-            json={"value_date": datetime.now().date().isoformat(), "bank_reference": "CMB-P-1"},
+            # The bank's day is the exchange's (UTC+8), a day ahead of UTC from 16:00 UTC.
+            json={
+                "value_date": datetime.now(CHINA).date().isoformat(),
+                "bank_reference": "CMB-P-1",
+            },
         )
     )
     assert paid["status"] == "paid"
