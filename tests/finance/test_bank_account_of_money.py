@@ -292,7 +292,9 @@ def test_the_payouts_page_submits_through_the_chosen_account_and_shows_it(
                       headers=headers)  # fmt: skip
     assert done.status_code == 302, done.get_data(as_text=True)
     shown = web.get("/finance/payouts", headers=headers).get_data(as_text=True)
-    assert f'data-testid="batch-account-{batch["id"]}">招行一般户' in shown
+    assert (
+        f'data-testid="batch-account-{batch["id"]}"><span lang="zh-Hans">招行一般户</span>' in shown
+    )
 
 
 def test_the_imports_page_moves_the_default_and_closes_an_account(app, db, finance, accounts):
