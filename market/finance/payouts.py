@@ -205,7 +205,9 @@ def submit_batch(
         payout.status = PAYOUT_MOVES.next(payout.status, PayoutAction.SUBMIT, Actor.FINANCE)
         finance_books.provider_payout_submitted(session, payout.id, payout.hold_id, now)
     batch.submitted_by_id, batch.submitted_at = user.id, now
-    _audit_batch(session, "batch_submitted", batch, user, now)
+    _audit_batch(
+        session, "batch_submitted", batch, user, now, bank_account_id=batch.bank_account_id
+    )
     return batch
 
 

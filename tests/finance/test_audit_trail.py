@@ -259,6 +259,7 @@ def test_the_audit_page_shows_every_action_in_chinese_and_filters_it(app, db, fi
 
 
 def test_an_action_on_a_page_names_the_person_and_no_client(app, db, finance):
+    assert finance.call("POST", "/finance/bank-accounts", json=ICBC).status_code == 201
     web = WebClient(app)
     web.log_in(finance.second.email, factories.PASSWORD)
     form = {"reference": reference_for(99_999_997), "currency": "CNY", "amount": "1,200.00",
@@ -269,6 +270,9 @@ def test_an_action_on_a_page_names_the_person_and_no_client(app, db, finance):
     assert recorded["details"]["amount"] == 120_000
     page = web.get("/finance/audit?kind=receipts").get_data(as_text=True)
     assert "登记银行收款" in page and "¥1,200.00" in page and "经 API 客户端" not in page
+    # The account the money went through, by its name, never its stored id.
+    assert "工行基本户" in page and "bank_account_id" not in page
+    assert "起始日期" in page and "起价" not in page
 
 
 def test_a_correction_is_refused_on_the_page_with_a_note(app, db, finance):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from market.display import home_currency, typed
 from market.finance.closing import CHECK_LABELS
-from market.finance.models import ReconException, StripeBalanceTransaction
+from market.finance.models import BankAccount, ReconException, StripeBalanceTransaction
 from market.identity.models import Organisation
 from market.money import money
 from market.text import N_
@@ -44,8 +44,8 @@ DETAIL_LABELS = {
     "override_reason": N_("Reason for closing all the same"),
     "opened": N_("Exceptions opened"),
     "closed": N_("Exceptions closed"),
-    "start": N_("From"),
-    "end": N_("To"),
+    "start": N_("From day"),
+    "end": N_("To day"),
     "name": N_("Name"),
     "bank_name": N_("Bank"),
     "account_name": N_("Account name"),
@@ -89,12 +89,17 @@ DETAIL_LABELS = {
     "payee_id": N_("Payee account"),
     "method": N_("Paid by"),
     "stripe_refund_id": N_("Stripe refund"),
+    "bank_account_id": N_("Exchange bank account"),
     "starts_at": N_("Starts"),
     "ends_at": N_("Ends"),
 }
 # Details that are money: their currency is the event's ``currency`` detail.
 MONEY_DETAILS = {"amount", "opening", "closing"}
-OUTCOME_LABELS = {"held": N_("Held for resolution"), "paid": N_("Order paid")}
+OUTCOME_LABELS = {
+    "held": N_("Held for resolution"),
+    "paid": N_("Order paid"),
+    "succeeded": N_("Order paid"),
+}
 SOURCE_LABELS = {"csv": N_("Itemised balance report (CSV)"), "api": N_("Stripe API")}
 METHOD_LABELS = {"bank_transfer": N_("Bank transfer"), "stripe": N_("Card (Stripe)")}
 SUBJECT_LABELS = {
@@ -185,6 +190,9 @@ def _more_value(session: Session, event, key: str, value) -> Markup | str:
         return money(value, currency)
     if key == "organisation_id":
         return _organisation(session, value)
+    if key == "bank_account_id":
+        account = session.get(BankAccount, value) if isinstance(value, int) else None
+        return typed(account.name) if account is not None else f"#{value}"
     if key == "payouts" and isinstance(value, dict):
         parts = [
             f"#{number} {_organisation(session, pair[0])} {money(pair[1], currency)}"
