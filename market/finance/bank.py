@@ -59,7 +59,7 @@ def create_account(
         name=account.name, bank_name=account.bank_name, account_number=account.account_number,
         currency=account.currency, ledger_account=account.ledger_account,
         csv_layout=account.csv_layout, csv_mapping=account.csv_mapping or None,
-        encoding=account.encoding,
+        encoding=account.encoding, is_default=account.is_default or None,
     )  # fmt: skip
     return account
 

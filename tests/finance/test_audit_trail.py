@@ -56,6 +56,7 @@ def test_bank_accounts_statements_opening_balances_and_stripe_imports_are_in_the
     assert registered["user_name"] == "Finance A" and registered["client_id"]
     assert registered["details"]["account_number"] == ICBC["account_number"]
     assert registered["details"]["csv_layout"] == "icbc"
+    assert registered["details"]["is_default"] is True  # the first account of its currency
 
     day = date(2026, 11, 2)
     rows = [BankRow(day, 480_000, "ICBC0001", "深圳甲数据有限公司", "6222", "货款"),

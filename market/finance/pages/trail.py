@@ -90,6 +90,7 @@ DETAIL_LABELS = {
     "method": N_("Paid by"),
     "stripe_refund_id": N_("Stripe refund"),
     "bank_account_id": N_("Exchange bank account"),
+    "is_default": N_("Default account of its currency"),
     "starts_at": N_("Starts"),
     "ends_at": N_("Ends"),
 }
@@ -215,7 +216,7 @@ def _more_value(session: Session, event, key: str, value) -> Markup | str:
     labels = {"outcome": OUTCOME_LABELS, "source": SOURCE_LABELS, "method": METHOD_LABELS}
     if key in labels:
         return _(labels[key][value]) if value in labels[key] else str(value)
-    if key == "by_matching":
+    if key in ("by_matching", "is_default"):
         return _yes_no(bool(value))
     if key in ("statement_id", "batch_id", "order_id", "payee_id", "replaces", "sync_id"):
         return f"#{value}"
