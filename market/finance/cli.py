@@ -291,8 +291,6 @@ def status():
             )
         found = standings.standings(session)
         for row in found:
-            if row.settled:
-                continue
             where = (
                 f"stripe {row.currency} to {row.last}"
                 if row.account_key == assertions.STRIPE
@@ -303,6 +301,12 @@ def status():
             def shown(minor: int, row=row) -> str:
                 return coded_money(minor, row.currency)
 
+            if row.settled:  # every account is listed, a settled one in a line of its own
+                click.echo(
+                    f"{where}: closing {shown(row.statement_minor)}, ledger "
+                    f"{row.ledger_account} {shown(row.ledger_minor)}: settled"
+                )
+                continue
             click.echo(
                 f"{where}: closing {shown(row.statement_minor)}, ledger {row.ledger_account} "
                 f"{shown(row.ledger_minor)} (difference {shown(row.difference_minor)}, open "
