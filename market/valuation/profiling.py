@@ -332,6 +332,10 @@ def resident_bytes() -> int:
         return peak if sys.platform == "darwin" else peak * 1024
 
 
+#: Budgets already found too small in this process (said once, at warning level).
+_WARNED_BUDGETS: set[str] = set()
+
+
 def duckdb_limit(budget: str, cap: str | None = None) -> int:
     """DuckDB's memory limit that keeps this process within ``budget`` (resident bytes): what
     it does not already hold, less ``HEADROOM`` for what DuckDB allocates outside its limit.
@@ -343,7 +347,10 @@ def duckdb_limit(budget: str, cap: str | None = None) -> int:
     resident = resident_bytes()
     limit = parse_size(budget) - resident - HEADROOM
     if limit < SMALLEST_LIMIT:
-        log.warning(
+        # Once per budget and process: a demo profiles every upload in its one process.
+        warn = log.debug if budget in _WARNED_BUDGETS else log.warning
+        _WARNED_BUDGETS.add(budget)
+        warn(
             "the profiling process holds %d MiB, too much for a budget of %s; DuckDB gets %d MiB",
             resident // 2**20,
             budget,

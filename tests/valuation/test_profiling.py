@@ -500,6 +500,11 @@ def test_duckdb_gets_what_the_process_does_not_hold_of_its_budget(caplog):
     # A process already over its budget still profiles, with the smallest limit, and says so.
     assert profiling.duckdb_limit("1MB") == profiling.SMALLEST_LIMIT
     assert "too much for a budget of 1MB" in caplog.text
+    # Said once per budget and process, not for every file profiled.
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert profiling.duckdb_limit("1MB") == profiling.SMALLEST_LIMIT
+    assert "too much for a budget" not in caplog.text
 
 
 def test_a_budget_sets_duckdbs_limit_and_the_profile_counts_alike(tmp_path):
