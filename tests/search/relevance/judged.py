@@ -28,6 +28,12 @@ def dev_queries() -> list[dict]:
     return json.loads((HERE / "dev_queries.json").read_text(encoding="utf-8"))
 
 
+def blind_queries() -> list[dict]:
+    """Blind additions (``blind_queries.json``): written before the catalogue was read, judged
+    after; used for tuning only, never held out."""
+    return json.loads((HERE / "blind_queries.json").read_text(encoding="utf-8"))
+
+
 def split() -> dict[str, set[str]]:
     """``{"tuning": ids, "heldout": ids}``."""
     data = json.loads((HERE / "split.json").read_text(encoding="utf-8"))

@@ -1,0 +1,66 @@
+"""The blind additions to the buyers' relevance set are judged, once each, in names the demo
+catalogue knows: a misspelt product or place would grade nothing and pass for "nothing fits"."""
+
+from __future__ import annotations
+
+from market.demo.catalogue import PLACES, TOPICS
+from tests.search.relevance import judged
+
+GROUPS = {"zh-hans", "zh-hant", "en", "mixed", "typo", "long"}
+
+
+def judgment_lines() -> dict[str, list[str]]:
+    """``{query id: [the rest of each line judging it]}`` from ``judgments.txt``."""
+    out: dict[str, list[str]] = {}
+    for line in (judged.HERE / "judgments.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            qid, _, rest = line.partition(":")
+            out.setdefault(qid.strip(), []).append(rest)
+    return out
+
+
+def names(rest: str) -> tuple[list[str], list[str]]:
+    """The products and the places a judgment line names."""
+    products, places = [], []
+    for part in rest.split():
+        if part.startswith("*@"):
+            places += part[2:].split(",")
+        elif part.startswith("@"):
+            places += part[1:].split(",")
+        else:
+            products += part.removeprefix("~").split(",")
+    return products, places
+
+
+def test_every_blind_query_is_written_once_in_a_known_group():
+    queries = judged.blind_queries()
+    ids = [q["id"] for q in queries]
+    assert ids == [f"b{n:03d}" for n in range(1, len(ids) + 1)]
+    assert {q["group"] for q in queries} <= GROUPS
+    assert all(q["query"].strip() and q["intent"].strip() for q in queries)
+    others = {q["id"] for q in judged.queries() + judged.dev_queries()}
+    assert not others & set(ids)
+
+
+def test_every_blind_query_has_one_judgment_naming_known_products_and_places():
+    lines = judgment_lines()
+    for query in judged.blind_queries():
+        assert len(lines.get(query["id"], [])) == 1, query["id"]
+        products, places = names(lines[query["id"]][0])
+        assert set(products) <= {topic.key for topic in TOPICS}, query["id"]
+        assert set(places) <= set(PLACES), query["id"]
+    assert not {qid for qid in lines if qid.startswith("b")} - {
+        q["id"] for q in judged.blind_queries()
+    }
+
+
+def test_judged_grades_every_blind_query_over_the_catalogue():
+    listings = {topic.key: list(topic.places) for topic in TOPICS}
+    keys = {f"{topic}@{place}" for topic, places in listings.items() for place in places}
+    grades = judged.judgments(listings)
+    for query in judged.blind_queries():
+        assert set(grades[query["id"]]) <= keys
+        assert set(grades[query["id"]].values()) <= {1, 2}
+    # b001 names 深圳 metro ridership: 2 there, 1 for the metro of another city.
+    assert grades["b001"]["metro_flow@sz"] == 2
+    assert grades["b001"]["metro_flow@sh"] == 1
