@@ -62,7 +62,7 @@ PLACE_WORDS = {
     "dongguan": ("东莞", "dongguan"),
     "foshan": ("佛山", "foshan"),
     "zhuhai": ("珠海", "zhuhai"),
-    "hong_kong": ("香港", "hong kong", "hongkong", "九龙", "新界", "港岛", "kowloon"),
+    "hong_kong": ("香港", "hong kong", "hongkong", "hk", "九龙", "新界", "港岛", "kowloon"),
     "macao": ("澳门", "macao", "macau"),
     "shanghai": ("上海", "shanghai"),
     "beijing": ("北京", "beijing"),
@@ -74,6 +74,14 @@ PLACE_WORDS = {
     ),
     "national": ("全国", "nationwide", "中国", "china", "全中国"),
 }  # fmt: skip
+
+
+#: Words about something else that name its region with one character (港股: Hong Kong
+#: stocks). They favour that region's listings and stay in the query as words to match.
+REGION_HINTS = {
+    "hong_kong": ("港股", "港铁", "港币", "港元", "港澳", "港人", "港府", "来港", "访港"),
+    "macao": ("港澳", "澳门币", "澳币", "来澳", "访澳"),
+}
 
 
 class SearchUnavailable(DomainError):
@@ -191,7 +199,17 @@ def _after_place(token: str, places: set[str]) -> str:
 def regions_named(text: str) -> list[str]:
     """The regions whose place words appear in the query (either script, any case)."""
     folded = search.analysis.fold(text[:500]).lower()
-    return [region for region, words in PLACE_WORDS.items() if any(w in folded for w in words)]
+    # Latin words only whole (hk, not the letters inside another word); Chinese anywhere.
+    spaced = " " + " ".join(re.findall(r"[0-9a-z']+", folded)) + " "
+
+    def named(word: str) -> bool:
+        return word in folded if not word.isascii() else f" {word} " in spaced
+
+    return [
+        region
+        for region, words in PLACE_WORDS.items()
+        if any(named(w) for w in words + REGION_HINTS.get(region, ()))
+    ]
 
 
 def _empty(query: Query) -> search.Results:

@@ -54,6 +54,17 @@ def test_a_district_names_its_city():
     assert "shenzhen" in discovery.regions_named("盐田 港口")
 
 
+def test_hong_kong_is_named_by_its_short_forms_but_not_by_letters_inside_a_word():
+    assert discovery.regions_named("HK weather") == ["hong_kong"]
+    assert discovery.regions_named("港股 行情") == ["hong_kong"]
+    assert discovery.regions_named("港澳 旅客") == ["hong_kong", "macao"]
+    assert discovery.regions_named("Hong Kong, stock prices") == ["hong_kong"]
+    assert discovery.regions_named("khk checkhk") == []
+    # A short form that is a word about something else stays a word to match.
+    assert discovery.without_places("港股 行情").split() == ["港股", "行情"]
+    assert discovery.without_places("HK stock").split() == ["stock"]
+
+
 def test_permitted_uses_are_words_too():
     tags = vocabulary.tags(
         category="finance", kind="dataset", delivery="download", region="shenzhen",
