@@ -19,6 +19,7 @@ takes many minutes); with it the OpenSearch index is kept too, as ``bench_kept_l
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -229,6 +230,7 @@ def run_engine(name: str, url: str, count: int, rounds: int, keep: bool = False)
         raw = {i: [] for i in range(len(MIX))}
         api = {i: [] for i in range(len(MIX))}
         cpu = {"raw": [], "api": []}
+        node = node_cpu_seconds(url) if name == "opensearch" else None
         for n in range(each):
             # Interleaved, alternating which goes first, so that both see the same load.
             for i, (direct, api_call) in enumerate(calls):
@@ -237,15 +239,17 @@ def run_engine(name: str, url: str, count: int, rounds: int, keep: bool = False)
                     wall, used = _timed(call)
                     into[i].append(wall)
                     cpu[kind].append(used)
+        node_used = node_cpu_seconds(url) if node is not None else None
         print(
             f"{name}: {len(MIX)} kinds of query with facets, {each} rounds each, engine and API "
             f"interleaved ({load_average()})"
         )
-        print("   engine p50   API p50    hits  query")
+        print("   engine p50 / p95       API p50 / p95        hits  query")
         for i, (q, query) in enumerate(zip(MIX, queries, strict=True)):
             hits = engine.search(LISTINGS, query).total
             print(
-                f"  {statistics.median(raw[i]):8.2f} ms {statistics.median(api[i]):8.2f} ms "
+                f"  {statistics.median(raw[i]):7.2f} /{percentile(raw[i], 0.95):7.2f} ms "
+                f"{statistics.median(api[i]):7.2f} /{percentile(api[i], 0.95):7.2f} ms "
                 f"{hits:6}  {q['q'][:40]!r}"
             )
         raw_all = [t for times in raw.values() for t in times]
@@ -263,12 +267,31 @@ def run_engine(name: str, url: str, count: int, rounds: int, keep: bool = False)
         print(f"  CPU of this process: engine p50 {statistics.median(cpu['raw']):.2f} ms "
               f"p95 {percentile(cpu['raw'], 0.95):.2f} ms; API p50 "
               f"{statistics.median(cpu['api']):.2f} ms p95 {percentile(cpu['api'], 0.95):.2f} ms")  # fmt: skip
+        if node is not None and node_used is not None:
+            searches = 2 * each * len(MIX)
+            print(f"  CPU of the OpenSearch node: {(node_used - node) * 1000 / searches:.2f} ms "
+                  "a search (mean over the timed rounds, engine and API)")  # fmt: skip
         print(f"  {load_average()}")
         app.extensions["db"].dispose()
     finally:
         if not keep:
             engine.drop_index(LISTINGS)
         engine.close()
+
+
+def node_cpu_seconds(url: str) -> float | None:
+    """CPU seconds the OpenSearch node started by ``tools/services.py`` has used, when it is
+    the node at ``url`` and runs on this machine (from ``/proc/<pid>/stat``)."""
+    state = ROOT / ".services" / "opensearch.json"
+    try:
+        started = json.loads(state.read_text())
+        if started.get("url", "").rstrip("/") != url.rstrip("/"):
+            return None
+        fields = Path(f"/proc/{started['pid']}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, KeyError):
+        return None
+    # utime and stime (fields 14 and 15 of stat; the 12th and 13th after the name).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _holds(engine: search.SearchEngine, count: int) -> bool:
