@@ -114,6 +114,23 @@ def test_range_facet_counts_buckets(loaded, docs):
     assert results.facets["price"] == expected
 
 
+def test_browsing_counts_every_document_beyond_the_page(loaded, docs):
+    results = loaded.search(LISTINGS, Query(per_page=5, facets=["category"]))
+    assert results.total == len(docs) and results.total_exact and len(results.hits) == 5
+    assert results.facets["category"] == recount(docs, "category")
+
+
+def test_browsing_facets_follow_writes(engine, docs):
+    # OpenSearch keeps browsing's facets in its request cache: a write must clear them.
+    engine.index(LISTINGS, docs[:10], refresh=True)
+    assert search(engine, facets=["category"]).facets["category"] == recount(docs[:10], "category")
+    engine.index(LISTINGS, docs[10:25], refresh=True)
+    engine.delete(LISTINGS, [docs[0]["id"]], refresh=True)
+    results = search(engine, facets=["category"])
+    assert results.total == 24
+    assert results.facets["category"] == recount(docs[1:25], "category")
+
+
 def test_facet_size_limits_values(loaded):
     assert len(search(loaded, facets=["keywords"], facet_size=5).facets["keywords"]) == 5
 
