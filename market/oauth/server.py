@@ -14,6 +14,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import current_app, g, request
 from flask_smorest.utils import deepupdate
+from sqlalchemy.orm import joinedload
 
 from market.context import ANONYMOUS, Principal, db_session, end_reads
 from market.db import utcnow
@@ -115,8 +116,16 @@ def make_authorization_server(app) -> AuthorizationServer:
 
 class _TokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
+        # Every API request reads the token's client, its organisation and its creator: one
+        # query instead of four.
+        client = joinedload(OAuthToken.client)
         return db_session().scalar(
-            sa.select(OAuthToken).where(OAuthToken.token_hash == token_digest(token_string))
+            sa.select(OAuthToken)
+            .options(
+                client.joinedload(OAuthClient.organisation),
+                client.joinedload(OAuthClient.created_by),
+            )
+            .where(OAuthToken.token_hash == token_digest(token_string))
         )
 
 
