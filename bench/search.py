@@ -9,9 +9,11 @@ places, years, providers and prices, in the exact shape ``market.listings.indexi
 produces. The API side runs the real app (``/api/v1/listings/search`` with a bearer token) on
 a throwaway SQLite database. After a warm-up (five passes of the mix both ways), each round
 times every kind straight to the engine and through the API, interleaved, so the raw engine is
-a same-run anchor for the API under the same load. Prints medians and p95, and for the
-embedded engine the first search of each kind on a freshly opened engine (cold: nothing of
-the index in memory yet); never asserts timings. ``--keep PATH`` keeps the embedded index in
+a same-run anchor for the API under the same load. Prints medians and p95 (each kind's and
+overall), this process's CPU, the OpenSearch node's CPU per search when the node is the one
+``tools/services.py`` started (from ``/proc``), and for the embedded engine the first search
+of each kind on a freshly opened engine (cold: nothing of the index in memory yet); never
+asserts timings. ``--keep PATH`` keeps the embedded index in
 that file and reuses it when it already holds the asked number of listings (indexing 100,000
 takes many minutes); with it the OpenSearch index is kept too, as ``bench_kept_listings``.
 """
