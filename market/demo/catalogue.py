@@ -506,6 +506,341 @@ FACTS: dict[str, tuple[str, int, tuple[str, ...]]] = {
 }  # fmt: skip
 
 
+#: What each product's provider writes on its listing besides the title: the everyday and
+#: English names of the data as keywords (added to the topic's own, at most 20 in all), and who
+#: buys it for what (适用场景 / Typical uses), ending both descriptions.
+LISTED: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "bus_card": (
+        ("公交卡", "交通卡", "一卡通", "乘车记录", "客流", "通勤", "bus", "smart card", "ridership"),
+        "公交线网优化、客流分析与预测、职住通勤研究",
+        "bus network planning, ridership analysis and forecasting, commuting studies"),
+    "metro_flow": (
+        ("轨道交通", "进出站", "客流量", "地铁站", "通勤", "metro", "subway", "ridership",
+         "passenger flow"),
+        "客流预测、运营调度、站点周边商圈分析",
+        "ridership forecasting, service planning, retail catchment analysis near stations"),
+    "taxi_gps": (
+        ("的士", "浮动车", "车辆轨迹", "行程", "出行", "taxi", "GPS trajectory", "floating car"),
+        "出行需求分析、路况与车速估计、交通规划、出租车与网约车运营研究",
+        "travel demand analysis, traffic speed estimation, transport planning, taxi and "
+        "ride-hailing operations"),
+    "road_traffic": (
+        ("拥堵指数", "车速", "车流量", "路网", "道路交通", "实时交通", "traffic congestion",
+         "traffic speed", "road network"),
+        "导航与物流路径规划、交通管理与信号优化、出行时间预测",
+        "navigation and logistics routing, traffic management, travel time prediction"),
+    "bike_share": (
+        ("单车", "自行车", "骑行", "慢行交通", "订单", "bike sharing", "cycling",
+         "micromobility"),
+        "车辆调度与投放、慢行交通与自行车道规划、最后一公里接驳研究",
+        "fleet rebalancing, cycling infrastructure planning, last-mile studies"),
+    "port_throughput": (
+        ("吞吐量", "标箱", "TEU", "码头", "航线", "航运", "外贸", "container throughput",
+         "port statistics"),
+        "航运与物流市场研究、外贸景气分析、港口投资评估",
+        "shipping market research, trade outlook, port investment appraisal"),
+    "flight_ontime": (
+        ("航班延误", "延误", "机场", "航空公司", "航空", "flight delays", "on-time performance",
+         "airline", "airport"),
+        "航空公司运营对标、航班延误险定价、出行服务",
+        "airline operations benchmarking, flight delay insurance pricing, travel apps"),
+    "ev_charging": (
+        ("充电站", "充电设施", "电动车", "快充", "新能源汽车", "EV charging", "charging station",
+         "charger"),
+        "充电站选址、充电导航应用、配电网规划、新能源汽车市场研究",
+        "charging site selection, charger-finding apps, distribution grid planning, EV market "
+        "research"),
+    "freight_index": (
+        ("货运量", "物流指数", "公路货运", "港口货运", "物流景气", "freight volume",
+         "logistics index", "trucking"),
+        "物流行业研究、供应链与运力规划、宏观经济景气监测",
+        "logistics research, supply chain and capacity planning, tracking economic activity"),
+    "vessel_ais": (
+        ("船舶轨迹", "船位", "船舶动态", "港口", "海事", "ship tracking", "vessel tracking",
+         "maritime"),
+        "船舶跟踪、航运与供应链监控、港口拥堵分析、海事监管、船舶保险",
+        "ship tracking, supply chain monitoring, port congestion analysis, maritime "
+        "supervision, marine insurance"),
+    "weather_obs": (
+        ("气象观测", "气温", "湿度", "风速", "降水", "气象站", "weather observations",
+         "temperature", "rainfall"),
+        "天气指数保险定价、农业生产、能源负荷预测、气候研究",
+        "weather index insurance pricing, agriculture, energy demand forecasting, climate "
+        "research"),
+    "weather_forecast": (
+        ("天气预报", "逐小时预报", "气温预报", "降水概率", "weather forecast", "forecast API"),
+        "出行与物流调度、零售备货、新能源发电预测、户外活动安排",
+        "logistics scheduling, retail demand planning, renewable output forecasting, outdoor "
+        "events"),
+    "typhoon_tracks": (
+        ("台风路径", "热带气旋", "风圈", "最佳路径", "typhoon track", "tropical cyclone",
+         "best track"),
+        "巨灾保险与再保险定价、灾害风险评估、港口与工程防灾",
+        "catastrophe insurance and reinsurance pricing, disaster risk assessment, port and "
+        "construction resilience"),
+    "radar_echo": (
+        ("雷达回波", "多普勒雷达", "雷达拼图", "雷达图", "短临预报", "weather radar",
+         "reflectivity", "nowcasting"),
+        "短时临近降水预报、城市内涝预警、航空与物流调度、气象AI模型训练",
+        "precipitation nowcasting, urban flood warning, aviation and logistics operations, "
+        "training weather AI models"),
+    "air_quality": (
+        ("空气质量指数", "AQI", "PM10", "臭氧", "雾霾", "污染物", "环境监测", "air pollution"),
+        "环境与健康研究、污染溯源、环境影响评价、健康出行提醒",
+        "environmental health research, pollution source analysis, environmental impact "
+        "assessment"),
+    "rainfall_grid": (
+        ("降雨", "雨量", "格点降水", "日降水", "rainfall", "gridded precipitation"),
+        "洪涝风险评估、农业保险、水文建模、气候研究",
+        "flood risk assessment, crop insurance, hydrological modelling, climate studies"),
+    "credit_score": (
+        ("信用评分", "企业征信", "征信", "风险评估", "credit score", "credit rating",
+         "company credit"),
+        "信贷审批、供应商准入与尽职调查、应收账款风控、反欺诈",
+        "loan approval, supplier due diligence, receivables risk, anti-fraud"),
+    "sme_default": (
+        ("小微企业", "贷款", "逾期", "不良贷款", "风控建模", "loan default", "credit risk", "SME"),
+        "信用风险建模、评分卡开发、普惠金融产品设计、压力测试",
+        "credit risk modelling, scorecard development, inclusive lending product design, "
+        "stress testing"),
+    "sentiment_index": (
+        ("情绪指数", "新闻情绪", "投资者情绪", "上市公司", "另类数据", "sentiment",
+         "alternative data", "stocks"),
+        "量化投资因子、投资研究、风险预警、投资者关系",
+        "quant factors, investment research, risk alerts, investor relations"),
+    "crossborder_payments": (
+        ("跨境支付", "币种", "人民币跨境", "支付通道", "cross-border payments", "FX"),
+        "跨境支付业务规划、外汇与资金流研究、跨境电商市场分析",
+        "payments business planning, FX and capital flow research, cross-border e-commerce "
+        "market analysis"),
+    "property_prices": (
+        ("房价", "楼价", "二手房", "新房", "成交量", "楼市", "住宅", "house prices",
+         "property market"),
+        "房地产投资与估值、按揭风控、城市研究",
+        "property investment and valuation, mortgage risk, urban studies"),
+    "bond_yields": (
+        ("收益率曲线", "国债", "企业债", "债市", "固定收益", "到期收益率", "yield curve",
+         "fixed income", "government bonds"),
+        "债券定价与估值、利率风险管理、资产配置、宏观研究",
+        "bond pricing and valuation, interest rate risk management, asset allocation, macro "
+        "research"),
+    "insurance_claims": (
+        ("汽车保险", "出险率", "赔付", "交通事故", "精算", "motor insurance", "claims",
+         "actuarial"),
+        "车险定价与精算、理赔反欺诈、道路安全研究",
+        "motor insurance pricing and actuarial work, claims fraud detection, road safety "
+        "research"),
+    "ct_images": (
+        ("胸部CT", "肺部", "肺结节", "医学影像", "放射科", "影像报告", "chest CT",
+         "medical imaging", "lung nodule"),
+        "肺结节检测等医疗AI模型训练、辅助诊断软件研发、医学研究",
+        "training medical AI such as lung nodule detection, diagnostic software development, "
+        "medical research"),
+    "ehr_chronic": (
+        ("电子病历", "慢性病", "糖尿病", "高血压", "真实世界数据", "EHR", "EMR",
+         "real-world data"),
+        "真实世界研究、药物研发、慢病管理、健康险产品设计",
+        "real-world evidence studies, drug development, chronic disease management, health "
+        "insurance product design"),
+    "adverse_drug": (
+        ("药品不良反应", "药品安全", "ADR", "副作用", "pharmacovigilance", "drug safety"),
+        "药物警戒与上市后安全监测、药品研发、临床合理用药研究",
+        "pharmacovigilance and post-market surveillance, drug development, prescribing "
+        "research"),
+    "online_consult": (
+        ("在线问诊", "网上问诊", "远程医疗", "问诊量", "科室", "telemedicine",
+         "online consultation", "digital health"),
+        "互联网医疗运营分析、医疗资源规划、健康险产品设计",
+        "digital health operations, healthcare resource planning, health insurance product "
+        "design"),
+    "genome_samples": (
+        ("基因组", "全基因组测序", "WGS", "测序数据", "人群队列", "变异", "VCF", "genomics",
+         "whole genome sequencing"),
+        "遗传病与药物基因组研究、新药靶点发现、精准医疗",
+        "genetic disease and pharmacogenomics research, drug target discovery, precision "
+        "medicine"),
+    "hospital_beds": (
+        ("病床", "床位使用率", "门诊量", "急诊", "医院运营", "hospital capacity",
+         "bed occupancy", "outpatient"),
+        "医疗资源规划与调度、公共卫生监测",
+        "healthcare capacity planning, public health monitoring"),
+    "murals": (
+        ("石窟", "寺观", "高清图像", "艺术图像", "mural", "cave art", "art images"),
+        "文创产品设计、出版与展览、影视美术、数字展陈",
+        "cultural merchandise design, publishing and exhibitions, film art direction, digital "
+        "exhibitions"),
+    "opera_audio": (
+        ("唱段", "经典唱段", "老唱片", "曲谱", "音频", "Chinese opera", "Cantonese opera",
+         "arias"),
+        "广播与音频节目、戏曲传承与教学、影视配乐、非遗数字化",
+        "broadcasting and audio programmes, opera teaching, film soundtracks, heritage "
+        "digitisation"),
+    "artefact_3d": (
+        ("三维扫描", "3D模型", "青铜器", "瓷器", "馆藏", "数字博物馆", "3D scan", "artefacts",
+         "museum"),
+        "虚拟展览与数字博物馆、游戏与影视资产、文创设计、3D打印复制",
+        "virtual exhibitions, game and film assets, cultural merchandise, 3D printed replicas"),
+    "ancient_books": (
+        ("古文献", "典籍", "明清", "全文", "古汉语", "ancient texts", "classical Chinese"),
+        "数字人文研究、古籍整理出版、古汉语大模型训练、教育",
+        "digital humanities, publishing, training classical Chinese language models, "
+        "education"),
+    "documentary": (
+        ("视频素材", "城市影像", "历史影像", "改革开放", "素材", "stock footage",
+         "archive footage", "city video"),
+        "影视制作、城市宣传片、展览与教育、广告",
+        "film and TV production, city promotion films, exhibitions and education, advertising"),
+    "woodcarving": (
+        ("雕刻", "传统工艺", "手工艺", "图片库", "woodcarving", "crafts", "handicraft"),
+        "文创与家居设计、出版、工艺研究与教学",
+        "product and interior design, publishing, craft research and teaching"),
+    "tourist_flow": (
+        ("景区客流", "游客量", "人流", "景点", "客流监测", "visitor numbers", "tourism",
+         "attractions"),
+        "景区运营与限流、旅游规划、文旅营销",
+        "attraction operations and crowd control, tourism planning, tourism marketing"),
+    "hotel_occupancy": (
+        ("平均房价", "客源地", "住宿业", "酒店业", "hotel occupancy", "average daily rate",
+         "hospitality"),
+        "酒店投资与收益管理、旅游市场研究、文旅营销",
+        "hotel investment and revenue management, tourism market research, tourism marketing"),
+    "digital_collectibles": (
+        ("NFT", "授权", "文物IP", "文创", "digital collectibles", "licensing", "IP licensing"),
+        "数字藏品发行、文创产品开发、品牌联名营销",
+        "issuing digital collectibles, cultural merchandise, brand co-branding"),
+    "folk_music": (
+        ("民间音乐", "民歌", "田野录音", "采风", "传统音乐", "乐器", "folk music",
+         "field recordings", "ethnomusicology"),
+        "音乐创作与采样、影视配乐、民族音乐学研究、非遗保护",
+        "music production and sampling, soundtracks, ethnomusicology research, heritage "
+        "safeguarding"),
+    "company_registry": (
+        ("工商信息", "企业信息", "统一社会信用代码", "注册资本", "经营范围", "股东", "企业名录",
+         "company registry", "business registration", "KYB"),
+        "客户尽职调查、供应商准入、销售线索与企业画像、风控",
+        "customer due diligence, supplier onboarding, sales leads and company profiles, risk "
+        "control"),
+    "procurement": (
+        ("政府采购", "中标", "招标", "中标公告", "public procurement", "tenders", "bidding"),
+        "销售商机挖掘、竞争对手分析、政府支出研究",
+        "sales leads, competitor analysis, public spending research"),
+    "population_heatmap": (
+        ("人口分布", "人口密度", "人流", "职住", "实时人口", "选址", "population density",
+         "mobile data", "site selection"),
+        "商业选址、城市规划、客流预测、应急管理",
+        "retail site selection, urban planning, footfall prediction, emergency management"),
+    "admin_boundaries": (
+        ("行政边界", "区县", "街道", "社区", "矢量地图", "边界", "GIS", "shapefile",
+         "administrative boundaries"),
+        "地图与GIS底图、统计汇总与可视化、网格化管理",
+        "base maps, statistical mapping and visualisation, grid-based city management"),
+    "satellite": (
+        ("卫星影像", "遥感影像", "卫星图", "高分辨率", "satellite imagery", "remote sensing",
+         "earth observation"),
+        "城市规划与变化监测、农业与林业监测、保险查勘、测绘",
+        "urban planning and change detection, agriculture and forestry monitoring, insurance "
+        "surveys, mapping"),
+    "poi": (
+        ("兴趣点", "地址", "门店", "地图数据", "选址", "points of interest", "places",
+         "location data", "site selection"),
+        "商业选址、地图与导航、本地生活服务、竞品门店分析",
+        "site selection, maps and navigation, local services, competitor store analysis"),
+    "building_3d": (
+        ("白模", "三维建筑", "建筑高度", "3D城市模型", "建筑轮廓", "3D buildings", "city model",
+         "digital twin"),
+        "数字孪生城市、城市规划与日照分析、通信基站规划、仿真与游戏",
+        "digital twin cities, urban planning and sunlight analysis, telecom network planning, "
+        "simulation and games"),
+    "grid_load": (
+        ("电网负荷", "负荷曲线", "用电负荷", "用电量", "电力需求", "load curve",
+         "electricity demand", "power load"),
+        "电力负荷预测、电力交易、需求响应、开工率与经济活动监测",
+        "load forecasting, power trading, demand response, tracking factory activity"),
+    "solar_forecast": (
+        ("太阳能", "发电功率", "功率预测", "日前预测", "分布式光伏", "solar forecast",
+         "PV output", "renewable energy"),
+        "光伏电站运营、电力交易与调度、虚拟电厂",
+        "solar plant operations, power trading and dispatch, virtual power plants"),
+    "carbon_accounts": (
+        ("碳核算", "排放因子", "温室气体", "碳足迹", "碳中和", "carbon emissions", "GHG",
+         "emission factors"),
+        "碳交易、ESG披露与评级、绿色金融、减排规划",
+        "carbon trading, ESG reporting and ratings, green finance, emission reduction planning"),
+    "building_energy": (
+        ("建筑能耗", "用电量", "分项计量", "能耗监测", "楼宇", "energy consumption",
+         "building energy", "smart metering"),
+        "节能改造与合同能源管理、碳核算、楼宇运营",
+        "energy retrofits and performance contracting, carbon accounting, building operations"),
+    "footfall": (
+        ("人流量", "商场客流", "门店客流", "进店人数", "购物中心", "选址", "footfall",
+         "foot traffic", "retail", "site selection"),
+        "门店选址、商场招商与运营、营销效果评估、零售销售预测",
+        "store site selection, mall leasing and operations, campaign measurement, sales "
+        "forecasting"),
+    "ecommerce_prices": (
+        ("网购", "商品价格", "价格指数", "物价", "online prices", "e-commerce", "price index"),
+        "物价与通胀监测、消费研究、定价策略、宏观研究",
+        "price and inflation tracking, consumer research, pricing strategy, macro research"),
+    "crossborder_ecommerce": (
+        ("跨境电商", "外贸", "品类", "海外市场", "cross-border e-commerce", "exports"),
+        "出海选品、海外市场分析、跨境物流规划、外贸研究",
+        "choosing products for overseas markets, market analysis, cross-border logistics "
+        "planning, trade research"),
+    "defect_images": (
+        ("缺陷检测", "瑕疵", "表面缺陷", "电子元件", "机器视觉", "标注", "defect detection",
+         "machine vision", "industrial inspection"),
+        "工业视觉质检模型训练、AOI算法研发",
+        "training machine vision models for inspection, AOI algorithm development"),
+    "machine_sensors": (
+        ("振动", "数控机床", "CNC", "设备监测", "故障", "工业物联网", "时序数据",
+         "predictive maintenance", "IIoT", "time series"),
+        "预测性维护、故障诊断、设备健康管理、开工率监测",
+        "predictive maintenance, fault diagnosis, equipment health management, utilisation "
+        "monitoring"),
+    "crop_yield": (
+        ("农作物", "产量", "水稻", "小麦", "粮食", "crop yield", "rice", "wheat"),
+        "农业保险、粮食市场研究、农业信贷、农情监测",
+        "crop insurance, grain market research, agricultural lending, crop monitoring"),
+    "hog_prices": (
+        ("猪价", "猪肉价格", "生猪价格", "农产品价格", "行情", "hog prices", "pork",
+         "livestock"),
+        "养殖企业经营、期货与投资研究、农产品价格监测",
+        "farm operations, futures and investment research, farm price monitoring"),
+    "paper_metadata": (
+        ("学术论文", "引文", "文献", "科研成果", "citations", "bibliometrics",
+         "research papers"),
+        "科研评价与文献计量、人才与机构分析、学术搜索",
+        "research evaluation and bibliometrics, talent and institution analysis, academic "
+        "search"),
+    "mandarin_speech": (
+        ("普通话", "语音识别", "ASR", "语音语料", "朗读", "转写", "训练数据", "speech corpus",
+         "speech data"),
+        "语音识别模型训练、语音助手、智能客服",
+        "training speech recognition, voice assistants, customer service bots"),
+    "cantonese_speech": (
+        ("广东话", "语音识别", "对话", "方言", "语音语料", "Cantonese speech", "dialect",
+         "conversational speech"),
+        "粤语语音识别与合成、智能客服、方言研究",
+        "Cantonese speech recognition and synthesis, customer service bots, dialect research"),
+    "instruction_tuning": (
+        ("指令微调", "SFT", "训练数据", "问答", "对话", "中文语料", "LLM", "instruction data",
+         "fine-tuning"),
+        "训练与微调大模型、领域问答、智能客服与对话机器人",
+        "training and fine-tuning large language models, domain question answering, chatbots "
+        "and customer service bots"),
+    "driving_scenes": (
+        ("无人驾驶", "道路场景", "目标检测", "车辆", "行人", "ADAS", "object detection",
+         "computer vision"),
+        "自动驾驶感知模型训练、ADAS研发、智能交通",
+        "training perception models for autonomous driving, ADAS development, smart traffic"),
+}  # fmt: skip
+
+
+def keywords(topic: Topic) -> tuple[str, ...]:
+    """A product's listing keywords: its own, then what its provider adds (:data:`LISTED`)."""
+    return tuple(dict.fromkeys((*topic.keywords, *LISTED[topic.key][0])))[:20]
+
+
 CURRENCY_OF_PLACE = {"hk": "HKD", "mo": "HKD"}
 PLACE_FACTOR = (1.0, 0.85, 0.6, 0.55, 0.5)
 
@@ -537,6 +872,7 @@ class Entry:
     region: str
     appraised: bool
     ordinal: int
+    keywords: tuple[str, ...]
 
 
 def entries() -> list[Entry]:
@@ -549,6 +885,7 @@ def entries() -> list[Entry]:
             years_en = f"{topic.years[0]}-{topic.years[1]}"
             currency = CURRENCY_OF_PLACE.get(place, "CNY")
             price = int(topic.price * PLACE_FACTOR[position]) // 100 * 100
+            _, uses_zh, uses_en = LISTED[topic.key]
             out.append(
                 Entry(
                     key=f"{topic.key}@{place}",
@@ -556,13 +893,16 @@ def entries() -> list[Entry]:
                     place=place,
                     title_zh=topic.title_zh.format(c=zh),
                     title_en=topic.title_en.format(e=en),
-                    description_zh=topic.description_zh.format(c=zh) + f"覆盖{years}。",
-                    description_en=topic.description_en.format(e=en) + f" Covers {years_en}.",
+                    description_zh=topic.description_zh.format(c=zh)
+                    + f"覆盖{years}。适用场景：{uses_zh}。",
+                    description_en=topic.description_en.format(e=en)
+                    + f" Covers {years_en}. Typical uses: {uses_en}.",
                     price=price,
                     currency=currency,
                     region=region,
                     appraised=len(out) % 15 == 0,
                     ordinal=len(out),
+                    keywords=keywords(topic),
                 )
             )
     return out

@@ -8,6 +8,7 @@ import pytest
 from search import Query, RangeFacet, analysis
 from search.analysis import Synonyms
 from search.errors import InvalidQuery, InvalidSynonyms
+from search.lexicon import DEFAULT_SYNONYMS
 from search.query import check
 from search.spec import IndexSpec, SortKey, boolean, date, keyword, text
 from tests.search.listings import LISTINGS
@@ -36,6 +37,19 @@ def test_domain_words_stay_whole_in_either_script():
     for word in ("遥测", "充电桩", "粤港澳大湾区", "博物馆"):
         assert analysis.query_terms(word) == [word]
         assert analysis.query_terms(analysis.fold(word) and _traditional(word)) == [word]
+
+
+@pytest.mark.parametrize(
+    ("written", "word"),
+    [("碳中和", "碳中和"), ("開機率", "开机率"), ("中古屋", "中古屋"), ("殖利率", "殖利率"),
+     ("可再生能源", "可再生能源")],
+)  # fmt: skip
+def test_words_jieba_would_split_wrongly_stay_whole(written, word):
+    assert analysis.query_terms(written) == [word]
+
+
+def test_the_built_in_synonym_list_keeps_every_group():
+    assert len(analysis.default_synonyms()) == len(DEFAULT_SYNONYMS)
 
 
 def _traditional(word: str) -> str:

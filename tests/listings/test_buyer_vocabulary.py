@@ -1,0 +1,64 @@
+"""Buyers' words that no title holds: what the data is for (保险定价, 选址, 开工率), its
+everyday, Hong Kong, Taiwan and English names (八達通, 殖利率, 中古屋, nowcasting). The demo
+providers state them on their listings as a real provider would (keywords, 适用场景 / typical
+uses) and the curated synonym list links the equivalents. On the demo catalogue, both engines."""
+
+from __future__ import annotations
+
+import pytest
+
+from market.demo.catalogue import LISTED, TOPICS, entries
+from market.listings import discovery
+
+
+def test_every_demo_product_states_its_everyday_names_and_uses():
+    assert {topic.key for topic in TOPICS} == set(LISTED)
+    for entry in entries():
+        assert len(entry.keywords) == len(set(entry.keywords)) <= 20
+        assert all(0 < len(word) <= 40 for word in entry.keywords)
+        assert set(entry.topic.keywords) <= set(entry.keywords)
+        assert "适用场景：" in entry.description_zh
+        assert "Typical uses: " in entry.description_en
+
+
+def products(catalogue_engine, catalogue, text: str, count: int = 10) -> list[str]:
+    engine, _ = catalogue_engine
+    topic_of = {listing_id: key.split("@")[0] for key, listing_id in catalogue.ids.items()}
+    results = discovery.run(engine, {"q": text, "page_size": count})
+    return list(dict.fromkeys(topic_of[int(hit.id)] for hit in results.hits))
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("保险定价", {"weather_obs", "insurance_claims", "typhoon_tracks"}),
+        ("选址", {"poi", "population_heatmap", "footfall"}),
+        ("开工率", {"grid_load", "machine_sensors"}),
+        ("多轮对话", {"instruction_tuning", "cantonese_speech"}),
+        ("碳中和", {"carbon_accounts"}),
+        ("site selection", {"poi", "population_heatmap", "footfall"}),
+        ("nowcasting", {"radar_echo"}),
+        ("pharmacovigilance", {"adverse_drug"}),
+    ],
+)
+def test_what_the_data_is_for_finds_it(catalogue_engine, catalogue, text, wanted):
+    found = products(catalogue_engine, catalogue, text, count=20)
+    assert wanted <= set(found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("八達通 乘車記錄", "bus_card"),
+        ("中古屋", "property_prices"),
+        ("短臨預報", "radar_echo"),
+        ("WGS", "genome_samples"),
+        ("評分卡", "sme_default"),
+        ("SFT数据集", "instruction_tuning"),
+    ],
+)
+def test_hong_kong_taiwan_and_english_names_find_the_product_first(
+    catalogue_engine, catalogue, text, first
+):
+    found = products(catalogue_engine, catalogue, text, count=5)
+    assert found[:1] == [first], found
