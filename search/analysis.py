@@ -449,3 +449,59 @@ def highlight(text: str, pattern: re.Pattern[str], size: int = 160) -> str | Non
         cursor = match.end()
     out.append(html.escape(window[cursor:]))
     return ("…" if start else "") + "".join(out) + ("…" if end < len(text) else "")
+
+
+# -- loose matching: Chinese character bigrams ---------------------------------------------
+
+#: Most bigrams of a query a loose match is built from (bounds the engine query).
+MAX_BIGRAMS = 24
+#: A bigram in more than this share of the index (and in more than :data:`LOOSE_FLOOR`
+#: documents) says too little to match on alone: 数据, 服务, 平台 would return the catalogue.
+LOOSE_COMMON = 0.1
+LOOSE_FLOOR = 2
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+
+
+def _pairs(text: str) -> Iterable[str]:
+    for run in _CJK_RUN.findall(text):
+        for i in range(len(run) - 1):
+            yield run[i : i + 2]
+
+
+def index_bigrams(text: str) -> str:
+    """The Chinese character bigrams of folded ``text``, space-separated, each once (the
+    embedded engine's loose-match column; OpenSearch's ``cjk_bigram`` filter indexes the
+    same pairs in every Chinese field already)."""
+    if not text:
+        return ""
+    return " ".join(dict.fromkeys(_pairs(fold(text))))
+
+
+def query_bigrams(text: str) -> list[str]:
+    """The Chinese character bigrams of a query, for a last-resort loose match when none of
+    its words is in any document (多轮对话 → 多轮, 轮对, 对话): folded, each once, without
+    stop and form words (数据, 信息), at most :data:`MAX_BIGRAMS`."""
+    out: dict[str, None] = {}
+    runs, run = [], ""
+    for term in query_terms(text):  # stop words out: 我想要港股 → 港股
+        if _CJK_RUN.fullmatch(term) or (len(term) == 1 and _CJK.match(term)):
+            run += term
+        else:
+            runs.append(run)
+            run = ""
+    runs.append(run)
+    for pair in _pairs(" ".join(runs)):
+        if pair not in STOPWORDS and pair not in FORM_WORDS:
+            out.setdefault(pair, None)
+    return list(out)[:MAX_BIGRAMS]
+
+
+def loose_common(documents: int, matching: int) -> bool:
+    """Whether a bigram held by ``matching`` of ``documents`` is too common to match on."""
+    return matching > max(LOOSE_FLOOR, documents * LOOSE_COMMON)
+
+
+def loose_required(count: int) -> int:
+    """How many of ``count`` informative bigrams a loose match must hold: one of up to three,
+    then a third (港股实时行情: two of its five pairs are in the catalogue, one suffices)."""
+    return max(1, math.ceil(count / 3))

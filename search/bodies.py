@@ -216,6 +216,7 @@ def text_query(
     boosts=(),
     weights: list[float] | None = None,
     tier: int = 0,
+    phrase: bool = True,
 ) -> dict[str, Any]:
     """The scoring part of a search over the query's word groups.
 
@@ -248,10 +249,10 @@ def text_query(
     if tier > minimum:
         most = {"bool": {"should": should, "minimum_should_match": tier}}
         bonus.append({"constant_score": {"filter": most, "boost": STRICT}})
-    if len(groups) > 1:
-        phrase = " ".join(g.text for g in groups)
+    if phrase and len(groups) > 1:
+        close = " ".join(g.text for g in groups)
         for f in spec.suggest_fields:
-            bonus.append({"match_phrase": {f.name: {"query": phrase, "slop": 4, "boost": 2}}})
+            bonus.append({"match_phrase": {f.name: {"query": close, "slop": 4, "boost": 2}}})
     for name, values, factor in boosts:
         bonus.append({"terms": {name: list(values), "boost": factor}})
     if not bonus:
@@ -289,6 +290,7 @@ def search_body(
     asked: list[analysis.Group] | None = None,
     weights: list[float] | None = None,
     tier: int = 0,
+    phrase: bool = True,
 ) -> dict[str, Any]:
     """The whole search request: query, filters, sort, page, aggregations and highlighting.
     ``groups`` is ``None`` for an empty query (everything matches); ``asked`` are all the
@@ -296,7 +298,7 @@ def search_body(
     ``groups``). Pinned documents match whatever the words and score above the rest."""
     scoring = None
     if groups is not None:
-        scoring = text_query(spec, groups, minimum, plan.boosts, weights, tier)
+        scoring = text_query(spec, groups, minimum, plan.boosts, weights, tier, phrase)
     if scoring is not None and plan.pinned:
         pins = [{"terms": {name: list(values)}} for name, values in plan.pinned]
         pinned = {"constant_score": {"filter": {"bool": {"should": pins}}, "boost": PINNED}}

@@ -32,6 +32,7 @@ from search.embedded_sql import (
     Matching,
     Tables,
     alternative_expressions,
+    gram_expression,
     group_expression,
     near_expression,
     quote,
@@ -297,7 +298,14 @@ class EmbeddedEngine(SearchEngine):
             if found[0] == 0 and groups and columns is not None:
                 # Nothing matched but for a provider's name, say: look there too.
                 found = self._search(conn, tables, snapshot, {}, plan, groups, None)
+            loose = None
+            if found[0] == 0 and groups:
+                # No document holds any word: those sharing Chinese character pairs.
+                loose = self._loose(conn, tables, snapshot, plan)
             total, rows, facets, groups, relaxed, suggestion, strict = found
+            if loose is not None:
+                total, rows, facets, groups = loose
+                relaxed, strict = True, None
         pattern = None
         if plan.highlight and groups:
             terms = {t for g in groups for alt in g.alternatives for t in alt}
@@ -324,7 +332,34 @@ class EmbeddedEngine(SearchEngine):
             relaxed=relaxed and total > 0,
             did_you_mean=suggestion,
             strict_total=strict,
+            loose=loose is not None and total > 0,
         )
+
+    def _loose(self, conn, tables: Tables, snapshot: memory.Snapshot, plan):
+        """The last resort when no document holds any of the query's words: documents
+        holding enough of its informative Chinese character pairs (in the index, not in
+        most of it), scored like words (BM25 with the fields' weights, rarer pairs weighing
+        more): ``(total, rows, facets, pairs)``, or ``None`` with no informative pair."""
+        view = tables.loose()
+        counted = []
+        for bigram in analysis.query_bigrams(plan.text):
+            expression = gram_expression(view, bigram)
+            n = snapshot.matches(expression, lambda e=expression: _frequency(conn, view, e))
+            if n and not analysis.loose_common(snapshot.count, n):
+                counted.append((bigram, expression, n))
+        if not counted:
+            return None
+        matching = Matching(
+            [e for _, e, _ in counted],
+            analysis.loose_required(len(counted)),
+            None,
+            [False] * len(counted),
+            [[e] for _, e, _ in counted],
+            [analysis.specificity(snapshot.count, n) for _, _, n in counted],
+        )
+        total, rows, facets = memory.search(conn, view, plan, matching, snapshot, {})
+        pairs = [analysis.Group(b, ((b,),)) for b, _, _ in counted]
+        return total, rows, facets, pairs
 
     def _search(self, conn, tables: Tables, snapshot, scored, plan, groups, columns):
         """Match the query's word groups in ``columns`` (every column: ``None``), retrying
@@ -544,7 +579,7 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
 class _Row:
     """A validated document turned into the rows the three tables take."""
 
-    __slots__ = ("id", "source", "columns", "texts", "terms", "words")
+    __slots__ = ("id", "source", "columns", "texts", "terms", "words", "grams")
 
     @classmethod
     def build(cls, spec: IndexSpec, doc: Mapping[str, Any]) -> _Row:
@@ -552,12 +587,14 @@ class _Row:
         row = cls()
         row.id = canonical["id"]
         row.source = json.dumps(canonical, ensure_ascii=False, allow_nan=False)
-        row.columns, row.texts, row.terms = [], [], []
+        row.columns, row.texts, row.terms, row.grams = [], [], [], []
         words: set[str] = set()
         for f in spec.fields:
             value = canonical.get(f.name)
             if f.kind == "text":
                 row.texts.append(analysis.index_tokens(value or ""))
+                if f.alone or not any(t.alone for t in spec.text_fields):
+                    row.grams.append(analysis.index_bigrams(value or ""))
                 words.update(_LATIN.findall(row.texts[-1]))
                 words.update(_CJK_WORD.findall(row.texts[-1]))
             elif f.kind == "keyword":
@@ -600,6 +637,7 @@ def _remove(conn: sqlite3.Connection, tables: Tables, rowids: list[int]) -> None
     )
     params = [(r,) for r in rowids]
     conn.executemany(f"DELETE FROM {tables.fts} WHERE rowid = ?", params)
+    conn.executemany(f"DELETE FROM {tables.grams} WHERE rowid = ?", params)
     conn.executemany(f"DELETE FROM {tables.terms} WHERE doc = ?", params)
     conn.executemany(f"DELETE FROM {tables.docs} WHERE rowid = ?", params)
 
@@ -610,16 +648,18 @@ def _upsert(conn: sqlite3.Connection, tables: Tables, rows: list[_Row]) -> BulkR
     _remove(conn, tables, list(existing.values()))
     next_rowid = conn.execute(f"SELECT coalesce(max(rowid), 0) + 1 FROM {tables.docs}").fetchone()
     next_rowid = next_rowid[0]
-    docs, fts, terms = [], [], []
+    docs, fts, terms, grams = [], [], [], []
     for row in rows:
         rowid = existing.get(row.id)
         if rowid is None:
             rowid, next_rowid = next_rowid, next_rowid + 1
         docs.append((rowid, row.id, row.source, *row.columns))
         fts.append((rowid, *row.texts))
+        grams.append((rowid, *row.grams))
         terms.extend((field, value, rowid) for field, value in row.terms)
     conn.executemany(tables.insert_docs, docs)
     conn.executemany(tables.insert_fts, fts)
+    conn.executemany(tables.insert_grams, grams)
     conn.executemany(tables.insert_terms, terms)
     conn.executemany(tables.insert_vocab, [(w,) for row in rows for w in row.words])
     return BulkResult(created=len(rows) - len(existing), updated=len(existing))

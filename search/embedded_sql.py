@@ -7,6 +7,7 @@ literals, so no user text is ever read as FTS5 syntax.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from search.spec import IndexSpec
@@ -28,6 +29,7 @@ class Tables:
         self.fts = f'"{physical}_fts"'
         self.terms = f'"{physical}_terms"'
         self.vocab = f'"{physical}_vocab"'
+        self.grams = f'"{physical}_grams"'
         self.scalars = spec.of_kind("integer", "long", "date", "boolean")
         self.texts = spec.text_fields
         self.weights = "".join(f", {f.boost}" for f in self.texts)
@@ -52,6 +54,21 @@ class Tables:
         self.title_columns = " ".join(
             f"t_{f.name}" for f in (spec.suggest_fields or spec.text_fields)
         )
+        # The Chinese character pairs of the same columns, for loose matches.
+        grammed = alone or list(self.texts)
+        self.gram_fields = tuple(grammed)
+        self.gram_columns = " ".join(f"g_{f.name}" for f in grammed)
+        self.gram_weights = "".join(f", {f.boost}" for f in grammed)
+        names = ", ".join(["rowid", *(f"g_{f.name}" for f in grammed)])
+        marks = ", ".join("?" * (1 + len(grammed)))
+        self.insert_grams = f"INSERT INTO {self.grams} ({names}) VALUES ({marks})"
+
+    def loose(self) -> Tables:
+        """These tables with the bigram table in place of the word table, for searching it
+        with the same code."""
+        view = copy.copy(self)
+        view.fts, view.weights = self.grams, self.gram_weights
+        return view
 
     def ddl(self) -> str:
         """CREATE statements for the tables and their indexes."""
@@ -67,12 +84,15 @@ class Tables:
             PRIMARY KEY (field, value, doc)) WITHOUT ROWID;
         CREATE INDEX {index} ON {self.terms} (doc, field, value);
         CREATE TABLE {self.vocab} (term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE {self.grams} USING fts5(
+            {self.gram_columns.replace(" ", ", ")}, tokenize = 'unicode61', detail = column);
         """
 
     def drop(self) -> str:
         """DROP statements for the tables."""
         return "".join(
-            f"DROP TABLE IF EXISTS {t};" for t in (self.docs, self.fts, self.terms, self.vocab)
+            f"DROP TABLE IF EXISTS {t};"
+            for t in (self.docs, self.fts, self.terms, self.vocab, self.grams)
         )
 
 
@@ -117,6 +137,11 @@ class Matching:
     #: documents matching this many groups rank before those matching fewer (0: no tiers):
     #: when few match most words, those matching some follow them
     tier: int = 0
+
+
+def gram_expression(tables: Tables, bigram: str) -> str:
+    """An FTS5 expression for one Chinese character pair in the bigram table's columns."""
+    return f"{{{tables.gram_columns}}} : {quote(bigram)}"
 
 
 def within(columns: str | None, expression: str) -> str:

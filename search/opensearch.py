@@ -8,6 +8,7 @@ parts are the client object and its exception classes. Every index is an alias
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -296,6 +297,9 @@ class OpenSearchEngine(SearchEngine):
         if results.total == 0 and narrow is not None:
             # Nothing matched but for a provider's name, say: look there too.
             results = self._search(spec, alias, plan, groups, started)
+        if results.total == 0:
+            # No document holds any word: those sharing Chinese character pairs.
+            results = self._loose(narrow or spec, alias, plan, started) or results
         return results
 
     def _browse(self, alias: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -319,6 +323,32 @@ class OpenSearchEngine(SearchEngine):
             "hits": {**page["hits"], "total": counted["hits"]["total"]},
             "aggregations": counted.get("aggregations", {}),
         }
+
+    def _loose(self, spec: IndexSpec, alias: str, plan, started) -> Results | None:
+        """The last resort when no document holds any of the query's words: documents
+        holding enough of its informative Chinese character pairs (in the index, not in
+        most of it), searched in the Chinese fields, whose ``cjk_bigram`` analysis indexes
+        every pair already; ``None`` with no informative pair. Two requests: the pairs'
+        document counts (remembered like words'), then the search."""
+        pairs = [analysis.Group(b, ((b,),)) for b in analysis.query_bigrams(plan.text)]
+        if not pairs:
+            return None
+        known, _, _, _ = self._known(spec, alias, plan, pairs, search=False)
+        size = self._sizes.get(alias, (0, 0.0))[0]
+        counted = [
+            (pair, n)
+            for pair, n in zip(pairs, known, strict=True)
+            if n and not analysis.loose_common(size, n)
+        ]
+        if not counted:
+            return None
+        groups = [pair for pair, _ in counted]
+        weights = self._weights(alias, [n for _, n in counted])
+        minimum = analysis.loose_required(len(groups))
+        body = bodies.search_body(spec, plan, groups, minimum, [], weights, phrase=False)
+        response = self._call("search", index=alias, body=body)
+        results = self._results(plan, response, float(response.get("took", 0)), started, True)
+        return dataclasses.replace(results, loose=results.total > 0)
 
     def _search(self, spec: IndexSpec, alias: str, plan, groups, started) -> Results:
         """Match the query's word groups in ``spec``'s text fields, retrying needing one

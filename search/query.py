@@ -108,6 +108,9 @@ class Results:
     #: When fewer than a page of documents match most of the query's words, documents
     #: matching some of them follow: how many match most (``None`` when none were added).
     strict_total: int | None = None
+    #: No document holds any of the query's words: these documents share some of its
+    #: Chinese character pairs (a last resort; ``relaxed`` is set too).
+    loose: bool = False
 
 
 @dataclass(frozen=True)

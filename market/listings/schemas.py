@@ -460,6 +460,7 @@ class SearchResultsSchema(Schema):
     relaxed = fields.Boolean()
     did_you_mean = fields.String(allow_none=True)
     strict_total = fields.Integer(allow_none=True)
+    loose = fields.Boolean()
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))

@@ -56,6 +56,7 @@ def search_listings(args, pagination_parameters):
     """Full-text search over published listings with facets, sorting and highlights.
 
     Most query words must match; with none matching, any one word does (``relaxed``);
+    with no listing holding any word, listings sharing its Chinese character pairs (``loose``);
     ``did_you_mean`` offers a corrected query; the search is logged for staff (text, count,
     organisation) and ``search_id`` lets a client report which result was opened.
     """
@@ -77,6 +78,7 @@ def search_listings(args, pagination_parameters):
         "relaxed": results.relaxed,
         "did_you_mean": results.did_you_mean,
         "strict_total": results.strict_total,
+        "loose": results.loose,
         "took_ms": results.took_ms,
         "hits": [
             {

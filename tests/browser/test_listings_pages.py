@@ -134,6 +134,27 @@ def test_a_search_without_results_offers_a_demand(page, two_listings):
     page.wait_for_url("**/demands?title=**")
 
 
+def test_listings_sharing_only_characters_are_shown_as_loose_matches(page, live_app):
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = registry_factories.reviewer(session)
+        organisation, owner = registry_factories.provider(session)
+        lf.published_listing(
+            session, live_app.extensions["files"], organisation, owner, staff,
+            title_zh="城市道路网络通行速度", keywords=["路况"],
+        )  # fmt: skip
+    while worker.run_once(live_app):
+        pass
+    page.goto("/market")
+    # No listing holds 联络通道 or a word of it; the title holds its pair 络通 (网络通行).
+    page.get_by_test_id("search-input").fill("联络通道")
+    page.get_by_test_id("search-input").press("Enter")
+    page.wait_for_url("**/market?q=**")
+    expect(page.get_by_test_id("loose")).to_be_visible()
+    expect(page.get_by_test_id("loose")).to_contain_text("宽松匹配")
+    expect(page.get_by_test_id("hit").first).to_contain_text("城市道路网络通行速度")
+    expect(page.get_by_test_id("relaxed")).to_have_count(0)
+
+
 def test_a_listing_in_english_quotes_the_providers_own_words(browser, live_app, described_listing):
     listing_id, _number = described_listing
     context = browser.new_context(locale="en-GB", base_url=live_app.url)

@@ -210,3 +210,23 @@ def test_an_index_built_by_an_earlier_version_is_rebuilt_by_the_next_change(
     with app.extensions["db"].unit_of_work() as session:
         assert indexing.ensure_current(session, engine, utcnow()) is False
         assert indexing.differences(session, engine, utcnow()) == []
+
+
+def test_listings_sharing_character_pairs_are_loose_matches(
+    client, db, store, provider, staff, reader, drain
+):
+    # No listing holds 联络通道 or a word of it; its pair 络通 stands in the title
+    # (道路网络 / 通行): a loose match, said so by the API and the market page.
+    listing = lf.published_listing(
+        db, store, *provider, staff, title_zh="城市道路网络通行速度", keywords=["路况"]
+    )
+    db.commit()
+    drain()
+    body = _search(client, reader, q="联络通道").get_json()
+    assert [hit["id"] for hit in body["hits"]] == [listing.id]
+    assert body["loose"] is True and body["relaxed"] is True
+    assert _search(client, reader, q="公交").get_json()["loose"] is False
+    page = client.raw.get("/market", query_string={"q": "联络通道"})
+    assert page.status_code == 200
+    assert "宽松匹配" in page.get_data(as_text=True)
+    assert 'data-testid="loose"' in page.get_data(as_text=True)
