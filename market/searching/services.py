@@ -288,11 +288,14 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
 
 
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
-    """Top queries without results, and frequent queries whose results are rarely opened."""
+    """Top queries without results (every channel), and frequent page searches whose results
+    are rarely opened; each query as typed, counted by its folded form."""
     since = now - timedelta(days=days)
     recent = SearchQuery.at >= since
+    # Grouped by the folded form, shown as typed (港鐵 and 港铁 are one row, shown as one of
+    # the ways buyers typed it).
     zero = session.execute(
-        sa.select(SearchQuery.normalized, sa.func.count().label("searches"))
+        sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"))
         .where(recent, SearchQuery.results == 0)
         .group_by(SearchQuery.normalized)
         .order_by(sa.desc("searches"), SearchQuery.normalized)
@@ -305,12 +308,14 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
     )
     low = session.execute(
         sa.select(
-            SearchQuery.normalized,
+            sa.func.min(SearchQuery.text),
             sa.func.count().label("searches"),
             sa.func.count(clicks.c.query_id).label("clicked"),
         )
         .outerjoin(clicks, clicks.c.query_id == SearchQuery.id)
-        .where(recent, SearchQuery.results > 0)
+        # Page searches only: an API search has no link to open, so it would always count
+        # as "not opened".
+        .where(recent, SearchQuery.results > 0, SearchQuery.channel == "web")
         .group_by(SearchQuery.normalized)
         .having(sa.func.count() >= 2)
         .order_by(

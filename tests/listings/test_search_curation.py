@@ -368,3 +368,21 @@ def test_staff_edit_a_group_on_the_page_and_the_trail_names_them(db, client, rev
     bad = client.submit(f"/staff/search/synonyms/{group}", {"terms": "甲乙"}, page="/staff/search")
     assert bad.status_code == 422
     assert f'id="terms-{group}-error"' in bad.get_data(as_text=True)
+
+
+def test_the_report_shows_queries_as_typed_and_counts_opens_of_page_searches_only(
+    db, client, staff_api
+):
+    from market.db import utcnow
+    from market.searching import services as searching
+
+    now = utcnow()
+    for text, channel, results in [
+        ("港鐵", "web", 0), ("港鐵", "web", 0), ("天气", "api", 5), ("天气", "api", 5),
+        ("地铁", "web", 3), ("地铁", "web", 3),
+    ]:  # fmt: skip
+        searching.log_query(db, text, results, False, channel, None, now)
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results"] == [{"query": "港鐵", "searches": 2}]
+    assert [row["query"] for row in report["low_clicks"]] == ["地铁"]
