@@ -386,3 +386,21 @@ def test_the_report_shows_queries_as_typed_and_counts_opens_of_page_searches_onl
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results"] == [{"query": "港鐵", "searches": 2}]
     assert [row["query"] for row in report["low_clicks"]] == ["地铁"]
+
+
+def test_did_you_mean_is_in_the_script_typed_or_read():
+    from market.listings.discovery import in_typed_script
+
+    assert in_typed_script("气象数据", "汽象數據", False) == "氣象數據"
+    assert in_typed_script("气象数据", "汽象数据", True) == "气象数据"
+    assert in_typed_script("气象数据", "qixiang", True) == "氣象數據"
+    assert in_typed_script("气象数据", "汽象数据", False) == "气象数据"
+    assert in_typed_script("weather", "wether", True) == "weather"
+    assert in_typed_script(None, "x", True) is None
+
+
+def test_an_empty_search_offers_the_demand_once(client, published, drain):
+    drain()
+    page = client.get("/market?q=火星探测器").get_data(as_text=True)
+    assert page.count("/demands?title=") == 1
+    assert 'data-testid="cant-find"' in client.get("/market?q=公交").get_data(as_text=True)
