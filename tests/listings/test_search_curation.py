@@ -404,3 +404,18 @@ def test_an_empty_search_offers_the_demand_once(client, published, drain):
     page = client.get("/market?q=火星探测器").get_data(as_text=True)
     assert page.count("/demands?title=") == 1
     assert 'data-testid="cant-find"' in client.get("/market?q=公交").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "name", ["category", "asset_kind", "pricing_model", "currency", "delivery_method", "provider"]
+)
+def test_an_unknown_filter_value_is_refused_naming_the_parameter(client, reader, name):
+    response = _search(client, reader, **{name: "nope"})
+    assert response.status_code == 422
+    assert name in response.get_json()["errors"]
+
+
+def test_the_market_page_tells_an_unknown_filter_value(client):
+    response = client.get("/market?category=nope", headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert "“category” was not understood" in response.get_data(as_text=True)
