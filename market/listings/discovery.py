@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import search
 from market.errors import DomainError, InvalidInput
+from market.hant import to_traditional
 from market.identity.models import Organisation
 from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
@@ -283,6 +284,24 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
         # Shown and sent as "price" (ranges of fen), whatever field the index compares on.
         out["price" if name == PRICE_BUCKETS.field else name] = rows
     return out
+
+
+def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> str | None:
+    """A "did you mean" (the index's Simplified form) in the script the buyer typed: words
+    typed in Traditional get Traditional, keeping each typed character that folds to the
+    suggested one (汽象數據 → 氣象數據); words typed in Simplified keep it; on a Traditional
+    page (``traditional``), words typed without Chinese get Traditional."""
+    typed_hant = search.analysis.fold(typed) != typed
+    typed_cjk = any("\u3400" <= char <= "\u9fff" for char in typed)
+    if not suggestion or not (typed_hant or (traditional and not typed_cjk)):
+        return suggestion
+    converted = to_traditional(suggestion)
+    if len(converted) != len(suggestion) or len(typed) != len(suggestion):
+        return converted
+    return "".join(
+        t if search.analysis.fold(t) == s else c
+        for t, s, c in zip(typed, suggestion, converted, strict=True)
+    )
 
 
 def suggest(engine: search.SearchEngine, text: str, limit: int = 8) -> list[search.Suggestion]:

@@ -175,6 +175,10 @@ def market():
         search_id=logged.id if logged else None,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
+        did_you_mean=discovery.in_typed_script(
+            results.did_you_mean if results else None, args["q"] or "",
+            str(get_locale()).startswith("zh_Hant"),
+        ),
     )  # fmt: skip
     return page, status
 

@@ -378,19 +378,29 @@ class ListingSchema(Schema):
     pending = fields.Nested(ListingRevisionSchema, attribute="pending_revision", allow_none=True)
 
 
+def _one_of(values) -> list:
+    # An unknown filter value would quietly find nothing: refused, naming the parameter.
+    return fields.List(
+        fields.String(validate=validate.OneOf([str(v) for v in values])), load_default=list
+    )
+
+
 class SearchArgsSchema(Schema):
-    """Query-string arguments of the listing search."""
+    """Query-string arguments of the listing search. Filters with a closed list of values
+    refuse any other; ``region`` (any region code) and ``provider`` (an organisation id) are
+    open, so an unknown one finds nothing."""
 
     q = fields.String(load_default="")
-    category = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
-    asset_kind = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
-    pricing_model = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
-    currency = fields.List(fields.String(validate=validate.Length(max=8)), load_default=list)
-    delivery_method = fields.List(
-        fields.String(validate=validate.Length(max=64)), load_default=list
-    )
+    category = _one_of(Industry)
+    asset_kind = _one_of(AssetKind)
+    pricing_model = _one_of(PlanKind)
+    currency = _one_of(CURRENCIES)
+    delivery_method = _one_of(DeliveryMethod)
     region = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
-    provider = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    provider = fields.List(
+        fields.String(validate=[validate.Length(max=64), validate.Regexp(r"^[0-9]+$")]),
+        load_default=list,
+    )
     cross_border_allowed = fields.Boolean(load_default=None, allow_none=True)
     certified = fields.Boolean(load_default=None, allow_none=True)
     appraised = fields.Boolean(load_default=None, allow_none=True)

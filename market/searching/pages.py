@@ -33,34 +33,104 @@ def curation():
     return _page({}, {})
 
 
-def _page(errors: dict, form: dict, status: int = 200):
+def _page(errors: dict, form: dict, status: int = 200, editing: int | None = None):
     session = db_session()
     page = render_template(
         "searching/curation.html",
         report=services.report(session, utcnow()),
-        groups=services.groups(session),
+        groups=services.annotate(session, services.groups(session)),
         defaults=services.defaults(session),
         changes=services.changes(session, limit=20),
         errors=errors,
         form=form,
+        editing=editing,
     )
     return page, status
+
+
+def _messages(errors: dict, terms: list[str]) -> dict:
+    """Errors as the page shows them: a term's message names the term (marshmallow keys a
+    list item's message by its position), a clash names the term and the group it is in."""
+    out = {key: value for key, value in errors.items() if key not in ("terms", "term", "group")}
+    found = errors.get("terms")
+    messages: list[str] = []
+    if isinstance(found, dict):
+        for index, items in sorted(found.items(), key=lambda item: int(item[0])):
+            term = terms[int(index)] if int(index) < len(terms) else ""
+            shown = term if len(term) <= 20 else term[:20] + "…"
+            messages += [_("“%(term)s”: %(message)s", term=shown, message=_(m)) for m in items]
+    elif found:
+        messages = [_(m) for m in found]
+    if errors.get("term") and errors.get("group"):
+        messages = [
+            _(
+                "“%(term)s” is already in the synonym group “%(group)s”; edit that group instead.",
+                term=errors["term"][0],
+                group=errors["group"][0],
+            )
+        ]
+    elif errors.get("group"):
+        messages = [
+            _(
+                "With the built-in group it joins (“%(group)s”), the group would have more "
+                "than 20 terms.",
+                group=errors["group"][0],
+            )
+        ]
+    if messages:
+        out["terms"] = messages
+    return out
+
+
+def _typed_terms() -> list[str]:
+    return schemas.SynonymGroupFormSchema().split_terms({"terms": request.form.getlist("terms")})[
+        "terms"
+    ]
+
+
+def _save(group_id: int | None = None):
+    data, errors = parse_form(schemas.SynonymGroupFormSchema())
+    group = None
+    if not errors:
+        try:
+            if group_id is None:
+                group = services.create(
+                    db_session(), current_user(), data["terms"], data["note"], utcnow()
+                )
+            else:
+                group = services.update(
+                    db_session(), current_user(), group_id, data["terms"], data["note"], utcnow()
+                )
+        except DomainError as error:
+            if error.status == 404:
+                raise
+            errors = error.errors
+    if errors:
+        form = {"terms": ", ".join(_typed_terms()), "note": request.form.get("note", "")}
+        return _page(_messages(errors, _typed_terms()), form, 422, editing=group_id)
+    flash(_("Synonyms saved; they apply to the next search."))
+    if group.extends:
+        flash(
+            _(
+                "The group joins the built-in group “%(group)s”: its words apply with yours.",
+                group="”, “".join(group.extends),
+            )
+        )
+    return redirect(url_for("searching.curation"))
 
 
 @blp.route("/staff/search/synonyms", methods=["POST"])
 @staff_required(StaffRole.REVIEWER)
 def add_synonyms():
     """Add a synonym group (also the one-step form next to a query of the report)."""
-    data, errors = parse_form(schemas.SynonymGroupInputSchema())
-    if not errors:
-        try:
-            services.create(db_session(), current_user(), data["terms"], data["note"], utcnow())
-        except DomainError as error:
-            errors = {error.field or "terms": [_(error.message)]}
-    if errors:
-        return _page(errors, request.form, 422)
-    flash(_("Synonyms saved; they apply to the next search."))
-    return redirect(url_for("searching.curation"))
+    return _save()
+
+
+@blp.route("/staff/search/synonyms/<int:group_id>", methods=["POST"])
+@staff_required(StaffRole.REVIEWER)
+def edit_synonyms(group_id: int):
+    """Replace a synonym group's terms and note."""
+    return _save(group_id)
 
 
 @blp.route("/staff/search/synonyms/<int:group_id>/delete", methods=["POST"])

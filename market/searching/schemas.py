@@ -4,31 +4,48 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import fields, pre_load, validate
+from marshmallow import ValidationError, fields, pre_load, validate
 
-from market.text import FormSchema
+from market.text import N_, FormSchema
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 
+def _one_term(term: str) -> None:
+    if _SEPARATORS.search(term):
+        raise ValidationError(N_("one term per item: a term holds no comma, semicolon or 、"))
+
+
 class SynonymGroupInputSchema(FormSchema):
-    """A synonym group: equivalent terms (a list, or one text separated by commas)."""
+    """A synonym group: equivalent terms, a JSON list (a text is refused: "not a valid list")."""
 
     terms = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)),
+        fields.String(
+            validate=[
+                validate.Length(
+                    min=1, max=40, error=N_("a synonym term holds at most 40 characters")
+                ),
+                _one_term,
+            ]
+        ),
         required=True,
-        validate=validate.Length(min=2, max=20),
+        validate=validate.Length(min=2, max=20, error=N_("a synonym group holds 2 to 20 terms")),
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
+
+class SynonymGroupFormSchema(SynonymGroupInputSchema):
+    """The page's synonym forms: every typed field is split on , ， 、 ; ； and line breaks
+    (the one-step form sends the report's query and the typed words as two fields)."""
+
     @pre_load
     def split_terms(self, data, **_):
-        """A page sends the terms as one text: 地铁, metro, subway."""
         terms = data.get("terms")
-        if isinstance(terms, list) and len(terms) == 1 and isinstance(terms[0], str):
-            terms = terms[0]
         if isinstance(terms, str):
-            data = {**data, "terms": [t.strip() for t in _SEPARATORS.split(terms) if t.strip()]}
+            terms = [terms]
+        if isinstance(terms, list) and all(isinstance(t, str) for t in terms):
+            split = [p.strip() for t in terms for p in _SEPARATORS.split(t) if p.strip()]
+            data = {**data, "terms": split}
         return data
 
 
@@ -39,6 +56,8 @@ class SynonymGroupSchema(FormSchema):
     terms = fields.List(fields.String())
     note = fields.String(allow_none=True)
     updated_at = fields.DateTime()
+    # the first terms of the built-in groups this group joins (their terms apply with it)
+    extends = fields.List(fields.String())
 
 
 class DefaultGroupSchema(FormSchema):
@@ -58,6 +77,7 @@ class SynonymChangeSchema(FormSchema):
     before = fields.List(fields.String(), allow_none=True)
     after = fields.List(fields.String(), allow_none=True)
     user_id = fields.Integer()
+    user_name = fields.String()
     at = fields.DateTime()
 
 

@@ -1,9 +1,9 @@
 """Synonym curation and the search log. Services take a session and never commit.
 
 The effective synonym list is the staff's groups plus the library's default groups
-(``search.lexicon.DEFAULT_SYNONYMS``) that share no term with a staff group, so a staff group
-replaces a default one it overlaps; staff can also delete a default group outright (recorded
-by its first term, audited, and restorable). Each process caches the built list and rebuilds it when
+(``search.lexicon.DEFAULT_SYNONYMS``); a staff group that shares a term with a default group
+extends it (the two apply as one group, so no built-in word stops working); staff can delete a
+default group outright (recorded by its first term, audited, and restorable). Each process caches the built list and rebuilds it when
 the staff list changes (one small query per search), so an edit applies to the next search on
 every process, with no reindex.
 """
@@ -44,17 +44,37 @@ def _stamp(session: Session) -> tuple:
     return (row[0], str(row[1]), row[2])
 
 
+def _key(term: str) -> str:
+    return analysis.fold(term).lower().replace(" ", "").replace("-", "")
+
+
+def _live_defaults(retired: frozenset[str]) -> list[tuple[str, ...]]:
+    return [group for group in DEFAULT_SYNONYMS if group[0] not in retired]
+
+
+def extended(terms: list[str], retired: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+    """The live default groups a staff group with ``terms`` extends (shares a term with)."""
+    keys = {_key(term) for term in terms}
+    return [g for g in _live_defaults(retired) if any(_key(t) in keys for t in g)]
+
+
+def merged(terms: list[str], retired: frozenset[str] = frozenset()) -> list[str]:
+    """A staff group's terms followed by those of the default groups it extends."""
+    out, keys = list(terms), {_key(term) for term in terms}
+    for group in extended(terms, retired):
+        for term in group:
+            if _key(term) not in keys:
+                keys.add(_key(term))
+                out.append(term)
+    return out
+
+
 def effective(groups: list[list[str]], retired: frozenset[str] = frozenset()) -> analysis.Synonyms:
-    """The staff groups plus the default groups that share no term with them and that staff
-    did not delete (``retired``: first terms)."""
-    taken = {term.lower().replace(" ", "") for group in groups for term in group}
-    defaults = [
-        group
-        for group in DEFAULT_SYNONYMS
-        if group[0] not in retired
-        and not any(analysis.fold(t).lower().replace(" ", "") in taken for t in group)
-    ]
-    return analysis.Synonyms([*groups, *defaults])
+    """The staff groups, each with the default groups it extends, plus the other default
+    groups staff did not delete (``retired``: first terms)."""
+    used = {group for terms in groups for group in extended(terms, retired)}
+    rest = [group for group in _live_defaults(retired) if group not in used]
+    return analysis.Synonyms([*(merged(terms, retired) for terms in groups), *rest])
 
 
 def _retired(session: Session) -> frozenset[str]:
@@ -82,20 +102,49 @@ MESSAGES = {
     "too_long": N_("a synonym term holds a word and at most 40 characters"),
     "too_few": N_("a synonym group needs at least two different terms"),
     "too_many_terms": N_("a synonym group has at most 20 terms"),
-    "loop": N_("a term is already in another synonym group; merge the two groups instead"),
+    "too_many_merged": N_(
+        "with the built-in group it joins (`group` names it), the group would have over 20 terms"
+    ),
+    "loop": N_("a term (`term`) is already in another group (`group`); edit that group instead"),
     "too_many_groups": N_("the synonym list is full (at most 2,000 groups)"),
 }
 
 
 def _check(session: Session, terms: list[str], replacing: int | None = None) -> list[str]:
-    """Clean terms and check the whole staff list with the change; 422 naming ``terms``."""
-    others = [g.terms for g in groups(session) if g.id != replacing]
+    """Clean terms and check the whole effective list with the change (the new group extends
+    the built-in groups it overlaps); 422 naming ``terms`` (and ``term`` for a clash)."""
     try:
-        checked = analysis.Synonyms([list(terms), *others])
+        clean = list(analysis.Synonyms([list(terms)]).groups[0])
     except InvalidSynonyms as error:
         details = {"term": [error.term]} if error.term else {}
         raise InvalidInput(MESSAGES[error.kind], field="terms", **details) from None
-    return list(checked.groups[0])
+    others = [g.terms for g in groups(session) if g.id != replacing]
+    retired = _retired(session)
+    keys = {_key(term) for term in clean}
+    for other in others:
+        whole = merged(other, retired)
+        for term in whole:
+            if _key(term) in keys:
+                found = next(t for t in clean if _key(t) == _key(term))
+                raise InvalidInput(
+                    MESSAGES["loop"], field="terms", term=[found], group=[", ".join(whole)]
+                )
+    try:
+        effective([*others, clean], retired)
+    except InvalidSynonyms as error:
+        joined = ", ".join(g[0] for g in extended(clean, retired))
+        if error.kind == "too_many_terms" and joined:
+            raise InvalidInput(MESSAGES["too_many_merged"], field="terms", group=[joined]) from None
+        raise InvalidInput(MESSAGES[error.kind], field="terms") from None
+    return clean
+
+
+def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
+    """Give each group ``extends``: the first terms of the built-in groups it joins."""
+    retired = _retired(session)
+    for group in found:
+        group.extends = [g[0] for g in extended(group.terms, retired)]
+    return found
 
 
 def create(session: Session, user: User, terms: list[str], note: str | None, now: datetime):
@@ -107,7 +156,7 @@ def create(session: Session, user: User, terms: list[str], note: str | None, now
     session.add(
         SynonymChange(group_id=group.id, action="created", after=clean, user_id=user.id, at=now)
     )
-    return group
+    return annotate(session, [group])[0]
 
 
 def update(session: Session, user: User, group_id: int, terms: list[str], note, now: datetime):
@@ -125,7 +174,7 @@ def update(session: Session, user: User, group_id: int, terms: list[str], note, 
         )
     )
     group.terms, group.note, group.updated_by_id, group.updated_at = clean, note, user.id, now
-    return group
+    return annotate(session, [group])[0]
 
 
 def delete(session: Session, user: User, group_id: int, now: datetime) -> None:
@@ -192,10 +241,16 @@ def group_or_404(session: Session, group_id: int) -> SynonymGroup:
 
 
 def changes(session: Session, limit: int = 100) -> list[SynonymChange]:
-    """The latest edits, newest first."""
-    return list(
-        session.scalars(sa.select(SynonymChange).order_by(SynonymChange.id.desc()).limit(limit))
-    )
+    """The latest edits, newest first, each with ``user_name`` (who made it)."""
+    rows = session.execute(
+        sa.select(SynonymChange, User.name)
+        .join(User, User.id == SynonymChange.user_id)
+        .order_by(SynonymChange.id.desc())
+        .limit(limit)
+    ).all()
+    for change, name in rows:
+        change.user_name = name
+    return [change for change, _ in rows]
 
 
 # -- the search log ------------------------------------------------------------------------
@@ -233,11 +288,14 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
 
 
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
-    """Top queries without results, and frequent queries whose results are rarely opened."""
+    """Top queries without results (every channel), and frequent page searches whose results
+    are rarely opened; each query as typed, counted by its folded form."""
     since = now - timedelta(days=days)
     recent = SearchQuery.at >= since
+    # Grouped by the folded form, shown as typed (港鐵 and 港铁 are one row, shown as one of
+    # the ways buyers typed it).
     zero = session.execute(
-        sa.select(SearchQuery.normalized, sa.func.count().label("searches"))
+        sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"))
         .where(recent, SearchQuery.results == 0)
         .group_by(SearchQuery.normalized)
         .order_by(sa.desc("searches"), SearchQuery.normalized)
@@ -250,12 +308,14 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
     )
     low = session.execute(
         sa.select(
-            SearchQuery.normalized,
+            sa.func.min(SearchQuery.text),
             sa.func.count().label("searches"),
             sa.func.count(clicks.c.query_id).label("clicked"),
         )
         .outerjoin(clicks, clicks.c.query_id == SearchQuery.id)
-        .where(recent, SearchQuery.results > 0)
+        # Page searches only: an API search has no link to open, so it would always count
+        # as "not opened".
+        .where(recent, SearchQuery.results > 0, SearchQuery.channel == "web")
         .group_by(SearchQuery.normalized)
         .having(sa.func.count() >= 2)
         .order_by(

@@ -22,7 +22,7 @@ def _caller() -> User:
 @blp.response(200, schemas.SynonymGroupSchema(many=True))
 def list_synonyms():
     """The exchange's synonym groups (the library's defaults apply where none overlaps)."""
-    return services.groups(db_session())
+    return services.annotate(db_session(), services.groups(db_session()))
 
 
 @blp.route("/search/synonyms", methods=["POST"])

@@ -39,6 +39,11 @@
       });
     });
   });
+  // A form refused far down a long page says so at the top: the summary takes the focus.
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) {
+    summary.focus();
+  }
   // Destructive actions ask first; the question is in the button's data-confirm.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

@@ -245,3 +245,177 @@ def test_listings_matching_some_words_follow_and_are_told_apart(
         < text.index('data-testid="partial"')
         < text.index("Guangzhou metro ridership")
     )
+
+
+# -- curators' corrections: built-in groups, typed lists, page errors, editing, the audit ------
+
+
+def _total(client, headers, q):
+    return json.loads(_search(client, headers, q=q).headers["X-Pagination"])["total"]
+
+
+def test_a_staff_group_sharing_a_built_in_term_joins_it_instead_of_switching_it_off(
+    client, published, reader, staff_api, drain
+):
+    drain()
+    assert _total(client, reader, "小巴") == 1  # built-in: 公交 = 小巴
+    response = _add(client, staff_api, ["巴士", "嘟嘟车"])
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["extends"] == ["公交"]
+    assert _total(client, reader, "小巴") == 1
+    assert _total(client, reader, "嘟嘟车") == 1
+    listed = client.raw.get("/api/v1/search/synonyms", headers=staff_api).get_json()
+    assert listed[0]["extends"] == ["公交"]
+
+
+def test_a_second_staff_group_joining_the_same_built_in_group_is_refused_naming_both(
+    client, staff_api
+):
+    assert _add(client, staff_api, ["的士", "打的"]).status_code == 201
+    response = _add(client, staff_api, ["计程车", "cab car"])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors["term"] == ["计程车"]
+    assert errors["group"][0].startswith("的士, 打的, 出租车")
+
+
+def test_a_group_joined_to_a_built_in_one_over_20_terms_is_refused(client, staff_api):
+    terms = ["的士"] + [f"taxi{n}" for n in range(2, 15)]
+    response = _add(client, staff_api, terms)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["group"] == ["出租车"]
+
+
+@pytest.mark.parametrize(
+    "terms", ["电费, 电价", ["电费, 电价", "电网负荷"], ["电费", "电价；电网"]]
+)
+def test_the_api_wants_a_list_of_single_terms(client, staff_api, terms):
+    response = _add(client, staff_api, terms)
+    assert response.status_code == 422
+    assert "terms" in response.get_json()["errors"]
+
+
+@pytest.fixture
+def reviewer(db, client):
+    user = factories.user(db, staff=(factories.StaffRole.REVIEWER,), name="審核員 陳大文")
+    db.commit()
+    client.log_in(user.email)
+    return user
+
+
+def test_the_one_step_form_splits_the_typed_words(db, client, reviewer):
+    response = client.submit(
+        "/staff/search/synonyms", {"terms": ["电费", "电网负荷, 电价、用电"]}, page="/staff/search"
+    )
+    assert response.status_code == 302
+    changes = db.query(SynonymChange).all()
+    assert changes[-1].after == ["电费", "电网负荷", "电价", "用电"]
+    db.commit()
+
+
+def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
+    response = client.submit(
+        "/staff/search/synonyms", {"terms": "字" * 41 + ", y"}, page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'data-testid="error-summary"' in page
+    assert page.index('data-testid="error-summary"') < page.index('data-testid="zero-results"')
+    assert "“" + "字" * 20 + "…”: a synonym term holds at most 40 characters" in page
+    assert '<p class="error" id="terms-error">0</p>' not in page
+
+
+def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
+    response = client.submit("/staff/search/synonyms", {"terms": "孤单"}, page="/staff/search")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "同义词组须有 2 到 20 个词" in page
+    assert "个字符" not in page
+
+
+def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
+    client.submit("/staff/search/synonyms", {"terms": "的士, 打的"}, page="/staff/search")
+    response = client.submit(
+        "/staff/search/synonyms", {"terms": "计程车, 出租汽车"}, page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "“计程车” is already in the synonym group “的士, 打的" in response.get_data(as_text=True)
+
+
+def test_staff_edit_a_group_on_the_page_and_the_trail_names_them(db, client, reviewer, staff_api):
+    client.submit("/staff/search/synonyms", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    group = db.query(SynonymChange).one().group_id
+    db.commit()  # end the read: SQLite lets one transaction at a time
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert f"/staff/search/synonyms/{group}" in page
+    response = client.submit(
+        f"/staff/search/synonyms/{group}", {"terms": "甲乙, 丙丁, 戊己", "note": "改"},
+        page="/staff/search",
+    )  # fmt: skip
+    assert response.status_code == 302
+    db.expire_all()
+    assert [c.action for c in db.query(SynonymChange).order_by(SynonymChange.id)] == [
+        "created",
+        "updated",
+    ]
+    db.commit()
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert "審核員 陳大文" in page
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert changes[0]["user_name"] == "審核員 陳大文"
+    bad = client.submit(f"/staff/search/synonyms/{group}", {"terms": "甲乙"}, page="/staff/search")
+    assert bad.status_code == 422
+    assert f'id="terms-{group}-error"' in bad.get_data(as_text=True)
+
+
+def test_the_report_shows_queries_as_typed_and_counts_opens_of_page_searches_only(
+    db, client, staff_api
+):
+    from market.db import utcnow
+    from market.searching import services as searching
+
+    now = utcnow()
+    for text, channel, results in [
+        ("港鐵", "web", 0), ("港鐵", "web", 0), ("天气", "api", 5), ("天气", "api", 5),
+        ("地铁", "web", 3), ("地铁", "web", 3),
+    ]:  # fmt: skip
+        searching.log_query(db, text, results, False, channel, None, now)
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results"] == [{"query": "港鐵", "searches": 2}]
+    assert [row["query"] for row in report["low_clicks"]] == ["地铁"]
+
+
+def test_did_you_mean_is_in_the_script_typed_or_read():
+    from market.listings.discovery import in_typed_script
+
+    assert in_typed_script("气象数据", "汽象數據", False) == "氣象數據"
+    assert in_typed_script("气象数据", "汽象数据", True) == "气象数据"
+    assert in_typed_script("气象数据", "qixiang", True) == "氣象數據"
+    assert in_typed_script("气象数据", "汽象数据", False) == "气象数据"
+    assert in_typed_script("weather", "wether", True) == "weather"
+    assert in_typed_script(None, "x", True) is None
+
+
+def test_an_empty_search_offers_the_demand_once(client, published, drain):
+    drain()
+    page = client.get("/market?q=火星探测器").get_data(as_text=True)
+    assert page.count("/demands?title=") == 1
+    assert 'data-testid="cant-find"' in client.get("/market?q=公交").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "name", ["category", "asset_kind", "pricing_model", "currency", "delivery_method", "provider"]
+)
+def test_an_unknown_filter_value_is_refused_naming_the_parameter(client, reader, name):
+    response = _search(client, reader, **{name: "nope"})
+    assert response.status_code == 422
+    assert name in response.get_json()["errors"]
+
+
+def test_the_market_page_tells_an_unknown_filter_value(client):
+    response = client.get("/market?category=nope", headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert "“category” was not understood" in response.get_data(as_text=True)
