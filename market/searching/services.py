@@ -46,15 +46,10 @@ def _stamp(session: Session) -> tuple:
 
 def effective(groups: list[list[str]], retired: frozenset[str] = frozenset()) -> analysis.Synonyms:
     """The staff groups plus the default groups that share no term with them and that staff
-    did not delete (``retired``: first terms)."""
-    taken = {term.lower().replace(" ", "") for group in groups for term in group}
-    defaults = [
-        group
-        for group in DEFAULT_SYNONYMS
-        if group[0] not in retired
-        and not any(analysis.fold(t).lower().replace(" ", "") in taken for t in group)
-    ]
-    return analysis.Synonyms([*groups, *defaults])
+    did not delete (``retired``: first terms). Built from the stored list, it never raises: a
+    stored group the library refuses is left out rather than failing every search."""
+    defaults = [group for group in DEFAULT_SYNONYMS if group[0] not in retired]
+    return analysis.Synonyms.stored(groups, defaults)
 
 
 def _retired(session: Session) -> frozenset[str]:

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from market.searching.models import SearchClick, SearchQuery, SynonymChange
+from market.searching.models import SearchClick, SearchQuery, SynonymChange, SynonymGroup
+from search.analysis import MAX_SYNONYM_GROUPS
 from search.lexicon import DEFAULT_SYNONYMS
 from tests import factories
 from tests.listings import factories as lf
@@ -95,6 +96,33 @@ def test_a_term_in_two_groups_is_refused_as_a_loop(client, staff_api):
     assert response.status_code == 422
     assert response.get_json()["errors"]["terms"]
     assert response.get_json()["errors"]["term"] == ["bicycle"]
+
+
+def _store_groups(db, operator, groups):
+    db.add_all(SynonymGroup(terms=terms, updated_by_id=operator[1].id) for terms in groups)
+    db.commit()
+
+
+def test_a_stored_group_holding_a_built_in_term_in_traditional_script_keeps_search_up(
+    db, client, published, reader, operator, drain
+):
+    drain()
+    _store_groups(db, operator, [["公車", "公交", "hqbus"]])
+    response = _search(client, reader, q="hqbus")
+    assert response.status_code == 200, response.get_json()
+    assert json.loads(response.headers["X-Pagination"])["total"] == 1
+    assert client.raw.get("/market?q=公交").status_code == 200
+
+
+def test_a_stored_list_as_long_as_the_api_takes_keeps_search_up(
+    db, client, published, reader, operator, drain
+):
+    drain()
+    _store_groups(db, operator, [[f"hq{n}a", f"hq{n}b"] for n in range(MAX_SYNONYM_GROUPS)])
+    response = _search(client, reader, q="巴士")
+    assert response.status_code == 200, response.get_json()
+    assert json.loads(response.headers["X-Pagination"])["total"] == 1
+    assert client.raw.get("/market?q=巴士").status_code == 200
 
 
 def test_synonyms_need_a_staff_scope(client, reader):
