@@ -32,6 +32,12 @@ class SynonymGroupInputSchema(FormSchema):
         return data
 
 
+class SynonymGroupReplaceSchema(SynonymGroupInputSchema):
+    """A group's new terms; its note is kept unless one (or ``null``) is sent."""
+
+    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
 class SynonymGroupSchema(FormSchema):
     """A synonym group as stored."""
 

@@ -105,8 +105,12 @@ def create(session: Session, user: User, terms: list[str], note: str | None, now
     return group
 
 
+#: ``update``'s note when none was sent: the group keeps its own.
+KEEP = object()
+
+
 def update(session: Session, user: User, group_id: int, terms: list[str], note, now: datetime):
-    """Replace a group's terms (audited)."""
+    """Replace a group's terms (audited), and its note unless ``note`` is :data:`KEEP`."""
     group = group_or_404(session, group_id)
     clean = _check(session, terms, replacing=group.id)
     session.add(
@@ -119,7 +123,9 @@ def update(session: Session, user: User, group_id: int, terms: list[str], note, 
             at=now,
         )
     )
-    group.terms, group.note, group.updated_by_id, group.updated_at = clean, note, user.id, now
+    if note is not KEEP:
+        group.note = note
+    group.terms, group.updated_by_id, group.updated_at = clean, user.id, now
     return group
 
 

@@ -98,6 +98,15 @@ def test_a_term_in_two_groups_is_refused_as_a_loop(client, staff_api):
     assert response.get_json()["errors"]["term"] == ["bicycle"]
 
 
+def test_replacing_a_groups_terms_keeps_its_note_unless_one_is_sent(client, staff_api):
+    group = _add(client, staff_api, ["单车", "bicycle"], note="from the report").get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    kept = client.raw.put(url, json={"terms": ["单车", "bike"]}, headers=staff_api)
+    assert kept.get_json()["note"] == "from the report"
+    cleared = client.raw.put(url, json={"terms": ["单车", "bike"], "note": None}, headers=staff_api)
+    assert cleared.get_json()["note"] is None
+
+
 def _store_groups(db, operator, groups):
     db.add_all(SynonymGroup(terms=terms, updated_by_id=operator[1].id) for terms in groups)
     db.commit()
