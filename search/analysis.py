@@ -85,6 +85,7 @@ MAX_GROUP_SIZE = 20
 MAX_TERM_LENGTH = 40
 
 _WORD = re.compile(r"[0-9a-z]+|[^\W_]", re.IGNORECASE)  # a latin word or one CJK char
+_LATIN = re.compile(r"[0-9a-z]+", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _tokenizer: jieba.Tokenizer | None = None
 _lock = threading.Lock()
@@ -193,6 +194,21 @@ def query_terms(text: str) -> list[str]:
             if _keep(token) and token not in STOPWORDS:
                 terms.append(token)
     return terms[:MAX_TERMS]
+
+
+def latin_words(text: str) -> list[str]:
+    """The latin words (letters and digits) of ``text``, in order."""
+    return _LATIN.findall(text)
+
+
+def corrected(text: str, fixes: dict[str, str]) -> str | None:
+    """``text`` with each latin word in ``fixes`` (lowercase keys) replaced, everything else
+    (punctuation touching a word included) kept; ``None`` when nothing changed."""
+    if not fixes:
+        return None
+    out = _LATIN.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
+    out = " ".join(out.split())
+    return out if out != " ".join(text.split()) else None
 
 
 def _key(term: str) -> str:

@@ -172,11 +172,21 @@ def market():
         argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
         labels=_labels(), pages=_page_links(results), chips=_chips(facets),
         clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
+        corrected=_corrected_link(results),
         search_id=logged.id if logged else None,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
     )  # fmt: skip
     return page, status
+
+
+def _corrected_link(results) -> str | None:
+    """The "did you mean" link: this search with the corrected words, filters and sort kept."""
+    if results is None or not results.did_you_mean:
+        return None
+    query = {**request.args.to_dict(flat=False), "q": [results.did_you_mean]}
+    query.pop("page", None)
+    return url_for("listings.market", **query)
 
 
 def _major(minor: int) -> str:

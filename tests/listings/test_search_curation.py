@@ -4,7 +4,9 @@ search finds nothing."""
 
 from __future__ import annotations
 
+import html
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -177,6 +179,32 @@ def test_the_market_page_says_did_you_mean(client, published, drain):
     drain()
     page = client.get("/market?q=shenzen").get_data(as_text=True)
     assert 'data-testid="did-you-mean"' in page
+
+
+def test_the_did_you_mean_link_keeps_the_filters_and_sort(client, published, drain):
+    drain()
+    page = client.get("/market?q=北京+shenzen&sort=newest&category=transport&page=1")
+    link = page.get_data(as_text=True).split('data-testid="did-you-mean"')[1].split('"')[1]
+    assert link.startswith("/market?")
+    assert parse_qs(urlsplit(html.unescape(link)).query) == {
+        "q": ["北京 shenzhen"], "sort": ["newest"], "category": ["transport"]
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("北京 shenzen", "北京 shenzhen"),
+        ("shenzen, 北京", "shenzhen, 北京"),
+        ("shenzen «北京»", "shenzhen «北京»"),
+        ("北京:shenzen", "北京:shenzhen"),
+    ],
+)
+def test_did_you_mean_keeps_the_buyers_other_words_and_punctuation(
+    client, published, reader, drain, query, suggestion
+):
+    drain()
+    assert _search(client, reader, q=query).get_json()["did_you_mean"] == suggestion
 
 
 def test_page_suggestions_are_served_as_json(client, published, drain):
