@@ -126,7 +126,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     low, high = args.get("price_min"), args.get("price_max")
     if low is not None or high is not None:
         if low is not None and high is not None and low > high:
-            raise InvalidInput(N_("the lowest price is above the highest"), field="price_min")
+            raise InvalidInput(N_("the lowest price is above the highest"), field="price_max")
         filters["price_cny"] = Range(gte=low, lte=high)
     if args.get("year_from") is not None:
         filters["coverage_to"] = Range(gte=args["year_from"])

@@ -34,6 +34,7 @@ from market.listings.terms import WORLDWIDE
 from market.registry.claims import CHINA
 from market.registry.models import AssetKind, Industry, Right
 from market.text import N_, Count, FormSchema, Money
+from search.query import MAX_QUERY_LENGTH
 
 CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
@@ -381,7 +382,8 @@ class ListingSchema(Schema):
 class SearchArgsSchema(Schema):
     """Query-string arguments of the listing search."""
 
-    q = fields.String(load_default="")
+    # The engine refuses longer text (naming ``q``, with its ``limit``); the document says so.
+    q = fields.String(load_default="", metadata={"maxLength": MAX_QUERY_LENGTH})
     category = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
     asset_kind = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
     pricing_model = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)

@@ -207,6 +207,12 @@ def test_did_you_mean_keeps_the_buyers_other_words_and_punctuation(
     assert _search(client, reader, q=query).get_json()["did_you_mean"] == suggestion
 
 
+def test_a_reversed_price_range_names_its_end(client, reader):
+    response = _search(client, reader, price_min=500, price_max=100)
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["price_max"]
+
+
 def test_page_suggestions_are_served_as_json(client, published, drain):
     drain()
     items = client.get("/market/suggest?q=深圳").get_json()
