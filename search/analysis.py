@@ -215,6 +215,12 @@ def _key(term: str) -> str:
     return fold(term).lower().replace(" ", "").replace("-", "")
 
 
+def term_key(term: str) -> str:
+    """What two synonym terms are compared by: folded script and case, no spaces or hyphens
+    (``地鐵`` is ``地铁``, ``Ride-Hailing`` is ``ride hailing``)."""
+    return _key(" ".join(term.split()))
+
+
 # -- synonyms ------------------------------------------------------------------------------
 
 

@@ -79,11 +79,18 @@ MESSAGES = {
     "too_many_terms": N_("a synonym group has at most 20 terms"),
     "loop": N_("a term is already in another synonym group; merge the two groups instead"),
     "too_many_groups": N_("the synonym list is full (at most 2,000 groups)"),
+    "repeated": N_("a synonym group names each term once"),
 }
 
 
 def _check(session: Session, terms: list[str], replacing: int | None = None) -> list[str]:
     """Clean terms and check the whole staff list with the change; 422 naming ``terms``."""
+    seen: set[str] = set()
+    for term in terms:
+        key = analysis.term_key(term)
+        if key in seen:
+            raise InvalidInput(MESSAGES["repeated"], field="terms", term=[term])
+        seen.add(key)
     others = [g.terms for g in groups(session) if g.id != replacing]
     try:
         checked = analysis.Synonyms([list(terms), *others])

@@ -136,6 +136,16 @@ def test_a_stored_list_as_long_as_the_api_takes_keeps_search_up(
     assert client.raw.get("/market?q=巴士").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("terms", "repeated"),
+    [(["单车", "bicycle", "单车"], "单车"), (["单车", "bicycle", "Bicycle"], "Bicycle")],
+)
+def test_a_term_given_twice_in_a_group_is_refused_naming_it(client, staff_api, terms, repeated):
+    response = _add(client, staff_api, terms)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["term"] == [repeated]
+
+
 def test_synonyms_need_a_staff_scope(client, reader):
     assert _add(client, reader, ["a b", "c d"]).status_code in (401, 403)
 
