@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
+from market.listings.models import Listing
 from market.searching.models import (
     RetiredDefault,
     SearchClick,
@@ -232,12 +233,18 @@ def log_query(
     return entry
 
 
-def log_click(session: Session, query_id: int, listing_id: int, position: int, now) -> bool:
-    """Record that a result of a logged search was opened; unknown searches are ignored."""
-    if session.get(SearchQuery, query_id) is None:
-        return False
+def log_click(session: Session, query_id: int, listing_id: int, position: int, now) -> None:
+    """Record that a result of a logged search was opened: a search that was logged, a
+    listing that exists, a position among that search's results (else 404 or 422 naming
+    it), so a click cannot be made up for the staff's report."""
+    logged = session.get(SearchQuery, query_id)
+    if logged is None:
+        raise NotFound(N_("no such search"), field="query_id")
+    if session.get(Listing, listing_id) is None:
+        raise NotFound(N_("no such listing"), field="listing_id")
+    if not 1 <= position <= logged.results:
+        raise InvalidInput(N_("not a position among the search's results"), field="pos")
     session.add(SearchClick(query_id=query_id, listing_id=listing_id, position=position, at=now))
-    return True
 
 
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:

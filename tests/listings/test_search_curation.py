@@ -169,6 +169,33 @@ def test_searches_and_clicks_are_logged_with_the_organisation_only(
     assert report["zero_results"] == [{"query": "火星 土壤", "searches": 2}]
 
 
+@pytest.mark.parametrize(
+    ("where", "status", "field"),
+    [
+        ("{search}/999999?pos=1", 404, "listing_id"),
+        ("999999/{listing}?pos=1", 404, "query_id"),
+        ("{search}/{listing}?pos=2", 422, "pos"),
+        ("{search}/{listing}?pos=0", 422, "pos"),
+        ("{search}/{listing}?pos=-5", 422, "pos"),
+        ("{search}/{listing}?pos=99999999999999999999", 422, "pos"),
+        ("{search}/{listing}?pos=1&pos=1", 422, "pos"),
+        ("{search}/{listing}", 422, "pos"),
+    ],
+)
+def test_a_click_is_counted_only_for_a_listing_and_position_of_the_search(
+    db, client, published, reader, drain, where, status, field
+):
+    drain()
+    search_id = _search(client, reader, q="公交").get_json()["search_id"]
+    url = "/market/open/" + where.format(search=search_id, listing=published.id)
+    response = client.raw.get(url)
+    assert response.status_code == status
+    if status == 422:  # a page names the argument; a 404 page says what is not there
+        assert field in response.get_data(as_text=True)
+    db.commit()
+    assert db.query(SearchClick).count() == 0
+
+
 def test_the_market_page_offers_a_demand_when_nothing_matches(db, client, published, drain):
     drain()
     page = client.get("/market?q=火星探测器").get_data(as_text=True)
