@@ -105,7 +105,10 @@ def open_result(query_id: int, listing_id: int):
 @blp.route("/market/suggest")
 def suggest():
     """Title suggestions for the search box, as JSON."""
-    text = (request.args.get("q") or "")[:100]
+    given = request.args.getlist("q")
+    if len(given) > 1:
+        raise InvalidInput(N_("Given more than once."), field="q")
+    text = (given[0] if given else "")[:100]  # the box's text as typed so far
     try:
         found = discovery.suggest(current_app.extensions["search"], text)
     except DomainError:

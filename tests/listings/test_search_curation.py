@@ -257,6 +257,13 @@ def test_page_suggestions_are_served_as_json(client, published, drain):
     assert client.get("/market/suggest?q=" + "深" * 5000).status_code == 200
 
 
+@pytest.mark.parametrize("query", ["q=%FF", "q=%00", "q=%E2%80%AEbus", "q=bus&q=metro"])
+def test_page_suggestions_refuse_bad_input_in_json_naming_q(client, query):
+    response = client.raw.get("/market/suggest?" + query)
+    assert response.status_code == 422
+    assert response.is_json and "q" in response.get_json()["errors"]
+
+
 def test_staff_add_a_synonym_from_the_report_in_one_step(db, client, published, drain):
     drain()
     client.get("/market?q=嘟嘟卡")
