@@ -24,6 +24,8 @@ from market.oauth.scopes import SCOPES
 from market.text import N_
 
 API_PATHS = ("/api/", "/oauth/", "/webhooks/")
+#: Addresses outside the API that answer JSON (the search box's suggestions), errors too.
+JSON_PAGES = ("/api/openapi.json", "/market/suggest")
 
 #: Every list's page size when ``page_size`` is left out, and the largest one may ask for.
 #: flask-smorest takes its defaults from the Blueprint class when a view is declared (it reads
@@ -59,7 +61,7 @@ flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagina
 
 def wants_json() -> bool:
     """Whether the current request is an API call (JSON errors) rather than a page."""
-    return request.path.startswith(API_PATHS) or request.path == "/api/openapi.json"
+    return request.path.startswith(API_PATHS) or request.path in JSON_PAGES
 
 
 def configure(app) -> Api:

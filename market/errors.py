@@ -123,13 +123,21 @@ def shaped(errors: Mapping | None, message: str) -> dict:
     nothing: a refusal that names no field gives its message as ``reason``."""
     out: dict = {}
     for key, value in (errors or {}).items():
-        if isinstance(value, list | Mapping):
+        if isinstance(value, Mapping):
+            out[key] = _text_keys(value)
+        elif isinstance(value, list):
             out[key] = value
         elif isinstance(value, tuple | set | frozenset):
             out[key] = sorted(value) if isinstance(value, set | frozenset) else list(value)
         else:
             out[key] = [value]
     return out or {"reason": [message]}
+
+
+def _text_keys(errors: Mapping) -> dict:
+    # A list item's errors come keyed by its index (an int), beside a rule of the whole list
+    # (``_schema``): JSON keys are text, and a mapping of both kinds cannot be sorted.
+    return {str(k): _text_keys(v) if isinstance(v, Mapping) else v for k, v in errors.items()}
 
 
 def error_body(status: int, message: str | None = None, errors: dict | None = None) -> dict:

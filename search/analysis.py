@@ -85,9 +85,11 @@ MAX_GROUP_SIZE = 20
 MAX_TERM_LENGTH = 40
 
 _WORD = re.compile(r"[0-9a-z]+|[^\W_]", re.IGNORECASE)  # a latin word or one CJK char
+_LATIN = re.compile(r"[0-9a-z]+", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _tokenizer: jieba.Tokenizer | None = None
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 # -- script folding ------------------------------------------------------------------------
@@ -194,11 +196,76 @@ def query_terms(text: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+def latin_words(text: str) -> list[str]:
+    """The latin words (letters and digits) of ``text``, in order."""
+    return _LATIN.findall(text)
+
+
+def corrected(text: str, fixes: dict[str, str]) -> str | None:
+    """``text`` with each latin word in ``fixes`` (lowercase keys) replaced, everything else
+    (punctuation touching a word included) kept; ``None`` when nothing changed."""
+    if not fixes:
+        return None
+    out = _LATIN.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
+    out = " ".join(out.split())
+    return out if out != " ".join(text.split()) else None
+
+
 def _key(term: str) -> str:
     return fold(term).lower().replace(" ", "").replace("-", "")
 
 
+def term_key(term: str) -> str:
+    """What two synonym terms are compared by: folded script and case, no spaces or hyphens
+    (``地鐵`` is ``地铁``, ``Ride-Hailing`` is ``ride hailing``)."""
+    return _key(" ".join(term.split()))
+
+
 # -- synonyms ------------------------------------------------------------------------------
+
+
+def _checked_group(n: int, group: Sequence[str], owner: dict[str, int]) -> tuple[str, ...]:
+    """``group`` (the ``n``-th) cleaned and checked against the terms of earlier groups
+    (``owner``: folded term → group, updated only when the group passes); raises
+    :class:`InvalidSynonyms`."""
+    where = f"groups[{n}]"
+    seen: set[str] = set()
+    if isinstance(group, str) or not isinstance(group, Sequence):
+        raise InvalidSynonyms("a group is a list of terms", field=where, kind="empty")
+    members: list[str] = []
+    for term in group:
+        if not isinstance(term, str) or not " ".join(term.split()):
+            raise InvalidSynonyms("terms are non-empty text", field=where, kind="empty")
+        term = " ".join(term.split())
+        if len(term) > MAX_TERM_LENGTH or not _keep(term):
+            raise InvalidSynonyms(
+                f"terms hold a word and at most {MAX_TERM_LENGTH} characters",
+                field=where,
+                kind="too_long",
+                term=term[:MAX_TERM_LENGTH],
+            )
+        key = _key(term)
+        if key in owner:
+            raise InvalidSynonyms(
+                f"{term!r} is already in group {owner[key]}; a term belongs to one "
+                "group (two would chain them into a loop)",
+                field=where,
+                kind="loop",
+                term=term,
+            )
+        if key not in seen:
+            seen.add(key)
+            members.append(term)
+    if len(members) < 2:
+        raise InvalidSynonyms(
+            "a group needs at least two different terms", field=where, kind="too_few"
+        )
+    if len(members) > MAX_GROUP_SIZE:
+        raise InvalidSynonyms(
+            f"at most {MAX_GROUP_SIZE} terms per group", field=where, kind="too_many_terms"
+        )
+    owner.update(dict.fromkeys(seen, n))
+    return tuple(members)
 
 
 class Synonyms:
@@ -206,13 +273,18 @@ class Synonyms:
 
     ``Synonyms(groups)`` refuses (with :class:`~search.errors.InvalidSynonyms` naming
     ``groups[i]``) an empty or over-long term, a group with fewer than two distinct terms, a
-    term that is in two groups (equivalence would chain them into a loop), and lists over
-    :data:`MAX_SYNONYM_GROUPS` groups.
+    term that is in two groups (equivalence would chain them into a loop, terms compared
+    folded: case, script and spaces), and lists over :data:`MAX_SYNONYM_GROUPS` groups.
+
+    ``defaults`` (the built-in groups) follow ``groups``: a default group sharing a folded term
+    with an earlier group is left out, and defaults do not count toward the limit, so a list
+    ``Synonyms`` accepts stays accepted whatever defaults come with it.
+    :meth:`Synonyms.stored` builds a list already stored without ever raising.
     """
 
-    def __init__(self, groups: Iterable[Sequence[str]]) -> None:
-        checked: list[tuple[str, ...]] = []
-        owner: dict[str, int] = {}
+    def __init__(
+        self, groups: Iterable[Sequence[str]], defaults: Iterable[Sequence[str]] = ()
+    ) -> None:
         groups = list(groups)
         if len(groups) > MAX_SYNONYM_GROUPS:
             raise InvalidSynonyms(
@@ -220,43 +292,46 @@ class Synonyms:
                 field="groups",
                 kind="too_many_groups",
             )
+        owner: dict[str, int] = {}
+        checked = [_checked_group(n, group, owner) for n, group in enumerate(groups)]
+        self._finish(checked, owner, defaults)
+
+    @classmethod
+    def stored(
+        cls, groups: Iterable[Sequence[str]], defaults: Iterable[Sequence[str]] = ()
+    ) -> Synonyms:
+        """The list searches use from ``groups`` as stored: never raises. A group the check
+        would refuse (a term already in an earlier group, a bad term) and groups past
+        :data:`MAX_SYNONYM_GROUPS` are left out and logged, so a bad stored list costs its
+        own groups, not every search."""
+        synonyms = cls.__new__(cls)
+        owner: dict[str, int] = {}
+        checked: list[tuple[str, ...]] = []
         for n, group in enumerate(groups):
-            where = f"groups[{n}]"
-            if isinstance(group, str) or not isinstance(group, Sequence):
-                raise InvalidSynonyms("a group is a list of terms", field=where, kind="empty")
-            members = []
+            if len(checked) == MAX_SYNONYM_GROUPS:
+                log.warning("synonym groups past %d left out", MAX_SYNONYM_GROUPS)
+                break
+            try:
+                checked.append(_checked_group(len(checked), group, owner))
+            except InvalidSynonyms as error:
+                log.warning("synonym group %d left out: %s", n, error)
+        synonyms._finish(checked, owner, defaults)
+        return synonyms
+
+    def _finish(
+        self,
+        checked: list[tuple[str, ...]],
+        owner: dict[str, int],
+        defaults: Iterable[Sequence[str]],
+    ) -> None:
+        for group in defaults:
+            terms: dict[str, str] = {}
             for term in group:
-                if not isinstance(term, str) or not " ".join(term.split()):
-                    raise InvalidSynonyms("terms are non-empty text", field=where, kind="empty")
-                term = " ".join(term.split())
-                if len(term) > MAX_TERM_LENGTH or not _keep(term):
-                    raise InvalidSynonyms(
-                        f"terms hold a word and at most {MAX_TERM_LENGTH} characters",
-                        field=where,
-                        kind="too_long",
-                        term=term[:MAX_TERM_LENGTH],
-                    )
-                key = _key(term)
-                if key in owner and owner[key] != n:
-                    raise InvalidSynonyms(
-                        f"{term!r} is already in group {owner[key]}; a term belongs to one "
-                        "group (two would chain them into a loop)",
-                        field=where,
-                        kind="loop",
-                        term=term,
-                    )
-                if key not in owner:
-                    owner[key] = n
-                    members.append(term)
-            if len(members) < 2:
-                raise InvalidSynonyms(
-                    "a group needs at least two different terms", field=where, kind="too_few"
-                )
-            if len(members) > MAX_GROUP_SIZE:
-                raise InvalidSynonyms(
-                    f"at most {MAX_GROUP_SIZE} terms per group", field=where, kind="too_many_terms"
-                )
-            checked.append(tuple(members))
+                terms.setdefault(_key(term), " ".join(term.split()))
+            if len(terms) < 2 or any(key in owner for key in terms):
+                continue
+            owner.update(dict.fromkeys(terms, len(checked)))
+            checked.append(tuple(terms.values()))
         self.groups: tuple[tuple[str, ...], ...] = tuple(checked)
         self._index: dict[str, tuple[tuple[str, ...], ...]] | None = None
 

@@ -684,4 +684,5 @@ def _suggestion(text: str, corrections: dict[str, str]) -> str | None:
         if not wrong.isascii():
             folded = folded.replace(wrong, right)
     latin = {k.lower(): v for k, v in corrections.items() if k.isascii()}
-    return " ".join(latin.get(w.lower(), w) for w in folded.split())
+    fixed = analysis.corrected(folded, latin) or " ".join(folded.split())
+    return fixed if fixed != " ".join(analysis.fold(text).split()) else None

@@ -593,9 +593,7 @@ def _did_you_mean(text: str, suggest: dict[str, Any]) -> str | None:
     for entry in suggest.get("did_you_mean", []):
         if entry.get("options"):
             fixes[entry["text"]] = entry["options"][0]["text"]
-    if not fixes:
-        return None
-    return " ".join(fixes.get(w.lower(), w) for w in text.split())
+    return analysis.corrected(text, fixes)
 
 
 def _maybe_typos(groups: list[analysis.Group], known: list[bool], total: int) -> bool:

@@ -7,6 +7,7 @@ error shape (the engine's own message goes to the log only).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -126,7 +127,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     low, high = args.get("price_min"), args.get("price_max")
     if low is not None or high is not None:
         if low is not None and high is not None and low > high:
-            raise InvalidInput(N_("the lowest price is above the highest"), field="price_min")
+            raise InvalidInput(N_("the lowest price is above the highest"), field="price_max")
         filters["price_cny"] = Range(gte=low, lte=high)
     if args.get("year_from") is not None:
         filters["coverage_to"] = Range(gte=args["year_from"])
@@ -224,7 +225,32 @@ def run(
 ) -> search.Results:
     """Search listings; raises InvalidInput (422) or SearchUnavailable (503) only."""
     query = build_query(args, synonyms)
-    return guarded(lambda: engine.search(LISTINGS, query), _empty(query))
+    results = guarded(lambda: engine.search(LISTINGS, query), _empty(query))
+    if results.did_you_mean:
+        fixed = did_you_mean(args.get("q") or "", query.text, results.did_you_mean)
+        results = dataclasses.replace(results, did_you_mean=fixed)
+    return results
+
+
+def did_you_mean(text: str, searched: str, corrected: str) -> str | None:
+    """The buyer's own ``text`` with the engine's corrections of ``searched`` (``text``
+    without its places) applied word by word, so the places, the punctuation and every other
+    word stay; ``None`` when that corrects nothing."""
+    analysis = search.analysis
+    if len(searched.split()) != len(corrected.split()):
+        return corrected if searched == text else None
+    latin: dict[str, str] = {}
+    chinese: dict[str, str] = {}
+    for a, b in zip(searched.split(), corrected.split(), strict=True):
+        before, after = analysis.latin_words(a), analysis.latin_words(b)
+        if [w.lower() for w in before] == [w.lower() for w in after]:
+            if analysis.fold(a) != b:
+                chinese[analysis.fold(a)] = b  # 气像 → 气象: the whole word between spaces
+        elif len(before) == len(after):
+            latin.update({x.lower(): y for x, y in zip(before, after, strict=True)})
+    fixed = analysis.corrected(text, latin) or text
+    suggestion = " ".join(chinese.get(analysis.fold(w), w) for w in fixed.split())
+    return suggestion if suggestion != " ".join(text.split()) else None
 
 
 def run_with_sibling_counts(

@@ -139,7 +139,7 @@ def market():
         return redirect(_in_major_units(), 301)
     args, bad_arguments = _search_args()
     session = db_session()
-    error, logged = None, None
+    error, logged, refused = None, None, False
     try:
         results = discovery.run_with_sibling_counts(
             current_app.extensions["search"], args, searching.current(session)
@@ -148,6 +148,7 @@ def market():
     except DomainError as failure:
         error = _(failure.message)
         results, facets = None, {}
+        refused = failure.status == 422  # words the search cannot take (over 500 characters)
     else:
         mine = acting_for()
         logged = searching.log_query(
@@ -156,7 +157,7 @@ def market():
         )  # fmt: skip
     _link_facets(facets)
     status, past_the_end = 200, None
-    if bad_arguments:
+    if bad_arguments or refused:
         status = 422
     elif results is not None and not results.hits and results.total:
         # A page after the last one: nothing to show, so say so and point back to the last.
@@ -172,6 +173,7 @@ def market():
         argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
         labels=_labels(), pages=_page_links(results), chips=_chips(facets),
         clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
+        corrected=_corrected_link(results),
         search_id=logged.id if logged else None,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
@@ -181,6 +183,15 @@ def market():
         ),
     )  # fmt: skip
     return page, status
+
+
+def _corrected_link(results) -> str | None:
+    """The "did you mean" link: this search with the corrected words, filters and sort kept."""
+    if results is None or not results.did_you_mean:
+        return None
+    query = {**request.args.to_dict(flat=False), "q": [results.did_you_mean]}
+    query.pop("page", None)
+    return url_for("listings.market", **query)
 
 
 def _major(minor: int) -> str:

@@ -34,6 +34,7 @@ from market.listings.terms import WORLDWIDE
 from market.registry.claims import CHINA
 from market.registry.models import AssetKind, Industry, Right
 from market.text import N_, Count, FormSchema, Money
+from search.query import MAX_QUERY_LENGTH
 
 CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
@@ -390,7 +391,8 @@ class SearchArgsSchema(Schema):
     refuse any other; ``region`` (any region code) and ``provider`` (an organisation id) are
     open, so an unknown one finds nothing."""
 
-    q = fields.String(load_default="")
+    # The engine refuses longer text (naming ``q``, with its ``limit``); the document says so.
+    q = fields.String(load_default="", metadata={"maxLength": MAX_QUERY_LENGTH})
     category = _one_of(Industry)
     asset_kind = _one_of(AssetKind)
     pricing_model = _one_of(PlanKind)

@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from market.auth import staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
-from market.errors import DomainError
+from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
 from market.identity.models import StaffRole
 from market.listings import discovery
 from market.searching import schemas, services
+from market.text import N_
 
 blp = Blueprint("searching", __name__)
 
@@ -163,8 +164,10 @@ def restore_default_synonyms():
 @blp.route("/market/open/<int:query_id>/<int:listing_id>")
 def open_result(query_id: int, listing_id: int):
     """Count a click on a search result, then show the listing."""
-    position = request.args.get("pos", "0")
-    position = int(position) if position.isdigit() and len(position) < 6 else 0
+    given = request.args.getlist("pos")
+    if len(given) != 1 or not given[0].isascii() or not given[0].isdigit() or len(given[0]) > 6:
+        raise InvalidInput(N_("not a position among the search's results"), field="pos")
+    position = int(given[0])
     services.log_click(db_session(), query_id, listing_id, position, utcnow())
     return redirect(url_for("listings.listing_page", listing_id=listing_id))
 
@@ -172,7 +175,10 @@ def open_result(query_id: int, listing_id: int):
 @blp.route("/market/suggest")
 def suggest():
     """Title suggestions for the search box, as JSON."""
-    text = (request.args.get("q") or "")[:100]
+    given = request.args.getlist("q")
+    if len(given) > 1:
+        raise InvalidInput(N_("Given more than once."), field="q")
+    text = (given[0] if given else "")[:100]  # the box's text as typed so far
     try:
         found = discovery.suggest(current_app.extensions["search"], text)
     except DomainError:

@@ -49,6 +49,12 @@ class SynonymGroupFormSchema(SynonymGroupInputSchema):
         return data
 
 
+class SynonymGroupReplaceSchema(SynonymGroupInputSchema):
+    """A group's new terms; its note is kept unless one (or ``null``) is sent."""
+
+    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
 class SynonymGroupSchema(FormSchema):
     """A synonym group as stored."""
 

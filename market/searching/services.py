@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
+from market.listings.models import Listing
 from market.searching.models import (
     RetiredDefault,
     SearchClick,
@@ -71,10 +72,12 @@ def merged(terms: list[str], retired: frozenset[str] = frozenset()) -> list[str]
 
 def effective(groups: list[list[str]], retired: frozenset[str] = frozenset()) -> analysis.Synonyms:
     """The staff groups, each with the default groups it extends, plus the other default
-    groups staff did not delete (``retired``: first terms)."""
+    groups staff did not delete (``retired``: first terms). Built from the stored list, it
+    never raises: a stored group the library refuses is left out rather than failing every
+    search."""
     used = {group for terms in groups for group in extended(terms, retired)}
     rest = [group for group in _live_defaults(retired) if group not in used]
-    return analysis.Synonyms([*(merged(terms, retired) for terms in groups), *rest])
+    return analysis.Synonyms.stored([merged(terms, retired) for terms in groups], rest)
 
 
 def _retired(session: Session) -> frozenset[str]:
@@ -107,12 +110,19 @@ MESSAGES = {
     ),
     "loop": N_("a term (`term`) is already in another group (`group`); edit that group instead"),
     "too_many_groups": N_("the synonym list is full (at most 2,000 groups)"),
+    "repeated": N_("a synonym group names each term once"),
 }
 
 
 def _check(session: Session, terms: list[str], replacing: int | None = None) -> list[str]:
     """Clean terms and check the whole effective list with the change (the new group extends
     the built-in groups it overlaps); 422 naming ``terms`` (and ``term`` for a clash)."""
+    seen: set[str] = set()
+    for term in terms:
+        key = analysis.term_key(term)
+        if key in seen:
+            raise InvalidInput(MESSAGES["repeated"], field="terms", term=[term])
+        seen.add(key)
     try:
         clean = list(analysis.Synonyms([list(terms)]).groups[0])
     except InvalidSynonyms as error:
@@ -159,8 +169,12 @@ def create(session: Session, user: User, terms: list[str], note: str | None, now
     return annotate(session, [group])[0]
 
 
+#: ``update``'s note when none was sent: the group keeps its own.
+KEEP = object()
+
+
 def update(session: Session, user: User, group_id: int, terms: list[str], note, now: datetime):
-    """Replace a group's terms (audited)."""
+    """Replace a group's terms (audited), and its note unless ``note`` is :data:`KEEP`."""
     group = group_or_404(session, group_id)
     clean = _check(session, terms, replacing=group.id)
     session.add(
@@ -175,6 +189,12 @@ def update(session: Session, user: User, group_id: int, terms: list[str], note, 
     )
     group.terms, group.note, group.updated_by_id, group.updated_at = clean, note, user.id, now
     return annotate(session, [group])[0]
+    seen: set[str] = set()
+    for term in terms:
+        key = analysis.term_key(term)
+        if key in seen:
+            raise InvalidInput(MESSAGES["repeated"], field="terms", term=[term])
+        seen.add(key)
 
 
 def delete(session: Session, user: User, group_id: int, now: datetime) -> None:
@@ -279,12 +299,18 @@ def log_query(
     return entry
 
 
-def log_click(session: Session, query_id: int, listing_id: int, position: int, now) -> bool:
-    """Record that a result of a logged search was opened; unknown searches are ignored."""
-    if session.get(SearchQuery, query_id) is None:
-        return False
+def log_click(session: Session, query_id: int, listing_id: int, position: int, now) -> None:
+    """Record that a result of a logged search was opened: a search that was logged, a
+    listing that exists, a position among that search's results (else 404 or 422 naming
+    it), so a click cannot be made up for the staff's report."""
+    logged = session.get(SearchQuery, query_id)
+    if logged is None:
+        raise NotFound(N_("no such search"), field="query_id")
+    if session.get(Listing, listing_id) is None:
+        raise NotFound(N_("no such listing"), field="listing_id")
+    if not 1 <= position <= logged.results:
+        raise InvalidInput(N_("not a position among the search's results"), field="pos")
     session.add(SearchClick(query_id=query_id, listing_id=listing_id, position=position, at=now))
-    return True
 
 
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:

@@ -36,11 +36,12 @@ def add_synonyms(data):
 
 @blp.route("/search/synonyms/<int:group_id>", methods=["PUT"])
 @requires("review:write")
-@blp.arguments(schemas.SynonymGroupInputSchema)
+@blp.arguments(schemas.SynonymGroupReplaceSchema)
 @blp.response(200, schemas.SynonymGroupSchema)
 def replace_synonyms(data, group_id: int):
-    """Replace a group's terms."""
-    return services.update(db_session(), _caller(), group_id, data["terms"], data["note"], utcnow())
+    """Replace a group's terms (and its note, when one is sent: without, it is kept)."""
+    note = data.get("note", services.KEEP)
+    return services.update(db_session(), _caller(), group_id, data["terms"], note, utcnow())
 
 
 @blp.route("/search/synonyms/<int:group_id>", methods=["DELETE"])

@@ -55,3 +55,9 @@ def test_page_numbers_and_ids_run_to_their_column(document):
     assert path_id["maximum"] == INT32_MAX
     entry = document["paths"]["/api/v1/ledger/entries/{entry_id}"]["parameters"][0]["schema"]
     assert entry["maximum"] == INT64_MAX
+
+
+def test_the_search_text_has_its_length_limit(document):
+    parameters = document["paths"]["/api/v1/listings/search"]["get"]["parameters"]
+    (q,) = [p for p in parameters if p["name"] == "q"]
+    assert q["schema"]["maxLength"] == 500

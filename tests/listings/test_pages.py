@@ -29,10 +29,12 @@ def test_a_facet_link_filters_the_results(client, published):
     assert 'data-testid="hit"' not in page
 
 
-def test_a_long_query_on_the_page_is_an_error_message_not_a_crash(client, published):
-    response = client.get("/market?q=" + "数" * 5000)
-    assert response.status_code == 200
-    assert 'data-testid="hit"' not in response.get_data(as_text=True)
+def test_a_long_query_on_the_page_is_refused_beside_the_box_with_the_words_kept(client, published):
+    response = client.get("/market?q=" + "数" * 5000, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'data-testid="hit"' not in page
+    assert 'role="alert"' in page and "数" * 5000 in page
 
 
 def test_the_listing_page_shows_plans_terms_and_the_certificate(client, published):

@@ -4,11 +4,14 @@ search finds nothing."""
 
 from __future__ import annotations
 
+import html
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from market.searching.models import SearchClick, SearchQuery, SynonymChange
+from market.searching.models import SearchClick, SearchQuery, SynonymChange, SynonymGroup
+from search.analysis import MAX_SYNONYM_GROUPS
 from search.lexicon import DEFAULT_SYNONYMS
 from tests import factories
 from tests.listings import factories as lf
@@ -97,6 +100,52 @@ def test_a_term_in_two_groups_is_refused_as_a_loop(client, staff_api):
     assert response.get_json()["errors"]["term"] == ["bicycle"]
 
 
+def test_replacing_a_groups_terms_keeps_its_note_unless_one_is_sent(client, staff_api):
+    group = _add(client, staff_api, ["单车", "bicycle"], note="from the report").get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    kept = client.raw.put(url, json={"terms": ["单车", "bike"]}, headers=staff_api)
+    assert kept.get_json()["note"] == "from the report"
+    cleared = client.raw.put(url, json={"terms": ["单车", "bike"], "note": None}, headers=staff_api)
+    assert cleared.get_json()["note"] is None
+
+
+def _store_groups(db, operator, groups):
+    db.add_all(SynonymGroup(terms=terms, updated_by_id=operator[1].id) for terms in groups)
+    db.commit()
+
+
+def test_a_stored_group_holding_a_built_in_term_in_traditional_script_keeps_search_up(
+    db, client, published, reader, operator, drain
+):
+    drain()
+    _store_groups(db, operator, [["公車", "公交", "hqbus"]])
+    response = _search(client, reader, q="hqbus")
+    assert response.status_code == 200, response.get_json()
+    assert json.loads(response.headers["X-Pagination"])["total"] == 1
+    assert client.raw.get("/market?q=公交").status_code == 200
+
+
+def test_a_stored_list_as_long_as_the_api_takes_keeps_search_up(
+    db, client, published, reader, operator, drain
+):
+    drain()
+    _store_groups(db, operator, [[f"hq{n}a", f"hq{n}b"] for n in range(MAX_SYNONYM_GROUPS)])
+    response = _search(client, reader, q="巴士")
+    assert response.status_code == 200, response.get_json()
+    assert json.loads(response.headers["X-Pagination"])["total"] == 1
+    assert client.raw.get("/market?q=巴士").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("terms", "repeated"),
+    [(["单车", "bicycle", "单车"], "单车"), (["单车", "bicycle", "Bicycle"], "Bicycle")],
+)
+def test_a_term_given_twice_in_a_group_is_refused_naming_it(client, staff_api, terms, repeated):
+    response = _add(client, staff_api, terms)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["term"] == [repeated]
+
+
 def test_synonyms_need_a_staff_scope(client, reader):
     assert _add(client, reader, ["a b", "c d"]).status_code in (401, 403)
 
@@ -118,6 +167,33 @@ def test_searches_and_clicks_are_logged_with_the_organisation_only(
     db.commit()
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results"] == [{"query": "火星 土壤", "searches": 2}]
+
+
+@pytest.mark.parametrize(
+    ("where", "status", "field"),
+    [
+        ("{search}/999999?pos=1", 404, "listing_id"),
+        ("999999/{listing}?pos=1", 404, "query_id"),
+        ("{search}/{listing}?pos=2", 422, "pos"),
+        ("{search}/{listing}?pos=0", 422, "pos"),
+        ("{search}/{listing}?pos=-5", 422, "pos"),
+        ("{search}/{listing}?pos=99999999999999999999", 422, "pos"),
+        ("{search}/{listing}?pos=1&pos=1", 422, "pos"),
+        ("{search}/{listing}", 422, "pos"),
+    ],
+)
+def test_a_click_is_counted_only_for_a_listing_and_position_of_the_search(
+    db, client, published, reader, drain, where, status, field
+):
+    drain()
+    search_id = _search(client, reader, q="公交").get_json()["search_id"]
+    url = "/market/open/" + where.format(search=search_id, listing=published.id)
+    response = client.raw.get(url)
+    assert response.status_code == status
+    if status == 422:  # a page names the argument; a 404 page says what is not there
+        assert field in response.get_data(as_text=True)
+    db.commit()
+    assert db.query(SearchClick).count() == 0
 
 
 def test_the_market_page_offers_a_demand_when_nothing_matches(db, client, published, drain):
@@ -142,11 +218,50 @@ def test_the_market_page_says_did_you_mean(client, published, drain):
     assert 'data-testid="did-you-mean"' in page
 
 
+def test_the_did_you_mean_link_keeps_the_filters_and_sort(client, published, drain):
+    drain()
+    page = client.get("/market?q=北京+shenzen&sort=newest&category=transport&page=1")
+    link = page.get_data(as_text=True).split('data-testid="did-you-mean"')[1].split('"')[1]
+    assert link.startswith("/market?")
+    assert parse_qs(urlsplit(html.unescape(link)).query) == {
+        "q": ["北京 shenzhen"], "sort": ["newest"], "category": ["transport"]
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("北京 shenzen", "北京 shenzhen"),
+        ("shenzen, 北京", "shenzhen, 北京"),
+        ("shenzen «北京»", "shenzhen «北京»"),
+        ("北京:shenzen", "北京:shenzhen"),
+    ],
+)
+def test_did_you_mean_keeps_the_buyers_other_words_and_punctuation(
+    client, published, reader, drain, query, suggestion
+):
+    drain()
+    assert _search(client, reader, q=query).get_json()["did_you_mean"] == suggestion
+
+
+def test_a_reversed_price_range_names_its_end(client, reader):
+    response = _search(client, reader, price_min=500, price_max=100)
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["price_max"]
+
+
 def test_page_suggestions_are_served_as_json(client, published, drain):
     drain()
     items = client.get("/market/suggest?q=深圳").get_json()
     assert items and all("text" in item for item in items)
     assert client.get("/market/suggest?q=" + "深" * 5000).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["q=%FF", "q=%00", "q=%E2%80%AEbus", "q=bus&q=metro"])
+def test_page_suggestions_refuse_bad_input_in_json_naming_q(client, query):
+    response = client.raw.get("/market/suggest?" + query)
+    assert response.status_code == 422
+    assert response.is_json and "q" in response.get_json()["errors"]
 
 
 def test_staff_add_a_synonym_from_the_report_in_one_step(db, client, published, drain):

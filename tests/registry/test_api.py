@@ -155,6 +155,23 @@ def test_another_organisations_asset_is_not_found(api, provider):
     assert response.status_code == 404
 
 
+def test_a_bad_source_reference_with_a_rule_of_the_whole_list_is_a_422_naming_it(api, provider):
+    asset_id = _asset(api, provider)
+    response = api.raw.post(
+        "/api/v1/claims",
+        json={
+            "asset_id": asset_id,
+            "rights": ["holding"],
+            "source": "derived",
+            "source_references": ["x" * 201],
+        },
+        headers=provider,
+    )
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]["source_references"]
+    assert set(errors) == {"0", "_schema"}
+
+
 def test_illegal_move_is_409_and_changes_nothing(api, provider, reviewer):
     asset_id = _asset(api, provider)
     _upload(api, provider, asset_id, ("stops.csv", CSV))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from search import Query, RangeFacet, analysis
-from search.analysis import Synonyms
+from search.analysis import MAX_SYNONYM_GROUPS, Synonyms
 from search.errors import InvalidQuery, InvalidSynonyms
 from search.lexicon import DEFAULT_SYNONYMS
 from search.query import check
@@ -144,6 +144,28 @@ def test_bad_synonym_lists_are_refused_naming_the_group(groups, field):
     with pytest.raises(InvalidSynonyms) as error:
         Synonyms(groups)
     assert error.value.field == field
+
+
+def test_a_default_group_sharing_a_traditional_term_with_a_group_is_left_out():
+    mine = Synonyms([("氣象", "hqqx")], DEFAULT_SYNONYMS)
+    assert mine.lookup("气象") == (("气象",), ("hqqx",))
+    assert mine.lookup("天气") is None
+
+
+def test_defaults_do_not_count_toward_the_limit_of_groups():
+    full = [[f"w{n}a", f"w{n}b"] for n in range(MAX_SYNONYM_GROUPS)]
+    assert len(Synonyms(full, DEFAULT_SYNONYMS)) > MAX_SYNONYM_GROUPS
+
+
+def test_a_stored_list_the_check_refuses_is_built_without_its_bad_groups():
+    stored = [("地铁", "metro"), ("metro", "subway"), ("a" * 41, "b"), ("晴雨", "气象")]
+    stored += [[f"w{n}a", f"w{n}b"] for n in range(MAX_SYNONYM_GROUPS)]
+    built = Synonyms.stored(stored, DEFAULT_SYNONYMS)
+    assert built.lookup("metro") == (("地铁",), ("metro",))
+    assert built.lookup("subway") is None
+    assert built.lookup("晴雨") == (("晴雨",), ("气象",))
+    assert built.lookup(f"w{MAX_SYNONYM_GROUPS - 3}a") is not None
+    assert built.lookup(f"w{MAX_SYNONYM_GROUPS - 1}a") is None
 
 
 def test_english_typos_are_corrected_with_did_you_mean(loaded):
