@@ -70,14 +70,17 @@ def merged(terms: list[str], retired: frozenset[str] = frozenset()) -> list[str]
     return out
 
 
-def effective(groups: list[list[str]], retired: frozenset[str] = frozenset()) -> analysis.Synonyms:
+def effective(
+    groups: list[list[str]], retired: frozenset[str] = frozenset(), strict: bool = False
+) -> analysis.Synonyms:
     """The staff groups, each with the default groups it extends, plus the other default
     groups staff did not delete (``retired``: first terms). Built from the stored list, it
     never raises: a stored group the library refuses is left out rather than failing every
-    search."""
+    search; ``strict`` raises instead, to check a change before it is stored."""
     used = {group for terms in groups for group in extended(terms, retired)}
     rest = [group for group in _live_defaults(retired) if group not in used]
-    return analysis.Synonyms.stored([merged(terms, retired) for terms in groups], rest)
+    build = analysis.Synonyms if strict else analysis.Synonyms.stored
+    return build([merged(terms, retired) for terms in groups], rest)
 
 
 def _retired(session: Session) -> frozenset[str]:
@@ -140,7 +143,7 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
                     MESSAGES["loop"], field="terms", term=[found], group=[", ".join(whole)]
                 )
     try:
-        effective([*others, clean], retired)
+        effective([*others, clean], retired, strict=True)
     except InvalidSynonyms as error:
         joined = ", ".join(g[0] for g in extended(clean, retired))
         if error.kind == "too_many_terms" and joined:
@@ -187,14 +190,10 @@ def update(session: Session, user: User, group_id: int, terms: list[str], note, 
             at=now,
         )
     )
-    group.terms, group.note, group.updated_by_id, group.updated_at = clean, note, user.id, now
+    if note is not KEEP:
+        group.note = note
+    group.terms, group.updated_by_id, group.updated_at = clean, user.id, now
     return annotate(session, [group])[0]
-    seen: set[str] = set()
-    for term in terms:
-        key = analysis.term_key(term)
-        if key in seen:
-            raise InvalidInput(MESSAGES["repeated"], field="terms", term=[term])
-        seen.add(key)
 
 
 def delete(session: Session, user: User, group_id: int, now: datetime) -> None:
