@@ -167,7 +167,7 @@ def test_an_unknown_query_parameter_is_refused_naming_it(caller, path):
     "path",
     [
         "/api/v1/organisations?page=1&page_size=5",
-        "/api/v1/listings/search?q=data&category=a&category=b&sort=newest&page=1&page_size=5",
+        "/api/v1/listings/search?q=data&category=transport&category=finance&sort=newest&page=1&page_size=5",
     ],
     ids=["paginated", "query-and-pages"],
 )
