@@ -45,27 +45,23 @@ def _stamp(session: Session) -> tuple:
     return (row[0], str(row[1]), row[2])
 
 
-def _key(term: str) -> str:
-    return analysis.fold(term).lower().replace(" ", "").replace("-", "")
-
-
 def _live_defaults(retired: frozenset[str]) -> list[tuple[str, ...]]:
     return [group for group in DEFAULT_SYNONYMS if group[0] not in retired]
 
 
 def extended(terms: list[str], retired: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
     """The live default groups a staff group with ``terms`` extends (shares a term with)."""
-    keys = {_key(term) for term in terms}
-    return [g for g in _live_defaults(retired) if any(_key(t) in keys for t in g)]
+    keys = {analysis.term_key(term) for term in terms}
+    return [g for g in _live_defaults(retired) if any(analysis.term_key(t) in keys for t in g)]
 
 
 def merged(terms: list[str], retired: frozenset[str] = frozenset()) -> list[str]:
     """A staff group's terms followed by those of the default groups it extends."""
-    out, keys = list(terms), {_key(term) for term in terms}
+    out, keys = list(terms), {analysis.term_key(term) for term in terms}
     for group in extended(terms, retired):
         for term in group:
-            if _key(term) not in keys:
-                keys.add(_key(term))
+            if analysis.term_key(term) not in keys:
+                keys.add(analysis.term_key(term))
                 out.append(term)
     return out
 
@@ -133,12 +129,12 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
         raise InvalidInput(MESSAGES[error.kind], field="terms", **details) from None
     others = [g.terms for g in groups(session) if g.id != replacing]
     retired = _retired(session)
-    keys = {_key(term) for term in clean}
+    keys = {analysis.term_key(term) for term in clean}
     for other in others:
         whole = merged(other, retired)
         for term in whole:
-            if _key(term) in keys:
-                found = next(t for t in clean if _key(t) == _key(term))
+            if analysis.term_key(term) in keys:
+                found = next(t for t in clean if analysis.term_key(t) == analysis.term_key(term))
                 raise InvalidInput(
                     MESSAGES["loop"], field="terms", term=[found], group=[", ".join(whole)]
                 )
