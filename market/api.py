@@ -332,7 +332,9 @@ def refuse_repeated_form_fields() -> None:
         name
         for multi in (request.form, request.files)
         for name, values in multi.lists()
-        if len(values) > 1 and name not in lists
+        # A part without a name (None) is refused by the request guard, naming
+        # Content-Disposition; None is no field to name here, and cannot be sorted.
+        if len(values) > 1 and name is not None and name not in lists
     }
     if repeated:
         raise ValidationError({name: [N_("Given more than once.")] for name in sorted(repeated)})
