@@ -262,6 +262,10 @@ def _json_type_errors_of(field, value, key=None, data=None):
         isinstance(value, bool) or not isinstance(value, int | float)
     ):
         return [N_("Not a valid integer: write a JSON number.")]
+    if isinstance(field, fields.List) and not isinstance(value, list):
+        # A form sends a list as one text ("a, b"), which the field splits itself; JSON has
+        # arrays, and a string there is a mistake (a list of one? of its characters?).
+        return [N_("Not a valid list: write a JSON array.")]
     if isinstance(value, str) and not value.strip():
         # The field judges the blank text itself (its type and its validators) before the
         # schema's pre-load can turn it into "not given": a date or a choice refuses it, plain

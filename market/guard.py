@@ -27,9 +27,9 @@ from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
-from market.api import wants_json
+from market.api import UnsupportedMediaType, wants_json
 from market.errors import DomainError, InvalidInput, NotFound
-from market.fields import OutOfRange, has_forbidden_characters, single_line
+from market.fields import FORBIDDEN_CHARACTERS, OutOfRange, has_forbidden_characters, single_line
 from market.text import N_
 
 MAX_DEPTH = 32
@@ -105,16 +105,40 @@ def _json_body():
     return body
 
 
-def _bad_text(value, path: tuple = ()) -> tuple | None:
+def forbidden_character_message(text: str) -> str:
+    """What is wrong with ``text``, which holds a character no text may hold, named as what it
+    is: a bidirectional control or a lone surrogate is no "control character" to its sender."""
+    found = FORBIDDEN_CHARACTERS.search(text)
+    character = found.group() if found else ""
+    if "\ud800" <= character <= "\udfff":
+        return N_("lone surrogates (half of a UTF-16 pair, not a character) are not allowed")
+    if "\u202a" <= character <= "\u202e" or "\u2066" <= character <= "\u2069":
+        return N_(
+            "bidirectional embedding, override and isolate characters (U+202A to U+202E, "
+            "U+2066 to U+2069) are not allowed: they make text read otherwise than it is written"
+        )
+    return N_("control characters are not allowed")
+
+
+def _refused(*texts: str) -> str | None:
+    """The message for the first of ``texts`` holding a forbidden character, if any."""
+    for text in texts:
+        if has_forbidden_characters(text):
+            return forbidden_character_message(text)
+    return None
+
+
+def _bad_text(value, path: tuple = ()) -> tuple[tuple, str] | None:
     """The path (keys and indexes) of the first string under ``value`` holding a forbidden
-    character, if any."""
+    character, and its message, if any."""
     if isinstance(value, str):
-        return path if has_forbidden_characters(value) else None
+        message = _refused(value)
+        return (path, message) if message else None
     if isinstance(value, dict):
         for key, item in value.items():
             where = (*path, str(key))
-            if has_forbidden_characters(str(key)):
-                return where
+            if message := _refused(str(key)):
+                return where, message
             found = _bad_text(item, where)
             if found:
                 return found
@@ -144,17 +168,17 @@ class MalformedHeader(DomainError):
 def check_request() -> None:
     """Refuse a request whose headers, body or text cannot be what any view accepts."""
     for name, value in request.headers.items():
-        if has_forbidden_characters(value):
-            raise MalformedHeader(N_("control characters are not allowed"), field=name)
+        if message := _refused(value):
+            raise MalformedHeader(message, field=name)
     for name, value in (request.view_args or {}).items():
         if isinstance(value, OutOfRange):
             raise NotFound(N_("nothing has this id"), field=name)
-        if isinstance(value, str) and has_forbidden_characters(value):
-            raise InvalidInput(N_("control characters are not allowed"), field=name)
+        if isinstance(value, str) and (message := _refused(value)):
+            raise InvalidInput(message, field=name)
     refused_args = {
-        name: [N_("control characters are not allowed")]
+        name: [message]
         for name, value in request.args.items(multi=True)
-        if has_forbidden_characters(name) or has_forbidden_characters(value)
+        if (message := _refused(name, value))
     }
     not_utf8 = getattr(request, "not_utf8_args", ())
     refused_args |= {name: [N_("the text is not valid UTF-8")] for name in not_utf8}
@@ -165,13 +189,23 @@ def check_request() -> None:
         else:
             name, messages = next(iter(refused_args.items()))
             raise InvalidInput(messages[0], field=name)
+    if request.is_json:
+        charset = request.mimetype_params.get("charset")
+        if charset is not None and charset.strip().lower() not in ("utf-8", "utf8"):
+            # JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset is either
+            # mislabelled or, read as UTF-8, not the text its sender meant.
+            raise UnsupportedMediaType(
+                N_("JSON is sent in UTF-8: this body declares another charset"),
+                field="Content-Type",
+                charset=[charset],
+            )
     if request.is_json and not request.path.startswith(JSON_EXEMPT):
         found = _bad_text(_json_body())
         if found:
-            message = N_("control characters are not allowed")
+            where, message = found
             error = InvalidInput(message)
             # Not as keywords: the caller's keys (``message``, ``field``) are not ours to bind.
-            error.details.update(_nested(found, [message]))
+            error.details.update(_nested(where, [message]))
             raise error
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         if None in request.form or None in request.files:
@@ -180,9 +214,9 @@ def check_request() -> None:
                 N_("every part of the form needs a name"), field="Content-Disposition"
             )
         refused = {
-            name: [N_("control characters are not allowed")]
+            name: [message]
             for name, value in request.form.items(multi=True)
-            if has_forbidden_characters(name) or has_forbidden_characters(value)
+            if (message := _refused(name, value))
         }
         not_utf8 = getattr(request, "not_utf8_fields", ())
         refused |= {name: [N_("the text is not valid UTF-8")] for name in not_utf8}

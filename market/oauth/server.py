@@ -156,6 +156,13 @@ def authenticate(scope: str | None) -> Principal:
     except OAuth2Error as error:
         if error.error == "insufficient_scope":
             raise PermissionDenied(f"this token lacks the {scope} scope", scope=scope) from None
+        if error.error == "unsupported_token_type":
+            # Authlib's own code for a scheme other than Bearer (Basic, a bare token) tells a
+            # client nothing it can act on: say what the header must hold.
+            raise AuthenticationFailed(
+                N_('send the access token as "Authorization: Bearer <token>"'),
+                field="Authorization",
+            ) from None
         raise AuthenticationFailed(
             error.description or "a valid bearer token is required", reason=error.error
         ) from None
