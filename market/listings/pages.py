@@ -109,8 +109,11 @@ def _search_args() -> tuple[dict, dict]:
     for key in request.args:
         if key in by_key and key not in refused:
             values = [value for value in request.args.getlist(key) if value != ""]
-            if values:
-                is_list = isinstance(by_key[key], schemas.fields.List)
+            is_list = isinstance(by_key[key], schemas.fields.List)
+            if len(values) > 1 and not is_list:
+                # Two sorts or two pages: taking the first would answer a search not asked for.
+                refused[key] = [N_("Given more than once.")]
+            elif values:
                 flat[key] = values if is_list else values[0]
     try:
         return schema.load(flat), refused

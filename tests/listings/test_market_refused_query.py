@@ -44,3 +44,15 @@ def test_a_search_that_is_not_utf8_is_refused_on_the_page(client, query):
     html = response.get_data(as_text=True)
     assert "“q” was not understood: the text is not valid UTF-8" in html
     assert '<input type="hidden" name="category" value="transport">' in html
+
+
+@pytest.mark.parametrize("name", ["page", "q"])
+def test_a_single_valued_argument_given_twice_is_named(client, name):
+    query = [("category", "transport"), (name, "1"), (name, "2")]
+    response = client.get("/market", query_string=query, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    start = html.index('data-testid="argument-errors"')
+    alert = html[start : html.index("</div>", start)]
+    assert f"“{name}” was not understood: Given more than once." in alert
+    assert '<input type="hidden" name="category" value="transport">' in html
