@@ -360,6 +360,11 @@ def test_listings_matching_some_words_follow_and_are_told_apart(
         < text.index('data-testid="partial"')
         < text.index("Guangzhou metro ridership")
     )
+    # Which listings match does not depend on the page size: one a page, the same two.
+    paged = [_search(client, reader, q="公交 刷卡 地铁", page=n, page_size=1) for n in (1, 2)]
+    assert [json.loads(r.headers["X-Pagination"])["total"] for r in paged] == [2, 2]
+    ids = [hit["id"] for r in paged for hit in r.get_json()["hits"]]
+    assert ids == [hit["id"] for hit in body["hits"]]
 
 
 # -- curators' corrections: built-in groups, typed lists, page errors, editing, the audit ------
