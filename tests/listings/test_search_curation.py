@@ -527,7 +527,16 @@ def test_an_empty_search_offers_the_demand_once(client, published, drain):
 
 
 @pytest.mark.parametrize(
-    "name", ["category", "asset_kind", "pricing_model", "currency", "delivery_method", "provider"]
+    "name",
+    [
+        "category",
+        "asset_kind",
+        "pricing_model",
+        "currency",
+        "delivery_method",
+        "provider",
+        "region",
+    ],
 )
 def test_an_unknown_filter_value_is_refused_naming_the_parameter(client, reader, name):
     response = _search(client, reader, **{name: "nope"})
@@ -539,3 +548,17 @@ def test_the_market_page_tells_an_unknown_filter_value(client):
     response = client.get("/market?category=nope", headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert "“category” was not understood" in response.get_data(as_text=True)
+
+
+def test_an_unknown_region_is_refused_and_a_known_one_filters(client, reader, published, drain):
+    drain()
+    refused = _search(client, reader, region="atlantis")
+    assert refused.status_code == 422
+    assert "shenzhen" in str(refused.get_json()["errors"]["region"])  # the codes it takes
+    found = _search(client, reader, region="shenzhen").get_json()
+    assert len(found["hits"]) == 1
+    assert _search(client, reader, region="beijing").get_json()["hits"] == []
+    page = client.get("/market?region=atlantis", headers={"Accept-Language": "en"})
+    assert page.status_code == 422
+    assert "“region” was not understood" in page.get_data(as_text=True)
+
