@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -562,3 +563,28 @@ def test_an_unknown_region_is_refused_and_a_known_one_filters(client, reader, pu
     assert page.status_code == 422
     assert "“region” was not understood" in page.get_data(as_text=True)
 
+
+def _market_links(page) -> list[dict]:
+    """The query arguments of every link of a market page back to the market."""
+    hrefs = re.findall(r'href="(/market(?:\?[^"]*)?)"', page.get_data(as_text=True))
+    return [parse_qs(urlsplit(html.unescape(href)).query) for href in hrefs]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "深圳" * 300, "region": "shenzhen"},  # too long for the search
+        {"q": "深圳" * 300, "category": "nope"},  # and a filter refused beside it
+        {"q": "深圳\x01", "region": "shenzhen"},  # a control character
+        {"q": "公交", "sort": "nope", "category": "transport"},
+    ],
+)
+def test_links_of_a_page_answering_a_refused_query_do_not_carry_it(client, published, drain, query):
+    drain()
+    page = client.get("/market", query_string=query, headers={"Accept-Language": "en"})
+    assert page.status_code == 422
+    links = _market_links(page)
+    refused = "sort" if query.get("sort") == "nope" else "q"
+    assert not [link for link in links if refused in link]
+    if refused == "sort":  # the words and the filter searched stay in the links
+        assert any(link.get("q") == ["公交"] and "category" in link for link in links)
