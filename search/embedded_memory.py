@@ -430,10 +430,6 @@ def search(
             for group in groups:
                 matched.update(group.keys())
         found = _combined(groups, near, matching.required, members, weights, matched)
-        if matching.tier:
-            for rowid in found:
-                if matched[rowid] >= matching.tier:
-                    found[rowid] += STRICT
     for name, values, factor in plan.boosts:
         boosted = set()
         for value in values:
@@ -446,6 +442,11 @@ def search(
             for rowid in found:
                 if rowid in boosted:
                     found[rowid] *= factor
+    if matching.tier and count > 1:
+        # After the boosts, so the documents matching most words keep their own order.
+        for rowid in found:
+            if matched[rowid] >= matching.tier:
+                found[rowid] += STRICT
     pinned = _pinned(conn, tables, snapshot, plan, members)
     for rowid in pinned:
         found[rowid] = found.get(rowid, 0.0) + PINNED

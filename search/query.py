@@ -105,7 +105,7 @@ class Results:
     engine_ms: float | None = None
     relaxed: bool = False
     did_you_mean: str | None = None
-    #: When fewer than a page of documents match most of the query's words, documents
+    #: When fewer than :data:`FEW` documents match most of the query's words, documents
     #: matching some of them follow: how many match most (``None`` when none were added).
     strict_total: int | None = None
     #: No document holds any of the query's words: these documents share some of its
@@ -168,11 +168,18 @@ class Plan:
         return (self.page - 1) * self.per_page
 
 
+#: Fewer documents than this matching most of a query's words are followed by the documents
+#: matching some of them (relevance sorts only). A fixed number, not the page size: the
+#: documents a search matches, and so its total, facets and pages, are the same whatever
+#: the page and its size (the default page of the API and of the market page).
+FEW = 20
+
+
 def fills(plan: Plan, total: int) -> bool:
     """Whether documents matching some of the query's words should follow the ``total``
-    matching most of them: fewer than a page do, ranked by relevance. (The page size, not
-    the page, decides, so every page of one search agrees.)"""
-    return plan.sort is None and 0 < total < plan.per_page
+    matching most of them: fewer than :data:`FEW` do, ranked by relevance. Neither the page
+    nor its size decides, so every page of one search, at any size, agrees."""
+    return plan.sort is None and 0 < total < FEW
 
 
 def clean_text(raw: str | None) -> str:
@@ -223,8 +230,8 @@ BOOST = 1.6
 #: Added to the score of a pinned document, so it ranks before every document matched by
 #: its text alone (text scores stay in the tens on both engines).
 PINNED = 10_000.0
-#: Added to the score of a document matching most of the query's words when fewer than a
-#: page do and documents matching fewer follow them (:attr:`Results.strict_total`).
+#: Added to the score of a document matching most of the query's words when fewer than
+#: :data:`FEW` do and documents matching fewer follow them (:attr:`Results.strict_total`).
 STRICT = 1_000.0
 
 

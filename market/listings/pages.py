@@ -118,8 +118,20 @@ def _search_args() -> tuple[dict, dict]:
     try:
         return schema.load(flat), refused
     except ValidationError as error:
-        words = {"q": flat.get("q", "")[:500]} if isinstance(flat.get("q"), str) else {}
+        # The words alone; words too long are refused by the search as they would be alone.
+        words = {"q": flat["q"]} if isinstance(flat.get("q"), str) else {}
         return schema.load(words), error.normalized_messages() | refused
+
+
+def _searched_args(refused: set[str]) -> dict[str, list[str]]:
+    """The URL's arguments without those the search refused (and did not use), for the
+    links of the page answering it: a facet, a page or a correction must not carry a refused
+    value (over-long words, ``category=nope``) into the next search, refused again."""
+    return {
+        key: values
+        for key, values in request.args.to_dict(flat=False).items()
+        if key not in refused
+    }
 
 
 def _argument_errors(errors: dict) -> list[str]:
@@ -142,7 +154,7 @@ def market():
         return redirect(_in_major_units(), 301)
     args, bad_arguments = _search_args()
     session = db_session()
-    error, logged, refused = None, None, False
+    error, logged, refused, dropped = None, None, False, set(bad_arguments)
     try:
         results = discovery.run_with_sibling_counts(
             current_app.extensions["search"], args, searching.current(session)
@@ -152,31 +164,37 @@ def market():
         error = _(failure.message)
         results, facets = None, {}
         refused = failure.status == 422  # words the search cannot take (over 500 characters)
+        if refused:
+            dropped.add(failure.field or "q")
     else:
         mine = acting_for()
         logged = searching.log_query(
             session, args["q"], results.total, results.relaxed, "web",
             mine[0] if mine else None, utcnow(),
         )  # fmt: skip
-    _link_facets(facets)
+    searched = _searched_args(dropped)
+    _link_facets(facets, searched)
     status, past_the_end = 200, None
     if bad_arguments or refused:
         status = 422
     elif results is not None and not results.hits and results.total:
         # A page after the last one: nothing to show, so say so and point back to the last.
         last = min(-(-results.total // results.per_page), 500)
-        query = request.args.to_dict(flat=False)
         past_the_end = {"last": last,
-                        "href": url_for("listings.market", **{**query, "page": [str(last)]})}  # fmt: skip
+                        "href": url_for("listings.market", **{**searched, "page": [str(last)]})}  # fmt: skip
         status = 404
     # Words refused for a control character are not searched for, but stay in the box.
     shown = {**args, "q": request.args.get("q", "")} if "q" in bad_arguments else args
     page = render_template(
         "listings/market.html", args=shown, results=results, facets=facets, error=error,
         argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
-        labels=_labels(), pages=_page_links(results), chips=_chips(facets),
-        clear_all=url_for("listings.market", q=args["q"] or None, sort=request.args.get("sort")),
-        corrected=_corrected_link(results),
+        labels=_labels(), pages=_page_links(results, searched), chips=_chips(facets),
+        clear_all=url_for(
+            "listings.market",
+            q=None if "q" in dropped else args["q"] or None,
+            sort=None if "sort" in dropped else request.args.get("sort"),
+        ),
+        corrected=_corrected_link(results, searched),
         search_id=logged.id if logged else None,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
@@ -188,11 +206,11 @@ def market():
     return page, status
 
 
-def _corrected_link(results) -> str | None:
+def _corrected_link(results, searched: dict) -> str | None:
     """The "did you mean" link: this search with the corrected words, filters and sort kept."""
     if results is None or not results.did_you_mean:
         return None
-    query = {**request.args.to_dict(flat=False), "q": [results.did_you_mean]}
+    query = {**searched, "q": [results.did_you_mean]}
     query.pop("page", None)
     return url_for("listings.market", **query)
 
@@ -231,14 +249,14 @@ _FILTERS = (
 )  # fmt: skip
 
 
-def _page_links(results) -> list[dict]:
+def _page_links(results, searched: dict) -> list[dict]:
     """Numbered pages around the current one: ``{number, href, current}`` or a gap (None)."""
     if not results or not results.total:
         return []
     last = min(-(-results.total // results.per_page), 500)
     shown = sorted({1, last, *range(max(1, results.page - 2), min(last, results.page + 2) + 1)})
     links, previous = [], 0
-    query = request.args.to_dict(flat=False)
+    query = searched
     for number in shown:
         if number - previous > 1:
             links.append(None)
@@ -283,9 +301,9 @@ def _price_label(low: str, high: str) -> str:
     return f"{whole(low)} – {whole(high)}"
 
 
-def _link_facets(facets: dict) -> None:
+def _link_facets(facets: dict, searched: dict) -> None:
     """Give each facet value the URL that toggles it (keeping the rest of the search)."""
-    current = request.args.to_dict(flat=False)
+    current = dict(searched)
     current.pop("page", None)
     for name, values in facets.items():
         for item in values:

@@ -32,7 +32,7 @@ from market.listings.models import (
 )
 from market.listings.terms import WORLDWIDE
 from market.registry.claims import CHINA
-from market.registry.models import AssetKind, Industry, Right
+from market.registry.models import REGION_LABELS, AssetKind, Industry, Right
 from market.text import N_, Count, FormSchema, Money
 from search.query import MAX_QUERY_LENGTH
 
@@ -388,8 +388,8 @@ def _one_of(values) -> list:
 
 class SearchArgsSchema(Schema):
     """Query-string arguments of the listing search. Filters with a closed list of values
-    refuse any other; ``region`` (any region code) and ``provider`` (an organisation id) are
-    open, so an unknown one finds nothing."""
+    (``region``: the exchange's region codes) refuse any other; ``provider`` (an
+    organisation id) is open, so an unknown one finds nothing."""
 
     # The engine refuses longer text (naming ``q``, with its ``limit``); the document says so.
     q = fields.String(load_default="", metadata={"maxLength": MAX_QUERY_LENGTH})
@@ -398,7 +398,7 @@ class SearchArgsSchema(Schema):
     pricing_model = _one_of(PlanKind)
     currency = _one_of(CURRENCIES)
     delivery_method = _one_of(DeliveryMethod)
-    region = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    region = _one_of(REGION_LABELS)
     provider = fields.List(
         fields.String(validate=[validate.Length(max=64), validate.Regexp(r"^[0-9]+$")]),
         load_default=list,

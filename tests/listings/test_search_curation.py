@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -360,6 +361,11 @@ def test_listings_matching_some_words_follow_and_are_told_apart(
         < text.index('data-testid="partial"')
         < text.index("Guangzhou metro ridership")
     )
+    # Which listings match does not depend on the page size: one a page, the same two.
+    paged = [_search(client, reader, q="公交 刷卡 地铁", page=n, page_size=1) for n in (1, 2)]
+    assert [json.loads(r.headers["X-Pagination"])["total"] for r in paged] == [2, 2]
+    ids = [hit["id"] for r in paged for hit in r.get_json()["hits"]]
+    assert ids == [hit["id"] for hit in body["hits"]]
 
 
 # -- curators' corrections: built-in groups, typed lists, page errors, editing, the audit ------
@@ -522,7 +528,16 @@ def test_an_empty_search_offers_the_demand_once(client, published, drain):
 
 
 @pytest.mark.parametrize(
-    "name", ["category", "asset_kind", "pricing_model", "currency", "delivery_method", "provider"]
+    "name",
+    [
+        "category",
+        "asset_kind",
+        "pricing_model",
+        "currency",
+        "delivery_method",
+        "provider",
+        "region",
+    ],
 )
 def test_an_unknown_filter_value_is_refused_naming_the_parameter(client, reader, name):
     response = _search(client, reader, **{name: "nope"})
@@ -534,3 +549,42 @@ def test_the_market_page_tells_an_unknown_filter_value(client):
     response = client.get("/market?category=nope", headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert "“category” was not understood" in response.get_data(as_text=True)
+
+
+def test_an_unknown_region_is_refused_and_a_known_one_filters(client, reader, published, drain):
+    drain()
+    refused = _search(client, reader, region="atlantis")
+    assert refused.status_code == 422
+    assert "shenzhen" in str(refused.get_json()["errors"]["region"])  # the codes it takes
+    found = _search(client, reader, region="shenzhen").get_json()
+    assert len(found["hits"]) == 1
+    assert _search(client, reader, region="beijing").get_json()["hits"] == []
+    page = client.get("/market?region=atlantis", headers={"Accept-Language": "en"})
+    assert page.status_code == 422
+    assert "“region” was not understood" in page.get_data(as_text=True)
+
+
+def _market_links(page) -> list[dict]:
+    """The query arguments of every link of a market page back to the market."""
+    hrefs = re.findall(r'href="(/market(?:\?[^"]*)?)"', page.get_data(as_text=True))
+    return [parse_qs(urlsplit(html.unescape(href)).query) for href in hrefs]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "深圳" * 300, "region": "shenzhen"},  # too long for the search
+        {"q": "深圳" * 300, "category": "nope"},  # and a filter refused beside it
+        {"q": "深圳\x01", "region": "shenzhen"},  # a control character
+        {"q": "公交", "sort": "nope", "category": "transport"},
+    ],
+)
+def test_links_of_a_page_answering_a_refused_query_do_not_carry_it(client, published, drain, query):
+    drain()
+    page = client.get("/market", query_string=query, headers={"Accept-Language": "en"})
+    assert page.status_code == 422
+    links = _market_links(page)
+    refused = "sort" if query.get("sort") == "nope" else "q"
+    assert not [link for link in links if refused in link]
+    if refused == "sort":  # the words and the filter searched stay in the links
+        assert any(link.get("q") == ["公交"] and "category" in link for link in links)
