@@ -534,3 +534,53 @@ def test_the_market_page_tells_an_unknown_filter_value(client):
     response = client.get("/market?category=nope", headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert "“category” was not understood" in response.get_data(as_text=True)
+
+
+def test_the_trail_names_the_api_client_and_the_note_given(db, client, staff_api, reviewer):
+    group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    client.raw.put(url, json={"terms": ["甲乙", "丙丁", "戊己"]}, headers=staff_api)
+    client.submit(f"/staff/search/synonyms/{group['id']}", {"terms": "甲乙, 丙丁", "note": "改"},
+                  page="/staff/search")  # fmt: skip
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [(c["action"], c["client_name"], c["note"]) for c in changes] == [
+        ("updated", None, "改"),
+        ("updated", "test client", None),  # the note was kept, none given
+        ("created", "test client", "买家常用说法"),
+    ]
+    assert changes[0]["client_id"] is None and changes[2]["client_id"]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert page.count('data-testid="change-client"') == 2 and "test client" in page
+    notes = page.split('data-testid="change-note"')[1:]
+    assert len(notes) == 2 and "改" in notes[0] and "买家常用说法" in notes[1]
+
+
+def test_the_synonym_lists_are_paginated(client, staff_api):
+    for n in range(23):
+        assert _add(client, staff_api, [f"hq{n}a", f"hq{n}b"]).status_code == 201
+    for path in ("/api/v1/search/synonyms", "/api/v1/search/synonyms/changes"):
+        first = client.raw.get(path, headers=staff_api)
+        assert len(first.get_json()) == 20
+        assert json.loads(first.headers["X-Pagination"])["total"] == 23
+        second = client.raw.get(path, query_string={"page": 2, "page_size": 20}, headers=staff_api)
+        assert len(second.get_json()) == 3
+        ids = [item["id"] for item in first.get_json() + second.get_json()]
+        assert len(set(ids)) == 23
+    groups = client.raw.get("/api/v1/search/synonyms", headers=staff_api).get_json()
+    assert groups[0]["terms"] == ["hq0a", "hq0b"] and "extends" in groups[0]
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert changes[0]["after"] == ["hq22a", "hq22b"] and changes[0]["user_name"]
+    bad = client.raw.get("/api/v1/search/synonyms", query_string={"page_size": 101},
+                         headers=staff_api)  # fmt: skip
+    assert bad.status_code == 422 and "page_size" in bad.get_json()["errors"]
+
+
+def test_a_deleted_groups_id_is_never_given_to_another(client, staff_api):
+    first = _add(client, staff_api, ["甲乙", "丙丁"]).get_json()["id"]
+    client.raw.delete(f"/api/v1/search/synonyms/{first}", headers=staff_api)
+    second = _add(client, staff_api, ["戊己", "庚辛"]).get_json()["id"]
+    assert second != first
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [c["after"] or c["before"] for c in changes if c["group_id"] == first] == [
+        ["甲乙", "丙丁"], ["甲乙", "丙丁"]
+    ]  # fmt: skip
