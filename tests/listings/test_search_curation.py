@@ -584,3 +584,12 @@ def test_a_deleted_groups_id_is_never_given_to_another(client, staff_api):
     assert [c["after"] or c["before"] for c in changes if c["group_id"] == first] == [
         ["甲乙", "丙丁"], ["甲乙", "丙丁"]
     ]  # fmt: skip
+
+
+def test_full_width_letters_and_digits_in_a_term_are_folded_like_the_search_does(client, staff_api):
+    stored = _add(client, staff_api, ["ＡＢＣ卡", "ｅ通卡２"]).get_json()
+    assert stored["terms"] == ["ABC卡", "e通卡2"]
+    again = _add(client, staff_api, ["abc卡", "八达通"])
+    assert again.status_code == 422 and again.get_json()["errors"]["term"] == ["abc卡"]
+    twice = _add(client, staff_api, ["XYZ", "ＸＹＺ"])
+    assert twice.status_code == 422 and twice.get_json()["errors"]["term"] == ["ＸＹＺ"]
