@@ -593,3 +593,13 @@ def test_full_width_letters_and_digits_in_a_term_are_folded_like_the_search_does
     assert again.status_code == 422 and again.get_json()["errors"]["term"] == ["abc卡"]
     twice = _add(client, staff_api, ["XYZ", "ＸＹＺ"])
     assert twice.status_code == 422 and twice.get_json()["errors"]["term"] == ["ＸＹＺ"]
+
+
+@pytest.mark.parametrize(("language", "mark"), [("en", "</a>?</p>"), ("zh", "</a>？</p>")])
+def test_did_you_mean_ends_with_the_languages_question_mark(
+    client, published, drain, language, mark
+):
+    drain()
+    page = client.get("/market?q=shenzen", headers={"Accept-Language": language})
+    line = page.get_data(as_text=True).split('data-testid="did-you-mean"')[1].split("\n")[0]
+    assert line.endswith(mark), line
