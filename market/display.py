@@ -9,7 +9,7 @@ from datetime import date, datetime
 from babel.lists import format_list
 from babel.numbers import get_currency_name
 from flask import current_app
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
 from markupsafe import Markup
 
 from market.forms import error_lines, error_text, maxlength
@@ -202,7 +202,8 @@ def day(value: datetime | date | None) -> str:
 
 def filesize(size: int | None) -> str:
     """``67108864`` → ``64 MiB``: the one size formatter of the pages, in binary multiples
-    named as such, one decimal below ten units."""
+    named as such, one decimal below ten units; under a KiB, in bytes spelled out in the
+    reader's language (``59 bytes``, ``59 字节``), which a buyer reads where ``59 B`` puzzles."""
     if size is None:
         return ""
     value, unit = float(size), UNITS[0]
@@ -211,7 +212,7 @@ def filesize(size: int | None) -> str:
             break
         value /= 1024
     if unit == "B":
-        return f"{int(value)} B"
+        return ngettext("%(num)s byte", "%(num)s bytes", int(value))
     text = f"{value:.1f}" if value < 10 else f"{value:.0f}"
     return f"{text.removesuffix('.0')} {unit}"
 

@@ -1,7 +1,8 @@
 """Traditional Chinese (繁體中文, ``zh_Hant``) from the Simplified text: OpenCC's conversion
 ``s2tw`` (the character forms Taiwan and most Hong Kong print use: 為 and 核, not 爲 and 覈),
 then the terms Hong Kong and Taiwan both write differently from the mainland (登入, 帳戶,
-資訊 …), from a short list reviewed by hand.
+資訊, 搜尋 …), from a short list reviewed by hand; the catalogue also takes their quotation
+marks 「…」 『…』.
 
 The ``zh_Hant`` catalogue is built from the Simplified one by ``tools/hant.py`` (``make
 translations``); pages convert the Simplified text of the exchange's own records (notification
@@ -43,7 +44,21 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("字符串", "字串"),
     ("字符", "字元"),
     ("創建", "建立"),
+    ("搜索", "搜尋"),
+    ("導出", "匯出"),
+    ("導入", "匯入"),
+    ("支持", "支援"),  # the exchange's sentences say it of a feature, never of a person
 )
+
+# Mainland legal names keep their own words (the law is 《個人信息保護法》 in Traditional too).
+PROPER_NAMES: tuple[tuple[str, str], ...] = (
+    ("個人資訊保護法", "個人信息保護法"),
+    ("個人資訊出境標準合同", "個人信息出境標準合同"),
+    ("個人資訊保護認證", "個人信息保護認證"),
+)
+
+# The quotation marks Hong Kong and Taiwan print: 「…」, and 『…』 inside them.
+QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
 
 
 @cache
@@ -73,7 +88,15 @@ def to_traditional(text: str) -> str:
     converted = _converter().convert(text)
     for standard, preferred in OVERRIDES:
         converted = converted.replace(standard, preferred)
+    for changed, name in PROPER_NAMES:
+        converted = converted.replace(changed, name)
     return converted
+
+
+def catalogue_to_traditional(text: str) -> str:
+    """A message of the exchange's own catalogue in Traditional: :func:`to_traditional`, with
+    the quotation marks Hong Kong and Taiwan print (「…」, 『…』 inside)."""
+    return to_traditional(text).translate(QUOTES) if text else text
 
 
 # A title quoted in a sentence of the exchange's: people's own words, never converted.

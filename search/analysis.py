@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -211,14 +212,20 @@ def corrected(text: str, fixes: dict[str, str]) -> str | None:
     return out if out != " ".join(text.split()) else None
 
 
+def _clean_term(term: str) -> str:
+    """A synonym term as the search reads query text: NFKC (full-width ``ＡＢＣ２`` is
+    ``ABC2``), spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", term).split())
+
+
 def _key(term: str) -> str:
-    return fold(term).lower().replace(" ", "").replace("-", "")
+    return fold(unicodedata.normalize("NFKC", term)).lower().replace(" ", "").replace("-", "")
 
 
 def term_key(term: str) -> str:
-    """What two synonym terms are compared by: folded script and case, no spaces or hyphens
-    (``地鐵`` is ``地铁``, ``Ride-Hailing`` is ``ride hailing``)."""
-    return _key(" ".join(term.split()))
+    """What two synonym terms are compared by: NFKC, folded script and case, no spaces or
+    hyphens (``地鐵`` is ``地铁``, ``ＡＢＣ`` is ``abc``, ``Ride-Hailing`` is ``ride hailing``)."""
+    return _key(_clean_term(term))
 
 
 # -- synonyms ------------------------------------------------------------------------------
@@ -234,9 +241,9 @@ def _checked_group(n: int, group: Sequence[str], owner: dict[str, int]) -> tuple
         raise InvalidSynonyms("a group is a list of terms", field=where, kind="empty")
     members: list[str] = []
     for term in group:
-        if not isinstance(term, str) or not " ".join(term.split()):
+        if not isinstance(term, str) or not _clean_term(term):
             raise InvalidSynonyms("terms are non-empty text", field=where, kind="empty")
-        term = " ".join(term.split())
+        term = _clean_term(term)
         if len(term) > MAX_TERM_LENGTH or not _keep(term):
             raise InvalidSynonyms(
                 f"terms hold a word and at most {MAX_TERM_LENGTH} characters",
@@ -327,7 +334,7 @@ class Synonyms:
         for group in defaults:
             terms: dict[str, str] = {}
             for term in group:
-                terms.setdefault(_key(term), " ".join(term.split()))
+                terms.setdefault(_key(term), _clean_term(term))
             if len(terms) < 2 or any(key in owner for key in terms):
                 continue
             owner.update(dict.fromkeys(terms, len(checked)))

@@ -27,8 +27,10 @@ from market.listings import terms as licence
     ("size", "shown"),
     [
         (None, ""),
-        (0, "0 B"),
-        (1023, "1023 B"),
+        (0, "0 bytes"),
+        (1, "1 byte"),
+        (59, "59 bytes"),
+        (1023, "1023 bytes"),
         (2048, "2 KiB"),
         (67_108_864, "64 MiB"),
         (314_918_166, "300 MiB"),

@@ -146,3 +146,14 @@ def test_the_override_list_changes_terms_only():
     assert to_traditional("") == ""
     assert to_traditional("创建账户，至少 10 个字符") == "建立帳戶，至少 10 個字元"
     assert all(standard != preferred for standard, preferred in OVERRIDES)
+
+
+def test_the_traditional_catalogue_quotes_and_words_as_hong_kong_and_taiwan_do(tmp_path):
+    hant = _hant(tmp_path)
+    strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
+    assert not [s for s in strings if any(mark in s for mark in "“”‘’")]
+    assert not [s for s in strings if "搜索" in s or "導入" in s or "導出" in s]
+    assert hant.get("Search").string == "搜尋"
+    # A mainland law keeps its name.
+    assert any("《個人信息保護法》" in s for s in strings)
+    assert not any("個人資訊保護法" in s for s in strings)

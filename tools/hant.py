@@ -3,7 +3,8 @@
     python tools/hant.py [SOURCE.po] [TARGET.po]
 
 Every message of ``market/translations/zh/LC_MESSAGES/messages.po`` is converted by
-:func:`market.hant.to_traditional` (OpenCC ``s2tw`` and the Hong Kong/Taiwan term list) into
+:func:`market.hant.catalogue_to_traditional` (OpenCC ``s2tw``, the Hong Kong/Taiwan term
+list and their quotation marks 「」『』) into
 ``market/translations/zh_Hant/LC_MESSAGES/messages.po``. ``make translations`` runs it before
 compiling, so the Traditional catalogue always follows the Simplified one; it is a build
 product, never edited or committed.
@@ -20,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from market.hant import to_traditional  # noqa: E402
+from market.hant import catalogue_to_traditional  # noqa: E402
 
 TRANSLATIONS = ROOT / "market" / "translations"
 SOURCE = TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po"
@@ -37,9 +38,9 @@ def convert(source: Path = SOURCE, target: Path = TARGET) -> int:
         if not message.id:
             continue
         if isinstance(message.string, tuple | list):
-            message.string = tuple(to_traditional(text) for text in message.string)
+            message.string = tuple(catalogue_to_traditional(text) for text in message.string)
         else:
-            message.string = to_traditional(message.string)
+            message.string = catalogue_to_traditional(message.string)
         count += 1
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as handle:

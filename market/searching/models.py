@@ -18,6 +18,9 @@ class SynonymGroup(Base):
     """Terms buyers use for the same thing (colloquial, formal, English, abbreviations)."""
 
     __tablename__ = "search_synonym_groups"
+    # Never reuse a deleted group's id (SQLite would otherwise hand out the highest again),
+    # so the trail's ``group_id`` always names one group.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     terms: Mapped[list] = mapped_column(sa.JSON)
@@ -27,7 +30,8 @@ class SynonymGroup(Base):
 
 
 class SynonymChange(Base):
-    """One staff edit of the synonym list: who, when, the group before and after."""
+    """One staff edit of the synonym list: who (and through which API client), when, the
+    group before and after, and the note given with it."""
 
     __tablename__ = "search_synonym_changes"
 
@@ -38,6 +42,9 @@ class SynonymChange(Base):
     before: Mapped[list | None] = mapped_column(sa.JSON)
     after: Mapped[list | None] = mapped_column(sa.JSON)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # the API client the change came through (its ``client_id``); none from the staff page
+    client_id: Mapped[str | None] = mapped_column(sa.String(100))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

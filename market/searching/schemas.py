@@ -84,6 +84,10 @@ class SynonymChangeSchema(FormSchema):
     after = fields.List(fields.String(), allow_none=True)
     user_id = fields.Integer()
     user_name = fields.String()
+    # the API client the edit came through (none from the staff page), and its name
+    client_id = fields.String(allow_none=True)
+    client_name = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
     at = fields.DateTime()
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
 from market.listings.models import Listing
+from market.oauth.models import OAuthClient
 from market.searching.models import (
     RetiredDefault,
     SearchClick,
@@ -94,9 +95,14 @@ def current(session: Session) -> analysis.Synonyms:
     return _cache["synonyms"]
 
 
+def groups_query() -> sa.Select:
+    """The staff groups, oldest first (the API pages through it)."""
+    return sa.select(SynonymGroup).order_by(SynonymGroup.id)
+
+
 def groups(session: Session) -> list[SynonymGroup]:
     """The staff groups, oldest first."""
-    return list(session.scalars(sa.select(SynonymGroup).order_by(SynonymGroup.id)))
+    return list(session.scalars(groups_query()))
 
 
 MESSAGES = {
@@ -156,14 +162,25 @@ def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
     return found
 
 
-def create(session: Session, user: User, terms: list[str], note: str | None, now: datetime):
-    """Add a group (audited)."""
+def create(
+    session: Session, user: User, terms: list[str], note: str | None, now: datetime,
+    client_id: str | None = None,
+):  # fmt: skip
+    """Add a group (audited, with the note and the API client it came through, if any)."""
     clean = _check(session, terms)
     group = SynonymGroup(terms=clean, note=note, updated_by_id=user.id, updated_at=now)
     session.add(group)
     session.flush()
     session.add(
-        SynonymChange(group_id=group.id, action="created", after=clean, user_id=user.id, at=now)
+        SynonymChange(
+            group_id=group.id,
+            action="created",
+            after=clean,
+            user_id=user.id,
+            client_id=client_id,
+            note=note,
+            at=now,
+        )  # fmt: skip
     )
     return annotate(session, [group])[0]
 
@@ -172,8 +189,12 @@ def create(session: Session, user: User, terms: list[str], note: str | None, now
 KEEP = object()
 
 
-def update(session: Session, user: User, group_id: int, terms: list[str], note, now: datetime):
-    """Replace a group's terms (audited), and its note unless ``note`` is :data:`KEEP`."""
+def update(
+    session: Session, user: User, group_id: int, terms: list[str], note, now: datetime,
+    client_id: str | None = None,
+):  # fmt: skip
+    """Replace a group's terms (audited), and its note unless ``note`` is :data:`KEEP` (the
+    trail keeps the note given, none when it was kept)."""
     group = group_or_404(session, group_id)
     clean = _check(session, terms, replacing=group.id)
     session.add(
@@ -183,6 +204,8 @@ def update(session: Session, user: User, group_id: int, terms: list[str], note, 
             before=group.terms,
             after=clean,
             user_id=user.id,
+            client_id=client_id,
+            note=None if note is KEEP else note,
             at=now,
         )
     )
@@ -192,13 +215,20 @@ def update(session: Session, user: User, group_id: int, terms: list[str], note, 
     return annotate(session, [group])[0]
 
 
-def delete(session: Session, user: User, group_id: int, now: datetime) -> None:
+def delete(
+    session: Session, user: User, group_id: int, now: datetime, client_id: str | None = None
+) -> None:
     """Remove a group (audited)."""
     group = group_or_404(session, group_id)
     session.add(
         SynonymChange(
-            group_id=group.id, action="deleted", before=group.terms, user_id=user.id, at=now
-        )
+            group_id=group.id,
+            action="deleted",
+            before=group.terms,
+            user_id=user.id,
+            client_id=client_id,
+            at=now,
+        )  # fmt: skip
     )
     session.delete(group)
 
@@ -219,7 +249,9 @@ def _default_or_404(term: str) -> tuple[str, ...]:
     raise NotFound(N_("no such built-in synonym group"))
 
 
-def delete_default(session: Session, user: User, term: str, now: datetime) -> None:
+def delete_default(
+    session: Session, user: User, term: str, now: datetime, client_id: str | None = None
+) -> None:
     """Stop applying a built-in group (audited, with group id 0); deleting twice is a no-op."""
     group = _default_or_404(term)
     if session.get(RetiredDefault, term) is not None:
@@ -227,13 +259,20 @@ def delete_default(session: Session, user: User, term: str, now: datetime) -> No
     session.add(RetiredDefault(term=term, user_id=user.id, at=now))
     session.add(
         SynonymChange(
-            group_id=0, action="default_deleted", before=list(group), user_id=user.id, at=now
+            group_id=0,
+            action="default_deleted",
+            before=list(group),
+            user_id=user.id,
+            client_id=client_id,
+            at=now,
         )
     )
     session.flush()
 
 
-def restore_default(session: Session, user: User, term: str, now: datetime) -> None:
+def restore_default(
+    session: Session, user: User, term: str, now: datetime, client_id: str | None = None
+) -> None:
     """Apply a deleted built-in group again (audited); restoring a live one is a no-op."""
     group = _default_or_404(term)
     retired = session.get(RetiredDefault, term)
@@ -242,7 +281,12 @@ def restore_default(session: Session, user: User, term: str, now: datetime) -> N
     session.delete(retired)
     session.add(
         SynonymChange(
-            group_id=0, action="default_restored", after=list(group), user_id=user.id, at=now
+            group_id=0,
+            action="default_restored",
+            after=list(group),
+            user_id=user.id,
+            client_id=client_id,
+            at=now,
         )
     )
     session.flush()
@@ -255,17 +299,37 @@ def group_or_404(session: Session, group_id: int) -> SynonymGroup:
     return found
 
 
+def changes_query() -> sa.Select:
+    """The edits, newest first (the API pages through it)."""
+    return sa.select(SynonymChange).order_by(SynonymChange.id.desc())
+
+
+def named(session: Session, found: list[SynonymChange]) -> list[SynonymChange]:
+    """Give each edit ``user_name`` (who made it) and ``client_name`` (the name of the API
+    client it came through; none from the page)."""
+    users = {change.user_id for change in found}
+    clients = {change.client_id for change in found} - {None}
+    names = dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(users))).all())
+    client_names = (
+        dict(
+            session.execute(
+                sa.select(OAuthClient.client_id, OAuthClient.name).where(
+                    OAuthClient.client_id.in_(clients)
+                )
+            ).all()
+        )
+        if clients
+        else {}
+    )
+    for change in found:
+        change.user_name = names.get(change.user_id)
+        change.client_name = client_names.get(change.client_id)
+    return found
+
+
 def changes(session: Session, limit: int = 100) -> list[SynonymChange]:
-    """The latest edits, newest first, each with ``user_name`` (who made it)."""
-    rows = session.execute(
-        sa.select(SynonymChange, User.name)
-        .join(User, User.id == SynonymChange.user_id)
-        .order_by(SynonymChange.id.desc())
-        .limit(limit)
-    ).all()
-    for change, name in rows:
-        change.user_name = name
-    return [change for change, _ in rows]
+    """The latest edits, newest first, each with ``user_name`` and ``client_name``."""
+    return named(session, list(session.scalars(changes_query().limit(limit))))
 
 
 # -- the search log ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
 from market.identity.models import User
@@ -17,12 +18,34 @@ def _caller() -> User:
     return db_session().get(User, principal().user_id)
 
 
+def _client() -> str | None:
+    return principal().client_id
+
+
+class _GroupPage(QueryPage):
+    """A page of groups, each with the built-in groups it joins."""
+
+    @property
+    def items(self):
+        return services.annotate(db_session(), super().items)
+
+
+class _ChangePage(QueryPage):
+    """A page of the trail, each edit with the names of its user and API client."""
+
+    @property
+    def items(self):
+        return services.named(db_session(), super().items)
+
+
 @blp.route("/search/synonyms")
 @requires("review:write")
 @blp.response(200, schemas.SynonymGroupSchema(many=True))
+@blp.paginate(_GroupPage)
 def list_synonyms():
-    """The exchange's synonym groups (the library's defaults apply where none overlaps)."""
-    return services.annotate(db_session(), services.groups(db_session()))
+    """The exchange's synonym groups, oldest first (the library's defaults apply where none
+    overlaps)."""
+    return services.groups_query()
 
 
 @blp.route("/search/synonyms", methods=["POST"])
@@ -31,7 +54,9 @@ def list_synonyms():
 @blp.response(201, schemas.SynonymGroupSchema)
 def add_synonyms(data):
     """Add a group of equivalent terms; applies to the next search, no reindex."""
-    return services.create(db_session(), _caller(), data["terms"], data["note"], utcnow())
+    return services.create(
+        db_session(), _caller(), data["terms"], data["note"], utcnow(), _client()
+    )
 
 
 @blp.route("/search/synonyms/<int:group_id>", methods=["PUT"])
@@ -41,7 +66,9 @@ def add_synonyms(data):
 def replace_synonyms(data, group_id: int):
     """Replace a group's terms (and its note, when one is sent: without, it is kept)."""
     note = data.get("note", services.KEEP)
-    return services.update(db_session(), _caller(), group_id, data["terms"], note, utcnow())
+    return services.update(
+        db_session(), _caller(), group_id, data["terms"], note, utcnow(), _client()
+    )
 
 
 @blp.route("/search/synonyms/<int:group_id>", methods=["DELETE"])
@@ -49,7 +76,7 @@ def replace_synonyms(data, group_id: int):
 @blp.response(204)
 def remove_synonyms(group_id: int):
     """Delete a group."""
-    services.delete(db_session(), _caller(), group_id, utcnow())
+    services.delete(db_session(), _caller(), group_id, utcnow(), _client())
 
 
 @blp.route("/search/synonyms/defaults")
@@ -65,7 +92,7 @@ def list_default_synonyms():
 @blp.response(204)
 def delete_default_synonyms(term: str):
     """Stop applying a built-in group (audited; applies to the next search)."""
-    services.delete_default(db_session(), _caller(), term, utcnow())
+    services.delete_default(db_session(), _caller(), term, utcnow(), _client())
 
 
 @blp.route("/search/synonyms/defaults/<string:term>/restore", methods=["POST"])
@@ -73,15 +100,17 @@ def delete_default_synonyms(term: str):
 @blp.response(204)
 def restore_default_synonyms(term: str):
     """Apply a deleted built-in group again (audited)."""
-    services.restore_default(db_session(), _caller(), term, utcnow())
+    services.restore_default(db_session(), _caller(), term, utcnow(), _client())
 
 
 @blp.route("/search/synonyms/changes")
 @requires("review:write")
 @blp.response(200, schemas.SynonymChangeSchema(many=True))
+@blp.paginate(_ChangePage)
 def synonym_changes():
-    """The latest edits of the synonym list, newest first (who, when, before, after)."""
-    return services.changes(db_session())
+    """The edits of the synonym list, newest first (who, through which API client, when,
+    before, after, and the note given)."""
+    return services.changes_query()
 
 
 @blp.route("/search/report")

@@ -588,3 +588,70 @@ def test_links_of_a_page_answering_a_refused_query_do_not_carry_it(client, publi
     assert not [link for link in links if refused in link]
     if refused == "sort":  # the words and the filter searched stay in the links
         assert any(link.get("q") == ["公交"] and "category" in link for link in links)
+def test_the_trail_names_the_api_client_and_the_note_given(db, client, staff_api, reviewer):
+    group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    client.raw.put(url, json={"terms": ["甲乙", "丙丁", "戊己"]}, headers=staff_api)
+    client.submit(f"/staff/search/synonyms/{group['id']}", {"terms": "甲乙, 丙丁", "note": "改"},
+                  page="/staff/search")  # fmt: skip
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [(c["action"], c["client_name"], c["note"]) for c in changes] == [
+        ("updated", None, "改"),
+        ("updated", "test client", None),  # the note was kept, none given
+        ("created", "test client", "买家常用说法"),
+    ]
+    assert changes[0]["client_id"] is None and changes[2]["client_id"]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert page.count('data-testid="change-client"') == 2 and "test client" in page
+    notes = page.split('data-testid="change-note"')[1:]
+    assert len(notes) == 2 and "改" in notes[0] and "买家常用说法" in notes[1]
+
+
+def test_the_synonym_lists_are_paginated(client, staff_api):
+    for n in range(23):
+        assert _add(client, staff_api, [f"hq{n}a", f"hq{n}b"]).status_code == 201
+    for path in ("/api/v1/search/synonyms", "/api/v1/search/synonyms/changes"):
+        first = client.raw.get(path, headers=staff_api)
+        assert len(first.get_json()) == 20
+        assert json.loads(first.headers["X-Pagination"])["total"] == 23
+        second = client.raw.get(path, query_string={"page": 2, "page_size": 20}, headers=staff_api)
+        assert len(second.get_json()) == 3
+        ids = [item["id"] for item in first.get_json() + second.get_json()]
+        assert len(set(ids)) == 23
+    groups = client.raw.get("/api/v1/search/synonyms", headers=staff_api).get_json()
+    assert groups[0]["terms"] == ["hq0a", "hq0b"] and "extends" in groups[0]
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert changes[0]["after"] == ["hq22a", "hq22b"] and changes[0]["user_name"]
+    bad = client.raw.get("/api/v1/search/synonyms", query_string={"page_size": 101},
+                         headers=staff_api)  # fmt: skip
+    assert bad.status_code == 422 and "page_size" in bad.get_json()["errors"]
+
+
+def test_a_deleted_groups_id_is_never_given_to_another(client, staff_api):
+    first = _add(client, staff_api, ["甲乙", "丙丁"]).get_json()["id"]
+    client.raw.delete(f"/api/v1/search/synonyms/{first}", headers=staff_api)
+    second = _add(client, staff_api, ["戊己", "庚辛"]).get_json()["id"]
+    assert second != first
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [c["after"] or c["before"] for c in changes if c["group_id"] == first] == [
+        ["甲乙", "丙丁"], ["甲乙", "丙丁"]
+    ]  # fmt: skip
+
+
+def test_full_width_letters_and_digits_in_a_term_are_folded_like_the_search_does(client, staff_api):
+    stored = _add(client, staff_api, ["ＡＢＣ卡", "ｅ通卡２"]).get_json()
+    assert stored["terms"] == ["ABC卡", "e通卡2"]
+    again = _add(client, staff_api, ["abc卡", "八达通"])
+    assert again.status_code == 422 and again.get_json()["errors"]["term"] == ["abc卡"]
+    twice = _add(client, staff_api, ["XYZ", "ＸＹＺ"])
+    assert twice.status_code == 422 and twice.get_json()["errors"]["term"] == ["ＸＹＺ"]
+
+
+@pytest.mark.parametrize(("language", "mark"), [("en", "</a>?</p>"), ("zh", "</a>？</p>")])
+def test_did_you_mean_ends_with_the_languages_question_mark(
+    client, published, drain, language, mark
+):
+    drain()
+    page = client.get("/market?q=shenzen", headers={"Accept-Language": language})
+    line = page.get_data(as_text=True).split('data-testid="did-you-mean"')[1].split("\n")[0]
+    assert line.endswith(mark), line
