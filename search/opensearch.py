@@ -390,7 +390,7 @@ class OpenSearchEngine(SearchEngine):
             body = bodies.search_body(spec, plan, counted, minimum, asked, weights)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
-            key, retry = _retry_key(alias, body), None
+            key, retry = (_retry_key(alias, body) if minimum > 1 else None), None
             total = response["hits"]["total"]["value"]
         strict = None
         if minimum > 1 and total == 0:
@@ -434,10 +434,13 @@ class OpenSearchEngine(SearchEngine):
         """The request to send for the strict search ``body``: ``(key, retry, request,
         broad)``, the request being the retry it called for last time (with the strict
         matches counted beside it), else ``body`` itself (``retry`` ``None``); ``broad`` when
-        that retry matched :data:`BROAD` documents or more."""
+        that retry matched :data:`BROAD` documents or more. A search needing one word has no
+        retry (and no key)."""
+        if minimum < 2:
+            return None, None, body, False
         key = _retry_key(alias, body)
         remembered = self._retries.get(key)
-        if minimum < 2 or not remembered or remembered[2] <= time.monotonic():
+        if not remembered or remembered[2] <= time.monotonic():
             return key, None, body, False
         retry, broad, _ = remembered
         tier = minimum if retry == "tier" else 0
