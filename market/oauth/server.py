@@ -124,17 +124,23 @@ def bearer_token(token_string: str) -> OAuthToken | None:
     remembered = g.get("bearer_token")
     if remembered is not None and remembered[0] == digest:
         return remembered[1]
-    client = joinedload(OAuthToken.client)
-    token = db_session().scalar(
-        sa.select(OAuthToken)
-        .options(
-            client.joinedload(OAuthClient.organisation),
-            client.joinedload(OAuthClient.created_by),
-        )
-        .where(OAuthToken.token_hash == digest)
-    )
+    token = db_session().scalar(_bearer_token_query(), {"digest": digest})
     g.bearer_token = (digest, token)
     return token
+
+
+@functools.cache
+def _bearer_token_query() -> sa.Select:
+    # Built once (on first use: the mappers must all be declared): constructing the eager
+    # loads and the statement's cache key took about as long as running the query.
+    return (
+        sa.select(OAuthToken)
+        .options(
+            joinedload(OAuthToken.client).joinedload(OAuthClient.organisation),
+            joinedload(OAuthToken.client).joinedload(OAuthClient.created_by),
+        )
+        .where(OAuthToken.token_hash == sa.bindparam("digest"))
+    )
 
 
 class _TokenValidator(BearerTokenValidator):
