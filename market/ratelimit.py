@@ -11,7 +11,6 @@ import hashlib
 import math
 import time
 
-import sqlalchemy as sa
 from flask import (
     Flask,
     Response,
@@ -25,10 +24,10 @@ from flask import (
 from flask_babel import gettext
 from flask_limiter import Limiter
 
-from market.context import current_user, db_session
+from market.context import current_user
 from market.errors import error_body
-from market.identity.services import email_key, token_digest
-from market.oauth.models import OAuthClient, OAuthToken
+from market.identity.services import email_key
+from market.oauth.server import bearer_token
 
 
 def caller_key() -> str:
@@ -38,13 +37,10 @@ def caller_key() -> str:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            client_id = db_session().scalar(
-                sa.select(OAuthClient.client_id)
-                .join(OAuthToken, OAuthToken.client_pk == OAuthClient.id)
-                .where(OAuthToken.token_hash == token_digest(token.strip()))
-            )
-            if client_id is not None:
-                g.ratelimit_key = f"client:{client_id}"
+            # The token authentication then reads (once for both).
+            stored = bearer_token(token.strip())
+            if stored is not None:
+                g.ratelimit_key = f"client:{stored.client.client_id}"
     return g.ratelimit_key
 
 

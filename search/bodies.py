@@ -209,6 +209,25 @@ def count_body() -> dict[str, Any]:
     return {"size": 0, "track_total_hits": True, "query": {"match_all": {}}}
 
 
+#: The aggregation a retry sent ahead of its strict search counts the strict matches in.
+STRICT_COUNT = "strict__"
+
+
+def strict_count(
+    spec: IndexSpec, plan: Plan, groups: list[analysis.Group], minimum: int
+) -> dict[str, Any]:
+    """An aggregation counting the documents the search needing ``minimum`` of ``groups``
+    matches (pinned ones included), for a retry needing fewer, which matches all of them, to
+    be sent in its place: the retry's response then tells whether the strict search would
+    have called for it."""
+    should = [group_clause(spec, group, n) for n, group in enumerate(groups)]
+    words: dict[str, Any] = {"bool": {"should": should, "minimum_should_match": max(1, minimum)}}
+    if plan.pinned:
+        pins = [{"terms": {name: list(values)}} for name, values in plan.pinned]
+        words = {"bool": {"should": [words, *pins], "minimum_should_match": 1}}
+    return {"filter": words}
+
+
 def text_query(
     spec: IndexSpec,
     groups: list[analysis.Group],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 import threading
 import time
@@ -34,6 +35,9 @@ _NOTHING = {"took": 0, "hits": {"total": {"value": 0, "relation": "eq"}, "hits":
 #: engine forget it at once), and how many groups at most.
 KNOWN_SECONDS = 30.0
 KNOWN_HELD = 10_000
+#: A search needing one word that this many documents hold counts its facets in a request of
+#: its own, which the node's request cache keeps (see :meth:`OpenSearchEngine._browse`).
+BROAD = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,9 @@ class OpenSearchEngine(SearchEngine):
         self._known_groups: dict[tuple, tuple[int, float]] = {}
         # alias -> (documents in the index, until when: monotonic)
         self._sizes: dict[str, tuple[int, float]] = {}
+        # (alias, strict search) -> (the retry it called for: "relaxed" or "tier", whether
+        # that matched BROAD documents or more, until when: monotonic)
+        self._retries: dict[tuple[str, str], tuple[str, bool, float]] = {}
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -220,6 +227,7 @@ class OpenSearchEngine(SearchEngine):
             return []
         self._known_groups.clear()  # a write may add or remove the only holder of a word
         self._sizes.clear()
+        self._retries.clear()
         response = self._call("bulk", body=lines)
         items = response["items"]
         if response.get("errors"):
@@ -311,18 +319,10 @@ class OpenSearchEngine(SearchEngine):
         it), so they are counted over every document once instead of on every page view.
         The page alone, without counting every hit, takes a few milliseconds.
         """
-        aggs = body.pop("aggs", None)
-        if not aggs:
+        if not body.get("aggs"):
+            body.pop("aggs", None)
             return self._call("search", index=alias, body=body)
-        facets = {"size": 0, "track_total_hits": True, "query": body["query"], "aggs": aggs}
-        page, counted = self._msearch(alias, [{**body, "track_total_hits": False}, facets])
-        took = max(page.get("took", 0), counted.get("took", 0))
-        return {
-            **page,
-            "took": took,
-            "hits": {**page["hits"], "total": counted["hits"]["total"]},
-            "aggregations": counted.get("aggregations", {}),
-        }
+        return _joined(*self._msearch(alias, _split(body)))
 
     def _loose(self, spec: IndexSpec, alias: str, plan, started) -> Results | None:
         """The last resort when no document holds any of the query's words: documents
@@ -333,7 +333,7 @@ class OpenSearchEngine(SearchEngine):
         pairs = [analysis.Group(b, ((b,),)) for b in analysis.query_bigrams(plan.text)]
         if not pairs:
             return None
-        known, _, _, _ = self._known(spec, alias, plan, pairs, search=False)
+        known, _, _, _, _ = self._known(spec, alias, plan, pairs, search=False)
         size = self._sizes.get(alias, (0, 0.0))[0]
         counted = [
             (pair, n)
@@ -352,39 +352,62 @@ class OpenSearchEngine(SearchEngine):
 
     def _search(self, spec: IndexSpec, alias: str, plan, groups, started) -> Results:
         """Match the query's word groups in ``spec``'s text fields, retrying needing one
-        word, then with the words inside them."""
+        word, then with the words inside them.
+
+        A strict search that called for a retry (nothing matched most words, or fewer than a
+        page did) is remembered for :data:`KNOWN_SECONDS`: the next time the retry goes in its
+        place, counting the strict matches beside it, so the search takes one request. When
+        that count no longer calls for the retry (the index changed), the strict search is
+        sent after all, so the results are always those of the two requests."""
         asked = groups
-        known, sent, response, sent_weights = self._known(spec, alias, plan, groups)
+        known, sent, response, sent_weights, ahead = self._known(spec, alias, plan, groups)
         response = response or _NOTHING
+        key, retry = ahead or (None, None)
+        total = response["hits"]["total"]["value"]
+        if retry:
+            total = response["aggregations"].pop(bodies.STRICT_COUNT)["doc_count"]
         engine_ms = float(response.get("took", 0))
         relaxed, corrected = False, None
-        if _maybe_typos(groups, known, response["hits"]["total"]["value"]):
+        if _maybe_typos(groups, known, total):
             # Unknown Chinese words may be typos (气像; 博物官, split by jieba): one request.
             fixed, corrected = self._homophones(alias, plan.text, groups)
             if corrected:
                 groups = fixed
-                known, _, _, _ = self._known(spec, alias, plan, groups, search=False)
+                known, _, _, _, _ = self._known(spec, alias, plan, groups, search=False)
         counted = [g for g, k in zip(groups, known, strict=True) if k]
         weights = self._weights(alias, [k for k in known if k])
         minimum = analysis.required(len(counted))
+        called = retry and (total == 0 if retry == "relaxed" else fills(plan, total))
         if not counted:  # no word any document holds: straight to the words inside them
-            response = _NOTHING
-        elif counted != sent or (len(counted) > 1 and weights != sent_weights):
+            response, retry = _NOTHING, None
+        elif (
+            counted != sent
+            or (len(counted) > 1 and weights != sent_weights)
+            or (retry and not called)
+        ):
+            if retry and not called:
+                self._retries.pop(key, None)
             body = bodies.search_body(spec, plan, counted, minimum, asked, weights)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
+            key, retry = (_retry_key(alias, body) if minimum > 1 else None), None
+            total = response["hits"]["total"]["value"]
         strict = None
-        if minimum > 1 and response["hits"]["total"]["value"] == 0:
+        if minimum > 1 and total == 0:
             relaxed = True
-            body = bodies.search_body(spec, plan, counted, 1, asked, weights)
-            response = self._call("search", index=alias, body=body)
-            engine_ms += float(response.get("took", 0))
-        elif minimum > 1 and fills(plan, response["hits"]["total"]["value"]):
+            if retry != "relaxed":
+                body = bodies.search_body(spec, plan, counted, 1, asked, weights)
+                response = self._call("search", index=alias, body=body)
+                engine_ms += float(response.get("took", 0))
+                self._remember_retry(key, "relaxed", response)
+        elif minimum > 1 and fills(plan, total):
             # Few match most words: those matching some follow them.
-            strict = response["hits"]["total"]["value"]
-            body = bodies.search_body(spec, plan, counted, 1, asked, weights, tier=minimum)
-            response = self._call("search", index=alias, body=body)
-            engine_ms += float(response.get("took", 0))
+            strict = total
+            if retry != "tier":
+                body = bodies.search_body(spec, plan, counted, 1, asked, weights, tier=minimum)
+                response = self._call("search", index=alias, body=body)
+                engine_ms += float(response.get("took", 0))
+                self._remember_retry(key, "tier", response)
             strict = None if response["hits"]["total"]["value"] == strict else strict
         loose = analysis.loosen(groups) if not response["hits"]["total"]["value"] else None
         if loose:
@@ -399,12 +422,42 @@ class OpenSearchEngine(SearchEngine):
             engine_ms += float(response.get("took", 0))
         return self._results(plan, response, engine_ms, started, relaxed, corrected, strict)
 
+    def _remember_retry(self, key: tuple[str, str] | None, retry: str, response) -> None:
+        if key is None:
+            return
+        if len(self._retries) > KNOWN_HELD:
+            self._retries.clear()
+        broad = response["hits"]["total"]["value"] >= BROAD
+        self._retries[key] = (retry, broad, time.monotonic() + KNOWN_SECONDS)
+
+    def _ahead(self, spec: IndexSpec, alias: str, plan, counted, minimum, asked, weights, body):
+        """The request to send for the strict search ``body``: ``(key, retry, request,
+        broad)``, the request being the retry it called for last time (with the strict
+        matches counted beside it), else ``body`` itself (``retry`` ``None``); ``broad`` when
+        that retry matched :data:`BROAD` documents or more. A search needing one word has no
+        retry (and no key)."""
+        if minimum < 2:
+            return None, None, body, False
+        key = _retry_key(alias, body)
+        remembered = self._retries.get(key)
+        if not remembered or remembered[2] <= time.monotonic():
+            return key, None, body, False
+        retry, broad, _ = remembered
+        tier = minimum if retry == "tier" else 0
+        request = bodies.search_body(spec, plan, counted, 1, asked, weights, tier=tier)
+        request.setdefault("aggs", {})[bodies.STRICT_COUNT] = bodies.strict_count(
+            spec, plan, counted, minimum
+        )
+        return key, retry, request, broad
+
     def _known(self, spec: IndexSpec, alias: str, plan, groups, *, search: bool = True):
         """How many documents hold each word group, and (``search``) the search needing most
         of them, in one ``_msearch``: groups not remembered are counted beside the search,
         which assumes them known; ``(documents per group, the groups the search counted, its
-        response, the weights it was sent with)`` (``None`` without ``search``, the response
-        ``None`` when no group is known, the weights ``None`` when a count was not known).
+        response, the weights it was sent with, ``(key, retry)``: the search's key and the
+        retry sent in its place (see :meth:`_search`))`` (``None`` without ``search``, the
+        response and ``(key, retry)`` ``None`` when no group is known, the weights ``None``
+        when a count was not known).
 
         A word no document holds must not count among the words that must match (the
         embedded engine does the same): with it, 台风 海啸 火山 would need two words where
@@ -419,18 +472,30 @@ class OpenSearchEngine(SearchEngine):
         unsure = [n for n, k in enumerate(known) if k is None]
         size = self._sizes.get(alias)
         sized = size is not None and size[1] > now
-        requests, counted, weights = [], None, None
+        requests, counted, weights, ahead, broad = [], None, None, None, False
         if search:
             counted = [g for g, k in zip(groups, known, strict=True) if k != 0]
             minimum = analysis.required(len(counted))
             if not unsure and sized:
                 weights = self._weights(alias, [k for k in known if k])
             if counted:
-                requests.append(bodies.search_body(spec, plan, counted, minimum, groups, weights))
+                body = bodies.search_body(spec, plan, counted, minimum, groups, weights)
+                key, retry, body, broad = self._ahead(
+                    spec, alias, plan, counted, minimum, groups, weights, body
+                )
+                ahead = (key, retry)
+                if not unsure and sized and minimum == 1:
+                    broad = max(k for k in known if k) >= BROAD
+                # A broad search (数据): its facets count much of the index, the same for
+                # every search of it, so they go apart where the request cache keeps them.
+                broad = broad and bool(body.get("aggs"))
+                requests += _split(body) if broad else [body]
         requests += [bodies.probe_body(bodies.group_clause(spec, groups[n], n)) for n in unsure]
         if not sized:
             requests.append(bodies.count_body())
         responses = self._msearch(alias, requests) if requests else []
+        if broad:
+            responses[:2] = [_joined(*responses[:2])]
         if len(self._known_groups) > KNOWN_HELD:
             self._known_groups.clear()
         searched = bool(search and counted)
@@ -446,7 +511,8 @@ class OpenSearchEngine(SearchEngine):
                 n < bodies.MAX_FUZZY_CHUNKS,
             )
             self._known_groups[key] = (known[n], now + KNOWN_SECONDS)
-        return [k or 0 for k in known], counted, (responses[0] if searched else None), weights
+        response = responses[0] if searched else None
+        return [k or 0 for k in known], counted, response, weights, ahead
 
     def _weights(self, alias: str, counts: list[int]) -> list[float]:
         """Each word group's specificity, from how many documents hold it."""
@@ -585,6 +651,29 @@ def _facets(plan, aggregations: dict[str, Any]) -> dict[str, list[tuple[Any, int
         counts = {k: b["doc_count"] for k, b in buckets.items()}
         facets[rf.field] = [(key, counts.get(key, 0)) for key in rf.labels()]
     return facets
+
+
+def _split(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A search with facets as two: the page without counting every hit, and the count and
+    facets with ``size`` 0, which the node's shard request cache keeps until the index next
+    changes (it caches only requests of ``size`` 0)."""
+    aggs = body.pop("aggs")
+    counted = {"size": 0, "track_total_hits": True, "query": body["query"], "aggs": aggs}
+    return [{**body, "track_total_hits": False}, counted]
+
+
+def _joined(page: dict[str, Any], counted: dict[str, Any]) -> dict[str, Any]:
+    """The response of the search :func:`_split` split, from those of its two halves."""
+    return {
+        **page,
+        "took": max(page.get("took", 0), counted.get("took", 0)),
+        "hits": {**page["hits"], "total": counted["hits"]["total"]},
+        "aggregations": counted.get("aggregations", {}),
+    }
+
+
+def _retry_key(alias: str, body: dict[str, Any]) -> tuple[str, str]:
+    return alias, json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _did_you_mean(text: str, suggest: dict[str, Any]) -> str | None:

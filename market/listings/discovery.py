@@ -86,6 +86,16 @@ REGION_HINTS = {
 }
 
 
+#: The place words as :func:`without_places` looks for them (built once, not per search).
+_LATIN_PLACES = re.compile(
+    r"(?<![0-9a-z])("
+    + "|".join(re.escape(w) for words in PLACE_WORDS.values() for w in words if w.isascii())
+    + r")(?![0-9a-z])",
+    flags=re.IGNORECASE,
+)
+_CHINESE_PLACES = frozenset(w for words in PLACE_WORDS.values() for w in words if not w.isascii())
+
+
 class SearchUnavailable(DomainError):
     """The search engine failed or cannot be reached; nothing about it is shown."""
 
@@ -168,17 +178,15 @@ def without_places(text: str) -> str:
     """
     if not text or len(text) > 500:
         return text
-    folded = search.analysis.fold(text)
-    latin = [w for words in PLACE_WORDS.values() for w in words if w.isascii()]
-    pattern = r"(?<![0-9a-z])(" + "|".join(re.escape(w) for w in latin) + r")(?![0-9a-z])"
-    folded = re.sub(pattern, " ", folded, flags=re.IGNORECASE)
-    chinese = {w for words in PLACE_WORDS.values() for w in words if not w.isascii()}
+    folded = _LATIN_PLACES.sub(" ", search.analysis.fold(text))
     kept = []
     for token in search.analysis.tokenizer().cut(folded):
-        if token in chinese or (len(token) > 2 and token[-1] in "市省" and token[:-1] in chinese):
+        if token in _CHINESE_PLACES or (
+            len(token) > 2 and token[-1] in "市省" and token[:-1] in _CHINESE_PLACES
+        ):
             kept.append(" ")
         else:
-            thing = _after_place(token, chinese)
+            thing = _after_place(token, _CHINESE_PLACES)
             kept.append(token if thing == token else f" {thing} ")
     rest = "".join(kept)
     return rest if search.analysis.query_terms(rest) else text

@@ -114,19 +114,38 @@ def make_authorization_server(app) -> AuthorizationServer:
     return server
 
 
+def bearer_token(token_string: str) -> OAuthToken | None:
+    """The stored token for a bearer token string (any state: expired and revoked ones too),
+    with its client, the client's organisation and its creator, or ``None``.
+
+    Every API request reads them, and the rate limiter (which runs first, to know whose
+    request it is) needs the client: one query for both, remembered for the request."""
+    digest = token_digest(token_string)
+    remembered = g.get("bearer_token")
+    if remembered is not None and remembered[0] == digest:
+        return remembered[1]
+    token = db_session().scalar(_bearer_token_query(), {"digest": digest})
+    g.bearer_token = (digest, token)
+    return token
+
+
+@functools.cache
+def _bearer_token_query() -> sa.Select:
+    # Built once (on first use: the mappers must all be declared): constructing the eager
+    # loads and the statement's cache key took about as long as running the query.
+    return (
+        sa.select(OAuthToken)
+        .options(
+            joinedload(OAuthToken.client).joinedload(OAuthClient.organisation),
+            joinedload(OAuthToken.client).joinedload(OAuthClient.created_by),
+        )
+        .where(OAuthToken.token_hash == sa.bindparam("digest"))
+    )
+
+
 class _TokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
-        # Every API request reads the token's client, its organisation and its creator: one
-        # query instead of four.
-        client = joinedload(OAuthToken.client)
-        return db_session().scalar(
-            sa.select(OAuthToken)
-            .options(
-                client.joinedload(OAuthClient.organisation),
-                client.joinedload(OAuthClient.created_by),
-            )
-            .where(OAuthToken.token_hash == token_digest(token_string))
-        )
+        return bearer_token(token_string)
 
 
 class _Protector(ResourceProtector):

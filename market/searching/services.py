@@ -10,6 +10,7 @@ every process, with no reindex.
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import datetime, timedelta
 
@@ -37,12 +38,19 @@ _cache: dict[str, object] = {}
 _lock = threading.Lock()
 
 
+@functools.cache
+def _stamp_query() -> sa.Select:
+    # One round trip, built once (on first use, once every mapper is declared): every search
+    # asks it.
+    return sa.select(
+        sa.func.count(SynonymGroup.id),
+        sa.func.max(SynonymGroup.updated_at),
+        sa.select(sa.func.max(SynonymChange.id)).scalar_subquery(),
+    )
+
+
 def _stamp(session: Session) -> tuple:
-    # One round trip: every search asks it.
-    changes = sa.select(sa.func.max(SynonymChange.id)).scalar_subquery()
-    row = session.execute(
-        sa.select(sa.func.count(SynonymGroup.id), sa.func.max(SynonymGroup.updated_at), changes)
-    ).one()
+    row = session.execute(_stamp_query()).one()
     return (row[0], str(row[1]), row[2])
 
 

@@ -45,6 +45,25 @@ def test_token_for_valid_credentials(api, provider):
     assert set(body["scope"].split()) == {"org:read", "org:write", "catalog:read"}
 
 
+def test_an_api_request_reads_its_token_once(app, api, provider):
+    # The rate limiter (whose client is calling?) and the authentication share one query.
+    _organisation, client_id, secret = provider
+    headers = _bearer(factories.token(api, client_id, secret))
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    engine = app.extensions["db"].engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = api.get("/api/v1/listings/search?q=data", headers=headers)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 200
+    assert len([s for s in statements if "oauth_tokens" in s]) == 1
+
+
 def test_token_secret_is_stored_only_as_a_digest(api, provider, db):
     _organisation, client_id, secret = provider
     token = factories.token(api, client_id, secret)
