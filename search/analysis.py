@@ -73,6 +73,12 @@ FORM_WORDS = frozenset(
     info information statistics stats historical records latest free""".split()  # noqa: SIM905
 )
 
+#: Words whose simplified form is spelt another way on the mainland: 紀錄 (record, as Hong Kong
+#: and Taiwan write it) folds to 纪录, which the mainland keeps for "a record set" and whose
+#: dictionary words are 纪录片 (documentary); a buyer asking for 紀錄 wants records (记录). Query
+#: words only: 纪录片 stays a word of its own, so a query no longer finds documentaries by it.
+RESPELT = {"纪录": "记录"}
+
 #: Query terms used for matching; a CJK character or a latin word counts one. Bounds the
 #: size of the engine query (OpenSearch refuses more than 1,024 clauses).
 TERM_BUDGET = 48
@@ -192,6 +198,7 @@ def query_terms(text: str) -> list[str]:
     for chunk in budget_chunks(fold(text)):
         for token in tokenizer().cut(chunk):
             token = token.lower()
+            token = RESPELT.get(token, token)
             if _keep(token) and token not in STOPWORDS:
                 terms.append(token)
     return terms[:MAX_TERMS]

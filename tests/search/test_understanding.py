@@ -428,3 +428,16 @@ def test_when_few_match_most_words_those_matching_some_follow(engine):
     ordered = engine.search(SYNONYM_SPEC, Query(text="harbour cranes", sort=[SortKey("id")]))
     assert (ordered.total, ordered.strict_total) == (1, None)
     engine.drop_index(SYNONYM_SPEC)
+
+
+def test_records_written_as_hong_kong_does_find_records_not_documentaries(loaded):
+    # 紀錄 folds to 纪录, the first two characters of 纪录片 (documentary).
+    found = titles(loaded, "紀錄")
+    assert "共享单车骑行记录" in found
+    assert "深圳城市纪录片素材" not in found
+    assert "深圳城市纪录片素材" in titles(loaded, "紀錄片")
+
+
+def test_hong_kong_words_for_a_shop_find_store_listings(loaded):
+    for query in ("門市", "舖位"):
+        assert "零售门店客流数据" in titles(loaded, query), query
