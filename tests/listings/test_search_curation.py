@@ -588,6 +588,8 @@ def test_links_of_a_page_answering_a_refused_query_do_not_carry_it(client, publi
     assert not [link for link in links if refused in link]
     if refused == "sort":  # the words and the filter searched stay in the links
         assert any(link.get("q") == ["公交"] and "category" in link for link in links)
+
+
 def test_the_trail_names_the_api_client_and_the_note_given(db, client, staff_api, reviewer):
     group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
     url = f"/api/v1/search/synonyms/{group['id']}"
