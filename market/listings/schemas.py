@@ -33,6 +33,7 @@ from market.listings.models import (
 from market.listings.terms import WORLDWIDE
 from market.registry.claims import CHINA
 from market.registry.models import REGION_LABELS, AssetKind, Industry, Right
+from market.registry.schemas import RegionCode
 from market.text import N_, Count, FormSchema, Money
 from search.query import MAX_QUERY_LENGTH
 
@@ -189,10 +190,7 @@ class RevisionInputSchema(Schema):
     )
     category = fields.Enum(Industry, by_value=True, required=True)
     delivery_method = fields.Enum(DeliveryMethod, by_value=True, required=True)
-    region = fields.String(
-        required=True,
-        validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[a-z][a-z0-9_]*$")],
-    )
+    region = RegionCode(required=True)
     coverage_from = Int(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(1000, 2200)
     )

@@ -53,6 +53,15 @@ def test_bad_plans_are_refused_naming_the_field(client, writer, asset_id, plan, 
     assert field in str(response.get_json()["errors"])
 
 
+def test_a_listing_takes_only_the_region_codes_the_search_filters_by(client, writer, asset_id):
+    refused = _create(client, writer, lf.listing_data(asset_id, region="atlantis"))
+    assert refused.status_code == 422
+    assert "shenzhen" in str(refused.get_json()["errors"]["region"])  # the codes it takes
+    forgiven = _create(client, writer, lf.listing_data(asset_id, region="Hong Kong"))
+    assert forgiven.status_code == 201, forgiven.get_json()
+    assert forgiven.get_json()["pending"]["region"] == "hong_kong"
+
+
 def test_an_uncertified_asset_is_a_422_naming_rights(db, store, client, writer, provider):
     asset = lf.registry.asset(db, *provider)
     lf.registry.version(db, store, asset, provider[1])
