@@ -432,7 +432,9 @@ def reviewer(db, client):
 
 def test_the_one_step_form_splits_the_typed_words(db, client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms", {"terms": ["电费", "电网负荷, 电价、用电"]}, page="/staff/search"
+        "/staff/search/synonyms",
+        {"terms": ["电费", "电网负荷, 电价、用电"], "confirm": "join"},  # joins a built-in group
+        page="/staff/search",
     )
     assert response.status_code == 302
     changes = db.query(SynonymChange).all()
