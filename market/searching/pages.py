@@ -23,6 +23,7 @@ from market.identity.models import StaffRole
 from market.listings import discovery
 from market.searching import schemas, services
 from market.text import N_
+from search import analysis
 
 blp = Blueprint("searching", __name__)
 
@@ -34,17 +35,24 @@ def curation():
     return _page({}, {})
 
 
-def _page(errors: dict, form: dict, status: int = 200, editing: int | None = None):
+def _page(errors: dict, form: dict, status: int = 200, editing: int | None = None, confirm=None):
     session = db_session()
+    groups = services.annotate(session, services.groups(session))
+    found = services.report(session, utcnow())
+    # A query of the report that a staff group now holds says so in its row.
+    holding = {analysis.term_key(term): group for group in groups for term in group.terms}
+    for row in (*found["zero_results"], *found["low_clicks"]):
+        row["group"] = holding.get(analysis.term_key(row["query"]))
     page = render_template(
         "searching/curation.html",
-        report=services.report(session, utcnow()),
-        groups=services.annotate(session, services.groups(session)),
+        report=found,
+        groups=groups,
         defaults=services.defaults(session),
         changes=services.changes(session, limit=20),
         errors=errors,
         form=form,
         editing=editing,
+        confirm=confirm,
     )
     return page, status
 
@@ -60,6 +68,10 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             term = terms[int(index)] if int(index) < len(terms) else ""
             shown = term if len(term) <= 20 else term[:20] + "…"
             messages += [_("“%(term)s”: %(message)s", term=shown, message=_(m)) for m in items]
+    elif found and errors.get("term") and not errors.get("group"):
+        term = errors["term"][0]
+        shown = term if len(term) <= 20 else term[:20] + "…"
+        messages = [_("“%(term)s”: %(message)s", term=shown, message=_(m)) for m in found]
     elif found:
         messages = [_(m) for m in found]
     if errors.get("term") and errors.get("group"):
@@ -92,6 +104,24 @@ def _typed_terms() -> list[str]:
 def _save(group_id: int | None = None):
     data, errors = parse_form(schemas.SynonymGroupFormSchema())
     group = None
+    if not errors and data["confirm"] != "join":
+        # Joining a built-in group widens what every term of the group finds: ask first.
+        try:
+            joins = services.joining(db_session(), data["terms"], group_id)
+        except DomainError as error:
+            if error.status == 404:
+                raise
+            errors, joins = error.errors, []
+        if joins:
+            form = {"terms": ", ".join(data["terms"]), "note": data["note"] or ""}
+            action = (
+                url_for("searching.add_synonyms")
+                if group_id is None
+                else url_for("searching.edit_synonyms", group_id=group_id)
+            )
+            confirm = {"joins": joins, "terms": data["terms"], "note": data["note"] or ""}
+            confirm["action"] = action
+            return _page({}, form, editing=group_id, confirm=confirm)
     if not errors:
         try:
             if group_id is None:

@@ -36,7 +36,10 @@ class SynonymGroupInputSchema(FormSchema):
 
 class SynonymGroupFormSchema(SynonymGroupInputSchema):
     """The page's synonym forms: every typed field is split on , ， 、 ; ； and line breaks
-    (the one-step form sends the report's query and the typed words as two fields)."""
+    (the one-step form sends the report's query and the typed words as two fields).
+    ``confirm=join`` saves a group that joins a built-in group; without it the page asks first."""
+
+    confirm = fields.String(load_default=None, validate=validate.OneOf(["join"]))
 
     @pre_load
     def split_terms(self, data, **_):

@@ -162,6 +162,18 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
     return clean
 
 
+def joining(
+    session: Session, terms: list[str], group_id: int | None = None
+) -> list[tuple[str, ...]]:
+    """Check a change as :func:`create` / :func:`update` would (same 422s, 404 for an unknown
+    group) and give the built-in groups it would newly join: the page asks before saving it."""
+    replacing = group_or_404(session, group_id) if group_id is not None else None
+    clean = _check(session, terms, replacing=group_id)
+    retired = _retired(session)
+    already = set(extended(replacing.terms, retired)) if replacing is not None else set()
+    return [group for group in extended(clean, retired) if group not in already]
+
+
 def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
     """Give each group ``extends``: the first terms of the built-in groups it joins."""
     retired = _retired(session)

@@ -63,3 +63,77 @@ def test_a_group_is_edited_on_the_page_and_the_trail_names_who(browser, live_app
         assert "出租车" in page.get_by_test_id("joins").first.inner_text()
     finally:
         context.close()
+
+
+def test_joining_a_built_in_group_is_confirmed_without_javascript(browser, live_app, curator):
+    context = browser.new_context(locale="en-GB", base_url=live_app.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        page.fill("#terms", "車禍, 交通事故, 巴士")
+        page.locator("#terms ~ button[type=submit]").click()
+        page.wait_for_load_state()
+        ask = page.get_by_test_id("confirm-join")
+        assert "公交" in ask.inner_text() and "公共汽车" in ask.inner_text()
+        assert "車禍" not in page.get_by_test_id("synonym-groups").inner_text()
+        assert page.input_value("#terms") == "車禍, 交通事故, 巴士"
+        ask.get_by_role("link", name="Go back and edit the terms").click()
+        page.fill("#terms", "車禍, 交通事故, car accident")
+        page.locator("#terms ~ button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.get_by_test_id("confirm-join").count() == 0
+        assert "car accident" in page.get_by_test_id("synonym-groups").inner_text()
+        page.fill("#terms", "搭巴士, 小巴")
+        page.locator("#terms ~ button[type=submit]").click()
+        page.wait_for_load_state()
+        page.get_by_test_id("confirm-join").get_by_role("button", name="Save and join").click()
+        page.wait_for_load_state()
+        assert "搭巴士" in page.get_by_test_id("synonym-groups").inner_text()
+    finally:
+        context.close()
+
+
+def test_a_term_given_twice_is_named_on_the_page(browser, live_app, curator):
+    context = browser.new_context(locale="en-GB", base_url=live_app.url)
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        page.fill("#terms", "甲乙, 丙丁, 甲乙")
+        page.locator("#terms ~ button[type=submit]").click()
+        page.wait_for_load_state()
+        assert "“甲乙”" in page.get_by_test_id("error-summary").inner_text()
+    finally:
+        context.close()
+
+
+def test_report_rows_and_groups_are_named_for_screen_readers_and_fit_a_phone(
+    browser, live_app, curator
+):
+    context = browser.new_context(
+        locale="en-GB", base_url=live_app.url, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        assert page.locator("[style]").count() == 0
+        row = page.get_by_test_id("zero-results")
+        row.get_by_role("button", name="Add synonyms for “无结果查询3”").wait_for()
+        field = row.get_by_role("textbox", name="“无结果查询3” means the same as")
+        assert field.bounding_box()["width"] >= 200
+        assert field.evaluate("e => getComputedStyle(e).borderRadius") != "0px"
+        defaults = page.get_by_test_id("default-groups")
+        defaults.get_by_role("button", name="Delete the built-in group “出租车”").wait_for()
+        groups = page.get_by_test_id("synonym-groups")
+        groups.get_by_role("button", name="Delete the synonym group “的士, 打的”").wait_for()
+        field.fill("零结果三")
+        row.get_by_role("button", name="Add synonyms for “无结果查询3”").click()
+        page.wait_for_load_state()
+        handled = page.get_by_test_id("zero-results").get_by_test_id("handled")
+        assert handled.count() == 1 and "无结果查询3" in handled.inner_text()
+        handled.get_by_role("link").click()
+        assert "零结果三" in page.locator(":target").inner_text()
+    finally:
+        context.close()

@@ -273,8 +273,14 @@ def test_staff_add_a_synonym_from_the_report_in_one_step(db, client, published, 
     client.log_in(reviewer.email)
     page = client.get("/staff/search").get_data(as_text=True)
     assert "嘟嘟卡" in page
-    response = client.submit(
+    asked = client.submit(
         "/staff/search/synonyms", {"terms": ["嘟嘟卡", "公交"]}, page="/staff/search"
+    )
+    assert asked.status_code == 200 and 'data-testid="confirm-join"' in asked.get_data(as_text=True)
+    response = client.submit(
+        "/staff/search/synonyms",
+        {"terms": ["嘟嘟卡", "公交"], "confirm": "join"},
+        page="/staff/search",
     )
     assert response.status_code == 302
     assert "嘟嘟卡" in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
@@ -426,7 +432,9 @@ def reviewer(db, client):
 
 def test_the_one_step_form_splits_the_typed_words(db, client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms", {"terms": ["电费", "电网负荷, 电价、用电"]}, page="/staff/search"
+        "/staff/search/synonyms",
+        {"terms": ["电费", "电网负荷, 电价、用电"], "confirm": "join"},  # joins a built-in group
+        page="/staff/search",
     )
     assert response.status_code == 302
     changes = db.query(SynonymChange).all()
@@ -456,7 +464,9 @@ def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
 
 
 def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
-    client.submit("/staff/search/synonyms", {"terms": "的士, 打的"}, page="/staff/search")
+    client.submit(
+        "/staff/search/synonyms", {"terms": "的士, 打的", "confirm": "join"}, page="/staff/search"
+    )
     response = client.submit(
         "/staff/search/synonyms", {"terms": "计程车, 出租汽车"}, page="/staff/search",
         headers={"Accept-Language": "en"},
