@@ -71,6 +71,20 @@ def test_a_demand_budget_with_too_many_decimals_is_refused_and_kept(page, member
     expect(page.locator("#category")).to_have_value("finance")
 
 
+def test_an_empty_demand_is_refused_by_the_exchange_in_the_pages_language(browser, live_app, member):
+    context = browser.new_context(locale="zh-HK", base_url=live_app.url)
+    page = context.new_page()
+    try:
+        sign_in(page, member)
+        page.goto("/demands")
+        page.get_by_role("button", name="發佈求購").click()
+        # The server's message, not the browser's own (English) bubble.
+        expect(page.locator("#title-error")).to_contain_text("此項必填")
+        expect(page.locator("#title")).to_have_attribute("aria-invalid", "true")
+    finally:
+        context.close()
+
+
 def test_a_rights_claim_saves_with_no_source_certificates(page, asset_id):
     email, asset = asset_id
     sign_in(page, email)
