@@ -751,7 +751,7 @@ def demand_board():
         form = {"title": title, "currency": "CNY", "deadline": deadline}
     page = render_template(
         "listings/demands.html", demands=rows, errors=errors, form=form, labels=_labels(),
-        default_deadline=deadline,
+        default_deadline=deadline, needs_organisation=user is not None and not acting_for(),
     )  # fmt: skip
     return page, 422 if errors else 200
 
