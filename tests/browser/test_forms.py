@@ -72,7 +72,9 @@ def test_a_demand_budget_with_too_many_decimals_is_refused_and_kept(page, member
     expect(page.locator("#category")).to_have_value("finance")
 
 
-def test_an_empty_demand_is_refused_by_the_exchange_in_the_pages_language(browser, live_app, member):
+def test_an_empty_demand_is_refused_by_the_exchange_in_the_pages_language(
+    browser, live_app, member
+):
     context = browser.new_context(locale="zh-HK", base_url=live_app.url)
     page = context.new_page()
     try:
