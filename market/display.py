@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from babel import Locale
 from babel.lists import format_list
 from babel.numbers import get_currency_name
 from flask import current_app
@@ -143,13 +144,20 @@ CHINA = {
 }
 
 
+# Where CLDR's Hong Kong names still follow Taiwan's, the names the Hong Kong government writes.
+HONG_KONG_NAMES = {"NZ": "新西蘭", "AZ": "阿塞拜疆"}
+
+
 def territory(code: str | None) -> str:
     """An ISO 3166 territory (``CN``, or ``*`` for worldwide) named in the reader's language."""
     if code == "*":
         return gettext("Worldwide")
     if code in CHINA:
         return gettext(CHINA[code])
-    return get_locale().territories.get(code or "", code or "—")
+    locale = Locale.parse(_names_locale())
+    if str(locale) == "zh_Hant_HK" and code in HONG_KONG_NAMES:
+        return HONG_KONG_NAMES[code]
+    return locale.territories.get(code or "", code or "—")
 
 
 def territory_choices() -> list[tuple[str, str]]:
@@ -165,8 +173,9 @@ def home_currency() -> str:
 
 
 def _names_locale():
-    # Babel's plain Traditional names the Hong Kong dollar 港幣; Hong Kong itself, and the
-    # Simplified pages, say 港元.
+    # Babel's plain Traditional (zh_Hant) is Taiwan's: it names the Hong Kong dollar 港幣 and
+    # writes 義大利, 紐西蘭, 肯亞; Hong Kong, whose usage the Traditional pages follow, says 港元
+    # (as the Simplified pages do), 意大利, 新西蘭, 肯尼亞.
     locale = get_locale()
     return "zh_Hant_HK" if locale is not None and str(locale) == "zh_Hant" else locale
 

@@ -47,6 +47,7 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("搜索", "搜尋"),
     ("導出", "匯出"),
     ("導入", "匯入"),
+    ("實時", "即時"),  # real time: 即時 in Hong Kong and Taiwan
     ("支持", "支援"),  # the exchange's sentences say it of a feature, never of a person
 )
 

@@ -14,9 +14,11 @@ from market.display import (
     both,
     colon,
     currency_choices,
+    currency_name,
     filesize,
     money_html,
     quoting,
+    territory_choices,
     text_lang,
     word_list,
 )
@@ -172,3 +174,17 @@ def test_the_hong_kong_dollar_is_named_alike_in_both_scripts():
         for language in ("zh", "zh_Hant"):
             with force_locale(language):
                 assert dict(currency_choices())["HKD"] == "港元", language
+
+
+def test_traditional_pages_name_countries_and_currencies_as_hong_kong_does():
+    with _app().test_request_context(), force_locale("zh_Hant"):
+        names = dict(territory_choices())
+        hkd = currency_name("HKD")
+        offered = dict(currency_choices())["HKD"]
+    hong_kong = ["IT", "NZ", "LA", "KE", "AZ"]
+    assert [names[code] for code in hong_kong] == ["意大利", "新西蘭", "老撾", "肯尼亞", "阿塞拜疆"]
+    assert names["SA"] in ("沙地阿拉伯", "沙特阿拉伯")
+    taiwan = {"義大利", "紐西蘭", "寮國", "沙烏地阿拉伯", "肯亞", "亞塞拜然"}
+    assert not taiwan & set(names.values())
+    # One name for the Hong Kong dollar wherever a page shows it.
+    assert hkd == offered == "港元"

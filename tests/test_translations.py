@@ -157,3 +157,9 @@ def test_the_traditional_catalogue_quotes_and_words_as_hong_kong_and_taiwan_do(t
     # A mainland law keeps its name.
     assert any("《個人信息保護法》" in s for s in strings)
     assert not any("個人資訊保護法" in s for s in strings)
+
+
+def test_the_traditional_catalogue_says_real_time_as_hong_kong_does(tmp_path):
+    hant = _hant(tmp_path)
+    assert hant.get("Real time").string == "即時"
+    assert not [m.id for m in hant if m.id and isinstance(m.string, str) and "實時" in m.string]

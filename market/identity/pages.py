@@ -235,7 +235,8 @@ def new_organisation():
             "Organisation registered. Submit its verification evidence next: it can trade once the exchange has verified it."
         )
     )
-    return redirect(url_for("identity.organisation", organisation_id=organisation.id))
+    # Sent here from another page (the demand board), the user goes back to it.
+    return redirect(safe_next(url_for("identity.organisation", organisation_id=organisation.id)))
 
 
 def _organisation_page(organisation: Organisation, status: int = 200, errors=None):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from babel.numbers import get_currency_name
 from flask import (
     Blueprint,
     current_app,
@@ -24,7 +23,7 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
-from market.display import territory, territory_choices, word_list
+from market.display import currency_name, territory, territory_choices, word_list
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.guard import refused_query_args, shows_refused_query
@@ -332,7 +331,7 @@ def _link_facets(facets: dict, searched: dict) -> None:
                 item["label"] = (_price_label if name == "price" else _years_label)(low, high)
             elif name == "currency":
                 item["active"] = value in current.get(name, [])
-                item["label"] = get_currency_name(value, locale=get_locale())
+                item["label"] = currency_name(value)
                 selected = current.get(name, [])
                 chosen[name] = (
                     [v for v in selected if v != value] if item["active"] else [*selected, value]
@@ -752,7 +751,7 @@ def demand_board():
         form = {"title": title, "currency": "CNY", "deadline": deadline}
     page = render_template(
         "listings/demands.html", demands=rows, errors=errors, form=form, labels=_labels(),
-        default_deadline=deadline,
+        default_deadline=deadline, needs_organisation=user is not None and not acting_for(),
     )  # fmt: skip
     return page, 422 if errors else 200
 

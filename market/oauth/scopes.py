@@ -16,7 +16,13 @@ SCOPES: dict[str, tuple[str, StaffRole | None]] = {
     "orders:read": (N_("Read your orders"), None),
     "orders:write": (N_("Place, pay, accept and dispute orders"), None),
     "deliveries:read": (N_("Download purchased data and call delivered APIs"), None),
-    "review:write": (N_("Decide claims, objections and compliance reviews"), StaffRole.REVIEWER),
+    "review:write": (
+        N_(
+            "Decide claims, objections, organisation verification and compliance reviews; "
+            "curate search synonyms and the listings featured on the home page"
+        ),
+        StaffRole.REVIEWER,
+    ),
     "appraisal:write": (N_("Produce valuation reports"), StaffRole.APPRAISER),
     "finance:read": (N_("Read the ledger and finance reports"), StaffRole.FINANCE),
     "finance:write": (N_("Confirm receipts, run payouts and close periods"), StaffRole.FINANCE),

@@ -11,6 +11,7 @@ from market.db import utcnow
 from market.identity.models import User
 from market.listings import compliance, listings
 from market.listings.models import Listing
+from tests import factories
 from tests.browser.helpers import sign_in
 from tests.listings import factories as lf
 from tests.registry import factories as rf
@@ -69,6 +70,42 @@ def test_a_demand_budget_with_too_many_decimals_is_refused_and_kept(page, member
     expect(page.locator("#budget-error")).to_contain_text("小数")
     expect(page.locator("#budget")).to_have_value("48000.005")
     expect(page.locator("#category")).to_have_value("finance")
+
+
+def test_an_empty_demand_is_refused_by_the_exchange_in_the_pages_language(
+    browser, live_app, member
+):
+    context = browser.new_context(locale="zh-HK", base_url=live_app.url)
+    page = context.new_page()
+    try:
+        sign_in(page, member)
+        page.goto("/demands")
+        page.get_by_role("button", name="發佈求購").click()
+        # The server's message, not the browser's own (English) bubble.
+        expect(page.locator("#title-error")).to_contain_text("此項必填")
+        expect(page.locator("#title")).to_have_attribute("aria-invalid", "true")
+    finally:
+        context.close()
+
+
+def test_a_buyer_without_an_organisation_is_sent_to_register_one_and_back(page, live_app):
+    with live_app.extensions["db"].unit_of_work() as session:
+        email = factories.user(session).email
+    sign_in(page, email)
+    # Where "post a demand" from a search that found nothing leads.
+    page.goto("/demands?title=火星陨石")
+    notice = page.get_by_test_id("needs-organisation")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("机构")
+    page.get_by_test_id("register-organisation").click()
+    page.wait_for_url("**/organisations/new?**")
+    page.fill("#name_zh", "火星数据（深圳）有限公司")
+    page.fill("#name_en", "Mars Data")
+    page.fill("#credit_code", factories.credit_code())
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/demands?title=**")
+    expect(page.locator("#title")).to_have_value("火星陨石")
+    expect(page.get_by_test_id("needs-organisation")).to_have_count(0)
 
 
 def test_a_rights_claim_saves_with_no_source_certificates(page, asset_id):

@@ -165,3 +165,16 @@ def test_a_listing_in_english_quotes_the_providers_own_words(browser, live_app, 
         assert problems(page, "en") == []
     finally:
         context.close()
+
+
+def test_a_filter_chip_is_named_without_its_cross(browser, live_app, two_listings):
+    context = browser.new_context(locale="zh-HK", base_url=live_app.url)
+    page = context.new_page()
+    try:
+        page.goto("/market?category=transport")
+        chip = page.get_by_test_id("chip")
+        expect(chip).to_have_count(1)
+        expect(chip).to_have_accessible_name("行業類別：交通運輸 移除此篩選條件")
+        assert "×" in chip.inner_text()  # still drawn for the eye
+    finally:
+        context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from market.identity.models import StaffRole
 from tests import factories
 from tests.web import WebClient
 
@@ -39,3 +40,16 @@ def test_a_refused_client_keeps_the_scopes_that_were_ticked(app, db):
     html = page.get_data(as_text=True)
     assert 'value="org:read" checked>' in html and 'value="orders:read" checked>' in html
     assert 'value="orders:write">' in html  # not ticked, not checked
+
+
+def test_a_reviewer_reads_that_review_write_also_curates_search(app, db):
+    reviewer = factories.user(db, "curator@example.cn", staff=(StaffRole.REVIEWER,))
+    organisation = factories.organisation(db, reviewer, is_operator=True)
+    db.commit()
+    web = WebClient(app)
+    web.log_in("curator@example.cn", factories.PASSWORD)
+    path = f"/organisations/{organisation.id}/clients"
+    english = web.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    chinese = web.get(path, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert 'value="review:write"' in english
+    assert "search synonyms" in english and "同义词" in chinese

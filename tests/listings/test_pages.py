@@ -29,6 +29,21 @@ def test_a_facet_link_filters_the_results(client, published):
     assert 'data-testid="hit"' not in page
 
 
+def test_the_currency_facet_names_the_hong_kong_dollar_as_the_demand_form_does(
+    client, db, store, provider, staff, drain
+):
+    lf.published_listing(db, store, *provider, staff, plans=[lf.plan(currency="HKD")])
+    db.commit()
+    drain()
+    hant = {"Accept-Language": "zh-Hant"}
+    market = client.get("/market?q=公交", headers=hant).get_data(as_text=True)
+    facet = market.split('data-testid="facet-currency-HKD"', 1)[1].split("</a>", 1)[0]
+    assert facet.endswith(">港元")
+    client.sign_up("hk.buyer@example.cn")
+    demand_form = client.get("/demands", headers=hant).get_data(as_text=True)
+    assert '<option value="HKD" >港元</option>' in demand_form
+
+
 def test_a_long_query_on_the_page_is_refused_beside_the_box_with_the_words_kept(client, published):
     response = client.get("/market?q=" + "数" * 5000, headers={"Accept-Language": "en"})
     assert response.status_code == 422
