@@ -130,15 +130,37 @@ def sound_key(word: str) -> str:
     return f"{len(word)}|{analysis.sound(word)}|"
 
 
+#: :data:`SOUNDS` values of English words (``0|weather``), read as a half-typed word's endings.
+WORD_KEY = "0|"
+#: The last :data:`SOUNDS` value of every document: OpenSearch fails a ``terms`` aggregation
+#: whose ``include`` pattern starts past a field's last term (index out of bounds).
+LAST_KEY = "~"
+_LATIN_WORD = re.compile(r"\b[a-z]{4,30}\b")
+
+
 def with_sounds(spec: IndexSpec, doc: dict[str, Any]) -> dict[str, Any]:
-    """The document to send: the canonical one plus its Chinese words' sounds (kept out of
-    the stored source)."""
+    """The document to send: the canonical one plus its Chinese words' sounds and its English
+    words (kept out of the stored source)."""
     words = set()
     for name in _chinese_fields(spec):
         words.update(_CJK_WORD.findall(analysis.index_tokens(doc.get(name) or "")))
-    if not words:
+    keys = {sound_key(w) + w for w in words}
+    for f in spec.text_fields:
+        if f.language in ("en", "mixed") and f.alone:
+            keys.update(WORD_KEY + w for w in _LATIN_WORD.findall((doc.get(f.name) or "").lower()))
+    if not keys:
         return doc
-    return {**doc, SOUNDS: sorted(sound_key(w) + w for w in words)}
+    return {**doc, SOUNDS: [*sorted(keys), LAST_KEY]}
+
+
+def completions_body(prefix: str) -> dict[str, Any]:
+    """The indexed English words starting with ``prefix`` (itself included), by how many
+    documents hold them."""
+    pattern = re.escape(WORD_KEY + prefix) + ".*"
+    return {
+        "size": 0,
+        "aggs": {"words": {"terms": {"field": SOUNDS, "include": pattern, "size": 100}}},
+    }
 
 
 def sounds_body(keys: list[str]) -> dict[str, Any]:

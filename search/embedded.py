@@ -41,6 +41,7 @@ from search.embedded_sql import (
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
 from search.query import (
+    COMPLETIONS,
     BulkResult,
     Hit,
     Query,
@@ -445,6 +446,13 @@ class EmbeddedEngine(SearchEngine):
                 if fixed:
                     corrections[group.text + after.text] = fixed
                     group, used = analysis.Group(fixed, ((fixed,),)), 2
+            if used == 1 and i == len(groups) - 1 and not found_in(group):
+                # The last word may be half typed (weath, weather fore): read as a prefix,
+                # as the suggestions do, before any typo correction.
+                completed = self._completions(conn, tables, word)
+                if completed:
+                    group = analysis.Group(group.text, tuple((w,) for w in completed))
+                    del frequency[group.text]
             if used == 1 and not found_in(group):
                 fixed = None
                 if len(word) == 1 and word[0].isascii() and word[0].isalpha():
@@ -486,6 +494,15 @@ class EmbeddedEngine(SearchEngine):
         sounds = self._sounds.get(tables.physical, {})
         found = sounds.get((len(word), analysis.sound(word)))
         return found if found and found != word else None
+
+    def _completions(self, conn, tables: Tables, word: tuple[str, ...]) -> list[str]:
+        """The index's English words starting with a half-typed ``word`` of three letters or
+        more, most frequent first (at most :data:`COMPLETIONS`); ``[]`` for anything else."""
+        if len(word) != 1 or not (word[0].isascii() and word[0].isalpha() and len(word[0]) >= 3):
+            return []
+        vocabulary = self._vocabulary(conn, tables)
+        found = [w for w in vocabulary if w.startswith(word[0]) and w != word[0]]
+        return sorted(found, key=lambda w: (-vocabulary[w], w))[:COMPLETIONS]
 
     def _correct(self, conn, tables: Tables, word: str) -> str | None:
         """The nearest word of the index's vocabulary (one edit for words under eight

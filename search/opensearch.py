@@ -25,7 +25,17 @@ import opensearchpy
 from search import analysis, bodies
 from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
 from search.errors import EngineError, IndexMissing, SpecMismatch
-from search.query import BulkResult, Hit, Query, Results, Suggestion, check, clean_text, fills
+from search.query import (
+    COMPLETIONS,
+    BulkResult,
+    Hit,
+    Query,
+    Results,
+    Suggestion,
+    check,
+    clean_text,
+    fills,
+)
 from search.spec import IndexSpec
 
 BATCH = 1000
@@ -374,6 +384,15 @@ class OpenSearchEngine(SearchEngine):
             if corrected:
                 groups = fixed
                 known, _, _, _, _ = self._known(spec, alias, plan, groups, search=False)
+        completed = None
+        if _half_typed(groups[-1]) and (not known[-1] or len(groups[-1].text) >= 4):
+            # The last word may be half typed (weath, weather fore): read as a prefix, as
+            # the suggestions do, before any typo correction. (A word of four letters or
+            # more may be "known" by a fuzzy match only: the index's words tell.)
+            completed = self._completions(alias, groups[-1])
+            if completed:
+                groups = [*groups[:-1], completed]
+                known, _, _, _, _ = self._known(spec, alias, plan, groups, search=False)
         counted = [g for g, k in zip(groups, known, strict=True) if k]
         weights = self._weights(alias, [k for k in known if k])
         minimum = analysis.required(len(counted))
@@ -420,7 +439,22 @@ class OpenSearchEngine(SearchEngine):
                 "search", index=alias, body=bodies.search_body(spec, plan, [], 1, asked)
             )
             engine_ms += float(response.get("took", 0))
-        return self._results(plan, response, engine_ms, started, relaxed, corrected, strict)
+        return self._results(
+            plan, response, engine_ms, started, relaxed, corrected, strict,
+            completed.text if completed else None,
+        )  # fmt: skip
+
+    def _completions(self, alias: str, group: analysis.Group) -> analysis.Group | None:
+        """``group``'s word read as the start of the index's English words (at most
+        :data:`COMPLETIONS`, most frequent first), or ``None`` when none starts so or the
+        word is one of them."""
+        body = bodies.completions_body(group.text.lower())
+        buckets = self._call("search", index=alias, body=body)["aggregations"]["words"]["buckets"]
+        words = {b["key"][len(bodies.WORD_KEY) :]: b["doc_count"] for b in buckets}
+        if not words or group.text.lower() in words:  # none, or a word of the index itself
+            return None
+        found = sorted((-n, word) for word, n in words.items())[:COMPLETIONS]
+        return analysis.Group(group.text, tuple((word,) for _, word in found))
 
     def _remember_retry(self, key: tuple[str, str] | None, retry: str, response) -> None:
         if key is None:
@@ -534,8 +568,9 @@ class OpenSearchEngine(SearchEngine):
         return responses
 
     def _results(
-        self, plan, response, engine_ms, started, relaxed=False, corrected=None, strict=None
-    ):
+        self, plan, response, engine_ms, started, relaxed=False, corrected=None, strict=None,
+        completed=None,
+    ):  # fmt: skip
         scored = plan.sort is None and bool(plan.text)
         hits = [
             Hit(
@@ -559,7 +594,8 @@ class OpenSearchEngine(SearchEngine):
             engine_ms=engine_ms,
             # A retry that found nothing either did not find "some of the words".
             relaxed=relaxed and total["value"] > 0,
-            did_you_mean=corrected or _did_you_mean(plan.text, response.get("suggest", {})),
+            did_you_mean=corrected
+            or _did_you_mean(plan.text, response.get("suggest", {}), completed),
             strict_total=strict,
         )
 
@@ -676,11 +712,12 @@ def _retry_key(alias: str, body: dict[str, Any]) -> tuple[str, str]:
     return alias, json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _did_you_mean(text: str, suggest: dict[str, Any]) -> str | None:
-    """The query with each English word no document holds replaced by the suggester's best."""
+def _did_you_mean(text: str, suggest: dict[str, Any], completed: str | None = None) -> str | None:
+    """The query with each English word no document holds replaced by the suggester's best
+    (not the ``completed`` word, read as the start of indexed words)."""
     fixes = {}
     for entry in suggest.get("did_you_mean", []):
-        if entry.get("options"):
+        if entry.get("options") and entry["text"] != completed:
             fixes[entry["text"]] = entry["options"][0]["text"]
     return analysis.corrected(text, fixes)
 
@@ -697,6 +734,12 @@ def _maybe_typos(groups: list[analysis.Group], known: list[bool], total: int) ->
         if not total and _cjk(following) and len(following) == 1:
             return True
     return False
+
+
+def _half_typed(group: analysis.Group) -> bool:
+    """Whether ``group`` is one English word of three letters or more, as the start of one."""
+    word = group.alternatives[0]
+    return len(word) == 1 and word[0].isascii() and word[0].isalpha() and len(word[0]) >= 3
 
 
 def _cjk(text: str) -> bool:

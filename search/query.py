@@ -174,6 +174,9 @@ class Plan:
 #: the page and its size (the default page of the API and of the market page).
 FEW = 20
 
+#: Indexed words a half-typed last word is read as, at most (the most frequent).
+COMPLETIONS = 8
+
 
 def fills(plan: Plan, total: int) -> bool:
     """Whether documents matching some of the query's words should follow the ``total``

@@ -184,6 +184,11 @@ def market():
         status = 404
     # Words refused for a control character are not searched for, but stay in the box.
     shown = {**args, "q": request.args.get("q", "")} if "q" in bad_arguments else args
+    # The correction as the buyer reads it (in the script they typed), and its link the same.
+    shown_correction = discovery.in_typed_script(
+        results.did_you_mean if results else None, args["q"] or "",
+        str(get_locale()).startswith("zh_Hant"),
+    )  # fmt: skip
     page = render_template(
         "listings/market.html", args=shown, results=results, facets=facets, error=error,
         argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
@@ -193,23 +198,21 @@ def market():
             q=None if "q" in dropped else args["q"] or None,
             sort=None if "sort" in dropped else request.args.get("sort"),
         ),
-        corrected=_corrected_link(results, searched),
+        corrected=_corrected_link(shown_correction, searched),
         search_id=logged.id if logged else None,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
-        did_you_mean=discovery.in_typed_script(
-            results.did_you_mean if results else None, args["q"] or "",
-            str(get_locale()).startswith("zh_Hant"),
-        ),
+        did_you_mean=shown_correction,
     )  # fmt: skip
     return page, status
 
 
-def _corrected_link(results, searched: dict) -> str | None:
-    """The "did you mean" link: this search with the corrected words, filters and sort kept."""
-    if results is None or not results.did_you_mean:
+def _corrected_link(correction: str | None, searched: dict) -> str | None:
+    """The "did you mean" link: this search with the corrected words as shown (in the buyer's
+    script), filters and sort kept."""
+    if not correction:
         return None
-    query = {**searched, "q": [results.did_you_mean]}
+    query = {**searched, "q": [correction]}
     query.pop("page", None)
     return url_for("listings.market", **query)
 

@@ -440,10 +440,13 @@ class MarketArgsSchema(SearchArgsSchema):
         return data
 
 
+SUGGEST_MAX = 100  # characters of typed text the suggestions take (page and API alike)
+
+
 class SuggestArgsSchema(Schema):
     """What was typed so far."""
 
-    q = fields.String(load_default="", validate=validate.Length(max=100))
+    q = fields.String(load_default="", validate=validate.Length(max=SUGGEST_MAX))
 
 
 class SearchHitSchema(Schema):

@@ -21,6 +21,7 @@ from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
 from market.identity.models import StaffRole
 from market.listings import discovery
+from market.listings.schemas import SUGGEST_MAX
 from market.searching import schemas, services
 from market.text import N_
 from search import analysis
@@ -208,7 +209,9 @@ def suggest():
     given = request.args.getlist("q")
     if len(given) > 1:
         raise InvalidInput(N_("Given more than once."), field="q")
-    text = (given[0] if given else "")[:100]  # the box's text as typed so far
+    text = given[0] if given else ""  # the box's text as typed so far
+    if len(text) > SUGGEST_MAX:  # as the API's /listings/suggest refuses it
+        raise InvalidInput(f"Longer than maximum length {SUGGEST_MAX}.", field="q")
     try:
         found = discovery.suggest(current_app.extensions["search"], text)
     except DomainError:

@@ -255,7 +255,14 @@ def test_page_suggestions_are_served_as_json(client, published, drain):
     drain()
     items = client.get("/market/suggest?q=深圳").get_json()
     assert items and all("text" in item for item in items)
-    assert client.get("/market/suggest?q=" + "深" * 5000).status_code == 200
+    assert client.get("/market/suggest?q=" + "深" * 100).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/market/suggest", "/api/v1/listings/suggest"])
+def test_suggestions_refuse_over_100_characters_alike_on_the_page_and_the_api(client, path):
+    response = client.raw.get(path, query_string={"q": "深" * 101})
+    assert response.status_code == 422
+    assert response.is_json and list(response.get_json()["errors"]) == ["q"]
 
 
 @pytest.mark.parametrize("query", ["q=%FF", "q=%00", "q=%E2%80%AEbus", "q=bus&q=metro"])
@@ -667,3 +674,12 @@ def test_did_you_mean_ends_with_the_languages_question_mark(
     page = client.get("/market?q=shenzen", headers={"Accept-Language": language})
     line = page.get_data(as_text=True).split('data-testid="did-you-mean"')[1].split("\n")[0]
     assert line.endswith(mark), line
+
+
+def test_the_did_you_mean_link_carries_the_correction_as_shown(client, published, drain):
+    drain()
+    page = client.get("/market?q=技錄").get_data(as_text=True)
+    shown = page.split('data-testid="did-you-mean"')[1]
+    link = shown.split('"')[1]
+    assert "記錄" in shown
+    assert parse_qs(urlsplit(html.unescape(link)).query)["q"] == ["記錄"]

@@ -441,3 +441,20 @@ def test_records_written_as_hong_kong_does_find_records_not_documentaries(loaded
 def test_hong_kong_words_for_a_shop_find_store_listings(loaded):
     for query in ("門市", "舖位"):
         assert "零售门店客流数据" in titles(loaded, query), query
+
+
+@pytest.mark.parametrize(
+    ("typed", "wanted"),
+    [
+        ("weath", "weather"),
+        ("weather fore", "weather forecast"),
+        ("metro rider", "metro ridership"),
+    ],
+)
+def test_a_half_typed_last_word_is_read_as_a_prefix_before_any_correction(loaded, typed, wanted):
+    results = loaded.search(LISTINGS, Query(text=typed, per_page=3))
+    assert results.did_you_mean is None
+    assert results.hits and all(
+        wanted in hit.source["title_en"].lower() for hit in results.hits[:1]
+    )
+    assert not results.relaxed
