@@ -11,6 +11,7 @@ import flask_smorest
 import sqlalchemy as sa
 from apispec import BasePlugin
 from flask import current_app, request
+from flask_babel import gettext
 from flask_smorest import Api, Page
 from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import Schema, ValidationError, fields, validate
@@ -18,7 +19,7 @@ from webargs.flaskparser import is_json_request
 
 from market.apilinks import LinksPlugin
 from market.context import db_session
-from market.errors import DomainError
+from market.errors import DomainError, NotFound
 from market.fields import INT64_MAX, BigIdConverter, IdConverter, Int, Text, text_errors
 from market.oauth.scopes import SCOPES
 from market.text import N_
@@ -57,6 +58,31 @@ def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
 
 # flask-smorest calls the factory by its module name when a list is declared.
 flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
+
+_smorest_pagination_metadata = flask_smorest.Blueprint._make_pagination_metadata
+
+
+def _pagination_metadata(page, page_size, item_count):
+    """flask-smorest's ``X-Pagination`` keys, ``page`` among them even when nothing matched
+    (flask-smorest leaves it out of an empty list's header)."""
+    return {**_smorest_pagination_metadata(page, page_size, item_count), "page": page}
+
+
+def _page_within_the_list(self, page_params, result, headers):
+    """Refuse a page after the last one with a 404 naming ``page`` and the last page, as the
+    market page does, rather than an empty list under a total; then set ``X-Pagination``."""
+    last = max(1, -(-page_params.item_count // page_params.page_size))
+    if page_params.page > last:
+        raise NotFound(
+            gettext("There is no such page: the last one is %(last)d.", last=last),
+            "page",
+        )
+    return _smorest_set_pagination_metadata(self, page_params, result, headers)
+
+
+_smorest_set_pagination_metadata = flask_smorest.Blueprint._set_pagination_metadata
+flask_smorest.Blueprint._make_pagination_metadata = staticmethod(_pagination_metadata)
+flask_smorest.Blueprint._set_pagination_metadata = _page_within_the_list
 
 
 def wants_json() -> bool:

@@ -45,6 +45,18 @@ def test_a_published_listing_is_found_once_the_worker_ran(client, published, rea
     assert "<mark>" in "".join(body["hits"][0]["highlights"].values())
 
 
+def test_a_search_page_past_the_last_is_a_404_naming_page(client, published, reader, drain):
+    drain()
+    found = _search(client, reader, q="公交")
+    assert json.loads(found.headers["X-Pagination"])["page"] == 1
+    past = _search(client, reader, q="公交", page=2)
+    assert past.status_code == 404
+    assert list(past.get_json()["errors"]) == ["page"]
+    nothing = _search(client, reader, q="没有这种词")
+    assert nothing.status_code == 200
+    assert json.loads(nothing.headers["X-Pagination"]) == {"total": 0, "total_pages": 0, "page": 1}
+
+
 def test_facets_carry_labels(client, published, reader, drain):
     drain()
     body = _search(client, reader, q="bus").get_json()
