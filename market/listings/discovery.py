@@ -106,22 +106,21 @@ def guarded(call: Callable, empty):
     """Run an engine call, turning its errors into the app's (422, empty, or 503)."""
     try:
         return call()
-    except search.QueryTooLong as error:
+    except search.QueryTooLong:
         raise InvalidInput(
-            N_("the search text is too long (at most 500 characters)"),
+            N_("The search text is too long (at most 500 characters)"),
             field="q",
-            limit=[error.limit],
         ) from None
     except search.InvalidQuery as error:
         raise InvalidInput(
-            N_("this search parameter is not valid"), field=error.field or "q"
+            N_("This search parameter is not valid"), field=error.field or "q"
         ) from None
     except search.IndexMissing:
         return empty
     except search.SearchError:
         log.exception("search engine failed")
         raise SearchUnavailable(
-            N_("search is unavailable at the moment; try again shortly")
+            N_("Search is unavailable at the moment; try again shortly")
         ) from None
 
 
@@ -137,7 +136,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     low, high = args.get("price_min"), args.get("price_max")
     if low is not None or high is not None:
         if low is not None and high is not None and low > high:
-            raise InvalidInput(N_("the lowest price is above the highest"), field="price_max")
+            raise InvalidInput(N_("The lowest price is above the highest"), field="price_max")
         filters["price_cny"] = Range(gte=low, lte=high)
     if args.get("year_from") is not None:
         filters["coverage_to"] = Range(gte=args["year_from"])
@@ -147,9 +146,8 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     if page * size > MAX_RESULT_WINDOW:
         # Deep pages cost the engine every result before them; nobody reads that far.
         raise InvalidInput(
-            N_("a search shows at most its first 10,000 results: ask for an earlier page"),
+            N_("A search shows at most its first 10,000 results: ask for an earlier page"),
             field="page",
-            limit=[MAX_RESULT_WINDOW],
         )
     text = args.get("q") or ""
     # A query that is a provider's whole name asks for that provider's listings first.
