@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import re
 import threading
 import types
 from collections.abc import Mapping
 
 import flask_smorest
 import sqlalchemy as sa
-from apispec import BasePlugin
+from apispec import APISpec, BasePlugin
 from flask import current_app, request
 from flask_babel import gettext
 from flask_smorest import Api, Page
@@ -74,7 +75,7 @@ def _page_within_the_list(self, page_params, result, headers):
     last = max(1, -(-page_params.item_count // page_params.page_size))
     if page_params.page > last:
         raise NotFound(
-            gettext("There is no such page: the last one is %(last)d.", last=last),
+            gettext("There is no such page: the last one is %(last)d", last=last),
             "page",
         )
     return _smorest_set_pagination_metadata(self, page_params, result, headers)
@@ -585,6 +586,32 @@ class ErrorSchema(Schema):
     )
 
 
+_RST_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def _as_markdown(node):
+    """``node`` with every ``description`` and ``summary`` text in Markdown: the docstrings and
+    metadata they come from write code as reStructuredText's double backticks."""
+    if isinstance(node, dict):
+        return {
+            key: _RST_LITERAL.sub(r"`\1`", value)
+            if key in ("description", "summary") and isinstance(value, str)
+            else _as_markdown(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_as_markdown(item) for item in node]
+    return node
+
+
+class MarkdownSpec(APISpec):
+    """The OpenAPI document, its descriptions in Markdown (what OpenAPI's CommonMark reads)."""
+
+    def to_dict(self):
+        """The document as a dict, as :class:`APISpec` gives it, with Markdown texts."""
+        return _as_markdown(super().to_dict())
+
+
 class ShujiaoApi(Api):
     """flask-smorest's Api, leaving error rendering to the app (JSON for the API, HTML for
     pages) instead of answering every error of the site in JSON, and writing each blueprint's
@@ -622,6 +649,8 @@ class ShujiaoApi(Api):
 
     @spec.setter
     def spec(self, value):
+        # flask-smorest builds the APISpec itself; ours writes its texts as Markdown.
+        value.__class__ = MarkdownSpec
         self._spec = value
 
     def register_blueprint(self, blp, *, parameters=None, **options):

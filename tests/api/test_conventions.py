@@ -129,6 +129,13 @@ def test_a_list_pages_by_twenty_when_page_size_is_left_out(app, caller, db):
     assert page_size["schema"]["default"] == 20 and page_size["schema"]["maximum"] == 100
 
 
+def test_openapi_texts_are_markdown_not_restructuredtext(app):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    search = document["paths"]["/api/v1/listings/search"]["get"]["description"]
+    assert "(`relaxed`)" in search
+    assert "``" not in json.dumps(document)
+
+
 def test_openapi_document_declares_scopes(app):
     document = app.test_client().get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
