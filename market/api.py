@@ -650,7 +650,8 @@ class ShujiaoApi(Api):
     @spec.setter
     def spec(self, value):
         # flask-smorest builds the APISpec itself; ours writes its texts as Markdown.
-        value.__class__ = MarkdownSpec
+        if type(value) is APISpec:
+            value.__class__ = MarkdownSpec
         self._spec = value
 
     def register_blueprint(self, blp, *, parameters=None, **options):
