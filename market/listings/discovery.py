@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from babel.numbers import get_currency_name
 from sqlalchemy.orm import Session
 
 import search
@@ -22,6 +23,8 @@ from market.identity.models import Organisation
 from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
 from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
+from market.listings.rates import CNY
+from market.money import whole_money
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, REGION_LABELS
 from market.text import N_
 from search import Query, Range, RangeFacet
@@ -304,8 +307,16 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
     for name, values in results.facets.items():
         rows = []
         for value, count in values:
+            if not count:
+                continue  # a range bucket nothing falls in, left out like every other facet's
             if name == "provider":
                 label = providers.get(value, value)
+            elif name == PRICE_BUCKETS.field:
+                label = price_label(*value.split("-"), gettext)
+            elif name == YEAR_BUCKETS.field:
+                label = years_label(*value.split("-"), gettext)
+            elif name == "currency":
+                label = get_currency_name(value, locale=locale)
             elif name in BOOLEAN_FILTERS:
                 label = gettext(BOOLEAN_LABELS[bool(value)])
             elif name in tables:
@@ -316,6 +327,29 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
         # Shown and sent as "price" (ranges of fen), whatever field the index compares on.
         out["price" if name == PRICE_BUCKETS.field else name] = rows
     return out
+
+
+def price_label(low: str, high: str, gettext) -> str:
+    """A price bucket's key (fen, ``*`` for open) in whole units of the exchange's currency,
+    in the language of ``gettext`` (``Under ¥1,000``, ``¥1,000 – ¥10,000``)."""
+
+    def whole(minor: str) -> str:
+        return whole_money(int(minor), CNY)
+
+    if low == "*":
+        return gettext("Under %(amount)s") % {"amount": whole(high)}
+    if high == "*":
+        return gettext("%(amount)s and above") % {"amount": whole(low)}
+    return f"{whole(low)} – {whole(high)}"
+
+
+def years_label(low: str, high: str, gettext) -> str:
+    """A coverage bucket's key as years people read (``2015–2019``, ``Before 2015``)."""
+    if low == "*":
+        return gettext("Before %(year)s") % {"year": high}
+    if high == "*":
+        return gettext("%(year)s and later") % {"year": low}
+    return f"{low}–{int(high) - 1}"
 
 
 def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> str | None:

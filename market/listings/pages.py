@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from babel.numbers import get_currency_name
 from flask import (
     Blueprint,
     current_app,
@@ -51,7 +50,7 @@ from market.listings.models import (
 )
 from market.listings.rates import CNY
 from market.listings.states import Action, Actor
-from market.money import money, plain_amount, whole_money
+from market.money import money, plain_amount
 from market.registry.assets import Upload, store_first
 from market.registry.models import (
     ASSET_KIND_LABELS,
@@ -287,20 +286,6 @@ def _chips(facets: dict) -> list[dict]:
     ]
 
 
-def _price_label(low: str, high: str) -> str:
-    """A price bucket in whole units of the exchange's currency (``¥1,000–¥10,000``)."""
-    currency = CNY
-
-    def whole(minor: str) -> str:
-        return whole_money(int(minor), currency)
-
-    if low == "*":
-        return _("Under %(amount)s", amount=whole(high))
-    if high == "*":
-        return _("%(amount)s and above", amount=whole(low))
-    return f"{whole(low)} – {whole(high)}"
-
-
 def _link_facets(facets: dict, searched: dict) -> None:
     """Give each facet value the URL that toggles it (keeping the rest of the search)."""
     current = dict(searched)
@@ -329,10 +314,8 @@ def _link_facets(facets: dict, searched: dict) -> None:
                 )
                 for key, bound in bounds.items():
                     chosen[key] = [] if item["active"] or bound == "*" else [bound]
-                item["label"] = (_price_label if name == "price" else _years_label)(low, high)
             elif name == "currency":
                 item["active"] = value in current.get(name, [])
-                item["label"] = get_currency_name(value, locale=get_locale())
                 selected = current.get(name, [])
                 chosen[name] = (
                     [v for v in selected if v != value] if item["active"] else [*selected, value]
@@ -350,15 +333,6 @@ def _link_facets(facets: dict, searched: dict) -> None:
                     [v for v in selected if v != value] if item["active"] else [*selected, value]
                 )
             item["href"] = url_for("listings.market", **chosen)
-
-
-def _years_label(low: str, high: str) -> str:
-    """A coverage bucket as years people read (``2015–2019``)."""
-    if low == "*":
-        return _("Before %(year)s", year=high)
-    if high == "*":
-        return _("%(year)s and later", year=low)
-    return f"{low}–{int(high) - 1}"
 
 
 @blp.route("/market/listings/<int:listing_id>")

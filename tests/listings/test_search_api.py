@@ -92,6 +92,18 @@ def test_facets_carry_labels(client, published, reader, drain):
     assert {"value": "transport", "label": "Transport", "count": 1} in body["facets"]["category"]
 
 
+def test_range_and_currency_facets_read_like_the_others(client, published, reader, drain):
+    drain()
+    headers = {**reader, "Accept-Language": "zh-CN"}
+    facets = _search(client, headers, q="公交").get_json()["facets"]
+    counts = [row["count"] for rows in facets.values() for row in rows]
+    assert counts and 0 not in counts
+    labels = [row["label"] for row in facets["price"] + facets.get("coverage_to", [])]
+    assert labels and all(label != row["value"] for label, row in zip(labels, facets["price"]))
+    assert any("¥" in row["label"] for row in facets["price"])
+    assert [row["label"] for row in facets["currency"]] == ["人民币"]
+
+
 def test_a_suspended_listing_leaves_the_index(app, db, client, published, reader, drain, staff):
     drain()
     listings.move(db, published, Action.SUSPEND, Actor.REVIEWER, staff, "complaint", utcnow())
