@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import enum
+import re
 import threading
 import types
 from collections.abc import Mapping
 
 import flask_smorest
 import sqlalchemy as sa
-from apispec import BasePlugin
+from apispec import APISpec, BasePlugin
 from flask import current_app, request
+from flask_babel import gettext
 from flask_smorest import Api, Page
 from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import Schema, ValidationError, fields, validate
@@ -18,7 +20,7 @@ from webargs.flaskparser import is_json_request
 
 from market.apilinks import LinksPlugin
 from market.context import db_session
-from market.errors import DomainError
+from market.errors import DomainError, NotFound
 from market.fields import INT64_MAX, BigIdConverter, IdConverter, Int, Text, text_errors
 from market.oauth.scopes import SCOPES
 from market.text import N_
@@ -57,6 +59,31 @@ def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
 
 # flask-smorest calls the factory by its module name when a list is declared.
 flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
+
+_smorest_pagination_metadata = flask_smorest.Blueprint._make_pagination_metadata
+
+
+def _pagination_metadata(page, page_size, item_count):
+    """flask-smorest's ``X-Pagination`` keys, ``page`` among them even when nothing matched
+    (flask-smorest leaves it out of an empty list's header)."""
+    return {**_smorest_pagination_metadata(page, page_size, item_count), "page": page}
+
+
+def _page_within_the_list(self, page_params, result, headers):
+    """Refuse a page after the last one with a 404 naming ``page`` and the last page, as the
+    market page does, rather than an empty list under a total; then set ``X-Pagination``."""
+    last = max(1, -(-page_params.item_count // page_params.page_size))
+    if page_params.page > last:
+        raise NotFound(
+            gettext("There is no such page: the last one is %(last)d", last=last),
+            "page",
+        )
+    return _smorest_set_pagination_metadata(self, page_params, result, headers)
+
+
+_smorest_set_pagination_metadata = flask_smorest.Blueprint._set_pagination_metadata
+flask_smorest.Blueprint._make_pagination_metadata = staticmethod(_pagination_metadata)
+flask_smorest.Blueprint._set_pagination_metadata = _page_within_the_list
 
 
 def wants_json() -> bool:
@@ -559,6 +586,32 @@ class ErrorSchema(Schema):
     )
 
 
+_RST_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def _as_markdown(node):
+    """``node`` with every ``description`` and ``summary`` text in Markdown: the docstrings and
+    metadata they come from write code as reStructuredText's double backticks."""
+    if isinstance(node, dict):
+        return {
+            key: _RST_LITERAL.sub(r"`\1`", value)
+            if key in ("description", "summary") and isinstance(value, str)
+            else _as_markdown(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_as_markdown(item) for item in node]
+    return node
+
+
+class MarkdownSpec(APISpec):
+    """The OpenAPI document, its descriptions in Markdown (what OpenAPI's CommonMark reads)."""
+
+    def to_dict(self):
+        """The document as a dict, as :class:`APISpec` gives it, with Markdown texts."""
+        return _as_markdown(super().to_dict())
+
+
 class ShujiaoApi(Api):
     """flask-smorest's Api, leaving error rendering to the app (JSON for the API, HTML for
     pages) instead of answering every error of the site in JSON, and writing each blueprint's
@@ -596,6 +649,9 @@ class ShujiaoApi(Api):
 
     @spec.setter
     def spec(self, value):
+        # flask-smorest builds the APISpec itself; ours writes its texts as Markdown.
+        if type(value) is APISpec:
+            value.__class__ = MarkdownSpec
         self._spec = value
 
     def register_blueprint(self, blp, *, parameters=None, **options):

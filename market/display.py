@@ -18,7 +18,7 @@ from market.hant import is_traditional, to_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
-from market.listings.discovery import REGION_LABELS
+from market.listings.discovery import REGION_LABELS, names_locale
 from market.money import money
 from market.registry import models as registry_models
 from market.registry import states as registry_states
@@ -173,11 +173,7 @@ def home_currency() -> str:
 
 
 def _names_locale():
-    # Babel's plain Traditional (zh_Hant) is Taiwan's: it names the Hong Kong dollar 港幣 and
-    # writes 義大利, 紐西蘭, 肯亞; Hong Kong, whose usage the Traditional pages follow, says 港元
-    # (as the Simplified pages do), 意大利, 新西蘭, 肯尼亞.
-    locale = get_locale()
-    return "zh_Hant_HK" if locale is not None and str(locale) == "zh_Hant" else locale
+    return names_locale(get_locale())
 
 
 def currency_choices() -> list[tuple[str, str]]:

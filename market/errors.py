@@ -108,8 +108,8 @@ def errors_of(
 
 
 def _url_id_named(message: str, names: list[str]) -> str:
-    if message.startswith("no such "):
-        words = message.removeprefix("no such ").lower().split()
+    if message.lower().startswith("no such "):
+        words = message[len("no such ") :].lower().split()
         for wanted in ("_".join(words), words[-1], words[0]):
             for name in names:
                 if name.removesuffix("_id") == wanted:

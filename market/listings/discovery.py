@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from babel.numbers import get_currency_name
 from sqlalchemy.orm import Session
 
 import search
@@ -22,6 +23,8 @@ from market.identity.models import Organisation
 from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
 from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
+from market.listings.rates import CNY
+from market.money import whole_money
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, REGION_LABELS
 from market.text import N_
 from search import Query, Range, RangeFacet
@@ -106,22 +109,21 @@ def guarded(call: Callable, empty):
     """Run an engine call, turning its errors into the app's (422, empty, or 503)."""
     try:
         return call()
-    except search.QueryTooLong as error:
+    except search.QueryTooLong:
         raise InvalidInput(
-            N_("the search text is too long (at most 500 characters)"),
+            N_("The search text is too long (at most 500 characters)"),
             field="q",
-            limit=[error.limit],
         ) from None
     except search.InvalidQuery as error:
         raise InvalidInput(
-            N_("this search parameter is not valid"), field=error.field or "q"
+            N_("This search parameter is not valid"), field=error.field or "q"
         ) from None
     except search.IndexMissing:
         return empty
     except search.SearchError:
         log.exception("search engine failed")
         raise SearchUnavailable(
-            N_("search is unavailable at the moment; try again shortly")
+            N_("Search is unavailable at the moment; try again shortly")
         ) from None
 
 
@@ -137,7 +139,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     low, high = args.get("price_min"), args.get("price_max")
     if low is not None or high is not None:
         if low is not None and high is not None and low > high:
-            raise InvalidInput(N_("the lowest price is above the highest"), field="price_max")
+            raise InvalidInput(N_("The lowest price is above the highest"), field="price_max")
         filters["price_cny"] = Range(gte=low, lte=high)
     if args.get("year_from") is not None:
         filters["coverage_to"] = Range(gte=args["year_from"])
@@ -147,9 +149,8 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     if page * size > MAX_RESULT_WINDOW:
         # Deep pages cost the engine every result before them; nobody reads that far.
         raise InvalidInput(
-            N_("a search shows at most its first 10,000 results: ask for an earlier page"),
+            N_("A search shows at most its first 10,000 results: ask for an earlier page"),
             field="page",
-            limit=[MAX_RESULT_WINDOW],
         )
     text = args.get("q") or ""
     # A query that is a provider's whole name asks for that provider's listings first.
@@ -306,8 +307,16 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
     for name, values in results.facets.items():
         rows = []
         for value, count in values:
+            if not count:
+                continue  # a range bucket nothing falls in, left out like every other facet's
             if name == "provider":
                 label = providers.get(value, value)
+            elif name == PRICE_BUCKETS.field:
+                label = price_label(*value.split("-"), gettext)
+            elif name == YEAR_BUCKETS.field:
+                label = years_label(*value.split("-"), gettext)
+            elif name == "currency":
+                label = get_currency_name(value, locale=names_locale(locale))
             elif name in BOOLEAN_FILTERS:
                 label = gettext(BOOLEAN_LABELS[bool(value)])
             elif name in tables:
@@ -318,6 +327,36 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
         # Shown and sent as "price" (ranges of fen), whatever field the index compares on.
         out["price" if name == PRICE_BUCKETS.field else name] = rows
     return out
+
+
+def names_locale(locale):
+    """The locale to name currencies and countries in: Babel's plain Traditional Chinese
+    (zh_Hant) is Taiwan's (港幣, 義大利, 紐西蘭); the Traditional pages follow Hong Kong's usage
+    (港元, as the Simplified pages say, 意大利, 新西蘭)."""
+    return "zh_Hant_HK" if locale is not None and str(locale) == "zh_Hant" else locale
+
+
+def price_label(low: str, high: str, gettext) -> str:
+    """A price bucket's key (fen, ``*`` for open) in whole units of the exchange's currency,
+    in the language of ``gettext`` (``Under ¥1,000``, ``¥1,000 – ¥10,000``)."""
+
+    def whole(minor: str) -> str:
+        return whole_money(int(minor), CNY)
+
+    if low == "*":
+        return gettext("Under %(amount)s") % {"amount": whole(high)}
+    if high == "*":
+        return gettext("%(amount)s and above") % {"amount": whole(low)}
+    return f"{whole(low)} – {whole(high)}"
+
+
+def years_label(low: str, high: str, gettext) -> str:
+    """A coverage bucket's key as years people read (``2015–2019``, ``Before 2015``)."""
+    if low == "*":
+        return gettext("Before %(year)s") % {"year": high}
+    if high == "*":
+        return gettext("%(year)s and later") % {"year": low}
+    return f"{low}–{int(high) - 1}"
 
 
 def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> str | None:

@@ -23,7 +23,7 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
-from market.display import currency_name, territory, territory_choices, word_list
+from market.display import territory, territory_choices, word_list
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.guard import refused_query_args, shows_refused_query
@@ -50,7 +50,7 @@ from market.listings.models import (
 )
 from market.listings.rates import CNY
 from market.listings.states import Action, Actor
-from market.money import money, plain_amount, whole_money
+from market.money import money, plain_amount
 from market.registry.assets import Upload, store_first
 from market.registry.models import (
     ASSET_KIND_LABELS,
@@ -289,20 +289,6 @@ def _chips(facets: dict) -> list[dict]:
     ]
 
 
-def _price_label(low: str, high: str) -> str:
-    """A price bucket in whole units of the exchange's currency (``¥1,000–¥10,000``)."""
-    currency = CNY
-
-    def whole(minor: str) -> str:
-        return whole_money(int(minor), currency)
-
-    if low == "*":
-        return _("Under %(amount)s", amount=whole(high))
-    if high == "*":
-        return _("%(amount)s and above", amount=whole(low))
-    return f"{whole(low)} – {whole(high)}"
-
-
 def _link_facets(facets: dict, searched: dict) -> None:
     """Give each facet value the URL that toggles it (keeping the rest of the search)."""
     current = dict(searched)
@@ -331,10 +317,8 @@ def _link_facets(facets: dict, searched: dict) -> None:
                 )
                 for key, bound in bounds.items():
                     chosen[key] = [] if item["active"] or bound == "*" else [bound]
-                item["label"] = (_price_label if name == "price" else _years_label)(low, high)
             elif name == "currency":
                 item["active"] = value in current.get(name, [])
-                item["label"] = currency_name(value)
                 selected = current.get(name, [])
                 chosen[name] = (
                     [v for v in selected if v != value] if item["active"] else [*selected, value]
@@ -352,15 +336,6 @@ def _link_facets(facets: dict, searched: dict) -> None:
                     [v for v in selected if v != value] if item["active"] else [*selected, value]
                 )
             item["href"] = url_for("listings.market", **chosen)
-
-
-def _years_label(low: str, high: str) -> str:
-    """A coverage bucket as years people read (``2015–2019``)."""
-    if low == "*":
-        return _("Before %(year)s", year=high)
-    if high == "*":
-        return _("%(year)s and later", year=low)
-    return f"{low}–{int(high) - 1}"
 
 
 @blp.route("/market/listings/<int:listing_id>")

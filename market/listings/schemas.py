@@ -452,9 +452,17 @@ class SuggestArgsSchema(Schema):
 class SearchHitSchema(Schema):
     """A search hit: the indexed listing and highlighted snippets."""
 
-    id = fields.Integer()
+    id = fields.Integer(
+        metadata={"description": "The listing's id, an integer like every id of the API."}
+    )
     score = fields.Float(allow_none=True)
-    listing = fields.Dict()
+    # Ids inside are the index's keyword strings; left so, for the clients that read them.
+    listing = fields.Dict(
+        metadata={
+            "description": "The listing as the search index holds it: its ids (`id`, "
+            "`provider`) are keyword strings there."
+        }
+    )
     highlights = fields.Dict()
 
 

@@ -13,6 +13,7 @@ from authlib.oauth2.rfc6749 import grants, scope_to_list
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import current_app, g, request
+from flask_babel import gettext
 from flask_smorest.utils import deepupdate
 from sqlalchemy.orm import joinedload
 
@@ -168,29 +169,45 @@ def _effective_scopes(token: OAuthToken) -> frozenset[str]:
     return frozenset(kept)
 
 
+#: What a refused bearer token is told, by Authlib's error code.
+TOKEN_ERRORS = {
+    "missing_authorization": N_("A valid bearer token is required"),
+    "invalid_token": N_("The access token is expired, revoked, malformed or otherwise invalid"),
+}
+
+
+def lacks_scope(scope: str) -> str:
+    """The refusal of a token without ``scope``, in the reader's language."""
+    return gettext("This token lacks the %(scope)s scope", scope=scope)
+
+
 def authenticate(scope: str | None) -> Principal:
     """Validate the request's bearer token for ``scope``; the principal it stands for."""
     try:
         token: OAuthToken = protector.acquire_token([scope] if scope else None)
     except OAuth2Error as error:
         if error.error == "insufficient_scope":
-            raise PermissionDenied(f"this token lacks the {scope} scope", scope=scope) from None
+            raise PermissionDenied(lacks_scope(scope), scope=scope) from None
         if error.error == "unsupported_token_type":
             # Authlib's own code for a scheme other than Bearer (Basic, a bare token) tells a
             # client nothing it can act on: say what the header must hold.
             raise AuthenticationFailed(
-                N_('send the access token as "Authorization: Bearer <token>"'),
+                N_('Send the access token as "Authorization: Bearer <token>"'),
                 field="Authorization",
             ) from None
+        # Authlib's descriptions are English only: say it in the reader's language.
         raise AuthenticationFailed(
-            error.description or "a valid bearer token is required", reason=error.error
+            gettext(TOKEN_ERRORS.get(error.error, TOKEN_ERRORS["invalid_token"])),
+            reason=error.error,
         ) from None
     if not token.client.created_by.is_active:
         # A client acts on its creator's authority, which ends with the creator's account.
-        raise AuthenticationFailed(N_("the account behind this client is deactivated"))
+        raise AuthenticationFailed(N_("The account behind this client is deactivated"))
     scopes = _effective_scopes(token)
     if scope and scope not in scopes:
-        raise PermissionDenied(f"this token's {scope} scope needs a staff role", scope=scope)
+        raise PermissionDenied(
+            gettext("This token's %(scope)s scope needs a staff role", scope=scope), scope=scope
+        )
     return Principal(
         organisation_id=token.client.organisation_id,
         client_id=token.client.client_id,

@@ -13,7 +13,7 @@ _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 def _one_term(term: str) -> None:
     if _SEPARATORS.search(term):
-        raise ValidationError(N_("one term per item: a term holds no comma, semicolon or 、"))
+        raise ValidationError(N_("One term per item: a term holds no comma, semicolon or 、"))
 
 
 class SynonymGroupInputSchema(FormSchema):
@@ -23,13 +23,13 @@ class SynonymGroupInputSchema(FormSchema):
         fields.String(
             validate=[
                 validate.Length(
-                    min=1, max=40, error=N_("a synonym term holds at most 40 characters")
+                    min=1, max=40, error=N_("A synonym term holds at most 40 characters")
                 ),
                 _one_term,
             ]
         ),
         required=True,
-        validate=validate.Length(min=2, max=20, error=N_("a synonym group holds 2 to 20 terms")),
+        validate=validate.Length(min=2, max=20, error=N_("A synonym group holds 2 to 20 terms")),
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 

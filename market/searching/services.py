@@ -114,16 +114,18 @@ def groups(session: Session) -> list[SynonymGroup]:
 
 
 MESSAGES = {
-    "empty": N_("synonym terms must not be empty"),
-    "too_long": N_("a synonym term holds a word and at most 40 characters"),
-    "too_few": N_("a synonym group needs at least two different terms"),
-    "too_many_terms": N_("a synonym group has at most 20 terms"),
+    "empty": N_("Synonym terms must not be empty"),
+    "too_long": N_("A synonym term holds a word and at most 40 characters"),
+    "too_few": N_("A synonym group needs at least two different terms"),
+    "too_many_terms": N_("A synonym group has at most 20 terms"),
     "too_many_merged": N_(
-        "with the built-in group it joins (`group` names it), the group would have over 20 terms"
+        "With the built-in group it joins (named by group), the group would have over 20 terms"
     ),
-    "loop": N_("a term (`term`) is already in another group (`group`); edit that group instead"),
-    "too_many_groups": N_("the synonym list is full (at most 2,000 groups)"),
-    "repeated": N_("a synonym group names each term once"),
+    "loop": N_(
+        "A term (named by term) is already in another group (named by group); edit that group instead"
+    ),
+    "too_many_groups": N_("The synonym list is full (at most 2,000 groups)"),
+    "repeated": N_("A synonym group names each term once"),
 }
 
 
@@ -266,7 +268,7 @@ def _default_or_404(term: str) -> tuple[str, ...]:
     for group in DEFAULT_SYNONYMS:
         if group[0] == term:
             return group
-    raise NotFound(N_("no such built-in synonym group"))
+    raise NotFound(N_("No such built-in synonym group"))
 
 
 def delete_default(
@@ -315,7 +317,7 @@ def restore_default(
 def group_or_404(session: Session, group_id: int) -> SynonymGroup:
     found = session.get(SynonymGroup, group_id)
     if found is None:
-        raise NotFound(N_("no such synonym group"))
+        raise NotFound(N_("No such synonym group"))
     return found
 
 
@@ -384,11 +386,11 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
     it), so a click cannot be made up for the staff's report."""
     logged = session.get(SearchQuery, query_id)
     if logged is None:
-        raise NotFound(N_("no such search"), field="query_id")
+        raise NotFound(N_("No such search"), field="query_id")
     if session.get(Listing, listing_id) is None:
-        raise NotFound(N_("no such listing"), field="listing_id")
+        raise NotFound(N_("No such listing"), field="listing_id")
     if not 1 <= position <= logged.results:
-        raise InvalidInput(N_("not a position among the search's results"), field="pos")
+        raise InvalidInput(N_("Not a position among the search's results"), field="pos")
     session.add(SearchClick(query_id=query_id, listing_id=listing_id, position=position, at=now))
 
 

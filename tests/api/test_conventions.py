@@ -99,6 +99,20 @@ def test_pagination_metadata_and_bounds(caller, db):
     assert "page_size" in _assert_error_shape(too_big, 422)["errors"]
 
 
+def test_a_page_past_the_last_is_a_404_naming_page_and_the_last_page(caller, db):
+    api, headers, _organisation = caller
+    for _ in range(2):
+        factories.organisation(db)
+    db.commit()
+    last = api.get("/api/v1/organisations?page=2&page_size=2", headers=headers)
+    assert last.status_code == 200
+    assert json.loads(last.headers["X-Pagination"])["page"] == 2
+    past = api.get("/api/v1/organisations?page=3&page_size=2", headers=headers)
+    body = _assert_error_shape(past, 404)
+    assert list(body["errors"]) == ["page"]
+    assert "last one is 2" in body["errors"]["page"][0]
+
+
 def test_a_list_pages_by_twenty_when_page_size_is_left_out(app, caller, db):
     api, headers, _organisation = caller
     for _ in range(20):
@@ -113,6 +127,13 @@ def test_a_list_pages_by_twenty_when_page_size_is_left_out(app, caller, db):
     parameters = listed["paths"]["/api/v1/organisations"]["get"]["parameters"]
     page_size = next(p for p in parameters if p["name"] == "page_size")
     assert page_size["schema"]["default"] == 20 and page_size["schema"]["maximum"] == 100
+
+
+def test_openapi_texts_are_markdown_not_restructuredtext(app):
+    document = app.test_client().get("/api/openapi.json").get_json()
+    search = document["paths"]["/api/v1/listings/search"]["get"]["description"]
+    assert "(`relaxed`)" in search
+    assert "``" not in json.dumps(document)
 
 
 def test_openapi_document_declares_scopes(app):

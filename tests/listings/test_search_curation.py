@@ -101,6 +101,16 @@ def test_a_term_in_two_groups_is_refused_as_a_loop(client, staff_api):
     assert response.get_json()["errors"]["term"] == ["bicycle"]
 
 
+def test_a_loop_is_told_in_chinese_without_markup(client, staff_api):
+    assert _add(client, staff_api, ["单车", "bicycle"]).status_code == 201
+    headers = {**staff_api, "Accept-Language": "zh-CN"}
+    response = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["bicycle", "自行车"]}, headers=headers
+    )
+    message = response.get_json()["errors"]["terms"][0]
+    assert "另一个同义词组" in message and "`" not in message
+
+
 def test_replacing_a_groups_terms_keeps_its_note_unless_one_is_sent(client, staff_api):
     group = _add(client, staff_api, ["单车", "bicycle"], note="from the report").get_json()
     url = f"/api/v1/search/synonyms/{group['id']}"
@@ -458,7 +468,7 @@ def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
     page = response.get_data(as_text=True)
     assert 'data-testid="error-summary"' in page
     assert page.index('data-testid="error-summary"') < page.index('data-testid="zero-results"')
-    assert "“" + "字" * 20 + "…”: a synonym term holds at most 40 characters" in page
+    assert "“" + "字" * 20 + "…”: A synonym term holds at most 40 characters" in page
     assert '<p class="error" id="terms-error">0</p>' not in page
 
 
