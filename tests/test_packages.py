@@ -179,7 +179,8 @@ LAYERS = {
     # Verification's suspension reaches into listings (search) and trading (open orders).
     "verification": {"identity", "registry", "listings", "trading"},
     # Search curation expands queries for listings' discovery and logs what buyers searched.
-    "searching": {"identity", "registry", "listings"},
+    # Its audit trail names the API client a change came through.
+    "searching": {"identity", "registry", "listings", "oauth"},
     # Finance books what Stripe and the bank report and pays providers: above trading.
     "finance": {"identity", "registry", "listings", "payments", "trading"},
 }

@@ -24,7 +24,6 @@ from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
 from market.listings.models import DELIVERY_LABELS, PLAN_KIND_LABELS
 from market.listings.rates import CNY
-from market.money import whole_money
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, REGION_LABELS
 from market.text import N_
 from search import Query, Range, RangeFacet
@@ -341,6 +340,8 @@ def price_label(low: str, high: str, gettext) -> str:
     in the language of ``gettext`` (``Under ¥1,000``, ``¥1,000 – ¥10,000``)."""
 
     def whole(minor: str) -> str:
+        from market.money import whole_money  # formats in the reader's locale: web machinery
+
         return whole_money(int(minor), CNY)
 
     if low == "*":
