@@ -8,6 +8,7 @@ error shape (the engine's own message goes to the log only).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -282,26 +283,24 @@ def run_with_sibling_counts(
     return results
 
 
+@functools.cache
+def _provider_names_query() -> sa.Select:
+    # Built once (on first use, once every mapper is declared): building the statement and its
+    # cache key on every search cost about as much as running it.
+    return sa.select(Organisation.id, Organisation.name_zh, Organisation.name_en).where(
+        Organisation.id.in_(sa.bindparam("ids", expanding=True))
+    )
+
+
 def facet_labels(session: Session, results: search.Results, gettext, locale: str) -> dict:
     """Facets as ``{field: [{value, label, count}]}`` with labels in the reader's language; the
     price buckets (on ``price_cny``) are named ``price``."""
     providers = {}
     ids = [int(value) for value, _ in results.facets.get("provider", []) if value.isdigit()]
     if ids:
-        rows = session.execute(
-            sa.select(Organisation.id, Organisation.name_zh, Organisation.name_en).where(
-                Organisation.id.in_(ids)
-            )
-        )
+        rows = session.execute(_provider_names_query(), {"ids": ids})
         zh = str(locale).startswith("zh")
         providers = {str(i): (name_zh if zh else name_en) for i, name_zh, name_en in rows}
-    tables = {
-        "category": INDUSTRY_LABELS,
-        "asset_kind": ASSET_KIND_LABELS,
-        "pricing_model": PLAN_KIND_LABELS,
-        "delivery_method": DELIVERY_LABELS,
-        "region": REGION_LABELS,
-    }
     out = {}
     for name, values in results.facets.items():
         rows = []
@@ -310,22 +309,48 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
                 continue  # a range bucket nothing falls in, left out like every other facet's
             if name == "provider":
                 label = providers.get(value, value)
-            elif name == PRICE_BUCKETS.field:
-                label = price_label(*value.split("-"), gettext)
-            elif name == YEAR_BUCKETS.field:
-                label = years_label(*value.split("-"), gettext)
-            elif name == "currency":
-                label = get_currency_name(value, locale=names_locale(locale))
-            elif name in BOOLEAN_FILTERS:
-                label = gettext(BOOLEAN_LABELS[bool(value)])
-            elif name in tables:
-                label = gettext(tables[name].get(value, value))
             else:
-                label = str(value)
+                label = _LABELS.get((locale, name, value))
+                if label is None:
+                    label = _fixed_label(name, value, gettext, locale)
+                    if len(_LABELS) < MAX_KEPT_LABELS:
+                        _LABELS[(locale, name, value)] = label
             rows.append({"value": value, "label": label, "count": count})
         # Shown and sent as "price" (ranges of fen), whatever field the index compares on.
         out["price" if name == PRICE_BUCKETS.field else name] = rows
     return out
+
+
+#: Labels of the facets other than providers, by (locale, facet, value): they never change for
+#: a locale, and formatting the price buckets' amounts in the reader's locale took most of a
+#: search's labelling. Values come from the index's fixed vocabularies; the bound only guards
+#: against an index holding something else.
+_LABELS: dict[tuple[str, str, object], str] = {}
+MAX_KEPT_LABELS = 4096
+
+_LABEL_TABLES = {
+    "category": INDUSTRY_LABELS,
+    "asset_kind": ASSET_KIND_LABELS,
+    "pricing_model": PLAN_KIND_LABELS,
+    "delivery_method": DELIVERY_LABELS,
+    "region": REGION_LABELS,
+}
+
+
+def _fixed_label(name: str, value, gettext, locale: str) -> str:
+    """The label of a facet value other than a provider, in the language of ``gettext``
+    (which is ``locale``'s)."""
+    if name == PRICE_BUCKETS.field:
+        return price_label(*value.split("-"), gettext)
+    if name == YEAR_BUCKETS.field:
+        return years_label(*value.split("-"), gettext)
+    if name == "currency":
+        return get_currency_name(value, locale=names_locale(locale))
+    if name in BOOLEAN_FILTERS:
+        return gettext(BOOLEAN_LABELS[bool(value)])
+    if name in _LABEL_TABLES:
+        return gettext(_LABEL_TABLES[name].get(value, value))
+    return str(value)
 
 
 def names_locale(locale):

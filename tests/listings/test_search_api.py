@@ -104,6 +104,33 @@ def test_range_and_currency_facets_read_like_the_others(client, published, reade
     assert [row["label"] for row in facets["currency"]] == ["人民币"]
 
 
+def test_facet_labels_follow_each_readers_language_search_after_search(
+    client, published, reader, drain
+):
+    drain()
+    labels = {}
+    for language in ("zh-CN", "en", "zh-CN", "zh-HK"):
+        facets = _search(client, {**reader, "Accept-Language": language}, q="bus").get_json()
+        labels.setdefault(language, []).append(
+            {name: [row["label"] for row in rows] for name, rows in facets["facets"].items()}
+        )
+    assert labels["zh-CN"][0] == labels["zh-CN"][1]
+    chinese, english, traditional = labels["zh-CN"][0], labels["en"][0], labels["zh-HK"][0]
+    assert [chinese[n] for n in ("category", "currency", "price", "certified")] == [
+        ["交通运输"],
+        ["人民币"],
+        ["¥1,000 – ¥10,000"],
+        ["是"],
+    ]
+    assert [english[n] for n in ("category", "currency", "price", "certified")] == [
+        ["Transport"],
+        ["Chinese Yuan"],
+        ["CN¥1,000 – CN¥10,000"],
+        ["Yes"],
+    ]
+    assert [traditional[n] for n in ("category", "currency")] == [["交通運輸"], ["人民幣"]]
+
+
 def test_a_suspended_listing_leaves_the_index(app, db, client, published, reader, drain, staff):
     drain()
     listings.move(db, published, Action.SUSPEND, Actor.REVIEWER, staff, "complaint", utcnow())
