@@ -199,7 +199,7 @@ def market():
             sort=None if "sort" in dropped else request.args.get("sort"),
         ),
         corrected=_corrected_link(shown_correction, searched),
-        search_id=logged.id if logged else None,
+        search_id=logged,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
         did_you_mean=shown_correction,

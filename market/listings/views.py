@@ -74,7 +74,7 @@ def search_listings(args, pagination_parameters):
         principal().organisation_id, utcnow(),
     )  # fmt: skip
     return {
-        "search_id": logged.id if logged else None,
+        "search_id": logged,
         "relaxed": results.relaxed,
         "did_you_mean": results.did_you_mean,
         "strict_total": results.strict_total,
