@@ -152,13 +152,11 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
             N_("A search shows at most its first 10,000 results: ask for an earlier page"),
             field="page",
         )
-    text = args.get("q") or ""
-    # A query that is a provider's whole name asks for that provider's listings first.
-    name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
+    searched, regions, name = _read_text(args.get("q") or "")
     return Query(
-        text=without_places(text),
+        text=searched,
         filters=filters,
-        boosts={"region": vocabulary.within(regions_named(text))},
+        boosts={"region": list(regions)},
         pinned={"provider_names": [name]} if name else {},
         synonyms=synonyms,
         facets=FACETS,
@@ -167,6 +165,17 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         per_page=size,
         highlight=True,
     )
+
+
+@functools.lru_cache(maxsize=2048)
+def _read_text(text: str) -> tuple[str, tuple[str, ...], str]:
+    """What a query's text asks for: the words to match (:func:`without_places`), the regions
+    to favour, and the name it may be of a provider (compared whole). Segmenting and scanning
+    for place words took a fair part of the API's own time on every search; they depend on
+    the text alone (the word list is fixed for the process), and buyers repeat searches."""
+    # A query that is a provider's whole name asks for that provider's listings first.
+    name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
+    return without_places(text), tuple(vocabulary.within(regions_named(text))), name
 
 
 def without_places(text: str) -> str:
