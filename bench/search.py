@@ -3,6 +3,7 @@ same query sent straight to the engine, on OpenSearch and on the embedded engine
 
     .venv/bin/python bench/search.py [--quick] [--opensearch-url URL] [--listings N]
                                      [--engine both|opensearch|embedded] [--keep PATH]
+                                     [--overhead]
 
 Documents are generated from the demo catalogue (``market.listings.catalogue``) with varied
 places, years, providers and prices, in the exact shape ``market.listings.indexing.document``
@@ -16,6 +17,8 @@ of each kind on a freshly opened engine (cold: nothing of the index in memory ye
 asserts timings. ``--keep PATH`` keeps the embedded index in
 that file and reuses it when it already holds the asked number of listings (indexing 100,000
 takes many minutes); with it the OpenSearch index is kept too, as ``bench_kept_listings``.
+``--overhead`` measures only the API's own time per search (the request less its engine
+calls, wall-clock and CPU) on a small index, 2,000 listings unless ``--listings`` says.
 """
 
 from __future__ import annotations
@@ -281,6 +284,63 @@ def run_engine(name: str, url: str, count: int, rounds: int, keep: bool = False)
         engine.close()
 
 
+def run_overhead(name: str, url: str, count: int, rounds: int) -> None:
+    """The API's own time per search on a small index, where the engine's share is small and
+    the Python around it is the same work as on a large one: each request's wall-clock and
+    this thread's CPU, less those of the engine call(s) it made, medians over the mix."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-overhead-{name}-"))
+    prefix = f"bench_{uuid.uuid4().hex[:6]}_"
+    options = {"replicas": 0, "timeout": 120} if name == "opensearch" else {}
+    engine = search.connect(url, prefix=prefix, **options)
+    try:
+        engine.reindex(LISTINGS, documents(count), batch_size=2000)
+        app, client, headers = api_client(workdir, url, prefix)
+        used = app.extensions["search"]
+        inside: list[tuple[float, float]] = []
+        searching = used.search
+
+        def timed_search(*args, **kwargs):
+            started, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return searching(*args, **kwargs)
+            finally:
+                inside.append((time.perf_counter() - started, time.thread_time() - cpu))
+
+        used.search = timed_search  # this app's engine only: the requests below go through it
+
+        def overhead(params) -> tuple[float, float]:
+            inside.clear()
+            started, cpu = time.perf_counter(), time.thread_time()
+            response = client.get("/api/v1/listings/search", query_string=params, headers=headers)
+            wall, spent = time.perf_counter() - started, time.thread_time() - cpu
+            assert response.status_code == 200, response.get_data(as_text=True)
+            return (
+                (wall - sum(w for w, _ in inside)) * 1000,
+                (spent - sum(c for _, c in inside)) * 1000,
+            )
+
+        mix = [_params(q) for q in MIX]
+        for _ in range(WARM_PASSES):
+            for params in mix:
+                overhead(params)
+        walls, cpus = [], []
+        for _ in range(rounds):
+            for params in mix:
+                wall, cpu = overhead(params)
+                walls.append(wall)
+                cpus.append(cpu)
+        print(
+            f"{name}: the API's own time per search, {count} listings, {rounds} rounds of the "
+            f"mix, engine calls subtracted ({load_average()})"
+        )
+        print(f"  wall-clock p50 {statistics.median(walls):6.2f} ms  p95 {percentile(walls, 0.95):6.2f} ms")  # fmt: skip
+        print(f"  CPU        p50 {statistics.median(cpus):6.2f} ms  p95 {percentile(cpus, 0.95):6.2f} ms")  # fmt: skip
+        app.extensions["db"].dispose()
+    finally:
+        engine.drop_index(LISTINGS)
+        engine.close()
+
+
 def node_cpu_seconds(url: str) -> float | None:
     """CPU seconds the OpenSearch node started by ``tools/services.py`` has used, when it is
     the node at ``url`` and runs on this machine (from ``/proc/<pid>/stat``)."""
@@ -326,7 +386,20 @@ def main() -> None:
         metavar="PATH",
         help="embedded index file to keep and reuse; OpenSearch keeps bench_kept_listings",
     )
+    parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="only the API's own time per search, on a small index (2,000 listings by default)",
+    )
     options = parser.parse_args()
+    if options.overhead:
+        count, rounds = options.listings or 2_000, 5 if options.quick else 40
+        if options.engine != "embedded" and options.opensearch_url:
+            run_overhead("opensearch", options.opensearch_url, count, rounds)
+        if options.engine != "opensearch":
+            directory = tempfile.mkdtemp(prefix="bench-embedded-")
+            run_overhead("embedded", f"embedded://{directory}/search.sqlite3", count, rounds)
+        return
     count = options.listings or (10_000 if options.quick else 100_000)
     rounds = 30 if options.quick else 200
     if options.engine != "embedded":
