@@ -149,8 +149,8 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         # Deep pages cost the engine every result before them; nobody reads that far.
         raise InvalidInput(
             N_("A search shows at most its first 10,000 results: ask for an earlier page"),
-            field="page",
-        )
+            field="page", facts={"limit": MAX_RESULT_WINDOW},
+        )  # fmt: skip
     text = args.get("q") or ""
     # A query that is a provider's whole name asks for that provider's listings first.
     name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
