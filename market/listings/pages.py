@@ -23,11 +23,18 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
-from market.display import territory, territory_choices, word_list
+from market.display import (
+    currency_choices,
+    home_currency,
+    territory,
+    territory_choices,
+    word_list,
+)
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.guard import refused_query_args, shows_refused_query
-from market.identity.models import StaffRole
+from market.i18n import locale_code
+from market.identity.models import Organisation, StaffRole
 from market.listings import (
     compliance,
     demands,
@@ -738,14 +745,21 @@ def demand_board():
             status = 422 if errors else 200
     rows = session.scalars(demands.board(utcnow()).limit(50)).all()
     deadline = (utcnow() + timedelta(days=30)).date().isoformat()
+    currencies = [code for code, _name in currency_choices()]
+    searched = request.args.get("currency")
+    currency = demands.starting_currency(
+        searched if searched in currencies else None,
+        session.get(Organisation, mine[0]) if mine else None,
+        "HKD" if locale_code() == "zh_Hant" else home_currency(),
+    )
     if request.method == "GET" and any(request.args.get(name) for name in PREFILLED):
         # "Can't find it?" from a search, or back from registering an organisation: the
         # demand starts with what was searched for or typed.
         form = {name: request.args.get(name, "")[:most] for name, most in PREFILLED.items()}
-        form = {"deadline": deadline, "currency": "CNY", **{k: v for k, v in form.items() if v}}
+        form = {"deadline": deadline, **{k: v for k, v in form.items() if v}, "currency": currency}
     page = render_template(
         "listings/demands.html", demands=rows, errors=errors, form=form, labels=_labels(),
-        default_deadline=deadline,
+        default_deadline=deadline, default_currency=currency,
         needs_organisation=user is not None and not mine, refused=status == 403,
         organisation_link=organisation_link, details_cut=cut,
     )  # fmt: skip

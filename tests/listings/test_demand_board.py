@@ -1,4 +1,5 @@
-"""The demand board's form: the way forward for a buyer who belongs to no organisation."""
+"""The demand board's form: where it starts (the words and currency of a search, the buyer's
+usual currency) and the way forward for a buyer who belongs to no organisation."""
 
 from __future__ import annotations
 
@@ -80,3 +81,46 @@ def test_details_too_long_for_the_link_are_cut_to_fit_and_the_page_says_so(clien
 def test_a_short_demand_is_taken_along_whole(client, orgless):
     page = client.submit("/demands", TYPED, page="/demands").get_data(as_text=True)
     assert 'data-testid="details-cut"' not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "jurisdiction", "searched", "expected"),
+    [
+        ("zh", None, None, "CNY"),
+        ("en", None, None, "CNY"),
+        ("zh-HK", None, None, "HKD"),
+        ("zh-HK", "CN", None, "CNY"),  # the organisation's currency over the page's
+        ("zh", "HK", None, "HKD"),
+        ("en", "MO", None, "HKD"),
+        ("zh-HK", "SG", None, "HKD"),  # no usual currency known: the page's
+        ("zh", "HK", "USD", "USD"),  # the search's filter over everything
+        ("zh", None, "XYZ", "CNY"),  # a code the form does not offer is not taken
+    ],
+)
+def test_a_demand_from_a_search_starts_in_the_currency_that_fits_the_buyer(
+    db, client, language, jurisdiction, searched, expected
+):
+    user = factories.user(db)
+    if jurisdiction:
+        factories.organisation(db, user, jurisdiction=jurisdiction)
+    db.commit()
+    client.log_in(user.email)
+    query = "title=火星陨石" + (f"&currency={searched}" if searched else "")
+    page = client.get(f"/demands?{query}", headers={"Accept-Language": language})
+    assert _chosen_currency(page.get_data(as_text=True)) == expected
+
+
+def test_the_blank_demand_form_starts_in_the_buyers_currency_too(db, client):
+    user = factories.user(db)
+    factories.organisation(db, user, jurisdiction="HK")
+    db.commit()
+    client.log_in(user.email)
+    assert _chosen_currency(client.get("/demands").get_data(as_text=True)) == "HKD"
+
+
+def test_a_search_filtered_to_one_currency_offers_the_demand_in_it(client):
+    page = client.get("/market?q=火星陨石&currency=HKD").get_data(as_text=True)
+    links = re.findall(r'href="(/demands\?[^"]+)"', page)
+    assert links and all("currency=HKD" in html.unescape(link) for link in links)
+    both = client.get("/market?q=火星陨石&currency=HKD&currency=USD").get_data(as_text=True)
+    assert "currency=" not in "".join(re.findall(r'href="(/demands\?[^"]+)"', both))
