@@ -584,6 +584,18 @@ class ErrorSchema(Schema):
             "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}]},
         }
     )
+    limit = fields.Integer(
+        metadata={
+            "description": (
+                "On a refusal over a limit (a 413, an amount over the ledger's largest, a search "
+                "paged past its window): the limit, in the unit of what was refused"
+            )
+        }
+    )
+    limits = fields.List(
+        fields.Integer(),
+        metadata={"description": "On a refused upload `part_size`: the smallest and largest taken"},
+    )
 
 
 _RST_LITERAL = re.compile(r"``([^`]+)``")

@@ -190,9 +190,11 @@ def _register_unit_of_work(app: Flask) -> None:
             session.close()
 
 
-def _error_response(status: int, message: str, errors: dict | None = None, headers=None):
+def _error_response(
+    status: int, message: str, errors: dict | None = None, headers=None, facts=None
+):  # fmt: skip
     if api_setup.wants_json():
-        return jsonify(error_body(status, message, errors)), status, headers or {}
+        return jsonify(error_body(status, message, errors, facts)), status, headers or {}
     # A page speaks the reader's language throughout: its field messages too, not only its title.
     errors = {
         field: [error_text(item) for item in messages] if isinstance(messages, list) else messages
@@ -264,7 +266,8 @@ def _register_error_handlers(app: Flask) -> None:
             if api_setup.wants_json()
             else error.messages(gettext)
         )
-        return _error_response(error.status, gettext(error.message), errors, headers)
+        message = gettext(error.message)
+        return _error_response(error.status, message, errors, headers, error.facts)
 
     @app.errorhandler(LedgerError)
     def ledger_error(error: LedgerError):
@@ -324,19 +327,22 @@ def _register_error_handlers(app: Flask) -> None:
             # A form's address opened as a page (a re-opened tab, the language switch after a
             # refused form re-rendered there) leads back to the page that holds the form.
             return redirect(form_page(request.path), 303)
+        facts = None
+        if error.code == 413:
+            facts = {"limit": request.max_content_length}  # the largest body taken, in bytes
         if not errors and error.code in (404, 405, 413):
             # What is wrong is the address itself, the method sent to it, or the body's size.
             errors = {
                 404: {"path": [message]},
                 405: {"method": [request.method]},
-                413: {"body": [message], "limit": [request.max_content_length]},
+                413: {"body": [message]},
             }[error.code]
         headers = dict(data.get("headers") or {})
         # A 405 says which methods the resource does take, a 416 how long the file is (RFC
         # 9110), as Werkzeug's own answers would.
         kept = ("Allow", "Content-Range")
         headers.update((name, value) for name, value in error.get_headers() if name in kept)
-        return _error_response(error.code or 500, message, errors, headers)
+        return _error_response(error.code or 500, message, errors, headers, facts)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

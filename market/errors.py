@@ -26,7 +26,13 @@ class DomainError(Exception):
     status = 400
 
     def __init__(
-        self, message: str, field: str | None = None, *, more: Mapping | None = None, **details
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        more: Mapping | None = None,
+        facts: Mapping | None = None,
+        **details,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -34,6 +40,9 @@ class DomainError(Exception):
         # Further fields refused at the same time, each with its own message, so that a caller
         # learns every one at once rather than one per attempt.
         self.more = dict(more or {})
+        # What the caller may act on that names nothing it sent (the largest amount or size
+        # taken): beside ``errors`` in the body, never a key of it.
+        self.facts = dict(facts or {})
         self.details = details
         if _observer is not None:
             _observer(self)
@@ -140,9 +149,16 @@ def _text_keys(errors: Mapping) -> dict:
     return {str(k): _text_keys(v) if isinstance(v, Mapping) else v for k, v in errors.items()}
 
 
-def error_body(status: int, message: str | None = None, errors: dict | None = None) -> dict:
+def error_body(
+    status: int,
+    message: str | None = None,
+    errors: dict | None = None,
+    facts: Mapping | None = None,
+) -> dict:
     """The JSON body of every API error: ``{code, status, message, errors}``, ``errors`` in the
-    shape :func:`shaped` gives."""
+    shape :func:`shaped` gives, and any ``facts`` (``{"limit": 1048576}``) beside them."""
     phrase = HTTPStatus(status).phrase
     message = message or phrase
-    return {"code": status, "status": phrase, "message": message, "errors": shaped(errors, message)}
+    body = {"code": status, "status": phrase, "message": message, "errors": shaped(errors, message)}
+    body.update((key, value) for key, value in (facts or {}).items() if key not in body)
+    return body

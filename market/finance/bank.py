@@ -198,7 +198,7 @@ def import_statement(
     if abs(parsed.closing_minor) > MAX_AMOUNT or abs(parsed.opening_minor) > MAX_AMOUNT:
         raise InvalidInput(
             N_("this amount is larger than the ledger can book"), field="closing_balance",
-            limit=MAX_AMOUNT,
+            facts={"limit": MAX_AMOUNT},
         )  # fmt: skip
     # A bank reference (交易流水号, AcctSvcrRef, MT940's bank reference) names one movement: the
     # same one twice in a file is a broken export, never two payments, and is refused; a line

@@ -341,7 +341,7 @@ def _check_legs(session: Session, legs: list[dict]) -> None:
             if totals[leg["currency"]] > MAX_AMOUNT:
                 raise InvalidInput(
                     N_("a correction moves at most the ledger's largest amount"),
-                    field=f"legs.{number}.amount_minor", limit=MAX_AMOUNT,
+                    field=f"legs.{number}.amount_minor", facts={"limit": MAX_AMOUNT},
                 )  # fmt: skip
 
 

@@ -57,7 +57,9 @@ def amount(
     minor = int(found["digits"].replace(",", "") + fraction.ljust(exponent, "0"))
     if minor > MAX_AMOUNT:
         raise InvalidInput(
-            N_("this amount is larger than the ledger can book"), field=where, limit=MAX_AMOUNT
+            N_("this amount is larger than the ledger can book"),
+            field=where,
+            facts={"limit": MAX_AMOUNT},
         )
     return -minor if found["sign"] == "-" else minor
 
@@ -71,7 +73,9 @@ def bounded(value: Decimal, exponent: int, where: str) -> int:
         )
     if abs(value) >= Decimal(MAX_AMOUNT + 1).scaleb(-exponent):
         raise InvalidInput(
-            N_("this amount is larger than the ledger can book"), field=where, limit=MAX_AMOUNT
+            N_("this amount is larger than the ledger can book"),
+            field=where,
+            facts={"limit": MAX_AMOUNT},
         )
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():

@@ -13,13 +13,28 @@ from sqlalchemy.orm import Session
 
 from market import outbox
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.identity.models import User
+from market.identity.models import Organisation, User
 from market.listings.models import Demand, DemandMatch, DemandStatus, Listing, ListingRevision, Plan
 from market.registry.claims import CHINA
 from market.text import N_
 
 TOPIC = "demands.match"
 EXPIRE_TOPIC = "demands.expire"
+
+# The currency an organisation usually trades in, by where it is registered: Hong Kong and Macao
+# organisations in Hong Kong dollars, as the demo's providers there price their plans; mainland
+# ones in yuan. Elsewhere none is assumed.
+JURISDICTION_CURRENCIES = {"CN": "CNY", "HK": "HKD", "MO": "HKD"}
+
+
+def starting_currency(searched: str | None, organisation: Organisation | None, readers: str) -> str:
+    """The currency a new demand's form starts in: the one its search was filtered to, else
+    the buyer organisation's usual one, else ``readers`` (the page's language's)."""
+    if searched:
+        return searched
+    if organisation is not None and organisation.jurisdiction in JURISDICTION_CURRENCIES:
+        return JURISDICTION_CURRENCIES[organisation.jurisdiction]
+    return readers
 
 
 def deadline_end(demand: Demand) -> datetime:

@@ -151,6 +151,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         raise InvalidInput(
             N_("A search shows at most its first 10,000 results: ask for an earlier page"),
             field="page",
+            facts={"limit": MAX_RESULT_WINDOW},
         )
     searched, regions, name = _read_text(args.get("q") or "")
     return Query(

@@ -23,11 +23,18 @@ from marshmallow import ValidationError
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
-from market.display import territory, territory_choices, word_list
+from market.display import (
+    currency_choices,
+    home_currency,
+    territory,
+    territory_choices,
+    word_list,
+)
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.forms import error_text, parse_form
 from market.guard import refused_query_args, shows_refused_query
-from market.identity.models import StaffRole
+from market.i18n import locale_code
+from market.identity.models import Organisation, StaffRole
 from market.listings import (
     compliance,
     demands,
@@ -699,39 +706,87 @@ def feature_listing(listing_id: int):
 # --- Demands ---------------------------------------------------------------------------------
 
 
+# A demand form's fields and the most of each its address carries to fill the form in: the
+# market's "post a demand" link, and the way back from registering an organisation.
+PREFILLED = {"title": 200, "need": 4000, "category": 40, "currency": 3, "budget": 40,
+             "deadline": 10, "usage_scenario": 40, "cross_border": 5}  # fmt: skip
+# The longest address offered to take a refused demand along: gunicorn refuses a request line
+# over 4094 bytes, so the details typed are cut to fit (and the page says so).
+LONGEST_LINK = 4000
+
+
 @blp.route("/demands", methods=["GET", "POST"])
 def demand_board():
     """The demand board; signed-in members of an organisation post demands here."""
     session = db_session()
     user = current_user()
-    errors, form = {}, {}
+    mine = acting_for()
+    errors, form, status = {}, {}, 200
+    organisation_link, cut = url_for("identity.new_organisation", next=request.full_path), False
     if request.method == "POST":
         if user is None:
             return redirect(url_for("identity.login", next=url_for("listings.demand_board")))
-        mine = acting_for()
-        data, errors = parse_form(schemas.DemandFormSchema())
-        if not errors and not mine:
-            errors = {"title": [_("Join an organisation first.")]}
-        if not errors:
-            try:
-                demand = demands.post(session, mine[0], user, data, utcnow())
-            except DomainError as error:
-                errors = {error.field or "title": [_(error.message)]}
-            else:
-                flash(_("Demand posted. Matching listings will appear shortly."))
-                return redirect(url_for("listings.demand_page", demand_id=demand.id))
         form = request.form
+        if not mine:
+            # Posted in no organisation's name: the buyer is offered one, and comes back to
+            # the form as typed once it is registered.
+            organisation_link, cut = _organisation_link(form)
+            status = 403
+        else:
+            data, errors = parse_form(schemas.DemandFormSchema())
+            if not errors:
+                try:
+                    demand = demands.post(session, mine[0], user, data, utcnow())
+                except DomainError as error:
+                    errors = {error.field or "title": [_(error.message)]}
+                else:
+                    flash(_("Demand posted. Matching listings will appear shortly."))
+                    return redirect(url_for("listings.demand_page", demand_id=demand.id))
+            status = 422 if errors else 200
     rows = session.scalars(demands.board(utcnow()).limit(50)).all()
     deadline = (utcnow() + timedelta(days=30)).date().isoformat()
-    if request.method == "GET" and request.args.get("title"):
-        # "Can't find it?" from a search: the demand starts with what was searched for.
-        title = request.args["title"][:200]
-        form = {"title": title, "currency": "CNY", "deadline": deadline}
+    currencies = [code for code, _name in currency_choices()]
+    searched = request.args.get("currency")
+    currency = demands.starting_currency(
+        searched if searched in currencies else None,
+        session.get(Organisation, mine[0]) if mine else None,
+        "HKD" if locale_code() == "zh_Hant" else home_currency(),
+    )
+    if request.method == "GET" and any(request.args.get(name) for name in PREFILLED):
+        # "Can't find it?" from a search, or back from registering an organisation: the
+        # demand starts with what was searched for or typed.
+        form = {name: request.args.get(name, "")[:most] for name, most in PREFILLED.items()}
+        form = {"deadline": deadline, **{k: v for k, v in form.items() if v}, "currency": currency}
     page = render_template(
         "listings/demands.html", demands=rows, errors=errors, form=form, labels=_labels(),
-        default_deadline=deadline, needs_organisation=user is not None and not acting_for(),
+        default_deadline=deadline, default_currency=currency,
+        needs_organisation=user is not None and not mine, refused=status == 403,
+        organisation_link=organisation_link, details_cut=cut,
     )  # fmt: skip
-    return page, 422 if errors else 200
+    return page, status
+
+
+def _organisation_link(typed) -> tuple[str, bool]:
+    """The link to register an organisation that comes back to the demand form as ``typed``,
+    and whether the details had to be cut to keep the link within :data:`LONGEST_LINK`."""
+    fields = {name: typed.get(name, "")[:most] for name, most in PREFILLED.items()}
+    fields = {name: value for name, value in fields.items() if value}
+    need = fields.pop("need", "")
+
+    def link(kept: int) -> str:
+        back = url_for(
+            "listings.demand_board", **fields, **({"need": need[:kept]} if kept else {}),
+            _anchor="post-demand",
+        )  # fmt: skip
+        return url_for("identity.new_organisation", next=back)
+
+    if len(link(len(need))) <= LONGEST_LINK:
+        return link(len(need)), False
+    low, high = 0, len(need)  # the longest start of the details that fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if len(link(middle)) <= LONGEST_LINK else (low, middle - 1)
+    return link(low), True
 
 
 @blp.route("/demands/<int:demand_id>")

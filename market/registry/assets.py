@@ -106,7 +106,7 @@ def store_upload(
         stored = store.save(upload.stream, max_bytes, filetypes.inspector(name, field))
     except FileTooLarge:
         raise UploadTooLarge(
-            N_("the file is larger than the upload limit"), field=field, limit=[max_bytes]
+            N_("the file is larger than the upload limit"), field=field, facts={"limit": max_bytes}
         ) from None
     except EmptyFile:
         raise InvalidInput(N_("the file is empty"), field=field) from None

@@ -36,7 +36,10 @@ def curation():
     return _page({}, {})
 
 
-def _page(errors: dict, form: dict, status: int = 200, editing: int | None = None, confirm=None):
+def _page(
+    errors: dict, form: dict, status: int = 200, editing: int | None = None, confirm=None,
+    deleting: int | None = None,
+):  # fmt: skip
     session = db_session()
     groups = services.annotate(session, services.groups(session))
     found = services.report(session, utcnow())
@@ -54,6 +57,7 @@ def _page(errors: dict, form: dict, status: int = 200, editing: int | None = Non
         form=form,
         editing=editing,
         confirm=confirm,
+        deleting=deleting,
     )
     return page, status
 
@@ -168,8 +172,11 @@ def edit_synonyms(group_id: int):
 @blp.route("/staff/search/synonyms/<int:group_id>/delete", methods=["POST"])
 @staff_required(StaffRole.REVIEWER)
 def delete_synonyms(group_id: int):
-    """Delete a synonym group."""
-    services.delete(db_session(), current_user(), group_id, utcnow())
+    """Delete a synonym group, with an optional note for the trail."""
+    data, errors = parse_form(schemas.SynonymDeleteSchema())
+    if errors:
+        return _page(errors, {"note": request.form.get("note", "")}, 422, deleting=group_id)
+    services.delete(db_session(), current_user(), group_id, utcnow(), note=data["note"])
     flash(_("Synonym group deleted."))
     return redirect(url_for("searching.curation"))
 

@@ -58,6 +58,12 @@ class SynonymGroupReplaceSchema(SynonymGroupInputSchema):
     note = fields.String(allow_none=True, validate=validate.Length(max=200))
 
 
+class SynonymDeleteSchema(FormSchema):
+    """Why a group is deleted: an optional note for the trail, as a group's note is given."""
+
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
 class SynonymGroupSchema(FormSchema):
     """A synonym group as stored."""
 

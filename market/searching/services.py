@@ -240,9 +240,14 @@ def update(
 
 
 def delete(
-    session: Session, user: User, group_id: int, now: datetime, client_id: str | None = None
+    session: Session,
+    user: User,
+    group_id: int,
+    now: datetime,
+    client_id: str | None = None,
+    note: str | None = None,
 ) -> None:
-    """Remove a group (audited)."""
+    """Remove a group (audited, with the note given for it, if any)."""
     group = group_or_404(session, group_id)
     session.add(
         SynonymChange(
@@ -251,6 +256,7 @@ def delete(
             before=group.terms,
             user_id=user.id,
             client_id=client_id,
+            note=note,
             at=now,
         )  # fmt: skip
     )

@@ -73,10 +73,11 @@ def replace_synonyms(data, group_id: int):
 
 @blp.route("/search/synonyms/<int:group_id>", methods=["DELETE"])
 @requires("review:write")
+@blp.arguments(schemas.SynonymDeleteSchema, location="query")
 @blp.response(204)
-def remove_synonyms(group_id: int):
-    """Delete a group."""
-    services.delete(db_session(), _caller(), group_id, utcnow(), _client())
+def remove_synonyms(args, group_id: int):
+    """Delete a group; ``?note=`` says why, for the trail (200 characters at most)."""
+    services.delete(db_session(), _caller(), group_id, utcnow(), _client(), args["note"])
 
 
 @blp.route("/search/synonyms/defaults")

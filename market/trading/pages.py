@@ -223,7 +223,7 @@ def confirm_card(order_id: int):
             db_session(), collaborators(), order_id, acting_for(), data["payment_method"]
         )
     except DomainError as error:
-        body = error_body(error.status, _(error.message), error.messages(_))
+        body = error_body(error.status, _(error.message), error.messages(_), error.facts)
         return jsonify(body), error.status
     return jsonify(
         {

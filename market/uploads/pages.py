@@ -49,7 +49,7 @@ def _json_errors(view):
             message = _("The request has invalid fields: %(fields)s", fields=", ".join(messages))
             return jsonify(error_body(422, message, messages)), 422
         except DomainError as error:
-            body = error_body(error.status, _(error.message), error.errors)
+            body = error_body(error.status, _(error.message), error.errors, error.facts)
             return jsonify(body), error.status
 
     return wrapper

@@ -94,7 +94,7 @@ def _part_size(size: int, wanted: int | None, store: FileStore, settings: Upload
         raise InvalidInput(
             N_("the part size is outside the accepted range"),
             field="part_size",
-            limits=[MIN_PART_BYTES, limit],
+            facts={"limits": [MIN_PART_BYTES, limit]},
         )
     return min(wanted, size)
 
@@ -115,7 +115,7 @@ def begin(
     largest = largest_file(store, settings)
     if size > largest:
         raise assets.UploadTooLarge(
-            N_("the file is larger than the upload limit"), field="size", limit=[largest]
+            N_("the file is larger than the upload limit"), field="size", facts={"limit": largest}
         )
     part_size = _part_size(size, data.get("part_size"), store, settings)
     part_count = math.ceil(size / part_size)

@@ -365,7 +365,8 @@ def test_a_chunked_body_over_the_limit_is_too_large_not_malformed(small_app):
         "/api/v1/orders", input_stream=io.BytesIO(body), content_type="application/json", **chunked
     )
     assert response.status_code == 413
-    assert response.get_json()["errors"]["limit"] == [limit]
+    assert response.get_json()["limit"] == limit
+    assert list(response.get_json()["errors"]) == ["body"]
     form = b"email=a%40b.cn&password=" + b"x" * (limit + 1)
     del chunked["headers"]["Authorization"]
     page = client.post("/login", input_stream=io.BytesIO(form), content_type=FORM, **chunked)

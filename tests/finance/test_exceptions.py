@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from ledger.entries import MAX_AMOUNT
 from ledger.verify import verify
 from market.db import utcnow
 from market.finance.models import Correction
@@ -217,6 +218,18 @@ def test_a_stripe_report_through_the_api(finance):
     assert bad.status_code == 422 and "lines[2].gross" in bad.get_json()["errors"]
 
 
+def test_an_imported_amount_over_the_largest_gives_the_limit_beside_its_errors(finance):
+    data = stripe_csv([stripe_row("txn_1", "charge", MAX_AMOUNT + 1, 320, source_id="ch_1")])
+    refused = finance.call(
+        "POST",
+        "/finance/stripe-imports",
+        data={"file": (io.BytesIO(data), "balance.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "limit" not in refused.get_json()["errors"] and refused.get_json()["limit"] == MAX_AMOUNT
+
+
 def _leg(side, account, amount=100):
     return {"side": side, "account": account, "amount_minor": amount, "currency": "CNY"}
 
@@ -251,6 +264,14 @@ def test_a_correction_names_real_accounts_and_bounded_amounts(db, finance, queue
     assert refused.status_code == 422 and field in refused.get_json()["errors"], refused.get_json()
     db.rollback()
     assert db.scalar(sa.select(sa.func.count()).select_from(Correction)) == 0
+
+
+def test_a_correction_over_the_largest_amount_gives_the_limit_beside_its_errors(finance):
+    legs, field = CORRECTIONS["more than the ledger's largest amount"]
+    refused = finance.call(
+        "POST", "/finance/recon/corrections", json={"legs": legs, "reason": "probe"}
+    ).get_json()
+    assert list(refused["errors"]) == [field] and refused["limit"] == MAX_AMOUNT
 
 
 def test_a_correction_may_name_an_existing_providers_payable(finance, trade):

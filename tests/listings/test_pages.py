@@ -41,7 +41,7 @@ def test_the_currency_facet_names_the_hong_kong_dollar_as_the_demand_form_does(
     assert facet.endswith(">港元")
     client.sign_up("hk.buyer@example.cn")
     demand_form = client.get("/demands", headers=hant).get_data(as_text=True)
-    assert '<option value="HKD" >港元</option>' in demand_form
+    assert '<option value="HKD" selected>港元</option>' in demand_form
 
 
 def test_a_long_query_on_the_page_is_refused_beside_the_box_with_the_words_kept(client, published):

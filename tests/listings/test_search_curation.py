@@ -693,3 +693,48 @@ def test_the_did_you_mean_link_carries_the_correction_as_shown(client, published
     link = shown.split('"')[1]
     assert "記錄" in shown
     assert parse_qs(urlsplit(html.unescape(link)).query)["q"] == ["記錄"]
+
+
+def test_deleting_a_group_through_the_api_records_the_note_given(client, staff_api):
+    group = _add(client, staff_api, ["甲乙", "丙丁"]).get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    deleted = client.raw.delete(url, query_string={"note": "与内置组重复"}, headers=staff_api)
+    assert deleted.status_code == 204
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert (changes[0]["action"], changes[0]["note"]) == ("deleted", "与内置组重复")
+
+
+@pytest.mark.parametrize("note", ["x" * 201, "两行\n说明"])
+def test_a_deletion_note_is_held_to_the_rules_of_a_groups_note(client, staff_api, note):
+    group = _add(client, staff_api, ["甲乙", "丙丁"]).get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    refused = client.raw.delete(url, query_string={"note": note}, headers=staff_api)
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["note"]
+    kept = client.raw.get("/api/v1/search/synonyms", headers=staff_api).get_json()
+    assert [g["id"] for g in kept] == [group["id"]]
+
+
+def test_the_deletion_note_is_documented_in_the_openapi_document(client):
+    spec = client.raw.get("/api/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/search/synonyms/{group_id}"]["delete"]
+    note = next(p for p in operation["parameters"] if p["name"] == "note")
+    assert note["in"] == "query" and note["schema"]["maxLength"] == 200
+
+
+def test_staff_delete_a_group_on_the_page_with_a_note(db, client, reviewer, staff_api):
+    client.submit("/staff/search/synonyms", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    group = db.query(SynonymChange).one().group_id
+    db.commit()
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert f'id="delete-note-{group}"' in page
+    long = client.submit(
+        f"/staff/search/synonyms/{group}/delete", {"note": "x" * 201}, page="/staff/search"
+    )
+    assert long.status_code == 422
+    assert f'id="delete-note-{group}-error"' in long.get_data(as_text=True)
+    response = client.submit(
+        f"/staff/search/synonyms/{group}/delete", {"note": "买家不用"}, page="/staff/search"
+    )
+    assert response.status_code == 302
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert (changes[0]["action"], changes[0]["note"]) == ("deleted", "买家不用")

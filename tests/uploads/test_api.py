@@ -165,13 +165,21 @@ def test_bad_sessions_are_refused_with_the_field(app, provider, body, status, fi
     response = provider.post(f"/api/v1/assets/{provider.asset()}/uploads", body)
     assert response.status_code == status, response.get_json()
     assert field in response.get_json()["errors"]
+    assert not {"limit", "limits"} & set(response.get_json()["errors"])
     assert _store_is_empty(app)
+
+
+def test_a_refused_part_size_gives_the_range_taken_beside_its_errors(app, provider):
+    body = {"name": "data.csv", "size": 20 * MiB, "part_size": 1024}
+    refused = provider.post(f"/api/v1/assets/{provider.asset()}/uploads", body).get_json()
+    assert list(refused["errors"]) == ["part_size"] and refused["limits"][0] == 5 * MiB
 
 
 def test_the_size_limit_is_a_setting(app, provider):
     app.config["MAX_ASSET_FILE_BYTES"] = 10 * MiB
     response = provider.begin(provider.asset(), "data.csv", 10 * MiB + 1)
-    assert response.status_code == 413 and response.get_json()["errors"]["limit"] == [10 * MiB]
+    assert response.status_code == 413 and response.get_json()["limit"] == 10 * MiB
+    assert list(response.get_json()["errors"]) == ["size"]
     assert provider.begin(provider.asset(), "data.csv", 10 * MiB).status_code == 201
 
 
@@ -183,7 +191,7 @@ def test_the_limit_is_what_the_store_can_take_in_its_parts(app, provider, store_
     if store_kind == "local":
         largest = 10_000 * app.config["MAX_UPLOAD_BYTES"]
         assert response.status_code == 413
-        assert response.get_json()["errors"]["limit"] == [largest]
+        assert response.get_json()["limit"] == largest
         assert provider.begin(provider.asset(), "corpus.csv", largest).status_code == 201
     else:
         assert response.status_code == 201, response.get_json()
