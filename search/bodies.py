@@ -236,6 +236,8 @@ def _cjk_only(alternative: tuple[str, ...]) -> bool:
 
 #: Name of the probe's aggregation counting the documents holding a group's term ``k``.
 TERM = "term__{}"
+#: The probe's ``global`` aggregation holding the :data:`TERM` aggregations.
+TERMS = "terms__"
 
 
 def probe_body(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, Any]:
@@ -244,9 +246,16 @@ def probe_body(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, Any]
     :func:`group_terms`), so that no alternative weighs more than the word."""
     body = {"size": 0, "track_total_hits": True, "query": group_clause(spec, group, n)}
     if len(group.alternatives) > 1:
+        # Counted over the whole index (``global``), not within the group's documents: a
+        # term of a several-term alternative is also held by documents outside the group.
         body["aggs"] = {
-            TERM.format(k): {"filter": _match(spec, (term,))}
-            for k, term in enumerate(group_terms(group))
+            TERMS: {
+                "global": {},
+                "aggs": {
+                    TERM.format(k): {"filter": _match(spec, (term,))}
+                    for k, term in enumerate(group_terms(group))
+                },
+            }
         }
     return body
 

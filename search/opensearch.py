@@ -550,7 +550,7 @@ class OpenSearchEngine(SearchEngine):
             self._known_groups[key] = (known[n], now + KNOWN_SECONDS)
             if len(groups[n].alternatives) > 1:
                 for k, term in enumerate(bodies.group_terms(groups[n])):
-                    found = probe["aggregations"][bodies.TERM.format(k)]["doc_count"]
+                    found = probe["aggregations"][bodies.TERMS][bodies.TERM.format(k)]["doc_count"]
                     self._terms[(alias, len(spec.text_fields), term)] = found
         response = responses[0] if searched else None
         return [k or 0 for k in known], counted, response, weights, ahead
