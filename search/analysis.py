@@ -385,6 +385,10 @@ class Group:
 
     text: str
     alternatives: tuple[tuple[str, ...], ...]
+    #: per alternative, the factor that makes it weigh by the documents holding any of the
+    #: group's alternatives (:func:`as_one_word`), set by an engine that knows the counts;
+    #: empty: every alternative by its own
+    scales: tuple[float, ...] = ()
 
 
 def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
@@ -486,6 +490,27 @@ def specificity(documents: int, matching: int) -> float:
     by half again: enough for the listings of the rare word to come first even when the
     common one is in their rivals' titles."""
     return max(0.05, math.log(1 + (documents - matching + 0.5) / (matching + 0.5))) ** 2
+
+
+def idf(documents: int, matching: int) -> float:
+    """BM25's inverse document frequency (Lucene's, never below nil) of a term ``matching``
+    of the index's ``documents``."""
+    return math.log(1 + (documents - matching + 0.5) / (matching + 0.5))
+
+
+def as_one_word(apart: Sequence[Sequence[float]]) -> tuple[float, ...]:
+    """Per alternative of a word group (the word first, then its synonyms, parts and
+    stems), the factor that makes it weigh no more than the word the buyer typed: ``apart``
+    holds each alternative's terms' inverse document frequencies, and a term rarer than the
+    word is weighed as the word (企业 ≡ 公司: 公司, in a few 上市公司 listings, would otherwise
+    outweigh 企业 in every company listing). Lucene's ``SynonymQuery`` blends its terms'
+    statistics likewise; our synonyms are expanded per alternative, so it is done here. An
+    alternative of several terms scores the sum of theirs (BM25), so each is brought to the
+    word's. A synonym more common than the word keeps its own, lower weight: weighed as the
+    union of the group, a specific word would drown in a common synonym (预报 in 预测)."""
+    word = apart[0]
+    whole = sum(word) / len(word) if word else 0.0
+    return tuple(min(1.0, len(own) * whole / sum(own)) if sum(own) > 0 else 1.0 for own in apart)
 
 
 def required(count: int) -> int:

@@ -195,19 +195,14 @@ def _joined(terms: tuple[str, ...]) -> str:
 def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, Any]:
     """One word group's clause: a ``dis_max`` of its alternatives over every text field (the
     word itself at full weight, its synonyms, parts and stems at 0.8, an English word's typo
-    match at 0.5), so a document scores by its best alternative. ``n`` is the group's place
-    in the query (only the first :data:`MAX_FUZZY_CHUNKS` words take typos)."""
-    all_fields = _weighted(spec.text_fields)
-    # English fields hold no Chinese: a Chinese alternative there would only look up each of
-    # its characters (the standard tokenizer's unigrams) to find nothing.
-    chinese_fields = _weighted(f for f in spec.text_fields if f.language != "en") or all_fields
-    options = []
-    for k, alternative in enumerate(group.alternatives):
-        fields = chinese_fields if _cjk_only(alternative) else all_fields
-        clause = _clause(fields, _joined(alternative))
-        if k:
-            clause["multi_match"]["boost"] = 0.8
-        options.append(clause)
+    match at 0.5), so a document scores by its best alternative; each alternative also by the
+    group's ``scales``, so they weigh as one word. ``n`` is the group's place in the query
+    (only the first :data:`MAX_FUZZY_CHUNKS` words take typos)."""
+    options = alternative_clauses(spec, group)
+    for k, clause in enumerate(options):
+        boost = (0.8 if k else 1.0) * (group.scales[k] if group.scales else 1.0)
+        if boost != 1.0:
+            clause["multi_match"]["boost"] = round(boost, 6)
     word = group.alternatives[0]
     latin = len(word) == 1 and word[0].isascii() and word[0].isalpha() and len(word[0]) >= 4
     if spelling_fields(spec) and n < MAX_FUZZY_CHUNKS and latin:
@@ -217,13 +212,52 @@ def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, An
     return options[0] if len(options) == 1 else {"dis_max": {"queries": options}}
 
 
+def alternative_clauses(spec: IndexSpec, group: analysis.Group) -> list[dict[str, Any]]:
+    """One ``multi_match`` per alternative of ``group``, unweighted."""
+    return [_match(spec, alternative) for alternative in group.alternatives]
+
+
+def _match(spec: IndexSpec, terms: tuple[str, ...]) -> dict[str, Any]:
+    all_fields = _weighted(spec.text_fields)
+    # English fields hold no Chinese: a Chinese alternative there would only look up each of
+    # its characters (the standard tokenizer's unigrams) to find nothing.
+    chinese_fields = _weighted(f for f in spec.text_fields if f.language != "en") or all_fields
+    return _clause(chinese_fields if _cjk_only(terms) else all_fields, _joined(terms))
+
+
+def group_terms(group: analysis.Group) -> list[str]:
+    """Every term of ``group``'s alternatives, once each, in order."""
+    return list(dict.fromkeys(t for alternative in group.alternatives for t in alternative))
+
+
 def _cjk_only(alternative: tuple[str, ...]) -> bool:
     return all(_CJK_ONLY.fullmatch(term) for term in alternative)
 
 
-def probe_body(clause: dict[str, Any]) -> dict[str, Any]:
-    """How many documents match ``clause`` (how specific a query word is)."""
-    return {"size": 0, "track_total_hits": True, "query": clause}
+#: Name of the probe's aggregation counting the documents holding a group's term ``k``.
+TERM = "term__{}"
+#: The probe's ``global`` aggregation holding the :data:`TERM` aggregations.
+TERMS = "terms__"
+
+
+def probe_body(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, Any]:
+    """How many documents match ``group`` (how specific a query word is) and, for a group of
+    several alternatives, each of their terms (:data:`TERM` aggregations, in the order of
+    :func:`group_terms`), so that no alternative weighs more than the word."""
+    body = {"size": 0, "track_total_hits": True, "query": group_clause(spec, group, n)}
+    if len(group.alternatives) > 1:
+        # Counted over the whole index (``global``), not within the group's documents: a
+        # term of a several-term alternative is also held by documents outside the group.
+        body["aggs"] = {
+            TERMS: {
+                "global": {},
+                "aggs": {
+                    TERM.format(k): {"filter": _match(spec, (term,))}
+                    for k, term in enumerate(group_terms(group))
+                },
+            }
+        }
+    return body
 
 
 def count_body() -> dict[str, Any]:

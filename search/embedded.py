@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import queue
 import re
 import sqlite3
@@ -482,7 +483,20 @@ class EmbeddedEngine(SearchEngine):
             for g, _, _ in rare
         ]
         weights = [analysis.specificity(snapshot.count, n) for _, _, n in rare]
-        matching = Matching([e for _, e, _ in rare], required, near, common, alternatives, weights)
+
+        # No alternative of a group weighs more than the word itself (企业 ≡ 公司).
+        def apart(alternative: tuple[str, ...]) -> list[float]:
+            return [_idf(snapshot.count, matches(within(columns, quote(t)))) for t in alternative]
+
+        scales = [
+            analysis.as_one_word([apart(a) for a in g.alternatives])
+            if len(g.alternatives) > 1 and not broad
+            else ()
+            for (g, _, _), broad in zip(rare, common, strict=True)
+        ]
+        matching = Matching(
+            [e for _, e, _ in rare], required, near, common, alternatives, weights, scales=scales
+        )
         return matched, matching, _suggestion(text, corrections)
 
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:
@@ -686,6 +700,11 @@ def _frequency(conn: sqlite3.Connection, tables: Tables, expression: str) -> int
     """How many documents match an FTS5 expression."""
     sql = f"SELECT count(*) FROM {tables.fts} WHERE {tables.fts} MATCH ?"
     return conn.execute(sql, (expression,)).fetchone()[0]
+
+
+def _idf(documents: int, matching: int) -> float:
+    """FTS5's ``bm25()`` inverse document frequency (clamped to 1e-6, as FTS5 does)."""
+    return max(1e-6, math.log((documents - matching + 0.5) / (matching + 0.5)))
 
 
 def _cjk_word(text: str) -> bool:

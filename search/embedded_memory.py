@@ -403,9 +403,12 @@ def search(
     if not matching.expressions and not plan.pinned:
         return 0, [], facets(conn, tables, snapshot, plan, 0)  # nothing searchable
     alternatives = matching.alternatives or [[e] for e in matching.expressions]
+    scales = matching.scales or [()] * len(alternatives)
     groups = [
-        _best(conn, tables, snapshot, e, c, alts, scored)
-        for e, c, alts in zip(matching.expressions, matching.common, alternatives, strict=True)
+        _best(conn, tables, snapshot, e, c, alts, scored, scale)
+        for e, c, alts, scale in zip(
+            matching.expressions, matching.common, alternatives, scales, strict=True
+        )
     ]
     count = len(groups)
     members = None if filtered is None else _members(filtered, snapshot.size)
@@ -536,11 +539,13 @@ def _best(
     common: bool,
     alternatives: list[str],
     scored: dict,
+    scales: tuple[float, ...] = (),
 ) -> dict[int, float]:
     """A word group's documents, each scored by its best alternative: the word's own BM25,
     or a synonym's at :data:`ALTERNATIVE_WEIGHT` (OpenSearch's ``dis_max``). One FTS5 query
     of all the alternatives would sum them, so a listing holding three synonyms of one word
-    would outrank one holding a rarer word of the query."""
+    would outrank one holding a rarer word of the query. ``scales`` (one per alternative)
+    weigh each by the group's document frequency instead of its own."""
     if common or len(alternatives) < 2:
         return _scored(conn, tables, snapshot, expression, common, scored)
     found = scored.get(expression) or snapshot.scores(expression)
@@ -551,7 +556,7 @@ def _best(
                 f"SELECT rowid, -bm25({tables.fts}{tables.weights}) FROM {tables.fts} "
                 f"WHERE {tables.fts} MATCH ?"
             )
-            weight = ALTERNATIVE_WEIGHT if n else 1.0
+            weight = (ALTERNATIVE_WEIGHT if n else 1.0) * (scales[n] if scales else 1.0)
             get = found.get
             for rowid, score in conn.execute(sql, (alternative,)):
                 score *= weight

@@ -137,6 +137,9 @@ class Matching:
     #: documents matching this many groups rank before those matching fewer (0: no tiers):
     #: when few match most words, those matching some follow them
     tier: int = 0
+    #: per expression: a factor per alternative, so that none weighs more than the word
+    #: itself (:func:`search.analysis.as_one_word`); empty: all 1
+    scales: list[tuple[float, ...]] = field(default_factory=list)
 
 
 def gram_expression(tables: Tables, bigram: str) -> str:

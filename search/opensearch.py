@@ -81,6 +81,8 @@ class OpenSearchEngine(SearchEngine):
         self._lock = threading.Lock()
         # (alias, alternatives, fuzzy) -> (documents matching, until when: monotonic)
         self._known_groups: dict[tuple, tuple[int, float]] = {}
+        # (alias, fields, term of a synonym group) -> documents holding it
+        self._terms: dict[tuple[str, int, str], int] = {}
         # alias -> (documents in the index, until when: monotonic)
         self._sizes: dict[str, tuple[int, float]] = {}
         # (alias, strict search) -> (the retry it called for: "relaxed" or "tier", whether
@@ -179,7 +181,7 @@ class OpenSearchEngine(SearchEngine):
 
     def drop_index(self, spec: IndexSpec) -> None:
         """Delete every physical index of ``spec`` (the alias goes with them)."""
-        self._known_groups.clear()
+        self._forget_words()
         names = self._physicals(self._alias(spec))
         if names:
             self._call("indices.delete", index=",".join(names))
@@ -213,7 +215,7 @@ class OpenSearchEngine(SearchEngine):
             actions = [{"remove": {"index": name, "alias": alias}} for name in old]
             actions.append({"add": {"index": physical, "alias": alias}})
             self._call("indices.update_aliases", body={"actions": actions})
-            self._known_groups.clear()
+            self._forget_words()
         except BaseException:
             self._call("indices.delete", index=physical, ignore_unavailable=True)
             raise
@@ -235,7 +237,7 @@ class OpenSearchEngine(SearchEngine):
     def _bulk(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not lines:
             return []
-        self._known_groups.clear()  # a write may add or remove the only holder of a word
+        self._forget_words()  # a write may add or remove the only holder of a word
         self._sizes.clear()
         self._retries.clear()
         response = self._call("bulk", body=lines)
@@ -393,7 +395,7 @@ class OpenSearchEngine(SearchEngine):
             if completed:
                 groups = [*groups[:-1], completed]
                 known, _, _, _, _ = self._known(spec, alias, plan, groups, search=False)
-        counted = [g for g, k in zip(groups, known, strict=True) if k]
+        counted = self._as_one(spec, alias, [g for g, k in zip(groups, known, strict=True) if k])
         weights = self._weights(alias, [k for k in known if k])
         minimum = analysis.required(len(counted))
         called = retry and (total == 0 if retry == "relaxed" else fills(plan, total))
@@ -509,6 +511,7 @@ class OpenSearchEngine(SearchEngine):
         requests, counted, weights, ahead, broad = [], None, None, None, False
         if search:
             counted = [g for g, k in zip(groups, known, strict=True) if k != 0]
+            counted = self._as_one(spec, alias, counted)
             minimum = analysis.required(len(counted))
             if not unsure and sized:
                 weights = self._weights(alias, [k for k in known if k])
@@ -524,14 +527,14 @@ class OpenSearchEngine(SearchEngine):
                 # every search of it, so they go apart where the request cache keeps them.
                 broad = broad and bool(body.get("aggs"))
                 requests += _split(body) if broad else [body]
-        requests += [bodies.probe_body(bodies.group_clause(spec, groups[n], n)) for n in unsure]
+        requests += [bodies.probe_body(spec, groups[n], n) for n in unsure]
         if not sized:
             requests.append(bodies.count_body())
         responses = self._msearch(alias, requests) if requests else []
         if broad:
             responses[:2] = [_joined(*responses[:2])]
         if len(self._known_groups) > KNOWN_HELD:
-            self._known_groups.clear()
+            self._forget_words()
         searched = bool(search and counted)
         if not sized:
             total = responses.pop()["hits"]["total"]["value"]
@@ -545,8 +548,34 @@ class OpenSearchEngine(SearchEngine):
                 n < bodies.MAX_FUZZY_CHUNKS,
             )
             self._known_groups[key] = (known[n], now + KNOWN_SECONDS)
+            if len(groups[n].alternatives) > 1:
+                for k, term in enumerate(bodies.group_terms(groups[n])):
+                    found = probe["aggregations"][bodies.TERMS][bodies.TERM.format(k)]["doc_count"]
+                    self._terms[(alias, len(spec.text_fields), term)] = found
         response = responses[0] if searched else None
         return [k or 0 for k in known], counted, response, weights, ahead
+
+    def _forget_words(self) -> None:
+        """Forget how many documents hold each word (a write may have changed it)."""
+        self._known_groups.clear()
+        self._terms.clear()
+
+    def _as_one(self, spec: IndexSpec, alias: str, groups) -> list[analysis.Group]:
+        """``groups`` with the scales that keep each alternative from weighing more than the
+        word itself (:func:`search.analysis.as_one_word`), where their terms' counts are
+        known (the probes count them)."""
+        size = self._sizes.get(alias, (0, 0.0))[0]
+        out = []
+        for group in groups:
+            counts = [
+                [self._terms.get((alias, len(spec.text_fields), t)) for t in alternative]
+                for alternative in group.alternatives
+            ]
+            if size and len(counts) > 1 and all(n is not None for c in counts for n in c):
+                apart = [[analysis.idf(size, n) for n in c] for c in counts]
+                group = dataclasses.replace(group, scales=analysis.as_one_word(apart))
+            out.append(group)
+        return out
 
     def _weights(self, alias: str, counts: list[int]) -> list[float]:
         """Each word group's specificity, from how many documents hold it."""

@@ -458,3 +458,48 @@ def test_a_half_typed_last_word_is_read_as_a_prefix_before_any_correction(loaded
         wanted in hit.source["title_en"].lower() for hit in results.hits[:1]
     )
     assert not results.relaxed
+
+
+COMPANY_SPEC = IndexSpec("companies", fields=(text("title", "zh", boost=3), text("about", "zh")))
+
+
+COMPANIES = [
+    {"id": "registry", "title": "企业工商登记", "about": "企业名称、股东与经营状态，用于核验"},
+    {"id": "invoices", "title": "增值税开票记录", "about": "企业开具与作废的发票"},
+    {
+        "id": "sentiment",
+        "title": "上市公司舆情指数",
+        "about": "新闻舆情，供投资前核验与开票前尽调",
+    },
+    {"id": "loans", "title": "小微企业贷款", "about": "企业贷款余额与利率"},
+    {"id": "power", "title": "企业用电量", "about": "企业每月用电"},
+    {"id": "jobs", "title": "企业招聘岗位", "about": "企业发布的岗位与薪资"},
+    {"id": "patents", "title": "企业专利", "about": "企业申请的发明专利"},
+    {"id": "weather", "title": "气象观测", "about": "逐小时气温与降水"},
+]
+
+
+@pytest.mark.parametrize("asked", ["企业", "企业 核验", "企业开票"])
+def test_a_words_rare_synonym_weighs_no_more_than_the_word(engine, asked):
+    # 企业 ≡ 公司 weigh as one word: 公司, in one listing, must not outweigh 企业, in most,
+    # because it is rarer on its own (the listed-company sentiment index is not a registry).
+    engine.ensure_index(COMPANY_SPEC)
+    engine.index(COMPANY_SPEC, COMPANIES, refresh=True)
+    groups = Synonyms([["企业", "公司"]])
+    ids = [hit.id for hit in engine.search(COMPANY_SPEC, Query(text=asked, synonyms=groups)).hits]
+    wanted = "invoices" if "开票" in asked else "registry"
+    assert ids.index(wanted) < ids.index("sentiment"), ids
+    engine.drop_index(COMPANY_SPEC)
+
+
+def test_a_word_keeps_its_weight_after_searches_of_groups_sharing_its_terms(engine):
+    # A term's document count is the whole index's, not that of the documents of whichever
+    # group counted it last (企业 in 企业 登记, a word of another group).
+    engine.ensure_index(COMPANY_SPEC)
+    engine.index(COMPANY_SPEC, COMPANIES, refresh=True)
+    groups = Synonyms([["企业", "公司"], ["工商登记", "企业 登记"]])
+    for asked in ("企业", "工商登记", "企业"):
+        results = engine.search(COMPANY_SPEC, Query(text=asked, synonyms=groups))
+    ids = [hit.id for hit in results.hits]
+    assert ids.index("registry") < ids.index("sentiment"), ids
+    engine.drop_index(COMPANY_SPEC)
