@@ -458,3 +458,33 @@ def test_a_half_typed_last_word_is_read_as_a_prefix_before_any_correction(loaded
         wanted in hit.source["title_en"].lower() for hit in results.hits[:1]
     )
     assert not results.relaxed
+
+
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [("天汽预报", "天气预报"), ("wether forcast", "weather forecast"), ("气像 数据", "气象 数据")],
+)
+def test_a_corrected_query_answers_what_its_correction_finds(loaded, typed, corrected):
+    # Not the correction plus every listing holding a fragment of the misspelt words.
+    results = loaded.search(LISTINGS, Query(text=typed, per_page=100))
+    wanted = loaded.search(LISTINGS, Query(text=corrected, per_page=100))
+    assert results.did_you_mean == corrected
+    assert [h.id for h in results.hits] == [h.id for h in wanted.hits]
+    assert (results.total, results.strict_total) == (wanted.total, wanted.strict_total)
+
+
+def test_a_homophone_typo_is_read_as_the_word_sharing_its_characters(loaded):
+    # 注侧 sounds like 注册 (registered) and, leniently, like 租车 (car hire) of the taxi
+    # listings; an input method keeps the characters it got right.
+    results = loaded.search(LISTINGS, Query(text="工商 注侧", per_page=3))
+    assert results.did_you_mean == "工商 注册"
+    assert results.hits[0].source["title_zh"] == "企业工商登记信息"
+
+
+def test_a_correction_no_listing_holds_with_the_other_words_is_not_offered(loaded):
+    # 延悟 sounds like 延误 (flight delays), which no mural listing holds: the murals answer
+    # 壁画 延悟 as typed, without "did you mean 壁画 延误" and without the flights.
+    results = loaded.search(LISTINGS, Query(text="壁画 延悟"))
+    assert results.did_you_mean is None
+    assert titles(loaded, "壁画 延悟") == titles(loaded, "壁画")
+    assert not results.relaxed
