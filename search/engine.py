@@ -126,21 +126,15 @@ def answered(run: Callable[[str, bool], Results], text: str, started: float) -> 
     with a correction (``did_you_mean``) is answered by the search of the corrected text as
     if typed, so its listings are those the correction finds, not those plus every listing
     holding a fragment or a look-alike of a misspelt word. The correction is offered only
-    when it finds listings, and, when none of them matches most of its words while the query
-    as typed has listings that do (the corrected word belongs with none of the others), the
-    query is answered as typed, without it.
+    when it finds listings (not only loose ones); otherwise the query is answered as typed.
     """
     results = run(text, True)
     if not results.did_you_mean or results.did_you_mean == text:
         return results
     fixed = run(results.did_you_mean, False)
     if fixed.total and not fixed.loose:
-        typed = run(text, False) if fixed.relaxed else None
-        if typed is None or not typed.total or typed.relaxed:
-            return _timed(replace(fixed, did_you_mean=results.did_you_mean), started)
-    else:
-        typed = run(text, False)
-    return _timed(replace(typed, did_you_mean=None), started)
+        return _timed(replace(fixed, did_you_mean=results.did_you_mean), started)
+    return _timed(replace(run(text, False), did_you_mean=None), started)
 
 
 def _timed(results: Results, started: float) -> Results:
