@@ -19,7 +19,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -136,13 +136,33 @@ _FUZZY_SOUNDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "
 def sound(word: str) -> str:
     """How a Chinese word sounds, leniently: toneless pinyin with the retroflex/flat initials
     and front/back nasal finals merged (视屏 and 视频 sound alike), for homophone typos."""
+    said = spoken(word)
+    for a, b in _FUZZY_SOUNDS:
+        said = said.replace(a, b)
+    return said
+
+
+def spoken(word: str) -> str:
+    """Toneless pinyin of ``word``, exactly (征信 ``zhengxin``, 振兴 ``zhenxing``)."""
     # pypinyin's dictionaries take about 55 MiB: only a process that spells or indexes pays.
     from pypinyin import lazy_pinyin  # noqa: PLC0415
 
-    spoken = "".join(lazy_pinyin(word))
-    for a, b in _FUZZY_SOUNDS:
-        spoken = spoken.replace(a, b)
-    return spoken
+    return "".join(lazy_pinyin(word))
+
+
+def closest_sounding(word: str, found: Mapping[str, int]) -> str | None:
+    """Of the indexed words that :func:`sound` like ``word`` (each with how many documents hold
+    it), the one an input method most likely meant: the most characters in common in place
+    (a pinyin typo gets the other characters right: 注侧 is 注册, not 租车), then the same
+    exact pinyin, then the most documents; ``None`` when there is none but ``word``."""
+    said = spoken(word)
+
+    def likely(candidate: str) -> tuple[int, bool, int, str]:
+        shared = sum(a == b for a, b in zip(word, candidate, strict=False))
+        return shared, spoken(candidate) == said, found[candidate], candidate
+
+    candidates = [w for w in found if w != word and len(w) == len(word)]
+    return max(candidates, key=likely) if candidates else None
 
 
 # -- segmentation --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,14 @@ from search.embedded_sql import (
     quote,
     within,
 )
-from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
+from search.engine import (
+    MAX_SIMILAR,
+    MAX_SUGGESTIONS,
+    SearchEngine,
+    answered,
+    bounded,
+    pick_suggestions,
+)
 from search.errors import EngineError, IndexMissing, SpecMismatch
 from search.query import (
     COMPLETIONS,
@@ -77,7 +85,7 @@ class EmbeddedEngine(SearchEngine):
         self._write_lock = threading.Lock()
         self._meta_ready = False
         self._vocabularies: dict[str, tuple[Any, dict[str, int]]] = {}
-        self._sounds: dict[str, dict[tuple[int, str], str]] = {}
+        self._sounds: dict[str, dict[tuple[int, str], dict[str, int]]] = {}
         self._snapshots: dict[str, memory.Snapshot] = {}
 
     # -- connections -------------------------------------------------------------------
@@ -289,6 +297,15 @@ class EmbeddedEngine(SearchEngine):
         """
         started = time.perf_counter()
         plan = check(spec, query)
+        return answered(
+            lambda text, correct: self._answer(spec, query, replace(plan, text=text), correct),
+            plan.text,
+            started,
+        )
+
+    def _answer(self, spec: IndexSpec, query: Query, plan, correct: bool) -> Results:
+        """The search of ``plan``, its typos corrected unless not ``correct``."""
+        started = time.perf_counter()
         groups = None
         if plan.text:
             groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
@@ -296,10 +313,10 @@ class EmbeddedEngine(SearchEngine):
             tables = self._live(conn, spec)
             snapshot, scored = self._snapshot(conn, tables), {}
             columns = tables.matching_columns
-            found = self._search(conn, tables, snapshot, scored, plan, groups, columns)
+            found = self._search(conn, tables, snapshot, scored, plan, groups, columns, correct)
             if found[0] == 0 and groups and columns is not None:
                 # Nothing matched but for a provider's name, say: look there too.
-                found = self._search(conn, tables, snapshot, {}, plan, groups, None)
+                found = self._search(conn, tables, snapshot, {}, plan, groups, None, correct)
             loose = None
             if found[0] == 0 and groups:
                 # No document holds any word: those sharing Chinese character pairs.
@@ -363,15 +380,15 @@ class EmbeddedEngine(SearchEngine):
         pairs = [analysis.Group(b, ((b,),)) for b, _, _ in counted]
         return total, rows, facets, pairs
 
-    def _search(self, conn, tables: Tables, snapshot, scored, plan, groups, columns):
-        """Match the query's word groups in ``columns`` (every column: ``None``), retrying
-        needing one word, then with the words inside them: ``(total, rows, facets, groups
-        matched, relaxed, did you mean)``."""
+    def _search(self, conn, tables: Tables, snapshot, scored, plan, groups, columns, correct):
+        """Match the query's word groups in ``columns`` (every column: ``None``), typos
+        corrected if ``correct``, retrying needing one word, then with the words inside them:
+        ``(total, rows, facets, groups matched, relaxed, did you mean)``."""
         relaxed, suggestion = False, None
         matching, asked = None, groups
         if groups is not None:
             groups, matching, suggestion = self._matching(
-                conn, tables, snapshot, plan.text, groups, columns
+                conn, tables, snapshot, plan.text, groups, columns, correct
             )
         total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
         strict = None
@@ -386,7 +403,9 @@ class EmbeddedEngine(SearchEngine):
         loose = analysis.loosen(asked) if total == 0 and asked else None
         if loose:
             relaxed = True
-            groups, matching, _ = self._matching(conn, tables, snapshot, plan.text, loose, columns)
+            groups, matching, _ = self._matching(
+                conn, tables, snapshot, plan.text, loose, columns, correct
+            )
             matching.required = 1
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
         return total, rows, facets, groups, relaxed, suggestion, strict
@@ -413,9 +432,10 @@ class EmbeddedEngine(SearchEngine):
         text: str,
         groups: list[analysis.Group],
         columns: str | None = None,
+        correct: bool = True,
     ):
         """The groups that count (known to the index's ``columns``, not in most documents),
-        typos corrected, and how many of them must match."""
+        typos corrected if ``correct``, and how many of them must match."""
         size = snapshot.size
         counted, corrections = [], {}
         frequency = {}
@@ -437,7 +457,8 @@ class EmbeddedEngine(SearchEngine):
             after = groups[i + 1] if i + 1 < len(groups) else None
             # jieba splits an unknown word (博物官 → 博物 / 官): try it whole first.
             if (
-                after is not None
+                correct
+                and after is not None
                 and _cjk_word(group.text)
                 and _cjk_word(after.text)
                 and len(after.text) == 1
@@ -454,7 +475,7 @@ class EmbeddedEngine(SearchEngine):
                 if completed:
                     group = analysis.Group(group.text, tuple((w,) for w in completed))
                     del frequency[group.text]
-            if used == 1 and not found_in(group):
+            if correct and used == 1 and not found_in(group):
                 fixed = None
                 if len(word) == 1 and word[0].isascii() and word[0].isalpha():
                     fixed = self._correct(conn, tables, word[0])
@@ -501,13 +522,13 @@ class EmbeddedEngine(SearchEngine):
 
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:
         """A word of the index written differently but pronounced the same (气像 → 气象,
-        博物官 → 博物馆), the most frequent if several; ``None`` if none."""
+        博物官 → 博物馆), the likeliest if several (:func:`search.analysis.closest_sounding`);
+        ``None`` if none."""
         if not 2 <= len(word) <= 6:
             return None
         self._vocabulary(conn, tables)
         sounds = self._sounds.get(tables.physical, {})
-        found = sounds.get((len(word), analysis.sound(word)))
-        return found if found and found != word else None
+        return analysis.closest_sounding(word, sounds.get((len(word), analysis.sound(word)), {}))
 
     def _completions(self, conn, tables: Tables, word: tuple[str, ...]) -> list[str]:
         """The index's English words starting with a half-typed ``word`` of three letters or
@@ -540,13 +561,11 @@ class EmbeddedEngine(SearchEngine):
         if cached is None or cached[0] != size:
             rows = conn.execute(f"SELECT term, n FROM {tables.vocab}").fetchall()
             latin = {term: n for term, n in rows if term.isascii()}
-            sounds: dict[tuple[int, str], tuple[int, str]] = {}
+            sounds: dict[tuple[int, str], dict[str, int]] = {}
             for term, n in rows:
                 if not term.isascii():
-                    key = (len(term), analysis.sound(term))
-                    if key not in sounds or sounds[key] < (n, term):
-                        sounds[key] = (n, term)
-            self._sounds[tables.physical] = {key: term for key, (_, term) in sounds.items()}
+                    sounds.setdefault((len(term), analysis.sound(term)), {})[term] = n
+            self._sounds[tables.physical] = sounds
             cached = self._vocabularies[tables.physical] = (size, latin)
         return cached[1]
 

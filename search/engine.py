@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from search.query import BulkResult, Hit, Query, Results, Suggestion
@@ -115,3 +117,26 @@ def pick_suggestions(fields, prefix: str, rows, limit: int) -> list:
         if len(out) == limit:
             break
     return out
+
+
+def answered(run: Callable[[str, bool], Results], text: str, started: float) -> Results:
+    """The results of ``text`` answered through its typo correction, if any.
+
+    ``run(text, correct)`` searches ``text``, correcting its typos if ``correct``. A query
+    with a correction (``did_you_mean``) is answered by the search of the corrected text as
+    if typed, so its listings are those the correction finds, not those plus every listing
+    holding a fragment or a look-alike of a misspelt word. The correction is offered only
+    when it finds listings (not only loose ones); otherwise the query is answered as typed.
+    """
+    results = run(text, True)
+    if not results.did_you_mean or results.did_you_mean == text:
+        return results
+    fixed = run(results.did_you_mean, False)
+    if fixed.total and not fixed.loose:
+        return _timed(replace(fixed, did_you_mean=results.did_you_mean), started)
+    return _timed(replace(run(text, False), did_you_mean=None), started)
+
+
+def _timed(results: Results, started: float) -> Results:
+    took = (time.perf_counter() - started) * 1000
+    return replace(results, took_ms=took)

@@ -23,7 +23,14 @@ import elasticsearch
 import opensearchpy
 
 from search import analysis, bodies
-from search.engine import MAX_SIMILAR, MAX_SUGGESTIONS, SearchEngine, bounded, pick_suggestions
+from search.engine import (
+    MAX_SIMILAR,
+    MAX_SUGGESTIONS,
+    SearchEngine,
+    answered,
+    bounded,
+    pick_suggestions,
+)
 from search.errors import EngineError, IndexMissing, SpecMismatch
 from search.query import (
     COMPLETIONS,
@@ -305,6 +312,17 @@ class OpenSearchEngine(SearchEngine):
         """
         started = time.perf_counter()
         plan = check(spec, query)
+        return answered(
+            lambda text, correct: self._answer(
+                spec, query, dataclasses.replace(plan, text=text), correct
+            ),
+            plan.text,
+            started,
+        )
+
+    def _answer(self, spec: IndexSpec, query: Query, plan, correct: bool) -> Results:
+        """The search of ``plan``, its Chinese typos corrected unless not ``correct``."""
+        started = time.perf_counter()
         groups = None
         if plan.text:
             groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
@@ -313,10 +331,10 @@ class OpenSearchEngine(SearchEngine):
             response = self._browse(alias, bodies.search_body(spec, plan, groups))
             return self._results(plan, response, float(response.get("took", 0)), started)
         narrow = spec.narrowed()
-        results = self._search(narrow or spec, alias, plan, groups, started)
+        results = self._search(narrow or spec, alias, plan, groups, started, correct)
         if results.total == 0 and narrow is not None:
             # Nothing matched but for a provider's name, say: look there too.
-            results = self._search(spec, alias, plan, groups, started)
+            results = self._search(spec, alias, plan, groups, started, correct)
         if results.total == 0:
             # No document holds any word: those sharing Chinese character pairs.
             results = self._loose(narrow or spec, alias, plan, started) or results
@@ -362,9 +380,9 @@ class OpenSearchEngine(SearchEngine):
         results = self._results(plan, response, float(response.get("took", 0)), started, True)
         return dataclasses.replace(results, loose=results.total > 0)
 
-    def _search(self, spec: IndexSpec, alias: str, plan, groups, started) -> Results:
-        """Match the query's word groups in ``spec``'s text fields, retrying needing one
-        word, then with the words inside them.
+    def _search(self, spec: IndexSpec, alias: str, plan, groups, started, correct) -> Results:
+        """Match the query's word groups in ``spec``'s text fields (Chinese typos corrected
+        if ``correct``), retrying needing one word, then with the words inside them.
 
         A strict search that called for a retry (nothing matched most words, or fewer than a
         page did) is remembered for :data:`KNOWN_SECONDS`: the next time the retry goes in its
@@ -380,7 +398,7 @@ class OpenSearchEngine(SearchEngine):
             total = response["aggregations"].pop(bodies.STRICT_COUNT)["doc_count"]
         engine_ms = float(response.get("took", 0))
         relaxed, corrected = False, None
-        if _maybe_typos(groups, known, total):
+        if correct and _maybe_typos(groups, known, total):
             # Unknown Chinese words may be typos (气像; 博物官, split by jieba): one request.
             fixed, corrected = self._homophones(alias, plan.text, groups)
             if corrected:
@@ -443,7 +461,7 @@ class OpenSearchEngine(SearchEngine):
             engine_ms += float(response.get("took", 0))
         return self._results(
             plan, response, engine_ms, started, relaxed, corrected, strict,
-            completed.text if completed else None,
+            _not_typos(asked, completed),
         )  # fmt: skip
 
     def _completions(self, alias: str, group: analysis.Group) -> analysis.Group | None:
@@ -598,7 +616,7 @@ class OpenSearchEngine(SearchEngine):
 
     def _results(
         self, plan, response, engine_ms, started, relaxed=False, corrected=None, strict=None,
-        completed=None,
+        kept=frozenset(),
     ):  # fmt: skip
         scored = plan.sort is None and bool(plan.text)
         hits = [
@@ -623,8 +641,7 @@ class OpenSearchEngine(SearchEngine):
             engine_ms=engine_ms,
             # A retry that found nothing either did not find "some of the words".
             relaxed=relaxed and total["value"] > 0,
-            did_you_mean=corrected
-            or _did_you_mean(plan.text, response.get("suggest", {}), completed),
+            did_you_mean=corrected or _did_you_mean(plan.text, response.get("suggest", {}), kept),
             strict_total=strict,
         )
 
@@ -643,23 +660,21 @@ class OpenSearchEngine(SearchEngine):
             return groups, None
         keys = sorted({bodies.sound_key(word) for _, _, word in candidates})
         response = self._call("search", index=alias, body=bodies.sounds_body(keys))
-        best: dict[str, tuple[int, str]] = {}
+        alike: dict[str, dict[str, int]] = {}
         present = set()
         for bucket in response["aggregations"]["words"]["buckets"]:
             length, spoken, word = bucket["key"].split("|", 2)
             present.add(word)
-            key = f"{length}|{spoken}|"
-            if key not in best or best[key][0] < bucket["doc_count"]:
-                best[key] = (bucket["doc_count"], word)
+            alike.setdefault(f"{length}|{spoken}|", {})[word] = bucket["doc_count"]
         out, fixes, skip = [], {}, set()
         replace = {}
         for start, width, word in candidates:
             if word in present or start in skip:
                 continue
-            found = best.get(bodies.sound_key(word))
+            found = analysis.closest_sounding(word, alike.get(bodies.sound_key(word), {}))
             if found:
-                replace[start] = (width, found[1])
-                fixes[word] = found[1]
+                replace[start] = (width, found)
+                fixes[word] = found
                 skip.update(range(start, start + width))
         i = 0
         while i < len(groups):
@@ -741,12 +756,20 @@ def _retry_key(alias: str, body: dict[str, Any]) -> tuple[str, str]:
     return alias, json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _did_you_mean(text: str, suggest: dict[str, Any], completed: str | None = None) -> str | None:
+def _not_typos(groups: list[analysis.Group], completed: analysis.Group | None) -> frozenset:
+    """The query's words the suggester must not correct: words of the synonym list (stock,
+    which the index may lack while its synonyms 股票 and equities find listings) and the
+    ``completed`` word, read as the start of indexed words."""
+    kept = {g.text for g in groups if len(g.alternatives) > 1}
+    return frozenset(kept | ({completed.text} if completed else set()))
+
+
+def _did_you_mean(text: str, suggest: dict[str, Any], kept: frozenset = frozenset()) -> str | None:
     """The query with each English word no document holds replaced by the suggester's best
-    (not the ``completed`` word, read as the start of indexed words)."""
+    (not the words ``kept``: see :func:`_not_typos`)."""
     fixes = {}
     for entry in suggest.get("did_you_mean", []):
-        if entry.get("options") and entry["text"] != completed:
+        if entry.get("options") and entry["text"] not in kept:
             fixes[entry["text"]] = entry["options"][0]["text"]
     return analysis.corrected(text, fixes)
 

@@ -503,3 +503,24 @@ def test_a_word_keeps_its_weight_after_searches_of_groups_sharing_its_terms(engi
     ids = [hit.id for hit in results.hits]
     assert ids.index("registry") < ids.index("sentiment"), ids
     engine.drop_index(COMPANY_SPEC)
+
+
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [("天汽预报", "天气预报"), ("wether forcast", "weather forecast"), ("气像 数据", "气象 数据")],
+)
+def test_a_corrected_query_answers_what_its_correction_finds(loaded, typed, corrected):
+    # Not the correction plus every listing holding a fragment of the misspelt words.
+    results = loaded.search(LISTINGS, Query(text=typed, per_page=100))
+    wanted = loaded.search(LISTINGS, Query(text=corrected, per_page=100))
+    assert results.did_you_mean == corrected
+    assert [h.id for h in results.hits] == [h.id for h in wanted.hits]
+    assert (results.total, results.strict_total) == (wanted.total, wanted.strict_total)
+
+
+def test_a_homophone_typo_is_read_as_the_word_sharing_its_characters(loaded):
+    # 注侧 sounds like 注册 (registered) and, leniently, like 租车 (car hire) of the taxi
+    # listings; an input method keeps the characters it got right.
+    results = loaded.search(LISTINGS, Query(text="工商 注侧", per_page=3))
+    assert results.did_you_mean == "工商 注册"
+    assert results.hits[0].source["title_zh"] == "企业工商登记信息"
