@@ -88,13 +88,31 @@ def maxlength(schema: Schema | type[Schema] | str, name: str) -> Markup:
     return Markup(' maxlength="{}"').format(most) if most is not None else Markup("")
 
 
+def same_site_path(target: str) -> str | None:
+    """``target`` if it is a path on this site (``/demands/new?listing=3``), else ``None``.
+
+    Browsers read a backslash as a slash and drop tabs and line breaks inside a URL, so a
+    backslash or a tab after the first slash leads off the site as ``//evil.example`` does:
+    both are refused, and so is any other blank or control character.
+    """
+    if not target.startswith("/") or len(target) > 2000:
+        return None
+    if "\\" in target or any(char.isspace() or ord(char) < 32 for char in target):
+        return None
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def next_path() -> str | None:
+    """The request's ``next`` (query or form) if it is a path on this site, else ``None``."""
+    return same_site_path(request.args.get("next") or request.form.get("next") or "")
+
+
 def safe_next(default: str) -> str:
     """The ``next`` URL if it stays on this site, else ``default``."""
-    target = request.args.get("next") or request.form.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
+    return next_path() or default
 
 
 # marshmallow's own messages (and the shapes its validators format them into), so that a page

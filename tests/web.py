@@ -25,7 +25,8 @@ def page_text(html: str) -> str:
 
 
 def mailed_link(app, to: str, subject: str) -> str:
-    """The path of the link in the newest mail to ``to`` whose subject holds ``subject``.
+    """The path (and query) of the link in the newest mail to ``to`` whose subject holds
+    ``subject``.
 
     Delivers the outbox first (as ``shujiao worker`` would), then reads the ``.eml`` files of
     the app's file mail sink.
@@ -36,7 +37,8 @@ def mailed_link(app, to: str, subject: str) -> str:
     for path in sorted(folder.glob("*.eml"), reverse=True):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if message["To"].lower() == to.lower() and subject in message["Subject"]:
-            return urlsplit(LINK.search(message.get_content()).group(0)).path
+            parts = urlsplit(LINK.search(message.get_content()).group(0))
+            return f"{parts.path}?{parts.query}" if parts.query else parts.path
     raise AssertionError(f"no mail to {to} about {subject!r}")
 
 

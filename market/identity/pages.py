@@ -22,7 +22,7 @@ from market.context import current_user, db_session
 from market.db import utcnow
 from market.display import territory_choices
 from market.errors import DomainError
-from market.forms import parse_form, safe_next
+from market.forms import next_path, parse_form, safe_next
 from market.identity import schemas, services
 from market.identity.models import MemberRole, Organisation, StaffRole, User
 
@@ -64,7 +64,10 @@ def signup():
     except DomainError as error:
         return _form_error("identity/signup.html", error.status, {error.field: [_(error.message)]})
     config = current_app.config
-    services.send_email_confirmation(db_session(), user, config["SECRET_KEY"], config["BASE_URL"])
+    # The mailed link, too, leads back to where the user was going when asked to sign up.
+    services.send_email_confirmation(
+        db_session(), user, config["SECRET_KEY"], config["BASE_URL"], next_path()
+    )
     _start_session(user)
     flash(
         _(
@@ -125,7 +128,8 @@ def verify_email(token: str):
         flash(_("Your e-mail address is confirmed. You can now create or join an organisation."))
     else:
         flash(_("Your e-mail address is confirmed already; there is nothing more to do."))
-    return redirect(url_for("identity.organisations"))
+    # Back to where the user was going at sign-up (a path on this site only).
+    return redirect(safe_next(url_for("identity.organisations")))
 
 
 @blp.route("/verify-email", methods=["POST"])

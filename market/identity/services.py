@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -391,16 +392,23 @@ def revoke_invitation(
 LINK_INVALID = N_("this link is not valid, was used already or has expired")
 
 
-def send_email_confirmation(session: Session, user: User, secret_key: str, base_url: str) -> None:
-    """Mail ``user`` a link confirming their address (through the outbox)."""
+def send_email_confirmation(
+    session: Session, user: User, secret_key: str, base_url: str, next_path: str | None = None
+) -> None:
+    """Mail ``user`` a link confirming their address (through the outbox). ``next_path``, a
+    path on this site the caller has checked, is where the link leads once it has confirmed
+    the address (the page the user was going to when asked to sign up)."""
     token = tokens.email_confirmation(secret_key, user)
+    link = f"{base_url.rstrip('/')}/verify-email/{token}"
+    if next_path:
+        link += "?" + urlencode({"next": next_path})
     outbox.enqueue(
         session,
         "mail.email_confirmation",
         {
             "to": user.email,
             "name": user.name,
-            "link": f"{base_url.rstrip('/')}/verify-email/{token}",
+            "link": link,
             "locale": user.locale,
         },
     )

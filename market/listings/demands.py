@@ -2,6 +2,8 @@
 
 Posting a demand writes a ``demands.match`` outbox message; the worker runs
 :func:`market.listings.matching.match` (search plus rules) and notifies matched providers.
+Revising a demand matches it again; so does a change to the exchange's synonym list, for every
+open demand (``demands.rematch_open``), since it changes what buyers' searches find.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from market.text import N_
 
 TOPIC = "demands.match"
 EXPIRE_TOPIC = "demands.expire"
+REMATCH_TOPIC = "demands.rematch_open"
 
 # The currency an organisation usually trades in, by where it is registered: Hong Kong and Macao
 # organisations in Hong Kong dollars, as the demo's providers there price their plans; mainland
@@ -91,6 +94,15 @@ def revise(session: Session, demand: Demand, organisation_ids, data: dict, now: 
     expiry = outbox.enqueue(session, EXPIRE_TOPIC, {"demand_id": demand.id})
     expiry.available_at = deadline_end(demand)
     return demand
+
+
+def rematch_open(session: Session, now: datetime) -> int:
+    """Match every open demand again after this commit (one ``demands.match`` message each);
+    how many. Run when what search finds changes for every query (the synonym list)."""
+    ids = list(session.scalars(board(now).with_only_columns(Demand.id)))
+    for demand_id in ids:
+        outbox.enqueue(session, TOPIC, {"demand_id": demand_id})
+    return len(ids)
 
 
 def withdraw(session: Session, demand: Demand, organisation_ids) -> Demand:

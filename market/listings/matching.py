@@ -4,12 +4,15 @@ Rules: the listing is on sale and not the buyer's own; a public plan is within b
 in yuan at the configured rates (``SHUJIAO_CNY_RATES``) when the plan and the budget are in
 different currencies; the terms permit the declared usage scenario; cross-border use (declared,
 or a buyer outside the mainland) needs terms allowing it; the delivery method, if asked for,
-fits. Candidates come from a search of the demand's title, keeping hits scoring at least
+fits. Candidates come from the buyers' own search of the demand's title (the query
+:func:`market.listings.discovery.build_query` makes, with the exchange's synonym list: the same
+analysis, script folding, places and partial matching), keeping hits scoring at least
 ``RELEVANCE_FLOOR`` of the best; only when the title finds nothing is the category browsed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -28,17 +31,28 @@ CANDIDATES = 50
 RELEVANCE_FLOOR = 0.3
 
 
-def _candidates(engine: search.SearchEngine, demand: Demand, cross_border: bool) -> list[str]:
-    filters: dict = {}
+def _search_args(demand: Demand, cross_border: bool) -> dict:
+    """The demand as the search API's arguments: its title, and the constraints the index
+    can filter on (the rules check them again, with the budget and the scenario)."""
+    args: dict = {"q": demand.title[:200], "page_size": CANDIDATES, "sort": "relevance"}
     if demand.category is not None:
-        filters["category"] = [str(demand.category)]
+        args["category"] = [str(demand.category)]
     if demand.delivery_method is not None:
-        filters["delivery_method"] = [str(demand.delivery_method)]
+        args["delivery_method"] = [str(demand.delivery_method)]
     if cross_border:
-        filters["cross_border_allowed"] = True
-    query = search.Query(
-        text=demand.title[:200], filters=filters, per_page=CANDIDATES, sort="relevance"
-    )
+        args["cross_border_allowed"] = True
+    return args
+
+
+def _candidates(
+    engine: search.SearchEngine,
+    demand: Demand,
+    cross_border: bool,
+    synonyms: search.analysis.Synonyms | None,
+) -> list[str]:
+    args = _search_args(demand, cross_border)
+    # No facets or snippets: only the ids and scores are used.
+    query = dataclasses.replace(discovery.build_query(args, synonyms), facets=(), highlight=False)
     results = discovery.guarded(lambda: engine.search(LISTINGS, query), None)
     hits = results.hits if results else []
     if hits:
@@ -47,7 +61,7 @@ def _candidates(engine: search.SearchEngine, demand: Demand, cross_border: bool)
     if demand.category is None:
         return []
     # Nothing answers the title: anything in the category, newest first.
-    browse = search.Query(text="", filters=filters, per_page=CANDIDATES, sort="newest")
+    browse = dataclasses.replace(query, text="", boosts={}, pinned={}, sort="newest")
     results = discovery.guarded(lambda: engine.search(LISTINGS, browse), None)
     return [hit.id for hit in results.hits] if results else []
 
@@ -107,8 +121,11 @@ def match(
     demand_id: int,
     now: datetime,
     rates: CnyRates | None = None,
+    synonyms: search.analysis.Synonyms | None = None,
 ) -> list[DemandMatch]:
-    """Outbox handler: (re)compute a demand's matches and notify newly matched providers."""
+    """Outbox handler: (re)compute a demand's matches and notify newly matched providers.
+    ``synonyms`` is the exchange's synonym list as buyers' searches use it now (the search
+    library's defaults when ``None``)."""
     demand = session.get(Demand, demand_id)
     if demand is None or demand.status != DemandStatus.OPEN:
         return []
@@ -117,7 +134,7 @@ def match(
     session.execute(sa.delete(DemandMatch).where(DemandMatch.demand_id == demand.id))
     session.expire(demand, ["matches"])
     matches = []
-    for doc_id in _candidates(engine, demand, cross_border):
+    for doc_id in _candidates(engine, demand, cross_border, synonyms):
         listing = session.get(Listing, int(doc_id))
         if (
             listing is None

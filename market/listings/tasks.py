@@ -11,6 +11,7 @@ from market.listings import demands, indexing, listings, matching, notifications
 from market.outbox import Handler
 from market.registry import news as registry_news
 from market.registry.certificates import REVOKED_TOPIC
+from market.searching import services as searching
 from market.text import N_
 
 
@@ -25,7 +26,12 @@ def handlers(app: Flask) -> dict[str, Handler]:
         indexing.index_listing(session, engine, payload["listing_id"], utcnow(), cny_rates)
 
     def match_demand(session: Session, payload: dict) -> None:
-        matching.match(session, engine, payload["demand_id"], utcnow(), cny_rates)
+        # With the synonym list buyers' searches use now, so both find the same listings.
+        synonyms = searching.current(session)
+        matching.match(session, engine, payload["demand_id"], utcnow(), cny_rates, synonyms)
+
+    def rematch_open_demands(session: Session, payload: dict) -> None:
+        demands.rematch_open(session, utcnow())
 
     def mail_notification(session: Session, payload: dict) -> None:
         notifications.send_mail(session, mailer, base_url, payload)
@@ -57,6 +63,7 @@ def handlers(app: Flask) -> dict[str, Handler]:
     return {
         indexing.TOPIC: index_listing,
         demands.TOPIC: match_demand,
+        demands.REMATCH_TOPIC: rematch_open_demands,
         notifications.TOPIC: mail_notification,
         REVOKED_TOPIC: certificate_revoked,
         demands.EXPIRE_TOPIC: expire_demand,

@@ -5,7 +5,8 @@ The effective synonym list is the staff's groups plus the library's default grou
 extends it (the two apply as one group, so no built-in word stops working); staff can delete a
 default group outright (recorded by its first term, audited, and restorable). Each process caches the built list and rebuilds it when
 the staff list changes (one small query per search), so an edit applies to the next search on
-every process, with no reindex.
+every process, with no reindex. Every change also has the open demands matched again (demand
+matching searches with the same list).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market import outbox
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
+from market.listings import demands
 from market.listings.models import Listing
 from market.oauth.models import OAuthClient
 from market.searching.models import (
@@ -186,6 +189,13 @@ def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
     return found
 
 
+def _record(session: Session, change: SynonymChange) -> None:
+    """Audit a change of the synonym list and have every open demand matched again after
+    this commit: matching searches as buyers do, so the change may find it other listings."""
+    session.add(change)
+    outbox.enqueue(session, demands.REMATCH_TOPIC, {})
+
+
 def create(
     session: Session, user: User, terms: list[str], note: str | None, now: datetime,
     client_id: str | None = None,
@@ -195,7 +205,8 @@ def create(
     group = SynonymGroup(terms=clean, note=note, updated_by_id=user.id, updated_at=now)
     session.add(group)
     session.flush()
-    session.add(
+    _record(
+        session,
         SynonymChange(
             group_id=group.id,
             action="created",
@@ -204,7 +215,7 @@ def create(
             client_id=client_id,
             note=note,
             at=now,
-        )  # fmt: skip
+        ),  # fmt: skip
     )
     return annotate(session, [group])[0]
 
@@ -221,7 +232,8 @@ def update(
     trail keeps the note given, none when it was kept)."""
     group = group_or_404(session, group_id)
     clean = _check(session, terms, replacing=group.id)
-    session.add(
+    _record(
+        session,
         SynonymChange(
             group_id=group.id,
             action="updated",
@@ -231,7 +243,7 @@ def update(
             client_id=client_id,
             note=None if note is KEEP else note,
             at=now,
-        )
+        ),
     )
     if note is not KEEP:
         group.note = note
@@ -249,7 +261,8 @@ def delete(
 ) -> None:
     """Remove a group (audited, with the note given for it, if any)."""
     group = group_or_404(session, group_id)
-    session.add(
+    _record(
+        session,
         SynonymChange(
             group_id=group.id,
             action="deleted",
@@ -258,7 +271,7 @@ def delete(
             client_id=client_id,
             note=note,
             at=now,
-        )  # fmt: skip
+        ),  # fmt: skip
     )
     session.delete(group)
 
@@ -287,7 +300,8 @@ def delete_default(
     if session.get(RetiredDefault, term) is not None:
         return
     session.add(RetiredDefault(term=term, user_id=user.id, at=now))
-    session.add(
+    _record(
+        session,
         SynonymChange(
             group_id=0,
             action="default_deleted",
@@ -295,7 +309,7 @@ def delete_default(
             user_id=user.id,
             client_id=client_id,
             at=now,
-        )
+        ),
     )
     session.flush()
 
@@ -309,7 +323,8 @@ def restore_default(
     if retired is None:
         return
     session.delete(retired)
-    session.add(
+    _record(
+        session,
         SynonymChange(
             group_id=0,
             action="default_restored",
@@ -317,7 +332,7 @@ def restore_default(
             user_id=user.id,
             client_id=client_id,
             at=now,
-        )
+        ),
     )
     session.flush()
 

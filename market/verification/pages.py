@@ -22,7 +22,7 @@ from market.forms import parse_form
 from market.identity import services as identity_services
 from market.identity.models import Organisation, StaffRole, VerificationState
 from market.registry.assets import Upload, store_first
-from market.verification import schemas, services
+from market.verification import evidence, schemas, services
 from market.verification.states import ACTION_LABELS, Action, Actor, allowed_actions
 
 blp = Blueprint("verification", __name__)
@@ -62,6 +62,7 @@ def _own_page(organisation: Organisation, status: int = 200, errors=None):
         requests=submitted,
         history=services.history(session, organisation.id),
         labels=ACTION_LABELS,
+        evidence_words=evidence.words,
         errors=errors or {},
         form=request.form if errors else _last_evidence(submitted, organisation),
     )
@@ -126,6 +127,7 @@ def _review_page(organisation: Organisation, status: int = 200, errors=None):
         history=services.history(session, organisation.id),
         open_orders=services.open_orders(session, organisation.id),
         labels=ACTION_LABELS,
+        evidence_words=evidence.words,
         errors=errors or {},
         form=request.form if errors else {},
     )

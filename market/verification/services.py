@@ -24,6 +24,7 @@ from market.registry.assets import Upload, store_upload
 from market.text import N_
 from market.trading.models import Order
 from market.trading.states import FINISHED, LIVE
+from market.verification import evidence
 from market.verification.models import VerificationEvent, VerificationRequest
 from market.verification.states import (
     NEEDS_REASON,
@@ -112,7 +113,7 @@ def check_submission(organisation: Organisation, data: dict, licence: Upload | N
     )
     if licence is not None and filetypes.extension(licence.name or "") not in LICENCE_TYPES:
         raise InvalidInput(
-            N_("the business licence must be a PDF, JPEG or PNG file"),
+            evidence.words(organisation.jurisdiction).licence_type,
             field="licence",
             accepted=list(LICENCE_TYPES),
         )
@@ -140,7 +141,8 @@ def submit(
     previous = latest_request(session, organisation.id)
     if licence is None:
         if previous is None:
-            raise InvalidInput(N_("attach a scan of the business licence"), field="licence")
+            missing = evidence.words(organisation.jurisdiction).licence_missing
+            raise InvalidInput(missing, field="licence")
         name, media_type = previous.licence_name, previous.licence_media_type
         size, sha256, key = (
             previous.licence_size,

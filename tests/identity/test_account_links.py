@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -216,3 +217,43 @@ def test_a_confirmation_link_is_no_reset_link(client, app):
     client.sign_up("mix@example.cn", confirm=False)
     token = confirmation_link(app, "mix@example.cn").rsplit("/", 1)[-1]
     assert client.get(f"/password/reset/{token}").status_code == 404
+
+
+DEMAND_FORM = "/demands?title=%E8%88%B9%E9%81%8B%E6%95%B8%E6%93%9A"  # the prefilled form
+
+
+def test_the_confirmation_link_leads_back_to_where_sign_up_was_going(client, app):
+    response = client.submit(
+        f"/signup?next={quote(DEMAND_FORM)}",
+        {"email": "going@example.cn", "password": "correct horse battery", "name": "Going"},
+        page="/signup",
+    )
+    assert response.headers["Location"] == DEMAND_FORM
+    link = confirmation_link(app, "going@example.cn")
+    assert urlsplit(link).path.startswith("/verify-email/")
+    confirmed = client.get(link)
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"] == DEMAND_FORM
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/steal",
+        "https://evil.example/steal",
+        "/\\evil.example/steal",
+        "/\t/evil.example/steal",
+        "javascript:alert(1)",
+    ],
+)
+def test_the_confirmation_link_leads_nowhere_off_the_site(client, app, target):
+    email = "offsite@example.cn"
+    client.submit(
+        f"/signup?next={quote(target, safe='')}",
+        {"email": email, "password": "correct horse battery", "name": "Off Site"},
+        page="/signup",
+    )
+    link = confirmation_link(app, email)
+    assert "?" not in link  # nothing off the site is carried into the mail
+    forged = f"{link}?next={quote(target, safe='')}"
+    assert client.get(forged).headers["Location"] == "/organisations"

@@ -150,6 +150,23 @@ def test_next_parameter_cannot_redirect_off_site(client, db):
 
 
 @pytest.mark.parametrize(
+    "target", ["/\\evil.example/steal", "/\t/evil.example/steal", "/\n/evil.example/steal"]
+)
+def test_next_parameter_cannot_sneak_off_site_past_the_first_slash(client, db, target):
+    # Browsers read a backslash as a slash and drop tabs and line breaks: all lead to
+    # //evil.example.
+    factories.user(db, "kim@example.cn")
+    db.commit()
+    token = client.csrf_token("/login")
+    response = client.raw.post(
+        "/login",
+        data={"email": "kim@example.cn", "password": factories.PASSWORD, "csrf_token": token,
+              "next": target},
+    )  # fmt: skip
+    assert response.headers["Location"] == "/organisations"
+
+
+@pytest.mark.parametrize(
     ("staff", "landing"),
     [
         ((StaffRole.APPRAISER,), "/appraisal/valuations"),

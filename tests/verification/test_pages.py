@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from market.identity.models import Organisation, StaffRole, VerificationState
 from market.verification.models import VerificationRequest
 from tests import factories
 from tests.verification.conftest import EVIDENCE, PDF
+from tests.web import page_text
 
 
 def _submit(client, organisation_id: int, licence=("licence.pdf", PDF), **fields):
@@ -81,3 +83,39 @@ def test_the_directory_hides_unverified_organisations(app, db, client):
     assert shown.name_en in page and hidden.name_en not in page
     # Each leads to its listings on the market (the provider facet).
     assert f'href="/market?provider={shown.id}" data-testid="provider-listings"' in page
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "language", "said", "unsaid"),
+    [
+        ("HK", "zh-CN", ["商业登记证扫描件", "董事"], ["营业执照", "法定代表人"]),
+        ("HK", "zh-Hant", ["商業登記證掃描件", "董事"], ["營業執照", "法定代表人"]),
+        ("HK", "en", ["Business Registration Certificate scan", "Directors"],
+         ["Business licence", "Legal representative"]),
+        ("MO", "zh-CN", ["商业登记证明扫描件", "董事"], ["营业执照", "法定代表人"]),
+        ("MO", "en", ["Commercial registration certificate scan", "Directors"],
+         ["Business licence", "Legal representative"]),
+        ("CN", "zh-CN", ["营业执照扫描件", "法定代表人"], ["商业登记证", "董事"]),
+    ],
+)  # fmt: skip
+def test_the_evidence_is_named_as_the_organisations_jurisdiction_names_it(
+    app, db, client, jurisdiction, language, said, unsaid
+):
+    owner = factories.user(db, "owner@example.cn")
+    registration = {} if jurisdiction == "CN" else {"registration_number": "CR-2046"}
+    organisation = factories.organisation(
+        db, owner, verified=False, jurisdiction=jurisdiction, **registration
+    )
+    db.commit()
+    client.log_in(owner.email)
+    page = f"/organisations/{organisation.id}/verification"
+    headers = {"Accept-Language": language}
+    html = page_text(client.get(page, headers=headers).get_data(as_text=True))
+    assert all(words in html for words in said), html
+    assert not any(words in html for words in unsaid), html
+    refused = client.submit(page, dict(EVIDENCE, registration_number="CR-2046"), page=page,
+                            headers=headers, content_type="multipart/form-data")  # fmt: skip
+    assert refused.status_code == 422
+    assert said[0].removesuffix("扫描件").removesuffix("掃描件").removesuffix(" scan") in (
+        page_text(refused.get_data(as_text=True))
+    )
