@@ -8,11 +8,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from search.analysis import query_terms
 from search.query import BulkResult, Hit, Query, Results, Suggestion
 from search.spec import IndexSpec
 
 MAX_SUGGESTIONS = 20
 MAX_SIMILAR = 50
+#: A request of this many words or more is answered as typed when its correction matches
+#: only some of its words: in a long request the words the listings do not hold are mostly
+#: everyday words (startup, plan), not typos, and their look-alikes (status, plant) mislead.
+LONG_REQUEST = 6
 
 
 class SearchEngine(abc.ABC):
@@ -126,13 +131,16 @@ def answered(run: Callable[[str, bool], Results], text: str, started: float) -> 
     with a correction (``did_you_mean``) is answered by the search of the corrected text as
     if typed, so its listings are those the correction finds, not those plus every listing
     holding a fragment or a look-alike of a misspelt word. The correction is offered only
-    when it finds listings (not only loose ones); otherwise the query is answered as typed.
+    when it finds listings (not only loose ones), and, for a request of :data:`LONG_REQUEST`
+    words or more, listings matching most of its words; otherwise the query is answered as
+    typed.
     """
     results = run(text, True)
     if not results.did_you_mean or results.did_you_mean == text:
         return results
     fixed = run(results.did_you_mean, False)
-    if fixed.total and not fixed.loose:
+    long = fixed.relaxed and len(query_terms(text)) >= LONG_REQUEST
+    if fixed.total and not fixed.loose and not long:
         return _timed(replace(fixed, did_you_mean=results.did_you_mean), started)
     return _timed(replace(run(text, False), did_you_mean=None), started)
 

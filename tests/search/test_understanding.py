@@ -524,3 +524,14 @@ def test_a_homophone_typo_is_read_as_the_word_sharing_its_characters(loaded):
     results = loaded.search(LISTINGS, Query(text="工商 注侧", per_page=3))
     assert results.did_you_mean == "工商 注册"
     assert results.hits[0].source["title_zh"] == "企业工商登记信息"
+
+
+def test_a_long_request_is_not_answered_through_look_alikes_of_its_everyday_words(loaded):
+    # team, plan and near are not in the listings, but team → text, plan → plants and
+    # near → news are: answering the request through those would answer another one.
+    asked = (
+        "our team needs metro ridership numbers per station to plan new shops near busy stations"
+    )
+    results = loaded.search(LISTINGS, Query(text=asked, per_page=3))
+    assert results.did_you_mean is None
+    assert results.hits[0].source["title_en"] == "Shenzhen metro ridership statistics"
