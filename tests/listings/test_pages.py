@@ -24,6 +24,13 @@ def test_the_marketplace_finds_a_listing_without_signing_in(client, published):
     assert 'data-testid="facet-category-transport"' in page
 
 
+def test_a_search_finding_nothing_shows_no_empty_filters_column(client, published):
+    page = client.get("/market?q=zzyzx").get_data(as_text=True)
+    assert 'data-testid="hit"' not in page
+    assert 'data-testid="facets"' not in page
+    assert 'class="market market-bare"' in page
+
+
 def test_a_facet_link_filters_the_results(client, published):
     page = client.get("/market?q=公交&category=finance").get_data(as_text=True)
     assert 'data-testid="hit"' not in page
