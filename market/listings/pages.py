@@ -88,6 +88,19 @@ FACET_TITLES = {
     "appraised": N_("Appraised"),
 }
 
+#: What the market page's URL arguments are called on the page: a refusal names what the
+#: reader sees, never the argument's own name.
+ARGUMENT_TITLES = FACET_TITLES | {
+    "q": N_("Search"),
+    "price_from": N_("Price from"),
+    "price_below": N_("Price below"),
+    "year_from": N_("Data from year"),
+    "year_to": N_("Data up to year"),
+    "sort": N_("Sort"),
+    "page": N_("Page"),
+    "page_size": N_("Results per page"),
+}
+
 
 def _labels() -> dict:
     return {
@@ -147,7 +160,8 @@ def _argument_errors(errors: dict) -> list[str]:
         if isinstance(messages, dict):  # a list argument: messages by position
             messages = [text for texts in messages.values() for text in texts]
         for message in messages:
-            lines.append(_("“%(name)s” was not understood: %(message)s", name=name,
+            title = _(ARGUMENT_TITLES[name]) if name in ARGUMENT_TITLES else name
+            lines.append(_("“%(name)s” was not understood: %(message)s", name=title,
                            message=error_text(message)))  # fmt: skip
     return lines
 

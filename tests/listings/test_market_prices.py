@@ -56,17 +56,17 @@ def test_a_price_with_fractions_of_a_fen_is_not_a_crash(client, published):
     assert response.status_code == 301
     followed = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
     assert followed.status_code == 422
-    assert "“price_from” was not understood" in followed.get_data(as_text=True)
+    assert "“Price from” was not understood" in followed.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
     ("query", "named", "message"),
     [
-        ("price_from=abc", "price_from", "Enter an amount such as 48,000.00."),
-        ("price_from=-5", "price_from", "The amount must not be negative."),
-        ("price_below=HK$100", "price_below", "This amount is written in HK$; enter it in CNY."),
-        ("page=999", "page", "Must be greater than or equal to 1 and less than or equal to 500."),
-        ("page=0", "page", "Must be greater than or equal to 1 and less than or equal to 500."),
+        ("price_from=abc", "Price from", "Enter an amount such as 48,000.00."),
+        ("price_from=-5", "Price from", "The amount must not be negative."),
+        ("price_below=HK$100", "Price below", "This amount is written in HK$; enter it in CNY."),
+        ("page=999", "Page", "Must be greater than or equal to 1 and less than or equal to 500."),
+        ("page=0", "Page", "Must be greater than or equal to 1 and less than or equal to 500."),
     ],
 )
 def test_a_filter_that_cannot_be_read_is_named_on_the_page(

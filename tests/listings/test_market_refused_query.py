@@ -16,7 +16,7 @@ def test_a_refused_search_keeps_the_page_the_words_and_the_filters(client, contr
     start = html.index('data-testid="argument-errors"')
     alert = html[start : html.index("</div>", start)]
     said = "bidirectional embedding" if control == "\u202e" else "control characters are not"
-    assert f"“q” was not understood: {said}" in alert
+    assert f"“Search” was not understood: {said}" in alert
     assert '<input type="hidden" name="category" value="transport">' in html
     assert "公交" in html[html.index('id="q"') :].split(">", 1)[0]  # the words as typed
 
@@ -29,7 +29,7 @@ def test_a_refused_filter_is_named_and_the_words_still_searched(client):
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "“provider” was not understood" in html
+    assert "“Provider” was not understood" in html
     assert 'value="公交"' in html
 
 
@@ -42,17 +42,17 @@ def test_a_search_that_is_not_utf8_is_refused_on_the_page(client, query):
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "“q” was not understood: the text is not valid UTF-8" in html
+    assert "“Search” was not understood: the text is not valid UTF-8" in html
     assert '<input type="hidden" name="category" value="transport">' in html
 
 
-@pytest.mark.parametrize("name", ["page", "q"])
-def test_a_single_valued_argument_given_twice_is_named(client, name):
+@pytest.mark.parametrize(("name", "title"), [("page", "Page"), ("q", "Search")])
+def test_a_single_valued_argument_given_twice_is_named(client, name, title):
     query = [("category", "transport"), (name, "1"), (name, "2")]
     response = client.get("/market", query_string=query, headers={"Accept-Language": "en"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     start = html.index('data-testid="argument-errors"')
     alert = html[start : html.index("</div>", start)]
-    assert f"“{name}” was not understood: Given more than once." in alert
+    assert f"“{title}” was not understood: Given more than once." in alert
     assert '<input type="hidden" name="category" value="transport">' in html

@@ -575,7 +575,7 @@ def test_an_unknown_filter_value_is_refused_naming_the_parameter(client, reader,
 def test_the_market_page_tells_an_unknown_filter_value(client):
     response = client.get("/market?category=nope", headers={"Accept-Language": "en"})
     assert response.status_code == 422
-    assert "“category” was not understood" in response.get_data(as_text=True)
+    assert "“Category” was not understood" in response.get_data(as_text=True)
 
 
 def test_an_unknown_region_is_refused_and_a_known_one_filters(client, reader, published, drain):
@@ -588,7 +588,7 @@ def test_an_unknown_region_is_refused_and_a_known_one_filters(client, reader, pu
     assert _search(client, reader, region="beijing").get_json()["hits"] == []
     page = client.get("/market?region=atlantis", headers={"Accept-Language": "en"})
     assert page.status_code == 422
-    assert "“region” was not understood" in page.get_data(as_text=True)
+    assert "“Coverage region” was not understood" in page.get_data(as_text=True)
 
 
 def _market_links(page) -> list[dict]:
