@@ -28,6 +28,7 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("賬號", "帳號"),
     ("賬單", "帳單"),
     ("對賬", "對帳"),
+    ("個人信息", "個人資料"),  # personal data: 個人資料 in Hong Kong and Taiwan law and usage
     ("信息", "資訊"),
     ("默認", "預設"),
     ("郵箱", "電郵"),
@@ -53,10 +54,16 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
 
 # Mainland legal names keep their own words (the law is 《個人信息保護法》 in Traditional too).
 PROPER_NAMES: tuple[tuple[str, str], ...] = (
-    ("個人資訊保護法", "個人信息保護法"),
-    ("個人資訊出境標準合同", "個人信息出境標準合同"),
-    ("個人資訊保護認證", "個人信息保護認證"),
+    ("個人資料保護法", "個人信息保護法"),
+    ("個人資料出境標準合同", "個人信息出境標準合同"),
+    ("個人資料保護認證", "個人信息保護認證"),
 )
+
+# Words OpenCC must not read across. Its longest match takes 并合 (併合, to annex) out of
+# 保存并合并 ("save and merge") and writes 保存併合並; converted apart, the text around such a
+# word keeps its own reading (并 alone is 並, "and") and the word its own (合併, merge).
+WHOLE_WORDS: tuple[tuple[str, str], ...] = (("合并", "合併"),)
+_WHOLE = re.compile("(" + "|".join(re.escape(word) for word, _ in WHOLE_WORDS) + ")")
 
 # The quotation marks Hong Kong and Taiwan print: 「…」, and 『…』 inside them.
 QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
@@ -86,7 +93,11 @@ def to_traditional(text: str) -> str:
     without Chinese (placeholders, codes) comes back as it was."""
     if not text:
         return text
-    converted = _converter().convert(text)
+    whole = dict(WHOLE_WORDS)
+    converted = "".join(
+        whole[part] if index % 2 else _converter().convert(part)
+        for index, part in enumerate(_WHOLE.split(text))
+    )
     for standard, preferred in OVERRIDES:
         converted = converted.replace(standard, preferred)
     for changed, name in PROPER_NAMES:

@@ -102,6 +102,12 @@ log = logging.getLogger(__name__)
 # -- script folding ------------------------------------------------------------------------
 
 
+#: Variant characters OpenCC's ``t2s`` leaves as they are, with their simplified form: 鐡 is
+#: written for 鐵 (港鐡, Hong Kong's MTR), so it folds to 铁 as 鐵 does.
+VARIANTS: dict[str, str] = {"鐡": "铁"}
+_VARIANTS = str.maketrans(VARIANTS)
+
+
 @cache
 def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
@@ -109,10 +115,10 @@ def _converter() -> opencc.OpenCC:
 
 def fold(text: str) -> str:
     """``text`` with traditional Chinese converted to simplified (OpenCC ``t2s``, phrase
-    aware); text without CJK characters is returned as is."""
+    aware, then :data:`VARIANTS`); text without CJK characters is returned as is."""
     if not text or not _CJK.search(text):
         return text
-    return _converter().convert(text)
+    return _converter().convert(text).translate(_VARIANTS)
 
 
 @cache
@@ -127,6 +133,7 @@ def t2s_characters() -> tuple[str, ...]:
             folded = convert(char)
             if folded != char and len(folded) == 1:
                 rules.append(f"{char}=>{folded}")
+    rules.extend(f"{char}=>{folded}" for char, folded in VARIANTS.items())
     return tuple(rules)
 
 

@@ -68,7 +68,7 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("货运", "货运量", "运量", "freight", "cargo"),
     ("港口", "码头", "港区", "port", "ports", "harbour", "harbor", "terminal"),
     ("集装箱", "货柜", "标箱", "container", "containers", "teu"),
-    ("航运", "shipping"),
+    ("航运", "船运", "海运", "shipping"),
     ("船舶", "船只", "船", "货船", "vessel", "vessels", "ship", "ships", "渡轮", "ferry"),
     ("航班", "飞机", "班机", "flight", "flights"),
     ("民航", "航空", "aviation", "airline"),

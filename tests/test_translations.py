@@ -163,3 +163,20 @@ def test_the_traditional_catalogue_says_real_time_as_hong_kong_does(tmp_path):
     hant = _hant(tmp_path)
     assert hant.get("Real time").string == "即時"
     assert not [m.id for m in hant if m.id and isinstance(m.string, str) and "實時" in m.string]
+
+
+def test_and_before_merge_is_written_as_and_then_merge(tmp_path):
+    hant = _hant(tmp_path)
+    assert hant.get("Save and join").string == "保存並合併"
+    strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
+    assert not [s for s in strings if "併合" in s or "合並" in s]
+
+
+def test_personal_data_is_called_as_hong_kong_calls_it_outside_the_mainland_laws_name(tmp_path):
+    from market.hant import to_traditional
+
+    assert to_traditional("请勿上传个人信息") == "請勿上傳個人資料"
+    hant = _hant(tmp_path)
+    strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
+    assert not [s for s in strings if "個人資訊" in s]
+    assert any("個人資料" in s for s in strings)

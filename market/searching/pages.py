@@ -43,10 +43,13 @@ def _page(
     session = db_session()
     groups = services.annotate(session, services.groups(session))
     found = services.report(session, utcnow())
-    # A query of the report that a staff group now holds says so in its row.
+    # A query of the report that a staff group now holds says so in its row, read as the
+    # search reads it (船運數據 is held by a group of 船運); its one-step form offers the words
+    # a query keeps, none when a search leaves out every word of it.
     holding = {analysis.term_key(term): group for group in groups for term in group.terms}
     for row in (*found["zero_results"], *found["low_clicks"]):
-        row["group"] = holding.get(analysis.term_key(row["query"]))
+        row["term"] = services.searched_as(row["query"])
+        row["group"] = holding.get(analysis.term_key(row["term"] or row["query"]))
     page = render_template(
         "searching/curation.html",
         report=found,
@@ -84,6 +87,14 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             _(
                 "“%(term)s” is already in the synonym group “%(group)s”; edit that group instead.",
                 term=errors["term"][0],
+                group=errors["group"][0],
+            )
+        ]
+    elif errors.get("group") and found == [services.MESSAGES["duplicate"]]:
+        messages = [
+            _(
+                "All these terms are already in the synonym group “%(group)s”: the group would "
+                "add nothing.",
                 group=errors["group"][0],
             )
         ]
@@ -134,8 +145,12 @@ def _save(group_id: int | None = None):
                     db_session(), current_user(), data["terms"], data["note"], utcnow()
                 )
             else:
+                # The form sends the group's note back as it was: the trail records a note
+                # only when it changed.
+                kept = services.group_or_404(db_session(), group_id).note
+                note = services.KEEP if (data["note"] or None) == (kept or None) else data["note"]
                 group = services.update(
-                    db_session(), current_user(), group_id, data["terms"], data["note"], utcnow()
+                    db_session(), current_user(), group_id, data["terms"], note, utcnow()
                 )
         except DomainError as error:
             if error.status == 404:

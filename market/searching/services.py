@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import unicodedata
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -123,20 +124,78 @@ MESSAGES = {
     "too_long": N_("A synonym term holds a word and at most 40 characters"),
     "too_few": N_("A synonym group needs at least two different terms"),
     "too_many_terms": N_("A synonym group has at most 20 terms"),
-    "too_many_merged": N_(
-        "With the built-in group it joins (named by group), the group would have over 20 terms"
+    "too_many_merged": N_("With the built-in group it joins, the group would have over 20 terms"),
+    "loop": N_("One of the terms is already in another synonym group; edit that group instead"),
+    "duplicate": N_(
+        "All the terms are already in one synonym group, so the group would add nothing"
     ),
-    "loop": N_(
-        "A term (named by term) is already in another group (named by group); edit that group instead"
+    "no_words": N_(
+        "A search leaves out every word of this term (words like 的, 我们, 需要, 数据); write "
+        "the words that matter"
     ),
     "too_many_groups": N_("The synonym list is full (at most 2,000 groups)"),
     "repeated": N_("A synonym group names each term once"),
 }
 
 
+def _joined(words: list[str], typed: list[str]) -> str:
+    # Chinese words run together, a latin word spaced from its neighbours (a query looks
+    # words up together by their folded form, spaces left out).
+    out = typed[0]
+    for before, word, shown in zip(words, words[1:], typed[1:], strict=False):
+        out += (" " if before.isascii() or word.isascii() else "") + shown
+    return out
+
+
+def _as_typed(term: str, words: list[str]) -> str | None:
+    """``words`` (folded, lowercased) cut out of ``term`` in the script and case it was typed
+    in (船運數據 → 船運), or ``None`` when they cannot be found in it one for one."""
+    folded = analysis.fold(term).lower()
+    if len(folded) != len(term):
+        return None
+    typed, start = [], 0
+    for word in words:
+        at = folded.find(word, start)
+        if at < 0:
+            return None
+        typed.append(term[at : at + len(word)])
+        start = at + len(word)
+    return _joined(words, typed)
+
+
+def searched_as(term: str) -> str | None:
+    """The words of ``term`` a buyer's query keeps, as the search analyses queries (stop words
+    out, and form words like 数据 when another word is there): 船運數據 → 船運; ``term`` itself
+    when a query keeps it whole, ``None`` when no word remains. A synonym term is looked up by
+    these words, so a term holding others could never match."""
+    typed, term = term, " ".join(unicodedata.normalize("NFKC", term).split())
+    words = analysis.query_terms(term)
+    words = [word for word in words if word not in analysis.FORM_WORDS] or words
+    if not words:
+        return None
+    joined = _joined(words, words)
+    if analysis.term_key(joined) == analysis.term_key(term):
+        return typed
+    return _as_typed(term, words) or joined
+
+
+def _reduced(terms: list[str]) -> list[str]:
+    """Each term as a query reads it (:func:`searched_as`); 422 naming ``terms`` and the
+    ``term`` a search would leave out entirely."""
+    out = []
+    for term in terms:
+        kept = searched_as(term)
+        if kept is None:
+            raise InvalidInput(MESSAGES["no_words"], field="terms", term=[term])
+        out.append(kept)
+    return out
+
+
 def _check(session: Session, terms: list[str], replacing: int | None = None) -> list[str]:
-    """Clean terms and check the whole effective list with the change (the new group extends
-    the built-in groups it overlaps); 422 naming ``terms`` (and ``term`` for a clash)."""
+    """Reduce terms to the words a query keeps, clean them and check the whole effective list
+    with the change (the new group extends the built-in groups it overlaps); 422 naming
+    ``terms`` (and ``term`` for a clash, ``group`` for the group it clashes with or repeats)."""
+    terms = _reduced(terms)
     seen: set[str] = set()
     for term in terms:
         key = analysis.term_key(term)
@@ -159,6 +218,10 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
                 raise InvalidInput(
                     MESSAGES["loop"], field="terms", term=[found], group=[", ".join(whole)]
                 )
+    for group in _live_defaults(retired):
+        if keys <= {analysis.term_key(term) for term in group}:
+            # It would only join the built-in group it lies inside: nothing would change.
+            raise InvalidInput(MESSAGES["duplicate"], field="terms", group=[", ".join(group)])
     try:
         effective([*others, clean], retired, strict=True)
     except InvalidSynonyms as error:

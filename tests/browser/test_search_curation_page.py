@@ -18,7 +18,7 @@ def curator(live_app):
     now = utcnow()
     with live_app.extensions["db"].unit_of_work() as session:
         staff = factories.user(session, staff=(StaffRole.REVIEWER,), name="陳大文")
-        searching.create(session, staff, ["的士", "打的"], None, now)
+        searching.create(session, staff, ["的士", "搭的士"], "香港和内地的说法", now)
         for n in range(20):
             searching.log_query(session, f"无结果查询{n}", 0, False, "web", None, now)
         email = staff.email
@@ -35,7 +35,7 @@ def test_a_refused_group_is_told_at_the_top_with_the_focus_and_the_term(browser,
         page.locator("#terms ~ button[type=submit]").click()
         page.wait_for_load_state()
         summary = page.get_by_test_id("error-summary")
-        assert "“计程车” is already in the synonym group “的士, 打的" in summary.inner_text()
+        assert "“计程车” is already in the synonym group “的士, 搭的士" in summary.inner_text()
         assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
         assert summary.bounding_box()["y"] < 900
         page.fill("#terms", "字" * 41 + ", y")
@@ -55,10 +55,10 @@ def test_a_group_is_edited_on_the_page_and_the_trail_names_who(browser, live_app
         page.goto("/staff/search")
         group = page.get_by_test_id("synonym-group").first
         group.locator("summary").click()
-        group.locator("input[name=terms]").fill("的士, 打的, 搭的士")
+        group.locator("input[name=terms]").fill("的士, 搭的士, 叫的士")
         group.locator("[data-testid=edit-synonyms] button[type=submit]").click()
         page.wait_for_load_state()
-        assert "搭的士" in page.get_by_test_id("synonym-groups").inner_text()
+        assert "叫的士" in page.get_by_test_id("synonym-groups").inner_text()
         assert "陳大文" in page.get_by_test_id("change-by").first.inner_text()
         assert "出租车" in page.get_by_test_id("joins").first.inner_text()
     finally:
@@ -127,13 +127,52 @@ def test_report_rows_and_groups_are_named_for_screen_readers_and_fit_a_phone(
         defaults = page.get_by_test_id("default-groups")
         defaults.get_by_role("button", name="Delete the built-in group “出租车”").wait_for()
         groups = page.get_by_test_id("synonym-groups")
-        groups.get_by_role("button", name="Delete the synonym group “的士, 打的”").wait_for()
+        groups.get_by_role("button", name="Delete the synonym group “的士, 搭的士”").wait_for()
+        # The query's words as a search keeps them (查询 is left out of queries).
+        add = page.get_by_role("button", name="Add synonyms for “无结果查询3”")
+        kept = row.locator("form", has=add).get_by_role("textbox", name="Words a search keeps")
+        assert kept.input_value() == "无结果 3"
         field.fill("零结果三")
         row.get_by_role("button", name="Add synonyms for “无结果查询3”").click()
         page.wait_for_load_state()
         handled = page.get_by_test_id("zero-results").get_by_test_id("handled")
-        assert handled.count() == 1 and "无结果查询3" in handled.inner_text()
+        assert handled.count() == 1 and "无结果 3" in handled.inner_text()
         handled.get_by_role("link").click()
         assert "零结果三" in page.locator(":target").inner_text()
+    finally:
+        context.close()
+
+
+def test_a_groups_terms_note_and_built_in_group_are_on_lines_of_their_own_on_a_phone(
+    browser, live_app, curator
+):
+    context = browser.new_context(
+        locale="en-GB", base_url=live_app.url, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        group = page.get_by_test_id("synonym-group").first
+        parts = [group.get_by_test_id(name) for name in ("group-terms", "group-note", "joins")]
+        boxes = [part.bounding_box() for part in parts]
+        for above, below in zip(boxes, boxes[1:], strict=False):
+            assert below["y"] >= above["y"] + above["height"]
+        assert parts[1].inner_text().startswith("Note:")
+    finally:
+        context.close()
+
+
+def test_staff_who_may_curate_search_reach_it_from_the_navigation(browser, live_app, curator):
+    context = browser.new_context(locale="en-GB", base_url=live_app.url)
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/account")
+        page.get_by_role("navigation", name="Workspace").get_by_role(
+            "link", name="Search curation"
+        ).click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name="Search curation", level=1).is_visible()
     finally:
         context.close()

@@ -122,7 +122,7 @@ def staff_exchange(live_app):
             session, store, applicant, applicant_owner, dict(EVIDENCE),
             Upload("licence.pdf", io.BytesIO(PDF)), rf.MAX_BYTES, now,
         )  # fmt: skip
-        searching.create(session, staff, ["公交", "巴士", "bus"], "同义", now)
+        searching.create(session, staff, ["公交", "巴士", "叮叮车"], "同义", now)
         for text, results in (("公交客流", 3), ("港口吞吐量", 0)):
             searching.log_query(session, text, results, False, "web", buyer.id, now)
 

@@ -60,10 +60,10 @@ def test_a_synonym_added_by_staff_applies_to_the_next_search(
 
 
 def test_synonym_edits_are_audited(db, client, staff_api, operator):
-    group = _add(client, staff_api, ["地铁", "港铁"]).get_json()
+    group = _add(client, staff_api, ["地铁", "嘟嘟铁"]).get_json()
     client.raw.put(
         f"/api/v1/search/synonyms/{group['id']}",
-        json={"terms": ["地铁", "港铁", "MTR"]}, headers=staff_api,
+        json={"terms": ["地铁", "嘟嘟铁", "MTR"]}, headers=staff_api,
     )  # fmt: skip
     assert (
         client.raw.delete(f"/api/v1/search/synonyms/{group['id']}", headers=staff_api).status_code
@@ -71,7 +71,7 @@ def test_synonym_edits_are_audited(db, client, staff_api, operator):
     )
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert [c["action"] for c in changes] == ["deleted", "updated", "created"]
-    assert changes[1]["before"] == ["地铁", "港铁"] and changes[1]["after"][-1] == "MTR"
+    assert changes[1]["before"] == ["地铁", "嘟嘟铁"] and changes[1]["after"][-1] == "MTR"
     assert {c["user_id"] for c in changes} == {operator[1].id}
     assert db.query(SynonymChange).count() == 3
 
@@ -94,7 +94,7 @@ def test_bad_synonym_groups_are_refused_naming_terms(client, staff_api, terms):
 
 
 def test_a_term_in_two_groups_is_refused_as_a_loop(client, staff_api):
-    assert _add(client, staff_api, ["单车", "bicycle"]).status_code == 201
+    assert _add(client, staff_api, ["单车", "bicycle", "铁马"]).status_code == 201
     response = _add(client, staff_api, ["bicycle", "自行车"])
     assert response.status_code == 422
     assert response.get_json()["errors"]["terms"]
@@ -102,7 +102,7 @@ def test_a_term_in_two_groups_is_refused_as_a_loop(client, staff_api):
 
 
 def test_a_loop_is_told_in_chinese_without_markup(client, staff_api):
-    assert _add(client, staff_api, ["单车", "bicycle"]).status_code == 201
+    assert _add(client, staff_api, ["单车", "bicycle", "铁马"]).status_code == 201
     headers = {**staff_api, "Accept-Language": "zh-CN"}
     response = client.raw.post(
         "/api/v1/search/synonyms", json={"terms": ["bicycle", "自行车"]}, headers=headers
@@ -112,7 +112,7 @@ def test_a_loop_is_told_in_chinese_without_markup(client, staff_api):
 
 
 def test_replacing_a_groups_terms_keeps_its_note_unless_one_is_sent(client, staff_api):
-    group = _add(client, staff_api, ["单车", "bicycle"], note="from the report").get_json()
+    group = _add(client, staff_api, ["单车", "bicycle", "铁马"], note="from the report").get_json()
     url = f"/api/v1/search/synonyms/{group['id']}"
     kept = client.raw.put(url, json={"terms": ["单车", "bike"]}, headers=staff_api)
     assert kept.get_json()["note"] == "from the report"
@@ -415,12 +415,12 @@ def test_a_staff_group_sharing_a_built_in_term_joins_it_instead_of_switching_it_
 def test_a_second_staff_group_joining_the_same_built_in_group_is_refused_naming_both(
     client, staff_api
 ):
-    assert _add(client, staff_api, ["的士", "打的"]).status_code == 201
+    assert _add(client, staff_api, ["的士", "搭的士"]).status_code == 201
     response = _add(client, staff_api, ["计程车", "cab car"])
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert errors["term"] == ["计程车"]
-    assert errors["group"][0].startswith("的士, 打的, 出租车")
+    assert errors["group"][0].startswith("的士, 搭的士, 出租车")
 
 
 def test_a_group_joined_to_a_built_in_one_over_20_terms_is_refused(client, staff_api):
@@ -482,14 +482,16 @@ def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
 
 def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
     client.submit(
-        "/staff/search/synonyms", {"terms": "的士, 打的", "confirm": "join"}, page="/staff/search"
+        "/staff/search/synonyms", {"terms": "的士, 搭的士", "confirm": "join"}, page="/staff/search"
     )
     response = client.submit(
         "/staff/search/synonyms", {"terms": "计程车, 出租汽车"}, page="/staff/search",
         headers={"Accept-Language": "en"},
     )  # fmt: skip
     assert response.status_code == 422
-    assert "“计程车” is already in the synonym group “的士, 打的" in response.get_data(as_text=True)
+    assert "“计程车” is already in the synonym group “的士, 搭的士" in response.get_data(
+        as_text=True
+    )
 
 
 def test_staff_edit_a_group_on_the_page_and_the_trail_names_them(db, client, reviewer, staff_api):
@@ -738,3 +740,85 @@ def test_staff_delete_a_group_on_the_page_with_a_note(db, client, reviewer, staf
     assert response.status_code == 302
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert (changes[0]["action"], changes[0]["note"]) == ("deleted", "买家不用")
+
+
+def test_a_term_is_stored_as_the_words_a_search_keeps(client, staff_api):
+    response = _add(client, staff_api, ["嘟嘟卡數據", "公交卡"])
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["terms"] == ["嘟嘟卡", "公交卡"]
+
+
+def test_a_term_a_search_leaves_out_entirely_is_refused_naming_it(client, staff_api):
+    response = _add(client, staff_api, ["我们需要", "公交卡"])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors["term"] == ["我们需要"] and errors["terms"]
+
+
+def test_the_one_step_form_offers_the_words_a_search_keeps_and_then_finds_the_listing(
+    db, client, published, drain
+):
+    drain()
+    client.get("/market?q=叮叮數據")
+    reviewer = factories.user(db, staff=(factories.StaffRole.REVIEWER,))
+    db.commit()
+    client.log_in(reviewer.email)
+    page = client.get("/staff/search").get_data(as_text=True)
+    offered = re.search(r'name="terms" required value="([^"]*)" data-testid="query-words"', page)
+    assert offered and offered.group(1) == "叮叮"
+    response = client.submit(
+        "/staff/search/synonyms",
+        {"terms": [offered.group(1), "公交"], "confirm": "join"},
+        page="/staff/search",
+    )
+    assert response.status_code == 302
+    assert 'data-testid="hit"' in client.get("/market?q=叮叮數據").get_data(as_text=True)
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert 'data-testid="handled"' in page
+
+
+def test_a_group_inside_a_built_in_group_is_refused_naming_it(client, staff_api):
+    response = _add(client, staff_api, ["天氣", "weather"])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors["terms"] and errors["group"][0].startswith("气象, 天气")
+
+
+def test_the_page_says_a_group_inside_a_built_in_group_adds_nothing(client, reviewer):
+    response = client.submit(
+        "/staff/search/synonyms", {"terms": "天氣, weather", "confirm": "join"},
+        page="/staff/search", headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "already in the synonym group “气象, 天气" in response.get_data(as_text=True)
+
+
+def test_a_clash_is_told_in_words_not_key_names(client, staff_api):
+    assert _add(client, staff_api, ["单车", "bicycle", "铁马"]).status_code == 201
+    headers = {**staff_api, "Accept-Language": "en"}
+    response = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["bicycle", "自行车"]}, headers=headers
+    )
+    errors = response.get_json()["errors"]
+    assert "named by" not in errors["terms"][0] and errors["term"] == ["bicycle"]
+
+
+def test_editing_a_group_on_the_page_records_no_note_it_kept(db, client, reviewer, staff_api):
+    group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
+    client.submit(f"/staff/search/synonyms/{group['id']}",
+                  {"terms": "甲乙, 丙丁, 戊己", "note": "买家常用说法"}, page="/staff/search")  # fmt: skip
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert changes[0]["action"] == "updated" and changes[0]["note"] is None
+
+
+def test_the_trail_shows_no_arrow_without_a_side(db, client, reviewer, staff_api):
+    group = _add(client, staff_api, ["甲乙", "丙丁"]).get_json()
+    client.raw.delete(f"/api/v1/search/synonyms/{group['id']}", headers=staff_api)
+    page = client.get("/staff/search").get_data(as_text=True)
+    trail = page.split('data-testid="changes"')[1]
+    assert "→" not in trail and trail.count("甲乙, 丙丁") == 2
+
+
+def test_a_reviewer_finds_search_curation_in_the_staff_navigation(client, reviewer):
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/staff/search"' in page

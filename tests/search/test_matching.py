@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import Query
+from search import Query, analysis
 from tests.search.listings import LISTINGS
 
 
@@ -90,3 +90,14 @@ def test_unknown_word_matches_nothing(loaded):
 
 def test_english_typo_is_tolerated(loaded):
     assert "气象观测小时数据" in titles(loaded, "weathr")
+
+
+def test_the_variant_of_iron_is_folded_like_iron(loaded):
+    # 鐡 is written for 鐵 (港鐡, Hong Kong's MTR); OpenCC leaves it as it is.
+    assert titles(loaded, "港鐡") == titles(loaded, "港铁")
+    assert "深圳地铁客流统计" in titles(loaded, "港鐡")
+
+
+def test_indexes_fold_the_variant_of_iron_too():
+    assert analysis.fold("港鐡") == "港铁"
+    assert "鐡=>铁" in analysis.t2s_characters()
