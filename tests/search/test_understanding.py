@@ -535,3 +535,9 @@ def test_a_long_request_is_not_answered_through_look_alikes_of_its_everyday_word
     results = loaded.search(LISTINGS, Query(text=asked, per_page=3))
     assert results.did_you_mean is None
     assert results.hits[0].source["title_en"] == "Shenzhen metro ridership statistics"
+
+
+def test_taking_a_taxi_in_everyday_words_finds_taxi_data(loaded):
+    # 打的 is one word (take a taxi), not 打 and the particle 的 that searches drop.
+    results = loaded.search(LISTINGS, Query(text="打的", per_page=3))
+    assert results.hits[0].source["title_en"] == "Guangzhou taxi GPS trajectories"
