@@ -1,4 +1,5 @@
-"""Shared steps for the browser tests: signing in, checking a page fits, screenshots."""
+"""Shared steps for the browser tests: signing in, registering an organisation, checking a page
+fits, screenshots."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ def sign_in(page, email: str) -> None:
     page.fill("#password", factories.PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def register_organisation(page) -> None:
+    """Fill and send the organisation form the page is on (a mainland company)."""
+    page.fill("#name_zh", "火星数据（深圳）有限公司")
+    page.fill("#name_en", "Mars Data")
+    page.fill("#credit_code", factories.credit_code())
+    page.locator("main form button[type=submit]").click()
 
 
 def overflow(page) -> int:

@@ -11,7 +11,7 @@ from market.db import utcnow
 from market.identity.models import StaffRole
 from market.searching import services as searching
 from tests import factories
-from tests.browser.helpers import overflow, screenshot, sign_in
+from tests.browser.helpers import overflow, register_organisation, screenshot, sign_in
 from tests.browser.pagecheck import ALLOWED, WIDTHS, axe, problems
 
 pytestmark = pytest.mark.browser
@@ -56,10 +56,7 @@ def test_a_refused_demand_leads_to_registering_an_organisation_and_back_as_typed
     expect(notice).to_contain_text("未发布")
     page.get_by_test_id("register-organisation").click()
     page.wait_for_url("**/organisations/new?**")
-    page.fill("#name_zh", "火星数据（深圳）有限公司")
-    page.fill("#name_en", "Mars Data")
-    page.fill("#credit_code", factories.credit_code())
-    page.locator("main form button[type=submit]").click()
+    register_organisation(page)
     page.wait_for_url("**/demands?**")
     assert page.input_value("#title") == "火星陨石"
     assert page.input_value("#need") == "2024年以来的样本分析"

@@ -12,7 +12,7 @@ from market.identity.models import User
 from market.listings import compliance, listings
 from market.listings.models import Listing
 from tests import factories
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import register_organisation, sign_in
 from tests.listings import factories as lf
 from tests.registry import factories as rf
 
@@ -99,10 +99,7 @@ def test_a_buyer_without_an_organisation_is_sent_to_register_one_and_back(page, 
     expect(notice).to_contain_text("机构")
     page.get_by_test_id("register-organisation").click()
     page.wait_for_url("**/organisations/new?**")
-    page.fill("#name_zh", "火星数据（深圳）有限公司")
-    page.fill("#name_en", "Mars Data")
-    page.fill("#credit_code", factories.credit_code())
-    page.locator("main form button[type=submit]").click()
+    register_organisation(page)
     page.wait_for_url("**/demands?title=**")
     expect(page.locator("#title")).to_have_value("火星陨石")
     expect(page.get_by_test_id("needs-organisation")).to_have_count(0)
