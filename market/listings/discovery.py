@@ -233,6 +233,19 @@ def regions_named(text: str) -> list[str]:
     ]
 
 
+def regions_missed(args: dict, results: search.Results | None) -> list[str]:
+    """The regions the query's words name (港鐵, 香港 樓價) when no listing shown is in one of
+    them: the place only ranks, so without this the buyer would not know that what they see is
+    for elsewhere. Nothing when a region filter is set or nothing is shown."""
+    if results is None or not results.hits or args.get("region"):
+        return []
+    named = regions_named(args.get("q") or "")
+    wanted = set(vocabulary.within(named))
+    if not wanted or any(hit.source.get("region") in wanted for hit in results.hits):
+        return []
+    return named
+
+
 def _empty(query: Query) -> search.Results:
     return search.Results(
         total=0, hits=[], facets={}, took_ms=0.0, page=query.page, per_page=query.per_page

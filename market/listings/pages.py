@@ -224,6 +224,9 @@ def market():
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
         did_you_mean=shown_correction,
+        regions_missed=word_list(
+            _(discovery.REGION_LABELS[region]) for region in discovery.regions_missed(args, results)
+        ),
     )  # fmt: skip
     return page, status
 

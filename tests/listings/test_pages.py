@@ -31,6 +31,17 @@ def test_a_search_finding_nothing_shows_no_empty_filters_column(client, publishe
     assert 'class="market market-bare"' in page
 
 
+def test_a_place_no_listing_shown_covers_is_said_not_silently_dropped(client, published):
+    english = {"Accept-Language": "en"}
+    elsewhere = client.get("/market?q=香港 公交", headers=english).get_data(as_text=True)
+    assert 'data-testid="hit"' in elsewhere
+    assert "No listing shown covers Hong Kong: these match your other words." in elsewhere
+    hant = client.get("/market?q=港鐵 公交", headers={"Accept-Language": "zh-Hant"})
+    assert 'data-testid="regions-missed"' in hant.get_data(as_text=True)
+    here = client.get("/market?q=深圳 公交", headers=english).get_data(as_text=True)
+    assert 'data-testid="hit"' in here and 'data-testid="regions-missed"' not in here
+
+
 def test_a_facet_link_filters_the_results(client, published):
     page = client.get("/market?q=公交&category=finance").get_data(as_text=True)
     assert 'data-testid="hit"' not in page
