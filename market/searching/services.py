@@ -129,6 +129,10 @@ MESSAGES = {
     "duplicate": N_(
         "All the terms are already in one synonym group, so the group would add nothing"
     ),
+    "one_character": N_(
+        "A search reads this term as one character alone (紅的 as 紅), which would match far "
+        "more than it means; write a word a search keeps whole"
+    ),
     "no_words": N_(
         "A search leaves out every word of this term (words like 的, 我们, 需要, 数据); write "
         "the words that matter"
@@ -187,6 +191,9 @@ def _reduced(terms: list[str]) -> list[str]:
         kept = searched_as(term)
         if kept is None:
             raise InvalidInput(MESSAGES["no_words"], field="terms", term=[term])
+        if kept != term and len(kept.strip()) == 1:
+            # 紅的 (a red taxi) read as 紅 would make 紅磡 and every red thing a taxi.
+            raise InvalidInput(MESSAGES["one_character"], field="terms", term=[term])
         out.append(kept)
     return out
 

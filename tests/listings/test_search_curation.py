@@ -755,6 +755,15 @@ def test_a_term_a_search_leaves_out_entirely_is_refused_naming_it(client, staff_
     assert errors["term"] == ["我们需要"] and errors["terms"]
 
 
+def test_a_term_a_search_would_read_as_one_character_is_refused_naming_it(client, staff_api):
+    # 紅的 (a red taxi) as 紅 would make 紅磡 and every red thing find taxis.
+    response = _add(client, staff_api, ["的士", "紅的"])
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert errors["term"] == ["紅的"] and errors["terms"]
+    assert _add(client, staff_api, ["的士", "紅色的士"]).status_code == 201
+
+
 def test_the_one_step_form_offers_the_words_a_search_keeps_and_then_finds_the_listing(
     db, client, published, drain
 ):
