@@ -42,6 +42,12 @@ def test_a_place_no_listing_shown_covers_is_said_not_silently_dropped(client, pu
     assert 'data-testid="hit"' in here and 'data-testid="regions-missed"' not in here
 
 
+def test_one_listing_found_is_counted_in_the_singular(client, published):
+    page = client.get("/market?q=公交", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    count = page.split('data-testid="result-count">', 1)[1].split("<", 1)[0]
+    assert count == "1 listing"
+
+
 def test_a_facet_link_filters_the_results(client, published):
     page = client.get("/market?q=公交&category=finance").get_data(as_text=True)
     assert 'data-testid="hit"' not in page
