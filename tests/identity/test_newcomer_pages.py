@@ -32,6 +32,20 @@ def test_a_new_organisation_is_pointed_to_the_verification_form(client, db):
     assert "提交认证材料" in page and "下一步请提交认证材料" in page
 
 
+def test_registering_before_confirming_the_address_says_so_and_offers_the_link_again(client, db):
+    factories.user(db, "new@example.cn", verified=False)
+    db.commit()
+    client.log_in("new@example.cn")
+    form = client.get("/organisations/new").get_data(as_text=True)
+    assert 'data-testid="confirm-email"' in form  # before filling the form, not only after
+    refused = _register(client)
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert 'data-testid="confirm-email"' in page
+    assert 'action="/verify-email"' in page
+    assert "前海物流数据有限公司" in page  # what was typed is kept
+
+
 def test_a_verified_organisation_is_not_asked_again(client, db):
     owner = factories.user(db, "owner@example.cn")
     organisation = factories.organisation(db, owner)
