@@ -346,6 +346,23 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
     return out
 
 
+def keep_selected(facets: dict, args: dict, gettext, locale: str) -> dict:
+    """``facets`` (from :func:`facet_labels`) with every value the search is filtered on, at a
+    count of 0 where its facet does not hold it: a filtered search that had to relax its words
+    can find listings of a region whose unfiltered siblings match none, and a filter missing
+    from its facet could be neither seen nor removed."""
+    for name in KEYWORD_FILTERS:
+        if name == "provider":
+            continue  # a provider is filtered on from its own listing, always in the facet
+        rows = facets.setdefault(name, [])
+        held = {str(row["value"]) for row in rows}
+        for value in args.get(name) or []:
+            if str(value) not in held:
+                label = _fixed_label(name, value, gettext, locale)
+                rows.append({"value": value, "label": label, "count": 0})
+    return facets
+
+
 #: Labels of the facets other than providers, by (locale, facet, value): they never change for
 #: a locale, and formatting the price buckets' amounts in the reader's locale took most of a
 #: search's labelling. Values come from the index's fixed vocabularies; the bound only guards

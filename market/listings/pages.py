@@ -179,7 +179,10 @@ def market():
         results = discovery.run_with_sibling_counts(
             current_app.extensions["search"], args, searching.current(session)
         )
-        facets = discovery.facet_labels(session, results, _, str(get_locale()))
+        locale = str(get_locale())
+        facets = discovery.keep_selected(
+            discovery.facet_labels(session, results, _, locale), args, _, locale
+        )
     except DomainError as failure:
         error = _(failure.message)
         results, facets = None, {}

@@ -48,6 +48,16 @@ def test_one_listing_found_is_counted_in_the_singular(client, published):
     assert count == "1 listing"
 
 
+def test_a_filter_its_facet_does_not_hold_stays_shown_and_removable(client, published):
+    # No listing of 公交 is in Hong Kong, so the region facet (counted without the region
+    # filter) holds only Shenzhen; the filter must still show as a chip and in its facet.
+    page = client.get("/market?q=公交&region=hong_kong", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    chip = html.split('data-testid="chip"', 1)[1].split("</a>", 1)[0]
+    assert "Hong Kong" in chip
+    assert 'data-testid="facet-region-hong_kong" aria-current="true"' in html
+
+
 def test_a_facet_link_filters_the_results(client, published):
     page = client.get("/market?q=公交&category=finance").get_data(as_text=True)
     assert 'data-testid="hit"' not in page
