@@ -49,6 +49,9 @@ def _page(
     holding = {analysis.term_key(term): group for group in groups for term in group.terms}
     for row in (*found["zero_results"], *found["low_clicks"]):
         row["term"] = services.searched_as(row["query"])
+        # A whole request (hourly weather observations Hong Kong …) is no synonym term: its
+        # form would be refused, so its row offers none.
+        row["too_long"] = len(row["term"] or "") > analysis.MAX_TERM_LENGTH
         row["group"] = holding.get(analysis.term_key(row["term"] or row["query"]))
     page = render_template(
         "searching/curation.html",

@@ -786,6 +786,19 @@ def test_the_one_step_form_offers_the_words_a_search_keeps_and_then_finds_the_li
     assert 'data-testid="handled"' in page
 
 
+def test_a_whole_request_in_the_report_offers_no_one_step_form_it_would_refuse(
+    db, client, published, drain
+):
+    drain()
+    client.get("/market?q=hourly zebra observations quokka harbour typhoon insurance policies")
+    reviewer = factories.user(db, staff=(factories.StaffRole.REVIEWER,))
+    db.commit()
+    client.log_in(reviewer.email)
+    page = client.get("/staff/search").get_data(as_text=True)
+    assert 'data-testid="too-long"' in page
+    assert 'data-testid="query-words"' not in page
+
+
 def test_a_group_inside_a_built_in_group_is_refused_naming_it(client, staff_api):
     response = _add(client, staff_api, ["天氣", "weather"])
     assert response.status_code == 422
