@@ -356,17 +356,29 @@ def defaults(session: Session) -> list[dict]:
 
 
 def _default_or_404(term: str) -> tuple[str, ...]:
+    """The built-in group named by its first term, or else holding ``term``, in either script
+    and any width or case (天氣 names the group of 气象)."""
     for group in DEFAULT_SYNONYMS:
         if group[0] == term:
+            return group
+    key = analysis.term_key(term)
+    for group in DEFAULT_SYNONYMS:
+        if any(analysis.term_key(each) == key for each in group):
             return group
     raise NotFound(N_("No such built-in synonym group"))
 
 
 def delete_default(
-    session: Session, user: User, term: str, now: datetime, client_id: str | None = None
+    session: Session,
+    user: User,
+    term: str,
+    now: datetime,
+    client_id: str | None = None,
+    note: str | None = None,
 ) -> None:
     """Stop applying a built-in group (audited, with group id 0); deleting twice is a no-op."""
     group = _default_or_404(term)
+    term = group[0]
     if session.get(RetiredDefault, term) is not None:
         return
     session.add(RetiredDefault(term=term, user_id=user.id, at=now))
@@ -378,6 +390,7 @@ def delete_default(
             before=list(group),
             user_id=user.id,
             client_id=client_id,
+            note=note,
             at=now,
         ),
     )
@@ -385,10 +398,16 @@ def delete_default(
 
 
 def restore_default(
-    session: Session, user: User, term: str, now: datetime, client_id: str | None = None
+    session: Session,
+    user: User,
+    term: str,
+    now: datetime,
+    client_id: str | None = None,
+    note: str | None = None,
 ) -> None:
     """Apply a deleted built-in group again (audited); restoring a live one is a no-op."""
     group = _default_or_404(term)
+    term = group[0]
     retired = session.get(RetiredDefault, term)
     if retired is None:
         return
@@ -401,6 +420,7 @@ def restore_default(
             after=list(group),
             user_id=user.id,
             client_id=client_id,
+            note=note,
             at=now,
         ),
     )

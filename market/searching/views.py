@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, Page
 
 from market.api import QueryPage
 from market.context import db_session, principal
@@ -83,6 +83,7 @@ def remove_synonyms(args, group_id: int):
 @blp.route("/search/synonyms/defaults")
 @requires("review:write")
 @blp.response(200, schemas.DefaultGroupSchema(many=True))
+@blp.paginate(Page)
 def list_default_synonyms():
     """The built-in synonym groups, each named by its first term, and which are deleted."""
     return services.defaults(db_session())
@@ -90,18 +91,21 @@ def list_default_synonyms():
 
 @blp.route("/search/synonyms/defaults/<string:term>", methods=["DELETE"])
 @requires("review:write")
+@blp.arguments(schemas.SynonymDeleteSchema, location="query")
 @blp.response(204)
-def delete_default_synonyms(term: str):
-    """Stop applying a built-in group (audited; applies to the next search)."""
-    services.delete_default(db_session(), _caller(), term, utcnow(), _client())
+def delete_default_synonyms(args, term: str):
+    """Stop applying a built-in group, named by any of its terms in either script (audited;
+    applies to the next search); ``?note=`` says why."""
+    services.delete_default(db_session(), _caller(), term, utcnow(), _client(), args["note"])
 
 
 @blp.route("/search/synonyms/defaults/<string:term>/restore", methods=["POST"])
 @requires("review:write")
+@blp.arguments(schemas.SynonymDeleteSchema, location="query")
 @blp.response(204)
-def restore_default_synonyms(term: str):
-    """Apply a deleted built-in group again (audited)."""
-    services.restore_default(db_session(), _caller(), term, utcnow(), _client())
+def restore_default_synonyms(args, term: str):
+    """Apply a deleted built-in group again (audited); ``?note=`` says why."""
+    services.restore_default(db_session(), _caller(), term, utcnow(), _client(), args["note"])
 
 
 @blp.route("/search/synonyms/changes")

@@ -313,7 +313,7 @@ def test_staff_delete_and_restore_a_built_in_group_audited(
     assert (
         json.loads(_search(client, reader, q="巴士").headers["X-Pagination"])["total"] == 1
     )  # built-in: 公交 = 巴士
-    groups = client.raw.get("/api/v1/search/synonyms/defaults", headers=staff_api).get_json()
+    groups = _defaults(client, staff_api)
     bus = next(list(group) for group in DEFAULT_SYNONYMS if group[0] == "公交")
     assert "巴士" in bus
     assert {"term": "公交", "terms": bus, "deleted": False} in groups
@@ -321,7 +321,7 @@ def test_staff_delete_and_restore_a_built_in_group_audited(
         deleted = client.raw.delete("/api/v1/search/synonyms/defaults/公交", headers=staff_api)
         assert deleted.status_code == 204
     assert json.loads(_search(client, reader, q="巴士").headers["X-Pagination"])["total"] == 0
-    groups = client.raw.get("/api/v1/search/synonyms/defaults", headers=staff_api).get_json()
+    groups = _defaults(client, staff_api)
     assert next(g for g in groups if g["term"] == "公交")["deleted"]
     restored = client.raw.post("/api/v1/search/synonyms/defaults/公交/restore", headers=staff_api)
     assert restored.status_code == 204
@@ -332,6 +332,41 @@ def test_staff_delete_and_restore_a_built_in_group_audited(
         ("default_deleted", 0),
     ]
     assert changes[1]["before"][0] == "公交" and {c["user_id"] for c in changes} == {operator[1].id}
+
+
+def _defaults(client, staff_api) -> list[dict]:
+    """Every built-in group, page by page as the API lists them."""
+    groups, page = [], 1
+    while True:
+        answer = client.raw.get(
+            "/api/v1/search/synonyms/defaults",
+            query_string={"page": page, "page_size": 100},
+            headers=staff_api,
+        )
+        groups += answer.get_json()
+        if page >= json.loads(answer.headers["X-Pagination"])["last_page"]:
+            return groups
+        page += 1
+
+
+def test_built_in_groups_are_listed_page_by_page(client, staff_api):
+    answer = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"page_size": 2}, headers=staff_api
+    )
+    assert answer.status_code == 200 and len(answer.get_json()) == 2
+    assert json.loads(answer.headers["X-Pagination"])["total"] == len(DEFAULT_SYNONYMS)
+
+
+def test_a_built_in_group_is_named_by_any_of_its_terms_and_its_deletion_takes_a_note(
+    client, staff_api
+):
+    url = "/api/v1/search/synonyms/defaults/天氣"  # a term of the group of 气象, in 繁體
+    deleted = client.raw.delete(url, query_string={"note": "试用"}, headers=staff_api)
+    assert deleted.status_code == 204
+    weather = next(g for g in _defaults(client, staff_api) if "天气" in g["terms"])
+    assert weather["deleted"]
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert (changes[0]["action"], changes[0]["note"]) == ("default_deleted", "试用")
 
 
 def test_deleting_an_unknown_built_in_group_is_a_404_and_needs_staff(client, staff_api, reader):
