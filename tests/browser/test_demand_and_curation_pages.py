@@ -32,7 +32,7 @@ def curator(live_app):
     """A reviewer and one synonym group of the exchange's."""
     with live_app.extensions["db"].unit_of_work() as session:
         staff = factories.user(session, staff=(StaffRole.REVIEWER,), name="陳大文")
-        searching.create(session, staff, ["的士", "打的"], None, utcnow())
+        searching.create(session, staff, ["的士", "搭的士"], None, utcnow())
         return staff.email
 
 

@@ -42,7 +42,7 @@ def staff_api(operator, bearer):
 def _fields(**overrides) -> dict:
     # No category: a demand with one whose title finds nothing browses the category instead.
     data = {
-        "title": "船運數據",
+        "title": "貨輪數據",
         "need": "航线研究",
         "budget_minor": 5_000_000,
         "currency": "CNY",
@@ -85,10 +85,10 @@ def test_a_resaved_demand_is_matched_through_a_synonym_staff_added(
     demand = _post(db, buyer)
     drain()
     reader = bearer(buyer, ["catalog:read"])
-    assert _searched(client, reader, "船運數據") == []
+    assert _searched(client, reader, "貨輪數據") == []
     assert _matched(db) == []
-    _add_synonyms(client, staff_api, ["船運", "航运"])
-    assert _searched(client, reader, "船運數據") == [shipping.id]
+    _add_synonyms(client, staff_api, ["貨輪", "航运"])
+    assert _searched(client, reader, "貨輪數據") == [shipping.id]
     db.rollback()
     demands.revise(db, demand, {buyer.id}, _fields(), utcnow())
     db.commit()
@@ -97,7 +97,7 @@ def test_a_resaved_demand_is_matched_through_a_synonym_staff_added(
 
 
 def test_a_synonym_does_not_lift_the_demands_own_rules(client, db, shipping, staff_api, drain):
-    _add_synonyms(client, staff_api, ["船運", "航运"])
+    _add_synonyms(client, staff_api, ["貨輪", "航运"])
     _post(db, factories.organisation(db), budget_minor=100_000)  # ¥1,000 for a ¥4,800 listing
     drain()
     assert _matched(db) == []
@@ -108,12 +108,12 @@ def test_open_demands_are_matched_again_when_the_synonym_list_changes(
 ):
     buyer = factories.organisation(db)
     waiting = _post(db, buyer)
-    closed = _post(db, buyer, title="船運數據（已关闭）")
+    closed = _post(db, buyer, title="貨輪數據（已关闭）")
     drain()
     demands.close(db, closed)
     db.commit()
     assert _matched(db) == []
-    _add_synonyms(client, staff_api, ["船運", "航运"])
+    _add_synonyms(client, staff_api, ["貨輪", "航运"])
     drain()  # no demand was saved again
     rows = db.execute(sa.select(DemandMatch.demand_id, DemandMatch.listing_id)).all()
     assert [tuple(row) for row in rows] == [(waiting.id, shipping.id)]
