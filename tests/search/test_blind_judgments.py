@@ -1,12 +1,20 @@
-"""The blind additions to the buyers' relevance set are judged, once each, in names the demo
-catalogue knows: a misspelt product or place would grade nothing and pass for "nothing fits"."""
+"""The blind and the fresh additions to the buyers' relevance set are judged, once each, in names
+the demo catalogue knows: a misspelt product or place would grade nothing and pass for "nothing
+fits"."""
 
 from __future__ import annotations
+
+import pytest
 
 from market.demo.catalogue import PLACES, TOPICS
 from tests.search.relevance import judged
 
 GROUPS = {"zh-hans", "zh-hant", "en", "mixed", "typo", "long"}
+
+# Each set of additions with the letter its ids start with.
+ADDITIONS = pytest.mark.parametrize(
+    ("additions", "letter"), [(judged.blind_queries, "b"), (judged.fresh_queries, "f")]
+)
 
 
 def judgment_lines() -> dict[str, list[str]]:
@@ -32,35 +40,54 @@ def names(rest: str) -> tuple[list[str], list[str]]:
     return products, places
 
 
-def test_every_blind_query_is_written_once_in_a_known_group():
-    queries = judged.blind_queries()
+@ADDITIONS
+def test_every_added_query_is_written_once_in_a_known_group(additions, letter):
+    queries = additions()
     ids = [q["id"] for q in queries]
-    assert ids == [f"b{n:03d}" for n in range(1, len(ids) + 1)]
+    assert ids == [f"{letter}{n:03d}" for n in range(1, len(ids) + 1)]
     assert {q["group"] for q in queries} <= GROUPS
     assert all(q["query"].strip() and q["intent"].strip() for q in queries)
-    others = {q["id"] for q in judged.queries() + judged.dev_queries()}
+    everything = (
+        judged.queries() + judged.dev_queries() + judged.blind_queries() + judged.fresh_queries()
+    )
+    others = {q["id"] for q in everything if not q["id"].startswith(letter)}
     assert not others & set(ids)
 
 
-def test_every_blind_query_has_one_judgment_naming_known_products_and_places():
+def test_the_fresh_queries_are_the_written_mix():
+    groups = [q["group"] for q in judged.fresh_queries()]
+    assert {group: groups.count(group) for group in GROUPS} == {
+        "zh-hans": 48, "zh-hant": 18, "en": 18, "mixed": 12, "typo": 12, "long": 12,
+    }  # fmt: skip
+
+
+@ADDITIONS
+def test_every_added_query_has_one_judgment_naming_known_products_and_places(additions, letter):
     lines = judgment_lines()
-    for query in judged.blind_queries():
+    for query in additions():
         assert len(lines.get(query["id"], [])) == 1, query["id"]
         products, places = names(lines[query["id"]][0])
         assert set(products) <= {topic.key for topic in TOPICS}, query["id"]
         assert set(places) <= set(PLACES), query["id"]
-    assert not {qid for qid in lines if qid.startswith("b")} - {
-        q["id"] for q in judged.blind_queries()
-    }
+    assert not {qid for qid in lines if qid.startswith(letter)} - {q["id"] for q in additions()}
 
 
-def test_judged_grades_every_blind_query_over_the_catalogue():
+@ADDITIONS
+def test_judged_grades_every_added_query_over_the_catalogue(additions, letter):
     listings = {topic.key: list(topic.places) for topic in TOPICS}
     keys = {f"{topic}@{place}" for topic, places in listings.items() for place in places}
     grades = judged.judgments(listings)
-    for query in judged.blind_queries():
+    for query in additions():
         assert set(grades[query["id"]]) <= keys
         assert set(grades[query["id"]].values()) <= {1, 2}
+
+
+def test_a_place_a_query_names_lowers_the_product_offered_elsewhere():
+    grades = judged.judgments({topic.key: list(topic.places) for topic in TOPICS})
     # b001 names 深圳 metro ridership: 2 there, 1 for the metro of another city.
     assert grades["b001"]["metro_flow@sz"] == 2
     assert grades["b001"]["metro_flow@sh"] == 1
+    # f030 asks for 广州 rainfall, which the catalogue offers only for wider areas and other
+    # cities: every rainfall listing is 1, the related observations 0.
+    assert set(grades["f030"].values()) == {1}
+    assert not any(key.startswith("weather_obs@") for key in grades["f030"])

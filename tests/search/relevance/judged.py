@@ -34,6 +34,13 @@ def blind_queries() -> list[dict]:
     return json.loads((HERE / "blind_queries.json").read_text(encoding="utf-8"))
 
 
+def fresh_queries() -> list[dict]:
+    """Fresh blind additions (``fresh_queries.json``, ids ``f001``...): written before the
+    catalogue was read, judged after, and measured apart (``--set fresh``) to see what buyers'
+    unseen words still miss; in no other set."""
+    return json.loads((HERE / "fresh_queries.json").read_text(encoding="utf-8"))
+
+
 def split() -> dict[str, set[str]]:
     """``{"tuning": ids, "heldout": ids}``."""
     data = json.loads((HERE / "split.json").read_text(encoding="utf-8"))

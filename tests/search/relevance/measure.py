@@ -1,14 +1,15 @@
 """Measure the buyers' relevance set on both engines over the demo catalogue.
 
-    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|tuning|heldout|all] [--worst N]
+    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|fresh|tuning|heldout|all] [--worst N]
 
 Seeds the demo exchange in a throwaway SQLite database, indexes its listings in the embedded
 engine and (when the test OpenSearch node is up) in OpenSearch, runs each query as the search
 API does (``discovery.build_query``: synonyms, place boosts) and prints NDCG@10 and the
 zero-result rate per group. ``dev`` is the tuning set plus the development additions
 (``dev_queries.json``) and the blind additions (``blind_queries.json``), which ``blind`` measures
-alone. ``--worst`` lists the lowest-scoring queries of the chosen set: use it on ``dev``,
-``blind`` or ``tuning`` only.
+alone. ``fresh`` measures the fresh blind additions (``fresh_queries.json``), which are in no
+other set. ``--worst`` lists the lowest-scoring queries of the chosen set: use it on ``dev``,
+``blind``, ``fresh`` or ``tuning`` only.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ def evaluate(engine: search.SearchEngine, key_of: dict[str, str], ids: set[str])
     listings = {topic.key: list(topic.places) for topic in TOPICS}
     grades = judged.judgments(listings)
     rows = []
-    for query in judged.queries() + judged.dev_queries() + judged.blind_queries():
+    everything = (
+        judged.queries() + judged.dev_queries() + judged.blind_queries() + judged.fresh_queries()
+    )
+    for query in everything:
         if query["id"] not in ids:
             continue
         args = {"q": query["query"], "page_size": 10}
@@ -83,13 +87,14 @@ def seed_catalogue(directory: Path) -> tuple[list[dict], dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--set", default="tuning", choices=("dev", "blind", "tuning", "heldout", "all")
+        "--set", default="tuning", choices=("dev", "blind", "fresh", "tuning", "heldout", "all")
     )
     parser.add_argument("--worst", type=int, default=0)
     parser.add_argument("--engine", default="both", choices=("both", "embedded", "opensearch"))
     options = parser.parse_args()
     sets = judged.split()
     sets["blind"] = {q["id"] for q in judged.blind_queries()}
+    sets["fresh"] = {q["id"] for q in judged.fresh_queries()}
     sets["dev"] = sets["tuning"] | {q["id"] for q in judged.dev_queries()} | sets["blind"]
     ids = sets["tuning"] | sets["heldout"] if options.set == "all" else sets[options.set]
     from bench.search import opensearch_default
