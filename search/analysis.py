@@ -204,10 +204,16 @@ def index_tokens(text: str) -> str:
 
 
 def budget_chunks(text: str) -> list[str]:
-    """Whitespace-separated chunks of cleaned query text, cut to :data:`TERM_BUDGET` terms."""
+    """Whitespace-separated chunks of cleaned query text, cut to :data:`TERM_BUDGET` terms
+    and :data:`MAX_CHUNKS` chunks; a chunk that is only a stop word (the, of, such) counts
+    towards neither, or an English request would lose its last words to its small ones."""
     chunks, used = [], 0
-    for chunk in text.split()[:MAX_CHUNKS]:
+    for chunk in text.split():
+        if len(chunks) == MAX_CHUNKS:
+            break
         words = list(_WORD.finditer(chunk))
+        if len(words) == 1 and words[0].group().lower() in STOPWORDS:
+            continue
         if used + len(words) > TERM_BUDGET:
             keep = TERM_BUDGET - used
             if keep > 0:

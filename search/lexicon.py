@@ -28,6 +28,7 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "购物中心", "外贸", "瑕疵", "机床", "猪价", "企业名录", "货柜", "空气质素", "孳息率",
     "碳足迹", "物联网", "生产线", "民歌", "手工艺", "航拍", "病床", "白模", "路网",
     "碳中和", "碳达峰", "碳核算", "殖利率", "开机率", "中古屋", "可再生能源", "悠游卡", "雾霾",
+    "大数据", "信用评级", "信贷评级", "健康档案", "体检", "发票", "开票", "知识产权", "货车",
 )  # fmt: skip
 
 #: Equivalent terms: everyday ↔ formal Chinese, Chinese ↔ English, abbreviations. A term
@@ -66,6 +67,8 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("轨迹", "trajectory", "trajectories"),
     ("物流", "快递", "logistics", "courier", "parcel", "parcels"),
     ("货运", "货运量", "运量", "freight", "cargo"),
+    ("货车", "卡车", "重卡", "truck", "trucks", "lorry", "lorries"),
+    ("跟踪", "追踪", "tracking"),
     ("港口", "码头", "港区", "port", "ports", "harbour", "harbor", "terminal"),
     ("集装箱", "货柜", "标箱", "container", "containers", "teu"),
     ("航运", "船运", "海运", "shipping"),
@@ -143,7 +146,8 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("光伏", "太阳能", "solar", "photovoltaic", "pv"),
     ("发电", "发电量", "出力", "power generation", "generation"),
     ("负荷", "负载", "load", "peak load"),
-    ("写字楼", "办公楼", "公共建筑", "office building", "office buildings", "public buildings"),
+    ("写字楼", "办公楼", "office building", "office buildings", "office space"),
+    ("租金", "房租", "租赁价格", "rent", "rents", "rental"),
     ("商场", "购物中心", "商圈", "mall", "malls", "shopping mall", "shopping centre"),
     ("电网", "power grid"),
     (
@@ -157,7 +161,16 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "electricity consumption",
     ),
     # finance and trade
-    ("信用评分", "信用分", "征信评分", "信贷评分", "credit score", "credit rating"),
+    (
+        "信用评分",
+        "信用分",
+        "征信评分",
+        "信贷评分",
+        "信用评级",
+        "信贷评级",
+        "credit score",
+        "credit rating",
+    ),
     ("信用", "征信", "资信", "credit"),
     ("信贷", "贷款", "按揭", "房贷", "loan", "loans", "lending", "mortgage", "mortgages"),
     ("违约", "逾期", "坏账", "default", "defaults", "overdue", "delinquency"),
@@ -257,6 +270,8 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "人潮",
     ),
     ("出口", "外贸", "进出口", "export", "exports", "foreign trade"),
+    ("税务", "纳税", "涉税", "税收", "发票", "开票", "税票", "tax", "taxes", "invoice", "invoices"),
+    ("专利", "发明专利", "知识产权", "patent", "patents", "intellectual property"),
     ("政府采购", "招投标", "招标", "procurement", "tender"),
     # health
     ("医疗", "医疗健康", "医学", "healthcare", "medical", "health"),
@@ -264,6 +279,10 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "电子病历",
         "病历",
         "病案",
+        "健康档案",
+        "体检",
+        "体检报告",
+        "health checkup",
         "ehr",
         "emr",
         "medical record",

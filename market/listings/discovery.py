@@ -80,6 +80,17 @@ PLACE_WORDS = {
     "national": ("全国", "nationwide", "中国", "china", "全中国"),
 }  # fmt: skip
 
+#: Words naming an area that several regions lie in (华南, South China): each favours them all.
+AREA_WORDS = {
+    ("华南", "华南地区"): (
+        "shenzhen", "guangzhou", "dongguan", "foshan", "zhuhai", "hong_kong", "macao",
+        "guangdong", "greater_bay_area",
+    ),
+}  # fmt: skip
+for _words, _regions in AREA_WORDS.items():
+    for _region in _regions:
+        PLACE_WORDS[_region] += _words
+
 
 #: Words about something else that name its region with one character (港股: Hong Kong
 #: stocks). They favour that region's listings and stay in the query as words to match.
@@ -97,6 +108,10 @@ _LATIN_PLACES = re.compile(
     flags=re.IGNORECASE,
 )
 _CHINESE_PLACES = frozenset(w for words in PLACE_WORDS.values() for w in words if not w.isascii())
+#: Latin place names of one word long enough to tell a slip of the keyboard from another name.
+_LATIN_NAMES = frozenset(
+    w for words in PLACE_WORDS.values() for w in words if w.isalpha() and len(w) >= 6
+)
 
 
 class SearchUnavailable(DomainError):
@@ -176,7 +191,37 @@ def _read_text(text: str) -> tuple[str, tuple[str, ...], str]:
     the text alone (the word list is fixed for the process), and buyers repeat searches."""
     # A query that is a provider's whole name asks for that provider's listings first.
     name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
-    return without_places(text), tuple(vocabulary.within(regions_named(text))), name
+    named = search.analysis.corrected(text, place_spellings(text)) or text
+    return without_places(named), tuple(vocabulary.within(regions_named(named))), name
+
+
+def place_spellings(text: str) -> dict[str, str]:
+    """The latin words of ``text`` that are a place's name with one letter missing or two
+    letters swapped (shenzen, guangzhuo), each with the name: ``{word: name}``. Only those two
+    slips: a letter more or another letter makes other cities' names (changzhou, yangzhou)."""
+    out = {}
+    for word in {w.lower() for w in search.analysis.latin_words(text[:500])}:
+        if len(word) < 5 or word in _LATIN_NAMES:
+            continue
+        for name in _LATIN_NAMES:
+            if _slip_of(word, name):
+                out[word] = name
+                break
+    return out
+
+
+def _slip_of(word: str, name: str) -> bool:
+    if len(word) == len(name) - 1:
+        return any(name[:i] + name[i + 1 :] == word for i in range(len(name)))
+    if len(word) == len(name) and word != name:
+        apart = [i for i in range(len(word)) if word[i] != name[i]]
+        return (
+            len(apart) == 2
+            and apart[1] == apart[0] + 1
+            and word[apart[0]] == name[apart[1]]
+            and word[apart[1]] == name[apart[0]]
+        )
+    return False
 
 
 def without_places(text: str) -> str:
@@ -258,8 +303,9 @@ def run(
     """Search listings; raises InvalidInput (422) or SearchUnavailable (503) only."""
     query = build_query(args, synonyms)
     results = guarded(lambda: engine.search(LISTINGS, query), _empty(query))
-    if results.did_you_mean:
-        fixed = did_you_mean(args.get("q") or "", query.text, results.did_you_mean)
+    text = args.get("q") or ""
+    if results.did_you_mean or place_spellings(text):
+        fixed = did_you_mean(text, query.text, results.did_you_mean or query.text)
         results = dataclasses.replace(results, did_you_mean=fixed)
     return results
 
@@ -280,6 +326,7 @@ def did_you_mean(text: str, searched: str, corrected: str) -> str | None:
                 chinese[analysis.fold(a)] = b  # 气像 → 气象: the whole word between spaces
         elif len(before) == len(after):
             latin.update({x.lower(): y for x, y in zip(before, after, strict=True)})
+    latin.update(place_spellings(text))
     fixed = analysis.corrected(text, latin) or text
     suggestion = " ".join(chinese.get(analysis.fold(w), w) for w in fixed.split())
     return suggestion if suggestion != " ".join(text.split()) else None

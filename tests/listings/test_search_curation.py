@@ -255,6 +255,15 @@ def test_did_you_mean_keeps_the_buyers_other_words_and_punctuation(
     assert _search(client, reader, q=query).get_json()["did_you_mean"] == suggestion
 
 
+def test_did_you_mean_spells_a_misspelt_place_though_every_other_word_is_right(
+    client, published, reader, drain
+):
+    drain()
+    assert _search(client, reader, q="metro shenzen").get_json()["did_you_mean"] == (
+        "metro shenzhen"
+    )
+
+
 def test_a_reversed_price_range_names_its_end(client, reader):
     response = _search(client, reader, price_min=500, price_max=100)
     assert response.status_code == 422

@@ -71,3 +71,24 @@ def test_permitted_uses_are_words_too():
         frequency=None, field_schema=None, scenarios=["risk_control", "model_training"],
     )  # fmt: skip
     assert "风控" in tags and "模型训练" in tags
+
+
+def test_a_place_name_with_a_letter_missing_or_two_swapped_still_names_the_place():
+    assert discovery.place_spellings("tarffic data shenzen") == {"shenzen": "shenzhen"}
+    assert discovery.place_spellings("Guangzhuo ports") == {"guangzhuo": "guangzhou"}
+    query = discovery.build_query({"q": "tarffic data shenzen"})
+    assert query.boosts["region"] == ["shenzhen"]
+    assert "shenzen" not in query.text and "shenzhen" not in query.text
+
+
+def test_other_cities_a_letter_away_are_not_read_as_ours():
+    # changzhou (常州) has a letter more than hangzhou, yangzhou (扬州) another letter.
+    assert discovery.place_spellings("changzhou yangzhou hangzhou shanghai") == {}
+    assert discovery.build_query({"q": "changzhou port"}).boosts["region"] == []
+
+
+def test_south_china_favours_every_southern_region_and_is_not_a_word_to_match():
+    regions = discovery.build_query({"q": "华南地区 台风 暴雨"}).boosts["region"]
+    assert {"shenzhen", "guangzhou", "hong_kong", "macao", "greater_bay_area"} <= set(regions)
+    assert "beijing" not in regions and "shanghai" not in regions
+    assert discovery.without_places("華南 颱風").split() == ["台风"]

@@ -33,6 +33,25 @@ def test_traditional_characters_find_simplified_listings(loaded, query, title):
     assert titles(loaded, query)[0] == title
 
 
+def test_a_long_english_request_keeps_its_last_words_past_its_small_ones():
+    request = (
+        "We are a fund looking for data on the spending of the people in the cities, such as "
+        "the card transactions or the retail foot traffic"
+    )
+    assert analysis.query_terms(request)[-3:] == ["retail", "foot", "traffic"]
+
+
+def test_everyday_words_of_the_trade_have_their_formal_and_english_equivalents():
+    synonyms = analysis.default_synonyms()
+    for word, equivalent in (
+        ("发票", "税务"), ("体检", "电子病历"), ("追踪", "跟踪"), ("专利", "patent"),
+        ("信贷评级", "信用评分"), ("卡车", "truck"), ("写字楼", "office space"),
+    ):  # fmt: skip
+        assert tuple(equivalent.split()) in synonyms.lookup(word), word
+    # An office block is not a public building (公共建筑 is the energy listings' word).
+    assert ("公共建筑",) not in synonyms.lookup("写字楼")
+
+
 def test_domain_words_stay_whole_in_either_script():
     for word in ("遥测", "充电桩", "粤港澳大湾区", "博物馆"):
         assert analysis.query_terms(word) == [word]
