@@ -28,7 +28,7 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "购物中心", "外贸", "瑕疵", "机床", "猪价", "企业名录", "货柜", "空气质素", "孳息率",
     "碳足迹", "物联网", "生产线", "民歌", "手工艺", "航拍", "病床", "白模", "路网",
     "碳中和", "碳达峰", "碳核算", "殖利率", "开机率", "中古屋", "可再生能源", "悠游卡", "雾霾",
-    "大数据", "信用评级", "信贷评级", "健康档案", "体检", "发票", "开票", "知识产权", "货车",
+    "大数据", "信用评级", "信贷评级", "健康档案", "体检", "发票", "开票", "知识产权", "货车", "公司注册处",
 )  # fmt: skip
 
 #: Equivalent terms: everyday ↔ formal Chinese, Chinese ↔ English, abbreviations. A term
@@ -183,8 +183,11 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "工商信息",
         "企业信息",
         "企业名录",
+        "公司注册处",
+        "公司注册",
         "business registration",
         "company registry",
+        "companies registry",
         "company records",
     ),
     ("舆情", "情绪", "sentiment", "public opinion"),
@@ -271,7 +274,7 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ),
     ("出口", "外贸", "进出口", "export", "exports", "foreign trade"),
     ("税务", "纳税", "涉税", "税收", "发票", "开票", "税票", "tax", "taxes", "invoice", "invoices"),
-    ("专利", "发明专利", "知识产权", "patent", "patents", "intellectual property"),
+    ("专利", "发明专利", "patent", "patents", "intellectual property"),
     ("政府采购", "招投标", "招标", "procurement", "tender"),
     # health
     ("医疗", "医疗健康", "医学", "healthcare", "medical", "health"),

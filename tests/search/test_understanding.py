@@ -48,8 +48,11 @@ def test_everyday_words_of_the_trade_have_their_formal_and_english_equivalents()
         ("信贷评级", "信用评分"), ("卡车", "truck"), ("写字楼", "office space"),
     ):  # fmt: skip
         assert tuple(equivalent.split()) in synonyms.lookup(word), word
-    # An office block is not a public building (公共建筑 is the energy listings' word).
+    assert ("工商登记",) in synonyms.lookup("公司註冊處".translate(str.maketrans("註處", "注处")))
+    # An office block is not a public building (公共建筑 is the energy listings' word), and
+    # patents are not property rights (知识产权 would loosen to 产权: property prices).
     assert ("公共建筑",) not in synonyms.lookup("写字楼")
+    assert ("知识产权",) not in synonyms.lookup("专利")
 
 
 def test_domain_words_stay_whole_in_either_script():
