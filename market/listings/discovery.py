@@ -246,6 +246,11 @@ def regions_missed(args: dict, results: search.Results | None) -> list[str]:
     return named
 
 
+def labelled_regions(regions: list[str], gettext, locale: str) -> list[dict]:
+    """``regions`` as ``[{value, label}]``, labelled as the ``region`` facet labels them."""
+    return [{"value": r, "label": _fixed_label("region", r, gettext, locale)} for r in regions]
+
+
 def _empty(query: Query) -> search.Results:
     return search.Results(
         total=0, hits=[], facets={}, took_ms=0.0, page=query.page, per_page=query.per_page

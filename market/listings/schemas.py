@@ -474,6 +474,13 @@ class FacetValueSchema(Schema):
     count = fields.Integer()
 
 
+class RegionSchema(Schema):
+    """A region, as the ``region`` facet and argument name it."""
+
+    value = fields.String(metadata={"description": "The region's code, as `region=` takes it."})
+    label = fields.String(metadata={"description": "Its name in the reader's language."})
+
+
 class SearchResultsSchema(Schema):
     """A page of search results with facets."""
 
@@ -482,6 +489,14 @@ class SearchResultsSchema(Schema):
     did_you_mean = fields.String(allow_none=True)
     strict_total = fields.Integer(allow_none=True)
     loose = fields.Boolean()
+    regions_missed = fields.List(
+        fields.Nested(RegionSchema),
+        metadata={
+            "description": "The regions the words name (港鐵, 香港 樓價, Hong Kong) when no "
+            "listing of this page is in one of them: a place only ranks listings, so these "
+            "match the other words. Empty with a `region` filter or no hits."
+        },
+    )
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))

@@ -79,6 +79,9 @@ def search_listings(args, pagination_parameters):
         "did_you_mean": results.did_you_mean,
         "strict_total": results.strict_total,
         "loose": results.loose,
+        "regions_missed": discovery.labelled_regions(
+            discovery.regions_missed(args, results), get_translations().gettext, str(get_locale())
+        ),
         "took_ms": results.took_ms,
         "hits": [
             {
