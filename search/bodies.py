@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from search import analysis
+from search import analysis, suggestions
 from search.query import PINNED, STRICT, Plan
 from search.spec import IndexSpec
 
@@ -435,17 +435,78 @@ def search_body(
     return body
 
 
-def suggest_body(spec: IndexSpec, prefix: str, size: int) -> dict[str, Any]:
-    """Titles whose words start with the typed words (edge n-grams), adjacent ones first."""
+def suggest_body(spec: IndexSpec, prefix: str, size: int, start: str = "") -> dict[str, Any]:
+    """Titles whose words start with the typed words (edge n-grams), adjacent ones first;
+    with ``start`` (:func:`search.suggestions.word_prefix`), the values of the ``suggest``
+    keyword fields starting with it, in any case and script (:data:`WORDS` aggregations, by
+    how many documents hold each, with one of them)."""
     should = []
     for f in spec.suggest_fields:
         should.append({"match": {f"{f.name}.prefix": {"query": prefix, "operator": "and"}}})
         should.append({"match_phrase": {f"{f.name}.prefix": {"query": prefix, "boost": 2}}})
-    return {
+    body = {
         "size": size,
         "_source": ["id", *(f.name for f in spec.suggest_fields)],
         "query": {"bool": {"should": should, "minimum_should_match": 1}},
         "sort": ["_score", {"id": "asc"}],
+    }
+    if start and spec.suggest_words:
+        # Over every document, not only the titles matched: a keyword is offered by itself.
+        # Each field's terms are counted in the documents holding a value starting so (a
+        # ``regexp`` filter walks the field's terms, not every document).
+        pattern = written(start)
+        body["aggs"] = {
+            "words__": {
+                "global": {},
+                "aggs": {
+                    WORDS.format(f.name): {
+                        "filter": {"regexp": {f.name: {"value": pattern}}},
+                        "aggs": {
+                            "values": {
+                                "terms": {"field": f.name, "include": pattern, "size": size},
+                                "aggs": {"one": {"top_hits": {"size": 1, "_source": ["id"]}}},
+                            }
+                        },
+                    }
+                    for f in spec.suggest_words
+                },
+            }
+        }
+    return body
+
+
+#: Name of the aggregation of a ``suggest`` keyword field's values starting with the typed text.
+WORDS = "words__{}"
+
+
+def written(start: str) -> str:
+    """A Lucene regular expression matching values that start with ``start`` (folded, lower
+    case) as they may be stored: each letter in either case, each simplified character in any
+    of its traditional forms (港铁 matches 港鐵)."""
+    forms = suggestions.variants()
+    pattern = []
+    for char in start:
+        written_as = dict.fromkeys(char + char.upper() + forms.get(char, ""))
+        # Only what is not a letter or digit is escaped: Lucene reads \d, \s, \w as classes.
+        escaped = (c if c.isalnum() else "\\" + c for c in written_as)
+        pattern.append("[" + "".join(escaped) + "]")
+    return "".join(pattern) + ".*"
+
+
+def leading_body(spec: IndexSpec, alternatives: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """One document a search of a word with these ``alternatives`` matches (its words alone)."""
+    matching = spec.narrowed() or spec
+    return {
+        "size": 1,
+        "terminate_after": 1,
+        "track_total_hits": False,
+        "_source": ["id"],
+        "query": {
+            "bool": {
+                "should": [_match(matching, a) for a in alternatives],
+                "minimum_should_match": 1,
+            }
+        },
     }
 
 

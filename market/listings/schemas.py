@@ -503,10 +503,17 @@ class SearchResultsSchema(Schema):
 
 
 class SuggestionSchema(Schema):
-    """An as-you-type suggestion."""
+    """An as-you-type suggestion: text to search, and a listing it finds."""
 
-    text = fields.String()
-    listing_id = fields.Integer()
+    text = fields.String(metadata={"description": "In the reader's script (Accept-Language)."})
+    listing_id = fields.Integer(
+        metadata={"description": "A listing this text finds: the title's, or one holding the "
+                  "keyword or a word of the synonym term's group."}
+    )  # fmt: skip
+    kind = fields.String(
+        validate=validate.OneOf(["title", "keyword", "synonym"]),
+        metadata={"description": "A listing's title, one of its keywords, or a synonym term."},
+    )
 
 
 class DemandInputSchema(FormSchema):

@@ -1,5 +1,6 @@
 """What the search API tells a buyer about their words, on both engines: the places it names
-that no listing shown covers (``regions_missed``)."""
+that no listing shown covers (``regions_missed``), and suggestions as they type from keywords
+and synonym terms, in either script."""
 
 from __future__ import annotations
 
@@ -97,3 +98,48 @@ def test_the_openapi_document_declares_the_missed_regions(client):
     document = client.raw.get("/api/openapi.json").get_json()
     schema = document["components"]["schemas"]["SearchResults"]["properties"]["regions_missed"]
     assert schema["type"] == "array"
+    suggestion = document["components"]["schemas"]["Suggestion"]["properties"]
+    assert suggestion["kind"]["enum"] == ["title", "keyword", "synonym"]
+
+
+def _suggest(client, q, language="en", path="/api/v1/listings/suggest"):
+    response = client.raw.get(path, query_string={"q": q}, headers={"Accept-Language": language})
+    assert response.status_code == 200, response.get_json()
+    return [(item["text"], item["kind"], item["listing_id"]) for item in response.get_json()]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/listings/suggest", "/market/suggest"])
+def test_a_synonym_term_leading_to_listings_is_suggested_in_the_typed_script(
+    client, published, path
+):
+    # No listing says 巴士; it is a built-in synonym of 公交, which one holds.
+    assert ("巴士", "synonym", published["bus"]) in _suggest(client, "巴", "zh-CN", path)
+    # 公車 typed in Traditional: the term comes back in Traditional, from the same group.
+    assert ("公車", "synonym", published["bus"]) in _suggest(client, "公車", "en", path)
+
+
+def test_a_keyword_is_suggested_whatever_script_or_case_it_was_written_in(client, published):
+    assert ("八达通", "keyword", published["port"]) in _suggest(client, "八达", "zh-TW")
+    assert ("八达通", "keyword", published["port"]) in _suggest(client, "八", "zh-CN")
+    assert ("八達通", "keyword", published["port"]) in _suggest(client, "八", "zh-TW")
+    assert ("八達通", "keyword", published["port"]) in _suggest(client, "八達")
+    assert ("Container", "keyword", published["port"]) in _suggest(client, "contai")
+
+
+def test_a_traditional_typist_gets_simplified_titles_in_traditional(client, published):
+    found = _suggest(client, "深圳市公交刷卡數", "zh-CN")
+    assert ("深圳市公交刷卡數據", "title", published["bus"]) in found
+
+
+def test_a_term_whose_group_no_listing_holds_is_not_suggested(client, published):
+    # 港铁 is a synonym of 地铁, which no listing here holds.
+    assert "港铁" not in [text for text, _, _ in _suggest(client, "港", "zh-CN")]
+
+
+def test_a_staff_term_leading_to_listings_is_suggested(client, published, db, bearer, operator):
+    staff_api = bearer(operator[0], ["review:write"])
+    added = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["刷卡乘车", "公交"]}, headers=staff_api
+    )
+    assert added.status_code == 201, added.get_json()
+    assert ("刷卡乘车", "synonym", published["bus"]) in _suggest(client, "刷卡乘", "zh-CN")
