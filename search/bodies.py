@@ -435,48 +435,39 @@ def search_body(
     return body
 
 
-def suggest_body(spec: IndexSpec, prefix: str, size: int, start: str = "") -> dict[str, Any]:
-    """Titles whose words start with the typed words (edge n-grams), adjacent ones first;
-    with ``start`` (:func:`search.suggestions.word_prefix`), the values of the ``suggest``
-    keyword fields starting with it, in any case and script (:data:`WORDS` aggregations, by
-    how many documents hold each, with one of them)."""
+def suggest_body(spec: IndexSpec, prefix: str, size: int) -> dict[str, Any]:
+    """Titles whose words start with the typed words (edge n-grams), adjacent ones first."""
     should = []
     for f in spec.suggest_fields:
         should.append({"match": {f"{f.name}.prefix": {"query": prefix, "operator": "and"}}})
         should.append({"match_phrase": {f"{f.name}.prefix": {"query": prefix, "boost": 2}}})
-    body = {
+    return {
         "size": size,
         "_source": ["id", *(f.name for f in spec.suggest_fields)],
         "query": {"bool": {"should": should, "minimum_should_match": 1}},
         "sort": ["_score", {"id": "asc"}],
     }
-    if start and spec.suggest_words:
-        # Over every document, not only the titles matched: a keyword is offered by itself.
-        # Each field's terms are counted in the documents holding a value starting so (a
-        # ``regexp`` filter walks the field's terms, not every document).
-        pattern = written(start)
-        body["aggs"] = {
-            "words__": {
-                "global": {},
-                "aggs": {
-                    WORDS.format(f.name): {
-                        "filter": {"regexp": {f.name: {"value": pattern}}},
-                        "aggs": {
-                            "values": {
-                                "terms": {"field": f.name, "include": pattern, "size": size},
-                                "aggs": {"one": {"top_hits": {"size": 1, "_source": ["id"]}}},
-                            }
-                        },
-                    }
-                    for f in spec.suggest_words
-                },
+
+
+def words_body(spec: IndexSpec, start: str, size: int) -> dict[str, Any]:
+    """Documents holding a value of a ``suggest`` keyword field that starts with ``start``
+    (:func:`search.suggestions.word_prefix`), in any case and script, with those values.
+
+    A ``regexp`` query, not a ``terms`` aggregation with the same ``include`` pattern: on
+    OpenSearch 2 such an aggregation fails (``index_out_of_bounds_exception``) when the
+    pattern starts past the field's last term (铁 where every keyword sorts before it)."""
+    pattern = written(start)
+    return {
+        "size": size,
+        "_source": ["id", *(f.name for f in spec.suggest_words)],
+        "query": {
+            "bool": {
+                "should": [{"regexp": {f.name: {"value": pattern}}} for f in spec.suggest_words],
+                "minimum_should_match": 1,
             }
-        }
-    return body
-
-
-#: Name of the aggregation of a ``suggest`` keyword field's values starting with the typed text.
-WORDS = "words__{}"
+        },
+        "sort": [{"id": "asc"}],
+    }
 
 
 def written(start: str) -> str:

@@ -52,6 +52,8 @@ _NOTHING = {"took": 0, "hits": {"total": {"value": 0, "relation": "eq"}, "hits":
 #: engine forget it at once), and how many groups at most.
 KNOWN_SECONDS = 30.0
 KNOWN_HELD = 10_000
+#: Documents holding a keyword starting with the typed text read for keyword suggestions.
+WORD_DOCUMENTS = 100
 #: A search needing one word that this many documents hold counts its facets in a request of
 #: its own, which the node's request cache keeps (see :meth:`OpenSearchEngine._browse`).
 BROAD = 10_000
@@ -715,9 +717,13 @@ class OpenSearchEngine(SearchEngine):
             if kept is not None and kept[1] > now:
                 leads[term] = kept[0]
         unsure = [(term, alternatives) for term, alternatives in candidates if term not in leads]
-        requests = [bodies.suggest_body(spec, prefix, limit * 3, start)]
+        requests = [bodies.suggest_body(spec, prefix, limit * 3)]
+        if start and spec.suggest_words:
+            requests.append(bodies.words_body(spec, start, WORD_DOCUMENTS))
         requests += [bodies.leading_body(spec, alternatives) for _, alternatives in unsure]
-        titles, *probes = self._msearch(alias, requests)
+        titles, *rest = self._msearch(alias, requests)
+        holding = rest.pop(0) if start and spec.suggest_words else _NOTHING
+        probes = rest
         if len(self._leads) > KNOWN_HELD:
             self._leads.clear()
         for (term, alternatives), probe in zip(unsure, probes, strict=True):
@@ -725,13 +731,18 @@ class OpenSearchEngine(SearchEngine):
             leads[term] = hits[0]["_id"] if hits else None
             self._leads[(alias, alternatives)] = (leads[term], now + KNOWN_SECONDS)
         rows = [(hit["_id"], hit["_source"]) for hit in titles["hits"]["hits"]]
-        words = []
-        every = titles.get("aggregations", {}).get("words__", {})
-        for f in spec.suggest_words:
-            values = every.get(bodies.WORDS.format(f.name), {}).get("values", {})
-            for bucket in values.get("buckets", []):
-                [one] = bucket["one"]["hits"]["hits"]
-                words.append(Suggestion(bucket["key"], one["_id"], f.name, "keyword"))
+        # Counted over the documents read (the first WORD_DOCUMENTS holding one by id).
+        held: dict[tuple[str, str], list] = {}
+        for hit in holding["hits"]["hits"]:
+            for f in spec.suggest_words:
+                values = hit["_source"].get(f.name) or []
+                for value in [values] if isinstance(values, str) else values:
+                    held.setdefault((f.name, value), [0, hit["_id"]])[0] += 1
+        found = suggestions.Words((f, v, n, doc) for (f, v), (n, doc) in held.items())
+        words = [
+            Suggestion(value, doc, field, "keyword")
+            for field, value, doc in found.starting(start, limit)
+        ]
         words += [
             Suggestion(term, leads[term], suggestions.SYNONYM, "synonym")
             for term, _ in candidates

@@ -10,7 +10,7 @@ from search import Query
 from search.analysis import Synonyms
 from search.errors import InvalidSpec
 from search.spec import Field, keyword
-from tests.search.listings import LISTINGS
+from tests.search.listings import LISTINGS, listing_documents
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,18 @@ def test_only_text_and_keyword_fields_are_offered_as_suggestions():
     with pytest.raises(InvalidSpec) as refused:
         Field("year", "integer", suggest=True)
     assert refused.value.field == "year"
+
+
+def test_suggestions_follow_writes_to_the_index(engine):
+    bus = next(d for d in listing_documents() if "地铁" not in d["keywords"])
+    assert "地铁" not in bus["title_zh"] + " ".join(bus["keywords"])
+    engine.index(LISTINGS, [bus], refresh=True)
+    synonyms = Synonyms([("深铁", "地铁")])
+    assert _offered(engine, "深铁", synonyms=synonyms) == []  # remembered as leading nowhere
+    metro = dict(bus, id="metro", keywords=["地铁", "Smart Card"], keywords_text="地铁 Smart Card")
+    engine.index(LISTINGS, [metro], refresh=True)
+    assert ("深铁", "synonym") in _offered(engine, "深铁", synonyms=synonyms)
+    assert ("Smart Card", "keyword") in _offered(engine, "smart")
+    engine.delete(LISTINGS, ["metro"], refresh=True)
+    assert _offered(engine, "深铁", synonyms=synonyms) == []
+    assert ("Smart Card", "keyword") not in _offered(engine, "smart")
