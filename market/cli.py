@@ -92,6 +92,12 @@ def demo_command(host: str, port: int, no_serve: bool):
     run_simple(host, port, app, threaded=True, request_handler=devserver.RequestHandler)
 
 
+#: The longest request line (method, address and query, version) gunicorn takes, in bytes: its
+#: largest (its default, 4094, refused a search of 500 Chinese characters, 9 bytes each in a
+#: URL, with gunicorn's own HTML page before the app could name ``q`` in its JSON error).
+REQUEST_LINE_LIMIT = 8190
+
+
 @cli.command("serve", with_appcontext=False)
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=int)
@@ -119,6 +125,8 @@ def serve_command(bind: str, workers: int, threads: int):
             "gthread",
             "--threads",
             str(threads),
+            "--limit-request-line",
+            str(REQUEST_LINE_LIMIT),
             "--access-logfile",
             "-",
             "market.app:create_app()",

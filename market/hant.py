@@ -79,6 +79,13 @@ def _to_simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def characters(text: str) -> str:
+    """Text in Traditional characters only (OpenCC ``s2tw``), its words kept: for text a
+    search reads back, which :data:`OVERRIDES` would turn into other words (數據庫, not
+    資料庫)."""
+    return _converter().convert(text) if text else text
+
+
 def is_traditional(text: str) -> bool:
     """Whether Chinese text people typed is written in Traditional characters: it has some
     that the Simplified script writes otherwise, and none that only Simplified uses. Text that

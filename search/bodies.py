@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from search import analysis
+from search import analysis, suggestions
 from search.query import PINNED, STRICT, Plan
 from search.spec import IndexSpec
 
@@ -446,6 +446,58 @@ def suggest_body(spec: IndexSpec, prefix: str, size: int) -> dict[str, Any]:
         "_source": ["id", *(f.name for f in spec.suggest_fields)],
         "query": {"bool": {"should": should, "minimum_should_match": 1}},
         "sort": ["_score", {"id": "asc"}],
+    }
+
+
+def words_body(spec: IndexSpec, start: str, size: int) -> dict[str, Any]:
+    """Documents holding a value of a ``suggest`` keyword field that starts with ``start``
+    (:func:`search.suggestions.word_prefix`), in any case and script, with those values.
+
+    A ``regexp`` query, not a ``terms`` aggregation with the same ``include`` pattern: on
+    OpenSearch 2 such an aggregation fails (``index_out_of_bounds_exception``) when the
+    pattern starts past the field's last term (铁 where every keyword sorts before it)."""
+    pattern = written(start)
+    return {
+        "size": size,
+        "_source": ["id", *(f.name for f in spec.suggest_words)],
+        "query": {
+            "bool": {
+                "should": [{"regexp": {f.name: {"value": pattern}}} for f in spec.suggest_words],
+                "minimum_should_match": 1,
+            }
+        },
+        "sort": [{"id": "asc"}],
+    }
+
+
+def written(start: str) -> str:
+    """A Lucene regular expression matching values that start with ``start`` (folded, lower
+    case) as they may be stored: each letter in either case, each simplified character in any
+    of its traditional forms (港铁 matches 港鐵)."""
+    forms = suggestions.variants()
+    pattern = []
+    for char in start:
+        written_as = dict.fromkeys(char + char.upper() + forms.get(char, ""))
+        # Only what is not a letter or digit is escaped: Lucene reads \d, \s, \w as classes.
+        escaped = (c if c.isalnum() else "\\" + c for c in written_as)
+        pattern.append("[" + "".join(escaped) + "]")
+    return "".join(pattern) + ".*"
+
+
+def leading_body(spec: IndexSpec, alternatives: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """One document a search of a word with these ``alternatives`` matches (its words alone)."""
+    matching = spec.narrowed() or spec
+    return {
+        "size": 1,
+        "terminate_after": 1,
+        "track_total_hits": False,
+        "_source": ["id"],
+        "query": {
+            "bool": {
+                "should": [_match(matching, a) for a in alternatives],
+                "minimum_should_match": 1,
+            }
+        },
     }
 
 

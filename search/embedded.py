@@ -28,7 +28,7 @@ from typing import Any
 from rapidfuzz import process as rf_process
 from rapidfuzz.distance import OSA
 
-from search import analysis
+from search import analysis, suggestions
 from search import embedded_memory as memory
 from search.embedded_sql import (
     Matching,
@@ -87,6 +87,7 @@ class EmbeddedEngine(SearchEngine):
         self._vocabularies: dict[str, tuple[Any, dict[str, int]]] = {}
         self._sounds: dict[str, dict[tuple[int, str], dict[str, int]]] = {}
         self._snapshots: dict[str, memory.Snapshot] = {}
+        self._suggest_words: dict[str, tuple[int, suggestions.Words]] = {}
 
     # -- connections -------------------------------------------------------------------
 
@@ -569,8 +570,11 @@ class EmbeddedEngine(SearchEngine):
             cached = self._vocabularies[tables.physical] = (size, latin)
         return cached[1]
 
-    def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
-        """Titles with words starting with ``prefix`` (last term matched as a prefix)."""
+    def suggest(
+        self, spec: IndexSpec, prefix: str, limit: int = 8, *, synonyms: Any = None
+    ) -> list[Suggestion]:
+        """Keywords and synonym terms starting with ``prefix``, then titles with words
+        starting so (last term matched as a prefix); see :mod:`search.suggestions`."""
         limit = bounded(limit, MAX_SUGGESTIONS)
         prefix = clean_text(prefix)[:100]
         terms = analysis.query_terms(prefix)
@@ -580,6 +584,7 @@ class EmbeddedEngine(SearchEngine):
         columns = " ".join(f"t_{f.name}" for f in fields)
         words = [quote(t) for t in terms[:-1]] + [quote(terms[-1]) + "*"]
         expression = f"{{{columns}}} : ({' AND '.join(words)})"
+        start = suggestions.word_prefix(prefix)
         with self._read() as conn:
             tables = self._live(conn, spec)
             rows = conn.execute(
@@ -588,7 +593,54 @@ class EmbeddedEngine(SearchEngine):
                 f"ORDER BY bm25({tables.fts}{tables.weights}), d.id LIMIT ?",
                 (expression, limit * 3),
             ).fetchall()
-        return pick_suggestions(fields, prefix, [(i, json.loads(src)) for i, src in rows], limit)
+            # Found by rowid, named by id: (text, rowid, field, kind).
+            found = [
+                (value, doc, field, "keyword")
+                for field, value, doc in self._words(conn, tables, spec).starting(start, limit)
+            ]
+            for term, alternatives in suggestions.synonym_candidates(synonyms, start):
+                doc = self._leading(conn, tables, alternatives)
+                if doc is not None:
+                    found.append((term, doc, suggestions.SYNONYM, "synonym"))
+            marks = ", ".join("?" * len(found))
+            ids = conn.execute(
+                f"SELECT rowid, id FROM {tables.docs} WHERE rowid IN ({marks})",
+                [doc for _, doc, _, _ in found],
+            ).fetchall()
+        named = dict(ids)
+        words = [Suggestion(t, named[doc], f, k) for t, doc, f, k in found if doc in named]
+        titles = pick_suggestions(fields, prefix, [(i, json.loads(s)) for i, s in rows], limit)
+        return suggestions.offered(titles, words, limit)
+
+    def _words(
+        self, conn: sqlite3.Connection, tables: Tables, spec: IndexSpec
+    ) -> suggestions.Words:
+        """The ``suggest`` keyword fields' values of the live index, kept per generation."""
+        row = conn.execute(
+            "SELECT n FROM search_generation WHERE physical = ?", (tables.physical,)
+        ).fetchone()
+        generation = row[0] if row else 0
+        kept = self._suggest_words.get(tables.physical)
+        if kept is None or kept[0] != generation:
+            names = [f.name for f in spec.suggest_words]
+            rows = conn.execute(
+                f"SELECT field, value, count(*), min(doc) FROM {tables.terms} "
+                f"WHERE field IN ({', '.join('?' * len(names))}) GROUP BY field, value",
+                names,
+            ).fetchall()
+            kept = self._suggest_words[tables.physical] = (generation, suggestions.Words(rows))
+        return kept[1]
+
+    def _leading(self, conn: sqlite3.Connection, tables: Tables, alternatives) -> int | None:
+        """The rowid of a document a search of a word of these ``alternatives`` matches."""
+        for expression in alternative_expressions(alternatives):
+            row = conn.execute(
+                f"SELECT rowid FROM {tables.fts} WHERE {tables.fts} MATCH ? LIMIT 1",
+                (within(tables.matching_columns, expression),),
+            ).fetchone()
+            if row is not None:
+                return row[0]
+        return None
 
     def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
         """OR-query of the document's most weighted tokens, ranked by BM25, minus itself."""

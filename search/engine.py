@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from search.analysis import query_terms
+from search.analysis import fold, query_terms
 from search.query import BulkResult, Hit, Query, Results, Suggestion
 from search.spec import IndexSpec
 
@@ -78,9 +78,14 @@ class SearchEngine(abc.ABC):
         """
 
     @abc.abstractmethod
-    def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
-        """As-you-type suggestions: titles (``suggest`` fields) containing words that start
-        with what was typed, Chinese or English."""
+    def suggest(
+        self, spec: IndexSpec, prefix: str, limit: int = 8, *, synonyms: Any = None
+    ) -> list[Suggestion]:
+        """As-you-type suggestions, what was typed read folded (港鐵 as 港铁): values of the
+        ``suggest`` keyword fields and terms of ``synonyms`` (the library's default list when
+        ``None``) that start with it, a term only when some document holds its group, then
+        titles (``suggest`` text fields) holding words that start with it
+        (:mod:`search.suggestions`)."""
 
     @abc.abstractmethod
     def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
@@ -109,7 +114,7 @@ def bounded(limit: int, most: int) -> int:
 def pick_suggestions(fields, prefix: str, rows, limit: int) -> list:
     """Turn matching documents into distinct suggestions: for each, the first suggest field
     containing the first typed word (else the first one with a value)."""
-    words = prefix.lower().split()
+    words = fold(prefix).lower().split()
     probe = words[0][:2] if words else ""
     out, seen = [], set()
     for doc_id, source in rows:

@@ -22,7 +22,7 @@ import elastic_transport
 import elasticsearch
 import opensearchpy
 
-from search import analysis, bodies
+from search import analysis, bodies, suggestions
 from search.engine import (
     MAX_SIMILAR,
     MAX_SUGGESTIONS,
@@ -52,6 +52,8 @@ _NOTHING = {"took": 0, "hits": {"total": {"value": 0, "relation": "eq"}, "hits":
 #: engine forget it at once), and how many groups at most.
 KNOWN_SECONDS = 30.0
 KNOWN_HELD = 10_000
+#: Documents holding a keyword starting with the typed text read for keyword suggestions.
+WORD_DOCUMENTS = 100
 #: A search needing one word that this many documents hold counts its facets in a request of
 #: its own, which the node's request cache keeps (see :meth:`OpenSearchEngine._browse`).
 BROAD = 10_000
@@ -90,6 +92,8 @@ class OpenSearchEngine(SearchEngine):
         self._known_groups: dict[tuple, tuple[int, float]] = {}
         # (alias, fields, term of a synonym group) -> documents holding it
         self._terms: dict[tuple[str, int, str], int] = {}
+        # (alias, a synonym group's alternatives) -> (a document holding one or None, until)
+        self._leads: dict[tuple[str, tuple], tuple[str | None, float]] = {}
         # alias -> (documents in the index, until when: monotonic)
         self._sizes: dict[str, tuple[int, float]] = {}
         # (alias, strict search) -> (the retry it called for: "relaxed" or "tier", whether
@@ -577,6 +581,7 @@ class OpenSearchEngine(SearchEngine):
         """Forget how many documents hold each word (a write may have changed it)."""
         self._known_groups.clear()
         self._terms.clear()
+        self._leads.clear()
 
     def _as_one(self, spec: IndexSpec, alias: str, groups) -> list[analysis.Group]:
         """``groups`` with the scales that keep each alternative from weighing more than the
@@ -692,16 +697,59 @@ class OpenSearchEngine(SearchEngine):
             corrected = corrected.replace(wrong, right)
         return out, corrected
 
-    def suggest(self, spec: IndexSpec, prefix: str, limit: int = 8) -> list[Suggestion]:
-        """Titles whose words start with the typed words."""
+    def suggest(
+        self, spec: IndexSpec, prefix: str, limit: int = 8, *, synonyms: Any = None
+    ) -> list[Suggestion]:
+        """Keywords and synonym terms starting with the typed text, then titles whose words
+        start with the typed words, in one round trip (:mod:`search.suggestions`)."""
         limit = bounded(limit, MAX_SUGGESTIONS)
-        prefix = clean_text(prefix)[:100]
+        prefix = analysis.fold(clean_text(prefix)[:100])
         if not any(ch.isalnum() for ch in prefix):
             return []
-        body = bodies.suggest_body(spec, prefix, limit * 3)
-        hits = self._call("search", index=self._alias(spec), body=body)["hits"]["hits"]
-        rows = [(hit["_id"], hit["_source"]) for hit in hits]
-        return pick_suggestions(spec.suggest_fields, prefix, rows, limit)
+        start = suggestions.word_prefix(prefix)
+        alias = self._alias(spec)
+        candidates = suggestions.synonym_candidates(synonyms, start)
+        # Which document a group leads to (None: none) is remembered like which words are
+        # known, and forgotten on any write through this engine.
+        now, leads = time.monotonic(), {}
+        for term, alternatives in candidates:
+            kept = self._leads.get((alias, alternatives))
+            if kept is not None and kept[1] > now:
+                leads[term] = kept[0]
+        unsure = [(term, alternatives) for term, alternatives in candidates if term not in leads]
+        requests = [bodies.suggest_body(spec, prefix, limit * 3)]
+        if start and spec.suggest_words:
+            requests.append(bodies.words_body(spec, start, WORD_DOCUMENTS))
+        requests += [bodies.leading_body(spec, alternatives) for _, alternatives in unsure]
+        titles, *rest = self._msearch(alias, requests)
+        holding = rest.pop(0) if start and spec.suggest_words else _NOTHING
+        probes = rest
+        if len(self._leads) > KNOWN_HELD:
+            self._leads.clear()
+        for (term, alternatives), probe in zip(unsure, probes, strict=True):
+            hits = probe["hits"]["hits"]
+            leads[term] = hits[0]["_id"] if hits else None
+            self._leads[(alias, alternatives)] = (leads[term], now + KNOWN_SECONDS)
+        rows = [(hit["_id"], hit["_source"]) for hit in titles["hits"]["hits"]]
+        # Counted over the documents read (the first WORD_DOCUMENTS holding one by id).
+        held: dict[tuple[str, str], list] = {}
+        for hit in holding["hits"]["hits"]:
+            for f in spec.suggest_words:
+                values = hit["_source"].get(f.name) or []
+                for value in [values] if isinstance(values, str) else values:
+                    held.setdefault((f.name, value), [0, hit["_id"]])[0] += 1
+        found = suggestions.Words((f, v, n, doc) for (f, v), (n, doc) in held.items())
+        words = [
+            Suggestion(value, doc, field, "keyword")
+            for field, value, doc in found.starting(start, limit)
+        ]
+        words += [
+            Suggestion(term, leads[term], suggestions.SYNONYM, "synonym")
+            for term, _ in candidates
+            if leads[term] is not None
+        ]
+        offered = pick_suggestions(spec.suggest_fields, prefix, rows, limit)
+        return suggestions.offered(offered, words, limit)
 
     def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
         """``more_like_this`` on the document's text; the document itself is excluded."""

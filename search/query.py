@@ -115,11 +115,15 @@ class Results:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """An as-you-type suggestion: a title and the document it belongs to."""
+    """An as-you-type suggestion: its text and a document it leads to. ``kind`` is ``title``
+    (a title of that document, ``field`` naming which), ``keyword`` (one of its values of the
+    keyword field ``field``) or ``synonym`` (a term of the synonym list whose group that
+    document holds; ``field`` is ``synonym``)."""
 
     text: str
     id: str
     field: str
+    kind: str = "title"
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,10 @@ class Field:
                 raise InvalidSpec(f"text language must be one of {LANGUAGES}", field=self.name)
             if not self.boost > 0:
                 raise InvalidSpec("boost must be positive", field=self.name)
-        elif self.language is not None or self.suggest or self.boost != 1.0 or not self.alone:
-            raise InvalidSpec(
-                "language, boost, suggest and alone apply to text fields", field=self.name
-            )
+        elif self.suggest and self.kind != "keyword":
+            raise InvalidSpec("suggest applies to text and keyword fields", field=self.name)
+        elif self.language is not None or self.boost != 1.0 or not self.alone:
+            raise InvalidSpec("language, boost and alone apply to text fields", field=self.name)
 
 
 def text(
@@ -86,9 +86,10 @@ def text(
     return Field(name, "text", language=language, boost=boost, suggest=suggest, alone=alone)
 
 
-def keyword(name: str) -> Field:
-    """An exact-value field (one string or a list of strings): filterable and facetable."""
-    return Field(name, "keyword")
+def keyword(name: str, *, suggest: bool = False) -> Field:
+    """An exact-value field (one string or a list of strings): filterable and facetable;
+    ``suggest`` offers its values starting with what was typed as suggestions (keywords)."""
+    return Field(name, "keyword", suggest=suggest)
 
 
 def integer(name: str) -> Field:
@@ -199,6 +200,11 @@ class IndexSpec:
         """Text fields offered as suggestions (or every text field when none is marked)."""
         return tuple(f for f in self.text_fields if f.suggest) or self.text_fields
 
+    @property
+    def suggest_words(self) -> tuple[Field, ...]:
+        """Keyword fields whose values are offered as suggestions (``keyword(suggest=True)``)."""
+        return tuple(f for f in self.fields if f.kind == "keyword" and f.suggest)
+
     def sort_field(self, name: str, *, error: type[Exception]) -> Field | None:
         """Check that ``name`` can be sorted on (``None`` stands for ``id``)."""
         if name == "id":
@@ -213,7 +219,11 @@ class IndexSpec:
         """A hash of everything that shapes the physical index; a change needs a reindex."""
         shape = [
             ANALYSIS_VERSION,
-            [[f.name, f.kind, f.language, f.boost, f.suggest, f.alone] for f in self.fields],
+            # A keyword field's values are offered as they are stored: no index change.
+            [
+                [f.name, f.kind, f.language, f.boost, f.suggest and f.kind == "text", f.alone]
+                for f in self.fields
+            ],
         ]
         return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 import search
 from market.errors import DomainError, InvalidInput
-from market.hant import to_traditional
+from market.hant import characters, to_traditional
 from market.identity.models import Organisation
 from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
@@ -291,6 +291,11 @@ def regions_missed(args: dict, results: search.Results | None) -> list[str]:
     return named
 
 
+def labelled_regions(regions: list[str], gettext, locale: str) -> list[dict]:
+    """``regions`` as ``[{value, label}]``, labelled as the ``region`` facet labels them."""
+    return [{"value": r, "label": _fixed_label("region", r, gettext, locale)} for r in regions]
+
+
 def _empty(query: Query) -> search.Results:
     return search.Results(
         total=0, hits=[], facets={}, took_ms=0.0, page=query.page, per_page=query.per_page
@@ -492,11 +497,43 @@ def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> st
     )
 
 
-def suggest(engine: search.SearchEngine, text: str, limit: int = 8) -> list[search.Suggestion]:
-    """As-you-type suggestions (titles)."""
+def suggest(
+    engine: search.SearchEngine,
+    text: str,
+    synonyms: search.analysis.Synonyms | None = None,
+    locale: str = "",
+    limit: int = 8,
+) -> list[search.Suggestion]:
+    """As-you-type suggestions: keywords of the listings and synonym terms that start with
+    what was typed (a term only when a search of it finds listings), then titles, in either
+    script (:mod:`search.suggestions`), each shown in the buyer's script
+    (:func:`in_typists_script`) and once."""
     if not text.strip():
         return []
-    return guarded(lambda: engine.suggest(LISTINGS, text, limit), [])
+    found = guarded(lambda: engine.suggest(LISTINGS, text, limit, synonyms=synonyms), [])
+    shown, out = set(), []
+    for item in found:
+        written = in_typists_script(item.text, text, locale)
+        if written not in shown:
+            shown.add(written)
+            out.append(dataclasses.replace(item, text=written))
+    return out
+
+
+def in_typists_script(suggestion: str, typed: str, locale: str) -> str:
+    """A suggestion as the index holds it, in the script the buyer types: Traditional when
+    the typed text has Traditional characters, or on a Traditional page when it has none
+    only Simplified uses; Simplified when it has Simplified ones, or on a Simplified page
+    when it has none only Traditional uses; as it is otherwise (English, or an English
+    page). Characters only, never other words: the suggestion is searched as shown."""
+    typed_hant = search.analysis.fold(typed) != typed
+    typed_hans = characters(typed) != typed
+    page_hant = locale.startswith("zh_Hant")
+    if typed_hant or (page_hant and not typed_hans):
+        return characters(suggestion)
+    if typed_hans or (locale.startswith("zh") and not page_hant):
+        return search.analysis.fold(suggestion)
+    return suggestion
 
 
 def similar(engine: search.SearchEngine, listing_id: int, limit: int = 6) -> list[search.Hit]:

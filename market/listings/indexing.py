@@ -37,7 +37,7 @@ LISTINGS = IndexSpec(
         text("keywords_text", "mixed", boost=2),
         text("tags_text", "mixed", boost=0.5),
         text("provider_text", "mixed", boost=0.3, alone=False),
-        keyword("keywords"),
+        keyword("keywords", suggest=True),
         keyword("category"),
         keyword("asset_kind"),
         keyword("pricing_model"),

@@ -730,8 +730,9 @@ def feature_listing(listing_id: int):
 # market's "post a demand" link, and the way back from registering an organisation.
 PREFILLED = {"title": 200, "need": 4000, "category": 40, "currency": 3, "budget": 40,
              "deadline": 10, "usage_scenario": 40, "cross_border": 5}  # fmt: skip
-# The longest address offered to take a refused demand along: gunicorn refuses a request line
-# over 4094 bytes, so the details typed are cut to fit (and the page says so).
+# The longest address offered to take a refused demand along: `shujiao serve` takes a request
+# line of 8190 bytes, but proxies in front of it often take less (4 KiB and 8 KiB are the
+# usual bounds), so the details typed are cut to fit (and the page says so).
 LONGEST_LINK = 4000
 
 

@@ -474,6 +474,13 @@ class FacetValueSchema(Schema):
     count = fields.Integer()
 
 
+class RegionSchema(Schema):
+    """A region, as the ``region`` facet and argument name it."""
+
+    value = fields.String(metadata={"description": "The region's code, as `region=` takes it."})
+    label = fields.String(metadata={"description": "Its name in the reader's language."})
+
+
 class SearchResultsSchema(Schema):
     """A page of search results with facets."""
 
@@ -482,16 +489,31 @@ class SearchResultsSchema(Schema):
     did_you_mean = fields.String(allow_none=True)
     strict_total = fields.Integer(allow_none=True)
     loose = fields.Boolean()
+    regions_missed = fields.List(
+        fields.Nested(RegionSchema),
+        metadata={
+            "description": "The regions the words name (港鐵, 香港 樓價, Hong Kong) when no "
+            "listing of this page is in one of them: a place only ranks listings, so these "
+            "match the other words. Empty with a `region` filter or no hits."
+        },
+    )
     took_ms = fields.Float()
     hits = fields.List(fields.Nested(SearchHitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
 
 
 class SuggestionSchema(Schema):
-    """An as-you-type suggestion."""
+    """An as-you-type suggestion: text to search, and a listing it finds."""
 
-    text = fields.String()
-    listing_id = fields.Integer()
+    text = fields.String(metadata={"description": "In the reader's script (Accept-Language)."})
+    listing_id = fields.Integer(
+        metadata={"description": "A listing this text finds: the title's, or one holding the "
+                  "keyword or a word of the synonym term's group."}
+    )  # fmt: skip
+    kind = fields.String(
+        validate=validate.OneOf(["title", "keyword", "synonym"]),
+        metadata={"description": "A listing's title, one of its keywords, or a synonym term."},
+    )
 
 
 class DemandInputSchema(FormSchema):

@@ -79,6 +79,9 @@ def search_listings(args, pagination_parameters):
         "did_you_mean": results.did_you_mean,
         "strict_total": results.strict_total,
         "loose": results.loose,
+        "regions_missed": discovery.labelled_regions(
+            discovery.regions_missed(args, results), get_translations().gettext, str(get_locale())
+        ),
         "took_ms": results.took_ms,
         "hits": [
             {
@@ -101,9 +104,11 @@ def search_listings(args, pagination_parameters):
 @blp.arguments(schemas.SuggestArgsSchema, location="query")
 @blp.response(200, schemas.SuggestionSchema(many=True))
 def suggest_listings(args):
-    """Title suggestions as you type (Chinese or English)."""
-    found = discovery.suggest(_engine(), args["q"])
-    return [{"text": item.text, "listing_id": int(item.id)} for item in found]
+    """Suggestions as you type (Chinese in either script, or English): keywords and synonym
+    terms that lead to listings, then titles, in the reader's script."""
+    synonyms = searching.current(db_session())
+    found = discovery.suggest(_engine(), args["q"], synonyms, str(get_locale()))
+    return [{"text": item.text, "listing_id": int(item.id), "kind": item.kind} for item in found]
 
 
 @blp.route("/listings/<int:listing_id>/similar")

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.auth import staff_required
@@ -230,15 +231,18 @@ def open_result(query_id: int, listing_id: int):
 
 @blp.route("/market/suggest")
 def suggest():
-    """Title suggestions for the search box, as JSON."""
+    """Suggestions for the search box, as JSON (as the API's ``/listings/suggest``)."""
     given = request.args.getlist("q")
     if len(given) > 1:
         raise InvalidInput(N_("Given more than once."), field="q")
     text = given[0] if given else ""  # the box's text as typed so far
     if len(text) > SUGGEST_MAX:  # as the API's /listings/suggest refuses it
         raise InvalidInput(f"Longer than maximum length {SUGGEST_MAX}.", field="q")
+    engine, synonyms = current_app.extensions["search"], services.current(db_session())
     try:
-        found = discovery.suggest(current_app.extensions["search"], text)
+        found = discovery.suggest(engine, text, synonyms, str(get_locale()))
     except DomainError:
         found = []
-    return jsonify([{"text": item.text, "listing_id": int(item.id)} for item in found])
+    return jsonify(
+        [{"text": item.text, "listing_id": int(item.id), "kind": item.kind} for item in found]
+    )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from tests.search.listings import LISTINGS
+from search import Query
+from search.analysis import Synonyms
+from search.errors import InvalidSpec
+from search.spec import Field, keyword
+from tests.search.listings import LISTINGS, listing_documents
 
 
 @pytest.mark.parametrize(
@@ -23,7 +29,7 @@ def test_suggest_completes_titles(loaded, prefix, expected):
 
 
 def test_suggest_returns_the_title_in_the_typed_language(loaded):
-    english = loaded.suggest(LISTINGS, "dunh")
+    english = [s for s in loaded.suggest(LISTINGS, "dunh") if s.kind == "title"]
     assert [(s.text, s.field) for s in english] == [
         ("Dunhuang mural high-resolution images", "title_en")
     ]
@@ -50,3 +56,81 @@ def test_similar_finds_related_listings(loaded):
 
 def test_similar_to_unknown_id_is_empty(loaded):
     assert loaded.similar(LISTINGS, "missing") == []
+
+
+def _offered(engine, prefix, **kwargs) -> list[tuple[str, str]]:
+    return [(s.text, s.kind) for s in engine.suggest(LISTINGS, prefix, limit=20, **kwargs)]
+
+
+def test_suggest_reads_traditional_as_the_index_does(loaded):
+    assert ("深圳地铁客流统计", "title") in _offered(loaded, "深圳地鐵")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "term"),
+    [("港鐵", "港铁"), ("港铁", "港铁"), ("ship", "ship"), ("楼", "楼价")],
+)
+def test_suggest_offers_a_synonym_term_whose_group_finds_documents(loaded, prefix, term):
+    # No title or keyword says 港铁, ship or 楼价; 地铁, 船舶 and 房价 are in listings.
+    found = [s for s in loaded.suggest(LISTINGS, prefix, limit=20) if s.kind == "synonym"]
+    assert term in [s.text for s in found]
+    [leading] = [s for s in found if s.text == term]
+    assert loaded.search(LISTINGS, Query(text=term)).total
+    assert leading.id in [hit.id for hit in loaded.search(LISTINGS, Query(text=term)).hits]
+
+
+def test_suggest_leaves_out_a_term_no_document_leads_to(loaded):
+    synonyms = Synonyms([("火星车", "mars rover")])
+    assert _offered(loaded, "火星", synonyms=synonyms) == []
+    assert ("mars rover", "synonym") not in _offered(loaded, "mars", synonyms=synonyms)
+
+
+def test_suggest_takes_the_synonym_list_given(loaded):
+    synonyms = Synonyms([("深铁", "地铁")])
+    assert ("深铁", "synonym") in _offered(loaded, "深铁", synonyms=synonyms)
+    assert ("深铁", "synonym") not in _offered(loaded, "深铁")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "keyword"), [("clim", "climate"), ("港", "港口"), ("AI", "AIS")]
+)
+def test_suggest_offers_keywords_starting_with_the_typed_text(loaded, prefix, keyword):
+    assert (keyword, "keyword") in _offered(loaded, prefix)
+
+
+def test_suggest_offers_words_before_titles_and_keeps_room_for_titles(loaded):
+    offered = _offered(loaded, "港", synonyms=Synonyms([]))
+    kinds = [kind for _, kind in offered]
+    assert kinds[0] == "keyword" and "title" in kinds
+    assert kinds == sorted(kinds, key=lambda kind: kind == "title")
+    assert len(loaded.suggest(LISTINGS, "港", limit=3)) == 3
+
+
+def test_offering_a_keyword_fields_values_needs_no_reindex():
+    plain = dataclasses.replace(
+        LISTINGS,
+        fields=tuple(keyword(f.name) if f.name == "keywords" else f for f in LISTINGS.fields),
+    )
+    assert [f.name for f in LISTINGS.suggest_words] == ["keywords"] and not plain.suggest_words
+    assert plain.fingerprint == LISTINGS.fingerprint
+
+
+def test_only_text_and_keyword_fields_are_offered_as_suggestions():
+    with pytest.raises(InvalidSpec) as refused:
+        Field("year", "integer", suggest=True)
+    assert refused.value.field == "year"
+
+
+def test_suggestions_follow_writes_to_the_index(engine):
+    bus = next(d for d in listing_documents() if "地铁" not in d["keywords"])
+    assert "地铁" not in bus["title_zh"] + " ".join(bus["keywords"])
+    engine.index(LISTINGS, [bus], refresh=True)
+    synonyms = Synonyms([("深铁", "地铁")])
+    assert _offered(engine, "深铁", synonyms=synonyms) == []  # remembered as leading nowhere
+    metro = dict(bus, id="metro", keywords=["地铁", "Smart Card"], keywords_text="地铁 Smart Card")
+    engine.index(LISTINGS, [metro], refresh=True)
+    assert ("深铁", "synonym") in _offered(engine, "深铁", synonyms=synonyms)
+    assert ("Smart Card", "keyword") in _offered(engine, "smart")
+    engine.delete(LISTINGS, ["metro"], refresh=True)
+    assert _offered(engine, "深铁", synonyms=synonyms) == []
+    assert ("Smart Card", "keyword") not in _offered(engine, "smart")

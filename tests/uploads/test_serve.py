@@ -8,16 +8,19 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from market.app import create_app
+from market.cli import REQUEST_LINE_LIMIT
 from market.db import utcnow
 from market.listings import compliance, listings
 from market.registry.assets import Upload
@@ -144,3 +147,27 @@ def test_a_download_read_slower_than_the_worker_timeout_is_streamed_whole(app, d
     connection.close()
     assert received == len(data)
     assert digest.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def _get(server, path: str) -> tuple[int, str, str]:
+    connection = http.client.HTTPConnection(*server, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Accept-Language": "en"})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("characters", [501, 900])
+def test_an_over_long_search_is_refused_by_the_app_naming_q(server, characters):
+    # 501 Chinese characters are 4,509 bytes in the address, over gunicorn's default request
+    # line (4,094 bytes), which answered with gunicorn's own HTML page; 900 come near the limit.
+    words = quote("深" * characters)
+    assert len(f"GET /market?q={words} HTTP/1.1") < REQUEST_LINE_LIMIT
+    status, kind, body = _get(server, f"/api/v1/listings/search?q={words}")
+    assert (status, kind) == (422, "application/json")
+    assert list(json.loads(body)["errors"]) == ["q"]
+    status, kind, body = _get(server, f"/market?q={words}")
+    assert (status, kind) == (422, "text/html; charset=utf-8")
+    assert "The search text is too long (at most 500 characters)" in body

@@ -1,0 +1,138 @@
+"""What both engines share in as-you-type suggestions: reading what was typed as the search
+reads text (folded: 港鐵 is 港铁), the words it may complete (a keyword of the documents, a
+term of the synonym list), and the order suggestions are offered in.
+
+A suggestion is a title (``kind`` ``title``) holding a word that starts with what was typed,
+a document's keyword starting so (``keyword``), or a synonym term starting so (``synonym``)
+whose group some document holds, so that searching it finds something: 港铁 completes 港
+although no title says it, because listings hold 地铁. Words come before titles: they are
+short and complete exactly what was typed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import unicodedata
+import weakref
+from bisect import bisect_left
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from search import analysis
+from search.query import Suggestion
+
+#: The field a synonym term's suggestion names (no field of the index holds it).
+SYNONYM = "synonym"
+#: Synonym groups an engine checks for documents per suggestion, at most.
+MAX_CHECKED = 12
+#: Typed text longer than this completes no word (keywords and terms are short).
+MAX_WORD_PREFIX = 40
+
+
+def key(text: str) -> str:
+    """``text`` as words are compared with what was typed: NFKC, folded script, lower case,
+    spaces collapsed."""
+    return " ".join(analysis.fold(unicodedata.normalize("NFKC", text)).lower().split())
+
+
+def word_prefix(typed: str) -> str:
+    """What ``typed`` starts words with (:func:`key`), or ``""`` when it may start too many
+    to be worth offering (one latin letter) or is longer than any word."""
+    typed_key = key(typed)
+    if len(typed_key) > MAX_WORD_PREFIX or not any(ch.isalnum() for ch in typed_key):
+        return ""
+    if typed_key.isascii() and len(typed_key) < 2:
+        return ""
+    return typed_key
+
+
+def synonym_candidates(
+    synonyms: analysis.Synonyms | None, prefix: str, most: int = MAX_CHECKED
+) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
+    """Terms of the synonym list starting with ``prefix`` (a :func:`word_prefix`), shortest
+    first, one per group, each with its group's alternatives (what a search of it matches);
+    at most ``most``."""
+    if not prefix:
+        return []
+    synonyms = synonyms if synonyms is not None else analysis.default_synonyms()
+    terms = _terms(synonyms)
+    low = bisect_left(terms, (prefix,))
+    high = bisect_left(terms, (prefix + "\U0010ffff",))
+    shortest: dict[int, tuple[int, str, str]] = {}
+    for term_key, term, group in terms[low:high]:
+        candidate = (len(term_key), term_key, term)
+        if group not in shortest or candidate < shortest[group]:
+            shortest[group] = candidate
+    out = []
+    for _, _, term in sorted(shortest.values())[:most]:
+        alternatives = synonyms.lookup(term)  # as a search of the term reads it
+        if alternatives:
+            out.append((term, alternatives))
+    return out
+
+
+#: Each synonym list's terms as ``(key, term, group)``, sorted: lists are rebuilt when the
+#: staff change theirs, and reading every term's key on each keystroke cost 2 ms.
+_TERMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _terms(synonyms: analysis.Synonyms) -> list[tuple[str, str, int]]:
+    terms = _TERMS.get(synonyms)
+    if terms is None:
+        terms = sorted((key(t), t, n) for n, group in enumerate(synonyms.groups) for t in group)
+        _TERMS[synonyms] = terms
+    return terms
+
+
+class Words:
+    """The values of an index's ``suggest`` keyword fields, found by how they start."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, int, Any]]) -> None:
+        """``rows``: ``(field, value, documents holding it, one of those documents)``."""
+        self._entries = sorted((key(v), -n, v, f, doc) for f, v, n, doc in rows if v.strip())
+        self._keys = [entry[0] for entry in self._entries]
+
+    def starting(self, prefix: str, most: int) -> list[tuple[str, str, Any]]:
+        """``(field, value, document)`` of the values starting with ``prefix`` (a
+        :func:`word_prefix`), those most documents hold first, then the shortest."""
+        if not prefix:
+            return []
+        low = bisect_left(self._keys, prefix)
+        high = bisect_left(self._keys, prefix + "\U0010ffff")
+        best = heapq.nsmallest(most, self._entries[low:high], key=lambda e: (e[1], len(e[0]), e[0]))
+        return [(field, value, doc) for _, _, value, field, doc in best]
+
+
+@cache
+def variants() -> dict[str, str]:
+    """Each simplified character with every traditional form folding to it (铁 → 铁鐵鐡), for
+    engines that match stored values as written."""
+    forms: dict[str, str] = {}
+    for rule in analysis.t2s_characters():
+        traditional, simplified = rule.split("=>")
+        # Not the compatibility ideographs (樓 U+F94C): NFKC makes them the unified one, and
+        # OpenSearch fails a terms aggregation whose pattern holds one.
+        if not "\uf900" <= traditional <= "\ufaff":
+            forms[simplified] = forms.get(simplified, simplified) + traditional
+    return forms
+
+
+def offered(titles: Iterable[Suggestion], words: Iterable[Suggestion], limit: int) -> list:
+    """Words first, then titles, each text once (compared as :func:`key`), at most ``limit``;
+    words take at most a third of the places when titles fill the rest."""
+    titles, words = _distinct(titles), _distinct(words)
+    room = max(limit - len(titles), -(-limit // 3))
+    chosen = words[:room]
+    shown = {key(s.text) for s in chosen}
+    chosen += [s for s in titles if key(s.text) not in shown]
+    return chosen[:limit]
+
+
+def _distinct(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
+    seen, out = set(), []
+    for suggestion in suggestions:
+        if key(suggestion.text) not in seen:
+            seen.add(key(suggestion.text))
+            out.append(suggestion)
+    return out
