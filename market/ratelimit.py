@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_limiter import Limiter
+from limits.storage import MemoryStorage
 
 from market.context import current_user
 from market.errors import error_body
@@ -52,6 +53,40 @@ def caller_limit() -> str:
     return config["RATELIMIT_ANONYMOUS"]
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """``memory://`` counters, their expired entries swept at most once a :attr:`SWEEP_SECONDS`
+    in the request that finds the last sweep that old.
+
+    The library's memory storage starts a timer thread to sweep 10 ms after any hit when none
+    is running: on an API serving a request every few milliseconds that is a new thread on
+    nearly every request, which the request waits to see started (3 ms and more on a loaded
+    machine). Sweeping only frees memory: every count and every moving-window check reads
+    the entries' own times, so a later sweep changes no answer."""
+
+    STORAGE_SCHEME = ["shujiao-memory"]
+    #: Expired entries linger at most this long (and a counter key's window ends on time
+    #: whatever the sweep: a read finds it expired).
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.timer.cancel()  # the library's first sweep: ours come with the hits
+        self._swept = time.monotonic()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (the hook the library calls)
+        now = time.monotonic()
+        if now - self._swept >= self.SWEEP_SECONDS:
+            self._swept = now
+            self._MemoryStorage__expire_events()
+
+
+def storage_uri(configured: str) -> str:
+    """The storage for ``RATELIMIT_STORAGE_URL``: ``memory://`` is :class:`SweptMemoryStorage`,
+    anything else (``redis://``...) the library's own."""
+    scheme, separator, rest = configured.partition("://")
+    return f"shujiao-memory://{rest}" if separator and scheme == "memory" else configured
+
+
 def configure(app: Flask) -> Limiter:
     """A limiter for ``app`` storing its counters at ``RATELIMIT_STORAGE_URL``."""
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
@@ -60,7 +95,7 @@ def configure(app: Flask) -> Limiter:
     app.after_request(_retry_after_only_when_refused)
     limiter = Limiter(
         key_func=caller_key,
-        storage_uri=app.config["RATELIMIT_STORAGE_URL"],
+        storage_uri=storage_uri(app.config["RATELIMIT_STORAGE_URL"]),
         key_prefix="shujiao",
         strategy="moving-window",
     )

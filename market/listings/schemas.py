@@ -502,6 +502,50 @@ class SearchResultsSchema(Schema):
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
 
 
+def search_results(results: dict) -> dict:
+    """What :class:`SearchResultsSchema` dumps of ``results``, built without marshmallow: a page
+    of 20 hits and a dozen facets are over a thousand field serialisations, about a tenth of
+    the API's own time per search. The schema stays the documented shape (the OpenAPI
+    document is built from it), and a test holds this to its dump."""
+    return {
+        "search_id": _number(int, results["search_id"]),
+        "relaxed": results["relaxed"],
+        "did_you_mean": _string(results["did_you_mean"]),
+        "strict_total": _number(int, results["strict_total"]),
+        "loose": results["loose"],
+        "took_ms": _number(float, results["took_ms"]),
+        "hits": [
+            {
+                "id": _number(int, hit["id"]),
+                "score": _number(float, hit["score"]),
+                "listing": dict(hit["listing"]),
+                "highlights": dict(hit["highlights"]),
+            }
+            for hit in results["hits"]
+        ],
+        "facets": {
+            str(name): [
+                {
+                    "value": row["value"],
+                    "label": _string(row["label"]),
+                    "count": _number(int, row["count"]),
+                }
+                for row in rows
+            ]
+            for name, rows in results["facets"].items()
+        },
+    }
+
+
+def _number(kind, value):
+    # As marshmallow's Integer and Float dump: None stays None, anything else is converted.
+    return None if value is None else kind(value)
+
+
+def _string(value):
+    return None if value is None else str(value)
+
+
 class SuggestionSchema(Schema):
     """An as-you-type suggestion: text to search, and a listing it finds."""
 

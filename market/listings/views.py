@@ -73,7 +73,9 @@ def search_listings(args, pagination_parameters):
         session, args["q"], results.total, results.relaxed, "api",
         principal().organisation_id, utcnow(),
     )  # fmt: skip
-    return {
+    # The schema's shape, built directly (see schemas.search_results); the decorator above
+    # still documents it and passes a response through as it is.
+    body = {
         "search_id": logged,
         "relaxed": results.relaxed,
         "did_you_mean": results.did_you_mean,
@@ -97,6 +99,7 @@ def search_listings(args, pagination_parameters):
             db_session(), results, get_translations().gettext, str(get_locale())
         ),
     }
+    return jsonify(schemas.search_results(body))
 
 
 @blp.route("/listings/suggest")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
 
 from market.app import create_app
+from market.ratelimit import SweptMemoryStorage, storage_uri
 from tests import factories
 from tests.conftest import app_config
 
@@ -71,3 +77,49 @@ def test_retry_after_is_sent_only_with_a_refusal(limited):
     for _ in range(5):
         api.get("/api/v1/organisations", headers=headers)
     assert int(api.get("/api/v1/organisations", headers=headers).headers["Retry-After"]) > 0
+
+
+def test_counting_a_request_starts_no_thread(limited, monkeypatch):
+    # The library's memory storage started a timer thread on nearly every hit, and the request
+    # waited to see it running: milliseconds on a loaded machine.
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(
+        threading.Thread, "start", lambda thread: started.append(thread) or real_start(thread)
+    )
+    api = limited.test_client()
+    headers = _headers(limited)
+    started.clear()  # the token request above may sweep; the timed ones must not thread
+    for _ in range(3):
+        assert api.get("/api/v1/organisations", headers=headers).status_code == 200
+        assert api.get("/api/v1/organisations").status_code == 200
+    assert started == []
+    assert isinstance(limited.extensions["limiter"].storage, SweptMemoryStorage)
+
+
+def test_a_moving_window_frees_its_entries_on_time_with_no_sweep_between():
+    storage = SweptMemoryStorage("shujiao-memory://")
+    storage.SWEEP_SECONDS = 3600.0
+    window = MovingWindowRateLimiter(storage)
+    limit = parse("2/second")
+    assert [window.hit(limit, "client:a") for _ in range(3)] == [True, True, False]
+    assert window.hit(limit, "client:b")  # its own bucket
+    time.sleep(1.05)
+    assert window.hit(limit, "client:a")  # the window moved on though nothing was swept
+    assert len(storage.events[limit.key_for("client:a")]) == 3  # the two expired ones still held
+
+
+def test_expired_entries_are_swept_by_a_later_hit():
+    storage = SweptMemoryStorage("shujiao-memory://")
+    window = MovingWindowRateLimiter(storage)
+    limit = parse("5/second")
+    assert window.hit(limit, "client:a")
+    time.sleep(1.05)  # past both the entry's second and the sweep's
+    assert window.hit(limit, "client:b")
+    assert not storage.events.get(limit.key_for("client:a"))
+    assert len(storage.events[limit.key_for("client:b")]) == 1
+
+
+def test_memory_storage_is_the_swept_one_and_others_are_left_alone():
+    assert storage_uri("memory://") == "shujiao-memory://"
+    assert storage_uri("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"

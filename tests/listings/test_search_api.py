@@ -7,7 +7,7 @@ import json
 import pytest
 
 from market.db import utcnow
-from market.listings import indexing, listings
+from market.listings import indexing, listings, schemas
 from market.listings.states import Action, Actor
 from tests.listings import factories as lf
 
@@ -310,3 +310,40 @@ def test_listings_sharing_character_pairs_are_loose_matches(
     assert page.status_code == 200
     assert "宽松匹配" in page.get_data(as_text=True)
     assert 'data-testid="loose"' in page.get_data(as_text=True)
+
+
+def test_the_search_body_is_what_its_documented_schema_dumps():
+    raw = {
+        "search_id": 7,
+        "relaxed": True,
+        "did_you_mean": None,
+        "strict_total": None,
+        "loose": False,
+        "took_ms": 3,
+        "hits": [
+            {"id": "12", "score": 1, "listing": {"id": "12", "price": 100}, "highlights": {}},
+            {
+                "id": 13,
+                "score": None,
+                "listing": {},
+                "highlights": {"title_zh": ["<mark>公交</mark>"]},
+            },
+        ],
+        "facets": {
+            "region": [{"value": "CN-GD-SZ", "label": "深圳", "count": 2, "unsent": "x"}],
+            "cross_border_allowed": [{"value": False, "label": None, "count": 1}],
+            "price": [],
+        },
+    }
+    assert schemas.search_results(raw) == schemas.SearchResultsSchema().dump(raw)
+    for text in ("公交", ""):
+        raw |= {"did_you_mean": text, "strict_total": "4", "search_id": None}
+        assert schemas.search_results(raw) == schemas.SearchResultsSchema().dump(raw)
+
+
+def test_a_search_answers_the_schemas_fields_and_no_others(client, published, reader, drain):
+    drain()
+    body = _search(client, reader, q="公交").get_json()
+    assert body["hits"] and body["facets"]
+    assert set(body) == set(schemas.SearchResultsSchema().fields)
+    assert body == schemas.SearchResultsSchema().dump(body)
