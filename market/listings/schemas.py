@@ -513,6 +513,10 @@ def search_results(results: dict) -> dict:
         "did_you_mean": _string(results["did_you_mean"]),
         "strict_total": _number(int, results["strict_total"]),
         "loose": results["loose"],
+        "regions_missed": [
+            {"value": _string(row["value"]), "label": _string(row["label"])}
+            for row in results["regions_missed"]
+        ],
         "took_ms": _number(float, results["took_ms"]),
         "hits": [
             {

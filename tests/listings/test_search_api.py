@@ -319,6 +319,7 @@ def test_the_search_body_is_what_its_documented_schema_dumps():
         "did_you_mean": None,
         "strict_total": None,
         "loose": False,
+        "regions_missed": [{"value": "hong_kong", "label": "香港", "unsent": 1}],
         "took_ms": 3,
         "hits": [
             {"id": "12", "score": 1, "listing": {"id": "12", "price": 100}, "highlights": {}},
