@@ -1,6 +1,6 @@
-"""The blind and the fresh additions to the buyers' relevance set are judged, once each, in names
-the demo catalogue knows: a misspelt product or place would grade nothing and pass for "nothing
-fits"."""
+"""The blind, the fresh and the unseen additions to the buyers' relevance set are judged, once
+each, in names the demo catalogue knows: a misspelt product or place would grade nothing and pass
+for "nothing fits"."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ GROUPS = {"zh-hans", "zh-hant", "en", "mixed", "typo", "long"}
 
 # Each set of additions with the letter its ids start with.
 ADDITIONS = pytest.mark.parametrize(
-    ("additions", "letter"), [(judged.blind_queries, "b"), (judged.fresh_queries, "f")]
+    ("additions", "letter"),
+    [(judged.blind_queries, "b"), (judged.fresh_queries, "f"), (judged.unseen_queries, "u")],
 )
 
 
@@ -48,7 +49,11 @@ def test_every_added_query_is_written_once_in_a_known_group(additions, letter):
     assert {q["group"] for q in queries} <= GROUPS
     assert all(q["query"].strip() and q["intent"].strip() for q in queries)
     everything = (
-        judged.queries() + judged.dev_queries() + judged.blind_queries() + judged.fresh_queries()
+        judged.queries()
+        + judged.dev_queries()
+        + judged.blind_queries()
+        + judged.fresh_queries()
+        + judged.unseen_queries()
     )
     others = {q["id"] for q in everything if not q["id"].startswith(letter)}
     assert not others & set(ids)
@@ -59,6 +64,15 @@ def test_the_fresh_queries_are_the_written_mix():
     assert {group: groups.count(group) for group in GROUPS} == {
         "zh-hans": 48, "zh-hant": 18, "en": 18, "mixed": 12, "typo": 12, "long": 12,
     }  # fmt: skip
+
+
+def test_the_unseen_queries_are_the_written_mix():
+    groups = [q["group"] for q in judged.unseen_queries()]
+    assert {group: groups.count(group) for group in GROUPS} == {
+        "zh-hans": 40, "zh-hant": 10, "en": 40, "mixed": 10, "typo": 10, "long": 10,
+    }  # fmt: skip
+    long = [q for q in judged.unseen_queries() if q["group"] == "long"]
+    assert sum(1 for q in long if q["query"].isascii()) == 5
 
 
 @ADDITIONS
@@ -91,3 +105,9 @@ def test_a_place_a_query_names_lowers_the_product_offered_elsewhere():
     # cities: every rainfall listing is 1, the related observations 0.
     assert set(grades["f030"].values()) == {1}
     assert not any(key.startswith("weather_obs@") for key in grades["f030"])
+    # u055 asks for 深圳 house prices: 2 there, 1 elsewhere; u081 asks for Hong Kong's metro,
+    # which the catalogue does not offer there: every metro listing is 1.
+    assert grades["u055"]["property_prices@sz"] == 2
+    assert grades["u055"]["property_prices@sh"] == 1
+    assert set(grades["u081"].values()) == {1}
+    assert len(grades["u081"]) == len(next(t for t in TOPICS if t.key == "metro_flow").places)

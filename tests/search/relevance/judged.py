@@ -41,6 +41,13 @@ def fresh_queries() -> list[dict]:
     return json.loads((HERE / "fresh_queries.json").read_text(encoding="utf-8"))
 
 
+def unseen_queries() -> list[dict]:
+    """Unseen blind additions (``unseen_queries.json``, ids ``u001``...): written after the
+    fresh ones were tuned on, before the catalogue was read, judged after, and measured apart
+    (``--set unseen``); in no other set."""
+    return json.loads((HERE / "unseen_queries.json").read_text(encoding="utf-8"))
+
+
 def split() -> dict[str, set[str]]:
     """``{"tuning": ids, "heldout": ids}``."""
     data = json.loads((HERE / "split.json").read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 """Measure the buyers' relevance set on both engines over the demo catalogue.
 
-    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|fresh|tuning|heldout|all] [--worst N]
+    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|fresh|unseen|tuning|heldout|all] [--worst N]
 
 Seeds the demo exchange in a throwaway SQLite database, indexes its listings in the embedded
 engine and (when the test OpenSearch node is up) in OpenSearch, runs each query as the search
@@ -8,8 +8,9 @@ API does (``discovery.build_query``: synonyms, place boosts) and prints NDCG@10 
 zero-result rate per group. ``dev`` is the tuning set plus the development additions
 (``dev_queries.json``) and the blind additions (``blind_queries.json``), which ``blind`` measures
 alone. ``fresh`` measures the fresh blind additions (``fresh_queries.json``), which are in no
-other set. ``--worst`` lists the lowest-scoring queries of the chosen set: use it on ``dev``,
-``blind``, ``fresh`` or ``tuning`` only.
+other set, and ``unseen`` the unseen blind additions (``unseen_queries.json``), likewise.
+``--worst`` lists the lowest-scoring queries of the chosen set: use it on ``dev``, ``blind``,
+``fresh``, ``unseen`` or ``tuning`` only.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ def evaluate(engine: search.SearchEngine, key_of: dict[str, str], ids: set[str])
     grades = judged.judgments(listings)
     rows = []
     everything = (
-        judged.queries() + judged.dev_queries() + judged.blind_queries() + judged.fresh_queries()
+        judged.queries()
+        + judged.dev_queries()
+        + judged.blind_queries()
+        + judged.fresh_queries()
+        + judged.unseen_queries()
     )
     for query in everything:
         if query["id"] not in ids:
@@ -87,7 +92,9 @@ def seed_catalogue(directory: Path) -> tuple[list[dict], dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--set", default="tuning", choices=("dev", "blind", "fresh", "tuning", "heldout", "all")
+        "--set",
+        default="tuning",
+        choices=("dev", "blind", "fresh", "unseen", "tuning", "heldout", "all"),
     )
     parser.add_argument("--worst", type=int, default=0)
     parser.add_argument("--engine", default="both", choices=("both", "embedded", "opensearch"))
@@ -95,6 +102,7 @@ def main() -> None:
     sets = judged.split()
     sets["blind"] = {q["id"] for q in judged.blind_queries()}
     sets["fresh"] = {q["id"] for q in judged.fresh_queries()}
+    sets["unseen"] = {q["id"] for q in judged.unseen_queries()}
     sets["dev"] = sets["tuning"] | {q["id"] for q in judged.dev_queries()} | sets["blind"]
     ids = sets["tuning"] | sets["heldout"] if options.set == "all" else sets[options.set]
     from bench.search import opensearch_default
