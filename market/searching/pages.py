@@ -170,6 +170,17 @@ def _save(group_id: int | None = None):
                 group="”, “".join(group.extends),
             )
         )
+    missing = services.unfound(current_app.extensions["search"], group.terms)
+    if missing:
+        # A buyer's word missing from the listings is what synonyms are for, but it may be a
+        # typo: say so, the group saved all the same.
+        flash(
+            _(
+                "No listing holds “%(terms)s”: the group is saved, and a search for it finds "
+                "what the other terms find. Check that it is not a typo.",
+                terms="”, “".join(missing),
+            )
+        )
     return redirect(url_for("searching.curation"))
 
 

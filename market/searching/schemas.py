@@ -64,6 +64,15 @@ class SynonymDeleteSchema(FormSchema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
+class SynonymWarningSchema(FormSchema):
+    """Something the curator should know about a saved group: ``code`` ``unfound`` is a
+    term no listing holds (kept, but perhaps a typo)."""
+
+    code = fields.String()
+    term = fields.String()
+    message = fields.String()
+
+
 class SynonymGroupSchema(FormSchema):
     """A synonym group as stored."""
 
@@ -73,6 +82,8 @@ class SynonymGroupSchema(FormSchema):
     updated_at = fields.DateTime()
     # the first terms of the built-in groups this group joins (their terms apply with it)
     extends = fields.List(fields.String())
+    # in the answer to an addition or replacement only: terms no listing holds
+    warnings = fields.List(fields.Nested(SynonymWarningSchema))
 
 
 class DefaultGroupSchema(FormSchema):

@@ -12,6 +12,7 @@ matching searches with the same list).
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import unicodedata
 from datetime import datetime, timedelta
@@ -19,10 +20,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+import search
 from market import outbox
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
 from market.listings import demands
+from market.listings.indexing import LISTINGS
 from market.listings.models import Listing
 from market.oauth.models import OAuthClient
 from market.searching.models import (
@@ -37,6 +40,8 @@ from search import analysis
 from search.errors import InvalidSynonyms
 from search.lexicon import DEFAULT_SYNONYMS
 from search.query import clean_text
+
+log = logging.getLogger(__name__)
 
 _cache: dict[str, object] = {}
 _lock = threading.Lock()
@@ -249,6 +254,25 @@ def joining(
     retired = _retired(session)
     already = set(extended(replacing.terms, retired)) if replacing is not None else set()
     return [group for group in extended(clean, retired) if group not in already]
+
+
+def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
+    """The terms no listing holds, each searched alone as a buyer would type it, without
+    synonyms: one the search answers only by a correction, by some of its words or by
+    character pairs counts as held by none. Such a term is kept (a buyer's word missing from
+    the listings is what synonyms are for) but may be a typo, so the curator is told. Without
+    a search index to ask, none is named."""
+    nothing = analysis.Synonyms([])
+    out = []
+    for term in terms:
+        try:
+            found = engine.search(LISTINGS, search.Query(text=term, per_page=1, synonyms=nothing))
+        except search.SearchError:
+            log.warning("could not tell whether listings hold the synonym term %r", term)
+            return []
+        if not found.total or found.did_you_mean or found.relaxed or found.loose:
+            out.append(term)
+    return out
 
 
 def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:

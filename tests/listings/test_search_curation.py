@@ -879,3 +879,38 @@ def test_the_trail_shows_no_arrow_without_a_side(db, client, reviewer, staff_api
 def test_a_reviewer_finds_search_curation_in_the_staff_navigation(client, reviewer):
     page = client.get("/account").get_data(as_text=True)
     assert 'href="/staff/search"' in page
+
+
+def test_the_api_warns_of_a_term_no_listing_holds(client, published, staff_api, drain):
+    drain()
+    added = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["嘟嘟卡", "公交"]},
+        headers={**staff_api, "Accept-Language": "en"},
+    )  # fmt: skip
+    assert added.status_code == 201, added.get_json()
+    warnings = added.get_json()["warnings"]
+    assert [(w["code"], w["term"]) for w in warnings] == [("unfound", "嘟嘟卡")]
+    assert "No listing holds “嘟嘟卡”" in warnings[0]["message"]
+    group = added.get_json()["id"]
+    replaced = client.raw.put(
+        f"/api/v1/search/synonyms/{group}", json={"terms": ["巴士卡", "公交"]}, headers=staff_api
+    )
+    assert replaced.status_code == 200
+    assert [w["term"] for w in replaced.get_json()["warnings"]] == ["巴士卡"]
+
+
+def test_the_page_warns_of_a_term_no_listing_holds_and_saves_it(
+    db, client, reviewer, published, drain
+):
+    drain()
+    response = client.submit(
+        "/staff/search/synonyms", {"terms": "嘟嘟卡, 公交", "confirm": "join"},
+        page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert db.query(SynonymGroup).count() == 1
+    db.commit()
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No listing holds “嘟嘟卡”: the group is saved" in page
+    assert "“公交”" not in page.split("No listing holds")[1].split("</div>")[0]
