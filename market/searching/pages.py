@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from market.auth import staff_required
@@ -19,14 +20,32 @@ from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
+from market.hant import term_to_traditional
 from market.identity.models import StaffRole
 from market.listings import discovery
 from market.listings.schemas import SUGGEST_MAX
 from market.searching import schemas, services
 from market.text import N_
 from search import analysis
+from search.lexicon import DEFAULT_SYNONYMS
 
 blp = Blueprint("searching", __name__)
+
+_BUILT_IN = frozenset(term for group in DEFAULT_SYNONYMS for term in group)
+
+
+def _shown(term: str) -> str:
+    """A term as the page shows it: a built-in term (the library writes most in Simplified)
+    in Traditional on a Traditional page, display only; the staff's own terms as typed."""
+    locale = get_locale()
+    if locale is not None and locale.script == "Hant" and term in _BUILT_IN:
+        return term_to_traditional(term)
+    return term
+
+
+def _shown_list(terms: str) -> str:
+    """A group as a message quotes it (terms joined by ", "), each term :func:`_shown`."""
+    return ", ".join(_shown(term) for term in terms.split(", "))
 
 
 @blp.route("/staff/search")
@@ -53,17 +72,24 @@ def _page(
         # form would be refused, so its row offers none.
         row["too_long"] = len(row["term"] or "") > analysis.MAX_TERM_LENGTH
         row["group"] = holding.get(analysis.term_key(row["term"] or row["query"]))
+    changes = services.changes(session, limit=20)
+    for change in changes:
+        # A built-in group's deletion or restoration quotes the library's terms.
+        show = _shown if change.action.startswith("default_") else str
+        change.shown_before = [show(term) for term in change.before or ()]
+        change.shown_after = [show(term) for term in change.after or ()]
     page = render_template(
         "searching/curation.html",
         report=found,
         groups=groups,
         defaults=services.defaults(session),
-        changes=services.changes(session, limit=20),
+        changes=changes,
         errors=errors,
         form=form,
         editing=editing,
         confirm=confirm,
         deleting=deleting,
+        shown=_shown,
     )
     return page, status
 
@@ -90,7 +116,7 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             _(
                 "“%(term)s” is already in the synonym group “%(group)s”; edit that group instead.",
                 term=errors["term"][0],
-                group=errors["group"][0],
+                group=_shown_list(errors["group"][0]),
             )
         ]
     elif errors.get("group") and found == [services.MESSAGES["duplicate"]]:
@@ -98,7 +124,7 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             _(
                 "All these terms are already in the synonym group “%(group)s”: the group would "
                 "add nothing.",
-                group=errors["group"][0],
+                group=_shown_list(errors["group"][0]),
             )
         ]
     elif errors.get("group"):
@@ -106,7 +132,7 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             _(
                 "With the built-in group it joins (“%(group)s”), the group would have more "
                 "than 20 terms.",
-                group=errors["group"][0],
+                group=_shown_list(errors["group"][0]),
             )
         ]
     if messages:
@@ -167,7 +193,7 @@ def _save(group_id: int | None = None):
         flash(
             _(
                 "The group joins the built-in group “%(group)s”: its words apply with yours.",
-                group="”, “".join(group.extends),
+                group="”, “".join(_shown(first) for first in group.extends),
             )
         )
     missing = services.unfound(current_app.extensions["search"], group.terms)

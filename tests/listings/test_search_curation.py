@@ -914,3 +914,31 @@ def test_the_page_warns_of_a_term_no_listing_holds_and_saves_it(
     page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "No listing holds “嘟嘟卡”: the group is saved" in page
     assert "“公交”" not in page.split("No listing holds")[1].split("</div>")[0]
+
+
+HONG_KONG = {"Accept-Language": "zh-HK"}
+
+
+def test_a_traditional_page_shows_built_in_terms_in_traditional(db, client, reviewer):
+    page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
+    built_in = page.split('data-testid="default-groups"')[1].split("</ul>")[0]
+    assert ">地鐵<" in built_in and ">軌道交通<" in built_in and ">地铁<" not in built_in
+    assert "刪除內置同義詞組「地鐵」" in built_in
+    client.submit("/staff/search/synonyms/defaults/delete", {"term": "地铁"}, page="/staff/search")
+    page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
+    trail = page.split('data-testid="changes"')[1]
+    assert "地鐵, 軌道交通" in trail and "地铁" not in trail
+    # Display only: the built-in list and the trail keep the library's terms.
+    assert db.query(SynonymChange).one().before[:2] == ["地铁", "轨道交通"]
+    db.commit()
+
+
+def test_a_traditional_page_quotes_a_built_in_group_in_traditional_when_refusing(client, reviewer):
+    response = client.submit(
+        "/staff/search/synonyms", {"terms": "天氣, weather", "confirm": "join"},
+        page="/staff/search", headers=HONG_KONG,
+    )  # fmt: skip
+    assert response.status_code == 422
+    summary = response.get_data(as_text=True).split('data-testid="error-summary"')[1]
+    summary = summary.split("</div>")[0]
+    assert "「氣象, 天氣" in summary and "气象" not in summary
