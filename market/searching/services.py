@@ -267,6 +267,8 @@ def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
     for term in terms:
         try:
             found = engine.search(LISTINGS, search.Query(text=term, per_page=1, synonyms=nothing))
+        except search.IndexMissing:
+            return []  # nothing indexed yet: every term would be named
         except search.SearchError:
             log.warning("could not tell whether listings hold the synonym term %r", term)
             return []
