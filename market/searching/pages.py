@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from market.auth import staff_required
 from market.context import current_user, db_session
@@ -159,13 +160,8 @@ def _save(group_id: int | None = None):
             errors, joins = error.errors, []
         if joins:
             form = {"terms": ", ".join(data["terms"]), "note": data["note"] or ""}
-            action = (
-                url_for("searching.add_synonyms")
-                if group_id is None
-                else url_for("searching.edit_synonyms", group_id=group_id)
-            )
             confirm = {"joins": joins, "terms": data["terms"], "note": data["note"] or ""}
-            confirm["action"] = action
+            confirm["group"] = group_id
             return _page({}, form, editing=group_id, confirm=confirm)
     if not errors:
         try:
@@ -210,25 +206,34 @@ def _save(group_id: int | None = None):
     return redirect(url_for("searching.curation"))
 
 
-@blp.route("/staff/search/synonyms", methods=["POST"])
+@blp.route("/staff/search", methods=["POST"])
 @staff_required(StaffRole.REVIEWER)
-def add_synonyms():
-    """Add a synonym group (also the one-step form next to a query of the report)."""
-    return _save()
+def curate():
+    """Add a synonym group (the main form, or the one-step form next to a query of the
+    report), replace one (``group``) or delete one (``delete``, with an optional note).
+
+    Every synonym form posts to the page's own address, so a refused form comes back (422)
+    at the page's address: reloading or reopening it asks for the page, never the form."""
+    target, errors = _target()
+    if errors:
+        return _page(errors, {}, 422)
+    if target.get("delete") is not None:
+        return _delete(target["delete"])
+    return _save(target.get("group"))
 
 
-@blp.route("/staff/search/synonyms/<int:group_id>", methods=["POST"])
-@staff_required(StaffRole.REVIEWER)
-def edit_synonyms(group_id: int):
-    """Replace a synonym group's terms and note."""
-    return _save(group_id)
+def _target() -> tuple[dict, dict]:
+    """Which group the posted form is about (``group``, ``delete``), or a 422 naming it."""
+    wanted = {key: request.form[key] for key in ("group", "delete") if key in request.form}
+    try:
+        return schemas.SynonymTargetSchema().load(wanted), {}
+    except ValidationError as error:
+        return {}, error.normalized_messages()
 
 
-@blp.route("/staff/search/synonyms/<int:group_id>/delete", methods=["POST"])
-@staff_required(StaffRole.REVIEWER)
-def delete_synonyms(group_id: int):
+def _delete(group_id: int):
     """Delete a synonym group, with an optional note for the trail."""
-    data, errors = parse_form(schemas.SynonymDeleteSchema())
+    data, errors = parse_form(schemas.SynonymDeleteFormSchema())
     if errors:
         return _page(errors, {"note": request.form.get("note", "")}, 422, deleting=group_id)
     services.delete(db_session(), current_user(), group_id, utcnow(), note=data["note"])

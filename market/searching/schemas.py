@@ -40,6 +40,8 @@ class SynonymGroupFormSchema(SynonymGroupInputSchema):
     ``confirm=join`` saves a group that joins a built-in group; without it the page asks first."""
 
     confirm = fields.String(load_default=None, validate=validate.OneOf(["join"]))
+    # the group an edit form replaces (see SynonymTargetSchema)
+    group = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
     @pre_load
     def split_terms(self, data, **_):
@@ -71,6 +73,20 @@ class SynonymWarningSchema(FormSchema):
     code = fields.String()
     term = fields.String()
     message = fields.String()
+
+
+class SynonymTargetSchema(FormSchema):
+    """Which group a form of the curation page (all post to the page's own address) is
+    about: ``group`` is replaced, ``delete`` deleted; neither adds a group."""
+
+    group = fields.Integer(validate=validate.Range(min=1))
+    delete = fields.Integer(validate=validate.Range(min=1))
+
+
+class SynonymDeleteFormSchema(SynonymDeleteSchema):
+    """The page's deletion form: the group (``delete``) and the note."""
+
+    delete = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
 class SynonymGroupSchema(FormSchema):

@@ -290,19 +290,17 @@ def test_staff_add_a_synonym_from_the_report_in_one_step(db, client, published, 
     client.log_in(reviewer.email)
     page = client.get("/staff/search").get_data(as_text=True)
     assert "嘟嘟卡" in page
-    asked = client.submit(
-        "/staff/search/synonyms", {"terms": ["嘟嘟卡", "公交"]}, page="/staff/search"
-    )
+    asked = client.submit("/staff/search", {"terms": ["嘟嘟卡", "公交"]}, page="/staff/search")
     assert asked.status_code == 200 and 'data-testid="confirm-join"' in asked.get_data(as_text=True)
     response = client.submit(
-        "/staff/search/synonyms",
+        "/staff/search",
         {"terms": ["嘟嘟卡", "公交"], "confirm": "join"},
         page="/staff/search",
     )
     assert response.status_code == 302
     assert "嘟嘟卡" in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
     assert 'data-testid="hit"' in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
-    bad = client.submit("/staff/search/synonyms", {"terms": "嘟嘟卡"}, page="/staff/search")
+    bad = client.submit("/staff/search", {"terms": "嘟嘟卡"}, page="/staff/search")
     assert bad.status_code == 422
 
 
@@ -484,7 +482,7 @@ def reviewer(db, client):
 
 def test_the_one_step_form_splits_the_typed_words(db, client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms",
+        "/staff/search",
         {"terms": ["电费", "电网负荷, 电价、用电"], "confirm": "join"},  # joins a built-in group
         page="/staff/search",
     )
@@ -496,7 +494,7 @@ def test_the_one_step_form_splits_the_typed_words(db, client, reviewer):
 
 def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "字" * 41 + ", y"}, page="/staff/search",
+        "/staff/search", {"terms": "字" * 41 + ", y"}, page="/staff/search",
         headers={"Accept-Language": "en"},
     )  # fmt: skip
     assert response.status_code == 422
@@ -508,7 +506,7 @@ def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
 
 
 def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
-    response = client.submit("/staff/search/synonyms", {"terms": "孤单"}, page="/staff/search")
+    response = client.submit("/staff/search", {"terms": "孤单"}, page="/staff/search")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "同义词组须有 2 到 20 个词" in page
@@ -517,10 +515,10 @@ def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
 
 def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
     client.submit(
-        "/staff/search/synonyms", {"terms": "的士, 搭的士", "confirm": "join"}, page="/staff/search"
+        "/staff/search", {"terms": "的士, 搭的士", "confirm": "join"}, page="/staff/search"
     )
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "计程车, 出租汽车"}, page="/staff/search",
+        "/staff/search", {"terms": "计程车, 出租汽车"}, page="/staff/search",
         headers={"Accept-Language": "en"},
     )  # fmt: skip
     assert response.status_code == 422
@@ -530,13 +528,13 @@ def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
 
 
 def test_staff_edit_a_group_on_the_page_and_the_trail_names_them(db, client, reviewer, staff_api):
-    client.submit("/staff/search/synonyms", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    client.submit("/staff/search", {"terms": "甲乙, 丙丁"}, page="/staff/search")
     group = db.query(SynonymChange).one().group_id
     db.commit()  # end the read: SQLite lets one transaction at a time
     page = client.get("/staff/search").get_data(as_text=True)
-    assert f"/staff/search/synonyms/{group}" in page
+    assert f'name="group" value="{group}"' in page
     response = client.submit(
-        f"/staff/search/synonyms/{group}", {"terms": "甲乙, 丙丁, 戊己", "note": "改"},
+        "/staff/search", {"group": group, "terms": "甲乙, 丙丁, 戊己", "note": "改"},
         page="/staff/search",
     )  # fmt: skip
     assert response.status_code == 302
@@ -550,7 +548,7 @@ def test_staff_edit_a_group_on_the_page_and_the_trail_names_them(db, client, rev
     assert "審核員 陳大文" in page
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert changes[0]["user_name"] == "審核員 陳大文"
-    bad = client.submit(f"/staff/search/synonyms/{group}", {"terms": "甲乙"}, page="/staff/search")
+    bad = client.submit("/staff/search", {"group": group, "terms": "甲乙"}, page="/staff/search")
     assert bad.status_code == 422
     assert f'id="terms-{group}-error"' in bad.get_data(as_text=True)
 
@@ -658,7 +656,7 @@ def test_the_trail_names_the_api_client_and_the_note_given(db, client, staff_api
     group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
     url = f"/api/v1/search/synonyms/{group['id']}"
     client.raw.put(url, json={"terms": ["甲乙", "丙丁", "戊己"]}, headers=staff_api)
-    client.submit(f"/staff/search/synonyms/{group['id']}", {"terms": "甲乙, 丙丁", "note": "改"},
+    client.submit("/staff/search", {"group": group['id'], "terms": "甲乙, 丙丁", "note": "改"},
                   page="/staff/search")  # fmt: skip
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert [(c["action"], c["client_name"], c["note"]) for c in changes] == [
@@ -759,18 +757,18 @@ def test_the_deletion_note_is_documented_in_the_openapi_document(client):
 
 
 def test_staff_delete_a_group_on_the_page_with_a_note(db, client, reviewer, staff_api):
-    client.submit("/staff/search/synonyms", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    client.submit("/staff/search", {"terms": "甲乙, 丙丁"}, page="/staff/search")
     group = db.query(SynonymChange).one().group_id
     db.commit()
     page = client.get("/staff/search").get_data(as_text=True)
     assert f'id="delete-note-{group}"' in page
     long = client.submit(
-        f"/staff/search/synonyms/{group}/delete", {"note": "x" * 201}, page="/staff/search"
+        "/staff/search", {"delete": group, "note": "x" * 201}, page="/staff/search"
     )
     assert long.status_code == 422
     assert f'id="delete-note-{group}-error"' in long.get_data(as_text=True)
     response = client.submit(
-        f"/staff/search/synonyms/{group}/delete", {"note": "买家不用"}, page="/staff/search"
+        "/staff/search", {"delete": group, "note": "买家不用"}, page="/staff/search"
     )
     assert response.status_code == 302
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
@@ -811,7 +809,7 @@ def test_the_one_step_form_offers_the_words_a_search_keeps_and_then_finds_the_li
     offered = re.search(r'name="terms" required value="([^"]*)" data-testid="query-words"', page)
     assert offered and offered.group(1) == "叮叮"
     response = client.submit(
-        "/staff/search/synonyms",
+        "/staff/search",
         {"terms": [offered.group(1), "公交"], "confirm": "join"},
         page="/staff/search",
     )
@@ -843,7 +841,7 @@ def test_a_group_inside_a_built_in_group_is_refused_naming_it(client, staff_api)
 
 def test_the_page_says_a_group_inside_a_built_in_group_adds_nothing(client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "天氣, weather", "confirm": "join"},
+        "/staff/search", {"terms": "天氣, weather", "confirm": "join"},
         page="/staff/search", headers={"Accept-Language": "en"},
     )  # fmt: skip
     assert response.status_code == 422
@@ -862,8 +860,8 @@ def test_a_clash_is_told_in_words_not_key_names(client, staff_api):
 
 def test_editing_a_group_on_the_page_records_no_note_it_kept(db, client, reviewer, staff_api):
     group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
-    client.submit(f"/staff/search/synonyms/{group['id']}",
-                  {"terms": "甲乙, 丙丁, 戊己", "note": "买家常用说法"}, page="/staff/search")  # fmt: skip
+    client.submit("/staff/search",
+                  {"group": group['id'], "terms": "甲乙, 丙丁, 戊己", "note": "买家常用说法"}, page="/staff/search")  # fmt: skip
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert changes[0]["action"] == "updated" and changes[0]["note"] is None
 
@@ -904,7 +902,7 @@ def test_the_page_warns_of_a_term_no_listing_holds_and_saves_it(
 ):
     drain()
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "嘟嘟卡, 公交", "confirm": "join"},
+        "/staff/search", {"terms": "嘟嘟卡, 公交", "confirm": "join"},
         page="/staff/search",
         headers={"Accept-Language": "en"},
     )  # fmt: skip
@@ -935,10 +933,42 @@ def test_a_traditional_page_shows_built_in_terms_in_traditional(db, client, revi
 
 def test_a_traditional_page_quotes_a_built_in_group_in_traditional_when_refusing(client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "天氣, weather", "confirm": "join"},
+        "/staff/search", {"terms": "天氣, weather", "confirm": "join"},
         page="/staff/search", headers=HONG_KONG,
     )  # fmt: skip
     assert response.status_code == 422
     summary = response.get_data(as_text=True).split('data-testid="error-summary"')[1]
     summary = summary.split("</div>")[0]
     assert "「氣象, 天氣" in summary and "气象" not in summary
+
+
+def test_every_synonym_form_posts_to_the_page_so_a_refusal_stays_at_its_address(
+    db, client, reviewer
+):
+    client.submit("/staff/search", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    db.commit()
+    page = client.get("/staff/search").get_data(as_text=True)
+    actions = set(re.findall(r'<form method="post" action="(/staff[^"]+)"', page))
+    assert actions == {
+        "/staff/search",
+        "/staff/search/synonyms/defaults/delete",
+    }
+    refused = client.submit(
+        "/staff/search", {"terms": "甲乙, 戊己"}, page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert 'value="甲乙, 戊己"' in refused.get_data(as_text=True)
+    # The address the refusal answered at is the page: asked for again, it is the page.
+    again = client.get("/staff/search").get_data(as_text=True)
+    assert 'data-testid="error-summary"' not in again
+    assert db.query(SynonymGroup).count() == 1
+
+
+@pytest.mark.parametrize("target", [{"group": "x"}, {"delete": "0"}])
+def test_a_curation_form_naming_no_group_is_refused_naming_the_field(client, reviewer, target):
+    response = client.submit(
+        "/staff/search", {"terms": "甲乙, 丙丁", **target}, page="/staff/search"
+    )
+    assert response.status_code == 422
+    assert 'data-testid="error-summary"' in response.get_data(as_text=True)
