@@ -45,6 +45,8 @@ class SynonymChange(Base):
     # the API client the change came through (its ``client_id``); none from the staff page
     client_id: Mapped[str | None] = mapped_column(sa.String(100))
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # an addition or change joining built-in groups: their first terms, as they were then
+    joins: Mapped[list | None] = mapped_column(sa.JSON)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -124,6 +124,8 @@ class SynonymChangeSchema(FormSchema):
     client_id = fields.String(allow_none=True)
     client_name = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    # an addition or change that joins built-in groups: their first terms (else none)
+    joins = fields.List(fields.String(), allow_none=True)
     at = fields.DateTime()
 
 

@@ -285,6 +285,12 @@ def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
     return found
 
 
+def _joins(session: Session, terms: list[str]) -> list[str] | None:
+    """For the trail: the first terms of the built-in groups a group of ``terms`` joins (the
+    library's list may change, so the trail keeps them as they were), ``None`` for none."""
+    return [group[0] for group in extended(terms, _retired(session))] or None
+
+
 def _record(session: Session, change: SynonymChange) -> None:
     """Audit a change of the synonym list and have every open demand matched again after
     this commit: matching searches as buyers do, so the change may find it other listings."""
@@ -298,6 +304,7 @@ def create(
 ):  # fmt: skip
     """Add a group (audited, with the note and the API client it came through, if any)."""
     clean = _check(session, terms)
+    joins = _joins(session, clean)
     group = SynonymGroup(terms=clean, note=note, updated_by_id=user.id, updated_at=now)
     session.add(group)
     session.flush()
@@ -310,6 +317,7 @@ def create(
             user_id=user.id,
             client_id=client_id,
             note=note,
+            joins=joins,
             at=now,
         ),  # fmt: skip
     )
@@ -338,6 +346,7 @@ def update(
             user_id=user.id,
             client_id=client_id,
             note=None if note is KEEP else note,
+            joins=_joins(session, clean),
             at=now,
         ),
     )

@@ -972,3 +972,18 @@ def test_a_curation_form_naming_no_group_is_refused_naming_the_field(client, rev
     )
     assert response.status_code == 422
     assert 'data-testid="error-summary"' in response.get_data(as_text=True)
+
+
+def test_the_trail_names_the_built_in_group_a_group_joins(db, client, reviewer, staff_api):
+    taxi = next(group for group in DEFAULT_SYNONYMS if "的士" in group)
+    group = _add(client, staff_api, ["的士", "搭的士"]).get_json()
+    client.raw.put(
+        f"/api/v1/search/synonyms/{group['id']}",
+        json={"terms": ["甲乙", "丙丁"]},
+        headers=staff_api,
+    )
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [change["joins"] for change in changes] == [None, [taxi[0]]]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    joined = page.split('data-testid="change-joins"')
+    assert len(joined) == 2 and f">{taxi[0]}</span>" in joined[1][:150]
