@@ -71,7 +71,7 @@ def search_listings(args, pagination_parameters):
     pagination_parameters.item_count = results.total
     logged = searching.log_query(
         session, args["q"], results.total, results.relaxed, "api",
-        principal().organisation_id, utcnow(),
+        principal().organisation_id, utcnow(), discovery.filters_of(args),
     )  # fmt: skip
     return {
         "search_id": logged,

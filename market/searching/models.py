@@ -73,6 +73,9 @@ class SearchQuery(Base):
     results: Mapped[int]
     relaxed: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str] = mapped_column(sa.String(8))  # web / api
+    # the filters the search was on (category, region, price …, by the API's names); none
+    # without: a search finding nothing only within its filters is no gap in the vocabulary
+    filters: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -149,5 +149,8 @@ class ReportSchema(FormSchema):
 
     days = fields.Integer()
     searches = fields.Integer()
+    # searched without filters: words the listings lack
     zero_results = fields.List(fields.Nested(ReportRowSchema))
+    # searched with filters (category, region, price …): nothing within them
+    zero_results_with_filters = fields.List(fields.Nested(ReportRowSchema))
     low_clicks = fields.List(fields.Nested(ReportRowSchema))

@@ -512,10 +512,11 @@ def normalize(text: str) -> str:
 
 def log_query(
     session: Session, text: str, results: int, relaxed: bool, channel: str,
-    organisation_id: int | None, now: datetime,
+    organisation_id: int | None, now: datetime, filters: dict | None = None,
 ) -> int | None:  # fmt: skip
-    """Record a search with text (browsing without text is not logged); control characters
-    (which PostgreSQL refuses in text) are dropped first. The new entry's id, or ``None``."""
+    """Record a search with text (browsing without text is not logged) and the filters it
+    was on (none: ``None``); control characters (which PostgreSQL refuses in text) are
+    dropped first. The new entry's id, or ``None``."""
     text = clean_text(text)[:500]
     if not text:
         return None
@@ -525,7 +526,8 @@ def log_query(
     return session.connection().scalar(
         _log_insert(),
         {"text": text, "normalized": normalize(text), "results": results, "relaxed": relaxed,
-         "channel": channel, "organisation_id": organisation_id, "at": now},
+         "channel": channel, "organisation_id": organisation_id, "at": now,
+         "filters": filters or None},
     )  # fmt: skip
 
 
@@ -550,19 +552,29 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
 
 
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
-    """Top queries without results (every channel), and frequent page searches whose results
-    are rarely opened; each query as typed, counted by its folded form."""
+    """Top queries without results (every channel): searched without filters (words the
+    listings lack) apart from those searched with filters (category, region, price …: the
+    catalogue may lack such listings, not the words); and frequent page searches whose
+    results are rarely opened; each query as typed, counted by its folded form."""
     since = now - timedelta(days=days)
     recent = SearchQuery.at >= since
-    # Grouped by the folded form, shown as typed (港鐵 and 港铁 are one row, shown as one of
-    # the ways buyers typed it).
-    zero = session.execute(
-        sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"))
-        .where(recent, SearchQuery.results == 0)
-        .group_by(SearchQuery.normalized)
-        .order_by(sa.desc("searches"), SearchQuery.normalized)
-        .limit(limit)
-    ).all()
+
+    def nothing_found(filtered: bool) -> list:
+        # Grouped by the folded form, shown as typed (港鐵 and 港铁 are one row, shown as one
+        # of the ways buyers typed it).
+        return session.execute(
+            sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"))
+            .where(
+                recent,
+                SearchQuery.results == 0,
+                SearchQuery.filters.is_not(None) if filtered else SearchQuery.filters.is_(None),
+            )
+            .group_by(SearchQuery.normalized)
+            .order_by(sa.desc("searches"), SearchQuery.normalized)
+            .limit(limit)
+        ).all()
+
+    zero, zero_filtered = nothing_found(False), nothing_found(True)
     clicks = (
         sa.select(SearchClick.query_id, sa.func.count().label("n"))
         .group_by(SearchClick.query_id)
@@ -592,6 +604,7 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
         "days": days,
         "searches": total,
         "zero_results": [{"query": q, "searches": n} for q, n in zero],
+        "zero_results_with_filters": [{"query": q, "searches": n} for q, n in zero_filtered],
         "low_clicks": [
             {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}
             for q, n, c in low

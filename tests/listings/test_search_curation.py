@@ -987,3 +987,22 @@ def test_the_trail_names_the_built_in_group_a_group_joins(db, client, reviewer, 
     page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
     joined = page.split('data-testid="change-joins"')
     assert len(joined) == 2 and f">{taxi[0]}</span>" in joined[1][:150]
+
+
+def test_the_report_lists_apart_queries_that_found_nothing_within_their_filters(
+    db, client, published, reader, staff_api, reviewer, drain
+):
+    drain()
+    assert client.get("/market?q=公交&category=finance").status_code == 200
+    _search(client, reader, q="公交", region="beijing", price_max="100")
+    client.get("/market?q=火星探测器")
+    logged = {row.text: row.filters for row in db.query(SearchQuery).filter_by(results=0)}
+    db.commit()
+    assert logged == {"火星探测器": None, "公交": {"region": ["beijing"], "price_max": 100}}
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results"] == [{"query": "火星探测器", "searches": 1}]
+    assert report["zero_results_with_filters"] == [{"query": "公交", "searches": 2}]
+    page = client.get("/staff/search").get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    assert "公交" in filtered and "火星探测器" not in filtered
+    assert "公交" not in page.split('data-testid="zero-results"')[1].split("</table>")[0]
