@@ -213,7 +213,8 @@ def curate():
     report), replace one (``group``) or delete one (``delete``, with an optional note).
 
     Every synonym form posts to the page's own address, so a refused form comes back (422)
-    at the page's address: reloading or reopening it asks for the page, never the form."""
+    at the page's address: reopened, asked for from the address bar or through the language
+    switch, it is the page; a reload sends the refused form again, which saves nothing."""
     target, errors = _target()
     if errors:
         return _page(errors, {}, 422)
