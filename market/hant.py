@@ -16,6 +16,8 @@ from functools import cache
 
 import opencc
 
+from search import analysis
+
 # (what OpenCC writes, what Hong Kong and Taiwan readers both expect). Longer terms first,
 # so that a phrase is replaced before a word inside it. Terms the two write differently from
 # each other (網絡/網路, 軟件/軟體, 打印/列印, 數據/資料) keep the standard form: the exchange's
@@ -110,6 +112,15 @@ def to_traditional(text: str) -> str:
     for changed, name in PROPER_NAMES:
         converted = converted.replace(changed, name)
     return converted
+
+
+def term_to_traditional(term: str) -> str:
+    """A search term (a built-in synonym) in Traditional characters, for display only:
+    OpenCC's characters alone, without the Hong Kong/Taiwan word list (信息 shown as 資訊 would
+    name another term), and only when the search folds it back to the same term; otherwise
+    the term as it is."""
+    converted = _converter().convert(term)
+    return converted if analysis.term_key(converted) == analysis.term_key(term) else term
 
 
 def catalogue_to_traditional(text: str) -> str:

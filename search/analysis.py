@@ -430,7 +430,9 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     Up to three adjacent terms found together in the synonym list become one group of their
     synonyms (``信用 分`` → 信用分 → 征信评分, credit score). :data:`FORM_WORDS` are left out
     when any other term is there. A word found only through its parts (降雨量 → 降雨) also
-    takes the synonyms of a part that stands for it alone (降雨 → 降水, rainfall).
+    takes the synonyms of a part that stands for it alone (降雨 → 降水, rainfall). A word
+    keeps its parts when it has synonyms too: a synonym no listing holds (a curator's typo,
+    天汽預報 beside 天氣預報) must cost the word none of the listings its parts find.
     """
     synonyms = synonyms if synonyms is not None else default_synonyms()
     content = [t for t in terms if t not in FORM_WORDS]
@@ -450,7 +452,7 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
                 break
         else:
             found = synonyms.lookup(terms[i]) or ()
-            parts = _parts(terms[i]) if not found else ()
+            parts = _parts(terms[i])
             stems = [synonyms.lookup(p[0]) or () for p in parts if len(p) == 1]
             alternatives = dict.fromkeys(
                 ((terms[i],), *found, *parts, *(alt for stem in stems for alt in stem))

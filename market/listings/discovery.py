@@ -142,6 +142,23 @@ def guarded(call: Callable, empty):
         ) from None
 
 
+RANGE_ARGUMENTS = ("price_min", "price_max", "year_from", "year_to")
+
+
+def filters_of(args: dict) -> dict | None:
+    """The filters a search's (validated) arguments ask for, by their API names, for the
+    search log (``{"category": ["finance"], "price_max": 100000}``); ``None`` for none. Only
+    what is asked of the catalogue, nothing about who asked."""
+    found = {}
+    for name in KEYWORD_FILTERS:
+        if args.get(name):
+            found[name] = list(args[name])
+    for name in (*BOOLEAN_FILTERS, *RANGE_ARGUMENTS):
+        if args.get(name) is not None:
+            found[name] = args[name]
+    return found or None
+
+
 def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) -> Query:
     """The engine query for the search API's (already validated) arguments."""
     filters: dict = {}

@@ -193,7 +193,7 @@ def market():
         mine = acting_for()
         logged = searching.log_query(
             session, args["q"], results.total, results.relaxed, "web",
-            mine[0] if mine else None, utcnow(),
+            mine[0] if mine else None, utcnow(), discovery.filters_of(args),
         )  # fmt: skip
     searched = _searched_args(dropped)
     _link_facets(facets, searched)

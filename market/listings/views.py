@@ -71,7 +71,7 @@ def search_listings(args, pagination_parameters):
     pagination_parameters.item_count = results.total
     logged = searching.log_query(
         session, args["q"], results.total, results.relaxed, "api",
-        principal().organisation_id, utcnow(),
+        principal().organisation_id, utcnow(), discovery.filters_of(args),
     )  # fmt: skip
     # The schema's shape, built directly (see schemas.search_results); the decorator above
     # still documents it and passes a response through as it is.

@@ -45,6 +45,8 @@ class SynonymChange(Base):
     # the API client the change came through (its ``client_id``); none from the staff page
     client_id: Mapped[str | None] = mapped_column(sa.String(100))
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # an addition or change joining built-in groups: their first terms, as they were then
+    joins: Mapped[list | None] = mapped_column(sa.JSON)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -71,6 +73,9 @@ class SearchQuery(Base):
     results: Mapped[int]
     relaxed: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str] = mapped_column(sa.String(8))  # web / api
+    # the filters the search was on (category, region, price …, by the API's names); none
+    # without: a search finding nothing only within its filters is no gap in the vocabulary
+    filters: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

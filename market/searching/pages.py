@@ -14,20 +14,39 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from market.auth import staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
+from market.hant import term_to_traditional
 from market.identity.models import StaffRole
 from market.listings import discovery
 from market.listings.schemas import SUGGEST_MAX
 from market.searching import schemas, services
 from market.text import N_
 from search import analysis
+from search.lexicon import DEFAULT_SYNONYMS
 
 blp = Blueprint("searching", __name__)
+
+_BUILT_IN = frozenset(term for group in DEFAULT_SYNONYMS for term in group)
+
+
+def _shown(term: str) -> str:
+    """A term as the page shows it: a built-in term (the library writes most in Simplified)
+    in Traditional on a Traditional page, display only; the staff's own terms as typed."""
+    locale = get_locale()
+    if locale is not None and locale.script == "Hant" and term in _BUILT_IN:
+        return term_to_traditional(term)
+    return term
+
+
+def _shown_list(terms: str) -> str:
+    """A group as a message quotes it (terms joined by ", "), each term :func:`_shown`."""
+    return ", ".join(_shown(term) for term in terms.split(", "))
 
 
 @blp.route("/staff/search")
@@ -54,17 +73,24 @@ def _page(
         # form would be refused, so its row offers none.
         row["too_long"] = len(row["term"] or "") > analysis.MAX_TERM_LENGTH
         row["group"] = holding.get(analysis.term_key(row["term"] or row["query"]))
+    changes = services.changes(session, limit=20)
+    for change in changes:
+        # A built-in group's deletion or restoration quotes the library's terms.
+        show = _shown if change.action.startswith("default_") else str
+        change.shown_before = [show(term) for term in change.before or ()]
+        change.shown_after = [show(term) for term in change.after or ()]
     page = render_template(
         "searching/curation.html",
         report=found,
         groups=groups,
         defaults=services.defaults(session),
-        changes=services.changes(session, limit=20),
+        changes=changes,
         errors=errors,
         form=form,
         editing=editing,
         confirm=confirm,
         deleting=deleting,
+        shown=_shown,
     )
     return page, status
 
@@ -91,7 +117,7 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             _(
                 "“%(term)s” is already in the synonym group “%(group)s”; edit that group instead.",
                 term=errors["term"][0],
-                group=errors["group"][0],
+                group=_shown_list(errors["group"][0]),
             )
         ]
     elif errors.get("group") and found == [services.MESSAGES["duplicate"]]:
@@ -99,7 +125,7 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             _(
                 "All these terms are already in the synonym group “%(group)s”: the group would "
                 "add nothing.",
-                group=errors["group"][0],
+                group=_shown_list(errors["group"][0]),
             )
         ]
     elif errors.get("group"):
@@ -107,7 +133,7 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             _(
                 "With the built-in group it joins (“%(group)s”), the group would have more "
                 "than 20 terms.",
-                group=errors["group"][0],
+                group=_shown_list(errors["group"][0]),
             )
         ]
     if messages:
@@ -134,13 +160,8 @@ def _save(group_id: int | None = None):
             errors, joins = error.errors, []
         if joins:
             form = {"terms": ", ".join(data["terms"]), "note": data["note"] or ""}
-            action = (
-                url_for("searching.add_synonyms")
-                if group_id is None
-                else url_for("searching.edit_synonyms", group_id=group_id)
-            )
             confirm = {"joins": joins, "terms": data["terms"], "note": data["note"] or ""}
-            confirm["action"] = action
+            confirm["group"] = group_id
             return _page({}, form, editing=group_id, confirm=confirm)
     if not errors:
         try:
@@ -168,31 +189,52 @@ def _save(group_id: int | None = None):
         flash(
             _(
                 "The group joins the built-in group “%(group)s”: its words apply with yours.",
-                group="”, “".join(group.extends),
+                group="”, “".join(_shown(first) for first in group.extends),
+            )
+        )
+    missing = services.unfound(current_app.extensions["search"], group.terms)
+    if missing:
+        # A buyer's word missing from the listings is what synonyms are for, but it may be a
+        # typo: say so, the group saved all the same.
+        flash(
+            _(
+                "No listing holds “%(terms)s”: the group is saved, and a search for it finds "
+                "what the other terms find. Check that it is not a typo.",
+                terms="”, “".join(missing),
             )
         )
     return redirect(url_for("searching.curation"))
 
 
-@blp.route("/staff/search/synonyms", methods=["POST"])
+@blp.route("/staff/search", methods=["POST"])
 @staff_required(StaffRole.REVIEWER)
-def add_synonyms():
-    """Add a synonym group (also the one-step form next to a query of the report)."""
-    return _save()
+def curate():
+    """Add a synonym group (the main form, or the one-step form next to a query of the
+    report), replace one (``group``) or delete one (``delete``, with an optional note).
+
+    Every synonym form posts to the page's own address, so a refused form comes back (422)
+    at the page's address: reopened, asked for from the address bar or through the language
+    switch, it is the page; a reload sends the refused form again, which saves nothing."""
+    target, errors = _target()
+    if errors:
+        return _page(errors, {}, 422)
+    if target.get("delete") is not None:
+        return _delete(target["delete"])
+    return _save(target.get("group"))
 
 
-@blp.route("/staff/search/synonyms/<int:group_id>", methods=["POST"])
-@staff_required(StaffRole.REVIEWER)
-def edit_synonyms(group_id: int):
-    """Replace a synonym group's terms and note."""
-    return _save(group_id)
+def _target() -> tuple[dict, dict]:
+    """Which group the posted form is about (``group``, ``delete``), or a 422 naming it."""
+    wanted = {key: request.form[key] for key in ("group", "delete") if key in request.form}
+    try:
+        return schemas.SynonymTargetSchema().load(wanted), {}
+    except ValidationError as error:
+        return {}, error.normalized_messages()
 
 
-@blp.route("/staff/search/synonyms/<int:group_id>/delete", methods=["POST"])
-@staff_required(StaffRole.REVIEWER)
-def delete_synonyms(group_id: int):
+def _delete(group_id: int):
     """Delete a synonym group, with an optional note for the trail."""
-    data, errors = parse_form(schemas.SynonymDeleteSchema())
+    data, errors = parse_form(schemas.SynonymDeleteFormSchema())
     if errors:
         return _page(errors, {"note": request.form.get("note", "")}, 422, deleting=group_id)
     services.delete(db_session(), current_user(), group_id, utcnow(), note=data["note"])

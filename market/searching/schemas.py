@@ -40,6 +40,8 @@ class SynonymGroupFormSchema(SynonymGroupInputSchema):
     ``confirm=join`` saves a group that joins a built-in group; without it the page asks first."""
 
     confirm = fields.String(load_default=None, validate=validate.OneOf(["join"]))
+    # the group an edit form replaces (see SynonymTargetSchema)
+    group = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
     @pre_load
     def split_terms(self, data, **_):
@@ -64,6 +66,29 @@ class SynonymDeleteSchema(FormSchema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
+class SynonymWarningSchema(FormSchema):
+    """Something the curator should know about a saved group: ``code`` ``unfound`` is a
+    term no listing holds (kept, but perhaps a typo)."""
+
+    code = fields.String()
+    term = fields.String()
+    message = fields.String()
+
+
+class SynonymTargetSchema(FormSchema):
+    """Which group a form of the curation page (all post to the page's own address) is
+    about: ``group`` is replaced, ``delete`` deleted; neither adds a group."""
+
+    group = fields.Integer(validate=validate.Range(min=1))
+    delete = fields.Integer(validate=validate.Range(min=1))
+
+
+class SynonymDeleteFormSchema(SynonymDeleteSchema):
+    """The page's deletion form: the group (``delete``) and the note."""
+
+    delete = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
 class SynonymGroupSchema(FormSchema):
     """A synonym group as stored."""
 
@@ -73,6 +98,8 @@ class SynonymGroupSchema(FormSchema):
     updated_at = fields.DateTime()
     # the first terms of the built-in groups this group joins (their terms apply with it)
     extends = fields.List(fields.String())
+    # in the answer to an addition or replacement only: terms no listing holds
+    warnings = fields.List(fields.Nested(SynonymWarningSchema))
 
 
 class DefaultGroupSchema(FormSchema):
@@ -97,6 +124,8 @@ class SynonymChangeSchema(FormSchema):
     client_id = fields.String(allow_none=True)
     client_name = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    # an addition or change that joins built-in groups: their first terms (else none)
+    joins = fields.List(fields.String(), allow_none=True)
     at = fields.DateTime()
 
 
@@ -120,5 +149,8 @@ class ReportSchema(FormSchema):
 
     days = fields.Integer()
     searches = fields.Integer()
+    # searched without filters: words the listings lack
     zero_results = fields.List(fields.Nested(ReportRowSchema))
+    # searched with filters (category, region, price …): nothing within them
+    zero_results_with_filters = fields.List(fields.Nested(ReportRowSchema))
     low_clicks = fields.List(fields.Nested(ReportRowSchema))

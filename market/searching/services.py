@@ -12,6 +12,7 @@ matching searches with the same list).
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import unicodedata
 from datetime import datetime, timedelta
@@ -19,10 +20,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+import search
 from market import outbox
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
 from market.listings import demands
+from market.listings.indexing import LISTINGS
 from market.listings.models import Listing
 from market.oauth.models import OAuthClient
 from market.searching.models import (
@@ -37,6 +40,8 @@ from search import analysis
 from search.errors import InvalidSynonyms
 from search.lexicon import DEFAULT_SYNONYMS
 from search.query import clean_text
+
+log = logging.getLogger(__name__)
 
 _cache: dict[str, object] = {}
 _lock = threading.Lock()
@@ -251,12 +256,39 @@ def joining(
     return [group for group in extended(clean, retired) if group not in already]
 
 
+def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
+    """The terms no listing holds, each searched alone as a buyer would type it, without
+    synonyms: one the search answers only by a correction, by some of its words or by
+    character pairs counts as held by none. Such a term is kept (a buyer's word missing from
+    the listings is what synonyms are for) but may be a typo, so the curator is told. Without
+    a search index to ask, none is named."""
+    nothing = analysis.Synonyms([])
+    out = []
+    for term in terms:
+        try:
+            found = engine.search(LISTINGS, search.Query(text=term, per_page=1, synonyms=nothing))
+        except search.IndexMissing:
+            return []  # nothing indexed yet: every term would be named
+        except search.SearchError:
+            log.warning("could not tell whether listings hold the synonym term %r", term)
+            return []
+        if not found.total or found.did_you_mean or found.relaxed or found.loose:
+            out.append(term)
+    return out
+
+
 def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
     """Give each group ``extends``: the first terms of the built-in groups it joins."""
     retired = _retired(session)
     for group in found:
         group.extends = [g[0] for g in extended(group.terms, retired)]
     return found
+
+
+def _joins(session: Session, terms: list[str]) -> list[str] | None:
+    """For the trail: the first terms of the built-in groups a group of ``terms`` joins (the
+    library's list may change, so the trail keeps them as they were), ``None`` for none."""
+    return [group[0] for group in extended(terms, _retired(session))] or None
 
 
 def _record(session: Session, change: SynonymChange) -> None:
@@ -272,6 +304,7 @@ def create(
 ):  # fmt: skip
     """Add a group (audited, with the note and the API client it came through, if any)."""
     clean = _check(session, terms)
+    joins = _joins(session, clean)
     group = SynonymGroup(terms=clean, note=note, updated_by_id=user.id, updated_at=now)
     session.add(group)
     session.flush()
@@ -284,6 +317,7 @@ def create(
             user_id=user.id,
             client_id=client_id,
             note=note,
+            joins=joins,
             at=now,
         ),  # fmt: skip
     )
@@ -312,6 +346,7 @@ def update(
             user_id=user.id,
             client_id=client_id,
             note=None if note is KEEP else note,
+            joins=_joins(session, clean),
             at=now,
         ),
     )
@@ -477,10 +512,11 @@ def normalize(text: str) -> str:
 
 def log_query(
     session: Session, text: str, results: int, relaxed: bool, channel: str,
-    organisation_id: int | None, now: datetime,
+    organisation_id: int | None, now: datetime, filters: dict | None = None,
 ) -> int | None:  # fmt: skip
-    """Record a search with text (browsing without text is not logged); control characters
-    (which PostgreSQL refuses in text) are dropped first. The new entry's id, or ``None``."""
+    """Record a search with text (browsing without text is not logged) and the filters it
+    was on (none: ``None``); control characters (which PostgreSQL refuses in text) are
+    dropped first. The new entry's id, or ``None``."""
     text = clean_text(text)[:500]
     if not text:
         return None
@@ -490,7 +526,8 @@ def log_query(
     return session.connection().scalar(
         _log_insert(),
         {"text": text, "normalized": normalize(text), "results": results, "relaxed": relaxed,
-         "channel": channel, "organisation_id": organisation_id, "at": now},
+         "channel": channel, "organisation_id": organisation_id, "at": now,
+         "filters": filters or None},
     )  # fmt: skip
 
 
@@ -515,19 +552,29 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
 
 
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
-    """Top queries without results (every channel), and frequent page searches whose results
-    are rarely opened; each query as typed, counted by its folded form."""
+    """Top queries without results (every channel): searched without filters (words the
+    listings lack) apart from those searched with filters (category, region, price …: the
+    catalogue may lack such listings, not the words); and frequent page searches whose
+    results are rarely opened; each query as typed, counted by its folded form."""
     since = now - timedelta(days=days)
     recent = SearchQuery.at >= since
-    # Grouped by the folded form, shown as typed (港鐵 and 港铁 are one row, shown as one of
-    # the ways buyers typed it).
-    zero = session.execute(
-        sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"))
-        .where(recent, SearchQuery.results == 0)
-        .group_by(SearchQuery.normalized)
-        .order_by(sa.desc("searches"), SearchQuery.normalized)
-        .limit(limit)
-    ).all()
+
+    def nothing_found(filtered: bool) -> list:
+        # Grouped by the folded form, shown as typed (港鐵 and 港铁 are one row, shown as one
+        # of the ways buyers typed it).
+        return session.execute(
+            sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"))
+            .where(
+                recent,
+                SearchQuery.results == 0,
+                SearchQuery.filters.is_not(None) if filtered else SearchQuery.filters.is_(None),
+            )
+            .group_by(SearchQuery.normalized)
+            .order_by(sa.desc("searches"), SearchQuery.normalized)
+            .limit(limit)
+        ).all()
+
+    zero, zero_filtered = nothing_found(False), nothing_found(True)
     clicks = (
         sa.select(SearchClick.query_id, sa.func.count().label("n"))
         .group_by(SearchClick.query_id)
@@ -557,6 +604,7 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
         "days": days,
         "searches": total,
         "zero_results": [{"query": q, "searches": n} for q, n in zero],
+        "zero_results_with_filters": [{"query": q, "searches": n} for q, n in zero_filtered],
         "low_clicks": [
             {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}
             for q, n, c in low

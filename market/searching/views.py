@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_smorest import Blueprint, Page
 
 from market.api import QueryPage
@@ -20,6 +22,23 @@ def _caller() -> User:
 
 def _client() -> str | None:
     return principal().client_id
+
+
+def _warned(group):
+    """``group`` with ``warnings``: each of its terms no listing holds."""
+    group.warnings = [
+        {
+            "code": "unfound",
+            "term": term,
+            "message": _(
+                "No listing holds “%(term)s”: the group is saved, and a search for it finds "
+                "what the other terms find. Check that it is not a typo.",
+                term=term,
+            ),
+        }
+        for term in services.unfound(current_app.extensions["search"], group.terms)
+    ]
+    return group
 
 
 class _GroupPage(QueryPage):
@@ -53,9 +72,10 @@ def list_synonyms():
 @blp.arguments(schemas.SynonymGroupInputSchema)
 @blp.response(201, schemas.SynonymGroupSchema)
 def add_synonyms(data):
-    """Add a group of equivalent terms; applies to the next search, no reindex."""
-    return services.create(
-        db_session(), _caller(), data["terms"], data["note"], utcnow(), _client()
+    """Add a group of equivalent terms; applies to the next search, no reindex. ``warnings``
+    names each term no listing holds (saved all the same)."""
+    return _warned(
+        services.create(db_session(), _caller(), data["terms"], data["note"], utcnow(), _client())
     )
 
 
@@ -64,10 +84,11 @@ def add_synonyms(data):
 @blp.arguments(schemas.SynonymGroupReplaceSchema)
 @blp.response(200, schemas.SynonymGroupSchema)
 def replace_synonyms(data, group_id: int):
-    """Replace a group's terms (and its note, when one is sent: without, it is kept)."""
+    """Replace a group's terms (and its note, when one is sent: without, it is kept);
+    ``warnings`` as for an addition."""
     note = data.get("note", services.KEEP)
-    return services.update(
-        db_session(), _caller(), group_id, data["terms"], note, utcnow(), _client()
+    return _warned(
+        services.update(db_session(), _caller(), group_id, data["terms"], note, utcnow(), _client())
     )
 
 

@@ -47,6 +47,27 @@ def test_a_refused_group_is_told_at_the_top_with_the_focus_and_the_term(browser,
         context.close()
 
 
+def test_a_refused_group_stays_at_the_pages_address(browser, live_app, curator):
+    context = browser.new_context(locale="en-GB", base_url=live_app.url)
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        group = page.get_by_test_id("synonym-group").first
+        group.locator("summary").click()
+        group.locator("input[name=terms]").fill("的士")
+        group.locator("[data-testid=edit-synonyms] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.get_by_test_id("error-summary").is_visible()
+        assert page.url == live_app.url + "/staff/search"
+        assert group.locator("input[name=terms]").input_value() == "的士"
+        page.goto(page.url)  # asked for again (a reopened tab, the address bar): the page
+        assert page.get_by_test_id("error-summary").count() == 0
+        assert "搭的士" in page.get_by_test_id("synonym-groups").inner_text()
+    finally:
+        context.close()
+
+
 def test_a_group_is_edited_on_the_page_and_the_trail_names_who(browser, live_app, curator):
     context = browser.new_context(locale="en-GB", base_url=live_app.url)
     page = context.new_page()

@@ -299,19 +299,17 @@ def test_staff_add_a_synonym_from_the_report_in_one_step(db, client, published, 
     client.log_in(reviewer.email)
     page = client.get("/staff/search").get_data(as_text=True)
     assert "嘟嘟卡" in page
-    asked = client.submit(
-        "/staff/search/synonyms", {"terms": ["嘟嘟卡", "公交"]}, page="/staff/search"
-    )
+    asked = client.submit("/staff/search", {"terms": ["嘟嘟卡", "公交"]}, page="/staff/search")
     assert asked.status_code == 200 and 'data-testid="confirm-join"' in asked.get_data(as_text=True)
     response = client.submit(
-        "/staff/search/synonyms",
+        "/staff/search",
         {"terms": ["嘟嘟卡", "公交"], "confirm": "join"},
         page="/staff/search",
     )
     assert response.status_code == 302
     assert "嘟嘟卡" in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
     assert 'data-testid="hit"' in client.get("/market?q=嘟嘟卡").get_data(as_text=True)
-    bad = client.submit("/staff/search/synonyms", {"terms": "嘟嘟卡"}, page="/staff/search")
+    bad = client.submit("/staff/search", {"terms": "嘟嘟卡"}, page="/staff/search")
     assert bad.status_code == 422
 
 
@@ -493,7 +491,7 @@ def reviewer(db, client):
 
 def test_the_one_step_form_splits_the_typed_words(db, client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms",
+        "/staff/search",
         {"terms": ["电费", "电网负荷, 电价、用电"], "confirm": "join"},  # joins a built-in group
         page="/staff/search",
     )
@@ -505,7 +503,7 @@ def test_the_one_step_form_splits_the_typed_words(db, client, reviewer):
 
 def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "字" * 41 + ", y"}, page="/staff/search",
+        "/staff/search", {"terms": "字" * 41 + ", y"}, page="/staff/search",
         headers={"Accept-Language": "en"},
     )  # fmt: skip
     assert response.status_code == 422
@@ -517,7 +515,7 @@ def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
 
 
 def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
-    response = client.submit("/staff/search/synonyms", {"terms": "孤单"}, page="/staff/search")
+    response = client.submit("/staff/search", {"terms": "孤单"}, page="/staff/search")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "同义词组须有 2 到 20 个词" in page
@@ -526,10 +524,10 @@ def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
 
 def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
     client.submit(
-        "/staff/search/synonyms", {"terms": "的士, 搭的士", "confirm": "join"}, page="/staff/search"
+        "/staff/search", {"terms": "的士, 搭的士", "confirm": "join"}, page="/staff/search"
     )
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "计程车, 出租汽车"}, page="/staff/search",
+        "/staff/search", {"terms": "计程车, 出租汽车"}, page="/staff/search",
         headers={"Accept-Language": "en"},
     )  # fmt: skip
     assert response.status_code == 422
@@ -539,13 +537,13 @@ def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
 
 
 def test_staff_edit_a_group_on_the_page_and_the_trail_names_them(db, client, reviewer, staff_api):
-    client.submit("/staff/search/synonyms", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    client.submit("/staff/search", {"terms": "甲乙, 丙丁"}, page="/staff/search")
     group = db.query(SynonymChange).one().group_id
     db.commit()  # end the read: SQLite lets one transaction at a time
     page = client.get("/staff/search").get_data(as_text=True)
-    assert f"/staff/search/synonyms/{group}" in page
+    assert f'name="group" value="{group}"' in page
     response = client.submit(
-        f"/staff/search/synonyms/{group}", {"terms": "甲乙, 丙丁, 戊己", "note": "改"},
+        "/staff/search", {"group": group, "terms": "甲乙, 丙丁, 戊己", "note": "改"},
         page="/staff/search",
     )  # fmt: skip
     assert response.status_code == 302
@@ -559,7 +557,7 @@ def test_staff_edit_a_group_on_the_page_and_the_trail_names_them(db, client, rev
     assert "審核員 陳大文" in page
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert changes[0]["user_name"] == "審核員 陳大文"
-    bad = client.submit(f"/staff/search/synonyms/{group}", {"terms": "甲乙"}, page="/staff/search")
+    bad = client.submit("/staff/search", {"group": group, "terms": "甲乙"}, page="/staff/search")
     assert bad.status_code == 422
     assert f'id="terms-{group}-error"' in bad.get_data(as_text=True)
 
@@ -667,7 +665,7 @@ def test_the_trail_names_the_api_client_and_the_note_given(db, client, staff_api
     group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
     url = f"/api/v1/search/synonyms/{group['id']}"
     client.raw.put(url, json={"terms": ["甲乙", "丙丁", "戊己"]}, headers=staff_api)
-    client.submit(f"/staff/search/synonyms/{group['id']}", {"terms": "甲乙, 丙丁", "note": "改"},
+    client.submit("/staff/search", {"group": group['id'], "terms": "甲乙, 丙丁", "note": "改"},
                   page="/staff/search")  # fmt: skip
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert [(c["action"], c["client_name"], c["note"]) for c in changes] == [
@@ -768,18 +766,18 @@ def test_the_deletion_note_is_documented_in_the_openapi_document(client):
 
 
 def test_staff_delete_a_group_on_the_page_with_a_note(db, client, reviewer, staff_api):
-    client.submit("/staff/search/synonyms", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    client.submit("/staff/search", {"terms": "甲乙, 丙丁"}, page="/staff/search")
     group = db.query(SynonymChange).one().group_id
     db.commit()
     page = client.get("/staff/search").get_data(as_text=True)
     assert f'id="delete-note-{group}"' in page
     long = client.submit(
-        f"/staff/search/synonyms/{group}/delete", {"note": "x" * 201}, page="/staff/search"
+        "/staff/search", {"delete": group, "note": "x" * 201}, page="/staff/search"
     )
     assert long.status_code == 422
     assert f'id="delete-note-{group}-error"' in long.get_data(as_text=True)
     response = client.submit(
-        f"/staff/search/synonyms/{group}/delete", {"note": "买家不用"}, page="/staff/search"
+        "/staff/search", {"delete": group, "note": "买家不用"}, page="/staff/search"
     )
     assert response.status_code == 302
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
@@ -820,7 +818,7 @@ def test_the_one_step_form_offers_the_words_a_search_keeps_and_then_finds_the_li
     offered = re.search(r'name="terms" required value="([^"]*)" data-testid="query-words"', page)
     assert offered and offered.group(1) == "叮叮"
     response = client.submit(
-        "/staff/search/synonyms",
+        "/staff/search",
         {"terms": [offered.group(1), "公交"], "confirm": "join"},
         page="/staff/search",
     )
@@ -852,7 +850,7 @@ def test_a_group_inside_a_built_in_group_is_refused_naming_it(client, staff_api)
 
 def test_the_page_says_a_group_inside_a_built_in_group_adds_nothing(client, reviewer):
     response = client.submit(
-        "/staff/search/synonyms", {"terms": "天氣, weather", "confirm": "join"},
+        "/staff/search", {"terms": "天氣, weather", "confirm": "join"},
         page="/staff/search", headers={"Accept-Language": "en"},
     )  # fmt: skip
     assert response.status_code == 422
@@ -871,8 +869,8 @@ def test_a_clash_is_told_in_words_not_key_names(client, staff_api):
 
 def test_editing_a_group_on_the_page_records_no_note_it_kept(db, client, reviewer, staff_api):
     group = _add(client, staff_api, ["甲乙", "丙丁"], note="买家常用说法").get_json()
-    client.submit(f"/staff/search/synonyms/{group['id']}",
-                  {"terms": "甲乙, 丙丁, 戊己", "note": "买家常用说法"}, page="/staff/search")  # fmt: skip
+    client.submit("/staff/search",
+                  {"group": group['id'], "terms": "甲乙, 丙丁, 戊己", "note": "买家常用说法"}, page="/staff/search")  # fmt: skip
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert changes[0]["action"] == "updated" and changes[0]["note"] is None
 
@@ -888,3 +886,132 @@ def test_the_trail_shows_no_arrow_without_a_side(db, client, reviewer, staff_api
 def test_a_reviewer_finds_search_curation_in_the_staff_navigation(client, reviewer):
     page = client.get("/account").get_data(as_text=True)
     assert 'href="/staff/search"' in page
+
+
+def test_the_api_warns_of_a_term_no_listing_holds(client, published, staff_api, drain):
+    drain()
+    added = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["嘟嘟卡", "公交"]},
+        headers={**staff_api, "Accept-Language": "en"},
+    )  # fmt: skip
+    assert added.status_code == 201, added.get_json()
+    warnings = added.get_json()["warnings"]
+    assert [(w["code"], w["term"]) for w in warnings] == [("unfound", "嘟嘟卡")]
+    assert "No listing holds “嘟嘟卡”" in warnings[0]["message"]
+    group = added.get_json()["id"]
+    replaced = client.raw.put(
+        f"/api/v1/search/synonyms/{group}", json={"terms": ["巴士卡", "公交"]}, headers=staff_api
+    )
+    assert replaced.status_code == 200
+    assert [w["term"] for w in replaced.get_json()["warnings"]] == ["巴士卡"]
+
+
+def test_the_page_warns_of_a_term_no_listing_holds_and_saves_it(
+    db, client, reviewer, published, drain
+):
+    drain()
+    response = client.submit(
+        "/staff/search", {"terms": "嘟嘟卡, 公交", "confirm": "join"},
+        page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert db.query(SynonymGroup).count() == 1
+    db.commit()
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No listing holds “嘟嘟卡”: the group is saved" in page
+    assert "“公交”" not in page.split("No listing holds")[1].split("</div>")[0]
+
+
+HONG_KONG = {"Accept-Language": "zh-HK"}
+
+
+def test_a_traditional_page_shows_built_in_terms_in_traditional(db, client, reviewer):
+    page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
+    built_in = page.split('data-testid="default-groups"')[1].split("</ul>")[0]
+    assert ">地鐵<" in built_in and ">軌道交通<" in built_in and ">地铁<" not in built_in
+    assert "刪除內置同義詞組「地鐵」" in built_in
+    client.submit("/staff/search/synonyms/defaults/delete", {"term": "地铁"}, page="/staff/search")
+    page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
+    trail = page.split('data-testid="changes"')[1]
+    assert "地鐵, 軌道交通" in trail and "地铁" not in trail
+    # Display only: the built-in list and the trail keep the library's terms.
+    assert db.query(SynonymChange).one().before[:2] == ["地铁", "轨道交通"]
+    db.commit()
+
+
+def test_a_traditional_page_quotes_a_built_in_group_in_traditional_when_refusing(client, reviewer):
+    response = client.submit(
+        "/staff/search", {"terms": "天氣, weather", "confirm": "join"},
+        page="/staff/search", headers=HONG_KONG,
+    )  # fmt: skip
+    assert response.status_code == 422
+    summary = response.get_data(as_text=True).split('data-testid="error-summary"')[1]
+    summary = summary.split("</div>")[0]
+    assert "「氣象, 天氣" in summary and "气象" not in summary
+
+
+def test_every_synonym_form_posts_to_the_page_so_a_refusal_stays_at_its_address(
+    db, client, reviewer
+):
+    client.submit("/staff/search", {"terms": "甲乙, 丙丁"}, page="/staff/search")
+    db.commit()
+    page = client.get("/staff/search").get_data(as_text=True)
+    actions = set(re.findall(r'<form method="post" action="(/staff[^"]+)"', page))
+    assert actions == {
+        "/staff/search",
+        "/staff/search/synonyms/defaults/delete",
+    }
+    refused = client.submit(
+        "/staff/search", {"terms": "甲乙, 戊己"}, page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert 'value="甲乙, 戊己"' in refused.get_data(as_text=True)
+    # The address the refusal answered at is the page: asked for again, it is the page.
+    again = client.get("/staff/search").get_data(as_text=True)
+    assert 'data-testid="error-summary"' not in again
+    assert db.query(SynonymGroup).count() == 1
+
+
+@pytest.mark.parametrize("target", [{"group": "x"}, {"delete": "0"}])
+def test_a_curation_form_naming_no_group_is_refused_naming_the_field(client, reviewer, target):
+    response = client.submit(
+        "/staff/search", {"terms": "甲乙, 丙丁", **target}, page="/staff/search"
+    )
+    assert response.status_code == 422
+    assert 'data-testid="error-summary"' in response.get_data(as_text=True)
+
+
+def test_the_trail_names_the_built_in_group_a_group_joins(db, client, reviewer, staff_api):
+    taxi = next(group for group in DEFAULT_SYNONYMS if "的士" in group)
+    group = _add(client, staff_api, ["的士", "搭的士"]).get_json()
+    client.raw.put(
+        f"/api/v1/search/synonyms/{group['id']}",
+        json={"terms": ["甲乙", "丙丁"]},
+        headers=staff_api,
+    )
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [change["joins"] for change in changes] == [None, [taxi[0]]]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    joined = page.split('data-testid="change-joins"')
+    assert len(joined) == 2 and f">{taxi[0]}</span>" in joined[1][:150]
+
+
+def test_the_report_lists_apart_queries_that_found_nothing_within_their_filters(
+    db, client, published, reader, staff_api, reviewer, drain
+):
+    drain()
+    assert client.get("/market?q=公交&category=finance").status_code == 200
+    _search(client, reader, q="公交", region="beijing", price_max="100")
+    client.get("/market?q=火星探测器")
+    logged = {row.text: row.filters for row in db.query(SearchQuery).filter_by(results=0)}
+    db.commit()
+    assert logged == {"火星探测器": None, "公交": {"region": ["beijing"], "price_max": 100}}
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results"] == [{"query": "火星探测器", "searches": 1}]
+    assert report["zero_results_with_filters"] == [{"query": "公交", "searches": 2}]
+    page = client.get("/staff/search").get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    assert "公交" in filtered and "火星探测器" not in filtered
+    assert "公交" not in page.split('data-testid="zero-results"')[1].split("</table>")[0]

@@ -563,3 +563,21 @@ def test_taking_a_taxi_in_everyday_words_finds_taxi_data(loaded):
     # 打的 is one word (take a taxi), not 打 and the particle 的 that searches drop.
     results = loaded.search(LISTINGS, Query(text="打的", per_page=3))
     assert results.hits[0].source["title_en"] == "Guangzhou taxi GPS trajectories"
+
+
+def test_a_synonym_no_listing_holds_neither_narrows_nor_lowers_the_word(engine, docs):
+    # A curator's typo (天汽預報) grouped with 天氣預報: the word must still find the listing
+    # that says 天气 and 预报 apart, as it does without the group, and score every one alike.
+    apart = {**docs[8], "id": "apart", "title_zh": "城市天气逐日预报", "keywords": []}
+    apart["description_zh"], apart["keywords_text"] = "各城市天气的逐日预报。", ""
+    engine.index(LISTINGS, [*docs, apart], refresh=True)
+    plain = Synonyms([], DEFAULT_SYNONYMS)
+    typo = Synonyms([["天汽預報", "天氣預報"]], DEFAULT_SYNONYMS)
+    for asked in ("天气预报", "天氣預報"):
+        wanted = engine.search(LISTINGS, Query(text=asked, synonyms=plain))
+        found = engine.search(LISTINGS, Query(text=asked, synonyms=typo))
+        assert "apart" in [hit.id for hit in wanted.hits]
+        assert [(h.id, pytest.approx(h.score)) for h in found.hits] == [
+            (h.id, h.score) for h in wanted.hits
+        ]
+        assert found.total == wanted.total
