@@ -78,7 +78,10 @@ def search_listings(args, pagination_parameters):
     body = {
         "search_id": logged,
         "relaxed": results.relaxed,
-        "did_you_mean": results.did_you_mean,
+        # In the script the buyer typed, as the market page shows it.
+        "did_you_mean": discovery.in_typed_script(
+            results.did_you_mean, args.get("q") or "", str(get_locale()).startswith("zh_Hant")
+        ),
         "strict_total": results.strict_total,
         "loose": results.loose,
         "regions_missed": discovery.labelled_regions(

@@ -591,6 +591,16 @@ def test_did_you_mean_is_in_the_script_typed_or_read():
     assert in_typed_script(None, "x", True) is None
 
 
+def test_the_api_offers_did_you_mean_in_the_script_typed(
+    client, db, store, provider, staff, reader, drain
+):
+    lf.published_listing(db, store, *provider, staff, title_zh="天气预报接口")
+    db.commit()
+    drain()
+    assert _search(client, reader, q="天汽預報").get_json()["did_you_mean"] == "天氣預報"
+    assert _search(client, reader, q="天汽预报").get_json()["did_you_mean"] == "天气预报"
+
+
 def test_an_empty_search_offers_the_demand_once(client, published, drain):
     drain()
     page = client.get("/market?q=火星探测器").get_data(as_text=True)
