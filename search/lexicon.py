@@ -148,7 +148,7 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("发电", "发电量", "出力", "power generation", "generation"),
     ("负荷", "负载", "load", "peak load"),
     ("写字楼", "办公楼", "office building", "office buildings", "office space"),
-    ("租金", "房租", "租房", "租赁价格", "rent", "rents", "rental"),
+    ("租金", "房租", "rent", "rents", "rental"),
     ("商场", "购物中心", "商圈", "mall", "malls", "shopping mall", "shopping centre"),
     ("电网", "power grid"),
     (
