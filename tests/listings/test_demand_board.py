@@ -148,3 +148,13 @@ def test_the_usage_scenario_starts_unchosen_and_must_be_chosen(db, client, membe
     assert 'id="usage_scenario-error"' in page and 'value="火星陨石成分数据"' in page
     assert db.query(Demand).count() == 0
 
+
+def test_a_search_filtered_to_one_category_offers_the_demand_in_it(client, orgless):
+    page = client.get("/market?q=火星陨石&category=finance").get_data(as_text=True)
+    links = [html.unescape(link) for link in re.findall(r'href="(/demands\?[^"]+)"', page)]
+    assert links and all("category=finance" in link for link in links)
+    form = client.get(links[0]).get_data(as_text=True)
+    assert '<option value="finance" selected>' in form
+    two = client.get("/market?q=火星陨石&category=finance&category=energy").get_data(as_text=True)
+    assert "category=" not in "".join(re.findall(r'href="(/demands\?[^"]+)"', two))
+
