@@ -158,3 +158,9 @@ def test_a_search_filtered_to_one_category_offers_the_demand_in_it(client, orgle
     two = client.get("/market?q=火星陨石&category=finance&category=energy").get_data(as_text=True)
     assert "category=" not in "".join(re.findall(r'href="(/demands\?[^"]+)"', two))
 
+
+def test_the_way_to_register_before_typing_comes_back_to_the_form(client, orgless):
+    page = client.get("/demands?title=火星陨石&currency=HKD").get_data(as_text=True)
+    back = urlsplit(parse_qs(urlsplit(_organisation_link(page)).query)["next"][0])
+    assert (back.path, back.fragment) == ("/demands", "post-demand")
+    assert parse_qs(back.query) == {"title": ["火星陨石"], "currency": ["HKD"]}
