@@ -164,3 +164,11 @@ def test_the_way_to_register_before_typing_comes_back_to_the_form(client, orgles
     back = urlsplit(parse_qs(urlsplit(_organisation_link(page)).query)["next"][0])
     assert (back.path, back.fragment) == ("/demands", "post-demand")
     assert parse_qs(back.query) == {"title": ["火星陨石"], "currency": ["HKD"]}
+
+
+def test_the_way_to_sign_in_comes_back_to_the_form(client):
+    page = client.get("/demands?title=火星陨石").get_data(as_text=True)
+    found = re.search(r'<a href="([^"]+)" data-testid="sign-in-to-post"', page)
+    back = urlsplit(parse_qs(urlsplit(html.unescape(found.group(1))).query)["next"][0])
+    assert (back.path, back.fragment) == ("/demands", "post-demand")
+    assert parse_qs(back.query) == {"title": ["火星陨石"]}
