@@ -69,6 +69,20 @@ def locale_code() -> str:
     return {"zh-Hans": "zh", "zh-Hant": "zh_Hant", "en": "en"}[language_tag()]
 
 
+def home_territory() -> str:
+    """Where a form about the reader's own organisation starts (its jurisdiction): on
+    Traditional Chinese pages the region the browser's Chinese names (``zh-MO`` Macao, ``zh-TW``
+    Taiwan), else Hong Kong, whose usage those pages follow; the mainland on Simplified Chinese
+    and English pages (English names no place to guess from)."""
+    if locale_code() != "zh_Hant":
+        return "CN"
+    for value, _quality in request.accept_languages:
+        parts = value.replace("_", "-").upper().split("-")
+        if parts[0] == "ZH":
+            return next((part for part in parts[1:] if part in ("MO", "TW")), "HK")
+    return "HK"
+
+
 def configure(app) -> Babel:
     """Attach Flask-Babel with the catalogues in ``market/translations``."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "market" / "translations"))

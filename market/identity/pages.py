@@ -219,7 +219,7 @@ def organisations():
 @login_required
 def new_organisation():
     """Register an organisation; you become its owner."""
-    context = {"territories": territory_choices()}
+    context = {"territories": territory_choices(), "home_territory": i18n.home_territory()}
     if request.method == "GET":
         return render_template("identity/organisation_new.html", errors={}, form={}, **context)
     data, errors = parse_form(schemas.OrganisationInputSchema())

@@ -743,7 +743,8 @@ def demand_board():
     user = current_user()
     mine = acting_for()
     errors, form, status = {}, {}, 200
-    organisation_link, cut = url_for("identity.new_organisation", next=request.full_path), False
+    # Offered before anything is typed too: the way back is the form as its address filled it.
+    organisation_link, cut = _organisation_link(request.args)
     if request.method == "POST":
         if user is None:
             return redirect(url_for("identity.login", next=url_for("listings.demand_board")))

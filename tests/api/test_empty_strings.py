@@ -86,6 +86,15 @@ def test_a_demand_with_an_empty_category_is_refused_naming_it(app, db):
     assert list(response.get_json()["errors"]) == ["category"]
 
 
+@pytest.mark.parametrize("given", [{}, {"usage_scenario": ""}])
+def test_a_demand_without_a_usage_scenario_is_refused_naming_it(app, db, given):
+    headers = _token(app, db, staff=False)
+    body = {key: value for key, value in DEMAND.items() if key != "usage_scenario"} | given
+    response = app.test_client().post("/api/v1/demands", headers=headers, json=body)
+    assert response.status_code == 422, response.get_json()
+    assert list(response.get_json()["errors"]) == ["usage_scenario"]
+
+
 def test_a_page_form_still_reads_an_empty_field_as_not_given(app, db):
     factories.organisation(db, factories.user(db, "blank-demand@example.cn"))
     db.commit()

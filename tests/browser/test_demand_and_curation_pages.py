@@ -41,6 +41,7 @@ def _fill_demand(page) -> None:
     page.select_option("#category", "finance")
     page.fill("#budget", "48,000")
     page.fill("#deadline", "2030-01-31")
+    page.select_option("#usage_scenario", "research")
 
 
 def test_a_refused_demand_leads_to_registering_an_organisation_and_back_as_typed(page, orgless):
@@ -58,6 +59,7 @@ def test_a_refused_demand_leads_to_registering_an_organisation_and_back_as_typed
     page.wait_for_url("**/organisations/new?**")
     register_organisation(page)
     page.wait_for_url("**/demands?**")
+    assert page.url.endswith("#post-demand"), page.url
     assert page.input_value("#title") == "火星陨石"
     assert page.input_value("#need") == "2024年以来的样本分析"
     assert page.input_value("#budget") == "48,000"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask_babel import force_locale
 
 from market import display
@@ -69,6 +70,31 @@ def test_the_jurisdiction_picker_names_territories_in_the_readers_language(clien
     english = client.get("/organisations/new", headers={"Accept-Language": "en"})
     assert '<option value="HK" >Hong Kong, China</option>' in english.get_data(as_text=True)
     assert '<option value="TW" >Taiwan, China</option>' in english.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("zh-HK", "HK"),
+        ("zh-Hant", "HK"),
+        ("zh-MO", "MO"),
+        ("zh-Hant-MO", "MO"),
+        ("zh-TW", "TW"),
+        ("zh", "CN"),
+        ("zh-CN", "CN"),
+        ("en", "CN"),  # no guess: the mainland, as before
+        ("en-GB, zh-MO;q=0.5", "CN"),  # the page is English: the second choice is not read
+    ],
+)
+def test_the_jurisdiction_picker_starts_where_the_pages_language_is_spoken(
+    client, db, language, expected
+):
+    factories.user(db, "owner@example.cn")
+    db.commit()
+    client.log_in("owner@example.cn")
+    page = client.get("/organisations/new", headers={"Accept-Language": language})
+    picker = page.get_data(as_text=True).split('<select id="jurisdiction"', 1)[1]
+    assert re.findall(r'<option value="([A-Z]{2})" selected>', picker) == [expected]
 
 
 def test_a_pseudo_territory_is_refused_as_a_jurisdiction(client, db):

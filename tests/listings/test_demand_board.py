@@ -124,3 +124,51 @@ def test_a_search_filtered_to_one_currency_offers_the_demand_in_it(client):
     assert links and all("currency=HKD" in html.unescape(link) for link in links)
     both = client.get("/market?q=火星陨石&currency=HKD&currency=USD").get_data(as_text=True)
     assert "currency=" not in "".join(re.findall(r'href="(/demands\?[^"]+)"', both))
+
+
+@pytest.fixture
+def member(db, client):
+    """A signed-in member of an organisation."""
+    user = factories.user(db)
+    factories.organisation(db, user)
+    db.commit()
+    client.log_in(user.email)
+    return user
+
+
+def test_the_usage_scenario_starts_unchosen_and_must_be_chosen(db, client, member):
+    blank = client.get("/demands?title=火星陨石").get_data(as_text=True)
+    select = blank.split('<select id="usage_scenario"', 1)[1].split("</select>", 1)[0]
+    assert " required" in select.split(">", 1)[0]
+    assert select.split(">", 1)[1].startswith('<option value="">') and " selected" not in select
+    typed = {**TYPED, "usage_scenario": ""}
+    refused = client.submit("/demands", typed, page="/demands")
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="usage_scenario-error"' in page and 'value="火星陨石成分数据"' in page
+    assert db.query(Demand).count() == 0
+
+
+def test_a_search_filtered_to_one_category_offers_the_demand_in_it(client, orgless):
+    page = client.get("/market?q=火星陨石&category=finance").get_data(as_text=True)
+    links = [html.unescape(link) for link in re.findall(r'href="(/demands\?[^"]+)"', page)]
+    assert links and all("category=finance" in link for link in links)
+    form = client.get(links[0]).get_data(as_text=True)
+    assert '<option value="finance" selected>' in form
+    two = client.get("/market?q=火星陨石&category=finance&category=energy").get_data(as_text=True)
+    assert "category=" not in "".join(re.findall(r'href="(/demands\?[^"]+)"', two))
+
+
+def test_the_way_to_register_before_typing_comes_back_to_the_form(client, orgless):
+    page = client.get("/demands?title=火星陨石&currency=HKD").get_data(as_text=True)
+    back = urlsplit(parse_qs(urlsplit(_organisation_link(page)).query)["next"][0])
+    assert (back.path, back.fragment) == ("/demands", "post-demand")
+    assert parse_qs(back.query) == {"title": ["火星陨石"], "currency": ["HKD"]}
+
+
+def test_the_way_to_sign_in_comes_back_to_the_form(client):
+    page = client.get("/demands?title=火星陨石").get_data(as_text=True)
+    found = re.search(r'<a href="([^"]+)" data-testid="sign-in-to-post"', page)
+    back = urlsplit(parse_qs(urlsplit(html.unescape(found.group(1))).query)["next"][0])
+    assert (back.path, back.fragment) == ("/demands", "post-demand")
+    assert parse_qs(back.query) == {"title": ["火星陨石"]}
