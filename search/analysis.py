@@ -237,6 +237,11 @@ def query_terms(text: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+def has_chinese(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character."""
+    return bool(_CJK.search(text))
+
+
 def latin_words(text: str) -> list[str]:
     """The latin words (letters and digits) of ``text``, in order."""
     return _LATIN.findall(text)

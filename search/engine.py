@@ -129,7 +129,9 @@ def pick_suggestions(fields, prefix: str, rows, limit: int) -> list:
     return out
 
 
-def answered(run: Callable[[str, bool], Results], text: str, started: float) -> Results:
+def answered(
+    run: Callable[[str, bool], Results], text: str, started: float, *, as_typed: bool = False
+) -> Results:
     """The results of ``text`` answered through its typo correction, if any.
 
     ``run(text, correct)`` searches ``text``, correcting its typos if ``correct``. A query
@@ -138,7 +140,8 @@ def answered(run: Callable[[str, bool], Results], text: str, started: float) -> 
     holding a fragment or a look-alike of a misspelt word. The correction is offered only
     when it finds listings (not only loose ones), and, for a request of :data:`LONG_REQUEST`
     words or more, listings matching most of its words; otherwise the query is answered as
-    typed.
+    typed. ``as_typed``: the engine's first search of ``text`` matched its words as typed (it
+    only offers corrections), so answering as typed needs no search again.
     """
     results = run(text, True)
     if not results.did_you_mean or results.did_you_mean == text:
@@ -147,7 +150,8 @@ def answered(run: Callable[[str, bool], Results], text: str, started: float) -> 
     long = fixed.relaxed and len(query_terms(text)) >= LONG_REQUEST
     if fixed.total and not fixed.loose and not long:
         return _timed(replace(fixed, did_you_mean=results.did_you_mean), started)
-    return _timed(replace(run(text, False), did_you_mean=None), started)
+    typed = results if as_typed else run(text, False)
+    return _timed(replace(typed, did_you_mean=None), started)
 
 
 def _timed(results: Results, started: float) -> Results:

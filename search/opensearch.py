@@ -322,6 +322,9 @@ class OpenSearchEngine(SearchEngine):
             ),
             plan.text,
             started,
+            # Only Chinese words are corrected in the search itself (by sound); English
+            # corrections are suggestions beside it.
+            as_typed=not analysis.has_chinese(plan.text),
         )
 
     def _answer(self, spec: IndexSpec, query: Query, plan, correct: bool) -> Results:

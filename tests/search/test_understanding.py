@@ -582,3 +582,22 @@ def test_a_synonym_no_listing_holds_neither_narrows_nor_lowers_the_word(engine, 
             (h.id, h.score) for h in wanted.hits
         ]
         assert found.total == wanted.total
+
+
+def test_a_long_english_request_answered_as_typed_is_not_searched_again(loaded, monkeypatch):
+    # OpenSearch matches English words as typed and only suggests corrections beside them:
+    # when the correction is not taken, its first search is the answer.
+    if not hasattr(loaded, "driver"):
+        pytest.skip("the embedded engine corrects English words inside its search")
+    runs = []
+    answer = loaded._answer
+    monkeypatch.setattr(
+        loaded, "_answer", lambda *a, **k: runs.append(a[2].text) or answer(*a, **k)
+    )
+    asked = (
+        "our team needs metro ridership numbers per station to plan new shops near busy stations"
+    )
+    results = loaded.search(LISTINGS, Query(text=asked, per_page=3))
+    assert results.did_you_mean is None
+    assert results.hits[0].source["title_en"] == "Shenzhen metro ridership statistics"
+    assert runs[0] == asked and len(runs) == 2  # as typed, then its correction
