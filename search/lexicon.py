@@ -275,7 +275,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ),
     ("出口", "外贸", "进出口", "export", "exports", "foreign trade"),
     ("税务", "纳税", "涉税", "税收", "发票", "开票", "税票", "tax", "taxes", "invoice", "invoices"),
-    ("专利", "发明专利", "patent", "patents", "intellectual property"),
     ("政府采购", "招投标", "招标", "procurement", "tender"),
     # health
     ("医疗", "医疗健康", "医学", "healthcare", "medical", "health"),

@@ -44,16 +44,14 @@ def test_a_long_english_request_keeps_its_last_words_past_its_small_ones():
 def test_everyday_words_of_the_trade_have_their_formal_and_english_equivalents():
     synonyms = analysis.default_synonyms()
     for word, equivalent in (
-        ("发票", "税务"), ("体检", "电子病历"), ("追踪", "跟踪"), ("专利", "patent"),
+        ("发票", "税务"), ("体检", "电子病历"), ("追踪", "跟踪"),
         ("信贷评级", "信用评分"), ("卡车", "truck"), ("写字楼", "office space"),
         ("判决书", "司法"), ("kyc", "kyb"), ("受益所有人", "shareholders"),
     ):  # fmt: skip
         assert tuple(equivalent.split()) in synonyms.lookup(word), word
     assert ("工商登记",) in synonyms.lookup("公司註冊處".translate(str.maketrans("註處", "注处")))
-    # An office block is not a public building (公共建筑 is the energy listings' word), and
-    # patents are not property rights (知识产权 would loosen to 产权: property prices).
+    # An office block is not a public building (公共建筑 is the energy listings' word).
     assert ("公共建筑",) not in synonyms.lookup("写字楼")
-    assert ("知识产权",) not in synonyms.lookup("专利")
 
 
 def test_domain_words_stay_whole_in_either_script():
