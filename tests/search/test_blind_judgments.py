@@ -48,13 +48,7 @@ def test_every_added_query_is_written_once_in_a_known_group(additions, letter):
     assert ids == [f"{letter}{n:03d}" for n in range(1, len(ids) + 1)]
     assert {q["group"] for q in queries} <= GROUPS
     assert all(q["query"].strip() and q["intent"].strip() for q in queries)
-    everything = (
-        judged.queries()
-        + judged.dev_queries()
-        + judged.blind_queries()
-        + judged.fresh_queries()
-        + judged.unseen_queries()
-    )
+    everything = judged.every_query()
     others = {q["id"] for q in everything if not q["id"].startswith(letter)}
     assert not others & set(ids)
 

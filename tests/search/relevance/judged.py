@@ -48,6 +48,11 @@ def unseen_queries() -> list[dict]:
     return json.loads((HERE / "unseen_queries.json").read_text(encoding="utf-8"))
 
 
+def every_query() -> list[dict]:
+    """The queries of every file, in the order above."""
+    return queries() + dev_queries() + blind_queries() + fresh_queries() + unseen_queries()
+
+
 def split() -> dict[str, set[str]]:
     """``{"tuning": ids, "heldout": ids}``."""
     data = json.loads((HERE / "split.json").read_text(encoding="utf-8"))

@@ -33,13 +33,7 @@ def evaluate(engine: search.SearchEngine, key_of: dict[str, str], ids: set[str])
     listings = {topic.key: list(topic.places) for topic in TOPICS}
     grades = judged.judgments(listings)
     rows = []
-    everything = (
-        judged.queries()
-        + judged.dev_queries()
-        + judged.blind_queries()
-        + judged.fresh_queries()
-        + judged.unseen_queries()
-    )
+    everything = judged.every_query()
     for query in everything:
         if query["id"] not in ids:
             continue
