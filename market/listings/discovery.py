@@ -28,7 +28,7 @@ from market.listings.rates import CNY
 from market.registry.models import ASSET_KIND_LABELS, INDUSTRY_LABELS, REGION_LABELS
 from market.text import N_
 from search import Query, Range, RangeFacet
-from search.query import MAX_RESULT_WINDOW
+from search.query import MAX_QUERY_LENGTH, MAX_RESULT_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +209,8 @@ def _read_text(text: str) -> tuple[str, tuple[str, ...], str]:
     # A query that is a provider's whole name asks for that provider's listings first.
     name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
     named = search.analysis.corrected(text, place_spellings(text)) or text
+    if len(named) > MAX_QUERY_LENGTH >= len(text):
+        named = text  # respelt past the length a buyer may type: read as typed
     return without_places(named), tuple(vocabulary.within(regions_named(named))), name
 
 

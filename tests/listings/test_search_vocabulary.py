@@ -4,6 +4,7 @@ place words in the query acting as a boost."""
 from __future__ import annotations
 
 from market.listings import discovery, vocabulary
+from search.query import MAX_QUERY_LENGTH
 
 
 def test_tags_name_category_kind_region_and_the_wider_regions_in_both_languages():
@@ -92,3 +93,10 @@ def test_south_china_favours_every_southern_region_and_is_not_a_word_to_match():
     assert {"shenzhen", "guangzhou", "hong_kong", "macao", "greater_bay_area"} <= set(regions)
     assert "beijing" not in regions and "shanghai" not in regions
     assert discovery.without_places("華南 颱風").split() == ["台风"]
+
+
+def test_a_query_the_buyer_may_send_is_not_respelt_past_the_length_limit():
+    text = " ".join(["shenzen"] * 56)  # 447 characters; each shenzhen one more
+    assert len(text) <= MAX_QUERY_LENGTH < len(text.replace("shenzen", "shenzhen"))
+    query = discovery.build_query({"q": text})
+    assert len(query.text) <= MAX_QUERY_LENGTH and query.boosts["region"] == []
