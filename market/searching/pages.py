@@ -58,7 +58,7 @@ def curation():
 
 def _page(
     errors: dict, form: dict, status: int = 200, editing: int | None = None, confirm=None,
-    deleting: int | None = None,
+    deleting: int | None = None, deleting_default: str | None = None,
 ):  # fmt: skip
     session = db_session()
     groups = services.annotate(session, services.groups(session))
@@ -90,6 +90,7 @@ def _page(
         editing=editing,
         confirm=confirm,
         deleting=deleting,
+        deleting_default=deleting_default,
         shown=_shown,
     )
     return page, status
@@ -245,8 +246,13 @@ def _delete(group_id: int):
 @blp.route("/staff/search/synonyms/defaults/delete", methods=["POST"])
 @staff_required(StaffRole.REVIEWER)
 def delete_default_synonyms():
-    """Stop applying a built-in synonym group (named by its first term)."""
-    services.delete_default(db_session(), current_user(), request.form.get("term", ""), utcnow())
+    """Stop applying a built-in synonym group (named by its first term), with an optional
+    note for the trail, as a staff group's deletion takes."""
+    data, errors = parse_form(schemas.DefaultDeleteFormSchema())
+    if errors:
+        form = {"note": request.form.get("note", "")}
+        return _page(errors, form, 422, deleting_default=request.form.get("term", ""))
+    services.delete_default(db_session(), current_user(), data["term"], utcnow(), note=data["note"])
     flash(_("Built-in synonym group deleted."))
     return redirect(url_for("searching.curation"))
 

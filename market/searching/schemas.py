@@ -89,6 +89,12 @@ class SynonymDeleteFormSchema(SynonymDeleteSchema):
     delete = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+class DefaultDeleteFormSchema(SynonymDeleteSchema):
+    """The page's deletion form of a built-in group: its first term (``term``) and the note."""
+
+    term = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
 class SynonymGroupSchema(FormSchema):
     """A synonym group as stored."""
 

@@ -406,6 +406,31 @@ def test_staff_delete_a_built_in_group_from_the_page(db, client):
     assert db.query(SynonymChange).filter_by(group_id=0).count() == 2
 
 
+def test_deleting_a_built_in_group_on_the_page_asks_first_and_takes_a_note(
+    db, client, reviewer, staff_api
+):
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    built_in = page.split('data-testid="default-groups"')[1].split("</ul>")[0]
+    form = built_in.split('value="公交"')[1].split("</form>")[0]
+    assert 'name="note"' in form and 'data-confirm="Delete this synonym group?"' in form
+    long = client.submit(
+        "/staff/search/synonyms/defaults/delete", {"term": "公交", "note": "x" * 201},
+        page="/staff/search",
+    )  # fmt: skip
+    assert long.status_code == 422
+    refused = long.get_data(as_text=True)
+    assert 'aria-invalid="true" aria-describedby="default-note-' in refused
+    assert db.query(SynonymChange).count() == 0
+    db.commit()
+    response = client.submit(
+        "/staff/search/synonyms/defaults/delete", {"term": "公交", "note": "买家不用"},
+        page="/staff/search",
+    )  # fmt: skip
+    assert response.status_code == 302
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert (changes[0]["action"], changes[0]["note"]) == ("default_deleted", "买家不用")
+
+
 def test_listings_matching_some_words_follow_and_are_told_apart(
     db, client, store, provider, staff, published, reader, drain
 ):
