@@ -65,10 +65,10 @@ def _page(
     found = services.report(session, utcnow())
     # A query of the report that a staff group now holds says so in its row, read as the
     # search reads it (船運數據 is held by a group of 船運); its one-step form offers the words
-    # a query keeps, none when a search leaves out every word of it.
+    # a query keeps less its place words (香港 樓價 → 樓價), none when no word is left.
     holding = {analysis.term_key(term): group for group in groups for term in group.terms}
     for row in (*found["zero_results"], *found["low_clicks"]):
-        row["term"] = services.searched_as(row["query"])
+        row["term"] = services.offered(row["query"])
         # A whole request (hourly weather observations Hong Kong …) is no synonym term: its
         # form would be refused, so its row offers none.
         row["too_long"] = len(row["term"] or "") > analysis.MAX_TERM_LENGTH

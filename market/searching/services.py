@@ -24,7 +24,7 @@ import search
 from market import outbox
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
-from market.listings import demands
+from market.listings import demands, discovery
 from market.listings.indexing import LISTINGS
 from market.listings.models import Listing
 from market.oauth.models import OAuthClient
@@ -186,6 +186,23 @@ def searched_as(term: str) -> str | None:
     if analysis.term_key(joined) == analysis.term_key(term):
         return typed
     return _as_typed(term, words) or joined
+
+
+def offered(query: str) -> str | None:
+    """The term the report's one-step form offers for a buyer's query: the words a search
+    keeps of it (:func:`searched_as`) less its place words (香港 樓價 → 樓價), which a search
+    reads as a region to rank higher, never as words to match; a group holding them would make
+    樓價 mean 香港 楼市 to every buyer. ``None`` when no word remains."""
+    rest = discovery.without_places(query)
+    if rest == query:
+        return searched_as(query)
+    kept = searched_as(rest)
+    if kept is None:
+        return None
+    typed = " ".join(unicodedata.normalize("NFKC", query).split())
+    words = analysis.query_terms(kept)
+    words = [word for word in words if word not in analysis.FORM_WORDS] or words
+    return _as_typed(typed, words) or _joined(words, words)
 
 
 def _reduced(terms: list[str]) -> list[str]:

@@ -853,6 +853,21 @@ def test_the_one_step_form_offers_the_words_a_search_keeps_and_then_finds_the_li
     assert 'data-testid="handled"' in page
 
 
+@pytest.mark.parametrize(
+    ("query", "offered"), [("香港 樓價", "樓價"), ("香港樓價", "樓價"), ("樓價 深圳", "樓價")]
+)
+def test_the_one_step_form_offers_no_place_word(db, client, query, offered):
+    # A place only ranks the region's listings higher: as a synonym term it would make 樓價
+    # mean whatever the group's other terms find, for a buyer anywhere.
+    client.get("/market", query_string={"q": query})
+    reviewer = factories.user(db, staff=(factories.StaffRole.REVIEWER,))
+    db.commit()
+    client.log_in(reviewer.email)
+    page = client.get("/staff/search").get_data(as_text=True)
+    found = re.findall(r'name="terms" required value="([^"]*)" data-testid="query-words"', page)
+    assert found == [offered]
+
+
 def test_a_whole_request_in_the_report_offers_no_one_step_form_it_would_refuse(
     db, client, published, drain
 ):
