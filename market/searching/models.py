@@ -31,7 +31,7 @@ class SynonymGroup(Base):
 
 class SynonymChange(Base):
     """One staff edit of the synonym list: who (and through which API client), when, the
-    group before and after, and the note given with it."""
+    group before and after, the note given with it and how the group's note changed."""
 
     __tablename__ = "search_synonym_changes"
 
@@ -47,6 +47,8 @@ class SynonymChange(Base):
     note: Mapped[str | None] = mapped_column(sa.String(200))
     # an addition or change joining built-in groups: their first terms, as they were then
     joins: Mapped[list | None] = mapped_column(sa.JSON)
+    # a change of the group's note, ``{"before", "after"}`` (none: the note stayed as it was)
+    note_change: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -350,9 +350,11 @@ def update(
     client_id: str | None = None,
 ):  # fmt: skip
     """Replace a group's terms (audited), and its note unless ``note`` is :data:`KEEP` (the
-    trail keeps the note given, none when it was kept)."""
+    trail keeps the note given, none when it was kept, and ``note_change`` when the group's
+    note changed: a note cleared with ``None`` is told apart from one kept)."""
     group = group_or_404(session, group_id)
     clean = _check(session, terms, replacing=group.id)
+    changed = note is not KEEP and (note or None) != (group.note or None)
     _record(
         session,
         SynonymChange(
@@ -363,6 +365,7 @@ def update(
             user_id=user.id,
             client_id=client_id,
             note=None if note is KEEP else note,
+            note_change={"before": group.note, "after": note or None} if changed else None,
             joins=_joins(session, clean),
             at=now,
         ),

@@ -915,6 +915,32 @@ def test_editing_a_group_on_the_page_records_no_note_it_kept(db, client, reviewe
     assert changes[0]["action"] == "updated" and changes[0]["note"] is None
 
 
+def test_the_trail_tells_a_cleared_or_replaced_note(client, reviewer, staff_api):
+    group = _add(client, staff_api, ["楼", "楼宇", "大厦"], note="旧说明").get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    terms = ["楼", "楼宇", "大厦"]
+    assert (
+        client.raw.put(url, json={"terms": terms, "note": "新说明"}, headers=staff_api).status_code
+        == 200
+    )
+    assert (
+        client.raw.put(url, json={"terms": terms, "note": None}, headers=staff_api).status_code
+        == 200
+    )
+    assert client.raw.put(url, json={"terms": terms}, headers=staff_api).status_code == 200
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [change["note_change"] for change in changes] == [
+        None,  # kept
+        {"before": "新说明", "after": None},
+        {"before": "旧说明", "after": "新说明"},
+        None,  # an addition
+    ]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    notes = re.findall(r'data-testid="change-note">(.*?)</span>(?= ·|</li>)', page)
+    notes = [re.sub(r"<[^>]+>", "", note) for note in notes]
+    assert notes == ["Note cleared: 新说明", "Note changed: 旧说明 → 新说明", "Note: 旧说明"]
+
+
 def test_the_trail_shows_no_arrow_without_a_side(db, client, reviewer, staff_api):
     group = _add(client, staff_api, ["甲乙", "丙丁"]).get_json()
     client.raw.delete(f"/api/v1/search/synonyms/{group['id']}", headers=staff_api)
