@@ -25,6 +25,8 @@ class SynonymGroup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     terms: Mapped[list] = mapped_column(sa.JSON)
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # the terms no listing held when the group was saved: buyers' suggestions leave them out
+    unfound: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
     updated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

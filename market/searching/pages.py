@@ -193,7 +193,7 @@ def _save(group_id: int | None = None):
                 group="”, “".join(_shown(first) for first in group.extends),
             )
         )
-    missing = services.unfound(current_app.extensions["search"], group.terms)
+    missing = services.check_found(current_app.extensions["search"], group)
     if missing:
         # A buyer's word missing from the listings is what synonyms are for, but it may be a
         # typo: say so, the group saved all the same.

@@ -43,6 +43,9 @@ from search.query import clean_text
 
 log = logging.getLogger(__name__)
 
+#: The built-in terms, as terms are compared (folded): suggested whether listings hold them.
+_BUILT_IN_KEYS = frozenset(analysis.term_key(term) for group in DEFAULT_SYNONYMS for term in group)
+
 _cache: dict[str, object] = {}
 _lock = threading.Lock()
 
@@ -107,8 +110,12 @@ def current(session: Session) -> analysis.Synonyms:
     """The synonym list searches use now (cached per process until the staff list changes)."""
     stamp = _stamp(session)
     if _cache.get("stamp") != stamp:
-        groups = [g.terms for g in session.scalars(sa.select(SynonymGroup).order_by("id"))]
-        built = effective(groups, _retired(session))
+        stored = list(session.scalars(sa.select(SynonymGroup).order_by("id")))
+        built = effective([g.terms for g in stored], _retired(session))
+        # A staff term no listing held when saved is looked up as ever, but never suggested;
+        # a built-in term always is.
+        held = [t for g in stored for t in g.unfound or ()]
+        built.hold_back(t for t in held if analysis.term_key(t) not in _BUILT_IN_KEYS)
         with _lock:
             _cache.update(stamp=stamp, synonyms=built)
     return _cache["synonyms"]
@@ -292,6 +299,15 @@ def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
         if not found.total or found.did_you_mean or found.relaxed or found.loose:
             out.append(term)
     return out
+
+
+def check_found(engine: search.SearchEngine, group: SynonymGroup) -> list[str]:
+    """The group's terms no listing holds (:func:`unfound`), recorded on the group as it is
+    saved: buyers' as-you-type suggestions leave them out (港鐵客留, a typo of 港鐵客流, would
+    otherwise complete 港鐵客), without a search per keystroke."""
+    missing = unfound(engine, group.terms)
+    group.unfound = missing or None
+    return missing
 
 
 def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
