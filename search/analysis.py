@@ -386,6 +386,16 @@ class Synonyms:
             checked.append(tuple(terms.values()))
         self.groups: tuple[tuple[str, ...], ...] = tuple(checked)
         self._index: dict[str, tuple[tuple[str, ...], ...]] | None = None
+        self._held_back: frozenset[str] = frozenset()
+
+    def hold_back(self, terms: Iterable[str]) -> None:
+        """Never offer ``terms`` as suggestions (they are looked up as ever): terms no document
+        holds, such as a typo kept in a group so that it finds what the others find."""
+        self._held_back = frozenset(_key(term) for term in terms)
+
+    def suggestable(self, term: str) -> bool:
+        """Whether ``term`` may be offered as a suggestion (:meth:`hold_back`)."""
+        return _key(term) not in self._held_back
 
     def __len__(self) -> int:
         return len(self.groups)

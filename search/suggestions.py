@@ -61,6 +61,8 @@ def synonym_candidates(
     high = bisect_left(terms, (prefix + "\U0010ffff",))
     shortest: dict[int, tuple[int, str, str]] = {}
     for term_key, term, group in terms[low:high]:
+        if not synonyms.suggestable(term):
+            continue
         candidate = (len(term_key), term_key, term)
         if group not in shortest or candidate < shortest[group]:
             shortest[group] = candidate

@@ -25,13 +25,15 @@ class SynonymGroup(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     terms: Mapped[list] = mapped_column(sa.JSON)
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # the terms no listing held when the group was saved: buyers' suggestions leave them out
+    unfound: Mapped[list | None] = mapped_column(sa.JSON(none_as_null=True))
     updated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SynonymChange(Base):
     """One staff edit of the synonym list: who (and through which API client), when, the
-    group before and after, and the note given with it."""
+    group before and after, the note given with it and how the group's note changed."""
 
     __tablename__ = "search_synonym_changes"
 
@@ -47,6 +49,8 @@ class SynonymChange(Base):
     note: Mapped[str | None] = mapped_column(sa.String(200))
     # an addition or change joining built-in groups: their first terms, as they were then
     joins: Mapped[list | None] = mapped_column(sa.JSON)
+    # a change of the group's note, ``{"before", "after"}`` (none: the note stayed as it was)
+    note_change: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -58,17 +58,17 @@ def curation():
 
 def _page(
     errors: dict, form: dict, status: int = 200, editing: int | None = None, confirm=None,
-    deleting: int | None = None,
+    deleting: int | None = None, deleting_default: str | None = None,
 ):  # fmt: skip
     session = db_session()
     groups = services.annotate(session, services.groups(session))
     found = services.report(session, utcnow())
     # A query of the report that a staff group now holds says so in its row, read as the
     # search reads it (船運數據 is held by a group of 船運); its one-step form offers the words
-    # a query keeps, none when a search leaves out every word of it.
+    # a query keeps less its place words (香港 樓價 → 樓價), none when no word is left.
     holding = {analysis.term_key(term): group for group in groups for term in group.terms}
     for row in (*found["zero_results"], *found["low_clicks"]):
-        row["term"] = services.searched_as(row["query"])
+        row["term"] = services.offered(row["query"])
         # A whole request (hourly weather observations Hong Kong …) is no synonym term: its
         # form would be refused, so its row offers none.
         row["too_long"] = len(row["term"] or "") > analysis.MAX_TERM_LENGTH
@@ -90,6 +90,7 @@ def _page(
         editing=editing,
         confirm=confirm,
         deleting=deleting,
+        deleting_default=deleting_default,
         shown=_shown,
     )
     return page, status
@@ -192,7 +193,7 @@ def _save(group_id: int | None = None):
                 group="”, “".join(_shown(first) for first in group.extends),
             )
         )
-    missing = services.unfound(current_app.extensions["search"], group.terms)
+    missing = services.check_found(current_app.extensions["search"], group)
     if missing:
         # A buyer's word missing from the listings is what synonyms are for, but it may be a
         # typo: say so, the group saved all the same.
@@ -245,8 +246,13 @@ def _delete(group_id: int):
 @blp.route("/staff/search/synonyms/defaults/delete", methods=["POST"])
 @staff_required(StaffRole.REVIEWER)
 def delete_default_synonyms():
-    """Stop applying a built-in synonym group (named by its first term)."""
-    services.delete_default(db_session(), current_user(), request.form.get("term", ""), utcnow())
+    """Stop applying a built-in synonym group (named by its first term), with an optional
+    note for the trail, as a staff group's deletion takes."""
+    data, errors = parse_form(schemas.DefaultDeleteFormSchema())
+    if errors:
+        form = {"note": request.form.get("note", "")}
+        return _page(errors, form, 422, deleting_default=request.form.get("term", ""))
+    services.delete_default(db_session(), current_user(), data["term"], utcnow(), note=data["note"])
     flash(_("Built-in synonym group deleted."))
     return redirect(url_for("searching.curation"))
 

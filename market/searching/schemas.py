@@ -89,6 +89,12 @@ class SynonymDeleteFormSchema(SynonymDeleteSchema):
     delete = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+class DefaultDeleteFormSchema(SynonymDeleteSchema):
+    """The page's deletion form of a built-in group: its first term (``term``) and the note."""
+
+    term = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
 class SynonymGroupSchema(FormSchema):
     """A synonym group as stored."""
 
@@ -110,6 +116,13 @@ class DefaultGroupSchema(FormSchema):
     deleted = fields.Boolean()
 
 
+class NoteChangeSchema(FormSchema):
+    """A group's note before and after a change (none: it had none, or it was cleared)."""
+
+    before = fields.String(allow_none=True)
+    after = fields.String(allow_none=True)
+
+
 class SynonymChangeSchema(FormSchema):
     """One audited edit of the synonym list."""
 
@@ -126,6 +139,8 @@ class SynonymChangeSchema(FormSchema):
     note = fields.String(allow_none=True)
     # an addition or change that joins built-in groups: their first terms (else none)
     joins = fields.List(fields.String(), allow_none=True)
+    # a replacement that changed the group's note: the note before and after (else none)
+    note_change = fields.Nested(NoteChangeSchema, allow_none=True)
     at = fields.DateTime()
 
 

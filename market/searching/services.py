@@ -24,7 +24,7 @@ import search
 from market import outbox
 from market.errors import InvalidInput, NotFound
 from market.identity.models import User
-from market.listings import demands
+from market.listings import demands, discovery
 from market.listings.indexing import LISTINGS
 from market.listings.models import Listing
 from market.oauth.models import OAuthClient
@@ -42,6 +42,9 @@ from search.lexicon import DEFAULT_SYNONYMS
 from search.query import clean_text
 
 log = logging.getLogger(__name__)
+
+#: The built-in terms, as terms are compared (folded): suggested whether listings hold them.
+_BUILT_IN_KEYS = frozenset(analysis.term_key(term) for group in DEFAULT_SYNONYMS for term in group)
 
 _cache: dict[str, object] = {}
 _lock = threading.Lock()
@@ -107,8 +110,12 @@ def current(session: Session) -> analysis.Synonyms:
     """The synonym list searches use now (cached per process until the staff list changes)."""
     stamp = _stamp(session)
     if _cache.get("stamp") != stamp:
-        groups = [g.terms for g in session.scalars(sa.select(SynonymGroup).order_by("id"))]
-        built = effective(groups, _retired(session))
+        stored = list(session.scalars(sa.select(SynonymGroup).order_by("id")))
+        built = effective([g.terms for g in stored], _retired(session))
+        # A staff term no listing held when saved is looked up as ever, but never suggested;
+        # a built-in term always is.
+        held = [t for g in stored for t in g.unfound or ()]
+        built.hold_back(t for t in held if analysis.term_key(t) not in _BUILT_IN_KEYS)
         with _lock:
             _cache.update(stamp=stamp, synonyms=built)
     return _cache["synonyms"]
@@ -186,6 +193,23 @@ def searched_as(term: str) -> str | None:
     if analysis.term_key(joined) == analysis.term_key(term):
         return typed
     return _as_typed(term, words) or joined
+
+
+def offered(query: str) -> str | None:
+    """The term the report's one-step form offers for a buyer's query: the words a search
+    keeps of it (:func:`searched_as`) less its place words (香港 樓價 → 樓價), which a search
+    reads as a region to rank higher, never as words to match; a group holding them would make
+    樓價 mean 香港 楼市 to every buyer. ``None`` when no word remains."""
+    rest = discovery.without_places(query)
+    if rest == query:
+        return searched_as(query)
+    kept = searched_as(rest)
+    if kept is None:
+        return None
+    typed = " ".join(unicodedata.normalize("NFKC", query).split())
+    words = analysis.query_terms(kept)
+    words = [word for word in words if word not in analysis.FORM_WORDS] or words
+    return _as_typed(typed, words) or _joined(words, words)
 
 
 def _reduced(terms: list[str]) -> list[str]:
@@ -277,6 +301,15 @@ def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
     return out
 
 
+def check_found(engine: search.SearchEngine, group: SynonymGroup) -> list[str]:
+    """The group's terms no listing holds (:func:`unfound`), recorded on the group as it is
+    saved: buyers' as-you-type suggestions leave them out (港鐵客留, a typo of 港鐵客流, would
+    otherwise complete 港鐵客), without a search per keystroke."""
+    missing = unfound(engine, group.terms)
+    group.unfound = missing or None
+    return missing
+
+
 def annotate(session: Session, found: list[SynonymGroup]) -> list[SynonymGroup]:
     """Give each group ``extends``: the first terms of the built-in groups it joins."""
     retired = _retired(session)
@@ -333,9 +366,11 @@ def update(
     client_id: str | None = None,
 ):  # fmt: skip
     """Replace a group's terms (audited), and its note unless ``note`` is :data:`KEEP` (the
-    trail keeps the note given, none when it was kept)."""
+    trail keeps the note given, none when it was kept, and ``note_change`` when the group's
+    note changed: a note cleared with ``None`` is told apart from one kept)."""
     group = group_or_404(session, group_id)
     clean = _check(session, terms, replacing=group.id)
+    changed = note is not KEEP and (note or None) != (group.note or None)
     _record(
         session,
         SynonymChange(
@@ -346,6 +381,7 @@ def update(
             user_id=user.id,
             client_id=client_id,
             note=None if note is KEEP else note,
+            note_change={"before": group.note, "after": note or None} if changed else None,
             joins=_joins(session, clean),
             at=now,
         ),

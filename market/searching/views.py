@@ -36,7 +36,7 @@ def _warned(group):
                 term=term,
             ),
         }
-        for term in services.unfound(current_app.extensions["search"], group.terms)
+        for term in services.check_found(current_app.extensions["search"], group)
     ]
     return group
 

@@ -197,3 +197,28 @@ def test_staff_who_may_curate_search_reach_it_from_the_navigation(browser, live_
         assert page.get_by_role("heading", name="Search curation", level=1).is_visible()
     finally:
         context.close()
+
+
+def test_deleting_a_built_in_group_asks_first_and_takes_a_note(browser, live_app, curator):
+    context = browser.new_context(
+        locale="en-GB", base_url=live_app.url, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        defaults = page.get_by_test_id("default-groups")
+        form = defaults.locator("form", has=page.locator('input[value="公交"]'))
+        delete = form.get_by_role("button", name="Delete the built-in group “公交”")
+        questions = []
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        delete.click()
+        assert questions == ["Delete this synonym group?"]
+        assert "Built-in deleted" not in page.get_by_test_id("changes").inner_text()
+        form.get_by_role("textbox", name="Note (why it is deleted; optional)").fill("买家不用")
+        page.once("dialog", lambda dialog: dialog.accept())
+        delete.click()
+        page.wait_for_load_state()
+        assert "买家不用" in page.get_by_test_id("changes").inner_text()
+    finally:
+        context.close()

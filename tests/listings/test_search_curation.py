@@ -277,6 +277,31 @@ def test_page_suggestions_are_served_as_json(client, published, drain):
     assert client.get("/market/suggest?q=" + "深" * 100).status_code == 200
 
 
+@pytest.mark.parametrize("save", ["api", "page"])
+def test_a_staff_term_no_listing_holds_is_never_suggested(
+    db, client, published, staff_api, reviewer, drain, save
+):
+    # 拍卡 finds the listing only through its group: a word kept that way (perhaps a typo)
+    # must not complete what buyers type; 刷卡, which the listing holds, still does.
+    drain()
+    terms = ["刷卡", "拍卡"]
+    if save == "api":
+        assert _add(client, staff_api, terms).status_code == 201
+    else:
+        page = client.submit("/staff/search", {"terms": ", ".join(terms)}, page="/staff/search")
+        assert page.status_code == 302
+    db.commit()
+
+    def offered(typed):
+        found = client.get("/market/suggest", query_string={"q": typed}).get_json()
+        return [item["text"] for item in found if item["kind"] == "synonym"]
+
+    assert "拍卡" not in offered("拍")
+    assert "刷卡" in offered("刷")
+    assert db.query(SynonymGroup).one().unfound == ["拍卡"]
+    db.commit()
+
+
 @pytest.mark.parametrize("path", ["/market/suggest", "/api/v1/listings/suggest"])
 def test_suggestions_refuse_over_100_characters_alike_on_the_page_and_the_api(client, path):
     response = client.raw.get(path, query_string={"q": "深" * 101})
@@ -404,6 +429,31 @@ def test_staff_delete_a_built_in_group_from_the_page(db, client):
     )
     assert response.status_code == 302
     assert db.query(SynonymChange).filter_by(group_id=0).count() == 2
+
+
+def test_deleting_a_built_in_group_on_the_page_asks_first_and_takes_a_note(
+    db, client, reviewer, staff_api
+):
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    built_in = page.split('data-testid="default-groups"')[1].split("</ul>")[0]
+    form = built_in.split('value="公交"')[1].split("</form>")[0]
+    assert 'name="note"' in form and 'data-confirm="Delete this synonym group?"' in form
+    long = client.submit(
+        "/staff/search/synonyms/defaults/delete", {"term": "公交", "note": "x" * 201},
+        page="/staff/search",
+    )  # fmt: skip
+    assert long.status_code == 422
+    refused = long.get_data(as_text=True)
+    assert 'aria-invalid="true" aria-describedby="default-note-' in refused
+    assert db.query(SynonymChange).count() == 0
+    db.commit()
+    response = client.submit(
+        "/staff/search/synonyms/defaults/delete", {"term": "公交", "note": "买家不用"},
+        page="/staff/search",
+    )  # fmt: skip
+    assert response.status_code == 302
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert (changes[0]["action"], changes[0]["note"]) == ("default_deleted", "买家不用")
 
 
 def test_listings_matching_some_words_follow_and_are_told_apart(
@@ -838,6 +888,21 @@ def test_the_one_step_form_offers_the_words_a_search_keeps_and_then_finds_the_li
     assert 'data-testid="handled"' in page
 
 
+@pytest.mark.parametrize(
+    ("query", "offered"), [("香港 樓價", "樓價"), ("香港樓價", "樓價"), ("樓價 深圳", "樓價")]
+)
+def test_the_one_step_form_offers_no_place_word(db, client, query, offered):
+    # A place only ranks the region's listings higher: as a synonym term it would make 樓價
+    # mean whatever the group's other terms find, for a buyer anywhere.
+    client.get("/market", query_string={"q": query})
+    reviewer = factories.user(db, staff=(factories.StaffRole.REVIEWER,))
+    db.commit()
+    client.log_in(reviewer.email)
+    page = client.get("/staff/search").get_data(as_text=True)
+    found = re.findall(r'name="terms" required value="([^"]*)" data-testid="query-words"', page)
+    assert found == [offered]
+
+
 def test_a_whole_request_in_the_report_offers_no_one_step_form_it_would_refuse(
     db, client, published, drain
 ):
@@ -883,6 +948,32 @@ def test_editing_a_group_on_the_page_records_no_note_it_kept(db, client, reviewe
                   {"group": group['id'], "terms": "甲乙, 丙丁, 戊己", "note": "买家常用说法"}, page="/staff/search")  # fmt: skip
     changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
     assert changes[0]["action"] == "updated" and changes[0]["note"] is None
+
+
+def test_the_trail_tells_a_cleared_or_replaced_note(client, reviewer, staff_api):
+    group = _add(client, staff_api, ["楼", "楼宇", "大厦"], note="旧说明").get_json()
+    url = f"/api/v1/search/synonyms/{group['id']}"
+    terms = ["楼", "楼宇", "大厦"]
+    assert (
+        client.raw.put(url, json={"terms": terms, "note": "新说明"}, headers=staff_api).status_code
+        == 200
+    )
+    assert (
+        client.raw.put(url, json={"terms": terms, "note": None}, headers=staff_api).status_code
+        == 200
+    )
+    assert client.raw.put(url, json={"terms": terms}, headers=staff_api).status_code == 200
+    changes = client.raw.get("/api/v1/search/synonyms/changes", headers=staff_api).get_json()
+    assert [change["note_change"] for change in changes] == [
+        None,  # kept
+        {"before": "新说明", "after": None},
+        {"before": "旧说明", "after": "新说明"},
+        None,  # an addition
+    ]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    notes = re.findall(r'data-testid="change-note">(.*?)</span>(?= ·|</li>)', page)
+    notes = [re.sub(r"<[^>]+>", "", note) for note in notes]
+    assert notes == ["Note cleared: 新说明", "Note changed: 旧说明 → 新说明", "Note: 旧说明"]
 
 
 def test_the_trail_shows_no_arrow_without_a_side(db, client, reviewer, staff_api):

@@ -91,6 +91,15 @@ def test_suggest_takes_the_synonym_list_given(loaded):
     assert ("深铁", "synonym") not in _offered(loaded, "深铁")
 
 
+def test_suggest_leaves_out_a_held_back_term_but_still_looks_it_up(loaded):
+    synonyms = Synonyms([("深铁", "深铁客留", "地铁")])
+    assert ("深铁客留", "synonym") in _offered(loaded, "深铁客", synonyms=synonyms)
+    synonyms.hold_back(["深鐵客留"])  # held back as terms are compared: either script
+    assert ("深铁客留", "synonym") not in _offered(loaded, "深铁客", synonyms=synonyms)
+    assert ("深铁", "synonym") in _offered(loaded, "深铁", synonyms=synonyms)
+    assert synonyms.lookup("深铁客留") == synonyms.lookup("深铁")
+
+
 @pytest.mark.parametrize(
     ("prefix", "keyword"), [("clim", "climate"), ("港", "港口"), ("AI", "AIS")]
 )
