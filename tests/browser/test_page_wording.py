@@ -69,6 +69,7 @@ def test_a_demand_is_written_on_several_lines_on_a_phone(browser, live_app, lang
         need.fill("2024年全年逐日客流\n按线路分列\n含换乘")
         page.fill("#budget", "48,000")
         page.fill("#deadline", "2030-01-31")
+        page.select_option("#usage_scenario", "research")
         page.get_by_role("button", name=BUTTONS[language]["post"]).click()
         page.wait_for_url("**/demands/*")
         shown = page.get_by_test_id("need")
