@@ -119,7 +119,7 @@ def term_to_traditional(term: str) -> str:
     OpenCC's characters alone, without the Hong Kong/Taiwan word list (信息 shown as 資訊 would
     name another term), and only when the search folds it back to the same term; otherwise
     the term as it is."""
-    converted = _converter().convert(term)
+    converted = characters(term)
     return converted if analysis.term_key(converted) == analysis.term_key(term) else term
 
 
