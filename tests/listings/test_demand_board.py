@@ -149,6 +149,16 @@ def test_the_usage_scenario_starts_unchosen_and_must_be_chosen(db, client, membe
     assert db.query(Demand).count() == 0
 
 
+def test_a_refused_demand_is_summed_up_at_the_top_of_its_form(db, client, member):
+    # On a phone the form is below the list of demands: the summary takes the focus there.
+    refused = client.submit("/demands", {**TYPED, "usage_scenario": ""}, page="/demands")
+    form = refused.get_data(as_text=True).split('id="post-demand"', 1)[1]
+    summary = form.split('data-testid="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert form.index('data-testid="error-summary"') < form.index('id="title"')
+    assert 'href="#usage_scenario"' in summary
+    assert "data-focus-on-load" in form.split('data-testid="error-summary"', 1)[0][-200:]
+
+
 def test_a_search_filtered_to_one_category_offers_the_demand_in_it(client, orgless):
     page = client.get("/market?q=火星陨石&category=finance").get_data(as_text=True)
     links = [html.unescape(link) for link in re.findall(r'href="(/demands\?[^"]+)"', page)]
