@@ -8,6 +8,7 @@ parts are the client object and its exception classes. Every index is an alias
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import json
@@ -52,6 +53,9 @@ _NOTHING = {"took": 0, "hits": {"total": {"value": 0, "relation": "eq"}, "hits":
 #: engine forget it at once), and how many groups at most.
 KNOWN_SECONDS = 30.0
 KNOWN_HELD = 10_000
+#: Threads searching a query's remembered correction beside the query (see
+#: :meth:`OpenSearchEngine._corrections_ahead`).
+AHEAD_THREADS = 4
 #: Documents holding a keyword starting with the typed text read for keyword suggestions.
 WORD_DOCUMENTS = 100
 #: A search needing one word that this many documents hold counts its facets in a request of
@@ -94,6 +98,11 @@ class OpenSearchEngine(SearchEngine):
         self._terms: dict[tuple[str, int, str], int] = {}
         # (alias, a synonym group's alternatives) -> (a document holding one or None, until)
         self._leads: dict[tuple[str, tuple], tuple[str | None, float]] = {}
+        # (alias, a typed word, lower case) -> (its completions or None, until when: monotonic)
+        self._completed: dict[tuple[str, str], tuple[analysis.Group | None, float]] = {}
+        # (alias, query text) -> (the correction its search offered, until when: monotonic)
+        self._corrections: dict[tuple[str, str], tuple[str, float]] = {}
+        self._threads: concurrent.futures.ThreadPoolExecutor | None = None
         # alias -> (documents in the index, until when: monotonic)
         self._sizes: dict[str, tuple[int, float]] = {}
         # (alias, strict search) -> (the retry it called for: "relaxed" or "tier", whether
@@ -152,6 +161,9 @@ class OpenSearchEngine(SearchEngine):
 
     def close(self) -> None:
         """Close the client's connections."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
         if self._driver is not None:
             self._driver.client.close()
             self._driver = None
@@ -316,16 +328,59 @@ class OpenSearchEngine(SearchEngine):
         """
         started = time.perf_counter()
         plan = check(spec, query)
+
+        def run(text: str, correct: bool) -> Results:
+            return self._answer(spec, query, dataclasses.replace(plan, text=text), correct)
+
         return answered(
-            lambda text, correct: self._answer(
-                spec, query, dataclasses.replace(plan, text=text), correct
-            ),
+            self._corrections_ahead(self._alias(spec), plan.text, run),
             plan.text,
             started,
             # Only Chinese words are corrected in the search itself (by sound); English
             # corrections are suggestions beside it.
             as_typed=not analysis.has_chinese(plan.text),
         )
+
+    def _corrections_ahead(self, alias: str, text: str, run):
+        """``run`` for :func:`~search.engine.answered`, which searches a corrected query
+        after the search of the text as typed: the correction the text had last time (within
+        :data:`KNOWN_SECONDS`) is searched at the same time as the text, in a thread of its
+        own, so a query with a typo takes one round trip's time instead of two. Its results
+        are used only when the search of the text offers that correction again, so they are
+        always those of the searches one after the other."""
+        key = (alias, text)
+        remembered = self._corrections.get(key)
+        ahead = None
+        if remembered is not None and remembered[1] > time.monotonic():
+            ahead = self._pool().submit(run, remembered[0], False)
+
+        def answer(asked: str, correct: bool) -> Results:
+            # One not started yet (every thread busy) is cancelled and searched here.
+            if ahead is not None and not correct and asked == remembered[0] and not ahead.cancel():
+                return ahead.result()
+            results = run(asked, correct)
+            if correct and asked == text:
+                self._remember_correction(key, results.did_you_mean)
+            return results
+
+        return answer
+
+    def _remember_correction(self, key: tuple[str, str], corrected: str | None) -> None:
+        if not corrected or corrected == key[1]:
+            self._corrections.pop(key, None)
+            return
+        if len(self._corrections) > KNOWN_HELD:
+            self._corrections.clear()
+        self._corrections[key] = (corrected, time.monotonic() + KNOWN_SECONDS)
+
+    def _pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        if self._threads is None:
+            with self._lock:
+                if self._threads is None:
+                    self._threads = concurrent.futures.ThreadPoolExecutor(
+                        AHEAD_THREADS, thread_name_prefix="search-ahead"
+                    )
+        return self._threads
 
     def _answer(self, spec: IndexSpec, query: Query, plan, correct: bool) -> Results:
         """The search of ``plan``, its Chinese typos corrected unless not ``correct``."""
@@ -474,14 +529,25 @@ class OpenSearchEngine(SearchEngine):
     def _completions(self, alias: str, group: analysis.Group) -> analysis.Group | None:
         """``group``'s word read as the start of the index's English words (at most
         :data:`COMPLETIONS`, most frequent first), or ``None`` when none starts so or the
-        word is one of them."""
-        body = bodies.completions_body(group.text.lower())
+        word is one of them. Remembered like which words are known (a long request ending
+        in a word of the index, model, asks for every search of it)."""
+        typed = group.text.lower()
+        now = time.monotonic()
+        remembered = self._completed.get((alias, typed))
+        if remembered is not None and remembered[1] > now:
+            found = remembered[0]
+            return None if found is None else analysis.Group(group.text, found.alternatives)
+        body = bodies.completions_body(typed)
         buckets = self._call("search", index=alias, body=body)["aggregations"]["words"]["buckets"]
         words = {b["key"][len(bodies.WORD_KEY) :]: b["doc_count"] for b in buckets}
-        if not words or group.text.lower() in words:  # none, or a word of the index itself
-            return None
-        found = sorted((-n, word) for word, n in words.items())[:COMPLETIONS]
-        return analysis.Group(group.text, tuple((word,) for _, word in found))
+        completed = None
+        if words and typed not in words:  # else none, or a word of the index itself
+            found = sorted((-n, word) for word, n in words.items())[:COMPLETIONS]
+            completed = analysis.Group(group.text, tuple((word,) for _, word in found))
+        if len(self._completed) > KNOWN_HELD:
+            self._completed.clear()
+        self._completed[(alias, typed)] = (completed, now + KNOWN_SECONDS)
+        return completed
 
     def _remember_retry(self, key: tuple[str, str] | None, retry: str, response) -> None:
         if key is None:
@@ -585,6 +651,7 @@ class OpenSearchEngine(SearchEngine):
         self._known_groups.clear()
         self._terms.clear()
         self._leads.clear()
+        self._completed.clear()
 
     def _as_one(self, spec: IndexSpec, alias: str, groups) -> list[analysis.Group]:
         """``groups`` with the scales that keep each alternative from weighing more than the

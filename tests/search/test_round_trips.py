@@ -5,6 +5,7 @@ search counts its facets apart, where the node's request cache keeps them."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 
@@ -100,3 +101,73 @@ def test_a_broad_search_counts_its_facets_apart_and_they_follow_writes(cluster, 
     assert after.total == whole.total + 1
     category = listing_documents()[0]["category"]
     assert dict(after.facets["category"])[category] == dict(whole.facets["category"])[category] + 1
+
+
+def bodies_of(engine, query: Query) -> tuple[search.Results, list[dict]]:
+    """The results, and every search body sent to the node."""
+    sent = []
+    real = engine._call
+
+    def recording(method, **options):
+        body = options["body"]
+        sent.extend(body[1::2] if method == "msearch" else [body])
+        return real(method, **options)
+
+    engine._call = recording
+    try:
+        return engine.search(LISTINGS, query), sent
+    finally:
+        engine._call = real
+
+
+def completions_asked(sent: list[dict]) -> int:
+    return sum(1 for body in sent if "words" in body.get("aggs", {}) and body["size"] == 0)
+
+
+def test_a_half_typed_words_completions_are_remembered_until_a_write(cluster):
+    engine, _ = cluster
+    query = Query(text="weather forec")
+    first, sent = bodies_of(engine, query)
+    assert completions_asked(sent) == 1
+    again, sent = bodies_of(engine, query)
+    assert completions_asked(sent) == 0
+    assert same(again, first)
+    # A write through this engine may add a word starting so: it is asked again.
+    engine.index(LISTINGS, [new_listing("new-3", "weather forecasters")], refresh=True)
+    after, sent = bodies_of(engine, query)
+    assert completions_asked(sent) == 1
+    assert "new-3" in {hit.id for hit in after.hits}
+
+
+def test_a_remembered_correction_is_searched_beside_the_query(cluster):
+    engine, _ = cluster
+    query = Query(text="weathr forcast", facets=["category"])
+    first = engine.search(LISTINGS, query)
+    assert first.did_you_mean == "weather forecast"
+    # Each request waits until the other has been sent: one after the other, they never
+    # would be (the first would wait alone and time out).
+    both = threading.Barrier(2, timeout=10)
+    real = engine._call
+
+    def together(method, **options):
+        both.wait()
+        return real(method, **options)
+
+    engine._call = together
+    try:
+        again = engine.search(LISTINGS, query)
+    finally:
+        engine._call = real
+    assert same(again, first)
+
+
+def test_a_correction_no_longer_offered_answers_the_query_as_typed(cluster):
+    engine, other = cluster
+    query = Query(text="weathr forcast")
+    assert engine.search(LISTINGS, query).did_you_mean == "weather forecast"
+    # Another process adds a listing holding the words as typed: no correction any more.
+    typed = {**new_listing("new-4", "天气"), "title_en": "weathr forcast"}
+    other.index(LISTINGS, [typed], refresh=True)
+    found = engine.search(LISTINGS, query)
+    assert found.did_you_mean is None
+    assert found.hits[0].id == "new-4"
