@@ -41,7 +41,7 @@ def caller_key() -> str:
             # The token authentication then reads (once for both).
             stored = bearer_token(token.strip())
             if stored is not None:
-                g.ratelimit_key = f"client:{stored.client.client_id}"
+                g.ratelimit_key = f"client:{stored.client_id}"
     return g.ratelimit_key
 
 
