@@ -450,6 +450,11 @@ _LABEL_TABLES = {
 }
 
 
+def filter_label(name: str, value, gettext, locale: str) -> str:
+    """A filter's value (other than a provider's id) as the market's facets label it."""
+    return _fixed_label(name, value, gettext, locale)
+
+
 def _fixed_label(name: str, value, gettext, locale: str) -> str:
     """The label of a facet value other than a provider, in the language of ``gettext``
     (which is ``locale``'s)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
@@ -19,12 +20,16 @@ from marshmallow import ValidationError
 from market.auth import staff_required
 from market.context import current_user, db_session
 from market.db import utcnow
+from market.display import colon, word_list
 from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
 from market.hant import term_to_traditional
-from market.identity.models import StaffRole
+from market.identity.models import Organisation, StaffRole
 from market.listings import discovery
+from market.listings.pages import FACET_TITLES
+from market.listings.rates import CNY
 from market.listings.schemas import SUGGEST_MAX
+from market.money import money, plain_amount
 from market.searching import schemas, services
 from market.text import N_
 from search import analysis
@@ -73,6 +78,10 @@ def _page(
         # form would be refused, so its row offers none.
         row["too_long"] = len(row["term"] or "") > analysis.MAX_TERM_LENGTH
         row["group"] = holding.get(analysis.term_key(row["term"] or row["query"]))
+    for row in found["zero_results_with_filters"]:
+        row["labels"] = _filter_labels(session, row["filters"])
+        row["with_filters"] = url_for("listings.market", q=row["query"], **_market_args(row))
+        row["without_filters"] = url_for("listings.market", q=row["query"])
     changes = services.changes(session, limit=20)
     for change in changes:
         # A built-in group's deletion or restoration quotes the library's terms.
@@ -96,10 +105,67 @@ def _page(
     return page, status
 
 
+#: The titles of a logged search's filters besides the market's own facet titles.
+_FILTER_TITLES = {
+    "price_min": N_("Price from"),
+    "price_max": N_("Price up to"),
+    "year_from": N_("Data from year"),
+    "year_to": N_("Data up to year"),
+}
+
+
+def _filter_labels(session, filters: dict) -> list[str]:
+    """A logged search's filters (the API's names and values) as a reader names them:
+    ``Category: Finance``, ``Price up to: ¥1,000.00``; a provider by its name."""
+    locale, out = str(get_locale()), []
+    for name, value in filters.items():
+        values = value if isinstance(value, list) else [value]
+        if name in ("price_min", "price_max"):
+            shown = [money(v, CNY) if isinstance(v, int) else str(v) for v in values]
+        elif name in ("year_from", "year_to"):
+            shown = [str(v) for v in values]
+        elif name == "provider":
+            shown = _provider_names(session, values, locale)
+        else:
+            shown = [discovery.filter_label(name, v, _, locale) for v in values]
+        title = _FILTER_TITLES.get(name) or FACET_TITLES.get(name)
+        out.append(colon(_(title) if title else name) + word_list(shown))
+    return out
+
+
+def _provider_names(session, ids: list, locale: str) -> list[str]:
+    """Providers' names in the reader's language, by the ids a search was filtered on."""
+    known = [int(i) for i in ids if str(i).isdigit()]
+    rows = session.execute(
+        sa.select(Organisation.id, Organisation.name_zh, Organisation.name_en).where(
+            Organisation.id.in_(known)
+        )
+    )
+    names = {i: (zh if locale.startswith("zh") else en) or zh for i, zh, en in rows}
+    return [names.get(int(i), str(i)) if str(i).isdigit() else str(i) for i in ids]
+
+
+def _market_args(row: dict) -> dict:
+    """The market page's URL arguments for a logged search's filters (prices in yuan, the
+    highest as the page's exclusive ``price_below``), to run it again on the page."""
+    out = {}
+    for name, value in row["filters"].items():
+        if name == "price_min" and isinstance(value, int):
+            out["price_from"] = plain_amount(value, CNY)
+        elif name == "price_max" and isinstance(value, int):
+            out["price_below"] = plain_amount(value + 1, CNY)
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        else:
+            out[name] = value
+    return out
+
+
 def _messages(errors: dict, terms: list[str]) -> dict:
     """Errors as the page shows them: a term's message names the term (marshmallow keys a
     list item's message by its position), a clash names the term and the group it is in."""
-    out = {key: value for key, value in errors.items() if key not in ("terms", "term", "group")}
+    hidden = ("terms", "term", "group", "same_as")
+    out = {key: value for key, value in errors.items() if key not in hidden}
     found = errors.get("terms")
     messages: list[str] = []
     if isinstance(found, dict):
@@ -107,25 +173,47 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             term = terms[int(index)] if int(index) < len(terms) else ""
             shown = term if len(term) <= 20 else term[:20] + "…"
             messages += [_("“%(term)s”: %(message)s", term=shown, message=_(m)) for m in items]
-    elif found and errors.get("term") and not errors.get("group"):
+    elif found and errors.get("term") and not errors.get("group") and not errors.get("same_as"):
         term = errors["term"][0]
         shown = term if len(term) <= 20 else term[:20] + "…"
         messages = [_("“%(term)s”: %(message)s", term=shown, message=_(m)) for m in found]
     elif found:
         messages = [_(m) for m in found]
-    if errors.get("term") and errors.get("group"):
+    if errors.get("term") and errors.get("same_as"):
+        # The same word twice, written otherwise (港鐵, 港铁): say so, naming both.
+        both = {"term": errors["same_as"][0], "other": errors["term"][0]}
+        if found == [services.MESSAGES["other_script"]]:
+            messages = [
+                _(
+                    "“%(term)s” and “%(other)s” are one word in Traditional and Simplified "
+                    "script: a search reads them as one term, so give it once.",
+                    **both,
+                )
+            ]
+        else:
+            messages = [
+                _(
+                    "“%(term)s” and “%(other)s” differ only in case, width or spaces: a search "
+                    "reads them as one term, so give it once.",
+                    **both,
+                )
+            ]
+    elif errors.get("group") and found == [services.MESSAGES["duplicate"]]:
+        quoted = [_("“%(term)s”", term=term) for term in errors.get("term") or ()]
+        messages = [
+            _(
+                "%(terms)s are already in the built-in synonym group “%(group)s”: a search "
+                "for any of them already finds what the others find, so the group would add "
+                "nothing.",
+                terms=word_list(quoted),
+                group=_shown_list(errors["group"][0]),
+            )
+        ]
+    elif errors.get("term") and errors.get("group"):
         messages = [
             _(
                 "“%(term)s” is already in the synonym group “%(group)s”; edit that group instead.",
                 term=errors["term"][0],
-                group=_shown_list(errors["group"][0]),
-            )
-        ]
-    elif errors.get("group") and found == [services.MESSAGES["duplicate"]]:
-        messages = [
-            _(
-                "All these terms are already in the synonym group “%(group)s”: the group would "
-                "add nothing.",
                 group=_shown_list(errors["group"][0]),
             )
         ]
@@ -200,7 +288,8 @@ def _save(group_id: int | None = None):
         flash(
             _(
                 "No listing holds “%(terms)s”: the group is saved, and a search for it finds "
-                "what the other terms find. Check that it is not a typo.",
+                "what the other terms find, with no “did you mean” offered for it. Check that "
+                "it is not a typo.",
                 terms="”, “".join(missing),
             )
         )

@@ -104,6 +104,8 @@ class SynonymGroupSchema(FormSchema):
     updated_at = fields.DateTime()
     # the first terms of the built-in groups this group joins (their terms apply with it)
     extends = fields.List(fields.String())
+    # the terms no listing held when the group was last saved (none: every term found one)
+    unfound = fields.List(fields.String(), allow_none=True)
     # in the answer to an addition or replacement only: terms no listing holds
     warnings = fields.List(fields.Nested(SynonymWarningSchema))
 
@@ -157,6 +159,9 @@ class ReportRowSchema(FormSchema):
     searches = fields.Integer()
     clicked = fields.Integer()
     click_rate = fields.Float()
+    # a query found nothing within these filters (by the search API's names and values, as
+    # the search log holds them): ``zero_results_with_filters`` only
+    filters = fields.Dict()
 
 
 class ReportSchema(FormSchema):

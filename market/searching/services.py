@@ -12,6 +12,7 @@ matching searches with the same list).
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 import unicodedata
@@ -139,7 +140,16 @@ MESSAGES = {
     "too_many_merged": N_("With the built-in group it joins, the group would have over 20 terms"),
     "loop": N_("One of the terms is already in another synonym group; edit that group instead"),
     "duplicate": N_(
-        "All the terms are already in one synonym group, so the group would add nothing"
+        "All the terms are already in one built-in synonym group, so a search for any of them "
+        "already finds what the others find: the group would add nothing"
+    ),
+    "other_script": N_(
+        "Two terms are one word in Traditional and Simplified script (港鐵, 港铁): a search "
+        "reads them as one term, so give it once"
+    ),
+    "same_folded": N_(
+        "Two terms differ only in case, width or spaces: a search reads them as one term, so "
+        "give it once"
     ),
     "one_character": N_(
         "A search reads this term as one character alone (紅的 as 紅), which would match far "
@@ -230,14 +240,19 @@ def _reduced(terms: list[str]) -> list[str]:
 def _check(session: Session, terms: list[str], replacing: int | None = None) -> list[str]:
     """Reduce terms to the words a query keeps, clean them and check the whole effective list
     with the change (the new group extends the built-in groups it overlaps); 422 naming
-    ``terms`` (and ``term`` for a clash, ``group`` for the group it clashes with or repeats)."""
+    ``terms`` (and ``term`` for a clash, ``same_as`` for the term it repeats in another
+    script or case, ``group`` for the group it clashes with or repeats)."""
     terms = _reduced(terms)
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for term in terms:
         key = analysis.term_key(term)
-        if key in seen:
-            raise InvalidInput(MESSAGES["repeated"], field="terms", term=[term])
-        seen.add(key)
+        if key not in seen:
+            seen[key] = term
+        else:
+            first = seen[key]
+            # ``same_as``: the term it repeats, when written otherwise (港鐵 before 港铁).
+            same = {} if first == term else {"same_as": [first]}
+            raise InvalidInput(MESSAGES[_repeat(first, term)], field="terms", term=[term], **same)
     try:
         clean = list(analysis.Synonyms([list(terms)]).groups[0])
     except InvalidSynonyms as error:
@@ -257,7 +272,9 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
     for group in _live_defaults(retired):
         if keys <= {analysis.term_key(term) for term in group}:
             # It would only join the built-in group it lies inside: nothing would change.
-            raise InvalidInput(MESSAGES["duplicate"], field="terms", group=[", ".join(group)])
+            raise InvalidInput(
+                MESSAGES["duplicate"], field="terms", term=clean, group=[", ".join(group)]
+            )
     try:
         effective([*others, clean], retired, strict=True)
     except InvalidSynonyms as error:
@@ -266,6 +283,15 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
             raise InvalidInput(MESSAGES["too_many_merged"], field="terms", group=[joined]) from None
         raise InvalidInput(MESSAGES[error.kind], field="terms") from None
     return clean
+
+
+def _repeat(first: str, again: str) -> str:
+    """Why ``again`` repeats ``first`` (the same folded term): given twice as it is, written
+    in the other script (港鐵, 港铁), or in another case, width or spacing."""
+    if first == again:
+        return "repeated"
+    plain = {" ".join(unicodedata.normalize("NFKC", t).lower().split()) for t in (first, again)}
+    return "same_folded" if len(plain) == 1 else "other_script"
 
 
 def joining(
@@ -597,16 +623,18 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
 
     def nothing_found(filtered: bool) -> list:
         # Grouped by the folded form, shown as typed (港鐵 and 港铁 are one row, shown as one
-        # of the ways buyers typed it).
+        # of the ways buyers typed it); with filters, a row per set of filters (as logged,
+        # compared as text: PostgreSQL's json has no equality).
+        filters = sa.cast(SearchQuery.filters, sa.Text) if filtered else sa.null()
         return session.execute(
-            sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"))
+            sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"), filters)
             .where(
                 recent,
                 SearchQuery.results == 0,
                 SearchQuery.filters.is_not(None) if filtered else SearchQuery.filters.is_(None),
             )
-            .group_by(SearchQuery.normalized)
-            .order_by(sa.desc("searches"), SearchQuery.normalized)
+            .group_by(SearchQuery.normalized, *([filters] if filtered else []))
+            .order_by(sa.desc("searches"), SearchQuery.normalized, *([filters] if filtered else []))
             .limit(limit)
         ).all()
 
@@ -639,8 +667,10 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
     return {
         "days": days,
         "searches": total,
-        "zero_results": [{"query": q, "searches": n} for q, n in zero],
-        "zero_results_with_filters": [{"query": q, "searches": n} for q, n in zero_filtered],
+        "zero_results": [{"query": q, "searches": n} for q, n, _ in zero],
+        "zero_results_with_filters": [
+            {"query": q, "searches": n, "filters": json.loads(f)} for q, n, f in zero_filtered
+        ],
         "low_clicks": [
             {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}
             for q, n, c in low

@@ -32,7 +32,8 @@ def _warned(group):
             "term": term,
             "message": _(
                 "No listing holds “%(term)s”: the group is saved, and a search for it finds "
-                "what the other terms find. Check that it is not a typo.",
+                "what the other terms find, with no “did you mean” offered for it. Check that "
+                "it is not a typo.",
                 term=term,
             ),
         }

@@ -9,7 +9,8 @@ from market.db import utcnow
 from market.identity.models import StaffRole
 from market.searching import services as searching
 from tests import factories
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import overflow, screenshot, sign_in
+from tests.browser.pagecheck import ALLOWED, WIDTHS, axe, problems
 
 
 @pytest.fixture
@@ -222,3 +223,78 @@ def test_deleting_a_built_in_group_asks_first_and_takes_a_note(browser, live_app
         assert "买家不用" in page.get_by_test_id("changes").inner_text()
     finally:
         context.close()
+
+
+# Browser locale and the language the page's words are checked in.
+LANGUAGES = {"zh": ("zh-CN", "zh"), "zh_Hant": ("zh-HK", "zh"), "en": ("en-GB", "en")}
+REFUSED = {
+    "zh": ("“港鐵”和“港铁”是同一个词的繁体和简体写法", "已在内置同义词组“房价, 楼价"),
+    "zh_Hant": ("「港鐵」和「港铁」是同一個詞的繁體和簡體寫法", "已在內置同義詞組「房價, 樓價"),
+    "en": (
+        "are one word in Traditional and Simplified script",
+        "built-in synonym group “房价, 楼价",
+    ),
+}
+
+
+@pytest.fixture
+def report_curator(live_app):
+    """A reviewer, a group holding a term no listing held when it was saved, and a search
+    that found nothing within its filters."""
+    now = utcnow()
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = factories.user(session, staff=(StaffRole.REVIEWER,), name="陳大文")
+        group = searching.create(session, staff, ["天汽預報", "天氣預報"], None, now)
+        group.unfound = ["天汽預報"]  # as saved over listings that hold only 天氣預報
+        filters = {"category": ["finance"], "region": ["beijing"], "price_max": 100_000}
+        searching.log_query(session, "公交", 0, False, "web", None, now, filters)
+        return staff.email
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+@pytest.mark.parametrize("width", WIDTHS)
+def test_unfound_terms_filters_and_refusals_are_told_in_every_language_and_fit(
+    browser, live_app, report_curator, language, width
+):
+    locale, words = LANGUAGES[language]
+    context = browser.new_context(
+        locale=locale, base_url=live_app.url, viewport={"width": width, "height": 900}
+    )
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    failures = []
+    try:
+        sign_in(page, report_curator)
+        page.goto("/staff/search")
+        shot = f"curation-report-{language}-{width}"
+        if overflow(page):
+            failures.append(f"{shot}: {overflow(page)}px wider than the window")
+        failures += [f"{shot}: {p}" for p in problems(page, words, ALLOWED | {"繁體中文"})]
+        failures += [f"{shot}: {p}" for p in axe(page)]
+        screenshot(page, shot)
+        unfound = page.get_by_test_id("group-unfound")
+        assert unfound.is_visible() and "天汽預報" in unfound.inner_text()
+        assert "天氣預報" not in unfound.inner_text()
+        filtered = page.get_by_test_id("zero-with-filters")
+        labels = filtered.get_by_test_id("search-filters").inner_text()
+        assert {"en": "Beijing", "zh": "北京", "zh_Hant": "北京"}[language] in labels
+        assert "beijing" not in labels and "finance" not in labels
+        for name in ("with-filters", "without-filters"):
+            link = filtered.get_by_test_id(name)
+            assert link.is_visible() and link.bounding_box()["x"] + 1 < width
+        filtered.get_by_test_id("with-filters").click()
+        page.wait_for_load_state()
+        assert "category=finance" in page.url and "price_below=1000.01" in page.url
+        for typed, told in zip(("港鐵, 港铁", "樓價, 房價"), REFUSED[language], strict=True):
+            page.goto("/staff/search")
+            page.fill("#terms", typed)
+            page.locator("#terms ~ button[type=submit]").click()
+            page.wait_for_load_state()
+            summary = page.get_by_test_id("error-summary")
+            assert told in summary.inner_text(), summary.inner_text()
+            if overflow(page):
+                failures.append(f"refused {typed} [{language} {width}]: {overflow(page)}px wider")
+            screenshot(page, f"curation-refused-{typed[:2]}-{language}-{width}")
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)

@@ -582,6 +582,21 @@ def test_a_synonym_no_listing_holds_neither_narrows_nor_lowers_the_word(engine, 
         assert found.total == wanted.total
 
 
+def test_a_term_no_listing_holds_finds_what_the_terms_of_its_group_find(engine, docs):
+    # The typo itself, searched: it is read as its group, so it finds what 天氣預報 finds,
+    # the listing saying 天气 and 预报 apart included, not only those holding 天气预报 whole.
+    apart = {**docs[8], "id": "apart", "title_zh": "城市天气逐日预报", "keywords": []}
+    apart["description_zh"], apart["keywords_text"] = "各城市天气的逐日预报。", ""
+    engine.index(LISTINGS, [*docs, apart], refresh=True)
+    typo = Synonyms([["天汽預報", "天氣預報"]], DEFAULT_SYNONYMS)
+    wanted = engine.search(LISTINGS, Query(text="天氣預報", synonyms=typo, per_page=100))
+    assert "apart" in [hit.id for hit in wanted.hits]
+    for asked in ("天汽預報", "天汽预报"):
+        found = engine.search(LISTINGS, Query(text=asked, synonyms=typo, per_page=100))
+        assert sorted(h.id for h in found.hits) == sorted(h.id for h in wanted.hits), asked
+        assert found.total == wanted.total
+
+
 def test_a_long_english_request_answered_as_typed_is_not_searched_again(loaded, monkeypatch):
     # OpenSearch matches English words as typed and only suggests corrections beside them:
     # when the correction is not taken, its first search is the answer.
