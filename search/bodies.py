@@ -15,10 +15,12 @@ from functools import cache
 from typing import Any
 
 from search import analysis, suggestions
+from search.lexicon import UNSTEMMED
 from search.query import PINNED, STRICT, Plan
 from search.spec import IndexSpec
 
-_ZH = ["cjk_width", "en_possessive", "lowercase", "en_stemmer"]
+_EN = ["en_possessive", "lowercase", "en_stop", "en_unstemmed", "en_stemmer"]
+_ZH = ["cjk_width", "en_possessive", "lowercase", "en_unstemmed", "en_stemmer"]
 
 
 @cache
@@ -29,6 +31,8 @@ def analysis_settings() -> dict[str, Any]:
     return {
         "char_filter": folding,
         "filter": {
+            # Abbreviations ending in s (AIS) are no plurals: the stemmer leaves them whole.
+            "en_unstemmed": {"type": "keyword_marker", "keywords": list(UNSTEMMED)},
             "en_stemmer": {"type": "stemmer", "language": "english"},
             "en_possessive": {"type": "stemmer", "language": "possessive_english"},
             "en_stop": {"type": "stop", "stopwords": "_english_"},
@@ -42,8 +46,8 @@ def analysis_settings() -> dict[str, Any]:
         "analyzer": {
             "zh_index": _chain([*_ZH, "cjk_bigram_index"]),
             "zh_search": _chain([*_ZH, "cjk_bigram_search"]),
-            "en_index": _chain(["en_possessive", "lowercase", "en_stop", "en_stemmer"]),
-            "en_search": _chain(["en_possessive", "lowercase", "en_stop", "en_stemmer"]),
+            "en_index": _chain(_EN),
+            "en_search": _chain(_EN),
             "mixed_index": _chain([*_ZH, "en_stop", "cjk_bigram_index"]),
             "mixed_search": _chain([*_ZH, "en_stop", "cjk_bigram_search"]),
             "plain": _chain(["cjk_width", "lowercase", "no_ideographs"]),

@@ -38,6 +38,7 @@ from search.embedded_sql import (
     group_expression,
     near_expression,
     quote,
+    unstemmed,
     within,
 )
 from search.engine import (
@@ -756,7 +757,7 @@ def _upsert(conn: sqlite3.Connection, tables: Tables, rows: list[_Row]) -> BulkR
         if rowid is None:
             rowid, next_rowid = next_rowid, next_rowid + 1
         docs.append((rowid, row.id, row.source, *row.columns))
-        fts.append((rowid, *row.texts))
+        fts.append((rowid, *(unstemmed(text) for text in row.texts)))
         grams.append((rowid, *row.grams))
         terms.extend((field, value, rowid) for field, value in row.terms)
     conn.executemany(tables.insert_docs, docs)

@@ -101,3 +101,24 @@ def test_the_variant_of_iron_is_folded_like_iron(loaded):
 def test_indexes_fold_the_variant_of_iron_too():
     assert analysis.fold("港鐡") == "港铁"
     assert "鐡=>铁" in analysis.t2s_characters()
+
+
+def test_an_abbreviation_ending_in_s_is_no_plural(engine):
+    # The English stemmers cut a final s: AIS (ships' identification system) was read as AI,
+    # so "AI" found the vessel listings and "AIS" the machine-learning ones.
+    docs = [
+        {"id": "ships", "title_en": "Vessel AIS movements", "keywords_text": "AIS 船舶"},
+        {"id": "learning", "title_en": "AI training images", "keywords_text": "AI 训练"},
+        {"id": "cars", "title_en": "Car GPS traces", "keywords_text": "GPS 出租车"},
+    ]  # fmt: skip
+    engine.index(LISTINGS, docs, refresh=True)
+
+    def found(text: str) -> list[str]:
+        return [hit.id for hit in engine.search(LISTINGS, Query(text=text)).hits]
+
+    assert found("AI") == ["learning"]
+    assert found("AIS") == ["ships"]
+    assert found("ais 船舶") == ["ships"]
+    assert found("GPS") == ["cars"]
+    # Plurals are still read as their word.
+    assert found("traces") == ["cars"] and found("trace") == ["cars"]
