@@ -122,3 +122,20 @@ def test_an_abbreviation_ending_in_s_is_no_plural(engine):
     assert found("GPS") == ["cars"]
     # Plurals are still read as their word.
     assert found("traces") == ["cars"] and found("trace") == ["cars"]
+
+
+def test_a_typo_correction_keeps_the_first_letter(engine):
+    # Typists rarely miss a word's first letter, and a word that differs there is mostly
+    # another word: the embedded engine read admissions as emissions (two edits), answering
+    # hospital admissions with carbon accounts. OpenSearch's suggester never did.
+    docs = [
+        {"id": "hospital", "title_en": "Hospital beds and outpatient volume"},
+        {"id": "carbon", "title_en": "Carbon emissions accounting"},
+    ]
+    engine.index(LISTINGS, docs, refresh=True)
+    results = engine.search(LISTINGS, Query(text="hospital admissions"))
+    assert results.did_you_mean is None
+    assert [hit.id for hit in results.hits] == ["hospital"]
+    results = engine.search(LISTINGS, Query(text="emisions"))
+    assert results.did_you_mean == "emissions"
+    assert [hit.id for hit in results.hits] == ["carbon"]
