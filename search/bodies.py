@@ -75,7 +75,9 @@ MAX_FUZZY_CHUNKS = 8
 #: engine's ``ALTERNATIVE_WEIGHT``), and of an English word's typo match.
 ALTERNATIVE = 0.8
 FUZZY = 0.5
-FUZZINESS = "AUTO"
+#: Edits a typo match may make: one under eight letters, two from eight, as the embedded
+#: engine corrects (``AUTO`` allowed two from six, so speech matched speed).
+FUZZINESS = "AUTO:3,8"
 #: How much the other fields add beside a word's best field (``multi_match`` ``tie_breaker``).
 TIE_BREAKER = 0.3
 #: The query's words within :data:`PHRASE_SLOP` positions of each other in a title add

@@ -139,3 +139,15 @@ def test_a_typo_correction_keeps_the_first_letter(engine):
     results = engine.search(LISTINGS, Query(text="emisions"))
     assert results.did_you_mean == "emissions"
     assert [hit.id for hit in results.hits] == ["carbon"]
+
+
+def test_a_typo_match_of_a_short_word_is_one_edit_away(engine):
+    # OpenSearch's fuzzy match allowed two edits from six letters: speech found speed.
+    docs = [
+        {"id": "speech", "title_en": "Mandarin speech corpus"},
+        {"id": "speed", "title_en": "Road speed API"},
+        {"id": "weather", "title_en": "Weather forecast API"},
+    ]
+    engine.index(LISTINGS, docs, refresh=True)
+    assert [hit.id for hit in engine.search(LISTINGS, Query(text="speech")).hits] == ["speech"]
+    assert [hit.id for hit in engine.search(LISTINGS, Query(text="wether")).hits] == ["weather"]
