@@ -4,7 +4,7 @@
 
 Seeds the demo exchange in a throwaway SQLite database, indexes its listings in the embedded
 engine and (when the test OpenSearch node is up) in OpenSearch, runs each query as the search
-API does (``discovery.build_query``: synonyms, place boosts) and prints NDCG@10 and the
+API does (``discovery.run``: synonyms, place boosts) and prints NDCG@10 and the
 zero-result rate per group. ``dev`` is the tuning set plus the development additions
 (``dev_queries.json``) and the blind additions (``blind_queries.json``), which ``blind`` measures
 alone. ``fresh`` measures the fresh blind additions (``fresh_queries.json``), which are in no
@@ -39,8 +39,7 @@ def evaluate(engine: search.SearchEngine, key_of: dict[str, str], ids: set[str])
     for query in everything:
         if query["id"] not in ids:
             continue
-        args = {"q": query["query"], "page_size": 10}
-        results = engine.search(LISTINGS, discovery.build_query(args))
+        results = discovery.run(engine, {"q": query["query"], "page_size": 10})
         ranked = [key_of.get(hit.id, hit.id) for hit in results.hits]
         rows.append(
             {
