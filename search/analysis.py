@@ -580,12 +580,15 @@ def as_one_word(apart: Sequence[Sequence[float]]) -> tuple[float, ...]:
 
 
 def required(count: int) -> int:
-    """How many of ``count`` query words a match must contain: all of one or two, all but one
-    of three or four, then 60% (``minimum_should_match: 2<-1 4<60%``)."""
-    if count <= 2:
+    """How many of ``count`` query words a match must contain: all of one, two or three, three
+    of four, then 60%. With fewer than :data:`search.query.FEW` such matches the documents
+    matching some words follow them, so a three-word query no longer ranks listings holding
+    two of its commoner words (中文 … 数据集) among those holding all three, and a listing
+    holding its rarest word alone (语音) competes with them below."""
+    if count <= 3:
         return count
-    if count <= 4:
-        return count - 1
+    if count == 4:
+        return 3
     return max(3, math.ceil(count * 0.6))
 
 

@@ -15,10 +15,12 @@ from functools import cache
 from typing import Any
 
 from search import analysis, suggestions
+from search.lexicon import UNSTEMMED
 from search.query import PINNED, STRICT, Plan
 from search.spec import IndexSpec
 
-_ZH = ["cjk_width", "en_possessive", "lowercase", "en_stemmer"]
+_EN = ["en_possessive", "lowercase", "en_stop", "en_unstemmed", "en_stemmer"]
+_ZH = ["cjk_width", "en_possessive", "lowercase", "en_unstemmed", "en_stemmer"]
 
 
 @cache
@@ -29,6 +31,8 @@ def analysis_settings() -> dict[str, Any]:
     return {
         "char_filter": folding,
         "filter": {
+            # Abbreviations ending in s (AIS) are no plurals: the stemmer leaves them whole.
+            "en_unstemmed": {"type": "keyword_marker", "keywords": list(UNSTEMMED)},
             "en_stemmer": {"type": "stemmer", "language": "english"},
             "en_possessive": {"type": "stemmer", "language": "possessive_english"},
             "en_stop": {"type": "stop", "stopwords": "_english_"},
@@ -42,8 +46,8 @@ def analysis_settings() -> dict[str, Any]:
         "analyzer": {
             "zh_index": _chain([*_ZH, "cjk_bigram_index"]),
             "zh_search": _chain([*_ZH, "cjk_bigram_search"]),
-            "en_index": _chain(["en_possessive", "lowercase", "en_stop", "en_stemmer"]),
-            "en_search": _chain(["en_possessive", "lowercase", "en_stop", "en_stemmer"]),
+            "en_index": _chain(_EN),
+            "en_search": _chain(_EN),
             "mixed_index": _chain([*_ZH, "en_stop", "cjk_bigram_index"]),
             "mixed_search": _chain([*_ZH, "en_stop", "cjk_bigram_search"]),
             "plain": _chain(["cjk_width", "lowercase", "no_ideographs"]),
@@ -67,6 +71,19 @@ _CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")
 _CJK_ONLY = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 #: Fuzzy matching budget per query (bounds the clauses a typo-tolerant query expands to).
 MAX_FUZZY_CHUNKS = 8
+#: Weight of a word's synonyms, parts and stems against the word itself (the embedded
+#: engine's ``ALTERNATIVE_WEIGHT``), and of an English word's typo match.
+ALTERNATIVE = 0.8
+FUZZY = 0.5
+#: Edits a typo match may make: one under eight letters, two from eight, as the embedded
+#: engine corrects (``AUTO`` allowed two from six, so speech matched speed).
+FUZZINESS = "AUTO:3,8"
+#: How much the other fields add beside a word's best field (``multi_match`` ``tie_breaker``).
+TIE_BREAKER = 0.3
+#: The query's words within :data:`PHRASE_SLOP` positions of each other in a title add
+#: :data:`PHRASE_BOOST` times their phrase score.
+PHRASE_SLOP = 4
+PHRASE_BOOST = 2
 
 
 def spelling_fields(spec: IndexSpec) -> tuple[str, ...]:
@@ -182,7 +199,7 @@ def _clause(fields: list[str], text: str) -> dict[str, Any]:
             "query": text,
             "fields": fields,
             "type": "best_fields",
-            "tie_breaker": 0.3,
+            "tie_breaker": TIE_BREAKER,
             "operator": "and",
         }
     }
@@ -200,14 +217,16 @@ def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, An
     (only the first :data:`MAX_FUZZY_CHUNKS` words take typos)."""
     options = alternative_clauses(spec, group)
     for k, clause in enumerate(options):
-        boost = (0.8 if k else 1.0) * (group.scales[k] if group.scales else 1.0)
+        boost = (ALTERNATIVE if k else 1.0) * (group.scales[k] if group.scales else 1.0)
         if boost != 1.0:
             clause["multi_match"]["boost"] = round(boost, 6)
     word = group.alternatives[0]
     latin = len(word) == 1 and word[0].isascii() and word[0].isalpha() and len(word[0]) >= 4
     if spelling_fields(spec) and n < MAX_FUZZY_CHUNKS and latin:
         fuzzy = _clause([SPELLING], word[0])
-        fuzzy["multi_match"].update(fuzziness="AUTO", prefix_length=1, max_expansions=10, boost=0.5)
+        fuzzy["multi_match"].update(
+            fuzziness=FUZZINESS, prefix_length=1, max_expansions=10, boost=FUZZY
+        )
         options.append(fuzzy)
     return options[0] if len(options) == 1 else {"dis_max": {"queries": options}}
 
@@ -327,7 +346,13 @@ def text_query(
     if phrase and len(groups) > 1:
         close = " ".join(g.text for g in groups)
         for f in spec.suggest_fields:
-            bonus.append({"match_phrase": {f.name: {"query": close, "slop": 4, "boost": 2}}})
+            bonus.append(
+                {
+                    "match_phrase": {
+                        f.name: {"query": close, "slop": PHRASE_SLOP, "boost": PHRASE_BOOST}
+                    }
+                }
+            )
     for name, values, factor in boosts:
         bonus.append({"terms": {name: list(values), "boost": factor}})
     if not bonus:

@@ -38,6 +38,7 @@ from search.embedded_sql import (
     group_expression,
     near_expression,
     quote,
+    unstemmed,
     within,
 )
 from search.engine import (
@@ -541,18 +542,22 @@ class EmbeddedEngine(SearchEngine):
         return sorted(found, key=lambda w: (-vocabulary[w], w))[:COMPLETIONS]
 
     def _correct(self, conn, tables: Tables, word: str) -> str | None:
-        """The nearest word of the index's vocabulary (one edit for words under eight
-        letters, two beyond), the most frequent on a tie; ``None`` for short words."""
+        """The nearest word of the index's vocabulary starting with the same letter (one edit
+        for words under eight letters, two beyond), the most frequent on a tie; ``None`` for
+        short words. As OpenSearch's suggester and fuzzy matching (``prefix_length`` 1):
+        typists rarely get the first letter wrong, and a word that differs there is mostly
+        another word (admissions is not emissions)."""
         if len(word) < 4:
             return None
         vocabulary = self._vocabulary(conn, tables)
         limit = 1 if len(word) < 8 else 2
+        candidates = [w for w in vocabulary if w[0] == word[0]]
         found = rf_process.extract(
-            word, list(vocabulary), scorer=OSA.distance, score_cutoff=limit, limit=20
+            word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=20
         )
         if not found:
             return None
-        best = min(found, key=lambda m: (m[1], m[0][0] != word[0], -vocabulary[m[0]], m[0]))
+        best = min(found, key=lambda m: (m[1], -vocabulary[m[0]], m[0]))
         return best[0]
 
     def _vocabulary(self, conn, tables: Tables) -> dict[str, int]:
@@ -756,7 +761,7 @@ def _upsert(conn: sqlite3.Connection, tables: Tables, rows: list[_Row]) -> BulkR
         if rowid is None:
             rowid, next_rowid = next_rowid, next_rowid + 1
         docs.append((rowid, row.id, row.source, *row.columns))
-        fts.append((rowid, *row.texts))
+        fts.append((rowid, *(unstemmed(text) for text in row.texts)))
         grams.append((rowid, *row.grams))
         terms.extend((field, value, rowid) for field, value in row.terms)
     conn.executemany(tables.insert_docs, docs)

@@ -8,16 +8,30 @@ literals, so no user text is ever read as FTS5 syntax.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
+from search.lexicon import UNSTEMMED
 from search.spec import IndexSpec
 
 _TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
+#: FTS5's Porter stemmer cuts a final s (AIS → ai): the abbreviations of
+#: :data:`search.lexicon.UNSTEMMED` are indexed and searched with a digit after them, which it
+#: leaves whole.
+_WHOLE = re.compile(r"(?<![0-9a-z])(?:" + "|".join(UNSTEMMED) + r")(?![0-9a-z])")
+
+
+def unstemmed(tokens: str) -> str:
+    """Indexed or searched text (lower case) with the :data:`search.lexicon.UNSTEMMED`
+    abbreviations marked so the stemmer leaves them whole."""
+    return _WHOLE.sub(lambda m: m.group() + "0", tokens)
+
+
 def quote(token: str) -> str:
     """An FTS5 string literal holding ``token``."""
-    return '"' + token.replace('"', '""') + '"'
+    return '"' + unstemmed(token).replace('"', '""') + '"'
 
 
 class Tables:

@@ -1,4 +1,5 @@
-"""Word lists shipped with the library: jieba's domain words and the default synonym list.
+"""Word lists shipped with the library: jieba's domain words, the English words no stemmer
+may cut and the default synonym list.
 
 Both are written in simplified Chinese: text is folded to simplified before segmentation and
 before synonym lookup, so each entry serves traditional-script text and queries as well.
@@ -30,6 +31,14 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "碳中和", "碳达峰", "碳核算", "殖利率", "开机率", "中古屋", "可再生能源", "悠游卡", "雾霾",
     "大数据", "信用评级", "信贷评级", "健康档案", "体检", "发票", "开票", "知识产权", "货车", "公司注册处",
     "裁判文书", "判决书", "尽职调查", "股东信息", "股权结构", "实际控制人", "受益所有人",
+)  # fmt: skip
+
+#: Abbreviations whose final s is part of the name, not a plural: the English stemmers (Porter
+#: on both engines) would cut it and read AIS (ships' identification system) as AI, GPS as GP,
+#: GIS as GI. Lower case; both engines index and search them whole.
+UNSTEMMED: tuple[str, ...] = (
+    "ais", "gis", "gps", "pos", "wgs", "tts", "cms", "dns", "sms", "bms", "ems",
+    "saas", "paas", "iaas", "adas",
 )  # fmt: skip
 
 #: Equivalent terms: everyday ↔ formal Chinese, Chinese ↔ English, abbreviations. A term

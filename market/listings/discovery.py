@@ -208,10 +208,16 @@ def _read_text(text: str) -> tuple[str, tuple[str, ...], str]:
     the text alone (the word list is fixed for the process), and buyers repeat searches."""
     # A query that is a provider's whole name asks for that provider's listings first.
     name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
+    named = with_places(text)
+    return without_places(named), tuple(vocabulary.within(regions_named(named))), name
+
+
+def with_places(text: str) -> str:
+    """The query text with its misspelt places put right (shenzen → shenzhen), places kept."""
     named = search.analysis.corrected(text, place_spellings(text)) or text
     if len(named) > MAX_QUERY_LENGTH >= len(text):
         named = text  # respelt past the length a buyer may type: read as typed
-    return without_places(named), tuple(vocabulary.within(regions_named(named))), name
+    return named
 
 
 def place_spellings(text: str) -> dict[str, str]:
@@ -328,6 +334,14 @@ def run(
     query = build_query(args, synonyms)
     results = guarded(lambda: engine.search(LISTINGS, query), _empty(query))
     text = args.get("q") or ""
+    if not results.total and query.boosts["region"] and query.text != with_places(text):
+        # The words beside a place found nothing (OD matrix Shenzhen): the place's listings,
+        # searched with the place as a word, answer as some of the words (the others, held by
+        # no listing, do not count), rather than nothing.
+        wider_query = dataclasses.replace(query, text=with_places(text))
+        wider = guarded(lambda: engine.search(LISTINGS, wider_query), results)
+        if wider.total:
+            return dataclasses.replace(wider, relaxed=True, did_you_mean=None)
     if results.did_you_mean or place_spellings(text):
         fixed = did_you_mean(text, query.text, results.did_you_mean or query.text)
         results = dataclasses.replace(results, did_you_mean=fixed)

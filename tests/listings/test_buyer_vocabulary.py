@@ -62,3 +62,12 @@ def test_hong_kong_taiwan_and_english_names_find_the_product_first(
 ):
     found = products(catalogue_engine, catalogue, text, count=5)
     assert found[:1] == [first], found
+
+
+def test_a_place_beside_words_no_listing_holds_finds_the_places_listings(catalogue_engine):
+    # No listing says OD or matrix: the search without the place found nothing at all.
+    engine, _ = catalogue_engine
+    results = discovery.run(engine, {"q": "OD matrix Shenzhen", "page_size": 10})
+    assert results.total and results.relaxed
+    assert {hit.source["region"] for hit in results.hits} == {"shenzhen"}
+    assert discovery.run(engine, {"q": "OD matrix", "page_size": 10}).total == 0

@@ -4,6 +4,8 @@ for "nothing fits"."""
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 from market.demo.catalogue import PLACES, TOPICS
@@ -105,3 +107,28 @@ def test_a_place_a_query_names_lowers_the_product_offered_elsewhere():
     assert grades["u055"]["property_prices@sh"] == 1
     assert set(grades["u081"].values()) == {1}
     assert len(grades["u081"]) == len(next(t for t in TOPICS if t.key == "metro_flow").places)
+
+
+def test_the_five_tuning_sets_hold_no_held_out_query():
+    from tests.search.relevance.measure import FIVE, query_sets
+
+    sets = query_sets()
+    assert sets["five"] == set().union(*(sets[name] for name in FIVE))
+    assert not sets["five"] & sets["heldout"]
+    assert sets["tuning"] <= sets["dev"] and sets["blind"] <= sets["dev"]
+
+
+def test_the_five_sets_are_each_summed_up_and_averaged():
+    from tests.search.relevance.measure import per_set
+
+    sets = {"dev": {"a", "b"}, "tuning": {"a"}, "blind": {"b"}, "fresh": {"c"}, "unseen": {"d"}}
+    rows = [
+        {"id": "a", "group": "en", "judged": True, "ndcg": 1.0, "total": 3},
+        {"id": "b", "group": "en", "judged": True, "ndcg": 0.5, "total": 2},
+        {"id": "c", "group": "en", "judged": True, "ndcg": 0.0, "total": 0},
+        {"id": "d", "group": "en", "judged": True, "ndcg": 0.5, "total": 1},
+    ]
+    out = per_set(rows, sets)
+    assert out["dev"] == (0.75, 0, 2)
+    assert out["fresh"] == (0.0, 1, 1)
+    assert out["macro"] == (statistics.fmean([0.75, 1.0, 0.5, 0.0, 0.5]), 1, 6)

@@ -101,3 +101,53 @@ def test_the_variant_of_iron_is_folded_like_iron(loaded):
 def test_indexes_fold_the_variant_of_iron_too():
     assert analysis.fold("港鐡") == "港铁"
     assert "鐡=>铁" in analysis.t2s_characters()
+
+
+def test_an_abbreviation_ending_in_s_is_no_plural(engine):
+    # The English stemmers cut a final s: AIS (ships' identification system) was read as AI,
+    # so "AI" found the vessel listings and "AIS" the machine-learning ones.
+    docs = [
+        {"id": "ships", "title_en": "Vessel AIS movements", "keywords_text": "AIS 船舶"},
+        {"id": "learning", "title_en": "AI training images", "keywords_text": "AI 训练"},
+        {"id": "cars", "title_en": "Car GPS traces", "keywords_text": "GPS 出租车"},
+    ]  # fmt: skip
+    engine.index(LISTINGS, docs, refresh=True)
+
+    def found(text: str) -> list[str]:
+        return [hit.id for hit in engine.search(LISTINGS, Query(text=text)).hits]
+
+    assert found("AI") == ["learning"]
+    assert found("AIS") == ["ships"]
+    assert found("ais 船舶") == ["ships"]
+    assert found("GPS") == ["cars"]
+    # Plurals are still read as their word.
+    assert found("traces") == ["cars"] and found("trace") == ["cars"]
+
+
+def test_a_typo_correction_keeps_the_first_letter(engine):
+    # Typists rarely miss a word's first letter, and a word that differs there is mostly
+    # another word: the embedded engine read admissions as emissions (two edits), answering
+    # hospital admissions with carbon accounts. OpenSearch's suggester never did.
+    docs = [
+        {"id": "hospital", "title_en": "Hospital beds and outpatient volume"},
+        {"id": "carbon", "title_en": "Carbon emissions accounting"},
+    ]
+    engine.index(LISTINGS, docs, refresh=True)
+    results = engine.search(LISTINGS, Query(text="hospital admissions"))
+    assert results.did_you_mean is None
+    assert [hit.id for hit in results.hits] == ["hospital"]
+    results = engine.search(LISTINGS, Query(text="emisions"))
+    assert results.did_you_mean == "emissions"
+    assert [hit.id for hit in results.hits] == ["carbon"]
+
+
+def test_a_typo_match_of_a_short_word_is_one_edit_away(engine):
+    # OpenSearch's fuzzy match allowed two edits from six letters: speech found speed.
+    docs = [
+        {"id": "speech", "title_en": "Mandarin speech corpus"},
+        {"id": "speed", "title_en": "Road speed API"},
+        {"id": "weather", "title_en": "Weather forecast API"},
+    ]
+    engine.index(LISTINGS, docs, refresh=True)
+    assert [hit.id for hit in engine.search(LISTINGS, Query(text="speech")).hits] == ["speech"]
+    assert [hit.id for hit in engine.search(LISTINGS, Query(text="wether")).hits] == ["weather"]

@@ -615,3 +615,20 @@ def test_a_long_english_request_answered_as_typed_is_not_searched_again(loaded, 
     assert results.hits[0].source["title_en"] == "Shenzhen metro ridership statistics"
     # As typed and its correction (searched at the same time when remembered from before).
     assert runs.count(asked) == 1 and len(runs) == 2
+
+
+def test_a_listing_holding_all_three_words_comes_first(engine):
+    # Three words must all match (then the listings matching some follow): before, two of
+    # three were enough, and two words in a title outranked all three in a description.
+    docs = [
+        {"id": "all", "title_en": "Port report", "description_en": "harbour cranes and tides"},
+        {"id": "two", "title_en": "Harbour cranes", "description_en": "harbour cranes"},
+        {"id": "one", "title_en": "River tides"},
+        {"id": "other", "title_en": "Museum murals"},
+        {"id": "more", "title_en": "Bus card taps"},
+    ]  # fmt: skip
+    engine.index(LISTINGS, docs, refresh=True)
+    results = engine.search(LISTINGS, Query(text="harbour cranes tides"))
+    assert [hit.id for hit in results.hits][0] == "all"
+    assert {hit.id for hit in results.hits[1:]} == {"two", "one"}
+    assert results.strict_total == 1

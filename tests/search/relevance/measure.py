@@ -1,16 +1,18 @@
 """Measure the buyers' relevance set on both engines over the demo catalogue.
 
-    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|fresh|unseen|tuning|heldout|all] [--worst N]
+    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|fresh|unseen|tuning|five|heldout|all] [--worst N]
 
 Seeds the demo exchange in a throwaway SQLite database, indexes its listings in the embedded
 engine and (when the test OpenSearch node is up) in OpenSearch, runs each query as the search
-API does (``discovery.build_query``: synonyms, place boosts) and prints NDCG@10 and the
+API does (``discovery.run``: synonyms, place boosts) and prints NDCG@10 and the
 zero-result rate per group. ``dev`` is the tuning set plus the development additions
 (``dev_queries.json``) and the blind additions (``blind_queries.json``), which ``blind`` measures
 alone. ``fresh`` measures the fresh blind additions (``fresh_queries.json``), which are in no
 other set, and ``unseen`` the unseen blind additions (``unseen_queries.json``), likewise.
+``five`` runs the queries of the five tuning sets once and prints each set and their mean
+(the macro-average a change to ranking is judged by: no set may fall by more than noise).
 ``--worst`` lists the lowest-scoring queries of the chosen set: use it on ``dev``, ``blind``,
-``fresh``, ``unseen`` or ``tuning`` only.
+``fresh``, ``unseen``, ``tuning`` or ``five`` only.
 """
 
 from __future__ import annotations
@@ -37,8 +39,7 @@ def evaluate(engine: search.SearchEngine, key_of: dict[str, str], ids: set[str])
     for query in everything:
         if query["id"] not in ids:
             continue
-        args = {"q": query["query"], "page_size": 10}
-        results = engine.search(LISTINGS, discovery.build_query(args))
+        results = discovery.run(engine, {"q": query["query"], "page_size": 10})
         ranked = [key_of.get(hit.id, hit.id) for hit in results.hits]
         rows.append(
             {
@@ -60,6 +61,33 @@ def summary(rows: list[dict]) -> dict[str, tuple[float, int, int]]:
         mine = [r for r in rows if r["judged"] and group in ("all", r["group"])]
         zero = sum(1 for r in mine if r["total"] == 0)
         out[group] = (statistics.fmean(r["ndcg"] for r in mine), zero, len(mine))
+    return out
+
+
+#: The sets a change to ranking is tuned and judged on (never the held-out set).
+FIVE = ("dev", "tuning", "blind", "fresh", "unseen")
+
+
+def query_sets() -> dict[str, set[str]]:
+    """The ids of each named set of queries."""
+    sets = judged.split()
+    sets["blind"] = {q["id"] for q in judged.blind_queries()}
+    sets["fresh"] = {q["id"] for q in judged.fresh_queries()}
+    sets["unseen"] = {q["id"] for q in judged.unseen_queries()}
+    sets["dev"] = sets["tuning"] | {q["id"] for q in judged.dev_queries()} | sets["blind"]
+    sets["five"] = set().union(*(sets[name] for name in FIVE))
+    return sets
+
+
+def per_set(rows: list[dict], sets: dict[str, set[str]]) -> dict[str, tuple[float, int, int]]:
+    """Each of the :data:`FIVE` sets' ``summary()["all"]`` from the rows of ``five``, and
+    ``macro``: their mean NDCG@10 (zero results and judged counts summed)."""
+    out = {name: summary([r for r in rows if r["id"] in sets[name]])["all"] for name in FIVE}
+    out["macro"] = (
+        statistics.fmean(mean for mean, _, _ in out.values()),
+        sum(zero for _, zero, _ in out.values()),
+        sum(count for _, _, count in out.values()),
+    )
     return out
 
 
@@ -88,16 +116,12 @@ def main() -> None:
     parser.add_argument(
         "--set",
         default="tuning",
-        choices=("dev", "blind", "fresh", "unseen", "tuning", "heldout", "all"),
+        choices=("dev", "blind", "fresh", "unseen", "tuning", "five", "heldout", "all"),
     )
     parser.add_argument("--worst", type=int, default=0)
     parser.add_argument("--engine", default="both", choices=("both", "embedded", "opensearch"))
     options = parser.parse_args()
-    sets = judged.split()
-    sets["blind"] = {q["id"] for q in judged.blind_queries()}
-    sets["fresh"] = {q["id"] for q in judged.fresh_queries()}
-    sets["unseen"] = {q["id"] for q in judged.unseen_queries()}
-    sets["dev"] = sets["tuning"] | {q["id"] for q in judged.dev_queries()} | sets["blind"]
+    sets = query_sets()
     ids = sets["tuning"] | sets["heldout"] if options.set == "all" else sets[options.set]
     from bench.search import opensearch_default
 
@@ -118,6 +142,9 @@ def main() -> None:
             print(f"{name} ({options.set}):")
             for group, (mean, zero, count) in summary(rows).items():
                 print(f"  {group:8} NDCG@10 {mean:.3f}  zero results {zero}/{count}")
+            if options.set == "five":
+                for name, (mean, zero, count) in per_set(rows, sets).items():
+                    print(f"  {name:8} NDCG@10 {mean:.4f}  zero results {zero}/{count}")
             unjudged = [r for r in rows if not r["judged"]]
             hits = sum(1 for r in unjudged if r["total"])
             print(f"  nothing fits: {len(unjudged)} queries, {hits} of them return something")
