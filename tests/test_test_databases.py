@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -46,4 +48,25 @@ def test_copies_are_made_ahead_fresh_and_dropped_after():
     copies.close()
     admin = sa.create_engine(admin_url)
     assert not {first, second, third} & _names(admin)
+    admin.dispose()
+
+
+def test_drops_asked_together_run_together():
+    """Drops waiting together share one checkpoint; one at a time, each waits for its own."""
+    together = threading.Barrier(4)
+
+    class Copies(_Copies):
+        def _drop(self, name: str) -> None:
+            if name in names:
+                together.wait(timeout=30)  # broken unless the four drops run at once
+            super()._drop(name)
+
+    copies = Copies(service_url("postgresql"))
+    names: list[str] = []
+    names += [copies.take("template1") for _ in range(4)]
+    for name in names:
+        copies.drop(name)
+    copies.close()
+    admin = sa.create_engine(copies.admin_url)
+    assert not set(names) & _names(admin)
     admin.dispose()
