@@ -1,0 +1,72 @@
+"""The suite's PostgreSQL databases: each test's is a fresh copy, made ahead and dropped after."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import _Copies, service_url
+
+pytestmark = pytest.mark.postgres
+
+
+def _names(admin: sa.Engine) -> set[str]:
+    with admin.connect() as connection:
+        return set(connection.exec_driver_sql("SELECT datname FROM pg_database").scalars())
+
+
+def _engine(admin_url: str, name: str) -> sa.Engine:
+    return sa.create_engine(sa.make_url(admin_url).set(database=name))
+
+
+def test_copies_are_made_ahead_fresh_and_dropped_after():
+    admin_url = service_url("postgresql")
+    copies = _Copies(admin_url)
+
+    first = copies.take("template1")
+    ahead = copies.next["template1"].result()
+    assert first != ahead
+    assert {first, ahead} <= _names(copies.admin)
+
+    engine = _engine(admin_url, first)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE written (n int)")
+    engine.dispose()
+    copies.drop(first)
+
+    second = copies.take("template1")
+    assert second == ahead
+    engine = _engine(admin_url, second)
+    with engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("written")
+    engine.dispose()
+    copies.drop(second)
+    third = copies.next["template1"].result()
+
+    copies.close()
+    admin = sa.create_engine(admin_url)
+    assert not {first, second, third} & _names(admin)
+    admin.dispose()
+
+
+def test_drops_asked_together_run_together():
+    """Drops waiting together share one checkpoint; one at a time, each waits for its own."""
+    together = threading.Barrier(4)
+
+    class Copies(_Copies):
+        def _drop(self, name: str) -> None:
+            if name in names:
+                together.wait(timeout=30)  # broken unless the four drops run at once
+            super()._drop(name)
+
+    copies = Copies(service_url("postgresql"))
+    names: list[str] = []
+    names += [copies.take("template1") for _ in range(4)]
+    for name in names:
+        copies.drop(name)
+    copies.close()
+    admin = sa.create_engine(copies.admin_url)
+    assert not set(names) & _names(admin)
+    admin.dispose()
