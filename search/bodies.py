@@ -493,12 +493,12 @@ def written(start: str) -> str:
 
 
 def leading_body(spec: IndexSpec, alternatives: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
-    """One document a search of a word with these ``alternatives`` matches (its words alone)."""
+    """One document a search of a word with these ``alternatives`` matches (its words alone),
+    and how many do, counted up to :data:`~search.suggestions.MOST_COUNTED`."""
     matching = spec.narrowed() or spec
     return {
         "size": 1,
-        "terminate_after": 1,
-        "track_total_hits": False,
+        "track_total_hits": suggestions.MOST_COUNTED,
         "_source": ["id"],
         "query": {
             "bool": {
