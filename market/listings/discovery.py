@@ -321,6 +321,14 @@ def _empty(query: Query) -> search.Results:
     )
 
 
+def one_word(text: str, synonyms: search.analysis.Synonyms | None = None) -> bool:
+    """Whether ``text`` asks for one word as the search reads it (synonyms joined, form
+    words such as 数据 left out): relaxed, it found no listing holding the word, only ones
+    holding words inside it (老照片 → 照片), not listings holding some of several words."""
+    terms = search.analysis.query_terms(text)
+    return len(search.analysis.expand(terms, synonyms)) == 1
+
+
 def run(
     engine: search.SearchEngine, args: dict, synonyms: search.analysis.Synonyms | None = None
 ) -> search.Results:
