@@ -1,6 +1,6 @@
 """Traditional Chinese (繁體中文, ``zh_Hant``) from the Simplified text: OpenCC's conversion
 ``s2tw`` (the character forms Taiwan and most Hong Kong print use: 為 and 核, not 爲 and 覈),
-then the terms Hong Kong and Taiwan both write differently from the mainland (登入, 帳戶,
+with Hong Kong's 台 for Taiwan's official 臺 (天文台), then the terms Hong Kong and Taiwan both write differently from the mainland (登入, 帳戶,
 資訊, 搜尋 …), from a short list reviewed by hand; the catalogue also takes their quotation
 marks 「…」 『…』.
 
@@ -67,6 +67,14 @@ PROPER_NAMES: tuple[tuple[str, str], ...] = (
 WHOLE_WORDS: tuple[tuple[str, str], ...] = (("合并", "合併"),)
 _WHOLE = re.compile("(" + "|".join(re.escape(word) for word, _ in WHOLE_WORDS) + ")")
 
+# Characters written as Hong Kong writes them where ``s2tw`` gives Taiwan's official form:
+# 臺 (天文臺, 平臺, 後臺) is 台 in Hong Kong (天文台, the Hong Kong Observatory; 平台; 後台),
+# the exchange's nearest Traditional market and the region Traditional pages assume by
+# default (``i18n.home_territory``), and in Taiwan's own everyday print. Not OpenCC's ``s2hk``:
+# it also writes the school forms 户, 説, 税, 閲, 啓 for 戶, 說, 稅, 閱, 啟, which Hong Kong's
+# government and press mostly do not print, and Taiwan readers never.
+HONG_KONG_FORMS = str.maketrans({"臺": "台"})
+
 # The quotation marks Hong Kong and Taiwan print: 「…」, and 『…』 inside them.
 QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
 
@@ -82,10 +90,10 @@ def _to_simplified() -> opencc.OpenCC:
 
 
 def characters(text: str) -> str:
-    """Text in Traditional characters only (OpenCC ``s2tw``), its words kept: for text a
-    search reads back, which :data:`OVERRIDES` would turn into other words (數據庫, not
-    資料庫)."""
-    return _converter().convert(text) if text else text
+    """Text in Traditional characters only (OpenCC ``s2tw``, then :data:`HONG_KONG_FORMS`),
+    its words kept: for text a search reads back, which :data:`OVERRIDES` would turn into
+    other words (數據庫, not 資料庫)."""
+    return _converter().convert(text).translate(HONG_KONG_FORMS) if text else text
 
 
 def is_traditional(text: str) -> bool:
@@ -104,7 +112,7 @@ def to_traditional(text: str) -> str:
         return text
     whole = dict(WHOLE_WORDS)
     converted = "".join(
-        whole[part] if index % 2 else _converter().convert(part)
+        whole[part] if index % 2 else characters(part)
         for index, part in enumerate(_WHOLE.split(text))
     )
     for standard, preferred in OVERRIDES:

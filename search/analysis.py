@@ -26,7 +26,7 @@ from functools import cache
 import opencc
 
 from search.errors import InvalidSynonyms
-from search.lexicon import DEFAULT_SYNONYMS, DOMAIN_WORDS
+from search.lexicon import DEFAULT_SYNONYMS, DOMAIN_WORDS, WHOLE_WORDS
 
 with warnings.catch_warnings():
     # jieba imports pkg_resources when setuptools is installed, which warns about itself and
@@ -137,6 +137,16 @@ def t2s_characters() -> tuple[str, ...]:
     return tuple(rules)
 
 
+@cache
+def whole_word_forms() -> dict[str, str]:
+    """Each of :data:`WHOLE_WORDS` with the indexed form an engine that pairs characters
+    (OpenSearch) gives it, after folding: its traditional spelling (平均房价 → 平均房價), whose
+    pairs folded text never holds, so 房价 alone no longer matches inside it while the whole
+    word, given the same form at query time, still does."""
+    convert = opencc.OpenCC("s2t").convert
+    return {word: convert(word) for word in WHOLE_WORDS}
+
+
 _FUZZY_SOUNDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"))
 
 
@@ -185,7 +195,7 @@ def tokenizer() -> jieba.Tokenizer:
                 jieba.setLogLevel(logging.WARNING)
                 loaded = jieba.Tokenizer()
                 loaded.initialize()
-                for word in DOMAIN_WORDS:
+                for word in (*DOMAIN_WORDS, *WHOLE_WORDS):
                     loaded.add_word(word, freq=max(loaded.suggest_freq(word, tune=False), 50_000))
                 _tokenizer = loaded
     return _tokenizer
@@ -200,7 +210,15 @@ def index_tokens(text: str) -> str:
     space-separated."""
     if not text:
         return ""
-    return " ".join(t.lower() for t in tokenizer().cut_for_search(fold(text)) if _keep(t))
+    tokens = list(tokenizer().tokenize(fold(text), mode="search"))
+    # Search mode adds the words inside a long word; a whole word's inner words are not its.
+    whole = [(start, end) for word, start, end in tokens if word in WHOLE_WORDS]
+    kept = (
+        word
+        for word, start, end in tokens
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in whole)
+    )
+    return " ".join(t.lower() for t in kept if _keep(t))
 
 
 def budget_chunks(text: str) -> list[str]:
@@ -511,7 +529,7 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
 def _parts(term: str) -> tuple[tuple[str, ...], ...]:
     """Dictionary words that together cover a long Chinese word (气象观测 → 气象 + 观测), so a
     query word also finds text that jieba segmented differently."""
-    if len(term) < 3 or term.isascii():
+    if len(term) < 3 or term.isascii() or term in WHOLE_WORDS:
         return ()
     words, covered = [], set()
     for word, start, end in tokenizer().tokenize(term, mode="search"):
@@ -544,7 +562,7 @@ def loosen(groups: list[Group]) -> list[Group] | None:
 
 def _inner_words(term: str) -> list[str]:
     """Words of two characters or more inside a Chinese word of three or more."""
-    if len(term) < 3 or not _CJK.search(term):
+    if len(term) < 3 or not _CJK.search(term) or term in WHOLE_WORDS:
         return []
     return [w for w, _, _ in tokenizer().tokenize(term, mode="search") if w != term and len(w) >= 2]
 

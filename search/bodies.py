@@ -27,7 +27,13 @@ _ZH = ["cjk_width", "en_possessive", "lowercase", "en_unstemmed", "en_stemmer"]
 def analysis_settings() -> dict[str, Any]:
     """The ``analysis`` section of every index: OpenCC's traditional → simplified character
     table as a char filter on every analyzer, then the per-language chains."""
-    folding = {"t2s": {"type": "mapping", "mappings": list(analysis.t2s_characters())}}
+    folding = {
+        "t2s": {"type": "mapping", "mappings": list(analysis.t2s_characters())},
+        "whole_words": {
+            "type": "mapping",
+            "mappings": [f"{w}=>{form}" for w, form in analysis.whole_word_forms().items()],
+        },
+    }
     return {
         "char_filter": folding,
         "filter": {
@@ -44,12 +50,12 @@ def analysis_settings() -> dict[str, Any]:
             "no_ideographs": {"type": "keep_types", "types": ["<IDEOGRAPHIC>"], "mode": "exclude"},
         },
         "analyzer": {
-            "zh_index": _chain([*_ZH, "cjk_bigram_index"]),
-            "zh_search": _chain([*_ZH, "cjk_bigram_search"]),
+            "zh_index": _chain([*_ZH, "cjk_bigram_index"], whole=True),
+            "zh_search": _chain([*_ZH, "cjk_bigram_search"], whole=True),
             "en_index": _chain(_EN),
             "en_search": _chain(_EN),
-            "mixed_index": _chain([*_ZH, "en_stop", "cjk_bigram_index"]),
-            "mixed_search": _chain([*_ZH, "en_stop", "cjk_bigram_search"]),
+            "mixed_index": _chain([*_ZH, "en_stop", "cjk_bigram_index"], whole=True),
+            "mixed_search": _chain([*_ZH, "en_stop", "cjk_bigram_search"], whole=True),
             "plain": _chain(["cjk_width", "lowercase", "no_ideographs"]),
             "prefix_index": _chain(["cjk_width", "lowercase", "prefix_grams"]),
             "prefix_search": _chain(["cjk_width", "lowercase"]),
@@ -57,8 +63,10 @@ def analysis_settings() -> dict[str, Any]:
     }
 
 
-def _chain(filters: list[str]) -> dict[str, Any]:
-    return {"char_filter": ["t2s"], "tokenizer": "standard", "filter": filters}
+def _chain(filters: list[str], whole: bool = False) -> dict[str, Any]:
+    # Folded first, so that 平均房價 and 平均房价 both take the whole word's form.
+    char_filter = ["t2s", "whole_words"] if whole else ["t2s"]
+    return {"char_filter": char_filter, "tokenizer": "standard", "filter": filters}
 
 
 _KIND_TYPES = {"keyword": "keyword", "integer": "integer", "long": "long", "boolean": "boolean"}
@@ -510,12 +518,12 @@ def written(start: str) -> str:
 
 
 def leading_body(spec: IndexSpec, alternatives: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
-    """One document a search of a word with these ``alternatives`` matches (its words alone)."""
+    """One document a search of a word with these ``alternatives`` matches (its words alone),
+    and how many do, counted up to :data:`~search.suggestions.MOST_COUNTED`."""
     matching = spec.narrowed() or spec
     return {
         "size": 1,
-        "terminate_after": 1,
-        "track_total_hits": False,
+        "track_total_hits": suggestions.MOST_COUNTED,
         "_source": ["id"],
         "query": {
             "bool": {

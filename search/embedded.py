@@ -600,20 +600,23 @@ class EmbeddedEngine(SearchEngine):
             ).fetchall()
             # Found by rowid, named by id: (text, rowid, field, kind).
             found = [
-                (value, doc, field, "keyword")
-                for field, value, doc in self._words(conn, tables, spec).starting(start, limit)
+                (value, doc, field, "keyword", n)
+                for field, value, n, doc in self._words(conn, tables, spec).starting(start, limit)
             ]
             for term, alternatives in suggestions.synonym_candidates(synonyms, start):
                 doc = self._leading(conn, tables, alternatives)
                 if doc is not None:
-                    found.append((term, doc, suggestions.SYNONYM, "synonym"))
+                    n = self._reach(conn, tables, alternatives)
+                    found.append((term, doc, suggestions.SYNONYM, "synonym", n))
             marks = ", ".join("?" * len(found))
             ids = conn.execute(
                 f"SELECT rowid, id FROM {tables.docs} WHERE rowid IN ({marks})",
-                [doc for _, doc, _, _ in found],
+                [doc for _, doc, *_ in found],
             ).fetchall()
         named = dict(ids)
-        words = [Suggestion(t, named[doc], f, k) for t, doc, f, k in found if doc in named]
+        words = suggestions.by_reach(
+            (Suggestion(t, named[doc], f, k), n) for t, doc, f, k, n in found if doc in named
+        )
         titles = pick_suggestions(fields, prefix, [(i, json.loads(s)) for i, s in rows], limit)
         return suggestions.offered(titles, words, limit)
 
@@ -646,6 +649,16 @@ class EmbeddedEngine(SearchEngine):
             if row is not None:
                 return row[0]
         return None
+
+    def _reach(self, conn: sqlite3.Connection, tables: Tables, alternatives) -> int:
+        """How many documents a search of a word of these ``alternatives`` matches, counted
+        up to :data:`~search.suggestions.MOST_COUNTED`."""
+        expression = within(tables.matching_columns, group_expression(alternatives))
+        return conn.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {tables.fts} WHERE {tables.fts} MATCH ? "
+            "LIMIT ?)",
+            (expression, suggestions.MOST_COUNTED),
+        ).fetchone()[0]
 
     def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
         """OR-query of the document's most weighted tokens, ranked by BM25, minus itself."""

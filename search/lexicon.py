@@ -41,6 +41,15 @@ UNSTEMMED: tuple[str, ...] = (
     "saas", "paas", "iaas", "adas",
 )  # fmt: skip
 
+#: Words kept whole by both engines because a word inside them means something else on its
+#: own: a hotel's 平均房价 (average room rate) holds 房价, which alone is a house price, so
+#: a search for 楼价 listed hotel occupancy reports. Neither engine indexes the inner words of
+#: these (jieba's search mode would; OpenSearch's character pairs would), and a query of one
+#: of them is not widened to the words inside it. Also jieba dictionary words.
+WHOLE_WORDS: tuple[str, ...] = (
+    "平均房价", "日均房价", "客房价格", "客房价", "客房房价", "酒店房价",
+)  # fmt: skip
+
 #: Equivalent terms: everyday ↔ formal Chinese, Chinese ↔ English, abbreviations. A term
 #: belongs to one group only; multi-word members match as phrases.
 DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (

@@ -97,7 +97,7 @@ class OpenSearchEngine(SearchEngine):
         # (alias, fields, term of a synonym group) -> documents holding it
         self._terms: dict[tuple[str, int, str], int] = {}
         # (alias, a synonym group's alternatives) -> (a document holding one or None, until)
-        self._leads: dict[tuple[str, tuple], tuple[str | None, float]] = {}
+        self._leads: dict[tuple[str, tuple], tuple[str | None, int, float]] = {}
         # (alias, a typed word, lower case) -> (its completions or None, until when: monotonic)
         self._completed: dict[tuple[str, str], tuple[analysis.Group | None, float]] = {}
         # (alias, query text) -> (the correction its search offered, until when: monotonic)
@@ -784,8 +784,8 @@ class OpenSearchEngine(SearchEngine):
         now, leads = time.monotonic(), {}
         for term, alternatives in candidates:
             kept = self._leads.get((alias, alternatives))
-            if kept is not None and kept[1] > now:
-                leads[term] = kept[0]
+            if kept is not None and kept[2] > now:
+                leads[term] = kept[:2]
         unsure = [(term, alternatives) for term, alternatives in candidates if term not in leads]
         requests = [bodies.suggest_body(spec, prefix, limit * 3)]
         if start and spec.suggest_words:
@@ -798,8 +798,8 @@ class OpenSearchEngine(SearchEngine):
             self._leads.clear()
         for (term, alternatives), probe in zip(unsure, probes, strict=True):
             hits = probe["hits"]["hits"]
-            leads[term] = hits[0]["_id"] if hits else None
-            self._leads[(alias, alternatives)] = (leads[term], now + KNOWN_SECONDS)
+            leads[term] = (hits[0]["_id"] if hits else None, probe["hits"]["total"]["value"])
+            self._leads[(alias, alternatives)] = (*leads[term], now + KNOWN_SECONDS)
         rows = [(hit["_id"], hit["_source"]) for hit in titles["hits"]["hits"]]
         # Counted over the documents read (the first WORD_DOCUMENTS holding one by id).
         held: dict[tuple[str, str], list] = {}
@@ -810,16 +810,16 @@ class OpenSearchEngine(SearchEngine):
                     held.setdefault((f.name, value), [0, hit["_id"]])[0] += 1
         found = suggestions.Words((f, v, n, doc) for (f, v), (n, doc) in held.items())
         words = [
-            Suggestion(value, doc, field, "keyword")
-            for field, value, doc in found.starting(start, limit)
+            (Suggestion(value, doc, field, "keyword"), n)
+            for field, value, n, doc in found.starting(start, limit)
         ]
         words += [
-            Suggestion(term, leads[term], suggestions.SYNONYM, "synonym")
+            (Suggestion(term, leads[term][0], suggestions.SYNONYM, "synonym"), leads[term][1])
             for term, _ in candidates
-            if leads[term] is not None
+            if leads[term][0] is not None
         ]
         offered = pick_suggestions(spec.suggest_fields, prefix, rows, limit)
-        return suggestions.offered(offered, words, limit)
+        return suggestions.offered(offered, suggestions.by_reach(words), limit)
 
     def similar(self, spec: IndexSpec, doc_id: str, limit: int = 10) -> list[Hit]:
         """``more_like_this`` on the document's text; the document itself is excluded."""

@@ -6,7 +6,7 @@ A suggestion is a title (``kind`` ``title``) holding a word that starts with wha
 a document's keyword starting so (``keyword``), or a synonym term starting so (``synonym``)
 whose group some document holds, so that searching it finds something: 港铁 completes 港
 although no title says it, because listings hold 地铁. Words come before titles: they are
-short and complete exactly what was typed.
+short and complete exactly what was typed, those leading to most documents first.
 """
 
 from __future__ import annotations
@@ -59,15 +59,16 @@ def synonym_candidates(
     terms = _terms(synonyms)
     low = bisect_left(terms, (prefix,))
     high = bisect_left(terms, (prefix + "\U0010ffff",))
-    shortest: dict[int, tuple[int, str, str]] = {}
+    shortest: dict[int, tuple[int, int, str, str]] = {}
     for term_key, term, group in terms[low:high]:
         if not synonyms.suggestable(term):
             continue
-        candidate = (len(term_key), term_key, term)
+        # Of a group's terms as long, the one it names first (港口 before 港区).
+        candidate = (len(term_key), synonyms.groups[group].index(term), term_key, term)
         if group not in shortest or candidate < shortest[group]:
             shortest[group] = candidate
     out = []
-    for _, _, term in sorted(shortest.values())[:most]:
+    for *_, term in sorted(shortest.values())[:most]:
         alternatives = synonyms.lookup(term)  # as a search of the term reads it
         if alternatives:
             out.append((term, alternatives))
@@ -95,15 +96,16 @@ class Words:
         self._entries = sorted((key(v), -n, v, f, doc) for f, v, n, doc in rows if v.strip())
         self._keys = [entry[0] for entry in self._entries]
 
-    def starting(self, prefix: str, most: int) -> list[tuple[str, str, Any]]:
-        """``(field, value, document)`` of the values starting with ``prefix`` (a
-        :func:`word_prefix`), those most documents hold first, then the shortest."""
+    def starting(self, prefix: str, most: int) -> list[tuple[str, str, int, Any]]:
+        """``(field, value, documents holding it, document)`` of the values starting with
+        ``prefix`` (a :func:`word_prefix`), those most documents hold first, then the
+        shortest."""
         if not prefix:
             return []
         low = bisect_left(self._keys, prefix)
         high = bisect_left(self._keys, prefix + "\U0010ffff")
         best = heapq.nsmallest(most, self._entries[low:high], key=lambda e: (e[1], len(e[0]), e[0]))
-        return [(field, value, doc) for _, _, value, field, doc in best]
+        return [(field, value, -n, doc) for _, n, value, field, doc in best]
 
 
 @cache
@@ -120,9 +122,27 @@ def variants() -> dict[str, str]:
     return forms
 
 
+#: Documents an engine counts for a word's suggestion, at most: beyond it, a word is common
+#: enough to come first, and counting further would cost every keystroke.
+MOST_COUNTED = 1000
+
+
+def by_reach(words: Iterable[tuple[Suggestion, int]]) -> list[Suggestion]:
+    """Word suggestions (keywords and synonym terms) with how many documents each leads to,
+    those leading to most first, then the shortest: 港 offers 港铁 (the metro, which many
+    listings hold as 地铁) before a keyword one port listing holds."""
+    reach: dict[str, tuple[Suggestion, int]] = {}
+    for suggestion, n in words:  # a keyword that is also a term: the keyword, the most found
+        first = reach.setdefault(key(suggestion.text), (suggestion, n))
+        reach[key(suggestion.text)] = (first[0], max(first[1], n))
+    ranked = sorted(reach.values(), key=lambda w: (-min(w[1], MOST_COUNTED), len(key(w[0].text))))
+    return [suggestion for suggestion, _ in ranked]
+
+
 def offered(titles: Iterable[Suggestion], words: Iterable[Suggestion], limit: int) -> list:
-    """Words first, then titles, each text once (compared as :func:`key`), at most ``limit``;
-    words take at most a third of the places when titles fill the rest."""
+    """Words first (in the order given, :func:`by_reach`), then titles, each text once
+    (compared as :func:`key`), at most ``limit``; words take at most a third of the places
+    when titles fill the rest."""
     titles, words = _distinct(titles), _distinct(words)
     room = max(limit - len(titles), -(-limit // 3))
     chosen = words[:room]

@@ -180,3 +180,15 @@ def test_personal_data_is_called_as_hong_kong_calls_it_outside_the_mainland_laws
     strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
     assert not [s for s in strings if "個人資訊" in s]
     assert any("個人資料" in s for s in strings)
+
+
+def test_the_traditional_catalogue_writes_tai_as_hong_kong_does(tmp_path):
+    from market.hant import characters, term_to_traditional, to_traditional
+
+    # s2tw writes Taiwan's official 臺; Hong Kong writes 台 (天文台, the Observatory).
+    assert to_traditional("天文台的台风信号，交易平台后台") == "天文台的颱風信號，交易平台後台"
+    assert characters("天文台") == term_to_traditional("天文台") == "天文台"
+    hant = _hant(tmp_path)
+    strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
+    assert not [s for s in strings if "臺" in s]
+    assert any("平台" in s for s in strings)

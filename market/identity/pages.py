@@ -234,12 +234,14 @@ def new_organisation():
             {error.field: [_(error.message)]},
             **context,
         )
+    # The message links to the next step wherever the user lands: sent here from another page
+    # (the demand board), the user goes back to it, which says nothing of verification.
     flash(
         _(
             "Organisation registered. Submit its verification evidence next: it can trade once the exchange has verified it."
-        )
+        ),
+        f"verify:{organisation.id}",
     )
-    # Sent here from another page (the demand board), the user goes back to it.
     return redirect(safe_next(url_for("identity.organisation", organisation_id=organisation.id)))
 
 

@@ -327,6 +327,14 @@ def _empty(query: Query) -> search.Results:
     )
 
 
+def one_word(text: str, synonyms: search.analysis.Synonyms | None = None) -> bool:
+    """Whether ``text`` asks for one word as the search reads it (synonyms joined, form
+    words such as 数据 left out): relaxed, it found no listing holding the word, only ones
+    holding words inside it (老照片 → 照片), not listings holding some of several words."""
+    terms = search.analysis.query_terms(text)
+    return len(search.analysis.expand(terms, synonyms)) == 1
+
+
 def run(
     engine: search.SearchEngine, args: dict, synonyms: search.analysis.Synonyms | None = None
 ) -> search.Results:
@@ -545,33 +553,29 @@ def suggest(
     """As-you-type suggestions: keywords of the listings and synonym terms that start with
     what was typed (a term only when a search of it finds listings), then titles, in either
     script (:mod:`search.suggestions`), each shown in the buyer's script
-    (:func:`in_typists_script`) and once."""
+    (:func:`in_readers_script`) and once."""
     if not text.strip():
         return []
     found = guarded(lambda: engine.suggest(LISTINGS, text, limit, synonyms=synonyms), [])
     shown, out = set(), []
     for item in found:
-        written = in_typists_script(item.text, text, locale)
+        written = in_readers_script(item.text, locale)
         if written not in shown:
             shown.add(written)
             out.append(dataclasses.replace(item, text=written))
     return out
 
 
-def in_typists_script(suggestion: str, typed: str, locale: str) -> str:
-    """A suggestion as the index holds it, in the script the buyer types: Traditional when
-    the typed text has Traditional characters, or on a Traditional page when it has none
-    only Simplified uses; Simplified when it has Simplified ones, or on a Simplified page
-    when it has none only Traditional uses; as it is otherwise (English, or an English
-    page). Characters only, never other words: the suggestion is searched as shown."""
-    typed_hant = search.analysis.fold(typed) != typed
-    typed_hans = characters(typed) != typed
-    page_hant = locale.startswith("zh_Hant")
-    if typed_hant or (page_hant and not typed_hans):
+def in_readers_script(suggestion: str, locale: str) -> str:
+    """A suggestion as the index holds it, in the reader's script: Traditional on a
+    Traditional page, Simplified on a Simplified or English page, whatever script was typed
+    (地鐵 typed on a Simplified page offers 地铁客流统计). The page's language is the script the
+    reader chose, and the one the results page shows listings in; the typed script is often
+    only the keyboard's, and the search folds it either way. Characters only, never other
+    words: the suggestion is searched as shown."""
+    if locale.startswith("zh_Hant"):
         return characters(suggestion)
-    if typed_hans or (locale.startswith("zh") and not page_hant):
-        return search.analysis.fold(suggestion)
-    return suggestion
+    return search.analysis.fold(suggestion)
 
 
 def similar(engine: search.SearchEngine, listing_id: int, limit: int = 6) -> list[search.Hit]:

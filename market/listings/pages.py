@@ -175,9 +175,10 @@ def market():
     args, bad_arguments = _search_args()
     session = db_session()
     error, logged, refused, dropped = None, None, False, set(bad_arguments)
+    synonyms = searching.current(session)
     try:
         results = discovery.run_with_sibling_counts(
-            current_app.extensions["search"], args, searching.current(session)
+            current_app.extensions["search"], args, synonyms
         )
         locale = str(get_locale())
         facets = discovery.keep_selected(
@@ -227,6 +228,7 @@ def market():
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
         did_you_mean=shown_correction,
+        one_word=discovery.one_word(args.get("q") or "", synonyms),
         regions_missed=word_list(
             _(discovery.REGION_LABELS[region]) for region in discovery.regions_missed(args, results)
         ),

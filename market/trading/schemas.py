@@ -62,10 +62,21 @@ class OrderInputSchema(Schema):
     cross_border_recipient = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
+#: The buy page's message when no usage scenario is chosen: its first option is empty, so that
+#: nobody buys for research by not looking.
+CHOOSE_USAGE = N_("Choose the usage scenario: what the data is for.")
+
+
 class OrderFormSchema(OrderInputSchema):
     """The order form of the pages: also which of the user's organisations buys."""
 
     organisation_id = Int(required=True)
+    usage_scenario = fields.Enum(
+        UsageScenario,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": CHOOSE_USAGE, "required": CHOOSE_USAGE},
+    )
 
 
 class OrderQuerySchema(Schema):

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.helpers import overflow, register_organisation, screenshot, sign_in
 from tests.web import confirmation_link
 
 pytestmark = pytest.mark.browser
@@ -79,3 +80,36 @@ def test_accept_language_picks_english_for_english_browsers(browser, live_app):
     page.goto("/")
     expect(page.get_by_role("heading", name="Shujiao Data Exchange")).to_be_visible()
     context.close()
+
+
+VERIFY_LINK = {
+    "zh-CN": "提交认证材料",
+    "zh-HK": "提交認證材料",
+    "en-GB": "Submit verification evidence",
+}
+
+
+@pytest.mark.parametrize("locale", sorted(VERIFY_LINK))
+def test_registering_an_organisation_links_to_its_verification_wherever_it_lands(
+    browser, live_app, locale
+):
+    for width in (375, 1280):
+        with live_app.extensions["db"].unit_of_work() as session:
+            email = factories.user(session).email
+        context = browser.new_context(
+            locale=locale, base_url=live_app.url, viewport={"width": width, "height": 900}
+        )
+        page = context.new_page()
+        sign_in(page, email)
+        # Sent from another page (the demand board), the user goes back there.
+        page.goto("/organisations/new?next=/demands")
+        page.select_option("#jurisdiction", "CN")
+        register_organisation(page)
+        page.wait_for_url("**/demands**")
+        link = page.get_by_test_id("flash-verify")
+        expect(link).to_have_text(VERIFY_LINK[locale])
+        assert overflow(page) == 0, (locale, width)
+        screenshot(page, f"organisation-registered-{locale}-{width}")
+        link.click()
+        page.wait_for_url("**/organisations/*/verification")
+        context.close()

@@ -13,6 +13,7 @@ from market.db import utcnow
 from market.listings import compliance, listings
 from market.registry.assets import Upload
 from market.registry.models import UpdateFrequency
+from tests.browser.helpers import overflow, screenshot
 from tests.browser.pagecheck import problems
 from tests.listings import factories as lf
 from tests.registry import factories as registry_factories
@@ -177,4 +178,38 @@ def test_a_filter_chip_is_named_without_its_cross(browser, live_app, two_listing
         expect(chip).to_have_accessible_name("行業類別：交通運輸 移除此篩選條件")
         assert "×" in chip.inner_text()  # still drawn for the eye
     finally:
+        context.close()
+
+
+RELAXED_ONE_WORD = {
+    "zh-CN": "没有挂牌含有这个词；以下结果与它相近。",
+    "zh-TW": "沒有掛牌含有這個詞；以下結果與它相近。",
+    "en-GB": "No listing holds this word; these are close to it.",
+}
+
+
+@pytest.mark.parametrize("locale", sorted(RELAXED_ONE_WORD))
+def test_a_relaxed_search_of_one_word_says_no_listing_holds_the_word(browser, live_app, locale):
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = registry_factories.reviewer(session)
+        organisation, owner = registry_factories.provider(session)
+        lf.published_listing(
+            session, live_app.extensions["files"], organisation, owner, staff,
+            title_zh="粤剧唱片数字化档案", keywords=["唱片"],
+        )  # fmt: skip
+    while worker.run_once(live_app):
+        pass
+    for width in (375, 1280):
+        context = browser.new_context(
+            locale=locale, base_url=live_app.url, viewport={"width": width, "height": 900}
+        )
+        page = context.new_page()
+        # No listing holds 老唱片 (old records); the retry finds 唱片 inside it.
+        page.goto("/market?q=老唱片")
+        expect(page.get_by_test_id("relaxed")).to_have_text(RELAXED_ONE_WORD[locale])
+        expect(page.get_by_test_id("hit").first).to_be_visible()
+        assert overflow(page) == 0, (locale, width)
+        screenshot(page, f"relaxed-one-word-{locale}-{width}")
+        page.goto("/market?q=老唱片 火星")
+        expect(page.get_by_test_id("relaxed")).not_to_have_text(RELAXED_ONE_WORD[locale])
         context.close()

@@ -114,21 +114,35 @@ def test_a_synonym_term_leading_to_listings_is_suggested_in_the_typed_script(
 ):
     # No listing says 巴士; it is a built-in synonym of 公交, which one holds.
     assert ("巴士", "synonym", published["bus"]) in _suggest(client, "巴", "zh-CN", path)
-    # 公車 typed in Traditional: the term comes back in Traditional, from the same group.
-    assert ("公車", "synonym", published["bus"]) in _suggest(client, "公車", "en", path)
+    # 公車 typed in Traditional on a Traditional page: the term in Traditional, same group.
+    assert ("公車", "synonym", published["bus"]) in _suggest(client, "公車", "zh-TW", path)
 
 
 def test_a_keyword_is_suggested_whatever_script_or_case_it_was_written_in(client, published):
-    assert ("八达通", "keyword", published["port"]) in _suggest(client, "八达", "zh-TW")
+    assert ("八達通", "keyword", published["port"]) in _suggest(client, "八达", "zh-TW")
     assert ("八达通", "keyword", published["port"]) in _suggest(client, "八", "zh-CN")
     assert ("八達通", "keyword", published["port"]) in _suggest(client, "八", "zh-TW")
-    assert ("八達通", "keyword", published["port"]) in _suggest(client, "八達")
+    assert ("八达通", "keyword", published["port"]) in _suggest(client, "八達")
     assert ("Container", "keyword", published["port"]) in _suggest(client, "contai")
 
 
-def test_a_traditional_typist_gets_simplified_titles_in_traditional(client, published):
-    found = _suggest(client, "深圳市公交刷卡數", "zh-CN")
-    assert ("深圳市公交刷卡數據", "title", published["bus"]) in found
+@pytest.mark.parametrize(
+    ("typed", "language", "title"),
+    [
+        ("深圳市公交刷卡數", "zh-CN", "深圳市公交刷卡数据"),
+        ("深圳市公交刷卡數", "en", "深圳市公交刷卡数据"),
+        ("深圳市公交刷卡数", "zh-TW", "深圳市公交刷卡數據"),
+    ],
+)
+def test_titles_are_suggested_in_the_pages_script_whatever_script_was_typed(
+    client, published, typed, language, title
+):
+    # The page's language is the script the reader chose and the results page shows; the
+    # typed script may be only the keyboard's.
+    assert (title, "title", published["bus"]) in _suggest(client, typed, language)
+    assert (title, "title", published["bus"]) in _suggest(
+        client, typed, language, "/market/suggest"
+    )
 
 
 def test_a_term_whose_group_no_listing_holds_is_not_suggested(client, published):

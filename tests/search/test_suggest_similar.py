@@ -143,3 +143,17 @@ def test_suggestions_follow_writes_to_the_index(engine):
     engine.delete(LISTINGS, ["metro"], refresh=True)
     assert _offered(engine, "深铁", synonyms=synonyms) == []
     assert ("Smart Card", "keyword") not in _offered(engine, "smart")
+
+
+def test_suggest_offers_the_words_leading_to_most_listings_first(engine, docs):
+    # One listing has the keyword 港口; three hold 地铁, whose group holds 港铁 (Hong Kong's
+    # metro): typing 港 offers 港铁 first, and the port group by the term it names first.
+    [subway] = [d for d in docs if d["title_zh"] == "深圳地铁客流统计"]
+    metro = [{**subway, "id": f"metro{n}"} for n in range(3)]
+    port = {**subway, "id": "port", "keywords": ["港口"], "keywords_text": "港口"}
+    port["title_zh"], port["description_zh"] = "码头作业月报", "集装箱码头作业量月报。"
+    port["title_en"], port["description_en"] = "Terminal operations", "Container moves."
+    engine.index(LISTINGS, [*metro, port], refresh=True)
+    words = [(s.text, s.kind) for s in engine.suggest(LISTINGS, "港") if s.kind != "title"]
+    assert words[:2] == [("港铁", "synonym"), ("港口", "keyword")]
+    assert "港区" not in [text for text, _ in words]

@@ -632,3 +632,26 @@ def test_a_listing_holding_all_three_words_comes_first(engine):
     assert [hit.id for hit in results.hits][0] == "all"
     assert {hit.id for hit in results.hits[1:]} == {"two", "one"}
     assert results.strict_total == 1
+
+
+def test_a_hotels_room_rate_is_no_house_price(engine, docs):
+    # 平均房价 (average room rate) holds 房价, which alone is a house price: 樓價 listed hotel
+    # occupancy reports. The room rate still finds the hotel, and 房价 the homes.
+    hotel = {**docs[8], "id": "hotel", "title_zh": "澳门酒店入住率与平均房价", "keywords": []}
+    hotel["description_zh"], hotel["keywords_text"] = "酒店入住率、客房价格与日均房价月报。", ""
+    homes = {**docs[8], "id": "homes", "title_zh": "香港住宅房价指数", "keywords": []}
+    homes["description_zh"], homes["keywords_text"] = "香港各区住宅房价月度指数。", ""
+    engine.index(LISTINGS, [*docs, hotel, homes], refresh=True)
+    for asked in ("樓價", "香港 樓價", "房价", "house prices"):
+        found = [hit.id for hit in engine.search(LISTINGS, Query(text=asked)).hits]
+        assert "homes" in found and "hotel" not in found, asked
+    for asked in ("平均房價", "客房价格", "日均房价", "average daily rate"):
+        found = [hit.id for hit in engine.search(LISTINGS, Query(text=asked)).hits]
+        assert found[:1] == ["hotel"] and "homes" not in found, asked
+
+
+def test_a_whole_words_inner_words_are_not_indexed():
+    assert analysis.index_tokens("平均房價") == "平均房价"
+    assert "房价" in analysis.index_tokens("住宅房价").split()
+    for word, form in analysis.whole_word_forms().items():
+        assert "房价" not in form, word

@@ -311,3 +311,36 @@ def test_the_receipt_names_the_plan_and_splits_the_tax_as_settlement_booked_it(
     provider = _web(exchange.app, exchange.provider_user)
     statement = provider.get("/provider/statement", headers=en).get_data(as_text=True)
     assert _cell(statement, "statement-vat") == expected["split-vat"]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh-CN", "请选择使用场景，即数据的用途。"),
+        ("zh-TW", "請選擇使用場景，即數據的用途。"),
+        ("en", "Choose the usage scenario: what the data is for."),
+    ],
+)
+def test_the_buy_pages_usage_scenario_starts_unchosen_and_must_be_chosen(
+    exchange, listing, language, message
+):
+    web = _web(exchange.app, exchange.buyer_user)
+    page = f"/listings/{listing.id}/buy"
+    blank = web.get(page).get_data(as_text=True)
+    select = blank.split('<select id="usage_scenario"', 1)[1].split("</select>", 1)[0]
+    assert " required" in select.split(">", 1)[0]
+    assert select.split(">", 1)[1].strip().startswith('<option value="">')
+    assert " selected" not in select
+    form = {
+        "plan_id": str(listing.live_revision.plans[0].id),
+        "organisation_id": str(exchange.buyer.id),
+        "usage_scenario": "",
+        "usage_note": "模型训练",
+    }
+    refused = web.submit(page, form, page=page, headers={"Accept-Language": language})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    error = html.split('id="usage_scenario-error"', 1)[1].split("</", 1)[0]
+    assert message in page_text(error)
+    assert "模型训练" in html
+    assert not scalars(exchange.app, sa.select(Order.id))

@@ -332,3 +332,11 @@ def test_an_owner_reading_traditional_is_mailed_the_decision_in_traditional(app,
     assert subject.startswith("企業認證已通過")
     body = approved.get_payload(decode=True).decode()
     assert f"{onboarding.organisation.name_zh}：企業認證已通過" in body
+
+
+def test_a_new_organisations_answer_names_submitting_evidence_as_its_next_step(onboarding):
+    path = f"/organisations/{onboarding.organisation.id}"
+    organisation = onboarding.call("GET", path, onboarding.org_api).get_json()
+    assert organisation["verification_state"] == "unverified"
+    verification = onboarding.call("GET", f"{path}/verification", onboarding.org_api).get_json()
+    assert verification["allowed_actions"] == ["submit"]
