@@ -320,8 +320,9 @@ class EmbeddedEngine(SearchEngine):
                 # Nothing matched but for a provider's name, say: look there too.
                 found = self._search(conn, tables, snapshot, {}, plan, groups, None, correct)
             loose = None
-            if found[0] == 0 and groups:
-                # No document holds any word: those sharing Chinese character pairs.
+            if found[0] == 0 and groups and not found[3]:
+                # No document holds any word: those sharing Chinese character pairs. (A
+                # word held only outside the filters is an honest zero within them.)
                 loose = self._loose(conn, tables, snapshot, plan)
             total, rows, facets, groups, relaxed, suggestion, strict = found
             if loose is not None:
@@ -384,8 +385,9 @@ class EmbeddedEngine(SearchEngine):
 
     def _search(self, conn, tables: Tables, snapshot, scored, plan, groups, columns, correct):
         """Match the query's word groups in ``columns`` (every column: ``None``), typos
-        corrected if ``correct``, retrying needing one word, then with the words inside them:
-        ``(total, rows, facets, groups matched, relaxed, did you mean)``."""
+        corrected if ``correct``, retrying needing one word, then, when no document holds any
+        of them (filters aside), with the words inside them: ``(total, rows, facets, groups
+        matched (those some document holds), relaxed, did you mean)``."""
         relaxed, suggestion = False, None
         matching, asked = None, groups
         if groups is not None:
@@ -402,7 +404,9 @@ class EmbeddedEngine(SearchEngine):
             strict, matching.tier, matching.required = total, matching.required, 1
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
             strict = None if total == strict else strict
-        loose = analysis.loosen(asked) if total == 0 and asked else None
+        # The words inside the words, only when no document holds any of them: when one
+        # does, but not within the filters, nothing within them is the answer.
+        loose = analysis.loosen(asked) if total == 0 and asked and not groups else None
         if loose:
             relaxed = True
             groups, matching, _ = self._matching(

@@ -393,12 +393,13 @@ class OpenSearchEngine(SearchEngine):
             response = self._browse(alias, bodies.search_body(spec, plan, groups))
             return self._results(plan, response, float(response.get("took", 0)), started)
         narrow = spec.narrowed()
-        results = self._search(narrow or spec, alias, plan, groups, started, correct)
+        results, held = self._search(narrow or spec, alias, plan, groups, started, correct)
         if results.total == 0 and narrow is not None:
             # Nothing matched but for a provider's name, say: look there too.
-            results = self._search(spec, alias, plan, groups, started, correct)
-        if results.total == 0:
-            # No document holds any word: those sharing Chinese character pairs.
+            results, held = self._search(spec, alias, plan, groups, started, correct)
+        if results.total == 0 and not held:
+            # No document holds any word: those sharing Chinese character pairs. (A word
+            # held only outside the filters is an honest zero within them.)
             results = self._loose(narrow or spec, alias, plan, started) or results
         return results
 
@@ -442,9 +443,12 @@ class OpenSearchEngine(SearchEngine):
         results = self._results(plan, response, float(response.get("took", 0)), started, True)
         return dataclasses.replace(results, loose=results.total > 0)
 
-    def _search(self, spec: IndexSpec, alias: str, plan, groups, started, correct) -> Results:
+    def _search(
+        self, spec: IndexSpec, alias: str, plan, groups, started, correct
+    ) -> tuple[Results, bool]:
         """Match the query's word groups in ``spec``'s text fields (Chinese typos corrected
-        if ``correct``), retrying needing one word, then with the words inside them.
+        if ``correct``), retrying needing one word, then, when no document holds any of
+        them (filters aside), with the words inside them; and whether a document holds one.
 
         A strict search that called for a retry (nothing matched most words, or fewer than a
         page did) is remembered for :data:`KNOWN_SECONDS`: the next time the retry goes in its
@@ -510,7 +514,9 @@ class OpenSearchEngine(SearchEngine):
                 engine_ms += float(response.get("took", 0))
                 self._remember_retry(key, "tier", response)
             strict = None if response["hits"]["total"]["value"] == strict else strict
-        loose = analysis.loosen(groups) if not response["hits"]["total"]["value"] else None
+        # The words inside the words, only when no document holds any of them: when one
+        # does, but not within the filters, nothing within them is the answer.
+        loose = None if counted or response["hits"]["total"]["value"] else analysis.loosen(groups)
         if loose:
             relaxed = True
             body = bodies.search_body(spec, plan, loose, 1, asked)
@@ -521,10 +527,11 @@ class OpenSearchEngine(SearchEngine):
                 "search", index=alias, body=bodies.search_body(spec, plan, [], 1, asked)
             )
             engine_ms += float(response.get("took", 0))
-        return self._results(
+        results = self._results(
             plan, response, engine_ms, started, relaxed, corrected, strict,
             _not_typos(asked, completed),
         )  # fmt: skip
+        return results, bool(counted)
 
     def _completions(self, alias: str, group: analysis.Group) -> analysis.Group | None:
         """``group``'s word read as the start of the index's English words (at most

@@ -1179,6 +1179,41 @@ def test_the_report_lists_apart_queries_that_found_nothing_within_their_filters(
     assert "公交" not in page.split('data-testid="zero-results"')[1].split("</table>")[0]
 
 
+def test_words_held_only_outside_the_filters_are_an_honest_zero_within_them(
+    db, client, store, provider, staff, reader, staff_api, drain
+):
+    house = lf.published_listing(
+        db, store, *provider, staff, title_zh="深圳二手住宅楼价指数",
+        title_en="Shenzhen resale house prices", description_zh="深圳各区二手住宅楼价月度指数。",
+        description_en="Monthly resale house prices by district.", keywords=["楼价"],
+        region="shenzhen",
+    )  # fmt: skip
+    lf.published_listing(
+        db, store, *provider, staff, title_zh="香港政府债券价格与收益率",
+        title_en="Hong Kong government bond prices and yields",
+        description_zh="香港政府债券每日价格与收益率。", description_en="Daily bond yields.",
+        keywords=["债券"], region="hong_kong",
+    )  # fmt: skip
+    db.commit()
+    drain()
+    assert [hit["id"] for hit in _search(client, reader, q="樓價").get_json()["hits"]] == [house.id]
+    # 樓價 is held, only not in Hong Kong: nothing there, not the bonds sharing 价格.
+    response = _search(client, reader, q="樓價", region="hong_kong")
+    body = response.get_json()
+    assert (body["hits"], body["relaxed"], body["loose"]) == ([], False, False)
+    assert json.loads(response.headers["X-Pagination"])["total"] == 0
+    page = client.get("/market?q=樓價&region=hong_kong", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "No listings match. Try fewer words or remove a filter." in text
+    assert 'data-testid="relaxed"' not in text and "bond" not in text
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results"] == []
+    assert report["zero_results_with_filters"] == [
+        {"query": "樓價", "searches": 2, "filters": {"region": ["hong_kong"]}}
+    ]
+
+
 @pytest.mark.parametrize(
     ("language", "shown"),
     [("en", ["Category: Financial services", "Coverage region: Beijing", "Price up to: CN¥1.00"]),

@@ -141,3 +141,28 @@ def test_hostile_text_gets_a_normal_answer(catalogue, text):
     results = catalogue.search(LISTINGS, Query(text=text, highlight=True))
     assert results.total == len(results.hits) <= 1
     assert all(hit.id == "D11" for hit in results.hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "held", "inside"),
+    [
+        # 联络通道 is held by an energy listing; its pair 络通 stands in a transport one.
+        ("联络通道", "联络通道巡检记录", "transport"),
+        # 樓價 (楼价) is held by an energy listing; 价格, a word of its alternative 房屋价格,
+        # stands in a commerce one.
+        ("樓價", "城市楼价月度指数", "commerce"),
+        # 上海港 is held by an energy listing; 上海, a word of it, by an agriculture one.
+        ("上海港", "上海港船舶进出记录", "agriculture"),
+    ],
+)
+def test_words_held_only_outside_the_filters_find_nothing_within_them(engine, text, held, inside):
+    docs = _docs()
+    docs[7]["description_zh"] += "含上海市场。"  # D08, agriculture
+    docs.append({**docs[9], "id": "D12", "title_zh": held, "description_zh": held})  # energy
+    engine.index(LISTINGS, docs, refresh=True)
+    assert engine.search(LISTINGS, Query(text=text)).hits[0].id == "D12"
+    # The word is held, only not within the filters: an honest zero there, not the
+    # listings sharing its character pairs or the words inside it.
+    results = engine.search(LISTINGS, Query(text=text, filters={"category": [inside]}))
+    assert (results.total, results.relaxed, results.loose) == (0, False, False)
+    assert not results.hits
