@@ -320,11 +320,11 @@ class EmbeddedEngine(SearchEngine):
                 # Nothing matched but for a provider's name, say: look there too.
                 found = self._search(conn, tables, snapshot, {}, plan, groups, None, correct)
             loose = None
-            if found[0] == 0 and groups and not found[3]:
+            if found[0] == 0 and groups and not found[-1]:
                 # No document holds any word: those sharing Chinese character pairs. (A
                 # word held only outside the filters is an honest zero within them.)
                 loose = self._loose(conn, tables, snapshot, plan)
-            total, rows, facets, groups, relaxed, suggestion, strict = found
+            total, rows, facets, groups, relaxed, suggestion, strict, _ = found
             if loose is not None:
                 total, rows, facets, groups = loose
                 relaxed, strict = True, None
@@ -387,7 +387,8 @@ class EmbeddedEngine(SearchEngine):
         """Match the query's word groups in ``columns`` (every column: ``None``), typos
         corrected if ``correct``, retrying needing one word, then, when no document holds any
         of them (filters aside), with the words inside them: ``(total, rows, facets, groups
-        matched (those some document holds), relaxed, did you mean)``."""
+        matched, relaxed, did you mean, strict total, whether a document holds a word of the
+        query, not of its loosening)``."""
         relaxed, suggestion = False, None
         matching, asked = None, groups
         if groups is not None:
@@ -406,7 +407,8 @@ class EmbeddedEngine(SearchEngine):
             strict = None if total == strict else strict
         # The words inside the words, only when no document holds any of them: when one
         # does, but not within the filters, nothing within them is the answer.
-        loose = analysis.loosen(asked) if total == 0 and asked and not groups else None
+        held = bool(groups)
+        loose = analysis.loosen(asked) if total == 0 and asked and not held else None
         if loose:
             relaxed = True
             groups, matching, _ = self._matching(
@@ -414,7 +416,7 @@ class EmbeddedEngine(SearchEngine):
             )
             matching.required = 1
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
-        return total, rows, facets, groups, relaxed, suggestion, strict
+        return total, rows, facets, groups, relaxed, suggestion, strict, held
 
     def _snapshot(self, conn: sqlite3.Connection, tables: Tables) -> memory.Snapshot:
         """The in-memory bitmaps of the live index as of this read transaction."""

@@ -166,3 +166,13 @@ def test_words_held_only_outside_the_filters_find_nothing_within_them(engine, te
     results = engine.search(LISTINGS, Query(text=text, filters={"category": [inside]}))
     assert (results.total, results.relaxed, results.loose) == (0, False, False)
     assert not results.hits
+
+
+def test_words_inside_a_word_held_only_outside_the_filters_leave_its_pairs(engine):
+    # No listing holds 铁路网; 铁路, inside it, only an energy one; its pair 路网 stands in a
+    # transport one (道路网络): the words are held nowhere, so the pairs are tried.
+    docs = [*_docs(), {**_docs()[9], "id": "D12", "title_zh": "铁路货运量", "description_zh": ""}]
+    engine.index(LISTINGS, docs, refresh=True)
+    results = engine.search(LISTINGS, Query(text="铁路网", filters={"category": ["transport"]}))
+    assert [hit.id for hit in results.hits] == ["D11"]
+    assert results.relaxed and (results.loose or _pairs_are_words(engine))
