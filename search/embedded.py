@@ -355,6 +355,7 @@ class EmbeddedEngine(SearchEngine):
             did_you_mean=suggestion,
             strict_total=strict,
             loose=loose is not None and total > 0,
+            held=found[-1],
         )
 
     def _loose(self, conn, tables: Tables, snapshot: memory.Snapshot, plan):

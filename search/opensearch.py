@@ -393,11 +393,11 @@ class OpenSearchEngine(SearchEngine):
             response = self._browse(alias, bodies.search_body(spec, plan, groups))
             return self._results(plan, response, float(response.get("took", 0)), started)
         narrow = spec.narrowed()
-        results, held = self._search(narrow or spec, alias, plan, groups, started, correct)
+        results = self._search(narrow or spec, alias, plan, groups, started, correct)
         if results.total == 0 and narrow is not None:
             # Nothing matched but for a provider's name, say: look there too.
-            results, held = self._search(spec, alias, plan, groups, started, correct)
-        if results.total == 0 and not held:
+            results = self._search(spec, alias, plan, groups, started, correct)
+        if results.total == 0 and not results.held:
             # No document holds any word: those sharing Chinese character pairs. (A word
             # held only outside the filters is an honest zero within them.)
             results = self._loose(narrow or spec, alias, plan, started) or results
@@ -443,12 +443,10 @@ class OpenSearchEngine(SearchEngine):
         results = self._results(plan, response, float(response.get("took", 0)), started, True)
         return dataclasses.replace(results, loose=results.total > 0)
 
-    def _search(
-        self, spec: IndexSpec, alias: str, plan, groups, started, correct
-    ) -> tuple[Results, bool]:
+    def _search(self, spec: IndexSpec, alias: str, plan, groups, started, correct) -> Results:
         """Match the query's word groups in ``spec``'s text fields (Chinese typos corrected
         if ``correct``), retrying needing one word, then, when no document holds any of
-        them (filters aside), with the words inside them; and whether a document holds one.
+        them (filters aside), with the words inside them (``held`` says whether one does).
 
         A strict search that called for a retry (nothing matched most words, or fewer than a
         page did) is remembered for :data:`KNOWN_SECONDS`: the next time the retry goes in its
@@ -531,7 +529,7 @@ class OpenSearchEngine(SearchEngine):
             plan, response, engine_ms, started, relaxed, corrected, strict,
             _not_typos(asked, completed),
         )  # fmt: skip
-        return results, bool(counted)
+        return dataclasses.replace(results, held=bool(counted))
 
     def _completions(self, alias: str, group: analysis.Group) -> analysis.Group | None:
         """``group``'s word read as the start of the index's English words (at most

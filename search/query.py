@@ -111,6 +111,9 @@ class Results:
     #: No document holds any of the query's words: these documents share some of its
     #: Chinese character pairs (a last resort; ``relaxed`` is set too).
     loose: bool = False
+    #: Some document of the index, filters aside, holds one of the query's words: with no
+    #: hits, the filters left them out (the words are not loosened then).
+    held: bool = False
 
 
 @dataclass(frozen=True)

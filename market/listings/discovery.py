@@ -342,10 +342,16 @@ def run(
     query = build_query(args, synonyms)
     results = guarded(lambda: engine.search(LISTINGS, query), _empty(query))
     text = args.get("q") or ""
-    if not results.total and query.boosts["region"] and query.text != with_places(text):
+    if (
+        not results.total
+        and not results.held
+        and query.boosts["region"]
+        and query.text != with_places(text)
+    ):
         # The words beside a place found nothing (OD matrix Shenzhen): the place's listings,
         # searched with the place as a word, answer as some of the words (the others, held by
-        # no listing, do not count), rather than nothing.
+        # no listing, do not count), rather than nothing. Words held only outside the
+        # filters (香港 樓價 in Hong Kong) are nothing within them, not the place's listings.
         wider_query = dataclasses.replace(query, text=with_places(text))
         wider = guarded(lambda: engine.search(LISTINGS, wider_query), results)
         if wider.total:

@@ -1202,6 +1202,9 @@ def test_words_held_only_outside_the_filters_are_an_honest_zero_within_them(
     body = response.get_json()
     assert (body["hits"], body["relaxed"], body["loose"]) == ([], False, False)
     assert json.loads(response.headers["X-Pagination"])["total"] == 0
+    # Nor the Hong Kong listings holding the place named beside the word.
+    body = _search(client, reader, q="香港 樓價", region="hong_kong").get_json()
+    assert (body["hits"], body["relaxed"], body["loose"]) == ([], False, False)
     page = client.get("/market?q=樓價&region=hong_kong", headers={"Accept-Language": "en"})
     text = page.get_data(as_text=True)
     assert "No listings match. Try fewer words or remove a filter." in text
@@ -1210,7 +1213,8 @@ def test_words_held_only_outside_the_filters_are_an_honest_zero_within_them(
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results"] == []
     assert report["zero_results_with_filters"] == [
-        {"query": "樓價", "searches": 2, "filters": {"region": ["hong_kong"]}}
+        {"query": "樓價", "searches": 2, "filters": {"region": ["hong_kong"]}},
+        {"query": "香港 樓價", "searches": 1, "filters": {"region": ["hong_kong"]}},
     ]
 
 
