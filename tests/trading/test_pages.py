@@ -48,7 +48,9 @@ def test_a_user_without_a_verified_organisation_is_told_how_to_get_one(exchange,
     assert 'id="organisation_id"' not in html
     assert 'data-testid="buy-needs-organisation"' in html
     assert f'href="/organisations/{pending.id}/verification"' in html
-    assert 'href="/organisations/new"' in html
+    # Registered already: told to send its verification, not to register (a second one).
+    assert 'data-testid="buy-needs-verification"' in html and "请先登记机构" not in html
+    assert 'href="/organisations/new">登记另一家机构<' in html
     plan = listing.live_revision.plans[0].id
     form = {"plan_id": str(plan), "organisation_id": str(pending.id), "usage_scenario": "research"}
     refused = web.submit(page, form, page=page)
