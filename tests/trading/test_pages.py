@@ -38,6 +38,14 @@ def test_buyer_orders_by_form_and_sees_bank_instructions(exchange, listing):
     assert reference in checkout and "card-element" in checkout
 
 
+def test_a_plan_named_as_its_kind_shows_the_kind_once_in_traditional(exchange, listing):
+    # The plan's name is the provider's (一次性授权); its kind is ours, in the page's script.
+    web = _web(exchange.app, exchange.buyer_user)
+    buy = web.get(f"/listings/{listing.id}/buy", headers={"Accept-Language": "zh-HK"})
+    html = buy.get_data(as_text=True)
+    assert "一次性授权" in html and "· 一次性授權" not in html
+
+
 def test_a_user_without_a_verified_organisation_is_told_how_to_get_one(exchange, listing, db):
     user = factories.user(db)
     pending = factories.organisation(db, user, verified=False)
