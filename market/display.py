@@ -13,6 +13,8 @@ from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
 from markupsafe import Markup
 
+import search
+
 from market.forms import error_lines, error_text, maxlength
 from market.hant import is_traditional, to_traditional
 from market.identity.models import StaffRole
@@ -234,6 +236,12 @@ def text_lang(text: str | None) -> str:
     return "zh-Hant" if is_traditional(text) else "zh-Hans"
 
 
+def folded(text: str | None) -> str:
+    """``text`` folded to Simplified characters (一次性授權 → 一次性授权), to compare what people
+    typed with the exchange's own words in the other script."""
+    return search.analysis.fold(text or "")
+
+
 def typed(text: str | None) -> Markup:
     """Free text people typed (a name, a reason, a bank's line), escaped and marked with its
     language, so a page in the other language reads it as quoted, not as untranslated."""
@@ -442,6 +450,7 @@ def register(app) -> None:
     app.add_template_filter(territory)
     app.add_template_filter(text_lang)
     app.add_template_filter(typed)
+    app.add_template_filter(folded)
     app.add_template_filter(quoting)
     app.add_template_global(both)
     app.add_template_global(maxlength)

@@ -113,7 +113,7 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "自驾车",
     ),
     # weather and environment
-    ("气象", "天气", "天文台", "气象局", "weather", "meteorological", "meteorology"),
+    ("气象", "天气", "天文台", "气象局", "weather", "meteorological", "meteorology", "observatory"),
     ("台风", "风球", "热带气旋", "typhoon", "typhoons", "hurricane", "tropical cyclone"),
     (
         "降水",
@@ -224,6 +224,13 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "炒股",
         "恒指",
         "恒生指数",
+        # The exchanges whose trading the listings describe (never 交易所 alone: this is one).
+        "港交所",
+        "香港交易所",
+        "hkex",
+        "上交所",
+        "深交所",
+        "stock exchange",
     ),
     ("债券", "国债", "企业债", "bond", "bonds", "treasury", "treasuries"),
     ("利率", "收益率", "孳息", "孳息率", "interest rate", "yield curve", "yields", "殖利率"),

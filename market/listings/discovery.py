@@ -92,12 +92,15 @@ for _words, _regions in AREA_WORDS.items():
         PLACE_WORDS[_region] += _words
 
 
-#: Words about something else that name its region with one character (港股: Hong Kong
-#: stocks). They favour that region's listings and stay in the query as words to match.
+#: Words about something else that name its region with one character or a short name (港股:
+#: Hong Kong stocks; MTR). They favour that region's listings and stay in the query as words.
 REGION_HINTS = {
-    "hong_kong": ("港股", "港铁", "港币", "港元", "港澳", "港人", "港府", "来港", "访港"),
+    "hong_kong": (
+        "港股", "港铁", "港币", "港元", "港澳", "港人", "港府", "来港", "访港", "港交所", "mtr",
+        "hkex",
+    ),
     "macao": ("港澳", "澳门币", "澳币", "来澳", "访澳"),
-}
+}  # fmt: skip
 
 
 #: The place words as :func:`without_places` looks for them (built once, not per search).

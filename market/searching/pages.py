@@ -185,8 +185,9 @@ def _messages(errors: dict, terms: list[str]) -> dict:
         if found == [services.MESSAGES["other_script"]]:
             messages = [
                 _(
-                    "“%(term)s” and “%(other)s” are one word in Traditional and Simplified "
-                    "script: a search reads them as one term, so give it once.",
+                    "“%(term)s” and “%(other)s” are one word written in other characters "
+                    "(Traditional, Simplified or a variant): a search reads them as one term, "
+                    "so give it once.",
                     **both,
                 )
             ]

@@ -144,8 +144,9 @@ MESSAGES = {
         "already finds what the others find: the group would add nothing"
     ),
     "other_script": N_(
-        "Two terms are one word in Traditional and Simplified script (港鐵, 港铁): a search "
-        "reads them as one term, so give it once"
+        "Two terms are one word written in other characters (Traditional, Simplified or a "
+        "variant; `term` and `same_as` name them): a search reads them as one term, so give it "
+        "once"
     ),
     "same_folded": N_(
         "Two terms differ only in case, width or spaces: a search reads them as one term, so "

@@ -101,6 +101,7 @@ def test_a_too_long_usage_note_is_named_on_the_buy_form(page, published):
     email, listing_id = published
     sign_in(page, email)
     page.goto(f"/listings/{listing_id}/buy")
+    page.select_option("#usage_scenario", "research")
     _past_maxlength(page, "#usage_note", 2000)
     page.get_by_test_id("place-order").click()
     expect(page.locator("#usage_note-error")).to_be_visible()

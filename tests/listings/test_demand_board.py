@@ -156,6 +156,8 @@ def test_a_refused_demand_is_summed_up_at_the_top_of_its_form(db, client, member
     summary = form.split('data-testid="error-summary"', 1)[1].split("</div>", 1)[0]
     assert form.index('data-testid="error-summary"') < form.index('id="title"')
     assert 'href="#usage_scenario"' in summary
+    # Each line names its field (a required field's message alone says nothing of which).
+    assert "使用场景：" in summary.split('href="#usage_scenario"', 1)[1].split("</a>", 1)[0]
     assert "data-focus-on-load" in form.split('data-testid="error-summary"', 1)[0][-200:]
 
 

@@ -949,8 +949,9 @@ def test_a_term_in_a_built_in_group_is_named_with_the_group_it_is_in(client, sta
 
 @pytest.mark.parametrize(
     ("terms", "language", "told"),
-    [(["港鐵", "港铁"], "en", "“港鐵” and “港铁” are one word in Traditional and Simplified script"),
-     (["港鐵", "港铁"], "zh-CN", "“港鐵”和“港铁”是同一个词的繁体和简体写法"),
+    [(["港鐵", "港铁"], "en", "“港鐵” and “港铁” are one word written in other characters"),
+     (["港鐵", "港铁"], "zh-CN", "“港鐵”和“港铁”是同一个词的不同写法"),
+     (["臺灣", "台灣"], "zh-CN", "“臺灣”和“台灣”是同一个词的不同写法"),
      (["Metro", "metro"], "en", "“Metro” and “metro” differ only in case, width or spaces")],
 )  # fmt: skip
 def test_a_term_written_in_the_other_script_is_refused_naming_both(
@@ -961,6 +962,8 @@ def test_a_term_written_in_the_other_script_is_refused_naming_both(
     errors = response.get_json()["errors"]
     assert (errors["term"], errors["same_as"]) == ([terms[1]], [terms[0]])
     assert "once" in errors["terms"][0] and "each term once" not in errors["terms"][0]
+    # The message names no other terms than the ones sent (it once cited 港鐵, 港铁 to all).
+    assert "港" not in errors["terms"][0]
     page = client.submit(
         "/staff/search", {"terms": ", ".join(terms)}, page="/staff/search",
         headers={"Accept-Language": language},

@@ -60,6 +60,12 @@ def test_hong_kong_is_named_by_its_short_forms_but_not_by_letters_inside_a_word(
     assert discovery.regions_named("港股 行情") == ["hong_kong"]
     assert discovery.regions_named("港澳 旅客") == ["hong_kong", "macao"]
     assert discovery.regions_named("Hong Kong, stock prices") == ["hong_kong"]
+    # Hong Kong's metro and stock exchange by their English short names, as 港铁 and 港交所.
+    assert discovery.regions_named("MTR ridership") == ["hong_kong"]
+    assert (
+        discovery.regions_named("港交所 成交") == discovery.regions_named("HKEX") == ["hong_kong"]
+    )
+    assert discovery.without_places("MTR ridership").split() == ["MTR", "ridership"]
     assert discovery.regions_named("khk checkhk") == []
     # A short form that is a word about something else stays a word to match.
     assert discovery.without_places("港股 行情").split() == ["港股", "行情"]

@@ -47,11 +47,14 @@ def test_everyday_words_of_the_trade_have_their_formal_and_english_equivalents()
         ("发票", "税务"), ("体检", "电子病历"), ("追踪", "跟踪"),
         ("信贷评级", "信用评分"), ("卡车", "truck"), ("写字楼", "office space"),
         ("判决书", "司法"), ("kyc", "kyb"), ("受益所有人", "shareholders"),
+        ("港交所", "港股"), ("hkex", "stocks"), ("observatory", "天文台"),
     ):  # fmt: skip
         assert tuple(equivalent.split()) in synonyms.lookup(word), word
     assert ("工商登记",) in synonyms.lookup("公司註冊處".translate(str.maketrans("註處", "注处")))
     # An office block is not a public building (公共建筑 is the energy listings' word).
     assert ("公共建筑",) not in synonyms.lookup("写字楼")
+    # A stock exchange is named, never 交易所 alone: a data exchange is one too.
+    assert not synonyms.lookup("交易所")
 
 
 def test_domain_words_stay_whole_in_either_script():

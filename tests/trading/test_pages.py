@@ -38,6 +38,14 @@ def test_buyer_orders_by_form_and_sees_bank_instructions(exchange, listing):
     assert reference in checkout and "card-element" in checkout
 
 
+def test_a_plan_named_as_its_kind_shows_the_kind_once_in_traditional(exchange, listing):
+    # The plan's name is the provider's (一次性授权); its kind is ours, in the page's script.
+    web = _web(exchange.app, exchange.buyer_user)
+    buy = web.get(f"/listings/{listing.id}/buy", headers={"Accept-Language": "zh-HK"})
+    html = buy.get_data(as_text=True)
+    assert "一次性授权" in html and "· 一次性授權" not in html
+
+
 def test_a_user_without_a_verified_organisation_is_told_how_to_get_one(exchange, listing, db):
     user = factories.user(db)
     pending = factories.organisation(db, user, verified=False)
@@ -48,7 +56,9 @@ def test_a_user_without_a_verified_organisation_is_told_how_to_get_one(exchange,
     assert 'id="organisation_id"' not in html
     assert 'data-testid="buy-needs-organisation"' in html
     assert f'href="/organisations/{pending.id}/verification"' in html
-    assert 'href="/organisations/new"' in html
+    # Registered already: told to send its verification, not to register (a second one).
+    assert 'data-testid="buy-needs-verification"' in html and "请先登记机构" not in html
+    assert 'href="/organisations/new">登记另一家机构<' in html
     plan = listing.live_revision.plans[0].id
     form = {"plan_id": str(plan), "organisation_id": str(pending.id), "usage_scenario": "research"}
     refused = web.submit(page, form, page=page)
