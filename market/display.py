@@ -14,7 +14,6 @@ from flask_babel import format_date, format_datetime, get_locale, gettext, ngett
 from markupsafe import Markup
 
 import search
-
 from market.forms import error_lines, error_text, maxlength
 from market.hant import is_traditional, to_traditional
 from market.identity.models import StaffRole
