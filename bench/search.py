@@ -357,9 +357,12 @@ def node_cpu_seconds(url: str) -> float | None:
 
 
 def _holds(engine: search.SearchEngine, count: int) -> bool:
+    """Whether the kept index holds ``count`` listings and was built from today's spec and
+    analysis (a kept index of another analysis version would time yesterday's analysis)."""
     try:
+        engine.ensure_index(LISTINGS)
         return engine.count(LISTINGS) == count
-    except search.IndexMissing:
+    except (search.IndexMissing, search.SpecMismatch):
         return False
 
 
