@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.browser.helpers import overflow, screenshot, serving
+from tests.browser.helpers import overflow, screenshot, serving, sign_in
 from tests.listings.factories import PRICE
 from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for this module
     app,
@@ -82,10 +82,7 @@ def test_the_buy_page_asks_for_a_usage_scenario_before_ordering(
             locale=locale, base_url=live, viewport={"width": width, "height": 900}
         )
         page = context.new_page()
-        page.goto("/login")
-        page.fill("input[name=email]", exchange.buyer_user.email)
-        page.fill("input[name=password]", factories.PASSWORD)
-        page.locator("form button[type=submit]").last.click()
+        sign_in(page, exchange.buyer_user.email)
         page.goto(f"/listings/{listing.id}/buy")
         assert page.input_value("#usage_scenario") == ""
         page.click("[data-testid=place-order]")  # the browser holds back an unchosen use
