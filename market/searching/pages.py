@@ -186,8 +186,8 @@ def _messages(errors: dict, terms: list[str]) -> dict:
             messages = [
                 _(
                     "“%(term)s” and “%(other)s” are one word written in other characters "
-                    "(Traditional, Simplified or a variant): a search reads them as one term, "
-                    "so give it once.",
+                    "(Traditional, Simplified or a variant): a search already finds either by "
+                    "the other, so give it once, beside terms that differ.",
                     **both,
                 )
             ]

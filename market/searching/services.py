@@ -145,8 +145,8 @@ MESSAGES = {
     ),
     "other_script": N_(
         "Two terms are one word written in other characters (Traditional, Simplified or a "
-        "variant; `term` and `same_as` name them): a search reads them as one term, so give it "
-        "once"
+        "variant; term and same_as name them): a search already finds either by the other, so "
+        "give it once, beside terms that differ"
     ),
     "same_folded": N_(
         "Two terms differ only in case, width or spaces: a search reads them as one term, so "

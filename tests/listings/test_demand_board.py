@@ -151,13 +151,16 @@ def test_the_usage_scenario_starts_unchosen_and_must_be_chosen(db, client, membe
 
 def test_a_refused_demand_is_summed_up_at_the_top_of_its_form(db, client, member):
     # On a phone the form is below the list of demands: the summary takes the focus there.
-    refused = client.submit("/demands", {**TYPED, "usage_scenario": ""}, page="/demands")
+    typed = {**TYPED, "usage_scenario": "", "title": ""}
+    refused = client.submit("/demands", typed, page="/demands")
     form = refused.get_data(as_text=True).split('id="post-demand"', 1)[1]
     summary = form.split('data-testid="error-summary"', 1)[1].split("</div>", 1)[0]
     assert form.index('data-testid="error-summary"') < form.index('id="title"')
     assert 'href="#usage_scenario"' in summary
     # Each line names its field (a required field's message alone says nothing of which).
     assert "使用场景：" in summary.split('href="#usage_scenario"', 1)[1].split("</a>", 1)[0]
+    # The title's line reads as its field is labelled (a question, so no colon after it).
+    assert "您需要什么数据？ " in summary.split('href="#title"', 1)[1].split("</a>", 1)[0]
     assert "data-focus-on-load" in form.split('data-testid="error-summary"', 1)[0][-200:]
 
 

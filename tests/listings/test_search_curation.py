@@ -964,6 +964,11 @@ def test_a_term_written_in_the_other_script_is_refused_naming_both(
     assert "once" in errors["terms"][0] and "each term once" not in errors["terms"][0]
     # The message names no other terms than the ones sent (it once cited 港鐵, 港铁 to all).
     assert "港" not in errors["terms"][0]
+    # Not "give it once" alone, which a group of the two would then refuse as one term; no
+    # markup in a message.
+    assert "`" not in errors["terms"][0]
+    if "differ only" not in told:
+        assert "already finds either by the other" in errors["terms"][0]
     page = client.submit(
         "/staff/search", {"terms": ", ".join(terms)}, page="/staff/search",
         headers={"Accept-Language": language},
