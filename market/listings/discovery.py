@@ -321,7 +321,7 @@ def regions_missed(args: dict, results: search.Results | None) -> list[str]:
 
 def labelled_regions(regions: list[str], gettext, locale: str) -> list[dict]:
     """``regions`` as ``[{value, label}]``, labelled as the ``region`` facet labels them."""
-    return [{"value": r, "label": _fixed_label("region", r, gettext, locale)} for r in regions]
+    return [{"value": r, "label": filter_label("region", r, gettext, locale)} for r in regions]
 
 
 def _empty(query: Query) -> search.Results:
@@ -439,7 +439,7 @@ def facet_labels(session: Session, results: search.Results, gettext, locale: str
             else:
                 label = _LABELS.get((locale, name, value))
                 if label is None:
-                    label = _fixed_label(name, value, gettext, locale)
+                    label = filter_label(name, value, gettext, locale)
                     if len(_LABELS) < MAX_KEPT_LABELS:
                         _LABELS[(locale, name, value)] = label
             rows.append({"value": value, "label": label, "count": count})
@@ -460,7 +460,7 @@ def keep_selected(facets: dict, args: dict, gettext, locale: str) -> dict:
         held = {str(row["value"]) for row in rows}
         for value in args.get(name) or []:
             if str(value) not in held:
-                label = _fixed_label(name, value, gettext, locale)
+                label = filter_label(name, value, gettext, locale)
                 rows.append({"value": value, "label": label, "count": 0})
     return facets
 
@@ -482,11 +482,6 @@ _LABEL_TABLES = {
 
 
 def filter_label(name: str, value, gettext, locale: str) -> str:
-    """A filter's value (other than a provider's id) as the market's facets label it."""
-    return _fixed_label(name, value, gettext, locale)
-
-
-def _fixed_label(name: str, value, gettext, locale: str) -> str:
     """The label of a facet value other than a provider, in the language of ``gettext``
     (which is ``locale``'s)."""
     if name == PRICE_BUCKETS.field:
