@@ -576,6 +576,27 @@ def specificity(documents: int, matching: int) -> float:
     return max(0.05, math.log(1 + (documents - matching + 0.5) / (matching + 0.5))) ** 2
 
 
+#: Words that name the form of a product or the language of its text (数据集, dataset, API,
+#: 接口, 报告, 中文, Chinese) rather than its subject. Unlike :data:`FORM_WORDS` they are kept:
+#: they match and score, and a listing holding them comes first among those holding the
+#: subject. But they say little about which data is wanted, however rare they are in an
+#: index (中文 names five corpora of the demo catalogue, 语音 ten), so their specificity is
+#: that of a word every document holds (:func:`weight`): 中文语音数据集 ranks the speech
+#: corpora, which hold 语音, before the Chinese instruction-tuning data, which holds 中文 and
+#: 数据集.
+GENERIC_WORDS = frozenset(
+    """数据集 dataset datasets api apis 接口 报告 report reports 中文 汉语 chinese""".split()  # noqa: SIM905
+)
+
+
+def weight(word: str, documents: int, matching: int) -> float:
+    """The :func:`specificity` of query word ``word`` (a :class:`Group`'s text), that of a
+    word every document holds when it is one of the :data:`GENERIC_WORDS`."""
+    if word in GENERIC_WORDS:
+        return specificity(documents, documents)
+    return specificity(documents, matching)
+
+
 def idf(documents: int, matching: int) -> float:
     """BM25's inverse document frequency (Lucene's, never below nil) of a term ``matching``
     of the index's ``documents``."""

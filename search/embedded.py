@@ -512,7 +512,7 @@ class EmbeddedEngine(SearchEngine):
             [within(columns, a) for a in alternative_expressions(g.alternatives)]
             for g, _, _ in rare
         ]
-        weights = [analysis.specificity(snapshot.count, n) for _, _, n in rare]
+        weights = [analysis.weight(g.text, snapshot.count, n) for g, _, n in rare]
 
         # No alternative of a group weighs more than the word itself (企业 ≡ 公司).
         def apart(alternative: tuple[str, ...]) -> list[float]:

@@ -436,7 +436,7 @@ class OpenSearchEngine(SearchEngine):
         if not counted:
             return None
         groups = [pair for pair, _ in counted]
-        weights = self._weights(alias, [n for _, n in counted])
+        weights = self._weights(alias, counted)
         minimum = analysis.loose_required(len(groups))
         body = bodies.search_body(spec, plan, groups, minimum, [], weights, phrase=False)
         response = self._call("search", index=alias, body=body)
@@ -478,7 +478,7 @@ class OpenSearchEngine(SearchEngine):
                 groups = [*groups[:-1], completed]
                 known, _, _, _, _ = self._known(spec, alias, plan, groups, search=False)
         counted = self._as_one(spec, alias, [g for g, k in zip(groups, known, strict=True) if k])
-        weights = self._weights(alias, [k for k in known if k])
+        weights = self._weights(alias, [(g, k) for g, k in zip(groups, known, strict=True) if k])
         minimum = analysis.required(len(counted))
         called = retry and (total == 0 if retry == "relaxed" else fills(plan, total))
         if not counted:  # no word any document holds: straight to the words inside them
@@ -610,7 +610,9 @@ class OpenSearchEngine(SearchEngine):
             counted = self._as_one(spec, alias, counted)
             minimum = analysis.required(len(counted))
             if not unsure and sized:
-                weights = self._weights(alias, [k for k in known if k])
+                weights = self._weights(
+                    alias, [(g, k) for g, k in zip(groups, known, strict=True) if k]
+                )
             if counted:
                 body = bodies.search_body(spec, plan, counted, minimum, groups, weights)
                 key, retry, body, broad = self._ahead(
@@ -675,10 +677,11 @@ class OpenSearchEngine(SearchEngine):
             out.append(group)
         return out
 
-    def _weights(self, alias: str, counts: list[int]) -> list[float]:
-        """Each word group's specificity, from how many documents hold it."""
-        size = max(self._sizes.get(alias, (0, 0.0))[0], *counts, 1)
-        return [analysis.specificity(size, n) for n in counts]
+    def _weights(self, alias: str, counted: list[tuple[analysis.Group, int]]) -> list[float]:
+        """Each word group's weight (:func:`search.analysis.weight`), from how many documents
+        hold it."""
+        size = max(self._sizes.get(alias, (0, 0.0))[0], *(n for _, n in counted), 1)
+        return [analysis.weight(group.text, size, n) for group, n in counted]
 
     def _msearch(self, alias: str, bodies_: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Several searches of ``alias`` in one round trip; an error in any raises."""

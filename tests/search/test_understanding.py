@@ -658,3 +658,52 @@ def test_a_whole_words_inner_words_are_not_indexed():
     assert "房价" in analysis.index_tokens("住宅房价").split()
     for word, form in analysis.whole_word_forms().items():
         assert "房价" not in form, word
+
+
+CORPUS_SPEC = IndexSpec(
+    "corpora", fields=(text("title", "zh", boost=3), text("title_en", "en"), text("about", "zh"))
+)
+
+CORPORA = [
+    {
+        "id": "instructions",
+        "title": "中文大模型指令微调数据集",
+        "title_en": "Chinese LLM instruction tuning dataset",
+        "about": "政务与金融场景的指令样本",
+    },
+    *(
+        {
+            "id": f"speech-{n}",
+            "title": f"{dialect}语音识别训练语料",
+            "title_en": f"{dialect_en} speech recognition corpus",
+            "about": "朗读语音与转写文本",
+        }
+        for n, (dialect, dialect_en) in enumerate(
+            [("普通话", "Mandarin"), ("粤语", "Cantonese"), ("闽南语", "Hokkien")]
+        )
+    ),
+    *(
+        {"id": name, "title": title, "title_en": title_en, "about": about}
+        for name, title, title_en, about in [
+            ("weather", "气象观测", "Weather observations", "逐小时气温"),
+            ("metro", "地铁客流", "Metro ridership", "进出站人次"),
+            ("taxi", "出租车轨迹", "Taxi trajectories", "每30秒的定位点"),
+            ("power", "电网负荷", "Grid load", "逐小时用电负荷"),
+            ("murals", "敦煌壁画图像", "Dunhuang mural images", "高清壁画扫描"),
+            ("prices", "生猪价格", "Hog prices", "每日批发价格"),
+        ]
+    ),
+]
+
+
+@pytest.mark.parametrize("asked", ["中文语音数据集", "Chinese speech dataset"])
+def test_a_word_of_form_or_language_weighs_less_than_the_subject(engine, asked):
+    # 中文 (Chinese) is in one listing, 语音 (speech) in three: by its rarity alone 中文 would
+    # say more, and the instruction-tuning data, holding 中文 and 数据集, would come first.
+    # The buyer asks for speech; Chinese and dataset say little about which data.
+    engine.ensure_index(CORPUS_SPEC)
+    engine.index(CORPUS_SPEC, CORPORA, refresh=True)
+    ids = [hit.id for hit in engine.search(CORPUS_SPEC, Query(text=asked)).hits]
+    assert set(ids[:3]) == {"speech-0", "speech-1", "speech-2"}, ids
+    assert "instructions" in ids, ids
+    engine.drop_index(CORPUS_SPEC)
