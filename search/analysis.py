@@ -543,6 +543,26 @@ def _parts(term: str) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
+def accidental(longer: str, word: str) -> bool:
+    """Whether ``word``, inside the Chinese word ``longer``, is no part of it: not one of the
+    words jieba would cut ``longer`` into were it not a word itself (自行车 is 自行 + 车, so 行车
+    stands in it by accident; 气象观测 is 气象 + 观测). Jieba's search mode indexes every
+    dictionary word inside a long word, so a listing of 自行车 also holds 行车."""
+    found = tokenizer()
+    found.check_initialized()
+    dag = found.get_DAG(longer)
+    dag[0] = [end for end in dag[0] if end != len(longer) - 1] or [0]
+    route: dict[int, tuple[float, int]] = {}
+    found.calc(longer, dag, route)
+    start = 0
+    while start < len(longer):
+        end = route[start][1] + 1
+        if longer[start:end] == word:
+            return False
+        start = end
+    return True
+
+
 def loosen(groups: list[Group]) -> list[Group] | None:
     """For a last retry when nothing matched: every term of a several-term alternative on
     its own (上海港 → 上海 + 港口 → 上海 or 港口), and the dictionary words inside a long
@@ -585,7 +605,7 @@ def specificity(documents: int, matching: int) -> float:
 #: corpora, which hold 语音, before the Chinese instruction-tuning data, which holds 中文 and
 #: 数据集.
 GENERIC_WORDS = frozenset(
-    """数据集 dataset datasets api apis 接口 报告 report reports 中文 汉语 chinese""".split()  # noqa: SIM905
+    """数据集 资料集 dataset datasets api apis 接口 报告 report reports 中文 汉语 chinese""".split()  # noqa: SIM905
 )
 
 

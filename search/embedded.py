@@ -64,6 +64,8 @@ from search.query import (
 from search.spec import IndexSpec, epoch_millis
 
 BATCH = 1000
+#: Words whose longer words are kept per index generation (see ``_containers``).
+HOLDING = 10_000
 _LATIN = re.compile(r"\b[a-z]{4,30}\b")  # words offered as typo corrections
 _CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")  # and Chinese words, by sound
 _META = """
@@ -87,6 +89,9 @@ class EmbeddedEngine(SearchEngine):
         self._meta_ready = False
         self._vocabularies: dict[str, tuple[Any, dict[str, int]]] = {}
         self._sounds: dict[str, dict[tuple[int, str], dict[str, int]]] = {}
+        #: per physical index: its generation and the longer words holding a word by
+        #: accident (``_containers``)
+        self._holding: dict[str, tuple[int, dict[str, tuple[str, ...]]]] = {}
         self._snapshots: dict[str, memory.Snapshot] = {}
         self._suggest_words: dict[str, tuple[int, suggestions.Words]] = {}
 
@@ -524,10 +529,42 @@ class EmbeddedEngine(SearchEngine):
             else ()
             for (g, _, _), broad in zip(rare, common, strict=True)
         ]
+        # A word inside a longer word it is no part of (行车 in 自行车: 自行 + 车) matches
+        # there as a synonym does, after the listings holding it as a word.
+        for n, (group, _, _) in enumerate(rare):
+            word = group.alternatives[0]
+            inside = (
+                ()
+                if common[n] or len(word) != 1
+                else self._containers(conn, tables, snapshot, word[0])
+            )
+            if inside:
+                alone = f"({quote(word[0])} NOT ({' OR '.join(quote(c) for c in inside)}))"
+                alternatives[n] = [within(columns, alone), *alternatives[n]]
+                if scales[n]:
+                    scales[n] = (scales[n][0], *scales[n])
         matching = Matching(
             [e for _, e, _ in rare], required, near, common, alternatives, weights, scales=scales
         )
         return matched, matching, _suggestion(text, corrections)
+
+    def _containers(self, conn, tables: Tables, snapshot, word: str) -> tuple[str, ...]:
+        """The index's longer Chinese words that hold ``word`` without it being one of their
+        parts (:func:`search.analysis.accidental`): 自行车 for 行车, not 气象观测 for 气象.
+        Kept per generation of the index (at most :data:`HOLDING` words)."""
+        if not _cjk_word(word) or len(word) < 2:
+            return ()
+        generation, found = self._holding.get(tables.physical, (None, {}))
+        if generation != snapshot.generation or len(found) > HOLDING:
+            found = {}
+            self._holding[tables.physical] = (snapshot.generation, found)
+        if word not in found:
+            self._vocabulary(conn, tables)
+            words = {w for known in self._sounds.get(tables.physical, {}).values() for w in known}
+            found[word] = tuple(
+                sorted(w for w in words if word in w and w != word and analysis.accidental(w, word))
+            )
+        return found[word]
 
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:
         """A word of the index written differently but pronounced the same (气像 → 气象,
