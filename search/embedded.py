@@ -66,6 +66,9 @@ from search.spec import IndexSpec, epoch_millis
 BATCH = 1000
 #: Words whose longer words are kept per index generation (see ``_containers``).
 HOLDING = 10_000
+#: Most longer words a query word is kept apart from; with more, it matches inside them all
+#: as itself (the FTS5 expression stays small).
+CONTAINERS = 32
 _LATIN = re.compile(r"\b[a-z]{4,30}\b")  # words offered as typo corrections
 _CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")  # and Chinese words, by sound
 _META = """
@@ -550,8 +553,9 @@ class EmbeddedEngine(SearchEngine):
 
     def _containers(self, conn, tables: Tables, snapshot, word: str) -> tuple[str, ...]:
         """The index's longer Chinese words that hold ``word`` without it being one of their
-        parts (:func:`search.analysis.accidental`): 自行车 for 行车, not 气象观测 for 气象.
-        Kept per generation of the index (at most :data:`HOLDING` words)."""
+        parts (:func:`search.analysis.accidental`): 自行车 for 行车, not 气象观测 for 气象;
+        none when more than :data:`CONTAINERS` do. Kept per generation of the index (at most
+        :data:`HOLDING` words)."""
         if not _cjk_word(word) or len(word) < 2:
             return ()
         generation, found = self._holding.get(tables.physical, (None, {}))
@@ -561,9 +565,10 @@ class EmbeddedEngine(SearchEngine):
         if word not in found:
             self._vocabulary(conn, tables)
             words = {w for known in self._sounds.get(tables.physical, {}).values() for w in known}
-            found[word] = tuple(
-                sorted(w for w in words if word in w and w != word and analysis.accidental(w, word))
+            inside = sorted(
+                w for w in words if word in w and w != word and analysis.accidental(w, word)
             )
+            found[word] = tuple(inside) if len(inside) <= CONTAINERS else ()
         return found[word]
 
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:

@@ -732,3 +732,15 @@ def test_a_word_inside_a_longer_word_it_is_no_part_of_matches_after_it_as_a_word
     results = engine.search(COMPANY_SPEC, Query(text="气象"))
     assert {hit.id for hit in results.hits} == {"weather", "stations"}
     engine.drop_index(COMPANY_SPEC)
+
+
+def test_a_word_inside_too_many_longer_words_matches_in_them_all_as_itself(engine, monkeypatch):
+    # The longer words a query word is kept apart from are bounded, so the query stays small.
+    if hasattr(engine, "driver"):
+        pytest.skip("OpenSearch matches Chinese by character pairs, which know no words")
+    monkeypatch.setattr("search.embedded.CONTAINERS", 0)
+    engine.ensure_index(COMPANY_SPEC)
+    engine.index(COMPANY_SPEC, ROADS, refresh=True)
+    ids = [hit.id for hit in engine.search(COMPANY_SPEC, Query(text="行车")).hits]
+    assert ids == ["bikes", "dashcams"], ids
+    engine.drop_index(COMPANY_SPEC)
