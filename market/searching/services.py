@@ -614,6 +614,24 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
     session.add(SearchClick(query_id=query_id, listing_id=listing_id, position=position, at=now))
 
 
+def _folded(rows) -> list[dict]:
+    """Rows of searches that found nothing within their filters, a value given twice counted
+    once (``{"region": ["beijing", "beijing"]}`` is ``{"region": ["beijing"]}``, as the search
+    filtered on it): searches logged with a repeat join the row of the same filters without."""
+    merged: dict[tuple, dict] = {}
+    for query, searches, filters in rows:
+        filters = {
+            name: list(dict.fromkeys(value)) if isinstance(value, list) else value
+            for name, value in json.loads(filters).items()
+        }
+        key = (normalize(query), json.dumps(filters, sort_keys=True))
+        if key in merged:
+            merged[key]["searches"] += searches
+        else:
+            merged[key] = {"query": query, "searches": searches, "filters": filters}
+    return sorted(merged.values(), key=lambda row: -row["searches"])
+
+
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
     """Top queries without results (every channel): searched without filters (words the
     listings lack) apart from those searched with filters (category, region, price …: the
@@ -669,9 +687,7 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
         "days": days,
         "searches": total,
         "zero_results": [{"query": q, "searches": n} for q, n, _ in zero],
-        "zero_results_with_filters": [
-            {"query": q, "searches": n, "filters": json.loads(f)} for q, n, f in zero_filtered
-        ],
+        "zero_results_with_filters": _folded(zero_filtered)[:limit],
         "low_clicks": [
             {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}
             for q, n, c in low

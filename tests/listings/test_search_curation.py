@@ -1256,3 +1256,25 @@ def test_a_query_that_found_nothing_within_filters_shows_them_and_opens_the_sear
     bare = re.findall(r'href="([^"]+)" data-testid="without-filters"', filtered)
     assert {html.unescape(h) for h in bare} == {"/market?q=%E5%85%AC%E4%BA%A4"}
     assert 'data-testid="hit"' in client.get(html.unescape(bare[0])).get_data(as_text=True)
+
+
+def test_a_filter_value_given_twice_is_one_filter_in_the_report(
+    db, client, published, reader, staff_api, reviewer, drain
+):
+    drain()
+    _search(client, reader, q="公交", region=["beijing", "beijing"])
+    client.get("/market?q=公交&region=beijing&region=beijing")
+    # As searches logged before repeats were folded were recorded.
+    db.add(SearchQuery(text="公交", normalized="公交", results=0, channel="api",
+                       filters={"region": ["beijing", "beijing"]}))  # fmt: skip
+    db.commit()
+    logged = [row.filters for row in db.query(SearchQuery).filter_by(results=0).limit(2)]
+    assert logged == [{"region": ["beijing"]}] * 2
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results_with_filters"] == [
+        {"query": "公交", "searches": 3, "filters": {"region": ["beijing"]}}
+    ]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    assert re.findall(r"<li>([^<]*)</li>", filtered) == ["Coverage region: Beijing"]
