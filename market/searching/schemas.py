@@ -7,6 +7,7 @@ import re
 from marshmallow import ValidationError, fields, pre_load, validate
 
 from market.text import N_, FormSchema
+from search.analysis import MAX_GROUP_SIZE
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
@@ -29,7 +30,10 @@ class SynonymGroupInputSchema(FormSchema):
             ]
         ),
         required=True,
-        validate=validate.Length(min=2, max=20, error=N_("A synonym group holds 2 to 20 terms")),
+        # How many terms a group holds is the service's rule, so that a refusal says what is
+        # wrong at the top of the answer too (a group needs at least two different terms),
+        # not only beside ``terms``; the document still gives the bounds.
+        metadata={"minItems": 2, "maxItems": MAX_GROUP_SIZE},
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 

@@ -243,6 +243,10 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
     with the change (the new group extends the built-in groups it overlaps); 422 naming
     ``terms`` (and ``term`` for a clash, ``same_as`` for the term it repeats in another
     script or case, ``group`` for the group it clashes with or repeats)."""
+    if len(terms) < 2:
+        raise InvalidInput(MESSAGES["too_few"], field="terms")
+    if len(terms) > analysis.MAX_GROUP_SIZE:
+        raise InvalidInput(MESSAGES["too_many_terms"], field="terms")
     terms = _reduced(terms)
     seen: dict[str, str] = {}
     for term in terms:

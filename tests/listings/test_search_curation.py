@@ -565,12 +565,28 @@ def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
     assert '<p class="error" id="terms-error">0</p>' not in page
 
 
-def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
+def test_the_page_says_a_group_needs_two_terms(client, reviewer):
     response = client.submit("/staff/search", {"terms": "孤单"}, page="/staff/search")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "同义词组须有 2 到 20 个词" in page
+    assert "同义词组至少需要两个不同的词" in page
     assert "个字符" not in page
+
+
+@pytest.mark.parametrize(
+    ("terms", "told"),
+    [(["地铁"], "A synonym group needs at least two different terms"),
+     ([], "A synonym group needs at least two different terms"),
+     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms")],
+)  # fmt: skip
+def test_a_group_of_too_few_or_many_terms_says_so_at_the_top_too(client, staff_api, terms, told):
+    response = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": terms},
+        headers={**staff_api, "Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    body = response.get_json()
+    assert (body["message"], body["errors"]) == (told, {"terms": [told]})
 
 
 def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
@@ -1278,3 +1294,9 @@ def test_a_filter_value_given_twice_is_one_filter_in_the_report(
     page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
     filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
     assert re.findall(r"<li>([^<]*)</li>", filtered) == ["Coverage region: Beijing"]
+
+
+def test_the_document_gives_how_many_terms_a_group_holds(client):
+    document = client.raw.get("/api/openapi.json").get_json()
+    terms = document["components"]["schemas"]["SynonymGroupInput"]["properties"]["terms"]
+    assert (terms["minItems"], terms["maxItems"]) == (2, 20)
