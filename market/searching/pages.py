@@ -23,7 +23,7 @@ from market.db import utcnow
 from market.display import colon, word_list
 from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
-from market.hant import term_to_traditional
+from market.hant import built_in_to_traditional, group_to_traditional
 from market.identity.models import Organisation, StaffRole
 from market.listings import discovery
 from market.listings.pages import FACET_TITLES
@@ -33,25 +33,24 @@ from market.money import money, plain_amount
 from market.searching import schemas, services
 from market.text import N_
 from search import analysis
-from search.lexicon import DEFAULT_SYNONYMS
 
 blp = Blueprint("searching", __name__)
 
-_BUILT_IN = frozenset(term for group in DEFAULT_SYNONYMS for term in group)
+
+def _traditional() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.script == "Hant"
 
 
 def _shown(term: str) -> str:
     """A term as the page shows it: a built-in term (the library writes most in Simplified)
     in Traditional on a Traditional page, display only; the staff's own terms as typed."""
-    locale = get_locale()
-    if locale is not None and locale.script == "Hant" and term in _BUILT_IN:
-        return term_to_traditional(term)
-    return term
+    return built_in_to_traditional(term) if _traditional() else term
 
 
 def _shown_list(terms: str) -> str:
     """A group as a message quotes it (terms joined by ", "), each term :func:`_shown`."""
-    return ", ".join(_shown(term) for term in terms.split(", "))
+    return group_to_traditional(terms) if _traditional() else terms
 
 
 @blp.route("/staff/search")

@@ -1300,3 +1300,26 @@ def test_the_document_gives_how_many_terms_a_group_holds(client):
     document = client.raw.get("/api/openapi.json").get_json()
     terms = document["components"]["schemas"]["SynonymGroupInput"]["properties"]["terms"]
     assert (terms["minItems"], terms["maxItems"]) == (2, 20)
+
+
+def test_a_refusals_group_follows_the_callers_script(client, staff_api):
+    hong_kong = {**staff_api, "Accept-Language": "zh-HK"}
+    inside = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["天氣", "weather"]}, headers=hong_kong
+    )
+    assert inside.status_code == 422
+    assert inside.get_json()["errors"]["group"][0].startswith("氣象, 天氣")
+    assert "气象" not in inside.get_json()["errors"]["group"][0]
+    assert _add(client, staff_api, ["的士", "搭的士"]).status_code == 201
+    loop = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["計程車", "街車"]}, headers=hong_kong
+    )
+    assert loop.status_code == 422
+    group = loop.get_json()["errors"]["group"][0]
+    assert group.startswith("的士, 搭的士, ") and "計程車" in group and "计程车" not in group
+    # Simplified for a Simplified reader, as the library writes it.
+    simplified = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["天氣", "weather"]},
+        headers={**staff_api, "Accept-Language": "zh-CN"},
+    )  # fmt: skip
+    assert simplified.get_json()["errors"]["group"][0].startswith("气象, 天气")
