@@ -406,6 +406,18 @@ def test_a_body_sent_with_a_get_is_refused_like_any_unread_body(caller, path, bo
     assert response.get_json()["errors"] == errors
 
 
+def test_a_get_parameter_sent_in_a_body_is_told_to_go_in_the_query_string(caller):
+    api, headers, _organisation = caller
+    response = api.get(
+        "/api/v1/listings/search", headers=headers, json={"q": "公交", "page": 2, "colour": 1}
+    )
+    assert response.status_code == 422
+    told = "This operation takes no body: send this parameter in the query string (?name=value)."
+    assert response.get_json()["errors"] == {
+        "q": [told], "page": [told], "colour": ["Unknown field."]
+    }  # fmt: skip
+
+
 def test_an_upload_part_sent_as_a_form_is_the_wrong_media_type(caller):
     api, headers, _organisation = caller
     response = api.put(
