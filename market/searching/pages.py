@@ -281,18 +281,10 @@ def _save(group_id: int | None = None):
                 group="”, “".join(_shown(first) for first in group.extends),
             )
         )
-    missing = services.check_found(current_app.extensions["search"], group)
-    if missing:
-        # A buyer's word missing from the listings is what synonyms are for, but it may be a
-        # typo: say so, the group saved all the same.
-        flash(
-            _(
-                "No listing holds “%(terms)s”: the group is saved, and a search for it finds "
-                "what the other terms find, with no “did you mean” offered for it. Check that "
-                "it is not a typo.",
-                terms="”, “".join(missing),
-            )
-        )
+    # A buyer's word missing from the listings is what synonyms are for, but one close to a
+    # word the listings hold may be a typo: say which, the group saved all the same.
+    for item in services.check_found(current_app.extensions["search"], group):
+        flash(services.unfound_message(item, _))
     return redirect(url_for("searching.curation"))
 
 

@@ -72,10 +72,13 @@ class SynonymDeleteSchema(FormSchema):
 
 class SynonymWarningSchema(FormSchema):
     """Something the curator should know about a saved group: ``code`` ``unfound`` is a
-    term no listing holds (kept, but perhaps a typo)."""
+    term no listing holds (kept; perhaps a typo when ``close_to`` names a word they hold)."""
 
     code = fields.String()
     term = fields.String()
+    # the word the listings hold that the term is close to (a correction a search for it
+    # offers), when the term is no known word: perhaps a typo; else none
+    close_to = fields.String(allow_none=True)
     message = fields.String()
 
 

@@ -16,8 +16,10 @@ import json
 import logging
 import threading
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import opencc
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -311,12 +313,60 @@ def joining(
     return [group for group in extended(clean, retired) if group not in already]
 
 
-def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
+@dataclass(frozen=True)
+class Unfound:
+    """A term no listing holds, and the word of the catalogue it is close to (``close_to``,
+    the correction a search for it offers, in the script it was typed in), if any: only then
+    may it be a typo. A known word (:func:`known_word`) is close to nothing."""
+
+    term: str
+    close_to: str | None = None
+
+
+@functools.cache
+def _to_simplified() -> tuple[opencc.OpenCC, ...]:
+    # Phrase-aware conversions of Taiwan and Hong Kong words (資訊 → 信息, 軟體 → 软件).
+    return opencc.OpenCC("tw2sp"), opencc.OpenCC("hk2s")
+
+
+#: What a save says of a term no listing holds: a known word or one close to nothing, that
+#: no listing holds it; one close to a word the listings hold, that word too (perhaps a typo).
+UNFOUND_MESSAGES = {
+    "plain": N_(
+        "No listing holds “%(term)s”: the group is saved, and a search for it finds what the "
+        "other terms find."
+    ),
+    "close": N_(
+        "No listing holds “%(term)s”; listings hold “%(close)s”, which it is close to: check "
+        "that it is not a typo. The group is saved, and a search for it finds what the other "
+        "terms find, with no “did you mean” offered for it."
+    ),
+}
+
+
+def unfound_message(item: Unfound, gettext) -> str:
+    """What a save says of a term no listing holds, in the reader's language (``gettext``)."""
+    if item.close_to:
+        return gettext(UNFOUND_MESSAGES["close"], term=item.term, close=item.close_to)
+    return gettext(UNFOUND_MESSAGES["plain"], term=item.term)
+
+
+def known_word(term: str) -> bool:
+    """Whether ``term`` is a word of jieba's dictionary or of the exchange's own (the domain
+    words), as typed, folded or converted by OpenCC from a Taiwan or Hong Kong form: a word
+    that exists is no typo, though no listing holds it."""
+    words = analysis.tokenizer().FREQ
+    forms = {term, analysis.fold(term), *(convert.convert(term) for convert in _to_simplified())}
+    return any(words.get(form.lower()) for form in forms)
+
+
+def unfound(engine: search.SearchEngine, terms: list[str]) -> list[Unfound]:
     """The terms no listing holds, each searched alone as a buyer would type it, without
     synonyms: one the search answers only by a correction, by some of its words or by
     character pairs counts as held by none. Such a term is kept (a buyer's word missing from
-    the listings is what synonyms are for) but may be a typo, so the curator is told. Without
-    a search index to ask, none is named."""
+    the listings is what synonyms are for); it may be a typo only when the search corrects it
+    to a word the listings hold and it is no known word (``close_to``). Without a search
+    index to ask, none is named."""
     nothing = analysis.Synonyms([])
     out = []
     for term in terms:
@@ -328,16 +378,17 @@ def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
             log.warning("could not tell whether listings hold the synonym term %r", term)
             return []
         if not found.total or found.did_you_mean or found.relaxed or found.loose:
-            out.append(term)
+            close = found.did_you_mean if not known_word(term) else None
+            out.append(Unfound(term, discovery.in_typed_script(close, term, False)))
     return out
 
 
-def check_found(engine: search.SearchEngine, group: SynonymGroup) -> list[str]:
+def check_found(engine: search.SearchEngine, group: SynonymGroup) -> list[Unfound]:
     """The group's terms no listing holds (:func:`unfound`), recorded on the group as it is
     saved: buyers' as-you-type suggestions leave them out (港鐵客留, a typo of 港鐵客流, would
     otherwise complete 港鐵客), without a search per keystroke."""
     missing = unfound(engine, group.terms)
-    group.unfound = missing or None
+    group.unfound = [each.term for each in missing] or None
     return missing
 
 

@@ -32,15 +32,11 @@ def _warned(group):
     group.warnings = [
         {
             "code": "unfound",
-            "term": term,
-            "message": _(
-                "No listing holds “%(term)s”: the group is saved, and a search for it finds "
-                "what the other terms find, with no “did you mean” offered for it. Check that "
-                "it is not a typo.",
-                term=term,
-            ),
+            "term": item.term,
+            "close_to": item.close_to,
+            "message": services.unfound_message(item, _),
         }
-        for term in services.check_found(current_app.extensions["search"], group)
+        for item in services.check_found(current_app.extensions["search"], group)
     ]
     return group
 

@@ -1323,3 +1323,45 @@ def test_a_refusals_group_follows_the_callers_script(client, staff_api):
         headers={**staff_api, "Accept-Language": "zh-CN"},
     )  # fmt: skip
     assert simplified.get_json()["errors"]["group"][0].startswith("气象, 天气")
+
+
+@pytest.mark.parametrize(
+    ("term", "known"),
+    [("天气预报", True), ("八達通", True), ("資訊", True), ("樓價", True),
+     ("天汽預報", False), ("港鐵客留", False), ("嘟嘟卡", False)],
+)  # fmt: skip
+def test_a_known_word_is_told_from_a_made_up_one(term, known):
+    from market.searching.services import known_word
+
+    assert known_word(term) is known
+
+
+def test_a_term_no_listing_holds_is_called_a_possible_typo_only_when_close_to_a_held_word(
+    db, client, store, provider, staff, staff_api, drain
+):
+    lf.published_listing(
+        db, store, *provider, staff, title_zh="城市天气预报", title_en="City weather forecasts",
+        description_zh="逐小时天气预报。", description_en="Hourly forecasts.", keywords=["天气预报"],
+    )  # fmt: skip
+    db.commit()
+    drain()
+    english = {**staff_api, "Accept-Language": "en"}
+    added = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["呎價", "天汽預報", "天气预报"]}, headers=english
+    )
+    assert added.status_code == 201, added.get_json()
+    warnings = {w["term"]: w for w in added.get_json()["warnings"]}
+    assert set(warnings) == {"呎價", "天汽預報"}
+    real = warnings["呎價"]
+    assert real["close_to"] is None
+    assert real["message"] == (
+        "No listing holds “呎價”: the group is saved, and a search for it finds what the other "
+        "terms find."
+    )
+    typo = warnings["天汽預報"]
+    assert typo["close_to"] == "天氣預報"
+    assert typo["message"].startswith(
+        "No listing holds “天汽預報”; listings hold “天氣預報”, which it is close to: check that "
+        "it is not a typo."
+    )
+    assert added.get_json()["unfound"] == ["呎價", "天汽預報"]
