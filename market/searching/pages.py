@@ -71,7 +71,12 @@ def _page(
     # search reads it (船運數據 is held by a group of 船運); its one-step form offers the words
     # a query keeps less its place words (香港 樓價 → 樓價), none when no word is left.
     holding = {analysis.term_key(term): group for group in groups for term in group.terms}
-    for row in (*found["zero_results"], *found["low_clicks"]):
+    services.without_filters(
+        current_app.extensions["search"],
+        services.current(session),
+        found["zero_results_with_filters"],
+    )
+    for row in (*found["zero_results"], *found["zero_results_with_filters"], *found["low_clicks"]):
         row["term"] = services.offered(row["query"])
         # A whole request (hourly weather observations Hong Kong …) is no synonym term: its
         # form would be refused, so its row offers none.

@@ -169,6 +169,12 @@ class ReportRowSchema(FormSchema):
     # a query found nothing within these filters (by the search API's names and values, as
     # the search log holds them): ``zero_results_with_filters`` only
     filters = fields.Dict()
+    # ``zero_results_with_filters`` only: some of the searches found, within the filters,
+    # only listings matching some of the words (relaxed there)
+    relaxed = fields.Boolean()
+    # ``zero_results_with_filters`` only: how many listings the words find without the
+    # filters (none when the search could not answer)
+    total_without_filters = fields.Integer(allow_none=True)
 
 
 class ReportSchema(FormSchema):

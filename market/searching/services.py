@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 import search
 from market import outbox
-from market.errors import InvalidInput, NotFound
+from market.errors import DomainError, InvalidInput, NotFound
 from market.identity.models import User
 from market.listings import demands, discovery
 from market.listings.indexing import LISTINGS
@@ -674,7 +674,7 @@ def _folded(rows) -> list[dict]:
     once (``{"region": ["beijing", "beijing"]}`` is ``{"region": ["beijing"]}``, as the search
     filtered on it): searches logged with a repeat join the row of the same filters without."""
     merged: dict[tuple, dict] = {}
-    for query, searches, filters in rows:
+    for query, searches, filters, relaxed in rows:
         filters = {
             name: list(dict.fromkeys(value)) if isinstance(value, list) else value
             for name, value in json.loads(filters).items()
@@ -682,9 +682,30 @@ def _folded(rows) -> list[dict]:
         key = (normalize(query), json.dumps(filters, sort_keys=True))
         if key in merged:
             merged[key]["searches"] += searches
+            merged[key]["relaxed"] = merged[key]["relaxed"] or bool(relaxed)
         else:
-            merged[key] = {"query": query, "searches": searches, "filters": filters}
+            merged[key] = {
+                "query": query, "searches": searches, "filters": filters, "relaxed": bool(relaxed)
+            }  # fmt: skip
     return sorted(merged.values(), key=lambda row: -row["searches"])
+
+
+def without_filters(
+    engine: search.SearchEngine, synonyms: analysis.Synonyms, rows: list[dict]
+) -> list[dict]:
+    """Give each row of searches that found nothing within their filters
+    ``total_without_filters``: how many listings its words find in the whole catalogue, as
+    the market page would search them (``None`` when the search cannot answer now). None
+    tells a gap in the words (a synonym may mend it) from a catalogue that holds no such
+    listing within the filters."""
+    for row in rows:
+        try:
+            found = discovery.run(engine, {"q": row["query"], "page_size": 1}, synonyms)
+        except DomainError:
+            row["total_without_filters"] = None
+        else:
+            row["total_without_filters"] = found.total
+    return rows
 
 
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
@@ -700,11 +721,21 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
         # of the ways buyers typed it); with filters, a row per set of filters (as logged,
         # compared as text: PostgreSQL's json has no equality).
         filters = sa.cast(SearchQuery.filters, sa.Text) if filtered else sa.null()
+        # Within filters, a search relaxed there (no listing within them matched most of its
+        # words; those shown match some) found nothing for its words either.
+        nothing = (
+            sa.or_(SearchQuery.results == 0, SearchQuery.relaxed)
+            if filtered
+            else (SearchQuery.results == 0)
+        )
+        relaxed = sa.func.max(sa.case((SearchQuery.relaxed, 1), else_=0))
         return session.execute(
-            sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"), filters)
+            sa.select(
+                sa.func.min(SearchQuery.text), sa.func.count().label("searches"), filters, relaxed
+            )
             .where(
                 recent,
-                SearchQuery.results == 0,
+                nothing,
                 SearchQuery.filters.is_not(None) if filtered else SearchQuery.filters.is_(None),
             )
             .group_by(SearchQuery.normalized, *([filters] if filtered else []))
@@ -741,7 +772,7 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
     return {
         "days": days,
         "searches": total,
-        "zero_results": [{"query": q, "searches": n} for q, n, _ in zero],
+        "zero_results": [{"query": q, "searches": n} for q, n, _, _ in zero],
         "zero_results_with_filters": _folded(zero_filtered)[:limit],
         "low_clicks": [
             {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}

@@ -161,5 +161,13 @@ def synonym_changes():
 @blp.arguments(schemas.ReportArgsSchema, location="query")
 @blp.response(200, schemas.ReportSchema)
 def search_report(args):
-    """Top queries without results and frequent queries whose results are rarely opened."""
-    return services.report(db_session(), utcnow(), days=args["days"])
+    """Top queries without results and frequent queries whose results are rarely opened;
+    each query that found nothing within its filters with what its words find without them."""
+    session = db_session()
+    found = services.report(session, utcnow(), days=args["days"])
+    services.without_filters(
+        current_app.extensions["search"],
+        services.current(session),
+        found["zero_results_with_filters"],
+    )
+    return found

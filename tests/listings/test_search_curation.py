@@ -1181,6 +1181,11 @@ def test_the_trail_names_the_built_in_group_a_group_joins(db, client, reviewer, 
     assert len(joined) == 2 and f">{taxi[0]}</span>" in joined[1][:150]
 
 
+#: A row of the report's searches that found nothing within their filters, whose words
+#: find one listing (the one published) without them.
+ELSEWHERE = {"relaxed": False, "total_without_filters": 1}
+
+
 def test_the_report_lists_apart_queries_that_found_nothing_within_their_filters(
     db, client, published, reader, staff_api, reviewer, drain
 ):
@@ -1194,8 +1199,13 @@ def test_the_report_lists_apart_queries_that_found_nothing_within_their_filters(
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results"] == [{"query": "火星探测器", "searches": 1}]
     assert sorted(report["zero_results_with_filters"], key=str) == [
-        {"query": "公交", "searches": 1, "filters": {"category": ["finance"]}},
-        {"query": "公交", "searches": 1, "filters": {"region": ["beijing"], "price_max": 100}},
+        {"query": "公交", "searches": 1, "filters": {"category": ["finance"]}, **ELSEWHERE},
+        {
+            "query": "公交",
+            "searches": 1,
+            "filters": {"region": ["beijing"], "price_max": 100},
+            **ELSEWHERE,
+        },
     ]
     page = client.get("/staff/search").get_data(as_text=True)
     filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
@@ -1237,8 +1247,8 @@ def test_words_held_only_outside_the_filters_are_an_honest_zero_within_them(
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results"] == []
     assert report["zero_results_with_filters"] == [
-        {"query": "樓價", "searches": 2, "filters": {"region": ["hong_kong"]}},
-        {"query": "香港 樓價", "searches": 1, "filters": {"region": ["hong_kong"]}},
+        {"query": "樓價", "searches": 2, "filters": {"region": ["hong_kong"]}, **ELSEWHERE},
+        {"query": "香港 樓價", "searches": 1, "filters": {"region": ["hong_kong"]}, **ELSEWHERE},
     ]
 
 
@@ -1289,7 +1299,7 @@ def test_a_filter_value_given_twice_is_one_filter_in_the_report(
     db.commit()
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results_with_filters"] == [
-        {"query": "公交", "searches": 3, "filters": {"region": ["beijing"]}}
+        {"query": "公交", "searches": 3, "filters": {"region": ["beijing"]}, **ELSEWHERE}
     ]
     page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
     filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
@@ -1365,3 +1375,45 @@ def test_a_term_no_listing_holds_is_called_a_possible_typo_only_when_close_to_a_
         "it is not a typo."
     )
     assert added.get_json()["unfound"] == ["呎價", "天汽預報"]
+
+
+def test_a_query_that_found_nothing_within_filters_says_what_it_finds_without_and_offers_synonyms(
+    db, client, store, provider, staff, published, reader, staff_api, reviewer, drain
+):
+    lf.published_listing(
+        db, store, *provider, staff, title_zh="北京地铁客流统计", title_en="Beijing metro ridership",
+        description_zh="北京地铁各站客流。", description_en="Ridership by station.",
+        keywords=["地铁", "客流"], region="beijing",
+    )  # fmt: skip
+    db.commit()
+    drain()
+    _search(client, reader, q="公交", region="beijing")
+    _search(client, reader, q="嘟嘟卡", category="transport")
+    # Within the filters only some of the words match: relaxed there, nothing for the words.
+    relaxed = _search(client, reader, q="公交 地铁 客流", region="shenzhen").get_json()
+    assert relaxed["relaxed"] and relaxed["hits"], relaxed
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    rows = {row["query"]: row for row in report["zero_results_with_filters"]}
+    assert {q: (r["total_without_filters"], r["relaxed"]) for q, r in rows.items()} == {
+        "公交": (1, False), "嘟嘟卡": (0, False), "公交 地铁 客流": (2, True)
+    }  # fmt: skip
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    rows = {
+        re.sub("<[^>]+>", "", row.split("</td>")[0].split("<p")[0]): row
+        for row in filtered.split("<tr><td>")[1:]
+    }
+    assert "Without the filters: 1 listing<" in rows["公交"]
+    assert "Without the filters: none either" in rows["嘟嘟卡"]
+    assert 'data-testid="relaxed-within"' in rows["公交 地铁 客流"].split("</td>")[0] + "</td>"
+    assert 'value="嘟嘟卡" data-testid="query-words"' in rows["嘟嘟卡"]
+    # Its form adds the group, as a row of the other list's does.
+    added = client.submit(
+        "/staff/search", {"terms": ["嘟嘟卡", "公交"], "confirm": "join"}, page="/staff/search"
+    )
+    assert added.status_code == 302
+    db.commit()
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    assert 'data-testid="handled"' in filtered
