@@ -392,6 +392,12 @@ def _form_lists(endpoint: str, doc: Mapping) -> frozenset[str]:
     return _form_lists_of[endpoint]
 
 
+#: A query parameter sent in the body of an operation that takes none.
+IN_QUERY_STRING = N_(
+    "This operation takes no body: send this parameter in the query string (?name=value)."
+)
+
+
 def refuse_unread_body() -> None:
     """A body sent to an operation that declares none is refused (422), naming its fields or
     ``body``, instead of being dropped: a ``reason`` sent where none is kept must not look
@@ -421,7 +427,15 @@ def refuse_unread_body() -> None:
     body = request.get_json(silent=True) if request.is_json else None
     if isinstance(body, Mapping):
         if body:
-            raise ValidationError({str(name): [N_("Unknown field.")] for name in body})
+            # A parameter the operation reads from the query string, sent in the body (as
+            # some clients send a GET's), is told where it goes, not that it is unknown.
+            query = declared_query_parameters(request.endpoint, doc)
+            raise ValidationError(
+                {
+                    str(name): [IN_QUERY_STRING if name in query else N_("Unknown field.")]
+                    for name in body
+                }
+            )
         return
     raise ValidationError({"body": [N_("This operation takes no body.")]})
 

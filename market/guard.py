@@ -97,7 +97,7 @@ def _json_body():
         raise MalformedBody(N_("a key is given twice in one object"), field=repeated.key) from None
     except (ValueError, RecursionError):
         # json.loads recurses once per level: a hostile nesting ends here, not in a 500.
-        raise MalformedBody(N_("the body is not valid JSON"), field="body") from None
+        raise MalformedBody(N_("The body is not valid JSON."), field="body") from None
     if not isinstance(body, dict):
         raise MalformedBody(N_("the JSON body must be an object"), field="body")
     if _depth(body) > MAX_DEPTH:
@@ -111,13 +111,14 @@ def forbidden_character_message(text: str) -> str:
     found = FORBIDDEN_CHARACTERS.search(text)
     character = found.group() if found else ""
     if "\ud800" <= character <= "\udfff":
-        return N_("lone surrogates (half of a UTF-16 pair, not a character) are not allowed")
+        return N_("Text may not hold lone surrogates (half of a UTF-16 pair, not a character).")
     if "\u202a" <= character <= "\u202e" or "\u2066" <= character <= "\u2069":
         return N_(
-            "bidirectional embedding, override and isolate characters (U+202A to U+202E, "
-            "U+2066 to U+2069) are not allowed: they make text read otherwise than it is written"
+            "Text may not hold bidirectional embedding, override and isolate characters "
+            "(U+202A to U+202E, U+2066 to U+2069): they make text read otherwise than it is "
+            "written."
         )
-    return N_("control characters are not allowed")
+    return N_("Text may not hold control characters.")
 
 
 def _refused(*texts: str) -> str | None:
@@ -181,7 +182,7 @@ def check_request() -> None:
         if (message := _refused(name, value))
     }
     not_utf8 = getattr(request, "not_utf8_args", ())
-    refused_args |= {name: [N_("the text is not valid UTF-8")] for name in not_utf8}
+    refused_args |= {name: [N_("The text is not valid UTF-8.")] for name in not_utf8}
     if refused_args:
         view = current_app.view_functions.get(request.endpoint)
         if getattr(view, "shows_refused_query", False) and not wants_json():
@@ -219,7 +220,7 @@ def check_request() -> None:
             if (message := _refused(name, value))
         }
         not_utf8 = getattr(request, "not_utf8_fields", ())
-        refused |= {name: [N_("the text is not valid UTF-8")] for name in not_utf8}
+        refused |= {name: [N_("The text is not valid UTF-8.")] for name in not_utf8}
         if refused and not wants_json():
             # A page's form: the view's parse_form reports them beside the fields, the rest of
             # what was typed kept (see refuse_unread_form_errors for a view that never asks).

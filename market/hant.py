@@ -17,6 +17,7 @@ from functools import cache
 import opencc
 
 from search import analysis
+from search.lexicon import DEFAULT_SYNONYMS
 
 # (what OpenCC writes, what Hong Kong and Taiwan readers both expect). Longer terms first,
 # so that a phrase is replaced before a word inside it. Terms the two write differently from
@@ -129,6 +130,22 @@ def term_to_traditional(term: str) -> str:
     the term as it is."""
     converted = characters(term)
     return converted if analysis.term_key(converted) == analysis.term_key(term) else term
+
+
+#: The built-in synonym terms, as the library writes them (most in Simplified).
+_BUILT_IN = frozenset(term for group in DEFAULT_SYNONYMS for term in group)
+
+
+def built_in_to_traditional(term: str) -> str:
+    """A term shown to a Traditional reader: a built-in term in Traditional
+    (:func:`term_to_traditional`), the staff's own terms as typed."""
+    return term_to_traditional(term) if term in _BUILT_IN else term
+
+
+def group_to_traditional(group: str) -> str:
+    """A synonym group as a message quotes it (terms joined by ", "), each built-in term in
+    Traditional (:func:`built_in_to_traditional`)."""
+    return ", ".join(built_in_to_traditional(term) for term in group.split(", "))
 
 
 def catalogue_to_traditional(text: str) -> str:

@@ -151,11 +151,12 @@ RANGE_ARGUMENTS = ("price_min", "price_max", "year_from", "year_to")
 def filters_of(args: dict) -> dict | None:
     """The filters a search's (validated) arguments ask for, by their API names, for the
     search log (``{"category": ["finance"], "price_max": 100000}``); ``None`` for none. Only
-    what is asked of the catalogue, nothing about who asked."""
+    what is asked of the catalogue, nothing about who asked. A value given twice
+    (``?region=beijing&region=beijing``) filters as once, so it is recorded once."""
     found = {}
     for name in KEYWORD_FILTERS:
         if args.get(name):
-            found[name] = list(args[name])
+            found[name] = list(dict.fromkeys(args[name]))
     for name in (*BOOLEAN_FILTERS, *RANGE_ARGUMENTS):
         if args.get(name) is not None:
             found[name] = args[name]

@@ -161,7 +161,9 @@ def _argument_errors(errors: dict) -> list[str]:
             messages = [text for texts in messages.values() for text in texts]
         for message in messages:
             title = _(ARGUMENT_TITLES[name]) if name in ARGUMENT_TITLES else name
-            lines.append(_("“%(name)s” was not understood: %(message)s", name=title,
+            # Every message is a sentence of its own: “Search” was not understood. The text is
+            # not valid UTF-8.
+            lines.append(_("“%(name)s” was not understood. %(message)s", name=title,
                            message=error_text(message)))  # fmt: skip
     return lines
 

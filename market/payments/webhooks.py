@@ -134,7 +134,7 @@ def _verified_event() -> dict:
         errors = (
             error.normalized_messages()
             if isinstance(error, ValidationError)
-            else {"body": [N_("the event is not valid JSON")]}
+            else {"body": [N_("The event is not valid JSON.")]}
         )
         _record_malformed(payload, errors)
         raise WebhookRefused(N_("the event is not a well-formed Stripe event"), **errors) from None

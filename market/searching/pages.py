@@ -23,7 +23,7 @@ from market.db import utcnow
 from market.display import colon, word_list
 from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
-from market.hant import term_to_traditional
+from market.hant import built_in_to_traditional, group_to_traditional
 from market.identity.models import Organisation, StaffRole
 from market.listings import discovery
 from market.listings.pages import FACET_TITLES
@@ -33,25 +33,24 @@ from market.money import money, plain_amount
 from market.searching import schemas, services
 from market.text import N_
 from search import analysis
-from search.lexicon import DEFAULT_SYNONYMS
 
 blp = Blueprint("searching", __name__)
 
-_BUILT_IN = frozenset(term for group in DEFAULT_SYNONYMS for term in group)
+
+def _traditional() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.script == "Hant"
 
 
 def _shown(term: str) -> str:
     """A term as the page shows it: a built-in term (the library writes most in Simplified)
     in Traditional on a Traditional page, display only; the staff's own terms as typed."""
-    locale = get_locale()
-    if locale is not None and locale.script == "Hant" and term in _BUILT_IN:
-        return term_to_traditional(term)
-    return term
+    return built_in_to_traditional(term) if _traditional() else term
 
 
 def _shown_list(terms: str) -> str:
     """A group as a message quotes it (terms joined by ", "), each term :func:`_shown`."""
-    return ", ".join(_shown(term) for term in terms.split(", "))
+    return group_to_traditional(terms) if _traditional() else terms
 
 
 @blp.route("/staff/search")
@@ -72,7 +71,12 @@ def _page(
     # search reads it (船運數據 is held by a group of 船運); its one-step form offers the words
     # a query keeps less its place words (香港 樓價 → 樓價), none when no word is left.
     holding = {analysis.term_key(term): group for group in groups for term in group.terms}
-    for row in (*found["zero_results"], *found["low_clicks"]):
+    services.without_filters(
+        current_app.extensions["search"],
+        services.current(session),
+        found["zero_results_with_filters"],
+    )
+    for row in (*found["zero_results"], *found["zero_results_with_filters"], *found["low_clicks"]):
         row["term"] = services.offered(row["query"])
         # A whole request (hourly weather observations Hong Kong …) is no synonym term: its
         # form would be refused, so its row offers none.
@@ -282,18 +286,10 @@ def _save(group_id: int | None = None):
                 group="”, “".join(_shown(first) for first in group.extends),
             )
         )
-    missing = services.check_found(current_app.extensions["search"], group)
-    if missing:
-        # A buyer's word missing from the listings is what synonyms are for, but it may be a
-        # typo: say so, the group saved all the same.
-        flash(
-            _(
-                "No listing holds “%(terms)s”: the group is saved, and a search for it finds "
-                "what the other terms find, with no “did you mean” offered for it. Check that "
-                "it is not a typo.",
-                terms="”, “".join(missing),
-            )
-        )
+    # A buyer's word missing from the listings is what synonyms are for, but one close to a
+    # word the listings hold may be a typo: say which, the group saved all the same.
+    for item in services.check_found(current_app.extensions["search"], group):
+        flash(services.unfound_message(item, _))
     return redirect(url_for("searching.curation"))
 
 

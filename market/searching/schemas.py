@@ -7,6 +7,7 @@ import re
 from marshmallow import ValidationError, fields, pre_load, validate
 
 from market.text import N_, FormSchema
+from search.analysis import MAX_GROUP_SIZE
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
@@ -29,7 +30,10 @@ class SynonymGroupInputSchema(FormSchema):
             ]
         ),
         required=True,
-        validate=validate.Length(min=2, max=20, error=N_("A synonym group holds 2 to 20 terms")),
+        # How many terms a group holds is the service's rule, so that a refusal says what is
+        # wrong at the top of the answer too (a group needs at least two different terms),
+        # not only beside ``terms``; the document still gives the bounds.
+        metadata={"minItems": 2, "maxItems": MAX_GROUP_SIZE},
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -68,10 +72,13 @@ class SynonymDeleteSchema(FormSchema):
 
 class SynonymWarningSchema(FormSchema):
     """Something the curator should know about a saved group: ``code`` ``unfound`` is a
-    term no listing holds (kept, but perhaps a typo)."""
+    term no listing holds (kept; perhaps a typo when ``close_to`` names a word they hold)."""
 
     code = fields.String()
     term = fields.String()
+    # the word the listings hold that the term is close to (a correction a search for it
+    # offers), when the term is no known word: perhaps a typo; else none
+    close_to = fields.String(allow_none=True)
     message = fields.String()
 
 
@@ -162,6 +169,12 @@ class ReportRowSchema(FormSchema):
     # a query found nothing within these filters (by the search API's names and values, as
     # the search log holds them): ``zero_results_with_filters`` only
     filters = fields.Dict()
+    # ``zero_results_with_filters`` only: some of the searches found, within the filters,
+    # only listings matching some of the words (relaxed there)
+    relaxed = fields.Boolean()
+    # ``zero_results_with_filters`` only: how many listings the words find without the
+    # filters (none when the search could not answer)
+    total_without_filters = fields.Integer(allow_none=True)
 
 
 class ReportSchema(FormSchema):

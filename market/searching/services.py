@@ -16,14 +16,16 @@ import json
 import logging
 import threading
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import opencc
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import search
 from market import outbox
-from market.errors import InvalidInput, NotFound
+from market.errors import DomainError, InvalidInput, NotFound
 from market.identity.models import User
 from market.listings import demands, discovery
 from market.listings.indexing import LISTINGS
@@ -243,6 +245,10 @@ def _check(session: Session, terms: list[str], replacing: int | None = None) -> 
     with the change (the new group extends the built-in groups it overlaps); 422 naming
     ``terms`` (and ``term`` for a clash, ``same_as`` for the term it repeats in another
     script or case, ``group`` for the group it clashes with or repeats)."""
+    if len(terms) < 2:
+        raise InvalidInput(MESSAGES["too_few"], field="terms")
+    if len(terms) > analysis.MAX_GROUP_SIZE:
+        raise InvalidInput(MESSAGES["too_many_terms"], field="terms")
     terms = _reduced(terms)
     seen: dict[str, str] = {}
     for term in terms:
@@ -307,12 +313,60 @@ def joining(
     return [group for group in extended(clean, retired) if group not in already]
 
 
-def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
+@dataclass(frozen=True)
+class Unfound:
+    """A term no listing holds, and the word of the catalogue it is close to (``close_to``,
+    the correction a search for it offers, in the script it was typed in), if any: only then
+    may it be a typo. A known word (:func:`known_word`) is close to nothing."""
+
+    term: str
+    close_to: str | None = None
+
+
+@functools.cache
+def _to_simplified() -> tuple[opencc.OpenCC, ...]:
+    # Phrase-aware conversions of Taiwan and Hong Kong words (資訊 → 信息, 軟體 → 软件).
+    return opencc.OpenCC("tw2sp"), opencc.OpenCC("hk2s")
+
+
+#: What a save says of a term no listing holds: a known word or one close to nothing, that
+#: no listing holds it; one close to a word the listings hold, that word too (perhaps a typo).
+UNFOUND_MESSAGES = {
+    "plain": N_(
+        "No listing holds “%(term)s”: the group is saved, and a search for it finds what the "
+        "other terms find."
+    ),
+    "close": N_(
+        "No listing holds “%(term)s”; listings hold “%(close)s”, which it is close to: check "
+        "that it is not a typo. The group is saved, and a search for it finds what the other "
+        "terms find, with no “did you mean” offered for it."
+    ),
+}
+
+
+def unfound_message(item: Unfound, gettext) -> str:
+    """What a save says of a term no listing holds, in the reader's language (``gettext``)."""
+    if item.close_to:
+        return gettext(UNFOUND_MESSAGES["close"], term=item.term, close=item.close_to)
+    return gettext(UNFOUND_MESSAGES["plain"], term=item.term)
+
+
+def known_word(term: str) -> bool:
+    """Whether ``term`` is a word of jieba's dictionary or of the exchange's own (the domain
+    words), as typed, folded or converted by OpenCC from a Taiwan or Hong Kong form: a word
+    that exists is no typo, though no listing holds it."""
+    words = analysis.tokenizer().FREQ
+    forms = {term, analysis.fold(term), *(convert.convert(term) for convert in _to_simplified())}
+    return any(words.get(form.lower()) for form in forms)
+
+
+def unfound(engine: search.SearchEngine, terms: list[str]) -> list[Unfound]:
     """The terms no listing holds, each searched alone as a buyer would type it, without
     synonyms: one the search answers only by a correction, by some of its words or by
     character pairs counts as held by none. Such a term is kept (a buyer's word missing from
-    the listings is what synonyms are for) but may be a typo, so the curator is told. Without
-    a search index to ask, none is named."""
+    the listings is what synonyms are for); it may be a typo only when the search corrects it
+    to a word the listings hold and it is no known word (``close_to``). Without a search
+    index to ask, none is named."""
     nothing = analysis.Synonyms([])
     out = []
     for term in terms:
@@ -324,16 +378,17 @@ def unfound(engine: search.SearchEngine, terms: list[str]) -> list[str]:
             log.warning("could not tell whether listings hold the synonym term %r", term)
             return []
         if not found.total or found.did_you_mean or found.relaxed or found.loose:
-            out.append(term)
+            close = found.did_you_mean if not known_word(term) else None
+            out.append(Unfound(term, discovery.in_typed_script(close, term, False)))
     return out
 
 
-def check_found(engine: search.SearchEngine, group: SynonymGroup) -> list[str]:
+def check_found(engine: search.SearchEngine, group: SynonymGroup) -> list[Unfound]:
     """The group's terms no listing holds (:func:`unfound`), recorded on the group as it is
     saved: buyers' as-you-type suggestions leave them out (港鐵客留, a typo of 港鐵客流, would
     otherwise complete 港鐵客), without a search per keystroke."""
     missing = unfound(engine, group.terms)
-    group.unfound = missing or None
+    group.unfound = [each.term for each in missing] or None
     return missing
 
 
@@ -614,6 +669,45 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
     session.add(SearchClick(query_id=query_id, listing_id=listing_id, position=position, at=now))
 
 
+def _folded(rows) -> list[dict]:
+    """Rows of searches that found nothing within their filters, a value given twice counted
+    once (``{"region": ["beijing", "beijing"]}`` is ``{"region": ["beijing"]}``, as the search
+    filtered on it): searches logged with a repeat join the row of the same filters without."""
+    merged: dict[tuple, dict] = {}
+    for query, searches, filters, relaxed in rows:
+        filters = {
+            name: list(dict.fromkeys(value)) if isinstance(value, list) else value
+            for name, value in json.loads(filters).items()
+        }
+        key = (normalize(query), json.dumps(filters, sort_keys=True))
+        if key in merged:
+            merged[key]["searches"] += searches
+            merged[key]["relaxed"] = merged[key]["relaxed"] or bool(relaxed)
+        else:
+            merged[key] = {
+                "query": query, "searches": searches, "filters": filters, "relaxed": bool(relaxed)
+            }  # fmt: skip
+    return sorted(merged.values(), key=lambda row: -row["searches"])
+
+
+def without_filters(
+    engine: search.SearchEngine, synonyms: analysis.Synonyms, rows: list[dict]
+) -> list[dict]:
+    """Give each row of searches that found nothing within their filters
+    ``total_without_filters``: how many listings its words find in the whole catalogue, as
+    the market page would search them (``None`` when the search cannot answer now). None
+    tells a gap in the words (a synonym may mend it) from a catalogue that holds no such
+    listing within the filters."""
+    for row in rows:
+        try:
+            found = discovery.run(engine, {"q": row["query"], "page_size": 1}, synonyms)
+        except DomainError:
+            row["total_without_filters"] = None
+        else:
+            row["total_without_filters"] = found.total
+    return rows
+
+
 def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
     """Top queries without results (every channel): searched without filters (words the
     listings lack) apart from those searched with filters (category, region, price …: the
@@ -627,11 +721,21 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
         # of the ways buyers typed it); with filters, a row per set of filters (as logged,
         # compared as text: PostgreSQL's json has no equality).
         filters = sa.cast(SearchQuery.filters, sa.Text) if filtered else sa.null()
+        # Within filters, a search relaxed there (no listing within them matched most of its
+        # words; those shown match some) found nothing for its words either.
+        nothing = (
+            sa.or_(SearchQuery.results == 0, SearchQuery.relaxed)
+            if filtered
+            else (SearchQuery.results == 0)
+        )
+        relaxed = sa.func.max(sa.case((SearchQuery.relaxed, 1), else_=0))
         return session.execute(
-            sa.select(sa.func.min(SearchQuery.text), sa.func.count().label("searches"), filters)
+            sa.select(
+                sa.func.min(SearchQuery.text), sa.func.count().label("searches"), filters, relaxed
+            )
             .where(
                 recent,
-                SearchQuery.results == 0,
+                nothing,
                 SearchQuery.filters.is_not(None) if filtered else SearchQuery.filters.is_(None),
             )
             .group_by(SearchQuery.normalized, *([filters] if filtered else []))
@@ -668,10 +772,8 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
     return {
         "days": days,
         "searches": total,
-        "zero_results": [{"query": q, "searches": n} for q, n, _ in zero],
-        "zero_results_with_filters": [
-            {"query": q, "searches": n, "filters": json.loads(f)} for q, n, f in zero_filtered
-        ],
+        "zero_results": [{"query": q, "searches": n} for q, n, _, _ in zero],
+        "zero_results_with_filters": _folded(zero_filtered)[:limit],
         "low_clicks": [
             {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}
             for q, n, c in low

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_smorest import Blueprint, Page
 
 from market.api import QueryPage
 from market.context import db_session, principal
 from market.db import utcnow
+from market.errors import InvalidInput
+from market.hant import group_to_traditional
 from market.identity.models import User
 from market.oauth.server import requires
 from market.searching import schemas, services
@@ -29,17 +32,26 @@ def _warned(group):
     group.warnings = [
         {
             "code": "unfound",
-            "term": term,
-            "message": _(
-                "No listing holds “%(term)s”: the group is saved, and a search for it finds "
-                "what the other terms find, with no “did you mean” offered for it. Check that "
-                "it is not a typo.",
-                term=term,
-            ),
+            "term": item.term,
+            "close_to": item.close_to,
+            "message": services.unfound_message(item, _),
         }
-        for term in services.check_found(current_app.extensions["search"], group)
+        for item in services.check_found(current_app.extensions["search"], group)
     ]
     return group
+
+
+def _saved(change):
+    """The group ``change()`` saves, with ``warnings``; a refusal's ``group`` (the group a term
+    is already in, or repeats) in the caller's script, as its message is: the built-in terms,
+    which the library writes in Simplified, in Traditional for ``zh-TW``/``zh-HK``."""
+    try:
+        return _warned(change())
+    except InvalidInput as error:
+        locale = get_locale()
+        if locale is not None and locale.script == "Hant" and "group" in error.details:
+            error.details["group"] = [group_to_traditional(g) for g in error.details["group"]]
+        raise
 
 
 class _GroupPage(QueryPage):
@@ -75,8 +87,10 @@ def list_synonyms():
 def add_synonyms(data):
     """Add a group of equivalent terms; applies to the next search, no reindex. ``warnings``
     names each term no listing holds (saved all the same)."""
-    return _warned(
-        services.create(db_session(), _caller(), data["terms"], data["note"], utcnow(), _client())
+    return _saved(
+        lambda: services.create(
+            db_session(), _caller(), data["terms"], data["note"], utcnow(), _client()
+        )
     )
 
 
@@ -88,8 +102,10 @@ def replace_synonyms(data, group_id: int):
     """Replace a group's terms (and its note, when one is sent: without, it is kept);
     ``warnings`` as for an addition."""
     note = data.get("note", services.KEEP)
-    return _warned(
-        services.update(db_session(), _caller(), group_id, data["terms"], note, utcnow(), _client())
+    return _saved(
+        lambda: services.update(
+            db_session(), _caller(), group_id, data["terms"], note, utcnow(), _client()
+        )
     )
 
 
@@ -145,5 +161,13 @@ def synonym_changes():
 @blp.arguments(schemas.ReportArgsSchema, location="query")
 @blp.response(200, schemas.ReportSchema)
 def search_report(args):
-    """Top queries without results and frequent queries whose results are rarely opened."""
-    return services.report(db_session(), utcnow(), days=args["days"])
+    """Top queries without results and frequent queries whose results are rarely opened;
+    each query that found nothing within its filters with what its words find without them."""
+    session = db_session()
+    found = services.report(session, utcnow(), days=args["days"])
+    services.without_filters(
+        current_app.extensions["search"],
+        services.current(session),
+        found["zero_results_with_filters"],
+    )
+    return found

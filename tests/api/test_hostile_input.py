@@ -108,7 +108,7 @@ def test_json_that_is_not_utf8_is_unreadable_like_any_bad_json(caller, encoding)
         "/api/v1/orders", data=body, headers=headers | {"Content-Type": "application/json"}
     )
     assert response.status_code == 400
-    assert response.get_json()["errors"] == {"body": ["the body is not valid JSON"]}
+    assert response.get_json()["errors"] == {"body": ["The body is not valid JSON."]}
 
 
 def test_a_plan_that_is_not_found_is_named(caller):
@@ -279,7 +279,7 @@ def test_control_characters_in_the_query_are_refused(caller):
 def test_a_refused_page_speaks_one_language(app):
     page = app.test_client().get("/market?q=%00").get_data(as_text=True)
     assert "不允许包含控制字符" in page
-    assert "control characters are not allowed" not in page
+    assert "Text may not hold control characters." not in page
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/api/v1/me", "/api/openapi.json", "/nowhere"])
@@ -406,6 +406,18 @@ def test_a_body_sent_with_a_get_is_refused_like_any_unread_body(caller, path, bo
     assert response.get_json()["errors"] == errors
 
 
+def test_a_get_parameter_sent_in_a_body_is_told_to_go_in_the_query_string(caller):
+    api, headers, _organisation = caller
+    response = api.get(
+        "/api/v1/listings/search", headers=headers, json={"q": "公交", "page": 2, "colour": 1}
+    )
+    assert response.status_code == 422
+    told = "This operation takes no body: send this parameter in the query string (?name=value)."
+    assert response.get_json()["errors"] == {
+        "q": [told], "page": [told], "colour": ["Unknown field."]
+    }  # fmt: skip
+
+
 def test_an_upload_part_sent_as_a_form_is_the_wrong_media_type(caller):
     api, headers, _organisation = caller
     response = api.put(
@@ -506,7 +518,7 @@ def test_a_control_character_in_a_nested_field_is_named_in_its_nesting(caller):
     )
     assert response.status_code == 422
     (message,) = response.get_json()["errors"]["x"]["y"]["1"]
-    assert message.startswith("bidirectional embedding, override and isolate characters")
+    assert message.startswith("Text may not hold bidirectional embedding, override and isolate")
 
 
 def test_an_idempotency_key_given_twice_is_refused_not_joined(caller):

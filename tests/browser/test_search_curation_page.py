@@ -237,6 +237,14 @@ REFUSED = {
 }
 
 
+#: The one-step form's button for the filtered search of 公交, by its accessible name.
+ADD = {
+    "en": "Add synonyms for “公交”",
+    "zh": "为“公交”添加同义词",
+    "zh_Hant": "為「公交」添加同義詞",
+}
+
+
 @pytest.fixture
 def report_curator(live_app):
     """A reviewer, a group holding a term no listing held when it was saved, and a search
@@ -248,6 +256,10 @@ def report_curator(live_app):
         group.unfound = ["天汽預報"]  # as saved over listings that hold only 天氣預報
         filters = {"category": ["finance"], "region": ["beijing"], "price_max": 100_000}
         searching.log_query(session, "公交", 0, False, "web", None, now, filters)
+        # Relaxed within its filter: only listings matching some of the words there.
+        searching.log_query(
+            session, "公交 地铁", 2, True, "web", None, now, {"region": ["shenzhen"]}
+        )
         return staff.email
 
 
@@ -276,13 +288,28 @@ def test_unfound_terms_filters_and_refusals_are_told_in_every_language_and_fit(
         assert unfound.is_visible() and "天汽預報" in unfound.inner_text()
         assert "天氣預報" not in unfound.inner_text()
         filtered = page.get_by_test_id("zero-with-filters")
-        labels = filtered.get_by_test_id("search-filters").inner_text()
+        labels = filtered.get_by_test_id("search-filters").first.inner_text()
         assert {"en": "Beijing", "zh": "北京", "zh_Hant": "北京"}[language] in labels
         assert "beijing" not in labels and "finance" not in labels
         for name in ("with-filters", "without-filters"):
-            link = filtered.get_by_test_id(name)
+            link = filtered.get_by_test_id(name).first
             assert link.is_visible() and link.bounding_box()["x"] + 1 < width
-        filtered.get_by_test_id("with-filters").click()
+        # What the words find without the filters, a relaxed search marked, and the one-step
+        # form as the other list's rows have, each within the window.
+        told = filtered.get_by_test_id("total-without-filters").first
+        assert (
+            told.is_visible()
+            and {"en": "Without the filters", "zh": "去掉筛选条件", "zh_Hant": "去掉篩選條件"}[
+                language
+            ]
+            in told.inner_text()
+        )
+        assert filtered.get_by_test_id("relaxed-within").count() == 1
+        for field in filtered.get_by_test_id("query-words").all():
+            box = field.bounding_box()
+            assert field.is_visible() and box["x"] + box["width"] <= width
+        assert filtered.get_by_role("button", name=ADD[language]).count() == 1
+        filtered.get_by_test_id("with-filters").first.click()
         page.wait_for_load_state()
         assert "category=finance" in page.url and "price_below=1000.01" in page.url
         for typed, told in zip(("港鐵, 港铁", "樓價, 房價"), REFUSED[language], strict=True):

@@ -565,12 +565,28 @@ def test_a_refused_term_on_the_page_is_named_with_a_message(client, reviewer):
     assert '<p class="error" id="terms-error">0</p>' not in page
 
 
-def test_the_page_says_a_group_holds_2_to_20_terms(client, reviewer):
+def test_the_page_says_a_group_needs_two_terms(client, reviewer):
     response = client.submit("/staff/search", {"terms": "孤单"}, page="/staff/search")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "同义词组须有 2 到 20 个词" in page
+    assert "同义词组至少需要两个不同的词" in page
     assert "个字符" not in page
+
+
+@pytest.mark.parametrize(
+    ("terms", "told"),
+    [(["地铁"], "A synonym group needs at least two different terms"),
+     ([], "A synonym group needs at least two different terms"),
+     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms")],
+)  # fmt: skip
+def test_a_group_of_too_few_or_many_terms_says_so_at_the_top_too(client, staff_api, terms, told):
+    response = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": terms},
+        headers={**staff_api, "Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    body = response.get_json()
+    assert (body["message"], body["errors"]) == (told, {"terms": [told]})
 
 
 def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):
@@ -1165,6 +1181,11 @@ def test_the_trail_names_the_built_in_group_a_group_joins(db, client, reviewer, 
     assert len(joined) == 2 and f">{taxi[0]}</span>" in joined[1][:150]
 
 
+#: A row of the report's searches that found nothing within their filters, whose words
+#: find one listing (the one published) without them.
+ELSEWHERE = {"relaxed": False, "total_without_filters": 1}
+
+
 def test_the_report_lists_apart_queries_that_found_nothing_within_their_filters(
     db, client, published, reader, staff_api, reviewer, drain
 ):
@@ -1178,8 +1199,13 @@ def test_the_report_lists_apart_queries_that_found_nothing_within_their_filters(
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results"] == [{"query": "火星探测器", "searches": 1}]
     assert sorted(report["zero_results_with_filters"], key=str) == [
-        {"query": "公交", "searches": 1, "filters": {"category": ["finance"]}},
-        {"query": "公交", "searches": 1, "filters": {"region": ["beijing"], "price_max": 100}},
+        {"query": "公交", "searches": 1, "filters": {"category": ["finance"]}, **ELSEWHERE},
+        {
+            "query": "公交",
+            "searches": 1,
+            "filters": {"region": ["beijing"], "price_max": 100},
+            **ELSEWHERE,
+        },
     ]
     page = client.get("/staff/search").get_data(as_text=True)
     filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
@@ -1221,8 +1247,8 @@ def test_words_held_only_outside_the_filters_are_an_honest_zero_within_them(
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
     assert report["zero_results"] == []
     assert report["zero_results_with_filters"] == [
-        {"query": "樓價", "searches": 2, "filters": {"region": ["hong_kong"]}},
-        {"query": "香港 樓價", "searches": 1, "filters": {"region": ["hong_kong"]}},
+        {"query": "樓價", "searches": 2, "filters": {"region": ["hong_kong"]}, **ELSEWHERE},
+        {"query": "香港 樓價", "searches": 1, "filters": {"region": ["hong_kong"]}, **ELSEWHERE},
     ]
 
 
@@ -1256,3 +1282,138 @@ def test_a_query_that_found_nothing_within_filters_shows_them_and_opens_the_sear
     bare = re.findall(r'href="([^"]+)" data-testid="without-filters"', filtered)
     assert {html.unescape(h) for h in bare} == {"/market?q=%E5%85%AC%E4%BA%A4"}
     assert 'data-testid="hit"' in client.get(html.unescape(bare[0])).get_data(as_text=True)
+
+
+def test_a_filter_value_given_twice_is_one_filter_in_the_report(
+    db, client, published, reader, staff_api, reviewer, drain
+):
+    drain()
+    _search(client, reader, q="公交", region=["beijing", "beijing"])
+    client.get("/market?q=公交&region=beijing&region=beijing")
+    # As searches logged before repeats were folded were recorded.
+    db.add(SearchQuery(text="公交", normalized="公交", results=0, channel="api",
+                       filters={"region": ["beijing", "beijing"]}))  # fmt: skip
+    db.commit()
+    logged = [row.filters for row in db.query(SearchQuery).filter_by(results=0).limit(2)]
+    assert logged == [{"region": ["beijing"]}] * 2
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    assert report["zero_results_with_filters"] == [
+        {"query": "公交", "searches": 3, "filters": {"region": ["beijing"]}, **ELSEWHERE}
+    ]
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    assert re.findall(r"<li>([^<]*)</li>", filtered) == ["Coverage region: Beijing"]
+
+
+def test_the_document_gives_how_many_terms_a_group_holds(client):
+    document = client.raw.get("/api/openapi.json").get_json()
+    terms = document["components"]["schemas"]["SynonymGroupInput"]["properties"]["terms"]
+    assert (terms["minItems"], terms["maxItems"]) == (2, 20)
+
+
+def test_a_refusals_group_follows_the_callers_script(client, staff_api):
+    hong_kong = {**staff_api, "Accept-Language": "zh-HK"}
+    inside = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["天氣", "weather"]}, headers=hong_kong
+    )
+    assert inside.status_code == 422
+    assert inside.get_json()["errors"]["group"][0].startswith("氣象, 天氣")
+    assert "气象" not in inside.get_json()["errors"]["group"][0]
+    assert _add(client, staff_api, ["的士", "搭的士"]).status_code == 201
+    loop = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["計程車", "街車"]}, headers=hong_kong
+    )
+    assert loop.status_code == 422
+    group = loop.get_json()["errors"]["group"][0]
+    assert group.startswith("的士, 搭的士, ") and "計程車" in group and "计程车" not in group
+    # Simplified for a Simplified reader, as the library writes it.
+    simplified = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["天氣", "weather"]},
+        headers={**staff_api, "Accept-Language": "zh-CN"},
+    )  # fmt: skip
+    assert simplified.get_json()["errors"]["group"][0].startswith("气象, 天气")
+
+
+@pytest.mark.parametrize(
+    ("term", "known"),
+    [("天气预报", True), ("八達通", True), ("資訊", True), ("樓價", True),
+     ("天汽預報", False), ("港鐵客留", False), ("嘟嘟卡", False)],
+)  # fmt: skip
+def test_a_known_word_is_told_from_a_made_up_one(term, known):
+    from market.searching.services import known_word
+
+    assert known_word(term) is known
+
+
+def test_a_term_no_listing_holds_is_called_a_possible_typo_only_when_close_to_a_held_word(
+    db, client, store, provider, staff, staff_api, drain
+):
+    lf.published_listing(
+        db, store, *provider, staff, title_zh="城市天气预报", title_en="City weather forecasts",
+        description_zh="逐小时天气预报。", description_en="Hourly forecasts.", keywords=["天气预报"],
+    )  # fmt: skip
+    db.commit()
+    drain()
+    english = {**staff_api, "Accept-Language": "en"}
+    added = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["呎價", "天汽預報", "天气预报"]}, headers=english
+    )
+    assert added.status_code == 201, added.get_json()
+    warnings = {w["term"]: w for w in added.get_json()["warnings"]}
+    assert set(warnings) == {"呎價", "天汽預報"}
+    real = warnings["呎價"]
+    assert real["close_to"] is None
+    assert real["message"] == (
+        "No listing holds “呎價”: the group is saved, and a search for it finds what the other "
+        "terms find."
+    )
+    typo = warnings["天汽預報"]
+    assert typo["close_to"] == "天氣預報"
+    assert typo["message"].startswith(
+        "No listing holds “天汽預報”; listings hold “天氣預報”, which it is close to: check that "
+        "it is not a typo."
+    )
+    assert added.get_json()["unfound"] == ["呎價", "天汽預報"]
+
+
+def test_a_query_that_found_nothing_within_filters_says_what_it_finds_without_and_offers_synonyms(
+    db, client, store, provider, staff, published, reader, staff_api, reviewer, drain
+):
+    lf.published_listing(
+        db, store, *provider, staff, title_zh="北京地铁客流统计", title_en="Beijing metro ridership",
+        description_zh="北京地铁各站客流。", description_en="Ridership by station.",
+        keywords=["地铁", "客流"], region="beijing",
+    )  # fmt: skip
+    db.commit()
+    drain()
+    _search(client, reader, q="公交", region="beijing")
+    _search(client, reader, q="嘟嘟卡", category="transport")
+    # Within the filters only some of the words match: relaxed there, nothing for the words.
+    relaxed = _search(client, reader, q="公交 地铁 客流", region="shenzhen").get_json()
+    assert relaxed["relaxed"] and relaxed["hits"], relaxed
+    db.commit()
+    report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
+    rows = {row["query"]: row for row in report["zero_results_with_filters"]}
+    assert {q: (r["total_without_filters"], r["relaxed"]) for q, r in rows.items()} == {
+        "公交": (1, False), "嘟嘟卡": (0, False), "公交 地铁 客流": (2, True)
+    }  # fmt: skip
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    rows = {
+        re.sub("<[^>]+>", "", row.split("</td>")[0].split("<p")[0]): row
+        for row in filtered.split("<tr><td>")[1:]
+    }
+    assert "Without the filters: 1 listing<" in rows["公交"]
+    assert "Without the filters: none either" in rows["嘟嘟卡"]
+    assert 'data-testid="relaxed-within"' in rows["公交 地铁 客流"].split("</td>")[0] + "</td>"
+    assert 'value="嘟嘟卡" data-testid="query-words"' in rows["嘟嘟卡"]
+    # Its form adds the group, as a row of the other list's does.
+    added = client.submit(
+        "/staff/search", {"terms": ["嘟嘟卡", "公交"], "confirm": "join"}, page="/staff/search"
+    )
+    assert added.status_code == 302
+    db.commit()
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
+    assert 'data-testid="handled"' in filtered
