@@ -99,7 +99,7 @@ def test_the_listing_page_shows_plans_terms_and_the_certificate(client, publishe
 
 def test_the_listing_page_speaks_chinese(client, published):
     html = client.get(f"/market/listings/{published.id}", headers={"Accept-Language": "zh"})
-    assert "仅限中国大陆" in html.get_data(as_text=True)
+    assert "仅限中国内地" in html.get_data(as_text=True)
 
 
 def test_the_review_queue_is_for_reviewers(client):
