@@ -255,4 +255,9 @@ def test_a_hong_kong_buyer_is_told_the_price_filters_currency_and_what_lies_else
     page.wait_for_url("**/market?q=**")
     assert "region" not in page.url and page.get_by_test_id("hit").count() == 1
     assert overflow(page) == 0
+    # 港鐵 names Hong Kong; the bus listing leading is Shenzhen's, and the page says so.
+    page.goto("/market?q=港鐵 公交")
+    missed = page.get_by_test_id("regions-missed").inner_text()
+    assert ("香港" if locale == "zh-TW" else "Hong Kong") in missed
+    assert overflow(page) == 0
     context.close()
