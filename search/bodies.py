@@ -319,6 +319,7 @@ def text_query(
     weights: list[float] | None = None,
     tier: int = 0,
     phrase: bool = True,
+    nudges=(),
 ) -> dict[str, Any]:
     """The scoring part of a search over the query's word groups.
 
@@ -327,7 +328,8 @@ def text_query(
     by the share of the query's specificity it matches, as on the embedded engine (a
     ``function_score`` of one filter per group).
     Words found close together in a title score extra (phrase proximity), and ``boosts``
-    (keyword field, values, factor) favour documents holding those values. With ``tier``,
+    (keyword field, values, factor) favour documents holding those values: ``boosts`` by
+    adding the factor, ``nudges`` by multiplying the words' score by it. With ``tier``,
     documents matching that many groups score :data:`~search.query.STRICT` more.
     """
     if not groups:
@@ -344,6 +346,17 @@ def text_query(
                     for clause, weight in zip(should, weights, strict=True)
                 ],
                 "score_mode": "sum",
+                "boost_mode": "multiply",
+            }
+        }
+    if nudges:
+        words = {
+            "function_score": {
+                "query": words,
+                "functions": [
+                    {"filter": {"terms": {name: list(values)}}, "weight": factor}
+                    for name, values, factor in nudges
+                ],
                 "boost_mode": "multiply",
             }
         }
@@ -406,7 +419,7 @@ def search_body(
     ``groups``). Pinned documents match whatever the words and score above the rest."""
     scoring = None
     if groups is not None:
-        scoring = text_query(spec, groups, minimum, plan.boosts, weights, tier, phrase)
+        scoring = text_query(spec, groups, minimum, plan.boosts, weights, tier, phrase, plan.nudges)
     if scoring is not None and plan.pinned:
         pins = [{"terms": {name: list(values)}} for name, values in plan.pinned]
         pinned = {"constant_score": {"filter": {"bool": {"should": pins}}, "boost": PINNED}}

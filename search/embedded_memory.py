@@ -433,7 +433,7 @@ def search(
             for group in groups:
                 matched.update(group.keys())
         found = _combined(groups, near, matching.required, members, weights, matched)
-    for name, values, factor in plan.boosts:
+    for name, values, factor in plan.boosts + plan.nudges:
         boosted = set()
         for value in values:
             boosted.update(snapshot.documents(conn, tables, name, value))

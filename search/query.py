@@ -63,7 +63,9 @@ class Query:
     ``boosts`` maps keyword fields to values that rank a matching document higher (a place
     named in the query → its ``region``); ``pinned`` maps keyword fields to values whose
     documents match whatever the text and rank before every other (a query that is exactly
-    a provider's name → that provider's listings); ``synonyms`` is a
+    a provider's name → that provider's listings); ``nudges`` are boosts of the kind that only
+    orders documents matching about as well (a region a word about something else names:
+    HKEX → Hong Kong), never lifting a weaker match above a better one; ``synonyms`` is a
     :class:`search.analysis.Synonyms` list (the library's default when ``None``).
     """
 
@@ -78,6 +80,7 @@ class Query:
     boosts: Mapping[str, Sequence[str]] = field(default_factory=dict)
     synonyms: Any = None
     pinned: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    nudges: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ class Plan:
     highlight: bool
     facet_size: int
     boosts: tuple[tuple[str, tuple[str, ...], float], ...] = ()
+    nudges: tuple[tuple[str, tuple[str, ...], float], ...] = ()
     pinned: tuple[tuple[str, tuple[str, ...]], ...] = ()
     tiebreak: tuple[SortKey, ...] = ()
     browse: tuple[SortKey, ...] = ()
@@ -226,6 +230,7 @@ def check(spec: IndexSpec, query: Query) -> Plan:
         highlight=bool(query.highlight),
         facet_size=query.facet_size,
         boosts=_check_boosts(spec, query.boosts),
+        nudges=_check_boosts(spec, query.nudges, "nudges", NUDGE),
         pinned=tuple(
             (name, values) for name, values, _ in _check_boosts(spec, query.pinned, "pinned")
         ),
@@ -237,6 +242,11 @@ def check(spec: IndexSpec, query: Query) -> Plan:
 #: How much a boosted keyword value weighs: a factor on the embedded engine's BM25 score, an
 #: added score on OpenSearch (scores there run from about 1 to 30).
 BOOST = 1.6
+#: How much a nudged keyword value weighs: a factor on the score on both engines, enough to
+#: order documents whose scores are within a tenth of each other, not to lift a document
+#: matching a weaker word above one matching the query better (on OpenSearch an added score
+#: would, on an index whose scores are small).
+NUDGE = 1.1
 #: Added to the score of a pinned document, so it ranks before every document matched by
 #: its text alone (text scores stay in the tens on both engines).
 PINNED = 10_000.0
@@ -245,7 +255,12 @@ PINNED = 10_000.0
 STRICT = 1_000.0
 
 
-def _check_boosts(spec: IndexSpec, boosts: Mapping[str, Sequence[str]], where: str = "boosts"):
+def _check_boosts(
+    spec: IndexSpec,
+    boosts: Mapping[str, Sequence[str]],
+    where: str = "boosts",
+    factor: float = BOOST,
+):
     out = []
     for name, values in dict(boosts or {}).items():
         found = spec.get_field(name)
@@ -253,7 +268,7 @@ def _check_boosts(spec: IndexSpec, boosts: Mapping[str, Sequence[str]], where: s
         if found is None or found.kind != "keyword" or not all(isinstance(v, str) for v in values):
             raise InvalidQuery(f"{where} name keyword fields and their values", field=where)
         if values:
-            out.append((name, tuple(dict.fromkeys(values)), BOOST))
+            out.append((name, tuple(dict.fromkeys(values)), factor))
     return tuple(out)
 
 

@@ -76,6 +76,19 @@ def test_a_provider_is_called_by_the_glossarys_word():
     assert other == []
 
 
+def test_the_mainland_is_called_by_one_name():
+    """docs/glossary.md: the mainland is 中国内地 on every page (a buyer read 中國內地 and
+    僅限中國大陸 on one page), never now 内地 and now 大陆."""
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    other = sorted(
+        message.id
+        for message in catalogue
+        if message.id and isinstance(message.string, str) and "大陆" in message.string
+    )
+    assert other == []
+
+
 def test_a_listing_is_put_on_and_taken_off_the_market_in_the_exchanges_words():
     """docs/glossary.md: a listing is 挂牌 / 已挂牌 and 摘牌, never 上架, 在售 or 下架, so a page
     does not show 已上架 beside 在售 for one state, nor confirm 下架 on a 摘牌 button."""

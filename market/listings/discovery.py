@@ -189,11 +189,12 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
             field="page",
             facts={"limit": MAX_RESULT_WINDOW},
         )
-    searched, regions, name = _read_text(args.get("q") or "")
+    searched, regions, hinted, name = _read_text(args.get("q") or "")
     return Query(
         text=searched,
         filters=filters,
         boosts={"region": list(regions)},
+        nudges={"region": list(hinted)},
         pinned={"provider_names": [name]} if name else {},
         synonyms=synonyms,
         facets=FACETS,
@@ -205,15 +206,23 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
 
 
 @functools.lru_cache(maxsize=2048)
-def _read_text(text: str) -> tuple[str, tuple[str, ...], str]:
+def _read_text(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
     """What a query's text asks for: the words to match (:func:`without_places`), the regions
-    to favour, and the name it may be of a provider (compared whole). Segmenting and scanning
+    its place words name (boosted), the regions only a word about something else names
+    (:data:`REGION_HINTS`, nudged), and the name it may be of a provider (compared whole).
+
+    A hint is a word to match as well as a place: HKEX is found by its synonyms (stock), so
+    boosting Hong Kong as if a place were named ranked Hong Kong's stock footage above the
+    mainland's stock listings. Nudged, Hong Kong's listings come first only among listings
+    matching the word about as well. Segmenting and scanning
     for place words took a fair part of the API's own time on every search; they depend on
     the text alone (the word list is fixed for the process), and buyers repeat searches."""
     # A query that is a provider's whole name asks for that provider's listings first.
     name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
     named = with_places(text)
-    return without_places(named), tuple(vocabulary.within(regions_named(named))), name
+    placed = tuple(vocabulary.within(regions_named(named, hints=False)))
+    hinted = [r for r in vocabulary.within(regions_named(named)) if r not in placed]
+    return without_places(named), placed, tuple(hinted), name
 
 
 def with_places(text: str) -> str:
@@ -291,8 +300,9 @@ def _after_place(token: str, places: set[str]) -> str:
     return thing if len(thing) >= 2 else token
 
 
-def regions_named(text: str) -> list[str]:
-    """The regions whose place words appear in the query (either script, any case)."""
+def regions_named(text: str, hints: bool = True) -> list[str]:
+    """The regions whose place words (and, with ``hints``, :data:`REGION_HINTS`) appear in
+    the query (either script, any case)."""
     folded = search.analysis.fold(text[:500]).lower()
     # Latin words only whole (hk, not the letters inside another word); Chinese anywhere.
     spaced = " " + " ".join(re.findall(r"[0-9a-z']+", folded)) + " "
@@ -303,21 +313,55 @@ def regions_named(text: str) -> list[str]:
     return [
         region
         for region, words in PLACE_WORDS.items()
-        if any(named(w) for w in words + REGION_HINTS.get(region, ()))
+        if any(named(w) for w in words + (REGION_HINTS.get(region, ()) if hints else ()))
     ]
 
 
+#: How many listings a search shows first, which the notice of a place they miss reads.
+LEADING = 5
+
+
+def leading_hits(results: search.Results) -> list[search.Hit]:
+    """The listings a page shows first: at most :data:`LEADING`, and of those only the ones
+    matching most of the words when listings matching some follow (``strict_total``)."""
+    hits = results.hits
+    if results.strict_total is not None:
+        strict = results.strict_total - (results.page - 1) * results.per_page
+        if strict > 0:
+            hits = hits[:strict]
+    return hits[:LEADING]
+
+
 def regions_missed(args: dict, results: search.Results | None) -> list[str]:
-    """The regions the query's words name (港鐵, 香港 樓價) when no listing shown is in one of
-    them: the place only ranks, so without this the buyer would not know that what they see is
-    for elsewhere. Nothing when a region filter is set or nothing is shown."""
+    """The regions the query's words name (港鐵, 香港 樓價) when no listing shown first is in
+    one of them (:func:`leading_hits`): the place only ranks, so without this the buyer would
+    not know that what they see first is for elsewhere. The leading listings, not the whole
+    page: one Hong Kong listing further down, matching only some words (tourist flows for
+    港鐵客流), said nothing about the metro listings above it being the mainland's. Nothing
+    when a region filter is set or nothing is shown."""
     if results is None or not results.hits or args.get("region"):
         return []
     named = regions_named(args.get("q") or "")
     wanted = set(vocabulary.within(named))
-    if not wanted or any(hit.source.get("region") in wanted for hit in results.hits):
+    if not wanted or any(hit.source.get("region") in wanted for hit in leading_hits(results)):
         return []
     return named
+
+
+def elsewhere(
+    engine: search.SearchEngine,
+    args: dict,
+    results: search.Results | None,
+    synonyms: search.analysis.Synonyms | None = None,
+) -> int | None:
+    """How many listings the search finds without its region filter, every other filter
+    kept, when that filter leaves none while listings hold the words (``held``: 樓價 in Hong
+    Kong, the house-price listings being the mainland's); ``None`` otherwise. The honest zero
+    says "remove a filter"; this says which one, and how many are behind it."""
+    if results is None or results.total or not results.held or not args.get("region"):
+        return None
+    wider = run(engine, {**args, "region": [], "page": 1, "page_size": 1}, synonyms)
+    return wider.total if wider.total and not wider.loose else None
 
 
 def labelled_regions(regions: list[str], gettext, locale: str) -> list[dict]:

@@ -200,6 +200,12 @@ def market():
         )  # fmt: skip
     searched = _searched_args(dropped)
     _link_facets(facets, searched)
+    elsewhere = None
+    if error is None:
+        total = discovery.elsewhere(current_app.extensions["search"], args, results, synonyms)
+        if total:
+            everywhere = {k: v for k, v in searched.items() if k not in ("region", "page")}
+            elsewhere = {"total": total, "href": url_for("listings.market", **everywhere)}
     status, past_the_end = 200, None
     if bad_arguments or refused:
         status = 422
@@ -229,6 +235,7 @@ def market():
         search_id=logged,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
+        elsewhere=elsewhere,
         did_you_mean=shown_correction,
         one_word=discovery.one_word(args.get("q") or "", synonyms),
         regions_missed=word_list(

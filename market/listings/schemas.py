@@ -493,8 +493,18 @@ class SearchResultsSchema(Schema):
         fields.Nested(RegionSchema),
         metadata={
             "description": "The regions the words name (港鐵, 香港 樓價, Hong Kong) when no "
-            "listing of this page is in one of them: a place only ranks listings, so these "
-            "match the other words. Empty with a `region` filter or no hits."
+            "listing this page shows first is in one of them (its first five, and of those "
+            "only the ones matching most words when `strict_total` is set): a place only "
+            "ranks listings, so these match the other words. Empty with a `region` filter "
+            "or no hits."
+        },
+    )
+    elsewhere_total = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "With a `region` filter that leaves no listing while listings "
+            "elsewhere hold the words (樓價 in Hong Kong): how many the same search finds "
+            "without the `region` filter, every other filter kept. `null` otherwise."
         },
     )
     took_ms = fields.Float()
@@ -517,6 +527,7 @@ def search_results(results: dict) -> dict:
             {"value": _string(row["value"]), "label": _string(row["label"])}
             for row in results["regions_missed"]
         ],
+        "elsewhere_total": _number(int, results["elsewhere_total"]),
         "took_ms": _number(float, results["took_ms"]),
         "hits": [
             {

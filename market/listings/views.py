@@ -87,6 +87,9 @@ def search_listings(args, pagination_parameters):
         "regions_missed": discovery.labelled_regions(
             discovery.regions_missed(args, results), get_translations().gettext, str(get_locale())
         ),
+        "elsewhere_total": discovery.elsewhere(
+            _engine(), args, results, searching.current(session)
+        ),
         "took_ms": results.took_ms,
         "hits": [
             {

@@ -16,7 +16,12 @@ from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.identity.models import Organisation, User
 from market.listings import plans as listing_plans
 from market.listings import terms as licence
-from market.listings.models import PATHWAY_LABELS, PersonalInfoHandling, Plan
+from market.listings.models import (
+    PATHWAY_LABELS,
+    CrossBorderPathway,
+    PersonalInfoHandling,
+    Plan,
+)
 from market.text import N_
 from market.trading import notices
 from market.trading.models import Entitlement, ExclusiveClaim, Order, OrderEvent, OrderStatus
@@ -129,6 +134,10 @@ CROSS_BORDER_PERSONAL_INFO = {
 }
 
 
+#: A pathway's label without the regulation it names, for evidence that cites it (《…》).
+CITED = {CrossBorderPathway.EXEMPT: N_("Exempt")}
+
+
 def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     """The terms a buyer accepts to take the data out of the provider's jurisdiction (數據出境),
     from the licence and the listing's compliance review, in the reader's language; empty
@@ -137,6 +146,10 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     if not terms["cross_border"] or review is None or review.cross_border_pathway is None:
         return []
     pathway = gettext(PATHWAY_LABELS[review.cross_border_pathway])
+    if "《" in (review.cross_border_evidence or "") and review.cross_border_pathway in CITED:
+        # Evidence citing the regulation names it as written (in Simplified); our label
+        # naming it again, in the page's script, read as two regulations.
+        pathway = gettext(CITED[review.cross_border_pathway])
     if review.cross_border_evidence:
         pathway = f"{pathway} ({review.cross_border_evidence})"
     if terms["territory"] == [licence.WORLDWIDE]:

@@ -20,6 +20,7 @@ class EvidenceWords:
     """The words for the licence scan and the people who answer for the organisation."""
 
     licence: str  # the document, as the review page names it
+    licence_named: str  # the document within a sentence ("submit its business licence")
     licence_scan: str  # the form's label for the file
     representative: str  # the form's and the review page's label for the name(s)
     licence_missing: str  # a first submission without the file
@@ -28,6 +29,7 @@ class EvidenceWords:
 
 MAINLAND = EvidenceWords(
     licence=N_("Business licence"),
+    licence_named=N_("business licence"),
     licence_scan=N_("Business licence scan (PDF, JPEG or PNG)"),
     representative=N_("Legal representative"),
     licence_missing=N_("attach a scan of the business licence"),
@@ -38,6 +40,7 @@ MAINLAND = EvidenceWords(
 WORDS = {
     "HK": EvidenceWords(
         licence=N_("Business Registration Certificate"),
+        licence_named=N_("Business Registration Certificate"),
         licence_scan=N_("Business Registration Certificate scan (PDF, JPEG or PNG)"),
         representative=N_("Directors"),
         licence_missing=N_("attach a scan of the Business Registration Certificate"),
@@ -45,6 +48,7 @@ WORDS = {
     ),
     "MO": EvidenceWords(
         licence=N_("Commercial registration certificate"),
+        licence_named=N_("commercial registration certificate"),
         licence_scan=N_("Commercial registration certificate scan (PDF, JPEG or PNG)"),
         representative=N_("Directors"),
         licence_missing=N_("attach a scan of the commercial registration certificate"),

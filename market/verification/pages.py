@@ -26,6 +26,9 @@ from market.verification import evidence, schemas, services
 from market.verification.states import ACTION_LABELS, Action, Actor, allowed_actions
 
 blp = Blueprint("verification", __name__)
+# Every page naming the evidence (the verification forms, the buy page, the organisation page)
+# names it as the organisation's jurisdiction does.
+blp.add_app_template_global(evidence.words, "evidence_words")
 
 
 def _messages(error: DomainError) -> dict:
@@ -62,7 +65,6 @@ def _own_page(organisation: Organisation, status: int = 200, errors=None):
         requests=submitted,
         history=services.history(session, organisation.id),
         labels=ACTION_LABELS,
-        evidence_words=evidence.words,
         errors=errors or {},
         form=request.form if errors else _last_evidence(submitted, organisation),
     )
@@ -127,7 +129,6 @@ def _review_page(organisation: Organisation, status: int = 200, errors=None):
         history=services.history(session, organisation.id),
         open_orders=services.open_orders(session, organisation.id),
         labels=ACTION_LABELS,
-        evidence_words=evidence.words,
         errors=errors or {},
         form=request.form if errors else {},
     )

@@ -213,3 +213,51 @@ def test_a_relaxed_search_of_one_word_says_no_listing_holds_the_word(browser, li
         page.goto("/market?q=老唱片 火星")
         expect(page.get_by_test_id("relaxed")).not_to_have_text(RELAXED_ONE_WORD[locale])
         context.close()
+
+
+@pytest.fixture
+def hong_kong_listing(live_app):
+    """A Shenzhen bus listing in yuan and a Hong Kong one in HK$, published and indexed."""
+    with live_app.extensions["db"].unit_of_work() as session:
+        store = live_app.extensions["files"]
+        staff = registry_factories.reviewer(session)
+        organisation, owner = registry_factories.provider(session)
+        lf.published_listing(session, store, organisation, owner, staff)
+        lf.published_listing(
+            session, store, organisation, owner, staff, region="hong_kong",
+            title_zh="香港港口集装箱吞吐量", title_en="Hong Kong container throughput",
+            description_zh="香港各码头的集装箱吞吐量。", description_en="Container throughput.",
+            keywords=["港口"], plans=[lf.plan(currency="HKD", price_minor=500_000)],
+        )  # fmt: skip
+    while worker.run_once(live_app):
+        pass
+
+
+@pytest.mark.parametrize("locale", ["zh-TW", "en"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_hong_kong_buyer_is_told_the_price_filters_currency_and_what_lies_elsewhere(
+    browser, live_app, hong_kong_listing, locale, width
+):
+    context = browser.new_context(
+        locale=locale, base_url=live_app.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/market?region=hong_kong")
+    note = page.get_by_test_id("price-currency").text_content()
+    assert ("以人民幣計" if locale == "zh-TW" else "In CN¥") in note
+    assert overflow(page) == 0
+    # 公交 is held only by the Shenzhen listing: the zero in Hong Kong says so and links it.
+    page.goto("/market?q=公交&region=hong_kong")
+    elsewhere = page.get_by_test_id("elsewhere")
+    assert ("1 個掛牌" if locale == "zh-TW" else "1 listing outside") in elsewhere.inner_text()
+    assert overflow(page) == 0
+    elsewhere.click()
+    page.wait_for_url("**/market?q=**")
+    assert "region" not in page.url and page.get_by_test_id("hit").count() == 1
+    assert overflow(page) == 0
+    # 港鐵 names Hong Kong; the bus listing leading is Shenzhen's, and the page says so.
+    page.goto("/market?q=港鐵 公交")
+    missed = page.get_by_test_id("regions-missed").inner_text()
+    assert ("香港" if locale == "zh-TW" else "Hong Kong") in missed
+    assert overflow(page) == 0
+    context.close()

@@ -35,7 +35,10 @@ def test_a_place_no_listing_shown_covers_is_said_not_silently_dropped(client, pu
     english = {"Accept-Language": "en"}
     elsewhere = client.get("/market?q=香港 公交", headers=english).get_data(as_text=True)
     assert 'data-testid="hit"' in elsewhere
-    assert "No listing shown covers Hong Kong: these match your other words." in elsewhere
+    assert (
+        "None of the first listings shown covers Hong Kong: they match your other words."
+        in elsewhere
+    )
     hant = client.get("/market?q=港鐵 公交", headers={"Accept-Language": "zh-Hant"})
     assert 'data-testid="regions-missed"' in hant.get_data(as_text=True)
     here = client.get("/market?q=深圳 公交", headers=english).get_data(as_text=True)
@@ -96,7 +99,7 @@ def test_the_listing_page_shows_plans_terms_and_the_certificate(client, publishe
 
 def test_the_listing_page_speaks_chinese(client, published):
     html = client.get(f"/market/listings/{published.id}", headers={"Accept-Language": "zh"})
-    assert "仅限中国大陆" in html.get_data(as_text=True)
+    assert "仅限中国内地" in html.get_data(as_text=True)
 
 
 def test_the_review_queue_is_for_reviewers(client):
@@ -167,3 +170,14 @@ def test_an_unknown_move_is_a_422_named_on_the_page(client, draft, provider):
     page = f"/provider/listings/{draft.id}"
     refused = client.submit(page, {"action": "publish"}, headers={"Accept-Language": "en"})
     assert refused.status_code == 422 and 'data-testid="action-error"' in refused.text
+
+
+def test_a_region_filter_leaving_nothing_links_the_search_in_every_region(client, published):
+    english = {"Accept-Language": "en"}
+    page = client.get("/market?q=公交&region=hong_kong&sort=newest", headers=english)
+    html = page.get_data(as_text=True)
+    link = html.split('data-testid="elsewhere"', 1)[1].split("</a>", 1)[0]
+    assert "1 listing outside the chosen region matches: search every region" in link
+    target = html.split('data-testid="elsewhere"', 1)[0].rsplit('href="', 1)[1].split('"')[0]
+    assert "region" not in target and "sort=newest" in target
+    assert client.get(target.replace("&amp;", "&"), headers=english).status_code == 200

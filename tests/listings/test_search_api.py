@@ -320,6 +320,7 @@ def test_the_search_body_is_what_its_documented_schema_dumps():
         "strict_total": None,
         "loose": False,
         "regions_missed": [{"value": "hong_kong", "label": "香港", "unsent": 1}],
+        "elsewhere_total": 5,
         "took_ms": 3,
         "hits": [
             {"id": "12", "score": 1, "listing": {"id": "12", "price": 100}, "highlights": {}},
@@ -338,7 +339,12 @@ def test_the_search_body_is_what_its_documented_schema_dumps():
     }
     assert schemas.search_results(raw) == schemas.SearchResultsSchema().dump(raw)
     for text in ("公交", ""):
-        raw |= {"did_you_mean": text, "strict_total": "4", "search_id": None}
+        raw |= {
+            "did_you_mean": text,
+            "strict_total": "4",
+            "search_id": None,
+            "elsewhere_total": None,
+        }
         assert schemas.search_results(raw) == schemas.SearchResultsSchema().dump(raw)
 
 

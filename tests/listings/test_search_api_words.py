@@ -157,3 +157,74 @@ def test_a_staff_term_leading_to_listings_is_suggested(client, published, db, be
     )
     assert added.status_code == 201, added.get_json()
     assert ("刷卡乘车", "synonym", published["bus"]) in _suggest(client, "刷卡乘", "zh-CN")
+
+
+@pytest.fixture
+def metro_and_footage(app, db, store, provider, staff):
+    """Metro ridership and stock listings on the mainland, and Hong Kong listings that share
+    only a word with them: tourist flows (客流) and stock footage (stock)."""
+    made = {
+        "metro": dict(title_zh="深圳地铁客流统计", title_en="Shenzhen metro ridership",
+                      keywords=["地铁", "客流", "ridership"]),
+        "tourists": dict(title_zh="香港旅游景区客流监测", title_en="Hong Kong tourist flows",
+                         keywords=["客流", "旅游"], region="hong_kong"),
+        "stocks": dict(title_zh="上市公司舆情指数", title_en="Listed company sentiment index",
+                       description_zh="上市公司的新闻与社交媒体舆情日度指数。",
+                       description_en="A daily news and social media sentiment index of "
+                       "listed companies.", keywords=["舆情", "股票", "stocks"],
+                       region="national"),
+        "footage": dict(title_zh="香港城市纪录片素材", title_en="Hong Kong city documentary",
+                        description_zh="香港城市变迁的纪录片视频素材。",
+                        description_en="Documentary video of the city's change.",
+                        keywords=["纪录片", "stock footage"], region="hong_kong"),
+    }  # fmt: skip
+    for city in ("guangzhou", "beijing", "shanghai"):  # words as rare as in a catalogue
+        made[city] = dict(title_zh="天气预报接口", title_en="Weather forecast API",
+                          keywords=["天气", "预报"], category="meteorology", region=city)  # fmt: skip
+    ids = {
+        name: lf.published_listing(db, store, *provider, staff, **fields).id
+        for name, fields in made.items()
+    }
+    db.commit()
+    engine = app.extensions["search"]
+    engine.ensure_index(indexing.LISTINGS)
+    engine.index(indexing.LISTINGS, list(indexing.documents(db, utcnow())), refresh=True)
+    db.rollback()
+    return ids
+
+
+@pytest.mark.parametrize("q", ["港鐵客流", "mtr ridership"])
+def test_a_place_the_listings_matching_the_words_miss_is_named_though_one_below_is_in_it(
+    client, metro_and_footage, q
+):
+    body = _search(client, q=q)
+    ids = [hit["id"] for hit in body["hits"]]
+    # The metro listing matches every word; Hong Kong's tourist flows only 客流, below it.
+    assert ids[0] == metro_and_footage["metro"] and metro_and_footage["tourists"] in ids
+    assert body["regions_missed"] == [{"value": "hong_kong", "label": "Hong Kong"}]
+
+
+def test_a_region_a_term_names_does_not_rank_a_listing_holding_only_a_synonym_first(
+    client, metro_and_footage
+):
+    hits = _search(client, q="hkex")["hits"]
+    ids = [hit["id"] for hit in hits]
+    assert ids[:2] == [metro_and_footage["stocks"], metro_and_footage["footage"]]
+
+
+@pytest.mark.parametrize(
+    "params, elsewhere",
+    [
+        ({"q": "公交", "region": "hong_kong"}, 2),  # both hold 公交, neither in Hong Kong
+        ({"q": "公交", "region": "hong_kong", "category": "finance"}, None),  # not in finance
+        ({"q": "公交", "region": "shenzhen"}, None),  # found within the filter
+        ({"q": "火星陨石", "region": "hong_kong"}, None),  # no listing holds the words
+    ],
+)
+def test_a_region_filter_leaving_nothing_says_how_many_listings_elsewhere_hold_the_words(
+    client, published, params, elsewhere
+):
+    body = _search(client, **params)
+    assert body["elsewhere_total"] == elsewhere
+    if elsewhere:
+        assert body["hits"] == [] and body["relaxed"] is False
