@@ -7,6 +7,7 @@ missing service fails the run; otherwise the tests that need it are skipped with
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -77,6 +78,23 @@ def service_url(name: str) -> str:
 # pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``) the tests that use one
 # run on one worker, which builds it once.
 SHARED_ON_ONE_WORKER = ("catalogue", "catalogue_engine", "demo_instance")
+
+
+# Python's cyclic garbage collector, as the suite would otherwise run it. Every test builds an
+# app (hundreds of rules, schemas, hooks), so the default thresholds (a young collection every
+# 700 new objects) start collections thousands of times a test, and each older collection
+# walks every object the process holds: the test modules, SQLAlchemy, Hypothesis, schemathesis,
+# Playwright. After collection those are frozen out of the collector's reach (they live until
+# the process ends anyway) and young collections run every 50,000 new objects: garbage is still
+# collected, less often. 93 tests of tests/registry/test_states.py on SQLite took 48 s and
+# 47 s with the defaults, 27 s and 26 s so (load average 7-10).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -189,8 +207,9 @@ class _Copies:
 
 
 @pytest.fixture(scope="session")
-def _postgres_copies():
-    """This process's :class:`_Copies` (made when a test first needs PostgreSQL)."""
+def _postgres_copies(_migrated_templates):
+    """This process's :class:`_Copies` (made when a test first needs PostgreSQL); closed before
+    the templates it copies are dropped."""
     copies: list[_Copies] = []
 
     def get() -> _Copies:
@@ -238,33 +257,59 @@ def database_url(request, make_database_url) -> str:
 
 # --- The application on a migrated database -------------------------------------------------
 
-_MIGRATED_TEMPLATES: dict[str, str] = {}
 
+class _Templates:
+    """Databases migrated to head once per process, one per engine; tests get copies of them.
 
-def _migrated_template(kind: str, tmp_path_factory) -> str:
-    """A database migrated to head once per session; tests get copies of it."""
-    if kind in _MIGRATED_TEMPLATES:
-        return _MIGRATED_TEMPLATES[kind]
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
-    else:
-        admin_url = service_url("postgresql")
-        name = f"tpl_{uuid.uuid4().hex[:12]}"
-        admin = _admin_engine(admin_url)
+    The PostgreSQL one (``tpl_*``) is dropped by :meth:`close` when the session ends: every run
+    used to leave one per worker on the server (12 MB each).
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.urls: dict[str, str] = {}
+
+    def url(self, kind: str) -> str:
+        if kind in self.urls:
+            return self.urls[kind]
+        if kind == "sqlite":
+            url = f"sqlite:///{self.directory / 'template.sqlite3'}"
+        else:
+            admin_url = service_url("postgresql")
+            name = f"tpl_{uuid.uuid4().hex[:12]}"
+            admin = _admin_engine(admin_url)
+            with admin.connect() as connection:
+                _create_database(connection, name)
+            admin.dispose()
+            url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(url)
+        self.urls[kind] = url
+        return url
+
+    def close(self) -> None:
+        url = self.urls.pop("postgresql", None)
+        if url is None:
+            return
+        admin = _admin_engine(service_url("postgresql"))
         with admin.connect() as connection:
-            _create_database(connection, name)
+            name = sa.make_url(url).database
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
-        url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    _MIGRATED_TEMPLATES[kind] = url
-    return url
+
+
+@pytest.fixture(scope="session")
+def _migrated_templates(tmp_path_factory):
+    """This process's :class:`_Templates`, closed when the session ends."""
+    templates = _Templates(tmp_path_factory.mktemp("template"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture
-def migrated_database_url(engine_kind, tmp_path, tmp_path_factory, _postgres_copies):
+def migrated_database_url(engine_kind, tmp_path, _postgres_copies, _migrated_templates):
     """A new database at the head migration, on the engine of ``engine_kind``."""
     kind = engine_kind
-    template = _migrated_template(kind, tmp_path_factory)
+    template = _migrated_templates.url(kind)
     if kind == "sqlite":
         target = tmp_path / "app.sqlite3"
         shutil.copyfile(sa.make_url(template).database, target)

@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _Copies, service_url
+from tests.conftest import _Copies, _Templates, service_url
 
 pytestmark = pytest.mark.postgres
 
@@ -69,4 +69,15 @@ def test_drops_asked_together_run_together():
     copies.close()
     admin = sa.create_engine(copies.admin_url)
     assert not set(names) & _names(admin)
+    admin.dispose()
+
+
+def test_the_migrated_template_is_dropped_when_the_session_ends(tmp_path):
+    templates = _Templates(tmp_path)
+    name = sa.make_url(templates.url("postgresql")).database
+    assert name.startswith("tpl_")
+    admin = sa.create_engine(service_url("postgresql"))
+    assert name in _names(admin)
+    templates.close()
+    assert name not in _names(admin)
     admin.dispose()
