@@ -300,9 +300,19 @@ def authenticate_first() -> None:
     :func:`requires` before anything else judges it, so a caller without a valid token gets
     the 401 (and one without the scope the 403) whatever its query and body hold, never a 422
     that tells an anonymous caller which fields the operation accepts. The token check's
-    transaction ends before the body is read: a client trickling its body in holds no lock."""
+    transaction ends before a body is read: a client trickling its body in holds no lock. A
+    request without a body (a search, any GET) goes on in the same transaction: ending it
+    and beginning the next cost a commit, a BEGIN and a connection's return to the pool on
+    every request, to guard a wait that cannot come."""
     view = current_app.view_functions.get(request.endpoint)
     declared = getattr(view, "_requires", None)
     if declared is not None:
         _authenticate_into_g(*declared)
-        end_reads()
+        if _has_body():
+            end_reads()
+
+
+def _has_body() -> bool:
+    """Whether a body may follow the request's headers: a length over zero, or one sent in
+    chunks (no length)."""
+    return bool(request.content_length) or "Transfer-Encoding" in request.headers

@@ -8,6 +8,7 @@ import io
 import json
 
 from flask import g
+from sqlalchemy import event
 
 from tests.api.test_empty_strings import DEMAND
 from tests.api.test_single_line_fields import _token
@@ -45,3 +46,24 @@ def test_the_body_of_an_authenticated_request_is_read_with_no_transaction_open(a
     )
     assert response.status_code == 201, response.get_json()
     assert stream.open_while_read and not any(stream.open_while_read)
+
+
+def test_a_request_without_a_body_keeps_the_token_checks_transaction(app, db):
+    # Nothing can trickle in after the headers: ending the token check's transaction would
+    # cost a commit and a BEGIN on every search and every GET, guarding against no wait.
+    headers = _token(app, db, staff=False)
+    engine = app.extensions["db"].engine
+    began: list[object] = []
+
+    def note(connection) -> None:
+        began.append(connection)
+
+    event.listen(engine, "begin", note)
+    try:
+        response = app.test_client().get(
+            "/api/v1/listings/search", query_string={"q": "weather"}, headers=headers
+        )
+    finally:
+        event.remove(engine, "begin", note)
+    assert response.status_code == 200, response.get_json()
+    assert len(began) == 1
