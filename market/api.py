@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import threading
 import types
 from collections.abc import Mapping
 
 import flask_smorest
+import orjson
 import sqlalchemy as sa
 from apispec import APISpec, BasePlugin
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_babel import gettext
 from flask_smorest import Api, Page
 from flask_smorest.pagination import PaginationMetadataSchema
@@ -60,13 +62,41 @@ def _bounded_pagination_schema(def_page, def_page_size, def_max_page_size):
 # flask-smorest calls the factory by its module name when a list is declared.
 flask_smorest.pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
 
-_smorest_pagination_metadata = flask_smorest.Blueprint._make_pagination_metadata
+#: One instance for every list's header: flask-smorest built a schema (deep-copying its seven
+#: fields) on every paginated request to dump seven integers.
+_PAGINATION_METADATA = PaginationMetadataSchema()
 
 
 def _pagination_metadata(page, page_size, item_count):
     """flask-smorest's ``X-Pagination`` keys, ``page`` among them even when nothing matched
     (flask-smorest leaves it out of an empty list's header)."""
-    return {**_smorest_pagination_metadata(page, page_size, item_count), "page": page}
+    metadata = {"total": item_count, "total_pages": 0}
+    if item_count:
+        last = (item_count - 1) // page_size + 1
+        metadata.update(total_pages=last, first_page=1, last_page=last)
+        if page <= last:
+            metadata["page"] = page
+            if page > 1:
+                metadata["previous_page"] = page - 1
+            if page < last:
+                metadata["next_page"] = page + 1
+    return {**_PAGINATION_METADATA.dump(metadata), "page": page}
+
+
+class _PaginationParser(type(flask_smorest.Blueprint.PAGINATION_ARGUMENTS_PARSER)):
+    """flask-smorest's parser of ``page``/``page_size``, loading with one instance of each
+    list's schema: flask-smorest hands webargs the schema's class, which webargs instantiated
+    (deep-copying its fields) on every paginated request. A schema keeps no request's state."""
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            return _one_instance(argmap)
+        return super()._get_schema(argmap, req)
+
+
+@functools.cache
+def _one_instance(schema: type[Schema]) -> Schema:
+    return schema()
 
 
 def _page_within_the_list(self, page_params, result, headers):
@@ -84,6 +114,17 @@ def _page_within_the_list(self, page_params, result, headers):
 _smorest_set_pagination_metadata = flask_smorest.Blueprint._set_pagination_metadata
 flask_smorest.Blueprint._make_pagination_metadata = staticmethod(_pagination_metadata)
 flask_smorest.Blueprint._set_pagination_metadata = _page_within_the_list
+flask_smorest.Blueprint.PAGINATION_ARGUMENTS_PARSER = _PaginationParser()
+
+
+def json_response(body) -> Response:
+    """``body`` (JSON types only: str keys, no dates) as a JSON response: the JSON Flask's
+    ``jsonify`` sends (keys sorted, a newline at the end), encoded by orjson, and its text
+    in UTF-8 rather than ``\\u`` escapes. A search answer of 20 hits, about 50 kB, took
+    ``jsonify`` 0.5–0.7 ms, the largest single part of the API's own time per search;
+    orjson takes a tenth of that, and Chinese text is half the bytes."""
+    encoded = orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    return current_app.response_class(encoded, mimetype=current_app.json.mimetype)
 
 
 def wants_json() -> bool:

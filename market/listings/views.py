@@ -7,7 +7,7 @@ from flask import current_app, jsonify, send_file
 from flask_babel import get_locale, get_translations
 from flask_smorest import Blueprint
 
-from market.api import QueryPage
+from market.api import QueryPage, json_response
 from market.context import acting_for, db_session, outside_transaction, principal
 from market.db import utcnow
 from market.errors import InvalidInput
@@ -105,7 +105,7 @@ def search_listings(args, pagination_parameters):
             db_session(), results, get_translations().gettext, str(get_locale())
         ),
     }
-    return jsonify(schemas.search_results(body))
+    return json_response(schemas.search_results(body))
 
 
 @blp.route("/listings/suggest")

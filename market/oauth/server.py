@@ -149,12 +149,14 @@ def bearer_token(token_string: str) -> BearerToken | None:
     Every API request reads them, and the rate limiter (which runs first, to know whose
     request it is) needs the client: one query for both, remembered for the request. It
     reads columns, not mapped objects: loading the token, client, organisation and user
-    through the ORM took 1.3–2 times as long as the query of their columns."""
+    through the ORM took 1.3–2 times as long as the query of their columns, and the columns
+    are read on the session's connection, without the ORM's handling of a statement."""
     digest = token_digest(token_string)
     remembered = g.get("bearer_token")
     if remembered is not None and remembered[0] == digest:
         return remembered[1]
-    row = db_session().execute(_bearer_token_query(), {"digest": digest}).one_or_none()
+    connection = db_session().connection()
+    row = connection.execute(_bearer_token_query(), {"digest": digest}).one_or_none()
     token = None if row is None else BearerToken(*row)
     g.bearer_token = (digest, token)
     return token
@@ -300,9 +302,19 @@ def authenticate_first() -> None:
     :func:`requires` before anything else judges it, so a caller without a valid token gets
     the 401 (and one without the scope the 403) whatever its query and body hold, never a 422
     that tells an anonymous caller which fields the operation accepts. The token check's
-    transaction ends before the body is read: a client trickling its body in holds no lock."""
+    transaction ends before a body is read: a client trickling its body in holds no lock. A
+    request without a body (a search, any GET) goes on in the same transaction: ending it
+    and beginning the next cost a commit, a BEGIN and a connection's return to the pool on
+    every request, to guard a wait that cannot come."""
     view = current_app.view_functions.get(request.endpoint)
     declared = getattr(view, "_requires", None)
     if declared is not None:
         _authenticate_into_g(*declared)
-        end_reads()
+        if _has_body():
+            end_reads()
+
+
+def _has_body() -> bool:
+    """Whether a body may follow the request's headers: a length over zero, or one sent in
+    chunks (no length)."""
+    return bool(request.content_length) or "Transfer-Encoding" in request.headers

@@ -4,12 +4,15 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import flask_smorest
 import jsonschema
+import marshmallow
 import pytest
 import schemathesis
 from openapi_spec_validator.validation import OpenAPIV30SpecValidator
 from schemathesis.specs.openapi.checks import response_headers_conformance
 
+from market import api as api_module
 from market.api import declared_query_parameters
 from tests import factories
 
@@ -97,6 +100,57 @@ def test_pagination_metadata_and_bounds(caller, db):
     assert meta["total"] == 5 and meta["page"] == 2 and meta["total_pages"] == 3
     too_big = api.get("/api/v1/organisations?page_size=1000", headers=headers)
     assert "page_size" in _assert_error_shape(too_big, 422)["errors"]
+
+
+@pytest.mark.parametrize(
+    ("page", "page_size", "item_count"),
+    [(1, 20, 0), (1, 20, 1), (1, 20, 20), (1, 20, 21), (2, 20, 21), (2, 2, 5), (3, 2, 5),
+     (4, 2, 5), (7, 100, 650), (1, 1, 1)],
+)  # fmt: skip
+def test_the_pagination_header_is_flask_smorests_with_the_page_always(page, page_size, item_count):
+    # Built without a schema per request, the header keeps flask-smorest's keys, values and
+    # order (the header is its JSON, byte for byte), ``page`` added where it leaves it out.
+    smorest = flask_smorest.pagination.PaginationMetadataSchema().dump(
+        _smorest_metadata(page, page_size, item_count)
+    )
+    ours = api_module._pagination_metadata(page, page_size, item_count)
+    assert json.dumps(ours) == json.dumps({**smorest, "page": page})
+
+
+def _smorest_metadata(page, page_size, item_count):
+    # flask-smorest 0.47's Blueprint._make_pagination_metadata, before its dump.
+    metadata = {"total": item_count}
+    if item_count == 0:
+        metadata["total_pages"] = 0
+        return metadata
+    last = ((item_count - 1) // page_size) + 1
+    metadata.update(total_pages=last, first_page=1, last_page=last)
+    if page <= last:
+        metadata["page"] = page
+        if page > 1:
+            metadata["previous_page"] = page - 1
+        if page < last:
+            metadata["next_page"] = page + 1
+    return metadata
+
+
+def test_a_paginated_request_builds_no_schema(caller, db, monkeypatch):
+    # A schema keeps no request's state: building one (deep-copying its fields) for the page
+    # parameters and another for the header on every list request cost more than using them.
+    api, headers, _organisation = caller
+    api.get("/api/v1/organisations?page=1&page_size=2", headers=headers)  # first use builds
+    built = []
+    original = marshmallow.Schema.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(marshmallow.Schema, "__init__", counted)
+    response = api.get("/api/v1/organisations?page=1&page_size=2", headers=headers)
+    assert response.status_code == 200
+    assert json.loads(response.headers["X-Pagination"])["page"] == 1
+    assert built == []
 
 
 def test_a_page_past_the_last_is_a_404_naming_page_and_the_last_page(caller, db):

@@ -354,3 +354,24 @@ def test_a_search_answers_the_schemas_fields_and_no_others(client, published, re
     assert body["hits"] and body["facets"]
     assert set(body) == set(schemas.SearchResultsSchema().fields)
     assert body == schemas.SearchResultsSchema().dump(body)
+
+
+def test_a_search_answer_is_jsonifys_json_with_its_text_in_utf8(
+    app, client, published, reader, drain
+):
+    # Encoded by orjson: the same JSON as Flask's jsonify (every object's keys sorted, a
+    # newline at the end), but Chinese as UTF-8 rather than \u escapes.
+    drain()
+    response = _search(client, reader, q="公交")
+    raw = response.get_data()
+    orders: list[list[str]] = []
+    body = json.loads(
+        raw, object_pairs_hook=lambda pairs: orders.append([k for k, _ in pairs]) or dict(pairs)
+    )
+    assert body["hits"] and body["facets"]
+    assert all(keys == sorted(keys) for keys in orders)
+    title = body["hits"][0]["listing"]["title_zh"]
+    assert title.encode() in raw and b"\\u" not in raw and raw.endswith(b"}\n")
+    assert response.mimetype == "application/json"
+    with app.test_request_context():
+        assert json.loads(app.json.response(body).get_data()) == body
