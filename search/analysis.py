@@ -449,8 +449,8 @@ class Synonyms:
         An English term no group holds as typed is looked up by its words' Porter stems (the
         stems both engines index: FTS5's ``porter``, OpenSearch's ``english`` stemmer), so
         companies finds company's group and credit scores finds credit score's. A stem stands
-        for a member only when each word is the member's word in the singular or plural
-        (:func:`one_word`): Porter also gives parking the stem of park, forecasting that of
+        for a member only when each word is the member's word or its plural
+        (:func:`plural_of`): Porter also gives parking the stem of park, forecasting that of
         forecast and generation that of general, which are other words."""
         found = self._built().get(_key(term))
         if found is not None:
@@ -461,7 +461,7 @@ class Synonyms:
         for member, alternatives in self._built_stems().get(_stem_key(words), ()):
             theirs = _LATIN.findall(member.lower())
             if len(theirs) == len(words) and all(
-                one_word(a, b) for a, b in zip(words, theirs, strict=True)
+                plural_of(a, b) for a, b in zip(words, theirs, strict=True)
             ):
                 return alternatives
         return None
@@ -507,12 +507,13 @@ def _singulars(word: str) -> set[str]:
     return forms
 
 
-def one_word(a: str, b: str) -> bool:
-    """Whether the lowercase English words ``a`` and ``b`` are one word, each in the singular
-    or the plural (company, companies; price, prices; movie, movies; API, APIs); an
-    abbreviation (AIS) and a word whose s is no plural ending (:data:`search.lexicon.NOT_PLURAL`:
-    news, customs) are only themselves."""
-    return a in _singulars(b) or b in _singulars(a)
+def plural_of(typed: str, term: str) -> bool:
+    """Whether the lowercase English word ``typed`` is ``term`` or its plural (companies,
+    company; prices, price; movies, movie; APIs, API). Not the other way round: a group that
+    holds a word in the plural only means the plural (yields, of bonds; a crop's yield is
+    not). An abbreviation (AIS) and a word whose s is no plural ending
+    (:data:`search.lexicon.NOT_PLURAL`: news, customs) are only themselves."""
+    return term in _singulars(typed)
 
 
 @cache

@@ -785,19 +785,21 @@ def test_a_word_of_another_words_stem_takes_none_of_its_synonyms(engine):
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "one"),
+    ("typed", "term", "plural"),
     [
         ("companies", "company", True),
         ("prices", "price", True),
         ("boxes", "box", True),
         ("movies", "movie", True),
         ("apis", "api", True),
-        ("company", "companies", True),
+        ("price", "price", True),
+        ("company", "companies", False),
+        ("yield", "yields", False),
         ("news", "new", False),
         ("ais", "ai", False),
         ("parking", "park", False),
         ("glass", "glas", False),
     ],
 )
-def test_one_english_word_in_the_singular_or_plural(a, b, one):
-    assert analysis.one_word(a, b) is one
+def test_a_typed_english_word_is_a_term_or_its_plural(typed, term, plural):
+    assert analysis.plural_of(typed, term) is plural
