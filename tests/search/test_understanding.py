@@ -773,15 +773,17 @@ def test_a_word_of_another_words_stem_takes_none_of_its_synonyms(engine):
         {"id": "green", "title_zh": "公园名录", "keywords_text": "公园"},
         {"id": "fresh", "title_zh": "新楼盘", "keywords_text": "新"},
         {"id": "learning", "title_zh": "人工智能", "keywords_text": "人工智能"},
+        {"id": "bonds", "title_zh": "国债收益率", "keywords_text": "收益率"},
     ]  # fmt: skip
     engine.index(LISTINGS, docs, refresh=True)
-    mine = Synonyms([("公园", "park"), ("新楼盘", "new"), ("人工智能", "ai")])
+    # yields (of bonds) is written in the plural only: a crop's yield is not one.
+    mine = Synonyms([("公园", "park"), ("新楼盘", "new"), ("人工智能", "ai"), ("收益率", "yields")])
 
     def found(text: str) -> list[str]:
         return [hit.id for hit in engine.search(LISTINGS, Query(text=text, synonyms=mine)).hits]
 
     assert found("parks") == ["green"]
-    assert found("parking") == found("news") == found("ais") == []
+    assert found("parking") == found("news") == found("ais") == found("yield") == []
 
 
 @pytest.mark.parametrize(
