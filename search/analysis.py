@@ -16,6 +16,7 @@ import html
 import logging
 import math
 import re
+import sqlite3
 import threading
 import unicodedata
 import warnings
@@ -26,7 +27,7 @@ from functools import cache
 import opencc
 
 from search.errors import InvalidSynonyms
-from search.lexicon import DEFAULT_SYNONYMS, DOMAIN_WORDS, WHOLE_WORDS
+from search.lexicon import DEFAULT_SYNONYMS, DOMAIN_WORDS, NOT_PLURAL, UNSTEMMED, WHOLE_WORDS
 
 with warnings.catch_warnings():
     # jieba imports pkg_resources when setuptools is installed, which warns about itself and
@@ -404,6 +405,7 @@ class Synonyms:
             checked.append(tuple(terms.values()))
         self.groups: tuple[tuple[str, ...], ...] = tuple(checked)
         self._index: dict[str, tuple[tuple[str, ...], ...]] | None = None
+        self._stems: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] | None = None
         self._held_back: frozenset[str] = frozenset()
 
     def hold_back(self, terms: Iterable[str]) -> None:
@@ -429,13 +431,89 @@ class Synonyms:
             self._index = index
         return self._index
 
+    def _built_stems(self) -> dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]]:
+        if self._stems is None:
+            index = self._built()
+            stems: dict[str, list[tuple[str, tuple[tuple[str, ...], ...]]]] = {}
+            for group in self.groups:
+                for member in group:
+                    words = _LATIN.findall(member.lower())
+                    if words and _key(member) == "".join(words):
+                        stems.setdefault(_stem_key(words), []).append((member, index[_key(member)]))
+            self._stems = stems
+        return self._stems
+
     def lookup(self, term: str) -> tuple[tuple[str, ...], ...] | None:
-        """The alternatives (each a tuple of query terms) equivalent to ``term``."""
-        index = self._built()
-        found = index.get(_key(term))
-        if found is None and term.endswith("s") and len(term) > 3:
-            found = index.get(_key(term[:-1]))
-        return found
+        """The alternatives (each a tuple of query terms) equivalent to ``term``.
+
+        An English term no group holds as typed is looked up by its words' Porter stems (the
+        stems both engines index: FTS5's ``porter``, OpenSearch's ``english`` stemmer), so
+        companies finds company's group and credit scores finds credit score's. A stem stands
+        for a member only when each word is the member's word or its plural
+        (:func:`plural_of`): Porter also gives parking the stem of park, forecasting that of
+        forecast and generation that of general, which are other words."""
+        found = self._built().get(_key(term))
+        if found is not None:
+            return found
+        words = _LATIN.findall(term.lower())
+        if not words or _key(term) != "".join(words):
+            return None
+        for member, alternatives in self._built_stems().get(_stem_key(words), ()):
+            theirs = _LATIN.findall(member.lower())
+            if len(theirs) == len(words) and all(
+                plural_of(a, b) for a, b in zip(words, theirs, strict=True)
+            ):
+                return alternatives
+        return None
+
+
+#: A connection holding no data, for FTS5's Porter tokenizer (:func:`stem`).
+_stemmer: sqlite3.Connection | None = None
+
+
+@cache
+def stem(word: str) -> str:
+    """The stem the indexes keep of the lowercase English ``word``: FTS5's ``porter``
+    tokenizer, the stemmer of the embedded engine (OpenSearch's ``english`` stemmer is the
+    same Porter algorithm); the :data:`search.lexicon.UNSTEMMED` abbreviations stay whole."""
+    global _stemmer
+    if word in UNSTEMMED:
+        return word
+    with _lock:
+        if _stemmer is None:
+            _stemmer = sqlite3.connect(":memory:", check_same_thread=False)
+            _stemmer.execute("CREATE VIRTUAL TABLE words USING fts5(word, tokenize='porter ascii')")
+            _stemmer.execute("CREATE VIRTUAL TABLE stems USING fts5vocab(words, 'row')")
+        _stemmer.execute("DELETE FROM words")
+        _stemmer.execute("INSERT INTO words VALUES (?)", (word,))
+        found = _stemmer.execute("SELECT term FROM stems").fetchall()
+    return found[0][0] if len(found) == 1 else word
+
+
+def _stem_key(words: Sequence[str]) -> str:
+    return " ".join(stem(word) for word in words)
+
+
+def _singulars(word: str) -> set[str]:
+    forms = {word}
+    if len(word) <= 3 or word in UNSTEMMED or word in NOT_PLURAL or not word.endswith("s"):
+        return forms
+    if not word.endswith("ss"):
+        forms.add(word[:-1])
+    if word.endswith("es"):
+        forms.add(word[:-2])
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    return forms
+
+
+def plural_of(typed: str, term: str) -> bool:
+    """Whether the lowercase English word ``typed`` is ``term`` or its plural (companies,
+    company; prices, price; movies, movie; APIs, API). Not the other way round: a group that
+    holds a word in the plural only means the plural (yields, of bonds; a crop's yield is
+    not). An abbreviation (AIS) and a word whose s is no plural ending
+    (:data:`search.lexicon.NOT_PLURAL`: news, customs) are only themselves."""
+    return term in _singulars(typed)
 
 
 @cache

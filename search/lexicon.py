@@ -41,6 +41,14 @@ UNSTEMMED: tuple[str, ...] = (
     "saas", "paas", "iaas", "adas",
 )  # fmt: skip
 
+#: English words ending in s that are no plural of the word without it (news is not new,
+#: customs not custom, goods not good): a synonym group of the shorter word is not theirs.
+NOT_PLURAL: tuple[str, ...] = (
+    "news", "customs", "goods", "means", "arms", "works", "series", "species", "physics",
+    "economics", "politics", "mathematics", "ethics", "glasses", "premises", "earnings",
+    "savings", "headquarters",
+)  # fmt: skip
+
 #: Words kept whole by both engines because a word inside them means something else on its
 #: own: a hotel's 平均房价 (average room rate) holds 房价, which alone is a house price, so
 #: a search for 楼价 listed hotel occupancy reports. Neither engine indexes the inner words of

@@ -117,6 +117,10 @@ _LATIN_NAMES = frozenset(
 )
 
 
+#: An English possessive ending (Shenzhen's), taken off before place words are looked for.
+_POSSESSIVE = re.compile(r"'s(?![0-9a-z])")
+
+
 class SearchUnavailable(DomainError):
     """The search engine failed or cannot be reached; nothing about it is shown."""
 
@@ -304,8 +308,9 @@ def regions_named(text: str, hints: bool = True) -> list[str]:
     """The regions whose place words (and, with ``hints``, :data:`REGION_HINTS`) appear in
     the query (either script, any case)."""
     folded = search.analysis.fold(text[:500]).lower()
-    # Latin words only whole (hk, not the letters inside another word); Chinese anywhere.
-    spaced = " " + " ".join(re.findall(r"[0-9a-z']+", folded)) + " "
+    # Latin words only whole (hk, not the letters inside another word); Chinese anywhere. A
+    # possessive s is no part of a name: Hong Kong's names Hong Kong.
+    spaced = " " + " ".join(re.findall(r"[0-9a-z']+", _POSSESSIVE.sub("", folded))) + " "
 
     def named(word: str) -> bool:
         return word in folded if not word.isascii() else f" {word} " in spaced

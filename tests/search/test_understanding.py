@@ -744,3 +744,64 @@ def test_a_word_inside_too_many_longer_words_matches_in_them_all_as_itself(engin
     ids = [hit.id for hit in engine.search(COMPANY_SPEC, Query(text="行车")).hits]
     assert ids == ["bikes", "dashcams"], ids
     engine.drop_index(COMPANY_SPEC)
+
+
+def test_an_inflected_english_word_takes_its_words_synonyms(engine):
+    # Only the Chinese says company, city and property; the lookup cut a final s alone, so
+    # companies (companie) and property prices (property price) missed their groups.
+    docs = [
+        {"id": "firms", "title_zh": "企业名单", "keywords_text": "企业"},
+        {"id": "towns", "title_zh": "城区名单", "keywords_text": "城区"},
+        {"id": "homes", "title_zh": "楼价指数", "keywords_text": "楼价"},
+    ]  # fmt: skip
+    engine.index(LISTINGS, docs, refresh=True)
+    mine = Synonyms([("企业", "company"), ("城区", "city"), ("楼价", "property price")])
+
+    def found(text: str) -> list[str]:
+        return [hit.id for hit in engine.search(LISTINGS, Query(text=text, synonyms=mine)).hits]
+
+    assert found("companies") == ["firms"]
+    assert found("cities") == ["towns"]
+    assert found("property prices") == ["homes"]
+    assert found("properties prices") == ["homes"]
+
+
+def test_a_word_of_another_words_stem_takes_none_of_its_synonyms(engine):
+    # Porter cuts parking to park, news to new and AIS to ai: other words, whose synonyms
+    # are not theirs.
+    docs = [
+        {"id": "green", "title_zh": "公园名录", "keywords_text": "公园"},
+        {"id": "fresh", "title_zh": "新楼盘", "keywords_text": "新"},
+        {"id": "learning", "title_zh": "人工智能", "keywords_text": "人工智能"},
+        {"id": "bonds", "title_zh": "国债收益率", "keywords_text": "收益率"},
+    ]  # fmt: skip
+    engine.index(LISTINGS, docs, refresh=True)
+    # yields (of bonds) is written in the plural only: a crop's yield is not one.
+    mine = Synonyms([("公园", "park"), ("新楼盘", "new"), ("人工智能", "ai"), ("收益率", "yields")])
+
+    def found(text: str) -> list[str]:
+        return [hit.id for hit in engine.search(LISTINGS, Query(text=text, synonyms=mine)).hits]
+
+    assert found("parks") == ["green"]
+    assert found("parking") == found("news") == found("ais") == found("yield") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "term", "plural"),
+    [
+        ("companies", "company", True),
+        ("prices", "price", True),
+        ("boxes", "box", True),
+        ("movies", "movie", True),
+        ("apis", "api", True),
+        ("price", "price", True),
+        ("company", "companies", False),
+        ("yield", "yields", False),
+        ("news", "new", False),
+        ("ais", "ai", False),
+        ("parking", "park", False),
+        ("glass", "glas", False),
+    ],
+)
+def test_a_typed_english_word_is_a_term_or_its_plural(typed, term, plural):
+    assert analysis.plural_of(typed, term) is plural
