@@ -538,8 +538,10 @@ class Group:
 def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     """Group query terms into alternatives: each group is any-of, each alternative all-of.
 
-    Up to three adjacent terms found together in the synonym list become one group of their
-    synonyms (``信用 分`` → 信用分 → 征信评分, credit score). :data:`FORM_WORDS` are left out
+    Up to three adjacent terms found together in the synonym list keep the groups they have
+    apart, each also satisfied by the joined term's synonyms (``信用 分`` → 信用分 → 征信评分,
+    credit score; :func:`_widened`): a synonym widens a search, never narrows it.
+    :data:`FORM_WORDS` are left out
     when any other term is there. A word found only through its parts (降雨量 → 降雨) also
     takes the synonyms of a part that stands for it alone (降雨 → 降水, rainfall). A word
     keeps its parts when it has synonyms too: a synonym no listing holds (a curator's typo,
@@ -553,16 +555,19 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     content = [t for t in terms if t not in FORM_WORDS]
     # A word said twice (load ... load forecasting) is asked once: twice, it would count
     # twice among the words that must match.
-    terms = list(dict.fromkeys(content or terms))
+    return _grouped(list(dict.fromkeys(content or terms)), synonyms, 3)
+
+
+def _grouped(terms: list[str], synonyms: Synonyms, widest: int) -> list[Group]:
+    """:func:`expand` of ``terms``, joining at most ``widest`` adjacent terms."""
     groups, i = [], 0
     while i < len(terms):
-        for width in (3, 2):
+        for width in range(widest, 1, -1):
             span = terms[i : i + width]
             joined = ("" if all(not t.isascii() for t in span) else " ").join(span)
             found = len(span) == width and synonyms.lookup(joined)
             if found:
-                alternatives = dict.fromkeys((tuple(span), *found, *_alone(found, synonyms)))
-                groups.append(Group(joined, tuple(alternatives)))
+                groups.extend(_widened(span, joined, found, synonyms))
                 i += width
                 break
         else:
@@ -571,6 +576,30 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
             groups.append(Group(terms[i], tuple(alternatives)))
             i += 1
     return groups
+
+
+def _widened(
+    span: list[str], joined: str, found: Sequence[tuple[str, ...]], synonyms: Synonyms
+) -> list[Group]:
+    """The groups of ``span``, whose terms written together are a synonym term with the
+    alternatives ``found``. A span whose words have no alternatives of their own (乘客 量,
+    pieces of 乘客量) is one group: the words together or a synonym. Otherwise each word keeps
+    the group it has without the term, which also takes the term's synonyms: a term of
+    several words (港鐵客流, 港铁 + 客流) adds its group's other terms and takes nothing from
+    the query's own words (港铁 still finds 地铁, in Hong Kong's metro's group). As one group,
+    the span would need its words as typed and lose their synonyms, so a curated term could
+    narrow a search to no listing at all."""
+    own = tuple(span)
+    added = tuple(dict.fromkeys((*found, *_alone(found, synonyms))))
+    apart = _grouped(span, synonyms, len(span) - 1)
+    if all(len(group.alternatives) == 1 for group in apart):
+        return [Group(joined, tuple(dict.fromkeys((own, *added))))]
+    return [
+        Group(
+            group.text, tuple(a for a in dict.fromkeys((*group.alternatives, *added)) if a != own)
+        )
+        for group in apart
+    ]
 
 
 def _alone(

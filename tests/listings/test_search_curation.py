@@ -1417,3 +1417,24 @@ def test_a_query_that_found_nothing_within_filters_says_what_it_finds_without_an
     page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
     filtered = page.split('data-testid="zero-with-filters"')[1].split("</table>")[0]
     assert 'data-testid="handled"' in filtered
+
+
+def test_a_group_of_several_word_terms_keeps_what_the_words_found(
+    db, client, store, provider, staff, published, reader, staff_api, drain
+):
+    lf.published_listing(
+        db, store, *provider, staff, title_zh="深圳地铁客流统计", title_en="Shenzhen metro ridership",
+        description_zh="按站点统计的地铁进出站客流。", description_en="Entries and exits per station.",
+        keywords=["地铁", "客流"], region="shenzhen",
+    )  # fmt: skip
+    db.commit()
+    drain()
+    # 港鐵 is in the metro's built-in group; the curated terms are each two words.
+    assert _add(client, staff_api, ["港鐵客流", "港鐵乘客量"]).status_code == 201
+    for query in ("港鐵客流", "港铁客流", "港鐵 客流", "港鐵乘客量"):
+        body = _search(client, reader, q=query).get_json()
+        assert body["hits"][0]["listing"]["title_zh"] == "深圳地铁客流统计", query
+        assert not body["relaxed"], query
+    page = client.get("/market?q=港鐵客流", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert 'data-testid="relaxed"' not in text and "Shenzhen metro ridership" in text
