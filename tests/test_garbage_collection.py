@@ -5,12 +5,10 @@ from __future__ import annotations
 import gc
 import weakref
 
-from tests.conftest import GC_THRESHOLDS
 
-
-def test_what_collection_made_is_frozen_and_young_collections_are_rare():
+def test_what_collection_made_is_frozen_and_young_objects_collected_as_by_default():
     assert gc.get_freeze_count() > 10_000  # the modules and objects that collection made
-    assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_threshold()[0] == 700
 
 
 def test_garbage_in_cycles_made_by_a_test_is_still_collected():
