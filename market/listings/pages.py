@@ -94,8 +94,8 @@ ARGUMENT_TITLES = FACET_TITLES | {
     "q": N_("Search"),
     "price_from": N_("Price from"),
     "price_below": N_("Price below"),
-    "year_from": N_("Data from year"),
-    "year_to": N_("Data up to year"),
+    "year_from": N_("Data up to, from"),
+    "year_to": N_("Data up to, until"),
     "sort": N_("Sort"),
     "page": N_("Page"),
     "page_size": N_("Results per page"),
@@ -346,8 +346,10 @@ def _link_facets(facets: dict, searched: dict) -> None:
                     "price_below": high if high == "*" else _major(int(high)),
                 }
             elif name == "coverage_to":
+                # A bucket leaves out its upper year; year_to includes it (2015-2020 is
+                # 2015–2019), so the link finds exactly the listings the bucket counts.
                 low, high = value.split("-")
-                bounds = {"year_from": low}
+                bounds = {"year_from": low, "year_to": high if high == "*" else str(int(high) - 1)}
             if name in ("price", "coverage_to"):
                 item["active"] = any(current.get(key) for key in bounds) and all(
                     current.get(key, []) == ([] if bound == "*" else [bound])
