@@ -261,3 +261,30 @@ def test_a_hong_kong_buyer_is_told_the_price_filters_currency_and_what_lies_else
     assert ("香港" if locale == "zh-TW" else "Hong Kong") in missed
     assert overflow(page) == 0
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["zh-TW", "en"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_listing_for_one_word_in_a_region_offers_two_separate_ways_on(
+    browser, live_app, hong_kong_listing, locale, width
+):
+    context = browser.new_context(
+        locale=locale, base_url=live_app.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/market?q=公交&region=hong_kong")
+    advice = page.get_by_test_id("no-results").inner_text()
+    # One word cannot be made fewer: the advice is to change it or remove the filter.
+    assert ("換個關鍵詞" if locale == "zh-TW" else "Try other words") in advice
+    assert "減少" not in advice and "fewer" not in advice
+    elsewhere = page.get_by_test_id("elsewhere").bounding_box()
+    demand = page.get_by_test_id("post-demand").bounding_box()
+    # One below the other with space between, never run together on one line.
+    assert demand["y"] >= elsewhere["y"] + elsewhere["height"] + 6, (elsewhere, demand)
+    assert overflow(page) == 0
+    screenshot(page, f"no-results-one-word-{locale}-{width}")
+    page.goto("/market?q=公交 樓價&region=hong_kong")
+    assert ("減少關鍵詞" if locale == "zh-TW" else "fewer words") in page.get_by_test_id(
+        "no-results"
+    ).inner_text()
+    context.close()
