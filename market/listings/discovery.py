@@ -181,10 +181,12 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
         if low is not None and high is not None and low > high:
             raise InvalidInput(N_("The lowest price is above the highest"), field="price_max")
         filters["price_cny"] = Range(gte=low, lte=high)
-    if args.get("year_from") is not None:
-        filters["coverage_to"] = Range(gte=args["year_from"])
-    if args.get("year_to") is not None:
-        filters["coverage_from"] = Range(lte=args["year_to"])
+    # Both ends bound the year the data runs up to, the year the "data up to" facet counts.
+    first, last = args.get("year_from"), args.get("year_to")
+    if first is not None or last is not None:
+        if first is not None and last is not None and first > last:
+            raise InvalidInput(N_("The last year may not be before the first."), field="year_to")
+        filters["coverage_to"] = Range(gte=first, lte=last)
     page, size = args.get("page", 1), args.get("page_size", 20)
     if page * size > MAX_RESULT_WINDOW:
         # Deep pages cost the engine every result before them; nobody reads that far.
@@ -446,10 +448,14 @@ def run_with_sibling_counts(
     narrowed = [name for name in KEYWORD_FILTERS if args.get(name)]
     if args.get("price_min") is not None or args.get("price_max") is not None:
         narrowed.append("price_cny")
+    if args.get("year_from") is not None or args.get("year_to") is not None:
+        narrowed.append(YEAR_BUCKETS.field)
     for name in narrowed:
         cleared = {**args, "page": 1, "page_size": 1}
         if name == "price_cny":
             cleared.update(price_min=None, price_max=None)
+        elif name == YEAR_BUCKETS.field:
+            cleared.update(year_from=None, year_to=None)
         else:
             cleared[name] = []
         siblings = run(engine, cleared, synonyms)

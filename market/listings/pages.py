@@ -16,7 +16,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -94,8 +94,8 @@ ARGUMENT_TITLES = FACET_TITLES | {
     "q": N_("Search"),
     "price_from": N_("Price from"),
     "price_below": N_("Price below"),
-    "year_from": N_("Data from year"),
-    "year_to": N_("Data up to year"),
+    "year_from": N_("Data up to, from"),
+    "year_to": N_("Data up to, until"),
     "sort": N_("Sort"),
     "page": N_("Page"),
     "page_size": N_("Results per page"),
@@ -168,6 +168,20 @@ def _argument_errors(errors: dict) -> list[str]:
     return lines
 
 
+def _demand_need(regions: list[str]) -> str | None:
+    """The details a demand posted from a search starts with: a demand has no region of its
+    own, so the regions the search was limited to are said in its text."""
+    if not regions:
+        return None
+    names = word_list(_(discovery.REGION_LABELS[region]) for region in regions)
+    return ngettext(
+        "The search was limited to %(regions)s: the data should cover that region.",
+        "The search was limited to %(regions)s: the data should cover those regions.",
+        len(regions),
+        regions=names,
+    )
+
+
 @blp.route("/market")
 @shows_refused_query
 def market():
@@ -238,6 +252,7 @@ def market():
         elsewhere=elsewhere,
         did_you_mean=shown_correction,
         one_word=discovery.one_word(args.get("q") or "", synonyms),
+        demand_need=_demand_need(args.get("region") or []),
         regions_missed=word_list(
             _(discovery.REGION_LABELS[region]) for region in discovery.regions_missed(args, results)
         ),
@@ -346,8 +361,10 @@ def _link_facets(facets: dict, searched: dict) -> None:
                     "price_below": high if high == "*" else _major(int(high)),
                 }
             elif name == "coverage_to":
+                # A bucket leaves out its upper year; year_to includes it (2015-2020 is
+                # 2015–2019), so the link finds exactly the listings the bucket counts.
                 low, high = value.split("-")
-                bounds = {"year_from": low}
+                bounds = {"year_from": low, "year_to": high if high == "*" else str(int(high) - 1)}
             if name in ("price", "coverage_to"):
                 item["active"] = any(current.get(key) for key in bounds) and all(
                     current.get(key, []) == ([] if bound == "*" else [bound])

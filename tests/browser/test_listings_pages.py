@@ -261,3 +261,63 @@ def test_a_hong_kong_buyer_is_told_the_price_filters_currency_and_what_lies_else
     assert ("香港" if locale == "zh-TW" else "Hong Kong") in missed
     assert overflow(page) == 0
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["zh-TW", "en"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_listing_for_one_word_in_a_region_offers_two_separate_ways_on(
+    browser, live_app, hong_kong_listing, locale, width
+):
+    context = browser.new_context(
+        locale=locale, base_url=live_app.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/market?q=公交&region=hong_kong")
+    advice = page.get_by_test_id("no-results").inner_text()
+    # One word cannot be made fewer: the advice is to change it or remove the filter.
+    assert ("換個關鍵詞" if locale == "zh-TW" else "Try other words") in advice
+    assert "減少" not in advice and "fewer" not in advice
+    elsewhere = page.get_by_test_id("elsewhere").bounding_box()
+    demand = page.get_by_test_id("post-demand").bounding_box()
+    # One below the other with space between, never run together on one line.
+    assert demand["y"] >= elsewhere["y"] + elsewhere["height"] + 6, (elsewhere, demand)
+    assert overflow(page) == 0
+    screenshot(page, f"no-results-one-word-{locale}-{width}")
+    page.goto("/market?q=公交 樓價&region=hong_kong")
+    assert ("減少關鍵詞" if locale == "zh-TW" else "fewer words") in page.get_by_test_id(
+        "no-results"
+    ).inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["zh-TW", "en"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_data_up_to_year_shows_the_listings_it_counts(browser, live_app, locale, width):
+    with live_app.extensions["db"].unit_of_work() as session:
+        staff = registry_factories.reviewer(session)
+        organisation, owner = registry_factories.provider(session)
+        for end in (2012, 2017, 2017, 2022):
+            lf.published_listing(
+                session, live_app.extensions["files"], organisation, owner, staff,
+                coverage_from=2010, coverage_to=end,
+            )  # fmt: skip
+    while worker.run_once(live_app):
+        pass
+    context = browser.new_context(
+        locale=locale, base_url=live_app.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/market")
+    if width == 375:
+        page.locator("summary", has_text="篩選" if locale == "zh-TW" else "Filters").click()
+    page.get_by_test_id("facet-coverage_to-2015-2020").click()
+    page.wait_for_url("**year_to=2019**")
+    assert page.get_by_test_id("hit").count() == 2
+    chip = page.get_by_test_id("chip").inner_text()
+    assert chip.startswith("數據截至：2015–2019" if locale == "zh-TW" else "Data up to: 2015–2019")
+    assert overflow(page) == 0
+    screenshot(page, f"data-up-to-{locale}-{width}")
+    page.goto("/market?year_from=abc")
+    refused = page.get_by_text("數據截至（從）" if locale == "zh-TW" else "“Data up to, from”")
+    expect(refused).to_be_visible()
+    context.close()

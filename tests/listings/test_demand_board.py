@@ -187,3 +187,13 @@ def test_the_way_to_sign_in_comes_back_to_the_form(client):
     back = urlsplit(parse_qs(urlsplit(html.unescape(found.group(1))).query)["next"][0])
     assert (back.path, back.fragment) == ("/demands", "post-demand")
     assert parse_qs(back.query) == {"title": ["火星陨石"]}
+
+
+def test_a_demand_from_a_search_in_a_region_says_the_search_was_limited_to_it(client, orgless):
+    market = client.get("/market?q=樓價&region=hong_kong", headers={"Accept-Language": "zh-Hant"})
+    found = re.search(r'<a href="([^"]+)" data-testid="post-demand"', market.get_data(as_text=True))
+    link = html.unescape(found.group(1))
+    page = client.get(link, headers={"Accept-Language": "zh-Hant"}).get_data(as_text=True)
+    need = html.unescape(page.split('id="need"', 1)[1].split("</textarea>", 1)[0])
+    assert "搜尋時限定了中國香港：數據需覆蓋該地區。" in need
+    assert 'value="樓價"' in page

@@ -1241,7 +1241,7 @@ def test_words_held_only_outside_the_filters_are_an_honest_zero_within_them(
     assert (body["hits"], body["relaxed"], body["loose"]) == ([], False, False)
     page = client.get("/market?q=樓價&region=hong_kong", headers={"Accept-Language": "en"})
     text = page.get_data(as_text=True)
-    assert "No listings match. Try fewer words or remove a filter." in text
+    assert "No listings match. Try other words or remove a filter." in text
     assert 'data-testid="relaxed"' not in text and "bond" not in text
     db.commit()
     report = client.raw.get("/api/v1/search/report", headers=staff_api).get_json()
