@@ -120,6 +120,14 @@ def is_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool:
     return declared or buyer.jurisdiction != plan.revision.listing.organisation.jurisdiction
 
 
+def is_outbound(plan: Plan) -> bool:
+    """Whether taking ``plan``'s data out of the provider's jurisdiction is a transfer out of
+    mainland China (數據出境), the one the mainland's cross-border data rules govern: only a
+    mainland provider's data leaves the mainland. A Hong Kong, Macao or foreign provider's data
+    sold to anyone, the mainland included, is not an outbound transfer under those rules."""
+    return plan.revision.listing.organisation.is_mainland
+
+
 CROSS_BORDER_PERSONAL_INFO = {
     PersonalInfoHandling.NONE: N_("The compliance review found no personal information in it."),
     PersonalInfoHandling.DEIDENTIFIED: N_(
@@ -137,13 +145,25 @@ CROSS_BORDER_PERSONAL_INFO = {
 #: A pathway's label without the regulation it names, for evidence that cites it (《…》).
 CITED = {CrossBorderPathway.EXEMPT: N_("Exempt")}
 
+#: Evidence the exchange's reviewers write in the same words for many listings (the demo's
+#: exemption), stored in Simplified as written and shown in the reader's language.
+STANDARD_EVIDENCE = {
+    "无个人信息，适用《促进和规范数据跨境流动规定》第三条": N_(
+        "no personal information: Article 3 of the Provisions on Promoting and Regulating "
+        "Cross-Border Data Flows applies"
+    ),
+}
+
 
 def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     """The terms a buyer accepts to take the data out of the provider's jurisdiction (數據出境),
     from the licence and the listing's compliance review, in the reader's language; empty
-    when the licence does not allow cross-border use."""
+    when the licence does not allow cross-border use or the data is not on the mainland
+    (:func:`is_outbound`)."""
     terms, review = plan.effective_terms, plan.revision.review
     if not terms["cross_border"] or review is None or review.cross_border_pathway is None:
+        return []
+    if not is_outbound(plan):
         return []
     pathway = gettext(PATHWAY_LABELS[review.cross_border_pathway])
     if "《" in (review.cross_border_evidence or "") and review.cross_border_pathway in CITED:
@@ -151,7 +171,10 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
         # naming it again, in the page's script, read as two regulations.
         pathway = gettext(CITED[review.cross_border_pathway])
     if review.cross_border_evidence:
-        pathway = f"{pathway} ({review.cross_border_evidence})"
+        evidence = review.cross_border_evidence
+        if evidence in STANDARD_EVIDENCE:
+            evidence = gettext(STANDARD_EVIDENCE[evidence])
+        pathway = f"{pathway} ({evidence})"
     if terms["territory"] == [licence.WORLDWIDE]:
         territory = gettext(N_("Worldwide"))
     else:
@@ -182,19 +205,23 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
 
 def _check_cross_border(plan: Plan, buyer: Organisation, data: dict) -> bool:
     """A buyer outside the provider's jurisdiction (mainland → Hong Kong counts), or one
-    declaring use abroad, needs terms allowing cross-border use, a pathway recorded in the
-    listing's compliance review, and to declare the export: accept the cross-border terms
+    declaring use abroad, needs terms allowing cross-border use. When that takes the data out
+    of mainland China (:func:`is_outbound`), it also needs a pathway recorded in the listing's
+    compliance review, and to declare the export: accept the cross-border terms
     (:func:`cross_border_terms`), name the recipient abroad and where it is, and say what the
-    data will be used for (``usage_note``). Returns whether the order is cross-border."""
+    data will be used for (``usage_note``). Returns whether the order is an outbound transfer
+    so declared."""
     revision = plan.revision
     cross_border = is_cross_border(plan, buyer, bool(data.get("cross_border")))
     if not cross_border:
         return False
     if not plan.effective_terms["cross_border"]:
         raise InvalidInput(
-            N_("the licence does not allow use outside the provider's jurisdiction"),
+            N_("The licence does not allow use outside the provider's jurisdiction."),
             field="cross_border",
         )
+    if not is_outbound(plan):
+        return False
     review = revision.review
     if review is None or review.cross_border_pathway is None:
         raise InvalidInput(

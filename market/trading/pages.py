@@ -124,10 +124,15 @@ def buy(listing_id: int):
     # their verification form instead.
     buyers = [organisation for organisation in organisations if organisation.is_verified]
     revision = listing.live_revision
+    plans = revision.plans_for(mine, utcnow())
+    abroad = [buyer for buyer in buyers if buyer.jurisdiction != listing.organisation.jurisdiction]
+    # A buyer registered outside the provider's jurisdiction is refused every plan whose licence
+    # keeps the data at home: say so before the form rather than after it is filled in.
+    barred = abroad if not any(plan.effective_terms["cross_border"] for plan in plans) else []
     context = {
         "listing": listing,
         "revision": revision,
-        "plans": revision.plans_for(mine, utcnow()),
+        "plans": plans,
         "buyers": buyers,
         "unverified": [
             organisation for organisation in organisations if not organisation.is_verified
@@ -138,12 +143,11 @@ def buy(listing_id: int):
         # What a buyer taking the data abroad accepts, and whether one of the user's
         # organisations would take it abroad by its registration alone.
         "cross_border_terms": {
-            plan.id: orders.cross_border_terms(plan, _, territory)
-            for plan in revision.plans_for(mine, utcnow())
+            plan.id: orders.cross_border_terms(plan, _, territory) for plan in plans
         },
-        "abroad": [
-            buyer for buyer in buyers if buyer.jurisdiction != listing.organisation.jurisdiction
-        ],
+        "abroad": abroad,
+        "barred": barred,
+        "territory_names": word_list([territory(code) for code in revision.terms["territory"]]),
     }
     if request.method == "GET" or not buyers:
         page = render_template("trading/buy.html", errors={}, form={}, **context)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from market.trading.models import Order
 from tests import factories
-from tests.browser.helpers import serving
+from tests.browser.helpers import overflow, screenshot, serving, sign_in
 from tests.listings import factories as listing_factories
 from tests.trading.conftest import (  # noqa: F401 - the trading fixtures, for this module
     app,
@@ -81,3 +81,68 @@ def test_a_hong_kong_buyer_declares_the_export_on_the_buy_page(
         "香港數碼分析有限公司，香港"
     ]
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("zh-HK", "不能購買此掛牌"), ("en-GB", "cannot buy")]
+)
+def test_a_singapore_buyer_is_told_before_the_form_that_a_mainland_only_licence_bars_it(
+    browser, live, exchange, listing_of, db, locale, words
+):
+    user = factories.user(db)
+    factories.organisation(db, user, jurisdiction="SG", registration_number="SG-7")
+    db.commit()
+    listing = listing_of()
+    for width in (375, 1280):
+        context = browser.new_context(
+            locale=locale, base_url=live, viewport={"width": width, "height": 900}
+        )
+        context.set_default_timeout(20000)
+        page = context.new_page()
+        sign_in(page, user.email)
+        page.goto(f"/listings/{listing.id}/buy")
+        notice = page.locator("[data-testid=buy-outside-licence]")
+        assert notice.is_visible() and words in notice.inner_text()
+        assert page.locator("[data-testid=buy-form]").count() == 0
+        assert overflow(page) == 0
+        screenshot(page, f"buy-outside-licence-{locale}-{width}")
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("zh-HK", "不屬於中國內地"), ("en-GB", "not a transfer")]
+)
+def test_a_hong_kong_provider_s_data_is_bought_from_singapore_without_an_export_declaration(
+    browser, live, exchange, listing_of, db, locale, words
+):
+    exchange.provider.jurisdiction = "HK"
+    exchange.provider.credit_code = None
+    exchange.provider.registration_number = "CR-8"
+    user = factories.user(db)
+    factories.organisation(db, user, jurisdiction="SG", registration_number="SG-8")
+    db.commit()
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["*"], cross_border=True),
+        review=listing_factories.review_data(
+            cross_border_pathway="exempt",
+            cross_border_evidence="无个人信息，适用《促进和规范数据跨境流动规定》第三条",
+        ),
+    )
+    for width in (375, 1280):
+        context = browser.new_context(
+            locale=locale, base_url=live, viewport={"width": width, "height": 900}
+        )
+        context.set_default_timeout(20000)
+        page = context.new_page()
+        sign_in(page, user.email)
+        page.goto(f"/listings/{listing.id}/buy")
+        assert words in page.locator("[data-testid=not-outbound]").inner_text()
+        assert page.locator("[data-testid=cross-border-terms]").count() == 0
+        assert overflow(page) == 0
+        screenshot(page, f"buy-not-outbound-{locale}-{width}")
+        if width == 1280:
+            page.select_option("#usage_scenario", "research")
+            page.click("[data-testid=place-order]")
+            page.wait_for_url("**/checkout")
+        context.close()
+    assert scalars(exchange.app, sa.select(Order.cross_border)) == [False]

@@ -78,3 +78,125 @@ def test_the_demand_form_and_the_buy_page_ask_about_use_abroad_alike(exchange, l
     demand_form = web.get("/demands", headers=headers).get_data(as_text=True)
     buy_page = web.get(f"/listings/{listing.id}/buy", headers=headers).get_data(as_text=True)
     assert _cross_border_label(demand_form) == _cross_border_label(buy_page)
+
+
+EXEMPT = listing_factories.review_data(
+    cross_border_pathway="exempt",
+    cross_border_evidence="无个人信息，适用《促进和规范数据跨境流动规定》第三条",
+)
+
+
+def _provider_in(exchange, db, jurisdiction: str) -> None:
+    exchange.provider.jurisdiction = jurisdiction
+    exchange.provider.credit_code = None
+    exchange.provider.registration_number = "CR-1"
+    db.commit()
+
+
+@pytest.mark.parametrize(("provider_in", "buyer_in"), [("MO", "CN"), ("HK", "SG")])
+def test_data_from_outside_the_mainland_is_bought_without_an_export_declaration(
+    exchange, listing_of, db, provider_in, buyer_in
+):
+    # Only data leaving the mainland is an outbound transfer (數據出境): a Macao provider's data
+    # bought from Shenzhen, or a Hong Kong provider's bought from Singapore, is not one, so the
+    # page asks for no pathway, terms or recipient, and the order is placed without them.
+    _provider_in(exchange, db, provider_in)
+    user = factories.user(db)
+    abroad = {} if buyer_in == "CN" else {"registration_number": "CR-2"}
+    buyer = factories.organisation(db, user, jurisdiction=buyer_in, **abroad)
+    db.commit()
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["*"], cross_border=True), review=EXEMPT
+    )
+    web = WebClient(exchange.app)
+    web.log_in(user.email, factories.PASSWORD)
+    page = f"/listings/{listing.id}/buy"
+    html = web.get(page, headers=EN).get_data(as_text=True)
+    assert 'data-testid="cross-border-terms"' not in html
+    assert "leaves mainland China" not in html and 'name="cross_border_recipient"' not in html
+    assert 'data-testid="not-outbound"' in html
+    form = {
+        "plan_id": str(listing.live_revision.plans[0].id),
+        "organisation_id": str(buyer.id),
+        "usage_scenario": "research",
+    }
+    assert web.submit(page, form, page=page).status_code == 302
+    assert scalars(exchange.app, sa.select(Order.cross_border)) == [False]
+
+
+def test_a_mainland_provider_s_page_says_nothing_of_data_from_outside(exchange, listing):
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    html = web.get(f"/listings/{listing.id}/buy").get_data(as_text=True)
+    assert 'data-testid="not-outbound"' not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Exempt (no personal information: Article 3 of the Provisions on Promoting"),
+        ("zh-HK", "豁免 (無個人資料，適用《促進和規範數據跨境流動規定》第三條)"),
+    ],
+)
+def test_the_exemption_s_evidence_is_in_the_page_s_language(
+    exchange, listing_of, db, language, words
+):
+    user = factories.user(db)
+    factories.organisation(db, user, jurisdiction="HK", registration_number="CR-3")
+    db.commit()
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["*"], cross_border=True), review=EXEMPT
+    )
+    web = WebClient(exchange.app)
+    web.log_in(user.email, factories.PASSWORD)
+    html = web.get(f"/listings/{listing.id}/buy", headers={"Accept-Language": language})
+    assert words in html.get_data(as_text=True)
+    assert "无个人信息" not in html.get_data(as_text=True)
+
+
+def test_a_buyer_outside_a_mainland_only_licence_is_told_before_the_form(exchange, listing, db):
+    user = factories.user(db)
+    buyer = factories.organisation(
+        db, user, jurisdiction="SG", registration_number="SG-1", name_en="Lion Data Pte Ltd"
+    )
+    db.commit()
+    web = WebClient(exchange.app)
+    web.log_in(user.email, factories.PASSWORD)
+    page = f"/listings/{listing.id}/buy"
+    html = web.get(page, headers=EN).get_data(as_text=True)
+    assert 'data-testid="buy-outside-licence"' in html
+    assert "allows use only in Mainland China: it cannot buy this listing." in html
+    assert 'data-testid="buy-form"' not in html
+    # Sent anyway, the order is refused in a sentence naming the field.
+    form = {
+        "plan_id": str(listing.live_revision.plans[0].id),
+        "organisation_id": str(buyer.id),
+        "usage_scenario": "research",
+    }
+    refused = web.submit(page, form, page=page, headers=EN)
+    assert refused.status_code == 422
+    assert (
+        "The licence does not allow use outside the provider&#39;s jurisdiction."
+        in refused.get_data(as_text=True)
+    )
+    assert not scalars(exchange.app, sa.select(Order.id))
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "not_words"),
+    [
+        ("en", "e.g. a business licence or Business Registration Certificate", None),
+        ("zh-HK", "機構的登記證明，如營業執照或商業登記證", "（營業執照和聯繫人）"),
+    ],
+)
+def test_a_user_without_an_organisation_is_asked_for_its_registration_document(
+    exchange, listing, db, language, words, not_words
+):
+    user = factories.user(db)
+    db.commit()
+    web = WebClient(exchange.app)
+    web.log_in(user.email, factories.PASSWORD)
+    html = web.get(f"/listings/{listing.id}/buy", headers={"Accept-Language": language})
+    text = html.get_data(as_text=True)
+    assert words in text
+    assert not_words is None or not_words not in text
