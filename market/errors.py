@@ -62,7 +62,24 @@ class DomainError(Exception):
         for field, message in [(self.field, self.message), *self.more.items()]:
             if field is not None and errors.get(field) == [message]:
                 errors[field] = [translate(message)]
+        for field, value in self.details.items():
+            if isinstance(value, Mapping):
+                # The message beside a nested field (a list's item: ``terms.0``) is the
+                # error's own, so it reads in the reader's language as the top one does.
+                errors[field] = _translated(value, self.message, translate)
         return errors
+
+
+def _translated(errors: Mapping, message: str, translate: Callable[[str], str]) -> dict:
+    """Nested ``errors`` with each ``[message]`` through ``translate``, other values kept."""
+    return {
+        key: _translated(value, message, translate)
+        if isinstance(value, Mapping)
+        else [translate(message)]
+        if value == [message]
+        else value
+        for key, value in errors.items()
+    }
 
 
 class InvalidInput(DomainError):

@@ -288,7 +288,7 @@ def _save(group_id: int | None = None):
         )
     # A buyer's word missing from the listings is what synonyms are for, but one close to a
     # word the listings hold may be a typo: say which, the group saved all the same.
-    for item in services.check_found(current_app.extensions["search"], group):
+    for item in services.check_found(db_session(), current_app.extensions["search"], group):
         flash(services.unfound_message(item, _))
     return redirect(url_for("searching.curation"))
 

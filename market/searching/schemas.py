@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import get_locale
 from marshmallow import ValidationError, fields, pre_load, validate
 
+from market.hant import built_in_to_traditional
 from market.text import N_, FormSchema
 from search.analysis import MAX_GROUP_SIZE
 
@@ -15,6 +17,17 @@ _SEPARATORS = re.compile(r"[,，、;；\n]+")
 def _one_term(term: str) -> None:
     if _SEPARATORS.search(term):
         raise ValidationError(N_("One term per item: a term holds no comma, semicolon or 、"))
+
+
+class BuiltInTerm(fields.String):
+    """A built-in group's first term in the caller's script: the library writes most in
+    Simplified, so in Traditional for ``zh-TW``/``zh-HK``, as a refusal quotes a group."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        locale = get_locale()
+        if value is not None and locale is not None and locale.script == "Hant":
+            value = built_in_to_traditional(value)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class SynonymGroupInputSchema(FormSchema):
@@ -110,7 +123,7 @@ class SynonymGroupSchema(FormSchema):
     note = fields.String(allow_none=True)
     updated_at = fields.DateTime()
     # the first terms of the built-in groups this group joins (their terms apply with it)
-    extends = fields.List(fields.String())
+    extends = fields.List(BuiltInTerm())
     # the terms no listing held when the group was last saved (none: every term found one)
     unfound = fields.List(fields.String(), allow_none=True)
     # in the answer to an addition or replacement only: terms no listing holds
@@ -147,7 +160,7 @@ class SynonymChangeSchema(FormSchema):
     client_name = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     # an addition or change that joins built-in groups: their first terms (else none)
-    joins = fields.List(fields.String(), allow_none=True)
+    joins = fields.List(BuiltInTerm(), allow_none=True)
     # a replacement that changed the group's note: the note before and after (else none)
     note_change = fields.Nested(NoteChangeSchema, allow_none=True)
     at = fields.DateTime()

@@ -137,7 +137,7 @@ def groups(session: Session) -> list[SynonymGroup]:
 MESSAGES = {
     "empty": N_("Synonym terms must not be empty"),
     "too_long": N_("A synonym term holds a word and at most 40 characters"),
-    "too_few": N_("A synonym group needs at least two different terms"),
+    "too_few": N_("A synonym group needs at least two different terms."),
     "too_many_terms": N_("A synonym group has at most 20 terms"),
     "too_many_merged": N_("With the built-in group it joins, the group would have over 20 terms"),
     "loop": N_("One of the terms is already in another synonym group; edit that group instead"),
@@ -360,34 +360,71 @@ def known_word(term: str) -> bool:
     return any(words.get(form.lower()) for form in forms)
 
 
-def unfound(engine: search.SearchEngine, terms: list[str]) -> list[Unfound]:
-    """The terms no listing holds, each searched alone as a buyer would type it, without
-    synonyms: one the search answers only by a correction, by some of its words or by
-    character pairs counts as held by none. Such a term is kept (a buyer's word missing from
-    the listings is what synonyms are for); it may be a typo only when the search corrects it
-    to a word the listings hold and it is no known word (``close_to``). Without a search
-    index to ask, none is named."""
-    nothing = analysis.Synonyms([])
+def _held(found: search.Results) -> bool:
+    """Whether a search's answer holds its words: not only by a correction, by some of its
+    words or by character pairs."""
+    return bool(found.total) and not (found.did_you_mean or found.relaxed or found.loose)
+
+
+def _holds_every_word(engine: search.SearchEngine, text: str, synonyms) -> bool:
+    """Whether the listings hold ``text`` and each of its words: a search of several words
+    also answers with listings holding only one of them (east rain line by a listing of
+    rain), which is no sign that the listings hold the phrase."""
+    for words in (text, *analysis.query_terms(text)):
+        query = search.Query(text=words, per_page=1, synonyms=synonyms)
+        if not _held(engine.search(LISTINGS, query)):
+            return False
+    return True
+
+
+def _corrected_words(term: str, close: str) -> list[str]:
+    """The words of ``term`` the correction ``close`` changes (the whole term when it does
+    not correct it word for word)."""
+    typed, fixed = term.split(), close.split()
+    if len(typed) != len(fixed):
+        return [term]
+    return [a for a, b in zip(typed, fixed, strict=True) if analysis.term_key(a) != b.lower()]
+
+
+def unfound(
+    engine: search.SearchEngine, terms: list[str], synonyms: analysis.Synonyms
+) -> list[Unfound]:
+    """The terms no listing holds, each searched alone as a buyer would type it, with the
+    synonym list as it was before the save (``synonyms``: a term a built-in group finds
+    listings for, 巴士 by 公交, is held): one the search answers only by a correction, by
+    some of its words or by character pairs counts as held by none. Such a term is kept (a
+    buyer's word missing from the listings is what synonyms are for); it may be a typo only
+    when the search's correction is itself held by the listings and each word it corrects is
+    no known word (``close_to``). Without a search index to ask, none is named."""
     out = []
     for term in terms:
         try:
-            found = engine.search(LISTINGS, search.Query(text=term, per_page=1, synonyms=nothing))
+            found = engine.search(LISTINGS, search.Query(text=term, per_page=1, synonyms=synonyms))
+            close = found.did_you_mean
+            if close and any(known_word(word) for word in _corrected_words(term, close)):
+                close = None
+            if close and not _holds_every_word(engine, close, synonyms):
+                # east rail line is no typo of east rain line, which no listing holds.
+                close = None
         except search.IndexMissing:
             return []  # nothing indexed yet: every term would be named
         except search.SearchError:
             log.warning("could not tell whether listings hold the synonym term %r", term)
             return []
-        if not found.total or found.did_you_mean or found.relaxed or found.loose:
-            close = found.did_you_mean if not known_word(term) else None
+        if not _held(found):
             out.append(Unfound(term, discovery.in_typed_script(close, term, False)))
     return out
 
 
-def check_found(engine: search.SearchEngine, group: SynonymGroup) -> list[Unfound]:
-    """The group's terms no listing holds (:func:`unfound`), recorded on the group as it is
+def check_found(
+    session: Session, engine: search.SearchEngine, group: SynonymGroup
+) -> list[Unfound]:
+    """The group's terms no listing holds (:func:`unfound`, searched with every other group
+    applied, as a buyer's search was before the save), recorded on the group as it is
     saved: buyers' as-you-type suggestions leave them out (港鐵客留, a typo of 港鐵客流, would
     otherwise complete 港鐵客), without a search per keystroke."""
-    missing = unfound(engine, group.terms)
+    others = [g.terms for g in groups(session) if g.id != group.id]
+    missing = unfound(engine, group.terms, effective(others, _retired(session)))
     group.unfound = [each.term for each in missing] or None
     return missing
 

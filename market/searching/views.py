@@ -36,7 +36,7 @@ def _warned(group):
             "close_to": item.close_to,
             "message": services.unfound_message(item, _),
         }
-        for item in services.check_found(current_app.extensions["search"], group)
+        for item in services.check_found(db_session(), current_app.extensions["search"], group)
     ]
     return group
 

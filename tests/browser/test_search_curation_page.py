@@ -146,6 +146,7 @@ def test_report_rows_and_groups_are_named_for_screen_readers_and_fit_a_phone(
         field = row.get_by_role("textbox", name="“无结果查询3” means the same as")
         assert field.bounding_box()["width"] >= 200
         assert field.evaluate("e => getComputedStyle(e).borderRadius") != "0px"
+        page.get_by_test_id("built-in-synonyms").locator("summary").click()
         defaults = page.get_by_test_id("default-groups")
         defaults.get_by_role("button", name="Delete the built-in group “出租车”").wait_for()
         groups = page.get_by_test_id("synonym-groups")
@@ -208,6 +209,7 @@ def test_deleting_a_built_in_group_asks_first_and_takes_a_note(browser, live_app
     try:
         sign_in(page, curator)
         page.goto("/staff/search")
+        page.get_by_test_id("built-in-synonyms").locator("summary").click()
         defaults = page.get_by_test_id("default-groups")
         form = defaults.locator("form", has=page.locator('input[value="公交"]'))
         delete = form.get_by_role("button", name="Delete the built-in group “公交”")
@@ -221,6 +223,46 @@ def test_deleting_a_built_in_group_asks_first_and_takes_a_note(browser, live_app
         delete.click()
         page.wait_for_load_state()
         assert "买家不用" in page.get_by_test_id("changes").inner_text()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("en-GB", "Show the"), ("zh-HK", "顯示")])
+def test_the_built_in_groups_are_folded_away_below_the_staffs_groups_and_the_trail(
+    browser, live_app, curator, locale, shown
+):
+    context = browser.new_context(
+        locale=locale, base_url=live_app.url, viewport={"width": 375, "height": 800}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        # The page is a few screens on a phone, the trail among them, not past 130 groups.
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 12000, height
+        built_in = page.get_by_test_id("built-in-synonyms")
+        trail = page.get_by_test_id("changes").bounding_box()
+        assert page.get_by_test_id("synonym-groups").bounding_box()["y"] < trail["y"]
+        assert trail["y"] < built_in.bounding_box()["y"]
+        assert not page.get_by_test_id("default-groups").is_visible()
+        # The section links lead to the groups and the trail.
+        page.get_by_test_id("page-sections").get_by_role("link").nth(1).click()
+        assert page.locator(":target").get_attribute("id") == "changes"
+        # By keyboard alone: open the built-in groups, reach a note field and its button.
+        summary = built_in.locator("summary")
+        assert shown in summary.inner_text()
+        summary.focus()
+        page.keyboard.press("Enter")
+        assert page.get_by_test_id("default-groups").is_visible()
+        page.keyboard.press("Tab")
+        note = page.evaluate("document.activeElement.id")
+        assert note.startswith("default-note-")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith(
+            {"en-GB": "Delete the built-in group", "zh-HK": "刪除內置同義詞組"}[locale]
+        )
+        assert not overflow(page)
     finally:
         context.close()
 
