@@ -167,6 +167,9 @@ def test_a_buyer_outside_a_mainland_only_licence_is_told_before_the_form(exchang
     assert 'data-testid="buy-outside-licence"' in html
     assert "allows use only in Mainland China: it cannot buy this listing." in html
     assert 'data-testid="buy-form"' not in html
+    # Not a dead end: the way back to the listing, and a demand to post instead.
+    ways = html.split('data-testid="buy-outside-licence-ways"')[1].split("</ul>")[0]
+    assert f'href="/market/listings/{listing.id}"' in ways and "/demands#post-demand" in ways
     # Sent anyway, the order is refused in a sentence naming the field.
     form = {
         "plan_id": str(listing.live_revision.plans[0].id),
