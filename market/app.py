@@ -209,6 +209,10 @@ def _register_unit_of_work(app: Flask) -> None:
                 session.close()
         return response
 
+    # Also when an app context without a request ends (a command, a job, a test reading the
+    # database): its session's transaction holds SQLite's write lock (BEGIN IMMEDIATE) until
+    # it is closed, which would otherwise wait for the garbage collector.
+    @app.teardown_appcontext
     @app.teardown_request
     def discard_unit_of_work(_exception):
         session = g.pop("db_session", None)

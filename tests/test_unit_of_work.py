@@ -86,3 +86,13 @@ def test_a_busy_database_answers_503_with_retry_after(busy_app):
         },
     )
     assert again.status_code == 302
+
+
+def test_a_session_read_in_an_app_context_ends_with_it(app):
+    # A command or a test reading the database in an app context without a request: on
+    # SQLite its BEGIN IMMEDIATE holds the one write lock until the session is closed.
+    with app.app_context():
+        session = db_session()
+        session.execute(sa.text("SELECT 1"))
+        assert session.in_transaction()
+    assert not session.in_transaction()
