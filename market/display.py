@@ -16,6 +16,7 @@ from markupsafe import Markup
 import search
 from market.forms import error_lines, error_text, maxlength
 from market.hant import is_traditional, to_traditional
+from market.i18n import reads_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
@@ -259,8 +260,7 @@ def quoting(sentence: str | None) -> Markup:
     if not sentence:
         return Markup("")
     parts = _QUOTED.split(str(sentence))
-    locale = get_locale()
-    if locale is not None and locale.script == "Hant":
+    if reads_traditional():
         # The exchange's own words follow the reader into Traditional; the quoted titles stay
         # as their authors typed them.
         parts = [part if index % 2 else to_traditional(part) for index, part in enumerate(parts)]

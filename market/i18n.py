@@ -56,6 +56,12 @@ def select_locale() -> str:
     return _from_header() or DEFAULT_LOCALE
 
 
+def reads_traditional() -> bool:
+    """Whether the reader's language is Chinese in Traditional characters (zh-TW, zh-HK)."""
+    locale = get_locale()
+    return locale is not None and locale.script == "Hant"
+
+
 def language_tag() -> str:
     """The page's language as a ``lang`` attribute says it (``zh-Hans``, ``zh-Hant``, ``en``)."""
     locale = get_locale()

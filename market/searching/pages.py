@@ -24,6 +24,7 @@ from market.display import colon, word_list
 from market.errors import DomainError, InvalidInput
 from market.forms import parse_form
 from market.hant import built_in_to_traditional, group_to_traditional
+from market.i18n import reads_traditional
 from market.identity.models import Organisation, StaffRole
 from market.listings import discovery
 from market.listings.pages import FACET_TITLES
@@ -37,20 +38,15 @@ from search import analysis
 blp = Blueprint("searching", __name__)
 
 
-def _traditional() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.script == "Hant"
-
-
 def _shown(term: str) -> str:
     """A term as the page shows it: a built-in term (the library writes most in Simplified)
     in Traditional on a Traditional page, display only; the staff's own terms as typed."""
-    return built_in_to_traditional(term) if _traditional() else term
+    return built_in_to_traditional(term) if reads_traditional() else term
 
 
 def _shown_list(terms: str) -> str:
     """A group as a message quotes it (terms joined by ", "), each term :func:`_shown`."""
-    return group_to_traditional(terms) if _traditional() else terms
+    return group_to_traditional(terms) if reads_traditional() else terms
 
 
 @blp.route("/staff/search")
@@ -66,16 +62,11 @@ def _page(
 ):  # fmt: skip
     session = db_session()
     groups = services.annotate(session, services.groups(session))
-    found = services.report(session, utcnow())
+    found = services.report(session, current_app.extensions["search"], utcnow())
     # A query of the report that a staff group now holds says so in its row, read as the
     # search reads it (船運數據 is held by a group of 船運); its one-step form offers the words
     # a query keeps less its place words (香港 樓價 → 樓價), none when no word is left.
     holding = {analysis.term_key(term): group for group in groups for term in group.terms}
-    services.without_filters(
-        current_app.extensions["search"],
-        services.current(session),
-        found["zero_results_with_filters"],
-    )
     for row in (*found["zero_results"], *found["zero_results_with_filters"], *found["low_clicks"]):
         row["term"] = services.offered(row["query"])
         # A whole request (hourly weather observations Hong Kong …) is no synonym term: its

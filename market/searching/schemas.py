@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import get_locale
 from marshmallow import ValidationError, fields, pre_load, validate
 
 from market.hant import built_in_to_traditional
+from market.i18n import reads_traditional
 from market.text import N_, FormSchema
 from search.analysis import MAX_GROUP_SIZE
 
@@ -24,8 +24,7 @@ class BuiltInTerm(fields.String):
     Simplified, so in Traditional for ``zh-TW``/``zh-HK``, as a refusal quotes a group."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        locale = get_locale()
-        if value is not None and locale is not None and locale.script == "Hant":
+        if value is not None and reads_traditional():
             value = built_in_to_traditional(value)
         return super()._serialize(value, attr, obj, **kwargs)
 

@@ -745,11 +745,18 @@ def without_filters(
     return rows
 
 
-def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> dict:
+def report(
+    session: Session,
+    engine: search.SearchEngine,
+    now: datetime,
+    days: int = 30,
+    limit: int = 20,
+) -> dict:
     """Top queries without results (every channel): searched without filters (words the
     listings lack) apart from those searched with filters (category, region, price …: the
-    catalogue may lack such listings, not the words); and frequent page searches whose
-    results are rarely opened; each query as typed, counted by its folded form."""
+    catalogue may lack such listings, not the words; each with what its words find without
+    them, :func:`without_filters`); and frequent page searches whose results are rarely
+    opened; each query as typed, counted by its folded form."""
     since = now - timedelta(days=days)
     recent = SearchQuery.at >= since
 
@@ -810,7 +817,9 @@ def report(session: Session, now: datetime, days: int = 30, limit: int = 20) -> 
         "days": days,
         "searches": total,
         "zero_results": [{"query": q, "searches": n} for q, n, _, _ in zero],
-        "zero_results_with_filters": _folded(zero_filtered)[:limit],
+        "zero_results_with_filters": without_filters(
+            engine, current(session), _folded(zero_filtered)[:limit]
+        ),
         "low_clicks": [
             {"query": q, "searches": n, "clicked": c, "click_rate": round(c / n, 3)}
             for q, n, c in low

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_smorest import Blueprint, Page
 
@@ -12,6 +11,7 @@ from market.context import db_session, principal
 from market.db import utcnow
 from market.errors import InvalidInput
 from market.hant import group_to_traditional
+from market.i18n import reads_traditional
 from market.identity.models import User
 from market.oauth.server import requires
 from market.searching import schemas, services
@@ -48,8 +48,7 @@ def _saved(change):
     try:
         return _warned(change())
     except InvalidInput as error:
-        locale = get_locale()
-        if locale is not None and locale.script == "Hant" and "group" in error.details:
+        if reads_traditional() and "group" in error.details:
             error.details["group"] = [group_to_traditional(g) for g in error.details["group"]]
         raise
 
@@ -163,11 +162,5 @@ def synonym_changes():
 def search_report(args):
     """Top queries without results and frequent queries whose results are rarely opened;
     each query that found nothing within its filters with what its words find without them."""
-    session = db_session()
-    found = services.report(session, utcnow(), days=args["days"])
-    services.without_filters(
-        current_app.extensions["search"],
-        services.current(session),
-        found["zero_results_with_filters"],
-    )
-    return found
+    engine = current_app.extensions["search"]
+    return services.report(db_session(), engine, utcnow(), days=args["days"])
