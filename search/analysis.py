@@ -712,7 +712,8 @@ def specificity(documents: int, matching: int) -> float:
 #: corpora, which hold 语音, before the Chinese instruction-tuning data, which holds 中文 and
 #: 数据集.
 GENERIC_WORDS = frozenset(
-    """数据集 资料集 dataset datasets api apis 接口 报告 report reports 中文 汉语 chinese""".split()  # noqa: SIM905
+    {"数据集", "资料集", "dataset", "datasets", "api", "apis", "接口", "报告", "report", "reports"}
+    | {"中文", "汉语", "chinese"}
 )
 
 
