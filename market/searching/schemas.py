@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import ValidationError, fields, pre_load, validate
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from market.hant import built_in_to_traditional
 from market.i18n import reads_traditional
+from market.searching.services import MESSAGES
 from market.text import N_, FormSchema
 from search.analysis import MAX_GROUP_SIZE
 
@@ -48,6 +49,20 @@ class SynonymGroupInputSchema(FormSchema):
         metadata={"minItems": 2, "maxItems": MAX_GROUP_SIZE},
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def count_with_other_errors(self, data, original, **_):
+        # A refusal of another field (a note too long) names the count of terms too, when it
+        # is also wrong: the caller mends both at once, not one a round. Alone, the count is
+        # left to the service, whose refusal says it at the top.
+        if not isinstance(original, dict):
+            return
+        terms, typed = data.get("terms"), original.get("terms")
+        failed = set(original) & set(self.fields) - {*data, "terms"}
+        # every term typed was loaded (a term refused is named by itself)
+        whole = not isinstance(typed, list) or len(typed) == len(terms or ())
+        if failed and whole and isinstance(terms, list) and len(terms) < 2:
+            raise ValidationError(MESSAGES["too_few"], "terms")
 
 
 class SynonymGroupFormSchema(SynonymGroupInputSchema):

@@ -11,6 +11,7 @@ matching searches with the same list).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -321,6 +322,9 @@ class Unfound:
 
     term: str
     close_to: str | None = None
+    #: Whether a listing holds another term of the group: when none does, a search for the
+    #: term finds nothing yet, not what the others find.
+    others_held: bool = True
 
 
 @functools.cache
@@ -330,7 +334,8 @@ def _to_simplified() -> tuple[opencc.OpenCC, ...]:
 
 
 #: What a save says of a term no listing holds: a known word or one close to nothing, that
-#: no listing holds it; one close to a word the listings hold, that word too (perhaps a typo).
+#: no listing holds it; one close to a word the listings hold, that word too (perhaps a typo);
+#: when no listing holds any term of the group (``_none``), that its searches find nothing yet.
 UNFOUND_MESSAGES = {
     "plain": N_(
         "No listing holds “%(term)s”: the group is saved, and a search for it finds what the "
@@ -341,14 +346,21 @@ UNFOUND_MESSAGES = {
         "that it is not a typo. The group is saved, and a search for it finds what the other "
         "terms find, with no “did you mean” offered for it."
     ),
+    "plain_none": N_(
+        "No listing holds “%(term)s”, nor any other term of the group: the group is saved, and "
+        "its searches find listings once one holds a term of it."
+    ),
+    "close_none": N_(
+        "No listing holds “%(term)s”; listings hold “%(close)s”, which it is close to: check "
+        "that it is not a typo. The group is saved, though no listing holds any of its terms."
+    ),
 }
 
 
 def unfound_message(item: Unfound, gettext) -> str:
     """What a save says of a term no listing holds, in the reader's language (``gettext``)."""
-    if item.close_to:
-        return gettext(UNFOUND_MESSAGES["close"], term=item.term, close=item.close_to)
-    return gettext(UNFOUND_MESSAGES["plain"], term=item.term)
+    kind = ("close" if item.close_to else "plain") + ("" if item.others_held else "_none")
+    return gettext(UNFOUND_MESSAGES[kind], term=item.term, close=item.close_to)
 
 
 def known_word(term: str) -> bool:
@@ -413,6 +425,8 @@ def unfound(
             return []
         if not _held(found):
             out.append(Unfound(term, discovery.in_typed_script(close, term, False)))
+    if len(out) == len(terms):
+        out = [dataclasses.replace(each, others_held=False) for each in out]
     return out
 
 

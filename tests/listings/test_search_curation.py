@@ -1106,6 +1106,58 @@ def test_the_group_list_keeps_the_terms_no_listing_holds(
     assert [g["unfound"] for g in listed] == [["嘟嘟卡"]]
 
 
+def test_a_group_no_listing_holds_any_term_of_is_not_said_to_find_what_the_others_find(
+    db, client, published, staff_api, reviewer, drain
+):
+    drain()
+    added = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": ["嘟嘟卡", "嘟嘟票"]},
+        headers={**staff_api, "Accept-Language": "en"},
+    )  # fmt: skip
+    assert added.status_code == 201, added.get_json()
+    messages = [w["message"] for w in added.get_json()["warnings"]]
+    assert [w["term"] for w in added.get_json()["warnings"]] == ["嘟嘟卡", "嘟嘟票"]
+    for message in messages:
+        assert "nor any other term of the group" in message
+        assert "finds what the other terms find" not in message
+    db.commit()
+    page = client.get("/staff/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    unfound = page.split('data-testid="group-unfound"')[1].split("</p>")[0]
+    assert "No listing held any term of the group when it was saved" in unfound
+    assert "what the other terms find" not in unfound
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search/synonyms", "/api/v1/search/synonyms/1"])
+def test_a_one_term_group_with_a_bad_note_is_told_both_at_once(client, staff_api, path):
+    if path.endswith("/1"):
+        _add(client, staff_api, ["甲乙", "丙丁"])
+    send = client.raw.put if path.endswith("/1") else client.raw.post
+    response = send(
+        path, json={"terms": ["地铁"], "note": "x" * 201},
+        headers={**staff_api, "Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "note": ["Longer than maximum length 200."],
+        "terms": ["A synonym group needs at least two different terms."],
+    }
+
+
+def test_the_page_tells_a_one_term_group_with_a_bad_note_both_at_once(client, reviewer):
+    response = client.submit(
+        "/staff/search", {"terms": "孤单", "note": "x" * 201}, page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "A synonym group needs at least two different terms." in page
+    summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
+    assert '<a href="#note">Longer than maximum length 200.</a>' in summary
+    assert '<a href="#terms">A synonym group needs at least two different terms.</a>' in summary
+    assert "200" in page.split('id="note-error"')[1].split("</p>")[0]
+    assert 'aria-describedby="note-error"' in page
+
+
 HONG_KONG = {"Accept-Language": "zh-HK"}
 
 
