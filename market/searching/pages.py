@@ -34,6 +34,7 @@ from market.money import money, plain_amount
 from market.searching import schemas, services
 from market.text import N_
 from search import analysis
+from search.lexicon import DEFAULT_SYNONYMS
 
 blp = Blueprint("searching", __name__)
 
@@ -83,11 +84,15 @@ def _page(
         show = _shown if change.action.startswith("default_") else str
         change.shown_before = [show(term) for term in change.before or ()]
         change.shown_after = [show(term) for term in change.after or ()]
+    # ``built_in``: the built-in groups with a term holding it (the whole list is long).
+    holding = " ".join(request.args.get("built_in", "").split())[: analysis.MAX_TERM_LENGTH]
     page = render_template(
         "searching/curation.html",
         report=found,
         groups=groups,
-        defaults=services.defaults(session),
+        defaults=services.defaults(session, holding or None),
+        holding=holding,
+        all_defaults=len(DEFAULT_SYNONYMS),
         changes=changes,
         errors=errors,
         form=form,

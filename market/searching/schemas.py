@@ -144,6 +144,15 @@ class SynonymGroupSchema(FormSchema):
     warnings = fields.List(fields.Nested(SynonymWarningSchema))
 
 
+class DefaultGroupArgsSchema(FormSchema):
+    """Which built-in groups to list: ``term``, those with a term holding it."""
+
+    term = fields.String(
+        load_default=None,
+        validate=validate.Length(max=40, error=N_("A synonym term holds at most 40 characters")),
+    )
+
+
 class DefaultGroupSchema(FormSchema):
     """A built-in synonym group, named by its first term, and whether staff deleted it."""
 

@@ -550,12 +550,16 @@ def delete(
     session.delete(group)
 
 
-def defaults(session: Session) -> list[dict]:
-    """The built-in groups: ``{term, terms, deleted}``, ``term`` (the first) naming each."""
+def defaults(session: Session, holding: str | None = None) -> list[dict]:
+    """The built-in groups: ``{term, terms, deleted}``, ``term`` (the first) naming each; with
+    ``holding``, only those with a term holding it, script, case and width folded (巴士 finds
+    the group of 公交, ``rail`` those of 地铁 and 高铁)."""
     retired = _retired(session)
+    key = analysis.term_key(holding) if holding is not None else ""
     return [
         {"term": group[0], "terms": list(group), "deleted": group[0] in retired}
         for group in DEFAULT_SYNONYMS
+        if not key or any(key in analysis.term_key(term) for term in group)
     ]
 
 

@@ -119,11 +119,13 @@ def remove_synonyms(args, group_id: int):
 
 @blp.route("/search/synonyms/defaults")
 @requires("review:write")
+@blp.arguments(schemas.DefaultGroupArgsSchema, location="query")
 @blp.response(200, schemas.DefaultGroupSchema(many=True))
 @blp.paginate(Page)
-def list_default_synonyms():
-    """The built-in synonym groups, each named by its first term, and which are deleted."""
-    return services.defaults(db_session())
+def list_default_synonyms(args):
+    """The built-in synonym groups, each named by its first term, and which are deleted;
+    ``?term=`` lists those with a term holding it (script, case and width folded)."""
+    return services.defaults(db_session(), args["term"])
 
 
 @blp.route("/search/synonyms/defaults/<string:term>", methods=["DELETE"])

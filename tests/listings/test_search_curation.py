@@ -1158,6 +1158,71 @@ def test_the_page_tells_a_one_term_group_with_a_bad_note_both_at_once(client, re
     assert 'aria-describedby="note-error"' in page
 
 
+def test_the_api_lists_the_built_in_groups_holding_a_term(client, staff_api):
+    everything = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"page_size": 100}, headers=staff_api
+    )
+    total = json.loads(everything.headers["X-Pagination"])["total"]
+    found = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"term": "巴士"}, headers=staff_api
+    )
+    assert found.status_code == 200
+    groups = found.get_json()
+    assert any("公交" in group["terms"] for group in groups)
+    assert 0 < len(groups) < total
+    for group in groups:
+        assert any("巴士" in term for term in group["terms"]), group
+    # script and case folded: the Simplified and the Traditional form find the same groups
+    traditional = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"term": "地鐵"}, headers=staff_api
+    ).get_json()
+    simplified = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"term": "地铁"}, headers=staff_api
+    ).get_json()
+    assert traditional == simplified and any("地铁" in g["terms"] for g in simplified)
+    upper = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"term": "METRO"}, headers=staff_api
+    ).get_json()
+    assert upper and all(any("metro" in t.lower() for t in g["terms"]) for g in upper)
+    long = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"term": "字" * 41},
+        headers={**staff_api, "Accept-Language": "en"},
+    )  # fmt: skip
+    assert long.status_code == 422
+    assert list(long.get_json()["errors"]) == ["term"]
+
+
+@pytest.mark.parametrize(
+    ("language", "told", "shown"),
+    [("en", "of the", "公交"), ("zh-HK", "個內置同義詞組中有", "公交")],
+)  # fmt: skip
+def test_the_page_finds_the_built_in_groups_holding_a_term(client, reviewer, language, told, shown):
+    page = client.get(
+        "/staff/search", query_string={"built_in": "巴士"}, headers={"Accept-Language": language}
+    ).get_data(as_text=True)
+    found = page.split('data-testid="built-in-found"')[1].split("</p>")[0]
+    assert told in found and "巴士" in found
+    details = page.split('data-testid="built-in-synonyms"')[1]
+    assert details.startswith(" open>")
+    groups = details.split('data-testid="default-groups"')[1].split("</ul>")[0]
+    items = groups.split("<li>")[1:]
+    assert items and all("巴士" in item for item in items)
+    assert any(shown in item for item in items)
+    assert 'value="巴士"' in page.split('data-testid="find-built-in"')[1].split("</form>")[0]
+    unfiltered = client.get("/staff/search").get_data(as_text=True)
+    assert 'data-testid="built-in-found"' not in unfiltered
+    assert len(unfiltered.split('data-testid="default-groups"')[1].split("</ul>")[0]
+               .split("<li>")) > len(items) + 1  # fmt: skip
+
+
+def test_the_page_says_when_no_built_in_group_holds_a_term(client, reviewer):
+    page = client.get(
+        "/staff/search", query_string={"built_in": "嘟嘟卡"}, headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "No built-in group holds “嘟嘟卡”." in page
+    assert 'data-testid="built-in-synonyms"' not in page
+
+
 HONG_KONG = {"Accept-Language": "zh-HK"}
 
 
