@@ -23,7 +23,15 @@ from webargs.flaskparser import is_json_request
 from market.apilinks import LinksPlugin
 from market.context import db_session
 from market.errors import DomainError, NotFound
-from market.fields import INT64_MAX, BigIdConverter, IdConverter, Int, Text, text_errors
+from market.fields import (
+    INT64_MAX,
+    BigIdConverter,
+    IdConverter,
+    Int,
+    Text,
+    query_list_errors,
+    text_errors,
+)
 from market.oauth.scopes import SCOPES
 from market.text import N_
 
@@ -251,10 +259,18 @@ RANGE_ENDS = (("start", "end"), ("_start", "_end"), ("_from", "_to"))
 def _ranges_in_order(parser, location_data, schema, req, location, unknown, validators):
     """webargs' loading of one location, then: an end before its start (``start``/``end``,
     ``temporal_start``/``temporal_end``, ``coverage_from``/``coverage_to``) is a 422 naming
-    the end, for every operation and location."""
-    data = type(parser)._process_location_data(
-        parser, location_data, schema, req, location, unknown, validators
-    )
+    the end, for every operation and location. A query string's list argument refused for
+    an item is named with that value (:func:`market.fields.query_list_errors`)."""
+    try:
+        data = type(parser)._process_location_data(
+            parser, location_data, schema, req, location, unknown, validators
+        )
+    except ValidationError as error:
+        if location != "query" or not isinstance(error.messages, Mapping):
+            raise
+        # A list argument's refused item named by its value, at the argument's level.
+        sent = {name: req.args.getlist(name) for name in req.args}
+        raise ValidationError(query_list_errors(error.messages, sent)) from None
     if isinstance(data, Mapping):
         errors = range_errors(data)
         if errors:
@@ -399,6 +415,11 @@ def refuse_repeated_form_fields() -> None:
     doc = getattr(view, "_apidoc", None)
     if doc is None:
         return  # a page's form: parse_form reads it
+    if not _reads_form(doc):
+        # An operation that reads JSON (or nothing): a repeated field of a form it never
+        # reads is not what is wrong, and named so it sent the caller fixing the wrong thing.
+        # Its parser answers 415, naming Content-Type and the JSON it takes.
+        return
     lists = _form_lists(request.endpoint, doc)
     repeated = {
         name
@@ -410,6 +431,12 @@ def refuse_repeated_form_fields() -> None:
     }
     if repeated:
         raise ValidationError({name: [N_("Given more than once.")] for name in sorted(repeated)})
+
+
+def _reads_form(doc: Mapping) -> bool:
+    """Whether an API operation reads form fields or files (rather than JSON, or nothing)."""
+    parameters = doc.get("arguments", {}).get("parameters", [])
+    return any(parameter.get("in") in ("form", "files", "formData") for parameter in parameters)
 
 
 _form_lists_of: dict[str, frozenset[str]] = {}

@@ -307,6 +307,36 @@ def _check(field: fields.Field, value, empty_is_blank: bool = False) -> object |
 
 REPEATED = "Each value may be listed once: {value} is repeated."
 
+#: A refused item of a list given in a query string, at the list's own level.
+REFUSED_ITEM = "“{value}”: {message}"
+
+
+def query_list_errors(messages: Mapping, sent: Mapping) -> dict:
+    """``messages`` (by argument) with each list argument's item errors, which marshmallow
+    keys by position (``{"region": {0: ["Must be one of: …"]}}``), at the argument's level,
+    each naming the value refused (``{"region": ["“atlantis”: Must be one of: …"]}``): in a
+    query string a list is the argument given once per item, and a position names nothing
+    the caller wrote. ``sent`` gives each argument's values as sent, in order."""
+    out: dict = {}
+    for name, found in messages.items():
+        values = sent.get(name)
+        if not isinstance(found, Mapping) or not isinstance(values, list | tuple):
+            out[name] = found
+            continue
+        lines: list = []
+        for index, texts in found.items():
+            position = int(index) if str(index).isdigit() else None
+            if position is None or position >= len(values):
+                lines.extend(texts if isinstance(texts, list) else [texts])  # the whole list's
+                continue
+            value = values[position]
+            for text in texts if isinstance(texts, list) else [texts]:
+                # A value that may not be shown (a control character) is left unquoted.
+                shown = isinstance(value, str) and not has_forbidden_characters(value)
+                lines.append(REFUSED_ITEM.format(value=value, message=text) if shown else text)
+        out[name] = lines
+    return out
+
 
 def _is_choice_or_id(field: fields.Field) -> bool:
     """Whether a list's items are choices (an enum, or text restricted to ``OneOf``) or ids

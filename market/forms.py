@@ -164,6 +164,7 @@ VALIDATION_MESSAGES = (
     N_("Not a valid date and time: write it like 2026-11-30T09:00:00+08:00."),
     N_("Not a valid aware datetime: write it with its zone, like 2026-11-30T09:00:00+08:00."),
     N_("Each value may be listed once: {value} is repeated."),
+    N_("“{value}”: {message}"),
     N_("The end may not be before the start."),
     N_("A web address may not hold a user name or password."),
     N_("The port must be a number from 1 to 65535."),
@@ -218,7 +219,9 @@ def error_text(message: str, *, keep_choices: bool = False) -> str:
         match = pattern.fullmatch(message)
         if match:
             values = match.groupdict()
-            if "choices" in values and not keep_choices:  # codes mean nothing to a reader
+            if "message" in values:  # a refused value's own message (market.fields.REFUSED_ITEM)
+                values["message"] = error_text(values["message"], keep_choices=keep_choices)
+            elif "choices" in values and not keep_choices:  # codes mean nothing to a reader
                 return gettext("Choose one of the offered values.")
             return gettext(template).format(**values)
     return message

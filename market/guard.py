@@ -90,6 +90,13 @@ def _json_body():
         # JSON is UTF-8 (RFC 8259): json.loads would guess UTF-16 or 32 from the bytes, which
         # the views' parser then refuses in a shape of its own.
         text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Said as what it is: "not valid JSON" sent the caller looking for a syntax error
+        # in text that was fine, only encoded otherwise (Latin-1, GBK, UTF-16).
+        raise MalformedBody(
+            N_("The body is not valid UTF-8: send JSON as UTF-8."), field="body"
+        ) from None
+    try:
         body = json.loads(
             text, parse_float=_finite, parse_constant=_refuse_constant, object_pairs_hook=_object
         )

@@ -31,6 +31,7 @@ from market.display import (
     word_list,
 )
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
+from market.fields import query_list_errors
 from market.forms import error_text, parse_form
 from market.guard import refused_query_args, shows_refused_query
 from market.i18n import locale_code
@@ -57,7 +58,7 @@ from market.listings.models import (
 )
 from market.listings.rates import CNY
 from market.listings.states import Action, Actor
-from market.money import money, plain_amount
+from market.money import money, plain_amount, whole_money
 from market.registry.assets import Upload, store_first
 from market.registry.models import (
     ASSET_KIND_LABELS,
@@ -139,26 +140,27 @@ def _search_args() -> tuple[dict, dict]:
     except ValidationError as error:
         # The words alone; words too long are refused by the search as they would be alone.
         words = {"q": flat["q"]} if isinstance(flat.get("q"), str) else {}
-        return schema.load(words), error.normalized_messages() | refused
+        found = query_list_errors(error.normalized_messages(), flat)
+        return schema.load(words), found | refused
 
 
 def _searched_args(refused: set[str]) -> dict[str, list[str]]:
     """The URL's arguments without those the search refused (and did not use), for the
     links of the page answering it: a facet, a page or a correction must not carry a refused
-    value (over-long words, ``category=nope``) into the next search, refused again."""
-    return {
-        key: values
-        for key, values in request.args.to_dict(flat=False).items()
-        if key not in refused
-    }
+    value (over-long words, ``category=nope``) into the next search, refused again. Empty
+    values (a price form's field left blank) are no argument, as the search reads them."""
+    searched = {}
+    for key, values in request.args.to_dict(flat=False).items():
+        given = [value for value in values if value != ""]
+        if key not in refused and given:
+            searched[key] = given
+    return searched
 
 
 def _argument_errors(errors: dict) -> list[str]:
     """One readable line per argument of the URL that could not be read."""
     lines = []
     for name, messages in errors.items():
-        if isinstance(messages, dict):  # a list argument: messages by position
-            messages = [text for texts in messages.values() for text in texts]
         for message in messages:
             title = _(ARGUMENT_TITLES[name]) if name in ARGUMENT_TITLES else name
             # Every message is a sentence of its own: “Search” was not understood. The text is
@@ -239,7 +241,9 @@ def market():
     page = render_template(
         "listings/market.html", args=shown, results=results, facets=facets, error=error,
         argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
-        labels=_labels(), pages=_page_links(results, searched), chips=_chips(facets),
+        labels=_labels(), pages=_page_links(results, searched),
+        chips=_chips(facets, args, searched),
+        price_form=_price_form(searched, bad_arguments),
         clear_all=url_for(
             "listings.market",
             q=None if "q" in dropped else args["q"] or None,
@@ -327,9 +331,11 @@ def _page_links(results, searched: dict) -> list[dict]:
 TYPED_FACETS = frozenset({"provider"})
 
 
-def _chips(facets: dict) -> list[dict]:
-    """The active filters, each with the link that removes it."""
-    return [
+def _chips(facets: dict, args: dict, searched: dict) -> list[dict]:
+    """The active filters, each with the link that removes it: the facets' values, and a
+    price or year range that is no bucket of its facet (typed in the price form, or by hand
+    in the URL), which a facet could neither show nor remove."""
+    chips = [
         {
             "facet": _(FACET_TITLES.get(name, name)),
             "label": item["label"],
@@ -340,6 +346,69 @@ def _chips(facets: dict) -> list[dict]:
         for item in values
         if item.get("active")
     ]
+    for facet, label in (("price", _price_range_label(args)), ("coverage_to", _years_label(args))):
+        if label is None or any(item.get("active") for item in facets.get(facet, ())):
+            continue
+        kept = {key: values for key, values in searched.items() if key not in _RANGE_KEYS[facet]}
+        chips.append({
+            "facet": _(FACET_TITLES[facet]), "label": label, "typed": False,
+            "href": url_for("listings.market", **kept),
+        })  # fmt: skip
+    return chips
+
+
+#: The URL arguments of each range facet (a chip removing the range drops them, and the page).
+_RANGE_KEYS = {
+    "price": ("price_from", "price_below", "page"),
+    "coverage_to": ("year_from", "year_to", "page"),
+}
+
+
+def _amount(minor: int) -> str:
+    """A bound of a price range typed by the buyer: in whole yuan like the buckets', with
+    its fen when it has any (a range typed as 99.50 is not shown as ¥100)."""
+    return whole_money(minor, CNY) if minor % 100 == 0 else money(minor, CNY)
+
+
+def _price_range_label(args: dict) -> str | None:
+    """A price range in force as a bucket is named (from inclusive, below exclusive)."""
+    low, high = args.get("price_min"), args.get("price_max")
+    if low is None and high is None:
+        return None
+    if low is None:
+        return _("Under %(amount)s", amount=_amount(high + 1))
+    if high is None:
+        return _("%(amount)s and above", amount=_amount(low))
+    return f"{_amount(low)} – {_amount(high + 1)}"
+
+
+def _years_label(args: dict) -> str | None:
+    """A range of the years a listing's data runs up to (both included) in force."""
+    first, last = args.get("year_from"), args.get("year_to")
+    if first is None and last is None:
+        return None
+    if last is None:
+        return _("%(year)s and later", year=first)
+    if first is None:
+        return _("%(year)s and earlier", year=last)
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _price_form(searched: dict, refused: dict) -> dict:
+    """The price facet's own range form: the bounds as the buyer typed them (kept when
+    refused, to be put right), every other argument of the search carried as it is."""
+    carried = [
+        (key, value)
+        for key, values in searched.items()
+        if key not in _RANGE_KEYS["price"]
+        for value in values
+    ]
+    return {
+        "carried": carried,
+        "low": request.args.get("price_from", ""),
+        "high": request.args.get("price_below", ""),
+        "refused": [key for key in ("price_from", "price_below") if key in refused],
+    }
 
 
 def _link_facets(facets: dict, searched: dict) -> None:

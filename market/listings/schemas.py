@@ -433,6 +433,20 @@ class MarketArgsSchema(SearchArgsSchema):
         self.fields["price_min"].currency = currency
         self.fields["price_max"].currency = currency
 
+    @validates_schema
+    def _ranges_hold_something(self, data: dict, **kwargs) -> None:
+        # As the page's other refusals, naming the end the buyer typed: a range holding no
+        # price or year is a mistake, not a search that found nothing.
+        errors = {}
+        low, below = data.get("price_min"), data.get("price_max")
+        if low is not None and below is not None and below <= low:
+            errors["price_below"] = [N_("Must be above the lowest price.")]
+        first, last = data.get("year_from"), data.get("year_to")
+        if first is not None and last is not None and last < first:
+            errors["year_to"] = [N_("The last year may not be before the first.")]
+        if errors:
+            raise ValidationError(errors)
+
     @post_load
     def _below_is_exclusive(self, data: dict, **kwargs) -> dict:
         if data.get("price_max") is not None:

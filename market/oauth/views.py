@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, jsonify
 from flask_babel import gettext
 
@@ -19,13 +17,13 @@ def token():
     response = current_app.extensions["oauth_server"].create_token_response()
     if response.status_code >= 400:
         # Keep RFC 6749's `error` fields for OAuth clients, inside the API's one error shape.
-        oauth_error = json.loads(response.get_data())
+        oauth_error = current_app.json.loads(response.get_data())
         body = error_body(
             response.status_code,
             oauth_error.get("error_description") or oauth_error.get("error"),
             {"oauth": [oauth_error.get("error")]},
         )
-        response.set_data(json.dumps(body | oauth_error))
+        response.set_data(current_app.json.dumps(body | oauth_error))
     return response
 
 

@@ -100,10 +100,27 @@ def test_a_json_operation_refuses_another_media_type(caller, content_type):
     }
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
-def test_json_that_is_not_utf8_is_unreadable_like_any_bad_json(caller, encoding):
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [("utf-16", "research"), ("utf-32", "research"), ("gbk", "研究"), ("latin-1", "café")],
+)
+def test_json_that_is_not_utf8_is_refused_as_not_utf8(caller, encoding, text):
     api, headers, _organisation = caller
-    body = json.dumps({"plan_id": 1, "usage_scenario": "research"}).encode(encoding)
+    body = json.dumps({"plan_id": 1, "usage_scenario": text}, ensure_ascii=False)
+    body = body.encode(encoding)
+    response = api.post(
+        "/api/v1/orders", data=body, headers=headers | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == {
+        "body": ["The body is not valid UTF-8: send JSON as UTF-8."]
+    }
+
+
+def test_json_that_is_utf8_with_a_byte_order_mark_is_not_valid_json(caller):
+    # UTF-8 all the same, so not called otherwise: RFC 8259 has no byte order mark.
+    api, headers, _organisation = caller
+    body = json.dumps({"plan_id": 1, "usage_scenario": "research"}).encode("utf-8-sig")
     response = api.post(
         "/api/v1/orders", data=body, headers=headers | {"Content-Type": "application/json"}
     )

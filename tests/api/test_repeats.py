@@ -106,3 +106,19 @@ def test_a_json_key_given_twice_is_refused_naming_it(app, db):
     )
     assert response.status_code == 400
     assert list(response.get_json()["errors"]) == ["plan_id"]
+
+
+@pytest.mark.parametrize("body", ["terms=港铁&terms=地铁", "terms=港铁"])
+def test_a_form_sent_to_a_json_operation_is_told_to_send_json(app, db, body):
+    # A repeated field used to be named as given twice, as if a form were read there at all.
+    headers = _token(app, db, staff=True)
+    response = app.test_client().post(
+        "/api/v1/search/synonyms",
+        headers=headers,
+        data=body.encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 415, response.get_json()
+    assert response.get_json()["errors"] == {
+        "Content-Type": ["send the body as JSON (Content-Type: application/json)"]
+    }

@@ -277,6 +277,18 @@ def test_page_suggestions_are_served_as_json(client, published, drain):
     assert client.get("/market/suggest?q=" + "深" * 100).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/market/suggest", "/api/v1/listings/suggest"])
+def test_suggestions_are_sent_as_utf8_not_escapes(client, published, reader, drain, path):
+    drain()
+    response = client.raw.get(path, query_string={"q": "深圳"}, headers=reader)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    raw = response.get_data()
+    texts = [item["text"] for item in response.get_json()]
+    assert texts and all(text.encode() in raw for text in texts)
+    assert b"\\u" not in raw
+
+
 @pytest.mark.parametrize("save", ["api", "page"])
 def test_a_staff_term_no_listing_holds_is_never_suggested(
     db, client, published, staff_api, reviewer, drain, save
