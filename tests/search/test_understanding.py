@@ -860,3 +860,18 @@ def test_words_of_a_curated_term_keep_their_own_groups_and_take_its_synonyms():
     assert [g.text for g in groups] == ["港铁", "客流"]
     assert ("地铁",) in groups[0].alternatives
     assert all(("港铁", "乘客", "量") in g.alternatives for g in groups)
+
+
+def test_hong_kong_words_for_estates_and_homes_to_let_find_property_listings(loaded):
+    # No listing says 楼盘 or 租盘: they are the real-estate group's, as 楼市 and 物业 are.
+    for query in ("樓盤", "租盤", "楼盘"):
+        assert titles(loaded, query)[:1] == ["不动产交易登记统计"], query
+
+
+def test_a_hong_kong_metro_line_finds_metro_listings_not_its_first_character(loaded):
+    # jieba cut 東鐵綫 into 东 + 铁线: the embedded engine found nothing, and OpenSearch
+    # matched 东 inside 广东 and 东莞 (a lone character matches inside any word there).
+    assert analysis.query_terms("東鐵綫") == ["东铁线"]
+    found = titles(loaded, "東鐵綫")
+    assert found and found[0] == "深圳地铁客流统计"
+    assert not [title for title in found if "地铁" not in title and "轨道" not in title]
