@@ -339,6 +339,15 @@ def _checked_group(n: int, group: Sequence[str], owner: dict[str, int]) -> tuple
     return tuple(members)
 
 
+def _loses_to_one(term: str) -> bool:
+    """Whether ``term`` reads, once its stop words are out, as one Chinese character it is
+    more than (A股 → 股): as an alternative it would match every word holding that character
+    (股东, a company's shareholders, on OpenSearch, whose Chinese fields hold each character),
+    so it is looked up as a term of its group but never searched."""
+    words = query_terms(term)
+    return len(words) == 1 and bool(_CJK.fullmatch(words[0])) and _key(term) != words[0]
+
+
 class Synonyms:
     """A checked list of equivalence groups, looked up by query terms.
 
@@ -424,7 +433,9 @@ class Synonyms:
         if self._index is None:
             index = {}
             for group in self.groups:
-                alternatives = tuple(tuple(query_terms(member)) for member in group)
+                alternatives = tuple(
+                    tuple(query_terms(member)) for member in group if not _loses_to_one(member)
+                )
                 alternatives = tuple(a for a in dict.fromkeys(alternatives) if a)
                 for member in group:
                     index[_key(member)] = alternatives

@@ -875,3 +875,24 @@ def test_a_hong_kong_metro_line_finds_metro_listings_not_its_first_character(loa
     found = titles(loaded, "東鐵綫")
     assert found and found[0] == "深圳地铁客流统计"
     assert not [title for title in found if "地铁" not in title and "轨道" not in title]
+
+
+STOCK_SPEC = IndexSpec("stocks", fields=(text("title", "zh", boost=3), text("about", "mixed")))
+
+
+def test_a_synonym_reading_as_one_character_it_is_more_than_is_not_searched(engine):
+    # A股 loses its A to the stop words and reads as 股, which on OpenSearch matched every
+    # word holding it: 港股 found the company registry by its shareholders (股东).
+    assert ("股",) not in analysis.default_synonyms().lookup("港股")
+    engine.ensure_index(STOCK_SPEC)
+    engine.index(
+        STOCK_SPEC,
+        [
+            {"id": "registry", "title": "企业工商登记", "about": "企业名称、股东与经营状态"},
+            {"id": "sentiment", "title": "上市公司舆情指数", "about": "股票 stocks 新闻舆情"},
+        ],
+        refresh=True,
+    )
+    hits = engine.search(STOCK_SPEC, Query(text="港股")).hits
+    assert [hit.id for hit in hits] == ["sentiment"]
+    engine.drop_index(STOCK_SPEC)
