@@ -880,6 +880,22 @@ def test_a_hong_kong_metro_line_finds_metro_listings_not_its_first_character(loa
 STOCK_SPEC = IndexSpec("stocks", fields=(text("title", "zh", boost=3), text("about", "mixed")))
 
 
+def test_a_lone_chinese_character_typed_last_reads_as_the_words_it_starts(engine):
+    # The embedded engine indexes words, none of them 港 alone here: it found nothing, where
+    # OpenSearch matches the character inside any word.
+    engine.ensure_index(STOCK_SPEC)
+    engine.index(
+        STOCK_SPEC,
+        [
+            {"id": "port", "title": "港口集装箱吞吐量", "about": "码头月度统计"},
+            {"id": "metro", "title": "地铁客流统计", "about": "进出站客流"},
+        ],
+        refresh=True,
+    )
+    assert [hit.id for hit in engine.search(STOCK_SPEC, Query(text="港")).hits] == ["port"]
+    engine.drop_index(STOCK_SPEC)
+
+
 def test_a_synonym_reading_as_one_character_it_is_more_than_is_not_searched(engine):
     # A股 loses its A to the stop words and reads as 股, which on OpenSearch matched every
     # word holding it: 港股 found the company registry by its shareholders (股东).
