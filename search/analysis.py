@@ -721,10 +721,13 @@ def specificity(documents: int, matching: int) -> float:
 #: index (中文 names five corpora of the demo catalogue, 语音 ten), so their specificity is
 #: that of a word every document holds (:func:`weight`): 中文语音数据集 ranks the speech
 #: corpora, which hold 语音, before the Chinese instruction-tuning data, which holds 中文 and
-#: 数据集.
+#: 数据集. Words of price and quotes (价格, 行情, prices) likewise say which figure of a thing,
+#: not which thing: 股票行情 ranked the hog price listings (行情 in their keywords) before the
+#: stock sentiment index (股票).
 GENERIC_WORDS = frozenset(
     {"数据集", "资料集", "dataset", "datasets", "api", "apis", "接口", "报告", "report", "reports"}
     | {"中文", "汉语", "chinese"}
+    | {"价格", "价钱", "行情", "报价", "price", "prices", "pricing", "quote", "quotes"}
 )
 
 

@@ -912,3 +912,10 @@ def test_a_synonym_reading_as_one_character_it_is_more_than_is_not_searched(engi
     hits = engine.search(STOCK_SPEC, Query(text="港股")).hits
     assert [hit.id for hit in hits] == ["sentiment"]
     engine.drop_index(STOCK_SPEC)
+
+
+@pytest.mark.parametrize("query", ["股票行情", "股票 价格", "stock prices"])
+def test_a_word_of_price_weighs_less_than_the_thing_priced(loaded, query):
+    # Only the hog prices listing says 行情 (in its title) and price words are in several; the
+    # stock listing holds 股票 alone. 行情 was as rare as 股票, so the hogs came first.
+    assert titles(loaded, query)[:1] == ["上市公司舆情指数"]
