@@ -339,6 +339,15 @@ def _checked_group(n: int, group: Sequence[str], owner: dict[str, int]) -> tuple
     return tuple(members)
 
 
+def _loses_to_one(term: str) -> bool:
+    """Whether ``term`` reads, once its stop words are out, as one Chinese character it is
+    more than (A股 → 股): as an alternative it would match every word holding that character
+    (股东, a company's shareholders, on OpenSearch, whose Chinese fields hold each character),
+    so it is looked up as a term of its group but never searched."""
+    words = query_terms(term)
+    return len(words) == 1 and bool(_CJK.fullmatch(words[0])) and _key(term) != words[0]
+
+
 class Synonyms:
     """A checked list of equivalence groups, looked up by query terms.
 
@@ -424,7 +433,9 @@ class Synonyms:
         if self._index is None:
             index = {}
             for group in self.groups:
-                alternatives = tuple(tuple(query_terms(member)) for member in group)
+                alternatives = tuple(
+                    tuple(query_terms(member)) for member in group if not _loses_to_one(member)
+                )
                 alternatives = tuple(a for a in dict.fromkeys(alternatives) if a)
                 for member in group:
                     index[_key(member)] = alternatives
@@ -710,10 +721,13 @@ def specificity(documents: int, matching: int) -> float:
 #: index (中文 names five corpora of the demo catalogue, 语音 ten), so their specificity is
 #: that of a word every document holds (:func:`weight`): 中文语音数据集 ranks the speech
 #: corpora, which hold 语音, before the Chinese instruction-tuning data, which holds 中文 and
-#: 数据集.
+#: 数据集. Words of price and quotes (价格, 行情, prices) likewise say which figure of a thing,
+#: not which thing: 股票行情 ranked the hog price listings (行情 in their keywords) before the
+#: stock sentiment index (股票).
 GENERIC_WORDS = frozenset(
     {"数据集", "资料集", "dataset", "datasets", "api", "apis", "接口", "报告", "report", "reports"}
     | {"中文", "汉语", "chinese"}
+    | {"价格", "价钱", "行情", "报价", "price", "prices", "pricing", "quote", "quotes"}
 )
 
 

@@ -582,12 +582,26 @@ class EmbeddedEngine(SearchEngine):
         return analysis.closest_sounding(word, sounds.get((len(word), analysis.sound(word)), {}))
 
     def _completions(self, conn, tables: Tables, word: tuple[str, ...]) -> list[str]:
-        """The index's English words starting with a half-typed ``word`` of three letters or
-        more, most frequent first (at most :data:`COMPLETIONS`); ``[]`` for anything else."""
-        if len(word) != 1 or not (word[0].isascii() and word[0].isalpha() and len(word[0]) >= 3):
+        """The index's words starting with a half-typed ``word``, English of three letters or
+        more or one Chinese character (港 → 港口: the index holds no word of one character,
+        where OpenSearch matches the character inside any word), most frequent first (at most
+        :data:`COMPLETIONS`); ``[]`` for anything else."""
+        if len(word) != 1:
             return []
-        vocabulary = self._vocabulary(conn, tables)
-        found = [w for w in vocabulary if w.startswith(word[0]) and w != word[0]]
+        typed = word[0]
+        if typed.isascii() and typed.isalpha() and len(typed) >= 3:
+            vocabulary = self._vocabulary(conn, tables)
+        elif len(typed) == 1 and _cjk_word(typed):
+            self._vocabulary(conn, tables)
+            vocabulary = {
+                w: n
+                for known in self._sounds.get(tables.physical, {}).values()
+                for w, n in known.items()
+                if w.startswith(typed)
+            }
+        else:
+            return []
+        found = [w for w in vocabulary if w.startswith(typed) and w != typed]
         return sorted(found, key=lambda w: (-vocabulary[w], w))[:COMPLETIONS]
 
     def _correct(self, conn, tables: Tables, word: str) -> str | None:

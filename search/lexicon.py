@@ -31,6 +31,7 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "碳中和", "碳达峰", "碳核算", "殖利率", "开机率", "中古屋", "可再生能源", "悠游卡", "雾霾",
     "大数据", "信用评级", "信贷评级", "健康档案", "体检", "发票", "开票", "知识产权", "货车", "公司注册处",
     "裁判文书", "判决书", "尽职调查", "股东信息", "股权结构", "实际控制人", "受益所有人",
+    "楼盘", "租盘", "新盘", "东铁线", "屯马线", "观塘线", "荃湾线", "港岛线",
 )  # fmt: skip
 
 #: Abbreviations whose final s is part of the name, not a plural: the English stemmers (Porter
@@ -74,6 +75,14 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "subway",
         "mtr",
         "地下铁",
+        # Hong Kong's busiest MTR lines by name: jieba cut 東鐵綫 into 东 + 铁线, and 东 alone
+        # matched 东莞 and 广东 (OpenSearch matches a lone character inside any word). Only
+        # these five, so a staff group joining this one keeps room under the 20 terms.
+        "东铁线",
+        "屯马线",
+        "观塘线",
+        "荃湾线",
+        "港岛线",
     ),
     ("公交", "公交车", "巴士", "小巴", "公车", "公共汽车", "bus", "buses"),
     ("出租车", "的士", "计程车", "打车", "打的", "出租", "taxi", "taxis", "cab"),
@@ -270,6 +279,9 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "property",
         "housing",
         "买房",
+        # Hong Kong's words for estates on sale and homes to let (樓盤, 租盤).
+        "楼盘",
+        "租盘",
     ),
     ("支付", "付款", "payment", "payments"),
     ("外汇", "汇率", "币种", "forex", "fx", "currency", "exchange rate"),
@@ -517,7 +529,7 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("固定收益", "固收", "fixed income"),
     ("资产配置", "asset allocation"),
     ("二手房", "二手楼", "中古屋", "resale home", "resale homes", "second-hand home"),
-    ("新房", "一手房", "一手楼", "新楼盘", "new home", "new homes"),
+    ("新房", "一手房", "一手楼", "新楼盘", "新盘", "new home", "new homes"),
     ("汇款", "转账", "remittance", "remittances", "money transfer"),
     ("esg", "环境社会治理"),
     ("碳交易", "碳市场", "碳排放权交易", "carbon trading", "carbon market", "emissions trading"),

@@ -517,7 +517,13 @@ class OpenSearchEngine(SearchEngine):
         loose = None if counted or response["hits"]["total"]["value"] else analysis.loosen(groups)
         if loose:
             relaxed = True
-            body = bodies.search_body(spec, plan, loose, 1, asked)
+            # Weighed by specificity as the embedded engine weighs them, so a word of form
+            # or price (行情 of 股票行情) does not rank its listings above the subject's.
+            held, _, _, _, _ = self._known(spec, alias, plan, loose, search=False)
+            found = [(g, k) for g, k in zip(loose, held, strict=True) if k]
+            weights = self._weights(alias, found) if found else None
+            loose = [g for g, _ in found] or loose
+            body = bodies.search_body(spec, plan, loose, 1, asked, weights)
             response = self._call("search", index=alias, body=body)
             engine_ms += float(response.get("took", 0))
         if plan.pinned and response is _NOTHING:  # no word to search, but pinned documents

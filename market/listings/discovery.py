@@ -97,7 +97,7 @@ for _words, _regions in AREA_WORDS.items():
 REGION_HINTS = {
     "hong_kong": (
         "港股", "港铁", "港币", "港元", "港澳", "港人", "港府", "来港", "访港", "港交所", "mtr",
-        "hkex",
+        "hkex", "东铁线", "屯马线", "观塘线", "荃湾线", "港岛线",
     ),
     "macao": ("港澳", "澳门币", "澳币", "来澳", "访澳"),
 }  # fmt: skip

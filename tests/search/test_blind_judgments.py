@@ -1,6 +1,6 @@
-"""The blind, the fresh and the unseen additions to the buyers' relevance set are judged, once
-each, in names the demo catalogue knows: a misspelt product or place would grade nothing and pass
-for "nothing fits"."""
+"""The blind, the fresh, the unseen and the English-weighted additions to the buyers' relevance
+set are judged, once each, in names the demo catalogue knows: a misspelt product or place would
+grade nothing and pass for "nothing fits"."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ GROUPS = {"zh-hans", "zh-hant", "en", "mixed", "typo", "long"}
 # Each set of additions with the letter its ids start with.
 ADDITIONS = pytest.mark.parametrize(
     ("additions", "letter"),
-    [(judged.blind_queries, "b"), (judged.fresh_queries, "f"), (judged.unseen_queries, "u")],
+    [
+        (judged.blind_queries, "b"),
+        (judged.fresh_queries, "f"),
+        (judged.unseen_queries, "u"),
+        (judged.english_queries, "e"),
+    ],
 )
 
 
@@ -71,6 +76,15 @@ def test_the_unseen_queries_are_the_written_mix():
     assert sum(1 for q in long if q["query"].isascii()) == 5
 
 
+def test_the_english_queries_are_the_written_mix():
+    groups = [q["group"] for q in judged.english_queries()]
+    assert {group: groups.count(group) for group in GROUPS} == {
+        "zh-hans": 20, "zh-hant": 15, "en": 40, "mixed": 15, "typo": 0, "long": 10,
+    }  # fmt: skip
+    long = [q for q in judged.english_queries() if q["group"] == "long"]
+    assert all(q["query"].isascii() for q in long)
+
+
 @ADDITIONS
 def test_every_added_query_has_one_judgment_naming_known_products_and_places(additions, letter):
     lines = judgment_lines()
@@ -118,6 +132,17 @@ def test_the_five_tuning_sets_hold_no_held_out_query():
     assert sets["tuning"] <= sets["dev"] and sets["blind"] <= sets["dev"]
 
 
+def test_six_is_the_five_and_the_english_additions_which_are_in_no_other_set():
+    from tests.search.relevance.measure import SIX, query_sets
+
+    sets = query_sets()
+    english = {q["id"] for q in judged.english_queries()}
+    assert sets["english"] == english
+    assert sets["six"] == sets["five"] | english
+    assert SIX[-1] == "english"
+    assert not english & (sets["five"] | sets["heldout"] | sets["tuning"])
+
+
 def test_the_five_sets_are_each_summed_up_and_averaged():
     from tests.search.relevance.measure import per_set
 
@@ -132,3 +157,7 @@ def test_the_five_sets_are_each_summed_up_and_averaged():
     assert out["dev"] == (0.75, 0, 2)
     assert out["fresh"] == (0.0, 1, 1)
     assert out["macro"] == (statistics.fmean([0.75, 1.0, 0.5, 0.0, 0.5]), 1, 6)
+    sets["english"] = {"c", "d"}
+    six = per_set(rows, sets, ("dev", "tuning", "blind", "fresh", "unseen", "english"))
+    assert six["english"] == (0.25, 1, 2)
+    assert six["macro"] == (statistics.fmean([0.75, 1.0, 0.5, 0.0, 0.5, 0.25]), 2, 8)

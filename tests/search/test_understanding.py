@@ -860,3 +860,62 @@ def test_words_of_a_curated_term_keep_their_own_groups_and_take_its_synonyms():
     assert [g.text for g in groups] == ["港铁", "客流"]
     assert ("地铁",) in groups[0].alternatives
     assert all(("港铁", "乘客", "量") in g.alternatives for g in groups)
+
+
+def test_hong_kong_words_for_estates_and_homes_to_let_find_property_listings(loaded):
+    # No listing says 楼盘 or 租盘: they are the real-estate group's, as 楼市 and 物业 are.
+    for query in ("樓盤", "租盤", "楼盘"):
+        assert titles(loaded, query)[:1] == ["不动产交易登记统计"], query
+
+
+def test_a_hong_kong_metro_line_finds_metro_listings_not_its_first_character(loaded):
+    # jieba cut 東鐵綫 into 东 + 铁线: the embedded engine found nothing, and OpenSearch
+    # matched 东 inside 广东 and 东莞 (a lone character matches inside any word there).
+    assert analysis.query_terms("東鐵綫") == ["东铁线"]
+    found = titles(loaded, "東鐵綫")
+    assert found and found[0] == "深圳地铁客流统计"
+    assert not [title for title in found if "地铁" not in title and "轨道" not in title]
+
+
+STOCK_SPEC = IndexSpec("stocks", fields=(text("title", "zh", boost=3), text("about", "mixed")))
+
+
+def test_a_lone_chinese_character_typed_last_reads_as_the_words_it_starts(engine):
+    # The embedded engine indexes words, none of them 港 alone here: it found nothing, where
+    # OpenSearch matches the character inside any word.
+    engine.ensure_index(STOCK_SPEC)
+    engine.index(
+        STOCK_SPEC,
+        [
+            {"id": "port", "title": "港口集装箱吞吐量", "about": "码头月度统计"},
+            {"id": "metro", "title": "地铁客流统计", "about": "进出站客流"},
+        ],
+        refresh=True,
+    )
+    assert [hit.id for hit in engine.search(STOCK_SPEC, Query(text="港")).hits] == ["port"]
+    engine.drop_index(STOCK_SPEC)
+
+
+def test_a_synonym_reading_as_one_character_it_is_more_than_is_not_searched(engine):
+    # A股 loses its A to the stop words and reads as 股, which on OpenSearch matched every
+    # word holding it: 港股 found the company registry by its shareholders (股东).
+    assert ("股",) not in analysis.default_synonyms().lookup("港股")
+    engine.ensure_index(STOCK_SPEC)
+    engine.index(
+        STOCK_SPEC,
+        [
+            {"id": "registry", "title": "企业工商登记", "about": "企业名称、股东与经营状态"},
+            {"id": "sentiment", "title": "上市公司舆情指数", "about": "股票 stocks 新闻舆情"},
+        ],
+        refresh=True,
+    )
+    hits = engine.search(STOCK_SPEC, Query(text="港股")).hits
+    assert [hit.id for hit in hits] == ["sentiment"]
+    engine.drop_index(STOCK_SPEC)
+
+
+@pytest.mark.parametrize("query", ["股票行情", "股票 价格", "stock prices"])
+def test_a_word_of_price_weighs_less_than_the_thing_priced(loaded, query):
+    # Only the hog prices listing says 行情 (in its title) and price words are in several; the
+    # stock listing holds 股票 alone. 行情 was as rare as 股票, so the hogs came first.
+    assert titles(loaded, query)[:1] == ["上市公司舆情指数"]
