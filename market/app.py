@@ -128,6 +128,8 @@ class CompiledTemplates(BytecodeCache):
             environment.newline_sequence,
             environment.keep_trailing_newline,
             environment.optimized,
+            # The i18n extension compiles gettext calls one way or the other.
+            getattr(environment, "newstyle_gettext", None),
             # Flask's is a method of the app: the same function for every app of the class.
             getattr(environment.autoescape, "__func__", environment.autoescape),
         )

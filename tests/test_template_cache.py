@@ -63,3 +63,16 @@ def test_an_environment_with_other_syntax_or_extensions_compiles_its_own():
     compiled_i18n = _counting_compiles(with_i18n)
     with_i18n.get_template("page.html")
     assert compiled == ["page.html"] and compiled_i18n == ["page.html"]
+
+
+def test_new_style_gettext_compiles_its_own():
+    cache = CompiledTemplates()
+    templates = {"page.html": "{% trans %}Hello{% endtrans %}"}
+    old_style = _environment(templates, cache, extensions=["jinja2.ext.i18n"])
+    old_style.install_null_translations(newstyle=False)
+    assert old_style.get_template("page.html").render() == "Hello"
+    new_style = _environment(templates, cache, extensions=["jinja2.ext.i18n"])
+    new_style.install_null_translations(newstyle=True)
+    compiled = _counting_compiles(new_style)
+    assert new_style.get_template("page.html").render() == "Hello"
+    assert compiled == ["page.html"]
