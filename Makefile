@@ -66,7 +66,7 @@ format: install-test
 
 bench: install-test
 	$(PY) tools/services.py install
-	$(PY) tools/services.py up
+	SHUJIAO_PG_DURABLE=1 $(PY) tools/services.py up
 	set -a; . ./.services/env; set +a; \
 	$(PY) bench/ledger.py; status=$$?; \
 	$(PY) tools/services.py down; exit $$status

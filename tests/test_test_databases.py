@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
+import signal
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -81,3 +86,43 @@ def test_the_migrated_template_is_dropped_when_the_session_ends(tmp_path):
     templates.close()
     assert name not in _names(admin)
     admin.dispose()
+
+
+def _services_module():
+    """``tools/services.py`` (a script, not a package)."""
+    path = Path(__file__).resolve().parent.parent / "tools" / "services.py"
+    spec = importlib.util.spec_from_file_location("services_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("durable", "expected"), [("", "off"), ("1", "on")])
+def test_the_test_cluster_does_not_wait_for_the_disk_unless_asked(
+    tmp_path, monkeypatch, durable, expected
+):
+    services = _services_module()
+    if services.pg_bin_dir() is None:
+        pytest.skip("PostgreSQL is not installed (python tools/services.py install)")
+    monkeypatch.setenv(services.PG_DURABLE, durable)
+    port = services.free_port()
+    with open(tmp_path / "postgresql.log", "wb") as log:
+        process, state = services.start_postgresql(port, log)
+    state["port"] = port
+    try:
+        services.wait_ready("postgresql", state, process)
+        engine = sa.create_engine(state["url"])
+        with engine.connect() as connection:
+            settings = dict(
+                connection.exec_driver_sql(
+                    "SELECT name, setting FROM pg_settings"
+                    " WHERE name IN ('fsync', 'full_page_writes', 'synchronous_commit')"
+                ).all()
+            )
+        engine.dispose()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+        shutil.rmtree(state["data_dir"], ignore_errors=True)
+    assert settings == dict.fromkeys(("fsync", "full_page_writes", "synchronous_commit"), expected)
+    assert state["durable"] is bool(durable)

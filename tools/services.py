@@ -13,6 +13,10 @@ writes ``.services/env`` with one ``export SHUJIAO_TEST_..._URL=...`` line per r
 ``tests/conftest.py`` reads that file. Logs go to ``.services/logs/<service>.log``; the state of
 each started service (pid, port, data directory) to ``.services/<service>.json``.
 
+PostgreSQL runs without waiting for the disk (``fsync``, ``full_page_writes`` and
+``synchronous_commit`` off: the cluster is thrown away); ``SHUJIAO_PG_DURABLE=1`` starts it as
+production runs, as ``make bench`` does.
+
 A service that fails to start is left out of ``.services/env`` (its tests then skip), with the
 tail of its log printed; when ``CI`` is set the command exits non-zero instead.
 
@@ -58,6 +62,13 @@ ENV_VARIABLES = {
 }
 PG_SUPERUSER = "shujiao"
 PG_OS_USER = "postgres"  # Debian's server refuses to run as root.
+# The cluster is thrown away when it stops and never recovered after a crash, so it need not
+# wait for the disk: every DROP DATABASE (one per test on PostgreSQL) makes a checkpoint, which
+# with fsync waited for the disk 0.7-2.7 s (median) at load, 5-25 s when other suites wrote to
+# it. Commits stay atomic and visible; only what a crash of the machine would keep changes.
+# ``SHUJIAO_PG_DURABLE=1`` starts it as production runs (``make bench`` does, to measure commits).
+PG_THROWAWAY = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"}
+PG_DURABLE = "SHUJIAO_PG_DURABLE"
 READY_TIMEOUT = {
     "postgresql": 60,
     "opensearch": 180,
@@ -194,6 +205,7 @@ def start_postgresql(port: int, log) -> tuple[subprocess.Popen, dict]:
         "unix_socket_directories": str(data_root),
         "max_connections": "200",  # parallel tests and the benchmarks each hold a pool
         "shared_buffers": "128MB",
+        **({} if os.environ.get(PG_DURABLE) else PG_THROWAWAY),
     }
     command = [str(bin_dir / "postgres"), "-D", str(data_dir), "-p", str(port)]
     for key, value in settings.items():
@@ -207,7 +219,13 @@ def start_postgresql(port: int, log) -> tuple[subprocess.Popen, dict]:
         **as_user,
     )
     url = f"postgresql+psycopg://{PG_SUPERUSER}@127.0.0.1:{port}/postgres"
-    return process, {"url": url, "data_dir": str(data_root), "bin_dir": str(bin_dir)}
+    durable = bool(os.environ.get(PG_DURABLE))
+    return process, {
+        "url": url,
+        "data_dir": str(data_root),
+        "bin_dir": str(bin_dir),
+        "durable": durable,
+    }
 
 
 def postgresql_ready(state: dict) -> bool:
@@ -515,6 +533,9 @@ def up(name: str) -> dict:
         with contextlib.suppress(ServiceError):
             wait_ready(name, state, None)
             print(f"{name}: already running at {state['url']} (pid {state['pid']})")
+            if name == "postgresql" and state.get("durable") != bool(os.environ.get(PG_DURABLE)):
+                kind = "durable" if state.get("durable") else "without waiting for the disk"
+                print(f"{name}: it runs {kind}; `down` and `up` again to change that")
             return state
     if state:  # crashed or unresponsive: clear it away before starting afresh
         stop(name, state)
