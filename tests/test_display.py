@@ -159,7 +159,9 @@ def test_licence_terms_list_their_scenarios_and_places_in_each_languages_own_way
         with force_locale(language):
             from flask_babel import gettext
 
-            shown = licence.describe(terms, gettext, lambda code: names[code][language], word_list)
+            shown = licence.describe(
+                terms, gettext, lambda code: names[code][language], word_list, home="CN"
+            )
             return dict(shown)
 
     with _app().test_request_context():

@@ -1,9 +1,11 @@
 """Compliance review (合規審查) of listing revisions: the reviewer's checklist and decision.
 
 The checklist: how personal information is handled (none, de-identified, or a lawful basis),
-whether the data is important data, and — when the terms allow cross-border use — the pathway
-under the 2024 CAC provisions on cross-border data flows with its evidence (a filing or
-approval number). Approval is refused (422, naming the field) when the terms contradict it.
+whether the data is important data, and — when the terms allow cross-border use of a mainland
+provider's data (``Listing.is_outbound``) — the pathway under the 2024 CAC provisions on
+cross-border data flows with its evidence (a filing or approval number); a provider outside
+the mainland's data does not leave the mainland, so no pathway is recorded for it. Approval is
+refused (422, naming the field) when the terms contradict it.
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
         errors["personal_info_note"] = N_("record the lawful basis")
     if data["important_data"] and not data.get("important_data_note"):
         errors["important_data_note"] = N_("record why and how important data is handled")
+    if not revision.listing.is_outbound:
+        # The provider is outside the mainland: its data does not leave the mainland, so the
+        # mainland's export pathway neither applies nor is recorded.
+        for name in ("cross_border_pathway", "cross_border_evidence"):
+            if data.get(name):
+                errors[name] = N_(
+                    "the provider is registered outside mainland China: its data does not "
+                    "leave the mainland, so no export pathway is recorded"
+                )
+        return errors
     if not revision.terms["cross_border"]:
         return errors
     pathway = data.get("cross_border_pathway")
@@ -129,7 +141,7 @@ def decide(
     )
     session.add(review)
     if approving:
-        licence.check_cleared(revision.terms, review, field="terms")
+        licence.check_cleared(revision.terms, review, outbound=listing.is_outbound, field="terms")
         listings.approve(session, listing, revision, reviewer, now)
     else:
         listings.request_changes(session, listing, revision, reviewer, reason, now)

@@ -18,7 +18,7 @@ from ledger.currencies import to_major
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from market.fields import visible_text
 from market.files import FileStore
-from market.identity.models import User
+from market.identity.models import Organisation, User
 from market.listings import demands, indexing, notifications, plans
 from market.listings import terms as licence
 from market.listings.models import (
@@ -143,7 +143,8 @@ def _fill_revision(
         setattr(revision, name, data.get(name))
     revision.valuation_report_number = _cited_report(session, revision, data)
     revision.keywords = list(dict.fromkeys(data.get("keywords") or []))
-    revision.terms = licence.check_terms(data["terms"])
+    provider = session.get(Organisation, organisation_id)
+    revision.terms = licence.check_terms(data["terms"], provider.jurisdiction)
     revision.plans = [
         plans.build_plan(
             session, plan, data["delivery_method"], organisation_id, now, field=f"plans.{index}"
@@ -407,7 +408,8 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
     """A private offer to one buyer on the live revision.
 
     It changes nothing for anyone else, so it is not a new revision; its own terms must stay
-    within what compliance review cleared (cross-border only with a recorded pathway).
+    within what compliance review cleared (cross-border use of a mainland provider's data
+    only with a recorded pathway).
     """
     if listing.status != ListingStatus.PUBLISHED or listing.live_revision is None:
         raise Conflict(N_("private offers are made on a published listing"))
@@ -427,7 +429,9 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
     plan = plans.build_plan(
         session, data, revision.delivery_method, listing.organisation_id, now, field="offer"
     )
-    licence.check_cleared(plan.terms or revision.terms, revision.review, field="terms")
+    licence.check_cleared(
+        plan.terms or revision.terms, revision.review, outbound=listing.is_outbound, field="terms"
+    )
     plan.demand_id = demand_id
     revision.plans.append(plan)
     session.flush()
@@ -519,7 +523,8 @@ def draft_from_asset(asset: Asset, certificate: Certificate, regions) -> dict:
         "coverage_from": str(asset.temporal_start.year) if asset.temporal_start else "",
         "coverage_to": str(asset.temporal_end.year) if asset.temporal_end else "",
         "rights": [r for r in OFFERABLE_RIGHTS if r in certificate.rights],
-        "territory": ["CN"],
+        # The provider's own jurisdiction: a licence for use at home, not across a border.
+        "territory": [asset.organisation.jurisdiction],
     }
 
 

@@ -3,7 +3,7 @@
 Rules: the listing is on sale and not the buyer's own; a public plan is within budget, compared
 in yuan at the configured rates (``SHUJIAO_CNY_RATES``) when the plan and the budget are in
 different currencies; the terms permit the declared usage scenario; cross-border use (declared,
-or a buyer outside the mainland) needs terms allowing it; the delivery method, if asked for,
+or a buyer registered outside the listing's provider's jurisdiction) needs terms allowing it; the delivery method, if asked for,
 fits. Candidates come from the buyers' own search of the demand's title (the query
 :func:`market.listings.discovery.build_query` makes, with the exchange's synonym list: the same
 analysis, script folding, places and partial matching), keeping hits scoring at least
@@ -129,12 +129,14 @@ def match(
     demand = session.get(Demand, demand_id)
     if demand is None or demand.status != DemandStatus.OPEN:
         return []
-    cross_border = demand.cross_border or not demand.organisation.is_mainland
     before = {m.listing_id for m in demand.matches}
     session.execute(sa.delete(DemandMatch).where(DemandMatch.demand_id == demand.id))
     session.expire(demand, ["matches"])
     matches = []
-    for doc_id in _candidates(engine, demand, cross_border, synonyms):
+    # Only a declared use abroad asks every listing for cross-border terms; a buyer's own
+    # registration makes the use cross-border only against a provider registered elsewhere
+    # (a Hong Kong buyer of a Hong Kong provider's data uses it at home).
+    for doc_id in _candidates(engine, demand, demand.cross_border, synonyms):
         listing = session.get(Listing, int(doc_id))
         if (
             listing is None
@@ -142,6 +144,7 @@ def match(
             or listing.organisation_id == demand.organisation_id
         ):
             continue
+        cross_border = demand.cross_border or listing.is_abroad_for(demand.organisation)
         fitting = fitting_plan(listing, demand, cross_border, rates)
         if fitting is None:
             continue

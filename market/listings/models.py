@@ -196,6 +196,21 @@ class Listing(Base):
         return self.feature is not None
 
     @property
+    def is_outbound(self) -> bool:
+        """Whether selling the data outside the provider's jurisdiction is a transfer out of
+        mainland China (數據出境), the one the mainland's cross-border data rules govern: only
+        a mainland provider's data leaves the mainland. A Hong Kong, Macao or foreign
+        provider's data sold to anyone, the mainland included, is not an outbound transfer
+        under those rules, so its compliance review records no export pathway."""
+        return self.organisation.is_mainland
+
+    def is_abroad_for(self, buyer: Organisation) -> bool:
+        """Whether ``buyer`` is registered outside the provider's jurisdiction, so that its
+        purchase is use of the data outside it (mainland → Hong Kong counts, and so does
+        Macao → mainland)."""
+        return buyer.jurisdiction != self.organisation.jurisdiction
+
+    @property
     def latest_revision(self) -> ListingRevision:
         """The newest revision (a draft or one in review, or the live one)."""
         return self.revisions[-1]

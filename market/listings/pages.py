@@ -43,6 +43,7 @@ from market.listings import (
     featuring,
     listings,
     notifications,
+    plans,
     schemas,
 )
 from market.listings import terms as licence
@@ -478,14 +479,20 @@ def listing_page(listing_id: int):
         if revision.valuation_report_number
         else None
     )
+    offered = revision.plans_for(mine, utcnow())
+    # A signed-in buyer who cannot buy is told why beside the Buy button, not after it.
+    organisations = [db_session().get(Organisation, organisation_id) for organisation_id in mine]
+    standing = plans.buyers(listing, organisations, offered) if current_user() else None
     return render_template(
         "listings/listing.html",
         listing=listing,
         revision=revision,
-        plans=revision.plans_for(mine, utcnow()),
+        plans=offered,
+        standing=standing,
+        territory_names=word_list([territory(code) for code in revision.terms["territory"]]),
         valuation=valuation,
-        terms=licence.describe(revision.terms, _, territory, word_list),
-        odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id)),
+        terms=licence.describe(revision.terms, _, territory, word_list, home=listing.organisation.jurisdiction),
+        odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id), listing.organisation.jurisdiction),
         similar=similar,
         labels=_labels(),
         preview=listings.sample_preview(current_app.extensions["files"], revision),
@@ -719,7 +726,8 @@ def review_listing(listing_id: int):
     listing = listings.listing_or_404(session, listing_id)
     revision = listing.latest_revision
     context = {"listing": listing, "revision": revision, "labels": _labels(),
-               "terms": licence.describe(revision.terms, _, territory, word_list),
+               "terms": licence.describe(revision.terms, _, territory, word_list,
+                                         home=listing.organisation.jurisdiction),
                "in_review": revision.state == RevisionState.IN_REVIEW,
                "changes": _changes(listing.live_revision, revision)}  # fmt: skip
     if request.method == "GET":
@@ -785,8 +793,9 @@ def _changes(live, revision) -> list[tuple[str, str, str]]:
         before, after = _shown(live, name), _shown(revision, name)
         if before != after:
             rows.append((_(label), before, after))
-    old_terms = dict(licence.describe(live.terms, _, territory, word_list))
-    for label, after in licence.describe(revision.terms, _, territory, word_list):
+    home = live.listing.organisation.jurisdiction
+    old_terms = dict(licence.describe(live.terms, _, territory, word_list, home=home))
+    for label, after in licence.describe(revision.terms, _, territory, word_list, home=home):
         if old_terms.get(label) != after:
             rows.append((label, old_terms.get(label, ""), after))
     return rows

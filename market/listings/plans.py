@@ -4,6 +4,7 @@ trading (orders) asks of a plan: is it on sale to this buyer, under which terms.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from market.identity.models import Organisation
 from market.listings import terms as licence
 from market.listings.models import (
     DeliveryMethod,
+    Listing,
     ListingStatus,
     Plan,
     PlanKind,
@@ -66,7 +68,8 @@ def build_plan(
             )
     values = {name: data.get(name) for name in PLAN_FIELDS}
     if values["terms"] is not None:
-        values["terms"] = licence.check_terms(values["terms"], field=f"{field}.terms")
+        home = session.get(Organisation, provider_id).jurisdiction
+        values["terms"] = licence.check_terms(values["terms"], home, field=f"{field}.terms")
     return Plan(**values)
 
 
@@ -107,3 +110,39 @@ def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetim
     if plan.expires_at is not None and plan.expires_at <= now:
         raise Conflict(N_("this private offer has expired"), field="plan_id")
     return plan
+
+
+@dataclass(frozen=True)
+class Buyers:
+    """Where a user's organisations stand before buying a listing, for the pages to say so
+    before the order form rather than after it is sent."""
+
+    #: Verified organisations, which may order.
+    verified: list[Organisation]
+    #: Organisations not verified yet, pointed to their verification instead.
+    unverified: list[Organisation]
+    #: Verified organisations registered outside the provider's jurisdiction: buying is use
+    #: of the data outside it, whatever they declare.
+    abroad: list[Organisation]
+    #: Those of ``abroad`` that no plan's licence allows to buy (none allows cross-border use).
+    barred: list[Organisation]
+
+    @property
+    def all_barred(self) -> bool:
+        """Whether no organisation of the user can buy for the licence's territory."""
+        return bool(self.verified) and len(self.barred) == len(self.verified)
+
+
+def buyers(listing: Listing, organisations: list[Organisation], plans: list[Plan]) -> Buyers:
+    """Sort ``organisations`` (the user's) by whether they may buy ``listing`` under ``plans``
+    (those offered to them): only a verified organisation trades, and one registered outside
+    the provider's jurisdiction needs a licence allowing cross-border use."""
+    verified = [organisation for organisation in organisations if organisation.is_verified]
+    abroad = [organisation for organisation in verified if listing.is_abroad_for(organisation)]
+    allowed = any(plan.effective_terms["cross_border"] for plan in plans)
+    return Buyers(
+        verified=verified,
+        unverified=[organisation for organisation in organisations if not organisation.is_verified],
+        abroad=abroad,
+        barred=[] if allowed else abroad,
+    )

@@ -11,7 +11,6 @@ The canonical form (what a revision and an order keep)::
 from __future__ import annotations
 
 from market.errors import InvalidInput
-from market.identity.models import MAINLAND
 from market.listings.models import SCENARIO_LABELS, UsageScenario
 from market.text import N_
 
@@ -32,18 +31,18 @@ FLAG_HEADINGS = {
 }
 
 
-def check_terms(terms: dict, field: str = "terms") -> dict:
+def check_terms(terms: dict, home: str, field: str = "terms") -> dict:
     """Rules across the terms' fields; returns the canonical form (sorted, de-duplicated).
 
-    A territory beyond the mainland is a cross-border licence and must say so.
+    A territory beyond the provider's jurisdiction (``home``: the mainland for a mainland
+    provider, Hong Kong for a Hong Kong one) is a cross-border licence and must say so.
     """
     territory = sorted(set(terms["territory"]))
     if WORLDWIDE in territory:
         territory = [WORLDWIDE]
-    leaves_mainland = territory != [MAINLAND]
-    if leaves_mainland and not terms["cross_border"]:
+    if territory != [home] and not terms["cross_border"]:
         raise InvalidInput(
-            N_("a territory beyond the mainland needs cross-border use allowed"),
+            N_("a territory beyond the provider's jurisdiction needs cross-border use allowed"),
             field=f"{field}.territory",
         )
     return {
@@ -58,11 +57,12 @@ def check_terms(terms: dict, field: str = "terms") -> dict:
     }
 
 
-def check_cleared(terms: dict, review, field: str = "terms") -> None:
-    """Terms must stay within what compliance review cleared: cross-border use needs a
-    recorded pathway with its evidence, but for an exemption, which has none (``review`` is
-    a ComplianceReview or None)."""
-    if not terms["cross_border"]:
+def check_cleared(terms: dict, review, *, outbound: bool, field: str = "terms") -> None:
+    """Terms must stay within what compliance review cleared: cross-border use of data that
+    would leave mainland China (``outbound``, ``Listing.is_outbound``) needs a recorded
+    pathway with its evidence, but for an exemption, which has none (``review`` is a
+    ComplianceReview or None). Other providers' data needs no pathway."""
+    if not terms["cross_border"] or not outbound:
         return
     pathway = getattr(review, "cross_border_pathway", None)
     evidence = getattr(review, "cross_border_evidence", None)
@@ -79,8 +79,9 @@ def permits(terms: dict, scenario: UsageScenario | str) -> bool:
     return str(scenario) in terms["scenarios"]
 
 
-def to_odrl(terms: dict, target: str, assigner: str) -> dict:
-    """The terms as an ODRL 2.2 offer (JSON-LD) for machines."""
+def to_odrl(terms: dict, target: str, assigner: str, home: str) -> dict:
+    """The terms as an ODRL 2.2 offer (JSON-LD) for machines; without cross-border use, a
+    transfer outside ``home`` (the provider's jurisdiction) is prohibited."""
     constraints = [
         {"leftOperand": "purpose", "operator": "isAnyOf", "rightOperand": terms["scenarios"]},
     ]
@@ -107,7 +108,7 @@ def to_odrl(terms: dict, target: str, assigner: str) -> dict:
     if not terms["cross_border"]:
         prohibitions.append(
             {"target": target, "assigner": assigner, "action": "transfer", "constraint": [
-                {"leftOperand": "spatial", "operator": "neq", "rightOperand": MAINLAND}
+                {"leftOperand": "spatial", "operator": "neq", "rightOperand": home}
             ]}
         )  # fmt: skip
     return {
@@ -120,10 +121,13 @@ def to_odrl(terms: dict, target: str, assigner: str) -> dict:
     }
 
 
-def describe(terms: dict, gettext, territory_name=str, join=", ".join) -> list[tuple[str, str]]:
+def describe(
+    terms: dict, gettext, territory_name=str, join=", ".join, *, home: str
+) -> list[tuple[str, str]]:
     """(label, value) rows for people, translated with ``gettext`` (Flask-Babel's, in pages);
     ``territory_name`` names an ISO territory code in the reader's language, ``join`` makes
-    one phrase of several (pages: ``market.display.word_list``, 内部分析、科学研究)."""
+    one phrase of several (pages: ``market.display.word_list``, 内部分析、科学研究); ``home``
+    is the provider's jurisdiction, where a licence without cross-border use keeps the data."""
     months = terms.get("duration_months")
     scenarios = join([gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in terms["scenarios"]])
     if terms["territory"] == [WORLDWIDE]:
@@ -139,11 +143,9 @@ def describe(terms: dict, gettext, territory_name=str, join=", ".join) -> list[t
         (gettext(N_("Territory")), territory),
         (
             gettext(N_("Cross-border")),
-            gettext(
-                N_("Cross-border use allowed")
-                if terms["cross_border"]
-                else N_("Mainland China only")
-            ),
+            gettext(N_("Cross-border use allowed"))
+            if terms["cross_border"]
+            else gettext(N_("%(place)s only"), place=territory_name(home)),
         ),
     ]
     for key, _, yes, no in FLAGS:

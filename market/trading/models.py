@@ -174,7 +174,11 @@ class Order(Base):
     status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus), index=True)
     usage_scenario: Mapped[UsageScenario] = mapped_column(enum_type(UsageScenario))
     usage_note: Mapped[str | None] = mapped_column(sa.Text)
+    # Use outside the provider's jurisdiction: declared, or a buyer registered elsewhere.
     cross_border: Mapped[bool] = mapped_column(default=False)
+    # A cross-border order of a mainland provider's data: a transfer out of mainland China
+    # (數據出境), placed with the export declaration (terms accepted, recipient, purpose).
+    outbound: Mapped[bool] = mapped_column(default=False)
     # Who receives the data outside the provider's jurisdiction, and where (a cross-border
     # order declares it, with its purpose in ``usage_note``).
     cross_border_recipient: Mapped[str | None] = mapped_column(sa.String(300))

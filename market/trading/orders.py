@@ -115,17 +115,9 @@ def require_provider(order: Order, organisation_ids, action: Action | None = Non
 
 
 def is_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool:
-    """Whether an order of ``plan`` by ``buyer`` takes the data out of the provider's
-    jurisdiction: declared so, or a buyer registered elsewhere (mainland → Hong Kong counts)."""
-    return declared or buyer.jurisdiction != plan.revision.listing.organisation.jurisdiction
-
-
-def is_outbound(plan: Plan) -> bool:
-    """Whether taking ``plan``'s data out of the provider's jurisdiction is a transfer out of
-    mainland China (數據出境), the one the mainland's cross-border data rules govern: only a
-    mainland provider's data leaves the mainland. A Hong Kong, Macao or foreign provider's data
-    sold to anyone, the mainland included, is not an outbound transfer under those rules."""
-    return plan.revision.listing.organisation.is_mainland
+    """Whether an order of ``plan`` by ``buyer`` is use of the data outside the provider's
+    jurisdiction: declared so, or a buyer registered elsewhere (``Listing.is_abroad_for``)."""
+    return declared or plan.revision.listing.is_abroad_for(buyer)
 
 
 CROSS_BORDER_PERSONAL_INFO = {
@@ -159,11 +151,11 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     """The terms a buyer accepts to take the data out of the provider's jurisdiction (數據出境),
     from the licence and the listing's compliance review, in the reader's language; empty
     when the licence does not allow cross-border use or the data is not on the mainland
-    (:func:`is_outbound`)."""
+    (``Listing.is_outbound``)."""
     terms, review = plan.effective_terms, plan.revision.review
     if not terms["cross_border"] or review is None or review.cross_border_pathway is None:
         return []
-    if not is_outbound(plan):
+    if not plan.revision.listing.is_outbound:
         return []
     pathway = gettext(PATHWAY_LABELS[review.cross_border_pathway])
     if "《" in (review.cross_border_evidence or "") and review.cross_border_pathway in CITED:
@@ -203,25 +195,25 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     ]
 
 
-def _check_cross_border(plan: Plan, buyer: Organisation, data: dict) -> bool:
-    """A buyer outside the provider's jurisdiction (mainland → Hong Kong counts), or one
-    declaring use abroad, needs terms allowing cross-border use. When that takes the data out
-    of mainland China (:func:`is_outbound`), it also needs a pathway recorded in the listing's
-    compliance review, and to declare the export: accept the cross-border terms
-    (:func:`cross_border_terms`), name the recipient abroad and where it is, and say what the
-    data will be used for (``usage_note``). Returns whether the order is an outbound transfer
-    so declared."""
+def _check_cross_border(plan: Plan, buyer: Organisation, data: dict) -> tuple[bool, bool]:
+    """A buyer outside the provider's jurisdiction (mainland → Hong Kong counts, and so does
+    Macao → mainland), or one declaring use abroad, needs terms allowing cross-border use.
+    When that takes the data out of mainland China (``Listing.is_outbound``), it also needs a
+    pathway recorded in the listing's compliance review, and to declare the export: accept the
+    cross-border terms (:func:`cross_border_terms`), name the recipient abroad and where it is,
+    and say what the data will be used for (``usage_note``). Returns whether the order is
+    cross-border, and whether it is an outbound transfer so declared."""
     revision = plan.revision
     cross_border = is_cross_border(plan, buyer, bool(data.get("cross_border")))
     if not cross_border:
-        return False
+        return False, False
     if not plan.effective_terms["cross_border"]:
         raise InvalidInput(
             N_("The licence does not allow use outside the provider's jurisdiction."),
             field="cross_border",
         )
-    if not is_outbound(plan):
-        return False
+    if not revision.listing.is_outbound:
+        return True, False
     review = revision.review
     if review is None or review.cross_border_pathway is None:
         raise InvalidInput(
@@ -247,7 +239,7 @@ def _check_cross_border(plan: Plan, buyer: Organisation, data: dict) -> bool:
     if missing:
         field, message = next(iter(missing.items()))
         raise InvalidInput(message, field=field, more=dict(list(missing.items())[1:]))
-    return True
+    return True, True
 
 
 def _check_exclusivity(session: Session, plan: Plan, buyer_id: int, now: datetime) -> None:
@@ -304,7 +296,7 @@ def place(
 
     ``data``: ``plan_id``, ``usage_scenario``, ``usage_note``, ``cross_border``,
     ``cross_border_terms_accepted`` and ``cross_border_recipient`` (these two and
-    ``usage_note`` needed when the order is cross-border). The terms,
+    ``usage_note`` needed when the order is an outbound transfer). The terms,
     scenario and price are bound into the order as they are now. With an idempotency key, the
     same key and body return the first order (``created`` false); another body is a Conflict.
     ``fee_bps_for(category)`` gives the platform fee rate (basis points) to bind, ``vat_bps``
@@ -341,7 +333,7 @@ def place(
         raise InvalidInput(
             N_("the licence does not permit this usage scenario"), field="usage_scenario"
         )
-    cross_border = _check_cross_border(plan, buyer, data)
+    cross_border, outbound = _check_cross_border(plan, buyer, data)
     if plan.price_minor <= 0:
         raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")
     _check_exclusivity(session, plan, buyer.id, now)
@@ -357,7 +349,8 @@ def place(
         usage_scenario=scenario,
         usage_note=data.get("usage_note"),
         cross_border=cross_border,
-        cross_border_recipient=data.get("cross_border_recipient") if cross_border else None,
+        outbound=outbound,
+        cross_border_recipient=data.get("cross_border_recipient") if outbound else None,
         terms=dict(terms),
         plan_snapshot={
             "kind": str(plan.kind),

@@ -31,6 +31,7 @@ from market.finance import payees, payouts
 from market.finance.models import PayeeAccount, PayeeStatus
 from market.forms import error_texts, parse_form
 from market.identity.models import Organisation, StaffRole
+from market.listings import plans as listing_plans
 from market.listings import terms as licence
 from market.listings.models import (
     PLAN_KIND_LABELS,
@@ -120,33 +121,32 @@ def buy(listing_id: int):
         raise NotFound(N_("no such listing"))
     mine = acting_for()
     organisations = [session.get(Organisation, organisation_id) for organisation_id in mine]
-    # Only a verified organisation may trade: the others are not offered, they are pointed to
-    # their verification form instead.
-    buyers = [organisation for organisation in organisations if organisation.is_verified]
     revision = listing.live_revision
     plans = revision.plans_for(mine, utcnow())
-    abroad = [buyer for buyer in buyers if buyer.jurisdiction != listing.organisation.jurisdiction]
-    # A buyer registered outside the provider's jurisdiction is refused every plan whose licence
-    # keeps the data at home: say so before the form rather than after it is filled in.
-    barred = abroad if not any(plan.effective_terms["cross_border"] for plan in plans) else []
+    # Only a verified organisation may trade: the others are pointed to their verification
+    # form. One registered outside the provider's jurisdiction is refused every plan whose
+    # licence keeps the data at home: say so before the form rather than after it is filled in.
+    standing = listing_plans.buyers(listing, organisations, plans)
+    buyers = standing.verified
     context = {
         "listing": listing,
         "revision": revision,
         "plans": plans,
         "buyers": buyers,
-        "unverified": [
-            organisation for organisation in organisations if not organisation.is_verified
-        ],
+        "unverified": standing.unverified,
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
-        "terms": licence.describe(revision.terms, _, territory, word_list),
+        "terms": licence.describe(
+            revision.terms, _, territory, word_list, home=listing.organisation.jurisdiction
+        ),
         "labels": _labels(),
         # What a buyer taking the data abroad accepts, and whether one of the user's
         # organisations would take it abroad by its registration alone.
         "cross_border_terms": {
             plan.id: orders.cross_border_terms(plan, _, territory) for plan in plans
         },
-        "abroad": abroad,
-        "barred": barred,
+        "standing": standing,
+        "abroad": standing.abroad,
+        "barred": standing.barred,
         "territory_names": word_list([territory(code) for code in revision.terms["territory"]]),
     }
     if request.method == "GET" or not buyers:
@@ -319,7 +319,9 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         entitlement=entitlement,
         links=links,
         fingerprint=fingerprint,
-        terms=licence.describe(order.terms, _, territory, word_list),
+        terms=licence.describe(
+            order.terms, _, territory, word_list, home=order.provider.jurisdiction
+        ),
         window=settlement.window_left(order, utcnow()),
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),

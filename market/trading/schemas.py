@@ -54,8 +54,9 @@ class OrderInputSchema(Schema):
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     usage_note = Text(load_default=None, validate=validate.Length(max=2000))
     cross_border = fields.Boolean(load_default=False)
-    # Required (true) when the order is cross-border: a declared use abroad, or a buyer
-    # registered outside the provider's jurisdiction.
+    # Required (true) when the order is an outbound transfer: cross-border (a declared use
+    # abroad, or a buyer registered outside the provider's jurisdiction) of a mainland
+    # provider's data.
     cross_border_terms_accepted = fields.Boolean(load_default=False)
     # Also required then, with ``usage_note`` as the purpose of the export: who receives the
     # data outside the provider's jurisdiction, and where.
@@ -281,6 +282,7 @@ class OrderSchema(Schema):
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
     usage_note = fields.String(allow_none=True)
     cross_border = fields.Boolean()
+    outbound = fields.Boolean()
     cross_border_recipient = fields.String(allow_none=True)
     terms = fields.Dict()
     plan = fields.Dict(attribute="plan_snapshot")

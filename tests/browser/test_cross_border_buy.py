@@ -110,24 +110,24 @@ def test_a_singapore_buyer_is_told_before_the_form_that_a_mainland_only_licence_
 
 
 @pytest.mark.parametrize(
-    ("locale", "words"), [("zh-HK", "不屬於中國內地"), ("en-GB", "not a transfer")]
+    ("locale", "words", "counts"),
+    [
+        ("zh-CN", "不属于中国内地", "此次购买即属在提供方所在法域以外使用数据"),
+        ("en-GB", "not a transfer", "This purchase counts as use of the data outside"),
+    ],
 )
-def test_a_hong_kong_provider_s_data_is_bought_from_singapore_without_an_export_declaration(
-    browser, live, exchange, listing_of, db, locale, words
+def test_a_macao_provider_s_data_bought_from_shenzhen_is_said_to_be_used_outside_macao(
+    browser, live, exchange, listing_of, db, locale, words, counts
 ):
-    exchange.provider.jurisdiction = "HK"
+    # No export declaration (the data does not leave the mainland), but use outside Macao by
+    # the buyer's registration alone: said in a sentence, not offered as a box to tick.
+    exchange.provider.jurisdiction = "MO"
     exchange.provider.credit_code = None
     exchange.provider.registration_number = "CR-8"
     user = factories.user(db)
-    factories.organisation(db, user, jurisdiction="SG", registration_number="SG-8")
+    factories.organisation(db, user, name_zh="深圳市前海数据有限公司")
     db.commit()
-    listing = listing_of(
-        terms=listing_factories.terms(territory=["*"], cross_border=True),
-        review=listing_factories.review_data(
-            cross_border_pathway="exempt",
-            cross_border_evidence="无个人信息，适用《促进和规范数据跨境流动规定》第三条",
-        ),
-    )
+    listing = listing_of(terms=listing_factories.terms(territory=["*"], cross_border=True))
     for width in (375, 1280):
         context = browser.new_context(
             locale=locale, base_url=live, viewport={"width": width, "height": 900}
@@ -137,12 +137,43 @@ def test_a_hong_kong_provider_s_data_is_bought_from_singapore_without_an_export_
         sign_in(page, user.email)
         page.goto(f"/listings/{listing.id}/buy")
         assert words in page.locator("[data-testid=not-outbound]").inner_text()
+        said = page.locator("[data-testid=cross-border-by-registration]")
+        assert said.is_visible() and counts in said.inner_text()
+        assert page.locator("input[name=cross_border]").count() == 0
         assert page.locator("[data-testid=cross-border-terms]").count() == 0
         assert overflow(page) == 0
-        screenshot(page, f"buy-not-outbound-{locale}-{width}")
+        screenshot(page, f"buy-by-registration-{locale}-{width}")
         if width == 1280:
             page.select_option("#usage_scenario", "research")
             page.click("[data-testid=place-order]")
             page.wait_for_url("**/checkout")
         context.close()
-    assert scalars(exchange.app, sa.select(Order.cross_border)) == [False]
+    assert scalars(exchange.app, sa.select(Order.cross_border)) == [True]
+    assert scalars(exchange.app, sa.select(Order.outbound)) == [False]
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("zh-HK", "不能購買此掛牌"), ("en-GB", "cannot buy")]
+)
+def test_the_listing_page_tells_a_barred_buyer_before_it_clicks_buy(
+    browser, live, exchange, listing_of, db, locale, words
+):
+    user = factories.user(db)
+    factories.organisation(db, user, jurisdiction="SG", registration_number="SG-9")
+    db.commit()
+    listing = listing_of()
+    for width in (375, 1280):
+        context = browser.new_context(
+            locale=locale, base_url=live, viewport={"width": width, "height": 900}
+        )
+        context.set_default_timeout(20000)
+        page = context.new_page()
+        sign_in(page, user.email)
+        page.goto(f"/market/listings/{listing.id}")
+        notice = page.locator("[data-testid=buy-outside-licence]")
+        assert notice.is_visible() and words in notice.inner_text()
+        assert page.locator("[data-testid=buy]").count() == 0
+        assert page.locator("[data-testid=buy-outside-licence-ways] a").count() == 2
+        assert overflow(page) == 0
+        screenshot(page, f"listing-outside-licence-{locale}-{width}")
+        context.close()

@@ -114,6 +114,17 @@ def staff_exchange(live_app):
         )  # fmt: skip
         waiting = lf.draft_listing(session, store, organisation, owner, staff)
         listings.submit(session, waiting, owner, now)
+        # A Hong Kong provider's, whose review records no mainland export pathway, saying why.
+        harbour_owner = factories.user(session, name="Harbour")
+        harbour = factories.organisation(
+            session, harbour_owner, jurisdiction="HK", registration_number="HK-1",
+            name_zh="海港數據有限公司", name_en="Harbour Data Ltd",
+        )  # fmt: skip
+        abroad = lf.draft_listing(
+            session, store, harbour, harbour_owner, staff,
+            terms=lf.terms(territory=["*"], cross_border=True),
+        )  # fmt: skip
+        listings.submit(session, abroad, harbour_owner, now)
         newcomer_owner = factories.user(session, name="Newcomer")
         newcomer = factories.organisation(session, newcomer_owner, verified=False)
         applicant_owner = factories.user(session, name="Applicant")
@@ -167,6 +178,7 @@ def staff_exchange(live_app):
                 "review-objection": f"/review/claims/{noticed.id}",
                 "review-listings": "/review/listings",
                 "review-listing": f"/review/listings/{waiting.id}",
+                "review-listing-abroad": f"/review/listings/{abroad.id}",
                 "feature-listing": f"/review/listings/{listing.id}/featured",
                 "staff-listing": f"/market/listings/{listing.id}",
                 "review-disputes": "/review/disputes",
@@ -203,6 +215,7 @@ def staff_exchange(live_app):
             },
             "newcomer": {
                 "verification-form": f"/organisations/{newcomer.id}/verification",
+                "listing-unverified": f"/market/listings/{listing.id}",
                 "notice": f"/notices/{noticed.id}",
                 "directory": "/market/organisations",
                 "verify-lookup": "/verify",

@@ -103,6 +103,25 @@ def test_a_buyer_outside_the_mainland_needs_cross_border_terms(db, listing, drai
     assert db.scalar(sa.select(sa.func.count()).select_from(DemandMatch)) == 0
 
 
+@pytest.mark.parametrize(
+    ("provider_in", "buyer_in", "matched"), [("HK", "HK", True), ("MO", "CN", False)]
+)
+def test_cross_border_terms_follow_the_provider_s_jurisdiction_not_the_mainland(
+    db, store, staff, drain, provider_in, buyer_in, matched
+):
+    # A Hong Kong buyer of a Hong Kong provider's data uses it at home; a mainland buyer of a
+    # Macao provider's data uses it outside the provider's jurisdiction.
+    owner = factories.user(db)
+    home = factories.organisation(db, owner, jurisdiction=provider_in, registration_number="P-1")
+    lf.published_listing(db, store, home, owner, staff, terms=lf.terms(territory=[provider_in]))
+    db.commit()
+    drain()
+    abroad = {} if buyer_in == "CN" else {"registration_number": "B-1"}
+    _post(db, factories.organisation(db, jurisdiction=buyer_in, **abroad))
+    drain()
+    assert (db.scalar(sa.select(sa.func.count()).select_from(DemandMatch)) == 1) is matched
+
+
 def _provider_page_client(client, listing):
     client.log_in(listing.organisation.memberships[0].user.email)
     return client

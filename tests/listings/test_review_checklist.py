@@ -9,6 +9,7 @@ from market.db import utcnow
 from market.errors import InvalidInput
 from market.listings import compliance, listings
 from market.listings.models import ListingStatus
+from tests import factories
 from tests.listings import factories as lf
 
 
@@ -55,3 +56,67 @@ def test_the_review_page_shows_every_refusal_and_keeps_the_pathway(client, db, c
     assert 'id="cross_border_evidence-error"' in html
     assert 'id="cross_border_pathway-error"' in html  # important data needs an assessment
     assert '<option value="standard_contract" selected>' in html
+
+
+@pytest.fixture
+def hong_kong_cross_border(db, store, staff):
+    """A Hong Kong provider's listing in review, its terms allowing use anywhere."""
+    owner = factories.user(db)
+    organisation = factories.organisation(
+        db, owner, jurisdiction="HK", registration_number="HK-77", name_en="Harbour Data Ltd"
+    )
+    listing = lf.draft_listing(
+        db, store, organisation, owner, staff, terms=lf.terms(cross_border=True, territory=["*"])
+    )
+    listings.submit(db, listing, owner, utcnow())
+    db.commit()
+    return listing
+
+
+def test_a_hong_kong_provider_s_listing_is_approved_without_an_export_pathway(
+    db, hong_kong_cross_border, staff
+):
+    # Its data does not leave the mainland: the mainland's export pathway does not apply.
+    compliance.decide(db, hong_kong_cross_border, staff, lf.review_data(), utcnow())
+    assert hong_kong_cross_border.status == ListingStatus.PUBLISHED
+
+
+def test_an_export_pathway_for_a_hong_kong_provider_is_refused_by_name(
+    client, db, hong_kong_cross_border, operator, bearer
+):
+    headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
+    body = {
+        "decision": "approved",
+        "personal_info": "none",
+        "important_data": False,
+        "cross_border_pathway": "exempt",
+    }
+    response = client.raw.post(
+        f"/api/v1/reviews/listings/{hong_kong_cross_border.id}", json=body, headers=headers
+    )
+    assert response.status_code == 422
+    answer = response.get_json()
+    assert answer["errors"]["cross_border_pathway"] == [
+        "the provider is registered outside mainland China: its data does not leave the "
+        "mainland, so no export pathway is recorded"
+    ]
+    db.refresh(hong_kong_cross_border)
+    assert hong_kong_cross_border.status != ListingStatus.PUBLISHED
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_review_page_asks_only_a_mainland_provider_for_a_pathway(
+    client, db, cross_border, hong_kong_cross_border, staff, language
+):
+    client.log_in(staff.email)
+    headers = {"Accept-Language": language}
+    mainland = client.get(f"/review/listings/{cross_border.id}", headers=headers)
+    assert 'name="cross_border_pathway"' in mainland.get_data(as_text=True)
+    hong_kong = client.get(f"/review/listings/{hong_kong_cross_border.id}", headers=headers)
+    html = hong_kong.get_data(as_text=True)
+    assert 'name="cross_border_pathway"' not in html
+    assert 'name="cross_border_evidence"' not in html
+    assert 'data-testid="no-export-pathway"' in html
+    path = f"/review/listings/{hong_kong_cross_border.id}"
+    form = {"decision": "approved", "personal_info": "none", "important_data": "false"}
+    assert client.submit(path, form, page=path).status_code == 302

@@ -6,6 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from market.errors import InvalidInput
 from market.trading.models import Order
 from tests import factories
 from tests.listings import factories as listing_factories
@@ -99,15 +100,17 @@ def test_data_from_outside_the_mainland_is_bought_without_an_export_declaration(
 ):
     # Only data leaving the mainland is an outbound transfer (數據出境): a Macao provider's data
     # bought from Shenzhen, or a Hong Kong provider's bought from Singapore, is not one, so the
-    # page asks for no pathway, terms or recipient, and the order is placed without them.
+    # page asks for no pathway, terms or recipient, and the order is placed without them. It
+    # is still use outside the provider's jurisdiction, by the buyer's registration alone: the
+    # page says so rather than offer a box that changes nothing, and the order records it.
     _provider_in(exchange, db, provider_in)
     user = factories.user(db)
     abroad = {} if buyer_in == "CN" else {"registration_number": "CR-2"}
-    buyer = factories.organisation(db, user, jurisdiction=buyer_in, **abroad)
-    db.commit()
-    listing = listing_of(
-        terms=listing_factories.terms(territory=["*"], cross_border=True), review=EXEMPT
+    buyer = factories.organisation(
+        db, user, jurisdiction=buyer_in, name_en="Far Data Ltd", **abroad
     )
+    db.commit()
+    listing = listing_of(terms=listing_factories.terms(territory=["*"], cross_border=True))
     web = WebClient(exchange.app)
     web.log_in(user.email, factories.PASSWORD)
     page = f"/listings/{listing.id}/buy"
@@ -115,13 +118,75 @@ def test_data_from_outside_the_mainland_is_bought_without_an_export_declaration(
     assert 'data-testid="cross-border-terms"' not in html
     assert "leaves mainland China" not in html and 'name="cross_border_recipient"' not in html
     assert 'data-testid="not-outbound"' in html
+    assert 'name="cross_border"' not in html
+    assert (
+        "This purchase counts as use of the data outside the provider's jurisdiction: "
+        "Far Data Ltd is registered in"
+    ) in html
     form = {
         "plan_id": str(listing.live_revision.plans[0].id),
         "organisation_id": str(buyer.id),
         "usage_scenario": "research",
     }
     assert web.submit(page, form, page=page).status_code == 302
-    assert scalars(exchange.app, sa.select(Order.cross_border)) == [False]
+    assert scalars(exchange.app, sa.select(Order.cross_border)) == [True]
+    assert scalars(exchange.app, sa.select(Order.outbound)) == [False]
+    order_id = scalars(exchange.app, sa.select(Order.id))[0]
+    order_page = web.get(f"/orders/{order_id}", headers=EN).get_data(as_text=True)
+    assert 'data-testid="cross-border-use"' in order_page
+    assert 'data-testid="cross-border-recipient"' not in order_page
+
+
+OUTBOUND_REVIEW = listing_factories.review_data(
+    cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕9号"
+)
+DECLARATION = {
+    "cross_border_terms_accepted": True,
+    "cross_border_recipient": "Far Data Ltd, abroad",
+    "usage_note": "Research abroad",
+}
+
+
+@pytest.mark.parametrize(
+    ("provider_in", "buyer_in", "cross_border", "outbound"),
+    [
+        ("CN", "HK", True, True),
+        ("CN", "SG", True, True),
+        ("HK", "CN", True, False),
+        ("MO", "CN", True, False),
+        ("HK", "MO", True, False),
+        ("MO", "HK", True, False),
+        ("HK", "SG", True, False),
+        ("HK", "HK", False, False),
+        ("CN", "CN", False, False),
+    ],
+)
+def test_the_page_and_the_api_agree_on_whether_an_order_is_cross_border(
+    exchange, listing_of, db, provider_in, buyer_in, cross_border, outbound
+):
+    if provider_in != "CN":
+        _provider_in(exchange, db, provider_in)
+    abroad = {} if buyer_in == "CN" else {"registration_number": "CR-4"}
+    buyer, headers = exchange.new_buyer(db, jurisdiction=buyer_in, **abroad)
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["*"], cross_border=True),
+        review=OUTBOUND_REVIEW if provider_in == "CN" else None,
+    )
+    web = WebClient(exchange.app)
+    web.log_in(buyer.memberships[0].user.email, factories.PASSWORD)
+    html = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
+    # Abroad by registration: said, not asked; at home: the box is the buyer's to tick.
+    assert ('data-testid="cross-border-by-registration"' in html) is cross_border
+    assert ('name="cross_border"' in html) is not cross_border
+    # A mainland provider's terms and export declaration are offered to any buyer who may
+    # take its data out (by ticking the box, if not by registration); no one else's are.
+    assert ('name="cross_border_recipient"' in html) is (provider_in == "CN")
+    body = {"plan_id": listing.live_revision.plans[0].id, "usage_scenario": "research"}
+    answer = exchange.api("POST", "/orders", headers, json={**body, **DECLARATION})
+    assert answer.status_code == 201, answer.get_json()
+    order = answer.get_json()
+    assert (order["cross_border"], order["outbound"]) == (cross_border, outbound)
+    assert (order["cross_border_recipient"] is not None) is outbound
 
 
 def test_a_mainland_provider_s_page_says_nothing_of_data_from_outside(exchange, listing):
@@ -203,3 +268,76 @@ def test_a_user_without_an_organisation_is_asked_for_its_registration_document(
     text = html.get_data(as_text=True)
     assert words in text
     assert not_words is None or not_words not in text
+
+
+def test_the_listing_page_tells_a_barred_buyer_before_the_buy_button(exchange, listing, db):
+    user = factories.user(db)
+    factories.organisation(
+        db, user, jurisdiction="SG", registration_number="SG-2", name_en="Merlion Data Pte Ltd"
+    )
+    db.commit()
+    web = WebClient(exchange.app)
+    web.log_in(user.email, factories.PASSWORD)
+    html = web.get(f"/market/listings/{listing.id}", headers=EN).get_data(as_text=True)
+    assert 'data-testid="buy-outside-licence"' in html
+    assert (
+        "Merlion Data Pte Ltd is registered in Singapore, outside the provider's jurisdiction, "
+        "and this listing's licence allows use only in Mainland China"
+    ) in html
+    assert 'data-testid="buy"' not in html
+    ways = html.split('data-testid="buy-outside-licence-ways"')[1].split("</ul>")[0]
+    assert 'href="/market"' in ways and "/demands#post-demand" in ways
+
+
+def test_the_listing_page_tells_an_unverified_buyer_why_it_cannot_buy(exchange, listing, db):
+    user = factories.user(db)
+    pending = factories.organisation(db, user, verified=False)
+    db.commit()
+    web = WebClient(exchange.app)
+    web.log_in(user.email, factories.PASSWORD)
+    html = web.get(f"/market/listings/{listing.id}", headers=EN).get_data(as_text=True)
+    assert 'data-testid="buy-needs-verification"' in html
+    assert f'href="/organisations/{pending.id}/verification"' in html
+    assert 'data-testid="buy"' not in html
+
+
+def test_the_listing_page_offers_the_buy_button_to_who_may_buy(exchange, listing_of, db):
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["CN", "HK"], cross_border=True),
+        review=OUTBOUND_REVIEW,
+    )
+    user = factories.user(db)
+    factories.organisation(db, user, jurisdiction="HK", registration_number="CR-8")
+    db.commit()
+    for signed_in in (exchange.buyer_user.email, user.email, None):
+        web = WebClient(exchange.app)
+        if signed_in:
+            web.log_in(signed_in, factories.PASSWORD)
+        html = web.get(f"/market/listings/{listing.id}", headers=EN).get_data(as_text=True)
+        assert 'data-testid="buy"' in html
+        assert 'data-testid="buy-outside-licence"' not in html
+        assert 'data-testid="buy-needs-organisation"' not in html
+
+
+def test_a_hong_kong_licence_for_use_at_home_bars_a_mainland_buyer(exchange, listing_of, db):
+    # Home is the provider's jurisdiction: Hong Kong only needs no cross-border use, and keeps
+    # a mainland buyer out as a mainland-only licence keeps out a Hong Kong one.
+    _provider_in(exchange, db, "HK")
+    listing = listing_of(terms=listing_factories.terms(territory=["HK"]))
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    html = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
+    assert "allows use only in Hong Kong, China: it cannot buy this listing." in html
+    assert 'data-testid="buy-form"' not in html
+    listing_page = web.get(f"/market/listings/{listing.id}", headers=EN).get_data(as_text=True)
+    assert "<td>Hong Kong, China only</td>" in listing_page
+    assert "Mainland China only" not in listing_page
+
+
+def test_a_licence_beyond_the_provider_s_jurisdiction_must_allow_cross_border_use(
+    exchange, listing_of, db
+):
+    _provider_in(exchange, db, "HK")
+    with pytest.raises(InvalidInput) as refused:
+        listing_of(terms=listing_factories.terms(territory=["CN"]))
+    assert refused.value.field == "terms.territory"
