@@ -129,7 +129,10 @@ def test_a_buyer_outside_the_licence_s_territory_is_not_matched(
     # Cross-border use allowed in the mainland and Hong Kong only: a Singapore buyer could
     # not buy it, so its demand is not matched to it.
     terms = lf.terms(territory=["CN", "HK"], cross_border=True)
-    lf.published_listing(db, store, *provider, staff, terms=terms)
+    review = lf.review_data(
+        cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕2号"
+    )
+    lf.published_listing(db, store, *provider, staff, terms=terms, review=review)
     db.commit()
     drain()
     _post(db, factories.organisation(db, jurisdiction=buyer_in, registration_number="B-2"))
