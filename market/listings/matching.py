@@ -76,6 +76,9 @@ def fitting_plan(
         return None
     if cross_border and not revision.terms["cross_border"]:
         return None
+    buyer = demand.organisation
+    if listing.is_abroad_for(buyer) and not licence.covers(revision.terms, buyer.jurisdiction):
+        return None  # the buyer could not buy it: the licence's territory leaves it out
     if demand.delivery_method is not None and revision.delivery_method != demand.delivery_method:
         return None
     rates = rates or CnyRates()

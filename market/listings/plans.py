@@ -124,7 +124,8 @@ class Buyers:
     #: Verified organisations registered outside the provider's jurisdiction: buying is use
     #: of the data outside it, whatever they declare.
     abroad: list[Organisation]
-    #: Those of ``abroad`` that no plan's licence allows to buy (none allows cross-border use).
+    #: Those of ``abroad`` that no plan's licence allows to buy: none allows cross-border use,
+    #: or none's territory holds where they are registered.
     barred: list[Organisation]
 
     @property
@@ -136,13 +137,23 @@ class Buyers:
 def buyers(listing: Listing, organisations: list[Organisation], plans: list[Plan]) -> Buyers:
     """Sort ``organisations`` (the user's) by whether they may buy ``listing`` under ``plans``
     (those offered to them): only a verified organisation trades, and one registered outside
-    the provider's jurisdiction needs a licence allowing cross-border use."""
+    the provider's jurisdiction needs a licence allowing cross-border use in its own."""
     verified = [organisation for organisation in organisations if organisation.is_verified]
     abroad = [organisation for organisation in verified if listing.is_abroad_for(organisation)]
-    allowed = any(plan.effective_terms["cross_border"] for plan in plans)
     return Buyers(
         verified=verified,
         unverified=[organisation for organisation in organisations if not organisation.is_verified],
         abroad=abroad,
-        barred=[] if allowed else abroad,
+        barred=[
+            organisation
+            for organisation in abroad
+            if not any(allows_abroad(plan.effective_terms, organisation) for plan in plans)
+        ],
     )
+
+
+def allows_abroad(terms: dict, buyer: Organisation) -> bool:
+    """Whether a licence (``terms``) lets ``buyer``, registered outside the provider's
+    jurisdiction, buy: it allows cross-border use, and its territory holds where the buyer is
+    registered (a licence for the mainland and Hong Kong is no licence for Singapore)."""
+    return terms["cross_border"] and licence.covers(terms, buyer.jurisdiction)

@@ -31,6 +31,12 @@ FLAG_HEADINGS = {
 }
 
 
+def covers(terms: dict, jurisdiction: str) -> bool:
+    """Whether the licence allows use in ``jurisdiction`` (where a buyer is registered): its
+    territory is worldwide or names it."""
+    return terms["territory"] == [WORLDWIDE] or jurisdiction in terms["territory"]
+
+
 def check_terms(terms: dict, home: str, field: str = "terms") -> dict:
     """Rules across the terms' fields; returns the canonical form (sorted, de-duplicated).
 

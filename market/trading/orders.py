@@ -212,6 +212,16 @@ def _check_cross_border(plan: Plan, buyer: Organisation, data: dict) -> tuple[bo
             N_("The licence does not allow use outside the provider's jurisdiction."),
             field="cross_border",
         )
+    if revision.listing.is_abroad_for(buyer) and not listing_plans.allows_abroad(
+        plan.effective_terms, buyer
+    ):
+        raise InvalidInput(
+            N_(
+                "The licence's territory does not include where the buying organisation is "
+                "registered."
+            ),
+            field="cross_border",
+        )
     if not revision.listing.is_outbound:
         return True, False
     review = revision.review

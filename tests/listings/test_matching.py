@@ -122,6 +122,24 @@ def test_cross_border_terms_follow_the_provider_s_jurisdiction_not_the_mainland(
     assert (db.scalar(sa.select(sa.func.count()).select_from(DemandMatch)) == 1) is matched
 
 
+@pytest.mark.parametrize(("buyer_in", "matched"), [("HK", True), ("SG", False)])
+def test_a_buyer_outside_the_licence_s_territory_is_not_matched(
+    db, store, provider, staff, drain, buyer_in, matched
+):
+    # Cross-border use allowed in the mainland and Hong Kong only: a Singapore buyer could
+    # not buy it, so its demand is not matched to it.
+    terms = lf.terms(territory=["CN", "HK"], cross_border=True)
+    review = lf.review_data(
+        cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕2号"
+    )
+    lf.published_listing(db, store, *provider, staff, terms=terms, review=review)
+    db.commit()
+    drain()
+    _post(db, factories.organisation(db, jurisdiction=buyer_in, registration_number="B-2"))
+    drain()
+    assert (db.scalar(sa.select(sa.func.count()).select_from(DemandMatch)) == 1) is matched
+
+
 def _provider_page_client(client, listing):
     client.log_in(listing.organisation.memberships[0].user.email)
     return client

@@ -341,3 +341,44 @@ def test_a_licence_beyond_the_provider_s_jurisdiction_must_allow_cross_border_us
     with pytest.raises(InvalidInput) as refused:
         listing_of(terms=listing_factories.terms(territory=["CN"]))
     assert refused.value.field == "terms.territory"
+
+
+def test_a_buyer_outside_the_licence_s_territory_cannot_buy_though_it_allows_cross_border(
+    exchange, listing_of, db
+):
+    # Cross-border use allowed, but only in the mainland and Hong Kong: a Singapore buyer,
+    # registered outside both, is told so before the Buy button and the form, and refused if
+    # it orders anyway; a Hong Kong buyer may buy.
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["CN", "HK"], cross_border=True),
+        review=OUTBOUND_REVIEW,
+    )
+    user = factories.user(db)
+    factories.organisation(
+        db, user, jurisdiction="SG", registration_number="SG-9", name_en="Strait Data Pte Ltd"
+    )
+    db.commit()
+    web = WebClient(exchange.app)
+    web.log_in(user.email, factories.PASSWORD)
+    told = (
+        "Strait Data Pte Ltd is registered in Singapore, outside the provider's jurisdiction, "
+        "and this listing's licence allows use only in Mainland China and Hong Kong, China: it "
+        "cannot buy this listing."
+    )
+    for page in (f"/market/listings/{listing.id}", f"/listings/{listing.id}/buy"):
+        html = web.get(page, headers=EN).get_data(as_text=True)
+        assert 'data-testid="buy-outside-licence"' in html, page
+        assert told in html, page
+        assert 'data-testid="buy"' not in html and 'data-testid="buy-form"' not in html
+    _singapore, headers = exchange.new_buyer(db, jurisdiction="SG", registration_number="SG-10")
+    body = {"plan_id": listing.live_revision.plans[0].id, "usage_scenario": "research"}
+    refused = exchange.api("POST", "/orders", headers, json={**body, **DECLARATION})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {
+        "cross_border": [
+            "The licence's territory does not include where the buying organisation is registered."
+        ]
+    }
+    assert not scalars(exchange.app, sa.select(Order.id))
+    _hong_kong, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-19")
+    assert exchange.api("POST", "/orders", headers, json={**body, **DECLARATION}).status_code == 201
