@@ -409,7 +409,8 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("缺陷", "瑕疵", "划痕", "次品", "不良品", "defect", "defects", "flaw", "flaws"),
     ("传感器", "物联网", "sensor", "sensors", "iot"),
     ("预测性维护", "predictive maintenance"),
-    ("设备", "机器", "机械", "equipment", "machine", "machines", "machinery"),
+    # Not machine alone: machine learning and machine translation are no equipment.
+    ("设备", "机器", "机械", "equipment", "machines", "machinery"),
     ("机床", "数控机床", "cnc", "machine tool", "machine tools"),
     ("振动", "震动", "vibration"),
     ("故障", "fault", "faults", "failure"),
@@ -492,7 +493,8 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("历史", "historical", "history"),
     ("价格", "价钱", "行情", "报价", "price", "prices", "pricing"),
     ("吞吐量", "throughput"),
-    ("入境", "到访", "arrival", "arrivals"),
+    # Arrivals of visitors only: a bus's or a flight's arrival is no 入境.
+    ("入境", "到访", "visitor arrival", "inbound visitors"),
     ("音乐", "歌曲", "music", "song", "songs"),
     ("授权", "版权授权", "商用", "licence", "license", "licensing", "licensed"),
     ("传统", "traditional"),
