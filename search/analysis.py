@@ -553,7 +553,8 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     apart, each also satisfied by the joined term's synonyms (``信用 分`` → 信用分 → 征信评分,
     credit score; :func:`_widened`): a synonym widens a search, never narrows it.
     :data:`FORM_WORDS` are left out
-    when any other term is there. A word found only through its parts (降雨量 → 降雨) also
+    when any other term is there, unless written with the words beside them they are a
+    synonym term (medical records, 医疗记录: records of what). A word found only through its parts (降雨量 → 降雨) also
     takes the synonyms of a part that stands for it alone (降雨 → 降水, rainfall). A word
     keeps its parts when it has synonyms too: a synonym no listing holds (a curator's typo,
     天汽預報 beside 天氣預報) must cost the word none of the listings its parts find. Words
@@ -563,10 +564,31 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     synonyms' parts would widen every word of the group (measured: lower on the dev set).
     """
     synonyms = synonyms if synonyms is not None else default_synonyms()
-    content = [t for t in terms if t not in FORM_WORDS]
+    content = [
+        t for i, t in enumerate(terms) if t not in FORM_WORDS or _in_a_term(terms, i, synonyms)
+    ]
     # A word said twice (load ... load forecasting) is asked once: twice, it would count
     # twice among the words that must match.
     return _grouped(list(dict.fromkeys(content or terms)), synonyms, 3)
+
+
+#: Words of form that say "data" and nothing more, in a term as alone (alternative data is
+#: found by alternative): every listing is data.
+_DATA_ITSELF = frozenset(("数据", "大数据", "资料", "信息", "资讯", "data", "info", "information"))
+
+
+def _in_a_term(terms: list[str], i: int, synonyms: Synonyms) -> bool:
+    """Whether the word of form ``terms[i]`` is part of a synonym term written with the words
+    beside it (medical records, 医疗记录): there it says what is wanted, not in what form."""
+    if terms[i] in _DATA_ITSELF:
+        return False
+    for width in (2, 3):
+        for start in range(max(0, i - width + 1), i + 1):
+            span = terms[start : start + width]
+            joined = ("" if all(not t.isascii() for t in span) else " ").join(span)
+            if len(span) == width and synonyms.lookup(joined):
+                return True
+    return False
 
 
 def _grouped(terms: list[str], synonyms: Synonyms, widest: int) -> list[Group]:

@@ -74,17 +74,19 @@ PLACE_WORDS = {
     "hangzhou": ("杭州", "hangzhou"),
     "guangdong": ("广东", "guangdong"),
     "gansu": ("甘肃", "敦煌", "gansu", "dunhuang"),
-    "greater_bay_area": (
-        "粤港澳大湾区", "大湾区", "湾区", "珠三角", "greater bay area", "pearl river delta",
-    ),
+    "greater_bay_area": ("粤港澳大湾区", "大湾区", "湾区", "greater bay area"),
     "national": ("全国", "nationwide", "中国", "china", "全中国"),
 }  # fmt: skip
 
 #: Words naming an area that several regions lie in (华南, South China): each favours them all.
+#: The Pearl River Delta is the Bay Area's nine mainland cities, without Hong Kong and Macao.
 AREA_WORDS = {
     ("华南", "华南地区"): (
         "shenzhen", "guangzhou", "dongguan", "foshan", "zhuhai", "hong_kong", "macao",
         "guangdong", "greater_bay_area",
+    ),
+    ("珠三角", "珠江三角洲", "pearl river delta"): (
+        "shenzhen", "guangzhou", "dongguan", "foshan", "zhuhai",
     ),
 }  # fmt: skip
 for _words, _regions in AREA_WORDS.items():

@@ -76,15 +76,17 @@ SCENARIO_WORDS = {
 
 #: Region → its names (Chinese, English) and the wider regions it lies in.
 REGIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "shenzhen": ("深圳 深圳市 Shenzhen", ("guangdong", "greater_bay_area")),
-    "guangzhou": ("广州 广州市 Guangzhou", ("guangdong", "greater_bay_area")),
-    "dongguan": ("东莞 东莞市 Dongguan", ("guangdong", "greater_bay_area")),
-    "foshan": ("佛山 佛山市 Foshan", ("guangdong", "greater_bay_area")),
-    "zhuhai": ("珠海 珠海市 Zhuhai", ("guangdong", "greater_bay_area")),
+    "shenzhen": ("深圳 深圳市 Shenzhen", ("guangdong", "pearl_river_delta", "greater_bay_area")),
+    "guangzhou": ("广州 广州市 Guangzhou", ("guangdong", "pearl_river_delta", "greater_bay_area")),
+    "dongguan": ("东莞 东莞市 Dongguan", ("guangdong", "pearl_river_delta", "greater_bay_area")),
+    "foshan": ("佛山 佛山市 Foshan", ("guangdong", "pearl_river_delta", "greater_bay_area")),
+    "zhuhai": ("珠海 珠海市 Zhuhai", ("guangdong", "pearl_river_delta", "greater_bay_area")),
     "hong_kong": ("香港 Hong Kong", ("greater_bay_area",)),
     "macao": ("澳门 Macao Macau", ("greater_bay_area",)),
     "guangdong": ("广东 广东省 Guangdong", ()),
-    "greater_bay_area": ("粤港澳大湾区 大湾区 珠三角 Greater Bay Area Pearl River Delta", ()),
+    # The Pearl River Delta: the nine mainland cities of the Bay Area (no Hong Kong or Macao).
+    "pearl_river_delta": ("珠三角 珠江三角洲 Pearl River Delta", ()),
+    "greater_bay_area": ("粤港澳大湾区 大湾区 Greater Bay Area", ()),
     "shanghai": ("上海 上海市 Shanghai", ()),
     "beijing": ("北京 北京市 Beijing", ()),
     "hangzhou": ("杭州 杭州市 Hangzhou", ("zhejiang",)),

@@ -3,6 +3,8 @@ place words in the query acting as a boost."""
 
 from __future__ import annotations
 
+import pytest
+
 from market.listings import discovery, vocabulary
 from search.query import MAX_QUERY_LENGTH
 
@@ -99,6 +101,26 @@ def test_south_china_favours_every_southern_region_and_is_not_a_word_to_match():
     assert {"shenzhen", "guangzhou", "hong_kong", "macao", "greater_bay_area"} <= set(regions)
     assert "beijing" not in regions and "shanghai" not in regions
     assert discovery.without_places("華南 颱風").split() == ["台风"]
+
+
+@pytest.mark.parametrize(
+    "query", ["珠三角 港口", "珠江三角洲", "port containers pearl river delta"]
+)
+def test_the_pearl_river_delta_is_its_mainland_cities_not_hong_kong_or_macao(query):
+    boosted = discovery.build_query({"q": query}).boosts["region"]
+    assert {"shenzhen", "guangzhou", "dongguan", "foshan", "zhuhai"} <= set(boosted)
+    assert not {"hong_kong", "macao"} & set(boosted)
+
+
+def test_only_mainland_listings_are_found_by_the_delta_s_name():
+    assert "珠三角" in vocabulary.region_words("foshan")
+    assert "Pearl River Delta" in vocabulary.region_words("shenzhen")
+    for region in ("hong_kong", "macao", "greater_bay_area"):
+        assert "珠三角" not in vocabulary.region_words(region), region
+    assert discovery.without_places("port containers pearl river delta").split() == [
+        "port",
+        "containers",
+    ]
 
 
 def test_a_query_the_buyer_may_send_is_not_respelt_past_the_length_limit():

@@ -919,3 +919,41 @@ def test_a_word_of_price_weighs_less_than_the_thing_priced(loaded, query):
     # Only the hog prices listing says 行情 (in its title) and price words are in several; the
     # stock listing holds 股票 alone. 行情 was as rare as 股票, so the hogs came first.
     assert titles(loaded, query)[:1] == ["上市公司舆情指数"]
+
+
+ARRIVALS_SPEC = IndexSpec("arrivals", fields=(text("title", "zh", boost=3), text("about", "mixed")))
+
+
+@pytest.mark.parametrize("query", ["bus arrival", "real-time bus arrival", "machine learning"])
+def test_a_word_meaning_a_groups_sense_only_in_a_phrase_takes_none_of_its_synonyms(engine, query):
+    # arrival alone was 入境 (visitor arrivals) and machine alone 设备 (equipment): a bus's
+    # arrival found border crossings, machine learning found machinery.
+    engine.ensure_index(ARRIVALS_SPEC)
+    engine.index(
+        ARRIVALS_SPEC,
+        [
+            {"id": "border", "title": "口岸入境旅客统计", "about": "每日入境人次"},
+            {"id": "plant", "title": "工厂设备运行数据", "about": "设备振动与温度"},
+            {"id": "bus", "title": "公交实时到站", "about": "bus arrival times, machine learning"},
+        ],
+        refresh=True,
+    )
+    assert [hit.id for hit in engine.search(ARRIVALS_SPEC, Query(text=query)).hits] == ["bus"]
+    engine.drop_index(ARRIVALS_SPEC)
+
+
+@pytest.mark.parametrize(
+    "query", ["medical records", "hospital records", "anonymised hospital records", "医疗记录"]
+)
+def test_a_word_of_form_in_a_phrase_says_what_is_wanted(loaded, query):
+    # records (记录) is a word of form and was left out: medical records read as medical alone
+    # and found the online consultations, the imaging and the drugs before the health records.
+    assert titles(loaded, query)[:1] == ["电子病历结构化数据"]
+
+
+def test_a_word_saying_data_is_left_out_in_a_phrase_too():
+    # Every listing is data: kept in alternative data, it added a group of its own to a long
+    # request, whose query went past OpenSearch's 1,024 clauses.
+    groups = analysis.expand(analysis.query_terms("alternative data on consumer spending"))
+    assert "data" not in [group.text for group in groups]
+    assert "records" in [g.text for g in analysis.expand(["medical", "records"])]
