@@ -156,7 +156,8 @@ class OpenSearchEngine(SearchEngine):
                 raise IndexMissing(f"no index {kwargs.get('index')!r}: {exc}") from exc
             raise
         except driver.errors as exc:
-            raise EngineError(f"{driver.distribution} {method}: {exc}") from exc
+            kind = _TooManyClauses if _too_many_clauses(exc) else EngineError
+            raise kind(f"{driver.distribution} {method}: {exc}") from exc
         return getattr(response, "body", response)
 
     def close(self) -> None:
@@ -392,6 +393,17 @@ class OpenSearchEngine(SearchEngine):
         if not groups:
             response = self._browse(alias, bodies.search_body(spec, plan, groups))
             return self._results(plan, response, float(response.get("took", 0)), started)
+        *wider, alone = _fewer_synonyms(groups)
+        for fewer in wider:
+            try:
+                return self._words(spec, alias, plan, fewer, started, correct)
+            except _TooManyClauses:
+                # Many words with many synonyms each (a request pasted from a synonym list)
+                # make more clauses than the engine takes (1,024): ask with fewer synonyms.
+                continue
+        return self._words(spec, alias, plan, alone, started, correct)
+
+    def _words(self, spec: IndexSpec, alias: str, plan, groups, started, correct) -> Results:
         narrow = spec.narrowed()
         results = self._search(narrow or spec, alias, plan, groups, started, correct)
         if results.total == 0 and narrow is not None:
@@ -700,7 +712,8 @@ class OpenSearchEngine(SearchEngine):
                 error = response["error"]
                 if "index_not_found" in str(error):
                     raise IndexMissing(f"no index {alias!r}: {error}")
-                raise EngineError(f"{self.driver.distribution} msearch: {error}")
+                kind = _TooManyClauses if _too_many_clauses(error) else EngineError
+                raise kind(f"{self.driver.distribution} msearch: {error}")
         return responses
 
     def _results(
@@ -844,6 +857,27 @@ class OpenSearchEngine(SearchEngine):
         body = bodies.similar_body(spec, alias, doc_id, limit)
         hits = self._call("search", index=alias, body=body)["hits"]["hits"]
         return [Hit(h["_id"], h.get("_score"), h["_source"]) for h in hits if h["_id"] != doc_id]
+
+
+class _TooManyClauses(EngineError):
+    """The engine refused a query of more clauses than it takes (``maxClauseCount``)."""
+
+
+def _too_many_clauses(error: Any) -> bool:
+    return "too_many_nested_clauses" in str(error) or "too_many_clauses" in str(error)
+
+
+def _fewer_synonyms(groups: list[analysis.Group]) -> list[list[analysis.Group]]:
+    """``groups`` as asked, then with three alternatives a word, then the words alone (each
+    group's first alternative is the word as typed): what to ask when the engine refuses a
+    query of too many clauses."""
+    return [groups] + [
+        [
+            dataclasses.replace(g, alternatives=g.alternatives[:keep], scales=g.scales[:keep])
+            for g in groups
+        ]
+        for keep in (3, 1)
+    ]
 
 
 def _add(a: BulkResult, b: BulkResult) -> BulkResult:

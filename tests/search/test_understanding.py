@@ -957,3 +957,24 @@ def test_a_word_saying_data_is_left_out_in_a_phrase_too():
     groups = analysis.expand(analysis.query_terms("alternative data on consumer spending"))
     assert "data" not in [group.text for group in groups]
     assert "records" in [g.text for g in analysis.expand(["medical", "records"])]
+
+
+def _synonym_rich(latin: bool) -> str:
+    """A request of the first word of each of the largest built-in groups: many words with
+    many synonyms each, past the clauses an OpenSearch query takes when all are asked."""
+    words = []
+    for group in sorted(DEFAULT_SYNONYMS, key=len, reverse=True):
+        fitting = [t for t in group if t.isascii() == latin and " " not in t and len(t) > 1]
+        if fitting:
+            words.append(fitting[0])
+    return " ".join(words)[:500]
+
+
+@pytest.mark.parametrize("latin", [True, False])
+def test_a_request_of_many_synonym_rich_words_is_answered_not_refused(loaded, latin):
+    # OpenSearch refused it ("too many nested clauses"), and the buyer was told search was
+    # unavailable: it is asked again with fewer synonyms a word, then with the words alone.
+    text = _synonym_rich(latin)
+    assert len(analysis.expand(analysis.query_terms(text))) >= 12
+    results = loaded.search(LISTINGS, Query(text=text, per_page=10))
+    assert results.total >= 0 and len(results.hits) <= 10
