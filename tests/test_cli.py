@@ -76,6 +76,33 @@ def test_the_demo_leaves_no_backlog_for_its_first_visitors(demo_instance):
     assert due == 0
 
 
+def test_the_demo_records_an_export_pathway_for_mainland_data_only(demo_instance):
+    # Only a mainland provider's data leaves the mainland: the Hong Kong and Macao providers'
+    # reviews record no pathway, and their listings for use at home name their own territory.
+    instance, _first = demo_instance
+    joined = (
+        "FROM listing_compliance_reviews AS review"
+        " JOIN listing_revisions AS revision ON revision.id = review.revision_id"
+        " JOIN listings AS listing ON listing.id = revision.listing_id"
+        " JOIN organisations AS provider ON provider.id = listing.organisation_id"
+    )
+    outside = "provider.jurisdiction IN ('HK', 'MO')"
+    assert _scalar(instance, f"SELECT count(*) {joined} WHERE {outside}") > 0
+    pathways = (
+        f"SELECT count(*) {joined} WHERE {outside} AND review.cross_border_pathway IS NOT NULL"
+    )
+    assert _scalar(instance, pathways) == 0
+    mainland = f"{joined} WHERE provider.jurisdiction = 'CN' AND review.cross_border_pathway"
+    assert _scalar(instance, f"SELECT count(*) {mainland} IS NOT NULL") > 0
+    at_home = (
+        "SELECT count(*) FROM listing_revisions AS revision"
+        " JOIN listings AS listing ON listing.id = revision.listing_id"
+        " JOIN organisations AS provider ON provider.id = listing.organisation_id"
+        f" WHERE {outside} AND json_extract(revision.terms, '$.territory[0]') = 'CN'"
+    )
+    assert _scalar(instance, at_home) == 0
+
+
 def test_readme_commands_work_against_the_demo_instance(demo_instance):
     instance, _first = demo_instance
     verified = run("ledger", "verify", env={"SHUJIAO_INSTANCE_PATH": str(instance)})

@@ -1,5 +1,7 @@
 """The Alembic history produces exactly the models' schema, and goes down and up cleanly."""
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -36,3 +38,51 @@ def test_downgrade_removes_everything_and_upgrade_restores_it(database_url):
     assert _tables(database_url) <= {"alembic_version"}
     migrate.upgrade(database_url)
     assert _differences(database_url) == []
+
+
+def _filler(column: sa.Column):
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.Integer | sa.Numeric):
+        return 1
+    if isinstance(kind, sa.DateTime | sa.Date):
+        return datetime(2026, 1, 1, tzinfo=UTC)
+    if isinstance(kind, sa.JSON):
+        return {}
+    return "x"
+
+
+def _row(connection, table: sa.Table, **given) -> None:
+    values = {
+        column.name: _filler(column)
+        for column in table.columns
+        if not column.nullable and column.server_default is None
+    }
+    connection.execute(table.insert().values({**values, **given}))
+
+
+def test_an_install_with_orders_takes_a_column_added_to_them(make_database_url):
+    # SQLite adds a column by copying the table and dropping the old one: with foreign keys
+    # enforced, dropping trading_orders, which entitlements refer to, failed, and an install
+    # with orders could not upgrade past the migration that adds ``outbound``.
+    url = make_database_url("sqlite")
+    migrate.upgrade(url, "0030_synonym_unfound_terms")
+    engine = make_engine(url)
+    tables = sa.MetaData()
+    tables.reflect(engine, only=["trading_orders", "trading_entitlements"])
+    with engine.connect() as connection:
+        # no organisation, listing or plan behind them: outside a transaction, references off
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        _row(connection, tables.tables["trading_orders"], id=7)
+        _row(connection, tables.tables["trading_entitlements"], id=3, order_id=7)
+        connection.commit()
+    engine.dispose()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        kept = connection.exec_driver_sql("SELECT id, outbound FROM trading_orders").all()
+        entitled = connection.exec_driver_sql("SELECT order_id FROM trading_entitlements").all()
+    engine.dispose()
+    assert [tuple(row) for row in kept] == [(7, False)]
+    assert [tuple(row) for row in entitled] == [(7,)]

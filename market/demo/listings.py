@@ -174,10 +174,11 @@ def _plans(entry: Entry) -> list[dict]:
     return plans
 
 
-def _listing_data(asset, entry: Entry) -> dict:
+def _listing_data(asset, entry: Entry, home: str) -> dict:
     topic = entry.topic
     cultural = AssetKind(topic.kind).is_cultural
-    territory = ["*"] if topic.cross_border else ["CN"]
+    # Use at home is the provider's jurisdiction (Hong Kong for a Hong Kong provider).
+    territory = ["*"] if topic.cross_border else [home]
     return {
         "asset_id": asset.id,
         "rights": [Right.LICENSING] if cultural else [Right.PRODUCT_OPERATION],
@@ -215,7 +216,9 @@ def _plan(data: dict) -> dict:
     return plan
 
 
-def _review(entry: Entry) -> dict:
+def _review(entry: Entry, outbound: bool) -> dict:
+    """An approving review; an export pathway only for a mainland provider's cross-border
+    data (``outbound``): no other provider's data leaves the mainland."""
     topic = entry.topic
     personal = (
         PersonalInfoHandling.DEIDENTIFIED
@@ -229,7 +232,7 @@ def _review(entry: Entry) -> dict:
         "cross_border_pathway": None,
         "cross_border_evidence": None,
     }
-    if topic.cross_border:
+    if topic.cross_border and outbound:
         if personal == PersonalInfoHandling.NONE:
             review["cross_border_pathway"] = CrossBorderPathway.EXEMPT
             review["cross_border_evidence"] = "无个人信息，适用《促进和规范数据跨境流动规定》第三条"
@@ -249,13 +252,14 @@ def seed(session: Session, store: FileStore, password: str) -> dict[str, int]:
         when = START + timedelta(days=2 * entry.ordinal, minutes=entry.ordinal)
         asset = _certified_asset(session, store, organisation, user, reviewer, entry, when)
         listed = when + timedelta(days=11)
-        data = _listing_data(asset, entry)
+        data = _listing_data(asset, entry, organisation.jurisdiction)
         if entry.appraised:
             report = valuation_demo.appraise(session, store, asset, user, entry.price, when)
             data["valuation_report_number"] = report.number
         listing = listings.create_listing(session, organisation.id, user, data, listed)
         listings.submit(session, listing, user, listed)
-        compliance.decide(session, listing, reviewer, _review(entry), listed + timedelta(hours=3))
+        review = _review(entry, listing.is_outbound)
+        compliance.decide(session, listing, reviewer, review, listed + timedelta(hours=3))
         ids[entry.key] = listing.id
     _demands(session)
     session.flush()
