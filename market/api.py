@@ -228,7 +228,7 @@ def _json_only(parser, req):
     expected, instead of reading nothing and calling every field missing."""
     if not is_json_request(req) and (req.content_length or req.get_data(cache=True).strip()):
         raise UnsupportedMediaType(
-            N_("send the body as JSON (Content-Type: application/json)"),
+            N_("Send the body as JSON (Content-Type: application/json)."),
             field="Content-Type",
         )
     return type(parser)._raw_load_json(parser, req)

@@ -106,7 +106,7 @@ def _json_body():
         # json.loads recurses once per level: a hostile nesting ends here, not in a 500.
         raise MalformedBody(N_("The body is not valid JSON."), field="body") from None
     if not isinstance(body, dict):
-        raise MalformedBody(N_("the JSON body must be an object"), field="body")
+        raise MalformedBody(N_("The JSON body must be an object."), field="body")
     if _depth(body) > MAX_DEPTH:
         raise MalformedBody(N_("the JSON body nests too deeply"), field="body")
     return body

@@ -53,6 +53,7 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("導入", "匯入"),
     ("實時", "即時"),  # real time: 即時 in Hong Kong and Taiwan
     ("支持", "支援"),  # the exchange's sentences say it of a feature, never of a person
+    ("字段", "欄位"),  # a field of a form, a table or a file: 欄位 in Hong Kong and Taiwan
 )
 
 # Mainland legal names keep their own words (the law is 《個人信息保護法》 in Traditional too).

@@ -100,7 +100,7 @@ def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetim
     revision = plan.revision
     listing = revision.listing
     if listing.organisation_id == buyer_id:
-        raise PermissionDenied(N_("an organisation cannot buy its own listing"), action=["buy"])
+        raise PermissionDenied(N_("An organisation cannot buy its own listing."), action=["buy"])
     if (
         listing.status != ListingStatus.PUBLISHED
         or revision.state != RevisionState.LIVE

@@ -440,7 +440,7 @@ class MarketArgsSchema(SearchArgsSchema):
         errors = {}
         low, below = data.get("price_min"), data.get("price_max")
         if low is not None and below is not None and below <= low:
-            errors["price_below"] = [N_("Must be above the lowest price.")]
+            errors["price_below"] = [N_("Must be above “Price from”.")]
         first, last = data.get("year_from"), data.get("year_to")
         if first is not None and last is not None and last < first:
             errors["year_to"] = [N_("The last year may not be before the first.")]

@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import json
 import logging
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -553,13 +554,16 @@ def delete(
 def defaults(session: Session, holding: str | None = None) -> list[dict]:
     """The built-in groups: ``{term, terms, deleted}``, ``term`` (the first) naming each; with
     ``holding``, only those with a term holding it, script, case and width folded (巴士 finds
-    the group of 公交, ``rail`` those of 地铁 and 高铁)."""
+    the group of 公交, ``rail`` those of 地铁 and 高铁; a latin word as a whole word)."""
     retired = _retired(session)
     key = analysis.term_key(holding) if holding is not None else ""
+    # Latin words as whole words, a plural taken (bus finds buses, not business); Chinese
+    # inside a term (巴士 finds 巴士站).
+    inside = re.compile(rf"\b{re.escape(key)}(?:e?s)?\b" if key.isascii() else re.escape(key))
     return [
         {"term": group[0], "terms": list(group), "deleted": group[0] in retired}
         for group in DEFAULT_SYNONYMS
-        if not key or any(key in analysis.term_key(term) for term in group)
+        if not key or any(inside.search(analysis.term_key(term)) for term in group)
     ]
 
 

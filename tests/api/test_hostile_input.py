@@ -96,7 +96,7 @@ def test_a_json_operation_refuses_another_media_type(caller, content_type):
     )
     assert response.status_code == 415
     assert response.get_json()["errors"] == {
-        "Content-Type": ["send the body as JSON (Content-Type: application/json)"]
+        "Content-Type": ["Send the body as JSON (Content-Type: application/json)."]
     }
 
 

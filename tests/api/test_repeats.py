@@ -120,5 +120,5 @@ def test_a_form_sent_to_a_json_operation_is_told_to_send_json(app, db, body):
     )
     assert response.status_code == 415, response.get_json()
     assert response.get_json()["errors"] == {
-        "Content-Type": ["send the body as JSON (Content-Type: application/json)"]
+        "Content-Type": ["Send the body as JSON (Content-Type: application/json)."]
     }

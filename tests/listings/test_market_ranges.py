@@ -87,8 +87,8 @@ def test_a_form_field_left_empty_is_no_argument(client, published):
         ("price_from=abc", "Price from", "Enter an amount such as 48,000.00."),
         ("price_from=-5", "Price from", "The amount must not be negative."),
         ("price_below=1e3", "Price below", "Enter an amount such as 48,000.00."),
-        ("price_from=6000&price_below=1500", "Price below", "Must be above the lowest price."),
-        ("price_from=1500&price_below=1500", "Price below", "Must be above the lowest price."),
+        ("price_from=6000&price_below=1500", "Price below", "Must be above “Price from”."),
+        ("price_from=1500&price_below=1500", "Price below", "Must be above “Price from”."),
         (
             "year_from=2020&year_to=2015",
             "Data up to, until",

@@ -1168,6 +1168,9 @@ def test_the_page_tells_a_one_term_group_with_a_bad_note_both_at_once(client, re
     assert '<a href="#terms">A synonym group needs at least two different terms.</a>' in summary
     assert "200" in page.split('id="note-error"')[1].split("</p>")[0]
     assert 'aria-describedby="note-error"' in page
+    # The browser does not cut a longer note short unsaid: the page names it.
+    note = page.split('id="note"')[1].split(">")[0]
+    assert "maxlength" not in note and 'value="' + "x" * 201 + '"' in note
 
 
 def test_the_api_lists_the_built_in_groups_holding_a_term(client, staff_api):
@@ -1196,6 +1199,12 @@ def test_the_api_lists_the_built_in_groups_holding_a_term(client, staff_api):
         "/api/v1/search/synonyms/defaults", query_string={"term": "METRO"}, headers=staff_api
     ).get_json()
     assert upper and all(any("metro" in t.lower() for t in g["terms"]) for g in upper)
+    # a latin word as a whole word, its plural taken: bus is no part of business
+    buses = client.raw.get(
+        "/api/v1/search/synonyms/defaults", query_string={"term": "bus"}, headers=staff_api
+    ).get_json()
+    assert any("buses" in g["terms"] for g in buses)
+    assert not any(all("business" in t or "bus" not in t for t in g["terms"]) for g in buses)
     long = client.raw.get(
         "/api/v1/search/synonyms/defaults", query_string={"term": "字" * 41},
         headers={**staff_api, "Accept-Language": "en"},
