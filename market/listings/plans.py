@@ -4,6 +4,7 @@ trading (orders) asks of a plan: is it on sale to this buyer, under which terms.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -117,7 +118,7 @@ class Buyers:
     """Where a user's organisations stand before buying a listing, for the pages to say so
     before the order form rather than after it is sent."""
 
-    #: Verified organisations, which may order.
+    #: Verified organisations, which may order (the provider itself left out).
     verified: list[Organisation]
     #: Organisations not verified yet, pointed to their verification instead.
     unverified: list[Organisation]
@@ -127,6 +128,9 @@ class Buyers:
     #: Those of ``abroad`` that no plan's licence allows to buy: none allows cross-border use,
     #: or none's territory holds where they are registered.
     barred: list[Organisation]
+    #: The provider itself, when it is one of the user's organisations: it cannot buy its
+    #: own listing.
+    own: list[Organisation] = dataclasses.field(default_factory=list)
 
     @property
     def all_barred(self) -> bool:
@@ -138,11 +142,16 @@ def buyers(listing: Listing, organisations: list[Organisation], plans: list[Plan
     """Sort ``organisations`` (the user's) by whether they may buy ``listing`` under ``plans``
     (those offered to them): only a verified organisation trades, and one registered outside
     the provider's jurisdiction needs a licence allowing cross-border use in its own."""
-    verified = [organisation for organisation in organisations if organisation.is_verified]
+    own = [
+        organisation for organisation in organisations if organisation.id == listing.organisation_id
+    ]
+    others = [organisation for organisation in organisations if organisation not in own]
+    verified = [organisation for organisation in others if organisation.is_verified]
     abroad = [organisation for organisation in verified if listing.is_abroad_for(organisation)]
     return Buyers(
+        own=own,
         verified=verified,
-        unverified=[organisation for organisation in organisations if not organisation.is_verified],
+        unverified=[organisation for organisation in others if not organisation.is_verified],
         abroad=abroad,
         barred=[
             organisation

@@ -382,3 +382,17 @@ def test_a_buyer_outside_the_licence_s_territory_cannot_buy_though_it_allows_cro
     assert not scalars(exchange.app, sa.select(Order.id))
     _hong_kong, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-19")
     assert exchange.api("POST", "/orders", headers, json={**body, **DECLARATION}).status_code == 201
+
+
+def test_a_provider_is_told_before_the_form_that_it_cannot_buy_its_own_listing(exchange, listing):
+    web = WebClient(exchange.app)
+    web.log_in(listing.organisation.memberships[0].user.email, factories.PASSWORD)
+    name = listing.organisation.name_en
+    for page in (f"/market/listings/{listing.id}", f"/listings/{listing.id}/buy"):
+        html = web.get(page, headers=EN).get_data(as_text=True)
+        assert 'data-testid="buy-own-listing"' in html, page
+        assert (
+            f"This listing is {name}&#39;s own" in html or f"This listing is {name}'s own" in html
+        )
+        assert 'data-testid="buy"' not in html and 'data-testid="buy-form"' not in html
+        assert 'data-testid="buy-needs-organisation"' not in html
