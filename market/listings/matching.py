@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import search
-from market.listings import discovery, notifications
+from market.listings import discovery, notifications, plans
 from market.listings import terms as licence
 from market.listings.indexing import LISTINGS
 from market.listings.models import Demand, DemandMatch, DemandStatus, Listing, ListingStatus, Plan
@@ -77,7 +77,7 @@ def fitting_plan(
     if cross_border and not revision.terms["cross_border"]:
         return None
     buyer = demand.organisation
-    if listing.is_abroad_for(buyer) and not licence.covers(revision.terms, buyer.jurisdiction):
+    if listing.is_abroad_for(buyer) and not plans.allows_abroad(revision.terms, buyer):
         return None  # the buyer could not buy it: the licence's territory leaves it out
     if demand.delivery_method is not None and revision.delivery_method != demand.delivery_method:
         return None

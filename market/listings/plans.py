@@ -4,7 +4,6 @@ trading (orders) asks of a plan: is it on sale to this buyer, under which terms.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -130,7 +129,7 @@ class Buyers:
     barred: list[Organisation]
     #: The provider itself, when it is one of the user's organisations: it cannot buy its
     #: own listing.
-    own: list[Organisation] = dataclasses.field(default_factory=list)
+    own: list[Organisation]
 
     @property
     def all_barred(self) -> bool:
