@@ -349,14 +349,15 @@ def text_query(
                 "boost_mode": "multiply",
             }
         }
-    if nudges:
+    if nudges or boosts:
         words = {
             "function_score": {
                 "query": words,
                 "functions": [
                     {"filter": {"terms": {name: list(values)}}, "weight": factor}
-                    for name, values, factor in nudges
+                    for name, values, factor in (*boosts, *nudges)
                 ],
+                "score_mode": "multiply",
                 "boost_mode": "multiply",
             }
         }
@@ -374,8 +375,6 @@ def text_query(
                     }
                 }
             )
-    for name, values, factor in boosts:
-        bonus.append({"terms": {name: list(values), "boost": factor}})
     if not bonus:
         return words
     return {"bool": {"must": [words], "should": bonus}}

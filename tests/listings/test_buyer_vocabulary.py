@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from market.demo.catalogue import LISTED, TOPICS, entries
-from market.listings import discovery
+from market.listings import discovery, vocabulary
 
 
 def test_every_demo_product_states_its_everyday_names_and_uses():
@@ -85,3 +85,20 @@ def test_a_place_named_in_the_possessive_favours_its_listings(catalogue_engine, 
     plain = discovery.run(engine, {"q": text.replace("'s", ""), "page_size": 10})
     assert [hit.id for hit in results.hits] == [hit.id for hit in plain.hits]
     assert results.hits[0].source["region"] == region
+
+
+@pytest.mark.parametrize(
+    ("text", "region"), [("杭州 电商", "hangzhou"), ("大湾区企业名录", "greater_bay_area")]
+)
+def test_a_named_place_brings_its_listings_of_each_matching_product_first(
+    catalogue_engine, text, region
+):
+    # OpenSearch added the place's boost to the words' score where the embedded engine
+    # multiplies it: one city's listings of the best product outscored the place's listings of
+    # the next product, and came before them.
+    engine, _ = catalogue_engine
+    hits = discovery.run(engine, {"q": text, "page_size": 10}).hits
+    leading = [hit.source["region"] for hit in hits[:2]]
+    assert all(place == region or place in vocabulary.within([region]) for place in leading), [
+        (hit.source["title_zh"], hit.source["region"]) for hit in hits
+    ]
