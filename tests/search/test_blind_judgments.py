@@ -1,6 +1,6 @@
-"""The blind, the fresh, the unseen and the English-weighted additions to the buyers' relevance
-set are judged, once each, in names the demo catalogue knows: a misspelt product or place would
-grade nothing and pass for "nothing fits"."""
+"""The blind, the fresh, the unseen, the English-weighted and the mixed additions to the buyers'
+relevance set are judged, once each, in names the demo catalogue knows: a misspelt product or
+place would grade nothing and pass for "nothing fits"."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ ADDITIONS = pytest.mark.parametrize(
         (judged.fresh_queries, "f"),
         (judged.unseen_queries, "u"),
         (judged.english_queries, "e"),
+        (judged.mix_queries, "m"),
     ],
 )
 
@@ -85,6 +86,15 @@ def test_the_english_queries_are_the_written_mix():
     assert all(q["query"].isascii() for q in long)
 
 
+def test_the_mix_queries_are_the_written_mix():
+    groups = [q["group"] for q in judged.mix_queries()]
+    assert {group: groups.count(group) for group in GROUPS} == {
+        "zh-hans": 48, "zh-hant": 18, "en": 18, "mixed": 12, "typo": 12, "long": 12,
+    }  # fmt: skip
+    long = [q for q in judged.mix_queries() if q["group"] == "long"]
+    assert sum(1 for q in long if q["query"].isascii()) == 6
+
+
 @ADDITIONS
 def test_every_added_query_has_one_judgment_naming_known_products_and_places(additions, letter):
     lines = judgment_lines()
@@ -143,6 +153,17 @@ def test_six_is_the_five_and_the_english_additions_which_are_in_no_other_set():
     assert not english & (sets["five"] | sets["heldout"] | sets["tuning"])
 
 
+def test_seven_is_the_six_and_the_mix_additions_which_are_in_no_other_set():
+    from tests.search.relevance.measure import SEVEN, SIX, query_sets
+
+    sets = query_sets()
+    mix = {q["id"] for q in judged.mix_queries()}
+    assert sets["mix"] == mix
+    assert sets["seven"] == sets["six"] | mix
+    assert SEVEN[:-1] == SIX and SEVEN[-1] == "mix"
+    assert not mix & (sets["six"] | sets["heldout"] | sets["tuning"])
+
+
 def test_the_five_sets_are_each_summed_up_and_averaged():
     from tests.search.relevance.measure import per_set
 
@@ -161,3 +182,7 @@ def test_the_five_sets_are_each_summed_up_and_averaged():
     six = per_set(rows, sets, ("dev", "tuning", "blind", "fresh", "unseen", "english"))
     assert six["english"] == (0.25, 1, 2)
     assert six["macro"] == (statistics.fmean([0.75, 1.0, 0.5, 0.0, 0.5, 0.25]), 2, 8)
+    sets["mix"] = {"a"}
+    seven = per_set(rows, sets, ("dev", "tuning", "blind", "fresh", "unseen", "english", "mix"))
+    assert seven["mix"] == (1.0, 0, 1)
+    assert seven["macro"] == (statistics.fmean([0.75, 1.0, 0.5, 0.0, 0.5, 0.25, 1.0]), 2, 9)

@@ -57,6 +57,15 @@ def english_queries() -> list[dict]:
     return json.loads((HERE / "english_queries.json").read_text(encoding="utf-8"))
 
 
+def mix_queries() -> list[dict]:
+    """Mixed blind additions (``mix_queries.json``, ids ``m001``...): written after the English
+    ones, before the catalogue was read, judged after, in the proportions of the buyers' set
+    (48 simplified and 18 traditional Chinese, 18 English, 12 mixed, 12 typos, 12 long
+    requests half in English); measured apart (``--set mix``) and in ``seven``; in no other
+    set."""
+    return json.loads((HERE / "mix_queries.json").read_text(encoding="utf-8"))
+
+
 def every_query() -> list[dict]:
     """The queries of every file, in the order above."""
     return (
@@ -66,6 +75,7 @@ def every_query() -> list[dict]:
         + fresh_queries()
         + unseen_queries()
         + english_queries()
+        + mix_queries()
     )
 
 
