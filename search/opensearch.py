@@ -864,7 +864,12 @@ class _TooManyClauses(EngineError):
 
 
 def _too_many_clauses(error: Any) -> bool:
-    return "too_many_nested_clauses" in str(error) or "too_many_clauses" in str(error)
+    """Whether the engine refused a query for its number of clauses: named by type when the
+    refusal comes as a 400, or only by its reason inside a failed search phase (a 500)."""
+    text = str(error).lower()
+    return any(
+        sign in text for sign in ("too_many_nested_clauses", "too_many_clauses", "maxclausecount")
+    )
 
 
 def _fewer_synonyms(groups: list[analysis.Group]) -> list[list[analysis.Group]]:

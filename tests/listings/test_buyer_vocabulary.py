@@ -102,3 +102,19 @@ def test_a_named_place_brings_its_listings_of_each_matching_product_first(
     assert all(place == region or place in vocabulary.within([region]) for place in leading), [
         (hit.source["title_zh"], hit.source["region"]) for hit in hits
     ]
+
+
+def test_a_long_request_past_the_engines_clauses_in_its_second_search_is_answered(
+    catalogue_engine,
+):
+    # OpenSearch refused the search that lets listings matching some of the words follow those
+    # matching most as a failed search phase (a 500 naming maxClauseCount in its cause, not the
+    # 400 of too_many_clauses), so it was not asked again with fewer synonyms: the buyer was
+    # told search was unavailable.
+    engine, _ = catalogue_engine
+    text = (
+        "we want anonymised patient records or hospital visit statistics in Shenzhen "
+        "for health insurance pricing"
+    )
+    results = discovery.run(engine, {"q": text, "page_size": 10})
+    assert results.hits and results.hits[0].source["category"] == "healthcare"
