@@ -384,6 +384,14 @@ def _one_of(values) -> list:
     )
 
 
+#: A range whose ends are swapped, said by the market page of its fields' labels (shown beside
+#: the fields, not as a value not understood; the API's are ``discovery.build_query``'s).
+REVERSED_PRICES = N_("The range is reversed: “Price from” is above “Price below”.")
+EMPTY_PRICES = N_("The range holds no price: “Price below” must be above “Price from”.")
+REVERSED_YEARS = N_("The range is reversed: “Data up to, until” is before “Data up to, from”.")
+RANGE_MESSAGES = frozenset({REVERSED_PRICES, EMPTY_PRICES, REVERSED_YEARS})
+
+
 class SearchArgsSchema(Schema):
     """Query-string arguments of the listing search. Filters with a closed list of values
     (``region``: the exchange's region codes) refuse any other; ``provider`` (an
@@ -440,10 +448,10 @@ class MarketArgsSchema(SearchArgsSchema):
         errors = {}
         low, below = data.get("price_min"), data.get("price_max")
         if low is not None and below is not None and below <= low:
-            errors["price_below"] = [N_("Must be above “Price from”.")]
+            errors["price_below"] = [REVERSED_PRICES if below < low else EMPTY_PRICES]
         first, last = data.get("year_from"), data.get("year_to")
         if first is not None and last is not None and last < first:
-            errors["year_to"] = [N_("The last year may not be before the first.")]
+            errors["year_to"] = [REVERSED_YEARS]
         if errors:
             raise ValidationError(errors)
 

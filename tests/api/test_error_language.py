@@ -34,6 +34,23 @@ def test_a_query_field_message_is_in_the_callers_language(caller, language, expe
     assert response.get_json()["errors"]["price_min"] == [expected]
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "expected"),
+    [
+        ("price_min=500&price_max=100", "price_max", "The end may not be before the start."),
+        ("year_from=2020&year_to=2015", "year_to", "The end may not be before the start."),
+    ],
+    ids=["price", "year"],
+)  # fmt: skip
+def test_a_reversed_range_is_refused_naming_its_upper_end(caller, query, field, expected):
+    api, headers, _organisation = caller
+    response = api.get(f"/api/v1/listings/search?{query}", headers=headers | EN)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"] == {field: [expected]}
+    same = api.get("/api/v1/listings/search?price_min=100&price_max=100", headers=headers)
+    assert same.status_code == 200  # both ends are included: one price is a range
+
+
 def test_a_body_field_message_is_translated_and_keeps_the_allowed_codes(caller):
     api, headers, organisation = caller
     response = api.post(
