@@ -150,6 +150,7 @@ VALIDATION_MESSAGES = (
     N_("Must be greater than {min} and less than or equal to {max}."),
     N_("Must be less than {max}."),
     N_("Must be one of: {choices}."),
+    N_("Did you mean {suggestion}? Must be one of: {choices}."),
     N_("Must be equal to {other}."),
     N_("One or more of the choices you made was not in: {choices}."),
     N_("This currency allows at most {places} decimal places."),

@@ -121,6 +121,11 @@ def characters(text: str) -> str:
     return _converter().convert(text).translate(HONG_KONG_FORMS) if text else text
 
 
+def to_simplified(text: str) -> str:
+    """Text in Simplified characters (OpenCC ``t2s``), for comparing what either script wrote."""
+    return _to_simplified().convert(text) if text else text
+
+
 def is_traditional(text: str) -> bool:
     """Whether Chinese text people typed is written in Traditional characters: it has some
     that the Simplified script writes otherwise, and none that only Simplified uses. Text that

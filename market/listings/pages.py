@@ -230,6 +230,8 @@ def market():
             mine[0] if mine else None, utcnow(), discovery.filters_of(args),
         )  # fmt: skip
     searched = _searched_args(dropped)
+    if searched.get("region"):
+        searched["region"] = list(args["region"])  # a region named (香港) linked as its code
     _link_facets(facets, searched)
     elsewhere = None
     if error is None:

@@ -32,7 +32,7 @@ from market.listings.models import (
 )
 from market.listings.terms import WORLDWIDE
 from market.registry.claims import CHINA
-from market.registry.models import REGION_LABELS, AssetKind, Industry, Right
+from market.registry.models import AssetKind, Industry, Right
 from market.registry.schemas import RegionCode
 from market.text import N_, Count, FormSchema, Money
 from search.query import MAX_QUERY_LENGTH
@@ -404,7 +404,7 @@ class SearchArgsSchema(Schema):
     pricing_model = _one_of(PlanKind)
     currency = _one_of(CURRENCIES)
     delivery_method = _one_of(DeliveryMethod)
-    region = _one_of(REGION_LABELS)
+    region = fields.List(RegionCode(), load_default=list)  # a code, or the region's name
     provider = fields.List(
         fields.String(validate=[validate.Length(max=64), validate.Regexp(r"^[0-9]+$")]),
         load_default=list,

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from market.db import utcnow
 from market.fields import Date, Int, SingleLine, Text
+from market.registry import regions
 from market.registry.certificates import effective_status
 from market.registry.models import (
     REGION_LABELS,
@@ -23,6 +24,9 @@ from market.registry.models import (
 )
 from market.registry.states import REVIEW_DECISIONS, Action
 from market.text import N_, FormSchema
+
+#: A region close to one the exchange knows (market.forms translates it by its shape).
+DID_YOU_MEAN = "Did you mean {suggestion}? Must be one of: {choices}."
 
 SEPARATORS = re.compile(r"[,，;；、\n]+")
 
@@ -72,24 +76,36 @@ class ColumnList(fields.List):
 
 
 class RegionCode(fields.String):
-    """A region code such as ``shenzhen`` or ``greater_bay_area``: case, spaces and hyphens are
-    forgiven (``Hong Kong`` and ``hong-kong`` read as ``hong_kong``); the code must be known."""
+    """A region code such as ``shenzhen`` or ``greater_bay_area``, or the region's name as
+    people write it (``Hong Kong``, ``hong-kong``, 香港, 香港特別行政區: case, width and script
+    forgiven, :mod:`market.registry.regions`), read as its code; anything else is refused with
+    the codes, and the one meant when it is close to a code or a name."""
 
     def __init__(self, **kwargs) -> None:
         codes = sorted(REGION_LABELS)
         super().__init__(
-            validate=validate.OneOf(codes, error="not a known region; use one of: {choices}"),
+            validate=validate.OneOf(codes),
             metadata={
                 "description": "A region code: the area the data covers. The same codes name a"
                 " listing's coverage region and the search facet; a code of the region as a"
-                " whole (guangdong, greater_bay_area, national, global) for wider data.",
+                " whole (guangdong, greater_bay_area, national, global) for wider data. The"
+                " region's name in Chinese or English (香港, 香港特別行政區, Hong Kong) is read"
+                " as its code.",
             },
             **kwargs,
         )
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        return re.sub(r"[\s-]+", "_", text.strip().lower())
+        code = regions.region_code(text)
+        if code is not None:
+            return code
+        close = regions.close_region(text)
+        if close is not None:
+            raise ValidationError(
+                DID_YOU_MEAN.format(suggestion=close, choices=", ".join(sorted(REGION_LABELS)))
+            )
+        return text  # refused by the codes' OneOf, which lists them
 
 
 def _optional(field):
