@@ -65,7 +65,7 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("通過 API", "經 API"),  # 通過 alone is also "approved" (審核通過), which stays
     ("通過銀行", "經銀行"),
     ("視頻", "影片"),
-    ("點擊", "按"),
+    ("點擊繼續", "按繼續"),  # click a button; 點擊率 (click-through rate) is Hong Kong's too
     ("設置", "設定"),
     ("運行", "執行"),
     ("聯繫", "聯絡"),

@@ -198,7 +198,7 @@ def test_personal_data_is_called_as_hong_kong_calls_it_outside_the_mainland_laws
 # Mainland words a Hong Kong reader would not write, and the reviewed places they stay: 通過 as
 # "approved" (審核通過), 信息 in the names of mainland laws.
 MAINLAND_WORDS = (
-    "內置", "添加", "保存", "自定義", "查找", "通過 API", "通過銀行", "視頻", "點擊", "設置",
+    "內置", "添加", "保存", "自定義", "查找", "通過 API", "通過銀行", "視頻", "點擊繼續", "設置",
     "運行", "聯繫", "用戶名(?!稱)", "粘貼", "內存", "設備", "模板", "存儲", "連接中斷", "信息", "默認",
     "登錄", "菜單", "鏈接", "賬號", "賬戶", "文件", "屏幕", "服務器", "數據庫",
 )  # fmt: skip
