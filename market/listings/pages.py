@@ -230,8 +230,10 @@ def market():
             mine[0] if mine else None, utcnow(), discovery.filters_of(args),
         )  # fmt: skip
     searched = _searched_args(dropped)
-    if searched.get("region"):
-        searched["region"] = list(args["region"])  # a region named (香港) linked as its code
+    if searched.get("region") and args.get("region"):
+        # A region named (香港) linked as its code; kept as typed when the search ran on the
+        # words alone, another argument refused.
+        searched["region"] = list(args["region"])
     _link_facets(facets, searched)
     elsewhere = None
     if error is None:

@@ -58,3 +58,12 @@ def test_the_market_page_reads_a_regions_name_and_links_its_code(client, publish
     # The facet shows Hong Kong chosen, and its link (removing it) carries no name.
     assert 'data-testid="facet-region-hong_kong" aria-current="true"' in page
     assert "region=%E9%A6%99" not in page
+
+
+def test_a_regions_name_is_kept_in_the_links_when_another_argument_is_refused(client, published):
+    response = client.get("/market?region=hong_kong&price_from=abc", headers=EN)
+    assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
+    # The price form carries the search's region on, as every other link of the page.
+    form = page.split('data-testid="price-range"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="region" value="hong_kong">' in form
