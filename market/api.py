@@ -253,12 +253,13 @@ def _form_only(location: str):
 
 #: Fields that bound a range, each with its other end: a range whose end comes before its start
 #: holds nothing, and answering an empty list would hide the caller's mistake.
-RANGE_ENDS = (("start", "end"), ("_start", "_end"), ("_from", "_to"))
+RANGE_ENDS = (("start", "end"), ("_start", "_end"), ("_from", "_to"), ("_min", "_max"))
 
 
 def _ranges_in_order(parser, location_data, schema, req, location, unknown, validators):
     """webargs' loading of one location, then: an end before its start (``start``/``end``,
-    ``temporal_start``/``temporal_end``, ``coverage_from``/``coverage_to``) is a 422 naming
+    ``temporal_start``/``temporal_end``, ``coverage_from``/``coverage_to``, search's
+    ``price_min``/``price_max``) is a 422 naming
     the end, for every operation and location. A query string's list argument refused for
     an item is named with that value (:func:`market.fields.query_list_errors`)."""
     try:

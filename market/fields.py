@@ -28,6 +28,37 @@ INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
 
+class Length(validate.Length):
+    """marshmallow's ``Length``, its refusal a sentence saying what it counts: characters of
+    text ("At most 200 characters."), items of a list ("At most 30 items."), never its own
+    "Longer than maximum length 200." (the sentences are translated in
+    ``market.forms.VALIDATION_MESSAGES``)."""
+
+    TEXT = {
+        "min": "At least {min} characters.",
+        "max": "At most {max} characters.",
+        "all": "From {min} to {max} characters.",
+        "equal": "Exactly {equal} characters.",
+    }
+    ITEMS = {
+        "min": "At least {min} items.",
+        "max": "At most {max} items.",
+        "all": "From {min} to {max} items.",
+        "equal": "Exactly {equal} items.",
+    }
+
+    def _format_error(self, value, message: str) -> str:
+        if self.error is None:
+            kind = {
+                self.message_min: "min", self.message_max: "max",
+                self.message_all: "all", self.message_equal: "equal",
+            }[message]  # fmt: skip
+            if kind == "min" and self.min == 1 and not isinstance(value, str):
+                return "Give at least one."
+            message = (self.TEXT if isinstance(value, str) else self.ITEMS)[kind]
+        return super()._format_error(value, message)
+
+
 class Int(fields.Integer):
     """An exact integer of ``bits`` (32 or 64) bits: whole numbers (or their decimal text)."""
 

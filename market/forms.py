@@ -149,7 +149,18 @@ VALIDATION_MESSAGES = (
     N_("Must be greater than {min}."),
     N_("Must be greater than {min} and less than or equal to {max}."),
     N_("Must be less than {max}."),
+    # market.fields.Length's sentences, what a Length counts said.
+    N_("At least {min} characters."),
+    N_("At most {max} characters."),
+    N_("From {min} to {max} characters."),
+    N_("Exactly {equal} characters."),
+    N_("At least {min} items."),
+    N_("At most {max} items."),
+    N_("From {min} to {max} items."),
+    N_("Exactly {equal} items."),
+    N_("Give at least one."),
     N_("Must be one of: {choices}."),
+    N_("Did you mean {suggestion}? Must be one of: {choices}."),
     N_("Must be equal to {other}."),
     N_("One or more of the choices you made was not in: {choices}."),
     N_("This currency allows at most {places} decimal places."),
@@ -172,6 +183,26 @@ VALIDATION_MESSAGES = (
 )
 
 
+# marshmallow's bounds of a number, said as sentences a reader says them (its own "Must be
+# greater than or equal to 1 and less than or equal to 500." reaches nobody as it is).
+REWORDED = {
+    "Must be greater than or equal to {min} and less than or equal to {max}.": N_(
+        "From {min} to {max}."
+    ),
+    "Must be greater than or equal to {min}.": N_("At least {min}."),
+    "Must be less than or equal to {max}.": N_("At most {max}."),
+    "Must be greater than {min}.": N_("More than {min}."),
+    "Must be greater than {min} and less than or equal to {max}.": N_(
+        "More than {min} and at most {max}."
+    ),
+    "Must be less than {max}.": N_("Less than {max}."),
+    # A Length of marshmallow's own, should one still reach a reader: what it counts unknown.
+    "Longer than maximum length {max}.": N_("Too long: at most {max}."),
+    "Shorter than minimum length {min}.": N_("Too short: at least {min}."),
+    "Length must be between {min} and {max}.": N_("The length must be from {min} to {max}."),
+}
+
+
 def _pattern(template: str) -> re.Pattern:
     parts = re.split(r"\{(\w+)\}", template)
     regex = "".join(
@@ -181,7 +212,15 @@ def _pattern(template: str) -> re.Pattern:
     return re.compile(regex, re.DOTALL)
 
 
-_PATTERNS = [(template, _pattern(template)) for template in VALIDATION_MESSAGES if "{" in template]
+# The templates with the most fixed words first: "Must be greater than {min}." would otherwise
+# also read "Must be greater than 0 and less than or equal to 5." with 0 and the rest as min.
+_PATTERNS = [
+    (template, _pattern(template))
+    for template in sorted(
+        VALIDATION_MESSAGES, key=lambda template: -len(re.sub(r"\{\w+\}", "", template))
+    )
+    if "{" in template
+]
 
 
 def error_lines(errors, message: str = "") -> list[str]:
@@ -223,7 +262,7 @@ def error_text(message: str, *, keep_choices: bool = False) -> str:
                 values["message"] = error_text(values["message"], keep_choices=keep_choices)
             elif "choices" in values and not keep_choices:  # codes mean nothing to a reader
                 return gettext("Choose one of the offered values.")
-            return gettext(template).format(**values)
+            return gettext(REWORDED.get(template, template)).format(**values)
     return message
 
 

@@ -54,6 +54,29 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("實時", "即時"),  # real time: 即時 in Hong Kong and Taiwan
     ("支持", "支援"),  # the exchange's sentences say it of a feature, never of a person
     ("字段", "欄位"),  # a field of a form, a table or a file: 欄位 in Hong Kong and Taiwan
+    # Hong Kong's words for the mainland's (reviewed with the catalogue; docs/pages.md lists them).
+    ("內置", "內建"),
+    ("自定義", "自訂"),
+    ("添加到", "加入"),
+    ("添加證明", "加入證明"),
+    ("添加", "新增"),
+    ("保存", "儲存"),
+    ("查找", "尋找"),
+    ("通過 API", "經 API"),  # 通過 alone is also "approved" (審核通過), which stays
+    ("通過銀行", "經銀行"),
+    ("視頻", "影片"),
+    ("點擊繼續", "按繼續"),  # click a button; 點擊率 (click-through rate) is Hong Kong's too
+    ("設置", "設定"),
+    ("運行", "執行"),
+    ("聯繫", "聯絡"),
+    ("用戶名", "用戶名稱"),
+    ("粘貼", "貼上"),
+    ("內存", "記憶體"),
+    ("設備", "裝置"),
+    ("模板", "範本"),
+    ("對象存儲", "物件儲存"),
+    ("存儲", "儲存"),
+    ("連接中斷", "連線中斷"),
 )
 
 # Mainland legal names keep their own words (the law is 《個人信息保護法》 in Traditional too).
@@ -96,6 +119,11 @@ def characters(text: str) -> str:
     its words kept: for text a search reads back, which :data:`OVERRIDES` would turn into
     other words (數據庫, not 資料庫)."""
     return _converter().convert(text).translate(HONG_KONG_FORMS) if text else text
+
+
+def to_simplified(text: str) -> str:
+    """Text in Simplified characters (OpenCC ``t2s``), for comparing what either script wrote."""
+    return _to_simplified().convert(text) if text else text
 
 
 def is_traditional(text: str) -> bool:

@@ -10,6 +10,7 @@ from flask_babel import Babel, force_locale
 from marshmallow import ValidationError, fields, validate
 
 from market.config import ROOT
+from market.fields import Length
 from market.forms import error_text, max_length, maxlength
 from market.text import FormSchema, Money
 
@@ -95,8 +96,10 @@ def zh():
     ("message", "chinese"),
     [
         ("Missing data for required field.", "此项必填。"),
-        ("Length must be between 1 and 100.", "长度须在 1 到 100 个字符之间。"),
-        ("Must be greater than or equal to 1.", "须大于或等于 1。"),
+        ("Length must be between 1 and 100.", "长度须在 1 到 100 之间。"),
+        ("Must be greater than or equal to 1.", "不能小于 1。"),
+        ("At most 200 characters.", "最多 200 个字符。"),
+        ("At most 30 items.", "最多 30 项。"),
         ("Must be one of: realtime, daily.", "请从列表中选择一项。"),
         ("This currency allows at most 2 decimal places.", "该币种最多允许 2 位小数。"),
         ("This amount is written in HK$; enter it in CNY.", "该金额使用了 HK$，请以 CNY 填写。"),
@@ -110,6 +113,42 @@ def zh():
 )
 def test_validation_messages_are_shown_in_chinese(zh, message, chinese):
     assert error_text(message) == chinese
+
+
+@pytest.fixture
+def en():
+    app = Flask(__name__)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "market" / "translations")
+    Babel(app)
+    with app.test_request_context(), force_locale("en"):
+        yield
+
+
+class _Bounded(FormSchema):
+    note = fields.String(validate=Length(max=200))
+    name = fields.String(validate=Length(min=2, max=100))
+    keywords = fields.List(fields.String(), validate=Length(max=3))
+    scenarios = fields.List(fields.String(), validate=Length(min=1))
+    page = fields.Integer(validate=validate.Range(1, 500))
+    share = fields.Integer(validate=validate.Range(min=1))
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "sentence"),
+    [
+        ({"note": "注" * 201}, "note", "At most 200 characters."),
+        ({"name": "a"}, "name", "From 2 to 100 characters."),
+        ({"keywords": ["a", "b", "c", "d"]}, "keywords", "At most 3 items."),
+        ({"scenarios": []}, "scenarios", "Give at least one."),
+        ({"page": 0}, "page", "From 1 to 500."),
+        ({"share": 0}, "share", "At least 1."),
+    ],
+)
+def test_marshmallows_bounds_are_said_as_sentences(en, data, field, sentence):
+    with pytest.raises(ValidationError) as refused:
+        _Bounded().load(data)
+    (message,) = refused.value.messages[field]
+    assert error_text(message) == sentence
 
 
 class _Limited(FormSchema):

@@ -180,7 +180,7 @@ def test_the_traditional_catalogue_says_real_time_as_hong_kong_does(tmp_path):
 
 def test_and_before_merge_is_written_as_and_then_merge(tmp_path):
     hant = _hant(tmp_path)
-    assert hant.get("Save and join").string == "保存並合併"
+    assert hant.get("Save and join").string == "儲存並合併"
     strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
     assert not [s for s in strings if "併合" in s or "合並" in s]
 
@@ -193,6 +193,33 @@ def test_personal_data_is_called_as_hong_kong_calls_it_outside_the_mainland_laws
     strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
     assert not [s for s in strings if "個人資訊" in s]
     assert any("個人資料" in s for s in strings)
+
+
+# Mainland words a Hong Kong reader would not write, and the reviewed places they stay: 通過 as
+# "approved" (審核通過), 信息 in the names of mainland laws.
+MAINLAND_WORDS = (
+    "內置", "添加", "保存", "自定義", "查找", "通過 API", "通過銀行", "視頻", "點擊繼續", "設置",
+    "運行", "聯繫", "用戶名(?!稱)", "粘貼", "內存", "設備", "模板", "存儲", "連接中斷", "信息", "默認",
+    "登錄", "菜單", "鏈接", "賬號", "賬戶", "文件", "屏幕", "服務器", "數據庫",
+)  # fmt: skip
+REVIEWED = ("個人信息保護法", "個人信息出境標準合同", "個人信息保護認證")
+
+
+def test_the_traditional_catalogue_keeps_no_mainland_word(tmp_path):
+    hant = _hant(tmp_path)
+    found = []
+    for message in hant:
+        if not (message.id and isinstance(message.string, str)):
+            continue
+        text = message.string
+        for name in REVIEWED:
+            text = text.replace(name, "")
+        found += [(word, message.string) for word in MAINLAND_WORDS if re.search(word, text)]
+    assert found == []
+    assert hant.get("Save draft").string == "儲存草稿"
+    assert hant.get("Add").string == "新增"
+    assert hant.get("this entitlement is delivered through the API").string == "這項權益經 API 交付"
+    assert hant.get("Video").string == "影片"
 
 
 def test_the_traditional_catalogue_writes_tai_as_hong_kong_does(tmp_path):

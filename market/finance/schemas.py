@@ -19,7 +19,7 @@ from marshmallow import (
 
 from ledger.currencies import EXPONENTS
 from market.context import db_session
-from market.fields import AwareDateTime, Date, Int, SingleLine
+from market.fields import AwareDateTime, Date, Int, Length, SingleLine
 from market.finance import audit, refund_transfers
 from market.text import N_, FormSchema, Money
 
@@ -39,14 +39,14 @@ class BalanceSchema(Schema):
 class AccountQuerySchema(Schema):
     """Which part of the chart of accounts to list."""
 
-    prefix = fields.String(load_default="", validate=validate.Length(max=200))
+    prefix = fields.String(load_default="", validate=Length(max=200))
 
 
 class StatementQuerySchema(Schema):
     """An account statement's account and window ``[start, end)``."""
 
-    account = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    currency = fields.String(required=True, validate=validate.Length(equal=3))
+    account = fields.String(required=True, validate=Length(min=1, max=200))
+    currency = fields.String(required=True, validate=Length(equal=3))
     start = AwareDateTime(load_default=None)
     end = AwareDateTime(load_default=None)
 
@@ -189,7 +189,7 @@ class PeriodInputSchema(Schema):
     name = fields.String(
         required=True,
         validate=[
-            validate.Length(min=1, max=64),
+            Length(min=1, max=64),
             SingleLine(),
             validate.Regexp(r"^(?!\.{1,2}$)[^/\\?#%]+$", error=PERIOD_NAME),
         ],
@@ -244,26 +244,20 @@ class PayeeAccountInputSchema(FormSchema):
     """A new payee bank account for an organisation (pending a second finance user)."""
 
     organisation_id = Int(required=True)
-    account_name = fields.String(
-        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
-    )
-    bank_name = fields.String(
-        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
-    )
-    branch_name = fields.String(
-        load_default=None, validate=[validate.Length(max=200), SingleLine()]
-    )
+    account_name = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
+    bank_name = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
+    branch_name = fields.String(load_default=None, validate=[Length(max=200), SingleLine()])
     account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
     cnaps_code = fields.String(load_default=None, validate=CNAPS)
     swift_bic = fields.String(load_default=None, validate=SWIFT)
-    iban = BankNumber(load_default=None, validate=validate.Length(min=15, max=34))
-    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+    iban = BankNumber(load_default=None, validate=Length(min=15, max=34))
+    note = fields.String(load_default=None, validate=[Length(max=1000), SingleLine()])
 
 
 class PayeeDecisionSchema(FormSchema):
     """Why a pending payee account is refused."""
 
-    note = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
+    note = fields.String(required=True, validate=[Length(min=1, max=1000), SingleLine()])
 
 
 class PayeeAccountSchema(Schema):
@@ -289,9 +283,7 @@ class PayoutBatchInputSchema(FormSchema):
     """Build a payout batch in one currency, for chosen providers (all owed, by default)."""
 
     currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
-    organisation_ids = fields.List(
-        Int(), load_default=None, validate=validate.Length(min=1, max=1000)
-    )
+    organisation_ids = fields.List(Int(), load_default=None, validate=Length(min=1, max=1000))
 
 
 class BankFileQuerySchema(Schema):
@@ -320,16 +312,14 @@ class PayoutPaidSchema(FormSchema):
     """The bank statement line that shows a payout paid."""
 
     value_date = Date(required=True)
-    bank_reference = fields.String(
-        required=True, validate=[validate.Length(min=1, max=100), SingleLine()]
-    )
+    bank_reference = fields.String(required=True, validate=[Length(min=1, max=100), SingleLine()])
     bank_account_id = _bank_account_field("if given, the account the money was sent through")
 
 
 class PayoutReturnedSchema(FormSchema):
     """The bank returned a payout, and why."""
 
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
+    reason = fields.String(required=True, validate=[Length(min=1, max=1000), SingleLine()])
     value_date = Date(load_default=None)
 
 
@@ -377,10 +367,8 @@ class StatementUploadSchema(Schema):
 class BankAccountInputSchema(FormSchema):
     """One of the exchange's bank accounts and how its CSV statements are read."""
 
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), SingleLine()])
-    bank_name = fields.String(
-        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
-    )
+    name = fields.String(required=True, validate=[Length(min=1, max=100), SingleLine()])
+    bank_name = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
     currency = fields.String(
         load_default="CNY",
@@ -396,7 +384,7 @@ class BankAccountInputSchema(FormSchema):
     ledger_account = fields.String(
         load_default="assets:bank",
         validate=[
-            validate.Length(min=1, max=200),
+            Length(min=1, max=200),
             validate.Regexp(
                 r"^assets:bank(:[a-z0-9][a-z0-9_\-]{0,59}){0,3}$",
                 error=N_(
@@ -409,7 +397,7 @@ class BankAccountInputSchema(FormSchema):
     )
     csv_layout = fields.String(load_default=None, validate=validate.OneOf(["icbc", "cmb", "ccb"]))
     csv_mapping = fields.Dict(
-        keys=fields.String(), values=fields.String(validate=[validate.Length(min=1, max=100), SingleLine()]),
+        keys=fields.String(), values=fields.String(validate=[Length(min=1, max=100), SingleLine()]),
         load_default=None,
     )  # fmt: skip
     encoding = fields.String(
@@ -544,14 +532,14 @@ class ManualMatchSchema(FormSchema):
         required=True, validate=validate.OneOf(["payment", "refund", "payout", "stripe_payout"])
     )
     target_id = Int(required=True)
-    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+    note = fields.String(load_default=None, validate=[Length(max=1000), SingleLine()])
     accept_difference = fields.Boolean(load_default=False)
 
 
 class MarkSchema(FormSchema):
     """Explain an exception."""
 
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=1000), SingleLine()])
+    reason = fields.String(required=True, validate=[Length(min=1, max=1000), SingleLine()])
 
 
 def exchange_currency() -> str:
@@ -563,7 +551,7 @@ class LegInputSchema(Schema):
     """One leg of a correcting entry."""
 
     side = fields.String(required=True, validate=validate.OneOf(["debit", "credit"]))
-    account = fields.String(required=True, validate=[validate.Length(min=1, max=200), SingleLine()])
+    account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=10**15))
     currency = fields.String(
         load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
@@ -575,8 +563,8 @@ class CorrectionInputSchema(Schema):
 
     exception_id = Int(load_default=None)
     legs = fields.List(fields.Nested(LegInputSchema), required=True,
-                       validate=validate.Length(min=2, max=20))  # fmt: skip
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), SingleLine()])
+                       validate=Length(min=2, max=20))  # fmt: skip
+    reason = fields.String(required=True, validate=[Length(min=1, max=500), SingleLine()])
 
 
 class CorrectionSchema(Schema):
@@ -598,7 +586,7 @@ class CorrectionDecisionSchema(FormSchema):
 
     note = fields.String(
         load_default=None, allow_none=True,
-        validate=[validate.Length(min=1, max=1000), SingleLine()],
+        validate=[Length(min=1, max=1000), SingleLine()],
     )  # fmt: skip
 
 
@@ -714,7 +702,7 @@ class PeriodCloseSchema(FormSchema):
     """Approve a close; a reason is needed only when the checklist is not clear."""
 
     override_reason = fields.String(
-        load_default=None, validate=[validate.Length(min=1, max=1000), SingleLine()]
+        load_default=None, validate=[Length(min=1, max=1000), SingleLine()]
     )
 
 
@@ -811,26 +799,20 @@ class StatementFormSchema(StatementOptionsSchema):
 
     bank_account_id = Int(required=True)
     # Yuan as the statement writes them, read by the statement parser in the account's currency.
-    opening_balance = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=40)
-    )
+    opening_balance = fields.String(load_default=None, allow_none=True, validate=Length(max=40))
 
 
 class CorrectionFormSchema(FormSchema):
     """A two-leg correcting entry typed on the console: debit one account, credit another."""
 
     exception_id = Int(load_default=None, allow_none=True)
-    debit_account = fields.String(
-        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
-    )
-    credit_account = fields.String(
-        required=True, validate=[validate.Length(min=1, max=200), SingleLine()]
-    )
+    debit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
+    credit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     currency = fields.String(
         load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
     )
     amount = Money(required=True, minimum=1, maximum=10**15)
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), SingleLine()])
+    reason = fields.String(required=True, validate=[Length(min=1, max=500), SingleLine()])
 
 
 class CandidateChoiceSchema(FormSchema):
@@ -844,7 +826,7 @@ class CandidateChoiceSchema(FormSchema):
         required=True,
         validate=validate.Regexp(r"^(payment|refund|payout|stripe_payout):[0-9]{1,12}$"),
     )
-    note = fields.String(load_default=None, validate=[validate.Length(max=1000), SingleLine()])
+    note = fields.String(load_default=None, validate=[Length(max=1000), SingleLine()])
     accept_difference = fields.Boolean(load_default=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel import Locale
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from market.fields import SingleLine, Text, Website
+from market.fields import Length, SingleLine, Text, Website
 from market.i18n import LOCALES
 from market.identity.credit_code import CreditCodeError
 from market.identity.credit_code import validate as validate_credit_code
@@ -29,37 +29,35 @@ TERRITORIES = sorted(
 class SignUpSchema(Schema):
     """A new account."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), SingleLine()])
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=10, max=128)
-    )
+    email = fields.Email(required=True, validate=Length(max=254))
+    name = fields.String(required=True, validate=[Length(min=1, max=100), SingleLine()])
+    password = fields.String(required=True, load_only=True, validate=Length(min=10, max=128))
 
 
 class LoginSchema(Schema):
     """Credentials for signing in."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+    email = fields.Email(required=True, validate=Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=Length(max=128))
 
 
 class PasswordChangeSchema(Schema):
     """The current and the new password."""
 
-    current_password = fields.String(required=True, validate=validate.Length(max=128))
-    new_password = fields.String(required=True, validate=validate.Length(min=10, max=128))
+    current_password = fields.String(required=True, validate=Length(max=128))
+    new_password = fields.String(required=True, validate=Length(min=10, max=128))
 
 
 class PasswordResetRequestSchema(Schema):
     """The address to mail a reset link to."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=Length(max=254))
 
 
 class PasswordResetSchema(Schema):
     """A new password, chosen through a reset link."""
 
-    new_password = fields.String(required=True, validate=validate.Length(min=10, max=128))
+    new_password = fields.String(required=True, validate=Length(min=10, max=128))
 
 
 class LocaleSchema(Schema):
@@ -71,17 +69,13 @@ class LocaleSchema(Schema):
 class OrganisationInputSchema(FormSchema):
     """A new organisation; mainland ones give their unified social credit code."""
 
-    name_zh = fields.String(required=True, validate=[validate.Length(min=2, max=200), SingleLine()])
-    name_en = fields.String(required=True, validate=[validate.Length(min=2, max=200), SingleLine()])
+    name_zh = fields.String(required=True, validate=[Length(min=2, max=200), SingleLine()])
+    name_en = fields.String(required=True, validate=[Length(min=2, max=200), SingleLine()])
     jurisdiction = fields.String(required=True, validate=validate.OneOf(TERRITORIES))
-    credit_code = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=18)
-    )
-    registration_number = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=64)
-    )
-    website = Website(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    description = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    credit_code = fields.String(load_default=None, allow_none=True, validate=Length(max=18))
+    registration_number = fields.String(load_default=None, allow_none=True, validate=Length(max=64))
+    website = Website(load_default=None, allow_none=True, validate=Length(max=255))
+    description = Text(load_default=None, allow_none=True, validate=Length(max=4000))
 
     @validates_schema(skip_on_field_errors=False)
     def credit_code_reads(self, data, **_):
@@ -130,7 +124,7 @@ class MemberSchema(Schema):
 class InvitationInputSchema(Schema):
     """Whom to invite, and with which role."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=Length(max=254))
     role = fields.Enum(MemberRole, by_value=True, load_default=MemberRole.MEMBER)
 
     @validates("role")

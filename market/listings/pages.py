@@ -163,12 +163,26 @@ def _argument_errors(errors: dict) -> list[str]:
     lines = []
     for name, messages in errors.items():
         for message in messages:
+            if message in schemas.RANGE_MESSAGES:
+                continue  # both ends were understood: told of the range (_range_errors)
             title = _(ARGUMENT_TITLES[name]) if name in ARGUMENT_TITLES else name
             # Every message is a sentence of its own: “Search” was not understood. The text is
             # not valid UTF-8.
             lines.append(_("“%(name)s” was not understood. %(message)s", name=title,
                            message=error_text(message)))  # fmt: skip
     return lines
+
+
+def _range_errors(errors: dict) -> dict[str, str]:
+    """A range refused for the order of its ends, by its facet (``price``, ``coverage_to``):
+    its own sentence, naming both ends, for the page to show beside the range's fields."""
+    return {
+        facet: error_text(message)
+        for facet, keys in _RANGE_KEYS.items()
+        for key in keys
+        for message in errors.get(key, ())
+        if message in schemas.RANGE_MESSAGES
+    }
 
 
 def _demand_need(regions: list[str]) -> str | None:
@@ -216,6 +230,10 @@ def market():
             mine[0] if mine else None, utcnow(), discovery.filters_of(args),
         )  # fmt: skip
     searched = _searched_args(dropped)
+    if searched.get("region") and args.get("region"):
+        # A region named (香港) linked as its code; kept as typed when the search ran on the
+        # words alone, another argument refused.
+        searched["region"] = list(args["region"])
     _link_facets(facets, searched)
     elsewhere = None
     if error is None:
@@ -244,7 +262,7 @@ def market():
         argument_errors=_argument_errors(bad_arguments), past_the_end=past_the_end,
         labels=_labels(), pages=_page_links(results, searched),
         chips=_chips(facets, args, searched),
-        price_form=_price_form(searched, bad_arguments),
+        price_form=_price_form(searched, bad_arguments), range_errors=_range_errors(bad_arguments),
         clear_all=url_for(
             "listings.market",
             q=None if "q" in dropped else args["q"] or None,
@@ -397,18 +415,24 @@ def _years_label(args: dict) -> str | None:
 
 def _price_form(searched: dict, refused: dict) -> dict:
     """The price facet's own range form: the bounds as the buyer typed them (kept when
-    refused, to be put right), every other argument of the search carried as it is."""
+    refused, to be put right), every other argument of the search carried as it is, and the
+    sentence of a reversed range, shown beside the fields."""
     carried = [
         (key, value)
         for key, values in searched.items()
         if key not in _RANGE_KEYS["price"]
         for value in values
     ]
+    reversed_range = _range_errors(refused).get("price")
     return {
         "carried": carried,
         "low": request.args.get("price_from", ""),
         "high": request.args.get("price_below", ""),
-        "refused": [key for key in ("price_from", "price_below") if key in refused],
+        # A reversed range is the fault of both ends together: both are marked.
+        "refused": [
+            key for key in ("price_from", "price_below") if key in refused or reversed_range
+        ],
+        "error": reversed_range,
     }
 
 

@@ -17,7 +17,7 @@ from marshmallow import (
 )
 
 from ledger.currencies import EXPONENTS
-from market.fields import AwareDateTime, Date, Int, SingleLine, Text
+from market.fields import AwareDateTime, Date, Int, Length, SingleLine, Text
 from market.identity.schemas import TERRITORIES
 from market.listings.models import (
     BillingPeriod,
@@ -32,7 +32,7 @@ from market.listings.models import (
 )
 from market.listings.terms import WORLDWIDE
 from market.registry.claims import CHINA
-from market.registry.models import REGION_LABELS, AssetKind, Industry, Right
+from market.registry.models import AssetKind, Industry, Right
 from market.registry.schemas import RegionCode
 from market.text import N_, Count, FormSchema, Money
 from search.query import MAX_QUERY_LENGTH
@@ -44,7 +44,7 @@ SORTS = ("relevance", "newest", "price_asc", "price_desc")
 
 
 def _text(max_length: int, required: bool = True, min_length: int = 1, one_line: bool = False):
-    checks = [validate.Length(min=min_length, max=max_length)]
+    checks = [Length(min=min_length, max=max_length)]
     kind = fields.String if one_line else Text
     return kind(
         required=required,
@@ -55,7 +55,7 @@ def _text(max_length: int, required: bool = True, min_length: int = 1, one_line:
 
 def _at_least_one(message: str, most: int) -> list:
     """A list's length check whose empty case says what to do rather than counting."""
-    return [validate.Length(min=1, error=message), validate.Length(max=most)]
+    return [Length(min=1, error=message), Length(max=most)]
 
 
 class LicenceTermsSchema(Schema):
@@ -184,9 +184,9 @@ class RevisionInputSchema(Schema):
     description_zh = _text(8000)
     description_en = _text(8000)
     keywords = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)),
+        fields.String(validate=Length(min=1, max=40)),
         load_default=list,
-        validate=validate.Length(max=20),
+        validate=Length(max=20),
     )
     category = fields.Enum(Industry, by_value=True, required=True)
     delivery_method = fields.Enum(DeliveryMethod, by_value=True, required=True)
@@ -201,10 +201,10 @@ class RevisionInputSchema(Schema):
     plans = fields.List(
         fields.Nested(ListingPlanInputSchema),
         required=True,
-        validate=validate.Length(min=1, max=20),
+        validate=Length(min=1, max=20),
     )
     valuation_report_number = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=40)
+        load_default=None, allow_none=True, validate=Length(max=40)
     )
 
     @validates_schema
@@ -384,6 +384,14 @@ def _one_of(values) -> list:
     )
 
 
+#: A range whose ends are swapped, said by the market page of its fields' labels (shown beside
+#: the fields, not as a value not understood; the API's are ``discovery.build_query``'s).
+REVERSED_PRICES = N_("The range is reversed: “Price from” is above “Price below”.")
+EMPTY_PRICES = N_("The range holds no price: “Price below” must be above “Price from”.")
+REVERSED_YEARS = N_("The range is reversed: “Data up to, until” is before “Data up to, from”.")
+RANGE_MESSAGES = frozenset({REVERSED_PRICES, EMPTY_PRICES, REVERSED_YEARS})
+
+
 class SearchArgsSchema(Schema):
     """Query-string arguments of the listing search. Filters with a closed list of values
     (``region``: the exchange's region codes) refuse any other; ``provider`` (an
@@ -396,9 +404,9 @@ class SearchArgsSchema(Schema):
     pricing_model = _one_of(PlanKind)
     currency = _one_of(CURRENCIES)
     delivery_method = _one_of(DeliveryMethod)
-    region = _one_of(REGION_LABELS)
+    region = fields.List(RegionCode(), load_default=list)  # a code, or the region's name
     provider = fields.List(
-        fields.String(validate=[validate.Length(max=64), validate.Regexp(r"^[0-9]+$")]),
+        fields.String(validate=[Length(max=64), validate.Regexp(r"^[0-9]+$")]),
         load_default=list,
     )
     cross_border_allowed = fields.Boolean(load_default=None, allow_none=True)
@@ -440,10 +448,10 @@ class MarketArgsSchema(SearchArgsSchema):
         errors = {}
         low, below = data.get("price_min"), data.get("price_max")
         if low is not None and below is not None and below <= low:
-            errors["price_below"] = [N_("Must be above “Price from”.")]
+            errors["price_below"] = [REVERSED_PRICES if below < low else EMPTY_PRICES]
         first, last = data.get("year_from"), data.get("year_to")
         if first is not None and last is not None and last < first:
-            errors["year_to"] = [N_("The last year may not be before the first.")]
+            errors["year_to"] = [REVERSED_YEARS]
         if errors:
             raise ValidationError(errors)
 
@@ -460,7 +468,7 @@ SUGGEST_MAX = 100  # characters of typed text the suggestions take (page and API
 class SuggestArgsSchema(Schema):
     """What was typed so far."""
 
-    q = fields.String(load_default="", validate=validate.Length(max=SUGGEST_MAX))
+    q = fields.String(load_default="", validate=Length(max=SUGGEST_MAX))
 
 
 class SearchHitSchema(Schema):
@@ -742,7 +750,7 @@ class RevisionFormSchema(RevisionInputSchema):
     coverage_to = _whole(1000, 2200)
     terms = fields.Nested(TermsFormSchema, required=True)
     plans = fields.List(
-        fields.Nested(PlanFormSchema), required=True, validate=validate.Length(min=1, max=20)
+        fields.Nested(PlanFormSchema), required=True, validate=Length(min=1, max=20)
     )
     # Fields a form sends several times (checkboxes, multiple selects).
     form_lists = ("rights", "keywords", "scenarios", "territory")

@@ -78,6 +78,24 @@ def _check_basic_credentials(authorization: str) -> None:
         ) from None
 
 
+#: The one body a token request may have (RFC 6749 §4.4.2, Appendix B).
+FORM = "application/x-www-form-urlencoded"
+
+
+def _check_form_body() -> None:
+    """A body of any other type (JSON, the usual mistake) is ``invalid_request`` saying what to
+    send; Authlib would read no field from it and answer ``unsupported_grant_type``."""
+    if request.mimetype != FORM and (request.content_length or request.get_data(cache=True)):
+        raise InvalidRequestError(
+            gettext(
+                "Send the token request as %(form)s, not %(type)s: grant_type=client_credentials, "
+                "and scope, client_id and client_secret if you use them.",
+                form=FORM,
+                type=request.mimetype or gettext("a body without a type"),
+            )
+        )
+
+
 class _Server(AuthorizationServer):
     def create_token_response(self, request=None):
         """Authlib's token response, after refusing what RFC 6749 forbids of any token request:
@@ -86,10 +104,11 @@ class _Server(AuthorizationServer):
         first only at the authorization endpoint
         (``validate_no_multiple_request_parameter``); the same check, here. HTTP Basic
         credentials that are empty or not base64 of UTF-8 text are ``invalid_request`` too
-        (Authlib would fail reading them)."""
+        (Authlib would fail reading them), and so is a body that is not a form."""
         oauth_request = self.create_oauth2_request(request)
         datalist = oauth_request.payload.datalist
         try:
+            _check_form_body()
             for parameter in TOKEN_PARAMETERS:
                 if len(datalist.get(parameter, [])) > 1:
                     raise InvalidRequestError(f"Multiple '{parameter}' in request.")

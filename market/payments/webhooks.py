@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from market.context import db_session
 from market.errors import Conflict, DomainError
-from market.fields import Int
+from market.fields import Int, Length
 from market.payments.models import StripeEvent
 from market.text import N_
 
@@ -66,11 +66,11 @@ def _charge_reference(value) -> None:
 class StripeObjectSchema(_Open):
     """The fields of an event's object that handlers read, with Stripe's documented types."""
 
-    id = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    id = fields.String(required=True, validate=Length(min=1, max=255))
     object = fields.String()
     metadata = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
     amount = Int(bits=64, strict=True, allow_none=True, validate=validate.Range(min=0))
-    currency = fields.String(allow_none=True, validate=validate.Length(max=3))
+    currency = fields.String(allow_none=True, validate=Length(max=3))
     status = fields.String(allow_none=True)
     payment_intent = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
@@ -84,8 +84,8 @@ class _EventData(_Open):
 class StripeEventSchema(_Open):
     """A Stripe event's envelope."""
 
-    id = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    id = fields.String(required=True, validate=Length(min=1, max=255))
+    type = fields.String(required=True, validate=Length(min=1, max=100))
     livemode = fields.Boolean(load_default=False)
     data = fields.Nested(_EventData, required=True)
 

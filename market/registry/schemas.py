@@ -7,7 +7,8 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from market.db import utcnow
-from market.fields import Date, Int, SingleLine, Text
+from market.fields import Date, Int, Length, SingleLine, Text
+from market.registry import regions
 from market.registry.certificates import effective_status
 from market.registry.models import (
     REGION_LABELS,
@@ -24,6 +25,9 @@ from market.registry.models import (
 from market.registry.states import REVIEW_DECISIONS, Action
 from market.text import N_, FormSchema
 
+#: A region close to one the exchange knows (market.forms translates it by its shape).
+DID_YOU_MEAN = "Did you mean {suggestion}? Must be one of: {choices}."
+
 SEPARATORS = re.compile(r"[,，;；、\n]+")
 
 
@@ -31,7 +35,7 @@ class WordList(fields.List):
     """A list of short strings; a form may send them as one comma-separated text."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(fields.String(validate=validate.Length(min=1, max=200)), **kwargs)
+        super().__init__(fields.String(validate=Length(min=1, max=200)), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         # A form sends "a, b" (possibly as a one-item list, see market.forms.parse_form).
@@ -44,9 +48,9 @@ class WordList(fields.List):
 class ColumnSchema(Schema):
     """One column of a tabular data product."""
 
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), SingleLine()])
-    type = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    description = fields.String(load_default="", validate=validate.Length(max=500))
+    name = fields.String(required=True, validate=[Length(min=1, max=100), SingleLine()])
+    type = fields.String(required=True, validate=Length(min=1, max=50))
+    description = fields.String(load_default="", validate=Length(max=500))
 
 
 class ColumnList(fields.List):
@@ -72,24 +76,36 @@ class ColumnList(fields.List):
 
 
 class RegionCode(fields.String):
-    """A region code such as ``shenzhen`` or ``greater_bay_area``: case, spaces and hyphens are
-    forgiven (``Hong Kong`` and ``hong-kong`` read as ``hong_kong``); the code must be known."""
+    """A region code such as ``shenzhen`` or ``greater_bay_area``, or the region's name as
+    people write it (``Hong Kong``, ``hong-kong``, 香港, 香港特別行政區: case, width and script
+    forgiven, :mod:`market.registry.regions`), read as its code; anything else is refused with
+    the codes, and the one meant when it is close to a code or a name."""
 
     def __init__(self, **kwargs) -> None:
         codes = sorted(REGION_LABELS)
         super().__init__(
-            validate=validate.OneOf(codes, error="not a known region; use one of: {choices}"),
+            validate=validate.OneOf(codes),
             metadata={
                 "description": "A region code: the area the data covers. The same codes name a"
                 " listing's coverage region and the search facet; a code of the region as a"
-                " whole (guangdong, greater_bay_area, national, global) for wider data.",
+                " whole (guangdong, greater_bay_area, national, global) for wider data. The"
+                " region's name in Chinese or English (香港, 香港特別行政區, Hong Kong) is read"
+                " as its code.",
             },
             **kwargs,
         )
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        return re.sub(r"[\s-]+", "_", text.strip().lower())
+        code = regions.region_code(text)
+        if code is not None:
+            return code
+        close = regions.close_region(text)
+        if close is not None:
+            raise ValidationError(
+                DID_YOU_MEAN.format(suggestion=close, choices=", ".join(sorted(REGION_LABELS)))
+            )
+        return text  # refused by the codes' OneOf, which lists them
 
 
 def _optional(field):
@@ -102,28 +118,24 @@ class AssetInputSchema(FormSchema):
     """A new asset: DCAT-like metadata in Chinese and English."""
 
     kind = fields.Enum(AssetKind, by_value=True, required=True)
-    title_zh = fields.String(
-        required=True, validate=[validate.Length(min=2, max=200), SingleLine()]
-    )
-    title_en = fields.String(
-        required=True, validate=[validate.Length(min=2, max=200), SingleLine()]
-    )
-    description_zh = _optional(Text(validate=validate.Length(max=10000)))
-    description_en = _optional(Text(validate=validate.Length(max=10000)))
-    keywords = WordList(load_default=list, validate=validate.Length(max=30))
+    title_zh = fields.String(required=True, validate=[Length(min=2, max=200), SingleLine()])
+    title_en = fields.String(required=True, validate=[Length(min=2, max=200), SingleLine()])
+    description_zh = _optional(Text(validate=Length(max=10000)))
+    description_en = _optional(Text(validate=Length(max=10000)))
+    keywords = WordList(load_default=list, validate=Length(max=30))
     industry = fields.Enum(Industry, by_value=True, required=True)
     temporal_start = _optional(Date(min_year=1000))
     temporal_end = _optional(Date(min_year=1000))
     spatial_coverage = _optional(RegionCode())
     update_frequency = _optional(fields.Enum(UpdateFrequency, by_value=True))
-    data_format = _optional(fields.String(validate=validate.Length(max=64)))
+    data_format = _optional(fields.String(validate=Length(max=64)))
     record_count = _optional(Int(bits=64, strict=False, validate=validate.Range(min=0)))
-    field_schema = _optional(ColumnList(validate=validate.Length(max=500)))
-    creator = _optional(fields.String(validate=validate.Length(max=200)))
-    work_type = _optional(fields.String(validate=validate.Length(max=100)))
+    field_schema = _optional(ColumnList(validate=Length(max=500)))
+    creator = _optional(fields.String(validate=Length(max=200)))
+    work_type = _optional(fields.String(validate=Length(max=100)))
     creation_date = _optional(Date(min_year=1000))
-    copyright_registration_number = _optional(fields.String(validate=validate.Length(max=64)))
-    provenance = _optional(Text(validate=validate.Length(max=10000)))
+    copyright_registration_number = _optional(fields.String(validate=Length(max=64)))
+    provenance = _optional(Text(validate=Length(max=10000)))
     personal_info = fields.Enum(PersonalInfo, by_value=True, load_default=PersonalInfo.NONE)
     legal_basis = _optional(fields.Enum(LegalBasis, by_value=True))
     important_data = fields.Boolean(load_default=False)
@@ -186,11 +198,11 @@ class ClaimInputSchema(FormSchema):
     rights = fields.List(
         fields.Enum(Right, by_value=True),
         required=True,
-        validate=validate.Length(min=1, error=N_("name at least one right")),
+        validate=Length(min=1, error=N_("name at least one right")),
     )
     source = fields.Enum(SourceKind, by_value=True, required=True)
-    source_note = _optional(fields.String(validate=validate.Length(max=4000)))
-    source_references = WordList(load_default=list, validate=validate.Length(max=50))
+    source_note = _optional(fields.String(validate=Length(max=4000)))
+    source_references = WordList(load_default=list, validate=Length(max=50))
 
     @validates_schema(skip_on_field_errors=False)
     def derived_names_its_sources(self, data, **_):
@@ -208,14 +220,14 @@ class ClaimUpdateSchema(Schema):
     version = Int(strict=False, validate=validate.Range(min=1))
     rights = fields.List(fields.Enum(Right, by_value=True))
     source = fields.Enum(SourceKind, by_value=True)
-    source_note = Text(allow_none=True, validate=validate.Length(max=4000))
-    source_references = WordList(validate=validate.Length(max=50))
+    source_note = Text(allow_none=True, validate=Length(max=4000))
+    source_references = WordList(validate=Length(max=50))
 
 
 class ReasonSchema(Schema):
     """A free-text reason for a move (optional unless the move needs one)."""
 
-    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    reason = Text(load_default=None, allow_none=True, validate=Length(max=4000))
 
 
 class DecisionSchema(ReasonSchema):
@@ -240,7 +252,7 @@ class ObjectionDecisionSchema(ReasonSchema):
 class ObjectionInputSchema(Schema):
     """An objection: the objecting organisation's reasons (evidence files alongside)."""
 
-    reasons = Text(required=True, validate=validate.Length(min=10, max=10000))
+    reasons = Text(required=True, validate=Length(min=10, max=10000))
     organisation_id = Int(load_default=None, allow_none=True)
 
 
@@ -392,4 +404,4 @@ class ChainHeadSchema(Schema):
 class RevocationSchema(Schema):
     """Why a certificate is revoked."""
 
-    reason = Text(required=True, validate=validate.Length(min=2, max=4000))
+    reason = Text(required=True, validate=Length(min=2, max=4000))

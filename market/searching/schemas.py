@@ -6,6 +6,7 @@ import re
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
+from market.fields import Length
 from market.hant import built_in_to_traditional
 from market.i18n import reads_traditional
 from market.searching.services import MESSAGES
@@ -36,9 +37,7 @@ class SynonymGroupInputSchema(FormSchema):
     terms = fields.List(
         fields.String(
             validate=[
-                validate.Length(
-                    min=1, max=40, error=N_("A synonym term holds at most 40 characters")
-                ),
+                Length(min=1, max=40, error=N_("A synonym term holds at most 40 characters")),
                 _one_term,
             ]
         ),
@@ -48,7 +47,7 @@ class SynonymGroupInputSchema(FormSchema):
         # not only beside ``terms``; the document still gives the bounds.
         metadata={"minItems": 2, "maxItems": MAX_GROUP_SIZE},
     )
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    note = fields.String(load_default=None, allow_none=True, validate=Length(max=200))
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def count_with_other_errors(self, data, original, **_):
@@ -88,13 +87,13 @@ class SynonymGroupFormSchema(SynonymGroupInputSchema):
 class SynonymGroupReplaceSchema(SynonymGroupInputSchema):
     """A group's new terms; its note is kept unless one (or ``null``) is sent."""
 
-    note = fields.String(allow_none=True, validate=validate.Length(max=200))
+    note = fields.String(allow_none=True, validate=Length(max=200))
 
 
 class SynonymDeleteSchema(FormSchema):
     """Why a group is deleted: an optional note for the trail, as a group's note is given."""
 
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    note = fields.String(load_default=None, allow_none=True, validate=Length(max=200))
 
 
 class SynonymWarningSchema(FormSchema):
@@ -126,7 +125,7 @@ class SynonymDeleteFormSchema(SynonymDeleteSchema):
 class DefaultDeleteFormSchema(SynonymDeleteSchema):
     """The page's deletion form of a built-in group: its first term (``term``) and the note."""
 
-    term = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    term = fields.String(required=True, validate=Length(min=1, max=40))
 
 
 class SynonymGroupSchema(FormSchema):
@@ -149,7 +148,7 @@ class DefaultGroupArgsSchema(FormSchema):
 
     term = fields.String(
         load_default=None,
-        validate=validate.Length(max=40, error=N_("A synonym term holds at most 40 characters")),
+        validate=Length(max=40, error=N_("A synonym term holds at most 40 characters")),
     )
 
 

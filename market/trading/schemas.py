@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from market.db import utcnow
-from market.fields import Date, Int, SingleLine, Text
+from market.fields import Date, Int, Length, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
 from market.text import N_, FormSchema, Money
@@ -33,7 +33,7 @@ from market.trading.models import (
 # A header given twice arrives joined with a comma (RFC 9110 §5.3): a key holds none, so that
 # neither of two keys wins silently and a retry under one of them orders again.
 IDEMPOTENCY_KEY = [
-    validate.Length(min=1, max=255),
+    Length(min=1, max=255),
     validate.Regexp(r"^[^,]*$", error=N_("Given more than once.")),
 ]
 
@@ -52,7 +52,7 @@ class OrderInputSchema(Schema):
 
     plan_id = Int(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
-    usage_note = Text(load_default=None, validate=validate.Length(max=2000))
+    usage_note = Text(load_default=None, validate=Length(max=2000))
     cross_border = fields.Boolean(load_default=False)
     # Required (true) when the order is an outbound transfer: cross-border (a declared use
     # abroad, or a buyer registered outside the provider's jurisdiction) of a mainland
@@ -60,7 +60,7 @@ class OrderInputSchema(Schema):
     cross_border_terms_accepted = fields.Boolean(load_default=False)
     # Also required then, with ``usage_note`` as the purpose of the export: who receives the
     # data outside the provider's jurisdiction, and where.
-    cross_border_recipient = fields.String(load_default=None, validate=validate.Length(max=300))
+    cross_border_recipient = fields.String(load_default=None, validate=Length(max=300))
 
 
 #: The buy page's message when no usage scenario is chosen: its first option is empty, so that
@@ -89,14 +89,14 @@ class OrderQuerySchema(Schema):
 class DisputeReasonSchema(Schema):
     """Why the buyer disputes an order."""
 
-    reason = Text(required=True, validate=validate.Length(min=1, max=4000))
+    reason = Text(required=True, validate=Length(min=1, max=4000))
 
 
 class RefundInputSchema(Schema):
     """A refund, full or partial, in minor units."""
 
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=MAX_PRICE))
-    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(required=True, validate=Length(min=1, max=2000))
 
 
 class DisputeDecisionSchema(Schema):
@@ -104,7 +104,7 @@ class DisputeDecisionSchema(Schema):
 
     decision = fields.Enum(DisputeDecision, by_value=True, required=True)
     refund_minor = Int(bits=64, load_default=None, allow_none=True)
-    note = Text(load_default="", validate=validate.Length(max=4000))
+    note = Text(load_default="", validate=Length(max=4000))
 
     @pre_load
     def blank_is_none(self, data, **_):
@@ -127,11 +127,11 @@ class DisputeDecisionSchema(Schema):
 class BankReceiptInputSchema(Schema):
     """Money received on the exchange's bank account, quoting an order's reference."""
 
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    reference = fields.String(required=True, validate=Length(min=1, max=40))
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=MAX_PRICE))
     currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
-    bank_transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    payer_name = fields.String(load_default=None, validate=[validate.Length(max=200), SingleLine()])
+    bank_transaction_id = fields.String(required=True, validate=Length(min=1, max=100))
+    payer_name = fields.String(load_default=None, validate=[Length(max=200), SingleLine()])
     value_date = Date(load_default=None, metadata={"description": "the bank's value date (起息日)"})
     bank_account_id = Int(
         load_default=None,
@@ -203,7 +203,7 @@ class DownloadQuerySchema(Schema):
     """A signed download link's parameters."""
 
     expires = Int(bits=64, required=True)
-    signature = fields.String(required=True, validate=validate.Length(equal=64))
+    signature = fields.String(required=True, validate=Length(equal=64))
 
 
 class OrderEventSchema(Schema):

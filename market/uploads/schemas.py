@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from market.fields import Int
+from market.fields import Int, Length
 from market.uploads.models import UploadState
 
 
 class UploadInputSchema(Schema):
     """A new upload: the file's name (its extension declares its type) and exact size."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    name = fields.String(required=True, validate=Length(min=1, max=255))
     size = Int(bits=64, required=True, validate=validate.Range(min=1))
     part_size = Int(bits=64, validate=validate.Range(min=1))
 
@@ -22,7 +22,7 @@ class PartsRequestSchema(Schema):
     parts = fields.List(
         Int(),
         required=True,
-        validate=validate.Length(min=1, max=1000),
+        validate=Length(min=1, max=1000),
     )
 
 

@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from ledger.currencies import EXPONENTS
-from market.fields import Int, Text
+from market.fields import Int, Length, Text
 from market.text import N_, FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS, WEIGHT_TOLERANCE
 from market.valuation.models import Classification, ProfileJobStatus, Purpose, ReportStatus
@@ -114,7 +114,7 @@ class RequestInputSchema(DottedErrors, Schema):
     asset_id = Int(required=True)
     asset_version = Int(load_default=None, allow_none=True)
     purpose = fields.Enum(Purpose, by_value=True, required=True)
-    purpose_note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    purpose_note = Text(load_default=None, allow_none=True, validate=Length(max=2000))
     # The rule listings use: an ISO 4217 code with a minor unit, which the ledger can hold.
     currency = fields.String(
         load_default="CNY",
@@ -139,15 +139,13 @@ class CostItemSchema(Schema):
     basis = fields.String(
         load_default="replacement", validate=validate.OneOf(["historical", "replacement"])
     )
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=Length(max=500))
 
 
 class CostSchema(Schema):
     """Inputs of the cost approach."""
 
-    items = fields.List(
-        fields.Nested(CostItemSchema), required=True, validate=validate.Length(max=50)
-    )
+    items = fields.List(fields.Nested(CostItemSchema), required=True, validate=Length(max=50))
     functional_obsolescence = _fraction(load_default="0")
     economic_obsolescence = _fraction(load_default="0")
     coefficient_basis = fields.String(
@@ -222,7 +220,7 @@ class ComparableSchema(Schema):
     rights = _decimal(load_default="1", validate=FACTOR)
     region = _decimal(load_default="1", validate=FACTOR)
     source = fields.String(load_default="entered", validate=validate.OneOf(["entered", "exchange"]))
-    reference = fields.String(load_default="", validate=validate.Length(max=200))
+    reference = fields.String(load_default="", validate=Length(max=200))
     # An exchange trade's similarity when the appraiser included it (kept in the report).
     similarity = _decimal(load_default=None, allow_none=True, validate=validate.Range(0, 1))
 
@@ -263,10 +261,10 @@ class ComparablesQuerySchema(Schema):
 
     exclusive = fields.Boolean(load_default=None, allow_none=True)
     territory = fields.List(
-        fields.String(validate=validate.Length(min=1, max=8)),
+        fields.String(validate=Length(min=1, max=8)),
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=50),
+        validate=Length(max=50),
     )
     duration_months = Int(load_default=None, allow_none=True, validate=validate.Range(1, 1200))
     perpetual = fields.Boolean(load_default=False)
@@ -277,7 +275,7 @@ class MarketSchema(Schema):
     """Inputs of the market approach."""
 
     comparables = fields.List(
-        fields.Nested(ComparableSchema), required=True, validate=validate.Length(max=50)
+        fields.Nested(ComparableSchema), required=True, validate=Length(max=50)
     )
 
     @validates_schema(skip_on_field_errors=False)
@@ -301,7 +299,7 @@ class QualityOverrideSchema(Schema):
     """The appraiser's own quality coefficient, with the reason it replaces the measured one."""
 
     coefficient = _decimal(required=True, validate=validate.Range(0.0001, 1.5))
-    reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+    reason = Text(required=True, validate=Length(min=1, max=2000))
 
 
 class DisclosureSchema(Schema):
@@ -311,7 +309,7 @@ class DisclosureSchema(Schema):
     useful_life_months = BoundedInt(
         load_default=None, allow_none=True, validate=validate.Range(1, 1200)
     )
-    amortisation_basis = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    amortisation_basis = Text(load_default=None, allow_none=True, validate=Length(max=500))
 
     @validates_schema(skip_on_field_errors=False)
     def intangible_needs_life(self, data, **_):
@@ -343,7 +341,7 @@ class InputsSchema(DottedErrors, Schema):
     )
     quality_override = fields.Nested(QualityOverrideSchema, load_default=None, allow_none=True)
     disclosure = fields.Nested(DisclosureSchema, required=True)
-    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    notes = Text(load_default=None, allow_none=True, validate=Length(max=5000))
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def consistent(self, data, original, **_):
@@ -395,7 +393,7 @@ class InputsUploadSchema(Schema):
 class FieldRuleSchema(Schema):
     """A declared field of a table."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=Length(min=1, max=200))
     type = fields.String(
         load_default="string",
         validate=validate.OneOf(
@@ -403,15 +401,15 @@ class FieldRuleSchema(Schema):
             error=N_("not a field type: write string, integer, number, date, timestamp or boolean"),
         ),
     )
-    pattern = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    format = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    minimum = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    maximum = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    pattern = fields.String(load_default=None, allow_none=True, validate=Length(max=500))
+    format = fields.String(load_default=None, allow_none=True, validate=Length(max=50))
+    minimum = fields.String(load_default=None, allow_none=True, validate=Length(max=50))
+    maximum = fields.String(load_default=None, allow_none=True, validate=Length(max=50))
     values = fields.List(
-        fields.String(validate=validate.Length(max=200)),
+        fields.String(validate=Length(max=200)),
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=1000),
+        validate=Length(max=1000),
     )
 
 
@@ -435,11 +433,11 @@ class DeclaredSchemaSchema(Schema):
         fields.Nested(FieldRuleSchema),
         data_key="fields",
         load_default=list,
-        validate=validate.Length(max=500),
+        validate=Length(max=500),
     )
-    key = fields.List(fields.String(), load_default=list, validate=validate.Length(max=10))
+    key = fields.List(fields.String(), load_default=list, validate=Length(max=10))
     rules = fields.List(
-        fields.Nested(CrossFieldRuleSchema), load_default=list, validate=validate.Length(max=50)
+        fields.Nested(CrossFieldRuleSchema), load_default=list, validate=Length(max=50)
     )
     timestamp_field = fields.String(load_default=None, allow_none=True)
     update_frequency_days = Int(
@@ -456,7 +454,7 @@ class DeclaredSchemaSchema(Schema):
 class ProfileInputSchema(DottedErrors, Schema):
     """Which file of the asset version to profile, and against what declared schema."""
 
-    file = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    file = fields.String(required=True, validate=Length(min=1, max=255))
     schema = fields.Nested(DeclaredSchemaSchema, load_default=None, allow_none=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from market.fields import Text, Website
+from market.fields import Length, Text, Website
 from market.identity.models import VerificationState
 from market.identity.schemas import TERRITORIES
 from market.text import N_, FormSchema
@@ -13,8 +13,8 @@ from market.verification.states import REVIEW_DECISIONS, STANDING_DECISIONS, Act
 
 def _text(maximum: int, required: bool = True) -> fields.String:
     if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=maximum))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=maximum))
+        return fields.String(required=True, validate=Length(min=1, max=maximum))
+    return fields.String(load_default=None, allow_none=True, validate=Length(max=maximum))
 
 
 class VerificationEvidenceInputSchema(FormSchema):
@@ -23,7 +23,7 @@ class VerificationEvidenceInputSchema(FormSchema):
     legal_representative = _text(100)
     registered_address = _text(500)
     contact_name = _text(100)
-    contact_email = fields.Email(required=True, validate=validate.Length(max=254))
+    contact_email = fields.Email(required=True, validate=Length(max=254))
     contact_phone = fields.String(
         required=True,
         validate=validate.Regexp(r"^\+?[0-9 ()-]{5,40}$", error=N_("not a phone number")),
@@ -47,7 +47,7 @@ class VerificationDecisionSchema(FormSchema):
         required=True,
         validate=validate.OneOf([*REVIEW_DECISIONS, *STANDING_DECISIONS]),
     )
-    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    reason = Text(load_default=None, allow_none=True, validate=Length(max=4000))
     acknowledge_open_orders = fields.Boolean(load_default=False)
 
 
@@ -60,13 +60,13 @@ class VerificationReviewQuerySchema(Schema):
 class ProfileUpdateSchema(FormSchema):
     """Changes to an organisation's profile; legal details of a verified one go to review."""
 
-    name_zh = fields.String(validate=validate.Length(min=2, max=200))
-    name_en = fields.String(validate=validate.Length(min=2, max=200))
+    name_zh = fields.String(validate=Length(min=2, max=200))
+    name_en = fields.String(validate=Length(min=2, max=200))
     jurisdiction = fields.String(validate=validate.OneOf(TERRITORIES))
-    credit_code = fields.String(allow_none=True, validate=validate.Length(max=18))
-    registration_number = fields.String(allow_none=True, validate=validate.Length(max=64))
-    website = Website(allow_none=True, validate=validate.Length(max=255))
-    description = Text(allow_none=True, validate=validate.Length(max=4000))
+    credit_code = fields.String(allow_none=True, validate=Length(max=18))
+    registration_number = fields.String(allow_none=True, validate=Length(max=64))
+    website = Website(allow_none=True, validate=Length(max=255))
+    description = Text(allow_none=True, validate=Length(max=4000))
 
 
 class VerificationEventSchema(Schema):

@@ -255,3 +255,28 @@ def test_a_deactivated_creator_takes_the_clients_tokens_down(api, provider, db):
     owner.is_active = False
     db.commit()
     assert api.get("/api/v1/me", headers=_bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"grant_type": "client_credentials"}', "application/json"),
+        ("grant_type=client_credentials", "text/plain"),
+    ],
+    ids=["json", "text"],
+)
+def test_a_token_request_that_is_not_a_form_is_told_to_send_one(api, provider, body, content_type):
+    _organisation, client_id, secret = provider
+    response = api.post(
+        "/oauth/token",
+        data=body,
+        content_type=content_type,
+        auth=(client_id, secret),
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 400, response.get_json()
+    answer = response.get_json()
+    assert answer["error"] == "invalid_request"
+    assert "application/x-www-form-urlencoded" in answer["error_description"]
+    assert "grant_type" in answer["error_description"]
+    assert content_type in answer["error_description"]

@@ -260,7 +260,7 @@ def test_the_built_in_groups_are_folded_away_below_the_staffs_groups_and_the_tra
         assert note.startswith("default-note-")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith(
-            {"en-GB": "Delete the built-in group", "zh-HK": "刪除內置同義詞組"}[locale]
+            {"en-GB": "Delete the built-in group", "zh-HK": "刪除內建同義詞組"}[locale]
         )
         assert not overflow(page)
     finally:
@@ -271,7 +271,7 @@ def test_the_built_in_groups_are_folded_away_below_the_staffs_groups_and_the_tra
 LANGUAGES = {"zh": ("zh-CN", "zh"), "zh_Hant": ("zh-HK", "zh"), "en": ("en-GB", "en")}
 REFUSED = {
     "zh": ("“港鐵”和“港铁”是同一个词的不同写法", "已在内置同义词组“房价, 楼价"),
-    "zh_Hant": ("「港鐵」和「港铁」是同一個詞的不同寫法", "已在內置同義詞組「房價, 樓價"),
+    "zh_Hant": ("「港鐵」和「港铁」是同一個詞的不同寫法", "已在內建同義詞組「房價, 樓價"),
     "en": (
         "are one word written in other characters",
         "built-in synonym group “房价, 楼价",
@@ -283,7 +283,7 @@ REFUSED = {
 ADD = {
     "en": "Add synonyms for “公交”",
     "zh": "为“公交”添加同义词",
-    "zh_Hant": "為「公交」添加同義詞",
+    "zh_Hant": "為「公交」新增同義詞",
 }
 
 

@@ -1150,7 +1150,7 @@ def test_a_one_term_group_with_a_bad_note_is_told_both_at_once(client, staff_api
     )  # fmt: skip
     assert response.status_code == 422
     assert response.get_json()["errors"] == {
-        "note": ["Longer than maximum length 200."],
+        "note": ["At most 200 characters."],
         "terms": ["A synonym group needs at least two different terms."],
     }
 
@@ -1164,7 +1164,7 @@ def test_the_page_tells_a_one_term_group_with_a_bad_note_both_at_once(client, re
     page = response.get_data(as_text=True)
     assert "A synonym group needs at least two different terms." in page
     summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
-    assert '<a href="#note">Longer than maximum length 200.</a>' in summary
+    assert '<a href="#note">At most 200 characters.</a>' in summary
     assert '<a href="#terms">A synonym group needs at least two different terms.</a>' in summary
     assert "200" in page.split('id="note-error"')[1].split("</p>")[0]
     assert 'aria-describedby="note-error"' in page

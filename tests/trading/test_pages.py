@@ -218,8 +218,8 @@ def test_the_chinese_checkout_names_the_bank_account_once(exchange, listing):
 @pytest.mark.parametrize(
     ("reason", "message"),
     [
-        ("", "Length must be between 1 and 4000."),
-        ("长" * 4001, "Length must be between 1 and 4000."),
+        ("", "From 1 to 4000 characters."),
+        ("长" * 4001, "From 1 to 4000 characters."),
         ("    ", "May not be empty or only spaces."),
         ("\u3000 \n\t ", "May not be empty or only spaces."),
     ],

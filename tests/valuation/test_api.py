@@ -248,9 +248,7 @@ def test_every_bad_input_is_told_at_once(api, holding, provider_headers, apprais
     }, errors
     assert errors["income.discount_rate"] == ["the discount rate must be above the growth rate"]
     # Beyond the database's width is said against the business limit, not the column's.
-    assert errors["disclosure.useful_life_months"] == [
-        "Must be greater than or equal to 1 and less than or equal to 1200."
-    ]
+    assert errors["disclosure.useful_life_months"] == ["From 1 to 1200."]
     assert "9223372036854775807" not in str(errors["income.annual_amount"])
     assert "1000000000000000" in str(errors["income.annual_amount"])
     api.db.rollback()
@@ -267,9 +265,7 @@ def test_a_discount_rate_must_be_above_zero(
     inputs["income"].update(discount_rate=rate, growth_rate="-0.2")
     response = api.raw.put(f"{base}/inputs", json=inputs, headers=appraiser_headers)
     assert response.status_code == 422, response.json
-    assert response.json["errors"]["income.discount_rate"] == [
-        "Must be greater than 0 and less than or equal to 5."
-    ]
+    assert response.json["errors"]["income.discount_rate"] == ["More than 0 and at most 5."]
     api.db.rollback()
 
 

@@ -370,7 +370,7 @@ def test_the_inputs_form_tells_every_bad_field_at_once_naming_each(app, client, 
     summary = summary[: summary.index("</div>")]
     assert "Income approach · Economic life (years): must be greater than zero" in summary
     assert "Cost item 1 · Amount: " in summary
-    assert "Income approach · Discount rate: Must be greater than 0" in summary
+    assert "Income approach · Discount rate: More than 0 and at most 5." in summary
     assert "2147483647" not in text
     chinese = staff.submit(f"{action}/inputs", bad, page=report_path).get_data(as_text=True)
     assert "收益法 · 经济寿命（年）： " in chinese
