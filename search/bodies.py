@@ -73,6 +73,8 @@ _KIND_TYPES = {"keyword": "keyword", "integer": "integer", "long": "long", "bool
 #: The English words of a document, unstemmed: typo-tolerant matching and "did you mean".
 #: Filled from :func:`spelling_fields`.
 SPELLING = "spelling__"
+#: The suggester of English words no document holds as typed.
+SPELLING_SUGGESTER = "did_you_mean"
 #: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
 SOUNDS = "sounds__"
 _CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")
@@ -380,6 +382,30 @@ def text_query(
     return {"bool": {"must": [words], "should": bonus}}
 
 
+def spelling_suggesters(words: list[str]) -> dict[str, Any]:
+    """The term suggester of the English ``words`` no document holds as typed."""
+    return {
+        SPELLING_SUGGESTER: {
+            "text": " ".join(words),
+            "term": {"field": SPELLING, "suggest_mode": "missing", "size": 1},
+        }
+    }
+
+
+def held_body(stems: list[str]) -> dict[str, Any]:
+    """Whether the index holds an English word starting with each of ``stems`` (aggregation
+    ``held__k`` for the k-th): a word whose stem it holds is there in another form."""
+    return {
+        "size": 0,
+        "aggs": {
+            f"held__{k}": {
+                "terms": {"field": SOUNDS, "include": re.escape(WORD_KEY + stem) + ".*", "size": 1}
+            }
+            for k, stem in enumerate(stems)
+        },
+    }
+
+
 def _filter(flt) -> dict[str, Any]:
     f = flt.field
     if f.kind in ("keyword", "boolean"):
@@ -463,10 +489,7 @@ def search_body(
     latin = [g.text for g in asked or () if g.text.isalpha() and g.text.isascii()]
     latin = [word for word in latin if len(word) >= 4]
     if latin and spelling_fields(spec):
-        body["suggest"] = {
-            "text": " ".join(latin),
-            "did_you_mean": {"term": {"field": SPELLING, "suggest_mode": "missing", "size": 1}},
-        }
+        body["suggest"] = spelling_suggesters(latin)
     if plan.highlight and scoring is not None:
         body["highlight"] = {
             "pre_tags": ["<mark>"],

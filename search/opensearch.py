@@ -543,11 +543,26 @@ class OpenSearchEngine(SearchEngine):
                 "search", index=alias, body=bodies.search_body(spec, plan, [], 1, asked)
             )
             engine_ms += float(response.get("took", 0))
+        kept = _not_typos(asked, completed) | self._held(alias, response.get("suggest", {}))
         results = self._results(
-            plan, response, engine_ms, started, relaxed, corrected, strict,
-            _not_typos(asked, completed),
+            plan, response, engine_ms, started, relaxed, corrected, strict, kept
         )  # fmt: skip
         return dataclasses.replace(results, held=bool(counted))
+
+    def _held(self, alias: str, suggest: dict[str, Any]) -> frozenset:
+        """The English words the suggesters would replace that the index holds in another
+        form (scoring, for the listings' score): the stem, as the embedded engine's stemmer
+        makes it, starts a word of the index. The embedded engine, whose vocabulary is of
+        stems, corrects none of them; one request, only when there is a word to replace."""
+        words = list(_spelling_fixes(suggest))
+        if not words:
+            return frozenset()
+        stems = [analysis.stem(word) for word in words]
+        aggregations = self._call("search", index=alias, body=bodies.held_body(stems))
+        found = aggregations.get("aggregations", {})
+        return frozenset(
+            word for k, word in enumerate(words) if found.get(f"held__{k}", {}).get("buckets")
+        )
 
     def _completions(self, alias: str, group: analysis.Group) -> analysis.Group | None:
         """``group``'s word read as the start of the index's English words (at most
@@ -937,12 +952,21 @@ def _not_typos(groups: list[analysis.Group], completed: analysis.Group | None) -
 
 def _did_you_mean(text: str, suggest: dict[str, Any], kept: frozenset = frozenset()) -> str | None:
     """The query with each English word no document holds replaced by the suggester's best
-    (not the words ``kept``: see :func:`_not_typos`)."""
+    (not the words ``kept``: see :func:`_not_typos` and :meth:`OpenSearchEngine._held`)."""
     fixes = {}
-    for entry in suggest.get("did_you_mean", []):
-        if entry.get("options") and entry["text"] not in kept:
-            fixes[entry["text"]] = entry["options"][0]["text"]
+    for word, fix in _spelling_fixes(suggest).items():
+        if word not in kept:
+            fixes[word] = fix
     return analysis.corrected(text, fixes)
+
+
+def _spelling_fixes(suggest: dict[str, Any]) -> dict[str, str]:
+    """``{word: the suggester's best}`` for each English word the suggesters would replace."""
+    return {
+        entry["text"]: entry["options"][0]["text"]
+        for entry in suggest.get(bodies.SPELLING_SUGGESTER, ())
+        if entry.get("options")
+    }
 
 
 def _maybe_typos(groups: list[analysis.Group], known: list[bool], total: int) -> bool:
