@@ -73,6 +73,8 @@ _KIND_TYPES = {"keyword": "keyword", "integer": "integer", "long": "long", "bool
 #: The English words of a document, unstemmed: typo-tolerant matching and "did you mean".
 #: Filled from :func:`spelling_fields`.
 SPELLING = "spelling__"
+#: How many of the index's words starting with a stem :func:`held_body` reads.
+HELD_WORDS = 50
 #: The suggester of English words no document holds as typed.
 SPELLING_SUGGESTER = "did_you_mean"
 #: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
@@ -393,13 +395,18 @@ def spelling_suggesters(words: list[str]) -> dict[str, Any]:
 
 
 def held_body(stems: list[str]) -> dict[str, Any]:
-    """Whether the index holds an English word starting with each of ``stems`` (aggregation
-    ``held__k`` for the k-th): a word whose stem it holds is there in another form."""
+    """The index's English words starting with each of ``stems`` (aggregation ``held__k``
+    for the k-th, at most :data:`HELD_WORDS`), whose own stems tell whether the index holds
+    a word of that stem."""
     return {
         "size": 0,
         "aggs": {
             f"held__{k}": {
-                "terms": {"field": SOUNDS, "include": re.escape(WORD_KEY + stem) + ".*", "size": 1}
+                "terms": {
+                    "field": SOUNDS,
+                    "include": re.escape(WORD_KEY + stem) + ".*",
+                    "size": HELD_WORDS,
+                }
             }
             for k, stem in enumerate(stems)
         },

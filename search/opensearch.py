@@ -100,6 +100,7 @@ class OpenSearchEngine(SearchEngine):
         self._leads: dict[tuple[str, tuple], tuple[str | None, int, float]] = {}
         # (alias, a typed word, lower case) -> (its completions or None, until when: monotonic)
         self._completed: dict[tuple[str, str], tuple[analysis.Group | None, float]] = {}
+        self._held_words: dict[tuple[str, str], tuple[bool, float]] = {}
         # (alias, query text) -> (the correction its search offered, until when: monotonic)
         self._corrections: dict[tuple[str, str], tuple[str, float]] = {}
         self._threads: concurrent.futures.ThreadPoolExecutor | None = None
@@ -550,19 +551,33 @@ class OpenSearchEngine(SearchEngine):
         return dataclasses.replace(results, held=bool(counted))
 
     def _held(self, alias: str, suggest: dict[str, Any]) -> frozenset:
-        """The English words the suggesters would replace that the index holds in another
-        form (scoring, for the listings' score): the stem, as the embedded engine's stemmer
-        makes it, starts a word of the index. The embedded engine, whose vocabulary is of
-        stems, corrects none of them; one request, only when there is a word to replace."""
-        words = list(_spelling_fixes(suggest))
-        if not words:
-            return frozenset()
-        stems = [analysis.stem(word) for word in words]
-        aggregations = self._call("search", index=alias, body=bodies.held_body(stems))
-        found = aggregations.get("aggregations", {})
-        return frozenset(
-            word for k, word in enumerate(words) if found.get(f"held__{k}", {}).get("buckets")
-        )
+        """The English words the suggester would replace that the index holds in another
+        form (scoring, for the listings' score): a word of the index has the same stem, as
+        the embedded engine's stemmer makes it. The embedded engine, whose vocabulary is of
+        stems, corrects none of them. One request, only when there is a word to replace and
+        not remembered (for :data:`KNOWN_SECONDS`, like the words' completions)."""
+        now = time.monotonic()
+        held, asked = set(), []
+        for word in _spelling_fixes(suggest):
+            remembered = self._held_words.get((alias, word))
+            if remembered is not None and remembered[1] > now:
+                held.update([word] if remembered[0] else [])
+            else:
+                asked.append(word)
+        if not asked:
+            return frozenset(held)
+        stems = [analysis.stem(word) for word in asked]
+        found = self._call("search", index=alias, body=bodies.held_body(stems))
+        found = found.get("aggregations", {})
+        if len(self._held_words) > KNOWN_HELD:
+            self._held_words.clear()
+        for k, (word, stem) in enumerate(zip(asked, stems, strict=True)):
+            buckets = found.get(f"held__{k}", {}).get("buckets", ())
+            keys = (b["key"][len(bodies.WORD_KEY) :] for b in buckets)
+            holds = any(analysis.stem(key) == stem for key in keys)
+            self._held_words[(alias, word)] = (holds, now + KNOWN_SECONDS)
+            held.update([word] if holds else [])
+        return frozenset(held)
 
     def _completions(self, alias: str, group: analysis.Group) -> analysis.Group | None:
         """``group``'s word read as the start of the index's English words (at most
@@ -692,6 +707,7 @@ class OpenSearchEngine(SearchEngine):
         self._terms.clear()
         self._leads.clear()
         self._completed.clear()
+        self._held_words.clear()
 
     def _as_one(self, spec: IndexSpec, alias: str, groups) -> list[analysis.Group]:
         """``groups`` with the scales that keep each alternative from weighing more than the
