@@ -733,7 +733,7 @@ def review_listing(listing_id: int):
     if request.method == "GET":
         return render_template("listings/review.html", errors={}, form={}, **context)
     if not context["in_review"]:  # decided already (a page left open, a second press)
-        errors = {"decision": [_("this listing has no revision waiting for review")]}
+        errors = {"decision": [_("This listing has no revision waiting for review.")]}
         page = render_template("listings/review.html", errors=errors, form={}, **context)
         return page, 409
     data, errors = parse_form(schemas.ComplianceReviewInputSchema())

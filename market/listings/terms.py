@@ -67,15 +67,23 @@ def check_cleared(terms: dict, review, *, outbound: bool, field: str = "terms") 
     """Terms must stay within what compliance review cleared: cross-border use of data that
     would leave mainland China (``outbound``, ``Listing.is_outbound``) needs a recorded
     pathway with its evidence, but for an exemption, which has none (``review`` is a
-    ComplianceReview or None). Other providers' data needs no pathway."""
+    ComplianceReview or None). Other providers' data needs no pathway. The refusal names
+    what is missing: the pathway, or (for a pathway that has one) its evidence."""
     if not terms["cross_border"] or not outbound:
         return
     pathway = getattr(review, "cross_border_pathway", None)
     evidence = getattr(review, "cross_border_evidence", None)
-    exempt = pathway is not None and str(pathway) == "exempt"
-    if pathway is None or not (exempt or (evidence or "").strip()):
+    if pathway is None:
         raise InvalidInput(
-            N_("cross-border use needs a cross-border pathway with evidence recorded in review"),
+            N_("Cross-border use needs an export pathway recorded in compliance review."),
+            field=f"{field}.cross_border",
+        )
+    if str(pathway) != "exempt" and not (evidence or "").strip():
+        raise InvalidInput(
+            N_(
+                "Cross-border use needs the evidence of its export pathway (the filing, "
+                "certificate or approval number) recorded in compliance review."
+            ),
             field=f"{field}.cross_border",
         )
 
