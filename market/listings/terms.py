@@ -41,15 +41,27 @@ def check_terms(terms: dict, home: str, field: str = "terms") -> dict:
     """Rules across the terms' fields; returns the canonical form (sorted, de-duplicated).
 
     A territory beyond the provider's jurisdiction (``home``: the mainland for a mainland
-    provider, Hong Kong for a Hong Kong one) is a cross-border licence and must say so.
+    provider, Hong Kong for a Hong Kong one) is a cross-border licence and must say so; and
+    cross-border use is use outside ``home`` (``Listing.is_abroad_for``), so a territory of
+    ``home`` alone, which allows none, cannot say it is one ("Hong Kong only" with
+    cross-border use allowed): each contradiction is refused on the field that makes it.
     """
     territory = sorted(set(terms["territory"]))
     if WORLDWIDE in territory:
         territory = [WORLDWIDE]
     if territory != [home] and not terms["cross_border"]:
         raise InvalidInput(
-            N_("a territory beyond the provider's jurisdiction needs cross-border use allowed"),
+            N_("A territory beyond the provider's jurisdiction needs cross-border use allowed."),
             field=f"{field}.territory",
+        )
+    if territory == [home] and terms["cross_border"]:
+        raise InvalidInput(
+            N_(
+                "The territory is only the provider's own jurisdiction, so no use is "
+                "cross-border: add where else the data may be used, or do not allow "
+                "cross-border use."
+            ),
+            field=f"{field}.cross_border",
         )
     return {
         "scenarios": sorted({str(UsageScenario(s)) for s in terms["scenarios"]}),
