@@ -54,6 +54,18 @@ def test_the_review_page_shows_every_refusal_and_keeps_the_pathway(client, db, c
     # A pathway that does not apply is refused without asking for its filing number.
     assert 'id="cross_border_evidence-error"' not in html
     assert '<option value="standard_contract" selected>' in html
+    assert 'name="important_data" value="true" checked' in html
+
+
+def test_the_review_page_keeps_the_personal_information_finding(client, db, cross_border, staff):
+    client.log_in(staff.email)
+    path = f"/review/listings/{cross_border.id}"
+    form = {"decision": "approved", "personal_info": "lawful_basis", "important_data": "false"}
+    response = client.submit(path, form, page=path)
+    assert response.status_code == 422  # the lawful basis is not recorded
+    html = response.get_data(as_text=True)
+    assert '<option value="lawful_basis" selected>' in html
+    assert 'name="important_data" value="true" checked' not in html
 
 
 def _decide_by_api(client, listing, operator, bearer, **checklist):
