@@ -17,6 +17,10 @@ from tests.search.listings import LISTINGS
         ("charging pile", "充电桩"), ("ship tracking", "ais"), ("od matrix", "起终点"),
         ("road haulage", "公路货运"), ("颱風路徑", "typhoon track"), ("gridded", "格点"),
         ("高清", "高分辨率"),
+        # finance and health
+        ("bad debt", "违约"), ("呎價", "房价"), ("收益率曲線", "yield curve"), ("索償", "索赔"),
+        ("睇醫生", "门诊"), ("telehealth", "互联网医院"), ("drug safety", "药物警戒"),
+        ("next-generation sequencing", "测序"), ("long-term condition", "慢病"),
     ],
 )  # fmt: skip
 def test_a_buyers_word_for_what_a_product_is_about_takes_its_group(word, equivalent):
@@ -25,8 +29,12 @@ def test_a_buyers_word_for_what_a_product_is_about_takes_its_group(word, equival
 
 
 @pytest.mark.parametrize(
-    "word", ["深圳通", "羊城通", "准时率", "细颗粒物", "浮动车", "高解析度", "起终点", "起讫点"]
-)
+    "word",
+    [
+        "深圳通", "羊城通", "准时率", "细颗粒物", "浮动车", "高解析度", "起终点", "起讫点",
+        "中小微企业", "呎价", "汽车险", "看医生", "睇医生", "生物样本库",
+    ],
+)  # fmt: skip
 def test_a_word_jieba_would_cut_into_a_lone_character_stays_whole(word):
     # 浮动车 was 浮动 + 车: the lone 车 matches inside any word on OpenSearch.
     assert analysis.query_terms(word) == [word]
