@@ -33,7 +33,7 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "裁判文书", "判决书", "尽职调查", "股东信息", "股权结构", "实际控制人", "受益所有人",
     "楼盘", "租盘", "新盘", "东铁线", "屯马线", "观塘线", "荃湾线", "港岛线",
     "深圳通", "岭南通", "羊城通", "准时率", "细颗粒物", "浮动车", "高解析度", "起终点", "起讫点", "中小微企业", "呎价", "汽车险",
-    "看医生", "睇医生", "生物样本库", "纪实片", "非物质遗产", "中标人", "语料集", "语音转文字", "无人车", "碳盘查", "元资料", "匿名化",
+    "看医生", "睇医生", "生物样本库", "纪实片", "非物质遗产", "中标人", "语料集", "语音转文字", "无人车", "碳盘查", "元资料",
     "多光谱", "标注框", "边界框",
 )  # fmt: skip
 
@@ -1466,18 +1466,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("支付通道", "支付渠道", "payment channel"),
     ("三甲医院", "tertiary hospital", "top-tier hospital"),
     ("隐私计算", "privacy computing", "privacy-preserving computation", "privacy sandbox"),
-    (
-        "脱敏",
-        "去标识化",
-        "匿名化",
-        "de-identified",
-        "deidentified",
-        "anonymised",
-        "anonymized",
-        "anonymisation",
-        "anonymization",
-        "de-identification",
-    ),
     ("处方", "prescription", "prescriptions"),
     ("pm2.5", "细颗粒物", "fine particulate matter", "fine particles"),
     ("改革开放", "reform and opening up", "reform era"),
