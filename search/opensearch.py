@@ -864,7 +864,13 @@ class _TooManyClauses(EngineError):
 
 
 def _too_many_clauses(error: Any) -> bool:
-    return "too_many_nested_clauses" in str(error) or "too_many_clauses" in str(error)
+    # Refused while parsing, the error names its type (too_many_nested_clauses); refused by
+    # every shard, it is a search_phase_execution_exception whose reason says it in words.
+    said = str(error).lower()
+    return any(
+        sign in said
+        for sign in ("too_many_nested_clauses", "too_many_clauses", "too many nested clauses")
+    )
 
 
 def _fewer_synonyms(groups: list[analysis.Group]) -> list[list[analysis.Group]]:
