@@ -896,11 +896,16 @@ class _TooManyClauses(EngineError):
 
 def _too_many_clauses(error: Any) -> bool:
     """Whether the engine refused a query for its number of clauses: named by type when the
-    refusal comes as a 400, or only by its reason inside a failed search phase (a 500)."""
+    refusal comes as a 400 (refused while parsing), or only in words inside a failed search
+    phase (a 500, refused by every shard)."""
     text = str(error).lower()
-    return any(
-        sign in text for sign in ("too_many_nested_clauses", "too_many_clauses", "maxclausecount")
+    signs = (
+        "too_many_nested_clauses",
+        "too_many_clauses",
+        "too many nested clauses",
+        "maxclausecount",
     )
+    return any(sign in text for sign in signs)
 
 
 def _fewer_synonyms(groups: list[analysis.Group]) -> list[list[analysis.Group]]:

@@ -96,14 +96,27 @@ def pytest_collection_finish(session):
     gc.freeze()
 
 
+def shared_fixture(item) -> str | None:
+    """The costly shared fixture ``item`` uses, if any: one of :data:`SHARED_ON_ONE_WORKER`
+    as the test sees it, built once for several tests. A module's own fixture of the same name
+    made for each test (``tests/search/test_loose.py``'s ``catalogue``) ties it to no worker."""
+    definitions = getattr(item, "_fixtureinfo", None)
+    for name in SHARED_ON_ONE_WORKER:
+        if name not in getattr(item, "fixturenames", ()):
+            continue
+        found = definitions.name2fixturedefs.get(name) if definitions else None
+        if found and found[-1].scope == "function":
+            continue
+        return name.removesuffix("_engine")
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
-        for name in SHARED_ON_ONE_WORKER:
-            if name in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(name.removesuffix("_engine")))
-                break
+        if group := shared_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,22 @@ def _check_checklist(revision: ListingRevision, data: dict) -> None:
         raise InvalidInput(message, field=field, **{name: [text] for name, text in rest})
 
 
+# What each pathway's evidence is, asked by name when a pathway that has one is chosen without
+# it; an exemption has no filing or approval number, so it is never asked for one.
+EVIDENCE_NEEDED = {
+    CrossBorderPathway.STANDARD_CONTRACT: N_(
+        "Record the filing number of the standard contract (the evidence of this pathway)."
+    ),
+    CrossBorderPathway.CERTIFICATION: N_(
+        "Record the number of the personal information protection certificate (the "
+        "evidence of this pathway)."
+    ),
+    CrossBorderPathway.SECURITY_ASSESSMENT: N_(
+        "Record the approval number of the CAC security assessment (the evidence of this pathway)."
+    ),
+}
+
+
 def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
     asset = revision.listing.asset
     errors: dict[str, str] = {}
@@ -60,43 +76,54 @@ def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
         PersonalInfo.SENSITIVE,
     ):
         errors["personal_info"] = N_(
-            "the asset declares personal information; record how it is handled"
+            "The asset declares personal information: record how it is handled."
         )
     if handling == PersonalInfoHandling.LAWFUL_BASIS and not data.get("personal_info_note"):
-        errors["personal_info_note"] = N_("record the lawful basis")
+        errors["personal_info_note"] = N_("Record the lawful basis.")
     if data["important_data"] and not data.get("important_data_note"):
-        errors["important_data_note"] = N_("record why and how important data is handled")
+        errors["important_data_note"] = N_("Record why and how important data is handled.")
     if not revision.listing.is_outbound:
         # The provider is outside the mainland: its data does not leave the mainland, so the
         # mainland's export pathway neither applies nor is recorded.
         for name in ("cross_border_pathway", "cross_border_evidence"):
             if data.get(name):
                 errors[name] = N_(
-                    "the provider is registered outside mainland China: its data does not "
-                    "leave the mainland, so no export pathway is recorded"
+                    "The provider is registered outside mainland China: its data does not "
+                    "leave the mainland, so no export pathway is recorded."
                 )
         return errors
     if not revision.terms["cross_border"]:
         return errors
+    errors.update(_pathway_errors(data, asset.personal_info))
+    return errors
+
+
+def _pathway_errors(data: dict, personal_info: PersonalInfo) -> dict[str, str]:
+    """What the chosen export pathway lacks, and only that: no pathway is asked for alone
+    (whether evidence is needed depends on which), a pathway that does not apply is refused
+    without asking for its evidence, and evidence is asked by the name the pathway gives it."""
     pathway = data.get("cross_border_pathway")
     if pathway is None:
-        errors["cross_border_pathway"] = N_(
-            "the terms allow cross-border use: record the cross-border pathway"
-        )
-    elif data["important_data"] and pathway != CrossBorderPathway.SECURITY_ASSESSMENT:
-        errors["cross_border_pathway"] = N_(
-            "important data leaves the mainland only after a CAC security assessment"
-        )
-    elif asset.personal_info == PersonalInfo.SENSITIVE and pathway == CrossBorderPathway.EXEMPT:
-        errors["cross_border_pathway"] = N_(
-            "sensitive personal information is not exempt from the cross-border rules"
-        )
-    # An exemption has no filing or approval number to record; the other pathways do.
-    if pathway != CrossBorderPathway.EXEMPT and not data.get("cross_border_evidence"):
-        errors["cross_border_evidence"] = N_(
-            "record the evidence of the cross-border pathway (e.g. the filing number)"
-        )
-    return errors
+        return {
+            "cross_border_pathway": N_(
+                "The terms allow cross-border use: record the export pathway."
+            )
+        }
+    if data["important_data"] and pathway != CrossBorderPathway.SECURITY_ASSESSMENT:
+        return {
+            "cross_border_pathway": N_(
+                "Important data leaves the mainland only after a CAC security assessment."
+            )
+        }
+    if personal_info == PersonalInfo.SENSITIVE and pathway == CrossBorderPathway.EXEMPT:
+        return {
+            "cross_border_pathway": N_(
+                "Sensitive personal information is not exempt from the cross-border rules."
+            )
+        }
+    if pathway in EVIDENCE_NEEDED and not data.get("cross_border_evidence"):
+        return {"cross_border_evidence": EVIDENCE_NEEDED[pathway]}
+    return {}
 
 
 def _check_valuation(session: Session, revision: ListingRevision) -> None:
@@ -106,7 +133,7 @@ def _check_valuation(session: Session, revision: ListingRevision) -> None:
     report = valuation_reports.final_report(session, revision.valuation_report_number)
     if report is None or not valuation_reports.verify(session, report):
         raise InvalidInput(
-            N_("the cited valuation report is not final or does not verify"),
+            N_("The cited valuation report is not final or does not verify."),
             field="valuation_report_number",
         )
 
@@ -118,14 +145,14 @@ def decide(
     request changes (with a reason)."""
     revision = listing.latest_revision
     if revision.state != RevisionState.IN_REVIEW:
-        raise Conflict(N_("this listing has no revision waiting for review"))
+        raise Conflict(N_("This listing has no revision waiting for review."))
     approving = data["decision"] == ReviewDecision.APPROVED
     reason = visible_text(data.get("reason")) or ""
     if approving:
         _check_checklist(revision, data)
         _check_valuation(session, revision)
     elif not reason:
-        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+        raise InvalidInput(N_("Give a reason for this decision."), field="reason")
     review = ComplianceReview(
         revision=revision,
         reviewer_id=reviewer.id,

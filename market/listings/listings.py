@@ -378,7 +378,7 @@ def move(
             action,
         )
     if action == Action.SUSPEND and not visible_text(reason):
-        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+        raise InvalidInput(N_("Give a reason for this decision."), field="reason")
     target = next_status(listing.status, action, actor)
     if action == Action.DELIST:
         pending = listing.pending_revision

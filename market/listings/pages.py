@@ -753,11 +753,13 @@ def review_listing(listing_id: int):
                "terms": licence.describe(revision.terms, _, territory, word_list,
                                          home=listing.organisation.jurisdiction),
                "in_review": revision.state == RevisionState.IN_REVIEW,
-               "changes": _changes(listing.live_revision, revision)}  # fmt: skip
+               "changes": _changes(listing.live_revision, revision),
+               "last_approval": _last_approval(listing, revision)}  # fmt: skip
     if request.method == "GET":
-        return render_template("listings/review.html", errors={}, form={}, **context)
+        form = _recorded_pathway(context["last_approval"])
+        return render_template("listings/review.html", errors={}, form=form, **context)
     if not context["in_review"]:  # decided already (a page left open, a second press)
-        errors = {"decision": [_("this listing has no revision waiting for review")]}
+        errors = {"decision": [_("This listing has no revision waiting for review.")]}
         page = render_template("listings/review.html", errors=errors, form={}, **context)
         return page, 409
     data, errors = parse_form(schemas.ComplianceReviewInputSchema())
@@ -774,6 +776,26 @@ def review_listing(listing_id: int):
         return page, status
     flash(_("Decision recorded."))
     return redirect(url_for("listings.review_queue"))
+
+
+def _last_approval(listing, revision):
+    """The review that approved the revision on sale, when another revision of a mainland
+    provider's listing is the one in review: the export pathway it recorded is shown beside
+    the checklist and starts the form (the reviewer may change it)."""
+    live = listing.live_revision
+    if not listing.is_outbound or live is None or live.id == revision.id:
+        return None
+    return live.review
+
+
+def _recorded_pathway(review) -> dict:
+    """The form's starting values: the pathway and evidence the last approval recorded."""
+    if review is None or review.cross_border_pathway is None:
+        return {}
+    return {
+        "cross_border_pathway": str(review.cross_border_pathway),
+        "cross_border_evidence": review.cross_border_evidence or "",
+    }
 
 
 _COMPARED = (

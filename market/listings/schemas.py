@@ -377,6 +377,34 @@ class ListingSchema(Schema):
     pending = fields.Nested(ListingRevisionSchema, attribute="pending_revision", allow_none=True)
 
 
+class ReviewerSchema(Schema):
+    """The reviewer who decided, as staff see it."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
+class StaffComplianceReviewSchema(ComplianceReviewSchema):
+    """A compliance review as reviewers see it: also who decided."""
+
+    reviewer = fields.Nested(ReviewerSchema)
+
+
+class StaffRevisionSchema(ListingRevisionSchema):
+    """A revision as reviewers see it, its review naming the reviewer."""
+
+    review = fields.Nested(StaffComplianceReviewSchema, allow_none=True)
+
+
+class ReviewListingSchema(ListingSchema):
+    """A listing as the review API answers it. While a new revision of a listing on sale waits
+    (``pending``), ``live.review`` is what the last approval recorded (the export pathway and
+    its evidence, who, when), for the reviewer to confirm or change."""
+
+    live = fields.Nested(StaffRevisionSchema, attribute="live_revision", allow_none=True)
+    pending = fields.Nested(StaffRevisionSchema, attribute="pending_revision", allow_none=True)
+
+
 def _one_of(values) -> list:
     # An unknown filter value would quietly find nothing: refused, naming the parameter.
     return fields.List(

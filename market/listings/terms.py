@@ -41,15 +41,27 @@ def check_terms(terms: dict, home: str, field: str = "terms") -> dict:
     """Rules across the terms' fields; returns the canonical form (sorted, de-duplicated).
 
     A territory beyond the provider's jurisdiction (``home``: the mainland for a mainland
-    provider, Hong Kong for a Hong Kong one) is a cross-border licence and must say so.
+    provider, Hong Kong for a Hong Kong one) is a cross-border licence and must say so; and
+    cross-border use is use outside ``home`` (``Listing.is_abroad_for``), so a territory of
+    ``home`` alone, which allows none, cannot say it is one ("Hong Kong only" with
+    cross-border use allowed): each contradiction is refused on the field that makes it.
     """
     territory = sorted(set(terms["territory"]))
     if WORLDWIDE in territory:
         territory = [WORLDWIDE]
     if territory != [home] and not terms["cross_border"]:
         raise InvalidInput(
-            N_("a territory beyond the provider's jurisdiction needs cross-border use allowed"),
+            N_("A territory beyond the provider's jurisdiction needs cross-border use allowed."),
             field=f"{field}.territory",
+        )
+    if territory == [home] and terms["cross_border"]:
+        raise InvalidInput(
+            N_(
+                "The territory is only the provider's own jurisdiction, so no use is "
+                "cross-border: add where else the data may be used, or do not allow "
+                "cross-border use."
+            ),
+            field=f"{field}.cross_border",
         )
     return {
         "scenarios": sorted({str(UsageScenario(s)) for s in terms["scenarios"]}),
@@ -67,15 +79,23 @@ def check_cleared(terms: dict, review, *, outbound: bool, field: str = "terms") 
     """Terms must stay within what compliance review cleared: cross-border use of data that
     would leave mainland China (``outbound``, ``Listing.is_outbound``) needs a recorded
     pathway with its evidence, but for an exemption, which has none (``review`` is a
-    ComplianceReview or None). Other providers' data needs no pathway."""
+    ComplianceReview or None). Other providers' data needs no pathway. The refusal names
+    what is missing: the pathway, or (for a pathway that has one) its evidence."""
     if not terms["cross_border"] or not outbound:
         return
     pathway = getattr(review, "cross_border_pathway", None)
     evidence = getattr(review, "cross_border_evidence", None)
-    exempt = pathway is not None and str(pathway) == "exempt"
-    if pathway is None or not (exempt or (evidence or "").strip()):
+    if pathway is None:
         raise InvalidInput(
-            N_("cross-border use needs a cross-border pathway with evidence recorded in review"),
+            N_("Cross-border use needs an export pathway recorded in compliance review."),
+            field=f"{field}.cross_border",
+        )
+    if str(pathway) != "exempt" and not (evidence or "").strip():
+        raise InvalidInput(
+            N_(
+                "Cross-border use needs the evidence of its export pathway (the filing, "
+                "certificate or approval number) recorded in compliance review."
+            ),
             field=f"{field}.cross_border",
         )
 

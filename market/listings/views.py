@@ -287,7 +287,7 @@ def make_private_offer(data, listing_id: int):
 
 @blp.route("/reviews/listings")
 @requires("review:write")
-@blp.response(200, schemas.ListingSchema(many=True))
+@blp.response(200, schemas.ReviewListingSchema(many=True))
 @blp.paginate(QueryPage)
 def review_queue():
     """Listings with a revision waiting for compliance review, oldest first."""
@@ -302,7 +302,7 @@ def review_queue():
 @blp.route("/reviews/listings/<int:listing_id>", methods=["POST"])
 @requires("review:write")
 @blp.arguments(schemas.ComplianceReviewInputSchema)
-@blp.response(200, schemas.ListingSchema)
+@blp.response(200, schemas.ReviewListingSchema)
 def decide_review(data, listing_id: int):
     """Record the compliance checklist and approve or request changes."""
     session = db_session()
@@ -314,7 +314,7 @@ def decide_review(data, listing_id: int):
 @blp.route("/reviews/listings/<int:listing_id>/<any(suspend, reinstate):action>", methods=["POST"])
 @requires("review:write")
 @blp.arguments(schemas.ListingReasonSchema)
-@blp.response(200, schemas.ListingSchema)
+@blp.response(200, schemas.ReviewListingSchema)
 def staff_move(data, listing_id: int, action: str):
     """Suspend a published listing, or reinstate a suspended one."""
     session = db_session()
@@ -328,7 +328,7 @@ def staff_move(data, listing_id: int, action: str):
 @blp.route("/reviews/listings/<int:listing_id>/featured", methods=["POST"])
 @requires("review:write")
 @blp.arguments(schemas.FeatureInputSchema)
-@blp.response(200, schemas.ListingSchema)
+@blp.response(200, schemas.ReviewListingSchema)
 def feature_listing(data, listing_id: int):
     """Show a published listing on the home page (``featured: true``) or take it off, with a
     reason kept in its history; 409 naming ``featured`` when it is already so or not on sale."""

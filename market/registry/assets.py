@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from market.errors import InvalidInput
 from market.files import EmptyFile, FileStore, FileTooLarge, StoredFile
-from market.identity.models import User
+from market.identity.models import Organisation, User
 from market.registry import filetypes
 from market.registry.models import Asset, AssetFile, AssetVersion, PersonalInfo
 from market.text import N_
@@ -69,8 +69,20 @@ def check_metadata(data: dict) -> None:
 
 
 def create_asset(session: Session, organisation_id: int, user: User, data: dict) -> Asset:
-    """Register an asset of an organisation (the caller has checked the membership)."""
+    """Register an asset of an organisation (the caller has checked the membership).
+
+    Important data (重要数据) is a category of mainland China's data security rules: only an
+    organisation registered on the mainland declares it, and one registered elsewhere that
+    says its data is important data is refused, naming the field and why."""
     check_metadata(data)
+    if data.get("important_data") and not session.get(Organisation, organisation_id).is_mainland:
+        raise InvalidInput(
+            N_(
+                "Important data is a category of mainland China's data security rules: the "
+                "organisation is registered outside mainland China, so it declares none."
+            ),
+            field="important_data",
+        )
     asset = Asset(organisation_id=organisation_id, created_by_id=user.id, **data)
     session.add(asset)
     session.flush()

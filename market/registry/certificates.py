@@ -168,7 +168,7 @@ def revoke(
         raise Conflict(N_("only a valid certificate can be revoked"))
     reason = visible_text(reason) or ""
     if not reason:
-        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+        raise InvalidInput(N_("Give a reason for this decision."), field="reason")
     _set_status(session, certificate, CertificateStatus.REVOKED, reviewer, reason, now)
     session.flush()
     # Whatever was sold on the strength of this certificate must stop selling: other domains

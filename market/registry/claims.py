@@ -146,7 +146,7 @@ def move(
     target = next_state(claim.state, action, actor)
     reason = visible_text(reason)
     if action in NEEDS_REASON and not reason:
-        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+        raise InvalidInput(N_("Give a reason for this decision."), field="reason")
     event = ClaimEvent(
         claim=claim,
         action=action.value,
@@ -439,7 +439,7 @@ def decide_objection(
         raise Conflict(N_("this objection has already been decided"))
     reason = visible_text(reason) or ""
     if not reason:
-        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+        raise InvalidInput(N_("Give a reason for this decision."), field="reason")
     claim = objection.claim
     if uphold:
         move(session, claim, Action.UPHOLD_OBJECTION, Actor.REVIEWER, reviewer, reason, now)

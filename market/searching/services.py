@@ -48,8 +48,24 @@ from search.query import clean_text
 
 log = logging.getLogger(__name__)
 
+
+def _default_groups_by_key() -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = {}
+    for position, group in enumerate(DEFAULT_SYNONYMS):
+        for term in group:
+            positions = index.setdefault(analysis.term_key(term), [])
+            if not positions or positions[-1] != position:
+                positions.append(position)
+    return {key: tuple(positions) for key, positions in index.items()}
+
+
+#: Which default groups (positions in ``DEFAULT_SYNONYMS``) hold a term, by the term as terms
+#: are compared (folded): a staff group finds the groups it extends by its own terms' keys,
+#: instead of folding every default term again for each staff group (2,000 staff groups took
+#: 5.7 million foldings, 35 s of CPU, on the first search after every change to the list).
+_DEFAULT_GROUPS_BY_KEY = _default_groups_by_key()
 #: The built-in terms, as terms are compared (folded): suggested whether listings hold them.
-_BUILT_IN_KEYS = frozenset(analysis.term_key(term) for group in DEFAULT_SYNONYMS for term in group)
+_BUILT_IN_KEYS = frozenset(_DEFAULT_GROUPS_BY_KEY)
 
 _cache: dict[str, object] = {}
 _lock = threading.Lock()
@@ -80,7 +96,9 @@ def _live_defaults(retired: frozenset[str]) -> list[tuple[str, ...]]:
 def extended(terms: list[str], retired: frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
     """The live default groups a staff group with ``terms`` extends (shares a term with)."""
     keys = {analysis.term_key(term) for term in terms}
-    return [g for g in _live_defaults(retired) if any(analysis.term_key(t) in keys for t in g)]
+    positions = sorted({p for key in keys for p in _DEFAULT_GROUPS_BY_KEY.get(key, ())})
+    groups = (DEFAULT_SYNONYMS[position] for position in positions)
+    return [group for group in groups if group[0] not in retired]
 
 
 def merged(terms: list[str], retired: frozenset[str] = frozenset()) -> list[str]:

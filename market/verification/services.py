@@ -74,7 +74,7 @@ def _move(
     target = next_state(organisation.verification_state, action, actor)
     reason = visible_text(reason)
     if action in NEEDS_REASON and not reason:
-        raise InvalidInput(N_("give a reason for this decision"), field="reason")
+        raise InvalidInput(N_("Give a reason for this decision."), field="reason")
     event = VerificationEvent(
         organisation_id=organisation.id,
         request_id=request.id if request else None,

@@ -16,7 +16,7 @@ from market import worker
 from market.db import utcnow
 from market.finance import bank, matching, payees, payouts
 from market.identity.models import StaffRole
-from market.listings import listings
+from market.listings import compliance, listings
 from market.registry import claims
 from market.registry.assets import Upload
 from market.registry.models import ClaimState
@@ -125,6 +125,19 @@ def staff_exchange(live_app):
             terms=lf.terms(territory=["*"], cross_border=True),
         )  # fmt: skip
         listings.submit(session, abroad, harbour_owner, now)
+        # A new revision of a mainland listing on sale: the page shows the export pathway the
+        # last approval recorded and starts the checklist with it.
+        revised = lf.draft_listing(
+            session, store, organisation, owner, staff,
+            terms=lf.terms(territory=["CN", "HK"], cross_border=True),
+        )  # fmt: skip
+        listings.submit(session, revised, owner, now - timedelta(minutes=2))
+        approval = lf.review_data(
+            cross_border_pathway="standard_contract", cross_border_evidence="粤网信备〔2026〕0042号"
+        )
+        compliance.decide(session, revised, staff, approval, now - timedelta(minutes=1))
+        listings.start_revision(session, revised, owner, now)
+        listings.submit(session, revised, owner, now)
         newcomer_owner = factories.user(session, name="Newcomer")
         newcomer = factories.organisation(session, newcomer_owner, verified=False)
         applicant_owner = factories.user(session, name="Applicant")
@@ -179,6 +192,7 @@ def staff_exchange(live_app):
                 "review-listings": "/review/listings",
                 "review-listing": f"/review/listings/{waiting.id}",
                 "review-listing-abroad": f"/review/listings/{abroad.id}",
+                "review-listing-revised": f"/review/listings/{revised.id}",
                 "feature-listing": f"/review/listings/{listing.id}/featured",
                 "staff-listing": f"/market/listings/{listing.id}",
                 "review-disputes": "/review/disputes",

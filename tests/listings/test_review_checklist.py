@@ -27,11 +27,8 @@ def test_every_refusal_is_named_at_once(db, cross_border, staff):
     review = lf.review_data(important_data=True)
     with pytest.raises(InvalidInput) as refused:
         compliance.decide(db, cross_border, staff, review, utcnow())
-    assert set(refused.value.errors) == {
-        "important_data_note",
-        "cross_border_pathway",
-        "cross_border_evidence",
-    }
+    # No evidence is asked before a pathway is chosen: whether there is any depends on which.
+    assert set(refused.value.errors) == {"important_data_note", "cross_border_pathway"}
 
 
 def test_an_exemption_needs_no_filing_number(db, cross_border, staff):
@@ -53,9 +50,96 @@ def test_the_review_page_shows_every_refusal_and_keeps_the_pathway(client, db, c
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="important_data_note-error"' in html
-    assert 'id="cross_border_evidence-error"' in html
     assert 'id="cross_border_pathway-error"' in html  # important data needs an assessment
+    # A pathway that does not apply is refused without asking for its filing number.
+    assert 'id="cross_border_evidence-error"' not in html
     assert '<option value="standard_contract" selected>' in html
+    assert 'name="important_data" value="true" checked' in html
+
+
+def test_the_review_page_keeps_the_personal_information_finding(client, db, cross_border, staff):
+    client.log_in(staff.email)
+    path = f"/review/listings/{cross_border.id}"
+    form = {"decision": "approved", "personal_info": "lawful_basis", "important_data": "false"}
+    response = client.submit(path, form, page=path)
+    assert response.status_code == 422  # the lawful basis is not recorded
+    html = response.get_data(as_text=True)
+    assert '<option value="lawful_basis" selected>' in html
+    assert 'name="important_data" value="true" checked' not in html
+
+
+def _decide_by_api(client, listing, operator, bearer, **checklist):
+    headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
+    body = {"decision": "approved", "personal_info": "none", "important_data": False, **checklist}
+    return client.raw.post(f"/api/v1/reviews/listings/{listing.id}", json=body, headers=headers)
+
+
+NO_PATHWAY = "The terms allow cross-border use: record the export pathway."
+ASSESSMENT_ONLY = "Important data leaves the mainland only after a CAC security assessment."
+
+
+@pytest.mark.parametrize(
+    ("checklist", "errors"),
+    [
+        ({}, {"cross_border_pathway": [NO_PATHWAY]}),
+        (
+            {"cross_border_pathway": "exempt", "important_data": True, "important_data_note": "x"},
+            {"cross_border_pathway": [ASSESSMENT_ONLY]},
+        ),
+        (
+            {"cross_border_pathway": "certification", "important_data": True,
+             "important_data_note": "x"},
+            {"cross_border_pathway": [ASSESSMENT_ONLY]},
+        ),
+        (
+            {"cross_border_pathway": "standard_contract"},
+            {"cross_border_evidence": [
+                "Record the filing number of the standard contract (the evidence of this "
+                "pathway)."
+            ]},
+        ),
+        (
+            {"cross_border_pathway": "certification"},
+            {"cross_border_evidence": [
+                "Record the number of the personal information protection certificate (the "
+                "evidence of this pathway)."
+            ]},
+        ),
+        (
+            {"cross_border_pathway": "security_assessment"},
+            {"cross_border_evidence": [
+                "Record the approval number of the CAC security assessment (the evidence of "
+                "this pathway)."
+            ]},
+        ),
+    ],
+)  # fmt: skip
+def test_each_pathway_is_refused_for_exactly_what_it_lacks(
+    client, db, cross_border, operator, bearer, checklist, errors
+):
+    response = _decide_by_api(client, cross_border, operator, bearer, **checklist)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == errors
+
+
+def test_the_page_refuses_an_exemption_for_important_data_without_asking_for_evidence(
+    client, db, cross_border, staff
+):
+    client.log_in(staff.email)
+    path = f"/review/listings/{cross_border.id}"
+    form = {
+        "decision": "approved",
+        "personal_info": "none",
+        "important_data": "true",
+        "important_data_note": "Road network flows",
+        "cross_border_pathway": "exempt",
+    }
+    response = client.submit(path, form, page=path, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert ASSESSMENT_ONLY in html
+    assert 'id="cross_border_evidence-error"' not in html
+    assert "filing number" not in html.split('id="cross_border_pathway-error"')[1].split("</")[0]
 
 
 @pytest.fixture
@@ -97,8 +181,8 @@ def test_an_export_pathway_for_a_hong_kong_provider_is_refused_by_name(
     assert response.status_code == 422
     answer = response.get_json()
     assert answer["errors"]["cross_border_pathway"] == [
-        "the provider is registered outside mainland China: its data does not leave the "
-        "mainland, so no export pathway is recorded"
+        "The provider is registered outside mainland China: its data does not leave the "
+        "mainland, so no export pathway is recorded."
     ]
     db.refresh(hong_kong_cross_border)
     assert hong_kong_cross_border.status != ListingStatus.PUBLISHED

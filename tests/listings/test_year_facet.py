@@ -25,7 +25,9 @@ def _bucket_args(value: str) -> dict:
     }
 
 
-def test_each_year_bucket_finds_exactly_its_count(catalogue_engine):
+def test_each_year_bucket_finds_exactly_its_count(request, catalogue_engine):
+    # The seeded catalogue is shared: every test using it runs on the worker that seeded it.
+    assert request.node.get_closest_marker("xdist_group").args == ("catalogue",)
     engine, _ = catalogue_engine
     buckets = [b for b in discovery.run(engine, {"page_size": 1}).facets["coverage_to"] if b[1]]
     assert len(buckets) > 1

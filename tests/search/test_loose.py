@@ -61,6 +61,12 @@ def test_pair_of_a_word_no_listing_holds_finds_it(catalogue, text):
         assert results.loose and results.relaxed
 
 
+def test_this_modules_catalogue_ties_its_tests_to_no_worker(request, catalogue):
+    # Built for each test, it is not the demo catalogue that the tests using it share on the
+    # one pytest-xdist worker that seeds it (tests/conftest.py groups those).
+    assert request.node.get_closest_marker("xdist_group") is None
+
+
 def test_word_whose_pairs_are_mostly_nowhere_is_a_loose_match(catalogue):
     # Of 联络通道's pairs (联络, 络通, 通道) only 络通 is in a listing, straddling two of its
     # title's words (网络 / 通行): no word matches on either engine, the pair does.

@@ -837,14 +837,14 @@ def test_a_curated_term_of_several_words_finds_its_groups_other_terms(engine, do
         **metro,
         "id": "HK",
         "title_zh": "月报",
-        "title_en": "MTR patronage monthly",
+        "title_en": "MTR boardings monthly",
         "description_zh": "按月统计。",
         "description_en": "Monthly.",
         "keywords": ["月报"],
         "keywords_text": "月报",
     }
     engine.index(LISTINGS, [metro, hong_kong], refresh=True)
-    mine = Synonyms([("港鐵客流", "MTR patronage")], defaults=DEFAULT_SYNONYMS)
+    mine = Synonyms([("港鐵客流", "MTR boardings")], defaults=DEFAULT_SYNONYMS)
 
     def holding_every_word(synonyms):
         results = engine.search(LISTINGS, Query(text="港鐵客流", synonyms=synonyms))

@@ -1,0 +1,87 @@
+"""Licence terms that keep the data in the provider's own jurisdiction cannot also allow
+cross-border use: "Hong Kong only" for a Hong Kong provider, "Mainland China only" for a
+mainland one, with cross-border use allowed, is refused on the API and on the editor."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from tests.listings import factories as lf
+
+CONTRADICTION = (
+    "The territory is only the provider's own jurisdiction, so no use is cross-border: add "
+    "where else the data may be used, or do not allow cross-border use."
+)
+
+
+@pytest.fixture(params=["CN", "HK"])
+def home_provider(request, db):
+    """``(organisation, owner)`` of a verified provider registered on the mainland or in Hong
+    Kong."""
+    owner = factories.user(db)
+    if request.param == "CN":
+        organisation = factories.organisation(db, owner)
+    else:
+        organisation = factories.organisation(
+            db, owner, jurisdiction="HK", registration_number="HK-4401", name_en="Harbour Ltd"
+        )
+    db.commit()
+    return organisation, owner
+
+
+@pytest.fixture
+def home_asset_id(db, store, home_provider, staff):
+    asset = lf.certified_asset(db, store, *home_provider, staff)
+    db.commit()
+    return asset.id
+
+
+def _create(client, bearer, organisation, terms, asset_id):
+    headers = {**bearer(organisation, ["catalog:read", "catalog:write"]), "Accept-Language": "en"}
+    data = lf.listing_data(asset_id, terms=terms)
+    return client.raw.post("/api/v1/provider/listings", json=data, headers=headers)
+
+
+def test_home_only_with_cross_border_use_is_a_422_naming_cross_border(
+    client, db, bearer, home_provider, home_asset_id
+):
+    home = home_provider[0].jurisdiction
+    terms = lf.terms(territory=[home], cross_border=True)
+    response = _create(client, bearer, home_provider[0], terms, home_asset_id)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"terms.cross_border": [CONTRADICTION]}
+
+
+@pytest.mark.parametrize("cross_border", [False, True])
+def test_consistent_terms_are_taken(client, db, bearer, home_provider, home_asset_id, cross_border):
+    home = home_provider[0].jurisdiction
+    territory = [home, "SG"] if cross_border else [home]
+    terms = lf.terms(territory=territory, cross_border=cross_border)
+    response = _create(client, bearer, home_provider[0], terms, home_asset_id)
+    assert response.status_code == 201, response.get_json()
+
+
+def test_the_editor_names_the_contradiction_beside_the_box_and_keeps_the_values(
+    client, db, home_provider, home_asset_id
+):
+    home = home_provider[0].jurisdiction
+    client.log_in(home_provider[1].email)
+    data = lf.listing_data(home_asset_id)
+    fields = {key: value for key, value in data.items() if key not in ("terms", "plans",
+              "keywords", "rights")}  # fmt: skip
+    fields.update(
+        asset_id=str(home_asset_id), rights="product_operation", keywords="公交, 交通",
+        scenarios=["research"], territory=[home], cross_border="1", duration_months="12",
+        coverage_from="2019", coverage_to="2023", plan0_kind="one_time", plan0_price="4800",
+        plan0_currency="CNY",
+    )  # fmt: skip
+    path = "/provider/listings/new"
+    response = client.submit(path, fields, page=path, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    box = html.split('name="cross_border"')[1]
+    assert 'checked aria-describedby="cross_border-error"' in box.split(">")[0] + ">"
+    error = box.split('id="cross_border-error">')[1].split("</p>")[0]
+    assert error == CONTRADICTION.replace("'", "&#39;")
+    assert f'name="territory" value="{home}" checked' in html
