@@ -93,19 +93,19 @@ def test_joining_a_built_in_group_is_confirmed_without_javascript(browser, live_
     try:
         sign_in(page, curator)
         page.goto("/staff/search")
-        page.fill("#terms", "車禍, 交通事故, 巴士")
+        page.fill("#terms", "山泥傾瀉, 塌方, 巴士")
         page.locator("#terms ~ button[type=submit]").click()
         page.wait_for_load_state()
         ask = page.get_by_test_id("confirm-join")
         assert "公交" in ask.inner_text() and "公共汽车" in ask.inner_text()
-        assert "車禍" not in page.get_by_test_id("synonym-groups").inner_text()
-        assert page.input_value("#terms") == "車禍, 交通事故, 巴士"
+        assert "山泥傾瀉" not in page.get_by_test_id("synonym-groups").inner_text()
+        assert page.input_value("#terms") == "山泥傾瀉, 塌方, 巴士"
         ask.get_by_role("link", name="Go back and edit the terms").click()
-        page.fill("#terms", "車禍, 交通事故, car accident")
+        page.fill("#terms", "山泥傾瀉, 塌方, landslide")
         page.locator("#terms ~ button[type=submit]").click()
         page.wait_for_load_state()
         assert page.get_by_test_id("confirm-join").count() == 0
-        assert "car accident" in page.get_by_test_id("synonym-groups").inner_text()
+        assert "landslide" in page.get_by_test_id("synonym-groups").inner_text()
         page.fill("#terms", "搭巴士, 小巴")
         page.locator("#terms ~ button[type=submit]").click()
         page.wait_for_load_state()
