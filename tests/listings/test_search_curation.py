@@ -952,7 +952,7 @@ def test_a_whole_request_in_the_report_offers_no_one_step_form_it_would_refuse(
     db, client, published, drain
 ):
     drain()
-    client.get("/market?q=hourly zebra observations quokka harbour typhoon insurance policies")
+    client.get("/market?q=zebra quokka wombat platypus kookaburra echidna wallaby numbat")
     reviewer = factories.user(db, staff=(factories.StaffRole.REVIEWER,))
     db.commit()
     client.log_in(reviewer.email)
@@ -988,7 +988,7 @@ def test_a_term_in_a_built_in_group_is_named_with_the_group_it_is_in(client, sta
         "/staff/search", {"terms": "樓價, 房價"}, page="/staff/search", headers=HONG_KONG
     ).get_data(as_text=True)
     summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
-    assert "「樓價」和「房價」已在內置同義詞組「房價, 樓價" in summary
+    assert "「樓價」和「房價」已在內建同義詞組「房價, 樓價" in summary
 
 
 @pytest.mark.parametrize(
@@ -1116,7 +1116,7 @@ def test_the_page_warns_of_a_term_no_listing_holds_and_saves_it(
     ("language", "told"),
     [("en", "No listing held these terms when the group was saved"),
      ("zh-CN", "保存同义词组时没有挂牌含有这些词"),
-     ("zh-HK", "保存同義詞組時沒有掛牌含有這些詞")],
+     ("zh-HK", "儲存同義詞組時沒有掛牌含有這些詞")],
 )  # fmt: skip
 def test_the_group_list_keeps_the_terms_no_listing_holds(
     db, client, reviewer, published, staff_api, drain, language, told
@@ -1231,7 +1231,7 @@ def test_the_api_lists_the_built_in_groups_holding_a_term(client, staff_api):
 
 @pytest.mark.parametrize(
     ("language", "told", "shown"),
-    [("en", "of the", "公交"), ("zh-HK", "個內置同義詞組中有", "公交")],
+    [("en", "of the", "公交"), ("zh-HK", "個內建同義詞組中有", "公交")],
 )  # fmt: skip
 def test_the_page_finds_the_built_in_groups_holding_a_term(client, reviewer, language, told, shown):
     page = client.get(
@@ -1267,7 +1267,7 @@ def test_a_traditional_page_shows_built_in_terms_in_traditional(db, client, revi
     page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
     built_in = page.split('data-testid="default-groups"')[1].split("</ul>")[0]
     assert ">地鐵<" in built_in and ">軌道交通<" in built_in and ">地铁<" not in built_in
-    assert "刪除內置同義詞組「地鐵」" in built_in
+    assert "刪除內建同義詞組「地鐵」" in built_in
     client.submit("/staff/search/synonyms/defaults/delete", {"term": "地铁"}, page="/staff/search")
     page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
     trail = page.split('data-testid="changes"')[1].split("</ul>")[0]
