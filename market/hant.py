@@ -77,6 +77,12 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("對象存儲", "物件儲存"),
     ("存儲", "儲存"),
     ("連接中斷", "連線中斷"),
+    # OpenCC's phrases read as another word: 多只 as "many" with the measure word for animals
+    # (多隻), 发卡 as a hair clip (髮卡), 声明了 as "clear" (明瞭). Here they are "at most only",
+    # a card's issuer and "declared".
+    ("多隻", "多只"),
+    ("髮卡", "發卡"),
+    ("聲明瞭", "聲明了"),
 )
 
 # Mainland legal names keep their own words (the law is 《個人信息保護法》 in Traditional too).

@@ -222,6 +222,22 @@ def test_the_traditional_catalogue_keeps_no_mainland_word(tmp_path):
     assert hant.get("Video").string == "影片"
 
 
+# Characters OpenCC's phrases put where the sentence means another word (最多只 is "at most
+# only", not 多隻 "many" of animals; 发卡银行 is a card's issuer, not 髮卡 a hair clip).
+MISREAD = ("隻", "髮", "乾", "鍾", "瞭", "裡", "著(?!作)")
+
+
+def test_the_traditional_catalogue_reads_each_character_as_the_sentence_means(tmp_path):
+    from market.hant import to_traditional
+
+    assert to_traditional("连接中断最多只损失几个") == "連線中斷最多只損失幾個"
+    assert to_traditional("发卡银行") == "發卡銀行"
+    assert to_traditional("请求体声明了其他字符集") == "請求體聲明了其他字元集"
+    hant = _hant(tmp_path)
+    strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
+    assert [s for s in strings if any(re.search(mark, s) for mark in MISREAD)] == []
+
+
 def test_the_traditional_catalogue_writes_tai_as_hong_kong_does(tmp_path):
     from market.hant import characters, term_to_traditional, to_traditional
 
