@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 import search
 from market.errors import DomainError, InvalidInput
-from market.hant import characters, to_traditional
+from market.hant import characters
 from market.identity.models import Organisation
 from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
@@ -591,12 +591,13 @@ def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> st
     """A "did you mean" (the index's Simplified form) in the script the buyer typed: words
     typed in Traditional get Traditional, keeping each typed character that folds to the
     suggested one (汽象數據 → 氣象數據); words typed in Simplified keep it; on a Traditional
-    page (``traditional``), words typed without Chinese get Traditional."""
+    page (``traditional``), words typed without Chinese get Traditional. Characters only,
+    never other words (接口, not 介面): the suggestion is searched as shown."""
     typed_hant = search.analysis.fold(typed) != typed
     typed_cjk = any("\u3400" <= char <= "\u9fff" for char in typed)
     if not suggestion or not (typed_hant or (traditional and not typed_cjk)):
         return suggestion
-    converted = to_traditional(suggestion)
+    converted = characters(suggestion)
     if len(converted) != len(suggestion) or len(typed) != len(suggestion):
         return converted
     return "".join(

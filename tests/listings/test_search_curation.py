@@ -684,6 +684,9 @@ def test_did_you_mean_is_in_the_script_typed_or_read():
     assert in_typed_script("气象数据", "汽象数据", False) == "气象数据"
     assert in_typed_script("weather", "wether", True) == "weather"
     assert in_typed_script(None, "x", True) is None
+    # Searched as shown: the index's words in Traditional characters, not Hong Kong's words.
+    assert in_typed_script("实时路况接口", "實時路況接扣", False) == "實時路況接口"
+    assert in_typed_script("古籍文本", "gujiwenben", True) == "古籍文本"
 
 
 def test_the_api_offers_did_you_mean_in_the_script_typed(
