@@ -147,7 +147,7 @@ STANDARD_EVIDENCE = {
 }
 
 
-def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
+def cross_border_terms(plan: Plan, gettext, territories=", ".join) -> list[str]:
     """The terms a buyer accepts to take the data out of the provider's jurisdiction (數據出境),
     from the licence and the listing's compliance review, in the reader's language; empty
     when the licence does not allow cross-border use or the data is not on the mainland
@@ -170,7 +170,7 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     if terms["territory"] == [licence.WORLDWIDE]:
         territory = gettext(N_("Worldwide"))
     else:
-        territory = ", ".join(territory_name(code) for code in terms["territory"])
+        territory = territories(terms["territory"])
     return [
         gettext(N_("The data leaves mainland China under: %(pathway)s."), pathway=pathway),
         gettext(CROSS_BORDER_PERSONAL_INFO[review.personal_info]),
