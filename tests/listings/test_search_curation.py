@@ -1183,13 +1183,19 @@ def test_the_page_tells_a_one_term_group_with_a_bad_note_both_at_once(client, re
     page = response.get_data(as_text=True)
     assert "A synonym group needs at least two different terms." in page
     summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
-    assert '<a href="#note">At most 200 characters.</a>' in summary
+    # The summary names the field a line is about, as beside the field.
+    assert '<a href="#note">Note: At most 200 characters.</a>' in summary
     assert '<a href="#terms">A synonym group needs at least two different terms.</a>' in summary
     assert "200" in page.split('id="note-error"')[1].split("</p>")[0]
     assert 'aria-describedby="note-error"' in page
     # The browser does not cut a longer note short unsaid: the page names it.
     note = page.split('id="note"')[1].split(">")[0]
     assert "maxlength" not in note and 'value="' + "x" * 201 + '"' in note
+    hant = client.submit(
+        "/staff/search", {"terms": "孤单", "note": "x" * 201}, page="/staff/search",
+        headers={"Accept-Language": "zh-HK"},
+    ).get_data(as_text=True)  # fmt: skip
+    assert '<a href="#note">備註：最多 200 個字元。</a>' in hant
 
 
 def test_the_api_lists_the_built_in_groups_holding_a_term(client, staff_api):
