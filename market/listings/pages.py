@@ -1064,7 +1064,7 @@ def answer_demand(demand_id: int):
     mine = acting_for()
     match = demands.matched_provider(session, demand, mine)
     if match is None:
-        raise NotFound(N_("no listing of yours matches this demand"))
+        raise NotFound(N_("No listing of yours matches this demand."))
     data, errors = parse_form(schemas.DemandOfferFormSchema(demand.currency))
     if not errors:
         try:

@@ -118,7 +118,7 @@ def buy(listing_id: int):
     session = db_session()
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status != ListingStatus.PUBLISHED:
-        raise NotFound(N_("no such listing"))
+        raise NotFound(N_("No such listing."))
     mine = acting_for()
     organisations = [session.get(Organisation, organisation_id) for organisation_id in mine]
     revision = listing.live_revision

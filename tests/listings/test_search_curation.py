@@ -605,7 +605,7 @@ def test_the_page_says_a_group_needs_two_terms(client, reviewer):
     ("terms", "told"),
     [(["地铁"], "A synonym group needs at least two different terms."),
      ([], "A synonym group needs at least two different terms."),
-     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms")],
+     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms.")],
 )  # fmt: skip
 def test_a_group_of_too_few_or_many_terms_says_so_at_the_top_too(client, staff_api, terms, told):
     response = client.raw.post(
@@ -991,7 +991,7 @@ def test_a_term_in_a_built_in_group_is_named_with_the_group_it_is_in(client, sta
         "/staff/search", {"terms": "樓價, 房價"}, page="/staff/search", headers=HONG_KONG
     ).get_data(as_text=True)
     summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
-    assert "「樓價」和「房價」已在內置同義詞組「房價, 樓價" in summary
+    assert "「樓價」和「房價」已在內建同義詞組「房價, 樓價" in summary
 
 
 @pytest.mark.parametrize(
@@ -1119,7 +1119,7 @@ def test_the_page_warns_of_a_term_no_listing_holds_and_saves_it(
     ("language", "told"),
     [("en", "No listing held these terms when the group was saved"),
      ("zh-CN", "保存同义词组时没有挂牌含有这些词"),
-     ("zh-HK", "保存同義詞組時沒有掛牌含有這些詞")],
+     ("zh-HK", "儲存同義詞組時沒有掛牌含有這些詞")],
 )  # fmt: skip
 def test_the_group_list_keeps_the_terms_no_listing_holds(
     db, client, reviewer, published, staff_api, drain, language, told
@@ -1240,7 +1240,7 @@ def test_the_api_lists_the_built_in_groups_holding_a_term(client, staff_api):
 
 @pytest.mark.parametrize(
     ("language", "told", "shown"),
-    [("en", "of the", "公交"), ("zh-HK", "個內置同義詞組中有", "公交")],
+    [("en", "of the", "公交"), ("zh-HK", "個內建同義詞組中有", "公交")],
 )  # fmt: skip
 def test_the_page_finds_the_built_in_groups_holding_a_term(client, reviewer, language, told, shown):
     page = client.get(
@@ -1276,7 +1276,7 @@ def test_a_traditional_page_shows_built_in_terms_in_traditional(db, client, revi
     page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
     built_in = page.split('data-testid="default-groups"')[1].split("</ul>")[0]
     assert ">地鐵<" in built_in and ">軌道交通<" in built_in and ">地铁<" not in built_in
-    assert "刪除內置同義詞組「地鐵」" in built_in
+    assert "刪除內建同義詞組「地鐵」" in built_in
     client.submit("/staff/search/synonyms/defaults/delete", {"term": "地铁"}, page="/staff/search")
     page = client.get("/staff/search", headers=HONG_KONG).get_data(as_text=True)
     trail = page.split('data-testid="changes"')[1].split("</ul>")[0]
@@ -1665,3 +1665,26 @@ def test_a_group_of_one_term_is_refused_in_a_sentence(client, staff_api):
     assert refused.get_json()["errors"]["terms"] == [
         "A synonym group needs at least two different terms."
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "message"),
+    [
+        ("/api/v1/search/synonyms/defaults/不存在", "en", "No such built-in synonym group."),
+        ("/api/v1/search/synonyms/defaults/不存在", "zh-CN", "没有这个内置同义词组。"),
+        ("/api/v1/search/synonyms/999999", "en", "No such synonym group."),
+        ("/api/v1/search/synonyms/999999", "zh-HK", "沒有這個同義詞組。"),
+    ],
+)
+def test_the_synonym_apis_refusals_are_sentences(client, staff_api, path, language, message):
+    # A capital and a full stop, as every other answer of the API.
+    missing = client.raw.delete(path, headers={**staff_api, "Accept-Language": language})
+    assert missing.status_code == 404
+    assert missing.get_json()["message"] == message
+
+
+def test_a_listing_id_nothing_has_is_told_in_a_sentence(client):
+    missing = client.raw.get("/api/v1/listings/999999", headers={"Accept-Language": "en"})
+    assert missing.status_code == 404
+    assert missing.get_json()["message"][0].isupper()
+    assert missing.get_json()["message"].endswith(".")
