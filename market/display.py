@@ -147,7 +147,7 @@ CHINA = {
 
 
 # In a list of places the regions drop ", China": "Mainland China, Hong Kong, China, and
-# Macao, China" reads as five places; "Mainland China, Hong Kong and Macao" as three.
+# Macao, China" reads as five places; "Mainland China, Hong Kong, and Macao" as three.
 CHINA_LISTED = {"HK": N_("Hong Kong"), "MO": N_("Macao"), "TW": N_("Taiwan")}
 
 
@@ -169,7 +169,7 @@ def territory(code: str | None) -> str:
 
 def territories(codes) -> str:
     """Several territories as one phrase in the reader's language (:func:`word_list`), China's
-    regions by their names in a list (``Mainland China, Hong Kong and Macao``); one alone by
+    regions by their names in a list (``Mainland China, Hong Kong, and Macao``); one alone by
     its full name (:func:`territory`)."""
     codes = list(codes)
     if len(codes) == 1:

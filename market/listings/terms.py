@@ -155,7 +155,7 @@ def describe(
     one phrase of several (pages: ``market.display.word_list``, 内部分析、科学研究); ``home``
     is the provider's jurisdiction, where a licence without cross-border use keeps the data;
     ``territories`` names a list of codes as one phrase (pages: ``market.display.territories``,
-    Mainland China, Hong Kong and Macao)."""
+    Mainland China, Hong Kong, and Macao)."""
     months = terms.get("duration_months")
     scenarios = join([gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in terms["scenarios"]])
     if terms["territory"] == [WORLDWIDE]:
