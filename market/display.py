@@ -146,6 +146,11 @@ CHINA = {
 }
 
 
+# In a list of places the regions drop ", China": "Mainland China, Hong Kong, China, and
+# Macao, China" reads as five places; "Mainland China, Hong Kong, and Macao" as three.
+CHINA_LISTED = {"HK": N_("Hong Kong"), "MO": N_("Macao"), "TW": N_("Taiwan")}
+
+
 # Where CLDR's Hong Kong names still follow Taiwan's, the names the Hong Kong government writes.
 HONG_KONG_NAMES = {"NZ": "新西蘭", "AZ": "阿塞拜疆"}
 
@@ -160,6 +165,18 @@ def territory(code: str | None) -> str:
     if str(locale) == "zh_Hant_HK" and code in HONG_KONG_NAMES:
         return HONG_KONG_NAMES[code]
     return locale.territories.get(code or "", code or "—")
+
+
+def territories(codes) -> str:
+    """Several territories as one phrase in the reader's language (:func:`word_list`), China's
+    regions by their names in a list (``Mainland China, Hong Kong, and Macao``); one alone by
+    its full name (:func:`territory`)."""
+    codes = list(codes)
+    if len(codes) == 1:
+        return territory(codes[0])
+    return word_list(
+        gettext(CHINA_LISTED[code]) if code in CHINA_LISTED else territory(code) for code in codes
+    )
 
 
 def territory_choices() -> list[tuple[str, str]]:
@@ -416,7 +433,7 @@ def colon(label: str) -> str:
 
 def word_list(items) -> str:
     """Several words as one phrase in the reader's language: 内部分析、公共服务和科学研究,
-    ``Mainland China and Hong Kong, China`` (Babel's list patterns)."""
+    ``Internal analytics and Research`` (Babel's list patterns)."""
     items = [str(item) for item in items]
     return format_list(items, locale=get_locale() or "zh") if items else ""
 

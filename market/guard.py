@@ -101,14 +101,14 @@ def _json_body():
             text, parse_float=_finite, parse_constant=_refuse_constant, object_pairs_hook=_object
         )
     except _RepeatedKey as repeated:
-        raise MalformedBody(N_("a key is given twice in one object"), field=repeated.key) from None
+        raise MalformedBody(N_("A key is given twice in one object."), field=repeated.key) from None
     except (ValueError, RecursionError):
         # json.loads recurses once per level: a hostile nesting ends here, not in a 500.
         raise MalformedBody(N_("The body is not valid JSON."), field="body") from None
     if not isinstance(body, dict):
         raise MalformedBody(N_("The JSON body must be an object."), field="body")
     if _depth(body) > MAX_DEPTH:
-        raise MalformedBody(N_("the JSON body nests too deeply"), field="body")
+        raise MalformedBody(N_("The JSON body nests too deeply."), field="body")
     return body
 
 
@@ -180,7 +180,7 @@ def check_request() -> None:
             raise MalformedHeader(message, field=name)
     for name, value in (request.view_args or {}).items():
         if isinstance(value, OutOfRange):
-            raise NotFound(N_("nothing has this id"), field=name)
+            raise NotFound(N_("Nothing has this id."), field=name)
         if isinstance(value, str) and (message := _refused(value)):
             raise InvalidInput(message, field=name)
     refused_args = {
@@ -203,7 +203,7 @@ def check_request() -> None:
             # JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset is either
             # mislabelled or, read as UTF-8, not the text its sender meant.
             raise UnsupportedMediaType(
-                N_("JSON is sent in UTF-8: this body declares another charset"),
+                N_("JSON is sent in UTF-8: this body declares another charset."),
                 field="Content-Type",
                 charset=[charset],
             )
@@ -219,7 +219,7 @@ def check_request() -> None:
         if None in request.form or None in request.files:
             # A multipart part whose Content-Disposition names no field: no view reads it.
             raise InvalidInput(
-                N_("every part of the form needs a name"), field="Content-Disposition"
+                N_("Every part of the form needs a name."), field="Content-Disposition"
             )
         refused = {
             name: [message]
@@ -238,7 +238,7 @@ def check_request() -> None:
         for name, upload in request.files.items(multi=True):
             if upload.filename and not single_line(upload.filename):
                 raise InvalidInput(
-                    N_("a file name must be one line without control characters"), field=name
+                    N_("A file name must be one line without control characters."), field=name
                 )
 
 

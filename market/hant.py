@@ -21,7 +21,7 @@ from search.lexicon import DEFAULT_SYNONYMS
 
 # (what OpenCC writes, what Hong Kong and Taiwan readers both expect). Longer terms first,
 # so that a phrase is replaced before a word inside it. Terms the two write differently from
-# each other (網絡/網路, 軟件/軟體, 打印/列印, 數據/資料) keep the standard form: the exchange's
+# each other (網絡/網路, 軟件/軟體, 數據/資料) keep the standard form: the exchange's
 # own word is 數據 (數交).
 OVERRIDES: tuple[tuple[str, str], ...] = (
     ("電子郵箱", "電子郵件"),
@@ -77,6 +77,27 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("對象存儲", "物件儲存"),
     ("存儲", "儲存"),
     ("連接中斷", "連線中斷"),
+    ("接口", "介面"),
+    ("調用", "呼叫"),  # calling an API
+    ("字節", "位元組"),
+    ("音頻", "音訊"),
+    ("數字文化資產", "數碼文化資產"),  # 數字 alone is a digit (請輸入數字), which stays
+    ("文本", "文字"),
+    ("市場營銷", "市場推廣"),
+    ("當前", "目前"),
+    ("哈希", "雜湊"),
+    ("獲取令牌", "取得存取權杖"),
+    ("訪問令牌", "存取權杖"),
+    ("令牌", "權杖"),
+    ("獲取", "取得"),
+    ("分片", "分段"),  # a part of an upload
+    ("打印", "列印"),
+    # OpenCC's phrases read as another word: 多只 as "many" with the measure word for animals
+    # (多隻), 发卡 as a hair clip (髮卡), 声明了 as "clear" (明瞭). Here they are "at most only",
+    # a card's issuer and "declared".
+    ("多隻", "多只"),
+    ("髮卡", "發卡"),
+    ("聲明瞭", "聲明了"),
 )
 
 # Mainland legal names keep their own words (the law is 《個人信息保護法》 in Traditional too).

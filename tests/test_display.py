@@ -18,6 +18,7 @@ from market.display import (
     filesize,
     money_html,
     quoting,
+    territories,
     territory_choices,
     text_lang,
     word_list,
@@ -169,6 +170,22 @@ def test_licence_terms_list_their_scenarios_and_places_in_each_languages_own_way
     assert ", " not in "".join(chinese.values())
     assert "中国内地和中国香港" in chinese.values()
     assert "Mainland China and Hong Kong, China" in english.values()
+
+
+@pytest.mark.parametrize(
+    ("language", "codes", "shown"),
+    [
+        ("en", ["CN", "HK", "MO"], "Mainland China, Hong Kong, and Macao"),
+        ("en", ["HK", "SG"], "Hong Kong and Singapore"),
+        ("en", ["HK"], "Hong Kong, China"),
+        ("zh", ["CN", "HK", "MO"], "中国内地、中国香港和中国澳门"),
+        ("zh_Hant", ["CN", "HK", "MO"], "中國內地、中國香港和中國澳門"),
+    ],
+)
+def test_a_list_of_territories_names_each_once(language, codes, shown):
+    # "Mainland China, Hong Kong, China, and Macao, China" read as five places.
+    with _app().test_request_context(), force_locale(language):
+        assert territories(codes) == shown
 
 
 def test_the_hong_kong_dollar_is_named_alike_in_both_scripts():

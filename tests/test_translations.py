@@ -200,7 +200,8 @@ def test_personal_data_is_called_as_hong_kong_calls_it_outside_the_mainland_laws
 MAINLAND_WORDS = (
     "內置", "添加", "保存", "自定義", "查找", "通過 API", "通過銀行", "視頻", "點擊繼續", "設置",
     "運行", "聯繫", "用戶名(?!稱)", "粘貼", "內存", "設備", "模板", "存儲", "連接中斷", "信息", "默認",
-    "登錄", "菜單", "鏈接", "賬號", "賬戶", "文件", "屏幕", "服務器", "數據庫",
+    "登錄", "菜單", "鏈接", "賬號", "賬戶", "文件", "屏幕", "服務器", "數據庫", "接口", "調用",
+    "字節", "音頻", "數字文化", "文本", "營銷", "當前", "哈希", "獲取", "令牌", "分片", "打印",
 )  # fmt: skip
 REVIEWED = ("個人信息保護法", "個人信息出境標準合同", "個人信息保護認證")
 
@@ -220,6 +221,27 @@ def test_the_traditional_catalogue_keeps_no_mainland_word(tmp_path):
     assert hant.get("Add").string == "新增"
     assert hant.get("this entitlement is delivered through the API").string == "這項權益經 API 交付"
     assert hant.get("Video").string == "影片"
+    assert hant.get("Print").string == "列印"
+    assert hant.get("API").string == "API 介面"
+    assert hant.get("Marketing").string == "市場推廣"
+    assert hant.get("Digital cultural assets").string == "數碼文化資產"
+    assert hant.get("Not a valid number.").string == "請輸入數字。"
+
+
+# Characters OpenCC's phrases put where the sentence means another word (最多只 is "at most
+# only", not 多隻 "many" of animals; 发卡银行 is a card's issuer, not 髮卡 a hair clip).
+MISREAD = ("隻", "髮", "乾", "鍾", "瞭", "裡", "著(?!作)")
+
+
+def test_the_traditional_catalogue_reads_each_character_as_the_sentence_means(tmp_path):
+    from market.hant import to_traditional
+
+    assert to_traditional("连接中断最多只损失几个分片") == "連線中斷最多只損失幾個分段"
+    assert to_traditional("发卡银行") == "發卡銀行"
+    assert to_traditional("请求体声明了其他字符集") == "請求體聲明了其他字元集"
+    hant = _hant(tmp_path)
+    strings = [m.string for m in hant if m.id and isinstance(m.string, str)]
+    assert [s for s in strings if any(re.search(mark, s) for mark in MISREAD)] == []
 
 
 def test_the_traditional_catalogue_writes_tai_as_hong_kong_does(tmp_path):

@@ -53,7 +53,7 @@ def is_open(demand: Demand, now: datetime) -> bool:
 def post(session: Session, organisation_id: int, user: User, data: dict, now: datetime) -> Demand:
     """Post a demand; it is matched with listings after this commit."""
     if data["deadline"] < now.date():
-        raise InvalidInput(N_("the deadline has passed"), field="deadline")
+        raise InvalidInput(N_("The deadline has passed."), field="deadline")
     demand = Demand(
         organisation_id=organisation_id,
         created_by_id=user.id,
@@ -75,7 +75,7 @@ def own_demand(demand: Demand, organisation_ids, action: str) -> Demand:
     (403 naming it): the demand is public on the board, so a 404 would contradict what the
     caller has just read."""
     if demand.organisation_id not in organisation_ids:
-        raise PermissionDenied(N_("only the demand's buyer may do this"), action=[action])
+        raise PermissionDenied(N_("Only the demand's buyer may do this."), action=[action])
     return demand
 
 
@@ -84,9 +84,9 @@ def revise(session: Session, demand: Demand, organisation_ids, data: dict, now: 
     this commit, and closed when its new deadline day is over."""
     own_demand(demand, organisation_ids, "revise")
     if demand.status != DemandStatus.OPEN:
-        raise Conflict(N_("this demand is closed"), state=[demand.status.value], action=["revise"])
+        raise Conflict(N_("This demand is closed."), state=[demand.status.value], action=["revise"])
     if data["deadline"] < now.date():
-        raise InvalidInput(N_("the deadline has passed"), field="deadline")
+        raise InvalidInput(N_("The deadline has passed."), field="deadline")
     for name, value in data.items():
         setattr(demand, name, value)
     session.flush()
@@ -125,7 +125,7 @@ def close(session: Session, demand: Demand) -> Demand:
     """Close an open demand (found what it needed, or gave up); a closed one is a 409."""
     if demand.status != DemandStatus.OPEN:
         raise Conflict(
-            N_("this demand is already closed"), state=[demand.status.value], action=["close"]
+            N_("This demand is already closed."), state=[demand.status.value], action=["close"]
         )
     demand.status = DemandStatus.CLOSED
     return demand
@@ -145,7 +145,7 @@ def demand_or_404(session: Session, demand_id: int, field: str | None = None) ->
     ``field`` names the body's field that gave the id (the URL's id when left out)."""
     demand = session.get(Demand, demand_id)
     if demand is None:
-        raise NotFound(N_("no such demand"), field=field)
+        raise NotFound(N_("No such demand."), field=field)
     return demand
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 import search
 from market.errors import DomainError, InvalidInput
-from market.hant import characters, to_traditional
+from market.hant import characters
 from market.identity.models import Organisation
 from market.listings import vocabulary
 from market.listings.indexing import LISTINGS
@@ -135,19 +135,19 @@ def guarded(call: Callable, empty):
         return call()
     except search.QueryTooLong:
         raise InvalidInput(
-            N_("The search text is too long (at most 500 characters)"),
+            N_("The search text is too long (at most 500 characters)."),
             field="q",
         ) from None
     except search.InvalidQuery as error:
         raise InvalidInput(
-            N_("This search parameter is not valid"), field=error.field or "q"
+            N_("This search parameter is not valid."), field=error.field or "q"
         ) from None
     except search.IndexMissing:
         return empty
     except search.SearchError:
         log.exception("search engine failed")
         raise SearchUnavailable(
-            N_("Search is unavailable at the moment; try again shortly")
+            N_("Search is unavailable at the moment; try again shortly.")
         ) from None
 
 
@@ -181,7 +181,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     low, high = args.get("price_min"), args.get("price_max")
     if low is not None or high is not None:
         if low is not None and high is not None and low > high:
-            raise InvalidInput(N_("The lowest price is above the highest"), field="price_max")
+            raise InvalidInput(N_("The lowest price is above the highest."), field="price_max")
         filters["price_cny"] = Range(gte=low, lte=high)
     # Both ends bound the year the data runs up to, the year the "data up to" facet counts.
     first, last = args.get("year_from"), args.get("year_to")
@@ -193,7 +193,7 @@ def build_query(args: dict, synonyms: search.analysis.Synonyms | None = None) ->
     if page * size > MAX_RESULT_WINDOW:
         # Deep pages cost the engine every result before them; nobody reads that far.
         raise InvalidInput(
-            N_("A search shows at most its first 10,000 results: ask for an earlier page"),
+            N_("A search shows at most its first 10,000 results: ask for an earlier page."),
             field="page",
             facts={"limit": MAX_RESULT_WINDOW},
         )
@@ -591,12 +591,13 @@ def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> st
     """A "did you mean" (the index's Simplified form) in the script the buyer typed: words
     typed in Traditional get Traditional, keeping each typed character that folds to the
     suggested one (汽象數據 → 氣象數據); words typed in Simplified keep it; on a Traditional
-    page (``traditional``), words typed without Chinese get Traditional."""
+    page (``traditional``), words typed without Chinese get Traditional. Characters only,
+    never other words (接口, not 介面): the suggestion is searched as shown."""
     typed_hant = search.analysis.fold(typed) != typed
     typed_cjk = any("\u3400" <= char <= "\u9fff" for char in typed)
     if not suggestion or not (typed_hant or (traditional and not typed_cjk)):
         return suggestion
-    converted = to_traditional(suggestion)
+    converted = characters(suggestion)
     if len(converted) != len(suggestion) or len(typed) != len(suggestion):
         return converted
     return "".join(

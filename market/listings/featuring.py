@@ -31,9 +31,9 @@ def _record(session: Session, listing: Listing, action: str, user: User, reason,
 def feature(session: Session, listing: Listing, user: User, reason: str, now: datetime) -> None:
     """Show a published listing on the home page."""
     if listing.status != ListingStatus.PUBLISHED:
-        raise Conflict(N_("only a published listing can be featured"), field="featured")
+        raise Conflict(N_("Only a published listing can be featured."), field="featured")
     if listing.featured:
-        raise Conflict(N_("this listing is featured already"), field="featured")
+        raise Conflict(N_("This listing is featured already."), field="featured")
     listing.feature = FeaturedListing(featured_by_id=user.id, featured_at=now)
     _record(session, listing, "feature", user, reason, now)
     session.flush()
@@ -42,7 +42,7 @@ def feature(session: Session, listing: Listing, user: User, reason: str, now: da
 def unfeature(session: Session, listing: Listing, user: User, reason: str, now: datetime) -> None:
     """Take a listing off the home page."""
     if not listing.featured:
-        raise Conflict(N_("this listing is not featured"), field="featured")
+        raise Conflict(N_("This listing is not featured."), field="featured")
     listing.feature = None
     _record(session, listing, "unfeature", user, reason, now)
     session.flush()

@@ -89,7 +89,7 @@ def _require_certificate(
     certificate = valid_certificate(session, organisation_id, version.id, rights, now)
     if certificate is None:
         raise InvalidInput(
-            N_("this asset version has no valid certificate for the rights on offer"),
+            N_("This asset version has no valid certificate for the rights on offer."),
             field="rights",
         )
     return certificate
@@ -121,7 +121,7 @@ def _cited_report(session: Session, revision: ListingRevision, data: dict) -> st
     report = valuation_reports.final_report(session, number)
     if report is None or report.asset_id != revision.asset_version.asset_id:
         raise InvalidInput(
-            N_("no final valuation report of this asset has this number"),
+            N_("No final valuation report of this asset has this number."),
             field="valuation_report_number",
         )
     return report.number
@@ -160,11 +160,11 @@ def listing_or_404(
     also any listing that is published."""
     listing = session.get(Listing, listing_id)
     if listing is None:
-        raise NotFound(N_("no such listing"))
+        raise NotFound(N_("No such listing."))
     if public and listing.status == ListingStatus.PUBLISHED:
         return listing
     if organisation_ids is not None and listing.organisation_id not in organisation_ids:
-        raise NotFound(N_("no such listing"))
+        raise NotFound(N_("No such listing."))
     return listing
 
 
@@ -174,9 +174,9 @@ def create_listing(
     """A draft listing of one of the organisation's assets (certified for the rights on offer)."""
     asset = session.get(Asset, data["asset_id"])
     if asset is None or asset.organisation_id != organisation_id:
-        raise InvalidInput(N_("no such asset in your organisation"), field="asset_id")
+        raise InvalidInput(N_("No such asset in your organisation."), field="asset_id")
     if asset.organisation.is_suspended:
-        raise PermissionDenied(N_("your organisation is suspended and cannot list new offers"))
+        raise PermissionDenied(N_("Your organisation is suspended and cannot list new offers."))
     version = _version(asset, data.get("asset_version"))
     listing = Listing(
         organisation_id=organisation_id,
@@ -205,7 +205,7 @@ def draft_of(listing: Listing) -> ListingRevision:
     """The revision being written; Conflict if none is."""
     revision = listing.latest_revision
     if revision.state != RevisionState.DRAFT:
-        raise Conflict(N_("there is no draft to change; start a new revision"))
+        raise Conflict(N_("There is no draft to change; start a new revision."))
     return revision
 
 
@@ -214,7 +214,7 @@ def update_draft(
 ) -> ListingRevision:
     """Rewrite the draft revision (fields, terms and plans) in full."""
     if listing.status == ListingStatus.DELISTED:
-        raise Conflict(N_("a delisted listing cannot change"))
+        raise Conflict(N_("A delisted listing cannot change."))
     revision = draft_of(listing)
     if version is not None:
         revision.asset_version = _version(listing.asset, version)
@@ -230,10 +230,10 @@ def start_revision(
     """A new draft copying the latest revision: how a published listing changes its price,
     terms or files (the live revision stays on sale until the new one is approved)."""
     if listing.status == ListingStatus.DELISTED:
-        raise Conflict(N_("a delisted listing cannot change"))
+        raise Conflict(N_("A delisted listing cannot change."))
     latest = listing.latest_revision
     if latest.state in (RevisionState.DRAFT, RevisionState.IN_REVIEW):
-        raise Conflict(N_("this listing already has a revision being written or reviewed"))
+        raise Conflict(N_("This listing already has a revision being written or reviewed."))
     revision = ListingRevision(
         number=latest.number + 1,
         state=RevisionState.DRAFT,
@@ -294,7 +294,7 @@ def submit(session: Session, listing: Listing, user: User, now: datetime) -> Lis
     revision = draft_of(listing)
     target = next_status(listing.status, Action.SUBMIT, Actor.PROVIDER)
     if not revision.public_plans:
-        raise InvalidInput(N_("a listing needs at least one public plan"), field="plans")
+        raise InvalidInput(N_("A listing needs at least one public plan."), field="plans")
     revision.certificate = _require_certificate(
         session, listing.organisation_id, revision.asset_version, revision.rights, now
     )
@@ -373,7 +373,7 @@ def move(
     """Suspend, reinstate (reviewers) or delist (the provider), with a reason kept."""
     if action not in (Action.SUSPEND, Action.REINSTATE, Action.DELIST):
         raise IllegalMove(
-            N_("this listing cannot be moved that way from its current status"),
+            N_("This listing cannot be moved that way from its current status."),
             listing.status,
             action,
         )
@@ -412,7 +412,7 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
     only with a recorded pathway).
     """
     if listing.status != ListingStatus.PUBLISHED or listing.live_revision is None:
-        raise Conflict(N_("private offers are made on a published listing"))
+        raise Conflict(N_("Private offers are made on a published listing."))
     revision = listing.live_revision
     data = dict(data)
     demand_id = data.pop("demand_id", None)
@@ -421,7 +421,7 @@ def add_private_offer(session: Session, listing: Listing, data: dict, now: datet
         if not demands.is_open(demand, now):
             # Past its deadline the worker is about to close it: closed either way.
             raise Conflict(
-                N_("this demand is closed"),
+                N_("This demand is closed."),
                 field="demand_id",
                 state=[DemandStatus.CLOSED.value],
                 action=["answer"],
@@ -478,7 +478,7 @@ def sample_or_404(listing: Listing, sample_id: int, revision: ListingRevision | 
     for sample in revision.samples if revision else []:
         if sample.id == sample_id:
             return sample
-    raise NotFound(N_("no such sample"))
+    raise NotFound(N_("No such sample."))
 
 
 # Rights a listing may offer: holding stays with the provider (三權分置).
@@ -634,15 +634,15 @@ def answer_demand(
     """
     match = demands.matched_provider(session, demand, organisation_ids)
     if match is None:
-        raise NotFound(N_("no listing of yours matches this demand"))
+        raise NotFound(N_("No listing of yours matches this demand."))
     # The answer's own field names, so that the form and the API name what was typed.
     if data["price_minor"] < 1:
         raise InvalidInput(
-            N_("a plan must have a price: one at nothing cannot be ordered"), field="price_minor"
+            N_("A plan must have a price: one at nothing cannot be ordered."), field="price_minor"
         )
     expires_at = datetime.combine(data["expires_on"], time.max, CHINA)
     if expires_at <= now:
-        raise InvalidInput(N_("a private offer must expire in the future"), field="expires_on")
+        raise InvalidInput(N_("A private offer must expire in the future."), field="expires_on")
     offer = {
         "kind": PlanKind.PRIVATE_OFFER,
         "name_zh": data["name_zh"],

@@ -52,7 +52,7 @@ def mark_read(session: Session, organisation_id: int, notification_id: int, now:
     """Mark one of the organisation's notifications read."""
     notification = session.get(Notification, notification_id)
     if notification is None or notification.organisation_id != organisation_id:
-        raise NotFound(N_("no such notification"))
+        raise NotFound(N_("No such notification."))
     notification.read_at = notification.read_at or now
     return notification
 

@@ -26,6 +26,7 @@ from market.db import utcnow
 from market.display import (
     currency_choices,
     home_currency,
+    territories,
     territory,
     territory_choices,
     word_list,
@@ -513,9 +514,9 @@ def listing_page(listing_id: int):
         revision=revision,
         plans=offered,
         standing=standing,
-        territory_names=word_list([territory(code) for code in revision.terms["territory"]]),
+        territory_names=territories(revision.terms["territory"]),
         valuation=valuation,
-        terms=licence.describe(revision.terms, _, territory, word_list, home=listing.organisation.jurisdiction),
+        terms=licence.describe(revision.terms, _, territory, word_list, territories=territories, home=listing.organisation.jurisdiction),
         odrl=licence.to_odrl(revision.terms, f"shujiao:listing:{listing.id}", str(listing.organisation_id), listing.organisation.jurisdiction),
         similar=similar,
         labels=_labels(),
@@ -750,7 +751,7 @@ def review_listing(listing_id: int):
     listing = listings.listing_or_404(session, listing_id)
     revision = listing.latest_revision
     context = {"listing": listing, "revision": revision, "labels": _labels(),
-               "terms": licence.describe(revision.terms, _, territory, word_list,
+               "terms": licence.describe(revision.terms, _, territory, word_list, territories=territories,
                                          home=listing.organisation.jurisdiction),
                "in_review": revision.state == RevisionState.IN_REVIEW,
                "changes": _changes(listing.live_revision, revision),
@@ -840,8 +841,12 @@ def _changes(live, revision) -> list[tuple[str, str, str]]:
         if before != after:
             rows.append((_(label), before, after))
     home = live.listing.organisation.jurisdiction
-    old_terms = dict(licence.describe(live.terms, _, territory, word_list, home=home))
-    for label, after in licence.describe(revision.terms, _, territory, word_list, home=home):
+    old_terms = dict(
+        licence.describe(live.terms, _, territory, word_list, territories=territories, home=home)
+    )
+    for label, after in licence.describe(
+        revision.terms, _, territory, word_list, territories=territories, home=home
+    ):
         if old_terms.get(label) != after:
             rows.append((label, old_terms.get(label, ""), after))
     return rows
@@ -1059,7 +1064,7 @@ def answer_demand(demand_id: int):
     mine = acting_for()
     match = demands.matched_provider(session, demand, mine)
     if match is None:
-        raise NotFound(N_("no listing of yours matches this demand"))
+        raise NotFound(N_("No listing of yours matches this demand."))
     data, errors = parse_form(schemas.DemandOfferFormSchema(demand.currency))
     if not errors:
         try:

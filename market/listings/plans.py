@@ -49,22 +49,22 @@ def build_plan(
     """A plan from checked input, with the rules that need the revision or the database."""
     if data["kind"] == PlanKind.USAGE_PACKAGE and delivery_method != DeliveryMethod.API:
         raise InvalidInput(
-            N_("usage packages are sold for API delivery only"), field=f"{field}.kind"
+            N_("Usage packages are sold for API delivery only."), field=f"{field}.kind"
         )
     if data["price_minor"] < 1:
         raise InvalidInput(
-            N_("a plan must have a price: one at nothing cannot be ordered"),
+            N_("A plan must have a price: one at nothing cannot be ordered."),
             field=f"{field}.price_minor",
         )
     if data["kind"] == PlanKind.PRIVATE_OFFER:
         if data["expires_at"] <= now:
             raise InvalidInput(
-                N_("a private offer must expire in the future"), field=f"{field}.expires_at"
+                N_("A private offer must expire in the future."), field=f"{field}.expires_at"
             )
         buyer = session.get(Organisation, data["buyer_organisation_id"])
         if buyer is None or buyer.id == provider_id:
             raise InvalidInput(
-                N_("no such buyer organisation"), field=f"{field}.buyer_organisation_id"
+                N_("No such buyer organisation."), field=f"{field}.buyer_organisation_id"
             )
     values = {name: data.get(name) for name in PLAN_FIELDS}
     if values["terms"] is not None:
@@ -96,7 +96,7 @@ def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetim
         plan.kind == PlanKind.PRIVATE_OFFER and plan.buyer_organisation_id != buyer_id
     )
     if hidden:
-        raise NotFound(N_("no such plan"), field="plan_id")
+        raise NotFound(N_("No such plan."), field="plan_id")
     revision = plan.revision
     listing = revision.listing
     if listing.organisation_id == buyer_id:
@@ -108,7 +108,7 @@ def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetim
     ):
         raise Conflict(N_("this plan is no longer on sale"), field="plan_id")
     if plan.expires_at is not None and plan.expires_at <= now:
-        raise Conflict(N_("this private offer has expired"), field="plan_id")
+        raise Conflict(N_("This private offer has expired."), field="plan_id")
     return plan
 
 

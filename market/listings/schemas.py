@@ -710,7 +710,7 @@ class DemandOfferInputSchema(Schema):
         """A past day is refused with the price's message, not on a second attempt (the
         service checks the moment again at the end of that day, China time)."""
         if value < datetime.now(CHINA).date():
-            raise ValidationError(N_("a private offer must expire in the future"))
+            raise ValidationError(N_("A private offer must expire in the future."))
 
 
 class DemandOfferFormSchema(FormSchema, DemandOfferInputSchema):

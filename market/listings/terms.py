@@ -148,16 +148,20 @@ def to_odrl(terms: dict, target: str, assigner: str, home: str) -> dict:
 
 
 def describe(
-    terms: dict, gettext, territory_name=str, join=", ".join, *, home: str
+    terms: dict, gettext, territory_name=str, join=", ".join, *, home: str, territories=None
 ) -> list[tuple[str, str]]:
     """(label, value) rows for people, translated with ``gettext`` (Flask-Babel's, in pages);
     ``territory_name`` names an ISO territory code in the reader's language, ``join`` makes
     one phrase of several (pages: ``market.display.word_list``, 内部分析、科学研究); ``home``
-    is the provider's jurisdiction, where a licence without cross-border use keeps the data."""
+    is the provider's jurisdiction, where a licence without cross-border use keeps the data;
+    ``territories`` names a list of codes as one phrase (pages: ``market.display.territories``,
+    Mainland China, Hong Kong, and Macao)."""
     months = terms.get("duration_months")
     scenarios = join([gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in terms["scenarios"]])
     if terms["territory"] == [WORLDWIDE]:
         territory = gettext(N_("Worldwide"))
+    elif territories:
+        territory = territories(terms["territory"])
     else:
         territory = join([territory_name(code) for code in terms["territory"]])
     rows = [

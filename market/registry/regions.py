@@ -16,11 +16,21 @@ from market.hant import to_simplified
 from market.registry.models import REGION_LABELS
 
 #: Official and usual names beside the catalogue's (中国香港, Hong Kong), in Simplified or
-#: English: Traditional folds to Simplified.
+#: English: Traditional folds to Simplified; and the ISO codes a licence's territory and an
+#: organisation's jurisdiction use (HK, MO, CN: the mainland as a whole, ``national``).
 OTHER_NAMES = {
-    "hong_kong": ("香港", "香港特别行政区", "中国香港特别行政区", "Hong Kong SAR", "HKSAR"),
-    "macao": ("澳门", "澳门特别行政区", "中国澳门特别行政区", "Macau", "Macao SAR", "Macau SAR"),
+    "hong_kong": ("香港", "香港特别行政区", "中国香港特别行政区", "Hong Kong SAR", "HKSAR", "HK"),
+    "macao": (
+        "澳门",
+        "澳门特别行政区",
+        "中国澳门特别行政区",
+        "Macau",
+        "Macao SAR",
+        "Macau SAR",
+        "MO",
+    ),
     "greater_bay_area": ("大湾区", "粤港澳大湾区"),
+    "national": ("CN",),
 }
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"

@@ -353,7 +353,7 @@ def open_result(query_id: int, listing_id: int):
     """Count a click on a search result, then show the listing."""
     given = request.args.getlist("pos")
     if len(given) != 1 or not given[0].isascii() or not given[0].isdigit() or len(given[0]) > 6:
-        raise InvalidInput(N_("Not a position among the search's results"), field="pos")
+        raise InvalidInput(N_("Not a position among the search's results."), field="pos")
     position = int(given[0])
     services.log_click(db_session(), query_id, listing_id, position, utcnow())
     return redirect(url_for("listings.listing_page", listing_id=listing_id))

@@ -37,7 +37,7 @@ class SynonymGroupInputSchema(FormSchema):
     terms = fields.List(
         fields.String(
             validate=[
-                Length(min=1, max=40, error=N_("A synonym term holds at most 40 characters")),
+                Length(min=1, max=40, error=N_("A synonym term holds at most 40 characters.")),
                 _one_term,
             ]
         ),
@@ -148,7 +148,7 @@ class DefaultGroupArgsSchema(FormSchema):
 
     term = fields.String(
         load_default=None,
-        validate=Length(max=40, error=N_("A synonym term holds at most 40 characters")),
+        validate=Length(max=40, error=N_("A synonym term holds at most 40 characters.")),
     )
 
 

@@ -155,35 +155,35 @@ def groups(session: Session) -> list[SynonymGroup]:
 
 
 MESSAGES = {
-    "empty": N_("Synonym terms must not be empty"),
-    "too_long": N_("A synonym term holds a word and at most 40 characters"),
+    "empty": N_("Synonym terms must not be empty."),
+    "too_long": N_("A synonym term holds a word and at most 40 characters."),
     "too_few": N_("A synonym group needs at least two different terms."),
-    "too_many_terms": N_("A synonym group has at most 20 terms"),
-    "too_many_merged": N_("With the built-in group it joins, the group would have over 20 terms"),
-    "loop": N_("One of the terms is already in another synonym group; edit that group instead"),
+    "too_many_terms": N_("A synonym group has at most 20 terms."),
+    "too_many_merged": N_("With the built-in group it joins, the group would have over 20 terms."),
+    "loop": N_("One of the terms is already in another synonym group; edit that group instead."),
     "duplicate": N_(
         "All the terms are already in one built-in synonym group, so a search for any of them "
-        "already finds what the others find: the group would add nothing"
+        "already finds what the others find: the group would add nothing."
     ),
     "other_script": N_(
         "Two terms are one word written in other characters (Traditional, Simplified or a "
         "variant; term and same_as name them): a search already finds either by the other, so "
-        "give it once, beside terms that differ"
+        "give it once, beside terms that differ."
     ),
     "same_folded": N_(
         "Two terms differ only in case, width or spaces: a search reads them as one term, so "
-        "give it once"
+        "give it once."
     ),
     "one_character": N_(
         "A search reads this term as one character alone (紅的 as 紅), which would match far "
-        "more than it means; write a word a search keeps whole"
+        "more than it means; write a word a search keeps whole."
     ),
     "no_words": N_(
         "A search leaves out every word of this term (words like 的, 我们, 需要, 数据); write "
-        "the words that matter"
+        "the words that matter."
     ),
-    "too_many_groups": N_("The synonym list is full (at most 2,000 groups)"),
-    "repeated": N_("A synonym group names each term once"),
+    "too_many_groups": N_("The synonym list is full (at most 2,000 groups)."),
+    "repeated": N_("A synonym group names each term once."),
 }
 
 
@@ -595,7 +595,7 @@ def _default_or_404(term: str) -> tuple[str, ...]:
     for group in DEFAULT_SYNONYMS:
         if any(analysis.term_key(each) == key for each in group):
             return group
-    raise NotFound(N_("No such built-in synonym group"))
+    raise NotFound(N_("No such built-in synonym group."))
 
 
 def delete_default(
@@ -660,7 +660,7 @@ def restore_default(
 def group_or_404(session: Session, group_id: int) -> SynonymGroup:
     found = session.get(SynonymGroup, group_id)
     if found is None:
-        raise NotFound(N_("No such synonym group"))
+        raise NotFound(N_("No such synonym group."))
     return found
 
 
@@ -738,11 +738,11 @@ def log_click(session: Session, query_id: int, listing_id: int, position: int, n
     it), so a click cannot be made up for the staff's report."""
     logged = session.get(SearchQuery, query_id)
     if logged is None:
-        raise NotFound(N_("No such search"), field="query_id")
+        raise NotFound(N_("No such search."), field="query_id")
     if session.get(Listing, listing_id) is None:
-        raise NotFound(N_("No such listing"), field="listing_id")
+        raise NotFound(N_("No such listing."), field="listing_id")
     if not 1 <= position <= logged.results:
-        raise InvalidInput(N_("Not a position among the search's results"), field="pos")
+        raise InvalidInput(N_("Not a position among the search's results."), field="pos")
     session.add(SearchClick(query_id=query_id, listing_id=listing_id, position=position, at=now))
 
 

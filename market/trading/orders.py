@@ -147,11 +147,12 @@ STANDARD_EVIDENCE = {
 }
 
 
-def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
+def cross_border_terms(plan: Plan, gettext, territories=", ".join) -> list[str]:
     """The terms a buyer accepts to take the data out of the provider's jurisdiction (數據出境),
     from the licence and the listing's compliance review, in the reader's language; empty
     when the licence does not allow cross-border use or the data is not on the mainland
-    (``Listing.is_outbound``)."""
+    (``Listing.is_outbound``). ``territories`` names the licence's territory codes as one
+    phrase (pages: ``market.display.territories``)."""
     terms, review = plan.effective_terms, plan.revision.review
     if not terms["cross_border"] or review is None or review.cross_border_pathway is None:
         return []
@@ -170,7 +171,7 @@ def cross_border_terms(plan: Plan, gettext, territory_name=str) -> list[str]:
     if terms["territory"] == [licence.WORLDWIDE]:
         territory = gettext(N_("Worldwide"))
     else:
-        territory = ", ".join(territory_name(code) for code in terms["territory"])
+        territory = territories(terms["territory"])
     return [
         gettext(N_("The data leaves mainland China under: %(pathway)s."), pathway=pathway),
         gettext(CROSS_BORDER_PERSONAL_INFO[review.personal_info]),

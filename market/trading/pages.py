@@ -24,7 +24,7 @@ from market import charts, handover
 from market.auth import login_required, staff_required
 from market.context import acting_for, current_user, db_session
 from market.db import utcnow
-from market.display import currency_name, home_currency, label, territory, word_list
+from market.display import currency_name, home_currency, label, territories, territory, word_list
 from market.errors import DomainError, NotFound, PermissionDenied, error_body
 from market.fields import int_id
 from market.finance import payees, payouts
@@ -118,7 +118,7 @@ def buy(listing_id: int):
     session = db_session()
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status != ListingStatus.PUBLISHED:
-        raise NotFound(N_("no such listing"))
+        raise NotFound(N_("No such listing."))
     mine = acting_for()
     organisations = [session.get(Organisation, organisation_id) for organisation_id in mine]
     revision = listing.live_revision
@@ -136,18 +136,23 @@ def buy(listing_id: int):
         "unverified": standing.unverified,
         "scenarios": [s for s in UsageScenario if str(s) in revision.terms["scenarios"]],
         "terms": licence.describe(
-            revision.terms, _, territory, word_list, home=listing.organisation.jurisdiction
+            revision.terms,
+            _,
+            territory,
+            word_list,
+            home=listing.organisation.jurisdiction,
+            territories=territories,
         ),
         "labels": _labels(),
         # What a buyer taking the data abroad accepts, and whether one of the user's
         # organisations would take it abroad by its registration alone.
         "cross_border_terms": {
-            plan.id: orders.cross_border_terms(plan, _, territory) for plan in plans
+            plan.id: orders.cross_border_terms(plan, _, territories) for plan in plans
         },
         "standing": standing,
         "abroad": standing.abroad,
         "barred": standing.barred,
-        "territory_names": word_list([territory(code) for code in revision.terms["territory"]]),
+        "territory_names": territories(revision.terms["territory"]),
     }
     if request.method == "GET" or not buyers:
         page = render_template("trading/buy.html", errors={}, form={}, **context)
@@ -320,7 +325,12 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         links=links,
         fingerprint=fingerprint,
         terms=licence.describe(
-            order.terms, _, territory, word_list, home=order.provider.jurisdiction
+            order.terms,
+            _,
+            territory,
+            word_list,
+            home=order.provider.jurisdiction,
+            territories=territories,
         ),
         window=settlement.window_left(order, utcnow()),
         bank_account=trading_settings().bank_account,

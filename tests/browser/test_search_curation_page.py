@@ -43,7 +43,7 @@ def test_a_refused_group_is_told_at_the_top_with_the_focus_and_the_term(browser,
         page.locator("#terms ~ button[type=submit]").click()
         page.wait_for_load_state()
         text = page.get_by_test_id("error-summary").inner_text()
-        assert "A synonym term holds at most 40 characters" in text and "0" not in text.split("\n")
+        assert "A synonym term holds at most 40 characters." in text and "0" not in text.split("\n")
     finally:
         context.close()
 

@@ -144,6 +144,11 @@ def test_a_reversed_price_range_is_told_beside_both_fields(client, published, qu
         assert 'aria-invalid="true"' in field
         assert 'aria-describedby="price-currency price-range-error"' in field
     assert 'data-testid="hit"' in page
+    # The results, counted without the range, say so at their top, linking to the fields.
+    results = page.split('data-testid="price-not-applied">')[1].split("</p>")[0]
+    assert html.unescape(results).startswith("The price range was not applied")
+    assert '<a href="#price_from">' in results
+    assert page.index('data-testid="price-not-applied"') < page.index('data-testid="result-count"')
 
 
 def test_a_reversed_year_range_is_told_as_reversed(client, published):

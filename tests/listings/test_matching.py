@@ -273,7 +273,7 @@ def _offer_form(**overrides):
         (
             {"expires_on": (utcnow() - timedelta(days=2)).date().isoformat()},
             "expires_on",
-            "a private offer must expire in the future",
+            "A private offer must expire in the future.",
         ),
     ],
 )

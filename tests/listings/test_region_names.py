@@ -23,7 +23,7 @@ def published(db, store, provider, staff, drain):
 
 
 @pytest.mark.parametrize(
-    "region", ["hong_kong", "香港", "香港特別行政區", "香港特别行政区", "Hong Kong", "hong kong", "ＨＯＮＧ　ＫＯＮＧ", "中國香港"]
+    "region", ["hong_kong", "香港", "香港特別行政區", "香港特别行政区", "Hong Kong", "hong kong", "ＨＯＮＧ　ＫＯＮＧ", "中國香港", "HK", "hk"]
 )  # fmt: skip
 def test_the_api_reads_a_regions_name_as_its_code(client, published, region):
     response = client.raw.get(
@@ -33,6 +33,15 @@ def test_the_api_reads_a_regions_name_as_its_code(client, published, region):
     assert [hit["id"] for hit in response.get_json()["hits"]] == [published.id]
     elsewhere = client.raw.get("/api/v1/listings/search", query_string={"region": "澳門"})
     assert elsewhere.status_code == 200 and elsewhere.get_json()["hits"] == []
+
+
+def test_the_territory_codes_name_their_regions():
+    # HK, MO and CN, as a licence's territory and an organisation's jurisdiction write them.
+    from market.registry.regions import region_code
+
+    assert [region_code(code) for code in ("HK", "mo", "CN", "cn")] == [
+        "hong_kong", "macao", "national", "national"
+    ]  # fmt: skip
 
 
 def test_a_name_close_to_a_region_is_answered_with_the_code_meant(client, published):

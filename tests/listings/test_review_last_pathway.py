@@ -64,6 +64,9 @@ def test_the_review_page_shows_the_recorded_pathway_and_starts_with_it(
     assert label in recorded
     assert '<option value="standard_contract" selected>' in html
     assert f'value="{EVIDENCE}"' in html.split('data-testid="review-decision"')[1]
+    # Who and when, parted as the page's language parts them (，in Chinese).
+    approver = html.split('data-testid="last-approver">')[1].split("</dd>")[0]
+    assert ("</span>, " if language == "en" else "</span>，") in approver
 
 
 def test_the_reviewer_may_change_the_recorded_pathway(client, db, revised, staff):

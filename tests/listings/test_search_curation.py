@@ -605,7 +605,7 @@ def test_the_page_says_a_group_needs_two_terms(client, reviewer):
     ("terms", "told"),
     [(["地铁"], "A synonym group needs at least two different terms."),
      ([], "A synonym group needs at least two different terms."),
-     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms")],
+     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms.")],
 )  # fmt: skip
 def test_a_group_of_too_few_or_many_terms_says_so_at_the_top_too(client, staff_api, terms, told):
     response = client.raw.post(
@@ -684,6 +684,9 @@ def test_did_you_mean_is_in_the_script_typed_or_read():
     assert in_typed_script("气象数据", "汽象数据", False) == "气象数据"
     assert in_typed_script("weather", "wether", True) == "weather"
     assert in_typed_script(None, "x", True) is None
+    # Searched as shown: the index's words in Traditional characters, not Hong Kong's words.
+    assert in_typed_script("实时路况接口", "實時路況接扣", False) == "實時路況接口"
+    assert in_typed_script("古籍文本", "gujiwenben", True) == "古籍文本"
 
 
 def test_the_api_offers_did_you_mean_in_the_script_typed(
@@ -1180,13 +1183,19 @@ def test_the_page_tells_a_one_term_group_with_a_bad_note_both_at_once(client, re
     page = response.get_data(as_text=True)
     assert "A synonym group needs at least two different terms." in page
     summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
-    assert '<a href="#note">At most 200 characters.</a>' in summary
+    # The summary names the field a line is about, as beside the field.
+    assert '<a href="#note">Note: At most 200 characters.</a>' in summary
     assert '<a href="#terms">A synonym group needs at least two different terms.</a>' in summary
     assert "200" in page.split('id="note-error"')[1].split("</p>")[0]
     assert 'aria-describedby="note-error"' in page
     # The browser does not cut a longer note short unsaid: the page names it.
     note = page.split('id="note"')[1].split(">")[0]
     assert "maxlength" not in note and 'value="' + "x" * 201 + '"' in note
+    hant = client.submit(
+        "/staff/search", {"terms": "孤单", "note": "x" * 201}, page="/staff/search",
+        headers={"Accept-Language": "zh-HK"},
+    ).get_data(as_text=True)  # fmt: skip
+    assert '<a href="#note">備註：最多 200 個字元。</a>' in hant
 
 
 def test_the_api_lists_the_built_in_groups_holding_a_term(client, staff_api):
@@ -1656,3 +1665,26 @@ def test_a_group_of_one_term_is_refused_in_a_sentence(client, staff_api):
     assert refused.get_json()["errors"]["terms"] == [
         "A synonym group needs at least two different terms."
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "message"),
+    [
+        ("/api/v1/search/synonyms/defaults/不存在", "en", "No such built-in synonym group."),
+        ("/api/v1/search/synonyms/defaults/不存在", "zh-CN", "没有这个内置同义词组。"),
+        ("/api/v1/search/synonyms/999999", "en", "No such synonym group."),
+        ("/api/v1/search/synonyms/999999", "zh-HK", "沒有這個同義詞組。"),
+    ],
+)
+def test_the_synonym_apis_refusals_are_sentences(client, staff_api, path, language, message):
+    # A capital and a full stop, as every other answer of the API.
+    missing = client.raw.delete(path, headers={**staff_api, "Accept-Language": language})
+    assert missing.status_code == 404
+    assert missing.get_json()["message"] == message
+
+
+def test_a_listing_id_nothing_has_is_told_in_a_sentence(client):
+    missing = client.raw.get("/api/v1/listings/999999", headers={"Accept-Language": "en"})
+    assert missing.status_code == 404
+    assert missing.get_json()["message"][0].isupper()
+    assert missing.get_json()["message"].endswith(".")

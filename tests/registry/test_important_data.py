@@ -77,6 +77,11 @@ def test_the_form_asks_only_a_mainland_provider(app, client, db, language):
     assert 'name="important_data"' not in hong_kong
     line = hong_kong.split('data-testid="no-important-data">')[1].split("</p>")[0]
     assert ("mainland China" if language == "en" else "中国内地") in line
+    # The section is not named as the field heading it is.
+    heading = hong_kong.split('name="personal_info"')[0].rsplit("<h2>", 1)[1].split("</h2>")[0]
+    assert heading == (
+        "Personal information and important data" if language == "en" else "个人信息与重要数据"
+    )
 
 
 def test_the_form_names_the_refusal_beside_the_field(client, db):

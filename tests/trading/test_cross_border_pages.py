@@ -362,7 +362,7 @@ def test_a_buyer_outside_the_licence_s_territory_cannot_buy_though_it_allows_cro
     web.log_in(user.email, factories.PASSWORD)
     told = (
         "Strait Data Pte Ltd is registered in Singapore, outside the provider's jurisdiction, "
-        "and this listing's licence allows use only in Mainland China and Hong Kong, China: it "
+        "and this listing's licence allows use only in Mainland China and Hong Kong: it "
         "cannot buy this listing."
     )
     for page in (f"/market/listings/{listing.id}", f"/listings/{listing.id}/buy"):

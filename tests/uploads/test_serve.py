@@ -170,4 +170,4 @@ def test_an_over_long_search_is_refused_by_the_app_naming_q(server, characters):
     assert list(json.loads(body)["errors"]) == ["q"]
     status, kind, body = _get(server, f"/market?q={words}")
     assert (status, kind) == (422, "text/html; charset=utf-8")
-    assert "The search text is too long (at most 500 characters)" in body
+    assert "The search text is too long (at most 500 characters)." in body
