@@ -756,7 +756,7 @@ def review_listing(listing_id: int):
                "changes": _changes(listing.live_revision, revision),
                "last_approval": _last_approval(listing, revision)}  # fmt: skip
     if request.method == "GET":
-        form = _recorded_pathway(context["last_approval"])
+        form = _recorded_checklist(listing, context["last_approval"])
         return render_template("listings/review.html", errors={}, form=form, **context)
     if not context["in_review"]:  # decided already (a page left open, a second press)
         errors = {"decision": [_("This listing has no revision waiting for review.")]}
@@ -779,23 +779,31 @@ def review_listing(listing_id: int):
 
 
 def _last_approval(listing, revision):
-    """The review that approved the revision on sale, when another revision of a mainland
-    provider's listing is the one in review: the export pathway it recorded is shown beside
-    the checklist and starts the form (the reviewer may change it)."""
+    """The review that approved the revision on sale, when another revision of the listing is
+    the one in review: what it recorded is shown beside the checklist and starts the form (the
+    reviewer may change it)."""
     live = listing.live_revision
-    if not listing.is_outbound or live is None or live.id == revision.id:
+    if live is None or live.id == revision.id:
         return None
     return live.review
 
 
-def _recorded_pathway(review) -> dict:
-    """The form's starting values: the pathway and evidence the last approval recorded."""
-    if review is None or review.cross_border_pathway is None:
+def _recorded_checklist(listing, review) -> dict:
+    """The form's starting values: the checklist the last approval recorded (important data
+    for a mainland provider only, the export pathway and evidence when one was recorded)."""
+    if review is None:
         return {}
-    return {
-        "cross_border_pathway": str(review.cross_border_pathway),
-        "cross_border_evidence": review.cross_border_evidence or "",
+    form = {
+        "personal_info": str(review.personal_info),
+        "personal_info_note": review.personal_info_note or "",
     }
+    if listing.organisation.is_mainland:
+        form["important_data"] = "true" if review.important_data else "false"
+        form["important_data_note"] = review.important_data_note or ""
+    if review.cross_border_pathway is not None:
+        form["cross_border_pathway"] = str(review.cross_border_pathway)
+        form["cross_border_evidence"] = review.cross_border_evidence or ""
+    return form
 
 
 _COMPARED = (

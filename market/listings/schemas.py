@@ -243,7 +243,9 @@ class ComplianceReviewInputSchema(FormSchema):
     decision = fields.Enum(ReviewDecision, by_value=True, required=True)
     personal_info = fields.Enum(PersonalInfoHandling, by_value=True, required=True)
     personal_info_note = _text(4000, required=False)
-    important_data = fields.Boolean(required=True)
+    # Asked of a mainland provider only (the service requires it then, and refuses it for
+    # a provider registered elsewhere, as the asset form does).
+    important_data = fields.Boolean(load_default=None)
     important_data_note = _text(4000, required=False)
     cross_border_pathway = fields.Enum(
         CrossBorderPathway, by_value=True, load_default=None, allow_none=True
@@ -385,9 +387,11 @@ class ReviewerSchema(Schema):
 
 
 class StaffComplianceReviewSchema(ComplianceReviewSchema):
-    """A compliance review as reviewers see it: also who decided."""
+    """A compliance review as reviewers see it: also who decided, and the checklist's notes."""
 
     reviewer = fields.Nested(ReviewerSchema)
+    personal_info_note = fields.String(allow_none=True)
+    important_data_note = fields.String(allow_none=True)
 
 
 class StaffRevisionSchema(ListingRevisionSchema):
@@ -398,8 +402,9 @@ class StaffRevisionSchema(ListingRevisionSchema):
 
 class ReviewListingSchema(ListingSchema):
     """A listing as the review API answers it. While a new revision of a listing on sale waits
-    (``pending``), ``live.review`` is what the last approval recorded (the export pathway and
-    its evidence, who, when), for the reviewer to confirm or change."""
+    (``pending``), ``live.review`` is what the last approval recorded (the personal information
+    finding, important data, the export pathway and its evidence when any, who, when), for the
+    reviewer to confirm or change."""
 
     live = fields.Nested(StaffRevisionSchema, attribute="live_revision", allow_none=True)
     pending = fields.Nested(StaffRevisionSchema, attribute="pending_revision", allow_none=True)
