@@ -606,7 +606,19 @@ def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None)
         "listings/editor.html", form=form, errors=errors, offered=offered, chosen=chosen,
         labels=_labels(), regions=discovery.REGION_LABELS, territories=territory_choices(),
         listing=listing, plan_rows=plan_rows, plan_totals=_plan_totals(form, plan_rows),
+        plan_currency=plans.starting_currency(_provider(offered, chosen, listing), home_currency()),
     )  # fmt: skip
+
+
+def _provider(offered, chosen, listing: Listing | None) -> Organisation | None:
+    """The organisation the edited listing is (or will be) of, when it is known: the listing's,
+    the chosen asset's, or the one organisation all the offered assets belong to."""
+    if listing is not None:
+        return listing.organisation
+    if chosen is not None:
+        return chosen[0].organisation
+    owners = {asset.organisation_id: asset.organisation for asset, _certificate in offered}
+    return next(iter(owners.values())) if len(owners) == 1 else None
 
 
 def _plan_totals(form, plan_rows: int) -> dict[int, str]:
