@@ -584,7 +584,8 @@ def provider_new():
     chosen = next(
         (pair for pair in offered if str(pair[0].id) == request.form.get("asset_id")), None
     )
-    return _editor(request.form, schemas.flat_errors(errors), offered, chosen), 422
+    errors = _with_terms_errors(schemas.flat_errors(errors), _provider(offered, chosen, None))
+    return _editor(request.form, errors, offered, chosen), 422
 
 
 def _plan_names() -> dict[str, tuple[str, str]]:
@@ -608,6 +609,21 @@ def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None)
         listing=listing, plan_rows=plan_rows, plan_totals=_plan_totals(form, plan_rows),
         plan_currency=plans.starting_currency(_provider(offered, chosen, listing), home_currency()),
     )  # fmt: skip
+
+
+def _with_terms_errors(errors: dict, provider: Organisation | None) -> dict:
+    """``errors`` (flat, by the editor's field names) with the terms' contradiction as typed
+    (a territory of the provider's alone with cross-border use allowed, or one beyond it
+    without): the service that finds it is not reached while other fields are refused, and
+    the editor names every wrong field at once."""
+    territory = [code for code in request.form.getlist("territory") if code]
+    if provider is None or not territory or {"territory", "cross_border"} & set(errors):
+        return errors
+    cross_border = bool(request.form.get("cross_border"))
+    refusal = licence.contradiction(territory, cross_border, provider.jurisdiction, "terms")
+    if refusal is None:
+        return errors
+    return {**errors, **schemas.flat_errors({refusal.field: [refusal.message]})}
 
 
 def _provider(offered, chosen, listing: Listing | None) -> Organisation | None:
@@ -672,7 +688,8 @@ def provider_edit(listing_id: int):
         else:
             flash(_("Draft saved. Submit it for compliance review when it is ready."))
             return redirect(url_for("listings.provider_listing", listing_id=listing.id))
-    return _editor(request.form, schemas.flat_errors(errors), [chosen], chosen, listing), 422
+    errors = _with_terms_errors(schemas.flat_errors(errors), listing.organisation)
+    return _editor(request.form, errors, [chosen], chosen, listing), 422
 
 
 @blp.route("/provider/listings/<int:listing_id>", methods=["GET", "POST"])
