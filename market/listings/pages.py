@@ -16,7 +16,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -567,7 +567,7 @@ def provider_new():
             chosen = offered[0]
         form = listings.draft_from_asset(*chosen, discovery.REGION_LABELS) if chosen else {}
         return _editor(form, {}, offered, chosen)
-    data, errors = parse_form(schemas.ListingFormSchema(plan_names=_plan_names()))
+    data, errors = parse_form(schemas.ListingFormSchema())
     if not errors:
         asset = session.get(Asset, data["asset_id"])
         owner = (
@@ -586,18 +586,6 @@ def provider_new():
     )
     errors = _with_terms_errors(schemas.flat_errors(errors), _provider(offered, chosen, None))
     return _editor(request.form, errors, offered, chosen), 422
-
-
-def _plan_names() -> dict[str, tuple[str, str]]:
-    """Each plan kind's default name in Chinese and English."""
-    names = {}
-    for kind, label in PLAN_KIND_LABELS.items():
-        with force_locale("zh"):
-            zh = _(label)
-        with force_locale("en"):
-            en = _(label)
-        names[kind.value] = (zh, en)
-    return names
 
 
 def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None):
@@ -678,7 +666,7 @@ def provider_edit(listing_id: int):
     chosen = (listing.asset, revision.certificate)
     if request.method == "GET":
         return _editor(listings.revision_form(revision), {}, [chosen], chosen, listing)
-    data, errors = parse_form(schemas.RevisionFormSchema(plan_names=_plan_names()))
+    data, errors = parse_form(schemas.RevisionFormSchema())
     if not errors:
         try:
             listings.update_draft(session, listing, data, utcnow())
@@ -849,7 +837,7 @@ def _shown(revision, name: str) -> str:
     """A revision's field as the reviewer reads it, in the page's language."""
     if name == "plans":
         return "; ".join(
-            f"{plan.name(str(get_locale().language))} · {money(plan.price_minor, plan.currency)}"
+            f"{schemas.shown_name(plan)} · {money(plan.price_minor, plan.currency)}"
             for plan in revision.public_plans
         )
     if name == "coverage":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import get_locale, gettext
 from marshmallow import (
     Schema,
     ValidationError,
@@ -20,6 +21,7 @@ from ledger.currencies import EXPONENTS
 from market.fields import AwareDateTime, Date, Int, Length, SingleLine, Text
 from market.identity.schemas import TERRITORIES
 from market.listings.models import (
+    PLAN_KIND_LABELS,
     BillingPeriod,
     CrossBorderPathway,
     DeliveryMethod,
@@ -41,6 +43,14 @@ CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
 MIN_PRICE = 1  # minor units: a plan at nothing could never be ordered
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
+
+
+def shown_name(plan) -> str:
+    """A plan's name in the reader's language: its own (of a ``Plan`` or an order's snapshot
+    of one), else its kind's name translated, since an unnamed plan stores none."""
+    value = plan.get if isinstance(plan, dict) else lambda name: getattr(plan, name)
+    own = value("name_zh") if str(get_locale()).startswith("zh") else value("name_en")
+    return own or gettext(PLAN_KIND_LABELS[PlanKind(value("kind"))])
 
 
 def _text(max_length: int, required: bool = True, min_length: int = 1, one_line: bool = False):
@@ -90,8 +100,9 @@ class ListingPlanInputSchema(Schema):
     """
 
     kind = fields.Enum(PlanKind, by_value=True, required=True)
-    name_zh = _text(100, one_line=True)
-    name_en = _text(100, one_line=True)
+    # Optional: an unnamed plan stores none and is shown under its kind's name, translated.
+    name_zh = _text(100, required=False, one_line=True)
+    name_en = _text(100, required=False, one_line=True)
     price_minor = Int(
         bits=64,
         strict=True,
@@ -278,8 +289,14 @@ class ListingPlanSchema(Schema):
 
     id = fields.Integer()
     kind = fields.Enum(PlanKind, by_value=True)
-    name_zh = fields.String()
-    name_en = fields.String()
+    name_zh = fields.String(allow_none=True, metadata={"description": "null: left unnamed"})
+    name_en = fields.String(allow_none=True, metadata={"description": "null: left unnamed"})
+    name = fields.Function(
+        shown_name,
+        metadata={
+            "description": "the name in the request's language: its own, else its kind's name"
+        },
+    )
     price_minor = fields.Integer(
         metadata={"description": "what the buyer pays; a subscription: all periods at once"}
     )
@@ -773,11 +790,8 @@ class TermsFormSchema(LicenceTermsSchema):
 
 class RevisionFormSchema(RevisionInputSchema):
     """The editor's fields (``plan0_price``, ``scenarios``, ``territory`` ...) as a draft, the
-    same fields the API's draft takes.
-
-    ``plan_names`` gives each plan kind its default ``(Chinese, English)`` name, used when the
-    provider leaves a plan's names blank.
-    """
+    same fields the API's draft takes; a plan's names left blank are not given (the plan is
+    shown under its kind's name, translated)."""
 
     coverage_from = _whole(1000, 2200)
     coverage_to = _whole(1000, 2200)
@@ -787,10 +801,6 @@ class RevisionFormSchema(RevisionInputSchema):
     )
     # Fields a form sends several times (checkboxes, multiple selects).
     form_lists = ("rights", "keywords", "scenarios", "territory")
-
-    def __init__(self, plan_names: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.plan_names = plan_names or {}
 
     @pre_load
     def from_form(self, data, **_):
@@ -808,9 +818,6 @@ class RevisionFormSchema(RevisionInputSchema):
             exclusive = bool(form.pop(f"plan{index}_exclusive", False))
             if not row["kind"]:
                 continue
-            zh, en = self.plan_names.get(row["kind"], (None, None))
-            row["name_zh"] = row["name_zh"] or zh
-            row["name_en"] = row["name_en"] or en
             plan = {name: value for name, value in row.items() if value is not None}
             plan.setdefault("price", "")
             if row["kind"] == PlanKind.SUBSCRIPTION.value:
