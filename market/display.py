@@ -21,6 +21,7 @@ from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
 from market.listings.discovery import REGION_LABELS, names_locale
+from market.listings.schemas import shown_name
 from market.money import money
 from market.registry import models as registry_models
 from market.registry import states as registry_states
@@ -469,6 +470,7 @@ def register(app) -> None:
     app.add_template_filter(folded)
     app.add_template_filter(quoting)
     app.add_template_global(both)
+    app.add_template_global(shown_name, "plan_name")
     app.add_template_global(maxlength)
     app.add_template_global(currency_choices)
     app.add_template_global(home_currency)

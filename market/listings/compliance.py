@@ -1,7 +1,8 @@
 """Compliance review (合規審查) of listing revisions: the reviewer's checklist and decision.
 
 The checklist: how personal information is handled (none, de-identified, or a lawful basis),
-whether the data is important data, and — when the terms allow cross-border use of a mainland
+whether the data is important data (asked of a mainland provider only: 重要数据 is a mainland
+category), and — when the terms allow cross-border use of a mainland
 provider's data (``Listing.is_outbound``) — the pathway under the 2024 CAC provisions on
 cross-border data flows with its evidence (a filing or approval number); a provider outside
 the mainland's data does not leave the mainland, so no pathway is recorded for it. Approval is
@@ -67,6 +68,12 @@ EVIDENCE_NEEDED = {
 }
 
 
+NOT_MAINLAND_IMPORTANT_DATA = N_(
+    "Important data is a category of mainland China's data security rules: the provider is "
+    "registered outside mainland China, so none is recorded."
+)
+
+
 def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
     asset = revision.listing.asset
     errors: dict[str, str] = {}
@@ -80,7 +87,15 @@ def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
         )
     if handling == PersonalInfoHandling.LAWFUL_BASIS and not data.get("personal_info_note"):
         errors["personal_info_note"] = N_("Record the lawful basis.")
-    if data["important_data"] and not data.get("important_data_note"):
+    if not revision.listing.organisation.is_mainland:
+        # Important data (重要数据) is a category of the mainland's data security rules, never
+        # asked of a provider registered elsewhere: a finding sent for one is refused.
+        for name in ("important_data", "important_data_note"):
+            if data.get(name):
+                errors[name] = NOT_MAINLAND_IMPORTANT_DATA
+    elif data.get("important_data") is None:
+        errors["important_data"] = N_("Say whether the data is important data.")
+    elif data["important_data"] and not data.get("important_data_note"):
         errors["important_data_note"] = N_("Record why and how important data is handled.")
     if not revision.listing.is_outbound:
         # The provider is outside the mainland: its data does not leave the mainland, so the
@@ -109,7 +124,7 @@ def _pathway_errors(data: dict, personal_info: PersonalInfo) -> dict[str, str]:
                 "The terms allow cross-border use: record the export pathway."
             )
         }
-    if data["important_data"] and pathway != CrossBorderPathway.SECURITY_ASSESSMENT:
+    if data.get("important_data") and pathway != CrossBorderPathway.SECURITY_ASSESSMENT:
         return {
             "cross_border_pathway": N_(
                 "Important data leaves the mainland only after a CAC security assessment."
@@ -159,7 +174,7 @@ def decide(
         decision=data["decision"],
         personal_info=data["personal_info"],
         personal_info_note=data.get("personal_info_note"),
-        important_data=data["important_data"],
+        important_data=bool(data.get("important_data")),
         important_data_note=data.get("important_data_note"),
         cross_border_pathway=data.get("cross_border_pathway"),
         cross_border_evidence=data.get("cross_border_evidence"),

@@ -561,8 +561,8 @@ def revision_form(revision: ListingRevision) -> dict:
     for index, plan in enumerate(revision.public_plans):
         row = {
             "kind": str(plan.kind),
-            "name_zh": plan.name_zh,
-            "name_en": plan.name_en,
+            "name_zh": plan.name_zh or "",
+            "name_en": plan.name_en or "",
             # The editor takes a subscription's price per period (the buyer pays all at once).
             "price": _major_units(plan.price_per_period_minor or plan.price_minor, plan.currency),
             "currency": plan.currency,

@@ -304,8 +304,10 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(sa.ForeignKey("listing_revisions.id"), index=True)
     kind: Mapped[PlanKind] = mapped_column(enum_type(PlanKind))
-    name_zh: Mapped[str] = mapped_column(sa.String(100))
-    name_en: Mapped[str] = mapped_column(sa.String(100))
+    # None when the provider left the plan unnamed: its kind's name is shown, translated
+    # (``schemas.shown_name``), rather than a default stored in one script.
+    name_zh: Mapped[str | None] = mapped_column(sa.String(100))
+    name_en: Mapped[str | None] = mapped_column(sa.String(100))
     price_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     period: Mapped[BillingPeriod | None] = mapped_column(enum_type(BillingPeriod))
@@ -338,10 +340,6 @@ class Plan(Base):
     def effective_terms(self) -> dict:
         """The terms a buyer of this plan gets: a private offer's own, else the revision's."""
         return self.terms if self.terms is not None else self.revision.terms
-
-    def name(self, locale: str | None) -> str:
-        """The plan's name in the reader's language."""
-        return self.name_zh if (locale or "").startswith("zh") else self.name_en
 
 
 class Sample(Base):

@@ -16,7 +16,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -568,7 +568,7 @@ def provider_new():
             chosen = offered[0]
         form = listings.draft_from_asset(*chosen, discovery.REGION_LABELS) if chosen else {}
         return _editor(form, {}, offered, chosen)
-    data, errors = parse_form(schemas.ListingFormSchema(plan_names=_plan_names()))
+    data, errors = parse_form(schemas.ListingFormSchema())
     if not errors:
         asset = session.get(Asset, data["asset_id"])
         owner = (
@@ -585,19 +585,8 @@ def provider_new():
     chosen = next(
         (pair for pair in offered if str(pair[0].id) == request.form.get("asset_id")), None
     )
-    return _editor(request.form, schemas.flat_errors(errors), offered, chosen), 422
-
-
-def _plan_names() -> dict[str, tuple[str, str]]:
-    """Each plan kind's default name in Chinese and English."""
-    names = {}
-    for kind, label in PLAN_KIND_LABELS.items():
-        with force_locale("zh"):
-            zh = _(label)
-        with force_locale("en"):
-            en = _(label)
-        names[kind.value] = (zh, en)
-    return names
+    errors = _with_terms_errors(schemas.flat_errors(errors), _provider(offered, chosen, None))
+    return _editor(request.form, errors, offered, chosen), 422
 
 
 def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None):
@@ -607,7 +596,34 @@ def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None)
         "listings/editor.html", form=form, errors=errors, offered=offered, chosen=chosen,
         labels=_labels(), regions=discovery.REGION_LABELS, territories=territory_choices(),
         listing=listing, plan_rows=plan_rows, plan_totals=_plan_totals(form, plan_rows),
+        plan_currency=plans.starting_currency(_provider(offered, chosen, listing), home_currency()),
     )  # fmt: skip
+
+
+def _with_terms_errors(errors: dict, provider: Organisation | None) -> dict:
+    """``errors`` (flat, by the editor's field names) with the terms' contradiction as typed
+    (a territory of the provider's alone with cross-border use allowed, or one beyond it
+    without): the service that finds it is not reached while other fields are refused, and
+    the editor names every wrong field at once."""
+    territory = [code for code in request.form.getlist("territory") if code]
+    if provider is None or not territory or {"territory", "cross_border"} & set(errors):
+        return errors
+    cross_border = bool(request.form.get("cross_border"))
+    refusal = licence.contradiction(territory, cross_border, provider.jurisdiction, "terms")
+    if refusal is None:
+        return errors
+    return {**errors, **schemas.flat_errors({refusal.field: [refusal.message]})}
+
+
+def _provider(offered, chosen, listing: Listing | None) -> Organisation | None:
+    """The organisation the edited listing is (or will be) of, when it is known: the listing's,
+    the chosen asset's, or the one organisation all the offered assets belong to."""
+    if listing is not None:
+        return listing.organisation
+    if chosen is not None:
+        return chosen[0].organisation
+    owners = {asset.organisation_id: asset.organisation for asset, _certificate in offered}
+    return next(iter(owners.values())) if len(owners) == 1 else None
 
 
 def _plan_totals(form, plan_rows: int) -> dict[int, str]:
@@ -651,7 +667,7 @@ def provider_edit(listing_id: int):
     chosen = (listing.asset, revision.certificate)
     if request.method == "GET":
         return _editor(listings.revision_form(revision), {}, [chosen], chosen, listing)
-    data, errors = parse_form(schemas.RevisionFormSchema(plan_names=_plan_names()))
+    data, errors = parse_form(schemas.RevisionFormSchema())
     if not errors:
         try:
             listings.update_draft(session, listing, data, utcnow())
@@ -661,7 +677,8 @@ def provider_edit(listing_id: int):
         else:
             flash(_("Draft saved. Submit it for compliance review when it is ready."))
             return redirect(url_for("listings.provider_listing", listing_id=listing.id))
-    return _editor(request.form, schemas.flat_errors(errors), [chosen], chosen, listing), 422
+    errors = _with_terms_errors(schemas.flat_errors(errors), listing.organisation)
+    return _editor(request.form, errors, [chosen], chosen, listing), 422
 
 
 @blp.route("/provider/listings/<int:listing_id>", methods=["GET", "POST"])
@@ -757,7 +774,7 @@ def review_listing(listing_id: int):
                "changes": _changes(listing.live_revision, revision),
                "last_approval": _last_approval(listing, revision)}  # fmt: skip
     if request.method == "GET":
-        form = _recorded_pathway(context["last_approval"])
+        form = _recorded_checklist(listing, context["last_approval"])
         return render_template("listings/review.html", errors={}, form=form, **context)
     if not context["in_review"]:  # decided already (a page left open, a second press)
         errors = {"decision": [_("This listing has no revision waiting for review.")]}
@@ -780,23 +797,31 @@ def review_listing(listing_id: int):
 
 
 def _last_approval(listing, revision):
-    """The review that approved the revision on sale, when another revision of a mainland
-    provider's listing is the one in review: the export pathway it recorded is shown beside
-    the checklist and starts the form (the reviewer may change it)."""
+    """The review that approved the revision on sale, when another revision of the listing is
+    the one in review: what it recorded is shown beside the checklist and starts the form (the
+    reviewer may change it)."""
     live = listing.live_revision
-    if not listing.is_outbound or live is None or live.id == revision.id:
+    if live is None or live.id == revision.id:
         return None
     return live.review
 
 
-def _recorded_pathway(review) -> dict:
-    """The form's starting values: the pathway and evidence the last approval recorded."""
-    if review is None or review.cross_border_pathway is None:
+def _recorded_checklist(listing, review) -> dict:
+    """The form's starting values: the checklist the last approval recorded (important data
+    for a mainland provider only, the export pathway and evidence when one was recorded)."""
+    if review is None:
         return {}
-    return {
-        "cross_border_pathway": str(review.cross_border_pathway),
-        "cross_border_evidence": review.cross_border_evidence or "",
+    form = {
+        "personal_info": str(review.personal_info),
+        "personal_info_note": review.personal_info_note or "",
     }
+    if listing.organisation.is_mainland:
+        form["important_data"] = "true" if review.important_data else "false"
+        form["important_data_note"] = review.important_data_note or ""
+    if review.cross_border_pathway is not None:
+        form["cross_border_pathway"] = str(review.cross_border_pathway)
+        form["cross_border_evidence"] = review.cross_border_evidence or ""
+    return form
 
 
 _COMPARED = (
@@ -813,7 +838,7 @@ def _shown(revision, name: str) -> str:
     """A revision's field as the reviewer reads it, in the page's language."""
     if name == "plans":
         return "; ".join(
-            f"{plan.name(str(get_locale().language))} · {money(plan.price_minor, plan.currency)}"
+            f"{schemas.shown_name(plan)} · {money(plan.price_minor, plan.currency)}"
             for plan in revision.public_plans
         )
     if name == "coverage":

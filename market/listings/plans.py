@@ -37,6 +37,18 @@ PLAN_FIELDS = (
     "terms",
 )
 
+# The currency a provider prices in by where it is registered (ISO 3166-1 → ISO 4217): a new
+# plan's currency starts there. Elsewhere none is assumed and the exchange's own is used.
+PROVIDER_CURRENCIES = {"CN": "CNY", "HK": "HKD", "MO": "MOP"}
+
+
+def starting_currency(organisation: Organisation | None, exchanges: str) -> str:
+    """The currency a new plan of ``organisation`` starts in: its jurisdiction's, else
+    ``exchanges`` (the exchange's currency)."""
+    if organisation is None:
+        return exchanges
+    return PROVIDER_CURRENCIES.get(organisation.jurisdiction, exchanges)
+
 
 def build_plan(
     session: Session,

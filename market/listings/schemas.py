@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import get_locale, gettext
 from marshmallow import (
     Schema,
     ValidationError,
@@ -20,6 +21,7 @@ from ledger.currencies import EXPONENTS
 from market.fields import AwareDateTime, Date, Int, Length, SingleLine, Text
 from market.identity.schemas import TERRITORIES
 from market.listings.models import (
+    PLAN_KIND_LABELS,
     BillingPeriod,
     CrossBorderPathway,
     DeliveryMethod,
@@ -41,6 +43,14 @@ CURRENCIES = sorted(EXPONENTS)
 MAX_PRICE = 10**13  # minor units: a hundred billion yuan is beyond any listing
 MIN_PRICE = 1  # minor units: a plan at nothing could never be ordered
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
+
+
+def shown_name(plan) -> str:
+    """A plan's name in the reader's language: its own (of a ``Plan`` or an order's snapshot
+    of one), else its kind's name translated, since an unnamed plan stores none."""
+    value = plan.get if isinstance(plan, dict) else lambda name: getattr(plan, name)
+    own = value("name_zh") if str(get_locale()).startswith("zh") else value("name_en")
+    return own or gettext(PLAN_KIND_LABELS[PlanKind(value("kind"))])
 
 
 def _text(max_length: int, required: bool = True, min_length: int = 1, one_line: bool = False):
@@ -90,8 +100,9 @@ class ListingPlanInputSchema(Schema):
     """
 
     kind = fields.Enum(PlanKind, by_value=True, required=True)
-    name_zh = _text(100, one_line=True)
-    name_en = _text(100, one_line=True)
+    # Optional: an unnamed plan stores none and is shown under its kind's name, translated.
+    name_zh = _text(100, required=False, one_line=True)
+    name_en = _text(100, required=False, one_line=True)
     price_minor = Int(
         bits=64,
         strict=True,
@@ -243,7 +254,9 @@ class ComplianceReviewInputSchema(FormSchema):
     decision = fields.Enum(ReviewDecision, by_value=True, required=True)
     personal_info = fields.Enum(PersonalInfoHandling, by_value=True, required=True)
     personal_info_note = _text(4000, required=False)
-    important_data = fields.Boolean(required=True)
+    # Asked of a mainland provider only (the service requires it then, and refuses it for
+    # a provider registered elsewhere, as the asset form does).
+    important_data = fields.Boolean(load_default=None)
     important_data_note = _text(4000, required=False)
     cross_border_pathway = fields.Enum(
         CrossBorderPathway, by_value=True, load_default=None, allow_none=True
@@ -276,8 +289,14 @@ class ListingPlanSchema(Schema):
 
     id = fields.Integer()
     kind = fields.Enum(PlanKind, by_value=True)
-    name_zh = fields.String()
-    name_en = fields.String()
+    name_zh = fields.String(allow_none=True, metadata={"description": "null: left unnamed"})
+    name_en = fields.String(allow_none=True, metadata={"description": "null: left unnamed"})
+    name = fields.Function(
+        shown_name,
+        metadata={
+            "description": "the name in the request's language: its own, else its kind's name"
+        },
+    )
     price_minor = fields.Integer(
         metadata={"description": "what the buyer pays; a subscription: all periods at once"}
     )
@@ -385,9 +404,11 @@ class ReviewerSchema(Schema):
 
 
 class StaffComplianceReviewSchema(ComplianceReviewSchema):
-    """A compliance review as reviewers see it: also who decided."""
+    """A compliance review as reviewers see it: also who decided, and the checklist's notes."""
 
     reviewer = fields.Nested(ReviewerSchema)
+    personal_info_note = fields.String(allow_none=True)
+    important_data_note = fields.String(allow_none=True)
 
 
 class StaffRevisionSchema(ListingRevisionSchema):
@@ -398,8 +419,9 @@ class StaffRevisionSchema(ListingRevisionSchema):
 
 class ReviewListingSchema(ListingSchema):
     """A listing as the review API answers it. While a new revision of a listing on sale waits
-    (``pending``), ``live.review`` is what the last approval recorded (the export pathway and
-    its evidence, who, when), for the reviewer to confirm or change."""
+    (``pending``), ``live.review`` is what the last approval recorded (the personal information
+    finding, important data, the export pathway and its evidence when any, who, when), for the
+    reviewer to confirm or change."""
 
     live = fields.Nested(StaffRevisionSchema, attribute="live_revision", allow_none=True)
     pending = fields.Nested(StaffRevisionSchema, attribute="pending_revision", allow_none=True)
@@ -768,11 +790,8 @@ class TermsFormSchema(LicenceTermsSchema):
 
 class RevisionFormSchema(RevisionInputSchema):
     """The editor's fields (``plan0_price``, ``scenarios``, ``territory`` ...) as a draft, the
-    same fields the API's draft takes.
-
-    ``plan_names`` gives each plan kind its default ``(Chinese, English)`` name, used when the
-    provider leaves a plan's names blank.
-    """
+    same fields the API's draft takes; a plan's names left blank are not given (the plan is
+    shown under its kind's name, translated)."""
 
     coverage_from = _whole(1000, 2200)
     coverage_to = _whole(1000, 2200)
@@ -782,10 +801,6 @@ class RevisionFormSchema(RevisionInputSchema):
     )
     # Fields a form sends several times (checkboxes, multiple selects).
     form_lists = ("rights", "keywords", "scenarios", "territory")
-
-    def __init__(self, plan_names: dict[str, tuple[str, str]] | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.plan_names = plan_names or {}
 
     @pre_load
     def from_form(self, data, **_):
@@ -803,9 +818,6 @@ class RevisionFormSchema(RevisionInputSchema):
             exclusive = bool(form.pop(f"plan{index}_exclusive", False))
             if not row["kind"]:
                 continue
-            zh, en = self.plan_names.get(row["kind"], (None, None))
-            row["name_zh"] = row["name_zh"] or zh
-            row["name_en"] = row["name_en"] or en
             plan = {name: value for name, value in row.items() if value is not None}
             plan.setdefault("price", "")
             if row["kind"] == PlanKind.SUBSCRIPTION.value:

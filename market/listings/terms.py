@@ -37,6 +37,35 @@ def covers(terms: dict, jurisdiction: str) -> bool:
     return terms["territory"] == [WORLDWIDE] or jurisdiction in terms["territory"]
 
 
+def _territory(codes: list[str]) -> list[str]:
+    territory = sorted(set(codes))
+    return [WORLDWIDE] if WORLDWIDE in territory else territory
+
+
+def contradiction(
+    territory: list[str], cross_border: bool, home: str, field: str = "terms"
+) -> InvalidInput | None:
+    """The refusal of a territory and a cross-border flag that contradict each other for a
+    provider of ``home`` (see ``check_terms``), or None; the editor also asks it of terms
+    whose other fields are refused, so that every wrong field is named at once."""
+    territory = _territory(territory)
+    if territory != [home] and not cross_border:
+        return InvalidInput(
+            N_("A territory beyond the provider's jurisdiction needs cross-border use allowed."),
+            field=f"{field}.territory",
+        )
+    if territory == [home] and cross_border:
+        return InvalidInput(
+            N_(
+                "The territory is only the provider's own jurisdiction, so no use is "
+                "cross-border: add where else the data may be used, or do not allow "
+                "cross-border use."
+            ),
+            field=f"{field}.cross_border",
+        )
+    return None
+
+
 def check_terms(terms: dict, home: str, field: str = "terms") -> dict:
     """Rules across the terms' fields; returns the canonical form (sorted, de-duplicated).
 
@@ -46,23 +75,10 @@ def check_terms(terms: dict, home: str, field: str = "terms") -> dict:
     ``home`` alone, which allows none, cannot say it is one ("Hong Kong only" with
     cross-border use allowed): each contradiction is refused on the field that makes it.
     """
-    territory = sorted(set(terms["territory"]))
-    if WORLDWIDE in territory:
-        territory = [WORLDWIDE]
-    if territory != [home] and not terms["cross_border"]:
-        raise InvalidInput(
-            N_("A territory beyond the provider's jurisdiction needs cross-border use allowed."),
-            field=f"{field}.territory",
-        )
-    if territory == [home] and terms["cross_border"]:
-        raise InvalidInput(
-            N_(
-                "The territory is only the provider's own jurisdiction, so no use is "
-                "cross-border: add where else the data may be used, or do not allow "
-                "cross-border use."
-            ),
-            field=f"{field}.cross_border",
-        )
+    territory = _territory(terms["territory"])
+    refusal = contradiction(terms["territory"], terms["cross_border"], home, field)
+    if refusal is not None:
+        raise refusal
     return {
         "scenarios": sorted({str(UsageScenario(s)) for s in terms["scenarios"]}),
         "duration_months": terms.get("duration_months"),

@@ -85,3 +85,49 @@ def test_the_editor_names_the_contradiction_beside_the_box_and_keeps_the_values(
     error = box.split('id="cross_border-error">')[1].split("</p>")[0]
     assert error == CONTRADICTION.replace("'", "&#39;")
     assert f'name="territory" value="{home}" checked' in html
+
+
+def _editor_fields(asset_id: int, **changes) -> dict:
+    data = lf.listing_data(asset_id)
+    fields = {key: value for key, value in data.items() if key not in ("terms", "plans",
+              "keywords", "rights")}  # fmt: skip
+    fields.update(
+        asset_id=str(asset_id), rights="product_operation", keywords="公交, 交通",
+        scenarios=["research"], duration_months="12", coverage_from="2019", coverage_to="2023",
+        plan0_kind="one_time", plan0_price="4800", plan0_currency="CNY",
+    )  # fmt: skip
+    fields.update(changes)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def test_the_editor_names_the_contradiction_beside_an_empty_scenario_at_once(
+    client, db, home_provider, home_asset_id
+):
+    home = home_provider[0].jurisdiction
+    client.log_in(home_provider[1].email)
+    fields = _editor_fields(home_asset_id, scenarios=None, territory=[home], cross_border="1")
+    path = "/provider/listings/new"
+    response = client.submit(path, fields, page=path, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="scenarios-error"' in html
+    error = html.split('id="cross_border-error">')[1].split("</p>")[0]
+    assert error == CONTRADICTION.replace("'", "&#39;")
+    summary = html.split('data-testid="error-summary"')[1].split("</div>")[0]
+    assert 'href="#scenarios"' in summary or 'href="#scenarios-error"' in summary
+    assert "cross_border" in summary
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "Choose at least one territory."),
+                                                    ("zh-Hant", "請至少選擇一個使用地域。")])  # fmt: skip
+def test_the_editor_asks_for_a_territory_when_none_is_chosen(
+    client, db, home_provider, home_asset_id, language, expected
+):
+    client.log_in(home_provider[1].email)
+    fields = _editor_fields(home_asset_id)
+    path = "/provider/listings/new"
+    response = client.submit(path, fields, page=path, headers={"Accept-Language": language})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error = html.split('id="territory-error">')[1].split("</p>")[0]
+    assert error == expected

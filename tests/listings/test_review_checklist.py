@@ -204,3 +204,65 @@ def test_the_review_page_asks_only_a_mainland_provider_for_a_pathway(
     path = f"/review/listings/{hong_kong_cross_border.id}"
     form = {"decision": "approved", "personal_info": "none", "important_data": "false"}
     assert client.submit(path, form, page=path).status_code == 302
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hant"])
+def test_the_review_page_asks_no_important_data_of_a_hong_kong_provider(
+    client, db, cross_border, hong_kong_cross_border, staff, language
+):
+    client.log_in(staff.email)
+    headers = {"Accept-Language": language}
+    mainland = client.get(f"/review/listings/{cross_border.id}", headers=headers)
+    assert 'name="important_data"' in mainland.get_data(as_text=True)
+    html = client.get(f"/review/listings/{hong_kong_cross_border.id}", headers=headers).get_data(
+        as_text=True
+    )
+    assert 'name="important_data"' not in html
+    assert 'name="important_data_note"' not in html
+    assert ("· Important data:" if language == "en" else "· 重要數據：") not in html
+    assert 'data-testid="no-important-data"' in html
+    path = f"/review/listings/{hong_kong_cross_border.id}"
+    form = {"decision": "approved", "personal_info": "none"}
+    assert client.submit(path, form, page=path).status_code == 302
+    db.refresh(hong_kong_cross_border)
+    assert hong_kong_cross_border.status == ListingStatus.PUBLISHED
+    assert hong_kong_cross_border.live_revision.review.important_data is False
+
+
+@pytest.mark.parametrize(
+    "sent", [{"important_data": True}, {"important_data_note": "critical infrastructure"}]
+)
+def test_important_data_for_a_hong_kong_provider_is_refused_by_name(
+    client, db, hong_kong_cross_border, operator, bearer, sent
+):
+    headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
+    body = {"decision": "approved", "personal_info": "none", **sent}
+    response = client.raw.post(
+        f"/api/v1/reviews/listings/{hong_kong_cross_border.id}", json=body, headers=headers
+    )
+    assert response.status_code == 422
+    (field,) = sent
+    assert response.get_json()["errors"][field] == [
+        "Important data is a category of mainland China's data security rules: the provider "
+        "is registered outside mainland China, so none is recorded."
+    ]
+    db.refresh(hong_kong_cross_border)
+    assert hong_kong_cross_border.status != ListingStatus.PUBLISHED
+
+
+def test_a_mainland_provider_s_review_must_say_whether_it_is_important_data(
+    client, db, cross_border, operator, bearer
+):
+    headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
+    body = {
+        "decision": "approved",
+        "personal_info": "none",
+        "cross_border_pathway": "exempt",
+    }
+    response = client.raw.post(
+        f"/api/v1/reviews/listings/{cross_border.id}", json=body, headers=headers
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["important_data"] == [
+        "Say whether the data is important data."
+    ]

@@ -354,3 +354,21 @@ def test_the_buy_pages_usage_scenario_starts_unchosen_and_must_be_chosen(
     assert message in page_text(error)
     assert "模型训练" in html
     assert not scalars(exchange.app, sa.select(Order.id))
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("zh-HK", "一次性授權"), ("en", "One-time licence")]
+)
+def test_an_unnamed_plan_is_named_by_its_kind_on_the_order_and_receipt(
+    exchange, listing_of, drain, language, name
+):
+    plan = {key: value for key, value in lf.plan().items() if not key.startswith("name_")}
+    order = place(exchange, listing_of(plans=[plan]))
+    pay_by_bank(exchange, order)
+    exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    drain()
+    buyer = _web(exchange.app, exchange.buyer_user)
+    headers = {"Accept-Language": language}
+    for page in (f"/orders/{order['id']}", f"/orders/{order['id']}/receipt"):
+        html = buyer.get(page, headers=headers).get_data(as_text=True)
+        assert name in html and "None" not in html, page
