@@ -85,7 +85,9 @@ def pull(
         if not raw_lines:
             break
         ids = [raw["id"] for raw in raw_lines]
-        if ids[0] in seen:
+        # A page after a cursor holds only lines older than every line before it: any line seen
+        # already means the cursor was lost (lines created meanwhile may head the page again).
+        if seen.intersection(ids):
             outcome = "stopped: Stripe returned a page already seen (cursor loop)"
             break
         seen.update(ids)
