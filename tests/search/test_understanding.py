@@ -48,6 +48,7 @@ def test_everyday_words_of_the_trade_have_their_formal_and_english_equivalents()
         ("信贷评级", "信用评分"), ("卡车", "truck"), ("写字楼", "office space"),
         ("判决书", "司法"), ("kyc", "kyb"), ("受益所有人", "shareholders"),
         ("港交所", "港股"), ("hkex", "stocks"), ("observatory", "天文台"),
+        ("新能源车", "电动汽车"), ("社零", "零售"), ("社会消费品零售总额", "retail"),
     ):  # fmt: skip
         assert tuple(equivalent.split()) in synonyms.lookup(word), word
     assert ("工商登记",) in synonyms.lookup("公司註冊處".translate(str.maketrans("註處", "注处")))
@@ -66,7 +67,7 @@ def test_domain_words_stay_whole_in_either_script():
 @pytest.mark.parametrize(
     ("written", "word"),
     [("碳中和", "碳中和"), ("開機率", "开机率"), ("中古屋", "中古屋"), ("殖利率", "殖利率"),
-     ("可再生能源", "可再生能源")],
+     ("可再生能源", "可再生能源"), ("新能源車", "新能源车")],
 )  # fmt: skip
 def test_words_jieba_would_split_wrongly_stay_whole(written, word):
     assert analysis.query_terms(written) == [word]
