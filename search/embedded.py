@@ -332,7 +332,7 @@ class EmbeddedEngine(SearchEngine):
                 # No document holds any word: those sharing Chinese character pairs. (A
                 # word held only outside the filters is an honest zero within them.)
                 loose = self._loose(conn, tables, snapshot, plan)
-            total, rows, facets, groups, relaxed, suggestion, strict, _ = found
+            total, rows, facets, groups, relaxed, suggestion, strict, unheld, _ = found
             if loose is not None:
                 total, rows, facets, groups = loose
                 relaxed, strict = True, None
@@ -364,6 +364,7 @@ class EmbeddedEngine(SearchEngine):
             strict_total=strict,
             loose=loose is not None and total > 0,
             held=found[-1],
+            unheld=unheld if loose is None else (),
         )
 
     def _loose(self, conn, tables: Tables, snapshot: memory.Snapshot, plan):
@@ -396,8 +397,8 @@ class EmbeddedEngine(SearchEngine):
         """Match the query's word groups in ``columns`` (every column: ``None``), typos
         corrected if ``correct``, retrying needing one word, then, when no document holds any
         of them (filters aside), with the words inside them: ``(total, rows, facets, groups
-        matched, relaxed, did you mean, strict total, whether a document holds a word of the
-        query, not of its loosening)``."""
+        matched, relaxed, did you mean, strict total, the words no document holds, whether a
+        document holds a word of the query, not of its loosening)``."""
         relaxed, suggestion = False, None
         matching, asked = None, groups
         if groups is not None:
@@ -417,6 +418,7 @@ class EmbeddedEngine(SearchEngine):
         # The words inside the words, only when no document holds any of them: when one
         # does, but not within the filters, nothing within them is the answer.
         held = bool(groups)
+        unheld = tuple(matching.unheld) if held and total else ()
         loose = analysis.loosen(asked) if total == 0 and asked and not held else None
         if loose:
             relaxed = True
@@ -425,7 +427,7 @@ class EmbeddedEngine(SearchEngine):
             )
             matching.required = 1
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
-        return total, rows, facets, groups, relaxed, suggestion, strict, held
+        return total, rows, facets, groups, relaxed, suggestion, strict, unheld, held
 
     def _snapshot(self, conn: sqlite3.Connection, tables: Tables) -> memory.Snapshot:
         """The in-memory bitmaps of the live index as of this read transaction."""
@@ -454,7 +456,7 @@ class EmbeddedEngine(SearchEngine):
         """The groups that count (known to the index's ``columns``, not in most documents),
         typos corrected if ``correct``, and how many of them must match."""
         size = snapshot.size
-        counted, corrections = [], {}
+        counted, corrections, unheld = [], {}, []
         frequency = {}
 
         def matches(expression: str) -> int:
@@ -508,6 +510,8 @@ class EmbeddedEngine(SearchEngine):
                 count = frequency[group.text] = matches(expression)
             if count:
                 counted.append((group, expression, count))
+            else:
+                unheld.append(group.text)
         # Words in more than half of a large index say little; they neither count nor cost.
         rare = [c for c in counted if size < 1000 or c[2] <= size // 2] or counted
         matched = [g for g, _, _ in counted]
@@ -547,7 +551,14 @@ class EmbeddedEngine(SearchEngine):
                 if scales[n]:
                     scales[n] = (scales[n][0], *scales[n])
         matching = Matching(
-            [e for _, e, _ in rare], required, near, common, alternatives, weights, scales=scales
+            [e for _, e, _ in rare],
+            required,
+            near,
+            common,
+            alternatives,
+            weights,
+            scales=scales,
+            unheld=unheld,
         )
         return matched, matching, _suggestion(text, corrections)
 

@@ -548,7 +548,14 @@ class OpenSearchEngine(SearchEngine):
         results = self._results(
             plan, response, engine_ms, started, relaxed, corrected, strict, kept
         )  # fmt: skip
-        return dataclasses.replace(results, held=bool(counted))
+        # The words no document holds, left out of the match (外卖 of 外卖订单), when others
+        # are held and matched.
+        unheld = (
+            tuple(g.text for g, k in zip(groups, known, strict=True) if not k)
+            if counted and results.total
+            else ()
+        )
+        return dataclasses.replace(results, held=bool(counted), unheld=unheld)
 
     def _held(self, alias: str, suggest: dict[str, Any]) -> frozenset:
         """The English words the suggester would replace that the index holds in another

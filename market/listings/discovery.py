@@ -587,6 +587,20 @@ def years_label(low: str, high: str, gettext) -> str:
     return f"{low}–{int(high) - 1}"
 
 
+def unheld_as_typed(results: search.Results | None, typed: str) -> list[str]:
+    """The query's words no listing holds (left out of the match: 外卖 of 外卖订单), each as
+    the buyer typed it (外賣, Rental) where folding kept its length, else as read."""
+    if results is None or not results.total or results.loose:
+        return []
+    folded = search.analysis.fold(typed)
+    same = len(folded) == len(typed)
+    shown = []
+    for word in results.unheld:
+        at = folded.find(word) if same else -1
+        shown.append(typed[at : at + len(word)] if at >= 0 else word)
+    return shown
+
+
 def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> str | None:
     """A "did you mean" (the index's Simplified form) in the script the buyer typed: words
     typed in Traditional get Traditional, keeping each typed character that folds to the

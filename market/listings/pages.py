@@ -280,6 +280,9 @@ def market():
         regions_missed=word_list(
             _(discovery.REGION_LABELS[region]) for region in discovery.regions_missed(args, results)
         ),
+        unheld=word_list(
+            f"“{word}”" for word in discovery.unheld_as_typed(results, args.get("q") or "")
+        ),
     )  # fmt: skip
     return page, status
 
