@@ -373,6 +373,27 @@ def elsewhere(
     return wider.total if wider.total and not wider.loose else None
 
 
+def more_by_relevance(
+    engine: search.SearchEngine,
+    args: dict,
+    results: search.Results | None,
+    synonyms: search.analysis.Synonyms | None = None,
+) -> int | None:
+    """With a sort chosen (price, newest), a search shows the listings matching most of its
+    words only; by relevance, when fewer than :data:`search.query.FEW` do, those matching
+    some follow them. How many more the same search shows by relevance, so the page can say
+    why its count changes with the sort; ``None`` when none, or by relevance already."""
+    if (
+        results is None
+        or not (args.get("q") or "").strip()
+        or (args.get("sort") or "relevance") == "relevance"
+        or results.total >= search.query.FEW
+    ):
+        return None
+    wider = run(engine, {**args, "sort": None, "page": 1, "page_size": 1}, synonyms)
+    return wider.total - results.total if wider.total > results.total else None
+
+
 def labelled_regions(regions: list[str], gettext, locale: str) -> list[dict]:
     """``regions`` as ``[{value, label}]``, labelled as the ``region`` facet labels them."""
     return [{"value": r, "label": filter_label("region", r, gettext, locale)} for r in regions]

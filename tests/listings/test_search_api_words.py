@@ -246,3 +246,17 @@ def test_a_region_filter_leaving_nothing_says_how_many_listings_elsewhere_hold_t
     assert body["elsewhere_total"] == elsewhere
     if elsewhere:
         assert body["hits"] == [] and body["relaxed"] is False
+
+
+def test_a_sort_that_shows_fewer_listings_than_relevance_says_how_many_and_why(client, published):
+    # The port listing holds the four words; the bus listing only 公交. By relevance it
+    # follows the port listing; sorted by date, only listings matching most words show.
+    words = "集装箱 吞吐量 港口 公交"
+    assert _search(client, q=words)["strict_total"] == 1
+    page = client.raw.get("/market", query_string={"q": words, "sort": "newest"},
+                          headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
+    assert "1 more listing matches some of them." in page
+    assert 'href="/market?q=' in page and "Sort by relevance to see them" in page
+    by_relevance = client.raw.get("/market", query_string={"q": words},
+                                  headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
+    assert "more-by-relevance" not in by_relevance
