@@ -985,7 +985,8 @@ def _spelling_fixes(suggest: dict[str, Any]) -> dict[str, str]:
     """``{word: the suggester's best}`` for each English word the suggesters would replace."""
     return {
         entry["text"]: entry["options"][0]["text"]
-        for entry in suggest.get(bodies.SPELLING_SUGGESTER, ())
+        for name in (bodies.SPELLING_SUGGESTER, bodies.SHORT_SUGGESTER)
+        for entry in suggest.get(name, ())
         if entry.get("options")
     }
 
