@@ -245,6 +245,8 @@ def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, An
             fuzziness=FUZZINESS, prefix_length=1, max_expansions=10, boost=FUZZY
         )
         options.append(fuzzy)
+    if group.purpose:  # words of purpose count less than those of the data
+        return {"dis_max": {"queries": options, "boost": analysis.PURPOSE_WEIGHT}}
     return options[0] if len(options) == 1 else {"dis_max": {"queries": options}}
 
 
