@@ -318,7 +318,7 @@ class EmbeddedEngine(SearchEngine):
         started = time.perf_counter()
         groups = None
         if plan.text:
-            groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
+            groups = analysis.words_of(plan.text, query.synonyms)
         with self._read() as conn:
             tables = self._live(conn, spec)
             snapshot, scored = self._snapshot(conn, tables), {}
@@ -486,13 +486,13 @@ class EmbeddedEngine(SearchEngine):
                 fixed = self._sounds_like(conn, tables, group.text + after.text)
                 if fixed:
                     corrections[group.text + after.text] = fixed
-                    group, used = analysis.Group(fixed, ((fixed,),)), 2
+                    group, used = analysis.Group(fixed, ((fixed,),), group.purpose), 2
             if used == 1 and i == len(groups) - 1 and not found_in(group):
                 # The last word may be half typed (weath, weather fore): read as a prefix,
                 # as the suggestions do, before any typo correction.
                 completed = self._completions(conn, tables, word)
                 if completed:
-                    group = analysis.Group(group.text, tuple((w,) for w in completed))
+                    group = replace(group, alternatives=tuple((w,) for w in completed))
                     del frequency[group.text]
             if correct and used == 1 and not found_in(group):
                 fixed = None
@@ -502,7 +502,9 @@ class EmbeddedEngine(SearchEngine):
                     fixed = self._sounds_like(conn, tables, group.text)
                 if fixed:
                     corrections[group.text] = fixed
-                    group = analysis.Group(fixed, ((fixed,), *group.alternatives[1:]))
+                    group = replace(
+                        group, text=fixed, alternatives=((fixed,), *group.alternatives[1:])
+                    )
             i += used
             expression = within(columns, group_expression(group.alternatives))
             count = frequency.get(group.text)
@@ -524,7 +526,7 @@ class EmbeddedEngine(SearchEngine):
             [within(columns, a) for a in alternative_expressions(g.alternatives)]
             for g, _, _ in rare
         ]
-        weights = [analysis.weight(g.text, snapshot.count, n) for g, _, n in rare]
+        weights = [analysis.group_weight(g, snapshot.count, n) for g, _, n in rare]
 
         # No alternative of a group weighs more than the word itself (企业 ≡ 公司).
         def apart(alternative: tuple[str, ...]) -> list[float]:
@@ -559,6 +561,7 @@ class EmbeddedEngine(SearchEngine):
             weights,
             scales=scales,
             unheld=unheld,
+            factors=[analysis.PURPOSE_WEIGHT if g.purpose else 1.0 for g, _, _ in rare],
         )
         return matched, matching, _suggestion(text, corrections)
 
