@@ -341,7 +341,7 @@ def test_unfound_terms_filters_and_refusals_are_told_in_every_language_and_fit(
         told = filtered.get_by_test_id("total-without-filters").first
         assert (
             told.is_visible()
-            and {"en": "Without the filters", "zh": "去掉筛选条件", "zh_Hant": "去掉篩選條件"}[
+            and {"en": "Without the filters", "zh": "去掉筛选条件", "zh_Hant": "移除篩選條件"}[
                 language
             ]
             in told.inner_text()
