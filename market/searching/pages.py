@@ -109,8 +109,8 @@ def _page(
 _FILTER_TITLES = {
     "price_min": N_("Price from"),
     "price_max": N_("Price up to"),
-    "year_from": N_("Data up to, from"),
-    "year_to": N_("Data up to, until"),
+    "year_from": N_("Data up to (from year)"),
+    "year_to": N_("Data up to (until year)"),
 }
 
 
