@@ -305,13 +305,18 @@ def _major(minor: int) -> str:
 def _in_major_units() -> str:
     """The market URL with an old link's minor-unit ``price_min``/``price_max`` (inclusive) as
     ``price_from``/``price_below`` in major units; a bound that is not a whole number of
-    minor units is dropped."""
+    minor units (``abc``, ``-5``) is carried as it was typed, so that the page refuses it as
+    it refuses the same value of the current argument, never dropped unsaid."""
     query = request.args.to_dict(flat=False)
     low, high = query.pop("price_min", [""])[0], query.pop("price_max", [""])[0]
     if low.isdigit():
         query["price_from"] = [_major(int(low))]
+    elif low.strip():
+        query["price_from"] = [low]
     if high.isdigit():
         query["price_below"] = [_major(int(high) + 1)]
+    elif high.strip():
+        query["price_below"] = [high]
     return url_for("listings.market", **query)
 
 
