@@ -203,6 +203,22 @@ REWORDED = {
 }
 
 
+# The same bounds of a number that was read, said of the field by its name: the value was
+# understood and is out of range, so "was not understood" would be wrong.
+BOUNDS_NAMED = {
+    "Must be greater than or equal to {min} and less than or equal to {max}.": N_(
+        "“{name}” must be from {min} to {max}."
+    ),
+    "Must be greater than or equal to {min}.": N_("“{name}” must be at least {min}."),
+    "Must be less than or equal to {max}.": N_("“{name}” must be at most {max}."),
+    "Must be greater than {min}.": N_("“{name}” must be more than {min}."),
+    "Must be greater than {min} and less than or equal to {max}.": N_(
+        "“{name}” must be more than {min} and at most {max}."
+    ),
+    "Must be less than {max}.": N_("“{name}” must be less than {max}."),
+}
+
+
 def _pattern(template: str) -> re.Pattern:
     parts = re.split(r"\{(\w+)\}", template)
     regex = "".join(
@@ -260,10 +276,27 @@ def error_text(message: str, *, keep_choices: bool = False) -> str:
             values = match.groupdict()
             if "message" in values:  # a refused value's own message (market.fields.REFUSED_ITEM)
                 values["message"] = error_text(values["message"], keep_choices=keep_choices)
+            elif "suggestion" in values and not keep_choices:
+                # the code a slip was close to (region=hongkon: hong_kong), as the API says it
+                return gettext(
+                    "Did you mean {suggestion}? Choose one of the offered values."
+                ).format(suggestion=values["suggestion"])
             elif "choices" in values and not keep_choices:  # codes mean nothing to a reader
                 return gettext("Choose one of the offered values.")
             return gettext(REWORDED.get(template, template)).format(**values)
     return message
+
+
+def bounds_text(message: str, name: str) -> str | None:
+    """A number's refusal for its bounds as one sentence naming the field (“Page” must be
+    from 1 to 500.), in the reader's language; ``None`` for any other message."""
+    # the templates with the most fixed words first, as in _PATTERNS
+    for template in sorted(BOUNDS_NAMED, key=lambda t: -len(re.sub(r"\{\w+\}", "", t))):
+        match = _pattern(template).fullmatch(str(message))
+        wording = BOUNDS_NAMED[template]
+        if match:
+            return gettext(wording).format(name=name, **match.groupdict())
+    return None
 
 
 def error_texts(messages):

@@ -905,8 +905,14 @@ def highlight_pattern(terms: set[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
+# A letter or digit of a Latin-script word (a snippet cut inside one reads as another word).
+_LATIN_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
+
+
 def highlight(text: str, pattern: re.Pattern[str], size: int = 160) -> str | None:
-    """A snippet of ``text`` around the first match, HTML-escaped, matches in ``<mark>``."""
+    """A snippet of ``text`` around the first match, HTML-escaped, matches in ``<mark>``; a
+    Latin-script word the window would cut (…its for visits) is left out whole, so the
+    snippet starts and ends at a word's boundary."""
     if not text:
         return None
     first = pattern.search(text)
@@ -914,6 +920,17 @@ def highlight(text: str, pattern: re.Pattern[str], size: int = 160) -> str | Non
         return None
     start = 0 if len(text) <= size else max(0, min(first.start() - size // 4, len(text) - size))
     end = min(len(text), start + size)
+    latin = _LATIN_WORD.fullmatch
+    if start and latin(text[start - 1]):
+        while start < first.start() and latin(text[start]):
+            start += 1
+        while start < first.start() and not text[start].isalnum():  # its comma, its space
+            start += 1
+    if end < len(text) and latin(text[end - 1]) and latin(text[end]):
+        while end > first.end() and latin(text[end - 1]):
+            end -= 1
+    while end < len(text) and end > first.end() and text[end - 1].isspace():
+        end -= 1
     window = text[start:end]
     out, cursor = [], 0
     for match in pattern.finditer(window):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from market import demo
+from market.config import ROOT
+from market.demo.listings import EXTRA_PROVIDERS
 from market.identity.models import StaffRole, User
 from tests import factories
 
@@ -26,3 +28,13 @@ def test_the_demo_users_an_earlier_seed_lacks_are_created_once(app, db):
     staff = {email for email, _, _ in demo.STAFF}
     assert staff <= listed
     assert set(db.scalars(sa.select(User.email).where(User.email.in_(staff)))) == staff
+
+
+def test_the_readme_names_every_seeded_demo_user_with_its_role():
+    readme = (ROOT / "README.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines()
+            if line.startswith("| `") and "@demo.shujiao.cn" in line}  # fmt: skip
+    seeded = {email for email, _, _ in demo.STAFF}
+    seeded |= {row[0] for row in demo.ORGANISATIONS} | {row[0] for row in EXTRA_PROVIDERS}
+    assert seeded <= set(rows)
+    assert "search curation" in rows["reviewer@demo.shujiao.cn"]

@@ -33,7 +33,7 @@ from market.display import (
 )
 from market.errors import Conflict, DomainError, InvalidInput, NotFound
 from market.fields import query_list_errors
-from market.forms import error_text, parse_form
+from market.forms import bounds_text, error_text, parse_form
 from market.guard import refused_query_args, shows_refused_query
 from market.i18n import locale_code
 from market.identity.models import Organisation, StaffRole
@@ -97,8 +97,8 @@ ARGUMENT_TITLES = FACET_TITLES | {
     "q": N_("Search"),
     "price_from": N_("Price from"),
     "price_below": N_("Price below"),
-    "year_from": N_("Data up to, from"),
-    "year_to": N_("Data up to, until"),
+    "year_from": N_("Data up to (from year)"),
+    "year_to": N_("Data up to (until year)"),
     "sort": N_("Sort"),
     "page": N_("Page"),
     "page_size": N_("Results per page"),
@@ -168,9 +168,12 @@ def _argument_errors(errors: dict) -> list[str]:
                 continue  # both ends were understood: told of the range (_range_errors)
             title = _(ARGUMENT_TITLES[name]) if name in ARGUMENT_TITLES else name
             # Every message is a sentence of its own: “Search” was not understood. The text is
-            # not valid UTF-8.
-            lines.append(_("“%(name)s” was not understood. %(message)s", name=title,
-                           message=error_text(message)))  # fmt: skip
+            # not valid UTF-8. A number read but out of bounds is said in one: “Page” must be
+            # from 1 to 500.
+            lines.append(bounds_text(message, title) or _(
+                "“%(name)s” was not understood. %(message)s", name=title,
+                message=error_text(message),
+            ))  # fmt: skip
     return lines
 
 
@@ -314,13 +317,18 @@ def _major(minor: int) -> str:
 def _in_major_units() -> str:
     """The market URL with an old link's minor-unit ``price_min``/``price_max`` (inclusive) as
     ``price_from``/``price_below`` in major units; a bound that is not a whole number of
-    minor units is dropped."""
+    minor units (``abc``, ``-5``) is carried as it was typed, so that the page refuses it as
+    it refuses the same value of the current argument, never dropped unsaid."""
     query = request.args.to_dict(flat=False)
     low, high = query.pop("price_min", [""])[0], query.pop("price_max", [""])[0]
     if low.isdigit():
         query["price_from"] = [_major(int(low))]
+    elif low.strip():
+        query["price_from"] = [low]
     if high.isdigit():
         query["price_below"] = [_major(int(high) + 1)]
+    elif high.strip():
+        query["price_below"] = [high]
     return url_for("listings.market", **query)
 
 

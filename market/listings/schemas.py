@@ -438,7 +438,9 @@ def _one_of(values) -> list:
 #: the fields, not as a value not understood; the API's are ``discovery.build_query``'s).
 REVERSED_PRICES = N_("The range is reversed: “Price from” is above “Price below”.")
 EMPTY_PRICES = N_("The range holds no price: “Price below” must be above “Price from”.")
-REVERSED_YEARS = N_("The range is reversed: “Data up to, until” is before “Data up to, from”.")
+REVERSED_YEARS = N_(
+    "The range is reversed: “Data up to (until year)” is before “Data up to (from year)”."
+)
 RANGE_MESSAGES = frozenset({REVERSED_PRICES, EMPTY_PRICES, REVERSED_YEARS})
 
 

@@ -109,8 +109,8 @@ def _page(
 _FILTER_TITLES = {
     "price_min": N_("Price from"),
     "price_max": N_("Price up to"),
-    "year_from": N_("Data up to, from"),
-    "year_to": N_("Data up to, until"),
+    "year_from": N_("Data up to (from year)"),
+    "year_to": N_("Data up to (until year)"),
 }
 
 
@@ -177,6 +177,8 @@ def _messages(errors: dict, terms: list[str]) -> dict:
         term = errors["term"][0]
         shown = term if len(term) <= 20 else term[:20] + "…"
         messages = [_("“%(term)s”: %(message)s", term=shown, message=_(m)) for m in found]
+    elif found == [services.MESSAGES["too_many_terms"]]:
+        messages = [_(services.MESSAGES["too_many_sent"], sent=len(terms))]
     elif found:
         messages = [_(m) for m in found]
     if errors.get("term") and errors.get("same_as"):
@@ -272,7 +274,10 @@ def _save(group_id: int | None = None):
                 raise
             errors = error.errors
     if errors:
-        form = {"terms": ", ".join(_typed_terms()), "note": request.form.get("note", "")}
+        # What was typed comes back to be mended; an entry of only commas too, which splits
+        # into no term at all.
+        typed = ", ".join(_typed_terms()) or " ".join(request.form.getlist("terms")).strip()
+        form = {"terms": typed, "note": request.form.get("note", "")}
         return _page(_messages(errors, _typed_terms()), form, 422, editing=group_id)
     flash(_("Synonyms saved; they apply to the next search."))
     if group.extends:

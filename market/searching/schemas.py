@@ -18,7 +18,7 @@ _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 def _one_term(term: str) -> None:
     if _SEPARATORS.search(term):
-        raise ValidationError(N_("One term per item: a term holds no comma, semicolon or 、"))
+        raise ValidationError(N_("One term per item: a term holds no comma, semicolon or 、."))
 
 
 class BuiltInTerm(fields.String):

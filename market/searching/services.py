@@ -159,6 +159,8 @@ MESSAGES = {
     "too_long": N_("A synonym term holds a word and at most 40 characters."),
     "too_few": N_("A synonym group needs at least two different terms."),
     "too_many_terms": N_("A synonym group has at most 20 terms."),
+    # the same, with how many were sent (views and pages know the count)
+    "too_many_sent": N_("A synonym group has at most 20 terms; %(sent)s were sent."),
     "too_many_merged": N_("With the built-in group it joins, the group would have over 20 terms."),
     "loop": N_("One of the terms is already in another synonym group; edit that group instead."),
     "duplicate": N_(
@@ -181,6 +183,9 @@ MESSAGES = {
     "no_words": N_(
         "A search leaves out every word of this term (words like 的, 我们, 需要, 数据); write "
         "the words that matter."
+    ),
+    "no_letters": N_(
+        "A synonym term needs letters or characters: an emoji or a symbol alone is never searched."
     ),
     "too_many_groups": N_("The synonym list is full (at most 2,000 groups)."),
     "repeated": N_("A synonym group names each term once."),
@@ -250,6 +255,9 @@ def _reduced(terms: list[str]) -> list[str]:
     ``term`` a search would leave out entirely."""
     out = []
     for term in terms:
+        if not any(character.isalnum() for character in term):
+            # 🚕🚕 has no word at all, stop word or other: say what a term needs.
+            raise InvalidInput(MESSAGES["no_letters"], field="terms", term=[term])
         kept = searched_as(term)
         if kept is None:
             raise InvalidInput(MESSAGES["no_words"], field="terms", term=[term])

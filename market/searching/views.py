@@ -41,13 +41,17 @@ def _warned(group):
     return group
 
 
-def _saved(change):
+def _saved(change, sent: int):
     """The group ``change()`` saves, with ``warnings``; a refusal's ``group`` (the group a term
     is already in, or repeats) in the caller's script, as its message is: the built-in terms,
-    which the library writes in Simplified, in Traditional for ``zh-TW``/``zh-HK``."""
+    which the library writes in Simplified, in Traditional for ``zh-TW``/``zh-HK``. A group of
+    too many terms is told how many of the ``sent`` terms were too many."""
     try:
         return _warned(change())
     except InvalidInput as error:
+        if error.message == services.MESSAGES["too_many_terms"]:
+            told = _(services.MESSAGES["too_many_sent"], sent=sent)
+            raise InvalidInput(told, field="terms") from None
         if reads_traditional() and "group" in error.details:
             error.details["group"] = [group_to_traditional(g) for g in error.details["group"]]
         raise
@@ -89,7 +93,8 @@ def add_synonyms(data):
     return _saved(
         lambda: services.create(
             db_session(), _caller(), data["terms"], data["note"], utcnow(), _client()
-        )
+        ),
+        len(data["terms"]),
     )
 
 
@@ -104,7 +109,8 @@ def replace_synonyms(data, group_id: int):
     return _saved(
         lambda: services.update(
             db_session(), _caller(), group_id, data["terms"], note, utcnow(), _client()
-        )
+        ),
+        len(data["terms"]),
     )
 
 

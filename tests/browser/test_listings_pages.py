@@ -318,6 +318,8 @@ def test_a_data_up_to_year_shows_the_listings_it_counts(browser, live_app, local
     assert overflow(page) == 0
     screenshot(page, f"data-up-to-{locale}-{width}")
     page.goto("/market?year_from=abc")
-    refused = page.get_by_text("數據截至（從）" if locale == "zh-TW" else "“Data up to, from”")
+    refused = page.get_by_text(
+        "數據截至（從）" if locale == "zh-TW" else "“Data up to (from year)”"
+    )
     expect(refused).to_be_visible()
     context.close()

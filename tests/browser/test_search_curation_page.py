@@ -153,7 +153,9 @@ def test_report_rows_and_groups_are_named_for_screen_readers_and_fit_a_phone(
         groups.get_by_role("button", name="Delete the synonym group “的士, 搭的士”").wait_for()
         # The query's words as a search keeps them (查询 is left out of queries).
         add = page.get_by_role("button", name="Add synonyms for “无结果查询3”")
-        kept = row.locator("form", has=add).get_by_role("textbox", name="Words a search keeps")
+        kept = row.locator("form", has=add).get_by_role(
+            "textbox", name="Words of the query to add synonyms for"
+        )
         assert kept.input_value() == "无结果 3"
         field.fill("零结果三")
         row.get_by_role("button", name="Add synonyms for “无结果查询3”").click()
@@ -218,7 +220,7 @@ def test_deleting_a_built_in_group_asks_first_and_takes_a_note(browser, live_app
         delete.click()
         assert questions == ["Delete this synonym group?"]
         assert "Built-in deleted" not in page.get_by_test_id("changes").inner_text()
-        form.get_by_role("textbox", name="Note (why it is deleted; optional)").fill("买家不用")
+        form.get_by_role("textbox", name="Reason for deleting (optional)").fill("买家不用")
         page.once("dialog", lambda dialog: dialog.accept())
         delete.click()
         page.wait_for_load_state()
@@ -341,7 +343,7 @@ def test_unfound_terms_filters_and_refusals_are_told_in_every_language_and_fit(
         told = filtered.get_by_test_id("total-without-filters").first
         assert (
             told.is_visible()
-            and {"en": "Without the filters", "zh": "去掉筛选条件", "zh_Hant": "去掉篩選條件"}[
+            and {"en": "Without the filters", "zh": "去掉筛选条件", "zh_Hant": "移除篩選條件"}[
                 language
             ]
             in told.inner_text()
@@ -367,3 +369,26 @@ def test_unfound_terms_filters_and_refusals_are_told_in_every_language_and_fit(
     finally:
         context.close()
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("typed", ["🚕🚕, 的士", ",,,"])
+def test_after_a_refusal_the_focus_is_on_the_summary_and_the_entry_is_kept(
+    browser, live_app, curator, typed
+):
+    context = browser.new_context(locale="en-GB", base_url=live_app.url)
+    page = context.new_page()
+    try:
+        sign_in(page, curator)
+        page.goto("/staff/search")
+        page.fill("#terms", typed)
+        page.locator("#terms").press("Enter")
+        page.wait_for_load_state()
+        summary = page.get_by_test_id("error-summary")
+        assert summary.is_visible() and "的, 我们" not in summary.inner_text()
+        focused = page.evaluate(
+            "document.activeElement.dataset.testid || document.activeElement.id"
+        )
+        assert focused in ("error-summary", "terms")
+        assert page.locator("#terms").input_value().replace(" ", "") == typed.replace(" ", "")
+    finally:
+        context.close()

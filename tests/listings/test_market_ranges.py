@@ -108,6 +108,19 @@ def test_a_refused_price_is_told_in_chinese(client, published):
     assert "无法识别“最低价格”" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [("en", "“hongkon”: Did you mean hong_kong? Choose one of the offered values."),
+     ("zh-CN", "“hongkon”：您是不是要找 hong_kong？请从列表中选择一项。")],
+)  # fmt: skip
+def test_a_region_close_to_a_known_one_is_offered_on_the_page_as_in_the_api(
+    client, published, language, told
+):
+    response = client.get("/market?region=hongkon", headers={"Accept-Language": language})
+    assert response.status_code == 422
+    assert told in html.unescape(response.get_data(as_text=True))
+
+
 def test_a_refused_region_names_the_value_on_the_page(client, published):
     page = client.get("/market?region=atlantis", headers=EN).get_data(as_text=True)
     assert (
@@ -156,5 +169,8 @@ def test_a_reversed_year_range_is_told_as_reversed(client, published):
     assert response.status_code == 422
     page = html.unescape(response.get_data(as_text=True))
     errors = re.search(r'data-testid="argument-errors">(.*?)</div>', page, re.S).group(1)
-    assert "The range is reversed: “Data up to, until” is before “Data up to, from”." in errors
+    assert (
+        "The range is reversed: “Data up to (until year)” is before “Data up to (from year)”."
+        in errors
+    )
     assert "was not understood" not in errors

@@ -605,7 +605,7 @@ def test_the_page_says_a_group_needs_two_terms(client, reviewer):
     ("terms", "told"),
     [(["地铁"], "A synonym group needs at least two different terms."),
      ([], "A synonym group needs at least two different terms."),
-     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms.")],
+     ([f"{n}a" for n in range(21)], "A synonym group has at most 20 terms; 21 were sent.")],
 )  # fmt: skip
 def test_a_group_of_too_few_or_many_terms_says_so_at_the_top_too(client, staff_api, terms, told):
     response = client.raw.post(
@@ -615,6 +615,47 @@ def test_a_group_of_too_few_or_many_terms_says_so_at_the_top_too(client, staff_a
     assert response.status_code == 422
     body = response.get_json()
     assert (body["message"], body["errors"]) == (told, {"terms": [told]})
+
+
+@pytest.mark.parametrize(
+    ("terms", "language", "told"),
+    [(["🚕🚕", "的士"], "en", "A synonym term needs letters or characters: an emoji or a symbol alone "
+      "is never searched."),
+     (["🚕🚕", "的士"], "zh", "同义词须含文字或字母：单独的表情符号或符号不会被搜索。"),
+     (["电费, 电价", "电网"], "en", "One term per item: a term holds no comma, semicolon or 、."),
+     (["电费, 电价", "电网"], "zh", "每项只放一个词：词中不能有逗号、分号或顿号。"),
+     ([f"{n}a" for n in range(23)], "zh", "同义词组最多 20 个词，本次提交了 23 个。")],
+)  # fmt: skip
+def test_the_api_says_what_is_wrong_with_a_term_in_words_that_fit(
+    client, staff_api, terms, language, told
+):
+    response = client.raw.post(
+        "/api/v1/search/synonyms", json={"terms": terms},
+        headers={**staff_api, "Accept-Language": language},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert told in str(response.get_json()["errors"]["terms"])
+    assert "的, " not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "told"),
+    [("🚕🚕, 的士", "A synonym term needs letters or characters"),
+     (",,, ,", "A synonym group needs at least two different terms."),
+     (", ".join(f"{n}a" for n in range(22)), "A synonym group has at most 20 terms; 22 were sent.")],
+)  # fmt: skip
+def test_a_refused_entry_on_the_page_is_told_in_words_that_fit_and_kept(
+    client, reviewer, typed, told
+):
+    response = client.submit(
+        "/staff/search", {"terms": typed}, page="/staff/search",
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert told in page and "stop word" not in page and "的, 我们" not in page
+    kept = html.unescape(re.search(r'id="terms" name="terms" required value="([^"]*)"', page)[1])
+    assert kept.replace(" ", "") == typed.replace(" ", "")
 
 
 def test_the_page_names_the_clashing_term_and_its_group(client, reviewer):

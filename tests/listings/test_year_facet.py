@@ -81,6 +81,6 @@ def test_each_year_link_on_the_page_shows_its_count_under_its_chip(client, sprea
 def test_a_bad_year_is_named_as_the_facet_names_it(client, spread):
     page = client.get("/market?year_from=abc", headers=EN)
     assert page.status_code == 422
-    assert "“Data up to, from” was not understood" in page.text
+    assert "“Data up to (from year)” was not understood" in page.text
     hant = client.get("/market?year_to=abc", headers={"Accept-Language": "zh-Hant"})
     assert "數據截至" in hant.text and "數據起始年份" not in hant.text

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
-from search import InvalidQuery, Query, QueryTooLong, Range, RangeFacet, SortKey
+from search import InvalidQuery, Query, QueryTooLong, Range, RangeFacet, SortKey, analysis
 from tests.search.listings import LISTINGS
 
 PRICE_BUCKETS = ((None, 100_000), (100_000, 1_000_000), (1_000_000, 10_000_000), (10_000_000, None))
@@ -230,6 +231,33 @@ def test_highlights_escape_html(engine):
     engine.index(LISTINGS, [doc], refresh=True)
     snippet = engine.search(LISTINGS, Query(text="bus", highlight=True)).hits[0].highlights
     assert "<script>" not in snippet["title_en"] and "<mark>bus</mark>" in snippet["title_en"]
+
+
+def test_a_latin_snippet_starts_and_ends_at_a_word_boundary(engine):
+    words = ("Hourly entries and exits per station and hour on the Beijing metro, with line, "
+             "direction and fare type for every gate of the network since 2019, cleaned, ")  # fmt: skip
+    text = words * 2 + "with metro ridership forecasts. " + words * 3
+    engine.index(LISTINGS, [{"id": "X2", "title_zh": "地铁", "description_en": text}], refresh=True)
+    hit = engine.search(LISTINGS, Query(text="ridership", highlight=True)).hits[0]
+    snippet = re.sub(r"</?mark>", "", hit.highlights["description_en"]).strip("…")
+    assert "ridership" in snippet and snippet in text
+    start = text.index(snippet)
+    end = start + len(snippet)
+    assert start == 0 or not text[start - 1].isalnum(), snippet
+    assert end == len(text) or not text[end].isalnum(), snippet
+
+
+def test_an_embedded_snippet_cuts_no_latin_word_whatever_its_size():
+    text = "Hourly entries and exits per station and hour on the Beijing metro, " * 3
+    text += "with ridership forecasts, direction and fare type for every gate " * 3
+    pattern = analysis.highlight_pattern({"ridership"})
+    for size in range(30, 120):
+        snippet = re.sub(r"</?mark>", "", analysis.highlight(text, pattern, size)).strip("…")
+        start = text.index(snippet)
+        end = start + len(snippet)
+        assert not (text[start - 1].isalnum() and text[start].isalnum()), (size, snippet)
+        assert not (text[end - 1].isalnum() and text[end].isalnum()), (size, snippet)
+        assert snippet[0].isalnum() and snippet[-1] != " ", (size, snippet)
 
 
 def test_no_highlights_unless_asked(loaded):
