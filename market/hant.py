@@ -92,6 +92,7 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("獲取", "取得"),
     ("分片", "分段"),  # a part of an upload
     ("打印", "列印"),
+    ("加載", "載入"),  # reloading a page: 重新載入
     # OpenCC's phrases read as another word: 多只 as "many" with the measure word for animals
     # (多隻), 发卡 as a hair clip (髮卡), 声明了 as "clear" (明瞭). Here they are "at most only",
     # a card's issuer and "declared".
