@@ -253,7 +253,7 @@ def upload_sample(files, listing_id: int):
     listing = _own(listing_id)
     file = files.get("file")
     if file is None:
-        raise InvalidInput(N_("choose a file"), field="file")
+        raise InvalidInput(N_("Choose a file."), field="file")
     listings.draft_of(listing)  # refused before the file is stored
     store, limit = current_app.extensions["files"], current_app.config["MAX_SAMPLE_BYTES"]
     [upload] = outside_transaction(
