@@ -185,9 +185,10 @@ def test_a_state_move_the_listing_cannot_make_is_refused_in_a_sentence(
 @pytest.mark.parametrize(
     "module",
     ["listings/listings.py", "listings/plans.py", "listings/states.py", "listings/views.py",
-     "listings/pages.py", "listings/compliance.py", "states.py"],
+     "listings/pages.py", "listings/compliance.py", "states.py", "uploads/services.py",
+     "uploads/states.py", "registry/assets.py"],
 )  # fmt: skip
-def test_the_listing_refusals_are_sentences(module):
+def test_the_listing_and_upload_refusals_are_sentences(module):
     # A capital and a full stop, as the API's other messages: a refusal written as a fragment
     # ("choose a file") reads as one beside them, on the API and the pages alike.
     source = (Path(__file__).parents[2] / "market" / module).read_text()
