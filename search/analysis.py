@@ -12,6 +12,7 @@ Synonyms are applied at query time only, by both engines, as query expansion: a
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import math
@@ -540,13 +541,18 @@ class Group:
 
     text: str
     alternatives: tuple[tuple[str, ...], ...]
+    #: the words say what the data is for (:func:`purpose_words`), not which data: they
+    #: score and weigh :data:`PURPOSE_WEIGHT` of a word of the data
+    purpose: bool = False
     #: per alternative, the factor that makes it weigh by the documents holding any of the
     #: group's alternatives (:func:`as_one_word`), set by an engine that knows the counts;
     #: empty: every alternative by its own
     scales: tuple[float, ...] = ()
 
 
-def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
+def expand(
+    terms: list[str], synonyms: Synonyms | None = None, purpose: frozenset[str] = frozenset()
+) -> list[Group]:
     """Group query terms into alternatives: each group is any-of, each alternative all-of.
 
     Up to three adjacent terms found together in the synonym list keep the groups they have
@@ -569,7 +575,82 @@ def expand(terms: list[str], synonyms: Synonyms | None = None) -> list[Group]:
     ]
     # A word said twice (load ... load forecasting) is asked once: twice, it would count
     # twice among the words that must match.
-    return _grouped(list(dict.fromkeys(content or terms)), synonyms, 3)
+    words = list(dict.fromkeys(content or terms))
+    if all(w in purpose for w in words):
+        purpose = frozenset()  # a request that is all purpose says what it wants by it
+    # Words of purpose and words of the data are grouped apart: no synonym term spans the
+    # clause's edge.
+    groups: list[Group] = []
+    start = 0
+    for end in range(1, len(words) + 1):
+        if end == len(words) or (words[end] in purpose) != (words[start] in purpose):
+            run = _grouped(words[start:end], synonyms, 3)
+            said = words[start] in purpose
+            groups += [dataclasses.replace(g, purpose=True) for g in run] if said else run
+            start = end
+    return groups
+
+
+def words_of(text: str, synonyms: Synonyms | None = None) -> list[Group]:
+    """The word groups a search of ``text`` matches (:func:`query_terms`, :func:`expand`),
+    those of a purpose clause marked (:func:`purpose_words`)."""
+    return expand(query_terms(text), synonyms, purpose_words(text))
+
+
+#: How much a word of purpose weighs against a word of the data wanted.
+PURPOSE_WEIGHT = 0.75
+
+#: Words opening a purpose clause in Chinese (用于训练, 用来做, 以便, 为了, 拿来): alone, or
+#: as the first of two words (来 做, 想 做).
+PURPOSE_OPENERS = frozenset("用于 用来 以便 为了 拿来 以供 便于 以用于".split())  # noqa: SIM905
+PURPOSE_PAIRS = frozenset((("来", "做"), ("想", "做"), ("来", "训练"), ("来", "分析")))
+#: English verbs that, after "to", say what the data is for (to train a crop model), and
+#: their forms after "for" (for training).
+PURPOSE_VERBS = frozenset(
+    """train build predict forecast plan analyse analyze study support estimate develop
+    detect evaluate benchmark calibrate optimise optimize improve assess power feed create
+    design inform identify compare monitor model research underwrite price score simulate
+    validate test fine-tune finetune make help understand guide decide choose select site
+    visualise visualize map""".split()  # noqa: SIM905
+)
+PURPOSE_GERUNDS = frozenset(
+    """training building predicting forecasting planning analysing analyzing studying
+    supporting estimating developing detecting evaluating benchmarking calibrating
+    optimising optimizing improving assessing powering feeding creating designing informing
+    identifying comparing monitoring modelling modeling underwriting pricing scoring
+    simulating validating testing fine-tuning finetuning making deciding choosing selecting
+    siting visualising visualizing mapping""".split()  # noqa: SIM905
+)
+#: Marks that end a clause.
+_CLAUSE_END = frozenset(",，;；。.!！?？:：\n")
+
+
+def purpose_words(text: str) -> frozenset[str]:
+    """The query words (as :func:`query_terms` reads them) that only say what the data is
+    for: those of a purpose clause (to train a crop model, in order to, so that, for
+    training; 用于, 用来, 以便, 为了, 拿来, 来做), and its opening word, unless the request
+    says them of the data as well. A clause opened after words of the data runs to the end
+    of its sentence or clause (…数据，用来做投资分析); one opening the request runs to its
+    clause's end, in Chinese to the 的 that ends it too (用来训练模型的 | 语料)."""
+    tokens = [t.lower() for t in tokenizer().cut(fold(text)) if not t.isspace()]
+    data, purpose = set(), set()
+    inside, first, seen = False, False, False
+    for token, after in zip(tokens, [*tokens[1:], ""], strict=True):
+        if all(ch in _CLAUSE_END for ch in token) or (inside and first and token == "的"):
+            inside = False
+        elif not inside and (
+            token in PURPOSE_OPENERS
+            or (token, after) in PURPOSE_PAIRS
+            or (token == "to" and after in PURPOSE_VERBS)
+            or (token == "for" and after in PURPOSE_GERUNDS)
+            or (token, after) in (("so", "that"), ("in", "order"))
+        ):
+            inside, first = True, not seen
+            purpose.add(token)
+        elif _keep(token) and token not in STOPWORDS:
+            (purpose if inside else data).add(RESPELT.get(token, token))
+            seen = True
+    return frozenset(purpose - data)
 
 
 #: Words of form that say "data" and nothing more, in a term as alone (alternative data is
@@ -780,6 +861,12 @@ def as_one_word(apart: Sequence[Sequence[float]]) -> tuple[float, ...]:
     word = apart[0]
     whole = sum(word) / len(word) if word else 0.0
     return tuple(min(1.0, len(own) * whole / sum(own)) if sum(own) > 0 else 1.0 for own in apart)
+
+
+def group_weight(group: Group, documents: int, matching: int) -> float:
+    """:func:`weight` of ``group``, times :data:`PURPOSE_WEIGHT` for words of purpose."""
+    found = weight(group.text, documents, matching)
+    return found * PURPOSE_WEIGHT if group.purpose else found
 
 
 def required(count: int) -> int:

@@ -77,6 +77,11 @@ SPELLING = "spelling__"
 HELD_WORDS = 50
 #: The suggester of English words no document holds as typed.
 SPELLING_SUGGESTER = "did_you_mean"
+#: The suggester of short English words, which may be one edit from the index's words: two
+#: edits make another word of a short one (land is not line, tick not time), where a longer
+#: one takes two (whether → weather).
+SHORT_SUGGESTER = "did_you_mean_short"
+SHORT_WORD = 5
 #: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
 SOUNDS = "sounds__"
 _CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")
@@ -240,6 +245,8 @@ def group_clause(spec: IndexSpec, group: analysis.Group, n: int) -> dict[str, An
             fuzziness=FUZZINESS, prefix_length=1, max_expansions=10, boost=FUZZY
         )
         options.append(fuzzy)
+    if group.purpose:  # words of purpose count less than those of the data
+        return {"dis_max": {"queries": options, "boost": analysis.PURPOSE_WEIGHT}}
     return options[0] if len(options) == 1 else {"dis_max": {"queries": options}}
 
 
@@ -385,13 +392,15 @@ def text_query(
 
 
 def spelling_suggesters(words: list[str]) -> dict[str, Any]:
-    """The term suggester of the English ``words`` no document holds as typed."""
-    return {
-        SPELLING_SUGGESTER: {
-            "text": " ".join(words),
-            "term": {"field": SPELLING, "suggest_mode": "missing", "size": 1},
-        }
-    }
+    """The term suggesters of the English ``words`` no document holds as typed: one edit in
+    a word of up to :data:`SHORT_WORD` letters, two in a longer one (Lucene's ``AUTO``)."""
+    out = {}
+    for name, edits in ((SPELLING_SUGGESTER, 2), (SHORT_SUGGESTER, 1)):
+        chosen = [w for w in words if (len(w) <= SHORT_WORD) == (edits == 1)]
+        if chosen:
+            term = {"field": SPELLING, "suggest_mode": "missing", "size": 1, "max_edits": edits}
+            out[name] = {"text": " ".join(chosen), "term": term}
+    return out
 
 
 def held_body(stems: list[str]) -> dict[str, Any]:

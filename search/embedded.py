@@ -318,7 +318,7 @@ class EmbeddedEngine(SearchEngine):
         started = time.perf_counter()
         groups = None
         if plan.text:
-            groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
+            groups = analysis.words_of(plan.text, query.synonyms)
         with self._read() as conn:
             tables = self._live(conn, spec)
             snapshot, scored = self._snapshot(conn, tables), {}
@@ -332,7 +332,7 @@ class EmbeddedEngine(SearchEngine):
                 # No document holds any word: those sharing Chinese character pairs. (A
                 # word held only outside the filters is an honest zero within them.)
                 loose = self._loose(conn, tables, snapshot, plan)
-            total, rows, facets, groups, relaxed, suggestion, strict, _ = found
+            total, rows, facets, groups, relaxed, suggestion, strict, unheld, _ = found
             if loose is not None:
                 total, rows, facets, groups = loose
                 relaxed, strict = True, None
@@ -364,6 +364,7 @@ class EmbeddedEngine(SearchEngine):
             strict_total=strict,
             loose=loose is not None and total > 0,
             held=found[-1],
+            unheld=unheld if loose is None else (),
         )
 
     def _loose(self, conn, tables: Tables, snapshot: memory.Snapshot, plan):
@@ -396,8 +397,8 @@ class EmbeddedEngine(SearchEngine):
         """Match the query's word groups in ``columns`` (every column: ``None``), typos
         corrected if ``correct``, retrying needing one word, then, when no document holds any
         of them (filters aside), with the words inside them: ``(total, rows, facets, groups
-        matched, relaxed, did you mean, strict total, whether a document holds a word of the
-        query, not of its loosening)``."""
+        matched, relaxed, did you mean, strict total, the words no document holds, whether a
+        document holds a word of the query, not of its loosening)``."""
         relaxed, suggestion = False, None
         matching, asked = None, groups
         if groups is not None:
@@ -417,6 +418,7 @@ class EmbeddedEngine(SearchEngine):
         # The words inside the words, only when no document holds any of them: when one
         # does, but not within the filters, nothing within them is the answer.
         held = bool(groups)
+        unheld = tuple(matching.unheld) if held and total else ()
         loose = analysis.loosen(asked) if total == 0 and asked and not held else None
         if loose:
             relaxed = True
@@ -425,7 +427,7 @@ class EmbeddedEngine(SearchEngine):
             )
             matching.required = 1
             total, rows, facets = memory.search(conn, tables, plan, matching, snapshot, scored)
-        return total, rows, facets, groups, relaxed, suggestion, strict, held
+        return total, rows, facets, groups, relaxed, suggestion, strict, unheld, held
 
     def _snapshot(self, conn: sqlite3.Connection, tables: Tables) -> memory.Snapshot:
         """The in-memory bitmaps of the live index as of this read transaction."""
@@ -454,7 +456,7 @@ class EmbeddedEngine(SearchEngine):
         """The groups that count (known to the index's ``columns``, not in most documents),
         typos corrected if ``correct``, and how many of them must match."""
         size = snapshot.size
-        counted, corrections = [], {}
+        counted, corrections, unheld = [], {}, []
         frequency = {}
 
         def matches(expression: str) -> int:
@@ -484,13 +486,13 @@ class EmbeddedEngine(SearchEngine):
                 fixed = self._sounds_like(conn, tables, group.text + after.text)
                 if fixed:
                     corrections[group.text + after.text] = fixed
-                    group, used = analysis.Group(fixed, ((fixed,),)), 2
+                    group, used = analysis.Group(fixed, ((fixed,),), group.purpose), 2
             if used == 1 and i == len(groups) - 1 and not found_in(group):
                 # The last word may be half typed (weath, weather fore): read as a prefix,
                 # as the suggestions do, before any typo correction.
                 completed = self._completions(conn, tables, word)
                 if completed:
-                    group = analysis.Group(group.text, tuple((w,) for w in completed))
+                    group = replace(group, alternatives=tuple((w,) for w in completed))
                     del frequency[group.text]
             if correct and used == 1 and not found_in(group):
                 fixed = None
@@ -500,7 +502,9 @@ class EmbeddedEngine(SearchEngine):
                     fixed = self._sounds_like(conn, tables, group.text)
                 if fixed:
                     corrections[group.text] = fixed
-                    group = analysis.Group(fixed, ((fixed,), *group.alternatives[1:]))
+                    group = replace(
+                        group, text=fixed, alternatives=((fixed,), *group.alternatives[1:])
+                    )
             i += used
             expression = within(columns, group_expression(group.alternatives))
             count = frequency.get(group.text)
@@ -508,6 +512,8 @@ class EmbeddedEngine(SearchEngine):
                 count = frequency[group.text] = matches(expression)
             if count:
                 counted.append((group, expression, count))
+            else:
+                unheld.append(group.text)
         # Words in more than half of a large index say little; they neither count nor cost.
         rare = [c for c in counted if size < 1000 or c[2] <= size // 2] or counted
         matched = [g for g, _, _ in counted]
@@ -520,7 +526,7 @@ class EmbeddedEngine(SearchEngine):
             [within(columns, a) for a in alternative_expressions(g.alternatives)]
             for g, _, _ in rare
         ]
-        weights = [analysis.weight(g.text, snapshot.count, n) for g, _, n in rare]
+        weights = [analysis.group_weight(g, snapshot.count, n) for g, _, n in rare]
 
         # No alternative of a group weighs more than the word itself (企业 ≡ 公司).
         def apart(alternative: tuple[str, ...]) -> list[float]:
@@ -547,7 +553,15 @@ class EmbeddedEngine(SearchEngine):
                 if scales[n]:
                     scales[n] = (scales[n][0], *scales[n])
         matching = Matching(
-            [e for _, e, _ in rare], required, near, common, alternatives, weights, scales=scales
+            [e for _, e, _ in rare],
+            required,
+            near,
+            common,
+            alternatives,
+            weights,
+            scales=scales,
+            unheld=unheld,
+            factors=[analysis.PURPOSE_WEIGHT if g.purpose else 1.0 for g, _, _ in rare],
         )
         return matched, matching, _suggestion(text, corrections)
 

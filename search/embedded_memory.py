@@ -432,7 +432,8 @@ def search(
             matched = scored[key] = Counter()
             for group in groups:
                 matched.update(group.keys())
-        found = _combined(groups, near, matching.required, members, weights, matched)
+        factors = matching.factors or [1.0] * count
+        found = _combined(groups, near, matching.required, members, weights, matched, factors)
     for name, values, factor in plan.boosts + plan.nudges:
         boosted = set()
         for value in values:
@@ -485,10 +486,12 @@ def _combined(
     members: bytes | None,
     weights: list[float],
     matched: Counter | None = None,
+    factors: list[float] | None = None,
 ) -> dict[int, float]:
     """The documents matching ``required`` of the word groups (and the filters' ``members``),
     each scored ``(near + group scores, in group order)`` times the share of the groups'
-    ``weights`` it matches (rarer words weigh more: "stock prices" is about stock).
+    ``weights`` it matches (rarer words weigh more: "stock prices" is about stock); each
+    group's scores are added times its ``factors`` (all 1 without).
 
     Each group's scores are added to the documents kept in one pass over the smaller of the
     two, instead of looking every group up for every document: the sums are the same (a
@@ -506,17 +509,17 @@ def _combined(
     for rowid, score in near.items():
         if rowid in sums:
             sums[rowid] = score
-    for group, weight in zip(groups, weights, strict=True):
+    for group, weight, factor in zip(groups, weights, factors or [1.0] * len(groups), strict=True):
         if len(group) <= len(sums):
             for rowid, score in group.items():
                 if rowid in sums:
-                    sums[rowid] += score
+                    sums[rowid] += score * factor
                     said[rowid] += weight
         else:
             for rowid in sums:
                 score = group.get(rowid)
                 if score is not None:
-                    sums[rowid] += score
+                    sums[rowid] += score * factor
                     said[rowid] += weight
     # The share of the query's specificity each document matches.
     whole = sum(weights)

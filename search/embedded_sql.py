@@ -154,6 +154,11 @@ class Matching:
     #: per expression: a factor per alternative, so that none weighs more than the word
     #: itself (:func:`search.analysis.as_one_word`); empty: all 1
     scales: list[tuple[float, ...]] = field(default_factory=list)
+    #: the words no document holds (in ``columns``), left out of the expressions
+    unheld: list[str] = field(default_factory=list)
+    #: per expression: the factor its score is added at (words of purpose count less,
+    #: :data:`search.analysis.PURPOSE_WEIGHT`); empty: all 1
+    factors: list[float] = field(default_factory=list)
 
 
 def gram_expression(tables: Tables, bigram: str) -> str:

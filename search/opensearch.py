@@ -389,7 +389,7 @@ class OpenSearchEngine(SearchEngine):
         started = time.perf_counter()
         groups = None
         if plan.text:
-            groups = analysis.expand(analysis.query_terms(plan.text), query.synonyms)
+            groups = analysis.words_of(plan.text, query.synonyms)
         alias = self._alias(spec)
         if not groups:
             response = self._browse(alias, bodies.search_body(spec, plan, groups))
@@ -548,7 +548,14 @@ class OpenSearchEngine(SearchEngine):
         results = self._results(
             plan, response, engine_ms, started, relaxed, corrected, strict, kept
         )  # fmt: skip
-        return dataclasses.replace(results, held=bool(counted))
+        # The words no document holds, left out of the match (外卖 of 外卖订单), when others
+        # are held and matched.
+        unheld = (
+            tuple(g.text for g, k in zip(groups, known, strict=True) if not k)
+            if counted and results.total
+            else ()
+        )
+        return dataclasses.replace(results, held=bool(counted), unheld=unheld)
 
     def _held(self, alias: str, suggest: dict[str, Any]) -> frozenset:
         """The English words the suggester would replace that the index holds in another
@@ -589,14 +596,18 @@ class OpenSearchEngine(SearchEngine):
         remembered = self._completed.get((alias, typed))
         if remembered is not None and remembered[1] > now:
             found = remembered[0]
-            return None if found is None else analysis.Group(group.text, found.alternatives)
+            return (
+                None
+                if found is None
+                else dataclasses.replace(group, alternatives=found.alternatives)
+            )
         body = bodies.completions_body(typed)
         buckets = self._call("search", index=alias, body=body)["aggregations"]["words"]["buckets"]
         words = {b["key"][len(bodies.WORD_KEY) :]: b["doc_count"] for b in buckets}
         completed = None
         if words and typed not in words:  # else none, or a word of the index itself
             found = sorted((-n, word) for word, n in words.items())[:COMPLETIONS]
-            completed = analysis.Group(group.text, tuple((word,) for _, word in found))
+            completed = dataclasses.replace(group, alternatives=tuple((word,) for _, word in found))
         if len(self._completed) > KNOWN_HELD:
             self._completed.clear()
         self._completed[(alias, typed)] = (completed, now + KNOWN_SECONDS)
@@ -730,7 +741,7 @@ class OpenSearchEngine(SearchEngine):
         """Each word group's weight (:func:`search.analysis.weight`), from how many documents
         hold it."""
         size = max(self._sizes.get(alias, (0, 0.0))[0], *(n for _, n in counted), 1)
-        return [analysis.weight(group.text, size, n) for group, n in counted]
+        return [analysis.group_weight(group, size, n) for group, n in counted]
 
     def _msearch(self, alias: str, bodies_: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Several searches of ``alias`` in one round trip; an error in any raises."""
@@ -813,7 +824,7 @@ class OpenSearchEngine(SearchEngine):
         while i < len(groups):
             if i in replace:
                 width, word = replace[i]
-                out.append(analysis.Group(word, ((word,),)))
+                out.append(analysis.Group(word, ((word,),), groups[i].purpose))
                 i += width
             else:
                 out.append(groups[i])
@@ -985,7 +996,8 @@ def _spelling_fixes(suggest: dict[str, Any]) -> dict[str, str]:
     """``{word: the suggester's best}`` for each English word the suggesters would replace."""
     return {
         entry["text"]: entry["options"][0]["text"]
-        for entry in suggest.get(bodies.SPELLING_SUGGESTER, ())
+        for name in (bodies.SPELLING_SUGGESTER, bodies.SHORT_SUGGESTER)
+        for entry in suggest.get(name, ())
         if entry.get("options")
     }
 

@@ -117,6 +117,10 @@ class Results:
     #: Some document of the index, filters aside, holds one of the query's words: with no
     #: hits, the filters left them out (the words are not loosened then).
     held: bool = False
+    #: The query's words no document of the index holds (filters aside), as read (folded),
+    #: left out of the match: the hits hold the others (外卖 of 外卖订单). Empty when no word
+    #: is held (``loose``) or nothing matched.
+    unheld: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ for _words, _regions in AREA_WORDS.items():
 REGION_HINTS = {
     "hong_kong": (
         "港股", "港铁", "港币", "港元", "港澳", "港人", "港府", "来港", "访港", "港交所", "mtr",
-        "hkex", "东铁线", "屯马线", "观塘线", "荃湾线", "港岛线",
+        "hkex", "东铁线", "屯马线", "观塘线", "荃湾线", "港岛线", "恒指", "恒生指数", "天文台",
     ),
     "macao": ("港澳", "澳门币", "澳币", "来澳", "访澳"),
 }  # fmt: skip
@@ -373,6 +373,27 @@ def elsewhere(
     return wider.total if wider.total and not wider.loose else None
 
 
+def more_by_relevance(
+    engine: search.SearchEngine,
+    args: dict,
+    results: search.Results | None,
+    synonyms: search.analysis.Synonyms | None = None,
+) -> int | None:
+    """With a sort chosen (price, newest), a search shows the listings matching most of its
+    words only; by relevance, when fewer than :data:`search.query.FEW` do, those matching
+    some follow them. How many more the same search shows by relevance, so the page can say
+    why its count changes with the sort; ``None`` when none, or by relevance already."""
+    if (
+        results is None
+        or not (args.get("q") or "").strip()
+        or (args.get("sort") or "relevance") == "relevance"
+        or results.total >= search.query.FEW
+    ):
+        return None
+    wider = run(engine, {**args, "sort": None, "page": 1, "page_size": 1}, synonyms)
+    return wider.total - results.total if wider.total > results.total else None
+
+
 def labelled_regions(regions: list[str], gettext, locale: str) -> list[dict]:
     """``regions`` as ``[{value, label}]``, labelled as the ``region`` facet labels them."""
     return [{"value": r, "label": filter_label("region", r, gettext, locale)} for r in regions]
@@ -585,6 +606,20 @@ def years_label(low: str, high: str, gettext) -> str:
     if high == "*":
         return gettext("%(year)s and later") % {"year": low}
     return f"{low}–{int(high) - 1}"
+
+
+def unheld_as_typed(results: search.Results | None, typed: str) -> list[str]:
+    """The query's words no listing holds (left out of the match: 外卖 of 外卖订单), each as
+    the buyer typed it (外賣, Rental) where folding kept its length, else as read."""
+    if results is None or not results.total or results.loose:
+        return []
+    folded = search.analysis.fold(typed)
+    same = len(folded) == len(typed)
+    shown = []
+    for word in results.unheld:
+        at = folded.find(word) if same else -1
+        shown.append(typed[at : at + len(word)] if at >= 0 else word)
+    return shown
 
 
 def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> str | None:

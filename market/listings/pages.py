@@ -242,6 +242,14 @@ def market():
         if total:
             everywhere = {k: v for k, v in searched.items() if k not in ("region", "page")}
             elsewhere = {"total": total, "href": url_for("listings.market", **everywhere)}
+    more = None
+    if error is None:
+        count = discovery.more_by_relevance(
+            current_app.extensions["search"], args, results, synonyms
+        )
+        if count:
+            by_relevance = {k: v for k, v in searched.items() if k not in ("sort", "page")}
+            more = {"count": count, "href": url_for("listings.market", **by_relevance)}
     status, past_the_end = 200, None
     if bad_arguments or refused:
         status = 422
@@ -274,11 +282,15 @@ def market():
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
         kept=_kept_ranges(args),
         elsewhere=elsewhere,
+        more_by_relevance=more,
         did_you_mean=shown_correction,
         one_word=discovery.one_word(args.get("q") or "", synonyms),
         demand_need=_demand_need(args.get("region") or []),
         regions_missed=word_list(
             _(discovery.REGION_LABELS[region]) for region in discovery.regions_missed(args, results)
+        ),
+        unheld=word_list(
+            f"“{word}”" for word in discovery.unheld_as_typed(results, args.get("q") or "")
         ),
     )  # fmt: skip
     return page, status

@@ -582,6 +582,14 @@ class SearchResultsSchema(Schema):
     did_you_mean = fields.String(allow_none=True)
     strict_total = fields.Integer(allow_none=True)
     loose = fields.Boolean()
+    unheld = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The query's words no listing holds, left out of the match (外卖 "
+            "of 外卖订单): the hits hold the other words. As typed; empty when no word is "
+            "held (`loose`) or nothing is found."
+        },
+    )
     regions_missed = fields.List(
         fields.Nested(RegionSchema),
         metadata={
@@ -616,6 +624,7 @@ def search_results(results: dict) -> dict:
         "did_you_mean": _string(results["did_you_mean"]),
         "strict_total": _number(int, results["strict_total"]),
         "loose": results["loose"],
+        "unheld": [_string(word) for word in results["unheld"]],
         "regions_missed": [
             {"value": _string(row["value"]), "label": _string(row["label"])}
             for row in results["regions_missed"]

@@ -85,6 +85,24 @@ def test_no_region_is_missed_when_a_listing_shown_covers_it_or_none_is_asked(
     assert _search(client, **params)["regions_missed"] == []
 
 
+def test_a_word_no_listing_holds_is_named_as_typed_beside_what_the_others_found(client, published):
+    # 外賣 (takeaway) is in no listing: the bus listing is found by 公交, and the buyer is told
+    # which word was left out rather than shown bus data as if it were takeaway orders.
+    body = _search(client, q="外賣 公交")
+    assert body["hits"] and body["unheld"] == ["外賣"]
+    assert _search(client, q="公交")["unheld"] == []
+    page = client.raw.get("/market", query_string={"q": "外賣 公交"},
+                          headers={"Accept-Language": "en"})  # fmt: skip
+    assert "No listing mentions “外賣”: these match your other words." in page.get_data(
+        as_text=True
+    )
+
+
+def test_no_word_is_named_unheld_when_none_is_held(client, published):
+    # Nothing holds any word: nothing is "the other words" (a loose match, or nothing).
+    assert _search(client, q="火星陨石 外卖")["unheld"] == []
+
+
 def test_the_missed_region_is_labelled_in_the_readers_language(client, published):
     response = client.raw.get(
         "/api/v1/listings/search", query_string={"q": "香港 公交"},
@@ -228,3 +246,17 @@ def test_a_region_filter_leaving_nothing_says_how_many_listings_elsewhere_hold_t
     assert body["elsewhere_total"] == elsewhere
     if elsewhere:
         assert body["hits"] == [] and body["relaxed"] is False
+
+
+def test_a_sort_that_shows_fewer_listings_than_relevance_says_how_many_and_why(client, published):
+    # The port listing holds the four words; the bus listing only 公交. By relevance it
+    # follows the port listing; sorted by date, only listings matching most words show.
+    words = "集装箱 吞吐量 港口 公交"
+    assert _search(client, q=words)["strict_total"] == 1
+    page = client.raw.get("/market", query_string={"q": words, "sort": "newest"},
+                          headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
+    assert "1 more listing matches some of them." in page
+    assert 'href="/market?q=' in page and "Sort by relevance to see them" in page
+    by_relevance = client.raw.get("/market", query_string={"q": words},
+                                  headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
+    assert "more-by-relevance" not in by_relevance

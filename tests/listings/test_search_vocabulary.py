@@ -69,6 +69,9 @@ def test_hong_kong_is_named_by_its_short_forms_but_not_by_letters_inside_a_word(
     )
     assert discovery.without_places("MTR ridership").split() == ["MTR", "ridership"]
     assert discovery.regions_named("khk checkhk") == []
+    # The Observatory and the Hang Seng Index are Hong Kong's, however they are written.
+    assert discovery.regions_named("天文台天氣數據") == ["hong_kong"]
+    assert discovery.regions_named("恒指成份股") == ["hong_kong"]
     # A short form that is a word about something else stays a word to match.
     assert discovery.without_places("港股 行情").split() == ["港股", "行情"]
     assert discovery.without_places("HK stock").split() == ["stock"]

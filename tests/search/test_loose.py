@@ -126,6 +126,17 @@ def test_filters_apply_to_loose_matches(catalogue):
     assert [hit.id for hit in results.hits] == ["D11"] and results.loose
 
 
+def test_a_word_no_document_holds_is_reported_beside_the_matches_of_the_others(catalogue):
+    # 外卖 is in no document: 电网负荷 finds D10, and the word left out is named.
+    results = catalogue.search(LISTINGS, Query(text="外卖 电网负荷"))
+    assert [hit.id for hit in results.hits] == ["D10"]
+    assert results.unheld == ("外卖",) and not results.loose
+    assert catalogue.search(LISTINGS, Query(text="电网负荷")).unheld == ()
+    # Held outside the filters is held: the zero within them is honest, no word is unheld.
+    filtered = Query(text="外卖 电网负荷", filters={"category": ["health"]})
+    assert catalogue.search(LISTINGS, filtered).unheld == ()
+
+
 def test_english_only_query_has_no_loose_match(catalogue):
     results = catalogue.search(LISTINGS, Query(text="roadnet"))
     assert not results.loose
