@@ -465,6 +465,7 @@ def register(app) -> None:
     app.add_template_filter(actor)
     app.add_template_filter(region)
     app.add_template_filter(territory)
+    app.add_template_filter(territories)
     app.add_template_filter(text_lang)
     app.add_template_filter(typed)
     app.add_template_filter(folded)

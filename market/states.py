@@ -48,7 +48,7 @@ class Machine(Generic[State, Action]):
 
     moves: Mapping[tuple[State, Action], tuple[State, frozenset[Actor]]]
     illegal: str  # the message of an IllegalMove (marked with N_ by the caller)
-    forbidden: str = N_("this move is not yours to make")
+    forbidden: str = N_("This move is not yours to make.")
 
     def next(self, state: State, action: Action, actor: Actor) -> State:
         """The state after ``action`` by ``actor``; IllegalMove or PermissionDenied."""

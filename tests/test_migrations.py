@@ -86,3 +86,46 @@ def test_an_install_with_orders_takes_a_column_added_to_them(make_database_url):
     engine.dispose()
     assert [tuple(row) for row in kept] == [(7, False)]
     assert [tuple(row) for row in entitled] == [(7,)]
+
+
+def test_plans_saved_with_the_generated_default_name_store_none(database_url):
+    # Before 0032 a plan left unnamed was stored under its kind's name in Simplified Chinese
+    # and English, which then showed in Simplified on Traditional pages.
+    migrate.upgrade(database_url, "0032_plan_names_optional")
+    engine = make_engine(database_url)
+    tables = sa.MetaData()
+    tables.reflect(engine, only=["listing_plans"])
+    plans = tables.tables["listing_plans"]
+    named = {
+        1: ("one_time", "一次性授权", "One-time licence"),
+        2: ("subscription", "订阅", "Subscription"),
+        3: ("usage_package", "预付费调用包", "Prepaid usage package"),
+        4: ("one_time", "一次性授权", "Full archive"),  # named in English only
+        5: ("subscription", "一次性授权", "One-time licence"),  # another kind's default: own
+        6: ("one_time", "全量数据", "Full data"),
+    }
+    with engine.connect() as connection:
+        # no revision behind them: outside a transaction, references off
+        if engine.dialect.name == "sqlite":
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        else:
+            connection.exec_driver_sql("SET session_replication_role = replica")
+        for id_, (kind, zh, en) in named.items():
+            _row(connection, plans, id=id_, kind=kind, name_zh=zh, name_en=en)
+        connection.commit()
+    engine.dispose()
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT id, name_zh, name_en FROM listing_plans ORDER BY id"
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, None, None),
+        (2, None, None),
+        (3, None, None),
+        (4, None, "Full archive"),
+        (5, "一次性授权", "One-time licence"),
+        (6, "全量数据", "Full data"),
+    ]

@@ -44,9 +44,8 @@ def queue(session: Session) -> sa.Select:
     )
 
 
-def _check_checklist(revision: ListingRevision, data: dict) -> None:
-    """Every rule the checklist breaks, at once (the first as the error, the rest beside it)."""
-    found = _checklist_errors(revision, data)
+def _refuse(found: dict[str, str]) -> None:
+    """Every rule broken, at once (the first as the error, the rest beside it)."""
     if found:
         (field, message), *rest = found.items()
         raise InvalidInput(message, field=field, **{name: [text] for name, text in rest})
@@ -74,6 +73,16 @@ NOT_MAINLAND_IMPORTANT_DATA = N_(
 )
 
 
+def _mainland_only_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
+    """Important data (重要数据) is a category of the mainland's data security rules, never
+    asked of a provider registered elsewhere: a finding sent for one is refused, whatever the
+    decision, so that no review of such a listing records one."""
+    if revision.listing.organisation.is_mainland:
+        return {}
+    names = ("important_data", "important_data_note")
+    return {name: NOT_MAINLAND_IMPORTANT_DATA for name in names if data.get(name)}
+
+
 def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
     asset = revision.listing.asset
     errors: dict[str, str] = {}
@@ -88,11 +97,7 @@ def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
     if handling == PersonalInfoHandling.LAWFUL_BASIS and not data.get("personal_info_note"):
         errors["personal_info_note"] = N_("Record the lawful basis.")
     if not revision.listing.organisation.is_mainland:
-        # Important data (重要数据) is a category of the mainland's data security rules, never
-        # asked of a provider registered elsewhere: a finding sent for one is refused.
-        for name in ("important_data", "important_data_note"):
-            if data.get(name):
-                errors[name] = NOT_MAINLAND_IMPORTANT_DATA
+        errors.update(_mainland_only_errors(revision, data))
     elif data.get("important_data") is None:
         errors["important_data"] = N_("Say whether the data is important data.")
     elif data["important_data"] and not data.get("important_data_note"):
@@ -164,10 +169,11 @@ def decide(
     approving = data["decision"] == ReviewDecision.APPROVED
     reason = visible_text(data.get("reason")) or ""
     if approving:
-        _check_checklist(revision, data)
+        _refuse(_checklist_errors(revision, data))
         _check_valuation(session, revision)
-    elif not reason:
-        raise InvalidInput(N_("Give a reason for this decision."), field="reason")
+    else:
+        missing = {} if reason else {"reason": N_("Give a reason for this decision.")}
+        _refuse({**missing, **_mainland_only_errors(revision, data)})
     review = ComplianceReview(
         revision=revision,
         reviewer_id=reviewer.id,

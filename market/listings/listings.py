@@ -98,19 +98,19 @@ def _require_certificate(
 def _check_rights(asset: Asset, rights: list[str]) -> list[str]:
     allowed = CULTURAL_RIGHTS if asset.kind.is_cultural else DATA_RIGHTS
     if not set(rights) <= {str(right) for right in allowed}:
-        raise InvalidInput(N_("these rights do not apply to this kind of asset"), field="rights")
+        raise InvalidInput(N_("These rights do not apply to this kind of asset."), field="rights")
     return sorted(set(rights))
 
 
 def _version(asset: Asset, number: int | None) -> AssetVersion:
     if number is None:
         if asset.latest_version is None:
-            raise InvalidInput(N_("the asset has no files yet"), field="asset_version")
+            raise InvalidInput(N_("The asset has no files yet."), field="asset_version")
         return asset.latest_version
     for version in asset.versions:
         if version.number == number:
             return version
-    raise InvalidInput(N_("the asset has no such version"), field="asset_version")
+    raise InvalidInput(N_("The asset has no such version."), field="asset_version")
 
 
 def _cited_report(session: Session, revision: ListingRevision, data: dict) -> str | None:

@@ -750,7 +750,7 @@ def upload_sample(listing_id: int):
     file = request.files.get("file")
     try:
         if file is None or not file.filename:
-            raise InvalidInput(N_("choose a file"), field="file")
+            raise InvalidInput(N_("Choose a file."), field="file")
         listings.draft_of(listing)  # refused before the file is stored
         store, limit = current_app.extensions["files"], current_app.config["MAX_SAMPLE_BYTES"]
         [upload] = outside_transaction(

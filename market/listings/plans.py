@@ -118,7 +118,7 @@ def purchasable_plan(session: Session, plan_id: int, buyer_id: int, now: datetim
         or revision.state != RevisionState.LIVE
         or listing.live_revision_id != revision.id
     ):
-        raise Conflict(N_("this plan is no longer on sale"), field="plan_id")
+        raise Conflict(N_("This plan is no longer on sale."), field="plan_id")
     if plan.expires_at is not None and plan.expires_at <= now:
         raise Conflict(N_("This private offer has expired."), field="plan_id")
     return plan

@@ -16,10 +16,12 @@ from marshmallow import (
     validates,
     validates_schema,
 )
+from marshmallow.experimental.context import Context
 
 from ledger.currencies import EXPONENTS
 from market.fields import AwareDateTime, Date, Int, Length, SingleLine, Text
 from market.identity.schemas import TERRITORIES
+from market.listings import terms as licence
 from market.listings.models import (
     PLAN_KIND_LABELS,
     BillingPeriod,
@@ -66,6 +68,11 @@ def _text(max_length: int, required: bool = True, min_length: int = 1, one_line:
 def _at_least_one(message: str, most: int) -> list:
     """A list's length check whose empty case says what to do rather than counting."""
     return [Length(min=1, error=message), Length(max=most)]
+
+
+# What the caller knows of the provider whose terms are loaded: ``{"home": jurisdiction}``,
+# set around the load by the listing API (``views.provider_known``).
+ProviderContext = Context[dict]
 
 
 class LicenceTermsSchema(Schema):
@@ -217,6 +224,20 @@ class RevisionInputSchema(Schema):
     valuation_report_number = fields.String(
         load_default=None, allow_none=True, validate=Length(max=40)
     )
+
+    @validates_schema(skip_on_field_errors=False)
+    def territory_fits_provider(self, data, **_):
+        """Terms whose territory and cross-border flag contradict each other for the provider
+        (``licence.contradiction``), when the provider is known: named beside every other
+        refused field, in one 422, not only once those are put right; on the field the
+        service names (``terms.territory`` or ``terms.cross_border``)."""
+        home = ProviderContext.get(default={}).get("home")
+        terms = data.get("terms") or {}  # the terms' valid fields, when others are refused
+        if home is None or "territory" not in terms or "cross_border" not in terms:
+            return
+        refusal = licence.contradiction(terms["territory"], terms["cross_border"], home, "terms")
+        if refusal is not None:
+            raise ValidationError({refusal.field: [refusal.message]})
 
     @validates_schema
     def coverage_order(self, data, **_):

@@ -63,7 +63,7 @@ ACTION_LABELS = {
 }
 
 
-MACHINE = Machine(MOVES, N_("this listing cannot be moved that way from its current status"))
+MACHINE = Machine(MOVES, N_("This listing cannot be moved that way from its current status."))
 
 
 def next_status(status: ListingStatus, action: Action, actor: Actor) -> ListingStatus:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import current_app, jsonify, send_file
 from flask_babel import get_locale, get_translations
@@ -11,7 +13,7 @@ from market.api import QueryPage, json_response
 from market.context import acting_for, db_session, outside_transaction, principal
 from market.db import utcnow
 from market.errors import InvalidInput
-from market.identity.models import User
+from market.identity.models import Organisation, User
 from market.listings import (
     compliance,
     demands,
@@ -42,6 +44,21 @@ def _caller() -> User:
 
 def _own(listing_id: int) -> Listing:
     return listings.listing_or_404(db_session(), listing_id, acting_for())
+
+
+def provider_known(view):
+    """Load the view's input knowing the provider's jurisdiction (the calling client's
+    organisation's, whose listings alone it writes), so that terms contradicting it are
+    refused in the same 422 as the input's other wrong fields."""
+
+    @functools.wraps(view)
+    def knowing(*args, **kwargs):
+        organisation = db_session().get(Organisation, principal().organisation_id or 0)
+        home = organisation.jurisdiction if organisation is not None else None
+        with schemas.ProviderContext({"home": home}):
+            return view(*args, **kwargs)
+
+    return knowing
 
 
 # --- Search ------------------------------------------------------------------------------------
@@ -196,6 +213,7 @@ def my_listings():
 
 @blp.route("/provider/listings", methods=["POST"])
 @requires("catalog:write")
+@provider_known
 @blp.arguments(schemas.ListingInputSchema)
 @blp.response(201, schemas.ListingSchema)
 def create_listing(data):
@@ -207,6 +225,7 @@ def create_listing(data):
 
 @blp.route("/provider/listings/<int:listing_id>/draft", methods=["PUT"])
 @requires("catalog:write")
+@provider_known
 @blp.arguments(schemas.RevisionInputSchema)
 @blp.response(200, schemas.ListingSchema)
 def update_draft(data, listing_id: int):
@@ -235,7 +254,7 @@ def upload_sample(files, listing_id: int):
     listing = _own(listing_id)
     file = files.get("file")
     if file is None:
-        raise InvalidInput(N_("choose a file"), field="file")
+        raise InvalidInput(N_("Choose a file."), field="file")
     listings.draft_of(listing)  # refused before the file is stored
     store, limit = current_app.extensions["files"], current_app.config["MAX_SAMPLE_BYTES"]
     [upload] = outside_transaction(

@@ -59,12 +59,12 @@ def check_metadata(data: dict) -> None:
     """Rules across fields of an asset's metadata."""
     start, end = data.get("temporal_start"), data.get("temporal_end")
     if start and end and end < start:
-        raise InvalidInput(N_("the coverage ends before it starts"), field="temporal_end")
+        raise InvalidInput(N_("The coverage ends before it starts."), field="temporal_end")
     if data.get("personal_info", PersonalInfo.NONE) != PersonalInfo.NONE and not data.get(
         "legal_basis"
     ):
         raise InvalidInput(
-            N_("personal information needs a legal basis for processing"), field="legal_basis"
+            N_("Personal information needs a legal basis for processing."), field="legal_basis"
         )
 
 
@@ -95,12 +95,12 @@ def clean_name(name: str | None, field: str, folders: bool = True) -> str:
     when ``folders`` is false (a name the caller typed), is refused, never quietly shortened."""
     path = (name or "").replace("\\", "/")
     if ".." in path.split("/"):
-        raise InvalidInput(N_("a file name may not climb out of its folder (..)"), field=field)
+        raise InvalidInput(N_("A file name may not climb out of its folder (..)."), field=field)
     if not folders and "/" in path:
-        raise InvalidInput(N_("a file name may not hold a folder (/ or \\)"), field=field)
+        raise InvalidInput(N_("A file name may not hold a folder (/ or \\)."), field=field)
     base = PurePosixPath(path).name.strip()
     if not base or base.startswith(".") or len(base) > 255:
-        raise InvalidInput(N_("the file needs a name with an extension"), field=field)
+        raise InvalidInput(N_("The file needs a name with an extension."), field=field)
     return base
 
 
@@ -118,10 +118,10 @@ def store_upload(
         stored = store.save(upload.stream, max_bytes, filetypes.inspector(name, field))
     except FileTooLarge:
         raise UploadTooLarge(
-            N_("the file is larger than the upload limit"), field=field, facts={"limit": max_bytes}
+            N_("The file is larger than the upload limit."), field=field, facts={"limit": max_bytes}
         ) from None
     except EmptyFile:
-        raise InvalidInput(N_("the file is empty"), field=field) from None
+        raise InvalidInput(N_("The file is empty."), field=field) from None
     return name, media_type, stored
 
 
@@ -149,10 +149,10 @@ def add_version(
 ) -> AssetVersion:
     """Store the uploaded files and make a new version of the asset with them."""
     if not uploads:
-        raise InvalidInput(N_("choose at least one file"), field=field)
+        raise InvalidInput(N_("Choose at least one file."), field=field)
     names = [clean_name(upload.name, field) for upload in uploads]
     if len(set(names)) != len(names):
-        raise InvalidInput(N_("two files have the same name"), field=field)
+        raise InvalidInput(N_("Two files have the same name."), field=field)
     stored_files = [store_upload(store, upload, max_bytes, field) for upload in uploads]
     return version_with(session, asset, user, stored_files, now)
 

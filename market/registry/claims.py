@@ -63,7 +63,7 @@ def _check_rights(asset: Asset, data: dict) -> None:
         raise InvalidInput(N_("name at least one right"), field="rights")
     if not rights <= allowed:
         raise InvalidInput(
-            N_("these rights do not apply to this kind of asset"),
+            N_("These rights do not apply to this kind of asset."),
             field="rights",
             allowed=sorted(allowed),
         )
@@ -83,7 +83,7 @@ def _version(asset: Asset, number: int | None) -> AssetVersion:
     for version in asset.versions:
         if version.number == number:
             return version
-    raise InvalidInput(N_("the asset has no such version"), field="version")
+    raise InvalidInput(N_("The asset has no such version."), field="version")
 
 
 def create_claim(session: Session, asset: Asset, user: User, data: dict, now: datetime) -> Claim:

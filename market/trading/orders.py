@@ -337,7 +337,7 @@ def place(
         )
     plan = listing_plans.purchasable_plan(session, data["plan_id"], buyer.id, now)
     if plan.revision.listing.organisation.is_suspended:
-        raise Conflict(N_("this plan is no longer on sale"), field="plan_id")
+        raise Conflict(N_("This plan is no longer on sale."), field="plan_id")
     scenario = data["usage_scenario"]
     terms = plan.effective_terms
     if not licence.permits(terms, scenario):

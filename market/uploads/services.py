@@ -92,7 +92,7 @@ def _part_size(size: int, wanted: int | None, store: FileStore, settings: Upload
     # part is fine when it is the whole file.
     if wanted > limit or (size > wanted and wanted < MIN_PART_BYTES):
         raise InvalidInput(
-            N_("the part size is outside the accepted range"),
+            N_("The part size is outside the accepted range."),
             field="part_size",
             facts={"limits": [MIN_PART_BYTES, limit]},
         )
@@ -115,13 +115,13 @@ def begin(
     largest = largest_file(store, settings)
     if size > largest:
         raise assets.UploadTooLarge(
-            N_("the file is larger than the upload limit"), field="size", facts={"limit": largest}
+            N_("The file is larger than the upload limit."), field="size", facts={"limit": largest}
         )
     part_size = _part_size(size, data.get("part_size"), store, settings)
     part_count = math.ceil(size / part_size)
     if part_count > MAX_PARTS:
         raise InvalidInput(
-            N_("too many parts: choose a larger part size"),
+            N_("Too many parts: choose a larger part size."),
             field="part_size",
             max_parts=[MAX_PARTS],
         )
@@ -151,7 +151,7 @@ def upload_or_404(session: Session, token: str, organisations: Collection[int]) 
     """A session of one of ``organisations``; anyone else's is indistinguishable from none."""
     upload = session.scalar(sa.select(UploadSession).where(UploadSession.token == token))
     if upload is None or upload.organisation_id not in organisations:
-        raise NotFound(N_("no such upload"), field="token")
+        raise NotFound(N_("No such upload."), field="token")
     return upload
 
 
@@ -160,10 +160,10 @@ def _check_open(upload: UploadSession, now: datetime, action: str) -> None:
     if upload.state == UploadState.EXPIRED or (
         upload.state == UploadState.OPEN and upload.expires_at <= now
     ):
-        raise UploadExpired(N_("this upload has expired; start a new one"))
+        raise UploadExpired(N_("This upload has expired; start a new one."))
     if upload.state != UploadState.OPEN:
         raise Conflict(
-            N_("this upload is no longer open"),
+            N_("This upload is no longer open."),
             state=[str(upload.state.value)],
             action=[action],
         )
@@ -173,7 +173,7 @@ def _check_numbers(upload: UploadSession, numbers: Collection[int], field: str) 
     wrong = sorted(n for n in numbers if not 1 <= n <= upload.part_count)
     if wrong:
         raise InvalidInput(
-            N_("these part numbers are outside the upload"),
+            N_("These part numbers are outside the upload."),
             field=field,
             part_count=[upload.part_count],
             wrong=wrong,
@@ -228,7 +228,7 @@ def part_targets(
     stored = stored_parts(store, upload)
     again = sorted(set(numbers) & set(stored))
     if again:
-        raise Conflict(N_("these parts are stored already"), field="parts", stored=again)
+        raise Conflict(N_("These parts are stored already."), field="parts", stored=again)
     ttl = min(settings.part_url_ttl, int((upload.expires_at - now).total_seconds()))
     targets = []
     for number in sorted(set(numbers)):
@@ -250,13 +250,13 @@ def put_part(
     _check_open(upload, now, "send_part")
     _check_numbers(upload, [number], "number")
     if number in stored_parts(store, upload):
-        raise Conflict(N_("this part is stored already"), field="number", stored=[number])
+        raise Conflict(N_("This part is stored already."), field="number", stored=[number])
     size = upload.part_bytes(number)
     try:
         return store.put_part(upload.token, upload.store_handle, number, stream, size)
     except PartRefused:
         raise InvalidInput(
-            N_("this part does not hold exactly the bytes expected"), field="body", size=[size]
+            N_("This part does not hold exactly the bytes expected."), field="body", size=[size]
         ) from None
 
 
@@ -270,7 +270,7 @@ def complete(
     missing = [n for n in range(1, upload.part_count + 1) if n not in parts]
     if missing:
         raise InvalidInput(
-            N_("some parts are missing or of the wrong size"), field="parts", missing=missing
+            N_("Some parts are missing or of the wrong size."), field="parts", missing=missing
         )
     target = next_state(upload.state, Action.COMPLETE, Actor.PROVIDER)
     # One conditional update: of two completions racing, one wins and the other gets 409.
@@ -280,11 +280,11 @@ def complete(
         .values(state=target)
     ).rowcount
     if not moved:
-        raise Conflict(N_("this upload is no longer open"))
+        raise Conflict(N_("This upload is no longer open."))
     try:
         store.finish_upload(upload.token, upload.store_handle, [parts[n] for n in sorted(parts)])
     except FileStoreError:
-        raise Conflict(N_("the object store could not join the parts; try again")) from None
+        raise Conflict(N_("The object store could not join the parts; try again.")) from None
     head = store.read_head(upload.token, upload.store_handle)
     try:
         filetypes.inspector(upload.name, "name")(head)
@@ -324,7 +324,7 @@ def fingerprint(session: Session, store: FileStore, upload_id: int, now: datetim
     except (InvalidInput, FileStoreError) as error:
         store.abort_upload(upload.token, upload.store_handle)
         upload.state = next_state(upload.state, Action.REFUSE, Actor.SYSTEM)
-        message = getattr(error, "message", None) or N_("the file could not be read back")
+        message = getattr(error, "message", None) or N_("The file could not be read back.")
         upload.error = {"message": message, "errors": {}}
         upload.finished_at = now
         return

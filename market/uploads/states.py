@@ -35,7 +35,7 @@ MOVES: dict[tuple[UploadState, Action], tuple[UploadState, frozenset[Actor]]] = 
     (S.VERIFYING, Action.REFUSE): (S.REJECTED, SYSTEM),
 }
 
-MACHINE = Machine(MOVES, illegal=N_("this upload is no longer open"))
+MACHINE = Machine(MOVES, illegal=N_("This upload is no longer open."))
 
 
 def next_state(state: UploadState, action: Action, actor: Actor) -> UploadState:

@@ -116,12 +116,12 @@ def request(
 def _version(asset: Asset, number: int | None) -> AssetVersion:
     if number is None:
         if asset.latest_version is None:
-            raise InvalidInput(N_("the asset has no files yet"), field="asset_version")
+            raise InvalidInput(N_("The asset has no files yet."), field="asset_version")
         return asset.latest_version
     for version in asset.versions:
         if version.number == number:
             return version
-    raise InvalidInput(N_("the asset has no such version"), field="asset_version")
+    raise InvalidInput(N_("The asset has no such version."), field="asset_version")
 
 
 def cancel(session: Session, report: ValuationReport) -> None:

@@ -131,3 +131,50 @@ def test_the_editor_asks_for_a_territory_when_none_is_chosen(
     html = response.get_data(as_text=True)
     error = html.split('id="territory-error">')[1].split("</p>")[0]
     assert error == expected
+
+
+BEYOND_HOME = "A territory beyond the provider's jurisdiction needs cross-border use allowed."
+
+
+@pytest.mark.parametrize(
+    ("contradicting", "field", "message"),
+    [
+        ({"cross_border": True}, "terms.cross_border", CONTRADICTION),
+        ({"territory": ["SG"], "cross_border": False}, "terms.territory", BEYOND_HOME),
+    ],
+)
+def test_the_contradiction_is_named_beside_the_schema_s_refusals_at_once(
+    client, db, bearer, home_provider, home_asset_id, contradicting, field, message
+):
+    home = home_provider[0].jurisdiction
+    terms = {**lf.terms(territory=[home], scenarios=[]), **contradicting}
+    data = {**lf.listing_data(home_asset_id, terms=terms), "title_zh": ""}
+    headers = {**bearer(home_provider[0], ["catalog:write"]), "Accept-Language": "en"}
+    response = client.raw.post("/api/v1/provider/listings", json=data, headers=headers)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    # The schema's own refusals of the terms are a mapping; the contradiction keeps the
+    # dotted field the service names it by once the rest is right.
+    assert set(errors) == {"title_zh", "terms", field}
+    assert set(errors["terms"]) == {"scenarios"}
+    assert errors[field] == [message]
+
+
+def test_a_draft_rewrite_names_the_contradiction_beside_the_schema_s_refusals(
+    client, db, bearer, home_provider, home_asset_id
+):
+    home = home_provider[0].jurisdiction
+    headers = {**bearer(home_provider[0], ["catalog:write"]), "Accept-Language": "zh-CN"}
+    draft = lf.listing_data(home_asset_id, terms=lf.terms(territory=[home]))
+    created = client.raw.post("/api/v1/provider/listings", json=draft, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    terms = lf.terms(territory=[home], cross_border=True)
+    data = {**lf.listing_data(home_asset_id, terms=terms), "title_en": ""}
+    del data["asset_id"]
+    response = client.raw.put(
+        f"/api/v1/provider/listings/{created.get_json()['id']}/draft", json=data, headers=headers
+    )
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"title_en", "terms.cross_border"}
+    assert "跨境" in errors["terms.cross_border"][0]

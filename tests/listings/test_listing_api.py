@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests import factories
@@ -141,3 +144,52 @@ def test_others_see_the_review_outcome_not_its_notes(client, db, store, provider
         f"/api/v1/listings/{listing.id}", headers=bearer(provider[0], ["catalog:read"])
     ).get_json()
     assert "reason" in own["live"]["review"]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("en", "Choose a file."), ("zh-CN", "请选择文件。")]
+)
+def test_a_sample_upload_without_a_file_is_refused_in_a_sentence(
+    client, writer, asset_id, language, message
+):
+    listing_id = _create(client, writer, lf.listing_data(asset_id)).get_json()["id"]
+    response = client.raw.post(
+        f"/api/v1/provider/listings/{listing_id}/samples",
+        data={},
+        content_type="multipart/form-data",
+        headers={**writer, "Accept-Language": language},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"file": [message]}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This listing cannot be moved that way from its current status."),
+        ("zh-CN", "该挂牌在当前状态下不能进行此操作。"),
+    ],
+)
+def test_a_state_move_the_listing_cannot_make_is_refused_in_a_sentence(
+    client, writer, asset_id, language, message
+):
+    listing_id = _create(client, writer, lf.listing_data(asset_id)).get_json()["id"]
+    path = f"/api/v1/provider/listings/{listing_id}/delist"
+    headers = {**writer, "Accept-Language": language}
+    assert client.raw.post(path, json={}, headers=headers).status_code == 200
+    again = client.raw.post(path, json={}, headers=headers)
+    assert again.status_code == 409
+    assert again.get_json()["message"] == message
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["listings/listings.py", "listings/plans.py", "listings/states.py", "listings/views.py",
+     "listings/pages.py", "listings/compliance.py", "states.py", "uploads/services.py",
+     "uploads/states.py", "registry/assets.py"],
+)  # fmt: skip
+def test_the_listing_and_upload_refusals_are_sentences(module):
+    # A capital and a full stop, as the API's other messages: a refusal written as a fragment
+    # ("choose a file") reads as one beside them, on the API and the pages alike.
+    source = (Path(__file__).parents[2] / "market" / module).read_text()
+    assert re.findall(r'N_\(\s*"([a-z][^"]*)"', source) == []

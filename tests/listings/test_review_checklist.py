@@ -229,14 +229,21 @@ def test_the_review_page_asks_no_important_data_of_a_hong_kong_provider(
     assert hong_kong_cross_border.live_revision.review.important_data is False
 
 
+DECISIONS = [
+    {"decision": "approved"},
+    {"decision": "changes_requested", "reason": "The sample is empty."},
+]
+
+
+@pytest.mark.parametrize("decision", DECISIONS)
 @pytest.mark.parametrize(
     "sent", [{"important_data": True}, {"important_data_note": "critical infrastructure"}]
 )
 def test_important_data_for_a_hong_kong_provider_is_refused_by_name(
-    client, db, hong_kong_cross_border, operator, bearer, sent
+    client, db, hong_kong_cross_border, operator, bearer, sent, decision
 ):
     headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
-    body = {"decision": "approved", "personal_info": "none", **sent}
+    body = {**decision, "personal_info": "none", **sent}
     response = client.raw.post(
         f"/api/v1/reviews/listings/{hong_kong_cross_border.id}", json=body, headers=headers
     )
@@ -248,6 +255,43 @@ def test_important_data_for_a_hong_kong_provider_is_refused_by_name(
     ]
     db.refresh(hong_kong_cross_border)
     assert hong_kong_cross_border.status != ListingStatus.PUBLISHED
+    assert hong_kong_cross_border.latest_revision.review is None
+
+
+def test_a_request_for_changes_without_a_reason_also_names_important_data(
+    client, db, hong_kong_cross_border, operator, bearer
+):
+    headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
+    body = {"decision": "changes_requested", "personal_info": "none", "important_data": True}
+    response = client.raw.post(
+        f"/api/v1/reviews/listings/{hong_kong_cross_border.id}", json=body, headers=headers
+    )
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"reason", "important_data"}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hant"])
+def test_the_review_page_refuses_important_data_of_a_hong_kong_provider_s_changes(
+    client, db, hong_kong_cross_border, staff, language
+):
+    client.log_in(staff.email)
+    path = f"/review/listings/{hong_kong_cross_border.id}"
+    form = {
+        "decision": "changes_requested",
+        "reason": "The sample is empty.",
+        "personal_info": "none",
+        "important_data": "true",
+        "important_data_note": "critical infrastructure",
+    }
+    response = client.submit(path, form, page=path, headers={"Accept-Language": language})
+    assert response.status_code == 422
+    refusal = {
+        "en": "Important data is a category of mainland China&#39;s data security rules",
+        "zh-Hant": "重要數據",
+    }[language]
+    assert refusal in response.get_data(as_text=True)
+    db.refresh(hong_kong_cross_border)
+    assert hong_kong_cross_border.latest_revision.review is None
 
 
 def test_a_mainland_provider_s_review_must_say_whether_it_is_important_data(

@@ -115,6 +115,12 @@ def test_completing_with_a_missing_part_names_it_and_keeps_the_session(app, db, 
     response = provider.post(f"/api/v1/uploads/{upload['id']}/complete")
     assert response.status_code == 422
     assert response.get_json()["errors"]["missing"] == [2]
+    english = provider.raw.post(
+        f"/api/v1/uploads/{upload['id']}/complete",
+        headers={**provider.headers, "Accept-Language": "en"},
+    )
+    # A sentence, as the API's other messages: a capital and a full stop.
+    assert english.get_json()["message"] == "Some parts are missing or of the wrong size."
     assert provider.get(f"/api/v1/uploads/{upload['id']}").get_json()["state"] == "open"
     _send_all(provider, upload, data, numbers=[2])
     assert provider.post(f"/api/v1/uploads/{upload['id']}/complete").status_code == 202

@@ -165,6 +165,12 @@ def test_the_appraiser_includes_and_excludes_exchange_trades(app, client, holdin
     traded = page.split('data-testid="traded">')[1].split("</p>")[0]
     assert listing.asset.title_en in traded and "licence" in traded
     assert trade.plan.name_en in traded
+    # The licence's territory by its name in the reader's language, not its code (CN).
+    assert listing.live_revision.terms["territory"] == ["CN"]
+    assert "Mainland China" in traded and " CN " not in traded
+    page = staff.get(report_path, headers={"Accept-Language": "zh-Hant"}).get_data(as_text=True)
+    traded = page.split('data-testid="traded">')[1].split("</p>")[0]
+    assert "中國內地" in traded and " CN " not in traded
     row = re.search(rf'name="comp(\d+)_reference" value="{re.escape(reference)}"', page).group(1)
     assert f'name="comp{row}_include" value="1" >' in page  # offered, not yet included
 

@@ -131,7 +131,7 @@ def _figures(details: dict) -> str:
 def _upload() -> bytes:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise InvalidInput(N_("choose a file"), field="file")
+        raise InvalidInput(N_("Choose a file."), field="file")
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     data = upload.read(limit + 1)
     if len(data) > limit:

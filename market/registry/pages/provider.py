@@ -200,7 +200,7 @@ def claim_evidence(claim_id: int):
     file = request.files.get("evidence")
     try:
         if file is None or not file.filename:
-            raise InvalidInput(N_("choose at least one file"), field="evidence")
+            raise InvalidInput(N_("Choose at least one file."), field="evidence")
         store, limit = current_app.extensions["files"], setting("MAX_EVIDENCE_BYTES")
         [upload] = outside_transaction(
             lambda: assets.store_first(
