@@ -615,9 +615,12 @@ def unheld_as_typed(results: search.Results | None, typed: str) -> list[str]:
         return []
     folded = search.analysis.fold(typed)
     same = len(folded) == len(typed)
+    lower = typed.lower() if len(typed.lower()) == len(typed) else ""
     shown = []
     for word in results.unheld:
         at = folded.find(word) if same else -1
+        if at < 0 and word.isascii():
+            at = lower.find(word)  # folding dropped punctuation ('; DROP TABLE)
         shown.append(typed[at : at + len(word)] if at >= 0 else word)
     return shown
 

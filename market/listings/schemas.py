@@ -471,13 +471,28 @@ class SearchArgsSchema(Schema):
     organisation id) is open, so an unknown one finds nothing."""
 
     # The engine refuses longer text (naming ``q``, with its ``limit``); the document says so.
-    q = fields.String(load_default="", metadata={"maxLength": MAX_QUERY_LENGTH})
+    q = fields.String(
+        load_default="",
+        metadata={
+            "maxLength": MAX_QUERY_LENGTH,
+            "description": "The buyer's words, in Simplified or Traditional Chinese, English or "
+            "both; most words must match (see `relaxed`, `strict_total`, `unheld`). Empty: "
+            "every listing, newest first.",
+        },
+    )
     category = _one_of(Industry)
     asset_kind = _one_of(AssetKind)
     pricing_model = _one_of(PlanKind)
     currency = _one_of(CURRENCIES)
     delivery_method = _one_of(DeliveryMethod)
-    region = fields.List(RegionCode(), load_default=list)  # a code, or the region's name
+    region = fields.List(
+        RegionCode(),
+        load_default=list,
+        metadata={
+            "description": "A region's code (`hong_kong`) or its name in Simplified, "
+            "Traditional or English (香港, 香港特別行政區, Hong Kong); repeat for any of several."
+        },
+    )
     provider = fields.List(
         fields.String(validate=[Length(max=64), validate.Regexp(r"^[0-9]+$")]),
         load_default=list,
@@ -485,11 +500,38 @@ class SearchArgsSchema(Schema):
     cross_border_allowed = fields.Boolean(load_default=None, allow_none=True)
     certified = fields.Boolean(load_default=None, allow_none=True)
     appraised = fields.Boolean(load_default=None, allow_none=True)
-    price_min = Int(bits=64, load_default=None, validate=validate.Range(0, MAX_PRICE))
-    price_max = Int(bits=64, load_default=None, validate=validate.Range(0, MAX_PRICE))
-    year_from = Int(load_default=None, validate=validate.Range(1000, 2200))
-    year_to = Int(load_default=None, validate=validate.Range(1000, 2200))
-    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    price_min = Int(
+        bits=64,
+        load_default=None,
+        validate=validate.Range(0, MAX_PRICE),
+        metadata={"description": "The lowest price, in fen (CNY minor units; ¥480 is 48000), "
+                  "included; other currencies' plans are compared in yuan."},
+    )  # fmt: skip
+    price_max = Int(
+        bits=64,
+        load_default=None,
+        validate=validate.Range(0, MAX_PRICE),
+        metadata={"description": "The highest price, in fen, included."},
+    )
+    year_from = Int(
+        load_default=None,
+        validate=validate.Range(1000, 2200),
+        metadata={"description": "The earliest year a listing's data runs up to, included."},
+    )
+    year_to = Int(
+        load_default=None,
+        validate=validate.Range(1000, 2200),
+        metadata={"description": "The latest year a listing's data runs up to, included."},
+    )
+    sort = fields.String(
+        load_default="relevance",
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "`relevance` (the default) adds listings matching some of the "
+            "words after those matching most when fewer than 20 do; any other sort shows "
+            "those matching most only (`more_by_relevance` says how many more relevance shows)."
+        },
+    )
     page = Int(load_default=1, validate=validate.Range(1, 500))
     page_size = Int(load_default=20, validate=validate.Range(1, 100))
 
@@ -579,11 +621,45 @@ class RegionSchema(Schema):
 class SearchResultsSchema(Schema):
     """A page of search results with facets."""
 
-    search_id = fields.Integer(allow_none=True)
-    relaxed = fields.Boolean()
-    did_you_mean = fields.String(allow_none=True)
-    strict_total = fields.Integer(allow_none=True)
-    loose = fields.Boolean()
+    search_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The logged search, for reporting which result was opened."},
+    )
+    relaxed = fields.Boolean(
+        metadata={
+            "description": "No listing matched most of the words, and these match some of them "
+            "(for one word: words inside it or close to it). Never with no hits."
+        }
+    )
+    did_you_mean = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The words corrected (English by spelling, Chinese by sound), in "
+            "the script typed; when the words as typed found nothing, the hits are the "
+            "correction's. `null`: nothing to correct."
+        },
+    )
+    strict_total = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "By relevance, when fewer than 20 listings match most of the "
+            "words: how many do; the listings after them match some words. `null` otherwise."
+        },
+    )
+    loose = fields.Boolean(
+        metadata={
+            "description": "No listing holds any of the words: these share some of their "
+            "Chinese character pairs (`relaxed` is true too)."
+        }
+    )
+    more_by_relevance = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "With a `sort` other than relevance: how many more listings the "
+            "same search shows sorted by relevance (those matching only some of the words). "
+            "`null` when none, or sorted by relevance."
+        },
+    )
     unheld = fields.List(
         fields.String(),
         metadata={
@@ -610,7 +686,7 @@ class SearchResultsSchema(Schema):
             "without the `region` filter, every other filter kept. `null` otherwise."
         },
     )
-    took_ms = fields.Float()
+    took_ms = fields.Float(metadata={"description": "The search's time, in milliseconds."})
     hits = fields.List(fields.Nested(SearchHitSchema))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
 
@@ -626,6 +702,7 @@ def search_results(results: dict) -> dict:
         "did_you_mean": _string(results["did_you_mean"]),
         "strict_total": _number(int, results["strict_total"]),
         "loose": results["loose"],
+        "more_by_relevance": _number(int, results["more_by_relevance"]),
         "unheld": [_string(word) for word in results["unheld"]],
         "regions_missed": [
             {"value": _string(row["value"]), "label": _string(row["label"])}

@@ -101,6 +101,9 @@ def search_listings(args, pagination_parameters):
         ),
         "strict_total": results.strict_total,
         "loose": results.loose,
+        "more_by_relevance": discovery.more_by_relevance(
+            _engine(), args, results, searching.current(session)
+        ),
         "unheld": discovery.unheld_as_typed(results, args.get("q") or ""),
         "regions_missed": discovery.labelled_regions(
             discovery.regions_missed(args, results), get_translations().gettext, str(get_locale())

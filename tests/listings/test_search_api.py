@@ -319,6 +319,7 @@ def test_the_search_body_is_what_its_documented_schema_dumps():
         "did_you_mean": None,
         "strict_total": None,
         "loose": False,
+        "more_by_relevance": "3",
         "unheld": ["外賣", 3],
         "regions_missed": [{"value": "hong_kong", "label": "香港", "unsent": 1}],
         "elsewhere_total": 5,

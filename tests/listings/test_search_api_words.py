@@ -91,6 +91,8 @@ def test_a_word_no_listing_holds_is_named_as_typed_beside_what_the_others_found(
     body = _search(client, q="外賣 公交")
     assert body["hits"] and body["unheld"] == ["外賣"]
     assert _search(client, q="公交")["unheld"] == []
+    # English as typed too, where folding drops the punctuation around it.
+    assert _search(client, q="'; Takeaway 公交")["unheld"] == ["Takeaway"]
     page = client.raw.get("/market", query_string={"q": "外賣 公交"},
                           headers={"Accept-Language": "en"})  # fmt: skip
     assert "No listing mentions “外賣”: these match your other words." in page.get_data(
@@ -253,6 +255,8 @@ def test_a_sort_that_shows_fewer_listings_than_relevance_says_how_many_and_why(c
     # follows the port listing; sorted by date, only listings matching most words show.
     words = "集装箱 吞吐量 港口 公交"
     assert _search(client, q=words)["strict_total"] == 1
+    assert _search(client, q=words)["more_by_relevance"] is None
+    assert _search(client, q=words, sort="newest")["more_by_relevance"] == 1
     page = client.raw.get("/market", query_string={"q": words, "sort": "newest"},
                           headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
     assert "1 more listing matches some of them." in page
