@@ -293,7 +293,9 @@ def market():
             _(discovery.REGION_LABELS[region]) for region in discovery.regions_missed(args, results)
         ),
         unheld=word_list(
-            f"“{word}”" for word in discovery.unheld_as_typed(results, args.get("q") or "")
+            # Quoted as the reader's language quotes (「」 in Traditional).
+            _("“%(term)s”", term=word)
+            for word in discovery.unheld_as_typed(results, args.get("q") or "")
         ),
     )  # fmt: skip
     return page, status

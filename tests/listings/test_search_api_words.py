@@ -98,6 +98,9 @@ def test_a_word_no_listing_holds_is_named_as_typed_beside_what_the_others_found(
     assert "No listing mentions “外賣”: these match your other words." in page.get_data(
         as_text=True
     )
+    hant = client.raw.get("/market", query_string={"q": "外賣 公交"},
+                          headers={"Accept-Language": "zh-HK"})  # fmt: skip
+    assert "沒有掛牌提到「外賣」" in hant.get_data(as_text=True)
 
 
 def test_no_word_is_named_unheld_when_none_is_held(client, published):
