@@ -283,6 +283,8 @@ def market():
         corrected=_corrected_link(shown_correction, searched),
         search_id=logged,
         filtered=any(args.get(name) not in (None, []) for name in _FILTERS),
+        # The way on drops what was refused: "these filters" only when a filter was.
+        filters_refused=any(key not in _NOT_FILTERS for key in bad_arguments),
         kept=_kept_ranges(args),
         elsewhere=elsewhere,
         more_by_relevance=more,
@@ -344,6 +346,8 @@ def _kept_ranges(args: dict) -> dict:
     return {name: value for name, value in kept.items() if value is not None}
 
 
+#: The market's arguments that are not filters: a refused one is no filter to search without.
+_NOT_FILTERS = frozenset({"q", "page", "page_size", "sort"})
 _FILTERS = (
     *discovery.KEYWORD_FILTERS, *discovery.BOOLEAN_FILTERS,
     "price_min", "price_max", "year_from", "year_to",

@@ -17,6 +17,9 @@ def test_a_refused_search_keeps_the_page_the_words_and_the_filters(client, contr
     alert = html[start : html.index("</div>", start)]
     said = "bidirectional embedding" if control == "\u202e" else "control characters."
     assert "“Search” was not understood. Text may not hold " + said in alert
+    # The words were refused, not a filter: the way on says so.
+    assert "Search again without the values refused" in alert
+    assert "Search without these filters" not in alert
     assert '<input type="hidden" name="category" value="transport">' in html
     assert "公交" in html[html.index('id="q"') :].split(">", 1)[0]  # the words as typed
 
@@ -30,6 +33,7 @@ def test_a_refused_filter_is_named_and_the_words_still_searched(client):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "“Provider” was not understood" in html
+    assert "Search without these filters" in html
     assert 'value="公交"' in html
 
 
