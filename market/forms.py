@@ -262,10 +262,13 @@ def error_lines(errors, message: str = "") -> list[str]:
     return lines
 
 
-def error_text(message: str, *, keep_choices: bool = False) -> str:
+def error_text(
+    message: str, *, keep_choices: bool = False, labels: Mapping[str, str] | None = None
+) -> str:
     """A validation message in the reader's language (marshmallow's own ones included). A
     list of allowed codes is replaced by "choose one of the offered values" unless
-    ``keep_choices`` (an API caller sends the codes themselves)."""
+    ``keep_choices`` (an API caller sends the codes themselves); a code suggested for a slip
+    is shown by its name in ``labels`` when it has one (hong_kong: 中国香港)."""
     message = str(message)
     translated = gettext(message)
     if translated != message:
@@ -275,12 +278,14 @@ def error_text(message: str, *, keep_choices: bool = False) -> str:
         if match:
             values = match.groupdict()
             if "message" in values:  # a refused value's own message (market.fields.REFUSED_ITEM)
-                values["message"] = error_text(values["message"], keep_choices=keep_choices)
+                values["message"] = error_text(
+                    values["message"], keep_choices=keep_choices, labels=labels
+                )
             elif "suggestion" in values and not keep_choices:
                 # the code a slip was close to (region=hongkon: hong_kong), as the API says it
                 return gettext(
                     "Did you mean {suggestion}? Choose one of the offered values."
-                ).format(suggestion=values["suggestion"])
+                ).format(suggestion=(labels or {}).get(values["suggestion"], values["suggestion"]))
             elif "choices" in values and not keep_choices:  # codes mean nothing to a reader
                 return gettext("Choose one of the offered values.")
             return gettext(REWORDED.get(template, template)).format(**values)

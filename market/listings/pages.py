@@ -159,6 +159,11 @@ def _searched_args(refused: set[str]) -> dict[str, list[str]]:
     return searched
 
 
+def _region_names() -> dict[str, str]:
+    """Each region code's name in the reader's language, for a code suggested for a slip."""
+    return {code: _(label) for code, label in discovery.REGION_LABELS.items()}
+
+
 def _argument_errors(errors: dict) -> list[str]:
     """One readable line per argument of the URL that could not be read."""
     lines = []
@@ -172,7 +177,7 @@ def _argument_errors(errors: dict) -> list[str]:
             # from 1 to 500.
             lines.append(bounds_text(message, title) or _(
                 "“%(name)s” was not understood. %(message)s", name=title,
-                message=error_text(message),
+                message=error_text(message, labels=_region_names()),
             ))  # fmt: skip
     return lines
 

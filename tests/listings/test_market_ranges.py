@@ -110,12 +110,13 @@ def test_a_refused_price_is_told_in_chinese(client, published):
 
 @pytest.mark.parametrize(
     ("language", "told"),
-    [("en", "“hongkon”: Did you mean hong_kong? Choose one of the offered values."),
-     ("zh-CN", "“hongkon”：您是不是要找 hong_kong？请从列表中选择一项。")],
+    [("en", "“hongkon”: Did you mean Hong Kong? Choose one of the offered values."),
+     ("zh-CN", "“hongkon”：您是不是要找 中国香港？请从列表中选择一项。")],
 )  # fmt: skip
-def test_a_region_close_to_a_known_one_is_offered_on_the_page_as_in_the_api(
+def test_a_region_close_to_a_known_one_is_offered_on_the_page_by_its_name(
     client, published, language, told
 ):
+    # The API offers the code a client sends; a reader gets the region's name.
     response = client.get("/market?region=hongkon", headers={"Accept-Language": language})
     assert response.status_code == 422
     assert told in html.unescape(response.get_data(as_text=True))
