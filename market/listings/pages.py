@@ -599,7 +599,11 @@ def provider_new():
             chosen = offered[0]
         form = listings.draft_from_asset(*chosen, discovery.REGION_LABELS) if chosen else {}
         return _editor(form, {}, offered, chosen)
-    data, errors = parse_form(schemas.ListingFormSchema())
+    chosen = next(
+        (pair for pair in offered if str(pair[0].id) == request.form.get("asset_id")), None
+    )
+    with _knowing(_provider(offered, chosen, None)):
+        data, errors = parse_form(schemas.ListingFormSchema())
     if not errors:
         asset = session.get(Asset, data["asset_id"])
         owner = (
@@ -613,11 +617,7 @@ def provider_new():
         else:
             flash(_("Draft saved. Submit it for compliance review when it is ready."))
             return redirect(url_for("listings.provider_listing", listing_id=listing.id))
-    chosen = next(
-        (pair for pair in offered if str(pair[0].id) == request.form.get("asset_id")), None
-    )
-    errors = _with_terms_errors(schemas.flat_errors(errors), _provider(offered, chosen, None))
-    return _editor(request.form, errors, offered, chosen), 422
+    return _editor(request.form, schemas.flat_errors(errors), offered, chosen), 422
 
 
 def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None):
@@ -631,19 +631,11 @@ def _editor(form, errors: dict, offered, chosen, listing: Listing | None = None)
     )  # fmt: skip
 
 
-def _with_terms_errors(errors: dict, provider: Organisation | None) -> dict:
-    """``errors`` (flat, by the editor's field names) with the terms' contradiction as typed
-    (a territory of the provider's alone with cross-border use allowed, or one beyond it
-    without): the service that finds it is not reached while other fields are refused, and
-    the editor names every wrong field at once."""
-    territory = [code for code in request.form.getlist("territory") if code]
-    if provider is None or not territory or {"territory", "cross_border"} & set(errors):
-        return errors
-    cross_border = bool(request.form.get("cross_border"))
-    refusal = licence.contradiction(territory, cross_border, provider.jurisdiction, "terms")
-    if refusal is None:
-        return errors
-    return {**errors, **schemas.flat_errors({refusal.field: [refusal.message]})}
+def _knowing(provider: Organisation | None) -> schemas.ProviderContext:
+    """The editor's form loaded knowing the provider's jurisdiction, as the API's is
+    (``views.provider_known``): terms contradicting it are named with every other wrong
+    field at once, not only once those are put right."""
+    return schemas.ProviderContext({"home": provider.jurisdiction if provider else None})
 
 
 def _provider(offered, chosen, listing: Listing | None) -> Organisation | None:
@@ -698,7 +690,8 @@ def provider_edit(listing_id: int):
     chosen = (listing.asset, revision.certificate)
     if request.method == "GET":
         return _editor(listings.revision_form(revision), {}, [chosen], chosen, listing)
-    data, errors = parse_form(schemas.RevisionFormSchema())
+    with _knowing(listing.organisation):
+        data, errors = parse_form(schemas.RevisionFormSchema())
     if not errors:
         try:
             listings.update_draft(session, listing, data, utcnow())
@@ -708,8 +701,7 @@ def provider_edit(listing_id: int):
         else:
             flash(_("Draft saved. Submit it for compliance review when it is ready."))
             return redirect(url_for("listings.provider_listing", listing_id=listing.id))
-    errors = _with_terms_errors(schemas.flat_errors(errors), listing.organisation)
-    return _editor(request.form, errors, [chosen], chosen, listing), 422
+    return _editor(request.form, schemas.flat_errors(errors), [chosen], chosen, listing), 422
 
 
 @blp.route("/provider/listings/<int:listing_id>", methods=["GET", "POST"])
