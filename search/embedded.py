@@ -364,7 +364,7 @@ class EmbeddedEngine(SearchEngine):
             strict_total=strict,
             loose=loose is not None and total > 0,
             held=found[-1],
-            unheld=unheld if loose is None else (),
+            unheld=unheld,
         )
 
     def _loose(self, conn, tables: Tables, snapshot: memory.Snapshot, plan):

@@ -432,8 +432,9 @@ def search(
             matched = scored[key] = Counter()
             for group in groups:
                 matched.update(group.keys())
-        factors = matching.factors or [1.0] * count
-        found = _combined(groups, near, matching.required, members, weights, matched, factors)
+        found = _combined(
+            groups, near, matching.required, members, weights, matched, matching.factors
+        )
     for name, values, factor in plan.boosts + plan.nudges:
         boosted = set()
         for value in values:

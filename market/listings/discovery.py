@@ -611,7 +611,7 @@ def years_label(low: str, high: str, gettext) -> str:
 def unheld_as_typed(results: search.Results | None, typed: str) -> list[str]:
     """The query's words no listing holds (left out of the match: 外卖 of 外卖订单), each as
     the buyer typed it (外賣, Rental) where folding kept its length, else as read."""
-    if results is None or not results.total or results.loose:
+    if results is None:  # the engines name none when nothing is held or found
         return []
     folded = search.analysis.fold(typed)
     same = len(folded) == len(typed)

@@ -635,8 +635,7 @@ class SearchResultsSchema(Schema):
         allow_none=True,
         metadata={
             "description": "The words corrected (English by spelling, Chinese by sound), in "
-            "the script typed; when the words as typed found nothing, the hits are the "
-            "correction's. `null`: nothing to correct."
+            "the script typed; the hits are the correction's. `null`: nothing to correct."
         },
     )
     strict_total = fields.Integer(

@@ -76,7 +76,7 @@ def check_terms(terms: dict, home: str, field: str = "terms") -> dict:
     cross-border use allowed): each contradiction is refused on the field that makes it.
     """
     territory = _territory(terms["territory"])
-    refusal = contradiction(terms["territory"], terms["cross_border"], home, field)
+    refusal = contradiction(territory, terms["cross_border"], home, field)
     if refusal is not None:
         raise refusal
     return {
