@@ -610,7 +610,8 @@ def years_label(low: str, high: str, gettext) -> str:
 
 def unheld_as_typed(results: search.Results | None, typed: str) -> list[str]:
     """The query's words no listing holds (left out of the match: 外卖 of 外卖订单), each as
-    the buyer typed it (外賣, Rental) where folding kept its length, else as read."""
+    the buyer typed it (外賣, Rental) where folding kept its length, else as read; single
+    characters and counts are not named (:func:`_slight`)."""
     if results is None:  # the engines name none when nothing is held or found
         return []
     folded = search.analysis.fold(typed)
@@ -618,11 +619,24 @@ def unheld_as_typed(results: search.Results | None, typed: str) -> list[str]:
     lower = typed.lower() if len(typed.lower()) == len(typed) else ""
     shown = []
     for word in results.unheld:
+        if _slight(word):
+            continue
         at = folded.find(word) if same else -1
         if at < 0 and word.isascii():
             at = lower.find(word)  # folding dropped punctuation ('; DROP TABLE)
         shown.append(typed[at : at + len(word)] if at >= 0 else word)
     return shown
+
+
+#: Characters that open a count (一家, 两个, 几种): a count says nothing about the data.
+_COUNTING = frozenset("一二两三四五六七八九十几每某")
+
+
+def _slight(word: str) -> bool:
+    """A word not worth naming as missing: one Chinese character (地 of 来源地, 来 of 拿来),
+    or a count (一家). Naming it reads as if the buyer had asked for it."""
+    cjk = all("\u3400" <= char <= "\u9fff" for char in word)
+    return cjk and (len(word) == 1 or (len(word) == 2 and word[0] in _COUNTING))
 
 
 def in_typed_script(suggestion: str | None, typed: str, traditional: bool) -> str | None:

@@ -663,8 +663,9 @@ class SearchResultsSchema(Schema):
         fields.String(),
         metadata={
             "description": "The query's words no listing holds, left out of the match (外卖 "
-            "of 外卖订单): the hits hold the other words. As typed; empty when no word is "
-            "held (`loose`) or nothing is found."
+            "of 外卖订单): the hits hold the other words. As typed; single Chinese characters "
+            "(地 of 来源地) and counts (一家) are not named; empty when no word is held "
+            "(`loose`) or nothing is found."
         },
     )
     regions_missed = fields.List(

@@ -103,6 +103,14 @@ def test_a_word_no_listing_holds_is_named_as_typed_beside_what_the_others_found(
     assert "沒有掛牌提到「外賣」" in hant.get_data(as_text=True)
 
 
+def test_single_characters_and_counts_are_not_named_unheld(client, published):
+    # 来源地 is read as 来源 + 地 and 一家 is a count: naming them as "not mentioned" reads as
+    # if the buyer had asked for them. A word of the data (外卖) is still named.
+    body = _search(client, q="一家 公交 来源地 外卖")
+    assert body["hits"] and "外卖" in body["unheld"]
+    assert not {"地", "一家"} & set(body["unheld"])
+
+
 def test_no_word_is_named_unheld_when_none_is_held(client, published):
     # Nothing holds any word: nothing is "the other words" (a loose match, or nothing).
     assert _search(client, q="火星陨石 外卖")["unheld"] == []
