@@ -1,6 +1,6 @@
-"""The blind, the fresh, the unseen, the English-weighted and the mixed additions to the buyers'
-relevance set are judged, once each, in names the demo catalogue knows: a misspelt product or
-place would grade nothing and pass for "nothing fits"."""
+"""The blind, the fresh, the unseen, the English-weighted, the mixed and the buyers' additions to
+the buyers' relevance set are judged, once each, in names the demo catalogue knows: a misspelt
+product or place would grade nothing and pass for "nothing fits"."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ ADDITIONS = pytest.mark.parametrize(
         (judged.unseen_queries, "u"),
         (judged.english_queries, "e"),
         (judged.mix_queries, "m"),
+        (judged.buyer_queries, "y"),
     ],
 )
 
@@ -95,6 +96,15 @@ def test_the_mix_queries_are_the_written_mix():
     assert sum(1 for q in long if q["query"].isascii()) == 6
 
 
+def test_the_buyer_queries_are_the_written_mix():
+    groups = [q["group"] for q in judged.buyer_queries()]
+    assert {group: groups.count(group) for group in GROUPS} == {
+        "zh-hans": 40, "zh-hant": 15, "en": 15, "mixed": 10, "typo": 10, "long": 10,
+    }  # fmt: skip
+    long = [q for q in judged.buyer_queries() if q["group"] == "long"]
+    assert sum(1 for q in long if q["query"].isascii()) == 5
+
+
 @ADDITIONS
 def test_every_added_query_has_one_judgment_naming_known_products_and_places(additions, letter):
     lines = judgment_lines()
@@ -164,6 +174,17 @@ def test_seven_is_the_six_and_the_mix_additions_which_are_in_no_other_set():
     assert not mix & (sets["six"] | sets["heldout"] | sets["tuning"])
 
 
+def test_eight_is_the_seven_and_the_buyer_additions_which_are_in_no_other_set():
+    from tests.search.relevance.measure import EIGHT, SEVEN, query_sets
+
+    sets = query_sets()
+    buyer = {q["id"] for q in judged.buyer_queries()}
+    assert sets["buyer"] == buyer
+    assert sets["eight"] == sets["seven"] | buyer
+    assert EIGHT[:-1] == SEVEN and EIGHT[-1] == "buyer"
+    assert not buyer & (sets["seven"] | sets["heldout"] | sets["tuning"])
+
+
 def test_the_five_sets_are_each_summed_up_and_averaged():
     from tests.search.relevance.measure import per_set
 
@@ -186,3 +207,9 @@ def test_the_five_sets_are_each_summed_up_and_averaged():
     seven = per_set(rows, sets, ("dev", "tuning", "blind", "fresh", "unseen", "english", "mix"))
     assert seven["mix"] == (1.0, 0, 1)
     assert seven["macro"] == (statistics.fmean([0.75, 1.0, 0.5, 0.0, 0.5, 0.25, 1.0]), 2, 9)
+    sets["buyer"] = {"c"}
+    eight = per_set(
+        rows, sets, ("dev", "tuning", "blind", "fresh", "unseen", "english", "mix", "buyer")
+    )
+    assert eight["buyer"] == (0.0, 1, 1)
+    assert eight["macro"] == (statistics.fmean([0.75, 1.0, 0.5, 0.0, 0.5, 0.25, 1.0, 0.0]), 3, 10)

@@ -66,6 +66,15 @@ def mix_queries() -> list[dict]:
     return json.loads((HERE / "mix_queries.json").read_text(encoding="utf-8"))
 
 
+def buyer_queries() -> list[dict]:
+    """Buyers' blind additions (``buyer_queries.json``, ids ``y001``...): written after the
+    mixed ones, before the catalogue was read, judged after, in the proportions of the buyers'
+    set (40 simplified and 15 traditional Chinese, 15 English, 10 mixed, 10 typos, 10 long
+    requests half in English); measured apart (``--set buyer``) and in ``eight``; in no other
+    set."""
+    return json.loads((HERE / "buyer_queries.json").read_text(encoding="utf-8"))
+
+
 def every_query() -> list[dict]:
     """The queries of every file, in the order above."""
     return (
@@ -76,6 +85,7 @@ def every_query() -> list[dict]:
         + unseen_queries()
         + english_queries()
         + mix_queries()
+        + buyer_queries()
     )
 
 
