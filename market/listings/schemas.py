@@ -98,6 +98,19 @@ class LicenceTermsSchema(Schema):
     attribution = fields.Boolean(load_default=True)
 
 
+def _refuse_contradiction(terms: dict | None) -> None:
+    """Refuse ``terms`` (their valid fields, when others are refused) whose territory and
+    cross-border flag contradict each other for the provider set in ``ProviderContext``, on
+    the dotted field ``licence.contradiction`` names; nothing when the provider is unknown."""
+    home = ProviderContext.get(default={}).get("home")
+    terms = terms or {}
+    if home is None or "territory" not in terms or "cross_border" not in terms:
+        return
+    refusal = licence.contradiction(terms["territory"], terms["cross_border"], home, "terms")
+    if refusal is not None:
+        raise ValidationError({refusal.field: [refusal.message]})
+
+
 class ListingPlanInputSchema(Schema):
     """A pricing plan: integer minor units and an ISO 4217 currency.
 
@@ -231,13 +244,7 @@ class RevisionInputSchema(Schema):
         (``licence.contradiction``), when the provider is known: named beside every other
         refused field, in one 422, not only once those are put right; on the field the
         service names (``terms.territory`` or ``terms.cross_border``)."""
-        home = ProviderContext.get(default={}).get("home")
-        terms = data.get("terms") or {}  # the terms' valid fields, when others are refused
-        if home is None or "territory" not in terms or "cross_border" not in terms:
-            return
-        refusal = licence.contradiction(terms["territory"], terms["cross_border"], home, "terms")
-        if refusal is not None:
-            raise ValidationError({refusal.field: [refusal.message]})
+        _refuse_contradiction(data.get("terms"))
 
     @validates_schema
     def coverage_order(self, data, **_):
@@ -267,6 +274,13 @@ class PrivateOfferInputSchema(ListingPlanInputSchema):
         """Only private offers are added to a listing on sale."""
         if data.get("kind") != PlanKind.PRIVATE_OFFER:
             raise ValidationError({"kind": ["must be private_offer"]})
+
+    @validates_schema(skip_on_field_errors=False)
+    def territory_fits_provider(self, data, **_):
+        """The offer's own terms contradicting themselves for the provider (set by
+        ``views.provider_known``) are named beside every other refused field, in one 422,
+        as a listing's are."""
+        _refuse_contradiction(data.get("terms"))
 
 
 class ComplianceReviewInputSchema(FormSchema):

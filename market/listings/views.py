@@ -297,6 +297,7 @@ def delist_listing(data, listing_id: int):
 
 @blp.route("/provider/listings/<int:listing_id>/offers", methods=["POST"])
 @requires("catalog:write")
+@provider_known
 @blp.arguments(schemas.PrivateOfferInputSchema)
 @blp.response(201, schemas.ListingPlanSchema)
 def make_private_offer(data, listing_id: int):
