@@ -685,10 +685,10 @@ class SearchResultsSchema(Schema):
         fields.Nested(RegionSchema),
         metadata={
             "description": "The regions the words name (港鐵, 香港 樓價, Hong Kong) when no "
-            "listing this page shows first is in one of them (its first five, and of those "
-            "only the ones matching most words when `strict_total` is set): a place only "
-            "ranks listings, so these match the other words. Empty with a `region` filter "
-            "or no hits."
+            "listing the search shows first is in one of them (its first five, and of those "
+            "only the ones matching most words when `strict_total` is set; the same on every "
+            "page and at any `page_size`): a place only ranks listings, so these match the "
+            "other words. Empty with a `region` filter or when nothing is found."
         },
     )
     elsewhere_total = fields.Integer(
