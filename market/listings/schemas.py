@@ -553,7 +553,9 @@ class SearchArgsSchema(Schema):
     def _one_paging_scheme(self, _data, original, **_kwargs):
         # Every list of the API pages with page/page_size; an old per_page would be ignored.
         if "per_page" in original:
-            raise ValidationError("unknown: lists page with page and page_size", "per_page")
+            raise ValidationError(
+                N_("Unknown field: lists page with page and page_size."), "per_page"
+            )
 
 
 class MarketArgsSchema(SearchArgsSchema):
