@@ -191,7 +191,10 @@ def test_a_state_move_the_listing_cannot_make_is_refused_in_a_sentence(
      "registry/services.py", "registry/states.py", "registry/pages/provider.py",
      "registry/pages/public.py", "registry/pages/reviewer.py", "listings/schemas.py",
      "identity/services.py", "identity/schemas.py", "identity/operator.py",
-     "identity/credit_code.py"],
+     "identity/credit_code.py", "trading/delivery.py", "trading/flows.py",
+     "trading/pages.py", "trading/payments.py", "trading/refunds.py", "trading/schemas.py",
+     "trading/settlement.py", "trading/states.py", "trading/stripe_events.py",
+     "trading/views.py"],
 )  # fmt: skip
 def test_the_refusals_buyers_and_providers_meet_are_sentences(module):
     # A capital and a full stop, as the API's other messages: a refusal written as a fragment
