@@ -125,7 +125,7 @@ def errors_of(
     """``error.errors``, its messages through ``translate`` (the reader's language); when the
     service named nothing, the id of the URL the refusal is about (``{"order_id": [message]}``),
     so that no 404 or 409 leaves the caller guessing. A "no such <thing>" names the URL's id of
-    that thing (``no such entitlement`` on ``/downloads/<entitlement_id>/<file_id>`` names
+    that thing (``No such entitlement.`` on ``/downloads/<entitlement_id>/<file_id>`` names
     ``entitlement_id``), anything else its last."""
     errors = error.messages(translate)
     if not errors and error.status in (404, 409) and url_ids:
@@ -135,7 +135,7 @@ def errors_of(
 
 def _url_id_named(message: str, names: list[str]) -> str:
     if message.lower().startswith("no such "):
-        words = message[len("no such ") :].lower().split()
+        words = message[len("no such ") :].lower().rstrip(".").split()  # "No such order."
         for wanted in ("_".join(words), words[-1], words[0]):
             for name in names:
                 if name.removesuffix("_id") == wanted:

@@ -216,6 +216,9 @@ BOUNDS_NAMED = {
         "“{name}” must be more than {min} and at most {max}."
     ),
     "Must be less than {max}.": N_("“{name}” must be less than {max}."),
+    # An amount (market.text.Money) read as a number of yuan below zero or past its bounds.
+    "The amount must not be negative.": N_("“{name}” must be 0 or more."),
+    "The amount must be between {low} and {high}.": N_("“{name}” must be from {low} to {high}."),
 }
 
 

@@ -111,11 +111,11 @@ class Money(fields.Field):
                     break
         else:
             raise self.make_error("invalid")
-        if text.startswith("-"):
-            raise self.make_error("negative")
-        match = _AMOUNT.match(text)
+        match = _AMOUNT.match(text.removeprefix("-"))
         if match is None:
             raise self.make_error("invalid")
+        if text.startswith("-"):  # an amount, read, below zero: not "enter an amount"
+            raise self.make_error("negative")
         places = EXPONENTS[currency]
         decimals = (match.group(1) or "").rstrip("0")
         if len(decimals) > places:

@@ -54,6 +54,7 @@ def test_money_is_typed_in_the_major_unit_and_stored_in_minor_units(typed, curre
         ("48000.005", "CNY", "This currency allows at most 2 decimal places."),
         ("1.5", "JPY", "This currency has no decimal places."),
         ("-5", "CNY", "The amount must not be negative."),
+        ("-abc", "CNY", "Enter an amount such as 48,000.00."),  # no amount, negative or not
         ("48,00", "CNY", "Enter an amount such as 48,000.00."),
         ("1e5", "CNY", "Enter an amount such as 48,000.00."),
         ("四万", "CNY", "Enter an amount such as 48,000.00."),

@@ -220,7 +220,9 @@ def test_the_traditional_catalogue_keeps_no_mainland_word(tmp_path):
     assert found == []
     assert hant.get("Save draft").string == "儲存草稿"
     assert hant.get("Add").string == "新增"
-    assert hant.get("this entitlement is delivered through the API").string == "這項權益經 API 交付"
+    assert (
+        hant.get("This entitlement is delivered through the API.").string == "這項權益經 API 交付。"
+    )
     assert hant.get("Video").string == "影片"
     assert hant.get("Print").string == "列印"
     reload = "Something went wrong. Reload the page and try again."

@@ -90,7 +90,7 @@ def request_change(
     """Enter a new payee account for an organisation; pending until a second user confirms."""
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound(N_("no such organisation"), field="organisation_id")
+        raise NotFound(N_("No such organisation."), field="organisation_id")
     _check(organisation, data)
     waiting = session.scalar(
         sa.select(PayeeAccount.id).where(

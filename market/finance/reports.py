@@ -295,7 +295,7 @@ def check(session: Session, name: str, organisation_id: int | None = None) -> st
     if organisation_id is None:
         raise InvalidInput(N_("choose the organisation"), field="organisation_id")
     if session.get(Organisation, organisation_id) is None:
-        raise NotFound(N_("no such organisation"), field="organisation_id")
+        raise NotFound(N_("No such organisation."), field="organisation_id")
     return name
 
 

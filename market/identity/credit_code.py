@@ -31,19 +31,19 @@ def validate(code: str) -> str:
     """Return the normalised (upper-case) code or raise :class:`CreditCodeError`."""
     code = code.strip().upper()
     if len(code) != 18:
-        raise CreditCodeError(N_("a credit code has 18 characters"))
+        raise CreditCodeError(N_("A credit code has 18 characters."))
     bad = sorted({char for char in code if char not in ALPHABET})
     if bad:
         raise CreditCodeError(
-            N_("a credit code has only digits and capital letters other than I, O, S, V and Z")
+            N_("A credit code has only digits and capital letters other than I, O, S, V and Z.")
         )
     if code[0] not in AUTHORITIES:
-        raise CreditCodeError(N_("the first character is not a registration authority code"))
+        raise CreditCodeError(N_("The first character is not a registration authority code."))
     if not code[2:8].isdigit():
-        raise CreditCodeError(N_("characters 3 to 8 must be an administrative division code"))
+        raise CreditCodeError(N_("Characters 3 to 8 must be an administrative division code."))
     expected = check_character(code[:17])
     if code[17] != expected:
         raise CreditCodeError(
-            N_("the last character (the check character) does not match the other 17: a typo?")
+            N_("The last character (the check character) does not match the other 17: a typo?")
         )
     return code

@@ -37,7 +37,7 @@ def create_operator(session: Session, owner: User, data: dict, now: datetime) ->
     organisation. The exchange does not review itself, so it is verified from the start.
     """
     if find_operator(session) is not None:
-        raise Conflict(N_("the exchange operator's organisation exists already"), field="operator")
+        raise Conflict(N_("The exchange operator's organisation exists already."), field="operator")
     organisation = create_organisation(session, owner, data)
     organisation.is_operator = True
     organisation.verified_at = now
@@ -52,14 +52,14 @@ def add_staff_member(session: Session, user: User, role: MemberRole) -> Membersh
     operator = find_operator(session)
     if operator is None:
         raise NotFound(
-            N_("the exchange operator's organisation does not exist yet"), field="operator"
+            N_("The exchange operator's organisation does not exist yet."), field="operator"
         )
     existing = membership(session, operator.id, user)
     if existing is None:
         existing = Membership(organisation_id=operator.id, user_id=user.id, role=role)
         session.add(existing)
     elif existing.role == MemberRole.OWNER and role != MemberRole.OWNER:
-        raise Conflict(N_("the operator's owner keeps the owner role"), field="role")
+        raise Conflict(N_("The operator's owner keeps the owner role."), field="role")
     else:
         existing.role = role
     session.flush()

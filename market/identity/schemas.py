@@ -131,7 +131,7 @@ class InvitationInputSchema(Schema):
     def not_owner(self, value, **_):
         """Ownership is not handed out by invitation."""
         if value == MemberRole.OWNER:
-            raise ValidationError("owners cannot be invited; invite an admin")
+            raise ValidationError("Owners cannot be invited; invite an admin.")
 
 
 class InvitationSchema(Schema):

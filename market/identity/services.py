@@ -80,7 +80,7 @@ def register_user(
     up confirms it by the link :func:`send_email_confirmation` mails.
     """
     if find_user(session, email) is not None:
-        raise Conflict(N_("an account with this e-mail already exists"), field="email")
+        raise Conflict(N_("An account with this e-mail already exists."), field="email")
     user = User(
         email=email.strip(),
         email_key=email_key(email),
@@ -99,7 +99,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
     user = find_user(session, email)
     valid = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        raise AuthenticationFailed(N_("e-mail or password is wrong"), field="password")
+        raise AuthenticationFailed(N_("E-mail or password is wrong."), field="password")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
@@ -108,10 +108,10 @@ def authenticate(session: Session, email: str, password: str) -> User:
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Replace the password after checking the current one; other sessions end."""
     if not passwords.verify_password(user.password_hash, current):
-        raise AuthenticationFailed(N_("the current password is wrong"), field="current_password")
+        raise AuthenticationFailed(N_("The current password is wrong."), field="current_password")
     if current == new:
         raise InvalidInput(
-            N_("the new password must differ from the current one"), field="new_password"
+            N_("The new password must differ from the current one."), field="new_password"
         )
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
@@ -130,7 +130,7 @@ def normalise_organisation(data: dict) -> dict:
     if data["jurisdiction"] == MAINLAND:
         if not code:
             raise InvalidInput(
-                N_("mainland organisations must give their unified social credit code"),
+                N_("Mainland organisations must give their unified social credit code."),
                 field="credit_code",
             )
         try:
@@ -139,7 +139,7 @@ def normalise_organisation(data: dict) -> dict:
             raise InvalidInput(str(error), field="credit_code") from None
     elif code:
         raise InvalidInput(
-            N_("unified social credit codes are for mainland organisations only"),
+            N_("Unified social credit codes are for mainland organisations only."),
             field="credit_code",
         )
     else:
@@ -151,7 +151,7 @@ def require_verified_email(user: User) -> None:
     """Only a user who has confirmed their e-mail address may act for an organisation."""
     if user.email_verified_at is None:
         raise PermissionDenied(
-            N_("confirm your e-mail address first: follow the link we mailed you"),
+            N_("Confirm your e-mail address first: follow the link we mailed you."),
             field="email",
         )
 
@@ -166,14 +166,14 @@ def create_organisation(session: Session, owner: User, data: dict) -> Organisati
         for field in ("name_zh", "name_en"):
             if names.imitates(data[field], [operator.name_zh, operator.name_en]):
                 raise InvalidInput(
-                    N_("this name imitates the exchange operator's; choose your own"),
+                    N_("This name imitates the exchange operator's; choose your own."),
                     field=field,
                 )
     if data["credit_code"] and session.scalar(
         sa.select(Organisation.id).where(Organisation.credit_code == data["credit_code"])
     ):
         raise Conflict(
-            N_("an organisation with this credit code is registered"), field="credit_code"
+            N_("An organisation with this credit code is registered."), field="credit_code"
         )
     organisation = Organisation(**data)
     organisation.memberships.append(Membership(user=owner, role=MemberRole.OWNER))
@@ -197,9 +197,9 @@ def require_membership(
     """The user's membership, or NotFound (not a member) / PermissionDenied (not an admin)."""
     found = membership(session, organisation_id, user)
     if found is None:
-        raise NotFound(N_("no such organisation"))
+        raise NotFound(N_("No such organisation."))
     if administer and not found.can_administer:
-        raise PermissionDenied(N_("only the organisation's owners and admins may do this"))
+        raise PermissionDenied(N_("Only the organisation's owners and admins may do this."))
     return found
 
 
@@ -213,7 +213,7 @@ def invite(
 ) -> tuple[Invitation, str]:
     """Invite an e-mail to join; the link goes out by mail through the outbox."""
     if role == MemberRole.OWNER:
-        raise InvalidInput(N_("owners cannot be invited; invite an admin"), field="role")
+        raise InvalidInput(N_("Owners cannot be invited; invite an admin."), field="role")
     key = email_key(email)
     already = session.scalar(
         sa.select(Membership.id)
@@ -221,7 +221,7 @@ def invite(
         .where(Membership.organisation_id == organisation.id, User.email_key == key)
     )
     if already:
-        raise Conflict(N_("this person is already a member"), field="email")
+        raise Conflict(N_("This person is already a member."), field="email")
     pending = session.scalar(
         sa.select(Invitation.id).where(
             Invitation.organisation_id == organisation.id,
@@ -232,7 +232,7 @@ def invite(
     )
     if pending:
         # Two open links for one person: send the first again instead.
-        raise Conflict(N_("this address has an open invitation; send it again"), field="email")
+        raise Conflict(N_("This address has an open invitation; send it again."), field="email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         organisation=organisation,
@@ -273,9 +273,9 @@ def resend_invitation(
     from now; the link mailed before stops working."""
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.organisation_id != organisation.id:
-        raise NotFound(N_("no such invitation"))
+        raise NotFound(N_("No such invitation."))
     if invitation.accepted_at is not None:
-        raise Conflict(N_("this invitation was accepted already"))
+        raise Conflict(N_("This invitation was accepted already."))
     token = secrets.token_urlsafe(32)
     invitation.token_hash = token_digest(token)
     invitation.expires_at = utcnow() + INVITATION_LIFETIME
@@ -290,7 +290,7 @@ def find_invitation(session: Session, token: str) -> Invitation:
         sa.select(Invitation).where(Invitation.token_hash == token_digest(token))
     )
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
-        raise NotFound(N_("this invitation does not exist, was used or has expired"))
+        raise NotFound(N_("This invitation does not exist, was used or has expired."))
     return invitation
 
 
@@ -298,9 +298,9 @@ def accept_invitation(session: Session, user: User, token: str) -> Membership:
     """Join the organisation of an invitation addressed to the user's e-mail."""
     invitation = find_invitation(session, token)
     if invitation.email_key != user.email_key:
-        raise PermissionDenied(N_("this invitation was sent to another e-mail address"))
+        raise PermissionDenied(N_("This invitation was sent to another e-mail address."))
     if membership(session, invitation.organisation_id, user):
-        raise Conflict(N_("you are already a member of this organisation"))
+        raise Conflict(N_("You are already a member of this organisation."))
     invitation.accepted_at = utcnow()
     # The invitation's link reached this address: that confirms it as well as a sign-up link.
     user.email_verified_at = user.email_verified_at or invitation.accepted_at
@@ -314,7 +314,7 @@ def organisation_or_404(session: Session, organisation_id: int) -> Organisation:
     """The organisation, or NotFound."""
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound(N_("no such organisation"))
+        raise NotFound(N_("No such organisation."))
     return organisation
 
 
@@ -331,7 +331,7 @@ def remove_member(session: Session, organisation: Organisation, user_id: int) ->
             )
         )
         if owners <= 1:
-            raise Conflict(N_("the last owner cannot be removed"), field="user_id")
+            raise Conflict(N_("The last owner cannot be removed."), field="user_id")
     session.delete(found)
     session.flush()
     return found
@@ -345,7 +345,7 @@ def membership_of(session: Session, organisation_id: int, user_id: int) -> Membe
         )
     )
     if found is None:
-        raise NotFound(N_("no such member"), field="user_id")
+        raise NotFound(N_("No such member."), field="user_id")
     return found
 
 
@@ -370,17 +370,17 @@ def revoke_invitation(
     """Withdraw an open invitation: its link stops working at once."""
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.organisation_id != organisation.id:
-        raise NotFound(N_("no such invitation"))
+        raise NotFound(N_("No such invitation."))
     if invitation.accepted_at is not None:
         raise Conflict(
-            N_("this invitation was accepted already"), state=["accepted"], action=["withdraw"]
+            N_("This invitation was accepted already."), state=["accepted"], action=["withdraw"]
         )
     now = utcnow()
     if invitation.expires_at <= now:
         # Withdrawn before, or lapsed: nothing is open to withdraw, and saying 200 twice would
         # hide it.
         raise Conflict(
-            N_("this invitation is no longer open"), state=["expired"], action=["withdraw"]
+            N_("This invitation is no longer open."), state=["expired"], action=["withdraw"]
         )
     invitation.expires_at = now
     session.flush()
@@ -389,7 +389,7 @@ def revoke_invitation(
 
 # --- E-mail confirmation and password reset --------------------------------------------------
 
-LINK_INVALID = N_("this link is not valid, was used already or has expired")
+LINK_INVALID = N_("This link is not valid, was used already or has expired.")
 
 
 def send_email_confirmation(

@@ -71,16 +71,26 @@ NOT_MAINLAND_IMPORTANT_DATA = N_(
     "Important data is a category of mainland China's data security rules: the provider is "
     "registered outside mainland China, so none is recorded."
 )
+NOT_MAINLAND_PATHWAY = N_(
+    "The provider is registered outside mainland China: its data does not leave the "
+    "mainland, so no export pathway is recorded."
+)
 
 
 def _mainland_only_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
-    """Important data (重要数据) is a category of the mainland's data security rules, never
-    asked of a provider registered elsewhere: a finding sent for one is refused, whatever the
-    decision, so that no review of such a listing records one."""
-    if revision.listing.organisation.is_mainland:
+    """Important data (重要数据) and the export pathway (数据出境) are categories of the
+    mainland's data rules, never asked of a provider registered elsewhere (its data does not
+    leave the mainland: ``Listing.is_outbound``): a finding sent for one is refused, whatever
+    the decision, so that no review of such a listing records one."""
+    if revision.listing.is_outbound:
         return {}
-    names = ("important_data", "important_data_note")
-    return {name: NOT_MAINLAND_IMPORTANT_DATA for name in names if data.get(name)}
+    messages = {
+        "important_data": NOT_MAINLAND_IMPORTANT_DATA,
+        "important_data_note": NOT_MAINLAND_IMPORTANT_DATA,
+        "cross_border_pathway": NOT_MAINLAND_PATHWAY,
+        "cross_border_evidence": NOT_MAINLAND_PATHWAY,
+    }
+    return {name: message for name, message in messages.items() if data.get(name)}
 
 
 def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
@@ -96,22 +106,15 @@ def _checklist_errors(revision: ListingRevision, data: dict) -> dict[str, str]:
         )
     if handling == PersonalInfoHandling.LAWFUL_BASIS and not data.get("personal_info_note"):
         errors["personal_info_note"] = N_("Record the lawful basis.")
-    if not revision.listing.organisation.is_mainland:
+    if not revision.listing.is_outbound:
+        # The provider is outside the mainland: neither important data nor the mainland's
+        # export pathway applies or is recorded.
         errors.update(_mainland_only_errors(revision, data))
-    elif data.get("important_data") is None:
+        return errors
+    if data.get("important_data") is None:
         errors["important_data"] = N_("Say whether the data is important data.")
     elif data["important_data"] and not data.get("important_data_note"):
         errors["important_data_note"] = N_("Record why and how important data is handled.")
-    if not revision.listing.is_outbound:
-        # The provider is outside the mainland: its data does not leave the mainland, so the
-        # mainland's export pathway neither applies nor is recorded.
-        for name in ("cross_border_pathway", "cross_border_evidence"):
-            if data.get(name):
-                errors[name] = N_(
-                    "The provider is registered outside mainland China: its data does not "
-                    "leave the mainland, so no export pathway is recorded."
-                )
-        return errors
     if not revision.terms["cross_border"]:
         return errors
     errors.update(_pathway_errors(data, asset.personal_info))

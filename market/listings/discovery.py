@@ -341,19 +341,34 @@ def leading_hits(results: search.Results) -> list[search.Hit]:
     return hits[:LEADING]
 
 
-def regions_missed(args: dict, results: search.Results | None) -> list[str]:
-    """The regions the query's words name (港鐵, 香港 樓價) when no listing shown first is in
-    one of them (:func:`leading_hits`): the place only ranks, so without this the buyer would
-    not know that what they see first is for elsewhere. The leading listings, not the whole
-    page: one Hong Kong listing further down, matching only some words (tourist flows for
-    港鐵客流), said nothing about the metro listings above it being the mainland's. Nothing
-    when a region filter is set or nothing is shown."""
-    if results is None or not results.hits or args.get("region"):
+def regions_missed(
+    engine: search.SearchEngine,
+    args: dict,
+    results: search.Results | None,
+    synonyms: search.analysis.Synonyms | None = None,
+) -> list[str]:
+    """The regions the query's words name (港鐵, 香港 樓價) when no listing the search shows
+    first is in one of them (:func:`leading_hits`): the place only ranks, so without this the
+    buyer would not know that what they see first is for elsewhere. The leading listings, not
+    the whole page: one Hong Kong listing further down, matching only some words (tourist
+    flows for 港鐵客流), said nothing about the metro listings above it being the mainland's.
+    The search's own leading listings, whatever the page and its size: the ``region`` facet
+    (over the whole result) says when none of them can be in the place; otherwise the page
+    holds them, or a search of them alone is made. Nothing when a region filter is set or
+    nothing is found."""
+    if results is None or not results.total or args.get("region"):
         return []
     named = regions_named(args.get("q") or "")
     wanted = set(vocabulary.within(named))
-    if not wanted or any(hit.source.get("region") in wanted for hit in leading_hits(results)):
+    if not wanted:
         return []
+    found_in = {value for value, count in results.facets.get("region", []) if count}
+    if found_in & wanted:
+        first = results
+        if results.page != 1 or len(results.hits) < min(LEADING, results.total):
+            first = run(engine, {**args, "page": 1, "page_size": LEADING}, synonyms)
+        if any(hit.source.get("region") in wanted for hit in leading_hits(first)):
+            return []
     return named
 
 

@@ -297,7 +297,10 @@ def market():
         one_word=discovery.one_word(args.get("q") or "", synonyms),
         demand_need=_demand_need(args.get("region") or []),
         regions_missed=word_list(
-            _(discovery.REGION_LABELS[region]) for region in discovery.regions_missed(args, results)
+            _(discovery.REGION_LABELS[region])
+            for region in discovery.regions_missed(
+                current_app.extensions["search"], args, results, synonyms
+            )
         ),
         unheld=word_list(
             # Quoted as the reader's language quotes (「」 in Traditional).

@@ -98,6 +98,19 @@ class LicenceTermsSchema(Schema):
     attribution = fields.Boolean(load_default=True)
 
 
+def _refuse_contradiction(terms: dict | None) -> None:
+    """Refuse ``terms`` (their valid fields, when others are refused) whose territory and
+    cross-border flag contradict each other for the provider set in ``ProviderContext``, on
+    the dotted field ``licence.contradiction`` names; nothing when the provider is unknown."""
+    home = ProviderContext.get(default={}).get("home")
+    terms = terms or {}
+    if home is None or "territory" not in terms or "cross_border" not in terms:
+        return
+    refusal = licence.contradiction(terms["territory"], terms["cross_border"], home, "terms")
+    if refusal is not None:
+        raise ValidationError({refusal.field: [refusal.message]})
+
+
 class ListingPlanInputSchema(Schema):
     """A pricing plan: integer minor units and an ISO 4217 currency.
 
@@ -231,13 +244,7 @@ class RevisionInputSchema(Schema):
         (``licence.contradiction``), when the provider is known: named beside every other
         refused field, in one 422, not only once those are put right; on the field the
         service names (``terms.territory`` or ``terms.cross_border``)."""
-        home = ProviderContext.get(default={}).get("home")
-        terms = data.get("terms") or {}  # the terms' valid fields, when others are refused
-        if home is None or "territory" not in terms or "cross_border" not in terms:
-            return
-        refusal = licence.contradiction(terms["territory"], terms["cross_border"], home, "terms")
-        if refusal is not None:
-            raise ValidationError({refusal.field: [refusal.message]})
+        _refuse_contradiction(data.get("terms"))
 
     @validates_schema
     def coverage_order(self, data, **_):
@@ -267,6 +274,13 @@ class PrivateOfferInputSchema(ListingPlanInputSchema):
         """Only private offers are added to a listing on sale."""
         if data.get("kind") != PlanKind.PRIVATE_OFFER:
             raise ValidationError({"kind": ["must be private_offer"]})
+
+    @validates_schema(skip_on_field_errors=False)
+    def territory_fits_provider(self, data, **_):
+        """The offer's own terms contradicting themselves for the provider (set by
+        ``views.provider_known``) are named beside every other refused field, in one 422,
+        as a listing's are."""
+        _refuse_contradiction(data.get("terms"))
 
 
 class ComplianceReviewInputSchema(FormSchema):
@@ -539,7 +553,9 @@ class SearchArgsSchema(Schema):
     def _one_paging_scheme(self, _data, original, **_kwargs):
         # Every list of the API pages with page/page_size; an old per_page would be ignored.
         if "per_page" in original:
-            raise ValidationError("unknown: lists page with page and page_size", "per_page")
+            raise ValidationError(
+                N_("Unknown field: lists page with page and page_size."), "per_page"
+            )
 
 
 class MarketArgsSchema(SearchArgsSchema):
@@ -672,10 +688,10 @@ class SearchResultsSchema(Schema):
         fields.Nested(RegionSchema),
         metadata={
             "description": "The regions the words name (港鐵, 香港 樓價, Hong Kong) when no "
-            "listing this page shows first is in one of them (its first five, and of those "
-            "only the ones matching most words when `strict_total` is set): a place only "
-            "ranks listings, so these match the other words. Empty with a `region` filter "
-            "or no hits."
+            "listing the search shows first is in one of them (its first five, and of those "
+            "only the ones matching most words when `strict_total` is set; the same on every "
+            "page and at any `page_size`): a place only ranks listings, so these match the "
+            "other words. Empty with a `region` filter or when nothing is found."
         },
     )
     elsewhere_total = fields.Integer(

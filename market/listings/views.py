@@ -106,7 +106,9 @@ def search_listings(args, pagination_parameters):
         ),
         "unheld": discovery.unheld_as_typed(results, args.get("q") or ""),
         "regions_missed": discovery.labelled_regions(
-            discovery.regions_missed(args, results), get_translations().gettext, str(get_locale())
+            discovery.regions_missed(_engine(), args, results, searching.current(session)),
+            get_translations().gettext,
+            str(get_locale()),
         ),
         "elsewhere_total": discovery.elsewhere(
             _engine(), args, results, searching.current(session)
@@ -297,6 +299,7 @@ def delist_listing(data, listing_id: int):
 
 @blp.route("/provider/listings/<int:listing_id>/offers", methods=["POST"])
 @requires("catalog:write")
+@provider_known
 @blp.arguments(schemas.PrivateOfferInputSchema)
 @blp.response(201, schemas.ListingPlanSchema)
 def make_private_offer(data, listing_id: int):

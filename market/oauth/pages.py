@@ -24,7 +24,7 @@ def _clients_page(organisation_id: int, status=200, errors=None, secret=None, cr
     # Owners and admins see every client; staff members of the operator see their own.
     offered_scopes = services.grantable_scopes(database, organisation, user)
     if not offered_scopes:
-        raise PermissionDenied(N_("only the organisation's owners and admins may do this"))
+        raise PermissionDenied(N_("Only the organisation's owners and admins may do this."))
     if services.may_manage_clients(database, organisation, user):
         listed = services.list_clients(database, organisation_id)
     else:

@@ -69,9 +69,9 @@ def _valid_until(issued: datetime) -> datetime:
 def issue(session: Session, claim: Claim, now: datetime) -> Certificate:
     """Issue the certificate of a claim whose notice has ended without a standing objection."""
     if claim.state == ClaimState.PUBLIC_NOTICE and now < claim.notice_ends_at:
-        raise Conflict(N_("the public notice has not ended yet"))
+        raise Conflict(N_("The public notice has not ended yet."))
     if any(objection.state == ObjectionState.OPEN for objection in claim.objections):
-        raise Conflict(N_("an objection to this claim is still open"))
+        raise Conflict(N_("An objection to this claim is still open."))
     move(session, claim, Action.ISSUE_CERTIFICATE, Actor.SYSTEM, None, None, now)
     for older in session.scalars(
         sa.select(Certificate).where(
@@ -165,7 +165,7 @@ def revoke(
 ) -> Certificate:
     """Revoke a valid certificate, with the reason shown to anyone who verifies it."""
     if certificate.status != CertificateStatus.VALID:
-        raise Conflict(N_("only a valid certificate can be revoked"))
+        raise Conflict(N_("Only a valid certificate can be revoked."))
     reason = visible_text(reason) or ""
     if not reason:
         raise InvalidInput(N_("Give a reason for this decision."), field="reason")

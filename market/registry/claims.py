@@ -60,7 +60,7 @@ def _check_rights(asset: Asset, data: dict) -> None:
     allowed = CULTURAL_RIGHTS if AssetKind(asset.kind).is_cultural else DATA_RIGHTS
     rights = set(data.get("rights") or [])
     if not rights:
-        raise InvalidInput(N_("name at least one right"), field="rights")
+        raise InvalidInput(N_("Name at least one right."), field="rights")
     if not rights <= allowed:
         raise InvalidInput(
             N_("These rights do not apply to this kind of asset."),
@@ -69,7 +69,7 @@ def _check_rights(asset: Asset, data: dict) -> None:
         )
     if data.get("source") == SourceKind.DERIVED and not data.get("source_references"):
         raise InvalidInput(
-            N_("a derived asset must name the assets it derives from"), field="source_references"
+            N_("A derived asset must name the assets it derives from."), field="source_references"
         )
 
 
@@ -77,7 +77,7 @@ def _version(asset: Asset, number: int | None) -> AssetVersion:
     if number is None:
         if asset.latest_version is None:
             raise InvalidInput(
-                N_("upload the asset's files before claiming rights"), field="version"
+                N_("Upload the asset's files before claiming rights."), field="version"
             )
         return asset.latest_version
     for version in asset.versions:
@@ -113,7 +113,7 @@ def create_claim(session: Session, asset: Asset, user: User, data: dict, now: da
 def update_claim(session: Session, claim: Claim, data: dict, now: datetime) -> Claim:
     """Change a draft, or a claim asked for more information (e.g. point at a newer version)."""
     if claim.state not in EDITABLE:
-        raise Conflict(N_("the claim can be changed only as a draft or when asked for more"))
+        raise Conflict(N_("The claim can be changed only as a draft or when asked for more."))
     data = dict(data)
     if "version" in data:
         claim.version = _version(claim.asset, data.pop("version"))
@@ -192,7 +192,7 @@ def add_evidence(
 ) -> Evidence:
     """Store an evidence document for a claim (while it can still change) or an objection."""
     if objection is None and claim.state not in EDITABLE:
-        raise Conflict(N_("evidence can be added only to a draft or when asked for more"))
+        raise Conflict(N_("Evidence can be added only to a draft or when asked for more."))
     name, media_type, stored = store_upload(store, upload, max_bytes, "evidence")
     evidence = Evidence(
         claim_id=claim.id,
@@ -236,7 +236,9 @@ def _check_not_claimed(
     ):
         if wanted & set(other.rights):
             raise Conflict(
-                N_("your organisation already has an active claim on these rights of this version"),
+                N_(
+                    "Your organisation already has an active claim on these rights of this version."
+                ),
                 field="rights",
                 claim_id=[other.id],
             )
@@ -245,7 +247,7 @@ def _check_not_claimed(
 def submit(session: Session, claim: Claim, user: User, now: datetime) -> ClaimEvent:
     """File a draft for review (it needs at least one evidence document); flags conflicts."""
     if not _has_evidence(session, claim):
-        raise InvalidInput(N_("attach at least one evidence document"), field="evidence")
+        raise InvalidInput(N_("Attach at least one evidence document."), field="evidence")
     _check_not_claimed(session, claim.organisation_id, claim.version_id, claim.rights, claim.id)
     event = move(session, claim, Action.SUBMIT, Actor.PROVIDER, user, None, now)
     detect_conflicts(session, claim, now)
@@ -283,19 +285,21 @@ def decide(
     A claim on content another organisation also claims (or holds a certificate for) is
     approved only with ``acknowledge_conflicts`` and a reason saying why it stands."""
     if action not in REVIEW_DECISIONS:
-        raise InvalidInput(N_("not a review decision"), field="action")
+        raise InvalidInput(N_("Not a review decision."), field="action")
     next_state(claim.state, action, Actor.REVIEWER)  # an illegal move is refused first (409)
     if action == Action.APPROVE and has_conflicts(session, claim):
         if not acknowledge_conflicts:
             raise InvalidInput(
                 N_(
-                    "this claim conflicts with another organisation's: acknowledge the conflict "
-                    "to approve it"
+                    "This claim conflicts with another organisation's: acknowledge the conflict "
+                    "to approve it."
                 ),
                 field="acknowledge_conflicts",
             )
         if not (reason or "").strip():
-            raise InvalidInput(N_("say why this claim stands despite the conflict"), field="reason")
+            raise InvalidInput(
+                N_("Say why this claim stands despite the conflict."), field="reason"
+            )
     event = move(session, claim, action, Actor.REVIEWER, reviewer, reason, now)
     if action == Action.APPROVE:
         claim.notice_starts_at = now
@@ -392,13 +396,13 @@ def file_objection(
 ) -> Objection:
     """Object to a claim during its public notice, with reasons and evidence documents."""
     if claim.state != ClaimState.PUBLIC_NOTICE or now >= claim.notice_ends_at:
-        raise Conflict(N_("objections can be filed only while the claim is in public notice"))
+        raise Conflict(N_("Objections can be filed only while the claim is in public notice."))
     if organisation_id == claim.organisation_id:
         raise PermissionDenied(
-            N_("an organisation cannot object to its own claim"), action=["object"]
+            N_("An organisation cannot object to its own claim."), action=["object"]
         )
     if not reasons.strip():
-        raise InvalidInput(N_("give the reasons for the objection"), field="reasons")
+        raise InvalidInput(N_("Give the reasons for the objection."), field="reasons")
     objection = Objection(
         claim=claim,
         organisation_id=organisation_id,
@@ -436,7 +440,7 @@ def decide_objection(
 ) -> Objection:
     """Uphold an objection (the claim fails) or dismiss it (the notice carries on)."""
     if objection.state != ObjectionState.OPEN:
-        raise Conflict(N_("this objection has already been decided"))
+        raise Conflict(N_("This objection has already been decided."))
     reason = visible_text(reason) or ""
     if not reason:
         raise InvalidInput(N_("Give a reason for this decision."), field="reason")

@@ -95,7 +95,7 @@ def media_type(name: str, field: str) -> str:
     ext = extension(name)
     if ext not in TYPES:
         raise InvalidInput(
-            N_("this file type is not accepted"), field=field, accepted=sorted(TYPES)
+            N_("This file type is not accepted."), field=field, accepted=sorted(TYPES)
         )
     return TYPES[ext][0]
 
@@ -106,6 +106,6 @@ def inspector(name: str, field: str) -> Callable[[bytes], None]:
 
     def inspect(head: bytes) -> None:
         if not matches(head):
-            raise InvalidInput(N_("the file's content does not match its type"), field=field)
+            raise InvalidInput(N_("The file's content does not match its type."), field=field)
 
     return inspect

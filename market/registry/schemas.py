@@ -198,7 +198,7 @@ class ClaimInputSchema(FormSchema):
     rights = fields.List(
         fields.Enum(Right, by_value=True),
         required=True,
-        validate=Length(min=1, error=N_("name at least one right")),
+        validate=Length(min=1, error=N_("Name at least one right.")),
     )
     source = fields.Enum(SourceKind, by_value=True, required=True)
     source_note = _optional(fields.String(validate=Length(max=4000)))
@@ -210,7 +210,7 @@ class ClaimInputSchema(FormSchema):
         service checks it again for a claim changed later)."""
         if data.get("source") == SourceKind.DERIVED and not data.get("source_references"):
             raise ValidationError(
-                {"source_references": [N_("a derived asset must name the assets it derives from")]}
+                {"source_references": [N_("A derived asset must name the assets it derives from.")]}
             )
 
 

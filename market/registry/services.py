@@ -29,7 +29,7 @@ def asset_or_404(session: Session, asset_id: int, organisations: Collection[int]
     """An asset of one of ``organisations``; anyone else's is indistinguishable from none."""
     asset = session.get(Asset, asset_id)
     if asset is None or asset.organisation_id not in organisations:
-        raise NotFound(N_("no such asset"))
+        raise NotFound(N_("No such asset."))
     return asset
 
 
@@ -37,7 +37,7 @@ def claim_or_404(session: Session, claim_id: int, organisations: Collection[int]
     """A claim of one of ``organisations`` (``None``: exchange staff, any claim)."""
     claim = session.get(Claim, claim_id)
     if claim is None or (organisations is not None and claim.organisation_id not in organisations):
-        raise NotFound(N_("no such claim"))
+        raise NotFound(N_("No such claim."))
     return claim
 
 
@@ -45,7 +45,7 @@ def objection_or_404(session: Session, objection_id: int) -> Objection:
     """An objection (for exchange staff)."""
     objection = session.get(Objection, objection_id)
     if objection is None:
-        raise NotFound(N_("no such objection"))
+        raise NotFound(N_("No such objection."))
     return objection
 
 
@@ -55,7 +55,7 @@ def certificate_or_404(session: Session, number: str) -> Certificate:
         sa.select(Certificate).where(Certificate.number == number.strip().upper())
     )
     if certificate is None:
-        raise NotFound(N_("no certificate has this number"))
+        raise NotFound(N_("No certificate has this number."))
     return certificate
 
 

@@ -82,7 +82,7 @@ ACTION_LABELS = {
 }
 
 
-MACHINE = Machine(MOVES, N_("this claim cannot be moved that way from its current state"))
+MACHINE = Machine(MOVES, N_("This claim cannot be moved that way from its current state."))
 
 
 def next_state(state: ClaimState, action: Action, actor: Actor) -> ClaimState:

@@ -121,7 +121,7 @@ def entitlement_for(session: Session, entitlement_id: int, organisation_ids) -> 
     """An entitlement of one of the caller's organisations (anyone else's is not found)."""
     entitlement = session.get(Entitlement, entitlement_id)
     if entitlement is None or entitlement.buyer_organisation_id not in organisation_ids:
-        raise NotFound(N_("no such entitlement"))
+        raise NotFound(N_("No such entitlement."))
     return entitlement
 
 
@@ -188,10 +188,10 @@ def check_usable(entitlement: Entitlement, now: datetime) -> None:
     """Refuse use of an entitlement that is revoked, refunded or outside its period."""
     if entitlement.order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
         raise PermissionDenied(
-            N_("this entitlement ended with a refund"), state=[entitlement.order.status.value]
+            N_("This entitlement ended with a refund."), state=[entitlement.order.status.value]
         )
     if not entitlement.usable_at(now):
-        raise PermissionDenied(N_("this entitlement is not active now"))
+        raise PermissionDenied(N_("This entitlement is not active now."))
 
 
 def open_download(
@@ -217,16 +217,16 @@ def open_download(
     # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
     given = (signature or "").encode("utf-8", "surrogatepass")
     if not hmac.compare_digest(expected.encode("ascii"), given):
-        raise PermissionDenied(N_("this download link is not valid"), field="signature")
+        raise PermissionDenied(N_("This download link is not valid."), field="signature")
     if expires < now.timestamp():
-        raise LinkExpired(N_("this download link has expired; ask for a new one"), field="expires")
+        raise LinkExpired(N_("This download link has expired; ask for a new one."), field="expires")
     entitlement = entitlement_for(session, entitlement_id, organisation_ids)
     if entitlement.delivery_method != DeliveryMethod.DOWNLOAD:
-        raise Conflict(N_("this entitlement is delivered through the API"))
+        raise Conflict(N_("This entitlement is delivered through the API."))
     check_usable(entitlement, now)
     asset_file = session.get(AssetFile, file_id)
     if asset_file is None or asset_file.version_id != entitlement.asset_version_id:
-        raise NotFound(N_("no such file"))
+        raise NotFound(N_("No such file."))
     if resuming and session.scalar(
         sa.select(Download.id)
         .where(Download.entitlement_id == entitlement.id, Download.file_id == asset_file.id)
@@ -243,7 +243,7 @@ def open_download(
         .values(downloads_used=Entitlement.downloads_used + 1)
     ).rowcount
     if not counted:
-        raise Conflict(N_("the download limit of this entitlement is used up"))
+        raise Conflict(N_("The download limit of this entitlement is used up."))
     session.add(
         Download(
             entitlement_id=entitlement.id,
@@ -279,7 +279,7 @@ def meter_call(session: Session, entitlement: Entitlement, now: datetime) -> int
     Usage packages stop when used up; subscriptions and licences end with their period.
     """
     if entitlement.delivery_method != DeliveryMethod.API:
-        raise Conflict(N_("this entitlement is delivered as files"))
+        raise Conflict(N_("This entitlement is delivered as files."))
     check_usable(entitlement, now)
     if entitlement.calls_allowed is None:
         return None
@@ -292,7 +292,7 @@ def meter_call(session: Session, entitlement: Entitlement, now: datetime) -> int
         .values(calls_used=Entitlement.calls_used + 1)
     ).rowcount
     if not counted:
-        raise Conflict(N_("the calls of this usage package are used up"))
+        raise Conflict(N_("The calls of this usage package are used up."))
     session.refresh(entitlement, ["calls_used"])
     return entitlement.calls_allowed - entitlement.calls_used
 

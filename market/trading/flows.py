@@ -51,7 +51,7 @@ class Collaborators:
         """The gateway, or a clear refusal when Stripe is not configured."""
         if self.gateway is None:
             raise CardPaymentsNotConfigured(
-                N_("card payments are not available; pay by bank transfer"),
+                N_("Card payments are not available; pay by bank transfer."),
                 state=["card_payments_not_configured"],
                 action=["pay_by_card"],
             )
@@ -99,7 +99,7 @@ def _open_intent_id(session: Session, order_id: int, organisation_ids) -> str:
     order = payments.payable_order(session, order_id, organisation_ids)
     pending = payments.pending_intent(session, order)
     if pending is None:
-        raise NotFound(N_("this order has no card payment in progress"))
+        raise NotFound(N_("This order has no card payment in progress."))
     intent_id = pending.stripe_payment_intent_id
     session.rollback()
     return intent_id

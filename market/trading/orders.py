@@ -53,7 +53,7 @@ def lock(session: Session, order_id: int) -> Order:
         .execution_options(populate_existing=True)
     )
     if order is None:
-        raise NotFound(N_("no such order"))
+        raise NotFound(N_("No such order."))
     return order
 
 
@@ -89,13 +89,13 @@ def order_for(session: Session, order_id: int, organisation_ids, *, staff: bool 
     """An order the caller may see: as its buyer or provider, or as exchange staff."""
     order = session.get(Order, order_id)
     if order is None:
-        raise NotFound(N_("no such order"))
+        raise NotFound(N_("No such order."))
     if staff:
         return order
     if order.buyer_organisation_id not in organisation_ids and (
         order.provider_organisation_id not in organisation_ids
     ):
-        raise NotFound(N_("no such order"))
+        raise NotFound(N_("No such order."))
     return order
 
 
@@ -104,14 +104,14 @@ def require_buyer(order: Order, organisation_ids, action: Action | None = None) 
     (the right action by the wrong kind of actor), when it is one."""
     if order.buyer_organisation_id not in organisation_ids:
         details = {"action": [action.value]} if action else {}
-        raise PermissionDenied(N_("only the buyer may do this"), **details)
+        raise PermissionDenied(N_("Only the buyer may do this."), **details)
 
 
 def require_provider(order: Order, organisation_ids, action: Action | None = None) -> None:
     """Only the provider organisation may do this (see :func:`require_buyer`)."""
     if order.provider_organisation_id not in organisation_ids:
         details = {"action": [action.value]} if action else {}
-        raise PermissionDenied(N_("only the provider may do this"), **details)
+        raise PermissionDenied(N_("Only the provider may do this."), **details)
 
 
 def is_cross_border(plan: Plan, buyer: Organisation, declared: bool) -> bool:
@@ -228,24 +228,24 @@ def _check_cross_border(plan: Plan, buyer: Organisation, data: dict) -> tuple[bo
     review = revision.review
     if review is None or review.cross_border_pathway is None:
         raise InvalidInput(
-            N_("this listing has no cross-border pathway recorded in its compliance review"),
+            N_("This listing has no cross-border pathway recorded in its compliance review."),
             field="cross_border",
         )
     missing = {}
     if not data.get("cross_border_terms_accepted"):
         missing["cross_border_terms_accepted"] = N_(
-            "this order takes the data out of the provider's jurisdiction: accept the "
-            "cross-border terms to place it"
+            "This order takes the data out of the provider's jurisdiction: accept the "
+            "cross-border terms to place it."
         )
     if not (data.get("cross_border_recipient") or "").strip():
         missing["cross_border_recipient"] = N_(
-            "a cross-border order names who receives the data outside the provider's "
-            "jurisdiction, and where"
+            "A cross-border order names who receives the data outside the provider's "
+            "jurisdiction, and where."
         )
     if not (data.get("usage_note") or "").strip():
         missing["usage_note"] = N_(
-            "a cross-border order says what the data will be used for outside the provider's "
-            "jurisdiction"
+            "A cross-border order says what the data will be used for outside the provider's "
+            "jurisdiction."
         )
     if missing:
         field, message = next(iter(missing.items()))
@@ -271,7 +271,7 @@ def _check_exclusivity(session: Session, plan: Plan, buyer_id: int, now: datetim
         session.flush()
         return
     if plan.exclusive or holder != buyer_id:
-        raise Conflict(N_("this exclusive licence has already been sold"), field="plan_id")
+        raise Conflict(N_("This exclusive licence has already been sold."), field="plan_id")
 
 
 def _claim_exclusive(session: Session, plan: Plan, order: Order) -> None:
@@ -282,7 +282,7 @@ def _claim_exclusive(session: Session, plan: Plan, order: Order) -> None:
     except sa.exc.IntegrityError:
         # Another buyer's order took the licence at the same moment (PostgreSQL waits for it).
         raise Conflict(
-            N_("this exclusive licence has already been sold"), field="plan_id"
+            N_("This exclusive licence has already been sold."), field="plan_id"
         ) from None
 
 
@@ -321,18 +321,18 @@ def place(
                 Order.buyer_organisation_id == buyer.id, Order.idempotency_key == idempotency_key
             ),
             digest,
-            N_("this Idempotency-Key was used for a different order"),
+            N_("This Idempotency-Key was used for a different order."),
         )
         if existing is not None:
             return existing, False
     if buyer.is_suspended:
         raise PermissionDenied(
-            N_("your organisation is suspended and cannot place orders"),
+            N_("Your organisation is suspended and cannot place orders."),
             verification_state=[buyer.verification_state.value],
         )
     if not buyer.is_verified:
         raise PermissionDenied(
-            N_("your organisation must be verified before it can trade"),
+            N_("Your organisation must be verified before it can trade."),
             verification_state=[buyer.verification_state.value],
         )
     plan = listing_plans.purchasable_plan(session, data["plan_id"], buyer.id, now)
@@ -342,11 +342,11 @@ def place(
     terms = plan.effective_terms
     if not licence.permits(terms, scenario):
         raise InvalidInput(
-            N_("the licence does not permit this usage scenario"), field="usage_scenario"
+            N_("The licence does not permit this usage scenario."), field="usage_scenario"
         )
     cross_border, outbound = _check_cross_border(plan, buyer, data)
     if plan.price_minor <= 0:
-        raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")
+        raise Conflict(N_("This plan has no price and cannot be ordered."), field="plan_id")
     _check_exclusivity(session, plan, buyer.id, now)
     revision = plan.revision
     order = Order(

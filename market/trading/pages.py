@@ -413,7 +413,7 @@ def order_manifest(order_id: int):
     orders.require_buyer(order, acting_for())
     entitlement = order.entitlement
     if entitlement is None or entitlement.delivery_method != "download":
-        raise NotFound(N_("this order delivers no files"))
+        raise NotFound(N_("This order delivers no files."))
     delivery.check_usable(entitlement, now)
     links = delivery.download_links(
         session,
@@ -441,7 +441,7 @@ def receipt(order_id: int):
     order = _order(order_id)
     orders.require_buyer(order, acting_for())
     if order.paid_at is None:
-        raise NotFound(N_("this order has not been paid"))
+        raise NotFound(N_("This order has not been paid."))
     return render_template(
         "trading/receipt.html",
         order=order,
@@ -460,7 +460,7 @@ def statement():
         mine[0] if mine else None
     )
     if organisation_id not in mine:
-        raise PermissionDenied(N_("you are not a member of this organisation"))
+        raise PermissionDenied(N_("You are not a member of this organisation."))
     sold = session.scalars(
         orders.sales(organisation_id).where(
             Order.status.in_([OrderStatus.SETTLED, OrderStatus.REFUNDED])
@@ -498,7 +498,7 @@ def dashboard():
     mine = acting_for()
     organisation_id = request.args.get("organisation_id", type=int) or (mine[0] if mine else None)
     if organisation_id not in mine:
-        raise PermissionDenied(N_("you are not a member of this organisation"))
+        raise PermissionDenied(N_("You are not a member of this organisation."))
     months = charts.months_back(utcnow())
     kept = earnings.earnings(session, organisation_id, home_currency())
 

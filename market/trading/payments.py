@@ -45,7 +45,7 @@ def payable_order(session: Session, order_id: int, organisation_ids) -> Order:
     order = orders.order_for(session, order_id, organisation_ids)
     orders.require_buyer(order, organisation_ids, Action.PAY)
     if order.status != OrderStatus.AWAITING_PAYMENT:
-        raise IllegalMove(N_("this order is not awaiting payment"), order.status, Action.PAY)
+        raise IllegalMove(N_("This order is not awaiting payment."), order.status, Action.PAY)
     return order
 
 
@@ -91,7 +91,7 @@ def record_intent(session: Session, order_id: int, intent: Intent, now: datetime
     """Keep a created PaymentIntent's id on a pending payment of the order."""
     order = orders.lock(session, order_id)
     if order.status != OrderStatus.AWAITING_PAYMENT:
-        raise IllegalMove(N_("this order is not awaiting payment"), order.status, Action.PAY)
+        raise IllegalMove(N_("This order is not awaiting payment."), order.status, Action.PAY)
     return _pending_stripe_payment(session, order, intent, now)
 
 
@@ -178,7 +178,7 @@ def _payment_of(session: Session, intent: Intent, now: datetime) -> Payment:
     order_id = intent.metadata.get("order_id", "")
     order = session.get(Order, int_id(order_id)) if int_id(order_id) else None
     if order is None or (intent.amount, intent.currency) != (order.price_minor, order.currency):
-        raise NotFound(N_("no payment of this exchange has this PaymentIntent"))
+        raise NotFound(N_("No payment of this exchange has this PaymentIntent."))
     return _pending_stripe_payment(session, order, intent, now)
 
 
@@ -252,17 +252,17 @@ def record_bank_receipt(
         )
         if not same:
             raise Conflict(
-                N_("this bank transaction was recorded with other details"),
+                N_("This bank transaction was recorded with other details."),
                 field="bank_transaction_id",
             )
         if existing.bank_account_id != account_id:
             raise Conflict(
-                N_("this bank transaction was recorded on another bank account"),
+                N_("This bank transaction was recorded on another bank account."),
                 field="bank_account_id", recorded=existing.bank_account_id,
             )  # fmt: skip
         return existing
     if not orders.is_valid_reference(reference):
-        raise InvalidInput(N_("this is not a valid payment reference"), field="reference")
+        raise InvalidInput(N_("This is not a valid payment reference."), field="reference")
     order_id = session.scalar(sa.select(Order.id).where(Order.reference == reference))
     order = orders.lock(session, order_id) if order_id is not None else None
     payment = Payment(
@@ -304,9 +304,9 @@ def held_payment(session: Session, payment_id: int) -> Payment:
     """A held payment (for finance), locked."""
     payment = session.get(Payment, payment_id, with_for_update=True)
     if payment is None:
-        raise NotFound(N_("no such payment"))
+        raise NotFound(N_("No such payment."))
     if payment.status != PaymentStatus.HELD:
-        raise Conflict(N_("this payment is not held"), state=[_value(payment.status)])
+        raise Conflict(N_("This payment is not held."), state=[_value(payment.status)])
     return payment
 
 

@@ -76,21 +76,21 @@ def request(
                 Refund.order_id == order.id, Refund.idempotency_key == idempotency_key
             ),
             digest,
-            N_("this Idempotency-Key was used for a different refund"),
+            N_("This Idempotency-Key was used for a different refund."),
         )
         if existing is not None:
             return existing, False
     if order.status not in IN_ESCROW and order.status != OrderStatus.SETTLED:
-        raise IllegalMove(N_("this order has nothing to refund"), order.status, Action.REFUND)
+        raise IllegalMove(N_("This order has nothing to refund."), order.status, Action.REFUND)
     if order.status == OrderStatus.DISPUTED and dispute is None and actor != Actor.STRIPE:
         raise IllegalMove(
-            N_("this order is in dispute: a reviewer decides"), order.status, Action.REFUND
+            N_("This order is in dispute: a reviewer decides."), order.status, Action.REFUND
         )
     if amount <= 0:
-        raise InvalidInput(N_("a refund must be more than zero"), field="amount_minor")
+        raise InvalidInput(N_("A refund must be more than zero."), field="amount_minor")
     if amount > refundable(session, order):
         raise InvalidInput(
-            N_("the refund is larger than what can still be refunded"), field="amount_minor"
+            N_("The refund is larger than what can still be refunded."), field="amount_minor"
         )
     refund = Refund(
         order_id=order.id,
@@ -123,7 +123,7 @@ def complete(
     """Post a refund to the ledger and move the order (idempotent)."""
     refund = session.get(Refund, refund_id)
     if refund is None:
-        raise NotFound(N_("no such refund"))
+        raise NotFound(N_("No such refund."))
     order = orders.lock(session, refund.order_id)
     session.refresh(refund, with_for_update=True)
     if refund.status != RefundStatus.PENDING:
@@ -167,7 +167,7 @@ def fail(session: Session, refund_id: int, message: str, now: datetime) -> Refun
     """Stripe refused the refund: release the reserved amount."""
     refund = session.get(Refund, refund_id)
     if refund is None:
-        raise NotFound(N_("no such refund"))
+        raise NotFound(N_("No such refund."))
     orders.lock(session, refund.order_id)
     session.refresh(refund, with_for_update=True)
     if refund.status != RefundStatus.PENDING:
@@ -216,7 +216,7 @@ def open_dispute_of(session: Session, order: Order) -> Dispute:
         sa.select(Dispute).where(Dispute.order_id == order.id, Dispute.status == DisputeStatus.OPEN)
     )
     if dispute is None:
-        raise NotFound(N_("this order has no open dispute"))
+        raise NotFound(N_("This order has no open dispute."))
     return dispute
 
 
@@ -248,7 +248,7 @@ def decide(
     order = orders.lock(session, order_id)
     if order.status != OrderStatus.DISPUTED:
         action = Action.RELEASE if decision == DisputeDecision.RELEASE else Action.REFUND
-        raise IllegalMove(N_("this order is not in dispute"), order.status, action)
+        raise IllegalMove(N_("This order is not in dispute."), order.status, action)
     dispute = open_dispute_of(session, order)
     if dispute.stripe_dispute_id:
         # A chargeback is decided by the card network through Stripe, which takes the money
@@ -269,7 +269,7 @@ def decide(
     else:
         if refund_minor is None or not 0 < refund_minor < held:
             raise InvalidInput(
-                N_("a partial refund must be more than zero and less than what is in escrow"),
+                N_("A partial refund must be more than zero and less than what is in escrow."),
                 field="refund_minor",
             )
         amount = refund_minor

@@ -121,7 +121,7 @@ class DisputeDecisionSchema(Schema):
             and data["decision"] != DisputeDecision.PARTIAL_REFUND
         ):
             key = self.fields["refund_minor"].data_key or "refund_minor"
-            raise ValidationError(N_("only a partial refund takes an amount"), field_name=key)
+            raise ValidationError(N_("Only a partial refund takes an amount."), field_name=key)
 
 
 class BankReceiptInputSchema(Schema):
@@ -147,7 +147,7 @@ class BankReceiptInputSchema(Schema):
     def _a_reference_with_its_check_pair(self, value, **_):
         # Judged with the other fields, so a form says every mistake at once.
         if not orders.is_valid_reference(value):
-            raise ValidationError(N_("this is not a valid payment reference"))
+            raise ValidationError(N_("This is not a valid payment reference."))
 
     @validates("value_date")
     def _not_ahead_of_the_bank(self, value, **_):

@@ -62,7 +62,7 @@ def auto_accept(session: Session, order_id: int, now: datetime) -> str:
 def accept_by_buyer(session: Session, order: Order, user: User, now: datetime) -> None:
     """The buyer accepts: only within the window (after it, the exchange already has)."""
     if order.status == OrderStatus.ACCEPTED or order.status == OrderStatus.SETTLED:
-        raise IllegalMove(N_("this order has already been accepted"), order.status, Action.ACCEPT)
+        raise IllegalMove(N_("This order has already been accepted."), order.status, Action.ACCEPT)
     accept(session, order, now, Actor.BUYER, user)
 
 

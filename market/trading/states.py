@@ -81,8 +81,8 @@ ACTION_LABELS = {
 
 MACHINE = Machine(
     MOVES,
-    N_("this action is not allowed in the order's current state"),
-    forbidden=N_("you may not do this to the order"),
+    N_("This action is not allowed in the order's current state."),
+    forbidden=N_("You may not do this to the order."),
 )
 
 

@@ -70,7 +70,7 @@ def refund_changed(session: Session, stripe_object: dict) -> str:
     refund = session.get(Refund, int_id(refund_id)) if int_id(refund_id) else None
     if refund is None:
         # Tagged ours (the dispatcher checked), so its row is being written right now.
-        raise NotYetKnown(N_("this refund is not known yet; deliver the event again later"))
+        raise NotYetKnown(N_("This refund is not known yet; deliver the event again later."))
     status = stripe_object.get("status")
     if status == "succeeded":
         refunds.complete(session, refund.id, utcnow(), stripe_object.get("id"))
@@ -97,7 +97,7 @@ def dispute_created(session: Session, stripe_object: dict) -> str:
     if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED):
         # A charge can only be disputed once it succeeded: that event has not arrived yet.
         raise NotYetKnown(
-            N_("the disputed payment's success is not known yet; deliver the event again later")
+            N_("The disputed payment's success is not known yet; deliver the event again later.")
         )
     if payment.status in (PaymentStatus.HELD, PaymentStatus.RETURNED):
         # The buyer disputes money the order never took (a duplicate or late payment, held in
@@ -196,7 +196,7 @@ def dispute_closed(session: Session, stripe_object: dict) -> str:
         if payment is None:
             return "ignored: no dispute of this exchange"
         # Ours, but closed before it was opened (or before the payment succeeded).
-        raise NotYetKnown(N_("this dispute is not known yet; deliver the event again later"))
+        raise NotYetKnown(N_("This dispute is not known yet; deliver the event again later."))
     order = orders.lock(session, dispute.order_id)
     if dispute.status != DisputeStatus.OPEN:
         return "already decided"

@@ -278,7 +278,7 @@ def records(query, entitlement_id: int):
         (f for f in delivery.files_of(session, entitlement) if f.id == query["file_id"]), None
     )
     if asset_file is None:
-        raise NotFound(N_("no such file"), field="file_id")
+        raise NotFound(N_("No such file."), field="file_id")
     with current_app.extensions["files"].open(asset_file.storage_key) as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace")
         lines = [

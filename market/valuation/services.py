@@ -95,7 +95,7 @@ def request(
     """A provider asks for a valuation of one version (default: the latest) of its asset."""
     asset = session.get(Asset, data["asset_id"])
     if asset is None or asset.organisation_id not in organisations:
-        raise NotFound(N_("no such asset"), field="asset_id")
+        raise NotFound(N_("No such asset."), field="asset_id")
     version = _version(asset, data.get("asset_version"))
     report = ValuationReport(
         organisation_id=asset.organisation_id,

@@ -276,7 +276,7 @@ def update_profile(
         )
         if taken:
             raise Conflict(
-                N_("an organisation with this credit code is registered"), field="credit_code"
+                N_("An organisation with this credit code is registered."), field="credit_code"
             )
     if not merged["registration_number"] and merged["jurisdiction"] != organisation.jurisdiction:
         _check_registration(
@@ -329,7 +329,7 @@ def organisation_for_review(session: Session, organisation_id: int) -> Organisat
     """Any organisation except the exchange itself, for staff; NotFound otherwise."""
     organisation = session.get(Organisation, organisation_id)
     if organisation is None or organisation.is_operator:
-        raise NotFound(N_("no such organisation"))
+        raise NotFound(N_("No such organisation."))
     return organisation
 
 

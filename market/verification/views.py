@@ -31,13 +31,13 @@ def _acting_user() -> User:
 def _own_organisation(organisation_id: int, administer: bool = False) -> Organisation:
     # Another organisation's private data is indistinguishable from a missing one.
     if organisation_id != principal().organisation_id:
-        raise NotFound(N_("no such organisation"))
+        raise NotFound(N_("No such organisation."))
     session = db_session()
     organisation = identity_services.organisation_or_404(session, organisation_id)
     if administer:
         member = identity_services.membership(session, organisation_id, _acting_user())
         if member is None or not member.can_administer:
-            raise PermissionDenied(N_("only the organisation's owners and admins may do this"))
+            raise PermissionDenied(N_("Only the organisation's owners and admins may do this."))
     return organisation
 
 

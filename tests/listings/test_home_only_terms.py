@@ -1,11 +1,15 @@
 """Licence terms that keep the data in the provider's own jurisdiction cannot also allow
 cross-border use: "Hong Kong only" for a Hong Kong provider, "Mainland China only" for a
-mainland one, with cross-border use allowed, is refused on the API and on the editor."""
+mainland one, with cross-border use allowed, is refused on the API (listings and private
+offers) and on the editor."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from market.db import utcnow
 from tests import factories
 from tests.listings import factories as lf
 
@@ -178,3 +182,42 @@ def test_a_draft_rewrite_names_the_contradiction_beside_the_schema_s_refusals(
     errors = response.get_json()["errors"]
     assert set(errors) == {"title_en", "terms.cross_border"}
     assert "跨境" in errors["terms.cross_border"][0]
+
+
+@pytest.fixture
+def home_listing(db, store, home_provider, staff):
+    """A published listing of the home provider, its terms its own jurisdiction only."""
+    home = home_provider[0].jurisdiction
+    listing = lf.published_listing(
+        db, store, *home_provider, staff, terms=lf.terms(territory=[home])
+    )
+    db.commit()
+    return listing
+
+
+@pytest.mark.parametrize(
+    ("contradicting", "field", "message"),
+    [
+        ({"cross_border": True}, "terms.cross_border", CONTRADICTION),
+        ({"territory": ["SG"], "cross_border": False}, "terms.territory", BEYOND_HOME),
+    ],
+)
+def test_a_private_offer_names_the_contradiction_beside_the_schema_s_refusals_at_once(
+    client, db, bearer, home_provider, home_listing, contradicting, field, message
+):
+    home = home_provider[0].jurisdiction
+    buyer = factories.organisation(db)
+    db.commit()
+    terms = {**lf.terms(territory=[home], scenarios=[]), **contradicting}
+    expires_at = (utcnow() + timedelta(days=10)).isoformat()
+    offer = lf.plan(kind="private_offer", buyer_organisation_id=buyer.id, terms=terms,
+                    expires_at=expires_at, name_en="x" * 101)  # fmt: skip
+    headers = {**bearer(home_provider[0], ["catalog:write"]), "Accept-Language": "en"}
+    response = client.raw.post(
+        f"/api/v1/provider/listings/{home_listing.id}/offers", json=offer, headers=headers
+    )
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"name_en", "terms", field}
+    assert set(errors["terms"]) == {"scenarios"}
+    assert errors[field] == [message]

@@ -165,27 +165,73 @@ def test_a_hong_kong_provider_s_listing_is_approved_without_an_export_pathway(
     assert hong_kong_cross_border.status == ListingStatus.PUBLISHED
 
 
+DECISIONS = [
+    {"decision": "approved"},
+    {"decision": "changes_requested", "reason": "The sample is empty."},
+]
+
+
+@pytest.mark.parametrize("decision", DECISIONS)
+@pytest.mark.parametrize(
+    "sent",
+    [{"cross_border_pathway": "exempt"}, {"cross_border_evidence": "SC-2026-0001"}],
+)
 def test_an_export_pathway_for_a_hong_kong_provider_is_refused_by_name(
-    client, db, hong_kong_cross_border, operator, bearer
+    client, db, hong_kong_cross_border, operator, bearer, sent, decision
 ):
     headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
-    body = {
-        "decision": "approved",
-        "personal_info": "none",
-        "important_data": False,
-        "cross_border_pathway": "exempt",
-    }
+    body = {**decision, "personal_info": "none", "important_data": False, **sent}
     response = client.raw.post(
         f"/api/v1/reviews/listings/{hong_kong_cross_border.id}", json=body, headers=headers
     )
     assert response.status_code == 422
-    answer = response.get_json()
-    assert answer["errors"]["cross_border_pathway"] == [
+    (field,) = sent
+    assert response.get_json()["errors"][field] == [
         "The provider is registered outside mainland China: its data does not leave the "
         "mainland, so no export pathway is recorded."
     ]
     db.refresh(hong_kong_cross_border)
     assert hong_kong_cross_border.status != ListingStatus.PUBLISHED
+    assert hong_kong_cross_border.latest_revision.review is None
+
+
+def test_a_request_for_changes_without_a_reason_also_names_the_pathway(
+    client, db, hong_kong_cross_border, operator, bearer
+):
+    headers = {**bearer(operator[0], ["review:write"]), "Accept-Language": "en"}
+    body = {
+        "decision": "changes_requested",
+        "personal_info": "none",
+        "cross_border_pathway": "standard_contract",
+        "cross_border_evidence": "SC-2026-0001",
+    }
+    response = client.raw.post(
+        f"/api/v1/reviews/listings/{hong_kong_cross_border.id}", json=body, headers=headers
+    )
+    assert response.status_code == 422
+    errors = set(response.get_json()["errors"])
+    assert errors == {"reason", "cross_border_pathway", "cross_border_evidence"}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hant"])
+def test_the_review_page_refuses_a_pathway_of_a_hong_kong_provider_s_changes(
+    client, db, hong_kong_cross_border, staff, language
+):
+    client.log_in(staff.email)
+    path = f"/review/listings/{hong_kong_cross_border.id}"
+    form = {
+        "decision": "changes_requested",
+        "reason": "The sample is empty.",
+        "personal_info": "none",
+        "cross_border_pathway": "standard_contract",
+        "cross_border_evidence": "SC-2026-0001",
+    }
+    response = client.submit(path, form, page=path, headers={"Accept-Language": language})
+    assert response.status_code == 422
+    refusal = {"en": "so no export pathway is recorded", "zh-Hant": "數據不會出境"}[language]
+    assert refusal in response.get_data(as_text=True)
+    db.refresh(hong_kong_cross_border)
+    assert hong_kong_cross_border.latest_revision.review is None
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
@@ -227,12 +273,6 @@ def test_the_review_page_asks_no_important_data_of_a_hong_kong_provider(
     db.refresh(hong_kong_cross_border)
     assert hong_kong_cross_border.status == ListingStatus.PUBLISHED
     assert hong_kong_cross_border.live_revision.review.important_data is False
-
-
-DECISIONS = [
-    {"decision": "approved"},
-    {"decision": "changes_requested", "reason": "The sample is empty."},
-]
 
 
 @pytest.mark.parametrize("decision", DECISIONS)

@@ -235,6 +235,36 @@ def test_a_place_the_listings_matching_the_words_miss_is_named_though_one_below_
     assert body["regions_missed"] == [{"value": "hong_kong", "label": "Hong Kong"}]
 
 
+@pytest.mark.parametrize(
+    "paging",
+    [{"page_size": 1}, {"page_size": 1, "page": 2}, {"page_size": 2}, {"page_size": 3}],
+)
+def test_the_missed_place_is_the_same_whatever_page_is_asked(client, metro_and_footage, paging):
+    # The search's first listings are the mainland's metro; the Hong Kong tourist flows below
+    # them, alone on a page of one, do not make them cover Hong Kong.
+    everything = _search(client, q="港鐵客流")
+    assert everything["regions_missed"] == [{"value": "hong_kong", "label": "Hong Kong"}]
+    assert _search(client, q="港鐵客流", **paging)["regions_missed"] == everything["regions_missed"]
+
+
+@pytest.mark.parametrize("paging", [{"page_size": 1}, {"page_size": 1, "page": 2}])
+def test_a_place_a_leading_listing_covers_is_not_missed_on_any_page(
+    client, metro_and_footage, paging
+):
+    # Hong Kong's tourist flows match 香港 客流 best; the mainland's metro follows.
+    assert _search(client, q="香港 客流")["regions_missed"] == []
+    assert _search(client, q="香港 客流", **paging)["regions_missed"] == []
+
+
+def test_the_market_page_names_the_missed_place_on_a_page_of_one(client, metro_and_footage):
+    page = client.raw.get(
+        "/market", query_string={"q": "港鐵客流", "page_size": 1, "page": 2},
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+    assert page.status_code == 200
+    assert 'data-testid="regions-missed"' in page.get_data(as_text=True)
+
+
 def test_a_region_a_term_names_does_not_rank_a_listing_holding_only_a_synonym_first(
     client, metro_and_footage
 ):

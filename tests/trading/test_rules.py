@@ -109,7 +109,7 @@ def test_the_cross_border_declaration_is_refused_in_the_callers_language(exchang
     body = order_body(cleared, cross_border_terms_accepted=True, usage_note="研究")
     refused = _post(exchange, "/orders", {**headers, "Accept-Language": "zh-CN"}, json=body)
     assert refused.get_json()["errors"] == {
-        "cross_border_recipient": ["跨境订单须写明在提供方所在法域以外接收数据的一方及其所在地"]
+        "cross_border_recipient": ["跨境订单须写明在提供方所在法域以外接收数据的一方及其所在地。"]
     }
 
 

@@ -874,7 +874,7 @@ def provider_statement():
     mine = acting_for()
     organisation_id = query["organisation_id"] or (mine[0] if mine else None)
     if organisation_id not in mine:
-        raise PermissionDenied(N_("you are not a member of this organisation"))
+        raise PermissionDenied(N_("You are not a member of this organisation."))
     return web.report_download(
         "provider_statement", {**query, "organisation_id": organisation_id}, words=True
     )

@@ -46,7 +46,7 @@ def asset_new():
     data, errors = parse_form(_AssetFormSchema())
     organisation_id = data.pop("organisation_id", None) if data else None
     if not errors and organisation_id not in acting_for():
-        errors = {"organisation_id": [_("choose one of your organisations")]}
+        errors = {"organisation_id": [_("Choose one of your organisations.")]}
     if errors:
         page = render_template(
             "registry/asset_new.html", errors=errors, form=request.form, **context

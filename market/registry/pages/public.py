@@ -40,7 +40,7 @@ def notice_board():
 def _notice(claim_id: int) -> Claim:
     claim = db_session().get(Claim, claim_id)
     if claim is None or claim.state != ClaimState.PUBLIC_NOTICE:
-        raise NotFound(N_("no such claim in public notice"))
+        raise NotFound(N_("No such claim in public notice."))
     return claim
 
 
@@ -79,7 +79,7 @@ def notice_object(claim_id: int):
     claim = _notice(claim_id)
     data, errors = parse_form(schemas.ObjectionInputSchema())
     if not errors and data["organisation_id"] not in acting_for():
-        errors = {"organisation_id": [_("choose one of your organisations")]}
+        errors = {"organisation_id": [_("Choose one of your organisations.")]}
     if errors:
         return _notice_page(claim, 422, errors)
     uploads = [

@@ -28,7 +28,7 @@ def review_queue():
     try:
         state = ClaimState(state) if state else None
     except ValueError:
-        raise InvalidInput(N_("unknown state"), field="state") from None
+        raise InvalidInput(N_("Unknown state."), field="state") from None
     objections = request.args.get("objections") == "open"
     rows = db_session().scalars(services.review_queue(state, conflicts, objections).limit(200))
     return render_template(
