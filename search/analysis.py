@@ -169,6 +169,19 @@ def spoken(word: str) -> str:
     return "".join(lazy_pinyin(word))
 
 
+#: How often jieba's dictionary must have seen a word for it to be a word and not a typo: 蔬菜
+#: (2,085) is vegetables, not a misspelt 素材 (footage); 成教 (28) and 影象 (18), dictionary
+#: words seldom meant, are read as the 成交 and 影像 a buyer of data means.
+COMMON_WORD = 100
+
+
+def respellable(word: str) -> bool:
+    """Whether a Chinese word no listing holds may be a homophone typo: not a common word of
+    the dictionary (nor a domain word). A common word stays as typed, named as held by no
+    listing, rather than read as another word that sounds like it."""
+    return tokenizer().FREQ.get(word, 0) < COMMON_WORD
+
+
 def closest_sounding(word: str, found: Mapping[str, int]) -> str | None:
     """Of the indexed words that :func:`sound` like ``word`` (each with how many documents hold
     it), the one an input method most likely meant: the most characters in common in place

@@ -589,7 +589,7 @@ class EmbeddedEngine(SearchEngine):
         """A word of the index written differently but pronounced the same (气像 → 气象,
         博物官 → 博物馆), the likeliest if several (:func:`search.analysis.closest_sounding`);
         ``None`` if none."""
-        if not 2 <= len(word) <= 6:
+        if not 2 <= len(word) <= 6 or not analysis.respellable(word):
             return None
         self._vocabulary(conn, tables)
         sounds = self._sounds.get(tables.physical, {})

@@ -795,11 +795,17 @@ class OpenSearchEngine(SearchEngine):
         ``(groups, None)`` when nothing was replaced. One aggregation request."""
         candidates = []  # (start, width, word)
         for i, group in enumerate(groups):
-            if _cjk(group.text) and len(group.text) > 1:
+            if _cjk(group.text) and len(group.text) > 1 and analysis.respellable(group.text):
                 candidates.append((i, 1, group.text))
             following = groups[i + 1].text if i + 1 < len(groups) else ""
-            if _cjk(group.text) and _cjk(following) and len(following) == 1:
-                candidates.append((i, 2, group.text + following))
+            joined = group.text + following
+            if (
+                _cjk(group.text)
+                and _cjk(following)
+                and len(following) == 1
+                and analysis.respellable(joined)
+            ):
+                candidates.append((i, 2, joined))
         if not candidates:
             return groups, None
         keys = sorted({bodies.sound_key(word) for _, _, word in candidates})

@@ -273,6 +273,17 @@ def test_chinese_homophone_typos_are_corrected(loaded, query, corrected, title):
     assert results.did_you_mean == corrected
 
 
+def test_a_common_word_no_listing_holds_is_not_read_as_a_word_sounding_like_it(loaded):
+    # 蔬菜 (vegetables) sounds like 素材 (footage) of the documentary listing: a buyer typing
+    # it means vegetables, and the search says no listing holds it rather than answering
+    # with footage.
+    results = loaded.search(LISTINGS, Query(text="蔬菜 批发价"))
+    assert results.did_you_mean is None
+    assert "深圳城市纪录片素材" not in [hit.source["title_zh"] for hit in results.hits]
+    # A dictionary word seldom meant is still read as the word a buyer of data means.
+    assert loaded.search(LISTINGS, Query(text="医疗 影象")).did_you_mean == "医疗 影像"
+
+
 def test_words_the_index_holds_are_not_corrected(loaded):
     results = loaded.search(LISTINGS, Query(text="实时 路况"))
     assert results.did_you_mean is None and results.total >= 1
