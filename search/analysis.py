@@ -649,9 +649,10 @@ def purpose_words(text: str) -> frozenset[str]:
     """The query words (as :func:`query_terms` reads them) that only say what the data is
     for: those of a purpose clause (to train a crop model, in order to, so that, for
     training; 用于, 用来, 以便, 为了, 拿来, 来做; 要规划, 打算评估 …: :data:`PURPOSE_PAIRS`),
-    and its opening word, unless the request says them of the data as well. A clause opened after words of the data runs to the end
-    of its sentence or clause (…数据，用来做投资分析); one opening the request runs to its
-    clause's end, in Chinese to the 的 that ends it too (用来训练模型的 | 语料)."""
+    and its opening word, unless the request says them of the data as well. A clause
+    opened after words of the data runs to the end of its sentence or clause
+    (…数据，用来做投资分析); one opening the request runs to its clause's end, in Chinese to
+    the 的 that ends it too (用来训练模型的 | 语料)."""
     tokens = [t.lower() for t in tokenizer().cut(fold(text)) if not t.isspace()]
     data, purpose = set(), set()
     inside, first, seen = False, False, False
