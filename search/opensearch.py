@@ -792,7 +792,8 @@ class OpenSearchEngine(SearchEngine):
     def _homophones(self, alias: str, text: str, groups: list[analysis.Group]):
         """Chinese words the index lacks replaced by indexed words that sound the same
         (气像 → 气象; 博物官, split by jieba, → 博物馆): ``(groups, corrected text)``, or
-        ``(groups, None)`` when nothing was replaced. One aggregation request."""
+        ``(groups, None)`` when nothing was replaced. Common words are left as typed
+        (:func:`search.analysis.respellable`). One aggregation request."""
         candidates = []  # (start, width, word)
         for i, group in enumerate(groups):
             if _cjk(group.text) and len(group.text) > 1 and analysis.respellable(group.text):
