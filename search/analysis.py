@@ -169,6 +169,19 @@ def spoken(word: str) -> str:
     return "".join(lazy_pinyin(word))
 
 
+#: How often jieba's dictionary must have seen a word for it to be a word and not a typo: 蔬菜
+#: (2,085) is vegetables, not a misspelt 素材 (footage); 成教 (28) and 影象 (18), dictionary
+#: words seldom meant, are read as the 成交 and 影像 a buyer of data means.
+COMMON_WORD = 100
+
+
+def respellable(word: str) -> bool:
+    """Whether a Chinese word no listing holds may be a homophone typo: not a common word of
+    the dictionary (nor a domain word). A common word stays as typed, named as held by no
+    listing, rather than read as another word that sounds like it."""
+    return tokenizer().FREQ.get(word, 0) < COMMON_WORD
+
+
 def closest_sounding(word: str, found: Mapping[str, int]) -> str | None:
     """Of the indexed words that :func:`sound` like ``word`` (each with how many documents hold
     it), the one an input method most likely meant: the most characters in common in place
@@ -603,7 +616,14 @@ PURPOSE_WEIGHT = 0.75
 #: Words opening a purpose clause in Chinese (用于训练, 用来做, 以便, 为了, 拿来): alone, or
 #: as the first of two words (来 做, 想 做).
 PURPOSE_OPENERS = frozenset("用于 用来 以便 为了 拿来 以供 便于 以用于".split())  # noqa: SIM905
-PURPOSE_PAIRS = frozenset((("来", "做"), ("想", "做"), ("来", "训练"), ("来", "分析")))
+#: A plan with no opening word (我们要规划…, 打算评估…, 准备做…): a word of intent before a
+#: verb of planning says what the data is for, as 用于 does.
+PURPOSE_INTENTS = frozenset("要 我要 想 想要 打算 准备".split())  # noqa: SIM905
+PURPOSE_PLANS = frozenset("规划 做 分析 评估 预测 选址".split())  # noqa: SIM905
+PURPOSE_PAIRS = frozenset(
+    (("来", "做"), ("来", "训练"), ("来", "分析"))
+    + tuple((intent, plan) for intent in PURPOSE_INTENTS for plan in PURPOSE_PLANS)
+)
 #: English verbs that, after "to", say what the data is for (to train a crop model), and
 #: their forms after "for" (for training).
 PURPOSE_VERBS = frozenset(
@@ -628,10 +648,11 @@ _CLAUSE_END = frozenset(",，;；。.!！?？:：\n")
 def purpose_words(text: str) -> frozenset[str]:
     """The query words (as :func:`query_terms` reads them) that only say what the data is
     for: those of a purpose clause (to train a crop model, in order to, so that, for
-    training; 用于, 用来, 以便, 为了, 拿来, 来做), and its opening word, unless the request
-    says them of the data as well. A clause opened after words of the data runs to the end
-    of its sentence or clause (…数据，用来做投资分析); one opening the request runs to its
-    clause's end, in Chinese to the 的 that ends it too (用来训练模型的 | 语料)."""
+    training; 用于, 用来, 以便, 为了, 拿来, 来做; 要规划, 打算评估 …: :data:`PURPOSE_PAIRS`),
+    and its opening word, unless the request says them of the data as well. A clause
+    opened after words of the data runs to the end of its sentence or clause
+    (…数据，用来做投资分析); one opening the request runs to its clause's end, in Chinese to
+    the 的 that ends it too (用来训练模型的 | 语料)."""
     tokens = [t.lower() for t in tokenizer().cut(fold(text)) if not t.isspace()]
     data, purpose = set(), set()
     inside, first, seen = False, False, False

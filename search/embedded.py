@@ -588,8 +588,8 @@ class EmbeddedEngine(SearchEngine):
     def _sounds_like(self, conn, tables: Tables, word: str) -> str | None:
         """A word of the index written differently but pronounced the same (气像 → 气象,
         博物官 → 博物馆), the likeliest if several (:func:`search.analysis.closest_sounding`);
-        ``None`` if none."""
-        if not 2 <= len(word) <= 6:
+        ``None`` if none, or if ``word`` is a common word (:func:`search.analysis.respellable`)."""
+        if not 2 <= len(word) <= 6 or not analysis.respellable(word):
             return None
         self._vocabulary(conn, tables)
         sounds = self._sounds.get(tables.physical, {})

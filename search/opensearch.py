@@ -792,14 +792,21 @@ class OpenSearchEngine(SearchEngine):
     def _homophones(self, alias: str, text: str, groups: list[analysis.Group]):
         """Chinese words the index lacks replaced by indexed words that sound the same
         (气像 → 气象; 博物官, split by jieba, → 博物馆): ``(groups, corrected text)``, or
-        ``(groups, None)`` when nothing was replaced. One aggregation request."""
+        ``(groups, None)`` when nothing was replaced. Common words are left as typed
+        (:func:`search.analysis.respellable`). One aggregation request."""
         candidates = []  # (start, width, word)
         for i, group in enumerate(groups):
-            if _cjk(group.text) and len(group.text) > 1:
+            if _cjk(group.text) and len(group.text) > 1 and analysis.respellable(group.text):
                 candidates.append((i, 1, group.text))
             following = groups[i + 1].text if i + 1 < len(groups) else ""
-            if _cjk(group.text) and _cjk(following) and len(following) == 1:
-                candidates.append((i, 2, group.text + following))
+            joined = group.text + following
+            if (
+                _cjk(group.text)
+                and _cjk(following)
+                and len(following) == 1
+                and analysis.respellable(joined)
+            ):
+                candidates.append((i, 2, joined))
         if not candidates:
             return groups, None
         keys = sorted({bodies.sound_key(word) for _, _, word in candidates})

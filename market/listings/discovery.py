@@ -473,8 +473,21 @@ def did_you_mean(text: str, searched: str, corrected: str) -> str | None:
             latin.update({x.lower(): y for x, y in zip(before, after, strict=True)})
     latin.update(place_spellings(text))
     fixed = analysis.corrected(text, latin) or text
-    suggestion = " ".join(chinese.get(analysis.fold(w), w) for w in fixed.split())
+    suggestion = " ".join(_chinese_fixed(w, chinese) for w in fixed.split())
     return suggestion if suggestion != " ".join(text.split()) else None
+
+
+def _chinese_fixed(word: str, chinese: dict[str, str]) -> str:
+    """``word`` (between spaces) with the corrections of ``chinese`` applied: the whole word,
+    or a corrected word inside it, where a place was typed against it with no space
+    (深圳交通拥赌, searched as 交通拥赌 → 深圳交通拥堵)."""
+    folded = search.analysis.fold(word)
+    if folded in chinese:
+        return chinese[folded]
+    inside = [(wrong, right) for wrong, right in chinese.items() if wrong in folded]
+    for wrong, right in inside:
+        folded = folded.replace(wrong, right)
+    return folded if inside else word
 
 
 def run_with_sibling_counts(

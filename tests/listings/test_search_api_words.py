@@ -305,3 +305,17 @@ def test_a_sort_that_shows_fewer_listings_than_relevance_says_how_many_and_why(c
     by_relevance = client.raw.get("/market", query_string={"q": words},
                                   headers={"Accept-Language": "en"}).get_data(as_text=True)  # fmt: skip
     assert "more-by-relevance" not in by_relevance
+
+
+@pytest.mark.parametrize(
+    ("q", "suggestion"),
+    [
+        ("深圳 刷卡记路", "深圳 刷卡记录"),
+        ("深圳刷卡记路", "深圳刷卡记录"),
+        ("深圳公交刷卡記路", "深圳公交刷卡記錄"),
+    ],
+)
+def test_a_typo_typed_against_a_place_with_no_space_is_corrected(client, published, q, suggestion):
+    # Chinese buyers rarely type spaces: the place is read apart from the words beside it,
+    # and the correction of those words is offered inside the buyer's own run of characters.
+    assert _search(client, q=q)["did_you_mean"] == suggestion

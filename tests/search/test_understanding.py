@@ -273,6 +273,17 @@ def test_chinese_homophone_typos_are_corrected(loaded, query, corrected, title):
     assert results.did_you_mean == corrected
 
 
+def test_a_common_word_no_listing_holds_is_not_read_as_a_word_sounding_like_it(loaded):
+    # 蔬菜 (vegetables) sounds like 素材 (footage) of the documentary listing: a buyer typing
+    # it means vegetables, and the search says no listing holds it rather than answering
+    # with footage.
+    results = loaded.search(LISTINGS, Query(text="蔬菜 批发价"))
+    assert results.did_you_mean is None
+    assert "深圳城市纪录片素材" not in [hit.source["title_zh"] for hit in results.hits]
+    # A dictionary word seldom meant is still read as the word a buyer of data means.
+    assert loaded.search(LISTINGS, Query(text="医疗 影象")).did_you_mean == "医疗 影像"
+
+
 def test_words_the_index_holds_are_not_corrected(loaded):
     results = loaded.search(LISTINGS, Query(text="实时 路况"))
     assert results.did_you_mean is None and results.total >= 1
@@ -1023,6 +1034,12 @@ def test_a_purpose_clause_is_read_apart_from_the_data_wanted():
     assert purpose("想找深圳的二手房成交数据，用来做房地产投资分析") == {"房地产", "投资", "分析"}
     assert purpose("有没有用来训练医疗问答大模型的中文医疗文本语料") == {"训练", "问答", "大模型"}
     assert purpose("为了做选址分析，需要人口热力数据") == {"为了", "选址", "分析"}
+    # A plan needs no opening word: a word of intent before a verb of planning opens one.
+    assert purpose("澳门跨境旅客数据，我们要规划口岸附近的商业项目") == {
+        "规划", "口岸", "附近", "商业", "项目"
+    }  # fmt: skip
+    assert purpose("打算评估门店选址，需要人流数据") == {"打算", "评估", "门店", "选址"}
+    assert purpose("想要深圳的人口数据") == set()
     # Not every "to" opens one, and a request that is all purpose keeps its words.
     assert purpose("truck traffic from Shenzhen to Hong Kong") == set()
     assert purpose("用于训练") == set()
@@ -1034,6 +1051,7 @@ def test_a_purpose_clause_is_read_apart_from_the_data_wanted():
         "historical crop yields by county to train a crop model",
         "县域粮食产量数据，用来训练作物模型",
         "用于训练作物模型的县域粮食产量",
+        "县域粮食产量数据，我们要规划作物模型训练",
     ],
 )
 def test_words_of_purpose_weigh_less_than_the_words_of_the_data(engine, request_):
