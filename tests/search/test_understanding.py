@@ -1075,3 +1075,31 @@ def test_a_word_made_of_words_of_form_says_no_more_than_they_do(engine):
     )
     assert [hit.id for hit in results.hits] == ["stocks-0", "stocks-1", "stocks-2"]
     engine.drop_index(FORMS_SPEC)
+
+
+def test_a_listing_in_the_place_named_counts_the_place_as_a_word_it_holds(engine):
+    # 澳門 旅客 消費: Macao's visitor counts hold one of the two words and are offered for
+    # Macao; twenty other cities' listings holding both words left them out altogether.
+    engine.ensure_index(FORMS_SPEC)
+    docs = [
+        {"id": "macao", "title": "景区旅客人次", "region": "macao"},
+        *({"id": f"hk-{n}", "title": "景区旅客人次", "region": "hong_kong"} for n in range(3)),
+        *(
+            {"id": f"mall-{n}", "title": f"商场旅客消费 {n}", "region": "beijing"}
+            for n in range(20)
+        ),
+        *({"id": f"tides-{n}", "title": f"港口潮汐 {n}", "region": "shanghai"} for n in range(4)),
+    ]
+    engine.index(FORMS_SPEC, docs, refresh=True)
+    results = engine.search(
+        FORMS_SPEC, Query(text="旅客 消费", boosts={"region": ["macao"]}, per_page=100)
+    )
+    found = [hit.id for hit in results.hits]
+    assert "macao" in found and results.total == 21
+    assert not any(name.startswith("hk-") for name in found)
+    # A place is no word alone: a search of one word needs it.
+    alone = engine.search(
+        FORMS_SPEC, Query(text="消费", boosts={"region": ["macao"]}, per_page=100)
+    )
+    assert "macao" not in [hit.id for hit in alone.hits]
+    engine.drop_index(FORMS_SPEC)
