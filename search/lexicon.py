@@ -43,6 +43,8 @@ DOMAIN_WORDS: tuple[str, ...] = (
 UNSTEMMED: tuple[str, ...] = (
     "ais", "gis", "gps", "pos", "wgs", "tts", "cms", "dns", "sms", "bms", "ems",
     "saas", "paas", "iaas", "adas",
+    # Another sense than their stem's: marketing is no market.
+    "marketing",
 )  # fmt: skip
 
 #: English words ending in s that are no plural of the word without it (news is not new,
@@ -451,7 +453,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "stock",
         "stocks",
         "equity",
-        "equities",
         "炒股",
         "恒指",
         "恒生指数",
@@ -462,6 +463,8 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "上交所",
         "深交所",
         "stock exchange",
+        # A market of stocks, never the word market alone (the listings say marketing).
+        "stock market",
     ),
     (
         "债券",
