@@ -326,7 +326,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ),
     ("负荷", "负载", "load", "peak load"),
     ("写字楼", "办公楼", "office building", "office buildings", "office space"),
-    ("租金", "房租", "rent", "rents", "rental"),
     (
         "商场",
         "购物中心",
@@ -526,7 +525,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     (
         "房地产",
         "楼市",
-        "地产",
         "不动产",
         "物业",
         "私楼",
@@ -539,9 +537,14 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "楼盘",
         "租盘",
         "住宅",
-        "residential property",
         "realty",
         "property market",
+        # Rents are the property market's too: no listing but the property reports says so.
+        "租金",
+        "房租",
+        "租房",
+        "rent",
+        "rental",
     ),
     ("支付", "付款", "payment", "payments"),
     (

@@ -136,3 +136,10 @@ def test_a_stock_market_is_a_market_of_stocks_not_marketing(catalogue_engine, ca
     # The city documentaries came first: their keywords say stock footage, their uses
     # marketing, which shares market's stem, and nothing tied market to the stock listings.
     assert products(catalogue_engine, catalogue, text, 3)[:1] == ["sentiment_index"]
+
+
+@pytest.mark.parametrize("text", ["舖位租金", "租房数据", "rental prices", "rents"])
+def test_rents_are_the_property_markets(catalogue_engine, catalogue, text):
+    # Rents were a group of their own that no listing holds: 租房数据 found nothing, rental
+    # prices the e-commerce prices; the property reports are the nearest the exchange offers.
+    assert "property_prices" in products(catalogue_engine, catalogue, text, 5)[:2]
