@@ -23,7 +23,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -74,6 +74,25 @@ FORM_WORDS = frozenset(
     历史 内容 详情 汇总 大全 资源 各 各个 每个 各地 多维 最新 免费 完整 详细 全部 所有 data
     info information statistics stats historical records latest free""".split()  # noqa: SIM905
 )
+
+
+@lru_cache(maxsize=4096)
+def form_word(term: str) -> bool:
+    """Whether ``term`` says "data" and nothing more: one of :data:`FORM_WORDS`, or a Chinese
+    word jieba keeps whole that is made of them alone (历史数据 = 历史 + 数据, 统计信息), which
+    says no more than its parts do apart. As a word of its own it made a listing holding
+    历史 and 数据 match 港股 行情 历史数据 as well as the stock listings did."""
+    if term in FORM_WORDS:
+        return True
+    if len(term) < 3 or term.isascii() or term in WHOLE_WORDS:
+        return False
+    inside, covered = [], set()
+    for word, start, end in tokenizer().tokenize(term, mode="search"):
+        if word != term and len(word) >= 2:
+            inside.append(word)
+            covered.update(range(start, end))
+    return len(covered) == len(term) and all(word in FORM_WORDS for word in inside)
+
 
 #: Words whose simplified form is spelt another way on the mainland: 紀錄 (record, as Hong Kong
 #: and Taiwan write it) folds to 纪录, which the mainland keeps for "a record set" and whose
@@ -583,9 +602,7 @@ def expand(
     synonyms' parts would widen every word of the group (measured: lower on the dev set).
     """
     synonyms = synonyms if synonyms is not None else default_synonyms()
-    content = [
-        t for i, t in enumerate(terms) if t not in FORM_WORDS or _in_a_term(terms, i, synonyms)
-    ]
+    content = [t for i, t in enumerate(terms) if not form_word(t) or _in_a_term(terms, i, synonyms)]
     # A word said twice (load ... load forecasting) is asked once: twice, it would count
     # twice among the words that must match.
     words = list(dict.fromkeys(content or terms))

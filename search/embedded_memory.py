@@ -432,13 +432,16 @@ def search(
             matched = scored[key] = Counter()
             for group in groups:
                 matched.update(group.keys())
+        # A document in a place the query names counts that place as one more word matched
+        # (澳門 旅客 消費: Macao's visitor counts beside other cities' retail footfall).
+        placed = _boosted(conn, tables, snapshot, plan.boosts) if plan.boosts else set()
+        if placed:
+            matched = Counter({r: n + 1 if r in placed else n for r, n in matched.items()})
         found = _combined(
             groups, near, matching.required, members, weights, matched, matching.factors
         )
     for name, values, factor in plan.boosts + plan.nudges:
-        boosted = set()
-        for value in values:
-            boosted.update(snapshot.documents(conn, tables, name, value))
+        boosted = _boosted(conn, tables, snapshot, ((name, values, factor),))
         if len(boosted) < len(found):
             for rowid in boosted:
                 if rowid in found:
@@ -467,6 +470,15 @@ def search(
         else:
             hits = bitmap(found, snapshot.size)[0]
     return len(found), rows, facets(conn, tables, snapshot, plan, hits, found)
+
+
+def _boosted(conn, tables: Tables, snapshot: Snapshot, boosts) -> set[int]:
+    """The documents holding one of the values of ``boosts`` (field, values, factor)."""
+    found: set[int] = set()
+    for name, values, _ in boosts:
+        for value in values:
+            found.update(snapshot.documents(conn, tables, name, value))
+    return found
 
 
 def _pinned(conn, tables: Tables, snapshot: Snapshot, plan: Plan, members) -> set[int]:

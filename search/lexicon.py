@@ -43,6 +43,8 @@ DOMAIN_WORDS: tuple[str, ...] = (
 UNSTEMMED: tuple[str, ...] = (
     "ais", "gis", "gps", "pos", "wgs", "tts", "cms", "dns", "sms", "bms", "ems",
     "saas", "paas", "iaas", "adas",
+    # Another sense than their stem's: marketing is no market.
+    "marketing",
 )  # fmt: skip
 
 #: English words ending in s that are no plural of the word without it (news is not new,
@@ -324,7 +326,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ),
     ("负荷", "负载", "load", "peak load"),
     ("写字楼", "办公楼", "office building", "office buildings", "office space"),
-    ("租金", "房租", "rent", "rents", "rental"),
     (
         "商场",
         "购物中心",
@@ -451,7 +452,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "stock",
         "stocks",
         "equity",
-        "equities",
         "炒股",
         "恒指",
         "恒生指数",
@@ -462,6 +462,8 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "上交所",
         "深交所",
         "stock exchange",
+        # A market of stocks, never the word market alone (the listings say marketing).
+        "stock market",
     ),
     (
         "债券",
@@ -523,7 +525,6 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     (
         "房地产",
         "楼市",
-        "地产",
         "不动产",
         "物业",
         "私楼",
@@ -536,9 +537,14 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "楼盘",
         "租盘",
         "住宅",
-        "residential property",
         "realty",
         "property market",
+        # Rents are the property market's too: no listing but the property reports says so.
+        "租金",
+        "房租",
+        "租房",
+        "rent",
+        "rental",
     ),
     ("支付", "付款", "payment", "payments"),
     (

@@ -224,7 +224,7 @@ def searched_as(term: str) -> str | None:
     these words, so a term holding others could never match."""
     typed, term = term, " ".join(unicodedata.normalize("NFKC", term).split())
     words = analysis.query_terms(term)
-    words = [word for word in words if word not in analysis.FORM_WORDS] or words
+    words = [word for word in words if not analysis.form_word(word)] or words
     if not words:
         return None
     joined = _joined(words, words)
@@ -246,7 +246,7 @@ def offered(query: str) -> str | None:
         return None
     typed = " ".join(unicodedata.normalize("NFKC", query).split())
     words = analysis.query_terms(kept)
-    words = [word for word in words if word not in analysis.FORM_WORDS] or words
+    words = [word for word in words if not analysis.form_word(word)] or words
     return _as_typed(typed, words) or _joined(words, words)
 
 

@@ -129,3 +129,17 @@ def test_a_word_the_index_holds_in_another_form_is_not_corrected(catalogue_engin
     # stems and it corrected nothing.
     engine, _ = catalogue_engine
     assert discovery.run(engine, {"q": text, "page_size": 10}).did_you_mean is None
+
+
+@pytest.mark.parametrize("text", ["stock market tick data Hong Kong", "stock market data"])
+def test_a_stock_market_is_a_market_of_stocks_not_marketing(catalogue_engine, catalogue, text):
+    # The city documentaries came first: their keywords say stock footage, their uses
+    # marketing, which shares market's stem, and nothing tied market to the stock listings.
+    assert products(catalogue_engine, catalogue, text, 3)[:1] == ["sentiment_index"]
+
+
+@pytest.mark.parametrize("text", ["舖位租金", "租房数据", "rental prices", "rents"])
+def test_rents_are_the_property_markets(catalogue_engine, catalogue, text):
+    # Rents were a group of their own that no listing holds: 租房数据 found nothing, rental
+    # prices the e-commerce prices; the property reports are the nearest the exchange offers.
+    assert "property_prices" in products(catalogue_engine, catalogue, text, 5)[:2]

@@ -1067,3 +1067,57 @@ def test_words_of_purpose_weigh_less_than_the_words_of_the_data(engine, request_
     results = engine.search(PURPOSE_SPEC, Query(text=request_))
     assert results.hits[0].id == "yields"
     engine.drop_index(PURPOSE_SPEC)
+
+
+FORMS_SPEC = IndexSpec("forms", fields=(text("title", "mixed"), keyword("region")))
+
+
+def test_a_word_made_of_words_of_form_says_no_more_than_they_do(engine):
+    # 历史数据 is one word to jieba: kept, it made the typhoon history match a request for
+    # stock prices' history as well as the stock listings did, and rank first.
+    assert analysis.form_word("历史数据") and analysis.form_word("统计信息")
+    assert not analysis.form_word("气象数据") and not analysis.form_word("历史天气")
+    assert [g.text for g in analysis.words_of("港股 行情 歷史數據")] == ["港股", "行情"]
+    engine.ensure_index(FORMS_SPEC)
+    docs = [
+        {"id": "typhoon", "title": "台风路径历史数据", "region": "hong_kong"},
+        *(
+            {"id": f"stocks-{n}", "title": "上市公司股票日线", "region": "beijing"}
+            for n in range(3)
+        ),
+        *({"id": f"tides-{n}", "title": f"港口潮汐 {n}", "region": "shanghai"} for n in range(4)),
+    ]
+    engine.index(FORMS_SPEC, docs, refresh=True)
+    results = engine.search(
+        FORMS_SPEC, Query(text="股票 历史数据", nudges={"region": ["hong_kong"]})
+    )
+    assert [hit.id for hit in results.hits] == ["stocks-0", "stocks-1", "stocks-2"]
+    engine.drop_index(FORMS_SPEC)
+
+
+def test_a_listing_in_the_place_named_counts_the_place_as_a_word_it_holds(engine):
+    # 澳門 旅客 消費: Macao's visitor counts hold one of the two words and are offered for
+    # Macao; twenty other cities' listings holding both words left them out altogether.
+    engine.ensure_index(FORMS_SPEC)
+    docs = [
+        {"id": "macao", "title": "景区旅客人次", "region": "macao"},
+        *({"id": f"hk-{n}", "title": "景区旅客人次", "region": "hong_kong"} for n in range(3)),
+        *(
+            {"id": f"mall-{n}", "title": f"商场旅客消费 {n}", "region": "beijing"}
+            for n in range(20)
+        ),
+        *({"id": f"tides-{n}", "title": f"港口潮汐 {n}", "region": "shanghai"} for n in range(4)),
+    ]
+    engine.index(FORMS_SPEC, docs, refresh=True)
+    results = engine.search(
+        FORMS_SPEC, Query(text="旅客 消费", boosts={"region": ["macao"]}, per_page=100)
+    )
+    found = [hit.id for hit in results.hits]
+    assert "macao" in found and results.total == 21
+    assert not any(name.startswith("hk-") for name in found)
+    # A place is no word alone: a search of one word needs it.
+    alone = engine.search(
+        FORMS_SPEC, Query(text="消费", boosts={"region": ["macao"]}, per_page=100)
+    )
+    assert "macao" not in [hit.id for hit in alone.hits]
+    engine.drop_index(FORMS_SPEC)
