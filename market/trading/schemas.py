@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from market.db import utcnow
-from market.fields import Date, Int, Length, SingleLine, Text
+from market.fields import Date, Id, Int, Length, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
 from market.text import N_, FormSchema, Money
@@ -50,7 +50,7 @@ class IdempotencyHeaderSchema(Schema):
 class OrderInputSchema(Schema):
     """Order a plan under a declared usage scenario."""
 
-    plan_id = Int(required=True)
+    plan_id = Id(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     usage_note = Text(load_default=None, validate=Length(max=2000))
     cross_border = fields.Boolean(load_default=False)
@@ -71,7 +71,7 @@ CHOOSE_USAGE = N_("Choose the usage scenario: what the data is for.")
 class OrderFormSchema(OrderInputSchema):
     """The order form of the pages: also which of the user's organisations buys."""
 
-    organisation_id = Int(required=True)
+    organisation_id = Id(required=True)
     usage_scenario = fields.Enum(
         UsageScenario,
         by_value=True,
@@ -133,7 +133,7 @@ class BankReceiptInputSchema(Schema):
     bank_transaction_id = fields.String(required=True, validate=Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=[Length(max=200), SingleLine()])
     value_date = Date(load_default=None, metadata={"description": "the bank's value date (起息日)"})
-    bank_account_id = Int(
+    bank_account_id = Id(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=2**31 - 1),
@@ -194,7 +194,7 @@ class CardConfirmSchema(Schema):
 class RecordsQuerySchema(Schema):
     """A slice of a delivered file's lines (metered API delivery)."""
 
-    file_id = Int(required=True)
+    file_id = Id(required=True)
     offset = Int(bits=64, load_default=0, validate=validate.Range(min=0))
     limit = Int(load_default=100, validate=validate.Range(min=1, max=1000))
 
