@@ -75,10 +75,9 @@ def trading_settings() -> TradingSettings:
 def bank_account() -> dict:
     """The exchange's account in the page's language (``shown``) and as the bank holds it
     (``registered``, which a transfer must name)."""
-    registered = trading_settings().bank_account
-    english = str(current_app.config.get("EXCHANGE_BANK_ACCOUNT_EN") or "")
-    chinese = get_locale().language == "zh"
-    return {"shown": registered if chinese or not english else english, "registered": registered}
+    settings = trading_settings()
+    shown = settings.bank_account_in(get_locale().language)
+    return {"shown": shown, "registered": settings.bank_account}
 
 
 def collaborators() -> flows.Collaborators:

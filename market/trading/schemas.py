@@ -314,7 +314,15 @@ class BankInstructionsSchema(Schema):
     reference = fields.String()
     amount_minor = fields.Integer()
     currency = fields.String()
-    bank_account = fields.String()
+    bank_account = fields.String(
+        metadata={"description": "the exchange's bank account in the request's language"}
+    )
+    registered_bank_account = fields.String(
+        metadata={
+            "description": "the account as the bank registered it (Chinese), which a transfer "
+            "must name as the payee"
+        }
+    )
 
 
 class IntentSchema(Schema):

@@ -6,6 +6,7 @@ import functools
 import io
 
 from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from market import handover
@@ -110,13 +111,16 @@ def cancel_order(order_id: int):
 @requires("orders:read")
 @blp.response(200, schemas.BankInstructionsSchema)
 def bank_instructions(order_id: int):
-    """The exchange's bank account and the order's unique payment reference."""
+    """The exchange's bank account (in the request's language, and as the bank registered it)
+    and the order's unique payment reference."""
     order = payments.payable_order(db_session(), order_id, acting_for())
+    settings = trading_settings()
     return {
         "reference": order.reference,
         "amount_minor": order.price_minor,
         "currency": order.currency,
-        "bank_account": trading_settings().bank_account,
+        "bank_account": settings.bank_account_in(get_locale().language),
+        "registered_bank_account": settings.bank_account,
     }
 
 

@@ -1,6 +1,7 @@
 """The whole path, on both engines against localstripe: order → pay → escrow → deliver →
 accept → settle, by card and by bank transfer, with the ledger entries each step posts."""
 
+import pytest
 import sqlalchemy as sa
 
 from market.trading.models import Download, OrderEvent
@@ -62,6 +63,24 @@ def test_bank_transfer_with_the_exact_amount_pays_the_order(exchange, listing):
     assert receipt.status_code == 201 and receipt.get_json()["status"] == "succeeded"
     assert balance(exchange.app, "assets:bank") == PRICE
     assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == PRICE
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "China Merchants Bank"), ("zh-CN", "招商银行")]
+)
+def test_the_bank_transfer_names_the_account_in_the_callers_language(
+    exchange, listing, language, shown
+):
+    order = place(exchange, listing)
+    instructions = exchange.api(
+        "GET",
+        f"/orders/{order['id']}/bank-transfer",
+        exchange.buyer_api,
+        extra_headers={"Accept-Language": language},
+    ).get_json()
+    assert shown in instructions["bank_account"]
+    # A transfer names the payee as the bank registered it, whatever the caller reads.
+    assert "深圳数据交易所有限公司" in instructions["registered_bank_account"]
 
 
 def test_short_or_excess_bank_payment_is_held_not_accepted(exchange, listing):
