@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from market import idempotency
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from market.i18n import word_list
 from market.identity.models import Organisation, User
 from market.listings import plans as listing_plans
 from market.listings import terms as licence
@@ -26,6 +27,24 @@ from market.text import N_
 from market.trading import notices
 from market.trading.models import Entitlement, ExclusiveClaim, Order, OrderEvent, OrderStatus
 from market.trading.states import Action, Actor, next_status
+
+
+class UsageNotPermitted(InvalidInput):
+    """The licence does not permit the usage scenario chosen; the refusal names the ones it
+    does (``permitted_usage_scenarios`` beside the errors, for a client)."""
+
+    def __init__(self, permitted: list[str]) -> None:
+        super().__init__(
+            N_("The licence does not permit this use: it permits only %(permitted)s."),
+            field="usage_scenario",
+            facts={"permitted_usage_scenarios": list(permitted)},
+        )
+        self.permitted = list(permitted)
+
+    def translated(self, translate) -> str:
+        """The refusal with the permitted uses named in the reader's language."""
+        names = licence.scenario_phrase(self.permitted, translate, word_list)
+        return translate(self.message) % {"permitted": names}
 
 
 def reference_for(order_id: int) -> str:
@@ -341,9 +360,7 @@ def place(
     scenario = data["usage_scenario"]
     terms = plan.effective_terms
     if not licence.permits(terms, scenario):
-        raise InvalidInput(
-            N_("the licence does not permit this usage scenario"), field="usage_scenario"
-        )
+        raise UsageNotPermitted(terms["scenarios"])
     cross_border, outbound = _check_cross_border(plan, buyer, data)
     if plan.price_minor <= 0:
         raise Conflict(N_("this plan has no price and cannot be ordered"), field="plan_id")

@@ -43,6 +43,29 @@ def test_scenario_outside_the_licence_is_refused(exchange, listing):
     assert refused.status_code == 422 and "usage_scenario" in refused.get_json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "The licence does not permit this use: it permits only internal analytics and "
+         "scientific research."),
+        ("zh-CN", "授权条款不允许该使用场景，仅允许内部分析和科学研究。"),
+    ],
+)  # fmt: skip
+def test_a_scenario_outside_the_licence_is_refused_naming_those_it_permits(
+    exchange, listing, language, said
+):
+    refused = _post(
+        exchange,
+        "/orders",
+        exchange.buyer_api,
+        json=order_body(listing, usage_scenario="marketing"),
+        extra_headers={"Accept-Language": language},
+    ).get_json()
+    assert refused["message"] == said
+    assert refused["errors"]["usage_scenario"] == [said]
+    assert set(refused["permitted_usage_scenarios"]) == {"research", "internal_analytics"}
+
+
 def test_hong_kong_buyer_needs_a_cross_border_pathway(exchange, listing_of, db):
     _org, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-1")
     mainland_only = listing_of()
