@@ -26,3 +26,18 @@ def test_accepted_money_is_not_said_to_be_in_escrow(exchange, listing, drain):
     drain()
     settled = _page(exchange, order["id"])
     assert 'data-testid="escrow"' not in settled
+
+
+def test_the_delivered_order_asks_and_heads_in_plain_english(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    page = _page(exchange, order["id"])
+    assert "Why are you disputing the delivery?" in page
+    assert "<h2>Access to the data</h2>" in page and "<h2>Entitlement</h2>" not in page
+
+
+def test_the_buy_page_calls_the_usage_scenario_the_intended_use(exchange, listing):
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
+    assert "Intended use (written into the order)" in page
