@@ -309,6 +309,18 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             functools.partial(url_for, "trading.download"),
         )
         fingerprint = session.get(AssetVersion, entitlement.asset_version_id).fingerprint
+    api_files = []
+    if (
+        role == Actor.BUYER
+        and entitlement is not None
+        and entitlement.delivery_method == "api"
+        and entitlement.usable_at(utcnow())
+        and order.status != OrderStatus.REFUNDED
+    ):
+        # The API's addresses: the buyer reads the data it is asked to accept through them.
+        api_files = delivery.record_links(
+            session, entitlement, functools.partial(url_for, "trading_api.records")
+        )
     # A bank-paid order's refund is owed until finance transfers it to the buyer's account.
     transfers = [refund for refund in order.refunds if refund.transfer_status in PENDING_TRANSFER]
     return render_template(
@@ -322,6 +334,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         actions=allowed_actions(order.status, role),
         entitlement=entitlement,
         links=links,
+        api_files=api_files,
         fingerprint=fingerprint,
         terms=licence.describe(
             order.terms,

@@ -353,14 +353,22 @@ class EntitlementSchema(Schema):
 
 
 class DownloadLinkSchema(Schema):
-    """A signed, expiring link to one delivered file."""
+    """One delivered file and the address that gets it."""
 
     file_id = fields.Integer()
     name = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
-    url = fields.String()
-    expires = fields.Integer()
+    url = fields.String(
+        metadata={
+            "description": "a signed download link, valid until `expires`; for an entitlement "
+            "delivered through the API, the file's `records?file_id=` address instead"
+        }
+    )
+    expires = fields.Integer(
+        allow_none=True,
+        metadata={"description": "when the link expires (Unix time); null for API delivery"},
+    )
 
 
 class ManifestSchema(Schema):

@@ -16,6 +16,7 @@ from market.db import utcnow
 from market.errors import NotFound
 from market.finance import audit, receipts
 from market.identity.models import Organisation, User
+from market.listings.models import DeliveryMethod
 from market.oauth.server import requires
 from market.text import N_
 from market.trading import (
@@ -244,17 +245,23 @@ def _stream_download(entitlement_id, file_id, query, organisation_ids, user_id, 
 @requires("deliveries:read")
 @blp.response(200, schemas.ManifestSchema)
 def manifest(entitlement_id: int):
-    """The delivered files (name, size, SHA-256, signed link) and their Merkle root."""
+    """The delivered files (name, size, SHA-256, and the address that gets each: a signed
+    download link, or for API delivery its ``records`` address) and their Merkle root."""
     session, now = db_session(), utcnow()
     entitlement = delivery.entitlement_for(session, entitlement_id, acting_for())
     delivery.check_usable(entitlement, now)
-    links = delivery.download_links(
-        session,
-        trading_settings(),
-        entitlement,
-        now,
-        functools.partial(url_for, "trading_api.download"),
-    )
+    if entitlement.delivery_method == DeliveryMethod.API:
+        links = delivery.record_links(
+            session, entitlement, functools.partial(url_for, "trading_api.records")
+        )
+    else:
+        links = delivery.download_links(
+            session,
+            trading_settings(),
+            entitlement,
+            now,
+            functools.partial(url_for, "trading_api.download"),
+        )
     return delivery.manifest(session, entitlement, links)
 
 
