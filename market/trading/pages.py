@@ -345,6 +345,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             territories=territories,
         ),
         window=settlement.window_left(order, utcnow()),
+        acceptance_days=trading_settings().acceptance_days,
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),
         refundable=refunds.refundable(session, order),

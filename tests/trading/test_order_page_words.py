@@ -2,8 +2,9 @@
 provider, then nowhere to show; and the buyer is told how to get money back."""
 
 from tests import factories
+from tests.listings import factories as listing_factories
 from tests.trading.helpers import pay_by_bank, place
-from tests.web import WebClient
+from tests.web import WebClient, page_text
 
 EN = {"Accept-Language": "en"}
 
@@ -41,3 +42,14 @@ def test_the_buy_page_calls_the_usage_scenario_the_intended_use(exchange, listin
     web.log_in(exchange.buyer_user.email, factories.PASSWORD)
     page = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
     assert "Intended use (written into the order)" in page
+
+
+def test_a_paid_order_tells_the_buyer_the_provider_delivers_next(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=5, name_en="5 calls")
+    order = place(exchange, listing_of(delivery_method="api", plans=[package]))
+    pay_by_bank(exchange, order)
+    page = _page(exchange, order["id"])
+    said = page_text(page.split('data-testid="awaiting-delivery">', 1)[1].split("</p>", 1)[0])
+    days = exchange.app.config["ACCEPTANCE_DAYS"]
+    assert "The provider now delivers the data" in said
+    assert f"told here and by mail when it is delivered, and then have {days} days" in said
