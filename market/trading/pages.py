@@ -458,6 +458,7 @@ def receipt(order_id: int):
     return render_template(
         "trading/receipt.html",
         order=order,
+        escrow=books.escrow_held(db_session(), order),
         split=settlement.price_split(order),
         labels=_labels(),
     )

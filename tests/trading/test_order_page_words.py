@@ -53,3 +53,26 @@ def test_a_paid_order_tells_the_buyer_the_provider_delivers_next(exchange, listi
     days = exchange.app.config["ACCEPTANCE_DAYS"]
     assert "The provider now delivers the data" in said
     assert f"told here and by mail when it is delivered, and then have {days} days" in said
+
+
+def test_the_receipt_says_where_the_money_is_as_the_order_page_does(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    accepted = exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    assert accepted.status_code == 200, accepted.get_json()
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    for path in (f"/orders/{order['id']}", f"/orders/{order['id']}/receipt"):
+        page = web.get(path, headers=EN).get_data(as_text=True)
+        assert "Being paid to the provider" in page and "Settled" not in page_text(page), path
+    drain()
+    receipt = web.get(f"/orders/{order['id']}/receipt", headers=EN).get_data(as_text=True)
+    assert 'data-testid="escrow"' not in receipt and "Being paid" not in receipt
+
+
+def test_the_checkout_is_called_paying_not_settlement_in_chinese(exchange, listing):
+    order = place(exchange, listing)
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = web.get(f"/orders/{order['id']}/checkout", headers={"Accept-Language": "zh-CN"}).text
+    assert f"<title>付款 · {order['reference']}" in page and "结算" not in page_text(page)
