@@ -275,8 +275,36 @@ class OrderSchema(Schema):
     reference = fields.String(allow_none=True)
     status = fields.Enum(OrderStatus, by_value=True)
     buyer_organisation_id = fields.Integer()
+    buyer_name_zh = fields.String(
+        attribute="buyer.name_zh", dump_only=True, metadata={"description": "the buyer's name"}
+    )
+    buyer_name_en = fields.String(
+        attribute="buyer.name_en",
+        dump_only=True,
+        metadata={"description": "the buyer's English name"},
+    )
     provider_organisation_id = fields.Integer()
+    provider_name_zh = fields.String(
+        attribute="provider.name_zh",
+        dump_only=True,
+        metadata={"description": "the provider's name"},
+    )
+    provider_name_en = fields.String(
+        attribute="provider.name_en",
+        dump_only=True,
+        metadata={"description": "the provider's English name"},
+    )
     listing_id = fields.Integer()
+    listing_title_zh = fields.String(
+        attribute="revision.title_zh",
+        dump_only=True,
+        metadata={"description": "the listing's title as ordered (its revision's)"},
+    )
+    listing_title_en = fields.String(
+        attribute="revision.title_en",
+        dump_only=True,
+        metadata={"description": "the listing's English title as ordered"},
+    )
     revision_id = fields.Integer()
     plan_id = fields.Integer()
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
@@ -293,8 +321,18 @@ class OrderSchema(Schema):
     fee_bps = fields.Integer()
     paid_minor = fields.Integer()
     refunded_minor = fields.Integer()
-    fee_minor = fields.Integer()
-    provider_minor = fields.Integer()
+    fee_minor = fields.Integer(
+        metadata={
+            "description": "the platform's fee, VAT included, taken from the provider's share: "
+            "0 until the order settles (after acceptance), when settlement books it"
+        }
+    )
+    provider_minor = fields.Integer(
+        metadata={
+            "description": "what the provider is owed for the order: 0 until the order "
+            "settles, then the net paid less `fee_minor`"
+        }
+    )
     payment_method = fields.Enum(PaymentMethod, by_value=True, allow_none=True)
     created_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)

@@ -130,3 +130,22 @@ def test_order_creation_is_idempotent(exchange, listing):
         extra_headers={"Idempotency-Key": "order-1"},
     )
     assert other.status_code == 409
+
+
+def test_an_order_names_its_listing_buyer_and_provider(exchange, listing):
+    order = place(exchange, listing)
+    shown = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    revision = listing.live_revision
+    assert (shown["listing_title_zh"], shown["listing_title_en"]) == (
+        revision.title_zh,
+        revision.title_en,
+    )
+    assert shown["buyer_name_zh"] == exchange.buyer.name_zh
+    assert shown["buyer_name_en"] == exchange.buyer.name_en
+    assert shown["provider_name_zh"] == exchange.provider.name_zh
+    assert shown["provider_name_en"] == exchange.provider.name_en
+    document = exchange.app.test_client().get("/api/openapi.json").get_json()
+    properties = document["components"]["schemas"]["Order"]["properties"]
+    for name in ("listing_title_zh", "buyer_name_en", "provider_name_zh"):
+        assert properties[name]["readOnly"] is True, name
+    assert "0 until the order settles" in properties["fee_minor"]["description"]
