@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime
 
 from babel import Locale
+from babel.lists import format_list
 from babel.numbers import get_currency_name
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
@@ -15,7 +16,7 @@ from markupsafe import Markup
 import search
 from market.forms import error_lines, error_text, maxlength
 from market.hant import is_traditional, to_traditional
-from market.i18n import reads_traditional, word_list
+from market.i18n import reads_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
 from market.listings import models as listing_models
@@ -429,6 +430,13 @@ def colon(label: str) -> str:
     ``Status: `` in English; the one way a page writes ``label: value``."""
     language = get_locale().language if get_locale() else "zh"
     return label + ("：" if language == "zh" else ": ")
+
+
+def word_list(items) -> str:
+    """Several words as one phrase in the reader's language: 内部分析、公共服务和科学研究,
+    ``Internal analytics and Research`` (Babel's list patterns)."""
+    items = [str(item) for item in items]
+    return format_list(items, locale=get_locale() or "zh") if items else ""
 
 
 def list_separator() -> str:

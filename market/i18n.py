@@ -8,7 +8,6 @@ built from the Simplified one (``market.hant``, ``make translations``).
 
 from __future__ import annotations
 
-from babel.lists import format_list
 from flask import request, session
 from flask_babel import Babel, get_locale
 
@@ -96,10 +95,3 @@ def configure(app) -> Babel:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     return Babel(app, locale_selector=select_locale)
-
-
-def word_list(items) -> str:
-    """Several words as one phrase in the reader's language: 内部分析、公共服务和科学研究,
-    ``Internal analytics and Research`` (Babel's list patterns)."""
-    items = [str(item) for item in items]
-    return format_list(items, locale=get_locale() or "zh") if items else ""

@@ -129,6 +129,18 @@ def in_running_text(label: str) -> str:
     return label
 
 
+def joined(names: list[str], gettext) -> str:
+    """Several names as one phrase by the reader's own patterns, through ``gettext`` (for
+    domain code, which has no locale of its own): 内部分析、公共服务和科学研究, ``internal
+    analytics, public service and scientific research``."""
+    if len(names) < 2:
+        return "".join(names)
+    phrase = names[0]
+    for name in names[1:-1]:
+        phrase = gettext(N_("%(first)s, %(next)s")) % {"first": phrase, "next": name}
+    return gettext(N_("%(first)s and %(last)s")) % {"first": phrase, "last": names[-1]}
+
+
 def scenario_phrase(scenarios, gettext, join=", ".join, *, opening: bool = False) -> str:
     """Usage scenarios as one phrase in the reader's language (``gettext``; ``join`` makes the
     phrase, pages: ``market.i18n.word_list``), lower-cased as running text after its first word;

@@ -6,6 +6,7 @@ Services take the session and never commit; the caller's unit of work does.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from market import idempotency
 from market.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from market.i18n import word_list
 from market.identity.models import Organisation, User
 from market.listings import plans as listing_plans
 from market.listings import terms as licence
@@ -43,7 +43,8 @@ class UsageNotPermitted(InvalidInput):
 
     def translated(self, translate) -> str:
         """The refusal with the permitted uses named in the reader's language."""
-        names = licence.scenario_phrase(self.permitted, translate, word_list)
+        join = functools.partial(licence.joined, gettext=translate)
+        names = licence.scenario_phrase(self.permitted, translate, join)
         return translate(self.message) % {"permitted": names}
 
 

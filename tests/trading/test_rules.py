@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from market.db import utcnow
 from market.listings import compliance, listings
+from market.listings import terms as licence
 from market.trading.models import Entitlement, Order
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
@@ -476,3 +477,9 @@ def test_a_dispute_on_an_accepted_order_is_a_wrong_state_not_a_wrong_actor(excha
     )
     assert refused.status_code == 409
     assert refused.get_json()["errors"] == {"state": ["accepted"], "action": ["dispute"]}
+
+
+def test_the_permitted_uses_read_as_running_text():
+    uses = ["model_training", "product_development", "research"]
+    phrase = licence.scenario_phrase(uses, str, lambda names: licence.joined(names, str))
+    assert phrase == "AI model training, product development and scientific research"
