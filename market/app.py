@@ -372,7 +372,7 @@ def _register_error_handlers(app: Flask) -> None:
             if api_setup.wants_json()
             else error.messages(gettext)
         )
-        message = gettext(error.message)
+        message = error.translated(gettext)
         return _error_response(error.status, message, errors, headers, error.facts)
 
     @app.errorhandler(LedgerError)

@@ -47,6 +47,10 @@ class DomainError(Exception):
         if _observer is not None:
             _observer(self)
 
+    def translated(self, translate: Callable[[str], str]) -> str:
+        """The message in the reader's language, by ``translate``."""
+        return translate(self.message)
+
     @property
     def errors(self) -> dict:
         """Errors by field, in the same form as validation errors."""
@@ -59,8 +63,10 @@ class DomainError(Exception):
         """:attr:`errors` with the messages (not the values in ``details``) in the reader's
         language, by ``translate``."""
         errors = self.errors
-        for field, message in [(self.field, self.message), *self.more.items()]:
-            if field is not None and errors.get(field) == [message]:
+        if self.field is not None and errors.get(self.field) == [self.message]:
+            errors[self.field] = [self.translated(translate)]
+        for field, message in self.more.items():
+            if errors.get(field) == [message]:
                 errors[field] = [translate(message)]
         for field, value in self.details.items():
             if isinstance(value, Mapping):

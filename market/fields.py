@@ -108,6 +108,15 @@ class Int(fields.Integer):
         return number
 
 
+class Id(Int):
+    """The id of a row: from 1, where ids start, to its column's largest (``bits`` as for
+    :class:`Int`); the OpenAPI document publishes the same range."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.low = 1
+
+
 # The years a date or time of the exchange may fall in: the app adds days and converts zones
 # without leaving Python's range (years 1..9999), and both databases store and compare them.
 MIN_YEAR = 1970

@@ -97,6 +97,8 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("點開次數", "開啟次數"),  # opening a result
     ("點開", "打開"),
     ("加載", "載入"),  # reloading a page: 重新載入
+    ("附言編號", "參考編號"),  # a bank transfer's payment reference
+    ("掛起", "暫存"),  # money held for finance to resolve
     # OpenCC's phrases read as another word: 多只 as "many" with the measure word for animals
     # (多隻), 发卡 as a hair clip (髮卡), 声明了 as "clear" (明瞭). Here they are "at most only",
     # a card's issuer and "declared".

@@ -202,7 +202,7 @@ MAINLAND_WORDS = (
     "運行", "聯繫", "用戶名(?!稱)", "粘貼", "內存", "設備", "模板", "存儲", "連接中斷", "信息", "默認",
     "登錄", "菜單", "鏈接", "賬號", "賬戶", "文件", "屏幕", "服務器", "數據庫", "接口", "調用",
     "字節", "音頻", "數字文化", "文本", "營銷", "當前", "哈希", "獲取", "令牌", "分片", "打印",
-    "調優", "去掉篩選", "點開", "加載",
+    "調優", "去掉篩選", "點開", "加載", "附言編號", "掛起",
 )  # fmt: skip
 REVIEWED = ("個人信息保護法", "個人信息出境標準合同", "個人信息保護認證")
 
@@ -231,6 +231,8 @@ def test_the_traditional_catalogue_keeps_no_mainland_word(tmp_path):
     assert hant.get("Marketing").string == "市場推廣"
     assert hant.get("Digital cultural assets").string == "數碼文化資產"
     assert hant.get("Not a valid number.").string == "請輸入數字。"
+    assert hant.get("Payment reference").string == "付款參考編號"
+    assert hant.get("Held receipts").string == "暫存的到賬"
 
 
 # Characters OpenCC's phrases put where the sentence means another word (最多只 is "at most

@@ -19,7 +19,7 @@ from marshmallow import (
 
 from ledger.currencies import EXPONENTS
 from market.context import db_session
-from market.fields import AwareDateTime, Date, Int, Length, SingleLine
+from market.fields import AwareDateTime, Date, Id, Int, Length, SingleLine
 from market.finance import audit, refund_transfers
 from market.text import N_, FormSchema, Money
 
@@ -243,7 +243,7 @@ class BankNumber(fields.String):
 class PayeeAccountInputSchema(FormSchema):
     """A new payee bank account for an organisation (pending a second finance user)."""
 
-    organisation_id = Int(required=True)
+    organisation_id = Id(required=True)
     account_name = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     bank_name = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     branch_name = fields.String(load_default=None, validate=[Length(max=200), SingleLine()])
@@ -283,7 +283,7 @@ class PayoutBatchInputSchema(FormSchema):
     """Build a payout batch in one currency, for chosen providers (all owed, by default)."""
 
     currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
-    organisation_ids = fields.List(Int(), load_default=None, validate=Length(min=1, max=1000))
+    organisation_ids = fields.List(Id(), load_default=None, validate=Length(min=1, max=1000))
 
 
 class BankFileQuerySchema(Schema):
@@ -531,7 +531,7 @@ class ManualMatchSchema(FormSchema):
     kind = fields.String(
         required=True, validate=validate.OneOf(["payment", "refund", "payout", "stripe_payout"])
     )
-    target_id = Int(required=True)
+    target_id = Id(required=True)
     note = fields.String(load_default=None, validate=[Length(max=1000), SingleLine()])
     accept_difference = fields.Boolean(load_default=False)
 
@@ -561,7 +561,7 @@ class LegInputSchema(Schema):
 class CorrectionInputSchema(Schema):
     """A correcting entry proposed for approval by another finance user."""
 
-    exception_id = Int(load_default=None)
+    exception_id = Id(load_default=None)
     legs = fields.List(fields.Nested(LegInputSchema), required=True,
                        validate=Length(min=2, max=20))  # fmt: skip
     reason = fields.String(required=True, validate=[Length(min=1, max=500), SingleLine()])
@@ -632,7 +632,7 @@ class ReportQuerySchema(Schema):
     # A plain date is the exchange's day: ``start`` its first midnight, ``end`` the one after.
     start = PeriodBound(load_default=None, plain_time=True)
     end = PeriodBound(load_default=None, last_day=True, plain_time=True)
-    organisation_id = Int(load_default=None, validate=validate.Range(min=1))
+    organisation_id = Id(load_default=None)
 
 
 class AssertionRangeSchema(Schema):
@@ -743,7 +743,7 @@ class ReportBuildInputSchema(FormSchema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
     start = PeriodBound(load_default=None, allow_none=True, plain_time=True)
     end = PeriodBound(load_default=None, allow_none=True, last_day=True, plain_time=True)
-    organisation_id = Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    organisation_id = Id(load_default=None, allow_none=True)
 
 
 class RefundTransferQuerySchema(Schema):
@@ -797,7 +797,7 @@ class StatementFormSchema(StatementOptionsSchema):
     """A statement uploaded from the console: which account, how to read it; the opening
     balance in yuan (only for a layout without a balance column)."""
 
-    bank_account_id = Int(required=True)
+    bank_account_id = Id(required=True)
     # Yuan as the statement writes them, read by the statement parser in the account's currency.
     opening_balance = fields.String(load_default=None, allow_none=True, validate=Length(max=40))
 
@@ -805,7 +805,7 @@ class StatementFormSchema(StatementOptionsSchema):
 class CorrectionFormSchema(FormSchema):
     """A two-leg correcting entry typed on the console: debit one account, credit another."""
 
-    exception_id = Int(load_default=None, allow_none=True)
+    exception_id = Id(load_default=None, allow_none=True)
     debit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     credit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     currency = fields.String(

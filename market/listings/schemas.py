@@ -19,7 +19,7 @@ from marshmallow import (
 from marshmallow.experimental.context import Context
 
 from ledger.currencies import EXPONENTS
-from market.fields import AwareDateTime, Date, Int, Length, SingleLine, Text
+from market.fields import AwareDateTime, Date, Id, Int, Length, SingleLine, Text
 from market.identity.schemas import TERRITORIES
 from market.listings import terms as licence
 from market.listings.models import (
@@ -144,7 +144,7 @@ class ListingPlanInputSchema(Schema):
         bits=64, strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 10**12)
     )
     exclusive = fields.Boolean(load_default=False)
-    buyer_organisation_id = Int(strict=True, load_default=None, allow_none=True)
+    buyer_organisation_id = Id(strict=True, load_default=None, allow_none=True)
     expires_at = AwareDateTime(load_default=None, allow_none=True)
     terms = fields.Nested(LicenceTermsSchema, load_default=None, allow_none=True)
 
@@ -259,7 +259,7 @@ class RevisionInputSchema(Schema):
 class ListingInputSchema(RevisionInputSchema):
     """A new listing: the asset (and version) it offers, and its first draft."""
 
-    asset_id = Int(strict=True, required=True)
+    asset_id = Id(strict=True, required=True)
     asset_version = Int(strict=True, load_default=None, allow_none=True)
 
 
@@ -267,7 +267,7 @@ class PrivateOfferInputSchema(ListingPlanInputSchema):
     """A private offer to one buyer organisation (optionally answering a demand)."""
 
     kind = fields.Enum(PlanKind, by_value=True, load_default=PlanKind.PRIVATE_OFFER)
-    demand_id = Int(strict=True, load_default=None, allow_none=True)
+    demand_id = Id(strict=True, load_default=None, allow_none=True)
 
     @validates_schema
     def is_private(self, data, **_):
@@ -959,7 +959,7 @@ class RevisionFormSchema(RevisionInputSchema):
 class ListingFormSchema(RevisionFormSchema):
     """The editor's fields for a new listing: the asset it offers, and its first draft."""
 
-    asset_id = Int(required=True)
+    asset_id = Id(required=True)
     asset_version = Int(strict=True, load_default=None, allow_none=True)
 
 

@@ -121,6 +121,36 @@ def permits(terms: dict, scenario: UsageScenario | str) -> bool:
     return str(scenario) in terms["scenarios"]
 
 
+def in_running_text(label: str) -> str:
+    """A label as a word inside a sentence: its capital lowered (``Product development`` →
+    ``product development``); an acronym (``AI model training``) and Chinese stay as they are."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def joined(names: list[str], gettext) -> str:
+    """Several names as one phrase by the reader's own patterns, through ``gettext`` (for
+    domain code, which has no locale of its own): 内部分析、公共服务和科学研究, ``internal
+    analytics, public service and scientific research``."""
+    if len(names) < 2:
+        return "".join(names)
+    phrase = names[0]
+    for name in names[1:-1]:
+        phrase = gettext(N_("%(first)s, %(next)s")) % {"first": phrase, "next": name}
+    return gettext(N_("%(first)s and %(last)s")) % {"first": phrase, "last": names[-1]}
+
+
+def scenario_phrase(scenarios, gettext, join=", ".join, *, opening: bool = False) -> str:
+    """Usage scenarios as one phrase in the reader's language (``gettext``; ``join`` makes the
+    phrase, pages: ``market.i18n.word_list``), lower-cased as running text after its first word;
+    ``opening``: the phrase starts a sentence or a cell, so its first word keeps its capital."""
+    names = [gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in scenarios]
+    return join(
+        [name if opening and not i else in_running_text(name) for i, name in enumerate(names)]
+    )
+
+
 def to_odrl(terms: dict, target: str, assigner: str, home: str) -> dict:
     """The terms as an ODRL 2.2 offer (JSON-LD) for machines; without cross-border use, a
     transfer outside ``home`` (the provider's jurisdiction) is prohibited."""
@@ -173,7 +203,7 @@ def describe(
     ``territories`` names a list of codes as one phrase (pages: ``market.display.territories``,
     Mainland China, Hong Kong, and Macao)."""
     months = terms.get("duration_months")
-    scenarios = join([gettext(SCENARIO_LABELS[UsageScenario(s)]) for s in terms["scenarios"]])
+    scenarios = scenario_phrase(terms["scenarios"], gettext, join, opening=True)
     if terms["territory"] == [WORLDWIDE]:
         territory = gettext(N_("Worldwide"))
     elif territories:

@@ -107,6 +107,10 @@ class PaymentGateway:
         """Attach a payment method the buyer's browser tokenised and confirm the intent."""
         raise NotImplementedError
 
+    def cancel_intent(self, intent_id: str) -> Intent:
+        """Cancel an intent that was not paid, so no later confirmation can charge it."""
+        raise NotImplementedError
+
     def refund(
         self, intent_id: str, amount: int, idempotency_key: str, metadata: dict[str, str]
     ) -> Refund:
@@ -197,6 +201,13 @@ class StripeGateway(PaymentGateway):
         except stripe.StripeError as error:
             raise GatewayError.from_stripe(error) from error
         return self._intent(raw)
+
+    def cancel_intent(self, intent_id):
+        """Cancel an unpaid intent (``payment_intent.canceled`` follows)."""
+        try:
+            return self._intent(self.client.v1.payment_intents.cancel(intent_id))
+        except stripe.StripeError as error:
+            raise GatewayError.from_stripe(error) from error
 
     def refund(self, intent_id, amount, idempotency_key, metadata):
         """Refund part or all of an intent's charge."""

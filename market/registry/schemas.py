@@ -7,7 +7,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from market.db import utcnow
-from market.fields import Date, Int, Length, SingleLine, Text
+from market.fields import Date, Id, Int, Length, SingleLine, Text
 from market.registry import regions
 from market.registry.certificates import effective_status
 from market.registry.models import (
@@ -193,7 +193,7 @@ class EvidenceUploadSchema(Schema):
 class ClaimInputSchema(FormSchema):
     """A new draft claim on an asset's version (the latest if not given)."""
 
-    asset_id = Int(required=True)
+    asset_id = Id(required=True)
     version = _optional(Int(strict=False, validate=validate.Range(min=1)))
     rights = fields.List(
         fields.Enum(Right, by_value=True),
@@ -253,7 +253,7 @@ class ObjectionInputSchema(Schema):
     """An objection: the objecting organisation's reasons (evidence files alongside)."""
 
     reasons = Text(required=True, validate=Length(min=10, max=10000))
-    organisation_id = Int(load_default=None, allow_none=True)
+    organisation_id = Id(load_default=None, allow_none=True)
 
 
 class EvidenceSchema(Schema):

@@ -107,7 +107,7 @@ def deliver(
     message = outbox.enqueue(session, AUTO_ACCEPT_TOPIC, {"order_id": order.id})
     message.available_at = order.acceptance_due_at
     session.flush()
-    notices.delivered(session, order, now)
+    notices.delivered(session, order, entitlement, now)
     return entitlement
 
 
@@ -182,6 +182,23 @@ def download_links(
             }
         )
     return links
+
+
+def record_links(session: Session, entitlement: Entitlement, url) -> list[dict]:
+    """Each file of an API-delivered entitlement with the address that reads it: ``url
+    (entitlement_id=, file_id=)`` makes ``.../records?file_id=`` (such a file has no download
+    link, so none is listed). The addresses do not expire: every call is metered instead."""
+    return [
+        {
+            "file_id": asset_file.id,
+            "name": asset_file.name,
+            "size": asset_file.size,
+            "sha256": asset_file.sha256,
+            "url": url(entitlement_id=entitlement.id, file_id=asset_file.id),
+            "expires": None,
+        }
+        for asset_file in files_of(session, entitlement)
+    ]
 
 
 def check_usable(entitlement: Entitlement, now: datetime) -> None:

@@ -77,6 +77,11 @@ def start_stripe_payment(
     try:
         if intent_id:
             intent = gateway.retrieve_intent(intent_id)
+            if _spent(intent):
+                payment_id, fresh = _replace_spent_intent(
+                    session, app, order_id, organisation_ids, intent
+                )
+                return session.get(Payment, payment_id), fresh
             if intent.status in payments.REUSABLE_INTENT:
                 return session.get(Payment, pending.id), intent
             return session.get(Payment, pending.id), sync_intent(session, app, intent)
@@ -92,6 +97,39 @@ def sync_intent(session: Session, app: Collaborators, intent: Intent) -> Intent:
     """Apply Stripe's view of an intent (the return path; the webhook does the same)."""
     payments.apply_intent(session, intent, app.settings, utcnow())
     return intent
+
+
+def _spent(intent: Intent) -> bool:
+    # Declined (waiting for another card with the refusal still attached) or cancelled.
+    declined = intent.status == "requires_payment_method" and intent.error_code is not None
+    return declined or intent.status == "canceled"
+
+
+def _replace_spent_intent(
+    session: Session, app: Collaborators, order_id: int, organisation_ids, spent: Intent
+) -> tuple[int, Intent]:
+    """Cancel an intent whose card was declined and start a fresh one: ``(payment id, intent)``.
+
+    Stripe takes another card on a declined intent, but localstripe keeps the failed charge and
+    will not confirm it again; a fresh intent is right with both, and cancelling the old one
+    means a late confirmation of it cannot charge the buyer a second time.
+    """
+    order = payments.payable_order(session, order_id, organisation_ids)
+    amount, currency, key = order.price_minor, order.currency, payments.intent_key(session, order)
+    metadata = payments.intent_metadata(app.settings, order)
+    session.rollback()
+    gateway = app.require_gateway()
+    try:
+        canceled = spent if spent.status == "canceled" else gateway.cancel_intent(spent.id)
+        fresh = gateway.create_intent(
+            amount, currency, metadata, key, list(app.settings.payment_method_types)
+        )
+    except GatewayError as error:
+        raise PaymentUnavailable(str(error)) from None
+    with app.db.unit_of_work() as own:
+        payments.apply_intent(own, canceled, app.settings, utcnow())
+        payment_id = payments.record_intent(own, order_id, fresh, utcnow()).id
+    return payment_id, fresh
 
 
 def _open_intent_id(session: Session, order_id: int, organisation_ids) -> str:
@@ -132,7 +170,16 @@ def confirm_card(
     intent_id = _open_intent_id(session, order_id, organisation_ids)
     gateway = app.require_gateway()
     try:
-        intent = gateway.confirm_intent(intent_id, payment_method)
+        current = gateway.retrieve_intent(intent_id)
+    except GatewayError as error:
+        raise PaymentUnavailable(str(error)) from None
+    if _spent(current):
+        # Another card after a decline (the page keeps the first intent's secret).
+        _payment_id, current = _replace_spent_intent(
+            session, app, order_id, organisation_ids, current
+        )
+    try:
+        intent = gateway.confirm_intent(current.id, payment_method)
     except GatewayError as error:
         # The processor's words are English: the buyer reads ours, the caller gets the code.
         message = declines.message_for(error.code) if error.definitive else declines.NO_ANSWER

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from ledger.currencies import EXPONENTS, to_major
 from market.listings import notifications
-from market.trading.models import Order
+from market.listings.models import DeliveryMethod
+from market.trading.models import Entitlement, Order
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -99,20 +100,36 @@ def payment_held(session: Session, order: Order, amount_minor: int, currency: st
     )  # fmt: skip
 
 
-def delivered(session: Session, order: Order, now: datetime) -> None:
-    """The buyer: the data is delivered, and until when it may accept or dispute (silence
-    accepts when the window ends)."""
+def _how_to_get(entitlement: Entitlement) -> tuple[str, str]:
+    # Where the buyer gets the data it is asked to accept: the order page's download links,
+    # or the API's addresses under its entitlement.
+    if entitlement.delivery_method == DeliveryMethod.API:
+        base = f"/api/v1/entitlements/{entitlement.id}"
+        return (
+            f"。经 API 读取数据（权益编号 {entitlement.id}，需 deliveries:read 权限的 API 客户端）："
+            f"GET {base}/manifest 列出文件，GET {base}/records?file_id=… 读取文件内容",
+            f". Read the data through the API (entitlement {entitlement.id}, with an API client "
+            f"holding deliveries:read): GET {base}/manifest lists the files, GET "
+            f"{base}/records?file_id=… reads one",
+        )
+    return "。请在订单页面下载文件", ". Download the files from the order's page"
+
+
+def delivered(session: Session, order: Order, entitlement: Entitlement, now: datetime) -> None:
+    """The buyer: the data is delivered, how to get it (``entitlement``'s download links or API
+    addresses), and until when it may accept or dispute (silence accepts when the window ends)."""
     zh_title, en_title = _title(order)
     due = order.acceptance_due_at
     due = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(CHINA)
     when = due.strftime("%Y-%m-%d %H:%M")
+    zh_get, en_get = _how_to_get(entitlement)
     _tell(
         session, order.buyer_organisation_id, "order.delivered", order,
         f"订单 {order.reference}（「{zh_title}」）已交付：请在 {when}（中国标准时间）前验收，"
-        "或在此之前提出争议；逾期视为验收，款项结算给提供方",
+        f"或在此之前提出争议；逾期视为验收，款项结算给提供方{zh_get}",
         f"Order {order.reference} (“{en_title}”) is delivered: accept it, or open a dispute, "
         f"by {when} China Standard Time; after that it counts as accepted and the provider is "
-        "paid",
+        f"paid{en_get}",
         now,
     )  # fmt: skip
 

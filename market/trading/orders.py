@@ -6,6 +6,7 @@ Services take the session and never commit; the caller's unit of work does.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -26,6 +27,25 @@ from market.text import N_
 from market.trading import notices
 from market.trading.models import Entitlement, ExclusiveClaim, Order, OrderEvent, OrderStatus
 from market.trading.states import Action, Actor, next_status
+
+
+class UsageNotPermitted(InvalidInput):
+    """The licence does not permit the usage scenario chosen; the refusal names the ones it
+    does (``permitted_usage_scenarios`` beside the errors, for a client)."""
+
+    def __init__(self, permitted: list[str]) -> None:
+        super().__init__(
+            N_("The licence does not permit this use: it permits only %(permitted)s."),
+            field="usage_scenario",
+            facts={"permitted_usage_scenarios": list(permitted)},
+        )
+        self.permitted = list(permitted)
+
+    def translated(self, translate) -> str:
+        """The refusal with the permitted uses named in the reader's language."""
+        join = functools.partial(licence.joined, gettext=translate)
+        names = licence.scenario_phrase(self.permitted, translate, join)
+        return translate(self.message) % {"permitted": names}
 
 
 def reference_for(order_id: int) -> str:
@@ -341,9 +361,7 @@ def place(
     scenario = data["usage_scenario"]
     terms = plan.effective_terms
     if not licence.permits(terms, scenario):
-        raise InvalidInput(
-            N_("The licence does not permit this usage scenario."), field="usage_scenario"
-        )
+        raise UsageNotPermitted(terms["scenarios"])
     cross_border, outbound = _check_cross_border(plan, buyer, data)
     if plan.price_minor <= 0:
         raise Conflict(N_("This plan has no price and cannot be ordered."), field="plan_id")

@@ -75,10 +75,9 @@ def trading_settings() -> TradingSettings:
 def bank_account() -> dict:
     """The exchange's account in the page's language (``shown``) and as the bank holds it
     (``registered``, which a transfer must name)."""
-    registered = trading_settings().bank_account
-    english = str(current_app.config.get("EXCHANGE_BANK_ACCOUNT_EN") or "")
-    chinese = get_locale().language == "zh"
-    return {"shown": registered if chinese or not english else english, "registered": registered}
+    settings = trading_settings()
+    shown = settings.bank_account_in(get_locale().language)
+    return {"shown": shown, "registered": settings.bank_account}
 
 
 def collaborators() -> flows.Collaborators:
@@ -310,6 +309,18 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             functools.partial(url_for, "trading.download"),
         )
         fingerprint = session.get(AssetVersion, entitlement.asset_version_id).fingerprint
+    api_files = []
+    if (
+        role == Actor.BUYER
+        and entitlement is not None
+        and entitlement.delivery_method == "api"
+        and entitlement.usable_at(utcnow())
+        and order.status != OrderStatus.REFUNDED
+    ):
+        # The API's addresses: the buyer reads the data it is asked to accept through them.
+        api_files = delivery.record_links(
+            session, entitlement, functools.partial(url_for, "trading_api.records")
+        )
     # A bank-paid order's refund is owed until finance transfers it to the buyer's account.
     transfers = [refund for refund in order.refunds if refund.transfer_status in PENDING_TRANSFER]
     return render_template(
@@ -323,6 +334,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         actions=allowed_actions(order.status, role),
         entitlement=entitlement,
         links=links,
+        api_files=api_files,
         fingerprint=fingerprint,
         terms=licence.describe(
             order.terms,
@@ -333,6 +345,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             territories=territories,
         ),
         window=settlement.window_left(order, utcnow()),
+        acceptance_days=trading_settings().acceptance_days,
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),
         refundable=refunds.refundable(session, order),
@@ -445,6 +458,7 @@ def receipt(order_id: int):
     return render_template(
         "trading/receipt.html",
         order=order,
+        escrow=books.escrow_held(db_session(), order),
         split=settlement.price_split(order),
         labels=_labels(),
     )

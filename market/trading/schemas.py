@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from market.db import utcnow
-from market.fields import Date, Int, Length, SingleLine, Text
+from market.fields import Date, Id, Int, Length, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
 from market.listings.schemas import CURRENCIES, MAX_PRICE
 from market.text import N_, FormSchema, Money
@@ -50,7 +50,7 @@ class IdempotencyHeaderSchema(Schema):
 class OrderInputSchema(Schema):
     """Order a plan under a declared usage scenario."""
 
-    plan_id = Int(required=True)
+    plan_id = Id(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     usage_note = Text(load_default=None, validate=Length(max=2000))
     cross_border = fields.Boolean(load_default=False)
@@ -71,7 +71,7 @@ CHOOSE_USAGE = N_("Choose the usage scenario: what the data is for.")
 class OrderFormSchema(OrderInputSchema):
     """The order form of the pages: also which of the user's organisations buys."""
 
-    organisation_id = Int(required=True)
+    organisation_id = Id(required=True)
     usage_scenario = fields.Enum(
         UsageScenario,
         by_value=True,
@@ -133,7 +133,7 @@ class BankReceiptInputSchema(Schema):
     bank_transaction_id = fields.String(required=True, validate=Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=[Length(max=200), SingleLine()])
     value_date = Date(load_default=None, metadata={"description": "the bank's value date (起息日)"})
-    bank_account_id = Int(
+    bank_account_id = Id(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1, max=2**31 - 1),
@@ -194,7 +194,7 @@ class CardConfirmSchema(Schema):
 class RecordsQuerySchema(Schema):
     """A slice of a delivered file's lines (metered API delivery)."""
 
-    file_id = Int(required=True)
+    file_id = Id(required=True)
     offset = Int(bits=64, load_default=0, validate=validate.Range(min=0))
     limit = Int(load_default=100, validate=validate.Range(min=1, max=1000))
 
@@ -275,8 +275,36 @@ class OrderSchema(Schema):
     reference = fields.String(allow_none=True)
     status = fields.Enum(OrderStatus, by_value=True)
     buyer_organisation_id = fields.Integer()
+    buyer_name_zh = fields.String(
+        attribute="buyer.name_zh", dump_only=True, metadata={"description": "the buyer's name"}
+    )
+    buyer_name_en = fields.String(
+        attribute="buyer.name_en",
+        dump_only=True,
+        metadata={"description": "the buyer's English name"},
+    )
     provider_organisation_id = fields.Integer()
+    provider_name_zh = fields.String(
+        attribute="provider.name_zh",
+        dump_only=True,
+        metadata={"description": "the provider's name"},
+    )
+    provider_name_en = fields.String(
+        attribute="provider.name_en",
+        dump_only=True,
+        metadata={"description": "the provider's English name"},
+    )
     listing_id = fields.Integer()
+    listing_title_zh = fields.String(
+        attribute="revision.title_zh",
+        dump_only=True,
+        metadata={"description": "the listing's title as ordered (its revision's)"},
+    )
+    listing_title_en = fields.String(
+        attribute="revision.title_en",
+        dump_only=True,
+        metadata={"description": "the listing's English title as ordered"},
+    )
     revision_id = fields.Integer()
     plan_id = fields.Integer()
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
@@ -293,8 +321,18 @@ class OrderSchema(Schema):
     fee_bps = fields.Integer()
     paid_minor = fields.Integer()
     refunded_minor = fields.Integer()
-    fee_minor = fields.Integer()
-    provider_minor = fields.Integer()
+    fee_minor = fields.Integer(
+        metadata={
+            "description": "the platform's fee, VAT included, taken from the provider's share: "
+            "0 until the order settles (after acceptance), when settlement books it"
+        }
+    )
+    provider_minor = fields.Integer(
+        metadata={
+            "description": "what the provider is owed for the order: 0 until the order "
+            "settles, then the net paid less `fee_minor`"
+        }
+    )
     payment_method = fields.Enum(PaymentMethod, by_value=True, allow_none=True)
     created_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
@@ -314,7 +352,15 @@ class BankInstructionsSchema(Schema):
     reference = fields.String()
     amount_minor = fields.Integer()
     currency = fields.String()
-    bank_account = fields.String()
+    bank_account = fields.String(
+        metadata={"description": "the exchange's bank account in the request's language"}
+    )
+    registered_bank_account = fields.String(
+        metadata={
+            "description": "the account as the bank registered it (Chinese), which a transfer "
+            "must name as the payee"
+        }
+    )
 
 
 class IntentSchema(Schema):
@@ -345,14 +391,22 @@ class EntitlementSchema(Schema):
 
 
 class DownloadLinkSchema(Schema):
-    """A signed, expiring link to one delivered file."""
+    """One delivered file and the address that gets it."""
 
     file_id = fields.Integer()
     name = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
-    url = fields.String()
-    expires = fields.Integer()
+    url = fields.String(
+        metadata={
+            "description": "a signed download link, valid until `expires`; for an entitlement "
+            "delivered through the API, the file's `records?file_id=` address instead"
+        }
+    )
+    expires = fields.Integer(
+        allow_none=True,
+        metadata={"description": "when the link expires (Unix time); null for API delivery"},
+    )
 
 
 class ManifestSchema(Schema):

@@ -29,9 +29,18 @@ class TradingSettings:
     download_link_ttl: int
     max_downloads: int
     bank_account: str
+    # The same account as English readers see it (empty: they see the registered one).
+    bank_account_en: str
     payment_method_types: tuple[str, ...]
     owner_tag: str
     secret_key: str
+
+    def bank_account_in(self, language: str) -> str:
+        """The exchange's bank account as a reader of ``language`` (``zh``, ``en``…) sees it:
+        the registered (Chinese) name for Chinese, the English one, if set, for the others."""
+        if language == "zh" or not self.bank_account_en:
+            return self.bank_account
+        return self.bank_account_en
 
     def fee_bps_for(self, category) -> int:
         """The platform fee rate for a listing category (basis points)."""
@@ -49,6 +58,7 @@ def from_config(config: Mapping) -> TradingSettings:
         download_link_ttl=int(config["DOWNLOAD_LINK_TTL"]),
         max_downloads=int(config["MAX_DOWNLOADS"]),
         bank_account=str(config["EXCHANGE_BANK_ACCOUNT"] or ""),
+        bank_account_en=str(config.get("EXCHANGE_BANK_ACCOUNT_EN") or ""),
         payment_method_types=tuple(
             kind.strip()
             for kind in str(config["STRIPE_PAYMENT_METHODS"]).split(",")

@@ -6,6 +6,7 @@ import functools
 import io
 
 from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from market import handover
@@ -15,6 +16,7 @@ from market.db import utcnow
 from market.errors import NotFound
 from market.finance import audit, receipts
 from market.identity.models import Organisation, User
+from market.listings.models import DeliveryMethod
 from market.oauth.server import requires
 from market.text import N_
 from market.trading import (
@@ -110,13 +112,16 @@ def cancel_order(order_id: int):
 @requires("orders:read")
 @blp.response(200, schemas.BankInstructionsSchema)
 def bank_instructions(order_id: int):
-    """The exchange's bank account and the order's unique payment reference."""
+    """The exchange's bank account (in the request's language, and as the bank registered it)
+    and the order's unique payment reference."""
     order = payments.payable_order(db_session(), order_id, acting_for())
+    settings = trading_settings()
     return {
         "reference": order.reference,
         "amount_minor": order.price_minor,
         "currency": order.currency,
-        "bank_account": trading_settings().bank_account,
+        "bank_account": settings.bank_account_in(get_locale().language),
+        "registered_bank_account": settings.bank_account,
     }
 
 
@@ -240,17 +245,23 @@ def _stream_download(entitlement_id, file_id, query, organisation_ids, user_id, 
 @requires("deliveries:read")
 @blp.response(200, schemas.ManifestSchema)
 def manifest(entitlement_id: int):
-    """The delivered files (name, size, SHA-256, signed link) and their Merkle root."""
+    """The delivered files (name, size, SHA-256, and the address that gets each: a signed
+    download link, or for API delivery its ``records`` address) and their Merkle root."""
     session, now = db_session(), utcnow()
     entitlement = delivery.entitlement_for(session, entitlement_id, acting_for())
     delivery.check_usable(entitlement, now)
-    links = delivery.download_links(
-        session,
-        trading_settings(),
-        entitlement,
-        now,
-        functools.partial(url_for, "trading_api.download"),
-    )
+    if entitlement.delivery_method == DeliveryMethod.API:
+        links = delivery.record_links(
+            session, entitlement, functools.partial(url_for, "trading_api.records")
+        )
+    else:
+        links = delivery.download_links(
+            session,
+            trading_settings(),
+            entitlement,
+            now,
+            functools.partial(url_for, "trading_api.download"),
+        )
     return delivery.manifest(session, entitlement, links)
 
 

@@ -15,7 +15,7 @@ from marshmallow import (
 )
 
 from ledger.currencies import EXPONENTS
-from market.fields import Int, Length, Text
+from market.fields import Id, Int, Length, Text
 from market.text import N_, FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS, WEIGHT_TOLERANCE
 from market.valuation.models import Classification, ProfileJobStatus, Purpose, ReportStatus
@@ -111,7 +111,7 @@ def _fraction(**options):
 class RequestInputSchema(DottedErrors, Schema):
     """A provider's request for a valuation of one version of its asset."""
 
-    asset_id = Int(required=True)
+    asset_id = Id(required=True)
     asset_version = Int(load_default=None, allow_none=True)
     purpose = fields.Enum(Purpose, by_value=True, required=True)
     purpose_note = Text(load_default=None, allow_none=True, validate=Length(max=2000))
@@ -128,7 +128,7 @@ class RequestInputSchema(DottedErrors, Schema):
 class RequestFormSchema(FormSchema, RequestInputSchema):
     """The request form (form fields arrive as text)."""
 
-    asset_id = Int(required=True)
+    asset_id = Id(required=True)
 
 
 class CostItemSchema(Schema):
@@ -240,7 +240,7 @@ class RankedComparableSchema(ComparableSchema):
 
     components = fields.Nested(SimilaritySchema)
     settled_at = fields.String()
-    asset_id = Int()
+    asset_id = Id()
     asset_title_zh = fields.String(allow_none=True)
     asset_title_en = fields.String(allow_none=True)
     plan_zh = fields.String(allow_none=True)
@@ -478,14 +478,14 @@ class ValuationReportSchema(Schema):
     number = fields.String(allow_none=True)
     edition = Int(allow_none=True)
     status = fields.Enum(ReportStatus, by_value=True)
-    asset_id = Int()
+    asset_id = Id()
     asset_version = fields.Function(lambda report: report.version.number)
-    organisation_id = Int()
+    organisation_id = Id()
     purpose = fields.Enum(Purpose, by_value=True)
     purpose_note = fields.String(allow_none=True)
     currency = fields.String()
     requested_at = fields.DateTime()
-    appraiser_id = Int(allow_none=True)
+    appraiser_id = Id(allow_none=True)
     taken_at = fields.DateTime(allow_none=True)
     inputs = fields.Dict(allow_none=True)
     profile = fields.Dict(allow_none=True)

@@ -130,10 +130,20 @@ def test_json_that_is_utf8_with_a_byte_order_mark_is_not_valid_json(caller):
 
 def test_a_plan_that_is_not_found_is_named(caller):
     api, headers, _organisation = caller
-    body = {"plan_id": -1, "usage_scenario": "research"}
+    body = {"plan_id": 2147483646, "usage_scenario": "research"}
     response = api.post("/api/v1/orders", json=body, headers=headers)
     assert response.status_code == 404
     assert list(response.get_json()["errors"]) == ["plan_id"]
+
+
+def test_an_id_below_one_is_refused_naming_its_field(caller):
+    api, headers, _organisation = caller
+    body = {"plan_id": 0, "usage_scenario": "research"}
+    response = api.post("/api/v1/orders", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["plan_id"] == [
+        "Number out of range: from 1 to 2147483647."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,8 @@
 """The OpenAPI document publishes the limits the API enforces on what a caller sends, so a
 client or validator generated from it refuses what the server would."""
 
+import re
+
 import pytest
 
 INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1
@@ -61,3 +63,18 @@ def test_the_search_text_has_its_length_limit(document):
     parameters = document["paths"]["/api/v1/listings/search"]["get"]["parameters"]
     (q,) = [p for p in parameters if p["name"] == "q"]
     assert q["schema"]["maxLength"] == 500
+
+
+def test_ids_a_caller_sends_start_at_one(document):
+    named = re.compile(r"/properties/(\w+_id|\w+_ids/items)$")
+    ids = {where: schema for where, schema in _integers_sent(document) if named.search(where)}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []) if method != "parameters" else []:
+                if parameter["in"] == "query" and parameter["name"].endswith("_id"):
+                    ids[f"{method.upper()} {path} ?{parameter['name']}"] = parameter["schema"]
+    assert any(where.endswith("plan_id") for where in ids)
+    assert any(where.endswith("file_id") for where in ids)
+    assert {
+        where: schema["minimum"] for where, schema in ids.items() if schema["minimum"] != 1
+    } == {}

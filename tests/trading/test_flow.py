@@ -1,6 +1,7 @@
 """The whole path, on both engines against localstripe: order → pay → escrow → deliver →
 accept → settle, by card and by bank transfer, with the ledger entries each step posts."""
 
+import pytest
 import sqlalchemy as sa
 
 from market.trading.models import Download, OrderEvent
@@ -64,6 +65,24 @@ def test_bank_transfer_with_the_exact_amount_pays_the_order(exchange, listing):
     assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == PRICE
 
 
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "China Merchants Bank"), ("zh-CN", "招商银行")]
+)
+def test_the_bank_transfer_names_the_account_in_the_callers_language(
+    exchange, listing, language, shown
+):
+    order = place(exchange, listing)
+    instructions = exchange.api(
+        "GET",
+        f"/orders/{order['id']}/bank-transfer",
+        exchange.buyer_api,
+        extra_headers={"Accept-Language": language},
+    ).get_json()
+    assert shown in instructions["bank_account"]
+    # A transfer names the payee as the bank registered it, whatever the caller reads.
+    assert "深圳数据交易所有限公司" in instructions["registered_bank_account"]
+
+
 def test_short_or_excess_bank_payment_is_held_not_accepted(exchange, listing):
     order = place(exchange, listing)
     short = pay_by_bank(exchange, order, amount=PRICE - 100)
@@ -111,3 +130,22 @@ def test_order_creation_is_idempotent(exchange, listing):
         extra_headers={"Idempotency-Key": "order-1"},
     )
     assert other.status_code == 409
+
+
+def test_an_order_names_its_listing_buyer_and_provider(exchange, listing):
+    order = place(exchange, listing)
+    shown = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    revision = listing.live_revision
+    assert (shown["listing_title_zh"], shown["listing_title_en"]) == (
+        revision.title_zh,
+        revision.title_en,
+    )
+    assert shown["buyer_name_zh"] == exchange.buyer.name_zh
+    assert shown["buyer_name_en"] == exchange.buyer.name_en
+    assert shown["provider_name_zh"] == exchange.provider.name_zh
+    assert shown["provider_name_en"] == exchange.provider.name_en
+    document = exchange.app.test_client().get("/api/openapi.json").get_json()
+    properties = document["components"]["schemas"]["Order"]["properties"]
+    for name in ("listing_title_zh", "buyer_name_en", "provider_name_zh"):
+        assert properties[name]["readOnly"] is True, name
+    assert "0 until the order settles" in properties["fee_minor"]["description"]

@@ -2,8 +2,9 @@
 provider, then nowhere to show; and the buyer is told how to get money back."""
 
 from tests import factories
+from tests.listings import factories as listing_factories
 from tests.trading.helpers import pay_by_bank, place
-from tests.web import WebClient
+from tests.web import WebClient, page_text
 
 EN = {"Accept-Language": "en"}
 
@@ -26,3 +27,52 @@ def test_accepted_money_is_not_said_to_be_in_escrow(exchange, listing, drain):
     drain()
     settled = _page(exchange, order["id"])
     assert 'data-testid="escrow"' not in settled
+
+
+def test_the_delivered_order_asks_and_heads_in_plain_english(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    page = _page(exchange, order["id"])
+    assert "Why are you disputing the delivery?" in page
+    assert "<h2>Access to the data</h2>" in page and "<h2>Entitlement</h2>" not in page
+
+
+def test_the_buy_page_calls_the_usage_scenario_the_intended_use(exchange, listing):
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
+    assert "Intended use (written into the order)" in page
+
+
+def test_a_paid_order_tells_the_buyer_the_provider_delivers_next(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=5, name_en="5 calls")
+    order = place(exchange, listing_of(delivery_method="api", plans=[package]))
+    pay_by_bank(exchange, order)
+    page = _page(exchange, order["id"])
+    said = page_text(page.split('data-testid="awaiting-delivery">', 1)[1].split("</p>", 1)[0])
+    days = exchange.app.config["ACCEPTANCE_DAYS"]
+    assert "The provider now delivers the data" in said
+    assert f"told here and by mail when it is delivered, and then have {days} days" in said
+
+
+def test_the_receipt_says_where_the_money_is_as_the_order_page_does(exchange, listing, drain):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    accepted = exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    assert accepted.status_code == 200, accepted.get_json()
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    for path in (f"/orders/{order['id']}", f"/orders/{order['id']}/receipt"):
+        page = web.get(path, headers=EN).get_data(as_text=True)
+        assert "Being paid to the provider" in page and "Settled" not in page_text(page), path
+    drain()
+    receipt = web.get(f"/orders/{order['id']}/receipt", headers=EN).get_data(as_text=True)
+    assert 'data-testid="escrow"' not in receipt and "Being paid" not in receipt
+
+
+def test_the_checkout_is_called_paying_not_settlement_in_chinese(exchange, listing):
+    order = place(exchange, listing)
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    page = web.get(f"/orders/{order['id']}/checkout", headers={"Accept-Language": "zh-CN"}).text
+    assert f"<title>付款 · {order['reference']}" in page and "结算" not in page_text(page)

@@ -356,6 +356,22 @@ def test_the_buy_pages_usage_scenario_starts_unchosen_and_must_be_chosen(
     assert not scalars(exchange.app, sa.select(Order.id))
 
 
+def test_the_buy_page_names_the_uses_the_licence_permits_when_refusing_another(exchange, listing):
+    web = _web(exchange.app, exchange.buyer_user)
+    page = f"/listings/{listing.id}/buy"
+    form = {
+        "plan_id": str(listing.live_revision.plans[0].id),
+        "organisation_id": str(exchange.buyer.id),
+        "usage_scenario": "marketing",
+    }
+    refused = web.submit(page, form, page=page, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422
+    error = refused.get_data(as_text=True).split('id="usage_scenario-error"', 1)[1]
+    assert "it permits only internal analytics and scientific research." in page_text(
+        error.split("</", 1)[0]
+    )
+
+
 @pytest.mark.parametrize(
     ("language", "name"), [("zh-HK", "一次性授權"), ("en", "One-time licence")]
 )

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from market.db import utcnow
 from market.listings import compliance, listings
+from market.listings import terms as licence
 from market.trading.models import Entitlement, Order
 from tests.listings import factories as listing_factories
 from tests.listings.factories import PRICE
@@ -41,6 +42,29 @@ def test_scenario_outside_the_licence_is_refused(exchange, listing):
         json=order_body(listing, usage_scenario="marketing"),
     )
     assert refused.status_code == 422 and "usage_scenario" in refused.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "The licence does not permit this use: it permits only internal analytics and "
+         "scientific research."),
+        ("zh-CN", "授权条款不允许该使用场景，仅允许内部分析和科学研究。"),
+    ],
+)  # fmt: skip
+def test_a_scenario_outside_the_licence_is_refused_naming_those_it_permits(
+    exchange, listing, language, said
+):
+    refused = _post(
+        exchange,
+        "/orders",
+        exchange.buyer_api,
+        json=order_body(listing, usage_scenario="marketing"),
+        extra_headers={"Accept-Language": language},
+    ).get_json()
+    assert refused["message"] == said
+    assert refused["errors"]["usage_scenario"] == [said]
+    assert set(refused["permitted_usage_scenarios"]) == {"research", "internal_analytics"}
 
 
 def test_hong_kong_buyer_needs_a_cross_border_pathway(exchange, listing_of, db):
@@ -453,3 +477,9 @@ def test_a_dispute_on_an_accepted_order_is_a_wrong_state_not_a_wrong_actor(excha
     )
     assert refused.status_code == 409
     assert refused.get_json()["errors"] == {"state": ["accepted"], "action": ["dispute"]}
+
+
+def test_the_permitted_uses_read_as_running_text():
+    uses = ["model_training", "product_development", "research"]
+    phrase = licence.scenario_phrase(uses, str, lambda names: licence.joined(names, str))
+    assert phrase == "AI model training, product development and scientific research"

@@ -2,10 +2,14 @@
 
 import socket
 
-from market.payments.gateway import StripeGateway
+import pytest
+
+from market.payments.gateway import GatewayError, StripeGateway
 from market.trading import flows
+from tests import factories
 from tests.listings.factories import PRICE
 from tests.trading.helpers import (
+    CARD,
     balance,
     card_payment_method,
     pay_by_card,
@@ -14,6 +18,7 @@ from tests.trading.helpers import (
 )
 from tests.trading.test_refunds import _order, _refund
 from tests.trading.test_rules import _intent_object
+from tests.web import WebClient
 
 
 def _unreachable_port() -> int:
@@ -144,4 +149,50 @@ def test_a_chargeback_on_a_duplicate_payment_leaves_the_order_alone(exchange, li
     assert closed.get_json()["outcome"] == "held receipt taken back by the chargeback"
     assert balance(exchange.app, "liabilities:unapplied_receipts") == 0
     assert _order(exchange, order["id"])["status"] == status
+    assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == PRICE
+
+
+DECLINED_CARD = "4000000000000341"  # attaches, then its charge is declined (card_declined)
+
+
+def _card_on_the_page(exchange, web, order_id: int, number: str):
+    return web.raw.post(
+        f"/orders/{order_id}/checkout/card",
+        json={"payment_method": card_payment_method(exchange.app, number)},
+        headers={"X-CSRFToken": web.csrf_token(f"/orders/{order_id}/checkout")},
+    )
+
+
+def test_the_checkout_page_takes_a_good_card_after_a_declined_one(exchange, listing):
+    order = place(exchange, listing)
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    declined = _card_on_the_page(exchange, web, order["id"], DECLINED_CARD)
+    assert declined.status_code == 409
+    assert "card_declined" in str(declined.get_json()), declined.get_json()
+    paid = _card_on_the_page(exchange, web, order["id"], CARD)
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["status"] == "succeeded"
+    web.get(paid.get_json()["return_url"])
+    shown = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert shown["paid_at"] is not None
+
+
+def test_the_api_starts_a_fresh_intent_after_a_declined_card(exchange, listing):
+    order = place(exchange, listing)
+    gateway = exchange.app.extensions["payments"]
+    path = f"/orders/{order['id']}/payments/stripe"
+    first = exchange.api("POST", path, exchange.buyer_api).get_json()
+    with pytest.raises(GatewayError):
+        gateway.confirm_intent(
+            first["payment_intent_id"], card_payment_method(exchange.app, DECLINED_CARD)
+        )
+    second = exchange.api("POST", path, exchange.buyer_api)
+    assert second.status_code == 201, second.get_json()
+    fresh = second.get_json()
+    assert fresh["payment_intent_id"] != first["payment_intent_id"]
+    assert gateway.retrieve_intent(first["payment_intent_id"]).status == "canceled"
+    gateway.confirm_intent(fresh["payment_intent_id"], card_payment_method(exchange.app))
+    refreshed = exchange.api("POST", f"{path}/refresh", exchange.buyer_api)
+    assert refreshed.get_json()["paid_at"] is not None
     assert balance(exchange.app, f"liabilities:escrow:order:{order['id']}") == PRICE

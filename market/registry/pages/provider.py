@@ -11,7 +11,7 @@ from market.auth import login_required
 from market.context import acting_for, current_user, db_session, outside_transaction
 from market.db import utcnow
 from market.errors import DomainError, InvalidInput
-from market.fields import Int
+from market.fields import Id
 from market.forms import parse_form
 from market.identity.models import Organisation
 from market.registry import assets, claims, schemas, services, states
@@ -67,7 +67,7 @@ class _AssetFormSchema(schemas.AssetInputSchema):
     """The asset form also says which organisation registers it; counts may be typed with
     thousands separators."""
 
-    organisation_id = Int(required=True)
+    organisation_id = Id(required=True)
     record_count = Count(
         bits=64, load_default=None, allow_none=True, validate=validate.Range(min=0)
     )

@@ -1,0 +1,79 @@
+"""A delivered order tells its buyer how to get the data it is asked to accept: the download
+links, or for API delivery the entitlement and the API's addresses (page, mail and manifest)."""
+
+import sqlalchemy as sa
+
+from market.listings.models import Notification
+from tests import factories
+from tests.listings import factories as listing_factories
+from tests.trading.helpers import pay_by_bank, place, scalars
+from tests.web import WebClient, page_text
+
+EN = {"Accept-Language": "en"}
+
+
+def _delivered_through_the_api(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=5, name_en="5 calls")
+    listing = listing_of(delivery_method="api", plans=[package])
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    delivered = exchange.api("POST", f"/orders/{order['id']}/deliver", exchange.provider_api)
+    assert delivered.status_code == 200, delivered.get_json()
+    entitlement = exchange.api("GET", "/entitlements", exchange.buyer_api).get_json()[0]
+    return order, entitlement, listing.live_revision.asset_version.files
+
+
+def _told(exchange, kind: str) -> dict:
+    (subject,) = [
+        row.subject
+        for row in scalars(
+            exchange.app,
+            sa.select(Notification).where(
+                Notification.organisation_id == exchange.buyer.id, Notification.kind == kind
+            ),
+        )
+    ]
+    return subject
+
+
+def test_the_manifest_of_an_api_delivery_lists_addresses_that_read_its_files(exchange, listing_of):
+    _order, entitlement, files = _delivered_through_the_api(exchange, listing_of)
+    manifest = exchange.api(
+        "GET", f"/entitlements/{entitlement['id']}/manifest", exchange.buyer_api
+    ).get_json()
+    listed = manifest["files"][0]
+    assert listed["expires"] is None
+    assert listed["url"] == (
+        f"/api/v1/entitlements/{entitlement['id']}/records?file_id={files[0].id}"
+    )
+    read = exchange.api("GET", listed["url"].removeprefix("/api/v1"), exchange.buyer_api)
+    assert read.status_code == 200 and read.get_json()["lines"]
+
+
+def test_the_delivered_api_order_page_says_how_to_read_the_data(exchange, listing_of):
+    order, entitlement, files = _delivered_through_the_api(exchange, listing_of)
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    html = web.get(f"/orders/{order['id']}", headers=EN).get_data(as_text=True)
+    access = html.split('data-testid="api-access"', 1)[1].split("</div>", 1)[0]
+    text = page_text(access)
+    assert f"Entitlement ID: {entitlement['id']}" in text
+    assert f"GET /api/v1/entitlements/{entitlement['id']}/manifest" in text
+    assert f"GET /api/v1/entitlements/{entitlement['id']}/records?file_id={files[0].id}" in text
+    assert f'href="/organisations/{exchange.buyer.id}/clients"' in access
+    assert 'href="/api/openapi.json"' in access
+
+
+def test_the_delivered_mail_says_how_to_get_the_data(exchange, listing, listing_of):
+    _order, entitlement, _files = _delivered_through_the_api(exchange, listing_of)
+    told = _told(exchange, "order.delivered")
+    assert f"entitlement {entitlement['id']}" in told["en"]
+    assert f"/api/v1/entitlements/{entitlement['id']}/records?file_id=" in told["en"]
+    assert f"权益编号 {entitlement['id']}" in told["zh"]
+
+
+def test_a_delivered_file_order_tells_the_buyer_to_download_from_its_page(exchange, listing):
+    pay_by_bank(exchange, place(exchange, listing))
+    told = _told(exchange, "order.delivered")
+    assert "Download the files from the order's page" in told["en"]
+    assert "请在订单页面下载文件" in told["zh"]
