@@ -7,8 +7,10 @@ that session as an argument and never commit.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
@@ -114,6 +116,7 @@ _DIALECT_HELPERS = frozenset(
 )
 
 
+@functools.cache
 def _memoised(cls, name: str) -> bool:
     """Whether ``name`` is a value the class works out from the others the first time it is
     read (a memoised property: a descriptor that keeps its result in the instance), so that an
@@ -126,7 +129,22 @@ def _memoised(cls, name: str) -> bool:
     )
 
 
+# Each dialect's settings as last worked out, with how many attributes it had then: a
+# dialect gains attributes (its first connection's findings, memoised properties) but does
+# not change them, and the settings are read for every statement run.
+_SETTINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def dialect_settings(dialect) -> tuple:
+    """:func:`read_dialect_settings`, worked out again only when the dialect gained an
+    attribute since."""
+    known = _SETTINGS.get(dialect)
+    if known is None or known[0] != len(vars(dialect)):
+        known = _SETTINGS[dialect] = (len(vars(dialect)), read_dialect_settings(dialect))
+    return known[1]
+
+
+def read_dialect_settings(dialect) -> tuple:
     """What SQL ``dialect`` writes depends on: its class and its settings (the server's version
     included, read at the first connection). Two engines' dialects with equal settings compile
     a statement to the same SQL. A setting that cannot be compared keeps the dialect to
