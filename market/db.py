@@ -7,7 +7,12 @@ that session as an argument and never commit.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+import inspect
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from ledger.models import Base as LedgerBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -96,11 +103,143 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# A dialect's attributes that it builds from its class and its other attributes (helpers and
+# memos), or that only serve its connections; they say nothing about how it writes SQL.
+_DIALECT_HELPERS = frozenset(
+    {
+        "identifier_preparer",
+        "type_compiler",
+        "type_compiler_instance",
+        "_type_memos",
+        "_psycopg_adapters_map",
+    }
+)
+
+
+@functools.cache
+def _memoised(cls, name: str) -> bool:
+    """Whether ``name`` is a value the class works out from the others the first time it is
+    read (a memoised property: a descriptor that keeps its result in the instance), so that an
+    instance has it or not depending on what it was asked so far."""
+    attribute = inspect.getattr_static(cls, name, None)
+    return (
+        hasattr(attribute, "__get__")
+        and not hasattr(attribute, "__set__")
+        and not inspect.isfunction(attribute)
+    )
+
+
+# Each dialect's settings as last worked out, with how many attributes it had then: a
+# dialect gains attributes (its first connection's findings, memoised properties) but does
+# not change them, and the settings are read for every statement run.
+_SETTINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def dialect_settings(dialect) -> tuple:
+    """:func:`read_dialect_settings`, worked out again only when the dialect gained an
+    attribute since."""
+    known = _SETTINGS.get(dialect)
+    if known is None or known[0] != len(vars(dialect)):
+        known = _SETTINGS[dialect] = (len(vars(dialect)), read_dialect_settings(dialect))
+    return known[1]
+
+
+def read_dialect_settings(dialect) -> tuple:
+    """What SQL ``dialect`` writes depends on: its class and its settings (the server's version
+    included, read at the first connection). Two engines' dialects with equal settings compile
+    a statement to the same SQL. A setting that cannot be compared keeps the dialect to
+    itself."""
+    settings = []
+    for name, value in sorted(vars(dialect).items()):
+        if name in _DIALECT_HELPERS or _memoised(type(dialect), name):
+            continue
+        try:
+            hash(value)
+        except TypeError:
+            return (dialect,)
+        settings.append((name, value))
+    return (type(dialect), tuple(settings))
+
+
+class CompiledStatements(MutableMapping):
+    """SQL compiled by any engine of the process, for every engine whose dialect is set up
+    alike (:func:`dialect_settings`): a least-recently-used cache of ``capacity`` statements.
+
+    SQLAlchemy keeps the statements an engine compiled in that engine's cache, and those a
+    mapper's flush compiled in the mapper's, both keyed by the dialect object, so every new
+    engine compiled every statement again: the test suite builds an engine per test, and
+    compiling was a tenth of its CPU. Here the key names the dialect by its settings. A
+    production process builds one engine, for which this is the cache it had, at the same
+    size.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(key):
+        # SQLAlchemy's key: (dialect, statement's cache key, column keys, schema map?, many?).
+        if isinstance(key, tuple) and key and isinstance(key[0], sa.engine.Dialect):
+            return (dialect_settings(key[0]), *key[1:])
+        return key
+
+    def __getitem__(self, key):
+        key = self._key(key)
+        with self._lock:
+            compiled = self._items[key]
+            self._items.move_to_end(key)
+            return compiled
+
+    def __setitem__(self, key, compiled) -> None:
+        key = self._key(key)
+        with self._lock:
+            self._items[key] = compiled
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def __delitem__(self, key) -> None:
+        with self._lock:
+            del self._items[self._key(key)]
+
+    def __iter__(self):
+        with self._lock:
+            return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# SQLAlchemy's default sizes: 500 statements for an engine, 100 for a mapper's flushes.
+STATEMENTS = CompiledStatements(500)
+_FLUSH_STATEMENT_CAPACITY = 100
+
+
+def share_flush_statements() -> None:
+    """Give every mapper (the market's models and the ledger's) a :class:`CompiledStatements`
+    for the INSERT, UPDATE and DELETE statements of its flushes, in place of SQLAlchemy's own
+    cache keyed by the dialect object. Idempotent; a mapper configured later gets one at the
+    next call."""
+    sa.orm.configure_mappers()
+    for registry in (Base.registry, LedgerBase.registry):
+        for mapper in registry.mappers:
+            if not isinstance(mapper.__dict__.get("_compiled_cache"), CompiledStatements):
+                mapper._compiled_cache = CompiledStatements(_FLUSH_STATEMENT_CAPACITY)  # noqa: SLF001
+
+
 def make_engine(url: str, busy_timeout_ms: int = 10_000, **options) -> sa.Engine:
     """An engine for ``url`` with the settings Shujiao relies on for that dialect.
 
-    ``busy_timeout_ms``: how long SQLite waits for another writer before giving up.
+    ``busy_timeout_ms``: how long SQLite waits for another writer before giving up. Compiled
+    statements are kept in the process's :data:`STATEMENTS`, shared with every engine whose
+    dialect writes the same SQL.
     """
+    options["execution_options"] = {
+        "compiled_cache": STATEMENTS,
+        **options.get("execution_options", {}),
+    }
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -122,6 +261,7 @@ class Database:
     """An engine and its session factory; kept on the app as ``app.extensions['db']``."""
 
     def __init__(self, url: str, **options) -> None:
+        share_flush_statements()
         self.engine = make_engine(url, **options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
