@@ -293,14 +293,14 @@ def _order_page(order_id: int, status: int = 200, errors=None):
     else:
         role = Actor.FINANCE
     entitlement = order.entitlement
-    links, fingerprint = [], None
-    if (
+    links, fingerprint, api_files = [], None, []
+    readable = (
         role == Actor.BUYER
         and entitlement is not None
-        and entitlement.delivery_method == "download"
         and entitlement.usable_at(utcnow())
         and order.status != OrderStatus.REFUNDED
-    ):
+    )
+    if readable and entitlement.delivery_method == "download":
         links = delivery.download_links(
             session,
             trading_settings(),
@@ -309,14 +309,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
             functools.partial(url_for, "trading.download"),
         )
         fingerprint = session.get(AssetVersion, entitlement.asset_version_id).fingerprint
-    api_files = []
-    if (
-        role == Actor.BUYER
-        and entitlement is not None
-        and entitlement.delivery_method == "api"
-        and entitlement.usable_at(utcnow())
-        and order.status != OrderStatus.REFUNDED
-    ):
+    elif readable and entitlement.delivery_method == "api":
         # The API's addresses: the buyer reads the data it is asked to accept through them.
         api_files = delivery.record_links(
             session, entitlement, functools.partial(url_for, "trading_api.records")
