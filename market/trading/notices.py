@@ -107,10 +107,11 @@ def _how_to_get(entitlement: Entitlement) -> tuple[str, str]:
         base = f"/api/v1/entitlements/{entitlement.id}"
         return (
             f"。经 API 读取数据（权益编号 {entitlement.id}，需 deliveries:read 权限的 API 客户端）："
-            f"GET {base}/manifest 列出文件，GET {base}/records?file_id=… 读取文件内容",
+            f"GET {base}/manifest 列出文件，GET {base}/records?file_id=… 读取其中一个文件的内容"
+            "（file_id 见清单）",
             f". Read the data through the API (entitlement {entitlement.id}, with an API client "
             f"holding deliveries:read): GET {base}/manifest lists the files, GET "
-            f"{base}/records?file_id=… reads one",
+            f"{base}/records?file_id=… reads a file's records (its file_id is in the manifest)",
         )
     return "。请在订单页面下载文件", ". Download the files from the order's page"
 

@@ -70,6 +70,10 @@ def test_the_delivered_mail_says_how_to_get_the_data(exchange, listing, listing_
     assert f"entitlement {entitlement['id']}" in told["en"]
     assert f"/api/v1/entitlements/{entitlement['id']}/records?file_id=" in told["en"]
     assert f"权益编号 {entitlement['id']}" in told["zh"]
+    # Each sentence says what the call gives, to its end: "reads one" left the reader asking
+    # one of what.
+    assert "reads a file's records (its file_id is in the manifest)" in told["en"]
+    assert "读取其中一个文件的内容（file_id 见清单）" in told["zh"]
 
 
 def test_a_delivered_file_order_tells_the_buyer_to_download_from_its_page(exchange, listing):
