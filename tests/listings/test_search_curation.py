@@ -871,7 +871,11 @@ def test_full_width_letters_and_digits_in_a_term_are_folded_like_the_search_does
 
 @pytest.mark.parametrize(
     ("language", "start", "end"),
-    [("en", "Showing results for <a", "</a>.</p>"), ("zh", "以下是 <a", "</a> 的搜索结果。</p>")],
+    [
+        ("en", "Showing results for “<a", "</a>”.</p>"),
+        ("zh", "以下是“<a", "</a>”的搜索结果。</p>"),
+        ("zh-HK", "以下是「<a", "</a>」的搜尋結果。</p>"),
+    ],
 )
 def test_the_correction_says_the_results_shown_are_its_own(
     client, published, drain, language, start, end
