@@ -76,3 +76,18 @@ def test_the_checkout_is_called_paying_not_settlement_in_chinese(exchange, listi
     web.log_in(exchange.buyer_user.email, factories.PASSWORD)
     page = web.get(f"/orders/{order['id']}/checkout", headers={"Accept-Language": "zh-CN"}).text
     assert f"<title>付款 · {order['reference']}" in page and "结算" not in page_text(page)
+
+
+def test_call_counts_are_grouped_and_said_once(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=100000, name_en="100,000 calls")
+    listing = listing_of(delivery_method="api", plans=[package])
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    buy = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
+    choice = page_text(buy.split('data-testid="plan-choice">', 1)[1].split("</label>", 1)[0])
+    assert choice.count("100,000") == 1, choice
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    delivered = exchange.api("POST", f"/orders/{order['id']}/deliver", exchange.provider_api)
+    assert delivered.status_code == 200, delivered.get_json()
+    assert "API calls used: 0 of 100,000" in page_text(_page(exchange, order["id"]))
