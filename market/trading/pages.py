@@ -343,6 +343,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         acceptance_days=trading_settings().acceptance_days,
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),
+        split=settlement.price_split(order),
         refundable=refunds.refundable(session, order),
         labels=_labels(),
         errors=errors or {},

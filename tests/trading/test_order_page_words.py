@@ -29,6 +29,25 @@ def test_accepted_money_is_not_said_to_be_in_escrow(exchange, listing, drain):
     assert 'data-testid="escrow"' not in settled
 
 
+def _cell(page: str, testid: str) -> str:
+    return page_text(page.split(f'data-testid="{testid}">', 1)[1].split("</td>", 1)[0])
+
+
+def test_once_accepted_the_provider_is_said_to_get_its_share_not_the_escrow(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    accepted = exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    assert accepted.status_code == 200, accepted.get_json()
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    receipt = web.get(f"/orders/{order['id']}/receipt", headers=EN).get_data(as_text=True)
+    share = _cell(receipt, "split-provider")
+    assert share != _cell(receipt, "split-total")
+    for page in (_page(exchange, order["id"]), receipt):
+        said = _cell(page, "escrow")
+        assert said.startswith(f"{share} (") and "less the exchange's fee" in said, said
+
+
 def test_the_delivered_order_asks_and_heads_in_plain_english(exchange, listing):
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
