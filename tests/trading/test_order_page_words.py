@@ -99,12 +99,15 @@ def test_the_checkout_is_called_paying_not_settlement_in_chinese(exchange, listi
 
 def test_call_counts_are_grouped_and_said_once(exchange, listing_of):
     package = listing_factories.plan(kind="usage_package", calls=100000, name_en="100,000 calls")
-    listing = listing_of(delivery_method="api", plans=[package])
+    # A name holding other digits does not hide the package's calls.
+    other = listing_factories.plan(kind="usage_package", calls=100, name_en="Pack 1000")
+    listing = listing_of(delivery_method="api", plans=[package, other])
     web = WebClient(exchange.app)
     web.log_in(exchange.buyer_user.email, factories.PASSWORD)
     buy = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
     choice = page_text(buy.split('data-testid="plan-choice">', 1)[1].split("</label>", 1)[0])
     assert choice.count("100,000") == 1, choice
+    assert "Pack 1000" in buy and "100 calls" in page_text(buy)
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
     delivered = exchange.api("POST", f"/orders/{order['id']}/deliver", exchange.provider_api)
