@@ -38,6 +38,9 @@ from market.text import N_
 API_PATHS = ("/api/", "/oauth/", "/webhooks/")
 #: Addresses outside the API that answer JSON (the search box's suggestions), errors too.
 JSON_PAGES = ("/api/openapi.json", "/market/suggest")
+#: The same by pattern, whatever the id in the address (one no route takes too): the checkout
+#: page's script confirming a card reads every answer, a refusal too.
+JSON_PAGE_PATTERN = re.compile(r"/orders/[^/]*/checkout/card/?\Z")
 
 #: Every list's page size when ``page_size`` is left out, and the largest one may ask for.
 #: flask-smorest takes its defaults from the Blueprint class when a view is declared (it reads
@@ -137,7 +140,11 @@ def json_response(body) -> Response:
 
 def wants_json() -> bool:
     """Whether the current request is an API call (JSON errors) rather than a page."""
-    return request.path.startswith(API_PATHS) or request.path in JSON_PAGES
+    return (
+        request.path.startswith(API_PATHS)
+        or request.path in JSON_PAGES
+        or JSON_PAGE_PATTERN.match(request.path) is not None
+    )
 
 
 def configure(app) -> Api:

@@ -225,7 +225,9 @@ def confirm_card(order_id: int):
     try:
         data = schemas.CardConfirmSchema().load(request.get_json(silent=True) or {})
     except ValidationError as error:
-        return jsonify(error_body(422, _("The payment failed."), error_texts(error.messages))), 422
+        # Nothing was charged: what was sent is refused, not a payment.
+        message = _("The card details were refused.")
+        return jsonify(error_body(422, message, error_texts(error.messages))), 422
     try:
         intent = flows.confirm_card(
             db_session(), collaborators(), order_id, acting_for(), data["payment_method"]
@@ -341,6 +343,7 @@ def _order_page(order_id: int, status: int = 200, errors=None):
         acceptance_days=trading_settings().acceptance_days,
         bank_account=trading_settings().bank_account,
         escrow=books.escrow_held(session, order),
+        split=settlement.price_split(order),
         refundable=refunds.refundable(session, order),
         labels=_labels(),
         errors=errors or {},

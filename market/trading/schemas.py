@@ -340,6 +340,16 @@ class OrderSchema(Schema):
     acceptance_due_at = fields.DateTime(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
     settled_at = fields.DateTime(allow_none=True)
+    entitlement_id = fields.Integer(
+        attribute="entitlement.id",
+        dump_only=True,
+        allow_none=True,
+        dump_default=None,
+        metadata={
+            "description": "the entitlement to the order's data (`/entitlements/{id}`): null "
+            "until the order is delivered"
+        },
+    )
     events = fields.List(fields.Nested(OrderEventSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
     refunds = fields.List(fields.Nested(RefundSchema))

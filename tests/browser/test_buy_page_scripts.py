@@ -56,6 +56,20 @@ def _fits(page) -> bool:
     )
 
 
+def _placeholder_fits(field) -> bool:
+    """Whether a field's placeholder, if any, is shown whole inside it at its own font."""
+    return field.evaluate(
+        """el => {
+          const style = getComputedStyle(el);
+          const context = document.createElement("canvas").getContext("2d");
+          context.font = style.font;
+          const room = el.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight);
+          return context.measureText(el.placeholder).width <= room;
+        }"""
+    )
+
+
 @pytest.mark.parametrize("locale", ["zh-TW", "en"])
 @pytest.mark.parametrize("width", [375, 1280])
 def test_a_hong_kong_buyer_reads_each_term_once_in_one_script(
@@ -89,6 +103,19 @@ def test_a_hong_kong_buyer_reads_each_term_once_in_one_script(
     regulation = "跨境流動規定" if locale == "zh-TW" else "Cross-Border Data Flows"
     assert terms.count(regulation) == 1 and "跨境流动规定" not in terms
     assert "CAC provisions" not in terms
+    # The recipient abroad is asked for like every other field, its example read in whole.
+    recipient, other = page.locator("#cross_border_recipient"), page.locator("#organisation_id")
+    looks = "el => ['fontSize', 'padding', 'border'].map(name => getComputedStyle(el)[name])"
+    assert recipient.evaluate(looks) == other.evaluate(looks)
+    # As wide as the section it is in allows (up to the fields' 480 px), like the others.
+    room = """el => {
+      const parent = getComputedStyle(el.parentElement);
+      return Math.min(480, el.parentElement.clientWidth - parseFloat(parent.paddingLeft)
+        - parseFloat(parent.paddingRight));
+    }"""
+    assert recipient.bounding_box()["width"] >= recipient.evaluate(room) - 1
+    assert _placeholder_fits(recipient)
+    assert page.locator("#cross_border_recipient-hint").is_visible()
     text = page.locator("main").inner_text()
     assert "大陸" not in text
     if locale == "zh-TW":

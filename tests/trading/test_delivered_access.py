@@ -81,3 +81,18 @@ def test_a_delivered_file_order_tells_the_buyer_to_download_from_its_page(exchan
     told = _told(exchange, "order.delivered")
     assert "Download the files from the order's page" in told["en"]
     assert "请在订单页面下载文件" in told["zh"]
+
+
+def test_an_order_names_its_entitlement_once_delivered(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=5, name_en="5 calls")
+    order = place(exchange, listing_of(delivery_method="api", plans=[package]))
+    pay_by_bank(exchange, order)
+    paid = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert paid["entitlement_id"] is None
+    delivered = exchange.api("POST", f"/orders/{order['id']}/deliver", exchange.provider_api)
+    assert delivered.get_json()["entitlement_id"] is not None
+    entitlement = exchange.api("GET", "/entitlements", exchange.buyer_api).get_json()[0]
+    read = exchange.api("GET", f"/orders/{order['id']}", exchange.buyer_api).get_json()
+    assert read["entitlement_id"] == entitlement["id"]
+    schema = exchange.app.test_client().get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert schema["Order"]["properties"]["entitlement_id"]["readOnly"] is True

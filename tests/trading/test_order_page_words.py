@@ -29,6 +29,25 @@ def test_accepted_money_is_not_said_to_be_in_escrow(exchange, listing, drain):
     assert 'data-testid="escrow"' not in settled
 
 
+def _cell(page: str, testid: str) -> str:
+    return page_text(page.split(f'data-testid="{testid}">', 1)[1].split("</td>", 1)[0])
+
+
+def test_once_accepted_the_provider_is_said_to_get_its_share_not_the_escrow(exchange, listing):
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    accepted = exchange.api("POST", f"/orders/{order['id']}/accept", exchange.buyer_api)
+    assert accepted.status_code == 200, accepted.get_json()
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    receipt = web.get(f"/orders/{order['id']}/receipt", headers=EN).get_data(as_text=True)
+    share = _cell(receipt, "split-provider")
+    assert share != _cell(receipt, "split-total")
+    for page in (_page(exchange, order["id"]), receipt):
+        said = _cell(page, "escrow")
+        assert said.startswith(f"{share} (") and "less the exchange's fee" in said, said
+
+
 def test_the_delivered_order_asks_and_heads_in_plain_english(exchange, listing):
     order = place(exchange, listing)
     pay_by_bank(exchange, order)
@@ -76,3 +95,21 @@ def test_the_checkout_is_called_paying_not_settlement_in_chinese(exchange, listi
     web.log_in(exchange.buyer_user.email, factories.PASSWORD)
     page = web.get(f"/orders/{order['id']}/checkout", headers={"Accept-Language": "zh-CN"}).text
     assert f"<title>付款 · {order['reference']}" in page and "结算" not in page_text(page)
+
+
+def test_call_counts_are_grouped_and_said_once(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=100000, name_en="100,000 calls")
+    # A name holding other digits does not hide the package's calls.
+    other = listing_factories.plan(kind="usage_package", calls=100, name_en="Pack 1000")
+    listing = listing_of(delivery_method="api", plans=[package, other])
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    buy = web.get(f"/listings/{listing.id}/buy", headers=EN).get_data(as_text=True)
+    choice = page_text(buy.split('data-testid="plan-choice">', 1)[1].split("</label>", 1)[0])
+    assert choice.count("100,000") == 1, choice
+    assert "Pack 1000" in buy and "100 calls" in page_text(buy)
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    delivered = exchange.api("POST", f"/orders/{order['id']}/deliver", exchange.provider_api)
+    assert delivered.status_code == 200, delivered.get_json()
+    assert "API calls used: 0 of 100,000" in page_text(_page(exchange, order["id"]))
