@@ -76,6 +76,16 @@ def test_a_provider_is_called_by_the_glossarys_word():
     assert other == []
 
 
+def test_a_reviewer_asks_for_more_in_the_words_of_the_option_chosen():
+    """The review form's option reads 要求补正: its reason label named the same decision
+    要求补充材料, and a reviewer read two decisions."""
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    option = catalogue.get("Request more information").string
+    reason = catalogue.get("Reason (needed to reject, ask for more or suspend)").string
+    assert option in reason
+
+
 def test_the_mainland_is_called_by_one_name():
     """docs/glossary.md: the mainland is 中国内地 on every page (a buyer read 中國內地 and
     僅限中國大陸 on one page), never now 内地 and now 大陆."""
