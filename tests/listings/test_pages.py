@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -93,7 +94,8 @@ def test_the_listing_page_shows_plans_terms_and_the_certificate(client, publishe
     page = client.get(f"/market/listings/{published.id}", headers={"Accept-Language": "en"})
     html = page.get_data(as_text=True)
     assert published.live_revision.certificate.number in html
-    assert "Scientific research" in html
+    # The permitted uses read as one phrase: a use after the first is in lower case.
+    assert re.search(r"[A-Z][a-z ]+(, [a-z ]+)* and scientific research", html)
     assert "Mainland China only" in html
 
 
