@@ -414,6 +414,11 @@ def search(
     members = None if filtered is None else _members(filtered, snapshot.size)
     # Closeness in a title adds score (before the share of groups matched scales it).
     near = _scored(conn, tables, snapshot, matching.near, False, scored) if matching.near else {}
+    # The documents of each place the query names and of each nudge, looked up once.
+    lifts = [
+        (factor, _documents(conn, tables, snapshot, name, values))
+        for name, values, factor in plan.boosts + plan.nudges
+    ]
     if count == 0:
         found = {}
     elif count == 1:
@@ -434,14 +439,13 @@ def search(
                 matched.update(group.keys())
         # A document in a place the query names counts that place as one more word matched
         # (澳門 旅客 消費: Macao's visitor counts beside other cities' retail footfall).
-        placed = _boosted(conn, tables, snapshot, plan.boosts) if plan.boosts else set()
+        placed = set().union(*(documents for _, documents in lifts[: len(plan.boosts)]))
         if placed:
             matched = Counter({r: n + 1 if r in placed else n for r, n in matched.items()})
         found = _combined(
             groups, near, matching.required, members, weights, matched, matching.factors
         )
-    for name, values, factor in plan.boosts + plan.nudges:
-        boosted = _boosted(conn, tables, snapshot, ((name, values, factor),))
+    for factor, boosted in lifts:
         if len(boosted) < len(found):
             for rowid in boosted:
                 if rowid in found:
@@ -472,12 +476,11 @@ def search(
     return len(found), rows, facets(conn, tables, snapshot, plan, hits, found)
 
 
-def _boosted(conn, tables: Tables, snapshot: Snapshot, boosts) -> set[int]:
-    """The documents holding one of the values of ``boosts`` (field, values, factor)."""
+def _documents(conn, tables: Tables, snapshot: Snapshot, name: str, values) -> set[int]:
+    """The documents whose field ``name`` holds one of ``values``."""
     found: set[int] = set()
-    for name, values, _ in boosts:
-        for value in values:
-            found.update(snapshot.documents(conn, tables, name, value))
+    for value in values:
+        found.update(snapshot.documents(conn, tables, name, value))
     return found
 
 
