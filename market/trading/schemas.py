@@ -268,6 +268,11 @@ class DisputeSchema(Schema):
     decided_at = fields.DateTime(allow_none=True)
 
 
+def _shown(attribute: str, description: str) -> fields.String:
+    """A read-only name an order shows from a related row (``buyer.name_zh``)."""
+    return fields.String(attribute=attribute, dump_only=True, metadata={"description": description})
+
+
 class OrderSchema(Schema):
     """An order as its buyer, its provider and exchange staff see it."""
 
@@ -275,36 +280,16 @@ class OrderSchema(Schema):
     reference = fields.String(allow_none=True)
     status = fields.Enum(OrderStatus, by_value=True)
     buyer_organisation_id = fields.Integer()
-    buyer_name_zh = fields.String(
-        attribute="buyer.name_zh", dump_only=True, metadata={"description": "the buyer's name"}
-    )
-    buyer_name_en = fields.String(
-        attribute="buyer.name_en",
-        dump_only=True,
-        metadata={"description": "the buyer's English name"},
-    )
+    buyer_name_zh = _shown("buyer.name_zh", "the buyer's name")
+    buyer_name_en = _shown("buyer.name_en", "the buyer's English name")
     provider_organisation_id = fields.Integer()
-    provider_name_zh = fields.String(
-        attribute="provider.name_zh",
-        dump_only=True,
-        metadata={"description": "the provider's name"},
-    )
-    provider_name_en = fields.String(
-        attribute="provider.name_en",
-        dump_only=True,
-        metadata={"description": "the provider's English name"},
-    )
+    provider_name_zh = _shown("provider.name_zh", "the provider's name")
+    provider_name_en = _shown("provider.name_en", "the provider's English name")
     listing_id = fields.Integer()
-    listing_title_zh = fields.String(
-        attribute="revision.title_zh",
-        dump_only=True,
-        metadata={"description": "the listing's title as ordered (its revision's)"},
+    listing_title_zh = _shown(
+        "revision.title_zh", "the listing's title as ordered (its revision's)"
     )
-    listing_title_en = fields.String(
-        attribute="revision.title_en",
-        dump_only=True,
-        metadata={"description": "the listing's English title as ordered"},
-    )
+    listing_title_en = _shown("revision.title_en", "the listing's English title as ordered")
     revision_id = fields.Integer()
     plan_id = fields.Integer()
     usage_scenario = fields.Enum(UsageScenario, by_value=True)
