@@ -505,6 +505,8 @@ def test_listings_matching_some_words_follow_and_are_told_apart(
         < text.index('data-testid="partial"')
         < text.index("Guangzhou metro ridership")
     )
+    # Above the line some listings may miss a word too (most must match): the line says fewer.
+    assert "The listings below match fewer of your words." in text
     # Which listings match does not depend on the page size: one a page, the same two.
     paged = [_search(client, reader, q="公交 刷卡 交通 地铁", page=n, page_size=1) for n in (1, 2)]
     assert [json.loads(r.headers["X-Pagination"])["total"] for r in paged] == [2, 2]
