@@ -88,7 +88,7 @@ class Row:
 def read_rows(data: bytes) -> list[list[str]]:
     """The sheet's rows as text: an XLSX workbook's first sheet, or CSV in UTF-8 or GBK."""
     if len(data) > MAX_BYTES:
-        raise InvalidInput(N_("the file is too large"), field="file")
+        raise InvalidInput(N_("The file is too large."), field="file")
     if data.startswith(b"PK\x03\x04"):
         _refuse_bombs(data)
         with tempfile.TemporaryDirectory(prefix="inputs-") as scratch:

@@ -120,7 +120,7 @@ class RequestInputSchema(DottedErrors, Schema):
         load_default="CNY",
         validate=validate.OneOf(
             sorted(EXPONENTS),
-            error=N_("not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"),
+            error=N_("Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."),
         ),
     )
 

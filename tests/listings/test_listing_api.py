@@ -201,3 +201,36 @@ def test_the_refusals_buyers_and_providers_meet_are_sentences(module):
     # ("choose a file") reads as one beside them, on the API and the pages alike.
     source = (Path(__file__).parents[2] / "market" / module).read_text()
     assert re.findall(r'\b(?:N_|_|ValidationError)\(\s*"([a-z][^"]*)"', source) == []
+
+
+#: Lower-case words the staff's modules translate that are no refusals: names said inside a
+#: sentence ("Stripe reports the card charge …") and the words shown for an empty list.
+STAFF_WORDS = {
+    "finance/pages/console.py": [
+        "the card charge",
+        "the card refund",
+        "the payout",
+        "the chargeback",
+        "the fee",
+    ],
+    "finance/pages/trail.py": ["nothing", "none"],
+}
+
+
+MARKET = Path(__file__).parents[2] / "market"
+
+#: The staff's packages whose refusals are written as sentences, every module in them.
+STAFF_PACKAGES = ("finance",)
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(str(path.relative_to(MARKET))
+           for package in STAFF_PACKAGES for path in (MARKET / package).rglob("*.py")),
+)  # fmt: skip
+def test_the_refusals_staff_meet_are_sentences(module):
+    # Finance, valuation and verification staff read the same API and pages as everyone else:
+    # their refusals too are sentences, not fragments.
+    source = (MARKET / module).read_text()
+    found = re.findall(r'\b(?:N_|_|ValidationError)\(\s*"([a-z][^"]*)"', source)
+    assert found == STAFF_WORDS.get(module, [])

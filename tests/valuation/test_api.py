@@ -291,7 +291,7 @@ def test_a_currency_without_a_minor_unit_is_refused(api, holding, provider_heade
     assert response.status_code == 422, response.json
     # Said in words, not as a list of every code there is.
     assert response.json["errors"]["currency"] == [
-        "not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"
+        "Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."
     ]
 
 
