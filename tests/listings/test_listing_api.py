@@ -204,7 +204,8 @@ def test_the_refusals_buyers_and_providers_meet_are_sentences(module):
 
 
 #: Lower-case words the staff's modules translate that are no refusals: names said inside a
-#: sentence ("Stripe reports the card charge …") and the words shown for an empty list.
+#: sentence ("Stripe reports the card charge …"), the words shown for an empty list and a
+#: label read mid-line ("Price 100 · similarity 0.8").
 STAFF_WORDS = {
     "finance/pages/console.py": [
         "the card charge",
@@ -214,13 +215,14 @@ STAFF_WORDS = {
         "the fee",
     ],
     "finance/pages/trail.py": ["nothing", "none"],
+    "valuation/forms.py": ["similarity"],
 }
 
 
 MARKET = Path(__file__).parents[2] / "market"
 
 #: The staff's packages whose refusals are written as sentences, every module in them.
-STAFF_PACKAGES = ("finance",)
+STAFF_PACKAGES = ("finance", "valuation")
 
 
 @pytest.mark.parametrize(
