@@ -109,7 +109,7 @@ def zh():
             "Number out of range: from -2147483648 to 2147483647.",
             "数值超出范围：应在 -2147483648 到 2147483647 之间。",
         ),
-        ("not a phone number", "不是有效的电话号码"),
+        ("Not a phone number.", "不是有效的电话号码。"),
         ("Year out of range: from 1970 to 2200.", "年份超出范围：应在 1970 到 2200 年之间。"),
     ],
 )
