@@ -250,7 +250,7 @@ def _form_only(location: str):
             req.content_length or req.get_data(cache=True).strip()
         ):
             raise UnsupportedMediaType(
-                N_("send the body as a form (Content-Type: multipart/form-data)"),
+                N_("Send the body as a form (Content-Type: multipart/form-data)."),
                 field="Content-Type",
             )
         return parser._makeproxy(getattr(req, location), schema)
@@ -491,7 +491,7 @@ def refuse_unread_body() -> None:
         # curl's default for --data-binary, is not the bytes as they were sent.
         if request.mimetype and request.mimetype not in raw:
             raise UnsupportedMediaType(
-                N_("send the body in the media type this operation takes"),
+                N_("Send the body in the media type this operation takes."),
                 field="Content-Type",
                 expected=list(raw),
             )
