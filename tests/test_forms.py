@@ -153,6 +153,13 @@ def test_marshmallows_bounds_are_said_as_sentences(en, data, field, sentence):
     assert error_text(message) == sentence
 
 
+def test_an_own_message_in_words_is_not_read_as_a_bound(en):
+    # A valuation's "Must be greater than zero." reads like marshmallow's "Must be greater than
+    # {min}.", but zero is a word, no figure: it stays as written, not "More than zero."
+    assert error_text("Must be greater than zero.") == "Must be greater than zero."
+    assert error_text("Must be greater than 0.") == "More than 0."
+
+
 class _Limited(FormSchema):
     title = fields.String(validate=[validate.Length(min=2, max=200)])
     code = fields.String(validate=validate.Length(equal=6))
