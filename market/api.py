@@ -116,7 +116,7 @@ def _page_within_the_list(self, page_params, result, headers):
     last = max(1, -(-page_params.item_count // page_params.page_size))
     if page_params.page > last:
         raise NotFound(
-            gettext("There is no such page: the last one is %(last)d", last=last),
+            gettext("There is no such page: the last one is %(last)d.", last=last),
             "page",
         )
     return _smorest_set_pagination_metadata(self, page_params, result, headers)

@@ -99,7 +99,7 @@ def is_ours(stripe_object: dict) -> bool:
 def _verified_payload() -> str:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
-        raise WebhookRefused(N_("Stripe webhooks are not configured"), field="Stripe-Signature")
+        raise WebhookRefused(N_("Stripe webhooks are not configured."), field="Stripe-Signature")
     payload = request.get_data()
     signature = request.headers.get("Stripe-Signature", "")
     try:

@@ -164,7 +164,7 @@ def test_a_page_past_the_last_is_a_404_naming_page_and_the_last_page(caller, db)
     past = api.get("/api/v1/organisations?page=3&page_size=2", headers=headers)
     body = _assert_error_shape(past, 404)
     assert list(body["errors"]) == ["page"]
-    assert "last one is 2" in body["errors"]["page"][0]
+    assert body["errors"]["page"] == ["There is no such page: the last one is 2."]
 
 
 def test_a_list_pages_by_twenty_when_page_size_is_left_out(app, caller, db):
