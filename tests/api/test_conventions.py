@@ -235,7 +235,9 @@ def test_the_openapi_document_names_every_api_route_when_first_read_by_many(app)
 def test_an_unknown_query_parameter_is_refused_naming_it(caller, path):
     api, headers, organisation = caller
     response = api.get(path.format(organisation=organisation.id), headers=headers)
-    assert _assert_error_shape(response, 422)["errors"] == {"colour": ["Unknown field."]}
+    body = _assert_error_shape(response, 422)
+    assert body["errors"] == {"colour": ["Unknown field."]}
+    assert body["message"] == "The request has invalid fields: colour."
 
 
 @pytest.mark.parametrize(
