@@ -116,7 +116,7 @@ def _page_within_the_list(self, page_params, result, headers):
     last = max(1, -(-page_params.item_count // page_params.page_size))
     if page_params.page > last:
         raise NotFound(
-            gettext("There is no such page: the last one is %(last)d", last=last),
+            gettext("There is no such page: the last one is %(last)d.", last=last),
             "page",
         )
     return _smorest_set_pagination_metadata(self, page_params, result, headers)
@@ -250,7 +250,7 @@ def _form_only(location: str):
             req.content_length or req.get_data(cache=True).strip()
         ):
             raise UnsupportedMediaType(
-                N_("send the body as a form (Content-Type: multipart/form-data)"),
+                N_("Send the body as a form (Content-Type: multipart/form-data)."),
                 field="Content-Type",
             )
         return parser._makeproxy(getattr(req, location), schema)
@@ -491,7 +491,7 @@ def refuse_unread_body() -> None:
         # curl's default for --data-binary, is not the bytes as they were sent.
         if request.mimetype and request.mimetype not in raw:
             raise UnsupportedMediaType(
-                N_("send the body in the media type this operation takes"),
+                N_("Send the body in the media type this operation takes."),
                 field="Content-Type",
                 expected=list(raw),
             )

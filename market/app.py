@@ -407,7 +407,7 @@ def _register_error_handlers(app: Flask) -> None:
         messages = (
             error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         )
-        message = gettext("The request has invalid fields: %(fields)s", fields=", ".join(messages))
+        message = gettext("The request has invalid fields: %(fields)s.", fields=", ".join(messages))
         # marshmallow's messages in the caller's language (a page translates its own).
         if api_setup.wants_json():
             messages = error_texts(messages)
@@ -425,7 +425,7 @@ def _register_error_handlers(app: Flask) -> None:
         message = message or error.description or error.name
         if errors and error.code == 422:
             message = gettext(
-                "The request has invalid fields: %(fields)s", fields=", ".join(errors)
+                "The request has invalid fields: %(fields)s.", fields=", ".join(errors)
             )
             if "messages" in data and api_setup.wants_json():
                 errors = error_texts(errors)  # marshmallow's messages, in the caller's language

@@ -32,7 +32,7 @@ def staff_required(*roles: StaffRole):
         @login_required
         def wrapper(*args, **kwargs):
             if not current_user().has_staff_role(*roles):
-                raise PermissionDenied(N_("this page is for exchange staff"))
+                raise PermissionDenied(N_("This page is for exchange staff."))
             return view(*args, **kwargs)
 
         return wrapper

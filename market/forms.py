@@ -222,10 +222,19 @@ BOUNDS_NAMED = {
 }
 
 
+#: The placeholders of a number's bounds: a bound is a figure, never a word, so an own
+#: message in words ("Must be greater than zero.") is not read as one of marshmallow's.
+BOUNDS = {"min", "max", "low", "high"}
+
+
 def _pattern(template: str) -> re.Pattern:
     parts = re.split(r"\{(\w+)\}", template)
     regex = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        re.escape(part)
+        if index % 2 == 0
+        else f"(?P<{part}>(?![a-z]).+?)"
+        if part in BOUNDS
+        else f"(?P<{part}>.+?)"
         for index, part in enumerate(parts)
     )
     return re.compile(regex, re.DOTALL)

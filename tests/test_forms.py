@@ -109,7 +109,7 @@ def zh():
             "Number out of range: from -2147483648 to 2147483647.",
             "数值超出范围：应在 -2147483648 到 2147483647 之间。",
         ),
-        ("not a phone number", "不是有效的电话号码"),
+        ("Not a phone number.", "不是有效的电话号码。"),
         ("Year out of range: from 1970 to 2200.", "年份超出范围：应在 1970 到 2200 年之间。"),
     ],
 )
@@ -151,6 +151,13 @@ def test_marshmallows_bounds_are_said_as_sentences(en, data, field, sentence):
         _Bounded().load(data)
     (message,) = refused.value.messages[field]
     assert error_text(message) == sentence
+
+
+def test_an_own_message_in_words_is_not_read_as_a_bound(en):
+    # A valuation's "Must be greater than zero." reads like marshmallow's "Must be greater than
+    # {min}.", but zero is a word, no figure: it stays as written, not "More than zero."
+    assert error_text("Must be greater than zero.") == "Must be greater than zero."
+    assert error_text("Must be greater than 0.") == "More than 0."
 
 
 class _Limited(FormSchema):

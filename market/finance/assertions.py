@@ -438,7 +438,7 @@ def _bounded_range(
 
 def _too_wide() -> InvalidInput:
     return InvalidInput(
-        N_("balances are asserted at most 366 days at a time: give an end closer to the start"),
+        N_("Balances are asserted at most 366 days at a time: give an end closer to the start."),
         field="end",
         max_days=MAX_DAYS,
     )
@@ -558,5 +558,5 @@ def assertion_or_404(session: Session, assertion_id: int) -> BalanceAssertion:
     """A stored assertion."""
     row = session.get(BalanceAssertion, assertion_id)
     if row is None:
-        raise NotFound(N_("no such balance assertion"))
+        raise NotFound(N_("No such balance assertion."))
     return row

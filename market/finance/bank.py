@@ -34,7 +34,7 @@ def create_account(
     """Register one of the exchange's bank accounts and how its CSV statements are read (its
     ready layout or its column mapping), in the audit trail."""
     if data.get("csv_layout") and data["csv_layout"] not in statements.LAYOUTS:
-        raise InvalidInput(N_("there is no such ready layout"), field="csv_layout")
+        raise InvalidInput(N_("There is no such ready layout."), field="csv_layout")
     if data.get("csv_mapping"):
         statements.check_mapping(data["csv_mapping"])
     taken = session.scalar(
@@ -46,7 +46,7 @@ def create_account(
         )
     )
     if taken is not None:
-        raise Conflict(N_("this bank account is already registered"), field="account_number")
+        raise Conflict(N_("This bank account is already registered."), field="account_number")
     wants_default = data.pop("is_default", False)
     account = BankAccount(**data)
     session.add(account)
@@ -68,7 +68,7 @@ def account_or_404(session: Session, account_id: int) -> BankAccount:
     """A bank account of the exchange."""
     account = session.get(BankAccount, account_id)
     if account is None:
-        raise NotFound(N_("no such bank account"), field="bank_account_id")
+        raise NotFound(N_("No such bank account."), field="bank_account_id")
     return account
 
 
@@ -85,14 +85,14 @@ class StatementImport:
 def _mapping(account: BankAccount, layout: str | None) -> dict:
     if layout:
         if layout not in statements.LAYOUTS:
-            raise InvalidInput(N_("there is no such ready layout"), field="layout")
+            raise InvalidInput(N_("There is no such ready layout."), field="layout")
         return statements.LAYOUTS[layout]
     if account.csv_mapping:
         return account.csv_mapping
     if account.csv_layout:
         return statements.LAYOUTS[account.csv_layout]
     raise InvalidInput(
-        N_("this account has no CSV layout: choose one or save a column mapping"), field="layout"
+        N_("This account has no CSV layout: choose one or save a column mapping."), field="layout"
     )
 
 
@@ -114,7 +114,7 @@ def parse(
     elif kind == "csv":
         parsed = statements.parse_csv(text, _mapping(account, layout), account.currency, opening)
     else:
-        raise InvalidInput(N_("choose CSV, MT940 or camt.053"), field="format")
+        raise InvalidInput(N_("Choose CSV, MT940 or camt.053."), field="format")
     parsed.encoding = used
     return parsed
 
@@ -143,7 +143,7 @@ def _continues(
             first_new = first_new or line
         elif first_new is not None:
             raise InvalidInput(
-                N_("a line imported before follows a new line: the statements overlap wrongly"),
+                N_("A line imported before follows a new line: the statements overlap wrongly."),
                 field=f"lines[{line.line_number}]",
                 first_new_line=first_new.line_number,
             )
@@ -153,7 +153,7 @@ def _continues(
         return
     if last.closing_minor != before:
         raise InvalidInput(
-            N_("the opening balance does not continue the last statement's closing balance"),
+            N_("The opening balance does not continue the last statement's closing balance."),
             field="opening_balance",
             first_new_line=first_new.line_number,
             expected=last.closing_minor,
@@ -187,17 +187,17 @@ def import_statement(
     parsed = parse(account, data, kind, **options)
     if parsed.account and not statements.same_account(parsed.account, account.account_number):
         raise InvalidInput(
-            N_("this statement is for account %(stated)s, not %(chosen)s, the account chosen"),
+            N_("This statement is for account %(stated)s, not %(chosen)s, the account chosen."),
             field="file", stated=parsed.account[:40], chosen=account.account_number,
         )  # fmt: skip
     if parsed.opening_minor + sum(x.amount_minor for x in parsed.lines) != parsed.closing_minor:
         raise InvalidInput(
-            N_("the lines do not add up from the opening to the closing balance"),
+            N_("The lines do not add up from the opening to the closing balance."),
             field="closing_balance",
         )
     if abs(parsed.closing_minor) > MAX_AMOUNT or abs(parsed.opening_minor) > MAX_AMOUNT:
         raise InvalidInput(
-            N_("this amount is larger than the ledger can book"), field="closing_balance",
+            N_("This amount is larger than the ledger can book."), field="closing_balance",
             facts={"limit": MAX_AMOUNT},
         )  # fmt: skip
     # A bank reference (交易流水号, AcctSvcrRef, MT940's bank reference) names one movement: the
@@ -208,7 +208,7 @@ def import_statement(
         twin = unique.get(line.bank_reference)
         if twin is not None:
             raise InvalidInput(
-                N_("two lines of this statement carry the same bank reference"),
+                N_("Two lines of this statement carry the same bank reference."),
                 field=f"lines[{line.line_number}]",
                 reference=line.bank_reference,
                 first_line=twin.line_number,
@@ -226,7 +226,7 @@ def import_statement(
     for reference, line in unique.items():
         if reference in known and known[reference].amount_minor != line.amount_minor:
             raise InvalidInput(
-                N_("this bank reference was imported before with another amount"),
+                N_("This bank reference was imported before with another amount."),
                 field=f"lines[{line.line_number}]",
             )
     # A line in a closed period is refused for the period first: its statement can never be
@@ -331,11 +331,11 @@ def book_opening_balance(
     first = first_statement(session, account.id)
     if first is None:
         raise Conflict(
-            N_("import the account's first statement before booking its opening balance"),
+            N_("Import the account's first statement before booking its opening balance."),
             field="bank_account_id",
         )
     if first.opening_minor == 0:
-        raise Conflict(N_("the first statement opens at zero: there is nothing to book"),
+        raise Conflict(N_("The first statement opens at zero: there is nothing to book."),
                        field="bank_account_id")  # fmt: skip
     booked = opening_booked(session, account.id)
     entry = finance_books.bank_opening_balance(

@@ -70,10 +70,10 @@ def rows(batch: PayoutBatch) -> list[list[str]]:
 def bank_file(batch: PayoutBatch, encoding: str = "gbk") -> bytes:
     """The batch as the bank's CSV, encoded; a built or submitted batch only."""
     if encoding not in ENCODINGS:
-        raise InvalidInput(N_("choose GBK or UTF-8"), field="encoding")
+        raise InvalidInput(N_("Choose GBK or UTF-8."), field="encoding")
     if batch.status not in (PayoutBatchStatus.BUILT, PayoutBatchStatus.SUBMITTED):
         raise Conflict(
-            N_("this batch is closed: there is nothing to send"), state=[_value(batch.status)]
+            N_("This batch is closed: there is nothing to send."), state=[_value(batch.status)]
         )
     text = io.StringIO()
     csv.writer(text, lineterminator="\r\n").writerows(rows(batch))
@@ -81,6 +81,6 @@ def bank_file(batch: PayoutBatch, encoding: str = "gbk") -> bytes:
         return text.getvalue().encode(encoding)
     except UnicodeEncodeError:
         raise InvalidInput(
-            N_("a payee's details have characters GBK cannot carry; download it as UTF-8"),
+            N_("A payee's details have characters GBK cannot carry; download it as UTF-8."),
             field="encoding",
         ) from None

@@ -52,19 +52,19 @@ def account_for(
         )  # fmt: skip
         if registered:
             raise InvalidInput(
-                N_("choose the exchange's bank account: no account is the default of this "
-                   "currency"),
+                N_("Choose the exchange's bank account: no account is the default of this "
+                   "currency."),
                 field=field, currency=currency,
             )  # fmt: skip
         return None
     account = session.get(BankAccount, account_id)
     if account is None:
-        raise InvalidInput(N_("no such bank account of the exchange"), field=field)
+        raise InvalidInput(N_("No such bank account of the exchange."), field=field)
     if account.closed_at is not None:
-        raise InvalidInput(N_("this bank account is closed"), field=field, account=account.name)
+        raise InvalidInput(N_("This bank account is closed."), field=field, account=account.name)
     if account.currency != currency:
         raise InvalidInput(
-            N_("this bank account is in another currency"),
+            N_("This bank account is in another currency."),
             field=field, held=account.currency, currency=currency,
         )  # fmt: skip
     return account
@@ -105,9 +105,9 @@ def mark_default(session: Session, account_id: int, user: User | None, now) -> B
     the audit trail."""
     account = session.get(BankAccount, account_id)
     if account is None:
-        raise NotFound(N_("no such bank account"), field=FIELD)
+        raise NotFound(N_("No such bank account."), field=FIELD)
     if account.closed_at is not None:
-        raise Conflict(N_("this bank account is closed"), field=FIELD, account=account.name)
+        raise Conflict(N_("This bank account is closed."), field=FIELD, account=account.name)
     if not account.is_default:
         make_default(session, account)
         audit.record(
@@ -134,7 +134,7 @@ def close(session: Session, account_id: int, user: User | None, now) -> BankAcco
     still imported and matched); it stops being the default. In the audit trail."""
     account = session.get(BankAccount, account_id)
     if account is None:
-        raise NotFound(N_("no such bank account"), field=FIELD)
+        raise NotFound(N_("No such bank account."), field=FIELD)
     if account.closed_at is None:
         account.closed_at, account.is_default = now, False
         audit.record(
@@ -168,8 +168,8 @@ def check_sent_through(session: Session, account_id: int | None, used_id: int | 
     if account_id is None:
         return
     if session.get(BankAccount, account_id) is None:
-        raise InvalidInput(N_("no such bank account of the exchange"), field=FIELD)
+        raise InvalidInput(N_("No such bank account of the exchange."), field=FIELD)
     if account_id != used_id:
         raise InvalidInput(
-            N_("the money was sent through another bank account"), field=FIELD, sent_from=used_id
+            N_("The money was sent through another bank account."), field=FIELD, sent_from=used_id
         )

@@ -88,7 +88,7 @@ def period_or_404(session: Session, name: str) -> PeriodInfo:
     for period in ledger.list_periods(session):
         if period.name == name:
             return period
-    raise NotFound(N_("no such period"), field="name")
+    raise NotFound(N_("No such period."), field="name")
 
 
 def _days(period: PeriodInfo):
@@ -258,7 +258,7 @@ def close(
     failing = [check.name for check in checks if not check.ok]
     if failing and not override_reason:
         raise Conflict(
-            N_("the close checklist is not clear: give a reason to close all the same"),
+            N_("The close checklist is not clear: give a reason to close all the same."),
             field="override_reason",
             failing=failing,
         )

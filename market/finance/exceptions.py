@@ -56,9 +56,9 @@ def open_exception(session: Session, exception_id: int, field: str | None = None
     address does)."""
     found = session.get(ReconException, exception_id, with_for_update=True)
     if found is None:
-        raise NotFound(N_("no such exception"), field=field)
+        raise NotFound(N_("No such exception."), field=field)
     if found.status != ExceptionStatus.OPEN:
-        raise Conflict(N_("this exception is already resolved"), field=field,
+        raise Conflict(N_("This exception is already resolved."), field=field,
                        state=[_value(found.status)])  # fmt: skip
     return found
 
@@ -105,36 +105,36 @@ def match_by_hand(
     exception = open_exception(session, exception_id)
     if exception.kind == DIFFERENCE:
         raise Conflict(
-            N_("this item is already matched by hand; explain its difference"), field="kind"
+            N_("This item is already matched by hand; explain its difference."), field="kind"
         )
     if kind == "stripe_payout":
         return _stripe_payout_by_hand(session, exception, target_id, user, now, note)
     model = TARGETS.get(kind)
     if model is None:
-        raise InvalidInput(N_("match to a payment, a refund or a payout"), field="kind")
+        raise InvalidInput(N_("Match to a payment, a refund or a payout."), field="kind")
     target = session.get(model, target_id)
     if target is None:
-        raise NotFound(N_("there is nothing of this kind with this id"), field="target_id")
+        raise NotFound(N_("There is nothing of this kind with this id."), field="target_id")
     item = _item(session, exception)
     if item is None:
-        raise Conflict(N_("this exception has no statement line to match"), field="kind")
+        raise Conflict(N_("This exception has no statement line to match."), field="kind")
     _refuse_if_matched(session, item, kind, target.id)
     here, there = side_account(session, item), target_account(target)
     if here != there:
         raise InvalidInput(
-            N_("this is on another account than the line: it cannot explain it"),
+            N_("This is on another account than the line: it cannot explain it."),
             field="target_id", line_account=[here], target_account=[there],
         )  # fmt: skip
     if item.currency != target.currency:
         raise InvalidInput(
-            N_("this is in another currency than the line"), field="target_id",
+            N_("This is in another currency than the line."), field="target_id",
             line_currency=[item.currency], target_currency=[target.currency],
         )  # fmt: skip
     amount = abs(getattr(item, "amount_minor", None) or getattr(item, "amount", 0))
     difference = amount - target.amount_minor
     if difference and not accept_difference:
         raise InvalidInput(
-            N_("the amounts differ: accept the difference to match, or choose another"),
+            N_("The amounts differ: accept the difference to match, or choose another."),
             field="accept_difference", difference_minor=[difference], currency=[item.currency],
         )  # fmt: skip
     match = Match(
@@ -193,7 +193,7 @@ def _refuse_if_matched(session: Session, item, kind: str, target_id: int) -> Non
     else:
         reference, day, money = other.stripe_id, other.created.date(), other.amount
     raise Conflict(
-        N_("this is already matched to another statement line: it cannot explain this one too"),
+        N_("This is already matched to another statement line: it cannot explain this one too."),
         field="target_id", matched_line_id=[other.id], matched_reference=[reference],
         matched_date=[day.isoformat()], matched_amount_minor=[money],
         matched_currency=[other.currency], matched_rule=[rule],
@@ -221,17 +221,17 @@ def _stripe_payout_by_hand(
     no payout, or another id): booked as the rule books it, for the exact amount only."""
     payout = session.get(StripeBalanceTransaction, target_id)
     if payout is None or payout.reporting_category != "payout":
-        raise NotFound(N_("there is nothing of this kind with this id"), field="target_id")
+        raise NotFound(N_("There is nothing of this kind with this id."), field="target_id")
     if payout.state != ItemState.UNRECONCILED:
-        raise Conflict(N_("this Stripe payout is already matched"), field="target_id")
+        raise Conflict(N_("This Stripe payout is already matched."), field="target_id")
     line = session.get(BankLine, exception.bank_line_id) if exception.bank_line_id else None
     if line is None or line.amount_minor <= 0:
         raise InvalidInput(
-            N_("a Stripe payout is matched to money the bank received"), field="kind"
+            N_("A Stripe payout is matched to money the bank received."), field="kind"
         )
     if line.amount_minor != -payout.amount or line.currency != payout.currency:
         raise InvalidInput(
-            N_("a Stripe payout is matched only to a bank line of exactly its amount"),
+            N_("A Stripe payout is matched only to a bank line of exactly its amount."),
             field="target_id",
         )
     finance_books.stripe_payout_arrived(
@@ -280,7 +280,7 @@ def propose_correction(
     try:
         prepare(request, now=now)
     except LedgerError as error:
-        raise InvalidInput(N_("the correcting entry is not a valid entry"), field="legs",
+        raise InvalidInput(N_("The correcting entry is not a valid entry."), field="legs",
                            ledger=[error.message]) from None  # fmt: skip
     correction = Correction(
         exception_id=exception_id, status="proposed", legs=legs, reason=reason,
@@ -330,17 +330,19 @@ def _check_legs(session: Session, legs: list[dict]) -> None:
     for number, leg in enumerate(legs):
         code, where = leg["account"], f"legs.{number}.account"
         if code in unknown:
-            raise InvalidInput(N_("there is no such account in the chart of accounts"), field=where)
+            raise InvalidInput(
+                N_("There is no such account in the chart of accounts."), field=where
+            )
         sides.setdefault((code, leg["currency"]), set()).add(leg["side"])
         if len(sides[code, leg["currency"]]) > 1:
             raise InvalidInput(
-                N_("a correction does not debit and credit the same account"), field=where
+                N_("A correction does not debit and credit the same account."), field=where
             )
         if leg["side"] == "debit":
             totals[leg["currency"]] = totals.get(leg["currency"], 0) + leg["amount_minor"]
             if totals[leg["currency"]] > MAX_AMOUNT:
                 raise InvalidInput(
-                    N_("a correction moves at most the ledger's largest amount"),
+                    N_("A correction moves at most the ledger's largest amount."),
                     field=f"legs.{number}.amount_minor", facts={"limit": MAX_AMOUNT},
                 )  # fmt: skip
 
@@ -394,12 +396,14 @@ def decide_correction(
     by the user who proposed it. ``note`` says why (a refusal's reason for its proposer)."""
     correction = session.get(Correction, correction_id, with_for_update=True)
     if correction is None:
-        raise NotFound(N_("no such correction"))
+        raise NotFound(N_("No such correction."))
     if correction.status != "proposed":
-        raise Conflict(N_("this correction was already decided"), state=[_value(correction.status)])
+        raise Conflict(
+            N_("This correction was already decided."), state=[_value(correction.status)]
+        )
     if correction.proposed_by_id == user.id:
         raise Conflict(
-            N_("another finance user must approve the correction you proposed"),
+            N_("Another finance user must approve the correction you proposed."),
             field="decided_by",
         )
     correction.decided_by_id, correction.decided_at = user.id, now

@@ -43,21 +43,21 @@ def amount(
     found = _PLAIN.match(cleaned) or (_GROUPED.match(cleaned) if grouped else None)
     if found is None or len(cleaned) > 40:
         raise InvalidInput(
-            N_("this is not an amount: write a plain decimal such as 1234.50"), field=where
+            N_("This is not an amount: write a plain decimal such as 1234.50."), field=where
         )
     if found["sign"] and not signed:
         raise InvalidInput(
-            N_("this column takes an amount without a sign; the column says which way"),
+            N_("This column takes an amount without a sign; the column says which way."),
             field=where,
         )
     fraction = (found["fraction"] or "").rstrip("0")
     if len(fraction) > exponent:
-        raise InvalidInput(N_("this amount has more decimals than its currency"), field=where)
+        raise InvalidInput(N_("This amount has more decimals than its currency."), field=where)
     # In integers, not decimals: an import reads three amounts a line, 100,000 lines at a time.
     minor = int(found["digits"].replace(",", "") + fraction.ljust(exponent, "0"))
     if minor > MAX_AMOUNT:
         raise InvalidInput(
-            N_("this amount is larger than the ledger can book"),
+            N_("This amount is larger than the ledger can book."),
             field=where,
             facts={"limit": MAX_AMOUNT},
         )
@@ -69,17 +69,17 @@ def bounded(value: Decimal, exponent: int, where: str) -> int:
     beyond ``MAX_AMOUNT`` or with more decimals than the currency has."""
     if not value.is_finite():
         raise InvalidInput(
-            N_("this is not an amount: write a plain decimal such as 1234.50"), field=where
+            N_("This is not an amount: write a plain decimal such as 1234.50."), field=where
         )
     if abs(value) >= Decimal(MAX_AMOUNT + 1).scaleb(-exponent):
         raise InvalidInput(
-            N_("this amount is larger than the ledger can book"),
+            N_("This amount is larger than the ledger can book."),
             field=where,
             facts={"limit": MAX_AMOUNT},
         )
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
-        raise InvalidInput(N_("this amount has more decimals than its currency"), field=where)
+        raise InvalidInput(N_("This amount has more decimals than its currency."), field=where)
     return int(scaled)
 
 
@@ -92,12 +92,14 @@ def day(value: date, where: str) -> date:
     """``value`` if a statement may report it: from ``EARLIEST_DAY`` to tomorrow (UTC+8)."""
     if value < EARLIEST_DAY:
         raise InvalidInput(
-            N_("this date is too long ago for a statement"), field=where,
+            N_("This date is too long ago for a statement."), field=where,
             earliest=EARLIEST_DAY.isoformat(),
         )  # fmt: skip
     latest = today() + timedelta(days=1)
     if value > latest:
-        raise InvalidInput(N_("this date is in the future"), field=where, latest=latest.isoformat())
+        raise InvalidInput(
+            N_("This date is in the future."), field=where, latest=latest.isoformat()
+        )
     return value
 
 

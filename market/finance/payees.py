@@ -75,13 +75,13 @@ def _tell_owners(session: Session, payee: PayeeAccount, event: str) -> None:
 def _check(organisation: Organisation, data: dict) -> None:
     # Mainland payees are paid through CNAPS; others by SWIFT (an IBAN where the country has one).
     if organisation.is_mainland and not data.get("cnaps_code"):
-        raise InvalidInput(N_("a mainland payee needs the bank's CNAPS code"), field="cnaps_code")
+        raise InvalidInput(N_("A mainland payee needs the bank's CNAPS code."), field="cnaps_code")
     if not organisation.is_mainland and not data.get("swift_bic"):
         raise InvalidInput(
-            N_("a payee outside the mainland needs the bank's SWIFT code"), field="swift_bic"
+            N_("A payee outside the mainland needs the bank's SWIFT code."), field="swift_bic"
         )
     if data.get("iban") and not iban_valid(data["iban"]):
-        raise InvalidInput(N_("this IBAN's check digits are wrong"), field="iban")
+        raise InvalidInput(N_("This IBAN's check digits are wrong."), field="iban")
 
 
 def request_change(
@@ -100,7 +100,7 @@ def request_change(
     )
     if waiting is not None:
         raise Conflict(
-            N_("this organisation already has a payee account waiting for confirmation"),
+            N_("This organisation already has a payee account waiting for confirmation."),
             field="organisation_id",
         )
     payee = PayeeAccount(
@@ -127,10 +127,10 @@ def request_change(
 def _pending(session: Session, payee_id: int) -> PayeeAccount:
     payee = session.get(PayeeAccount, payee_id, with_for_update=True)
     if payee is None:
-        raise NotFound(N_("no such payee account"))
+        raise NotFound(N_("No such payee account."))
     if payee.status != PayeeStatus.PENDING:
         raise Conflict(
-            N_("this payee account is not waiting for confirmation"),
+            N_("This payee account is not waiting for confirmation."),
             state=[_value(payee.status)],
         )
     return payee
@@ -141,7 +141,7 @@ def confirm(session: Session, payee_id: int, user: User, now: datetime) -> Payee
     payee = _pending(session, payee_id)
     if payee.requested_by_id == user.id:
         raise Conflict(
-            N_("another finance user must confirm the account you entered"), field="decided_by"
+            N_("Another finance user must confirm the account you entered."), field="decided_by"
         )
     current = active(session, payee.organisation_id)
     if current is not None:

@@ -56,14 +56,14 @@ PAYOUT_MOVES = Machine(
         (PayoutStatus.SUBMITTED, PayoutAction.PAY): (PayoutStatus.PAID, STATEMENT),
         (PayoutStatus.SUBMITTED, PayoutAction.RETURN): (PayoutStatus.RETURNED, STATEMENT),
     },
-    illegal=N_("this payout cannot do that in its current status"),
+    illegal=N_("This payout cannot do that in its current status."),
 )
 BATCH_MOVES = Machine(
     {
         (PayoutBatchStatus.BUILT, PayoutAction.SUBMIT): (PayoutBatchStatus.SUBMITTED, FINANCE),
         (PayoutBatchStatus.BUILT, PayoutAction.CANCEL): (PayoutBatchStatus.CANCELLED, FINANCE),
     },
-    illegal=N_("this payout batch cannot do that in its current status"),
+    illegal=N_("This payout batch cannot do that in its current status."),
 )
 
 
@@ -90,7 +90,7 @@ def build_batch(
             session,
             sa.select(PayoutBatch).where(PayoutBatch.idempotency_key == idempotency_key),
             digest,
-            N_("this Idempotency-Key was used for a different payout batch"),
+            N_("This Idempotency-Key was used for a different payout batch."),
         )
         if existing is not None:
             return existing
@@ -105,7 +105,7 @@ def build_batch(
         missing = sorted(set(organisation_ids) - set(owed))
         if missing:
             raise InvalidInput(
-                N_("a chosen provider is owed nothing in this currency"),
+                N_("A chosen provider is owed nothing in this currency."),
                 field="organisation_ids",
                 organisations=missing,
             )
@@ -114,14 +114,14 @@ def build_batch(
     unpaid = sorted(org for org, account in accounts.items() if account is None)
     if organisation_ids and unpaid:
         raise Conflict(
-            N_("a chosen provider has no confirmed payee account"),
+            N_("A chosen provider has no confirmed payee account."),
             field="organisation_ids",
             organisations=unpaid,
         )
     payable = {org: amount for org, amount in owed.items() if accounts[org] is not None}
     if not payable:
         raise Conflict(
-            N_("no provider with a confirmed payee account is owed anything in this currency"),
+            N_("No provider with a confirmed payee account is owed anything in this currency."),
             field="currency",
         )
     batch = PayoutBatch(
@@ -179,7 +179,7 @@ def batch_or_404(session: Session, batch_id: int, lock: bool = False) -> PayoutB
     """A payout batch."""
     batch = session.get(PayoutBatch, batch_id, with_for_update=lock or None)
     if batch is None:
-        raise NotFound(N_("no such payout batch"))
+        raise NotFound(N_("No such payout batch."))
     return batch
 
 
@@ -187,7 +187,7 @@ def payout_or_404(session: Session, payout_id: int) -> Payout:
     """A payout, locked."""
     payout = session.get(Payout, payout_id, with_for_update=True)
     if payout is None:
-        raise NotFound(N_("no such payout"))
+        raise NotFound(N_("No such payout."))
     return payout
 
 
@@ -245,7 +245,7 @@ def submission_day(payout: Payout) -> date | None:
 def _check_value_date(payout: Payout, value_date: date, now: datetime) -> None:
     check_value_date(
         value_date, submission_day(payout), now,
-        N_("the value date is before the payout was sent to the bank"),
+        N_("The value date is before the payout was sent to the bank."),
     )  # fmt: skip
 
 
@@ -257,7 +257,7 @@ def check_value_date(value_date: date, first: date | None, now: datetime, too_ea
     today = now.astimezone(CHINA_STANDARD_TIME).date()
     if value_date > today:
         raise InvalidInput(
-            N_("the value date is in the future"), field="value_date", latest=today.isoformat()
+            N_("The value date is in the future."), field="value_date", latest=today.isoformat()
         )
 
 
@@ -281,7 +281,7 @@ def mark_paid(
     if payout.status == PayoutStatus.PAID and payout.bank_reference == bank_reference:
         if payout.value_date != value_date:
             raise Conflict(
-                N_("this payout was recorded paid with another value date"),
+                N_("This payout was recorded paid with another value date."),
                 field="value_date", recorded=payout.value_date.isoformat(),
             )  # fmt: skip
         return payout

@@ -46,7 +46,7 @@ TRANSFER_MOVES = Machine(
             frozenset({Actor.FINANCE, Actor.SYSTEM}),
         ),
     },
-    illegal=N_("this refund cannot do that in its current status"),
+    illegal=N_("This refund cannot do that in its current status."),
 )
 
 
@@ -71,7 +71,7 @@ def refund_or_404(session: Session, refund_id: int, lock: bool = False) -> Refun
     """A bank refund followed as a transfer, or 404."""
     refund = session.get(Refund, refund_id, with_for_update=lock)
     if refund is None or refund.transfer_status is None:
-        raise NotFound(N_("no such refund to send"))
+        raise NotFound(N_("No such refund to send."))
     return refund
 
 
@@ -96,7 +96,7 @@ def send(
     payee = payees.active(session, order.buyer_organisation_id)
     if payee is None:
         raise Conflict(
-            N_("the buyer has no confirmed payee account to send the refund to"),
+            N_("The buyer has no confirmed payee account to send the refund to."),
             organisation_id=order.buyer_organisation_id,
         )
     finance_books.buyer_refund_sent(
@@ -137,7 +137,7 @@ def mark_paid(
     ):
         if refund.value_date != value_date:
             raise Conflict(
-                N_("this refund was recorded paid with another value date"),
+                N_("This refund was recorded paid with another value date."),
                 field="value_date", recorded=refund.value_date.isoformat(),
             )  # fmt: skip
         return refund
@@ -164,5 +164,5 @@ def sent_day(refund: Refund) -> date | None:
 
 def _check_value_date(refund: Refund, value_date: date, now: datetime) -> None:
     check_value_date(
-        value_date, sent_day(refund), now, N_("the value date is before the refund was sent")
+        value_date, sent_day(refund), now, N_("The value date is before the refund was sent.")
     )

@@ -56,7 +56,7 @@ def build_or_404(session: Session, build_id: int) -> ReportBuild:
     """A queued or finished build."""
     found = session.get(ReportBuild, build_id)
     if found is None:
-        raise NotFound(N_("no such report build"))
+        raise NotFound(N_("No such report build."))
     return found
 
 
@@ -111,8 +111,8 @@ def download(session: Session, store: FileStore, build_id: int):
     """The finished build's file (a readable stream), its media type and name."""
     build = build_or_404(session, build_id)
     if build.status != "done":
-        raise Conflict(N_("this report is not ready"), state=[_value(build.status)])
+        raise Conflict(N_("This report is not ready."), state=[_value(build.status)])
     if not store.exists(build.file_key):
-        raise NotFound(N_("this report was built too long ago; build it again"))
+        raise NotFound(N_("This report was built too long ago; build it again."))
     media = XLSX if build.format == "xlsx" else "text/csv"
     return store.open(build.file_key), media, f"{build.name}-{build.id}.{build.format}"

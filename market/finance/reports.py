@@ -93,7 +93,7 @@ def provider_statement(session: Session, start=None, end=None, organisation_id=N
     """One provider's payable in every currency it has: the opening balance, each movement of
     ``[start, end)`` (settlements, payouts, returns, claw-backs) and the closing balance."""
     if organisation_id is None:
-        raise InvalidInput(N_("choose the organisation"), field="organisation_id")
+        raise InvalidInput(N_("Choose the organisation."), field="organisation_id")
     code = books.payable_account(organisation_id)
     currencies = session.scalars(
         sa.select(accounts.c.currency).where(accounts.c.code == code).order_by(accounts.c.currency)
@@ -284,16 +284,16 @@ def check(session: Session, name: str, organisation_id: int | None = None) -> st
     otherwise (before anything is streamed). Only the provider statement is of one
     organisation: another report given one would answer for everyone."""
     if name not in REPORTS:
-        raise NotFound(N_("there is no such report"), field="name")
+        raise NotFound(N_("There is no such report."), field="name")
     if name != "provider_statement":
         if organisation_id is not None:
             raise InvalidInput(
-                N_("this report is of the whole exchange: leave out organisation_id"),
+                N_("This report is of the whole exchange: leave out organisation_id."),
                 field="organisation_id",
             )
         return name
     if organisation_id is None:
-        raise InvalidInput(N_("choose the organisation"), field="organisation_id")
+        raise InvalidInput(N_("Choose the organisation."), field="organisation_id")
     if session.get(Organisation, organisation_id) is None:
         raise NotFound(N_("No such organisation."), field="organisation_id")
     return name

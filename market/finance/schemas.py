@@ -204,7 +204,7 @@ class PeriodInputSchema(Schema):
 
 
 # The ledger's own refusal, marked here so pages and the API can show it translated.
-PERIOD_ORDER = N_("a period must end after it starts")
+PERIOD_ORDER = N_("A period must end after it starts.")
 
 
 class ExportQuerySchema(Schema):
@@ -220,13 +220,13 @@ class ExportQuerySchema(Schema):
 
 # --- Payee accounts and payouts ---------------------------------------------------------------
 
-CNAPS = validate.Regexp(r"^[0-9]{12}$", error=N_("a CNAPS code is 12 digits"))
+CNAPS = validate.Regexp(r"^[0-9]{12}$", error=N_("A CNAPS code is 12 digits."))
 SWIFT = validate.Regexp(
     r"^[A-Za-z]{4}[A-Za-z]{2}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$",
-    error=N_("a SWIFT code is 8 or 11 letters and digits"),
+    error=N_("A SWIFT code is 8 or 11 letters and digits."),
 )
 ACCOUNT_NUMBER = validate.Regexp(
-    r"^[0-9A-Za-z]{6,34}$", error=N_("an account number is 6 to 34 letters and digits")
+    r"^[0-9A-Za-z]{6,34}$", error=N_("An account number is 6 to 34 letters and digits.")
 )
 
 
@@ -375,7 +375,7 @@ class BankAccountInputSchema(FormSchema):
         validate=validate.OneOf(
             sorted(EXPONENTS),
             # A typed-in box: "choose from the list" would point at a list there is not.
-            error=N_("not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"),
+            error=N_("Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."),
         ),
     )
     # A bank account posts to a bank account of the chart (the Stripe clearing account is
@@ -388,9 +388,9 @@ class BankAccountInputSchema(FormSchema):
             validate.Regexp(
                 r"^assets:bank(:[a-z0-9][a-z0-9_\-]{0,59}){0,3}$",
                 error=N_(
-                    "a bank account posts to assets:bank or an account under it, such as "
+                    "A bank account posts to assets:bank or an account under it, such as "
                     "assets:bank:cmb-main: after each colon, lower-case letters, digits, _ or "
-                    "- (starting with a letter or digit)"
+                    "- (starting with a letter or digit)."
                 ),
             ),
         ],

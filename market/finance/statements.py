@@ -127,14 +127,14 @@ def check_mapping(mapping: dict) -> dict:
     unknown = sorted(set(mapping) - MAPPING_KEYS)
     if unknown:
         raise InvalidInput(
-            N_("the mapping names fields that do not exist"),
+            N_("The mapping names fields that do not exist."),
             field=f"csv_mapping.{unknown[0]}",
             unknown=unknown,
             known=sorted(MAPPING_KEYS),
         )
     if "amount" in mapping and ({"debit", "credit"} & set(mapping)):
         raise InvalidInput(
-            N_("map either one signed amount column or a debit and a credit column, not both"),
+            N_("Map either one signed amount column or a debit and a credit column, not both."),
             field="csv_mapping.amount",
         )
     needed = {"value_date", "reference"}
@@ -142,7 +142,7 @@ def check_mapping(mapping: dict) -> dict:
         "amount" in mapping or {"debit", "credit"} <= set(mapping)
     ):
         raise InvalidInput(
-            N_("the mapping needs a date, a reference and the amount columns"),
+            N_("The mapping needs a date, a reference and the amount columns."),
             field="csv_mapping",
         )
     return mapping
@@ -158,10 +158,10 @@ def decode(data: bytes, encoding: str | None, usual: str | None = None) -> tuple
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise InvalidInput(
-                N_("the file starts as UTF-16 but is not UTF-16 text"), field="file"
+                N_("The file starts as UTF-16 but is not UTF-16 text."), field="file"
             ) from None
     if b"\x00" in data:
-        raise InvalidInput(N_("this is not a text file"), field="file")
+        raise InvalidInput(N_("This is not a text file."), field="file")
     if encoding:
         chosen = "gb18030" if encoding.lower() in ("gbk", "gb2312", "gb18030") else encoding
         try:
@@ -169,7 +169,7 @@ def decode(data: bytes, encoding: str | None, usual: str | None = None) -> tuple
         except (UnicodeDecodeError, LookupError):
             line = data[: _first_bad_byte(data, chosen)].count(b"\n") + 1
             raise InvalidInput(
-                N_("the file is not in the chosen encoding"), field=f"lines[{line}]"
+                N_("The file is not in the chosen encoding."), field=f"lines[{line}]"
             ) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
@@ -183,7 +183,7 @@ def decode(data: bytes, encoding: str | None, usual: str | None = None) -> tuple
             pass
     best = from_bytes(data, cp_isolation=["gb18030", "gbk", "big5", "utf_16"]).best()
     if best is None:
-        raise InvalidInput(N_("the file's encoding could not be recognised"), field="encoding")
+        raise InvalidInput(N_("The file's encoding could not be recognised."), field="encoding")
     name = best.encoding.lower().replace("_", "-")
     if name in ("gbk", "gb2312", "gb18030"):
         return data.decode("gb18030"), "gb18030"
@@ -221,7 +221,7 @@ def to_date(text: str, where: str) -> date:
             return inputs.day(datetime.strptime(value, form).date(), where)
         except ValueError:
             continue
-    raise InvalidInput(N_("this is not a date"), field=where)
+    raise InvalidInput(N_("This is not a date."), field=where)
 
 
 # A title line above a CSV export's table that states its account: "账号：7559…" in one cell,
@@ -262,7 +262,7 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
     header_at = next((i for i, row in enumerate(rows) if wanted <= {c.strip() for c in row}), None)
     if header_at is None:
         raise InvalidInput(
-            N_("no header row carries the columns of this mapping"),
+            N_("No header row carries the columns of this mapping."),
             field="file",
             missing=sorted(wanted - _nearest_header(rows, wanted)),
         )
@@ -274,7 +274,7 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
             continue
         if len(row) != len(header):
             raise InvalidInput(
-                N_("this line does not have the header's number of cells"),
+                N_("This line does not have the header's number of cells."),
                 field=f"lines[{offset}]",
             )
         where = f"lines[{offset}]."
@@ -288,11 +288,11 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
             out = to_minor(cell("debit"), currency, where + mapping["debit"], signed=False)
             into = to_minor(cell("credit"), currency, where + mapping["credit"], signed=False)
             if out and into:
-                raise InvalidInput(N_("a line is either a debit or a credit"), field=where[:-1])
+                raise InvalidInput(N_("A line is either a debit or a credit."), field=where[:-1])
             amount = into - out
         reference = inputs.cell(cell("reference"), 100)
         if not reference:
-            raise InvalidInput(N_("the line has no reference"), field=where + mapping["reference"])
+            raise InvalidInput(N_("The line has no reference."), field=where + mapping["reference"])
         lines.append(
             ParsedLine(
                 line_number=offset,
@@ -315,14 +315,14 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
         start = balances[0] - lines[0].amount_minor
         if opening is not None and opening != start:
             raise InvalidInput(
-                N_("the opening balance given differs from the file's"), field="opening_balance"
+                N_("The opening balance given differs from the file's."), field="opening_balance"
             )
         running = start
         for line, stated in zip(lines, balances, strict=True):
             running += line.amount_minor
             if running != stated:
                 raise InvalidInput(
-                    N_("the balance on this line does not follow from the one before"),
+                    N_("The balance on this line does not follow from the one before."),
                     field=f"lines[{line.line_number}].{mapping['balance']}",
                 )
         return ParsedStatement(
@@ -330,7 +330,7 @@ def parse_csv(text: str, mapping: dict, currency: str, opening: int | None) -> P
         )
     if opening is None:
         raise InvalidInput(
-            N_("this layout has no balance column: give the opening balance"),
+            N_("This layout has no balance column: give the opening balance."),
             field="opening_balance",
         )
     return ParsedStatement(
@@ -345,14 +345,14 @@ def parse_mt940(text: str, currency: str) -> ParsedStatement:
         transactions = mt940.models.Transactions()
         transactions.parse(text)
     except Exception as error:  # noqa: BLE001 - the library raises anything on bad input
-        raise InvalidInput(N_("this is not an MT940 statement"), field="file") from error
+        raise InvalidInput(N_("This is not an MT940 statement."), field="file") from error
     data = transactions.data
     opening = data.get("final_opening_balance") or data.get("opening_balance")
     closing = data.get("final_closing_balance") or data.get("closing_balance")
     if opening is None or closing is None:
-        raise InvalidInput(N_("the statement has no opening or closing balance"), field="file")
+        raise InvalidInput(N_("The statement has no opening or closing balance."), field="file")
     if str(opening.amount.currency) != currency:
-        raise InvalidInput(N_("the statement is in another currency"), field="file")
+        raise InvalidInput(N_("The statement is in another currency."), field="file")
     lines = []
     for number, item in enumerate(transactions, start=1):
         where = f"lines[{number}]."
@@ -409,11 +409,11 @@ def _text(element, path: str) -> str:
 def _signed(entry, currency: str, where: str) -> int:
     amount = _find(entry, "Amt")
     if amount is None or amount.get("Ccy") != currency:
-        raise InvalidInput(N_("the amount is missing or in another currency"), field=where)
+        raise InvalidInput(N_("The amount is missing or in another currency."), field=where)
     value = inputs.amount(amount.text or "", EXPONENTS[currency], where, signed=False)
     sign = _text(entry, "CdtDbtInd")
     if sign not in ("CRDT", "DBIT"):
-        raise InvalidInput(N_("a line is either a debit or a credit"), field=where)
+        raise InvalidInput(N_("A line is either a debit or a credit."), field=where)
     return value if sign == "CRDT" else -value
 
 
@@ -422,10 +422,10 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
     try:
         root = ElementTree.fromstring(data)
     except Exception as error:  # noqa: BLE001 - malformed, or an entity bomb defusedxml refused
-        raise InvalidInput(N_("this is not a camt.053 statement"), field="file") from error
+        raise InvalidInput(N_("This is not a camt.053 statement."), field="file") from error
     statement = next((e for e in root.iter() if _local(e.tag) == "Stmt"), None)
     if statement is None:
-        raise InvalidInput(N_("this is not a camt.053 statement"), field="file")
+        raise InvalidInput(N_("This is not a camt.053 statement."), field="file")
     balances = {}
     for balance in (child for child in statement if _local(child.tag) == "Bal"):
         kind = _text(balance, "Tp/CdOrPrtry/Cd")
@@ -433,7 +433,7 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
     opening = balances.get("OPBD", balances.get("PRCD"))
     closing = balances.get("CLBD")
     if opening is None or closing is None:
-        raise InvalidInput(N_("the statement has no opening or closing balance"), field="file")
+        raise InvalidInput(N_("The statement has no opening or closing balance."), field="file")
     lines = []
     entries = [child for child in statement if _local(child.tag) == "Ntry"]
     for number, entry in enumerate(entries, start=1):
@@ -448,7 +448,7 @@ def parse_camt053(data: bytes, currency: str) -> ParsedStatement:
             100,
         )
         if not reference:
-            raise InvalidInput(N_("the line has no reference"), field=where + ".AcctSvcrRef")
+            raise InvalidInput(N_("The line has no reference."), field=where + ".AcctSvcrRef")
         value_date = _text(entry, "ValDt/Dt") or _text(entry, "BookgDt/Dt")
         booking = _text(entry, "BookgDt/Dt")
         lines.append(

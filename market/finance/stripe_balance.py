@@ -232,7 +232,7 @@ def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> Impor
         seen = unique.get(line.id)
         if seen is not None and not _same(seen, line):
             raise Conflict(
-                N_("this balance transaction appears twice with different amounts"),
+                N_("This balance transaction appears twice with different amounts."),
                 field=f"lines.{line.id}",
             )
         unique[line.id] = line
@@ -244,7 +244,7 @@ def record(session: Session, lines: Iterable[BalanceLine], origin: str) -> Impor
             fresh.append(line)
         elif not _same(before, line):
             raise Conflict(
-                N_("this balance transaction was imported before with other amounts"),
+                N_("This balance transaction was imported before with other amounts."),
                 field=f"lines.{line.id}",
             )
     requests, booked = entries_for(session, fresh)

@@ -144,7 +144,7 @@ def _moment(text: str, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(N_("this is not a date and time"), field=where) from None
+        raise InvalidInput(N_("This is not a date and time."), field=where) from None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if where.endswith("created_utc"):
         # When the line happened: no later than tomorrow (available_on is rightly ahead).
@@ -159,11 +159,11 @@ def _signs(category: str, gross: int, fee: int, where: str) -> None:
     way is a broken report, not a line to book."""
     if category in SIGNED_IN and (gross < 0 or fee < 0):
         raise InvalidInput(
-            N_("a charge's gross and fee are not negative"),
+            N_("A charge's gross and fee are not negative."),
             field=where + ("gross" if gross < 0 else "fee"),
         )
     if category in SIGNED_OUT and gross > 0:
-        raise InvalidInput(N_("a refund's gross is not positive"), field=where + "gross")
+        raise InvalidInput(N_("A refund's gross is not positive."), field=where + "gross")
 
 
 def _cached_moment(text: str, where: str, moments: dict[str, datetime]) -> datetime:
@@ -177,7 +177,7 @@ def _cached_moment(text: str, where: str, moments: dict[str, datetime]) -> datet
 def _currency(text: str, where: str) -> str:
     code = text.strip().upper()
     if code not in EXPONENTS:
-        raise InvalidInput(N_("this is not a currency code"), field=where)
+        raise InvalidInput(N_("This is not a currency code."), field=where)
     return code
 
 
@@ -185,19 +185,19 @@ def parse_itemised_csv(data: bytes) -> list[BalanceLine]:
     """Stripe's itemised balance report as lines; any bad value refuses the whole file with
     its line and column named (``lines[<line number>].<column>``)."""
     if b"\x00" in data:
-        raise InvalidInput(N_("this is not a text file"), field="file")
+        raise InvalidInput(N_("This is not a text file."), field="file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(
-            N_("Stripe's reports are UTF-8; this file is not"), field="file"
+            N_("Stripe's reports are UTF-8; this file is not."), field="file"
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     columns = next(reader, [])
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise InvalidInput(
-            N_("the file lacks columns of Stripe's itemised balance report"),
+            N_("The file lacks columns of Stripe's itemised balance report."),
             field="file",
             missing=missing,
         )
@@ -214,7 +214,7 @@ def parse_itemised_csv(data: bytes) -> list[BalanceLine]:
             continue
         if len(row) > width:
             raise InvalidInput(
-                N_("this line has more cells than the header"), field=f"lines[{number}]"
+                N_("This line has more cells than the header."), field=f"lines[{number}]"
             )
         cells = [cell.strip() for cell in row]
         cells += padding[len(row) :]
@@ -244,7 +244,7 @@ def _line(
     fee = amounts.read(cells[fee_at], exponent, where, "fee")
     net = amounts.read(cells[net_at], exponent, where, "net")
     if gross - fee != net:
-        raise InvalidInput(N_("gross less fee is not net"), field=where + "net")
+        raise InvalidInput(N_("Gross less fee is not net."), field=where + "net")
     category = cells[category_at]
     _signs(category, gross, fee, where)
     facing = cells[facing_currency_at]
@@ -253,7 +253,7 @@ def _line(
     txn = cells[txn_at]
     if not txn.startswith("txn_"):
         raise InvalidInput(
-            N_("this is not a balance transaction id"), field=where + "balance_transaction_id"
+            N_("This is not a balance transaction id."), field=where + "balance_transaction_id"
         )
     created = _cached_moment(cells[created_at], where + "created_utc", moments)
     available = cells[available_at]
@@ -296,7 +296,7 @@ def refuse_closed_periods(session, moments: list[tuple[str, datetime]]) -> None:
     closed = closed_between(session, min(at for _, at in moments), max(at for _, at in moments))
     for where, at in moments:
         if any(starts <= at < ends for _, starts, ends in closed):
-            raise InvalidInput(N_("this line falls in a closed accounting period"), field=where)
+            raise InvalidInput(N_("This line falls in a closed accounting period."), field=where)
 
 
 def import_csv(
@@ -337,7 +337,7 @@ def refuse_new_in_closed_periods(
         before = known.get(line.id)
         if before is None or not stripe_balance.same(before, line.with_ids()):
             raise InvalidInput(
-                N_("this line falls in a closed accounting period"),
+                N_("This line falls in a closed accounting period."),
                 field=where(lines.index(line), line),
                 balance_transaction_id=line.id,
             )

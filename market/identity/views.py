@@ -24,7 +24,7 @@ blp = Blueprint("identity_api", __name__, description="The caller, organisations
 def _own_organisation_id(organisation_id: int) -> int:
     # Another organisation's private data is indistinguishable from a missing one.
     if organisation_id != principal().organisation_id:
-        raise NotFound(N_("No such organisation"))
+        raise NotFound(N_("No such organisation."))
     return organisation_id
 
 
@@ -186,7 +186,7 @@ def _client_manager(
         return acting, False
     if organisation_scope not in caller.scopes:
         raise PermissionDenied(lacks_scope(organisation_scope), scope=organisation_scope)
-    raise PermissionDenied(N_("Only the organisation's owners and admins may do this"))
+    raise PermissionDenied(N_("Only the organisation's owners and admins may do this."))
 
 
 def _managed_client(organisation_id: int, client_id: str, organisation_scope: str):
@@ -194,7 +194,7 @@ def _managed_client(organisation_id: int, client_id: str, organisation_scope: st
     acting, every = _client_manager(organisation_id, organisation_scope)
     found = oauth_services.client_by_id(db_session(), organisation_id, client_id)
     if not every and found.created_by_id != acting.id:
-        raise NotFound(N_("No such API client"))
+        raise NotFound(N_("No such API client."))
     return found
 
 
@@ -228,7 +228,7 @@ def create_client(data, organisation_id: int):
     beyond = sorted(requested - caller.scopes)
     if beyond:
         raise PermissionDenied(
-            N_("A client cannot grant scopes it does not hold"), field="scopes", scopes=beyond
+            N_("A client cannot grant scopes it does not hold."), field="scopes", scopes=beyond
         )
     session = db_session()
     organisation = services.organisation_or_404(session, _own_organisation_id(organisation_id))
@@ -253,13 +253,13 @@ def rotate_client(organisation_id: int, client_id: str):
     beyond = sorted(found.scopes - principal().scopes)
     if beyond:
         raise PermissionDenied(
-            N_("A client cannot grant scopes it does not hold"), field="scopes", scopes=beyond
+            N_("A client cannot grant scopes it does not hold."), field="scopes", scopes=beyond
         )
     # A staff scope signs as the client's creator (who takes, runs and signs a valuation): its
     # new secret goes to that person's clients only, whatever roles the caller holds too.
     if found.created_by_id != principal().user_id and any(map(staff_role_for, found.scopes)):
         raise PermissionDenied(
-            N_("A client with a staff scope is rotated only by its creator's clients"),
+            N_("A client with a staff scope is rotated only by its creator's clients."),
             field="client_id",
         )
     client, secret = oauth_services.rotate_secret(db_session(), organisation_id, found.id)

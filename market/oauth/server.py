@@ -56,7 +56,7 @@ class _ClientCredentials(grants.ClientCredentialsGrant):
         super().validate_requested_scope()
         scope = self.request.payload.scope
         if scope and not set(scope_to_list(scope)) & self.request.client.scopes:
-            raise InvalidScopeError("this client holds none of the scopes asked for")
+            raise InvalidScopeError("This client holds none of the scopes asked for.")
 
 
 #: Token request parameters, each given at most once (RFC 6749 §3.2: "Request and response
@@ -232,14 +232,14 @@ def _effective_scopes(token: BearerToken) -> frozenset[str]:
 
 #: What a refused bearer token is told, by Authlib's error code.
 TOKEN_ERRORS = {
-    "missing_authorization": N_("A valid bearer token is required"),
-    "invalid_token": N_("The access token is expired, revoked, malformed or otherwise invalid"),
+    "missing_authorization": N_("A valid bearer token is required."),
+    "invalid_token": N_("The access token is expired, revoked, malformed or otherwise invalid."),
 }
 
 
 def lacks_scope(scope: str) -> str:
     """The refusal of a token without ``scope``, in the reader's language."""
-    return gettext("This token lacks the %(scope)s scope", scope=scope)
+    return gettext("This token lacks the %(scope)s scope.", scope=scope)
 
 
 def authenticate(scope: str | None) -> Principal:
@@ -253,7 +253,7 @@ def authenticate(scope: str | None) -> Principal:
             # Authlib's own code for a scheme other than Bearer (Basic, a bare token) tells a
             # client nothing it can act on: say what the header must hold.
             raise AuthenticationFailed(
-                N_('Send the access token as "Authorization: Bearer <token>"'),
+                N_('Send the access token as "Authorization: Bearer <token>".'),
                 field="Authorization",
             ) from None
         # Authlib's descriptions are English only: say it in the reader's language.
@@ -263,11 +263,11 @@ def authenticate(scope: str | None) -> Principal:
         ) from None
     if not token.creator_active:
         # A client acts on its creator's authority, which ends with the creator's account.
-        raise AuthenticationFailed(N_("The account behind this client is deactivated"))
+        raise AuthenticationFailed(N_("The account behind this client is deactivated."))
     scopes = _effective_scopes(token)
     if scope and scope not in scopes:
         raise PermissionDenied(
-            gettext("This token's %(scope)s scope needs a staff role", scope=scope), scope=scope
+            gettext("This token's %(scope)s scope needs a staff role.", scope=scope), scope=scope
         )
     return Principal(
         organisation_id=token.organisation_id,

@@ -24,7 +24,7 @@ def create_client(
     if unknown:
         raise InvalidInput(f"unknown scopes: {', '.join(unknown)}", field="scopes")
     if not scopes:
-        raise InvalidInput(N_("Choose at least one scope"), field="scopes")
+        raise InvalidInput(N_("Choose at least one scope."), field="scopes")
     for scope in scopes:
         role = staff_role_for(scope)
         if role and not (organisation.is_operator and creator.has_staff_role(role)):
@@ -78,7 +78,7 @@ def create_member_client(
     """
     grantable = grantable_scopes(session, organisation, member)
     if not grantable:
-        raise PermissionDenied(N_("Only the organisation's owners and admins may do this"))
+        raise PermissionDenied(N_("Only the organisation's owners and admins may do this."))
     for scope in sorted(set(scopes) & SCOPES.keys()):
         if scope in grantable:
             continue
@@ -117,11 +117,11 @@ def revoke_client(
     """Revoke a client and every token it holds; with ``creator``, only a client they made."""
     client = session.get(OAuthClient, client_pk)
     if client is None or client.organisation_id != organisation_id:
-        raise NotFound(N_("No such API client"))
+        raise NotFound(N_("No such API client."))
     if creator is not None and client.created_by_id != creator.id:
-        raise NotFound(N_("No such API client"))
+        raise NotFound(N_("No such API client."))
     if client.revoked_at is not None:
-        raise Conflict(N_("This API client is already revoked"))
+        raise Conflict(N_("This API client is already revoked."))
     now = utcnow()
     client.revoked_at = now
     session.execute(
@@ -138,9 +138,9 @@ def rotate_secret(
     """A new secret for a live client; the old one and every token it obtained stop working."""
     client = session.get(OAuthClient, client_pk)
     if client is None or client.organisation_id != organisation_id:
-        raise NotFound(N_("No such API client"))
+        raise NotFound(N_("No such API client."))
     if client.revoked_at is not None:
-        raise Conflict(N_("This API client is already revoked"))
+        raise Conflict(N_("This API client is already revoked."))
     secret = secrets.token_urlsafe(36)
     client.secret_hash = token_digest(secret)
     session.execute(
@@ -155,5 +155,5 @@ def client_by_id(session: Session, organisation_id: int, client_id: str) -> OAut
     """One of the organisation's clients by its public ``client_id``, or NotFound."""
     client = session.scalar(sa.select(OAuthClient).where(OAuthClient.client_id == client_id))
     if client is None or client.organisation_id != organisation_id:
-        raise NotFound(N_("No such API client"))
+        raise NotFound(N_("No such API client."))
     return client

@@ -60,7 +60,7 @@ def _charge_reference(value) -> None:
         return
     if isinstance(value, dict) and isinstance(value.get("id"), str):
         return
-    raise ValidationError("a charge id or an expanded charge")
+    raise ValidationError("A charge id or an expanded charge.")
 
 
 class StripeObjectSchema(_Open):
@@ -99,7 +99,7 @@ def is_ours(stripe_object: dict) -> bool:
 def _verified_payload() -> str:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
-        raise WebhookRefused(N_("Stripe webhooks are not configured"), field="Stripe-Signature")
+        raise WebhookRefused(N_("Stripe webhooks are not configured."), field="Stripe-Signature")
     payload = request.get_data()
     signature = request.headers.get("Stripe-Signature", "")
     try:
@@ -110,7 +110,7 @@ def _verified_payload() -> str:
         stripe.WebhookSignature.verify_header(text, signature, secret, 300)
     except (UnicodeDecodeError, ValueError, stripe.SignatureVerificationError):
         raise WebhookRefused(
-            N_("the webhook signature is not valid"), field="Stripe-Signature"
+            N_("The webhook signature is not valid."), field="Stripe-Signature"
         ) from None
     return text
 
@@ -137,7 +137,7 @@ def _verified_event() -> dict:
             else {"body": [N_("The event is not valid JSON.")]}
         )
         _record_malformed(payload, errors)
-        raise WebhookRefused(N_("the event is not a well-formed Stripe event"), **errors) from None
+        raise WebhookRefused(N_("The event is not a well-formed Stripe event."), **errors) from None
 
 
 @blp.route("/stripe", methods=["POST"])

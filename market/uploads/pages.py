@@ -46,7 +46,7 @@ def _json_errors(view):
             return view(*args, **kwargs)
         except ValidationError as error:
             messages = error.normalized_messages()
-            message = _("The request has invalid fields: %(fields)s", fields=", ".join(messages))
+            message = _("The request has invalid fields: %(fields)s.", fields=", ".join(messages))
             return jsonify(error_body(422, message, messages)), 422
         except DomainError as error:
             body = error_body(error.status, _(error.message), error.errors, error.facts)

@@ -33,7 +33,7 @@ MAX_UNPACKED_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 5000
 HEADER = ("path", "value")
 UNKNOWN = Schema._default_error_messages["unknown"]  # "Unknown field."
-INVALID = N_("the spreadsheet's inputs are not valid; each error names its row")
+INVALID = N_("The spreadsheet's inputs are not valid; each error names its row.")
 # What the template offers when a report has no inputs yet: every input, blank.
 TEMPLATE_PATHS = (
     "weights.cost",
@@ -88,7 +88,7 @@ class Row:
 def read_rows(data: bytes) -> list[list[str]]:
     """The sheet's rows as text: an XLSX workbook's first sheet, or CSV in UTF-8 or GBK."""
     if len(data) > MAX_BYTES:
-        raise InvalidInput(N_("the file is too large"), field="file")
+        raise InvalidInput(N_("The file is too large."), field="file")
     if data.startswith(b"PK\x03\x04"):
         _refuse_bombs(data)
         with tempfile.TemporaryDirectory(prefix="inputs-") as scratch:
@@ -97,7 +97,7 @@ def read_rows(data: bytes) -> list[list[str]]:
             try:
                 sheets.xlsx_to_csv(workbook, converted)
             except sheets.WorkbookError as error:
-                raise InvalidInput(N_("the workbook cannot be read"), field="file") from error
+                raise InvalidInput(N_("The workbook cannot be read."), field="file") from error
             text = converted.read_text(encoding="utf-8")
     else:
         for encoding in ("utf-8-sig", "gb18030"):
@@ -107,13 +107,13 @@ def read_rows(data: bytes) -> list[list[str]]:
             except UnicodeDecodeError:
                 continue
         else:
-            raise InvalidInput(N_("the file is not text in UTF-8 or GBK"), field="file")
+            raise InvalidInput(N_("The file is not text in UTF-8 or GBK."), field="file")
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
-        raise InvalidInput(N_("the file cannot be parsed as CSV"), field="file") from error
+        raise InvalidInput(N_("The file cannot be parsed as CSV."), field="file") from error
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(N_("the sheet has too many rows"), field="file")
+        raise InvalidInput(N_("The sheet has too many rows."), field="file")
     return rows
 
 
@@ -125,14 +125,16 @@ def _refuse_bombs(data: bytes) -> None:
     except zipfile.BadZipFile:
         return  # the reader says the workbook cannot be read
     if unpacked > MAX_UNPACKED_BYTES:
-        raise InvalidInput(N_("the workbook is too large once unpacked"), field="file")
+        raise InvalidInput(N_("The workbook is too large once unpacked."), field="file")
 
 
 def inputs_from_rows(rows: list[list[str]]) -> tuple[dict, list[Row]]:
     """The nested inputs the rows give, and the rows (paths as placed in the inputs)."""
     header = tuple(cell.strip().lower() for cell in (rows[0] if rows else [])[:2])
     if header != HEADER:
-        raise InvalidInput(N_("the first row must name the columns path and value"), field="rows.1")
+        raise InvalidInput(
+            N_("The first row must name the columns path and value."), field="rows.1"
+        )
     given: list[Row] = []
     for number, cells in enumerate(rows[1:], start=2):
         path, value = (cells + ["", ""])[:2]
@@ -141,7 +143,7 @@ def inputs_from_rows(rows: list[list[str]]) -> tuple[dict, list[Row]]:
             continue
         segments = path.split(".")
         if not all(segments):
-            raise InvalidInput(N_("not a path of an input"), field=f"rows.{number}.path")
+            raise InvalidInput(N_("Not a path of an input."), field=f"rows.{number}.path")
         given.append(Row(number, segments, value))
     _close_gaps(given)
     inputs: dict = {}
@@ -167,9 +169,9 @@ def _place(inputs: dict, row: Row) -> None:
     for segment in row.path[:-1]:
         node = node.setdefault(segment, {})
         if not isinstance(node, dict):
-            raise InvalidInput(N_("this path is given twice"), field=f"rows.{row.number}.path")
+            raise InvalidInput(N_("This path is given twice."), field=f"rows.{row.number}.path")
     if row.path[-1] in node:
-        raise InvalidInput(N_("this path is given twice"), field=f"rows.{row.number}.path")
+        raise InvalidInput(N_("This path is given twice."), field=f"rows.{row.number}.path")
     node[row.path[-1]] = row.value
 
 
@@ -262,7 +264,7 @@ def previous_inputs(session: Session, report: ValuationReport) -> dict:
     report finalised under older rules cannot bring in what manual entry would refuse)."""
     previous = previous_report(session, report)
     if previous is None or not previous.inputs:
-        raise Conflict(N_("this asset has no final report to start from"), field="inputs")
+        raise Conflict(N_("This asset has no final report to start from."), field="inputs")
     schema = InputsSchema()
     try:
         return schema.dump(schema.load(previous.inputs))

@@ -57,12 +57,12 @@ def to_minor(value: Decimal) -> int:
 def _check_fraction(value: Decimal, name: str, *, allow_zero: bool = True) -> None:
     low_ok = value >= ZERO if allow_zero else value > ZERO
     if not (low_ok and value <= ONE):
-        raise InvalidInput(N_("must be between 0 and 1"), field=name)
+        raise InvalidInput(N_("Must be between 0 and 1."), field=name)
 
 
 def _check_positive(value: Decimal, name: str) -> None:
     if value <= ZERO:
-        raise InvalidInput(N_("must be greater than zero"), field=name)
+        raise InvalidInput(N_("Must be greater than zero."), field=name)
 
 
 # --- cost ----------------------------------------------------------------------------------
@@ -92,13 +92,15 @@ class CostInputs:
 def cost_value(inputs: CostInputs, quality: Decimal) -> Decimal:
     """The cost approach's value (unrounded)."""
     if not inputs.items:
-        raise InvalidInput(N_("the cost approach needs at least one cost item"), field="cost.items")
+        raise InvalidInput(
+            N_("The cost approach needs at least one cost item."), field="cost.items"
+        )
     total = ZERO
     for index, item in enumerate(inputs.items):
         if item.category not in COST_CATEGORIES:
-            raise InvalidInput(N_("unknown cost category"), field=f"cost.items.{index}.category")
+            raise InvalidInput(N_("Unknown cost category."), field=f"cost.items.{index}.category")
         if item.amount < 0:
-            raise InvalidInput(N_("must not be negative"), field=f"cost.items.{index}.amount")
+            raise InvalidInput(N_("Must not be negative."), field=f"cost.items.{index}.amount")
         total += Decimal(item.amount)
     _check_fraction(inputs.functional_obsolescence, "cost.functional_obsolescence")
     _check_fraction(inputs.economic_obsolescence, "cost.economic_obsolescence")
@@ -107,14 +109,14 @@ def cost_value(inputs: CostInputs, quality: Decimal) -> Decimal:
     elif inputs.coefficient_basis == "remaining_life":
         life, remaining = inputs.economic_life_years, inputs.remaining_life_years
         if life is None or life <= ZERO:
-            raise InvalidInput(N_("must be greater than zero"), field="cost.economic_life_years")
+            raise InvalidInput(N_("Must be greater than zero."), field="cost.economic_life_years")
         if remaining is None or remaining < ZERO or remaining > life:
             raise InvalidInput(
-                N_("must be between zero and the economic life"), field="cost.remaining_life_years"
+                N_("Must be between zero and the economic life."), field="cost.remaining_life_years"
             )
         coefficient = remaining / life
     else:
-        raise InvalidInput(N_("unknown coefficient basis"), field="cost.coefficient_basis")
+        raise InvalidInput(N_("Unknown coefficient basis."), field="cost.coefficient_basis")
     return (
         total
         * (ONE - inputs.functional_obsolescence)
@@ -146,18 +148,18 @@ class IncomeInputs:
 def income_value(inputs: IncomeInputs, quality: Decimal) -> Decimal:
     """The income approach's value (unrounded): discounted attributable income over the life."""
     if inputs.form not in ("attributable", "royalty"):
-        raise InvalidInput(N_("unknown income form"), field="income.form")
+        raise InvalidInput(N_("Unknown income form."), field="income.form")
     if inputs.annual_amount < 0:
-        raise InvalidInput(N_("must not be negative"), field="income.annual_amount")
+        raise InvalidInput(N_("Must not be negative."), field="income.annual_amount")
     _check_fraction(inputs.share, "income.share")
     if inputs.economic_life_years <= 0:
-        raise InvalidInput(N_("must be greater than zero"), field="income.economic_life_years")
+        raise InvalidInput(N_("Must be greater than zero."), field="income.economic_life_years")
     if inputs.discount_rate <= inputs.growth_rate:
         raise InvalidInput(
-            N_("the discount rate must be above the growth rate"), field="income.discount_rate"
+            N_("The discount rate must be above the growth rate."), field="income.discount_rate"
         )
     if inputs.growth_rate <= -ONE:
-        raise InvalidInput(N_("must be above -1"), field="income.growth_rate")
+        raise InvalidInput(N_("Must be above -1."), field="income.growth_rate")
     first_year = Decimal(inputs.annual_amount) * inputs.share * quality
     growth, discount = ONE + inputs.growth_rate, ONE + inputs.discount_rate
     total = ZERO
@@ -216,12 +218,12 @@ def market_value(inputs: MarketInputs, quality: Decimal) -> Decimal:
     """The market approach's value (unrounded): the mean adjusted comparable price."""
     if not inputs.comparables:
         raise InvalidInput(
-            N_("the market approach needs at least one comparable"), field="market.comparables"
+            N_("The market approach needs at least one comparable."), field="market.comparables"
         )
     for index, comparable in enumerate(inputs.comparables):
         if comparable.price < 0:
             raise InvalidInput(
-                N_("must not be negative"), field=f"market.comparables.{index}.price"
+                N_("Must not be negative."), field=f"market.comparables.{index}.price"
             )
         for name in ("quality", "scale", "timeliness", "rights", "region"):
             _check_positive(getattr(comparable, name), f"market.comparables.{index}.{name}")
@@ -283,16 +285,16 @@ def _checked_weights(inputs: ValuationInputs) -> dict[str, Decimal]:
     weights = {}
     for name, weight in inputs.weights.items():
         if name not in METHODS:
-            raise InvalidInput(N_("unknown valuation method"), field=f"weights.{name}")
+            raise InvalidInput(N_("Unknown valuation method."), field=f"weights.{name}")
         if weight < ZERO:
-            raise InvalidInput(N_("must not be negative"), field=f"weights.{name}")
+            raise InvalidInput(N_("Must not be negative."), field=f"weights.{name}")
         if weight > ZERO:
             if getattr(inputs, name) is None:
-                raise InvalidInput(N_("a weighted method needs its inputs"), field=name)
+                raise InvalidInput(N_("A weighted method needs its inputs."), field=name)
             weights[name] = weight
     total = sum(weights.values(), ZERO)
     if not weights or abs(total - ONE) > WEIGHT_TOLERANCE:
-        raise InvalidInput(N_("the weights must sum to one"), field="weights")
+        raise InvalidInput(N_("The weights must sum to one."), field="weights")
     # Within the tolerance, normalise so the reconciled value stays between the methods.
     return {name: weight / total for name, weight in weights.items()}
 
@@ -329,7 +331,7 @@ def _moved(inputs: ValuationInputs, assumption: str, direction: int) -> Valuatio
         moved = replace(income, share=share)
     if moved.discount_rate <= moved.growth_rate:
         raise InvalidInput(
-            N_("the sensitivity range brings the discount rate down to the growth rate"),
+            N_("The sensitivity range brings the discount rate down to the growth rate."),
             field=f"sensitivity.{assumption}",
         )
     return replace(inputs, income=moved)
@@ -342,7 +344,7 @@ def _check_quality(quality: Decimal) -> None:
 def _check_reportable(value: Decimal, name: str) -> None:
     if abs(value) > MAX_VALUE:
         raise InvalidInput(
-            N_("the value comes to more than 10^15 minor units: check the factors"), field=name
+            N_("The value comes to more than 10^15 minor units: check the factors."), field=name
         )
 
 
@@ -352,7 +354,7 @@ def valuate(inputs: ValuationInputs) -> ValuationResult:
     for assumption in ASSUMPTIONS:
         delta = getattr(inputs.sensitivity, assumption)
         if delta < ZERO or (assumption in ("attribution_share", "quality") and delta >= ONE):
-            raise InvalidInput(N_("out of range"), field=f"sensitivity.{assumption}")
+            raise InvalidInput(N_("Out of range."), field=f"sensitivity.{assumption}")
     weights = _checked_weights(inputs)
     values = _method_values(inputs)
     for name, value in values.items():

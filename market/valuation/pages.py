@@ -402,7 +402,7 @@ def report_pdf(report_id: int):
     """The report as a PDF (WeasyPrint), Chinese included."""
     report = _readable(report_id)
     if sealed(report):
-        raise NotFound(N_("the report is shown once it is final"))
+        raise NotFound(N_("The report is shown once it is final."))
     body = pdf.render(print_html(report), base_url=request.url_root)
     name = report.number or f"valuation-{report.id}"
     return current_app.response_class(
@@ -419,7 +419,7 @@ def verify_page(number: str):
     session = db_session()
     report = reports.final_report(session, number)
     if report is None:
-        raise NotFound(N_("no such valuation report"))
+        raise NotFound(N_("No such valuation report."))
     return render_template(
         "valuation/verify.html", report=report, verified=reports.verify(session, report)
     )
@@ -448,7 +448,7 @@ def profile_job_status(report_id: int):
     report = services.report_or_404(db_session(), report_id, None)
     job = report.profile_job
     if job is None:
-        raise NotFound(N_("no profile has been requested"))
+        raise NotFound(N_("No profile has been requested."))
     status = str(job.status)
     return jsonify(
         status=status,
@@ -511,12 +511,12 @@ def _json_field(name: str) -> dict:
     except json.JSONDecodeError as error:
         where = {"line": error.lineno, "column": error.colno}
         raise ValidationError(
-            {name: [_("not valid JSON (line %(line)s, column %(column)s)", **where)]}
+            {name: [_("Not valid JSON (line %(line)s, column %(column)s).", **where)]}
         ) from error
     except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting
-        raise ValidationError({name: [_("not valid JSON")]}) from error
+        raise ValidationError({name: [_("Not valid JSON.")]}) from error
     if not isinstance(value, dict):
-        raise ValidationError({name: [_("expected a JSON object")]})
+        raise ValidationError({name: [_("Expected a JSON object.")]})
     return value
 
 
@@ -539,7 +539,7 @@ def _schema_errors(errors: dict) -> dict:
                 name = entry.get("name") if isinstance(entry, dict) else None
         texts = [error_text(message) for message in messages]
         if isinstance(name, str) and name:
-            texts = [_("field “%(name)s”: %(message)s", name=name, message=t) for t in texts]
+            texts = [_("Field “%(name)s”: %(message)s", name=name, message=t) for t in texts]
         named[path] = texts
     return named
 
@@ -566,7 +566,7 @@ def appraise(report_id: int, action: str):
         elif action == "import-inputs":
             upload = request.files.get("sheet")
             if upload is None or not upload.filename:
-                raise InvalidInput(N_("choose a sheet to import"), field="sheet")
+                raise InvalidInput(N_("Choose a sheet to import."), field="sheet")
             rows = imports.read_rows(upload.read(imports.MAX_BYTES + 1))
             services.save_inputs(session, report, user, imports.load_rows(rows))
             posted = None  # the form shows what was imported
@@ -589,7 +589,7 @@ def appraise(report_id: int, action: str):
         elif action == "finalise":
             services.finalise(session, report, user, now)
         else:
-            raise NotFound(N_("no such action"))
+            raise NotFound(N_("No such action."))
         if action == "take":
             flash(_("Valuation taken: it is yours to work on."))
         elif action == "inputs":

@@ -68,8 +68,8 @@ DIMENSIONS = (
     "accessibility",
 )
 OUT_OF_MEMORY = N_(
-    "profiling this file needs more memory than the exchange allows; its operators can raise "
-    "SHUJIAO_PROFILE_MEMORY_LIMIT"
+    "Profiling this file needs more memory than the exchange allows; its operators can raise "
+    "SHUJIAO_PROFILE_MEMORY_LIMIT."
 )
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -215,7 +215,7 @@ def detect_encoding(path: Path) -> str:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if b"\x00" in sample:
-        raise ProfileError(N_("the file is not text"), field="file")
+        raise ProfileError(N_("The file is not text."), field="file")
     if _strict_decodes(sample, "utf-8"):
         return "utf-8"
     guess = _guess(sample)
@@ -229,7 +229,7 @@ def detect_encoding(path: Path) -> str:
         # or Latin gibberish scored as fine). Read it as GB18030, so the bad bytes are refused.
         return "gb18030"
     if guess is None:
-        raise ProfileError(N_("the file's text encoding cannot be recognised"), field="file")
+        raise ProfileError(N_("The file's text encoding cannot be recognised."), field="file")
     return guess
 
 
@@ -292,8 +292,8 @@ class Utf8Stream:
         if isinstance(self.error, UnicodeDecodeError):
             raise ProfileError(
                 N_(
-                    "the file is not valid text in its encoding (%(encoding)s): the bytes from "
-                    "offset %(offset)s do not decode"
+                    "The file is not valid text in its encoding (%(encoding)s): the bytes from "
+                    "offset %(offset)s do not decode."
                 ),
                 field="file",
                 encoding=[self.encoding],
@@ -308,7 +308,7 @@ def xlsx_to_csv(source: Path, target: Path) -> None:
     try:
         sheets.xlsx_to_csv(source, target)
     except sheets.WorkbookError as error:
-        raise ProfileError(N_("the workbook cannot be read"), field="file") from error
+        raise ProfileError(N_("The workbook cannot be read."), field="file") from error
 
 
 # --- memory --------------------------------------------------------------------------------
@@ -421,43 +421,45 @@ def _check_schema(schema: DeclaredSchema, connection) -> None:
     for index, rule in enumerate(schema.fields):
         where = f"schema.fields.{index}"
         if rule.type not in TYPES:
-            raise ProfileError(N_("unknown field type"), field=f"{where}.type")
+            raise ProfileError(N_("Unknown field type."), field=f"{where}.type")
         if names.count(rule.name) > 1:
-            raise ProfileError(N_("this field is declared twice"), field=f"{where}.name")
+            raise ProfileError(N_("This field is declared twice."), field=f"{where}.name")
         if rule.format is not None and rule.type in ("date", "timestamp"):
             try:
                 connection.execute("SELECT TRY_STRPTIME('', ?)", [rule.format])
             except _duckdb().Error as error:
                 raise ProfileError(
-                    N_("not a valid date format"), field=f"{where}.format"
+                    N_("Not a valid date format."), field=f"{where}.format"
                 ) from error
             if "%" not in rule.format:
-                raise ProfileError(N_("not a valid date format"), field=f"{where}.format")
+                raise ProfileError(N_("Not a valid date format."), field=f"{where}.format")
         if rule.pattern is not None:
             try:
                 connection.execute("SELECT regexp_full_match('', ?)", [rule.pattern])
             except _duckdb().Error as error:
-                raise ProfileError(N_("not a valid pattern"), field=f"{where}.pattern") from error
+                raise ProfileError(N_("Not a valid pattern."), field=f"{where}.pattern") from error
         for bound in ("minimum", "maximum"):
             value = getattr(rule, bound)
             if value is None:
                 continue
             if rule.type in ("string", "boolean"):
-                raise ProfileError(N_("this type has no range"), field=f"{where}.{bound}")
+                raise ProfileError(N_("This type has no range."), field=f"{where}.{bound}")
             parsed = connection.execute(
                 f"SELECT TRY_CAST(? AS {_bound_type(rule)})", [value]
             ).fetchall()[0][0]
             if parsed is None:
-                raise ProfileError(N_("not a value of the field's type"), field=f"{where}.{bound}")
+                raise ProfileError(N_("Not a value of the field's type."), field=f"{where}.{bound}")
     for index, name in enumerate(schema.key):
         if name not in names:
-            raise ProfileError(N_("not a declared field"), field=f"schema.key.{index}")
+            raise ProfileError(N_("Not a declared field."), field=f"schema.key.{index}")
     for index, rule in enumerate(schema.rules):
         for side in ("left", "right"):
             if getattr(rule, side) not in names:
-                raise ProfileError(N_("not a declared field"), field=f"schema.rules.{index}.{side}")
+                raise ProfileError(
+                    N_("Not a declared field."), field=f"schema.rules.{index}.{side}"
+                )
         if rule.op not in OPERATORS:
-            raise ProfileError(N_("unknown operator"), field=f"schema.rules.{index}.op")
+            raise ProfileError(N_("Unknown operator."), field=f"schema.rules.{index}.op")
         # Asked of DuckDB itself, or a rule between a text and a number would fail later as
         # a file that "cannot be parsed", naming the file instead of the rule.
         left, right = (TYPES[declared[getattr(rule, side)].type] for side in ("left", "right"))
@@ -465,20 +467,20 @@ def _check_schema(schema: DeclaredSchema, connection) -> None:
             connection.execute(f"SELECT CAST(NULL AS {left}) {rule.op} CAST(NULL AS {right})")
         except _duckdb().Error as error:
             raise ProfileError(
-                N_("the two fields' types cannot be compared"), field=f"schema.rules.{index}.right"
+                N_("The two fields' types cannot be compared."), field=f"schema.rules.{index}.right"
             ) from error
     if schema.timestamp_field is not None:
         if schema.timestamp_field not in names:
-            raise ProfileError(N_("not a declared field"), field="schema.timestamp_field")
+            raise ProfileError(N_("Not a declared field."), field="schema.timestamp_field")
         rule = next(r for r in schema.fields if r.name == schema.timestamp_field)
         if rule.type not in ("date", "timestamp"):
             raise ProfileError(
-                N_("the timestamp field must be a date or timestamp"),
+                N_("The timestamp field must be a date or timestamp."),
                 field="schema.timestamp_field",
             )
         if not schema.update_frequency_days or schema.update_frequency_days <= 0:
             raise ProfileError(
-                N_("must be greater than zero"), field="schema.update_frequency_days"
+                N_("Must be greater than zero."), field="schema.update_frequency_days"
             )
 
 
@@ -543,7 +545,7 @@ def profile_file(
     DuckDB's limit (for ``bench/``)."""
     clock = _Clock(timings)
     if file_format not in FORMATS:
-        raise ProfileError(N_("this file format cannot be profiled"), field="file_format")
+        raise ProfileError(N_("This file format cannot be profiled."), field="file_format")
     schema = schema or DeclaredSchema()
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="profile-") as scratch:
         scratch_dir = Path(scratch)
@@ -590,7 +592,7 @@ def profile_file(
                 raise ProfileError(OUT_OF_MEMORY, field="file") from error
             except duckdb.Error as error:
                 raise ProfileError(
-                    N_("the file cannot be parsed as its format"), field="file"
+                    N_("The file cannot be parsed as its format."), field="file"
                 ) from error
         finally:
             connection.close()

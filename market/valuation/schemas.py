@@ -101,7 +101,7 @@ def _amount(**options):
 
 def _positive(value) -> None:
     if value <= 0:
-        raise ValidationError(N_("must be greater than zero"))
+        raise ValidationError(N_("Must be greater than zero."))
 
 
 def _fraction(**options):
@@ -120,7 +120,7 @@ class RequestInputSchema(DottedErrors, Schema):
         load_default="CNY",
         validate=validate.OneOf(
             sorted(EXPONENTS),
-            error=N_("not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"),
+            error=N_("Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."),
         ),
     )
 
@@ -167,18 +167,18 @@ class CostSchema(Schema):
         """Items are given; the remaining-life basis has a life and a remaining life within it."""
         errors = {}
         if "items" in data and not data["items"]:
-            errors["items"] = [N_("the cost approach needs at least one cost item")]
+            errors["items"] = [N_("The cost approach needs at least one cost item.")]
         life, remaining = data.get("economic_life_years"), data.get("remaining_life_years")
         remaining_life = data.get("coefficient_basis") == "remaining_life"
         if remaining_life and "economic_life_years" in data and (life is None or life <= 0):
-            errors["economic_life_years"] = [N_("must be greater than zero")]
+            errors["economic_life_years"] = [N_("Must be greater than zero.")]
         elif life is not None and life > 0:
             if remaining_life and "remaining_life_years" not in data:
                 remaining = Decimal(0)
             if (remaining_life and remaining is None) or (
                 remaining is not None and not 0 <= remaining <= life
             ):
-                errors["remaining_life_years"] = [N_("must be between zero and the economic life")]
+                errors["remaining_life_years"] = [N_("Must be between zero and the economic life.")]
         if errors:
             raise ValidationError(errors)
 
@@ -202,7 +202,7 @@ class IncomeSchema(Schema):
         if "discount_rate" not in data or "growth_rate" not in data:
             return  # refused themselves
         if Decimal(str(data["discount_rate"])) <= Decimal(str(data["growth_rate"])):
-            message = N_("the discount rate must be above the growth rate")
+            message = N_("The discount rate must be above the growth rate.")
             raise ValidationError({"discount_rate": [message]})
 
 
@@ -282,7 +282,7 @@ class MarketSchema(Schema):
     def some_comparables(self, data, **_):
         """A market approach compares with at least one trade."""
         if "comparables" in data and not data["comparables"]:
-            message = N_("the market approach needs at least one comparable")
+            message = N_("The market approach needs at least one comparable.")
             raise ValidationError({"comparables": [message]})
 
 
@@ -318,9 +318,9 @@ class DisclosureSchema(Schema):
         if data.get("classification") == Classification.INTANGIBLE_ASSET:
             errors = {}
             if "useful_life_months" in data and not data["useful_life_months"]:
-                errors["useful_life_months"] = [N_("required for an intangible asset")]
+                errors["useful_life_months"] = [N_("Required for an intangible asset.")]
             if not data.get("amortisation_basis"):
-                errors["amortisation_basis"] = [N_("required for an intangible asset")]
+                errors["amortisation_basis"] = [N_("Required for an intangible asset.")]
             if errors:
                 raise ValidationError(errors)
 
@@ -355,11 +355,11 @@ class InputsSchema(DottedErrors, Schema):
             typed = original.get("weights")
             refused = isinstance(typed, dict) and len(typed) != len(weights)
             if not refused and abs(sum(weights.values(), Decimal(0)) - 1) > WEIGHT_TOLERANCE:
-                errors["weights"] = [N_("the weights must sum to one")]
+                errors["weights"] = [N_("The weights must sum to one.")]
             for name in METHODS:
                 # A method whose inputs were refused has inputs: their own errors say what.
                 if weights.get(name, 0) > 0 and original.get(name) is None:
-                    errors[name] = [N_("a weighted method needs its inputs")]
+                    errors[name] = [N_("A weighted method needs its inputs.")]
         if data.get("income") is not None:
             errors.update(_sensitivity_errors(data["income"], data.get("sensitivity") or {}))
         if errors:
@@ -374,7 +374,7 @@ def _sensitivity_errors(income: dict, sensitivity: dict) -> dict[str, list[str]]
         return errors  # refused themselves
     discount, growth = (Decimal(str(income[k])) for k in ("discount_rate", "growth_rate"))
     if discount > growth:
-        message = N_("the sensitivity range brings the discount rate down to the growth rate")
+        message = N_("The sensitivity range brings the discount rate down to the growth rate.")
         # Defaults arrive as their text (marshmallow does not load a load_default).
         down, up = (Decimal(str(sensitivity.get(k, 0))) for k in ("discount_rate", "growth_rate"))
         if discount - down <= growth:
@@ -398,7 +398,9 @@ class FieldRuleSchema(Schema):
         load_default="string",
         validate=validate.OneOf(
             sorted(TYPES),
-            error=N_("not a field type: write string, integer, number, date, timestamp or boolean"),
+            error=N_(
+                "Not a field type: write string, integer, number, date, timestamp or boolean."
+            ),
         ),
     )
     pattern = fields.String(load_default=None, allow_none=True, validate=Length(max=500))
@@ -420,7 +422,7 @@ class CrossFieldRuleSchema(Schema):
     op = fields.String(
         required=True,
         validate=validate.OneOf(
-            OPERATORS, error=N_("not an operator: write <, <=, =, !=, >= or >")
+            OPERATORS, error=N_("Not an operator: write <, <=, =, !=, >= or >.")
         ),
     )
     right = fields.String(required=True)

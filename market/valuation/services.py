@@ -38,16 +38,16 @@ from market.valuation.reports import content_hash
 from market.valuation.states import Action, next_status
 
 PENDING = (ProfileJobStatus.QUEUED, ProfileJobStatus.RUNNING)
-NO_LONGER_IN_PROGRESS = N_("the valuation was no longer in progress when the profile finished")
-WORKER_STOPPED = N_("the worker stopped while profiling; retry")
-UNEXPECTED = N_("the file could not be profiled; retry, or tell the exchange's operators")
+NO_LONGER_IN_PROGRESS = N_("The valuation was no longer in progress when the profile finished.")
+WORKER_STOPPED = N_("The worker stopped while profiling; retry.")
+UNEXPECTED = N_("The file could not be profiled; retry, or tell the exchange's operators.")
 
 # Stored in English in each report (and hashed); pages show them in the reader's language.
 FORMULAS = {
     "cost": N_("Σ cost items × (1 − functional obsolescence) × (1 − economic obsolescence) × q"),
     "income": "Σ_{t=1..n} B × s × q × (1+g)^(t−1) / (1+r)^t",
     "market": N_(
-        "mean over comparables of price × (q / q_c) × scale × timeliness × rights × region"
+        "Mean over comparables of price × (q / q_c) × scale × timeliness × rights × region."
     ),
     "reconciliation": N_(
         "Σ weight_m × value_m; low / high: min / max over ±sensitivity per assumption"
@@ -66,13 +66,13 @@ def report_or_404(
     if report is None or (
         organisations is not None and report.organisation_id not in organisations
     ):
-        raise NotFound(N_("no such valuation"))
+        raise NotFound(N_("No such valuation."))
     return report
 
 
 def _require_appraiser(user: User) -> None:
     if not user.has_staff_role(StaffRole.APPRAISER):
-        raise PermissionDenied(N_("only appraisers may do this"))
+        raise PermissionDenied(N_("Only appraisers may do this."))
 
 
 def _move(report: ValuationReport, action: Action, actor: Actor) -> None:
@@ -83,7 +83,7 @@ def _own_work(report: ValuationReport, appraiser: User, action: Action) -> None:
     _require_appraiser(appraiser)
     _move(report, action, Actor.APPRAISER)
     if report.appraiser_id != appraiser.id:
-        raise PermissionDenied(N_("another appraiser has taken this valuation"))
+        raise PermissionDenied(N_("Another appraiser has taken this valuation."))
 
 
 # --- the provider's side -------------------------------------------------------------------
@@ -178,12 +178,12 @@ def request_profile(
     _own_work(report, appraiser, Action.EDIT)
     pending = report.profile_job
     if pending is not None and pending.status in PENDING:
-        raise Conflict(N_("a profile of this valuation is already queued"), field="profile")
+        raise Conflict(N_("A profile of this valuation is already queued."), field="profile")
     stored = next((f for f in report.version.files if f.name == data["file"]), None)
     if stored is None:
-        raise InvalidInput(N_("the asset version has no file of this name"), field="file")
+        raise InvalidInput(N_("The asset version has no file of this name."), field="file")
     if extension(stored.name) not in profiling.FORMATS:
-        raise InvalidInput(N_("this file format cannot be profiled"), field="file")
+        raise InvalidInput(N_("This file format cannot be profiled."), field="file")
     schema = data.get("schema")
     if schema is None:  # not given: the asset's own declared fields
         schema = asset_schema(report.asset)
@@ -241,7 +241,7 @@ def retry_profile(
     """Queue the last failed profile again (a new job; the failure stays on record)."""
     failed = report.profile_job
     if failed is None or failed.status != ProfileJobStatus.FAILED:
-        raise Conflict(N_("there is no failed profile to retry"), field="profile")
+        raise Conflict(N_("There is no failed profile to retry."), field="profile")
     return request_profile(
         session, report, appraiser, {"file": failed.file, "schema": failed.schema or {}}, now
     )
@@ -305,7 +305,7 @@ def profile_claimed(
 ) -> dict:
     """Profile a claimed job's file (no session: this is the long part); its profile."""
     if not claimed.storage_key:
-        raise InvalidInput(N_("the asset version has no file of this name"), field="file")
+        raise InvalidInput(N_("The asset version has no file of this name."), field="file")
     declared = profiling.schema_from_dict(claimed.schema) if claimed.schema else None
     with tempfile.TemporaryDirectory(prefix="valuation-") as scratch:
         # A blob on this host is read in place; one in an object store is fetched first.
@@ -424,7 +424,7 @@ def quality_coefficient(report: ValuationReport) -> tuple[Decimal, str]:
     if report.profile:
         return Decimal(report.profile["coefficient"]), "profile"
     raise InvalidInput(
-        N_("profile the data or override the quality coefficient with a reason"),
+        N_("Profile the data or override the quality coefficient with a reason."),
         field="quality_override",
     )
 
@@ -493,7 +493,7 @@ def run(session: Session, report: ValuationReport, appraiser: User, now: datetim
     if not report.inputs:
         # Not bad input (the request has none) but a step not yet taken: the wrong state.
         raise Conflict(
-            N_("enter the inputs first"),
+            N_("Enter the inputs first."),
             field="inputs",
             state=[report.status.value],
             action=["run"],
@@ -522,19 +522,19 @@ def finalise(session: Session, report: ValuationReport, appraiser: User, now: da
     _own_work(report, appraiser, Action.FINALISE)
     if not report.results:
         raise Conflict(
-            N_("run the methods before finalising"),
+            N_("Run the methods before finalising."),
             field="results",
             state=[status.value],
             action=[Action.FINALISE.value],
         )
     if report.profile_job is not None and report.profile_job.status in PENDING:
-        raise Conflict(N_("a profile of this valuation is still running"), field="profile")
+        raise Conflict(N_("A profile of this valuation is still running."), field="profile")
     disclosure = report.inputs["disclosure"]
     if disclosure["classification"] == Classification.INTANGIBLE_ASSET and not (
         disclosure.get("useful_life_months") and disclosure.get("amortisation_basis")
     ):
         raise InvalidInput(
-            N_("an intangible asset discloses its useful life and amortisation basis"),
+            N_("An intangible asset discloses its useful life and amortisation basis."),
             field="disclosure",
         )
     previous = session.scalar(

@@ -34,7 +34,7 @@ MACHINE: Machine[ReportStatus, Action] = Machine(
         (S.IN_PROGRESS, Action.EDIT): (S.IN_PROGRESS, APPRAISER),
         (S.IN_PROGRESS, Action.FINALISE): (S.FINAL, APPRAISER),
     },
-    illegal=N_("this valuation cannot be moved that way from its current state"),
+    illegal=N_("This valuation cannot be moved that way from its current state."),
 )
 
 ACTION_LABELS = {
@@ -49,7 +49,7 @@ def next_status(status: ReportStatus, action: Action, actor: Actor) -> ReportSta
     """The status after ``action`` by ``actor``; a final report refuses every move."""
     if status == S.FINAL:
         raise Conflict(
-            N_("a final report cannot be changed; request a revaluation"),
+            N_("A final report cannot be changed; request a revaluation."),
             state=[status.value],
             action=[action.value],
         )

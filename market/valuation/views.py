@@ -223,5 +223,5 @@ def verify_report(number: str):
     session = db_session()
     report = reports.final_report(session, number)
     if report is None:
-        raise NotFound(N_("no such valuation report"))
+        raise NotFound(N_("No such valuation report."))
     return {"report": report, "verified": reports.verify(session, report)}

@@ -32,8 +32,8 @@ MAINLAND = EvidenceWords(
     licence_named=N_("business licence"),
     licence_scan=N_("Business licence scan (PDF, JPEG or PNG)"),
     representative=N_("Legal representative"),
-    licence_missing=N_("attach a scan of the business licence"),
-    licence_type=N_("the business licence must be a PDF, JPEG or PNG file"),
+    licence_missing=N_("Attach a scan of the business licence."),
+    licence_type=N_("The business licence must be a PDF, JPEG or PNG file."),
 )
 
 #: By jurisdiction (ISO 3166-1 alpha-2); any other keeps the mainland's words.
@@ -43,16 +43,16 @@ WORDS = {
         licence_named=N_("Business Registration Certificate"),
         licence_scan=N_("Business Registration Certificate scan (PDF, JPEG or PNG)"),
         representative=N_("Directors"),
-        licence_missing=N_("attach a scan of the Business Registration Certificate"),
-        licence_type=N_("the Business Registration Certificate must be a PDF, JPEG or PNG file"),
+        licence_missing=N_("Attach a scan of the Business Registration Certificate."),
+        licence_type=N_("The Business Registration Certificate must be a PDF, JPEG or PNG file."),
     ),
     "MO": EvidenceWords(
         licence=N_("Commercial registration certificate"),
         licence_named=N_("commercial registration certificate"),
         licence_scan=N_("Commercial registration certificate scan (PDF, JPEG or PNG)"),
         representative=N_("Directors"),
-        licence_missing=N_("attach a scan of the commercial registration certificate"),
-        licence_type=N_("the commercial registration certificate must be a PDF, JPEG or PNG file"),
+        licence_missing=N_("Attach a scan of the commercial registration certificate."),
+        licence_type=N_("The commercial registration certificate must be a PDF, JPEG or PNG file."),
     ),
 }
 

@@ -26,7 +26,7 @@ class VerificationEvidenceInputSchema(FormSchema):
     contact_email = fields.Email(required=True, validate=Length(max=254))
     contact_phone = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\+?[0-9 ()-]{5,40}$", error=N_("not a phone number")),
+        validate=validate.Regexp(r"^\+?[0-9 ()-]{5,40}$", error=N_("Not a phone number.")),
     )
     # For organisations outside the mainland, instead of the unified social credit code.
     registration_number = _text(64, required=False)

@@ -98,7 +98,7 @@ def _check_registration(organisation: Organisation, registration_number: str | N
     # by their own jurisdiction's registration number.
     if not organisation.is_mainland and not (registration_number or "").strip():
         raise InvalidInput(
-            N_("organisations outside the mainland must give their registration number"),
+            N_("Organisations outside the mainland must give their registration number."),
             field="registration_number",
         )
 
@@ -191,13 +191,13 @@ def decide(
     and their money stay where they are, and staff should know that they do.
     """
     if action not in (*REVIEW_DECISIONS, *STANDING_DECISIONS):
-        raise InvalidInput(N_("not a verification decision"), field="action")
+        raise InvalidInput(N_("Not a verification decision."), field="action")
     request = latest_request(session, organisation.id)
     if action == Action.SUSPEND and not acknowledge_open_orders:
         count = open_orders(session, organisation.id)
         if count:
             raise Conflict(
-                N_("this organisation has open orders; confirm that they stay as they are"),
+                N_("This organisation has open orders; confirm that they stay as they are."),
                 field="acknowledge_open_orders",
                 open_orders=[count],
             )
@@ -263,7 +263,7 @@ def update_profile(
         VerificationState.VERIFIED,
     ):
         raise Conflict(
-            N_("legal details cannot change while verification is under review or suspended"),
+            N_("Legal details cannot change while verification is under review or suspended."),
             field=changed[0],
             state=[state.value],
         )
@@ -378,7 +378,7 @@ def request_or_404(session: Session, request_id: int) -> VerificationRequest:
     """A submission, or NotFound."""
     request = session.get(VerificationRequest, request_id)
     if request is None:
-        raise NotFound(N_("no such verification request"))
+        raise NotFound(N_("No such verification request."))
     return request
 
 
@@ -387,7 +387,7 @@ def licence_of(session: Session, request_id: int) -> VerificationRequest:
     of an organisation verified before submissions were recorded carries none)."""
     request = request_or_404(session, request_id)
     if not request.licence_storage_key:
-        raise NotFound(N_("this submission holds no licence scan"), field="licence")
+        raise NotFound(N_("This submission holds no licence scan."), field="licence")
     return request
 
 

@@ -66,7 +66,7 @@ ACTION_LABELS = {
 }
 
 MACHINE = Machine(
-    MOVES, N_("this organisation's verification cannot be moved that way from its state")
+    MOVES, N_("This organisation's verification cannot be moved that way from its state.")
 )
 
 

@@ -280,3 +280,38 @@ def test_a_token_request_that_is_not_a_form_is_told_to_send_one(api, provider, b
     assert "application/x-www-form-urlencoded" in answer["error_description"]
     assert "grant_type" in answer["error_description"]
     assert content_type in answer["error_description"]
+
+
+@pytest.mark.parametrize(
+    ("language", "missing", "scheme"),
+    [
+        (
+            "en",
+            "A valid bearer token is required.",
+            'Send the access token as "Authorization: Bearer <token>".',
+        ),
+        (
+            "zh-CN",
+            "需要有效的 Bearer 访问令牌。",
+            "请以“Authorization: Bearer <token>”发送访问令牌。",
+        ),
+    ],
+)
+def test_a_refused_token_is_told_in_a_sentence(api, provider, language, missing, scheme):
+    _organisation, client_id, secret = provider
+    headers = {"Accept-Language": language}
+    response = api.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["message"] == missing
+    basic = {**headers, "Authorization": "Basic " + base64.b64encode(b"a:b").decode()}
+    response = api.get("/api/v1/me", headers=basic)
+    assert response.status_code == 401
+    assert response.get_json()["errors"]["Authorization"] == [scheme]
+    # A token asked for scopes the client holds none of: Authlib's description, in English.
+    response = api.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "orders:read"},
+        auth=(client_id, secret),
+    )
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "This client holds none of the scopes asked for."

@@ -156,9 +156,9 @@ def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(a
 @pytest.mark.parametrize(
     ("data", "field", "chinese"),
     [
-        ({"cnaps_code": "12"}, "cnaps_code", "CNAPS 行号为 12 位数字"),
-        ({"swift_bic": "HSBC"}, "swift_bic", "SWIFT 代码为 8 或 11 位字母和数字"),
-        ({"account_number": "12"}, "account_number", "账号为 6 至 34 位字母和数字"),
+        ({"cnaps_code": "12"}, "cnaps_code", "CNAPS 行号为 12 位数字。"),
+        ({"swift_bic": "HSBC"}, "swift_bic", "SWIFT 代码为 8 或 11 位字母和数字。"),
+        ({"account_number": "12"}, "account_number", "账号为 6 至 34 位字母和数字。"),
     ],
 )
 def test_payee_form_errors_are_in_chinese(app, db, data, field, chinese):

@@ -149,7 +149,7 @@ def test_a_period_ending_before_it_starts_is_refused_in_chinese(client, db):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="ends_at-error"' in html
-    assert "期间的结束时间必须晚于开始时间" in html and "must end after" not in html
+    assert "期间的结束时间必须晚于开始时间。" in html and "must end after" not in html
 
 
 def test_a_period_is_opened_with_plain_dates_and_the_next_month_is_offered(app, client, db):

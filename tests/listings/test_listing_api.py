@@ -194,10 +194,49 @@ def test_a_state_move_the_listing_cannot_make_is_refused_in_a_sentence(
      "identity/credit_code.py", "trading/delivery.py", "trading/flows.py",
      "trading/pages.py", "trading/payments.py", "trading/refunds.py", "trading/schemas.py",
      "trading/settlement.py", "trading/states.py", "trading/stripe_events.py",
-     "trading/views.py"],
+     "trading/views.py", "api.py", "auth.py"],
 )  # fmt: skip
 def test_the_refusals_buyers_and_providers_meet_are_sentences(module):
     # A capital and a full stop, as the API's other messages: a refusal written as a fragment
     # ("choose a file") reads as one beside them, on the API and the pages alike.
     source = (Path(__file__).parents[2] / "market" / module).read_text()
     assert re.findall(r'\b(?:N_|_|ValidationError)\(\s*"([a-z][^"]*)"', source) == []
+
+
+#: Lower-case words the staff's modules translate that are no refusals: names said inside a
+#: sentence ("Stripe reports the card charge …"), the words shown for an empty list and a
+#: label read mid-line ("Price 100 · similarity 0.8").
+STAFF_WORDS = {
+    "finance/pages/console.py": [
+        "the card charge",
+        "the card refund",
+        "the payout",
+        "the chargeback",
+        "the fee",
+    ],
+    "finance/pages/trail.py": ["nothing", "none"],
+    "valuation/forms.py": ["similarity"],
+    "verification/evidence.py": ["business licence", "commercial registration certificate"],
+}
+
+
+MARKET = Path(__file__).parents[2] / "market"
+
+#: The staff's packages whose refusals are written as sentences, every module in them, and
+#: the Stripe webhook's module (its refusals are read by the exchange's operators).
+STAFF_PACKAGES = ("finance", "valuation", "verification")
+STAFF_MODULES = ("payments/webhooks.py",)
+
+
+@pytest.mark.parametrize(
+    "module",
+    sorted(str(path.relative_to(MARKET))
+           for package in STAFF_PACKAGES for path in (MARKET / package).rglob("*.py"))
+    + list(STAFF_MODULES),
+)  # fmt: skip
+def test_the_refusals_staff_meet_are_sentences(module):
+    # Finance, valuation and verification staff read the same API and pages as everyone else:
+    # their refusals too are sentences, not fragments.
+    source = (MARKET / module).read_text()
+    found = re.findall(r'\b(?:N_|_|ValidationError)\(\s*"([a-z][^"]*)"', source)
+    assert found == STAFF_WORDS.get(module, [])

@@ -63,6 +63,7 @@ def test_bad_signature_is_refused_and_nothing_recorded(webhook_app, db, secret, 
     response = _post(webhook_app, _event(), secret=secret, timestamp=int(time.time()) - age)
     assert response.status_code == 400
     assert "Stripe-Signature" in response.get_json()["errors"]
+    assert response.get_json()["message"] == "The webhook signature is not valid."
     assert webhook_app.handled == []
     assert db.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 0
 
@@ -70,6 +71,13 @@ def test_bad_signature_is_refused_and_nothing_recorded(webhook_app, db, secret, 
 def test_unsigned_event_is_refused(webhook_app):
     response = webhook_app.test_client().post("/webhooks/stripe", json=_event())
     assert response.status_code == 400
+
+
+def test_an_event_without_a_webhook_secret_is_refused_in_a_sentence(webhook_app):
+    webhook_app.config["STRIPE_WEBHOOK_SECRET"] = None
+    response = _post(webhook_app, _event())
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "Stripe webhooks are not configured."
 
 
 def test_object_of_someone_else_is_ignored(webhook_app):

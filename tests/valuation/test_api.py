@@ -246,7 +246,7 @@ def test_every_bad_input_is_told_at_once(api, holding, provider_headers, apprais
         "income.discount_rate",
         "disclosure.useful_life_months",
     }, errors
-    assert errors["income.discount_rate"] == ["the discount rate must be above the growth rate"]
+    assert errors["income.discount_rate"] == ["The discount rate must be above the growth rate."]
     # Beyond the database's width is said against the business limit, not the column's.
     assert errors["disclosure.useful_life_months"] == ["From 1 to 1200."]
     assert "9223372036854775807" not in str(errors["income.annual_amount"])
@@ -291,7 +291,7 @@ def test_a_currency_without_a_minor_unit_is_refused(api, holding, provider_heade
     assert response.status_code == 422, response.json
     # Said in words, not as a list of every code there is.
     assert response.json["errors"]["currency"] == [
-        "not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY"
+        "Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."
     ]
 
 

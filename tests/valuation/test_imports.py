@@ -194,5 +194,5 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused():
         imports.read_rows(body.getvalue())
     assert (raised.value.field, raised.value.message) == (
         "file",
-        "the workbook is too large once unpacked",
+        "The workbook is too large once unpacked.",
     )

@@ -71,7 +71,7 @@ def test_the_report_is_worked_through_and_printed(app, client, holding, appraise
     wrong = dict(_form(INPUTS), weight_cost="0.5", weight_income="0.2")
     response = staff.submit(f"{action}/inputs", wrong, page=report_path, headers=ENGLISH)
     assert response.status_code == 422
-    assert 'id="weights-error">the weights must sum to one' in response.get_data(as_text=True)
+    assert 'id="weights-error">The weights must sum to one.' in response.get_data(as_text=True)
 
     response = staff.submit(f"{action}/inputs", _form(INPUTS), page=report_path)
     assert response.status_code == 302
@@ -374,7 +374,7 @@ def test_the_inputs_form_tells_every_bad_field_at_once_naming_each(app, client, 
         assert f'id="{name}-error"' in text, name
     summary = text[text.index('data-testid="error-summary"') :]
     summary = summary[: summary.index("</div>")]
-    assert "Income approach · Economic life (years): must be greater than zero" in summary
+    assert "Income approach · Economic life (years): Must be greater than zero." in summary
     assert "Cost item 1 · Amount: " in summary
     assert "Income approach · Discount rate: More than 0 and at most 5." in summary
     assert "2147483647" not in text
@@ -404,7 +404,7 @@ def test_the_profile_form_offers_the_assets_fields_and_names_schema_errors(
         return response.get_data(as_text=True)
 
     text = refused('{"fields": [{"name": "id" "type": "integer"}]}')
-    assert "not valid JSON (line 1, column 27)" in text and "Expecting" not in text
+    assert "Not valid JSON (line 1, column 27)." in text and "Expecting" not in text
     assert "<option selected>other.csv</option>" in text  # the chosen file is kept
 
     text = refused('{"fields": [{"name": "id"}, {"name": "客流人次", "type": "money"}]}', {})
@@ -414,7 +414,7 @@ def test_the_profile_form_offers_the_assets_fields_and_names_schema_errors(
 
     text = refused('{"fields": [{"name": "日期", "type": "date", "minimum": "yesterday"}]}')
     assert "<code>schema.fields.0.minimum</code>" in text and "schema_fields" not in text
-    assert "field “日期”: not a value of the field" in text
+    assert "Field “日期”: Not a value of the field" in text
 
 
 def test_a_failed_profile_after_a_good_one_says_the_good_one_stands(
@@ -482,4 +482,4 @@ def test_the_appraiser_imports_inputs_from_a_sheet_on_the_page(app, client, hold
     # No previous final report of this asset to start from: said at the top of the page.
     response = staff.submit(f"{action}/inputs-from-previous", {}, page=report_path, headers=ENGLISH)
     assert response.status_code == 422
-    assert "this asset has no final report to start from" in response.get_data(as_text=True)
+    assert "This asset has no final report to start from." in response.get_data(as_text=True)

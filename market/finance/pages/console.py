@@ -103,6 +103,15 @@ def _refused(error: DomainError, shown: tuple[str, ...] = ()) -> dict:
     return {error.field if error.field in shown else "form": [_(error.message)]}
 
 
+def _flashed(error: DomainError) -> str:
+    """A refusal as one sentence, the field it names in brackets before its full stop."""
+    message = _(error.message)
+    if not error.field:
+        return message
+    stop = message[-1] if message.endswith((".", "。")) else ""
+    return f"{message.removesuffix(stop)} ({error.field}){stop}"
+
+
 def _payouts_page(status: int = 200, errors=None, failed: str | None = None):
     """The payouts page; after a refused form, that form (``failed``) shows its errors and
     keeps what was typed."""
@@ -549,7 +558,7 @@ def propose_correction():
         for field in ("debit_account", "credit_account"):
             typed = request.form.get(field, "").strip()
             if typed and field not in errors and exceptions.unknown_accounts(db_session(), [typed]):
-                errors[field] = [_("there is no such account in the chart of accounts")]
+                errors[field] = [_("There is no such account in the chart of accounts.")]
         return _reconciliation_page(422, errors, "correction")
     legs = [
         {"side": "debit", "account": data["debit_account"], "amount_minor": data["amount"],
@@ -748,13 +757,13 @@ def download_report(name: str):
     schema = schemas.ReportQuerySchema()
     errors = schema.validate(request.args)
     if errors:
-        flash(_("The report has invalid fields: %(fields)s", fields=", ".join(errors)))
+        flash(_("The report has invalid fields: %(fields)s.", fields=", ".join(errors)))
         return redirect(url_for("finance_console.reports_page"))
     query = schema.load(request.args)
     try:
         return web.report_download(name, query, words=True)
     except DomainError as error:
-        flash(_(error.message) + (f" ({error.field})" if error.field else ""))
+        flash(_flashed(error))
         return redirect(url_for("finance_console.reports_page"))
 
 
@@ -764,7 +773,7 @@ def queue_report_build():
     """Have the worker build a report; it is listed here when ready."""
     data, errors = parse_form(schemas.ReportBuildInputSchema())
     if errors:
-        flash(_("The report has invalid fields: %(fields)s", fields=", ".join(errors)))
+        flash(_("The report has invalid fields: %(fields)s.", fields=", ".join(errors)))
         return redirect(url_for("finance_console.reports_page"))
     try:
         build = report_builds.request(
@@ -772,7 +781,7 @@ def queue_report_build():
             data["start"], data["end"], data["organisation_id"],
         )  # fmt: skip
     except DomainError as error:
-        flash(_(error.message) + (f" ({error.field})" if error.field else ""))
+        flash(_flashed(error))
         return redirect(url_for("finance_console.reports_page"))
     flash(_("Report %(id)s is being built; it appears below when ready.", id=build.id))
     return redirect(url_for("finance_console.reports_page"))
@@ -869,7 +878,7 @@ def provider_statement():
     schema = schemas.ReportQuerySchema()
     errors = schema.validate(request.args)
     if errors:
-        raise InvalidInput(N_("the statement has invalid fields"), field=sorted(errors)[0])
+        raise InvalidInput(N_("The statement has invalid fields."), field=sorted(errors)[0])
     query = schema.load(request.args)
     mine = acting_for()
     organisation_id = query["organisation_id"] or (mine[0] if mine else None)

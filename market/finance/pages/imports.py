@@ -135,7 +135,7 @@ def _upload() -> bytes:
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(N_("the file is too large"), field="file")
+        raise InvalidInput(N_("The file is too large."), field="file")
     return data
 
 
