@@ -220,8 +220,9 @@ def integer_bounds(_converter, field, ret, **_kwargs) -> dict:
 
 
 def _id_parameter(converter: IdConverter) -> dict:
-    """An id of the URL: a number up to its column's largest (beyond it nothing is found)."""
-    return {"type": "integer", "minimum": 0, "maximum": converter.bound}
+    """An id of the URL: from 1, where ids start, to its column's largest (outside that nothing
+    is found), the range an :class:`market.fields.Id` in a body publishes."""
+    return {"type": "integer", "minimum": 1, "maximum": converter.bound}
 
 
 class UnsupportedMediaType(DomainError):

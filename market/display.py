@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 import search
 from market.forms import error_lines, error_text, maxlength
-from market.hant import is_traditional, to_traditional
+from market.hant import is_traditional, own_words_to_traditional
 from market.i18n import reads_traditional
 from market.identity.models import StaffRole
 from market.identity.schemas import TERRITORIES
@@ -281,7 +281,10 @@ def quoting(sentence: str | None) -> Markup:
     if reads_traditional():
         # The exchange's own words follow the reader into Traditional; the quoted titles stay
         # as their authors typed them.
-        parts = [part if index % 2 else to_traditional(part) for index, part in enumerate(parts)]
+        parts = [
+            part if index % 2 else own_words_to_traditional(part)
+            for index, part in enumerate(parts)
+        ]
     return Markup("").join(typed(part) if index % 2 else part for index, part in enumerate(parts))
 
 

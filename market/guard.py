@@ -1,7 +1,8 @@
 """Input every request must pass before any view sees it, whatever the door (API or page).
 
 - A JSON body must parse, nest at most :data:`MAX_DEPTH` levels and be an object: anything
-  else (a list, ``null``, ``1e999999``, ten thousand brackets) is 400 with the reason.
+  else (a list, ``null``, ``NaN``, ten thousand brackets) is 400 with the reason. A number too
+  large for any field (``1e999999``, thousands of digits) is valid JSON: 422 naming its field.
 - No header value may hold a control character (tab aside): 400 naming the header.
 - A form field (page form or multipart) whose bytes are not UTF-8 is refused: 422 naming the
   field (a page shows its form again), never stored with the bytes replaced or left escaped.
@@ -54,11 +55,17 @@ def _depth(value) -> int:
     return deepest
 
 
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError("number out of range")
-    return number
+# Past this many digits Python refuses to read an integer (sys.int_info.default_max_str_digits);
+# no field holds one anywhere near as long.
+_MAX_DIGITS = 4000
+
+
+def _integer(text: str) -> int | float:
+    # An integer longer than Python reads, read as the infinity it is beyond (refused, with its
+    # field named, by _bad_value) rather than taken for a syntax error.
+    if len(text) > _MAX_DIGITS:
+        return -math.inf if text.startswith("-") else math.inf
+    return int(text)
 
 
 def _refuse_constant(name: str):
@@ -98,7 +105,7 @@ def _json_body():
         ) from None
     try:
         body = json.loads(
-            text, parse_float=_finite, parse_constant=_refuse_constant, object_pairs_hook=_object
+            text, parse_int=_integer, parse_constant=_refuse_constant, object_pairs_hook=_object
         )
     except _RepeatedKey as repeated:
         raise MalformedBody(N_("A key is given twice in one object."), field=repeated.key) from None
@@ -136,9 +143,12 @@ def _refused(*texts: str) -> str | None:
     return None
 
 
-def _bad_text(value, path: tuple = ()) -> tuple[tuple, str] | None:
+def _bad_value(value, path: tuple = ()) -> tuple[tuple, str] | None:
     """The path (keys and indexes) of the first string under ``value`` holding a forbidden
-    character, and its message, if any."""
+    character, or of the first number too large to be read (``1e309`` reads as infinity), and
+    its message, if any."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, N_("Number out of range.")
     if isinstance(value, str):
         message = _refused(value)
         return (path, message) if message else None
@@ -147,12 +157,12 @@ def _bad_text(value, path: tuple = ()) -> tuple[tuple, str] | None:
             where = (*path, str(key))
             if message := _refused(str(key)):
                 return where, message
-            found = _bad_text(item, where)
+            found = _bad_value(item, where)
             if found:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _bad_text(item, (*path, str(index)))
+            found = _bad_value(item, (*path, str(index)))
             if found:
                 return found
     return None
@@ -208,7 +218,7 @@ def check_request() -> None:
                 charset=[charset],
             )
     if request.is_json and not request.path.startswith(JSON_EXEMPT):
-        found = _bad_text(_json_body())
+        found = _bad_value(_json_body())
         if found:
             where, message = found
             error = InvalidInput(message)

@@ -215,8 +215,21 @@ def catalogue_to_traditional(text: str) -> str:
 _QUOTED = re.compile(r"(「[^」]*」|“[^”]*”)")
 
 
+# An amount in yuan as a Simplified sentence writes it (¥1,200.00); Traditional pages write
+# CN¥, ¥ alone being the yen there (Babel's zh_Hant; other currencies carry their codes already).
+_YUAN = re.compile(r"(?<![A-Z])¥")
+
+
+def own_words_to_traditional(text: str) -> str:
+    """The exchange's own words of a sentence (not what it quotes) in Traditional, its amounts
+    in yuan written as the Traditional pages write them (CN¥)."""
+    return _YUAN.sub("CN¥", to_traditional(text))
+
+
 def sentence_to_traditional(sentence: str) -> str:
     """A sentence of the exchange's (a notification) in Traditional, the titles it quotes in
     「…」 or “…” left as their authors typed them."""
     parts = _QUOTED.split(sentence or "")
-    return "".join(part if index % 2 else to_traditional(part) for index, part in enumerate(parts))
+    return "".join(
+        part if index % 2 else own_words_to_traditional(part) for index, part in enumerate(parts)
+    )

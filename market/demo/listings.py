@@ -164,8 +164,9 @@ def _plans(entry: Entry) -> list[dict]:
             {"kind": "usage_package", "name_zh": "100万次调用包", "name_en": "1,000,000 calls",
              "price_minor": price * 8, "currency": currency, "calls": 1_000_000},
         ]  # fmt: skip
-    plans = [{"kind": "one_time", "name_zh": "一次性授权", "name_en": "One-time licence",
-              "price_minor": price, "currency": currency}]  # fmt: skip
+    # Unnamed, as a provider leaves a plan that is just its kind: shown under the kind's name,
+    # translated into the reader's language and script (一次性授權 on a Traditional page).
+    plans = [{"kind": "one_time", "price_minor": price, "currency": currency}]
     if AssetKind(topic.kind).is_cultural and entry.ordinal % 4 == 0:
         plans.append(
             {"kind": "one_time", "name_zh": "独家授权", "name_en": "Exclusive licence",
@@ -210,7 +211,8 @@ def _listing_data(asset, entry: Entry, home: str) -> dict:
 
 
 def _plan(data: dict) -> dict:
-    plan = {"period": None, "periods": None, "calls": None, "exclusive": False}
+    plan = dict.fromkeys(("name_zh", "name_en", "period", "periods", "calls"))
+    plan["exclusive"] = False
     plan.update(data)
     plan.update(buyer_organisation_id=None, expires_at=None, terms=None)
     return plan

@@ -84,6 +84,8 @@ def send_mail(session: Session, mailer: Mailer, base_url: str, payload: dict) ->
         if locale == "zh_Hant":
             subject["zh"] = sentence_to_traditional(subject["zh"])
         body = f"{subject[first]}\n{subject[second]}\n\n{items}"
+        if subject.get("note"):  # people's own words (a provider's delivery note), as typed
+            body += f"{subject['note']}\n\n"
         body += f"\n{link}\n" if items else f"{link}\n"
         mailer.send(Mail(to=email, subject=subject[first], body=body))
     return len(recipients)

@@ -81,10 +81,12 @@ def deliver(
     now: datetime,
     actor: Actor = Actor.SYSTEM,
     user: User | None = None,
+    note: str | None = None,
 ) -> Entitlement:
     """Deliver a paid order: issue its entitlement and open the acceptance window (the worker
-    accepts for the buyer when it lapses)."""
-    orders.move(session, order, Action.DELIVER, actor, now, user)
+    accepts for the buyer when it lapses). The provider's ``note`` for the buyer is kept on the
+    delivery in the order's history and mailed with the notice."""
+    orders.move(session, order, Action.DELIVER, actor, now, user, note=note or None)
     starts_at = _renewal_start(session, order, now)
     entitlement = Entitlement(
         order_id=order.id,
@@ -107,7 +109,7 @@ def deliver(
     message = outbox.enqueue(session, AUTO_ACCEPT_TOPIC, {"order_id": order.id})
     message.available_at = order.acceptance_due_at
     session.flush()
-    notices.delivered(session, order, entitlement, now)
+    notices.delivered(session, order, entitlement, now, note or None)
     return entitlement
 
 

@@ -116,23 +116,30 @@ def _how_to_get(entitlement: Entitlement) -> tuple[str, str]:
     return "。请在订单页面下载文件", ". Download the files from the order's page"
 
 
-def delivered(session: Session, order: Order, entitlement: Entitlement, now: datetime) -> None:
+def delivered(
+    session: Session, order: Order, entitlement: Entitlement, now: datetime, note: str | None = None
+) -> None:
     """The buyer: the data is delivered, how to get it (``entitlement``'s download links or API
-    addresses), and until when it may accept or dispute (silence accepts when the window ends)."""
+    addresses), and until when it may accept or dispute (silence accepts when the window ends);
+    the provider's ``note``, if any, below, as typed."""
     zh_title, en_title = _title(order)
     due = order.acceptance_due_at
     due = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(CHINA)
     when = due.strftime("%Y-%m-%d %H:%M")
     zh_get, en_get = _how_to_get(entitlement)
-    _tell(
-        session, order.buyer_organisation_id, "order.delivered", order,
-        f"订单 {order.reference}（「{zh_title}」）已交付：请在 {when}（中国标准时间）前验收，"
-        f"或在此之前提出争议；逾期视为验收，款项结算给提供方{zh_get}",
-        f"Order {order.reference} (“{en_title}”) is delivered: accept it, or open a dispute, "
-        f"by {when} China Standard Time; after that it counts as accepted and the provider is "
-        f"paid{en_get}",
-        now,
-    )  # fmt: skip
+    zh_note, en_note = ("。提供方附言见下", ". The provider's note follows") if note else ("", "")
+    subject = {
+        "zh": f"订单 {order.reference}（「{zh_title}」）已交付：请在 {when}（中国标准时间）前验收，"
+              f"或在此之前提出争议；逾期视为验收，款项结算给提供方{zh_get}{zh_note}",
+        "en": f"Order {order.reference} (“{en_title}”) is delivered: accept it, or open a dispute, "
+              f"by {when} China Standard Time; after that it counts as accepted and the provider "
+              f"is paid{en_get}{en_note}",
+    }  # fmt: skip
+    if note:
+        subject["note"] = note
+    notifications.notify(
+        session, order.buyer_organisation_id, "order.delivered", subject, f"/orders/{order.id}", now
+    )
 
 
 def dispute_opened(session: Session, order: Order, reason: str, now: datetime) -> None:

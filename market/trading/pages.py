@@ -365,7 +365,12 @@ def order_action(order_id: int, action: str):
     try:
         if action == "deliver":
             orders.require_provider(order, mine)
-            delivery.deliver(session, order, trading_settings(), now, Actor.PROVIDER, user)
+            data, errors = parse_form(schemas.DeliverySchema())
+            if errors:
+                return _order_page(order_id, 422, errors)
+            delivery.deliver(
+                session, order, trading_settings(), now, Actor.PROVIDER, user, note=data["note"]
+            )
             flash(_("Marked as delivered. The buyer's acceptance window is open."))
         else:
             orders.require_buyer(order, mine)

@@ -86,6 +86,13 @@ class OrderQuerySchema(Schema):
     role = fields.String(load_default="buyer", validate=validate.OneOf(["buyer", "provider"]))
 
 
+class DeliverySchema(Schema):
+    """The provider marks an order delivered, with an optional note for the buyer (how to fetch
+    the data, whom to ask)."""
+
+    note = Text(load_default=None, validate=Length(max=2000))
+
+
 class DisputeReasonSchema(Schema):
     """Why the buyer disputes an order."""
 

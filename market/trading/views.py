@@ -154,12 +154,17 @@ def refresh_stripe_payment(order_id: int):
 
 @blp.route("/orders/<int:order_id>/deliver", methods=["POST"])
 @requires("orders:write")
+@blp.arguments(schemas.DeliverySchema, required=False)
 @blp.response(200, schemas.OrderSchema)
-def deliver_order(order_id: int):
-    """Mark a paid API order delivered (the provider): the buyer's entitlement starts."""
+def deliver_order(data, order_id: int):
+    """Mark a paid API order delivered (the provider): the buyer's entitlement starts; an
+    optional ``note`` tells the buyer how to fetch the data."""
     order = _locked_order(order_id)
     orders.require_provider(order, acting_for(), Action.DELIVER)
-    delivery.deliver(db_session(), order, trading_settings(), utcnow(), Actor.PROVIDER, _caller())
+    delivery.deliver(
+        db_session(), order, trading_settings(), utcnow(), Actor.PROVIDER, _caller(),
+        note=data.get("note"),
+    )  # fmt: skip
     return order
 
 

@@ -45,10 +45,15 @@ EVIDENCE_FIELDS = (
 )
 
 
-def _last_evidence(submitted: list, organisation: Organisation) -> dict:
-    """The form as last submitted, so a resubmission changes only what the reviewer asked."""
+def _last_evidence(submitted: list, organisation: Organisation, user) -> dict:
+    """The form as last submitted, so a resubmission changes only what the reviewer asked; the
+    first time, what the exchange knows already: the registration number given at sign-up and
+    the signed-in user's e-mail as the contact's (most often the one who fills it in)."""
     if not submitted:
-        return {"registration_number": organisation.registration_number or ""}
+        return {
+            "registration_number": organisation.registration_number or "",
+            "contact_email": user.email,
+        }
     return {name: getattr(submitted[0], name) or "" for name in EVIDENCE_FIELDS}
 
 
@@ -66,7 +71,7 @@ def _own_page(organisation: Organisation, status: int = 200, errors=None):
         history=services.history(session, organisation.id),
         labels=ACTION_LABELS,
         errors=errors or {},
-        form=request.form if errors else _last_evidence(submitted, organisation),
+        form=request.form if errors else _last_evidence(submitted, organisation, current_user()),
     )
     return page, status
 

@@ -86,6 +86,28 @@ def test_integers_in_bodies_are_exact_and_bounded(caller, body, field):
 
 
 @pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ('{"plan_id": 1e309, "usage_scenario": "research"}', "plan_id"),
+        ('{"plan_id": -1e309, "usage_scenario": "research"}', "plan_id"),
+        ('{"plan_id": ' + "9" * 5000 + ', "usage_scenario": "research"}', "plan_id"),
+        ('{"plan_id": 1, "usage_scenario": "research", "x": [0, 1e309]}', "x"),
+    ],
+    ids=["huge-float", "huge-negative-float", "thousands-of-digits", "nested"],
+)
+def test_a_number_too_large_to_read_is_out_of_range_naming_its_field(caller, payload, field):
+    # Valid JSON (RFC 8259 sets no limit): the number is refused, not the body's syntax.
+    api, headers, _organisation = caller
+    response = api.post(
+        "/api/v1/orders", data=payload, headers=headers | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)[:200]
+    errors = response.get_json()["errors"]
+    assert list(errors) == [field]
+    assert "Number out of range." in str(errors[field])
+
+
+@pytest.mark.parametrize(
     "content_type", ["text/plain", "application/xml", "application/x-www-form-urlencoded"]
 )
 def test_a_json_operation_refuses_another_media_type(caller, content_type):

@@ -70,11 +70,15 @@ def test_ids_a_caller_sends_start_at_one(document):
     ids = {where: schema for where, schema in _integers_sent(document) if named.search(where)}
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            for parameter in operation.get("parameters", []) if method != "parameters" else []:
-                if parameter["in"] == "query" and parameter["name"].endswith("_id"):
+            # A path's own ids are listed once for all its operations, under "parameters".
+            parameters = operation if method == "parameters" else operation.get("parameters", [])
+            for parameter in parameters:
+                integer = parameter["schema"].get("type") == "integer"
+                if integer and parameter["name"].endswith("_id"):
                     ids[f"{method.upper()} {path} ?{parameter['name']}"] = parameter["schema"]
     assert any(where.endswith("plan_id") for where in ids)
     assert any(where.endswith("file_id") for where in ids)
+    assert any(where.endswith("{order_id} ?order_id") for where in ids)
     assert {
         where: schema["minimum"] for where, schema in ids.items() if schema["minimum"] != 1
     } == {}

@@ -10,8 +10,8 @@ from market.errors import InvalidInput
 from market.trading.models import Order
 from tests import factories
 from tests.listings import factories as listing_factories
-from tests.trading.helpers import scalars
-from tests.web import WebClient
+from tests.trading.helpers import pay_by_bank, scalars
+from tests.web import WebClient, page_text
 
 EN = {"Accept-Language": "en"}
 
@@ -396,3 +396,31 @@ def test_a_provider_is_told_before_the_form_that_it_cannot_buy_its_own_listing(e
         )
         assert 'data-testid="buy"' not in html and 'data-testid="buy-form"' not in html
         assert 'data-testid="buy-needs-organisation"' not in html
+
+
+def test_the_receipt_says_what_the_order_was_bought_for_and_who_receives_it(
+    exchange, listing_of, db
+):
+    buyer, headers = exchange.new_buyer(db, jurisdiction="HK", registration_number="CR-5")
+    listing = listing_of(
+        terms=listing_factories.terms(territory=["*"], cross_border=True), review=OUTBOUND_REVIEW
+    )
+    body = {"plan_id": listing.live_revision.plans[0].id, "usage_scenario": "research"}
+    order = exchange.api("POST", "/orders", headers, json={**body, **DECLARATION}).get_json()
+    paid = pay_by_bank(exchange, order)
+    assert paid.status_code in (200, 201), paid.get_json()
+    web = WebClient(exchange.app)
+    web.log_in(buyer.memberships[0].user.email, factories.PASSWORD)
+    order_page = web.get(f"/orders/{order['id']}", headers=EN).get_data(as_text=True)
+    receipt = web.get(f"/orders/{order['id']}/receipt", headers=EN).get_data(as_text=True)
+    for testid, said in (
+        ("order-usage", "Research abroad"),
+        ("cross-border-recipient", "Far Data"),
+    ):
+        shown = _cell(order_page, testid)
+        assert said in shown
+        assert _cell(receipt, testid) == shown
+
+
+def _cell(page: str, testid: str) -> str:
+    return page_text(page.split(f'data-testid="{testid}">', 1)[1].split("</td>", 1)[0])

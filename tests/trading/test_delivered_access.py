@@ -1,6 +1,9 @@
 """A delivered order tells its buyer how to get the data it is asked to accept: the download
 links, or for API delivery the entitlement and the API's addresses (page, mail and manifest)."""
 
+from email import message_from_bytes, policy
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from market.listings.models import Notification
@@ -96,3 +99,54 @@ def test_an_order_names_its_entitlement_once_delivered(exchange, listing_of):
     assert read["entitlement_id"] == entitlement["id"]
     schema = exchange.app.test_client().get("/api/openapi.json").get_json()["components"]["schemas"]
     assert schema["Order"]["properties"]["entitlement_id"]["readOnly"] is True
+
+
+DELIVERY_NOTE = "数据已开通：用 deliveries:read 的客户端读取。\n问题请联系 data@provider.cn"
+
+
+def test_the_provider_s_delivery_note_reaches_the_buyer_on_the_page_and_by_mail(
+    exchange, listing_of, drain
+):
+    package = listing_factories.plan(kind="usage_package", calls=5, name_en="5 calls")
+    order = place(exchange, listing_of(delivery_method="api", plans=[package]))
+    pay_by_bank(exchange, order)
+    path = f"/orders/{order['id']}/deliver"
+    delivered = exchange.api("POST", path, exchange.provider_api, json={"note": DELIVERY_NOTE})
+    assert delivered.status_code == 200, delivered.get_json()
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    html = web.get(f"/orders/{order['id']}", headers=EN).get_data(as_text=True)
+    assert "问题请联系 data@provider.cn" in html
+    assert "The provider's note follows" in _told(exchange, "order.delivered")["en"]
+    drain()
+    folder = Path(exchange.app.config["MAIL_SINK"].removeprefix("file:"))
+    bodies = [
+        message.get_content()
+        for message in (
+            message_from_bytes(mail.read_bytes(), policy=policy.default)
+            for mail in folder.glob("*.eml")
+        )
+        if message["To"].lower() == exchange.buyer_user.email.lower()
+    ]
+    assert any(DELIVERY_NOTE in body for body in bodies)
+
+
+def test_a_delivery_note_too_long_is_refused_naming_it_at_both_doors(exchange, listing_of):
+    package = listing_factories.plan(kind="usage_package", calls=5, name_en="5 calls")
+    order = place(exchange, listing_of(delivery_method="api", plans=[package]))
+    pay_by_bank(exchange, order)
+    path = f"/orders/{order['id']}/deliver"
+    refused = exchange.api("POST", path, exchange.provider_api, json={"note": "x" * 2001})
+    assert refused.status_code == 422
+    assert list(refused.get_json()["errors"]) == ["note"]
+    web = WebClient(exchange.app)
+    web.log_in(exchange.provider_user.email, factories.PASSWORD)
+    page = f"/orders/{order['id']}"
+    form = {"note": "x" * 2001}
+    answer = web.submit(path, form, page=page, headers=EN)
+    assert answer.status_code == 422
+    assert 'id="note-error"' in answer.get_data(as_text=True)
+    assert exchange.api("GET", page, exchange.buyer_api).get_json()["status"] == "paid"
+    done = web.submit(path, {"note": "Fetch it with your API client."}, page=page)
+    assert done.status_code == 302
+    assert exchange.api("GET", page, exchange.buyer_api).get_json()["status"] == "delivered"

@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.numbers import format_currency
 
 from market.listings.models import Notification
 from market.trading.models import Order
@@ -148,3 +149,25 @@ def test_a_reviewers_note_reaches_a_traditional_reader_as_typed_and_on_its_lines
     web.log_in(exchange.provider_user.email, factories.PASSWORD)
     page = web.get("/notifications").get_data(as_text=True)
     assert '<li class="lines">' in page
+
+
+def test_a_traditional_reader_is_told_amounts_in_yuan_as_the_traditional_pages_write_them(
+    exchange, listing, drain, db
+):
+    # Simplified writes yuan ¥; Traditional writes CN¥ (¥ alone is the yen there).
+    exchange.buyer_user.locale = "zh_Hant"
+    db.commit()
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    drain()
+    web = WebClient(exchange.app)
+    web.log_in(exchange.buyer_user.email, factories.PASSWORD)
+    traditional = {"Accept-Language": "zh-HK"}
+    page = page_text(web.get(f"/orders/{order['id']}", headers=traditional).text)
+    amount = format_currency(order["price_minor"] / 100, "CNY", locale="zh_Hant")
+    assert amount in page
+    (paid,) = [m for m in _mails(exchange.app, exchange.buyer_user.email) if "付款" in m["Subject"]]
+    chinese = paid.get_content().splitlines()[0]  # the English line below writes CN¥ too
+    assert amount in chinese and amount in paid["Subject"]
+    notices = page_text(web.get("/notifications", headers=traditional).text)
+    assert amount in notices

@@ -388,3 +388,13 @@ def test_an_unnamed_plan_is_named_by_its_kind_on_the_order_and_receipt(
     for page in (f"/orders/{order['id']}", f"/orders/{order['id']}/receipt"):
         html = buyer.get(page, headers=headers).get_data(as_text=True)
         assert name in html and "None" not in html, page
+
+
+def test_a_plan_named_as_its_kind_shows_the_kind_once_on_the_traditional_receipt(exchange, listing):
+    # Named 一次性授权 by its provider: the receipt adds no 一次性授權 beside it.
+    order = place(exchange, listing)
+    pay_by_bank(exchange, order)
+    buyer = _web(exchange.app, exchange.buyer_user)
+    receipt = buyer.get(f"/orders/{order['id']}/receipt", headers={"Accept-Language": "zh-HK"})
+    plan = page_text(receipt.text.split('data-testid="receipt-plan">', 1)[1].split("</td>")[0])
+    assert plan == "一次性授权"

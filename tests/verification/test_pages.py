@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -119,3 +120,14 @@ def test_the_evidence_is_named_as_the_organisations_jurisdiction_names_it(
     assert said[0].removesuffix("扫描件").removesuffix("掃描件").removesuffix(" scan") in (
         page_text(refused.get_data(as_text=True))
     )
+
+
+def test_the_first_evidence_form_offers_the_signed_in_user_s_e_mail_as_the_contact(db, client):
+    owner = factories.user(db, "owner@example.cn")
+    organisation = factories.organisation(db, owner, verified=False)
+    db.commit()
+    client.log_in(owner.email)
+    page = f"/organisations/{organisation.id}/verification"
+    form = client.get(page).get_data(as_text=True)
+    (contact,) = re.findall(r'<input[^>]*name="contact_email"[^>]*>', form)
+    assert 'value="owner@example.cn"' in contact
