@@ -4,6 +4,8 @@ the unit of work (one commit per request)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request
@@ -15,6 +17,7 @@ from jinja2.bccache import Bucket
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect, Rule
+from werkzeug.routing.rules import RulePart
 
 import search
 from ledger import errors as ledger_errors
@@ -75,15 +78,90 @@ ONE_REQUEST_LIMITS = (
 )
 
 
+@dataclass(frozen=True)
+class ParsedRule:
+    """What werkzeug parses out of a rule's text: the parts its matcher matches, the trace its
+    builders build from, and each converter as the text asks for it (variable, converter name,
+    arguments) with what the parts were made from (its regex, weight and whether it stays
+    within one path segment)."""
+
+    parts: tuple[RulePart, ...]
+    trace: tuple[tuple[bool, str], ...]
+    converters: tuple[tuple[str, str, tuple, tuple], ...]
+    shapes: tuple[tuple[str, int, bool], ...]
+
+
+def _shape(converter) -> tuple[str, int, bool]:
+    return converter.regex, converter.weight, converter.part_isolating
+
+
 class LazyBuildRule(Rule):
-    """A URL rule that compiles its two URL builders the first time it builds a URL.
+    """A URL rule parsed once per process, that compiles its two URL builders the first time it
+    builds a URL.
 
     Werkzeug compiles both builders of every rule (generated Python source, ``compile``) when
     the rule is added: 1,600 rules made that 85% of ``create_app``'s time, paid by every test
     that builds an app and every process for the rules it never builds a URL with. The
     builder is the one werkzeug compiles, from the same parts, only later; matching is
     unchanged.
+
+    Werkzeug also parses each rule's text (a regular expression over it, the converters'
+    arguments, the parts' regexes and weights) for every map it is added to, about half of what
+    was left of ``create_app``; the test suite builds an app per test. :attr:`parsed` keeps, for
+    the process, what the first parse of a text made (:class:`ParsedRule`): a rule of the same
+    text, on a map of the same settings and converter classes, takes those parts and that trace
+    (werkzeug's matcher and builders only read them) and gets converters of its own, made for
+    its own map with the same arguments; a converter that comes out otherwise (another regex,
+    weight or segment rule) has the rule parsed again. A production process builds one app, so
+    there every rule is parsed as before.
     """
+
+    parsed: ClassVar[dict[tuple, ParsedRule]] = {}
+
+    def _parse_key(self) -> tuple:
+        domain = self.host if self.map.host_matching else self.subdomain
+        converters = tuple(self.map.converters.items())
+        return self.rule, domain or "", self.map.host_matching, self.merge_slashes, converters
+
+    def compile(self) -> None:
+        """Take the parts and trace of the rule's text if parsed before, else parse it."""
+        key = self._parse_key()
+        known = self.parsed.get(key)
+        if known is not None and self._take(known):
+            return
+        self._asked: list[tuple[str, str, tuple, tuple]] = []
+        super().compile()
+        asked, self._asked = self._asked, None
+        self.parsed[key] = ParsedRule(
+            parts=tuple(self._parts),
+            trace=tuple(self._trace),
+            converters=tuple(asked),
+            shapes=tuple(_shape(self._converters[variable]) for variable, *_ in asked),
+        )
+
+    def get_converter(self, variable_name, converter_name, args, kwargs):
+        """Werkzeug's converter for a variable, the request noted while the rule is parsed."""
+        converter = super().get_converter(variable_name, converter_name, args, kwargs)
+        if getattr(self, "_asked", None) is not None:
+            self._asked.append((variable_name, converter_name, args, tuple(kwargs.items())))
+        return converter
+
+    def _take(self, known: ParsedRule) -> bool:
+        converters = {}
+        for (variable, name, args, kwargs), shape in zip(
+            known.converters, known.shapes, strict=True
+        ):
+            converter = super().get_converter(variable, name, args, dict(kwargs))
+            if _shape(converter) != shape:
+                return False
+            converters[variable] = converter
+        self._parts = list(known.parts)
+        self._trace = list(known.trace)
+        self._converters = converters
+        self.arguments.update(converters)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+        return True
 
     def _compile_builder(self, append_unknown: bool = True):
         name = "_build_unknown" if append_unknown else "_build"
