@@ -30,7 +30,7 @@ FACET_KINDS = ("keyword", "boolean")
 
 #: Bumped whenever analysis (analyzers, synonyms, segmentation) changes, so that
 #: ``ensure_index`` asks for a reindex instead of serving a stale index.
-ANALYSIS_VERSION = 15
+ANALYSIS_VERSION = 16
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _INT_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}

@@ -1121,3 +1121,34 @@ def test_a_listing_in_the_place_named_counts_the_place_as_a_word_it_holds(engine
     )
     assert "macao" not in [hit.id for hit in alone.hits]
     engine.drop_index(FORMS_SPEC)
+
+
+TITLED = IndexSpec(
+    "titled",
+    fields=(
+        text("title", "en", boost=3, suggest=True),
+        text("description", "en"),
+        keyword("region"),
+    ),
+)
+
+
+def test_a_longer_title_costs_little_against_a_place_the_query_names(engine):
+    # Shenzhen's station observations, whose longer title names the weather, come before the
+    # other cities' forecasts, whose short titles do: a title's length says little of how
+    # much it is about a word (OpenSearch weighed it as a description's, Lucene's default).
+    engine.ensure_index(TITLED)
+    docs = [
+        {"id": "observations", "region": "shenzhen",
+         "title": "hourly weather station observations from surface stations",
+         "description": "hourly temperature, humidity and wind from surface stations"},
+        *({"id": f"forecast-{city}", "region": city, "title": "weather forecast",
+           "description": "seven-day hourly forecasts for every district"}
+          for city in ("beijing", "shanghai", "hangzhou")),
+        *({"id": f"other-{n}", "region": "shenzhen", "title": title, "description": title}
+          for n, title in enumerate(("bus card taps", "metro ridership", "port throughput"))),
+    ]  # fmt: skip
+    engine.index(TITLED, docs, refresh=True)
+    found = engine.search(TITLED, Query(text="weather", boosts={"region": ["shenzhen"]}))
+    assert [hit.id for hit in found.hits][0] == "observations"
+    engine.drop_index(TITLED)
