@@ -623,8 +623,44 @@ def expand(
 
 def words_of(text: str, synonyms: Synonyms | None = None) -> list[Group]:
     """The word groups a search of ``text`` matches (:func:`query_terms`, :func:`expand`),
-    those of a purpose clause marked (:func:`purpose_words`)."""
-    return expand(query_terms(text), synonyms, purpose_words(text))
+    those of a purpose clause marked (:func:`purpose_words`), without the words that only
+    say how the data is broken down (:func:`breakdown_words`) when any other is there."""
+    terms = query_terms(text)
+    cut = breakdown_words(text)
+    kept = [t for t in terms if t not in cut]
+    return expand(kept if kept else terms, synonyms, purpose_words(text))
+
+
+#: Words after which a request names how its data is broken down (by industry, per station,
+#: 按小区), not which data it wants.
+BREAKDOWN_OPENERS = frozenset("by per 按".split())  # noqa: SIM905
+_BREAKDOWN_JOINERS = frozenset("and or 和 及 与".split())  # noqa: SIM905
+
+
+def breakdown_words(text: str) -> frozenset[str]:
+    """The query words (as :func:`query_terms` reads them) that only name a breakdown of the
+    data: the word after by, per or 按 (and 按 itself, which is no stop word), and those
+    joined to it by and / or (by route and stop), unless the request says them of the data
+    as well. Every dataset is cut by
+    something; as a word to match, electricity usage by industry found the carbon accounts,
+    whose columns include an industry, above the grid's load curves."""
+    data, breakdown = set(), set()
+    state, opener = "", ""  # "opened": by was said; "named": a word of the breakdown followed
+    for token in (RESPELT.get(t, t) for t in (t.lower() for t in tokenizer().cut(fold(text)))):
+        if token in BREAKDOWN_OPENERS:
+            state, opener = "opened", token
+        elif not _keep(token):
+            state = "" if token.strip() else state
+        elif state == "named" and token in _BREAKDOWN_JOINERS:
+            state = "opened"
+        elif state == "opened" and token not in STOPWORDS:
+            breakdown.update((token, opener) if opener not in STOPWORDS else (token,))
+            state = "named"
+        elif state != "opened" or token not in STOPWORDS:  # by the hour: the is skipped
+            state = ""
+            if token not in STOPWORDS:
+                data.add(token)
+    return frozenset(breakdown - data)
 
 
 #: How much a word of purpose weighs against a word of the data wanted.

@@ -1069,6 +1069,40 @@ def test_words_of_purpose_weigh_less_than_the_words_of_the_data(engine, request_
     engine.drop_index(PURPOSE_SPEC)
 
 
+def test_the_words_naming_a_breakdown_are_not_words_of_the_data():
+    def words(text: str) -> list[str]:
+        return [g.text for g in analysis.words_of(text)]
+
+    assert words("electricity usage by industry") == ["electricity", "usage"]
+    assert words("bus card taps by route and stop") == ["bus", "card", "taps"]
+    assert words("rainfall by the hour in Shenzhen") == ["rainfall", "shenzhen"]
+    assert words("按行业 用电量") == ["用电量"]
+    # Said of the data as well, or alone, the word stays; 按揭 (mortgage) is no 按.
+    assert words("district boundaries by district") == ["district", "boundaries"]
+    assert words("by industry") == ["industry"]
+    assert words("按揭 利率") == ["按揭", "利率"]
+
+
+@pytest.mark.parametrize("request_", ["electricity usage by industry", "电力 按行业"])
+def test_a_listing_holding_the_breakdown_does_not_rank_above_the_data(engine, request_):
+    # The carbon accounts hold industry among their columns: as a word to match, it brought
+    # them above the grid's load curves for electricity usage by industry.
+    engine.ensure_index(PURPOSE_SPEC)
+    docs = [
+        {"id": "load", "title": "electricity load 电力 负荷"},
+        {
+            "id": "carbon",
+            "title": "carbon emission accounts of key enterprises, columns: industry, "
+            "electricity 碳排放 核算 重点 企业 行业 电力 排放 因子",
+        },
+        *({"id": f"other-{n}", "title": f"harbour tides {n} 港口 潮汐"} for n in range(6)),
+    ]
+    engine.index(PURPOSE_SPEC, docs, refresh=True)
+    results = engine.search(PURPOSE_SPEC, Query(text=request_))
+    assert results.hits[0].id == "load"
+    engine.drop_index(PURPOSE_SPEC)
+
+
 FORMS_SPEC = IndexSpec("forms", fields=(text("title", "mixed"), keyword("region")))
 
 
