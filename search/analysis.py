@@ -624,11 +624,18 @@ def expand(
 def words_of(text: str, synonyms: Synonyms | None = None) -> list[Group]:
     """The word groups a search of ``text`` matches (:func:`query_terms`, :func:`expand`),
     those of a purpose clause marked (:func:`purpose_words`), without the words that only
-    say how the data is broken down (:func:`breakdown_words`) when any other is there."""
+    say how the data is broken down (:func:`breakdown_words`) while the other words of the
+    data outnumber those of purpose: a purpose's words count among the words to match, so
+    without the breakdown, crop yields by county to train a crop model would find a model
+    training corpus (crop, train, model) before the crop yields (crop, yields)."""
     terms = query_terms(text)
+    purpose = purpose_words(text)
     cut = breakdown_words(text)
     kept = [t for t in terms if t not in cut]
-    return expand(kept if kept else terms, synonyms, purpose_words(text))
+    data = {t for t in kept if t not in purpose and not form_word(t)}
+    if not cut or len(data) <= len({t for t in kept if t in purpose}):
+        kept = terms
+    return expand(kept, synonyms, purpose)
 
 
 #: Words after which a request names how its data is broken down (by industry, per station,

@@ -1081,6 +1081,10 @@ def test_the_words_naming_a_breakdown_are_not_words_of_the_data():
     assert words("district boundaries by district") == ["district", "boundaries"]
     assert words("by industry") == ["industry"]
     assert words("按揭 利率") == ["按揭", "利率"]
+    # Nor when the words of purpose would then match as many as the words of the data do.
+    assert words("crop yields by county to train a crop model") == [
+        "crop", "yields", "county", "train", "model"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("request_", ["electricity usage by industry", "电力 按行业"])
