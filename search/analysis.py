@@ -618,7 +618,15 @@ def expand(
             said = words[start] in purpose
             groups += [dataclasses.replace(g, purpose=True) for g in run] if said else run
             start = end
+    qualities = [g for g in groups if any(a in _QUALITIES for a in g.alternatives)]
+    if qualities and len(qualities) < len(groups):
+        groups = [g for g in groups if g not in qualities]
     return groups
+
+
+#: A quality every kind of listing may state (high resolution: satellite imagery, murals,
+#: woodcarvings alike), which chooses no product: left out beside a word that does.
+_QUALITIES = frozenset((("高清",), ("高分辨率",), ("high", "resolution")))
 
 
 def words_of(text: str, synonyms: Synonyms | None = None) -> list[Group]:

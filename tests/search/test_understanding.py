@@ -1107,6 +1107,24 @@ def test_a_listing_holding_the_breakdown_does_not_rank_above_the_data(engine, re
     engine.drop_index(PURPOSE_SPEC)
 
 
+@pytest.mark.parametrize("request_", ["high resolution museum images", "博物馆高清图片"])
+def test_a_quality_any_listing_may_state_does_not_choose_the_product(engine, request_):
+    # High resolution is said of satellite imagery, murals and woodcarvings alike: as a word
+    # to match, it brought the satellite imagery first for high resolution museum images.
+    assert [g.text for g in analysis.words_of("古画高清图片")] == ["古画", "图片"]
+    assert [g.text for g in analysis.words_of("高清")] == ["高清"]
+    engine.ensure_index(PURPOSE_SPEC)
+    docs = [
+        {"id": "satellite", "title": "high resolution satellite imagery 高分辨率 卫星 影像"},
+        {"id": "museum", "title": "museum artefacts 博物馆 文物"},
+        *({"id": f"other-{n}", "title": f"harbour images {n} 港口 图片"} for n in range(6)),
+    ]
+    engine.index(PURPOSE_SPEC, docs, refresh=True)
+    results = engine.search(PURPOSE_SPEC, Query(text=request_))
+    assert results.hits[0].id == "museum"
+    engine.drop_index(PURPOSE_SPEC)
+
+
 FORMS_SPEC = IndexSpec("forms", fields=(text("title", "mixed"), keyword("region")))
 
 
