@@ -618,13 +618,64 @@ def expand(
             said = words[start] in purpose
             groups += [dataclasses.replace(g, purpose=True) for g in run] if said else run
             start = end
+    qualities = [g for g in groups if any(a in _QUALITIES for a in g.alternatives)]
+    if qualities and len(qualities) < len(groups):
+        groups = [g for g in groups if g not in qualities]
     return groups
+
+
+#: A quality every kind of listing may state (high resolution: satellite imagery, murals,
+#: woodcarvings alike), which chooses no product: left out beside a word that does.
+_QUALITIES = frozenset((("高清",), ("高分辨率",), ("high", "resolution")))
 
 
 def words_of(text: str, synonyms: Synonyms | None = None) -> list[Group]:
     """The word groups a search of ``text`` matches (:func:`query_terms`, :func:`expand`),
-    those of a purpose clause marked (:func:`purpose_words`)."""
-    return expand(query_terms(text), synonyms, purpose_words(text))
+    those of a purpose clause marked (:func:`purpose_words`), without the words that only
+    say how the data is broken down (:func:`breakdown_words`) while the other words of the
+    data outnumber those of purpose: a purpose's words count among the words to match, so
+    without the breakdown, crop yields by county to train a crop model would find a model
+    training corpus (crop, train, model) before the crop yields (crop, yields)."""
+    terms = query_terms(text)
+    purpose = purpose_words(text)
+    cut = breakdown_words(text)
+    kept = [t for t in terms if t not in cut]
+    data = {t for t in kept if t not in purpose and not form_word(t)}
+    if not cut or len(data) <= len({t for t in kept if t in purpose}):
+        kept = terms
+    return expand(kept, synonyms, purpose)
+
+
+#: Words after which a request names how its data is broken down (by industry, per station,
+#: 按小区), not which data it wants.
+BREAKDOWN_OPENERS = frozenset("by per 按".split())  # noqa: SIM905
+_BREAKDOWN_JOINERS = frozenset("and or 和 及 与".split())  # noqa: SIM905
+
+
+def breakdown_words(text: str) -> frozenset[str]:
+    """The query words (as :func:`query_terms` reads them) that only name a breakdown of the
+    data: the word after by, per or 按 (and 按 itself, which is no stop word), and those
+    joined to it by and / or (by route and stop), unless the request says them of the data
+    as well. Every dataset is cut by
+    something; as a word to match, electricity usage by industry found the carbon accounts,
+    whose columns include an industry, above the grid's load curves."""
+    data, breakdown = set(), set()
+    state, opener = "", ""  # "opened": by was said; "named": a word of the breakdown followed
+    for token in (RESPELT.get(t, t) for t in (t.lower() for t in tokenizer().cut(fold(text)))):
+        if token in BREAKDOWN_OPENERS:
+            state, opener = "opened", token
+        elif not _keep(token):
+            state = "" if token.strip() else state
+        elif state == "named" and token in _BREAKDOWN_JOINERS:
+            state = "opened"
+        elif state == "opened" and token not in STOPWORDS:
+            breakdown.update((token, opener) if opener not in STOPWORDS else (token,))
+            state = "named"
+        elif state != "opened" or token not in STOPWORDS:  # by the hour: the is skipped
+            state = ""
+            if token not in STOPWORDS:
+                data.add(token)
+    return frozenset(breakdown - data)
 
 
 #: How much a word of purpose weighs against a word of the data wanted.

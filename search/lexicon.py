@@ -371,19 +371,10 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "credit scoring",
     ),
     ("信用", "征信", "资信", "credit"),
-    (
-        "信贷",
-        "贷款",
-        "按揭",
-        "房贷",
-        "loan",
-        "loans",
-        "lending",
-        "mortgage",
-        "mortgages",
-        "借贷",
-        "借款",
-    ),
+    ("信贷", "贷款", "loan", "loans", "lending", "借贷", "借款"),
+    # A mortgage is one kind of loan, not another word for it: in the loan group, a small
+    # business's loan defaults found the property reports (whose uses name 按揭风控) first.
+    ("按揭", "房贷", "住房贷款", "mortgage", "mortgages", "home loan", "home loans"),
     (
         "违约",
         "逾期",
@@ -1287,7 +1278,17 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
         "remote sensing imagery",
     ),
     ("街道", "街道办", "subdistrict", "subdistricts"),
-    ("社区", "community", "communities"),
+    # A neighbourhood (街区) is what the mainland's administration calls a community (社区).
+    (
+        "社区",
+        "街区",
+        "community",
+        "communities",
+        "neighbourhood",
+        "neighbourhoods",
+        "neighborhood",
+        "neighborhoods",
+    ),
     ("区县", "县区", "district", "districts", "county", "counties"),
     ("城市规划", "urban planning", "city planning", "town planning"),
     ("选址", "选点", "site selection", "location planning"),

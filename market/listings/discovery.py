@@ -94,6 +94,21 @@ for _words, _regions in AREA_WORDS.items():
         PLACE_WORDS[_region] += _words
 
 
+#: Wider regions whose listings cover an area a query names though it does not name them:
+#: the Greater Bay Area's listings cover Guangdong's and the Pearl River Delta's cities
+#: (judged as theirs). Favoured as a place named is, without the regions lying in them
+#: (Hong Kong and Macao are neither in Guangdong nor in the delta).
+COVERING = {
+    "greater_bay_area": (
+        "广东",
+        "广东省",
+        "guangdong",
+        "珠三角",
+        "珠江三角洲",
+        "pearl river delta",
+    ),
+}
+
 #: Words about something else that name its region with one character or a short name (港股:
 #: Hong Kong stocks; MTR). They favour that region's listings and stay in the query as words.
 REGION_HINTS = {
@@ -229,6 +244,7 @@ def _read_text(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
     name = vocabulary.name_key(text) if len(text) <= MAX_NAME_LENGTH else ""
     named = with_places(text)
     placed = tuple(vocabulary.within(regions_named(named, hints=False)))
+    placed += tuple(r for r in regions_named(named, hints=False, words=COVERING) if r not in placed)
     hinted = [r for r in vocabulary.within(regions_named(named)) if r not in placed]
     return without_places(named), placed, tuple(hinted), name
 
@@ -308,9 +324,11 @@ def _after_place(token: str, places: set[str]) -> str:
     return thing if len(thing) >= 2 else token
 
 
-def regions_named(text: str, hints: bool = True) -> list[str]:
-    """The regions whose place words (and, with ``hints``, :data:`REGION_HINTS`) appear in
-    the query (either script, any case)."""
+def regions_named(
+    text: str, hints: bool = True, words: dict[str, tuple[str, ...]] | None = None
+) -> list[str]:
+    """The regions whose place words (:data:`PLACE_WORDS` unless ``words`` are given, and,
+    with ``hints``, :data:`REGION_HINTS`) appear in the query (either script, any case)."""
     folded = search.analysis.fold(text[:500]).lower()
     # Latin words only whole (hk, not the letters inside another word); Chinese anywhere. A
     # possessive s is no part of a name: Hong Kong's names Hong Kong.
@@ -321,8 +339,8 @@ def regions_named(text: str, hints: bool = True) -> list[str]:
 
     return [
         region
-        for region, words in PLACE_WORDS.items()
-        if any(named(w) for w in words + (REGION_HINTS.get(region, ()) if hints else ()))
+        for region, said in (PLACE_WORDS if words is None else words).items()
+        if any(named(w) for w in said + (REGION_HINTS.get(region, ()) if hints else ()))
     ]
 
 

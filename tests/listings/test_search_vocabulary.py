@@ -115,6 +115,16 @@ def test_the_pearl_river_delta_is_its_mainland_cities_not_hong_kong_or_macao(que
     assert not {"hong_kong", "macao"} & set(boosted)
 
 
+@pytest.mark.parametrize("query", ["广东 台风", "typhoon damage Guangdong", "珠三角 港口"])
+def test_guangdong_and_the_delta_favour_the_bay_area_s_listings_too(query):
+    # A Greater Bay Area listing covers Guangdong's cities and the delta's: typhoon tracks
+    # for the Bay Area ranked below Hong Kong's and Macao's for typhoon damage Guangdong.
+    boosted = discovery.build_query({"q": query}).boosts["region"]
+    assert "greater_bay_area" in boosted
+    assert not {"hong_kong", "macao"} & set(boosted)
+    assert discovery.build_query({"q": "深圳 台风"}).boosts["region"] == ["shenzhen"]
+
+
 def test_only_mainland_listings_are_found_by_the_delta_s_name():
     assert "珠三角" in vocabulary.region_words("foshan")
     assert "Pearl River Delta" in vocabulary.region_words("shenzhen")

@@ -1,5 +1,5 @@
-"""The blind, the fresh, the unseen, the English-weighted, the mixed and the buyers' additions to
-the buyers' relevance set are judged, once each, in names the demo catalogue knows: a misspelt
+"""The blind, the fresh, the unseen, the English-weighted, the mixed, the buyers' and the trade
+buyers' additions to the buyers' relevance set are judged, once each, in names the demo catalogue knows: a misspelt
 product or place would grade nothing and pass for "nothing fits"."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ ADDITIONS = pytest.mark.parametrize(
         (judged.english_queries, "e"),
         (judged.mix_queries, "m"),
         (judged.buyer_queries, "y"),
+        (judged.trade_queries, "t"),
     ],
 )
 
@@ -105,6 +106,15 @@ def test_the_buyer_queries_are_the_written_mix():
     assert sum(1 for q in long if q["query"].isascii()) == 5
 
 
+def test_the_trade_queries_are_the_written_mix():
+    queries = judged.trade_queries()
+    groups = [q["group"] for q in queries]
+    assert {group: groups.count(group) for group in GROUPS} == {
+        "zh-hans": 25, "zh-hant": 15, "en": 30, "mixed": 10, "typo": 0, "long": 0,
+    }  # fmt: skip
+    assert all(q["query"].isascii() for q in queries if q["group"] == "en")
+
+
 @ADDITIONS
 def test_every_added_query_has_one_judgment_naming_known_products_and_places(additions, letter):
     lines = judgment_lines()
@@ -183,6 +193,17 @@ def test_eight_is_the_seven_and_the_buyer_additions_which_are_in_no_other_set():
     assert sets["eight"] == sets["seven"] | buyer
     assert EIGHT[:-1] == SEVEN and EIGHT[-1] == "buyer"
     assert not buyer & (sets["seven"] | sets["heldout"] | sets["tuning"])
+
+
+def test_nine_is_the_eight_and_the_trade_additions_which_are_in_no_other_set():
+    from tests.search.relevance.measure import EIGHT, NINE, query_sets
+
+    sets = query_sets()
+    trade = {q["id"] for q in judged.trade_queries()}
+    assert sets["trade"] == trade
+    assert sets["nine"] == sets["eight"] | trade
+    assert NINE[:-1] == EIGHT and NINE[-1] == "trade"
+    assert not trade & (sets["eight"] | sets["heldout"] | sets["tuning"])
 
 
 def test_the_five_sets_are_each_summed_up_and_averaged():

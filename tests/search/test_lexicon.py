@@ -7,6 +7,7 @@ import pytest
 
 from search import Query, analysis
 from search.lexicon import DEFAULT_SYNONYMS
+from search.spec import IndexSpec, text
 from tests.search.listings import LISTINGS
 
 
@@ -79,3 +80,31 @@ def test_no_english_word_of_a_group_shares_its_stem_with_another_groups_word():
             if term.isascii() and term.isalnum():
                 owners.setdefault(analysis.stem(term.lower()), set()).add(n)
     assert {stem for stem, groups in owners.items() if len(groups) > 1} <= apart
+
+
+KIND_SPEC = IndexSpec("kinds", fields=(text("title", "mixed"),))
+
+
+def test_a_kind_of_a_thing_is_not_another_word_for_it_and_a_spelling_is(engine):
+    # A mortgage is a loan, a loan no mortgage: in one group, 小微企业 贷款 违约 found the
+    # property reports (whose uses name 按揭风控). A neighbourhood is a community (社区),
+    # however it is spelt.
+    lookup = analysis.default_synonyms().lookup
+    assert ("按揭",) not in lookup("贷款") and ("loan",) not in lookup("mortgage")
+    assert ("房贷",) in lookup("mortgage") and ("贷款",) in lookup("loan")
+    assert ("社区",) in lookup("neighbourhood") and ("社区",) in lookup("neighborhood")
+    engine.ensure_index(KIND_SPEC)
+    docs = [
+        {"id": "property", "title": "房价 月报 按揭 风控 property prices"},
+        {"id": "boundaries", "title": "区 街道 社区 边界 district boundaries"},
+        *({"id": f"other-{n}", "title": f"harbour tides {n} 港口 潮汐"} for n in range(6)),
+    ]
+    engine.index(KIND_SPEC, docs, refresh=True)
+
+    def found(text: str) -> list[str]:
+        return [hit.id for hit in engine.search(KIND_SPEC, Query(text=text)).hits]
+
+    assert "property" not in found("贷款 违约") and "property" not in found("loan defaults")
+    assert found("房贷") == ["property"]
+    assert found("neighbourhood boundaries")[0] == "boundaries"
+    engine.drop_index(KIND_SPEC)

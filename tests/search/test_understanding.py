@@ -1069,6 +1069,62 @@ def test_words_of_purpose_weigh_less_than_the_words_of_the_data(engine, request_
     engine.drop_index(PURPOSE_SPEC)
 
 
+def test_the_words_naming_a_breakdown_are_not_words_of_the_data():
+    def words(text: str) -> list[str]:
+        return [g.text for g in analysis.words_of(text)]
+
+    assert words("electricity usage by industry") == ["electricity", "usage"]
+    assert words("bus card taps by route and stop") == ["bus", "card", "taps"]
+    assert words("rainfall by the hour in Shenzhen") == ["rainfall", "shenzhen"]
+    assert words("按行业 用电量") == ["用电量"]
+    # Said of the data as well, or alone, the word stays; 按揭 (mortgage) is no 按.
+    assert words("district boundaries by district") == ["district", "boundaries"]
+    assert words("by industry") == ["industry"]
+    assert words("按揭 利率") == ["按揭", "利率"]
+    # Nor when the words of purpose would then match as many as the words of the data do.
+    assert words("crop yields by county to train a crop model") == [
+        "crop", "yields", "county", "train", "model"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("request_", ["electricity usage by industry", "电力 按行业"])
+def test_a_listing_holding_the_breakdown_does_not_rank_above_the_data(engine, request_):
+    # The carbon accounts hold industry among their columns: as a word to match, it brought
+    # them above the grid's load curves for electricity usage by industry.
+    engine.ensure_index(PURPOSE_SPEC)
+    docs = [
+        {"id": "load", "title": "electricity load 电力 负荷"},
+        {
+            "id": "carbon",
+            "title": "carbon emission accounts of key enterprises, columns: industry, "
+            "electricity 碳排放 核算 重点 企业 行业 电力 排放 因子",
+        },
+        *({"id": f"other-{n}", "title": f"harbour tides {n} 港口 潮汐"} for n in range(6)),
+    ]
+    engine.index(PURPOSE_SPEC, docs, refresh=True)
+    results = engine.search(PURPOSE_SPEC, Query(text=request_))
+    assert results.hits[0].id == "load"
+    engine.drop_index(PURPOSE_SPEC)
+
+
+@pytest.mark.parametrize("request_", ["high resolution museum images", "博物馆高清图片"])
+def test_a_quality_any_listing_may_state_does_not_choose_the_product(engine, request_):
+    # High resolution is said of satellite imagery, murals and woodcarvings alike: as a word
+    # to match, it brought the satellite imagery first for high resolution museum images.
+    assert [g.text for g in analysis.words_of("古画高清图片")] == ["古画", "图片"]
+    assert [g.text for g in analysis.words_of("高清")] == ["高清"]
+    engine.ensure_index(PURPOSE_SPEC)
+    docs = [
+        {"id": "satellite", "title": "high resolution satellite imagery 高分辨率 卫星 影像"},
+        {"id": "museum", "title": "museum artefacts 博物馆 文物"},
+        *({"id": f"other-{n}", "title": f"harbour images {n} 港口 图片"} for n in range(6)),
+    ]
+    engine.index(PURPOSE_SPEC, docs, refresh=True)
+    results = engine.search(PURPOSE_SPEC, Query(text=request_))
+    assert results.hits[0].id == "museum"
+    engine.drop_index(PURPOSE_SPEC)
+
+
 FORMS_SPEC = IndexSpec("forms", fields=(text("title", "mixed"), keyword("region")))
 
 

@@ -75,6 +75,16 @@ def buyer_queries() -> list[dict]:
     return json.loads((HERE / "buyer_queries.json").read_text(encoding="utf-8"))
 
 
+def trade_queries() -> list[dict]:
+    """Trade buyers' blind additions (``trade_queries.json``, ids ``t001``...): written after
+    the buyers' ones, before the catalogue was read, judged after, as buyers from many trades
+    (logistics, banking, insurance, retail, property, planning, film, AI, tourism, utilities,
+    hospitals, universities) would type them: 30 English, 25 simplified and 15 traditional
+    Chinese, 10 mixed, no typos or long requests; measured apart (``--set trade``) and in
+    ``nine``; in no other set."""
+    return json.loads((HERE / "trade_queries.json").read_text(encoding="utf-8"))
+
+
 def every_query() -> list[dict]:
     """The queries of every file, in the order above."""
     return (
@@ -86,6 +96,7 @@ def every_query() -> list[dict]:
         + english_queries()
         + mix_queries()
         + buyer_queries()
+        + trade_queries()
     )
 
 

@@ -1,6 +1,6 @@
 """Measure the buyers' relevance set on both engines over the demo catalogue.
 
-    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|fresh|unseen|english|mix|buyer|tuning|five|six|seven|eight|heldout|all] [--worst N]
+    .venv/bin/python -m tests.search.relevance.measure [--set dev|blind|fresh|unseen|english|mix|buyer|trade|tuning|five|six|seven|eight|nine|heldout|all] [--worst N]
 
 Seeds the demo exchange in a throwaway SQLite database, indexes its listings in the embedded
 engine and (when the test OpenSearch node is up) in OpenSearch, runs each query as the search
@@ -10,15 +10,17 @@ zero-result rate per group. ``dev`` is the tuning set plus the development addit
 alone. ``fresh`` measures the fresh blind additions (``fresh_queries.json``), which are in no
 other set, ``unseen`` the unseen blind additions (``unseen_queries.json``), likewise, and
 ``english`` the English-weighted blind additions (``english_queries.json``), likewise,
-``mix`` the mixed blind additions (``mix_queries.json``), likewise, and ``buyer`` the buyers'
-blind additions (``buyer_queries.json``), likewise.
+``mix`` the mixed blind additions (``mix_queries.json``), likewise, ``buyer`` the buyers'
+blind additions (``buyer_queries.json``), likewise, and ``trade`` the trade buyers' blind
+additions (``trade_queries.json``), likewise.
 ``five`` runs the queries of the five tuning sets once and prints each set and their mean
 (the macro-average a change to ranking is judged by: no set may fall by more than noise);
-``six`` does the same for those five and ``english``, ``seven`` for those six and ``mix``, and
-``eight`` for those seven and ``buyer`` (``five``, ``six`` and ``seven`` keep their meaning, so
-earlier figures stay comparable). ``--worst`` lists the lowest-scoring queries of the chosen
-set: use it on ``dev``, ``blind``, ``fresh``, ``unseen``, ``english``, ``mix``, ``buyer``,
-``tuning``, ``five``, ``six``, ``seven`` or ``eight`` only.
+``six`` does the same for those five and ``english``, ``seven`` for those six and ``mix``,
+``eight`` for those seven and ``buyer``, and ``nine`` for those eight and ``trade`` (``five``
+to ``eight`` keep their meaning, so earlier figures stay comparable). ``--worst`` lists the
+lowest-scoring queries of the chosen set: use it on ``dev``, ``blind``, ``fresh``,
+``unseen``, ``english``, ``mix``, ``buyer``, ``trade``, ``tuning``, ``five``, ``six``,
+``seven``, ``eight`` or ``nine`` only.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ SIX = (*FIVE, "english")
 SEVEN = (*SIX, "mix")
 #: The seven and the buyers' blind additions.
 EIGHT = (*SEVEN, "buyer")
+#: The eight and the trade buyers' blind additions.
+NINE = (*EIGHT, "trade")
 
 
 def query_sets() -> dict[str, set[str]]:
@@ -89,11 +93,13 @@ def query_sets() -> dict[str, set[str]]:
     sets["english"] = {q["id"] for q in judged.english_queries()}
     sets["mix"] = {q["id"] for q in judged.mix_queries()}
     sets["buyer"] = {q["id"] for q in judged.buyer_queries()}
+    sets["trade"] = {q["id"] for q in judged.trade_queries()}
     sets["dev"] = sets["tuning"] | {q["id"] for q in judged.dev_queries()} | sets["blind"]
     sets["five"] = set().union(*(sets[name] for name in FIVE))
     sets["six"] = set().union(*(sets[name] for name in SIX))
     sets["seven"] = set().union(*(sets[name] for name in SEVEN))
     sets["eight"] = set().union(*(sets[name] for name in EIGHT))
+    sets["nine"] = set().union(*(sets[name] for name in NINE))
     return sets
 
 
@@ -144,11 +150,13 @@ def main() -> None:
             "english",
             "mix",
             "buyer",
+            "trade",
             "tuning",
             "five",
             "six",
             "seven",
             "eight",
+            "nine",
             "heldout",
             "all",
         ),
@@ -177,8 +185,10 @@ def main() -> None:
             print(f"{name} ({options.set}):")
             for group, (mean, zero, count) in summary(rows).items():
                 print(f"  {group:8} NDCG@10 {mean:.3f}  zero results {zero}/{count}")
-            if options.set in ("five", "six", "seven", "eight"):
-                names = {"five": FIVE, "six": SIX, "seven": SEVEN, "eight": EIGHT}[options.set]
+            if options.set in ("five", "six", "seven", "eight", "nine"):
+                names = {"five": FIVE, "six": SIX, "seven": SEVEN, "eight": EIGHT, "nine": NINE}[
+                    options.set
+                ]
                 for name, (mean, zero, count) in per_set(rows, sets, names).items():
                     print(f"  {name:8} NDCG@10 {mean:.4f}  zero results {zero}/{count}")
             unjudged = [r for r in rows if not r["judged"]]
