@@ -10,8 +10,10 @@ import pytest
 from tests.search.relevance import judged
 from tests.search.relevance.measure import evaluate, summary
 
-# Held-out NDCG@10 reached (docs/search.md): embedded 0.871, OpenSearch 0.887.
-NDCG = {"embedded": 0.86, "opensearch": 0.88}
+# Held-out NDCG@10 reached (docs/search.md): embedded 0.890, OpenSearch 0.904; the targets are
+# 0.85 and 0.90, and every language group's 0.80 (its lowest: simplified Chinese, 0.853 / 0.861).
+NDCG = {"embedded": 0.88, "opensearch": 0.90}
+GROUP_NDCG = 0.80
 # Held-out judged queries with no result reached: 1 and 1 of 111; the 2% asked.
 ZERO_RESULTS = {"embedded": 0.02, "opensearch": 0.02}
 
@@ -38,6 +40,7 @@ def test_held_out_ndcg_and_zero_results_stay_at_the_recorded_level(catalogue_eng
             print(f"  {group:8} NDCG@10 {mean:.3f}  zero results {zero}/{count}")
     mean, zero, count = measured["heldout"]["all"]
     assert mean >= NDCG[kind]
+    assert min(group[0] for group in measured["heldout"].values()) >= GROUP_NDCG
     assert zero / count <= ZERO_RESULTS[kind]
 
 
