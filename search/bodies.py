@@ -78,10 +78,10 @@ HELD_WORDS = 50
 #: The suggester of English words no document holds as typed.
 SPELLING_SUGGESTER = "did_you_mean"
 #: The suggester of short English words, which may be one edit from the index's words: two
-#: edits make another word of a short one (land is not line, tick not time), where a longer
-#: one takes two (whether → weather).
+#: edits make another word of a short one (land is not line, tick not time, colour not
+#: cloud), where a longer one takes two (whether → weather).
 SHORT_SUGGESTER = "did_you_mean_short"
-SHORT_WORD = 5
+SHORT_WORD = 6
 #: Chinese words of a document with how they sound (``2|qixiang|气象``): homophone typos.
 SOUNDS = "sounds__"
 _CJK_WORD = re.compile(r"(?<!\S)[\u3400-\u9fff]{2,6}(?!\S)")
@@ -413,7 +413,8 @@ def text_query(
 
 def spelling_suggesters(words: list[str]) -> dict[str, Any]:
     """The term suggesters of the English ``words`` no document holds as typed: one edit in
-    a word of up to :data:`SHORT_WORD` letters, two in a longer one (Lucene's ``AUTO``)."""
+    a word of up to :data:`SHORT_WORD` letters, two in a longer one (Lucene's ``AUTO`` gives
+    two from six letters, which made a cloud of colour)."""
     out = {}
     for name, edits in ((SPELLING_SUGGESTER, 2), (SHORT_SUGGESTER, 1)):
         chosen = [w for w in words if (len(w) <= SHORT_WORD) == (edits == 1)]
