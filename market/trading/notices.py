@@ -127,7 +127,9 @@ def delivered(
     due = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(CHINA)
     when = due.strftime("%Y-%m-%d %H:%M")
     zh_get, en_get = _how_to_get(entitlement)
-    zh_note, en_note = ("。提供方附言见下", ". The provider's note follows") if note else ("", "")
+    zh_note, en_note = (
+        ("。提供方附言如下：", ". The provider's note follows:") if note else ("", "")
+    )
     subject = {
         "zh": f"订单 {order.reference}（「{zh_title}」）已交付：请在 {when}（中国标准时间）前验收，"
               f"或在此之前提出争议；逾期视为验收，款项结算给提供方{zh_get}{zh_note}",

@@ -117,7 +117,10 @@ def test_the_provider_s_delivery_note_reaches_the_buyer_on_the_page_and_by_mail(
     web.log_in(exchange.buyer_user.email, factories.PASSWORD)
     html = web.get(f"/orders/{order['id']}", headers=EN).get_data(as_text=True)
     assert "问题请联系 data@provider.cn" in html
-    assert "The provider's note follows" in _told(exchange, "order.delivered")["en"]
+    assert _told(exchange, "order.delivered")["en"].endswith("The provider's note follows:")
+    # The notice that says a note follows shows it, its lines kept.
+    listed = web.get("/notifications", headers=EN).get_data(as_text=True)
+    assert "数据已开通：用 deliveries:read 的客户端读取。\n问题请联系 data@provider.cn" in listed
     drain()
     folder = Path(exchange.app.config["MAIL_SINK"].removeprefix("file:"))
     bodies = [
