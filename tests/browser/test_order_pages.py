@@ -65,8 +65,12 @@ def test_without_script_no_print_button_is_offered(browser, live, exchange, paid
 def test_a_move_on_an_order_is_announced_once(page, exchange, paid_order):
     sign_in(page, exchange.buyer_user.email)
     page.goto(f"/orders/{paid_order['id']}")
+    # Accepting pays the provider and ends the right to dispute: the buyer is asked first.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.locator("form[action$='/accept'] button").click()
     page.wait_for_load_state()
+    assert questions == ["验收交付？验收后款项结算给提供方，订单不能再提出争议。"]
     assert page.locator("main .flash").all_inner_texts() == [ACCEPTED]
 
 
