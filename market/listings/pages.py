@@ -296,6 +296,8 @@ def market():
         did_you_mean=shown_correction,
         one_word=discovery.one_word(args.get("q") or "", synonyms),
         demand_need=_demand_need(args.get("region") or []),
+        # A demand is titled by words the search took, not by words it refused.
+        demand_title=None if "q" in dropped else args["q"] or None,
         regions_missed=word_list(
             _(discovery.REGION_LABELS[region])
             for region in discovery.regions_missed(

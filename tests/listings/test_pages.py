@@ -88,6 +88,9 @@ def test_a_long_query_on_the_page_is_refused_beside_the_box_with_the_words_kept(
     page = response.get_data(as_text=True)
     assert 'data-testid="hit"' not in page
     assert 'role="alert"' in page and "数" * 5000 in page
+    # The way to post a demand stays, untitled: the refused words are no demand's title.
+    demand = re.search(r'href="([^"]*)" data-testid="cant-find"', page).group(1)
+    assert demand.startswith("/demands") and "title=" not in demand
 
 
 def test_the_listing_page_shows_plans_terms_and_the_certificate(client, published):
