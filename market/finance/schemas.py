@@ -121,11 +121,16 @@ class TrialBalanceSchema(Schema):
 
 
 class PeriodSchema(Schema):
-    """An accounting period."""
+    """An accounting period ``[starts_at, ends_at)``."""
 
     name = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
+    starts_at = fields.DateTime(metadata={"description": "The first moment, included."})
+    ends_at = fields.DateTime(
+        metadata={
+            "description": "The end, not included: a period whose last day is 2026-12-31 "
+            "ends at 2027-01-01T00:00:00+08:00."
+        }
+    )
     status = fields.String()
     closed_at = fields.DateTime(allow_none=True)
     closed_by = fields.String(allow_none=True)

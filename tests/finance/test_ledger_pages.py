@@ -295,3 +295,27 @@ def test_the_periods_page_speaks_the_reader_s_language(app, client, db):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "与会计期间 past 重叠" in html
     assert "overlaps period" not in html
+
+
+def test_a_period_is_listed_by_the_last_day_entered_not_its_exclusive_end(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-12", "starts_at": "2026-12-01", "ends_at": "2026-12-31"}
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    for language, header in (("zh", "<th>最后一天</th>"), ("en", "<th>Last day</th>")):
+        page = client.get("/finance/periods", headers={"Accept-Language": language})
+        row = page.get_data(as_text=True).split("<td>2026-12</td>", 1)[1].split("</tr>", 1)[0]
+        assert header in page.get_data(as_text=True)
+        assert "<td>2026-12-01</td><td>2026-12-31</td>" in row, row
+        assert "2027-01-01" not in row
+
+
+def test_a_period_ending_inside_a_day_says_the_end_is_not_included(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "half", "starts_at": "2026-12-01", "ends_at": "2026-12-15T12:00:00+08:00"}
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    english = client.get("/finance/periods", headers={"Accept-Language": "en"})
+    assert "before 2026-12-15 12:00" in english.get_data(as_text=True)
