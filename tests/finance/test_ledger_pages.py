@@ -319,3 +319,19 @@ def test_a_period_ending_inside_a_day_says_the_end_is_not_included(client, db):
     assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
     english = client.get("/finance/periods", headers={"Accept-Language": "en"})
     assert "before 2026-12-15 12:00" in english.get_data(as_text=True)
+
+
+def test_an_ended_period_links_to_its_close_checklist(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    for name, first, last in (("2021 一月", "2021-01-01", "2021-01-31"),
+                              ("future", "2099-01-01", "2099-01-31")):  # fmt: skip
+        form = {"name": name, "starts_at": first, "ends_at": last}
+        assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    page = client.get("/finance/periods").get_data(as_text=True)
+    link = re.search(r'<a href="#([^"]+)">结账检查</a>', page)
+    assert link is not None, page
+    assert f'id="{link.group(1)}"' in page and "2021 一月" in page.split(f'id="{link.group(1)}"')[1]
+    # Nothing to check before a period has ended.
+    assert page.count("结账检查</a>") == 1
