@@ -145,9 +145,26 @@ class PeriodBound(AwareDateTime):
     and with ``plain_time`` (a report's bounds) a day and a time without a zone
     (``2026-11-01 09:30``), that time in the exchange's zone."""
 
+    # What the field takes, said as its refusal (the forms' hints offer a plain date too).
+    default_error_messages = {
+        "invalid": N_(
+            "Not a valid date: write a day like 2026-11-30, or a time with its zone like "
+            "2026-11-30T09:00:00+08:00."
+        ),
+        "invalid_awareness": N_(
+            "Write the time with its zone, like 2026-11-30T09:00:00+08:00, or only the day, "
+            "like 2026-11-30."
+        ),
+    }
+    plain_time_invalid = N_(
+        "Not a valid date: write a day like 2026-11-30, or a day and a time like 2026-11-30 09:30."
+    )
+
     def __init__(self, *, last_day: bool = False, plain_time: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.last_day, self.plain_time = last_day, plain_time
+        if plain_time:
+            self.error_messages["invalid"] = self.plain_time_invalid
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and DATE_ONLY.fullmatch(value.strip()):
@@ -186,8 +203,9 @@ PERIOD_NAME = N_(
 )
 
 
-class PeriodInputSchema(Schema):
-    """A new period ``[starts_at, ends_at)``; either bound may be a plain date."""
+class PeriodInputSchema(FormSchema):
+    """A new period ``[starts_at, ends_at)``; either bound may be a plain date. A field left
+    empty is missing, so it is told only that it is required."""
 
     # The name is the period's address (``/ledger/periods/<name>``): nothing a URL path
     # splits on or reads as a step.

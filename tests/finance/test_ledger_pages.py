@@ -335,3 +335,30 @@ def test_an_ended_period_links_to_its_close_checklist(client, db):
     assert f'id="{link.group(1)}"' in page and "2021 一月" in page.split(f'id="{link.group(1)}"')[1]
     # Nothing to check before a period has ended.
     assert page.count("结账检查</a>") == 1
+
+
+def test_an_empty_period_form_is_told_only_that_each_field_is_required(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    empty = {"name": "", "starts_at": "", "ends_at": ""}
+    response = client.submit("/finance/periods", empty, page="/finance/periods")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("name", "starts_at", "ends_at"):
+        error = re.search(rf'id="{field}-error"[^>]*>(.*?)</', html, re.S)
+        assert error is not None and "必填" in error.group(1), field
+    assert "斜杠" not in html and "T09:00:00" not in html.split('id="starts_at-error"')[1][:300]
+
+
+def test_a_period_date_typed_wrong_is_told_a_plain_date_works(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-11", "starts_at": "30/11/2026", "ends_at": "2026-11-30"}
+    response = client.submit(
+        "/finance/periods", form, page="/finance/periods", headers={"Accept-Language": "en"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "write a day like 2026-11-30, or a time with its zone" in html
