@@ -17,11 +17,10 @@ from marshmallow import (
     validates_schema,
 )
 
-from ledger.currencies import EXPONENTS
 from market.context import db_session
 from market.fields import AwareDateTime, Date, Id, Int, Length, SingleLine
 from market.finance import audit, refund_transfers
-from market.text import N_, FormSchema, Money
+from market.text import ISO_CURRENCY, N_, FormSchema, Money
 
 
 class BalanceSchema(Schema):
@@ -305,7 +304,7 @@ class PayeeAccountSchema(Schema):
 class PayoutBatchInputSchema(FormSchema):
     """Build a payout batch in one currency, for chosen providers (all owed, by default)."""
 
-    currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
+    currency = fields.String(load_default="CNY", validate=ISO_CURRENCY)
     organisation_ids = fields.List(Id(), load_default=None, validate=Length(min=1, max=1000))
 
 
@@ -395,11 +394,8 @@ class BankAccountInputSchema(FormSchema):
     account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
     currency = fields.String(
         load_default="CNY",
-        validate=validate.OneOf(
-            sorted(EXPONENTS),
-            # A typed-in box: "choose from the list" would point at a list there is not.
-            error=N_("Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."),
-        ),
+        # A typed-in box: "choose from the list" would point at a list there is not.
+        validate=ISO_CURRENCY,
     )
     # A bank account posts to a bank account of the chart (the Stripe clearing account is
     # reconciled against Stripe's own balance, and must not take bank lines). Blank is refused,
@@ -576,9 +572,7 @@ class LegInputSchema(Schema):
     side = fields.String(required=True, validate=validate.OneOf(["debit", "credit"]))
     account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=10**15))
-    currency = fields.String(
-        load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
-    )
+    currency = fields.String(load_default=exchange_currency, validate=ISO_CURRENCY)
 
 
 class CorrectionInputSchema(Schema):
@@ -831,9 +825,7 @@ class CorrectionFormSchema(FormSchema):
     exception_id = Id(load_default=None, allow_none=True)
     debit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     credit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
-    currency = fields.String(
-        load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
-    )
+    currency = fields.String(load_default=exchange_currency, validate=ISO_CURRENCY)
     amount = Money(required=True, minimum=1, maximum=10**15)
     reason = fields.String(required=True, validate=[Length(min=1, max=500), SingleLine()])
 
