@@ -4,13 +4,20 @@ in KiB/MiB/GiB, and the currencies offered in price fields."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from babel import Locale
 from babel.lists import format_list
 from babel.numbers import get_currency_name
 from flask import current_app
-from flask_babel import format_date, format_datetime, get_locale, gettext, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    get_locale,
+    gettext,
+    ngettext,
+    to_user_timezone,
+)
 from markupsafe import Markup
 
 import search
@@ -216,6 +223,23 @@ def when(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "yyyy-MM-dd HH:mm zzzz")
     return format_date(value, "yyyy-MM-dd")
+
+
+def period_start(value: datetime) -> str:
+    """A period's first moment as it was entered: the first day when it starts at midnight of
+    the exchange's zone (``2026-12-01``), else the moment itself."""
+    local = to_user_timezone(value)
+    return format_date(local, "yyyy-MM-dd") if local.time() == time() else when(value)
+
+
+def period_last_day(value: datetime) -> str:
+    """A period's end, which is not included, as the staff member entered it: the last day
+    when it ends at midnight of the exchange's zone (``2027-01-01 00:00`` → ``2026-12-31``),
+    else the moment it ends before."""
+    local = to_user_timezone(value)
+    if local.time() == time():
+        return format_date(local - timedelta(days=1), "yyyy-MM-dd")
+    return gettext("before %(moment)s", moment=when(value))
 
 
 def day(value: datetime | date | None) -> str:
@@ -455,6 +479,8 @@ def register(app) -> None:
     app.add_template_filter(colon)
     app.add_template_filter(currency_name)
     app.add_template_filter(day)
+    app.add_template_filter(period_start)
+    app.add_template_filter(period_last_day)
     app.add_template_filter(filesize)
     app.add_template_filter(error_text)
     app.add_template_global(error_lines)

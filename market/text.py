@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from marshmallow import Schema, fields, pre_load
+from marshmallow import Schema, fields, pre_load, validate
 
 from ledger.currencies import EXPONENTS
 from market.fields import Int
@@ -15,6 +15,14 @@ from market.fields import Int
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated (``gettext``) where it is shown."""
     return message
+
+
+# Any ISO 4217 code with a minor unit, which the ledger can hold: a refusal names the rule, not
+# the ~180 codes (the choices stay in the OpenAPI document's enum).
+ISO_CURRENCY = validate.OneOf(
+    sorted(EXPONENTS),
+    error=N_("Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."),
+)
 
 
 class FormSchema(Schema):

@@ -109,6 +109,15 @@ def _fail(error: DomainError) -> None:
     raise click.ClickException(f"{error.message}{details}")
 
 
+# The owner tag tells webhooks which objects are this exchange's; the balance import does not
+# filter by it (docs/reconciliation.md), and says so, since the tag suggests it might.
+EVERY_LINE = (
+    "Every line is imported, whatever its owner tag (SHUJIAO_STRIPE_OWNER_TAG): Stripe's "
+    "balance, fees and payouts are the whole account's, so the books agree with it only line "
+    "for line; a charge that is not this exchange's stays unmatched for finance to explain."
+)
+
+
 @recon_group.command("import-stripe")
 @click.option(
     "--file",
@@ -141,6 +150,7 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
             f"{result.new} new, {result.unchanged} known, {result.entries} entries posted, "
             f"{_count(result.matched, '%(num)s charge matched', '%(num)s charges matched')}"
         )
+        click.echo(EVERY_LINE)
         return
     gateway = current_app.extensions["payments"]
     if gateway is None:
@@ -161,6 +171,7 @@ def import_stripe(path: str | None, page_size: int, pause: float):  # fmt: skip
         f"{run.outcome}: {_count(run.pages, '%(num)s page', '%(num)s pages')}, "
         f"{run.lines_new} new, {run.lines_known} known"
     )
+    click.echo(EVERY_LINE)
 
 
 @recon_group.command("add-bank-account")

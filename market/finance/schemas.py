@@ -17,11 +17,10 @@ from marshmallow import (
     validates_schema,
 )
 
-from ledger.currencies import EXPONENTS
 from market.context import db_session
 from market.fields import AwareDateTime, Date, Id, Int, Length, SingleLine
 from market.finance import audit, refund_transfers
-from market.text import N_, FormSchema, Money
+from market.text import ISO_CURRENCY, N_, FormSchema, Money
 
 
 class BalanceSchema(Schema):
@@ -121,11 +120,16 @@ class TrialBalanceSchema(Schema):
 
 
 class PeriodSchema(Schema):
-    """An accounting period."""
+    """An accounting period ``[starts_at, ends_at)``."""
 
     name = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
+    starts_at = fields.DateTime(metadata={"description": "The first moment, included."})
+    ends_at = fields.DateTime(
+        metadata={
+            "description": "The end, not included: a period whose last day is 2026-12-31 "
+            "ends at 2027-01-01T00:00:00+08:00."
+        }
+    )
     status = fields.String()
     closed_at = fields.DateTime(allow_none=True)
     closed_by = fields.String(allow_none=True)
@@ -140,9 +144,26 @@ class PeriodBound(AwareDateTime):
     and with ``plain_time`` (a report's bounds) a day and a time without a zone
     (``2026-11-01 09:30``), that time in the exchange's zone."""
 
+    # What the field takes, said as its refusal (the forms' hints offer a plain date too).
+    default_error_messages = {
+        "invalid": N_(
+            "Not a valid date: write a day like 2026-11-30, or a time with its zone like "
+            "2026-11-30T09:00:00+08:00."
+        ),
+        "invalid_awareness": N_(
+            "Write the time with its zone, like 2026-11-30T09:00:00+08:00, or only the day, "
+            "like 2026-11-30."
+        ),
+    }
+    plain_time_invalid = N_(
+        "Not a valid date: write a day like 2026-11-30, or a day and a time like 2026-11-30 09:30."
+    )
+
     def __init__(self, *, last_day: bool = False, plain_time: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.last_day, self.plain_time = last_day, plain_time
+        if plain_time:
+            self.error_messages["invalid"] = self.plain_time_invalid
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and DATE_ONLY.fullmatch(value.strip()):
@@ -181,8 +202,9 @@ PERIOD_NAME = N_(
 )
 
 
-class PeriodInputSchema(Schema):
-    """A new period ``[starts_at, ends_at)``; either bound may be a plain date."""
+class PeriodInputSchema(FormSchema):
+    """A new period ``[starts_at, ends_at)``; either bound may be a plain date. A field left
+    empty is missing, so it is told only that it is required."""
 
     # The name is the period's address (``/ledger/periods/<name>``): nothing a URL path
     # splits on or reads as a step.
@@ -282,7 +304,7 @@ class PayeeAccountSchema(Schema):
 class PayoutBatchInputSchema(FormSchema):
     """Build a payout batch in one currency, for chosen providers (all owed, by default)."""
 
-    currency = fields.String(load_default="CNY", validate=validate.OneOf(sorted(EXPONENTS)))
+    currency = fields.String(load_default="CNY", validate=ISO_CURRENCY)
     organisation_ids = fields.List(Id(), load_default=None, validate=Length(min=1, max=1000))
 
 
@@ -372,11 +394,8 @@ class BankAccountInputSchema(FormSchema):
     account_number = BankNumber(required=True, validate=ACCOUNT_NUMBER)
     currency = fields.String(
         load_default="CNY",
-        validate=validate.OneOf(
-            sorted(EXPONENTS),
-            # A typed-in box: "choose from the list" would point at a list there is not.
-            error=N_("Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."),
-        ),
+        # A typed-in box: "choose from the list" would point at a list there is not.
+        validate=ISO_CURRENCY,
     )
     # A bank account posts to a bank account of the chart (the Stripe clearing account is
     # reconciled against Stripe's own balance, and must not take bank lines). Blank is refused,
@@ -553,9 +572,7 @@ class LegInputSchema(Schema):
     side = fields.String(required=True, validate=validate.OneOf(["debit", "credit"]))
     account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=10**15))
-    currency = fields.String(
-        load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
-    )
+    currency = fields.String(load_default=exchange_currency, validate=ISO_CURRENCY)
 
 
 class CorrectionInputSchema(Schema):
@@ -808,9 +825,7 @@ class CorrectionFormSchema(FormSchema):
     exception_id = Id(load_default=None, allow_none=True)
     debit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
     credit_account = fields.String(required=True, validate=[Length(min=1, max=200), SingleLine()])
-    currency = fields.String(
-        load_default=exchange_currency, validate=validate.OneOf(sorted(EXPONENTS))
-    )
+    currency = fields.String(load_default=exchange_currency, validate=ISO_CURRENCY)
     amount = Money(required=True, minimum=1, maximum=10**15)
     reason = fields.String(required=True, validate=[Length(min=1, max=500), SingleLine()])
 

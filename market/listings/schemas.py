@@ -38,7 +38,7 @@ from market.listings.terms import WORLDWIDE
 from market.registry.claims import CHINA
 from market.registry.models import AssetKind, Industry, Right
 from market.registry.schemas import RegionCode
-from market.text import N_, Count, FormSchema, Money
+from market.text import ISO_CURRENCY, N_, Count, FormSchema, Money
 from search.query import MAX_QUERY_LENGTH
 
 CURRENCIES = sorted(EXPONENTS)
@@ -137,7 +137,7 @@ class ListingPlanInputSchema(Schema):
         allow_none=True,
         validate=validate.Range(MIN_PRICE, MAX_PRICE),
     )
-    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    currency = fields.String(required=True, validate=ISO_CURRENCY)
     period = fields.Enum(BillingPeriod, by_value=True, load_default=None, allow_none=True)
     periods = Int(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, 120))
     calls = Int(
@@ -781,7 +781,7 @@ class DemandInputSchema(FormSchema):
     budget_minor = Int(
         bits=64, strict=True, required=True, validate=validate.Range(MIN_PRICE, MAX_PRICE)
     )
-    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    currency = fields.String(required=True, validate=ISO_CURRENCY)
     deadline = Date(required=True)
     usage_scenario = fields.Enum(UsageScenario, by_value=True, required=True)
     cross_border = fields.Boolean(load_default=False)
@@ -902,7 +902,7 @@ class PlanTotalSchema(Schema):
     """A subscription row's price per period and its number of periods, as typed."""
 
     kind = fields.String()
-    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    currency = fields.String(required=True, validate=ISO_CURRENCY)
     price = Money(required=True, minimum=MIN_PRICE, maximum=MAX_PRICE)
     periods = Int(bits=64, required=True, validate=validate.Range(1, 120))
 

@@ -17,8 +17,8 @@ from marshmallow import (
 from market.db import utcnow
 from market.fields import Date, Id, Int, Length, SingleLine, Text
 from market.listings.models import DeliveryMethod, UsageScenario
-from market.listings.schemas import CURRENCIES, MAX_PRICE
-from market.text import N_, FormSchema, Money
+from market.listings.schemas import MAX_PRICE
+from market.text import ISO_CURRENCY, N_, FormSchema, Money
 from market.trading import orders
 from market.trading.models import (
     DisputeDecision,
@@ -136,7 +136,7 @@ class BankReceiptInputSchema(Schema):
 
     reference = fields.String(required=True, validate=Length(min=1, max=40))
     amount_minor = Int(bits=64, required=True, validate=validate.Range(min=1, max=MAX_PRICE))
-    currency = fields.String(required=True, validate=validate.OneOf(CURRENCIES))
+    currency = fields.String(required=True, validate=ISO_CURRENCY)
     bank_transaction_id = fields.String(required=True, validate=Length(min=1, max=100))
     payer_name = fields.String(load_default=None, validate=[Length(max=200), SingleLine()])
     value_date = Date(load_default=None, metadata={"description": "the bank's value date (起息日)"})

@@ -14,9 +14,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from ledger.currencies import EXPONENTS
 from market.fields import Id, Int, Length, Text
-from market.text import N_, FormSchema
+from market.text import ISO_CURRENCY, N_, FormSchema
 from market.valuation.methods import COST_CATEGORIES, METHODS, WEIGHT_TOLERANCE
 from market.valuation.models import Classification, ProfileJobStatus, Purpose, ReportStatus
 from market.valuation.profiling import OPERATORS, TYPES
@@ -118,10 +117,7 @@ class RequestInputSchema(DottedErrors, Schema):
     # The rule listings use: an ISO 4217 code with a minor unit, which the ledger can hold.
     currency = fields.String(
         load_default="CNY",
-        validate=validate.OneOf(
-            sorted(EXPONENTS),
-            error=N_("Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."),
-        ),
+        validate=ISO_CURRENCY,
     )
 
 

@@ -450,3 +450,24 @@ def test_every_rule_the_matcher_counts_has_words_in_the_trail():
     rules = set(re.findall(r'_bank_match\(\s*pending, line, "([a-z_]+)"', source))
     rules |= set(re.findall(r'"rule": "([a-z_]+)"', source))
     assert "refund_reference" in rules and rules <= set(RULE_LABELS), rules - set(RULE_LABELS)
+
+
+def test_an_exception_s_number_is_labelled_for_the_stacked_cards_of_a_phone(app, db):
+    finance = factories.user(db, staff=(StaffRole.FINANCE,))
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
+    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    matching.run(db, utcnow())
+    exception_id = db.scalar(sa.select(ReconException.id))
+    db.commit()
+    web = _web(app, finance)
+    # The head "#" would become the card label "#: 1" on a phone (site.js copies a head's text).
+    for language, label in (("zh", "差异项编号"), ("en", "Exception no.")):
+        page = web.get("/finance/reconciliation", headers={"Accept-Language": language})
+        cell = f'<td data-label="{label}">{exception_id}</td>'
+        assert cell in page.get_data(as_text=True), language
+    imports = web.get("/finance/imports", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<td data-label="Statement no.">' in imports

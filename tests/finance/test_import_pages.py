@@ -221,3 +221,10 @@ def test_a_currency_that_is_no_code_says_what_a_code_is(app, db):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="currency-error"' in html
     assert "请从列表中选择" not in html and "CNY" in html[html.index('id="currency-error"') :]
+
+
+def test_the_stripe_report_type_is_named_as_such_not_left_dangling(app, db):
+    web = _finance(app, db)
+    for language, label in (("zh", "Stripe 报表类型："), ("en", "Report type in Stripe: ")):
+        page = web.get(PAGE, headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f"{label}<code>balance_change_from_activity.itemized</code>" in page, language

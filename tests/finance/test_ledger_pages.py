@@ -295,3 +295,70 @@ def test_the_periods_page_speaks_the_reader_s_language(app, client, db):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "与会计期间 past 重叠" in html
     assert "overlaps period" not in html
+
+
+def test_a_period_is_listed_by_the_last_day_entered_not_its_exclusive_end(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-12", "starts_at": "2026-12-01", "ends_at": "2026-12-31"}
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    for language, header in (("zh", "<th>最后一天</th>"), ("en", "<th>Last day</th>")):
+        page = client.get("/finance/periods", headers={"Accept-Language": language})
+        row = page.get_data(as_text=True).split("<td>2026-12</td>", 1)[1].split("</tr>", 1)[0]
+        assert header in page.get_data(as_text=True)
+        assert "<td>2026-12-01</td><td>2026-12-31</td>" in row, row
+        assert "2027-01-01" not in row
+
+
+def test_a_period_ending_inside_a_day_says_the_end_is_not_included(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "half", "starts_at": "2026-12-01", "ends_at": "2026-12-15T12:00:00+08:00"}
+    assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    english = client.get("/finance/periods", headers={"Accept-Language": "en"})
+    assert "before 2026-12-15 12:00" in english.get_data(as_text=True)
+
+
+def test_an_ended_period_links_to_its_close_checklist(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    for name, first, last in (("2021 一月", "2021-01-01", "2021-01-31"),
+                              ("future", "2099-01-01", "2099-01-31")):  # fmt: skip
+        form = {"name": name, "starts_at": first, "ends_at": last}
+        assert client.submit("/finance/periods", form, page="/finance/periods").status_code == 302
+    page = client.get("/finance/periods").get_data(as_text=True)
+    link = re.search(r'<a href="#([^"]+)">结账检查</a>', page)
+    assert link is not None, page
+    assert f'id="{link.group(1)}"' in page and "2021 一月" in page.split(f'id="{link.group(1)}"')[1]
+    # Nothing to check before a period has ended.
+    assert page.count("结账检查</a>") == 1
+
+
+def test_an_empty_period_form_is_told_only_that_each_field_is_required(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    empty = {"name": "", "starts_at": "", "ends_at": ""}
+    response = client.submit("/finance/periods", empty, page="/finance/periods")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("name", "starts_at", "ends_at"):
+        error = re.search(rf'id="{field}-error"[^>]*>(.*?)</', html, re.S)
+        assert error is not None and "必填" in error.group(1), field
+    assert "斜杠" not in html and "T09:00:00" not in html.split('id="starts_at-error"')[1][:300]
+
+
+def test_a_period_date_typed_wrong_is_told_a_plain_date_works(client, db):
+    factories.user(db, "finance@exchange.cn", staff=(StaffRole.FINANCE,))
+    db.commit()
+    client.log_in("finance@exchange.cn")
+    form = {"name": "2026-11", "starts_at": "30/11/2026", "ends_at": "2026-11-30"}
+    response = client.submit(
+        "/finance/periods", form, page="/finance/periods", headers={"Accept-Language": "en"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "write a day like 2026-11-30, or a time with its zone" in html

@@ -329,3 +329,13 @@ def test_the_page_offers_a_batch_only_when_someone_can_be_paid_and_says_it_was_s
     sent = web.submit(f"/finance/payouts/batches/{batch['id']}/submit", {}, page="/finance/payouts")
     assert sent.status_code == 302
     assert "已提交银行" in web.get("/finance/payouts").get_data(as_text=True)
+
+
+def test_an_unknown_currency_is_refused_by_the_rule_not_a_list_of_every_code(finance):
+    refused = finance.app.test_client().post(
+        "/api/v1/finance/payout-batches", json={"currency": "XYZ"},
+        headers=finance.headers[0] | {"Accept-Language": "en"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    (message,) = refused.get_json()["errors"]["currency"]
+    assert message == "Not an ISO 4217 currency code with a minor unit, such as CNY, USD or JPY."

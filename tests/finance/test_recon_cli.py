@@ -35,6 +35,16 @@ def test_import_stripe_file_twice(app, tmp_path):
     assert "0 new, 1 known, 0 entries posted" in again.stdout
 
 
+def test_the_stripe_import_says_why_it_takes_charges_of_any_owner_tag(app, tmp_path):
+    report = tmp_path / "balance.csv"
+    report.write_bytes(stripe_csv([stripe_row("txn_8", "charge", 10_000, 320, source_id="ch_8")]))
+    done = _run(app, "import-stripe", "--file", str(report))
+    assert done.returncode == 0, done.stderr
+    assert (
+        "Every line is imported, whatever its owner tag (SHUJIAO_STRIPE_OWNER_TAG)" in done.stdout
+    )
+
+
 def test_a_bad_stripe_file_says_which_line(app, tmp_path):
     report = tmp_path / "balance.csv"
     report.write_bytes(
