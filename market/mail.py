@@ -20,10 +20,29 @@ SUBJECT_MAX = 78
 _NOT_IN_SUBJECT = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
+# What a subject quotes from people (a listing's title, a dispute's reason), in “…” or 「…」.
+_QUOTED = re.compile(r"(?<=[“「])[^“”「」]+(?=[”」])")
+# A quoted text is shortened to no fewer characters than this before the sentence is.
+_QUOTE_KEEPS = 10
+
+
+def _clip(text: str, length: int) -> str:
+    """``text`` cut to ``length`` characters ending in "…", at a space when one is near."""
+    if len(text) <= length:
+        return text
+    head = text[: length - 1]
+    words = head.rsplit(" ", 1)[0]
+    if " " in head and len(words) >= len(head) * 2 // 3:
+        head = words
+    return head.rstrip() + "…"
+
+
 def subject_line(text: str, limit: int = SUBJECT_MAX) -> str:
     """``text`` as a mail subject: one line (each run of blank space or control characters one
-    space), format characters dropped, clipped to ``limit`` characters with "…". Subjects
-    quote what users typed (a dispute's reason, a listing's title); the body keeps it whole."""
+    space), format characters dropped, at most ``limit`` characters. Subjects quote what users
+    typed (a dispute's reason, a listing's title); when one is too long, the longest quoted
+    text is shortened first (with "…"), so the sentence's own words, which say what happened,
+    stay whole; the sentence is clipped only past that. The body keeps everything whole."""
     kept = []
     for char in text:
         category = unicodedata.category(char)
@@ -32,7 +51,14 @@ def subject_line(text: str, limit: int = SUBJECT_MAX) -> str:
         elif category not in _NOT_IN_SUBJECT:
             kept.append(char)
     line = " ".join("".join(kept).split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    while len(line) > limit:
+        quoted = [m for m in _QUOTED.finditer(line) if len(m.group()) > _QUOTE_KEEPS]
+        if not quoted:
+            break
+        longest = max(quoted, key=lambda m: len(m.group()))
+        keep = max(_QUOTE_KEEPS, len(longest.group()) - (len(line) - limit))
+        line = line[: longest.start()] + _clip(longest.group(), keep) + line[longest.end() :]
+    return _clip(line, limit)
 
 
 @dataclass(frozen=True)

@@ -65,13 +65,14 @@ ASSUMPTION_LABELS = {
     "attribution_share": N_("Attribution share"),
     "quality": N_("Quality coefficient"),
 }
+# The reader's language only: the Chinese names of GB/T 36344 are the zh catalogue's.
 DIMENSION_LABELS = {
-    "conformance": N_("Conformance 规范性"),
-    "completeness": N_("Completeness 完整性"),
-    "accuracy": N_("Accuracy 准确性"),
-    "consistency": N_("Consistency 一致性"),
-    "timeliness": N_("Timeliness 时效性"),
-    "accessibility": N_("Accessibility 可访问性"),
+    "conformance": N_("Conformance"),
+    "completeness": N_("Completeness"),
+    "accuracy": N_("Accuracy"),
+    "consistency": N_("Consistency"),
+    "timeliness": N_("Timeliness"),
+    "accessibility": N_("Accessibility"),
 }
 CODE_LABELS = {
     "planning": N_("Planning"),

@@ -93,9 +93,10 @@ def test_a_column_mapping_is_typed_on_the_imports_page(page, live_app, finance_e
     sign_in(page, finance_email)
     page.goto("/finance/imports")
     form = page.locator("form[action$='/finance/imports/bank-accounts']")
-    form.get_by_label("名称", exact=True).fill("某银行")
-    form.get_by_label("开户银行", exact=True).fill("某银行股份有限公司")
-    form.get_by_label("账号", exact=True).fill("1234567890")
+    # By accessible name: the visible required mark (*) is hidden from it.
+    form.get_by_role("textbox", name="名称", exact=True).fill("某银行")
+    form.get_by_role("textbox", name="开户银行", exact=True).fill("某银行股份有限公司")
+    form.get_by_role("textbox", name="账号", exact=True).fill("1234567890")
     mapping = form.get_by_role("group", name="列映射（没有现成格式的银行）")
     mapping.get_by_label("起息日").fill("日期")
     mapping.get_by_label("金额（带正负号）").fill("金额")

@@ -3,6 +3,7 @@ says (money in yuan), saving what the API's draft takes."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -247,3 +248,15 @@ def test_a_subscription_without_its_period_is_refused_in_the_readers_language(
     html = response.get_data(as_text=True)
     assert 'id="plan0_period-error">此类方案必须填写。<' in html
     assert "required for this kind of plan" not in html.lower()
+
+
+def test_the_price_hint_fits_any_currency_and_billing_periods_are_capitalised(
+    client, draft, provider
+):
+    client.log_in(provider[1].email)
+    html = client.get(f"/provider/listings/{draft.id}/edit", headers=ENGLISH).get_data(as_text=True)
+    hint = re.search(r'id="plan0_price-hint">([^<]+)<', html).group(1)
+    assert "yuan" not in hint.split("(")[0]  # not "In yuan" while HKD may be chosen
+    assert hint.startswith("In the currency's major unit (yuan, dollars…)")
+    period = re.search(r'<select id="plan0_period".*?</select>', html, re.S).group(0)
+    assert re.findall(r">([^<>]+)</option>", period) == ["—", "Month", "Year"]

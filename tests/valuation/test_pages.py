@@ -126,6 +126,23 @@ def test_the_profile_draws_a_quality_radar(app, client, holding, appraiser):
     assert page.count("<svg") == 1
 
 
+def test_the_quality_dimensions_are_named_in_the_readers_language_only(
+    app, client, holding, appraiser
+):
+    staff, report_path, action = _flow(app, client, holding, appraiser)
+    staff.submit(f"{action}/profile", {"file": "stations.csv"}, page=report_path)
+    assert valuation_tasks.run_profile_jobs(app) == 1
+    english = staff.get(report_path, headers=ENGLISH).get_data(as_text=True)
+    chinese = staff.get(report_path, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    dimension = re.compile(r'<td data-label="[^"]+">([^<]+)</td><td data-label="[^"]+">[\d.—]')
+    assert dimension.findall(english) == [
+        "Conformance", "Completeness", "Accuracy", "Consistency", "Timeliness", "Accessibility"
+    ]  # fmt: skip
+    chinese_names = ["规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"]
+    assert dimension.findall(chinese) == chinese_names
+    assert not any(name in english for name in chinese_names)  # the chart's labels too
+
+
 def test_other_providers_and_non_appraisers_are_kept_out(app, client, holding, appraiser, db):
     staff, report_path, action = _flow(app, client, holding, appraiser)
     from tests.registry import factories as rf
