@@ -318,6 +318,11 @@ def refuse_line_breaks(location_data, *, schema, req, location):
         # Every mistake in one pass: the other fields' own errors too, not only once these
         # are put right (a schema-wide error may only follow from these, and waits).
         others = schema.validate(location_data) if isinstance(location_data, Mapping) else {}
+        if location != "json":
+            # A query string or form is read by several schemas (a list's paging by its own):
+            # what this one does not declare is another's, not an unknown field.
+            declared = {field.data_key or name for name, field in schema.load_fields.items()}
+            others = {k: v for k, v in others.items() if k in declared}
         errors = {k: v for k, v in others.items() if k != "_schema"} | errors
         error = ValidationError(errors)
         # In the schema's own shape (valuation inputs name fields by dotted paths).

@@ -197,3 +197,15 @@ def test_a_line_break_in_free_text_is_kept(client, db):
         page="/organisations/new",
     )
     assert response.status_code == 302
+
+
+def test_a_line_break_in_the_query_string_names_its_field_only(app, db):
+    # The search's paging is read by its own schema: beside a refused q, page_size and page
+    # were called unknown fields.
+    headers = _token(app, db, staff=False)
+    client = app.test_client()
+    searched = client.get(
+        "/api/v1/listings/search", query_string={"q": "bus\ndata", "page_size": 1, "page": 1},
+        headers=headers,
+    )  # fmt: skip
+    assert (searched.status_code, set(searched.get_json()["errors"])) == (422, {"q"})
