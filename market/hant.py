@@ -78,7 +78,6 @@ OVERRIDES: tuple[tuple[str, str], ...] = (
     ("存儲", "儲存"),
     ("連接中斷", "連線中斷"),
     ("接口", "介面"),
-    ("調用", "呼叫"),  # calling an API
     ("字節", "位元組"),
     ("音頻", "音訊"),
     ("數字文化資產", "數碼文化資產"),  # 數字 alone is a digit (請輸入數字), which stays
