@@ -35,6 +35,17 @@ def _web(app, user):
     return client
 
 
+def _interest_statement(db, opening: int = 0) -> None:
+    """A bank account of the exchange whose statement holds one line the books lack: ¥5 of
+    interest, after an ``opening`` balance (in fen)."""
+    account = bank.create_account(
+        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
+             "currency": "CNY", "csv_layout": "icbc"},
+    )  # fmt: skip
+    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
+    bank.import_statement(db, account.id, icbc_csv(rows, opening), "csv", None, utcnow())
+
+
 def test_pages_are_for_finance_only(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
     outsider = factories.user(db)
@@ -71,12 +82,7 @@ def test_a_payee_entered_by_form_waits_for_another_user(app, db):
 
 def test_an_exception_is_marked_by_form(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    account = bank.create_account(
-        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
-             "currency": "CNY", "csv_layout": "icbc"},
-    )  # fmt: skip
-    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
-    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    _interest_statement(db)
     matching.run(db, utcnow())
     exception_id = db.scalar(sa.select(ReconException.id))
     db.commit()
@@ -93,12 +99,7 @@ def test_an_exception_is_marked_by_form(app, db):
 
 def test_the_audit_trail_reads_as_labelled_lines_in_both_languages(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    account = bank.create_account(
-        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
-             "currency": "CNY", "csv_layout": "icbc"},
-    )  # fmt: skip
-    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
-    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    _interest_statement(db)
     db.commit()
     web = _web(app, finance)
     assert (
@@ -129,12 +130,7 @@ def test_the_audit_trail_reads_as_labelled_lines_in_both_languages(app, db):
 
 def test_balances_are_asserted_from_the_console_and_a_day_shows_its_open_items(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    account = bank.create_account(
-        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
-             "currency": "CNY", "csv_layout": "icbc"},
-    )  # fmt: skip
-    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
-    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    _interest_statement(db)
     db.commit()
     web = _web(app, finance)
     before = web.get("/finance/reconciliation").get_data(as_text=True)
@@ -227,13 +223,8 @@ def test_destructive_finance_buttons_ask_first(template):
 
 def test_an_unexplained_balance_is_shown_by_name_with_money_in_both_languages(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    account = bank.create_account(
-        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
-             "currency": "CNY", "csv_layout": "icbc"},
-    )  # fmt: skip
     # An opening balance the books never heard of: a difference nothing explains.
-    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
-    bank.import_statement(db, account.id, icbc_csv(rows, 1_000_000), "csv", None, utcnow())
+    _interest_statement(db, opening=1_000_000)
     db.commit()
     web = _web(app, finance)
     web.submit("/finance/reconciliation/assert", {}, page="/finance/reconciliation")
@@ -454,12 +445,7 @@ def test_every_rule_the_matcher_counts_has_words_in_the_trail():
 
 def test_an_exception_s_number_is_labelled_for_the_stacked_cards_of_a_phone(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    account = bank.create_account(
-        db, {"name": "工行", "bank_name": "工行", "account_number": "400002100920",
-             "currency": "CNY", "csv_layout": "icbc"},
-    )  # fmt: skip
-    rows = [BankRow(today(), 500, "L9", "", "", "利息")]
-    bank.import_statement(db, account.id, icbc_csv(rows, 0), "csv", None, utcnow())
+    _interest_statement(db)
     matching.run(db, utcnow())
     exception_id = db.scalar(sa.select(ReconException.id))
     db.commit()
