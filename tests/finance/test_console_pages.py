@@ -46,6 +46,15 @@ def _interest_statement(db, opening: int = 0) -> None:
     bank.import_statement(db, account.id, icbc_csv(rows, opening), "csv", None, utcnow())
 
 
+def _interest_exception(db) -> int:
+    """The reconciliation exception the interest statement's line makes once matched: its id."""
+    _interest_statement(db)
+    matching.run(db, utcnow())
+    exception_id = db.scalar(sa.select(ReconException.id))
+    db.commit()
+    return exception_id
+
+
 def test_pages_are_for_finance_only(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
     outsider = factories.user(db)
@@ -82,10 +91,7 @@ def test_a_payee_entered_by_form_waits_for_another_user(app, db):
 
 def test_an_exception_is_marked_by_form(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    _interest_statement(db)
-    matching.run(db, utcnow())
-    exception_id = db.scalar(sa.select(ReconException.id))
-    db.commit()
+    exception_id = _interest_exception(db)
     web = _web(app, finance)
     assert "利息" in web.get("/finance/reconciliation").get_data(as_text=True)
     done = web.submit(
@@ -445,10 +451,7 @@ def test_every_rule_the_matcher_counts_has_words_in_the_trail():
 
 def test_an_exception_s_number_is_labelled_for_the_stacked_cards_of_a_phone(app, db):
     finance = factories.user(db, staff=(StaffRole.FINANCE,))
-    _interest_statement(db)
-    matching.run(db, utcnow())
-    exception_id = db.scalar(sa.select(ReconException.id))
-    db.commit()
+    exception_id = _interest_exception(db)
     web = _web(app, finance)
     # The head "#" would become the card label "#: 1" on a phone (site.js copies a head's text).
     for language, label in (("zh", "差异项编号"), ("en", "Exception no.")):
